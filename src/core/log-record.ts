@@ -1,0 +1,49 @@
+import type { JsonObject } from "./json.js";
+
+/**
+ * One log record, aligned with the OpenTelemetry log data model.
+ * Every source and decoder produces this shape; every later stage reads it.
+ */
+export interface LogRecord {
+  /** When the event happened, ISO-8601 UTC with `Z`. Falls back to `observedTimestamp`. */
+  timestamp: string;
+  /** When Logwarden received it, ISO-8601 UTC with `Z`. */
+  observedTimestamp: string;
+  /** The level word as the producer wrote it (`ERROR`, `warning`, …), or null. */
+  severityText: string | null;
+  /** OpenTelemetry severity number (0 unspecified, 1–24). */
+  severityNumber: number;
+  /** The message body. */
+  body: string;
+  /** Event attributes (fields of a JSON line, logfmt pairs, syslog structured data, metadata…). */
+  attributes: JsonObject;
+  /** Resource attributes: `service.name`, `host.name`, … */
+  resource: JsonObject;
+}
+
+/** A record after template mining: what detectors see. */
+export interface ParsedRecord extends LogRecord {
+  /** Store id, or the 1-based input line number when nothing is stored (`analyze`). */
+  id: number;
+  /** The stream the template belongs to (usually `service.name`). */
+  stream: string;
+  templateId: string;
+  template: string;
+  params: readonly TemplateParam[];
+}
+
+export interface TemplateParam {
+  value: string;
+  /** Mask type where known (`num`, `ip`, `hex`, `uuid`, `path`, …), otherwise `null`. */
+  type: string | null;
+}
+
+export function serviceOf(record: Pick<LogRecord, "resource">): string {
+  const name = record.resource["service.name"];
+  return typeof name === "string" && name !== "" ? name : "unknown";
+}
+
+export function hostOf(record: Pick<LogRecord, "resource">): string | null {
+  const name = record.resource["host.name"];
+  return typeof name === "string" && name !== "" ? name : null;
+}

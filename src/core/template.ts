@@ -1,0 +1,48 @@
+import type { TemplateParam } from "./log-record.js";
+
+/** What the miner tells downstream stages about one message (Drain3's change vocabulary). */
+export type TemplateChange = "created" | "updated" | "none";
+
+export interface TemplateMatch {
+  /** Stable, content-derived id: the same template text in the same stream always has the same id. */
+  templateId: string;
+  /** Template text with `<*>` for parameters. */
+  template: string;
+  params: TemplateParam[];
+  change: TemplateChange;
+  /** When `change` is `updated`, the id the template had before it generalised. */
+  previousId?: string;
+}
+
+export interface TemplateInfo {
+  stream: string;
+  templateId: string;
+  template: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** One lineage link: an old template id that generalised into a new one. */
+export interface TemplateLineage {
+  stream: string;
+  fromId: string;
+  toId: string;
+}
+
+/** The template miner: learns templates online, one independent tree per stream. */
+export interface TemplateMiner {
+  /** Learns from one message body and returns its template. `at` is the record time (ISO). */
+  add(stream: string, message: string, at?: string): TemplateMatch;
+  /** Read-only lookup: the template a message would match, or null. */
+  match(stream: string, message: string): TemplateMatch | null;
+  /** Every live template. */
+  templates(): TemplateInfo[];
+  /** Resolves an old id through its lineage to the current id (itself when current). */
+  resolve(stream: string, templateId: string): string;
+  /** Versioned, JSON-serialisable state for persistence. */
+  exportState(): unknown;
+  importState(state: unknown): void;
+  /** Counters for metrics (templates evicted by the LRU cap, lines truncated by the token cap, …). */
+  stats(): { templates: number; evictions: number; truncatedLines: number };
+}
