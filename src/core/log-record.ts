@@ -1,4 +1,5 @@
 import type { JsonObject } from "./json.js";
+import type { TemplateChange } from "./template.js";
 
 /**
  * One log record, aligned with the OpenTelemetry log data model.
@@ -30,6 +31,8 @@ export interface ParsedRecord extends LogRecord {
   templateId: string;
   template: string;
   params: readonly TemplateParam[];
+  /** What mining this record did to its template: `created` means the template is new. */
+  templateChange: TemplateChange;
 }
 
 export interface TemplateParam {

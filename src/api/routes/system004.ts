@@ -1,0 +1,193 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { UserError } from "../../core/errors.js";
+import { isoUtc } from "../../core/time.js";
+import { ingestLogs, recordFromIngestLog } from "../../service/ingest.js";
+import type { Runtime } from "../../service/runtime.js";
+import { groupFeatures, onlineScore } from "../../service/scoring.js";
+import { listIncidents } from "../../store/repos/incidents.js";
+import { requireAuth } from "../auth.js";
+import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
+
+const ingestLog = z
+  .object({
+    timestamp: z.string().optional().describe("ISO-8601, any offset, up to 9 fractional digits"),
+    service: z.string().optional().describe("Producing service, e.g. `auth`"),
+    level: z.string().optional().describe("DEBUG, INFO, WARN, ERROR, FATAL (any case)"),
+    message: z.string().describe("The log message"),
+    metadata: jsonObjectSchema.optional().describe('Free-form fields, e.g. `{"ip": "10.0.0.12"}`'),
+  })
+  .describe("System 004 log object");
+
+/** An array of log objects; a single object is taken as a one-element array (contracts §5.2). */
+const ingestBody = z.preprocess(
+  (body) => (Array.isArray(body) ? body : [body]),
+  z.array(ingestLog).min(1, "at least one log is required"),
+);
+
+const incident = z.object({
+  id: z.number().int(),
+  detected_at: z.string(),
+  service: z.string().nullable(),
+  severity: z.string(),
+  summary: z.string(),
+  features: jsonObjectSchema,
+  status: z.string(),
+});
+
+const ingestResponse = z.object({
+  ingested: z.number().int(),
+  scores: z.array(z.object({ service: z.string(), score: z.number() })),
+  incidents: z.array(incident),
+  ml_error: z.string().optional(),
+});
+
+/** System 004: the logs analyzer backend and its ML scoring service (contracts §5). */
+export function system004Routes(rt: Runtime) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    // Bulk ingest: one JSON log object per line.
+    app.addContentTypeParser(
+      ["application/x-ndjson", "application/ndjson"],
+      { parseAs: "string" },
+      (_req, body, done) => {
+        const logs: unknown[] = [];
+        const lines = String(body).split("\n");
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i]!.trim();
+          if (line === "") continue;
+          try {
+            logs.push(JSON.parse(line));
+          } catch (error) {
+            done(
+              new UserError(
+                `line ${i + 1} is not valid JSON: ${(error as Error).message}`,
+                "invalid_json",
+                400,
+              ),
+              undefined,
+            );
+            return;
+          }
+        }
+        done(null, logs);
+      },
+    );
+
+    r.post(
+      "/ingest",
+      {
+        preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
+        bodyLimit: rt.config.ingest.maxBodyBytes,
+        schema: {
+          summary: "Store logs, score each service, open incidents (system 004)",
+          tags: ["system 004"],
+          body: ingestBody,
+          response: {
+            200: ingestResponse,
+            400: errorSchema,
+            401: errorSchema,
+            413: errorSchema,
+            503: errorSchema,
+          },
+        },
+      },
+      async (request) => ingestLogs(rt, request.body),
+    );
+
+    r.get(
+      "/incidents",
+      {
+        preHandler: requireAuth(rt, { group: "incidents", scope: "read" }),
+        schema: {
+          summary: "Incidents, newest first (system 004)",
+          tags: ["system 004"],
+          querystring: z.object({
+            limit: queryInt("limit").optional(),
+            offset: queryInt("offset").optional(),
+          }),
+          response: { 200: z.array(incident), 400: errorSchema, 401: errorSchema },
+        },
+      },
+      async (request) =>
+        listIncidents(rt.store.db, { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 }),
+    );
+
+    r.get(
+      "/meta",
+      {
+        preHandler: requireAuth(rt, { group: "meta", scope: "read" }),
+        schema: {
+          summary: "Deployed commit, model version and start time (system 004)",
+          tags: ["system 004"],
+          response: {
+            200: z.object({
+              git: z.string().nullable(),
+              model: z.string().nullable(),
+              started_at: z.string(),
+            }),
+          },
+        },
+      },
+      async () => ({ git: rt.gitCommit, model: rt.config.modelVersion ?? null, started_at: rt.startedAt }),
+    );
+
+    r.post(
+      "/score",
+      {
+        preHandler: requireAuth(rt, { group: "score", scope: "read" }),
+        schema: {
+          summary: "Score a group of logs without storing them (system 004's ML service)",
+          tags: ["system 004"],
+          body: z.preprocess(
+            (body) => (typeof body === "object" && body !== null && "logs" in body ? body : { logs: [body] }),
+            z.object({ logs: z.array(ingestLog) }),
+          ),
+          response: {
+            200: z.object({ score: z.number(), model: z.string(), features: jsonObjectSchema }),
+            400: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const logs = request.body.logs;
+        const now = isoUtc(rt.clock.now());
+        const features = groupFeatures(logs.map((l) => recordFromIngestLog(l, now)));
+        return { score: onlineScore(features), model: ONLINE_MODEL.version, features };
+      },
+    );
+
+    r.get(
+      "/model-info",
+      {
+        preHandler: requireAuth(rt, { group: "score", scope: "read" }),
+        schema: {
+          summary: "The scoring model (system 004's ML service)",
+          tags: ["system 004"],
+          response: { 200: jsonObjectSchema },
+        },
+      },
+      async () => ONLINE_MODEL,
+    );
+  };
+}
+
+/** The in-process scorer, described as system 004's model_info.json describes a trained model. */
+const ONLINE_MODEL = {
+  version: "online-1",
+  trained_at: null,
+  algorithm: "online: max(detector score, 1 - exp(-error pressure))",
+  features: [
+    "count",
+    "error_count",
+    "warn_count",
+    "fatal_count",
+    "error_ratio",
+    "span_secs",
+    "distinct_messages",
+    "detector_score",
+  ],
+  training_samples: 0,
+};

@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { type Config, ConfigError, loadConfig } from "../config/load.js";
+
+/** The flags every command that opens the store accepts; they override file and environment. */
+export function addConfigOptions(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "YAML or JSON config file")
+    .option("--port <n>", "HTTP port (PORT, default 8000)")
+    .option("--host <addr>", "bind address (HOST, default 127.0.0.1)")
+    .option("--data-dir <dir>", "data directory (DATA_DIR, default ./data)")
+    .option("--database-url <url>", "postgres://… or a SQLite path (DATABASE_URL)")
+    .option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (LOG_LEVEL)");
+}
+
+interface FlagValues {
+  config?: string;
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+}
+
+/** Loads `.env` from the working directory (without overriding the environment), then the config. */
+export function configFromFlags(flags: FlagValues): Config {
+  try {
+    process.loadEnvFile(".env");
+  } catch {
+    // No .env file: nothing to load.
+  }
+  return loadConfig({
+    ...(flags.config ? { file: flags.config } : {}),
+    flags: {
+      port: flags.port,
+      host: flags.host,
+      dataDir: flags.dataDir,
+      databaseUrl: flags.databaseUrl,
+      logLevel: flags.logLevel,
+    },
+  });
+}
+
+/** Prints a one-line (or one-block) error and exits non-zero; never a stack trace for user errors. */
+export function fail(error: unknown): never {
+  if (error instanceof ConfigError) process.stderr.write(`logwarden: ${error.message}\n`);
+  else process.stderr.write(`logwarden: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+}

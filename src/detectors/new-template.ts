@@ -1,0 +1,127 @@
+import type { Anomaly } from "../core/anomaly.js";
+import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
+import { isJsonObject, type JsonValue } from "../core/json.js";
+import type { ParsedRecord } from "../core/log-record.js";
+
+export interface NewTemplateOptions {
+  /** Records a stream must have seen before a new template counts as an anomaly. */
+  warmupRecords: number;
+  /** …and seconds of record time since the stream's first record. */
+  warmupSecs: number;
+}
+
+interface StreamState {
+  seen: number;
+  firstAt: number;
+  templatesAtWarmup: number;
+  templates: number;
+}
+
+/**
+ * Flags a template first seen after the stream's warm-up: a message shape this service has never
+ * produced before (a new error, a new code path) is the most common first sign of a change.
+ */
+export class NewTemplateDetector implements Detector {
+  readonly name = "new_template";
+  readonly #streams = new Map<string, StreamState>();
+
+  constructor(readonly options: NewTemplateOptions) {}
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const record of batch) {
+      const at = Date.parse(record.timestamp);
+      let stream = this.#streams.get(record.stream);
+      if (!stream) {
+        stream = { seen: 0, firstAt: at, templatesAtWarmup: 0, templates: 0 };
+        this.#streams.set(record.stream, stream);
+      }
+      stream.seen++;
+      if (record.templateChange !== "created") continue;
+      stream.templates++;
+      if (!this.#warm(stream, at)) {
+        stream.templatesAtWarmup = stream.templates;
+        continue;
+      }
+      out.push(this.#anomaly(record, stream));
+    }
+    return out;
+  }
+
+  #warm(stream: StreamState, at: number): boolean {
+    return stream.seen > this.options.warmupRecords && at - stream.firstAt >= this.options.warmupSecs * 1000;
+  }
+
+  #anomaly(record: ParsedRecord, stream: StreamState): Anomaly {
+    // The more settled the stream (many records per template), the more surprising a new template is.
+    const perTemplate = stream.seen / Math.max(1, stream.templates - 1);
+    const score = Math.min(0.9, 0.5 + 0.1 * Math.log10(1 + perTemplate));
+    const severity = record.severityNumber >= 17 ? "high" : score >= 0.75 ? "medium" : "low";
+    const summary = `New message template in ${record.stream} after ${stream.seen - 1} records: ${record.template}`;
+    return {
+      detector: this.name,
+      type: "new_template",
+      timestamp: record.timestamp,
+      service: record.stream,
+      key: `${record.stream}:${record.templateId}`,
+      score,
+      severity,
+      description: summary,
+      features: {
+        template_id: record.templateId,
+        template: record.template,
+        records_seen: stream.seen - 1,
+        templates_known: stream.templates - 1,
+        level: record.severityText,
+      },
+      explanation: {
+        summary,
+        observed: { template: record.template, template_id: record.templateId, level: record.severityText },
+        expected: {
+          known_templates: stream.templates - 1,
+          note: `only templates learned during warm-up (${stream.templatesAtWarmup}) or since`,
+        },
+        contributions: record.params.map((p, i) => ({ name: `param ${i + 1}`, value: p.value, weight: 0 })),
+        samples: [record.body],
+      },
+      evidence: [record.id],
+      templateId: record.templateId,
+    };
+  }
+
+  status(): DetectorStatus {
+    const streams = [...this.#streams.entries()];
+    const learning = streams.filter(([, s]) => s.seen <= this.options.warmupRecords);
+    if (streams.length === 0 || learning.length === streams.length) {
+      const seen = streams.reduce((n, [, s]) => Math.max(n, s.seen), 0);
+      return {
+        name: this.name,
+        phase: "learning",
+        detail: `warming up: ${seen} of ${this.options.warmupRecords} records seen`,
+      };
+    }
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${streams.length - learning.length} stream(s) active, ${learning.length} still warming up`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return { version: 1, streams: Object.fromEntries([...this.#streams].map(([k, s]) => [k, { ...s }])) };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !isJsonObject(state.streams)) return;
+    for (const [key, value] of Object.entries(state.streams)) {
+      if (isJsonObject(value)) this.#streams.set(key, value as unknown as StreamState);
+    }
+  }
+}
+
+export const newTemplateDefinition: DetectorDefinition<NewTemplateOptions> = {
+  name: "new_template",
+  description: "A message template first seen after the stream's warm-up period.",
+  parseOptions: (raw) => raw as NewTemplateOptions,
+  create: (options) => new NewTemplateDetector(options),
+};

@@ -1,0 +1,183 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.js";
+import { BackpressureError } from "../core/errors.js";
+import type { JsonValue } from "../core/json.js";
+import type { LogRecord, ParsedRecord } from "../core/log-record.js";
+import { isoUtc } from "../core/time.js";
+import type { Store } from "../store/db.js";
+import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
+import { insertLogs } from "../store/repos/logs.js";
+import { loadState, saveState } from "../store/repos/state.js";
+import { saveTemplates } from "../store/repos/templates.js";
+import type { Processor } from "./processor.js";
+
+export interface IngestResult {
+  records: ParsedRecord[];
+  /** Anomalies this submission's records raised (new rows and merged repeats). */
+  anomalies: StoredAnomaly[];
+}
+
+export interface PipelineOptions {
+  /** Records waiting to be processed before `submit` refuses with a BackpressureError. */
+  queueRecords: number;
+  /** Records processed per store transaction. */
+  batchSize: number;
+  /** How often miner and detector state is saved (it is also saved at stop). */
+  stateSaveIntervalMs: number;
+}
+
+interface Submission {
+  records: readonly LogRecord[];
+  resolve(result: IngestResult): void;
+  reject(error: unknown): void;
+}
+
+export interface PipelineStats {
+  queuedRecords: number;
+  processedRecords: number;
+  batches: number;
+  rejectedSubmissions: number;
+}
+
+const STATE_KEY = "pipeline";
+
+/**
+ * Ingest through a bounded queue: submissions are combined into batches, mined, written in one
+ * transaction with their anomalies, and only then acknowledged, so whatever a caller saw succeed is on
+ * disk. A full queue refuses new work (the HTTP layer answers 503 + Retry-After) instead of growing.
+ */
+export class IngestPipeline {
+  readonly #queue: Submission[] = [];
+  #queued = 0;
+  #running: Promise<void> | null = null;
+  #accepting = true;
+  #lastStateSave = 0;
+  #dirty = false;
+  readonly #touchedTemplates = new Set<string>();
+  readonly stats: PipelineStats = {
+    queuedRecords: 0,
+    processedRecords: 0,
+    batches: 0,
+    rejectedSubmissions: 0,
+  };
+  onAnomalies: ((anomalies: StoredAnomaly[]) => void) | undefined;
+
+  constructor(
+    readonly store: Store,
+    readonly processor: Processor,
+    readonly clock: Clock,
+    readonly log: Logger,
+    readonly options: PipelineOptions,
+  ) {}
+
+  /** Restores miner and detector state saved by an earlier run. */
+  async start(): Promise<void> {
+    const saved = await loadState(this.store.db, STATE_KEY);
+    if (saved && typeof saved === "object" && !Array.isArray(saved)) {
+      this.processor.importState(saved as { miner?: unknown; detectors?: Record<string, JsonValue> });
+      this.log.info({ templates: this.processor.miner.stats().templates }, "restored pipeline state");
+    }
+    this.#lastStateSave = this.clock.now();
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  get depth(): number {
+    return this.#queued;
+  }
+
+  submit(records: readonly LogRecord[]): Promise<IngestResult> {
+    if (!this.#accepting) return Promise.reject(new BackpressureError(5));
+    if (records.length === 0) return Promise.resolve({ records: [], anomalies: [] });
+    // One oversized submission is still taken when the queue is empty, so a big valid body never starves.
+    if (this.#queued > 0 && this.#queued + records.length > this.options.queueRecords) {
+      this.stats.rejectedSubmissions++;
+      return Promise.reject(new BackpressureError(1));
+    }
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.#queue.push({ records, resolve, reject });
+      this.#queued += records.length;
+      this.stats.queuedRecords = this.#queued;
+      this.#running ??= this.#drain().finally(() => {
+        this.#running = null;
+      });
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch: Submission[] = [];
+      let size = 0;
+      while (
+        this.#queue.length > 0 &&
+        (batch.length === 0 || size + this.#queue[0]!.records.length <= this.options.batchSize)
+      ) {
+        const next = this.#queue.shift()!;
+        batch.push(next);
+        size += next.records.length;
+      }
+      try {
+        const results = await this.#process(batch);
+        for (const [i, s] of batch.entries()) s.resolve(results[i]!);
+      } catch (error) {
+        this.log.error({ err: error }, "batch failed; nothing of it was acknowledged");
+        for (const s of batch) s.reject(error);
+      } finally {
+        this.#queued -= size;
+        this.stats.queuedRecords = this.#queued;
+      }
+      if (this.clock.now() - this.#lastStateSave >= this.options.stateSaveIntervalMs) await this.saveState();
+    }
+  }
+
+  async #process(batch: readonly Submission[]): Promise<IngestResult[]> {
+    const all = batch.flatMap((s) => s.records);
+    const mined = this.processor.mine(all);
+    for (const r of mined) this.#touchedTemplates.add(r.templateId);
+    const now = isoUtc(this.clock.now());
+    const results = await this.store.db.transaction().execute(async (trx) => {
+      const ids = await insertLogs(trx, mined, now);
+      const parsed: ParsedRecord[] = mined.map((r, i) => ({ ...r, id: ids[i]! }));
+      const out: IngestResult[] = [];
+      let offset = 0;
+      for (const s of batch) {
+        const records = parsed.slice(offset, offset + s.records.length);
+        offset += s.records.length;
+        const stored = await storeAnomalies(trx, this.processor.detect(records), now);
+        out.push({ records, anomalies: stored.map((x) => x.anomaly) });
+      }
+      return out;
+    });
+    this.#dirty = true;
+    this.stats.processedRecords += all.length;
+    this.stats.batches++;
+    const fresh = results.flatMap((r) => r.anomalies);
+    if (fresh.length > 0) this.onAnomalies?.(fresh);
+    return results;
+  }
+
+  /** Saves miner state, detector state, touched templates and lineage. */
+  async saveState(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    this.#lastStateSave = this.clock.now();
+    const now = isoUtc(this.clock.now());
+    const touched = this.processor.miner.templates().filter((t) => this.#touchedTemplates.has(t.templateId));
+    this.#touchedTemplates.clear();
+    const lineage = this.processor.takeLineage();
+    const state = this.processor.exportState();
+    await this.store.db.transaction().execute(async (trx) => {
+      await saveTemplates(trx, touched, lineage);
+      await saveState(trx, STATE_KEY, state, now);
+    });
+  }
+
+  /** Stops accepting, processes everything already queued, and saves state. */
+  async stop(): Promise<void> {
+    this.#accepting = false;
+    while (this.#running) await this.#running;
+    await this.saveState();
+  }
+}

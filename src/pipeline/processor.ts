@@ -1,0 +1,75 @@
+import type { Anomaly } from "../core/anomaly.js";
+import type { Detector, DetectorStatus } from "../core/detector.js";
+import type { JsonValue } from "../core/json.js";
+import { type LogRecord, type ParsedRecord, serviceOf } from "../core/log-record.js";
+import type { TemplateLineage, TemplateMiner } from "../core/template.js";
+
+export type MinedRecord = Omit<ParsedRecord, "id">;
+
+/**
+ * The synchronous heart of the pipeline: template mining and detection, no I/O. `serve` wraps it with a
+ * queue and the store; `analyze` runs it in memory.
+ */
+export class Processor {
+  /** Lineage links produced since the last `takeLineage()`. */
+  #lineage: TemplateLineage[] = [];
+
+  constructor(
+    readonly miner: TemplateMiner,
+    readonly detectors: readonly Detector[],
+  ) {}
+
+  mine(records: readonly LogRecord[]): MinedRecord[] {
+    const out: MinedRecord[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const stream = serviceOf(record);
+      const match = this.miner.add(stream, record.body, record.timestamp);
+      if (match.change === "updated" && match.previousId && match.previousId !== match.templateId) {
+        this.#lineage.push({ stream, fromId: match.previousId, toId: match.templateId });
+      }
+      out[i] = {
+        ...record,
+        stream,
+        templateId: match.templateId,
+        template: match.template,
+        params: match.params,
+        templateChange: match.change,
+      };
+    }
+    return out;
+  }
+
+  detect(records: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const detector of this.detectors) {
+      for (const anomaly of detector.observe(records)) out.push(anomaly);
+    }
+    return out;
+  }
+
+  takeLineage(): TemplateLineage[] {
+    const links = this.#lineage;
+    this.#lineage = [];
+    return links;
+  }
+
+  statuses(): DetectorStatus[] {
+    return this.detectors.map((d) => d.status());
+  }
+
+  exportState(): { miner: unknown; detectors: Record<string, JsonValue> } {
+    return {
+      miner: this.miner.exportState(),
+      detectors: Object.fromEntries(this.detectors.map((d) => [d.name, d.exportState()])),
+    };
+  }
+
+  importState(state: { miner?: unknown; detectors?: Record<string, JsonValue> }): void {
+    if (state.miner !== undefined && state.miner !== null) this.miner.importState(state.miner);
+    for (const detector of this.detectors) {
+      const saved = state.detectors?.[detector.name];
+      if (saved !== undefined) detector.importState(saved);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { execFileSync } from "node:child_process";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { isoUtc } from "../core/time.js";
+import { createDetectors } from "../detectors/registry.js";
+import { createMiner } from "../parsers/create-miner.js";
+import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
+import { Processor } from "../pipeline/processor.js";
+import { databaseUrlFor, openStore, type Store } from "../store/db.js";
+
+/** Everything a running Logwarden shares between its API, MCP server and CLI commands. */
+export interface Runtime {
+  readonly config: Config;
+  readonly store: Store;
+  readonly pipeline: IngestPipeline;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly startedAt: string;
+  readonly gitCommit: string | null;
+  /** Drains the pipeline, saves state, closes the store. */
+  close(): Promise<void>;
+}
+
+export function createProcessor(config: Config, clock: Clock = systemClock): Processor {
+  return new Processor(createMiner(config.miner), createDetectors(config, { clock }));
+}
+
+/** Composition root: config → store (migrated) → processor → pipeline (state restored). */
+export async function createRuntime(
+  config: Config,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<Runtime> {
+  const store = openStore({ url: databaseUrlFor(config) });
+  try {
+    const applied = await store.migrate();
+    if (applied.length > 0) log.info({ migrations: applied, store: store.location }, "database migrated");
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const pipeline = new IngestPipeline(store, createProcessor(config, clock), clock, log, {
+    queueRecords: config.ingest.queueRecords,
+    batchSize: config.ingest.batchSize,
+    stateSaveIntervalMs: 5_000,
+  });
+  await pipeline.start();
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    pipeline,
+    clock,
+    log,
+    startedAt: isoUtc(clock.now()),
+    gitCommit: config.gitCommit ?? readGitCommit(),
+    close() {
+      closing ??= (async () => {
+        await pipeline.stop();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The deployed commit (contracts §5.2 `/meta.git`): from the repository when there is one. */
+function readGitCommit(): string | null {
+  try {
+    const out = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: new URL("../..", import.meta.url),
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 2_000,
+    });
+    const sha = out.toString().trim();
+    return /^[0-9a-f]{40}$/.test(sha) ? sha : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Where the data lives, without credentials (for logs and /health). */
+  readonly location: string;
+  migrate(): Promise<string[]>;
+  /** Cheap liveness probe of the connection. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…` or a SQLite path (`sqlite:PATH`, `file:PATH` or a bare path). */
+  url: string;
+}
+
+/** Resolves which database a config points at (contracts §6.3 C10: `SQLITE_DB_PATH` when no URL). */
+export function databaseUrlFor(config: {
+  databaseUrl?: string;
+  sqliteDbPath?: string;
+  dataDir: string;
+}): string {
+  if (config.databaseUrl) return config.databaseUrl;
+  if (config.sqliteDbPath) return config.sqliteDbPath;
+  return resolve(config.dataDir, "logwarden.db");
+}
+
+/** The only place that picks a dialect. */
+export function openStore(options: StoreOptions): Store {
+  return /^postgres(ql)?:\/\//.test(options.url) ? openPostgres(options.url) : openSqlite(options.url);
+}
+
+function openSqlite(url: string): Store {
+  const path = url.replace(/^(sqlite|file):(\/\/)?/, "");
+  if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  const database = new SQLite(path);
+  // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = NORMAL");
+  database.pragma("busy_timeout = 5000");
+  database.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return makeStore(db, "sqlite", path, async () => {
+    await db.destroy();
+  });
+}
+
+// bigint (int8) columns such as template counts come back as numbers, not strings.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+function openPostgres(url: string): Store {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const location = url.replace(/\/\/[^@/]*@/, "//");
+  return makeStore(db, "postgres", location, async () => {
+    await db.destroy();
+  });
+}
+
+function makeStore(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  location: string,
+  close: () => Promise<void>,
+): Store {
+  let closed = false;
+  return {
+    db,
+    dialect,
+    location,
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(dialect),
+        migrationTableName: "schema_migrations",
+        migrationLockTableName: "schema_migrations_lock",
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+      return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+    },
+    async ping() {
+      await db.selectFrom("state").select("key").limit(1).execute();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close();
+    },
+  };
+}

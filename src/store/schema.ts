@@ -1,0 +1,125 @@
+import type { Generated } from "kysely";
+
+/**
+ * Table types. Timestamps are ISO-8601 UTC text (`…Z`), JSON columns are JSON text, on both dialects,
+ * so repositories never branch on the database.
+ */
+export interface LogsTable {
+  id: Generated<number>;
+  /** System 004 core columns (contracts §5.3). */
+  timestamp: string;
+  service: string;
+  level: string | null;
+  message: string;
+  metadata: string;
+  created_at: string;
+  /** Logwarden's columns. */
+  observed_at: string;
+  severity_number: number;
+  host: string | null;
+  resource: string;
+  stream: string;
+  template_id: string | null;
+  params: string | null;
+}
+
+export interface TemplatesTable {
+  template_id: string;
+  stream: string;
+  template: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  /** Set when the template generalised into another one (lineage). */
+  replaced_by: string | null;
+}
+
+export interface AnomaliesTable {
+  id: Generated<number>;
+  /** System 000 core columns (contracts §1.6): `agent_name` is the detector. */
+  agent_name: string;
+  device_id: number | null;
+  timestamp: string;
+  anomaly_type: string;
+  confidence: number;
+  description: string | null;
+  features: string;
+  created_at: string;
+  /** Logwarden's columns. */
+  severity: string;
+  service: string | null;
+  key: string;
+  status: string;
+  explanation: string;
+  evidence: string;
+  template_id: string | null;
+  count: number;
+  last_seen: string;
+  updated_at: string;
+}
+
+export interface IncidentsTable {
+  id: Generated<number>;
+  /** System 004 core columns (contracts §5.3, §6.3 C6). */
+  detected_at: string;
+  service: string | null;
+  severity: string;
+  summary: string;
+  features: string;
+  /** Logwarden's columns. */
+  status: string;
+  anomaly_ids: string;
+  updated_at: string | null;
+}
+
+export interface ModelsTable {
+  id: Generated<number>;
+  kind: string;
+  key: string;
+  version: number;
+  parameters: string;
+  training_size: number;
+  features: string;
+  metrics: string;
+  /** The serialised model itself (JSON). */
+  artifact: string;
+  created_at: string;
+}
+
+export interface AuditLogsTable {
+  id: Generated<number>;
+  occurred_at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string;
+}
+
+/** Opaque, versioned state blobs: miner state, detector state, checkpoints. */
+export interface StateTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  /** Comma-separated: `read`, `ingest`, `admin`. */
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface Database {
+  api_tokens: ApiTokensTable;
+  logs: LogsTable;
+  templates: TemplatesTable;
+  anomalies: AnomaliesTable;
+  incidents: IncidentsTable;
+  models: ModelsTable;
+  audit_logs: AuditLogsTable;
+  state: StateTable;
+}

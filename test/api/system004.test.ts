@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+
+/** The contract's sample (contracts §5.2). */
+const SAMPLE = [
+  {
+    timestamp: "2025-04-03T14:22:10.1234567+02:00",
+    service: "auth",
+    level: "ERROR",
+    message: "invalid password",
+    metadata: { ip: "10.0.0.12" },
+  },
+  {
+    timestamp: "2025-04-03T14:22:30.0000000+02:00",
+    service: "auth",
+    level: "ERROR",
+    message: "invalid password",
+    metadata: { ip: "10.0.0.12" },
+  },
+  {
+    timestamp: "2025-04-03T14:22:31Z",
+    service: "web",
+    level: "WARN",
+    message: "slow request",
+    metadata: { path: "/home" },
+  },
+];
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
+  it("stores logs, scores per service and opens an incident above THRESHOLD", async () => {
+    server = await startTestServer();
+    const res = await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: SAMPLE });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.ingested).toBe(3);
+    expect(body.scores).toHaveLength(2);
+    const auth1 = body.scores.find((s: { service: string }) => s.service === "auth");
+    expect(auth1.score).toBeGreaterThan(0.8);
+    expect(body.incidents).toHaveLength(1);
+    expect(body.incidents[0]).toMatchObject({
+      service: "auth",
+      severity: expect.stringMatching(/medium|high|critical/),
+    });
+    expect(body.incidents[0].summary).toContain("2 ERROR logs from auth in 20 s");
+
+    const incidents = await server.app.inject({ url: "/incidents", headers: auth });
+    expect(incidents.statusCode).toBe(200);
+    const list = incidents.json();
+    expect(list).toHaveLength(1);
+    expect(Object.keys(list[0])).toEqual(
+      expect.arrayContaining(["id", "detected_at", "service", "severity", "summary", "features"]),
+    );
+    expect(typeof list[0].features).toBe("object");
+  });
+
+  it("answers /meta with exactly git, model and started_at", async () => {
+    server = await startTestServer({ MODEL_VERSION: "v7", GIT_COMMIT: "abc123" });
+    const res = await server.app.inject({ url: "/meta", headers: auth });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual(["git", "model", "started_at"]);
+    expect(body).toMatchObject({ git: "abc123", model: "v7" });
+    expect(body.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("accepts one object and NDJSON bulk", async () => {
+    server = await startTestServer();
+    const one = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: SAMPLE[2],
+    });
+    expect(one.json().ingested).toBe(1);
+    const ndjson = `${SAMPLE.map((l) => JSON.stringify(l)).join("\n")}\n`;
+    const bulk = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: { ...auth, "content-type": "application/x-ndjson" },
+      payload: ndjson,
+    });
+    expect(bulk.statusCode).toBe(200);
+    expect(bulk.json().ingested).toBe(3);
+  });
+
+  it("rejects bad input with a JSON error naming what was wrong", async () => {
+    server = await startTestServer();
+    const malformed = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: "[{not json",
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: "invalid_json" });
+    expect(malformed.body).not.toContain("    at ");
+
+    const empty = await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: [] });
+    expect(empty.statusCode).toBe(400);
+
+    const wrongTypes = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: [{ message: 5, level: [] }],
+    });
+    expect(wrongTypes.statusCode).toBe(400);
+    expect(wrongTypes.json().error).toBe("validation_error");
+    expect(wrongTypes.json().message).toMatch(/message/);
+
+    const badLine = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: { ...auth, "content-type": "application/x-ndjson" },
+      payload: '{"message":"ok"}\n{oops\n',
+    });
+    expect(badLine.statusCode).toBe(400);
+    expect(badLine.json().message).toContain("line 2");
+
+    const huge = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: [{ message: "x".repeat(2_000_000) }],
+    });
+    expect(huge.statusCode).toBe(200);
+  });
+
+  it("answers 413 over the body limit and keeps invalid UTF-8 as replacement characters", async () => {
+    server = await startTestServer({ INGEST_MAX_BODY_BYTES: "1000" });
+    const big = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: [{ message: "x".repeat(5_000) }],
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toBe("payload_too_large");
+    const bytes = Buffer.concat([
+      Buffer.from('[{"message":"bad '),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(' bytes"}]'),
+    ]);
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: bytes,
+    });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it("requires a bearer token unless the group is opened with OPEN_ROUTES", async () => {
+    server = await startTestServer();
+    expect((await server.app.inject({ url: "/incidents" })).statusCode).toBe(401);
+    expect(
+      (await server.app.inject({ url: "/incidents", headers: { authorization: "Bearer nope" } })).statusCode,
+    ).toBe(401);
+    expect(
+      (await server.app.inject({ url: "/incidents", headers: { authorization: "test-admin-token" } }))
+        .statusCode,
+    ).toBe(401);
+    expect((await server.app.inject({ url: "/incidents" })).json()).toMatchObject({ error: "Unauthorized" });
+    await server.close();
+    server = await startTestServer({ OPEN_ROUTES: "ingest,incidents,meta" });
+    expect((await server.app.inject({ method: "POST", url: "/ingest", payload: SAMPLE })).statusCode).toBe(
+      200,
+    );
+    expect((await server.app.inject({ url: "/incidents" })).statusCode).toBe(200);
+    expect((await server.app.inject({ url: "/meta" })).statusCode).toBe(200);
+  });
+
+  it("keeps acknowledged data across a restart", async () => {
+    server = await startTestServer();
+    await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: SAMPLE });
+    const dataDir = server.dataDir;
+    await server.close(false);
+    server = await startTestServer({}, { dataDir });
+    const list = (await server.app.inject({ url: "/incidents", headers: auth })).json();
+    expect(list).toHaveLength(1);
+    const { countLogs } = await import("../../src/store/repos/logs.js");
+    expect(await countLogs(server.rt.store.db)).toBe(3);
+  });
+
+  it("scores without storing on POST /score and describes the model on /model-info", async () => {
+    server = await startTestServer();
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/score",
+      headers: auth,
+      payload: { logs: SAMPLE.slice(0, 2) },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().score).toBeGreaterThan(0.8);
+    expect(res.json().features.error_count).toBe(2);
+    const info = (await server.app.inject({ url: "/model-info", headers: auth })).json();
+    expect(info).toHaveProperty("version");
+    expect(info).toHaveProperty("features");
+  });
+
+  it("answers unknown routes with 404 in the error shape", async () => {
+    server = await startTestServer();
+    const res = await server.app.inject({ url: "/nope" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: "Not Found" });
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
+import { openStore, type Store } from "../../src/store/db.js";
+
+/**
+ * The PostgreSQL used by tests: `TEST_DATABASE_URL`, else the URL `.ci/run` sets up.
+ * Tests that need it skip, with a message, when nothing answers there.
+ */
+export const TEST_PG_URL =
+  process.env.TEST_DATABASE_URL ?? "postgres://logwarden:logwarden@127.0.0.1:5432/logwarden_test";
+
+let pgAvailable: Promise<boolean> | undefined;
+
+export function postgresAvailable(): Promise<boolean> {
+  pgAvailable ??= (async () => {
+    const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      await client.query("select 1");
+      return true;
+    } catch (error) {
+      if (process.env.CI)
+        throw new Error(`PostgreSQL is required in CI but ${TEST_PG_URL} failed: ${String(error)}`);
+      console.warn(
+        `[skip] PostgreSQL tests: nothing answers at ${TEST_PG_URL} (${(error as Error).message})`,
+      );
+      return false;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return pgAvailable;
+}
+
+export interface TestStore {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, migrated SQLite file in a temp dir. */
+export async function sqliteTestStore(): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), "logwarden-test-"));
+  const store = openStore({ url: join(dir, "test.db") });
+  await store.migrate();
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh, migrated PostgreSQL schema of its own, dropped at cleanup. */
+export async function postgresTestStore(): Promise<TestStore> {
+  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  const store = openStore({ url: url.toString() });
+  await store.migrate();
+  return {
+    store,
+    async cleanup() {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(store.db);
+      await store.close();
+    },
+  };
+}
+
+/** Both dialects, for `describe.each`: PostgreSQL is marked so the suite can skip it when absent. */
+export const DIALECTS = [
+  { name: "sqlite", open: sqliteTestStore, needsPostgres: false },
+  { name: "postgres", open: postgresTestStore, needsPostgres: true },
+] as const;
