@@ -86,12 +86,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Raw, origin: Map<string, string>): string {
-  const path = issue.path.join(".");
-  const envName = Object.entries(ENV_KEYS).find(([, p]) => p === path)?.[0];
-  const name = origin.get(path) ?? (issue.code === "unrecognized_keys" ? "config file" : (envName ?? path));
+  // Name the key the user wrote: the deepest prefix of the issue's path that came from a source
+  // (`OPEN_ROUTES` for `openRoutes.1`, since the list arrived as one comma-separated string).
+  const parts = issue.path.map(String);
+  let depth = parts.length;
+  while (depth > 0 && !origin.has(parts.slice(0, depth).join("."))) depth--;
+  const path = parts.slice(0, depth || parts.length).join(".");
+  const name = origin.get(path) ?? (issue.code === "unrecognized_keys" ? "config file" : path || "config");
   let got: unknown = raw;
-  for (const part of issue.path) got = (got as Raw | undefined)?.[String(part)];
-  const shown = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
+  for (const part of path.split(".")) got = (got as Raw | undefined)?.[part];
+  const shown = got === undefined || typeof got === "object" ? "" : ` (got ${JSON.stringify(got)})`;
   return `${name}: ${issue.message}${shown}`;
 }
 

@@ -60,7 +60,6 @@ export const configSchema = z.object({
       /** Records waiting between HTTP and the pipeline before ingest answers 503. */
       queueRecords: positiveInt.default(200_000),
       batchSize: positiveInt.default(2_000),
-      flushIntervalMs: positiveInt.default(50),
     })
     .prefault({}),
   miner: z
@@ -114,7 +113,6 @@ export const ENV_KEYS: Record<string, string> = {
   INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
   INGEST_QUEUE_RECORDS: "ingest.queueRecords",
   INGEST_BATCH_SIZE: "ingest.batchSize",
-  INGEST_FLUSH_INTERVAL_MS: "ingest.flushIntervalMs",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",
   MINER_MAX_TOKENS_PER_LINE: "miner.maxTokensPerLine",
   NEW_TEMPLATE_ENABLED: "detectors.newTemplate.enabled",
