@@ -100,9 +100,19 @@ export class IngestPipeline {
       this.#queue.push({ records, resolve, reject });
       this.#queued += records.length;
       this.stats.queuedRecords = this.#queued;
-      this.#running ??= this.#drain().finally(() => {
-        this.#running = null;
-      });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Starts the drain loop unless it runs. A submission that lands after the loop saw an empty queue but
+   * before it finished would otherwise wait forever, hence the re-check when the loop ends.
+   */
+  #kick(): void {
+    if (this.#running) return;
+    this.#running = this.#drain().finally(() => {
+      this.#running = null;
+      if (this.#queue.length > 0) this.#kick();
     });
   }
 

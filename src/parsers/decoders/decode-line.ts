@@ -1,0 +1,70 @@
+import { isJsonObject, type JsonObject } from "../../core/json.js";
+import type { LogRecord } from "../../core/log-record.js";
+import { looksLikeBsdDate } from "./bsd-date.js";
+import type { DecodeContext } from "./decode-context.js";
+import { recordFromObject } from "./json-record.js";
+import { decodeLogfmt } from "./logfmt.js";
+import { decodePlain } from "./plain.js";
+import { parseSyslog } from "./syslog.js";
+
+export type LineFormat = "json" | "syslog" | "logfmt" | "plain";
+
+export interface DecodedLine {
+  format: LineFormat;
+  record: LogRecord;
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** The JSON object a line holds, or null; `{`…`}` is checked first so plain text never pays for a throw. */
+function jsonObjectOf(line: string): JsonObject | null {
+  let a = 0;
+  let b = line.length - 1;
+  while (a <= b && isWs(line.charCodeAt(a))) a++;
+  if (line.charCodeAt(a) !== 0x7b) return null;
+  while (b > a && isWs(line.charCodeAt(b))) b--;
+  if (line.charCodeAt(b) !== 0x7d) return null;
+  try {
+    const v: unknown = JSON.parse(line);
+    return isJsonObject(v) ? v : null;
+  } catch {
+    return null; // "{ not json }" is plain text
+  }
+}
+
+/**
+ * Decodes one logical line, choosing the format from the line itself, cheapest tests first:
+ * JSON object (`{`…`}` that parses), syslog (`<digits>` or a BSD date prefix like `Jun 14 `), logfmt
+ * (has `=` and passes `parseLogfmt`'s checks), otherwise plain text. Never throws; a trailing `\r` and a
+ * leading byte-order mark are dropped.
+ */
+export function decodeLineWithFormat(line: string, ctx: DecodeContext): DecodedLine {
+  let s = line;
+  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  if (s.charCodeAt(s.length - 1) === 0x0d) s = s.slice(0, -1);
+  const c0 = s.charCodeAt(0);
+  if (c0 === 0x7b || isWs(c0)) {
+    const obj = jsonObjectOf(s);
+    if (obj) return { format: "json", record: recordFromObject(obj, ctx) };
+  }
+  if (c0 === 0x3c ? isDigit(s.charCodeAt(1)) : looksLikeBsdDate(s)) {
+    const record = parseSyslog(s, ctx);
+    if (record) return { format: "syslog", record };
+  }
+  if (s.indexOf("=") !== -1) {
+    const record = decodeLogfmt(s, ctx);
+    if (record) return { format: "logfmt", record };
+  }
+  return { format: "plain", record: decodePlain(s, ctx) };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Decodes one logical line to a `LogRecord`; see `decodeLineWithFormat` for how the format is chosen. */
+export function decodeLine(line: string, ctx: DecodeContext): LogRecord {
+  return decodeLineWithFormat(line, ctx).record;
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { parseTimestamp } from "../../../src/core/time.js";
+import { formatIsoUtc, isoFromText, parseIsoFast } from "../../../src/parsers/decoders/iso-time.js";
+import { epochToMs } from "../../../src/parsers/decoders/timestamp-value.js";
+
+describe("iso-time fast path agrees with parseTimestamp", () => {
+  it.each([
+    "2026-01-05T09:30:00Z",
+    "2026-01-05T09:30:00.123Z",
+    "2026-01-05t09:30:00.1z",
+    "2026-01-05 09:30",
+    "2026-01-05T09:30:00.123456789+05:45",
+    "2026-01-05T09:30:00-0800",
+    "2026-01-05T09:30:00+01",
+    "2026-01-05T09:30:00,5 Z",
+    "2024-02-29T23:59:59.9995Z",
+    "1999-12-31T23:59:59Z",
+  ])("%s", (text) => {
+    expect(parseIsoFast(text)).toBe(parseTimestamp(text));
+  });
+
+  it.each([
+    "2026-02-30T00:00:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-01-05T09:30:60Z",
+    "2026-01-05T09:30:00 UTC",
+    "short",
+  ])("leaves %s to parseTimestamp", (text) => {
+    expect(parseIsoFast(text)).toBeUndefined();
+  });
+
+  it("formatIsoUtc matches toISOString", () => {
+    for (const ms of [0, 1, 999, 1718374561123, 253402300799999, -1, 253402300800000]) {
+      expect(formatIsoUtc(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+
+  it("isoFromText returns canonical text as is and normalises the rest", () => {
+    const canonical = "2026-01-05T09:30:00.000Z";
+    expect(isoFromText(canonical)).toBe(canonical);
+    expect(isoFromText("2026-01-05T10:30:00+01:00")).toBe(canonical);
+    expect(isoFromText("nonsense")).toBeNull();
+  });
+});
+
+describe("epochToMs", () => {
+  it.each([
+    [1718374561, 1718374561000],
+    [1718374561123, 1718374561123],
+    [1718374561123456, 1718374561123],
+    [1.718374561123457e18, 1718374561123],
+    [0, null],
+    [-5, null],
+    [Number.NaN, null],
+  ])("%d", (n, ms) => {
+    expect(epochToMs(n)).toBe(ms);
+  });
+
+  it("ns unit regardless of magnitude", () => {
+    expect(epochToMs(5_000_000, "ns")).toBe(5);
+  });
+});
