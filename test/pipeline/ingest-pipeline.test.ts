@@ -26,7 +26,9 @@ describe("IngestPipeline", () => {
     server = await startTestServer({ INGEST_QUEUE_RECORDS: "100", INGEST_BATCH_SIZE: "50" });
     const { pipeline } = server.rt;
     const first = pipeline.submit(Array.from({ length: 80 }, (_, i) => record(i)));
-    await expect(pipeline.submit(Array.from({ length: 40 }, (_, i) => record(i)))).rejects.toBeInstanceOf(BackpressureError);
+    await expect(pipeline.submit(Array.from({ length: 40 }, (_, i) => record(i)))).rejects.toBeInstanceOf(
+      BackpressureError,
+    );
     const busy = server.app.inject({
       method: "POST",
       url: "/ingest",
@@ -46,7 +48,9 @@ describe("IngestPipeline", () => {
   it("acknowledges only what is committed, and drains everything queued at stop", async () => {
     server = await startTestServer({ INGEST_BATCH_SIZE: "10" });
     const { pipeline, store } = server.rt;
-    const pending = [0, 1, 2, 3, 4].map((k) => pipeline.submit(Array.from({ length: 25 }, (_, i) => record(k * 25 + i))));
+    const pending = [0, 1, 2, 3, 4].map((k) =>
+      pipeline.submit(Array.from({ length: 25 }, (_, i) => record(k * 25 + i))),
+    );
     const stopping = pipeline.stop();
     const results = await Promise.all(pending);
     await stopping;
@@ -63,7 +67,10 @@ describe("IngestPipeline", () => {
     const dataDir = server.dataDir;
     await server.close(false);
 
-    server = await startTestServer({ NEW_TEMPLATE_WARMUP_RECORDS: "50", NEW_TEMPLATE_WARMUP_SECS: "0" }, { dataDir });
+    server = await startTestServer(
+      { NEW_TEMPLATE_WARMUP_RECORDS: "50", NEW_TEMPLATE_WARMUP_SECS: "0" },
+      { dataDir },
+    );
     const stored = await listTemplates(server.rt.store.db, { stream: "api" });
     expect(stored.map((t) => t.templateId)).toContain(templateId);
     expect(stored.find((t) => t.templateId === templateId)?.count).toBe(60);
@@ -72,17 +79,23 @@ describe("IngestPipeline", () => {
     expect(again.records[0]!.templateId).toBe(templateId);
     expect(again.records[0]!.templateChange).toBe("none");
     // A genuinely new shape after warm-up is flagged.
-    const fresh = await server.rt.pipeline.submit([{ ...record(62), body: "disk /dev/sda1 is failing, remounting read-only" }]);
+    const fresh = await server.rt.pipeline.submit([
+      { ...record(62), body: "disk /dev/sda1 is failing, remounting read-only" },
+    ]);
     expect(fresh.anomalies.map((a) => a.detector)).toContain("new_template");
   });
 
   it("flags an error burst once per window and merges repeats into one open anomaly", async () => {
     server = await startTestServer({ ERROR_BURST_THRESHOLD: "5", ERROR_BURST_WINDOW_SECS: "60" });
-    const burst = await server.rt.pipeline.submit(Array.from({ length: 12 }, (_, i) => record(i, "ERROR", "auth")));
+    const burst = await server.rt.pipeline.submit(
+      Array.from({ length: 12 }, (_, i) => record(i, "ERROR", "auth")),
+    );
     const bursts = burst.anomalies.filter((a) => a.detector === "error_burst");
     expect(bursts).toHaveLength(1);
     expect(bursts[0]!.evidence.length).toBeGreaterThanOrEqual(5);
-    const later = await server.rt.pipeline.submit(Array.from({ length: 6 }, (_, i) => record(100 + i, "ERROR", "auth")));
+    const later = await server.rt.pipeline.submit(
+      Array.from({ length: 6 }, (_, i) => record(100 + i, "ERROR", "auth")),
+    );
     const again = later.anomalies.filter((a) => a.detector === "error_burst");
     expect(again).toHaveLength(1);
     expect(again[0]!.id).toBe(bursts[0]!.id);
