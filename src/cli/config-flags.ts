@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type Config, ConfigError, loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 
 /** The flags every command that opens the store accepts; they override file and environment. */
 export function addConfigOptions(cmd: Command): Command {
@@ -22,7 +22,9 @@ interface FlagValues {
 }
 
 /** Loads `.env` from the working directory (without overriding the environment), then the config. */
-export function configFromFlags(flags: FlagValues): Config {
+export async function configFromFlags(flags: FlagValues): Promise<Config> {
+  // Loaded on use, so `--help` and commands that need no config start fast.
+  const { loadConfig } = await import("../config/load.js");
   try {
     process.loadEnvFile(".env");
   } catch {
@@ -42,7 +44,7 @@ export function configFromFlags(flags: FlagValues): Config {
 
 /** Prints a one-line (or one-block) error and exits non-zero; never a stack trace for user errors. */
 export function fail(error: unknown): never {
-  if (error instanceof ConfigError) process.stderr.write(`logwarden: ${error.message}\n`);
-  else process.stderr.write(`logwarden: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  const isConfig = error instanceof Error && error.name === "ConfigError";
+  process.stderr.write(`logwarden: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(isConfig ? 2 : 1);
 }

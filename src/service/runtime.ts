@@ -3,11 +3,11 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { isoUtc } from "../core/time.js";
-import { createDetectors } from "../detectors/registry.js";
-import { createMiner } from "../parsers/create-miner.js";
+import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
-import { Processor } from "../pipeline/processor.js";
 import { databaseUrlFor, openStore, type Store } from "../store/db.js";
+
+export { createProcessor };
 
 /** Everything a running Logwarden shares between its API, MCP server and CLI commands. */
 export interface Runtime {
@@ -20,10 +20,6 @@ export interface Runtime {
   readonly gitCommit: string | null;
   /** Drains the pipeline, saves state, closes the store. */
   close(): Promise<void>;
-}
-
-export function createProcessor(config: Config, clock: Clock = systemClock): Processor {
-  return new Processor(createMiner(config.miner), createDetectors(config, { clock }));
 }
 
 /** Composition root: config → store (migrated) → processor → pipeline (state restored). */

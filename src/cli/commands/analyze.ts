@@ -1,9 +1,7 @@
 import { createReadStream, statSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { readRecords } from "../../parsers/decoders/index.js";
-import { type AnalyzeReport, analyzeLines } from "../../service/analyze.js";
-import { createProcessor } from "../../service/runtime.js";
+import type { AnalyzeReport } from "../../service/analyze.js";
 import { configFromFlags, fail } from "../config-flags.js";
 import { ProgressBar } from "../progress.js";
 
@@ -39,7 +37,12 @@ export function registerAnalyzeCommand(program: Command): void {
           }
         }
         try {
-          const config = configFromFlags({ ...(opts.config ? { config: opts.config } : {}) });
+          const config = await configFromFlags({ ...(opts.config ? { config: opts.config } : {}) });
+          const [{ readRecords }, { analyzeLines }, { createProcessor }] = await Promise.all([
+            import("../../parsers/decoders/index.js"),
+            import("../../service/analyze.js"),
+            import("../../pipeline/create-processor.js"),
+          ]);
           const input = file === "-" ? process.stdin : createReadStream(file);
           const bar = new ProgressBar(size, basename(file));
           let bytes = 0;

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { databaseUrlFor, openStore } from "../../store/db.js";
 import { addConfigOptions, configFromFlags, fail } from "../config-flags.js";
 
 export function registerDbCommand(program: Command): void {
@@ -8,7 +7,8 @@ export function registerDbCommand(program: Command): void {
     .description("apply pending migrations (serve also does this at start)")
     .action(async (flags) => {
       try {
-        const config = configFromFlags(flags);
+        const config = await configFromFlags(flags);
+        const { databaseUrlFor, openStore } = await import("../../store/db.js");
         const store = openStore({ url: databaseUrlFor(config) });
         try {
           const applied = await store.migrate();

@@ -1,21 +1,24 @@
 import type { Command } from "commander";
-import { buildApp } from "../../api/app.js";
-import { isoUtc } from "../../core/time.js";
-import { createRuntime } from "../../service/runtime.js";
-import { countActiveTokens, createToken } from "../../store/repos/tokens.js";
-import { createLogger } from "../../telemetry/logger.js";
 import { addConfigOptions, configFromFlags, fail } from "../config-flags.js";
 
 export function registerServeCommand(program: Command): void {
   addConfigOptions(program.command("serve"))
     .description("run the HTTP service: ingest, detection, API (SQLite by default)")
     .action(async (flags) => {
-      let config: ReturnType<typeof configFromFlags>;
-      try {
-        config = configFromFlags(flags);
-      } catch (error) {
-        fail(error);
-      }
+      const config = await configFromFlags(flags).catch(fail);
+      const [
+        { buildApp },
+        { isoUtc },
+        { createRuntime },
+        { countActiveTokens, createToken },
+        { createLogger },
+      ] = await Promise.all([
+        import("../../api/app.js"),
+        import("../../core/time.js"),
+        import("../../service/runtime.js"),
+        import("../../store/repos/tokens.js"),
+        import("../../telemetry/logger.js"),
+      ]);
       const log = createLogger(config.logLevel);
       const rt = await createRuntime(config, log).catch(fail);
       for (const group of config.openRoutes) {
