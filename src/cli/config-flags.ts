@@ -12,7 +12,7 @@ export function addConfigOptions(cmd: Command): Command {
     .option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (LOG_LEVEL)");
 }
 
-interface FlagValues {
+export interface FlagValues {
   config?: string;
   port?: string;
   host?: string;

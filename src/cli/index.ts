@@ -5,6 +5,8 @@ import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerDbCommand } from "./commands/db.js";
 import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerTokenCommand } from "./commands/token.js";
+import { registerTrainCommand } from "./commands/train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -18,6 +20,8 @@ const program = new Command("logwarden")
 registerServeCommand(program);
 registerAnalyzeCommand(program);
 registerParseCommand(program);
+registerTrainCommand(program);
 registerDbCommand(program);
+registerTokenCommand(program);
 
 await program.parseAsync();

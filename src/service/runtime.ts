@@ -6,6 +6,8 @@ import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import { databaseUrlFor, openStore, type Store } from "../store/db.js";
+import { ONLINE_MODEL, type ScoreModel } from "./score-model.js";
+import { loadCurrentScoreModel } from "./train.js";
 
 export { createProcessor };
 
@@ -18,6 +20,8 @@ export interface Runtime {
   readonly log: Logger;
   readonly startedAt: string;
   readonly gitCommit: string | null;
+  /** System 004's scorer: the latest trained model, else the online score (reloadable). */
+  scoreModel: ScoreModel;
   /** Drains the pipeline, saves state, closes the store. */
   close(): Promise<void>;
 }
@@ -42,6 +46,10 @@ export async function createRuntime(
     stateSaveIntervalMs: 5_000,
   });
   await pipeline.start();
+  const scoreModel = await loadCurrentScoreModel(store).catch((error: unknown) => {
+    log.error({ err: error }, "stored scoring model is unreadable; using the online score");
+    return ONLINE_MODEL;
+  });
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -51,6 +59,7 @@ export async function createRuntime(
     log,
     startedAt: isoUtc(clock.now()),
     gitCommit: config.gitCommit ?? readGitCommit(),
+    scoreModel,
     close() {
       closing ??= (async () => {
         await pipeline.stop();

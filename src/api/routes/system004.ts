@@ -5,7 +5,7 @@ import { UserError } from "../../core/errors.js";
 import { isoUtc } from "../../core/time.js";
 import { ingestLogs, recordFromIngestLog } from "../../service/ingest.js";
 import type { Runtime } from "../../service/runtime.js";
-import { groupFeatures, onlineScore } from "../../service/scoring.js";
+import { groupFeatures } from "../../service/scoring.js";
 import { listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
@@ -155,7 +155,8 @@ export function system004Routes(rt: Runtime) {
         const logs = request.body.logs;
         const now = isoUtc(rt.clock.now());
         const features = groupFeatures(logs.map((l) => recordFromIngestLog(l, now)));
-        return { score: onlineScore(features), model: ONLINE_MODEL.version, features };
+        const model = rt.scoreModel;
+        return { score: model.score(features), model: model.version, features };
       },
     );
 
@@ -169,25 +170,7 @@ export function system004Routes(rt: Runtime) {
           response: { 200: jsonObjectSchema },
         },
       },
-      async () => ONLINE_MODEL,
+      async () => rt.scoreModel.info,
     );
   };
 }
-
-/** The in-process scorer, described as system 004's model_info.json describes a trained model. */
-const ONLINE_MODEL = {
-  version: "online-1",
-  trained_at: null,
-  algorithm: "online: max(detector score, 1 - exp(-error pressure))",
-  features: [
-    "count",
-    "error_count",
-    "warn_count",
-    "fatal_count",
-    "error_ratio",
-    "span_secs",
-    "distinct_messages",
-    "detector_score",
-  ],
-  training_samples: 0,
-};
