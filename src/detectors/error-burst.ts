@@ -10,16 +10,28 @@ export interface ErrorBurstOptions {
   threshold: number;
 }
 
+interface Burst {
+  /** Error count last emitted for this burst (0 before the first emission). */
+  reported: number;
+  /** The strongest snapshot not yet emitted. */
+  pending: Anomaly | null;
+  /** The burst is over once no error arrives within a window of the last one. */
+  until: number;
+}
+
 interface ServiceWindow {
   /** Times (ms) and record ids of recent error records, oldest first. */
   times: number[];
   ids: number[];
   samples: string[];
-  /** End of the last burst reported, so one burst is reported once per window. */
-  quietUntil: number;
+  burst: Burst | null;
 }
 
-/** Flags a burst of error-level records (OpenTelemetry severity ≥ ERROR) from one service. */
+/**
+ * Flags a burst of error-level records (OpenTelemetry severity ≥ ERROR) from one service. One burst is
+ * reported once, at the end of the batch that saw it (so a batch holding a whole burst reports its peak),
+ * and again only if it at least doubles; the store merges those reports into one open anomaly.
+ */
 export class ErrorBurstDetector implements Detector {
   readonly name = "error_burst";
   readonly #services = new Map<string, ServiceWindow>();
@@ -30,14 +42,19 @@ export class ErrorBurstDetector implements Detector {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     const windowMs = this.options.windowSecs * 1000;
+    const touched = new Set<ServiceWindow>();
     for (const record of batch) {
       if (record.severityNumber < ERROR_SEVERITY_NUMBER) continue;
       this.#errorsSeen++;
       const at = Date.parse(record.timestamp);
       let w = this.#services.get(record.stream);
       if (!w) {
-        w = { times: [], ids: [], samples: [], quietUntil: Number.NEGATIVE_INFINITY };
+        w = { times: [], ids: [], samples: [], burst: null };
         this.#services.set(record.stream, w);
+      }
+      if (w.burst && at > w.burst.until) {
+        if (w.burst.pending) out.push(w.burst.pending);
+        w.burst = null;
       }
       w.times.push(at);
       w.ids.push(record.id);
@@ -49,10 +66,19 @@ export class ErrorBurstDetector implements Detector {
         w.ids.splice(0, drop);
         w.samples.splice(0, drop);
       }
-      if (w.times.length >= this.options.threshold && at >= w.quietUntil) {
-        out.push(this.#anomaly(record, w));
-        w.quietUntil = at + windowMs;
-      }
+      const count = w.times.length;
+      if (count < this.options.threshold) continue;
+      w.burst ??= { reported: 0, pending: null, until: at + windowMs };
+      w.burst.until = at + windowMs;
+      const stronger = count > (w.burst.pending ? Number(w.burst.pending.features.error_count) : 0);
+      if (stronger && count >= 2 * w.burst.reported) w.burst.pending = this.#anomaly(record, w);
+      touched.add(w);
+    }
+    for (const w of touched) {
+      if (!w.burst?.pending) continue;
+      out.push(w.burst.pending);
+      w.burst.reported = Number(w.burst.pending.features.error_count);
+      w.burst.pending = null;
     }
     return out;
   }
@@ -102,7 +128,12 @@ export class ErrorBurstDetector implements Detector {
       services: Object.fromEntries(
         [...this.#services].map(([k, w]) => [
           k,
-          { ...w, quietUntil: w.quietUntil === Number.NEGATIVE_INFINITY ? null : w.quietUntil },
+          {
+            times: w.times,
+            ids: w.ids,
+            samples: w.samples,
+            burst: w.burst ? { reported: w.burst.reported, until: w.burst.until } : null,
+          },
         ]),
       ),
     };
@@ -113,8 +144,8 @@ export class ErrorBurstDetector implements Detector {
     this.#errorsSeen = Number(state.errorsSeen ?? 0);
     for (const [key, value] of Object.entries(state.services)) {
       if (!isJsonObject(value)) continue;
-      const w = value as unknown as ServiceWindow & { quietUntil: number | null };
-      this.#services.set(key, { ...w, quietUntil: w.quietUntil ?? Number.NEGATIVE_INFINITY });
+      const w = value as unknown as Omit<ServiceWindow, "burst"> & { burst: Omit<Burst, "pending"> | null };
+      this.#services.set(key, { ...w, burst: w.burst ? { ...w.burst, pending: null } : null });
     }
   }
 }
