@@ -1,7 +1,19 @@
 /**
- * Splits the header (timestamp, host, level, pid, component) off a raw log line.
- * Placeholder: the template-mining work replaces this with the real, format-agnostic stripper.
+ * Splits the header (timestamp, host, level, pid, component) off a raw log line, with no per-format
+ * rules: the leading tokens are classified by shape (date/time, level word, number, bracketed field,
+ * `component:`), and the header ends at the first anchor that closes it:
+ *
+ * - a level word, plus what usually follows one (`[thread]`, a qualified `pkg.Class:`, a `-` separator):
+ *   `2015-10-18 18:01:47,978 INFO [main] org.apache.X: body`, `[Sun Dec 04 …] [notice] body`;
+ * - else a `prog[pid]:` / `prog:` component right after a timestamp and at most one host token:
+ *   `Jun 14 15:16:01 combo sshd(pam_unix)[19939]: body`;
+ * - else the last timestamp among the first tokens, plus any bare numbers after it (pid, flag):
+ *   `134681 node-246 unix.hw state_change.unavailable 1077804742 1 body`.
+ *
+ * A line that does not start like a header is returned whole as the body.
  */
+import { isoFromParts, timeKindAt } from "./drain/header-time.js";
+
 export interface LineHeader {
   /** ISO-8601 UTC with `Z`, when a timestamp was recognised. */
   timestamp: string | null;
@@ -13,6 +25,341 @@ export interface LineHeader {
   body: string;
 }
 
-export function splitHeader(line: string): LineHeader {
+/** How far into a line a header may reach, in tokens. */
+const WINDOW = 12;
+
+const T_OTHER = 0;
+const T_TIME = 1;
+const T_LEVEL = 2;
+const T_NUMBER = 3;
+const T_SEP = 4;
+const T_BRACKET = 5;
+const T_COMPONENT = 6;
+
+const LEVELS = new Set([
+  "TRACE",
+  "DEBUG",
+  "INFO",
+  "NOTICE",
+  "WARN",
+  "WARNING",
+  "ERROR",
+  "ERR",
+  "SEVERE",
+  "CRITICAL",
+  "CRIT",
+  "ALERT",
+  "EMERG",
+  "EMERGENCY",
+  "FATAL",
+  "PANIC",
+  "FINE",
+  "FINER",
+  "FINEST",
+  "CONFIG",
+  "VERBOSE",
+]);
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Level word in s[a, b): upper-case bare (`INFO`, `WARN:`) or any case in brackets (`[notice]`). */
+function levelAt(s: string, a: number, b: number): string | null {
+  const c0 = s.charCodeAt(a);
+  const cl = s.charCodeAt(b - 1);
+  let bracketed = false;
+  if ((c0 === 91 && cl === 93) || (c0 === 60 && cl === 62) || (c0 === 40 && cl === 41)) {
+    a++;
+    b--;
+    bracketed = true;
+  } else if (cl === 58) b--;
+  const n = b - a;
+  if (n < 3 || n > 9) return null;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (bracketed ? !isLetter(c) : c < 65 || c > 90) return null;
+  }
+  const word = s.slice(a, b);
+  return LEVELS.has(bracketed ? word.toUpperCase() : word) ? word : null;
+}
+
+function isIdentChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    isLetter(c) ||
+    c === 95 ||
+    c === 46 ||
+    c === 36 ||
+    c === 45 ||
+    c === 47 ||
+    c === 64
+  );
+}
+
+/**
+ * `name:`, `name[pid]:`, `name(sub)[pid]:`, `pkg.Class$Inner:` in s[a, b). 2 when "qualified" (dots,
+ * `$`, brackets: the kind a logger prints after a level word), 1 for a bare `name:`, 0 otherwise.
+ */
+function componentAt(s: string, a: number, b: number): 0 | 1 | 2 {
+  if (b - a < 2 || s.charCodeAt(b - 1) !== 58) return 0;
+  let qualified = false;
+  let depth = 0;
+  let letters = 0;
+  for (let i = a; i < b - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40 || c === 91) {
+      depth++;
+      qualified = true;
+    } else if (c === 41 || c === 93) {
+      if (--depth < 0) return 0;
+    } else if (depth > 0) {
+      if (c === 32) return 0;
+    } else if (!isIdentChar(c)) return 0;
+    else {
+      if (c === 46 || c === 36) qualified = true;
+      if (isLetter(c)) letters++;
+    }
+  }
+  if (depth !== 0 || letters === 0) return 0;
+  return qualified ? 2 : 1;
+}
+
+/** A bare integer in s[a, b), optionally negative (`148`, `-1`). */
+function isNumberAt(s: string, a: number, b: number): boolean {
+  if (b - a === 0 || b - a > 10) return false;
+  const from = s.charCodeAt(a) === 45 && b - a > 1 ? a + 1 : a;
+  for (let i = from; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Whether every space-separated part of s[a, b) is a time part (`Sun Dec 04 04:47:44 2005`). */
+function isTimeGroup(s: string, a: number, b: number): boolean {
+  let parts = 0;
+  let i = a;
+  while (i < b) {
+    while (i < b && s.charCodeAt(i) === 32) i++;
+    if (i >= b) break;
+    const start = i;
+    while (i < b && s.charCodeAt(i) !== 32) i++;
+    if (timeKindAt(s, start, i) === 0) return false;
+    parts++;
+  }
+  return parts >= 2;
+}
+
+/**
+ * The leading tokens of the current line, tokenised and classified lazily (most lines settle their
+ * header within a few tokens). Module-level typed arrays: no per-token objects on the hot path.
+ */
+const tStart = new Int32Array(WINDOW);
+const tEnd = new Int32Array(WINDOW);
+const tKind = new Uint8Array(WINDOW);
+let cur = "";
+let count = 0;
+let pos = 0;
+let prevMonth = false;
+let prevDayOrClock = false;
+
+function reset(line: string): void {
+  cur = line;
+  count = 0;
+  pos = 0;
+  prevMonth = false;
+  prevDayOrClock = false;
+}
+
+/** Makes sure token k is read; false when the line (or the window) has fewer tokens. */
+function ensure(k: number): boolean {
+  const s = cur;
+  const n = s.length;
+  while (count <= k) {
+    if (count >= WINDOW) return false;
+    while (pos < n && isSpace(s.charCodeAt(pos))) pos++;
+    if (pos >= n) return false;
+    const start = pos;
+    let kind = T_OTHER;
+    let grouped = false;
+    if (s.charCodeAt(pos) === 91) {
+      // `[...]` with spaces inside is one token: a bracketed time, or a thread name.
+      const close = s.indexOf("]", pos);
+      const space = s.indexOf(" ", pos);
+      if (close > 0 && space > 0 && space < close && close - pos < 256) {
+        const after = close + 1 < n ? s.charCodeAt(close + 1) : 32;
+        if (isTimeGroup(s, pos + 1, close)) {
+          kind = T_TIME;
+          grouped = true;
+        } else if (count > 0 && after === 32 && s.lastIndexOf("[", close) === pos) grouped = true;
+        if (grouped) pos = close + 1;
+      }
+    }
+    if (!grouped) while (pos < n && !isSpace(s.charCodeAt(pos))) pos++;
+    tStart[count] = start;
+    tEnd[count] = pos;
+    tKind[count] = kind === T_TIME ? T_TIME : classifyAt(s, start, pos);
+    if (kind === T_TIME) {
+      prevMonth = false;
+      prevDayOrClock = false;
+    }
+    count++;
+  }
+  return true;
+}
+
+function classifyAt(s: string, a: number, b: number): number {
+  const tk = timeKindAt(s, a, b);
+  const n = b - a;
+  if (tk === 2 || (tk === 1 && (n <= 2 ? prevMonth : prevDayOrClock))) {
+    // What a bare day number or year may follow: a month name (`Jun 14`), or a day or clock (`04 2005`).
+    const c0 = s.charCodeAt(a);
+    prevMonth = !(c0 >= 48 && c0 <= 57);
+    prevDayOrClock = n <= 2 || (s.indexOf(":", a) < b && s.indexOf(":", a) >= 0);
+    return T_TIME;
+  }
+  prevMonth = false;
+  prevDayOrClock = false;
+  if (levelAt(s, a, b)) return T_LEVEL;
+  const c0 = s.charCodeAt(a);
+  if (n <= 2 && (c0 === 45 || c0 === 124 || c0 === 58) && (n === 1 || s.charCodeAt(a + 1) === c0))
+    return T_SEP;
+  if (isNumberAt(s, a, b)) return T_NUMBER;
+  if (componentAt(s, a, b)) return T_COMPONENT;
+  if (c0 === 91 && s.charCodeAt(b - 1) === 93) return T_BRACKET;
+  return T_OTHER;
+}
+
+function noHeader(line: string): LineHeader {
   return { timestamp: null, level: null, host: null, pid: null, component: null, body: line };
+}
+
+/** Caches the last timestamp conversion: consecutive lines usually share their second. */
+let lastTimeKey = "";
+let lastTimeIso: string | null = null;
+
+export function splitHeader(line: string): LineHeader {
+  reset(line);
+  if (!ensure(1)) return noHeader(line);
+  const first = tKind[0]!;
+  if (first === T_OTHER || first === T_COMPONENT) {
+    // A header starts with a time, a level, a number or a separator; one leading id/host token is
+    // allowed only when a time follows closely.
+    let t = -1;
+    for (let k = 1; k < 5 && ensure(k); k++)
+      if (tKind[k] === T_TIME) {
+        t = k;
+        break;
+      }
+    if (t < 0) return noHeader(line);
+  }
+
+  let cut = -1; // index of the last header token
+  let level: string | null = null;
+  let component: string | null = null;
+  let host: string | null = null;
+  let pid: number | null = null;
+
+  // 1. Level anchor, plus what follows a level: `[thread]`, `-`, a qualified `pkg.Class:`.
+  let sawTime = false;
+  for (let k = 0; ensure(k); k++) {
+    const kind = tKind[k]!;
+    if (kind === T_TIME) sawTime = true;
+    else if (kind === T_LEVEL && (sawTime || k <= 1)) {
+      level = levelAt(line, tStart[k]!, tEnd[k]!);
+      cut = k;
+      let j = k + 1;
+      while (
+        ensure(j) &&
+        (tKind[j] === T_BRACKET ||
+          tKind[j] === T_SEP ||
+          (tKind[j] === T_OTHER &&
+            line.charCodeAt(tStart[j]!) === 91 &&
+            line.charCodeAt(tEnd[j]! - 1) === 93))
+      ) {
+        cut = j;
+        j++;
+      }
+      if (ensure(j) && tKind[j] === T_COMPONENT && componentAt(line, tStart[j]!, tEnd[j]!) === 2) {
+        component = line.slice(tStart[j]!, tEnd[j]! - 1);
+        cut = j;
+        j++;
+        while (ensure(j) && tKind[j] === T_SEP) {
+          cut = j;
+          j++;
+        }
+      }
+      break;
+    } else if (kind === T_COMPONENT) break;
+  }
+
+  // 2. Component anchor: a time, at most one host token, then `prog[pid]:`.
+  if (cut < 0) {
+    let lastTime = -1;
+    for (let k = 0; ensure(k); k++) {
+      const kind = tKind[k]!;
+      if (kind === T_TIME) lastTime = k;
+      else if (
+        kind === T_COMPONENT &&
+        lastTime >= 0 &&
+        (k - lastTime === 1 || (k - lastTime === 2 && tKind[k - 1] === T_OTHER))
+      ) {
+        if (k - lastTime === 2) host = line.slice(tStart[k - 1]!, tEnd[k - 1]!);
+        component = line.slice(tStart[k]!, tEnd[k]! - 1);
+        cut = k;
+        break;
+      }
+    }
+  }
+
+  // 3. Time anchor: the last time token among the first 8, plus the bare numbers after it (pid, flag).
+  if (cut < 0) {
+    let lastTime = -1;
+    for (let k = 0; k < 8 && ensure(k); k++) if (tKind[k] === T_TIME) lastTime = k;
+    if (lastTime < 0) return noHeader(line);
+    cut = lastTime;
+    for (let j = lastTime + 1; j <= lastTime + 2 && ensure(j) && tKind[j] === T_NUMBER; j++) cut = j;
+  }
+
+  if (component) {
+    const open = component.lastIndexOf("[");
+    if (open > 0 && component.endsWith("]") && isNumberAt(component, open + 1, component.length - 1)) {
+      const v = Number(component.slice(open + 1, -1));
+      if (v >= 0) pid = v;
+    }
+  }
+  // Time parts, and a bare number right after the time (`081109 203615 148 INFO`) as the pid.
+  let firstTime = -1;
+  let lastTime = -1;
+  for (let k = 0; k <= cut; k++) {
+    const kind = tKind[k]!;
+    if (kind === T_TIME) {
+      if (firstTime < 0) firstTime = k;
+      lastTime = k;
+    } else if (kind === T_NUMBER && pid === null && k > 0 && tKind[k - 1] === T_TIME) {
+      const v = Number(line.slice(tStart[k]!, tEnd[k]!));
+      if (v >= 0) pid = v;
+    }
+  }
+  let timestamp: string | null = null;
+  if (firstTime >= 0) {
+    // The text from the first to the last time token is the cache key: one slice per line.
+    const key = line.slice(tStart[firstTime]!, tEnd[lastTime]!);
+    if (key !== lastTimeKey) {
+      const parts: string[] = [];
+      for (let k = firstTime; k <= lastTime; k++)
+        if (tKind[k] === T_TIME) parts.push(line.slice(tStart[k]!, tEnd[k]!));
+      lastTimeKey = key;
+      lastTimeIso = isoFromParts(parts);
+    }
+    timestamp = lastTimeIso;
+  }
+  let b = tEnd[cut]!;
+  while (b < line.length && isSpace(line.charCodeAt(b))) b++;
+  return { timestamp, level, host, pid, component, body: line.slice(b) };
 }

@@ -1,0 +1,74 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { Command } from "commander";
+import { mineAll } from "../../parsers/drain/batch.js";
+import { PREDICTION_HEADER, predictionRow } from "../../parsers/drain/csv-output.js";
+import { DrainMiner } from "../../parsers/drain/index.js";
+import { splitHeader } from "../../parsers/header.js";
+
+interface ParseOptions {
+  contentOnly?: boolean;
+  format: string;
+  stream: string;
+}
+
+/**
+ * `logwarden parse <file>`: mines templates from a log file (or `-` for stdin) and prints one row per
+ * input line with the final template of its cluster, in the LogHub evaluators' format.
+ */
+export function registerParseCommand(program: Command): void {
+  program
+    .command("parse")
+    .description("mine log templates and print LineId,EventId,EventTemplate for every line")
+    .argument("<file>", "log file, or - for standard input")
+    .option("--content-only", "lines are message bodies already: do not strip headers")
+    .option("--format <format>", "csv | json", "csv")
+    .option("--stream <name>", "stream name the template ids are derived from", "default")
+    .action(async (file: string, opts: ParseOptions) => {
+      if (opts.format !== "csv" && opts.format !== "json") {
+        return failLine(`--format must be csv or json, not '${opts.format}'`);
+      }
+      let input: Readable;
+      if (file === "-") input = process.stdin;
+      else {
+        try {
+          // Open first so that a missing or unreadable file is one clear error, not a stream crash.
+          const handle = await open(file, "r");
+          const stat = await handle.stat();
+          if (!stat.isFile()) {
+            await handle.close();
+            return failLine(`cannot read ${file}: not a regular file`);
+          }
+          input = createReadStream("", { fd: handle.fd, autoClose: true });
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          return failLine(`cannot read ${file}: ${code}`);
+        }
+      }
+      const messages: string[] = [];
+      const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const raw of lines) {
+        const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+        messages.push(opts.contentOnly ? line : splitHeader(line).body);
+      }
+      const mined = mineAll(new DrainMiner(), opts.stream, messages);
+      const out: string[] = [];
+      if (opts.format === "csv") {
+        out.push(PREDICTION_HEADER);
+        mined.forEach((m, i) => {
+          out.push(predictionRow(i + 1, m.templateId, m.template));
+        });
+        process.stdout.write(`${out.join("\n")}\n`);
+      } else {
+        const rows = mined.map((m, i) => ({ lineId: i + 1, eventId: m.templateId, template: m.template }));
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      }
+    });
+}
+
+function failLine(message: string): void {
+  process.stderr.write(`logwarden parse: ${message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,484 @@
+import type { TemplateChange, TemplateInfo, TemplateMatch, TemplateMiner } from "../../core/template.js";
+import { Cluster, seenIso, seenMs } from "./cluster.js";
+import { applyContext } from "./context.js";
+import { generalise } from "./generalise.js";
+import { fnv1a, mixPosition } from "./hash.js";
+import { maskInfo, maskToken, WEAK, WILDCARD } from "./mask.js";
+import { DEFAULT_OPTIONS, type DrainOptions } from "./options.js";
+import { extractParams } from "./params.js";
+import { exportMinerState, type MinerState, parseMinerState } from "./state.js";
+import { StreamIndex } from "./stream-index.js";
+import { templateIdOf } from "./template-id.js";
+import { tokenize, tokenizeInfo } from "./tokenize.js";
+
+/** Memo entries kept per stream before the memo is dropped and rebuilt from traffic. */
+const MEMO_LIMIT = 50_000;
+
+const WILD_H1 = fnv1a(WILDCARD, 1);
+const WILD_H2 = fnv1a(WILDCARD, 2);
+
+/**
+ * Online template miner in the Drain family.
+ *
+ * 1. Each token is masked to a shape (`blk_<*>`, `<*>:<*>`, …); the shapes form the line's key.
+ * 2. A line goes to the cluster with the same key (hash lookup, the common case), or else to the most
+ *    specific cluster of the same token count whose key matches it (`<*>` matches anything).
+ * 3. Otherwise a new cluster is created. Clusters that differ in exactly one position are siblings;
+ *    once a position has shown `mergeThreshold` different values (or one sibling already has `<*>`
+ *    there) the siblings merge into one template with `<*>` at that position. This is the online form
+ *    of Brain's "a column with many distinct values is a variable, one with few values is part of the
+ *    template" rule, and it keeps `from NEW to RUNNING` apart from `from RUNNING to DONE`.
+ * 4. Merged or generalised templates get a new content-derived id; the old id stays resolvable.
+ */
+export class DrainMiner implements TemplateMiner {
+  private readonly opts: Required<DrainOptions>;
+  private readonly streams = new Map<string, StreamIndex>();
+  private evictions = 0;
+  private truncatedLines = 0;
+  /** Per-line scratch buffers, reused so the hot path allocates only what it returns. */
+  private readonly toks: string[] = [];
+  /** Display shape of each token (`blk_<*>`). */
+  private readonly shapes: string[] = [];
+  /** Matching key of each token: the shape, or a coarser pattern (any path matches any path). */
+  private readonly keys: string[] = [];
+  private readonly strengths: Uint8Array;
+  private lineKey = "";
+  /** Id of the most populous cluster absorbed by the last merge (the `previousId` of a merged line). */
+  private mergedFromId: string | undefined;
+
+  constructor(options: DrainOptions = {}) {
+    this.opts = { ...DEFAULT_OPTIONS, ...options };
+    if (this.opts.maxTokensPerLine < 1) throw new RangeError("maxTokensPerLine must be at least 1");
+    if (this.opts.maxTemplatesPerStream < 1) throw new RangeError("maxTemplatesPerStream must be at least 1");
+    if (this.opts.mergeThreshold < 2) throw new RangeError("mergeThreshold must be at least 2");
+    this.strengths = new Uint8Array(this.opts.maxTokensPerLine);
+  }
+
+  add(stream: string, message: string, at?: string): TemplateMatch {
+    const st = this.streamOf(stream);
+    const n = this.scan(message);
+    if (tokenizeInfo.truncated) this.truncatedLines++;
+    const when: string | number = at ?? Date.now();
+    const key = this.lineKey;
+    let c = this.lookup(st, n, key);
+    let change: TemplateChange = "none";
+    let previousId: string | undefined;
+    if (c) {
+      const oldId = c.id;
+      if (this.absorb(c, n)) {
+        c = this.rename(st, c);
+        if (c.id !== oldId) {
+          change = "updated";
+          previousId = oldId;
+        }
+      }
+    } else {
+      const created = this.newCluster(n, when);
+      this.mergedFromId = undefined;
+      c = this.insert(st, created);
+      if (c === created) change = "created";
+      else {
+        change = "updated";
+        previousId = this.mergedFromId;
+      }
+      this.evictOverflow(st, c);
+    }
+    if (st.memo.size >= MEMO_LIMIT) st.memo.clear();
+    st.memo.set(key, c);
+    c.count++;
+    c.lastSeen = when;
+    st.touch(c);
+    const match: TemplateMatch = {
+      templateId: c.id,
+      template: c.template,
+      params: extractParams(c.tpl, c.paramPositions, this.toks),
+      change,
+    };
+    if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
+    return match;
+  }
+
+  match(stream: string, message: string): TemplateMatch | null {
+    const st = this.streams.get(stream);
+    if (!st) return null;
+    const n = this.scan(message);
+    const c = this.lookup(st, n, this.lineKey);
+    if (!c) return null;
+    return {
+      templateId: c.id,
+      template: c.template,
+      params: extractParams(c.tpl, c.paramPositions, this.toks),
+      change: "none",
+    };
+  }
+
+  templates(): TemplateInfo[] {
+    const out: TemplateInfo[] = [];
+    for (const st of this.streams.values()) {
+      for (const c of st.inLruOrder()) {
+        out.push({
+          stream: st.name,
+          templateId: c.id,
+          template: c.template,
+          count: c.count,
+          firstSeen: seenIso(c.firstSeen),
+          lastSeen: seenIso(c.lastSeen),
+        });
+      }
+    }
+    return out;
+  }
+
+  resolve(stream: string, templateId: string): string {
+    const st = this.streams.get(stream);
+    return st ? st.resolve(templateId) : templateId;
+  }
+
+  /** The live template text for an id (after `resolve`), or null. */
+  templateOf(stream: string, templateId: string): string | null {
+    const st = this.streams.get(stream);
+    if (!st) return null;
+    return st.byId.get(st.resolve(templateId))?.template ?? null;
+  }
+
+  exportState(): MinerState {
+    return exportMinerState(this.opts, this.streams.values(), this.evictions, this.truncatedLines);
+  }
+
+  importState(state: unknown): void {
+    const parsed = parseMinerState(state);
+    this.streams.clear();
+    this.evictions = parsed.counters.evictions;
+    this.truncatedLines = parsed.counters.truncatedLines;
+    for (const s of parsed.streams) {
+      const st = this.streamOf(s.stream);
+      for (const [from, to] of s.lineage) st.lineage.set(from, to);
+      for (const t of s.templates) {
+        const c = new Cluster(t.tokens, t.keys, t.id, t.count, t.firstSeen, t.lastSeen);
+        this.insert(st, c);
+      }
+    }
+  }
+
+  stats(): { templates: number; evictions: number; truncatedLines: number } {
+    let templates = 0;
+    for (const st of this.streams.values()) templates += st.size;
+    return { templates, evictions: this.evictions, truncatedLines: this.truncatedLines };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private streamOf(stream: string): StreamIndex {
+    let st = this.streams.get(stream);
+    if (!st) {
+      st = new StreamIndex(stream);
+      this.streams.set(stream, st);
+    }
+    return st;
+  }
+
+  /** Tokenises and masks one line into the scratch buffers; sets `lineKey`. */
+  private scan(message: string): number {
+    const toks = this.toks;
+    const n = tokenize(message, toks, this.opts.maxTokensPerLine);
+    const shapes = this.shapes;
+    const keys = this.keys;
+    for (let i = 0; i < n; i++) {
+      const shape = maskToken(toks[i]!);
+      shapes[i] = shape;
+      keys[i] = maskInfo.coarseKey ?? shape;
+      this.strengths[i] = maskInfo.strength;
+    }
+    applyContext(toks, shapes, keys, this.strengths, n);
+    let key = "";
+    for (let i = 0; i < n; i++) key = i === 0 ? keys[0]! : `${key} ${keys[i]}`;
+    this.lineKey = key;
+    return n;
+  }
+
+  private lookup(st: StreamIndex, n: number, key: string): Cluster | null {
+    const memo = st.memo.get(key);
+    if (memo) {
+      const live = memo.live();
+      if (live) return live;
+      st.memo.delete(key);
+    }
+    const exact = st.byKey.get(key);
+    if (exact) return exact;
+    const list = st.byLength.get(n);
+    if (!list) return null;
+    const keys = this.keys;
+    let best: Cluster | null = null;
+    for (const c of list) {
+      if (best && c.specificity <= best.specificity) continue;
+      const k = c.key;
+      let ok = true;
+      for (let p = 0; p < n; p++) {
+        const kp = k[p]!;
+        if (kp !== WILDCARD && kp !== keys[p]) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) best = c;
+    }
+    return best;
+  }
+
+  /** Widens display tokens that this line does not fit. Returns whether the template changed. */
+  private absorb(c: Cluster, _n: number): boolean {
+    let changed = false;
+    const tpl = c.tpl;
+    for (const p of c.watch) {
+      const t = tpl[p]!;
+      const tok = this.toks[p]!;
+      if (t === tok || t === WILDCARD) continue;
+      const shape = this.shapes[p]!;
+      if (t === shape) continue;
+      let next: string;
+      if (t.indexOf(WILDCARD) < 0 && maskToken(t) === shape)
+        next = shape; // `eth1` then `eth0`: `eth<*>`
+      else next = generalise(t, shape);
+      if (next !== t) {
+        tpl[p] = next;
+        changed = true;
+      }
+    }
+    if (changed) c.refresh();
+    return changed;
+  }
+
+  /** Recomputes text and id after the display tokens changed; merges on an id collision. */
+  private rename(st: StreamIndex, c: Cluster): Cluster {
+    const oldId = c.id;
+    const newId = templateIdOf(st.name, c.template);
+    if (newId === oldId) return c;
+    const other = st.byId.get(newId);
+    if (st.byId.get(oldId) === c) st.byId.delete(oldId);
+    c.id = newId;
+    st.addLineage(oldId, newId, this.opts.maxLineage);
+    if (other && other !== c) return this.mergeGroup(st, [other, c], -1);
+    st.byId.set(newId, c);
+    st.lineage.delete(newId);
+    return c;
+  }
+
+  private newCluster(n: number, when: string | number): Cluster {
+    const tpl = new Array<string>(n);
+    const key = new Array<string>(n);
+    for (let p = 0; p < n; p++) {
+      key[p] = this.keys[p]!;
+      // Weak tokens (`ssh2`, `eth0`) show their literal text until a second value is seen.
+      tpl[p] = this.strengths[p] === WEAK ? this.toks[p]! : this.shapes[p]!;
+    }
+    return new Cluster(tpl, key, "", 0, when, when);
+  }
+
+  /**
+   * Adds a cluster to every index, then applies the merge rules; returns the live cluster that now
+   * holds it (itself, or the merged cluster).
+   */
+  private insert(st: StreamIndex, c: Cluster): Cluster {
+    const same = st.byKey.get(c.keyString);
+    if (same && same !== c) return this.mergeGroup(st, [same, c], -1);
+    if (c.id === "") c.id = templateIdOf(st.name, c.template);
+    const clash = st.byId.get(c.id);
+    if (clash && clash !== c) return this.mergeGroup(st, [clash, c], -1);
+    st.byId.set(c.id, c);
+    st.lineage.delete(c.id);
+    st.byKey.set(c.keyString, c);
+    const n = c.key.length;
+    let list = st.byLength.get(n);
+    if (!list) {
+      list = [];
+      st.byLength.set(n, list);
+    }
+    list.push(c);
+    st.linkTail(c);
+    st.size++;
+    return this.registerSiblings(st, c);
+  }
+
+  /** Registers the cluster under its one-position-wildcarded keys and merges siblings past the threshold. */
+  private registerSiblings(st: StreamIndex, c: Cluster): Cluster {
+    const key = c.key;
+    const n = key.length;
+    const h1 = new Array<number>(n);
+    const h2 = new Array<number>(n);
+    let t1 = 0;
+    let t2 = 0;
+    for (let p = 0; p < n; p++) {
+      const a = mixPosition(fnv1a(key[p]!, 1), p);
+      const b = mixPosition(fnv1a(key[p]!, 2), p);
+      h1[p] = a;
+      h2[p] = b;
+      t1 = (t1 + a) >>> 0;
+      t2 = (t2 + b) >>> 0;
+    }
+    let mergeAt = -1;
+    let mergeList: Cluster[] | null = null;
+    for (let p = 0; p < n; p++) {
+      const k1 = (t1 - h1[p]! + mixPosition(WILD_H1, p)) >>> 0;
+      const k2 = (t2 - h2[p]! + mixPosition(WILD_H2, p)) >>> 0;
+      const skey = `${n}:${p}:${k1}:${k2}`;
+      let list = st.siblings.get(skey);
+      if (!list) {
+        list = [];
+        st.siblings.set(skey, list);
+      }
+      list.push(c);
+      c.siblingKeys.push(skey);
+      if (mergeList === null && list.length > 1) {
+        const group = list.filter((m) => !m.dead && sameExcept(m.key, key, p));
+        if (group.length > 1 && this.shouldMerge(group, p, n)) {
+          mergeAt = p;
+          mergeList = group;
+        }
+      }
+    }
+    return mergeList ? this.mergeGroup(st, mergeList, mergeAt) : c;
+  }
+
+  /**
+   * Sibling merge rule for templates that differ only at position `p`:
+   * - never when `<*>` would be all that is left (`normal`, `warning` stay apart);
+   * - at once when one of them already has `<*>` there, or all differ only in masked shapes
+   *   (`rdd_<*>` vs `broadcast_<*>`, an IP vs a host name with digits);
+   * - for plain words, once `mergeThreshold` different words were seen, and never for the first token:
+   *   like Drain's prefix tree, the first word is taken as part of the event's name.
+   */
+  private shouldMerge(group: readonly Cluster[], p: number, n: number): boolean {
+    let literalsLeft = 0;
+    const k = group[0]!.key;
+    for (let q = 0; q < n; q++) if (q !== p && k[q] !== WILDCARD) literalsLeft++;
+    if (literalsLeft === 0) return false;
+    let allMasked = true;
+    for (const m of group) {
+      const kp = m.key[p]!;
+      if (kp === WILDCARD) return true;
+      if (kp.indexOf(WILDCARD) < 0) allMasked = false;
+    }
+    if (allMasked) return true;
+    if (p === 0) return false;
+    return group.length >= this.opts.mergeThreshold;
+  }
+
+  /** Replaces `members` by one cluster (with `<*>` at `position` when ≥ 0) and re-inserts it. */
+  private mergeGroup(st: StreamIndex, members: Cluster[], position: number): Cluster {
+    const first = members[0]!;
+    const n = first.key.length;
+    const tpl = new Array<string>(n);
+    const key = new Array<string>(n);
+    for (let q = 0; q < n; q++) {
+      if (q === position) {
+        tpl[q] = generaliseAll(members, q);
+        key[q] = WILDCARD;
+        continue;
+      }
+      let k = first.key[q]!;
+      let sameTpl = true;
+      for (let i = 1; i < members.length; i++) {
+        const m = members[i]!;
+        if (m.key[q] !== k) k = WILDCARD;
+        if (m.tpl[q] !== first.tpl[q]) sameTpl = false;
+      }
+      key[q] = k;
+      if (sameTpl) tpl[q] = first.tpl[q]!;
+      else if (k !== WILDCARD && k.indexOf(WILDCARD) >= 0) tpl[q] = k;
+      else tpl[q] = generaliseAll(members, q);
+    }
+    let count = 0;
+    let firstSeen = first.firstSeen;
+    let lastSeen = first.lastSeen;
+    let biggest: Cluster | null = null;
+    for (const m of members) {
+      count += m.count;
+      if (seenMs(m.firstSeen) < seenMs(firstSeen)) firstSeen = m.firstSeen;
+      if (seenMs(m.lastSeen) > seenMs(lastSeen)) lastSeen = m.lastSeen;
+      if (m.count > 0 && (!biggest || m.count > biggest.count)) biggest = m;
+    }
+    const merged = new Cluster(tpl, key, "", count, firstSeen, lastSeen);
+    merged.id = templateIdOf(st.name, merged.template);
+    for (const m of members) {
+      this.remove(st, m);
+      m.dead = true;
+      m.mergedInto = merged;
+      if (m.id !== "") st.addLineage(m.id, merged.id, this.opts.maxLineage);
+    }
+    if (biggest && biggest.id !== merged.id) this.mergedFromId = biggest.id;
+    const live = this.insert(st, merged);
+    if (live !== merged || merged.dead) return live;
+    // Clusters the new template covers would keep winning their own lines (the most specific match
+    // wins), so fold them in now: Drain's template merging.
+    const covered = (st.byLength.get(n) ?? []).filter((c) => c !== merged && covers(merged.key, c.key));
+    return covered.length > 0 ? this.mergeGroup(st, [merged, ...covered], -1) : merged;
+  }
+
+  /** Takes a cluster out of every index (it may not be in them yet: a just-built cluster). */
+  private remove(st: StreamIndex, c: Cluster): void {
+    if (st.byKey.get(c.keyString) !== c) return;
+    st.byKey.delete(c.keyString);
+    if (st.byId.get(c.id) === c) st.byId.delete(c.id);
+    const list = st.byLength.get(c.key.length);
+    if (list) {
+      const i = list.indexOf(c);
+      if (i >= 0) {
+        list[i] = list[list.length - 1]!;
+        list.pop();
+      }
+      if (list.length === 0) st.byLength.delete(c.key.length);
+    }
+    for (const skey of c.siblingKeys) {
+      const sl = st.siblings.get(skey);
+      if (!sl) continue;
+      const i = sl.indexOf(c);
+      if (i >= 0) {
+        sl[i] = sl[sl.length - 1]!;
+        sl.pop();
+      }
+      if (sl.length === 0) st.siblings.delete(skey);
+    }
+    c.siblingKeys = [];
+    st.unlink(c);
+    st.size--;
+  }
+
+  private evictOverflow(st: StreamIndex, keep: Cluster): void {
+    while (st.size > this.opts.maxTemplatesPerStream) {
+      const victim = st.head === keep ? keep.next : st.head;
+      if (!victim) break;
+      this.remove(st, victim);
+      victim.dead = true;
+      victim.mergedInto = null;
+      this.evictions++;
+    }
+  }
+}
+
+/** The pattern covering every member's display token at `q`. */
+function generaliseAll(members: readonly Cluster[], q: number): string {
+  let t = members[0]!.tpl[q]!;
+  for (let i = 1; i < members.length && t !== WILDCARD; i++) t = generalise(t, members[i]!.tpl[q]!);
+  return t;
+}
+
+/**
+ * Whether `specific` belongs under `general`: equal or covered by `<*>` everywhere, except that it may
+ * have `<*>` where `general` has a masked shape (`rhost=<*>`), a position that is variable in both.
+ */
+function covers(general: readonly string[], specific: readonly string[]): boolean {
+  for (let i = 0; i < general.length; i++) {
+    const g = general[i]!;
+    const s = specific[i]!;
+    if (g === WILDCARD || g === s) continue;
+    if (s === WILDCARD && g.indexOf(WILDCARD) >= 0) continue;
+    return false;
+  }
+  return true;
+}
+
+function sameExcept(a: readonly string[], b: readonly string[], p: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (i !== p && a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ENTRY = fileURLToPath(new URL("./fixtures/parse-cli-entry.ts", import.meta.url));
+
+function run(args: string[], input?: string) {
+  return spawnSync(process.execPath, ["--import", "tsx", ENTRY, "parse", ...args], {
+    encoding: "utf8",
+    input,
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+  });
+}
+
+describe("logwarden parse", () => {
+  it("prints LineId,EventId,EventTemplate with final templates, headers stripped, CRLF handled", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lw-parse-"));
+    const file = join(dir, "x.log");
+    writeFileSync(
+      file,
+      [
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_1 terminating",
+        "081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-2 terminating",
+        '081109 203807 222 INFO dfs.X: quoted "value", with comma 7',
+      ].join("\r\n"),
+    );
+    const r = run([file]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("LineId,EventId,EventTemplate");
+    expect(lines).toHaveLength(4);
+    const [, id1, t1] = lines[1]!.split(",");
+    const [, id2] = lines[2]!.split(",");
+    expect(t1).toBe("PacketResponder <*> for block blk_<*> terminating");
+    expect(id1).toBe(id2);
+    expect(id1).toMatch(/^[0-9a-f]{16}$/);
+    expect(lines[3]).toMatch(/^3,[0-9a-f]{16},"quoted ""value"", with comma <\*>"$/);
+  });
+
+  it("reads stdin with --content-only and prints json", () => {
+    const r = run(["-", "--content-only", "--format", "json"], "INFO 1 two\nINFO 2 two\n");
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.stdout) as { lineId: number; eventId: string; template: string }[];
+    expect(rows.map((x) => x.template)).toEqual(["INFO <*> two", "INFO <*> two"]);
+    expect(rows[1]!.lineId).toBe(2);
+  });
+
+  it("fails with one line on stderr and exit code 1 for an unreadable path", () => {
+    const r = run(["/definitely/not/here.log"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot read/);
+  });
+});
