@@ -8,7 +8,13 @@ import { ENV_KEYS } from "../../src/config/schema.js";
 describe("config", () => {
   it("has the documented defaults", () => {
     const c = loadConfig({ env: {} });
-    expect(c).toMatchObject({ port: 8000, host: "127.0.0.1", dataDir: "./data", logLevel: "info", threshold: 0.8 });
+    expect(c).toMatchObject({
+      port: 8000,
+      host: "127.0.0.1",
+      dataDir: "./data",
+      logLevel: "info",
+      threshold: 0.8,
+    });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.openRoutes).toEqual([]);
   });
@@ -18,7 +24,10 @@ describe("config", () => {
     const file = join(dir, "logwarden.yaml");
     writeFileSync(file, "port: 9000\nhost: 0.0.0.0\ndetectors:\n  errorBurst:\n    threshold: 5\n");
     expect(loadConfig({ file, env: {} })).toMatchObject({ port: 9000, host: "0.0.0.0" });
-    expect(loadConfig({ file, env: {} }).detectors.errorBurst).toMatchObject({ threshold: 5, windowSecs: 60 });
+    expect(loadConfig({ file, env: {} }).detectors.errorBurst).toMatchObject({
+      threshold: 5,
+      windowSecs: 60,
+    });
     expect(loadConfig({ file, env: { PORT: "9100" } }).port).toBe(9100);
     expect(loadConfig({ file, env: { PORT: "9100" }, flags: { port: "9200" } }).port).toBe(9200);
     expect(loadConfig({ env: { OPEN_ROUTES: "ingest, meta" } }).openRoutes).toEqual(["ingest", "meta"]);

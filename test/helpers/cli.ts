@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI from source (node --import tsx), like a user would run `logwarden`. */
-export function runCli(args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
       cwd: REPO,

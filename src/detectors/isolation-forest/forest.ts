@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { decodeFloat64, decodeInt32, encodeFloat64, encodeInt32 } from "./codec.js";
 import { explainRow, type FeatureWeight } from "./explain.js";
+import { Scorer } from "./kernel.js";
 import { asMatrix, assertNumbers, type Matrix, type MatrixInput } from "./matrix.js";
 import { averagePathLength, heightLimit } from "./path-length.js";
 import { quantile } from "./percentile.js";
 import { Random } from "./random.js";
-import { type HeapForest, pathLengthSums, toHeap } from "./score.js";
+import { toHeap } from "./score.js";
 import { buildTrees, finishTrees, type Trees } from "./trees.js";
 
 export const DEFAULT_NUM_TREES = 100;
@@ -79,7 +80,7 @@ export class IsolationForest {
   /** `isAnomaly(x)` ⇔ `scoreSample(x) < offset`; null when fitted with contamination "auto". */
   readonly offset: number | null;
   readonly #trees: Trees;
-  readonly #heap: HeapForest;
+  readonly #scorer: Scorer;
 
   private constructor(params: Params, trees: Trees, offset: number | null) {
     this.numFeatures = params.numFeatures;
@@ -88,7 +89,7 @@ export class IsolationForest {
     this.seed = params.seed;
     this.contamination = params.contamination;
     this.#trees = trees;
-    this.#heap = toHeap(trees);
+    this.#scorer = new Scorer(toHeap(trees));
     this.offset = offset;
   }
 
@@ -99,8 +100,9 @@ export class IsolationForest {
     const maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
     const seed = options.seed ?? DEFAULT_SEED;
     const contamination = options.contamination ?? "auto";
-    if (!Number.isInteger(numTrees) || numTrees < 1)
+    if (!Number.isInteger(numTrees) || numTrees < 1) {
       throw new RangeError(`numTrees must be an integer ≥ 1, got ${numTrees}`);
+    }
     if (!Number.isInteger(maxSamples) || maxSamples < 1 || maxSamples > MAX_SAMPLES_LIMIT) {
       throw new RangeError(`maxSamples must be an integer in [1, ${MAX_SAMPLES_LIMIT}], got ${maxSamples}`);
     }
@@ -124,7 +126,7 @@ export class IsolationForest {
   /** s(x) = 2^(−E[h(x)] / c(ψ)) per row, in (0, 1]; higher is more anomalous, ≈ 0.5 is unremarkable. */
   anomalyScores(x: MatrixInput): Float64Array {
     const m = this.#checked(asMatrix(x));
-    const sums = pathLengthSums(this.#heap, m);
+    const sums = this.#scorer.pathLengthSums(m);
     const c = averagePathLength(this.sampleSize);
     for (let i = 0; i < sums.length; i++) sums[i] = toScore(sums[i]! / this.numTrees, c);
     return sums;

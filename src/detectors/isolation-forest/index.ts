@@ -8,6 +8,7 @@ export {
   type IsolationForestOptions,
   MAX_SAMPLES_LIMIT,
 } from "./forest.js";
+export { type ScoringKernel, scoringKernel, setScoringKernel } from "./kernel.js";
 export { asMatrix, type Matrix, type MatrixInput, toMatrix } from "./matrix.js";
 export { averagePathLength, heightLimit } from "./path-length.js";
 export { quantile } from "./percentile.js";

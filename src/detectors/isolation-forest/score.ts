@@ -56,7 +56,8 @@ export function toHeap(trees: Trees): HeapForest {
 const BLOCK = 128;
 
 /**
- * Sum over the trees, in tree order, of each row's path length h(x).
+ * Sum over the trees, in tree order, of each row's path length h(x). This is the portable version;
+ * `wasm-kernel.ts` runs the same loop about twice as fast and is used whenever WebAssembly exists.
  *
  * Loop order (measured on 1M × 20, 100 trees of ψ = 256): rows outer / trees inner ran ~7 s because
  * the 100 trees (~1 MB) do not fit in L1, so every node load paid L2 latency; a plain trees-outer loop
@@ -67,7 +68,7 @@ const BLOCK = 128;
  * compiler the integer arithmetic cannot overflow, dropping its overflow checks (another ~15%).
  * `toHeap` guarantees every index stays below 2^31, where `| 0` is exact.
  */
-export function pathLengthSums(h: HeapForest, m: Matrix): Float64Array {
+export function pathLengthSumsJs(h: HeapForest, m: Matrix): Float64Array {
   const { numTrees, depth, feature, threshold, leafPath } = h;
   const { data, nRows, nCols } = m;
   const inner = 2 ** depth - 1;

@@ -10,7 +10,10 @@ import type { Random } from "./random.js";
  *
  * A split sends `x[feature] <= threshold` to `left` and everything else to `right`. Children are
  * always allocated as a pair, so `right === left + 1`, and after their parent, which lets a single
- * forward pass derive depths (see `finishTrees`). Scoring uses a re-laid-out copy (`heap.ts`).
+ * forward pass derive depths (see `finishTrees`). Scoring uses a re-laid-out copy (`score.ts`).
+ *
+ * The paper sends x < p left; here the split value is drawn in [min, max) and x ≤ p goes left, so
+ * both children are non-empty even when p lands exactly on the minimum.
  */
 export interface TreeArrays {
   readonly treeStart: Int32Array;

@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { IsolationForest } from "../../../src/detectors/isolation-forest/index.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  IsolationForest,
+  type ScoringKernel,
+  scoringKernel,
+  setScoringKernel,
+} from "../../../src/detectors/isolation-forest/index.js";
 import { Random } from "../../../src/detectors/isolation-forest/random.js";
 import { gaussianRows } from "./data.js";
 import { ReferenceForest } from "./reference.js";
@@ -26,25 +31,49 @@ function probes(n: number): number[][] {
   ]);
 }
 
-describe("agreement with the reference definition", () => {
-  const rows = fixedDataset();
-  // 303 probe rows: more than one scoring block and not a multiple of the 8-row interleave.
-  const all = [...rows, ...probes(303 - rows.length)];
+const defaultKernel = scoringKernel();
+afterEach(() => setScoringKernel(defaultKernel));
 
-  for (const [numTrees, maxSamples, seed] of [
-    [25, 32, 42],
-    [40, 256, 7],
-    [10, 5, 1],
-    [7, 2, 3],
-  ] as const) {
-    it(`scores equal the slow forest to 1e-12 (trees ${numTrees}, maxSamples ${maxSamples}, seed ${seed})`, () => {
-      const fast = IsolationForest.fit(rows, { numTrees, maxSamples, seed });
-      const slow = new ReferenceForest(rows, numTrees, maxSamples, seed);
-      const scores = fast.anomalyScores(all);
-      for (let i = 0; i < all.length; i++) {
-        expect(Math.abs(scores[i]! - slow.anomalyScore(all[i]!))).toBeLessThanOrEqual(1e-12);
-      }
-      expect(fast.anomalyScore(all[0]!)).toBeCloseTo(slow.anomalyScore(all[0]!), 12);
-    });
-  }
+describe.each<ScoringKernel>(["wasm", "js"])(
+  "agreement with the reference definition (%s kernel)",
+  (kernel) => {
+    const rows = fixedDataset();
+    // 303 probe rows: more than one scoring block and not a multiple of the 8-row interleave.
+    const all = [...rows, ...probes(303 - rows.length)];
+
+    for (const [numTrees, maxSamples, seed] of [
+      [25, 32, 42],
+      [40, 256, 7],
+      [10, 5, 1],
+      [7, 2, 3],
+    ] as const) {
+      it(`scores equal the slow forest to 1e-12 (trees ${numTrees}, maxSamples ${maxSamples}, seed ${seed})`, () => {
+        setScoringKernel(kernel);
+        const fast = IsolationForest.fit(rows, { numTrees, maxSamples, seed });
+        const slow = new ReferenceForest(rows, numTrees, maxSamples, seed);
+        const scores = fast.anomalyScores(all);
+        for (let i = 0; i < all.length; i++) {
+          expect(Math.abs(scores[i]! - slow.anomalyScore(all[i]!))).toBeLessThanOrEqual(1e-12);
+        }
+        expect(fast.anomalyScore(all[0]!)).toBeCloseTo(slow.anomalyScore(all[0]!), 12);
+      });
+    }
+  },
+);
+
+describe("scoring kernels", () => {
+  it("defaults to WebAssembly in Node", () => {
+    expect(defaultKernel).toBe("wasm");
+  });
+
+  it("agree bit for bit, also on rows wider than the WebAssembly memory's spare page", () => {
+    const wide = gaussianRows(300, 120, 8);
+    const model = IsolationForest.fit(wide, { numTrees: 30 });
+    setScoringKernel("js");
+    const js = model.anomalyScores(wide);
+    setScoringKernel("wasm");
+    expect(model.anomalyScores(wide)).toEqual(js);
+    const ref = new ReferenceForest(wide, 30, 256, 42);
+    expect(Math.abs(js[17]! - ref.anomalyScore(wide[17]!))).toBeLessThanOrEqual(1e-12);
+  });
 });

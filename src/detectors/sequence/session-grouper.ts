@@ -1,0 +1,143 @@
+import type { Clock } from "../../core/clock.js";
+import type { LogRecord } from "../../core/log-record.js";
+
+/**
+ * Where a record's session id comes from: an attribute (then a resource attribute) of that name,
+ * or a regex on the message body. With a regex the first match is the id, or its first capture
+ * group when it has one (`blk_[-0-9]+` gives `blk_-1608…`; `user=(\w+)` gives the user alone).
+ */
+export type SessionKey = { field: string } | { regex: RegExp | string };
+
+export interface SessionGrouperOptions {
+  key: SessionKey;
+  /** A session with no record for this long is closed. */
+  idleTimeoutMs: number;
+  /** Beyond this many open sessions the least recently active one is closed, bounding memory. */
+  maxOpenSessions: number;
+  clock: Clock;
+}
+
+export type CloseReason = "idle" | "evicted" | "end";
+
+export interface ClosedSession<R> {
+  id: string;
+  records: R[];
+  reason: CloseReason;
+  /** Clock times of the first and the last record. */
+  openedAt: number;
+  lastSeenAt: number;
+}
+
+interface OpenSession<R> {
+  records: R[];
+  openedAt: number;
+  lastSeenAt: number;
+}
+
+/** Reads a record's session id, or null when the record has none. */
+export function sessionKeyReader(key: SessionKey): (record: LogRecord) => string | null {
+  if ("field" in key) {
+    const field = key.field;
+    return (record) => {
+      const value = record.attributes[field] ?? record.resource[field];
+      if (typeof value === "string") return value === "" ? null : value;
+      return typeof value === "number" || typeof value === "boolean" ? String(value) : null;
+    };
+  }
+  // Drop g/y: with them RegExp.exec keeps lastIndex between records and skips matches.
+  const source = typeof key.regex === "string" ? new RegExp(key.regex) : key.regex;
+  const regex = new RegExp(source.source, source.flags.replace(/[gy]/g, ""));
+  return (record) => {
+    const m = regex.exec(record.body);
+    if (!m) return null;
+    return (m.length > 1 ? m[1] : m[0]) ?? null;
+  };
+}
+
+/**
+ * Groups records into sessions by key, in arrival order. Pure apart from the injected clock: it
+ * only returns closed sessions, and the caller decides what to do with them.
+ */
+export class SessionGrouper<R extends LogRecord = LogRecord> {
+  readonly #readKey: (record: LogRecord) => string | null;
+  readonly #options: SessionGrouperOptions;
+  /** Map order is least recently active first, so idle and LRU closing both read from the front. */
+  readonly #open = new Map<string, OpenSession<R>>();
+  #unkeyed = 0;
+
+  constructor(options: SessionGrouperOptions) {
+    if (!(options.idleTimeoutMs > 0)) throw new Error("idleTimeoutMs must be > 0");
+    if (!(Number.isInteger(options.maxOpenSessions) && options.maxOpenSessions >= 1))
+      throw new Error("maxOpenSessions must be a positive integer");
+    this.#options = options;
+    this.#readKey = sessionKeyReader(options.key);
+  }
+
+  get openSessions(): number {
+    return this.#open.size;
+  }
+
+  /** Records seen without a session id (they belong to no session and are not kept). */
+  get unkeyedRecords(): number {
+    return this.#unkeyed;
+  }
+
+  /** Adds one record; returns the sessions this closed (idle ones first, then an evicted one). */
+  add(record: R): ClosedSession<R>[] {
+    const closed = this.expire();
+    const id = this.#readKey(record);
+    if (id === null) {
+      this.#unkeyed++;
+      return closed;
+    }
+    const now = this.#options.clock.now();
+    const session = this.#open.get(id);
+    if (session) {
+      this.#open.delete(id);
+      session.records.push(record);
+      session.lastSeenAt = now;
+      this.#open.set(id, session);
+      return closed;
+    }
+    if (this.#open.size >= this.#options.maxOpenSessions) {
+      const [oldest] = this.#open.keys();
+      if (oldest !== undefined) closed.push(this.#close(oldest, "evicted"));
+    }
+    this.#open.set(id, { records: [record], openedAt: now, lastSeenAt: now });
+    return closed;
+  }
+
+  addAll(records: Iterable<R>): ClosedSession<R>[] {
+    const closed: ClosedSession<R>[] = [];
+    for (const record of records) closed.push(...this.add(record));
+    return closed;
+  }
+
+  /** Closes the sessions idle for at least the timeout; call it on a timer when input is quiet. */
+  expire(): ClosedSession<R>[] {
+    const limit = this.#options.clock.now() - this.#options.idleTimeoutMs;
+    const closed: ClosedSession<R>[] = [];
+    for (const [id, session] of this.#open) {
+      if (session.lastSeenAt > limit) break;
+      closed.push(this.#close(id, "idle"));
+    }
+    return closed;
+  }
+
+  /** End of input: closes every open session, oldest activity first. */
+  flush(): ClosedSession<R>[] {
+    return [...this.#open.keys()].map((id) => this.#close(id, "end"));
+  }
+
+  #close(id: string, reason: CloseReason): ClosedSession<R> {
+    const session = this.#open.get(id)!;
+    this.#open.delete(id);
+    return {
+      id,
+      records: session.records,
+      reason,
+      openedAt: session.openedAt,
+      lastSeenAt: session.lastSeenAt,
+    };
+  }
+}
