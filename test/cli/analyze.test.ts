@@ -16,11 +16,16 @@ describe("logwarden analyze", () => {
     expect(report.templates).toBeLessThan(100);
     expect(report.top_templates[0].count).toBeGreaterThan(100);
     expect(report.anomalies_by_severity).toHaveProperty("critical");
-    expect(report.detectors.map((d: { name: string }) => d.name)).toEqual(expect.arrayContaining(["new_template", "error_burst"]));
+    expect(report.detectors.map((d: { name: string }) => d.name)).toEqual(
+      expect.arrayContaining(["new_template", "error_burst"]),
+    );
   });
 
   it("prints a readable text summary and reads stdin", async () => {
-    const input = Array.from({ length: 30 }, (_, i) => `2026-01-01T00:00:${String(i).padStart(2, "0")}Z ERROR db connection ${i} refused`).join("\n");
+    const input = Array.from(
+      { length: 30 },
+      (_, i) => `2026-01-01T00:00:${String(i).padStart(2, "0")}Z ERROR db connection ${i} refused`,
+    ).join("\n");
     const res = await runCli(["analyze", "-"], { input, env: { ERROR_BURST_THRESHOLD: "10" } });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/records\s+30/);
@@ -30,8 +35,13 @@ describe("logwarden analyze", () => {
   it("writes --output and supports ndjson", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lw-analyze-"));
     const out = join(dir, "report.ndjson");
-    const input = Array.from({ length: 25 }, (_, i) => JSON.stringify({ ts: 1767225600 + i, level: "error", service: "pay", msg: `charge ${i} failed` })).join("\n");
-    const res = await runCli(["analyze", "-", "--format", "ndjson", "--output", out], { input, env: { ERROR_BURST_THRESHOLD: "5" } });
+    const input = Array.from({ length: 25 }, (_, i) =>
+      JSON.stringify({ ts: 1767225600 + i, level: "error", service: "pay", msg: `charge ${i} failed` }),
+    ).join("\n");
+    const res = await runCli(["analyze", "-", "--format", "ndjson", "--output", out], {
+      input,
+      env: { ERROR_BURST_THRESHOLD: "5" },
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe("");
     const { readFileSync } = await import("node:fs");
@@ -55,7 +65,9 @@ describe("logwarden analyze", () => {
   });
 
   it("replaces invalid UTF-8 instead of crashing", async () => {
-    const res = await runCli(["analyze", "-", "--format", "json"], { input: Buffer.from([0x66, 0x6f, 0xff, 0xfe, 0x0a, 0x62, 0x61, 0x72]) });
+    const res = await runCli(["analyze", "-", "--format", "json"], {
+      input: Buffer.from([0x66, 0x6f, 0xff, 0xfe, 0x0a, 0x62, 0x61, 0x72]),
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout).records).toBe(2);
   });

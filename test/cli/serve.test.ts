@@ -8,8 +8,20 @@ const dataDir = mkdtempSync(join(tmpdir(), "logwarden-serve-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const SAMPLE = [
-  { timestamp: "2025-04-03T14:22:10.1234567+02:00", service: "auth", level: "ERROR", message: "invalid password", metadata: { ip: "10.0.0.12" } },
-  { timestamp: "2025-04-03T14:22:30+02:00", service: "auth", level: "ERROR", message: "invalid password", metadata: { ip: "10.0.0.12" } },
+  {
+    timestamp: "2025-04-03T14:22:10.1234567+02:00",
+    service: "auth",
+    level: "ERROR",
+    message: "invalid password",
+    metadata: { ip: "10.0.0.12" },
+  },
+  {
+    timestamp: "2025-04-03T14:22:30+02:00",
+    service: "auth",
+    level: "ERROR",
+    message: "invalid password",
+    metadata: { ip: "10.0.0.12" },
+  },
 ];
 
 describe("logwarden serve (a real process)", () => {
@@ -20,7 +32,9 @@ describe("logwarden serve (a real process)", () => {
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 
     const posts = await Promise.all(
-      Array.from({ length: 5 }, () => fetch(`${first.url}/ingest`, { method: "POST", headers, body: JSON.stringify(SAMPLE) })),
+      Array.from({ length: 5 }, () =>
+        fetch(`${first.url}/ingest`, { method: "POST", headers, body: JSON.stringify(SAMPLE) }),
+      ),
     );
     expect(posts.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await first.stop("SIGTERM")).toBe(0);
