@@ -5,7 +5,6 @@ import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerDbCommand } from "./commands/db.js";
 import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
-import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainCommand } from "./commands/train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -22,6 +21,5 @@ registerAnalyzeCommand(program);
 registerParseCommand(program);
 registerTrainCommand(program);
 registerDbCommand(program);
-registerTokenCommand(program);
 
 await program.parseAsync();
