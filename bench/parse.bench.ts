@@ -143,16 +143,53 @@ function accuracy(datasets: string[]): { body: Score[]; raw: Score[] } {
   return { body: score("body"), raw: score("raw") };
 }
 
+interface RunFigures {
+  /** Lines per wall-clock second, median of the runs. */
+  wall: number;
+  /** Lines per second of process CPU time (user + system), median: less sensitive to other processes. */
+  cpu: number;
+  templates: number;
+}
+
 interface Throughput {
   lines: number;
-  fullLps: number;
-  /** Lines per second of process CPU time: less sensitive to other processes on a shared machine. */
-  fullCpuLps: number;
+  runs: number;
+  repeated: RunFigures;
+  unique: RunFigures;
+  /** Splitting the corpus into lines, the floor of any line-based reader. */
+  ceiling: RunFigures;
   load: number;
-  ceilingLps: number;
   rssMiB: number;
   heapMiB: number;
-  templates: number;
+}
+
+const RUNS = 3;
+
+/**
+ * The same corpus with a per-line counter written into every digit run of each message body (same
+ * length, so shapes keep their form): no two lines repeat, so a cache keyed on whole lines, or on
+ * anything but the masked shape and the header's minute, would not help here. Headers keep their
+ * time-ordered timestamps.
+ */
+function nonRepeating(corpus: string): string {
+  let counter = 0;
+  return corpus
+    .split("\n")
+    .map((line) => {
+      const body = splitHeader(line).body;
+      const head = line.slice(0, line.length - body.length);
+      counter++;
+      let run = 0;
+      return (
+        head +
+        body.replace(/\d+/g, (m) => {
+          const width = Math.min(m.length, 9);
+          const v = String((counter * 7919 + run++ * 104729) % 10 ** width).padStart(width, "0");
+          return m.slice(0, m.length - width) + v;
+        })
+      );
+    })
+    .join("\n");
 }
 
 function throughput(datasets: string[]): Throughput {
@@ -165,6 +202,7 @@ function throughput(datasets: string[]): Throughput {
   const parts: string[] = [];
   for (let i = 0; i < rounds; i++) parts.push(...raws);
   const corpus = parts.join("\n");
+  const unique = nonRepeating(corpus);
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {
@@ -172,51 +210,66 @@ function throughput(datasets: string[]): Throughput {
     if (m.rss > peakRss) peakRss = m.rss;
     if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
   };
-
-  const ceilings: number[] = [];
-  const fulls: number[] = [];
-  const fullsCpu: number[] = [];
-  let lines = 0;
-  let templates = 0;
-  for (let run = 0; run < 3; run++) {
-    let t0 = process.hrtime.bigint();
-    let count = 0;
-    let chars = 0;
-    for (const line of splitLines(corpus)) {
-      count++;
-      chars += line.length;
-    }
-    let secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    ceilings.push(count / secs);
-    if (chars < 0) console.log(chars);
-
-    const miner = new DrainMiner();
+  const timed = (work: () => number): { wall: number; cpu: number } => {
     const cpu0 = process.cpuUsage();
-    t0 = process.hrtime.bigint();
-    count = 0;
-    for (const line of splitLines(corpus)) {
-      const h = splitHeader(line);
-      miner.add("bench", h.body, h.timestamp ?? undefined);
-      count++;
-      if ((count & 0xffff) === 0) sample();
-    }
-    secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const t0 = process.hrtime.bigint();
+    const lines = work();
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
-    sample();
-    fulls.push(count / secs);
-    fullsCpu.push(count / ((cpu.user + cpu.system) / 1e6));
-    lines = count;
-    templates = miner.stats().templates;
+    return { wall: lines / wall, cpu: lines / ((cpu.user + cpu.system) / 1e6) };
+  };
+  let lines = 0;
+  const full = (text: string): RunFigures => {
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    let templates = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const miner = new DrainMiner();
+      const r = timed(() => {
+        let count = 0;
+        for (const line of splitLines(text)) {
+          const h = splitHeader(line);
+          miner.add("bench", h.body, h.timestamp ?? undefined);
+          count++;
+          if ((count & 0xffff) === 0) sample();
+        }
+        return count;
+      });
+      sample();
+      walls.push(r.wall);
+      cpus.push(r.cpu);
+      templates = miner.stats().templates;
+    }
+    return { wall: median(walls), cpu: median(cpus), templates };
+  };
+  const ceilWalls: number[] = [];
+  const ceilCpus: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    let chars = 0;
+    const r = timed(() => {
+      let count = 0;
+      for (const line of splitLines(corpus)) {
+        count++;
+        chars += line.length;
+      }
+      lines = count;
+      return count;
+    });
+    if (chars < 0) console.log(chars);
+    ceilWalls.push(r.wall);
+    ceilCpus.push(r.cpu);
   }
+  const repeated = full(corpus);
+  const uniqueFigures = full(unique);
   return {
     lines,
-    fullLps: median(fulls),
-    fullCpuLps: median(fullsCpu),
+    runs: RUNS,
+    repeated,
+    unique: uniqueFigures,
+    ceiling: { wall: median(ceilWalls), cpu: median(ceilCpus), templates: 0 },
     load: loadavg()[0] ?? 0,
-    ceilingLps: median(ceilings),
     rssMiB: peakRss / 2 ** 20,
     heapMiB: peakHeap / 2 ** 20,
-    templates,
   };
 }
 
@@ -273,28 +326,34 @@ function main(): void {
 
   if (process.argv.includes("--accuracy-only")) return;
   const tp = throughput(datasets);
+  const lps = (x: number) => `${Math.round(x).toLocaleString("en")} lines/s`;
+  const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)} %`;
   const tpTable = table(
-    ["Measure", "Value"],
+    ["Measure", `Wall clock (median of ${tp.runs})`, `Per CPU-second (median of ${tp.runs})`],
     [
-      ["Corpus", `${tp.lines.toLocaleString("en")} raw lines (all datasets repeated, in memory)`],
+      ["Corpus", `${tp.lines.toLocaleString("en")} raw lines (all datasets repeated, in memory)`, ""],
+      ["Full raw path (splitHeader + DrainMiner.add)", lps(tp.repeated.wall), lps(tp.repeated.cpu)],
       [
-        "Full raw path (splitHeader + DrainMiner.add), median of 3",
-        `${Math.round(tp.fullLps).toLocaleString("en")} lines/s`,
+        "Same, non-repeating corpus (per-line counter in every number)",
+        lps(tp.unique.wall),
+        lps(tp.unique.cpu),
       ],
-      ["Same, per second of process CPU time", `${Math.round(tp.fullCpuLps).toLocaleString("en")} lines/s`],
+      ["Ceiling: split the corpus into lines", lps(tp.ceiling.wall), lps(tp.ceiling.cpu)],
+      ["Full / ceiling", pct(tp.repeated.wall, tp.ceiling.wall), pct(tp.repeated.cpu, tp.ceiling.cpu)],
+      ["Peak RSS / heap used", `${tp.rssMiB.toFixed(0)} MiB / ${tp.heapMiB.toFixed(0)} MiB`, ""],
       [
-        "Ceiling (split the corpus into lines), median of 3",
-        `${Math.round(tp.ceilingLps).toLocaleString("en")} lines/s`,
+        "Templates after the run (repeated / non-repeating)",
+        `${tp.repeated.templates} / ${tp.unique.templates}`,
+        "",
       ],
-      ["Full / ceiling", `${((100 * tp.fullLps) / tp.ceilingLps).toFixed(1)} %`],
-      ["Peak RSS / heap used", `${tp.rssMiB.toFixed(0)} MiB / ${tp.heapMiB.toFixed(0)} MiB`],
-      ["Templates after the run", String(tp.templates)],
-      ["1-minute load average at the end (machine shared with other jobs)", tp.load.toFixed(1)],
+      ["1-minute load average at the end (machine shared with other jobs)", tp.load.toFixed(1), ""],
     ],
   );
   console.log(`\n${tpTable}`);
 
   const met = (ok: boolean) => (ok ? "met" : "**not met**");
+  const speed = (x: number) => (x >= STRETCH_LPS ? "met (stretch too)" : met(x >= TARGET_LPS));
+  const target = `≥ ${TARGET_LPS.toLocaleString("en")} lines/s (stretch ${STRETCH_LPS.toLocaleString("en")})`;
   const targets = table(
     ["Target", "Result", "Status"],
     [
@@ -305,11 +364,9 @@ function main(): void {
         `${f3(avg.rawGA)} (gap ${f3(avg.bodyGA - avg.rawGA)})`,
         met(avg.bodyGA - avg.rawGA <= RAW_GA_GAP),
       ],
-      [
-        `throughput ≥ ${TARGET_LPS.toLocaleString("en")} lines/s (stretch ${STRETCH_LPS.toLocaleString("en")})`,
-        `${Math.round(tp.fullLps).toLocaleString("en")} lines/s`,
-        tp.fullLps >= STRETCH_LPS ? "met (stretch too)" : met(tp.fullLps >= TARGET_LPS),
-      ],
+      [`throughput ${target}, wall clock`, lps(tp.repeated.wall), speed(tp.repeated.wall)],
+      [`throughput ${target}, per CPU-second`, lps(tp.repeated.cpu), speed(tp.repeated.cpu)],
+      [`non-repeating corpus ${target}, per CPU-second`, lps(tp.unique.cpu), speed(tp.unique.cpu)],
     ],
   );
   console.log(`\n${targets}`);
@@ -327,6 +384,10 @@ with the final template of its cluster (lineage resolved), as Drain-style evalua
 Reference: Drain3 with default settings and generic masks scores GA 0.907, PA 0.494 at about 57,000 lines/s.
 
 ${accTable}
+
+Throughput is single-threaded. Wall-clock figures depend on what else runs on the machine (see the load
+average); per-CPU-second figures divide by the process's own CPU time and are the ones to compare across
+runs. The non-repeating corpus shows that no speed-up relies on lines repeating.
 
 ${tpTable}
 

@@ -1,16 +1,31 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RouteOptions,
+} from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Runtime } from "../service/runtime.js";
+import { installAccess, requestIdOf } from "./access.js";
 import { installErrorHandlers } from "./errors.js";
+import { createMetrics } from "./metrics.js";
+import { anomalyRoutes } from "./routes/anomalies.js";
 import { anomalies000Routes } from "./routes/anomalies000.js";
+import { hasuraRoutes } from "./routes/hasura.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { otlpRoutes } from "./routes/otlp.js";
+import { system002Routes } from "./routes/system002.js";
 import { system004Routes } from "./routes/system004.js";
+import { tokenRoutes } from "./routes/tokens.js";
 
 export interface AppOptions {
   /** Log each request (off in tests). */
   logRequests?: boolean;
+  /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the HTTP app without listening, so tests use `inject()` and `serve` adds the socket. */
@@ -20,13 +35,18 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
     loggerInstance: rt.log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     bodyLimit: 1024 * 1024,
-    requestIdHeader: "x-request-id",
-    genReqId: () => crypto.randomUUID(),
+    // The client's X-Request-Id when sane (see requestIdOf), so one id follows a request across services.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  if (options.onRoute) app.addHook("onRoute", options.onRoute);
+  await installAccess(app, rt);
+  // At the root, before any route, so its onResponse hook times every route.
+  const metrics = createMetrics(app, rt);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -46,5 +66,11 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(healthRoutes(rt));
   await app.register(system004Routes(rt));
   await app.register(anomalies000Routes(rt));
+  await app.register(anomalyRoutes(rt));
+  await app.register(tokenRoutes(rt));
+  await app.register(system002Routes(rt));
+  await app.register(metricsRoutes(rt, metrics));
+  await app.register(otlpRoutes(rt));
+  await app.register(hasuraRoutes(rt));
   return app;
 }

@@ -41,7 +41,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const details = err.validation.map((v) => ({
-        loc: [err.validationContext ?? "body", ...v.instancePath.split("/").filter(Boolean)],
+        // FastAPI's loc: array positions are numbers (`["body", "logs", 0, "user"]`).
+        loc: [
+          err.validationContext ?? "body",
+          ...v.instancePath
+            .split("/")
+            .filter(Boolean)
+            .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        ],
         field: v.instancePath.replace(/^\//, "").replaceAll("/", ".") || (err.validationContext ?? "body"),
         msg: v.message ?? "invalid",
         type: v.keyword,
@@ -85,6 +92,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
         "payload_too_large",
         `request body is larger than the limit for ${request.routeOptions.url ?? "this route"}`,
       );
+    }
+    if (
+      err.code === "FST_REQ_FILE_TOO_LARGE" ||
+      err.code === "FST_FILES_LIMIT" ||
+      err.code === "FST_PARTS_LIMIT"
+    ) {
+      // Multipart limits (POST /analyze/file): the upload is refused, never truncated silently.
+      return sendError(request, reply, 413, "payload_too_large", `upload refused: ${err.message}`);
     }
     if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       return sendError(request, reply, 415, "unsupported_media_type", err.message);

@@ -19,3 +19,20 @@ export const queryInt = (name: string) =>
     .regex(/^\d+$/, `${name} must be a non-negative base-10 integer`)
     .transform((s) => Number(s))
     .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+
+/** A row id in a path (`/api/v1/anomalies/42`). */
+export const pathId = z
+  .string()
+  .regex(/^[1-9]\d{0,14}$/, "id must be a positive base-10 integer")
+  .transform((s) => Number(s));
+
+/**
+ * `limit` for listings: a non-negative base-10 integer (anything else is a 400), clamped to `max` so
+ * one request cannot ask the server to build an unbounded response. Values too long to be a number
+ * are clamped too rather than refused: they only ever mean "as many as you will give me".
+ */
+export const queryLimit = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "limit must be a non-negative base-10 integer")
+    .transform((s) => (s.length > 15 ? max : Math.min(Number(s), max)));

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { HASURA_ENV_KEYS, hasuraSchema } from "./hasura-schema.js";
+import { rateSchema } from "./rate.js";
+import { SESSION_DETECTOR_ENV_KEYS, sequenceSchema, windowForestSchema } from "./session-detectors-schema.js";
+import { sinkEnvSchema, sinkSchema } from "./sink-schema.js";
+import { sourcePostgresEnvSchema, sourceSchema } from "./source-schema.js";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -23,7 +28,15 @@ const list = z.preprocess(
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 /** Route groups an operator may open for legacy clients that send no credential (contracts §6.3 C5). */
-export const OPEN_ROUTE_GROUPS = ["ingest", "incidents", "meta", "score", "analyze", "anomalies"] as const;
+export const OPEN_ROUTE_GROUPS = [
+  "ingest",
+  "incidents",
+  "meta",
+  "score",
+  "analyze",
+  "anomalies",
+  "metrics",
+] as const;
 
 /**
  * The whole configuration. Keys are camelCase; `ENV_KEYS` maps each to its environment variable.
@@ -43,6 +56,20 @@ export const configSchema = z.object({
   sqliteDbPath: z.string().optional(),
   apiToken: z.string().optional(),
   healthToken: z.string().optional(),
+  /** System 002: static bearer tokens (comma-separated, contracts §3.4), with `read` and `ingest` scopes. */
+  apiTokens: list.default([]),
+  /** Browser origins allowed by CORS (comma-separated, `*` for any); empty: CORS off. */
+  corsOrigins: list.default([]),
+  /** Request budgets and body sizes of the REST API (docs/api.md#limits). `off` disables a rate. */
+  limits: z
+    .object({
+      perToken: rateSchema.prefault("6000/minute"),
+      perIp: rateSchema.prefault("600/minute"),
+      analyze: rateSchema.prefault("100/minute"),
+      analyzeMaxBodyBytes: positiveInt.default(16 * 1024 * 1024),
+      analyzeMaxFileBytes: positiveInt.default(64 * 1024 * 1024),
+    })
+    .prefault({}),
   logLevel: z
     .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(LOG_LEVELS))
     .default("info"),
@@ -79,6 +106,10 @@ export const configSchema = z.object({
           warmupSecs: z.coerce.number().min(0).default(600),
         })
         .prefault({}),
+      /** Sessions judged by a next-template model (src/detectors/sequence-detector/). */
+      sequence: sequenceSchema,
+      /** Isolation Forest over per-service windows (src/detectors/window-forest/). */
+      windowForest: windowForestSchema,
       errorBurst: z
         .object({
           enabled: bool.default(true),
@@ -87,8 +118,135 @@ export const configSchema = z.object({
           threshold: positiveInt.default(20),
         })
         .prefault({}),
+      /** Keys (users, IPs, devices, templates…) each detector tracks at once; least recently seen go first. */
+      maxKeys: positiveInt.default(10_000),
+      /** Versions of each trained detector model kept in `models`. */
+      modelRetention: positiveInt.default(5),
+      /** `serve` retrains and versions detector models this often (0: only on demand). */
+      retrainIntervalSecs: z.coerce.number().int().min(0).default(3600),
+      /** `serve` lets detectors notice silence this often (0: off). */
+      tickSecs: z.coerce.number().int().min(0).default(30),
+      rareTemplate: z
+        .object({
+          enabled: bool.default(true),
+          /** Records a stream must have seen before rarity is judged. */
+          warmupRecords: positiveInt.default(10_000),
+          /** Rare: among the least frequent templates that together make up this percent of the stream. */
+          percentile: z.coerce.number().gt(0).max(50).default(0.5),
+          /** Records of a stream between recomputations of its rarity cutoff. */
+          retrainRecords: positiveInt.default(10_000),
+          /** One report per template per this many seconds of record time. */
+          cooldownSecs: z.coerce.number().min(0).default(3600),
+        })
+        .prefault({}),
+      volume: z
+        .object({
+          enabled: bool.default(true),
+          intervalSecs: positiveInt.default(300),
+          /** Closed intervals a key needs before it reports. */
+          minHistory: positiveInt.default(12),
+          /** Recent intervals the median/MAD baseline is taken over. */
+          historyIntervals: positiveInt.default(48),
+          /** Robust deviations (MAD-based) from the expected count that make a spike or a drop. */
+          sensitivity: z.coerce.number().positive().default(4),
+          /** A spike must reach this many records, a drop must fall from an expected count this high. */
+          minCount: positiveInt.default(10),
+          /** Days of history before the hour-of-day profile replaces the recent baseline. */
+          seasonalDays: positiveInt.default(3),
+          /** Also watch each template's count (the busiest templates, up to `maxTemplateKeys`). */
+          perTemplate: bool.default(true),
+          maxTemplateKeys: positiveInt.default(500),
+        })
+        .prefault({}),
+      bruteForce: z
+        .object({
+          enabled: bool.default(true),
+          windowSecs: positiveInt.default(300),
+          /** Failed logins for one user or from one IP within the window. */
+          threshold: positiveInt.default(10),
+        })
+        .prefault({}),
+      passwordSpraying: z
+        .object({
+          enabled: bool.default(true),
+          windowSecs: positiveInt.default(3600),
+          /** Distinct users one source IP failed against within the window. */
+          minUsers: positiveInt.default(10),
+        })
+        .prefault({}),
+      successAfterFailures: z
+        .object({
+          enabled: bool.default(true),
+          windowSecs: positiveInt.default(900),
+          /** Failed logins for the user within the window before the success. */
+          minFailures: positiveInt.default(5),
+        })
+        .prefault({}),
+      newSourceIp: z
+        .object({
+          enabled: bool.default(true),
+          /** Successful logins a user needs before a new network is reported… */
+          warmupLogins: positiveInt.default(5),
+          /** …spread over at least this much record time. */
+          warmupSecs: z.coerce.number().min(0).default(86_400),
+          /** IPv4 prefix length compared (IPv6: /64). */
+          prefixV4: z.coerce.number().int().min(8).max(32).default(24),
+          maxNetworksPerUser: positiveInt.default(50),
+          /** A network this many other users log in from (office, VPN) is never new. */
+          sharedNetworkUsers: positiveInt.default(3),
+        })
+        .prefault({}),
+      unusualLoginHour: z
+        .object({
+          enabled: bool.default(true),
+          minLogins: positiveInt.default(30),
+          /** An hour (smoothed with its neighbours) with less than this share of the user's logins. */
+          maxShare: z.coerce.number().gt(0).lt(1).default(0.02),
+          cooldownSecs: z.coerce.number().min(0).default(21_600),
+          historyLogins: positiveInt.default(500),
+        })
+        .prefault({}),
+      privilegeEscalation: z
+        .object({
+          enabled: bool.default(true),
+          /** Record time spent learning who escalates to whom. */
+          warmupSecs: z.coerce.number().min(0).default(86_400),
+          /** Failed sudo/su password attempts in one record that are reported. */
+          minFailedAttempts: positiveInt.default(3),
+        })
+        .prefault({}),
+      wifi: z
+        .object({
+          enabled: bool.default(true),
+          windowSecs: positiveInt.default(300),
+          /** Disassociation/deauthentication events per device within the window. */
+          threshold: positiveInt.default(10),
+        })
+        .prefault({}),
     })
     .prefault({}),
+  /** Verdicts on anomalies (docs/detectors.md#verdicts). */
+  verdicts: z
+    .object({
+      /** A false-positive verdict suppresses its scope for this many days (0: until lifted). */
+      suppressionTtlDays: z.coerce.number().min(0).default(30),
+    })
+    .prefault({}),
+  /** Log sources started by `serve` (docs/sources-and-sinks.md). */
+  sources: z.array(sourceSchema).default([]),
+  /** Syslog over UDP and TCP on this port (off when unset); adds one syslog source. */
+  syslogPort: port.optional(),
+  syslogHost: z.string().min(1).default("127.0.0.1"),
+  /** System 000's read-only source PostgreSQL (contracts §1.8); off when `url` is unset. */
+  sourcePostgres: sourcePostgresEnvSchema,
+  /** Notification sinks for new anomalies (docs/sources-and-sinks.md). */
+  sinks: z.array(sinkSchema).default([]),
+  /** One sink of each kind from the environment, added to `sinks`. */
+  sinkEnv: sinkEnvSchema,
+  /** System 002's batch processor: seconds between passes (contracts §3.7). */
+  batchInterval: positiveInt.default(3600),
+  /** System 003: the Hasura DDN anomaly plugin (contracts §4.12). */
+  hasura: hasuraSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -103,6 +261,13 @@ export const ENV_KEYS: Record<string, string> = {
   SQLITE_DB_PATH: "sqliteDbPath",
   API_TOKEN: "apiToken",
   HEALTH_TOKEN: "healthToken",
+  API_TOKENS: "apiTokens",
+  CORS_ORIGINS: "corsOrigins",
+  RATE_LIMIT_PER_TOKEN: "limits.perToken",
+  RATE_LIMIT_PER_IP: "limits.perIp",
+  ANALYZE_RATE_LIMIT: "limits.analyze",
+  ANALYZE_MAX_BODY_BYTES: "limits.analyzeMaxBodyBytes",
+  ANALYZE_MAX_FILE_BYTES: "limits.analyzeMaxFileBytes",
   LOG_LEVEL: "logLevel",
   OPEN_ROUTES: "openRoutes",
   THRESHOLD: "threshold",
@@ -121,4 +286,74 @@ export const ENV_KEYS: Record<string, string> = {
   ERROR_BURST_ENABLED: "detectors.errorBurst.enabled",
   ERROR_BURST_WINDOW_SECS: "detectors.errorBurst.windowSecs",
   ERROR_BURST_THRESHOLD: "detectors.errorBurst.threshold",
+  DETECTOR_MAX_KEYS: "detectors.maxKeys",
+  DETECTOR_MODEL_RETENTION: "detectors.modelRetention",
+  DETECTOR_RETRAIN_INTERVAL_SECS: "detectors.retrainIntervalSecs",
+  DETECTOR_TICK_SECS: "detectors.tickSecs",
+  RARE_TEMPLATE_ENABLED: "detectors.rareTemplate.enabled",
+  RARE_TEMPLATE_WARMUP_RECORDS: "detectors.rareTemplate.warmupRecords",
+  RARE_TEMPLATE_PERCENTILE: "detectors.rareTemplate.percentile",
+  RARE_TEMPLATE_RETRAIN_RECORDS: "detectors.rareTemplate.retrainRecords",
+  RARE_TEMPLATE_COOLDOWN_SECS: "detectors.rareTemplate.cooldownSecs",
+  VOLUME_ENABLED: "detectors.volume.enabled",
+  VOLUME_INTERVAL_SECS: "detectors.volume.intervalSecs",
+  VOLUME_MIN_HISTORY: "detectors.volume.minHistory",
+  VOLUME_HISTORY_INTERVALS: "detectors.volume.historyIntervals",
+  VOLUME_SENSITIVITY: "detectors.volume.sensitivity",
+  VOLUME_MIN_COUNT: "detectors.volume.minCount",
+  VOLUME_SEASONAL_DAYS: "detectors.volume.seasonalDays",
+  VOLUME_PER_TEMPLATE: "detectors.volume.perTemplate",
+  VOLUME_MAX_TEMPLATE_KEYS: "detectors.volume.maxTemplateKeys",
+  BRUTE_FORCE_ENABLED: "detectors.bruteForce.enabled",
+  BRUTE_FORCE_WINDOW_SECS: "detectors.bruteForce.windowSecs",
+  BRUTE_FORCE_THRESHOLD: "detectors.bruteForce.threshold",
+  PASSWORD_SPRAYING_ENABLED: "detectors.passwordSpraying.enabled",
+  PASSWORD_SPRAYING_WINDOW_SECS: "detectors.passwordSpraying.windowSecs",
+  PASSWORD_SPRAYING_MIN_USERS: "detectors.passwordSpraying.minUsers",
+  SUCCESS_AFTER_FAILURES_ENABLED: "detectors.successAfterFailures.enabled",
+  SUCCESS_AFTER_FAILURES_WINDOW_SECS: "detectors.successAfterFailures.windowSecs",
+  SUCCESS_AFTER_FAILURES_MIN_FAILURES: "detectors.successAfterFailures.minFailures",
+  NEW_SOURCE_IP_ENABLED: "detectors.newSourceIp.enabled",
+  NEW_SOURCE_IP_WARMUP_LOGINS: "detectors.newSourceIp.warmupLogins",
+  NEW_SOURCE_IP_WARMUP_SECS: "detectors.newSourceIp.warmupSecs",
+  NEW_SOURCE_IP_PREFIX_V4: "detectors.newSourceIp.prefixV4",
+  NEW_SOURCE_IP_MAX_NETWORKS_PER_USER: "detectors.newSourceIp.maxNetworksPerUser",
+  NEW_SOURCE_IP_SHARED_NETWORK_USERS: "detectors.newSourceIp.sharedNetworkUsers",
+  UNUSUAL_LOGIN_HOUR_ENABLED: "detectors.unusualLoginHour.enabled",
+  UNUSUAL_LOGIN_HOUR_MIN_LOGINS: "detectors.unusualLoginHour.minLogins",
+  UNUSUAL_LOGIN_HOUR_MAX_SHARE: "detectors.unusualLoginHour.maxShare",
+  UNUSUAL_LOGIN_HOUR_COOLDOWN_SECS: "detectors.unusualLoginHour.cooldownSecs",
+  UNUSUAL_LOGIN_HOUR_HISTORY_LOGINS: "detectors.unusualLoginHour.historyLogins",
+  PRIVILEGE_ESCALATION_ENABLED: "detectors.privilegeEscalation.enabled",
+  PRIVILEGE_ESCALATION_WARMUP_SECS: "detectors.privilegeEscalation.warmupSecs",
+  PRIVILEGE_ESCALATION_MIN_FAILED_ATTEMPTS: "detectors.privilegeEscalation.minFailedAttempts",
+  WIFI_ENABLED: "detectors.wifi.enabled",
+  WIFI_WINDOW_SECS: "detectors.wifi.windowSecs",
+  WIFI_THRESHOLD: "detectors.wifi.threshold",
+  SUPPRESSION_TTL_DAYS: "verdicts.suppressionTtlDays",
+  SYSLOG_PORT: "syslogPort",
+  SYSLOG_HOST: "syslogHost",
+  SOURCE_PG_URL: "sourcePostgres.url",
+  SOURCE_PG_TABLE: "sourcePostgres.table",
+  SOURCE_PG_CURSOR_COLUMN: "sourcePostgres.cursorColumn",
+  SOURCE_PG_TIMESTAMP_COLUMN: "sourcePostgres.timestampColumn",
+  SOURCE_PG_PROGRAM_COLUMN: "sourcePostgres.programColumn",
+  SOURCE_PG_HOST_COLUMN: "sourcePostgres.hostColumn",
+  SOURCE_PG_MESSAGE_COLUMN: "sourcePostgres.messageColumn",
+  SOURCE_PG_POLL_SECS: "sourcePostgres.pollSecs",
+  BATCH_INTERVAL: "batchInterval",
+  WEBHOOK_URL: "sinkEnv.webhookUrl",
+  WEBHOOK_SECRET: "sinkEnv.webhookSecret",
+  SLACK_WEBHOOK_URL: "sinkEnv.slackWebhookUrl",
+  SPLUNK_HEC_URL: "sinkEnv.splunkHecUrl",
+  SPLUNK_HEC_TOKEN: "sinkEnv.splunkHecToken",
+  ELASTICSEARCH_URL: "sinkEnv.elasticsearchUrl",
+  ELASTICSEARCH_INDEX: "sinkEnv.elasticsearchIndex",
+  KAFKA_BROKERS: "sinkEnv.kafkaBrokers",
+  KAFKA_TOPIC: "sinkEnv.kafkaTopic",
+  RABBITMQ_URL: "sinkEnv.rabbitmqUrl",
+  RABBITMQ_EXCHANGE: "sinkEnv.rabbitmqExchange",
+  RABBITMQ_QUEUE: "sinkEnv.rabbitmqQueue",
+  ...HASURA_ENV_KEYS,
+  ...SESSION_DETECTOR_ENV_KEYS,
 };

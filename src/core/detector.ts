@@ -26,6 +26,38 @@ export interface Detector {
   status(): DetectorStatus;
   exportState(): JsonValue;
   importState(state: JsonValue): void;
+  /**
+   * Optional: called on a timer with the wall-clock time, so a detector can close intervals that no
+   * record closed (silence is only visible when nothing arrives).
+   */
+  tick?(now: number): Anomaly[];
+  /** Optional: end of input (`analyze`): judge what is still open (sessions, windows) and return it. */
+  flush?(): Anomaly[];
+}
+
+/** A model a detector trained, as the `models` table versions it. */
+export interface TrainedModel {
+  kind: string;
+  key: string;
+  parameters: JsonValue;
+  trainingSize: number;
+  features: JsonValue;
+  metrics: JsonValue;
+  /** Bounded: what is needed to restore or inspect the model. */
+  artifact: JsonValue;
+}
+
+/**
+ * A detector that trains a model from what it has seen. It retrains by itself on record time (so
+ * `analyze` works without timers); `retrain` forces it now (API, `serve`'s schedule) and returns the
+ * model so the caller can version it in the store.
+ */
+export interface Retrainable {
+  retrain(now: number): TrainedModel;
+}
+
+export function isRetrainable(detector: Detector): detector is Detector & Retrainable {
+  return typeof (detector as Partial<Retrainable>).retrain === "function";
 }
 
 /** One entry of the detector registry: adding a detector is adding a file and one line there. */

@@ -12,7 +12,7 @@
  *
  * A line that does not start like a header is returned whole as the body.
  */
-import { isoFromParts, timeKindAt } from "./drain/header-time.js";
+import { timeCache, timeKindAt } from "./drain/header-time.js";
 
 export interface LineHeader {
   /** ISO-8601 UTC with `Z`, when a timestamp was recognised. */
@@ -162,6 +162,9 @@ function isTimeGroup(s: string, a: number, b: number): boolean {
 const tStart = new Int32Array(WINDOW);
 const tEnd = new Int32Array(WINDOW);
 const tKind = new Uint8Array(WINDOW);
+/** The classifier's look-behind state after each token, so a learned shape can resume from it. */
+const tMonth = new Uint8Array(WINDOW);
+const tDayOrClock = new Uint8Array(WINDOW);
 let cur = "";
 let count = 0;
 let pos = 0;
@@ -208,6 +211,8 @@ function ensure(k: number): boolean {
       prevMonth = false;
       prevDayOrClock = false;
     }
+    tMonth[count] = prevMonth ? 1 : 0;
+    tDayOrClock[count] = prevDayOrClock ? 1 : 0;
     count++;
   }
   return true;
@@ -239,12 +244,19 @@ function noHeader(line: string): LineHeader {
   return { timestamp: null, level: null, host: null, pid: null, component: null, body: line };
 }
 
-/** Caches the last timestamp conversion: consecutive lines usually share their second. */
-let lastTimeKey = "";
-let lastTimeIso: string | null = null;
-
 export function splitHeader(line: string): LineHeader {
   reset(line);
+  const known = resume(line);
+  const h = split(line);
+  if (!known && lastCut >= 0) learn(line, lastCut);
+  return h;
+}
+
+/** Index of the last header token of the last line split, or -1 when it had no header. */
+let lastCut = -1;
+
+function split(line: string): LineHeader {
+  lastCut = -1;
   if (!ensure(1)) return noHeader(line);
   const first = tKind[0]!;
   if (first === T_OTHER || first === T_COMPONENT) {
@@ -346,20 +358,125 @@ export function splitHeader(line: string): LineHeader {
       if (v >= 0) pid = v;
     }
   }
-  let timestamp: string | null = null;
-  if (firstTime >= 0) {
-    // The text from the first to the last time token is the cache key: one slice per line.
-    const key = line.slice(tStart[firstTime]!, tEnd[lastTime]!);
-    if (key !== lastTimeKey) {
-      const parts: string[] = [];
-      for (let k = firstTime; k <= lastTime; k++)
-        if (tKind[k] === T_TIME) parts.push(line.slice(tStart[k]!, tEnd[k]!));
-      lastTimeKey = key;
-      lastTimeIso = isoFromParts(parts);
-    }
-    timestamp = lastTimeIso;
-  }
+  lastCut = cut;
+  const timestamp =
+    firstTime >= 0 ? timeCache.iso(line, tStart, tEnd, tKind, T_TIME, firstTime, lastTime) : null;
   let b = tEnd[cut]!;
   while (b < line.length && isSpace(line.charCodeAt(b))) b++;
   return { timestamp, level, host, pid, component, body: line.slice(b) };
+}
+
+/**
+ * A learned header shape: the header tokens of a line, with every digit a wildcard. Lines of one source
+ * share the shape (`081109 203615 148 INFO dfs.DataNode$PacketResponder:`), so a line that matches it
+ * char for char (digits for digits) has the same token boundaries and the same token kinds, and the
+ * split resumes after them instead of classifying them again. Kinds that hang on digit values (a day
+ * is 1-31, `hhmmss` needs valid fields, epochs start with 1) are re-checked on the new digits. The
+ * rest of the split runs as usual, so the result is the one the full classification gives.
+ */
+interface Shape {
+  skel: string;
+  /** The char right after the header, which must match exactly; -1: the line ended there. */
+  sep: number;
+  tokens: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  kinds: Uint8Array;
+  month: boolean;
+  dayOrClock: boolean;
+  /** Spans whose time kind depends on digit values, with the kind they had: [start, end, kind]*. */
+  checks: Int32Array;
+}
+
+/** Most recently used first; a few, for inputs that interleave sources. */
+const shapes: Shape[] = [];
+const MAX_SHAPES = 16;
+
+function resume(line: string): boolean {
+  for (let i = 0; i < shapes.length; i++) {
+    const sh = shapes[i]!;
+    if (!fits(line, sh)) continue;
+    const k = sh.tokens;
+    for (let j = 0; j < k; j++) {
+      tStart[j] = sh.starts[j]!;
+      tEnd[j] = sh.ends[j]!;
+      tKind[j] = sh.kinds[j]!;
+    }
+    count = k;
+    pos = sh.skel.length;
+    prevMonth = sh.month;
+    prevDayOrClock = sh.dayOrClock;
+    if (i > 0) {
+      shapes.splice(i, 1);
+      shapes.unshift(sh);
+    }
+    return true;
+  }
+  return false;
+}
+
+function fits(line: string, sh: Shape): boolean {
+  const skel = sh.skel;
+  const n = skel.length;
+  if (sh.sep < 0 ? line.length !== n : line.length <= n || line.charCodeAt(n) !== sh.sep) return false;
+  for (let i = 0; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === skel.charCodeAt(i)) continue;
+    const d = skel.charCodeAt(i);
+    if (c < 48 || c > 57 || d < 48 || d > 57) return false;
+  }
+  const checks = sh.checks;
+  for (let i = 0; i < checks.length; i += 3) {
+    if (timeKindAt(line, checks[i]!, checks[i + 1]!) !== checks[i + 2]) return false;
+  }
+  return true;
+}
+
+/** Whether s[a, b) could change time kind when its digits change: all digits, or digits and one dot. */
+function digitValued(s: string, a: number, b: number): boolean {
+  const c0 = s.charCodeAt(a);
+  if (c0 < 48 || c0 > 57) return false;
+  let dots = 0;
+  for (let i = a + 1; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (c < 48 || c > 57) return false;
+  }
+  return dots <= 1;
+}
+
+/** Records the header shape of a line just split the full way, with `cut` its last header token. */
+function learn(line: string, cut: number): void {
+  const end = tEnd[cut]!;
+  const checks: number[] = [];
+  for (let k = 0; k <= cut; k++) {
+    const a = tStart[k]!;
+    const b = tEnd[k]!;
+    if (line.charCodeAt(a) === 91) {
+      // A bracket was tokenised by looking for `]` and spaces: only safe when its `]` is in the header.
+      const close = line.indexOf("]", a);
+      if (close < 0 || close >= end) return;
+      let i = a + 1;
+      while (i < close) {
+        while (i < close && line.charCodeAt(i) === 32) i++;
+        const p = i;
+        while (i < close && line.charCodeAt(i) !== 32) i++;
+        if (i > p && digitValued(line, p, i)) checks.push(p, i, timeKindAt(line, p, i));
+      }
+    } else if (digitValued(line, a, b)) checks.push(a, b, timeKindAt(line, a, b));
+  }
+  const tokens = cut + 1;
+  const sh: Shape = {
+    skel: line.slice(0, end),
+    sep: end < line.length ? line.charCodeAt(end) : -1,
+    tokens,
+    starts: tStart.slice(0, tokens),
+    ends: tEnd.slice(0, tokens),
+    kinds: tKind.slice(0, tokens),
+    month: tMonth[cut] === 1,
+    dayOrClock: tDayOrClock[cut] === 1,
+    checks: Int32Array.from(checks),
+  };
+  shapes.unshift(sh);
+  if (shapes.length > MAX_SHAPES) shapes.pop();
 }

@@ -9,7 +9,9 @@ import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js"
 import { insertLogs } from "../store/repos/logs.js";
 import { loadState, saveState } from "../store/repos/state.js";
 import { saveTemplates } from "../store/repos/templates.js";
+import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
 import type { Processor } from "./processor.js";
+import { SuppressionList } from "./suppressions.js";
 
 export interface IngestResult {
   records: ParsedRecord[];
@@ -39,6 +41,15 @@ export interface PipelineStats {
   rejectedSubmissions: number;
 }
 
+/** What one processed batch cost, stage by stage (for metrics); `store` excludes detection time. */
+export interface BatchTiming {
+  records: number;
+  anomalies: readonly StoredAnomaly[];
+  mineSecs: number;
+  detectSecs: number;
+  storeSecs: number;
+}
+
 const STATE_KEY = "pipeline";
 
 /**
@@ -61,6 +72,10 @@ export class IngestPipeline {
     rejectedSubmissions: 0,
   };
   onAnomalies: ((anomalies: StoredAnomaly[]) => void) | undefined;
+  /** Called after each committed batch; a set, so several observers (one per HTTP app) can listen. */
+  readonly batchListeners = new Set<(timing: BatchTiming) => void>();
+  /** False-positive verdicts in force: matching anomalies are dropped before they are stored. */
+  readonly suppressions = new SuppressionList();
 
   constructor(
     readonly store: Store,
@@ -77,6 +92,8 @@ export class IngestPipeline {
       this.processor.importState(saved as { miner?: unknown; detectors?: Record<string, JsonValue> });
       this.log.info({ templates: this.processor.miner.stats().templates }, "restored pipeline state");
     }
+    const suppressions = await activeSuppressions(this.store.db, isoUtc(this.clock.now()));
+    this.suppressions.replace(suppressions.map(asSuppression));
     this.#lastStateSave = this.clock.now();
   }
 
@@ -144,18 +161,24 @@ export class IngestPipeline {
 
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {
     const all = batch.flatMap((s) => s.records);
+    const t0 = performance.now();
     const mined = this.processor.mine(all);
+    const t1 = performance.now();
+    let detectMs = 0;
     for (const r of mined) this.#touchedTemplates.add(r.templateId);
     const now = isoUtc(this.clock.now());
     const results = await this.store.db.transaction().execute(async (trx) => {
-      const ids = await insertLogs(trx, mined, now);
+      const ids = await insertLogs(trx, mined, now, this.store.sqlite);
       const parsed: ParsedRecord[] = mined.map((r, i) => ({ ...r, id: ids[i]! }));
       const out: IngestResult[] = [];
       let offset = 0;
       for (const s of batch) {
         const records = parsed.slice(offset, offset + s.records.length);
         offset += s.records.length;
-        const stored = await storeAnomalies(trx, this.processor.detect(records), now);
+        const d0 = performance.now();
+        const detected = this.suppressions.filter(this.processor.detect(records), this.clock.now());
+        detectMs += performance.now() - d0;
+        const stored = await storeAnomalies(trx, detected, now);
         out.push({ records, anomalies: stored.map((x) => x.anomaly) });
       }
       return out;
@@ -165,7 +188,32 @@ export class IngestPipeline {
     this.stats.batches++;
     const fresh = results.flatMap((r) => r.anomalies);
     if (fresh.length > 0) this.onAnomalies?.(fresh);
+    if (this.batchListeners.size > 0) {
+      const timing: BatchTiming = {
+        records: all.length,
+        anomalies: fresh,
+        mineSecs: (t1 - t0) / 1000,
+        detectSecs: detectMs / 1000,
+        storeSecs: (performance.now() - t1 - detectMs) / 1000,
+      };
+      for (const listener of this.batchListeners) listener(timing);
+    }
     return results;
+  }
+
+  /**
+   * Lets detectors judge intervals no record closed (silence), storing what they find like a batch's
+   * anomalies. `serve` calls it on a timer.
+   */
+  async tick(): Promise<StoredAnomaly[]> {
+    const found = this.suppressions.filter(this.processor.tick(this.clock.now()), this.clock.now());
+    this.#dirty = true;
+    if (found.length === 0) return [];
+    const now = isoUtc(this.clock.now());
+    const stored = await this.store.db.transaction().execute((trx) => storeAnomalies(trx, found, now));
+    const anomalies = stored.map((x) => x.anomaly);
+    this.onAnomalies?.(anomalies);
+    return anomalies;
   }
 
   /** Saves miner state, detector state, touched templates and lineage. */

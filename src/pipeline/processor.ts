@@ -48,6 +48,24 @@ export class Processor {
     return out;
   }
 
+  /** Lets detectors that watch for silence close their intervals at wall-clock `now`. */
+  tick(now: number): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const detector of this.detectors) {
+      if (detector.tick) for (const anomaly of detector.tick(now)) out.push(anomaly);
+    }
+    return out;
+  }
+
+  /** End of input: lets detectors judge what is still open (sessions, windows). */
+  flush(): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const detector of this.detectors) {
+      if (detector.flush) for (const anomaly of detector.flush()) out.push(anomaly);
+    }
+    return out;
+  }
+
   takeLineage(): TemplateLineage[] {
     const links = this.#lineage;
     this.#lineage = [];

@@ -4,6 +4,7 @@ import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { decodeLine } from "../parsers/decoders/index.js";
 import type { Processor } from "../pipeline/processor.js";
+import type { SuppressionList } from "../pipeline/suppressions.js";
 
 export interface AnalyzeReport {
   lines: number;
@@ -22,6 +23,8 @@ export interface AnalyzeOptions {
   topTemplates?: number;
   /** Called after each batch with the records seen so far. */
   onProgress?: (records: number) => void;
+  /** False-positive suppressions to honour (from the store's `suppressions`); suppressed anomalies are not reported. */
+  suppressions?: SuppressionList;
 }
 
 const BATCH = 2_000;
@@ -44,7 +47,9 @@ export async function analyzeLines(
   const flush = () => {
     const mined = processor.mine(batch);
     const parsed: ParsedRecord[] = mined.map((r, i) => ({ ...r, id: count - batch.length + i + 1 }));
-    for (const a of processor.detect(parsed)) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });
+    const detected = processor.detect(parsed);
+    const kept = options.suppressions ? options.suppressions.filter(detected, Date.now()) : detected;
+    for (const a of kept) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });
     batch = [];
     options.onProgress?.(count);
   };
@@ -54,6 +59,8 @@ export async function analyzeLines(
     if (batch.length >= BATCH) flush();
   }
   if (batch.length > 0) flush();
+  // End of input: sessions and windows still open are judged now rather than lost.
+  for (const a of processor.flush()) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });
 
   const templates = processor.miner.templates();
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;

@@ -6,6 +6,7 @@ import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import { databaseUrlFor, openStore, type Store } from "../store/db.js";
+import { AnalysisEngine } from "./analysis-engine.js";
 import { ONLINE_MODEL, type ScoreModel } from "./score-model.js";
 import { loadCurrentScoreModel } from "./train.js";
 
@@ -22,6 +23,8 @@ export interface Runtime {
   readonly gitCommit: string | null;
   /** System 004's scorer: the latest trained model, else the online score (reloadable). */
   scoreModel: ScoreModel;
+  /** System 002's analysis: MODEL_DIR models and in-memory detection (REST and MCP). */
+  readonly analysis: AnalysisEngine;
   /** Drains the pipeline, saves state, closes the store. */
   close(): Promise<void>;
 }
@@ -50,6 +53,8 @@ export async function createRuntime(
     log.error({ err: error }, "stored scoring model is unreadable; using the online score");
     return ONLINE_MODEL;
   });
+  const analysis = new AnalysisEngine(config, clock, log);
+  await analysis.autoLoad();
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -60,6 +65,7 @@ export async function createRuntime(
     startedAt: isoUtc(clock.now()),
     gitCommit: config.gitCommit ?? readGitCommit(),
     scoreModel,
+    analysis,
     close() {
       closing ??= (async () => {
         await pipeline.stop();

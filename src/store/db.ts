@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { cachingDatabase } from "./statement-cache.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -13,6 +14,11 @@ export interface Store {
   readonly dialect: DialectName;
   /** Where the data lives, without credentials (for logs and /health). */
   readonly location: string;
+  /**
+   * SQLite only: the raw connection, for hot paths that skip query building (`insertLogs`). Use it only
+   * inside a Kysely transaction on `db`, which holds this one connection, so nothing interleaves.
+   */
+  readonly sqlite?: SQLite.Database;
   migrate(): Promise<string[]>;
   /** Cheap liveness probe of the connection. */
   ping(): Promise<void>;
@@ -49,10 +55,11 @@ function openSqlite(url: string): Store {
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return makeStore(db, "sqlite", path, async () => {
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(database) }) });
+  const store = makeStore(db, "sqlite", path, async () => {
     await db.destroy();
   });
+  return { ...store, sqlite: database };
 }
 
 // bigint (int8) columns such as template counts come back as numbers, not strings.

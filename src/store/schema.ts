@@ -113,6 +113,48 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
+/** One anomaly's delivery to one sink (`src/sinks/`); `pending|delivered|failed|dead`. */
+export interface DeliveriesTable {
+  id: Generated<number>;
+  anomaly_id: number;
+  sink: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  /** The anomaly as sent (JSON). */
+  payload: string;
+  next_attempt_at: string;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+/** A person's verdict on an anomaly (`true_positive` / `false_positive`). */
+export interface VerdictsTable {
+  id: Generated<number>;
+  anomaly_id: number;
+  detector: string;
+  key: string;
+  template_id: string | null;
+  verdict: string;
+  actor: string;
+  note: string | null;
+  created_at: string;
+}
+
+/** What a false positive silences: a detector, narrowed by key and/or template, until `expires_at`. */
+export interface SuppressionsTable {
+  id: Generated<number>;
+  verdict_id: number | null;
+  detector: string;
+  key: string | null;
+  template_id: string | null;
+  reason: string | null;
+  expires_at: string | null;
+  created_at: string;
+  lifted_at: string | null;
+}
+
 export interface Database {
   api_tokens: ApiTokensTable;
   logs: LogsTable;
@@ -122,4 +164,7 @@ export interface Database {
   models: ModelsTable;
   audit_logs: AuditLogsTable;
   state: StateTable;
+  deliveries: DeliveriesTable;
+  verdicts: VerdictsTable;
+  suppressions: SuppressionsTable;
 }

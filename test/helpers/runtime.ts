@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../src/api/app.js";
+import { type AppOptions, buildApp } from "../../src/api/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Clock } from "../../src/core/clock.js";
 import { createRuntime, type Runtime } from "../../src/service/runtime.js";
@@ -21,14 +21,14 @@ export interface TestServer {
 /** A real runtime on a temp SQLite file (or `dataDir` to reopen one), with the app built but not listening. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; clock?: Clock } = {},
+  options: { dataDir?: string; clock?: Clock; app?: AppOptions } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "logwarden-api-"));
   const config = loadConfig({
     env: { DATA_DIR: dataDir, API_TOKEN: ADMIN_TOKEN, LOG_LEVEL: "silent", ...env },
   });
   const rt = await createRuntime(config, createLogger("silent"), options.clock);
-  const app = await buildApp(rt);
+  const app = await buildApp(rt, options.app);
   return {
     rt,
     app,

@@ -1,65 +1,105 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { compileExclusions } from "../../hasura/exclusions.js";
+import { localIso } from "../../hasura/time.js";
 import type { Runtime } from "../../service/runtime.js";
+import { sourcePostgresHealth } from "../../service/source-health.js";
+
+const healthBody = z
+  .looseObject({
+    status: z.enum(["healthy", "unhealthy"]),
+    checks: z.record(z.string(), z.string()).describe("System 000's checks: `ok`, `error` or `disabled`"),
+    models_loaded: z.boolean().describe("System 002: MODEL_DIR loaded (or absent, built-in detectors)"),
+    model_dir: z.string(),
+    queue_depth: z.number().int(),
+    started_at: z.string(),
+    timestamp: z.string().describe("System 003: now, UTC ISO-8601 without zone, microseconds"),
+    excluded_patterns: z.array(z.string()).describe("System 003: the valid EXCLUDED_DATASETS patterns"),
+  })
+  .describe("Every seed's health fields in one body (contracts §6.2, C4)");
+
+const unavailable = z.object({
+  error: z.string(),
+  message: z.string(),
+  detail: z.literal("Service Unavailable"),
+});
 
 /**
  * One `/health` whose body carries every seed's fields (contracts §6.2, C4): system 000's `checks`,
- * system 002's `models_loaded`/`model_dir`. 503 when the store cannot be used.
+ * system 002's `models_loaded`/`model_dir`. 503 when the store cannot be used. All three are open (a
+ * bearer token is accepted and ignored); they say nothing about the data.
  */
 export function healthRoutes(rt: Runtime) {
+  const storeOk = async () => {
+    try {
+      await rt.store.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Invalid patterns are logged once, by system 003's routes; here they are only left out.
+  const excluded = compileExclusions(rt.config.hasura.excludedDatasets);
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
       "/health",
       {
         schema: {
-          summary: "Health of the store and pipeline (open; a bearer token is accepted and ignored)",
+          summary: "Health of the store, pipeline and models (open)",
           tags: ["health"],
-          response: {
-            200: z.looseObject({ status: z.string() }),
-            503: z.looseObject({ status: z.string() }),
-          },
+          response: { 200: healthBody, 503: healthBody },
         },
       },
       async (_request, reply) => {
-        let storeOk = true;
-        try {
-          await rt.store.ping();
-        } catch {
-          storeOk = false;
-        }
-        const healthy = storeOk && rt.pipeline.accepting;
+        const ok = await storeOk();
+        const healthy = ok && rt.pipeline.accepting;
         const body = {
-          status: healthy ? "healthy" : "unhealthy",
+          status: healthy ? ("healthy" as const) : ("unhealthy" as const),
           checks: {
-            [rt.store.dialect === "sqlite" ? "sqlite" : "postgres"]: storeOk ? "ok" : "error",
-            sqlite: rt.store.dialect === "sqlite" ? (storeOk ? "ok" : "error") : "disabled",
-            source_postgres: "disabled",
+            [rt.store.dialect === "sqlite" ? "sqlite" : "postgres"]: ok ? "ok" : "error",
+            sqlite: rt.store.dialect === "sqlite" ? (ok ? "ok" : "error") : "disabled",
+            source_postgres: await sourcePostgresHealth(rt.config),
             redis: "disabled",
             pipeline: rt.pipeline.accepting ? "ok" : "stopping",
           },
-          models_loaded: true,
-          model_dir: rt.config.modelDir,
+          models_loaded: rt.analysis.ready,
+          model_dir: rt.analysis.stats().model_dir,
           queue_depth: rt.pipeline.depth,
           started_at: rt.startedAt,
+          timestamp: localIso(rt.clock.now()),
+          excluded_patterns: [...excluded.patterns],
         };
         return reply.code(healthy ? 200 : 503).send(body);
       },
     );
-    r.get("/health/live", { schema: { tags: ["health"], summary: "Liveness (always open)" } }, async () => ({
-      status: "alive",
-    }));
+    r.get(
+      "/health/live",
+      {
+        schema: {
+          tags: ["health"],
+          summary: "Liveness: the process answers (always open)",
+          response: { 200: z.object({ status: z.literal("alive") }) },
+        },
+      },
+      async () => ({ status: "alive" as const }),
+    );
     r.get(
       "/health/ready",
-      { schema: { tags: ["health"], summary: "Readiness: store migrated and models loaded" } },
-      async (_req, reply) => {
-        try {
-          await rt.store.ping();
-          return { status: "ready" };
-        } catch {
-          return reply.code(503).send({ detail: "Service Unavailable" });
-        }
+      {
+        schema: {
+          tags: ["health"],
+          summary: "Readiness: store migrated and reachable, models loaded (503 until then)",
+          response: { 200: z.object({ status: z.literal("ready") }), 503: unavailable },
+        },
+      },
+      async (_request, reply) => {
+        if (rt.analysis.ready && (await storeOk())) return { status: "ready" as const };
+        const why = rt.analysis.ready ? "the store is not reachable" : "models are not loaded";
+        return reply
+          .code(503)
+          .send({ error: "Service Unavailable", message: why, detail: "Service Unavailable" as const });
       },
     );
   };

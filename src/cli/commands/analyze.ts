@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { AnalyzeReport } from "../../service/analyze.js";
 import { configFromFlags, fail } from "../config-flags.js";
 import { ProgressBar } from "../progress.js";
+import { type AnalyzeFlags, renderSessions, type SessionReport, withSessionKey } from "../session-flags.js";
 
 type Format = "text" | "json" | "ndjson";
 
@@ -18,50 +19,74 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("-o, --output <file>", "write the report to a file instead of stdout")
     .option("--service <name>", "service name for records that do not carry one (default: the file name)")
     .option("-c, --config <file>", "YAML or JSON config file (detector thresholds, …)")
-    .action(
-      async (file: string, opts: { format: string; output?: string; service?: string; config?: string }) => {
-        if (!["text", "json", "ndjson"].includes(opts.format))
-          fail(new Error(`--format must be text, json or ndjson, not '${opts.format}'`));
-        let size = 0;
-        if (file !== "-") {
-          try {
-            const stat = statSync(file);
-            if (!stat.isFile()) throw new Error("not a regular file");
-            size = stat.size;
-          } catch (error) {
-            fail(
-              new Error(
-                `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-              ),
-            );
-          }
-        }
+    .option(
+      "--session-key <regex|field>",
+      "group records into sessions by this field or regex (e.g. 'blk_-?[0-9]+') and report anomalous sessions",
+    )
+    .option("--train <file>", "with --session-key: learn normal sessions from this baseline file first")
+    .option(
+      "--warmup-sessions <n>",
+      "with --session-key and no --train: sessions learned from before judging",
+    )
+    .action(async (file: string, opts: AnalyzeFlags) => {
+      if (!["text", "json", "ndjson"].includes(opts.format))
+        fail(new Error(`--format must be text, json or ndjson, not '${opts.format}'`));
+      let size = 0;
+      if (file !== "-") {
         try {
-          const config = await configFromFlags({ ...(opts.config ? { config: opts.config } : {}) });
-          const [{ readRecords }, { analyzeLines }, { createProcessor }] = await Promise.all([
-            import("../../parsers/decoders/index.js"),
-            import("../../service/analyze.js"),
-            import("../../pipeline/create-processor.js"),
-          ]);
-          const input = file === "-" ? process.stdin : createReadStream(file);
-          const bar = new ProgressBar(size, basename(file));
-          let bytes = 0;
-          input.on("data", (chunk: Buffer | string) => {
-            bytes += chunk.length;
-          });
-          const report = await analyzeLines(readRecords(input), createProcessor(config), {
-            defaultService: opts.service ?? (file === "-" ? "stdin" : basename(file)),
-            onProgress: (n) => bar.update(bytes, `${n} records`),
-          });
-          bar.finish();
-          const text = render(report, opts.format as Format);
-          if (opts.output) writeFileSync(opts.output, text);
-          else process.stdout.write(text);
+          const stat = statSync(file);
+          if (!stat.isFile()) throw new Error("not a regular file");
+          size = stat.size;
         } catch (error) {
-          fail(error);
+          fail(
+            new Error(
+              `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+            ),
+          );
         }
-      },
-    );
+      }
+      try {
+        const config = await configFromFlags({ ...(opts.config ? { config: opts.config } : {}) });
+        if (opts.train && !opts.sessionKey) throw new Error("--train needs --session-key");
+        if (opts.sessionKey) withSessionKey(config, opts.sessionKey, opts.warmupSessions);
+        const [{ readRecords }, { analyzeLines }, { createProcessor }] = await Promise.all([
+          import("../../parsers/decoders/index.js"),
+          import("../../service/analyze.js"),
+          import("../../pipeline/create-processor.js"),
+        ]);
+        const input = file === "-" ? process.stdin : createReadStream(file);
+        const bar = new ProgressBar(size, basename(file));
+        let bytes = 0;
+        input.on("data", (chunk: Buffer | string) => {
+          bytes += chunk.length;
+        });
+        // The listener set the stream flowing; chunks emitted before reading starts (while the session
+        // use-case loads, or while the baseline is read first) would be lost.
+        if (opts.sessionKey) input.pause();
+        const analyzeOptions = {
+          defaultService: opts.service ?? (file === "-" ? "stdin" : basename(file)),
+          onProgress: (n: number) => bar.update(bytes, `${n} records`),
+        };
+        const processor = createProcessor(config);
+        const report = opts.sessionKey
+          ? await (await import("../../service/analyze-sessions.js")).analyzeSessions(
+              readRecords(input),
+              processor,
+              // The baseline gets the input's service name, so its templates get the same ids.
+              {
+                ...analyzeOptions,
+                ...(opts.train ? { train: readRecords(createReadStream(opts.train)) } : {}),
+              },
+            )
+          : await analyzeLines(readRecords(input), processor, analyzeOptions);
+        bar.finish();
+        const text = render(report, opts.format as Format);
+        if (opts.output) writeFileSync(opts.output, text);
+        else process.stdout.write(text);
+      } catch (error) {
+        fail(error);
+      }
+    });
 }
 
 function render(report: AnalyzeReport, format: Format): string {
@@ -86,6 +111,7 @@ function render(report: AnalyzeReport, format: Format): string {
       ),
     ...(report.anomalies.length > 50 ? [`  … ${report.anomalies.length - 50} more (use --format json)`] : []),
     "",
+    ...("sessions" in report ? renderSessions(report.sessions as SessionReport) : []),
     "Detectors",
     ...report.detectors.map((d) => `  ${d.name.padEnd(13)} ${d.phase.padEnd(8)} ${d.detail}`),
   ];

@@ -12,12 +12,16 @@ export function registerServeCommand(program: Command): void {
         { createRuntime },
         { countActiveTokens, createToken },
         { createLogger },
+        { startIntegrations },
+        { startDetectorSchedule },
       ] = await Promise.all([
         import("../../api/app.js"),
         import("../../core/time.js"),
         import("../../service/runtime.js"),
         import("../../store/repos/tokens.js"),
         import("../../telemetry/logger.js"),
+        import("../../service/integrations.js"),
+        import("../../service/detector-models.js"),
       ]);
       const log = createLogger(config.logLevel);
       const rt = await createRuntime(config, log).catch(fail);
@@ -41,6 +45,16 @@ export function registerServeCommand(program: Command): void {
       const app = await buildApp(rt, {
         logRequests: config.logLevel === "debug" || config.logLevel === "trace",
       });
+      // Sources and sinks start before the socket opens, so a busy syslog port fails the start.
+      const integrations = await startIntegrations(rt).catch(async (error: unknown) => {
+        await rt.close();
+        return fail(error);
+      });
+      // Detector models retrain and silence is noticed on timers (DETECTOR_RETRAIN_INTERVAL_SECS, DETECTOR_TICK_SECS).
+      const schedule = startDetectorSchedule(rt, {
+        retrainSecs: config.detectors.retrainIntervalSecs,
+        tickSecs: config.detectors.tickSecs,
+      });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
@@ -48,6 +62,8 @@ export function registerServeCommand(program: Command): void {
         log.info({ signal }, "shutting down: no new requests, draining the pipeline");
         try {
           await app.close();
+          schedule.stop();
+          await integrations.stop();
           await rt.close();
           log.info("shutdown complete");
           log.flush();
@@ -63,6 +79,7 @@ export function registerServeCommand(program: Command): void {
       try {
         await app.listen({ port: config.port, host: config.host });
       } catch (error) {
+        await integrations.stop();
         await rt.close();
         fail(error);
       }

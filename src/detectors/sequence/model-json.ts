@@ -3,7 +3,7 @@ import type { NextKeyModelOptions } from "./next-key-model.js";
 
 /** Bump MODEL_VERSION whenever the serialised shape or the meaning of a field changes. */
 export const MODEL_FORMAT = "logwarden/next-key-model";
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
 
 export interface ModelJson {
   options: NextKeyModelOptions;
@@ -12,6 +12,8 @@ export interface ModelJson {
   sessions: number;
   minLength: number;
   maxLength: number;
+  keyMin: number[];
+  keyMax: number[];
   links: number[];
   counts: number[][];
 }
@@ -35,12 +37,17 @@ export function validateOptions(o: NextKeyModelOptions): NextKeyModelOptions {
   if (o.endHistoryLength !== null) positiveInt(o.endHistoryLength, "endHistoryLength");
   if (o.lengthMargin !== null && !(typeof o.lengthMargin === "number" && o.lengthMargin >= 0))
     throw new Error("lengthMargin must be null or a number ≥ 0");
+  // Absent in documents written before the option existed: off, as it was then.
+  const countMargin = o.countMargin ?? null;
+  if (countMargin !== null && !(typeof countMargin === "number" && countMargin >= 0))
+    throw new Error("countMargin must be null or a number ≥ 0");
   return {
     historyLength: o.historyLength,
     topG: o.topG,
     padCandidates: o.padCandidates,
     endHistoryLength: o.endHistoryLength,
     lengthMargin: o.lengthMargin,
+    countMargin,
   };
 }
 
@@ -72,6 +79,10 @@ export function parseModelJson(json: JsonValue): ModelJson {
   const badLink = links.some((v, i) => i % 2 === 1 && v >= keys.length + 2);
   const badCount = counts.some((row) => row.some((v, i) => i % 2 === 0 && v >= keys.length + 2));
   if (badLink || badCount) throw new Error("a key id is out of range of keys");
+  const keyMin = intArray(json.keyMin, "keyMin");
+  const keyMax = intArray(json.keyMax, "keyMax");
+  if (keyMin.length !== keys.length || keyMax.length !== keys.length)
+    throw new Error("keyMin and keyMax must have one entry per key");
   return {
     options,
     depth,
@@ -79,6 +90,8 @@ export function parseModelJson(json: JsonValue): ModelJson {
     sessions: count(json.sessions, "sessions"),
     minLength: count(json.minLength, "minLength"),
     maxLength: count(json.maxLength, "maxLength"),
+    keyMin,
+    keyMax,
     links,
     counts,
   };

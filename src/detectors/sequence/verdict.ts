@@ -33,7 +33,8 @@ export type SessionReason =
   | { kind: "unexpected_key"; position: number; key: string }
   | { kind: "unexpected_end"; position: number }
   | { kind: "too_short"; length: number; minLength: number }
-  | { kind: "too_long"; length: number; maxLength: number };
+  | { kind: "too_long"; length: number; maxLength: number }
+  | { kind: "key_count"; key: string; count: number; min: number; max: number };
 
 export interface SessionVerdict {
   anomalous: boolean;
@@ -44,7 +45,7 @@ export interface SessionVerdict {
    * takes its worst position, so the score ranks sessions the way the top-g rule decides them.
    */
   score: number;
-  /** Length reasons first, then position reasons in order, at most `MAX_REASONS` of the latter. */
+  /** Length and key-count reasons first, then position reasons in order, at most `MAX_REASONS` of the latter. */
   reasons: SessionReason[];
   /** How many positions broke the rule (all of them, even past `MAX_REASONS`). */
   violations: number;

@@ -1,91 +1,107 @@
-import { STRONG, type Strength, WEAK, WILDCARD } from "./mask.js";
-
 /**
  * Masking that needs the neighbouring tokens: month and weekday names inside a date (`at Sun Jul 10
  * 03:55:15 2005`), and size or duration units right after a number (`2.1 KB`, `free 317.5 MB`).
- * Works in place on the scanner's buffers.
+ * Works in place on the scanner's per-token arrays, on the line's char codes.
  */
-export function applyContext(
-  toks: readonly string[],
-  shapes: string[],
-  keys: string[],
-  strengths: Uint8Array,
-  n: number,
-): void {
+import { STRONG, WEAK } from "./mask.js";
+import type { LineScanner } from "./scan.js";
+import { FNV_OFFSET, hashSpan, hashWild } from "./wild.js";
+
+/** `LineScanner.ctx` values: no rule, a date name (shape and key `<*>`), a unit (`<*>` + punctuation). */
+export const CTX_NONE = 0;
+export const CTX_DATE = 1;
+export const CTX_UNIT = 2;
+
+const WILD_HASH = hashWild(FNV_OFFSET);
+
+export function applyContext(sc: LineScanner, n: number): void {
+  const line = sc.line;
+  const start = sc.start;
+  const end = sc.end;
+  const endsWild = sc.endsWild;
   // Right to left, so `Sun Jul 10` masks `Jul` (before a number), then `Sun` (before a masked name).
   let nextDate = false;
   for (let i = n - 1; i >= 0; i--) {
-    const tok = toks[i]!;
+    const a = start[i]!;
     const isDate: boolean =
-      tok.length === 3 &&
-      isDateName(tok) &&
-      (nextDate || (i + 1 < n && startsNumeric(toks[i + 1]!)) || (i > 0 && endsWithWildcard(shapes[i - 1]!)));
+      end[i]! - a === 3 &&
+      isDateName(line, a) &&
+      (nextDate || (i + 1 < n && startsNumeric(line, start[i + 1]!)) || (i > 0 && endsWild[i - 1] === 1));
     if (isDate) {
-      shapes[i] = WILDCARD;
-      keys[i] = WILDCARD;
-      strengths[i] = STRONG as Strength;
+      sc.ctx[i] = CTX_DATE;
+      sc.keyHash[i] = WILD_HASH;
+      sc.strength[i] = STRONG;
+      endsWild[i] = 1;
     }
     nextDate = isDate;
   }
   for (let i = 1; i < n; i++) {
-    const tok = toks[i]!;
-    if (tok.length > 8 || !endsWithWildcard(shapes[i - 1]!)) continue;
-    const end = trimPunct(tok);
-    if (end > 0 && isUnit(end === tok.length ? tok : tok.slice(0, end))) {
-      const shape = WILDCARD + tok.slice(end);
-      shapes[i] = shape;
-      keys[i] = shape;
-      strengths[i] = WEAK as Strength;
+    const a = start[i]!;
+    const b = end[i]!;
+    if (b - a > 8 || endsWild[i - 1] !== 1) continue;
+    const e = trimPunct(line, a, b);
+    if (e > a && isUnit(line, a, e)) {
+      sc.ctx[i] = CTX_UNIT;
+      sc.unitEnd[i] = e;
+      sc.keyHash[i] = hashSpan(line, e, b, WILD_HASH);
+      sc.strength[i] = WEAK;
+      endsWild[i] = e === b ? 1 : 0;
     }
   }
 }
 
-function endsWithWildcard(s: string): boolean {
-  return s.endsWith(WILDCARD);
-}
-
-function startsNumeric(s: string): boolean {
-  const c = s.charCodeAt(0);
+function startsNumeric(s: string, a: number): boolean {
+  const c = s.charCodeAt(a);
   return c >= 48 && c <= 57;
 }
 
-function trimPunct(tok: string): number {
-  let e = tok.length;
-  while (e > 0) {
-    const c = tok.charCodeAt(e - 1);
+function trimPunct(s: string, a: number, b: number): number {
+  let e = b;
+  while (e > a) {
+    const c = s.charCodeAt(e - 1);
     if (c === 44 || c === 41 || c === 59 || c === 46 || c === 93) e--;
     else break;
   }
   return e;
 }
 
-const DATE_NAMES = new Set([
-  "Mon",
-  "Tue",
-  "Wed",
-  "Thu",
-  "Fri",
-  "Sat",
-  "Sun",
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-]);
-
-function isDateName(tok: string): boolean {
-  return DATE_NAMES.has(tok);
+function code3(s: string, a: number): number {
+  const x = s.charCodeAt(a);
+  const y = s.charCodeAt(a + 1);
+  const z = s.charCodeAt(a + 2);
+  if ((x | y | z) > 127) return -1;
+  return (x << 16) | (y << 8) | z;
 }
 
-const UNITS = new Set([
+const DATE_NAMES = new Set(
+  [
+    "Mon",
+    "Tue",
+    "Wed",
+    "Thu",
+    "Fri",
+    "Sat",
+    "Sun",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+  ].map((w) => code3(w, 0)),
+);
+
+function isDateName(s: string, a: number): boolean {
+  return DATE_NAMES.has(code3(s, a));
+}
+
+const UNITS = [
   "B",
   "KB",
   "MB",
@@ -104,8 +120,24 @@ const UNITS = new Set([
   "s",
   "sec",
   "secs",
-]);
+];
 
-function isUnit(word: string): boolean {
-  return UNITS.has(word);
+function isUnit(s: string, a: number, e: number): boolean {
+  const n = e - a;
+  if (n > 4) return false;
+  for (const u of UNITS) if (u.length === n && s.startsWith(u, a)) return true;
+  return false;
+}
+
+/**
+ * Whether a literal token could trigger a rule (a date name, or a unit after trimming). Tokens with
+ * digits or slashes never can, so the scanner asks only for literal tokens and skips `applyContext`
+ * on the many lines where none qualifies.
+ */
+export function contextCandidate(s: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n > 8) return false;
+  if (n === 3 && isDateName(s, a)) return true;
+  const e = trimPunct(s, a, b);
+  return e > a && isUnit(s, a, e);
 }

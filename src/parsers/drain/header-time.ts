@@ -165,7 +165,7 @@ export function timeTokenKind(tok: string): 0 | 1 | 2 {
   return timeKindAt(tok, 0, tok.length);
 }
 
-/** Fraction digits after `.`/`,` at i, as milliseconds. */
+/** Fraction digits after `.`/`,` at i (up to b), as milliseconds. */
 function fracMs(s: string, i: number, b: number): number {
   let ms = 0;
   let scale = 100;
@@ -176,19 +176,72 @@ function fracMs(s: string, i: number, b: number): number {
   return Math.round(ms);
 }
 
+/** `num` over s[x, y) of a part ending at `end`: NaN when it would read past the part, as on a sliced part. */
+function numIn(s: string, x: number, y: number, end: number): number {
+  if (y > end && x < y) return Number.NaN;
+  return num(s, x, y);
+}
+
 /** Offset in minutes from a trailing `Z` / `+hh:mm` / `-hhmm` at i, or 0. */
 function offsetMinutes(s: string, i: number, b: number): number {
   const c = s.charCodeAt(i);
   if (c !== 43 && c !== 45) return 0;
-  const digits: number[] = [];
-  for (let j = i + 1; j < b; j++) if (isDigit(s.charCodeAt(j))) digits.push(s.charCodeAt(j) - 48);
-  if (digits.length < 4) return 0;
-  const m = (digits[0]! * 10 + digits[1]!) * 60 + digits[2]! * 10 + digits[3]!;
+  let digits = 0;
+  let v = 0;
+  for (let j = i + 1; j < b && digits < 4; j++) {
+    const d = s.charCodeAt(j);
+    if (isDigit(d)) {
+      v = v * 10 + (d - 48);
+      digits++;
+    }
+  }
+  if (digits < 4) return 0;
+  const m = Math.floor(v / 100) * 60 + (v % 100);
   return c === 43 ? m : -m;
 }
 
-/** Converts the time parts of one header (in order) to ISO-8601 UTC, or null when they do not form a time. */
-export function isoFromParts(parts: readonly string[]): string | null {
+/**
+ * Where the last conversion took its seconds and milliseconds from, so that a line that differs only
+ * there can reuse the rest (`TimeCache`). Positions are absolute in the line; -1 when not used.
+ */
+const conv = {
+  /** Epoch ms with the seconds and milliseconds taken out, when `cacheable`. */
+  base: 0,
+  sec: 0,
+  ms: 0,
+  secAt: -1,
+  fracFrom: -1,
+  fracTo: -1,
+  /** The seconds came from a `hhmmss` part: a new value must still pass `validHhmmss`. */
+  hhmmss: false,
+  /** Whether the result depends on nothing but the parts' text outside the seconds and fraction. */
+  cacheable: false,
+};
+
+/**
+ * Epoch ms of the time parts s[starts[k], ends[k]) of one header (in order), or NaN when they do not
+ * form a time. The reading rules are those of `isoFromParts`; this form reads the line in place.
+ */
+export function timeOfSpans(
+  s: string,
+  starts: ArrayLike<number>,
+  ends: ArrayLike<number>,
+  from: number,
+  to: number,
+): number {
+  conv.cacheable = true;
+  conv.secAt = conv.fracFrom = conv.fracTo = -1;
+  conv.hhmmss = false;
+  return timeOf(s, starts, ends, from, to);
+}
+
+function timeOf(
+  s: string,
+  starts: ArrayLike<number>,
+  ends: ArrayLike<number>,
+  from: number,
+  to: number,
+): number {
   let y = -1;
   let mo = -1;
   let d = -1;
@@ -197,91 +250,297 @@ export function isoFromParts(parts: readonly string[]): string | null {
   let sec = 0;
   let ms = 0;
   let offset = 0;
-  for (const raw of parts) {
-    let p = raw;
-    if (p.charCodeAt(0) === 91 && p.charCodeAt(p.length - 1) === 93) {
+  let secAt = -1;
+  let fracFrom = -1;
+  let fracTo = -1;
+  let hhmmss = false;
+  for (let q = from; q < to; q++) {
+    const a = starts[q]!;
+    const b = ends[q]!;
+    const n = b - a;
+    if (n === 0) continue;
+    const c0 = s.charCodeAt(a);
+    if (c0 === 91 && s.charCodeAt(b - 1) === 93) {
       // A bracketed group (`[Sun Dec 04 04:47:44 2005]`): its own parts, in order.
-      const inner = isoFromParts(p.slice(1, -1).split(" ").filter(Boolean));
-      if (inner) return inner;
+      const inner = timeOfGroup(s, a + 1, b - 1);
+      if (!Number.isNaN(inner)) return inner;
       continue;
     }
-    const n = p.length;
-    const c0 = p.charCodeAt(0);
     if (!isDigit(c0)) {
-      const m = monthAt(p, 0, n);
+      const m = monthAt(s, a, b);
       if (m >= 0) mo = m;
       continue;
     }
-    const k = takeCensus(p, 0, n);
+    const k = takeCensus(s, a, b);
     if (k.digits === n) {
-      if ((n === 10 || n === 13) && c0 === 49)
-        return new Date(n === 13 ? num(p, 0, 13) : num(p, 0, 10) * 1000).toISOString();
+      if ((n === 10 || n === 13) && c0 === 49) {
+        conv.cacheable = false;
+        return n === 13 ? num(s, a, b) : num(s, a, b) * 1000;
+      }
       if (n === 6) {
-        if (y < 0 && validYymmdd(p, 0)) {
-          y = 2000 + num(p, 0, 2);
-          mo = num(p, 2, 4) - 1;
-          d = num(p, 4, 6);
-        } else if (validHhmmss(p, 0)) {
-          h = num(p, 0, 2);
-          mi = num(p, 2, 4);
-          sec = num(p, 4, 6);
+        if (y < 0 && validYymmdd(s, a)) {
+          y = 2000 + num(s, a, a + 2);
+          mo = num(s, a + 2, a + 4) - 1;
+          d = num(s, a + 4, a + 6);
+        } else if (validHhmmss(s, a)) {
+          // With no year yet, the yymmdd test above read this part's last digits too.
+          if (y < 0) conv.cacheable = false;
+          h = num(s, a, a + 2);
+          mi = num(s, a + 2, a + 4);
+          sec = num(s, a + 4, a + 6);
+          secAt = a + 4;
+          hhmmss = true;
         }
-      } else if (n <= 2 && mo >= 0 && d < 0) d = num(p, 0, n);
-      else if (n === 4) y = num(p, 0, 4);
+      } else if (n <= 2 && mo >= 0 && d < 0) d = num(s, a, b);
+      else if (n === 4) y = num(s, a, b);
       continue;
     }
-    if (k.dot === 1 && c0 === 49 && p.charCodeAt(10) === 46) {
-      return new Date(num(p, 0, 10) * 1000 + fracMs(p, 11, n)).toISOString();
+    if (k.dot === 1 && c0 === 49 && n > 10 && s.charCodeAt(a + 10) === 46) {
+      conv.cacheable = false;
+      return num(s, a, a + 10) * 1000 + fracMs(s, a + 11, b);
     }
     if (k.dash === 3 && k.dot >= 2) {
       // 2005-06-03-15.42.50.675872
-      y = num(p, 0, 4);
-      mo = num(p, 5, 7) - 1;
-      d = num(p, 8, 10);
-      h = num(p, 11, 13);
-      mi = num(p, 14, 16);
-      sec = num(p, 17, 19);
-      ms = fracMs(p, 20, n);
+      y = numIn(s, a, a + 4, b);
+      mo = numIn(s, a + 5, a + 7, b) - 1;
+      d = numIn(s, a + 8, a + 10, b);
+      h = numIn(s, a + 11, a + 13, b);
+      mi = numIn(s, a + 14, a + 16, b);
+      sec = numIn(s, a + 17, a + 19, b);
+      secAt = a + 17;
+      hhmmss = false;
+      ms = fracMs(s, a + 20, b);
+      fracFrom = a + 20;
+      fracTo = fracFrom;
+      while (fracTo < b && isDigit(s.charCodeAt(fracTo))) fracTo++;
+      if (b - a < 19 || !isDigit(s.charCodeAt(a + 17)) || !isDigit(s.charCodeAt(a + 18)))
+        conv.cacheable = false;
       continue;
     }
-    let i = 0;
+    let i = a;
     if (
       k.tee === 1 ||
       (n >= 10 && k.colon === 0 && (k.dash === 2 || k.dot === 2 || k.slash === 2) && n === 10)
     ) {
-      y = num(p, 0, 4);
-      mo = num(p, 5, 7) - 1;
-      d = num(p, 8, 10);
+      y = numIn(s, a, a + 4, b);
+      mo = numIn(s, a + 5, a + 7, b) - 1;
+      d = numIn(s, a + 8, a + 10, b);
       if (k.tee === 0) continue;
-      i = 11;
-      p = p.slice(0, n);
+      i = a + 11;
     } else if (k.slash === 2 && n === 8 && k.colon === 0) {
-      y = 2000 + num(p, 0, 2);
-      mo = num(p, 3, 5) - 1;
-      d = num(p, 6, 8);
+      y = 2000 + num(s, a, a + 2);
+      mo = num(s, a + 3, a + 5) - 1;
+      d = num(s, a + 6, a + 8);
       continue;
     }
     if (k.colon >= 1) {
       // hh:mm[:ss][.,frac][Z|±hh:mm]
       let j = i;
-      while (j < n && isDigit(p.charCodeAt(j))) j++;
-      h = num(p, i, j);
-      mi = num(p, j + 1, j + 3);
+      while (j < b && isDigit(s.charCodeAt(j))) j++;
+      h = numIn(s, i, j, b);
+      mi = numIn(s, j + 1, j + 3, b);
       j += 3;
-      if (p.charCodeAt(j) === 58) {
-        sec = num(p, j + 1, j + 3);
+      if (j < b && s.charCodeAt(j) === 58) {
+        sec = numIn(s, j + 1, j + 3, b);
+        secAt = j + 1;
+        hhmmss = false;
+        if (j + 3 > b || !isDigit(s.charCodeAt(j + 1)) || !isDigit(s.charCodeAt(j + 2)))
+          conv.cacheable = false;
         j += 3;
       }
-      if (p.charCodeAt(j) === 46 || p.charCodeAt(j) === 44) {
+      if (j < b && (s.charCodeAt(j) === 46 || s.charCodeAt(j) === 44)) {
         j++;
-        ms = fracMs(p, j, n);
-        while (j < n && isDigit(p.charCodeAt(j))) j++;
+        ms = fracMs(s, j, b);
+        fracFrom = j;
+        while (j < b && isDigit(s.charCodeAt(j))) j++;
+        fracTo = j;
       }
-      if (j < n) offset = offsetMinutes(p, j, n);
+      if (j < b) offset = offsetMinutes(s, j, b);
     }
   }
-  if (mo < 0 || d < 0) return null;
+  if (mo < 0 || d < 0) return Number.NaN;
   if (y < 0) y = new Date().getUTCFullYear();
   const t = Date.UTC(y, mo, d, h, mi, sec, ms) - offset * 60_000;
-  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+  if (!Number.isFinite(t)) return Number.NaN;
+  conv.base = t - sec * 1000 - ms;
+  conv.sec = sec;
+  conv.ms = ms;
+  conv.secAt = secAt;
+  conv.fracFrom = fracFrom;
+  conv.fracTo = fracTo;
+  conv.hhmmss = hhmmss;
+  return t;
 }
+
+const groupStarts = new Int32Array(64);
+const groupEnds = new Int32Array(64);
+
+/** A bracketed group's space-separated parts, read like a header of their own. */
+function timeOfGroup(s: string, a: number, b: number): number {
+  let count = 0;
+  let i = a;
+  while (i < b) {
+    while (i < b && s.charCodeAt(i) === 32) i++;
+    if (i >= b) break;
+    const start = i;
+    while (i < b && s.charCodeAt(i) !== 32) i++;
+    if (count === 64) {
+      // Longer than any header group; read it the slow way rather than lose parts.
+      const t = isoFromParts(s.slice(a, b).split(" ").filter(Boolean));
+      conv.cacheable = false;
+      return t === null ? Number.NaN : Date.parse(t);
+    }
+    groupStarts[count] = start;
+    groupEnds[count] = i;
+    count++;
+  }
+  // Parts are copied: the recursion may come back here for a nested group.
+  return timeOf(s, groupStarts.slice(0, count), groupEnds.slice(0, count), 0, count);
+}
+
+/** Converts the time parts of one header (in order) to ISO-8601 UTC, or null when they do not form a time. */
+export function isoFromParts(parts: readonly string[]): string | null {
+  const text = parts.join(" ");
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    starts.push(at);
+    ends.push(at + p.length);
+    at += p.length + 1;
+  }
+  const t = timeOfSpans(text, starts, ends, 0, parts.length);
+  return Number.isNaN(t) ? null : formatIso(t);
+}
+
+const SS = Array.from({ length: 60 }, (_, i) => `${i < 10 ? "0" : ""}${i}.`);
+const MMMZ = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, "0")}Z`);
+let minuteStart = Number.NaN;
+let minutePrefix = "";
+
+/**
+ * `new Date(t).toISOString()`, with the text up to the minute cached: consecutive log lines share it,
+ * so most lines cost two table lookups and two concatenations.
+ */
+export function formatIso(t: number): string {
+  const off = t - minuteStart;
+  if (off >= 0 && off < 60_000) return minutePrefix + SS[Math.floor(off / 1000)]! + MMMZ[off % 1000]!;
+  const iso = new Date(t).toISOString();
+  if (iso.length === 24) {
+    minuteStart = t - (((t % 60_000) + 60_000) % 60_000);
+    minutePrefix = iso.slice(0, 17);
+  }
+  return iso;
+}
+
+/**
+ * The last header time converted, and where its seconds and milliseconds sit: a line whose time text
+ * differs only in those digits (the common case, logs being time-ordered) gets its time by arithmetic
+ * instead of a full reading. Keyed on the text, never on the line: it helps any stream whose lines
+ * share a minute.
+ */
+class TimeCache {
+  private text = "";
+  private parts = new Int32Array(0);
+  private base = 0;
+  private sec = 0;
+  private ms = 0;
+  private secAt = -1;
+  private fracFrom = -1;
+  private fracTo = -1;
+  private hhmmss = false;
+  private valid = false;
+
+  iso(
+    s: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    kinds: Uint8Array,
+    timeKind: number,
+    first: number,
+    last: number,
+  ): string | null {
+    const a = starts[first]!;
+    const b = ends[last]!;
+    const t = this.valid ? this.reuse(s, a, b, starts, ends, kinds, timeKind, first, last) : Number.NaN;
+    if (!Number.isNaN(t)) return formatIso(t);
+    // Parts are the time tokens between the first and the last one.
+    let count = 0;
+    for (let k = first; k <= last; k++) if (kinds[k] === timeKind) count++;
+    const ps = new Int32Array(count);
+    const pe = new Int32Array(count);
+    count = 0;
+    for (let k = first; k <= last; k++) {
+      if (kinds[k] !== timeKind) continue;
+      ps[count] = starts[k]!;
+      pe[count] = ends[k]!;
+      count++;
+    }
+    const full = timeOfSpans(s, ps, pe, 0, count);
+    this.valid = false;
+    if (Number.isNaN(full)) return null;
+    if (conv.cacheable && (conv.secAt >= 0 || conv.fracFrom >= 0)) {
+      this.valid = true;
+      this.text = s.slice(a, b);
+      const rel = new Int32Array(count * 2);
+      for (let k = 0; k < count; k++) {
+        rel[2 * k] = ps[k]! - a;
+        rel[2 * k + 1] = pe[k]! - a;
+      }
+      this.parts = rel;
+      this.base = conv.base;
+      this.sec = conv.sec;
+      this.ms = conv.ms;
+      this.secAt = conv.secAt - a;
+      this.fracFrom = conv.fracFrom < 0 ? -1 : conv.fracFrom - a;
+      this.fracTo = conv.fracTo - a;
+      this.hhmmss = conv.hhmmss;
+    }
+    return formatIso(full);
+  }
+
+  /** The time of s[a, b) by arithmetic, or NaN when it differs from the cached text elsewhere. */
+  private reuse(
+    s: string,
+    a: number,
+    b: number,
+    starts: Int32Array,
+    ends: Int32Array,
+    kinds: Uint8Array,
+    timeKind: number,
+    first: number,
+    last: number,
+  ): number {
+    const text = this.text;
+    if (b - a !== text.length) return Number.NaN;
+    const parts = this.parts;
+    let q = 0;
+    for (let k = first; k <= last; k++) {
+      if (kinds[k] !== timeKind) continue;
+      if (q >= parts.length || starts[k]! - a !== parts[q] || ends[k]! - a !== parts[q + 1])
+        return Number.NaN;
+      q += 2;
+    }
+    if (q !== parts.length) return Number.NaN;
+    const secAt = this.secAt;
+    const fracFrom = this.fracFrom;
+    const fracTo = this.fracTo;
+    for (let i = 0; i < text.length; i++) {
+      const c = s.charCodeAt(a + i);
+      if (c === text.charCodeAt(i)) continue;
+      const inVar =
+        (secAt >= 0 && i >= secAt && i < secAt + 2) || (fracFrom >= 0 && i >= fracFrom && i < fracTo);
+      if (!inVar || c < 48 || c > 57) return Number.NaN;
+    }
+    let sec = this.sec;
+    let ms = this.ms;
+    if (secAt >= 0) {
+      if (this.hhmmss && !validHhmmss(s, a + secAt - 4)) return Number.NaN;
+      sec = num(s, a + secAt, a + secAt + 2);
+    }
+    if (fracFrom >= 0) ms = fracMs(s, a + fracFrom, a + fracTo);
+    return this.base + sec * 1000 + ms;
+  }
+}
+
+export const timeCache = new TimeCache();

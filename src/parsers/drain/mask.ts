@@ -2,11 +2,16 @@
  * Token masking: turns one whitespace-delimited token into its "shape", the token with every variable
  * fragment replaced by `<*>` (`blk_-6952295868487656571` → `blk_<*>`, `/10.251.73.220:50010` → `/<*>:<*>`).
  *
- * Everything here is a char-code scan: the miner calls it for every token of every line, so a regex per
- * token would dominate the run time.
+ * The masker works on a span `s[a, b)` of the line and writes the shape as *segments* (spans of the
+ * line, or a wildcard) into a reusable buffer instead of building a string: the miner hashes and
+ * compares shapes straight from the line, and builds strings only for lines that make or change a
+ * template. `maskToken` is the string form of the same code, so both paths agree by construction.
+ * Char-code scans only: this runs for every token of every line.
  */
+import { pushSpan, pushWild, segmentMark, segmentRelease, segmentText } from "./segments.js";
+import { WILD_TEXT } from "./wild.js";
 
-export const WILDCARD = "<*>";
+export const WILDCARD = WILD_TEXT;
 
 /**
  * How sure the masker is that a token is a parameter.
@@ -21,18 +26,22 @@ export const STRONG = 2;
 export type Strength = typeof LITERAL | typeof WEAK | typeof STRONG;
 
 /**
- * Side results of the last `maskToken` call, so the hot path allocates nothing. A plain object rather
- * than exported `let`s: module live bindings can compile to getters, which showed up in profiles.
+ * Side results of the last `maskToken` / `maskSpan` call, so the hot path allocates nothing. A plain
+ * object rather than exported `let`s: module live bindings can compile to getters, which showed up in
+ * profiles.
  */
 export const maskInfo: {
   /** Strength of the token last masked. */
   strength: Strength;
   /**
    * Matching key of that token when it differs from its shape: any path matches any other path in the
-   * same place (`<*>` plus the surrounding punctuation); null otherwise.
+   * same place (`<*>` plus the surrounding punctuation); null otherwise. Set by `maskToken` only.
    */
   coarseKey: string | null;
-} = { strength: LITERAL, coarseKey: null };
+  /** `maskSpan`: the coarse key is `s[a, coarseFrom) + <*> + s[coarseTo, b)`; -1 when there is none. */
+  coarseFrom: number;
+  coarseTo: number;
+} = { strength: LITERAL, coarseKey: null, coarseFrom: -1, coarseTo: -1 };
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -54,44 +63,46 @@ function isHexChar(c: number): boolean {
   return isDigit(c) || isHexLetter(c);
 }
 
-/** Length of a dotted-quad IPv4 address at `i` (not followed by more digits or dots-digits), or 0. */
-function ipv4At(s: string, i: number): number {
+/**
+ * Length of a dotted-quad IPv4 address at `i` in s[.., b) (not followed by more digits or dots-digits),
+ * or 0. Every read is bounded by `b`: the span is part of a longer line.
+ */
+export function ipv4At(s: string, i: number, b: number): number {
   let j = i;
   for (let part = 0; part < 4; part++) {
     const start = j;
-    while (j < s.length && isDigit(s.charCodeAt(j)) && j - start < 4) j++;
+    while (j < b && isDigit(s.charCodeAt(j)) && j - start < 4) j++;
     const len = j - start;
     if (len === 0 || len > 3) return 0;
     if (part < 3) {
-      if (s.charCodeAt(j) !== 46) return 0; // "."
+      if (j >= b || s.charCodeAt(j) !== 46) return 0; // "."
       j++;
     }
   }
-  if (j < s.length) {
+  if (j < b) {
     const c = s.charCodeAt(j);
     if (isAlnum(c)) return 0;
-    if (c === 46 && j + 1 < s.length && isDigit(s.charCodeAt(j + 1))) return 0;
+    if (c === 46 && j + 1 < b && isDigit(s.charCodeAt(j + 1))) return 0;
   }
   return j - i;
 }
 
-/** Length of a canonical UUID (8-4-4-4-12 hex) at `i`, or 0. */
-function uuidAt(s: string, i: number): number {
-  if (s.length - i < 36) return 0;
+/** Length of a canonical UUID (8-4-4-4-12 hex) at `i` in s[.., b), or 0. */
+export function uuidAt(s: string, i: number, b: number): number {
+  if (b - i < 36) return 0;
   for (let k = 0; k < 36; k++) {
     const c = s.charCodeAt(i + k);
     if (k === 8 || k === 13 || k === 18 || k === 23) {
       if (c !== 45) return 0;
     } else if (!isHexChar(c)) return 0;
   }
-  const after = s.charCodeAt(i + 36);
-  return Number.isNaN(after) || !isAlnum(after) ? 36 : 0;
+  return i + 36 >= b || !isAlnum(s.charCodeAt(i + 36)) ? 36 : 0;
 }
 
 /** Index just past the `[A-Za-z0-9_]` identifier that continues at `j`. */
-function identifierEnd(s: string, j: number): number {
+function identifierEnd(s: string, j: number, b: number): number {
   let k = j;
-  while (k < s.length) {
+  while (k < b) {
     const c = s.charCodeAt(k);
     if (isAlnum(c) || c === 95) k++;
     else break;
@@ -99,18 +110,24 @@ function identifierEnd(s: string, j: number): number {
   return k;
 }
 
-/** Index of `://` in the token, or -1. Only a letter-led scheme counts. */
-function urlSchemeEnd(tok: string): number {
-  const k = tok.indexOf("://");
-  if (k <= 0 || !isLetter(tok.charCodeAt(k - 1))) return -1;
+/** Index of the first `://` in s[a, b), or -1 when absent or not after a letter (a scheme). */
+function urlSchemeEnd(s: string, a: number, b: number): number {
+  let k = -1;
+  for (let i = a; i + 2 < b; i++) {
+    if (s.charCodeAt(i) === 58 && s.charCodeAt(i + 1) === 47 && s.charCodeAt(i + 2) === 47) {
+      k = i;
+      break;
+    }
+  }
+  if (k <= a || !isLetter(s.charCodeAt(k - 1))) return -1;
   return k;
 }
 
-/** Closing punctuation kept after a URL or path (`]`, `)`, `,`, …). */
-function trailingPunct(tok: string): number {
-  let e = tok.length;
-  while (e > 0) {
-    const c = tok.charCodeAt(e - 1);
+/** End of s[a, b) without closing punctuation kept after a URL or path (`]`, `)`, `,`, …). */
+function trailingPunct(s: string, a: number, b: number): number {
+  let e = b;
+  while (e > a) {
+    const c = s.charCodeAt(e - 1);
     if (c === 93 || c === 41 || c === 44 || c === 59 || c === 39 || c === 34 || c === 62) e--;
     else break;
   }
@@ -118,169 +135,211 @@ function trailingPunct(tok: string): number {
 }
 
 /**
- * The token's shape, with `<*>` for each variable fragment. Sets `maskInfo`.
- * Returns the token itself (same string) when nothing is variable, so callers can compare by identity.
+ * Masks s[a, b): appends the shape's segments (see `segments.ts`) and sets `maskInfo.strength`,
+ * `coarseFrom` and `coarseTo`. A literal token yields one span, itself.
  */
-export function maskToken(tok: string): string {
-  maskInfo.coarseKey = null;
-  const n = tok.length;
+export function maskSpan(s: string, a: number, b: number): void {
   // One pass decides which of the rules can apply at all; most tokens are plain words and stop here.
   let hasDigit = false;
   let hasSlash = false;
   let hasColon = false;
-  for (let i = 0; i < n; i++) {
-    const c = tok.charCodeAt(i);
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
     if (c <= 58) {
-      if (c >= 48 && c <= 57) hasDigit = true;
-      else if (c === 47) hasSlash = true;
-      else if (c === 58) hasColon = true;
+      if (c >= 48) {
+        if (c === 58) hasColon = true;
+        else hasDigit = true;
+      } else if (c === 47) hasSlash = true;
     }
   }
+  maskFlagged(s, a, b, hasDigit, hasSlash, hasColon);
+}
+
+/** `maskSpan` once the caller has scanned the token for digits, `/` and `:` (the tokenizer does). */
+export function maskFlagged(
+  s: string,
+  a: number,
+  b: number,
+  hasDigit: boolean,
+  hasSlash: boolean,
+  hasColon: boolean,
+): void {
+  maskInfo.coarseFrom = -1;
+  maskInfo.coarseTo = -1;
   if (!hasDigit && !hasSlash) {
     maskInfo.strength = LITERAL;
-    return tok;
+    pushSpan(a, b);
+    return;
   }
   if (hasSlash && hasColon) {
-    const scheme = urlSchemeEnd(tok);
+    const scheme = urlSchemeEnd(s, a, b);
     if (scheme > 0) {
       // URLs: keep the scheme, the rest is one parameter (host, port and path vary together).
       maskInfo.strength = STRONG;
-      const e = trailingPunct(tok);
-      return `${tok.slice(0, scheme + 3)}${WILDCARD}${tok.slice(e)}`;
+      pushSpan(a, scheme + 3);
+      pushWild();
+      pushSpan(trailingPunct(s, a, b), b);
+      return;
     }
   }
-  const path = hasSlash ? pathStart(tok) : -1;
-  if (path >= 0) return maskPath(tok, path, hasDigit);
+  const path = hasSlash ? pathStart(s, a, b) : -1;
+  if (path >= 0) {
+    maskPath(s, a, b, path, hasDigit);
+    return;
+  }
   if (!hasDigit) {
     maskInfo.strength = LITERAL;
-    return tok;
+    pushSpan(a, b);
+    return;
   }
-  const mac = hasColon ? hexGroupsAt(tok) : 0;
+  const mac = hasColon ? hexGroupsAt(s, a, b) : 0;
   if (mac > 0) {
     maskInfo.strength = STRONG;
-    return WILDCARD + tok.slice(mac);
+    pushWild();
+    pushSpan(mac, b);
+    return;
   }
-  return maskFragments(tok);
+  maskFragments(s, a, b);
 }
 
 /**
- * Where a file path starts in the token (`/a/b`, `./a/b`, `~/a`, or after `key=`, `(`, `[`, quotes), or -1.
- * A path needs a second `/`; `/10.0.0.1:80` is an address, not a path.
+ * The token's shape as a string, with `<*>` for each variable fragment. Sets `maskInfo` (including
+ * `coarseKey`). Returns the token itself (same string) when nothing is variable, so callers can compare
+ * by identity.
  */
-function pathStart(tok: string): number {
-  const n = tok.length;
-  let i = 0;
-  while (i < n && i < 2) {
-    const c = tok.charCodeAt(i);
+export function maskToken(tok: string): string {
+  const mark = segmentMark();
+  maskSpan(tok, 0, tok.length);
+  const from = maskInfo.coarseFrom;
+  maskInfo.coarseKey = from < 0 ? null : tok.slice(0, from) + WILDCARD + tok.slice(maskInfo.coarseTo);
+  const shape = segmentText(tok, mark);
+  segmentRelease(mark);
+  return shape === tok ? tok : shape;
+}
+
+/**
+ * Where a file path starts in s[a, b) (`/a/b`, `./a/b`, `~/a`, or after `key=`, `(`, `[`, quotes), or
+ * -1. A path needs a second `/`; `/10.0.0.1:80` is an address, not a path.
+ */
+function pathStart(s: string, a: number, b: number): number {
+  let i = a;
+  while (i < b && i < a + 2) {
+    const c = s.charCodeAt(i);
     if (c === 40 || c === 91 || c === 39 || c === 34 || c === 123) i++;
     else break;
   }
   let j = i;
-  while (j < n) {
-    const c = tok.charCodeAt(j);
+  while (j < b) {
+    const c = s.charCodeAt(j);
     if (isAlnum(c) || c === 95 || c === 45 || c === 46) j++;
     else break;
   }
-  if (j > i && tok.charCodeAt(j) === 61) i = j + 1; // "key=/path"
+  if (j > i && j < b && s.charCodeAt(j) === 61) i = j + 1; // "key=/path"
   let k = i;
-  const c0 = tok.charCodeAt(k);
-  if (c0 === 46 || c0 === 126) k++; // "./" or "~/"
-  if (tok.charCodeAt(k) !== 47) return -1;
-  if (tok.indexOf("/", k + 1) < 0) return -1;
-  if (ipv4At(tok, k + 1)) return -1;
+  if (k < b) {
+    const c0 = s.charCodeAt(k);
+    if (c0 === 46 || c0 === 126) k++; // "./" or "~/"
+  }
+  if (k >= b || s.charCodeAt(k) !== 47) return -1;
+  let second = -1;
+  for (let q = k + 1; q < b; q++) {
+    if (s.charCodeAt(q) === 47) {
+      second = q;
+      break;
+    }
+  }
+  if (second < 0) return -1;
+  if (ipv4At(s, k + 1, b)) return -1;
   return i;
 }
 
 /** Paths: match any path; show the literal path while constant, `/<*>/name` when the directories vary. */
-function maskPath(tok: string, start: number, hasDigit: boolean): string {
-  const end = trailingPunct(tok);
-  const prefix = tok.slice(0, start);
-  const suffix = tok.slice(end);
-  maskInfo.coarseKey = prefix + WILDCARD + suffix;
-  const body = tok.slice(start, end);
-  const slash = body.lastIndexOf("/");
+function maskPath(s: string, a: number, b: number, start: number, hasDigit: boolean): void {
+  const end = trailingPunct(s, a, b);
+  maskInfo.coarseFrom = start;
+  maskInfo.coarseTo = end;
+  let slash = end - 1;
+  while (slash >= start && s.charCodeAt(slash) !== 47) slash--;
   let dirDigit = false;
-  for (let i = 0; i < slash; i++) {
-    if (isDigit(body.charCodeAt(i))) {
+  for (let i = start; i < slash; i++) {
+    if (isDigit(s.charCodeAt(i))) {
       dirDigit = true;
       break;
     }
   }
   if (dirDigit) {
     // Numbered directories are ids (`/tmp/task_0001/part-7`): one parameter, the file name keeps its shape.
-    const base = body.slice(slash + 1);
-    const lead = body.charCodeAt(0) === 47 ? "/" : body.slice(0, body.indexOf("/") + 1);
-    const shaped = base === "" ? "" : maskFragments(base);
+    pushSpan(a, start);
+    let lead = start;
+    while (s.charCodeAt(lead) !== 47) lead++;
+    pushSpan(start, lead + 1);
+    pushWild();
+    pushSpan(slash, slash + 1);
+    if (slash + 1 < end) maskFragments(s, slash + 1, end);
+    pushSpan(end, b);
     maskInfo.strength = STRONG;
-    return `${prefix}${lead}${WILDCARD}/${shaped}${suffix}`;
+    return;
   }
-  if (hasDigit) {
-    const shaped = maskFragments(tok);
-    maskInfo.strength = WEAK;
-    return shaped;
-  }
+  if (hasDigit) maskFragments(s, a, b);
+  else pushSpan(a, b);
   maskInfo.strength = WEAK;
-  return tok;
 }
 
 /** Length of colon-separated hex groups with a hex letter (MAC, IPv6: `FF:F2:9F:16:E5`), or 0. */
-function hexGroupsAt(tok: string): number {
-  let i = 0;
+function hexGroupsAt(s: string, a: number, b: number): number {
+  let i = a;
   let groups = 0;
   let letters = false;
-  const n = tok.length;
-  while (i < n) {
+  while (i < b) {
     const start = i;
-    while (i < n && isHexChar(tok.charCodeAt(i)) && i - start < 5) {
-      if (isHexLetter(tok.charCodeAt(i))) letters = true;
+    while (i < b && isHexChar(s.charCodeAt(i)) && i - start < 5) {
+      if (isHexLetter(s.charCodeAt(i))) letters = true;
       i++;
     }
     const len = i - start;
     if (len === 0 || len > 4) return 0;
     groups++;
-    if (i < n && tok.charCodeAt(i) === 58 && i + 1 < n && isHexChar(tok.charCodeAt(i + 1))) {
+    if (i < b && s.charCodeAt(i) === 58 && i + 1 < b && isHexChar(s.charCodeAt(i + 1))) {
       i++;
       continue;
     }
     break;
   }
   if (groups < 4 || !letters) return 0;
-  if (i < n && isAlnum(tok.charCodeAt(i))) return 0;
+  if (i < b && isAlnum(s.charCodeAt(i))) return 0;
   return i;
 }
 
 /** The general case: mask each alphanumeric run that holds a digit, keep the punctuation between runs. */
-function maskFragments(tok: string): string {
-  const n = tok.length;
-  let out = "";
+function maskFragments(s: string, a: number, b: number): void {
   let strength: Strength = LITERAL;
-  let i = 0;
-  while (i < n) {
-    const c = tok.charCodeAt(i);
+  let i = a;
+  while (i < b) {
+    const c = s.charCodeAt(i);
     if (!isAlnum(c)) {
       // A sign directly before a number that does not follow a word is part of the number (`blk_-42`).
-      if ((c === 45 || c === 43) && i + 1 < n && isDigit(tok.charCodeAt(i + 1))) {
-        const prev = i > 0 ? tok.charCodeAt(i - 1) : 32;
+      if ((c === 45 || c === 43) && i + 1 < b && isDigit(s.charCodeAt(i + 1))) {
+        const prev = i > a ? s.charCodeAt(i - 1) : 32;
         if (!isAlnum(prev)) {
           i++;
           continue;
         }
       }
-      out += tok[i];
+      pushSpan(i, i + 1);
       i++;
       continue;
     }
     if (isDigit(c)) {
-      const uuid = uuidAt(tok, i);
+      const uuid = uuidAt(s, i, b);
       if (uuid) {
-        out += WILDCARD;
+        pushWild();
         strength = STRONG;
         i += uuid;
         continue;
       }
-      const ip = ipv4At(tok, i);
+      const ip = ipv4At(s, i, b);
       if (ip) {
-        out += WILDCARD;
+        pushWild();
         strength = STRONG;
         i += ip;
         continue;
@@ -292,8 +351,8 @@ function maskFragments(tok: string): string {
     let nonHex = 0;
     let firstDigit = -1;
     let lastDigit = -1;
-    while (j < n) {
-      const d = tok.charCodeAt(j);
+    while (j < b) {
+      const d = s.charCodeAt(j);
       if (isDigit(d)) {
         digits++;
         if (firstDigit < 0) firstDigit = j;
@@ -305,34 +364,36 @@ function maskFragments(tok: string): string {
       j++;
     }
     if (digits === 0) {
-      out += tok.slice(i, j);
+      pushSpan(i, j);
       i = j;
       continue;
     }
     const runLen = j - i;
     let runStrength: Strength;
     if (letters === 0) {
-      out += WILDCARD;
+      pushWild();
       runStrength = STRONG;
     } else if (
       runLen > 2 &&
-      (tok.charCodeAt(i) === 48 && (tok.charCodeAt(i + 1) | 32) === 120
+      (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120
         ? runLen > 2
         : nonHex === 0 && runLen >= 4)
     ) {
       // 0x-prefixed or bare hex (`0245a2d8`): needs a digit, so `cafe` stays a word.
-      out += WILDCARD;
+      pushWild();
       runStrength = STRONG;
     } else if (firstDigit > i && lastDigit === j - 1 && lastDigit - firstDigit + 1 === digits) {
       // Letters then digits: `eth0`, `bglio11`.
-      out += tok.slice(i, firstDigit) + WILDCARD;
+      pushSpan(i, firstDigit);
+      pushWild();
       runStrength = WEAK;
     } else if (firstDigit === i && lastDigit - firstDigit + 1 === digits) {
       // Digits then a unit: `100ms`, `4G`.
-      out += WILDCARD + tok.slice(lastDigit + 1, j);
+      pushWild();
+      pushSpan(lastDigit + 1, j);
       runStrength = WEAK;
     } else {
-      out += WILDCARD;
+      pushWild();
       runStrength = letters > digits ? WEAK : STRONG;
     }
     if (runStrength > strength) strength = runStrength;
@@ -341,42 +402,46 @@ function maskFragments(tok: string): string {
     // first numeric part on.
     if (
       runStrength === STRONG &&
-      i < n &&
-      tok.charCodeAt(i) === 95 &&
-      i + 1 < n &&
-      isAlnum(tok.charCodeAt(i + 1))
+      i < b &&
+      s.charCodeAt(i) === 95 &&
+      i + 1 < b &&
+      isAlnum(s.charCodeAt(i + 1))
     ) {
-      i = identifierEnd(tok, i);
+      i = identifierEnd(s, i, b);
     }
   }
   maskInfo.strength = strength;
-  return out;
 }
 
 /** The parameter type of a value cut out of a token, for `TemplateParam.type`. */
 export function paramType(value: string): string | null {
   const n = value.length;
   if (n === 0) return null;
-  if (value.indexOf("://") > 0) return "url";
   const c0 = value.charCodeAt(0);
-  if (c0 === 47 && n > 1) return ipv4At(value, 1) ? "ip" : "path";
-  if (ipv4At(value, 0) === n) return "ip";
-  if (uuidAt(value, 0) === 36 && n === 36) return "uuid";
   let digits = 0;
   let hexLetters = 0;
   let others = 0;
   let dots = 0;
   let colons = 0;
   let dashes = 0;
+  let slashes = 0;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
-    if (isDigit(c)) digits++;
+    if (c >= 48 && c <= 57) digits++;
     else if (isHexLetter(c)) hexLetters++;
     else if (c === 46) dots++;
     else if (c === 58) colons++;
     else if (c === 45 || c === 43) dashes++;
-    else others++;
+    else {
+      others++;
+      if (c === 47) slashes++;
+    }
   }
+  // The rare shapes first, but only when the counts allow them (most values are plain numbers).
+  if (colons > 0 && slashes > 0 && value.indexOf("://") > 0) return "url";
+  if (c0 === 47 && n > 1) return ipv4At(value, 1, n) ? "ip" : "path";
+  if (dots === 3 && ipv4At(value, 0, n) === n) return "ip";
+  if (n === 36 && dashes === 4 && uuidAt(value, 0, n) === 36) return "uuid";
   if (digits === 0) return null;
   if (others === 0 && hexLetters === 0) {
     if (colons >= 1 && dots <= 1 && digits >= 4) return "time";
@@ -387,6 +452,6 @@ export function paramType(value: string): string | null {
     if (c0 === 48 && n > 2 && (value.charCodeAt(1) | 32) === 120) return "hex";
     if (hexLetters > 0 && dashes === 0) return "hex";
   }
-  if (value.startsWith("0x") || value.startsWith("0X")) return "hex";
+  if (c0 === 48 && n > 1 && (value.charCodeAt(1) === 120 || value.charCodeAt(1) === 88)) return "hex";
   return null;
 }

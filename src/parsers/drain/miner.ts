@@ -1,15 +1,14 @@
 import type { TemplateChange, TemplateInfo, TemplateMatch, TemplateMiner } from "../../core/template.js";
 import { Cluster, seenIso, seenMs } from "./cluster.js";
-import { applyContext } from "./context.js";
 import { generalise } from "./generalise.js";
 import { fnv1a, mixPosition } from "./hash.js";
-import { maskInfo, maskToken, WEAK, WILDCARD } from "./mask.js";
+import { maskToken, WEAK, WILDCARD } from "./mask.js";
 import { DEFAULT_OPTIONS, type DrainOptions } from "./options.js";
 import { extractParams } from "./params.js";
+import { LineScanner } from "./scan.js";
 import { exportMinerState, type MinerState, parseMinerState } from "./state.js";
 import { StreamIndex } from "./stream-index.js";
 import { templateIdOf } from "./template-id.js";
-import { tokenize, tokenizeInfo } from "./tokenize.js";
 
 /** Memo entries kept per stream before the memo is dropped and rebuilt from traffic. */
 const MEMO_LIMIT = 50_000;
@@ -35,14 +34,23 @@ export class DrainMiner implements TemplateMiner {
   private readonly streams = new Map<string, StreamIndex>();
   private evictions = 0;
   private truncatedLines = 0;
-  /** Per-line scratch buffers, reused so the hot path allocates only what it returns. */
+  /**
+   * Tokens, shapes, keys and key hashes of the current line as spans of the line: a line whose masked
+   * key is in the memo (the common case) is matched without building any string but its parameters.
+   */
+  private readonly sc: LineScanner;
+  /**
+   * String forms of the current line, filled by `materialize` only when the memo misses: the slower
+   * path that searches, creates and merges templates.
+   */
   private readonly toks: string[] = [];
   /** Display shape of each token (`blk_<*>`). */
   private readonly shapes: string[] = [];
   /** Matching key of each token: the shape, or a coarser pattern (any path matches any path). */
   private readonly keys: string[] = [];
   private readonly strengths: Uint8Array;
-  private lineKey = "";
+  /** The last stream looked up: consecutive lines usually come from the same stream. */
+  private lastStream: StreamIndex | null = null;
   /** Id of the most populous cluster absorbed by the last merge (the `previousId` of a merged line). */
   private mergedFromId: string | undefined;
 
@@ -52,20 +60,34 @@ export class DrainMiner implements TemplateMiner {
     if (this.opts.maxTemplatesPerStream < 1) throw new RangeError("maxTemplatesPerStream must be at least 1");
     if (this.opts.mergeThreshold < 2) throw new RangeError("mergeThreshold must be at least 2");
     this.strengths = new Uint8Array(this.opts.maxTokensPerLine);
+    this.sc = new LineScanner(this.opts.maxTokensPerLine);
   }
 
   add(stream: string, message: string, at?: string): TemplateMatch {
     const st = this.streamOf(stream);
-    const n = this.scan(message);
-    if (tokenizeInfo.truncated) this.truncatedLines++;
+    const sc = this.sc;
+    const n = sc.scan(message);
+    if (sc.truncated) this.truncatedLines++;
     const when: string | number = at ?? Date.now();
-    const key = this.lineKey;
-    let c = this.lookup(st, n, key);
+    let entry = st.memo.find(sc);
+    let c: Cluster | null = null;
+    if (entry) {
+      c = entry.cluster.live();
+      if (!c) {
+        st.memo.delete(entry);
+        entry = null;
+      }
+    }
+    let keys: readonly string[] | null = entry ? entry.keys : null;
+    if (!c) {
+      keys = this.materialize(n);
+      c = this.lookup(st, n, keys);
+    }
     let change: TemplateChange = "none";
     let previousId: string | undefined;
     if (c) {
       const oldId = c.id;
-      if (this.absorb(c, n)) {
+      if (this.absorb(c)) {
         c = this.rename(st, c);
         if (c.id !== oldId) {
           change = "updated";
@@ -83,15 +105,19 @@ export class DrainMiner implements TemplateMiner {
       }
       this.evictOverflow(st, c);
     }
-    if (st.memo.size >= MEMO_LIMIT) st.memo.clear();
-    st.memo.set(key, c);
+    if (st.memo.size >= MEMO_LIMIT) {
+      st.memo.clear();
+      entry = null;
+    }
+    if (entry) entry.cluster = c;
+    else st.memo.add(sc.lineHash, keys ?? this.keys.slice(0, n), c);
     c.count++;
     c.lastSeen = when;
     st.touch(c);
     const match: TemplateMatch = {
       templateId: c.id,
       template: c.template,
-      params: extractParams(c.tpl, c.paramPositions, this.toks),
+      params: extractParams(c.tpl, c.paramPositions, sc),
       change,
     };
     if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
@@ -101,13 +127,20 @@ export class DrainMiner implements TemplateMiner {
   match(stream: string, message: string): TemplateMatch | null {
     const st = this.streams.get(stream);
     if (!st) return null;
-    const n = this.scan(message);
-    const c = this.lookup(st, n, this.lineKey);
+    const sc = this.sc;
+    const n = sc.scan(message);
+    const entry = st.memo.find(sc);
+    let c: Cluster | null = null;
+    if (entry) {
+      c = entry.cluster.live();
+      if (!c) st.memo.delete(entry);
+    }
+    if (!c) c = this.lookup(st, n, this.materialize(n));
     if (!c) return null;
     return {
       templateId: c.id,
       template: c.template,
-      params: extractParams(c.tpl, c.paramPositions, this.toks),
+      params: extractParams(c.tpl, c.paramPositions, sc),
       change: "none",
     };
   }
@@ -169,45 +202,38 @@ export class DrainMiner implements TemplateMiner {
   // ---------------------------------------------------------------- internals
 
   private streamOf(stream: string): StreamIndex {
+    const last = this.lastStream;
+    if (last && last.name === stream && this.streams.get(stream) === last) return last;
     let st = this.streams.get(stream);
     if (!st) {
       st = new StreamIndex(stream);
       this.streams.set(stream, st);
     }
+    this.lastStream = st;
     return st;
   }
 
-  /** Tokenises and masks one line into the scratch buffers; sets `lineKey`. */
-  private scan(message: string): number {
-    const toks = this.toks;
-    const n = tokenize(message, toks, this.opts.maxTokensPerLine);
-    const shapes = this.shapes;
-    const keys = this.keys;
-    for (let i = 0; i < n; i++) {
-      const shape = maskToken(toks[i]!);
-      shapes[i] = shape;
-      keys[i] = maskInfo.coarseKey ?? shape;
-      this.strengths[i] = maskInfo.strength;
+  /** Fills the string buffers from the scanner; returns a fresh copy of the line's keys (for the memo). */
+  private materialize(n: number): string[] {
+    const sc = this.sc;
+    const out = new Array<string>(n);
+    for (let p = 0; p < n; p++) {
+      this.toks[p] = sc.text(p);
+      this.shapes[p] = sc.shape(p);
+      const k = sc.key(p);
+      this.keys[p] = k;
+      out[p] = k;
+      this.strengths[p] = sc.strength[p]!;
     }
-    applyContext(toks, shapes, keys, this.strengths, n);
-    let key = "";
-    for (let i = 0; i < n; i++) key = i === 0 ? keys[0]! : `${key} ${keys[i]}`;
-    this.lineKey = key;
-    return n;
+    return out;
   }
 
-  private lookup(st: StreamIndex, n: number, key: string): Cluster | null {
-    const memo = st.memo.get(key);
-    if (memo) {
-      const live = memo.live();
-      if (live) return live;
-      st.memo.delete(key);
-    }
-    const exact = st.byKey.get(key);
+  /** Exact key, then the most specific template of the same length whose key matches (memo already missed). */
+  private lookup(st: StreamIndex, n: number, keys: readonly string[]): Cluster | null {
+    const exact = st.byKey.get(keys.join(" "));
     if (exact) return exact;
     const list = st.byLength.get(n);
     if (!list) return null;
-    const keys = this.keys;
     let best: Cluster | null = null;
     for (const c of list) {
       if (best && c.specificity <= best.specificity) continue;
@@ -226,15 +252,14 @@ export class DrainMiner implements TemplateMiner {
   }
 
   /** Widens display tokens that this line does not fit. Returns whether the template changed. */
-  private absorb(c: Cluster, _n: number): boolean {
+  private absorb(c: Cluster): boolean {
     let changed = false;
     const tpl = c.tpl;
+    const sc = this.sc;
     for (const p of c.watch) {
       const t = tpl[p]!;
-      const tok = this.toks[p]!;
-      if (t === tok || t === WILDCARD) continue;
-      const shape = this.shapes[p]!;
-      if (t === shape) continue;
+      if (t === WILDCARD || sc.textEquals(p, t) || sc.shapeEquals(p, t)) continue;
+      const shape = sc.shape(p);
       let next: string;
       if (t.indexOf(WILDCARD) < 0 && maskToken(t) === shape)
         next = shape; // `eth1` then `eth0`: `eth<*>`

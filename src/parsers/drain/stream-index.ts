@@ -1,4 +1,5 @@
 import type { Cluster } from "./cluster.js";
+import { LineMemo } from "./memo.js";
 
 /** Everything the miner knows about one stream: its own clusters, indexes, LRU order and lineage. */
 export class StreamIndex {
@@ -10,7 +11,7 @@ export class StreamIndex {
   /** "length:position:hash of the key without that position" → clusters that differ only there. */
   readonly siblings = new Map<string, Cluster[]>();
   /** Masked line → the cluster it matched last time: the fast path for repeated line shapes. */
-  readonly memo = new Map<string, Cluster>();
+  readonly memo = new LineMemo();
   /** Old id → newer id. */
   readonly lineage = new Map<string, string>();
   head: Cluster | null = null;

@@ -1,6 +1,10 @@
 import type { Kysely, Migration, MigrationProvider } from "kysely";
 import * as initial from "./001-initial.js";
 import * as apiTokens from "./002-api-tokens.js";
+import * as anomalyListIndexes from "./003-anomaly-list-indexes.js";
+import * as deliveries from "./004-deliveries.js";
+import * as hasuraPlugin from "./005-hasura-plugin.js";
+import * as verdicts from "./006-verdicts.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -9,6 +13,10 @@ type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 const STEPS: [string, Step][] = [
   ["001-initial", initial],
   ["002-api-tokens", apiTokens],
+  ["003-anomaly-list-indexes", anomalyListIndexes],
+  ["004-deliveries", deliveries],
+  ["005-hasura-plugin", hasuraPlugin],
+  ["006-verdicts", verdicts],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

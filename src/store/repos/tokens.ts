@@ -101,3 +101,8 @@ export async function revokeToken(db: Kysely<Database>, id: number, now: string)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** Records that a token was used (callers throttle this; it is not on every request). */
+export async function touchToken(db: Kysely<Database>, id: number, now: string): Promise<void> {
+  await db.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
+}

@@ -13,6 +13,7 @@ function model(options = {}) {
     padCandidates: false,
     endHistoryLength: null,
     lengthMargin: null,
+    countMargin: null,
     ...options,
   }).train(training);
 }
@@ -91,8 +92,27 @@ describe("NextKeyModel", () => {
     ]);
   });
 
+  it("flags a key occurring more or fewer times than in any training session", () => {
+    const m = model({ topG: 3, padCandidates: true, countMargin: 0 });
+    // "read" occurs 0–2 times in training, "open" and "close" exactly once.
+    expect(m.detect(["open", "read", "read", "close"]).anomalous).toBe(false);
+    const v = m.detect(["open", "read", "read", "read", "close"]);
+    expect(v.anomalous).toBe(true);
+    expect(v.reasons).toContainEqual({ kind: "key_count", key: "read", count: 3, min: 0, max: 2 });
+    expect(m.detect(["read", "close"]).reasons).toContainEqual({
+      kind: "key_count",
+      key: "open",
+      count: 0,
+      min: 1,
+      max: 1,
+    });
+    expect(
+      m.withOptions({ countMargin: 0.5 }).detect(["open", "read", "read", "read", "close"]).anomalous,
+    ).toBe(false);
+  });
+
   it("round-trips through JSON", () => {
-    const m = model({ historyLength: 3, topG: 2, lengthMargin: 0.2 });
+    const m = model({ historyLength: 3, topG: 2, lengthMargin: 0.2, countMargin: 0 });
     const copy = NextKeyModel.fromJSON(JSON.parse(JSON.stringify(m.toJSON())));
     expect(copy.options).toEqual(m.options);
     expect(copy.vocabulary).toEqual(m.vocabulary);

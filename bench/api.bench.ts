@@ -1,0 +1,334 @@
+/**
+ * `npm run bench:api`: the REST API under load. Seeds 1,000,000 anomalies into a fresh SQLite store,
+ * starts `logwarden serve` in a child process, loads `GET /api/v1/anomalies` (first pages, filtered,
+ * deep cursor pages) with 50 connections from this process (autocannon), then `POST /ingest` NDJSON
+ * (stored, mined, detectors on). Writes the `api` section of docs/benchmarks.md.
+ *
+ *   npm run bench:api                    # full run
+ *   BENCH_ROWS=100000 BENCH_SECS=5 npm run bench:api   # quicker
+ *   BENCH_PROFILE=1 npm run bench:api    # also writes a --cpu-prof of the server to bench/.out/api/
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import SQLite from "better-sqlite3";
+import { encodeCursor } from "../src/api/cursor.js";
+import { openStore } from "../src/store/db.js";
+import { createToken } from "../src/store/repos/tokens.js";
+import { machineLine, table, writeBenchSection } from "./lib/report.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const SECS = Number(process.env.BENCH_SECS ?? 10);
+const CONNECTIONS = 50;
+const INGEST_LINES_PER_REQUEST = 5_000;
+const INGEST_CONNECTIONS = 4;
+const TARGET_P99_MS = 25;
+const TARGET_RPS = 5_000;
+const TARGET_LPS = 100_000;
+const PROFILE = process.env.BENCH_PROFILE === "1";
+
+const DETECTORS = ["wifi", "error_burst", "new_template", "brute_force", "port_scan"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
+const SERVICES = Array.from({ length: 10 }, (_, i) => `svc-${i}`);
+
+/** 1M rows in one transaction through a prepared 100-row statement: seconds, not minutes. */
+function seed(path: string): void {
+  const db = new SQLite(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = OFF");
+  const cols = [
+    "agent_name",
+    "device_id",
+    "timestamp",
+    "anomaly_type",
+    "confidence",
+    "description",
+    "features",
+    "created_at",
+    "severity",
+    "service",
+    "key",
+    "status",
+    "explanation",
+    "evidence",
+    "template_id",
+    "count",
+    "last_seen",
+    "updated_at",
+  ];
+  const per = 100;
+  const row = `(${cols.map(() => "?").join(",")})`;
+  const insert = db.prepare(
+    `insert into anomalies (${cols.join(",")}) values ${Array(per).fill(row).join(",")}`,
+  );
+  const start = Date.parse("2025-01-01T00:00:00Z");
+  const spanMs = 90 * 86_400_000;
+  const values: unknown[] = [];
+  const run = db.transaction(() => {
+    for (let i = 0; i < ROWS; i++) {
+      // Timestamps spread over 90 days with duplicates, so the id tie-break matters.
+      const ts = new Date(start + Math.floor(((i / ROWS) * spanMs) / 1000) * 1000).toISOString();
+      const detector = DETECTORS[i % DETECTORS.length]!;
+      values.push(
+        detector,
+        null,
+        ts,
+        `${detector}_anomaly`,
+        0.5 + (i % 50) / 100,
+        `${detector} anomaly ${i} on host-${i % 97} from 10.${i % 256}.${(i >> 8) % 256}.7`,
+        JSON.stringify({ log_count: 400 + (i % 40), events: i % 13 }),
+        ts,
+        SEVERITIES[(i * 7) % 4]!,
+        SERVICES[i % SERVICES.length]!,
+        `key-${i % 5000}`,
+        i % 10 === 0 ? "resolved" : "open",
+        JSON.stringify({ summary: "x", observed: {}, expected: {} }),
+        "[]",
+        null,
+        1,
+        ts,
+        ts,
+      );
+      if (values.length === per * cols.length) {
+        insert.run(values);
+        values.length = 0;
+      }
+    }
+  });
+  run();
+  const rest = values.length / cols.length;
+  if (rest > 0) {
+    db.prepare(`insert into anomalies (${cols.join(",")}) values ${Array(rest).fill(row).join(",")}`).run(
+      values,
+    );
+  }
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.exec("analyze");
+  db.close();
+}
+
+/** The cursor `fraction` of the way down the listing (what a client reaches by paging that far). */
+function cursorAt(path: string, fraction: number, where = "1=1"): string {
+  const db = new SQLite(path, { readonly: true });
+  const { n } = db.prepare(`select count(*) as n from anomalies where ${where}`).get() as { n: number };
+  const row = db
+    .prepare(
+      `select timestamp, id from anomalies where ${where} order by timestamp desc, id desc limit 1 offset ?`,
+    )
+    .get(Math.floor(n * fraction)) as { timestamp: string; id: number };
+  db.close();
+  return encodeCursor(row);
+}
+
+function startServer(dataDir: string, profileDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const args = [
+    "--import",
+    "tsx",
+    ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    "src/cli/index.ts",
+    "serve",
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: "0",
+      LOG_LEVEL: "info",
+      API_TOKEN: "bench-admin",
+      // The bench measures the server, not its budgets.
+      RATE_LIMIT_PER_TOKEN: "off",
+      RATE_LIMIT_PER_IP: "off",
+      MODEL_DIR: join(dataDir, "models"),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /Server listening on port (\d+)/.exec(err);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+    child.stdout!.resume();
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
+  });
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  extra: string;
+}
+
+async function load(
+  name: string,
+  url: string,
+  token: string,
+  opts: Partial<autocannon.Options> = {},
+): Promise<Row> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECS,
+    headers: { authorization: `Bearer ${token}` },
+    ...opts,
+  });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+    extra: "",
+  };
+}
+
+/** NDJSON bodies of real LogHub lines in system 004's shape, one service per dataset. */
+function ingestBodies(): string[] {
+  const dir = join(ROOT, "../shared/datasets/loghub-2k");
+  const lines: { service: string; message: string }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name.includes(".") || name === "LICENSE") continue;
+    const file = join(dir, name, `${name}_2k.log`);
+    for (const message of readFileSync(file, "utf8").split("\n"))
+      if (message) lines.push({ service: name, message });
+  }
+  const bodies: string[] = [];
+  const t = Date.parse("2026-01-01T00:00:00Z");
+  for (let b = 0; b < 8; b++) {
+    const out: string[] = [];
+    for (let i = 0; i < INGEST_LINES_PER_REQUEST; i++) {
+      const l = lines[(b * INGEST_LINES_PER_REQUEST + i) % lines.length]!;
+      const level = /error|fail|exception/i.test(l.message)
+        ? "ERROR"
+        : /warn/i.test(l.message)
+          ? "WARN"
+          : "INFO";
+      out.push(
+        JSON.stringify({
+          timestamp: new Date(t + 10 * (b * INGEST_LINES_PER_REQUEST + i)).toISOString(),
+          service: l.service,
+          level,
+          message: l.message,
+          metadata: { n: i },
+        }),
+      );
+    }
+    bodies.push(`${out.join("\n")}\n`);
+  }
+  return bodies;
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  const dataDir = mkdtempSync(join(tmpdir(), "logwarden-bench-api-"));
+  const profileDir = join(ROOT, "bench/.out/api");
+  mkdirSync(profileDir, { recursive: true });
+  const dbPath = join(dataDir, "logwarden.db");
+  const store = openStore({ url: dbPath });
+  await store.migrate();
+  const { token } = await createToken(store.db, "bench reader", ["read", "ingest"], new Date().toISOString());
+  await store.close();
+  let t = performance.now();
+  seed(dbPath);
+  const seedSecs = (performance.now() - t) / 1000;
+  console.log(`seeded ${ROWS} anomalies in ${seedSecs.toFixed(1)} s`);
+  const deep = cursorAt(dbPath, 0.9);
+  const deepFiltered = cursorAt(dbPath, 0.9, "agent_name = 'wifi' and severity = 'high'");
+
+  const { child, url } = await startServer(dataDir, profileDir);
+  const rows: Row[] = [];
+  try {
+    const base = `${url}/api/v1/anomalies`;
+    const scenarios: [string, string][] = [
+      ["list, first page (100 rows)", base],
+      ["list, filtered agent_name+severity", `${base}?agent_name=wifi&severity=high`],
+      [`list, deep cursor (row ${(ROWS * 0.9).toLocaleString("en")})`, `${base}?cursor=${deep}`],
+      ["list, filtered deep cursor", `${base}?agent_name=wifi&severity=high&cursor=${deepFiltered}`],
+      ["list, since/until window", `${base}?since=2025-02-01T00:00:00Z&until=2025-02-02T00:00:00Z`],
+    ];
+    await load("warm-up", base, token, { duration: 2 });
+    for (const [name, u] of scenarios) {
+      const r = await load(name, u, token);
+      console.log(
+        `${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}`,
+      );
+      rows.push(r);
+    }
+
+    const bodies = ingestBodies();
+    let i = 0;
+    t = performance.now();
+    const ingest = await autocannon({
+      url: `${url}/ingest`,
+      connections: INGEST_CONNECTIONS,
+      duration: Math.max(SECS, 10),
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
+      requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
+    });
+    const ingestSecs = (performance.now() - t) / 1000;
+    const ok = ingest.requests.total - ingest.non2xx;
+    const db = new SQLite(dbPath, { readonly: true });
+    const stored = (db.prepare("select count(*) as n from logs").get() as { n: number }).n;
+    db.close();
+    const lps = stored / ingestSecs;
+    console.log(
+      `ingest: ${ok} requests × ${INGEST_LINES_PER_REQUEST} lines, ${stored} rows stored, ${Math.round(lps)} lines/s, p99 ${ingest.latency.p99} ms`,
+    );
+    rows.push({
+      name: `ingest NDJSON (${INGEST_LINES_PER_REQUEST} lines/request, ${INGEST_CONNECTIONS} connections)`,
+      rps: ingest.requests.average,
+      p50: ingest.latency.p50,
+      p99: ingest.latency.p99,
+      errors: ingest.errors + ingest.timeouts + ingest.non2xx,
+      extra: `${Math.round(lps).toLocaleString("en")} lines/s stored; statuses ${JSON.stringify(
+        Object.fromEntries(Object.entries(ingest.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])),
+      )}`,
+    });
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((done) => child.on("exit", done));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const list = rows.filter((r) => r.name.startsWith("list"));
+  const ingestRow = rows.at(-1)!;
+  const lps = Number(ingestRow.extra.split(" lines/s")[0]!.replace(/[^\d]/g, ""));
+  const pass = (ok: boolean) => (ok ? "yes" : "**no**");
+  const md = [
+    "## REST API (`npm run bench:api`)",
+    "",
+    `${machineLine()} Load average during the run: ${loadStart} → ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} (1/5/15 min; other processes shared the machine when this is well above 2).`,
+    `${ROWS.toLocaleString("en")} anomalies seeded into SQLite (${seedSecs.toFixed(1)} s); \`logwarden serve\` in a child ` +
+      `process; load from the bench process with autocannon, ${CONNECTIONS} connections, ${SECS} s per list scenario, ` +
+      "a stored `read` token on every request (rate limits off). Ingest: system 004 objects built from LogHub-2k lines, " +
+      "committed to SQLite with template mining and detectors before each response.",
+    "",
+    table(
+      ["Scenario", "req/s", "p50 ms", "p99 ms", "errors", "notes"],
+      rows.map((r) => [r.name, Math.round(r.rps).toLocaleString("en"), r.p50, r.p99, r.errors, r.extra]),
+    ),
+    "",
+    `Targets: list p99 ≤ ${TARGET_P99_MS} ms — ${pass(list.every((r) => r.p99 <= TARGET_P99_MS))}; ` +
+      `list ≥ ${TARGET_RPS.toLocaleString("en")} req/s — ${pass(list.every((r) => r.rps >= TARGET_RPS))}; ` +
+      `ingest ≥ ${TARGET_LPS.toLocaleString("en")} lines/s — ${pass(lps >= TARGET_LPS)}.`,
+  ].join("\n");
+  console.log(`\n${md}`);
+  writeBenchSection("api", md);
+}
+
+await main();

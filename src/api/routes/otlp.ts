@@ -1,0 +1,128 @@
+import { promisify } from "node:util";
+import { gunzip, inflate } from "node:zlib";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { BackpressureError } from "../../core/errors.js";
+import type { JsonValue } from "../../core/json.js";
+import { isoUtc } from "../../core/time.js";
+import type { Runtime } from "../../service/runtime.js";
+import { decodeExportRequest, encodeExportResponse, encodeStatus } from "../../sources/otlp/codec.js";
+import { recordsFromExportRequest } from "../../sources/otlp/to-records.js";
+import { requireAuth } from "../auth.js";
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+const PROTOBUF_TYPES = ["application/x-protobuf", "application/protobuf"];
+
+/** gRPC status codes used in OTLP error bodies. */
+const INVALID_ARGUMENT = 3;
+const UNAVAILABLE = 14;
+
+function isProtobuf(contentType: string | undefined): boolean {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return PROTOBUF_TYPES.includes(type);
+}
+
+const partialSuccess = z.object({
+  rejectedLogRecords: z.union([z.string(), z.number()]).optional(),
+  errorMessage: z.string().optional(),
+});
+
+/**
+ * OTLP/HTTP logs receiver (`POST /v1/logs`): an `ExportLogsServiceRequest` as protobuf
+ * (`application/x-protobuf`) or OTLP/JSON (`application/json`), optionally gzip-compressed. Answers
+ * with an `ExportLogsServiceResponse` in the request's encoding once the records are committed;
+ * errors carry a `google.rpc.Status` (JSON bodies also carry the usual `error` code). A full pipeline
+ * answers 503 with `Retry-After`, which OTLP exporters retry.
+ */
+export function otlpRoutes(rt: Runtime) {
+  return async (app: FastifyInstance) => {
+    const bodyLimit = rt.config.ingest.maxBodyBytes;
+    // Scoped to this plugin: the raw bytes are needed for protobuf, gzip and exact JSON error reporting.
+    app.removeContentTypeParser("application/json");
+    app.addContentTypeParser(
+      ["application/json", ...PROTOBUF_TYPES],
+      { parseAs: "buffer", bodyLimit },
+      (_req, body, done) => done(null, body),
+    );
+
+    const send = (reply: FastifyReply, proto: boolean, status: number, code: number, message: string) => {
+      if (proto)
+        return reply
+          .code(status)
+          .type("application/x-protobuf")
+          .send(Buffer.from(encodeStatus(code, message)));
+      const error = status === 503 ? "overloaded" : "bad_request";
+      return reply.code(status).type("application/json").send(JSON.stringify({ code, message, error }));
+    };
+
+    app.withTypeProvider<ZodTypeProvider>().post(
+      "/v1/logs",
+      {
+        preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
+        bodyLimit,
+        schema: {
+          summary: "OpenTelemetry OTLP/HTTP log export (protobuf or JSON)",
+          description:
+            "Body: `ExportLogsServiceRequest` as `application/x-protobuf` or OTLP/JSON `application/json` " +
+            "(`Content-Encoding: gzip` accepted). Response: `ExportLogsServiceResponse` in the same encoding.",
+          tags: ["ingest"],
+          body: z.unknown().describe("ExportLogsServiceRequest"),
+          response: {
+            200: z
+              .object({ partialSuccess: partialSuccess.optional() })
+              .describe("ExportLogsServiceResponse"),
+            400: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
+            503: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
+          },
+        },
+      },
+      async (request, typedReply) => {
+        // Bodies are sent pre-encoded (protobuf bytes or JSON text), so the untyped reply is the honest one.
+        const reply = typedReply as unknown as FastifyReply;
+        const proto = isProtobuf(request.headers["content-type"]);
+        let raw = request.body as Buffer;
+        const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
+        let request_: JsonValue;
+        try {
+          const opts = { maxOutputLength: bodyLimit * 8 };
+          if (encoding === "gzip") raw = await gunzipAsync(raw, opts);
+          else if (encoding === "deflate") raw = await inflateAsync(raw, opts);
+          else if (encoding !== "identity") throw new Error(`unsupported Content-Encoding '${encoding}'`);
+          request_ = proto ? decodeExportRequest(raw) : (JSON.parse(raw.toString("utf8")) as JsonValue);
+        } catch (error) {
+          return send(
+            reply,
+            proto,
+            400,
+            INVALID_ARGUMENT,
+            `cannot decode the request: ${(error as Error).message}`,
+          );
+        }
+        const { records, rejected, errors } = recordsFromExportRequest(request_, isoUtc(rt.clock.now()));
+        if (errors.length > 0 && records.length === 0 && rejected === 0)
+          return send(reply, proto, 400, INVALID_ARGUMENT, errors.join("; "));
+        try {
+          await rt.pipeline.submit(records);
+        } catch (error) {
+          if (!(error instanceof BackpressureError)) throw error;
+          reply.header("retry-after", String(error.retryAfterSecs));
+          return send(reply, proto, 503, UNAVAILABLE, error.message);
+        }
+        const message = rejected > 0 ? `${rejected} log records were not objects and were rejected` : "";
+        if (proto)
+          return reply
+            .code(200)
+            .type("application/x-protobuf")
+            .send(Buffer.from(encodeExportResponse(rejected, message)));
+        const body =
+          rejected > 0
+            ? { partialSuccess: { rejectedLogRecords: String(rejected), errorMessage: message } }
+            : {};
+        return reply.code(200).type("application/json").send(JSON.stringify(body));
+      },
+    );
+  };
+}

@@ -1,0 +1,294 @@
+import { resolve } from "node:path";
+import fastifyMultipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { validatorCompiler } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { UserError } from "../../core/errors.js";
+import type { JsonObject } from "../../core/json.js";
+import { SEVERITIES } from "../../core/severity.js";
+import { isoUtc } from "../../core/time.js";
+import { recordFromObject } from "../../parsers/decoders/index.js";
+import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
+import type { Runtime } from "../../service/runtime.js";
+import { uploadInputs } from "../../service/upload-records.js";
+import { hasScope, requireAuth } from "../auth.js";
+import { sendError } from "../errors.js";
+import { RateLimiter } from "../rate-limiter.js";
+import { errorSchema, jsonObjectSchema } from "../schemas.js";
+
+const authLog = z
+  .looseObject({
+    timestamp: z.string().optional().describe('ISO-8601, e.g. "2026-02-01T09:30:00Z"'),
+    user: z.string().optional(),
+    source_ip: z.string().optional(),
+    event_type: z.string().optional().describe("e.g. `login`"),
+    action: z.string().optional().describe("e.g. `failed`"),
+    message: z.string().optional(),
+  })
+  .describe("System 002 authentication event; every field optional, extra fields passed through");
+
+const analysisRequest = z.object({ logs: z.array(authLog) }).describe("AnalysisRequest");
+
+const analysisAnomaly = z.object({
+  index: z.number().int().describe("0-based position of the record in the request or file"),
+  timestamp: z.string().nullable(),
+  user: z.string().nullable(),
+  source_ip: z.string().nullable(),
+  event_type: z.string().nullable(),
+  action: z.string().nullable(),
+  message: z.string().nullable(),
+  anomaly_score: z.number().min(0).max(1),
+  severity: z.enum(SEVERITIES),
+  reasons: z.array(z.string()),
+  detector: z.string().describe("The strongest detector on this record"),
+  extra: jsonObjectSchema.describe("The record's other fields"),
+});
+
+const analysisResult = z
+  .object({
+    total_events: z.number().int(),
+    anomalies_detected: z.number().int(),
+    anomalies: z.array(analysisAnomaly),
+    analysis_time_ms: z.number(),
+    model_version: z.string(),
+  })
+  .describe("Analysis result (contracts §3.3)");
+
+const persistQuery = z.object({
+  persist: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .describe("`true`: store the records and their anomalies (needs the `ingest` scope)"),
+});
+
+const fastApiErrors = {
+  401: errorSchema,
+  403: errorSchema,
+  413: errorSchema,
+  422: errorSchema,
+  429: errorSchema,
+};
+
+/** FastAPI's 422 for a missing upload (contracts §3.3: clients expect `detail` as a list). */
+function missingFile(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(request, reply, 422, "validation_error", "invalid request: file: Field required", [
+    { loc: ["body", "file"], msg: "Field required", type: "missing" },
+  ]);
+}
+
+/** The upload's bytes; past ANALYZE_MAX_FILE_BYTES busboy cuts the file, which is refused, never half-read. */
+async function* withinLimit(file: AsyncIterable<Buffer> & { truncated: boolean }): AsyncGenerator<Buffer> {
+  for await (const chunk of file) {
+    if (file.truncated) break;
+    yield chunk;
+  }
+  if (file.truncated)
+    throw new UserError("the file is larger than ANALYZE_MAX_FILE_BYTES", "payload_too_large", 413);
+}
+
+/** System 002: analysis API (contracts §3.3–3.5). Health routes are in health.ts. */
+export function system002Routes(rt: Runtime) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const limits = rt.config.limits;
+    const analyzeLimiter = limits.analyze ? new RateLimiter(limits.analyze, rt.clock) : null;
+
+    // FastAPI answers malformed JSON with 422 and accepts an empty body where the body is optional
+    // (`POST /models/load` with no argument); only this plugin's routes parse JSON this way.
+    const defaultJson = app.getDefaultJsonParser("error", "error");
+    app.removeContentTypeParser("application/json");
+    app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+      if (typeof body === "string" && body.trim() === "") return done(null, undefined);
+      defaultJson(request, body as string, (error, value) => {
+        if (!error) return done(null, value);
+        const at = /position (\d+)/.exec(error.message)?.[1];
+        done(
+          new UserError(`request body is not valid JSON: ${error.message}`, "invalid_json", 422, [
+            {
+              loc: ["body", at === undefined ? 0 : Number(at)],
+              msg: "JSON decode error",
+              type: "json_invalid",
+            },
+          ]),
+          undefined,
+        );
+      });
+    });
+    await app.register(fastifyMultipart, {
+      limits: { fileSize: limits.analyzeMaxFileBytes, files: 1, fields: 20, parts: 30, fieldSize: 64 * 1024 },
+    });
+
+    /** slowapi's per-IP budget on the analysis routes (contracts §3.4), counted after authentication. */
+    const analyzeBudget = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!analyzeLimiter) return undefined;
+      const decision = analyzeLimiter.hit(request.ip);
+      if (decision.allowed) return undefined;
+      reply.header("retry-after", String(decision.retryAfterSecs));
+      const literal = `Rate limit exceeded: ${analyzeLimiter.rate.label}`;
+      return reply.code(429).send({
+        error: literal,
+        message: `${literal}; retry in ${decision.retryAfterSecs} s`,
+        detail: literal,
+      });
+    };
+    const readAuth = requireAuth(rt, { group: "analyze", scope: "read" });
+
+    /** `?persist=true` writes: it needs the `ingest` scope (or both groups opened). */
+    const persistFor = (request: FastifyRequest, persist: string | undefined): Persist | undefined => {
+      if (persist !== "true" && persist !== "1") return undefined;
+      const open = rt.config.openRoutes.includes("analyze") && rt.config.openRoutes.includes("ingest");
+      if (!open && !hasScope(request, "ingest")) {
+        throw request.principal
+          ? new UserError("persist=true needs a token with the 'ingest' scope", "Forbidden", 403)
+          : new UserError("persist=true needs a bearer token with the 'ingest' scope", "Unauthorized", 401);
+      }
+      return (records) => rt.pipeline.submit(records);
+    };
+    const context = () => ({ observedAt: isoUtc(rt.clock.now()), defaultService: "auth" });
+
+    r.post(
+      "/analyze",
+      {
+        preHandler: [readAuth, analyzeBudget],
+        bodyLimit: limits.analyzeMaxBodyBytes,
+        schema: {
+          summary: "Analyse authentication events (system 002); stored only with ?persist=true",
+          tags: ["system 002"],
+          querystring: persistQuery,
+          body: analysisRequest,
+          response: { 200: analysisResult, ...fastApiErrors, 503: errorSchema },
+        },
+      },
+      async (request) => {
+        const persist = persistFor(request, request.query.persist);
+        const ctx = context();
+        const inputs: AnalysisInput[] = request.body.logs.map((log) => {
+          const original = log as JsonObject;
+          return { record: recordFromObject(original, ctx), original };
+        });
+        return rt.analysis.analyze(inputs, persist ? { persist } : {});
+      },
+    );
+
+    r.post(
+      "/analyze/file",
+      {
+        preHandler: [readAuth, analyzeBudget],
+        // The body is a multipart stream read by the handler; the schema documents it for OpenAPI only.
+        validatorCompiler: ({ schema, method, url, httpPart }) =>
+          httpPart === "body"
+            ? (data: unknown) => ({ value: data })
+            : // Fastify passes the part's schema (typed as the whole route schema).
+              validatorCompiler({
+                schema: schema as unknown as z.ZodType,
+                method,
+                url,
+                ...(httpPart ? { httpPart } : {}),
+              }),
+        schema: {
+          summary:
+            'Analyse an uploaded log file (system 002): JSON array, {"logs": [...]}, NDJSON or text lines',
+          tags: ["system 002"],
+          consumes: ["multipart/form-data"],
+          querystring: persistQuery,
+          body: z.object({
+            file: z.string().meta({ format: "binary" }).describe("The log file (form field `file`)"),
+          }),
+          response: { 200: analysisResult, 400: errorSchema, ...fastApiErrors, 503: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const persist = persistFor(request, request.query.persist);
+        if (!request.isMultipart()) return missingFile(request, reply);
+        const part = await request.file();
+        if (part?.fieldname !== "file") {
+          part?.file.resume();
+          return missingFile(request, reply);
+        }
+        return rt.analysis.analyze(
+          uploadInputs(withinLimit(part.file), context()),
+          persist ? { persist } : {},
+        );
+      },
+    );
+
+    r.post(
+      "/models/load",
+      {
+        preHandler: requireAuth(rt, { group: "analyze", scope: "ingest" }),
+        bodyLimit: 16 * 1024,
+        schema: {
+          summary: "Load models from a folder (default MODEL_DIR); the body may be omitted",
+          tags: ["system 002"],
+          body: z
+            .object({
+              model_dir: z
+                .string()
+                .min(1)
+                .max(4096)
+                .optional()
+                .describe("Another folder needs the `admin` scope"),
+            })
+            .nullish(),
+          response: {
+            200: z.object({
+              status: z.literal("loaded"),
+              model_dir: z.string(),
+              models: z.array(z.string()),
+            }),
+            400: errorSchema,
+            404: errorSchema,
+            ...fastApiErrors,
+          },
+        },
+      },
+      async (request) => {
+        const dir = request.body?.model_dir ?? rt.config.modelDir;
+        // Pointing the server at any folder it can read is an operator's call, not a client's.
+        if (resolve(dir) !== resolve(rt.config.modelDir) && !hasScope(request, "admin"))
+          throw new UserError(
+            "loading a folder other than MODEL_DIR needs the 'admin' scope",
+            "Forbidden",
+            403,
+          );
+        const result = await rt.analysis.load(dir);
+        if (rt.analysis.scoreModel) rt.scoreModel = rt.analysis.scoreModel;
+        rt.log.info(
+          { model_dir: result.model_dir, models: result.models, by: request.principal?.name },
+          "models loaded",
+        );
+        return result;
+      },
+    );
+
+    r.get(
+      "/stats",
+      {
+        preHandler: readAuth,
+        schema: {
+          summary: "Models and detection statistics (system 002)",
+          tags: ["system 002"],
+          response: {
+            200: z.object({
+              models_loaded: z.boolean(),
+              model_dir: z.string(),
+              model_version: z.string(),
+              loaded_at: z.string().nullable(),
+              load_error: z.string().nullable(),
+              models: z.record(
+                z.string(),
+                z.object({ kind: z.string(), file: z.string(), bytes: z.number() }),
+              ),
+              detectors: z.array(z.object({ name: z.string(), phase: z.string(), detail: z.string() })),
+              analyses_total: z.number().int(),
+              anomalies_total: z.number().int(),
+            }),
+            ...fastApiErrors,
+          },
+        },
+      },
+      async () => rt.analysis.stats(),
+    );
+  };
+}

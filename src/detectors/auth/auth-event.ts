@@ -1,0 +1,239 @@
+import type { JsonValue } from "../../core/json.js";
+import type { LogRecord } from "../../core/log-record.js";
+
+/**
+ * One authentication fact, whatever the record looked like: a system 002 JSON record (`user`,
+ * `source_ip`, `event_type`, `action` attributes) or an sshd / sudo / su / PAM syslog line. Every
+ * security rule reads this and nothing else, so a new log shape is taught in one place.
+ */
+export interface AuthEvent {
+  /** `login`: an attempt to log in; `escalation`: becoming another (privileged) user. */
+  kind: "login" | "escalation";
+  outcome: "success" | "failure";
+  /** The account tried (login) or the user who escalated (escalation). */
+  user: string | null;
+  sourceIp: string | null;
+  /** Escalation target (`root` for most sudo lines). */
+  targetUser: string | null;
+  /** Command run through sudo, when the line says. */
+  command: string | null;
+  /** `password`, `publickey`, `sudo`, `su`, `pam`… */
+  method: string | null;
+  /** sshd said the account does not exist. */
+  invalidUser: boolean;
+  /** Attempts this one record stands for (`message repeated 3 times`, `3 incorrect password attempts`). */
+  count: number;
+  /**
+   * The same attempt is also logged by sshd itself (`pam_unix(sshd:auth)` before sshd's own
+   * `Failed password`), so counting rules skip it to count each attempt once.
+   */
+  mirrored: boolean;
+  /** Epoch ms of the record. */
+  at: number;
+}
+
+type Fields = Omit<AuthEvent, "at" | "count" | "mirrored"> & { count?: number; mirrored?: boolean };
+
+const IP = "(?<ip>[0-9a-fA-F.:]+)";
+const USER = String.raw`(?<user>\S+)`;
+
+/** sshd: `Failed password for [invalid user ]X from IP port N ssh2`, also publickey, keyboard-interactive. */
+const SSHD_FAILED = new RegExp(
+  String.raw`^Failed (?<method>\S+) for (?<invalid>invalid user )?${USER} from ${IP}(?: port \d+)?`,
+);
+const SSHD_ACCEPTED = new RegExp(String.raw`^Accepted (?<method>\S+) for ${USER} from ${IP}(?: port \d+)?`);
+/** rsyslog folds repeats: `message repeated 3 times: [ Failed password for root from … ]`. */
+const REPEATED = /^message repeated (?<n>\d+) times: \[\s*(?<inner>.*?)\s*\]$/;
+/** PAM: `pam_unix(sshd:auth): authentication failure; logname= uid=0 … rhost=IP  user=X`. */
+const PAM_FAILURE = /^(?:pam_\w+\((?<service>[\w-]+):auth\): )?authentication failure;(?<rest>.*)$/;
+/** PAM session: `pam_unix(su:session): session opened for user root by alice(uid=1000)`. */
+const PAM_SESSION =
+  /^(?:pam_\w+\((?<service>[\w-]+):session\): )?session opened for user (?<target>[^\s(]+)(?:\(uid=\d+\))? by (?<by>[^\s(]*)(?:\(uid=(?<uid>\d+)\))?/;
+/** sudo: `alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash`. */
+const SUDO_COMMAND =
+  /^\s*(?<user>[^\s:]+) : (?:(?<fail>.*?(?:incorrect password attempts?|NOT in sudoers|authentication failure)[^;]*) ; )?(?<rest>TTY=.*)$/;
+/** su: `(to root) alice on pts/0`, `FAILED SU (to root) alice on pts/0`. */
+const SU = /^(?<failed>FAILED SU )?\(to (?<target>[^)]+)\) (?<user>\S+) on /;
+
+function str(value: JsonValue | undefined): string | null {
+  if (typeof value === "string") return value.trim() === "" ? null : value.trim();
+  if (typeof value === "number") return String(value);
+  return null;
+}
+
+/** The program that wrote the line: `service.name` without a `[pid]` suffix, lower case. */
+function programOf(record: Pick<LogRecord, "resource">): string {
+  const name = record.resource["service.name"];
+  return typeof name === "string" ? name.replace(/\[\d+\]$/, "").toLowerCase() : "";
+}
+
+function pamField(rest: string, name: string): string | null {
+  const m = new RegExp(String.raw`(?:^|\s)${name}=(\S*)`).exec(rest);
+  return m?.[1] ? m[1] : null;
+}
+
+function fromSudoRest(rest: string): { target: string | null; command: string | null } {
+  const target = /(?:^|; )USER=([^\s;]+)/.exec(rest)?.[1] ?? null;
+  const command = /(?:^|; )COMMAND=(.*)$/.exec(rest)?.[1]?.trim() ?? null;
+  return { target, command };
+}
+
+/** Parses the message text of sshd, sudo, su and PAM lines. */
+function fromText(body: string, program: string): Fields | null {
+  let text = body.trim();
+  let count = 1;
+  const repeated = REPEATED.exec(text);
+  if (repeated?.groups) {
+    count = Number(repeated.groups.n);
+    text = repeated.groups.inner!;
+  }
+  // Some producers keep the program in the body (`sudo: alice : TTY=…`, `sshd[12]: Failed …`).
+  const prefixed = /^(?<prog>[\w.-]+)(?:\[\d+\])?: (?<rest>.*)$/.exec(text);
+  if (prefixed?.groups && /^(sshd|sudo|su|login|sshd-session)$/.test(prefixed.groups.prog!)) {
+    program = prefixed.groups.prog!;
+    text = prefixed.groups.rest!;
+  }
+  const base = { command: null, targetUser: null, invalidUser: false, count };
+
+  let m = SSHD_FAILED.exec(text);
+  if (m?.groups) {
+    return {
+      ...base,
+      kind: "login",
+      outcome: "failure",
+      user: m.groups.user!,
+      sourceIp: m.groups.ip!,
+      method: m.groups.method!,
+      invalidUser: m.groups.invalid !== undefined,
+    };
+  }
+  m = SSHD_ACCEPTED.exec(text);
+  if (m?.groups) {
+    return {
+      ...base,
+      kind: "login",
+      outcome: "success",
+      user: m.groups.user!,
+      sourceIp: m.groups.ip!,
+      method: m.groups.method!,
+    };
+  }
+  m = PAM_FAILURE.exec(text);
+  if (m?.groups) {
+    const service = m.groups.service ?? program;
+    const rest = m.groups.rest!;
+    const sudo = service === "sudo" || service === "su";
+    return {
+      ...base,
+      kind: sudo ? "escalation" : "login",
+      outcome: "failure",
+      user: sudo ? (pamField(rest, "ruser") ?? pamField(rest, "logname")) : pamField(rest, "user"),
+      sourceIp: pamField(rest, "rhost"),
+      targetUser: sudo ? pamField(rest, "user") : null,
+      method: "pam",
+      mirrored: service.startsWith("sshd"),
+    };
+  }
+  m = PAM_SESSION.exec(text);
+  if (m?.groups) {
+    const by = m.groups.by ?? "";
+    const target = m.groups.target!;
+    // `session opened for user alice by (uid=0)` is sshd opening a login session: not an escalation.
+    if (by === "" || by === target) return null;
+    const service = m.groups.service ?? program;
+    return {
+      ...base,
+      kind: "escalation",
+      outcome: "success",
+      user: by,
+      sourceIp: null,
+      targetUser: target,
+      method: service === "sudo" || service === "su" ? service : "pam",
+      // sudo logs its own COMMAND line for the same act; count it there.
+      mirrored: service === "sudo",
+    };
+  }
+  if (program === "sudo") {
+    m = SUDO_COMMAND.exec(text);
+    if (m?.groups) {
+      const { target, command } = fromSudoRest(m.groups.rest!);
+      const fail = m.groups.fail;
+      const attempts = fail ? Number(/(\d+) incorrect password/.exec(fail)?.[1] ?? 1) : 1;
+      return {
+        ...base,
+        kind: "escalation",
+        outcome: fail ? "failure" : "success",
+        user: m.groups.user!,
+        sourceIp: null,
+        targetUser: target ?? "root",
+        command,
+        method: "sudo",
+        count: count * attempts,
+      };
+    }
+  }
+  if (program === "su") {
+    m = SU.exec(text);
+    if (m?.groups) {
+      return {
+        ...base,
+        kind: "escalation",
+        outcome: m.groups.failed ? "failure" : "success",
+        user: m.groups.user!,
+        sourceIp: null,
+        targetUser: m.groups.target!,
+        method: "su",
+      };
+    }
+  }
+  return null;
+}
+
+const FAILURE_ACTIONS = /^(fail|failed|failure|denied|deny|rejected|reject|invalid|error|blocked)$/i;
+const SUCCESS_ACTIONS =
+  /^(success|succeeded|successful|ok|accepted|accept|allowed|allow|granted|pass|passed)$/i;
+const ESCALATION_TYPES = /^(sudo|su|privilege[_ -]?escalation|escalation|elevate|runas|admin)$/i;
+const LOGIN_TYPES = /^(login|logon|auth|authentication|ssh|sign[_ -]?in|signin|password)$/i;
+
+/** A system 002 record: the fields arrive as attributes, the message as the body. */
+function fromFields(record: Pick<LogRecord, "body" | "attributes">): Fields | null {
+  const a = record.attributes;
+  const action = str(a.action);
+  const eventType = str(a.event_type);
+  if (action === null || eventType === null) return null;
+  const escalation = ESCALATION_TYPES.test(eventType);
+  if (!escalation && !LOGIN_TYPES.test(eventType)) return null;
+  const outcome = FAILURE_ACTIONS.test(action) ? "failure" : SUCCESS_ACTIONS.test(action) ? "success" : null;
+  if (outcome === null) return null;
+  const user = str(a.user);
+  const parsed = fromText(record.body, "");
+  return {
+    kind: escalation ? "escalation" : "login",
+    outcome,
+    user,
+    sourceIp: str(a.source_ip) ?? parsed?.sourceIp ?? null,
+    targetUser: escalation ? (str(a.target_user) ?? parsed?.targetUser ?? "root") : null,
+    command: str(a.command) ?? parsed?.command ?? null,
+    method: parsed?.method ?? eventType.toLowerCase(),
+    invalidUser: parsed?.invalidUser ?? false,
+  };
+}
+
+/**
+ * The authentication fact a record states, or null when it states none. Structured fields win over
+ * the message text; the text is parsed only for the programs that write such lines (or any program
+ * for sshd's distinctive `Failed …`/`Accepted …` sentences).
+ */
+export function authEventOf(
+  record: Pick<LogRecord, "timestamp" | "body" | "attributes" | "resource">,
+): AuthEvent | null {
+  const fields = fromFields(record) ?? fromText(record.body, programOf(record));
+  if (fields === null) return null;
+  const at = Date.parse(record.timestamp);
+  return {
+    ...fields,
+    count: fields.count ?? 1,
+    mirrored: fields.mirrored ?? false,
+    at: Number.isNaN(at) ? 0 : at,
+  };
+}

@@ -1,0 +1,147 @@
+import type { Anomaly } from "../../core/anomaly.js";
+import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
+import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { ParsedRecord } from "../../core/log-record.js";
+import { LruMap } from "../lru.js";
+import { type BurstMemory, SlidingWindow, shouldReport, type WindowEvent } from "../sliding-window.js";
+import { authEventOf } from "./auth-event.js";
+import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+
+export interface BruteForceOptions {
+  windowSecs: number;
+  /** Failed logins for one user, or from one source IP, within the window that make an attack. */
+  threshold: number;
+  /** Users and IPs tracked at once (least recently seen dropped first). */
+  maxKeys: number;
+}
+
+interface KeyState {
+  window: SlidingWindow;
+  burst: BurstMemory;
+}
+
+/**
+ * Brute force: many failed logins against one account (`user:<name>`) or from one source
+ * (`ip:<address>`) within a window. Counted per attempt (a `message repeated 5 times` line counts 5);
+ * PAM lines that mirror sshd's own are skipped so one attempt counts once.
+ */
+export class BruteForceDetector implements Detector {
+  readonly name = "brute_force";
+  readonly #keys: LruMap<string, KeyState>;
+  #failures = 0;
+
+  constructor(readonly options: BruteForceOptions) {
+    this.#keys = new LruMap(options.maxKeys);
+  }
+
+  /** Events kept per key: eight times the threshold is already critical, more changes nothing. */
+  get #cap(): number {
+    return Math.max(64, this.options.threshold * 8);
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const record of batch) {
+      const event = authEventOf(record);
+      if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
+      this.#failures += event.count;
+      if (event.user)
+        this.#add(out, record, `user:${event.user}`, event.at, event.sourceIp ?? "?", event.count);
+      if (event.sourceIp)
+        this.#add(out, record, `ip:${event.sourceIp}`, event.at, event.user ?? "?", event.count);
+    }
+    return out;
+  }
+
+  #add(out: Anomaly[], record: ParsedRecord, key: string, at: number, label: string, count: number): void {
+    const windowMs = this.options.windowSecs * 1000;
+    const state = this.#keys.upsert(key, () => ({
+      window: new SlidingWindow(windowMs, this.#cap),
+      burst: { reported: 0, until: 0 },
+    }));
+    for (let i = 0; i < count; i++) state.window.add({ at, id: record.id, label });
+    const failures = state.window.count;
+    if (failures < this.options.threshold) return;
+    if (!shouldReport(state.burst, failures, at, windowMs)) return;
+    const byUser = key.startsWith("user:");
+    const subject = key.slice(key.indexOf(":") + 1);
+    const others = state.window.labels();
+    const summary = byUser
+      ? `${failures} failed logins for user ${subject} in ${Math.round(state.window.spanSecs())} s from ${others.length} source(s)`
+      : `${failures} failed logins from ${subject} in ${Math.round(state.window.spanSecs())} s against ${others.length} user(s)`;
+    out.push(
+      securityAnomaly({
+        detector: this.name,
+        record,
+        key,
+        score: thresholdScore(failures, this.options.threshold),
+        features: {
+          failures,
+          window_secs: this.options.windowSecs,
+          threshold: this.options.threshold,
+          [byUser ? "user" : "source_ip"]: subject,
+          [byUser ? "distinct_sources" : "distinct_users"]: others.length,
+        },
+        explanation: {
+          summary,
+          observed: {
+            failures,
+            span_secs: state.window.spanSecs(),
+            [byUser ? "sources" : "users"]: others.length,
+          },
+          expected: { max_failures: this.options.threshold - 1, window_secs: this.options.windowSecs },
+          contributions: others.slice(0, 5).map((o) => ({
+            name: byUser ? "source_ip" : "user",
+            value: o.label,
+            weight: o.count / failures,
+          })),
+          samples: [record.body],
+        },
+        evidence: [...new Set(state.window.ids(50))].slice(-20),
+      }),
+    );
+  }
+
+  status(): DetectorStatus {
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${this.#failures} failed logins seen; ${this.#keys.size} user(s)/IP(s) tracked (cap ${this.options.maxKeys})`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return {
+      version: 1,
+      failures: this.#failures,
+      keys: [...this.#keys.entries()].map(([key, s]) => ({
+        key,
+        events: s.window.events.map((e) => [e.at, e.id, e.label]),
+        burst: [s.burst.reported, s.burst.until],
+      })),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.keys)) return;
+    this.#failures = Number(state.failures ?? 0);
+    for (const k of state.keys) {
+      if (!isJsonObject(k) || typeof k.key !== "string" || !Array.isArray(k.events)) continue;
+      const window = new SlidingWindow(this.options.windowSecs * 1000, this.#cap);
+      window.events = k.events
+        .filter(Array.isArray)
+        .map((e) => ({ at: Number(e[0]), id: Number(e[1]), label: String(e[2]) }) satisfies WindowEvent);
+      const burst = Array.isArray(k.burst)
+        ? { reported: Number(k.burst[0]), until: Number(k.burst[1]) }
+        : { reported: 0, until: 0 };
+      this.#keys.set(k.key, { window, burst });
+    }
+  }
+}
+
+export const bruteForceDefinition: DetectorDefinition<BruteForceOptions> = {
+  name: "brute_force",
+  description: "Many failed logins for one user or from one source IP within a window.",
+  parseOptions: (raw) => raw as BruteForceOptions,
+  create: (options) => new BruteForceDetector(options),
+};

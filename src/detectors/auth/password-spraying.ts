@@ -1,0 +1,130 @@
+import type { Anomaly } from "../../core/anomaly.js";
+import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
+import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { ParsedRecord } from "../../core/log-record.js";
+import { LruMap } from "../lru.js";
+import { type BurstMemory, SlidingWindow, shouldReport } from "../sliding-window.js";
+import { authEventOf } from "./auth-event.js";
+import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+
+export interface PasswordSprayingOptions {
+  windowSecs: number;
+  /** Distinct users one source failed against within the window that make a spray. */
+  minUsers: number;
+  maxKeys: number;
+}
+
+interface SourceState {
+  window: SlidingWindow;
+  burst: BurstMemory;
+}
+
+/**
+ * Password spraying: one source trying few passwords against many accounts, so no single account
+ * crosses the brute-force threshold. Keyed by source IP; counts distinct users with a failed login.
+ */
+export class PasswordSprayingDetector implements Detector {
+  readonly name = "password_spraying";
+  readonly #sources: LruMap<string, SourceState>;
+  #failures = 0;
+
+  constructor(readonly options: PasswordSprayingOptions) {
+    this.#sources = new LruMap(options.maxKeys);
+  }
+
+  /** Events kept per source: enough for eight times `minUsers` users at a few attempts each. */
+  get #cap(): number {
+    return Math.max(256, this.options.minUsers * 32);
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    const windowMs = this.options.windowSecs * 1000;
+    for (const record of batch) {
+      const event = authEventOf(record);
+      if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
+      if (!event.sourceIp || !event.user) continue;
+      this.#failures++;
+      const state = this.#sources.upsert(event.sourceIp, () => ({
+        window: new SlidingWindow(windowMs, this.#cap),
+        burst: { reported: 0, until: 0 },
+      }));
+      state.window.add({ at: event.at, id: record.id, label: event.user });
+      const users = state.window.labels();
+      if (users.length < this.options.minUsers) continue;
+      if (!shouldReport(state.burst, users.length, event.at, windowMs)) continue;
+      const attempts = state.window.count;
+      const span = Math.round(state.window.spanSecs());
+      out.push(
+        securityAnomaly({
+          detector: this.name,
+          record,
+          key: `ip:${event.sourceIp}`,
+          score: thresholdScore(users.length, this.options.minUsers),
+          minSeverity: "high",
+          features: {
+            source_ip: event.sourceIp,
+            distinct_users: users.length,
+            failures: attempts,
+            window_secs: this.options.windowSecs,
+            min_users: this.options.minUsers,
+          },
+          explanation: {
+            summary: `${event.sourceIp} failed logins against ${users.length} different users in ${span} s (${attempts} attempts)`,
+            observed: { distinct_users: users.length, failures: attempts, span_secs: span },
+            expected: { max_distinct_users: this.options.minUsers - 1, window_secs: this.options.windowSecs },
+            contributions: users
+              .slice(0, 10)
+              .map((u) => ({ name: "user", value: u.label, weight: u.count / attempts })),
+            samples: [record.body],
+          },
+          evidence: [...new Set(state.window.ids(50))].slice(-20),
+        }),
+      );
+    }
+    return out;
+  }
+
+  status(): DetectorStatus {
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${this.#failures} failed logins seen from ${this.#sources.size} source(s) tracked (cap ${this.options.maxKeys})`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return {
+      version: 1,
+      failures: this.#failures,
+      sources: [...this.#sources.entries()].map(([ip, s]) => ({
+        ip,
+        events: s.window.events.map((e) => [e.at, e.id, e.label]),
+        burst: [s.burst.reported, s.burst.until],
+      })),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.sources)) return;
+    this.#failures = Number(state.failures ?? 0);
+    for (const s of state.sources) {
+      if (!isJsonObject(s) || typeof s.ip !== "string" || !Array.isArray(s.events)) continue;
+      const window = new SlidingWindow(this.options.windowSecs * 1000, this.#cap);
+      window.events = s.events
+        .filter(Array.isArray)
+        .map((e) => ({ at: Number(e[0]), id: Number(e[1]), label: String(e[2]) }));
+      const burst = Array.isArray(s.burst)
+        ? { reported: Number(s.burst[0]), until: Number(s.burst[1]) }
+        : { reported: 0, until: 0 };
+      this.#sources.set(s.ip, { window, burst });
+    }
+  }
+}
+
+export const passwordSprayingDefinition: DetectorDefinition<PasswordSprayingOptions> = {
+  name: "password_spraying",
+  description: "One source IP failing logins against many different users within a window.",
+  parseOptions: (raw) => raw as PasswordSprayingOptions,
+  create: (options) => new PasswordSprayingDetector(options),
+};

@@ -1,0 +1,161 @@
+import type { Anomaly } from "../../core/anomaly.js";
+import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
+import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { ParsedRecord } from "../../core/log-record.js";
+import { LruMap } from "../lru.js";
+import { type AuthEvent, authEventOf } from "./auth-event.js";
+import { securityAnomaly } from "./security-anomaly.js";
+
+export interface PrivilegeEscalationOptions {
+  /** Record time spent learning who normally escalates to whom before reporting newcomers. */
+  warmupSecs: number;
+  /** Failed sudo/su password attempts in one record that are reported (`NOT in sudoers` always is). */
+  minFailedAttempts: number;
+  maxKeys: number;
+}
+
+/**
+ * Privilege escalation (sudo, su, PAM sessions opened for another user): reports a user becoming
+ * another user (usually root) for the first time after warm-up, and failed escalations (`NOT in
+ * sudoers`, repeated wrong passwords). Admins who sudo every day are learned, not reported.
+ */
+export class PrivilegeEscalationDetector implements Detector {
+  readonly name = "privilege_escalation";
+  /** `user→target` → [first seen, times]. */
+  readonly #pairs: LruMap<string, [number, number]>;
+  #firstAt: number | null = null;
+  #lastAt = 0;
+  #events = 0;
+
+  constructor(readonly options: PrivilegeEscalationOptions) {
+    this.#pairs = new LruMap(options.maxKeys);
+  }
+
+  #warm(at: number): boolean {
+    return this.#firstAt !== null && at - this.#firstAt >= this.options.warmupSecs * 1000;
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const record of batch) {
+      const event = authEventOf(record);
+      if (event?.kind !== "escalation" || event.mirrored || !event.user) continue;
+      this.#events++;
+      this.#firstAt ??= event.at;
+      this.#lastAt = Math.max(this.#lastAt, event.at);
+      if (event.outcome === "failure") {
+        const notAllowed = /NOT in sudoers|not allowed/i.test(record.body);
+        if (notAllowed || event.count >= this.options.minFailedAttempts)
+          out.push(this.#failed(record, event, notAllowed));
+        continue;
+      }
+      const target = event.targetUser ?? "root";
+      const pair = `${event.user}→${target}`;
+      const known = this.#pairs.get(pair);
+      if (known) {
+        known[1]++;
+        continue;
+      }
+      this.#pairs.set(pair, [event.at, 1]);
+      if (this.#warm(event.at)) out.push(this.#first(record, event, target));
+    }
+    return out;
+  }
+
+  #first(record: ParsedRecord, event: AuthEvent, target: string): Anomaly {
+    const privileged = target === "root" || target === "0";
+    return securityAnomaly({
+      detector: this.name,
+      record,
+      key: `user:${event.user}`,
+      score: privileged ? 0.86 : 0.7,
+      features: {
+        user: event.user,
+        target_user: target,
+        method: event.method,
+        command: event.command,
+        first_time: true,
+      },
+      explanation: {
+        summary: `${event.user} became ${target} via ${event.method ?? "unknown"} for the first time${event.command ? `: ${event.command}` : ""}`,
+        observed: { user: event.user, target_user: target, command: event.command },
+        expected: { note: `only user→target pairs seen before (${this.#pairs.size - 1} known)` },
+        samples: [record.body],
+      },
+      evidence: [record.id],
+    });
+  }
+
+  #failed(record: ParsedRecord, event: AuthEvent, notAllowed: boolean): Anomaly {
+    const target = event.targetUser ?? "root";
+    return securityAnomaly({
+      detector: this.name,
+      record,
+      key: `user:${event.user}`,
+      score: notAllowed ? 0.88 : Math.min(0.85, 0.55 + 0.05 * event.count),
+      features: {
+        user: event.user,
+        target_user: target,
+        method: event.method,
+        command: event.command,
+        failed_attempts: event.count,
+        not_allowed: notAllowed,
+      },
+      explanation: {
+        summary: notAllowed
+          ? `${event.user} tried to become ${target} but is not allowed to${event.command ? ` (${event.command})` : ""}`
+          : `${event.user} failed ${event.count} password attempts to become ${target}`,
+        observed: { failed_attempts: event.count, not_allowed: notAllowed, command: event.command },
+        expected: { max_failed_attempts: this.options.minFailedAttempts - 1, allowed: true },
+        samples: [record.body],
+      },
+      evidence: [record.id],
+    });
+  }
+
+  status(): DetectorStatus {
+    const at = this.#firstAt;
+    if (at === null)
+      return { name: this.name, phase: "learning", detail: "warming up: no escalation seen yet" };
+    if (!this.#warm(this.#lastAt)) {
+      const secs = Math.round((this.#lastAt - at) / 1000);
+      return {
+        name: this.name,
+        phase: "learning",
+        detail: `warming up: ${secs} of ${this.options.warmupSecs} s of escalations learned (${this.#pairs.size} user→target pair(s))`,
+      };
+    }
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${this.#events} escalations seen; ${this.#pairs.size} user→target pair(s) known; first-time pairs reported after ${this.options.warmupSecs} s of record time from the first`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return {
+      version: 1,
+      firstAt: this.#firstAt,
+      lastAt: this.#lastAt,
+      events: this.#events,
+      pairs: [...this.#pairs.entries()].map(([k, [at, n]]) => [k, at, n]),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.pairs)) return;
+    this.#firstAt = typeof state.firstAt === "number" ? state.firstAt : null;
+    this.#lastAt = Number(state.lastAt ?? 0);
+    this.#events = Number(state.events ?? 0);
+    for (const p of state.pairs)
+      if (Array.isArray(p)) this.#pairs.set(String(p[0]), [Number(p[1]), Number(p[2])]);
+  }
+}
+
+export const privilegeEscalationDefinition: DetectorDefinition<PrivilegeEscalationOptions> = {
+  name: "privilege_escalation",
+  description:
+    "A user escalating to another user for the first time (after warm-up), or a failed escalation.",
+  parseOptions: (raw) => raw as PrivilegeEscalationOptions,
+  create: (options) => new PrivilegeEscalationDetector(options),
+};

@@ -1,0 +1,128 @@
+import type { Anomaly } from "../../core/anomaly.js";
+import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
+import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { ParsedRecord } from "../../core/log-record.js";
+import { LruMap } from "../lru.js";
+import { SlidingWindow } from "../sliding-window.js";
+import { authEventOf } from "./auth-event.js";
+import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+
+export interface SuccessAfterFailuresOptions {
+  windowSecs: number;
+  /** Failed logins for the user within the window before a success that make it suspicious. */
+  minFailures: number;
+  maxKeys: number;
+}
+
+/**
+ * A successful login right after many failures for the same account: the brute force (or guessing)
+ * may have worked. The failures are forgotten once reported, so one success reports once.
+ */
+export class SuccessAfterFailuresDetector implements Detector {
+  readonly name = "success_after_failures";
+  readonly #users: LruMap<string, SlidingWindow>;
+  #successes = 0;
+
+  constructor(readonly options: SuccessAfterFailuresOptions) {
+    this.#users = new LruMap(options.maxKeys);
+  }
+
+  get #cap(): number {
+    return Math.max(64, this.options.minFailures * 8);
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    const windowMs = this.options.windowSecs * 1000;
+    for (const record of batch) {
+      const event = authEventOf(record);
+      if (event?.kind !== "login" || event.mirrored || !event.user) continue;
+      if (event.outcome === "failure") {
+        const w = this.#users.upsert(event.user, () => new SlidingWindow(windowMs, this.#cap));
+        for (let i = 0; i < event.count; i++)
+          w.add({ at: event.at, id: record.id, label: event.sourceIp ?? "?" });
+        continue;
+      }
+      this.#successes++;
+      const w = this.#users.peek(event.user);
+      if (!w) continue;
+      w.prune(event.at);
+      const failures = w.count;
+      if (failures < this.options.minFailures) continue;
+      const sources = w.labels();
+      const sameSource = sources.some((s) => s.label === event.sourceIp);
+      const span = Math.round((event.at - w.events[0]!.at) / 1000);
+      out.push(
+        securityAnomaly({
+          detector: this.name,
+          record,
+          key: `user:${event.user}`,
+          score: Math.min(1, thresholdScore(failures, this.options.minFailures) + (sameSource ? 0.05 : 0)),
+          minSeverity: "high",
+          features: {
+            user: event.user,
+            source_ip: event.sourceIp,
+            failures_before: failures,
+            failing_sources: sources.length,
+            same_source: sameSource,
+            window_secs: this.options.windowSecs,
+          },
+          explanation: {
+            summary: `Successful login for ${event.user} from ${event.sourceIp ?? "unknown source"} after ${failures} failed attempts in ${span} s`,
+            observed: { failures_before: failures, success_from: event.sourceIp, same_source: sameSource },
+            expected: {
+              max_failures_before_success: this.options.minFailures - 1,
+              window_secs: this.options.windowSecs,
+            },
+            contributions: sources
+              .slice(0, 5)
+              .map((s) => ({ name: "failing_source", value: s.label, weight: s.count / failures })),
+            samples: [record.body],
+          },
+          evidence: [...new Set([...w.ids(19), record.id])],
+        }),
+      );
+      this.#users.delete(event.user);
+    }
+    return out;
+  }
+
+  status(): DetectorStatus {
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${this.#successes} successful logins checked; ${this.#users.size} user(s) with recent failures`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return {
+      version: 1,
+      successes: this.#successes,
+      users: [...this.#users.entries()].map(([user, w]) => ({
+        user,
+        events: w.events.map((e) => [e.at, e.id, e.label]),
+      })),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.users)) return;
+    this.#successes = Number(state.successes ?? 0);
+    for (const u of state.users) {
+      if (!isJsonObject(u) || typeof u.user !== "string" || !Array.isArray(u.events)) continue;
+      const w = new SlidingWindow(this.options.windowSecs * 1000, this.#cap);
+      w.events = u.events
+        .filter(Array.isArray)
+        .map((e) => ({ at: Number(e[0]), id: Number(e[1]), label: String(e[2]) }));
+      this.#users.set(u.user, w);
+    }
+  }
+}
+
+export const successAfterFailuresDefinition: DetectorDefinition<SuccessAfterFailuresOptions> = {
+  name: "success_after_failures",
+  description: "A successful login for a user right after many failed attempts for that user.",
+  parseOptions: (raw) => raw as SuccessAfterFailuresOptions,
+  create: (options) => new SuccessAfterFailuresDetector(options),
+};

@@ -1,0 +1,241 @@
+import { type Anomaly, describe } from "../core/anomaly.js";
+import type {
+  Detector,
+  DetectorDefinition,
+  DetectorStatus,
+  Retrainable,
+  TrainedModel,
+} from "../core/detector.js";
+import { isJsonObject, type JsonValue } from "../core/json.js";
+import type { ParsedRecord } from "../core/log-record.js";
+import { ERROR_SEVERITY_NUMBER } from "../core/severity.js";
+import { LruMap } from "./lru.js";
+
+export interface RareTemplateOptions {
+  warmupRecords: number;
+  /** Percent of the stream's records that the rarest templates together make up. */
+  percentile: number;
+  retrainRecords: number;
+  cooldownSecs: number;
+  maxKeys: number;
+}
+
+interface StreamState {
+  total: number;
+  counts: LruMap<string, number>;
+  /** Frequency at or below which a template is rare (null: not trained yet). */
+  cutoff: number | null;
+  /** Templates under the cutoff at the last training. */
+  rareTemplates: number;
+  sinceTrain: number;
+  lastReport: LruMap<string, number>;
+}
+
+/** Counts are halved past this, so the frequency history follows the stream as it changes. */
+const DECAY_ABOVE = 1_000_000;
+const MAX_STREAMS = 1_000;
+
+/**
+ * A record whose template is rare in its stream: among the least frequent templates that together make
+ * up `percentile` % of the stream's records (the cutoff is retrained every `retrainRecords`). A template
+ * seen for the first time is `new_template`'s, not this detector's; this one catches the message shapes
+ * that exist but almost never appear (a failover path, a rarely hit error), one report per template
+ * per cooldown.
+ */
+export class RareTemplateDetector implements Detector, Retrainable {
+  readonly name = "rare_template";
+  readonly #streams = new LruMap<string, StreamState>(MAX_STREAMS);
+
+  constructor(readonly options: RareTemplateOptions) {}
+
+  #stream(name: string): StreamState {
+    return this.#streams.upsert(name, () => ({
+      total: 0,
+      counts: new LruMap(this.options.maxKeys),
+      cutoff: null,
+      rareTemplates: 0,
+      sinceTrain: 0,
+      lastReport: new LruMap(this.options.maxKeys),
+    }));
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const record of batch) {
+      const s = this.#stream(record.stream);
+      // Rarity is judged on the history before this record, then the record joins it.
+      const prior = s.counts.get(record.templateId) ?? 0;
+      const frequency = s.total > 0 ? prior / s.total : 0;
+      const rare =
+        s.cutoff !== null && record.templateChange !== "created" && prior > 0 && frequency <= s.cutoff;
+      const count = prior + 1;
+      s.counts.set(record.templateId, count);
+      s.total++;
+      s.sinceTrain++;
+      if (
+        s.total >= this.options.warmupRecords &&
+        (s.cutoff === null || s.sinceTrain >= this.options.retrainRecords)
+      ) {
+        this.#train(s);
+      }
+      if (!rare) continue;
+      const at = Date.parse(record.timestamp);
+      const last = s.lastReport.get(record.templateId);
+      if (last !== undefined && at - last < this.options.cooldownSecs * 1000) continue;
+      s.lastReport.set(record.templateId, at);
+      out.push(this.#anomaly(record, s, count, frequency));
+    }
+    return out;
+  }
+
+  /** Cutoff = the largest frequency whose templates, with all rarer ones, hold ≤ `percentile` % of records. */
+  #train(s: StreamState): void {
+    if (s.total > DECAY_ABOVE) {
+      for (const [id, c] of [...s.counts.entries()]) s.counts.set(id, Math.max(1, Math.floor(c / 2)));
+      s.total = [...s.counts.values()].reduce((a, c) => a + c, 0);
+    }
+    const counts = [...s.counts.values()].sort((a, b) => a - b);
+    const budget = (this.options.percentile / 100) * s.total;
+    let cumulative = 0;
+    let cutoffCount = 0;
+    let rare = 0;
+    for (const c of counts) {
+      if (cumulative + c > budget) break;
+      cumulative += c;
+      cutoffCount = c;
+      rare++;
+    }
+    s.cutoff = cutoffCount / s.total;
+    s.rareTemplates = rare;
+    s.sinceTrain = 0;
+  }
+
+  #anomaly(record: ParsedRecord, s: StreamState, count: number, frequency: number): Anomaly {
+    const cutoff = s.cutoff ?? 0;
+    // Ten times rarer than the cutoff → 0.7; at the cutoff → 0.5. Error-level records matter more.
+    const rarity = Math.log10(Math.max(1, cutoff / Math.max(frequency, 1e-12)));
+    const error = record.severityNumber >= ERROR_SEVERITY_NUMBER;
+    const score = Math.min(0.9, 0.5 + 0.2 * rarity + (error ? 0.15 : 0));
+    const severity = error ? "medium" : "low";
+    const perMillion = (f: number) => Math.round(f * 1e6 * 100) / 100;
+    const explanation = {
+      summary: `Rare message template in ${record.stream} (${count} of ${s.total} records): ${record.template}`,
+      observed: { template: record.template, count, per_million: perMillion(frequency) },
+      expected: {
+        min_per_million: perMillion(cutoff),
+        note: `templates at or below this make up ${this.options.percentile}% of the stream (${s.rareTemplates} template(s))`,
+      },
+      contributions: record.params.map((p, i) => ({ name: `param ${i + 1}`, value: p.value, weight: 0 })),
+      samples: [record.body],
+    };
+    return {
+      detector: this.name,
+      type: "rare_template",
+      timestamp: record.timestamp,
+      service: record.stream,
+      key: `${record.stream}:${record.templateId}`,
+      score: Math.round(score * 10_000) / 10_000,
+      severity,
+      description: describe(explanation),
+      features: {
+        template_id: record.templateId,
+        template: record.template,
+        count,
+        stream_records: s.total,
+        per_million: perMillion(frequency),
+        cutoff_per_million: perMillion(cutoff),
+        level: record.severityText,
+      },
+      explanation,
+      evidence: [record.id],
+      templateId: record.templateId,
+    };
+  }
+
+  retrain(_now: number): TrainedModel {
+    const streams: Record<string, JsonValue> = {};
+    let trainingSize = 0;
+    for (const [name, s] of this.#streams.entries()) {
+      if (s.total >= this.options.warmupRecords) this.#train(s);
+      trainingSize += s.total;
+      streams[name] = {
+        records: s.total,
+        templates: s.counts.size,
+        cutoff: s.cutoff,
+        rare_templates: s.rareTemplates,
+      };
+    }
+    return {
+      kind: this.name,
+      key: "cutoffs",
+      parameters: { ...this.options },
+      trainingSize,
+      features: ["template_frequency"],
+      metrics: {
+        streams: this.#streams.size,
+        trained: Object.values(streams).filter((v) => isJsonObject(v) && v.cutoff !== null).length,
+      },
+      artifact: { streams },
+    };
+  }
+
+  status(): DetectorStatus {
+    const all = [...this.#streams.values()];
+    const trained = all.filter((s) => s.cutoff !== null);
+    if (trained.length === 0) {
+      const most = all.reduce((n, s) => Math.max(n, s.total), 0);
+      return {
+        name: this.name,
+        phase: "learning",
+        detail: `warming up: ${most} of ${this.options.warmupRecords} records seen`,
+      };
+    }
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${trained.length} stream(s) with a rarity cutoff, ${all.length - trained.length} warming up`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return {
+      version: 1,
+      streams: [...this.#streams.entries()].map(([name, s]) => ({
+        name,
+        total: s.total,
+        cutoff: s.cutoff,
+        rareTemplates: s.rareTemplates,
+        sinceTrain: s.sinceTrain,
+        counts: [...s.counts.entries()],
+        lastReport: [...s.lastReport.entries()],
+      })),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.streams)) return;
+    for (const v of state.streams) {
+      if (!isJsonObject(v) || typeof v.name !== "string") continue;
+      const s = this.#stream(v.name);
+      s.total = Number(v.total ?? 0);
+      s.cutoff = typeof v.cutoff === "number" ? v.cutoff : null;
+      s.rareTemplates = Number(v.rareTemplates ?? 0);
+      s.sinceTrain = Number(v.sinceTrain ?? 0);
+      for (const [map, list] of [
+        [s.counts, v.counts],
+        [s.lastReport, v.lastReport],
+      ] as const) {
+        if (!Array.isArray(list)) continue;
+        for (const e of list) if (Array.isArray(e) && typeof e[0] === "string") map.set(e[0], Number(e[1]));
+      }
+    }
+  }
+}
+
+export const rareTemplateDefinition: DetectorDefinition<RareTemplateOptions> = {
+  name: "rare_template",
+  description:
+    "A record whose template is among the rarest of its stream (below a percentile of template frequency).",
+  parseOptions: (raw) => raw as RareTemplateOptions,
+  create: (options) => new RareTemplateDetector(options),
+};

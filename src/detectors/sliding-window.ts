@@ -1,0 +1,73 @@
+/** One event in a window: when, which record, and an optional label (a user name, a sample line). */
+export interface WindowEvent {
+  at: number;
+  id: number;
+  label: string;
+}
+
+/**
+ * Events of one key within the last `windowMs` of record time, oldest first. Bounded by `maxEvents`
+ * so a flood cannot grow it: past the cap the oldest events go first, and the count saturates at the
+ * cap (which is far above any threshold).
+ */
+export class SlidingWindow {
+  events: WindowEvent[] = [];
+
+  constructor(
+    readonly windowMs: number,
+    readonly maxEvents = 1_000,
+  ) {}
+
+  add(event: WindowEvent): void {
+    this.events.push(event);
+    this.prune(event.at);
+    if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
+  }
+
+  /** Drops events at or before `now - windowMs`. */
+  prune(now: number): void {
+    let drop = 0;
+    while (drop < this.events.length && this.events[drop]!.at <= now - this.windowMs) drop++;
+    if (drop > 0) this.events.splice(0, drop);
+  }
+
+  get count(): number {
+    return this.events.length;
+  }
+
+  /** Distinct labels, most frequent first. */
+  labels(): { label: string; count: number }[] {
+    const counts = new Map<string, number>();
+    for (const e of this.events) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+    return [...counts].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count);
+  }
+
+  ids(limit = 20): number[] {
+    return this.events.slice(-limit).map((e) => e.id);
+  }
+
+  spanSecs(): number {
+    if (this.events.length < 2) return 0;
+    return (this.events.at(-1)!.at - this.events[0]!.at) / 1000;
+  }
+}
+
+/**
+ * Reports a burst once when it crosses the threshold and again only when it doubles, and forgets it
+ * after a quiet window: the store merges the reports into one open anomaly, and `analyze` output stays
+ * readable.
+ */
+export interface BurstMemory {
+  /** Count last reported for the current burst (0: none). */
+  reported: number;
+  /** Record time after which the burst is over. */
+  until: number;
+}
+
+export function shouldReport(memory: BurstMemory, count: number, at: number, windowMs: number): boolean {
+  if (at > memory.until) memory.reported = 0;
+  memory.until = at + windowMs;
+  if (memory.reported > 0 && count < 2 * memory.reported) return false;
+  memory.reported = count;
+  return true;
+}

@@ -1,0 +1,95 @@
+/** Exponentially weighted mean and variance; `n` counts samples, the weight floors at `1 / maxN`. */
+export interface EwStat {
+  n: number;
+  mean: number;
+  variance: number;
+}
+
+export function emptyStat(): EwStat {
+  return { n: 0, mean: 0, variance: 0 };
+}
+
+export function updateStat(s: EwStat, value: number, maxN: number): void {
+  s.n++;
+  const w = Math.max(1 / s.n, 1 / maxN);
+  const diff = value - s.mean;
+  const incr = w * diff;
+  s.mean += incr;
+  s.variance = (1 - w) * (s.variance + diff * incr);
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median absolute deviation, scaled (×1.4826) to estimate a standard deviation. */
+export function madSigma(values: readonly number[], center: number): number {
+  return 1.4826 * median(values.map((v) => Math.abs(v - center)));
+}
+
+export interface Baseline {
+  expected: number;
+  spread: number;
+  /** `seasonal` (hour-of-day, with a day-of-week factor once known) or `recent` (median/MAD). */
+  kind: "seasonal" | "recent";
+  /** Why this baseline, for the explanation (e.g. "seasonal profile still learning: 1.2 of 3 days"). */
+  note: string;
+}
+
+export interface SeasonalHistory {
+  recent: number[];
+  hours: EwStat[];
+  days: EwStat[];
+  /** Closed intervals counted so far. */
+  closed: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The expected count for the interval starting at `start`: the hour-of-day profile (times a
+ * day-of-week factor once two weeks are known) when the key has `seasonalDays` of history, else the
+ * median of recent intervals. The spread never falls below the Poisson noise of the expected count,
+ * so a quiet key is not alarmed by one extra record.
+ */
+export function baselineFor(
+  h: SeasonalHistory,
+  start: number,
+  intervalMs: number,
+  seasonalDays: number,
+): Baseline {
+  const perHour = Math.max(1, 3_600_000 / intervalMs);
+  const days = (h.closed * intervalMs) / DAY_MS;
+  const date = new Date(start);
+  const hour = h.hours[date.getUTCHours()]!;
+  if (days >= seasonalDays && hour.n >= seasonalDays * perHour * 0.5) {
+    let factor = 1;
+    let withDays = "";
+    const day = h.days[date.getUTCDay()]!;
+    const known = h.days.filter((d) => d.n >= 2 * 24 * perHour);
+    if (known.length === 7 && day.n >= 2 * 24 * perHour) {
+      const avg = known.reduce((a, d) => a + d.mean, 0) / 7;
+      if (avg > 0) factor = day.mean / avg;
+      withDays = ", day-of-week adjusted";
+    }
+    const expected = hour.mean * factor;
+    const spread = Math.max(Math.sqrt(hour.variance) * factor, Math.sqrt(expected), 1);
+    return {
+      expected,
+      spread,
+      kind: "seasonal",
+      note: `hour-of-day profile over ${days.toFixed(1)} days${withDays}`,
+    };
+  }
+  const expected = median(h.recent);
+  const spread = Math.max(madSigma(h.recent, expected), Math.sqrt(expected), 1);
+  return {
+    expected,
+    spread,
+    kind: "recent",
+    note: `median of the last ${h.recent.length} intervals (seasonal profile learning: ${days.toFixed(1)} of ${seasonalDays} days)`,
+  };
+}

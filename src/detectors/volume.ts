@@ -1,0 +1,390 @@
+import { type Anomaly, describe } from "../core/anomaly.js";
+import type { Clock } from "../core/clock.js";
+import type {
+  Detector,
+  DetectorDefinition,
+  DetectorStatus,
+  Retrainable,
+  TrainedModel,
+} from "../core/detector.js";
+import { isJsonObject, type JsonValue } from "../core/json.js";
+import type { ParsedRecord } from "../core/log-record.js";
+import { severityFromScore } from "../core/severity.js";
+import { isoUtc } from "../core/time.js";
+import { LruMap } from "./lru.js";
+import {
+  type Baseline,
+  baselineFor,
+  type EwStat,
+  emptyStat,
+  type SeasonalHistory,
+  updateStat,
+} from "./volume-baseline.js";
+
+export interface VolumeOptions {
+  intervalSecs: number;
+  minHistory: number;
+  historyIntervals: number;
+  sensitivity: number;
+  minCount: number;
+  seasonalDays: number;
+  perTemplate: boolean;
+  maxTemplateKeys: number;
+  maxKeys: number;
+}
+
+interface KeyState extends SeasonalHistory {
+  service: string;
+  template: string | null;
+  templateId: string | null;
+  /** Start (ms) of the interval being counted. */
+  start: number;
+  count: number;
+  /** The first interval of a key starts mid-way, so it is not learned. */
+  partial: boolean;
+  ids: number[];
+  samples: string[];
+  /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
+  episode: "spike" | "drop" | null;
+  episodeScore: number;
+}
+
+/** Intervals close once the stream is this share of an interval past their end: late records still count. */
+const LATENESS = 0.2;
+/** Empty intervals filled in at most after a silence, so a key back after a month costs nothing. */
+const MAX_GAP_FILL = 288;
+
+/**
+ * Counts per interval for each service (`svc:<service>`) and each busy template (`tpl:<service>:<id>`)
+ * against a robust baseline: median/MAD of recent intervals, then an hour-of-day profile with a
+ * day-of-week factor once there is enough history. Spikes and drops are judged when an interval closes:
+ * on rollover driven by record time, or by `tick(now)` when nothing arrives at all.
+ */
+export class VolumeDetector implements Detector, Retrainable {
+  readonly name = "volume";
+  readonly #services: LruMap<string, KeyState>;
+  readonly #templates: LruMap<string, KeyState>;
+  /** Latest record time seen, and the wall time it was seen at (tick maps wall time onto record time). */
+  #watermark = Number.NEGATIVE_INFINITY;
+  #wallAtWatermark = 0;
+
+  constructor(
+    readonly options: VolumeOptions,
+    readonly clock: Clock,
+  ) {
+    this.#services = new LruMap(options.maxKeys);
+    this.#templates = new LruMap(options.maxTemplateKeys);
+  }
+
+  get #intervalMs(): number {
+    return this.options.intervalSecs * 1000;
+  }
+
+  #key(
+    map: LruMap<string, KeyState>,
+    key: string,
+    record: ParsedRecord,
+    start: number,
+    template: boolean,
+  ): KeyState {
+    return map.upsert(key, () => ({
+      service: record.stream,
+      template: template ? record.template : null,
+      templateId: template ? record.templateId : null,
+      start,
+      count: 0,
+      partial: true,
+      ids: [],
+      samples: [],
+      episode: null,
+      episodeScore: 0,
+      recent: [],
+      hours: Array.from({ length: 24 }, emptyStat),
+      days: Array.from({ length: 7 }, emptyStat),
+      closed: 0,
+    }));
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    const intervalMs = this.#intervalMs;
+    for (const record of batch) {
+      const at = Date.parse(record.timestamp);
+      if (Number.isNaN(at)) continue;
+      const start = at - (at % intervalMs);
+      const keys = [this.#key(this.#services, `svc:${record.stream}`, record, start, false)];
+      if (this.options.perTemplate) {
+        keys.push(
+          this.#key(this.#templates, `tpl:${record.stream}:${record.templateId}`, record, start, true),
+        );
+      }
+      for (const k of keys) {
+        if (start > k.start) this.#rollTo(k, start, out);
+        k.count++;
+        if (k.ids.length < 20) k.ids.push(record.id);
+        if (k.samples.length < 3) k.samples.push(record.body);
+      }
+      if (at > this.#watermark) this.#watermark = at;
+    }
+    this.#wallAtWatermark = this.clock.now();
+    this.#closeUpTo(this.#watermark, out);
+    return out;
+  }
+
+  /** Silence: advance record time by the wall time elapsed since the last record, and close intervals. */
+  tick(now: number): Anomaly[] {
+    if (!Number.isFinite(this.#watermark)) return [];
+    const out: Anomaly[] = [];
+    this.#closeUpTo(this.#watermark + Math.max(0, now - this.#wallAtWatermark), out);
+    return out;
+  }
+
+  #closeUpTo(time: number, out: Anomaly[]): void {
+    const intervalMs = this.#intervalMs;
+    const horizon = time - LATENESS * intervalMs;
+    for (const map of [this.#services, this.#templates]) {
+      for (const k of map.values()) {
+        if (k.start + intervalMs > horizon) continue;
+        // The interval holding the horizon becomes current; every one before it closes.
+        this.#rollTo(k, horizon - (horizon % intervalMs), out);
+      }
+    }
+  }
+
+  /** Closes the key's current interval and any empty ones up to `start`, which becomes current. */
+  #rollTo(k: KeyState, start: number, out: Anomaly[]): void {
+    const intervalMs = this.#intervalMs;
+    const gaps = Math.min(MAX_GAP_FILL, Math.round((start - k.start) / intervalMs));
+    for (let i = 0; i < gaps; i++) {
+      const closing = k.start + i * intervalMs;
+      const count = i === 0 ? k.count : 0;
+      const anomaly = this.#close(k, closing, count, i === 0);
+      if (anomaly) out.push(anomaly);
+    }
+    k.start = start;
+    k.count = 0;
+    k.ids = [];
+    k.samples = [];
+  }
+
+  #close(k: KeyState, start: number, count: number, withRecords: boolean): Anomaly | null {
+    if (k.partial) {
+      k.partial = false;
+      return null;
+    }
+    const intervalMs = this.#intervalMs;
+    let anomaly: Anomaly | null = null;
+    if (k.closed >= this.options.minHistory) {
+      const base = baselineFor(k, start, intervalMs, this.options.seasonalDays);
+      const z = (count - base.expected) / base.spread;
+      const k_ = this.options.sensitivity;
+      const kind =
+        z >= k_ && count >= this.options.minCount
+          ? "spike"
+          : -z >= k_ && base.expected >= this.options.minCount
+            ? "drop"
+            : null;
+      if (kind === null) {
+        k.episode = null;
+      } else {
+        const score = 1 - (0.4 * k_) / Math.abs(z);
+        if (k.episode !== kind || score >= k.episodeScore + 0.1) {
+          anomaly = this.#anomaly(k, kind, start, count, base, z, score, withRecords);
+          k.episodeScore = score;
+        }
+        k.episode = kind;
+      }
+    }
+    k.recent.push(count);
+    if (k.recent.length > this.options.historyIntervals) k.recent.shift();
+    const maxN = 28 * Math.max(1, 3_600_000 / intervalMs);
+    const date = new Date(start);
+    updateStat(k.hours[date.getUTCHours()]!, count, maxN);
+    updateStat(k.days[date.getUTCDay()]!, count, maxN * 24);
+    k.closed++;
+    return anomaly;
+  }
+
+  #anomaly(
+    k: KeyState,
+    kind: "spike" | "drop",
+    start: number,
+    count: number,
+    base: Baseline,
+    z: number,
+    score: number,
+    withRecords: boolean,
+  ): Anomaly {
+    const s = this.options.sensitivity;
+    const low = Math.max(0, Math.floor(base.expected - s * base.spread));
+    const high = Math.ceil(base.expected + s * base.spread);
+    const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
+    const end = start + this.#intervalMs;
+    const summary =
+      kind === "spike"
+        ? `Volume spike: ${count} records from ${what} in ${this.options.intervalSecs} s (expected ${low}–${high})`
+        : `Volume drop: ${count} records from ${what} in ${this.options.intervalSecs} s (expected ${low}–${high})`;
+    const explanation = {
+      summary,
+      observed: { count, interval_start: isoUtc(start), interval_secs: this.options.intervalSecs },
+      expected: {
+        count: Math.round(base.expected * 100) / 100,
+        low,
+        high,
+        baseline: base.kind,
+        note: base.note,
+      },
+      contributions: [{ name: "robust_z", value: Math.round(z * 100) / 100, weight: 1 }],
+      samples: withRecords ? k.samples.slice(0, 3) : [],
+    };
+    return {
+      detector: this.name,
+      type: kind === "spike" ? "volume_spike" : "volume_drop",
+      timestamp: isoUtc(end - 1),
+      service: k.service,
+      key: k.templateId ? `tpl:${k.service}:${k.templateId}` : `svc:${k.service}`,
+      score: Math.round(score * 10_000) / 10_000,
+      severity: severityFromScore(score),
+      description: describe(explanation),
+      features: {
+        count,
+        expected: Math.round(base.expected * 100) / 100,
+        expected_low: low,
+        expected_high: high,
+        robust_z: Math.round(z * 100) / 100,
+        interval_secs: this.options.intervalSecs,
+        baseline: base.kind,
+      },
+      explanation,
+      evidence: withRecords ? [...k.ids] : [],
+      ...(k.templateId ? { templateId: k.templateId } : {}),
+    };
+  }
+
+  retrain(_now: number): TrainedModel {
+    const intervalMs = this.#intervalMs;
+    let trainingSize = 0;
+    let seasonal = 0;
+    let learning = 0;
+    const baselines: JsonValue[] = [];
+    for (const [key, k] of this.#services.entries()) {
+      trainingSize += k.closed;
+      if (k.closed < this.options.minHistory) learning++;
+      const b = baselineFor(k, k.start, intervalMs, this.options.seasonalDays);
+      if (b.kind === "seasonal") seasonal++;
+      if (baselines.length < 200) {
+        baselines.push({ key, hours: k.hours.map((h) => Math.round(h.mean * 100) / 100), kind: b.kind });
+      }
+    }
+    return {
+      kind: this.name,
+      key: "baselines",
+      parameters: { ...this.options },
+      trainingSize,
+      features: ["count_per_interval", "hour_of_day", "day_of_week"],
+      metrics: {
+        service_keys: this.#services.size,
+        template_keys: this.#templates.size,
+        seasonal_keys: seasonal,
+        learning_keys: learning,
+      },
+      artifact: { baselines },
+    };
+  }
+
+  status(): DetectorStatus {
+    const all = [...this.#services.values()];
+    const learning = all.filter((k) => k.closed < this.options.minHistory);
+    if (all.length === 0 || learning.length === all.length) {
+      const most = all.reduce((n, k) => Math.max(n, k.closed), 0);
+      return {
+        name: this.name,
+        phase: "learning",
+        detail: `warming up: ${most} of ${this.options.minHistory} intervals of ${this.options.intervalSecs} s seen`,
+      };
+    }
+    const seasonal = all.filter(
+      (k) => baselineFor(k, k.start, this.#intervalMs, this.options.seasonalDays).kind === "seasonal",
+    );
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${all.length - learning.length} service(s) active (${seasonal.length} with an hour-of-day profile), ${learning.length} warming up; ${this.#templates.size} template(s) watched`,
+    };
+  }
+
+  exportState(): JsonValue {
+    const pack = (k: KeyState): JsonValue => ({
+      service: k.service,
+      template: k.template,
+      templateId: k.templateId,
+      start: k.start,
+      count: k.count,
+      partial: k.partial,
+      episode: k.episode,
+      episodeScore: k.episodeScore,
+      recent: k.recent,
+      closed: k.closed,
+      hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
+      days: k.days.map((h) => [h.n, h.mean, h.variance]),
+    });
+    return {
+      version: 1,
+      watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
+      services: [...this.#services.entries()].map(([key, k]) => [key, pack(k)]),
+      templates: [...this.#templates.entries()].map(([key, k]) => [key, pack(k)]),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1) return;
+    if (typeof state.watermark === "number") {
+      this.#watermark = state.watermark;
+      this.#wallAtWatermark = this.clock.now();
+    }
+    const stats = (v: JsonValue | undefined, n: number): EwStat[] =>
+      Array.isArray(v) && v.length === n
+        ? v.map((s) =>
+            Array.isArray(s) ? { n: Number(s[0]), mean: Number(s[1]), variance: Number(s[2]) } : emptyStat(),
+          )
+        : Array.from({ length: n }, emptyStat);
+    const unpack = (v: JsonValue | undefined): KeyState | null => {
+      if (!isJsonObject(v) || typeof v.service !== "string") return null;
+      return {
+        service: v.service,
+        template: typeof v.template === "string" ? v.template : null,
+        templateId: typeof v.templateId === "string" ? v.templateId : null,
+        start: Number(v.start),
+        count: Number(v.count),
+        partial: v.partial === true,
+        ids: [],
+        samples: [],
+        episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
+        episodeScore: Number(v.episodeScore ?? 0),
+        recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
+        closed: Number(v.closed ?? 0),
+        hours: stats(v.hours, 24),
+        days: stats(v.days, 7),
+      };
+    };
+    for (const [list, map] of [
+      [state.services, this.#services],
+      [state.templates, this.#templates],
+    ] as const) {
+      if (!Array.isArray(list)) continue;
+      for (const entry of list) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+        const k = unpack(entry[1]);
+        if (k) map.set(entry[0], k);
+      }
+    }
+  }
+}
+
+export const volumeDefinition: DetectorDefinition<VolumeOptions> = {
+  name: "volume",
+  description:
+    "Spikes and drops in records per interval, per service and per template, against a robust seasonal baseline.",
+  parseOptions: (raw) => raw as VolumeOptions,
+  create: (options, ctx) => new VolumeDetector(options, ctx.clock),
+};

@@ -1,0 +1,77 @@
+import type { Cluster } from "./cluster.js";
+import type { LineScanner } from "./scan.js";
+
+/** One memo entry: a line key (one matching key per token) and the cluster it matched last time. */
+class MemoEntry {
+  next: MemoEntry | null = null;
+  constructor(
+    readonly hash: number,
+    readonly keys: readonly string[],
+    public cluster: Cluster,
+  ) {}
+}
+
+/**
+ * Masked line → the cluster it matched last time: the fast path for repeated line shapes. Keyed by
+ * the scanner's hash of the line key, and every hit is verified against the stored keys on the line's
+ * chars, so a hash collision costs a comparison, never a wrong template. `size` counts distinct keys,
+ * as a `Map` keyed by the joined key string would.
+ */
+export class LineMemo {
+  private readonly table = new Map<number, MemoEntry>();
+  size = 0;
+
+  /** The entry whose keys equal the scanned line's, or null. */
+  find(sc: LineScanner): MemoEntry | null {
+    const n = sc.n;
+    for (let e = this.table.get(slot(sc.lineHash)) ?? null; e; e = e.next) {
+      if (e.hash !== sc.lineHash) continue;
+      const keys = e.keys;
+      if (keys.length !== n) continue;
+      let ok = true;
+      for (let p = 0; p < n; p++) {
+        if (!sc.keyEquals(p, keys[p]!)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return e;
+    }
+    return null;
+  }
+
+  /** Adds a key known to be absent. */
+  add(hash: number, keys: readonly string[], cluster: Cluster): MemoEntry {
+    const e = new MemoEntry(hash, keys, cluster);
+    const k = slot(hash);
+    e.next = this.table.get(k) ?? null;
+    this.table.set(k, e);
+    this.size++;
+    return e;
+  }
+
+  delete(entry: MemoEntry): void {
+    const k = slot(entry.hash);
+    let prev: MemoEntry | null = null;
+    for (let e = this.table.get(k) ?? null; e; prev = e, e = e.next) {
+      if (e !== entry) continue;
+      if (prev) prev.next = e.next;
+      else if (e.next) this.table.set(k, e.next);
+      else this.table.delete(k);
+      this.size--;
+      return;
+    }
+  }
+
+  clear(): void {
+    this.table.clear();
+    this.size = 0;
+  }
+}
+
+export type { MemoEntry };
+
+/** Map key for a hash: kept in small-integer range, which V8 maps handle fastest. */
+function slot(hash: number): number {
+  return hash & 0x3fffffff;
+}

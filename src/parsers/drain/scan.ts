@@ -1,0 +1,260 @@
+/**
+ * The miner's per-line scanner: tokenises on whitespace into token boundaries, masks each token and
+ * hashes its matching key, all on char codes of the line (no per-token strings). Token text, shapes
+ * and keys are built as strings only on demand: for lines that create or change a template, for
+ * watched positions, and for parameters.
+ */
+import { applyContext, CTX_DATE, CTX_NONE, contextCandidate } from "./context.js";
+import { LITERAL, maskFlagged, maskInfo } from "./mask.js";
+import { segmentBuffer, segmentMark, segmentRelease, segmentText } from "./segments.js";
+import { FNV_OFFSET, FNV_PRIME, hashSpan, hashWild, WILD_TEXT } from "./wild.js";
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+export class LineScanner {
+  line = "";
+  /** Token count of the last line. */
+  n = 0;
+  /** Whether the last line hit the token cap (extra tokens were folded into the last one). */
+  truncated = false;
+  /** Hash of the line's matching key (all token keys, in order): the memo's lookup key. */
+  lineHash = 0;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** Segment range of each token's shape (`segments.ts`); `segFrom` -1: a literal, shape = text. */
+  readonly segFrom: Int32Array;
+  readonly segTo: Int32Array;
+  /** Coarse key of a path, `text[start, coarseFrom) + <*> + text[coarseTo, end)`; -1 when none. */
+  readonly coarseFrom: Int32Array;
+  readonly coarseTo: Int32Array;
+  readonly strength: Uint8Array;
+  /** Context rule applied to the token (`context.ts`); for a unit, where its trailing punctuation starts. */
+  readonly ctx: Uint8Array;
+  readonly unitEnd: Int32Array;
+  /** Whether the token's shape ends with `<*>` (the context rules look at the neighbours' shapes). */
+  readonly endsWild: Uint8Array;
+  /** FNV-1a of each token's matching key. */
+  readonly keyHash: Int32Array;
+
+  constructor(readonly maxTokens: number) {
+    this.start = new Int32Array(maxTokens);
+    this.end = new Int32Array(maxTokens);
+    this.segFrom = new Int32Array(maxTokens);
+    this.segTo = new Int32Array(maxTokens);
+    this.coarseFrom = new Int32Array(maxTokens);
+    this.coarseTo = new Int32Array(maxTokens);
+    this.strength = new Uint8Array(maxTokens);
+    this.ctx = new Uint8Array(maxTokens);
+    this.unitEnd = new Int32Array(maxTokens);
+    this.endsWild = new Uint8Array(maxTokens);
+    this.keyHash = new Int32Array(maxTokens);
+  }
+
+  scan(line: string): number {
+    this.line = line;
+    this.truncated = false;
+    segmentRelease(0);
+    const len = line.length;
+    const max = this.maxTokens;
+    let count = 0;
+    let i = 0;
+    let ctx = false;
+    while (i < len) {
+      while (i < len && isSpace(line.charCodeAt(i))) i++;
+      if (i >= len) break;
+      if (count === max - 1) {
+        // Last slot: the rest of the line, so a runaway line costs one token, not thousands.
+        let e = len;
+        while (e > i && isSpace(line.charCodeAt(e - 1))) e--;
+        let j = i;
+        while (j < e && !isSpace(line.charCodeAt(j))) j++;
+        this.truncated = j < e;
+        let hasDigit = false;
+        let hasSlash = false;
+        let hasColon = false;
+        for (let q = i; q < e; q++) {
+          const c = line.charCodeAt(q);
+          if (c >= 48 && c <= 57) hasDigit = true;
+          else if (c === 47) hasSlash = true;
+          else if (c === 58) hasColon = true;
+        }
+        this.maskToken(count++, i, e, hasDigit, hasSlash, hasColon);
+        ctx = true;
+        break;
+      }
+      const a = i;
+      let h = FNV_OFFSET;
+      let hasDigit = false;
+      let hasSlash = false;
+      let hasColon = false;
+      // Tokenising, the masker's first pass and the literal key's hash in one loop over the chars.
+      while (i < len) {
+        const c = line.charCodeAt(i);
+        if (c <= 58) {
+          if (c === 32 || (c >= 9 && c <= 13)) break;
+          if (c >= 48) {
+            if (c === 58) hasColon = true;
+            else hasDigit = true;
+          } else if (c === 47) hasSlash = true;
+        }
+        h = Math.imul(h ^ c, FNV_PRIME);
+        i++;
+      }
+      if (!hasDigit && !hasSlash) {
+        this.start[count] = a;
+        this.end[count] = i;
+        this.segFrom[count] = -1;
+        this.coarseFrom[count] = -1;
+        this.strength[count] = LITERAL;
+        this.ctx[count] = CTX_NONE;
+        this.endsWild[count] = endsWithWild(line, a, i) ? 1 : 0;
+        this.keyHash[count] = h;
+        if (!ctx && i - a <= 8) ctx = contextCandidate(line, a, i);
+        count++;
+      } else this.maskToken(count++, a, i, hasDigit, hasSlash, hasColon);
+    }
+    this.n = count;
+    if (ctx) applyContext(this, count);
+    let lh = Math.imul(count + 1, 0x9e3779b1);
+    const kh = this.keyHash;
+    for (let p = 0; p < count; p++) lh = Math.imul(lh ^ kh[p]!, FNV_PRIME) ^ (lh >>> 15);
+    this.lineHash = lh;
+    return count;
+  }
+
+  private maskToken(
+    k: number,
+    a: number,
+    b: number,
+    hasDigit: boolean,
+    hasSlash: boolean,
+    hasColon: boolean,
+  ): void {
+    const line = this.line;
+    this.start[k] = a;
+    this.end[k] = b;
+    this.ctx[k] = CTX_NONE;
+    const from = segmentMark();
+    maskFlagged(line, a, b, hasDigit, hasSlash, hasColon);
+    const to = segmentMark();
+    this.segFrom[k] = from;
+    this.segTo[k] = to;
+    this.strength[k] = maskInfo.strength;
+    const cf = maskInfo.coarseFrom;
+    this.coarseFrom[k] = cf;
+    this.coarseTo[k] = maskInfo.coarseTo;
+    const seg = segmentBuffer();
+    let ends = false;
+    if (to > from) {
+      const last = seg[to - 2]!;
+      ends =
+        last < 0 ||
+        (seg[to - 1]! - last >= 3
+          ? endsWithWild(line, last, seg[to - 1]!)
+          : endsWith(segmentText(line, from, to)));
+    }
+    this.endsWild[k] = ends ? 1 : 0;
+    let h = FNV_OFFSET;
+    if (cf >= 0) {
+      h = hashSpan(line, a, cf, h);
+      h = hashWild(h);
+      h = hashSpan(line, maskInfo.coarseTo, b, h);
+    } else {
+      for (let q = from; q < to; q += 2) {
+        const s = seg[q]!;
+        h = s < 0 ? hashWild(h) : hashSpan(line, s, seg[q + 1]!, h);
+      }
+    }
+    this.keyHash[k] = h;
+  }
+
+  /** Token p's text. */
+  text(p: number): string {
+    return this.line.slice(this.start[p]!, this.end[p]!);
+  }
+
+  /** Token p's display shape (after the context rules). */
+  shape(p: number): string {
+    const ctx = this.ctx[p]!;
+    if (ctx !== CTX_NONE)
+      return ctx === CTX_DATE ? WILD_TEXT : WILD_TEXT + this.line.slice(this.unitEnd[p]!, this.end[p]!);
+    const from = this.segFrom[p]!;
+    return from < 0 ? this.text(p) : segmentText(this.line, from, this.segTo[p]!);
+  }
+
+  /** Token p's matching key: its shape, or the coarse pattern of a path. */
+  key(p: number): string {
+    const cf = this.coarseFrom[p]!;
+    if (cf < 0 || this.ctx[p] !== CTX_NONE) return this.shape(p);
+    const line = this.line;
+    return line.slice(this.start[p]!, cf) + WILD_TEXT + line.slice(this.coarseTo[p]!, this.end[p]!);
+  }
+
+  textEquals(p: number, s: string): boolean {
+    const a = this.start[p]!;
+    return s.length === this.end[p]! - a && this.line.startsWith(s, a);
+  }
+
+  /** Whether token p's matching key is `s`, compared on the line's chars. */
+  keyEquals(p: number, s: string): boolean {
+    const cf = this.coarseFrom[p]!;
+    if (cf < 0 || this.ctx[p] !== CTX_NONE) return this.shapeEquals(p, s);
+    const line = this.line;
+    const a = this.start[p]!;
+    const b = this.end[p]!;
+    const ct = this.coarseTo[p]!;
+    const pre = cf - a;
+    return (
+      s.length === pre + 3 + (b - ct) &&
+      spanEquals(line, a, cf, s, 0) &&
+      s.startsWith(WILD_TEXT, pre) &&
+      spanEquals(line, ct, b, s, pre + 3)
+    );
+  }
+
+  /** Whether token p's display shape is `s`. */
+  shapeEquals(p: number, s: string): boolean {
+    const ctx = this.ctx[p]!;
+    const line = this.line;
+    if (ctx !== CTX_NONE) {
+      if (ctx === CTX_DATE) return s === WILD_TEXT;
+      const u = this.unitEnd[p]!;
+      const b = this.end[p]!;
+      return s.length === 3 + b - u && s.startsWith(WILD_TEXT) && spanEquals(line, u, b, s, 3);
+    }
+    const from = this.segFrom[p]!;
+    if (from < 0) return this.textEquals(p, s);
+    const to = this.segTo[p]!;
+    const seg = segmentBuffer();
+    let off = 0;
+    for (let q = from; q < to; q += 2) {
+      const x = seg[q]!;
+      if (x < 0) {
+        if (!s.startsWith(WILD_TEXT, off)) return false;
+        off += 3;
+      } else {
+        const y = seg[q + 1]!;
+        if (off + y - x > s.length || !spanEquals(line, x, y, s, off)) return false;
+        off += y - x;
+      }
+    }
+    return off === s.length;
+  }
+}
+
+function endsWith(s: string): boolean {
+  return s.endsWith(WILD_TEXT);
+}
+
+function endsWithWild(s: string, a: number, b: number): boolean {
+  return b - a >= 3 && s.charCodeAt(b - 1) === 62 && s.charCodeAt(b - 2) === 42 && s.charCodeAt(b - 3) === 60;
+}
+
+/** Whether s[a, b) equals t[off, off + b - a). */
+function spanEquals(s: string, a: number, b: number, t: string, off: number): boolean {
+  if (off + (b - a) > t.length) return false;
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) !== t.charCodeAt(off + i - a)) return false;
+  return true;
+}

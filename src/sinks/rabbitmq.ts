@@ -1,0 +1,117 @@
+import amqp, { type ChannelModel, type ConfirmChannel, type Options } from "amqplib";
+import type { RabbitmqSinkConfig } from "../config/sink-schema.js";
+import type { DeliveryItem, DeliveryOutcome, Sink, SinkAnomaly } from "../core/sink.js";
+
+/** `anomaly.{severity}.{detector}` → `anomaly.high.error_burst`. */
+export function routingKeyFor(template: string, a: SinkAnomaly): string {
+  return template
+    .replaceAll("{severity}", a.severity)
+    .replaceAll("{detector}", a.detector)
+    .replaceAll("{service}", a.service ?? "unknown");
+}
+
+/**
+ * RabbitMQ (amqplib): persistent JSON messages through a confirm channel, so a delivery counts once the
+ * broker has taken responsibility for it. Messages are `mandatory`: one no queue is bound for comes
+ * back from the broker and is a (retryable) failure instead of vanishing.
+ */
+export class RabbitmqSink implements Sink {
+  readonly type = "rabbitmq";
+  readonly batchSize = 100;
+  readonly route: Sink["route"];
+  readonly maxAttempts: number;
+  #conn: ChannelModel | null = null;
+  #channel: ConfirmChannel | null = null;
+  readonly #returned = new Set<string>();
+
+  constructor(
+    readonly name: string,
+    readonly config: RabbitmqSinkConfig,
+  ) {
+    this.route = config;
+    this.maxAttempts = config.maxAttempts;
+  }
+
+  async #open(): Promise<ConfirmChannel> {
+    if (this.#channel) return this.#channel;
+    const conn = await amqp.connect(this.config.url, { timeout: this.config.timeoutMs });
+    const reset = () => {
+      if (this.#conn === conn) {
+        this.#conn = null;
+        this.#channel = null;
+      }
+    };
+    conn.on("error", reset);
+    conn.on("close", reset);
+    const ch = await conn.createConfirmChannel();
+    ch.on("error", reset);
+    ch.on("close", reset);
+    ch.on("return", (msg) => {
+      if (msg.properties.messageId) this.#returned.add(String(msg.properties.messageId));
+    });
+    const { exchange, exchangeType, queue } = this.config;
+    if (exchange !== "") await ch.assertExchange(exchange, exchangeType, { durable: true });
+    if (queue) {
+      await ch.assertQueue(queue, { durable: true });
+      if (exchange !== "")
+        await ch.bindQueue(queue, exchange, exchangeType === "topic" ? "#" : this.config.routingKey);
+    }
+    this.#conn = conn;
+    this.#channel = ch;
+    return ch;
+  }
+
+  #publish(ch: ConfirmChannel, item: DeliveryItem, messageId: string): Promise<void> {
+    const { exchange, queue } = this.config;
+    const key = exchange === "" ? (queue ?? "") : routingKeyFor(this.config.routingKey, item.anomaly);
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      contentType: "application/json",
+      contentEncoding: "utf-8",
+      messageId,
+      type: "anomaly",
+      timestamp: Math.floor(Date.now() / 1000),
+      headers: { "x-logwarden-severity": item.anomaly.severity, "x-logwarden-attempt": item.attempt },
+    };
+    return new Promise((resolve, reject) => {
+      ch.publish(exchange, key, Buffer.from(JSON.stringify(item.anomaly), "utf8"), options, (err) =>
+        err ? reject(err instanceof Error ? err : new Error("message nacked by the broker")) : resolve(),
+      );
+    });
+  }
+
+  async deliver(items: readonly DeliveryItem[]): Promise<DeliveryOutcome[]> {
+    let ch: ConfirmChannel;
+    try {
+      ch = await this.#open();
+    } catch (error) {
+      const outcome: DeliveryOutcome = {
+        ok: false,
+        error: `rabbitmq: ${(error as Error).message}`,
+        retryable: true,
+      };
+      return items.map(() => outcome);
+    }
+    const ids = items.map((i) => `logwarden-anomaly-${i.anomaly.id}-d${i.deliveryId}-a${i.attempt}`);
+    const settled = await Promise.allSettled(items.map((item, i) => this.#publish(ch, item, ids[i]!)));
+    return settled.map((s, i): DeliveryOutcome => {
+      const id = ids[i]!;
+      if (this.#returned.delete(id))
+        return {
+          ok: false,
+          error: "rabbitmq: unroutable (no queue bound for its routing key)",
+          retryable: true,
+        };
+      if (s.status === "fulfilled") return { ok: true };
+      return { ok: false, error: `rabbitmq: ${(s.reason as Error).message}`, retryable: true };
+    });
+  }
+
+  async close(): Promise<void> {
+    const conn = this.#conn;
+    this.#conn = null;
+    this.#channel = null;
+    await conn?.close().catch(() => {});
+  }
+}

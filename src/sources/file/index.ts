@@ -1,0 +1,332 @@
+import type { Stats } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { createGunzip } from "node:zlib";
+import type { FileSourceConfig } from "../../config/source-schema.js";
+import type { LogRecord } from "../../core/log-record.js";
+import type { Source, SourceContext, SourceState } from "../../core/source.js";
+import { isoUtc } from "../../core/time.js";
+import { decodeLine, LineAssembler } from "../../parsers/decoders/index.js";
+import { SourceStoppedError, sleep, submitWithRetry } from "../submit-retry.js";
+import {
+  checkpointJson,
+  FINGERPRINT_BYTES,
+  type FileCheckpoint,
+  fingerprintOf,
+  parseFileCheckpoint,
+} from "./checkpoint.js";
+import { expandGlobs } from "./glob.js";
+
+interface Tracked {
+  /** `dev:ino`: the file's identity, which survives a rename. */
+  id: string;
+  path: string;
+  key: string;
+  fh: FileHandle;
+  gz: boolean;
+  cp: FileCheckpoint;
+  service: string;
+  lastSize: number;
+  /** Size at which reading failed; retried only once the file changes. */
+  failedAtSize: number | null;
+}
+
+/** `app.log.1.gz` → `app.log`: rotated copies keep the service name of the live file. */
+export function serviceFromPath(path: string): string {
+  return basename(path)
+    .replace(/\.gz$/, "")
+    .replace(/\.\d+$/, "");
+}
+
+/** Attribute naming the source on every record; a restart looks for it to settle an uncertain batch. */
+export const SOURCE_ATTRIBUTE = "logwarden.source";
+
+/**
+ * Tails files and globs. Files are polled (`fs.watch` misses events on network file systems and after
+ * renames); each is known by its identity (device + inode), so a rotation (rename, then a new file at the
+ * path) drains the old file to its end through the open handle before the new one is read, and a
+ * truncation starts over at 0. Offsets are checkpointed in the store after the records before them are
+ * committed; see `FileCheckpoint` for how a crash between the two is settled. Gzip files are read whole,
+ * once.
+ */
+export class FileSource implements Source {
+  readonly type = "file";
+  #state: SourceState = "stopped";
+  #ctx: SourceContext | null = null;
+  readonly #tracked = new Map<string, Tracked>();
+  #firstPass = true;
+  #loop: Promise<void> | null = null;
+  #abort = new AbortController();
+  readonly #warned = new Set<string>();
+
+  constructor(
+    readonly name: string,
+    readonly options: FileSourceConfig,
+  ) {}
+
+  state(): SourceState {
+    return this.#state;
+  }
+
+  get #prefix(): string {
+    return `source:file:${this.name}:`;
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.#ctx = ctx;
+    this.#abort = new AbortController();
+    this.#state = "ok";
+    ctx.log.info({ source: this.name, paths: this.options.paths }, "file source started");
+    this.#loop = this.#run();
+  }
+
+  /** Runs one pass now (tests and `stop` use it to settle without waiting for the timer). */
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      try {
+        await this.#pass();
+      } catch (error) {
+        if (error instanceof SourceStoppedError) break;
+        this.#ctx!.log.error({ err: error, source: this.name }, "file source pass failed; retrying");
+      }
+      try {
+        await sleep(this.options.pollMs, signal);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    this.#loop = null;
+    for (const t of this.#tracked.values()) await t.fh.close().catch(() => {});
+    this.#tracked.clear();
+    this.#state = "stopped";
+  }
+
+  async #pass(): Promise<void> {
+    const found = new Map<string, { path: string; st: Stats }>();
+    for (const path of await expandGlobs(this.options.paths)) {
+      const st = await stat(path).catch(() => null);
+      if (!st?.isFile()) continue;
+      const id = `${st.dev}:${st.ino}`;
+      if (!found.has(id)) found.set(id, { path, st });
+    }
+    for (const t of [...this.#tracked.values()]) {
+      const now = found.get(t.id);
+      if (now?.path === t.path) continue;
+      if (now) {
+        await this.#renamed(t, now.path);
+        continue;
+      }
+      // Rotated away or deleted: what was written before that is still readable through our handle.
+      await this.#read(t, true);
+      await t.fh.close().catch(() => {});
+      this.#tracked.delete(t.id);
+      await this.#ctx!.checkpoints.delete(t.key);
+    }
+    for (const [id, { path, st }] of found) {
+      if (!this.#tracked.has(id)) await this.#open(id, path, st);
+    }
+    this.#firstPass = false;
+    for (const t of this.#tracked.values()) {
+      if (this.#abort.signal.aborted) return;
+      await this.#read(t, false);
+    }
+  }
+
+  async #renamed(t: Tracked, path: string): Promise<void> {
+    await this.#ctx!.checkpoints.delete(t.key);
+    t.path = path;
+    t.key = `${this.#prefix}${t.id}:${path}`;
+    t.cp.path = path;
+    await this.#save(t);
+  }
+
+  async #open(id: string, path: string, st: Stats): Promise<void> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, "r");
+    } catch (error) {
+      if (!this.#warned.has(path)) {
+        this.#warned.add(path);
+        this.#ctx!.log.warn({ err: error, source: this.name, path }, "cannot open file; will retry");
+      }
+      return;
+    }
+    this.#warned.delete(path);
+    const opened = await fh.stat();
+    if (`${opened.dev}:${opened.ino}` !== id) {
+      await fh.close(); // replaced between stat and open: the next pass sees the new file
+      return;
+    }
+    const cps = this.#ctx!.checkpoints;
+    const key = `${this.#prefix}${id}:${path}`;
+    let cp = parseFileCheckpoint(await cps.load(key));
+    if (!cp) {
+      // Renamed while we were down: same identity, another path.
+      for (const [oldKey, value] of await cps.loadPrefix(`${this.#prefix}${id}:`)) {
+        cp ??= parseFileCheckpoint(value);
+        await cps.delete(oldKey);
+      }
+    }
+    if (cp && cp.fingerprintBytes > 0 && (await fingerprintOf(fh, cp.fingerprintBytes)) !== cp.fingerprint) {
+      cp = null; // the inode was reused by another file
+    }
+    if (cp?.pending) {
+      const stored = await cps.attributesSince(cp.pending.watermark, this.#needle());
+      if (stored.length > 0) cp.offset = cp.pending.to;
+      delete cp.pending;
+    }
+    const gz = path.endsWith(".gz");
+    cp ??= {
+      path,
+      offset: this.#firstPass && this.options.startAt === "end" && !gz ? st.size : 0,
+      fingerprint: "",
+      fingerprintBytes: 0,
+    };
+    cp.path = path;
+    const t: Tracked = {
+      id,
+      path,
+      key,
+      fh,
+      gz,
+      cp,
+      service: this.options.service ?? serviceFromPath(path),
+      lastSize: -1,
+      failedAtSize: null,
+    };
+    this.#tracked.set(id, t);
+    await this.#save(t);
+  }
+
+  /** JSON text every record of this source carries in its stored attributes. */
+  #needle(): string {
+    return `${JSON.stringify(SOURCE_ATTRIBUTE)}:${JSON.stringify(this.name)}`;
+  }
+
+  async #save(t: Tracked): Promise<void> {
+    await this.#ctx!.checkpoints.save(t.key, checkpointJson(t.cp));
+  }
+
+  async #read(t: Tracked, final: boolean): Promise<void> {
+    const st = await t.fh.stat();
+    if (t.failedAtSize !== null && t.failedAtSize === st.size && !final) return;
+    try {
+      if (t.gz) {
+        // A compressed file is read once, after its writer is done with it.
+        if (t.cp.done || (!final && Date.now() - st.mtimeMs < 1_000)) return;
+        await this.#readGz(t);
+      } else {
+        await this.#readPlain(t, final);
+      }
+      t.failedAtSize = null;
+    } catch (error) {
+      if (error instanceof SourceStoppedError) throw error;
+      t.failedAtSize = st.size;
+      this.#ctx!.log.error({ err: error, source: this.name, path: t.path }, "reading file failed");
+    }
+  }
+
+  async #readPlain(t: Tracked, final: boolean): Promise<void> {
+    const { chunkBytes } = this.options;
+    const buf = Buffer.alloc(chunkBytes);
+    while (!this.#abort.signal.aborted) {
+      const size = (await t.fh.stat()).size;
+      if (size < t.cp.offset || (size !== t.lastSize && !(await this.#sameContent(t)))) {
+        this.#ctx!.log.info({ source: this.name, path: t.path, size, offset: t.cp.offset }, "file truncated");
+        t.cp = { path: t.path, offset: 0, fingerprint: "", fingerprintBytes: 0 };
+        await this.#save(t);
+      }
+      t.lastSize = size;
+      if (size <= t.cp.offset) return;
+      const want = Math.min(chunkBytes, size - t.cp.offset);
+      const { bytesRead } = await t.fh.read(buf, 0, want, t.cp.offset);
+      if (bytesRead === 0) return;
+      const lf = buf.lastIndexOf(0x0a, bytesRead - 1);
+      let take: number;
+      if (lf !== -1) take = lf + 1;
+      else if (bytesRead === chunkBytes || final)
+        take = bytesRead; // an over-long line, or a file's last words
+      else return; // wait for the writer to finish the line
+      await this.#commit(t, this.#decode(t, buf.subarray(0, take)), t.cp.offset + take);
+    }
+  }
+
+  /** Whether the bytes we fingerprinted are still there (copytruncate and regrowth look like growth). */
+  async #sameContent(t: Tracked): Promise<boolean> {
+    if (t.cp.fingerprintBytes === 0) return true;
+    return (await fingerprintOf(t.fh, t.cp.fingerprintBytes)) === t.cp.fingerprint;
+  }
+
+  async #readGz(t: Tracked): Promise<void> {
+    const { chunkBytes } = this.options;
+    const skip = t.cp.offset;
+    const stream = t.fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip());
+    let pos = 0;
+    let pending: Buffer = Buffer.alloc(0);
+    let pendingStart = skip;
+    try {
+      for await (const raw of stream) {
+        let chunk = raw as Buffer;
+        if (pos + chunk.length <= skip) {
+          pos += chunk.length;
+          continue;
+        }
+        if (pos < skip) chunk = chunk.subarray(skip - pos);
+        pos = Math.max(pos, skip) + chunk.length;
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        while (pending.length >= chunkBytes) {
+          const lf = pending.lastIndexOf(0x0a, chunkBytes - 1);
+          const cut = lf === -1 ? chunkBytes : lf + 1;
+          await this.#commit(t, this.#decode(t, pending.subarray(0, cut)), pendingStart + cut);
+          pendingStart += cut;
+          pending = pending.subarray(cut);
+        }
+      }
+    } finally {
+      stream.destroy();
+    }
+    if (pending.length > 0) await this.#commit(t, this.#decode(t, pending), pendingStart + pending.length);
+    t.cp.done = true;
+    await this.#save(t);
+  }
+
+  #decode(t: Tracked, bytes: Buffer): LogRecord[] {
+    const assembler = new LineAssembler();
+    const lines = assembler.push(bytes);
+    for (const l of assembler.end()) lines.push(l);
+    const now = this.#ctx!.clock.now();
+    const ctx = { observedAt: isoUtc(now), defaultService: t.service };
+    return lines.map((line) => {
+      const record = decodeLine(line, ctx);
+      record.attributes["log.file.path"] = t.path;
+      record.attributes[SOURCE_ATTRIBUTE] = this.name;
+      return record;
+    });
+  }
+
+  /**
+   * Hands records to the pipeline and moves the offset to `to` once they are committed. The intent is
+   * saved first, so a crash in between is settled at the next start (see `FileCheckpoint.pending`).
+   */
+  async #commit(t: Tracked, records: LogRecord[], to: number): Promise<void> {
+    const cps = this.#ctx!.checkpoints;
+    if (records.length > 0) {
+      t.cp.pending = { to, watermark: await cps.logsWatermark() };
+      await this.#save(t);
+      await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal);
+    }
+    t.cp.offset = to;
+    delete t.cp.pending;
+    if (!t.gz && t.cp.fingerprintBytes < FINGERPRINT_BYTES && to > t.cp.fingerprintBytes) {
+      t.cp.fingerprintBytes = Math.min(FINGERPRINT_BYTES, to);
+      t.cp.fingerprint = await fingerprintOf(t.fh, t.cp.fingerprintBytes);
+    }
+    await this.#save(t);
+  }
+}

@@ -1,0 +1,165 @@
+import dgram from "node:dgram";
+import net from "node:net";
+import type { SyslogSourceConfig } from "../../config/source-schema.js";
+import type { LogRecord } from "../../core/log-record.js";
+import type { Source, SourceContext, SourceState } from "../../core/source.js";
+import { isoUtc } from "../../core/time.js";
+import { decodeLine } from "../../parsers/decoders/index.js";
+import { RecordBatcher } from "../batcher.js";
+import { clean, SyslogFrameReader } from "./framing.js";
+
+/**
+ * Syslog receiver: RFC 3164 and RFC 5424 over UDP (one message per datagram) and TCP (octet-counting or
+ * newline framing, RFC 6587). A full pipeline pauses TCP connections, so senders are slowed down; UDP
+ * has no flow control, so datagrams wait in a bounded buffer (see docs/sources-and-sinks.md).
+ */
+export class SyslogSource implements Source {
+  readonly type = "syslog";
+  #state: SourceState = "stopped";
+  #udp: dgram.Socket | null = null;
+  #tcp: net.Server | null = null;
+  readonly #sockets = new Set<net.Socket>();
+  #batcher: RecordBatcher | null = null;
+  #ctx: SourceContext | null = null;
+  /** Datagrams refused because the buffer was at its cap (UDP only). */
+  droppedDatagrams = 0;
+
+  constructor(
+    readonly name: string,
+    readonly options: SyslogSourceConfig,
+  ) {}
+
+  state(): SourceState {
+    return this.#state;
+  }
+
+  /** The bound ports (differ from the configured one when it is 0). */
+  ports(): { udp: number | null; tcp: number | null } {
+    const tcp = this.#tcp?.address();
+    return {
+      udp: this.#udp ? this.#udp.address().port : null,
+      tcp: tcp && typeof tcp === "object" ? tcp.port : null,
+    };
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.#state = "starting";
+    this.#ctx = ctx;
+    const batcher = new RecordBatcher(ctx.submit, ctx.log, {
+      maxRecords: 1000,
+      lingerMs: 100,
+      highWater: 10_000,
+    });
+    this.#batcher = batcher;
+    const { host, port, protocols } = this.options;
+    try {
+      if (protocols.includes("udp")) this.#udp = await this.#listenUdp(host, port);
+      if (protocols.includes("tcp")) this.#tcp = await this.#listenTcp(host, port);
+    } catch (error) {
+      await this.stop();
+      this.#state = "error";
+      throw error;
+    }
+    this.#state = "ok";
+    ctx.log.info({ source: this.name, host, ...this.ports() }, "syslog source listening");
+  }
+
+  #record(message: string, transport: "udp" | "tcp", peer: string | undefined): LogRecord {
+    const now = this.#ctx!.clock.now();
+    const record = decodeLine(message, { observedAt: isoUtc(now), now, defaultService: "syslog" });
+    record.attributes["network.transport"] = transport;
+    if (peer) record.attributes["client.address"] = peer;
+    return record;
+  }
+
+  #listenUdp(host: string, port: number): Promise<dgram.Socket> {
+    const socket = dgram.createSocket({ type: net.isIPv6(host) ? "udp6" : "udp4", reuseAddr: false });
+    socket.on("message", (msg, rinfo) => {
+      const batcher = this.#batcher!;
+      // Twice the TCP high-water mark: past it UDP must shed load, the only choice without flow control.
+      if (batcher.pending >= batcher.options.highWater * 2) {
+        if (this.droppedDatagrams++ % 1000 === 0)
+          this.#ctx?.log.warn(
+            { source: this.name, dropped: this.droppedDatagrams },
+            "syslog UDP buffer full",
+          );
+        return;
+      }
+      const text = clean(msg);
+      if (text !== "") batcher.add(this.#record(text, "udp", rinfo.address));
+    });
+    return new Promise((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port, host, () => {
+        socket.off("error", reject);
+        socket.on("error", (err) =>
+          this.#ctx?.log.error({ err, source: this.name }, "syslog UDP socket error"),
+        );
+        resolve(socket);
+      });
+    });
+  }
+
+  #listenTcp(host: string, port: number): Promise<net.Server> {
+    const server = net.createServer((socket) => this.#connection(socket));
+    return new Promise<net.Server>((resolve, reject) => {
+      server.once("error", reject);
+      // With port 0 and UDP already bound, take the UDP port when it is free, so one port serves both.
+      const wanted = port === 0 && this.#udp ? this.#udp.address().port : port;
+      server.listen(wanted, host, () => {
+        server.off("error", reject);
+        resolve(server);
+      });
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (port !== 0 || error.code !== "EADDRINUSE") throw error;
+      return new Promise<net.Server>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, host, () => resolve(server));
+      });
+    });
+  }
+
+  #connection(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    const reader = new SyslogFrameReader(this.options.maxMessageBytes);
+    const peer = socket.remoteAddress;
+    const batcher = this.#batcher!;
+    socket.on("data", (chunk: Buffer) => {
+      for (const m of reader.push(chunk)) batcher.add(this.#record(m, "tcp", peer));
+      if (batcher.overloaded && !socket.isPaused()) {
+        socket.pause();
+        void batcher.drained().then(() => socket.resume());
+      }
+    });
+    socket.on("end", () => {
+      for (const m of reader.end()) batcher.add(this.#record(m, "tcp", peer));
+      socket.end();
+    });
+    socket.on("error", (err) =>
+      this.#ctx?.log.debug({ err, source: this.name }, "syslog TCP connection error"),
+    );
+    socket.on("close", () => this.#sockets.delete(socket));
+  }
+
+  async stop(): Promise<void> {
+    const udp = this.#udp;
+    const tcp = this.#tcp;
+    this.#udp = null;
+    this.#tcp = null;
+    if (udp) await new Promise<void>((r) => udp.close(() => r()));
+    if (tcp) {
+      const closed = new Promise<void>((r) => tcp.close(() => r()));
+      for (const s of this.#sockets) s.end();
+      // Connections still open after a moment are cut; what they already sent is in the batcher.
+      const timer = setTimeout(() => {
+        for (const s of this.#sockets) s.destroy();
+      }, 2_000);
+      await closed;
+      clearTimeout(timer);
+    }
+    const left = (await this.#batcher?.flush()) ?? 0;
+    if (left > 0)
+      this.#ctx?.log.error({ source: this.name, records: left }, "syslog records not stored at stop");
+    this.#state = "stopped";
+  }
+}

@@ -1,0 +1,162 @@
+import { type Kysely, sql } from "kysely";
+import type { AnomalyStatus } from "../../core/anomaly.js";
+import type { JsonObject } from "../../core/json.js";
+import { fromJsonText } from "../json.js";
+import type { Database } from "../schema.js";
+import { getAnomaly, type StoredAnomaly } from "./anomalies.js";
+import { recordAudit } from "./audit.js";
+
+/** Filters of the anomaly listing; every value is bound as a parameter and matched literally. */
+export interface AnomalyFilters {
+  agentName?: string;
+  /** ISO UTC, inclusive. */
+  since?: string;
+  /** ISO UTC, exclusive. */
+  until?: string;
+  severity?: readonly string[];
+  status?: readonly string[];
+  service?: string;
+  /** Case-insensitive substring of the description or the detector's key (user, IP, service…). */
+  q?: string;
+}
+
+/** A position in the newest-first order: the last row of the previous page. */
+export interface AnomalyCursor {
+  timestamp: string;
+  id: number;
+}
+
+/** System 000's nine columns: all a listing reads (no explanation or evidence JSON). */
+export interface AnomalyListRow {
+  id: number;
+  agent_name: string;
+  device_id: number | null;
+  timestamp: string;
+  anomaly_type: string;
+  confidence: number;
+  description: string | null;
+  features: JsonObject | null;
+  created_at: string;
+}
+
+/** `%`, `_` and the escape character itself match literally. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Newest `timestamp` first, ties by higher id (contracts §1.4). With `after`, a keyset page: rows
+ * strictly after the cursor in that order, found by an index seek, so page 10,000 costs what page 1
+ * costs. `offset` still works (system 000's clients use it) but scans what it skips.
+ */
+export async function searchAnomalies(
+  db: Kysely<Database>,
+  filters: AnomalyFilters,
+  page: { limit: number; offset?: number; after?: AnomalyCursor },
+): Promise<AnomalyListRow[]> {
+  let q = db
+    .selectFrom("anomalies")
+    .select([
+      "id",
+      "agent_name",
+      "device_id",
+      "timestamp",
+      "anomaly_type",
+      "confidence",
+      "description",
+      "features",
+      "created_at",
+    ]);
+  if (filters.agentName) q = q.where("agent_name", "=", filters.agentName);
+  if (filters.service) q = q.where("service", "=", filters.service);
+  if (filters.severity?.length) q = q.where("severity", "in", [...filters.severity]);
+  if (filters.status?.length) q = q.where("status", "in", [...filters.status]);
+  if (filters.since) q = q.where("timestamp", ">=", filters.since);
+  if (filters.until) q = q.where("timestamp", "<", filters.until);
+  if (filters.q) {
+    const pattern = likePattern(filters.q);
+    q = q.where(
+      (eb) =>
+        sql<boolean>`(lower(${eb.ref("description")}) like ${pattern} escape '\\' or lower(${eb.ref("key")}) like ${pattern} escape '\\')`,
+    );
+  }
+  if (page.after) {
+    const { timestamp, id } = page.after;
+    q = q.where((eb) => eb(eb.refTuple("timestamp", "id"), "<", eb.tuple(timestamp, id)));
+  }
+  q = q.orderBy("timestamp", "desc").orderBy("id", "desc").limit(page.limit);
+  if (page.offset) q = q.offset(page.offset);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    agent_name: r.agent_name,
+    device_id: r.device_id === null ? null : Number(r.device_id),
+    timestamp: r.timestamp,
+    anomaly_type: r.anomaly_type,
+    confidence: Number(r.confidence),
+    description: r.description,
+    features: r.features === null ? null : fromJsonText<JsonObject>(r.features, {}),
+    created_at: r.created_at,
+  }));
+}
+
+export interface StatusChange {
+  id: number;
+  status: AnomalyStatus;
+  comment: string | null;
+  actor: string;
+}
+
+/**
+ * Sets an anomaly's status and writes who did it, from what, to what and why to the audit log, in one
+ * transaction. Returns undefined when there is no such anomaly.
+ */
+export async function changeAnomalyStatus(
+  db: Kysely<Database>,
+  change: StatusChange,
+  now: string,
+): Promise<StoredAnomaly | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const before = await getAnomaly(trx, change.id);
+    if (!before) return undefined;
+    await trx
+      .updateTable("anomalies")
+      .set({ status: change.status, updated_at: now })
+      .where("id", "=", change.id)
+      .execute();
+    await recordAudit(
+      trx,
+      {
+        actor: change.actor,
+        action: "anomaly.status",
+        target: `anomaly:${change.id}`,
+        details: { from: before.status, to: change.status, comment: change.comment },
+      },
+      now,
+    );
+    return { ...before, status: change.status, updatedAt: now };
+  });
+}
+
+export interface AuditRecord {
+  at: string;
+  actor: string;
+  action: string;
+  details: JsonObject;
+}
+
+/** The audit trail of one target (`anomaly:42`), oldest first. */
+export async function auditTrail(db: Kysely<Database>, target: string): Promise<AuditRecord[]> {
+  const rows = await db
+    .selectFrom("audit_logs")
+    .select(["occurred_at", "actor", "action", "details"])
+    .where("target", "=", target)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({
+    at: r.occurred_at,
+    actor: r.actor,
+    action: r.action,
+    details: fromJsonText<JsonObject>(r.details, {}),
+  }));
+}

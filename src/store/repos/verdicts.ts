@@ -1,0 +1,152 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Suppression } from "../../core/suppression.js";
+import type { Database, SuppressionsTable, VerdictsTable } from "../schema.js";
+
+export type VerdictKind = "true_positive" | "false_positive";
+export const VERDICT_KINDS: readonly VerdictKind[] = ["true_positive", "false_positive"];
+
+export interface StoredVerdict {
+  id: number;
+  anomalyId: number;
+  detector: string;
+  key: string;
+  templateId: string | null;
+  verdict: VerdictKind;
+  actor: string;
+  note: string | null;
+  createdAt: string;
+}
+
+export interface StoredSuppression extends Omit<Suppression, "expiresAt"> {
+  verdictId: number | null;
+  reason: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+function toVerdict(row: Selectable<VerdictsTable>): StoredVerdict {
+  return {
+    id: Number(row.id),
+    anomalyId: Number(row.anomaly_id),
+    detector: row.detector,
+    key: row.key,
+    templateId: row.template_id,
+    verdict: row.verdict as VerdictKind,
+    actor: row.actor,
+    note: row.note,
+    createdAt: row.created_at,
+  };
+}
+
+function toSuppression(row: Selectable<SuppressionsTable>): StoredSuppression {
+  return {
+    id: Number(row.id),
+    verdictId: row.verdict_id === null ? null : Number(row.verdict_id),
+    detector: row.detector,
+    key: row.key,
+    templateId: row.template_id,
+    reason: row.reason,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The in-memory form the pipeline matches with. */
+export function asSuppression(s: StoredSuppression): Suppression {
+  return {
+    id: s.id,
+    detector: s.detector,
+    key: s.key,
+    templateId: s.templateId,
+    expiresAt: s.expiresAt === null ? null : Date.parse(s.expiresAt),
+  };
+}
+
+export async function insertVerdict(
+  db: Kysely<Database>,
+  v: Omit<StoredVerdict, "id">,
+): Promise<StoredVerdict> {
+  const row = await db
+    .insertInto("verdicts")
+    .values({
+      anomaly_id: v.anomalyId,
+      detector: v.detector,
+      key: v.key,
+      template_id: v.templateId,
+      verdict: v.verdict,
+      actor: v.actor,
+      note: v.note,
+      created_at: v.createdAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toVerdict(row);
+}
+
+export async function insertSuppression(
+  db: Kysely<Database>,
+  s: Omit<StoredSuppression, "id">,
+): Promise<StoredSuppression> {
+  const row = await db
+    .insertInto("suppressions")
+    .values({
+      verdict_id: s.verdictId,
+      detector: s.detector,
+      key: s.key,
+      template_id: s.templateId,
+      reason: s.reason,
+      expires_at: s.expiresAt,
+      created_at: s.createdAt,
+      lifted_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toSuppression(row);
+}
+
+/** Suppressions not lifted and not expired at `now` (ISO). */
+export async function activeSuppressions(db: Kysely<Database>, now: string): Promise<StoredSuppression[]> {
+  const rows = await db
+    .selectFrom("suppressions")
+    .selectAll()
+    .where("lifted_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .orderBy("id")
+    .execute();
+  return rows.map(toSuppression);
+}
+
+/** Lifts the suppressions that verdicts on `anomalyId` created; returns their ids. */
+export async function liftSuppressionsOf(
+  db: Kysely<Database>,
+  anomalyId: number,
+  now: string,
+): Promise<number[]> {
+  const verdictIds = db.selectFrom("verdicts").select("id").where("anomaly_id", "=", anomalyId);
+  const rows = await db
+    .updateTable("suppressions")
+    .set({ lifted_at: now })
+    .where("verdict_id", "in", verdictIds)
+    .where("lifted_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** Each anomaly's latest verdict, counted per detector. */
+export async function latestVerdictCounts(
+  db: Kysely<Database>,
+): Promise<{ detector: string; verdict: VerdictKind; count: number }[]> {
+  const latest = db
+    .selectFrom("verdicts")
+    .select((eb) => eb.fn.max("id").as("id"))
+    .groupBy("anomaly_id");
+  const rows = await db
+    .selectFrom("verdicts")
+    .select(["detector", "verdict"])
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("id", "in", latest)
+    .groupBy(["detector", "verdict"])
+    .execute();
+  return rows.map((r) => ({ detector: r.detector, verdict: r.verdict as VerdictKind, count: Number(r.n) }));
+}

@@ -1,0 +1,115 @@
+import { spawnSync } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const promtool = spawnSync("promtool", ["--version"]).status === 0;
+
+async function scrape(s: TestServer): Promise<string> {
+  const res = await s.app.inject({ url: "/metrics", headers: auth });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0.0.4/);
+  return res.body;
+}
+
+function value(text: string, series: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
+}
+
+describe("GET /metrics", () => {
+  it("exposes system 002's metrics, pipeline, miner, anomaly and HTTP metrics", async () => {
+    server = await startTestServer({ ERROR_BURST_THRESHOLD: "3" });
+    const logs = Array.from({ length: 5 }, (_, i) => ({
+      timestamp: `2025-04-03T14:22:0${i}Z`,
+      service: "auth",
+      level: "ERROR",
+      message: `invalid password ${i}`,
+    }));
+    await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: logs });
+    const analyzed = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: auth,
+      payload: { logs },
+    });
+    expect(analyzed.statusCode, analyzed.body).toBe(200);
+    await server.app.inject({ url: "/api/v1/anomalies/12345", headers: auth });
+    const text = await scrape(server);
+
+    expect(text).toContain("# HELP anomalies_detected_total Total anomalies detected");
+    expect(text).toContain("# TYPE anomalies_detected_total counter");
+    expect(text).toContain("# HELP analysis_duration_seconds Analysis duration");
+    const buckets = [...text.matchAll(/^analysis_duration_seconds_bucket\{le="([^"]+)"\}/gm)].map(
+      (m) => m[1],
+    );
+    expect(buckets).toEqual([
+      "0.005",
+      "0.01",
+      "0.025",
+      "0.05",
+      "0.075",
+      "0.1",
+      "0.25",
+      "0.5",
+      "0.75",
+      "1",
+      "2.5",
+      "5",
+      "7.5",
+      "10",
+      "+Inf",
+    ]);
+    expect(value(text, "analysis_duration_seconds_count")).toBe(1);
+    expect(value(text, "anomalies_detected_total")).toBeGreaterThan(0);
+
+    expect(value(text, "logwarden_ingest_records_total")).toBe(5);
+    expect(value(text, "logwarden_ingest_bytes_total")).toBeGreaterThan(100);
+    expect(value(text, "logwarden_ingest_queue_records")).toBe(0);
+    expect(value(text, "logwarden_ingest_rejected_submissions_total")).toBe(0);
+    expect(value(text, "logwarden_ingest_records_per_second")).toBeGreaterThan(0);
+    expect(value(text, 'logwarden_pipeline_stage_duration_seconds_count{stage="mine"}')).toBe(1);
+    expect(value(text, 'logwarden_pipeline_stage_duration_seconds_count{stage="store"}')).toBe(1);
+    expect(value(text, 'logwarden_pipeline_stage_duration_seconds_count{stage="detect"}')).toBe(1);
+    expect(value(text, "logwarden_templates")).toBeGreaterThan(0);
+    expect(value(text, "logwarden_template_evictions_total")).toBe(0);
+    expect(text).toMatch(/^logwarden_anomalies_total\{detector="error_burst",severity="\w+"\} [1-9]/m);
+    expect(text).toMatch(
+      /^logwarden_http_request_duration_seconds_count\{method="POST",route="\/ingest",status_code="200"\} 1$/m,
+    );
+    // Route templates, not raw URLs.
+    expect(text).toContain('route="/api/v1/anomalies/:id",status_code="404"');
+    expect(text).not.toContain("12345");
+    expect(text).toContain("process_cpu_seconds_total");
+  });
+
+  it("needs a read credential unless OPEN_ROUTES has metrics, and two apps keep separate registries", async () => {
+    server = await startTestServer();
+    expect((await server.app.inject({ url: "/metrics" })).statusCode).toBe(401);
+    const other = await startTestServer({ OPEN_ROUTES: "metrics" });
+    try {
+      expect((await other.app.inject({ url: "/metrics" })).statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it.skipIf(!promtool)("passes promtool check metrics", async () => {
+    server = await startTestServer();
+    await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: [{ message: "x" }] });
+    const text = await scrape(server);
+    const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe("");
+    expect(check.status).toBe(0);
+  });
+  if (!promtool) {
+    it("promtool check metrics (skipped: promtool is not on PATH; apt-get install prometheus)", () => {
+      console.warn("[skip] promtool is not on PATH: `apt-get install -y prometheus` to run the metrics lint");
+    });
+  }
+});

@@ -1,0 +1,367 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { writeModelFolder } from "../../src/service/model-dir.js";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+
+let server: TestServer | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "lw-002-"));
+  dirs.push(d);
+  return d;
+}
+
+/** 30 failed logins for root within a minute, then one normal login: an error burst on the `auth` stream. */
+function events(n = 30) {
+  const logs = Array.from({ length: n }, (_, i) => ({
+    timestamp: `2026-02-01T09:30:${String(i).padStart(2, "0")}Z`,
+    user: "root",
+    source_ip: "10.1.2.3",
+    event_type: "login",
+    action: "failed",
+    message: "Failed password for root",
+    level: "error",
+    port: 22,
+  }));
+  logs.push({
+    timestamp: "2026-02-01T09:31:00Z",
+    user: "alice",
+    source_ip: "10.9.9.9",
+    event_type: "login",
+    action: "success",
+    message: "Accepted password for alice",
+    level: "info",
+    port: 22,
+  });
+  return logs;
+}
+
+/** A multipart body with one part. */
+function multipart(field: string, filename: string | null, content: Buffer | string) {
+  const boundary = "----lwboundary";
+  const disposition = filename
+    ? `form-data; name="${field}"; filename="${filename}"`
+    : `form-data; name="${field}"`;
+  const body = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
+    Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload: body, headers: { ...auth, "content-type": `multipart/form-data; boundary=${boundary}` } };
+}
+
+// brute_force would also (rightly) flag these 30 failures; off here so the error_burst mapping is what is tested.
+const BURST = { ERROR_BURST_THRESHOLD: "10", BRUTE_FORCE_ENABLED: "false" };
+
+describe("system 002: POST /analyze", () => {
+  it("returns the contract's result with every detector's anomalies mapped to records", async () => {
+    server = await startTestServer(BURST);
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: auth,
+      payload: { logs: events() },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual(
+      ["analysis_time_ms", "anomalies", "anomalies_detected", "model_version", "total_events"].sort(),
+    );
+    expect(body.total_events).toBe(31);
+    expect(body.anomalies_detected).toBe(body.anomalies.length);
+    expect(body.anomalies_detected).toBeGreaterThan(0);
+    const first = body.anomalies[0];
+    // error_burst reports a burst at its peak: the last failed login of the batch.
+    expect(first).toMatchObject({
+      index: 29,
+      timestamp: "2026-02-01T09:30:29Z",
+      user: "root",
+      source_ip: "10.1.2.3",
+      event_type: "login",
+      action: "failed",
+      message: "Failed password for root",
+      detector: "error_burst",
+      extra: { level: "error", port: 22 },
+    });
+    expect(["low", "medium", "high", "critical"]).toContain(first.severity);
+    expect(first.anomaly_score).toBeGreaterThan(0);
+    expect(first.anomaly_score).toBeLessThanOrEqual(1);
+    expect(first.reasons[0]).toMatch(/error-level records from auth/);
+    // Nothing is stored without ?persist=true.
+    const { countLogs } = await import("../../src/store/repos/logs.js");
+    expect(await countLogs(server.rt.store.db)).toBe(0);
+
+    const stats = (await server.app.inject({ url: "/stats", headers: auth })).json();
+    expect(stats).toMatchObject({
+      models_loaded: true,
+      analyses_total: 1,
+      anomalies_total: body.anomalies_detected,
+    });
+  });
+
+  it("persists with ?persist=true, mapping stored evidence back to request positions", async () => {
+    server = await startTestServer(BURST);
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/analyze?persist=true",
+      headers: auth,
+      payload: { logs: events() },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().anomalies[0]).toMatchObject({ index: 29, detector: "error_burst", user: "root" });
+    const { countLogs } = await import("../../src/store/repos/logs.js");
+    expect(await countLogs(server.rt.store.db)).toBe(31);
+  });
+
+  it("keeps FastAPI's conventions: 422 detail lists, 401 Not authenticated, 403 for persist without ingest", async () => {
+    server = await startTestServer({ API_TOKENS: "reader-ish" });
+    const wrong = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: auth,
+      payload: { logs: [{ user: 5 }] },
+    });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json().detail[0]).toMatchObject({
+      loc: ["body", "logs", 0, "user"],
+      type: expect.any(String),
+    });
+    expect(typeof wrong.json().detail[0].msg).toBe("string");
+
+    const missing = await server.app.inject({ method: "POST", url: "/analyze", headers: auth, payload: {} });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().detail[0].loc).toEqual(["body", "logs"]);
+
+    const malformed = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: '{"logs": [',
+    });
+    expect(malformed.statusCode).toBe(422);
+    expect(malformed.json().detail[0]).toMatchObject({ type: "json_invalid" });
+
+    const noAuth = await server.app.inject({ method: "POST", url: "/analyze", payload: { logs: [] } });
+    expect(noAuth.statusCode).toBe(401);
+    expect(noAuth.json()).toMatchObject({ detail: "Not authenticated", error: "Unauthorized" });
+    const badAuth = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: { authorization: "Bearer nope" },
+      payload: { logs: [] },
+    });
+    expect(badAuth.json()).toMatchObject({ detail: "Unauthorized" });
+
+    // API_TOKENS carry read + ingest.
+    const viaStatic = await server.app.inject({
+      method: "POST",
+      url: "/analyze?persist=true",
+      headers: { authorization: "Bearer reader-ish" },
+      payload: { logs: events(2) },
+    });
+    expect(viaStatic.statusCode).toBe(200);
+    const { token } = (
+      await server.app.inject({
+        method: "POST",
+        url: "/api/v1/tokens",
+        headers: auth,
+        payload: { name: "r", scopes: ["read"] },
+      })
+    ).json();
+    const forbidden = await server.app.inject({
+      method: "POST",
+      url: "/analyze?persist=true",
+      headers: { authorization: `Bearer ${token}` },
+      payload: { logs: events(2) },
+    });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().detail).toMatch(/ingest/);
+  });
+
+  it("rate-limits per client IP with slowapi's body and Retry-After", async () => {
+    server = await startTestServer({ ANALYZE_RATE_LIMIT: "2/minute" });
+    const call = () =>
+      server!.app.inject({ method: "POST", url: "/analyze", headers: auth, payload: { logs: [] } });
+    expect((await call()).statusCode).toBe(200);
+    expect((await call()).statusCode).toBe(200);
+    const limited = await call();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: "Rate limit exceeded: 2 per 1 minute" });
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+  });
+});
+
+describe("system 002: POST /analyze/file", () => {
+  it("reads a JSON array, {logs: [...]}, NDJSON and text lines, streamed", async () => {
+    server = await startTestServer(BURST);
+    const logs = events();
+    const bodies: [string, string][] = [
+      ["array.json", JSON.stringify(logs, null, 2)],
+      ["wrapped.json", JSON.stringify({ source: "x", logs })],
+      ["lines.ndjson", logs.map((l) => JSON.stringify(l)).join("\n")],
+      ["auth.log", logs.map((l) => `${l.timestamp} ERROR sshd: ${l.message} from ${l.source_ip}`).join("\n")],
+    ];
+    for (const [name, content] of bodies) {
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/analyze/file",
+        ...multipart("file", name, content),
+      });
+      expect(res.statusCode, `${name}: ${res.body}`).toBe(200);
+      expect(res.json().total_events, name).toBe(31);
+      expect(res.json().anomalies_detected, name).toBeGreaterThan(0);
+    }
+  });
+
+  it("answers 422 without a file, 400 for binary garbage or broken JSON, 413 over the size limit", async () => {
+    server = await startTestServer({ ANALYZE_MAX_FILE_BYTES: "4096" });
+    const noFile = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      ...multipart("other", null, "x"),
+    });
+    expect(noFile.statusCode).toBe(422);
+    expect(noFile.json().detail).toEqual([{ loc: ["body", "file"], msg: "Field required", type: "missing" }]);
+    const notMultipart = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      headers: auth,
+      payload: {},
+    });
+    expect(notMultipart.statusCode).toBe(422);
+
+    const garbage = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256));
+    const binary = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      ...multipart("file", "x.bin", garbage),
+    });
+    expect(binary.statusCode).toBe(400);
+    expect(binary.json().detail).toMatch(/binary/);
+
+    const broken = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      ...multipart("file", "x.json", '[{"user": "a"}, {"user": '),
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toBe("invalid_json");
+
+    const big = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      ...multipart("file", "big.log", "x".repeat(10_000)),
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toBe("payload_too_large");
+    expect(big.body).not.toContain("    at ");
+  });
+});
+
+describe("system 002: models and readiness", () => {
+  it("loads a Logwarden model folder, and answers 404/400 for a missing or unreadable one", async () => {
+    const modelDir = tempDir();
+    server = await startTestServer({ MODEL_DIR: join(modelDir, "absent") });
+    // No MODEL_DIR: the built-in detectors serve, the service is ready.
+    expect((await server.app.inject({ url: "/health/ready" })).json()).toEqual({ status: "ready" });
+
+    const missing = await server.app.inject({ method: "POST", url: "/models/load", headers: auth });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().detail).toMatch(/not found/);
+
+    const empty = tempDir();
+    const noModels = await server.app.inject({
+      method: "POST",
+      url: "/models/load",
+      headers: auth,
+      payload: { model_dir: empty },
+    });
+    expect(noModels.statusCode).toBe(400);
+    expect(noModels.json().detail).toMatch(/no Logwarden models/);
+
+    const good = tempDir();
+    await writeModelFolder(good, "m-7", [
+      {
+        name: "pipeline",
+        kind: "processor-state",
+        file: "pipeline-state.json",
+        content: server.rt.analysis.processor().exportState() as never,
+      },
+    ]);
+    const loaded = await server.app.inject({
+      method: "POST",
+      url: "/models/load",
+      headers: auth,
+      payload: { model_dir: good },
+    });
+    expect(loaded.statusCode, loaded.body).toBe(200);
+    expect(loaded.json()).toEqual({ status: "loaded", model_dir: good, models: ["pipeline"] });
+    const stats = (await server.app.inject({ url: "/stats", headers: auth })).json();
+    expect(stats).toMatchObject({
+      models_loaded: true,
+      model_version: "m-7",
+      models: { pipeline: { kind: "processor-state" } },
+    });
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: auth,
+      payload: { logs: events(3) },
+    });
+    expect(res.json().model_version).toBe("m-7");
+
+    writeFileSync(join(good, "pipeline-state.json"), "{tampered");
+    const tampered = await server.app.inject({
+      method: "POST",
+      url: "/models/load",
+      headers: auth,
+      payload: { model_dir: good },
+    });
+    expect(tampered.statusCode).toBe(400);
+    expect(tampered.json().detail).toMatch(/SHA-256/);
+  });
+
+  it("is not ready while MODEL_DIR exists but cannot be loaded, until a load succeeds", async () => {
+    const modelDir = tempDir();
+    writeFileSync(join(modelDir, "logwarden-models.json"), '{"format": "something else"}');
+    server = await startTestServer({ MODEL_DIR: modelDir });
+    const ready = await server.app.inject({ url: "/health/ready" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ detail: "Service Unavailable" });
+    expect((await server.app.inject({ url: "/health" })).json().models_loaded).toBe(false);
+    expect((await server.app.inject({ url: "/health/live" })).statusCode).toBe(200);
+    const analyze = await server.app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: auth,
+      payload: { logs: [] },
+    });
+    expect(analyze.statusCode).toBe(503);
+
+    await writeModelFolder(modelDir, "v1", []);
+    const loaded = await server.app.inject({ method: "POST", url: "/models/load", headers: auth });
+    expect(loaded.statusCode, loaded.body).toBe(200);
+    expect((await server.app.inject({ url: "/health/ready" })).statusCode).toBe(200);
+  });
+
+  it("needs the admin scope to load a folder other than MODEL_DIR", async () => {
+    server = await startTestServer({ API_TOKENS: "client" });
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/models/load",
+      headers: { authorization: "Bearer client" },
+      payload: { model_dir: "/etc" },
+    });
+    expect(res.statusCode).toBe(403);
+  });
+});

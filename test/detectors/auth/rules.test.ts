@@ -1,0 +1,291 @@
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../../src/core/clock.js";
+import type { Detector } from "../../../src/core/detector.js";
+import { BruteForceDetector } from "../../../src/detectors/auth/brute-force.js";
+import { NewSourceIpDetector } from "../../../src/detectors/auth/new-source-ip.js";
+import { PasswordSprayingDetector } from "../../../src/detectors/auth/password-spraying.js";
+import { PrivilegeEscalationDetector } from "../../../src/detectors/auth/privilege-escalation.js";
+import { SuccessAfterFailuresDetector } from "../../../src/detectors/auth/success-after-failures.js";
+import { UnusualLoginHourDetector } from "../../../src/detectors/auth/unusual-login-hour.js";
+import { lineAt, series } from "../records.js";
+
+const failed = (user: string, ip: string) =>
+  `Mar  1 03:14:07 bastion sshd[22]: Failed password for ${user} from ${ip} port 4000 ssh2`;
+const accepted = (user: string, ip: string) =>
+  `Mar  1 03:14:07 bastion sshd[22]: Accepted password for ${user} from ${ip} port 4000 ssh2`;
+const json = (user: string, ip: string, action: string) =>
+  JSON.stringify({
+    user,
+    source_ip: ip,
+    event_type: "login",
+    action,
+    message: `${action} login for ${user}`,
+  });
+
+function roundTrip<T extends Detector>(d: T, make: () => T): T {
+  const copy = make();
+  copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+  return copy;
+}
+
+describe("brute_force", () => {
+  const make = () => new BruteForceDetector({ windowSecs: 300, threshold: 10, maxKeys: 100 });
+
+  it("fires on 10 failures for one user in the window, with the explanation and system 002 fields", () => {
+    const clock = new FakeClock();
+    const d = make();
+    const out = d.observe(series(clock, 10, 5_000, () => failed("root", "198.51.100.23")));
+    // Both keys cross at the tenth failure: the user and the source.
+    expect(out.map((a) => a.key).sort()).toEqual(["ip:198.51.100.23", "user:root"]);
+    const byUser = out.find((a) => a.key === "user:root")!;
+    expect(byUser).toMatchObject({ detector: "brute_force", type: "brute_force", severity: "medium" });
+    expect(byUser.score).toBeCloseTo(0.6);
+    expect(byUser.explanation.observed).toMatchObject({ failures: 10 });
+    expect(byUser.explanation.expected).toMatchObject({ max_failures: 9, window_secs: 300 });
+    expect(byUser.description).toBe(byUser.explanation.summary);
+    expect(byUser.evidence).toHaveLength(10);
+  });
+
+  it("does not fire for failures spread beyond the window, successes, or other programs' text", () => {
+    const clock = new FakeClock();
+    const d = make();
+    expect(d.observe(series(clock, 30, 40_000, () => failed("alice", "10.0.0.5")))).toEqual([]);
+    expect(d.observe(series(clock, 30, 1_000, () => accepted("alice", "10.0.0.5")))).toEqual([]);
+    expect(
+      d.observe(series(clock, 30, 1_000, () => "2026-03-01 api ERROR Failed password reset for 7")),
+    ).toEqual([]);
+  });
+
+  it("counts a repeated line as its repeats, reports again only when the burst doubles", () => {
+    const clock = new FakeClock();
+    const d = make();
+    const line =
+      "Mar  1 03:14:07 bastion sshd[22]: message repeated 9 times: [ Failed password for root from 203.0.113.1 port 1 ssh2]";
+    expect(d.observe([lineAt(clock, line)]).filter((a) => a.key === "user:root")).toEqual([]);
+    clock.advance(1000);
+    expect(
+      d.observe([lineAt(clock, failed("root", "203.0.113.2"))]).filter((a) => a.key === "user:root"),
+    ).toHaveLength(1);
+    const more = series(clock, 9, 1000, () => failed("root", "203.0.113.2"));
+    expect(d.observe(more).filter((a) => a.key === "user:root")).toHaveLength(0);
+    const doubled = d
+      .observe([lineAt(clock, failed("root", "203.0.113.2"))])
+      .filter((a) => a.key === "user:root");
+    expect(doubled).toHaveLength(1);
+    expect(doubled[0]!.score).toBeGreaterThan(0.6);
+  });
+
+  it("reads system 002 records and restores its windows", () => {
+    const clock = new FakeClock();
+    const d = make();
+    d.observe(series(clock, 9, 1000, () => json("bob", "10.9.9.9", "failed")));
+    const copy = roundTrip(d, make);
+    expect(
+      copy
+        .observe([lineAt(clock, json("bob", "10.9.9.9", "failed"))])
+        .map((a) => a.key)
+        .sort(),
+    ).toEqual(["ip:10.9.9.9", "user:bob"]);
+  });
+
+  it("caps the keys it tracks", () => {
+    const clock = new FakeClock();
+    const d = new BruteForceDetector({ windowSecs: 300, threshold: 10, maxKeys: 10 });
+    d.observe(series(clock, 100, 10, (i) => failed(`u${i}`, `203.0.113.${i}`)));
+    const state = d.exportState() as { keys: unknown[]; version: number };
+    expect(state.version).toBe(1);
+    expect(state.keys).toHaveLength(10);
+  });
+});
+
+describe("password_spraying", () => {
+  const make = () => new PasswordSprayingDetector({ windowSecs: 3600, minUsers: 10, maxKeys: 100 });
+
+  it("fires when one source fails against 10 different users", () => {
+    const clock = new FakeClock();
+    const out = make().observe(series(clock, 10, 60_000, (i) => failed(`user${i}`, "192.0.2.50")));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ detector: "password_spraying", key: "ip:192.0.2.50", severity: "high" });
+    expect(out[0]!.features).toMatchObject({ distinct_users: 10, source_ip: "192.0.2.50" });
+    expect(out[0]!.explanation.contributions).toHaveLength(10);
+  });
+
+  it("does not fire for many attempts on few users, or many users from many sources", () => {
+    const clock = new FakeClock();
+    const d = make();
+    expect(d.observe(series(clock, 50, 1000, (i) => failed(`user${i % 3}`, "192.0.2.51")))).toEqual([]);
+    expect(d.observe(series(clock, 50, 1000, (i) => failed(`user${i}`, `10.0.${i}.1`)))).toEqual([]);
+    // Ten users over more than the window.
+    expect(d.observe(series(clock, 10, 400_000, (i) => failed(`v${i}`, "192.0.2.52")))).toEqual([]);
+  });
+});
+
+describe("success_after_failures", () => {
+  const make = () => new SuccessAfterFailuresDetector({ windowSecs: 900, minFailures: 5, maxKeys: 100 });
+
+  it("fires once on a success after 5 failures for the user", () => {
+    const clock = new FakeClock();
+    const d = make();
+    d.observe(series(clock, 6, 10_000, () => failed("carol", "203.0.113.7")));
+    const out = d.observe([lineAt(clock, accepted("carol", "203.0.113.7"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ detector: "success_after_failures", key: "user:carol", severity: "high" });
+    expect(out[0]!.features).toMatchObject({ failures_before: 6, same_source: true });
+    clock.advance(1000);
+    expect(d.observe([lineAt(clock, accepted("carol", "203.0.113.7"))])).toEqual([]);
+  });
+
+  it("does not fire after a few typos or after old failures", () => {
+    const clock = new FakeClock();
+    const d = make();
+    d.observe(series(clock, 2, 1000, () => failed("dan", "10.0.0.9")));
+    expect(d.observe([lineAt(clock, accepted("dan", "10.0.0.9"))])).toEqual([]);
+    d.observe(series(clock, 8, 1000, () => failed("dan", "10.0.0.9")));
+    clock.advance(3_600_000);
+    expect(d.observe([lineAt(clock, accepted("dan", "10.0.0.9"))])).toEqual([]);
+  });
+});
+
+describe("new_source_ip", () => {
+  const make = () =>
+    new NewSourceIpDetector({
+      warmupLogins: 5,
+      warmupSecs: 86_400,
+      prefixV4: 24,
+      maxNetworksPerUser: 10,
+      sharedNetworkUsers: 3,
+      maxKeys: 100,
+    });
+
+  it("learns during warm-up (and says so), then reports a new network once; roaming in a /24 is not new", () => {
+    const clock = new FakeClock("2026-03-01T08:00:00Z");
+    const d = make();
+    expect(d.status().phase).toBe("learning");
+    // Two days of logins from home and office, DHCP moving the last octet.
+    const warm = series(clock, 10, 6 * 3_600_000, (i) =>
+      accepted("erin", i % 2 ? `10.20.4.${i}` : `198.51.100.${i}`),
+    );
+    expect(d.observe(warm)).toEqual([]);
+    expect(d.status().phase).toBe("active");
+    expect(d.observe([lineAt(clock, accepted("erin", "10.20.4.200"))])).toEqual([]);
+    const out = d.observe([lineAt(clock, accepted("erin", "203.0.113.66"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ detector: "new_source_ip", key: "user:erin" });
+    expect(out[0]!.features).toMatchObject({ network: "203.0.113.0/24", known_networks: 2 });
+    expect(out[0]!.explanation.expected).toMatchObject({
+      known_networks: expect.arrayContaining(["10.20.4.0/24"]),
+    });
+    clock.advance(60_000);
+    expect(d.observe([lineAt(clock, accepted("erin", "203.0.113.67"))])).toEqual([]);
+  });
+
+  it("stays quiet for a user still warming up, and for failed logins", () => {
+    const clock = new FakeClock();
+    const d = make();
+    d.observe(series(clock, 3, 1000, () => accepted("fred", "10.1.1.1")));
+    expect(d.observe([lineAt(clock, accepted("fred", "203.0.113.1"))])).toEqual([]);
+    clock.advance(2 * 86_400_000);
+    d.observe(series(clock, 5, 1000, () => accepted("fred", "10.1.1.1")));
+    expect(d.observe([lineAt(clock, failed("fred", "192.0.2.1"))])).toEqual([]);
+    const copy = roundTrip(d, make);
+    expect(copy.observe([lineAt(clock, accepted("fred", "192.0.2.1"))])).toHaveLength(1);
+  });
+});
+
+describe("unusual_login_hour", () => {
+  const make = () =>
+    new UnusualLoginHourDetector({
+      minLogins: 30,
+      maxShare: 0.02,
+      cooldownSecs: 21_600,
+      historyLogins: 500,
+      maxKeys: 100,
+    });
+
+  function officeHours(clock: FakeClock, d: UnusualLoginHourDetector, days: number): void {
+    for (let day = 0; day < days; day++) {
+      for (const hour of [8, 9, 13, 17]) {
+        clock.set(Date.parse("2026-03-01T00:00:00Z") + day * 86_400_000 + hour * 3_600_000);
+        d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))]);
+      }
+    }
+  }
+
+  it("fires for a 03:00 login by an office-hours user, once per cooldown", () => {
+    const clock = new FakeClock();
+    const d = make();
+    expect(d.status().phase).toBe("learning");
+    officeHours(clock, d, 10);
+    expect(d.status().phase).toBe("active");
+    clock.set("2026-03-11T03:10:00Z");
+    const out = d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({ user: "gina", hour_utc: 3 });
+    expect(out[0]!.explanation.expected).toMatchObject({
+      usual_hours_utc: expect.arrayContaining([8, 9, 13, 17]),
+    });
+    clock.advance(600_000);
+    expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
+  });
+
+  it("does not fire at usual hours, neighbouring hours, or before enough logins; retrains into a model", () => {
+    const clock = new FakeClock();
+    const d = make();
+    officeHours(clock, d, 5);
+    clock.set("2026-03-06T03:00:00Z");
+    expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
+    officeHours(clock, d, 10);
+    clock.set("2026-03-12T10:30:00Z");
+    expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
+    const model = d.retrain(clock.now());
+    expect(model).toMatchObject({ kind: "unusual_login_hour", metrics: { users: 1, warm_users: 1 } });
+    expect(model.trainingSize).toBeGreaterThan(30);
+  });
+});
+
+describe("privilege_escalation", () => {
+  const make = () =>
+    new PrivilegeEscalationDetector({ warmupSecs: 86_400, minFailedAttempts: 3, maxKeys: 100 });
+  const sudo = (user: string, cmd = "/bin/systemctl restart nginx") =>
+    `Mar  1 10:12:01 web1 sudo:    ${user} : TTY=pts/0 ; PWD=/home/${user} ; USER=root ; COMMAND=${cmd}`;
+
+  it("learns admins during warm-up, then reports a first-time escalation and failed ones", () => {
+    const clock = new FakeClock();
+    const d = make();
+    expect(d.observe(series(clock, 24, 3_600_000, (i) => sudo(i % 2 ? "alice" : "bob")))).toEqual([]);
+    expect(d.status().phase).toBe("learning");
+    clock.advance(3_600_000);
+    expect(d.observe([lineAt(clock, sudo("alice"))])).toEqual([]);
+    expect(d.status().phase).toBe("active");
+    const first = d.observe([lineAt(clock, sudo("mallory", "/bin/bash"))]);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ key: "user:mallory", severity: "high" });
+    expect(first[0]!.features).toMatchObject({ target_user: "root", command: "/bin/bash", first_time: true });
+    expect(d.observe([lineAt(clock, sudo("mallory", "/bin/bash"))])).toEqual([]);
+    const denied = d.observe([
+      lineAt(
+        clock,
+        "Mar  1 10:14:00 web1 sudo:   trent : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh",
+      ),
+    ]);
+    expect(denied).toHaveLength(1);
+    expect(denied[0]!.features).toMatchObject({ not_allowed: true });
+  });
+
+  it("ignores a single wrong sudo password and ssh login sessions", () => {
+    const clock = new FakeClock();
+    const d = make();
+    expect(
+      d.observe([
+        lineAt(
+          clock,
+          "Mar  1 10:13:44 web1 sudo:   alice : 1 incorrect password attempt ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/ls",
+        ),
+        lineAt(
+          clock,
+          "Mar  1 08:01:55 bastion sshd[3001]: pam_unix(sshd:session): session opened for user alice(uid=1001) by (uid=0)",
+        ),
+      ]),
+    ).toEqual([]);
+  });
+});

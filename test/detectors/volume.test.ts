@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../src/core/clock.js";
+import type { ParsedRecord } from "../../src/core/log-record.js";
+import { isoUtc } from "../../src/core/time.js";
+import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
+
+const MIN = 60_000;
+const INTERVAL = 5 * MIN;
+const T0 = Date.parse("2026-03-02T00:00:00Z");
+let nextId = 1;
+
+function rec(at: number, stream = "api", templateId = "t1"): ParsedRecord {
+  const ts = isoUtc(at);
+  return {
+    id: nextId++,
+    timestamp: ts,
+    observedTimestamp: ts,
+    severityText: "INFO",
+    severityNumber: 9,
+    body: `request ${nextId} served`,
+    attributes: {},
+    resource: { "service.name": stream },
+    stream,
+    templateId,
+    template: "request <*> served",
+    params: [],
+    templateChange: "none",
+  };
+}
+
+/** `count` records spread evenly over the interval starting at `start`. */
+function interval(start: number, count: number, stream = "api", templateId = "t1"): ParsedRecord[] {
+  return Array.from({ length: count }, (_, i) =>
+    rec(start + Math.floor((i * INTERVAL) / Math.max(count, 1)), stream, templateId),
+  );
+}
+
+const options = (o: Partial<VolumeOptions> = {}): VolumeOptions => ({
+  intervalSecs: 300,
+  minHistory: 12,
+  historyIntervals: 48,
+  sensitivity: 4,
+  minCount: 10,
+  seasonalDays: 3,
+  perTemplate: false,
+  maxTemplateKeys: 100,
+  maxKeys: 100,
+  ...o,
+});
+
+/** Deterministic noise around `mean` (±10 %). */
+const noisy = (mean: number, i: number) => Math.round(mean * (1 + 0.1 * Math.sin(i * 1.7)));
+
+describe("volume", () => {
+  it("learns visibly, then reports a spike with the expected range when the interval closes", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    expect(d.status().phase).toBe("learning");
+    for (let i = 0; i < 20; i++) expect(d.observe(interval(T0 + i * INTERVAL, noisy(100, i)))).toEqual([]);
+    expect(d.status()).toMatchObject({ phase: "active" });
+    // The spike is judged once the interval has closed (records of the next one push record time on).
+    const spikeStart = T0 + 20 * INTERVAL;
+    const out = [...d.observe(interval(spikeStart, 400)), ...d.observe(interval(spikeStart + INTERVAL, 100))];
+    expect(out).toHaveLength(1);
+    const a = out[0]!;
+    expect(a).toMatchObject({ detector: "volume", type: "volume_spike", key: "svc:api", service: "api" });
+    expect(a.features).toMatchObject({ count: 400, baseline: "recent" });
+    expect(Number(a.features.expected_high)).toBeLessThan(400);
+    expect(Number(a.features.expected_low)).toBeGreaterThan(50);
+    expect(a.explanation.expected).toMatchObject({
+      baseline: "recent",
+      note: expect.stringContaining("seasonal profile learning"),
+    });
+    expect(a.description).toMatch(/^Volume spike: 400 records from api in 300 s \(expected \d+–\d+\)$/);
+    expect(a.score).toBeGreaterThanOrEqual(0.6);
+    expect(a.evidence.length).toBeGreaterThan(0);
+  });
+
+  it("does not fire for ordinary noise, for small counts, or during warm-up", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    const all = [];
+    for (let i = 0; i < 60; i++) all.push(...d.observe(interval(T0 + i * INTERVAL, noisy(100, i))));
+    expect(all).toEqual([]);
+    const quiet = new VolumeDetector(options(), clock);
+    // A key with 0–2 records per interval: a jump to 8 is below minCount.
+    for (let i = 0; i < 30; i++) all.push(...quiet.observe(interval(T0 + i * INTERVAL, i % 3, "cron")));
+    all.push(
+      ...quiet.observe(interval(T0 + 30 * INTERVAL, 8, "cron")),
+      ...quiet.observe(interval(T0 + 31 * INTERVAL, 1, "cron")),
+    );
+    expect(all).toEqual([]);
+    const young = new VolumeDetector(options(), clock);
+    all.push(
+      ...young.observe(interval(T0, 10)),
+      ...young.observe(interval(T0 + INTERVAL, 500)),
+      ...young.observe(interval(T0 + 2 * INTERVAL, 10)),
+    );
+    expect(all).toEqual([]);
+  });
+
+  it("reports a drop on rollover, once per episode", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    for (let i = 0; i < 20; i++) d.observe(interval(T0 + i * INTERVAL, noisy(100, i)));
+    const out = [];
+    for (let i = 20; i < 25; i++) out.push(...d.observe(interval(T0 + i * INTERVAL, 5)));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ type: "volume_drop", features: { count: 5 } });
+    expect(out[0]!.description).toMatch(/^Volume drop: 5 records from api/);
+  });
+
+  it("notices total silence through tick(now) on the wall clock", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    for (let i = 0; i < 20; i++) {
+      clock.set(T0 + (i + 1) * INTERVAL);
+      d.observe(interval(T0 + i * INTERVAL, noisy(100, i)));
+    }
+    expect(d.tick(clock.now())).toEqual([]);
+    clock.advance(2 * INTERVAL);
+    const out = d.tick(clock.now());
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ type: "volume_drop", features: { count: 0 }, evidence: [] });
+  });
+
+  it("uses an hour-of-day profile once it has the days, so the daily ramp is not a spike", () => {
+    const clock = new FakeClock(T0);
+    const perDay = (24 * 60) / 5;
+    const rate = (i: number) => {
+      const hour = Math.floor((i % perDay) / 12);
+      return noisy(hour >= 8 && hour < 18 ? 300 : 20, i);
+    };
+    const seasonal = new VolumeDetector(options({ seasonalDays: 3 }), clock);
+    const recentOnly = new VolumeDetector(options({ seasonalDays: 365 }), clock);
+    const found: Record<string, number> = { seasonal: 0, recent: 0 };
+    for (let i = 0; i < 6 * perDay; i++) {
+      const batch = interval(T0 + i * INTERVAL, rate(i));
+      const day = Math.floor(i / perDay);
+      const s = seasonal.observe(batch);
+      const r = recentOnly.observe(batch);
+      if (day >= 4) {
+        found.seasonal! += s.length;
+        found.recent! += r.length;
+      }
+    }
+    expect(found.recent).toBeGreaterThan(0);
+    expect(found.seasonal).toBe(0);
+    expect(seasonal.status().detail).toMatch(/1 with an hour-of-day profile/);
+    // A spike at night is still a spike under the seasonal baseline.
+    const night = T0 + 6 * perDay * INTERVAL;
+    const spike = [
+      ...seasonal.observe(interval(night, 200)),
+      ...seasonal.observe(interval(night + INTERVAL, 20)),
+    ];
+    expect(spike).toHaveLength(1);
+    expect(spike[0]!.explanation.expected).toMatchObject({ baseline: "seasonal" });
+  });
+
+  it("watches templates too, restores its state and retrains into a model summary", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options({ perTemplate: true }), clock);
+    for (let i = 0; i < 20; i++)
+      d.observe([
+        ...interval(T0 + i * INTERVAL, 50, "api", "a"),
+        ...interval(T0 + i * INTERVAL, 50, "api", "b"),
+      ]);
+    const copy = new VolumeDetector(options({ perTemplate: true }), clock);
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    const start = T0 + 20 * INTERVAL;
+    const out = [
+      ...copy.observe([...interval(start, 50, "api", "a"), ...interval(start, 400, "api", "b")]),
+      ...copy.observe(interval(start + INTERVAL, 50, "api", "a")),
+    ];
+    expect(out.map((a) => a.key).sort()).toEqual(["svc:api", "tpl:api:b"]);
+    expect(out.find((a) => a.key === "tpl:api:b")!.templateId).toBe("b");
+    const model = copy.retrain(clock.now());
+    expect(model).toMatchObject({ kind: "volume", metrics: { service_keys: 1, template_keys: 2 } });
+    expect(model.trainingSize).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,25 @@
+import amqp from "amqplib";
+
+/** The RabbitMQ used by tests: `TEST_RABBITMQ_URL`, else the local server `.ci/run` starts. */
+export const TEST_RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672/";
+
+let available: Promise<boolean> | undefined;
+
+/** True when the broker answers; skips with a message when it does not, except in CI, where it must. */
+export function rabbitmqAvailable(): Promise<boolean> {
+  available ??= (async () => {
+    try {
+      const conn = await amqp.connect(TEST_RABBITMQ_URL, { timeout: 2_000 });
+      await conn.close();
+      return true;
+    } catch (error) {
+      if (process.env.CI)
+        throw new Error(`RabbitMQ is required in CI but ${TEST_RABBITMQ_URL} failed: ${String(error)}`);
+      console.warn(
+        `[skip] RabbitMQ tests: nothing answers at ${TEST_RABBITMQ_URL} (${(error as Error).message})`,
+      );
+      return false;
+    }
+  })();
+  return available;
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { formatIso, isoFromParts } from "../../../src/parsers/drain/header-time.js";
+import { DrainMiner } from "../../../src/parsers/drain/index.js";
+import { splitHeader } from "../../../src/parsers/header.js";
+
+// The hot paths cache by masked shape (miner) and by header shape and minute (splitHeader); these pin
+// that a cached answer is always the one the full computation gives.
+describe("miner fast path", () => {
+  it("matches memoised shapes on the line's chars and still widens watched positions", () => {
+    const m = new DrainMiner();
+    const a = m.add("s", "read /var/data/file1 took 12 ms");
+    const b = m.add("s", "read /var/data/file1 took 15 ms");
+    expect(b.templateId).toBe(a.templateId);
+    expect(b.params).toEqual([{ value: "15", type: "num" }]);
+    // Same key (any path matches any path), different display path: the template widens.
+    const c = m.add("s", "read /opt/other/file2 took 9 ms");
+    expect(c.change).toBe("updated");
+    expect(c.template).toBe("read /<*> took <*> ms");
+    expect(c.params).toEqual([
+      { value: "opt/other/file2", type: null },
+      { value: "9", type: "num" },
+    ]);
+  });
+
+  it("applies the context rules (date names, units) the same with and without the memo", () => {
+    const m = new DrainMiner();
+    const lines = ["connection from 1.2.3.4 at Sun Jul 10 03:55:15 2005", "freed 2.1 KB in 14 ms"];
+    const first = lines.map((l) => m.add("s", l));
+    const again = lines.map((l) => m.add("s", l.replace(/\d/g, "7")));
+    expect(first[0]!.template).toBe("connection from <*> at <*> <*> <*> <*>:<*>:<*> <*>");
+    // Units are weak: they keep their text until a second value shows up.
+    expect(first[1]!.template).toBe("freed <*>.<*> KB in <*> ms");
+    expect(again.map((r) => r.templateId)).toEqual(first.map((r) => r.templateId));
+  });
+
+  it("keeps distinct keys apart even when many shapes share the memo", () => {
+    const m = new DrainMiner({ maxTemplatesPerStream: 50 });
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 3000; i++) {
+      const word = `w${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (((i / 26) | 0) % 26))}x`;
+      const r = m.add("s", `${word} happened`);
+      expect(r.template).toBe(`${word} happened`);
+      seen.set(word, r.templateId);
+    }
+    expect(seen.size).toBe(26 * 26);
+  });
+});
+
+describe("header fast path", () => {
+  it("re-checks digit values in a learned header shape", () => {
+    expect(splitHeader("Jun 14 15:16:01 combo sshd[1]: a").timestamp).toMatch(/-06-14T15:16:01\.000Z$/);
+    // Same shape, but 45 is no day: the line is split the full way, as it would be without a cache.
+    expect(splitHeader("Jun 45 15:16:01 combo sshd[1]: a")).toMatchObject({
+      timestamp: null,
+      body: "a",
+      pid: 1,
+    });
+  });
+
+  it("computes seconds and milliseconds arithmetically within a minute, exactly", () => {
+    const at = (t: string) => splitHeader(`2015-10-18 18:01:${t} INFO [main] org.x.Y: body`).timestamp;
+    expect(at("47,978")).toBe("2015-10-18T18:01:47.978Z");
+    expect(at("48,001")).toBe("2015-10-18T18:01:48.001Z");
+    expect(at("59,5")).toBe("2015-10-18T18:01:59.500Z");
+    expect(at("60,000")).toBe("2015-10-18T18:02:00.000Z");
+    expect(splitHeader("081109 203615 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T20:36:15.000Z");
+    expect(splitHeader("081109 203659 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T20:36:59.000Z");
+    expect(splitHeader("081109 203675 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T00:00:00.000Z");
+  });
+
+  it("formats like toISOString", () => {
+    for (const t of [0, 1117838570000, 1117838570999, 1117838630000, Date.UTC(2099, 11, 31, 23, 59, 59, 999)])
+      expect(formatIso(t)).toBe(new Date(t).toISOString());
+    expect(isoFromParts(["[Sun Dec 04 04:47:44 2005]"])).toBe("2005-12-04T04:47:44.000Z");
+    expect(isoFromParts(["Dec", "04", "04:47:44", "2005"])).toBe("2005-12-04T04:47:44.000Z");
+  });
+});
