@@ -3,6 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { BatchTiming } from "../pipeline/ingest-pipeline.js";
 import type { AnalysisEvent } from "../service/analysis-engine.js";
 import type { Runtime } from "../service/runtime.js";
+import { detectorPrecision } from "../service/verdicts.js";
+import { registerSinkMetrics } from "../sinks/metrics.js";
 
 /** prometheus_client's default buckets: system 002's dashboards were built on them (contracts §3.5). */
 export const PYTHON_DEFAULT_BUCKETS = [
@@ -173,6 +175,19 @@ export function createMetrics(app: FastifyInstance, rt: Runtime): Registry {
       const length = Number(request.headers["content-length"]);
       if (Number.isFinite(length) && length > 0) bytes.inc(length);
     }
+  });
+  registerSinkMetrics(registry);
+  new Gauge({
+    name: "logwarden_detector_precision_ratio",
+    help: "Per-detector precision from people's verdicts (resolved = true positive, false_positive = false)",
+    labelNames: ["detector"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const p of await detectorPrecision(rt.store)) {
+        if (p.precision !== null) this.set({ detector: p.detector }, p.precision);
+      }
+    },
   });
   return registry;
 }

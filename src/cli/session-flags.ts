@@ -11,6 +11,8 @@ export interface AnalyzeFlags {
   sessionKey?: string;
   train?: string;
   warmupSessions?: string;
+  /** `--no-verdicts` sets this false: ignore the store's false-positive suppressions. */
+  verdicts: boolean;
 }
 
 /** Turns the sequence detector on for `analyze --session-key`, whatever the config said. */

@@ -7,6 +7,7 @@ import type { JsonObject } from "../../core/json.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
+import { recordVerdict } from "../../service/verdicts.js";
 import { fromJsonText } from "../../store/json.js";
 import { getAnomaly, type StoredAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail, changeAnomalyStatus } from "../../store/repos/anomaly-search.js";
@@ -164,8 +165,25 @@ export function anomalyRoutes(rt: Runtime) {
           isoUtc(rt.clock.now()),
         );
         if (!changed) throw new UserError(`no anomaly ${request.params.id}`, "not_found", 404);
+        // A person's verdict teaches the detectors: a false positive suppresses its repeats and both
+        // kinds count in the per-detector precision of /stats and /metrics.
+        const verdict = VERDICT_OF_STATUS[request.body.status];
+        if (verdict) {
+          await recordVerdict(rt, {
+            anomalyId: changed.id,
+            verdict,
+            actor: request.principal?.name ?? "anonymous",
+            ...(request.body.comment ? { note: request.body.comment } : {}),
+          });
+        }
         return detail(rt, changed);
       },
     );
   };
 }
+
+/** Statuses that are a verdict on the detector: resolving means it was real, false_positive that it was not. */
+const VERDICT_OF_STATUS: Partial<Record<string, "true_positive" | "false_positive">> = {
+  resolved: "true_positive",
+  false_positive: "false_positive",
+};

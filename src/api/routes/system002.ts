@@ -12,6 +12,7 @@ import { recordFromObject } from "../../parsers/decoders/index.js";
 import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
 import type { Runtime } from "../../service/runtime.js";
 import { uploadInputs } from "../../service/upload-records.js";
+import { detectorPrecision } from "../../service/verdicts.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
 import { RateLimiter } from "../rate-limiter.js";
@@ -283,12 +284,30 @@ export function system002Routes(rt: Runtime) {
               detectors: z.array(z.object({ name: z.string(), phase: z.string(), detail: z.string() })),
               analyses_total: z.number().int(),
               anomalies_total: z.number().int(),
+              detector_precision: z
+                .array(
+                  z.object({
+                    detector: z.string(),
+                    true_positives: z.number().int(),
+                    false_positives: z.number().int(),
+                    precision: z.number().nullable(),
+                  }),
+                )
+                .describe("Per detector, from people's verdicts: resolved = true, false_positive = false"),
             }),
             ...fastApiErrors,
           },
         },
       },
-      async () => rt.analysis.stats(),
+      async () => ({
+        ...rt.analysis.stats(),
+        detector_precision: (await detectorPrecision(rt.store)).map((p) => ({
+          detector: p.detector,
+          true_positives: p.truePositives,
+          false_positives: p.falsePositives,
+          precision: p.precision,
+        })),
+      }),
     );
   };
 }

@@ -28,6 +28,7 @@ export function registerAnalyzeCommand(program: Command): void {
       "--warmup-sessions <n>",
       "with --session-key and no --train: sessions learned from before judging",
     )
+    .option("--no-verdicts", "report anomalies that people marked false positive in the store, too")
     .action(async (file: string, opts: AnalyzeFlags) => {
       if (!["text", "json", "ndjson"].includes(opts.format))
         fail(new Error(`--format must be text, json or ndjson, not '${opts.format}'`));
@@ -63,7 +64,11 @@ export function registerAnalyzeCommand(program: Command): void {
         // The listener set the stream flowing; chunks emitted before reading starts (while the session
         // use-case loads, or while the baseline is read first) would be lost.
         if (opts.sessionKey) input.pause();
+        const suppressions = opts.verdicts
+          ? await (await import("../../service/stored-suppressions.js")).loadStoredSuppressions(config)
+          : undefined;
         const analyzeOptions = {
+          ...(suppressions ? { suppressions } : {}),
           defaultService: opts.service ?? (file === "-" ? "stdin" : basename(file)),
           onProgress: (n: number) => bar.update(bytes, `${n} records`),
         };
