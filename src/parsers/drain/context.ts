@@ -73,29 +73,28 @@ function code3(s: string, a: number): number {
   return (x << 16) | (y << 8) | z;
 }
 
-const DATE_NAMES = new Set(
-  [
-    "Mon",
-    "Tue",
-    "Wed",
-    "Thu",
-    "Fri",
-    "Sat",
-    "Sun",
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-  ].map((w) => code3(w, 0)),
-);
+const DATE_WORDS = [
+  "Mon",
+  "Tue",
+  "Wed",
+  "Thu",
+  "Fri",
+  "Sat",
+  "Sun",
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
+const DATE_NAMES = new Set(DATE_WORDS.map((w) => code3(w, 0)));
 
 function isDateName(s: string, a: number): boolean {
   return DATE_NAMES.has(code3(s, a));
@@ -122,6 +121,10 @@ const UNITS = [
   "secs",
 ];
 
+/** First chars of date names and units. */
+const FIRST = new Uint8Array(256);
+for (const w of [...DATE_WORDS, ...UNITS]) FIRST[w.charCodeAt(0)] = 1;
+
 function isUnit(s: string, a: number, e: number): boolean {
   const n = e - a;
   if (n > 4) return false;
@@ -137,6 +140,9 @@ function isUnit(s: string, a: number, e: number): boolean {
 export function contextCandidate(s: string, a: number, b: number): boolean {
   const n = b - a;
   if (n > 8) return false;
+  // Most words fail on their first char: every date name and unit starts with one of a few letters.
+  const c0 = s.charCodeAt(a);
+  if (c0 > 255 || FIRST[c0] === 0) return false;
   if (n === 3 && isDateName(s, a)) return true;
   const e = trimPunct(s, a, b);
   return e > a && isUnit(s, a, e);

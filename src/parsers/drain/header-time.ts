@@ -417,15 +417,24 @@ const SS = Array.from({ length: 60 }, (_, i) => `${i < 10 ? "0" : ""}${i}.`);
 const MMMZ = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, "0")}Z`);
 let minuteStart = Number.NaN;
 let minutePrefix = "";
+/** The last time formatted: consecutive lines often share their second, or their millisecond. */
+let lastTime = Number.NaN;
+let lastIso = "";
 
 /**
  * `new Date(t).toISOString()`, with the text up to the minute cached: consecutive log lines share it,
  * so most lines cost two table lookups and two concatenations.
  */
 export function formatIso(t: number): string {
+  if (t === lastTime) return lastIso;
   const off = t - minuteStart;
-  if (off >= 0 && off < 60_000) return minutePrefix + SS[Math.floor(off / 1000)]! + MMMZ[off % 1000]!;
+  lastTime = t;
+  if (off >= 0 && off < 60_000) {
+    lastIso = minutePrefix + SS[Math.floor(off / 1000)]! + MMMZ[off % 1000]!;
+    return lastIso;
+  }
   const iso = new Date(t).toISOString();
+  lastIso = iso;
   if (iso.length === 24) {
     minuteStart = t - (((t % 60_000) + 60_000) % 60_000);
     minutePrefix = iso.slice(0, 17);

@@ -5,8 +5,8 @@
  * watched positions, and for parameters.
  */
 import { applyContext, CTX_DATE, CTX_NONE, contextCandidate } from "./context.js";
-import { LITERAL, maskFlagged, maskInfo } from "./mask.js";
-import { segmentBuffer, segmentMark, segmentRelease, segmentText } from "./segments.js";
+import { LITERAL, maskFlagged, maskInfo, STRONG } from "./mask.js";
+import { pushWild, segmentBuffer, segmentMark, segmentRelease, segmentText } from "./segments.js";
 import { FNV_OFFSET, FNV_PRIME, hashSpan, hashWild, WILD_TEXT } from "./wild.js";
 
 function isSpace(c: number): boolean {
@@ -89,6 +89,7 @@ export class LineScanner {
       let hasDigit = false;
       let hasSlash = false;
       let hasColon = false;
+      let others = 0;
       // Tokenising, the masker's first pass and the literal key's hash in one loop over the chars.
       while (i < len) {
         const c = line.charCodeAt(i);
@@ -99,8 +100,26 @@ export class LineScanner {
             else hasDigit = true;
           } else if (c === 47) hasSlash = true;
         }
+        if (c < 48 || c > 57) others++;
         h = Math.imul(h ^ c, FNV_PRIME);
         i++;
+      }
+      if (hasDigit && (others === 0 || (others === 1 && isSign(line.charCodeAt(a))))) {
+        // A bare number (`148`, `-22`): the masker's answer is always `<*>`, strong. The commonest
+        // masked token, so it skips the masker.
+        this.start[count] = a;
+        this.end[count] = i;
+        const from = segmentMark();
+        pushWild();
+        this.segFrom[count] = from;
+        this.segTo[count] = from + 2;
+        this.coarseFrom[count] = -1;
+        this.strength[count] = STRONG;
+        this.ctx[count] = CTX_NONE;
+        this.endsWild[count] = 1;
+        this.keyHash[count] = WILD_HASH;
+        count++;
+        continue;
       }
       if (!hasDigit && !hasSlash) {
         this.start[count] = a;
@@ -146,16 +165,7 @@ export class LineScanner {
     this.coarseFrom[k] = cf;
     this.coarseTo[k] = maskInfo.coarseTo;
     const seg = segmentBuffer();
-    let ends = false;
-    if (to > from) {
-      const last = seg[to - 2]!;
-      ends =
-        last < 0 ||
-        (seg[to - 1]! - last >= 3
-          ? endsWithWild(line, last, seg[to - 1]!)
-          : endsWith(segmentText(line, from, to)));
-    }
-    this.endsWild[k] = ends ? 1 : 0;
+    this.endsWild[k] = shapeEndsWild(line, seg, from, to) ? 1 : 0;
     let h = FNV_OFFSET;
     if (cf >= 0) {
       h = hashSpan(line, a, cf, h);
@@ -244,8 +254,31 @@ export class LineScanner {
   }
 }
 
-function endsWith(s: string): boolean {
-  return s.endsWith(WILD_TEXT);
+const WILD_HASH = hashWild(FNV_OFFSET);
+
+/** `-` or `+`: a sign the masker folds into the number after it. */
+function isSign(c: number): boolean {
+  return c === 45 || c === 43;
+}
+
+/** Whether the shape in segments [from, to) ends with the chars `<*>`, read from the end. */
+function shapeEndsWild(line: string, seg: Int32Array, from: number, to: number): boolean {
+  if (to > from && seg[to - 2]! < 0) return true;
+  // The shape's last three chars, possibly across short spans (`<*>)` ends in a one-char span).
+  let need = 3;
+  for (let q = to - 2; q >= from && need > 0; q -= 2) {
+    const a = seg[q]!;
+    if (a < 0) {
+      // `<*>` has already been checked as the last segment; earlier, it supplies its closing chars.
+      for (let i = 2; i >= 0 && need > 0; i--, need--)
+        if (WILD_TEXT.charCodeAt(i) !== WILD_TEXT.charCodeAt(need - 1)) return false;
+      continue;
+    }
+    for (let i = seg[q + 1]! - 1; i >= a && need > 0; i--, need--) {
+      if (line.charCodeAt(i) !== WILD_TEXT.charCodeAt(need - 1)) return false;
+    }
+  }
+  return need === 0;
 }
 
 function endsWithWild(s: string, a: number, b: number): boolean {
