@@ -17,4 +17,4 @@ HEADERS=$(dirname "$(find "$DIR/node_modules" -path '*/include/node/node.h' | he
 echo "node $("$BIN/node" -v), headers in $(cd "$HEADERS" && pwd)"
 PATH="$BIN:$PATH" npm rebuild better-sqlite3 --nodedir="$(cd "$HEADERS" && pwd)" >/dev/null
 PATH="$BIN:$PATH" node -e "new (require('better-sqlite3'))(':memory:'); console.log('better-sqlite3 loads on', process.version)"
-PATH="$BIN:$PATH" npx vitest run
+PATH="$BIN:$PATH" npx vitest run "${@:2}"

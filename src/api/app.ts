@@ -15,6 +15,7 @@ import { anomalyRoutes } from "./routes/anomalies.js";
 import { anomalies000Routes } from "./routes/anomalies000.js";
 import { hasuraRoutes } from "./routes/hasura.js";
 import { healthRoutes } from "./routes/health.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { otlpRoutes } from "./routes/otlp.js";
 import { system002Routes } from "./routes/system002.js";
@@ -72,5 +73,6 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(metricsRoutes(rt, metrics));
   await app.register(otlpRoutes(rt));
   await app.register(hasuraRoutes(rt));
+  await app.register(mcpRoutes(rt));
   return app;
 }

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerBatchCommand } from "./commands/batch.js";
 import { registerDbCommand } from "./commands/db.js";
+import { registerMcpCommand } from "./commands/mcp.js";
 import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommand } from "./commands/token.js";
@@ -25,5 +26,18 @@ registerParseCommand(program);
 registerTrainCommand(program);
 registerDbCommand(program);
 registerTokenCommand(program);
+registerMcpCommand(program);
+
+// Commands that keep running after their action returns (a listening server, an MCP session).
+const LONG_RUNNING = new Set(["serve", "mcp"]);
+
+// A short-lived command ends the process itself once its action is done. Waiting for the event loop to
+// drain would also tear the V8 heap down, and on Node 24 better-sqlite3's statement destructors then
+// abort the process (they run after node's environment is gone); an explicit exit skips that teardown.
+// stdout and stderr are synchronous for files and pipes on Linux, so nothing written is lost.
+program.hook("postAction", (_program, action) => {
+  const command = action.parent && action.parent !== program ? action.parent.name() : action.name();
+  if (!LONG_RUNNING.has(command)) process.exit(process.exitCode ?? 0);
+});
 
 await program.parseAsync();

@@ -81,6 +81,13 @@ export const configSchema = z.object({
   modelVersion: z.string().optional(),
   gitCommit: z.string().optional(),
   modelDir: z.string().default("anomaly_outputs"),
+  /** MCP server (docs/mcp.md): the only folders `analyze_log_file` reads from, and its file size cap. */
+  mcp: z
+    .object({
+      allowedDirs: list.default(["logs"]),
+      maxFileBytes: positiveInt.default(64 * 1024 * 1024),
+    })
+    .prefault({}),
   ingest: z
     .object({
       maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
@@ -275,6 +282,8 @@ export const ENV_KEYS: Record<string, string> = {
   MODEL_VERSION: "modelVersion",
   GIT_COMMIT: "gitCommit",
   MODEL_DIR: "modelDir",
+  MCP_ALLOWED_DIRS: "mcp.allowedDirs",
+  MCP_MAX_FILE_BYTES: "mcp.maxFileBytes",
   INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
   INGEST_QUEUE_RECORDS: "ingest.queueRecords",
   INGEST_BATCH_SIZE: "ingest.batchSize",

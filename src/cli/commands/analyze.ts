@@ -55,18 +55,20 @@ export function registerAnalyzeCommand(program: Command): void {
           import("../../service/analyze.js"),
           import("../../pipeline/create-processor.js"),
         ]);
-        const input = file === "-" ? process.stdin : createReadStream(file);
-        const bar = new ProgressBar(size, basename(file));
-        let bytes = 0;
-        input.on("data", (chunk: Buffer | string) => {
-          bytes += chunk.length;
-        });
-        // The listener set the stream flowing; chunks emitted before reading starts (while the session
-        // use-case loads, or while the baseline is read first) would be lost.
-        if (opts.sessionKey) input.pause();
         const suppressions = opts.verdicts
           ? await (await import("../../service/stored-suppressions.js")).loadStoredSuppressions(config)
           : undefined;
+        // Bytes are counted as the records are read: a `data` listener would set the stream flowing
+        // before reading starts, and chunks emitted meanwhile (while a baseline is read first) would be lost.
+        const input = file === "-" ? process.stdin : createReadStream(file);
+        const bar = new ProgressBar(size, basename(file));
+        let bytes = 0;
+        const counted = (async function* () {
+          for await (const chunk of input as AsyncIterable<Buffer | string>) {
+            bytes += chunk.length;
+            yield chunk;
+          }
+        })();
         const analyzeOptions = {
           ...(suppressions ? { suppressions } : {}),
           defaultService: opts.service ?? (file === "-" ? "stdin" : basename(file)),
@@ -75,7 +77,7 @@ export function registerAnalyzeCommand(program: Command): void {
         const processor = createProcessor(config);
         const report = opts.sessionKey
           ? await (await import("../../service/analyze-sessions.js")).analyzeSessions(
-              readRecords(input),
+              readRecords(counted),
               processor,
               // The baseline gets the input's service name, so its templates get the same ids.
               {
@@ -83,7 +85,7 @@ export function registerAnalyzeCommand(program: Command): void {
                 ...(opts.train ? { train: readRecords(createReadStream(opts.train)) } : {}),
               },
             )
-          : await analyzeLines(readRecords(input), processor, analyzeOptions);
+          : await analyzeLines(readRecords(counted), processor, analyzeOptions);
         bar.finish();
         const text = render(report, opts.format as Format);
         if (opts.output) writeFileSync(opts.output, text);

@@ -1,0 +1,58 @@
+import type { Command } from "commander";
+import { addConfigOptions, configFromFlags, fail } from "../config-flags.js";
+
+/**
+ * `logwarden mcp`: the MCP server over stdio (contracts §3.6), for clients such as Claude Desktop
+ * that launch it as a process. It opens the runtime (store, pipeline, models) without the HTTP
+ * server. stdout carries only the protocol; logs go to stderr.
+ */
+export function registerMcpCommand(program: Command): void {
+  addConfigOptions(program.command("mcp"))
+    .description("serve the MCP server (tools for AI assistants) over stdio")
+    .action(async (flags) => {
+      const config = await configFromFlags(flags).catch(fail);
+      const [
+        { StdioServerTransport },
+        { createRuntime },
+        { createLogger },
+        { createMcpServer },
+        { STDIO_CALLER },
+        { PACKAGE_VERSION },
+      ] = await Promise.all([
+        import("@modelcontextprotocol/sdk/server/stdio.js"),
+        import("../../service/runtime.js"),
+        import("../../telemetry/logger.js"),
+        import("../../mcp/server.js"),
+        import("../../mcp/context.js"),
+        import("../../mcp/version.js"),
+      ]);
+      // fd 2: a log line on stdout would corrupt the protocol.
+      const log = createLogger(config.logLevel, 2);
+      const rt = await createRuntime(config, log).catch(fail);
+      const server = createMcpServer(rt, STDIO_CALLER, PACKAGE_VERSION);
+      const transport = new StdioServerTransport();
+      let stopping = false;
+      const stop = async (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ why }, "MCP server stopping");
+        try {
+          await server.close();
+          await rt.close();
+          log.flush();
+          process.exit(0);
+        } catch (error) {
+          log.error({ err: error }, "shutdown failed");
+          log.flush();
+          process.exit(1);
+        }
+      };
+      // The client closing stdin is how an MCP stdio session ends.
+      transport.onclose = () => void stop("stdin closed");
+      process.stdin.once("end", () => void stop("stdin closed"));
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+      await server.connect(transport);
+      log.info({ store: rt.store.location, model_dir: config.modelDir }, "MCP server ready on stdio");
+    });
+}

@@ -1,0 +1,105 @@
+import { type FileHandle, open, realpath } from "node:fs/promises";
+import { isAbsolute, resolve, sep } from "node:path";
+import { UserError } from "../core/errors.js";
+
+export interface FileAccessPolicy {
+  /** MCP_ALLOWED_DIRS, as configured (relative ones are taken from the working directory). */
+  allowedDirs: readonly string[];
+  /** MCP_MAX_FILE_BYTES. */
+  maxFileBytes: number;
+}
+
+export interface OpenedLogFile {
+  /** The real path that was opened (symlinks resolved). */
+  path: string;
+  bytes: number;
+  /** The file's bytes, cut off with an error if it grows past the limit while being read. */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
+/** `..` anywhere in the path is refused outright, before any resolution: no client needs it. */
+function hasParentSegment(path: string): boolean {
+  return path.split(/[\\/]+/).includes("..");
+}
+
+async function realDirs(dirs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    // A configured folder that does not exist (yet) allows nothing, rather than failing every call.
+    const real = await realpath(resolve(dir)).catch(() => null);
+    if (real) out.push(real);
+  }
+  return out;
+}
+
+/** `child` is `dir` itself or below it; the separator stops `/logs-old` from passing for `/logs`. */
+function isInside(child: string, dir: string): boolean {
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  return child.startsWith(prefix);
+}
+
+/**
+ * Opens a log file for `analyze_log_file` only when it lies inside an allowed folder once every
+ * symlink is resolved, is a regular file, and is within the size limit. A relative path is taken
+ * from the first allowed folder. Size and type are checked on the opened descriptor, so a file
+ * swapped between the check and the read is still the one checked.
+ */
+export async function openLogFile(policy: FileAccessPolicy, filepath: string): Promise<OpenedLogFile> {
+  if (filepath.includes("\0")) throw new UserError("filepath contains a NUL byte");
+  if (hasParentSegment(filepath)) throw new UserError(`filepath must not contain '..': ${filepath}`);
+  const dirs = await realDirs(policy.allowedDirs);
+  if (dirs.length === 0)
+    throw new UserError(
+      "analyze_log_file is disabled: none of the MCP_ALLOWED_DIRS folders exists on the server",
+      "Forbidden",
+      403,
+    );
+  const candidate = isAbsolute(filepath) ? filepath : resolve(dirs[0]!, filepath);
+  const real = await realpath(candidate).catch(() => null);
+  if (real === null) throw new UserError(`no such file: ${filepath}`, "not_found", 404);
+  if (!dirs.some((dir) => isInside(real, dir)))
+    throw new UserError(
+      `${filepath} is outside the folders this server may read (MCP_ALLOWED_DIRS)`,
+      "Forbidden",
+      403,
+    );
+  let handle: FileHandle;
+  try {
+    handle = await open(real, "r");
+  } catch (error) {
+    throw new UserError(`cannot open ${filepath}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new UserError(`${filepath} is not a regular file`);
+    if (stat.size > policy.maxFileBytes)
+      throw new UserError(
+        `${filepath} is ${stat.size} bytes, over the MCP_MAX_FILE_BYTES limit of ${policy.maxFileBytes}`,
+        "payload_too_large",
+        413,
+      );
+    return { path: real, bytes: stat.size, chunks: bounded(handle, policy.maxFileBytes, filepath) };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+async function* bounded(handle: FileHandle, max: number, name: string): AsyncGenerator<Uint8Array> {
+  const stream = handle.createReadStream({ autoClose: true });
+  let total = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > max)
+        throw new UserError(
+          `${name} grew past the MCP_MAX_FILE_BYTES limit of ${max} while being read`,
+          "payload_too_large",
+          413,
+        );
+      yield chunk;
+    }
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { isoUtc } from "../../core/time.js";
+import { uploadInputs } from "../../service/upload-records.js";
+import { type McpContext, requireScope } from "../context.js";
+import { openLogFile } from "../file-access.js";
+import { jsonResult } from "../results.js";
+import { analysisResultSchema } from "../schemas.js";
+import { persistArg, persistFor } from "./analyze-logs.js";
+
+/** Contract tool (contracts §3.6): `POST /analyze/file` on a file the server reads itself. */
+export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    "analyze_log_file",
+    {
+      title: "Analyze a log file",
+      description:
+        'Analyses a log file on the server (JSON array, {"logs": [...]}, NDJSON, or text lines: syslog, logfmt, plain) and returns the analysis result. Only files inside the server\'s MCP_ALLOWED_DIRS folders, up to MCP_MAX_FILE_BYTES.',
+      inputSchema: {
+        filepath: z
+          .string()
+          .min(1)
+          .max(4096)
+          .describe(
+            "Path of the log file: absolute, or relative to the first allowed folder; must lie inside MCP_ALLOWED_DIRS and contain no '..'",
+          ),
+        persist: persistArg,
+      },
+      outputSchema: analysisResultSchema.shape,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    async ({ filepath, persist }) => {
+      const { rt } = ctx;
+      requireScope(ctx, "read", "analyze_log_file");
+      const store = persistFor(ctx, persist, "analyze_log_file");
+      const file = await openLogFile(rt.config.mcp, filepath);
+      const inputs = uploadInputs(file.chunks, {
+        observedAt: isoUtc(rt.clock.now()),
+        defaultService: "auth",
+      });
+      return jsonResult(await rt.analysis.analyze(inputs, store ? { persist: store } : {}));
+    },
+  );
+}

@@ -1,0 +1,109 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { UserError } from "../../core/errors.js";
+import { getAnomaly } from "../../store/repos/anomalies.js";
+import { auditTrail } from "../../store/repos/anomaly-search.js";
+import { getLogsByIds } from "../../store/repos/logs.js";
+import { type McpContext, requireScope } from "../context.js";
+import { clip, summaryResult } from "../results.js";
+import { anomalySummarySchema, jsonObject } from "../schemas.js";
+import { anomalySummary } from "./search-anomalies.js";
+
+/** Evidence lines shown; an anomaly keeps at most 50 evidence ids. */
+const MAX_EVIDENCE = 50;
+
+const outputSchema = {
+  anomaly: anomalySummarySchema,
+  explanation: z.string().describe("One-line why"),
+  observed: jsonObject.describe("What was observed"),
+  baseline: jsonObject.describe("What was expected (the baseline)"),
+  contributions: z
+    .array(z.object({ name: z.string(), value: z.unknown(), weight: z.number() }))
+    .describe("What contributed most, first"),
+  template: z
+    .object({ template_id: z.string(), stream: z.string(), template: z.string(), count: z.number().int() })
+    .nullable()
+    .describe("The log template the anomaly is about, when it has one"),
+  evidence: z
+    .array(
+      z.object({
+        id: z.number().int(),
+        timestamp: z.string(),
+        service: z.string(),
+        level: z.string().nullable(),
+        host: z.string().nullable(),
+        message: z.string(),
+      }),
+    )
+    .describe("The log records that show it (ones since deleted are absent)"),
+  history: z
+    .array(z.object({ at: z.string(), actor: z.string(), action: z.string(), details: jsonObject }))
+    .describe("Status changes and verdicts, oldest first"),
+};
+
+/** `GET /api/v1/anomalies/{id}` told as an explanation: why, against what baseline, on which lines. */
+export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    "explain_anomaly",
+    {
+      title: "Explain an anomaly",
+      description:
+        "Explains one stored anomaly: why it was raised, the baseline against what was observed, the top contributing features, its log template, the evidence log lines and its status history.",
+      inputSchema: {
+        id: z.number().int().positive().describe("Anomaly id (from search_anomalies or a resource)"),
+      },
+      outputSchema,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ id }) => {
+      requireScope(ctx, "read", "explain_anomaly");
+      const db = ctx.rt.store.db;
+      const a = await getAnomaly(db, id);
+      if (!a) throw new UserError(`no anomaly ${id}`, "not_found", 404);
+      const [logs, history, template] = await Promise.all([
+        getLogsByIds(db, a.evidence.slice(-MAX_EVIDENCE)),
+        auditTrail(db, `anomaly:${a.id}`),
+        a.templateId
+          ? db.selectFrom("templates").selectAll().where("template_id", "=", a.templateId).executeTakeFirst()
+          : Promise.resolve(undefined),
+      ]);
+      const e = a.explanation;
+      const result = {
+        anomaly: anomalySummary(a),
+        explanation: e?.summary ?? a.description ?? a.type,
+        observed: e?.observed ?? {},
+        baseline: e?.expected ?? {},
+        contributions: e?.contributions ?? [],
+        template: template
+          ? {
+              template_id: template.template_id,
+              stream: template.stream,
+              template: template.template,
+              count: Number(template.count),
+            }
+          : null,
+        evidence: logs.map((l) => ({
+          id: Number(l.id),
+          timestamp: l.timestamp,
+          service: l.service,
+          level: l.level,
+          host: l.host,
+          message: l.message,
+        })),
+        history,
+      };
+      const lines = [
+        `Anomaly #${a.id}: ${a.severity} ${a.detector} on ${a.key} (${a.status}, score ${a.score.toFixed(2)}, seen ${a.count}×, ${a.timestamp} → ${a.lastSeen})`,
+        `Why: ${result.explanation}`,
+        `Observed: ${JSON.stringify(result.observed)}`,
+        `Baseline: ${JSON.stringify(result.baseline)}`,
+        ...(result.template ? [`Template: ${result.template.template}`] : []),
+        `Evidence (${result.evidence.length} lines):`,
+        ...result.evidence
+          .slice(0, 10)
+          .map((l) => `  ${l.timestamp} ${l.service} ${l.level ?? ""} ${clip(l.message, 200)}`),
+      ];
+      return summaryResult(lines.join("\n"), result);
+    },
+  );
+}

@@ -1,0 +1,33 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { type McpContext, requireScope } from "../context.js";
+import { jsonResult } from "../results.js";
+
+/** Contract tool (contracts §3.6): the body of `GET /stats`. */
+export function registerGetDetectionStats(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    "get_detection_stats",
+    {
+      title: "Detection statistics",
+      description:
+        "Models loaded, the detectors and their phase (learning or detecting), and how many analyses and anomalies this server has counted since it started.",
+      inputSchema: {},
+      outputSchema: {
+        models_loaded: z.boolean(),
+        model_dir: z.string(),
+        model_version: z.string(),
+        loaded_at: z.string().nullable(),
+        load_error: z.string().nullable(),
+        models: z.record(z.string(), z.object({ kind: z.string(), file: z.string(), bytes: z.number() })),
+        detectors: z.array(z.object({ name: z.string(), phase: z.string(), detail: z.string() })),
+        analyses_total: z.number().int(),
+        anomalies_total: z.number().int(),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async () => {
+      requireScope(ctx, "read", "get_detection_stats");
+      return jsonResult(ctx.rt.analysis.stats());
+    },
+  );
+}

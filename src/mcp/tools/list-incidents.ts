@@ -1,0 +1,59 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { listIncidents } from "../../store/repos/incidents.js";
+import { type McpContext, requireScope } from "../context.js";
+import { clip, summaryResult } from "../results.js";
+import { jsonObject } from "../schemas.js";
+
+export const incidentSchema = z.object({
+  id: z.number().int(),
+  detected_at: z.string(),
+  service: z.string().nullable(),
+  severity: z.string(),
+  summary: z.string(),
+  features: jsonObject,
+  status: z.string(),
+});
+
+/** System 004's incidents (`GET /incidents`), newest first. */
+export function registerListIncidents(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    "list_incidents",
+    {
+      title: "List incidents",
+      description:
+        "Lists incidents (a service's records scored above THRESHOLD), newest first, optionally only those with a status such as open.",
+      inputSchema: {
+        status: z.string().min(1).max(50).optional().describe('Only incidents with this status, e.g. "open"'),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(20)
+          .describe("At most this many (default 20, max 100)"),
+        offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)"),
+      },
+      outputSchema: { incidents: z.array(incidentSchema), count: z.number().int() },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      requireScope(ctx, "read", "list_incidents");
+      const incidents = await listIncidents(ctx.rt.store.db, {
+        limit: args.limit,
+        offset: args.offset,
+        ...(args.status ? { status: args.status } : {}),
+      });
+      const summary =
+        incidents.length === 0
+          ? "No incidents match."
+          : `${incidents.length} incident${incidents.length === 1 ? "" : "s"}, newest first:\n${incidents
+              .map(
+                (i) =>
+                  `#${i.id} ${i.detected_at} ${i.severity} ${i.status} ${i.service ?? "-"}: ${clip(i.summary)}`,
+              )
+              .join("\n")}`;
+      return summaryResult(summary, { incidents, count: incidents.length });
+    },
+  );
+}

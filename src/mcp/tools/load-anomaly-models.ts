@@ -1,0 +1,53 @@
+import { resolve } from "node:path";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { type McpContext, requireScope } from "../context.js";
+import { jsonResult } from "../results.js";
+
+/** Contract tool (contracts §3.6): `POST /models/load`'s body and answer. */
+export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    "load_anomaly_models",
+    {
+      title: "Load anomaly models",
+      description:
+        "Loads detection models from a Logwarden model folder (default MODEL_DIR). On failure the previous models stay in use. Returns {status, model_dir, models}.",
+      inputSchema: {
+        model_dir: z
+          .string()
+          .min(1)
+          .max(4096)
+          .optional()
+          .describe(
+            "Model folder to load; omitted: the server's MODEL_DIR. Another folder needs the admin scope",
+          ),
+      },
+      outputSchema: {
+        status: z.literal("loaded"),
+        model_dir: z.string().describe("The folder loaded, absolute"),
+        models: z.array(z.string()).describe("Names of the models in the folder"),
+      },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
+    },
+    async ({ model_dir }) => {
+      const { rt } = ctx;
+      requireScope(ctx, "ingest", "load_anomaly_models");
+      const dir = model_dir ?? rt.config.modelDir;
+      // As on REST: pointing the server at any folder it can read is an operator's call.
+      if (resolve(dir) !== resolve(rt.config.modelDir))
+        requireScope(ctx, "admin", "loading a folder other than MODEL_DIR");
+      const result = await rt.analysis.load(dir);
+      if (rt.analysis.scoreModel) rt.scoreModel = rt.analysis.scoreModel;
+      rt.log.info(
+        { model_dir: result.model_dir, models: result.models, by: ctx.caller.name },
+        "models loaded",
+      );
+      return jsonResult(result);
+    },
+  );
+}

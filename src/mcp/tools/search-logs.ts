@@ -1,0 +1,87 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { searchLogs } from "../../store/repos/log-search.js";
+import { type McpContext, requireScope } from "../context.js";
+import { clip, summaryResult } from "../results.js";
+import { jsonObject } from "../schemas.js";
+import { sinceArg, untilArg } from "../time-args.js";
+
+/** Minimum OpenTelemetry severity number per level name. */
+const LEVELS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
+
+/** Stored log records, newest first. */
+export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
+  server.registerTool(
+    "search_logs",
+    {
+      title: "Search logs",
+      description:
+        "Searches the log records Logwarden has stored, newest first, by time range, service, host, minimum level, template and message text.",
+      inputSchema: {
+        since: sinceArg,
+        until: untilArg,
+        service: z.string().min(1).max(200).optional().describe("Service name exactly"),
+        host: z.string().min(1).max(255).optional().describe("Host name exactly"),
+        min_level: z
+          .enum(["trace", "debug", "info", "warn", "error", "fatal"])
+          .optional()
+          .describe("Only records at this level or above"),
+        template_id: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe("Only records of this template (see list_templates)"),
+        text: z.string().min(1).max(200).optional().describe("Case-insensitive substring of the message"),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(200)
+          .default(50)
+          .describe("At most this many (default 50, max 200)"),
+        offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)"),
+      },
+      outputSchema: {
+        logs: z.array(
+          z.object({
+            id: z.number().int(),
+            timestamp: z.string(),
+            service: z.string(),
+            level: z.string().nullable(),
+            severity_number: z.number().int(),
+            host: z.string().nullable(),
+            message: z.string(),
+            template_id: z.string().nullable(),
+            metadata: jsonObject,
+          }),
+        ),
+        count: z.number().int(),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      requireScope(ctx, "read", "search_logs");
+      const logs = await searchLogs(
+        ctx.rt.store.db,
+        {
+          ...(args.service ? { service: args.service } : {}),
+          ...(args.host ? { host: args.host } : {}),
+          ...(args.template_id ? { templateId: args.template_id } : {}),
+          ...(args.min_level ? { minSeverityNumber: LEVELS[args.min_level] } : {}),
+          ...(args.since ? { since: args.since } : {}),
+          ...(args.until ? { until: args.until } : {}),
+          ...(args.text ? { text: args.text } : {}),
+        },
+        { limit: args.limit, offset: args.offset },
+      );
+      const summary =
+        logs.length === 0
+          ? "No log records match."
+          : `${logs.length} record${logs.length === 1 ? "" : "s"}, newest first:\n${logs
+              .map((l) => `#${l.id} ${l.timestamp} ${l.service} ${l.level ?? "-"} ${clip(l.message, 160)}`)
+              .join("\n")}`;
+      return summaryResult(summary, { logs, count: logs.length });
+    },
+  );
+}

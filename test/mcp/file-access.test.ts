@@ -1,0 +1,59 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLogFile } from "../../src/mcp/file-access.js";
+
+let root: string;
+let logs: string;
+
+async function read(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  let out = "";
+  for await (const c of chunks) out += Buffer.from(c).toString();
+  return out;
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "lw-mcp-files-"));
+  logs = join(root, "logs");
+  mkdirSync(join(logs, "nested"), { recursive: true });
+  mkdirSync(join(root, "logs-old"));
+  writeFileSync(join(logs, "nested", "a.log"), "line one\n");
+  writeFileSync(join(root, "logs-old", "b.log"), "not yours\n");
+  // A link that stays inside is fine; the check is on where it resolves.
+  symlinkSync(join(logs, "nested", "a.log"), join(logs, "inside-link.log"));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("openLogFile", () => {
+  const policy = () => ({ allowedDirs: [logs], maxFileBytes: 1000 });
+
+  it("opens files inside an allowed folder, by absolute or relative path, and through inside links", async () => {
+    expect(await read((await openLogFile(policy(), join(logs, "nested", "a.log"))).chunks)).toBe(
+      "line one\n",
+    );
+    expect(await read((await openLogFile(policy(), "nested/a.log")).chunks)).toBe("line one\n");
+    expect((await openLogFile(policy(), "inside-link.log")).path).toBe(join(logs, "nested", "a.log"));
+  });
+
+  it("refuses a sibling folder that shares the prefix, '..' in any form, and NUL bytes", async () => {
+    await expect(openLogFile(policy(), join(root, "logs-old", "b.log"))).rejects.toThrow(
+      /outside the folders/,
+    );
+    await expect(openLogFile(policy(), "nested/../../logs-old/b.log")).rejects.toThrow(/'\.\.'/);
+    await expect(openLogFile(policy(), "..\\logs-old\\b.log")).rejects.toThrow(/'\.\.'/);
+    await expect(openLogFile(policy(), "a.log\0.txt")).rejects.toThrow(/NUL/);
+  });
+
+  it("refuses everything when no allowed folder exists, and files over the size limit", async () => {
+    await expect(
+      openLogFile({ allowedDirs: [join(root, "none")], maxFileBytes: 10 }, "a.log"),
+    ).rejects.toThrow(/disabled/);
+    await expect(openLogFile({ allowedDirs: [logs], maxFileBytes: 5 }, "nested/a.log")).rejects.toMatchObject(
+      {
+        statusCode: 413,
+      },
+    );
+  });
+});
