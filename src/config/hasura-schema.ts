@@ -1,25 +1,7 @@
 import { z } from "zod";
+import { envBool as bool, commaList as list, positiveInt } from "./coerce.js";
 
-const positiveInt = z.coerce.number().int().positive();
 const days = z.coerce.number().positive();
-const bool = z.preprocess((v) => {
-  if (typeof v !== "string") return v;
-  const s = v.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(s)) return true;
-  if (["0", "false", "no", "off", ""].includes(s)) return false;
-  return v;
-}, z.boolean());
-/** Comma-separated, entries trimmed, empty ones dropped (contract §4.5). */
-const list = z.preprocess(
-  (v) =>
-    typeof v === "string"
-      ? v
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string()),
-);
 
 /** System 003, the Hasura DDN anomaly plugin (contracts §4.12); defaults are the contract's. */
 export const hasuraSchema = z

@@ -1,13 +1,6 @@
 import { z } from "zod";
+import { envBool as bool, positiveInt } from "./coerce.js";
 
-const positiveInt = z.coerce.number().int().positive();
-const bool = z.preprocess((v) => {
-  if (typeof v !== "string") return v;
-  const s = v.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(s)) return true;
-  if (["0", "false", "no", "off", ""].includes(s)) return false;
-  return v;
-}, z.boolean());
 const margin = z.preprocess(
   (v) => (v === "" || v === "off" || v === "null" ? null : v),
   z.coerce.number().min(0).nullable(),

@@ -1,30 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { SYSTEM_004_SAMPLE } from "../helpers/samples.js";
 
-/** The contract's sample (contracts §5.2). */
-const SAMPLE = [
-  {
-    timestamp: "2025-04-03T14:22:10.1234567+02:00",
-    service: "auth",
-    level: "ERROR",
-    message: "invalid password",
-    metadata: { ip: "10.0.0.12" },
-  },
-  {
-    timestamp: "2025-04-03T14:22:30.0000000+02:00",
-    service: "auth",
-    level: "ERROR",
-    message: "invalid password",
-    metadata: { ip: "10.0.0.12" },
-  },
-  {
-    timestamp: "2025-04-03T14:22:31Z",
-    service: "web",
-    level: "WARN",
-    message: "slow request",
-    metadata: { path: "/home" },
-  },
-];
+const SAMPLE = SYSTEM_004_SAMPLE;
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -3,26 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServe } from "../helpers/cli.js";
+import { AUTH_ERRORS } from "../helpers/samples.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "logwarden-serve-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const SAMPLE = [
-  {
-    timestamp: "2025-04-03T14:22:10.1234567+02:00",
-    service: "auth",
-    level: "ERROR",
-    message: "invalid password",
-    metadata: { ip: "10.0.0.12" },
-  },
-  {
-    timestamp: "2025-04-03T14:22:30+02:00",
-    service: "auth",
-    level: "ERROR",
-    message: "invalid password",
-    metadata: { ip: "10.0.0.12" },
-  },
-];
+const SAMPLE = AUTH_ERRORS;
 
 describe("logwarden serve (a real process)", () => {
   it("prints a one-time admin token on first start, serves the contract, drains on SIGTERM and keeps data", async () => {
