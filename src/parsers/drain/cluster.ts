@@ -31,6 +31,11 @@ export class Cluster {
   watch: number[] = [];
   /** Positions whose display token holds `<*>`: where parameters come from. */
   paramPositions: number[] = [];
+  /**
+   * For each parameter position, the literal pieces of a shaped token split at `<*>` (`blk_<*>` →
+   * `["blk_", ""]`), or null for a bare `<*>`: computed when the template changes, not per line.
+   */
+  paramPieces: (string[] | null)[] = [];
 
   constructor(
     tpl: string[],
@@ -61,13 +66,18 @@ export class Cluster {
     this.template = tpl.join(" ");
     const watch: number[] = [];
     const params: number[] = [];
+    const pieces: (string[] | null)[] = [];
     for (let p = 0; p < tpl.length; p++) {
       const t = tpl[p]!;
       if (t !== WILDCARD && t !== key[p]) watch.push(p);
-      if (t.indexOf(WILDCARD) >= 0) params.push(p);
+      if (t.indexOf(WILDCARD) >= 0) {
+        params.push(p);
+        pieces.push(t === WILDCARD ? null : t.split(WILDCARD));
+      }
     }
     this.watch = watch;
     this.paramPositions = params;
+    this.paramPieces = pieces;
   }
 
   /** The cluster this one now lives on as (itself when live), or null when it was evicted. */

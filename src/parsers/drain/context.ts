@@ -125,10 +125,15 @@ const UNITS = [
 const FIRST = new Uint8Array(256);
 for (const w of [...DATE_WORDS, ...UNITS]) FIRST[w.charCodeAt(0)] = 1;
 
+/** Units by length (1 to 4): a short word is checked against the few of its own length only. */
+const UNITS_BY_LENGTH: string[][] = [[], [], [], [], []];
+for (const u of UNITS) UNITS_BY_LENGTH[u.length]!.push(u);
+
 function isUnit(s: string, a: number, e: number): boolean {
   const n = e - a;
   if (n > 4) return false;
-  for (const u of UNITS) if (u.length === n && s.startsWith(u, a)) return true;
+  const units = UNITS_BY_LENGTH[n]!;
+  for (let i = 0; i < units.length; i++) if (s.startsWith(units[i]!, a)) return true;
   return false;
 }
 

@@ -4,11 +4,32 @@ import type { LineScanner } from "./scan.js";
 /** One memo entry: a line key (one matching key per token) and the cluster it matched last time. */
 class MemoEntry {
   next: MemoEntry | null = null;
+  /**
+   * The keys' chars, concatenated, and where each key starts (`offs[p]` to `offs[p + 1]`): every hit
+   * compares the line against them, and a typed array reads faster than a string per key.
+   */
+  readonly codes: Uint16Array;
+  readonly offs: Int32Array;
   constructor(
     readonly hash: number,
     readonly keys: readonly string[],
     public cluster: Cluster,
-  ) {}
+  ) {
+    const offs = new Int32Array(keys.length + 1);
+    let total = 0;
+    for (let p = 0; p < keys.length; p++) {
+      total += keys[p]!.length;
+      offs[p + 1] = total;
+    }
+    const codes = new Uint16Array(total);
+    for (let p = 0; p < keys.length; p++) {
+      const k = keys[p]!;
+      const o = offs[p]!;
+      for (let i = 0; i < k.length; i++) codes[o + i] = k.charCodeAt(i);
+    }
+    this.codes = codes;
+    this.offs = offs;
+  }
 }
 
 /**
@@ -26,16 +47,7 @@ export class LineMemo {
     const n = sc.n;
     for (let e = this.table.get(slot(sc.lineHash)) ?? null; e; e = e.next) {
       if (e.hash !== sc.lineHash) continue;
-      const keys = e.keys;
-      if (keys.length !== n) continue;
-      let ok = true;
-      for (let p = 0; p < n; p++) {
-        if (!sc.keyEquals(p, keys[p]!)) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) return e;
+      if (e.keys.length === n && sc.keysEqual(e.keys, e.codes, e.offs)) return e;
     }
     return null;
   }

@@ -117,7 +117,7 @@ export class DrainMiner implements TemplateMiner {
     const match: TemplateMatch = {
       templateId: c.id,
       template: c.template,
-      params: extractParams(c.tpl, c.paramPositions, sc),
+      params: extractParams(c.paramPieces, c.paramPositions, sc),
       change,
     };
     if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
@@ -140,7 +140,7 @@ export class DrainMiner implements TemplateMiner {
     return {
       templateId: c.id,
       template: c.template,
-      params: extractParams(c.tpl, c.paramPositions, sc),
+      params: extractParams(c.paramPieces, c.paramPositions, sc),
       change: "none",
     };
   }

@@ -1,14 +1,14 @@
 import type { TemplateParam } from "../../core/log-record.js";
-import { paramType, WILDCARD } from "./mask.js";
+import { paramType } from "./mask.js";
 import type { LineScanner } from "./scan.js";
 
 /**
- * Cuts the parameter values out of the scanned line given its template tokens: a `<*>` token yields
- * the whole token, a shaped token such as `blk_<*>` or `/<*>:<*>` yields the text between its literal
- * pieces. Only parameter text is sliced out of the line.
+ * Cuts the parameter values out of the scanned line given the cluster's parameter pieces: a `<*>`
+ * token (pieces null) yields the whole token, a shaped token such as `blk_<*>` or `/<*>:<*>` yields
+ * the text between its literal pieces. Only parameter text is sliced out of the line.
  */
 export function extractParams(
-  tpl: readonly string[],
+  pieces: readonly (readonly string[] | null)[],
   positions: readonly number[],
   sc: LineScanner,
 ): TemplateParam[] {
@@ -16,31 +16,23 @@ export function extractParams(
   const line = sc.line;
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i]!;
-    const t = tpl[p]!;
-    if (t === WILDCARD) {
+    const pc = pieces[i] ?? null;
+    if (pc === null) {
       const value = line.slice(sc.start[p]!, sc.end[p]!);
-      params.push({ value, type: paramType(value) });
-    } else cutShaped(t, line, sc.start[p]!, sc.end[p]!, params);
+      params.push({ value, type: sc.bareNum[p] === 1 ? "num" : paramType(value) });
+    } else cutShaped(pc, line, sc.start[p]!, sc.end[p]!, params);
   }
   return params;
 }
 
-/** Literal pieces of each shaped template token, cached: templates are few, lines are many. */
-const piecesCache = new Map<string, string[]>();
-
-function piecesOf(pattern: string): string[] {
-  let pieces = piecesCache.get(pattern);
-  if (!pieces) {
-    if (piecesCache.size >= 10_000) piecesCache.clear();
-    pieces = pattern.split(WILDCARD);
-    piecesCache.set(pattern, pieces);
-  }
-  return pieces;
-}
-
-/** Values of token s[a, b) under a shaped pattern; positions below are relative to `a`, as in the token. */
-function cutShaped(pattern: string, s: string, a: number, b: number, params: TemplateParam[]): void {
-  const pieces = piecesOf(pattern);
+/** Values of token s[a, b) under a shaped pattern's pieces; positions below are relative to `a`, as in the token. */
+function cutShaped(
+  pieces: readonly string[],
+  s: string,
+  a: number,
+  b: number,
+  params: TemplateParam[],
+): void {
   const holes = pieces.length - 1;
   const first = pieces[0]!;
   const last = pieces[holes]!;

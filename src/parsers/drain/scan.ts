@@ -37,6 +37,8 @@ export class LineScanner {
   readonly endsWild: Uint8Array;
   /** FNV-1a of each token's matching key. */
   readonly keyHash: Int32Array;
+  /** 1 for a bare number (`148`, `-22`): its parameter type is `num` without another look. */
+  readonly bareNum: Uint8Array;
 
   constructor(readonly maxTokens: number) {
     this.start = new Int32Array(maxTokens);
@@ -50,6 +52,7 @@ export class LineScanner {
     this.unitEnd = new Int32Array(maxTokens);
     this.endsWild = new Uint8Array(maxTokens);
     this.keyHash = new Int32Array(maxTokens);
+    this.bareNum = new Uint8Array(maxTokens);
   }
 
   scan(line: string): number {
@@ -118,6 +121,7 @@ export class LineScanner {
         this.ctx[count] = CTX_NONE;
         this.endsWild[count] = 1;
         this.keyHash[count] = WILD_HASH;
+        this.bareNum[count] = 1;
         count++;
         continue;
       }
@@ -130,6 +134,7 @@ export class LineScanner {
         this.ctx[count] = CTX_NONE;
         this.endsWild[count] = endsWithWild(line, a, i) ? 1 : 0;
         this.keyHash[count] = h;
+        this.bareNum[count] = 0;
         if (!ctx && i - a <= 8) ctx = contextCandidate(line, a, i);
         count++;
       } else this.maskToken(count++, a, i, hasDigit, hasSlash, hasColon);
@@ -155,6 +160,7 @@ export class LineScanner {
     this.start[k] = a;
     this.end[k] = b;
     this.ctx[k] = CTX_NONE;
+    this.bareNum[k] = 0;
     const from = segmentMark();
     maskFlagged(line, a, b, hasDigit, hasSlash, hasColon);
     const to = segmentMark();
@@ -205,6 +211,36 @@ export class LineScanner {
   textEquals(p: number, s: string): boolean {
     const a = this.start[p]!;
     return s.length === this.end[p]! - a && this.line.startsWith(s, a);
+  }
+
+  /**
+   * Whether the line's matching keys are `keys` (one per token; the caller checked the count). The
+   * memo's verification of every hit, so the common tokens are compared inline: a literal's key is its
+   * text (compared with the key's chars in `codes`, from `offs[p]` to `offs[p + 1]`), a bare number's
+   * is `<*>`; the rest go through `keyEquals`.
+   */
+  keysEqual(keys: readonly string[], codes: Uint16Array, offs: Int32Array): boolean {
+    const line = this.line;
+    const n = this.n;
+    for (let p = 0; p < n; p++) {
+      const s = keys[p]!;
+      if (this.ctx[p] === CTX_NONE) {
+        if (this.segFrom[p]! < 0) {
+          const a = this.start[p]!;
+          const len = this.end[p]! - a;
+          const o = offs[p]!;
+          if (offs[p + 1]! - o !== len) return false;
+          for (let i = 0; i < len; i++) if (line.charCodeAt(a + i) !== codes[o + i]) return false;
+          continue;
+        }
+        if (this.bareNum[p] === 1) {
+          if (s !== WILD_TEXT) return false;
+          continue;
+        }
+      }
+      if (!this.keyEquals(p, s)) return false;
+    }
+    return true;
   }
 
   /** Whether token p's matching key is `s`, compared on the line's chars. */

@@ -7,9 +7,18 @@ import { WILD_TEXT } from "./wild.js";
 
 let buf = new Int32Array(1024);
 let len = 0;
+/** Start of the current token's segments: spans are only joined within one token. */
+let floor = 0;
 
 export function pushSpan(a: number, b: number): void {
   if (a >= b) return;
+  // A span that continues the previous one extends it: the shape's text and hash are the same, and
+  // the loops over segments (hashing, verifying the memo) run once per run of literal chars, not per
+  // punctuation char.
+  if (len > floor && buf[len - 1] === a && buf[len - 2]! >= 0) {
+    buf[len - 1] = b;
+    return;
+  }
   if (len + 2 > buf.length) grow();
   buf[len] = a;
   buf[len + 1] = b;
@@ -31,12 +40,14 @@ function grow(): void {
 
 /** Current end of the buffer: segments appended from here on belong to the next token. */
 export function segmentMark(): number {
+  floor = len;
   return len;
 }
 
 /** Drops the segments appended since `mark`. */
 export function segmentRelease(mark: number): void {
   len = mark;
+  floor = mark;
 }
 
 /** Raw access for the scanner's loops; valid until the next push (the buffer may grow). */
