@@ -11,16 +11,25 @@ import type { Runtime } from "../service/runtime.js";
 import { installAccess, requestIdOf } from "./access.js";
 import { installErrorHandlers } from "./errors.js";
 import { createMetrics } from "./metrics.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { anomalyRoutes } from "./routes/anomalies.js";
 import { anomalies000Routes } from "./routes/anomalies000.js";
+import { anomalyBriefRoutes } from "./routes/anomaly-briefs.js";
+import { eventRoutes } from "./routes/events.js";
 import { hasuraRoutes } from "./routes/hasura.js";
 import { healthRoutes } from "./routes/health.js";
+import { logRoutes } from "./routes/logs.js";
 import { mcpRoutes } from "./routes/mcp.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { otlpRoutes } from "./routes/otlp.js";
+import { sinkRoutes } from "./routes/sinks.js";
 import { system002Routes } from "./routes/system002.js";
 import { system004Routes } from "./routes/system004.js";
+import { templateRoutes } from "./routes/templates.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { triageIncidentRoutes } from "./routes/triage-incidents.js";
+import { triageInventoryRoutes } from "./routes/triage-inventory.js";
+import { uiRoutes } from "./routes/ui.js";
 
 export interface AppOptions {
   /** Log each request (off in tests). */
@@ -73,6 +82,15 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(metricsRoutes(rt, metrics));
   await app.register(otlpRoutes(rt));
   await app.register(hasuraRoutes(rt));
+  await app.register(alertRoutes(rt));
+  await app.register(triageInventoryRoutes(rt));
+  await app.register(triageIncidentRoutes(rt));
   await app.register(mcpRoutes(rt));
+  await app.register(anomalyBriefRoutes(rt));
+  await app.register(templateRoutes(rt));
+  await app.register(logRoutes(rt));
+  await app.register(sinkRoutes(rt));
+  await app.register(eventRoutes(rt));
+  await app.register(uiRoutes());
   return app;
 }

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerBatchCommand } from "./commands/batch.js";
 import { registerDbCommand } from "./commands/db.js";
+import { registerImportCommand } from "./commands/import.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -26,6 +27,7 @@ registerParseCommand(program);
 registerTrainCommand(program);
 registerDbCommand(program);
 registerTokenCommand(program);
+registerImportCommand(program);
 registerMcpCommand(program);
 
 // Commands that keep running after their action returns (a listening server, an MCP session).

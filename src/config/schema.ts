@@ -1,29 +1,11 @@
 import { z } from "zod";
+import { envBool as bool, commaList as list, port, positiveInt } from "./coerce.js";
 import { HASURA_ENV_KEYS, hasuraSchema } from "./hasura-schema.js";
 import { rateSchema } from "./rate.js";
 import { SESSION_DETECTOR_ENV_KEYS, sequenceSchema, windowForestSchema } from "./session-detectors-schema.js";
 import { sinkEnvSchema, sinkSchema } from "./sink-schema.js";
 import { sourcePostgresEnvSchema, sourceSchema } from "./source-schema.js";
-
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
-const bool = z.preprocess((v) => {
-  if (typeof v !== "string") return v;
-  const s = v.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(s)) return true;
-  if (["0", "false", "no", "off", ""].includes(s)) return false;
-  return v;
-}, z.boolean());
-const list = z.preprocess(
-  (v) =>
-    typeof v === "string"
-      ? v
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string()),
-);
+import { TRIAGE_ENV_KEYS, triageSchema } from "./triage-schema.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -36,6 +18,7 @@ export const OPEN_ROUTE_GROUPS = [
   "analyze",
   "anomalies",
   "metrics",
+  "alerts",
 ] as const;
 
 /**
@@ -254,6 +237,8 @@ export const configSchema = z.object({
   batchInterval: positiveInt.default(3600),
   /** System 003: the Hasura DDN anomaly plugin (contracts §4.12). */
   hasura: hasuraSchema,
+  /** System 001: security alert triage (docs/triage.md). */
+  triage: triageSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -365,4 +350,5 @@ export const ENV_KEYS: Record<string, string> = {
   RABBITMQ_QUEUE: "sinkEnv.rabbitmqQueue",
   ...HASURA_ENV_KEYS,
   ...SESSION_DETECTOR_ENV_KEYS,
+  ...TRIAGE_ENV_KEYS,
 };

@@ -6,6 +6,8 @@ import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import { databaseUrlFor, openStore, type Store } from "../store/db.js";
+import { createTriage } from "../triage/create.js";
+import type { TriageService } from "../triage/service.js";
 import { AnalysisEngine } from "./analysis-engine.js";
 import { ONLINE_MODEL, type ScoreModel } from "./score-model.js";
 import { loadCurrentScoreModel } from "./train.js";
@@ -25,6 +27,8 @@ export interface Runtime {
   scoreModel: ScoreModel;
   /** System 002's analysis: MODEL_DIR models and in-memory detection (REST and MCP). */
   readonly analysis: AnalysisEngine;
+  /** System 001: security alert triage (src/triage/, docs/triage.md). */
+  readonly triage: TriageService;
   /** Drains the pipeline, saves state, closes the store. */
   close(): Promise<void>;
 }
@@ -55,6 +59,7 @@ export async function createRuntime(
   });
   const analysis = new AnalysisEngine(config, clock, log);
   await analysis.autoLoad();
+  const triage = await createTriage(config, store, pipeline, clock, log);
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -66,9 +71,11 @@ export async function createRuntime(
     gitCommit: config.gitCommit ?? readGitCommit(),
     scoreModel,
     analysis,
+    triage: triage.triage,
     close() {
       closing ??= (async () => {
         await pipeline.stop();
+        await triage.close();
         await store.close();
       })();
       return closing;

@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { IncidentTriageColumns, TriageTables } from "./triage-schema.js";
 
 /**
  * Table types. Timestamps are ISO-8601 UTC text (`…Z`), JSON columns are JSON text, on both dialects,
@@ -58,7 +59,7 @@ export interface AnomaliesTable {
   updated_at: string;
 }
 
-export interface IncidentsTable {
+export interface IncidentsTable extends IncidentTriageColumns {
   id: Generated<number>;
   /** System 004 core columns (contracts §5.3, §6.3 C6). */
   detected_at: string;
@@ -155,7 +156,7 @@ export interface SuppressionsTable {
   lifted_at: string | null;
 }
 
-export interface Database {
+export interface Database extends TriageTables {
   api_tokens: ApiTokensTable;
   logs: LogsTable;
   templates: TemplatesTable;

@@ -16,6 +16,12 @@ const healthBody = z
     started_at: z.string(),
     timestamp: z.string().describe("System 003: now, UTC ISO-8601 without zone, microseconds"),
     excluded_patterns: z.array(z.string()).describe("System 003: the valid EXCLUDED_DATASETS patterns"),
+    stages: z
+      .record(z.string(), z.object({ status: z.enum(["healthy", "unhealthy"]) }))
+      .optional()
+      .describe(
+        "System 001: each triage stage by compose name (contracts §2.2); absent when TRIAGE_ENABLED=false",
+      ),
   })
   .describe("Every seed's health fields in one body (contracts §6.2, C4)");
 
@@ -54,7 +60,10 @@ export function healthRoutes(rt: Runtime) {
       },
       async (_request, reply) => {
         const ok = await storeOk();
-        const healthy = ok && rt.pipeline.accepting;
+        // System 001 (contracts §2.2): a stage whose consumer or database is down makes the whole 503.
+        const stages = rt.triage.started ? rt.triage.health(ok) : undefined;
+        const stagesOk = !stages || Object.values(stages).every((s) => s.status === "healthy");
+        const healthy = ok && rt.pipeline.accepting && stagesOk;
         const body = {
           status: healthy ? ("healthy" as const) : ("unhealthy" as const),
           checks: {
@@ -70,6 +79,7 @@ export function healthRoutes(rt: Runtime) {
           started_at: rt.startedAt,
           timestamp: localIso(rt.clock.now()),
           excluded_patterns: [...excluded.patterns],
+          ...(stages ? { stages } : {}),
         };
         return reply.code(healthy ? 200 : 503).send(body);
       },

@@ -5,6 +5,8 @@ import * as anomalyListIndexes from "./003-anomaly-list-indexes.js";
 import * as deliveries from "./004-deliveries.js";
 import * as hasuraPlugin from "./005-hasura-plugin.js";
 import * as verdicts from "./006-verdicts.js";
+import * as triage from "./007-triage.js";
+import * as logFulltext from "./008-log-fulltext.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -17,6 +19,8 @@ const STEPS: [string, Step][] = [
   ["004-deliveries", deliveries],
   ["005-hasura-plugin", hasuraPlugin],
   ["006-verdicts", verdicts],
+  ["007-triage", triage],
+  ["008-log-fulltext", logFulltext],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

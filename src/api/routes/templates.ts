@@ -1,0 +1,156 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { type Selectable, sql } from "kysely";
+import { z } from "zod";
+import type { Runtime } from "../../service/runtime.js";
+import { listTemplates, type TemplateRow } from "../../store/repos/templates.js";
+import type { TemplatesTable } from "../../store/schema.js";
+import { requireAuth } from "../auth.js";
+import { errorSchema, queryLimit } from "../schemas.js";
+
+const template = z
+  .object({
+    template_id: z.string(),
+    stream: z.string().describe("The service (or source) the template was mined from"),
+    template: z.string().describe("The message with every variable part as `<*>`"),
+    count: z.number().int(),
+    first_seen: z.string(),
+    last_seen: z.string(),
+  })
+  .describe("Log template");
+
+function toJson(t: TemplateRow): z.infer<typeof template> {
+  return {
+    template_id: t.templateId,
+    stream: t.stream,
+    template: t.template,
+    count: t.count,
+    first_seen: t.firstSeen,
+    last_seen: t.lastSeen,
+  };
+}
+
+/** Mined templates (saved with the pipeline state, so at most a few seconds behind ingest). */
+export function templateRoutes(rt: Runtime) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const read = requireAuth(rt, { group: "anomalies", scope: "read" });
+    r.get(
+      "/api/v1/templates",
+      {
+        preHandler: read,
+        schema: {
+          summary: "Log templates, most frequent first (replaced ones left out)",
+          tags: ["templates"],
+          querystring: z.object({
+            stream: z.string().max(200).optional().describe("Only this stream (service)"),
+            limit: queryLimit(10_000).optional().describe("Maximum rows (default 1000, at most 10,000)"),
+          }),
+          response: { 200: z.array(template), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        },
+      },
+      async (request) =>
+        (
+          await listTemplates(rt.store.db, {
+            ...(request.query.stream ? { stream: request.query.stream } : {}),
+            limit: request.query.limit ?? 1000,
+          })
+        ).map(toJson),
+    );
+    r.get(
+      "/api/v1/templates/activity",
+      {
+        preHandler: read,
+        schema: {
+          summary: "Lines per template per hour over the last `hours` hours (for sparklines)",
+          tags: ["templates"],
+          querystring: z.object({
+            hours: queryLimit(168)
+              .optional()
+              .describe("Hours back from the current hour (default 24, at most 168)"),
+          }),
+          response: {
+            200: z.object({
+              from: z.string().describe("Start of the first hour (UTC)"),
+              hours: z.number().int(),
+              series: z
+                .record(z.string(), z.array(z.number().int()))
+                .describe("template_id → count per hour"),
+            }),
+            400: errorSchema,
+            401: errorSchema,
+            403: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const hours = Math.max(1, request.query.hours ?? 24);
+        const HOUR = 3_600_000;
+        const start = Math.floor(rt.clock.now() / HOUR) * HOUR - (hours - 1) * HOUR;
+        const from = new Date(start).toISOString();
+        // Stored timestamps are ISO-8601 UTC strings, so the first 13 characters are the hour, in both
+        // dialects; the range is a seek on the timestamp index.
+        const rows = await rt.store.db
+          .selectFrom("logs")
+          .select([
+            "template_id",
+            sql<string>`substr(timestamp, 1, 13)`.as("hour"),
+            sql<number>`count(*)`.as("n"),
+          ])
+          .where("timestamp", ">=", from)
+          .where("template_id", "is not", null)
+          .groupBy(["template_id", sql`substr(timestamp, 1, 13)`])
+          .execute();
+        const series: Record<string, number[]> = {};
+        for (const row of rows) {
+          const i = Math.floor((Date.parse(`${row.hour}:00:00Z`) - start) / HOUR);
+          if (!row.template_id || i < 0 || i >= hours) continue;
+          series[row.template_id] ??= new Array<number>(hours).fill(0);
+          series[row.template_id]![i]! += Number(row.n);
+        }
+        return { from, hours, series };
+      },
+    );
+    r.get(
+      "/api/v1/templates/:id",
+      {
+        preHandler: read,
+        schema: {
+          summary: "One log template",
+          tags: ["templates"],
+          params: z.object({ id: z.string().max(200) }),
+          response: { 200: template, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        // A template that generalised into another one answers the one that replaced it, so an old
+        // log line's template id still leads to the template its siblings match today.
+        let id = request.params.id;
+        let row: Selectable<TemplatesTable> | undefined;
+        for (let hop = 0; hop < 10; hop++) {
+          row = await rt.store.db
+            .selectFrom("templates")
+            .selectAll()
+            .where("template_id", "=", id)
+            .executeTakeFirst();
+          if (!row?.replaced_by) break;
+          id = row.replaced_by;
+        }
+        if (!row) {
+          return reply
+            .code(404)
+            .send({ error: "not_found", message: `no template ${request.params.id}` } as never);
+        }
+        return toJson({
+          templateId: row.template_id,
+          stream: row.stream,
+          template: row.template,
+          count: Number(row.count),
+          firstSeen: row.first_seen,
+          lastSeen: row.last_seen,
+          replacedBy: row.replaced_by,
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,28 @@
+import { type Expression, type SqlBool, sql } from "kysely";
+import type { DialectName } from "../db.js";
+
+/** The words of a search text: letters and digits, as both databases' tokenizers see them. */
+export function searchTerms(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+}
+
+/**
+ * A condition on `logs` that is true when the message contains every word of `text`. SQLite uses the FTS5
+ * index and takes the last word as a prefix (so a word being typed already matches); PostgreSQL uses the
+ * GIN index on `to_tsvector('simple', message)` and parses the text with the same parser
+ * (`plainto_tsquery`), so dotted values such as IP addresses match as the index saw them. The text is a
+ * quoted term list or a bound value, never query syntax: operators and quotes match literally. Null when
+ * the text is empty; a text without any word matches nothing.
+ */
+export function fullTextMatch(dialect: DialectName, text: string): Expression<SqlBool> | null {
+  if (text.trim() === "") return null;
+  const terms = searchTerms(text);
+  if (terms.length === 0) return sql<SqlBool>`1 = 0`;
+  if (dialect === "sqlite") {
+    const query = terms
+      .map((t, i) => `"${t.replaceAll('"', '""')}"${i === terms.length - 1 ? "*" : ""}`)
+      .join(" ");
+    return sql<SqlBool>`logs.id in (select rowid from logs_fts where logs_fts match ${query})`;
+  }
+  return sql<SqlBool>`to_tsvector('simple', logs.message) @@ plainto_tsquery('simple', ${text})`;
+}

@@ -1,0 +1,43 @@
+import type { ReactNode } from "react";
+
+const WILD = "<*>";
+
+/**
+ * A template with its parameters highlighted: when `message` fits the template, the values that filled
+ * each `<*>` are shown in place; otherwise the wildcards themselves are marked.
+ */
+export function TemplateText({ template, message }: { template: string; message: string | null }) {
+  const parts = template.split(WILD);
+  const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const match = message ? new RegExp(`^${escaped.join("(.+?)")}$`, "s").exec(message) : null;
+  const out: ReactNode[] = [];
+  parts.forEach((p, i) => {
+    out.push(p);
+    if (i < parts.length - 1) {
+      out.push(
+        // A template's parts never move, so their position is a stable key.
+        match ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: positions in a fixed template are stable.
+          <mark key={i} className="param" title="parameter">
+            {match[i + 1]}
+          </mark>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: positions in a fixed template are stable.
+          <span key={i} className="wild">
+            {WILD}
+          </span>
+        ),
+      );
+    }
+  });
+  return (
+    <div className="tpl mono">
+      <div>{out}</div>
+      {match && (
+        <div className="muted" style={{ marginTop: 6 }}>
+          {template}
+        </div>
+      )}
+    </div>
+  );
+}

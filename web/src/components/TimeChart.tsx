@@ -1,0 +1,87 @@
+import { SEVERITIES, type Severity } from "../types";
+
+const COLORS: Record<Severity, string> = {
+  low: "var(--low)",
+  medium: "var(--medium)",
+  high: "var(--high)",
+  critical: "var(--critical)",
+};
+
+export interface Bucket {
+  start: number;
+  counts: Record<Severity, number>;
+}
+
+/** Stacked bars per time bucket, one colour per severity; hand-rolled SVG (no chart library to ship). */
+export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string }) {
+  const width = 720;
+  const height = 200;
+  const pad = { left: 34, right: 8, top: 8, bottom: 22 };
+  const max = Math.max(1, ...buckets.map((b) => SEVERITIES.reduce((n, s) => n + b.counts[s], 0)));
+  const innerW = width - pad.left - pad.right;
+  const innerH = height - pad.top - pad.bottom;
+  const bw = innerW / Math.max(1, buckets.length);
+  const y = (v: number) => pad.top + innerH - (v / max) * innerH;
+  const ticks = [0, Math.ceil(max / 2), max];
+  const fmt = (t: number) => {
+    const d = new Date(t);
+    const span = (buckets.at(-1)?.start ?? 0) - (buckets[0]?.start ?? 0);
+    return span > 2 * 86_400_000
+      ? d.toLocaleDateString(undefined, { month: "short", day: "numeric" })
+      : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  };
+  return (
+    <figure style={{ margin: 0 }}>
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={label}>
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={pad.left} x2={width - pad.right} y1={y(t)} y2={y(t)} stroke="#e2e5eb" />
+            <text x={pad.left - 6} y={y(t) + 4} fontSize="10" textAnchor="end" fill="#5d6678">
+              {t}
+            </text>
+          </g>
+        ))}
+        {buckets.map((b, i) => {
+          let acc = 0;
+          return (
+            <g key={b.start}>
+              <title>
+                {`${new Date(b.start).toLocaleString()}: ${SEVERITIES.map((s) => `${b.counts[s]} ${s}`).join(", ")}`}
+              </title>
+              {SEVERITIES.map((s) => {
+                const v = b.counts[s];
+                if (v === 0) return null;
+                const top = y(acc + v);
+                const h = y(acc) - top;
+                acc += v;
+                return (
+                  <rect
+                    key={s}
+                    x={pad.left + i * bw + 1}
+                    y={top}
+                    width={Math.max(1, bw - 2)}
+                    height={h}
+                    fill={COLORS[s]}
+                  />
+                );
+              })}
+              {i % Math.ceil(buckets.length / 6) === 0 && (
+                <text x={pad.left + i * bw} y={height - 6} fontSize="10" fill="#5d6678">
+                  {fmt(b.start)}
+                </text>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="legend">
+        {SEVERITIES.map((s) => (
+          <span key={s}>
+            <i style={{ background: COLORS[s] }} />
+            {s}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,214 @@
+import { useState } from "react";
+import { ApiError, getJson, send } from "../api";
+import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
+import { Empty, ErrorState, Loading } from "../components/States";
+import { TemplateText } from "../components/TemplateText";
+import { Link } from "../router";
+import type { AnomalyDetail, Status, Template } from "../types";
+import { useAsync } from "../useAsync";
+
+async function load(id: number, signal: AbortSignal) {
+  const anomaly = await getJson<AnomalyDetail>(`/api/v1/anomalies/${id}`, signal);
+  // The newest evidence line's template: older lines may carry one that has since generalised.
+  const templateId = anomaly.template_id ?? anomaly.evidence_records.at(-1)?.template_id ?? null;
+  // Templates are saved with the pipeline state every few seconds: a very fresh one may not be there yet.
+  const template = templateId
+    ? await getJson<Template>(`/api/v1/templates/${encodeURIComponent(templateId)}`, signal).catch(() => null)
+    : null;
+  return { anomaly, template };
+}
+
+const ACTIONS: { status: Status; label: string }[] = [
+  { status: "acknowledged", label: "Acknowledge" },
+  { status: "resolved", label: "Resolve" },
+  { status: "false_positive", label: "Mark false positive" },
+  { status: "open", label: "Reopen" },
+];
+
+const show = (v: unknown) =>
+  typeof v === "number" ? String(Math.round(v * 1000) / 1000) : JSON.stringify(v);
+
+export function AnomalyDetailPage({ id }: { id: number }) {
+  const { state, reload, setState } = useAsync((signal) => load(id, signal), [id]);
+  const [comment, setComment] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  if (state.status === "error") {
+    if (state.error instanceof ApiError && state.error.status === 404) {
+      return (
+        <Empty title={`Anomaly #${id} does not exist`}>
+          It may have been deleted by retention. <Link href="/ui/anomalies">Back to the list</Link>
+        </Empty>
+      );
+    }
+    return <ErrorState error={state.error} retry={reload} />;
+  }
+  if (!state.data) return <Loading what={`anomaly #${id}`} />;
+  const { anomaly: a, template } = state.data;
+
+  const act = async (status: Status) => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      const changed = await send<AnomalyDetail>("PATCH", `/api/v1/anomalies/${a.id}`, {
+        status,
+        ...(comment.trim() ? { comment: comment.trim() } : {}),
+      });
+      setState({ status: "done", data: { anomaly: changed, template } });
+      setComment("");
+    } catch (err) {
+      setActionError(
+        err instanceof ApiError && err.status === 403
+          ? "Changing a status needs a token with the admin scope."
+          : err instanceof Error
+            ? err.message
+            : String(err),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const observed = a.explanation?.observed ?? {};
+  const expected = a.explanation?.expected ?? {};
+  const keys = [...new Set([...Object.keys(observed), ...Object.keys(expected)])];
+
+  return (
+    <>
+      <p style={{ margin: "0 0 8px" }}>
+        <Link href="/ui/anomalies">← Anomalies</Link>
+      </p>
+      <div className="page-head">
+        <h1>
+          <SeverityBadge severity={a.severity} /> {a.description ?? `Anomaly #${a.id}`}
+        </h1>
+        <span data-testid="anomaly-status">
+          <StatusBadge status={a.status} />
+        </span>
+      </div>
+      <div className="grid cols-2">
+        <section className="panel" aria-labelledby="why">
+          <h2 id="why">Why this is abnormal</h2>
+          <p>{a.explanation?.summary ?? "The detector gave no explanation."}</p>
+          {keys.length > 0 && (
+            <table aria-label="Baseline versus observed">
+              <thead>
+                <tr>
+                  <th>Measure</th>
+                  <th>Observed</th>
+                  <th>Baseline</th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.map((k) => (
+                  <tr key={k}>
+                    <td className="mono">{k}</td>
+                    <td>
+                      <strong>{k in observed ? show(observed[k]) : "—"}</strong>
+                    </td>
+                    <td className="muted">{k in expected ? show(expected[k]) : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="facts">
+          <h2 id="facts">Details</h2>
+          <dl className="kv">
+            <dt>Detector</dt>
+            <dd className="mono">{a.detector}</dd>
+            <dt>Type</dt>
+            <dd>{a.type}</dd>
+            <dt>Service</dt>
+            <dd>{a.service ?? "—"}</dd>
+            <dt>Key</dt>
+            <dd className="mono">{a.key}</dd>
+            <dt>Score</dt>
+            <dd>{a.score.toFixed(3)}</dd>
+            <dt>First seen</dt>
+            <dd>
+              <Time iso={a.timestamp} />
+            </dd>
+            <dt>Last seen</dt>
+            <dd>
+              <Time iso={a.last_seen} /> {a.count > 1 && <span className="muted">({a.count} repeats)</span>}
+            </dd>
+          </dl>
+        </section>
+      </div>
+
+      <section className="panel" style={{ marginTop: 16 }} aria-labelledby="tpl">
+        <h2 id="tpl">Template</h2>
+        {template ? (
+          <TemplateText template={template.template} message={a.evidence_records.at(-1)?.message ?? null} />
+        ) : (
+          <p className="muted">
+            {a.template_id || a.evidence_records[0]?.template_id
+              ? "The template is not saved yet (templates are saved every few seconds); reload shortly."
+              : "This anomaly is not tied to one template."}
+          </p>
+        )}
+      </section>
+
+      <section className="panel" style={{ marginTop: 16 }} aria-labelledby="ev">
+        <h2 id="ev">Evidence ({a.evidence_records.length} log lines)</h2>
+        {a.evidence_records.length === 0 ? (
+          <p className="muted">No log lines are attached (or they were removed by retention).</p>
+        ) : (
+          <ul className="evidence">
+            {a.evidence_records.map((r) => (
+              <li key={r.id} className="mono">
+                <span className="muted">{r.timestamp}</span> {r.service}{" "}
+                {r.level && <strong>{r.level}</strong>} {r.message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="panel" style={{ marginTop: 16 }} aria-labelledby="triage">
+        <h2 id="triage">Triage</h2>
+        <label className="field">
+          Comment (kept in the audit log)
+          <textarea value={comment} onChange={(e) => setComment(e.target.value)} maxLength={2000} />
+        </label>
+        <div className="actions">
+          {ACTIONS.filter((x) => x.status !== a.status).map((x) => (
+            <button
+              key={x.status}
+              type="button"
+              className={x.status === "false_positive" ? "danger" : x.status === "resolved" ? "primary" : ""}
+              disabled={busy}
+              onClick={() => act(x.status)}
+            >
+              {x.label}
+            </button>
+          ))}
+        </div>
+        {actionError && (
+          <p role="alert" className="state error" style={{ padding: "8px 0", textAlign: "left" }}>
+            {actionError}
+          </p>
+        )}
+        {a.history.length > 0 && (
+          <>
+            <h2 style={{ marginTop: 16 }}>History</h2>
+            <ul className="evidence">
+              {a.history.map((h) => (
+                <li key={`${h.at}-${h.action}`}>
+                  <Time iso={h.at} /> — <strong>{h.actor}</strong>: {String(h.details.from ?? "")} →{" "}
+                  {String(h.details.to ?? "")}
+                  {typeof h.details.comment === "string" && h.details.comment && (
+                    <span className="muted"> “{h.details.comment}”</span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
+    </>
+  );
+}

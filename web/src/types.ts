@@ -1,0 +1,94 @@
+/** Shapes of the API's JSON (docs/api.md; /openapi.json is the reference). */
+
+export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const STATUSES = ["open", "acknowledged", "resolved", "false_positive"] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** A row of GET /api/v1/anomalies (system 000's nine fields). */
+export interface AnomalyRow {
+  id: number;
+  agent_name: string;
+  device_id: number | null;
+  timestamp: string;
+  anomaly_type: string;
+  confidence: number;
+  description: string | null;
+  features: Record<string, unknown> | null;
+  created_at: string;
+}
+
+/** What the live stream sends for each new anomaly. */
+export interface LiveAnomaly {
+  id: number;
+  detector: string;
+  type: string;
+  timestamp: string;
+  service: string | null;
+  severity: Severity;
+  status: Status;
+  score: number;
+  description: string | null;
+  count: number;
+}
+
+export interface EvidenceRecord {
+  id: number;
+  timestamp: string;
+  service: string;
+  level: string | null;
+  message: string;
+  host: string | null;
+  template_id: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface AnomalyDetail {
+  id: number;
+  detector: string;
+  type: string;
+  timestamp: string;
+  service: string | null;
+  key: string;
+  score: number;
+  severity: Severity;
+  status: Status;
+  description: string | null;
+  features: Record<string, unknown>;
+  explanation: {
+    summary: string;
+    observed: Record<string, unknown>;
+    expected: Record<string, unknown>;
+    [k: string]: unknown;
+  } | null;
+  evidence: number[];
+  evidence_records: EvidenceRecord[];
+  history: { at: string; actor: string; action: string; details: Record<string, unknown> }[];
+  template_id: string | null;
+  count: number;
+  last_seen: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Template {
+  template_id: string;
+  stream: string;
+  template: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface Incident {
+  [k: string]: unknown;
+}
+
+export interface TokenInfo {
+  id: number;
+  name: string;
+  scopes: string[];
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
