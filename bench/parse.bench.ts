@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { csvRows } from "../src/parsers/csv.js";
 import { mineAll } from "../src/parsers/drain/batch.js";
 import { PREDICTION_HEADER, predictionRow } from "../src/parsers/drain/csv-output.js";
 import { DrainMiner } from "../src/parsers/drain/index.js";
@@ -35,43 +36,9 @@ interface Score {
   gtGroups: number;
 }
 
-/** Minimal RFC 4180 reader: enough for the LogHub structured CSVs (quoted fields, doubled quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
 /** The `Content` column in LineId order: the benchmark's message-body input. */
 function readBodies(dataset: string): string[] {
-  const rows = parseCsv(readFileSync(join(GT_DIR, dataset, `${dataset}_2k.log_structured.csv`), "utf8"));
+  const rows = csvRows(readFileSync(join(GT_DIR, dataset, `${dataset}_2k.log_structured.csv`), "utf8"));
   const head = rows[0]!.map((h) => h.trim().replace(/^\ufeff/, ""));
   const idCol = head.indexOf("LineId");
   const contentCol = head.indexOf("Content");

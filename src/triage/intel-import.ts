@@ -1,6 +1,6 @@
 import { isJsonObject } from "../core/json.js";
+import { csvRecords as parseCsv } from "../parsers/csv.js";
 import type { Indicator } from "../store/repos/intel-feeds.js";
-import { parseCsv } from "./csv.js";
 import { canonicalIoc, guessIocType } from "./iocs.js";
 import { type IocType, THREAT_LEVELS, type ThreatLevel } from "./types.js";
 

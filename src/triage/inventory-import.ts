@@ -1,6 +1,6 @@
 import { isSeverity } from "../core/severity.js";
+import { csvRecords as parseCsv } from "../parsers/csv.js";
 import type { InventoryAsset, InventoryUser } from "../store/repos/inventory.js";
-import { parseCsv } from "./csv.js";
 
 const yes = (v: string | undefined) =>
   ["1", "true", "yes", "y", "on"].includes((v ?? "").trim().toLowerCase());
