@@ -3,11 +3,14 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detec
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
+import { LruMap } from "./lru.js";
 
 export interface ErrorBurstOptions {
   windowSecs: number;
   /** Error-level records per service within the window that make a burst. */
   threshold: number;
+  /** Services tracked at most; the least recently seen is forgotten. */
+  maxKeys?: number;
 }
 
 interface Burst {
@@ -34,10 +37,12 @@ interface ServiceWindow {
  */
 export class ErrorBurstDetector implements Detector {
   readonly name = "error_burst";
-  readonly #services = new Map<string, ServiceWindow>();
+  readonly #services: LruMap<string, ServiceWindow>;
   #errorsSeen = 0;
 
-  constructor(readonly options: ErrorBurstOptions) {}
+  constructor(readonly options: ErrorBurstOptions) {
+    this.#services = new LruMap(options.maxKeys ?? 10_000);
+  }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
@@ -126,7 +131,7 @@ export class ErrorBurstDetector implements Detector {
       version: 1,
       errorsSeen: this.#errorsSeen,
       services: Object.fromEntries(
-        [...this.#services].map(([k, w]) => [
+        [...this.#services.entries()].map(([k, w]) => [
           k,
           {
             times: w.times,

@@ -2,12 +2,15 @@ import type { Anomaly } from "../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
+import { LruMap } from "./lru.js";
 
 export interface NewTemplateOptions {
   /** Records a stream must have seen before a new template counts as an anomaly. */
   warmupRecords: number;
   /** …and seconds of record time since the stream's first record. */
   warmupSecs: number;
+  /** Streams tracked at most; the least recently seen is forgotten (and warms up again if it returns). */
+  maxKeys?: number;
 }
 
 interface StreamState {
@@ -23,9 +26,11 @@ interface StreamState {
  */
 export class NewTemplateDetector implements Detector {
   readonly name = "new_template";
-  readonly #streams = new Map<string, StreamState>();
+  readonly #streams: LruMap<string, StreamState>;
 
-  constructor(readonly options: NewTemplateOptions) {}
+  constructor(readonly options: NewTemplateOptions) {
+    this.#streams = new LruMap(options.maxKeys ?? 10_000);
+  }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
@@ -108,7 +113,10 @@ export class NewTemplateDetector implements Detector {
   }
 
   exportState(): JsonValue {
-    return { version: 1, streams: Object.fromEntries([...this.#streams].map(([k, s]) => [k, { ...s }])) };
+    return {
+      version: 1,
+      streams: Object.fromEntries([...this.#streams.entries()].map(([k, s]) => [k, { ...s }])),
+    };
   }
 
   importState(state: JsonValue): void {

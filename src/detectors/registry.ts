@@ -19,8 +19,8 @@ import { windowForestDefinition } from "./window-forest/detector.js";
  * where its options live in the config.
  */
 const REGISTRY = [
-  { definition: newTemplateDefinition, options: (c: Config) => c.detectors.newTemplate },
-  { definition: errorBurstDefinition, options: (c: Config) => c.detectors.errorBurst },
+  { definition: newTemplateDefinition, options: (c: Config) => withKeys(c, c.detectors.newTemplate) },
+  { definition: errorBurstDefinition, options: (c: Config) => withKeys(c, c.detectors.errorBurst) },
   { definition: rareTemplateDefinition, options: (c: Config) => withKeys(c, c.detectors.rareTemplate) },
   { definition: volumeDefinition, options: (c: Config) => withKeys(c, c.detectors.volume) },
   { definition: bruteForceDefinition, options: (c: Config) => withKeys(c, c.detectors.bruteForce) },

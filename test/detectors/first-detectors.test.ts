@@ -117,3 +117,14 @@ describe("error_burst across small batches", () => {
     expect(reported.map((a) => a.features.error_count)).toEqual([5, 10, 20]);
   });
 });
+
+describe("bounded state", () => {
+  it("keeps at most maxKeys streams and services, forgetting the least recently seen", () => {
+    const nt = new NewTemplateDetector({ warmupRecords: 1, warmupSecs: 0, maxKeys: 2 });
+    for (const stream of ["a", "b", "c"]) nt.observe([rec(t(0), "x <*>", { stream })]);
+    expect(Object.keys((nt.exportState() as { streams: object }).streams)).toEqual(["b", "c"]);
+    const eb = new ErrorBurstDetector({ windowSecs: 60, threshold: 100, maxKeys: 2 });
+    for (const stream of ["a", "b", "c"]) eb.observe([rec(t(0), "e", { level: 17, stream })]);
+    expect(Object.keys((eb.exportState() as { services: object }).services)).toEqual(["b", "c"]);
+  });
+});
