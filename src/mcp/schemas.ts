@@ -49,3 +49,17 @@ export const anomalySummarySchema = z.object({
   count: z.number().int().describe("Repeats merged into this anomaly"),
   template_id: z.string().nullable(),
 });
+
+/** A tool's page size: 1..`max`, `fallback` when omitted. */
+export function limitArg(fallback: number, max: number) {
+  return z
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(fallback)
+    .describe(`At most this many (default ${fallback}, max ${max})`);
+}
+
+/** How many results a tool skips (paging). */
+export const offsetArg = z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)");

@@ -4,6 +4,7 @@ import { UserError } from "../../core/errors.js";
 import { readTriage } from "../../store/repos/triage-read.js";
 import { type McpContext, requireScope } from "../context.js";
 import { clip, summaryResult } from "../results.js";
+import { limitArg } from "../schemas.js";
 
 /** System 001's triage verdicts on security alerts, when this build has alert triage. */
 export function registerGetAlertTriage(server: McpServer, ctx: McpContext): void {
@@ -19,13 +20,7 @@ export function registerGetAlertTriage(server: McpServer, ctx: McpContext): void
           .enum(["low", "medium", "high", "critical"])
           .optional()
           .describe("Only verdicts at this risk level"),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(100)
-          .default(20)
-          .describe("At most this many (default 20, max 100)"),
+        limit: limitArg(20, 100),
       },
       outputSchema: {
         triage: z.array(

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { listIncidents } from "../../store/repos/incidents.js";
 import { type McpContext, requireScope } from "../context.js";
 import { clip, summaryResult } from "../results.js";
-import { jsonObject } from "../schemas.js";
+import { jsonObject, limitArg, offsetArg } from "../schemas.js";
 
 export const incidentSchema = z.object({
   id: z.number().int(),
@@ -25,14 +25,8 @@ export function registerListIncidents(server: McpServer, ctx: McpContext): void 
         "Lists incidents (a service's records scored above THRESHOLD), newest first, optionally only those with a status such as open.",
       inputSchema: {
         status: z.string().min(1).max(50).optional().describe('Only incidents with this status, e.g. "open"'),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(100)
-          .default(20)
-          .describe("At most this many (default 20, max 100)"),
-        offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)"),
+        limit: limitArg(20, 100),
+        offset: offsetArg,
       },
       outputSchema: { incidents: z.array(incidentSchema), count: z.number().int() },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { findTemplates, TEMPLATE_ORDERS } from "../../store/repos/template-search.js";
 import { type McpContext, requireScope } from "../context.js";
 import { clip, summaryResult } from "../results.js";
+import { limitArg } from "../schemas.js";
 import { sinceArg } from "../time-args.js";
 
 /** The log templates the miner found: newly seen, rare, or frequent, per service. */
@@ -22,13 +23,7 @@ export function registerListTemplates(server: McpServer, ctx: McpContext): void 
           ),
         service: z.string().min(1).max(200).optional().describe("Only this service's templates (its stream)"),
         since: sinceArg.describe("Only templates first seen at or after this time, ISO-8601"),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(200)
-          .default(25)
-          .describe("At most this many (default 25, max 200)"),
+        limit: limitArg(25, 200),
       },
       outputSchema: {
         templates: z.array(

@@ -5,7 +5,7 @@ import { getAnomaliesByIds } from "../../store/repos/anomalies-by-id.js";
 import { searchAnomalies } from "../../store/repos/anomaly-search.js";
 import { type McpContext, requireScope } from "../context.js";
 import { clip, summaryResult } from "../results.js";
-import { anomalyStatus, anomalySummarySchema, severity } from "../schemas.js";
+import { anomalyStatus, anomalySummarySchema, limitArg, offsetArg, severity } from "../schemas.js";
 import { sinceArg, untilArg } from "../time-args.js";
 
 export function anomalySummary(a: StoredAnomaly): z.infer<typeof anomalySummarySchema> {
@@ -62,14 +62,8 @@ export function registerSearchAnomalies(server: McpServer, ctx: McpContext): voi
           .max(200)
           .optional()
           .describe("Case-insensitive substring of the description or the key (user, IP, service)"),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(100)
-          .default(20)
-          .describe("At most this many (default 20, max 100)"),
-        offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)"),
+        limit: limitArg(20, 100),
+        offset: offsetArg,
       },
       outputSchema: { anomalies: z.array(anomalySummarySchema), count: z.number().int() },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { searchLogs } from "../../store/repos/log-search.js";
 import { type McpContext, requireScope } from "../context.js";
 import { clip, summaryResult } from "../results.js";
-import { jsonObject } from "../schemas.js";
+import { jsonObject, limitArg, offsetArg } from "../schemas.js";
 import { sinceArg, untilArg } from "../time-args.js";
 
 /** Minimum OpenTelemetry severity number per level name. */
@@ -33,14 +33,8 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
           .optional()
           .describe("Only records of this template (see list_templates)"),
         text: z.string().min(1).max(200).optional().describe("Case-insensitive substring of the message"),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(200)
-          .default(50)
-          .describe("At most this many (default 50, max 200)"),
-        offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)"),
+        limit: limitArg(50, 200),
+        offset: offsetArg,
       },
       outputSchema: {
         logs: z.array(
