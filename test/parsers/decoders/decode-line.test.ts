@@ -1,18 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeLine, decodeLineWithFormat } from "../../../src/parsers/decoders/decode-line.js";
-
-// splitHeader is another module's work in progress; the placeholder behaviour keeps these tests about
-// format choice and framing only (plain.test.ts pins how a header is mapped).
-vi.mock("../../../src/parsers/header.js", () => ({
-  splitHeader: (line: string) => ({
-    timestamp: null,
-    level: null,
-    host: null,
-    pid: null,
-    component: null,
-    body: line,
-  }),
-}));
 
 const ctx = { observedAt: "2026-01-10T00:00:00.000Z" };
 
