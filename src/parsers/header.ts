@@ -12,6 +12,8 @@
  *
  * A line that does not start like a header is returned whole as the body.
  */
+
+import { isLetter } from "./chars.js";
 import { timeCache, timeKindAt } from "./drain/header-time.js";
 
 export interface LineHeader {
@@ -59,10 +61,6 @@ const LEVELS = new Set([
   "CONFIG",
   "VERBOSE",
 ]);
-
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /** Level word in s[a, b): upper-case bare (`INFO`, `WARN:`) or any case in brackets (`[notice]`). */
 function levelAt(s: string, a: number, b: number): string | null {

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
+import { isDigit } from "../chars.js";
 import { looksLikeBsdDate } from "./bsd-date.js";
 import type { DecodeContext } from "./decode-context.js";
 import { recordFromObject } from "./json-record.js";
@@ -58,10 +59,6 @@ export function decodeLineWithFormat(line: string, ctx: DecodeContext): DecodedL
     if (record) return { format: "logfmt", record };
   }
   return { format: "plain", record: decodePlain(s, ctx) };
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /** Decodes one logical line to a `LogRecord`; see `decodeLineWithFormat` for how the format is chosen. */

@@ -1,3 +1,5 @@
+import { isDigit, isLetter } from "../chars.js";
+
 /**
  * Timestamp pieces of log headers: recognising a token as a date/time part, and turning the parts of
  * one header into ISO-8601 UTC. Header times carry no zone in most formats; they are read as UTC unless
@@ -27,14 +29,6 @@ function code3(s: string): number {
 }
 
 const MONTH_CODES = new Map(MONTH_NAMES.map((m, i) => [code3(m), i]));
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 function num(s: string, a: number, b: number): number {
   let v = 0;

@@ -8,6 +8,8 @@
  * template. `maskToken` is the string form of the same code, so both paths agree by construction.
  * Char-code scans only: this runs for every token of every line.
  */
+
+import { isDigit, isLetter } from "../chars.js";
 import { pushSpan, pushWild, segmentMark, segmentRelease, segmentText } from "./segments.js";
 import { WILD_TEXT } from "./wild.js";
 
@@ -42,14 +44,6 @@ export const maskInfo: {
   coarseFrom: number;
   coarseTo: number;
 } = { strength: LITERAL, coarseKey: null, coarseFrom: -1, coarseTo: -1 };
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 function isAlnum(c: number): boolean {
   return isDigit(c) || isLetter(c);
