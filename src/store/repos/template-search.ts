@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../schema.js";
-import type { TemplateRow } from "./templates.js";
+import { type TemplateRow, toTemplateRow } from "./templates.js";
 
 /** `new`: most recently first seen; `rare`: fewest records; `frequent`: most records. */
 export const TEMPLATE_ORDERS = ["new", "rare", "frequent"] as const;
@@ -19,13 +19,5 @@ export async function findTemplates(
       ? q.orderBy("first_seen", "desc")
       : q.orderBy("count", options.order === "rare" ? "asc" : "desc");
   const rows = await q.orderBy("template_id").limit(options.limit).execute();
-  return rows.map((r) => ({
-    templateId: r.template_id,
-    stream: r.stream,
-    template: r.template,
-    count: Number(r.count),
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    replacedBy: r.replaced_by,
-  }));
+  return rows.map(toTemplateRow);
 }

@@ -1,6 +1,6 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { TemplateInfo, TemplateLineage } from "../../core/template.js";
-import type { Database } from "../schema.js";
+import type { Database, TemplatesTable } from "../schema.js";
 
 /** Writes the current templates with their counts, and lineage links, in one go. Run inside a transaction. */
 export async function saveTemplates(
@@ -50,6 +50,19 @@ export interface TemplateRow {
   replacedBy: string | null;
 }
 
+/** A `templates` row in the shape repositories return. */
+export function toTemplateRow(r: Selectable<TemplatesTable>): TemplateRow {
+  return {
+    templateId: r.template_id,
+    stream: r.stream,
+    template: r.template,
+    count: Number(r.count),
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    replacedBy: r.replaced_by,
+  };
+}
+
 export async function listTemplates(
   db: Kysely<Database>,
   options: { stream?: string; limit?: number; includeReplaced?: boolean } = {},
@@ -61,13 +74,5 @@ export async function listTemplates(
     .orderBy("count", "desc")
     .limit(options.limit ?? 1_000)
     .execute();
-  return rows.map((r) => ({
-    templateId: r.template_id,
-    stream: r.stream,
-    template: r.template,
-    count: Number(r.count),
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    replacedBy: r.replaced_by,
-  }));
+  return rows.map(toTemplateRow);
 }
