@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { AnomalyStatus } from "../../core/anomaly.js";
 import type { JsonObject } from "../../core/json.js";
 import { fromJsonText } from "../json.js";
+import { likeContains } from "../like.js";
 import type { Database } from "../schema.js";
 import { getAnomaly, type StoredAnomaly } from "./anomalies.js";
 import { recordAudit } from "./audit.js";
@@ -40,10 +41,6 @@ export interface AnomalyListRow {
 }
 
 /** `%`, `_` and the escape character itself match literally. */
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
  * Newest `timestamp` first, ties by higher id (contracts §1.4). With `after`, a keyset page: rows
  * strictly after the cursor in that order, found by an index seek, so page 10,000 costs what page 1
@@ -74,7 +71,7 @@ export async function searchAnomalies(
   if (filters.since) q = q.where("timestamp", ">=", filters.since);
   if (filters.until) q = q.where("timestamp", "<", filters.until);
   if (filters.q) {
-    const pattern = likePattern(filters.q);
+    const pattern = likeContains(filters.q);
     q = q.where(
       (eb) =>
         sql<boolean>`(lower(${eb.ref("description")}) like ${pattern} escape '\\' or lower(${eb.ref("key")}) like ${pattern} escape '\\')`,

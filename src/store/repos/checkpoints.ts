@@ -3,13 +3,9 @@ import type { JsonObject, JsonValue } from "../../core/json.js";
 import { isJsonObject } from "../../core/json.js";
 import type { CheckpointStore } from "../../core/source.js";
 import { fromJsonText } from "../json.js";
+import { likeLiteral } from "../like.js";
 import type { Database } from "../schema.js";
 import { loadState, saveState } from "./state.js";
-
-/** Escapes LIKE's wildcards so a needle is matched literally (`\` is declared as the escape). */
-function likeLiteral(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** Source checkpoints in the `state` table (keys `source:<type>:…`), plus the crash-recovery look-ups. */
 export function storeCheckpoints(db: Kysely<Database>, now: () => string): CheckpointStore {

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { JsonObject } from "../../core/json.js";
 import { fromJsonText } from "../json.js";
+import { likeContains } from "../like.js";
 import type { Database } from "../schema.js";
 
 /** Filters of a log search; every value is bound as a parameter and matched literally. */
@@ -28,10 +29,6 @@ export interface FoundLog {
   message: string;
   template_id: string | null;
   metadata: JsonObject;
-}
-
-function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /**
@@ -64,7 +61,7 @@ export async function searchLogs(
   if (filters.since) q = q.where("timestamp", ">=", filters.since);
   if (filters.until) q = q.where("timestamp", "<", filters.until);
   if (filters.text) {
-    const pattern = likePattern(filters.text);
+    const pattern = likeContains(filters.text);
     q = q.where((eb) => sql<boolean>`lower(${eb.ref("message")}) like ${pattern} escape '\\'`);
   }
   q = q.orderBy("timestamp", "desc").orderBy("id", "desc").limit(page.limit);
