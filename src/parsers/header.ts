@@ -14,7 +14,8 @@
  */
 
 import { isLetter } from "./chars.js";
-import { timeCache, timeKindAt } from "./drain/header-time.js";
+import { timeKindAt } from "./drain/header-time.js";
+import { timeCache } from "./drain/time-cache.js";
 
 export interface LineHeader {
   /** ISO-8601 UTC with `Z`, when a timestamp was recognised. */
@@ -38,7 +39,7 @@ const T_SEP = 4;
 const T_BRACKET = 5;
 const T_COMPONENT = 6;
 
-const LEVELS = new Set([
+const LEVELS = [
   "TRACE",
   "DEBUG",
   "INFO",
@@ -60,10 +61,28 @@ const LEVELS = new Set([
   "FINEST",
   "CONFIG",
   "VERBOSE",
-]);
+];
 
-/** Level word in s[a, b): upper-case bare (`INFO`, `WARN:`) or any case in brackets (`[notice]`). */
-function levelAt(s: string, a: number, b: number): string | null {
+/** Level indexes by word length (3 to 9): a token is compared with the few words of its own length. */
+const LEVELS_BY_LENGTH: number[][] = Array.from({ length: 10 }, () => []);
+for (let i = 0; i < LEVELS.length; i++) LEVELS_BY_LENGTH[LEVELS[i]!.length]!.push(i);
+
+/**
+ * The text last returned for each level: headers repeat their level word, so `levelAt` hands back the
+ * same string instead of slicing a new one per line.
+ */
+const levelTexts: string[] = LEVELS.slice();
+
+/** The span of the level word found by the last successful `levelIndexAt` (brackets or `:` excluded). */
+let levelStart = 0;
+let levelEnd = 0;
+
+/**
+ * Index in `LEVELS` of the level word in s[a, b): upper-case bare (`INFO`, `WARN:`) or any case in
+ * brackets (`[notice]`); -1 when none. Compares char codes: most header tokens are not levels, and a
+ * classifier that sliced and upper-cased each one allocated per token.
+ */
+function levelIndexAt(s: string, a: number, b: number): number {
   const c0 = s.charCodeAt(a);
   const cl = s.charCodeAt(b - 1);
   let bracketed = false;
@@ -73,13 +92,35 @@ function levelAt(s: string, a: number, b: number): string | null {
     bracketed = true;
   } else if (cl === 58) b--;
   const n = b - a;
-  if (n < 3 || n > 9) return null;
+  if (n < 3 || n > 9) return -1;
   for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
-    if (bracketed ? !isLetter(c) : c < 65 || c > 90) return null;
+    if (bracketed ? !isLetter(c) : c < 65 || c > 90) return -1;
   }
-  const word = s.slice(a, b);
-  return LEVELS.has(bracketed ? word.toUpperCase() : word) ? word : null;
+  const candidates = LEVELS_BY_LENGTH[n]!;
+  for (let k = 0; k < candidates.length; k++) {
+    const word = LEVELS[candidates[k]!]!;
+    let i = 0;
+    // The span holds letters only, so `& ~32` upper-cases it (a no-op on bare upper-case tokens).
+    while (i < n && (s.charCodeAt(a + i) & ~32) === word.charCodeAt(i)) i++;
+    if (i === n) {
+      levelStart = a;
+      levelEnd = b;
+      return candidates[k]!;
+    }
+  }
+  return -1;
+}
+
+/** The level word in s[a, b) as written (`INFO`, `notice`), or null. */
+function levelAt(s: string, a: number, b: number): string | null {
+  const idx = levelIndexAt(s, a, b);
+  if (idx < 0) return null;
+  const last = levelTexts[idx]!;
+  if (last.length === levelEnd - levelStart && s.startsWith(last, levelStart)) return last;
+  const word = s.slice(levelStart, levelEnd);
+  levelTexts[idx] = word;
+  return word;
 }
 
 function isIdentChar(c: number): boolean {
@@ -228,7 +269,7 @@ function classifyAt(s: string, a: number, b: number): number {
   }
   prevMonth = false;
   prevDayOrClock = false;
-  if (levelAt(s, a, b)) return T_LEVEL;
+  if (levelIndexAt(s, a, b) >= 0) return T_LEVEL;
   const c0 = s.charCodeAt(a);
   if (n <= 2 && (c0 === 45 || c0 === 124 || c0 === 58) && (n === 1 || s.charCodeAt(a + 1) === c0))
     return T_SEP;

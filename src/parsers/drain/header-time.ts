@@ -30,7 +30,8 @@ function code3(s: string): number {
 
 const MONTH_CODES = new Map(MONTH_NAMES.map((m, i) => [code3(m), i]));
 
-function num(s: string, a: number, b: number): number {
+/** The value of the decimal digits s[a, b). */
+export function num(s: string, a: number, b: number): number {
   let v = 0;
   for (let i = a; i < b; i++) v = v * 10 + (s.charCodeAt(i) - 48);
   return v;
@@ -64,7 +65,7 @@ function validYymmdd(s: string, a: number): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-function validHhmmss(s: string, a: number): boolean {
+export function validHhmmss(s: string, a: number): boolean {
   return num(s, a, a + 2) < 24 && num(s, a + 2, a + 4) < 60 && num(s, a + 4, a + 6) < 61;
 }
 
@@ -160,7 +161,7 @@ export function timeTokenKind(tok: string): 0 | 1 | 2 {
 }
 
 /** Fraction digits after `.`/`,` at i (up to b), as milliseconds. */
-function fracMs(s: string, i: number, b: number): number {
+export function fracMs(s: string, i: number, b: number): number {
   let ms = 0;
   let scale = 100;
   for (let j = i; j < b && isDigit(s.charCodeAt(j)); j++) {
@@ -195,22 +196,47 @@ function offsetMinutes(s: string, i: number, b: number): number {
 }
 
 /**
- * Where the last conversion took its seconds and milliseconds from, so that a line that differs only
- * there can reuse the rest (`TimeCache`). Positions are absolute in the line; -1 when not used.
+ * The digit fields a time is linear in: a line whose time text differs from another's only in the
+ * digits of these fields has the other's time plus the fields' differences times their weight in ms
+ * (`Date.UTC` is linear in the day, hour, minute and second, and an epoch is its own value).
  */
-const conv = {
-  /** Epoch ms with the seconds and milliseconds taken out, when `cacheable`. */
+const F_DAY = 0;
+const F_HOUR = 1;
+const F_MINUTE = 2;
+const F_SECOND = 3;
+const F_EPOCH = 4;
+export const FIELD_COUNT = 5;
+
+/**
+ * How the last conversion read its time (`TimeCache`): where its linear fields and milliseconds came
+ * from, as absolute positions in the line (-1: not a variable field; its digits are part of the rest).
+ */
+export const conv = {
+  /** Epoch ms with the variable fields and the milliseconds taken out, when `cacheable`. */
   base: 0,
-  sec: 0,
-  ms: 0,
-  secAt: -1,
+  fieldFrom: new Int32Array(FIELD_COUNT),
+  fieldTo: new Int32Array(FIELD_COUNT),
+  /** Ms per unit of each field (the epoch's is 1000 for seconds, 1 for milliseconds). */
+  fieldWeight: Int32Array.of(86_400_000, 3_600_000, 60_000, 1000, 1000),
   fracFrom: -1,
   fracTo: -1,
-  /** The seconds came from a `hhmmss` part: a new value must still pass `validHhmmss`. */
-  hhmmss: false,
-  /** Whether the result depends on nothing but the parts' text outside the seconds and fraction. */
+  /** Start of the `hhmmss` part the hour, minute and second came from: it must stay valid. -1: none. */
+  hhmmssAt: -1,
+  /**
+   * Where the text the time depends on ends, when that is before the last part: an epoch part decides
+   * the time alone, so the parts after it are not read. -1: all parts.
+   */
+  upTo: -1,
+  /** Whether the result depends on nothing but the parts' text outside the variable fields. */
   cacheable: false,
 };
+
+/** Whether s[x, y) is a non-empty run of digits inside a part ending at `end`: a field that may vary. */
+function digitField(s: string, x: number, y: number, end: number): boolean {
+  if (x >= y || y > end) return false;
+  for (let i = x; i < y; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
 
 /**
  * Epoch ms of the time parts s[starts[k], ends[k]) of one header (in order), or NaN when they do not
@@ -224,8 +250,8 @@ export function timeOfSpans(
   to: number,
 ): number {
   conv.cacheable = true;
-  conv.secAt = conv.fracFrom = conv.fracTo = -1;
-  conv.hhmmss = false;
+  conv.fieldFrom.fill(-1);
+  conv.fracFrom = conv.fracTo = conv.hhmmssAt = conv.upTo = -1;
   return timeOf(s, starts, ends, from, to);
 }
 
@@ -244,10 +270,16 @@ function timeOf(
   let sec = 0;
   let ms = 0;
   let offset = 0;
+  // Where the day, hour, minute and second were read, when they may vary (`conv`); -1 otherwise.
+  let dayAt = -1;
+  let dayTo = -1;
+  let hourFrom = -1;
+  let hourTo = -1;
+  let minuteAt = -1;
   let secAt = -1;
   let fracFrom = -1;
   let fracTo = -1;
-  let hhmmss = false;
+  let hhmmssAt = -1;
   for (let q = from; q < to; q++) {
     const a = starts[q]!;
     const b = ends[q]!;
@@ -268,25 +300,40 @@ function timeOf(
     const k = takeCensus(s, a, b);
     if (k.digits === n) {
       if ((n === 10 || n === 13) && c0 === 49) {
-        conv.cacheable = false;
-        return n === 13 ? num(s, a, b) : num(s, a, b) * 1000;
+        // The leading `1` stays out of the field: another first digit is not an epoch.
+        conv.fieldFrom.fill(-1);
+        conv.fieldFrom[F_EPOCH] = a + 1;
+        conv.fieldTo[F_EPOCH] = b;
+        conv.fieldWeight[F_EPOCH] = n === 13 ? 1 : 1000;
+        conv.fracFrom = conv.fracTo = conv.hhmmssAt = -1;
+        conv.upTo = b;
+        const t = n === 13 ? num(s, a, b) : num(s, a, b) * 1000;
+        conv.base = t - num(s, a + 1, b) * conv.fieldWeight[F_EPOCH]!;
+        return t;
       }
       if (n === 6) {
         if (y < 0 && validYymmdd(s, a)) {
           y = 2000 + num(s, a, a + 2);
           mo = num(s, a + 2, a + 4) - 1;
           d = num(s, a + 4, a + 6);
+          dayAt = -1;
         } else if (validHhmmss(s, a)) {
           // With no year yet, the yymmdd test above read this part's last digits too.
           if (y < 0) conv.cacheable = false;
           h = num(s, a, a + 2);
           mi = num(s, a + 2, a + 4);
           sec = num(s, a + 4, a + 6);
+          hourFrom = a;
+          hourTo = a + 2;
+          minuteAt = a + 2;
           secAt = a + 4;
-          hhmmss = true;
+          hhmmssAt = a;
         }
-      } else if (n <= 2 && mo >= 0 && d < 0) d = num(s, a, b);
-      else if (n === 4) y = num(s, a, b);
+      } else if (n <= 2 && mo >= 0 && d < 0) {
+        d = num(s, a, b);
+        dayAt = a;
+        dayTo = b;
+      } else if (n === 4) y = num(s, a, b);
       continue;
     }
     if (k.dot === 1 && c0 === 49 && n > 10 && s.charCodeAt(a + 10) === 46) {
@@ -301,8 +348,12 @@ function timeOf(
       h = numIn(s, a + 11, a + 13, b);
       mi = numIn(s, a + 14, a + 16, b);
       sec = numIn(s, a + 17, a + 19, b);
+      dayAt = -1;
+      hourFrom = digitField(s, a + 11, a + 13, b) ? a + 11 : -1;
+      hourTo = a + 13;
+      minuteAt = digitField(s, a + 14, a + 16, b) ? a + 14 : -1;
       secAt = a + 17;
-      hhmmss = false;
+      hhmmssAt = -1;
       ms = fracMs(s, a + 20, b);
       fracFrom = a + 20;
       fracTo = fracFrom;
@@ -319,12 +370,14 @@ function timeOf(
       y = numIn(s, a, a + 4, b);
       mo = numIn(s, a + 5, a + 7, b) - 1;
       d = numIn(s, a + 8, a + 10, b);
+      dayAt = -1;
       if (k.tee === 0) continue;
       i = a + 11;
     } else if (k.slash === 2 && n === 8 && k.colon === 0) {
       y = 2000 + num(s, a, a + 2);
       mo = num(s, a + 3, a + 5) - 1;
       d = num(s, a + 6, a + 8);
+      dayAt = -1;
       continue;
     }
     if (k.colon >= 1) {
@@ -333,11 +386,14 @@ function timeOf(
       while (j < b && isDigit(s.charCodeAt(j))) j++;
       h = numIn(s, i, j, b);
       mi = numIn(s, j + 1, j + 3, b);
+      hourFrom = digitField(s, i, j, b) ? i : -1;
+      hourTo = j;
+      minuteAt = digitField(s, j + 1, j + 3, b) ? j + 1 : -1;
+      hhmmssAt = -1;
       j += 3;
       if (j < b && s.charCodeAt(j) === 58) {
         sec = numIn(s, j + 1, j + 3, b);
         secAt = j + 1;
-        hhmmss = false;
         if (j + 3 > b || !isDigit(s.charCodeAt(j + 1)) || !isDigit(s.charCodeAt(j + 2)))
           conv.cacheable = false;
         j += 3;
@@ -356,13 +412,28 @@ function timeOf(
   if (y < 0) y = new Date().getUTCFullYear();
   const t = Date.UTC(y, mo, d, h, mi, sec, ms) - offset * 60_000;
   if (!Number.isFinite(t)) return Number.NaN;
-  conv.base = t - sec * 1000 - ms;
-  conv.sec = sec;
-  conv.ms = ms;
-  conv.secAt = secAt;
+  const fieldFrom = conv.fieldFrom;
+  const fieldTo = conv.fieldTo;
+  fieldFrom[F_DAY] = dayAt;
+  fieldTo[F_DAY] = dayTo;
+  fieldFrom[F_HOUR] = hourFrom;
+  fieldTo[F_HOUR] = hourTo;
+  fieldFrom[F_MINUTE] = minuteAt;
+  fieldTo[F_MINUTE] = minuteAt + 2;
+  fieldFrom[F_SECOND] = secAt;
+  fieldTo[F_SECOND] = secAt + 2;
+  fieldFrom[F_EPOCH] = -1;
   conv.fracFrom = fracFrom;
   conv.fracTo = fracTo;
-  conv.hhmmss = hhmmss;
+  conv.hhmmssAt = hhmmssAt;
+  conv.upTo = -1;
+  conv.base =
+    t -
+    (dayAt >= 0 ? d * 86_400_000 : 0) -
+    (hourFrom >= 0 ? h * 3_600_000 : 0) -
+    (minuteAt >= 0 ? mi * 60_000 : 0) -
+    (secAt >= 0 ? sec * 1000 : 0) -
+    (fracFrom >= 0 ? ms : 0);
   return t;
 }
 
@@ -389,7 +460,10 @@ function timeOfGroup(s: string, a: number, b: number): number {
     count++;
   }
   // Parts are copied: the recursion may come back here for a nested group.
-  return timeOf(s, groupStarts.slice(0, count), groupEnds.slice(0, count), 0, count);
+  const t = timeOf(s, groupStarts.slice(0, count), groupEnds.slice(0, count), 0, count);
+  // An epoch decides without the group's later parts, but the group still needs its closing `]`.
+  if (conv.upTo >= 0) conv.cacheable = false;
+  return t;
 }
 
 /** Converts the time parts of one header (in order) to ISO-8601 UTC, or null when they do not form a time. */
@@ -433,6 +507,18 @@ let lastIso = "";
  */
 export function formatIso(t: number): string {
   if (t === lastTime) return lastIso;
+  if (
+    !(t - dayStart >= 0 && t - dayStart < DAY_MS) &&
+    Number.isInteger(t) &&
+    t >= MIN_4_DIGIT_YEAR_MS &&
+    t <= MAX_4_DIGIT_YEAR_MS
+  ) {
+    // A new day: its `YYYY-MM-DDT` by arithmetic, not through a Date (sparse logs change day often).
+    const day = Math.floor(t / DAY_MS);
+    dayStart = day * DAY_MS;
+    dayPrefix = civilDatePrefix(day);
+    secondOfDay = -1;
+  }
   const off = t - dayStart;
   lastTime = t;
   const o = off | 0;
@@ -446,128 +532,27 @@ export function formatIso(t: number): string {
     lastIso = secondPrefix + MMMZ[o - second * 1000]!;
     return lastIso;
   }
-  const iso = new Date(t).toISOString();
-  lastIso = iso;
-  if (iso.length === 24) {
-    dayStart = t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
-    dayPrefix = iso.slice(0, 11);
-    secondOfDay = -1;
-  }
-  return iso;
+  lastIso = new Date(t).toISOString();
+  return lastIso;
 }
 
-/**
- * The last header time converted, and where its seconds and milliseconds sit: a line whose time text
- * differs only in those digits (the common case, logs being time-ordered) gets its time by arithmetic
- * instead of a full reading. Keyed on the text, never on the line: it helps any stream whose lines
- * share a minute.
- */
-class TimeCache {
-  private text = new Uint16Array(0);
-  private parts = new Int32Array(0);
-  private base = 0;
-  private sec = 0;
-  private ms = 0;
-  private secAt = -1;
-  private fracFrom = -1;
-  private fracTo = -1;
-  private hhmmss = false;
-  private valid = false;
+/** `0000-01-01T00:00:00.000Z` and `9999-12-31T23:59:59.999Z`: the years `toISOString` writes with 4 digits. */
+const MIN_4_DIGIT_YEAR_MS = -62_167_219_200_000;
+const MAX_4_DIGIT_YEAR_MS = 253_402_300_799_999;
 
-  iso(
-    s: string,
-    starts: Int32Array,
-    ends: Int32Array,
-    kinds: Uint8Array,
-    timeKind: number,
-    first: number,
-    last: number,
-  ): string | null {
-    const a = starts[first]!;
-    const b = ends[last]!;
-    const t = this.valid ? this.reuse(s, a, b, starts, ends, kinds, timeKind, first, last) : Number.NaN;
-    if (!Number.isNaN(t)) return formatIso(t);
-    // Parts are the time tokens between the first and the last one.
-    let count = 0;
-    for (let k = first; k <= last; k++) if (kinds[k] === timeKind) count++;
-    const ps = new Int32Array(count);
-    const pe = new Int32Array(count);
-    count = 0;
-    for (let k = first; k <= last; k++) {
-      if (kinds[k] !== timeKind) continue;
-      ps[count] = starts[k]!;
-      pe[count] = ends[k]!;
-      count++;
-    }
-    const full = timeOfSpans(s, ps, pe, 0, count);
-    this.valid = false;
-    if (Number.isNaN(full)) return null;
-    if (conv.cacheable && (conv.secAt >= 0 || conv.fracFrom >= 0)) {
-      this.valid = true;
-      // Char codes, not a slice: a typed array reads faster than a view into the line.
-      const text = new Uint16Array(b - a);
-      for (let i = a; i < b; i++) text[i - a] = s.charCodeAt(i);
-      this.text = text;
-      const rel = new Int32Array(count * 2);
-      for (let k = 0; k < count; k++) {
-        rel[2 * k] = ps[k]! - a;
-        rel[2 * k + 1] = pe[k]! - a;
-      }
-      this.parts = rel;
-      this.base = conv.base;
-      this.sec = conv.sec;
-      this.ms = conv.ms;
-      this.secAt = conv.secAt - a;
-      this.fracFrom = conv.fracFrom < 0 ? -1 : conv.fracFrom - a;
-      this.fracTo = conv.fracTo - a;
-      this.hhmmss = conv.hhmmss;
-    }
-    return formatIso(full);
-  }
-
-  /** The time of s[a, b) by arithmetic, or NaN when it differs from the cached text elsewhere. */
-  private reuse(
-    s: string,
-    a: number,
-    b: number,
-    starts: Int32Array,
-    ends: Int32Array,
-    kinds: Uint8Array,
-    timeKind: number,
-    first: number,
-    last: number,
-  ): number {
-    const text = this.text;
-    const n = text.length;
-    if (b - a !== n) return Number.NaN;
-    const parts = this.parts;
-    let q = 0;
-    for (let k = first; k <= last; k++) {
-      if (kinds[k] !== timeKind) continue;
-      if (q >= parts.length || starts[k]! - a !== parts[q] || ends[k]! - a !== parts[q + 1])
-        return Number.NaN;
-      q += 2;
-    }
-    if (q !== parts.length) return Number.NaN;
-    const secAt = this.secAt;
-    const fracFrom = this.fracFrom;
-    const fracTo = this.fracTo;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(a + i);
-      if (c === text[i]) continue;
-      const inVar =
-        (secAt >= 0 && i >= secAt && i < secAt + 2) || (fracFrom >= 0 && i >= fracFrom && i < fracTo);
-      if (!inVar || c < 48 || c > 57) return Number.NaN;
-    }
-    let sec = this.sec;
-    let ms = this.ms;
-    if (secAt >= 0) {
-      if (this.hhmmss && !validHhmmss(s, a + secAt - 4)) return Number.NaN;
-      sec = num(s, a + secAt, a + secAt + 2);
-    }
-    if (fracFrom >= 0) ms = fracMs(s, a + fracFrom, a + fracTo);
-    return this.base + sec * 1000 + ms;
-  }
+/** `YYYY-MM-DDT` of a day counted from 1970-01-01 (proleptic Gregorian, years 0 to 9999). */
+function civilDatePrefix(day: number): string {
+  // Howard Hinnant's `civil_from_days`: eras of 400 years starting on March 1st.
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, "0")}-${m < 10 ? "0" : ""}${m}-${d < 10 ? "0" : ""}${d}T`;
 }
-
-export const timeCache = new TimeCache();

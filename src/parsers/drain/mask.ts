@@ -412,14 +412,17 @@ export function paramType(value: string): string | null {
   const n = value.length;
   if (n === 0) return null;
   const c0 = value.charCodeAt(0);
+  // Most values are plain numbers (ids, sizes, ports): all digits is `num` without the census.
   let digits = 0;
+  while (digits < n && isDigit(value.charCodeAt(digits))) digits++;
+  if (digits === n) return "num";
   let hexLetters = 0;
   let others = 0;
   let dots = 0;
   let colons = 0;
   let dashes = 0;
   let slashes = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = digits; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
     else if (isHexLetter(c)) hexLetters++;

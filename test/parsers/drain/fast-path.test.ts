@@ -5,6 +5,7 @@ import { splitHeader } from "../../../src/parsers/header.js";
 
 // The hot paths cache by masked shape (miner) and by header shape and minute (splitHeader); these pin
 // that a cached answer is always the one the full computation gives.
+// splitHeader keeps its shape and time caches across calls, so the cases below run in order.
 describe("miner fast path", () => {
   it("matches memoised shapes on the line's chars and still widens watched positions", () => {
     const m = new DrainMiner();
@@ -68,8 +69,36 @@ describe("header fast path", () => {
     expect(splitHeader("081109 203675 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T00:00:00.000Z");
   });
 
+  it("computes minutes, hours, days and epochs arithmetically, exactly", () => {
+    const syslog = (t: string) => splitHeader(`Jun ${t} combo sshd[1]: a`).timestamp?.slice(5);
+    expect(syslog("14 15:16:01")).toBe("06-14T15:16:01.000Z");
+    expect(syslog("14 15:59:59")).toBe("06-14T15:59:59.000Z");
+    expect(syslog("14 23:07:01")).toBe("06-14T23:07:01.000Z");
+    expect(syslog("30 23:07:01")).toBe("06-30T23:07:01.000Z");
+    expect(syslog("31 23:07:01")).toBe("07-01T23:07:01.000Z");
+    expect(syslog("14 99:99:01")).toBe("06-18T04:39:01.000Z");
+    const epoch = (e: string) =>
+      splitHeader(`- ${e} 2005.06.03 R02-M1 2005-06-03-15.42.50.675872 RAS KERNEL INFO x`);
+    expect(epoch("1117838570").timestamp).toBe("2005-06-03T22:42:50.000Z");
+    // Later time parts do not count once an epoch has decided.
+    expect(epoch("1117838571").timestamp).toBe("2005-06-03T22:42:51.000Z");
+    expect(epoch("1217838571").timestamp).toBe("2008-08-04T08:29:31.000Z");
+    // Not an epoch any more (epochs start with 1): the other parts are read.
+    expect(epoch("2117838571").timestamp).toBe("2005-06-03T15:42:50.676Z");
+  });
+
   it("formats like toISOString", () => {
-    for (const t of [0, 1117838570000, 1117838570999, 1117838630000, Date.UTC(2099, 11, 31, 23, 59, 59, 999)])
+    const days = [
+      0,
+      -1,
+      1117838570000,
+      1117838570999,
+      1117838630000,
+      Date.UTC(2099, 11, 31, 23, 59, 59, 999),
+    ];
+    for (const t of [...days, Date.UTC(2000, 1, 29), Date.UTC(1900, 2, 1), -62167219200000, 253402300799999])
+      expect(formatIso(t)).toBe(new Date(t).toISOString());
+    for (const t of [-62167219200001, 253402300800000, 0.5])
       expect(formatIso(t)).toBe(new Date(t).toISOString());
     expect(isoFromParts(["[Sun Dec 04 04:47:44 2005]"])).toBe("2005-12-04T04:47:44.000Z");
     expect(isoFromParts(["Dec", "04", "04:47:44", "2005"])).toBe("2005-12-04T04:47:44.000Z");
