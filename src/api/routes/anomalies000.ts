@@ -5,10 +5,12 @@ import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc, parseTimestamp } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
+import { changeVersionReader } from "../../store/change-version.js";
 import type { StoredAnomaly } from "../../store/repos/anomalies.js";
 import { type AnomalyListRow, searchAnomalies } from "../../store/repos/anomaly-search.js";
 import { requireAuth } from "../auth.js";
 import { cursorParam, encodeCursor } from "../cursor.js";
+import { ResponseCache } from "../response-cache.js";
 import { errorSchema, jsonObjectSchema, queryInt, queryLimit } from "../schemas.js";
 
 /**
@@ -111,6 +113,42 @@ export function toAnomaly000(a: StoredAnomaly): z.infer<typeof anomaly000> {
   });
 }
 
+type ListQuery = z.infer<typeof anomalyListQuery>;
+
+interface PageMeta {
+  nextCursor: string | undefined;
+}
+
+/** One page of the listing, encoded: the body and the cursor of the page after it when this one is full. */
+interface EncodedPage {
+  body: Buffer;
+  meta: PageMeta;
+}
+
+type Anomaly000 = z.infer<typeof anomaly000>;
+
+async function buildPage(rt: Runtime, q: ListQuery): Promise<EncodedPage> {
+  const limit = q.limit ?? 100;
+  const rows = await searchAnomalies(
+    rt.store.db,
+    {
+      ...(q.agent_name ? { agentName: q.agent_name } : {}),
+      ...(q.since ? { since: q.since } : {}),
+      ...(q.until ? { until: q.until } : {}),
+      ...(q.severity ? { severity: q.severity } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.service ? { service: q.service } : {}),
+      ...(q.q ? { q: q.q } : {}),
+    },
+    { limit, ...(q.offset ? { offset: q.offset } : {}), ...(q.cursor ? { after: q.cursor } : {}) },
+  );
+  const last = rows.at(-1);
+  return {
+    body: Buffer.from(JSON.stringify(rows.map(fromRow))),
+    meta: { nextCursor: last && rows.length === limit ? encodeCursor(last) : undefined },
+  };
+}
+
 /** `X-Next-Cursor` and an RFC 8288 `Link: <…>; rel="next"` carrying the same query with the cursor. */
 function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: string): void {
   const url = new URL(request.url, "http://x");
@@ -125,6 +163,8 @@ function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: strin
  * body, so pagination state travels in headers.
  */
 export function anomalies000Routes(rt: Runtime) {
+  const anomaliesVersion = changeVersionReader(rt.store, "anomalies");
+  const cache = new ResponseCache<PageMeta>();
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       "/api/v1/anomalies",
@@ -151,23 +191,19 @@ export function anomalies000Routes(rt: Runtime) {
             .code(400)
             .send({ error: "bad_request", message: "use either cursor or offset, not both" });
         }
-        const limit = q.limit ?? 100;
-        const rows = await searchAnomalies(
-          rt.store.db,
-          {
-            ...(q.agent_name ? { agentName: q.agent_name } : {}),
-            ...(q.since ? { since: q.since } : {}),
-            ...(q.until ? { until: q.until } : {}),
-            ...(q.severity ? { severity: q.severity } : {}),
-            ...(q.status ? { status: q.status } : {}),
-            ...(q.service ? { service: q.service } : {}),
-            ...(q.q ? { q: q.q } : {}),
-          },
-          { limit, ...(q.offset ? { offset: q.offset } : {}), ...(q.cursor ? { after: q.cursor } : {}) },
-        );
-        const last = rows.at(-1);
-        if (last && rows.length === limit) setNextPage(request, reply, encodeCursor(last));
-        return rows.map(fromRow);
+        // The parsed query (defaults applied, keys in schema order) names the page whatever the URL's
+        // spelling; the version says whether the anomalies changed since the page was built.
+        const key = JSON.stringify(q);
+        const version = anomaliesVersion?.();
+        let page: EncodedPage | undefined = version === undefined ? undefined : cache.get(key, version);
+        if (!page) {
+          page = await buildPage(rt, q);
+          if (version !== undefined) cache.set(key, { ...page, version });
+        }
+        if (page.meta.nextCursor) setNextPage(request, reply, page.meta.nextCursor);
+        // Already-encoded JSON: the route's serializer is bypassed for Buffers, so the type says so.
+        reply.header("content-type", "application/json; charset=utf-8");
+        return reply.send(page.body as unknown as Anomaly000[]);
       },
     );
   };
