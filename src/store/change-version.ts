@@ -11,9 +11,10 @@ export type VersionedTable = "anomalies";
  * undefined where versions are not kept (PostgreSQL): callers then read the table every time.
  *
  * Reads through the raw connection, a prepared one-row lookup of a few microseconds, because a cache
- * check must cost far less than the query it saves. Reading outside Kysely's connection lock can see
- * the bump of a transaction that has not committed yet; that only makes the cache miss early (the
- * query itself still waits for the commit), never serve an older answer under a newer version.
+ * check must cost far less than the query it saves. A check made outside Kysely's connection lock can
+ * see the bump of a transaction that has not committed yet; no answer is ever stored under such a
+ * number (answers are stored under the version read with the rows, under the lock), so the check just
+ * misses. Read the version before the rows: the answer is then at least as new as its version.
  */
 export function changeVersionReader(
   store: Store,

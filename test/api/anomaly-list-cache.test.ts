@@ -88,6 +88,26 @@ describe("GET /api/v1/anomalies: cached pages never go stale", () => {
     ]);
   });
 
+  it("never shows, nor caches, rows of a transaction that rolls back", async () => {
+    server = await startTestServer();
+    const s = server;
+    const db = s.rt.store.db;
+    await storeAnomalies(db, [anomaly(1, "2025-03-02T08:00:00.000Z")], "2025-03-02T08:00:01.000Z");
+    expect(await list(s)).toHaveLength(1);
+    let pending: Promise<{ description: string }[]> | undefined;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await storeAnomalies(trx, [anomaly(2, "2025-03-02T09:00:00.000Z")], "2025-03-02T09:00:01.000Z");
+        // Asked while the transaction holds the connection: answered after it ends.
+        pending = list(s);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect((await pending!).map((a) => a.description)).toEqual(["disassociation burst 1"]);
+    expect((await list(s)).map((a) => a.description)).toEqual(["disassociation burst 1"]);
+  });
+
   it("keeps the next-page cursor of a cached full page", async () => {
     server = await startTestServer();
     await storeAnomalies(
