@@ -162,14 +162,14 @@ export class IngestPipeline {
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {
     const all = batch.flatMap((s) => s.records);
     const t0 = performance.now();
-    const mined = this.processor.mine(all);
+    const parsed = this.processor.mine(all);
     const t1 = performance.now();
     let detectMs = 0;
-    for (const r of mined) this.#touchedTemplates.add(r.templateId);
+    for (const r of parsed) this.#touchedTemplates.add(r.templateId);
     const now = isoUtc(this.clock.now());
     const results = await this.store.db.transaction().execute(async (trx) => {
-      const ids = await insertLogs(trx, mined, now, this.store.sqlite);
-      const parsed: ParsedRecord[] = mined.map((r, i) => ({ ...r, id: ids[i]! }));
+      const ids = await insertLogs(trx, parsed, now, this.store.sqlite);
+      for (let i = 0; i < parsed.length; i++) parsed[i]!.id = ids[i]!;
       const out: IngestResult[] = [];
       let offset = 0;
       for (const s of batch) {

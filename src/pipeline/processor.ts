@@ -4,8 +4,6 @@ import type { JsonValue } from "../core/json.js";
 import { type LogRecord, type ParsedRecord, serviceOf } from "../core/log-record.js";
 import type { TemplateLineage, TemplateMiner } from "../core/template.js";
 
-export type MinedRecord = Omit<ParsedRecord, "id">;
-
 /**
  * The synchronous heart of the pipeline: template mining and detection, no I/O. `serve` wraps it with a
  * queue and the store; `analyze` runs it in memory.
@@ -19,8 +17,13 @@ export class Processor {
     readonly detectors: readonly Detector[],
   ) {}
 
-  mine(records: readonly LogRecord[]): MinedRecord[] {
-    const out: MinedRecord[] = new Array(records.length);
+  /**
+   * Mines each record's template. Records are numbered `firstId`, `firstId + 1`, … (the 1-based line
+   * number for `analyze`); the pipeline replaces the numbers with store ids once the rows are written.
+   * Fields are copied one by one, not spread: at ingest rates a generic spread was a tenth of the cost.
+   */
+  mine(records: readonly LogRecord[], firstId = 0): ParsedRecord[] {
+    const out: ParsedRecord[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const stream = serviceOf(record);
@@ -29,7 +32,14 @@ export class Processor {
         this.#lineage.push({ stream, fromId: match.previousId, toId: match.templateId });
       }
       out[i] = {
-        ...record,
+        timestamp: record.timestamp,
+        observedTimestamp: record.observedTimestamp,
+        severityText: record.severityText,
+        severityNumber: record.severityNumber,
+        body: record.body,
+        attributes: record.attributes,
+        resource: record.resource,
+        id: firstId + i,
         stream,
         templateId: match.templateId,
         template: match.template,

@@ -6,7 +6,7 @@ import type { Clock } from "../core/clock.js";
 import type { DetectorStatus } from "../core/detector.js";
 import { UserError } from "../core/errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
-import type { LogRecord, ParsedRecord } from "../core/log-record.js";
+import type { LogRecord } from "../core/log-record.js";
 import { type Severity, severityRank } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
@@ -278,8 +278,7 @@ export class AnalysisEngine {
       const base = total - batch.length;
       const records = batch.map((b) => b.record);
       if (processor) {
-        const mined = processor.mine(records);
-        const parsed: ParsedRecord[] = mined.map((r, i) => ({ ...r, id: base + i + 1 }));
+        const parsed = processor.mine(records, base + 1);
         for (const a of processor.detect(parsed)) {
           const id = a.evidence.at(-1);
           if (id !== undefined && id >= 1 && id <= total) {

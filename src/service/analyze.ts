@@ -1,5 +1,5 @@
 import type { Anomaly } from "../core/anomaly.js";
-import type { LogRecord, ParsedRecord } from "../core/log-record.js";
+import type { LogRecord } from "../core/log-record.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { decodeLine } from "../parsers/decoders/index.js";
@@ -45,8 +45,7 @@ export async function analyzeLines(
   let batch: LogRecord[] = [];
   let count = 0;
   const flush = () => {
-    const mined = processor.mine(batch);
-    const parsed: ParsedRecord[] = mined.map((r, i) => ({ ...r, id: count - batch.length + i + 1 }));
+    const parsed = processor.mine(batch, count - batch.length + 1);
     const detected = processor.detect(parsed);
     const kept = options.suppressions ? options.suppressions.filter(detected, Date.now()) : detected;
     for (const a of kept) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });

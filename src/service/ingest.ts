@@ -29,7 +29,11 @@ export interface IngestResponse {
   ml_error?: string;
 }
 
-export function recordFromIngestLog(log: IngestLog, observedAt: string): LogRecord {
+export function recordFromIngestLog(
+  log: IngestLog,
+  observedAt: string,
+  resource: JsonObject = { "service.name": log.service || "unknown" },
+): LogRecord {
   const level = log.level ?? null;
   return {
     timestamp: (log.timestamp ? toIsoUtc(log.timestamp) : null) ?? observedAt,
@@ -38,7 +42,7 @@ export function recordFromIngestLog(log: IngestLog, observedAt: string): LogReco
     severityNumber: severityNumberOf(level),
     body: log.message,
     attributes: (log.metadata ?? {}) as JsonObject,
-    resource: { "service.name": log.service || "unknown" },
+    resource,
   };
 }
 
@@ -51,7 +55,19 @@ type Scorer = (service: string, logs: readonly IngestLog[], features: GroupFeatu
  */
 export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promise<IngestResponse> {
   const observedAt = isoUtc(rt.clock.now());
-  const records = logs.map((log) => recordFromIngestLog(log, observedAt));
+  // One resource object per service, shared by its records (the store encodes it once per run).
+  const resources = new Map<string, JsonObject>();
+  const resourceOf = (service: string): JsonObject => {
+    let resource = resources.get(service);
+    if (!resource) {
+      resource = { "service.name": service };
+      resources.set(service, resource);
+    }
+    return resource;
+  };
+  const records = logs.map((log) =>
+    recordFromIngestLog(log, observedAt, resourceOf(log.service || "unknown")),
+  );
   const result = await rt.pipeline.submit(records);
 
   const groups = new Map<string, number[]>();

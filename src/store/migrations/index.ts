@@ -7,6 +7,7 @@ import * as hasuraPlugin from "./005-hasura-plugin.js";
 import * as verdicts from "./006-verdicts.js";
 import * as triage from "./007-triage.js";
 import * as logFulltext from "./008-log-fulltext.js";
+import * as changeVersions from "./009-change-versions.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -21,6 +22,7 @@ const STEPS: [string, Step][] = [
   ["006-verdicts", verdicts],
   ["007-triage", triage],
   ["008-log-fulltext", logFulltext],
+  ["009-change-versions", changeVersions],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

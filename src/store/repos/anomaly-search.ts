@@ -1,3 +1,4 @@
+import type SQLite from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
 import type { AnomalyStatus } from "../../core/anomaly.js";
 import type { JsonObject } from "../../core/json.js";
@@ -40,30 +41,32 @@ export interface AnomalyListRow {
   created_at: string;
 }
 
-/** `%`, `_` and the escape character itself match literally. */
+/** The listing's page: `limit` rows after `offset` rows or after the cursor `after`. */
+export interface AnomalyPage {
+  limit: number;
+  offset?: number;
+  after?: AnomalyCursor;
+}
+
+const LIST_COLUMNS = [
+  "id",
+  "agent_name",
+  "device_id",
+  "timestamp",
+  "anomaly_type",
+  "confidence",
+  "description",
+  "features",
+  "created_at",
+] as const;
+
 /**
  * Newest `timestamp` first, ties by higher id (contracts §1.4). With `after`, a keyset page: rows
  * strictly after the cursor in that order, found by an index seek, so page 10,000 costs what page 1
  * costs. `offset` still works (system 000's clients use it) but scans what it skips.
  */
-export async function searchAnomalies(
-  db: Kysely<Database>,
-  filters: AnomalyFilters,
-  page: { limit: number; offset?: number; after?: AnomalyCursor },
-): Promise<AnomalyListRow[]> {
-  let q = db
-    .selectFrom("anomalies")
-    .select([
-      "id",
-      "agent_name",
-      "device_id",
-      "timestamp",
-      "anomaly_type",
-      "confidence",
-      "description",
-      "features",
-      "created_at",
-    ]);
+function listQuery(db: Kysely<Database>, filters: AnomalyFilters, page: AnomalyPage) {
+  let q = db.selectFrom("anomalies").select(LIST_COLUMNS);
   if (filters.agentName) q = q.where("agent_name", "=", filters.agentName);
   if (filters.service) q = q.where("service", "=", filters.service);
   if (filters.severity?.length) q = q.where("severity", "in", [...filters.severity]);
@@ -83,7 +86,16 @@ export async function searchAnomalies(
   }
   q = q.orderBy("timestamp", "desc").orderBy("id", "desc").limit(page.limit);
   if (page.offset) q = q.offset(page.offset);
-  const rows = await q.execute();
+  return q;
+}
+
+/** A listing page's rows, typed (see `searchAnomalyTuples` for the hot path). */
+export async function searchAnomalies(
+  db: Kysely<Database>,
+  filters: AnomalyFilters,
+  page: AnomalyPage,
+): Promise<AnomalyListRow[]> {
+  const rows = await listQuery(db, filters, page).execute();
   return rows.map((r) => ({
     id: Number(r.id),
     agent_name: r.agent_name,
@@ -95,6 +107,72 @@ export async function searchAnomalies(
     features: r.features === null ? null : fromJsonText<JsonObject>(r.features, {}),
     created_at: r.created_at,
   }));
+}
+
+/**
+ * A listing row as stored, in `LIST_COLUMNS` order, `features` still JSON text: what an encoder that
+ * writes the response body straight from the columns needs.
+ */
+export type AnomalyListTuple = [
+  id: number,
+  agent_name: string,
+  device_id: number | null,
+  timestamp: string,
+  anomaly_type: string,
+  confidence: number,
+  description: string | null,
+  features: string | null,
+  created_at: string,
+];
+
+const rawStatements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+
+/** A raw-mode (arrays, not objects) statement per SQL text, kept apart from Kysely's statements. */
+function rawStatement(raw: SQLite.Database, text: string): SQLite.Statement {
+  let byText = rawStatements.get(raw);
+  if (!byText) {
+    byText = new Map();
+    rawStatements.set(raw, byText);
+  }
+  let stmt = byText.get(text);
+  if (!stmt) {
+    stmt = raw.prepare(text).raw(true);
+    byText.set(text, stmt);
+    // Filter combinations make a bounded but open set of texts: keep the most recent few.
+    if (byText.size > 64) byText.delete(byText.keys().next().value!);
+  }
+  return stmt;
+}
+
+/**
+ * The same page as `searchAnomalies`, as tuples. On SQLite the query Kysely compiles runs as a raw-mode
+ * statement on the store's connection: no per-row objects, no JSON parse of `features`, which is most
+ * of a page's cost after the index walk. Pass the store's raw connection (`Store.sqlite`) for that path.
+ */
+export async function searchAnomalyTuples(
+  db: Kysely<Database>,
+  filters: AnomalyFilters,
+  page: AnomalyPage,
+  sqlite?: SQLite.Database,
+): Promise<AnomalyListTuple[]> {
+  const query = listQuery(db, filters, page);
+  if (sqlite) {
+    const compiled = query.compile();
+    const rows = rawStatement(sqlite, compiled.sql).all(...compiled.parameters) as AnomalyListTuple[];
+    for (const r of rows) r[0] = Number(r[0]);
+    return rows;
+  }
+  return (await query.execute()).map((r) => [
+    Number(r.id),
+    r.agent_name,
+    r.device_id === null ? null : Number(r.device_id),
+    r.timestamp,
+    r.anomaly_type,
+    Number(r.confidence),
+    r.description,
+    r.features,
+    r.created_at,
+  ]);
 }
 
 export interface StatusChange {

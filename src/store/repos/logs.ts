@@ -60,6 +60,9 @@ function fastInsert(raw: SQLite.Database, rows: number): SQLite.Statement {
 function insertLogsSqlite(raw: SQLite.Database, records: readonly LogToStore[], now: string): number[] {
   const ids: number[] = new Array(records.length);
   let k = 0;
+  // Records of one source usually share one resource object: encode it once per run of equal objects.
+  let lastResource: LogToStore["resource"] | undefined;
+  let lastResourceText = "";
   for (let i = 0; i < records.length; i += FAST_ROWS) {
     const n = Math.min(FAST_ROWS, records.length - i);
     const values: unknown[] = new Array(n * LOG_COLUMNS.length);
@@ -75,7 +78,11 @@ function insertLogsSqlite(raw: SQLite.Database, records: readonly LogToStore[], 
       values[v++] = r.observedTimestamp;
       values[v++] = r.severityNumber;
       values[v++] = hostOf(r);
-      values[v++] = toJsonText(r.resource);
+      if (r.resource !== lastResource) {
+        lastResource = r.resource;
+        lastResourceText = toJsonText(r.resource);
+      }
+      values[v++] = lastResourceText;
       values[v++] = r.stream;
       values[v++] = r.templateId;
       values[v++] = r.params ? toJsonText(r.params) : null;

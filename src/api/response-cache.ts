@@ -1,0 +1,46 @@
+/** A response computed at a data version, kept ready to send. */
+export interface CachedResponse<Meta> {
+  version: number;
+  body: Buffer;
+  meta: Meta;
+}
+
+/**
+ * A small LRU of encoded response bodies keyed by the normalised request, each valid for one data version
+ * (see `changeVersionReader`). Polling clients (dashboards, the Log Monitor) ask for the same first page
+ * over and over; while the table has not changed, they get the encoded bytes without a query, row
+ * mapping or JSON encoding. Bodies above `maxBodyBytes` are not kept, so a huge page cannot crowd the
+ * cache out.
+ */
+export class ResponseCache<Meta> {
+  private readonly entries = new Map<string, CachedResponse<Meta>>();
+
+  constructor(
+    private readonly maxEntries = 256,
+    private readonly maxBodyBytes = 1 << 20,
+  ) {}
+
+  get(key: string, version: number): CachedResponse<Meta> | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.version !== version) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Refresh its place in the LRU order.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
+  }
+
+  set(key: string, entry: CachedResponse<Meta>): void {
+    if (entry.body.length > this.maxBodyBytes) return;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
