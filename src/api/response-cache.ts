@@ -9,22 +9,24 @@ export interface CachedResponse<Meta> {
  * A small LRU of encoded response bodies keyed by the normalised request, each valid for one data version
  * (see `changeVersionReader`). Polling clients (dashboards, the Log Monitor) ask for the same first page
  * over and over; while the table has not changed, they get the encoded bytes without a query, row
- * mapping or JSON encoding. Bodies above `maxBodyBytes` are not kept, so a huge page cannot crowd the
- * cache out.
+ * mapping or JSON encoding. Bounded by entries and by total bytes; bodies above `maxBodyBytes` are not
+ * kept, so a huge page cannot crowd the cache out.
  */
 export class ResponseCache<Meta> {
   private readonly entries = new Map<string, CachedResponse<Meta>>();
+  private bytes = 0;
 
   constructor(
     private readonly maxEntries = 256,
     private readonly maxBodyBytes = 1 << 20,
+    private readonly maxTotalBytes = 32 << 20,
   ) {}
 
   get(key: string, version: number): CachedResponse<Meta> | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     if (hit.version !== version) {
-      this.entries.delete(key);
+      this.remove(key, hit);
       return undefined;
     }
     // Refresh its place in the LRU order.
@@ -35,12 +37,27 @@ export class ResponseCache<Meta> {
 
   set(key: string, entry: CachedResponse<Meta>): void {
     if (entry.body.length > this.maxBodyBytes) return;
-    this.entries.delete(key);
+    const old = this.entries.get(key);
+    if (old) this.remove(key, old);
     this.entries.set(key, entry);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.bytes += entry.body.length;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxTotalBytes) {
+      const [oldestKey, oldest] = this.entries.entries().next().value!;
+      this.remove(oldestKey, oldest);
+    }
+  }
+
+  private remove(key: string, entry: CachedResponse<Meta>): void {
+    this.entries.delete(key);
+    this.bytes -= entry.body.length;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes of the bodies kept. */
+  get totalBytes(): number {
+    return this.bytes;
   }
 }

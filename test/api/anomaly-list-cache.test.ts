@@ -148,4 +148,19 @@ describe("ResponseCache", () => {
     expect(cache.get("big", 1)).toBeUndefined();
     expect(cache.size).toBe(2);
   });
+
+  it("keeps the bodies' total under its byte budget, dropping the least recently used", () => {
+    const cache = new ResponseCache<object>(100, 10, 12);
+    cache.set("a", entry(1, "x".repeat(5)));
+    cache.set("b", entry(1, "x".repeat(5)));
+    expect(cache.totalBytes).toBe(10);
+    cache.set("c", entry(1, "x".repeat(5)));
+    expect(cache.get("a", 1)).toBeUndefined();
+    expect(cache.totalBytes).toBe(10);
+    // Replacing an entry counts its new size only; a version mismatch frees its bytes.
+    cache.set("c", entry(2, "x".repeat(2)));
+    expect(cache.totalBytes).toBe(7);
+    expect(cache.get("b", 9)).toBeUndefined();
+    expect(cache.totalBytes).toBe(2);
+  });
 });
