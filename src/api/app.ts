@@ -11,9 +11,10 @@ import type { Runtime } from "../service/runtime.js";
 import { installAccess, requestIdOf } from "./access.js";
 import { installErrorHandlers } from "./errors.js";
 import { createMetrics } from "./metrics.js";
+import { ResponseCache } from "./response-cache.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { anomalyRoutes } from "./routes/anomalies.js";
-import { anomalies000Routes } from "./routes/anomalies000.js";
+import { type PageMeta as AnomalyPageMeta, anomalies000Routes } from "./routes/anomalies000.js";
 import { anomalyBriefRoutes } from "./routes/anomaly-briefs.js";
 import { eventRoutes } from "./routes/events.js";
 import { hasuraRoutes } from "./routes/hasura.js";
@@ -56,7 +57,8 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   await installAccess(app, rt);
   // At the root, before any route, so its onResponse hook times every route.
-  const metrics = createMetrics(app, rt);
+  const anomalyPages = new ResponseCache<AnomalyPageMeta>();
+  const metrics = createMetrics(app, rt, { anomalyPages });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -75,7 +77,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
 
   await app.register(healthRoutes(rt));
   await app.register(system004Routes(rt));
-  await app.register(anomalies000Routes(rt));
+  await app.register(anomalies000Routes(rt, anomalyPages));
   await app.register(anomalyRoutes(rt));
   await app.register(tokenRoutes(rt));
   await app.register(system002Routes(rt));

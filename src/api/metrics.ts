@@ -5,6 +5,7 @@ import type { AnalysisEvent } from "../service/analysis-engine.js";
 import type { Runtime } from "../service/runtime.js";
 import { detectorPrecision } from "../service/verdicts.js";
 import { registerSinkMetrics } from "../sinks/metrics.js";
+import type { ResponseCache } from "./response-cache.js";
 
 /** prometheus_client's default buckets: system 002's dashboards were built on them (contracts §3.5). */
 export const PYTHON_DEFAULT_BUCKETS = [
@@ -22,7 +23,12 @@ const RATE_HALF_LIFE_SECS = 5;
  * pipeline's batch listener, the analysis engine and an onResponse hook. Values that already live
  * elsewhere (queue depth, miner counters) are read at scrape time.
  */
-export function createMetrics(app: FastifyInstance, rt: Runtime): Registry {
+/** Caches whose effectiveness /metrics reports. */
+export interface MetricSources {
+  anomalyPages?: ResponseCache<unknown>;
+}
+
+export function createMetrics(app: FastifyInstance, rt: Runtime, sources: MetricSources = {}): Registry {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -189,5 +195,27 @@ export function createMetrics(app: FastifyInstance, rt: Runtime): Registry {
       }
     },
   });
+  const pages = sources.anomalyPages;
+  if (pages) {
+    new Counter({
+      name: "logwarden_anomaly_page_cache_lookups_total",
+      help: "GET /api/v1/anomalies page-cache lookups by result: hit (sent from memory) or miss (read from the store)",
+      labelNames: ["result"] as const,
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ result: "hit" }, pages.hits);
+        this.inc({ result: "miss" }, pages.misses);
+      },
+    });
+    new Gauge({
+      name: "logwarden_anomaly_page_cache_bytes",
+      help: "Bytes of encoded anomaly pages kept in memory",
+      registers,
+      collect() {
+        this.set(pages.totalBytes);
+      },
+    });
+  }
   return registry;
 }

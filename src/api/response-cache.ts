@@ -15,6 +15,9 @@ export interface CachedResponse<Meta> {
 export class ResponseCache<Meta> {
   private readonly entries = new Map<string, CachedResponse<Meta>>();
   private bytes = 0;
+  /** Lookups answered from the cache, and lookups that were not (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly maxEntries = 256,
@@ -24,11 +27,12 @@ export class ResponseCache<Meta> {
 
   get(key: string, version: number): CachedResponse<Meta> | undefined {
     const hit = this.entries.get(key);
-    if (!hit) return undefined;
-    if (hit.version !== version) {
-      this.remove(key, hit);
+    if (!hit || hit.version !== version) {
+      if (hit) this.remove(key, hit);
+      this.misses++;
       return undefined;
     }
+    this.hits++;
     // Refresh its place in the LRU order.
     this.entries.delete(key);
     this.entries.set(key, hit);

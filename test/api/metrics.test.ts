@@ -40,6 +40,8 @@ describe("GET /metrics", () => {
     });
     expect(analyzed.statusCode, analyzed.body).toBe(200);
     await server.app.inject({ url: "/api/v1/anomalies/12345", headers: auth });
+    // The same page twice: read once, then sent from the page cache.
+    for (let i = 0; i < 2; i++) await server.app.inject({ url: "/api/v1/anomalies", headers: auth });
     const text = await scrape(server);
 
     expect(text).toContain("# HELP anomalies_detected_total Total anomalies detected");
@@ -86,6 +88,9 @@ describe("GET /metrics", () => {
     expect(text).toContain('route="/api/v1/anomalies/:id",status_code="404"');
     expect(text).not.toContain("12345");
     expect(text).toContain("process_cpu_seconds_total");
+    expect(value(text, 'logwarden_anomaly_page_cache_lookups_total{result="miss"}')).toBe(1);
+    expect(value(text, 'logwarden_anomaly_page_cache_lookups_total{result="hit"}')).toBe(1);
+    expect(value(text, "logwarden_anomaly_page_cache_bytes")).toBeGreaterThan(2);
   });
 
   it("needs a read credential unless OPEN_ROUTES has metrics, and two apps keep separate registries", async () => {

@@ -90,7 +90,7 @@ export const anomalyListQuery = z.object({
 
 type ListQuery = z.infer<typeof anomalyListQuery>;
 
-interface PageMeta {
+export interface PageMeta {
   nextCursor: string | undefined;
 }
 
@@ -161,9 +161,8 @@ function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: strin
  * System 000: `GET /api/v1/anomalies` for the Log Monitor (contracts §1.4): the bare array stays the
  * body, so pagination state travels in headers.
  */
-export function anomalies000Routes(rt: Runtime) {
+export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMeta>()) {
   const anomaliesVersion = changeVersionReader(rt.store, "anomalies");
-  const cache = new ResponseCache<PageMeta>();
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       "/api/v1/anomalies",
