@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { cachingDatabase } from "./statement-cache.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -55,7 +56,9 @@ function openSqlite(url: string): Store {
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(database) }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
+  });
   const store = makeStore(db, "sqlite", path, async () => {
     await db.destroy();
   });
