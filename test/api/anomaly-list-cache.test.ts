@@ -108,6 +108,31 @@ describe("GET /api/v1/anomalies: cached pages never go stale", () => {
     expect((await list(s)).map((a) => a.description)).toEqual(["disassociation burst 1"]);
   });
 
+  it("answers equivalent spellings of a query from one cached page", async () => {
+    server = await startTestServer();
+    await storeAnomalies(
+      server.rt.store.db,
+      [
+        anomaly(1, "2025-03-02T08:00:00.000Z"),
+        { ...anomaly(2, "2025-03-02T09:00:00.000Z"), severity: "low" },
+      ],
+      "2025-03-02T09:00:01.000Z",
+    );
+    // Each pair names one page: the second request is answered from the first one's cache entry.
+    const pairs = [
+      ["", "?offset=0&limit=100"],
+      ["?severity=high,low", "?severity=low,high"],
+    ];
+    for (const [a, b] of pairs) {
+      expect(JSON.stringify(await list(server, b))).toBe(JSON.stringify(await list(server, a)));
+    }
+    await list(server, "?status=open&severity=low,high");
+    const metrics = (await server.app.inject({ url: "/metrics", headers: auth })).body;
+    // Three distinct pages were read; every other request was a hit.
+    expect(metrics).toMatch(/^logwarden_anomaly_page_cache_lookups_total\{result="miss"\} 3$/m);
+    expect(metrics).toMatch(/^logwarden_anomaly_page_cache_lookups_total\{result="hit"\} 2$/m);
+  });
+
   it("keeps the next-page cursor of a cached full page", async () => {
     server = await startTestServer();
     await storeAnomalies(

@@ -148,6 +148,25 @@ async function buildPage(
   };
 }
 
+/**
+ * Names a page whatever the URL's spelling: defaults filled in (`limit=100` is no limit, `offset=0` no
+ * offset), fields in a fixed order, value lists sorted (`severity=high,low` is `low,high`).
+ */
+function pageKey(q: ListQuery): string {
+  return JSON.stringify([
+    q.limit ?? 100,
+    q.offset ?? 0,
+    q.cursor ?? null,
+    q.agent_name ?? null,
+    q.service ?? null,
+    q.since ?? null,
+    q.until ?? null,
+    q.severity ? [...q.severity].sort() : null,
+    q.status ? [...q.status].sort() : null,
+    q.q ?? null,
+  ]);
+}
+
 /** `X-Next-Cursor` and an RFC 8288 `Link: <…>; rel="next"` carrying the same query with the cursor. */
 function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: string): void {
   const url = new URL(request.url, "http://x");
@@ -189,9 +208,7 @@ export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMe
             .code(400)
             .send({ error: "bad_request", message: "use either cursor or offset, not both" });
         }
-        // The parsed query (defaults applied, keys in schema order) names the page whatever the URL's
-        // spelling; the version says whether the anomalies changed since the page was built.
-        const key = JSON.stringify(q);
+        const key = pageKey(q);
         const current = anomaliesVersion?.();
         let page: EncodedPage | undefined = current === undefined ? undefined : cache.get(key, current);
         if (!page) {
