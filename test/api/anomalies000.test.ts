@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
+import { wifiAnomaly } from "../helpers/samples.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -8,19 +9,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const wifi = (i: number, timestamp: string) => ({
-  detector: "wifi",
-  type: "wifi_anomaly",
-  timestamp,
-  service: "wifi",
-  key: `dev-${i}`,
-  score: 0.97,
-  severity: "high" as const,
-  description: "High WiFi disassociation events detected (12)",
-  features: { log_count: 420, disassociation_events: 12 },
-  explanation: { summary: "x", observed: {}, expected: {} },
-  evidence: [],
-});
+const wifi = (i: number, timestamp: string) => wifiAnomaly({ key: `dev-${i}`, timestamp, evidence: [] });
 
 describe("system 000: GET /api/v1/anomalies", () => {
   it("needs exactly Bearer HEALTH_TOKEN and returns the contract's bare array", async () => {

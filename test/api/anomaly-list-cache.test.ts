@@ -5,6 +5,7 @@ import { ResponseCache } from "../../src/api/response-cache.js";
 import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { changeAnomalyStatus } from "../../src/store/repos/anomaly-search.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { wifiAnomaly } from "../helpers/samples.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -12,19 +13,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-const anomaly = (i: number, timestamp: string) => ({
-  detector: "wifi",
-  type: "wifi_anomaly",
-  timestamp,
-  service: "wifi",
-  key: `dev-${i}`,
-  score: 0.97,
-  severity: "high" as const,
-  description: `disassociation burst ${i}`,
-  features: { log_count: 420 + i },
-  explanation: { summary: "x", observed: {}, expected: {} },
-  evidence: [],
-});
+const anomaly = (i: number, timestamp: string) =>
+  wifiAnomaly({
+    key: `dev-${i}`,
+    timestamp,
+    description: `disassociation burst ${i}`,
+    features: { log_count: 420 + i },
+    evidence: [],
+  });
 
 async function list(s: TestServer, query = ""): Promise<{ id: number; description: string }[]> {
   const res = await s.app.inject({ url: `/api/v1/anomalies${query}`, headers: auth });

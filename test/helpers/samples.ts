@@ -1,3 +1,4 @@
+import type { Anomaly } from "../../src/core/anomaly.js";
 /** System 004's sample logs (contracts §5.2): two auth errors 20 s apart, then a web warning. */
 export const SYSTEM_004_SAMPLE = [
   {
@@ -25,3 +26,21 @@ export const SYSTEM_004_SAMPLE = [
 
 /** The two auth errors alone: one incident for `auth` above the default THRESHOLD. */
 export const AUTH_ERRORS = SYSTEM_004_SAMPLE.slice(0, 2);
+
+/** System 000's WiFi anomaly (contracts §1.4) as a detector reports it; tests override what they vary. */
+export function wifiAnomaly(overrides: Partial<Anomaly> = {}): Anomaly {
+  return {
+    detector: "wifi",
+    type: "wifi_anomaly",
+    timestamp: "2026-03-02T08:15:00.000Z",
+    service: "wifi",
+    key: "device-1",
+    score: 0.97,
+    severity: "high",
+    description: "High WiFi disassociation events detected (12)",
+    features: { log_count: 420, disassociation_events: 12 },
+    explanation: { summary: "12 disassociations", observed: { count: 12 }, expected: { max: 3 } },
+    evidence: [1, 2],
+    ...overrides,
+  };
+}

@@ -8,26 +8,12 @@ import { countLogs, getLogsByIds, insertLogs } from "../../src/store/repos/logs.
 import { latestModel, saveModel } from "../../src/store/repos/models.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { listTemplates, saveTemplates } from "../../src/store/repos/templates.js";
+import { wifiAnomaly } from "../helpers/samples.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
 
 const NOW = "2026-03-02T08:15:00.000Z";
 
-function anomaly(overrides: Partial<Anomaly> = {}): Anomaly {
-  return {
-    detector: "wifi",
-    type: "wifi_anomaly",
-    timestamp: NOW,
-    service: "wifi",
-    key: "device-1",
-    score: 0.97,
-    severity: "high",
-    description: "High WiFi disassociation events detected (12)",
-    features: { log_count: 420, disassociation_events: 12 },
-    explanation: { summary: "12 disassociations", observed: { count: 12 }, expected: { max: 3 } },
-    evidence: [1, 2],
-    ...overrides,
-  };
-}
+const anomaly = (overrides: Partial<Anomaly> = {}) => wifiAnomaly({ timestamp: NOW, ...overrides });
 
 describe.each(DIALECTS)("store on $name", ({ open, needsPostgres }) => {
   let t: TestStore | undefined;
