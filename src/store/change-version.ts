@@ -1,5 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import type { Store } from "./db.js";
+import { keptStatement } from "./statement-cache.js";
 
 /** Tables whose changes are counted (migration 009). */
 export type VersionedTable = "anomalies";
@@ -25,7 +26,7 @@ export function changeVersionReader(
   // Prepared on first use: the reader may be made before the migrations have run.
   let stmt: Statement | undefined;
   return () => {
-    stmt ??= sqlite.prepare("select version from change_versions where name = ?").pluck();
+    stmt ??= keptStatement(sqlite, "select version from change_versions where name = ?", "pluck");
     return stmt.get(table) as number | undefined;
   };
 }

@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import SQLite from "better-sqlite3";
+import type SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
-import { cachingDatabase } from "./statement-cache.js";
+import { cachingDatabase, openKeptDatabase } from "./statement-cache.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -50,12 +50,12 @@ export function openStore(options: StoreOptions): Store {
 function openSqlite(url: string): Store {
   const path = url.replace(/^(sqlite|file):(\/\/)?/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-  const database = new SQLite(path);
+  const database = openKeptDatabase(path);
   // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
-  database.pragma("journal_mode = WAL");
-  database.pragma("synchronous = NORMAL");
-  database.pragma("busy_timeout = 5000");
-  database.pragma("foreign_keys = ON");
+  database.exec("pragma journal_mode = WAL");
+  database.exec("pragma synchronous = NORMAL");
+  database.exec("pragma busy_timeout = 5000");
+  database.exec("pragma foreign_keys = ON");
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
   });

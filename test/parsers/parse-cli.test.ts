@@ -28,7 +28,7 @@ describe("logwarden parse", () => {
       ].join("\r\n"),
     );
     const r = run([file]);
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("LineId,EventId,EventTemplate");
     expect(lines).toHaveLength(4);
@@ -42,7 +42,7 @@ describe("logwarden parse", () => {
 
   it("reads stdin with --content-only and prints json", () => {
     const r = run(["-", "--content-only", "--format", "json"], "INFO 1 two\nINFO 2 two\n");
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { lineId: number; eventId: string; template: string }[];
     expect(rows.map((x) => x.template)).toEqual(["INFO <*> two", "INFO <*> two"]);
     expect(rows[1]!.lineId).toBe(2);

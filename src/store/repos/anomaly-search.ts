@@ -5,6 +5,7 @@ import type { JsonObject } from "../../core/json.js";
 import { fromJsonText } from "../json.js";
 import { likeContains } from "../like.js";
 import type { Database } from "../schema.js";
+import { keptStatement } from "../statement-cache.js";
 import { getAnomaly, type StoredAnomaly } from "./anomalies.js";
 import { recordAudit } from "./audit.js";
 
@@ -125,25 +126,6 @@ export type AnomalyListTuple = [
   created_at: string,
 ];
 
-const rawStatements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
-
-/** A raw-mode (arrays, not objects) statement per SQL text, kept apart from Kysely's statements. */
-function rawStatement(raw: SQLite.Database, text: string): SQLite.Statement {
-  let byText = rawStatements.get(raw);
-  if (!byText) {
-    byText = new Map();
-    rawStatements.set(raw, byText);
-  }
-  let stmt = byText.get(text);
-  if (!stmt) {
-    stmt = raw.prepare(text).raw(true);
-    byText.set(text, stmt);
-    // Filter combinations make a bounded but open set of texts: keep the most recent few.
-    if (byText.size > 64) byText.delete(byText.keys().next().value!);
-  }
-  return stmt;
-}
-
 /**
  * The same page as `searchAnomalies`, as tuples. On SQLite the query Kysely compiles runs as a raw-mode
  * statement on the store's connection: no per-row objects, no JSON parse of `features`, which is most
@@ -158,7 +140,7 @@ export async function searchAnomalyTuples(
   const query = listQuery(db, filters, page);
   if (sqlite) {
     const compiled = query.compile();
-    const rows = rawStatement(sqlite, compiled.sql).all(...compiled.parameters) as AnomalyListTuple[];
+    const rows = keptStatement(sqlite, compiled.sql, "raw").all(...compiled.parameters) as AnomalyListTuple[];
     for (const r of rows) r[0] = Number(r[0]);
     return rows;
   }

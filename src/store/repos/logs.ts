@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { hostOf, type LogRecord, serviceOf, type TemplateParam } from "../../core/log-record.js";
 import { toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
+import { keptStatement } from "../statement-cache.js";
 
 export interface LogToStore extends LogRecord {
   stream: string;
@@ -31,25 +32,18 @@ const LOG_COLUMNS = [
 
 // 100 rows × 13 columns per prepared statement: few native calls per batch, a small statement.
 const FAST_ROWS = 100;
-const fastStatements = new WeakMap<SQLite.Database, Map<number, SQLite.Statement>>();
+
+/** The insert text for `rows` rows, built once per width. */
+const insertTexts: string[] = [];
 
 function fastInsert(raw: SQLite.Database, rows: number): SQLite.Statement {
-  let byRows = fastStatements.get(raw);
-  if (!byRows) {
-    byRows = new Map();
-    fastStatements.set(raw, byRows);
-  }
-  let stmt = byRows.get(rows);
-  if (!stmt) {
+  let text = insertTexts[rows];
+  if (!text) {
     const one = `(${LOG_COLUMNS.map(() => "?").join(",")})`;
-    stmt = raw
-      .prepare(
-        `insert into logs (${LOG_COLUMNS.join(",")}) values ${Array(rows).fill(one).join(",")} returning id`,
-      )
-      .raw(true);
-    byRows.set(rows, stmt);
+    text = `insert into logs (${LOG_COLUMNS.join(",")}) values ${Array(rows).fill(one).join(",")} returning id`;
+    insertTexts[rows] = text;
   }
-  return stmt;
+  return keptStatement(raw, text, "raw");
 }
 
 /**
