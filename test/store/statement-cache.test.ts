@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { cachingDatabase, keptStatement, openKeptDatabase } from "../../src/store/statement-cache.js";
+
+describe("kept statements", () => {
+  it("prepares each SQL text once per mode and keeps it, in the mode asked for", () => {
+    const db = openKeptDatabase(":memory:");
+    db.exec("create table t (a integer, b text); insert into t values (1, 'x'), (2, 'y')");
+    const sql = "select a, b from t order by a";
+    const rows = keptStatement(db, sql);
+    expect(keptStatement(db, sql)).toBe(rows);
+    expect(rows.all()).toEqual([
+      { a: 1, b: "x" },
+      { a: 2, b: "y" },
+    ]);
+    const raw = keptStatement(db, sql, "raw");
+    expect(raw).not.toBe(rows);
+    expect(raw.all()).toEqual([
+      [1, "x"],
+      [2, "y"],
+    ]);
+    expect(keptStatement(db, sql, "pluck").all()).toEqual([1, 2]);
+    // Kysely's view of the connection hands out the same kept statements.
+    expect(cachingDatabase(db).prepare(sql)).toBe(rows);
+    db.close();
+  });
+});
