@@ -5,47 +5,66 @@ import type { SqliteDatabase, SqliteStatement } from "kysely";
 export type StatementMode = "rows" | "raw" | "pluck";
 
 /**
- * Every database and statement this process opens, kept reachable until it exits.
+ * On Node 24 and later, keep every database and statement this process opens reachable until it exits.
  *
- * Why: on Node 24, better-sqlite3 12 aborts the process (`Assertion failed: (env) != nullptr` in
- * `RemoveEnvironmentCleanupHook`) when the garbage collector frees one of its objects — a statement
- * dropped after use, a `db.pragma()` call's hidden statement, a closed database. A served process died
- * at start about one time in five and under load within seconds. Objects that are never garbage are
- * never freed by the collector; Node releases them at exit through its cleanup hooks, which is safe.
- * better-sqlite3 13 fixes this but needs Node 22.
+ * Why: built against Node 24's headers, better-sqlite3 12 aborts the process (`Assertion failed: (env)
+ * != nullptr` in `RemoveEnvironmentCleanupHook`) whenever the garbage collector frees one of its objects:
+ * a statement dropped after use, the hidden statement of a `db.pragma()` call, a closed database. `serve`
+ * died at start about one run in five. Objects that never become garbage are never freed by the
+ * collector; Node releases them at exit through its cleanup hooks, which is safe. better-sqlite3 13
+ * fixes this upstream but needs Node 22.
  *
- * Cost: a statement per distinct SQL text and mode, for the life of the process. The texts come from a
- * fixed set of queries (lists of `?` and multi-row inserts vary in length, within their caps), so this
- * is bounded: hundreds of statements, not a growing set.
+ * The price, on those versions only: one prepared statement per distinct SQL text and mode for the life
+ * of the process. The texts come from a fixed set of queries whose `in (…)` lists and multi-row inserts
+ * vary in length within their caps, so the set is bounded, but not small for a server that runs for
+ * months. Below Node 24 each database keeps an LRU of `MAX_STATEMENTS` instead.
  */
-const kept = new Map<SQLite.Database, Map<string, SQLite.Statement>>();
+export const KEEP_FOREVER = Number(process.versions.node.split(".")[0]) >= 24;
+export const MAX_STATEMENTS = 512;
 
-/** Opens a database that is never handed to the garbage collector (see `kept`). */
+type Statements = Map<string, SQLite.Statement>;
+const kept = new Map<SQLite.Database, Statements>();
+const cached = new WeakMap<SQLite.Database, Statements>();
+
+function statementsOf(database: SQLite.Database): Statements {
+  const registry = KEEP_FOREVER ? kept : cached;
+  let statements = registry.get(database);
+  if (!statements) {
+    statements = new Map();
+    registry.set(database, statements);
+  }
+  return statements;
+}
+
+/** Opens a database; on Node 24+ it is never handed to the garbage collector (see `KEEP_FOREVER`). */
 export function openKeptDatabase(path: string): SQLite.Database {
   const database = new SQLite(path);
-  kept.set(database, new Map());
+  statementsOf(database);
   return database;
 }
 
-/** The statement for `sql` in `mode` on `database`, prepared on first use and kept (see `kept`). */
+/** The statement for `sql` in `mode` on `database`, prepared on first use and reused. */
 export function keptStatement(
   database: SQLite.Database,
   sql: string,
   mode: StatementMode = "rows",
 ): SQLite.Statement {
-  let statements = kept.get(database);
-  if (!statements) {
-    statements = new Map();
-    kept.set(database, statements);
-  }
+  const statements = statementsOf(database);
   const key = `${mode}\u0000${sql}`;
   let stmt = statements.get(key);
-  if (!stmt) {
-    stmt = database.prepare(sql);
-    if (mode === "raw") stmt.raw(true);
-    else if (mode === "pluck") stmt.pluck(true);
-    statements.set(key, stmt);
+  if (stmt) {
+    if (!KEEP_FOREVER) {
+      // Refresh its place in the LRU order.
+      statements.delete(key);
+      statements.set(key, stmt);
+    }
+    return stmt;
   }
+  stmt = database.prepare(sql);
+  if (mode === "raw") stmt.raw(true);
+  else if (mode === "pluck") stmt.pluck(true);
+  statements.set(key, stmt);
+  if (!KEEP_FOREVER && statements.size > MAX_STATEMENTS) statements.delete(statements.keys().next().value!);
   return stmt;
 }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cachingDatabase, keptStatement, openKeptDatabase } from "../../src/store/statement-cache.js";
+import {
+  cachingDatabase,
+  KEEP_FOREVER,
+  keptStatement,
+  MAX_STATEMENTS,
+  openKeptDatabase,
+} from "../../src/store/statement-cache.js";
 
 describe("kept statements", () => {
   it("prepares each SQL text once per mode and keeps it, in the mode asked for", () => {
@@ -21,6 +27,15 @@ describe("kept statements", () => {
     expect(keptStatement(db, sql, "pluck").all()).toEqual([1, 2]);
     // Kysely's view of the connection hands out the same kept statements.
     expect(cachingDatabase(db).prepare(sql)).toBe(rows);
+    db.close();
+  });
+
+  it(`${KEEP_FOREVER ? "keeps every statement (Node 24+)" : `keeps the ${MAX_STATEMENTS} most recently used statements`}`, () => {
+    const db = openKeptDatabase(":memory:");
+    const first = keptStatement(db, "select 0");
+    for (let i = 1; i <= MAX_STATEMENTS; i++) keptStatement(db, `select ${i}`);
+    // Past the cap the oldest is dropped below Node 24 (prepared again on next use), kept on 24+.
+    expect(keptStatement(db, "select 0") === first).toBe(KEEP_FOREVER);
     db.close();
   });
 });
