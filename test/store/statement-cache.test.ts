@@ -30,11 +30,11 @@ describe("kept statements", () => {
     db.close();
   });
 
-  it(`${KEEP_FOREVER ? "keeps every statement (Node 24+)" : `keeps the ${MAX_STATEMENTS} most recently used statements`}`, () => {
+  it(`${KEEP_FOREVER ? "keeps every statement (Node 24)" : `keeps the ${MAX_STATEMENTS} most recently used statements`}`, () => {
     const db = openKeptDatabase(":memory:");
     const first = keptStatement(db, "select 0");
     for (let i = 1; i <= MAX_STATEMENTS; i++) keptStatement(db, `select ${i}`);
-    // Past the cap the oldest is dropped below Node 24 (prepared again on next use), kept on 24+.
+    // Past the cap the oldest is dropped below Node 24 (prepared again on next use), kept on 24.
     expect(keptStatement(db, "select 0") === first).toBe(KEEP_FOREVER);
     db.close();
   });
