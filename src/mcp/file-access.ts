@@ -15,6 +15,11 @@ export interface OpenedLogFile {
   bytes: number;
   /** The file's bytes, cut off with an error if it grows past the limit while being read. */
   chunks: AsyncIterable<Uint8Array>;
+  /**
+   * Closes the file; call it when done, read or not (reading to the end closes it too; closing twice is
+   * fine). A handle left to the garbage collector is an uncaught error on Node 26.
+   */
+  close(): Promise<void>;
 }
 
 /** `..` anywhere in the path is refused outright, before any resolution: no client needs it. */
@@ -78,7 +83,13 @@ export async function openLogFile(policy: FileAccessPolicy, filepath: string): P
         "payload_too_large",
         413,
       );
-    return { path: real, bytes: stat.size, chunks: bounded(handle, policy.maxFileBytes, filepath) };
+    const opened = handle;
+    return {
+      path: real,
+      bytes: stat.size,
+      chunks: bounded(opened, policy.maxFileBytes, filepath),
+      close: () => opened.close().catch(() => undefined),
+    };
   } catch (error) {
     await handle.close();
     throw error;

@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -41,7 +40,9 @@ export function registerParseCommand(program: Command): void {
             await handle.close();
             return failLine(`cannot read ${file}: not a regular file`);
           }
-          input = createReadStream("", { fd: handle.fd, autoClose: true });
+          // The handle's own stream closes the handle at the end; a stream on its bare fd would leave the
+          // FileHandle to the garbage collector, an uncaught error on Node 26.
+          input = handle.createReadStream({ autoClose: true });
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
           return failLine(`cannot read ${file}: ${code}`);

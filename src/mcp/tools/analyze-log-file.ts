@@ -39,11 +39,15 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
       requireScope(ctx, "read", "analyze_log_file");
       const store = persistFor(ctx, persist, "analyze_log_file");
       const file = await openLogFile(rt.config.mcp, filepath);
-      const inputs = uploadInputs(file.chunks, {
-        observedAt: isoUtc(rt.clock.now()),
-        defaultService: "auth",
-      });
-      return jsonResult(await rt.analysis.analyze(inputs, store ? { persist: store } : {}));
+      try {
+        const inputs = uploadInputs(file.chunks, {
+          observedAt: isoUtc(rt.clock.now()),
+          defaultService: "auth",
+        });
+        return jsonResult(await rt.analysis.analyze(inputs, store ? { persist: store } : {}));
+      } finally {
+        await file.close();
+      }
     },
   );
 }
