@@ -6,7 +6,8 @@ MAJOR=${1:?usage: node-leg.sh MAJOR}
 cd "$(dirname "$0")/.."
 DIR=$(mktemp -d)
 restore() {
-  npm rebuild better-sqlite3 >/dev/null 2>&1 || true
+  # NODE_LEG_RESTORE=0 skips rebuilding for the default Node (CI: nothing runs on it afterwards).
+  if [ "${NODE_LEG_RESTORE:-1}" != 0 ]; then npm rebuild better-sqlite3 >/dev/null 2>&1 || true; fi
   rm -rf "$DIR"
 }
 trap restore EXIT
