@@ -1,3 +1,4 @@
+import { isoLocalSeconds } from "../core/time.js";
 import { fromJsonText } from "../store/json.js";
 import type { AnomalyListTuple } from "../store/repos/anomaly-search.js";
 
@@ -7,7 +8,7 @@ export function localSeconds(iso: string): string {
   if (iso.length === 24 && iso.charCodeAt(23) === 0x5a && iso.charCodeAt(10) === 0x54)
     return iso.slice(0, 19);
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso.replace(" ", "T").slice(0, 19) : new Date(t).toISOString().slice(0, 19);
+  return Number.isNaN(t) ? iso.replace(" ", "T").slice(0, 19) : isoLocalSeconds(t);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../core/json.js";
+import { isoLocalSeconds } from "../core/time.js";
 import { parseDateTime } from "./time.js";
 
 /** `new_data_stats` of contract §4.8.1: per-field statistics of a dataset's unwrapped records. */
@@ -124,12 +125,11 @@ function dateField(values: readonly unknown[]): DateField {
   const months = countBy(dates.map((d) => d.getUTCMonth() + 1));
   const weekend = (weekdays.get(5) ?? 0) + (weekdays.get(6) ?? 0);
   const business = [...hours].filter(([h]) => h >= 9 && h <= 17).reduce((a, [, n]) => a + n, 0);
-  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
   return {
     type: "date",
     stats: {
-      min_date: times.length ? iso(Math.min(...times)) : null,
-      max_date: times.length ? iso(Math.max(...times)) : null,
+      min_date: times.length ? isoLocalSeconds(Math.min(...times)) : null,
+      max_date: times.length ? isoLocalSeconds(Math.max(...times)) : null,
       unique_dates: new Set(times).size,
     },
     numeric_stats: numericStats(seconds),
