@@ -16,8 +16,10 @@ export interface Store {
   /** Where the data lives, without credentials (for logs and /health). */
   readonly location: string;
   /**
-   * SQLite only: the raw connection, for hot paths that skip query building (`insertLogs`). Use it only
-   * inside a Kysely transaction on `db`, which holds this one connection, so nothing interleaves.
+   * SQLite only: the raw connection, for hot paths that skip query building (`insertLogs`, the anomaly
+   * listing). Use it while Kysely holds this one connection — inside a transaction on `db` or
+   * `db.connection()` — so nothing interleaves; statements through `keptStatement`
+   * (`statement-cache.ts`). The one read outside is the change-version check, which tolerates it.
    */
   readonly sqlite?: SQLite.Database;
   migrate(): Promise<string[]>;
