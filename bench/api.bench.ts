@@ -318,7 +318,10 @@ function processingCeiling(bodies: string[]): { cpu: number } {
           const log = JSON.parse(line) as IngestLog;
           const service = log.service || "unknown";
           let resource = resources.get(service);
-          if (!resource) resources.set(service, (resource = { "service.name": service }));
+          if (!resource) {
+            resource = { "service.name": service };
+            resources.set(service, resource);
+          }
           const record = recordFromIngestLog(log, observedAt, resource);
           const group = groups.get(service);
           if (group) group.push(record);
