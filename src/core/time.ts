@@ -28,12 +28,6 @@ export function parseTimestamp(value: string): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-/** Normalises any accepted timestamp to ISO UTC with `Z`; null when it does not parse. */
-export function toIsoUtc(value: string): string | null {
-  const t = parseTimestamp(value);
-  return t === null ? null : isoUtc(t);
-}
-
 /** `YYYY-MM-DDTHH:MM:SS` in UTC without zone: the form system 000 and 003 emit (contracts §6.3 C12). */
 export function isoLocalSeconds(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);

@@ -5,6 +5,12 @@
  */
 export class LruMap<K, V> {
   readonly #map = new Map<K, V>();
+  /**
+   * The most recently used key, which needs no move: detectors look up the same service or template for
+   * runs of records, and moving a key to the end of a Map (delete + set) is most of what a read costs.
+   */
+  #newest: K | undefined;
+  #hasNewest = false;
 
   constructor(readonly max: number) {}
 
@@ -15,9 +21,11 @@ export class LruMap<K, V> {
   /** Reads and marks as recently used. */
   get(key: K): V | undefined {
     const value = this.#map.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || (this.#hasNewest && key === this.#newest)) return value;
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
+    this.#hasNewest = true;
     return value;
   }
 
@@ -33,6 +41,8 @@ export class LruMap<K, V> {
   set(key: K, value: V): this {
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
+    this.#hasNewest = true;
     while (this.#map.size > this.max) {
       const oldest = this.#map.keys().next().value as K;
       this.#map.delete(oldest);
@@ -50,10 +60,12 @@ export class LruMap<K, V> {
   }
 
   delete(key: K): boolean {
+    if (this.#hasNewest && key === this.#newest) this.#hasNewest = false;
     return this.#map.delete(key);
   }
 
   clear(): void {
+    this.#hasNewest = false;
     this.#map.clear();
   }
 

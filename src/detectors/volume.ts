@@ -112,23 +112,24 @@ export class VolumeDetector implements Detector, Retrainable {
       const at = Date.parse(record.timestamp);
       if (Number.isNaN(at)) continue;
       const start = at - (at % intervalMs);
-      const keys = [this.#key(this.#services, `svc:${record.stream}`, record, start, false)];
+      const service = this.#key(this.#services, `svc:${record.stream}`, record, start, false);
+      this.#count(service, record, start, out);
       if (this.options.perTemplate) {
-        keys.push(
-          this.#key(this.#templates, `tpl:${record.stream}:${record.templateId}`, record, start, true),
-        );
-      }
-      for (const k of keys) {
-        if (start > k.start) this.#rollTo(k, start, out);
-        k.count++;
-        if (k.ids.length < 20) k.ids.push(record.id);
-        if (k.samples.length < 3) k.samples.push(record.body);
+        const key = `tpl:${record.stream}:${record.templateId}`;
+        this.#count(this.#key(this.#templates, key, record, start, true), record, start, out);
       }
       if (at > this.#watermark) this.#watermark = at;
     }
     this.#wallAtWatermark = this.clock.now();
     this.#closeUpTo(this.#watermark, out);
     return out;
+  }
+
+  #count(k: KeyState, record: ParsedRecord, start: number, out: Anomaly[]): void {
+    if (start > k.start) this.#rollTo(k, start, out);
+    k.count++;
+    if (k.ids.length < 20) k.ids.push(record.id);
+    if (k.samples.length < 3) k.samples.push(record.body);
   }
 
   /** Silence: advance record time by the wall time elapsed since the last record, and close intervals. */

@@ -1,7 +1,8 @@
 import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 import { severityNumberOf } from "../core/severity.js";
-import { isoUtc, toIsoUtc } from "../core/time.js";
+import { isoUtc } from "../core/time.js";
+import { isoFromText } from "../parsers/decoders/iso-time.js";
 import { insertIncident, type StoredIncident } from "../store/repos/incidents.js";
 import type { Runtime } from "./runtime.js";
 import {
@@ -36,7 +37,7 @@ export function recordFromIngestLog(
 ): LogRecord {
   const level = log.level ?? null;
   return {
-    timestamp: (log.timestamp ? toIsoUtc(log.timestamp) : null) ?? observedAt,
+    timestamp: (log.timestamp ? isoFromText(log.timestamp) : null) ?? observedAt,
     observedTimestamp: observedAt,
     severityText: level,
     severityNumber: severityNumberOf(level),
