@@ -37,6 +37,12 @@ export const configSchema = z.object({
     })
     .optional(),
   sqliteDbPath: z.string().optional(),
+  /**
+   * SQLite page cache per connection, in MiB. SQLite's own default (2 MiB) is a cliff once the file is
+   * large: measured, ingest into a file holding 1M anomalies cost 60 µs of CPU a line with it, 41 µs
+   * with 64 MiB.
+   */
+  sqliteCacheMb: positiveInt.default(64),
   apiToken: z.string().optional(),
   healthToken: z.string().optional(),
   /** System 002: static bearer tokens (comma-separated, contracts §3.4), with `read` and `ingest` scopes. */
@@ -251,6 +257,7 @@ export const ENV_KEYS: Record<string, string> = {
   DATA_DIR: "dataDir",
   DATABASE_URL: "databaseUrl",
   SQLITE_DB_PATH: "sqliteDbPath",
+  SQLITE_CACHE_MB: "sqliteCacheMb",
   API_TOKEN: "apiToken",
   HEALTH_TOKEN: "healthToken",
   API_TOKENS: "apiTokens",

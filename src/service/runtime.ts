@@ -5,7 +5,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
-import { databaseUrlFor, openStore, type Store } from "../store/db.js";
+import { openConfiguredStore, type Store } from "../store/db.js";
 import { createTriage } from "../triage/create.js";
 import type { TriageService } from "../triage/service.js";
 import { AnalysisEngine } from "./analysis-engine.js";
@@ -39,7 +39,7 @@ export async function createRuntime(
   log: Logger,
   clock: Clock = systemClock,
 ): Promise<Runtime> {
-  const store = openStore({ url: databaseUrlFor(config) });
+  const store = openConfiguredStore(config);
   try {
     const applied = await store.migrate();
     if (applied.length > 0) log.info({ migrations: applied, store: store.location }, "database migrated");

@@ -31,12 +31,17 @@ export interface Store {
 export interface StoreOptions {
   /** `postgres://…` or a SQLite path (`sqlite:PATH`, `file:PATH` or a bare path). */
   url: string;
+  /** SQLite page cache per connection in MiB (config `SQLITE_CACHE_MB`); ignored for PostgreSQL. */
+  sqliteCacheMb?: number;
 }
+
+/** Config `SQLITE_CACHE_MB`'s default, for stores opened without a config (tests, tools). */
+export const DEFAULT_SQLITE_CACHE_MB = 64;
 
 /** Resolves which database a config points at (contracts §6.3 C10: `SQLITE_DB_PATH` when no URL). */
 export function databaseUrlFor(config: {
-  databaseUrl?: string;
-  sqliteDbPath?: string;
+  databaseUrl?: string | undefined;
+  sqliteDbPath?: string | undefined;
   dataDir: string;
 }): string {
   if (config.databaseUrl) return config.databaseUrl;
@@ -46,10 +51,22 @@ export function databaseUrlFor(config: {
 
 /** The only place that picks a dialect. */
 export function openStore(options: StoreOptions): Store {
-  return /^postgres(ql)?:\/\//.test(options.url) ? openPostgres(options.url) : openSqlite(options.url);
+  return /^postgres(ql)?:\/\//.test(options.url)
+    ? openPostgres(options.url)
+    : openSqlite(options.url, options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB);
 }
 
-function openSqlite(url: string): Store {
+/** The store a config points at, with its SQLite settings. */
+export function openConfiguredStore(config: {
+  databaseUrl?: string | undefined;
+  sqliteDbPath?: string | undefined;
+  dataDir: string;
+  sqliteCacheMb: number;
+}): Store {
+  return openStore({ url: databaseUrlFor(config), sqliteCacheMb: config.sqliteCacheMb });
+}
+
+function openSqlite(url: string, cacheMb: number): Store {
   const path = url.replace(/^(sqlite|file):(\/\/)?/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = openKeptDatabase(path);
@@ -58,6 +75,8 @@ function openSqlite(url: string): Store {
   database.exec("pragma synchronous = NORMAL");
   database.exec("pragma busy_timeout = 5000");
   database.exec("pragma foreign_keys = ON");
+  // Negative: a size in KiB rather than in pages.
+  database.exec(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
   });

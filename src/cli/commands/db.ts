@@ -8,8 +8,8 @@ export function registerDbCommand(program: Command): void {
     .action(async (flags) => {
       try {
         const config = await configFromFlags(flags);
-        const { databaseUrlFor, openStore } = await import("../../store/db.js");
-        const store = openStore({ url: databaseUrlFor(config) });
+        const { openConfiguredStore } = await import("../../store/db.js");
+        const store = openConfiguredStore(config);
         try {
           const applied = await store.migrate();
           process.stdout.write(

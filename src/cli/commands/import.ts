@@ -29,7 +29,10 @@ export function registerImportCommand(program: Command): void {
           import("../../core/time.js"),
         ]);
         // Triage data lives where the triage runs: TRIAGE_DATABASE_URL when set, else the one store.
-        const store = openStore({ url: config.triage.databaseUrl ?? databaseUrlFor(config) });
+        const store = openStore({
+          url: config.triage.databaseUrl ?? databaseUrlFor(config),
+          sqliteCacheMb: config.sqliteCacheMb,
+        });
         try {
           await store.migrate();
           const now = isoUtc(Date.now());

@@ -6,8 +6,8 @@ import { addConfigOptions, configFromFlags, type FlagValues, fail } from "../con
 /** Opens the configured store (migrated), runs `fn`, closes it. */
 async function withStore<T>(flags: FlagValues, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = await configFromFlags(flags);
-  const { databaseUrlFor, openStore } = await import("../../store/db.js");
-  const store = openStore({ url: databaseUrlFor(config) });
+  const { openConfiguredStore } = await import("../../store/db.js");
+  const store = openConfiguredStore(config);
   try {
     await store.migrate();
     return await fn(store);

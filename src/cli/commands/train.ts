@@ -27,16 +27,15 @@ export function registerTrainCommand(program: Command): void {
             );
           }
           const config = await configFromFlags(opts);
-          const [{ readRecords, decodeLine }, { databaseUrlFor, openStore }, { trainAndSave }] =
-            await Promise.all([
-              import("../../parsers/decoders/index.js"),
-              import("../../store/db.js"),
-              import("../../service/train.js"),
-            ]);
+          const [{ readRecords, decodeLine }, { openConfiguredStore }, { trainAndSave }] = await Promise.all([
+            import("../../parsers/decoders/index.js"),
+            import("../../store/db.js"),
+            import("../../service/train.js"),
+          ]);
           const ctx = { observedAt: new Date().toISOString(), defaultService: basename(file) };
           const records = [];
           for await (const line of readRecords(createReadStream(file))) records.push(decodeLine(line, ctx));
-          const store = openStore({ url: databaseUrlFor(config) });
+          const store = openConfiguredStore(config);
           try {
             await store.migrate();
             const result = await trainAndSave(store, records, {

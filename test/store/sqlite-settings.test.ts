@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { openConfiguredStore, openStore, type Store } from "../../src/store/db.js";
+
+describe("SQLite connection settings", () => {
+  const opened: Store[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const fileStore = (open: (path: string) => Store) => {
+    const dir = mkdtempSync(join(tmpdir(), "logwarden-sqlite-settings-"));
+    dirs.push(dir);
+    const store = open(join(dir, "logwarden.db"));
+    opened.push(store);
+    return store.sqlite!;
+  };
+  const pragma = (db: NonNullable<Store["sqlite"]>, name: string) =>
+    db.prepare(`pragma ${name}`).pluck().get() as number | string;
+
+  it("gives each connection a 64 MiB page cache by default, in WAL mode", () => {
+    const db = fileStore((path) => openStore({ url: path }));
+    expect(pragma(db, "cache_size")).toBe(-64 * 1024);
+    expect(pragma(db, "journal_mode")).toBe("wal");
+  });
+
+  it("takes SQLITE_CACHE_MB from the config", () => {
+    const config = loadConfig({ env: { SQLITE_CACHE_MB: "8" } });
+    expect(config.sqliteCacheMb).toBe(8);
+    const db = fileStore((path) => openConfiguredStore({ ...config, databaseUrl: path }));
+    expect(pragma(db, "cache_size")).toBe(-8 * 1024);
+  });
+
+  it("refuses a cache size that is not a positive integer, naming the variable", () => {
+    expect(() => loadConfig({ env: { SQLITE_CACHE_MB: "lots" } })).toThrow(/SQLITE_CACHE_MB/);
+    expect(() => loadConfig({ env: { SQLITE_CACHE_MB: "0" } })).toThrow(/SQLITE_CACHE_MB/);
+  });
+});
