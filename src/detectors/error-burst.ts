@@ -1,6 +1,6 @@
 import type { Anomaly } from "../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
-import { isJsonObject, type JsonValue } from "../core/json.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { LruMap } from "./lru.js";
@@ -22,12 +22,40 @@ interface Burst {
   until: number;
 }
 
+/** How many of the latest error records a service keeps for evidence (ids) and samples (bodies). */
+const EVIDENCE_IDS = 20;
+const SAMPLES = 5;
+/**
+ * Errors one service's window holds at most. Records whose times go backwards (a replay, a backfill, a
+ * skewed clock) never push older ones out, so without a cap the window could grow without end; a count
+ * this high is far past any threshold, so capping it changes no verdict.
+ */
+export const MAX_WINDOW_ERRORS = 100_000;
+
+interface RecentError {
+  /** Position of the record in the service's error sequence (0, 1, 2, …). */
+  seq: number;
+  id: number;
+  body: string;
+}
+
+/**
+ * One service's errors. The window is a queue of times: `times[head…]` are the records still in it, and
+ * dropping one moves `head` (the array is compacted now and then), so a long window costs O(1) a record.
+ * Only the latest few records keep their id and body, as that is all an anomaly cites.
+ */
 interface ServiceWindow {
-  /** Times (ms) and record ids of recent error records, oldest first. */
   times: number[];
-  ids: number[];
-  samples: string[];
+  head: number;
+  /** Sequence number of `times[head]`: records with a lower one have left the window. */
+  firstSeq: number;
+  /** The latest errors (at most EVIDENCE_IDS), oldest first, some of which may have left the window. */
+  recent: RecentError[];
   burst: Burst | null;
+}
+
+function inWindow(w: ServiceWindow): RecentError[] {
+  return w.recent.filter((e) => e.seq >= w.firstSeq);
 }
 
 /**
@@ -54,24 +82,29 @@ export class ErrorBurstDetector implements Detector {
       const at = Date.parse(record.timestamp);
       let w = this.#services.get(record.stream);
       if (!w) {
-        w = { times: [], ids: [], samples: [], burst: null };
+        w = { times: [], head: 0, firstSeq: 0, recent: [], burst: null };
         this.#services.set(record.stream, w);
       }
       if (w.burst && at > w.burst.until) {
         if (w.burst.pending) out.push(w.burst.pending);
         w.burst = null;
       }
+      const seq = w.firstSeq + w.times.length - w.head;
       w.times.push(at);
-      w.ids.push(record.id);
-      w.samples.push(record.body);
-      let drop = 0;
-      while (drop < w.times.length && w.times[drop]! <= at - windowMs) drop++;
-      if (drop > 0) {
-        w.times.splice(0, drop);
-        w.ids.splice(0, drop);
-        w.samples.splice(0, drop);
+      w.recent.push({ seq, id: record.id, body: record.body });
+      if (w.recent.length > EVIDENCE_IDS) w.recent.shift();
+      while (
+        w.head < w.times.length &&
+        (w.times[w.head]! <= at - windowMs || w.times.length - w.head > MAX_WINDOW_ERRORS)
+      ) {
+        w.head++;
+        w.firstSeq++;
       }
-      const count = w.times.length;
+      if (w.head > 1024 && w.head * 2 > w.times.length) {
+        w.times = w.times.slice(w.head);
+        w.head = 0;
+      }
+      const count = w.times.length - w.head;
       if (count < this.options.threshold) continue;
       w.burst ??= { reported: 0, pending: null, until: at + windowMs };
       w.burst.until = at + windowMs;
@@ -89,8 +122,9 @@ export class ErrorBurstDetector implements Detector {
   }
 
   #anomaly(record: ParsedRecord, w: ServiceWindow): Anomaly {
-    const count = w.times.length;
-    const spanSecs = Math.max(0, (w.times[count - 1]! - w.times[0]!) / 1000);
+    const count = w.times.length - w.head;
+    const spanSecs = Math.max(0, (w.times.at(-1)! - w.times[w.head]!) / 1000);
+    const recent = inWindow(w);
     // count = threshold → 0.6 (medium); twice → 0.8; four times → 0.9 (high); eight times → 0.95 (critical).
     const score = 1 - (0.4 * this.options.threshold) / count;
     const summary = `${count} error-level records from ${record.stream} in ${Math.round(spanSecs)} s (threshold ${this.options.threshold} per ${this.options.windowSecs} s)`;
@@ -112,9 +146,9 @@ export class ErrorBurstDetector implements Detector {
         summary,
         observed: { error_count: count, span_secs: spanSecs },
         expected: { max_errors_per_window: this.options.threshold - 1, window_secs: this.options.windowSecs },
-        samples: w.samples.slice(-5),
+        samples: recent.slice(-SAMPLES).map((e) => e.body),
       },
-      evidence: w.ids.slice(-20),
+      evidence: recent.map((e) => e.id),
     };
   }
 
@@ -126,33 +160,57 @@ export class ErrorBurstDetector implements Detector {
     };
   }
 
+  /** Version 2: the window's times and the latest records still in it (version 1 kept every id and body). */
   exportState(): JsonValue {
     return {
-      version: 1,
+      version: 2,
       errorsSeen: this.#errorsSeen,
       services: Object.fromEntries(
-        [...this.#services.entries()].map(([k, w]) => [
-          k,
-          {
-            times: w.times,
-            ids: w.ids,
-            samples: w.samples,
-            burst: w.burst ? { reported: w.burst.reported, until: w.burst.until } : null,
-          },
-        ]),
+        [...this.#services.entries()].map(([k, w]) => {
+          const recent = inWindow(w);
+          const first = w.firstSeq;
+          return [
+            k,
+            {
+              times: w.times.slice(w.head),
+              recent: recent.map((e) => ({ offset: e.seq - first, id: e.id, body: e.body })),
+              burst: w.burst ? { reported: w.burst.reported, until: w.burst.until } : null,
+            },
+          ];
+        }),
       ),
     };
   }
 
   importState(state: JsonValue): void {
-    if (!isJsonObject(state) || state.version !== 1 || !isJsonObject(state.services)) return;
+    if (!isJsonObject(state) || (state.version !== 1 && state.version !== 2) || !isJsonObject(state.services))
+      return;
     this.#errorsSeen = Number(state.errorsSeen ?? 0);
     for (const [key, value] of Object.entries(state.services)) {
-      if (!isJsonObject(value)) continue;
-      const w = value as unknown as Omit<ServiceWindow, "burst"> & { burst: Omit<Burst, "pending"> | null };
-      this.#services.set(key, { ...w, burst: w.burst ? { ...w.burst, pending: null } : null });
+      if (!isJsonObject(value) || !Array.isArray(value.times)) continue;
+      const times = value.times.map(Number);
+      const burst = isJsonObject(value.burst)
+        ? { reported: Number(value.burst.reported), until: Number(value.burst.until), pending: null }
+        : null;
+      this.#services.set(key, { times, head: 0, firstSeq: 0, recent: recentOf(value, times.length), burst });
     }
   }
+}
+
+/** The latest records of a saved window: version 2 lists them; version 1 kept ids and bodies of every one. */
+function recentOf(saved: JsonObject, count: number): RecentError[] {
+  if (Array.isArray(saved.recent)) {
+    return saved.recent
+      .filter(isJsonObject)
+      .map((e) => ({ seq: Number(e.offset), id: Number(e.id), body: String(e.body ?? "") }))
+      .slice(-EVIDENCE_IDS);
+  }
+  const ids = Array.isArray(saved.ids) ? saved.ids : [];
+  const samples = Array.isArray(saved.samples) ? saved.samples : [];
+  const out: RecentError[] = [];
+  for (let i = Math.max(0, count - EVIDENCE_IDS); i < count; i++)
+    out.push({ seq: i, id: Number(ids[i]), body: String(samples[i] ?? "") });
+  return out;
 }
 
 export const errorBurstDefinition: DetectorDefinition<ErrorBurstOptions> = {

@@ -15,9 +15,11 @@ export async function saveState(
   value: unknown,
   now: string,
 ): Promise<void> {
+  // Encoded once: the pipeline's state can run to megabytes.
+  const text = toJsonText(value);
   await db
     .insertInto("state")
-    .values({ key, value: toJsonText(value), updated_at: now })
-    .onConflict((oc) => oc.column("key").doUpdateSet({ value: toJsonText(value), updated_at: now }))
+    .values({ key, value: text, updated_at: now })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ value: text, updated_at: now }))
     .execute();
 }
