@@ -28,7 +28,8 @@ function error(at: number, stream = "api"): ParsedRecord {
 }
 
 /** `count` errors one second apart from `start`. */
-const errors = (start: number, count: number) => Array.from({ length: count }, (_, i) => error(start + i * 1000));
+const errors = (start: number, count: number) =>
+  Array.from({ length: count }, (_, i) => error(start + i * 1000));
 
 describe("error_burst", () => {
   it("reports a burst once the window holds `threshold` errors, citing the latest records in it", () => {
