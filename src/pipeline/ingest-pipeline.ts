@@ -64,6 +64,8 @@ export class IngestPipeline {
   #accepting = true;
   #lastStateSave = 0;
   #dirty = false;
+  /** Batches were committed since the last save (their templates are not in `templates` yet). */
+  #unsavedBatches = false;
   readonly #touchedTemplates = new Set<string>();
   readonly stats: PipelineStats = {
     queuedRecords: 0,
@@ -184,6 +186,7 @@ export class IngestPipeline {
       return out;
     });
     this.#dirty = true;
+    this.#unsavedBatches = true;
     this.stats.processedRecords += all.length;
     this.stats.batches++;
     const fresh = results.flatMap((r) => r.anomalies);
@@ -203,16 +206,26 @@ export class IngestPipeline {
 
   /**
    * Lets detectors judge intervals no record closed (silence), storing what they find like a batch's
-   * anomalies. `serve` calls it on a timer.
+   * anomalies, and saves the state and templates the last batches left unsaved. `serve` calls it on a timer.
    */
   async tick(): Promise<StoredAnomaly[]> {
     const found = this.suppressions.filter(this.processor.tick(this.clock.now()), this.clock.now());
     this.#dirty = true;
-    if (found.length === 0) return [];
-    const now = isoUtc(this.clock.now());
-    const stored = await this.store.db.transaction().execute((trx) => storeAnomalies(trx, found, now));
-    const anomalies = stored.map((x) => x.anomaly);
-    this.onAnomalies?.(anomalies);
+    let anomalies: StoredAnomaly[] = [];
+    if (found.length > 0) {
+      const now = isoUtc(this.clock.now());
+      const stored = await this.store.db.transaction().execute((trx) => storeAnomalies(trx, found, now));
+      anomalies = stored.map((x) => x.anomaly);
+      this.onAnomalies?.(anomalies);
+    }
+    // The drain loop saves after a batch once the interval has passed; when ingest stops before that, the
+    // last batches' templates would wait for the next batch or shutdown. An idle pipeline saves them here.
+    if (
+      this.#unsavedBatches &&
+      !this.#running &&
+      this.clock.now() - this.#lastStateSave >= this.options.stateSaveIntervalMs
+    )
+      await this.saveState();
     return anomalies;
   }
 
@@ -220,6 +233,7 @@ export class IngestPipeline {
   async saveState(): Promise<void> {
     if (!this.#dirty) return;
     this.#dirty = false;
+    this.#unsavedBatches = false;
     this.#lastStateSave = this.clock.now();
     const now = isoUtc(this.clock.now());
     const touched = this.processor.miner.templates().filter((t) => this.#touchedTemplates.has(t.templateId));

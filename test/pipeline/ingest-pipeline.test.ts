@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { FakeClock } from "../../src/core/clock.js";
 import { BackpressureError } from "../../src/core/errors.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { countLogs } from "../../src/store/repos/logs.js";
@@ -83,6 +84,20 @@ describe("IngestPipeline", () => {
       { ...record(62), body: "disk /dev/sda1 is failing, remounting read-only" },
     ]);
     expect(fresh.anomalies.map((a) => a.detector)).toContain("new_template");
+  });
+
+  it("saves the templates of the last batches on the timer when ingest stops before the save interval", async () => {
+    const clock = new FakeClock("2026-01-01T00:00:00Z");
+    server = await startTestServer({}, { clock });
+    await server.rt.pipeline.submit(Array.from({ length: 10 }, (_, i) => record(i)));
+    // Committed, but within the save interval of the start: no template row yet.
+    expect(await listTemplates(server.rt.store.db, { stream: "api" })).toEqual([]);
+    await server.rt.pipeline.tick();
+    expect(await listTemplates(server.rt.store.db, { stream: "api" })).toEqual([]);
+    clock.advance(6_000);
+    await server.rt.pipeline.tick();
+    const saved = await listTemplates(server.rt.store.db, { stream: "api" });
+    expect(saved.map((t) => t.count)).toEqual([10]);
   });
 
   it("flags an error burst once per window and merges repeats into one open anomaly", async () => {
