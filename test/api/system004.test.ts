@@ -101,6 +101,17 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
     expect(badLine.statusCode).toBe(400);
     expect(badLine.json().message).toContain("line 2");
 
+    for (const contentType of ["text/plain", "application/xml"]) {
+      const notJson = await server.app.inject({
+        method: "POST",
+        url: "/ingest",
+        headers: { ...auth, "content-type": contentType },
+        payload: "hello",
+      });
+      expect(notJson.statusCode).toBe(415);
+      expect(notJson.json().error).toBe("unsupported_media_type");
+    }
+
     const huge = await server.app.inject({
       method: "POST",
       url: "/ingest",

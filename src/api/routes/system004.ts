@@ -80,6 +80,15 @@ export function system004Routes(rt: Runtime) {
       "/ingest",
       {
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
+        // Fastify reads text/plain as a string, which would fail validation as "expected object".
+        preValidation: async (request) => {
+          if (typeof request.body === "string")
+            throw new UserError(
+              "POST /ingest takes JSON (application/json) or NDJSON (application/x-ndjson) log objects",
+              "unsupported_media_type",
+              415,
+            );
+        },
         bodyLimit: rt.config.ingest.maxBodyBytes,
         schema: {
           summary: "Store logs, score each service, open incidents (system 004)",
@@ -90,6 +99,7 @@ export function system004Routes(rt: Runtime) {
             400: errorSchema,
             401: errorSchema,
             413: errorSchema,
+            415: errorSchema,
             503: errorSchema,
           },
         },
