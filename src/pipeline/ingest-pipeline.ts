@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import { BackpressureError } from "../core/errors.js";
@@ -158,6 +159,9 @@ export class IngestPipeline {
         this.stats.queuedRecords = this.#queued;
       }
       if (this.clock.now() - this.#lastStateSave >= this.options.stateSaveIntervalMs) await this.saveState();
+      // A batch is synchronous work (SQLite is too), and awaiting settled promises never lets the event
+      // loop take I/O: without this turn, queued batches ran back to back and /health/live waited ~1 s.
+      await nextTurn();
     }
   }
 

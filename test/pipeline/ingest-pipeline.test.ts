@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
 import { BackpressureError } from "../../src/core/errors.js";
@@ -86,10 +87,24 @@ describe("IngestPipeline", () => {
     expect(fresh.anomalies.map((a) => a.detector)).toContain("new_template");
   });
 
+  it("gives the event loop a turn between queued batches, so other requests are not held behind them all", async () => {
+    server = await startTestServer({ INGEST_BATCH_SIZE: "10" });
+    const order: string[] = [];
+    const done = [1, 2, 3].map((k) =>
+      server!.rt.pipeline
+        .submit(Array.from({ length: 10 }, (_, i) => record(k * 10 + i)))
+        .then(() => order.push(`batch ${k}`)),
+    );
+    setImmediate(() => order.push("io"));
+    await Promise.all(done);
+    expect(order).toEqual(["batch 1", "io", "batch 2", "batch 3"]);
+  });
+
   it("saves the templates of the last batches on the timer when ingest stops before the save interval", async () => {
     const clock = new FakeClock("2026-01-01T00:00:00Z");
     server = await startTestServer({}, { clock });
     await server.rt.pipeline.submit(Array.from({ length: 10 }, (_, i) => record(i)));
+    await nextTurn(); // the drain loop ends after giving the event loop a turn
     // Committed, but within the save interval of the start: no template row yet.
     expect(await listTemplates(server.rt.store.db, { stream: "api" })).toEqual([]);
     await server.rt.pipeline.tick();
