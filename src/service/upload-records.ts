@@ -33,22 +33,41 @@ export function looksBinary(head: Uint8Array): boolean {
 
 /**
  * A JSON document (an array, or an object such as `{"logs": [...]}`) or lines (NDJSON, syslog, logfmt,
- * plain text): a leading `[`, or a leading `{` whose first line is not a whole JSON object, is a document.
+ * plain text). A leading `[` is an array when an object (or `]`) follows it, or when the whole first line
+ * is JSON; otherwise it opens a bracketed header, as in Apache's `[Sun Dec 04 04:47:44 2005] [error] …`.
+ * A leading `{` is NDJSON when its first line is one whole object, a document when that object is
+ * `{"logs": [...]}` or goes on over several lines (`{` then a key), and a text line otherwise.
  */
 export function sniffFormat(head: string): UploadFormat {
   let i = 0;
   while (i < head.length && /[\s\ufeff]/.test(head[i]!)) i++;
   const c = head[i];
-  if (c === "[") return "json";
-  if (c !== "{") return "lines";
+  if (c !== "[" && c !== "{") return "lines";
   const nl = head.indexOf("\n", i);
   const first = head.slice(i, nl === -1 ? undefined : nl).trim();
+  if (c === "[") {
+    let j = i + 1;
+    while (j < head.length && /\s/.test(head[j]!)) j++;
+    if (head[j] === "{" || head[j] === "]") return "json";
+    return parsesAsJson(first) ? "json" : "lines";
+  }
+  let value: unknown;
   try {
-    // One line holding `{"logs": [...]}` is a document too, not one NDJSON record.
-    const value: unknown = JSON.parse(first);
-    return isJsonObject(value) && !Array.isArray(value.logs) ? "lines" : "json";
+    value = JSON.parse(first);
   } catch {
-    return "json";
+    // A pretty-printed object goes on with a key (or closes); `{main} started` is a text line.
+    return /^\{\s*["}]/.test(head.slice(i, i + 256)) ? "json" : "lines";
+  }
+  // One line holding `{"logs": [...]}` is a document too, not one NDJSON record.
+  return isJsonObject(value) && !Array.isArray(value.logs) ? "lines" : "json";
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

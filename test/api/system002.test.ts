@@ -210,6 +210,11 @@ describe("system 002: POST /analyze/file", () => {
       ["wrapped.json", JSON.stringify({ source: "x", logs })],
       ["lines.ndjson", logs.map((l) => JSON.stringify(l)).join("\n")],
       ["auth.log", logs.map((l) => `${l.timestamp} ERROR sshd: ${l.message} from ${l.source_ip}`).join("\n")],
+      // Apache's error log opens every line with a bracket: text, not a JSON array.
+      [
+        "error_log",
+        logs.map((l) => `[${l.timestamp}] [error] [client ${l.source_ip}] ${l.message}`).join("\n"),
+      ],
     ];
     for (const [name, content] of bodies) {
       const res = await server.app.inject({
