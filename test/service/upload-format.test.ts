@@ -16,7 +16,7 @@ describe("sniffFormat", () => {
     ["[INFO] server started", "lines"],
     ["{main} INFO server started", "lines"],
     ["Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure", "lines"],
-    ["\ufeff  \n[{\"message\": \"after a BOM and blank lines\"}]", "json"],
+    ['\ufeff  \n[{"message": "after a BOM and blank lines"}]', "json"],
   ])("%j is %s", (head, format) => {
     expect(sniffFormat(head)).toBe(format);
   });
