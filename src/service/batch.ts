@@ -7,7 +7,8 @@ import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
-import { decodeLine, readRecords } from "../parsers/decoders/index.js";
+import { decodeLine } from "../parsers/decoders/index.js";
+import { readLogEntries } from "../parsers/read-entries.js";
 import { type AnalyzeReport, analyzeLines } from "./analyze.js";
 import { createProcessor } from "./runtime.js";
 
@@ -140,7 +141,7 @@ function openLines(path: string, onBytes?: (n: number) => void): AsyncIterable<s
   const stream: Readable = path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
   // A pipe does not forward the source's errors; the reader must see them to fail the file.
   if (stream !== raw) raw.on("error", (err) => stream.destroy(err));
-  return readRecords(stream);
+  return readLogEntries(stream);
 }
 
 function str(record: LogRecord, key: string): string | undefined {

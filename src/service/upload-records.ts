@@ -7,12 +7,11 @@ import {
   recordFromObject,
 } from "../parsers/decoders/index.js";
 import { JsonElementScanner } from "../parsers/json-elements.js";
+import { sniffFormat } from "../parsers/sniff-format.js";
 import type { AnalysisInput } from "./analysis-engine.js";
 
 /** How much of the start of an upload is looked at to tell its format (and that it is text at all). */
 const SNIFF_BYTES = 64 * 1024;
-
-export type UploadFormat = "json" | "lines";
 
 /** Text, or a binary file? NUL bytes, or over 10% of undecodable or control characters, mean binary. */
 export function looksBinary(head: Uint8Array): boolean {
@@ -29,46 +28,6 @@ export function looksBinary(head: Uint8Array): boolean {
       bad++;
   }
   return text.length > 0 && bad / text.length > 0.1;
-}
-
-/**
- * A JSON document (an array, or an object such as `{"logs": [...]}`) or lines (NDJSON, syslog, logfmt,
- * plain text). A leading `[` is an array when an object (or `]`) follows it, or when the whole first line
- * is JSON; otherwise it opens a bracketed header, as in Apache's `[Sun Dec 04 04:47:44 2005] [error] …`.
- * A leading `{` is NDJSON when its first line is one whole object, a document when that object is
- * `{"logs": [...]}` or goes on over several lines (`{` then a key), and a text line otherwise.
- */
-export function sniffFormat(head: string): UploadFormat {
-  let i = 0;
-  while (i < head.length && /[\s\ufeff]/.test(head[i]!)) i++;
-  const c = head[i];
-  if (c !== "[" && c !== "{") return "lines";
-  const nl = head.indexOf("\n", i);
-  const first = head.slice(i, nl === -1 ? undefined : nl).trim();
-  if (c === "[") {
-    let j = i + 1;
-    while (j < head.length && /\s/.test(head[j]!)) j++;
-    if (head[j] === "{" || head[j] === "]") return "json";
-    return parsesAsJson(first) ? "json" : "lines";
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(first);
-  } catch {
-    // A pretty-printed object goes on with a key (or closes); `{main} started` is a text line.
-    return /^\{\s*["}]/.test(head.slice(i, i + 256)) ? "json" : "lines";
-  }
-  // One line holding `{"logs": [...]}` is a document too, not one NDJSON record.
-  return isJsonObject(value) && !Array.isArray(value.logs) ? "lines" : "json";
-}
-
-function parsesAsJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function inputFromJson(text: string, ctx: DecodeContext, where: string): AnalysisInput {

@@ -49,6 +49,30 @@ describe("logwarden analyze", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ detector: "error_burst", service: "pay" });
   });
 
+  it("reads a JSON document (a pretty-printed array, or {logs: [...]}) as one record per element", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lw-analyze-"));
+    const logs = Array.from({ length: 30 }, (_, i) => ({
+      timestamp: `2026-01-01T00:00:${String(i).padStart(2, "0")}Z`,
+      service: "pay",
+      level: "ERROR",
+      message: `charge ${i} failed`,
+    }));
+    for (const [name, text] of [
+      ["array.json", JSON.stringify(logs, null, 2)],
+      ["wrapped.json", JSON.stringify({ logs }, null, 2)],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const res = await runCli(["analyze", file, "--format", "json"], {
+        env: { ERROR_BURST_THRESHOLD: "10" },
+      });
+      expect(res.code, res.stderr).toBe(0);
+      const report = JSON.parse(res.stdout);
+      expect(report.records, name).toBe(30);
+      expect(report.top_templates[0], name).toMatchObject({ stream: "pay", count: 30 });
+    }
+  });
+
   it("gives zero counts for an empty file and a one-line error for an unreadable path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lw-analyze-"));
     const empty = join(dir, "empty.log");

@@ -50,8 +50,8 @@ export function registerAnalyzeCommand(program: Command): void {
         const config = await configFromFlags({ ...(opts.config ? { config: opts.config } : {}) });
         if (opts.train && !opts.sessionKey) throw new Error("--train needs --session-key");
         if (opts.sessionKey) withSessionKey(config, opts.sessionKey, opts.warmupSessions);
-        const [{ readRecords }, { analyzeLines }, { createProcessor }] = await Promise.all([
-          import("../../parsers/decoders/index.js"),
+        const [{ readLogEntries }, { analyzeLines }, { createProcessor }] = await Promise.all([
+          import("../../parsers/read-entries.js"),
           import("../../service/analyze.js"),
           import("../../pipeline/create-processor.js"),
         ]);
@@ -77,15 +77,15 @@ export function registerAnalyzeCommand(program: Command): void {
         const processor = createProcessor(config);
         const report = opts.sessionKey
           ? await (await import("../../service/analyze-sessions.js")).analyzeSessions(
-              readRecords(counted),
+              readLogEntries(counted),
               processor,
               // The baseline gets the input's service name, so its templates get the same ids.
               {
                 ...analyzeOptions,
-                ...(opts.train ? { train: readRecords(createReadStream(opts.train)) } : {}),
+                ...(opts.train ? { train: readLogEntries(createReadStream(opts.train)) } : {}),
               },
             )
-          : await analyzeLines(readRecords(counted), processor, analyzeOptions);
+          : await analyzeLines(readLogEntries(counted), processor, analyzeOptions);
         bar.finish();
         const text = render(report, opts.format as Format);
         if (opts.output) writeFileSync(opts.output, text);

@@ -27,14 +27,17 @@ export function registerTrainCommand(program: Command): void {
             );
           }
           const config = await configFromFlags(opts);
-          const [{ readRecords, decodeLine }, { openConfiguredStore }, { trainAndSave }] = await Promise.all([
-            import("../../parsers/decoders/index.js"),
-            import("../../store/db.js"),
-            import("../../service/train.js"),
-          ]);
+          const [{ decodeLine }, { readLogEntries }, { openConfiguredStore }, { trainAndSave }] =
+            await Promise.all([
+              import("../../parsers/decoders/index.js"),
+              import("../../parsers/read-entries.js"),
+              import("../../store/db.js"),
+              import("../../service/train.js"),
+            ]);
           const ctx = { observedAt: new Date().toISOString(), defaultService: basename(file) };
           const records = [];
-          for await (const line of readRecords(createReadStream(file))) records.push(decodeLine(line, ctx));
+          for await (const line of readLogEntries(createReadStream(file)))
+            records.push(decodeLine(line, ctx));
           const store = openConfiguredStore(config);
           try {
             await store.migrate();

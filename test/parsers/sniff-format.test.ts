@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sniffFormat } from "../../src/service/upload-records.js";
+import { sniffFormat } from "../../src/parsers/sniff-format.js";
 
 describe("sniffFormat", () => {
   it.each([
