@@ -18,14 +18,44 @@ export function parseTimestamp(value: string): number | null {
   }
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), ms);
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s ?? "0"].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Out-of-range fields are no time at all: Date.UTC would roll 2026-13-45T99:00 over into 2027.
+  // 24:00:00 (end of day) and a leap second :60 are ISO 8601 and roll over as they should.
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 24 ||
+    (hour === 24 && (minute > 0 || second > 0 || ms > 0)) ||
+    minute > 59 ||
+    second > 60
+  )
+    return null;
+  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   if (zone && zone !== "Z" && zone !== "z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
-    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0);
-    t -= sign * offset * 60_000;
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMinutes = Number(digits.slice(2, 4) || 0);
+    if (offsetHours > 23 || offsetMinutes > 59) return null;
+    t -= sign * (offsetHours * 60 + offsetMinutes) * 60_000;
   }
   return Number.isNaN(t) ? null : t;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /** `YYYY-MM-DDTHH:MM:SS` in UTC without zone: the form system 000 and 003 emit (contracts §6.3 C12). */

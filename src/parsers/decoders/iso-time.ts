@@ -86,13 +86,14 @@ export function parseIsoFast(s: string): number | undefined {
       p++;
     } else if (z === 0x2b || z === 0x2d) {
       const oh = d2(s, p + 1);
-      if (oh < 0) return undefined;
+      // Out of range (or not digits): `parseTimestamp` decides, and refuses it.
+      if (oh < 0 || oh > 23) return undefined;
       p += 3;
       if (s.charCodeAt(p) === 0x3a) p++;
       let om = 0;
       if (p < n) {
         om = d2(s, p);
-        if (om < 0) return undefined;
+        if (om < 0 || om > 59) return undefined;
         p += 2;
       }
       offset = (z === 0x2d ? -1 : 1) * (oh * 60 + om) * 60_000;

@@ -60,3 +60,31 @@ describe("epochToMs", () => {
     expect(epochToMs(5_000_000, "ns")).toBe(5);
   });
 });
+
+describe("parseTimestamp refuses out-of-range fields instead of rolling them over", () => {
+  it.each([
+    "2026-13-45T99:00:00Z",
+    "2026-00-10T00:00:00Z",
+    "2026-02-29T00:00:00Z",
+    "2026-04-31T00:00:00Z",
+    "2026-01-01T25:00:00Z",
+    "2026-01-01T24:00:01Z",
+    "2026-01-01T10:60:00Z",
+    "2026-01-01T10:00:61Z",
+    "2026-01-01T10:00:00+25:00",
+    "2026-01-01T10:00:00+05:75",
+  ])("%s is no time", (text) => {
+    expect(parseTimestamp(text)).toBeNull();
+    expect(isoFromText(text)).toBeNull();
+  });
+
+  it.each([
+    ["2024-02-29T12:00:00Z", "2024-02-29T12:00:00.000Z"],
+    ["2000-02-29 00:00", "2000-02-29T00:00:00.000Z"],
+    ["2026-01-01T24:00:00Z", "2026-01-02T00:00:00.000Z"],
+    ["2026-06-30T23:59:60Z", "2026-07-01T00:00:00.000Z"],
+    ["2026-01-01T10:00:00+14:00", "2025-12-31T20:00:00.000Z"],
+  ])("%s is %s", (text, iso) => {
+    expect(isoFromText(text)).toBe(iso);
+  });
+});
