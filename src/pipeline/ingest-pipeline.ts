@@ -171,10 +171,21 @@ export class IngestPipeline {
     const parsed = this.processor.mine(all);
     const t1 = performance.now();
     let detectMs = 0;
-    for (const r of parsed) this.#touchedTemplates.add(r.templateId);
+    const changed = new Set<string>();
+    for (const r of parsed) {
+      this.#touchedTemplates.add(r.templateId);
+      if (r.templateChange !== "none") changed.add(r.templateId);
+    }
     const now = isoUtc(this.clock.now());
     const results = await this.store.db.transaction().execute(async (trx) => {
       const ids = await insertLogs(trx, parsed, now, this.store.sqlite);
+      // New and reshaped templates are written with the rows that use them, so `templates` never lags
+      // behind `logs`; counts of the others follow at the periodic save.
+      if (changed.size > 0)
+        await saveTemplates(
+          trx,
+          this.processor.miner.templates().filter((t) => changed.has(t.templateId)),
+        );
       for (let i = 0; i < parsed.length; i++) parsed[i]!.id = ids[i]!;
       const out: IngestResult[] = [];
       let offset = 0;

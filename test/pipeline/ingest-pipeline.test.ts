@@ -100,19 +100,22 @@ describe("IngestPipeline", () => {
     expect(order).toEqual(["batch 1", "io", "batch 2", "batch 3"]);
   });
 
-  it("saves the templates of the last batches on the timer when ingest stops before the save interval", async () => {
+  it("writes new templates with their batch, and the counts of the last batches on the timer", async () => {
     const clock = new FakeClock("2026-01-01T00:00:00Z");
     server = await startTestServer({}, { clock });
-    await server.rt.pipeline.submit(Array.from({ length: 10 }, (_, i) => record(i)));
+    const first = await server.rt.pipeline.submit(Array.from({ length: 10 }, (_, i) => record(i)));
+    expect(first.records[0]!.templateChange).toBe("created");
+    // The new template is stored with the rows that use it.
+    const stored = await listTemplates(server.rt.store.db, { stream: "api" });
+    expect(stored.map((t) => [t.templateId, t.count])).toEqual([[first.records[0]!.templateId, 10]]);
+    // Known templates are counted at the periodic save, which an idle pipeline makes on the timer.
+    await server.rt.pipeline.submit(Array.from({ length: 5 }, (_, i) => record(10 + i)));
     await nextTurn(); // the drain loop ends after giving the event loop a turn
-    // Committed, but within the save interval of the start: no template row yet.
-    expect(await listTemplates(server.rt.store.db, { stream: "api" })).toEqual([]);
     await server.rt.pipeline.tick();
-    expect(await listTemplates(server.rt.store.db, { stream: "api" })).toEqual([]);
+    expect((await listTemplates(server.rt.store.db, { stream: "api" }))[0]!.count).toBe(10);
     clock.advance(6_000);
     await server.rt.pipeline.tick();
-    const saved = await listTemplates(server.rt.store.db, { stream: "api" });
-    expect(saved.map((t) => t.count)).toEqual([10]);
+    expect((await listTemplates(server.rt.store.db, { stream: "api" }))[0]!.count).toBe(15);
   });
 
   it("flags an error burst once per window and merges repeats into one open anomaly", async () => {
