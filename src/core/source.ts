@@ -36,6 +36,7 @@ export interface CheckpointStore {
 export interface SourceContext {
   submit: SubmitFn;
   checkpoints: CheckpointStore;
+  /** Already bound to the source's name (`source` in every line it logs). */
   log: SourceLog;
   clock: Clock;
 }

@@ -76,7 +76,7 @@ export class FileSource implements Source {
     this.#ctx = ctx;
     this.#abort = new AbortController();
     this.#state = "ok";
-    ctx.log.info({ source: this.name, paths: this.options.paths }, "file source started");
+    ctx.log.info({ paths: this.options.paths }, "file source started");
     this.#loop = this.#run();
   }
 
@@ -88,7 +88,7 @@ export class FileSource implements Source {
         await this.#pass();
       } catch (error) {
         if (error instanceof SourceStoppedError) break;
-        this.#ctx!.log.error({ err: error, source: this.name }, "file source pass failed; retrying");
+        this.#ctx!.log.error({ err: error }, "file source pass failed; retrying");
       }
       try {
         await sleep(this.options.pollMs, signal);
@@ -153,7 +153,7 @@ export class FileSource implements Source {
     } catch (error) {
       if (!this.#warned.has(path)) {
         this.#warned.add(path);
-        this.#ctx!.log.warn({ err: error, source: this.name, path }, "cannot open file; will retry");
+        this.#ctx!.log.warn({ err: error, path }, "cannot open file; will retry");
       }
       return;
     }
@@ -228,7 +228,7 @@ export class FileSource implements Source {
     } catch (error) {
       if (error instanceof SourceStoppedError) throw error;
       t.failedAtSize = st.size;
-      this.#ctx!.log.error({ err: error, source: this.name, path: t.path }, "reading file failed");
+      this.#ctx!.log.error({ err: error, path: t.path }, "reading file failed");
     }
   }
 
@@ -238,7 +238,7 @@ export class FileSource implements Source {
     while (!this.#abort.signal.aborted) {
       const size = (await t.fh.stat()).size;
       if (size < t.cp.offset || (size !== t.lastSize && !(await this.#sameContent(t)))) {
-        this.#ctx!.log.info({ source: this.name, path: t.path, size, offset: t.cp.offset }, "file truncated");
+        this.#ctx!.log.info({ path: t.path, size, offset: t.cp.offset }, "file truncated");
         t.cp = { path: t.path, offset: 0, fingerprint: "", fingerprintBytes: 0 };
         await this.#save(t);
       }

@@ -94,9 +94,7 @@ export class PostgresSource implements Source {
     this.#state = "starting";
     this.#pool = readOnlyPool(this.options.url);
     // A source database that is down must not stop the service: errors are logged and polling goes on.
-    this.#pool.on("error", (err) =>
-      ctx.log.warn({ err, source: this.name }, "source PostgreSQL connection error"),
-    );
+    this.#pool.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error"));
     this.#cp = parseCheckpoint(await ctx.checkpoints.load(this.#key));
     if (this.#cp.pending) {
       const stored = await ctx.checkpoints.attributesSince(
@@ -109,7 +107,6 @@ export class PostgresSource implements Source {
     }
     ctx.log.info(
       {
-        source: this.name,
         relation: this.options.query ? "query" : this.options.table,
         cursor: this.#cp.cursor,
       },
@@ -130,14 +127,14 @@ export class PostgresSource implements Source {
       let more = false;
       try {
         more = await this.pollOnce();
-        if (this.#state !== "ok") this.#ctx!.log.info({ source: this.name }, "source PostgreSQL reachable");
+        if (this.#state !== "ok") this.#ctx!.log.info({}, "source PostgreSQL reachable");
         this.#state = "ok";
         this.lastError = null;
       } catch (error) {
         if (error instanceof SourceStoppedError) break;
         this.lastError = (error as Error).message;
         if (this.#state !== "error")
-          this.#ctx!.log.error({ err: error, source: this.name }, "polling the source PostgreSQL failed");
+          this.#ctx!.log.error({ err: error }, "polling the source PostgreSQL failed");
         this.#state = "error";
       }
       if (more) continue; // a full batch: there is probably more right now

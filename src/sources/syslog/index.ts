@@ -61,7 +61,7 @@ export class SyslogSource implements Source {
       throw error;
     }
     this.#state = "ok";
-    ctx.log.info({ source: this.name, host, ...this.ports() }, "syslog source listening");
+    ctx.log.info({ host, ...this.ports() }, "syslog source listening");
   }
 
   #record(message: string, transport: "udp" | "tcp", peer: string | undefined): LogRecord {
@@ -79,10 +79,7 @@ export class SyslogSource implements Source {
       // Twice the TCP high-water mark: past it UDP must shed load, the only choice without flow control.
       if (batcher.pending >= batcher.options.highWater * 2) {
         if (this.droppedDatagrams++ % 1000 === 0)
-          this.#ctx?.log.warn(
-            { source: this.name, dropped: this.droppedDatagrams },
-            "syslog UDP buffer full",
-          );
+          this.#ctx?.log.warn({ dropped: this.droppedDatagrams }, "syslog UDP buffer full");
         return;
       }
       const text = clean(msg);
@@ -92,9 +89,7 @@ export class SyslogSource implements Source {
       socket.once("error", reject);
       socket.bind(port, host, () => {
         socket.off("error", reject);
-        socket.on("error", (err) =>
-          this.#ctx?.log.error({ err, source: this.name }, "syslog UDP socket error"),
-        );
+        socket.on("error", (err) => this.#ctx?.log.error({ err }, "syslog UDP socket error"));
         resolve(socket);
       });
     });
@@ -135,9 +130,7 @@ export class SyslogSource implements Source {
       for (const m of reader.end()) batcher.add(this.#record(m, "tcp", peer));
       socket.end();
     });
-    socket.on("error", (err) =>
-      this.#ctx?.log.debug({ err, source: this.name }, "syslog TCP connection error"),
-    );
+    socket.on("error", (err) => this.#ctx?.log.debug({ err }, "syslog TCP connection error"));
     socket.on("close", () => this.#sockets.delete(socket));
   }
 
@@ -158,8 +151,7 @@ export class SyslogSource implements Source {
       clearTimeout(timer);
     }
     const left = (await this.#batcher?.flush()) ?? 0;
-    if (left > 0)
-      this.#ctx?.log.error({ source: this.name, records: left }, "syslog records not stored at stop");
+    if (left > 0) this.#ctx?.log.error({ records: left }, "syslog records not stored at stop");
     this.#state = "stopped";
   }
 }
