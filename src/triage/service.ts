@@ -63,6 +63,7 @@ export class TriageService {
   /** False while a transport's broker connection is down: every stage then reports unhealthy. */
   transportOk: () => boolean = () => true;
 
+  /** `log` is the triage logger (`createTriage` binds `component: "triage"`); stages add their name. */
   constructor(store: Store, config: TriageConfig, clock: Clock, log: Logger) {
     this.deps = {
       store,
@@ -81,7 +82,7 @@ export class TriageService {
         batchSize: config.batchSize,
         maxAttempts: config.maxAttempts,
         retryBaseMs: config.retryBaseMs,
-        log: log.child({ component: "triage", stage: name }),
+        log: log.child({ stage: name }),
         deadLetter: (m, error, attempts) =>
           markDeadLetter(store.db, m.alert.alert_id, name, error, attempts, isoUtc(clock.now())),
       });
