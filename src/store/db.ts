@@ -69,14 +69,20 @@ export function openConfiguredStore(config: {
 function openSqlite(url: string, cacheMb: number): Store {
   const path = url.replace(/^(sqlite|file):(\/\/)?/, "");
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-  const database = openKeptDatabase(path);
-  // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
-  database.exec("pragma journal_mode = WAL");
-  database.exec("pragma synchronous = NORMAL");
-  database.exec("pragma busy_timeout = 5000");
-  database.exec("pragma foreign_keys = ON");
-  // Negative: a size in KiB rather than in pages.
-  database.exec(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
+  let database: SQLite.Database;
+  try {
+    database = openKeptDatabase(path);
+    // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
+    database.exec("pragma journal_mode = WAL");
+    database.exec("pragma synchronous = NORMAL");
+    database.exec("pragma busy_timeout = 5000");
+    database.exec("pragma foreign_keys = ON");
+    // Negative: a size in KiB rather than in pages.
+    database.exec(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
+  } catch (error) {
+    // SQLite's own text ("file is not a database") does not say which file.
+    throw new Error(`cannot open the SQLite database ${path}: ${(error as Error).message}`);
+  }
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
   });

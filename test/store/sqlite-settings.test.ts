@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -38,5 +38,20 @@ describe("SQLite connection settings", () => {
   it("refuses a cache size that is not a positive integer, naming the variable", () => {
     expect(() => loadConfig({ env: { SQLITE_CACHE_MB: "lots" } })).toThrow(/SQLITE_CACHE_MB/);
     expect(() => loadConfig({ env: { SQLITE_CACHE_MB: "0" } })).toThrow(/SQLITE_CACHE_MB/);
+  });
+});
+
+describe("opening a SQLite file that is not a database", () => {
+  it("fails naming the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "logwarden-sqlite-corrupt-"));
+    const path = join(dir, "logwarden.db");
+    writeFileSync(path, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+    try {
+      expect(() => openStore({ url: path })).toThrow(
+        `cannot open the SQLite database ${path}: file is not a database`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
