@@ -48,6 +48,10 @@ export function system004Routes(rt: Runtime) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
+    // System 004 reads JSON and NDJSON only. Fastify would read text/plain as a string, which fails
+    // validation as "expected object"; without its parser, text/plain is 415 like any unread type.
+    app.removeContentTypeParser("text/plain");
+
     // Bulk ingest: one JSON log object per line.
     app.addContentTypeParser(
       ["application/x-ndjson", "application/ndjson"],
@@ -80,15 +84,6 @@ export function system004Routes(rt: Runtime) {
       "/ingest",
       {
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
-        // Fastify reads text/plain as a string, which would fail validation as "expected object".
-        preValidation: async (request) => {
-          if (typeof request.body === "string")
-            throw new UserError(
-              "POST /ingest takes JSON (application/json) or NDJSON (application/x-ndjson) log objects",
-              "unsupported_media_type",
-              415,
-            );
-        },
         bodyLimit: rt.config.ingest.maxBodyBytes,
         schema: {
           summary: "Store logs, score each service, open incidents (system 004)",
