@@ -1,52 +1,74 @@
 import { type LineAssemblerOptions, readRecords } from "./decoders/line-assembler.js";
 import { JsonElementScanner } from "./json-elements.js";
-import { sniffFormat } from "./sniff-format.js";
+import { type LogFileFormat, sniffFormat } from "./sniff-format.js";
 
 /** How much of the start of a file is looked at to tell its format. */
-export const SNIFF_CHARS = 64 * 1024;
+export const SNIFF_BYTES = 64 * 1024;
+
+export interface LogEntries {
+  format: LogFileFormat;
+  /** The first `SNIFF_BYTES` (fewer for a shorter file), for checks such as "is this text at all". */
+  head: Uint8Array;
+  /** Each entry is for `decodeLine`: a JSON element's text, or a logical line. */
+  entries: AsyncGenerator<string, void, undefined>;
+}
 
 /**
- * The log entries of a file or stream, one string each, whatever its layout: the elements of a JSON
- * document (an array, or `{"logs": [...]}`) as JSON text, or logical lines (NDJSON, syslog, logfmt,
- * text; a stack trace stays with its line). Each entry is for `decodeLine`. Streamed: memory is bounded
- * by one entry and the first `SNIFF_CHARS`, not the file.
+ * Opens the log entries of a file or stream, whatever its layout: the elements of a JSON document (an
+ * array, or `{"logs": [...]}`) as JSON text, or logical lines (NDJSON, syslog, logfmt, text; a stack
+ * trace stays with its line). Reads the first `SNIFF_BYTES` to tell which; the rest is streamed, so
+ * memory is bounded by one entry and that head, not the file.
  */
-export async function* readLogEntries(
+export async function openLogEntries(
   stream: AsyncIterable<Uint8Array | string>,
   options?: LineAssemblerOptions,
-): AsyncGenerator<string, void, undefined> {
-  const decoder = new TextDecoder("utf-8", { fatal: false });
+): Promise<LogEntries> {
+  const bytes = (chunk: Uint8Array | string) => (typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   const iterator = stream[Symbol.asyncIterator]();
-  const head: string[] = [];
-  let headChars = 0;
+  const read: Uint8Array[] = [];
+  let readBytes = 0;
   let ended = false;
-  while (headChars < SNIFF_CHARS) {
+  while (readBytes < SNIFF_BYTES) {
     const next = await iterator.next();
     if (next.done) {
       ended = true;
       break;
     }
-    const text = typeof next.value === "string" ? next.value : decoder.decode(next.value, { stream: true });
-    head.push(text);
-    headChars += text.length;
+    const chunk = bytes(next.value);
+    read.push(chunk);
+    readBytes += chunk.length;
   }
-  async function* texts(): AsyncGenerator<string> {
-    yield* head;
-    if (!ended) {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        yield typeof next.value === "string" ? next.value : decoder.decode(next.value, { stream: true });
-      }
+  const first = Buffer.concat(read);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    if (first.length > 0) yield first;
+    if (ended) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield bytes(next.value);
     }
-    const rest = decoder.decode();
-    if (rest) yield rest;
   }
-  if (sniffFormat(head.join("").slice(0, SNIFF_CHARS)) === "lines") {
-    yield* readRecords(texts(), options);
-    return;
-  }
+  const head = first.subarray(0, SNIFF_BYTES);
+  const format = sniffFormat(new TextDecoder().decode(head));
+  return {
+    format,
+    head,
+    entries: format === "json" ? jsonElements(chunks()) : readRecords(chunks(), options),
+  };
+}
+
+/** `openLogEntries`' entries alone. */
+export async function* readLogEntries(
+  stream: AsyncIterable<Uint8Array | string>,
+  options?: LineAssemblerOptions,
+): AsyncGenerator<string, void, undefined> {
+  yield* (await openLogEntries(stream, options)).entries;
+}
+
+async function* jsonElements(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string, void, undefined> {
+  const decoder = new TextDecoder("utf-8", { fatal: false });
   const scanner = new JsonElementScanner();
-  for await (const text of texts()) yield* scanner.push(text);
+  for await (const chunk of chunks) yield* scanner.push(decoder.decode(chunk, { stream: true }));
+  yield* scanner.push(decoder.decode());
   yield* scanner.end();
 }

@@ -1,17 +1,8 @@
 import { UserError } from "../core/errors.js";
 import { isJsonObject } from "../core/json.js";
-import {
-  type DecodeContext,
-  decodeLine,
-  LineAssembler,
-  recordFromObject,
-} from "../parsers/decoders/index.js";
-import { JsonElementScanner } from "../parsers/json-elements.js";
-import { sniffFormat } from "../parsers/sniff-format.js";
+import { type DecodeContext, decodeLine, recordFromObject } from "../parsers/decoders/index.js";
+import { openLogEntries } from "../parsers/read-entries.js";
 import type { AnalysisInput } from "./analysis-engine.js";
-
-/** How much of the start of an upload is looked at to tell its format (and that it is text at all). */
-const SNIFF_BYTES = 64 * 1024;
 
 /** Text, or a binary file? NUL bytes, or over 10% of undecodable or control characters, mean binary. */
 export function looksBinary(head: Uint8Array): boolean {
@@ -49,68 +40,35 @@ export async function* uploadInputs(
   stream: AsyncIterable<Uint8Array>,
   ctx: DecodeContext,
 ): AsyncGenerator<AnalysisInput, void, undefined> {
-  const iterator = stream[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let headBytes = 0;
-  let done = false;
-  while (headBytes < SNIFF_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    head.push(next.value);
-    headBytes += next.value.length;
-  }
-  const headBuf = Buffer.concat(head);
-  if (looksBinary(headBuf.subarray(0, SNIFF_BYTES)))
+  const { format, head, entries } = await openLogEntries(stream);
+  if (looksBinary(head))
     throw new UserError(
       "the file is binary, not a log (JSON, NDJSON or text lines)",
       "unsupported_file",
       400,
     );
-
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    if (headBuf.length > 0) yield headBuf;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-
-  if (sniffFormat(new TextDecoder().decode(headBuf.subarray(0, SNIFF_BYTES))) === "json") {
-    const decoder = new TextDecoder("utf-8", { fatal: false });
-    const scanner = new JsonElementScanner();
+  if (format === "json") {
     let n = 0;
     try {
-      for await (const chunk of chunks()) {
-        for (const element of scanner.push(decoder.decode(chunk, { stream: true }))) {
-          yield inputFromJson(element, ctx, `log ${n++}`);
-        }
-      }
-      for (const element of [...scanner.push(decoder.decode()), ...scanner.end()]) {
-        yield inputFromJson(element, ctx, `log ${n++}`);
-      }
+      for await (const element of entries) yield inputFromJson(element, ctx, `log ${n++}`);
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw new UserError(`the file is not valid JSON: ${(error as Error).message}`, "invalid_json", 400);
     }
     return;
   }
-  const assembler = new LineAssembler();
-  const lineInput = (line: string): AnalysisInput => {
+  for await (const line of entries) {
     if (line.charCodeAt(0) === 0x7b) {
       try {
         const value: unknown = JSON.parse(line);
-        if (isJsonObject(value)) return { record: recordFromObject(value, ctx), original: value };
+        if (isJsonObject(value)) {
+          yield { record: recordFromObject(value, ctx), original: value };
+          continue;
+        }
       } catch {
         // Not JSON after all: decoded as text below.
       }
     }
-    return { record: decodeLine(line, ctx) };
-  };
-  for await (const chunk of chunks()) for (const line of assembler.push(chunk)) yield lineInput(line);
-  for (const line of assembler.end()) yield lineInput(line);
+    yield { record: decodeLine(line, ctx) };
+  }
 }

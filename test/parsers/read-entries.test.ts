@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeLine } from "../../src/parsers/decoders/index.js";
-import { readLogEntries, SNIFF_CHARS } from "../../src/parsers/read-entries.js";
+import { readLogEntries, SNIFF_BYTES } from "../../src/parsers/read-entries.js";
 
 /** `text` as UTF-8 chunks of `size` bytes (cutting multi-byte characters too). */
 async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> {
@@ -41,7 +41,7 @@ describe("readLogEntries", () => {
   it("reads a document longer than what it sniffs, and nothing from an empty stream", async () => {
     const many = Array.from({ length: 2_000 }, (_, i) => ({ message: `event ${i} ${"x".repeat(40)}` }));
     const text = JSON.stringify(many, null, 2);
-    expect(text.length).toBeGreaterThan(SNIFF_CHARS);
+    expect(text.length).toBeGreaterThan(SNIFF_BYTES);
     const got = await entries(text, 4096);
     expect(got).toHaveLength(2_000);
     expect(decodeLine(got[1_999]!, ctx).body).toBe(many[1_999]!.message);
