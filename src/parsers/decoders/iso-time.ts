@@ -1,4 +1,4 @@
-import { parseTimestamp } from "../../core/time.js";
+import { daysInMonth, parseTimestamp } from "../../core/time.js";
 
 /**
  * Allocation-light ISO-8601 handling for the ingest hot path. `parseTimestamp` (a regex) plus
@@ -17,16 +17,10 @@ function d2(s: string, i: number): number {
   return a < 0 || b < 0 ? -1 : a * 10 + b;
 }
 
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysIn(year: number, month: number): number {
-  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
-  return DAYS[month - 1]!;
-}
-
 /**
  * Epoch ms of `YYYY-MM-DD[T ]HH:MM[:SS[.frac]][ ][Z|±HH[:]MM|±HH]` with in-range fields; undefined when the
- * text has another shape or out-of-range fields (the caller then asks `parseTimestamp`, which is lenient).
+ * text has another shape or out-of-range fields (the caller then asks `parseTimestamp`, which reads more
+ * shapes and refuses out-of-range fields too).
  */
 export function parseIsoFast(s: string): number | undefined {
   const n = s.length;
@@ -48,7 +42,7 @@ export function parseIsoFast(s: string): number | undefined {
     mo < 1 ||
     mo > 12 ||
     day < 1 ||
-    day > daysIn(y, mo) ||
+    day > daysInMonth(y, mo) ||
     h < 0 ||
     h > 23 ||
     mi < 0 ||
