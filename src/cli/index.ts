@@ -10,6 +10,7 @@ import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainCommand } from "./commands/train.js";
+import { exitAfterFlush, exitQuietlyOnClosedPipe } from "./exit.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -36,10 +37,13 @@ const LONG_RUNNING = new Set(["serve", "mcp"]);
 // A short-lived command ends the process itself once its action is done. Waiting for the event loop to
 // drain would also tear the V8 heap down, and on Node 24 better-sqlite3's statement destructors then
 // abort the process (they run after node's environment is gone); an explicit exit skips that teardown.
-// stdout and stderr are synchronous for files and pipes on Linux, so nothing written is lost.
-program.hook("postAction", (_program, action) => {
+// The exit waits until stdout and stderr are flushed: on a pipe whose reader lags, output past the pipe's
+// 64 KiB buffer is still queued in the stream when the action returns.
+program.hook("postAction", async (_program, action) => {
   const command = action.parent && action.parent !== program ? action.parent.name() : action.name();
-  if (!LONG_RUNNING.has(command)) process.exit(process.exitCode ?? 0);
+  if (!LONG_RUNNING.has(command)) await exitAfterFlush(Number(process.exitCode ?? 0));
 });
+
+exitQuietlyOnClosedPipe();
 
 await program.parseAsync();

@@ -85,7 +85,8 @@ export function registerBatchCommand(program: Command): void {
       if (flags.once) {
         const r = await pass().catch(fail);
         report(r);
-        process.exit(r.failed.length > 0 ? 1 : 0);
+        process.exitCode = r.failed.length > 0 ? 1 : 0;
+        return;
       }
       let stopping = false;
       let wake: (() => void) | null = null;
@@ -110,6 +111,5 @@ export function registerBatchCommand(program: Command): void {
           };
         });
       }
-      process.exit(0);
     });
 }
