@@ -24,15 +24,25 @@ export interface AuthEvent {
   /** Attempts this one record stands for (`message repeated 3 times`, `3 incorrect password attempts`). */
   count: number;
   /**
-   * The same attempt is also logged by sshd itself (`pam_unix(sshd:auth)` before sshd's own
-   * `Failed password`), so counting rules skip it to count each attempt once.
+   * The same fact is always logged twice by the program (sudo's PAM session line beside its own
+   * `COMMAND=` line), so counting rules skip this form.
    */
   mirrored: boolean;
+  /**
+   * PAM's report of an sshd login failure (`pam_unix(sshd:auth): authentication failure`,
+   * `sshd(pam_unix)[pid]: authentication failure`). Most hosts also write sshd's own `Failed password`
+   * for the same attempt, some write only this form: `SshAttempts` decides per host which to count.
+   */
+  pamReport: boolean;
   /** Epoch ms of the record. */
   at: number;
 }
 
-type Fields = Omit<AuthEvent, "at" | "count" | "mirrored"> & { count?: number; mirrored?: boolean };
+type Fields = Omit<AuthEvent, "at" | "count" | "mirrored" | "pamReport"> & {
+  count?: number;
+  mirrored?: boolean;
+  pamReport?: boolean;
+};
 
 const IP = "(?<ip>[0-9a-fA-F.:]+)";
 const USER = String.raw`(?<user>\S+)`;
@@ -131,7 +141,7 @@ function fromText(body: string, program: string): Fields | null {
       sourceIp: pamField(rest, "rhost"),
       targetUser: sudo ? pamField(rest, "user") : null,
       method: "pam",
-      mirrored: service.startsWith("sshd"),
+      pamReport: service.startsWith("sshd"),
     };
   }
   m = PAM_SESSION.exec(text);
@@ -234,6 +244,7 @@ export function authEventOf(
     ...fields,
     count: fields.count ?? 1,
     mirrored: fields.mirrored ?? false,
+    pamReport: fields.pamReport ?? false,
     at: Number.isNaN(at) ? 0 : at,
   };
 }

@@ -6,6 +6,7 @@ import { LruMap } from "../lru.js";
 import { type BurstMemory, SlidingWindow, shouldReport, type WindowEvent } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+import { SshAttempts } from "./ssh-attempts.js";
 
 export interface BruteForceOptions {
   windowSecs: number;
@@ -28,6 +29,7 @@ interface KeyState {
 export class BruteForceDetector implements Detector {
   readonly name = "brute_force";
   readonly #keys: LruMap<string, KeyState>;
+  readonly #attempts = new SshAttempts();
   #failures = 0;
 
   constructor(readonly options: BruteForceOptions) {
@@ -44,6 +46,7 @@ export class BruteForceDetector implements Detector {
     for (const record of batch) {
       const event = authEventOf(record);
       if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
+      if (!this.#attempts.isNewAttempt(event, record)) continue;
       this.#failures += event.count;
       if (event.user)
         this.#add(out, record, `user:${event.user}`, event.at, event.sourceIp ?? "?", event.count);
@@ -113,6 +116,7 @@ export class BruteForceDetector implements Detector {
   exportState(): JsonValue {
     return {
       version: 1,
+      attempts: this.#attempts.exportState(),
       failures: this.#failures,
       keys: [...this.#keys.entries()].map(([key, s]) => ({
         key,
@@ -124,6 +128,7 @@ export class BruteForceDetector implements Detector {
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.keys)) return;
+    this.#attempts.importState(state.attempts);
     this.#failures = Number(state.failures ?? 0);
     for (const k of state.keys) {
       if (!isJsonObject(k) || typeof k.key !== "string" || !Array.isArray(k.events)) continue;

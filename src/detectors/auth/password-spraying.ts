@@ -6,6 +6,7 @@ import { LruMap } from "../lru.js";
 import { type BurstMemory, SlidingWindow, shouldReport } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+import { SshAttempts } from "./ssh-attempts.js";
 
 export interface PasswordSprayingOptions {
   windowSecs: number;
@@ -26,6 +27,7 @@ interface SourceState {
 export class PasswordSprayingDetector implements Detector {
   readonly name = "password_spraying";
   readonly #sources: LruMap<string, SourceState>;
+  readonly #attempts = new SshAttempts();
   #failures = 0;
 
   constructor(readonly options: PasswordSprayingOptions) {
@@ -43,6 +45,7 @@ export class PasswordSprayingDetector implements Detector {
     for (const record of batch) {
       const event = authEventOf(record);
       if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
+      if (!this.#attempts.isNewAttempt(event, record)) continue;
       if (!event.sourceIp || !event.user) continue;
       this.#failures++;
       const state = this.#sources.upsert(event.sourceIp, () => ({
@@ -96,6 +99,7 @@ export class PasswordSprayingDetector implements Detector {
   exportState(): JsonValue {
     return {
       version: 1,
+      attempts: this.#attempts.exportState(),
       failures: this.#failures,
       sources: [...this.#sources.entries()].map(([ip, s]) => ({
         ip,
@@ -107,6 +111,7 @@ export class PasswordSprayingDetector implements Detector {
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.sources)) return;
+    this.#attempts.importState(state.attempts);
     this.#failures = Number(state.failures ?? 0);
     for (const s of state.sources) {
       if (!isJsonObject(s) || typeof s.ip !== "string" || !Array.isArray(s.events)) continue;

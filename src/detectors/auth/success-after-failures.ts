@@ -6,6 +6,7 @@ import { LruMap } from "../lru.js";
 import { SlidingWindow } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+import { SshAttempts } from "./ssh-attempts.js";
 
 export interface SuccessAfterFailuresOptions {
   windowSecs: number;
@@ -21,6 +22,7 @@ export interface SuccessAfterFailuresOptions {
 export class SuccessAfterFailuresDetector implements Detector {
   readonly name = "success_after_failures";
   readonly #users: LruMap<string, SlidingWindow>;
+  readonly #attempts = new SshAttempts();
   #successes = 0;
 
   constructor(readonly options: SuccessAfterFailuresOptions) {
@@ -37,6 +39,7 @@ export class SuccessAfterFailuresDetector implements Detector {
     for (const record of batch) {
       const event = authEventOf(record);
       if (event?.kind !== "login" || event.mirrored || !event.user) continue;
+      if (!this.#attempts.isNewAttempt(event, record)) continue;
       if (event.outcome === "failure") {
         const w = this.#users.upsert(event.user, () => new SlidingWindow(windowMs, this.#cap));
         for (let i = 0; i < event.count; i++)
@@ -98,6 +101,7 @@ export class SuccessAfterFailuresDetector implements Detector {
   exportState(): JsonValue {
     return {
       version: 1,
+      attempts: this.#attempts.exportState(),
       successes: this.#successes,
       users: [...this.#users.entries()].map(([user, w]) => ({
         user,
@@ -108,6 +112,7 @@ export class SuccessAfterFailuresDetector implements Detector {
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.users)) return;
+    this.#attempts.importState(state.attempts);
     this.#successes = Number(state.successes ?? 0);
     for (const u of state.users) {
       if (!isJsonObject(u) || typeof u.user !== "string" || !Array.isArray(u.events)) continue;

@@ -50,12 +50,20 @@ const GOLDEN: [string, Expected][] = [
       user: "root",
       sourceIp: "203.0.113.9",
       method: "pam",
-      mirrored: true,
+      mirrored: false,
+      pamReport: true,
     },
   ],
   [
     "Mar  1 09:00:00 ftp1 vsftpd[77]: pam_unix(vsftpd:auth): authentication failure; logname= uid=0 euid=0 tty=ftp ruser=carol rhost=192.0.2.44  user=carol",
-    { kind: "login", outcome: "failure", user: "carol", sourceIp: "192.0.2.44", mirrored: false },
+    {
+      kind: "login",
+      outcome: "failure",
+      user: "carol",
+      sourceIp: "192.0.2.44",
+      mirrored: false,
+      pamReport: false,
+    },
   ],
   [
     "Mar  1 10:12:01 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",

@@ -1,0 +1,59 @@
+import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { ParsedRecord } from "../../core/log-record.js";
+import { LruMap } from "../lru.js";
+import type { AuthEvent } from "./auth-event.js";
+
+/** How far apart PAM's line and sshd's own line for one attempt may be (they are usually the same second). */
+const PAIR_MS = 10_000;
+/** Hosts remembered; a host forgotten only costs one attempt counted twice when it comes back. */
+const MAX_HOSTS = 4096;
+
+function hostOf(record: ParsedRecord): string {
+  const host = record.resource["host.name"];
+  return typeof host === "string" ? host : "";
+}
+
+/**
+ * Counts each sshd login failure once, whichever forms a host writes. Most hosts log an attempt twice —
+ * PAM's `authentication failure` line, then sshd's own `Failed password` — while others (old Red Hat
+ * `/var/log/messages`, LogHub's Linux log) write only PAM's. A host is taken to write both once it has
+ * written sshd's own form; before that its PAM lines count, and the first own-form line that follows a
+ * counted PAM line of the same sshd process (or source address) is that attempt's second report.
+ */
+export class SshAttempts {
+  readonly #ownFormHosts = new LruMap<string, true>(MAX_HOSTS);
+  /** host + process (or source) of a PAM line counted while the host was not known to write both → its time. */
+  readonly #unpaired = new LruMap<string, number>(MAX_HOSTS);
+
+  /** Whether a login failure is a new attempt rather than the second report of one already counted. */
+  isNewAttempt(event: AuthEvent, record: ParsedRecord): boolean {
+    if (event.kind !== "login" || event.outcome !== "failure") return true;
+    const host = hostOf(record);
+    if (event.pamReport) {
+      if (this.#ownFormHosts.has(host)) return false;
+      this.#unpaired.set(this.#pairKey(host, event, record), event.at);
+      return true;
+    }
+    if (event.method === "pam" || event.mirrored) return true;
+    this.#ownFormHosts.set(host, true);
+    const key = this.#pairKey(host, event, record);
+    const pamAt = this.#unpaired.peek(key);
+    if (pamAt === undefined) return true;
+    this.#unpaired.delete(key);
+    return Math.abs(event.at - pamAt) > PAIR_MS;
+  }
+
+  #pairKey(host: string, event: AuthEvent, record: ParsedRecord): string {
+    const pid = record.attributes["process.pid"];
+    return `${host}|${typeof pid === "number" ? `pid:${pid}` : `ip:${event.sourceIp ?? "?"}`}`;
+  }
+
+  exportState(): JsonValue {
+    return { own_form_hosts: [...this.#ownFormHosts.entries()].map(([host]) => host) };
+  }
+
+  importState(state: JsonValue | undefined): void {
+    if (!isJsonObject(state) || !Array.isArray(state.own_form_hosts)) return;
+    for (const host of state.own_form_hosts) if (typeof host === "string") this.#ownFormHosts.set(host, true);
+  }
+}
