@@ -1,15 +1,28 @@
 import type { Command } from "commander";
 import type { Config } from "../config/schema.js";
 
-/** The flags every command that opens the store accepts; they override file and environment. */
+/**
+ * Where the configuration and the store are: the flags of every command that opens the store. They
+ * override file and environment. Only these: a command's `--help` lists what that command reads, so the
+ * service's own flags are added by `addServiceOptions` and `addLogLevelOption`, not here.
+ */
 export function addConfigOptions(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "YAML or JSON config file")
-    .option("--port <n>", "HTTP port (PORT, default 8000)")
-    .option("--host <addr>", "bind address (HOST, default 127.0.0.1)")
     .option("--data-dir <dir>", "data directory (DATA_DIR, default ./data)")
-    .option("--database-url <url>", "postgres://… or a SQLite path (DATABASE_URL)")
-    .option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (LOG_LEVEL)");
+    .option("--database-url <url>", "postgres://… or a SQLite path (DATABASE_URL)");
+}
+
+/** For the commands that keep running and log (serve, mcp): how much they log. */
+export function addLogLevelOption(cmd: Command): Command {
+  return cmd.option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (LOG_LEVEL)");
+}
+
+/** Only `serve` listens: where. */
+export function addServiceOptions(cmd: Command): Command {
+  return cmd
+    .option("--port <n>", "HTTP port (PORT, default 8000)")
+    .option("--host <addr>", "bind address (HOST, default 127.0.0.1)");
 }
 
 export interface FlagValues {

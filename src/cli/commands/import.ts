@@ -4,6 +4,27 @@ import { addConfigOptions, configFromFlags, type FlagValues, fail } from "../con
 
 type ImportFlags = FlagValues & { feed?: string; format?: string; threatLevel?: string; confidence?: string };
 
+// What src/triage/inventory-import.ts and intel-import.ts read; a CSV's first line is its header.
+const IMPORT_FILE_FORMATS = `
+Files (CSV: a header line, then one row per entry; columns in any order):
+  assets  asset_id (or id; rows without one are skipped), hostname (or host), ip, owner,
+          criticality (low|medium|high|critical; default medium), environment
+  users   user_id (or id; rows without one are skipped), name (or username), email,
+          department, privileged (or admin: 1|true|yes|y|on)
+          Other columns of assets and users are kept as the entry's attributes.
+  intel   list: the first word of each line is an indicator (IP, domain, URL or hash);
+                '#' starts a comment
+          csv:  ioc (or indicator or value), type (ip|domain|url|hash; default guessed),
+                threat_level (or level: unknown|clean|suspicious|malicious),
+                confidence (0-1 or 0-100), description
+          stix: a STIX 2.1 bundle; its indicators' patterns give the IOCs
+          auto (the default) reads '{' as STIX, a header naming ioc/indicator/value as CSV
+
+Examples:
+  logwarden import assets assets.csv
+  logwarden import intel blocklist.txt --feed blocklist --threat-level suspicious
+`;
+
 /** `logwarden import assets|users|intel FILE`: the triage inventory and local threat-intel feeds. */
 export function registerImportCommand(program: Command): void {
   addConfigOptions(program.command("import"))
@@ -18,6 +39,7 @@ export function registerImportCommand(program: Command): void {
       "malicious",
     )
     .option("--confidence <n>", "intel: confidence of entries that give none, 0-1", "0.7")
+    .addHelpText("after", IMPORT_FILE_FORMATS)
     .action(async (kind: string, file: string, opts: ImportFlags) => {
       try {
         if (!["assets", "users", "intel"].includes(kind))

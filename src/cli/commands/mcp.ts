@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addConfigOptions, configFromFlags, fail } from "../config-flags.js";
+import { addConfigOptions, addLogLevelOption, configFromFlags, fail } from "../config-flags.js";
 
 /**
  * `logwarden mcp`: the MCP server over stdio (contracts §3.6), for clients such as Claude Desktop
@@ -7,7 +7,7 @@ import { addConfigOptions, configFromFlags, fail } from "../config-flags.js";
  * server. stdout carries only the protocol; logs go to stderr.
  */
 export function registerMcpCommand(program: Command): void {
-  addConfigOptions(program.command("mcp"))
+  addLogLevelOption(addConfigOptions(program.command("mcp")))
     .description("serve the MCP server (tools for AI assistants) over stdio")
     .action(async (flags) => {
       const config = await configFromFlags(flags).catch(fail);

@@ -1,8 +1,14 @@
 import type { Command } from "commander";
-import { addConfigOptions, configFromFlags, fail } from "../config-flags.js";
+import {
+  addConfigOptions,
+  addLogLevelOption,
+  addServiceOptions,
+  configFromFlags,
+  fail,
+} from "../config-flags.js";
 
 export function registerServeCommand(program: Command): void {
-  addConfigOptions(program.command("serve"))
+  addLogLevelOption(addServiceOptions(addConfigOptions(program.command("serve"))))
     .description("run the HTTP service: ingest, detection, API (SQLite by default)")
     .action(async (flags) => {
       const config = await configFromFlags(flags).catch(fail);
