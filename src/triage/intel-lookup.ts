@@ -36,15 +36,16 @@ export class IntelLookup {
     const out = new Map<string, IntelRow>();
     const stale: Ioc[] = [];
     for (const [key, ioc] of unique) {
-      const hit = cached.get(key);
-      if (hit && hit.expires_at > now) {
+      // A fresh cached row, whatever its verdict (`unknown` too); an intel import expires the rows it lists.
+      const row = cached.get(key);
+      if (row && row.expires_at > now) {
         out.set(key, {
-          ioc: hit.ioc,
-          ioc_type: hit.ioc_type,
-          threat_level: hit.threat_level,
-          source: hit.source,
-          details: hit.details,
-          expires_at: hit.expires_at,
+          ioc: row.ioc,
+          ioc_type: row.ioc_type,
+          threat_level: row.threat_level,
+          source: row.source,
+          details: row.details,
+          expires_at: row.expires_at,
         });
       } else stale.push(ioc);
     }

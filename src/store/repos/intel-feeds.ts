@@ -12,16 +12,36 @@ export interface Indicator {
   description: string | null;
 }
 
-/** Adds or refreshes a feed's indicators (unique on ioc, type and feed). */
+/**
+ * Ends the cache life of the `threat_intel` verdicts for these IOC values, so the next alert on one is
+ * looked up again in the feeds instead of reusing a verdict (often `unknown`) cached before the feed
+ * knew it. The row stays (first_seen is kept); only `expires_at` moves to `now`.
+ */
+export async function expireCachedVerdicts(db: Kysely<Database>, iocs: string[], now: string): Promise<void> {
+  for (let i = 0; i < iocs.length; i += 1000) {
+    await db
+      .updateTable("threat_intel")
+      .set({ expires_at: now })
+      .where("ioc", "in", iocs.slice(i, i + 1000))
+      .where("expires_at", ">", now)
+      .execute();
+  }
+}
+
+/**
+ * Adds or refreshes a feed's indicators (unique on ioc, type and feed) and expires the cached verdicts of
+ * the IOCs it lists: every import path (CLI, API) goes through here, so none can leave a stale verdict.
+ */
 export async function upsertIndicators(
   db: Kysely<Database>,
   list: Indicator[],
   now: string,
 ): Promise<number> {
   for (let i = 0; i < list.length; i += 1000) {
+    const chunk = list.slice(i, i + 1000);
     await db
       .insertInto("intel_indicators")
-      .values(list.slice(i, i + 1000).map((x) => ({ ...x, imported_at: now })))
+      .values(chunk.map((x) => ({ ...x, imported_at: now })))
       .onConflict((oc) =>
         oc.columns(["ioc", "ioc_type", "feed"]).doUpdateSet((eb) => ({
           threat_level: eb.ref("excluded.threat_level"),
@@ -31,6 +51,7 @@ export async function upsertIndicators(
         })),
       )
       .execute();
+    await expireCachedVerdicts(db, [...new Set(chunk.map((x) => x.ioc))], now);
   }
   return list.length;
 }
