@@ -1,5 +1,7 @@
+import { basename } from "node:path";
 import { UserError } from "../core/errors.js";
 import { isJsonObject } from "../core/json.js";
+import { serviceOf } from "../core/log-record.js";
 import { type DecodeContext, decodeLine, recordFromObject } from "../parsers/decoders/index.js";
 import { openLogEntries } from "../parsers/read-entries.js";
 import type { AnalysisInput } from "./analysis-engine.js";
@@ -19,6 +21,43 @@ export function looksBinary(head: Uint8Array): boolean {
       bad++;
   }
   return text.length > 0 && bad / text.length > 0.1;
+}
+
+/**
+ * The stream (`service.name`) of an uploaded file's records that do not name their own: the file's name,
+ * as `logwarden analyze FILE` names it, so Apache, HDFS and Zookeeper uploads each get their own templates
+ * and baselines. A browser may send a Windows path; only its last part is the name.
+ */
+export function streamOfUpload(fileName: string | undefined, fallback: string): string {
+  const name = fileName ? basename(fileName.replaceAll("\\", "/")).trim() : "";
+  return name === "" ? fallback : name;
+}
+
+/** Records per stream (`service.name`) of an analysis, in order of first appearance. */
+export interface StreamCount {
+  service: string;
+  records: number;
+}
+
+/**
+ * Passes the inputs through while counting their streams, so a response can say where records went.
+ * `counts()` is complete once the inputs have been read to their end.
+ */
+export function countingStreams<T extends AnalysisInput>(
+  inputs: AsyncIterable<T> | Iterable<T>,
+): { inputs: AsyncIterable<T>; counts: () => StreamCount[] } {
+  const byService = new Map<string, number>();
+  async function* counted(): AsyncGenerator<T, void, undefined> {
+    for await (const input of inputs) {
+      const name = serviceOf(input.record);
+      byService.set(name, (byService.get(name) ?? 0) + 1);
+      yield input;
+    }
+  }
+  return {
+    inputs: counted(),
+    counts: () => [...byService].map(([service, records]) => ({ service, records })),
+  };
 }
 
 function inputFromJson(text: string, ctx: DecodeContext, where: string): AnalysisInput {

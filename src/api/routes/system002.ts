@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import fastifyMultipart from "@fastify/multipart";
+import fastifyMultipart, { type MultipartFields } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { validatorCompiler } from "fastify-type-provider-zod";
@@ -11,7 +11,7 @@ import { isoUtc } from "../../core/time.js";
 import { recordFromObject } from "../../parsers/decoders/index.js";
 import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
 import type { Runtime } from "../../service/runtime.js";
-import { uploadInputs } from "../../service/upload-records.js";
+import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
 import { detectorPrecision } from "../../service/verdicts.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
@@ -53,15 +53,42 @@ const analysisResult = z
     anomalies: z.array(analysisAnomaly),
     analysis_time_ms: z.number(),
     model_version: z.string(),
+    streams: z
+      .array(z.object({ service: z.string(), records: z.number().int() }))
+      .optional()
+      .describe(
+        "Logwarden, with ?persist=true only: the streams (`service.name`) the records were stored in, with their counts",
+      ),
   })
   .describe("Analysis result (contracts §3.3)");
+
+/** A stream name given by the client: the `service.name` of records that do not name their own. */
+const streamName = z.string().trim().min(1).max(200);
 
 const persistQuery = z.object({
   persist: z
     .enum(["true", "false", "1", "0"])
     .optional()
     .describe("`true`: store the records and their anomalies (needs the `ingest` scope)"),
+  service: streamName
+    .optional()
+    .describe(
+      "Stream (`service.name`) of records that name none; default `auth` for /analyze, the file's name for /analyze/file",
+    ),
 });
+
+/** A `service` form field sent before the file part (busboy hands over fields that precede the file). */
+function serviceField(fields: MultipartFields): string | undefined {
+  const field = fields.service;
+  if (field === undefined) return undefined;
+  const value = Array.isArray(field) || field.type !== "field" ? undefined : field.value;
+  const parsed = streamName.safeParse(value);
+  if (!parsed.success)
+    throw new UserError("service: expected a stream name of 1 to 200 characters", "validation_error", 422, [
+      { loc: ["body", "service"], msg: "expected a stream name of 1 to 200 characters", type: "value_error" },
+    ]);
+  return parsed.data;
+}
 
 const fastApiErrors = {
   401: errorSchema,
@@ -146,7 +173,17 @@ export function system002Routes(rt: Runtime) {
       }
       return (records) => rt.pipeline.submit(records);
     };
-    const context = () => ({ observedAt: isoUtc(rt.clock.now()), defaultService: "auth" });
+    const context = (defaultService: string) => ({ observedAt: isoUtc(rt.clock.now()), defaultService });
+    /** The analysis; a stored one also says which streams its records went to. */
+    const analyzeCounting = async (
+      inputs: Iterable<AnalysisInput> | AsyncIterable<AnalysisInput>,
+      persist?: Persist,
+    ) => {
+      if (!persist) return rt.analysis.analyze(inputs);
+      const counting = countingStreams(inputs);
+      const result = await rt.analysis.analyze(counting.inputs, { persist });
+      return { ...result, streams: counting.counts() };
+    };
 
     r.post(
       "/analyze",
@@ -163,12 +200,13 @@ export function system002Routes(rt: Runtime) {
       },
       async (request) => {
         const persist = persistFor(request, request.query.persist);
-        const ctx = context();
+        // System 002's records are authentication events (contracts §3.2): their stream is `auth`.
+        const ctx = context(request.query.service ?? "auth");
         const inputs: AnalysisInput[] = request.body.logs.map((log) => {
           const original = log as JsonObject;
           return { record: recordFromObject(original, ctx), original };
         });
-        return rt.analysis.analyze(inputs, persist ? { persist } : {});
+        return analyzeCounting(inputs, persist);
       },
     );
 
@@ -207,10 +245,16 @@ export function system002Routes(rt: Runtime) {
           part?.file.resume();
           return missingFile(request, reply);
         }
-        return rt.analysis.analyze(
-          uploadInputs(withinLimit(part.file), context()),
-          persist ? { persist } : {},
-        );
+        // Named as `logwarden analyze FILE` names it, unless the client names the stream.
+        let stream: string;
+        try {
+          stream =
+            request.query.service ?? serviceField(part.fields) ?? streamOfUpload(part.filename, "upload");
+        } catch (error) {
+          part.file.resume();
+          throw error;
+        }
+        return analyzeCounting(uploadInputs(withinLimit(part.file), context(stream)), persist);
       },
     );
 

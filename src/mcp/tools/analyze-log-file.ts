@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
-import { uploadInputs } from "../../service/upload-records.js";
+import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
 import { type McpContext, requireScope } from "../context.js";
 import { openLogFile } from "../file-access.js";
 import { jsonResult } from "../results.js";
@@ -25,8 +25,25 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
             "Path of the log file: absolute, or relative to the first allowed folder; must lie inside MCP_ALLOWED_DIRS and contain no '..'",
           ),
         persist: persistArg,
+        service: z
+          .string()
+          .trim()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            "Stream (service.name) of records that name none; default: the file's name, as `logwarden analyze FILE` names it",
+          ),
       },
-      outputSchema: analysisResultSchema.shape,
+      outputSchema: {
+        ...analysisResultSchema.shape,
+        streams: z
+          .array(z.object({ service: z.string(), records: z.number().int() }))
+          .optional()
+          .describe(
+            "With persist only: the streams (service.name) the records were stored in, with their counts",
+          ),
+      },
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -34,17 +51,21 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
         openWorldHint: false,
       },
     },
-    async ({ filepath, persist }) => {
+    async ({ filepath, persist, service }) => {
       const { rt } = ctx;
       requireScope(ctx, "read", "analyze_log_file");
       const store = persistFor(ctx, persist, "analyze_log_file");
       const file = await openLogFile(rt.config.mcp, filepath);
       try {
+        // One stream per file, not every file in `auth`: each log gets its own templates and baselines.
         const inputs = uploadInputs(file.chunks, {
           observedAt: isoUtc(rt.clock.now()),
-          defaultService: "auth",
+          defaultService: service ?? streamOfUpload(filepath, "upload"),
         });
-        return jsonResult(await rt.analysis.analyze(inputs, store ? { persist: store } : {}));
+        if (!store) return jsonResult(await rt.analysis.analyze(inputs));
+        const counting = countingStreams(inputs);
+        const result = await rt.analysis.analyze(counting.inputs, { persist: store });
+        return jsonResult({ ...result, streams: counting.counts() });
       } finally {
         await file.close();
       }

@@ -1,0 +1,160 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { call, textOf } from "../mcp/client.js";
+
+const LOGHUB = join(import.meta.dirname, "../../../shared/datasets/loghub-2k");
+/** The first lines of a LogHub sample: enough to mine templates, small enough to stay quick. */
+const head = (name: string, lines = 200) =>
+  readFileSync(join(LOGHUB, name.replace(/_2k\.log$/, ""), name), "utf8")
+    .split("\n")
+    .slice(0, lines)
+    .join("\n");
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A multipart body: optional text fields first (as curl -F sends them in order), then the file. */
+function multipart(filename: string, content: string, fields: Record<string, string> = {}) {
+  const boundary = "----lwstreams";
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  const payload = Buffer.from(
+    `${parts.join("")}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
+      `Content-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`,
+  );
+  return { payload, headers: { ...auth, "content-type": `multipart/form-data; boundary=${boundary}` } };
+}
+
+async function storedStreams(s: TestServer): Promise<Record<string, number>> {
+  const rows = await s.rt.store.db
+    .selectFrom("logs")
+    .select(["service", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("service")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.service, Number(r.n)]));
+}
+
+describe("POST /analyze/file?persist=true names the stream after the file", () => {
+  it("stores Apache, HDFS and Zookeeper uploads in three streams and says so in `streams`", async () => {
+    server = await startTestServer();
+    const files = ["Apache_2k.log", "HDFS_2k.log", "Zookeeper_2k.log"];
+    for (const name of files) {
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/analyze/file?persist=true",
+        ...multipart(name, head(name)),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      // The contract's fields are kept; `streams` is added.
+      expect(res.json()).toMatchObject({ total_events: 200, anomalies_detected: expect.any(Number) });
+      expect(res.json().streams).toEqual([{ service: name, records: 200 }]);
+    }
+    expect(await storedStreams(server)).toEqual({
+      "Apache_2k.log": 200,
+      "HDFS_2k.log": 200,
+      "Zookeeper_2k.log": 200,
+    });
+    const templateStreams = await server.rt.store.db
+      .selectFrom("templates")
+      .select("stream")
+      .distinct()
+      .execute();
+    expect(templateStreams.map((t) => t.stream).sort()).toEqual(files);
+  });
+
+  it("takes the stream from ?service= or a `service` form field; a syslog program still names its own", async () => {
+    server = await startTestServer();
+    const analysedOnly = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      ...multipart("HDFS_2k.log", head("HDFS_2k.log", 20)),
+    });
+    expect(analysedOnly.json().streams).toBeUndefined();
+    const byQuery = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file?persist=true&service=hdfs-prod",
+      ...multipart("HDFS_2k.log", head("HDFS_2k.log", 20)),
+    });
+    expect(byQuery.json().streams).toEqual([{ service: "hdfs-prod", records: 20 }]);
+
+    const syslog = [
+      "<38>Oct 11 22:14:15 gw sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2",
+      "<38>Oct 11 22:14:16 gw kernel: eth0 link up",
+      "a line without a program",
+    ].join("\n");
+    const byField = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file?persist=true",
+      ...multipart("C:\\logs\\gateway.log", syslog, { service: "gateway" }),
+    });
+    expect(byField.statusCode, byField.body).toBe(200);
+    expect(byField.json().streams).toEqual([
+      { service: "sshd", records: 1 },
+      { service: "kernel", records: 1 },
+      { service: "gateway", records: 1 },
+    ]);
+    expect(await storedStreams(server)).toEqual({ "hdfs-prod": 20, sshd: 1, kernel: 1, gateway: 1 });
+
+    const bad = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      ...multipart("x.log", "hello", { service: "   " }),
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ error: "validation_error", detail: expect.any(Array) });
+  });
+
+  it("keeps `auth` for /analyze's authentication events unless ?service= names another stream", async () => {
+    server = await startTestServer();
+    const logs = [{ user: "root", action: "failed", message: "Failed password for root" }];
+    const plain = await server.app.inject({
+      method: "POST",
+      url: "/analyze?persist=true",
+      headers: auth,
+      payload: { logs },
+    });
+    expect(plain.json().streams).toEqual([{ service: "auth", records: 1 }]);
+    const named = await server.app.inject({
+      method: "POST",
+      url: "/analyze?persist=true&service=vpn",
+      headers: auth,
+      payload: { logs },
+    });
+    expect(named.json().streams).toEqual([{ service: "vpn", records: 1 }]);
+  });
+});
+
+describe("MCP analyze_log_file with persist", () => {
+  it("stores the file in a stream named after it and reports it in `streams`", async () => {
+    const dir = join(LOGHUB, "Zookeeper");
+    server = await startTestServer({ MCP_ALLOWED_DIRS: dir });
+    await server.app.listen({ host: "127.0.0.1", port: 0 });
+    const address = server.app.server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const client = new Client({ name: "upload-streams-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+        requestInit: { headers: auth },
+      }),
+    );
+    try {
+      const result = await call(client, "analyze_log_file", {
+        filepath: join(dir, "Zookeeper_2k.log"),
+        persist: true,
+      });
+      expect(result.isError ?? false, textOf(result)).toBe(false);
+      expect(result.structuredContent?.streams).toEqual([{ service: "Zookeeper_2k.log", records: 2000 }]);
+      expect(await storedStreams(server)).toEqual({ "Zookeeper_2k.log": 2000 });
+    } finally {
+      await client.close();
+    }
+  });
+});
