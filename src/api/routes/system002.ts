@@ -10,6 +10,7 @@ import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import { recordFromObject } from "../../parsers/decoders/index.js";
 import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
+import { detectionStats } from "../../service/detection-stats.js";
 import type { Runtime } from "../../service/runtime.js";
 import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
 import { detectorPrecision } from "../../service/verdicts.js";
@@ -321,11 +322,16 @@ export function system002Routes(rt: Runtime) {
               model_version: z.string(),
               loaded_at: z.string().nullable(),
               load_error: z.string().nullable(),
+              model_dir_status: z
+                .enum(["loaded", "not_found", "not_a_directory", "load_failed", "not_loaded"])
+                .describe("Logwarden: the folder as it is now (`models_loaded` is also true without one)"),
               models: z.record(
                 z.string(),
                 z.object({ kind: z.string(), file: z.string(), bytes: z.number() }),
               ),
-              detectors: z.array(z.object({ name: z.string(), phase: z.string(), detail: z.string() })),
+              detectors: z
+                .array(z.object({ name: z.string(), phase: z.string(), detail: z.string() }))
+                .describe("The ingest pipeline's detectors: their warm-up and what they have seen"),
               analyses_total: z.number().int(),
               anomalies_total: z.number().int(),
               detector_precision: z
@@ -344,7 +350,7 @@ export function system002Routes(rt: Runtime) {
         },
       },
       async () => ({
-        ...rt.analysis.stats(),
+        ...(await detectionStats(rt)),
         detector_precision: (await detectorPrecision(rt.store)).map((p) => ({
           detector: p.detector,
           true_positives: p.truePositives,

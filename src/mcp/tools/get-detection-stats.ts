@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { detectionStats } from "../../service/detection-stats.js";
 import { type McpContext, requireScope } from "../context.js";
 import { jsonResult } from "../results.js";
 
@@ -18,6 +19,7 @@ export function registerGetDetectionStats(server: McpServer, ctx: McpContext): v
         model_version: z.string(),
         loaded_at: z.string().nullable(),
         load_error: z.string().nullable(),
+        model_dir_status: z.enum(["loaded", "not_found", "not_a_directory", "load_failed", "not_loaded"]),
         models: z.record(z.string(), z.object({ kind: z.string(), file: z.string(), bytes: z.number() })),
         detectors: z.array(z.object({ name: z.string(), phase: z.string(), detail: z.string() })),
         analyses_total: z.number().int(),
@@ -27,7 +29,7 @@ export function registerGetDetectionStats(server: McpServer, ctx: McpContext): v
     },
     async () => {
       requireScope(ctx, "read", "get_detection_stats");
-      return jsonResult(ctx.rt.analysis.stats());
+      return jsonResult(await detectionStats(ctx.rt));
     },
   );
 }

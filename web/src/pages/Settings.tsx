@@ -11,6 +11,7 @@ interface Stats {
   model_version: string;
   loaded_at: string | null;
   load_error: string | null;
+  model_dir_status: "loaded" | "not_found" | "not_a_directory" | "load_failed" | "not_loaded";
   models: Record<string, { kind: string; file: string; bytes: number }>;
   detectors: { name: string; phase: string; detail: string }[];
 }
@@ -146,6 +147,15 @@ function Tokens() {
   );
 }
 
+/** What the model folder is now (GET /stats `model_dir_status`), in words. */
+const FOLDER_STATUS: Record<Stats["model_dir_status"], string> = {
+  loaded: "loaded",
+  not_found: "not found: the built-in detectors run alone",
+  not_a_directory: "not a folder",
+  load_failed: "could not be loaded",
+  not_loaded: "not loaded (POST /models/load)",
+};
+
 function Models() {
   const { state, reload } = useAsync((signal) => getJson<Stats>("/stats", signal), []);
   return (
@@ -159,8 +169,9 @@ function Models() {
             <dt>Model version</dt>
             <dd className="mono">{state.data.model_version}</dd>
             <dt>Model folder</dt>
-            <dd className="mono">
-              {state.data.model_dir} {state.data.models_loaded ? "(loaded)" : "(not loaded)"}
+            <dd>
+              <span className="mono">{state.data.model_dir}</span>{" "}
+              <span className="status">{FOLDER_STATUS[state.data.model_dir_status]}</span>
             </dd>
             {state.data.load_error && (
               <>
@@ -171,6 +182,9 @@ function Models() {
               </>
             )}
           </dl>
+          <p className="muted">
+            The detectors of the running pipeline: what they have learned from ingested logs.
+          </p>
           <table aria-label="Detectors" style={{ marginTop: 12 }}>
             <thead>
               <tr>

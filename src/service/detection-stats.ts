@@ -1,0 +1,36 @@
+import { stat } from "node:fs/promises";
+import type { DetectorStatus } from "../core/detector.js";
+import type { Runtime } from "./runtime.js";
+
+/**
+ * What the model folder is, checked when asked: the engine's `models_loaded` also says true when there
+ * is no folder at all (the built-in detectors then serve alone), which the dashboard showed as "loaded".
+ */
+export type ModelDirStatus = "loaded" | "not_found" | "not_a_directory" | "load_failed" | "not_loaded";
+
+async function modelDirStatus(dir: string, loadedAt: string | null, loadError: string | null) {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    return "not_found" as const;
+  }
+  if (!isDir) return "not_a_directory" as const;
+  if (loadError) return "load_failed" as const;
+  return loadedAt ? ("loaded" as const) : ("not_loaded" as const);
+}
+
+/**
+ * `GET /stats` and MCP `get_detection_stats`: system 002's counters plus the live pipeline's
+ * detectors. The analysis engine's own processor is a fresh copy per analysis, so its detectors always
+ * read "0 of 1000 records seen"; the ingest pipeline's are the ones that have seen the traffic.
+ */
+export async function detectionStats(rt: Runtime) {
+  const engine = rt.analysis.stats();
+  const detectors: DetectorStatus[] = rt.pipeline.processor.statuses();
+  return {
+    ...engine,
+    model_dir_status: await modelDirStatus(engine.model_dir, engine.loaded_at, engine.load_error),
+    detectors,
+  };
+}
