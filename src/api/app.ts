@@ -14,6 +14,7 @@ import { createMetrics } from "./metrics.js";
 import { ResponseCache } from "./response-cache.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { anomalyRoutes } from "./routes/anomalies.js";
+import { anomalyBulkRoutes } from "./routes/anomalies-bulk.js";
 import { type PageMeta as AnomalyPageMeta, anomalies000Routes } from "./routes/anomalies000.js";
 import { anomalyBriefRoutes } from "./routes/anomaly-briefs.js";
 import { eventRoutes } from "./routes/events.js";
@@ -79,6 +80,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(system004Routes(rt));
   await app.register(anomalies000Routes(rt, anomalyPages));
   await app.register(anomalyRoutes(rt));
+  await app.register(anomalyBulkRoutes(rt));
   await app.register(tokenRoutes(rt));
   await app.register(system002Routes(rt));
   await app.register(metricsRoutes(rt, metrics));

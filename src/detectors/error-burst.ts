@@ -4,6 +4,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { LruMap } from "./lru.js";
+import { StreamClock } from "./stream-clock.js";
 
 export interface ErrorBurstOptions {
   windowSecs: number;
@@ -66,10 +67,16 @@ function inWindow(w: ServiceWindow): RecentError[] {
 export class ErrorBurstDetector implements Detector {
   readonly name = "error_burst";
   readonly #services: LruMap<string, ServiceWindow>;
+  /** Record time of each service's errors: a jump back past the window starts the service's window again. */
+  readonly #clock: StreamClock;
   #errorsSeen = 0;
 
   constructor(readonly options: ErrorBurstOptions) {
     this.#services = new LruMap(options.maxKeys ?? 10_000);
+    this.#clock = new StreamClock(
+      { backMs: options.windowSecs * 1000, forwardMs: Number.POSITIVE_INFINITY },
+      options.maxKeys ?? 10_000,
+    );
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -80,7 +87,14 @@ export class ErrorBurstDetector implements Detector {
       if (record.severityNumber < ERROR_SEVERITY_NUMBER) continue;
       this.#errorsSeen++;
       const at = Date.parse(record.timestamp);
+      const step = this.#clock.observe(record.stream, at);
       let w = this.#services.get(record.stream);
+      if (w && step === "jumped_back") {
+        // Another period (an old file after live logs): its errors are not part of the live window.
+        if (w.burst?.pending) out.push(w.burst.pending);
+        touched.delete(w);
+        w = undefined;
+      }
       if (!w) {
         w = { times: [], head: 0, firstSeq: 0, recent: [], burst: null };
         this.#services.set(record.stream, w);
@@ -93,9 +107,11 @@ export class ErrorBurstDetector implements Detector {
       w.times.push(at);
       w.recent.push({ seq, id: record.id, body: record.body });
       if (w.recent.length > EVIDENCE_IDS) w.recent.shift();
+      // The window ends at the service's latest time, not at this record's (which may be slightly late).
+      const latest = this.#clock.latest(record.stream) ?? at;
       while (
         w.head < w.times.length &&
-        (w.times[w.head]! <= at - windowMs || w.times.length - w.head > MAX_WINDOW_ERRORS)
+        (w.times[w.head]! <= latest - windowMs || w.times.length - w.head > MAX_WINDOW_ERRORS)
       ) {
         w.head++;
         w.firstSeq++;
@@ -107,9 +123,9 @@ export class ErrorBurstDetector implements Detector {
       const count = w.times.length - w.head;
       if (count < this.options.threshold) continue;
       w.burst ??= { reported: 0, pending: null, until: at + windowMs };
-      w.burst.until = at + windowMs;
+      w.burst.until = Math.max(w.burst.until, at + windowMs);
       const stronger = count > (w.burst.pending ? Number(w.burst.pending.features.error_count) : 0);
-      if (stronger && count >= 2 * w.burst.reported) w.burst.pending = this.#anomaly(record, w);
+      if (stronger && count >= 2 * w.burst.reported) w.burst.pending = this.#anomaly(record, w, latest);
       touched.add(w);
     }
     for (const w of touched) {
@@ -121,9 +137,10 @@ export class ErrorBurstDetector implements Detector {
     return out;
   }
 
-  #anomaly(record: ParsedRecord, w: ServiceWindow): Anomaly {
+  #anomaly(record: ParsedRecord, w: ServiceWindow, latest: number): Anomaly {
     const count = w.times.length - w.head;
-    const spanSecs = Math.max(0, (w.times.at(-1)! - w.times[w.head]!) / 1000);
+    // From the oldest error still in the window to the service's latest: never negative.
+    const spanSecs = Math.max(0, (latest - w.times[w.head]!) / 1000);
     const recent = inWindow(w);
     // count = threshold → 0.6 (medium); twice → 0.8; four times → 0.9 (high); eight times → 0.95 (critical).
     const score = 1 - (0.4 * this.options.threshold) / count;
@@ -165,6 +182,7 @@ export class ErrorBurstDetector implements Detector {
     return {
       version: 2,
       errorsSeen: this.#errorsSeen,
+      clock: this.#clock.exportState(),
       services: Object.fromEntries(
         [...this.#services.entries()].map(([k, w]) => {
           const recent = inWindow(w);
@@ -186,6 +204,7 @@ export class ErrorBurstDetector implements Detector {
     if (!isJsonObject(state) || (state.version !== 1 && state.version !== 2) || !isJsonObject(state.services))
       return;
     this.#errorsSeen = Number(state.errorsSeen ?? 0);
+    this.#clock.importState(state.clock, 0);
     for (const [key, value] of Object.entries(state.services)) {
       if (!isJsonObject(value) || !Array.isArray(value.times)) continue;
       const times = value.times.map(Number);

@@ -3,11 +3,12 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detec
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { LruMap } from "./lru.js";
+import { FAR_FORWARD_MS, isJump, stepOf } from "./stream-clock.js";
 
 export interface NewTemplateOptions {
   /** Records a stream must have seen before a new template counts as an anomaly. */
   warmupRecords: number;
-  /** …and seconds of record time since the stream's first record. */
+  /** …and seconds of record time covered by the stream's records (a jump in time covers none). */
   warmupSecs: number;
   /** Streams tracked at most; the least recently seen is forgotten (and warms up again if it returns). */
   maxKeys?: number;
@@ -16,6 +17,10 @@ export interface NewTemplateOptions {
 interface StreamState {
   seen: number;
   firstAt: number;
+  /** Latest record time of the stream's current period. */
+  latestAt: number;
+  /** Record time the stream has covered without a jump: what the warm-up in seconds counts. */
+  coveredMs: number;
   templatesAtWarmup: number;
   templates: number;
 }
@@ -38,13 +43,14 @@ export class NewTemplateDetector implements Detector {
       const at = Date.parse(record.timestamp);
       let stream = this.#streams.get(record.stream);
       if (!stream) {
-        stream = { seen: 0, firstAt: at, templatesAtWarmup: 0, templates: 0 };
+        stream = { seen: 0, firstAt: at, latestAt: at, coveredMs: 0, templatesAtWarmup: 0, templates: 0 };
         this.#streams.set(record.stream, stream);
       }
       stream.seen++;
+      const covered = this.#advance(stream, at);
       if (record.templateChange !== "created") continue;
       stream.templates++;
-      if (!this.#warm(stream, at)) {
+      if (!this.#warm(stream, covered)) {
         stream.templatesAtWarmup = stream.templates;
         continue;
       }
@@ -53,8 +59,24 @@ export class NewTemplateDetector implements Detector {
     return out;
   }
 
-  #warm(stream: StreamState, at: number): boolean {
-    return stream.seen > this.options.warmupRecords && at - stream.firstAt >= this.options.warmupSecs * 1000;
+  /**
+   * Counts record time covered and returns it as of this record (a late record is judged at its own
+   * time). A backfill years before, or a clock years ahead, starts a new period instead of counting as
+   * years of warm-up, or as negative time that never warms up.
+   */
+  #advance(stream: StreamState, at: number): number {
+    if (Number.isNaN(at)) return stream.coveredMs;
+    const limits = { backMs: FAR_FORWARD_MS, forwardMs: FAR_FORWARD_MS };
+    if (isJump(stepOf(stream.latestAt, at, limits))) stream.latestAt = at;
+    else if (at > stream.latestAt) {
+      stream.coveredMs += at - stream.latestAt;
+      stream.latestAt = at;
+    }
+    return Math.max(0, stream.coveredMs - (stream.latestAt - at));
+  }
+
+  #warm(stream: StreamState, coveredMs: number): boolean {
+    return stream.seen > this.options.warmupRecords && coveredMs >= this.options.warmupSecs * 1000;
   }
 
   #anomaly(record: ParsedRecord, stream: StreamState): Anomaly {
@@ -122,7 +144,17 @@ export class NewTemplateDetector implements Detector {
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !isJsonObject(state.streams)) return;
     for (const [key, value] of Object.entries(state.streams)) {
-      if (isJsonObject(value)) this.#streams.set(key, value as unknown as StreamState);
+      if (!isJsonObject(value)) continue;
+      const firstAt = Number(value.firstAt);
+      this.#streams.set(key, {
+        seen: Number(value.seen ?? 0),
+        firstAt,
+        // State saved before periods were counted: the time since the first record, as it was measured.
+        latestAt: typeof value.latestAt === "number" ? value.latestAt : firstAt,
+        coveredMs: typeof value.coveredMs === "number" ? value.coveredMs : 0,
+        templatesAtWarmup: Number(value.templatesAtWarmup ?? 0),
+        templates: Number(value.templates ?? 0),
+      });
     }
   }
 }

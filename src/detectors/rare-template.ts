@@ -10,6 +10,7 @@ import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER } from "../core/severity.js";
 import { LruMap } from "./lru.js";
+import { elapsedMs } from "./stream-clock.js";
 
 export interface RareTemplateOptions {
   warmupRecords: number;
@@ -81,7 +82,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
       if (!rare) continue;
       const at = Date.parse(record.timestamp);
       const last = s.lastReport.get(record.templateId);
-      if (last !== undefined && at - last < this.options.cooldownSecs * 1000) continue;
+      if (last !== undefined && elapsedMs(last, at) < this.options.cooldownSecs * 1000) continue;
       s.lastReport.set(record.templateId, at);
       out.push(this.#anomaly(record, s, count, frequency));
     }

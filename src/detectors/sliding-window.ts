@@ -1,3 +1,5 @@
+import { type ClockStep, stepOf } from "./stream-clock.js";
+
 /** One event in a window: when, which record, and an optional label (a user name, a sample line). */
 export interface WindowEvent {
   at: number;
@@ -8,7 +10,9 @@ export interface WindowEvent {
 /**
  * Events of one key within the last `windowMs` of record time, oldest first. Bounded by `maxEvents`
  * so a flood cannot grow it: past the cap the oldest events go first, and the count saturates at the
- * cap (which is far above any threshold).
+ * cap (which is far above any threshold). A slightly late event is put in its place; one from more than a
+ * window before the newest belongs to another period (a backfill after live logs) and starts the window
+ * again, so a window never mixes two periods nor spans a negative time.
  */
 export class SlidingWindow {
   events: WindowEvent[] = [];
@@ -18,10 +22,16 @@ export class SlidingWindow {
     readonly maxEvents = 1_000,
   ) {}
 
-  add(event: WindowEvent): void {
-    this.events.push(event);
-    this.prune(event.at);
+  /** Adds an event; says whether it continued the window or started it again (`jumped_back`). */
+  add(event: WindowEvent): ClockStep {
+    const step = stepOf(this.events.at(-1)?.at, event.at, { backMs: this.windowMs, forwardMs: Infinity });
+    if (step === "jumped_back") this.events = [];
+    let i = this.events.length;
+    while (i > 0 && this.events[i - 1]!.at > event.at) i--;
+    this.events.splice(i, 0, event);
+    this.prune(this.events.at(-1)!.at);
     if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
+    return step;
   }
 
   /** Drops events at or before `now - windowMs`. */
@@ -65,8 +75,10 @@ export interface BurstMemory {
 }
 
 export function shouldReport(memory: BurstMemory, count: number, at: number, windowMs: number): boolean {
-  if (at > memory.until) memory.reported = 0;
-  memory.until = at + windowMs;
+  // The burst is over after a quiet window, or when time jumps back past it (another period's records).
+  const step = stepOf(memory.until - windowMs, at, { backMs: windowMs, forwardMs: windowMs });
+  if (step !== "continuous") memory.reported = 0;
+  memory.until = step === "continuous" ? Math.max(memory.until, at + windowMs) : at + windowMs;
   if (memory.reported > 0 && count < 2 * memory.reported) return false;
   memory.reported = count;
   return true;

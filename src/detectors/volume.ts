@@ -12,6 +12,7 @@ import type { ParsedRecord } from "../core/log-record.js";
 import { severityFromScore } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { LruMap } from "./lru.js";
+import { FAR_FORWARD_MS, isJump, StreamClock } from "./stream-clock.js";
 import {
   type Baseline,
   baselineFor,
@@ -64,9 +65,13 @@ export class VolumeDetector implements Detector, Retrainable {
   readonly name = "volume";
   readonly #services: LruMap<string, KeyState>;
   readonly #templates: LruMap<string, KeyState>;
-  /** Latest record time seen, and the wall time it was seen at (tick maps wall time onto record time). */
-  #watermark = Number.NEGATIVE_INFINITY;
-  #wallAtWatermark = 0;
+  /**
+   * Record time per stream (and the wall time it was seen at, which tick maps onto record time). Each stream
+   * closes its intervals on its own time: a backfill of one stream neither closes another's intervals nor
+   * is counted in them. A jump back of more than an interval, or forward past a month, starts the
+   * stream's baselines again: the old ones describe another period.
+   */
+  readonly #streamClock: StreamClock;
 
   constructor(
     readonly options: VolumeOptions,
@@ -74,6 +79,10 @@ export class VolumeDetector implements Detector, Retrainable {
   ) {
     this.#services = new LruMap(options.maxKeys);
     this.#templates = new LruMap(options.maxTemplateKeys);
+    this.#streamClock = new StreamClock(
+      { backMs: this.#intervalMs, forwardMs: FAR_FORWARD_MS },
+      options.maxKeys,
+    );
   }
 
   get #intervalMs(): number {
@@ -108,9 +117,11 @@ export class VolumeDetector implements Detector, Retrainable {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     const intervalMs = this.#intervalMs;
+    const wallNow = this.clock.now();
     for (const record of batch) {
       const at = Date.parse(record.timestamp);
       if (Number.isNaN(at)) continue;
+      if (isJump(this.#streamClock.observe(record.stream, at, wallNow))) this.#restart(record.stream);
       const start = at - (at % intervalMs);
       const service = this.#key(this.#services, `svc:${record.stream}`, record, start, false);
       this.#count(service, record, start, out);
@@ -118,11 +129,16 @@ export class VolumeDetector implements Detector, Retrainable {
         const key = `tpl:${record.stream}:${record.templateId}`;
         this.#count(this.#key(this.#templates, key, record, start, true), record, start, out);
       }
-      if (at > this.#watermark) this.#watermark = at;
     }
-    this.#wallAtWatermark = this.clock.now();
-    this.#closeUpTo(this.#watermark, out);
+    this.#closeUpTo((stream) => this.#streamClock.latest(stream), out);
     return out;
+  }
+
+  /** Forgets a stream's keys (service and templates): they are made again, learning from scratch. */
+  #restart(stream: string): void {
+    this.#services.delete(`svc:${stream}`);
+    for (const [key, k] of [...this.#templates.entries()])
+      if (k.service === stream) this.#templates.delete(key);
   }
 
   #count(k: KeyState, record: ParsedRecord, start: number, out: Anomaly[]): void {
@@ -132,19 +148,21 @@ export class VolumeDetector implements Detector, Retrainable {
     if (k.samples.length < 3) k.samples.push(record.body);
   }
 
-  /** Silence: advance record time by the wall time elapsed since the last record, and close intervals. */
+  /** Silence: advance each stream's record time by the wall time elapsed since its last record. */
   tick(now: number): Anomaly[] {
-    if (!Number.isFinite(this.#watermark)) return [];
     const out: Anomaly[] = [];
-    this.#closeUpTo(this.#watermark + Math.max(0, now - this.#wallAtWatermark), out);
+    this.#closeUpTo((stream) => this.#streamClock.projected(stream, now), out);
     return out;
   }
 
-  #closeUpTo(time: number, out: Anomaly[]): void {
+  /** Closes every key's intervals up to its stream's time (`timeOf` the stream; undefined: leave it). */
+  #closeUpTo(timeOf: (stream: string) => number | undefined, out: Anomaly[]): void {
     const intervalMs = this.#intervalMs;
-    const horizon = time - LATENESS * intervalMs;
     for (const map of [this.#services, this.#templates]) {
-      for (const k of map.values()) {
+      for (const k of [...map.values()]) {
+        const time = timeOf(k.service);
+        if (time === undefined) continue;
+        const horizon = time - LATENESS * intervalMs;
         if (k.start + intervalMs > horizon) continue;
         // The interval holding the horizon becomes current; every one before it closes.
         this.#rollTo(k, horizon - (horizon % intervalMs), out);
@@ -324,25 +342,25 @@ export class VolumeDetector implements Detector, Retrainable {
       partial: k.partial,
       episode: k.episode,
       episodeScore: k.episodeScore,
+      // The current interval's first records, so an interval closed after a restart still cites them.
+      ids: k.ids,
+      samples: k.samples,
       recent: k.recent,
       closed: k.closed,
       hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
       days: k.days.map((h) => [h.n, h.mean, h.variance]),
     });
     return {
-      version: 1,
-      watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
+      version: 2,
+      clock: this.#streamClock.exportState(),
       services: [...this.#services.entries()].map(([key, k]) => [key, pack(k)]),
       templates: [...this.#templates.entries()].map(([key, k]) => [key, pack(k)]),
     };
   }
 
   importState(state: JsonValue): void {
-    if (!isJsonObject(state) || state.version !== 1) return;
-    if (typeof state.watermark === "number") {
-      this.#watermark = state.watermark;
-      this.#wallAtWatermark = this.clock.now();
-    }
+    if (!isJsonObject(state) || (state.version !== 1 && state.version !== 2)) return;
+    this.#streamClock.importState(state.clock, this.clock.now());
     const stats = (v: JsonValue | undefined, n: number): EwStat[] =>
       Array.isArray(v) && v.length === n
         ? v.map((s) =>
@@ -358,8 +376,8 @@ export class VolumeDetector implements Detector, Retrainable {
         start: Number(v.start),
         count: Number(v.count),
         partial: v.partial === true,
-        ids: [],
-        samples: [],
+        ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, 20) : [],
+        samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
         episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
         episodeScore: Number(v.episodeScore ?? 0),
         recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
@@ -378,6 +396,11 @@ export class VolumeDetector implements Detector, Retrainable {
         const k = unpack(entry[1]);
         if (k) map.set(entry[0], k);
       }
+    }
+    // Version 1 kept one watermark for all streams: each stream's clock starts there.
+    if (state.version === 1 && typeof state.watermark === "number") {
+      const clock: JsonValue = [...this.#services.values()].map((k) => [k.service, Number(state.watermark)]);
+      this.#streamClock.importState(clock, this.clock.now());
     }
   }
 }

@@ -7,7 +7,7 @@ import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc, parseTimestamp } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
 import { changeVersionReader } from "../../store/change-version.js";
-import { searchAnomalyTuples } from "../../store/repos/anomaly-search.js";
+import { countAnomalies, searchAnomalyTuples } from "../../store/repos/anomaly-search.js";
 import type { Database } from "../../store/schema.js";
 import { encodeAnomaly000Page } from "../anomaly000-json.js";
 import { requireAuth } from "../auth.js";
@@ -86,12 +86,20 @@ export const anomalyListQuery = z.object({
   service: text("Only this service"),
   q: text("Case-insensitive text in the description or the key (user, IP, service)"),
   cursor: cursorParam.optional().describe("`X-Next-Cursor` of the previous page (not with `offset`)"),
+  with_total: z
+    .enum(["true", "false"])
+    .optional()
+    .describe(
+      "Logwarden: `true` adds `X-Total-Count`, how many anomalies the filters match (counting costs a walk of them, so it is asked for)",
+    ),
 });
 
 type ListQuery = z.infer<typeof anomalyListQuery>;
 
 export interface PageMeta {
   nextCursor: string | undefined;
+  /** Matching anomalies on every page, when `with_total=true`. */
+  total?: number;
 }
 
 /** One page of the listing, encoded: the body and the cursor of the page after it when this one is full. */
@@ -130,9 +138,10 @@ async function buildPage(
   const read = async (db: Kysely<Database>) => {
     const version = readVersion?.();
     const rows = await searchAnomalyTuples(db, filters, range, rt.store.sqlite);
-    return { rows, version };
+    const total = q.with_total === "true" ? await countAnomalies(db, filters) : undefined;
+    return { rows, version, total };
   };
-  const { rows, version } = rt.store.sqlite
+  const { rows, version, total } = rt.store.sqlite
     ? await rt.store.db.connection().execute(read)
     : await read(rt.store.db);
   const last = rows.at(-1);
@@ -143,6 +152,7 @@ async function buildPage(
       meta: {
         nextCursor:
           last && rows.length === limit ? encodeCursor({ timestamp: last[3], id: last[0] }) : undefined,
+        ...(total === undefined ? {} : { total }),
       },
     },
   };
@@ -164,6 +174,7 @@ function pageKey(q: ListQuery): string {
     q.severity ? [...q.severity].sort() : null,
     q.status ? [...q.status].sort() : null,
     q.q ?? null,
+    q.with_total === "true",
   ]);
 }
 
@@ -195,7 +206,8 @@ export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMe
           summary: "Anomalies, newest first (system 000's contract, plus filters and cursor pages)",
           description:
             "The body is system 000's bare array. When the page is full, the response carries " +
-            '`X-Next-Cursor` and `Link: <…&cursor=…>; rel="next"`; pass the cursor back for the next page.',
+            '`X-Next-Cursor` and `Link: <…&cursor=…>; rel="next"`; pass the cursor back for the next page. ' +
+            "With `with_total=true`, `X-Total-Count` says how many anomalies match the filters.",
           tags: ["anomalies"],
           querystring: anomalyListQuery,
           response: { 200: z.array(anomaly000), 400: errorSchema, 401: errorSchema, 429: errorSchema },
@@ -217,6 +229,7 @@ export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMe
           if (built.version !== undefined) cache.set(key, { ...page, version: built.version });
         }
         if (page.meta.nextCursor) setNextPage(request, reply, page.meta.nextCursor);
+        if (page.meta.total !== undefined) reply.header("x-total-count", String(page.meta.total));
         // Already-encoded JSON: the route's serializer is bypassed for Buffers, so the type says so.
         reply.header("content-type", "application/json; charset=utf-8");
         return reply.send(page.body as unknown as Anomaly000[]);

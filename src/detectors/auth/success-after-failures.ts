@@ -50,11 +50,15 @@ export class SuccessAfterFailuresDetector implements Detector {
       const w = this.#users.peek(event.user);
       if (!w) continue;
       w.prune(event.at);
-      const failures = w.count;
+      // Only failures up to the success lead to it: one from a later period (the success is a backfilled
+      // or late record) does not, and would make the span negative.
+      const lead = new SlidingWindow(windowMs, this.#cap);
+      lead.events = w.events.filter((e) => e.at <= event.at);
+      const failures = lead.count;
       if (failures < this.options.minFailures) continue;
-      const sources = w.labels();
+      const sources = lead.labels();
       const sameSource = sources.some((s) => s.label === event.sourceIp);
-      const span = Math.round((event.at - w.events[0]!.at) / 1000);
+      const span = Math.round((event.at - lead.events[0]!.at) / 1000);
       out.push(
         securityAnomaly({
           detector: this.name,
@@ -82,7 +86,7 @@ export class SuccessAfterFailuresDetector implements Detector {
               .map((s) => ({ name: "failing_source", value: s.label, weight: s.count / failures })),
             samples: [record.body],
           },
-          evidence: [...new Set([...w.ids(19), record.id])],
+          evidence: [...new Set([...lead.ids(19), record.id])],
         }),
       );
       this.#users.delete(event.user);

@@ -9,6 +9,7 @@ import type {
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { LruMap } from "../lru.js";
+import { elapsedMs } from "../stream-clock.js";
 import { authEventOf } from "./auth-event.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
@@ -63,7 +64,10 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         lastReport: Number.NEGATIVE_INFINITY,
       }));
       const hour = new Date(event.at).getUTCHours();
-      if (p.total >= this.options.minLogins && event.at - p.lastReport >= this.options.cooldownSecs * 1000) {
+      if (
+        p.total >= this.options.minLogins &&
+        elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000
+      ) {
         const share = this.#share(p, hour);
         if (share < this.options.maxShare) {
           p.lastReport = event.at;

@@ -67,7 +67,19 @@ const LIST_COLUMNS = [
  * costs. `offset` still works (system 000's clients use it) but scans what it skips.
  */
 function listQuery(db: Kysely<Database>, filters: AnomalyFilters, page: AnomalyPage) {
-  let q = db.selectFrom("anomalies").select(LIST_COLUMNS);
+  let q = filtered(db, filters).select(LIST_COLUMNS);
+  if (page.after) {
+    const { timestamp, id } = page.after;
+    q = q.where((eb) => eb(eb.refTuple("timestamp", "id"), "<", eb.tuple(timestamp, id)));
+  }
+  q = q.orderBy("timestamp", "desc").orderBy("id", "desc").limit(page.limit);
+  if (page.offset) q = q.offset(page.offset);
+  return q;
+}
+
+/** The anomalies the filters keep, for a page or a count. */
+function filtered(db: Kysely<Database>, filters: AnomalyFilters) {
+  let q = db.selectFrom("anomalies");
   if (filters.agentName) q = q.where("agent_name", "=", filters.agentName);
   if (filters.service) q = q.where("service", "=", filters.service);
   if (filters.severity?.length) q = q.where("severity", "in", [...filters.severity]);
@@ -81,13 +93,18 @@ function listQuery(db: Kysely<Database>, filters: AnomalyFilters, page: AnomalyP
         sql<boolean>`(lower(${eb.ref("description")}) like ${pattern} escape '\\' or lower(${eb.ref("key")}) like ${pattern} escape '\\')`,
     );
   }
-  if (page.after) {
-    const { timestamp, id } = page.after;
-    q = q.where((eb) => eb(eb.refTuple("timestamp", "id"), "<", eb.tuple(timestamp, id)));
-  }
-  q = q.orderBy("timestamp", "desc").orderBy("id", "desc").limit(page.limit);
-  if (page.offset) q = q.offset(page.offset);
   return q;
+}
+
+/**
+ * How many anomalies the filters keep (a listing's total). It walks every matching row, so the
+ * listing counts only when asked (`with_total`), never on system 000's plain requests.
+ */
+export async function countAnomalies(db: Kysely<Database>, filters: AnomalyFilters): Promise<number> {
+  const row = await filtered(db, filters)
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** A listing page's rows, typed (see `searchAnomalyTuples` for the hot path). */

@@ -1,0 +1,111 @@
+import type { JsonValue } from "../core/json.js";
+import { LruMap } from "./lru.js";
+
+/**
+ * How a record's time relates to what its stream (or window, or key) has seen so far:
+ * - `first`: nothing seen yet;
+ * - `continuous`: at most `backMs` before the latest time and at most `forwardMs` after it (slightly late
+ *   records are normal: several writers, buffered shippers);
+ * - `jumped_back`: further back than that (a backfill, a replay, an old file uploaded after live logs);
+ * - `jumped_forward`: further ahead (a gap too long for the history to hold, a clock fixed by hand).
+ *
+ * After a jump the records belong to another period: whatever was learned from the previous one (a window's
+ * events, a baseline, a burst) does not describe them, so detectors start that state again.
+ */
+export type ClockStep = "first" | "continuous" | "jumped_back" | "jumped_forward";
+
+export interface ClockLimits {
+  /** How far before the latest time a record still belongs to the same period. */
+  backMs: number;
+  /** How far after the latest time it still does (Infinity: a stream never jumps forward). */
+  forwardMs: number;
+}
+
+/**
+ * A forward step that no baseline bridges: past a month of silence a stream's old profile says little about
+ * it. Shorter silences are not jumps: `tick` and gap filling count them as the quiet they are.
+ */
+export const FAR_FORWARD_MS = 30 * 86_400_000;
+
+/** The step from `latest` (undefined: nothing seen) to `at`. */
+export function stepOf(latest: number | undefined, at: number, limits: ClockLimits): ClockStep {
+  if (latest === undefined) return "first";
+  if (at < latest - limits.backMs) return "jumped_back";
+  if (at > latest + limits.forwardMs) return "jumped_forward";
+  return "continuous";
+}
+
+/**
+ * Record time between two moments of a key in either direction: a cooldown measured on a stream that
+ * jumped back is not negative (which would silence a rule until the stream's time caught up again).
+ */
+export function elapsedMs(from: number, to: number): number {
+  return Math.abs(to - from);
+}
+
+export function isJump(step: ClockStep): boolean {
+  return step === "jumped_back" || step === "jumped_forward";
+}
+
+interface StreamTime {
+  /** Latest record time of the stream's current period. */
+  latest: number;
+  /** Wall time when `latest` last moved, so silence can be mapped from wall time onto record time. */
+  wallAt: number;
+}
+
+/**
+ * Record time per stream: the latest time of each stream's current period. A jump starts a new period
+ * whose latest time is the jumping record's, so a backfill from 2005 after live logs from 2025 runs on
+ * 2005's clock instead of being judged against 2025's. LRU-capped like every per-key map.
+ */
+export class StreamClock {
+  readonly #streams: LruMap<string, StreamTime>;
+
+  constructor(
+    readonly limits: ClockLimits,
+    maxStreams = 10_000,
+  ) {
+    this.#streams = new LruMap(maxStreams);
+  }
+
+  /** Moves the stream's clock to `at` and says how it got there. */
+  observe(stream: string, at: number, wallNow = 0): ClockStep {
+    const s = this.#streams.get(stream);
+    const step = stepOf(s?.latest, at, this.limits);
+    if (!s) this.#streams.set(stream, { latest: at, wallAt: wallNow });
+    else if (isJump(step) || at > s.latest) {
+      s.latest = at;
+      s.wallAt = wallNow;
+    }
+    return step;
+  }
+
+  /** Latest record time of the stream's current period (undefined: never seen or forgotten). */
+  latest(stream: string): number | undefined {
+    return this.#streams.peek(stream)?.latest;
+  }
+
+  /** The stream's record time at wall time `now`: its latest time plus the silence since (never less). */
+  projected(stream: string, now: number): number | undefined {
+    const s = this.#streams.peek(stream);
+    return s && s.latest + Math.max(0, now - s.wallAt);
+  }
+
+  *streams(): IterableIterator<string> {
+    for (const [stream] of this.#streams.entries()) yield stream;
+  }
+
+  exportState(): JsonValue {
+    return [...this.#streams.entries()].map(([stream, s]) => [stream, s.latest]);
+  }
+
+  /** Restores the latest times; the wall clock starts at `wallNow` (silence while stopped is not counted). */
+  importState(state: JsonValue | undefined, wallNow: number): void {
+    if (!Array.isArray(state)) return;
+    for (const entry of state) {
+      if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number") continue;
+      this.#streams.set(entry[0], { latest: entry[1], wallAt: wallNow });
+    }
+  }
+}
