@@ -145,7 +145,7 @@ describe("PATCH /api/v1/anomalies (bulk status)", () => {
       payload: { ids, status: "acknowledged" },
     });
     expect(asReader.statusCode).toBe(403);
-    const bad = async (payload: unknown) => {
+    const bad = async (payload: Record<string, unknown>) => {
       const r = await server!.app.inject({
         method: "PATCH",
         url: "/api/v1/anomalies",
