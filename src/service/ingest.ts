@@ -91,10 +91,10 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
   try {
     for (const [service, indexes] of groups) {
       const groupRecords = indexes.map((i) => records[i]!);
-      const detectorScore = Math.max(
-        0,
-        ...indexes.map((i) => detectorScores.get(result.records[i]!.id) ?? 0),
-      );
+      // A loop, not Math.max(...): one argument per line overflowed the stack on a 250,000-line body.
+      let detectorScore = 0;
+      for (const i of indexes)
+        detectorScore = Math.max(detectorScore, detectorScores.get(result.records[i]!.id) ?? 0);
       const features = groupFeatures(groupRecords, detectorScore);
       const score = await scorer(
         service,
