@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoUtc, parseTimestamp } from "../core/time.js";
 
 /** Shared response/request pieces; the same schemas validate input and feed /openapi.json. */
 export const errorSchema = z
@@ -36,3 +37,20 @@ export const queryLimit = (max: number) =>
     .string()
     .regex(/^\d+$/, "limit must be a non-negative base-10 integer")
     .transform((s) => (s.length > 15 ? max : Math.min(Number(s), max)));
+
+/**
+ * An ISO-8601 time in a query string, normalised to ISO UTC (`…Z`, the form stored timestamps take, so
+ * text comparison orders them). Date.parse's lenient fallback would read a time into almost any text.
+ */
+export const queryTime = (what: string) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      const t = /^\d{4}-\d{2}-\d{2}([T ]|$)/.test(s) ? parseTimestamp(s) : null;
+      if (t === null) {
+        ctx.addIssue({ code: "custom", message: `not an ISO-8601 timestamp: ${s.slice(0, 40)}` });
+        return z.NEVER;
+      }
+      return isoUtc(t);
+    })
+    .describe(what);

@@ -1,14 +1,23 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Runtime } from "../../service/runtime.js";
-import { fullTextMatch } from "../../store/repos/log-fulltext.js";
+import {
+  browseLogs,
+  type LogBrowseFilter,
+  logContext,
+  logExtent,
+  logHistogram,
+  topServices,
+  topTemplates,
+} from "../../store/repos/log-browse.js";
 import { requireAuth } from "../auth.js";
-import { errorSchema, queryLimit } from "../schemas.js";
+import { cursorParam, encodeCursor } from "../cursor.js";
+import { errorSchema, pathId, queryInt, queryLimit, queryTime } from "../schemas.js";
 
 const logLine = z.object({
   id: z.number().int(),
-  timestamp: z.string(),
+  timestamp: z.string().describe("Record time, ISO-8601 UTC"),
   service: z.string(),
   level: z.string().nullable(),
   host: z.string().nullable(),
@@ -17,65 +26,192 @@ const logLine = z.object({
   template: z.string().nullable().describe("The line's template, `<*>` for each variable part"),
 });
 
+/** The filter every log route shares, so the histogram counts exactly what the list pages through. */
+const filterQuery = {
+  q: z
+    .string()
+    .max(500)
+    .optional()
+    .describe("Words the message contains (the last may be a prefix); empty lists the newest lines"),
+  service: z.string().max(200).optional(),
+  since: queryTime("Only lines at or after this record time (ISO-8601)").optional(),
+  until: queryTime("Only lines before this record time (ISO-8601)").optional(),
+};
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
+const HISTOGRAM_MAX_BUCKETS = 500;
+
+function badRequest(reply: FastifyReply, message: string) {
+  return reply.code(400).send({ error: "bad_request", message });
+}
+
+/** `X-Next-Cursor` and an RFC 8288 `Link` carrying the same query with the cursor (as the anomaly list does). */
+function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: string): void {
+  const url = new URL(request.url, "http://x");
+  url.searchParams.set("cursor", cursor);
+  reply.header("x-next-cursor", cursor);
+  reply.header("link", `<${url.pathname}${url.search}>; rel="next"`);
+}
+
 /**
- * Full-text search over stored log lines (SQLite FTS5, PostgreSQL `to_tsvector` + GIN): every word of `q`
- * must appear, the last one as a prefix; newest first, each line with its template.
+ * The dashboard's log browser: full-text search over stored lines (SQLite FTS5, PostgreSQL `to_tsvector` +
+ * GIN) within a time range, newest first in cursor pages; counts over time; a line's surroundings.
  */
 export function logRoutes(rt: Runtime) {
+  const guard = requireAuth(rt, { group: "anomalies", scope: "read" });
   return async (app: FastifyInstance) => {
-    app.withTypeProvider<ZodTypeProvider>().get(
+    const typed = app.withTypeProvider<ZodTypeProvider>();
+    typed.get(
       "/api/v1/logs",
       {
-        preHandler: requireAuth(rt, { group: "anomalies", scope: "read" }),
+        preHandler: guard,
         schema: {
           summary:
-            "Stored log lines matching `q` (full text: every word, the last as a prefix), newest first, with templates",
+            "Stored log lines matching `q` (full text: every word, the last as a prefix) in a time range, newest first, with templates",
+          description:
+            'Newest first by record time. A full page carries `X-Next-Cursor` and `Link: <…&cursor=…>; rel="next"`.',
           tags: ["logs"],
           querystring: z.object({
-            q: z
-              .string()
-              .max(500)
-              .optional()
-              .describe(
-                "Words the message contains (the last may be a prefix); empty lists the newest lines",
-              ),
-            service: z.string().max(200).optional(),
+            ...filterQuery,
             limit: queryLimit(1000).optional().describe("Maximum rows (default 100, at most 1000)"),
+            cursor: cursorParam.optional().describe("`X-Next-Cursor` of the previous page"),
           }),
-          response: { 200: z.array(logLine), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+          response: { 200: z.array(logLine), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { limit = 100, cursor, ...filter } = request.query;
+        const rows = await browseLogs(rt.store, filter, { limit, after: cursor });
+        const last = rows.at(-1);
+        if (last && rows.length === limit) setNextPage(request, reply, encodeCursor(last));
+        return rows;
+      },
+    );
+
+    typed.get(
+      "/api/v1/logs/histogram",
+      {
+        preHandler: guard,
+        schema: {
+          summary: "Lines per time bucket for the same filter as /api/v1/logs (counted in SQL)",
+          description:
+            "Without `since`/`until` the range is the matching lines' own period (first to last), so imported history shows without knowing its dates.",
+          tags: ["logs"],
+          querystring: z.object({
+            ...filterQuery,
+            buckets: queryInt("buckets")
+              .pipe(z.number().int().min(1).max(HISTOGRAM_MAX_BUCKETS))
+              .optional()
+              .describe(`Number of buckets (default 60, at most ${HISTOGRAM_MAX_BUCKETS})`),
+          }),
+          response: {
+            200: z.object({
+              since: z.string().nullable().describe("Start of the first bucket; null when nothing matches"),
+              until: z.string().nullable(),
+              interval_ms: z.number().int().describe("Width of one bucket"),
+              total: z.number().int(),
+              buckets: z.array(z.object({ start: z.string(), count: z.number().int() })),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { buckets = 60, ...filter } = request.query;
+        const range = await histogramRange(rt, filter);
+        if (range === null) return { since: null, until: null, interval_ms: 0, total: 0, buckets: [] };
+        if (range.untilMs <= range.sinceMs) return badRequest(reply, "until must be after since");
+        // Whole seconds, at least one, so bucket starts stay readable and the count fits `buckets`.
+        const intervalMs = Math.max(1000, Math.ceil((range.untilMs - range.sinceMs) / buckets / 1000) * 1000);
+        const counts = await logHistogram(rt.store, filter, { ...range, intervalMs });
+        return {
+          since: new Date(range.sinceMs).toISOString(),
+          until: new Date(range.untilMs).toISOString(),
+          interval_ms: intervalMs,
+          total: counts.reduce((n, b) => n + b.count, 0),
+          buckets: counts,
+        };
+      },
+    );
+
+    typed.get(
+      "/api/v1/logs/facets",
+      {
+        preHandler: guard,
+        schema: {
+          summary: "Busiest services and templates among the lines matching the filter",
+          tags: ["logs"],
+          querystring: z.object({
+            ...filterQuery,
+            limit: queryLimit(100).optional().describe("Entries per list (default 6, at most 100)"),
+          }),
+          response: {
+            200: z.object({
+              services: z.array(z.object({ name: z.string(), count: z.number().int() })),
+              templates: z.array(z.object({ name: z.string(), count: z.number().int() })),
+            }),
+            ...errors,
+          },
         },
       },
       async (request) => {
-        const { q, service } = request.query;
-        let query = rt.store.db
-          .selectFrom("logs")
-          .leftJoin("templates", "templates.template_id", "logs.template_id")
-          // One hop of lineage: a line mined before its template generalised shows the general one.
-          .leftJoin("templates as current", "current.template_id", "templates.replaced_by")
-          .select([
-            "logs.id",
-            "logs.timestamp",
-            "logs.service",
-            "logs.level",
-            "logs.host",
-            "logs.message",
-            "logs.template_id",
-            "templates.template",
-            "current.template as current_template",
-          ]);
-        const match = q ? fullTextMatch(rt.store.dialect, q) : null;
-        if (match) query = query.where(match);
-        if (service) query = query.where("logs.service", "=", service);
-        const rows = await query
-          .orderBy("logs.id", "desc")
-          .limit(request.query.limit ?? 100)
-          .execute();
-        return rows.map(({ current_template, ...r }) => ({
-          ...r,
-          id: Number(r.id),
-          template: current_template ?? r.template ?? null,
-        }));
+        const { limit = 6, ...filter } = request.query;
+        const [services, templates] = await Promise.all([
+          topServices(rt.store, filter, limit),
+          topTemplates(rt.store, filter, limit),
+        ]);
+        return { services, templates };
+      },
+    );
+
+    typed.get(
+      "/api/v1/logs/:id/context",
+      {
+        preHandler: guard,
+        schema: {
+          summary: "A line with the lines of the same service just before and after it (record time)",
+          tags: ["logs"],
+          params: z.object({ id: pathId }),
+          querystring: z.object({
+            before: queryInt("before")
+              .pipe(z.number().max(200))
+              .optional()
+              .describe("Default 10, at most 200"),
+            after: queryInt("after").pipe(z.number().max(200)).optional().describe("Default 10, at most 200"),
+          }),
+          response: {
+            200: z.object({ line: logLine, before: z.array(logLine), after: z.array(logLine) }),
+            ...errors,
+            404: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { before = 10, after = 10 } = request.query;
+        const found = await logContext(rt.store, request.params.id, { before, after });
+        if (!found)
+          return reply
+            .code(404)
+            .send({ error: "not_found", message: `log line ${request.params.id} does not exist` });
+        return found;
       },
     );
   };
+}
+
+/** The histogram's range: the one asked for, completed by the matching lines' own first and last time. */
+async function histogramRange(
+  rt: Runtime,
+  filter: LogBrowseFilter,
+): Promise<{ sinceMs: number; untilMs: number } | null> {
+  let since = filter.since;
+  let until = filter.until;
+  if (!since || !until) {
+    const extent = await logExtent(rt.store, filter);
+    if (!extent.first || !extent.last) return null;
+    since ??= extent.first;
+    // Exclusive end: one millisecond past the newest line keeps it in the last bucket.
+    until ??= new Date(Date.parse(extent.last) + 1).toISOString();
+  }
+  return { sinceMs: Date.parse(since), untilMs: Date.parse(until) };
 }

@@ -1,0 +1,239 @@
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely";
+import type { DialectName, Store } from "../db.js";
+import type { Database } from "../schema.js";
+import { fullTextMatch } from "./log-fulltext.js";
+
+/**
+ * What the dashboard's log browser filters on; the list, the histogram and the facets take the same
+ * filter so the chart always counts what the table pages through.
+ */
+export interface LogBrowseFilter {
+  /** Full text (log-fulltext.ts): every word, the last as a prefix. */
+  q?: string | undefined;
+  service?: string | undefined;
+  /** ISO UTC, inclusive. */
+  since?: string | undefined;
+  /** ISO UTC, exclusive. */
+  until?: string | undefined;
+}
+
+/** Position of the last row of a page, newest first: `[timestamp, id]`. */
+export interface LogCursor {
+  timestamp: string;
+  id: number;
+}
+
+export interface BrowsedLog {
+  id: number;
+  timestamp: string;
+  service: string;
+  level: string | null;
+  host: string | null;
+  message: string;
+  template_id: string | null;
+  template: string | null;
+}
+
+type LogsQuery<O> = SelectQueryBuilder<Database, "logs", O>;
+
+function applyFilter<Q extends LogsQuery<unknown>>(query: Q, dialect: DialectName, f: LogBrowseFilter): Q {
+  let q = query as LogsQuery<unknown>;
+  const match = f.q ? fullTextMatch(dialect, f.q) : null;
+  if (match) q = q.where(match);
+  if (f.service) q = q.where("logs.service", "=", f.service);
+  if (f.since) q = q.where("logs.timestamp", ">=", f.since);
+  if (f.until) q = q.where("logs.timestamp", "<", f.until);
+  return q as Q;
+}
+
+/** Lines with their template (one hop of lineage: a line mined before its template generalised shows the general one). */
+function linesWithTemplates(db: Kysely<Database>) {
+  return db
+    .selectFrom("logs")
+    .leftJoin("templates", "templates.template_id", "logs.template_id")
+    .leftJoin("templates as current", "current.template_id", "templates.replaced_by")
+    .select([
+      "logs.id",
+      "logs.timestamp",
+      "logs.service",
+      "logs.level",
+      "logs.host",
+      "logs.message",
+      "logs.template_id",
+      "templates.template",
+      "current.template as current_template",
+    ]);
+}
+
+type LineRow = Omit<BrowsedLog, "template"> & { template: string | null; current_template: string | null };
+
+function toLine({ current_template, ...r }: LineRow): BrowsedLog {
+  return { ...r, id: Number(r.id), template: current_template ?? r.template ?? null };
+}
+
+/** One page of lines, newest first by record time (ties: higher id first), after `cursor`. */
+export async function browseLogs(
+  store: Store,
+  filter: LogBrowseFilter,
+  page: { limit: number; after?: LogCursor | undefined },
+): Promise<BrowsedLog[]> {
+  let query = applyFilter(linesWithTemplates(store.db), store.dialect, filter);
+  const after = page.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb("logs.timestamp", "<", after.timestamp),
+        eb.and([eb("logs.timestamp", "=", after.timestamp), eb("logs.id", "<", after.id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy("logs.timestamp", "desc")
+    .orderBy("logs.id", "desc")
+    .limit(page.limit)
+    .execute();
+  return rows.map(toLine);
+}
+
+/** Milliseconds since the epoch of `logs.timestamp` (stored as ISO-8601 UTC text) in each dialect. */
+function epochMs(dialect: DialectName, eb: ExpressionBuilder<Database, "logs">): RawBuilder<number> {
+  const ts = eb.ref("logs.timestamp");
+  return dialect === "sqlite"
+    ? sql<number>`cast(round((julianday(${ts}) - 2440587.5) * 86400000) as integer)`
+    : sql<number>`(extract(epoch from cast(${ts} as timestamptz)) * 1000)::bigint`;
+}
+
+export interface LogExtent {
+  first: string | null;
+  last: string | null;
+}
+
+/** The record times of the oldest and newest line matching the filter (null when none does). */
+export async function logExtent(store: Store, filter: LogBrowseFilter): Promise<LogExtent> {
+  const row = await applyFilter(store.db.selectFrom("logs"), store.dialect, filter)
+    .select((eb) => [eb.fn.min("logs.timestamp").as("first"), eb.fn.max("logs.timestamp").as("last")])
+    .executeTakeFirst();
+  return { first: row?.first ?? null, last: row?.last ?? null };
+}
+
+export interface HistogramBucket {
+  /** ISO UTC start of the bucket. */
+  start: string;
+  count: number;
+}
+
+/**
+ * Lines per equal time bucket from `sinceMs` (inclusive) to `untilMs` (exclusive), counted by the
+ * database (one grouped scan of the timestamp index), with empty buckets filled in.
+ */
+export async function logHistogram(
+  store: Store,
+  filter: LogBrowseFilter,
+  range: { sinceMs: number; untilMs: number; intervalMs: number },
+): Promise<HistogramBucket[]> {
+  const { sinceMs, untilMs, intervalMs } = range;
+  const bounded = {
+    ...filter,
+    since: new Date(sinceMs).toISOString(),
+    until: new Date(untilMs).toISOString(),
+  };
+  const rows = await applyFilter(store.db.selectFrom("logs"), store.dialect, bounded)
+    .select((eb) => [
+      sql<number>`floor((${epochMs(store.dialect, eb)} - ${sinceMs}) / ${intervalMs})`.as("bucket"),
+      eb.fn.countAll<number>().as("n"),
+    ])
+    .groupBy("bucket")
+    .execute();
+  const size = Math.ceil((untilMs - sinceMs) / intervalMs);
+  const counts = new Array<number>(size).fill(0);
+  for (const r of rows) {
+    const i = Number(r.bucket);
+    if (i >= 0 && i < size) counts[i] = (counts[i] ?? 0) + Number(r.n);
+  }
+  return counts.map((count, i) => ({ start: new Date(sinceMs + i * intervalMs).toISOString(), count }));
+}
+
+export interface LogContext {
+  line: BrowsedLog;
+  /** Oldest first, ending just before `line`. */
+  before: BrowsedLog[];
+  /** Oldest first, starting just after `line`. */
+  after: BrowsedLog[];
+}
+
+/**
+ * The lines of the same service just before and after one line, in record time (ties by id), the way
+ * `grep -C` shows a hit's surroundings. Null when the line does not exist.
+ */
+export async function logContext(
+  store: Store,
+  id: number,
+  around: { before: number; after: number },
+): Promise<LogContext | null> {
+  const rows = await linesWithTemplates(store.db).where("logs.id", "=", id).execute();
+  const first = rows[0];
+  if (!first) return null;
+  const line = toLine(first);
+  const sameService = linesWithTemplates(store.db).where("logs.service", "=", line.service);
+  const [before, after] = await Promise.all([
+    around.before === 0
+      ? []
+      : sameService
+          .where((eb) =>
+            eb.or([
+              eb("logs.timestamp", "<", line.timestamp),
+              eb.and([eb("logs.timestamp", "=", line.timestamp), eb("logs.id", "<", line.id)]),
+            ]),
+          )
+          .orderBy("logs.timestamp", "desc")
+          .orderBy("logs.id", "desc")
+          .limit(around.before)
+          .execute(),
+    around.after === 0
+      ? []
+      : sameService
+          .where((eb) =>
+            eb.or([
+              eb("logs.timestamp", ">", line.timestamp),
+              eb.and([eb("logs.timestamp", "=", line.timestamp), eb("logs.id", ">", line.id)]),
+            ]),
+          )
+          .orderBy("logs.timestamp", "asc")
+          .orderBy("logs.id", "asc")
+          .limit(around.after)
+          .execute(),
+  ]);
+  return { line, before: before.map(toLine).reverse(), after: after.map(toLine) };
+}
+
+export interface LogFacet {
+  name: string;
+  count: number;
+}
+
+/** The services with the most lines matching the filter, busiest first. */
+export async function topServices(store: Store, filter: LogBrowseFilter, limit: number): Promise<LogFacet[]> {
+  const rows = await applyFilter(store.db.selectFrom("logs"), store.dialect, filter)
+    .select((eb) => ["logs.service", eb.fn.countAll<number>().as("n")])
+    .groupBy("logs.service")
+    .orderBy("n", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ name: r.service, count: Number(r.n) }));
+}
+
+/** The templates with the most lines matching the filter (lines without one left out), busiest first. */
+export async function topTemplates(
+  store: Store,
+  filter: LogBrowseFilter,
+  limit: number,
+): Promise<LogFacet[]> {
+  const rows = await applyFilter(store.db.selectFrom("logs"), store.dialect, filter)
+    .innerJoin("templates", "templates.template_id", "logs.template_id")
+    .select((eb) => ["templates.template", eb.fn.countAll<number>().as("n")])
+    .groupBy("templates.template")
+    .orderBy("n", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ name: r.template, count: Number(r.n) }));
+}

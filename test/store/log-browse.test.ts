@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  browseLogs,
+  logContext,
+  logExtent,
+  logHistogram,
+  topServices,
+} from "../../src/store/repos/log-browse.js";
+import { insertLogs } from "../../src/store/repos/logs.js";
+import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
+
+const HOUR = 3_600_000;
+const T0 = Date.parse("2005-06-03T15:00:00.000Z");
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Historical lines out of id order (imports arrive in any order): 3 in the first hour, none in the
+ * second, 2 in the third; "sshd" and "kernel" interleave.
+ */
+const LINES = [
+  { at: T0 + 2 * HOUR + 5_000, service: "sshd", body: "Failed password for root from 10.0.0.9" },
+  { at: T0 + 1_000, service: "sshd", body: "Accepted password for alice from 10.0.0.7" },
+  { at: T0 + 2_000, service: "kernel", body: "eth0 link up" },
+  { at: T0 + 59 * 60_000 + 999, service: "sshd", body: "Failed password for bob from 10.0.0.8" },
+  { at: T0 + 2 * HOUR, service: "sshd", body: "Failed password for carol from 10.0.0.9" },
+];
+
+describe.each(DIALECTS)("log browsing on $name", ({ open, needsPostgres }) => {
+  let t: TestStore | undefined;
+  const ids: number[] = [];
+  beforeAll(async () => {
+    if (needsPostgres && !(await postgresAvailable())) return;
+    t = await open();
+    const now = "2026-11-22T00:00:00.000Z";
+    ids.push(
+      ...(await insertLogs(
+        t.store.db,
+        LINES.map((l) => ({
+          timestamp: iso(l.at),
+          observedTimestamp: now,
+          severityText: "INFO",
+          severityNumber: 9,
+          body: l.body,
+          attributes: {},
+          resource: { "service.name": l.service },
+          stream: l.service,
+          templateId: null,
+          params: null,
+        })),
+        now,
+      )),
+    );
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("counts lines per bucket in SQL, with empty buckets and the range's own edges", async (ctx) => {
+    if (!t) return ctx.skip();
+    const range = { sinceMs: T0, untilMs: T0 + 3 * HOUR, intervalMs: HOUR };
+    const all = await logHistogram(t.store, {}, range);
+    expect(all).toEqual([
+      { start: iso(T0), count: 3 },
+      { start: iso(T0 + HOUR), count: 0 },
+      { start: iso(T0 + 2 * HOUR), count: 2 },
+    ]);
+    const failed = await logHistogram(t.store, { q: "failed", service: "sshd" }, range);
+    expect(failed.map((b) => b.count)).toEqual([1, 0, 2]);
+    // A line exactly at `until` is outside, one at `since` inside.
+    const tail = await logHistogram(
+      t.store,
+      {},
+      { sinceMs: T0 + 2 * HOUR, untilMs: T0 + 2 * HOUR + 5_000, intervalMs: 1_000 },
+    );
+    expect(tail.reduce((n, b) => n + b.count, 0)).toBe(1);
+    expect(tail[0]).toEqual({ start: iso(T0 + 2 * HOUR), count: 1 });
+  });
+
+  it("pages newest first by record time within a range, and finds the data's period", async (ctx) => {
+    if (!t) return ctx.skip();
+    const first = await browseLogs(t.store, { since: iso(T0), until: iso(T0 + HOUR) }, { limit: 2 });
+    expect(first.map((l) => l.message)).toEqual([LINES[3]!.body, LINES[2]!.body]);
+    const second = await browseLogs(
+      t.store,
+      { since: iso(T0), until: iso(T0 + HOUR) },
+      { limit: 2, after: first[1] },
+    );
+    expect(second.map((l) => l.message)).toEqual([LINES[1]!.body]);
+    expect(await logExtent(t.store, {})).toEqual({
+      first: iso(T0 + 1_000),
+      last: iso(T0 + 2 * HOUR + 5_000),
+    });
+    expect(await topServices(t.store, { since: iso(T0), until: iso(T0 + HOUR) }, 5)).toEqual([
+      { name: "sshd", count: 2 },
+      { name: "kernel", count: 1 },
+    ]);
+  });
+
+  it("shows the lines of the same service around a line, in record time", async (ctx) => {
+    if (!t) return ctx.skip();
+    const around = await logContext(t.store, ids[3]!, { before: 5, after: 1 });
+    expect(around?.line.message).toBe(LINES[3]!.body);
+    expect(around?.before.map((l) => l.message)).toEqual([LINES[1]!.body]);
+    expect(around?.after.map((l) => l.message)).toEqual([LINES[4]!.body]);
+    expect(await logContext(t.store, 999_999, { before: 1, after: 1 })).toBeNull();
+  });
+});
