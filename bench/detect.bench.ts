@@ -12,6 +12,7 @@ const sections: Section[] = [
   ["hdfs-sessions", async () => (await import("./detect/hdfs-sessions.js")).runHdfsSessionsBench()],
   ["hdfs-end-to-end", async () => (await import("./detect/hdfs-end-to-end.js")).runHdfsEndToEndBench()],
   ["iforest", async () => (await import("./detect/iforest.js")).runIsolationForestBench()],
+  ["hasura", async () => (await import("./detect/hasura-outliers.js")).runHasuraOutliersBench()],
 ];
 if (existsSync(fileURLToPath(new URL("./detect/security.ts", import.meta.url))))
   sections.push([

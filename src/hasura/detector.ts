@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import type { JsonObject, JsonValue } from "../core/json.js";
 import { Random } from "../detectors/isolation-forest/index.js";
-import { compareCodePoints, extractFeatures, unwrapRecord } from "./features.js";
+import { extractFeatures, unwrapRecord } from "./features.js";
 import { type HistoryEntry, loadHistory, type StoredEntry, saveHistory } from "./history-store.js";
-import { type HasuraModel, scoreRecord, trainModel } from "./model.js";
+import { type FeatureReason, type HasuraModel, scoreRecord, trainModel } from "./model.js";
 import type { ModelStore } from "./model-store.js";
 import type { HasuraDb } from "./tables.js";
 import { localIso } from "./time.js";
@@ -22,6 +22,8 @@ export interface FlaggedRecord {
   index: number;
   features: number[];
   timestamp: JsonValue;
+  /** Logwarden's addition to the contract's entry: the features that made the record stand out. */
+  explanation?: { features: FeatureReason[] };
 }
 
 export interface DatasetDetection {
@@ -158,7 +160,7 @@ export class StatisticalDetector {
         }
         if (!model) model = this.#train(queryId, entries, now);
         if (!model) throw new Error("no model could be trained for this query");
-        const { score, isAnomaly } = scoreRecord(model, features);
+        const { score, isAnomaly, reasons } = scoreRecord(model, record, features);
         result.featuresUsed = model.numFeatures;
         lowest = Math.min(lowest, score);
         result.outcomes.push({ index: i, is_anomaly: isAnomaly, score, features });
@@ -169,6 +171,7 @@ export class StatisticalDetector {
             index: i,
             features,
             timestamp: own !== undefined ? own : localIso(now()),
+            ...(reasons ? { explanation: { features: reasons } } : {}),
           });
         }
         pending += 1;
@@ -198,12 +201,7 @@ export class StatisticalDetector {
     if (entries.length >= s.minimumTrainingRecords) {
       const trained = this.#train(queryId, entries, now);
       if (trained) {
-        await this.models.save(
-          queryId,
-          trained,
-          this.#featureNames(entries, trained),
-          new Date(now()).toISOString(),
-        );
+        await this.models.save(queryId, trained, this.#featureNames(trained), new Date(now()).toISOString());
         result.featuresUsed = trained.numFeatures;
         pending = 0;
       }
@@ -236,7 +234,7 @@ export class StatisticalDetector {
     this.#enforceCap(entries);
     try {
       return trainModel(
-        entries.map((e) => this.#featuresOf(e.entry)),
+        entries.map((e) => unwrapRecord(e.entry.data) ?? {}),
         this.settings.contamination,
         localIso(now()),
       );
@@ -247,13 +245,8 @@ export class StatisticalDetector {
     }
   }
 
-  /** Names of the model's features: the sorted keys of a training record of the model's length. */
-  #featureNames(entries: StoredEntry[], model: HasuraModel): string[] {
-    for (const e of entries) {
-      if (this.#featuresOf(e.entry).length === model.numFeatures) {
-        return Object.keys(e.entry.data).sort(compareCodePoints);
-      }
-    }
-    return [];
+  /** Names of the model's features, in input order. */
+  #featureNames(model: HasuraModel): string[] {
+    return model.plan?.features.map((f) => f.key) ?? [];
   }
 }

@@ -87,10 +87,14 @@ export class ModelStore {
         {
           kind: MODEL_KIND,
           key: queryId,
-          parameters: { ...FOREST_PARAMS, contamination: model.forest.contamination },
+          parameters: { ...FOREST_PARAMS, contamination: model.forest?.contamination ?? null },
           trainingSize: model.numRecords,
           features: { num_features: model.numFeatures, names: [...featureNames] },
-          metrics: { offset: model.forest.offset, sample_size: model.forest.sampleSize },
+          metrics: {
+            offset: model.offset,
+            sample_size: model.forest?.sampleSize ?? 0,
+            dropped: model.plan?.dropped.map((d) => `${d.key} (${d.role})`) ?? [],
+          },
           artifact: { stored_in: "trained_models", query_id: queryId, bytes: bytes.length },
         },
         now,

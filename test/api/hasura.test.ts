@@ -93,7 +93,8 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
     expect(r2.query_analysis.analysis_mode).toBe("statistical");
     expect(r2.query_analysis.metadata.status).toBe("llm_disabled");
     expect(r2.metadata.historical_data_size).toBe(80);
-    expect(r2.model_details.features_used).toBe(5);
+    // The model judges total and billingCountry; invoiceId and customerId are identifiers, invoiceDate a timestamp.
+    expect(r2.model_details.features_used).toBe(2);
 
     // After it: the outlier (index 2) is flagged, the three normal invoices are not.
     const r3 = third.body.results.invoices;
@@ -103,6 +104,10 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
     const flagged = r3.statistical_details[0];
     expect(flagged.record.total).toBe(98765.43);
     expect(flagged.features).toHaveLength(5);
+    // Logwarden's addition: what made it stand out, against this query's history.
+    const named = flagged.explanation.features.map((f: Json) => f.name);
+    expect(named).toContain("total");
+    expect(flagged.explanation.features.find((f: Json) => f.name === "total").typical).toMatch(/^median /);
     expect(flagged.score).toBeLessThan(0);
     expect(flagged.score).toBeGreaterThanOrEqual(-1);
     expect(r3.score).toBe(flagged.score);
@@ -123,28 +128,28 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
     const model = await server.app.inject({ url: `/model/${hash}`, headers: auth });
     expect(model.json()).toMatchObject({
       query_hash: hash,
-      model_info: { status: "active", model_type: "isolation_forest", query_hash: hash, features: 5 },
+      model_info: { status: "active", model_type: "isolation_forest", query_hash: hash, features: 2 },
     });
     const stats = await server.app.inject({ url: `/stats/${hash}`, headers: auth });
     expect(stats.json()).toMatchObject({
       query_hash: hash,
       historical_records: 84,
-      model_info: { status: "active", features: 5 },
+      model_info: { status: "active", features: 2 },
       status: "active",
     });
 
     const db = server.rt.store.db;
     const trained =
       await sql<Json>`select query_id, features_count, records_count from trained_models`.execute(db);
-    expect(trained.rows).toEqual([{ query_id: hash, features_count: 5, records_count: 84 }]);
+    expect(trained.rows).toEqual([{ query_id: hash, features_count: 2, records_count: 84 }]);
     const versions =
       await sql<Json>`select version, training_size, features from models where kind = 'hasura' and key = ${hash} order by version`.execute(
         db,
       );
     expect(versions.rows.map((r) => r.training_size)).toEqual([80, 84]);
     expect(JSON.parse(versions.rows[1]!.features)).toEqual({
-      num_features: 5,
-      names: ["billingCountry", "customerId", "invoiceDate", "invoiceId", "total"],
+      num_features: 2,
+      names: ["billingCountry", "total"],
     });
     // The second request's newly scored records may hold a few of the 10 % the contamination sets apart;
     // the last analysis is the probe request's.
