@@ -25,6 +25,7 @@ import { mcpRoutes } from "./routes/mcp.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { otlpRoutes } from "./routes/otlp.js";
 import { sinkRoutes } from "./routes/sinks.js";
+import { suppressionRoutes } from "./routes/suppressions.js";
 import { system002Routes } from "./routes/system002.js";
 import { system004Routes } from "./routes/system004.js";
 import { templateRoutes } from "./routes/templates.js";
@@ -82,6 +83,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(anomalyRoutes(rt));
   await app.register(anomalyBulkRoutes(rt));
   await app.register(tokenRoutes(rt));
+  await app.register(suppressionRoutes(rt));
   await app.register(system002Routes(rt));
   await app.register(metricsRoutes(rt, metrics));
   await app.register(otlpRoutes(rt));

@@ -8,6 +8,7 @@ import { registerImportCommand } from "./commands/import.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerSuppressionsCommand } from "./commands/suppressions.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainCommand } from "./commands/train.js";
 import { exitAfterFlush, exitQuietlyOnClosedPipe } from "./exit.js";
@@ -28,6 +29,7 @@ registerParseCommand(program);
 registerTrainCommand(program);
 registerDbCommand(program);
 registerTokenCommand(program);
+registerSuppressionsCommand(program);
 registerImportCommand(program);
 registerMcpCommand(program);
 

@@ -9,8 +9,10 @@ import { registerExplainAnomaly } from "./tools/explain-anomaly.js";
 import { registerGetAlertTriage } from "./tools/get-alert-triage.js";
 import { registerGetDetectionStats } from "./tools/get-detection-stats.js";
 import { registerListIncidents } from "./tools/list-incidents.js";
+import { registerListSuppressions } from "./tools/list-suppressions.js";
 import { registerListTemplates } from "./tools/list-templates.js";
 import { registerLoadAnomalyModels } from "./tools/load-anomaly-models.js";
+import { registerRevokeSuppression } from "./tools/revoke-suppression.js";
 import { registerSearchAnomalies } from "./tools/search-anomalies.js";
 import { registerSearchLogs } from "./tools/search-logs.js";
 import { registerSubmitVerdict } from "./tools/submit-verdict.js";
@@ -21,7 +23,7 @@ export const MCP_SERVER_NAME = "log-anomaly-detection";
 const INSTRUCTIONS =
   "Logwarden finds anomalies in logs. analyze_logs / analyze_log_file run the detectors on records you give; " +
   "search_anomalies, explain_anomaly, search_logs, list_templates and list_incidents read what the service has stored; " +
-  "submit_verdict records a person's decision and needs their confirmation.";
+  "submit_verdict records a person's decision and needs their confirmation; list_suppressions shows what false-positive verdicts mute, revoke_suppression lifts one (also a person's decision).";
 
 /**
  * One MCP server over the runtime, for one caller: the tools call the same service and repository
@@ -45,6 +47,8 @@ export function createMcpServer(rt: Runtime, caller: McpCaller, version: string)
     registerListIncidents,
     registerGetAlertTriage,
     registerSubmitVerdict,
+    registerListSuppressions,
+    registerRevokeSuppression,
   ])
     register(server, ctx);
   registerResources(server, ctx);

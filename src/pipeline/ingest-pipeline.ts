@@ -9,6 +9,7 @@ import type { Store } from "../store/db.js";
 import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
 import { insertLogs } from "../store/repos/logs.js";
 import { loadState, saveState } from "../store/repos/state.js";
+import { addSuppressedCounts } from "../store/repos/suppression-list.js";
 import { saveTemplates } from "../store/repos/templates.js";
 import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
 import type { Processor } from "./processor.js";
@@ -198,6 +199,8 @@ export class IngestPipeline {
         const stored = await storeAnomalies(trx, detected, now);
         out.push({ records, anomalies: stored.map((x) => x.anomaly) });
       }
+      // Each suppression's count commits with the batch whose findings it dropped.
+      await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
       return out;
     });
     this.#dirty = true;
@@ -227,6 +230,12 @@ export class IngestPipeline {
     const found = this.suppressions.filter(this.processor.tick(this.clock.now()), this.clock.now());
     this.#dirty = true;
     let anomalies: StoredAnomaly[] = [];
+    const drops = this.suppressions.takeDrops();
+    if (drops.size > 0) await addSuppressedCounts(this.store.db, drops, isoUtc(this.clock.now()));
+    // Suppressions revoked or made by another process (`logwarden suppressions revoke`, another node on
+    // PostgreSQL) take effect within a tick; this process's own changes already did, at once.
+    const active = await activeSuppressions(this.store.db, isoUtc(this.clock.now()));
+    this.suppressions.replace(active.map(asSuppression));
     if (found.length > 0) {
       const now = isoUtc(this.clock.now());
       const stored = await this.store.db.transaction().execute((trx) => storeAnomalies(trx, found, now));

@@ -3,14 +3,23 @@ import type { Suppression } from "../core/suppression.js";
 
 export type { Suppression };
 
+/** What the matcher reads of an anomaly. */
+export type Suppressible = Pick<Anomaly, "detector" | "key" | "templateId" | "score">;
+
+/** Scores are stored rounded to 4 decimals; a repeat of the judged finding must not slip past by rounding. */
+const SCORE_EPSILON = 1e-6;
+
 /**
  * The suppressions in force, held in memory so the pipeline checks each anomaly without a query.
- * Loaded from the store at start and updated by `recordVerdict`; no I/O here.
+ * Loaded from the store at start and updated by `recordVerdict` and `revokeSuppression`; no I/O here.
+ * Drops are also counted per suppression until the pipeline writes them to the store (`takeDrops`).
  */
 export class SuppressionList {
   #byDetector = new Map<string, Suppression[]>();
   /** Anomalies dropped since start, per detector (for metrics). */
   readonly suppressed = new Map<string, number>();
+  /** Drops per suppression id not yet written to the store. */
+  #pendingDrops = new Map<number, number>();
 
   replace(list: readonly Suppression[]): void {
     this.#byDetector = new Map();
@@ -30,6 +39,7 @@ export class SuppressionList {
         list.filter((s) => s.id !== id),
       );
     }
+    this.#pendingDrops.delete(id);
   }
 
   get size(): number {
@@ -39,27 +49,34 @@ export class SuppressionList {
   }
 
   /** The suppression that covers `anomaly` at `now`, if any. */
-  match(anomaly: Pick<Anomaly, "detector" | "key" | "templateId">, now: number): Suppression | undefined {
+  match(anomaly: Suppressible, now: number): Suppression | undefined {
     const list = this.#byDetector.get(anomaly.detector);
     if (!list) return undefined;
     return list.find(
       (s) =>
         (s.expiresAt === null || s.expiresAt > now) &&
         (s.key === null || s.key === anomaly.key) &&
-        (s.templateId === null || s.templateId === (anomaly.templateId ?? null)),
+        (s.templateId === null || s.templateId === (anomaly.templateId ?? null)) &&
+        (s.maxScore === null || anomaly.score <= s.maxScore + SCORE_EPSILON),
     );
   }
 
-  /** Drops the suppressed anomalies, counting them. */
-  filter<T extends Pick<Anomaly, "detector" | "key" | "templateId">>(
-    anomalies: readonly T[],
-    now: number,
-  ): T[] {
+  /** Drops the suppressed anomalies, counting them per detector and per suppression. */
+  filter<T extends Suppressible>(anomalies: readonly T[], now: number): T[] {
     if (this.#byDetector.size === 0) return [...anomalies];
     return anomalies.filter((a) => {
-      if (!this.match(a, now)) return true;
+      const s = this.match(a, now);
+      if (!s) return true;
       this.suppressed.set(a.detector, (this.suppressed.get(a.detector) ?? 0) + 1);
+      this.#pendingDrops.set(s.id, (this.#pendingDrops.get(s.id) ?? 0) + 1);
       return false;
     });
+  }
+
+  /** The drops counted since the last call, per suppression id, for the store's `suppressed_count`. */
+  takeDrops(): Map<number, number> {
+    const drops = this.#pendingDrops;
+    this.#pendingDrops = new Map();
+    return drops;
   }
 }

@@ -67,7 +67,7 @@ export async function recordVerdict(deps: VerdictDeps, raw: VerdictInput): Promi
   const result = await deps.store.db.transaction().execute(async (trx) => {
     const anomaly = await getAnomaly(trx, input.anomalyId);
     if (!anomaly) throw new UserError(`anomaly ${input.anomalyId} not found`, "not_found", 404);
-    const lifted = await liftSuppressionsOf(trx, anomaly.id, now);
+    const lifted = await liftSuppressionsOf(trx, anomaly.id, now, input.actor);
     const verdict = await insertVerdict(trx, {
       anomalyId: anomaly.id,
       detector: anomaly.detector,
@@ -78,33 +78,64 @@ export async function recordVerdict(deps: VerdictDeps, raw: VerdictInput): Promi
       note: input.note ?? null,
       createdAt: now,
     });
-    let suppression: StoredSuppression | null = null;
-    if (input.verdict === "false_positive") {
-      const byTemplate = input.scope === "template" && anomaly.templateId !== null;
-      const ttlDays = deps.config.verdicts.suppressionTtlDays;
-      const expiresAt =
-        input.expiresAt !== undefined
-          ? input.expiresAt === null
-            ? null
-            : isoUtc(Date.parse(input.expiresAt))
-          : ttlDays > 0
-            ? isoUtc(nowMs + ttlDays * 86_400_000)
-            : null;
-      suppression = await insertSuppression(trx, {
-        verdictId: verdict.id,
-        detector: anomaly.detector,
-        key: input.scope === "key" || (input.scope === "template" && !byTemplate) ? anomaly.key : null,
-        templateId: byTemplate ? anomaly.templateId : null,
-        reason: input.note ?? `false positive: anomaly ${anomaly.id}`,
-        expiresAt,
-        createdAt: now,
-      });
-    }
+    const suppression =
+      input.verdict === "false_positive"
+        ? await insertSuppression(trx, {
+            ...planSuppression(anomaly, input, nowMs, deps.config.verdicts.suppressionTtlDays),
+            verdictId: verdict.id,
+            reason: input.note ?? `false positive: anomaly ${anomaly.id}`,
+            createdAt: now,
+          })
+        : null;
     return { verdict, suppression, lifted, anomaly };
   });
   for (const id of result.lifted) deps.pipeline.suppressions.remove(id);
   if (result.suppression) deps.pipeline.suppressions.add(asSuppression(result.suppression));
   return result;
+}
+
+/** What a false-positive verdict on `anomaly` would suppress, worked out before anything is written. */
+export interface SuppressionPlan {
+  detector: string;
+  /** The entity (detector key) it is narrowed to, or null for any. */
+  key: string | null;
+  templateId: string | null;
+  /** The scope actually applied (`template` falls back to `key` for an anomaly without a template). */
+  scope: SuppressionScope;
+  /** Only findings scoring at most this (the judged anomaly's score) are dropped. */
+  maxScore: number;
+  expiresAt: string | null;
+}
+
+/**
+ * The suppression a false positive creates: the scope the person chose, capped at the judged anomaly's
+ * score. "This was normal" is evidence about this strength of signal on this entity, not about an
+ * escalating attack from it, so a stronger finding (more failures, a faster rate) still fires.
+ */
+export function planSuppression(
+  anomaly: Pick<StoredAnomaly, "detector" | "key" | "templateId" | "score">,
+  input: { scope?: SuppressionScope; expiresAt?: string | null },
+  nowMs: number,
+  ttlDays: number,
+): SuppressionPlan {
+  const requested = input.scope ?? "key";
+  const scope: SuppressionScope = requested === "template" && anomaly.templateId === null ? "key" : requested;
+  const expiresAt =
+    input.expiresAt !== undefined
+      ? input.expiresAt === null
+        ? null
+        : isoUtc(Date.parse(input.expiresAt))
+      : ttlDays > 0
+        ? isoUtc(nowMs + ttlDays * 86_400_000)
+        : null;
+  return {
+    detector: anomaly.detector,
+    key: scope === "key" ? anomaly.key : null,
+    templateId: scope === "template" ? anomaly.templateId : null,
+    scope,
+    maxScore: anomaly.score,
+    expiresAt,
+  };
 }
 
 export interface DetectorPrecision {

@@ -154,6 +154,11 @@ export interface SuppressionsTable {
   expires_at: string | null;
   created_at: string;
   lifted_at: string | null;
+  /** The judged anomaly's score: findings scoring above it are not suppressed (null: any score). */
+  max_score: number | null;
+  suppressed_count: Generated<number>;
+  last_suppressed_at: string | null;
+  lifted_by: string | null;
 }
 
 export interface Database extends TriageTables {

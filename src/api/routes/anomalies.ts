@@ -7,11 +7,13 @@ import type { JsonObject } from "../../core/json.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
+import { suppressionJson, suppressionSchema } from "../../service/suppression-json.js";
 import { recordVerdict } from "../../service/verdicts.js";
 import { fromJsonText } from "../../store/json.js";
 import { getAnomaly, type StoredAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail, changeAnomalyStatus } from "../../store/repos/anomaly-search.js";
 import { getLogsByIds } from "../../store/repos/logs.js";
+import { getSuppressionView } from "../../store/repos/suppression-list.js";
 import { requireAuth } from "../auth.js";
 import { errorSchema, jsonObjectSchema, pathId } from "../schemas.js";
 
@@ -145,7 +147,13 @@ export function anomalyRoutes(rt: Runtime) {
           params,
           body: statusChange,
           response: {
-            200: anomalyDetail,
+            200: anomalyDetail.extend({
+              suppression: suppressionSchema
+                .nullable()
+                .describe(
+                  "What a false_positive status now suppresses (detector, entity, scope, until); else null",
+                ),
+            }),
             400: errorSchema,
             401: errorSchema,
             403: errorSchema,
@@ -168,15 +176,21 @@ export function anomalyRoutes(rt: Runtime) {
         // A person's verdict teaches the detectors: a false positive suppresses its repeats and both
         // kinds count in the per-detector precision of /stats and /metrics.
         const verdict = VERDICT_OF_STATUS[request.body.status];
-        if (verdict) {
-          await recordVerdict(rt, {
-            anomalyId: changed.id,
-            verdict,
-            actor: request.principal?.name ?? "anonymous",
-            ...(request.body.comment ? { note: request.body.comment } : {}),
-          });
-        }
-        return detail(rt, changed);
+        const created = verdict
+          ? (
+              await recordVerdict(rt, {
+                anomalyId: changed.id,
+                verdict,
+                actor: request.principal?.name ?? "anonymous",
+                ...(request.body.comment ? { note: request.body.comment } : {}),
+              })
+            ).suppression
+          : null;
+        const suppression = created ? await getSuppressionView(rt.store.db, created.id) : null;
+        return {
+          ...(await detail(rt, changed)),
+          suppression: suppression ? suppressionJson(suppression, rt.clock.now()) : null,
+        };
       },
     );
   };

@@ -4,7 +4,7 @@ import type { Store } from "../../store/db.js";
 import { addConfigOptions, configFromFlags, type FlagValues, fail } from "../config-flags.js";
 
 /** Opens the configured store (migrated), runs `fn`, closes it. */
-async function withStore<T>(flags: FlagValues, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(flags: FlagValues, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = await configFromFlags(flags);
   const { openConfiguredStore } = await import("../../store/db.js");
   const store = openConfiguredStore(config);
@@ -17,7 +17,7 @@ async function withStore<T>(flags: FlagValues, fn: (store: Store) => Promise<T>)
 }
 
 /** The audit log's actor for changes made on the command line. */
-function cliActor(): string {
+export function cliActor(): string {
   try {
     return `cli:${userInfo().username}`;
   } catch {

@@ -29,7 +29,7 @@ export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void 
     {
       title: "Submit a verdict on an anomaly",
       description:
-        "Records a person's verdict on a stored anomaly and sets its status: true_positive → acknowledged; false_positive → false_positive, and similar anomalies are suppressed from now on (scope below, SUPPRESSION_TTL_DAYS); benign (real but harmless) → resolved, nothing suppressed. Audited with the caller's name. Needs the admin scope. Only submit what the user decided.",
+        "Records a person's verdict on a stored anomaly and sets its status: true_positive → acknowledged; false_positive → false_positive, and similar anomalies no stronger than this one are suppressed from now on (scope below, SUPPRESSION_TTL_DAYS; revoke_suppression lifts it); benign (real but harmless) → resolved, nothing suppressed. Audited with the caller's name. Needs the admin scope. Only submit what the user decided.",
       inputSchema: {
         anomaly_id: z.number().int().positive().describe("The anomaly's id"),
         verdict: z
@@ -60,6 +60,8 @@ export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void 
             detector: z.string(),
             key: z.string().nullable(),
             template_id: z.string().nullable(),
+            scope: z.enum(SUPPRESSION_SCOPES),
+            max_score: z.number().nullable().describe("Findings scoring above this still fire"),
             expires_at: z.string().nullable(),
           })
           .nullable()
@@ -101,12 +103,25 @@ export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void 
         verdict: args.verdict,
         verdict_id: result.verdict.id,
         suppression: s
-          ? { id: s.id, detector: s.detector, key: s.key, template_id: s.templateId, expires_at: s.expiresAt }
+          ? {
+              id: s.id,
+              detector: s.detector,
+              key: s.key,
+              template_id: s.templateId,
+              scope:
+                s.key !== null
+                  ? ("key" as const)
+                  : s.templateId !== null
+                    ? ("template" as const)
+                    : ("detector" as const),
+              max_score: s.maxScore,
+              expires_at: s.expiresAt,
+            }
           : null,
         lifted_suppressions: result.lifted,
       };
       const silenced = s
-        ? ` Suppressed from now on: ${s.detector}${s.key ? ` on ${s.key}` : ""}${s.templateId ? ` template ${s.templateId}` : ""}${s.expiresAt ? ` until ${s.expiresAt}` : " with no end"}.`
+        ? ` Suppressed from now on: ${s.detector}${s.key ? ` on ${s.key}` : ""}${s.templateId ? ` template ${s.templateId}` : ""}${s.maxScore !== null ? ` when scoring at most ${s.maxScore} (stronger findings still fire)` : ""}${s.expiresAt ? ` until ${s.expiresAt}` : " with no end"}; list_suppressions shows it, revoke_suppression lifts it.`
         : "";
       return summaryResult(
         `Anomaly #${changed.id} marked ${args.verdict}; status is now ${changed.status}.${silenced}`,

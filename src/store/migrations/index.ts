@@ -8,6 +8,7 @@ import * as verdicts from "./006-verdicts.js";
 import * as triage from "./007-triage.js";
 import * as logFulltext from "./008-log-fulltext.js";
 import * as changeVersions from "./009-change-versions.js";
+import * as suppressionCeiling from "./010-suppression-ceiling.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -23,6 +24,7 @@ const STEPS: [string, Step][] = [
   ["007-triage", triage],
   ["008-log-fulltext", logFulltext],
   ["009-change-versions", changeVersions],
+  ["010-suppression-ceiling", suppressionCeiling],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -22,7 +22,19 @@ export interface StoredSuppression extends Omit<Suppression, "expiresAt"> {
   reason: string | null;
   expiresAt: string | null;
   createdAt: string;
+  /** Findings the pipeline dropped because of it. */
+  suppressedCount: number;
+  lastSuppressedAt: string | null;
+  /** When and by whom it was revoked (or replaced by a later verdict on the same anomaly). */
+  liftedAt: string | null;
+  liftedBy: string | null;
 }
+
+/** The columns a new suppression is given; the rest start empty. */
+export type NewSuppression = Omit<
+  StoredSuppression,
+  "id" | "suppressedCount" | "lastSuppressedAt" | "liftedAt" | "liftedBy"
+>;
 
 function toVerdict(row: Selectable<VerdictsTable>): StoredVerdict {
   return {
@@ -38,16 +50,21 @@ function toVerdict(row: Selectable<VerdictsTable>): StoredVerdict {
   };
 }
 
-function toSuppression(row: Selectable<SuppressionsTable>): StoredSuppression {
+export function toSuppression(row: Selectable<SuppressionsTable>): StoredSuppression {
   return {
     id: Number(row.id),
     verdictId: row.verdict_id === null ? null : Number(row.verdict_id),
     detector: row.detector,
     key: row.key,
     templateId: row.template_id,
+    maxScore: row.max_score === null ? null : Number(row.max_score),
     reason: row.reason,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
+    suppressedCount: Number(row.suppressed_count),
+    lastSuppressedAt: row.last_suppressed_at,
+    liftedAt: row.lifted_at,
+    liftedBy: row.lifted_by,
   };
 }
 
@@ -58,6 +75,7 @@ export function asSuppression(s: StoredSuppression): Suppression {
     detector: s.detector,
     key: s.key,
     templateId: s.templateId,
+    maxScore: s.maxScore,
     expiresAt: s.expiresAt === null ? null : Date.parse(s.expiresAt),
   };
 }
@@ -83,10 +101,7 @@ export async function insertVerdict(
   return toVerdict(row);
 }
 
-export async function insertSuppression(
-  db: Kysely<Database>,
-  s: Omit<StoredSuppression, "id">,
-): Promise<StoredSuppression> {
+export async function insertSuppression(db: Kysely<Database>, s: NewSuppression): Promise<StoredSuppression> {
   const row = await db
     .insertInto("suppressions")
     .values({
@@ -94,10 +109,13 @@ export async function insertSuppression(
       detector: s.detector,
       key: s.key,
       template_id: s.templateId,
+      max_score: s.maxScore,
       reason: s.reason,
       expires_at: s.expiresAt,
       created_at: s.createdAt,
       lifted_at: null,
+      last_suppressed_at: null,
+      lifted_by: null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -121,11 +139,12 @@ export async function liftSuppressionsOf(
   db: Kysely<Database>,
   anomalyId: number,
   now: string,
+  actor: string | null = null,
 ): Promise<number[]> {
   const verdictIds = db.selectFrom("verdicts").select("id").where("anomaly_id", "=", anomalyId);
   const rows = await db
     .updateTable("suppressions")
-    .set({ lifted_at: now })
+    .set({ lifted_at: now, lifted_by: actor })
     .where("verdict_id", "in", verdictIds)
     .where("lifted_at", "is", null)
     .returning("id")
