@@ -23,6 +23,8 @@ export const hasuraSchema = z
     historicalRetentionDays: days.default(14),
     anomalyRetentionDays: days.default(90),
     modelRetentionDays: days.default(360),
+    /** Seconds between retention sweeps; the first runs a minute after start (or sooner, if this is shorter). */
+    cleanupIntervalSecs: positiveInt.default(86_400),
     /** Isolation Forest contamination, in (0, 0.5]. */
     anomalyThreshold: z.coerce.number().gt(0).max(0.5).default(0.1),
     minimumTrainingRecords: positiveInt.default(100),
@@ -52,6 +54,7 @@ export const HASURA_ENV_KEYS: Record<string, string> = {
   HISTORICAL_RETENTION_DAYS: "hasura.historicalRetentionDays",
   ANOMALY_RETENTION_DAYS: "hasura.anomalyRetentionDays",
   MODEL_RETENTION_DAYS: "hasura.modelRetentionDays",
+  RETENTION_CLEANUP_INTERVAL_SECS: "hasura.cleanupIntervalSecs",
   ANOMALY_THRESHOLD: "hasura.anomalyThreshold",
   MINIMUM_TRAINING_RECORDS: "hasura.minimumTrainingRecords",
   MAX_HISTORICAL_RECORDS: "hasura.maxHistoricalRecords",

@@ -83,6 +83,8 @@ export const configSchema = z.object({
       /** Records waiting between HTTP and the pipeline before ingest answers 503. */
       queueRecords: positiveInt.default(200_000),
       batchSize: positiveInt.default(2_000),
+      /** Seconds between saves of miner and detector state while ingesting (also saved at stop). */
+      stateSaveSecs: z.coerce.number().positive().default(5),
     })
     .prefault({}),
   miner: z
@@ -279,6 +281,7 @@ export const ENV_KEYS: Record<string, string> = {
   INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
   INGEST_QUEUE_RECORDS: "ingest.queueRecords",
   INGEST_BATCH_SIZE: "ingest.batchSize",
+  INGEST_STATE_SAVE_SECS: "ingest.stateSaveSecs",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",
   MINER_MAX_TOKENS_PER_LINE: "miner.maxTokensPerLine",
   NEW_TEMPLATE_ENABLED: "detectors.newTemplate.enabled",

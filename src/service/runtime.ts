@@ -50,7 +50,7 @@ export async function createRuntime(
   const pipeline = new IngestPipeline(store, createProcessor(config, clock), clock, log, {
     queueRecords: config.ingest.queueRecords,
     batchSize: config.ingest.batchSize,
-    stateSaveIntervalMs: 5_000,
+    stateSaveIntervalMs: config.ingest.stateSaveSecs * 1000,
   });
   await pipeline.start();
   const scoreModel = await loadCurrentScoreModel(store).catch((error: unknown) => {

@@ -97,14 +97,15 @@ export function hasuraRoutes(rt: Runtime) {
     if (!rt.config.hasura.mAuthKey) {
       rt.log.info("M_AUTH_KEY is unset: system 003's routes (POST /anomalies…) need a bearer token");
     }
-    // Retention (contract §4.11): once a day; the first pass a minute after start.
+    // Retention (contract §4.11): once a day (RETENTION_CLEANUP_INTERVAL_SECS); the first pass a minute after start.
     const runCleanup = () =>
       service
         .cleanup()
         .then((summary) => rt.log.info({ summary }, "hasura retention cleanup"))
         .catch((error: unknown) => rt.log.error({ err: error }, "hasura retention cleanup failed"));
-    const first = setTimeout(runCleanup, 60_000).unref();
-    const daily = setInterval(runCleanup, 86_400_000).unref();
+    const intervalMs = rt.config.hasura.cleanupIntervalSecs * 1000;
+    const first = setTimeout(runCleanup, Math.min(60_000, intervalMs)).unref();
+    const daily = setInterval(runCleanup, intervalMs).unref();
     app.addHook("onClose", async () => {
       clearTimeout(first);
       clearInterval(daily);
