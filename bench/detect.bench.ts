@@ -13,6 +13,8 @@ const sections: Section[] = [
   ["hdfs-end-to-end", async () => (await import("./detect/hdfs-end-to-end.js")).runHdfsEndToEndBench()],
   ["iforest", async () => (await import("./detect/iforest.js")).runIsolationForestBench()],
   ["hasura", async () => (await import("./detect/hasura-outliers.js")).runHasuraOutliersBench()],
+  // Writes the judging set of bench/detect/org; prints the tuning set too.
+  ["org", async () => (await import("./detect/org/bench.js")).runOrgBench()],
 ];
 if (existsSync(fileURLToPath(new URL("./detect/security.ts", import.meta.url))))
   sections.push([
