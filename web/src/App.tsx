@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { session } from "./api";
+import { TimeZoneToggle } from "./components/TimeZoneToggle";
 import { LiveProvider, useLive, useLiveAnomalies } from "./live";
 import { AlertDetailPage } from "./pages/AlertDetail";
 import { AnomaliesPage } from "./pages/Anomalies";
@@ -77,6 +78,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </Link>
         ))}
         <div className="spacer" />
+        <TimeZoneToggle />
         <div className={`live ${connected ? "on" : ""}`} role="status">
           <span className="dot" aria-hidden="true" />
           {connected ? "Live updates on" : "Live updates reconnecting…"}

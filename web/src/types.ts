@@ -92,3 +92,37 @@ export interface TokenInfo {
   last_used_at: string | null;
   revoked_at: string | null;
 }
+
+/** `GET /api/v1/logs` rows. */
+export interface LogLine {
+  id: number;
+  timestamp: string;
+  service: string;
+  level: string | null;
+  host: string | null;
+  message: string;
+  template_id: string | null;
+  template: string | null;
+}
+
+/** `GET /api/v1/logs/histogram`: `since`/`until` are null when nothing matches. */
+export interface LogHistogram {
+  since: string | null;
+  until: string | null;
+  interval_ms: number;
+  total: number;
+  buckets: { start: string; count: number }[];
+}
+
+/** `GET /api/v1/logs/{id}/context`. */
+export interface LogContext {
+  line: LogLine;
+  before: LogLine[];
+  after: LogLine[];
+}
+
+/** `GET /api/v1/logs/facets`. */
+export interface LogFacets {
+  services: { name: string; count: number }[];
+  templates: { name: string; count: number }[];
+}

@@ -1,3 +1,4 @@
+import { formatTime, parseApiTime, useZoneMode } from "../time";
 import type { Severity, Status } from "../types";
 
 export function SeverityBadge({ severity }: { severity: Severity | undefined }) {
@@ -10,12 +11,15 @@ export function StatusBadge({ status }: { status: Status | undefined }) {
   return <span className={`status ${status}`}>{status.replace("_", " ")}</span>;
 }
 
+/** A time in the user's zone choice (web/src/time.ts), the exact UTC instant on hover. */
 export function Time({ iso }: { iso: string }) {
-  // The list route gives UTC without a zone (system 000's form); say so to Date.
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  const mode = useZoneMode();
+  const ms = parseApiTime(iso);
+  if (!Number.isFinite(ms)) return <span>{iso}</span>;
+  const utc = new Date(ms).toISOString();
   return (
-    <time dateTime={d.toISOString()} title={d.toISOString()}>
-      {d.toLocaleString()}
+    <time dateTime={utc} title={utc}>
+      {formatTime(ms, mode)}
     </time>
   );
 }

@@ -6,7 +6,16 @@ const WILD = "<*>";
  * A template with its parameters highlighted: when `message` fits the template, the values that filled
  * each `<*>` are shown in place; otherwise the wildcards themselves are marked.
  */
-export function TemplateText({ template, message }: { template: string; message: string | null }) {
+export function TemplateText({
+  template,
+  message,
+  renderValue,
+}: {
+  template: string;
+  message: string | null;
+  /** How a parameter's value is shown (e.g. as a link to a search); plain text when absent. */
+  renderValue?: ((value: string) => ReactNode) | undefined;
+}) {
   const parts = template.split(WILD);
   const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const match = message ? new RegExp(`^${escaped.join("(.+?)")}$`, "s").exec(message) : null;
@@ -19,7 +28,7 @@ export function TemplateText({ template, message }: { template: string; message:
         match ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: positions in a fixed template are stable.
           <mark key={i} className="param" title="parameter">
-            {match[i + 1]}
+            {renderValue ? renderValue(match[i + 1] ?? "") : match[i + 1]}
           </mark>
         ) : (
           // biome-ignore lint/suspicious/noArrayIndexKey: positions in a fixed template are stable.

@@ -1,3 +1,4 @@
+import { formatTick, formatTime, useZoneMode, zoneLabel } from "../time";
 import { SEVERITIES, type Severity } from "../types";
 
 const COLORS: Record<Severity, string> = {
@@ -23,13 +24,9 @@ export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string
   const bw = innerW / Math.max(1, buckets.length);
   const y = (v: number) => pad.top + innerH - (v / max) * innerH;
   const ticks = [0, Math.ceil(max / 2), max];
-  const fmt = (t: number) => {
-    const d = new Date(t);
-    const span = (buckets.at(-1)?.start ?? 0) - (buckets[0]?.start ?? 0);
-    return span > 2 * 86_400_000
-      ? d.toLocaleDateString(undefined, { month: "short", day: "numeric" })
-      : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  };
+  const mode = useZoneMode();
+  const span = (buckets.at(-1)?.start ?? 0) - (buckets[0]?.start ?? 0);
+  const fmt = (t: number) => formatTick(t, span, mode);
   return (
     <figure style={{ margin: 0 }}>
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={label}>
@@ -46,7 +43,7 @@ export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string
           return (
             <g key={b.start}>
               <title>
-                {`${new Date(b.start).toLocaleString()}: ${SEVERITIES.map((s) => `${b.counts[s]} ${s}`).join(", ")}`}
+                {`${formatTime(b.start, mode)}: ${SEVERITIES.map((s) => `${b.counts[s]} ${s}`).join(", ")}`}
               </title>
               {SEVERITIES.map((s) => {
                 const v = b.counts[s];
@@ -81,6 +78,7 @@ export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string
             {s}
           </span>
         ))}
+        <span className="muted">times in {zoneLabel(mode)}</span>
       </figcaption>
     </figure>
   );

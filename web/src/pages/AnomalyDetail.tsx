@@ -1,9 +1,13 @@
 import { useState } from "react";
 import { ApiError, getJson, send } from "../api";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
+import { EvidenceList } from "../components/EvidenceList";
+import { MeasuresTable } from "../components/Measures";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { TemplateText } from "../components/TemplateText";
+import { VolumeChart, volumeInterval } from "../components/VolumeChart";
 import { Link } from "../router";
+import { humanizeSeconds } from "../time";
 import type { AnomalyDetail, Status, Template } from "../types";
 import { useAsync } from "../useAsync";
 
@@ -24,9 +28,6 @@ const ACTIONS: { status: Status; label: string }[] = [
   { status: "false_positive", label: "Mark false positive" },
   { status: "open", label: "Reopen" },
 ];
-
-const show = (v: unknown) =>
-  typeof v === "number" ? String(Math.round(v * 1000) / 1000) : JSON.stringify(v);
 
 export function AnomalyDetailPage({ id }: { id: number }) {
   const { state, reload, setState } = useAsync((signal) => load(id, signal), [id]);
@@ -70,9 +71,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
     }
   };
 
-  const observed = a.explanation?.observed ?? {};
-  const expected = a.explanation?.expected ?? {};
-  const keys = [...new Set([...Object.keys(observed), ...Object.keys(expected)])];
+  const volume = volumeInterval(a);
 
   return (
     <>
@@ -81,7 +80,8 @@ export function AnomalyDetailPage({ id }: { id: number }) {
       </p>
       <div className="page-head">
         <h1>
-          <SeverityBadge severity={a.severity} /> {a.description ?? `Anomaly #${a.id}`}
+          <SeverityBadge severity={a.severity} />{" "}
+          {a.description ? humanizeSeconds(a.description) : `Anomaly #${a.id}`}
         </h1>
         <span data-testid="anomaly-status">
           <StatusBadge status={a.status} />
@@ -90,29 +90,10 @@ export function AnomalyDetailPage({ id }: { id: number }) {
       <div className="grid cols-2">
         <section className="panel" aria-labelledby="why">
           <h2 id="why">Why this is abnormal</h2>
-          <p>{a.explanation?.summary ?? "The detector gave no explanation."}</p>
-          {keys.length > 0 && (
-            <table aria-label="Baseline versus observed">
-              <thead>
-                <tr>
-                  <th>Measure</th>
-                  <th>Observed</th>
-                  <th>Baseline</th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr key={k}>
-                    <td className="mono">{k}</td>
-                    <td>
-                      <strong>{k in observed ? show(observed[k]) : "—"}</strong>
-                    </td>
-                    <td className="muted">{k in expected ? show(expected[k]) : "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <p>
+            {a.explanation ? humanizeSeconds(a.explanation.summary) : "The detector gave no explanation."}
+          </p>
+          <MeasuresTable observed={a.explanation?.observed ?? {}} expected={a.explanation?.expected ?? {}} />
         </section>
         <section className="panel" aria-labelledby="facts">
           <h2 id="facts">Details</h2>
@@ -139,6 +120,13 @@ export function AnomalyDetailPage({ id }: { id: number }) {
         </section>
       </div>
 
+      {volume && a.service && (
+        <section className="panel" style={{ marginTop: 16 }} aria-labelledby="volume">
+          <h2 id="volume">Volume of {a.service} around the finding</h2>
+          <VolumeChart service={a.service} start={volume.start} secs={volume.secs} />
+        </section>
+      )}
+
       <section className="panel" style={{ marginTop: 16 }} aria-labelledby="tpl">
         <h2 id="tpl">Template</h2>
         {template ? (
@@ -157,14 +145,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
         {a.evidence_records.length === 0 ? (
           <p className="muted">No log lines are attached (or they were removed by retention).</p>
         ) : (
-          <ul className="evidence">
-            {a.evidence_records.map((r) => (
-              <li key={r.id} className="mono">
-                <span className="muted">{r.timestamp}</span> {r.service}{" "}
-                {r.level && <strong>{r.level}</strong>} {r.message}
-              </li>
-            ))}
-          </ul>
+          <EvidenceList records={a.evidence_records} />
         )}
       </section>
 
