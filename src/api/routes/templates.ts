@@ -3,10 +3,15 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { type Selectable, sql } from "kysely";
 import { z } from "zod";
 import type { Runtime } from "../../service/runtime.js";
-import { listTemplates, type TemplateRow } from "../../store/repos/templates.js";
+import {
+  countTemplates,
+  listTemplates,
+  TEMPLATE_ORDERS,
+  type TemplateRow,
+} from "../../store/repos/templates.js";
 import type { TemplatesTable } from "../../store/schema.js";
 import { requireAuth } from "../auth.js";
-import { errorSchema, queryLimit } from "../schemas.js";
+import { errorSchema, queryInt, queryLimit } from "../schemas.js";
 
 const template = z
   .object({
@@ -40,22 +45,44 @@ export function templateRoutes(rt: Runtime) {
       {
         preHandler: read,
         schema: {
-          summary: "Log templates, most frequent first (replaced ones left out)",
+          summary:
+            "Log templates, most frequent first (replaced ones left out); X-Total-Count gives the matches",
           tags: ["templates"],
           querystring: z.object({
             stream: z.string().max(200).optional().describe("Only this stream (service)"),
+            q: z
+              .string()
+              .max(1000)
+              .transform((s) => s.trim() || undefined)
+              .optional()
+              .describe("Only templates containing this text (case-insensitive)"),
+            sort: z
+              .enum(TEMPLATE_ORDERS)
+              .optional()
+              .describe(
+                "`count` (most lines first, default), `rare` (fewest first) or `newest` (first seen)",
+              ),
             limit: queryLimit(10_000).optional().describe("Maximum rows (default 1000, at most 10,000)"),
+            offset: queryInt("offset").optional().describe("Rows to skip (default 0)"),
           }),
           response: { 200: z.array(template), 400: errorSchema, 401: errorSchema, 403: errorSchema },
         },
       },
-      async (request) =>
-        (
-          await listTemplates(rt.store.db, {
-            ...(request.query.stream ? { stream: request.query.stream } : {}),
-            limit: request.query.limit ?? 1000,
-          })
-        ).map(toJson),
+      async (request, reply) => {
+        const { stream, q, sort, limit, offset } = request.query;
+        const filters = { ...(stream ? { stream } : {}), ...(q ? { q } : {}) };
+        const [rows, total] = await Promise.all([
+          listTemplates(rt.store.db, {
+            ...filters,
+            limit: limit ?? 1000,
+            ...(offset ? { offset } : {}),
+            ...(sort ? { order: sort } : {}),
+          }),
+          countTemplates(rt.store.db, filters),
+        ]);
+        reply.header("x-total-count", String(total));
+        return rows.map(toJson);
+      },
     );
     r.get(
       "/api/v1/templates/activity",

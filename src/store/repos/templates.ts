@@ -1,5 +1,6 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { TemplateInfo, TemplateLineage } from "../../core/template.js";
+import { likeContains } from "../like.js";
 import type { Database, TemplatesTable } from "../schema.js";
 
 /** Writes the current templates with their counts, and lineage links, in one go. Run inside a transaction. */
@@ -63,16 +64,48 @@ export function toTemplateRow(r: Selectable<TemplatesTable>): TemplateRow {
   };
 }
 
+/** Orders of the template list: most lines first, fewest first (rare), newest first seen first. */
+export const TEMPLATE_ORDERS = ["count", "rare", "newest"] as const;
+export type TemplateOrder = (typeof TEMPLATE_ORDERS)[number];
+
+export interface TemplateFilters {
+  stream?: string;
+  /** Case-insensitive text of the template. */
+  q?: string;
+  includeReplaced?: boolean;
+}
+
+function filteredTemplates(db: Kysely<Database>, filters: TemplateFilters) {
+  let query = db.selectFrom("templates");
+  if (filters.stream) query = query.where("stream", "=", filters.stream);
+  if (!filters.includeReplaced) query = query.where("replaced_by", "is", null);
+  if (filters.q) {
+    const pattern = likeContains(filters.q);
+    query = query.where((eb) => sql<boolean>`lower(${eb.ref("template")}) like ${pattern} escape '\\'`);
+  }
+  return query;
+}
+
 export async function listTemplates(
   db: Kysely<Database>,
-  options: { stream?: string; limit?: number; includeReplaced?: boolean } = {},
+  options: TemplateFilters & { limit?: number; offset?: number; order?: TemplateOrder } = {},
 ): Promise<TemplateRow[]> {
-  let query = db.selectFrom("templates").selectAll();
-  if (options.stream) query = query.where("stream", "=", options.stream);
-  if (!options.includeReplaced) query = query.where("replaced_by", "is", null);
-  const rows = await query
-    .orderBy("count", "desc")
-    .limit(options.limit ?? 1_000)
-    .execute();
-  return rows.map(toTemplateRow);
+  let query = filteredTemplates(db, options).selectAll();
+  const order = options.order ?? "count";
+  query =
+    order === "newest"
+      ? query.orderBy("first_seen", "desc")
+      : query.orderBy("count", order === "rare" ? "asc" : "desc");
+  // A stable tie-break, so offset pages neither repeat nor skip a template.
+  query = query.orderBy("template_id").limit(options.limit ?? 1_000);
+  if (options.offset) query = query.offset(options.offset);
+  return (await query.execute()).map(toTemplateRow);
+}
+
+/** How many templates the filters keep (the list's total). */
+export async function countTemplates(db: Kysely<Database>, filters: TemplateFilters): Promise<number> {
+  const row = await filteredTemplates(db, filters)
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
