@@ -133,6 +133,10 @@ const listQuery = z.object({
   asset_id: z.string().max(256).optional(),
   since: z.iso.datetime().optional().describe("created_at ≥ this (ISO-8601 UTC)"),
   until: z.iso.datetime().optional().describe("created_at < this"),
+  sort: z
+    .enum(["newest", "severity"])
+    .optional()
+    .describe("`newest` (default) or `severity`: critical first, then high…, newest first within each"),
   limit: queryLimit(500).optional().describe("Default 50, at most 500"),
   offset: queryInt("offset").optional(),
 });

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { JsonObject } from "../../core/json.js";
 import type { AlertStatus, IncomingAlert, IntakeFormat, StageName } from "../../triage/types.js";
 import { toJsonText } from "../json.js";
@@ -146,11 +146,13 @@ export interface AlertFilter {
   risk_level?: string;
   since?: string;
   until?: string;
+  /** `newest` (default) or `severity`: critical first, newest first within a severity. */
+  sort?: "newest" | "severity";
   limit: number;
   offset: number;
 }
 
-/** Newest first, with the triage verdict when there is one. */
+/** Newest first (or most severe first), with the triage verdict when there is one. */
 export async function listAlerts(
   db: Kysely<Database>,
   f: AlertFilter,
@@ -167,14 +169,15 @@ export async function listAlerts(
   if (f.risk_level) q = q.where("triage_results.risk_level", "=", f.risk_level);
   if (f.since) q = q.where("alerts.created_at", ">=", f.since);
   if (f.until) q = q.where("alerts.created_at", "<", f.until);
+  let page = q.selectAll("alerts").select(["triage_results.risk_score", "triage_results.risk_level"]);
+  // Severity words sort by rank, not alphabet; an unknown word ranks below low.
+  if (f.sort === "severity")
+    page = page.orderBy(
+      sql`case ${sql.ref("alerts.severity")} when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`,
+      "desc",
+    );
   const [rows, count] = await Promise.all([
-    q
-      .selectAll("alerts")
-      .select(["triage_results.risk_score", "triage_results.risk_level"])
-      .orderBy("alerts.id", "desc")
-      .limit(f.limit)
-      .offset(f.offset)
-      .execute(),
+    page.orderBy("alerts.id", "desc").limit(f.limit).offset(f.offset).execute(),
     q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst(),
   ]);
   return {
