@@ -330,7 +330,7 @@ function processingCeiling(bodies: string[]): { cpu: number } {
             resource = { "service.name": service };
             resources.set(service, resource);
           }
-          const record = recordFromIngestLog(log, observedAt, resource);
+          const record = recordFromIngestLog(log, observedAt, { resourceFor: () => resource });
           const group = groups.get(service);
           if (group) group.push(record);
           else groups.set(service, [record]);

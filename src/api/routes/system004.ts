@@ -41,6 +41,24 @@ const ingestResponse = z.object({
   scores: z.array(z.object({ service: z.string(), score: z.number() })),
   incidents: z.array(incident),
   ml_error: z.string().optional(),
+  warnings: z
+    .object({
+      count: z
+        .number()
+        .int()
+        .describe("Logs with a value that was not taken as given (each is still stored)"),
+      samples: z
+        .array(
+          z.object({
+            index: z.number().int().describe("0-based position of the log in the request"),
+            field: z.enum(["timestamp", "level", "service"]),
+            message: z.string().describe("What was wrong and what was stored instead"),
+          }),
+        )
+        .describe("The first few warnings"),
+    })
+    .optional()
+    .describe('Logwarden: only when some log had a value it could not use, e.g. `"timestamp": "yesterday"`'),
 });
 
 /** System 004: the logs analyzer backend and its ML scoring service (contracts §5). */
