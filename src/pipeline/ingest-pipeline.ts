@@ -10,9 +10,10 @@ import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js"
 import { insertLogs } from "../store/repos/logs.js";
 import { loadState, saveState } from "../store/repos/state.js";
 import { addSuppressedCounts } from "../store/repos/suppression-list.js";
-import { saveTemplates } from "../store/repos/templates.js";
+import { insertRetiredTemplates, saveTemplates } from "../store/repos/templates.js";
 import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
 import type { Processor } from "./processor.js";
+import { retiredTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
 
 export interface IngestResult {
@@ -187,6 +188,7 @@ export class IngestPipeline {
           trx,
           this.processor.miner.templates().filter((t) => changed.has(t.templateId)),
         );
+      await insertRetiredTemplates(trx, retiredTemplates(parsed, this.processor.miner));
       for (let i = 0; i < parsed.length; i++) parsed[i]!.id = ids[i]!;
       const out: IngestResult[] = [];
       let offset = 0;
