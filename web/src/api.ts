@@ -22,6 +22,8 @@ export class ApiError extends Error {
 export interface Page<T> {
   items: T;
   nextCursor: string | null;
+  /** `X-Total-Count`, when the route sends it (e.g. `with_total=true`). */
+  total: number | null;
 }
 
 async function call(path: string, init: RequestInit = {}, token = session.token()): Promise<Response> {
@@ -41,10 +43,15 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await call(path, { signal })).json() as Promise<T>;
 }
 
-/** A list route with cursor pages: the body plus `X-Next-Cursor`. */
+/** A list route with pages: the body plus `X-Next-Cursor` and `X-Total-Count`. */
 export async function getPage<T>(path: string, signal?: AbortSignal): Promise<Page<T>> {
   const res = await call(path, { signal });
-  return { items: (await res.json()) as T, nextCursor: res.headers.get("x-next-cursor") };
+  const total = res.headers.get("x-total-count");
+  return {
+    items: (await res.json()) as T,
+    nextCursor: res.headers.get("x-next-cursor"),
+    total: total === null ? null : Number(total),
+  };
 }
 
 export async function getText(path: string, signal?: AbortSignal): Promise<string> {

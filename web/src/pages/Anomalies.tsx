@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { getJson, getPage } from "../api";
+import { ApiError, getJson, getPage, send } from "../api";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useLiveAnomalies } from "../live";
@@ -33,7 +33,7 @@ interface Brief {
 
 /** Loads one page of the list, then the page's severity/status/service (the list keeps system 000's fields). */
 async function loadPage(query: URLSearchParams, signal: AbortSignal) {
-  const api = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  const api = new URLSearchParams({ limit: String(PAGE_SIZE), with_total: "true" });
   for (const f of FILTERS) {
     const v = query.get(f);
     if (v) api.set(f, f === "since" || f === "until" ? new Date(v).toISOString() : v);
@@ -54,8 +54,15 @@ async function loadPage(query: URLSearchParams, signal: AbortSignal) {
     score: a.confidence,
     ...byId.get(a.id),
   }));
-  return { rows, nextCursor: page.nextCursor };
+  return { rows, nextCursor: page.nextCursor, total: page.total };
 }
+
+/** What the bulk bar can set on the selected rows (a false positive is judged one by one). */
+const BULK_ACTIONS: { status: Status; label: string }[] = [
+  { status: "acknowledged", label: "Acknowledge" },
+  { status: "resolved", label: "Resolve" },
+  { status: "open", label: "Reopen" },
+];
 
 const SEV_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -81,9 +88,40 @@ export function AnomaliesPage() {
   const sort = (query.get("sort") as SortKey | null) ?? "timestamp";
   const dir = query.get("dir") === "asc" ? "asc" : "desc";
   const firstPage = !query.get("after");
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [bulkMessage, setBulkMessage] = useState<string | null>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: new filters start a fresh live list.
-  useEffect(() => setLive([]), [qs]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new filters or another page start afresh.
+  useEffect(() => {
+    setLive([]);
+    setSelected(new Set());
+  }, [qs]);
+
+  const toggle = (id: number) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  /** One request for every selected row (PATCH /api/v1/anomalies), then the page reloads. */
+  const applyBulk = async (status: Status) => {
+    const ids = [...selected];
+    try {
+      const res = await send<{ updated: number[] }>("PATCH", "/api/v1/anomalies", { ids, status });
+      setBulkMessage(`${res.updated.length} marked ${status.replace("_", " ")}`);
+      setSelected(new Set());
+      setLive([]);
+      reload();
+    } catch (err) {
+      setBulkMessage(
+        err instanceof ApiError && err.status === 403
+          ? "Changing a status needs a token with the admin scope."
+          : `Could not change the status: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
 
   useLiveAnomalies((a) => {
     // Only the first page shows new rows, and only those the filters would list.
@@ -143,6 +181,9 @@ export function AnomaliesPage() {
   const ids = new Set(loaded.map((r) => r.id));
   const rows = sortRows([...live.filter((r) => !ids.has(r.id)), ...loaded], sort, dir);
   const trail = query.get("after")?.split(",") ?? [];
+  const total = state.data?.total ?? null;
+  const firstRow = trail.length * PAGE_SIZE + 1;
+  const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
 
   const header = (key: SortKey, label: string) => (
     <th aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : "none"}>
@@ -235,10 +276,38 @@ export function AnomaliesPage() {
         </Empty>
       )}
       {rows.length > 0 && (
+        <div className="filters" role="toolbar" aria-label="Selected anomalies">
+          <span>
+            {selected.size === 0
+              ? "Select rows to change their status together"
+              : `${selected.size} selected`}
+          </span>
+          {BULK_ACTIONS.map((a) => (
+            <button
+              key={a.status}
+              type="button"
+              disabled={selected.size === 0}
+              onClick={() => applyBulk(a.status)}
+            >
+              {a.label}
+            </button>
+          ))}
+          {bulkMessage && <span role="status">{bulkMessage}</span>}
+        </div>
+      )}
+      {rows.length > 0 && (
         <div className="table-wrap">
           <table aria-label="Anomalies" aria-busy={state.status === "loading"}>
             <thead>
               <tr>
+                <th>
+                  <input
+                    type="checkbox"
+                    aria-label="Select every row on this page"
+                    checked={allSelected}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)))}
+                  />
+                </th>
                 {header("severity", "Severity")}
                 {header("timestamp", "Time")}
                 {header("detector", "Detector")}
@@ -251,6 +320,14 @@ export function AnomaliesPage() {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.id} className={r.fresh ? "fresh" : undefined} data-anomaly-id={r.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select anomaly ${r.id}`}
+                      checked={selected.has(r.id)}
+                      onChange={() => toggle(r.id)}
+                    />
+                  </td>
                   <td>
                     <SeverityBadge severity={r.severity} />
                   </td>
@@ -273,7 +350,12 @@ export function AnomaliesPage() {
         </div>
       )}
       <nav className="pager" aria-label="Pages">
-        <span>Page {trail.length + 1} · sorted within the page; the server pages newest first</span>
+        <span role="status">
+          {total === null
+            ? `Page ${trail.length + 1}`
+            : `${loaded.length ? firstRow.toLocaleString() : 0}–${(firstRow - 1 + loaded.length).toLocaleString()} of ${total.toLocaleString()}`}{" "}
+          · sorted within the page; the server pages newest first
+        </span>
         <button
           type="button"
           disabled={trail.length === 0}
