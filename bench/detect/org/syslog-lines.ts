@@ -49,11 +49,24 @@ export interface SshLogin {
   durationMs: number;
 }
 
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Each account has its own key, so its fingerprint is derived from the name (43 base64 characters, as sshd prints). */
+function keyFingerprint(user: string): string {
+  let h = 2166136261;
+  let out = "";
+  for (let i = 0; out.length < 43; i++) {
+    h = Math.imul(h ^ user.charCodeAt(i % user.length) ^ i, 16777619) >>> 0;
+    out += B64[h % 64];
+  }
+  return out;
+}
+
 /** A whole sshd session: accept, PAM and logind open lines, then the disconnect and close lines. */
 export function sshSession(t: Timeline, at: number, s: SshLogin, logindSession: number): void {
   const pid = t.pid();
   const port = t.dice.int(32768, 60999);
-  const key = s.method === "publickey" ? ": ED25519 SHA256:kq8Xw0pRrG9m2bq5m3Jc0aYdHq1Yx3" : "";
+  const key = s.method === "publickey" ? `: ED25519 SHA256:${keyFingerprint(s.user)}` : "";
   t.write(at, s.host, "sshd", `Accepted ${s.method} for ${s.user} from ${s.ip} port ${port} ssh2${key}`, pid);
   t.write(
     at + 40,
