@@ -41,6 +41,32 @@ export async function saveTemplates(
   }
 }
 
+/**
+ * Rows for templates that generalised within the batch that created them: never live at a save, so without
+ * this their lines' `template_id` had no row at all. An existing row is left as it is.
+ */
+export async function insertRetiredTemplates(
+  db: Kysely<Database>,
+  retired: readonly (TemplateInfo & { replacedBy: string })[],
+): Promise<void> {
+  for (let i = 0; i < retired.length; i += 500) {
+    const rows = retired.slice(i, i + 500).map((t) => ({
+      template_id: t.templateId,
+      stream: t.stream,
+      template: t.template,
+      count: t.count,
+      first_seen: t.firstSeen,
+      last_seen: t.lastSeen,
+      replaced_by: t.replacedBy,
+    }));
+    await db
+      .insertInto("templates")
+      .values(rows)
+      .onConflict((oc) => oc.column("template_id").doNothing())
+      .execute();
+  }
+}
+
 export interface TemplateRow {
   templateId: string;
   stream: string;
