@@ -1,15 +1,11 @@
 import { useState } from "react";
 import type { AlertDetail } from "../alert-types";
 import { ApiError, getJson, send } from "../api";
-import { SeverityBadge, Time } from "../components/Badges";
+import { SeverityBadge, Time, toSeverity } from "../components/Badges";
 import { Remediation } from "../components/Remediation";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { Link } from "../router";
-import type { Severity } from "../types";
 import { useAsync } from "../useAsync";
-
-const asSeverity = (s: string | null | undefined) =>
-  s && ["low", "medium", "high", "critical"].includes(s) ? (s as Severity) : undefined;
 
 /** A value of the risk model's inputs or of a context row, shown compactly. */
 function Value({ v }: { v: unknown }) {
@@ -111,7 +107,7 @@ export function AlertDetailPage({ id }: { id: string }) {
       </p>
       <div className="page-head">
         <h1>
-          <SeverityBadge severity={asSeverity(t?.risk_level ?? a.severity)} /> {a.rule_name ?? "Alert"}{" "}
+          <SeverityBadge severity={t?.risk_level ?? a.severity} /> {a.rule_name ?? "Alert"}{" "}
           <span className="mono muted">{a.alert_id}</span>
         </h1>
         <span className="status">{a.verdict ? a.verdict.replace("_", " ") : a.status}</span>
@@ -193,8 +189,8 @@ export function AlertDetailPage({ id }: { id: string }) {
                   <td className="mono">{h.ioc}</td>
                   <td>{h.ioc_type}</td>
                   <td>
-                    {asSeverity(h.threat_level) ? (
-                      <SeverityBadge severity={asSeverity(h.threat_level)} />
+                    {toSeverity(h.threat_level) ? (
+                      <SeverityBadge severity={h.threat_level} />
                     ) : (
                       <span className={`status ${h.threat_level === "malicious" ? "open" : ""}`}>
                         {h.threat_level}

@@ -5,7 +5,7 @@ import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { offsetParam, Pager } from "../components/Pager";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { Link, navigate, useLocation } from "../router";
-import { SEVERITIES, type Severity, type Status } from "../types";
+import { SEVERITIES, type Status } from "../types";
 import { useAsync } from "../useAsync";
 
 interface IncidentRow {
@@ -65,9 +65,6 @@ async function load(query: URLSearchParams, signal: AbortSignal) {
     triageRunning: alerts !== null && health.stages !== undefined,
   };
 }
-
-const asSeverity = (s: string | null) =>
-  s && (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : undefined;
 
 export function IncidentsPage() {
   const { query } = useLocation();
@@ -249,15 +246,14 @@ function AlertsTable({ alerts }: { alerts: AlertList }) {
           {alerts.items.map((a) => (
             <tr key={a.alert_id}>
               <td>
-                <SeverityBadge severity={asSeverity(a.severity)} />
+                <SeverityBadge severity={a.severity} />
               </td>
               <td>
                 {a.risk_score === null ? (
                   <span className="muted">pending</span>
                 ) : (
                   <>
-                    <strong>{a.risk_score.toFixed(0)}</strong>{" "}
-                    <SeverityBadge severity={asSeverity(a.risk_level)} />
+                    <strong>{a.risk_score.toFixed(0)}</strong> <SeverityBadge severity={a.risk_level} />
                   </>
                 )}
               </td>
@@ -300,7 +296,7 @@ function IncidentsTable({ incidents }: { incidents: IncidentRow[] }) {
           {incidents.map((i) => (
             <tr key={i.id}>
               <td>
-                <SeverityBadge severity={asSeverity(i.severity)} />
+                <SeverityBadge severity={i.severity} />
               </td>
               <td>
                 <Time iso={i.detected_at} />
