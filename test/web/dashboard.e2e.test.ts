@@ -107,6 +107,8 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
 
     await page.getByLabel("Comment (kept in the audit log)").fill("load test from the e2e suite");
     await page.getByRole("button", { name: "Mark false positive" }).click();
+    // The dialog says what the verdict will suppress before it is confirmed (test/web/suppressions.e2e.test.ts).
+    await page.getByRole("dialog").getByRole("button", { name: "Mark false positive and suppress" }).click();
     await page.getByTestId("anomaly-status").getByText("false positive").waitFor();
     await page.getByText("“load test from the e2e suite”").waitFor();
     const stored = await fetch(`${base}/api/v1/anomalies/${id}`, { headers: auth });

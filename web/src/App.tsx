@@ -9,6 +9,7 @@ import { IncidentsPage } from "./pages/Incidents";
 import { LogsPage } from "./pages/Logs";
 import { OverviewPage } from "./pages/Overview";
 import { SettingsPage } from "./pages/Settings";
+import { SuppressionsPage } from "./pages/Suppressions";
 import { TemplatesPage } from "./pages/Templates";
 import { Link, navigate, useLocation } from "./router";
 import { SignIn } from "./SignIn";
@@ -19,6 +20,7 @@ const NAV = [
   ["/ui/incidents", "Incidents & alerts"],
   ["/ui/templates", "Templates"],
   ["/ui/logs", "Logs"],
+  ["/ui/suppressions", "Suppressions"],
   ["/ui/settings", "Settings"],
 ] as const;
 
@@ -104,5 +106,6 @@ function Page({ path }: { path: string }) {
   if (path.startsWith("/ui/templates")) return <TemplatesPage />;
   if (path.startsWith("/ui/logs")) return <LogsPage />;
   if (path.startsWith("/ui/settings")) return <SettingsPage />;
+  if (path.startsWith("/ui/suppressions")) return <SuppressionsPage />;
   return <OverviewPage />;
 }

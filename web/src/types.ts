@@ -126,3 +126,35 @@ export interface LogFacets {
   services: { name: string; count: number }[];
   templates: { name: string; count: number }[];
 }
+
+/** A false-positive suppression (`GET /api/v1/suppressions`). */
+export interface Suppression {
+  id: number;
+  detector: string;
+  /** The detector key it is narrowed to (e.g. `ip:10.0.0.5`); null: any. */
+  entity: string | null;
+  template_id: string | null;
+  scope: "key" | "template" | "detector";
+  /** Findings scoring above this still fire. */
+  max_score: number | null;
+  expires_at: string | null;
+  created_at: string;
+  created_by: string | null;
+  reason: string | null;
+  anomaly_id: number | null;
+  suppressed_count: number;
+  last_suppressed_at: string | null;
+  lifted_at: string | null;
+  lifted_by: string | null;
+  active: boolean;
+}
+
+/** What a false-positive verdict would suppress (`GET /api/v1/suppressions/preview`). */
+export interface SuppressionPreview {
+  detector: string;
+  entity: string | null;
+  template_id: string | null;
+  scope: Suppression["scope"];
+  max_score: number;
+  expires_at: string | null;
+}

@@ -5,6 +5,7 @@ import { EvidenceList } from "../components/EvidenceList";
 import { MeasuresTable } from "../components/Measures";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { TemplateText } from "../components/TemplateText";
+import { VerdictDialog } from "../components/VerdictDialog";
 import { VolumeChart, volumeInterval } from "../components/VolumeChart";
 import { Link } from "../router";
 import { humanizeSeconds } from "../time";
@@ -34,6 +35,8 @@ export function AnomalyDetailPage({ id }: { id: number }) {
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
+  // A false positive creates a suppression: it is confirmed in a dialog that says what it will mute.
+  const [verdictOpen, setVerdictOpen] = useState(false);
 
   if (state.status === "error") {
     if (state.error instanceof ApiError && state.error.status === 404) {
@@ -162,12 +165,29 @@ export function AnomalyDetailPage({ id }: { id: number }) {
               type="button"
               className={x.status === "false_positive" ? "danger" : x.status === "resolved" ? "primary" : ""}
               disabled={busy}
-              onClick={() => act(x.status)}
+              onClick={() => (x.status === "false_positive" ? setVerdictOpen(true) : act(x.status))}
             >
               {x.label}
             </button>
           ))}
         </div>
+        {verdictOpen && (
+          <VerdictDialog
+            anomaly={a}
+            comment={comment}
+            onCancel={() => setVerdictOpen(false)}
+            onDone={(changed) => {
+              setVerdictOpen(false);
+              setComment("");
+              setState({ status: "done", data: { anomaly: changed, template } });
+            }}
+          />
+        )}
+        <p className="muted">
+          <Link href={`/ui/suppressions?entity=${encodeURIComponent(a.key)}&state=all`}>
+            Suppressions of {a.key}
+          </Link>
+        </p>
         {actionError && (
           <p role="alert" className="state error" style={{ padding: "8px 0", textAlign: "left" }}>
             {actionError}

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { ApiError, getJson, send } from "../api";
 import { Time } from "../components/Badges";
 import { ErrorState, Loading } from "../components/States";
+import { Link } from "../router";
 import type { TokenInfo } from "../types";
 import { useAsync } from "../useAsync";
 
@@ -23,6 +24,13 @@ export function SettingsPage() {
         <h1>Settings</h1>
       </div>
       <Tokens />
+      <section className="panel" style={{ marginTop: 16 }} aria-labelledby="suppressions">
+        <h2 id="suppressions">Suppressions</h2>
+        <p className="muted">
+          What false-positive verdicts mute, who made each one and why:{" "}
+          <Link href="/ui/suppressions">list, search and revoke suppressions</Link>.
+        </p>
+      </section>
       <Models />
       <Sinks />
     </>
