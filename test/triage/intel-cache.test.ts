@@ -7,12 +7,16 @@ import { upsertIndicators } from "../../src/store/repos/intel-feeds.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { toIncomingAlert } from "../../src/triage/intake.js";
 import { TriageService } from "../../src/triage/service.js";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { sqliteTestStore, type TestStore } from "../helpers/stores.js";
 
 let ts: TestStore | undefined;
+let server: TestServer | undefined;
 afterEach(async () => {
   await ts?.cleanup();
   ts = undefined;
+  await server?.close();
+  server = undefined;
 });
 
 /** Posts one alert on the IP, waits for its triage, returns the cached verdict and the triage text. */
@@ -115,5 +119,33 @@ describe("threat_intel cache", () => {
     const untouched = (await cachedIntel(ts.store.db, [other])).get(`ip:${other}`);
     expect(untouched?.expires_at).toBe("2026-11-22T10:00:00.000Z");
     await triage.stop();
+  });
+
+  it("POST /api/v1/intel/feeds/{feed} does the same for the next alert posted to the API", async () => {
+    server = await startTestServer();
+    const alert = async (id: string) => {
+      const posted = await server!.app.inject({
+        method: "POST",
+        url: "/api/v1/alerts",
+        headers: auth,
+        payload: { alert_id: id, source_ip: IP, rule_name: "ssh login" },
+      });
+      expect(posted.statusCode, posted.body).toBe(202);
+      await server!.rt.triage.idle();
+      return (await server!.app.inject({ url: `/api/v1/alerts/${id}`, headers: auth })).json();
+    };
+    expect((await alert("a-1")).triage.analysis_result).toContain("No IOC matched a feed");
+    const imported = await server.app.inject({
+      method: "POST",
+      url: "/api/v1/intel/feeds/ops",
+      headers: auth,
+      payload: { format: "list", content: `${IP}\n`, threat_level: "malicious" },
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const after = await alert("a-2");
+    expect(after.triage.analysis_result).toContain(`Threat intel: ${IP} malicious (ops)`);
+    expect(after.threat_intel).toMatchObject([
+      { field: "source_ip", threat_level: "malicious", source: "ops" },
+    ]);
   });
 });
