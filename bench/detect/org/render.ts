@@ -71,7 +71,7 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
     table(["attack kind", "injected", "caught", "recall"], recallRows),
     "",
     `**${perDay(unmatched, days)} unmatched findings per day** (${unmatched} of ${findings} findings over ${days} days match no attack); ` +
-      `incidents per day: ${incidents}.`,
+      `incidents per day: ${incidents}. Per week: ${results.map((r) => `seed ${r.run.seed} ${perDay(r.score.unmatched, r.score.days)}/day`).join(", ")}.`,
     "",
     table(["detector", "unmatched", "per day"], detectorRows),
     "",
