@@ -33,8 +33,11 @@ export function madSigma(values: readonly number[], center: number): number {
 export interface Baseline {
   expected: number;
   spread: number;
-  /** `seasonal` (hour-of-day, with a day-of-week factor once known) or `recent` (median/MAD). */
-  kind: "seasonal" | "recent";
+  /**
+   * `seasonal` (hour-of-day, with a day-of-week factor once known), `recent` (median/MAD), or `bursts`
+   * (median/MAD of the intervals that had records, for a key that is silent most of the time).
+   */
+  kind: "seasonal" | "recent" | "bursts";
   /** Why this baseline, for the explanation (e.g. "seasonal profile still learning: 1.2 of 3 days"). */
   note: string;
 }
@@ -91,5 +94,28 @@ export function baselineFor(
     spread,
     kind: "recent",
     note: `median of the last ${h.recent.length} intervals (seasonal profile learning: ${days.toFixed(1)} of ${seasonalDays} days)`,
+  };
+}
+
+/** Whether a key is silent in at least half of its recent intervals: its records come in bursts. */
+export function isSparse(recent: readonly number[]): boolean {
+  return recent.length > 0 && median(recent) === 0;
+}
+
+/**
+ * The baseline of a mostly silent key: the size of its bursts (intervals with records), so a burst is a
+ * spike only when it is bigger than the key's usual bursts, not whenever it follows silence (against the
+ * median of mostly empty intervals, 0, every burst of `minCount` records was a spike). Null until the key
+ * has had `minBursts` bursts: before that nothing says how big its bursts are.
+ */
+export function burstBaseline(bursts: readonly number[], minBursts: number): Baseline | null {
+  if (bursts.length < minBursts) return null;
+  const expected = median(bursts);
+  const spread = Math.max(madSigma(bursts, expected), Math.sqrt(expected), 1);
+  return {
+    expected,
+    spread,
+    kind: "bursts",
+    note: `median of the last ${bursts.length} intervals with records (silent in most intervals)`,
   };
 }

@@ -16,8 +16,10 @@ import { FAR_FORWARD_MS, isJump, StreamClock } from "./stream-clock.js";
 import {
   type Baseline,
   baselineFor,
+  burstBaseline,
   type EwStat,
   emptyStat,
+  isSparse,
   type SeasonalHistory,
   updateStat,
 } from "./volume-baseline.js";
@@ -43,6 +45,8 @@ interface KeyState extends SeasonalHistory {
   count: number;
   /** The first interval of a key starts mid-way, so it is not learned. */
   partial: boolean;
+  /** Counts of the latest intervals that had records (at most `historyIntervals`): a sparse key's bursts. */
+  bursts: number[];
   ids: number[];
   samples: string[];
   /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
@@ -103,6 +107,7 @@ export class VolumeDetector implements Detector, Retrainable {
       start,
       count: 0,
       partial: true,
+      bursts: [],
       ids: [],
       samples: [],
       episode: null,
@@ -193,14 +198,18 @@ export class VolumeDetector implements Detector, Retrainable {
     }
     const intervalMs = this.#intervalMs;
     let anomaly: Anomaly | null = null;
-    if (k.closed >= this.options.minHistory) {
-      const base = baselineFor(k, start, intervalMs, this.options.seasonalDays);
+    // A key silent most of the time is judged by the size of its bursts (spikes only: it has no level to
+    // drop from), once it has had as many bursts as a steady key needs intervals.
+    const base = isSparse(k.recent)
+      ? burstBaseline(k.bursts, this.options.minHistory)
+      : baselineFor(k, start, intervalMs, this.options.seasonalDays);
+    if (k.closed >= this.options.minHistory && base) {
       const z = (count - base.expected) / base.spread;
       const k_ = this.options.sensitivity;
       const kind =
         z >= k_ && count >= this.options.minCount
           ? "spike"
-          : -z >= k_ && base.expected >= this.options.minCount
+          : -z >= k_ && base.expected >= this.options.minCount && base.kind !== "bursts"
             ? "drop"
             : null;
       if (kind === null) {
@@ -216,6 +225,8 @@ export class VolumeDetector implements Detector, Retrainable {
     }
     k.recent.push(count);
     if (k.recent.length > this.options.historyIntervals) k.recent.shift();
+    if (count > 0) k.bursts.push(count);
+    if (k.bursts.length > this.options.historyIntervals) k.bursts.shift();
     const maxN = 28 * Math.max(1, 3_600_000 / intervalMs);
     const date = new Date(start);
     updateStat(k.hours[date.getUTCHours()]!, count, maxN);
@@ -346,6 +357,7 @@ export class VolumeDetector implements Detector, Retrainable {
       ids: k.ids,
       samples: k.samples,
       recent: k.recent,
+      bursts: k.bursts,
       closed: k.closed,
       hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
       days: k.days.map((h) => [h.n, h.mean, h.variance]),
@@ -381,6 +393,7 @@ export class VolumeDetector implements Detector, Retrainable {
         episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
         episodeScore: Number(v.episodeScore ?? 0),
         recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
+        bursts: Array.isArray(v.bursts) ? v.bursts.map(Number) : [],
         closed: Number(v.closed ?? 0),
         hours: stats(v.hours, 24),
         days: stats(v.days, 7),

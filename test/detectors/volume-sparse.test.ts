@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema.js";
+import type { Anomaly } from "../../src/core/anomaly.js";
+import { FakeClock } from "../../src/core/clock.js";
+import type { ParsedRecord } from "../../src/core/log-record.js";
+import { isoUtc } from "../../src/core/time.js";
+import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
+import { createProcessor } from "../../src/pipeline/create-processor.js";
+import { analyzeLines } from "../../src/service/analyze.js";
+import { REPO } from "../helpers/cli.js";
+
+const T0 = Date.parse("2026-06-14T00:00:00Z");
+const OPTIONS: VolumeOptions = {
+  intervalSecs: 300,
+  minHistory: 12,
+  historyIntervals: 48,
+  sensitivity: 4,
+  minCount: 10,
+  seasonalDays: 3,
+  perTemplate: false,
+  maxTemplateKeys: 500,
+  maxKeys: 100,
+};
+let nextId = 1;
+
+function record(at: number): ParsedRecord {
+  const ts = isoUtc(at);
+  return {
+    id: nextId++,
+    timestamp: ts,
+    observedTimestamp: ts,
+    severityText: "INFO",
+    severityNumber: 9,
+    body: "FTP session opened",
+    attributes: {},
+    resource: { "service.name": "ftpd" },
+    stream: "ftpd",
+    templateId: "t1",
+    template: "FTP session opened",
+    params: [],
+    templateChange: "none",
+  };
+}
+
+/** A burst of `size` records within one minute starting at `at`. */
+const burst = (at: number, size: number) => Array.from({ length: size }, (_, i) => record(at + i * 2000));
+
+describe("volume on a stream that is silent most of the time", () => {
+  it("does not call each of its usual bursts a spike, but does flag a burst far bigger than usual", () => {
+    const d = new VolumeDetector(OPTIONS, new FakeClock(T0));
+    const found: Anomaly[] = [];
+    // An FTP scanner's 23 connections every two to three hours, for four days.
+    for (let i = 0; i < 40; i++) found.push(...d.observe(burst(T0 + i * 9_000_000 + (i % 3) * 600_000, 23)));
+    expect(found).toEqual([]);
+    const big = d.observe([...burst(T0 + 40 * 9_000_000, 120), record(T0 + 40 * 9_000_000 + 900_000)]);
+    expect(big.map((a) => a.type)).toEqual(["volume_spike"]);
+    expect(big[0]?.explanation.expected).toMatchObject({ baseline: "bursts" });
+  });
+
+  it("finds a couple of spikes in LogHub's Linux log, not one per burst (was 152)", async () => {
+    const lines = readFileSync(join(REPO, "../shared/datasets/loghub-2k/Linux/Linux_2k.log"), "utf8")
+      .split("\n")
+      .filter(Boolean);
+    const result = await analyzeLines(lines, createProcessor(configSchema.parse({})));
+    const spikes = result.anomalies.filter((a) => a.detector === "volume");
+    expect(spikes.length).toBeLessThan(10);
+    // The 80 PAM failures in five minutes on 10 July are far above sshd's usual bursts.
+    expect(spikes.some((a) => a.key === "svc:sshd" && a.features.count === 80)).toBe(true);
+  });
+});
