@@ -114,5 +114,8 @@ describe("log browsing API", () => {
       { name: "sshd", count: 10 },
       { name: "kernel", count: 1 },
     ]);
+    // The first line of a template that later generalised counts under the general template.
+    const all = (await get("/api/v1/logs/facets?service=sshd")).json();
+    expect(all.templates).toEqual([{ name: "session opened for user u<*> from <*>", count: 150 }]);
   });
 });

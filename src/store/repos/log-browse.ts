@@ -222,7 +222,10 @@ export async function topServices(store: Store, filter: LogBrowseFilter, limit: 
   return rows.map((r) => ({ name: r.service, count: Number(r.n) }));
 }
 
-/** The templates with the most lines matching the filter (lines without one left out), busiest first. */
+/**
+ * The templates with the most lines matching the filter (lines without one left out), busiest first. A
+ * line mined before its template generalised counts under the general one (one hop, as the list shows).
+ */
 export async function topTemplates(
   store: Store,
   filter: LogBrowseFilter,
@@ -230,8 +233,12 @@ export async function topTemplates(
 ): Promise<LogFacet[]> {
   const rows = await applyFilter(store.db.selectFrom("logs"), store.dialect, filter)
     .innerJoin("templates", "templates.template_id", "logs.template_id")
-    .select((eb) => ["templates.template", eb.fn.countAll<number>().as("n")])
-    .groupBy("templates.template")
+    .leftJoin("templates as current", "current.template_id", "templates.replaced_by")
+    .select((eb) => [
+      eb.fn.coalesce("current.template", "templates.template").as("template"),
+      eb.fn.countAll<number>().as("n"),
+    ])
+    .groupBy((eb) => eb.fn.coalesce("current.template", "templates.template"))
     .orderBy("n", "desc")
     .limit(limit)
     .execute();

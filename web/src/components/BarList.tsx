@@ -1,5 +1,15 @@
-/** A ranked list with proportional bars: top detectors, services, templates. */
-export function BarList({ items, label }: { items: { name: string; count: number }[]; label: string }) {
+import { Link } from "../router";
+
+/** A ranked list with proportional bars: top detectors, services, templates; `hrefFor` drills down. */
+export function BarList({
+  items,
+  label,
+  hrefFor,
+}: {
+  items: { name: string; count: number }[];
+  label: string;
+  hrefFor?: ((name: string) => string) | undefined;
+}) {
   const max = Math.max(1, ...items.map((i) => i.count));
   if (items.length === 0) return <p className="muted">Nothing in this range.</p>;
   return (
@@ -10,7 +20,13 @@ export function BarList({ items, label }: { items: { name: string; count: number
             className="mono"
             style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}
           >
-            {i.name}
+            {hrefFor ? (
+              <Link href={hrefFor(i.name)} title={`Show ${i.name}`}>
+                {i.name}
+              </Link>
+            ) : (
+              i.name
+            )}
           </span>
           <span>{i.count.toLocaleString()}</span>
           <span className="bar" aria-hidden="true">

@@ -1,14 +1,23 @@
 import { getJson, getPage, getText } from "../api";
 import { BarList } from "../components/BarList";
+import { RangePicker } from "../components/RangePicker";
 import { ErrorState, Loading } from "../components/States";
 import { type Bucket, TimeChart } from "../components/TimeChart";
 import { navigate, useLocation } from "../router";
-import { type AnomalyRow, type Incident, SEVERITIES, type Severity, type Template } from "../types";
+import { parseApiTime } from "../time";
+import { bounds, rangeFrom, setRangeParams, type TimeRange } from "../timeRange";
+import {
+  type AnomalyRow,
+  type Incident,
+  type LogFacets,
+  type LogHistogram,
+  SEVERITIES,
+  type Severity,
+} from "../types";
 import { useAsync } from "../useAsync";
 
-const RANGES = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
-type Range = keyof typeof RANGES;
 const BUCKETS = 24;
+const DAY = 86_400_000;
 /** Per severity; a busier range shows the newest this many (the chart says so). */
 const PER_SEVERITY = 5000;
 
@@ -25,16 +34,35 @@ function metric(text: string, name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-async function load(range: Range, signal: AbortSignal) {
+/**
+ * The range's bounds. "All data" and a range left unset take the logs' own period (first to last
+ * line), so a store holding only imported history (LogHub's 2005–2017 files) shows it; an unset range
+ * is the last 24 hours when the newest line is that recent.
+ */
+async function resolve(range: TimeRange | null, signal: AbortSignal) {
   const now = Date.now();
-  const since = now - RANGES[range];
-  const width = RANGES[range] / BUCKETS;
+  if (range && range.kind !== "all") {
+    const b = bounds(range, now);
+    return { range, since: b.since ?? now - DAY, until: b.until ?? now };
+  }
+  const extent = await getJson<LogHistogram>("/api/v1/logs/histogram?buckets=1", signal);
+  const first = extent.since ? Date.parse(extent.since) : null;
+  const last = extent.until ? Date.parse(extent.until) : null;
+  if (range === null && (last === null || last > now - DAY)) {
+    return { range: { kind: "preset", preset: "24h" } as TimeRange, since: now - DAY, until: now };
+  }
+  if (first === null || last === null)
+    return { range: { kind: "all" } as TimeRange, since: now - DAY, until: now };
+  return { range: { kind: "all" } as TimeRange, since: first, until: Math.max(last, first + BUCKETS * 1000) };
+}
+
+async function load(asked: TimeRange | null, signal: AbortSignal) {
+  const { range, since, until } = await resolve(asked, signal);
+  const width = (until - since) / BUCKETS;
+  const window = `since=${new Date(since).toISOString()}&until=${new Date(until).toISOString()}`;
   const perSeverity = await Promise.all(
     SEVERITIES.map((s) =>
-      getPage<AnomalyRow[]>(
-        `/api/v1/anomalies?severity=${s}&since=${new Date(since).toISOString()}&limit=${PER_SEVERITY}`,
-        signal,
-      ),
+      getPage<AnomalyRow[]>(`/api/v1/anomalies?severity=${s}&${window}&limit=${PER_SEVERITY}`, signal),
     ),
   );
   const buckets: Bucket[] = Array.from({ length: BUCKETS }, (_, i) => ({
@@ -46,7 +74,7 @@ async function load(range: Range, signal: AbortSignal) {
   perSeverity.forEach((page, i) => {
     const s = SEVERITIES[i]!;
     for (const a of page.items) {
-      const t = Date.parse(`${a.timestamp}Z`);
+      const t = parseApiTime(a.timestamp);
       const b = buckets[Math.min(BUCKETS - 1, Math.max(0, Math.floor((t - since) / width)))]!;
       b.counts[s]++;
       totals[s]++;
@@ -54,20 +82,21 @@ async function load(range: Range, signal: AbortSignal) {
     }
   });
   const truncated = perSeverity.some((p) => p.nextCursor !== null);
-  const [templates, metrics, incidents] = await Promise.all([
-    getJson<Template[]>("/api/v1/templates?limit=1000", signal).catch(() => [] as Template[]),
+  const [facets, metrics, incidents] = await Promise.all([
+    getJson<LogFacets>(`/api/v1/logs/facets?${window}&limit=6`, signal),
     getText("/metrics", signal).catch(() => ""),
     getJson<Incident[]>("/incidents?limit=100", signal).catch(() => [] as Incident[]),
   ]);
-  const services = new Map<string, number>();
-  for (const t of templates) services.set(t.stream, (services.get(t.stream) ?? 0) + t.count);
   return {
+    range,
+    since,
+    until,
     buckets,
     totals,
     truncated,
     detectors: top(detectors),
-    services: top(services),
-    templates: templates.slice(0, 6).map((t) => ({ name: t.template, count: t.count })),
+    services: facets.services,
+    templates: facets.templates,
     rate: metric(metrics, "logwarden_ingest_records_per_second"),
     ingested: metric(metrics, "logwarden_ingest_records_total"),
     openIncidents: incidents.filter((i) => i.status === "open").length,
@@ -76,22 +105,24 @@ async function load(range: Range, signal: AbortSignal) {
 
 export function OverviewPage() {
   const { query } = useLocation();
-  const range = (query.get("range") as Range | null) ?? "24h";
-  const { state, reload } = useAsync((signal) => load(range in RANGES ? range : "24h", signal), [range]);
+  const asked = query.has("range") || query.has("from") ? rangeFrom(query, { kind: "all" }) : null;
+  const askedKey = JSON.stringify(asked);
+  const { state, reload } = useAsync((signal) => load(asked, signal), [askedKey]);
   const d = state.data;
+  const shown = d?.range ?? asked ?? { kind: "preset", preset: "24h" };
+  // Drill-downs keep the period on screen: a service opens its lines, a detector its anomalies.
+  const period = d ? `since=${new Date(d.since).toISOString()}&until=${new Date(d.until).toISOString()}` : "";
+  const logsFor = (service: string) =>
+    `/ui/logs?${setRangeParams(new URLSearchParams({ service }), d ? { kind: "absolute", from: d.since, to: d.until } : shown)}`;
   return (
     <>
       <div className="page-head">
         <h1>Overview</h1>
-        <label className="field" style={{ flexDirection: "row", alignItems: "center", gap: 8 }}>
-          Time range
-          <select value={range} onChange={(e) => navigate(`/ui/overview?range=${e.target.value}`)}>
-            <option value="1h">Last hour</option>
-            <option value="24h">Last 24 hours</option>
-            <option value="7d">Last 7 days</option>
-            <option value="30d">Last 30 days</option>
-          </select>
-        </label>
+        <RangePicker
+          range={shown}
+          onChange={(r) => navigate(`/ui/overview?${setRangeParams(new URLSearchParams(), r)}`)}
+          extent={d?.range.kind === "all" ? { first: d.since, last: d.until } : undefined}
+        />
       </div>
       {state.status === "error" && <ErrorState error={state.error} retry={reload} />}
       {!d && state.status === "loading" && <Loading what="the overview" />}
@@ -117,11 +148,15 @@ export function OverviewPage() {
           <div className="grid cols-3" style={{ marginTop: 16 }}>
             <section className="panel">
               <h2>Top detectors</h2>
-              <BarList items={d.detectors} label="Top detectors" />
+              <BarList
+                items={d.detectors}
+                label="Top detectors"
+                hrefFor={(name) => `/ui/anomalies?agent_name=${encodeURIComponent(name)}&${period}`}
+              />
             </section>
             <section className="panel">
               <h2>Busiest services (log lines)</h2>
-              <BarList items={d.services} label="Busiest services" />
+              <BarList items={d.services} label="Busiest services" hrefFor={logsFor} />
             </section>
             <section className="panel">
               <h2>Top templates</h2>
