@@ -234,6 +234,9 @@ export function system002Routes(rt: Runtime) {
           querystring: persistQuery,
           body: z.object({
             file: z.string().meta({ format: "binary" }).describe("The log file (form field `file`)"),
+            service: streamName
+              .optional()
+              .describe("Stream of records that name none (default: the file's name); send it before `file`"),
           }),
           response: { 200: analysisResult, 400: errorSchema, ...fastApiErrors, 503: errorSchema },
         },
