@@ -103,7 +103,10 @@ export function IncidentsPage() {
       {d && (
         <>
           <section aria-labelledby="alerts">
-            <h2 id="alerts">Security alerts</h2>
+            <h2 id="alerts">Alert triage</h2>
+            <p className="muted">
+              Security alerts (system 001, Wazuh, Suricata), kept apart from operational incidents.
+            </p>
             {d.alerts === null || (!d.triageRunning && d.alerts.total === 0 && !filtered) ? (
               <div className="panel">
                 <Empty title="Alert triage is not enabled on this server">
