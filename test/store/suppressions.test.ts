@@ -122,3 +122,59 @@ describe.each(DIALECTS)("suppressions on $name", ({ open, needsPostgres }) => {
     );
   });
 });
+
+describe("migration 010 on a store with older suppressions", () => {
+  it("gives each its anomaly's score as the ceiling, so an upgrade stops them hiding escalations", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { Migrator } = await import("kysely");
+    const { openStore } = await import("../../src/store/db.js");
+    const { migrationProvider } = await import("../../src/store/migrations/index.js");
+    const dir = mkdtempSync(join(tmpdir(), "logwarden-m010-"));
+    const store = openStore({ url: join(dir, "old.db") });
+    try {
+      const migrator = new Migrator({
+        db: store.db,
+        provider: migrationProvider("sqlite"),
+        migrationTableName: "schema_migrations",
+        migrationLockTableName: "schema_migrations_lock",
+      });
+      expect((await migrator.migrateTo("009-change-versions")).error).toBeUndefined();
+      const [{ anomaly }] = await storeAnomalies(
+        store.db,
+        [
+          {
+            detector: "brute_force",
+            type: "brute_force",
+            timestamp: NOW,
+            service: "sshd",
+            key: "ip:10.0.0.9",
+            score: 0.6,
+            severity: "medium",
+            description: "x",
+            features: {},
+            explanation: { summary: "x", observed: {}, expected: {} },
+            evidence: [],
+          },
+        ],
+        NOW,
+      );
+      // What 006's code wrote: a verdict and its suppression, without the columns 010 adds.
+      const { sql } = await import("kysely");
+      await sql`insert into verdicts (anomaly_id, detector, key, verdict, actor, created_at)
+        values (${anomaly!.id}, 'brute_force', 'ip:10.0.0.9', 'false_positive', 'ops', ${NOW})`.execute(
+        store.db,
+      );
+      await sql`insert into suppressions (verdict_id, detector, key, created_at) values (1, 'brute_force', 'ip:10.0.0.9', ${NOW})`.execute(
+        store.db,
+      );
+      await store.migrate();
+      const [s] = await activeSuppressions(store.db, NOW);
+      expect(s).toMatchObject({ key: "ip:10.0.0.9", maxScore: 0.6, suppressedCount: 0, liftedBy: null });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
