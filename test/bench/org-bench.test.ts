@@ -86,6 +86,8 @@ describe("entity and time scoring", () => {
     expect(score.recall.password_spraying).toEqual({ injected: 0, caught: 0 });
     expect(score.unmatched).toBe(2);
     expect(score.unmatchedByDetector.get("some_detector")).toBe(2);
+    // bob.smith at 10:05 is inside the attack's window without naming its entities; 12:05 is not.
+    expect(score.unmatchedDuringAttack.get("some_detector")).toBe(1);
     expect(score.groups[0]).toMatchObject({
       about: "day worker",
       count: 2,

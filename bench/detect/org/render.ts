@@ -25,9 +25,11 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
     return [`\`${kind}\``, injected, caught, injected ? `${Math.round((100 * caught) / injected)} %` : "—"];
   });
   const byDetector = new Map<string, number>();
+  const duringAttack = new Map<string, number>();
   const groups = new Map<string, UnmatchedGroup>();
   for (const r of results) {
     for (const [d, n] of r.score.unmatchedByDetector) byDetector.set(d, (byDetector.get(d) ?? 0) + n);
+    for (const [d, n] of r.score.unmatchedDuringAttack) duringAttack.set(d, (duringAttack.get(d) ?? 0) + n);
     for (const g of r.score.groups) {
       const id = `${g.detector}\u0000${g.reason}\u0000${g.about}`;
       const known = groups.get(id);
@@ -45,7 +47,7 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
     : "n/a (`analyze` reports findings, not incidents)";
   const detectorRows = [...byDetector.entries()]
     .sort((a, b) => b[1] - a[1])
-    .map(([d, n]) => [`\`${d}\``, n, perDay(n, days)]);
+    .map(([d, n]) => [`\`${d}\``, n, perDay(n, days), duringAttack.get(d) ?? 0]);
   const groupRows = [...groups.values()]
     .sort((a, b) => b.count - a.count)
     .slice(0, topGroups)
@@ -73,7 +75,11 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
     `**${perDay(unmatched, days)} unmatched findings per day** (${unmatched} of ${findings} findings over ${days} days match no attack); ` +
       `incidents per day: ${incidents}. Per week: ${results.map((r) => `seed ${r.run.seed} ${perDay(r.score.unmatched, r.score.days)}/day`).join(", ")}.`,
     "",
-    table(["detector", "unmatched", "per day"], detectorRows),
+    table(["detector", "unmatched", "per day", "of which during an attack"], detectorRows),
+    "",
+    "*Of which during an attack*: unmatched findings inside some attack's window that name none of its " +
+      "entities, such as a volume spike keyed on a service or template while a brute force ran. Entity " +
+      "scoring counts them as noise: nobody could tell from them which account or address to look at.",
     "",
     `Top unmatched findings, grouped by detector and masked reason (*about* is whose habit or which kind of address it is):`,
     "",

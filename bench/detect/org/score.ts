@@ -51,6 +51,11 @@ export interface WeekScore {
   recall: Record<AttackKind, { injected: number; caught: number }>;
   unmatched: number;
   unmatchedByDetector: Map<string, number>;
+  /**
+   * Unmatched findings that fall inside some attack's window but name none of its entities, per detector:
+   * findings keyed on a service or template (a volume spike of sshd's failures during a brute force) land here.
+   */
+  unmatchedDuringAttack: Map<string, number>;
   groups: UnmatchedGroup[];
 }
 
@@ -97,12 +102,16 @@ export function scoreWeek(
     if (findings.some((f) => matchesAttack(f, attack))) r.caught++;
   }
   const unmatchedByDetector = new Map<string, number>();
+  const unmatchedDuringAttack = new Map<string, number>();
   const groups = new Map<string, UnmatchedGroup>();
   let unmatched = 0;
   for (const f of findings) {
     if (attacks.some((a) => matchesAttack(f, a))) continue;
     unmatched++;
     unmatchedByDetector.set(f.detector, (unmatchedByDetector.get(f.detector) ?? 0) + 1);
+    const at = Date.parse(f.timestamp);
+    if (attacks.some((a) => at >= a.start - LEAD_MS && at <= a.end + SLACK_MS))
+      unmatchedDuringAttack.set(f.detector, (unmatchedDuringAttack.get(f.detector) ?? 0) + 1);
     const reason = maskReason(f.explanation.summary, findingEntities(f));
     const about = aboutOf(f, personas);
     const id = `${f.detector}\u0000${reason}\u0000${about}`;
@@ -116,6 +125,7 @@ export function scoreWeek(
     recall,
     unmatched,
     unmatchedByDetector,
+    unmatchedDuringAttack,
     groups: [...groups.values()].sort((a, b) => b.count - a.count),
   };
 }
