@@ -141,7 +141,7 @@ describe("migration 010 on a store with older suppressions", () => {
         migrationLockTableName: "schema_migrations_lock",
       });
       expect((await migrator.migrateTo("009-change-versions")).error).toBeUndefined();
-      const [{ anomaly }] = await storeAnomalies(
+      const [stored] = await storeAnomalies(
         store.db,
         [
           {
@@ -163,7 +163,7 @@ describe("migration 010 on a store with older suppressions", () => {
       // What 006's code wrote: a verdict and its suppression, without the columns 010 adds.
       const { sql } = await import("kysely");
       await sql`insert into verdicts (anomaly_id, detector, key, verdict, actor, created_at)
-        values (${anomaly!.id}, 'brute_force', 'ip:10.0.0.9', 'false_positive', 'ops', ${NOW})`.execute(
+        values (${stored!.anomaly.id}, 'brute_force', 'ip:10.0.0.9', 'false_positive', 'ops', ${NOW})`.execute(
         store.db,
       );
       await sql`insert into suppressions (verdict_id, detector, key, created_at) values (1, 'brute_force', 'ip:10.0.0.9', ${NOW})`.execute(
