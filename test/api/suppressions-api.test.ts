@@ -36,7 +36,9 @@ describe("suppressions: a false positive narrows the rule, and can be listed and
     server = await startTestServer({ BRUTE_FORCE_THRESHOLD: "5", VOLUME_ENABLED: "false" }, { clock });
     const { rt, app } = server;
     const raised = async (at: number, n: number) =>
-      (await rt.pipeline.submit(failures(at, n))).anomalies.filter((a) => a.key === `ip:${IP}`);
+      (await rt.pipeline.submit(failures(at, n))).anomalies.filter(
+        (a) => a.detector === "brute_force" && a.key === `ip:${IP}`,
+      );
     const [judged] = await raised(T0, 5);
     expect(judged).toMatchObject({ detector: "brute_force", score: 0.6 });
 
