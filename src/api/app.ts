@@ -8,6 +8,7 @@ import Fastify, {
 } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Runtime } from "../service/runtime.js";
+import { installRequestLog } from "../telemetry/request-log.js";
 import { installAccess, requestIdOf } from "./access.js";
 import { installErrorHandlers } from "./errors.js";
 import { createMetrics } from "./metrics.js";
@@ -35,7 +36,7 @@ import { triageInventoryRoutes } from "./routes/triage-inventory.js";
 import { uiRoutes } from "./routes/ui.js";
 
 export interface AppOptions {
-  /** Log each request (off in tests). */
+  /** One log line per request, at info (off in tests; telemetry/request-log.ts). */
   logRequests?: boolean;
   /** Sees every route as it is registered (the OpenAPI test checks each one is documented). */
   onRoute?: (route: RouteOptions) => void;
@@ -46,7 +47,8 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   const app = Fastify({
     // pino versions differ between fastify and us only in types; the instance is a pino logger.
     loggerInstance: rt.log as unknown as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    // Fastify's own pair of lines per request is off: installRequestLog writes one line instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // The client's X-Request-Id when sane (see requestIdOf), so one id follows a request across services.
     requestIdHeader: false,
@@ -56,6 +58,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  if (options.logRequests) installRequestLog(app);
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   await installAccess(app, rt);
   // At the root, before any route, so its onResponse hook times every route.

@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.js";
 /**
  * Where the configuration and the store are: the flags of every command that opens the store. They
  * override file and environment. Only these: a command's `--help` lists what that command reads, so the
- * service's own flags are added by `addServiceOptions` and `addLogLevelOption`, not here.
+ * service's own flags are added by `addServiceOptions` and `addLoggingOptions`, not here.
  */
 export function addConfigOptions(cmd: Command): Command {
   return cmd
@@ -13,9 +13,11 @@ export function addConfigOptions(cmd: Command): Command {
     .option("--database-url <url>", "postgres://… or a SQLite path (DATABASE_URL)");
 }
 
-/** For the commands that keep running and log (serve, mcp): how much they log. */
-export function addLogLevelOption(cmd: Command): Command {
-  return cmd.option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (LOG_LEVEL)");
+/** For the commands that keep running and log (serve, mcp): how much they log, and how. */
+export function addLoggingOptions(cmd: Command): Command {
+  return cmd
+    .option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (LOG_LEVEL)")
+    .option("--log-format <format>", "auto|pretty|json; auto is pretty on a terminal (LOG_FORMAT)");
 }
 
 /** Only `serve` listens: where. */
@@ -32,6 +34,7 @@ export interface FlagValues {
   dataDir?: string;
   databaseUrl?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 /** Loads `.env` from the working directory (without overriding the environment), then the config. */
@@ -51,6 +54,7 @@ export async function configFromFlags(flags: FlagValues): Promise<Config> {
       dataDir: flags.dataDir,
       databaseUrl: flags.databaseUrl,
       logLevel: flags.logLevel,
+      logFormat: flags.logFormat,
     },
   });
 }

@@ -8,6 +8,8 @@ import { sourcePostgresEnvSchema, sourceSchema } from "./source-schema.js";
 import { TRIAGE_ENV_KEYS, triageSchema } from "./triage-schema.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** The console's format: `auto` is pretty on a terminal and JSON anywhere else (README, "The console"). */
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
 
 /** Route groups an operator may open for legacy clients that send no credential (contracts §6.3 C5). */
 export const OPEN_ROUTE_GROUPS = [
@@ -62,6 +64,9 @@ export const configSchema = z.object({
   logLevel: z
     .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(LOG_LEVELS))
     .default("info"),
+  logFormat: z
+    .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(LOG_FORMATS))
+    .default("auto"),
   openRoutes: list.pipe(z.array(z.enum(OPEN_ROUTE_GROUPS))).default([]),
   /** System 004: incident when a service group's score is strictly greater than this. */
   threshold: z.coerce.number().min(0).max(1).default(0.8),
@@ -270,6 +275,7 @@ export const ENV_KEYS: Record<string, string> = {
   ANALYZE_MAX_BODY_BYTES: "limits.analyzeMaxBodyBytes",
   ANALYZE_MAX_FILE_BYTES: "limits.analyzeMaxFileBytes",
   LOG_LEVEL: "logLevel",
+  LOG_FORMAT: "logFormat",
   OPEN_ROUTES: "openRoutes",
   THRESHOLD: "threshold",
   ML_URL: "mlUrl",

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addConfigOptions, addLogLevelOption, configFromFlags, fail } from "../config-flags.js";
+import { addConfigOptions, addLoggingOptions, configFromFlags, fail } from "../config-flags.js";
 
 /**
  * `logwarden mcp`: the MCP server over stdio (contracts §3.6), for clients such as Claude Desktop
@@ -7,7 +7,7 @@ import { addConfigOptions, addLogLevelOption, configFromFlags, fail } from "../c
  * server. stdout carries only the protocol; logs go to stderr.
  */
 export function registerMcpCommand(program: Command): void {
-  addLogLevelOption(addConfigOptions(program.command("mcp")))
+  addLoggingOptions(addConfigOptions(program.command("mcp")))
     .description("serve the MCP server (tools for AI assistants) over stdio")
     .action(async (flags) => {
       const config = await configFromFlags(flags).catch(fail);
@@ -27,7 +27,7 @@ export function registerMcpCommand(program: Command): void {
         import("../../mcp/version.js"),
       ]);
       // fd 2: a log line on stdout would corrupt the protocol.
-      const log = createLogger(config.logLevel, 2);
+      const log = createLogger(config.logLevel, 2, config.logFormat);
       const rt = await createRuntime(config, log).catch(fail);
       const server = createMcpServer(rt, STDIO_CALLER, PACKAGE_VERSION);
       const transport = new StdioServerTransport();

@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import {
   addConfigOptions,
-  addLogLevelOption,
+  addLoggingOptions,
   addServiceOptions,
   configFromFlags,
   fail,
 } from "../config-flags.js";
 
 export function registerServeCommand(program: Command): void {
-  addLogLevelOption(addServiceOptions(addConfigOptions(program.command("serve"))))
+  addLoggingOptions(addServiceOptions(addConfigOptions(program.command("serve"))))
     .description("run the HTTP service: ingest, detection, API (SQLite by default)")
     .action(async (flags) => {
       const config = await configFromFlags(flags).catch(fail);
@@ -29,7 +29,7 @@ export function registerServeCommand(program: Command): void {
         import("../../service/integrations.js"),
         import("../../service/detector-models.js"),
       ]);
-      const log = createLogger(config.logLevel);
+      const log = createLogger(config.logLevel, 2, config.logFormat);
       const rt = await createRuntime(config, log).catch(fail);
       for (const group of config.openRoutes) {
         log.warn({ group }, `OPEN_ROUTES: the '${group}' routes accept requests without a credential`);
@@ -48,9 +48,7 @@ export function registerServeCommand(program: Command): void {
             `Use it as: curl -H "Authorization: Bearer ${token}" http://${config.host}:${config.port}/incidents\n\n`,
         );
       }
-      const app = await buildApp(rt, {
-        logRequests: config.logLevel === "debug" || config.logLevel === "trace",
-      });
+      const app = await buildApp(rt, { logRequests: true });
       // Sources and sinks start before the socket opens, so a busy syslog port fails the start.
       const integrations = await startIntegrations(rt).catch(async (error: unknown) => {
         await rt.close();
