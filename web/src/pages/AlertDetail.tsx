@@ -79,6 +79,12 @@ export function AlertDetailPage({ id }: { id: string }) {
   if (!state.data) return <Loading what={`alert ${id}`} />;
   const a = state.data;
   const t = a.triage;
+  // Only malicious or suspicious verdicts are hits; a look-up that matched no feed ("unknown") or a feed's
+  // "clean" is counted, not listed as a hit (the risk score counts them the same way).
+  const hits = a.threat_intel.filter(
+    (h) => h.threat_level === "malicious" || h.threat_level === "suspicious",
+  );
+  const lookedUp = a.threat_intel.length - hits.length;
 
   const verdict = async (v: "true_positive" | "false_positive") => {
     setError(null);
@@ -169,8 +175,13 @@ export function AlertDetailPage({ id }: { id: string }) {
         </section>
       </div>
       <section className="panel" style={{ marginTop: 16 }} aria-labelledby="intel">
-        <h2 id="intel">Threat intelligence hits ({a.threat_intel.length})</h2>
-        {a.threat_intel.length === 0 ? (
+        <h2 id="intel">Threat intelligence hits ({hits.length})</h2>
+        {lookedUp > 0 && (
+          <p className="muted">
+            {lookedUp} indicator{lookedUp === 1 ? "" : "s"} looked up with no threat found (unknown or clean).
+          </p>
+        )}
+        {hits.length === 0 ? (
           <p className="muted">No indicator of this alert is known to the configured feeds.</p>
         ) : (
           <table aria-label="Threat intelligence hits">
@@ -184,7 +195,7 @@ export function AlertDetailPage({ id }: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {a.threat_intel.map((h) => (
+              {hits.map((h) => (
                 <tr key={`${h.source}-${h.ioc}`}>
                   <td className="mono">{h.ioc}</td>
                   <td>{h.ioc_type}</td>
