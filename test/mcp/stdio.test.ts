@@ -20,6 +20,8 @@ const TOOLS = [
   "list_incidents",
   "get_alert_triage",
   "submit_verdict",
+  "list_suppressions",
+  "revoke_suppression",
 ];
 const MAX_FILE = 300_000;
 
