@@ -3,7 +3,7 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detec
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { LruMap } from "./lru.js";
-import { FAR_FORWARD_MS, isJump, stepOf } from "./stream-clock.js";
+import { type Coverage, cover } from "./stream-clock.js";
 
 export interface NewTemplateOptions {
   /** Records a stream must have seen before a new template counts as an anomaly. */
@@ -14,13 +14,9 @@ export interface NewTemplateOptions {
   maxKeys?: number;
 }
 
-interface StreamState {
+interface StreamState extends Coverage {
   seen: number;
   firstAt: number;
-  /** Latest record time of the stream's current period. */
-  latestAt: number;
-  /** Record time the stream has covered without a jump: what the warm-up in seconds counts. */
-  coveredMs: number;
   templatesAtWarmup: number;
   templates: number;
 }
@@ -47,7 +43,7 @@ export class NewTemplateDetector implements Detector {
         this.#streams.set(record.stream, stream);
       }
       stream.seen++;
-      const covered = this.#advance(stream, at);
+      const covered = cover(stream, at);
       if (record.templateChange !== "created") continue;
       stream.templates++;
       if (!this.#warm(stream, covered)) {
@@ -57,22 +53,6 @@ export class NewTemplateDetector implements Detector {
       out.push(this.#anomaly(record, stream));
     }
     return out;
-  }
-
-  /**
-   * Counts record time covered and returns it as of this record (a late record is judged at its own
-   * time). A backfill years before, or a clock years ahead, starts a new period instead of counting as
-   * years of warm-up, or as negative time that never warms up.
-   */
-  #advance(stream: StreamState, at: number): number {
-    if (Number.isNaN(at)) return stream.coveredMs;
-    const limits = { backMs: FAR_FORWARD_MS, forwardMs: FAR_FORWARD_MS };
-    if (isJump(stepOf(stream.latestAt, at, limits))) stream.latestAt = at;
-    else if (at > stream.latestAt) {
-      stream.coveredMs += at - stream.latestAt;
-      stream.latestAt = at;
-    }
-    return Math.max(0, stream.coveredMs - (stream.latestAt - at));
   }
 
   #warm(stream: StreamState, coveredMs: number): boolean {

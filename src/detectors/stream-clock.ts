@@ -47,6 +47,31 @@ export function isJump(step: ClockStep): boolean {
   return step === "jumped_back" || step === "jumped_forward";
 }
 
+/** Record time a stream (or user) has covered without a jump: what warm-ups in seconds count. */
+export interface Coverage {
+  /** Latest record time of the current period. */
+  latestAt: number;
+  coveredMs: number;
+}
+
+/** Jumps for coverage: further than a month either way is another period, nearer is the same one. */
+const COVERAGE_LIMITS: ClockLimits = { backMs: FAR_FORWARD_MS, forwardMs: FAR_FORWARD_MS };
+
+/**
+ * Adds a record at `at` to the coverage and returns the coverage as of that record (a late record is
+ * judged at its own time). A backfill years before, or a clock years ahead, starts a new period instead of
+ * counting as years of warm-up, or as negative time that never warms up.
+ */
+export function cover(c: Coverage, at: number): number {
+  if (Number.isNaN(at)) return c.coveredMs;
+  if (isJump(stepOf(c.latestAt, at, COVERAGE_LIMITS))) c.latestAt = at;
+  else if (at > c.latestAt) {
+    c.coveredMs += at - c.latestAt;
+    c.latestAt = at;
+  }
+  return Math.max(0, c.coveredMs - (c.latestAt - at));
+}
+
 interface StreamTime {
   /** Latest record time of the stream's current period. */
   latest: number;

@@ -7,7 +7,9 @@ import { FakeClock } from "../../src/core/clock.js";
 import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
 import { BruteForceDetector } from "../../src/detectors/auth/brute-force.js";
+import { PrivilegeEscalationDetector } from "../../src/detectors/auth/privilege-escalation.js";
 import { ErrorBurstDetector } from "../../src/detectors/error-burst.js";
+import { NewTemplateDetector } from "../../src/detectors/new-template.js";
 import { stepOf } from "../../src/detectors/stream-clock.js";
 import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
@@ -192,5 +194,31 @@ describe("the processing pipeline on an old file after the README's example", ()
       if (typeof span === "number") expect(span).toBeGreaterThanOrEqual(0);
       expect(a.evidence.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("warm-ups count record time covered, not the distance a jump spans", () => {
+  const sudo = (user: string) =>
+    `Mar  1 10:12:01 web1 sudo:    ${user} : TTY=pts/0 ; PWD=/home/${user} ; USER=root ; COMMAND=/bin/ls`;
+
+  it("privilege_escalation is not warmed up by a jump of twenty years", () => {
+    const clock = new FakeClock(BACKFILL);
+    const d = new PrivilegeEscalationDetector({ warmupSecs: 86_400, minFailedAttempts: 3, maxKeys: 100 });
+    d.observe([lineAt(clock, sudo("alice"))]);
+    clock.set(LIVE);
+    expect(d.observe([lineAt(clock, sudo("mallory"))])).toEqual([]);
+    expect(d.status().phase).toBe("learning");
+  });
+
+  it("new_template is not warmed up by a jump of twenty years", () => {
+    const d = new NewTemplateDetector({ warmupRecords: 10, warmupSecs: 600 });
+    d.observe(Array.from({ length: 20 }, (_, i) => record(BACKFILL + i * 1000)));
+    const created = {
+      ...record(LIVE),
+      templateId: "t2",
+      template: "new <*>",
+      templateChange: "created" as const,
+    };
+    expect(d.observe([created])).toEqual([]);
   });
 });

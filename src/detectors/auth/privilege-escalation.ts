@@ -3,6 +3,7 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/de
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { LruMap } from "../lru.js";
+import { type Coverage, cover } from "../stream-clock.js";
 import { type AuthEvent, authEventOf } from "./auth-event.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
@@ -25,14 +26,16 @@ export class PrivilegeEscalationDetector implements Detector {
   readonly #pairs: LruMap<string, [number, number]>;
   #firstAt: number | null = null;
   #lastAt = 0;
+  /** Record time of escalations covered, jumps excluded: what the warm-up counts. */
+  #coverage: Coverage | null = null;
   #events = 0;
 
   constructor(readonly options: PrivilegeEscalationOptions) {
     this.#pairs = new LruMap(options.maxKeys);
   }
 
-  #warm(at: number): boolean {
-    return this.#firstAt !== null && at - this.#firstAt >= this.options.warmupSecs * 1000;
+  #warm(coveredMs: number): boolean {
+    return coveredMs >= this.options.warmupSecs * 1000;
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -43,6 +46,8 @@ export class PrivilegeEscalationDetector implements Detector {
       this.#events++;
       this.#firstAt ??= event.at;
       this.#lastAt = Math.max(this.#lastAt, event.at);
+      this.#coverage ??= { latestAt: event.at, coveredMs: 0 };
+      const covered = cover(this.#coverage, event.at);
       if (event.outcome === "failure") {
         const notAllowed = /NOT in sudoers|not allowed/i.test(record.body);
         if (notAllowed || event.count >= this.options.minFailedAttempts)
@@ -57,7 +62,7 @@ export class PrivilegeEscalationDetector implements Detector {
         continue;
       }
       this.#pairs.set(pair, [event.at, 1]);
-      if (this.#warm(event.at)) out.push(this.#first(record, event, target));
+      if (this.#warm(covered)) out.push(this.#first(record, event, target));
     }
     return out;
   }
@@ -117,8 +122,9 @@ export class PrivilegeEscalationDetector implements Detector {
     const at = this.#firstAt;
     if (at === null)
       return { name: this.name, phase: "learning", detail: "warming up: no escalation seen yet" };
-    if (!this.#warm(this.#lastAt)) {
-      const secs = Math.round((this.#lastAt - at) / 1000);
+    const covered = this.#coverage?.coveredMs ?? 0;
+    if (!this.#warm(covered)) {
+      const secs = Math.round(covered / 1000);
       return {
         name: this.name,
         phase: "learning",
@@ -137,6 +143,7 @@ export class PrivilegeEscalationDetector implements Detector {
       version: 1,
       firstAt: this.#firstAt,
       lastAt: this.#lastAt,
+      coverage: this.#coverage ? [this.#coverage.latestAt, this.#coverage.coveredMs] : null,
       events: this.#events,
       pairs: [...this.#pairs.entries()].map(([k, [at, n]]) => [k, at, n]),
     };
@@ -146,6 +153,12 @@ export class PrivilegeEscalationDetector implements Detector {
     if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.pairs)) return;
     this.#firstAt = typeof state.firstAt === "number" ? state.firstAt : null;
     this.#lastAt = Number(state.lastAt ?? 0);
+    // State saved before coverage was kept: the time from the first escalation to the last, as measured then.
+    this.#coverage = Array.isArray(state.coverage)
+      ? { latestAt: Number(state.coverage[0]), coveredMs: Number(state.coverage[1]) }
+      : this.#firstAt === null
+        ? null
+        : { latestAt: this.#lastAt, coveredMs: Math.max(0, this.#lastAt - this.#firstAt) };
     this.#events = Number(state.events ?? 0);
     for (const p of state.pairs)
       if (Array.isArray(p)) this.#pairs.set(String(p[0]), [Number(p[1]), Number(p[2])]);
