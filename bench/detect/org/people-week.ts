@@ -74,8 +74,11 @@ export function simulatePeople(ctx: LifeContext): void {
       if (mode === "off") continue;
       // ISPs reassign home addresses now and then; office DHCP leases churn daily.
       if (dice.chance(0.05)) homeIp = `${homeIp.split(".").slice(0, 3).join(".")}.${dice.int(2, 253)}`;
-      if (!lease.has(p.name) || dice.chance(0.3))
-        lease.set(p.name, `10.${p.site.lan}.${dice.int(10, 40)}.${dice.int(20, 250)}`);
+      // A desk is on its floor's VLAN (one /24 per floor); a day in meeting rooms puts the laptop on the WiFi VLAN.
+      if (!lease.has(p.name) || dice.chance(0.3)) {
+        const vlan = dice.chance(0.2) ? 100 : 10 + (p.uid % 6);
+        lease.set(p.name, `10.${p.site.lan}.${vlan}.${dice.int(20, 250)}`);
+      }
       const start = localToUtc(
         ctx.weekStart,
         day,
