@@ -8,6 +8,7 @@ import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
 import { BruteForceDetector } from "../../src/detectors/auth/brute-force.js";
 import { PrivilegeEscalationDetector } from "../../src/detectors/auth/privilege-escalation.js";
+import { SuccessAfterFailuresDetector } from "../../src/detectors/auth/success-after-failures.js";
 import { ErrorBurstDetector } from "../../src/detectors/error-burst.js";
 import { NewTemplateDetector } from "../../src/detectors/new-template.js";
 import { stepOf } from "../../src/detectors/stream-clock.js";
@@ -220,5 +221,27 @@ describe("warm-ups count record time covered, not the distance a jump spans", ()
       templateChange: "created" as const,
     };
     expect(d.observe([created])).toEqual([]);
+  });
+});
+
+describe("success_after_failures when the success is older than the failures", () => {
+  it("counts only failures before the success, so no span is negative", () => {
+    const clock = new FakeClock(LIVE);
+    const d = new SuccessAfterFailuresDetector({ windowSecs: 900, minFailures: 5, maxKeys: 100 });
+    const failures = Array.from({ length: 6 }, () => {
+      const r = lineAt(
+        clock,
+        "Mar  1 03:14:07 bastion sshd[7]: Failed password for alice from 203.0.113.9 port 4000 ssh2",
+      );
+      clock.advance(1000);
+      return r;
+    });
+    d.observe(failures);
+    clock.set(LIVE - 100_000);
+    const success = lineAt(
+      clock,
+      "Mar  1 03:14:07 bastion sshd[8]: Accepted password for alice from 203.0.113.9 port 4001 ssh2",
+    );
+    expect(d.observe([success])).toEqual([]);
   });
 });
