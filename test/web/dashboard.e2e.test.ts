@@ -102,7 +102,12 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
     await page.getByRole("heading", { name: "Why this is abnormal" }).waitFor();
     // The template with the newest evidence line's parameters filled in and highlighted.
     await page.locator(".tpl mark.param").first().waitFor();
-    await page.getByText("invalid password for user2").first().waitFor();
+    // The four evidence lines share a template: shown once, the newest, with their count.
+    await page
+      .getByTestId("evidence-line")
+      .filter({ hasText: "invalid password for user3" })
+      .filter({ hasText: "×4" })
+      .waitFor();
     await shot("anomaly-detail");
 
     await page.getByLabel("Comment (kept in the audit log)").fill("load test from the e2e suite");

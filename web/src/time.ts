@@ -110,39 +110,23 @@ export function toInputValue(ms: number, mode: ZoneMode): string {
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
-/** Epoch ms of a `datetime-local` value read in the chosen zone; NaN when empty or invalid. */
+/** A time from a URL (zoned ISO or a `datetime-local` value) as a `datetime-local` field shows it. */
+export function asInputValue(value: string, mode: ZoneMode): string {
+  const ms = fromInputValue(value, mode);
+  return Number.isFinite(ms) ? toInputValue(ms, mode) : "";
+}
+
+const ZONED = /(?:[zZ]|[+-]\d\d:?\d\d)$/;
+
+/**
+ * Epoch ms of a `datetime-local` value read in the chosen zone (a value that names its zone, such as a
+ * drill-down link's ISO time, is read as written); NaN when empty or invalid.
+ */
 export function fromInputValue(value: string, mode: ZoneMode): number {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return Number.NaN;
+  if (ZONED.test(value)) return Date.parse(value);
   // Without a zone, Date reads a date-time as local time; UTC needs the zone said.
   return mode === "utc" ? Date.parse(`${value}Z`) : new Date(value).getTime();
 }
 
-const UNITS = [
-  { secs: 86_400, name: "d" },
-  { secs: 3_600, name: "h" },
-  { secs: 60, name: "min" },
-  { secs: 1, name: "s" },
-] as const;
-
-/** `2310283` → `26 d 17 h`: the two largest units, so a duration reads at a glance. */
-export function formatDuration(totalSecs: number): string {
-  if (!Number.isFinite(totalSecs)) return String(totalSecs);
-  let rest = Math.round(Math.abs(totalSecs));
-  if (rest === 0) return "0 s";
-  const out: string[] = [];
-  for (const u of UNITS) {
-    if (out.length === 2) break;
-    const n = Math.floor(rest / u.secs);
-    if (n > 0 || out.length > 0) {
-      if (n > 0) out.push(`${n} ${u.name}`);
-      rest -= n * u.secs;
-      if (out.length > 0 && n === 0) break;
-    }
-  }
-  return `${totalSecs < 0 ? "-" : ""}${out.join(" ")}`;
-}
-
-/** Rewrites "… in 2310283 s …" in detector text into human units ("in 26 d 17 h"). */
-export function humanizeSeconds(text: string): string {
-  return text.replace(/\b(\d+(?:\.\d+)?) s\b/g, (_, n: string) => formatDuration(Number(n)));
-}
+export { formatDuration, humanizeSeconds } from "./duration";

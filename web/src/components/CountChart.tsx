@@ -1,5 +1,6 @@
 import type { KeyboardEvent } from "react";
-import { formatDuration, formatTick, formatTime, useZoneMode, zoneLabel } from "../time";
+import { formatDuration } from "../duration";
+import { formatTick, formatTime, useZoneMode, zoneLabel } from "../time";
 
 export interface CountBucket {
   /** Epoch ms of the bucket's start. */

@@ -2,6 +2,12 @@ import type { ReactNode } from "react";
 
 const WILD = "<*>";
 
+/** The values that filled each `<*>` when `message` fits `template`, else null. */
+export function matchTemplate(template: string, message: string): RegExpExecArray | null {
+  const escaped = template.split(WILD).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join("(.+?)")}$`, "s").exec(message);
+}
+
 /**
  * A template with its parameters highlighted: when `message` fits the template, the values that filled
  * each `<*>` are shown in place; otherwise the wildcards themselves are marked.
@@ -17,8 +23,7 @@ export function TemplateText({
   renderValue?: ((value: string) => ReactNode) | undefined;
 }) {
   const parts = template.split(WILD);
-  const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const match = message ? new RegExp(`^${escaped.join("(.+?)")}$`, "s").exec(message) : null;
+  const match = message ? matchTemplate(template, message) : null;
   const out: ReactNode[] = [];
   parts.forEach((p, i) => {
     out.push(p);

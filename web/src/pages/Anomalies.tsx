@@ -4,6 +4,7 @@ import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useLiveAnomalies } from "../live";
 import { Link, navigate, useLocation } from "../router";
+import { asInputValue, fromInputValue, useZoneMode, type ZoneMode, zoneLabel } from "../time";
 import { type AnomalyRow, SEVERITIES, type Severity, STATUSES, type Status } from "../types";
 import { useAsync } from "../useAsync";
 
@@ -32,11 +33,11 @@ interface Brief {
 }
 
 /** Loads one page of the list, then the page's severity/status/service (the list keeps system 000's fields). */
-async function loadPage(query: URLSearchParams, signal: AbortSignal) {
+async function loadPage(query: URLSearchParams, mode: ZoneMode, signal: AbortSignal) {
   const api = new URLSearchParams({ limit: String(PAGE_SIZE), with_total: "true" });
   for (const f of FILTERS) {
     const v = query.get(f);
-    if (v) api.set(f, f === "since" || f === "until" ? new Date(v).toISOString() : v);
+    if (v) api.set(f, f === "since" || f === "until" ? new Date(fromInputValue(v, mode)).toISOString() : v);
   }
   const cursor = query.get("after")?.split(",").at(-1);
   if (cursor) api.set("cursor", cursor);
@@ -82,7 +83,9 @@ function sortRows(rows: Row[], key: SortKey, dir: "asc" | "desc"): Row[] {
 export function AnomaliesPage() {
   const { query } = useLocation();
   const qs = query.toString();
-  const { state, reload } = useAsync((signal) => loadPage(new URLSearchParams(qs), signal), [qs]);
+  // From/To are typed in the user's zone choice (web/src/time.ts).
+  const mode = useZoneMode();
+  const { state, reload } = useAsync((signal) => loadPage(new URLSearchParams(qs), mode, signal), [qs, mode]);
   const [live, setLive] = useState<Row[]>([]);
   const search = useRef<HTMLInputElement>(null);
   const sort = (query.get("sort") as SortKey | null) ?? "timestamp";
@@ -250,12 +253,20 @@ export function AnomaliesPage() {
           <input name="service" defaultValue={query.get("service") ?? ""} placeholder="e.g. auth" />
         </label>
         <label className="field">
-          From
-          <input type="datetime-local" name="since" defaultValue={query.get("since") ?? ""} />
+          From ({zoneLabel(mode)})
+          <input
+            type="datetime-local"
+            name="since"
+            defaultValue={asInputValue(query.get("since") ?? "", mode)}
+          />
         </label>
         <label className="field">
           To
-          <input type="datetime-local" name="until" defaultValue={query.get("until") ?? ""} />
+          <input
+            type="datetime-local"
+            name="until"
+            defaultValue={asInputValue(query.get("until") ?? "", mode)}
+          />
         </label>
         <button className="primary" type="submit">
           Apply

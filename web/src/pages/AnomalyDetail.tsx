@@ -148,7 +148,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
         {a.evidence_records.length === 0 ? (
           <p className="muted">No log lines are attached (or they were removed by retention).</p>
         ) : (
-          <EvidenceList records={a.evidence_records} />
+          <EvidenceList records={a.evidence_records} template={template?.template} />
         )}
       </section>
 
