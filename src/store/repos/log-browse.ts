@@ -108,12 +108,20 @@ export interface LogExtent {
   last: string | null;
 }
 
-/** The record times of the oldest and newest line matching the filter (null when none does). */
+/**
+ * The record times of the oldest and newest line matching the filter (null when none does). Two ordered
+ * seeks rather than `min(), max()` in one select: SQLite answers a lone min or max from the timestamp
+ * index but scans the table for both at once (500,000 lines: 203 ms → under 1 ms).
+ */
 export async function logExtent(store: Store, filter: LogBrowseFilter): Promise<LogExtent> {
-  const row = await applyFilter(store.db.selectFrom("logs"), store.dialect, filter)
-    .select((eb) => [eb.fn.min("logs.timestamp").as("first"), eb.fn.max("logs.timestamp").as("last")])
-    .executeTakeFirst();
-  return { first: row?.first ?? null, last: row?.last ?? null };
+  const edge = (direction: "asc" | "desc") =>
+    applyFilter(store.db.selectFrom("logs"), store.dialect, filter)
+      .select("logs.timestamp")
+      .orderBy("logs.timestamp", direction)
+      .limit(1)
+      .executeTakeFirst();
+  const [first, last] = await Promise.all([edge("asc"), edge("desc")]);
+  return { first: first?.timestamp ?? null, last: last?.timestamp ?? null };
 }
 
 export interface HistogramBucket {
