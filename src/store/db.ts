@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -104,6 +104,14 @@ function openPostgres(url: string): Store {
   });
 }
 
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema)
+    throw new Error("PostgreSQL has no current schema: set search_path to a schema Logwarden may use");
+  return schema;
+}
+
 function makeStore(
   db: Kysely<Database>,
   dialect: DialectName,
@@ -121,6 +129,10 @@ function makeStore(
         provider: migrationProvider(dialect),
         migrationTableName: "schema_migrations",
         migrationLockTableName: "schema_migrations_lock",
+        // PostgreSQL: name the schema the tables live in (the search_path's first). Without it Kysely
+        // looks the migration tables up in every schema, so one in another schema of the same database
+        // (another Logwarden, another Kysely app) is taken for ours and migrating fails.
+        ...(dialect === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error(String(error));
