@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { TEST_PG_URL } from "../helpers/stores.js";
+
+/** What the harness reads straight from the store the server writes (never through the server). */
+export interface StoreSnapshot {
+  /** Stored rows per sequence number the client put in `metadata.seq`. */
+  rowsPerSeq: Map<number, number>;
+  /** Template ids that stored log rows use but `templates` lacks. */
+  danglingTemplateIds: number;
+  templates: number;
+  /** `state.updated_at` of the pipeline's saved miner and detector state, if saved yet. */
+  stateSavedAt: string | null;
+}
+
+export interface ProbeTarget {
+  name: string;
+  dataDir: string;
+  /** Environment that points `serve` at this store. */
+  env: Record<string, string>;
+  snapshot(): Promise<StoreSnapshot>;
+  cleanup(): Promise<void>;
+}
+
+const DANGLING = `select count(distinct l.template_id) as n from logs l
+  where l.template_id is not null and not exists (select 1 from templates t where t.template_id = l.template_id)`;
+
+/** SQLite: the server's own file, opened read-only for each look. */
+export function sqliteTarget(): ProbeTarget {
+  const dataDir = mkdtempSync(join(tmpdir(), "logwarden-crash-sqlite-"));
+  return {
+    name: "sqlite",
+    dataDir,
+    env: { DATA_DIR: dataDir },
+    async snapshot() {
+      const db = new Database(join(dataDir, "logwarden.db"), { readonly: true, fileMustExist: true });
+      try {
+        const rows = db
+          .prepare(
+            "select cast(json_extract(metadata, '$.seq') as integer) as seq, count(*) as n from logs group by seq",
+          )
+          .all() as { seq: number | null; n: number }[];
+        const dangling = db.prepare(DANGLING).get() as { n: number };
+        const templates = db.prepare("select count(*) as n from templates").get() as { n: number };
+        const state = db.prepare("select updated_at from state where key = 'pipeline'").get() as
+          | { updated_at: string }
+          | undefined;
+        return {
+          rowsPerSeq: new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq!, r.n])),
+          danglingTemplateIds: dangling.n,
+          templates: templates.n,
+          stateSavedAt: state?.updated_at ?? null,
+        };
+      } finally {
+        db.close();
+      }
+    },
+    async cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** PostgreSQL: a schema of its own on TEST_DATABASE_URL, dropped at cleanup. */
+export async function postgresTarget(): Promise<ProbeTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), "logwarden-crash-pg-"));
+  const schema = `crash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  const query = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: "postgres",
+    dataDir,
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    async snapshot() {
+      const rows = await query<{ seq: number | null; n: string }>(
+        "select (metadata::jsonb->>'seq')::int as seq, count(*) as n from logs group by 1",
+      );
+      const [dangling] = await query<{ n: string }>(DANGLING);
+      const [templates] = await query<{ n: string }>("select count(*) as n from templates");
+      const [state] = await query<{ updated_at: string }>(
+        "select updated_at from state where key = 'pipeline'",
+      );
+      return {
+        rowsPerSeq: new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq!, Number(r.n)])),
+        danglingTemplateIds: Number(dangling?.n ?? 0),
+        templates: Number(templates?.n ?? 0),
+        stateSavedAt: state?.updated_at ?? null,
+      };
+    },
+    async cleanup() {
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
