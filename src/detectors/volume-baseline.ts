@@ -99,7 +99,11 @@ export function baselineFor(
 
 /** Whether a key is silent in at least half of its recent intervals: its records come in bursts. */
 export function isSparse(recent: readonly number[]): boolean {
-  return recent.length > 0 && median(recent) === 0;
+  // Median 0 (counts are never negative) is more than half of them 0; counted, not sorted: this runs on
+  // every interval closed, gap fills included.
+  let zeros = 0;
+  for (const count of recent) if (count === 0) zeros++;
+  return recent.length > 0 && zeros * 2 > recent.length;
 }
 
 /**

@@ -164,7 +164,7 @@ export class VolumeDetector implements Detector, Retrainable {
   #closeUpTo(timeOf: (stream: string) => number | undefined, out: Anomaly[]): void {
     const intervalMs = this.#intervalMs;
     for (const map of [this.#services, this.#templates]) {
-      for (const k of [...map.values()]) {
+      for (const k of map.values()) {
         const time = timeOf(k.service);
         if (time === undefined) continue;
         const horizon = time - LATENESS * intervalMs;
@@ -200,10 +200,13 @@ export class VolumeDetector implements Detector, Retrainable {
     let anomaly: Anomaly | null = null;
     // A key silent most of the time is judged by the size of its bursts (spikes only: it has no level to
     // drop from), once it has had as many bursts as a steady key needs intervals.
-    const base = isSparse(k.recent)
-      ? burstBaseline(k.bursts, this.options.minHistory)
-      : baselineFor(k, start, intervalMs, this.options.seasonalDays);
-    if (k.closed >= this.options.minHistory && base) {
+    const base =
+      k.closed < this.options.minHistory
+        ? null
+        : isSparse(k.recent)
+          ? burstBaseline(k.bursts, this.options.minHistory)
+          : baselineFor(k, start, intervalMs, this.options.seasonalDays);
+    if (base) {
       const z = (count - base.expected) / base.spread;
       const k_ = this.options.sensitivity;
       const kind =
