@@ -10,6 +10,8 @@ export interface SessionReport {
   trained_on: "baseline" | "warm-up";
   training_sessions: number;
   templates: number;
+  /** Seconds without a record before a session closes: configured, or learned from the baseline. */
+  idle_timeout_secs: number;
   anomalous: { id: string; score: number; severity: string; type: string; summary: string; line: number }[];
 }
 
@@ -48,6 +50,7 @@ export async function analyzeSessions(
       trained_on: train ? "baseline" : "warm-up",
       training_sessions: model?.sessionsTrained ?? 0,
       templates: model?.vocabulary.length ?? 0,
+      idle_timeout_secs: Math.round(detector.idleTimeoutSecs),
       anomalous: flagged.map((a) => ({
         id: a.key,
         score: Math.round(a.score * 1e4) / 1e4,

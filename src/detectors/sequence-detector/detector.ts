@@ -36,6 +36,12 @@ const SESSION_FIELD = "\u0000session";
 type Held = LogRecord & { step: Step };
 
 /**
+ * A baseline's longest in-session gap underestimates the longest one judging will meet (a sample's
+ * maximum), so the idle timeout learned from it gets this margin.
+ */
+const BASELINE_GAP_MARGIN = 1.5;
+
+/**
  * Groups records into sessions (by a field or a regex on the message), learns which template follows
  * which from the first `warmupSessions` closed sessions, then judges every session as it closes: a
  * next template outside the expected ones, a template never seen in training, an end where training
@@ -66,6 +72,8 @@ export class SequenceDetector implements Detector, Retrainable {
   #evicted = 0;
   /** Clock time of the last fit, reported with the versioned model. */
   #trainedAt: number | null = null;
+  /** Longest record-time gap inside one baseline session (`beginTraining` … `endTraining`). */
+  #baselineGapMs = 0;
 
   constructor(options: SequenceDetectorOptions, clock: Clock) {
     this.#options = options;
@@ -134,7 +142,7 @@ export class SequenceDetector implements Detector, Retrainable {
 
   /** Input has been quiet for the idle timeout (wall clock): close and judge every open session. */
   tick(now: number): Anomaly[] {
-    if (now - this.#lastObserved < this.#options.idleTimeoutSecs * 1000) return [];
+    if (now - this.#lastObserved < this.#grouper.idleTimeoutMs) return [];
     const out: Anomaly[] = [];
     this.#handle(this.#grouper.flush(), out);
     return out;
@@ -147,15 +155,30 @@ export class SequenceDetector implements Detector, Retrainable {
     return out;
   }
 
-  /** From now until `endTraining`, sessions are only learned from (a baseline file). */
+  /**
+   * From now until `endTraining`, sessions are only learned from (a baseline file). A baseline is
+   * finite, so its sessions are not cut by the idle timeout: a session is everything its id has in
+   * the baseline, and the longest pause inside one tells how long judging must wait (`endTraining`).
+   */
   beginTraining(): void {
     this.#forcedTraining = true;
+    this.#baselineGapMs = 0;
+    this.#grouper.idleTimeoutMs = Number.POSITIVE_INFINITY;
   }
 
-  /** Closes the baseline's open sessions, learns from them and fits the model; returns it. */
+  /**
+   * Closes the baseline's open sessions, learns from them and fits the model; returns it. Judging then
+   * waits, before closing a session as idle, at least 1.5 × the longest pause seen inside a baseline
+   * session: a configured timeout shorter than the sessions' normal pauses (a block deleted an hour
+   * after it was written) would cut every session in two, and the halves would hide what is missing.
+   */
   endTraining(): NextKeyModel | null {
     this.#handle(this.#grouper.flush(), []);
     this.#forcedTraining = false;
+    this.#grouper.idleTimeoutMs = Math.max(
+      this.#options.idleTimeoutSecs * 1000,
+      Math.ceil(this.#baselineGapMs * BASELINE_GAP_MARGIN),
+    );
     this.#fit();
     // Record time starts again with the next file; its sessions must not be closed by the old clock.
     this.#now = Number.NEGATIVE_INFINITY;
@@ -173,6 +196,8 @@ export class SequenceDetector implements Detector, Retrainable {
         continue;
       }
       if (this.#forcedTraining || this.#model === null) {
+        if (this.#forcedTraining && session.longestGapMs > this.#baselineGapMs)
+          this.#baselineGapMs = session.longestGapMs;
         this.#training.push(keys);
         if (!this.#forcedTraining && this.#training.length >= this.#options.warmupSessions) this.#fit();
         continue;
@@ -232,7 +257,7 @@ export class SequenceDetector implements Detector, Retrainable {
     return {
       name: this.name,
       phase: "active",
-      detail: `trained on ${this.#model.sessionsTrained} sessions (${this.#model.vocabulary.length} templates); ${this.#judged} judged, ${this.#anomalous} anomalous, ${open} open, ${this.#evicted} evicted`,
+      detail: `trained on ${this.#model.sessionsTrained} sessions (${this.#model.vocabulary.length} templates); ${this.#judged} judged, ${this.#anomalous} anomalous, ${open} open, ${this.#evicted} evicted; idle timeout ${Math.round(this.idleTimeoutSecs)} s`,
     };
   }
 
@@ -246,6 +271,7 @@ export class SequenceDetector implements Detector, Retrainable {
       judged: this.#judged,
       anomalous: this.#anomalous,
       evicted: this.#evicted,
+      idleTimeoutMs: this.#grouper.idleTimeoutMs,
     };
   }
 
@@ -270,6 +296,15 @@ export class SequenceDetector implements Detector, Retrainable {
     this.#judged = Number(state.judged ?? 0);
     this.#anomalous = Number(state.anomalous ?? 0);
     this.#evicted = Number(state.evicted ?? 0);
+    // A timeout learned from a baseline stays; never below the configured one.
+    const idle = Number(state.idleTimeoutMs);
+    if (Number.isFinite(idle) && idle > this.#options.idleTimeoutSecs * 1000)
+      this.#grouper.idleTimeoutMs = idle;
+  }
+
+  /** Seconds without a record after which a session is closed: the configured, or the learned one. */
+  get idleTimeoutSecs(): number {
+    return this.#grouper.idleTimeoutMs / 1000;
   }
 }
 

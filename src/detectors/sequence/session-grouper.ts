@@ -26,12 +26,15 @@ export interface ClosedSession<R> {
   /** Clock times of the first and the last record. */
   openedAt: number;
   lastSeenAt: number;
+  /** The longest clock time between two consecutive records of the session (0 for one record). */
+  longestGapMs: number;
 }
 
 interface OpenSession<R> {
   records: R[];
   openedAt: number;
   lastSeenAt: number;
+  longestGapMs: number;
 }
 
 /** Reads a record's session id, or null when the record has none. */
@@ -61,16 +64,28 @@ export function sessionKeyReader(key: SessionKey): (record: LogRecord) => string
 export class SessionGrouper<R extends LogRecord = LogRecord> {
   readonly #readKey: (record: LogRecord) => string | null;
   readonly #options: SessionGrouperOptions;
+  #idleTimeoutMs: number;
   /** Map order is least recently active first, so idle and LRU closing both read from the front. */
   readonly #open = new Map<string, OpenSession<R>>();
   #unkeyed = 0;
 
   constructor(options: SessionGrouperOptions) {
-    if (!(options.idleTimeoutMs > 0)) throw new Error("idleTimeoutMs must be > 0");
     if (!(Number.isInteger(options.maxOpenSessions) && options.maxOpenSessions >= 1))
       throw new Error("maxOpenSessions must be a positive integer");
     this.#options = options;
+    this.#idleTimeoutMs = 0;
+    this.idleTimeoutMs = options.idleTimeoutMs;
     this.#readKey = sessionKeyReader(options.key);
+  }
+
+  get idleTimeoutMs(): number {
+    return this.#idleTimeoutMs;
+  }
+
+  /** Changes the idle timeout from now on; Infinity closes sessions only by the cap or `flush`. */
+  set idleTimeoutMs(ms: number) {
+    if (!(ms > 0)) throw new Error("idleTimeoutMs must be > 0");
+    this.#idleTimeoutMs = ms;
   }
 
   get openSessions(): number {
@@ -95,6 +110,9 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
     if (session) {
       this.#open.delete(id);
       session.records.push(record);
+      // Written as a comparison so a clock without time yet (NaN gaps) leaves it at 0.
+      const gap = now - session.lastSeenAt;
+      if (gap > session.longestGapMs) session.longestGapMs = gap;
       session.lastSeenAt = now;
       this.#open.set(id, session);
       return closed;
@@ -103,7 +121,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
       const [oldest] = this.#open.keys();
       if (oldest !== undefined) closed.push(this.#close(oldest, "evicted"));
     }
-    this.#open.set(id, { records: [record], openedAt: now, lastSeenAt: now });
+    this.#open.set(id, { records: [record], openedAt: now, lastSeenAt: now, longestGapMs: 0 });
     return closed;
   }
 
@@ -115,7 +133,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
 
   /** Closes the sessions idle for at least the timeout; call it on a timer when input is quiet. */
   expire(): ClosedSession<R>[] {
-    const limit = this.#options.clock.now() - this.#options.idleTimeoutMs;
+    const limit = this.#options.clock.now() - this.#idleTimeoutMs;
     const closed: ClosedSession<R>[] = [];
     for (const [id, session] of this.#open) {
       if (session.lastSeenAt > limit) break;
@@ -138,6 +156,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
       reason,
       openedAt: session.openedAt,
       lastSeenAt: session.lastSeenAt,
+      longestGapMs: session.longestGapMs,
     };
   }
 }

@@ -190,6 +190,28 @@ describe("SequenceDetector", () => {
     );
     expect(d.flush().map((a) => a.key)).toEqual(["u2"]);
   });
+
+  it("keeps baseline sessions whole across long pauses and waits that long when judging", () => {
+    // Each session pauses 60 s between read and close (rec steps 1 s), six times the configured idle timeout (10 s):
+    // cut there, the baseline would teach that `open read` alone is a whole session.
+    const clock = new FakeClock();
+    const paused = (id: string) => {
+      const start = sessions(clock, [[id, ["open", "read"]]]);
+      clock.advance(59_000);
+      return [...start, ...sessions(clock, [[id, ["close"]]])];
+    };
+    const d = new SequenceDetector({ ...OPTIONS, warmupSessions: 1_000 }, clock);
+    d.beginTraining();
+    d.observe([...paused("t1"), ...paused("t2"), ...paused("t3")]);
+    expect(d.endTraining()?.sessionsTrained).toBe(3);
+    expect(d.idleTimeoutSecs).toBe(90); // 1.5 × the 60 s pause
+    const found = d.observe([...paused("u1"), ...sessions(clock, [["u2", ["open", "read"]]])]);
+    expect([...found, ...d.flush()].map((a) => a.key)).toEqual(["u2"]);
+    // The learned timeout survives a restart.
+    const other = new SequenceDetector(OPTIONS, clock);
+    other.importState(d.exportState());
+    expect(other.idleTimeoutSecs).toBe(90);
+  });
 });
 
 describe("parseSessionKey", () => {

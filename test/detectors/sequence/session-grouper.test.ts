@@ -88,6 +88,23 @@ describe("SessionGrouper", () => {
     expect(g.openSessions).toBe(1);
   });
 
+  it("reports each session's longest pause and takes a new idle timeout", () => {
+    const clock = new FakeClock(0);
+    const g = new SessionGrouper({ key: { field: "s" }, idleTimeoutMs: 1000, maxOpenSessions: 5, clock });
+    g.idleTimeoutMs = Number.POSITIVE_INFINITY; // closed only by the cap or flush
+    g.add(rec("a1", { s: "a" }));
+    clock.advance(400);
+    g.add(rec("a2", { s: "a" }));
+    clock.advance(5_000);
+    expect(g.add(rec("a3", { s: "a" }))).toEqual([]);
+    expect(g.flush().map((s) => [s.id, bodies(s), s.longestGapMs])).toEqual([
+      ["a", ["a1", "a2", "a3"], 5_000],
+    ]);
+    expect(() => {
+      g.idleTimeoutMs = 0;
+    }).toThrow(/idleTimeoutMs/);
+  });
+
   it("closes the least recently active session beyond the bound", () => {
     const g = new SessionGrouper({
       key: { field: "s" },
