@@ -148,7 +148,7 @@ export async function runHasuraOutliersBench(): Promise<string> {
     "",
     machineLine(),
     "",
-    `Each run: a fresh SQLite store, ${HISTORY_ROWS} normal rows of one query posted to \`POST /anomalies\` in requests of ${BATCH} (the history), then one request of ${NORMAL_IN_PROBE} new normal rows (ids and timestamps move on, as a live table's do) with 2 planted outliers at random positions. Default settings (\`ANOMALY_THRESHOLD\` 0.1, 100 training records). Shapes and seeds used while choosing the defaults are reported apart from those only judged. Goal: planted outliers flagged, at most 1 normal row in 30.`,
+    `Each run: a fresh SQLite store, ${HISTORY_ROWS} normal rows of one query posted to \`POST /anomalies\` in requests of ${BATCH} (the history), then one request of ${NORMAL_IN_PROBE} new normal rows (ids and timestamps move on, as a live table's do) with 2 planted outliers at random positions. Default settings (\`ANOMALY_THRESHOLD\` 0.1, 100 training records). Shapes and seeds used while choosing the defaults are reported apart from those only judged (the judging shapes were looked at with seeds 1–3 while the feature roles were designed; their judging seeds 101–105 were not). Goal: planted outliers flagged, at most 1 normal row in 30.`,
     "",
     `**Judging** (shapes ${JUDGING_SHAPES.map((s) => s.name).join(", ")}; seeds ${JUDGING_SEEDS.join(", ")}): ${summary(judging)}.`,
     "",
