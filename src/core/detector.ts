@@ -60,6 +60,14 @@ export function isRetrainable(detector: Detector): detector is Detector & Retrai
   return typeof (detector as Partial<Retrainable>).retrain === "function";
 }
 
+/**
+ * What a detector's findings are about: `security` (logins, privileges, WiFi attacks) or
+ * `operational` (volume, errors, templates, sequences). The registry declares it once per detector,
+ * and the anomaly listing filters on it so security findings are not buried under volume rows.
+ */
+export const DETECTOR_KINDS = ["security", "operational"] as const;
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+
 /** One entry of the detector registry: adding a detector is adding a file and one line there. */
 export interface DetectorDefinition<Options> {
   readonly name: string;

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import type { Detector, DetectorContext } from "../core/detector.js";
+import type { Detector, DetectorContext, DetectorDefinition, DetectorKind } from "../core/detector.js";
 import { bruteForceDefinition } from "./auth/brute-force.js";
 import { newSourceIpDefinition } from "./auth/new-source-ip.js";
 import { passwordSprayingDefinition } from "./auth/password-spraying.js";
@@ -15,36 +15,72 @@ import { wifiDefinition } from "./wifi.js";
 import { windowForestDefinition } from "./window-forest/detector.js";
 
 /**
- * Every detector Logwarden runs. Adding one = adding its file and one entry here: its definition and
- * where its options live in the config.
+ * Every detector Logwarden runs. Adding one = adding its file and one entry here: its definition, its
+ * kind (security or operational) and where its options live in the config.
  */
-const REGISTRY = [
-  { definition: newTemplateDefinition, options: (c: Config) => withKeys(c, c.detectors.newTemplate) },
-  { definition: errorBurstDefinition, options: (c: Config) => withKeys(c, c.detectors.errorBurst) },
-  { definition: rareTemplateDefinition, options: (c: Config) => withKeys(c, c.detectors.rareTemplate) },
-  { definition: volumeDefinition, options: (c: Config) => withKeys(c, c.detectors.volume) },
-  { definition: bruteForceDefinition, options: (c: Config) => withKeys(c, c.detectors.bruteForce) },
+const REGISTRY: readonly {
+  definition: Pick<DetectorDefinition<never>, "name" | "create">;
+  kind: DetectorKind;
+  options: (c: Config) => { enabled: boolean };
+}[] = [
+  {
+    definition: newTemplateDefinition,
+    kind: "operational",
+    options: (c: Config) => withKeys(c, c.detectors.newTemplate),
+  },
+  {
+    definition: errorBurstDefinition,
+    kind: "operational",
+    options: (c: Config) => withKeys(c, c.detectors.errorBurst),
+  },
+  {
+    definition: rareTemplateDefinition,
+    kind: "operational",
+    options: (c: Config) => withKeys(c, c.detectors.rareTemplate),
+  },
+  {
+    definition: volumeDefinition,
+    kind: "operational",
+    options: (c: Config) => withKeys(c, c.detectors.volume),
+  },
+  {
+    definition: bruteForceDefinition,
+    kind: "security",
+    options: (c: Config) => withKeys(c, c.detectors.bruteForce),
+  },
   {
     definition: passwordSprayingDefinition,
+    kind: "security",
     options: (c: Config) => withKeys(c, c.detectors.passwordSpraying),
   },
   {
     definition: successAfterFailuresDefinition,
+    kind: "security",
     options: (c: Config) => withKeys(c, c.detectors.successAfterFailures),
   },
-  { definition: newSourceIpDefinition, options: (c: Config) => withKeys(c, c.detectors.newSourceIp) },
+  {
+    definition: newSourceIpDefinition,
+    kind: "security",
+    options: (c: Config) => withKeys(c, c.detectors.newSourceIp),
+  },
   {
     definition: unusualLoginHourDefinition,
+    kind: "security",
     options: (c: Config) => withKeys(c, c.detectors.unusualLoginHour),
   },
   {
     definition: privilegeEscalationDefinition,
+    kind: "security",
     options: (c: Config) => withKeys(c, c.detectors.privilegeEscalation),
   },
-  { definition: wifiDefinition, options: (c: Config) => withKeys(c, c.detectors.wifi) },
-  { definition: sequenceDefinition, options: (c: Config) => c.detectors.sequence },
-  { definition: windowForestDefinition, options: (c: Config) => c.detectors.windowForest },
-] as const;
+  { definition: wifiDefinition, kind: "security", options: (c: Config) => withKeys(c, c.detectors.wifi) },
+  { definition: sequenceDefinition, kind: "operational", options: (c: Config) => c.detectors.sequence },
+  {
+    definition: windowForestDefinition,
+    kind: "operational",
+    options: (c: Config) => c.detectors.windowForest,
+  },
+];
 
 /** A detector's options plus the shared per-detector key cap. */
 function withKeys<T extends object>(c: Config, options: T): T & { maxKeys: number } {
@@ -53,6 +89,11 @@ function withKeys<T extends object>(c: Config, options: T): T & { maxKeys: numbe
 
 export function detectorNames(): string[] {
   return REGISTRY.map((entry) => entry.definition.name);
+}
+
+/** Names of the detectors of one kind, as anomalies carry them (`agent_name`). */
+export function detectorNamesOfKind(kind: DetectorKind): string[] {
+  return REGISTRY.filter((entry) => entry.kind === kind).map((entry) => entry.definition.name);
 }
 
 /** Builds the enabled detectors from the config. */

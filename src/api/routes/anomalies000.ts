@@ -3,11 +3,17 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
+import { DETECTOR_KINDS, type DetectorKind } from "../../core/detector.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc, parseTimestamp } from "../../core/time.js";
+import { detectorNamesOfKind } from "../../detectors/registry.js";
 import type { Runtime } from "../../service/runtime.js";
 import { changeVersionReader } from "../../store/change-version.js";
-import { countAnomalies, searchAnomalyTuples } from "../../store/repos/anomaly-search.js";
+import {
+  type AnomalyFilters,
+  countAnomalies,
+  searchAnomalyTuples,
+} from "../../store/repos/anomaly-search.js";
 import type { Database } from "../../store/schema.js";
 import { encodeAnomaly000Page } from "../anomaly000-json.js";
 import { requireAuth } from "../auth.js";
@@ -85,6 +91,13 @@ export const anomalyListQuery = z.object({
   status: oneOrMore(ANOMALY_STATUSES, "open, acknowledged, resolved, false_positive (comma-separated)"),
   service: text("Only this service"),
   q: text("Case-insensitive text in the description or the key (user, IP, service)"),
+  entity: text("Logwarden: exactly this detector key, e.g. `ip:1.2.3.4` or `user:root`"),
+  kind: z
+    .enum(DETECTOR_KINDS)
+    .optional()
+    .describe(
+      "Logwarden: `security` (brute_force, password_spraying, new_source_ip, wifi…) or `operational` (volume, error_burst, templates, sequence, window_forest, and anything not from a security detector)",
+    ),
   cursor: cursorParam.optional().describe("`X-Next-Cursor` of the previous page (not with `offset`)"),
   with_total: z
     .enum(["true", "false"])
@@ -129,6 +142,8 @@ async function buildPage(
     ...(q.status ? { status: q.status } : {}),
     ...(q.service ? { service: q.service } : {}),
     ...(q.q ? { q: q.q } : {}),
+    ...(q.entity ? { entity: q.entity } : {}),
+    ...kindFilter(q.kind),
   };
   const range = {
     limit,
@@ -158,6 +173,13 @@ async function buildPage(
   };
 }
 
+/** A detector kind as a filter on `agent_name`, from the registry's declarations. */
+function kindFilter(kind: DetectorKind | undefined): Pick<AnomalyFilters, "detectorsIn" | "detectorsNotIn"> {
+  if (!kind) return {};
+  const security = detectorNamesOfKind("security");
+  return kind === "security" ? { detectorsIn: security } : { detectorsNotIn: security };
+}
+
 /**
  * Names a page whatever the URL's spelling: defaults filled in (`limit=100` is no limit, `offset=0` no
  * offset), fields in a fixed order, value lists sorted (`severity=high,low` is `low,high`).
@@ -174,6 +196,8 @@ function pageKey(q: ListQuery): string {
     q.severity ? [...q.severity].sort() : null,
     q.status ? [...q.status].sort() : null,
     q.q ?? null,
+    q.entity ?? null,
+    q.kind ?? null,
     q.with_total === "true",
   ]);
 }

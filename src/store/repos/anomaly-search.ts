@@ -21,6 +21,12 @@ export interface AnomalyFilters {
   service?: string;
   /** Case-insensitive substring of the description or the detector's key (user, IP, service…). */
   q?: string;
+  /** Exactly this detector key, e.g. `ip:1.2.3.4` or `user:root`. */
+  entity?: string;
+  /** Only these detectors (`agent_name`), e.g. every security detector; an empty list filters nothing. */
+  detectorsIn?: readonly string[];
+  /** None of these detectors: the operational kind is "not security", so anomalies from outside the registry count there. */
+  detectorsNotIn?: readonly string[];
 }
 
 /** A position in the newest-first order: the last row of the previous page. */
@@ -82,6 +88,9 @@ function filtered(db: Kysely<Database>, filters: AnomalyFilters) {
   let q = db.selectFrom("anomalies");
   if (filters.agentName) q = q.where("agent_name", "=", filters.agentName);
   if (filters.service) q = q.where("service", "=", filters.service);
+  if (filters.entity) q = q.where("key", "=", filters.entity);
+  if (filters.detectorsIn?.length) q = q.where("agent_name", "in", [...filters.detectorsIn]);
+  if (filters.detectorsNotIn?.length) q = q.where("agent_name", "not in", [...filters.detectorsNotIn]);
   if (filters.severity?.length) q = q.where("severity", "in", [...filters.severity]);
   if (filters.status?.length) q = q.where("status", "in", [...filters.status]);
   if (filters.since) q = q.where("timestamp", ">=", filters.since);
