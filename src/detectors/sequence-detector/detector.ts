@@ -11,6 +11,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord, ParsedRecord } from "../../core/log-record.js";
 import { NextKeyModel, type NextKeyModelOptions } from "../sequence/next-key-model.js";
 import { type ClosedSession, SessionGrouper, sessionKeyReader } from "../sequence/session-grouper.js";
+import { BaselineMatcher } from "./baseline-match.js";
 import { type Step, sessionAnomaly } from "./explain.js";
 import { parseSessionKey, sessionKeyText } from "./session-key.js";
 
@@ -72,6 +73,9 @@ export class SequenceDetector implements Detector, Retrainable {
   #evicted = 0;
   /** Clock time of the last fit, reported with the versioned model. */
   #trainedAt: number | null = null;
+  /** The model's template ids, and matchers for their texts; rebuilt lazily after each fit. */
+  #vocabulary: ReadonlySet<string> | null = null;
+  #matcher: BaselineMatcher | null = null;
   /** Longest record-time gap inside one baseline session (`beginTraining` … `endTraining`). */
   #baselineGapMs = 0;
 
@@ -129,7 +133,7 @@ export class SequenceDetector implements Detector, Retrainable {
         resource: {},
         step: {
           id: record.id,
-          templateId: record.templateId,
+          templateId: this.#keyOf(record),
           timestamp: record.timestamp,
           stream: record.stream,
           body: record.body.length > SAMPLE_CHARS ? `${record.body.slice(0, SAMPLE_CHARS)}…` : record.body,
@@ -138,6 +142,25 @@ export class SequenceDetector implements Detector, Retrainable {
       this.#handle(this.#grouper.add(held), out);
     }
     return out;
+  }
+
+  /**
+   * The key a record is judged under: its template id, or, when the model never saw that id, the
+   * trained template its text still matches (see baseline-match.ts); a record that matches none keeps
+   * its new id and is an unseen template.
+   */
+  #keyOf(record: ParsedRecord): string {
+    const model = this.#model;
+    if (this.#forcedTraining || model === null) return record.templateId;
+    this.#vocabulary ??= new Set(model.vocabulary);
+    if (this.#vocabulary.has(record.templateId)) return record.templateId;
+    this.#matcher ??= new BaselineMatcher(
+      [...this.#vocabulary].flatMap((id) => {
+        const text = this.#templates.get(id);
+        return text === undefined ? [] : [[id, text] as const];
+      }),
+    );
+    return this.#matcher.match(record.body) ?? record.templateId;
   }
 
   /** Input has been quiet for the idle timeout (wall clock): close and judge every open session. */
@@ -220,6 +243,8 @@ export class SequenceDetector implements Detector, Retrainable {
     if (this.#training.length === 0) return;
     const model = this.#model ?? new NextKeyModel(this.modelOptions);
     this.#model = model.train(this.#training);
+    this.#vocabulary = null;
+    this.#matcher = null;
     this.#training = [];
     this.#trainedAt = this.#clock.now();
   }
@@ -285,6 +310,8 @@ export class SequenceDetector implements Detector, Retrainable {
     if (state.model !== null && state.model !== undefined) {
       const saved = NextKeyModel.fromJSON(state.model);
       // The detection settings are the config's; the counts are the saved model's.
+      this.#vocabulary = null;
+      this.#matcher = null;
       this.#model = saved.withOptions({
         ...this.modelOptions,
         historyLength: Math.min(this.#options.historyLength, saved.depth),
