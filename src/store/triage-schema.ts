@@ -25,6 +25,8 @@ export interface AlertsTable {
   rule_name: string | null;
   incident_id: number | null;
   updated_at: string;
+  /** Analyst review: open (default), acknowledged, resolved (migration 011). */
+  review_status: Generated<string>;
 }
 
 export interface AlertContextTable {

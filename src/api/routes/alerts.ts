@@ -15,12 +15,20 @@ import {
   toIncoming,
 } from "../../store/repos/alerts.js";
 import { recordAudit } from "../../store/repos/audit.js";
+import { changeAlertReview } from "../../store/repos/review-status.js";
 import { alertBodyItem, IntakeError, toIncomingAlert } from "../../triage/intake.js";
 import { iocKey } from "../../triage/intel-lookup.js";
 import { extractIocs } from "../../triage/iocs.js";
 import { normalizeAlert } from "../../triage/normalize.js";
 import { ALERT_STATUSES, INTAKE_FORMATS } from "../../triage/types.js";
 import { requireAuth } from "../auth.js";
+import {
+  applyEach,
+  BULK_MAX_IDS,
+  BULK_STATUSES,
+  type BulkStatus,
+  bulkStatusSchemas,
+} from "../bulk-status.js";
 import { errorSchema, jsonObjectSchema, queryInt, queryLimit } from "../schemas.js";
 
 const MAX_BATCH = 1000;
@@ -42,6 +50,11 @@ const alertSummary = z.object({
   rule_name: z.string().nullable(),
   verdict: z.string().nullable(),
   incident_id: z.number().int().nullable(),
+  review_status: z
+    .enum(BULK_STATUSES)
+    .describe(
+      "Logwarden: the analyst's review (open, acknowledged, resolved), apart from the pipeline's status",
+    ),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -103,6 +116,12 @@ const alertDetail = alertSummary
   })
   .describe("One alert with its context, threat intel and triage");
 
+/** A stored review status, as the schema's enum (the column only ever receives these three). */
+const reviewStatus = (s: string): BulkStatus =>
+  (BULK_STATUSES as readonly string[]).includes(s) ? (s as BulkStatus) : "open";
+
+const bulk = bulkStatusSchemas(z.string().min(1).max(200), "Alert");
+
 const summary = (a: StoredAlert): z.infer<typeof alertSummary> => ({
   alert_id: a.alert_id,
   source_ip: a.source_ip,
@@ -120,6 +139,7 @@ const summary = (a: StoredAlert): z.infer<typeof alertSummary> => ({
   rule_name: a.rule_name,
   verdict: a.verdict,
   incident_id: a.incident_id,
+  review_status: reviewStatus(a.review_status),
   created_at: a.created_at,
   updated_at: a.updated_at,
 });
@@ -128,6 +148,10 @@ const listQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
   risk_level: z.enum(SEVERITIES).optional(),
+  review_status: z
+    .enum(BULK_STATUSES)
+    .optional()
+    .describe("Only alerts an analyst left open, acknowledged or resolved"),
   source_ip: z.string().max(64).optional(),
   user_id: z.string().max(256).optional(),
   asset_id: z.string().max(256).optional(),
@@ -295,6 +319,27 @@ export function alertRoutes(rt: Runtime) {
           isoUtc(rt.clock.now()),
         );
         return reply.code(202).send(summary(retried));
+      },
+    );
+    r.patch(
+      "/api/v1/alerts",
+      {
+        preHandler: requireAuth(rt, { scope: "admin" }),
+        bodyLimit: 64 * 1024,
+        schema: {
+          summary: `Set the review status of up to ${BULK_MAX_IDS} alerts at once (open, acknowledged, resolved); audited per alert`,
+          tags: ["alerts"],
+          body: bulk.body,
+          response: { 200: bulk.result, ...errors },
+        },
+      },
+      async (request) => {
+        const { status, comment } = request.body;
+        const actor = request.principal?.name ?? "anonymous";
+        const result = await applyEach(request.body.ids, (id) =>
+          changeAlertReview(db(), { id, status, comment: comment ?? null, actor }, isoUtc(rt.clock.now())),
+        );
+        return { status, ...result };
       },
     );
     r.patch(

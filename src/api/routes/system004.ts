@@ -6,7 +6,7 @@ import { isoUtc } from "../../core/time.js";
 import { ingestLogs, recordFromIngestLog } from "../../service/ingest.js";
 import type { Runtime } from "../../service/runtime.js";
 import { groupFeatures } from "../../service/scoring.js";
-import { listIncidents } from "../../store/repos/incidents.js";
+import { countIncidents, listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
 
@@ -127,15 +127,26 @@ export function system004Routes(rt: Runtime) {
         schema: {
           summary: "Incidents, newest first (system 004)",
           tags: ["system 004"],
+          description:
+            "The body is system 004's bare array. With `with_total=true`, `X-Total-Count` says how many incidents there are.",
           querystring: z.object({
             limit: queryInt("limit").optional(),
             offset: queryInt("offset").optional(),
+            with_total: z
+              .enum(["true", "false"])
+              .optional()
+              .describe("Logwarden: `true` adds `X-Total-Count` (the body stays system 004's array)"),
           }),
           response: { 200: z.array(incident), 400: errorSchema, 401: errorSchema },
         },
       },
-      async (request) =>
-        listIncidents(rt.store.db, { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 }),
+      async (request, reply) => {
+        const { limit, offset, with_total } = request.query;
+        // The total travels in a header: system 004's clients read the body as a bare array.
+        if (with_total === "true")
+          reply.header("x-total-count", String(await countIncidents(rt.store.db, {})));
+        return listIncidents(rt.store.db, { limit: limit ?? 100, offset: offset ?? 0 });
+      },
     );
 
     r.get(

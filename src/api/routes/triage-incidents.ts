@@ -8,6 +8,7 @@ import type { Runtime } from "../../service/runtime.js";
 import { fromJsonText } from "../../store/json.js";
 import { getAlertsByIds } from "../../store/repos/alerts.js";
 import { recordAudit } from "../../store/repos/audit.js";
+import { changeIncidentStatus } from "../../store/repos/review-status.js";
 import {
   executeRemediation,
   listRemediation,
@@ -16,6 +17,7 @@ import {
   transition,
 } from "../../triage/remediation.js";
 import { requireAuth } from "../auth.js";
+import { applyEach, BULK_MAX_IDS, bulkStatusSchemas } from "../bulk-status.js";
 import { errorSchema, jsonObjectSchema, pathId, queryInt, queryLimit } from "../schemas.js";
 
 const INCIDENT_STATUSES = ["open", "acknowledged", "resolved", "false_positive"] as const;
@@ -68,6 +70,7 @@ const incidentDetail = incident.extend({
   ),
 });
 
+const bulk = bulkStatusSchemas(z.number().int().positive(), "Incident");
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 429: errorSchema };
 const comment = z.strictObject({
   comment: z.string().max(2000).optional().describe("Why; kept in the audit log"),
@@ -194,6 +197,27 @@ export function triageIncidentRoutes(rt: Runtime) {
         },
       },
       async (request) => detail(request.params.id),
+    );
+    r.patch(
+      "/api/v1/incidents",
+      {
+        preHandler: admin,
+        bodyLimit: 64 * 1024,
+        schema: {
+          summary: `Set the status of up to ${BULK_MAX_IDS} incidents at once (operational or triage; open, acknowledged, resolved); audited per incident`,
+          tags: ["incidents"],
+          body: bulk.body,
+          response: { 200: bulk.result, ...errors },
+        },
+      },
+      async (request) => {
+        const { status, comment } = request.body;
+        const actor = request.principal?.name ?? "anonymous";
+        const result = await applyEach(request.body.ids, (id) =>
+          changeIncidentStatus(db(), { id, status, comment: comment ?? null, actor }, now()),
+        );
+        return { status, ...result };
+      },
     );
     r.patch(
       "/api/v1/incidents/:id",

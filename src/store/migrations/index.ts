@@ -9,6 +9,7 @@ import * as triage from "./007-triage.js";
 import * as logFulltext from "./008-log-fulltext.js";
 import * as changeVersions from "./009-change-versions.js";
 import * as suppressionCeiling from "./010-suppression-ceiling.js";
+import * as alertReview from "./011-alert-review.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -25,6 +26,7 @@ const STEPS: [string, Step][] = [
   ["008-log-fulltext", logFulltext],
   ["009-change-versions", changeVersions],
   ["010-suppression-ceiling", suppressionCeiling],
+  ["011-alert-review", alertReview],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -30,6 +30,8 @@ export interface StoredAlert {
   incident_id: number | null;
   created_at: string;
   updated_at: string;
+  /** Analyst review: open, acknowledged or resolved (apart from the pipeline's `status`). */
+  review_status: string;
 }
 
 export function toStoredAlert(row: AlertRow): StoredAlert {
@@ -144,6 +146,7 @@ export interface AlertFilter {
   user_id?: string;
   asset_id?: string;
   risk_level?: string;
+  review_status?: string;
   since?: string;
   until?: string;
   /** `newest` (default) or `severity`: critical first, newest first within a severity. */
@@ -167,6 +170,7 @@ export async function listAlerts(
   if (f.user_id) q = q.where("alerts.user_id", "=", f.user_id);
   if (f.asset_id) q = q.where("alerts.asset_id", "=", f.asset_id);
   if (f.risk_level) q = q.where("triage_results.risk_level", "=", f.risk_level);
+  if (f.review_status) q = q.where("alerts.review_status", "=", f.review_status);
   if (f.since) q = q.where("alerts.created_at", ">=", f.since);
   if (f.until) q = q.where("alerts.created_at", "<", f.until);
   let page = q.selectAll("alerts").select(["triage_results.risk_score", "triage_results.risk_level"]);

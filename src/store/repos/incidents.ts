@@ -77,3 +77,11 @@ export async function listIncidents(
     .execute();
   return rows.map(toIncident);
 }
+
+/** How many incidents `listIncidents` pages through (its total), with the same filter. */
+export async function countIncidents(db: Kysely<Database>, query: { status?: string }): Promise<number> {
+  let q = db.selectFrom("incidents");
+  if (query.status) q = q.where("status", "=", query.status);
+  const row = await q.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
