@@ -72,7 +72,7 @@ function component(template: string): string {
 }
 
 /** HDFS_v1 header: yyMMdd HHmmss pid LEVEL component: content. */
-function header(ms: number, pid: number, level: string, comp: string): string {
+export function header(ms: number, pid: number, level: string, comp: string): string {
   const iso = new Date(ms).toISOString();
   const date = `${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
   const time = `${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;

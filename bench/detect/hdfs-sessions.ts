@@ -56,7 +56,7 @@ export function splitHdfs(): { train: Session[]; test: Session[] } {
 }
 
 /** mulberry32: a seeded generator, so the synthetic anomalies are the same on every run. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
