@@ -126,7 +126,9 @@ describe("verdicts end to end through the ingest pipeline", () => {
       expiresAt: isoUtc(T0 + 3 * 3_600_000),
     });
     clock.advance(2 * 3_600_000);
-    expect((await rt.pipeline.submit(failures("other", "10.0.0.9", T0 + 7_200_000, 5))).anomalies).toEqual([]);
+    expect((await rt.pipeline.submit(failures("other", "10.0.0.9", T0 + 7_200_000, 5))).anomalies).toEqual(
+      [],
+    );
     clock.advance(2 * 3_600_000);
     expect(
       (await rt.pipeline.submit(failures("other", "10.0.0.9", T0 + 14_400_000, 10))).anomalies.length,
