@@ -105,7 +105,8 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     await page.getByRole("form", { name: "Filter alerts" }).getByLabel("Severity").selectOption("critical");
     await page.getByRole("form", { name: "Filter alerts" }).getByRole("button", { name: "Apply" }).click();
     await pager.getByText("1–7 of 7").waitFor();
-    const badges = await alerts.locator("tbody tr td:first-child .sev").allTextContents();
+    // The first column holds the row's checkbox; severity is the second.
+    const badges = await alerts.locator("tbody tr td:nth-child(2) .sev").allTextContents();
     expect(badges).toEqual(new Array(7).fill("critical"));
     expect(page.url()).toContain("severity=critical");
     await shot("incidents-filtered");
@@ -118,7 +119,10 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     const ids = await Promise.all([0, 1, 2].map((n) => rows.nth(n).getAttribute("data-anomaly-id")));
     for (const id of ids) await page.getByLabel(`Select anomaly ${id}`).check();
     await page.getByRole("toolbar", { name: "Selected anomalies" }).getByText("3 selected").waitFor();
-    await page.getByRole("button", { name: "Acknowledge" }).click();
+    await page
+      .getByRole("toolbar", { name: "Selected anomalies" })
+      .getByRole("button", { name: "Acknowledge" })
+      .click();
     await page.getByText("3 marked acknowledged").waitFor();
     const acked = await fetch(`${base}/api/v1/anomalies?status=acknowledged&with_total=true`, {
       headers: auth,
@@ -131,6 +135,60 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     await page.goto(`${base}/ui/anomalies?status=acknowledged`);
     await page.getByText("1–3 of 3").waitFor();
     await shot("anomalies-bulk");
+  });
+
+  it("acknowledges two selected alerts in one action", async () => {
+    await page.goto(`${base}/ui/incidents`);
+    await page.getByRole("navigation", { name: "Alert pages" }).getByText("1–25 of 30").waitFor();
+    await page.getByLabel("Select alert lst-27").check();
+    await page.getByLabel("Select alert lst-23").check();
+    const bar = page.getByRole("toolbar", { name: "Selected alerts" });
+    await bar.getByText("2 selected").waitFor();
+    await bar.getByRole("button", { name: "Acknowledge" }).click();
+    await bar.getByText("2 marked acknowledged").waitFor();
+    const acked = (await (
+      await fetch(`${base}/api/v1/alerts?review_status=acknowledged`, { headers: auth })
+    ).json()) as { items: { alert_id: string }[]; total: number };
+    expect(acked.items.map((a) => a.alert_id).sort()).toEqual(["lst-23", "lst-27"]);
+    // The rows show their review after the reload; the others stay open.
+    const row = (id: string) => page.locator(`tr[data-alert-id="${id}"]`);
+    await row("lst-27").getByText("acknowledged").waitFor();
+    await row("lst-23").getByText("acknowledged").waitFor();
+    expect(await row("lst-19").textContent()).not.toContain("acknowledged");
+    await shot("alerts-bulk-acknowledge");
+  });
+
+  it("filters anomalies by kind, so security findings are not buried under operational rows", async () => {
+    await storeAnomalies(
+      server.rt.store.db,
+      [0, 1].map((i) => ({
+        ...anomaly(i),
+        detector: "brute_force",
+        type: "brute_force",
+        // Two sources: findings of one detector on one key within minutes merge into one anomaly.
+        key: `ip:203.0.113.${9 + i}`,
+        description: `brute force ${i} from 203.0.113.${9 + i}`,
+      })),
+      new Date().toISOString(),
+    );
+    await page.goto(`${base}/ui/anomalies`);
+    await page.getByText("1–25 of 32").waitFor();
+    const form = page.getByRole("form", { name: "Filter anomalies" });
+    await form.getByLabel("Kind").selectOption("security");
+    await form.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("1–2 of 2").waitFor();
+    const detectors = await page.locator("tr[data-anomaly-id] td.mono").allTextContents();
+    expect(detectors).toEqual(["brute_force", "brute_force"]);
+    expect(page.url()).toContain("kind=security");
+    await form.getByLabel("Kind").selectOption("operational");
+    await form.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("1–25 of 30").waitFor();
+    await page.goto(`${base}/ui/anomalies?entity=${encodeURIComponent("ip:203.0.113.9")}`);
+    await page.getByText("1–1 of 1").waitFor();
+    expect(await page.locator("tr[data-anomaly-id]").textContent()).toContain(
+      "brute force 0 from 203.0.113.9",
+    );
+    await shot("anomalies-kind");
   });
 
   it("searches templates and pages them with a total", async () => {

@@ -10,6 +10,8 @@ export interface AlertListItem {
   rule_name: string | null;
   verdict: string | null;
   incident_id: number | null;
+  /** The analyst's review, apart from the pipeline's `status` (PATCH /api/v1/alerts). */
+  review_status: "open" | "acknowledged" | "resolved";
   risk_score: number | null;
   risk_level: string | null;
   created_at: string;

@@ -9,8 +9,21 @@ import { type AnomalyRow, SEVERITIES, type Severity, STATUSES, type Status } fro
 import { useAsync } from "../useAsync";
 
 const PAGE_SIZE = 25;
-/** Filters kept in the URL, named as the API names them (`agent_name` is the detector). */
-const FILTERS = ["severity", "status", "agent_name", "service", "q", "since", "until"] as const;
+/**
+ * Filters kept in the URL, named as the API names them (`agent_name` is the detector, `kind` security
+ * or operational as the detector registry declares it, `entity` an exact detector key).
+ */
+const FILTERS = [
+  "kind",
+  "severity",
+  "status",
+  "agent_name",
+  "service",
+  "q",
+  "entity",
+  "since",
+  "until",
+] as const;
 type SortKey = "timestamp" | "severity" | "score" | "detector";
 
 interface Row {
@@ -131,6 +144,8 @@ export function AnomaliesPage() {
     const sev = query.get("severity")?.split(",");
     const st = query.get("status")?.split(",");
     if (!firstPage) return;
+    // Kind and entity are judged by the server (the registry, the detector key): Refresh shows new ones.
+    if (query.get("kind") || query.get("entity")) return;
     if (sev && !sev.includes(a.severity)) return;
     if (st && !st.includes(a.status)) return;
     if (query.get("agent_name") && query.get("agent_name") !== a.detector) return;
@@ -218,6 +233,22 @@ export function AnomaliesPage() {
             defaultValue={query.get("q") ?? ""}
             placeholder="Text, user, IP…  ( / )"
           />
+        </label>
+        <label className="field">
+          Entity
+          <input
+            name="entity"
+            defaultValue={query.get("entity") ?? ""}
+            placeholder="exact key, e.g. ip:1.2.3.4"
+          />
+        </label>
+        <label className="field">
+          Kind
+          <select name="kind" defaultValue={query.get("kind") ?? ""}>
+            <option value="">Any</option>
+            <option value="security">Security findings</option>
+            <option value="operational">Operational</option>
+          </select>
         </label>
         <label className="field">
           Severity

@@ -1,6 +1,6 @@
-import type { FormEvent } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import type { AlertList } from "../alert-types";
-import { ApiError, getJson } from "../api";
+import { ApiError, getJson, getPage, send } from "../api";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { offsetParam, Pager } from "../components/Pager";
 import { Empty, ErrorState, Loading } from "../components/States";
@@ -49,7 +49,10 @@ async function load(query: URLSearchParams, signal: AbortSignal) {
   }
   const incidentOffset = offsetParam(query.get("incidents_offset"));
   const [incidents, alerts, health] = await Promise.all([
-    getJson<IncidentRow[]>(`/incidents?limit=${INCIDENT_PAGE}&offset=${incidentOffset}`, signal),
+    getPage<IncidentRow[]>(
+      `/incidents?limit=${INCIDENT_PAGE}&offset=${incidentOffset}&with_total=true`,
+      signal,
+    ),
     getJson<AlertList>(`/api/v1/alerts?${alertQuery}`, signal).catch((e: unknown) => {
       if (e instanceof ApiError && e.status === 404) return null;
       throw e;
@@ -59,7 +62,8 @@ async function load(query: URLSearchParams, signal: AbortSignal) {
     ),
   ]);
   return {
-    incidents,
+    incidents: incidents.items,
+    incidentTotal: incidents.total,
     incidentOffset,
     alerts,
     triageRunning: alerts !== null && health.stages !== undefined,
@@ -189,7 +193,7 @@ export function IncidentsPage() {
                     )}
                   </div>
                 ) : (
-                  <AlertsTable alerts={d.alerts} />
+                  <AlertsTable alerts={d.alerts} onChanged={reload} />
                 )}
                 <Pager
                   label="Alert pages"
@@ -212,14 +216,14 @@ export function IncidentsPage() {
                 </Empty>
               </div>
             ) : (
-              <IncidentsTable incidents={d.incidents} />
+              <IncidentsTable incidents={d.incidents} onChanged={reload} />
             )}
             <Pager
               label="Incident pages"
               offset={d.incidentOffset}
               limit={INCIDENT_PAGE}
               shown={d.incidents.length}
-              total={null}
+              total={d.incidentTotal}
               onOffset={(o) => setQuery({ incidents_offset: o ? String(o) : null })}
             />
           </section>
@@ -229,90 +233,218 @@ export function IncidentsPage() {
   );
 }
 
-function AlertsTable({ alerts }: { alerts: AlertList }) {
+/** What the bulk bars set on the selected rows (as PATCH /api/v1/alerts and /api/v1/incidents take). */
+const BULK_ACTIONS = [
+  { status: "acknowledged", label: "Acknowledge" },
+  { status: "resolved", label: "Resolve" },
+  { status: "open", label: "Reopen" },
+] as const;
+
+/**
+ * A table's selection and its one-request status change (`PATCH <route>` with every selected id),
+ * then `onChanged` reloads the page. The selection empties when the rows change (another page).
+ */
+function useBulkStatus<Id extends string | number>(
+  route: string,
+  rowIds: readonly Id[],
+  onChanged: () => void,
+) {
+  const [selected, setSelected] = useState<Set<Id>>(new Set());
+  const [message, setMessage] = useState<string | null>(null);
+  const rowsKey = rowIds.join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new set of rows starts a new selection.
+  useEffect(() => setSelected(new Set()), [rowsKey]);
+  const toggle = (id: Id) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const all = rowIds.length > 0 && rowIds.every((id) => selected.has(id));
+  const toggleAll = () => setSelected(all ? new Set() : new Set(rowIds));
+  const apply = async (status: string) => {
+    try {
+      const res = await send<{ updated: Id[] }>("PATCH", route, { ids: [...selected], status });
+      setMessage(`${res.updated.length} marked ${status}`);
+      setSelected(new Set());
+      onChanged();
+    } catch (err) {
+      setMessage(
+        err instanceof ApiError && err.status === 403
+          ? "Changing a status needs a token with the admin scope."
+          : `Could not change the status: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+  return { selected, toggle, all, toggleAll, apply, message };
+}
+
+function BulkBar({
+  label,
+  bulk,
+}: {
+  label: string;
+  bulk: { selected: Set<unknown>; apply: (status: string) => void; message: string | null };
+}) {
   return (
-    <div className="table-wrap">
-      <table aria-label="Alerts">
-        <thead>
-          <tr>
-            <th>Severity</th>
-            <th>Risk</th>
-            <th>Alert</th>
-            <th>Rule</th>
-            <th>Source IP</th>
-            <th>User</th>
-            <th>Status</th>
-            <th>Received</th>
-          </tr>
-        </thead>
-        <tbody>
-          {alerts.items.map((a) => (
-            <tr key={a.alert_id}>
-              <td>
-                <SeverityBadge severity={a.severity} />
-              </td>
-              <td>
-                {a.risk_score === null ? (
-                  <span className="muted">pending</span>
-                ) : (
-                  <>
-                    <strong>{a.risk_score.toFixed(0)}</strong> <SeverityBadge severity={a.risk_level} />
-                  </>
-                )}
-              </td>
-              <td className="mono">
-                <Link href={`/ui/incidents/alerts/${encodeURIComponent(a.alert_id)}`}>{a.alert_id}</Link>
-              </td>
-              <td className="desc wrap">{a.rule_name ?? "—"}</td>
-              <td className="mono">{a.source_ip ?? "—"}</td>
-              <td>{a.user_id ?? "—"}</td>
-              <td>
-                <span className="status">
-                  {a.verdict ? a.verdict.replace("_", " ") : a.status.replace("_", " ")}
-                </span>
-              </td>
-              <td>
-                <Time iso={a.created_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div className="filters" role="toolbar" aria-label={label}>
+      <span>
+        {bulk.selected.size === 0
+          ? "Select rows to change their status together"
+          : `${bulk.selected.size} selected`}
+      </span>
+      {BULK_ACTIONS.map((a) => (
+        <button
+          key={a.status}
+          type="button"
+          disabled={bulk.selected.size === 0}
+          onClick={() => bulk.apply(a.status)}
+        >
+          {a.label}
+        </button>
+      ))}
+      {bulk.message && <span role="status">{bulk.message}</span>}
     </div>
   );
 }
 
-function IncidentsTable({ incidents }: { incidents: IncidentRow[] }) {
+function AlertsTable({ alerts, onChanged }: { alerts: AlertList; onChanged: () => void }) {
+  const bulk = useBulkStatus(
+    "/api/v1/alerts",
+    alerts.items.map((a) => a.alert_id),
+    onChanged,
+  );
   return (
-    <div className="table-wrap">
-      <table aria-label="Incidents">
-        <thead>
-          <tr>
-            <th>Severity</th>
-            <th>Detected</th>
-            <th>Service</th>
-            <th>Summary</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {incidents.map((i) => (
-            <tr key={i.id}>
-              <td>
-                <SeverityBadge severity={i.severity} />
-              </td>
-              <td>
-                <Time iso={i.detected_at} />
-              </td>
-              <td>{i.service ?? "—"}</td>
-              <td className="desc wrap">{i.summary}</td>
-              <td>
-                <StatusBadge status={i.status as Status} />
-              </td>
+    <>
+      <BulkBar label="Selected alerts" bulk={bulk} />
+      <div className="table-wrap">
+        <table aria-label="Alerts">
+          <thead>
+            <tr>
+              <th>
+                <input
+                  type="checkbox"
+                  aria-label="Select every alert on this page"
+                  checked={bulk.all}
+                  onChange={bulk.toggleAll}
+                />
+              </th>
+              <th>Severity</th>
+              <th>Risk</th>
+              <th>Alert</th>
+              <th>Rule</th>
+              <th>Source IP</th>
+              <th>User</th>
+              <th>Status</th>
+              <th>Review</th>
+              <th>Received</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {alerts.items.map((a) => (
+              <tr key={a.alert_id} data-alert-id={a.alert_id}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select alert ${a.alert_id}`}
+                    checked={bulk.selected.has(a.alert_id)}
+                    onChange={() => bulk.toggle(a.alert_id)}
+                  />
+                </td>
+                <td>
+                  <SeverityBadge severity={a.severity} />
+                </td>
+                <td>
+                  {a.risk_score === null ? (
+                    <span className="muted">pending</span>
+                  ) : (
+                    <>
+                      <strong>{a.risk_score.toFixed(0)}</strong> <SeverityBadge severity={a.risk_level} />
+                    </>
+                  )}
+                </td>
+                <td className="mono">
+                  <Link href={`/ui/incidents/alerts/${encodeURIComponent(a.alert_id)}`}>{a.alert_id}</Link>
+                </td>
+                <td className="desc wrap">{a.rule_name ?? "—"}</td>
+                <td className="mono">{a.source_ip ?? "—"}</td>
+                <td>{a.user_id ?? "—"}</td>
+                <td>
+                  <span className="status">
+                    {a.verdict ? a.verdict.replace("_", " ") : a.status.replace("_", " ")}
+                  </span>
+                </td>
+                <td>
+                  <StatusBadge status={a.review_status} />
+                </td>
+                <td>
+                  <Time iso={a.created_at} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function IncidentsTable({ incidents, onChanged }: { incidents: IncidentRow[]; onChanged: () => void }) {
+  const bulk = useBulkStatus(
+    "/api/v1/incidents",
+    incidents.map((i) => i.id),
+    onChanged,
+  );
+  return (
+    <>
+      <BulkBar label="Selected incidents" bulk={bulk} />
+      <div className="table-wrap">
+        <table aria-label="Incidents">
+          <thead>
+            <tr>
+              <th>
+                <input
+                  type="checkbox"
+                  aria-label="Select every incident on this page"
+                  checked={bulk.all}
+                  onChange={bulk.toggleAll}
+                />
+              </th>
+              <th>Severity</th>
+              <th>Detected</th>
+              <th>Service</th>
+              <th>Summary</th>
+              <th>Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {incidents.map((i) => (
+              <tr key={i.id}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select incident ${i.id}`}
+                    checked={bulk.selected.has(i.id)}
+                    onChange={() => bulk.toggle(i.id)}
+                  />
+                </td>
+                <td>
+                  <SeverityBadge severity={i.severity} />
+                </td>
+                <td>
+                  <Time iso={i.detected_at} />
+                </td>
+                <td>{i.service ?? "—"}</td>
+                <td className="desc wrap">{i.summary}</td>
+                <td>
+                  <StatusBadge status={i.status as Status} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
