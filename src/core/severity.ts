@@ -10,11 +10,22 @@ export function isSeverity(value: unknown): value is Severity {
   return typeof value === "string" && (SEVERITIES as readonly string[]).includes(value);
 }
 
-/** Default mapping from a 0–1 anomaly score to a severity. */
+/**
+ * The one severity policy: the lowest 0–1 score of each severity. Every detector's score maps through it,
+ * so the same score means the same severity whichever detector raised it.
+ */
+const SEVERITY_FLOORS: Record<Severity, number> = { low: 0, medium: 0.6, high: 0.85, critical: 0.95 };
+
+/** The lowest score that maps to `severity`. */
+export function severityFloor(severity: Severity): number {
+  return SEVERITY_FLOORS[severity];
+}
+
+/** Maps a 0–1 anomaly score to a severity. */
 export function severityFromScore(score: number): Severity {
-  if (score >= 0.95) return "critical";
-  if (score >= 0.85) return "high";
-  if (score >= 0.6) return "medium";
+  if (score >= SEVERITY_FLOORS.critical) return "critical";
+  if (score >= SEVERITY_FLOORS.high) return "high";
+  if (score >= SEVERITY_FLOORS.medium) return "medium";
   return "low";
 }
 

@@ -2,6 +2,7 @@ import type { Anomaly } from "../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
+import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
 import { LruMap } from "./lru.js";
 import { type Coverage, cover } from "./stream-clock.js";
 
@@ -60,10 +61,14 @@ export class NewTemplateDetector implements Detector {
   }
 
   #anomaly(record: ParsedRecord, stream: StreamState): Anomaly {
-    // The more settled the stream (many records per template), the more surprising a new template is.
+    // The more settled the stream (many records per template), the more surprising a new template is:
+    // medium from about 300 records per template. An error-level record's new template is high. The
+    // severity follows from the score, as for every detector (core/severity).
     const perTemplate = stream.seen / Math.max(1, stream.templates - 1);
-    const score = Math.min(0.9, 0.5 + 0.1 * Math.log10(1 + perTemplate));
-    const severity = record.severityNumber >= 17 ? "high" : score >= 0.75 ? "medium" : "low";
+    const settled = Math.min(0.75, 0.35 + 0.1 * Math.log10(1 + perTemplate));
+    const score =
+      record.severityNumber >= ERROR_SEVERITY_NUMBER ? Math.max(settled, severityFloor("high")) : settled;
+    const severity = severityFromScore(score);
     const summary = `New message template in ${record.stream} after ${stream.seen - 1} records: ${record.template}`;
     return {
       detector: this.name,

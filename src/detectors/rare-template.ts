@@ -8,7 +8,7 @@ import type {
 } from "../core/detector.js";
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
-import { ERROR_SEVERITY_NUMBER } from "../core/severity.js";
+import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { LruMap } from "./lru.js";
 import { elapsedMs } from "./stream-clock.js";
 
@@ -113,11 +113,12 @@ export class RareTemplateDetector implements Detector, Retrainable {
 
   #anomaly(record: ParsedRecord, s: StreamState, count: number, frequency: number): Anomaly {
     const cutoff = s.cutoff ?? 0;
-    // Ten times rarer than the cutoff → 0.7; at the cutoff → 0.5. Error-level records matter more.
-    const rarity = Math.log10(Math.max(1, cutoff / Math.max(frequency, 1e-12)));
+    // Ten times rarer than the cutoff is as rare as this rule tells apart: low for ordinary records, medium
+    // for error-level ones (the severity follows from the score, as for every detector: core/severity).
+    const rarity = Math.min(1, Math.log10(Math.max(1, cutoff / Math.max(frequency, 1e-12))));
     const error = record.severityNumber >= ERROR_SEVERITY_NUMBER;
-    const score = Math.min(0.9, 0.5 + 0.2 * rarity + (error ? 0.15 : 0));
-    const severity = error ? "medium" : "low";
+    const score = error ? 0.6 + 0.2 * rarity : 0.4 + 0.19 * rarity;
+    const severity = severityFromScore(score);
     const perMillion = (f: number) => Math.round(f * 1e6 * 100) / 100;
     const explanation = {
       summary: `Rare message template in ${record.stream} (${count} of ${s.total} records): ${record.template}`,

@@ -1,7 +1,7 @@
 import { type Anomaly, describe, type Explanation } from "../../core/anomaly.js";
 import type { JsonObject } from "../../core/json.js";
 import { hostOf, type ParsedRecord } from "../../core/log-record.js";
-import { type Severity, severityFromScore } from "../../core/severity.js";
+import { type Severity, severityFloor, severityFromScore } from "../../core/severity.js";
 
 /**
  * Score for "count events where `threshold` make an alert": threshold → 0.6 (medium), twice → 0.8,
@@ -17,19 +17,19 @@ export interface SecurityFinding {
   record: ParsedRecord;
   key: string;
   score: number;
-  /** Overrides the severity the score maps to (e.g. a rule whose every hit is serious). */
+  /**
+   * A rule whose every hit is serious: its score is raised to this severity's floor, so the severity
+   * still follows from the score as for every other detector (one severity policy).
+   */
   minSeverity?: Severity;
   features: JsonObject;
   explanation: Explanation;
   evidence: number[];
 }
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-
 /** An anomaly from a security rule: type = detector name, description rendered from the explanation. */
 export function securityAnomaly(f: SecurityFinding): Anomaly {
-  let severity = severityFromScore(f.score);
-  if (f.minSeverity && RANK[f.minSeverity] > RANK[severity]) severity = f.minSeverity;
+  const score = f.minSeverity ? Math.max(f.score, severityFloor(f.minSeverity)) : f.score;
   const host = hostOf(f.record);
   return {
     detector: f.detector,
@@ -37,8 +37,8 @@ export function securityAnomaly(f: SecurityFinding): Anomaly {
     timestamp: f.record.timestamp,
     service: f.record.stream,
     key: f.key,
-    score: Math.round(f.score * 10_000) / 10_000,
-    severity,
+    score: Math.round(score * 10_000) / 10_000,
+    severity: severityFromScore(score),
     description: describe(f.explanation),
     features: host ? { ...f.features, host } : f.features,
     explanation: f.explanation,
