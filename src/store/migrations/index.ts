@@ -10,6 +10,7 @@ import * as logFulltext from "./008-log-fulltext.js";
 import * as changeVersions from "./009-change-versions.js";
 import * as suppressionCeiling from "./010-suppression-ceiling.js";
 import * as alertReview from "./011-alert-review.js";
+import * as anomalyEntityIndex from "./012-anomaly-entity-index.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -27,6 +28,7 @@ const STEPS: [string, Step][] = [
   ["009-change-versions", changeVersions],
   ["010-suppression-ceiling", suppressionCeiling],
   ["011-alert-review", alertReview],
+  ["012-anomaly-entity-index", anomalyEntityIndex],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */
