@@ -123,3 +123,25 @@ export function burstBaseline(bursts: readonly number[], minBursts: number): Bas
     note: `median of the last ${bursts.length} intervals with records (silent in most intervals)`,
   };
 }
+
+/**
+ * The same minute of the hour in the last hours (`recent` ends with the interval just before the one
+ * judged): cron jobs, scrapes and batch waves repeat there, and neither the median of recent intervals nor
+ * an hour-of-day profile (which averages the hour's intervals) expects them. Null when the interval does
+ * not divide an hour or fewer than two earlier hours are known.
+ */
+export function hourPhaseBaseline(recent: readonly number[], intervalMs: number): Baseline | null {
+  const perHour = 3_600_000 / intervalMs;
+  if (!Number.isInteger(perHour) || perHour < 2) return null;
+  const same: number[] = [];
+  for (let i = recent.length - perHour; i >= 0 && same.length < 4; i -= perHour) same.push(recent[i]!);
+  if (same.length < 2) return null;
+  const expected = median(same);
+  const spread = Math.max(madSigma(same, expected), Math.sqrt(expected), 1);
+  return {
+    expected,
+    spread,
+    kind: "recent",
+    note: `the same minutes of the hour over the last ${same.length} hours`,
+  };
+}

@@ -19,6 +19,7 @@ import {
   burstBaseline,
   type EwStat,
   emptyStat,
+  hourPhaseBaseline,
   isSparse,
   type SeasonalHistory,
   updateStat,
@@ -209,12 +210,12 @@ export class VolumeDetector implements Detector, Retrainable {
     if (base) {
       const z = (count - base.expected) / base.spread;
       const k_ = this.options.sensitivity;
-      const kind =
-        z >= k_ && count >= this.options.minCount
-          ? "spike"
-          : -z >= k_ && base.expected >= this.options.minCount && base.kind !== "bursts"
-            ? "drop"
-            : null;
+      const spike = z >= k_ && count >= this.options.minCount && !this.#recursHourly(k, count);
+      const kind = spike
+        ? "spike"
+        : -z >= k_ && base.expected >= this.options.minCount && base.kind !== "bursts"
+          ? "drop"
+          : null;
       if (kind === null) {
         k.episode = null;
       } else {
@@ -236,6 +237,12 @@ export class VolumeDetector implements Detector, Retrainable {
     updateStat(k.days[date.getUTCDay()]!, count, maxN * 24);
     k.closed++;
     return anomaly;
+  }
+
+  /** A spike no bigger than this key's count at the same minutes of the last hours: a periodic job. */
+  #recursHourly(k: KeyState, count: number): boolean {
+    const phase = hourPhaseBaseline(k.recent, this.#intervalMs);
+    return phase !== null && (count - phase.expected) / phase.spread < this.options.sensitivity;
   }
 
   #anomaly(
