@@ -43,8 +43,9 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
     await server?.close();
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(SHOTS, `first-hour-${name}.png`), fullPage: true });
+  // Long lists are shown as a person first sees them (the window), the rest in full.
+  const shot = (name: string, fullPage = true) =>
+    page.screenshot({ path: join(SHOTS, `first-hour-${name}.png`), fullPage });
 
   it("uploads three LogHub logs, each into a stream of its own", async () => {
     for (const path of UPLOADS) {
@@ -85,7 +86,7 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
     const row = page.locator("tr[data-anomaly-id]").first();
     await row.waitFor();
     const id = await row.getAttribute("data-anomaly-id");
-    await shot("anomalies-security");
+    await shot("anomalies-security", false);
     await page.goto(`${base}/ui/anomalies/${id}`);
     await page.getByRole("heading", { name: "Why this is abnormal" }).waitFor();
     // The evidence is the failed logins themselves.
@@ -137,7 +138,7 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
       .first()
       .waitFor();
     const first = await lines.locator("tbody tr").first().textContent();
-    await shot("logs");
+    await shot("logs", false);
     const pager = page.getByRole("navigation", { name: "Pages of log lines" });
     await pager.getByRole("button", { name: /Next|Older/ }).click();
     // (A string runs in the page: this file is type-checked without the DOM library.)
