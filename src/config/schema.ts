@@ -194,6 +194,11 @@ export const configSchema = z.object({
           warmupSecs: z.coerce.number().min(0).default(86_400),
           /** IPv4 prefix length compared (IPv6: /64). */
           prefixV4: z.coerce.number().int().min(8).max(32).default(24),
+          /**
+           * The wider block a network belongs to (a provider's pool; IPv6: /48): a new network inside a
+           * block the user already logs in from is a new lease, not a new place. 0 turns it off.
+           */
+          blockPrefixV4: z.coerce.number().int().min(0).max(32).default(16),
           maxNetworksPerUser: positiveInt.default(50),
           /** A network this many other users log in from (office, VPN) is never new. */
           sharedNetworkUsers: positiveInt.default(3),
@@ -327,6 +332,7 @@ export const ENV_KEYS: Record<string, string> = {
   NEW_SOURCE_IP_WARMUP_LOGINS: "detectors.newSourceIp.warmupLogins",
   NEW_SOURCE_IP_WARMUP_SECS: "detectors.newSourceIp.warmupSecs",
   NEW_SOURCE_IP_PREFIX_V4: "detectors.newSourceIp.prefixV4",
+  NEW_SOURCE_IP_BLOCK_PREFIX_V4: "detectors.newSourceIp.blockPrefixV4",
   NEW_SOURCE_IP_MAX_NETWORKS_PER_USER: "detectors.newSourceIp.maxNetworksPerUser",
   NEW_SOURCE_IP_SHARED_NETWORK_USERS: "detectors.newSourceIp.sharedNetworkUsers",
   UNUSUAL_LOGIN_HOUR_ENABLED: "detectors.unusualLoginHour.enabled",

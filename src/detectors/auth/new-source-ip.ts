@@ -14,6 +14,11 @@ export interface NewSourceIpOptions {
   warmupSecs: number;
   /** IPv4 prefix length compared (24: a changed last octet is the same network). IPv6 uses /64. */
   prefixV4: number;
+  /**
+   * The wider block a network belongs to (16: a mobile carrier's or a site's pool; IPv6 /48): a new
+   * network inside a block the user already logs in from is a new lease, not a new place. 0: off.
+   */
+  blockPrefixV4: number;
   /** Networks remembered per user (least recently used dropped). */
   maxNetworksPerUser: number;
   /** A network other users already log in from this often (office, VPN) is not new for anyone. */
@@ -26,6 +31,8 @@ interface UserState {
   firstAt: number;
   /** network → [last seen ms, logins from it]. */
   networks: LruMap<string, [number, number]>;
+  /** Wider blocks the user's networks belong to → last seen ms. */
+  blocks: LruMap<string, number>;
 }
 
 /**
@@ -53,8 +60,12 @@ export class NewSourceIpDetector implements Detector {
         logins: 0,
         firstAt: event.at,
         networks: new LruMap(this.options.maxNetworksPerUser),
+        blocks: new LruMap(this.options.maxNetworksPerUser),
       }));
       const network = networkOf(event.sourceIp, this.options.prefixV4);
+      const block = this.#blockOf(event.sourceIp);
+      const knownBlock = block !== null && user.blocks.has(block);
+      if (block !== null) user.blocks.set(block, event.at);
       const known = user.networks.get(network);
       const warm = this.#warm(user, event.at);
       user.logins++;
@@ -67,7 +78,7 @@ export class NewSourceIpDetector implements Detector {
       user.networks.set(network, [event.at, 1]);
       const sharedBy = this.#networks.get(network) ?? 0;
       this.#networks.set(network, Math.min(sharedBy + 1, this.options.sharedNetworkUsers));
-      if (!warm || sharedBy >= this.options.sharedNetworkUsers) continue;
+      if (!warm || knownBlock || sharedBy >= this.options.sharedNetworkUsers) continue;
       // The more logins all from known networks, the stranger a new one.
       const score = Math.min(0.85, 0.55 + 0.1 * Math.log10(user.logins));
       out.push(
@@ -100,6 +111,17 @@ export class NewSourceIpDetector implements Detector {
     return out;
   }
 
+  /** The wider block of an address, or null when blocks are off (or it is the network itself). */
+  #blockOf(ip: string): string | null {
+    const bits = this.options.blockPrefixV4;
+    if (bits <= 0 || bits >= this.options.prefixV4) return null;
+    if (ip.includes(":") && !ip.toLowerCase().startsWith("::ffff:")) {
+      const groups = networkOf(ip).replace("::/64", "").split(":");
+      return groups.length === 4 ? `${groups.slice(0, 3).join(":")}::/48` : null;
+    }
+    return networkOf(ip, bits);
+  }
+
   #warm(user: UserState, at: number): boolean {
     return user.logins >= this.options.warmupLogins && at - user.firstAt >= this.options.warmupSecs * 1000;
   }
@@ -127,6 +149,7 @@ export class NewSourceIpDetector implements Detector {
         logins: u.logins,
         firstAt: u.firstAt,
         networks: [...u.networks.entries()].map(([n, [at, c]]) => [n, at, c]),
+        blocks: [...u.blocks.entries()],
       })),
     };
   }
@@ -141,7 +164,17 @@ export class NewSourceIpDetector implements Detector {
       const networks = new LruMap<string, [number, number]>(this.options.maxNetworksPerUser);
       for (const n of u.networks)
         if (Array.isArray(n)) networks.set(String(n[0]), [Number(n[1]), Number(n[2])]);
-      this.#users.set(u.name, { logins: Number(u.logins), firstAt: Number(u.firstAt), networks });
+      const blocks = new LruMap<string, number>(this.options.maxNetworksPerUser);
+      if (Array.isArray(u.blocks)) {
+        for (const b of u.blocks) if (Array.isArray(b)) blocks.set(String(b[0]), Number(b[1]));
+      } else {
+        // State saved before blocks: the blocks of the networks it knew.
+        for (const [n, [at]] of networks.entries()) {
+          const block = this.#blockOf(n.slice(0, n.indexOf("/")));
+          if (block !== null) blocks.set(block, at);
+        }
+      }
+      this.#users.set(u.name, { logins: Number(u.logins), firstAt: Number(u.firstAt), networks, blocks });
     }
   }
 }

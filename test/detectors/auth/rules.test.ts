@@ -152,6 +152,7 @@ describe("new_source_ip", () => {
       warmupLogins: 5,
       warmupSecs: 86_400,
       prefixV4: 24,
+      blockPrefixV4: 16,
       maxNetworksPerUser: 10,
       sharedNetworkUsers: 3,
       maxKeys: 100,
@@ -177,6 +178,23 @@ describe("new_source_ip", () => {
     });
     clock.advance(60_000);
     expect(d.observe([lineAt(clock, accepted("erin", "203.0.113.67"))])).toEqual([]);
+  });
+
+  it("takes a new lease in a block the user already logs in from (a carrier's pool) as known", () => {
+    const clock = new FakeClock("2026-03-01T08:00:00Z");
+    const d = make();
+    // A phone on one carrier: each session gets another /24 of the carrier's /16.
+    d.observe(series(clock, 10, 6 * 3_600_000, (i) => accepted("gail", `92.40.${20 + i}.${i + 1}`)));
+    expect(d.observe([lineAt(clock, accepted("gail", "92.40.134.7"))])).toEqual([]);
+    // Another provider is a new place.
+    const out = d.observe([lineAt(clock, accepted("gail", "49.36.201.9"))]);
+    expect(out).toHaveLength(1);
+    // State saved before blocks were kept: the blocks come from the networks it knew.
+    const saved = d.exportState() as { users: { blocks?: unknown }[] };
+    for (const u of saved.users) delete u.blocks;
+    const copy = make();
+    copy.importState(JSON.parse(JSON.stringify(saved)));
+    expect(copy.observe([lineAt(clock, accepted("gail", "92.40.77.7"))])).toEqual([]);
   });
 
   it("stays quiet for a user still warming up, and for failed logins", () => {
