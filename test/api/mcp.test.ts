@@ -66,6 +66,22 @@ describe("MCP over Streamable HTTP at /mcp", () => {
     expect(found.isError, textOf(found)).toBeFalsy();
     const id = (found.structuredContent as { anomalies: { id: number }[] }).anomalies[0]!.id;
 
+    // The REST list's kind and entity filters, from the same definition.
+    type Found = { anomalies: { detector: string; key: string }[] };
+    const security = (await call(client, "search_anomalies", { kind: "security", limit: 100 }))
+      .structuredContent as Found;
+    const operational = (await call(client, "search_anomalies", { kind: "operational", limit: 100 }))
+      .structuredContent as Found;
+    expect(security.anomalies.length).toBeGreaterThan(0);
+    expect(operational.anomalies.length).toBeGreaterThan(0);
+    expect(security.anomalies.map((a) => a.detector)).not.toContain("volume");
+    expect(operational.anomalies.map((a) => a.detector)).not.toContain("brute_force");
+    const key = security.anomalies[0]!.key;
+    const byEntity = (await call(client, "search_anomalies", { entity: key, limit: 100 }))
+      .structuredContent as Found;
+    expect(byEntity.anomalies.length).toBeGreaterThan(0);
+    expect(new Set(byEntity.anomalies.map((a) => a.key))).toEqual(new Set([key]));
+
     const verdict = await call(client, "submit_verdict", { anomaly_id: id, verdict: "true_positive" });
     expect(verdict.isError).toBe(true);
     expect(textOf(verdict)).toMatch(/submit_verdict needs a token with the 'admin' scope/);

@@ -3,17 +3,13 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
-import { DETECTOR_KINDS, type DetectorKind } from "../../core/detector.js";
+import { DETECTOR_KINDS } from "../../core/detector.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc, parseTimestamp } from "../../core/time.js";
-import { detectorNamesOfKind } from "../../detectors/registry.js";
+import { kindFilter } from "../../service/anomaly-kind.js";
 import type { Runtime } from "../../service/runtime.js";
 import { changeVersionReader } from "../../store/change-version.js";
-import {
-  type AnomalyFilters,
-  countAnomalies,
-  searchAnomalyTuples,
-} from "../../store/repos/anomaly-search.js";
+import { countAnomalies, searchAnomalyTuples } from "../../store/repos/anomaly-search.js";
 import type { Database } from "../../store/schema.js";
 import { encodeAnomaly000Page } from "../anomaly000-json.js";
 import { requireAuth } from "../auth.js";
@@ -171,13 +167,6 @@ async function buildPage(
       },
     },
   };
-}
-
-/** A detector kind as a filter on `agent_name`, from the registry's declarations. */
-function kindFilter(kind: DetectorKind | undefined): Pick<AnomalyFilters, "detectorsIn" | "detectorsNotIn"> {
-  if (!kind) return {};
-  const security = detectorNamesOfKind("security");
-  return kind === "security" ? { detectorsIn: security } : { detectorsNotIn: security };
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { DETECTOR_KINDS } from "../../core/detector.js";
+import { kindFilter } from "../../service/anomaly-kind.js";
 import type { StoredAnomaly } from "../../store/repos/anomalies.js";
 import { getAnomaliesByIds } from "../../store/repos/anomalies-by-id.js";
 import { searchAnomalies } from "../../store/repos/anomaly-search.js";
@@ -37,7 +39,7 @@ export function registerSearchAnomalies(server: McpServer, ctx: McpContext): voi
     {
       title: "Search anomalies",
       description:
-        "Searches the anomalies Logwarden has stored, newest first, by time range, severity, detector, service, status and text. Use explain_anomaly on an id for the why and the evidence.",
+        "Searches the anomalies Logwarden has stored, newest first, by time range, severity, detector, kind (security or operational), service, status, entity and text. Use explain_anomaly on an id for the why and the evidence.",
       inputSchema: {
         since: sinceArg,
         until: untilArg,
@@ -51,6 +53,18 @@ export function registerSearchAnomalies(server: McpServer, ctx: McpContext): voi
           .max(200)
           .optional()
           .describe("Detector name exactly, e.g. brute_force, error_burst"),
+        kind: z
+          .enum(DETECTOR_KINDS)
+          .optional()
+          .describe(
+            "security (brute force, spraying, new source IP, …) or operational (volume, templates, …)",
+          ),
+        entity: z
+          .string()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe("Exactly this detector key, e.g. ip:1.2.3.4 or user:root"),
         service: z.string().min(1).max(200).optional().describe("Service name exactly"),
         status: z
           .array(anomalyStatus)
@@ -81,6 +95,8 @@ export function registerSearchAnomalies(server: McpServer, ctx: McpContext): voi
           ...(args.since ? { since: args.since } : {}),
           ...(args.until ? { until: args.until } : {}),
           ...(args.text ? { q: args.text } : {}),
+          ...(args.entity ? { entity: args.entity } : {}),
+          ...kindFilter(args.kind),
         },
         { limit: args.limit, offset: args.offset },
       );
