@@ -17,8 +17,14 @@ async function logToFile(format: "json" | "pretty", write: (log: ReturnType<type
   const log = createLogger("info", fd, format);
   write(log);
   await new Promise<void>((done) => log.flush(() => done()));
+  // The destination writes asynchronously: on a loaded machine the line can land after flush's callback,
+  // so wait for it before closing the descriptor (closing first made the late write fail with EBADF).
+  const text = await waitFor(() => {
+    const t = readFileSync(file, "utf8");
+    return t.endsWith("\n") ? t : null;
+  }, `a log line in ${file}`);
   closeSync(fd);
-  return readFileSync(file, "utf8");
+  return text;
 }
 
 describe("the console's pretty format", () => {
