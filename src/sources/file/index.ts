@@ -29,7 +29,17 @@ interface Tracked {
   lastSize: number;
   /** Size at which reading failed; retried only once the file changes. */
   failedAtSize: number | null;
+  /** Passes in a row that did not find it under the globs (see MISSING_PASSES). */
+  missingPasses: number;
 }
+
+/**
+ * Passes a file may be missing from the globs before it is let go. A rotation renames the file and
+ * creates the new one; a pass that lists the directory before the rename and stats after it sees only
+ * the new file, and the next pass finds the old one under its new name. Letting it go at once forgot its
+ * offset, so a rotated name the globs match (`app.log*`) was read again from the start.
+ */
+const MISSING_PASSES = 2;
 
 /** `app.log.1.gz` → `app.log`: rotated copies keep the service name of the live file. */
 export function serviceFromPath(path: string): string {
@@ -117,11 +127,14 @@ export class FileSource implements Source {
     }
     for (const t of [...this.#tracked.values()]) {
       const now = found.get(t.id);
+      if (now) t.missingPasses = 0;
       if (now?.path === t.path) continue;
       if (now) {
         await this.#renamed(t, now.path);
         continue;
       }
+      // Missing once may be a rotation seen half-way; it is still read through our handle meanwhile.
+      if (++t.missingPasses < MISSING_PASSES) continue;
       // Rotated away or deleted: what was written before that is still readable through our handle.
       await this.#read(t, true);
       await t.fh.close().catch(() => {});
@@ -199,6 +212,7 @@ export class FileSource implements Source {
       service: this.options.service ?? serviceFromPath(path),
       lastSize: -1,
       failedAtSize: null,
+      missingPasses: 0,
     };
     this.#tracked.set(id, t);
     await this.#save(t);
