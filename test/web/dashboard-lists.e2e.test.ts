@@ -7,7 +7,7 @@ import type { Severity } from "../../src/core/severity.js";
 import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { REPO } from "../helpers/cli.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchBrowser } from "./browser.js";
+import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
 import { ensureWebBuilt } from "./build.js";
 
 const SHOTS = join(REPO, "test-artifacts/screenshots");
@@ -40,9 +40,7 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer({ TRIAGE_RETRY_BASE_MS: "1" });
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    base = await listenLocal(server);
     // 30 alerts, every fourth critical (i = 3, 7, …, 27: 7 of them), newest last; 30 anomalies; two kinds of log lines.
     const alerts = Array.from({ length: 30 }, (_, i) => ({
       alert_id: `lst-${String(i).padStart(2, "0")}`,
@@ -72,9 +70,7 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     expect(
       (await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: lines })).statusCode,
     ).toBe(200);
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ browser, page } = await launchPage(15_000));
     await page.goto(`${base}/`);
     await page.getByLabel("API token").fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Sign in" }).click();

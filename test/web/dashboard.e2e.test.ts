@@ -6,7 +6,7 @@ import { REPO } from "../helpers/cli.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 import { seedInventory, VERIFICATION_ALERT } from "../triage/fixtures.js";
-import { type Browser, browserAvailable, launchBrowser } from "./browser.js";
+import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
 import { ensureWebBuilt } from "./build.js";
 
 const SHOTS = join(REPO, "test-artifacts/screenshots");
@@ -22,12 +22,8 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
     mkdirSync(SHOTS, { recursive: true });
     // A low burst threshold, so four error lines make one anomaly.
     server = await startTestServer({ ERROR_BURST_THRESHOLD: "3" });
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15_000);
+    base = await listenLocal(server);
+    ({ browser, page } = await launchPage(15_000));
   }, 120_000);
 
   afterAll(async () => {

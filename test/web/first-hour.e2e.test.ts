@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchBrowser } from "./browser.js";
+import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
 import { ensureWebBuilt } from "./build.js";
 
 /**
@@ -30,12 +30,8 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
     ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer();
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(20_000);
+    base = await listenLocal(server);
+    ({ browser, page } = await launchPage(20_000));
   }, 120_000);
 
   afterAll(async () => {

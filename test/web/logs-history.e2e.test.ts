@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
-import { type Browser, browserAvailable, launchBrowser } from "./browser.js";
+import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
 import { ensureWebBuilt } from "./build.js";
 
 const SHOTS = join(REPO, "test-artifacts/screenshots");
@@ -53,14 +53,10 @@ describe.skipIf(!browserAvailable())("dashboard over imported history in Chromiu
     ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer({ VOLUME_PER_TEMPLATE: "false" });
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    base = await listenLocal(server);
     const res = await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: lines });
     expect(res.statusCode, res.body).toBe(200);
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ browser, page } = await launchPage(15_000));
     await page.goto(`${base}/`);
     await page.getByLabel("API token").fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Sign in" }).click();

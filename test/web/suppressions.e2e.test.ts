@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchBrowser } from "./browser.js";
+import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
 import { ensureWebBuilt } from "./build.js";
 
 // docs/dashboard.md's screenshot is rewritten only when asked (DOCS_SCREENSHOTS=1), so a test run leaves
@@ -22,12 +22,8 @@ describe.skipIf(!browserAvailable())("suppressions in the dashboard (Chromium)",
     ensureWebBuilt();
     mkdirSync(IMG, { recursive: true });
     server = await startTestServer({ BRUTE_FORCE_THRESHOLD: "5", VOLUME_ENABLED: "false" });
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15_000);
+    base = await listenLocal(server);
+    ({ browser, page } = await launchPage(15_000));
   }, 120_000);
 
   afterAll(async () => {
