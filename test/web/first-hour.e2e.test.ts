@@ -142,4 +142,22 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
       `(() => { const row = document.querySelector("table[aria-label='Log lines'] tbody tr"); return row !== null && row.textContent !== ${JSON.stringify(first)}; })()`,
     );
   });
+
+  it("shows the other pages with the uploads' data: incidents, templates, settings", async () => {
+    await page.goto(`${base}/ui/incidents`);
+    await page.getByRole("heading", { name: "Operational incidents" }).waitFor();
+    await page.waitForLoadState("networkidle").catch(() => {});
+    await shot("incidents", false);
+
+    await page.goto(`${base}/ui/templates`);
+    const templates = page.getByRole("table", { name: "Templates" });
+    await templates.locator("tbody tr").first().waitFor();
+    await shot("templates", false);
+
+    await page.goto(`${base}/ui/settings`);
+    // The running pipeline's detectors, with what they have seen of the 6,000 uploaded lines.
+    const detectors = page.getByRole("table", { name: "Detectors" });
+    await detectors.getByText("brute_force").first().waitFor();
+    await shot("settings");
+  });
 });
