@@ -13,6 +13,7 @@ import { installAccess, requestIdOf } from "./access.js";
 import { installErrorHandlers } from "./errors.js";
 import { createMetrics } from "./metrics.js";
 import { ResponseCache } from "./response-cache.js";
+import { installRouteAuth } from "./route-auth.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { anomalyRoutes } from "./routes/anomalies.js";
 import { anomalyBulkRoutes } from "./routes/anomalies-bulk.js";
@@ -61,6 +62,8 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   if (options.logRequests) installRequestLog(app);
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   await installAccess(app, rt);
+  // Before any route, so it sees every route's guard (and the documentation plugin sees the result).
+  installRouteAuth(app, rt.config);
   // At the root, before any route, so its onResponse hook times every route.
   const anomalyPages = new ResponseCache<AnomalyPageMeta>();
   const metrics = createMetrics(app, rt, { anomalyPages });
@@ -72,7 +75,13 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
         version: "0.1.0",
         description: "Finds what is abnormal in logs. Authenticate with `Authorization: Bearer <token>`.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          // System 003's engine key, on its routes when M_AUTH_KEY is set (contracts §4.2).
+          "hasura-m-auth": { type: "apiKey", in: "header", name: "hasura-m-auth" },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,

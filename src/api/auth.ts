@@ -26,6 +26,27 @@ export interface Principal {
   tokenId: number | null;
 }
 
+/**
+ * What a guard demands, kept with the guard so the OpenAPI document can say it (api/route-auth.ts):
+ * the rule, and a header other than `Authorization` that also lets a caller in.
+ */
+export interface GuardDescription extends AuthRule {
+  otherCredential?: "hasura-m-auth";
+}
+
+const guards = new WeakMap<object, GuardDescription>();
+
+/** Marks `guard` as an authentication guard demanding `description`; returns it. */
+export function describeGuard<T extends object>(guard: T, description: GuardDescription): T {
+  guards.set(guard, description);
+  return guard;
+}
+
+/** What `hook` demands when it is an authentication guard, else undefined. */
+export function guardDescription(hook: unknown): GuardDescription | undefined {
+  return typeof hook === "function" ? guards.get(hook) : undefined;
+}
+
 /** The per-app request budgets `requireAuth` applies once it knows who is calling. */
 export interface AccessLimits {
   perToken: RateLimiter | null;
@@ -167,12 +188,13 @@ async function authenticate(rt: Runtime, token: string, rule: AuthRule): Promise
 }
 
 /**
- * A preHandler enforcing one rule: an open group, or a credential with the scope (`admin` implies
+ * A guard enforcing one rule: an open group, or a credential with the scope (`admin` implies
  * every scope). Missing or bad credential → 401; valid but without the scope → 403. Then the request
- * is counted against its token's budget, or its client IP's when it has no valid token.
+ * is counted against its token's budget, or its client IP's when it has no valid token. Routes list it
+ * as a preHandler; api/route-auth.ts runs it at onRequest instead, before the body is read.
  */
 export function requireAuth(rt: Runtime, rule: AuthRule) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const limits = request.server.accessLimits;
     const ipBudget = () => overBudget(request, reply, limits?.perIp, `ip:${request.ip}`, "for this client");
     const token = bearerToken(request);
@@ -193,6 +215,7 @@ export function requireAuth(rt: Runtime, rule: AuthRule) {
     request.principal = principal;
     return undefined;
   };
+  return describeGuard(guard, rule);
 }
 
 /** The scopes a request has: its principal's, or none. */

@@ -5,7 +5,7 @@ import { HasuraService, RequestError } from "../../hasura/service.js";
 import { parseSingleRecord, validateAnomaliesRequest } from "../../hasura/validate.js";
 import type { Runtime } from "../../service/runtime.js";
 import type { Scope } from "../../store/repos/tokens.js";
-import { requireAuth } from "../auth.js";
+import { describeGuard, requireAuth } from "../auth.js";
 import { jsonObjectSchema } from "../schemas.js";
 
 const TAG = "system 003 (Hasura DDN)";
@@ -78,7 +78,7 @@ function hasuraAuth(rt: Runtime, scope: Scope) {
   const bearer = requireAuth(rt, { scope });
   const key = rt.config.hasura.mAuthKey;
   const expected = key ? sha256(key) : null;
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
     const given = request.headers["hasura-m-auth"];
     if (expected && typeof given === "string") {
       if (timingSafeEqual(sha256(given), expected)) return undefined;
@@ -88,6 +88,7 @@ function hasuraAuth(rt: Runtime, scope: Scope) {
     }
     return bearer(request, reply);
   };
+  return describeGuard(guard, expected ? { scope, otherCredential: "hasura-m-auth" } : { scope });
 }
 
 /** System 003: the Hasura DDN anomaly plugin (contracts §4), on the one listener. */
