@@ -27,6 +27,9 @@ const WILD_H2 = fnv1a(WILDCARD, 2);
  *    there) the siblings merge into one template with `<*>` at that position. This is the online form
  *    of Brain's "a column with many distinct values is a variable, one with few values is part of the
  *    template" rule, and it keeps `from NEW to RUNNING` apart from `from RUNNING to DONE`.
+ *    Clusters that differ in the same two or three positions, with a value of their own at each of them
+ *    (`alice : … PWD=/home/alice`, `publickey for bob … SHA256:<key of bob>`), are one entity's values
+ *    spread over the line: they merge at all those positions once `mergeThreshold` clusters agree.
  * 4. Merged or generalised templates get a new content-derived id; the old id stays resolvable.
  */
 export class DrainMiner implements TemplateMiner {
@@ -361,7 +364,43 @@ export class DrainMiner implements TemplateMiner {
         }
       }
     }
-    return mergeList ? this.mergeGroup(st, mergeList, mergeAt) : c;
+    return mergeList ? this.mergeGroup(st, mergeList, mergeAt) : this.mergeCovarying(st, c);
+  }
+
+  /**
+   * Co-varying positions: the clusters of `c`'s length that differ from it in the same 2–3 positions.
+   * When at least `mergeThreshold` of them (with `c`) have a distinct value at every one of those
+   * positions, the positions carry one entity's values (a user name repeated in a path, a user and their
+   * key fingerprint) and the group merges with `<*>` at each. A small vocabulary (`Accepted`/`Failed`)
+   * repeats values and never qualifies. The first position takes part only when its value reappears in
+   * another differing token (`alice : … PWD=/home/alice`): otherwise it names the event. Runs only when
+   * a cluster is created, never on the matching path.
+   */
+  private mergeCovarying(st: StreamIndex, c: Cluster): Cluster {
+    const n = c.key.length;
+    const list = st.byLength.get(n);
+    const need = this.opts.mergeThreshold;
+    if (!list || list.length < need) return c;
+    const groups = new Map<string, Cluster[]>();
+    const diff: number[] = [];
+    for (const m of list) {
+      if (m === c || m.dead) continue;
+      diff.length = 0;
+      for (let p = 0; p < n && diff.length <= MAX_COVARYING; p++) if (m.key[p] !== c.key[p]) diff.push(p);
+      if (diff.length < 2 || diff.length > MAX_COVARYING) continue;
+      const id = diff.join(",");
+      const g = groups.get(id);
+      if (g) g.push(m);
+      else groups.set(id, [m]);
+    }
+    for (const [id, members] of groups) {
+      if (members.length + 1 < need) continue;
+      const positions = id.split(",").map(Number);
+      const group = [c, ...members];
+      if (!covaryingMerge(group, positions)) continue;
+      return this.mergeGroup(st, group, positions);
+    }
+    return c;
   }
 
   /**
@@ -370,7 +409,8 @@ export class DrainMiner implements TemplateMiner {
    * - at once when one of them already has `<*>` there, or all differ only in masked shapes
    *   (`rdd_<*>` vs `broadcast_<*>`, an IP vs a host name with digits);
    * - for plain words, once `mergeThreshold` different words were seen, and never for the first token:
-   *   like Drain's prefix tree, the first word is taken as part of the event's name.
+   *   like Drain's prefix tree, the first word is taken as part of the event's name, unless the line
+   *   repeats it (`alice : … PWD=/home/alice`), which makes it a value.
    */
   private shouldMerge(group: readonly Cluster[], p: number, n: number): boolean {
     let literalsLeft = 0;
@@ -384,18 +424,19 @@ export class DrainMiner implements TemplateMiner {
       if (kp.indexOf(WILDCARD) < 0) allMasked = false;
     }
     if (allMasked) return true;
-    if (p === 0) return false;
+    if (p === 0 && !group.every(repeatsFirstToken)) return false;
     return group.length >= this.opts.mergeThreshold;
   }
 
-  /** Replaces `members` by one cluster (with `<*>` at `position` when ≥ 0) and re-inserts it. */
-  private mergeGroup(st: StreamIndex, members: Cluster[], position: number): Cluster {
+  /** Replaces `members` by one cluster (with `<*>` at `position`(s) when ≥ 0) and re-inserts it. */
+  private mergeGroup(st: StreamIndex, members: Cluster[], position: number | readonly number[]): Cluster {
     const first = members[0]!;
     const n = first.key.length;
     const tpl = new Array<string>(n);
     const key = new Array<string>(n);
+    const wild = typeof position === "number" ? [position] : position;
     for (let q = 0; q < n; q++) {
-      if (q === position) {
+      if (wild.includes(q)) {
         tpl[q] = generaliseAll(members, q);
         key[q] = WILDCARD;
         continue;
@@ -500,6 +541,90 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
     return false;
   }
   return true;
+}
+
+/** Whether a cluster's first token (of two or more characters) reappears inside another of its tokens. */
+function repeatsFirstToken(c: Cluster): boolean {
+  const head = c.tpl[0]!;
+  if (head.length < 2 || head.indexOf(WILDCARD) >= 0) return false;
+  for (let q = 1; q < c.tpl.length; q++) if (c.tpl[q]!.includes(head)) return true;
+  return false;
+}
+
+/** Most positions a group of clusters may differ in and still be one entity's values (see `mergeCovarying`). */
+const MAX_COVARYING = 3;
+
+/**
+ * Whether a group differing at `positions` carries one entity's values there: each cluster holds a value
+ * of its own at every position (a small vocabulary such as `from NEW to RUNNING` repeats values), and
+ * the positions either repeat one value (`alice` and `PWD=/home/alice`: the same text once the group's
+ * common prefix and suffix are cut) or are opaque keys (`SHA256:…`, a base64 or hex digest). At most one
+ * other position may vary on its own, and never the first (it names the event), as for siblings.
+ */
+function covaryingMerge(group: readonly Cluster[], positions: readonly number[]): boolean {
+  const k = group[0]!.key;
+  let literalsLeft = 0;
+  for (let q = 0; q < k.length; q++) if (!positions.includes(q) && k[q] !== WILDCARD) literalsLeft++;
+  if (literalsLeft === 0) return false;
+  const valued: number[] = [];
+  for (const p of positions) {
+    const values = new Set<string>();
+    let opaque = true;
+    for (const m of group) {
+      const v = m.key[p]!;
+      if (v === WILDCARD || values.has(v)) return false;
+      values.add(v);
+      if (!isOpaqueKey(m.tpl[p]!)) opaque = false;
+    }
+    if (!opaque) valued.push(p);
+  }
+  if (valued.length === 0) return true;
+  if (valued.length === 1) return valued[0] !== 0;
+  const cuts = valued.map((p) => commonAffixes(group.map((m) => m.tpl[p]!)));
+  return group.every((m) => {
+    const residue = (i: number) => {
+      const t = m.tpl[valued[i]!]!;
+      const [pre, suf] = cuts[i]!;
+      return t.slice(pre, t.length - suf);
+    };
+    const first = residue(0);
+    if (first.length < 2) return false;
+    for (let i = 1; i < valued.length; i++) if (residue(i) !== first) return false;
+    return true;
+  });
+}
+
+/** Lengths of the prefix and the suffix that all `texts` share (not overlapping in the shortest). */
+function commonAffixes(texts: readonly string[]): [number, number] {
+  const shortest = Math.min(...texts.map((t) => t.length));
+  const a = texts[0]!;
+  let pre = 0;
+  while (pre < shortest && texts.every((t) => t.charCodeAt(pre) === a.charCodeAt(pre))) pre++;
+  let suf = 0;
+  while (
+    suf < shortest - pre &&
+    texts.every((t) => t.charCodeAt(t.length - 1 - suf) === a.charCodeAt(a.length - 1 - suf))
+  )
+    suf++;
+  return [pre, suf];
+}
+
+/**
+ * A digest or key fingerprint (`SHA256:t561I7W4mPeQ2WEsf0U4rwdaXVHSzRzfRNiJ1tqZIP+`): after an optional
+ * `word:` label, 16 or more base64 characters mixing letters and digits. Words never look like this.
+ */
+function isOpaqueKey(token: string): boolean {
+  const body = token.slice(token.indexOf(":") + 1);
+  if (body.length < 16) return false;
+  let digits = 0;
+  let letters = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    else if (c !== 43 && c !== 47 && c !== 61 && c !== 45 && c !== 95) return false; // + / = - _
+  }
+  return digits >= 2 && letters >= 2;
 }
 
 function sameExcept(a: readonly string[], b: readonly string[], p: number): boolean {

@@ -28,6 +28,57 @@ describe("DrainMiner", () => {
     for (const r of ids) expect(m.resolve("s", r.templateId)).toBe(last.templateId);
   });
 
+  it("merges values that vary together: a user named twice, a user and their key", () => {
+    const m = new DrainMiner();
+    const sudo = ["alice", "bob", "carol", "dave"].map((u) =>
+      m.add("s", `${u} : TTY=pts/0 ; PWD=/home/${u} ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx`),
+    );
+    const last = sudo[sudo.length - 1]!;
+    // Paths and numbers are masked on sight; the user in front of the line merges with its home directory.
+    expect(last.template).toBe(
+      "<*> : TTY=pts/<*> ; PWD=<*> ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",
+    );
+    for (const r of sudo) expect(m.resolve("s", r.templateId)).toBe(last.templateId);
+
+    const keys = [
+      "t561I7W4mPeQ2WEsf0U4rwdaXVHSzRzfRNiJ1tqZIP",
+      "Qa9xK2LmN8bV7cZ1dF4gH6jK3lP0oI5uY8tR2eW1qA",
+      "Zx8C7vB6nM5aS4dF3gH2jK1lQ9wE8rT7yU6iO5pA4s",
+      "Mn3Bv4Cx5Zl6Kj7Hg8Fd9Sa0Qw1Er2Ty3Ui4Op5As6d",
+    ];
+    const users = ["erin", "frank", "grace", "heidi"];
+    const keyed = users.map((u, i) =>
+      m.add("s", `Accepted publickey for ${u} from 10.0.0.${i + 1} port 22 ssh2: RSA SHA256:${keys[i]}`),
+    );
+    expect(keyed[3]!.template).toBe("Accepted publickey for <*> from <*> port <*> ssh2: RSA SHA<*>:<*>");
+    for (const r of keyed) expect(m.resolve("s", r.templateId)).toBe(keyed[3]!.templateId);
+  });
+
+  it("keeps a small vocabulary apart even when it varies in two places", () => {
+    const m = new DrainMiner();
+    const steps = [
+      ["NEW", "UNASSIGNED"],
+      ["UNASSIGNED", "ASSIGNED"],
+      ["ASSIGNED", "RUNNING"],
+      ["RUNNING", "SUCCEEDED"],
+      ["SUCCEEDED", "DONE"],
+    ];
+    const ids = new Set(
+      steps.map(([a, b]) => m.add("s", `Task Transitioned from ${a} to ${b} on node`).templateId),
+    );
+    expect(ids.size).toBe(steps.length);
+  });
+
+  it("does not merge first words that the line does not repeat", () => {
+    const m = new DrainMiner();
+    const ids = new Set(
+      ["Starting", "Stopping", "Reloading", "Restarting"].map(
+        (w) => m.add("s", `${w} service nginx now`).templateId,
+      ),
+    );
+    expect(ids.size).toBe(4);
+  });
+
   it("keeps lineage: a generalised template's old id resolves to the new one", () => {
     const m = new DrainMiner();
     const first = m.add("s", "link up on eth0 speed 1000");
