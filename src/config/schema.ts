@@ -87,6 +87,8 @@ export const configSchema = z.object({
       maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
       /** Records waiting between HTTP and the pipeline before ingest answers 503. */
       queueRecords: positiveInt.default(200_000),
+      /** Seconds a new submission may expect to wait behind the queue before ingest answers 503 (0: no bound). */
+      queueMaxWaitSecs: z.coerce.number().min(0).default(5),
       batchSize: positiveInt.default(2_000),
       /** Seconds between saves of miner and detector state while ingesting (also saved at stop). */
       stateSaveSecs: z.coerce.number().positive().default(5),
@@ -291,6 +293,7 @@ export const ENV_KEYS: Record<string, string> = {
   MCP_MAX_FILE_BYTES: "mcp.maxFileBytes",
   INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
   INGEST_QUEUE_RECORDS: "ingest.queueRecords",
+  INGEST_QUEUE_MAX_WAIT_SECS: "ingest.queueMaxWaitSecs",
   INGEST_BATCH_SIZE: "ingest.batchSize",
   INGEST_STATE_SAVE_SECS: "ingest.stateSaveSecs",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",

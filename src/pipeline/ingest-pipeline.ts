@@ -25,6 +25,12 @@ export interface IngestResult {
 export interface PipelineOptions {
   /** Records waiting to be processed before `submit` refuses with a BackpressureError. */
   queueRecords: number;
+  /**
+   * Longest a new submission may expect to wait for the records queued before it, at the measured drain
+   * rate, before `submit` refuses it (0: only `queueRecords` bounds the queue). Senders time out (OTLP
+   * exporters after 10 s) and send again, so a queue deeper than that only turns into duplicates.
+   */
+  queueMaxWaitSecs: number;
   /** Records processed per store transaction. */
   batchSize: number;
   /** How often miner and detector state is saved (it is also saved at stop). */
@@ -67,6 +73,8 @@ export class IngestPipeline {
   #accepting = true;
   #lastStateSave = 0;
   #dirty = false;
+  /** Records stored per second while the drain loop has work, smoothed over batches; 0 until measured. */
+  #drainRate = 0;
   /** Batches were committed since the last save (their templates are not in `templates` yet). */
   #unsavedBatches = false;
   readonly #touchedTemplates = new Set<string>();
@@ -110,13 +118,30 @@ export class IngestPipeline {
     return this.#queued;
   }
 
-  submit(records: readonly LogRecord[]): Promise<IngestResult> {
-    if (!this.#accepting) return Promise.reject(new BackpressureError(5));
-    if (records.length === 0) return Promise.resolve({ records: [], anomalies: [] });
+  /**
+   * The refusal a submission of `records` would get now, or null. With 0 records it asks whether anything
+   * could be taken, which lets HTTP refuse before it reads and parses a body it would throw away.
+   */
+  refusal(records = 0): BackpressureError | null {
+    if (!this.#accepting) return new BackpressureError(5);
     // One oversized submission is still taken when the queue is empty, so a big valid body never starves.
-    if (this.#queued > 0 && this.#queued + records.length > this.options.queueRecords) {
-      this.stats.rejectedSubmissions++;
-      return Promise.reject(new BackpressureError(1));
+    if (this.#queued === 0) return null;
+    const overCap = this.#queued + records - this.options.queueRecords;
+    const maxWait = this.options.queueMaxWaitSecs;
+    const overWait =
+      maxWait > 0 && this.#drainRate > 0 ? (this.#queued + records) / this.#drainRate - maxWait : 0;
+    if (overCap <= 0 && overWait <= 0) return null;
+    // Retry once the queue is expected to be back under both bounds.
+    const secs = Math.max(overWait, this.#drainRate > 0 ? overCap / this.#drainRate : 1);
+    return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
+  }
+
+  submit(records: readonly LogRecord[]): Promise<IngestResult> {
+    if (records.length === 0 && this.#accepting) return Promise.resolve({ records: [], anomalies: [] });
+    const refusal = this.refusal(records.length);
+    if (refusal) {
+      if (this.#accepting) this.stats.rejectedSubmissions++;
+      return Promise.reject(refusal);
     }
     return new Promise<IngestResult>((resolve, reject) => {
       this.#queue.push({ records, resolve, reject });
@@ -139,6 +164,7 @@ export class IngestPipeline {
   }
 
   async #drain(): Promise<void> {
+    let since = performance.now();
     while (this.#queue.length > 0) {
       const batch: Submission[] = [];
       let size = 0;
@@ -164,6 +190,11 @@ export class IngestPipeline {
       // A batch is synchronous work (SQLite is too), and awaiting settled promises never lets the event
       // loop take I/O: without this turn, queued batches ran back to back and /health/live waited ~1 s.
       await nextTurn();
+      // Wall time from batch to batch, so the rate includes the HTTP work the loop does in between.
+      const now = performance.now();
+      const rate = (size * 1000) / Math.max(1, now - since);
+      this.#drainRate = this.#drainRate === 0 ? rate : 0.7 * this.#drainRate + 0.3 * rate;
+      since = now;
     }
   }
 

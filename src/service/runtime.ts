@@ -49,6 +49,7 @@ export async function createRuntime(
   }
   const pipeline = new IngestPipeline(store, createProcessor(config, clock), clock, log, {
     queueRecords: config.ingest.queueRecords,
+    queueMaxWaitSecs: config.ingest.queueMaxWaitSecs,
     batchSize: config.ingest.batchSize,
     stateSaveIntervalMs: config.ingest.stateSaveSecs * 1000,
   });

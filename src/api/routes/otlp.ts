@@ -10,6 +10,7 @@ import type { Runtime } from "../../service/runtime.js";
 import { decodeExportRequest, encodeExportResponse, encodeStatus } from "../../sources/otlp/codec.js";
 import { recordsFromExportRequest } from "../../sources/otlp/to-records.js";
 import { requireAuth } from "../auth.js";
+import { earlyRefusal } from "../ingest-admission.js";
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -61,6 +62,13 @@ export function otlpRoutes(rt: Runtime) {
     app.withTypeProvider<ZodTypeProvider>().post(
       "/v1/logs",
       {
+        // Refused from the headers while the pipeline is full: reading the body would only cost CPU.
+        onRequest: async (request, reply) => {
+          const refusal = earlyRefusal(rt);
+          if (!refusal) return;
+          reply.header("retry-after", String(refusal.retryAfterSecs));
+          return send(reply, isProtobuf(request.headers["content-type"]), 503, UNAVAILABLE, refusal.message);
+        },
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit,
         schema: {

@@ -16,6 +16,7 @@ import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upl
 import { detectorPrecision } from "../../service/verdicts.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
+import { refuseWhilePipelineFull } from "../ingest-admission.js";
 import { RateLimiter } from "../rate-limiter.js";
 import { errorSchema, jsonObjectSchema } from "../schemas.js";
 
@@ -106,11 +107,24 @@ function missingFile(request: FastifyRequest, reply: FastifyReply): FastifyReply
   ]);
 }
 
-/** The upload's bytes; past ANALYZE_MAX_FILE_BYTES busboy cuts the file, which is refused, never half-read. */
+/**
+ * The upload's bytes; past ANALYZE_MAX_FILE_BYTES busboy cuts the file, which is refused, never half-read.
+ * An error from reading the part itself (busboy's "Part terminated early…" when the body ends before its
+ * closing boundary) is the client's broken body, a 400; errors of whoever consumes the bytes pass by.
+ */
 async function* withinLimit(file: AsyncIterable<Buffer> & { truncated: boolean }): AsyncGenerator<Buffer> {
-  for await (const chunk of file) {
-    if (file.truncated) break;
-    yield chunk;
+  try {
+    for await (const chunk of file) {
+      if (file.truncated) break;
+      yield chunk;
+    }
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== undefined) throw error;
+    throw new UserError(
+      `the multipart body is malformed: ${(error as Error).message}`,
+      "invalid_multipart",
+      400,
+    );
   }
   if (file.truncated)
     throw new UserError("the file is larger than ANALYZE_MAX_FILE_BYTES", "payload_too_large", 413);
@@ -162,6 +176,11 @@ export function system002Routes(rt: Runtime) {
       });
     };
     const readAuth = requireAuth(rt, { group: "analyze", scope: "read" });
+    /** Stored analyses are refused before their body is read while the pipeline is full. */
+    const refuseStoredWhileFull = refuseWhilePipelineFull(rt, (request) => {
+      const persist = (request.query as { persist?: unknown }).persist;
+      return persist === "true" || persist === "1";
+    });
 
     /** `?persist=true` writes: it needs the `ingest` scope (or both groups opened). */
     const persistFor = (request: FastifyRequest, persist: string | undefined): Persist | undefined => {
@@ -189,6 +208,7 @@ export function system002Routes(rt: Runtime) {
     r.post(
       "/analyze",
       {
+        onRequest: refuseStoredWhileFull,
         preHandler: [readAuth, analyzeBudget],
         bodyLimit: limits.analyzeMaxBodyBytes,
         schema: {
@@ -214,6 +234,7 @@ export function system002Routes(rt: Runtime) {
     r.post(
       "/analyze/file",
       {
+        onRequest: refuseStoredWhileFull,
         preHandler: [readAuth, analyzeBudget],
         // The body is a multipart stream read by the handler; the schema documents it for OpenAPI only.
         validatorCompiler: ({ schema, method, url, httpPart }) =>

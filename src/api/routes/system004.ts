@@ -8,6 +8,7 @@ import type { Runtime } from "../../service/runtime.js";
 import { groupFeatures } from "../../service/scoring.js";
 import { countIncidents, listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
+import { refuseWhilePipelineFull } from "../ingest-admission.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
 
 const ingestLog = z
@@ -101,6 +102,7 @@ export function system004Routes(rt: Runtime) {
     r.post(
       "/ingest",
       {
+        onRequest: refuseWhilePipelineFull(rt),
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit: rt.config.ingest.maxBodyBytes,
         schema: {

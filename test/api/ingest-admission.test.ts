@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { BackpressureError } from "../../src/core/errors.js";
+import type { LogRecord } from "../../src/core/log-record.js";
+import { encodeStatus } from "../../src/sources/otlp/codec.js";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+
+const record = (i: number): LogRecord => ({
+  timestamp: new Date(Date.parse("2026-01-01T00:00:00Z") + i * 1000).toISOString(),
+  observedTimestamp: "2026-01-01T00:00:00.000Z",
+  severityText: "INFO",
+  severityNumber: 9,
+  body: `request ${i} served in ${i % 97} ms`,
+  attributes: {},
+  resource: { "service.name": "api" },
+});
+const records = (n: number, from = 0) => Array.from({ length: n }, (_, i) => record(from + i));
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe("ingest admission", () => {
+  it("refuses a submission the queue could not drain within INGEST_QUEUE_MAX_WAIT_SECS, and takes it with the bound off", async () => {
+    // A millisecond is far below what any 500 records take, so the second submission is over the bound.
+    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0.001" });
+    const { pipeline } = server.rt;
+    await pipeline.submit(records(500)); // the drain rate is measured on this one,
+    await sleep(20); // once the loop has had its turn after the batch
+    // The first batch is mined synchronously and its transaction is pending: 500 records stay queued.
+    const queued = pipeline.submit(records(500, 500));
+    const refused = await pipeline.submit(records(500, 1000)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(BackpressureError);
+    expect((refused as BackpressureError).retryAfterSecs).toBeGreaterThanOrEqual(1);
+    expect(pipeline.stats.rejectedSubmissions).toBe(1);
+    await queued;
+    await server.close();
+
+    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0" });
+    const open = server.rt.pipeline;
+    await open.submit(records(500));
+    await sleep(20);
+    const first = open.submit(records(500, 500));
+    await expect(open.submit(records(500, 1000))).resolves.toMatchObject({ records: { length: 500 } });
+    await first;
+  });
+
+  it("says from the headers alone that a full queue takes nothing", async () => {
+    server = await startTestServer({ INGEST_QUEUE_RECORDS: "100" });
+    const { pipeline } = server.rt;
+    expect(pipeline.refusal()).toBeNull();
+    // One oversized submission is taken on an empty queue; while it waits, nothing more is.
+    const big = pipeline.submit(records(150));
+    expect(pipeline.refusal()).toBeInstanceOf(BackpressureError);
+    await big;
+    expect(pipeline.refusal()).toBeNull();
+  });
+
+  it("answers 503 with Retry-After before reading the body on every route that feeds the pipeline, after auth", async () => {
+    server = await startTestServer();
+    await server.rt.pipeline.stop(); // a stopping pipeline takes nothing, deterministically
+    const { app } = server;
+    // Bodies that would be 400 if they were read: a 503 proves the refusal came first.
+    const ingest = await app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: { ...auth, "content-type": "application/x-ndjson" },
+      payload: "{not json\n",
+    });
+    expect(ingest.statusCode).toBe(503);
+    expect(ingest.headers["retry-after"]).toBe("5");
+    expect(ingest.json().error).toBe("overloaded");
+
+    const stranger = await app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: { "content-type": "application/x-ndjson" },
+      payload: "{not json\n",
+    });
+    expect(stranger.statusCode).toBe(401);
+
+    const otlpJson = await app.inject({
+      method: "POST",
+      url: "/v1/logs",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: "{not json",
+    });
+    expect(otlpJson.statusCode).toBe(503);
+    expect(otlpJson.headers["retry-after"]).toBe("5");
+    expect(otlpJson.json()).toMatchObject({ code: 14, error: "overloaded" });
+
+    const otlpProto = await app.inject({
+      method: "POST",
+      url: "/v1/logs",
+      headers: { ...auth, "content-type": "application/x-protobuf" },
+      payload: Buffer.from([0xff, 0xff, 0xff]),
+    });
+    expect(otlpProto.statusCode).toBe(503);
+    expect(otlpProto.headers["retry-after"]).toBe("5");
+    expect(otlpProto.headers["content-type"]).toContain("application/x-protobuf");
+    // google.rpc.Status UNAVAILABLE (14), which OTLP exporters retry.
+    expect(otlpProto.rawPayload).toEqual(Buffer.from(encodeStatus(14, new BackpressureError().message)));
+
+    const stored = await app.inject({
+      method: "POST",
+      url: "/analyze?persist=true",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: "{not json",
+    });
+    expect(stored.statusCode).toBe(503);
+    expect(stored.headers["retry-after"]).toBe("5");
+
+    // An analysis that stores nothing does not need the pipeline and is still answered.
+    const analysed = await app.inject({
+      method: "POST",
+      url: "/analyze",
+      headers: auth,
+      payload: { logs: [{ user: "ann", event_type: "login", action: "failed" }] },
+    });
+    expect(analysed.statusCode, analysed.body).toBe(200);
+  });
+});
