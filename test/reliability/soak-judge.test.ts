@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { judgeLevelling, type Point, rollingFloor, theilSenSlope } from "../../bench/soak/judge.js";
+import { judge, type Sample, type SoakReport } from "../../bench/soak/run.js";
+
+const MIB = 2 ** 20;
+const tolerance = { absolute: 32 * MIB, fraction: 0.1 };
+
+/** 60 minutes sampled every 30 s. */
+function series(value: (t: number) => number, minutes = 60, every = 30): Point[] {
+  return Array.from({ length: (minutes * 60) / every + 1 }, (_, i) => ({
+    t: i * every,
+    v: value(i * every),
+  }));
+}
+
+// The soak's judge must be able to fail: these series are synthetic on purpose (the judge is a pure
+// function); the soak itself only ever judges what a real server reported.
+describe("soak judge: does growth level off?", () => {
+  it("fails a steady leak (RSS rising 2 MiB a minute for an hour)", () => {
+    const v = judgeLevelling(
+      series((t) => 300 * MIB + (t / 60) * 2 * MIB),
+      tolerance,
+    );
+    expect(v.lateSlopePerMin / MIB).toBeCloseTo(2, 5);
+    expect(v.lateGrowth / MIB).toBeCloseTo(60, 5);
+    expect(v.leveled).toBe(false);
+  });
+
+  it("passes warm-up growth that flattens (fast rise, then a plateau)", () => {
+    const v = judgeLevelling(
+      series((t) => 300 * MIB + 120 * MIB * (1 - Math.exp(-t / 300))),
+      tolerance,
+    );
+    expect(v.earlySlopePerMin).toBeGreaterThan(v.lateSlopePerMin * 10);
+    expect(v.leveled).toBe(true);
+  });
+
+  it("fails growth that slows but has not stopped by the second half", () => {
+    // Logarithmic: 40 MiB per e-fold of time, so the second half still adds about 28 MiB on 420+ MiB…
+    const slow = series((t) => 300 * MIB + 40 * MIB * Math.log1p(t / 60));
+    expect(judgeLevelling(slow, { absolute: 16 * MIB, fraction: 0.05 }).leveled).toBe(false);
+    // …which the stated default tolerance (32 MiB or 10 %) lets through: the tolerance is the line.
+    expect(judgeLevelling(slow, tolerance).leveled).toBe(true);
+  });
+
+  it("is not fooled by garbage-collection spikes on a flat series, but sees them on a rising one", () => {
+    const spiky = (base: (t: number) => number) =>
+      series((t) => base(t) + ((t / 30) % 4 === 3 ? 150 * MIB : 0));
+    expect(
+      judgeLevelling(
+        spiky(() => 200 * MIB),
+        tolerance,
+      ).leveled,
+    ).toBe(true);
+    expect(
+      judgeLevelling(
+        spiky((t) => 200 * MIB + (t / 60) * MIB * 1.5),
+        tolerance,
+      ).leveled,
+    ).toBe(false);
+  });
+
+  it("refuses to judge fewer than six samples", () => {
+    expect(() =>
+      judgeLevelling(
+        series(() => 1, 1, 30),
+        tolerance,
+      ),
+    ).toThrow(/at least 6/);
+  });
+
+  it("takes the median pairwise slope", () => {
+    expect(theilSenSlope([0, 1, 2, 3, 100].map((v, t) => ({ t, v })))).toBe(1);
+  });
+
+  it("rollingFloor follows the troughs of a sawtooth: flat when the troughs are, rising when they rise", () => {
+    const saw = (rise: number) => series((t) => 100 * MIB + rise * t + ((t / 10) % 6) * 25 * MIB, 3, 10);
+    const flat = rollingFloor(saw(0), 90);
+    expect(flat.slice(6).every((p) => p.v === 100 * MIB)).toBe(true);
+    expect(judgeLevelling(flat, tolerance).leveled).toBe(true);
+    expect(judgeLevelling(rollingFloor(saw(0.5 * MIB), 90), tolerance).leveled).toBe(false);
+  });
+});
+
+function sample(t: number, over: Partial<Sample> = {}): Sample {
+  return {
+    t,
+    rssBytes: 400 * MIB,
+    heapUsedBytes: 150 * MIB,
+    heapFloorBytes: 80 * MIB,
+    externalBytes: 5 * MIB,
+    eventLoopP99Secs: 0.05,
+    databaseBytes: 1000 * t,
+    recordsStored: 2 * t,
+    bytesPerLine: 500,
+    linesPerSec: 1000,
+    cpuPercent: 50,
+    queueRecords: 0,
+    templates: 700,
+    queryP99Ms: 20,
+    errors: 0,
+    ...over,
+  };
+}
+
+function report(samples: Sample[], over: Partial<SoakReport> = {}): SoakReport {
+  return {
+    startedAt: "2026-11-23T10:00:00.000Z",
+    minutes: 3,
+    sampleSecs: 10,
+    capacityLinesPerSec: 2000,
+    targetLinesPerSec: 1000,
+    samples,
+    verdicts: [],
+    lateLinesPerSec: 0,
+    errors: {
+      ingestBatches: 100,
+      ingestFailed: {},
+      alertPosts: 10,
+      alertsAccepted: 30,
+      alertsDuplicate: 2,
+      alertFailed: {},
+      queries: 100,
+      queryFailed: {},
+      skippedLines: 0,
+      serverErrorLines: 0,
+      lastServerErrors: [],
+    },
+    exitCode: 0,
+    failures: [],
+    ...over,
+  };
+}
+
+describe("soak report verdict", () => {
+  const times = Array.from({ length: 19 }, (_, i) => i * 10);
+
+  it("passes a run whose figures hold", () => {
+    expect(judge(report(times.map((t) => sample(t)))).failures).toEqual([]);
+  });
+
+  it("fails a heap floor that keeps rising, a server that falls behind, failed requests and a bad exit", () => {
+    const r = judge(
+      report(
+        times.map((t) => sample(t, { heapFloorBytes: 80 * MIB + t * 0.5 * MIB, linesPerSec: 700 })),
+        {
+          exitCode: 1,
+          errors: { ...report([]).errors, ingestFailed: { "503": 2 } },
+        },
+      ),
+    );
+    expect(r.failures.join("\n")).toMatch(/heapFloorBytes still growing/);
+    expect(r.failures.join("\n")).toMatch(/stored 700 lines\/s over the second half/);
+    expect(r.failures.join("\n")).toMatch(/failed ingest requests: \{"503":2\}/);
+    expect(r.failures.join("\n")).toMatch(/serve exited with 1/);
+  });
+});
