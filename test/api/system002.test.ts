@@ -271,6 +271,39 @@ describe("system 002: POST /analyze/file", () => {
     expect(big.json().error).toBe("payload_too_large");
     expect(big.body).not.toContain("    at ");
   });
+  it("answers 400 (not 500) to a multipart body cut short, before or inside the file part", async () => {
+    // Regression (hostile-input fuzz, seed 1717): busboy's "Part terminated early due to unexpected end of
+    // multipart data" reached the error handler as an unknown error and was answered 500.
+    server = await startTestServer();
+    const whole = multipart("file", "app.log", "2025-01-01T00:00:00Z INFO app started\n");
+    const closing = whole.payload.indexOf("\r\n------lwboundary--");
+    const cuts = {
+      "no closing boundary": whole.payload.subarray(0, closing),
+      "inside the part's headers": whole.payload.subarray(0, 40),
+      "after the part's headers": whole.payload.subarray(0, whole.payload.indexOf("\r\n\r\n") + 4),
+    };
+    for (const [name, payload] of Object.entries(cuts)) {
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/analyze/file",
+        headers: whole.headers,
+        payload,
+      });
+      expect(res.statusCode, name).toBeLessThan(500);
+      expect(res.statusCode, name).toBeGreaterThanOrEqual(400);
+      expect(res.headers["content-type"], name).toMatch(/^application\/json/);
+      expect(res.body, name).not.toContain("    at ");
+    }
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/analyze/file",
+      headers: whole.headers,
+      payload: cuts["no closing boundary"],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe("invalid_multipart");
+    expect(res.json().detail).toMatch(/multipart/);
+  });
 });
 
 describe("system 002: models and readiness", () => {

@@ -108,9 +108,22 @@ function missingFile(request: FastifyRequest, reply: FastifyReply): FastifyReply
 }
 
 /**
+ * An error from busboy while it reads the multipart body ("Unexpected end of multipart data", "Part terminated
+ * early…" when the body ends before its closing boundary) is the client's broken body: a 400. Errors that
+ * already carry a status (the plugin's limits) keep it.
+ */
+function multipartError(error: unknown): unknown {
+  if ((error as { statusCode?: number }).statusCode !== undefined || error instanceof UserError) return error;
+  return new UserError(
+    `the multipart body is malformed: ${(error as Error).message}`,
+    "invalid_multipart",
+    400,
+  );
+}
+
+/**
  * The upload's bytes; past ANALYZE_MAX_FILE_BYTES busboy cuts the file, which is refused, never half-read.
- * An error from reading the part itself (busboy's "Part terminated early…" when the body ends before its
- * closing boundary) is the client's broken body, a 400; errors of whoever consumes the bytes pass by.
+ * Only reading the part is guarded by multipartError: errors of whoever consumes the bytes pass by.
  */
 async function* withinLimit(file: AsyncIterable<Buffer> & { truncated: boolean }): AsyncGenerator<Buffer> {
   try {
@@ -119,12 +132,7 @@ async function* withinLimit(file: AsyncIterable<Buffer> & { truncated: boolean }
       yield chunk;
     }
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== undefined) throw error;
-    throw new UserError(
-      `the multipart body is malformed: ${(error as Error).message}`,
-      "invalid_multipart",
-      400,
-    );
+    throw multipartError(error);
   }
   if (file.truncated)
     throw new UserError("the file is larger than ANALYZE_MAX_FILE_BYTES", "payload_too_large", 413);
@@ -265,7 +273,9 @@ export function system002Routes(rt: Runtime) {
       async (request, reply) => {
         const persist = persistFor(request, request.query.persist);
         if (!request.isMultipart()) return missingFile(request, reply);
-        const part = await request.file();
+        const part = await request.file().catch((error: unknown) => {
+          throw multipartError(error);
+        });
         if (part?.fieldname !== "file") {
           part?.file.resume();
           return missingFile(request, reply);
