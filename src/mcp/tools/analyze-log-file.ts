@@ -2,16 +2,20 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
 import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { openLogFile } from "../file-access.js";
 import { jsonResult } from "../results.js";
 import { analysisResultSchema } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 import { persistArg, persistFor } from "./analyze-logs.js";
 
 /** Contract tool (contracts §3.6): `POST /analyze/file` on a file the server reads itself. */
 export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "analyze_log_file",
+    { scope: "read", more: { "persist: true": "ingest" } },
     {
       title: "Analyze a log file",
       description:
@@ -53,7 +57,6 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
     },
     async ({ filepath, persist, service }) => {
       const { rt } = ctx;
-      requireScope(ctx, "read", "analyze_log_file");
       const store = persistFor(ctx, persist, "analyze_log_file");
       const file = await openLogFile(rt.config.mcp, filepath);
       try {

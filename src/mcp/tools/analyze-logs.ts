@@ -6,6 +6,7 @@ import { type McpContext, requireScope } from "../context.js";
 import { parseLogData } from "../log-data.js";
 import { jsonResult } from "../results.js";
 import { analysisResultSchema } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** `persist: true` goes through the ingest pipeline (stored), which needs `ingest`, like `?persist=true`. */
 export function persistFor(ctx: McpContext, persist: boolean | undefined, tool: string): Persist | undefined {
@@ -23,8 +24,11 @@ export const persistArg = z
 
 /** Contract tool (contracts §3.6): the same analysis as `POST /analyze`. */
 export function registerAnalyzeLogs(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "analyze_logs",
+    { scope: "read", more: { "persist: true": "ingest" } },
     {
       title: "Analyze log records",
       description:
@@ -52,7 +56,6 @@ export function registerAnalyzeLogs(server: McpServer, ctx: McpContext): void {
     },
     async ({ log_data, format, persist }) => {
       const { rt } = ctx;
-      requireScope(ctx, "read", "analyze_logs");
       const store = persistFor(ctx, persist, "analyze_logs");
       const inputs = parseLogData(log_data, format, {
         observedAt: isoUtc(rt.clock.now()),

@@ -4,9 +4,10 @@ import { UserError } from "../../core/errors.js";
 import { getAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail } from "../../store/repos/anomaly-search.js";
 import { getLogsByIds } from "../../store/repos/logs.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { anomalySummarySchema, jsonObject } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 import { anomalySummary } from "./search-anomalies.js";
 
 /** Evidence lines shown; an anomaly keeps at most 50 evidence ids. */
@@ -43,8 +44,11 @@ const outputSchema = {
 
 /** `GET /api/v1/anomalies/{id}` told as an explanation: why, against what baseline, on which lines. */
 export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "explain_anomaly",
+    { scope: "read" },
     {
       title: "Explain an anomaly",
       description:
@@ -56,7 +60,6 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async ({ id }) => {
-      requireScope(ctx, "read", "explain_anomaly");
       const db = ctx.rt.store.db;
       const a = await getAnomaly(db, id);
       if (!a) throw new UserError(`no anomaly ${id}`, "not_found", 404);

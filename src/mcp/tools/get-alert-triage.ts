@@ -2,14 +2,18 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
 import { readTriage } from "../../store/repos/triage-read.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { limitArg } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** System 001's triage verdicts on security alerts, when this build has alert triage. */
 export function registerGetAlertTriage(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "get_alert_triage",
+    { scope: "read" },
     {
       title: "Alert triage",
       description:
@@ -44,7 +48,6 @@ export function registerGetAlertTriage(server: McpServer, ctx: McpContext): void
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      requireScope(ctx, "read", "get_alert_triage");
       const rows = await readTriage(ctx.rt.store.db, {
         limit: args.limit,
         ...(args.alert_id ? { alertId: args.alert_id } : {}),

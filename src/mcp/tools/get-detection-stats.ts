@@ -1,13 +1,17 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { detectionStats } from "../../service/detection-stats.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { jsonResult } from "../results.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** Contract tool (contracts §3.6): the body of `GET /stats`. */
 export function registerGetDetectionStats(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "get_detection_stats",
+    { scope: "read" },
     {
       title: "Detection statistics",
       description:
@@ -28,7 +32,6 @@ export function registerGetDetectionStats(server: McpServer, ctx: McpContext): v
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async () => {
-      requireScope(ctx, "read", "get_detection_stats");
       return jsonResult(await detectionStats(ctx.rt));
     },
   );

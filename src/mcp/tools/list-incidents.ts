@@ -1,9 +1,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { listIncidents } from "../../store/repos/incidents.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { jsonObject, limitArg, offsetArg } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 
 export const incidentSchema = z.object({
   id: z.number().int(),
@@ -17,8 +18,11 @@ export const incidentSchema = z.object({
 
 /** System 004's incidents (`GET /incidents`), newest first. */
 export function registerListIncidents(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "list_incidents",
+    { scope: "read" },
     {
       title: "List incidents",
       description:
@@ -32,7 +36,6 @@ export function registerListIncidents(server: McpServer, ctx: McpContext): void 
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      requireScope(ctx, "read", "list_incidents");
       const incidents = await listIncidents(ctx.rt.store.db, {
         limit: args.limit,
         offset: args.offset,

@@ -3,14 +3,18 @@ import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
 import { suppressionJson, suppressionSchema } from "../../service/suppression-json.js";
 import { listSuppressions, SUPPRESSION_STATES } from "../../store/repos/suppression-list.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { limitArg, offsetArg } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** The false-positive suppressions, as `GET /api/v1/suppressions` lists them. */
 export function registerListSuppressions(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "list_suppressions",
+    { scope: "read" },
     {
       title: "List suppressions",
       description:
@@ -40,7 +44,6 @@ export function registerListSuppressions(server: McpServer, ctx: McpContext): vo
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      requireScope(ctx, "read", "list_suppressions");
       const nowMs = ctx.rt.clock.now();
       const { items, total } = await listSuppressions(
         ctx.rt.store.db,

@@ -1,15 +1,19 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { findTemplates, TEMPLATE_ORDERS } from "../../store/repos/template-search.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { limitArg } from "../schemas.js";
 import { sinceArg } from "../time-args.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** The log templates the miner found: newly seen, rare, or frequent, per service. */
 export function registerListTemplates(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "list_templates",
+    { scope: "read" },
     {
       title: "List log templates",
       description:
@@ -41,7 +45,6 @@ export function registerListTemplates(server: McpServer, ctx: McpContext): void 
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      requireScope(ctx, "read", "list_templates");
       const rows = await findTemplates(ctx.rt.store.db, {
         order: args.order,
         limit: args.limit,

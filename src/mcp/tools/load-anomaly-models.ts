@@ -3,11 +3,15 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { type McpContext, requireScope } from "../context.js";
 import { jsonResult } from "../results.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** Contract tool (contracts §3.6): `POST /models/load`'s body and answer. */
 export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "load_anomaly_models",
+    { scope: "ingest", more: { "model_dir other than MODEL_DIR": "admin" } },
     {
       title: "Load anomaly models",
       description:
@@ -36,7 +40,6 @@ export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): v
     },
     async ({ model_dir }) => {
       const { rt } = ctx;
-      requireScope(ctx, "ingest", "load_anomaly_models");
       const dir = model_dir ?? rt.config.modelDir;
       // As on REST: pointing the server at any folder it can read is an operator's call.
       if (resolve(dir) !== resolve(rt.config.modelDir))

@@ -2,13 +2,17 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { suppressionJson, suppressionSchema } from "../../service/suppression-json.js";
 import { revokeSuppression } from "../../service/suppressions.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { summaryResult } from "../results.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** Lifts a suppression as `DELETE /api/v1/suppressions/{id}` does: audited, effective at once. */
 export function registerRevokeSuppression(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "revoke_suppression",
+    { scope: "admin" },
     {
       title: "Revoke a suppression",
       description:
@@ -27,7 +31,6 @@ export function registerRevokeSuppression(server: McpServer, ctx: McpContext): v
     },
     async (args) => {
       // Un-muting changes what operators are alerted on: admin, as submit_verdict.
-      requireScope(ctx, "admin", "revoke_suppression");
       const revoked = await revokeSuppression(
         ctx.rt,
         args.suppression_id,

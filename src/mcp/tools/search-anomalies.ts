@@ -5,10 +5,11 @@ import { kindFilter } from "../../service/anomaly-kind.js";
 import type { StoredAnomaly } from "../../store/repos/anomalies.js";
 import { getAnomaliesByIds } from "../../store/repos/anomalies-by-id.js";
 import { searchAnomalies } from "../../store/repos/anomaly-search.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { anomalyStatus, anomalySummarySchema, limitArg, offsetArg, severity } from "../schemas.js";
 import { sinceArg, untilArg } from "../time-args.js";
+import { registerScopedTool } from "../tool-access.js";
 
 export function anomalySummary(a: StoredAnomaly): z.infer<typeof anomalySummarySchema> {
   return {
@@ -34,8 +35,11 @@ export function anomalyLine(a: z.infer<typeof anomalySummarySchema>): string {
 
 /** Stored anomalies with the filters of `GET /api/v1/anomalies` (same query, same order). */
 export function registerSearchAnomalies(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "search_anomalies",
+    { scope: "read" },
     {
       title: "Search anomalies",
       description:
@@ -83,7 +87,6 @@ export function registerSearchAnomalies(server: McpServer, ctx: McpContext): voi
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      requireScope(ctx, "read", "search_anomalies");
       const db = ctx.rt.store.db;
       const rows = await searchAnomalies(
         db,

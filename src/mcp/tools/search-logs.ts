@@ -1,18 +1,22 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { searchLogs } from "../../store/repos/log-search.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { jsonObject, limitArg, offsetArg } from "../schemas.js";
 import { sinceArg, untilArg } from "../time-args.js";
+import { registerScopedTool } from "../tool-access.js";
 
 /** Minimum OpenTelemetry severity number per level name. */
 const LEVELS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
 
 /** Stored log records, newest first. */
 export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "search_logs",
+    { scope: "read" },
     {
       title: "Search logs",
       description:
@@ -55,7 +59,6 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      requireScope(ctx, "read", "search_logs");
       const logs = await searchLogs(
         ctx.rt.store.db,
         {

@@ -6,9 +6,10 @@ import { isoUtc } from "../../core/time.js";
 import { recordVerdict, SUPPRESSION_SCOPES } from "../../service/verdicts.js";
 import { changeAnomalyStatus } from "../../store/repos/anomaly-search.js";
 import type { VerdictKind } from "../../store/repos/verdicts.js";
-import { type McpContext, requireScope } from "../context.js";
+import type { McpContext } from "../context.js";
 import { summaryResult } from "../results.js";
 import { anomalySummarySchema } from "../schemas.js";
+import { registerScopedTool } from "../tool-access.js";
 import { anomalySummary } from "./search-anomalies.js";
 
 /**
@@ -24,8 +25,11 @@ const VERDICTS: Record<string, { status: AnomalyStatus; verdict: VerdictKind }> 
 
 /** Triage from the assistant: sets the status as `PATCH /api/v1/anomalies/{id}` does, then records the verdict. */
 export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void {
-  server.registerTool(
+  registerScopedTool(
+    server,
+    ctx,
     "submit_verdict",
+    { scope: "admin" },
     {
       title: "Submit a verdict on an anomaly",
       description:
@@ -78,7 +82,6 @@ export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void 
     async (args) => {
       const { rt, caller } = ctx;
       // Changing what operators see as open is an operator's act, as on REST (PATCH needs admin).
-      requireScope(ctx, "admin", "submit_verdict");
       const mapped = VERDICTS[args.verdict]!;
       const note =
         args.verdict === "benign"
