@@ -28,3 +28,25 @@ export function networkOf(ip: string, v4Bits = 24): string {
   }
   return ip;
 }
+
+/**
+ * Whether an address is routable on the internet: not private (RFC 1918, IPv6 ULA), carrier-grade NAT
+ * (100.64/10), loopback, link-local or unspecified. An address that does not parse counts as public, so
+ * nothing unknown is taken for an inside one.
+ */
+export function isPublicAddress(ip: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(ip.replace(/^::ffff:/i, ""));
+  if (v4) {
+    const a = Number(v4[1]);
+    const b = Number(v4[2]);
+    if (a === 10 || a === 127 || a === 0) return false;
+    if (a === 172 && b >= 16 && b <= 31) return false;
+    if (a === 192 && b === 168) return false;
+    if (a === 169 && b === 254) return false;
+    if (a === 100 && b >= 64 && b <= 127) return false;
+    return true;
+  }
+  const v6 = ip.toLowerCase();
+  if (v6 === "::1" || v6 === "::") return false;
+  return !/^(f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):/.test(v6);
+}

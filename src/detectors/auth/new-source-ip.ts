@@ -4,7 +4,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { LruMap } from "../lru.js";
 import { authEventOf } from "./auth-event.js";
-import { networkOf } from "./network.js";
+import { isPublicAddress, networkOf } from "./network.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
 export interface NewSourceIpOptions {
@@ -31,9 +31,30 @@ interface UserState {
   firstAt: number;
   /** network → [last seen ms, logins from it]. */
   networks: LruMap<string, [number, number]>;
-  /** Wider blocks the user's networks belong to → last seen ms. */
-  blocks: LruMap<string, number>;
+  /** Wider blocks the user's networks belong to → [last seen ms, first seen ms, vouches (1) or not yet (0)]. */
+  blocks: LruMap<string, [number, number, number]>;
 }
+
+/** What the organisation knows of a wider block (both counts capped at `sharedNetworkUsers`). */
+interface BlockPeers {
+  /** Users who logged in from it. */
+  users: number;
+  /** Users who vouch for it (see `#learnBlock`). */
+  vouched: number;
+}
+
+/**
+ * Users the organisation must have seen, over the warm-up time, before "nobody here logs in from that
+ * provider" means anything (on the first day every provider is new to everyone).
+ */
+const ORG_MIN_USERS = 10;
+/** Earlier logins a user needs before the organisation's view alone may judge a login of theirs. */
+const MIN_OWN_LOGINS = 2;
+/**
+ * Logins from a block this far apart are separate sessions: the block is a habit of the user's, which
+ * one session (an attacker's, once in) never makes it.
+ */
+const HABIT_MS = 4 * 3_600_000;
 
 /**
  * A successful login for a user from a network never seen for that user, once the user's habits are
@@ -44,10 +65,15 @@ export class NewSourceIpDetector implements Detector {
   readonly #users: LruMap<string, UserState>;
   /** network → users seen logging in from it (capped at `sharedNetworkUsers`). */
   readonly #networks: LruMap<string, number>;
+  /** block → the users who log in from it (peer baseline). */
+  readonly #blocks: LruMap<string, BlockPeers>;
+  /** Record time of the first successful login seen (the organisation's warm-up). */
+  #firstAt: number | null = null;
 
   constructor(readonly options: NewSourceIpOptions) {
     this.#users = new LruMap(options.maxKeys);
     this.#networks = new LruMap(options.maxKeys);
+    this.#blocks = new LruMap(options.maxKeys);
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -62,53 +88,80 @@ export class NewSourceIpDetector implements Detector {
         networks: new LruMap(this.options.maxNetworksPerUser),
         blocks: new LruMap(this.options.maxNetworksPerUser),
       }));
-      const network = networkOf(event.sourceIp, this.options.prefixV4);
+      this.#firstAt ??= event.at;
       const block = this.#blockOf(event.sourceIp);
-      const knownBlock = block !== null && user.blocks.has(block);
-      if (block !== null) user.blocks.set(block, event.at);
-      const known = user.networks.get(network);
-      const warm = this.#warm(user, event.at);
-      user.logins++;
-      if (known) {
-        known[0] = event.at;
-        known[1]++;
-        continue;
-      }
-      const habits = [...user.networks.entries()].sort((a, b) => b[1][1] - a[1][1]);
-      user.networks.set(network, [event.at, 1]);
-      const sharedBy = this.#networks.get(network) ?? 0;
-      this.#networks.set(network, Math.min(sharedBy + 1, this.options.sharedNetworkUsers));
-      if (!warm || knownBlock || sharedBy >= this.options.sharedNetworkUsers) continue;
-      // The more logins all from known networks, the stranger a new one.
-      const score = Math.min(0.85, 0.55 + 0.1 * Math.log10(user.logins));
-      out.push(
-        securityAnomaly({
-          detector: this.name,
-          record,
-          key: `user:${event.user}`,
-          score,
-          features: {
-            user: event.user,
-            source_ip: event.sourceIp,
-            network,
-            known_networks: habits.length,
-            logins_seen: user.logins - 1,
-            other_users_on_network: sharedBy,
-          },
-          explanation: {
-            summary: `Login for ${event.user} from ${event.sourceIp}, a network (${network}) not seen in ${user.logins - 1} earlier logins`,
-            observed: { source_ip: event.sourceIp, network },
-            expected: { known_networks: habits.slice(0, 5).map(([n]) => n) },
-            contributions: habits
-              .slice(0, 5)
-              .map(([n, [, c]]) => ({ name: "known_network", value: n, weight: c / (user.logins - 1) })),
-            samples: [record.body],
-          },
-          evidence: [record.id],
-        }),
-      );
+      const finding = this.#judge(record, event.user, event.sourceIp, user, block, event.at);
+      if (finding) out.push(finding);
+      if (block !== null) this.#learnBlock(user, block, event.at, finding !== null);
     }
     return out;
+  }
+
+  /** Counts the login in the user's networks and returns the finding when the network is new. */
+  #judge(
+    record: ParsedRecord,
+    name: string,
+    ip: string,
+    user: UserState,
+    block: string | null,
+    at: number,
+  ): Anomaly | null {
+    const network = networkOf(ip, this.options.prefixV4);
+    const knownBlock = block !== null && user.blocks.has(block);
+    const peers = block === null ? undefined : this.#blocks.get(block);
+    const known = user.networks.get(network);
+    const warm = this.#warm(user, at);
+    user.logins++;
+    if (known) {
+      known[0] = at;
+      known[1]++;
+      return null;
+    }
+    const habits = [...user.networks.entries()].sort((a, b) => b[1][1] - a[1][1]);
+    user.networks.set(network, [at, 1]);
+    const sharedBy = this.#networks.get(network) ?? 0;
+    this.#networks.set(network, Math.min(sharedBy + 1, this.options.sharedNetworkUsers));
+    if (knownBlock || sharedBy >= this.options.sharedNetworkUsers) return null;
+    // A provider several colleagues log in from (a carrier, a home ISP, a partner's VPN) is not a new
+    // place for the organisation, whoever shows up on it first.
+    if ((peers?.vouched ?? 0) >= this.options.sharedNetworkUsers) return null;
+    // A user with little history is judged by the organisation instead: an address on the internet, in
+    // a block nobody here has ever logged in from.
+    const unseenByAll = block !== null && peers === undefined && isPublicAddress(ip) && this.#orgWarm(at);
+    if (!warm && !(unseenByAll && user.logins > MIN_OWN_LOGINS)) return null;
+    // The more logins all from known networks, the stranger a new one; nobody's provider is stranger still.
+    const score = Math.min(0.85, 0.55 + 0.1 * Math.log10(user.logins) + (unseenByAll ? 0.05 : 0));
+    const context = unseenByAll
+      ? `, in a block (${block}) nobody in the organisation has logged in from`
+      : peers
+        ? `; ${peers.users} other user(s) logged in from its block (${block}), ${peers.vouched} without raising a finding`
+        : "";
+    return securityAnomaly({
+      detector: this.name,
+      record,
+      key: `user:${name}`,
+      score,
+      features: {
+        user: name,
+        source_ip: ip,
+        network,
+        known_networks: habits.length,
+        logins_seen: user.logins - 1,
+        user_warmed_up: warm,
+        other_users_on_network: sharedBy,
+        other_users_in_block: peers?.users ?? 0,
+      },
+      explanation: {
+        summary: `Login for ${name} from ${ip}, a network (${network}) not seen in ${user.logins - 1} earlier logins${context}`,
+        observed: { source_ip: ip, network },
+        expected: { known_networks: habits.slice(0, 5).map(([n]) => n) },
+        contributions: habits
+          .slice(0, 5)
+          .map(([n, [, c]]) => ({ name: "known_network", value: n, weight: c / (user.logins - 1) })),
+        samples: [record.body],
+      },
+      evidence: [record.id],
+    });
   }
 
   /** The wider block of an address, or null when blocks are off (or it is the network itself). */
@@ -120,6 +173,38 @@ export class NewSourceIpDetector implements Detector {
       return groups.length === 4 ? `${groups.slice(0, 3).join(":")}::/48` : null;
     }
     return networkOf(ip, bits);
+  }
+
+  /**
+   * Counts the login in the user's blocks and the organisation's. A colleague vouches for a block when
+   * their first login from it raised nothing, or once their logins from it span separate sessions
+   * (`HABIT_MS`): an attacker's logins, reported and one session each, never vouch.
+   */
+  #learnBlock(user: UserState, block: string, at: number, reported: boolean): void {
+    const cap = this.options.sharedNetworkUsers;
+    const seen = user.blocks.get(block);
+    const peers = this.#blocks.get(block) ?? { users: 0, vouched: 0 };
+    if (!seen) {
+      user.blocks.set(block, [at, at, reported ? 0 : 1]);
+      this.#blocks.set(block, {
+        users: Math.min(cap, peers.users + 1),
+        vouched: Math.min(cap, peers.vouched + (reported ? 0 : 1)),
+      });
+      return;
+    }
+    seen[0] = at;
+    if (seen[2] === 0 && at - seen[1] >= HABIT_MS) {
+      seen[2] = 1;
+      this.#blocks.set(block, { users: peers.users, vouched: Math.min(cap, peers.vouched + 1) });
+    }
+  }
+
+  #orgWarm(at: number): boolean {
+    return (
+      this.#firstAt !== null &&
+      this.#users.size >= ORG_MIN_USERS &&
+      at - this.#firstAt >= this.options.warmupSecs * 1000
+    );
   }
 
   #warm(user: UserState, at: number): boolean {
@@ -143,13 +228,15 @@ export class NewSourceIpDetector implements Detector {
   exportState(): JsonValue {
     return {
       version: 1,
+      firstAt: this.#firstAt,
       networks: [...this.#networks.entries()],
+      blocks: [...this.#blocks.entries()].map(([b, p]) => [b, p.users, p.vouched]),
       users: [...this.#users.entries()].map(([name, u]) => ({
         name,
         logins: u.logins,
         firstAt: u.firstAt,
         networks: [...u.networks.entries()].map(([n, [at, c]]) => [n, at, c]),
-        blocks: [...u.blocks.entries()],
+        blocks: [...u.blocks.entries()].map(([b, [at, first, vouches]]) => [b, at, first, vouches]),
       })),
     };
   }
@@ -159,19 +246,28 @@ export class NewSourceIpDetector implements Detector {
     if (Array.isArray(state.networks)) {
       for (const n of state.networks) if (Array.isArray(n)) this.#networks.set(String(n[0]), Number(n[1]));
     }
+    if (typeof state.firstAt === "number") this.#firstAt = state.firstAt;
+    // State saved before the peer baseline has no blocks: the organisation learns them again from traffic.
+    if (Array.isArray(state.blocks)) {
+      for (const b of state.blocks)
+        if (Array.isArray(b)) this.#blocks.set(String(b[0]), { users: Number(b[1]), vouched: Number(b[2]) });
+    }
     for (const u of state.users) {
       if (!isJsonObject(u) || typeof u.name !== "string" || !Array.isArray(u.networks)) continue;
       const networks = new LruMap<string, [number, number]>(this.options.maxNetworksPerUser);
       for (const n of u.networks)
         if (Array.isArray(n)) networks.set(String(n[0]), [Number(n[1]), Number(n[2])]);
-      const blocks = new LruMap<string, number>(this.options.maxNetworksPerUser);
+      const blocks = new LruMap<string, [number, number, number]>(this.options.maxNetworksPerUser);
       if (Array.isArray(u.blocks)) {
-        for (const b of u.blocks) if (Array.isArray(b)) blocks.set(String(b[0]), Number(b[1]));
+        // [block, last seen] before first-seen times and vouches were kept: first seen then, not vouching.
+        for (const b of u.blocks)
+          if (Array.isArray(b))
+            blocks.set(String(b[0]), [Number(b[1]), Number(b[2] ?? b[1]), Number(b[3] ?? 0)]);
       } else {
         // State saved before blocks: the blocks of the networks it knew.
         for (const [n, [at]] of networks.entries()) {
           const block = this.#blockOf(n.slice(0, n.indexOf("/")));
-          if (block !== null) blocks.set(block, at);
+          if (block !== null) blocks.set(block, [at, at, 0]);
         }
       }
       this.#users.set(u.name, { logins: Number(u.logins), firstAt: Number(u.firstAt), networks, blocks });

@@ -208,6 +208,61 @@ describe("new_source_ip", () => {
     const copy = roundTrip(d, make);
     expect(copy.observe([lineAt(clock, accepted("fred", "192.0.2.1"))])).toHaveLength(1);
   });
+
+  /** Two days of office logins for `users` (10.20.x), so the organisation and each of them are warm. */
+  function warmOffice(clock: FakeClock, d: NewSourceIpDetector, users: readonly string[]): void {
+    for (let step = 0; step < 8; step++) {
+      for (const [i, u] of users.entries()) d.observe([lineAt(clock, accepted(u, `10.20.${i}.${step + 2}`))]);
+      clock.advance(6 * 3_600_000);
+    }
+  }
+  const staff = Array.from({ length: 12 }, (_, i) => `user${i}`);
+
+  it("takes a provider colleagues log in from without findings as known to the organisation", () => {
+    const clock = new FakeClock("2026-03-01T08:00:00Z");
+    const d = make();
+    // Three colleagues still warming up come in from one carrier's pool: nothing to report, so they vouch.
+    for (const [i, u] of ["newa", "newb", "newc"].entries())
+      d.observe([lineAt(clock, accepted(u, `92.40.${i}.9`))]);
+    warmOffice(clock, d, staff);
+    expect(d.observe([lineAt(clock, accepted("user0", "92.40.200.7"))])).toEqual([]);
+    // Another provider is still new for a warm user.
+    const out = d.observe([lineAt(clock, accepted("user1", "49.36.201.9"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.explanation.summary).toContain("not seen in 8 earlier logins");
+  });
+
+  it("does not let an attacker's block vouch for itself by getting into several accounts", () => {
+    const clock = new FakeClock("2026-03-01T08:00:00Z");
+    const d = make();
+    warmOffice(clock, d, staff);
+    // One login each, every one reported: reported logins never vouch.
+    for (const u of staff.slice(0, 5)) {
+      const out = d.observe([lineAt(clock, accepted(u, `5.188.${staff.indexOf(u)}.66`))]);
+      expect(out).toHaveLength(1);
+      clock.advance(60_000);
+    }
+    expect(d.observe([lineAt(clock, accepted("user7", "5.188.99.66"))])).toHaveLength(1);
+  });
+
+  it("judges a user with little history by the organisation: a public block nobody here has used", () => {
+    const clock = new FakeClock("2026-03-01T08:00:00Z");
+    const d = make();
+    warmOffice(clock, d, staff);
+    // quinn has three logins, all from the office: not warm, but nobody has ever come from 104.244/16.
+    for (let i = 0; i < 3; i++) d.observe([lineAt(clock, accepted("quinn", "10.30.14.5"))]);
+    const out = d.observe([lineAt(clock, accepted("quinn", "104.244.197.224"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({ user_warmed_up: false, logins_seen: 3 });
+    expect(out[0]!.explanation.summary).toContain("in a block (104.244.0.0/16) nobody in the organisation");
+    // A private range is an inside network, not a stranger's: still learning for a cold user.
+    for (let i = 0; i < 3; i++) d.observe([lineAt(clock, accepted("rhea", "10.30.14.6"))]);
+    expect(d.observe([lineAt(clock, accepted("rhea", "192.168.7.7"))])).toEqual([]);
+    // The peer baseline survives a restart.
+    const copy = roundTrip(d, make);
+    for (let i = 0; i < 3; i++) copy.observe([lineAt(clock, accepted("sana", "10.30.14.7"))]);
+    expect(copy.observe([lineAt(clock, accepted("sana", "185.220.1.1"))])).toHaveLength(1);
+  });
 });
 
 describe("unusual_login_hour", () => {
