@@ -104,6 +104,8 @@ export function markdown(report: SoakReport, command: string): string {
       `${report.lateLinesPerSec >= KEEP_UP_SHARE * report.targetLinesPerSec ? "keeps up" : "**falls behind**"} |`,
   );
   lines.push("");
+  lines.push(readsTable(report));
+  lines.push("");
   const e = report.errors;
   lines.push(
     `Errors: ingest ${JSON.stringify(e.ingestFailed)}, alerts ${JSON.stringify(e.alertFailed)}, reads ${JSON.stringify(e.queryFailed)}; ` +
@@ -116,5 +118,18 @@ export function markdown(report: SoakReport, command: string): string {
       ? `**Verdict: failed** — ${report.failures.join("; ")}.`
       : "**Verdict: passed** — memory, heap, bytes per line and event-loop delay level off; no request failed.",
   );
+  return lines.join("\n");
+}
+
+/** Each kind of list read with its median latency early and late: the reads whose cost grows with the data. */
+export function readsTable(report: SoakReport): string {
+  const lines = [
+    "| List read | reads | median ms, first third | median ms, last third | max ms |",
+    "|---|---|---|---|---|",
+  ];
+  for (const r of report.reads)
+    lines.push(
+      `| \`${r.route}\` | ${r.count} | ${r.firstThirdMedianMs.toFixed(0)} | ${r.lastThirdMedianMs.toFixed(0)} | ${r.maxMs.toFixed(0)} |`,
+    );
   return lines.join("\n");
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadCorpus } from "./corpus.js";
 import { judgeLevelling, type LevelVerdict, type Point, rollingFloor, type Tolerance } from "./judge.js";
 import { scrapeGauges } from "./metrics.js";
+import { type ReadSummary, ReadTimings } from "./reads.js";
 import { SOAK_TOKEN, type SoakServer, startSoakServer } from "./server.js";
 import { LineMaker } from "./traffic.js";
 
@@ -83,6 +84,8 @@ export interface SoakReport {
   samples: Sample[];
   verdicts: { series: keyof typeof TOLERANCES; verdict: LevelVerdict }[];
   lateLinesPerSec: number;
+  /** Each kind of list read: how its latency moved from the first third of the run to the last. */
+  reads: ReadSummary[];
   errors: {
     ingestBatches: number;
     ingestFailed: Record<string, number>;
@@ -109,6 +112,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     return await drive(server, maker, options);
   } finally {
+    server.kill();
     if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -167,6 +171,7 @@ async function drive(server: SoakServer, maker: LineMaker, options: SoakOptions)
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
   const queryLatencies: number[] = [];
+  const readTimings = new ReadTimings();
 
   // Ingest: a batch every quarter second, at most four waiting; lines that would make a fifth are skipped
   // (counted), so a server that falls behind shows up as a shortfall, not as a growing client queue.
@@ -229,8 +234,11 @@ async function drive(server: SoakServer, maker: LineMaker, options: SoakOptions)
         const res = await fetch(`${server.url}${path}`, { headers });
         await res.arrayBuffer();
         counts.queries++;
-        if (res.ok) queryLatencies.push(performance.now() - started);
-        else bump(counts.queryFailed, `${res.status} ${path.split("?")[0]}`);
+        if (res.ok) {
+          const ms = performance.now() - started;
+          queryLatencies.push(ms);
+          readTimings.record(path, elapsed(), ms);
+        } else bump(counts.queryFailed, `${res.status} ${path.split("?")[0]}`);
       } catch (e) {
         bump(counts.queryFailed, (e as Error).message);
       }
@@ -295,6 +303,7 @@ async function drive(server: SoakServer, maker: LineMaker, options: SoakOptions)
     samples,
     verdicts: [],
     lateLinesPerSec: 0,
+    reads: readTimings.summary(totalSecs),
     errors: {
       ...counts,
       serverErrorLines: server.errorLines(),

@@ -17,7 +17,10 @@ export interface SoakServer {
   lastErrors(): string[];
   /** SQLite file plus its WAL and shared-memory files. */
   databaseBytes(): number;
-  stop(): Promise<number | null>;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with the exit code (null if killed). */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL unless it already exited: the soak never leaves a server behind when it fails itself. */
+  kill(): void;
 }
 
 /**
@@ -44,7 +47,13 @@ export function startSoakServer(dataDir: string, timeoutMs = 90_000): Promise<So
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+  let running = true;
+  const exited = new Promise<number | null>((done) =>
+    child.on("exit", (code) => {
+      running = false;
+      done(code);
+    }),
+  );
   let errors = 0;
   const recentErrors: string[] = [];
   let head = "";
@@ -88,11 +97,16 @@ export function startSoakServer(dataDir: string, timeoutMs = 90_000): Promise<So
               (sum, name) => sum + fileBytes(join(dataDir, name)),
               0,
             ),
-          stop: async () => {
+          stop: async (graceMs = 120_000) => {
             child.kill("SIGTERM");
+            const killer = setTimeout(() => child.kill("SIGKILL"), graceMs);
             const code = await exited;
+            clearTimeout(killer);
             log.end();
             return code;
+          },
+          kill: () => {
+            if (running) child.kill("SIGKILL");
           },
         });
       }

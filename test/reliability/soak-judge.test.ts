@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { judgeLevelling, type Point, rollingFloor, theilSenSlope } from "../../bench/soak/judge.js";
+import { ReadTimings } from "../../bench/soak/reads.js";
 import { judge, type Sample, type SoakReport } from "../../bench/soak/run.js";
 
 const MIB = 2 ** 20;
@@ -113,6 +114,7 @@ function report(samples: Sample[], over: Partial<SoakReport> = {}): SoakReport {
     samples,
     verdicts: [],
     lateLinesPerSec: 0,
+    reads: [],
     errors: {
       ingestBatches: 100,
       ingestFailed: {},
@@ -153,5 +155,24 @@ describe("soak report verdict", () => {
     expect(r.failures.join("\n")).toMatch(/stored 700 lines\/s over the second half/);
     expect(r.failures.join("\n")).toMatch(/failed ingest requests: \{"503":2\}/);
     expect(r.failures.join("\n")).toMatch(/serve exited with 1/);
+  });
+});
+
+describe("soak read timings", () => {
+  it("groups reads by route (search words folded) and compares the first third's median with the last's", () => {
+    const timings = new ReadTimings();
+    // A search that slows as the store grows, beside a list that does not.
+    for (let t = 0; t < 180; t += 10) {
+      timings.record(`/api/v1/logs?q=word${t}&limit=100`, t, 10 + t);
+      timings.record("/api/v1/alerts?limit=50", t, 5);
+    }
+    const byRoute = new Map(timings.summary(180).map((r) => [r.route, r]));
+    expect([...byRoute.keys()]).toEqual(["/api/v1/logs?q=…&limit=100", "/api/v1/alerts?limit=50"]);
+    const search = byRoute.get("/api/v1/logs?q=…&limit=100")!;
+    expect(search.count).toBe(18);
+    expect(search.firstThirdMedianMs).toBe(35); // t = 0…50: 10…60 ms
+    expect(search.lastThirdMedianMs).toBe(155); // t = 120…170: 130…180 ms
+    expect(search.maxMs).toBe(180);
+    expect(byRoute.get("/api/v1/alerts?limit=50")!.lastThirdMedianMs).toBe(5);
   });
 });
