@@ -3,6 +3,7 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detec
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
+import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { StreamClock } from "./stream-clock.js";
 
@@ -70,13 +71,31 @@ export class ErrorBurstDetector implements Detector {
   /** Record time of each service's errors: a jump back past the window starts the service's window again. */
   readonly #clock: StreamClock;
   #errorsSeen = 0;
+  readonly undo = new UndoLog();
 
   constructor(readonly options: ErrorBurstOptions) {
-    this.#services = new LruMap(options.maxKeys ?? 10_000);
+    this.#services = new LruMap<string, ServiceWindow>(options.maxKeys ?? 10_000).recordTo(
+      this.undo,
+      (w) => ({
+        // Only the part still in the window: `head` 0 keeps `firstSeq` pointing at the same record.
+        times: w.times.slice(w.head),
+        head: 0,
+        firstSeq: w.firstSeq,
+        recent: [...w.recent],
+        burst: w.burst && { ...w.burst },
+      }),
+    );
     this.#clock = new StreamClock(
       { backMs: options.windowSecs * 1000, forwardMs: Number.POSITIVE_INFINITY },
       options.maxKeys ?? 10_000,
+      this.undo,
     );
+    this.undo.atEachBegin(() => {
+      const seen = this.#errorsSeen;
+      return () => {
+        this.#errorsSeen = seen;
+      };
+    });
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {

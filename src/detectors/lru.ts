@@ -1,3 +1,5 @@
+import type { UndoLog } from "../core/undo.js";
+
 /**
  * A Map that keeps at most `max` keys, evicting the least recently used. Detectors key their state by
  * user, IP, device or template, all of which an attacker or a chatty producer can multiply, so every
@@ -11,8 +13,47 @@ export class LruMap<K, V> {
    */
   #newest: K | undefined;
   #hasNewest = false;
+  /** Set by `recordTo`: where the first change of each key in a batch is journaled, and how values are copied. */
+  #undo: UndoLog | null = null;
+  #copy: (value: V) => V = (value) => value;
+  /** Keys already remembered in the batch `#epoch` of the undo log. */
+  readonly #remembered = new Set<K>();
+  #epoch = -1;
+  /** The batch (undo epoch) in which `#newest` was remembered: a repeated read then skips the set lookup. */
+  #newestEpoch = -1;
 
   constructor(readonly max: number) {}
+
+  /**
+   * Journals this map into `log`: before a batch first reads a key for change (`get`, `upsert`, `set`,
+   * `delete`, an eviction) its value is copied with `copy`, and a rollback puts the copy back (or removes
+   * a key the batch added). Recency is not journaled: a key the failed batch used stays recent.
+   * `peek`, `values` and `entries` are reads; call `remember(key)` before changing what they gave.
+   */
+  recordTo(log: UndoLog, copy: (value: V) => V): this {
+    this.#undo = log;
+    this.#copy = copy;
+    return this;
+  }
+
+  /** Journals `key` as it is now, once per batch (no-op outside a recorded batch). */
+  remember(key: K): void {
+    const log = this.#undo;
+    if (log === null || !log.recording) return;
+    if (this.#epoch !== log.epoch) {
+      this.#epoch = log.epoch;
+      this.#remembered.clear();
+    }
+    if (this.#remembered.has(key)) return;
+    this.#remembered.add(key);
+    const had = this.#map.has(key);
+    const saved = had ? this.#copy(this.#map.get(key) as V) : undefined;
+    log.push(() => {
+      this.#hasNewest = false;
+      this.#map.delete(key);
+      if (had) this.#map.set(key, saved as V);
+    });
+  }
 
   get size(): number {
     return this.#map.size;
@@ -20,13 +61,21 @@ export class LruMap<K, V> {
 
   /** Reads and marks as recently used. */
   get(key: K): V | undefined {
+    if (this.#undo !== null) this.#rememberUse(this.#undo, key);
     const value = this.#map.get(key);
     if (value === undefined || (this.#hasNewest && key === this.#newest)) return value;
     this.#map.delete(key);
     this.#map.set(key, value);
     this.#newest = key;
     this.#hasNewest = true;
+    this.#newestEpoch = this.#epoch;
     return value;
+  }
+
+  /** `remember`, minus the set lookup for the newest key (runs of one service's records). */
+  #rememberUse(log: UndoLog, key: K): void {
+    if (this.#hasNewest && key === this.#newest && this.#newestEpoch === log.epoch && log.recording) return;
+    this.remember(key);
   }
 
   /** Reads without touching recency. */
@@ -39,12 +88,15 @@ export class LruMap<K, V> {
   }
 
   set(key: K, value: V): this {
+    if (this.#undo !== null) this.#rememberUse(this.#undo, key);
     this.#map.delete(key);
     this.#map.set(key, value);
     this.#newest = key;
     this.#hasNewest = true;
+    this.#newestEpoch = this.#epoch;
     while (this.#map.size > this.max) {
       const oldest = this.#map.keys().next().value as K;
+      if (this.#undo !== null) this.remember(oldest);
       this.#map.delete(oldest);
     }
     return this;
@@ -60,10 +112,12 @@ export class LruMap<K, V> {
   }
 
   delete(key: K): boolean {
+    if (this.#undo !== null) this.remember(key);
     if (this.#hasNewest && key === this.#newest) this.#hasNewest = false;
     return this.#map.delete(key);
   }
 
+  /** Not journaled: for imports and restarts outside a batch. */
   clear(): void {
     this.#hasNewest = false;
     this.#map.clear();

@@ -3,6 +3,7 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detec
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
+import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { type Coverage, cover } from "./stream-clock.js";
 
@@ -29,9 +30,12 @@ interface StreamState extends Coverage {
 export class NewTemplateDetector implements Detector {
   readonly name = "new_template";
   readonly #streams: LruMap<string, StreamState>;
+  readonly undo = new UndoLog();
 
   constructor(readonly options: NewTemplateOptions) {
-    this.#streams = new LruMap(options.maxKeys ?? 10_000);
+    this.#streams = new LruMap<string, StreamState>(options.maxKeys ?? 10_000).recordTo(this.undo, (s) => ({
+      ...s,
+    }));
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {

@@ -34,6 +34,13 @@ export class SlidingWindow {
     return step;
   }
 
+  /** An independent copy (events are never changed in place, only added and dropped). */
+  copy(): SlidingWindow {
+    const w = new SlidingWindow(this.windowMs, this.maxEvents);
+    w.events = [...this.events];
+    return w;
+  }
+
   /** Drops events at or before `now - windowMs`. */
   prune(now: number): void {
     let drop = 0;

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../core/json.js";
+import type { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 
 /**
@@ -87,11 +88,14 @@ interface StreamTime {
 export class StreamClock {
   readonly #streams: LruMap<string, StreamTime>;
 
+  /** `undo`: the owning detector's log, so a rolled-back batch also takes back the times it moved. */
   constructor(
     readonly limits: ClockLimits,
     maxStreams = 10_000,
+    undo?: UndoLog,
   ) {
     this.#streams = new LruMap(maxStreams);
+    if (undo) this.#streams.recordTo(undo, (s) => ({ ...s }));
   }
 
   /** Moves the stream's clock to `at` and says how it got there. */

@@ -3,6 +3,7 @@ import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detec
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { severityFromScore } from "../core/severity.js";
+import { UndoLog } from "../core/undo.js";
 import { thresholdScore } from "./auth/security-anomaly.js";
 import { LruMap } from "./lru.js";
 import { type BurstMemory, SlidingWindow, shouldReport } from "./sliding-window.js";
@@ -53,11 +54,23 @@ function isWifi(record: ParsedRecord): boolean {
  */
 export class WifiDetector implements Detector {
   readonly name = "wifi";
+  readonly undo = new UndoLog();
   readonly #devices: LruMap<string, DeviceState>;
   #drops = 0;
 
   constructor(readonly options: WifiOptions) {
-    this.#devices = new LruMap(options.maxKeys);
+    this.#devices = new LruMap<string, DeviceState>(options.maxKeys).recordTo(this.undo, (s) => ({
+      records: s.records.copy(),
+      drops: s.drops.copy(),
+      burst: { ...s.burst },
+      deviceId: s.deviceId,
+    }));
+    this.undo.atEachBegin(() => {
+      const drops = this.#drops;
+      return () => {
+        this.#drops = drops;
+      };
+    });
   }
 
   get #cap(): number {

@@ -48,6 +48,8 @@ export interface PipelineStats {
   processedRecords: number;
   batches: number;
   rejectedSubmissions: number;
+  /** Periodic state saves that failed (each is retried at the next interval). */
+  failedStateSaves: number;
 }
 
 /** What one processed batch cost, stage by stage (for metrics); `store` excludes detection time. */
@@ -60,6 +62,8 @@ export interface BatchTiming {
 }
 
 const STATE_KEY = "pipeline";
+/** Longest a batch should hold the event loop, at the measured rate (a batch takes one submission at least). */
+const BATCH_BUDGET_MS = 50;
 
 /**
  * Ingest through a bounded queue: submissions are combined into batches, mined, written in one
@@ -83,6 +87,7 @@ export class IngestPipeline {
     processedRecords: 0,
     batches: 0,
     rejectedSubmissions: 0,
+    failedStateSaves: 0,
   };
   onAnomalies: ((anomalies: StoredAnomaly[]) => void) | undefined;
   /** Called after each committed batch; a set, so several observers (one per HTTP app) can listen. */
@@ -163,6 +168,17 @@ export class IngestPipeline {
     });
   }
 
+  /**
+   * Records per batch: INGEST_BATCH_SIZE, or fewer when the measured rate says a batch would hold the
+   * event loop longer than BATCH_BUDGET_MS (a batch is synchronous work). At three times the sustained
+   * rate, 2,000-record batches held it ~250 ms each and `/health/live` waited seconds behind them.
+   */
+  #batchLimit(): number {
+    if (this.#drainRate === 0) return this.options.batchSize;
+    const fitting = Math.floor((this.#drainRate * BATCH_BUDGET_MS) / 1000);
+    return Math.max(1, Math.min(this.options.batchSize, fitting));
+  }
+
   async #drain(): Promise<void> {
     let since = performance.now();
     while (this.#queue.length > 0) {
@@ -170,7 +186,7 @@ export class IngestPipeline {
       let size = 0;
       while (
         this.#queue.length > 0 &&
-        (batch.length === 0 || size + this.#queue[0]!.records.length <= this.options.batchSize)
+        (batch.length === 0 || size + this.#queue[0]!.records.length <= this.#batchLimit())
       ) {
         const next = this.#queue.shift()!;
         batch.push(next);
@@ -186,7 +202,8 @@ export class IngestPipeline {
         this.#queued -= size;
         this.stats.queuedRecords = this.#queued;
       }
-      if (this.clock.now() - this.#lastStateSave >= this.options.stateSaveIntervalMs) await this.saveState();
+      if (this.clock.now() - this.#lastStateSave >= this.options.stateSaveIntervalMs)
+        await this.#periodicSave();
       // A batch is synchronous work (SQLite is too), and awaiting settled promises never lets the event
       // loop take I/O: without this turn, queued batches ran back to back and /health/live waited ~1 s.
       await nextTurn();
@@ -200,42 +217,55 @@ export class IngestPipeline {
 
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {
     const all = batch.flatMap((s) => s.records);
+    // Mining and detection change the miner and the detectors; when the transaction fails they are put
+    // back, or the refused lines would count as known when sent again (no new_template, and a row whose
+    // template was never written).
+    this.processor.begin();
     const t0 = performance.now();
-    const parsed = this.processor.mine(all);
-    const t1 = performance.now();
+    let t1 = t0;
     let detectMs = 0;
-    const changed = new Set<string>();
-    for (const r of parsed) {
-      this.#touchedTemplates.add(r.templateId);
-      if (r.templateChange !== "none") changed.add(r.templateId);
+    let parsed: ParsedRecord[] = [];
+    let results: IngestResult[];
+    try {
+      parsed = this.processor.mine(all);
+      t1 = performance.now();
+      const changed = new Set<string>();
+      for (const r of parsed) if (r.templateChange !== "none") changed.add(r.templateId);
+      const now = isoUtc(this.clock.now());
+      results = await this.store.db.transaction().execute(async (trx) => {
+        const ids = await insertLogs(trx, parsed, now, this.store.sqlite);
+        // New and reshaped templates are written with the rows that use them, so `templates` never lags
+        // behind `logs`; counts of the others follow at the periodic save.
+        if (changed.size > 0)
+          await saveTemplates(
+            trx,
+            this.processor.miner.templates().filter((t) => changed.has(t.templateId)),
+          );
+        await insertRetiredTemplates(trx, retiredTemplates(parsed, this.processor.miner));
+        for (let i = 0; i < parsed.length; i++) parsed[i]!.id = ids[i]!;
+        const out: IngestResult[] = [];
+        let offset = 0;
+        for (const s of batch) {
+          const records = parsed.slice(offset, offset + s.records.length);
+          offset += s.records.length;
+          const d0 = performance.now();
+          const detected = this.suppressions.filter(this.processor.detect(records), this.clock.now());
+          detectMs += performance.now() - d0;
+          const stored = await storeAnomalies(trx, detected, now);
+          out.push({ records, anomalies: stored.map((x) => x.anomaly) });
+        }
+        // Each suppression's count commits with the batch whose findings it dropped.
+        await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
+        return out;
+      });
+    } catch (error) {
+      this.processor.rollback();
+      // The findings those drops stood for were never stored, so neither are the drops.
+      this.suppressions.takeDrops();
+      throw error;
     }
-    const now = isoUtc(this.clock.now());
-    const results = await this.store.db.transaction().execute(async (trx) => {
-      const ids = await insertLogs(trx, parsed, now, this.store.sqlite);
-      // New and reshaped templates are written with the rows that use them, so `templates` never lags
-      // behind `logs`; counts of the others follow at the periodic save.
-      if (changed.size > 0)
-        await saveTemplates(
-          trx,
-          this.processor.miner.templates().filter((t) => changed.has(t.templateId)),
-        );
-      await insertRetiredTemplates(trx, retiredTemplates(parsed, this.processor.miner));
-      for (let i = 0; i < parsed.length; i++) parsed[i]!.id = ids[i]!;
-      const out: IngestResult[] = [];
-      let offset = 0;
-      for (const s of batch) {
-        const records = parsed.slice(offset, offset + s.records.length);
-        offset += s.records.length;
-        const d0 = performance.now();
-        const detected = this.suppressions.filter(this.processor.detect(records), this.clock.now());
-        detectMs += performance.now() - d0;
-        const stored = await storeAnomalies(trx, detected, now);
-        out.push({ records, anomalies: stored.map((x) => x.anomaly) });
-      }
-      // Each suppression's count commits with the batch whose findings it dropped.
-      await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
-      return out;
-    });
+    this.processor.commit();
+    for (const r of parsed) this.#touchedTemplates.add(r.templateId);
     this.#dirty = true;
     this.#unsavedBatches = true;
     this.stats.processedRecords += all.length;
@@ -282,25 +312,51 @@ export class IngestPipeline {
       !this.#running &&
       this.clock.now() - this.#lastStateSave >= this.options.stateSaveIntervalMs
     )
-      await this.saveState();
+      await this.#periodicSave();
     return anomalies;
   }
 
-  /** Saves miner state, detector state, touched templates and lineage. */
+  /**
+   * The save the drain loop and the timer make: a failure (a full disk, a lost database connection) is
+   * logged and the save is tried again at the next interval, with everything the failed one held; it
+   * must not end the process, and the state is still in memory.
+   */
+  async #periodicSave(): Promise<void> {
+    try {
+      await this.saveState();
+    } catch (error) {
+      this.stats.failedStateSaves++;
+      this.log.error({ err: error }, "saving pipeline state failed; trying again at the next save");
+    }
+  }
+
+  /** Saves miner state, detector state, touched templates and lineage; throws when the save fails. */
   async saveState(): Promise<void> {
     if (!this.#dirty) return;
-    this.#dirty = false;
-    this.#unsavedBatches = false;
+    // The next periodic attempt waits a full interval, also after a failure: no retry storm per batch.
     this.#lastStateSave = this.clock.now();
     const now = isoUtc(this.clock.now());
-    const touched = this.processor.miner.templates().filter((t) => this.#touchedTemplates.has(t.templateId));
+    // What this save holds is taken off the marks now, so batches committed while it runs mark theirs
+    // anew; if it fails, its part goes back, and the marks are only gone once the save has committed.
+    const touchedIds = new Set(this.#touchedTemplates);
     this.#touchedTemplates.clear();
     const lineage = this.processor.takeLineage();
-    const state = this.processor.exportState();
-    await this.store.db.transaction().execute(async (trx) => {
-      await saveTemplates(trx, touched, lineage);
-      await saveState(trx, STATE_KEY, state, now);
-    });
+    this.#dirty = false;
+    this.#unsavedBatches = false;
+    try {
+      const touched = this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
+      const state = this.processor.exportState();
+      await this.store.db.transaction().execute(async (trx) => {
+        await saveTemplates(trx, touched, lineage);
+        await saveState(trx, STATE_KEY, state, now);
+      });
+    } catch (error) {
+      this.#dirty = true;
+      this.#unsavedBatches = true;
+      for (const id of touchedIds) this.#touchedTemplates.add(id);
+      this.processor.returnLineage(lineage);
+      throw error;
+    }
   }
 
   /** Stops accepting, processes everything already queued, and saves state. */

@@ -3,6 +3,7 @@ import type { Detector, DetectorStatus } from "../core/detector.js";
 import type { JsonValue } from "../core/json.js";
 import { type LogRecord, type ParsedRecord, serviceOf } from "../core/log-record.js";
 import type { TemplateLineage, TemplateMiner } from "../core/template.js";
+import { isUndoable, type UndoLog } from "../core/undo.js";
 
 /**
  * The synchronous heart of the pipeline: template mining and detection, no I/O. `serve` wraps it with a
@@ -11,11 +12,43 @@ import type { TemplateLineage, TemplateMiner } from "../core/template.js";
 export class Processor {
   /** Lineage links produced since the last `takeLineage()`. */
   #lineage: TemplateLineage[] = [];
+  /** Lineage links that were there when the batch began (`begin`). */
+  #lineageAtBegin = 0;
+  /** The undo logs of the miner and of the detectors that keep one. */
+  readonly #undoLogs: UndoLog[];
 
   constructor(
     readonly miner: TemplateMiner,
     readonly detectors: readonly Detector[],
-  ) {}
+  ) {
+    const stages: object[] = [miner, ...detectors];
+    this.#undoLogs = stages.filter(isUndoable).map((s) => s.undo);
+  }
+
+  /**
+   * Starts a batch whose store transaction may fail: until `commit`, what mining and detection change
+   * is journaled, and `rollback` puts the miner, the detectors and the lineage back as they were here,
+   * so a line the store refused is learned from only when it is sent again and stored.
+   */
+  begin(): void {
+    this.#lineageAtBegin = this.#lineage.length;
+    for (const log of this.#undoLogs) log.begin();
+  }
+
+  commit(): void {
+    for (const log of this.#undoLogs) log.commit();
+  }
+
+  rollback(): void {
+    for (const log of this.#undoLogs) log.rollback();
+    this.#lineage.length = Math.min(this.#lineage.length, this.#lineageAtBegin);
+  }
+
+  /** Names of the stages that cannot take a batch back (they keep learning from a failed one). */
+  withoutUndo(): string[] {
+    const stages: object[] = [this.miner, ...this.detectors];
+    return stages.filter((s) => !isUndoable(s)).map((s) => ("name" in s ? String(s.name) : "miner"));
+  }
 
   /**
    * Mines each record's template. Records are numbered `firstId`, `firstId + 1`, … (the 1-based line
@@ -79,7 +112,15 @@ export class Processor {
   takeLineage(): TemplateLineage[] {
     const links = this.#lineage;
     this.#lineage = [];
+    this.#lineageAtBegin = 0;
     return links;
+  }
+
+  /** Puts back links taken for a save that failed, before any produced since. */
+  returnLineage(links: readonly TemplateLineage[]): void {
+    if (links.length === 0) return;
+    this.#lineage = [...links, ...this.#lineage];
+    this.#lineageAtBegin += links.length;
   }
 
   statuses(): DetectorStatus[] {

@@ -2,6 +2,7 @@ import type { Anomaly } from "../../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { type BurstMemory, SlidingWindow, shouldReport, type WindowEvent } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
@@ -28,12 +29,22 @@ interface KeyState {
  */
 export class BruteForceDetector implements Detector {
   readonly name = "brute_force";
+  readonly undo = new UndoLog();
   readonly #keys: LruMap<string, KeyState>;
-  readonly #attempts = new SshAttempts();
+  readonly #attempts = new SshAttempts(this.undo);
   #failures = 0;
 
   constructor(readonly options: BruteForceOptions) {
-    this.#keys = new LruMap(options.maxKeys);
+    this.#keys = new LruMap<string, KeyState>(options.maxKeys).recordTo(this.undo, (s) => ({
+      window: s.window.copy(),
+      burst: { ...s.burst },
+    }));
+    this.undo.atEachBegin(() => {
+      const failures = this.#failures;
+      return () => {
+        this.#failures = failures;
+      };
+    });
   }
 
   /** Events kept per key: eight times the threshold is already critical, more changes nothing. */

@@ -2,6 +2,7 @@ import type { Anomaly } from "../../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { type BurstMemory, SlidingWindow, shouldReport } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
@@ -26,12 +27,22 @@ interface SourceState {
  */
 export class PasswordSprayingDetector implements Detector {
   readonly name = "password_spraying";
+  readonly undo = new UndoLog();
   readonly #sources: LruMap<string, SourceState>;
-  readonly #attempts = new SshAttempts();
+  readonly #attempts = new SshAttempts(this.undo);
   #failures = 0;
 
   constructor(readonly options: PasswordSprayingOptions) {
-    this.#sources = new LruMap(options.maxKeys);
+    this.#sources = new LruMap<string, SourceState>(options.maxKeys).recordTo(this.undo, (s) => ({
+      window: s.window.copy(),
+      burst: { ...s.burst },
+    }));
+    this.undo.atEachBegin(() => {
+      const failures = this.#failures;
+      return () => {
+        this.#failures = failures;
+      };
+    });
   }
 
   /** Events kept per source: enough for eight times `minUsers` users at a few attempts each. */

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import type { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import type { AuthEvent } from "./auth-event.js";
 
@@ -24,6 +25,12 @@ export class SshAttempts {
   readonly #ownFormHosts = new LruMap<string, true>(MAX_HOSTS);
   /** host + process (or source) of a PAM line counted while the host was not known to write both → its time. */
   readonly #unpaired = new LruMap<string, number>(MAX_HOSTS);
+
+  /** `undo`: the owning detector's log (values are plain, so a copy is the value itself). */
+  constructor(undo: UndoLog) {
+    this.#ownFormHosts.recordTo(undo, (v) => v);
+    this.#unpaired.recordTo(undo, (v) => v);
+  }
 
   /** Whether a login failure is a new attempt rather than the second report of one already counted. */
   isNewAttempt(event: AuthEvent, record: ParsedRecord): boolean {

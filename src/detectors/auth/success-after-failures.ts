@@ -2,6 +2,7 @@ import type { Anomaly } from "../../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { SlidingWindow } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
@@ -21,12 +22,19 @@ export interface SuccessAfterFailuresOptions {
  */
 export class SuccessAfterFailuresDetector implements Detector {
   readonly name = "success_after_failures";
+  readonly undo = new UndoLog();
   readonly #users: LruMap<string, SlidingWindow>;
-  readonly #attempts = new SshAttempts();
+  readonly #attempts = new SshAttempts(this.undo);
   #successes = 0;
 
   constructor(readonly options: SuccessAfterFailuresOptions) {
-    this.#users = new LruMap(options.maxKeys);
+    this.#users = new LruMap<string, SlidingWindow>(options.maxKeys).recordTo(this.undo, (w) => w.copy());
+    this.undo.atEachBegin(() => {
+      const successes = this.#successes;
+      return () => {
+        this.#successes = successes;
+      };
+    });
   }
 
   get #cap(): number {
@@ -49,6 +57,7 @@ export class SuccessAfterFailuresDetector implements Detector {
       this.#successes++;
       const w = this.#users.peek(event.user);
       if (!w) continue;
+      this.#users.remember(event.user); // `peek` does not journal, and the prune changes the window
       w.prune(event.at);
       // Only failures up to the success lead to it: one from a later period (the success is a backfilled
       // or late record) does not, and would make the span negative.
