@@ -11,6 +11,7 @@ import type { Runtime } from "../service/runtime.js";
 import { installRequestLog } from "../telemetry/request-log.js";
 import { installAccess, requestIdOf } from "./access.js";
 import { installErrorHandlers } from "./errors.js";
+import { installJsonBodyParser } from "./json-body.js";
 import { createMetrics } from "./metrics.js";
 import { ResponseCache } from "./response-cache.js";
 import { installRouteAuth } from "./route-auth.js";
@@ -59,6 +60,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  installJsonBodyParser(app);
   if (options.logRequests) installRequestLog(app);
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   await installAccess(app, rt);

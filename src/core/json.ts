@@ -5,3 +5,33 @@ export type JsonObject = { [key: string]: JsonValue };
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * How deep request JSON may nest. Past a few thousand levels the recursive walks over a value (JSON.stringify
+ * when it is stored, validation, flattening) overflow the stack: 10,000 levels were 500s. No log record, alert,
+ * OTLP export or GraphQL response nests anywhere near this (serde_json's default limit is also 128).
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether JSON text nests arrays and objects deeper than `limit`: a linear scan that skips strings, no parse. */
+export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** JSON.parse that refuses text nested deeper than MAX_JSON_DEPTH with a SyntaxError, as it does bad JSON. */
+export function parseJson(text: string): unknown {
+  if (nestsDeeperThan(text)) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return JSON.parse(text);
+}

@@ -1,4 +1,4 @@
-import type { JsonValue } from "../core/json.js";
+import { type JsonValue, parseJson } from "../core/json.js";
 import { queryHash } from "./hash.js";
 import type { RequestContext } from "./service.js";
 
@@ -30,7 +30,7 @@ const isJsonType = (type: string | undefined) =>
 function parseBody(req: IncomingRequest): { ok: true; value: unknown } | { ok: false } {
   if (!isJsonType(req.contentType) || !req.body || req.body.length === 0) return { ok: false };
   try {
-    return { ok: true, value: JSON.parse(req.body.toString("utf8")) };
+    return { ok: true, value: parseJson(req.body.toString("utf8")) };
   } catch {
     return { ok: false };
   }
@@ -105,7 +105,7 @@ export function parseSingleRecord(
     return { ok: false, reason: "request body must be sent as application/json" };
   let value: unknown;
   try {
-    value = JSON.parse(req.body.toString("utf8"));
+    value = parseJson(req.body.toString("utf8"));
   } catch (error) {
     return { ok: false, reason: `request body is not valid JSON: ${(error as Error).message}` };
   }

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { UserError } from "../core/errors.js";
-import { isJsonObject } from "../core/json.js";
+import { isJsonObject, parseJson } from "../core/json.js";
 import { serviceOf } from "../core/log-record.js";
 import { type DecodeContext, decodeLine, recordFromObject } from "../parsers/decoders/index.js";
 import { openLogEntries } from "../parsers/read-entries.js";
@@ -63,7 +63,7 @@ export function countingStreams<T extends AnalysisInput>(
 function inputFromJson(text: string, ctx: DecodeContext, where: string): AnalysisInput {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     throw new UserError(`${where} is not valid JSON: ${(error as Error).message}`, "invalid_json", 400);
   }
@@ -99,7 +99,7 @@ export async function* uploadInputs(
   for await (const line of entries) {
     if (line.charCodeAt(0) === 0x7b) {
       try {
-        const value: unknown = JSON.parse(line);
+        const value: unknown = parseJson(line);
         if (isJsonObject(value)) {
           yield { record: recordFromObject(value, ctx), original: value };
           continue;

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { BackpressureError } from "../../core/errors.js";
-import type { JsonValue } from "../../core/json.js";
+import { type JsonValue, parseJson } from "../../core/json.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
 import { decodeExportRequest, encodeExportResponse, encodeStatus } from "../../sources/otlp/codec.js";
@@ -99,7 +99,7 @@ export function otlpRoutes(rt: Runtime) {
           if (encoding === "gzip") raw = await gunzipAsync(raw, opts);
           else if (encoding === "deflate") raw = await inflateAsync(raw, opts);
           else if (encoding !== "identity") throw new Error(`unsupported Content-Encoding '${encoding}'`);
-          request_ = proto ? decodeExportRequest(raw) : (JSON.parse(raw.toString("utf8")) as JsonValue);
+          request_ = proto ? decodeExportRequest(raw) : (parseJson(raw.toString("utf8")) as JsonValue);
         } catch (error) {
           return send(
             reply,

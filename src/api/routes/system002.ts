@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
-import type { JsonObject } from "../../core/json.js";
+import { type JsonObject, nestsDeeperThan } from "../../core/json.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import { recordFromObject } from "../../parsers/decoders/index.js";
@@ -17,6 +17,7 @@ import { detectorPrecision } from "../../service/verdicts.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
+import { tooDeep } from "../json-body.js";
 import { RateLimiter } from "../rate-limiter.js";
 import { errorSchema, jsonObjectSchema } from "../schemas.js";
 
@@ -151,6 +152,7 @@ export function system002Routes(rt: Runtime) {
     app.removeContentTypeParser("application/json");
     app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
       if (typeof body === "string" && body.trim() === "") return done(null, undefined);
+      if (nestsDeeperThan(body as string)) return done(tooDeep(422), undefined);
       defaultJson(request, body as string, (error, value) => {
         if (!error) return done(null, value);
         const at = /position (\d+)/.exec(error.message)?.[1];

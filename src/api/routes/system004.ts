@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
+import { parseJson } from "../../core/json.js";
 import { isoUtc } from "../../core/time.js";
 import { ingestLogs, recordFromIngestLog } from "../../service/ingest.js";
 import type { Runtime } from "../../service/runtime.js";
@@ -82,7 +83,7 @@ export function system004Routes(rt: Runtime) {
           const line = lines[i]!.trim();
           if (line === "") continue;
           try {
-            logs.push(JSON.parse(line));
+            logs.push(parseJson(line));
           } catch (error) {
             done(
               new UserError(
