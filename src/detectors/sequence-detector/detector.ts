@@ -9,6 +9,7 @@ import type {
 } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord, ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { NextKeyModel, type NextKeyModelOptions } from "../sequence/next-key-model.js";
 import { type ClosedSession, SessionGrouper, sessionKeyReader } from "../sequence/session-grouper.js";
 import { BaselineMatcher } from "./baseline-match.js";
@@ -78,6 +79,7 @@ export class SequenceDetector implements Detector, Retrainable {
   #matcher: BaselineMatcher | null = null;
   /** Longest record-time gap inside one baseline session (`beginTraining` … `endTraining`). */
   #baselineGapMs = 0;
+  readonly undo = new UndoLog();
 
   constructor(options: SequenceDetectorOptions, clock: Clock) {
     this.#options = options;
@@ -90,6 +92,39 @@ export class SequenceDetector implements Detector, Retrainable {
       idleTimeoutMs: options.idleTimeoutSecs * 1000,
       maxOpenSessions: options.maxOpenSessions,
       clock: { now: () => this.#now },
+      undo: this.undo,
+    });
+    // Scalars and references: a model is only ever replaced within a batch (its first fit makes a new
+    // one), the training list only grows or is replaced, and the derived matchers are caches.
+    this.undo.atEachBegin(() => {
+      const saved = {
+        now: this.#now,
+        lastObserved: this.#lastObserved,
+        model: this.#model,
+        training: this.#training,
+        trainingLength: this.#training.length,
+        judged: this.#judged,
+        anomalous: this.#anomalous,
+        evicted: this.#evicted,
+        trainedAt: this.#trainedAt,
+        vocabulary: this.#vocabulary,
+        matcher: this.#matcher,
+        baselineGapMs: this.#baselineGapMs,
+      };
+      return () => {
+        this.#now = saved.now;
+        this.#lastObserved = saved.lastObserved;
+        this.#model = saved.model;
+        saved.training.length = saved.trainingLength;
+        this.#training = saved.training;
+        this.#judged = saved.judged;
+        this.#anomalous = saved.anomalous;
+        this.#evicted = saved.evicted;
+        this.#trainedAt = saved.trainedAt;
+        this.#vocabulary = saved.vocabulary;
+        this.#matcher = saved.matcher;
+        this.#baselineGapMs = saved.baselineGapMs;
+      };
     });
   }
 
@@ -122,7 +157,11 @@ export class SequenceDetector implements Detector, Retrainable {
       if (id === null) continue;
       const at = Date.parse(record.timestamp);
       if (Number.isFinite(at) && at > this.#now) this.#now = at;
-      if (!this.#templates.has(record.templateId)) this.#templates.set(record.templateId, record.template);
+      if (!this.#templates.has(record.templateId)) {
+        const templateId = record.templateId;
+        this.#templates.set(templateId, record.template);
+        this.undo.push(() => this.#templates.delete(templateId));
+      }
       const held: Held = {
         timestamp: record.timestamp,
         observedTimestamp: record.observedTimestamp,

@@ -1,5 +1,6 @@
 import type { Clock } from "../../core/clock.js";
 import type { LogRecord } from "../../core/log-record.js";
+import type { UndoLog } from "../../core/undo.js";
 
 /**
  * Where a record's session id comes from: an attribute (then a resource attribute) of that name,
@@ -15,6 +16,8 @@ export interface SessionGrouperOptions {
   /** Beyond this many open sessions the least recently active one is closed, bounding memory. */
   maxOpenSessions: number;
   clock: Clock;
+  /** Journals changes into this log (the owning detector's), so a rolled-back batch leaves no session changed. */
+  undo?: UndoLog;
 }
 
 export type CloseReason = "idle" | "evicted" | "end";
@@ -35,6 +38,8 @@ interface OpenSession<R> {
   openedAt: number;
   lastSeenAt: number;
   longestGapMs: number;
+  /** Rises with every record: the map's order (least recently active first), restored by a rollback. */
+  activity: number;
 }
 
 /** Reads a record's session id, or null when the record has none. */
@@ -68,6 +73,10 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
   /** Map order is least recently active first, so idle and LRU closing both read from the front. */
   readonly #open = new Map<string, OpenSession<R>>();
   #unkeyed = 0;
+  #activity = 0;
+  /** Session ids journaled in the undo log's current batch. */
+  readonly #remembered = new Set<string>();
+  #rememberedEpoch = -1;
 
   constructor(options: SessionGrouperOptions) {
     if (!(Number.isInteger(options.maxOpenSessions) && options.maxOpenSessions >= 1))
@@ -76,6 +85,43 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
     this.#idleTimeoutMs = 0;
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.#readKey = sessionKeyReader(options.key);
+    // Undone last: once every session is back, the map is put back in activity order.
+    options.undo?.atEachBegin(() => {
+      const unkeyed = this.#unkeyed;
+      return () => {
+        this.#unkeyed = unkeyed;
+        const sessions = [...this.#open].sort((a, b) => a[1].activity - b[1].activity);
+        this.#open.clear();
+        for (const [id, session] of sessions) this.#open.set(id, session);
+      };
+    });
+  }
+
+  /**
+   * Journals session `id` before a batch first changes it: records are only appended, so their count is
+   * enough; a session the batch opened is removed again, one it closed is reopened.
+   */
+  #remember(id: string): void {
+    const log = this.#options.undo;
+    if (!log?.recording) return;
+    if (this.#rememberedEpoch !== log.epoch) {
+      this.#rememberedEpoch = log.epoch;
+      this.#remembered.clear();
+    }
+    if (this.#remembered.has(id)) return;
+    this.#remembered.add(id);
+    const session = this.#open.get(id);
+    if (!session) {
+      log.push(() => this.#open.delete(id));
+      return;
+    }
+    const { records, lastSeenAt, longestGapMs, activity } = session;
+    const length = records.length;
+    log.push(() => {
+      records.length = length;
+      Object.assign(session, { lastSeenAt, longestGapMs, activity });
+      this.#open.set(id, session);
+    });
   }
 
   get idleTimeoutMs(): number {
@@ -106,6 +152,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
       return closed;
     }
     const now = this.#options.clock.now();
+    this.#remember(id);
     const session = this.#open.get(id);
     if (session) {
       this.#open.delete(id);
@@ -114,6 +161,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
       const gap = now - session.lastSeenAt;
       if (gap > session.longestGapMs) session.longestGapMs = gap;
       session.lastSeenAt = now;
+      session.activity = ++this.#activity;
       this.#open.set(id, session);
       return closed;
     }
@@ -121,7 +169,13 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
       const [oldest] = this.#open.keys();
       if (oldest !== undefined) closed.push(this.#close(oldest, "evicted"));
     }
-    this.#open.set(id, { records: [record], openedAt: now, lastSeenAt: now, longestGapMs: 0 });
+    this.#open.set(id, {
+      records: [record],
+      openedAt: now,
+      lastSeenAt: now,
+      longestGapMs: 0,
+      activity: ++this.#activity,
+    });
     return closed;
   }
 
@@ -148,6 +202,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
   }
 
   #close(id: string, reason: CloseReason): ClosedSession<R> {
+    this.#remember(id);
     const session = this.#open.get(id)!;
     this.#open.delete(id);
     return {

@@ -11,9 +11,10 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { severityFromScore } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
+import { UndoLog } from "../../core/undo.js";
 import { IsolationForest } from "../isolation-forest/index.js";
 import { chooseFeatures, featureLabel, vectorOf } from "./features.js";
-import { addRecord, emptyWindow, type WindowCounts } from "./window.js";
+import { addRecord, copyWindow, emptyWindow, type WindowCounts } from "./window.js";
 
 export interface WindowForestOptions {
   windowSecs: number;
@@ -68,11 +69,48 @@ export class WindowForestDetector implements Detector, Retrainable {
   readonly #services = new Map<string, Service>();
   readonly #templates = new Map<string, string>();
   #lastObserved = 0;
+  readonly undo = new UndoLog();
+  /** Services already journaled in the undo log's current batch. */
+  readonly #remembered = new Set<Service>();
+  #rememberedEpoch = -1;
 
   constructor(
     readonly options: WindowForestOptions,
     readonly clock: Clock,
-  ) {}
+  ) {
+    this.undo.atEachBegin(() => {
+      const lastObserved = this.#lastObserved;
+      return () => {
+        this.#lastObserved = lastObserved;
+      };
+    });
+  }
+
+  /**
+   * Journals a service before a batch first changes it: its open window, evidence and counters are
+   * copied; closed windows are never changed in place, so the history is copied as a list, and a fitted
+   * model is replaced, never changed, so it is kept as it is.
+   */
+  #remember(s: Service): void {
+    const log = this.undo;
+    if (!log.recording) return;
+    if (this.#rememberedEpoch !== log.epoch) {
+      this.#rememberedEpoch = log.epoch;
+      this.#remembered.clear();
+    }
+    if (this.#remembered.has(s)) return;
+    this.#remembered.add(s);
+    const saved: Service = {
+      open: s.open && copyWindow(s.open),
+      ids: [...s.ids],
+      samples: [...s.samples],
+      history: [...s.history],
+      fitted: s.fitted,
+      sinceFit: s.sinceFit,
+      flagged: s.flagged,
+    };
+    log.push(() => Object.assign(s, saved));
+  }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     this.#lastObserved = this.clock.now();
@@ -83,9 +121,12 @@ export class WindowForestDetector implements Detector, Retrainable {
       if (!Number.isFinite(at)) continue;
       const start = Math.floor(at / windowMs) * windowMs;
       const s = this.#service(record.stream);
+      this.#remember(s);
       // Late records of an earlier window are counted in the open one rather than reopening the past.
       if (s.open && start > s.open.start) this.#close(record.stream, s, out);
       s.open ??= emptyWindow(start);
+      const id = record.templateId;
+      if (!this.#templates.has(id)) this.undo.push(() => this.#templates.delete(id));
       addRecord(s.open, record, this.#templates);
       if (s.ids.length < EVIDENCE) s.ids.push(record.id);
       if (s.samples.length < 3) s.samples.push(record.body);
@@ -97,7 +138,11 @@ export class WindowForestDetector implements Detector, Retrainable {
   tick(now: number): Anomaly[] {
     if (now - this.#lastObserved < this.options.windowSecs * 1000) return [];
     const out: Anomaly[] = [];
-    for (const [name, s] of this.#services) if (s.open) this.#close(name, s, out);
+    for (const [name, s] of this.#services) {
+      if (!s.open) continue;
+      this.#remember(s);
+      this.#close(name, s, out);
+    }
     return out;
   }
 
@@ -119,6 +164,7 @@ export class WindowForestDetector implements Detector, Retrainable {
     if (!s) {
       s = { open: null, ids: [], samples: [], history: [], fitted: null, sinceFit: 0, flagged: 0 };
       this.#services.set(name, s);
+      this.undo.push(() => this.#services.delete(name));
     }
     return s;
   }

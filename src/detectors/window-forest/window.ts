@@ -22,6 +22,13 @@ export function emptyWindow(start: number): WindowCounts {
   return { start, records: 0, errors: 0, templates: {}, numbers: {} };
 }
 
+/** An independent copy (the undo log keeps one while a batch changes the open window). */
+export function copyWindow(w: WindowCounts): WindowCounts {
+  const numbers: Record<string, [number, number]> = {};
+  for (const [key, [sum, count]] of Object.entries(w.numbers)) numbers[key] = [sum, count];
+  return { ...w, templates: { ...w.templates }, numbers };
+}
+
 export function addRecord(w: WindowCounts, record: ParsedRecord, templateText: Map<string, string>): void {
   w.records++;
   if (record.severityNumber >= ERROR_SEVERITY_NUMBER) w.errors++;
