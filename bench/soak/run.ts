@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadCorpus } from "./corpus.js";
@@ -56,6 +56,11 @@ export interface Sample {
   linesPerSec: number;
   /** Server CPU (all threads) since the previous sample, percent of one core. */
   cpuPercent: number;
+  /**
+   * The machine's one-minute load average: on a shared machine the server's slowdowns may be other work's,
+   * and this says how much of it there was.
+   */
+  loadAverage: number;
   queueRecords: number;
   templates: number;
   queryP99Ms: number;
@@ -269,6 +274,7 @@ async function drive(server: SoakServer, maker: LineMaker, options: SoakOptions)
       bytesPerLine: g.recordsStored > 0 ? databaseBytes / g.recordsStored : 0,
       linesPerSec: previous && dt > 0 ? (g.recordsStored - previous.records) / dt : 0,
       cpuPercent: previous && dt > 0 ? ((g.cpuSecs - previous.cpu) / dt) * 100 : 0,
+      loadAverage: loadavg()[0]!,
       queueRecords: g.queueRecords,
       templates: g.templates,
       queryP99Ms: latencies.length
@@ -377,7 +383,7 @@ function formatSampleLine(s: Sample): string {
   return (
     `t=${(s.t / 60).toFixed(1)} min rss=${(s.rssBytes / MIB).toFixed(0)}MiB heap=${(s.heapUsedBytes / MIB).toFixed(0)}MiB ` +
     `eld_p99=${(s.eventLoopP99Secs * 1000).toFixed(0)}ms db=${(s.databaseBytes / MIB).toFixed(0)}MiB ` +
-    `B/line=${s.bytesPerLine.toFixed(0)} lines/s=${s.linesPerSec.toFixed(0)} cpu=${s.cpuPercent.toFixed(0)}% ` +
+    `B/line=${s.bytesPerLine.toFixed(0)} lines/s=${s.linesPerSec.toFixed(0)} cpu=${s.cpuPercent.toFixed(0)}% load=${s.loadAverage.toFixed(1)} ` +
     `queue=${s.queueRecords} templates=${s.templates} query_p99=${s.queryP99Ms.toFixed(0)}ms errors=${s.errors}`
   );
 }

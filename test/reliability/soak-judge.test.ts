@@ -96,6 +96,7 @@ function sample(t: number, over: Partial<Sample> = {}): Sample {
     bytesPerLine: 500,
     linesPerSec: 1000,
     cpuPercent: 50,
+    loadAverage: 1,
     queueRecords: 0,
     templates: 700,
     queryP99Ms: 20,
