@@ -24,6 +24,7 @@ import {
   type SeasonalHistory,
   updateStat,
 } from "./volume-baseline.js";
+import { countSource, dominantSource, foldInterval } from "./volume-findings.js";
 
 export interface VolumeOptions {
   intervalSecs: number;
@@ -50,6 +51,8 @@ interface KeyState extends SeasonalHistory {
   bursts: number[];
   ids: number[];
   samples: string[];
+  /** Source addresses of the current interval's records (not saved: a restart only loses the naming). */
+  sources: Map<string, number>;
   /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
   episode: "spike" | "drop" | null;
   episodeScore: number;
@@ -57,6 +60,13 @@ interface KeyState extends SeasonalHistory {
 
 /** Intervals close once the stream is this share of an interval past their end: late records still count. */
 const LATENESS = 0.2;
+/** One service's findings for one interval, held until every key of the service has closed it. */
+interface HeldInterval {
+  service: string;
+  end: number;
+  anomalies: Anomaly[];
+}
+
 /** Empty intervals filled in at most after a silence, so a key back after a month costs nothing. */
 const MAX_GAP_FILL = 288;
 
@@ -77,6 +87,12 @@ export class VolumeDetector implements Detector, Retrainable {
    * stream's baselines again: the old ones describe another period.
    */
   readonly #streamClock: StreamClock;
+  /**
+   * Findings of intervals some keys of their service have not closed yet (a service's key closes on its
+   * next record, its templates' when the stream's time passes the interval): released folded into one
+   * per service and interval (`foldInterval`), at most `LATENESS` of an interval later.
+   */
+  readonly #held = new Map<string, HeldInterval>();
 
   constructor(
     readonly options: VolumeOptions,
@@ -111,6 +127,7 @@ export class VolumeDetector implements Detector, Retrainable {
       bursts: [],
       ids: [],
       samples: [],
+      sources: new Map(),
       episode: null,
       episodeScore: 0,
       recent: [],
@@ -127,42 +144,70 @@ export class VolumeDetector implements Detector, Retrainable {
     for (const record of batch) {
       const at = Date.parse(record.timestamp);
       if (Number.isNaN(at)) continue;
-      if (isJump(this.#streamClock.observe(record.stream, at, wallNow))) this.#restart(record.stream);
+      if (isJump(this.#streamClock.observe(record.stream, at, wallNow))) this.#restart(record.stream, out);
       const start = at - (at % intervalMs);
       const service = this.#key(this.#services, `svc:${record.stream}`, record, start, false);
-      this.#count(service, record, start, out);
+      this.#count(service, record, start);
       if (this.options.perTemplate) {
         const key = `tpl:${record.stream}:${record.templateId}`;
-        this.#count(this.#key(this.#templates, key, record, start, true), record, start, out);
+        this.#count(this.#key(this.#templates, key, record, start, true), record, start);
       }
     }
-    this.#closeUpTo((stream) => this.#streamClock.latest(stream), out);
+    this.#closeUpTo((stream) => this.#streamClock.latest(stream));
+    this.#release((stream) => this.#streamClock.latest(stream), out);
     return out;
   }
 
   /** Forgets a stream's keys (service and templates): they are made again, learning from scratch. */
-  #restart(stream: string): void {
+  #restart(stream: string, out: Anomaly[]): void {
+    this.#release((s) => (s === stream ? Number.POSITIVE_INFINITY : undefined), out);
     this.#services.delete(`svc:${stream}`);
     for (const [key, k] of [...this.#templates.entries()])
       if (k.service === stream) this.#templates.delete(key);
   }
 
-  #count(k: KeyState, record: ParsedRecord, start: number, out: Anomaly[]): void {
-    if (start > k.start) this.#rollTo(k, start, out);
+  #count(k: KeyState, record: ParsedRecord, start: number): void {
+    if (start > k.start) this.#rollTo(k, start);
     k.count++;
     if (k.ids.length < 20) k.ids.push(record.id);
     if (k.samples.length < 3) k.samples.push(record.body);
+    countSource(k.sources, record);
   }
 
   /** Silence: advance each stream's record time by the wall time elapsed since its last record. */
   tick(now: number): Anomaly[] {
     const out: Anomaly[] = [];
-    this.#closeUpTo((stream) => this.#streamClock.projected(stream, now), out);
+    this.#closeUpTo((stream) => this.#streamClock.projected(stream, now));
+    this.#release((stream) => this.#streamClock.projected(stream, now), out);
     return out;
   }
 
+  /** End of input: what is still held is complete. */
+  flush(): Anomaly[] {
+    const out: Anomaly[] = [];
+    this.#release(() => Number.POSITIVE_INFINITY, out);
+    return out;
+  }
+
+  #hold(anomaly: Anomaly, service: string, start: number, kind: string): void {
+    const id = `${service}\u0000${start}\u0000${kind}`;
+    const held = this.#held.get(id);
+    if (held) held.anomalies.push(anomaly);
+    else this.#held.set(id, { service, end: start + this.#intervalMs, anomalies: [anomaly] });
+  }
+
+  /** Releases the held intervals every key of their service has closed by its stream's time `timeOf`. */
+  #release(timeOf: (stream: string) => number | undefined, out: Anomaly[]): void {
+    for (const [id, held] of this.#held) {
+      const time = timeOf(held.service);
+      if (time === undefined || time - LATENESS * this.#intervalMs < held.end) continue;
+      out.push(foldInterval(held.anomalies));
+      this.#held.delete(id);
+    }
+  }
+
   /** Closes every key's intervals up to its stream's time (`timeOf` the stream; undefined: leave it). */
-  #closeUpTo(timeOf: (stream: string) => number | undefined, out: Anomaly[]): void {
+  #closeUpTo(timeOf: (stream: string) => number | undefined): void {
     const intervalMs = this.#intervalMs;
     for (const map of [this.#services, this.#templates]) {
       for (const k of map.values()) {
@@ -171,25 +216,26 @@ export class VolumeDetector implements Detector, Retrainable {
         const horizon = time - LATENESS * intervalMs;
         if (k.start + intervalMs > horizon) continue;
         // The interval holding the horizon becomes current; every one before it closes.
-        this.#rollTo(k, horizon - (horizon % intervalMs), out);
+        this.#rollTo(k, horizon - (horizon % intervalMs));
       }
     }
   }
 
   /** Closes the key's current interval and any empty ones up to `start`, which becomes current. */
-  #rollTo(k: KeyState, start: number, out: Anomaly[]): void {
+  #rollTo(k: KeyState, start: number): void {
     const intervalMs = this.#intervalMs;
     const gaps = Math.min(MAX_GAP_FILL, Math.round((start - k.start) / intervalMs));
     for (let i = 0; i < gaps; i++) {
       const closing = k.start + i * intervalMs;
       const count = i === 0 ? k.count : 0;
       const anomaly = this.#close(k, closing, count, i === 0);
-      if (anomaly) out.push(anomaly);
+      if (anomaly) this.#hold(anomaly, k.service, closing, anomaly.type);
     }
     k.start = start;
     k.count = 0;
     k.ids = [];
     k.samples = [];
+    k.sources = new Map();
   }
 
   #close(k: KeyState, start: number, count: number, withRecords: boolean): Anomaly | null {
@@ -260,9 +306,12 @@ export class VolumeDetector implements Detector, Retrainable {
     const high = Math.ceil(base.expected + s * base.spread);
     const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
     const end = start + this.#intervalMs;
+    // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
+    const source = kind === "spike" && withRecords ? dominantSource(k.sources, count) : null;
+    const from = source ? `, ${source.records} of them from ${source.ip}` : "";
     const summary =
       kind === "spike"
-        ? `Volume spike: ${count} records from ${what} in ${this.options.intervalSecs} s (expected ${low}–${high})`
+        ? `Volume spike: ${count} records from ${what} in ${this.options.intervalSecs} s${from} (expected ${low}–${high})`
         : `Volume drop: ${count} records from ${what} in ${this.options.intervalSecs} s (expected ${low}–${high})`;
     const explanation = {
       summary,
@@ -294,6 +343,8 @@ export class VolumeDetector implements Detector, Retrainable {
         robust_z: Math.round(z * 100) / 100,
         interval_secs: this.options.intervalSecs,
         baseline: base.kind,
+        ...(k.template ? { template: k.template } : {}),
+        ...(source ? { source_ip: source.ip, source_records: source.records } : {}),
       },
       explanation,
       evidence: withRecords ? [...k.ids] : [],
@@ -377,6 +428,12 @@ export class VolumeDetector implements Detector, Retrainable {
       clock: this.#streamClock.exportState(),
       services: [...this.#services.entries()].map(([key, k]) => [key, pack(k)]),
       templates: [...this.#templates.entries()].map(([key, k]) => [key, pack(k)]),
+      held: [...this.#held.entries()].map(([id, h]) => ({
+        id,
+        service: h.service,
+        end: h.end,
+        anomalies: h.anomalies as unknown as JsonValue,
+      })),
     };
   }
 
@@ -400,6 +457,7 @@ export class VolumeDetector implements Detector, Retrainable {
         partial: v.partial === true,
         ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, 20) : [],
         samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
+        sources: new Map(),
         episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
         episodeScore: Number(v.episodeScore ?? 0),
         recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
@@ -418,6 +476,15 @@ export class VolumeDetector implements Detector, Retrainable {
         if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
         const k = unpack(entry[1]);
         if (k) map.set(entry[0], k);
+      }
+    }
+    if (Array.isArray(state.held)) {
+      for (const h of state.held) {
+        if (!isJsonObject(h) || typeof h.id !== "string" || typeof h.service !== "string") continue;
+        if (!Array.isArray(h.anomalies) || !h.anomalies.every(isJsonObject)) continue;
+        // Written by exportState from Anomaly objects; nothing else writes detector state.
+        const anomalies = h.anomalies as unknown as Anomaly[];
+        this.#held.set(h.id, { service: h.service, end: Number(h.end), anomalies });
       }
     }
     // Version 1 kept one watermark for all streams: each stream's clock starts there.

@@ -157,6 +157,23 @@ describe("volume", () => {
     expect(spike[0]!.explanation.expected).toMatchObject({ baseline: "seasonal" });
   });
 
+  it("names the address behind most of a spike, and holds an interval until analyze's end releases it", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    for (let i = 0; i < 20; i++) d.observe(interval(T0 + i * INTERVAL, 50));
+    const start = T0 + 20 * INTERVAL;
+    const burst = interval(start, 400).map((r, i) => ({
+      ...r,
+      params: [{ value: i % 10 === 0 ? `10.0.0.${i % 7}` : "185.220.101.7", type: "ip" }],
+    }));
+    const out = [...d.observe(burst), ...d.observe([rec(start + INTERVAL + 1)])];
+    // The service's key closed on its next record; the interval is held until the stream passes it.
+    expect(out).toEqual([]);
+    const [spike] = d.flush();
+    expect(spike!.features).toMatchObject({ source_ip: "185.220.101.7", source_records: 360 });
+    expect(spike!.explanation.summary).toContain("360 of them from 185.220.101.7");
+  });
+
   it("watches templates too, restores its state and retrains into a model summary", () => {
     const clock = new FakeClock(T0);
     const d = new VolumeDetector(options({ perTemplate: true }), clock);
@@ -172,8 +189,12 @@ describe("volume", () => {
       ...copy.observe([...interval(start, 50, "api", "a"), ...interval(start, 400, "api", "b")]),
       ...copy.observe(interval(start + INTERVAL, 50, "api", "a")),
     ];
-    expect(out.map((a) => a.key).sort()).toEqual(["svc:api", "tpl:api:b"]);
-    expect(out.find((a) => a.key === "tpl:api:b")!.templateId).toBe("b");
+    // The service and its template spiked in one interval: one event, one finding naming both.
+    expect(out.map((a) => a.key)).toEqual(["svc:api"]);
+    expect(out[0]!.features).toMatchObject({ keys_unusual: 2 });
+    expect(out[0]!.explanation.contributions).toContainEqual(
+      expect.objectContaining({ name: "also_unusual", value: expect.objectContaining({ key: "tpl:api:b" }) }),
+    );
     const model = copy.retrain(clock.now());
     expect(model).toMatchObject({ kind: "volume", metrics: { service_keys: 1, template_keys: 2 } });
     expect(model.trainingSize).toBeGreaterThan(0);

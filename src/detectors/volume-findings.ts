@@ -1,0 +1,95 @@
+import { type Anomaly, describe } from "../core/anomaly.js";
+import type { JsonValue } from "../core/json.js";
+import type { ParsedRecord } from "../core/log-record.js";
+
+/** Distinct addresses counted per key and interval; a spike's source is among the first ones anyway. */
+const MAX_SOURCES = 64;
+/** Evidence lines kept on a finding that stands for several keys. */
+const MAX_EVIDENCE = 50;
+/** Other keys named in a folded finding's summary (all of them are in its contributions). */
+const NAMED_IN_SUMMARY = 3;
+
+/**
+ * The address a record came from: its first parameter the miner typed as an IP, else a `source_ip` or
+ * `client.address` attribute. No parsing of its own: the miner already found the values.
+ */
+export function sourceOf(record: ParsedRecord): string | null {
+  for (const p of record.params) if (p.type === "ip") return p.value.replace(/^\//, "");
+  const attr = record.attributes.source_ip ?? record.attributes["client.address"];
+  return typeof attr === "string" && attr !== "" ? attr : null;
+}
+
+/** Counts the record's source in `sources` (bounded: past `MAX_SOURCES` only known ones count). */
+export function countSource(sources: Map<string, number>, record: ParsedRecord): void {
+  const ip = sourceOf(record);
+  if (ip === null) return;
+  const n = sources.get(ip);
+  if (n !== undefined) sources.set(ip, n + 1);
+  else if (sources.size < MAX_SOURCES) sources.set(ip, 1);
+}
+
+/** The address behind at least half of an interval's `count` records, if one is. */
+export function dominantSource(
+  sources: ReadonlyMap<string, number>,
+  count: number,
+): { ip: string; records: number } | null {
+  let best: { ip: string; records: number } | null = null;
+  for (const [ip, n] of sources) if (!best || n > best.records) best = { ip, records: n };
+  return best && count > 0 && best.records * 2 >= count ? best : null;
+}
+
+/**
+ * One finding for one service's interval. A burst of one kind of traffic moves the service's count and
+ * each of its templates' counts at once (a brute force: `Failed password`, PAM's failure, `Connection
+ * closed`, and sshd as a whole): those are one event, so they become one finding, the service's when it
+ * has one (else the strongest template's), naming the others, with the highest score and every key's
+ * evidence.
+ */
+export function foldInterval(group: readonly Anomaly[]): Anomaly {
+  const ranked = [...group].sort(
+    (a, b) => Number(a.key.startsWith("tpl:")) - Number(b.key.startsWith("tpl:")) || b.score - a.score,
+  );
+  const lead = ranked[0]!;
+  if (ranked.length === 1) return lead;
+  const others = ranked.slice(1);
+  const score = Math.max(...group.map((a) => a.score));
+  const source = ranked.find((a) => typeof a.features.source_ip === "string");
+  const named = others
+    .slice(0, NAMED_IN_SUMMARY)
+    .map((a) => `"${templateText(a)}" ${String(a.features.count)}`)
+    .join(", ");
+  const more = others.length > NAMED_IN_SUMMARY ? ` and ${others.length - NAMED_IN_SUMMARY} more` : "";
+  const explanation = {
+    ...lead.explanation,
+    summary: `${lead.explanation.summary}; with it: ${named}${more}`,
+    contributions: [
+      ...(lead.explanation.contributions ?? []),
+      ...others.map((a) => ({
+        name: "also_unusual",
+        value: { key: a.key, template: templateText(a), count: a.features.count ?? null } as JsonValue,
+        weight: a.score,
+      })),
+    ],
+  };
+  const evidence = [...new Set(group.flatMap((a) => a.evidence))].slice(0, MAX_EVIDENCE);
+  return {
+    ...lead,
+    score,
+    severity: group.find((a) => a.score === score)!.severity,
+    description: describe(explanation),
+    explanation,
+    evidence,
+    features: {
+      ...lead.features,
+      keys_unusual: group.length,
+      ...(source && lead.features.source_ip === undefined
+        ? { source_ip: source.features.source_ip!, source_records: source.features.source_records ?? null }
+        : {}),
+    },
+  };
+}
+
+function templateText(a: Anomaly): string {
+  const t = a.features.template;
+  return typeof t === "string" ? t : a.key;
+}
