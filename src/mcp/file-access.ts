@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { type FileHandle, open, realpath } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
 import { UserError } from "../core/errors.js";
@@ -27,20 +28,43 @@ function hasParentSegment(path: string): boolean {
   return path.split(/[\\/]+/).includes("..");
 }
 
-async function realDirs(dirs: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
+interface AllowedDir {
+  /** As configured, made absolute. */
+  given: string;
+  /** With every symlink resolved. */
+  real: string;
+}
+
+async function allowedDirsOf(dirs: readonly string[]): Promise<AllowedDir[]> {
+  const out: AllowedDir[] = [];
   for (const dir of dirs) {
+    const given = resolve(dir);
     // A configured folder that does not exist (yet) allows nothing, rather than failing every call.
-    const real = await realpath(resolve(dir)).catch(() => null);
-    if (real) out.push(real);
+    const real = await realpath(given).catch(() => null);
+    if (real) out.push({ given, real });
   }
   return out;
 }
+
+/**
+ * Read-only and non-blocking: opening a FIFO for reading otherwise waits for a writer, holding one of
+ * libuv's four file-system threads (and the process's exit) for as long as none comes; with
+ * O_NONBLOCK it opens at once and the regular-file check refuses it. Regular files ignore the flag.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** `child` is `dir` itself or below it; the separator stops `/logs-old` from passing for `/logs`. */
 function isInside(child: string, dir: string): boolean {
   const prefix = dir.endsWith(sep) ? dir : dir + sep;
   return child.startsWith(prefix);
+}
+
+function outside(filepath: string): UserError {
+  return new UserError(
+    `${filepath} is outside the folders this server may read (MCP_ALLOWED_DIRS)`,
+    "Forbidden",
+    403,
+  );
 }
 
 /**
@@ -52,25 +76,25 @@ function isInside(child: string, dir: string): boolean {
 export async function openLogFile(policy: FileAccessPolicy, filepath: string): Promise<OpenedLogFile> {
   if (filepath.includes("\0")) throw new UserError("filepath contains a NUL byte");
   if (hasParentSegment(filepath)) throw new UserError(`filepath must not contain '..': ${filepath}`);
-  const dirs = await realDirs(policy.allowedDirs);
+  const allowed = await allowedDirsOf(policy.allowedDirs);
+  const dirs = allowed.map((d) => d.real);
   if (dirs.length === 0)
     throw new UserError(
       "analyze_log_file is disabled: none of the MCP_ALLOWED_DIRS folders exists on the server",
       "Forbidden",
       403,
     );
-  const candidate = isAbsolute(filepath) ? filepath : resolve(dirs[0]!, filepath);
+  const candidate = isAbsolute(filepath) ? resolve(filepath) : resolve(dirs[0]!, filepath);
+  // A path outside every folder is refused before the file system is asked, so the answer is the
+  // same whether it exists or not: the tool is no probe for files elsewhere on the server.
+  if (!allowed.some((d) => isInside(candidate, d.given) || isInside(candidate, d.real)))
+    throw outside(filepath);
   const real = await realpath(candidate).catch(() => null);
   if (real === null) throw new UserError(`no such file: ${filepath}`, "not_found", 404);
-  if (!dirs.some((dir) => isInside(real, dir)))
-    throw new UserError(
-      `${filepath} is outside the folders this server may read (MCP_ALLOWED_DIRS)`,
-      "Forbidden",
-      403,
-    );
+  if (!dirs.some((dir) => isInside(real, dir))) throw outside(filepath);
   let handle: FileHandle;
   try {
-    handle = await open(real, "r");
+    handle = await open(real, OPEN_FLAGS);
   } catch (error) {
     throw new UserError(`cannot open ${filepath}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }

@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,5 +69,32 @@ describe("openLogFile", () => {
         statusCode: 413,
       },
     );
+  });
+
+  it("answers the same for a path outside whether it exists or not (no probing the server's files)", async () => {
+    // Regression: /etc/passwd was 403 "outside" and /etc/no-such-file 404 "no such file".
+    const exists = await openLogFile(policy(), join(root, "logs-old", "b.log")).catch((e: Error) => e);
+    const missing = await openLogFile(policy(), join(root, "logs-old", "none.log")).catch((e: Error) => e);
+    expect(missing).toMatchObject({ statusCode: 403 });
+    expect(exists).toMatchObject({ statusCode: 403 });
+    expect((missing as Error).message.replace("none.log", "b.log")).toBe((exists as Error).message);
+  });
+
+  it("refuses a FIFO at once instead of waiting for a writer", async () => {
+    // Regression: open(2) of a FIFO for reading blocked until a writer came, holding a libuv thread
+    // (and the process's exit); four such calls stalled all of the server's file I/O.
+    const fifo = join(logs, "pipe.log");
+    execFileSync("mkfifo", [fifo]);
+    const attempt = openLogFile(policy(), "pipe.log").catch((e: Error) => e);
+    const verdict = await Promise.race([
+      attempt,
+      new Promise<"blocked">((done) => setTimeout(() => done("blocked"), 2000)),
+    ]);
+    if (verdict === "blocked") {
+      // Let the stuck open return (a writer arrives) so the failure does not hang the test run.
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      await attempt;
+    }
+    expect(verdict).toMatchObject({ message: expect.stringMatching(/not a regular file/) });
   });
 });
