@@ -1,31 +1,125 @@
-import type { FastifyRequest } from "fastify";
-import type { BackpressureError } from "../core/errors.js";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { BackpressureError } from "../core/errors.js";
+import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { Runtime } from "../service/runtime.js";
 
+/** A body without Content-Length (chunked) is counted as this many bytes until it is answered. */
+const UNKNOWN_LENGTH_BYTES = 64 * 1024;
+/** The throughput estimate forgets half of what it saw after this much busy time. */
+const RATE_HALF_LIFE_MS = 3_000;
+
 /**
- * The refusal an ingest request gets before its body is read, while the pipeline could take nothing, or
- * null. Counted with the pipeline's own refusals (the `rejectedSubmissions` metric).
+ * The ingest requests let in and not answered yet, and how fast such requests are answered. The pipeline
+ * queue alone does not see an overload: at three times the sustained rate the queue stayed short while
+ * hundreds of admitted bodies waited to be read and parsed (that parsing is a quarter of ingest's CPU), and
+ * answers took 20-30 s. So a request is let in only while the bytes already let in can be answered within
+ * INGEST_QUEUE_MAX_WAIT_SECS at the measured rate.
  */
-export function earlyRefusal(rt: Runtime): BackpressureError | null {
-  const refusal = rt.pipeline.refusal();
-  if (refusal && rt.pipeline.accepting) rt.pipeline.stats.rejectedSubmissions++;
-  return refusal;
+class AdmittedRequests {
+  #bytes = 0;
+  #count = 0;
+  /** Bytes answered with 2xx, and busy milliseconds (time with a request in flight), both decaying. */
+  #doneBytes = 0;
+  #busyMs = 0;
+  #lastMark = 0;
+
+  /** Bytes per busy second answered; 0 until measured. */
+  get rate(): number {
+    return this.#busyMs > 0 ? (this.#doneBytes * 1000) / this.#busyMs : 0;
+  }
+
+  /** Seconds until what is in flight now is answered, at the measured rate; 0 when unknown. */
+  expectedWaitSecs(extraBytes: number): number {
+    const rate = this.rate;
+    return this.#count > 0 && rate > 0 ? (this.#bytes + extraBytes) / rate : 0;
+  }
+
+  admit(bytes: number): void {
+    this.#mark();
+    this.#count++;
+    this.#bytes += bytes;
+  }
+
+  done(bytes: number, answered: boolean): void {
+    this.#mark();
+    this.#count--;
+    this.#bytes -= bytes;
+    if (answered) this.#doneBytes += bytes;
+  }
+
+  #mark(): void {
+    const now = performance.now();
+    if (this.#count > 0) this.#busyMs += now - this.#lastMark;
+    this.#lastMark = now;
+    if (this.#busyMs > 2 * RATE_HALF_LIFE_MS) {
+      this.#busyMs /= 2;
+      this.#doneBytes /= 2;
+    }
+  }
+}
+
+const admittedByPipeline = new WeakMap<IngestPipeline, AdmittedRequests>();
+
+function admittedOf(pipeline: IngestPipeline): AdmittedRequests {
+  let admitted = admittedByPipeline.get(pipeline);
+  if (!admitted) {
+    admitted = new AdmittedRequests();
+    admittedByPipeline.set(pipeline, admitted);
+  }
+  return admitted;
 }
 
 /**
- * An `onRequest` hook for routes that feed the pipeline: refuses with 503 and `Retry-After` from the
- * headers alone while the pipeline is full, so an overloaded server does not read and parse bodies only
- * to refuse them (that parsing starved `/health/live` for seconds at three times the sustained rate). It
- * runs after the route's auth guard (route-auth.ts puts that first), so a stranger still gets 401.
- * `feedsPipeline` says whether this request would enqueue at all (`/analyze` does only with `?persist`).
+ * Decides, from the headers alone, whether an ingest request is let in: the refusal (counted with the
+ * pipeline's own, the `rejectedSubmissions` metric), or null after registering the request until it is
+ * answered. Refused: while the pipeline could take nothing, or while the requests already let in would
+ * take longer than INGEST_QUEUE_MAX_WAIT_SECS to answer.
+ */
+export function earlyRefusal(
+  rt: Runtime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): BackpressureError | null {
+  const { pipeline } = rt;
+  const admitted = admittedOf(pipeline);
+  const length = Number(request.headers["content-length"]);
+  const bytes = Number.isFinite(length) && length >= 0 ? length : UNKNOWN_LENGTH_BYTES;
+  let refusal = pipeline.refusal();
+  const maxWait = rt.config.ingest.queueMaxWaitSecs;
+  const wait = admitted.expectedWaitSecs(bytes);
+  if (!refusal && maxWait > 0 && wait > maxWait)
+    refusal = new BackpressureError(Math.min(60, Math.max(1, Math.ceil(wait - maxWait))));
+  if (refusal) {
+    if (pipeline.accepting) pipeline.stats.rejectedSubmissions++;
+    return refusal;
+  }
+  admitted.admit(bytes);
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    const status = reply.raw.statusCode;
+    admitted.done(bytes, status >= 200 && status < 300);
+  };
+  // "close" also comes when the client goes away before the answer; "finish" when it was sent.
+  reply.raw.once("finish", settle);
+  reply.raw.once("close", settle);
+  return null;
+}
+
+/**
+ * An `onRequest` hook for routes that feed the pipeline: refuses with 503 and `Retry-After` before the
+ * body is read (see `earlyRefusal`), so an overloaded server does not read and parse bodies only to
+ * refuse them. It runs after the route's auth guard (route-auth.ts puts that first), so a stranger still
+ * gets 401. `feedsPipeline` says whether this request would enqueue at all (`/analyze` only with `?persist`).
  */
 export function refuseWhilePipelineFull(
   rt: Runtime,
   feedsPipeline: (request: FastifyRequest) => boolean = () => true,
 ) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!feedsPipeline(request)) return;
-    const refusal = earlyRefusal(rt);
+    const refusal = earlyRefusal(rt, request, reply);
     if (refusal) throw refusal;
   };
 }

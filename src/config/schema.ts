@@ -87,7 +87,7 @@ export const configSchema = z.object({
       maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
       /** Records waiting between HTTP and the pipeline before ingest answers 503. */
       queueRecords: positiveInt.default(200_000),
-      /** Seconds a new submission may expect to wait behind the queue before ingest answers 503 (0: no bound). */
+      /** Seconds a new request may expect to wait behind those let in and the queue before ingest answers 503 (0: no bound). */
       queueMaxWaitSecs: z.coerce.number().min(0).default(5),
       batchSize: positiveInt.default(2_000),
       /** Seconds between saves of miner and detector state while ingesting (also saved at stop). */

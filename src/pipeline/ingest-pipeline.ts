@@ -170,8 +170,8 @@ export class IngestPipeline {
 
   /**
    * Records per batch: INGEST_BATCH_SIZE, or fewer when the measured rate says a batch would hold the
-   * event loop longer than BATCH_BUDGET_MS (a batch is synchronous work). At three times the sustained
-   * rate, 2,000-record batches held it ~250 ms each and `/health/live` waited seconds behind them.
+   * event loop longer than BATCH_BUDGET_MS (a batch is synchronous work). Under overload on a loaded
+   * 2-core machine a 2,000-record batch held it ~200 ms, and `/health/live` waited behind each.
    */
   #batchLimit(): number {
     if (this.#drainRate === 0) return this.options.batchSize;

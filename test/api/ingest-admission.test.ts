@@ -1,5 +1,7 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BackpressureError } from "../../src/core/errors.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { encodeStatus } from "../../src/sources/otlp/codec.js";
@@ -120,5 +122,42 @@ describe("ingest admission", () => {
       payload: { logs: [{ user: "ann", event_type: "login", action: "failed" }] },
     });
     expect(analysed.statusCode, analysed.body).toBe(200);
+  });
+});
+
+describe("ingest admission by requests in flight", () => {
+  it("refuses from the headers while the bodies already let in would take longer than the bound, and lets in again once they are answered", async () => {
+    // A millisecond: any request let in and not yet answered is more than that much work.
+    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0.001" });
+    const url = await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const ingest = (body: string) =>
+      fetch(`${url}/ingest`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/x-ndjson" },
+        body,
+      });
+    const lines = (from: number) =>
+      Array.from({ length: 200 }, (_, i) =>
+        JSON.stringify({ service: "api", message: `m ${from + i}` }),
+      ).join("\n");
+    // Measures how fast request bytes are answered; alone in flight, it is let in whatever the bound.
+    expect((await ingest(lines(0))).status).toBe(200);
+
+    // A request whose body is still coming: let in, and in flight until it is answered.
+    const slow = connect(Number(new URL(url).port), "127.0.0.1");
+    await once(slow, "connect");
+    slow.write(
+      `POST /ingest HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n` +
+        "Content-Type: application/x-ndjson\r\nContent-Length: 1000000\r\n\r\n",
+    );
+    slow.write('{"message": "half');
+    await vi.waitFor(async () => {
+      const refused = await ingest(lines(1000));
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(((await refused.json()) as { error: string }).error).toBe("overloaded");
+    });
+    slow.destroy(); // the client goes away: its request no longer counts
+    await vi.waitFor(async () => expect((await ingest(lines(2000))).status).toBe(200));
   });
 });

@@ -63,10 +63,15 @@ export function startServe(env: Record<string, string>, timeoutMs = 20_000): Pro
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
     });
+    let listening = false;
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
+      // Searched only until found: the search flattens the whole log, per chunk, which under a heavy
+      // request log (overload test) cost the test process seconds of CPU and skewed its timings.
+      if (listening) return;
       const m = /Server listening on port (\d+)/.exec(stderr);
       if (m) {
+        listening = true;
         clearTimeout(timer);
         const port = Number(m[1]);
         resolve({

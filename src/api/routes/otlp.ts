@@ -64,7 +64,7 @@ export function otlpRoutes(rt: Runtime) {
       {
         // Refused from the headers while the pipeline is full: reading the body would only cost CPU.
         onRequest: async (request, reply) => {
-          const refusal = earlyRefusal(rt);
+          const refusal = earlyRefusal(rt, request, reply);
           if (!refusal) return;
           reply.header("retry-after", String(refusal.retryAfterSecs));
           return send(reply, isProtobuf(request.headers["content-type"]), 503, UNAVAILABLE, refusal.message);
