@@ -9,6 +9,9 @@ afterEach(async () => {
 });
 
 const promtool = spawnSync("promtool", ["--version"]).status === 0;
+// Skipped with a message on a laptop without it; CI installs it, and there the check fails without it.
+if (!promtool && !process.env.CI)
+  console.warn("[skip] promtool is not on PATH: `apt-get install -y prometheus` to run the metrics lint");
 
 async function scrape(s: TestServer): Promise<string> {
   const res = await s.app.inject({ url: "/metrics", headers: auth });
@@ -104,7 +107,11 @@ describe("GET /metrics", () => {
     }
   });
 
-  it.skipIf(!promtool)("passes promtool check metrics", async () => {
+  it.skipIf(!promtool && !process.env.CI)("passes promtool check metrics", async () => {
+    if (!promtool)
+      throw new Error(
+        "promtool is required in CI (.ci/run installs the prometheus package) but is not on PATH",
+      );
     server = await startTestServer();
     await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: [{ message: "x" }] });
     const text = await scrape(server);
@@ -112,9 +119,4 @@ describe("GET /metrics", () => {
     expect(`${check.stdout}${check.stderr}`.trim()).toBe("");
     expect(check.status).toBe(0);
   });
-  if (!promtool) {
-    it("promtool check metrics (skipped: promtool is not on PATH; apt-get install prometheus)", () => {
-      console.warn("[skip] promtool is not on PATH: `apt-get install -y prometheus` to run the metrics lint");
-    });
-  }
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -59,6 +59,22 @@ function storedLines(dbPath: string): string[] {
   }
 }
 
+/** Offset of the file source's checkpoint (`state`, `source:file:…`), or -1 before it saved one. */
+function checkpointOffset(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    const rows = db.prepare("select value from state where key like 'source:file:%'").all() as {
+      value: string;
+    }[];
+    if (rows.length !== 1) return -1;
+    const offset = (JSON.parse(rows[0]!.value) as { offset?: unknown }).offset;
+    return typeof offset === "number" ? offset : -1;
+  } finally {
+    db.close();
+  }
+}
+
 afterAll(async () => {
   for (const c of children) await kill(c, "SIGKILL").catch(() => {});
 });
@@ -107,10 +123,19 @@ describe("serve tailing a file, killed mid-way", () => {
         60_000,
         100,
       );
-      await new Promise((r) => setTimeout(r, 500));
+      // The tailer's own position: once its checkpoint is at the end of the file, everything it read is
+      // committed and there is nothing left to read, so a line read twice would already be stored.
+      await waitFor(
+        () => checkpointOffset(dbPath) === statSync(log).size,
+        "the checkpoint at the end of the file",
+        30_000,
+        50,
+      );
       const after = storedLines(dbPath);
       await kill(second, "SIGTERM");
       expect(second.exitCode).toBe(0);
+      // A clean stop drains what was read: still the same lines.
+      expect(storedLines(dbPath)).toHaveLength(after.length);
 
       expect(killedAt).toBeLessThan(TOTAL);
       expect(after.length).toBe(final.length);

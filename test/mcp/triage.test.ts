@@ -27,7 +27,9 @@ describe("get_alert_triage", () => {
     server = await startTestServer();
     const db = server.rt.store.db;
     const client = await connected(server);
-    if (await triageTablesExist(db)) {
+    // Migrations create the triage tables; the unavailable answer is checked after dropping one.
+    expect(await triageTablesExist(db)).toBe(true);
+    {
       const now = "2026-02-01T10:00:00.000Z";
       await sql`insert into alerts (alert_id, source_ip, user_id, asset_id, raw, status, created_at, updated_at)
         values ('test-001', '45.33.32.156', 'jdoe', 'srv-1', '{}', 'triaged', ${now}, ${now})`.execute(db);

@@ -39,6 +39,15 @@ async function stored(): Promise<string[]> {
   return rows.map((r) => r.message);
 }
 
+/**
+ * Waits until a whole poll has begun and ended since now (the one under way may have begun before): every
+ * row the table held by then has been read and stored, so a row read twice would be there.
+ */
+async function settled(source: PostgresSource): Promise<void> {
+  const from = source.polls;
+  await waitFor(() => source.polls >= from + 2, "two more polls of the PostgreSQL source");
+}
+
 describe.skipIf(!available)("PostgreSQL source (system 000), against the real server", () => {
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: TEST_PG_URL });
@@ -59,11 +68,12 @@ describe.skipIf(!available)("PostgreSQL source (system 000), against the real se
 
   it("delivers each row once, then only the new rows, and resumes from the stored cursor", async () => {
     await insert("row-1 Failed password", "row-2 Failed password", "row-3 Failed password");
-    running = await startSources(server.rt, [new PostgresSource("source_postgres", config())]);
+    let source = new PostgresSource("source_postgres", config());
+    running = await startSources(server.rt, [source]);
     await waitFor(async () => (await stored()).length >= 3, "the first three rows");
     await insert("row-4 Accepted password", "row-5 Accepted password");
     await waitFor(async () => (await stored()).length >= 5, "the two new rows");
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(source);
     expect(await stored()).toEqual([
       "row-1 Failed password",
       "row-2 Failed password",
@@ -90,9 +100,10 @@ describe.skipIf(!available)("PostgreSQL source (system 000), against the real se
 
     await running.stop();
     await insert("row-6 while stopped");
-    running = await startSources(server.rt, [new PostgresSource("source_postgres", config())]);
+    source = new PostgresSource("source_postgres", config());
+    running = await startSources(server.rt, [source]);
     await waitFor(async () => (await stored()).length >= 6, "the row written while stopped");
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(source);
     expect((await stored()).slice(5)).toEqual(["row-6 while stopped"]);
   });
 
@@ -114,7 +125,7 @@ describe.skipIf(!available)("PostgreSQL source (system 000), against the real se
       `insert into ${schema}.app_logs (logged_at, program, message) values ('2026-02-01T10:00:00Z', 'sshd', 'row-7 later')`,
     );
     await waitFor(async () => (await stored()).length >= before + 7, "the later row");
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(source);
     expect((await stored()).slice(before + 6)).toEqual(["row-7 later"]);
   });
 

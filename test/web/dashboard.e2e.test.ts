@@ -153,14 +153,13 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
     await page.getByRole("table", { name: "Risk score inputs" }).waitFor();
     // Remediation proposed by triage is approved by a person, here one click.
     const approve = page.getByRole("button", { name: /^approve / }).first();
-    if (await approve.count()) {
-      await approve.click();
-      await page
-        .locator("table[aria-label='Remediation actions'] .status")
-        .getByText("approved")
-        .first()
-        .waitFor();
-    }
+    await approve.waitFor();
+    await approve.click();
+    await page
+      .locator("table[aria-label='Remediation actions'] .status")
+      .getByText("approved")
+      .first()
+      .waitFor();
     await shot("alert-detail");
     await page.getByLabel("Comment (kept in the audit log)").fill("known test hash");
     await page.getByRole("button", { name: "False positive" }).click();

@@ -68,11 +68,20 @@ export class FileSource implements Source {
   #loop: Promise<void> | null = null;
   #abort = new AbortController();
   readonly #warned = new Set<string>();
+  #passes = 0;
 
   constructor(
     readonly name: string,
     readonly options: FileSourceConfig,
   ) {}
+
+  /**
+   * Passes completed since construction: each lists the files and reads, and commits, what they gained.
+   * Once a pass that began after a write has completed, whatever the write made readable is stored.
+   */
+  get passes(): number {
+    return this.#passes;
+  }
 
   state(): SourceState {
     return this.#state;
@@ -96,6 +105,7 @@ export class FileSource implements Source {
     while (!signal.aborted) {
       try {
         await this.#pass();
+        this.#passes++;
       } catch (error) {
         if (error instanceof SourceStoppedError) break;
         this.#ctx!.log.error({ err: error }, "file source pass failed; retrying");

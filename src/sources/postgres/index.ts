@@ -73,7 +73,13 @@ export class PostgresSource implements Source {
   #loop: Promise<void> | null = null;
   #abort = new AbortController();
   #cp: Checkpoint = { cursor: null };
+  #polls = 0;
   lastError: string | null = null;
+
+  /** Polls completed since construction; once one that began after a write has completed, the write is stored. */
+  get polls(): number {
+    return this.#polls;
+  }
 
   constructor(
     readonly name: string,
@@ -127,6 +133,7 @@ export class PostgresSource implements Source {
       let more = false;
       try {
         more = await this.pollOnce();
+        this.#polls++;
         if (this.#state !== "ok") this.#ctx!.log.info({}, "source PostgreSQL reachable");
         this.#state = "ok";
         this.lastError = null;

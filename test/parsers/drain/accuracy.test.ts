@@ -28,9 +28,15 @@ function groupingAccuracy(truth: readonly string[], predicted: readonly string[]
   return correct / truth.length;
 }
 
+/** The only miner-accuracy gate: without its dataset it skips with a message on a laptop and fails in CI. */
+const file = new URL("HDFS/HDFS_2k.log_structured.csv", DIR);
+const missing = !existsSync(file);
+if (missing && !process.env.CI)
+  console.warn(`[skip] miner accuracy gate: ${file.pathname} is missing (the LogHub-2k datasets)`);
+
 describe("accuracy smoke test", () => {
-  const file = new URL("HDFS/HDFS_2k.log_structured.csv", DIR);
-  it.skipIf(!existsSync(file))("HDFS message bodies: GA ≥ 0.9", () => {
+  it.skipIf(missing && !process.env.CI)("HDFS message bodies: GA ≥ 0.9", () => {
+    if (missing) throw new Error(`the miner accuracy gate needs ${file.pathname} in CI, and it is missing`);
     const [head, ...rows] = csvRows(readFileSync(file, "utf8"));
     const content = head!.indexOf("Content");
     const template = head!.indexOf("EventTemplate");
