@@ -70,7 +70,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.info(`[auth-matrix] REST: ${operations?.length} operations, ${requests} requests`);
+  const open = operations?.filter((op) => op.auth?.open).length;
+  console.info(
+    `[auth-matrix] REST: ${operations?.length} operations (${open} open, ${hiddenRoutes.length} hidden routes besides), ${requests} requests`,
+  );
   await server?.close();
 });
 
