@@ -32,8 +32,43 @@ export class RabbitmqSink implements Sink {
     this.maxAttempts = config.maxAttempts;
   }
 
+  /**
+   * The channel deliveries publish on. A failure after connecting (a declaration the broker refuses: an
+   * exchange of another type, a missing permission) closes only the channel, so the connection is kept
+   * and the next attempt opens a new channel on it instead of a new connection each time.
+   */
   async #open(): Promise<ConfirmChannel> {
     if (this.#channel) return this.#channel;
+    const conn = this.#conn ?? (await this.#connect());
+    let ch: ConfirmChannel | null = null;
+    try {
+      ch = await conn.createConfirmChannel();
+      const opened = ch;
+      // A channel error is followed by its close; a listener must exist or amqplib throws it.
+      opened.on("error", () => {});
+      opened.on("close", () => {
+        if (this.#channel === opened) this.#channel = null;
+      });
+      opened.on("return", (msg) => {
+        if (msg.properties.messageId) this.#returned.add(String(msg.properties.messageId));
+      });
+      const { exchange, exchangeType, queue } = this.config;
+      if (exchange !== "") await opened.assertExchange(exchange, exchangeType, { durable: true });
+      if (queue) {
+        await opened.assertQueue(queue, { durable: true });
+        if (exchange !== "")
+          await opened.bindQueue(queue, exchange, exchangeType === "topic" ? "#" : this.config.routingKey);
+      }
+    } catch (error) {
+      // Refused declarations have closed the channel already; anything else leaves it to close here.
+      await ch?.close().catch(() => {});
+      throw error;
+    }
+    this.#channel = ch;
+    return ch;
+  }
+
+  async #connect(): Promise<ChannelModel> {
     const conn = await amqp.connect(this.config.url, { timeout: this.config.timeoutMs });
     const reset = () => {
       if (this.#conn === conn) {
@@ -43,22 +78,8 @@ export class RabbitmqSink implements Sink {
     };
     conn.on("error", reset);
     conn.on("close", reset);
-    const ch = await conn.createConfirmChannel();
-    ch.on("error", reset);
-    ch.on("close", reset);
-    ch.on("return", (msg) => {
-      if (msg.properties.messageId) this.#returned.add(String(msg.properties.messageId));
-    });
-    const { exchange, exchangeType, queue } = this.config;
-    if (exchange !== "") await ch.assertExchange(exchange, exchangeType, { durable: true });
-    if (queue) {
-      await ch.assertQueue(queue, { durable: true });
-      if (exchange !== "")
-        await ch.bindQueue(queue, exchange, exchangeType === "topic" ? "#" : this.config.routingKey);
-    }
     this.#conn = conn;
-    this.#channel = ch;
-    return ch;
+    return conn;
   }
 
   #publish(ch: ConfirmChannel, item: DeliveryItem, messageId: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import amqp, { type ChannelModel } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sinkSchema } from "../../src/config/sink-schema.js";
@@ -72,6 +73,42 @@ describe.skipIf(!available)("rabbitmq sink, against the real broker", () => {
     await s.close();
   });
 
+  it("keeps its connection when the channel setup fails after connecting, and retries on a new channel", async () => {
+    // The exchange exists as fanout; the sink declares it as topic, which the broker refuses (406) on
+    // the channel, after the connection is up.
+    const clash = `${exchange}-clash`;
+    const admin = await conn.createChannel();
+    await admin.assertExchange(clash, "fanout", { durable: false, autoDelete: false });
+    const proxy = await countingProxy(new URL(TEST_RABBITMQ_URL));
+    const via = new URL(TEST_RABBITMQ_URL);
+    via.host = `127.0.0.1:${proxy.port}`;
+    const s = sink({ url: via.toString(), exchange: clash, queue: `${queue}-clash` });
+    try {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const [outcome] = await s.deliver([item(toSinkAnomaly(storedAnomaly({ id: 40 + attempt })))]);
+        expect(outcome, `attempt ${attempt}`).toMatchObject({
+          ok: false,
+          retryable: true,
+          error: expect.stringContaining("PRECONDITION_FAILED"),
+        });
+      }
+      expect(proxy.accepted).toBe(1);
+      expect(proxy.open()).toBe(1);
+      // Once the clash is gone the next attempt succeeds, on the same connection.
+      await admin.deleteExchange(clash);
+      expect(await s.deliver([item(toSinkAnomaly(storedAnomaly({ id: 44 })))])).toEqual([{ ok: true }]);
+      const got = await admin.get(`${queue}-clash`, { noAck: true });
+      expect(got && JSON.parse(got.content.toString("utf8")).id).toBe(44);
+      expect(proxy.accepted).toBe(1);
+    } finally {
+      await s.close();
+      await admin.deleteQueue(`${queue}-clash`).catch(() => {});
+      await admin.deleteExchange(clash).catch(() => {});
+      await admin.close().catch(() => {});
+      await proxy.close();
+    }
+  });
+
   it("reports an unreachable broker as a retryable failure", async () => {
     const config = sinkSchema.parse({
       type: "rabbitmq",
@@ -85,3 +122,42 @@ describe.skipIf(!available)("rabbitmq sink, against the real broker", () => {
     await s.close();
   });
 });
+
+/**
+ * A TCP relay on 127.0.0.1 in front of the real broker that counts the connections made through it: how
+ * the test sees whether the sink opened one connection or one per attempt.
+ */
+async function countingProxy(
+  broker: URL,
+): Promise<{ port: number; accepted: number; open(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { accepted: 0 };
+  const server: Server = createServer((client) => {
+    state.accepted++;
+    const upstream = tcpConnect(Number(broker.port || 5672), broker.hostname);
+    sockets.add(client);
+    const drop = () => {
+      sockets.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("proxy has no port");
+  return {
+    port: address.port,
+    get accepted() {
+      return state.accepted;
+    },
+    open: () => sockets.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
