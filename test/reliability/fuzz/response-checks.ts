@@ -1,3 +1,4 @@
+import type { HostileRequest } from "./hostile-requests.js";
 import type { Answer } from "./http-send.js";
 
 /**
@@ -23,12 +24,20 @@ const LEAKS: [string, RegExp][] = [
 const CONTRACT_500_REASONS =
   /^(response\.data is missing or null|response\.data is not an object|rawRequest\.query is null|could not parse the query: )/;
 
-/** A 5xx the contracts prescribe: overload (503 with Retry-After), or one of system 003's. */
-function isContracted5xx(answer: Answer, text: string, operation: string): boolean {
+/**
+ * A 5xx the contracts prescribe: overload (503 with Retry-After), or one of system 003's. The latter come
+ * after validation, and after the datasets were analysed and stored when the query does not parse (§4.4
+ * step 3 before step 4): such a request was taken, not rejected.
+ */
+export function isContracted5xx(answer: Answer, operation: string): boolean {
   if (answer.status === 503 && answer.headers["retry-after"] !== undefined) return true;
   if (answer.status !== 500 || operation !== "POST /anomalies") return false;
   try {
-    const body = JSON.parse(text) as { error?: unknown; details?: unknown; status?: unknown };
+    const body = JSON.parse(answer.body.toString("utf8")) as {
+      error?: unknown;
+      details?: unknown;
+      status?: unknown;
+    };
     return (
       body.error === "Internal server error" &&
       body.status === "error" &&
@@ -48,13 +57,23 @@ function isContracted5xx(answer: Answer, text: string, operation: string): boole
 const MODEL_FOLDER_MENTION =
   /(model directory not found: |cannot read model directory |no Logwarden models in |model_dir )[^"]*/g;
 
-/** Problems with one answer to `operation` (`METHOD /path`); an empty list means it is fine. */
-export function checkAnswer(answer: Answer, method: string, operation: string): string[] {
+/** OTLP/HTTP answers a protobuf request's error as a protobuf `google.rpc.Status`, as the OTLP spec says. */
+function isOtlpProtobufError(answer: Answer, req: HostileRequest): boolean {
+  return (
+    req.operation === "POST /v1/logs" &&
+    /^application\/(x-)?protobuf/i.test(req.headers["content-type"] ?? "") &&
+    String(answer.headers["content-type"] ?? "").startsWith("application/x-protobuf")
+  );
+}
+
+/** Problems with one answer to `req`; an empty list means it is fine. */
+export function checkAnswer(answer: Answer, req: HostileRequest): string[] {
   const problems: string[] = [];
+  const { method, operation } = req;
   const text = answer.body.toString("utf8");
-  if (answer.status >= 500 && !isContracted5xx(answer, text, operation))
+  if (answer.status >= 500 && !isContracted5xx(answer, operation))
     problems.push(`status ${answer.status}: ${text.slice(0, 200)}`);
-  if (answer.status >= 400 && method !== "HEAD") {
+  if (answer.status >= 400 && method !== "HEAD" && !isOtlpProtobufError(answer, req)) {
     const type = String(answer.headers["content-type"] ?? "");
     if (!/json/.test(type)) problems.push(`${answer.status} answered with content-type '${type}', not JSON`);
     else {
