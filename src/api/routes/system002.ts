@@ -11,6 +11,7 @@ import { isoUtc } from "../../core/time.js";
 import { recordFromObject } from "../../parsers/decoders/index.js";
 import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
 import { detectionStats } from "../../service/detection-stats.js";
+import { loadModels } from "../../service/model-load.js";
 import type { Runtime } from "../../service/runtime.js";
 import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
 import { detectorPrecision } from "../../service/verdicts.js";
@@ -334,13 +335,7 @@ export function system002Routes(rt: Runtime) {
             "Forbidden",
             403,
           );
-        const result = await rt.analysis.load(dir);
-        if (rt.analysis.scoreModel) rt.scoreModel = rt.analysis.scoreModel;
-        rt.log.info(
-          { model_dir: result.model_dir, models: result.models, by: request.principal?.name },
-          "models loaded",
-        );
-        return result;
+        return loadModels(rt, dir, request.principal?.name ?? "anonymous");
       },
     );
 

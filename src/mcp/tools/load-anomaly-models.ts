@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { loadModels } from "../../service/model-load.js";
 import { type McpContext, requireScope } from "../context.js";
 import { jsonResult } from "../results.js";
 import { registerScopedTool } from "../tool-access.js";
@@ -44,13 +45,7 @@ export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): v
       // As on REST: pointing the server at any folder it can read is an operator's call.
       if (resolve(dir) !== resolve(rt.config.modelDir))
         requireScope(ctx, "admin", "loading a folder other than MODEL_DIR");
-      const result = await rt.analysis.load(dir);
-      if (rt.analysis.scoreModel) rt.scoreModel = rt.analysis.scoreModel;
-      rt.log.info(
-        { model_dir: result.model_dir, models: result.models, by: ctx.caller.name },
-        "models loaded",
-      );
-      return jsonResult(result);
+      return jsonResult(await loadModels(rt, dir, ctx.caller.name));
     },
   );
 }
