@@ -209,9 +209,9 @@ export const configSchema = z.object({
       unusualLoginHour: z
         .object({
           enabled: bool.default(true),
-          minLogins: positiveInt.default(30),
-          /** An hour (smoothed with its neighbours) with less than this share of the user's logins. */
-          maxShare: z.coerce.number().gt(0).lt(1).default(0.02),
+          minLogins: positiveInt.default(5),
+          /** Hours in a row without a login that make a user's quiet time (a day worker's night). */
+          minQuietHours: z.coerce.number().int().min(3).max(23).default(8),
           cooldownSecs: z.coerce.number().min(0).default(21_600),
           historyLogins: positiveInt.default(500),
         })
@@ -247,6 +247,10 @@ export const configSchema = z.object({
   /** Syslog over UDP and TCP on this port (off when unset); adds one syslog source. */
   syslogPort: port.optional(),
   syslogHost: z.string().min(1).default("127.0.0.1"),
+  /** TCP connections the syslog source keeps open at once; one more is closed at once and logged. */
+  syslogMaxConnections: z.coerce.number().int().positive().default(1_000),
+  /** Seconds a syslog TCP connection may send nothing before it is closed (0: never). */
+  syslogIdleTimeoutSecs: z.coerce.number().min(0).default(600),
   /** System 000's read-only source PostgreSQL (contracts §1.8); off when `url` is unset. */
   sourcePostgres: sourcePostgresEnvSchema,
   /** Notification sinks for new anomalies (docs/sources-and-sinks.md). */
@@ -340,7 +344,7 @@ export const ENV_KEYS: Record<string, string> = {
   NEW_SOURCE_IP_SHARED_NETWORK_USERS: "detectors.newSourceIp.sharedNetworkUsers",
   UNUSUAL_LOGIN_HOUR_ENABLED: "detectors.unusualLoginHour.enabled",
   UNUSUAL_LOGIN_HOUR_MIN_LOGINS: "detectors.unusualLoginHour.minLogins",
-  UNUSUAL_LOGIN_HOUR_MAX_SHARE: "detectors.unusualLoginHour.maxShare",
+  UNUSUAL_LOGIN_HOUR_MIN_QUIET_HOURS: "detectors.unusualLoginHour.minQuietHours",
   UNUSUAL_LOGIN_HOUR_COOLDOWN_SECS: "detectors.unusualLoginHour.cooldownSecs",
   UNUSUAL_LOGIN_HOUR_HISTORY_LOGINS: "detectors.unusualLoginHour.historyLogins",
   PRIVILEGE_ESCALATION_ENABLED: "detectors.privilegeEscalation.enabled",
@@ -352,6 +356,8 @@ export const ENV_KEYS: Record<string, string> = {
   SUPPRESSION_TTL_DAYS: "verdicts.suppressionTtlDays",
   SYSLOG_PORT: "syslogPort",
   SYSLOG_HOST: "syslogHost",
+  SYSLOG_MAX_CONNECTIONS: "syslogMaxConnections",
+  SYSLOG_IDLE_TIMEOUT_SECS: "syslogIdleTimeoutSecs",
   SOURCE_PG_URL: "sourcePostgres.url",
   SOURCE_PG_TABLE: "sourcePostgres.table",
   SOURCE_PG_CURSOR_COLUMN: "sourcePostgres.cursorColumn",

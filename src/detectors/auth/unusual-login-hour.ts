@@ -14,10 +14,13 @@ import { authEventOf } from "./auth-event.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
 export interface UnusualLoginHourOptions {
-  /** Successful logins a user needs before their hours are known. */
+  /** Successful logins a user needs, on at least two different days, before their hours are known. */
   minLogins: number;
-  /** An hour (smoothed with its neighbours) holding less than this share of the user's logins is unusual. */
-  maxShare: number;
+  /**
+   * Hours in a row without a login that make a user's quiet time (a day worker's night). A user who logs
+   * in around the clock (a service account) has none, and is never judged.
+   */
+  minQuietHours: number;
   /** One report per user per this many seconds of record time. */
   cooldownSecs: number;
   /** Logins the profile remembers: past twice this, counts are halved, so habits can change. */
@@ -30,13 +33,30 @@ interface Profile {
   hours: number[];
   total: number;
   lastReport: number;
+  /** Different UTC days with a login (a night seen needs two), and the latest of them. */
+  days: number;
+  lastDay: number;
 }
 
+/** Where an hour falls in the user's longest run of hours without a login. */
+interface QuietRun {
+  /** Length of the run, in hours. */
+  length: number;
+  /** Hours from the hour to the nearest hour with logins, before and after. */
+  before: number;
+  after: number;
+}
+
+const DAY_MS = 86_400_000;
+
 /**
- * A login at an hour of the day this user (almost) never logs in at. Hours are UTC: a per-user habit is
- * just as stable in UTC as in local time, and no time zone needs configuring. The profile is the model;
- * it learns online and halves itself when full, so a new shift pattern takes over within
- * `historyLogins` logins.
+ * A login deep inside this user's quiet time: the longest run of hours of the day in which they never
+ * logged in, when it is at least `minQuietHours` long, and at least a quarter of the run (and two hours)
+ * away from both of its edges. A day worker's night qualifies; an evening an hour or two past their usual
+ * last login does not; a service account that logs in around the clock has no quiet time at all. Hours
+ * are UTC: a per-user habit is just as stable in UTC as in local time, and no time zone needs
+ * configuring. The profile is the model; it learns online and halves itself when full, so a new shift
+ * pattern takes over within `historyLogins` logins.
  */
 export class UnusualLoginHourDetector implements Detector, Retrainable {
   readonly name = "unusual_login_hour";
@@ -46,11 +66,22 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     this.#users = new LruMap(options.maxKeys);
   }
 
-  /** Share of the user's logins around `hour` (the hour itself plus half of each neighbour). */
-  #share(p: Profile, hour: number): number {
-    const h = p.hours;
-    const smoothed = h[hour]! + 0.5 * (h[(hour + 23) % 24]! + h[(hour + 1) % 24]!);
-    return smoothed / (2 * p.total);
+  /** The run of login-free hours `hour` falls in, or null when the user logged in at that hour. */
+  #quietRun(p: Profile, hour: number): QuietRun | null {
+    // Decayed counts: an hour whose logins halved away to almost nothing is quiet again.
+    const active = (h: number) => p.hours[(h + 24) % 24]! >= 0.5;
+    if (active(hour)) return null;
+    let before = 1;
+    while (before < 24 && !active(hour - before)) before++;
+    let after = 1;
+    while (after < 24 && !active(hour + after)) after++;
+    return { length: Math.min(24, before + after - 1), before, after };
+  }
+
+  /** Whether `hour` is deep in the user's quiet time (see the class comment). */
+  #deepQuiet(run: QuietRun | null): run is QuietRun {
+    if (run === null || run.length >= 24 || run.length < this.options.minQuietHours) return false;
+    return Math.min(run.before, run.after) >= Math.max(2, run.length / 4);
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -62,17 +93,21 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         hours: Array<number>(24).fill(0),
         total: 0,
         lastReport: Number.NEGATIVE_INFINITY,
+        days: 0,
+        lastDay: Number.NaN,
       }));
       const hour = new Date(event.at).getUTCHours();
-      if (
-        p.total >= this.options.minLogins &&
-        elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000
-      ) {
-        const share = this.#share(p, hour);
-        if (share < this.options.maxShare) {
+      if (this.#warm(p) && elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000) {
+        const run = this.#quietRun(p, hour);
+        if (this.#deepQuiet(run)) {
           p.lastReport = event.at;
-          out.push(this.#anomaly(record, event.user, p, hour, share));
+          out.push(this.#anomaly(record, event.user, p, hour, run));
         }
+      }
+      const day = Math.floor(event.at / DAY_MS);
+      if (day !== p.lastDay) {
+        p.days++;
+        p.lastDay = day;
       }
       p.hours[hour]! += 1;
       p.total += 1;
@@ -81,19 +116,28 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     return out;
   }
 
+  #warm(p: Profile): boolean {
+    return p.total >= this.options.minLogins && p.days >= 2;
+  }
+
   #halve(p: Profile): void {
     p.hours = p.hours.map((c) => c / 2);
     p.total /= 2;
   }
 
-  #anomaly(record: ParsedRecord, user: string, p: Profile, hour: number, share: number): Anomaly {
+  #anomaly(record: ParsedRecord, user: string, p: Profile, hour: number, run: QuietRun): Anomaly {
     const usual = p.hours
       .map((c, h) => ({ h, c }))
       .filter((x) => x.c > 0)
       .sort((a, b) => b.c - a.c)
       .slice(0, 5);
-    // 0 logins around this hour → 0.8; close to the limit → 0.6.
-    const score = 0.6 + 0.2 * (1 - share / this.options.maxShare);
+    const away = Math.min(run.before, run.after);
+    const first = (hour + run.after) % 24;
+    const last = (hour - run.before + 24) % 24;
+    const hh = (h: number) => `${String(h).padStart(2, "0")}:00`;
+    // Right in the middle of a long night → 0.8; a quarter of the way in → 0.68. More history, more trust.
+    const depth = away / (run.length / 2);
+    const score = Math.min(0.9, 0.55 + 0.25 * depth + 0.05 * Math.log10(p.total));
     return securityAnomaly({
       detector: this.name,
       record,
@@ -102,13 +146,18 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       features: {
         user,
         hour_utc: hour,
-        hour_share: Math.round(share * 10_000) / 10_000,
+        quiet_hours: run.length,
+        hours_from_usual: away,
         logins_seen: Math.round(p.total),
+        days_seen: p.days,
       },
       explanation: {
-        summary: `Login for ${user} at ${String(hour).padStart(2, "0")}:00 UTC, an hour with ${(share * 100).toFixed(1)}% of their ${Math.round(p.total)} logins`,
-        observed: { hour_utc: hour, share },
-        expected: { min_share: this.options.maxShare, usual_hours_utc: usual.map((x) => x.h) },
+        summary: `Login for ${user} at ${hh(hour)} UTC, ${away} h inside their quiet time: no login between ${hh((last + 1) % 24)} and ${hh(first)} UTC in ${Math.round(p.total)} logins over ${p.days} days`,
+        observed: { hour_utc: hour, hours_from_usual: away },
+        expected: {
+          quiet_utc: `${hh((last + 1) % 24)}–${hh(first)}`,
+          usual_hours_utc: usual.map((x) => x.h),
+        },
         contributions: usual.map((x) => ({
           name: `hour ${x.h}`,
           value: Math.round(x.c),
@@ -127,7 +176,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     for (const [user, p] of this.#users.entries()) {
       if (p.total > this.options.historyLogins) this.#halve(p);
       trainingSize += Math.round(p.total);
-      if (p.total >= this.options.minLogins) warm++;
+      if (this.#warm(p)) warm++;
       if (profiles.length < 1_000)
         profiles.push({ user, hours: p.hours.map((c) => Math.round(c * 100) / 100) });
     }
@@ -144,7 +193,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
 
   status(): DetectorStatus {
     let warm = 0;
-    for (const p of this.#users.values()) if (p.total >= this.options.minLogins) warm++;
+    for (const p of this.#users.values()) if (this.#warm(p)) warm++;
     const total = this.#users.size;
     return {
       name: this.name,
@@ -152,7 +201,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       detail:
         warm > 0
           ? `${warm} of ${total} user(s) have a known login-hour profile; ${total - warm} still learning`
-          : `warming up: no user has ${this.options.minLogins} logins yet (${total} user(s) seen)`,
+          : `warming up: no user has ${this.options.minLogins} logins over two days yet (${total} user(s) seen)`,
     };
   }
 
@@ -164,6 +213,8 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         hours: p.hours,
         total: p.total,
         lastReport: Number.isFinite(p.lastReport) ? p.lastReport : null,
+        days: p.days,
+        lastDay: Number.isFinite(p.lastDay) ? p.lastDay : null,
       })),
     };
   }
@@ -177,6 +228,9 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         hours: u.hours.map(Number),
         total: Number(u.total),
         lastReport: typeof u.lastReport === "number" ? u.lastReport : Number.NEGATIVE_INFINITY,
+        // State saved before days were counted came from users with history: take two days as seen.
+        days: typeof u.days === "number" ? u.days : 2,
+        lastDay: typeof u.lastDay === "number" ? u.lastDay : Number.NaN,
       });
     }
   }
@@ -184,7 +238,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
 
 export const unusualLoginHourDefinition: DetectorDefinition<UnusualLoginHourOptions> = {
   name: "unusual_login_hour",
-  description: "A successful login at an hour of the day the user almost never logs in at.",
+  description: "A successful login deep inside the hours of the day the user never logs in at (their night).",
   parseOptions: (raw) => raw as UnusualLoginHourOptions,
   create: (options) => new UnusualLoginHourDetector(options),
 };

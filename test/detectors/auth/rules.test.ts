@@ -268,8 +268,8 @@ describe("new_source_ip", () => {
 describe("unusual_login_hour", () => {
   const make = () =>
     new UnusualLoginHourDetector({
-      minLogins: 30,
-      maxShare: 0.02,
+      minLogins: 5,
+      minQuietHours: 8,
       cooldownSecs: 21_600,
       historyLogins: 500,
       maxKeys: 100,
@@ -293,7 +293,10 @@ describe("unusual_login_hour", () => {
     clock.set("2026-03-11T03:10:00Z");
     const out = d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))]);
     expect(out).toHaveLength(1);
-    expect(out[0]!.features).toMatchObject({ user: "gina", hour_utc: 3 });
+    expect(out[0]!.features).toMatchObject({ user: "gina", hour_utc: 3, quiet_hours: 14, days_seen: 10 });
+    expect(out[0]!.explanation.summary).toContain(
+      "inside their quiet time: no login between 18:00 and 08:00 UTC",
+    );
     expect(out[0]!.explanation.expected).toMatchObject({
       usual_hours_utc: expect.arrayContaining([8, 9, 13, 17]),
     });
@@ -301,18 +304,34 @@ describe("unusual_login_hour", () => {
     expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
   });
 
-  it("does not fire at usual hours, neighbouring hours, or before enough logins; retrains into a model", () => {
+  it("does not fire at usual hours, at the edge of the quiet time, or before two days; retrains into a model", () => {
     const clock = new FakeClock();
     const d = make();
-    officeHours(clock, d, 5);
-    clock.set("2026-03-06T03:00:00Z");
+    // Nine logins on one day: no night seen yet.
+    for (const hour of [8, 9, 10, 11, 12, 13, 14, 15, 16]) {
+      clock.set(Date.parse("2026-03-01T00:00:00Z") + hour * 3_600_000);
+      d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))]);
+    }
+    clock.set("2026-03-02T03:00:00Z");
     expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
     officeHours(clock, d, 10);
+    // 19:00 is two hours past her last usual hour (17): still the evening edge of a 14-hour night.
+    clock.set("2026-03-12T19:10:00Z");
+    expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
     clock.set("2026-03-12T10:30:00Z");
     expect(d.observe([lineAt(clock, accepted("gina", "10.0.0.2"))])).toEqual([]);
     const model = d.retrain(clock.now());
     expect(model).toMatchObject({ kind: "unusual_login_hour", metrics: { users: 1, warm_users: 1 } });
     expect(model.trainingSize).toBeGreaterThan(30);
+  });
+
+  it("never judges an account that logs in around the clock", () => {
+    const clock = new FakeClock("2026-03-01T00:05:00Z");
+    const d = make();
+    const out = d.observe(series(clock, 24 * 4, 3_600_000, () => accepted("ansible", "10.0.0.9")));
+    expect(out).toEqual([]);
+    clock.set("2026-03-05T03:20:00Z");
+    expect(d.observe([lineAt(clock, accepted("ansible", "10.0.0.9"))])).toEqual([]);
   });
 });
 
