@@ -57,7 +57,9 @@ const LEVEL_NUMBERS: Record<string, number> = {
 /** Maps a level word (any case) to an OpenTelemetry severity number; 0 when unknown. */
 export function severityNumberOf(level: string | null | undefined): number {
   if (!level) return 0;
-  return LEVEL_NUMBERS[level.toLowerCase()] ?? 0;
+  // Own keys only: `constructor` or `__proto__` would find Object.prototype's members, not a number.
+  const word = level.toLowerCase();
+  return Object.hasOwn(LEVEL_NUMBERS, word) ? LEVEL_NUMBERS[word]! : 0;
 }
 
 export const ERROR_SEVERITY_NUMBER = 17;

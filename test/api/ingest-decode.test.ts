@@ -140,6 +140,31 @@ describe("POST /ingest decodes what the other doors decode and says what it coul
     expect(rows[4]?.service).toBe("unknown");
   });
 
+  it("takes Object.prototype's names as level words it does not know (constructor, __proto__, toString…)", async () => {
+    // Regression (hostile-input fuzz, seed 775565969): `level: "constructor"` found Object.prototype.constructor
+    // in the level table, a function that SQLite cannot bind; the batch failed and /ingest answered 500.
+    const s = await start();
+    const words = ["constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf"];
+    const res = await s.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: words.map((level) => ({ service: "auth", level, message: "invalid password" })),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().ingested).toBe(words.length);
+    expect(res.json().warnings.samples.map((w: { field: string }) => w.field)).toEqual(
+      words.map(() => "level"),
+    );
+    const rows = await s.rt.store.db
+      .selectFrom("logs")
+      .select(["level", "severity_number"])
+      .orderBy("id")
+      .execute();
+    // Stored as given with severity 0 (OpenTelemetry's "unspecified"), like any word the table does not know.
+    expect(rows).toEqual(words.map((level) => ({ level, severity_number: 0 })));
+  });
+
   it("counts every warning but shows the first ten", async () => {
     const s = await start();
     const logs = Array.from({ length: 25 }, (_, i) => ({

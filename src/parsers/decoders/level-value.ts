@@ -70,7 +70,9 @@ const EXTRA_LEVELS: Record<string, number> = {
 export function levelWordNumber(word: string): number {
   const n = severityNumberOf(word);
   if (n !== 0) return n;
-  return EXTRA_LEVELS[word.toLowerCase()] ?? 0;
+  const lower = word.toLowerCase();
+  // Own keys only, as in severityNumberOf: `constructor` is a word a client may send.
+  return Object.hasOwn(EXTRA_LEVELS, lower) ? EXTRA_LEVELS[lower]! : 0;
 }
 
 function fromNumber(n: number, scale: LevelScale): SeverityValue | null {
