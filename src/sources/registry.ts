@@ -32,6 +32,8 @@ export function sourceConfigs(config: Config): SourceConfig[] {
       host: config.syslogHost,
       protocols: ["udp", "tcp"],
       maxMessageBytes: 64 * 1024,
+      maxConnections: config.syslogMaxConnections,
+      idleTimeoutSecs: config.syslogIdleTimeoutSecs,
     });
   }
   const pg = config.sourcePostgres;

@@ -46,9 +46,13 @@ export interface ServeProcess {
 }
 
 /** Starts `logwarden serve` on a free port and waits for its "Server listening on port N" line. */
-export function startServe(env: Record<string, string>, timeoutMs = 20_000): Promise<ServeProcess> {
+export function startServe(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args: readonly string[] = [],
+): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve"], {
+    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", ...args], {
       cwd: REPO,
       env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],

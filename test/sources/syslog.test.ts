@@ -20,6 +20,8 @@ beforeAll(async () => {
     host: "127.0.0.1",
     protocols: ["udp", "tcp"],
     maxMessageBytes: 64 * 1024,
+    maxConnections: 1_000,
+    idleTimeoutSecs: 600,
   });
   running = await startSources(server.rt, [source]);
 });

@@ -19,6 +19,7 @@ const PROTOBUF_TYPES = ["application/x-protobuf", "application/protobuf"];
 
 /** gRPC status codes used in OTLP error bodies. */
 const INVALID_ARGUMENT = 3;
+const RESOURCE_EXHAUSTED = 8;
 const UNAVAILABLE = 14;
 
 function isProtobuf(contentType: string | undefined): boolean {
@@ -43,6 +44,8 @@ export function otlpRoutes(rt: Runtime) {
     const bodyLimit = rt.config.ingest.maxBodyBytes;
     // Scoped to this plugin: the raw bytes are needed for protobuf, gzip and exact JSON error reporting.
     app.removeContentTypeParser("application/json");
+    // OTLP/HTTP is protobuf or JSON; without this, text/plain was read as a string and parsed as JSON.
+    app.removeContentTypeParser("text/plain");
     app.addContentTypeParser(
       ["application/json", ...PROTOBUF_TYPES],
       { parseAs: "buffer", bodyLimit },
@@ -55,7 +58,7 @@ export function otlpRoutes(rt: Runtime) {
           .code(status)
           .type("application/x-protobuf")
           .send(Buffer.from(encodeStatus(code, message)));
-      const error = status === 503 ? "overloaded" : "bad_request";
+      const error = status === 503 ? "overloaded" : status === 413 ? "payload_too_large" : "bad_request";
       return reply.code(status).type("application/json").send(JSON.stringify({ code, message, error }));
     };
 
@@ -83,6 +86,11 @@ export function otlpRoutes(rt: Runtime) {
               .object({ partialSuccess: partialSuccess.optional() })
               .describe("ExportLogsServiceResponse"),
             400: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
+            413: z
+              .object({ code: z.number().optional(), message: z.string(), error: z.string() })
+              .describe(
+                "The body, or the body decompressed, is over INGEST_MAX_BODY_BYTES (a google.rpc.Status in protobuf)",
+              ),
             503: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
           },
         },
@@ -95,12 +103,28 @@ export function otlpRoutes(rt: Runtime) {
         const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
         let request_: JsonValue;
         try {
-          const opts = { maxOutputLength: bodyLimit * 8 };
+          // Decompressed, a body is held to the limit an uncompressed one has. At eight times it, a gzipped
+          // export over the limit was stored (2 MiB in 2 KiB of gzip past a 1 MiB limit), and by default
+          // a few hundred KiB on the wire could become 128 MiB to allocate and parse.
+          const opts = { maxOutputLength: bodyLimit };
           if (encoding === "gzip") raw = await gunzipAsync(raw, opts);
           else if (encoding === "deflate") raw = await inflateAsync(raw, opts);
           else if (encoding !== "identity") throw new Error(`unsupported Content-Encoding '${encoding}'`);
           request_ = proto ? decodeExportRequest(raw) : (parseJson(raw.toString("utf8")) as JsonValue);
         } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+            request.log.warn(
+              { encoding, compressedBytes: (request.body as Buffer).length, maxBodyBytes: bodyLimit },
+              "OTLP body refused: larger than INGEST_MAX_BODY_BYTES once decompressed",
+            );
+            return send(
+              reply,
+              proto,
+              413,
+              RESOURCE_EXHAUSTED,
+              `the body is larger than ${bodyLimit} bytes once decompressed (INGEST_MAX_BODY_BYTES)`,
+            );
+          }
           return send(
             reply,
             proto,

@@ -15,6 +15,11 @@ export class SyslogFrameReader {
 
   constructor(readonly maxBytes: number) {}
 
+  /** Bytes held of a message not complete yet (at most `maxBytes` and a length prefix). */
+  get pendingBytes(): number {
+    return this.#buf.length;
+  }
+
   push(chunk: Buffer): string[] {
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     const out: string[] = [];

@@ -8,6 +8,9 @@ import { decodeLine } from "../../parsers/decoders/index.js";
 import { RecordBatcher } from "../batcher.js";
 import { clean, SyslogFrameReader } from "./framing.js";
 
+/** The first of a kind of event and then every thousandth is logged: a flood does not flood the log. */
+const sampled = (count: number) => count === 1 || count % 1000 === 0;
+
 /**
  * Syslog receiver: RFC 3164 and RFC 5424 over UDP (one message per datagram) and TCP (octet-counting or
  * newline framing, RFC 6587). A full pipeline pauses TCP connections, so senders are slowed down; UDP
@@ -23,6 +26,12 @@ export class SyslogSource implements Source {
   #ctx: SourceContext | null = null;
   /** Datagrams refused because the buffer was at its cap (UDP only). */
   droppedDatagrams = 0;
+  /** Messages cut to `maxMessageBytes` (TCP frames and UDP datagrams). */
+  truncatedMessages = 0;
+  /** TCP connections closed at once because `maxConnections` were open. */
+  refusedConnections = 0;
+  /** TCP connections closed after `idleTimeoutSecs` without a byte. */
+  idleConnectionsClosed = 0;
 
   constructor(
     readonly name: string,
@@ -82,7 +91,12 @@ export class SyslogSource implements Source {
           this.#ctx?.log.warn({ dropped: this.droppedDatagrams }, "syslog UDP buffer full");
         return;
       }
-      const text = clean(msg);
+      let datagram = msg;
+      if (datagram.length > this.options.maxMessageBytes) {
+        datagram = datagram.subarray(0, this.options.maxMessageBytes);
+        this.#truncated(1, "udp", rinfo.address);
+      }
+      const text = clean(datagram);
       if (text !== "") batcher.add(this.#record(text, "udp", rinfo.address));
     });
     return new Promise((resolve, reject) => {
@@ -97,19 +111,41 @@ export class SyslogSource implements Source {
 
   #listenTcp(host: string, port: number): Promise<net.Server> {
     const server = net.createServer((socket) => this.#connection(socket));
+    // Past it Node closes each new connection at once and says so here: a flood of connections cannot
+    // take every descriptor the process has (HTTP and the store need theirs).
+    server.maxConnections = this.options.maxConnections;
+    server.on("drop", (peer) => {
+      if (sampled(++this.refusedConnections))
+        this.#ctx?.log.warn(
+          {
+            peer: peer?.remoteAddress,
+            maxConnections: this.options.maxConnections,
+            refused: this.refusedConnections,
+          },
+          "syslog TCP connection refused: maxConnections are open",
+        );
+    });
+    const listening = (): net.Server => {
+      // After listen, an accept error (EMFILE) is emitted here: logged, it does not end the process.
+      server.on("error", (err) => this.#ctx?.log.error({ err }, "syslog TCP server error"));
+      return server;
+    };
     return new Promise<net.Server>((resolve, reject) => {
       server.once("error", reject);
       // With port 0 and UDP already bound, take the UDP port when it is free, so one port serves both.
       const wanted = port === 0 && this.#udp ? this.#udp.address().port : port;
       server.listen(wanted, host, () => {
         server.off("error", reject);
-        resolve(server);
+        resolve(listening());
       });
     }).catch((error: NodeJS.ErrnoException) => {
       if (port !== 0 || error.code !== "EADDRINUSE") throw error;
       return new Promise<net.Server>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(0, host, () => resolve(server));
+        server.listen(0, host, () => {
+          server.off("error", reject);
+          resolve(listening());
+        });
       });
     });
   }
@@ -119,8 +155,29 @@ export class SyslogSource implements Source {
     const reader = new SyslogFrameReader(this.options.maxMessageBytes);
     const peer = socket.remoteAddress;
     const batcher = this.#batcher!;
+    const idleMs = this.options.idleTimeoutSecs * 1000;
+    if (idleMs > 0) {
+      socket.setTimeout(idleMs);
+      socket.on("timeout", () => {
+        // A socket paused by our own backpressure is quiet because of us, not idle.
+        if (socket.isPaused()) return;
+        if (sampled(++this.idleConnectionsClosed))
+          this.#ctx?.log.warn(
+            {
+              peer,
+              idleTimeoutSecs: this.options.idleTimeoutSecs,
+              halfFrameBytes: reader.pendingBytes,
+              closed: this.idleConnectionsClosed,
+            },
+            "syslog TCP connection closed after idleTimeoutSecs without data",
+          );
+        socket.destroy();
+      });
+    }
     socket.on("data", (chunk: Buffer) => {
+      const cutBefore = reader.truncated;
       for (const m of reader.push(chunk)) batcher.add(this.#record(m, "tcp", peer));
+      if (reader.truncated > cutBefore) this.#truncated(reader.truncated - cutBefore, "tcp", peer);
       if (batcher.overloaded && !socket.isPaused()) {
         socket.pause();
         void batcher.drained().then(() => socket.resume());
@@ -132,6 +189,17 @@ export class SyslogSource implements Source {
     });
     socket.on("error", (err) => this.#ctx?.log.debug({ err }, "syslog TCP connection error"));
     socket.on("close", () => this.#sockets.delete(socket));
+  }
+
+  #truncated(messages: number, transport: "udp" | "tcp", peer: string | undefined): void {
+    const before = this.truncatedMessages;
+    this.truncatedMessages += messages;
+    // Logged at the first and then once per thousand, so a sender of huge frames cannot flood the log.
+    if (before === 0 || Math.floor(before / 1000) < Math.floor(this.truncatedMessages / 1000))
+      this.#ctx?.log.warn(
+        { transport, peer, maxMessageBytes: this.options.maxMessageBytes, truncated: this.truncatedMessages },
+        "syslog message longer than maxMessageBytes cut to it",
+      );
   }
 
   async stop(): Promise<void> {
