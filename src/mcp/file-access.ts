@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { type FileHandle, open, realpath } from "node:fs/promises";
+import { type FileHandle, open, readlink, realpath } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
 import { UserError } from "../core/errors.js";
 
@@ -51,7 +51,17 @@ async function allowedDirsOf(dirs: readonly string[]): Promise<AllowedDir[]> {
  * libuv's four file-system threads (and the process's exit) for as long as none comes; with
  * O_NONBLOCK it opens at once and the regular-file check refuses it. Regular files ignore the flag.
  */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Where an opened descriptor really is (Linux: /proc/self/fd), or null where the system does not say.
+ * realpath and open are two steps: a file (or folder) swapped for a link between them is opened
+ * wherever the link points, so the folder check is made again on what was opened. O_NOFOLLOW alone
+ * covers only the last path component.
+ */
+async function openedPath(handle: FileHandle): Promise<string | null> {
+  return readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+}
 
 /** `child` is `dir` itself or below it; the separator stops `/logs-old` from passing for `/logs`. */
 function isInside(child: string, dir: string): boolean {
@@ -99,6 +109,8 @@ export async function openLogFile(policy: FileAccessPolicy, filepath: string): P
     throw new UserError(`cannot open ${filepath}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
   try {
+    const opened = await openedPath(handle);
+    if (opened !== null && !dirs.some((dir) => isInside(opened, dir))) throw outside(filepath);
     const stat = await handle.stat();
     if (!stat.isFile()) throw new UserError(`${filepath} is not a regular file`);
     if (stat.size > policy.maxFileBytes)
@@ -107,12 +119,12 @@ export async function openLogFile(policy: FileAccessPolicy, filepath: string): P
         "payload_too_large",
         413,
       );
-    const opened = handle;
+    const file = handle;
     return {
-      path: real,
+      path: opened ?? real,
       bytes: stat.size,
-      chunks: bounded(opened, policy.maxFileBytes, filepath),
-      close: () => opened.close().catch(() => undefined),
+      chunks: bounded(file, policy.maxFileBytes, filepath),
+      close: () => file.close().catch(() => undefined),
     };
   } catch (error) {
     await handle.close();

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   closeSync,
   constants,
@@ -97,4 +97,50 @@ describe("openLogFile", () => {
     }
     expect(verdict).toMatchObject({ message: expect.stringMatching(/not a regular file/) });
   });
+
+  it("never reads outside when a file or folder is swapped for a link between the check and the open", async () => {
+    // Regression: realpath, then open of the path it returned. A file renamed over by a link to
+    // outside (or a folder moved away and a link put in its place) in between was opened where the
+    // link pointed: 42 of 3,000 calls read the outside file, 207 of 3,000 with the folder swap.
+    const arena = join(root, "race");
+    const outsideDir = join(root, "race-outside");
+    mkdirSync(join(arena, "sub"), { recursive: true });
+    mkdirSync(outsideDir);
+    writeFileSync(join(outsideDir, "swap.log"), "SECRET\n");
+    writeFileSync(join(outsideDir, "x.log"), "SECRET\n");
+    writeFileSync(join(arena, "swap.log"), "inside\n");
+    writeFileSync(join(arena, "sub", "x.log"), "inside\n");
+    const a = JSON.stringify(arena);
+    const o = JSON.stringify(outsideDir);
+    // One process swaps the file, the other the folder, as fast as they can.
+    const swappers = [
+      `for (;;) { try { fs.symlinkSync(${o} + "/swap.log", ${a} + "/l"); fs.renameSync(${a} + "/l", ${a} + "/swap.log");` +
+        ` fs.writeFileSync(${a} + "/f", "inside\\n"); fs.renameSync(${a} + "/f", ${a} + "/swap.log"); } catch {} }`,
+      `for (;;) { try { fs.renameSync(${a} + "/sub", ${a} + "/away"); fs.symlinkSync(${o}, ${a} + "/sub");` +
+        ` fs.unlinkSync(${a} + "/sub"); fs.renameSync(${a} + "/away", ${a} + "/sub"); } catch {} }`,
+    ].map((code) =>
+      spawn(process.execPath, ["-e", `const fs = require("node:fs"); ${code}`], { stdio: "ignore" }),
+    );
+    const outcomes: Record<string, number> = {};
+    try {
+      await new Promise((done) => setTimeout(done, 200));
+      for (let i = 0; i < 2000; i++) {
+        for (const path of ["swap.log", "sub/x.log"]) {
+          let outcome: string;
+          try {
+            const file = await openLogFile({ allowedDirs: [arena], maxFileBytes: 100 }, path);
+            outcome = (await read(file.chunks)).trim();
+          } catch (error) {
+            outcome = String((error as { statusCode?: number }).statusCode);
+          }
+          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        }
+      }
+    } finally {
+      for (const swapper of swappers) swapper.kill();
+    }
+    expect(outcomes.SECRET, JSON.stringify(outcomes)).toBeUndefined();
+    // The race was on: links were met (refused) while the files were also read.
+    expect(outcomes["403"], JSON.stringify(outcomes)).toBeGreaterThan(0);
+  }, 60_000);
 });
