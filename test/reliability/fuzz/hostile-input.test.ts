@@ -9,7 +9,7 @@ import { type OpenApiDocument, type Operation, operationsOf } from "../openapi-o
 import { HIDDEN_OPERATIONS } from "./hidden-operations.js";
 import { type HostileRequest, hostileRequests, type KnownIds } from "./hostile-requests.js";
 import { type Outcome, send } from "./http-send.js";
-import { describe as describeBody } from "./json-text.js";
+import { describe as describeBody, toBytes } from "./json-text.js";
 import { checkAnswer, isContracted5xx, rssMiB } from "./response-checks.js";
 import { seedStore } from "./seed-store.js";
 import { differences, StoreWatcher } from "./store-fingerprint.js";
@@ -122,6 +122,8 @@ function kindOf(mutation: string): string {
 
 /** Node's limit on the request line and headers together (`--max-http-header-size`). */
 const MAX_HEAD_BYTES = 16 * 1024;
+/** The app's default body limit (src/api/app.ts); routes that take more (ingest) answer before it anyway. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * A request the server may answer (413, 414, 431) and close before it has read it all, so that the client,
@@ -130,7 +132,8 @@ const MAX_HEAD_BYTES = 16 * 1024;
  */
 function bigRequest(req: HostileRequest): boolean {
   const head = req.url.length + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
-  return head > MAX_HEAD_BYTES || req.mutations.some((m) => /long-string-1048577|huge-string|bomb/.test(m));
+  const body = req.body ? toBytes(req.body).length : 0;
+  return head > MAX_HEAD_BYTES || body > MAX_BODY_BYTES || req.mutations.some((m) => /bomb/.test(m));
 }
 
 describe("hostile input over every route", () => {

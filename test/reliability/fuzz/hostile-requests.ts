@@ -29,14 +29,15 @@ export interface HostileRequest {
 /** Valid values for path parameters by name: ids of rows the fuzz run seeded, so valid paths hit rows. */
 export type KnownIds = Record<string, readonly string[]>;
 
-/** Percent-encodes the UTF-8 of any string; lone surrogates become U+FFFD instead of throwing. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Percent-encodes the UTF-8 of any string, all but the unreserved characters; lone surrogates become U+FFFD. */
 export function percentEncode(text: string): string {
-  let out = "";
-  for (const byte of Buffer.from(text, "utf8")) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
+  const wellFormed = text.replace(LONE_SURROGATE, "\ufffd");
+  return encodeURIComponent(wellFormed).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 const FIELD_HINTS: [RegExp, fc.Arbitrary<string>][] = [
