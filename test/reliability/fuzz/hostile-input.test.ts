@@ -264,3 +264,48 @@ describe("hostile input over every route", () => {
     120_000 + RUNS * 200,
   );
 });
+
+describe("the answer checks", () => {
+  const req = (operation: string, headers: Record<string, string> = {}): HostileRequest => ({
+    operation,
+    method: operation.split(" ")[0]!,
+    url: operation.split(" ")[1]!,
+    headers,
+    mutations: [],
+    authorized: true,
+  });
+  const answer = (status: number, type: string, body: string) => ({
+    status,
+    headers: { "content-type": type },
+    body: Buffer.from(body),
+    ms: 1,
+  });
+  const json = "application/json; charset=utf-8";
+
+  it("flag a 5xx, a non-JSON 4xx, a stack, an internal path, a database error and /etc/passwd", () => {
+    const get = req("GET /api/v1/anomalies");
+    expect(checkAnswer(answer(500, json, '{"error":"x"}'), get)).toHaveLength(1);
+    expect(checkAnswer(answer(400, "text/html", "<h1>bad</h1>"), get)).toHaveLength(1);
+    const stack = '{"message":"boom\\n    at handler (/srv/app/src/api/routes/x.ts:12:3)"}';
+    expect(checkAnswer(answer(400, json, stack), get).join(" ")).toMatch(/stack frame/);
+    expect(checkAnswer(answer(404, json, '{"m":"no file /work/main/data"}'), get).join(" ")).toMatch(/path/);
+    expect(checkAnswer(answer(400, json, '{"m":"SqliteError: fts5: syntax error"}'), get)).not.toEqual([]);
+    const passwd = "root:x:0:0:root:/root:/bin/bash\n";
+    expect(
+      checkAnswer(answer(200, "application/octet-stream", passwd), req("GET /assets/{file}")),
+    ).toHaveLength(1);
+    expect(checkAnswer(answer(200, json, '{"items":[]}'), get)).toEqual([]);
+  });
+
+  it("take the contracts' own 5xx and OTLP's protobuf errors", () => {
+    const body = { error: "Internal server error", details: "could not parse the query: x", status: "error" };
+    const anomalies = req("POST /anomalies");
+    expect(isContracted5xx(answer(500, json, JSON.stringify(body)), anomalies.operation)).toBe(true);
+    expect(checkAnswer(answer(500, json, JSON.stringify(body)), anomalies)).toEqual([]);
+    expect(
+      isContracted5xx(answer(500, json, JSON.stringify({ ...body, details: "boom" })), "POST /anomalies"),
+    ).toBe(false);
+    const otlp = req("POST /v1/logs", { "content-type": "application/x-protobuf" });
+    expect(checkAnswer(answer(400, "application/x-protobuf", "\u0008\u0003"), otlp)).toEqual([]);
+  });
+});

@@ -87,6 +87,8 @@ export function checkAnswer(answer: Answer, req: HostileRequest): string[] {
   // Static files (the API docs' JavaScript) may quote anything; answers that carry data or errors may not.
   const carriesData =
     answer.status >= 300 || /json|text\/plain/.test(String(answer.headers["content-type"] ?? ""));
+  // Whatever the type: a traversal that reached /etc/passwd shows its first line.
+  if (/root:[^:\n]*:0:0:/.test(text)) problems.push("/etc/passwd in the body: a path escaped its folder");
   const checked = operation === "POST /models/load" ? text.replace(MODEL_FOLDER_MENTION, "$1…") : text;
   for (const [what, pattern] of carriesData ? LEAKS : []) {
     const m = pattern.exec(checked);
