@@ -67,6 +67,8 @@ interface HeldInterval {
   anomalies: Anomaly[];
 }
 
+/** How much further out a spike must be while a key's hour-of-day profile is still learning. */
+const LEARNING_SPIKE_FACTOR = 2;
 /** Empty intervals filled in at most after a silence, so a key back after a month costs nothing. */
 const MAX_GAP_FILL = 288;
 
@@ -255,19 +257,23 @@ export class VolumeDetector implements Detector, Retrainable {
           : baselineFor(k, start, intervalMs, this.options.seasonalDays);
     if (base) {
       const z = (count - base.expected) / base.spread;
-      const k_ = this.options.sensitivity;
-      const spike = z >= k_ && count >= this.options.minCount && !this.#recursHourly(k, count);
+      const s = this.options.sensitivity;
+      // Until the hour-of-day profile is known, the median of the last hours cannot expect the day's
+      // rise (the morning's logins, arrivals on the WiFi): a spike must be twice as far out.
+      const spikeBar = base.kind === "recent" ? LEARNING_SPIKE_FACTOR * s : s;
+      const spike = z >= spikeBar && count >= this.options.minCount && !this.#recursHourly(k, count);
       const kind = spike
         ? "spike"
-        : -z >= k_ && base.expected >= this.options.minCount && base.kind !== "bursts"
+        : -z >= s && base.expected >= this.options.minCount && base.kind !== "bursts"
           ? "drop"
           : null;
       if (kind === null) {
         k.episode = null;
       } else {
-        const score = 1 - (0.4 * k_) / Math.abs(z);
+        const bar = kind === "spike" ? spikeBar : s;
+        const score = 1 - (0.4 * bar) / Math.abs(z);
         if (k.episode !== kind || score >= k.episodeScore + 0.1) {
-          anomaly = this.#anomaly(k, kind, start, count, base, z, score, withRecords);
+          anomaly = this.#anomaly(k, kind, start, count, base, z, score, withRecords, bar);
           k.episodeScore = score;
         }
         k.episode = kind;
@@ -300,10 +306,11 @@ export class VolumeDetector implements Detector, Retrainable {
     z: number,
     score: number,
     withRecords: boolean,
+    bar: number,
   ): Anomaly {
-    const s = this.options.sensitivity;
-    const low = Math.max(0, Math.floor(base.expected - s * base.spread));
-    const high = Math.ceil(base.expected + s * base.spread);
+    // The counts that would not have been reported: a spike is above `high`, a drop below `low`.
+    const low = Math.max(0, Math.ceil(base.expected - bar * base.spread));
+    const high = Math.floor(base.expected + bar * base.spread);
     const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
     const end = start + this.#intervalMs;
     // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
@@ -321,7 +328,7 @@ export class VolumeDetector implements Detector, Retrainable {
         low,
         high,
         baseline: base.kind,
-        note: base.note,
+        note: bar > this.options.sensitivity ? `${base.note}; twice the usual margin until then` : base.note,
       },
       contributions: [{ name: "robust_z", value: Math.round(z * 100) / 100, weight: 1 }],
       samples: withRecords ? k.samples.slice(0, 3) : [],

@@ -66,10 +66,11 @@ describe("volume", () => {
     expect(a).toMatchObject({ detector: "volume", type: "volume_spike", key: "svc:api", service: "api" });
     expect(a.features).toMatchObject({ count: 400, baseline: "recent" });
     expect(Number(a.features.expected_high)).toBeLessThan(400);
-    expect(Number(a.features.expected_low)).toBeGreaterThan(50);
+    expect(Number(a.features.expected_low)).toBeGreaterThan(0);
+    // Without the hour-of-day profile yet, a spike has to clear twice the usual margin, and says so.
     expect(a.explanation.expected).toMatchObject({
       baseline: "recent",
-      note: expect.stringContaining("seasonal profile learning"),
+      note: expect.stringMatching(/seasonal profile learning.*twice the usual margin/),
     });
     expect(a.description).toMatch(/^Volume spike: 400 records from api in 300 s \(expected \d+–\d+\)$/);
     expect(a.score).toBeGreaterThanOrEqual(0.6);
