@@ -30,7 +30,21 @@ interface StreamState {
   rareTemplates: number;
   sinceTrain: number;
   lastReport: LruMap<string, number>;
+  /** Days the rare templates (and those near the cutoff, and all during warm-up) were seen on. */
+  days: LruMap<string, DaysSeen>;
 }
+
+/** [first UTC day, latest UTC day, days with at least one record] of a template. */
+type DaysSeen = [number, number, number];
+
+/** Templates up to this many times the cutoff's frequency have their days followed. */
+const DAYS_WATCH = 10;
+/**
+ * A template seen on at least this many days, and on at least half the days since its first, is part of
+ * the stream's routine however small its share (a nightly job on each of a fleet's hosts).
+ */
+const ROUTINE_DAYS = 3;
+const DAY_MS = 86_400_000;
 
 /** Counts are halved past this, so the frequency history follows the stream as it changes. */
 const DECAY_ABOVE = 1_000_000;
@@ -41,7 +55,8 @@ const MAX_STREAMS = 1_000;
  * up `percentile` % of the stream's records (the cutoff is retrained every `retrainRecords`). A template
  * seen for the first time is `new_template`'s, not this detector's; this one catches the message shapes
  * that exist but almost never appear (a failover path, a rarely hit error), one report per template
- * per cooldown.
+ * per cooldown. A template that is rare by share but shows up day after day (a daily job's lines) is
+ * routine, not a surprise, and is not reported.
  */
 export class RareTemplateDetector implements Detector, Retrainable {
   readonly name = "rare_template";
@@ -57,6 +72,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
       rareTemplates: 0,
       sinceTrain: 0,
       lastReport: new LruMap(this.options.maxKeys),
+      days: new LruMap(this.options.maxKeys),
     }));
   }
 
@@ -71,6 +87,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
         s.cutoff !== null && record.templateChange !== "created" && prior > 0 && frequency <= s.cutoff;
       const count = prior + 1;
       s.counts.set(record.templateId, count);
+      const routine = this.#followDays(s, record, frequency);
       s.total++;
       s.sinceTrain++;
       if (
@@ -79,7 +96,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
       ) {
         this.#train(s);
       }
-      if (!rare) continue;
+      if (!rare || routine) continue;
       const at = Date.parse(record.timestamp);
       const last = s.lastReport.get(record.templateId);
       if (last !== undefined && elapsedMs(last, at) < this.options.cooldownSecs * 1000) continue;
@@ -87,6 +104,26 @@ export class RareTemplateDetector implements Detector, Retrainable {
       out.push(this.#anomaly(record, s, count, frequency));
     }
     return out;
+  }
+
+  /** Counts the record's day for its template; true when the template was already routine before it. */
+  #followDays(s: StreamState, record: ParsedRecord, frequency: number): boolean {
+    if (s.cutoff !== null && frequency > DAYS_WATCH * s.cutoff) return false;
+    const at = Date.parse(record.timestamp);
+    if (Number.isNaN(at)) return false;
+    const day = Math.floor(at / DAY_MS);
+    const seen = s.days.get(record.templateId);
+    if (!seen) {
+      s.days.set(record.templateId, [day, day, 1]);
+      return false;
+    }
+    const [first, , count] = seen;
+    const routine = count >= ROUTINE_DAYS && count * 2 >= day - first + 1;
+    if (day > seen[1]) {
+      seen[1] = day;
+      seen[2]++;
+    }
+    return routine;
   }
 
   /** Cutoff = the largest frequency whose templates, with all rarer ones, hold ≤ `percentile` % of records. */
@@ -210,6 +247,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
         sinceTrain: s.sinceTrain,
         counts: [...s.counts.entries()],
         lastReport: [...s.lastReport.entries()],
+        days: [...s.days.entries()].map(([id, d]) => [id, ...d]),
       })),
     };
   }
@@ -229,6 +267,11 @@ export class RareTemplateDetector implements Detector, Retrainable {
       ] as const) {
         if (!Array.isArray(list)) continue;
         for (const e of list) if (Array.isArray(e) && typeof e[0] === "string") map.set(e[0], Number(e[1]));
+      }
+      if (Array.isArray(v.days)) {
+        for (const e of v.days)
+          if (Array.isArray(e) && typeof e[0] === "string")
+            s.days.set(e[0], [Number(e[1]), Number(e[2]), Number(e[3])]);
       }
     }
   }

@@ -72,6 +72,27 @@ describe("rare_template", () => {
     expect(d.observe([rec(clock, "brand-new", true)])).toEqual([]);
   });
 
+  it("takes a rare template seen day after day as routine, and keeps that across a restart", () => {
+    const clock = new FakeClock("2026-03-01T00:00:00Z");
+    const d = make();
+    warm(clock, d);
+    // A nightly job's line: rare by share (one a day among thousands), but there every day.
+    const nightly: number[] = [];
+    for (let day = 0; day < 5; day++) {
+      clock.set(Date.parse("2026-03-01T02:00:00Z") + day * 86_400_000);
+      nightly.push(d.observe([rec(clock, "nightly", day === 0)]).length);
+      d.observe(Array.from({ length: 300 }, (_, i) => rec(clock, `common${i % 4}`)));
+    }
+    // Reported while it could still be a surprise (days 2 and 3), not once it is routine.
+    expect(nightly).toEqual([0, 1, 1, 0, 0]);
+    const copy = make();
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    clock.advance(86_400_000);
+    expect(copy.observe([rec(clock, "nightly")])).toEqual([]);
+    // A template seen on a single earlier day is still rare.
+    expect(copy.observe([rec(clock, "failover")])).toHaveLength(1);
+  });
+
   it("restores its counts and cutoff, and retrains into a model", () => {
     const clock = new FakeClock();
     const d = make();
