@@ -159,8 +159,12 @@ export class SyslogSource implements Source {
     if (idleMs > 0) {
       socket.setTimeout(idleMs);
       socket.on("timeout", () => {
-        // A socket paused by our own backpressure is quiet because of us, not idle.
-        if (socket.isPaused()) return;
+        // A socket paused by our own backpressure is quiet because of us, not idle. The timer is set
+        // again: a fired one only restarts on data, and a resumed socket may send none.
+        if (socket.isPaused()) {
+          socket.setTimeout(idleMs);
+          return;
+        }
         if (sampled(++this.idleConnectionsClosed))
           this.#ctx?.log.warn(
             {
