@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
 import { ADMIN_TOKEN, IngestClient } from "./ndjson-client.js";
-import { memoryOf, percentile, round, type Sample, startSampler } from "./samplers.js";
+import { acceptQueueOf, memoryOf, percentile, round, type Sample, startSampler } from "./samplers.js";
 import { type ProbeTarget, sqliteTarget } from "./store-probe.js";
 
 const READ_TOKEN = "reliability-read-token";
@@ -118,6 +118,7 @@ describe("ingest at three times its sustained rate", () => {
     });
     const requestsPerSec = (OVERLOAD_FACTOR * sustainedLinesPerSec) / LINES_PER_REQUEST;
     const rss: number[] = [];
+    const acceptQueue: number[] = [];
     const inFlight = new Set<Promise<void>>();
     let issued = 0;
     let notIssued = 0;
@@ -133,6 +134,7 @@ describe("ingest at three times its sustained rate", () => {
         inFlight.add(p);
       }
       rss.push(memoryOf(pid).rssMiB);
+      acceptQueue.push(acceptQueueOf(server.port));
       await sleep(20);
     }
     await Promise.all(inFlight);
@@ -167,6 +169,8 @@ describe("ingest at three times its sustained rate", () => {
       rejectionsWithoutRetryAfter: rejections.filter((a) => !a.retryAfter).length,
       rejectionMs: latencies(rejections),
       acceptedMs: latencies(accepted),
+      /** Connections the server had not accepted yet (why a fresh probe connection waits). */
+      acceptQueue: { p50: percentile(acceptQueue, 0.5), max: Math.max(...acceptQueue) },
       healthLive: summary(healthSamples),
       healthLiveTargetMet:
         percentile(

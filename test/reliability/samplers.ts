@@ -82,3 +82,17 @@ export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } {
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Connections waiting to be accepted on a listening TCP port of this host (IPv4), from /proc/net/tcp
+ * (Linux): for a socket in LISTEN state `rx_queue` is its accept queue. libuv accepts one connection per
+ * event-loop iteration, so a busy loop shows here as a growing queue.
+ */
+export function acceptQueueOf(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const [, local, , state, queues] = line.trim().split(/\s+/);
+    if (state === "0A" && local?.endsWith(`:${hexPort}`)) return Number.parseInt(queues!.split(":")[1]!, 16);
+  }
+  return Number.NaN;
+}
