@@ -21,11 +21,21 @@ export const queryInt = (name: string) =>
     .transform((s) => Number(s))
     .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
 
+/**
+ * The largest row id: ids are PostgreSQL `serial` (int4). A bigger one cannot name a row, and PostgreSQL
+ * refuses it in a query ("out of range for type integer"), which was a 500.
+ */
+export const MAX_ROW_ID = 2_147_483_647;
+
+/** A row id in a JSON body (`{"ids": [42]}`). */
+export const rowId = z.number().int().positive().max(MAX_ROW_ID);
+
 /** A row id in a path (`/api/v1/anomalies/42`). */
 export const pathId = z
   .string()
-  .regex(/^[1-9]\d{0,14}$/, "id must be a positive base-10 integer")
-  .transform((s) => Number(s));
+  .regex(/^[1-9]\d{0,9}$/, "id must be a positive base-10 integer")
+  .transform((s) => Number(s))
+  .pipe(z.number().max(MAX_ROW_ID, `id must be at most ${MAX_ROW_ID}`));
 
 /**
  * `limit` for listings: a non-negative base-10 integer (anything else is a 400), clamped to `max` so

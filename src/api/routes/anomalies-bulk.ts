@@ -1,20 +1,19 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
 import { recordVerdict } from "../../service/verdicts.js";
 import { changeAnomalyStatus } from "../../store/repos/anomaly-search.js";
 import { requireAuth } from "../auth.js";
 import { applyEach, BULK_MAX_IDS, bulkStatusSchemas } from "../bulk-status.js";
-import { errorSchema } from "../schemas.js";
+import { errorSchema, rowId } from "../schemas.js";
 
 /**
  * False positive is left out of the bulk statuses on purpose: each one creates a suppression that
  * silences the detector for that entity, a judgement to make row by row (PATCH /api/v1/anomalies/{id}),
  * not for a whole page.
  */
-const bulk = bulkStatusSchemas(z.number().int().positive(), "Anomaly");
+const bulk = bulkStatusSchemas(rowId, "Anomaly");
 
 /**
  * `PATCH /api/v1/anomalies`: one status for many anomalies (the dashboard's "acknowledge selected").

@@ -18,7 +18,15 @@ import {
 } from "../../triage/remediation.js";
 import { requireAuth } from "../auth.js";
 import { applyEach, BULK_MAX_IDS, bulkStatusSchemas } from "../bulk-status.js";
-import { errorSchema, jsonObjectSchema, pathId, queryInt, queryLimit } from "../schemas.js";
+import {
+  errorSchema,
+  jsonObjectSchema,
+  MAX_ROW_ID,
+  pathId,
+  queryInt,
+  queryLimit,
+  rowId,
+} from "../schemas.js";
 
 const INCIDENT_STATUSES = ["open", "acknowledged", "resolved", "false_positive"] as const;
 
@@ -70,7 +78,7 @@ const incidentDetail = incident.extend({
   ),
 });
 
-const bulk = bulkStatusSchemas(z.number().int().positive(), "Incident");
+const bulk = bulkStatusSchemas(rowId, "Incident");
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 429: errorSchema };
 const comment = z.strictObject({
   comment: z.string().max(2000).optional().describe("Why; kept in the audit log"),
@@ -273,7 +281,9 @@ export function triageIncidentRoutes(rt: Runtime) {
           tags: ["incidents"],
           querystring: z.object({
             status: z.enum(REMEDIATION_STATUSES).optional(),
-            incident_id: queryInt("incident_id").optional(),
+            incident_id: queryInt("incident_id")
+              .pipe(z.number().max(MAX_ROW_ID, `incident_id must be at most ${MAX_ROW_ID}`))
+              .optional(),
             limit: queryLimit(500).optional(),
             offset: queryInt("offset").optional(),
           }),
