@@ -26,12 +26,15 @@ const REQUEST_TIMEOUT_MS = 60_000;
  * client-side figures and the issue's 100 ms `/health/live` target, reported as `healthLiveTargetMet`).
  */
 const BOUNDS = {
-  /** A refusal is decided from the headers: no body read, no queue. */
-  rejectionServerP99Ms: 250,
+  /**
+   * A refusal is decided from the headers: no body read, no queue (45-110 ms p99 seen at load 7-11; the
+   * auth guard before it may wait for the store while a batch holds it).
+   */
+  rejectionServerP99Ms: 500,
   /** An accepted answer waits at most about INGEST_QUEUE_MAX_WAIT_SECS (5) behind what was let in. */
   acceptedServerMaxMs: 15_000,
-  /** The liveness handler itself. */
-  healthLiveServerP99Ms: 50,
+  /** The liveness handler itself (10-30 ms p99 seen at load 7-11). */
+  healthLiveServerP99Ms: 100,
   healthLiveTargetP99Ms: 100,
   peakRssMiB: 1_024,
   /** Within this long after the overload RSS must be back below `settledRssMiB`. */
