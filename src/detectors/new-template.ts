@@ -5,6 +5,7 @@ import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
+import { recordEntities } from "./record-entities.js";
 import { type Coverage, cover } from "./stream-clock.js";
 
 export interface NewTemplateOptions {
@@ -89,6 +90,7 @@ export class NewTemplateDetector implements Detector {
         records_seen: stream.seen - 1,
         templates_known: stream.templates - 1,
         level: record.severityText,
+        ...recordEntities(record),
       },
       explanation: {
         summary,

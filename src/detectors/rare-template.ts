@@ -10,6 +10,7 @@ import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { LruMap } from "./lru.js";
+import { recordEntities } from "./record-entities.js";
 import { elapsedMs } from "./stream-clock.js";
 
 export interface RareTemplateOptions {
@@ -184,6 +185,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
         per_million: perMillion(frequency),
         cutoff_per_million: perMillion(cutoff),
         level: record.severityText,
+        ...recordEntities(record),
       },
       explanation,
       evidence: [record.id],

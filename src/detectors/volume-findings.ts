@@ -1,6 +1,7 @@
 import { type Anomaly, describe } from "../core/anomaly.js";
 import type { JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
+import { sourceOf } from "./record-entities.js";
 
 /** Distinct addresses counted per key and interval; a spike's source is among the first ones anyway. */
 const MAX_SOURCES = 64;
@@ -8,16 +9,6 @@ const MAX_SOURCES = 64;
 const MAX_EVIDENCE = 50;
 /** Other keys named in a folded finding's summary (all of them are in its contributions). */
 const NAMED_IN_SUMMARY = 3;
-
-/**
- * The address a record came from: its first parameter the miner typed as an IP, else a `source_ip` or
- * `client.address` attribute. No parsing of its own: the miner already found the values.
- */
-export function sourceOf(record: ParsedRecord): string | null {
-  for (const p of record.params) if (p.type === "ip") return p.value.replace(/^\//, "");
-  const attr = record.attributes.source_ip ?? record.attributes["client.address"];
-  return typeof attr === "string" && attr !== "" ? attr : null;
-}
 
 /** Counts the record's source in `sources` (bounded: past `MAX_SOURCES` only known ones count). */
 export function countSource(sources: Map<string, number>, record: ParsedRecord): void {

@@ -1,0 +1,35 @@
+import type { JsonObject } from "../core/json.js";
+import { hostOf, type ParsedRecord } from "../core/log-record.js";
+import { authEventOf } from "./auth/auth-event.js";
+
+/**
+ * Who and where a record is about, as finding features (`user`, `source_ip`, `host`): what lets a finding
+ * keyed on a template or a service name the account, address and machine it concerns, so an analyst (and
+ * incident grouping) can join it to the other findings about them. Nothing is parsed here that the miner
+ * or the auth reader has not already found.
+ */
+export function recordEntities(record: ParsedRecord): JsonObject {
+  const out: JsonObject = {};
+  const auth = authEventOf(record);
+  const user = auth?.user ?? stringAttr(record, "user");
+  const ip = auth?.sourceIp ?? sourceOf(record);
+  const host = hostOf(record);
+  if (user) out.user = user;
+  if (ip) out.source_ip = ip;
+  if (host) out.host = host;
+  return out;
+}
+
+/**
+ * The address a record came from: its first parameter the miner typed as an IP, else a `source_ip` or
+ * `client.address` attribute.
+ */
+export function sourceOf(record: ParsedRecord): string | null {
+  for (const p of record.params) if (p.type === "ip") return p.value.replace(/^\//, "");
+  return stringAttr(record, "source_ip") ?? stringAttr(record, "client.address");
+}
+
+function stringAttr(record: ParsedRecord, name: string): string | null {
+  const v = record.attributes[name];
+  return typeof v === "string" && v !== "" ? v : null;
+}
