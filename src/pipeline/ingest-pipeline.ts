@@ -77,6 +77,8 @@ export class IngestPipeline {
   #accepting = true;
   #lastStateSave = 0;
   #dirty = false;
+  /** A batch is between `Processor.begin` and its commit or rollback (see `tick`). */
+  #inBatch = false;
   /** Records stored per second while the drain loop has work, smoothed over batches; 0 until measured. */
   #drainRate = 0;
   /** Batches were committed since the last save (their templates are not in `templates` yet). */
@@ -221,6 +223,7 @@ export class IngestPipeline {
     // back, or the refused lines would count as known when sent again (no new_template, and a row whose
     // template was never written).
     this.processor.begin();
+    this.#inBatch = true;
     const t0 = performance.now();
     let t1 = t0;
     let detectMs = 0;
@@ -259,11 +262,13 @@ export class IngestPipeline {
         return out;
       });
     } catch (error) {
+      this.#inBatch = false;
       this.processor.rollback();
       // The findings those drops stood for were never stored, so neither are the drops.
       this.suppressions.takeDrops();
       throw error;
     }
+    this.#inBatch = false;
     this.processor.commit();
     for (const r of parsed) this.#touchedTemplates.add(r.templateId);
     this.#dirty = true;
@@ -290,10 +295,16 @@ export class IngestPipeline {
    * anomalies, and saves the state and templates the last batches left unsaved. `serve` calls it on a timer.
    */
   async tick(): Promise<StoredAnomaly[]> {
-    const found = this.suppressions.filter(this.processor.tick(this.clock.now()), this.clock.now());
+    // On PostgreSQL the timer can fire while a batch awaits its transaction: what the detectors changed
+    // now would be journaled into that batch (and taken back if it failed, after this tick stored what
+    // it found), and its suppression drops would be taken early. The detectors wait for the next tick.
+    const inBatch = this.#inBatch;
+    const found = inBatch
+      ? []
+      : this.suppressions.filter(this.processor.tick(this.clock.now()), this.clock.now());
     this.#dirty = true;
     let anomalies: StoredAnomaly[] = [];
-    const drops = this.suppressions.takeDrops();
+    const drops = inBatch ? new Map<number, number>() : this.suppressions.takeDrops();
     if (drops.size > 0) await addSuppressedCounts(this.store.db, drops, isoUtc(this.clock.now()));
     // Suppressions revoked or made by another process (`logwarden suppressions revoke`, another node on
     // PostgreSQL) take effect within a tick; this process's own changes already did, at once.

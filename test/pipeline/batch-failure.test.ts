@@ -121,6 +121,53 @@ describe("a batch whose store transaction fails", () => {
   });
 });
 
+describe("the detector timer while a batch awaits its transaction", () => {
+  it("leaves the detectors alone until the next tick, so a batch taken back takes back nothing of the tick's", async () => {
+    const h = await harness({
+      SEQUENCE_ENABLED: "true",
+      SEQUENCE_SESSION_KEY: "regex:blk_[0-9]+",
+      SEQUENCE_IDLE_TIMEOUT_SECS: "60",
+    });
+    const sequence = () => h.rt.pipeline.processor.statuses().find((s) => s.name === "sequence")!.detail;
+    await h.rt.pipeline.submit([record(1, "Receiving block blk_1 from 10.0.0.1")]);
+    await nextTurn(); // the drain loop ends after giving the event loop a turn
+    expect(sequence()).toContain("0 of 1000 sessions closed, 1 open");
+    h.clock.advance(120_000);
+    // Another transaction holds the store's connection, so the next batch waits inside its own: as a
+    // batch on PostgreSQL waits for the network, where the timer can fire.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holdingBegun = () => {};
+    const begun = new Promise<void>((resolve) => {
+      holdingBegun = resolve;
+    });
+    const holding = h.rt.store.db.transaction().execute(async () => {
+      holdingBegun();
+      await released;
+    });
+    await begun;
+    try {
+      h.fail("logs");
+      const refused = h.rt.pipeline.submit([record(2, "cache warmed in 3 s")]);
+      const ticked = h.rt.pipeline.tick();
+      // The tick's work on the detectors is synchronous, before it waits for the store: nothing closed.
+      expect(sequence()).toContain("0 of 1000 sessions closed, 1 open");
+      release();
+      await expect(refused).rejects.toThrow(/injected/);
+      await ticked;
+    } finally {
+      release();
+      await holding;
+    }
+    h.heal("logs");
+    // The next tick, with no batch under way, closes the idle session.
+    await h.rt.pipeline.tick();
+    expect(sequence()).toContain("1 of 1000 sessions closed, 0 open");
+  });
+});
+
 describe("a periodic state save that fails", () => {
   it("is logged and retried, keeps the process and the pipeline going, and saves everything at the next attempt", async () => {
     const h = await harness();
