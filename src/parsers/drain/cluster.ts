@@ -36,6 +36,8 @@ export class Cluster {
    * `["blk_", ""]`), or null for a bare `<*>`: computed when the template changes, not per line.
    */
   paramPieces: (string[] | null)[] = [];
+  /** The undo log's batch in which this cluster's count was last remembered (see `MinerUndo.touch`). */
+  undoEpoch = -1;
 
   constructor(
     tpl: string[],

@@ -38,6 +38,17 @@ export class StreamIndex {
     c.next = null;
   }
 
+  /** Links `c` right after `prev` (at the head when null): how an undone touch goes back to its place. */
+  linkAfter(c: Cluster, prev: Cluster | null): void {
+    const next = prev ? prev.next : this.head;
+    c.prev = prev;
+    c.next = next;
+    if (prev) prev.next = c;
+    else this.head = c;
+    if (next) next.prev = c;
+    else this.tail = c;
+  }
+
   touch(c: Cluster): void {
     if (this.tail === c) return;
     this.unlink(c);
