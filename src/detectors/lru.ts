@@ -27,7 +27,7 @@ export class LruMap<K, V> {
   /**
    * Journals this map into `log`: before a batch first reads a key for change (`get`, `upsert`, `set`,
    * `delete`, an eviction) its value is copied with `copy`, and a rollback puts the copy back (or removes
-   * a key the batch added). Recency is not journaled: a key the failed batch used stays recent.
+   * a key the batch added), then the keys' order (recency) as it was.
    * `peek`, `values` and `entries` are reads; call `remember(key)` before changing what they gave.
    */
   recordTo(log: UndoLog, copy: (value: V) => V): this {
@@ -43,6 +43,10 @@ export class LruMap<K, V> {
     if (this.#epoch !== log.epoch) {
       this.#epoch = log.epoch;
       this.#remembered.clear();
+      // Recency decides which key a full map forgets first, and the saved state keeps it: the order of
+      // the keys is put back too, after their values (undone last, so pushed first).
+      const order = [...this.#map.keys()];
+      log.push(() => this.#restoreOrder(order));
     }
     if (this.#remembered.has(key)) return;
     this.#remembered.add(key);
@@ -53,6 +57,13 @@ export class LruMap<K, V> {
       this.#map.delete(key);
       if (had) this.#map.set(key, saved as V);
     });
+  }
+
+  #restoreOrder(order: readonly K[]): void {
+    const values = order.flatMap((k) => (this.#map.has(k) ? [[k, this.#map.get(k) as V] as const] : []));
+    this.#map.clear();
+    for (const [k, v] of values) this.#map.set(k, v);
+    this.#hasNewest = false;
   }
 
   get size(): number {
