@@ -22,6 +22,7 @@ const REQUESTS: [string, string, unknown?][] = [
   ["DELETE", `/api/v1/tokens/${TOO_BIG}`],
   ["POST", `/api/v1/remediation-actions/${TOO_BIG}/approve`, {}],
   ["GET", `/api/v1/remediation-actions?incident_id=${TOO_BIG}`],
+  ["GET", `/api/v1/anomaly-briefs?ids=1,${TOO_BIG}`],
   ["PATCH", "/api/v1/anomalies", { ids: [Number(TOO_BIG)], status: "resolved" }],
   ["PATCH", "/api/v1/incidents", { ids: [Number(TOO_BIG)], status: "resolved" }],
 ];

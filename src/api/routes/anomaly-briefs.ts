@@ -5,7 +5,7 @@ import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { SEVERITIES } from "../../core/severity.js";
 import type { Runtime } from "../../service/runtime.js";
 import { requireAuth } from "../auth.js";
-import { errorSchema } from "../schemas.js";
+import { errorSchema, MAX_ROW_ID } from "../schemas.js";
 
 const brief = z.object({
   id: z.number().int(),
@@ -37,6 +37,8 @@ export function anomalyBriefRoutes(rt: Runtime) {
               .regex(/^\d{1,15}(,\d{1,15})*$/, "ids must be comma-separated positive integers")
               .transform((s) => [...new Set(s.split(",").map(Number))])
               .refine((ids) => ids.length <= MAX_IDS, `at most ${MAX_IDS} ids`)
+              // PostgreSQL refuses a bigger one in the query (a 500), and no row can have it.
+              .refine((ids) => ids.every((id) => id <= MAX_ROW_ID), `ids must be at most ${MAX_ROW_ID}`)
               .describe(`Comma-separated anomaly ids, at most ${MAX_IDS}`),
           }),
           response: { 200: z.array(brief), 400: errorSchema, 401: errorSchema, 403: errorSchema },
