@@ -8,63 +8,86 @@ const UNKNOWN_LENGTH_BYTES = 64 * 1024;
 /** The throughput estimate forgets half of what it saw after this much busy time. */
 const RATE_HALF_LIFE_MS = 3_000;
 
+/** A request still in flight this many times INGEST_QUEUE_MAX_WAIT_SECS after it was let in stops counting. */
+const STALE_AFTER_MAX_WAITS = 4;
+
+interface Admitted {
+  bytes: number;
+  at: number;
+}
+
 /**
  * The ingest requests let in and not answered yet, and how fast such requests are answered. The pipeline
  * queue alone does not see an overload: at three times the sustained rate the queue stayed short while
  * hundreds of admitted bodies waited to be read and parsed (that parsing is a quarter of ingest's CPU), and
  * answers took 20-30 s. So a request is let in only while the bytes already let in can be answered within
- * INGEST_QUEUE_MAX_WAIT_SECS at the measured rate.
+ * INGEST_QUEUE_MAX_WAIT_SECS at the measured rate. A request in flight for `staleMs` (a body that stopped
+ * coming, a client uploading slowly) no longer counts, in the bytes or in the busy time, so one stuck
+ * upload cannot hold every other sender back for the minutes until Node's request timeout.
  */
 class AdmittedRequests {
-  #bytes = 0;
-  #count = 0;
-  /** Bytes answered with 2xx, and busy milliseconds (time with a request in flight), both decaying. */
+  readonly #inFlight = new Set<Admitted>();
+  /** Bytes answered with 2xx, and busy milliseconds (time with a fresh request in flight), both decaying. */
   #doneBytes = 0;
   #busyMs = 0;
   #lastMark = 0;
+
+  constructor(readonly staleMs: number) {}
 
   /** Bytes per busy second answered; 0 until measured. */
   get rate(): number {
     return this.#busyMs > 0 ? (this.#doneBytes * 1000) / this.#busyMs : 0;
   }
 
-  /** Seconds until what is in flight now is answered, at the measured rate; 0 when unknown. */
+  /** Seconds until the fresh requests in flight now and `extraBytes` are answered; 0 when unknown. */
   expectedWaitSecs(extraBytes: number): number {
     const rate = this.rate;
-    return this.#count > 0 && rate > 0 ? (this.#bytes + extraBytes) / rate : 0;
-  }
-
-  admit(bytes: number): void {
-    this.#mark();
-    this.#count++;
-    this.#bytes += bytes;
-  }
-
-  done(bytes: number, answered: boolean): void {
-    this.#mark();
-    this.#count--;
-    this.#bytes -= bytes;
-    if (answered) this.#doneBytes += bytes;
-  }
-
-  #mark(): void {
+    if (rate === 0) return 0;
     const now = performance.now();
-    if (this.#count > 0) this.#busyMs += now - this.#lastMark;
+    let bytes = 0;
+    let fresh = 0;
+    for (const r of this.#inFlight)
+      if (now - r.at < this.staleMs) {
+        bytes += r.bytes;
+        fresh++;
+      }
+    return fresh > 0 ? (bytes + extraBytes) / rate : 0;
+  }
+
+  admit(bytes: number): Admitted {
+    const now = this.#mark();
+    const admitted = { bytes, at: now };
+    this.#inFlight.add(admitted);
+    return admitted;
+  }
+
+  done(admitted: Admitted, answered: boolean): void {
+    this.#mark();
+    this.#inFlight.delete(admitted);
+    if (answered) this.#doneBytes += admitted.bytes;
+  }
+
+  #mark(): number {
+    const now = performance.now();
+    let busy = false;
+    for (const r of this.#inFlight) if (now - r.at < this.staleMs) busy = true;
+    if (busy) this.#busyMs += now - this.#lastMark;
     this.#lastMark = now;
     if (this.#busyMs > 2 * RATE_HALF_LIFE_MS) {
       this.#busyMs /= 2;
       this.#doneBytes /= 2;
     }
+    return now;
   }
 }
 
 const admittedByPipeline = new WeakMap<IngestPipeline, AdmittedRequests>();
 
-function admittedOf(pipeline: IngestPipeline): AdmittedRequests {
-  let admitted = admittedByPipeline.get(pipeline);
+function admittedOf(rt: Runtime): AdmittedRequests {
+  let admitted = admittedByPipeline.get(rt.pipeline);
   if (!admitted) {
-    admitted = new AdmittedRequests();
-    admittedByPipeline.set(pipeline, admitted);
+    admitted = new AdmittedRequests(STALE_AFTER_MAX_WAITS * rt.config.ingest.queueMaxWaitSecs * 1000);
+    admittedByPipeline.set(rt.pipeline, admitted);
   }
   return admitted;
 }
@@ -81,7 +104,7 @@ export function earlyRefusal(
   reply: FastifyReply,
 ): BackpressureError | null {
   const { pipeline } = rt;
-  const admitted = admittedOf(pipeline);
+  const admitted = admittedOf(rt);
   const length = Number(request.headers["content-length"]);
   const bytes = Number.isFinite(length) && length >= 0 ? length : UNKNOWN_LENGTH_BYTES;
   let refusal = pipeline.refusal();
@@ -93,13 +116,13 @@ export function earlyRefusal(
     if (pipeline.accepting) pipeline.stats.rejectedSubmissions++;
     return refusal;
   }
-  admitted.admit(bytes);
+  const entry = admitted.admit(bytes);
   let settled = false;
   const settle = () => {
     if (settled) return;
     settled = true;
     const status = reply.raw.statusCode;
-    admitted.done(bytes, status >= 200 && status < 300);
+    admitted.done(entry, status >= 200 && status < 300);
   };
   // "close" also comes when the client goes away before the answer; "finish" when it was sent.
   reply.raw.once("finish", settle);

@@ -126,9 +126,14 @@ describe("ingest admission", () => {
 });
 
 describe("ingest admission by requests in flight", () => {
-  it("refuses from the headers while the bodies already let in would take longer than the bound, and lets in again once they are answered", async () => {
-    // A millisecond: any request let in and not yet answered is more than that much work.
-    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0.001" });
+  const lines = (from: number) =>
+    Array.from({ length: 200 }, (_, i) => JSON.stringify({ service: "api", message: `m ${from + i}` })).join(
+      "\n",
+    );
+
+  /** A server with the bound, its rate measured on one request, and a request whose body stopped coming. */
+  async function withHalfSentRequest(maxWaitSecs: string) {
+    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: maxWaitSecs });
     const url = await server.app.listen({ port: 0, host: "127.0.0.1" });
     const ingest = (body: string) =>
       fetch(`${url}/ingest`, {
@@ -136,21 +141,23 @@ describe("ingest admission by requests in flight", () => {
         headers: { ...auth, "content-type": "application/x-ndjson" },
         body,
       });
-    const lines = (from: number) =>
-      Array.from({ length: 200 }, (_, i) =>
-        JSON.stringify({ service: "api", message: `m ${from + i}` }),
-      ).join("\n");
     // Measures how fast request bytes are answered; alone in flight, it is let in whatever the bound.
     expect((await ingest(lines(0))).status).toBe(200);
-
-    // A request whose body is still coming: let in, and in flight until it is answered.
+    // 15 MB announced: far more than a second of work at any rate this code reaches (a 7 KB request would
+    // have to be answered in under half a millisecond).
     const slow = connect(Number(new URL(url).port), "127.0.0.1");
+    slow.on("error", () => {});
     await once(slow, "connect");
     slow.write(
       `POST /ingest HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n` +
-        "Content-Type: application/x-ndjson\r\nContent-Length: 1000000\r\n\r\n",
+        "Content-Type: application/x-ndjson\r\nContent-Length: 15000000\r\n\r\n",
     );
     slow.write('{"message": "half');
+    return { ingest, slow };
+  }
+
+  it("refuses from the headers while the bodies already let in would take longer than the bound, and lets in again once they are answered", async () => {
+    const { ingest, slow } = await withHalfSentRequest("1");
     await vi.waitFor(async () => {
       const refused = await ingest(lines(1000));
       expect(refused.status).toBe(503);
@@ -159,5 +166,19 @@ describe("ingest admission by requests in flight", () => {
     });
     slow.destroy(); // the client goes away: its request no longer counts
     await vi.waitFor(async () => expect((await ingest(lines(2000))).status).toBe(200));
+  });
+
+  it("stops counting a request still in flight four times the bound after it was let in", async () => {
+    // Bound 0.5 s: the stuck upload holds others back for 2 s, not until Node's request timeout (5 min).
+    const { ingest, slow } = await withHalfSentRequest("0.5");
+    const t0 = performance.now();
+    await vi.waitFor(async () => expect((await ingest(lines(1000))).status).toBe(503));
+    await vi.waitFor(async () => expect((await ingest(lines(2000))).status).toBe(200), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    expect((performance.now() - t0) / 1000).toBeGreaterThan(1.5);
+    expect(slow.destroyed).toBe(false); // still open: it stopped counting, it was not closed
+    slow.destroy();
   });
 });
