@@ -4,7 +4,7 @@ import type SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
-import { PostgresNulPlugin } from "./postgres-nul.js";
+import { PostgresTextPlugin } from "./postgres-text.js";
 import type { Database } from "./schema.js";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { cachingDatabase, openKeptDatabase } from "./statement-cache.js";
@@ -100,7 +100,7 @@ function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
-    plugins: [new PostgresNulPlugin()],
+    plugins: [new PostgresTextPlugin()],
   });
   const location = url.replace(/\/\/[^@/]*@/, "//");
   return makeStore(db, "postgres", location, async () => {

@@ -1,30 +1,40 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withoutNul } from "../../src/store/postgres-nul.js";
+import { valuePostgresTakes } from "../../src/store/postgres-text.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 
 /**
  * Regression (the hostile-input fuzz's values sent to a PostgreSQL-backed server): PostgreSQL text cannot hold
  * U+0000, so a NUL in a log line, a search parameter, an alert, a user, an asset or a token name failed the
- * statement ("invalid byte sequence for encoding UTF8: 0x00") and the request answered 500. SQLite kept it.
+ * statement ("invalid byte sequence for encoding UTF8: 0x00") and the request answered 500. A lone surrogate
+ * in a value stored as jsonb did the same ("invalid input syntax for type json"; fuzz seed 598404950).
+ * SQLite keeps both.
  */
 
 const NUL = "\u0000";
 
-describe("withoutNul", () => {
+describe("valuePostgresTakes", () => {
   it("replaces U+0000 in strings, keys and JSON text, and leaves everything else as it is", () => {
-    expect(withoutNul(`a${NUL}b`)).toBe("a\ufffdb");
-    expect(withoutNul({ [`k${NUL}`]: [`v${NUL}`, 1, null] })).toEqual({ "k\ufffd": ["v\ufffd", 1, null] });
-    expect(withoutNul(JSON.stringify({ a: `x${NUL}` }))).toBe(JSON.stringify({ a: "x\ufffd" }));
-    expect(withoutNul("a log line quoting \\u0000 as text")).toBe("a log line quoting \\u0000 as text");
+    expect(valuePostgresTakes(`a${NUL}b`)).toBe("a\ufffdb");
+    expect(valuePostgresTakes({ [`k${NUL}`]: [`v${NUL}`, 1, null] })).toEqual({
+      "k\ufffd": ["v\ufffd", 1, null],
+    });
+    expect(valuePostgresTakes(JSON.stringify({ a: `x${NUL}` }))).toBe(JSON.stringify({ a: "x\ufffd" }));
+    expect(valuePostgresTakes("a log line quoting \\u0000 as text")).toBe(
+      "a log line quoting \\u0000 as text",
+    );
+    expect(valuePostgresTakes(JSON.stringify({ rule: "\udfff", ok: "\ud83d\ude00" }))).toBe(
+      JSON.stringify({ rule: "\ufffd", ok: "\ud83d\ude00" }),
+    );
+    expect(valuePostgresTakes("a\ud800b")).toBe("a\ufffdb");
     const date = new Date(0);
-    expect(withoutNul(date)).toBe(date);
-    expect(withoutNul("plain")).toBe("plain");
+    expect(valuePostgresTakes(date)).toBe(date);
+    expect(valuePostgresTakes("plain")).toBe("plain");
   });
 });
 
-describe("NUL in requests to a PostgreSQL-backed server", () => {
+describe("NUL and lone surrogates in requests to a PostgreSQL-backed server", () => {
   let server: TestServer | undefined;
   let admin: pg.Client | undefined;
   const schema = `t_nul_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
