@@ -2,6 +2,7 @@ import type { Anomaly } from "../core/anomaly.js";
 import type { LogRecord } from "../core/log-record.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
+import { groupIncidents, type Incident } from "../correlate/incidents.js";
 import { decodeLine } from "../parsers/decoders/index.js";
 import type { Processor } from "../pipeline/processor.js";
 import type { SuppressionList } from "../pipeline/suppressions.js";
@@ -13,6 +14,8 @@ export interface AnalyzeReport {
   anomalies_by_severity: Record<Severity, number>;
   top_templates: { template_id: string; stream: string; template: string; count: number }[];
   anomalies: (Anomaly & { index: number })[];
+  /** The anomalies grouped by the entity they are about (`findings` index into `anomalies`). */
+  incidents: Incident[];
   detectors: { name: string; phase: string; detail: string }[];
   duration_ms: number;
 }
@@ -25,7 +28,11 @@ export interface AnalyzeOptions {
   onProgress?: (records: number) => void;
   /** False-positive suppressions to honour (from the store's `suppressions`); suppressed anomalies are not reported. */
   suppressions?: SuppressionList;
+  /** Findings about one entity this close in time form one incident (default 30 min). */
+  incidentWindowSecs?: number;
 }
+
+const INCIDENT_WINDOW_SECS = 1_800;
 
 const BATCH = 2_000;
 
@@ -74,6 +81,7 @@ export async function analyzeLines(
       .slice(0, options.topTemplates ?? 10)
       .map((t) => ({ template_id: t.templateId, stream: t.stream, template: t.template, count: t.count })),
     anomalies,
+    incidents: groupIncidents(anomalies, { windowSecs: options.incidentWindowSecs ?? INCIDENT_WINDOW_SECS }),
     detectors: processor.statuses(),
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
   };

@@ -11,7 +11,7 @@ import { analyzeLines } from "../../../src/service/analyze.js";
 import { writeBenchSection } from "../../lib/report.js";
 import { generateOrgWeek } from "./generate.js";
 import { type RunResult, renderSet } from "./render.js";
-import { scoreWeek } from "./score.js";
+import { matchesAttack, scoreWeek } from "./score.js";
 import { type BenchRun, JUDGING, shapeNamed, TUNING } from "./shapes.js";
 
 export async function runOrgRun(run: BenchRun): Promise<RunResult> {
@@ -22,8 +22,13 @@ export async function runOrgRun(run: BenchRun): Promise<RunResult> {
     defaultService: "syslog",
   });
   const analysisSecs = (performance.now() - started) / 1000;
-  // `analyze` reports anomalies only; should it ever group them into incidents, they are counted.
-  const incidents = "incidents" in report && Array.isArray(report.incidents) ? report.incidents.length : null;
+  // An incident matches an attack when one of its findings does.
+  const incidents = {
+    total: report.incidents.length,
+    unmatched: report.incidents.filter(
+      (i) => !i.findings.some((f) => week.attacks.some((a) => matchesAttack(report.anomalies[f]!, a))),
+    ).length,
+  };
   return {
     run,
     lines: week.lines.length,

@@ -9,8 +9,8 @@ export interface RunResult {
   lines: number;
   users: number;
   analysisSecs: number;
-  /** Incidents the analysis output grouped findings into; null when it has no such notion. */
-  incidents: number | null;
+  /** Incidents `analyze` grouped the findings into, and how many of them match no attack. */
+  incidents: { total: number; unmatched: number };
   score: WeekScore;
 }
 
@@ -39,12 +39,8 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
   }
   const unmatched = results.reduce((s, r) => s + r.score.unmatched, 0);
   const findings = results.reduce((s, r) => s + r.score.findings, 0);
-  const incidents = results.every((r) => r.incidents !== null)
-    ? perDay(
-        results.reduce((s, r) => s + (r.incidents ?? 0), 0),
-        days,
-      )
-    : "n/a (`analyze` reports findings, not incidents)";
+  const incidents = results.reduce((s, r) => s + r.incidents.total, 0);
+  const unmatchedIncidents = results.reduce((s, r) => s + r.incidents.unmatched, 0);
   const detectorRows = [...byDetector.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([d, n]) => [`\`${d}\``, n, perDay(n, days), duringAttack.get(d) ?? 0]);
@@ -73,7 +69,8 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
     table(["attack kind", "injected", "caught", "recall"], recallRows),
     "",
     `**${perDay(unmatched, days)} unmatched findings per day** (${unmatched} of ${findings} findings over ${days} days match no attack); ` +
-      `incidents per day: ${incidents}. Per week: ${results.map((r) => `seed ${r.run.seed} ${perDay(r.score.unmatched, r.score.days)}/day`).join(", ")}.`,
+      `**${perDay(unmatchedIncidents, days)} unmatched incidents per day** (findings about one user, address or host ` +
+      `within 30 min, as \`analyze\` groups them: ${perDay(incidents, days)} incidents a day in all). Per week: ${results.map((r) => `seed ${r.run.seed} ${perDay(r.score.unmatched, r.score.days)}/day`).join(", ")}.`,
     "",
     table(["detector", "unmatched", "per day", "of which during an attack"], detectorRows),
     "",

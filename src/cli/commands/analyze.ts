@@ -104,6 +104,7 @@ function render(report: AnalyzeReport, format: Format): string {
     `records     ${report.records}`,
     `templates   ${report.templates}`,
     `anomalies   ${report.anomalies.length} (critical ${s.critical}, high ${s.high}, medium ${s.medium}, low ${s.low})`,
+    `incidents   ${report.incidents.length} (anomalies about one user, address or host within 30 min)`,
     `time        ${report.duration_ms} ms`,
     "",
     "Top templates",
