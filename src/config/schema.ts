@@ -30,6 +30,8 @@ export const OPEN_ROUTE_GROUPS = [
 export const configSchema = z.object({
   port: port.default(8000),
   host: z.string().min(1).default("127.0.0.1"),
+  /** A port of its own for `/health`, `/health/live` and `/health/ready` (on `host`); off when unset. */
+  healthPort: port.optional(),
   dataDir: z.string().min(1).default("./data"),
   /** Unset: SQLite at `<dataDir>/logwarden.db` (or `SQLITE_DB_PATH`); `postgres://…` selects PostgreSQL. */
   databaseUrl: z
@@ -272,6 +274,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export const ENV_KEYS: Record<string, string> = {
   PORT: "port",
   HOST: "host",
+  HEALTH_PORT: "healthPort",
   DATA_DIR: "dataDir",
   DATABASE_URL: "databaseUrl",
   SQLITE_DB_PATH: "sqliteDbPath",

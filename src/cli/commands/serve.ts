@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { Command } from "commander";
 import {
   addConfigOptions,
@@ -20,6 +21,7 @@ export function registerServeCommand(program: Command): void {
         { createLogger },
         { startIntegrations },
         { startDetectorSchedule },
+        { listenForProbes, portOf },
       ] = await Promise.all([
         import("../../api/app.js"),
         import("../../core/time.js"),
@@ -28,6 +30,7 @@ export function registerServeCommand(program: Command): void {
         import("../../telemetry/logger.js"),
         import("../../service/integrations.js"),
         import("../../service/detector-models.js"),
+        import("../../api/probe-listener.js"),
       ]);
       const log = createLogger(config.logLevel, 2, config.logFormat);
       const rt = await createRuntime(config, log).catch(fail);
@@ -59,12 +62,15 @@ export function registerServeCommand(program: Command): void {
         retrainSecs: config.detectors.retrainIntervalSecs,
         tickSecs: config.detectors.tickSecs,
       });
+      let probes: Server | undefined;
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, "shutting down: no new requests, draining the pipeline");
         try {
+          probes?.closeAllConnections();
+          probes?.close();
           await app.close();
           schedule.stop();
           await integrations.stop();
@@ -89,6 +95,18 @@ export function registerServeCommand(program: Command): void {
       }
       const address = app.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
+      if (config.healthPort !== undefined) {
+        probes = await listenForProbes(app, config.healthPort, config.host).catch(async (error: unknown) => {
+          await app.close();
+          await integrations.stop();
+          await rt.close();
+          return fail(error);
+        });
+        log.info(
+          { host: config.host, port: portOf(probes) },
+          "probes (/health, /health/live, /health/ready) also on their own port",
+        );
+      }
       // Operators of system 004 look for exactly this line (contracts §5.1).
       log.info({ host: config.host, port, store: rt.store.location }, `Server listening on port ${port}`);
     });
