@@ -33,6 +33,8 @@ export interface ParsedRecord extends LogRecord {
   params: readonly TemplateParam[];
   /** What mining this record did to its template: `created` means the template is new. */
   templateChange: TemplateChange;
+  /** A created template's known template it differs from only in values (`TemplateMatch.variantOf`). */
+  templateVariantOf?: string;
 }
 
 export interface TemplateParam {

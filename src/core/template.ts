@@ -12,6 +12,12 @@ export interface TemplateMatch {
   change: TemplateChange;
   /** When `change` is `updated`, the id the template had before it generalised. */
   previousId?: string;
+  /**
+   * When `change` is `created`: a known template of the stream this one differs from only in value-like
+   * tokens (a user name, a key, a host with digits), i.e. a new value in a known message rather than a new
+   * message. The miner merges such variants once enough of them are seen.
+   */
+  variantOf?: string;
 }
 
 export interface TemplateInfo {

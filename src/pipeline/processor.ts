@@ -78,6 +78,7 @@ export class Processor {
         template: match.template,
         params: match.params,
         templateChange: match.change,
+        ...(match.variantOf ? { templateVariantOf: match.variantOf } : {}),
       };
     }
     return out;

@@ -67,6 +67,17 @@ describe("new_template", () => {
     copy.importState(JSON.parse(JSON.stringify(d.exportState())));
     expect(copy.observe([rec(t(20), "z <*>", { change: "created" })])).toHaveLength(1);
   });
+
+  it("does not report a known message with new values (the miner's variant), which still counts as known", () => {
+    const d = new NewTemplateDetector({ warmupRecords: 5, warmupSecs: 0 });
+    d.observe(Array.from({ length: 10 }, (_, i) => rec(t(i), "login for alice")));
+    const variant = {
+      ...rec(t(20), "login for zoe.ito92", { change: "created" }),
+      templateVariantOf: "t-login for alice",
+    };
+    expect(d.observe([variant])).toEqual([]);
+    expect(d.observe([rec(t(21), "disk <*> failing", { change: "created" })])).toHaveLength(1);
+  });
 });
 
 describe("error_burst", () => {

@@ -88,6 +88,7 @@ export class DrainMiner implements TemplateMiner {
     }
     let change: TemplateChange = "none";
     let previousId: string | undefined;
+    let variantOf: string | undefined;
     if (c) {
       const oldId = c.id;
       if (this.absorb(c)) {
@@ -101,8 +102,10 @@ export class DrainMiner implements TemplateMiner {
       const created = this.newCluster(n, when);
       this.mergedFromId = undefined;
       c = this.insert(st, created);
-      if (c === created) change = "created";
-      else {
+      if (c === created) {
+        change = "created";
+        variantOf = knownVariantOf(st, c);
+      } else {
         change = "updated";
         previousId = this.mergedFromId;
       }
@@ -124,6 +127,7 @@ export class DrainMiner implements TemplateMiner {
       change,
     };
     if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
+    if (variantOf !== undefined) match.variantOf = variantOf;
     return match;
   }
 
@@ -541,6 +545,43 @@ function covers(general: readonly string[], specific: readonly string[]): boolea
     return false;
   }
   return true;
+}
+
+/**
+ * A live cluster of `c`'s stream and length that `c` differs from in 1 to `MAX_COVARYING` positions, never
+ * the first, each holding a value-like token in `c` (see `valueLike`): then `c` is a known message with new
+ * values (`Accepted publickey for zoe.ito92 … SHA256:<key>` beside another user's), not a new message.
+ * Runs only when a cluster is created.
+ */
+function knownVariantOf(st: StreamIndex, c: Cluster): string | undefined {
+  const n = c.key.length;
+  for (const m of st.byLength.get(n) ?? []) {
+    if (m === c || m.dead || m.key[0] !== c.key[0]) continue;
+    let differing = 0;
+    for (let p = 1; p < n && differing <= MAX_COVARYING; p++) {
+      if (m.key[p] === c.key[p]) continue;
+      differing++;
+      if (!valueLike(c.tpl[p]!)) differing = MAX_COVARYING + 1;
+    }
+    if (differing >= 1 && differing <= MAX_COVARYING) return m.id;
+  }
+  return undefined;
+}
+
+/**
+ * A token that carries a value rather than a word of the message: it has a digit, or joins words with `.`,
+ * `@`, `_` or `-` (`zoe.ito92`, `priya.rossi`, `db-01`, `svc_backup`, `a@b.c`), or is an opaque key.
+ */
+function valueLike(token: string): boolean {
+  if (token.indexOf(WILDCARD) >= 0) return true;
+  if (isOpaqueKey(token)) return true;
+  for (let i = 0; i < token.length; i++) {
+    const ch = token.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) return true;
+    // Inside the token only: a trailing `.` or `-` is punctuation.
+    if ((ch === 46 || ch === 64 || ch === 95 || ch === 45) && i > 0 && i < token.length - 1) return true;
+  }
+  return false;
 }
 
 /** Whether a cluster's first token (of two or more characters) reappears inside another of its tokens. */

@@ -54,6 +54,16 @@ describe("DrainMiner", () => {
     for (const r of keyed) expect(m.resolve("s", r.templateId)).toBe(keyed[3]!.templateId);
   });
 
+  it("marks a new template that only carries new values as a variant of the known one", () => {
+    const m = new DrainMiner();
+    const known = m.add("s", "Accepted password for alice from 10.0.0.1 port 22 ssh2");
+    const variant = m.add("s", "Accepted password for zoe.ito92 from 10.0.0.2 port 22 ssh2");
+    expect(variant).toMatchObject({ change: "created", variantOf: known.templateId });
+    // Another word is another message.
+    expect(m.add("s", "Rejected password for alice from 10.0.0.1 port 22 ssh2").variantOf).toBeUndefined();
+    expect(m.add("s", "Accepted password for alice from 10.0.0.1 port 22 telnet").variantOf).toBeUndefined();
+  });
+
   it("keeps a small vocabulary apart even when it varies in two places", () => {
     const m = new DrainMiner();
     const steps = [
