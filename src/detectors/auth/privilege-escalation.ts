@@ -16,9 +16,19 @@ export interface PrivilegeEscalationOptions {
 }
 
 /**
+ * Users who vouch for a command before a first-time escalation running it is a colleague's routine. A user
+ * vouches by running it through an escalation that raised nothing (learned during warm-up, or a pair
+ * already known); a reported first time never vouches, so an intruder's shell does not make itself routine.
+ */
+const ROUTINE_COMMAND_USERS = 3;
+
+/**
  * Privilege escalation (sudo, su, PAM sessions opened for another user): reports a user becoming
  * another user (usually root) for the first time after warm-up, and failed escalations (`NOT in
- * sudoers`, repeated wrong passwords). Admins who sudo every day are learned, not reported.
+ * sudoers`, repeated wrong passwords). Admins who sudo every day are learned, not reported; so is a
+ * first sudo of a command several colleagues routinely run the same way (`docker ps`, `systemctl status`),
+ * a new member of the team rather than an intruder. A first escalation without a command (su, a PAM
+ * session) or with one nobody else runs is reported.
  */
 export class PrivilegeEscalationDetector implements Detector {
   readonly name = "privilege_escalation";
@@ -29,9 +39,12 @@ export class PrivilegeEscalationDetector implements Detector {
   /** Record time of escalations covered, jumps excluded: what the warm-up counts. */
   #coverage: Coverage | null = null;
   #events = 0;
+  /** `target command` → the users who vouch for it (at most `ROUTINE_COMMAND_USERS`). */
+  readonly #commands: LruMap<string, string[]>;
 
   constructor(readonly options: PrivilegeEscalationOptions) {
     this.#pairs = new LruMap(options.maxKeys);
+    this.#commands = new LruMap(options.maxKeys);
   }
 
   #warm(coveredMs: number): boolean {
@@ -57,14 +70,25 @@ export class PrivilegeEscalationDetector implements Detector {
       const target = event.targetUser ?? "root";
       const pair = `${event.user}→${target}`;
       const known = this.#pairs.get(pair);
+      const command = event.command ? `${target} ${event.command}` : null;
       if (known) {
         known[1]++;
+        if (command) this.#vouch(command, event.user);
         continue;
       }
       this.#pairs.set(pair, [event.at, 1]);
-      if (this.#warm(covered)) out.push(this.#first(record, event, target));
+      const routine = command !== null && (this.#commands.get(command)?.length ?? 0) >= ROUTINE_COMMAND_USERS;
+      if (this.#warm(covered) && !routine) out.push(this.#first(record, event, target));
+      else if (command) this.#vouch(command, event.user);
     }
     return out;
+  }
+
+  /** Counts `user` among the users who vouch for `command`. */
+  #vouch(command: string, user: string): void {
+    const users = this.#commands.get(command);
+    if (!users) this.#commands.set(command, [user]);
+    else if (users.length < ROUTINE_COMMAND_USERS && !users.includes(user)) users.push(user);
   }
 
   #first(record: ParsedRecord, event: AuthEvent, target: string): Anomaly {
@@ -146,6 +170,7 @@ export class PrivilegeEscalationDetector implements Detector {
       coverage: this.#coverage ? [this.#coverage.latestAt, this.#coverage.coveredMs] : null,
       events: this.#events,
       pairs: [...this.#pairs.entries()].map(([k, [at, n]]) => [k, at, n]),
+      commands: [...this.#commands.entries()],
     };
   }
 
@@ -162,6 +187,10 @@ export class PrivilegeEscalationDetector implements Detector {
     this.#events = Number(state.events ?? 0);
     for (const p of state.pairs)
       if (Array.isArray(p)) this.#pairs.set(String(p[0]), [Number(p[1]), Number(p[2])]);
+    // State saved before commands were counted: colleagues' routines are learned again from traffic.
+    if (Array.isArray(state.commands))
+      for (const c of state.commands)
+        if (Array.isArray(c) && Array.isArray(c[1])) this.#commands.set(String(c[0]), c[1].map(String));
   }
 }
 

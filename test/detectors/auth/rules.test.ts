@@ -364,6 +364,23 @@ describe("privilege_escalation", () => {
     expect(denied[0]!.features).toMatchObject({ not_allowed: true });
   });
 
+  it("takes a first sudo of a command three colleagues routinely run as a newcomer to the team", () => {
+    const clock = new FakeClock();
+    const d = make();
+    const routine = "/usr/bin/docker ps";
+    d.observe(series(clock, 24, 3_600_000, (i) => sudo(["alice", "bob", "carol"][i % 3]!, routine)));
+    clock.advance(3_600_000);
+    expect(d.observe([lineAt(clock, sudo("dave", routine))])).toEqual([]);
+    // A command nobody else runs, and su without one, are still first times worth a look.
+    expect(d.observe([lineAt(clock, sudo("erin", "/usr/bin/cat /etc/shadow"))])).toHaveLength(1);
+    // Reported first times never vouch: three intruders' shells do not make the fourth routine.
+    for (const u of ["m1", "m2", "m3"])
+      expect(d.observe([lineAt(clock, sudo(u, "/bin/bash"))])).toHaveLength(1);
+    expect(d.observe([lineAt(clock, sudo("m4", "/bin/bash"))])).toHaveLength(1);
+    const copy = roundTrip(d, make);
+    expect(copy.observe([lineAt(clock, sudo("frank", routine))])).toEqual([]);
+  });
+
   it("ignores a single wrong sudo password and ssh login sessions", () => {
     const clock = new FakeClock();
     const d = make();
