@@ -7,7 +7,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Distinct messages, each its own template (different words, not only different numbers). */
+/**
+ * Distinct messages, each its own template: a different first word (a word repeated across the line
+ * would be one entity's value, which the miner merges).
+ */
 const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"];
 
 async function ingest(s: TestServer) {
@@ -17,7 +20,7 @@ async function ingest(s: TestServer) {
       timestamp: new Date(Date.UTC(2026, 0, 1, 0, i, k)).toISOString(),
       service: i % 2 ? "db" : "web",
       level: "INFO",
-      message: `${w} worker ${w}-queue drained ${w} batch`,
+      message: `${w} worker queue drained batch`,
     })),
   );
   const res = await s.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: lines });
