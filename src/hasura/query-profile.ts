@@ -35,14 +35,27 @@ export function observe(
 ): QueryProfile {
   const next: QueryProfile = structuredClone(profile);
   next.requests += 1;
-  if (role !== null) next.roles[role] = (next.roles[role] ?? 0) + 1;
+  if (role !== null) setOwn(next.roles, role, (ownValue(next.roles, role) ?? 0) + 1);
   for (const [name, value] of Object.entries(variables ?? {})) {
-    const seen = next.variables[name] ?? { seen: 0, max: null };
+    const seen = ownValue(next.variables, name) ?? { seen: 0, max: null };
     seen.seen += 1;
     if (typeof value === "number") seen.max = seen.max === null ? value : Math.max(seen.max, value);
-    next.variables[name] = seen;
+    setOwn(next.variables, name, seen);
   }
   return next;
+}
+
+/**
+ * Role and variable names come from the request: `record[name]` would find Object.prototype under
+ * `__proto__` (and `seen.seen += 1` then gave every object in the process a `seen`), or a function under
+ * `constructor`. Only own entries are read, and `__proto__` is written as an ordinary own key.
+ */
+export function ownValue<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 export async function saveProfile(

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "../core/json.js";
 import type { QueryShape } from "./graphql-query.js";
-import type { QueryProfile } from "./query-profile.js";
+import { ownValue, type QueryProfile } from "./query-profile.js";
 
 /** One entry of `query_analysis.records` (contract §4.8.4). */
 export interface AnalysisRecord {
@@ -120,13 +120,13 @@ export function evaluateRules(input: RuleInput): RuleFindings {
   }
 
   if (profile && profile.requests >= RULE_LIMITS.learnedAfter) {
-    if (input.role !== null && !(input.role in profile.roles)) {
+    if (input.role !== null && ownValue(profile.roles, input.role) === undefined) {
       const usual = Object.keys(profile.roles).join(", ") || "none";
       out.concerns.push(`Unusual role for this query: "${input.role}" (seen before: ${usual})`);
       out.recommendations.push("Verify that this role is expected to run this query");
     }
     for (const [name, value] of Object.entries(input.variables ?? {})) {
-      const past = profile.variables[name];
+      const past = ownValue(profile.variables, name);
       if (!past) {
         out.concerns.push(`Unusual variable for this query: "${name}" was never sent before`);
       } else if (

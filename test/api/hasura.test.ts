@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ddnBody, invoice, invoices } from "../hasura/ddn-payloads.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 
@@ -300,6 +300,48 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
     // LLM-style findings are stored, but do not count as statistical anomalies.
     expect(res.body.metadata.total_anomalies).toBe(0);
     expect(typeof r.db_record_id).toBe("number");
+  });
+});
+
+describe("system 003: variable and role names that mean something to JavaScript", () => {
+  it("counts __proto__, constructor and toString as names, and pollutes no prototype", async () => {
+    // Regression (hostile-input fuzz, PostgreSQL leg, seed 1742215258): a variable named `__proto__` found
+    // Object.prototype in the query profile, `seen.seen += 1` set Object.prototype.seen, and from then on
+    // every object had a `seen`: GET /metrics failed (prom-client saw an unknown label) and the server died.
+    onTestFinished(() => {
+      // A polluted prototype would break every later test in this process.
+      delete (Object.prototype as { seen?: unknown }).seen;
+    });
+    server = await startTestServer(ENV());
+    const body = ddnBody({ invoices: invoices(1, 5) });
+    body.rawRequest.variables = JSON.parse(
+      '{"__proto__": {"x": 1}, "constructor": 5, "toString": 7, "limit": 50}',
+    );
+    for (const role of ["__proto__", "constructor", "user"]) {
+      const res = await post(server, body, { ...M_AUTH, "x-hasura-role": role });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    expect(Object.hasOwn(Object.prototype, "seen")).toBe(false);
+    expect(({} as { seen?: unknown }).seen).toBeUndefined();
+    const metrics = await server.app.inject({ url: "/metrics", headers: auth });
+    expect(metrics.statusCode).toBe(200);
+    const hash = (await post(server, body)).body.metadata.query_hash as string;
+    const row = await server.rt.store.db
+      .selectFrom("state")
+      .select("value")
+      .where("key", "=", `hasura:query-profile:${hash}`)
+      .executeTakeFirstOrThrow();
+    const profile = JSON.parse(String(row.value)) as { roles: object; variables: object };
+    expect(Object.keys(profile.variables).sort()).toEqual(["__proto__", "constructor", "limit", "toString"]);
+    expect(Object.getOwnPropertyDescriptor(profile.variables, "__proto__")?.value).toEqual({
+      seen: 4,
+      max: null,
+    });
+    expect(Object.entries(profile.roles).sort()).toEqual([
+      ["__proto__", 1],
+      ["constructor", 1],
+      ["user", 2],
+    ]);
   });
 });
 
