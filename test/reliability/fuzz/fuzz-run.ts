@@ -122,6 +122,29 @@ function bigRequest(req: HostileRequest): boolean {
   return head > MAX_HEAD_BYTES || body > MAX_BODY_BYTES || req.mutations.some((m) => /bomb/.test(m));
 }
 
+/** How many requests between two looks at the prototype-pollution canary. */
+const CANARY_EVERY = 100;
+
+/**
+ * Why the server's objects look polluted, or null. A key set on Object.prototype (a request's `__proto__`
+ * reaching `record[key].x = …`) is inherited by every object: prom-client then refuses its own labels and
+ * GET /metrics answers 500, so /metrics is the canary. Looked at every CANARY_EVERY requests.
+ */
+async function pollutionCanary(base: URL): Promise<string | null> {
+  const probe: HostileRequest = {
+    operation: "GET /metrics",
+    method: "GET",
+    url: "/metrics",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    mutations: [],
+    authorized: true,
+  };
+  const outcome = await send(base, probe, REQUEST_TIMEOUT_MS);
+  if (outcome.kind === "answer" && outcome.answer.status === 200) return null;
+  const what = outcome.kind === "answer" ? `answered ${outcome.answer.status}` : outcome.kind;
+  return `GET /metrics (the prototype-pollution canary) ${what} after these requests`;
+}
+
 /**
  * Sends `runs` hostile requests (spread over every operation) to `server` and asserts on what came back.
  * Without a `watcher` (a store the fuzz cannot read directly) rejected requests are not checked for changes.
@@ -190,6 +213,14 @@ export async function fuzzServer(
       if (differences(before, watcher.current()).length > 0) acceptedWithStoreChange++;
     }
     if (problems.length > 0) violations.push({ index, request: summary(req), problems });
+    if (index % CANARY_EVERY === CANARY_EVERY - 1 || index === requests.length - 1) {
+      const canary = await pollutionCanary(base);
+      if (canary) {
+        const first = Math.max(0, index - CANARY_EVERY + 1);
+        violations.push({ index, request: `one of requests #${first}..#${index}`, problems: [canary] });
+        break;
+      }
+    }
   }
   const seconds = (Date.now() - t0) / 1000;
 
