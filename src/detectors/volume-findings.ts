@@ -1,7 +1,5 @@
 import { type Anomaly, describe } from "../core/anomaly.js";
 import type { JsonValue } from "../core/json.js";
-import type { ParsedRecord } from "../core/log-record.js";
-import { sourceOf } from "./record-entities.js";
 
 /** Distinct addresses counted per key and interval; a spike's source is among the first ones anyway. */
 const MAX_SOURCES = 64;
@@ -10,22 +8,21 @@ const MAX_EVIDENCE = 50;
 /** Other keys named in a folded finding's summary (all of them are in its contributions). */
 const NAMED_IN_SUMMARY = 3;
 
-/** Counts the record's source in `sources` (bounded: past `MAX_SOURCES` only known ones count). */
-export function countSource(sources: Map<string, number>, record: ParsedRecord): void {
-  const ip = sourceOf(record);
-  if (ip === null) return;
-  const n = sources.get(ip);
-  if (n !== undefined) sources.set(ip, n + 1);
-  else if (sources.size < MAX_SOURCES) sources.set(ip, 1);
+/** Counts `value` in `tally` (bounded: past `MAX_SOURCES` values only known ones count). */
+export function tally(counts: Map<string, number>, value: string | null): void {
+  if (value === null) return;
+  const n = counts.get(value);
+  if (n !== undefined) counts.set(value, n + 1);
+  else if (counts.size < MAX_SOURCES) counts.set(value, 1);
 }
 
-/** The address behind at least half of an interval's `count` records, if one is. */
-export function dominantSource(
-  sources: ReadonlyMap<string, number>,
+/** The value behind at least half of an interval's `count` records (an address, a host), if one is. */
+export function dominant(
+  counts: ReadonlyMap<string, number>,
   count: number,
-): { ip: string; records: number } | null {
-  let best: { ip: string; records: number } | null = null;
-  for (const [ip, n] of sources) if (!best || n > best.records) best = { ip, records: n };
+): { value: string; records: number } | null {
+  let best: { value: string; records: number } | null = null;
+  for (const [value, n] of counts) if (!best || n > best.records) best = { value, records: n };
   return best && count > 0 && best.records * 2 >= count ? best : null;
 }
 
@@ -45,6 +42,7 @@ export function foldInterval(group: readonly Anomaly[]): Anomaly {
   const others = ranked.slice(1);
   const score = Math.max(...group.map((a) => a.score));
   const source = ranked.find((a) => typeof a.features.source_ip === "string");
+  const host = ranked.find((a) => typeof a.features.host === "string");
   const named = others
     .slice(0, NAMED_IN_SUMMARY)
     .map((a) => `"${templateText(a)}" ${String(a.features.count)}`)
@@ -76,6 +74,7 @@ export function foldInterval(group: readonly Anomaly[]): Anomaly {
       ...(source && lead.features.source_ip === undefined
         ? { source_ip: source.features.source_ip!, source_records: source.features.source_records ?? null }
         : {}),
+      ...(host && lead.features.host === undefined ? { host: host.features.host! } : {}),
     },
   };
 }

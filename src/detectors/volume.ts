@@ -8,10 +8,11 @@ import type {
   TrainedModel,
 } from "../core/detector.js";
 import { isJsonObject, type JsonValue } from "../core/json.js";
-import type { ParsedRecord } from "../core/log-record.js";
+import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { severityFromScore } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { LruMap } from "./lru.js";
+import { sourceOf } from "./record-entities.js";
 import { FAR_FORWARD_MS, isJump, StreamClock } from "./stream-clock.js";
 import {
   type Baseline,
@@ -24,7 +25,7 @@ import {
   type SeasonalHistory,
   updateStat,
 } from "./volume-baseline.js";
-import { countSource, dominantSource, foldInterval } from "./volume-findings.js";
+import { dominant, foldInterval, tally } from "./volume-findings.js";
 
 export interface VolumeOptions {
   intervalSecs: number;
@@ -53,6 +54,8 @@ interface KeyState extends SeasonalHistory {
   samples: string[];
   /** Source addresses of the current interval's records (not saved: a restart only loses the naming). */
   sources: Map<string, number>;
+  /** Hosts of the current interval's records (not saved either). */
+  hosts: Map<string, number>;
   /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
   episode: "spike" | "drop" | null;
   episodeScore: number;
@@ -130,6 +133,7 @@ export class VolumeDetector implements Detector, Retrainable {
       ids: [],
       samples: [],
       sources: new Map(),
+      hosts: new Map(),
       episode: null,
       episodeScore: 0,
       recent: [],
@@ -173,7 +177,8 @@ export class VolumeDetector implements Detector, Retrainable {
     k.count++;
     if (k.ids.length < 20) k.ids.push(record.id);
     if (k.samples.length < 3) k.samples.push(record.body);
-    countSource(k.sources, record);
+    tally(k.sources, sourceOf(record));
+    tally(k.hosts, hostOf(record));
   }
 
   /** Silence: advance each stream's record time by the wall time elapsed since its last record. */
@@ -238,6 +243,7 @@ export class VolumeDetector implements Detector, Retrainable {
     k.ids = [];
     k.samples = [];
     k.sources = new Map();
+    k.hosts = new Map();
   }
 
   #close(k: KeyState, start: number, count: number, withRecords: boolean): Anomaly | null {
@@ -314,8 +320,9 @@ export class VolumeDetector implements Detector, Retrainable {
     const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
     const end = start + this.#intervalMs;
     // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
-    const source = kind === "spike" && withRecords ? dominantSource(k.sources, count) : null;
-    const from = source ? `, ${source.records} of them from ${source.ip}` : "";
+    const source = kind === "spike" && withRecords ? dominant(k.sources, count) : null;
+    const host = kind === "spike" && withRecords ? dominant(k.hosts, count) : null;
+    const from = `${source ? `, ${source.records} of them from ${source.value}` : ""}${host ? ` on ${host.value}${host.records < count ? ` (${host.records})` : ""}` : ""}`;
     const summary =
       kind === "spike"
         ? `Volume spike: ${count} records from ${what} in ${this.options.intervalSecs} s${from} (expected ${low}–${high})`
@@ -351,7 +358,8 @@ export class VolumeDetector implements Detector, Retrainable {
         interval_secs: this.options.intervalSecs,
         baseline: base.kind,
         ...(k.template ? { template: k.template } : {}),
-        ...(source ? { source_ip: source.ip, source_records: source.records } : {}),
+        ...(source ? { source_ip: source.value, source_records: source.records } : {}),
+        ...(host ? { host: host.value } : {}),
       },
       explanation,
       evidence: withRecords ? [...k.ids] : [],
@@ -465,6 +473,7 @@ export class VolumeDetector implements Detector, Retrainable {
         ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, 20) : [],
         samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
         sources: new Map(),
+        hosts: new Map(),
         episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
         episodeScore: Number(v.episodeScore ?? 0),
         recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],

@@ -166,12 +166,17 @@ describe("volume", () => {
     const burst = interval(start, 400).map((r, i) => ({
       ...r,
       params: [{ value: i % 10 === 0 ? `10.0.0.${i % 7}` : "185.220.101.7", type: "ip" }],
+      resource: { ...r.resource, "host.name": "bastion-1" },
     }));
     const out = [...d.observe(burst), ...d.observe([rec(start + INTERVAL + 1)])];
     // The service's key closed on its next record; the interval is held until the stream passes it.
     expect(out).toEqual([]);
     const [spike] = d.flush();
-    expect(spike!.features).toMatchObject({ source_ip: "185.220.101.7", source_records: 360 });
+    expect(spike!.features).toMatchObject({
+      source_ip: "185.220.101.7",
+      source_records: 360,
+      host: "bastion-1",
+    });
     expect(spike!.explanation.summary).toContain("360 of them from 185.220.101.7");
   });
 
