@@ -32,6 +32,10 @@ export const OUTBOUND: Readonly<Record<string, { settings: readonly string[]; re
     settings: [],
     reason: "listens (UDP/TCP syslog); connects nowhere",
   },
+  "src/api/probe-listener.ts": {
+    settings: [],
+    reason: "listens (HEALTH_PORT, liveness and readiness probes only); connects nowhere",
+  },
 };
 
 /** What opens a connection: fetch, the broker and database clients, Node's socket and HTTP modules. */
