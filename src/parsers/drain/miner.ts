@@ -1,4 +1,5 @@
 import type { TemplateChange, TemplateInfo, TemplateMatch, TemplateMiner } from "../../core/template.js";
+import type { UndoLog } from "../../core/undo.js";
 import { Cluster, seenIso, seenMs } from "./cluster.js";
 import { generalise } from "./generalise.js";
 import { fnv1a, mixPosition } from "./hash.js";
@@ -9,6 +10,7 @@ import { LineScanner } from "./scan.js";
 import { exportMinerState, type MinerState, parseMinerState } from "./state.js";
 import { StreamIndex } from "./stream-index.js";
 import { templateIdOf } from "./template-id.js";
+import { MinerUndo } from "./undo.js";
 
 /** Memo entries kept per stream before the memo is dropped and rebuilt from traffic. */
 const MEMO_LIMIT = 50_000;
@@ -56,6 +58,8 @@ export class DrainMiner implements TemplateMiner {
   private lastStream: StreamIndex | null = null;
   /** Id of the most populous cluster absorbed by the last merge (the `previousId` of a merged line). */
   private mergedFromId: string | undefined;
+  /** Journals a batch's changes so a batch whose store transaction fails can be taken back. */
+  private readonly journal = new MinerUndo();
 
   constructor(options: DrainOptions = {}) {
     this.opts = { ...DEFAULT_OPTIONS, ...options };
@@ -64,6 +68,18 @@ export class DrainMiner implements TemplateMiner {
     if (this.opts.mergeThreshold < 2) throw new RangeError("mergeThreshold must be at least 2");
     this.strengths = new Uint8Array(this.opts.maxTokensPerLine);
     this.sc = new LineScanner(this.opts.maxTokensPerLine);
+    this.journal.log.atEachBegin(() => {
+      const { evictions, truncatedLines } = this;
+      return () => {
+        this.evictions = evictions;
+        this.truncatedLines = truncatedLines;
+      };
+    });
+  }
+
+  /** Begin, commit or roll back a batch here (`Processor` does, around each store transaction). */
+  get undo(): UndoLog {
+    return this.journal.log;
   }
 
   add(stream: string, message: string, at?: string): TemplateMatch {
@@ -91,7 +107,7 @@ export class DrainMiner implements TemplateMiner {
     let variantOf: string | undefined;
     if (c) {
       const oldId = c.id;
-      if (this.absorb(c)) {
+      if (this.absorb(st, c)) {
         c = this.rename(st, c);
         if (c.id !== oldId) {
           change = "updated";
@@ -99,6 +115,7 @@ export class DrainMiner implements TemplateMiner {
         }
       }
     } else {
+      if (this.journal.recording) this.journal.reshape(st);
       const created = this.newCluster(n, when);
       this.mergedFromId = undefined;
       c = this.insert(st, created);
@@ -117,6 +134,7 @@ export class DrainMiner implements TemplateMiner {
     }
     if (entry) entry.cluster = c;
     else st.memo.add(sc.lineHash, keys ?? this.keys.slice(0, n), c);
+    if (this.journal.recording) this.journal.touch(st, c);
     c.count++;
     c.lastSeen = when;
     st.touch(c);
@@ -215,6 +233,7 @@ export class DrainMiner implements TemplateMiner {
     if (!st) {
       st = new StreamIndex(stream);
       this.streams.set(stream, st);
+      this.journal.log.push(() => this.streams.delete(stream));
     }
     this.lastStream = st;
     return st;
@@ -259,7 +278,7 @@ export class DrainMiner implements TemplateMiner {
   }
 
   /** Widens display tokens that this line does not fit. Returns whether the template changed. */
-  private absorb(c: Cluster): boolean {
+  private absorb(st: StreamIndex, c: Cluster): boolean {
     let changed = false;
     const tpl = c.tpl;
     const sc = this.sc;
@@ -272,6 +291,7 @@ export class DrainMiner implements TemplateMiner {
         next = shape; // `eth1` then `eth0`: `eth<*>`
       else next = generalise(t, shape);
       if (next !== t) {
+        if (!changed && this.journal.recording) this.journal.reshape(st);
         tpl[p] = next;
         changed = true;
       }
