@@ -2,6 +2,7 @@ import type { Anomaly } from "../../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { authEventOf } from "./auth-event.js";
 import { isPublicAddress, networkOf } from "./network.js";
@@ -62,6 +63,7 @@ const HABIT_MS = 4 * 3_600_000;
  */
 export class NewSourceIpDetector implements Detector {
   readonly name = "new_source_ip";
+  readonly undo = new UndoLog();
   readonly #users: LruMap<string, UserState>;
   /** network → users seen logging in from it (capped at `sharedNetworkUsers`). */
   readonly #networks: LruMap<string, number>;
@@ -71,9 +73,16 @@ export class NewSourceIpDetector implements Detector {
   #firstAt: number | null = null;
 
   constructor(readonly options: NewSourceIpOptions) {
-    this.#users = new LruMap(options.maxKeys);
-    this.#networks = new LruMap(options.maxKeys);
-    this.#blocks = new LruMap(options.maxKeys);
+    // A user's copy shares their network and block maps, which journal their own keys.
+    this.#users = new LruMap<string, UserState>(options.maxKeys).recordTo(this.undo, (u) => ({ ...u }));
+    this.#networks = new LruMap<string, number>(options.maxKeys).recordTo(this.undo, (n) => n);
+    this.#blocks = new LruMap<string, BlockPeers>(options.maxKeys).recordTo(this.undo, (b) => ({ ...b }));
+    this.undo.atEachBegin(() => {
+      const firstAt = this.#firstAt;
+      return () => {
+        this.#firstAt = firstAt;
+      };
+    });
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -85,8 +94,8 @@ export class NewSourceIpDetector implements Detector {
       const user = this.#users.upsert(event.user, () => ({
         logins: 0,
         firstAt: event.at,
-        networks: new LruMap(this.options.maxNetworksPerUser),
-        blocks: new LruMap(this.options.maxNetworksPerUser),
+        networks: this.#userNetworks(),
+        blocks: this.#userBlocks(),
       }));
       this.#firstAt ??= event.at;
       const block = this.#blockOf(event.sourceIp);
@@ -95,6 +104,20 @@ export class NewSourceIpDetector implements Detector {
       if (block !== null) this.#learnBlock(user, block, event.at, finding !== null);
     }
     return out;
+  }
+
+  #userNetworks(): UserState["networks"] {
+    return new LruMap<string, [number, number]>(this.options.maxNetworksPerUser).recordTo(
+      this.undo,
+      ([a, b]) => [a, b],
+    );
+  }
+
+  #userBlocks(): UserState["blocks"] {
+    return new LruMap<string, [number, number, number]>(this.options.maxNetworksPerUser).recordTo(
+      this.undo,
+      ([a, b, c]) => [a, b, c],
+    );
   }
 
   /** Counts the login in the user's networks and returns the finding when the network is new. */
@@ -254,10 +277,10 @@ export class NewSourceIpDetector implements Detector {
     }
     for (const u of state.users) {
       if (!isJsonObject(u) || typeof u.name !== "string" || !Array.isArray(u.networks)) continue;
-      const networks = new LruMap<string, [number, number]>(this.options.maxNetworksPerUser);
+      const networks = this.#userNetworks();
       for (const n of u.networks)
         if (Array.isArray(n)) networks.set(String(n[0]), [Number(n[1]), Number(n[2])]);
-      const blocks = new LruMap<string, [number, number, number]>(this.options.maxNetworksPerUser);
+      const blocks = this.#userBlocks();
       if (Array.isArray(u.blocks)) {
         // [block, last seen] before first-seen times and vouches were kept: first seen then, not vouching.
         for (const b of u.blocks)
