@@ -8,6 +8,7 @@ import type {
 } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { elapsedMs } from "../stream-clock.js";
 import { authEventOf } from "./auth-event.js";
@@ -60,10 +61,14 @@ const DAY_MS = 86_400_000;
  */
 export class UnusualLoginHourDetector implements Detector, Retrainable {
   readonly name = "unusual_login_hour";
+  readonly undo = new UndoLog();
   readonly #users: LruMap<string, Profile>;
 
   constructor(readonly options: UnusualLoginHourOptions) {
-    this.#users = new LruMap(options.maxKeys);
+    this.#users = new LruMap<string, Profile>(options.maxKeys).recordTo(this.undo, (p) => ({
+      ...p,
+      hours: [...p.hours],
+    }));
   }
 
   /** The run of login-free hours `hour` falls in, or null when the user logged in at that hour. */
