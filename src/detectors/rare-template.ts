@@ -9,6 +9,7 @@ import type {
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
+import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { recordEntities } from "./record-entities.js";
 import { elapsedMs } from "./stream-clock.js";
@@ -61,19 +62,21 @@ const MAX_STREAMS = 1_000;
  */
 export class RareTemplateDetector implements Detector, Retrainable {
   readonly name = "rare_template";
-  readonly #streams = new LruMap<string, StreamState>(MAX_STREAMS);
+  readonly undo = new UndoLog();
+  /** A stream's copy shares its `counts` and `lastReport`, which journal their own keys. */
+  readonly #streams = new LruMap<string, StreamState>(MAX_STREAMS).recordTo(this.undo, (s) => ({ ...s }));
 
   constructor(readonly options: RareTemplateOptions) {}
 
   #stream(name: string): StreamState {
     return this.#streams.upsert(name, () => ({
       total: 0,
-      counts: new LruMap(this.options.maxKeys),
+      counts: new LruMap<string, number>(this.options.maxKeys).recordTo(this.undo, (n) => n),
       cutoff: null,
       rareTemplates: 0,
       sinceTrain: 0,
-      lastReport: new LruMap(this.options.maxKeys),
-      days: new LruMap(this.options.maxKeys),
+      lastReport: new LruMap<string, number>(this.options.maxKeys).recordTo(this.undo, (n) => n),
+      days: new LruMap<string, DaysSeen>(this.options.maxKeys).recordTo(this.undo, ([a, b, c]) => [a, b, c]),
     }));
   }
 
