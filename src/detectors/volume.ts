@@ -11,6 +11,7 @@ import { isJsonObject, type JsonValue } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { severityFromScore } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
+import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { sourceOf } from "./record-entities.js";
 import { FAR_FORWARD_MS, isJump, StreamClock } from "./stream-clock.js";
@@ -83,6 +84,10 @@ const MAX_GAP_FILL = 288;
  */
 export class VolumeDetector implements Detector, Retrainable {
   readonly name = "volume";
+  readonly undo = new UndoLog();
+  /** Keys whose history is journaled in the undo log's current batch (see `#rememberHistory`). */
+  readonly #historyRemembered = new Set<KeyState>();
+  #historyEpoch = -1;
   readonly #services: LruMap<string, KeyState>;
   readonly #templates: LruMap<string, KeyState>;
   /**
@@ -103,12 +108,24 @@ export class VolumeDetector implements Detector, Retrainable {
     readonly options: VolumeOptions,
     readonly clock: Clock,
   ) {
-    this.#services = new LruMap(options.maxKeys);
-    this.#templates = new LruMap(options.maxTemplateKeys);
+    this.#services = new LruMap<string, KeyState>(options.maxKeys).recordTo(this.undo, copyKeyState);
+    this.#templates = new LruMap<string, KeyState>(options.maxTemplateKeys).recordTo(this.undo, copyKeyState);
     this.#streamClock = new StreamClock(
       { backMs: this.#intervalMs, forwardMs: FAR_FORWARD_MS },
       options.maxKeys,
+      this.undo,
     );
+    // Held intervals are few (a service's findings of the last interval or two): kept whole, in order.
+    this.undo.atEachBegin(() => {
+      const held = [...this.#held].map(([id, h]) => [id, h, h.anomalies.length] as const);
+      return () => {
+        this.#held.clear();
+        for (const [id, h, length] of held) {
+          h.anomalies.length = length;
+          this.#held.set(id, h);
+        }
+      };
+    });
   }
 
   get #intervalMs(): number {
@@ -217,11 +234,13 @@ export class VolumeDetector implements Detector, Retrainable {
   #closeUpTo(timeOf: (stream: string) => number | undefined): void {
     const intervalMs = this.#intervalMs;
     for (const map of [this.#services, this.#templates]) {
-      for (const k of map.values()) {
+      for (const [key, k] of map.entries()) {
         const time = timeOf(k.service);
         if (time === undefined) continue;
         const horizon = time - LATENESS * intervalMs;
         if (k.start + intervalMs > horizon) continue;
+        // Iterating journals nothing: the key is remembered before it closes, for a rolled-back batch.
+        map.remember(key);
         // The interval holding the horizon becomes current; every one before it closes.
         this.#rollTo(k, horizon - (horizon % intervalMs));
       }
@@ -285,6 +304,7 @@ export class VolumeDetector implements Detector, Retrainable {
         k.episode = kind;
       }
     }
+    this.#rememberHistory(k);
     k.recent.push(count);
     if (k.recent.length > this.options.historyIntervals) k.recent.shift();
     if (count > 0) k.bursts.push(count);
@@ -295,6 +315,34 @@ export class VolumeDetector implements Detector, Retrainable {
     updateStat(k.days[date.getUTCDay()]!, count, maxN * 24);
     k.closed++;
     return anomaly;
+  }
+
+  /**
+   * Journals a key's history before a batch first closes one of its intervals. It is restored in place:
+   * the copy the key map keeps for the batch (`copyKeyState`) shares these arrays and statistics.
+   */
+  #rememberHistory(k: KeyState): void {
+    const log = this.undo;
+    if (!log.recording) return;
+    if (this.#historyEpoch !== log.epoch) {
+      this.#historyEpoch = log.epoch;
+      this.#historyRemembered.clear();
+    }
+    if (this.#historyRemembered.has(k)) return;
+    this.#historyRemembered.add(k);
+    const { recent, bursts, hours, days } = k;
+    const saved = {
+      recent: [...recent],
+      bursts: [...bursts],
+      hours: hours.map((h) => ({ ...h })),
+      days: days.map((d) => ({ ...d })),
+    };
+    log.push(() => {
+      recent.splice(0, recent.length, ...saved.recent);
+      bursts.splice(0, bursts.length, ...saved.bursts);
+      for (const [i, h] of hours.entries()) Object.assign(h, saved.hours[i]);
+      for (const [i, d] of days.entries()) Object.assign(d, saved.days[i]);
+    });
   }
 
   /** A spike no bigger than this key's count at the same minutes of the last hours: a periodic job. */
@@ -518,3 +566,12 @@ export const volumeDefinition: DetectorDefinition<VolumeOptions> = {
   parseOptions: (raw) => raw as VolumeOptions,
   create: (options, ctx) => new VolumeDetector(options, ctx.clock),
 };
+
+/**
+ * A key's state as the undo log keeps it when a batch first counts a record for it: the current interval
+ * is copied; the history (recent counts, bursts, hour and day statistics) is shared, and journaled on its
+ * own only when an interval closes (`#rememberHistory`), which most batches do not do for most keys.
+ */
+function copyKeyState(k: KeyState): KeyState {
+  return { ...k, ids: [...k.ids], samples: [...k.samples], sources: new Map(k.sources) };
+}
