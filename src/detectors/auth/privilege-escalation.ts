@@ -2,6 +2,7 @@ import type { Anomaly } from "../../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { type Coverage, cover } from "../stream-clock.js";
 import { type AuthEvent, authEventOf } from "./auth-event.js";
@@ -32,6 +33,7 @@ const ROUTINE_COMMAND_USERS = 3;
  */
 export class PrivilegeEscalationDetector implements Detector {
   readonly name = "privilege_escalation";
+  readonly undo = new UndoLog();
   /** `user→target` → [first seen, times]. */
   readonly #pairs: LruMap<string, [number, number]>;
   #firstAt: number | null = null;
@@ -43,8 +45,23 @@ export class PrivilegeEscalationDetector implements Detector {
   readonly #commands: LruMap<string, string[]>;
 
   constructor(readonly options: PrivilegeEscalationOptions) {
-    this.#pairs = new LruMap(options.maxKeys);
-    this.#commands = new LruMap(options.maxKeys);
+    this.#pairs = new LruMap<string, [number, number]>(options.maxKeys).recordTo(this.undo, ([at, n]) => [
+      at,
+      n,
+    ]);
+    this.undo.atEachBegin(() => {
+      const firstAt = this.#firstAt;
+      const lastAt = this.#lastAt;
+      const coverage = this.#coverage && { ...this.#coverage };
+      const events = this.#events;
+      return () => {
+        this.#firstAt = firstAt;
+        this.#lastAt = lastAt;
+        this.#coverage = coverage;
+        this.#events = events;
+      };
+    });
+    this.#commands = new LruMap<string, string[]>(options.maxKeys).recordTo(this.undo, (users) => [...users]);
   }
 
   #warm(coveredMs: number): boolean {
