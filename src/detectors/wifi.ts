@@ -21,6 +21,11 @@ const WIFI_PROGRAMS = /^(hostapd|wpa_supplicant|iwd|networkmanager|kernel|wifi|w
 const WIFI_TEXT = /\b(wlan\d*|wlp\w+|802\.11|CTRL-EVENT-|AP-STA-|STA [0-9a-f]{2}:)/i;
 const STATION = /\b(?:STA|bssid=|from|to) ?([0-9a-f]{2}(?::[0-9a-f]{2}){5})\b/i;
 
+/** Share of the threshold that drops of stations already dropped in the window must reach: kicks. */
+const REPEAT_SHARE = 0.3;
+/** This many times the threshold is a burst whoever dropped. */
+const KICK_FREE_FACTOR = 3;
+
 interface DeviceState {
   /** Every WiFi record of the device in the window (`log_count`). */
   records: SlidingWindow;
@@ -98,11 +103,29 @@ export class WifiDetector implements Detector {
       state.drops.add({ at, id: record.id, label: STATION.exec(record.body)?.[1]?.toLowerCase() ?? "?" });
       state.drops.prune(at);
       const events = state.drops.count;
-      if (events < this.options.threshold) continue;
+      if (events < this.options.threshold || !this.#burstOfKicks(state.drops, events)) continue;
       if (!shouldReport(state.burst, events, at, windowMs)) continue;
       out.push(this.#anomaly(record, device.key, state, at));
     }
     return out;
+  }
+
+  /**
+   * Whether the window's drops look like stations being kicked rather than leaving: stations dropped again
+   * and again (a deauthentication flood, a failing radio), or so many drops that it does not matter.
+   * When an office empties at the end of the day, ten laptops each leave once; that is not a burst.
+   * Drops whose station cannot be read are judged by their count alone.
+   */
+  #burstOfKicks(drops: SlidingWindow, events: number): boolean {
+    if (events >= KICK_FREE_FACTOR * this.options.threshold) return true;
+    let labelled = 0;
+    let again = 0;
+    for (const { label, count } of drops.labels()) {
+      if (label === "?") continue;
+      labelled += count;
+      again += count - 1;
+    }
+    return labelled * 2 < events || again >= REPEAT_SHARE * this.options.threshold;
   }
 
   #anomaly(record: ParsedRecord, key: string, state: DeviceState, at: number): Anomaly {

@@ -58,6 +58,17 @@ describe("wifi", () => {
     ).toEqual([]);
   });
 
+  it("does not take an office emptying for a burst: ten laptops leaving once each", () => {
+    const clock = new FakeClock();
+    const d = make();
+    const leaving = (i: number) =>
+      `Mar  1 18:02:00 ap1 hostapd: wlan0: STA aa:bb:cc:dd:${String(i).padStart(2, "0")}:01 IEEE 802.11: disassociated`;
+    expect(d.observe(series(clock, 14, 10_000, leaving))).toEqual([]);
+    // The same ten kicked off and back, twice: a burst.
+    const out = d.observe(series(clock, 20, 1000, (i) => leaving(i % 10)));
+    expect(out.length).toBeGreaterThan(0);
+  });
+
   it("restores its windows", () => {
     const clock = new FakeClock();
     const d = make();
