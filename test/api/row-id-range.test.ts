@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_ROW_ID } from "../../src/api/schemas.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 
 /**
  * Regression (the hostile-input fuzz's ids sent to a PostgreSQL-backed server): row ids are PostgreSQL
@@ -33,13 +33,7 @@ const stores: { name: string; env: () => Promise<Record<string, string> | null> 
     name: "PostgreSQL",
     env: async () => {
       if (!(await postgresAvailable())) return null;
-      const admin = new pg.Client({ connectionString: TEST_PG_URL });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      await admin.end();
-      const url = new URL(TEST_PG_URL);
-      url.searchParams.set("options", `-c search_path=${schema}`);
-      return { DATABASE_URL: url.toString() };
+      return { DATABASE_URL: (await createTestSchema(schema)).toString() };
     },
   },
 ];

@@ -54,15 +54,21 @@ export async function sqliteTestStore(): Promise<TestStore> {
   };
 }
 
-/** A fresh, migrated PostgreSQL schema of its own, dropped at cleanup. */
-export async function postgresTestStore(): Promise<TestStore> {
-  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+/** Creates `schema` on TEST_DATABASE_URL and returns a connection URL whose search path is that schema. */
+export async function createTestSchema(schema: string): Promise<URL> {
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const url = new URL(TEST_PG_URL);
   url.searchParams.set("options", `-c search_path=${schema}`);
+  return url;
+}
+
+/** A fresh, migrated PostgreSQL schema of its own, dropped at cleanup. */
+export async function postgresTestStore(): Promise<TestStore> {
+  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const url = await createTestSchema(schema);
   const store = openStore({ url: url.toString() });
   await store.migrate();
   return {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, TEST_PG_URL } from "../helpers/stores.js";
 
 /** What the harness reads straight from the store the server writes (never through the server). */
 export interface StoreSnapshot {
@@ -68,12 +68,7 @@ export function sqliteTarget(): ProbeTarget {
 export async function postgresTarget(): Promise<ProbeTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "logwarden-crash-pg-"));
   const schema = `crash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
+  const url = await createTestSchema(schema);
   const query = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();

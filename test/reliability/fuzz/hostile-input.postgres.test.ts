@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { ServeProcess } from "../../helpers/cli.js";
-import { postgresAvailable, TEST_PG_URL } from "../../helpers/stores.js";
+import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../../helpers/stores.js";
 import { fuzzServer, SEED, startFuzzServer } from "./fuzz-run.js";
 
 /**
@@ -21,12 +21,7 @@ let dataDir: string | undefined;
 
 beforeAll(async () => {
   if (!(await postgresAvailable())) return;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
+  const url = await createTestSchema(schema);
   dataDir = mkdtempSync(join(tmpdir(), "logwarden-fuzz-pg-"));
   server = await startFuzzServer({
     DATABASE_URL: url.toString(),
