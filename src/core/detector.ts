@@ -2,6 +2,7 @@ import type { Anomaly } from "./anomaly.js";
 import type { Clock } from "./clock.js";
 import type { JsonValue } from "./json.js";
 import type { ParsedRecord } from "./log-record.js";
+import type { UndoLog } from "./undo.js";
 
 /** What a detector is doing right now; shown in `/stats` so a quiet detector is never a mystery. */
 export interface DetectorStatus {
@@ -22,6 +23,11 @@ export interface DetectorContext {
  */
 export interface Detector {
   readonly name: string;
+  /**
+   * Journals what each batch changes, so the pipeline can take back a batch whose store transaction
+   * failed (`Processor.rollback`): a detector must not learn from records that were never stored.
+   */
+  readonly undo: UndoLog;
   observe(batch: readonly ParsedRecord[]): Anomaly[];
   status(): DetectorStatus;
   exportState(): JsonValue;

@@ -1,4 +1,5 @@
 import type { TemplateParam } from "./log-record.js";
+import type { UndoLog } from "./undo.js";
 
 /** What the miner tells downstream stages about one message (Drain3's change vocabulary). */
 export type TemplateChange = "created" | "updated" | "none";
@@ -38,6 +39,8 @@ export interface TemplateLineage {
 
 /** The template miner: learns templates online, one independent tree per stream. */
 export interface TemplateMiner {
+  /** Journals each batch's changes, so a batch whose store transaction failed can be taken back. */
+  readonly undo: UndoLog;
   /** Learns from one message body and returns its template. `at` is the record time (ISO). */
   add(stream: string, message: string, at?: string): TemplateMatch;
   /** Read-only lookup: the template a message would match, or null. */

@@ -2,8 +2,8 @@
  * The way back from a batch whose store transaction failed. While a batch is processed, each piece of
  * state is remembered the first time the batch is about to change it (a per-key copy, a counter); a
  * rollback puts those back in reverse order, a commit forgets them. Copying the few keys a batch touches
- * costs a fraction of exporting the whole state, which a snapshot per batch would (measured in
- * docs/architecture.md, "A failed batch changes nothing").
+ * costs a fraction of exporting the whole state, which a snapshot per batch would (the cost is in
+ * docs/architecture.md, "Following one line", step 6).
  */
 export class UndoLog {
   readonly #undo: (() => void)[] = [];
@@ -51,13 +51,4 @@ export class UndoLog {
     for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]!();
     this.#undo.length = 0;
   }
-}
-
-/** A detector (or any stage) whose changes during a batch can be taken back. */
-export interface Undoable {
-  readonly undo: UndoLog;
-}
-
-export function isUndoable(x: object): x is Undoable {
-  return (x as Partial<Undoable>).undo instanceof UndoLog;
 }

@@ -3,7 +3,7 @@ import type { Detector, DetectorStatus } from "../core/detector.js";
 import type { JsonValue } from "../core/json.js";
 import { type LogRecord, type ParsedRecord, serviceOf } from "../core/log-record.js";
 import type { TemplateLineage, TemplateMiner } from "../core/template.js";
-import { isUndoable, type UndoLog } from "../core/undo.js";
+import type { UndoLog } from "../core/undo.js";
 
 /**
  * The synchronous heart of the pipeline: template mining and detection, no I/O. `serve` wraps it with a
@@ -14,15 +14,14 @@ export class Processor {
   #lineage: TemplateLineage[] = [];
   /** Lineage links that were there when the batch began (`begin`). */
   #lineageAtBegin = 0;
-  /** The undo logs of the miner and of the detectors that keep one. */
+  /** The undo logs of the miner and of every detector: each stage keeps state, so each keeps one. */
   readonly #undoLogs: UndoLog[];
 
   constructor(
     readonly miner: TemplateMiner,
     readonly detectors: readonly Detector[],
   ) {
-    const stages: object[] = [miner, ...detectors];
-    this.#undoLogs = stages.filter(isUndoable).map((s) => s.undo);
+    this.#undoLogs = [miner.undo, ...detectors.map((d) => d.undo)];
   }
 
   /**
@@ -42,12 +41,6 @@ export class Processor {
   rollback(): void {
     for (const log of this.#undoLogs) log.rollback();
     this.#lineage.length = Math.min(this.#lineage.length, this.#lineageAtBegin);
-  }
-
-  /** Names of the stages that cannot take a batch back (they keep learning from a failed one). */
-  withoutUndo(): string[] {
-    const stages: object[] = [this.miner, ...this.detectors];
-    return stages.filter((s) => !isUndoable(s)).map((s) => ("name" in s ? String(s.name) : "miner"));
   }
 
   /**

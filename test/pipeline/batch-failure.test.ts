@@ -103,6 +103,30 @@ const record = (i: number, body = `request ${i} served in ${i % 97} ms`, level =
 const warmUp = (n: number) => Array.from({ length: n }, (_, i) => record(i));
 
 describe("a batch whose store transaction fails", () => {
+  it.each(["logs", "anomalies"] as const)(
+    "(%s insert refused) changes neither miner nor detectors: the same new line sent again is a new template, and its row's template is stored",
+    async (target) => {
+      const h = await harness();
+      await h.rt.pipeline.submit(warmUp(30));
+      const text = "disk /dev/sda1 is failing, remounting read-only";
+      const line = record(100, text, "ERROR");
+
+      h.fail(target);
+      await expect(h.rt.pipeline.submit([line])).rejects.toThrow(/injected/);
+      expect(await countLogs(h.rt.store.db)).toBe(30);
+      expect(h.rt.pipeline.processor.miner.templates().map((t) => t.template)).not.toContain(text);
+
+      h.heal(target);
+      const again = await h.rt.pipeline.submit([line]);
+      const stored = again.records[0]!;
+      expect(stored.templateChange).toBe("created");
+      expect(again.anomalies.map((a) => a.detector)).toContain("new_template");
+      const templates = await listTemplates(h.rt.store.db, { stream: "api" });
+      expect(templates.map((t) => t.templateId)).toContain(stored.templateId);
+      expect(templates.find((t) => t.templateId === stored.templateId)?.count).toBe(1);
+    },
+  );
+
   it("does not count its errors toward a burst: only stored errors do", async () => {
     const h = await harness({ ERROR_BURST_THRESHOLD: "5", ERROR_BURST_WINDOW_SECS: "600" });
     const errors = (from: number, n: number) =>
