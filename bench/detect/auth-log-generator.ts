@@ -4,6 +4,7 @@
  * roaming, typos, VPN, the odd business trip and low-rate internet scanners. Attacks are injected and
  * their ground truth returned separately; the detectors only ever see the lines.
  */
+import { mulberry32 as rng } from "../lib/random.js";
 
 export type AttackKind = "brute_force" | "password_spraying" | "compromise" | "new_ip";
 
@@ -22,18 +23,6 @@ export interface GeneratedLog {
   days: number;
   /** Legitimate logins from a network the user had not used before (trips): honest false-positive bait. */
   trips: number;
-}
-
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface User {

@@ -22,6 +22,7 @@ import {
   NextKeyModel,
   type NextKeyModelOptions,
 } from "../../src/detectors/sequence/index.js";
+import { mulberry32 } from "../lib/random.js";
 import { machineLine, table, writeBenchSection } from "../lib/report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -55,17 +56,8 @@ export function splitHdfs(): { train: Session[]; test: Session[] } {
   };
 }
 
-/** mulberry32: a seeded generator, so the synthetic anomalies are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** A seeded generator, so the synthetic anomalies are the same on every run. */
+export const rng = mulberry32;
 
 const MUTATIONS = ["truncate", "delete", "duplicate", "swap"] as const;
 type Mutation = (typeof MUTATIONS)[number];

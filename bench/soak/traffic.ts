@@ -1,16 +1,8 @@
+import { mulberry32 } from "../lib/random.js";
 import type { CorpusLine } from "./corpus.js";
 
-/** A seeded generator (mulberry32), so two soaks send the same traffic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so two soaks send the same traffic. */
+export const seededRandom = mulberry32;
 
 /** IPv4 addresses, long hex ids, then any digit run: each replaced by a fresh value of the same shape. */
 const VARIABLE = /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{8,}\b|\d+/gi;
