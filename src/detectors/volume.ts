@@ -64,6 +64,12 @@ interface KeyState extends SeasonalHistory {
 
 /** Intervals close once the stream is this share of an interval past their end: late records still count. */
 const LATENESS = 0.2;
+/** Where a record came from, as a spike's explanation names it. */
+interface RecordOrigin {
+  ip: string | null;
+  host: string | null;
+}
+
 /** One service's findings for one interval, held until every key of the service has closed it. */
 interface HeldInterval {
   service: string;
@@ -169,11 +175,13 @@ export class VolumeDetector implements Detector, Retrainable {
       if (Number.isNaN(at)) continue;
       if (isJump(this.#streamClock.observe(record.stream, at, wallNow))) this.#restart(record.stream, out);
       const start = at - (at % intervalMs);
+      // Read once per record, counted in the service's key and the template's.
+      const from: RecordOrigin = { ip: sourceOf(record), host: hostOf(record) };
       const service = this.#key(this.#services, `svc:${record.stream}`, record, start, false);
-      this.#count(service, record, start);
+      this.#count(service, record, start, from);
       if (this.options.perTemplate) {
         const key = `tpl:${record.stream}:${record.templateId}`;
-        this.#count(this.#key(this.#templates, key, record, start, true), record, start);
+        this.#count(this.#key(this.#templates, key, record, start, true), record, start, from);
       }
     }
     this.#closeUpTo((stream) => this.#streamClock.latest(stream));
@@ -189,13 +197,13 @@ export class VolumeDetector implements Detector, Retrainable {
       if (k.service === stream) this.#templates.delete(key);
   }
 
-  #count(k: KeyState, record: ParsedRecord, start: number): void {
+  #count(k: KeyState, record: ParsedRecord, start: number, from: RecordOrigin): void {
     if (start > k.start) this.#rollTo(k, start);
     k.count++;
     if (k.ids.length < 20) k.ids.push(record.id);
     if (k.samples.length < 3) k.samples.push(record.body);
-    tally(k.sources, sourceOf(record));
-    tally(k.hosts, hostOf(record));
+    tally(k.sources, from.ip);
+    tally(k.hosts, from.host);
   }
 
   /** Silence: advance each stream's record time by the wall time elapsed since its last record. */
