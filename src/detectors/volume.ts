@@ -581,5 +581,11 @@ export const volumeDefinition: DetectorDefinition<VolumeOptions> = {
  * own only when an interval closes (`#rememberHistory`), which most batches do not do for most keys.
  */
 function copyKeyState(k: KeyState): KeyState {
-  return { ...k, ids: [...k.ids], samples: [...k.samples], sources: new Map(k.sources) };
+  return {
+    ...k,
+    ids: [...k.ids],
+    samples: [...k.samples],
+    sources: new Map(k.sources),
+    hosts: new Map(k.hosts),
+  };
 }

@@ -180,6 +180,27 @@ describe("volume", () => {
     expect(spike!.explanation.summary).toContain("360 of them from 185.220.101.7");
   });
 
+  it("takes back a rolled-back batch's hosts with its counts, so a spike names only stored records' host", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    for (let i = 0; i < 20; i++) d.observe(interval(T0 + i * INTERVAL, 50));
+    const start = T0 + 20 * INTERVAL;
+    const on = (host: string) => (r: ParsedRecord) => ({
+      ...r,
+      resource: { ...r.resource, "host.name": host },
+    });
+    // The interval is open when the refused batch counts into it.
+    d.observe(interval(start, 10).map(on("ap-1")));
+    d.undo.begin();
+    d.observe(interval(start, 500).map(on("refused-1")));
+    d.undo.rollback();
+    d.observe(interval(start, 390).map(on("ap-1")));
+    d.observe([rec(start + INTERVAL + 1)]);
+    const [spike] = d.flush();
+    expect(spike!.features).toMatchObject({ count: 400, host: "ap-1" });
+    expect(spike!.explanation.summary).toContain("on ap-1 (expected");
+  });
+
   it("watches templates too, restores its state and retrains into a model summary", () => {
     const clock = new FakeClock(T0);
     const d = new VolumeDetector(options({ perTemplate: true }), clock);
