@@ -36,6 +36,14 @@ export class UndoLog {
     this.#atBegin.push(take);
   }
 
+  /** One value (a counter, a first-seen time) put back as it was when the batch began. */
+  keep<T>(read: () => T, write: (value: T) => void): void {
+    this.atEachBegin(() => {
+      const value = read();
+      return () => write(value);
+    });
+  }
+
   /** Registers how to undo one change; ignored when no batch is being recorded (analyze, import). */
   push(undo: () => void): void {
     if (this.#recording) this.#undo.push(undo);

@@ -90,12 +90,12 @@ export class ErrorBurstDetector implements Detector {
       options.maxKeys ?? 10_000,
       this.undo,
     );
-    this.undo.atEachBegin(() => {
-      const seen = this.#errorsSeen;
-      return () => {
-        this.#errorsSeen = seen;
-      };
-    });
+    this.undo.keep(
+      () => this.#errorsSeen,
+      (value) => {
+        this.#errorsSeen = value;
+      },
+    );
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {

@@ -70,12 +70,12 @@ export class WifiDetector implements Detector {
       burst: { ...s.burst },
       deviceId: s.deviceId,
     }));
-    this.undo.atEachBegin(() => {
-      const drops = this.#drops;
-      return () => {
-        this.#drops = drops;
-      };
-    });
+    this.undo.keep(
+      () => this.#drops,
+      (value) => {
+        this.#drops = value;
+      },
+    );
   }
 
   get #cap(): number {

@@ -39,12 +39,12 @@ export class BruteForceDetector implements Detector {
       window: s.window.copy(),
       burst: { ...s.burst },
     }));
-    this.undo.atEachBegin(() => {
-      const failures = this.#failures;
-      return () => {
-        this.#failures = failures;
-      };
-    });
+    this.undo.keep(
+      () => this.#failures,
+      (value) => {
+        this.#failures = value;
+      },
+    );
   }
 
   /** Events kept per key: eight times the threshold is already critical, more changes nothing. */

@@ -77,12 +77,12 @@ export class NewSourceIpDetector implements Detector {
     this.#users = new LruMap<string, UserState>(options.maxKeys).recordTo(this.undo, (u) => ({ ...u }));
     this.#networks = new LruMap<string, number>(options.maxKeys).recordTo(this.undo, (n) => n);
     this.#blocks = new LruMap<string, BlockPeers>(options.maxKeys).recordTo(this.undo, (b) => ({ ...b }));
-    this.undo.atEachBegin(() => {
-      const firstAt = this.#firstAt;
-      return () => {
-        this.#firstAt = firstAt;
-      };
-    });
+    this.undo.keep(
+      () => this.#firstAt,
+      (value) => {
+        this.#firstAt = value;
+      },
+    );
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {

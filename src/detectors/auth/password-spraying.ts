@@ -37,12 +37,12 @@ export class PasswordSprayingDetector implements Detector {
       window: s.window.copy(),
       burst: { ...s.burst },
     }));
-    this.undo.atEachBegin(() => {
-      const failures = this.#failures;
-      return () => {
-        this.#failures = failures;
-      };
-    });
+    this.undo.keep(
+      () => this.#failures,
+      (value) => {
+        this.#failures = value;
+      },
+    );
   }
 
   /** Events kept per source: enough for eight times `minUsers` users at a few attempts each. */

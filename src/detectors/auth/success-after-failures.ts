@@ -29,12 +29,12 @@ export class SuccessAfterFailuresDetector implements Detector {
 
   constructor(readonly options: SuccessAfterFailuresOptions) {
     this.#users = new LruMap<string, SlidingWindow>(options.maxKeys).recordTo(this.undo, (w) => w.copy());
-    this.undo.atEachBegin(() => {
-      const successes = this.#successes;
-      return () => {
-        this.#successes = successes;
-      };
-    });
+    this.undo.keep(
+      () => this.#successes,
+      (value) => {
+        this.#successes = value;
+      },
+    );
   }
 
   get #cap(): number {

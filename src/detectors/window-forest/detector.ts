@@ -78,12 +78,12 @@ export class WindowForestDetector implements Detector, Retrainable {
     readonly options: WindowForestOptions,
     readonly clock: Clock,
   ) {
-    this.undo.atEachBegin(() => {
-      const lastObserved = this.#lastObserved;
-      return () => {
-        this.#lastObserved = lastObserved;
-      };
-    });
+    this.undo.keep(
+      () => this.#lastObserved,
+      (value) => {
+        this.#lastObserved = value;
+      },
+    );
   }
 
   /**
