@@ -90,3 +90,14 @@ export function shouldReport(memory: BurstMemory, count: number, at: number, win
   memory.reported = count;
   return true;
 }
+
+/** A key's events in the window and what was last reported of them (brute force, password spraying). */
+export interface WindowedKey {
+  window: SlidingWindow;
+  burst: BurstMemory;
+}
+
+/** An independent copy, as an undo log keeps it. */
+export function copyWindowedKey(k: WindowedKey): WindowedKey {
+  return { window: k.window.copy(), burst: { ...k.burst } };
+}

@@ -4,7 +4,13 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
-import { type BurstMemory, SlidingWindow, shouldReport, type WindowEvent } from "../sliding-window.js";
+import {
+  copyWindowedKey,
+  SlidingWindow,
+  shouldReport,
+  type WindowEvent,
+  type WindowedKey,
+} from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
 import { SshAttempts } from "./ssh-attempts.js";
@@ -17,11 +23,6 @@ export interface BruteForceOptions {
   maxKeys: number;
 }
 
-interface KeyState {
-  window: SlidingWindow;
-  burst: BurstMemory;
-}
-
 /**
  * Brute force: many failed logins against one account (`user:<name>`) or from one source
  * (`ip:<address>`) within a window. Counted per attempt (a `message repeated 5 times` line counts 5);
@@ -30,15 +31,12 @@ interface KeyState {
 export class BruteForceDetector implements Detector {
   readonly name = "brute_force";
   readonly undo = new UndoLog();
-  readonly #keys: LruMap<string, KeyState>;
+  readonly #keys: LruMap<string, WindowedKey>;
   readonly #attempts = new SshAttempts(this.undo);
   #failures = 0;
 
   constructor(readonly options: BruteForceOptions) {
-    this.#keys = new LruMap<string, KeyState>(options.maxKeys).recordTo(this.undo, (s) => ({
-      window: s.window.copy(),
-      burst: { ...s.burst },
-    }));
+    this.#keys = new LruMap<string, WindowedKey>(options.maxKeys).recordTo(this.undo, copyWindowedKey);
     this.undo.keep(
       () => this.#failures,
       (value) => {

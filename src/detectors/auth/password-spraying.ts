@@ -4,7 +4,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
-import { type BurstMemory, SlidingWindow, shouldReport } from "../sliding-window.js";
+import { copyWindowedKey, SlidingWindow, shouldReport, type WindowedKey } from "../sliding-window.js";
 import { authEventOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
 import { SshAttempts } from "./ssh-attempts.js";
@@ -16,11 +16,6 @@ export interface PasswordSprayingOptions {
   maxKeys: number;
 }
 
-interface SourceState {
-  window: SlidingWindow;
-  burst: BurstMemory;
-}
-
 /**
  * Password spraying: one source trying few passwords against many accounts, so no single account
  * crosses the brute-force threshold. Keyed by source IP; counts distinct users with a failed login.
@@ -28,15 +23,12 @@ interface SourceState {
 export class PasswordSprayingDetector implements Detector {
   readonly name = "password_spraying";
   readonly undo = new UndoLog();
-  readonly #sources: LruMap<string, SourceState>;
+  readonly #sources: LruMap<string, WindowedKey>;
   readonly #attempts = new SshAttempts(this.undo);
   #failures = 0;
 
   constructor(readonly options: PasswordSprayingOptions) {
-    this.#sources = new LruMap<string, SourceState>(options.maxKeys).recordTo(this.undo, (s) => ({
-      window: s.window.copy(),
-      burst: { ...s.burst },
-    }));
+    this.#sources = new LruMap<string, WindowedKey>(options.maxKeys).recordTo(this.undo, copyWindowedKey);
     this.undo.keep(
       () => this.#failures,
       (value) => {
