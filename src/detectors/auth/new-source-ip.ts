@@ -99,9 +99,11 @@ export class NewSourceIpDetector implements Detector {
       }));
       this.#firstAt ??= event.at;
       const block = this.#blockOf(event.sourceIp);
-      const finding = this.#judge(record, event.user, event.sourceIp, user, block, event.at);
+      // The organisation as it was when the login happened: judged on it, then taught by it.
+      const peers = block === null ? undefined : this.#blocks.get(block);
+      const finding = this.#judge(record, event.user, event.sourceIp, user, block, peers, event.at);
       if (finding) out.push(finding);
-      if (block !== null) this.#learnBlock(user, block, event.at, finding !== null);
+      if (block !== null) this.#learnBlock(user, block, peers, event.at, finding !== null);
     }
     return out;
   }
@@ -127,11 +129,11 @@ export class NewSourceIpDetector implements Detector {
     ip: string,
     user: UserState,
     block: string | null,
+    peers: BlockPeers | undefined,
     at: number,
   ): Anomaly | null {
     const network = networkOf(ip, this.options.prefixV4);
     const knownBlock = block !== null && user.blocks.has(block);
-    const peers = block === null ? undefined : this.#blocks.get(block);
     const known = user.networks.get(network);
     const warm = this.#warm(user, at);
     user.logins++;
@@ -203,10 +205,16 @@ export class NewSourceIpDetector implements Detector {
    * their first login from it raised nothing, or once their logins from it span separate sessions
    * (`HABIT_MS`): an attacker's logins, reported and one session each, never vouch.
    */
-  #learnBlock(user: UserState, block: string, at: number, reported: boolean): void {
+  #learnBlock(
+    user: UserState,
+    block: string,
+    known: BlockPeers | undefined,
+    at: number,
+    reported: boolean,
+  ): void {
     const cap = this.options.sharedNetworkUsers;
     const seen = user.blocks.get(block);
-    const peers = this.#blocks.get(block) ?? { users: 0, vouched: 0 };
+    const peers = known ?? { users: 0, vouched: 0 };
     if (!seen) {
       user.blocks.set(block, [at, at, reported ? 0 : 1]);
       this.#blocks.set(block, {
