@@ -45,13 +45,6 @@ interface BlockPeers {
 }
 
 /**
- * Users the organisation must have seen, over the warm-up time, before "nobody here logs in from that
- * provider" means anything (on the first day every provider is new to everyone).
- */
-const ORG_MIN_USERS = 10;
-/** Earlier logins a user needs before the organisation's view alone may judge a login of theirs. */
-const MIN_OWN_LOGINS = 2;
-/**
  * Logins from a block this far apart are separate sessions: the block is a habit of the user's, which
  * one session (an attacker's, once in) never makes it.
  */
@@ -69,20 +62,12 @@ export class NewSourceIpDetector implements Detector {
   readonly #networks: LruMap<string, number>;
   /** block → the users who log in from it (peer baseline). */
   readonly #blocks: LruMap<string, BlockPeers>;
-  /** Record time of the first successful login seen (the organisation's warm-up). */
-  #firstAt: number | null = null;
 
   constructor(readonly options: NewSourceIpOptions) {
     // A user's copy shares their network and block maps, which journal their own keys.
     this.#users = new LruMap<string, UserState>(options.maxKeys).recordTo(this.undo, (u) => ({ ...u }));
     this.#networks = new LruMap<string, number>(options.maxKeys).recordTo(this.undo, (n) => n);
     this.#blocks = new LruMap<string, BlockPeers>(options.maxKeys).recordTo(this.undo, (b) => ({ ...b }));
-    this.undo.keep(
-      () => this.#firstAt,
-      (value) => {
-        this.#firstAt = value;
-      },
-    );
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -97,7 +82,6 @@ export class NewSourceIpDetector implements Detector {
         networks: this.#userNetworks(),
         blocks: this.#userBlocks(),
       }));
-      this.#firstAt ??= event.at;
       const block = this.#blockOf(event.sourceIp);
       // The organisation as it was when the login happened: judged on it, then taught by it.
       const peers = block === null ? undefined : this.#blocks.get(block);
@@ -150,10 +134,9 @@ export class NewSourceIpDetector implements Detector {
     // A provider several colleagues log in from (a carrier, a home ISP, a partner's VPN) is not a new
     // place for the organisation, whoever shows up on it first.
     if ((peers?.vouched ?? 0) >= this.options.sharedNetworkUsers) return null;
-    // A user with little history is judged by the organisation instead: an address on the internet, in
-    // a block nobody here has ever logged in from.
-    const unseenByAll = block !== null && peers === undefined && isPublicAddress(ip) && this.#orgWarm(at);
-    if (!warm && !(unseenByAll && user.logins > MIN_OWN_LOGINS)) return null;
+    if (!warm) return null;
+    // An address on the internet, in a block nobody here has ever logged in from.
+    const unseenByAll = block !== null && peers === undefined && isPublicAddress(ip);
     // The more logins all from known networks, the stranger a new one; nobody's provider is stranger still.
     const score = Math.min(0.85, 0.55 + 0.1 * Math.log10(user.logins) + (unseenByAll ? 0.05 : 0));
     const context = unseenByAll
@@ -230,14 +213,6 @@ export class NewSourceIpDetector implements Detector {
     }
   }
 
-  #orgWarm(at: number): boolean {
-    return (
-      this.#firstAt !== null &&
-      this.#users.size >= ORG_MIN_USERS &&
-      at - this.#firstAt >= this.options.warmupSecs * 1000
-    );
-  }
-
   #warm(user: UserState, at: number): boolean {
     return user.logins >= this.options.warmupLogins && at - user.firstAt >= this.options.warmupSecs * 1000;
   }
@@ -259,7 +234,6 @@ export class NewSourceIpDetector implements Detector {
   exportState(): JsonValue {
     return {
       version: 1,
-      firstAt: this.#firstAt,
       networks: [...this.#networks.entries()],
       blocks: [...this.#blocks.entries()].map(([b, p]) => [b, p.users, p.vouched]),
       users: [...this.#users.entries()].map(([name, u]) => ({
@@ -277,7 +251,6 @@ export class NewSourceIpDetector implements Detector {
     if (Array.isArray(state.networks)) {
       for (const n of state.networks) if (Array.isArray(n)) this.#networks.set(String(n[0]), Number(n[1]));
     }
-    if (typeof state.firstAt === "number") this.#firstAt = state.firstAt;
     // State saved before the peer baseline has no blocks: the organisation learns them again from traffic.
     if (Array.isArray(state.blocks)) {
       for (const b of state.blocks)
