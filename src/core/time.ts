@@ -4,21 +4,26 @@ export function isoUtc(ms: number): string {
 }
 
 /**
- * Parses any ISO-8601-like timestamp (with or without zone, up to 9 fractional digits, space or `T`);
- * a value without a zone is taken as UTC. Returns epoch milliseconds or null.
+ * ISO-8601 dates and date-times: `2025-04-03`, or with a time (space or `T`, up to 9 fractional digits)
+ * and an optional zone.
+ */
+export const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Parses any ISO-8601-like timestamp (a date alone, or a date-time with or without zone); a value
+ * without a zone is taken as UTC. Returns epoch milliseconds or null. A day or offset out of range
+ * (`2025-02-31`, `+25:00`) is null; other shapes fall back to `Date.parse`.
  */
 export function parseTimestamp(value: string): number | null {
-  const m =
-    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
-      value.trim(),
-    );
+  const m = ISO_DATE_TIME.exec(value.trim());
   if (!m) {
     const fallback = Date.parse(value);
     return Number.isNaN(fallback) ? null : fallback;
   }
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s ?? "0"].map(Number) as [
+  const [year, month, day, hour, minute, second] = [y, mo, d, h ?? "0", mi ?? "0", s ?? "0"].map(Number) as [
     number,
     number,
     number,

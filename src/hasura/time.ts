@@ -1,3 +1,5 @@
+import { ISO_DATE_TIME, parseTimestamp } from "../core/time.js";
+
 /**
  * System 003's timestamp form (contracts §4.4, §6.3 C12): ISO-8601 in UTC without a zone and with
  * microseconds, e.g. `2025-03-19T10:04:05.123000`. Our clock has milliseconds, so the last three digits are 0.
@@ -6,8 +8,6 @@ export function localIso(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 23)}000`;
 }
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const TIME_ONLY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?$/;
 
 /**
@@ -19,21 +19,8 @@ const TIME_ONLY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?$/;
  */
 export function parseDateTime(text: string): number | null {
   const s = text.trim();
-  const iso = ISO_DATE_TIME.exec(s);
-  if (iso) {
-    const [, y, mo, d, h, mi, sec, frac, zone] = iso;
-    const month = Number(mo);
-    const day = Number(d);
-    if (month < 1 || month > 12 || day < 1 || day > 31) return null;
-    const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
-    let t = Date.UTC(Number(y), month - 1, day, Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0), ms);
-    if (zone && zone !== "Z" && zone !== "z") {
-      const sign = zone.startsWith("-") ? -1 : 1;
-      const digits = zone.slice(1).replace(":", "");
-      t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0)) * 60_000;
-    }
-    return Number.isNaN(t) ? null : t;
-  }
+  // The one ISO reading (core/time): an impossible day or offset (`2025-02-31`, `+25:00`) is no time.
+  if (ISO_DATE_TIME.test(s)) return parseTimestamp(s);
   const time = TIME_ONLY.exec(s);
   if (time) {
     const [, h, mi, sec, frac] = time;

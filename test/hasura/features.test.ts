@@ -66,6 +66,15 @@ describe("hasura: feature extraction (contract §4.7.2)", () => {
     expect(parseDateTime("Wed, 19 Mar 2025 10:04:05 GMT")).toBe(Date.UTC(2025, 2, 19, 10, 4, 5));
   });
 
+  it("reads ISO text as core/time does: no 31 February, no offset past 23 hours", () => {
+    expect(parseDateTime("2025-02-31")).toBeNull();
+    expect(parseDateTime("2025-02-31T10:00:00")).toBeNull();
+    expect(parseDateTime("2025-03-19T10:04:05+25:00")).toBeNull();
+    expect(parseDateTime("2024-02-29")).toBe(Date.UTC(2024, 1, 29));
+    expect(parseDateTime("2025-03-19T10:04:05+01:00")).toBe(Date.UTC(2025, 2, 19, 9, 4, 5));
+    expect(featureOf("invoiceDate", "2025-02-31")).toBe(stringHash("2025-02-31"));
+  });
+
   it("unwraps a `data` property and skips non-objects", () => {
     expect(unwrapRecord({ data: { a: 1 }, timestamp: "x" })).toEqual({ a: 1 });
     expect(unwrapRecord({ a: 1 })).toEqual({ a: 1 });

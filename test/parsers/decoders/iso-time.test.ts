@@ -29,6 +29,13 @@ describe("iso-time fast path agrees with parseTimestamp", () => {
     expect(parseIsoFast(text)).toBeUndefined();
   });
 
+  it("parseTimestamp reads a date alone as UTC midnight and refuses an impossible one", () => {
+    expect(parseTimestamp("2024-02-29")).toBe(Date.UTC(2024, 1, 29));
+    // Date.parse, the fallback for other shapes, would roll it over into 3 March.
+    expect(parseTimestamp("2025-02-31")).toBeNull();
+    expect(parseTimestamp("2025-01-01T00:00:00+25:00")).toBeNull();
+  });
+
   it("formatIsoUtc matches toISOString", () => {
     for (const ms of [0, 1, 999, 1718374561123, 253402300799999, -1, 253402300800000]) {
       expect(formatIsoUtc(ms)).toBe(new Date(ms).toISOString());
