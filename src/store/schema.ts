@@ -128,6 +128,32 @@ export interface DeliveriesTable {
   created_at: string;
   updated_at: string;
   delivered_at: string | null;
+  /** The process sending it now (`claimDeliveries`), until `claim_expires_at`; null when unclaimed. */
+  claimed_by: string | null;
+  claim_expires_at: string | null;
+}
+
+/** One committed pipeline batch; its id tags the partition state saved after it. */
+export interface IngestBatchesTable {
+  id: Generated<number>;
+  records: number;
+  committed_at: string;
+}
+
+/** Per source, the highest submission number committed (in the transaction of its rows). */
+export interface SourceSubmissionsTable {
+  source: string;
+  seq: number;
+  batch_id: number;
+  updated_at: string;
+}
+
+/** Miner and detector state of one partition (stream), as of batch `batch_id`. */
+export interface PartitionStateTable {
+  partition: string;
+  value: string;
+  batch_id: number;
+  updated_at: string;
 }
 
 /** A person's verdict on an anomaly (`true_positive` / `false_positive`). */
@@ -171,6 +197,9 @@ export interface Database extends TriageTables {
   audit_logs: AuditLogsTable;
   state: StateTable;
   deliveries: DeliveriesTable;
+  ingest_batches: IngestBatchesTable;
+  source_submissions: SourceSubmissionsTable;
+  partition_state: PartitionStateTable;
   verdicts: VerdictsTable;
   suppressions: SuppressionsTable;
 }

@@ -11,6 +11,7 @@ import * as changeVersions from "./009-change-versions.js";
 import * as suppressionCeiling from "./010-suppression-ceiling.js";
 import * as alertReview from "./011-alert-review.js";
 import * as anomalyEntityIndex from "./012-anomaly-entity-index.js";
+import * as partitionStateSubmissions from "./013-partition-state-submissions.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -29,6 +30,7 @@ const STEPS: [string, Step][] = [
   ["010-suppression-ceiling", suppressionCeiling],
   ["011-alert-review", alertReview],
   ["012-anomaly-entity-index", anomalyEntityIndex],
+  ["013-partition-state-submissions", partitionStateSubmissions],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */
