@@ -11,7 +11,12 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord, ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { NextKeyModel, type NextKeyModelOptions } from "../sequence/next-key-model.js";
-import { type ClosedSession, SessionGrouper, sessionKeyReader } from "../sequence/session-grouper.js";
+import {
+  type ClosedSession,
+  type OpenSessionState,
+  SessionGrouper,
+  sessionKeyReader,
+} from "../sequence/session-grouper.js";
 import { BaselineMatcher } from "./baseline-match.js";
 import { type Step, sessionAnomaly } from "./explain.js";
 import { parseSessionKey, sessionKeyText } from "./session-key.js";
@@ -336,6 +341,27 @@ export class SequenceDetector implements Detector, Retrainable {
       anomalous: this.#anomalous,
       evicted: this.#evicted,
       idleTimeoutMs: this.#grouper.idleTimeoutMs,
+      // Open sessions and the clocks that close them: without them a restart or a hand-over judged
+      // sessions cut in two (their first half was lost, the second looked like a session of its own).
+      now: Number.isFinite(this.#now) ? this.#now : null,
+      quietMs: this.#clock.now() - this.#lastObserved,
+      open: this.#grouper
+        .openSessionList()
+        .map((s) => [
+          s.id,
+          s.openedAt,
+          s.lastSeenAt,
+          s.longestGapMs,
+          s.records.map((r) => [
+            r.observedTimestamp,
+            r.severityNumber,
+            r.step.id,
+            r.step.templateId,
+            r.step.timestamp,
+            r.step.stream,
+            r.step.body,
+          ]),
+        ]),
     };
   }
 
@@ -366,6 +392,47 @@ export class SequenceDetector implements Detector, Retrainable {
     const idle = Number(state.idleTimeoutMs);
     if (Number.isFinite(idle) && idle > this.#options.idleTimeoutSecs * 1000)
       this.#grouper.idleTimeoutMs = idle;
+    if (typeof state.now === "number") this.#now = state.now;
+    // Quiet before the save counts towards `tick`'s idle timeout; the time it was stopped does not.
+    if (typeof state.quietMs === "number") this.#lastObserved = this.#clock.now() - state.quietMs;
+    if (Array.isArray(state.open))
+      this.#grouper.restoreOpenSessions(state.open.flatMap((s) => this.#openSession(s)));
+  }
+
+  /** One open session as `exportState` wrote it, or nothing when it is not one. */
+  #openSession(saved: JsonValue): OpenSessionState<Held>[] {
+    if (!Array.isArray(saved) || typeof saved[0] !== "string" || !Array.isArray(saved[4])) return [];
+    const [id, openedAt, lastSeenAt, longestGapMs, records] = saved;
+    const held: Held[] = [];
+    for (const r of records) {
+      if (!Array.isArray(r)) continue;
+      const [observedTimestamp, severityNumber, recordId, templateId, timestamp, stream, body] = r;
+      held.push({
+        timestamp: String(timestamp),
+        observedTimestamp: String(observedTimestamp),
+        severityText: null,
+        severityNumber: Number(severityNumber),
+        body: "",
+        attributes: { [SESSION_FIELD]: id },
+        resource: {},
+        step: {
+          id: Number(recordId),
+          templateId: String(templateId),
+          timestamp: String(timestamp),
+          stream: String(stream),
+          body: String(body),
+        },
+      });
+    }
+    return [
+      {
+        id,
+        openedAt: Number(openedAt),
+        lastSeenAt: Number(lastSeenAt),
+        longestGapMs: Number(longestGapMs),
+        records: held,
+      },
+    ];
   }
 
   /** Seconds without a record after which a session is closed: the configured, or the learned one. */

@@ -42,6 +42,15 @@ interface OpenSession<R> {
   activity: number;
 }
 
+/** An open session as a saved state keeps it (`openSessionList`, `restoreOpenSessions`). */
+export interface OpenSessionState<R> {
+  id: string;
+  records: R[];
+  openedAt: number;
+  lastSeenAt: number;
+  longestGapMs: number;
+}
+
 /** Reads a record's session id, or null when the record has none. */
 export function sessionKeyReader(key: SessionKey): (record: LogRecord) => string | null {
   if ("field" in key) {
@@ -141,6 +150,32 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
   /** Records seen without a session id (they belong to no session and are not kept). */
   get unkeyedRecords(): number {
     return this.#unkeyed;
+  }
+
+  /** The open sessions, least recently active first: what a saved state needs to go on with them. */
+  openSessionList(): OpenSessionState<R>[] {
+    return [...this.#open].map(([id, s]) => ({
+      id,
+      records: s.records,
+      openedAt: s.openedAt,
+      lastSeenAt: s.lastSeenAt,
+      longestGapMs: s.longestGapMs,
+    }));
+  }
+
+  /** Reopens saved sessions (`openSessionList`), in their order, as the most recently active. */
+  restoreOpenSessions(sessions: readonly OpenSessionState<R>[]): void {
+    for (const s of sessions) {
+      this.#remember(s.id);
+      this.#open.delete(s.id);
+      this.#open.set(s.id, {
+        records: [...s.records],
+        openedAt: s.openedAt,
+        lastSeenAt: s.lastSeenAt,
+        longestGapMs: s.longestGapMs,
+        activity: ++this.#activity,
+      });
+    }
   }
 
   /** Adds one record; returns the sessions this closed (idle ones first, then an evicted one). */

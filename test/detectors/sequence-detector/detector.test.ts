@@ -171,6 +171,24 @@ describe("SequenceDetector", () => {
     expect(other.status().phase).toBe("learning");
   });
 
+  it("keeps its open sessions across export and import: a session saved half-way is judged whole", () => {
+    const clock = new FakeClock();
+    const d = trained(clock);
+    const copy = new SequenceDetector(OPTIONS, clock);
+    // `h1` and `h2` are open at the save: their first halves must come back with the state.
+    d.observe([rec(clock, "h1", "open"), rec(clock, "h2", "open"), rec(clock, "h1", "read")]);
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    expect(copy.status().detail).toMatch(/2 open/);
+    const rest = [rec(clock, "h1", "close"), rec(clock, "h2", "close")];
+    expect(copy.observe(rest)).toEqual(d.observe(rest));
+    clock.advance(11_000);
+    const fromCopy = copy.tick(clock.now());
+    // h2 skipped `read`; h1 is whole (without its saved half it would look like a session without an open).
+    expect(fromCopy.map((a) => a.key)).toEqual(["h2"]);
+    expect(fromCopy).toEqual(d.tick(clock.now()));
+    expect(copy.exportState()).toEqual(d.exportState());
+  });
+
   it("trains on a baseline when told to, then judges", () => {
     const clock = new FakeClock();
     const d = new SequenceDetector({ ...OPTIONS, warmupSessions: 1_000 }, clock);
