@@ -40,6 +40,8 @@ interface Fitted {
   maxs: number[];
   units: number[];
   windows: number;
+  /** The windows it was fitted on; a saved state keeps those the capped history has let go since. */
+  trainedOn: WindowCounts[];
 }
 
 interface Service {
@@ -202,7 +204,16 @@ export class WindowForestDetector implements Detector, Retrainable {
     const mins = features.map((_, j) => Math.min(...rows.map((r) => r[j]!)));
     const maxs = features.map((_, j) => Math.max(...rows.map((r) => r[j]!)));
     const units = features.map((_, j) => Math.max(maxs[j]! - mins[j]!, 0.5 * Math.abs(medians[j]!), 1));
-    s.fitted = { forest, features, medians, mins, maxs, units, windows: rows.length };
+    s.fitted = {
+      forest,
+      features,
+      medians,
+      mins,
+      maxs,
+      units,
+      windows: rows.length,
+      trainedOn: [...s.history],
+    };
     s.sinceFit = 0;
   }
 
@@ -325,16 +336,34 @@ export class WindowForestDetector implements Detector, Retrainable {
     };
   }
 
-  /** The windows are the state; forests are refitted from them on import (seeded, so identical). */
+  /**
+   * The windows are the state; forests are refitted on import from the windows they were fitted on
+   * (seeded, so identical), not from the history as it is now, which has grown since the last fit.
+   */
   exportState(): JsonValue {
     return {
       version: 1,
       templates: Object.fromEntries(this.#templates),
+      // Quiet before the save counts towards `tick`; the time it was stopped does not.
+      quietMs: this.clock.now() - this.#lastObserved,
       services: Object.fromEntries(
-        [...this.#services].map(([k, s]) => [
-          k,
-          { history: s.history as unknown as JsonValue, fitted: s.fitted !== null, flagged: s.flagged },
-        ]),
+        [...this.#services].map(([k, s]) => {
+          const trainedOn = s.fitted?.trainedOn ?? [];
+          const retired = trainedOn.slice(0, trainedOn.length - (s.history.length - s.sinceFit));
+          return [
+            k,
+            {
+              history: s.history as unknown as JsonValue,
+              fitted: s.fitted !== null,
+              flagged: s.flagged,
+              sinceFit: s.sinceFit,
+              retired: retired as unknown as JsonValue,
+              open: s.open as unknown as JsonValue,
+              ids: s.ids,
+              samples: s.samples,
+            },
+          ];
+        }),
       ),
     };
   }
@@ -344,12 +373,24 @@ export class WindowForestDetector implements Detector, Retrainable {
     if (isJsonObject(state.templates))
       for (const [id, t] of Object.entries(state.templates))
         if (typeof t === "string") this.#templates.set(id, t);
+    if (typeof state.quietMs === "number") this.#lastObserved = this.clock.now() - state.quietMs;
     for (const [name, value] of Object.entries(state.services)) {
       if (!isJsonObject(value) || !Array.isArray(value.history)) continue;
       const s = this.#service(name);
       s.history = value.history as unknown as WindowCounts[];
       s.flagged = Number(value.flagged ?? 0);
-      if (value.fitted === true && s.history.length > 0) this.#fit(s);
+      const sinceFit = Math.min(Number(value.sinceFit ?? 0) || 0, s.history.length);
+      if (value.fitted === true && s.history.length > 0) {
+        const history = s.history;
+        const retired = Array.isArray(value.retired) ? (value.retired as unknown as WindowCounts[]) : [];
+        s.history = [...retired, ...history.slice(0, history.length - sinceFit)];
+        this.#fit(s);
+        s.history = history;
+      }
+      s.sinceFit = sinceFit;
+      if (isJsonObject(value.open)) s.open = value.open as unknown as WindowCounts;
+      if (Array.isArray(value.ids)) s.ids = value.ids.map(Number);
+      if (Array.isArray(value.samples)) s.samples = value.samples.map(String);
     }
   }
 }

@@ -94,6 +94,27 @@ describe("WindowForestDetector", () => {
     expect(a?.description).toMatch(/mean of parameter 1 of "request done in <\*> ms" 900 vs usual 40/);
   });
 
+  it("goes on after export and import as if never stopped: open window, refit schedule, training windows", () => {
+    // A short history and a refit every 4 windows: at the save, windows the forest was fitted on have
+    // left the history, and 3 windows closed since the fit.
+    const options = { ...OPTIONS, warmupWindows: 8, retrainWindows: 4, historyWindows: 10 };
+    const d = new WindowForestDetector(options, new FakeClock(T0));
+    for (let i = 0; i < 17; i++) d.observe(minute(T0 + i * 60_000, i));
+    // Half of the 18th window is in, and so is a spike, still open at the save.
+    const half = minute(T0 + 17 * 60_000, 17).slice(0, 10);
+    const spike = Array.from({ length: 60 }, (_, k) =>
+      rec(T0 + 17 * 60_000 + 30_000 + k * 100, "T-miss", "cache miss"),
+    );
+    d.observe([...half, ...spike]);
+    const copy = new WindowForestDetector(options, new FakeClock(T0));
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    for (let i = 18; i < 26; i++) {
+      const batch = minute(T0 + i * 60_000, i);
+      expect(copy.observe(batch), `window ${i}`).toEqual(d.observe(batch));
+    }
+    expect(copy.exportState()).toEqual(d.exportState());
+  });
+
   it("keeps flagged windows out of training and restores from its state", () => {
     const { d, next } = warmedUp();
     const copy = new WindowForestDetector(OPTIONS, new FakeClock(T0));
