@@ -19,7 +19,7 @@ export async function startIntegrations(rt: Runtime): Promise<Integrations> {
   const sinks = createSinks(sinkConfigs(rt.config));
   let dispatcher: SinkDispatcher | null = null;
   if (sinks.length > 0) {
-    dispatcher = new SinkDispatcher(rt.store.db, sinks, rt.clock, rt.log.child({ component: "sinks" }));
+    dispatcher = new SinkDispatcher(rt.store, sinks, rt.clock, rt.log.child({ component: "sinks" }));
     await dispatcher.start();
     const d = dispatcher;
     // Chained, so another listener already on the pipeline keeps getting anomalies.

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/clock.js";
 import type { DeliveryItem, DeliveryOutcome, Sink } from "../core/sink.js";
@@ -7,7 +9,13 @@ import { isoUtc } from "../core/time.js";
 import { sinkBacklog, sinkDeliveries, sinkEnqueued } from "../sinks/metrics.js";
 import { toSinkAnomaly } from "../sinks/payload.js";
 import { type StoredAnomaly, toStoredAnomaly } from "../store/repos/anomalies.js";
-import { backlogBySink, dueDeliveries, enqueueDeliveries, markDelivery } from "../store/repos/deliveries.js";
+import {
+  backlogBySink,
+  type ClaimDialect,
+  claimDeliveries,
+  enqueueDeliveries,
+  markDelivery,
+} from "../store/repos/deliveries.js";
 import { loadState, saveState } from "../store/repos/state.js";
 import type { Database } from "../store/schema.js";
 
@@ -18,6 +26,14 @@ export interface DispatcherOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   random: () => number;
+  /**
+   * How long a claimed delivery is this process's to send. Past it, another process takes the delivery
+   * over (this one is presumed dead), so it must outlast a sink's slowest `deliver` (timeouts are 10 s
+   * per request by default, and a batch may hold several).
+   */
+  leaseMs: number;
+  /** Names this process in `deliveries.claimed_by`. */
+  owner: string;
 }
 
 const DEFAULTS: DispatcherOptions = {
@@ -25,6 +41,8 @@ const DEFAULTS: DispatcherOptions = {
   baseDelayMs: 1_000,
   maxDelayMs: 300_000,
   random: Math.random,
+  leaseMs: 300_000,
+  owner: "",
 };
 
 /** Highest anomaly id already queued for the sinks; a restart queues what came after it. */
@@ -60,14 +78,23 @@ export class SinkDispatcher {
    */
   #chain: Promise<void> = Promise.resolve();
 
+  readonly db: Kysely<Database>;
+  readonly #dialect: ClaimDialect;
+
   constructor(
-    readonly db: Kysely<Database>,
+    store: { db: Kysely<Database>; dialect: ClaimDialect },
     readonly sinks: readonly Sink[],
     readonly clock: Clock,
     readonly log: SourceLog,
     options: Partial<DispatcherOptions> = {},
   ) {
-    this.options = { ...DEFAULTS, ...options };
+    this.db = store.db;
+    this.#dialect = store.dialect;
+    this.options = {
+      ...DEFAULTS,
+      ...options,
+      owner: options.owner || `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    };
   }
 
   #now(): string {
@@ -165,7 +192,14 @@ export class SinkDispatcher {
 
   async #drainSink(sink: Sink): Promise<void> {
     for (;;) {
-      const due = await dueDeliveries(this.db, sink.name, this.#now(), sink.batchSize);
+      // Claimed before sending: another process working through the same table skips these.
+      const due = await claimDeliveries(this.db, this.#dialect, {
+        sink: sink.name,
+        owner: this.options.owner,
+        now: this.#now(),
+        leaseUntil: isoUtc(this.clock.now() + this.options.leaseMs),
+        limit: sink.batchSize,
+      });
       if (due.length === 0) return;
       const items: DeliveryItem[] = due.map((d) => ({
         deliveryId: d.id,
@@ -184,10 +218,10 @@ export class SinkDispatcher {
         const attempts = d.attempts + 1;
         const labels = { sink: sink.name, type: sink.type };
         if (outcome.ok) {
-          await markDelivery(this.db, d.id, { status: "delivered", attempts, lastError: null }, now);
+          await this.#mark(d.id, { status: "delivered", attempts, lastError: null }, now);
           sinkDeliveries.inc({ ...labels, outcome: "delivered" });
         } else if (!outcome.retryable || attempts >= sink.maxAttempts) {
-          await markDelivery(this.db, d.id, { status: "dead", attempts, lastError: outcome.error }, now);
+          await this.#mark(d.id, { status: "dead", attempts, lastError: outcome.error }, now);
           sinkDeliveries.inc({ ...labels, outcome: "dead" });
           this.log.error(
             { sink: sink.name, anomaly: d.anomaly_id, attempts, error: outcome.error },
@@ -195,8 +229,7 @@ export class SinkDispatcher {
           );
         } else {
           const next = isoUtc(this.clock.now() + backoffMs(attempts, this.options));
-          await markDelivery(
-            this.db,
+          await this.#mark(
             d.id,
             { status: "failed", attempts, lastError: outcome.error, nextAttemptAt: next },
             now,
@@ -210,6 +243,12 @@ export class SinkDispatcher {
       }
       // Whatever failed now is not due again in this round, so the loop ends when only retries remain.
     }
+  }
+
+  async #mark(id: number, update: Parameters<typeof markDelivery>[3], now: string): Promise<void> {
+    if (!(await markDelivery(this.db, id, this.options.owner, update, now)))
+      // Our lease ran out during the send and another process took the delivery over: its result stands.
+      this.log.warn({ delivery: id, owner: this.options.owner }, "delivery claim lost to another process");
   }
 
   /** Waits for queued hand-overs and the round in progress, then closes the sinks; pending rows stay for restart. */

@@ -51,7 +51,7 @@ afterEach(async () => {
 });
 
 async function dispatcher(sinks: Sink[], options = fast): Promise<SinkDispatcher> {
-  const d = new SinkDispatcher(ts.store.db, sinks, systemClock, log, options);
+  const d = new SinkDispatcher(ts.store, sinks, systemClock, log, options);
   await d.start();
   dispatchers.push(d);
   return d;

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import type { SinkAnomaly } from "../../core/sink.js";
 import { fromJsonText, toJsonText } from "../json.js";
 import type { Database, DeliveriesTable } from "../schema.js";
@@ -35,43 +35,92 @@ export async function enqueueDeliveries(
   return inserted.length;
 }
 
-/** Deliveries of one sink that are due now (pending, or failed with their backoff elapsed), oldest first. */
-export async function dueDeliveries(
+/**
+ * Which database the claim runs on: its name, or a store dialect object that carries it (the store is
+ * moving its dialect from a name to named capabilities; either works until `skipLocked` moves there).
+ */
+export type ClaimDialect = "sqlite" | "postgres" | { readonly name: "sqlite" | "postgres" };
+
+function dialectName(dialect: ClaimDialect): "sqlite" | "postgres" {
+  return typeof dialect === "string" ? dialect : dialect.name;
+}
+
+/**
+ * Claims up to `limit` deliveries of one sink that are due now (pending, or failed with their backoff
+ * elapsed) and not held by a live claim, oldest first: each row gets `owner` and a lease until
+ * `leaseUntil`, in one statement, so another process (another node on PostgreSQL, a second `serve` on
+ * one SQLite file) can never claim and send the same delivery meanwhile. A claim whose lease ran out
+ * (its process died mid-send) is due again.
+ *
+ * The one dialect difference is here for now (it belongs in the store's dialect capabilities, issue 21
+ * seam 5): PostgreSQL locks the chosen rows with `FOR UPDATE SKIP LOCKED`, so concurrent claimers take
+ * different rows instead of queueing behind each other; SQLite has no row locks and needs none, since a
+ * write statement holds the database's single write lock from start to end. The outer `where` repeats
+ * the claim condition: a PostgreSQL row changed by a concurrent claim between our snapshot and our lock is
+ * re-checked against it and left out.
+ */
+export async function claimDeliveries(
   db: Kysely<Database>,
-  sink: string,
-  now: string,
-  limit: number,
+  dialect: ClaimDialect,
+  claim: { sink: string; owner: string; now: string; leaseUntil: string; limit: number },
 ): Promise<(DeliveryRow & { anomaly: SinkAnomaly })[]> {
+  const { sink, owner, now, leaseUntil, limit } = claim;
+  const claimable = (eb: ExpressionBuilder<Database, "deliveries">) =>
+    eb.and([
+      eb("sink", "=", sink),
+      eb("status", "in", ["pending", "failed"]),
+      eb("next_attempt_at", "<=", now),
+      eb.or([eb("claim_expires_at", "is", null), eb("claim_expires_at", "<=", now)]),
+    ]);
+  const postgres = dialectName(dialect) === "postgres";
+  const pick = db.selectFrom("deliveries").select("id").where(claimable).orderBy("id").limit(limit);
+  // The choice is a materialised CTE, evaluated once: as `id in (subquery)` PostgreSQL may run the
+  // subquery again per row it updates, and with SKIP LOCKED each run can pick other rows (the test
+  // claimed 3 rows with a limit of 2).
   const rows = await db
-    .selectFrom("deliveries")
-    .selectAll()
-    .where("sink", "=", sink)
-    .where("status", "in", ["pending", "failed"])
-    .where("next_attempt_at", "<=", now)
-    .orderBy("id")
-    .limit(limit)
+    .with(
+      (wb) => (postgres ? wb("picked").materialized() : wb("picked")),
+      () => (postgres ? pick.forUpdate().skipLocked() : pick),
+    )
+    .updateTable("deliveries")
+    .set({ claimed_by: owner, claim_expires_at: leaseUntil })
+    .where("id", "in", (eb) => eb.selectFrom("picked").select("id"))
+    .where(claimable)
+    .returningAll()
     .execute();
+  // `returning` gives no order; the oldest goes first, as it was queued.
+  rows.sort((a, b) => a.id - b.id);
   return rows.map((r) => ({ ...r, anomaly: fromJsonText(r.payload, {}) as unknown as SinkAnomaly }));
 }
 
+/**
+ * Records what became of a claimed delivery and releases the claim. Only the claim's owner can: when a
+ * lease ran out and another process took the delivery over, the late result of the first is dropped
+ * (false) rather than overwrite the second's.
+ */
 export async function markDelivery(
   db: Kysely<Database>,
   id: number,
+  owner: string,
   update: { status: DeliveryStatus; attempts: number; lastError: string | null; nextAttemptAt?: string },
   now: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable("deliveries")
     .set({
       status: update.status,
       attempts: update.attempts,
       last_error: update.lastError,
       updated_at: now,
+      claimed_by: null,
+      claim_expires_at: null,
       ...(update.nextAttemptAt ? { next_attempt_at: update.nextAttemptAt } : {}),
       ...(update.status === "delivered" ? { delivered_at: now } : {}),
     })
     .where("id", "=", id)
-    .execute();
+    .where("claimed_by", "=", owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Waiting deliveries per sink (pending or failed), for the backlog gauge. */

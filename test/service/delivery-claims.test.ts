@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { webhookSinkSchema } from "../../src/config/sink-schema.js";
+import { systemClock } from "../../src/core/clock.js";
+import { isoUtc } from "../../src/core/time.js";
+import { SinkDispatcher } from "../../src/service/sink-dispatcher.js";
+import { toSinkAnomaly } from "../../src/sinks/payload.js";
+import { WebhookSink } from "../../src/sinks/webhook.js";
+import { openStore, type Store } from "../../src/store/db.js";
+import { claimDeliveries, enqueueDeliveries, listDeliveries } from "../../src/store/repos/deliveries.js";
+import { createLogger } from "../../src/telemetry/logger.js";
+import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { waitFor } from "../helpers/wait.js";
+import { storedAnomaly } from "../sinks/fixtures.js";
+
+const log = createLogger("silent");
+const SINK = "hook";
+
+/** A webhook receiver on 127.0.0.1 that counts receipts per delivery and per worker, answering after a pause. */
+interface CountingReceiver {
+  url: string;
+  perDelivery: Map<string, number>;
+  perWorker: Map<string, number>;
+  close(): Promise<void>;
+}
+
+async function countingReceiver(pauseMs: number): Promise<CountingReceiver> {
+  const perDelivery = new Map<string, number>();
+  const perWorker = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const delivery = String(req.headers["x-logwarden-delivery"]);
+      const worker = String(req.headers["x-worker"]);
+      perDelivery.set(delivery, (perDelivery.get(delivery) ?? 0) + 1);
+      perWorker.set(worker, (perWorker.get(worker) ?? 0) + 1);
+      // The pause keeps sends in flight while the other worker looks for work: without claims, both
+      // workers pick the same due rows and the receiver counts them twice.
+      setTimeout(() => res.writeHead(200).end("ok"), pauseMs);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    perDelivery,
+    perWorker,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Two stores (two connections, as two processes would have) on one SQLite file or one PostgreSQL schema. */
+interface SharedDatabase {
+  open(): Store;
+  cleanup(): Promise<void>;
+}
+
+function sqliteShared(): SharedDatabase {
+  const dir = mkdtempSync(join(tmpdir(), "logwarden-claims-"));
+  const file = join(dir, "shared.db");
+  return {
+    open: () => openStore({ url: file }),
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresShared(): Promise<SharedDatabase> {
+  const schema = `claims_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const url = (await createTestSchema(schema)).toString();
+  return {
+    open: () => openStore({ url }),
+    async cleanup() {
+      const admin = openStore({ url: TEST_PG_URL });
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db);
+      await admin.close();
+    },
+  };
+}
+
+const cases = [
+  { name: "sqlite", shared: async () => sqliteShared(), needsPostgres: false },
+  { name: "postgres", shared: postgresShared, needsPostgres: true },
+] as const;
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function queue(store: Store, ids: readonly number[]): Promise<void> {
+  const rows = ids.map((id) => ({ anomaly: toSinkAnomaly(storedAnomaly({ id })), sink: SINK }));
+  await enqueueDeliveries(store.db, rows, isoUtc(Date.now()));
+}
+
+function webhook(url: string, worker: string): WebhookSink {
+  return new WebhookSink(
+    SINK,
+    webhookSinkSchema.parse({ type: "webhook", name: SINK, url, headers: { "x-worker": worker } }),
+  );
+}
+
+describe.each(cases)("delivery claims on $name", ({ shared: makeShared, needsPostgres }) => {
+  it("two delivery workers on one database send every delivery exactly once", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
+    const shared = await makeShared();
+    cleanups.push(() => shared.cleanup());
+    const rx = await countingReceiver(3);
+    cleanups.push(() => rx.close());
+    const stores = [shared.open(), shared.open()];
+    for (const s of stores) cleanups.push(() => s.close());
+    await stores[0]!.migrate();
+    const ids = Array.from({ length: 240 }, (_, i) => i + 1);
+    await queue(stores[0]!, ids);
+    const workers = stores.map(
+      (s, i) => new SinkDispatcher(s, [webhook(rx.url, `w${i}`)], systemClock, log, { pollMs: 5 }),
+    );
+    // Both look for due work at once, again and again, while the other's sends are in flight.
+    await Promise.all(workers.map((w) => w.start()));
+    cleanups.push(async () => {
+      for (const w of workers) await w.stop();
+    });
+    await waitFor(
+      async () => (await listDeliveries(stores[0]!.db)).every((r) => r.status === "delivered"),
+      "every delivery to be marked delivered",
+      30_000,
+    );
+    const receipts = [...rx.perDelivery.values()];
+    expect(rx.perDelivery.size).toBe(ids.length);
+    expect(receipts.filter((n) => n !== 1)).toEqual([]);
+    // Both workers took part, so the claims were contended rather than one worker doing everything.
+    expect(rx.perWorker.get("w0") ?? 0).toBeGreaterThan(0);
+    expect(rx.perWorker.get("w1") ?? 0).toBeGreaterThan(0);
+    const rows = await listDeliveries(stores[1]!.db);
+    expect(rows.every((r) => r.claimed_by === null && r.attempts === 1)).toBe(true);
+  });
+
+  it("a claim whose lease ran out (its process died mid-send) is taken over and sent once", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
+    const shared = await makeShared();
+    cleanups.push(() => shared.cleanup());
+    const rx = await countingReceiver(0);
+    cleanups.push(() => rx.close());
+    const store = shared.open();
+    cleanups.push(() => store.close());
+    await store.migrate();
+    await queue(store, [1, 2, 3]);
+    const now = Date.now();
+    // A process claims two deliveries with a short lease and dies before sending them.
+    const dead = await claimDeliveries(store.db, store.dialect, {
+      sink: SINK,
+      owner: "dead-process",
+      now: isoUtc(now),
+      leaseUntil: isoUtc(now + 3_000),
+      limit: 2,
+    });
+    expect(dead.map((d) => d.anomaly_id)).toEqual([1, 2]);
+    // While the lease holds, a live claimer gets only the third.
+    const live = await claimDeliveries(store.db, store.dialect, {
+      sink: SINK,
+      owner: "live",
+      now: isoUtc(now + 1),
+      leaseUntil: isoUtc(now + 60_000),
+      limit: 10,
+    });
+    expect(live.map((d) => d.anomaly_id)).toEqual([3]);
+    await sql`update deliveries set claimed_by = null, claim_expires_at = null where claimed_by = 'live'`.execute(
+      store.db,
+    );
+    const worker = new SinkDispatcher(store, [webhook(rx.url, "w")], systemClock, log, { pollMs: 20 });
+    await worker.start();
+    cleanups.push(() => worker.stop());
+    // Delivery 3 goes at once; 1 and 2 only after the dead process's lease ran out.
+    await waitFor(async () => rx.perDelivery.size === 1, "the unclaimed delivery");
+    expect(Date.now()).toBeLessThan(now + 3_000);
+    expect((await listDeliveries(store.db)).filter((r) => r.status === "delivered").length).toBe(1);
+    await waitFor(
+      async () => (await listDeliveries(store.db)).every((r) => r.status === "delivered"),
+      "the expired claims to be taken over",
+    );
+    expect([...rx.perDelivery.values()]).toEqual([1, 1, 1]);
+  });
+});
