@@ -284,16 +284,11 @@ async function storageCeiling(bodies: string[]): Promise<{ wall: number; cpu: nu
           return { ...record, stream, templateId: m.templateId, params: m.params };
         }),
     );
-    const raw = store.sqlite!;
     const rounds = 3;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let r = 0; r < rounds; r++) {
-      for (const batch of batches) {
-        raw.exec("begin");
-        await insertLogs(store.db, batch, observedAt, raw);
-        raw.exec("commit");
-      }
+      for (const batch of batches) await store.transaction((tx) => insertLogs(tx, batch, observedAt));
     }
     const rows = rounds * batches.reduce((n, b) => n + b.length, 0);
     const cpu = process.cpuUsage(cpu0);

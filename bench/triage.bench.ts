@@ -39,8 +39,7 @@ await upsertAssets(
   now,
 );
 await upsertUsers(
-  store.db,
-  store.dialect,
+  store,
   Array.from({ length: 500 }, (_, i) => ({
     user_id: `u-${i}`,
     name: `user${i}`,

@@ -235,8 +235,9 @@ export class IngestPipeline {
       const changed = new Set<string>();
       for (const r of parsed) if (r.templateChange !== "none") changed.add(r.templateId);
       const now = isoUtc(this.clock.now());
-      results = await this.store.db.transaction().execute(async (trx) => {
-        const ids = await insertLogs(trx, parsed, now, this.store.sqlite);
+      results = await this.store.transaction(async (tx) => {
+        const trx = tx.db;
+        const ids = await insertLogs(tx, parsed, now);
         // New and reshaped templates are written with the rows that use them, so `templates` never lags
         // behind `logs`; counts of the others follow at the periodic save.
         if (changed.size > 0)

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.js";
 import { isoUtc } from "../core/time.js";
 import { SuppressionList } from "../pipeline/suppressions.js";
-import { databaseUrlFor, openStore } from "../store/db.js";
+import { databaseUrlFor, openStore, storeMayExist } from "../store/db.js";
 import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
 
 /**
@@ -12,8 +11,7 @@ import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
  */
 export async function loadStoredSuppressions(config: Config): Promise<SuppressionList | undefined> {
   const url = databaseUrlFor(config);
-  if (!/^postgres(ql)?:\/\//.test(url) && !existsSync(url.replace(/^(sqlite|file):(\/\/)?/, "")))
-    return undefined;
+  if (!storeMayExist(url)) return undefined;
   const store = openStore({ url });
   try {
     const rows = await activeSuppressions(store.db, isoUtc(Date.now()));

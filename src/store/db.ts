@@ -1,31 +1,39 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import type SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Kysely, Migrator, type Transaction } from "kysely";
+import type { DialectName, StoreDialect } from "./dialect/dialect.js";
+import { openPostgres } from "./dialect/postgres.js";
+import { openSqlite } from "./dialect/sqlite.js";
 import { migrationProvider } from "./migrations/index.js";
-import { PostgresTextPlugin } from "./postgres-text.js";
 import type { Database } from "./schema.js";
-import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
-import { cachingDatabase, openKeptDatabase } from "./statement-cache.js";
 
-export type DialectName = "sqlite" | "postgres";
+export type { DialectName, StoreDialect };
 
-export interface Store {
+/**
+ * What a repository works on: a query builder (the store's, or a transaction's) and the capabilities of
+ * the database behind it (`dialect/dialect.ts`). Repositories that need a capability take a scope;
+ * callers never look inside the dialect.
+ */
+export interface StoreScope {
   readonly db: Kysely<Database>;
-  readonly dialect: DialectName;
+  readonly dialect: StoreDialect;
+}
+
+/** A scope inside one transaction (`Store.transaction`): what fast bulk inserts require. */
+export interface StoreTransaction extends StoreScope {
+  readonly db: Transaction<Database>;
+}
+
+export interface Store extends StoreScope {
   /** Where the data lives, without credentials (for logs and /health). */
   readonly location: string;
-  /**
-   * SQLite only: the raw connection, for hot paths that skip query building (`insertLogs`, the anomaly
-   * listing). Use it while Kysely holds this one connection — inside a transaction on `db` or
-   * `db.connection()` — so nothing interleaves; statements through `keptStatement`
-   * (`statement-cache.ts`). The one read outside is the change-version check, which tolerates it.
-   */
-  readonly sqlite?: SQLite.Database;
+  /** Runs `work` in one transaction (SQLite: `BEGIN IMMEDIATE`), committed when it resolves. */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
   /** Cheap liveness probe of the connection. */
   ping(): Promise<void>;
+  /** `/health`'s checks for this store's database, given whether `ping` succeeded. */
+  healthChecks(ok: boolean): Record<string, "ok" | "error" | "disabled">;
   close(): Promise<void>;
 }
 
@@ -50,11 +58,22 @@ export function databaseUrlFor(config: {
   return resolve(config.dataDir, "logwarden.db");
 }
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** The SQLite path of a `sqlite:PATH`, `file:PATH` or bare-path URL. */
+function sqlitePath(url: string): string {
+  return url.replace(/^(sqlite|file):(\/\/)?/, "");
+}
+
 /** The only place that picks a dialect. */
 export function openStore(options: StoreOptions): Store {
-  return /^postgres(ql)?:\/\//.test(options.url)
-    ? openPostgres(options.url)
-    : openSqlite(options.url, options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB);
+  if (POSTGRES_URL.test(options.url)) {
+    const { db, dialect, close } = openPostgres(options.url);
+    return makeStore(db, dialect, options.url.replace(/\/\/[^@/]*@/, "//"), close);
+  }
+  const path = sqlitePath(options.url);
+  const { db, dialect, close } = openSqlite(path, options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB);
+  return makeStore(db, dialect, path, close);
 }
 
 /** The store a config points at, with its SQLite settings. */
@@ -67,58 +86,17 @@ export function openConfiguredStore(config: {
   return openStore({ url: databaseUrlFor(config), sqliteCacheMb: config.sqliteCacheMb });
 }
 
-function openSqlite(url: string, cacheMb: number): Store {
-  const path = url.replace(/^(sqlite|file):(\/\/)?/, "");
-  if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-  let database: SQLite.Database;
-  try {
-    database = openKeptDatabase(path);
-    // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
-    database.exec("pragma journal_mode = WAL");
-    database.exec("pragma synchronous = NORMAL");
-    database.exec("pragma busy_timeout = 5000");
-    database.exec("pragma foreign_keys = ON");
-    // Negative: a size in KiB rather than in pages.
-    database.exec(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
-  } catch (error) {
-    // SQLite's own text ("file is not a database") does not say which file.
-    throw new Error(`cannot open the SQLite database ${path}: ${(error as Error).message}`);
-  }
-  const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
-  });
-  const store = makeStore(db, "sqlite", path, async () => {
-    await db.destroy();
-  });
-  return { ...store, sqlite: database };
-}
-
-// bigint (int8) columns such as template counts come back as numbers, not strings.
-pg.types.setTypeParser(20, (value) => Number(value));
-
-function openPostgres(url: string): Store {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    plugins: [new PostgresTextPlugin()],
-  });
-  const location = url.replace(/\/\/[^@/]*@/, "//");
-  return makeStore(db, "postgres", location, async () => {
-    await db.destroy();
-  });
-}
-
-async function currentSchema(db: Kysely<Database>): Promise<string> {
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]?.schema;
-  if (!schema)
-    throw new Error("PostgreSQL has no current schema: set search_path to a schema Logwarden may use");
-  return schema;
+/**
+ * True when `url` names a database that may hold data: a PostgreSQL URL, or a SQLite file that exists
+ * (opening a SQLite path creates the file, which a read-only look-up must not do).
+ */
+export function storeMayExist(url: string): boolean {
+  return POSTGRES_URL.test(url) || existsSync(sqlitePath(url));
 }
 
 function makeStore(
   db: Kysely<Database>,
-  dialect: DialectName,
+  dialect: StoreDialect,
   location: string,
   close: () => Promise<void>,
 ): Store {
@@ -127,16 +105,15 @@ function makeStore(
     db,
     dialect,
     location,
+    transaction: (work) => db.transaction().execute((trx) => work({ db: trx, dialect })),
     async migrate() {
+      const schema = await dialect.migrationSchema(db);
       const migrator = new Migrator({
         db,
-        provider: migrationProvider(dialect),
+        provider: migrationProvider(dialect.name),
         migrationTableName: "schema_migrations",
         migrationLockTableName: "schema_migrations_lock",
-        // PostgreSQL: name the schema the tables live in (the search_path's first). Without it Kysely
-        // looks the migration tables up in every schema, so one in another schema of the same database
-        // (another Logwarden, another Kysely app) is taken for ours and migrating fails.
-        ...(dialect === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
+        ...(schema === undefined ? {} : { migrationTableSchema: schema }),
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error instanceof Error ? error : new Error(String(error));
@@ -145,6 +122,7 @@ function makeStore(
     async ping() {
       await db.selectFrom("state").select("key").limit(1).execute();
     },
+    healthChecks: (ok) => dialect.healthChecks(ok),
     async close() {
       if (closed) return;
       closed = true;

@@ -79,15 +79,15 @@ export function triageStage(deps: TriageDeps): StageHandler {
         sourceClass: network?.source?.classification ?? null,
       });
     }
-    await deps.store.db.transaction().execute(async (trx) => {
-      await upsertTriage(trx, deps.store.dialect, rows, now);
+    await deps.store.transaction(async (tx) => {
+      await upsertTriage(tx, rows, now);
       await markStage(
-        trx,
+        tx.db,
         batch.map((m) => m.alert.alert_id),
         "triaged",
         now,
       );
-      await deps.incidents.assign(trx, items, deps.clock.now());
+      await deps.incidents.assign(tx.db, items, deps.clock.now());
     });
     return [];
   };

@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { createRuntime, type Runtime } from "../../src/service/runtime.js";
+import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
 import { countLogs } from "../../src/store/repos/logs.js";
 import { loadState } from "../../src/store/repos/state.js";
 import { listTemplates } from "../../src/store/repos/templates.js";
@@ -50,7 +51,7 @@ interface Harness {
 let current: { rt: Runtime; dataDir: string } | undefined;
 afterEach(async () => {
   if (!current) return;
-  current.rt.store.sqlite?.exec("delete from inject_failure");
+  sqliteConnectionOf(current.rt.store)?.exec("delete from inject_failure");
   await current.rt.close();
   rmSync(current.dataDir, { recursive: true, force: true });
   current = undefined;
@@ -78,7 +79,7 @@ async function harness(env: Record<string, string> = {}): Promise<Harness> {
   });
   const rt = await createRuntime(config, pino({ level: "info" }, sink), clock);
   current = { rt, dataDir };
-  const db = rt.store.sqlite;
+  const db = sqliteConnectionOf(rt.store);
   if (!db) throw new Error("these tests inject failures into a SQLite file");
   db.exec(TRIGGERS);
   return {

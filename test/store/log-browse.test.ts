@@ -33,21 +33,23 @@ describe.each(DIALECTS)("log browsing on $name", ({ open, needsPostgres }) => {
     t = await open();
     const now = "2026-11-22T00:00:00.000Z";
     ids.push(
-      ...(await insertLogs(
-        t.store.db,
-        LINES.map((l) => ({
-          timestamp: iso(l.at),
-          observedTimestamp: now,
-          severityText: "INFO",
-          severityNumber: 9,
-          body: l.body,
-          attributes: {},
-          resource: { "service.name": l.service },
-          stream: l.service,
-          templateId: null,
-          params: null,
-        })),
-        now,
+      ...(await t.store.transaction((tx) =>
+        insertLogs(
+          tx,
+          LINES.map((l) => ({
+            timestamp: iso(l.at),
+            observedTimestamp: now,
+            severityText: "INFO",
+            severityNumber: 9,
+            body: l.body,
+            attributes: {},
+            resource: { "service.name": l.service },
+            stream: l.service,
+            templateId: null,
+            params: null,
+          })),
+          now,
+        ),
       )),
     );
   });

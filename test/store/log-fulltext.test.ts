@@ -17,21 +17,24 @@ describe.each(DIALECTS)("full-text log search on $name", ({ open, needsPostgres,
   beforeAll(async () => {
     if (needsPostgres && !(await postgresAvailable())) return;
     t = await open();
-    await insertLogs(
-      t.store.db,
-      MESSAGES.map((body) => ({
-        timestamp: NOW,
-        observedTimestamp: NOW,
-        severityText: "INFO",
-        severityNumber: 9,
-        body,
-        attributes: {},
-        resource: { "service.name": "sshd" },
-        stream: "sshd",
-        templateId: null,
-        params: null,
-      })),
-      NOW,
+    const store = t.store;
+    await store.transaction((tx) =>
+      insertLogs(
+        tx,
+        MESSAGES.map((body) => ({
+          timestamp: NOW,
+          observedTimestamp: NOW,
+          severityText: "INFO",
+          severityNumber: 9,
+          body,
+          attributes: {},
+          resource: { "service.name": "sshd" },
+          stream: "sshd",
+          templateId: null,
+          params: null,
+        })),
+        NOW,
+      ),
     );
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { valuePostgresTakes } from "../../src/store/postgres-text.js";
+import { valuePostgresTakes } from "../../src/store/dialect/postgres-text.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { openConfiguredStore, openStore, type Store } from "../../src/store/db.js";
+import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
 
 describe("SQLite connection settings", () => {
   const opened: Store[] = [];
@@ -17,9 +18,9 @@ describe("SQLite connection settings", () => {
     dirs.push(dir);
     const store = open(join(dir, "logwarden.db"));
     opened.push(store);
-    return store.sqlite!;
+    return sqliteConnectionOf(store)!;
   };
-  const pragma = (db: NonNullable<Store["sqlite"]>, name: string) =>
+  const pragma = (db: NonNullable<ReturnType<typeof sqliteConnectionOf>>, name: string) =>
     db.prepare(`pragma ${name}`).pluck().get() as number | string;
 
   it("gives each connection a 64 MiB page cache by default, in WAL mode", () => {

@@ -5,7 +5,7 @@ import {
   keptStatement,
   MAX_STATEMENTS,
   openKeptDatabase,
-} from "../../src/store/statement-cache.js";
+} from "../../src/store/dialect/statement-cache.js";
 
 describe("kept statements", () => {
   it("prepares each SQL text once per mode and keeps it, in the mode asked for", () => {

@@ -46,9 +46,7 @@ describe.each(DIALECTS)("store on $name", ({ open, needsPostgres }) => {
       templateId: "abc",
       params: [{ value: String(i), type: "num" }],
     }));
-    const ids = await db()
-      .transaction()
-      .execute((trx) => insertLogs(trx, records, NOW));
+    const ids = await t.store.transaction((tx) => insertLogs(tx, records, NOW));
     expect(ids).toHaveLength(2_500);
     expect(ids[1]! - ids[0]!).toBe(1);
     expect(await countLogs(db())).toBe(2_500);

@@ -33,8 +33,7 @@ export async function seedInventory(store: Store): Promise<void> {
     now,
   );
   await upsertUsers(
-    store.db,
-    store.dialect,
+    store,
     [
       {
         user_id: "u-1001",

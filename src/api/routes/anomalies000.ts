@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { Kysely } from "kysely";
 import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { DETECTOR_KINDS } from "../../core/detector.js";
@@ -9,8 +8,7 @@ import { isoUtc, parseTimestamp } from "../../core/time.js";
 import { kindFilter } from "../../service/anomaly-kind.js";
 import type { Runtime } from "../../service/runtime.js";
 import { changeVersionReader } from "../../store/change-version.js";
-import { countAnomalies, searchAnomalyTuples } from "../../store/repos/anomaly-search.js";
-import type { Database } from "../../store/schema.js";
+import { readAnomalyPage } from "../../store/repos/anomaly-search.js";
 import { encodeAnomaly000Page } from "../anomaly000-json.js";
 import { requireAuth } from "../auth.js";
 import { cursorParam, encodeCursor } from "../cursor.js";
@@ -120,9 +118,8 @@ interface EncodedPage {
 type Anomaly000 = z.infer<typeof anomaly000>;
 
 /**
- * Builds a page and reads the anomalies' change version in the same turn on the connection (SQLite:
- * under Kysely's connection lock, so no open transaction's rows are visible), version first: the page
- * is then at least as new as the version it is cached under, never older.
+ * Builds a page and reads the anomalies' change version in the same turn on the connection
+ * (`readAnomalyPage`), version first: the page is then at least as new as the version it is cached under.
  */
 async function buildPage(
   rt: Runtime,
@@ -146,15 +143,10 @@ async function buildPage(
     ...(q.offset ? { offset: q.offset } : {}),
     ...(q.cursor ? { after: q.cursor } : {}),
   };
-  const read = async (db: Kysely<Database>) => {
-    const version = readVersion?.();
-    const rows = await searchAnomalyTuples(db, filters, range, rt.store.sqlite);
-    const total = q.with_total === "true" ? await countAnomalies(db, filters) : undefined;
-    return { rows, version, total };
-  };
-  const { rows, version, total } = rt.store.sqlite
-    ? await rt.store.db.connection().execute(read)
-    : await read(rt.store.db);
+  const { rows, version, total } = await readAnomalyPage(rt.store, filters, range, {
+    withTotal: q.with_total === "true",
+    readVersion,
+  });
   const last = rows.at(-1);
   return {
     version,

@@ -67,8 +67,7 @@ export function healthRoutes(rt: Runtime) {
         const body = {
           status: healthy ? ("healthy" as const) : ("unhealthy" as const),
           checks: {
-            [rt.store.dialect === "sqlite" ? "sqlite" : "postgres"]: ok ? "ok" : "error",
-            sqlite: rt.store.dialect === "sqlite" ? (ok ? "ok" : "error") : "disabled",
+            ...rt.store.healthChecks(ok),
             source_postgres: await sourcePostgresHealth(rt.config),
             redis: "disabled",
             pipeline: rt.pipeline.accepting ? "ok" : "stopping",

@@ -95,7 +95,7 @@ export function triageInventoryRoutes(rt: Runtime) {
           privileged: b.privileged ?? false,
           attributes: (b.attributes ?? {}) as JsonObject,
         };
-        await upsertUsers(store().db, store().dialect, [u], now());
+        await upsertUsers(store(), [u], now());
         await audit(request.principal?.name, "user.upsert", `user:${u.user_id}`);
         return u;
       },

@@ -83,7 +83,7 @@ export function registerImportCommand(program: Command): void {
             const { parseUsersCsv } = await import("../../triage/inventory-import.js");
             const { upsertUsers } = await import("../../store/repos/inventory.js");
             const users = parseUsersCsv(text);
-            await upsertUsers(store.db, store.dialect, users, now);
+            await upsertUsers(store, users, now);
             count = users.length;
           } else {
             const { parseAssetsCsv } = await import("../../triage/inventory-import.js");

@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
 import type { JsonObject } from "../../core/json.js";
 import type { IocType, ThreatLevel } from "../../triage/types.js";
-import type { DialectName } from "../db.js";
+import type { StoreScope } from "../db.js";
 import { fromJsonText, toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
-import { boolParam, readJson } from "../triage-json.js";
+import { readJson } from "../triage-json.js";
 
 /**
  * Rows per multi-row statement: 12 columns × 1,000 rows stays under SQLite's 32,766 bound parameters
@@ -121,8 +121,7 @@ export interface TriageRow {
 
 /** Upsert on `alert_id` (contracts §2.5, §2.6.1). */
 export async function upsertTriage(
-  db: Kysely<Database>,
-  dialect: DialectName,
+  { db, dialect }: StoreScope,
   rows: TriageRow[],
   now: string,
 ): Promise<void> {
@@ -134,7 +133,7 @@ export async function upsertTriage(
         chunk.map((r) => ({
           ...r,
           recommended_actions: toJsonText(r.recommended_actions),
-          requires_human_review: boolParam(dialect, r.requires_human_review),
+          requires_human_review: dialect.boolParam(r.requires_human_review),
           inputs: toJsonText(r.inputs),
           created_at: now,
           updated_at: now,

@@ -1,11 +1,10 @@
-import type SQLite from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
 import type { AnomalyStatus } from "../../core/anomaly.js";
 import type { JsonObject } from "../../core/json.js";
+import type { StoreScope } from "../db.js";
 import { fromJsonText } from "../json.js";
 import { likeContains } from "../like.js";
 import type { Database } from "../schema.js";
-import { keptStatement } from "../statement-cache.js";
 import { getAnomaly, type StoredAnomaly } from "./anomalies.js";
 import { recordAudit } from "./audit.js";
 
@@ -153,34 +152,49 @@ export type AnomalyListTuple = [
 ];
 
 /**
- * The same page as `searchAnomalies`, as tuples. On SQLite the query Kysely compiles runs as a raw-mode
- * statement on the store's connection: no per-row objects, no JSON parse of `features`, which is most
- * of a page's cost after the index walk. Pass the store's raw connection (`Store.sqlite`) for that path.
+ * The same page as `searchAnomalies`, as tuples: the dialect's `selectTuples` (on SQLite a raw-mode
+ * statement on the store's connection: no per-row objects, no JSON parse of `features`, which is most of
+ * a page's cost after the index walk).
  */
 export async function searchAnomalyTuples(
-  db: Kysely<Database>,
+  store: StoreScope,
   filters: AnomalyFilters,
   page: AnomalyPage,
-  sqlite?: SQLite.Database,
 ): Promise<AnomalyListTuple[]> {
-  const query = listQuery(db, filters, page);
-  if (sqlite) {
-    const compiled = query.compile();
-    const rows = keptStatement(sqlite, compiled.sql, "raw").all(...compiled.parameters) as AnomalyListTuple[];
-    for (const r of rows) r[0] = Number(r[0]);
-    return rows;
-  }
-  return (await query.execute()).map((r) => [
-    Number(r.id),
-    r.agent_name,
-    r.device_id === null ? null : Number(r.device_id),
-    r.timestamp,
-    r.anomaly_type,
-    Number(r.confidence),
-    r.description,
-    r.features,
-    r.created_at,
-  ]);
+  const rows = await store.dialect.selectTuples<AnomalyListTuple>(
+    store.db,
+    listQuery(store.db, filters, page),
+  );
+  for (const r of rows) r[0] = Number(r[0]);
+  return rows;
+}
+
+/** One listing page read on one connection, with the change version read first and the total if asked. */
+export interface AnomalyPageRead {
+  rows: AnomalyListTuple[];
+  /** The table's change version read before the rows; undefined where versions are not kept. */
+  version: number | undefined;
+  total: number | undefined;
+}
+
+/**
+ * Reads the anomalies' change version, a page and (with `withTotal`) the count in one turn on the
+ * connection (`dialect.pinned`; on SQLite under Kysely's connection lock, so no open transaction's rows
+ * are visible), version first: the page is then at least as new as the version it is cached under.
+ */
+export function readAnomalyPage(
+  store: StoreScope,
+  filters: AnomalyFilters,
+  page: AnomalyPage,
+  options: { withTotal: boolean; readVersion: (() => number | undefined) | undefined },
+): Promise<AnomalyPageRead> {
+  return store.dialect.pinned(store.db, async (db) => {
+    const version = options.readVersion?.();
+    const scope = { db, dialect: store.dialect };
+    const rows = await searchAnomalyTuples(scope, filters, page);
+    const total = options.withTotal ? await countAnomalies(db, filters) : undefined;
+    return { rows, version, total };
+  });
 }
 
 export interface StatusChange {

@@ -1,10 +1,9 @@
 import type { Kysely } from "kysely";
 import type { JsonObject } from "../../core/json.js";
 import type { Severity } from "../../core/severity.js";
-import type { DialectName } from "../db.js";
+import type { StoreScope } from "../db.js";
 import { fromJsonText, toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
-import { boolParam } from "../triage-json.js";
 
 /** The user inventory the context stage reads (contracts §2.5: `users`). */
 export interface InventoryUser {
@@ -28,8 +27,7 @@ export interface InventoryAsset {
 }
 
 export async function upsertUsers(
-  db: Kysely<Database>,
-  dialect: DialectName,
+  { db, dialect }: StoreScope,
   users: InventoryUser[],
   now: string,
 ): Promise<void> {
@@ -40,7 +38,7 @@ export async function upsertUsers(
       .values(
         chunk.map((u) => ({
           ...u,
-          privileged: boolParam(dialect, u.privileged),
+          privileged: dialect.boolParam(u.privileged),
           attributes: toJsonText(u.attributes),
           created_at: now,
           updated_at: now,

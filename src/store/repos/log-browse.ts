@@ -1,5 +1,5 @@
-import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely";
-import type { DialectName, Store } from "../db.js";
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import type { Store, StoreDialect } from "../db.js";
 import type { Database } from "../schema.js";
 import { fullTextMatch } from "./log-fulltext.js";
 
@@ -36,7 +36,7 @@ export interface BrowsedLog {
 
 type LogsQuery<O> = SelectQueryBuilder<Database, "logs", O>;
 
-function applyFilter<Q extends LogsQuery<unknown>>(query: Q, dialect: DialectName, f: LogBrowseFilter): Q {
+function applyFilter<Q extends LogsQuery<unknown>>(query: Q, dialect: StoreDialect, f: LogBrowseFilter): Q {
   let q = query as LogsQuery<unknown>;
   const match = f.q ? fullTextMatch(dialect, f.q) : null;
   if (match) q = q.where(match);
@@ -95,14 +95,6 @@ export async function browseLogs(
   return rows.map(toLine);
 }
 
-/** Milliseconds since the epoch of `logs.timestamp` (stored as ISO-8601 UTC text) in each dialect. */
-function epochMs(dialect: DialectName, eb: ExpressionBuilder<Database, "logs">): RawBuilder<number> {
-  const ts = eb.ref("logs.timestamp");
-  return dialect === "sqlite"
-    ? sql<number>`cast(round((julianday(${ts}) - 2440587.5) * 86400000) as integer)`
-    : sql<number>`(extract(epoch from cast(${ts} as timestamptz)) * 1000)::bigint`;
-}
-
 export interface LogExtent {
   first: string | null;
   last: string | null;
@@ -147,7 +139,9 @@ export async function logHistogram(
   };
   const rows = await applyFilter(store.db.selectFrom("logs"), store.dialect, bounded)
     .select((eb) => [
-      sql<number>`floor((${epochMs(store.dialect, eb)} - ${sinceMs}) / ${intervalMs})`.as("bucket"),
+      sql<number>`floor((${store.dialect.epochMs(eb.ref("logs.timestamp"))} - ${sinceMs}) / ${intervalMs})`.as(
+        "bucket",
+      ),
       eb.fn.countAll<number>().as("n"),
     ])
     .groupBy("bucket")

@@ -1,5 +1,5 @@
 import { type Expression, type SqlBool, sql } from "kysely";
-import type { DialectName } from "../db.js";
+import type { StoreDialect } from "../dialect/dialect.js";
 
 /** The words of a search text: letters and digits, as both databases' tokenizers see them. */
 export function searchTerms(text: string): string[] {
@@ -14,15 +14,9 @@ export function searchTerms(text: string): string[] {
  * quoted term list or a bound value, never query syntax: operators and quotes match literally. Null when
  * the text is empty; a text without any word matches nothing.
  */
-export function fullTextMatch(dialect: DialectName, text: string): Expression<SqlBool> | null {
+export function fullTextMatch(dialect: StoreDialect, text: string): Expression<SqlBool> | null {
   if (text.trim() === "") return null;
   const terms = searchTerms(text);
   if (terms.length === 0) return sql<SqlBool>`1 = 0`;
-  if (dialect === "sqlite") {
-    const query = terms
-      .map((t, i) => `"${t.replaceAll('"', '""')}"${i === terms.length - 1 ? "*" : ""}`)
-      .join(" ");
-    return sql<SqlBool>`logs.id in (select rowid from logs_fts where logs_fts match ${query})`;
-  }
-  return sql<SqlBool>`to_tsvector('simple', logs.message) @@ plainto_tsquery('simple', ${text})`;
+  return dialect.logsMatchTerms(terms, text);
 }

@@ -1,0 +1,93 @@
+import type {
+  Compilable,
+  Expression,
+  Kysely,
+  RawBuilder,
+  SelectQueryBuilder,
+  SqlBool,
+  Transaction,
+} from "kysely";
+import type { Database } from "../schema.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+/** Tables whose changes are counted (migration 009), so readers can cache answers per version. */
+export type VersionedTable = "anomalies";
+
+/**
+ * Writes row `index`'s values, in the insert's column order, into `out` from position `at`. A callback
+ * rather than row objects so the SQLite fast path fills its parameter array directly.
+ */
+export type RowWriter = (index: number, out: unknown[], at: number) => void;
+
+/** A multi-row insert that returns the new rows' ids in input order. */
+export interface BulkInsert {
+  table: "logs";
+  columns: readonly string[];
+  rows: number;
+  write: RowWriter;
+}
+
+/** `/health` checks for the store: the database in use is `ok` or `error`, SQLite `disabled` on PostgreSQL. */
+export type StoreHealthChecks = Record<string, "ok" | "error" | "disabled">;
+
+/**
+ * Everything that differs between SQLite and PostgreSQL, named by what repositories need (the way Kysely
+ * keeps `dialect/<db>/`): one implementation per database, `dialect/sqlite.ts` and `dialect/postgres.ts`.
+ * Repositories take a store or transaction scope and ask its dialect; nothing outside `src/store` tests
+ * which database it is, and no raw connection leaves `src/store/dialect/`.
+ */
+export interface StoreDialect {
+  /** Which database, for the store's own use (migrations). */
+  readonly name: DialectName;
+
+  /**
+   * Fast bulk insert inside a transaction. SQLite runs prepared multi-row statements on the raw connection
+   * (query building cost more than SQLite's own work at ingest rates); PostgreSQL builds the statements.
+   */
+  insertMany(tx: Transaction<Database>, insert: BulkInsert): Promise<number[]>;
+
+  /**
+   * A condition on `logs` that is true when the message holds every one of `terms` (the words of the
+   * search text `text`, lower case, never empty; the last as a prefix on SQLite), through each database's
+   * full-text index. `repos/log-fulltext.ts` turns a search text into terms.
+   */
+  logsMatchTerms(terms: readonly string[], text: string): Expression<SqlBool>;
+
+  /**
+   * A reader of `table`'s change version (equal values: nothing wrote the table in between), or undefined
+   * where versions are not kept (PostgreSQL: a shared counter row would serialise every writer).
+   */
+  changeVersion(table: VersionedTable): (() => number | undefined) | undefined;
+
+  /** A boolean as the driver binds it (better-sqlite3 binds no booleans: 1/0). */
+  boolParam(value: boolean): boolean | number;
+
+  /** Milliseconds since the epoch of an ISO-8601 UTC text column, computed by the database. */
+  epochMs(isoText: Expression<string>): RawBuilder<number>;
+
+  /**
+   * Locks the selected rows for this transaction and skips rows another transaction holds (`FOR UPDATE
+   * SKIP LOCKED`) where the database has it; on SQLite, whose one writer holds the whole file from
+   * `BEGIN IMMEDIATE`, the query is unchanged.
+   */
+  skipLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+
+  /**
+   * Rows of a compiled select as positional tuples, in select order: SQLite runs it as a raw-mode prepared
+   * statement on the connection (no row objects), PostgreSQL through Kysely.
+   */
+  selectTuples<T extends unknown[]>(db: Kysely<Database>, query: Compilable): Promise<T[]>;
+
+  /**
+   * Runs `work` with one connection held, so a change-version read and the rows read after it see the same
+   * committed state (SQLite: under Kysely's connection lock); PostgreSQL runs it on the pool as it is.
+   */
+  pinned<T>(db: Kysely<Database>, work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+
+  /** The schema the migration tables live in (PostgreSQL: the search path's first), or undefined. */
+  migrationSchema(db: Kysely<Database>): Promise<string | undefined>;
+
+  /** `/health`'s checks for this database, given whether the store answered. */
+  healthChecks(ok: boolean): StoreHealthChecks;
+}

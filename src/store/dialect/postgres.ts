@@ -1,0 +1,94 @@
+import { type Compilable, Kysely, PostgresDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import type { Database } from "../schema.js";
+import type { BulkInsert, StoreDialect } from "./dialect.js";
+import { PostgresTextPlugin } from "./postgres-text.js";
+
+// PostgreSQL allows 65,535 bound parameters per statement; 13 columns × 1,000 rows stays well under it.
+const ROWS_PER_STATEMENT = 1_000;
+
+const INT8_OID = 20;
+
+/**
+ * Our pool's type parsers: bigint (int8) columns such as template counts and `count(*)` come back as
+ * numbers, not strings. Scoped to this pool (pg's per-client `types`), not set process-wide, so another
+ * pg client in the process (the PostgreSQL log source reading someone else's table) keeps pg's defaults.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID && format !== "binary"
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+const postgresDialect: StoreDialect = {
+  name: "postgres",
+
+  async insertMany(tx: Transaction<Database>, insert: BulkInsert): Promise<number[]> {
+    const width = insert.columns.length;
+    const ids: number[] = [];
+    const columns = sql.join(insert.columns.map((c) => sql.ref(c)));
+    for (let i = 0; i < insert.rows; i += ROWS_PER_STATEMENT) {
+      const n = Math.min(ROWS_PER_STATEMENT, insert.rows - i);
+      const values: unknown[] = new Array(width);
+      const rows = [];
+      for (let j = 0; j < n; j++) {
+        insert.write(i + j, values, 0);
+        rows.push(sql`(${sql.join(values)})`);
+      }
+      // Values are bound parameters, so PostgresTextPlugin cleans them as it does any other statement's.
+      const inserted = await sql<{
+        id: number;
+      }>`insert into ${sql.table(insert.table)} (${columns}) values ${sql.join(rows)} returning id`.execute(
+        tx,
+      );
+      for (const row of inserted.rows) ids.push(Number(row.id));
+    }
+    return ids;
+  },
+
+  logsMatchTerms: (_terms, text) =>
+    sql<boolean>`to_tsvector('simple', logs.message) @@ plainto_tsquery('simple', ${text})`,
+
+  changeVersion: () => undefined,
+
+  boolParam: (value) => value,
+
+  epochMs: (isoText) => sql<number>`(extract(epoch from cast(${isoText} as timestamptz)) * 1000)::bigint`,
+
+  skipLocked: (query) => query.forUpdate().skipLocked(),
+
+  async selectTuples<T extends unknown[]>(db: Kysely<Database>, query: Compilable): Promise<T[]> {
+    const result = await db.executeQuery<Record<string, unknown>>(query.compile());
+    return result.rows.map((row) => Object.values(row) as T);
+  },
+
+  pinned: (db, work) => work(db),
+
+  async migrationSchema(db) {
+    // Name the schema the tables live in (the search path's first). Without it Kysely looks the migration
+    // tables up in every schema, so one in another schema of the same database (another Logwarden,
+    // another Kysely app) is taken for ours and migrating fails.
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    const schema = rows[0]?.schema;
+    if (!schema)
+      throw new Error("PostgreSQL has no current schema: set search_path to a schema Logwarden may use");
+    return schema;
+  },
+
+  healthChecks: (ok) => ({ postgres: ok ? "ok" : "error", sqlite: "disabled" }),
+};
+
+/** Opens a pool on `url` (with our own type parsers) and PostgreSQL's capabilities. */
+export function openPostgres(url: string): {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  close(): Promise<void>;
+} {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new PostgresTextPlugin()],
+  });
+  return { db, dialect: postgresDialect, close: () => db.destroy() };
+}

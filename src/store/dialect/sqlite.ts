@@ -1,0 +1,132 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type SQLite from "better-sqlite3";
+import { type Compilable, Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "../schema.js";
+import type { BulkInsert, StoreDialect, VersionedTable } from "./dialect.js";
+import { ImmediateSqliteDialect } from "./sqlite-driver.js";
+import { cachingDatabase, keptStatement, openKeptDatabase } from "./statement-cache.js";
+
+// 100 rows per prepared statement: few native calls per batch, a small statement (100 × 13 columns
+// stays far under SQLite's 32,766 bound variables).
+const FAST_ROWS = 100;
+
+/** The connection behind each SQLite dialect, for `sqliteConnectionOf` (tests that inject faults). */
+const connections = new WeakMap<StoreDialect, SQLite.Database>();
+
+/** The insert text for `rows` rows of one table and column list, built once per width. */
+const insertTexts = new Map<string, string[]>();
+
+function insertText(insert: BulkInsert, rows: number): string {
+  const key = `${insert.table}(${insert.columns.join(",")})`;
+  let texts = insertTexts.get(key);
+  if (!texts) {
+    texts = [];
+    insertTexts.set(key, texts);
+  }
+  let text = texts[rows];
+  if (!text) {
+    const one = `(${insert.columns.map(() => "?").join(",")})`;
+    text = `insert into ${insert.table} (${insert.columns.join(",")}) values ${Array(rows).fill(one).join(",")} returning id`;
+    texts[rows] = text;
+  }
+  return text;
+}
+
+/**
+ * SQLite's capabilities. The raw connection is used only while Kysely holds it (inside a transaction,
+ * or `pinned`), so nothing interleaves with Kysely's own statements on this one connection.
+ */
+function sqliteDialect(database: SQLite.Database): StoreDialect {
+  // Prepared on first use: the dialect exists before the migrations have run.
+  const versionStatement = () =>
+    keptStatement(database, "select version from change_versions where name = ?", "pluck");
+  const dialect: StoreDialect = {
+    name: "sqlite",
+
+    async insertMany(_tx: Transaction<Database>, insert: BulkInsert): Promise<number[]> {
+      const width = insert.columns.length;
+      const ids: number[] = new Array(insert.rows);
+      let k = 0;
+      for (let i = 0; i < insert.rows; i += FAST_ROWS) {
+        const n = Math.min(FAST_ROWS, insert.rows - i);
+        const values: unknown[] = new Array(n * width);
+        for (let j = 0; j < n; j++) insert.write(i + j, values, j * width);
+        // Ids come from `returning`, so nothing is assumed about how SQLite numbers rows.
+        const inserted = keptStatement(database, insertText(insert, n), "raw").all(values) as [
+          number | bigint,
+        ][];
+        for (const row of inserted) ids[k++] = Number(row[0]);
+      }
+      return ids;
+    },
+
+    logsMatchTerms(terms) {
+      // Quoted terms: the text is never FTS5 query syntax; the last term is a prefix (a word being typed).
+      const query = terms
+        .map((t, i) => `"${t.replaceAll('"', '""')}"${i === terms.length - 1 ? "*" : ""}`)
+        .join(" ");
+      return sql<boolean>`logs.id in (select rowid from logs_fts where logs_fts match ${query})`;
+    },
+
+    changeVersion(table: VersionedTable) {
+      // A check made outside Kysely's connection lock can see the bump of a transaction that has not
+      // committed yet; no answer is stored under such a number (answers are stored under the version read
+      // with the rows, in `pinned`), so the check just misses.
+      return () => versionStatement().get(table) as number | undefined;
+    },
+
+    boolParam: (value) => (value ? 1 : 0),
+
+    epochMs: (isoText) => sql<number>`cast(round((julianday(${isoText}) - 2440587.5) * 86400000) as integer)`,
+
+    skipLocked: (query) => query,
+
+    async selectTuples<T extends unknown[]>(_db: Kysely<Database>, query: Compilable): Promise<T[]> {
+      const compiled = query.compile();
+      return keptStatement(database, compiled.sql, "raw").all(...compiled.parameters) as T[];
+    },
+
+    pinned: (db, work) => db.connection().execute(work),
+
+    migrationSchema: async () => undefined,
+
+    healthChecks: (ok) => ({ sqlite: ok ? "ok" : "error" }),
+  };
+  connections.set(dialect, database);
+  return dialect;
+}
+
+/** Opens the SQLite file at `path` (created with its folder when missing) and its capabilities. */
+export function openSqlite(
+  path: string,
+  cacheMb: number,
+): { db: Kysely<Database>; dialect: StoreDialect; close(): Promise<void> } {
+  if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  let database: SQLite.Database;
+  try {
+    database = openKeptDatabase(path);
+    // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
+    database.exec("pragma journal_mode = WAL");
+    database.exec("pragma synchronous = NORMAL");
+    database.exec("pragma busy_timeout = 5000");
+    database.exec("pragma foreign_keys = ON");
+    // Negative: a size in KiB rather than in pages.
+    database.exec(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
+  } catch (error) {
+    // SQLite's own text ("file is not a database") does not say which file.
+    throw new Error(`cannot open the SQLite database ${path}: ${(error as Error).message}`);
+  }
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
+  });
+  return { db, dialect: sqliteDialect(database), close: () => db.destroy() };
+}
+
+/**
+ * The raw connection behind a SQLite store's dialect, undefined on PostgreSQL. For tests that inject
+ * faults with triggers or read pragmas; application code asks the dialect for a capability instead.
+ */
+export function sqliteConnectionOf(store: { dialect: StoreDialect }): SQLite.Database | undefined {
+  return connections.get(store.dialect);
+}
