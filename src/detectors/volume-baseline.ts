@@ -46,6 +46,11 @@ export interface SeasonalHistory {
   recent: number[];
   hours: EwStat[];
   days: EwStat[];
+  /**
+   * Per UTC hour of the day, the highest count of an interval not reported as a spike, fading by
+   * `PEAK_DAILY_DECAY` a day: what the key has been seen to do at this time of day.
+   */
+  peaks: number[];
   /** Closed intervals counted so far. */
   closed: number;
 }
@@ -144,4 +149,24 @@ export function hourPhaseBaseline(recent: readonly number[], intervalMs: number)
     kind: "recent",
     note: `the same minutes of the hour over the last ${same.length} hours`,
   };
+}
+
+/** How much an hour's peak fades a day, whatever the interval: a one-off surge is forgotten in weeks. */
+const PEAK_DAILY_DECAY = 0.9;
+
+/** Learns an interval's count into its hour's peak (spikes are not learned: a flood is never "usual"). */
+export function updatePeak(peaks: number[], start: number, count: number, intervalMs: number): void {
+  const hour = new Date(start).getUTCHours();
+  peaks[hour] = Math.max(peaks[hour]! * PEAK_DAILY_DECAY ** (intervalMs / 3_600_000), count);
+}
+
+/**
+ * The highest count seen around this time of day (the hour and its neighbours, so a rhythm that shifts by
+ * an hour is still known). Human-driven streams are bursty beyond what a mean and a spread describe: a
+ * morning wave, a meeting's WiFi, a team's cron at the hour repeat at about the same size, so a spike must
+ * also beat what the key has already done at this time.
+ */
+export function hourPeak(peaks: readonly number[], start: number): number {
+  const hour = new Date(start).getUTCHours();
+  return Math.max(peaks[(hour + 23) % 24]!, peaks[hour]!, peaks[(hour + 1) % 24]!);
 }

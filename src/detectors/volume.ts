@@ -21,9 +21,11 @@ import {
   burstBaseline,
   type EwStat,
   emptyStat,
+  hourPeak,
   hourPhaseBaseline,
   isSparse,
   type SeasonalHistory,
+  updatePeak,
   updateStat,
 } from "./volume-baseline.js";
 import { dominant, foldInterval, tally } from "./volume-findings.js";
@@ -75,6 +77,16 @@ interface HeldInterval {
   service: string;
   end: number;
   anomalies: Anomaly[];
+}
+
+/** How many times the most a key has done a first-day spike must be: a day's rhythm is not known yet. */
+const FIRST_DAY_FLOOD = 5;
+const DAY_MS = 86_400_000;
+
+/** The largest count not reported as a spike, with what raised it above the statistical bar. */
+interface SpikeHigh {
+  count: number;
+  note: string | null;
 }
 
 /** How much further out a spike must be while a key's hour-of-day profile is still learning. */
@@ -162,6 +174,7 @@ export class VolumeDetector implements Detector, Retrainable {
       recent: [],
       hours: Array.from({ length: 24 }, emptyStat),
       days: Array.from({ length: 7 }, emptyStat),
+      peaks: Array.from({ length: 24 }, () => 0),
       closed: 0,
     }));
   }
@@ -288,14 +301,16 @@ export class VolumeDetector implements Detector, Retrainable {
         : isSparse(k.recent)
           ? burstBaseline(k.bursts, this.options.minHistory)
           : baselineFor(k, start, intervalMs, this.options.seasonalDays);
+    let kind: "spike" | "drop" | null = null;
     if (base) {
       const z = (count - base.expected) / base.spread;
       const s = this.options.sensitivity;
       // Until the hour-of-day profile is known, the median of the last hours cannot expect the day's
       // rise (the morning's logins, arrivals on the WiFi): a spike must be twice as far out.
       const spikeBar = base.kind === "recent" ? LEARNING_SPIKE_FACTOR * s : s;
-      const spike = z >= spikeBar && count >= this.options.minCount && !this.#recursHourly(k, count);
-      const kind = spike
+      const high = this.#spikeHigh(k, start, base, spikeBar);
+      const spike = count > high.count && !this.#recursHourly(k, count);
+      kind = spike
         ? "spike"
         : -z >= s && base.expected >= this.options.minCount && base.kind !== "bursts"
           ? "drop"
@@ -304,9 +319,11 @@ export class VolumeDetector implements Detector, Retrainable {
         k.episode = null;
       } else {
         const bar = kind === "spike" ? spikeBar : s;
-        const score = 1 - (0.4 * bar) / Math.abs(z);
+        // A spike past the statistical bar only because of the peak rule still scores by how far out it is.
+        const score = 1 - (0.4 * bar) / Math.max(Math.abs(z), bar);
         if (k.episode !== kind || score >= k.episodeScore + 0.1) {
-          anomaly = this.#anomaly(k, kind, start, count, base, z, score, withRecords, bar);
+          const shown = kind === "spike" ? high : null;
+          anomaly = this.#anomaly(k, kind, start, count, base, z, score, withRecords, bar, shown);
           k.episodeScore = score;
         }
         k.episode = kind;
@@ -321,6 +338,7 @@ export class VolumeDetector implements Detector, Retrainable {
     const date = new Date(start);
     updateStat(k.hours[date.getUTCHours()]!, count, maxN);
     updateStat(k.days[date.getUTCDay()]!, count, maxN * 24);
+    if (kind !== "spike") updatePeak(k.peaks, start, count, intervalMs);
     k.closed++;
     return anomaly;
   }
@@ -338,8 +356,9 @@ export class VolumeDetector implements Detector, Retrainable {
     }
     if (this.#historyRemembered.has(k)) return;
     this.#historyRemembered.add(k);
-    const { recent, bursts, hours, days } = k;
+    const { recent, bursts, hours, days, peaks } = k;
     const saved = {
+      peaks: [...peaks],
       recent: [...recent],
       bursts: [...bursts],
       hours: hours.map((h) => ({ ...h })),
@@ -348,9 +367,34 @@ export class VolumeDetector implements Detector, Retrainable {
     log.push(() => {
       recent.splice(0, recent.length, ...saved.recent);
       bursts.splice(0, bursts.length, ...saved.bursts);
+      peaks.splice(0, peaks.length, ...saved.peaks);
       for (const [i, h] of hours.entries()) Object.assign(h, saved.hours[i]);
       for (const [i, d] of days.entries()) Object.assign(d, saved.days[i]);
     });
+  }
+
+  /**
+   * The largest count that is not a spike, and why. Past the statistical bar, a spike must beat what the
+   * key has already done around this time of day by its own Poisson noise (`hourPeak`). Before the key
+   * has seen a whole day nothing says what this time of day is like, so only a flood counts: a
+   * `FIRST_DAY_FLOOD` multiple of anything seen so far.
+   */
+  #spikeHigh(k: KeyState, start: number, base: Baseline, bar: number): SpikeHigh {
+    const statistical = Math.max(Math.floor(base.expected + bar * base.spread), this.options.minCount - 1);
+    if (k.closed * this.#intervalMs < DAY_MS) {
+      const flood = FIRST_DAY_FLOOD * Math.max(...k.peaks, this.options.minCount) - 1;
+      return flood > statistical
+        ? {
+            count: Math.ceil(flood),
+            note: `first day: only a flood (${FIRST_DAY_FLOOD}× the most seen so far)`,
+          }
+        : { count: statistical, note: null };
+    }
+    const peak = hourPeak(k.peaks, start);
+    const beyondPeak = Math.floor(peak + this.options.sensitivity * Math.sqrt(Math.max(peak, 1)));
+    return beyondPeak > statistical
+      ? { count: beyondPeak, note: `the most seen at this time of day is ${Math.round(peak)}` }
+      : { count: statistical, note: null };
   }
 
   /** A spike no bigger than this key's count at the same minutes of the last hours: a periodic job. */
@@ -369,10 +413,11 @@ export class VolumeDetector implements Detector, Retrainable {
     score: number,
     withRecords: boolean,
     bar: number,
+    spikeHigh: SpikeHigh | null,
   ): Anomaly {
     // The counts that would not have been reported: a spike is above `high`, a drop below `low`.
     const low = Math.max(0, Math.ceil(base.expected - bar * base.spread));
-    const high = Math.floor(base.expected + bar * base.spread);
+    const high = spikeHigh?.count ?? Math.floor(base.expected + bar * base.spread);
     const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
     const end = start + this.#intervalMs;
     // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
@@ -391,7 +436,11 @@ export class VolumeDetector implements Detector, Retrainable {
         low,
         high,
         baseline: base.kind,
-        note: bar > this.options.sensitivity ? `${base.note}; twice the usual margin until then` : base.note,
+        note: [
+          base.note,
+          ...(bar > this.options.sensitivity ? ["twice the usual margin until then"] : []),
+          ...(spikeHigh?.note ? [spikeHigh.note] : []),
+        ].join("; "),
       },
       contributions: [{ name: "robust_z", value: Math.round(z * 100) / 100, weight: 1 }],
       samples: withRecords ? k.samples.slice(0, 3) : [],
@@ -493,6 +542,7 @@ export class VolumeDetector implements Detector, Retrainable {
       closed: k.closed,
       hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
       days: k.days.map((h) => [h.n, h.mean, h.variance]),
+      peaks: k.peaks,
     });
     return {
       version: 2,
@@ -537,6 +587,11 @@ export class VolumeDetector implements Detector, Retrainable {
         closed: Number(v.closed ?? 0),
         hours: stats(v.hours, 24),
         days: stats(v.days, 7),
+        // State saved before peaks were kept: none known, so only the statistical bar judges at first.
+        peaks:
+          Array.isArray(v.peaks) && v.peaks.length === 24
+            ? v.peaks.map((p) => Number(p) || 0)
+            : Array.from({ length: 24 }, () => 0),
       };
     };
     for (const [list, map] of [

@@ -48,6 +48,9 @@ const options = (o: Partial<VolumeOptions> = {}): VolumeOptions => ({
   ...o,
 });
 
+/** Intervals in a day: before a key has seen one, only a flood (5× its most) is a spike. */
+const DAY = 288;
+
 /** Deterministic noise around `mean` (±10 %). */
 const noisy = (mean: number, i: number) => Math.round(mean * (1 + 0.1 * Math.sin(i * 1.7)));
 
@@ -56,10 +59,11 @@ describe("volume", () => {
     const clock = new FakeClock(T0);
     const d = new VolumeDetector(options(), clock);
     expect(d.status().phase).toBe("learning");
-    for (let i = 0; i < 20; i++) expect(d.observe(interval(T0 + i * INTERVAL, noisy(100, i)))).toEqual([]);
+    for (let i = 0; i < DAY + 20; i++)
+      expect(d.observe(interval(T0 + i * INTERVAL, noisy(100, i)))).toEqual([]);
     expect(d.status()).toMatchObject({ phase: "active" });
     // The spike is judged once the interval has closed (records of the next one push record time on).
-    const spikeStart = T0 + 20 * INTERVAL;
+    const spikeStart = T0 + (DAY + 20) * INTERVAL;
     const out = [...d.observe(interval(spikeStart, 400)), ...d.observe(interval(spikeStart + INTERVAL, 100))];
     expect(out).toHaveLength(1);
     const a = out[0]!;
@@ -204,14 +208,14 @@ describe("volume", () => {
   it("watches templates too, restores its state and retrains into a model summary", () => {
     const clock = new FakeClock(T0);
     const d = new VolumeDetector(options({ perTemplate: true }), clock);
-    for (let i = 0; i < 20; i++)
+    for (let i = 0; i < DAY + 20; i++)
       d.observe([
         ...interval(T0 + i * INTERVAL, 50, "api", "a"),
         ...interval(T0 + i * INTERVAL, 50, "api", "b"),
       ]);
     const copy = new VolumeDetector(options({ perTemplate: true }), clock);
     copy.importState(JSON.parse(JSON.stringify(d.exportState())));
-    const start = T0 + 20 * INTERVAL;
+    const start = T0 + (DAY + 20) * INTERVAL;
     const out = [
       ...copy.observe([...interval(start, 50, "api", "a"), ...interval(start, 400, "api", "b")]),
       ...copy.observe(interval(start + INTERVAL, 50, "api", "a")),
@@ -225,5 +229,50 @@ describe("volume", () => {
     const model = copy.retrain(clock.now());
     expect(model).toMatchObject({ kind: "volume", metrics: { service_keys: 1, template_keys: 2 } });
     expect(model.trainingSize).toBeGreaterThan(0);
+  });
+
+  it("on its first day reports only a flood: the day's rhythm is not known yet", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    // A quiet night, then the morning: four times the night is not a spike on the first day...
+    const found = [];
+    for (let i = 0; i < 60; i++) found.push(...d.observe(interval(T0 + i * INTERVAL, noisy(20, i))));
+    for (let i = 60; i < 72; i++) found.push(...d.observe(interval(T0 + i * INTERVAL, noisy(80, i))));
+    expect(found).toEqual([]);
+    // ...but five times the most it has done is, and says why the bar is that high.
+    const out = [
+      ...d.observe(interval(T0 + 72 * INTERVAL, 600)),
+      ...d.observe(interval(T0 + 73 * INTERVAL, 100)),
+    ];
+    expect(out).toHaveLength(1);
+    expect(out[0]!.explanation.expected).toMatchObject({
+      note: expect.stringMatching(/first day: only a flood/),
+    });
+    expect(Number(out[0]!.features.expected_high)).toBeGreaterThanOrEqual(5 * 80);
+  });
+
+  it("does not report a surge no bigger than what the key did at this time on earlier days", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    // Every morning at 09:00 a wave of 80 on a key that otherwise sends 10; on day 5 one of 90.
+    const rate = (i: number) => (i % DAY === 9 * 12 ? 80 : noisy(10, i));
+    for (let i = 0; i < 4 * DAY; i++) d.observe(interval(T0 + i * INTERVAL, rate(i)));
+    const day5 = 4 * DAY + 9 * 12;
+    const wave = [
+      ...d.observe(interval(T0 + day5 * INTERVAL, 90)),
+      ...d.observe(interval(T0 + (day5 + 1) * INTERVAL, 10)),
+    ];
+    expect(wave).toEqual([]);
+    // Twice the usual wave beats the peak by more than its noise: a spike, naming the peak.
+    const day6 = 5 * DAY + 9 * 12;
+    for (let i = day5 + 2; i < day6; i++) d.observe(interval(T0 + i * INTERVAL, rate(i)));
+    const big = [
+      ...d.observe(interval(T0 + day6 * INTERVAL, 160)),
+      ...d.observe(interval(T0 + (day6 + 1) * INTERVAL, 10)),
+    ];
+    expect(big).toHaveLength(1);
+    expect(big[0]!.explanation.expected).toMatchObject({
+      note: expect.stringMatching(/the most seen at this time of day is 8\d/),
+    });
   });
 });
