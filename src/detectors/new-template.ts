@@ -5,7 +5,7 @@ import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
-import { recordEntities } from "./record-entities.js";
+import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
 import { type Coverage, cover } from "./stream-clock.js";
 
 export interface NewTemplateOptions {
@@ -58,6 +58,7 @@ export class NewTemplateDetector implements Detector {
       }
       // A known message with a new user, key or host in it: new values are other detectors' business.
       if (record.templateVariantOf !== undefined) continue;
+      if (judgedBySecurityRules(record)) continue;
       out.push(this.#anomaly(record, stream));
     }
     return out;

@@ -11,7 +11,7 @@ import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
-import { recordEntities } from "./record-entities.js";
+import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
 import { elapsedMs } from "./stream-clock.js";
 
 export interface RareTemplateOptions {
@@ -100,7 +100,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
       ) {
         this.#train(s);
       }
-      if (!rare || routine) continue;
+      if (!rare || routine || judgedBySecurityRules(record)) continue;
       const at = Date.parse(record.timestamp);
       const last = s.lastReport.get(record.templateId);
       if (last !== undefined && elapsedMs(last, at) < this.options.cooldownSecs * 1000) continue;

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { authEventOf } from "./auth/auth-event.js";
+import { isWifiDrop } from "./wifi.js";
 
 /**
  * Who and where a record is about, as finding features (`user`, `source_ip`, `host`): what lets a finding
@@ -18,6 +19,17 @@ export function recordEntities(record: ParsedRecord): JsonObject {
   if (ip) out.source_ip = ip;
   if (host) out.host = host;
   return out;
+}
+
+/**
+ * A login, privilege-escalation or WiFi-drop line: the security rules judge it against this user's, this
+ * team's or this access point's habits (a first sudo of a command nobody vouches for, a login from a new
+ * network, a burst of kicked stations). Template novelty or rarity of such a line (the first `sudo tail`
+ * anybody ran, the first "deauthenticated due to local deauth request") would only repeat them without
+ * that knowledge, so `new_template` and `rare_template` leave it to them.
+ */
+export function judgedBySecurityRules(record: ParsedRecord): boolean {
+  return authEventOf(record) !== null || isWifiDrop(record);
 }
 
 /**

@@ -52,6 +52,17 @@ function isWifi(record: ParsedRecord): boolean {
     : WIFI_TEXT.test(record.body);
 }
 
+/** A disassociation or deauthentication, in the line or in the record's `event` field. */
+function isDrop(record: ParsedRecord): boolean {
+  const eventAttr = record.attributes.event ?? record.attributes.event_type;
+  return DROP.test(record.body) || (typeof eventAttr === "string" && DROP.test(eventAttr));
+}
+
+/** A WiFi station dropped: what the `wifi` rule counts, per device, against its own burst bar. */
+export function isWifiDrop(record: ParsedRecord): boolean {
+  return isWifi(record) && isDrop(record);
+}
+
 /**
  * System 000's WiFi agent: a burst of disassociation / deauthentication events on one device (access
  * point or client), the sign of interference, a failing radio, or a deauthentication attack. Stored
@@ -96,9 +107,7 @@ export class WifiDetector implements Detector {
         deviceId: device.id,
       }));
       state.records.add({ at, id: record.id, label: "" });
-      const eventAttr = record.attributes.event ?? record.attributes.event_type;
-      const drop = DROP.test(record.body) || (typeof eventAttr === "string" && DROP.test(eventAttr));
-      if (!drop) continue;
+      if (!isDrop(record)) continue;
       this.#drops++;
       state.drops.add({ at, id: record.id, label: STATION.exec(record.body)?.[1]?.toLowerCase() ?? "?" });
       state.drops.prune(at);
