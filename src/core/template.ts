@@ -1,3 +1,4 @@
+import type { JsonValue } from "./json.js";
 import type { TemplateParam } from "./log-record.js";
 import type { UndoLog } from "./undo.js";
 
@@ -52,6 +53,19 @@ export interface TemplateMiner {
   /** Versioned, JSON-serialisable state for persistence. */
   exportState(): unknown;
   importState(state: unknown): void;
+  /**
+   * The same state split by stream, so one stream (a partition) can be saved, loaded and handed over
+   * alone: streams are independent trees, and only the counters (`exportShared`) belong to none.
+   */
+  streamNames(): string[];
+  /** One stream's templates and lineage, or undefined for a stream it does not know. */
+  exportStream(stream: string): JsonValue | undefined;
+  exportShared(): JsonValue;
+  /**
+   * Puts back the given streams (each replaces that stream; streams not given stay as they are) and,
+   * when given, the shared part.
+   */
+  importStreams(shared: JsonValue | undefined, streams: readonly JsonValue[]): void;
   /** Counters for metrics (templates evicted by the LRU cap, lines truncated by the token cap, …). */
   stats(): { templates: number; evictions: number; truncatedLines: number };
 }

@@ -1,3 +1,4 @@
+import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { TemplateChange, TemplateInfo, TemplateMatch, TemplateMiner } from "../../core/template.js";
 import type { UndoLog } from "../../core/undo.js";
 import { Cluster, seenIso, seenMs } from "./cluster.js";
@@ -7,7 +8,7 @@ import { maskToken, WEAK, WILDCARD } from "./mask.js";
 import { DEFAULT_OPTIONS, type DrainOptions } from "./options.js";
 import { extractParams } from "./params.js";
 import { LineScanner } from "./scan.js";
-import { exportMinerState, type MinerState, parseMinerState } from "./state.js";
+import { exportMinerState, type MinerState, parseMinerState, type StreamState } from "./state.js";
 import { StreamIndex } from "./stream-index.js";
 import { templateIdOf } from "./template-id.js";
 import { MinerUndo } from "./undo.js";
@@ -208,13 +209,43 @@ export class DrainMiner implements TemplateMiner {
     this.streams.clear();
     this.evictions = parsed.counters.evictions;
     this.truncatedLines = parsed.counters.truncatedLines;
+    for (const s of parsed.streams) this.importStreamState(s);
+  }
+
+  streamNames(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  exportStream(stream: string): JsonValue | undefined {
+    const st = this.streams.get(stream);
+    if (!st) return undefined;
+    // A stream's templates and lineage are plain JSON (strings, numbers, arrays of them).
+    return exportMinerState(this.opts, [st], 0, 0).streams[0] as unknown as JsonValue;
+  }
+
+  exportShared(): JsonValue {
+    return { counters: { evictions: this.evictions, truncatedLines: this.truncatedLines } };
+  }
+
+  importStreams(shared: JsonValue | undefined, streams: readonly JsonValue[]): void {
+    const counters = isJsonObject(shared) && isJsonObject(shared.counters) ? shared.counters : {};
+    const parsed = parseMinerState({ version: 1, counters, streams });
+    if (shared !== undefined) {
+      this.evictions = parsed.counters.evictions;
+      this.truncatedLines = parsed.counters.truncatedLines;
+    }
     for (const s of parsed.streams) {
-      const st = this.streamOf(s.stream);
-      for (const [from, to] of s.lineage) st.lineage.set(from, to);
-      for (const t of s.templates) {
-        const c = new Cluster(t.tokens, t.keys, t.id, t.count, t.firstSeen, t.lastSeen);
-        this.insert(st, c);
-      }
+      this.streams.delete(s.stream);
+      this.importStreamState(s);
+    }
+  }
+
+  private importStreamState(s: StreamState): void {
+    const st = this.streamOf(s.stream);
+    for (const [from, to] of s.lineage) st.lineage.set(from, to);
+    for (const t of s.templates) {
+      const c = new Cluster(t.tokens, t.keys, t.id, t.count, t.firstSeen, t.lastSeen);
+      this.insert(st, c);
     }
   }
 
