@@ -125,16 +125,25 @@ export class StreamClock {
     for (const [stream] of this.#streams.entries()) yield stream;
   }
 
-  exportState(): JsonValue {
-    return [...this.#streams.entries()].map(([stream, s]) => [stream, s.latest]);
+  /** Each stream's latest time and how long (wall time, at `wallNow`) it had been quiet then. */
+  exportState(wallNow = 0): JsonValue {
+    return [...this.#streams.entries()].map(([stream, s]) => [
+      stream,
+      s.latest,
+      Math.max(0, wallNow - s.wallAt),
+    ]);
   }
 
-  /** Restores the latest times; the wall clock starts at `wallNow` (silence while stopped is not counted). */
+  /**
+   * Restores the latest times. The quiet a stream had before the save still counts at `wallNow`; the
+   * time the process was stopped does not (a restart is not silence of the streams).
+   */
   importState(state: JsonValue | undefined, wallNow: number): void {
     if (!Array.isArray(state)) return;
     for (const entry of state) {
       if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number") continue;
-      this.#streams.set(entry[0], { latest: entry[1], wallAt: wallNow });
+      const quietMs = typeof entry[2] === "number" ? entry[2] : 0;
+      this.#streams.set(entry[0], { latest: entry[1], wallAt: wallNow - quietMs });
     }
   }
 }

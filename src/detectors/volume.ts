@@ -537,6 +537,9 @@ export class VolumeDetector implements Detector, Retrainable {
       // The current interval's first records, so an interval closed after a restart still cites them.
       ids: k.ids,
       samples: k.samples,
+      // Who sent the current interval: a spike closed after a restart still names its source and host.
+      sources: [...k.sources],
+      hosts: [...k.hosts],
       recent: k.recent,
       bursts: k.bursts,
       closed: k.closed,
@@ -546,7 +549,7 @@ export class VolumeDetector implements Detector, Retrainable {
     });
     return {
       version: 2,
-      clock: this.#streamClock.exportState(),
+      clock: this.#streamClock.exportState(this.clock.now()),
       services: [...this.#services.entries()].map(([key, k]) => [key, pack(k)]),
       templates: [...this.#templates.entries()].map(([key, k]) => [key, pack(k)]),
       held: [...this.#held.entries()].map(([id, h]) => ({
@@ -578,8 +581,8 @@ export class VolumeDetector implements Detector, Retrainable {
         partial: v.partial === true,
         ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, 20) : [],
         samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
-        sources: new Map(),
-        hosts: new Map(),
+        sources: tallyOf(v.sources),
+        hosts: tallyOf(v.hosts),
         episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
         episodeScore: Number(v.episodeScore ?? 0),
         recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
@@ -620,6 +623,14 @@ export class VolumeDetector implements Detector, Retrainable {
       this.#streamClock.importState(clock, this.clock.now());
     }
   }
+}
+
+/** A saved tally (`[name, count]` pairs) as the map it was. */
+function tallyOf(saved: JsonValue | undefined): Map<string, number> {
+  const tally = new Map<string, number>();
+  if (Array.isArray(saved))
+    for (const e of saved) if (Array.isArray(e) && typeof e[0] === "string") tally.set(e[0], Number(e[1]));
+  return tally;
 }
 
 export const volumeDefinition: DetectorDefinition<VolumeOptions> = {

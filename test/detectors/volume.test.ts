@@ -205,6 +205,33 @@ describe("volume", () => {
     expect(spike!.explanation.summary).toContain("on ap-1 (expected");
   });
 
+  it("goes on after export and import as if never stopped: the open interval's senders, each stream's quiet", () => {
+    const clock = new FakeClock(T0);
+    const d = new VolumeDetector(options(), clock);
+    for (let i = 0; i < 20; i++) {
+      clock.set(T0 + (i + 1) * INTERVAL);
+      d.observe(interval(T0 + i * INTERVAL, 50));
+    }
+    const start = T0 + 20 * INTERVAL;
+    const burst = interval(start, 400).map((r) => ({
+      ...r,
+      params: [{ value: "185.220.101.7", type: "ip" }],
+      resource: { ...r.resource, "host.name": "bastion-1" },
+    }));
+    d.observe(burst);
+    // A minute of quiet before the save: it counts towards tick after the import as it does without one.
+    clock.advance(MIN);
+    const copy = new VolumeDetector(options(), clock);
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    clock.advance(INTERVAL);
+    const fromCopy = copy.tick(clock.now());
+    expect(fromCopy).toEqual(d.tick(clock.now()));
+    expect([...fromCopy, ...copy.flush()].map((a) => a.features)).toContainEqual(
+      expect.objectContaining({ source_ip: "185.220.101.7", host: "bastion-1" }),
+    );
+    expect(copy.exportState()).toEqual(d.exportState());
+  });
+
   it("watches templates too, restores its state and retrains into a model summary", () => {
     const clock = new FakeClock(T0);
     const d = new VolumeDetector(options({ perTemplate: true }), clock);
