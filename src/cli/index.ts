@@ -5,6 +5,7 @@ import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerBatchCommand } from "./commands/batch.js";
 import { registerDbCommand } from "./commands/db.js";
 import { registerImportCommand } from "./commands/import.js";
+import { registerLogsCommand } from "./commands/logs.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerParseCommand } from "./commands/parse.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -30,6 +31,7 @@ registerTrainCommand(program);
 registerDbCommand(program);
 registerTokenCommand(program);
 registerSuppressionsCommand(program);
+registerLogsCommand(program);
 registerImportCommand(program);
 registerMcpCommand(program);
 

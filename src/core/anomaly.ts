@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from "./json.js";
+import type { RecordRef } from "./record-ref.js";
 import type { Severity } from "./severity.js";
 
 /**
@@ -33,8 +34,8 @@ export interface Anomaly {
   description: string;
   features: JsonObject;
   explanation: Explanation;
-  /** Ids of the records that show it (store ids, or line numbers in `analyze`). */
-  evidence: number[];
+  /** The records that show it: store references (`RecordRef`), or line numbers in `analyze`. */
+  evidence: RecordRef[];
   templateId?: string | null;
   deviceId?: number | null;
 }

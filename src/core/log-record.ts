@@ -1,4 +1,5 @@
 import type { JsonObject } from "./json.js";
+import type { RecordRef } from "./record-ref.js";
 import type { TemplateChange } from "./template.js";
 
 /**
@@ -24,8 +25,8 @@ export interface LogRecord {
 
 /** A record after template mining: what detectors see. */
 export interface ParsedRecord extends LogRecord {
-  /** Store id, or the 1-based input line number when nothing is stored (`analyze`). */
-  id: number;
+  /** The store's reference (`RecordRef`), or the 1-based input line number when nothing is stored (`analyze`). */
+  id: RecordRef;
   /** The stream the template belongs to (usually `service.name`). */
   stream: string;
   templateId: string;

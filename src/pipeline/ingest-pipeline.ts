@@ -4,10 +4,11 @@ import type { Clock } from "../core/clock.js";
 import { BackpressureError } from "../core/errors.js";
 import type { JsonValue } from "../core/json.js";
 import type { LogRecord, ParsedRecord } from "../core/log-record.js";
+import type { LogStore } from "../core/log-store.js";
 import { isoUtc } from "../core/time.js";
-import type { Store } from "../store/db.js";
+import type { Store, StoreTransaction } from "../store/db.js";
+import { logsTableStore } from "../store/logs-table-store.js";
 import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
-import { insertLogs } from "../store/repos/logs.js";
 import { loadState, saveState } from "../store/repos/state.js";
 import { addSuppressedCounts } from "../store/repos/suppression-list.js";
 import { insertRetiredTemplates, saveTemplates } from "../store/repos/templates.js";
@@ -103,6 +104,8 @@ export class IngestPipeline {
     readonly clock: Clock,
     readonly log: Logger,
     readonly options: PipelineOptions,
+    /** Where the records go, in the batch's transaction; references it returns become `ParsedRecord.id`. */
+    readonly logs: LogStore<StoreTransaction> = logsTableStore(store),
   ) {}
 
   /** Restores miner and detector state saved by an earlier run. */
@@ -237,7 +240,7 @@ export class IngestPipeline {
       const now = isoUtc(this.clock.now());
       results = await this.store.transaction(async (tx) => {
         const trx = tx.db;
-        const ids = await insertLogs(tx, parsed, now);
+        const refs = await this.logs.append(tx, parsed, now);
         // New and reshaped templates are written with the rows that use them, so `templates` never lags
         // behind `logs`; counts of the others follow at the periodic save.
         if (changed.size > 0)
@@ -246,7 +249,7 @@ export class IngestPipeline {
             this.processor.miner.templates().filter((t) => changed.has(t.templateId)),
           );
         await insertRetiredTemplates(trx, retiredTemplates(parsed, this.processor.miner));
-        for (let i = 0; i < parsed.length; i++) parsed[i]!.id = ids[i]!;
+        for (let i = 0; i < parsed.length; i++) parsed[i]!.id = refs[i]!;
         const out: IngestResult[] = [];
         let offset = 0;
         for (const s of batch) {

@@ -2,10 +2,12 @@ import { execFileSync } from "node:child_process";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
+import type { LogStore } from "../core/log-store.js";
 import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
-import { openConfiguredStore, type Store } from "../store/db.js";
+import { openConfiguredStore, type Store, type StoreTransaction } from "../store/db.js";
+import { logsTableStore } from "../store/logs-table-store.js";
 import { createTriage } from "../triage/create.js";
 import type { TriageService } from "../triage/service.js";
 import { AnalysisEngine } from "./analysis-engine.js";
@@ -18,6 +20,8 @@ export { createProcessor };
 export interface Runtime {
   readonly config: Config;
   readonly store: Store;
+  /** Where records are kept: every door's search and evidence look-up goes through it. */
+  readonly logs: LogStore<StoreTransaction>;
   readonly pipeline: IngestPipeline;
   readonly clock: Clock;
   readonly log: Logger;
@@ -47,12 +51,20 @@ export async function createRuntime(
     await store.close();
     throw error;
   }
-  const pipeline = new IngestPipeline(store, createProcessor(config, clock), clock, log, {
-    queueRecords: config.ingest.queueRecords,
-    queueMaxWaitSecs: config.ingest.queueMaxWaitSecs,
-    batchSize: config.ingest.batchSize,
-    stateSaveIntervalMs: config.ingest.stateSaveSecs * 1000,
-  });
+  const logs = logsTableStore(store);
+  const pipeline = new IngestPipeline(
+    store,
+    createProcessor(config, clock),
+    clock,
+    log,
+    {
+      queueRecords: config.ingest.queueRecords,
+      queueMaxWaitSecs: config.ingest.queueMaxWaitSecs,
+      batchSize: config.ingest.batchSize,
+      stateSaveIntervalMs: config.ingest.stateSaveSecs * 1000,
+    },
+    logs,
+  );
   await pipeline.start();
   const scoreModel = await loadCurrentScoreModel(store).catch((error: unknown) => {
     log.error({ err: error }, "stored scoring model is unreadable; using the online score");
@@ -65,6 +77,7 @@ export async function createRuntime(
   return {
     config,
     store,
+    logs,
     pipeline,
     clock,
     log,

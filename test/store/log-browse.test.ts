@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logsTableStore } from "../../src/store/logs-table-store.js";
 import {
   browseLogs,
   logContext,
@@ -80,10 +81,16 @@ describe.each(DIALECTS)("log browsing on $name", ({ open, needsPostgres }) => {
 
   it("pages newest first by record time within a range, and finds the data's period", async (ctx) => {
     if (!t) return ctx.skip();
-    const first = await browseLogs(t.store, { since: iso(T0), until: iso(T0 + HOUR) }, { limit: 2 });
+    const first = await browseLogs(
+      t.store,
+      logsTableStore(t.store),
+      { since: iso(T0), until: iso(T0 + HOUR) },
+      { limit: 2 },
+    );
     expect(first.map((l) => l.message)).toEqual([LINES[3]!.body, LINES[2]!.body]);
     const second = await browseLogs(
       t.store,
+      logsTableStore(t.store),
       { since: iso(T0), until: iso(T0 + HOUR) },
       { limit: 2, after: first[1] },
     );

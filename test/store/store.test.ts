@@ -4,7 +4,8 @@ import type { Anomaly } from "../../src/core/anomaly.js";
 import { listAnomalies, storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { recordAudit } from "../../src/store/repos/audit.js";
 import { insertIncident, listIncidents } from "../../src/store/repos/incidents.js";
-import { countLogs, getLogsByIds, insertLogs } from "../../src/store/repos/logs.js";
+import { getLogs } from "../../src/store/repos/log-search.js";
+import { countLogs, insertLogs } from "../../src/store/repos/logs.js";
 import { latestModel, saveModel } from "../../src/store/repos/models.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { listTemplates, saveTemplates } from "../../src/store/repos/templates.js";
@@ -50,9 +51,9 @@ describe.each(DIALECTS)("store on $name", ({ open, needsPostgres }) => {
     expect(ids).toHaveLength(2_500);
     expect(ids[1]! - ids[0]!).toBe(1);
     expect(await countLogs(db())).toBe(2_500);
-    const [first] = await getLogsByIds(db(), [ids[0]!]);
+    const [first] = await getLogs(t.store, [ids[0]!]);
     expect(first?.message).toBe(records[0]!.body);
-    expect(JSON.parse(first!.metadata)).toEqual({ ip: "10.0.0.12", n: 0 });
+    expect(first!.attributes).toEqual({ ip: "10.0.0.12", n: 0 });
     expect(first?.service).toBe("auth");
   });
 

@@ -3,16 +3,13 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { UserError } from "../../core/errors.js";
-import type { JsonObject } from "../../core/json.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
 import { suppressionJson, suppressionSchema } from "../../service/suppression-json.js";
 import { recordVerdict } from "../../service/verdicts.js";
-import { fromJsonText } from "../../store/json.js";
 import { getAnomaly, type StoredAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail, changeAnomalyStatus } from "../../store/repos/anomaly-search.js";
-import { getLogsByIds } from "../../store/repos/logs.js";
 import { getSuppressionView } from "../../store/repos/suppression-list.js";
 import { requireAuth } from "../auth.js";
 import { errorSchema, jsonObjectSchema, pathId } from "../schemas.js";
@@ -70,7 +67,7 @@ const statusChange = z.strictObject({
 
 async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof anomalyDetail>> {
   const [logs, history] = await Promise.all([
-    getLogsByIds(rt.store.db, a.evidence),
+    rt.logs.get(a.evidence),
     auditTrail(rt.store.db, `anomaly:${a.id}`),
   ]);
   return {
@@ -88,14 +85,14 @@ async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof ano
     explanation: a.explanation as z.infer<typeof anomalyDetail>["explanation"],
     evidence: a.evidence,
     evidence_records: logs.map((l) => ({
-      id: Number(l.id),
+      id: l.ref,
       timestamp: l.timestamp,
       service: l.service,
       level: l.level,
       message: l.message,
       host: l.host,
-      template_id: l.template_id,
-      metadata: fromJsonText<JsonObject>(l.metadata, {}),
+      template_id: l.templateId,
+      metadata: l.attributes,
     })),
     history,
     template_id: a.templateId,

@@ -54,8 +54,8 @@ function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: strin
 }
 
 /**
- * The dashboard's log browser: full-text search over stored lines (SQLite FTS5, PostgreSQL `to_tsvector` +
- * GIN) within a time range, newest first in cursor pages; counts over time; a line's surroundings.
+ * The dashboard's log browser: the log store's search (`LogQuery.text`, the same words at every door)
+ * within a time range, newest first in cursor pages; counts over time; a line's surroundings.
  */
 export function logRoutes(rt: Runtime) {
   const guard = requireAuth(rt, { group: "anomalies", scope: "read" });
@@ -81,7 +81,7 @@ export function logRoutes(rt: Runtime) {
       },
       async (request, reply) => {
         const { limit = 100, cursor, ...filter } = request.query;
-        const rows = await browseLogs(rt.store, filter, { limit, after: cursor });
+        const rows = await browseLogs(rt.store, rt.logs, filter, { limit, after: cursor });
         const last = rows.at(-1);
         if (last && rows.length === limit) setNextPage(request, reply, encodeCursor(last));
         return rows;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { type Selectable, sql } from "kysely";
+import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { Runtime } from "../../service/runtime.js";
 import {
@@ -115,25 +115,13 @@ export function templateRoutes(rt: Runtime) {
         const HOUR = 3_600_000;
         const start = Math.floor(rt.clock.now() / HOUR) * HOUR - (hours - 1) * HOUR;
         const from = new Date(start).toISOString();
-        // Stored timestamps are ISO-8601 UTC strings, so the first 13 characters are the hour, in both
-        // dialects; the range is a seek on the timestamp index.
-        const rows = await rt.store.db
-          .selectFrom("logs")
-          .select([
-            "template_id",
-            sql<string>`substr(timestamp, 1, 13)`.as("hour"),
-            sql<number>`count(*)`.as("n"),
-          ])
-          .where("timestamp", ">=", from)
-          .where("template_id", "is not", null)
-          .groupBy(["template_id", sql`substr(timestamp, 1, 13)`])
-          .execute();
+        const counts = await rt.logs.templateCounts({ since: from, intervalMs: HOUR });
         const series: Record<string, number[]> = {};
-        for (const row of rows) {
-          const i = Math.floor((Date.parse(`${row.hour}:00:00Z`) - start) / HOUR);
-          if (!row.template_id || i < 0 || i >= hours) continue;
-          series[row.template_id] ??= new Array<number>(hours).fill(0);
-          series[row.template_id]![i]! += Number(row.n);
+        for (const c of counts) {
+          const i = Math.floor((Date.parse(c.start) - start) / HOUR);
+          if (i < 0 || i >= hours) continue;
+          series[c.templateId] ??= new Array<number>(hours).fill(0);
+          series[c.templateId]![i]! += c.count;
         }
         return { from, hours, series };
       },

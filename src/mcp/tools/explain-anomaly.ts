@@ -3,7 +3,6 @@ import { z } from "zod";
 import { UserError } from "../../core/errors.js";
 import { getAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail } from "../../store/repos/anomaly-search.js";
-import { getLogsByIds } from "../../store/repos/logs.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { anomalySummarySchema, jsonObject } from "../schemas.js";
@@ -64,7 +63,7 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
       const a = await getAnomaly(db, id);
       if (!a) throw new UserError(`no anomaly ${id}`, "not_found", 404);
       const [logs, history, template] = await Promise.all([
-        getLogsByIds(db, a.evidence.slice(-MAX_EVIDENCE)),
+        ctx.rt.logs.get(a.evidence.slice(-MAX_EVIDENCE)),
         auditTrail(db, `anomaly:${a.id}`),
         a.templateId
           ? db.selectFrom("templates").selectAll().where("template_id", "=", a.templateId).executeTakeFirst()
@@ -86,7 +85,7 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
             }
           : null,
         evidence: logs.map((l) => ({
-          id: Number(l.id),
+          id: l.ref,
           timestamp: l.timestamp,
           service: l.service,
           level: l.level,

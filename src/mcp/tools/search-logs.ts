@@ -1,6 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { searchLogs } from "../../store/repos/log-search.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { jsonObject, limitArg, offsetArg } from "../schemas.js";
@@ -36,7 +35,14 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
           .max(200)
           .optional()
           .describe("Only records of this template (see list_templates)"),
-        text: z.string().min(1).max(200).optional().describe("Case-insensitive substring of the message"),
+        text: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            "Words the message contains, every one, any case (the last may be the start of a word): the same search as the dashboard's and GET /api/v1/logs?q=",
+          ),
         limit: limitArg(50, 200),
         offset: offsetArg,
       },
@@ -59,19 +65,29 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      const logs = await searchLogs(
-        ctx.rt.store.db,
+      const found = await ctx.rt.logs.search(
         {
-          ...(args.service ? { service: args.service } : {}),
-          ...(args.host ? { host: args.host } : {}),
-          ...(args.template_id ? { templateId: args.template_id } : {}),
-          ...(args.min_level ? { minSeverityNumber: LEVELS[args.min_level] } : {}),
-          ...(args.since ? { since: args.since } : {}),
-          ...(args.until ? { until: args.until } : {}),
-          ...(args.text ? { text: args.text } : {}),
+          service: args.service,
+          host: args.host,
+          templateId: args.template_id,
+          minSeverityNumber: args.min_level ? LEVELS[args.min_level] : undefined,
+          since: args.since,
+          until: args.until,
+          text: args.text,
         },
         { limit: args.limit, offset: args.offset },
       );
+      const logs = found.map((l) => ({
+        id: l.ref,
+        timestamp: l.timestamp,
+        service: l.service,
+        level: l.level,
+        severity_number: l.severityNumber,
+        host: l.host,
+        message: l.message,
+        template_id: l.templateId,
+        metadata: l.attributes,
+      }));
       const summary =
         logs.length === 0
           ? "No log records match."

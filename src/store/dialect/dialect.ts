@@ -48,11 +48,13 @@ export interface StoreDialect {
   insertMany(tx: Transaction<Database>, insert: BulkInsert): Promise<number[]>;
 
   /**
-   * A condition on `logs` that is true when the message holds every one of `terms` (the words of the
-   * search text `text`, lower case, never empty; the last as a prefix on SQLite), through each database's
-   * full-text index. `repos/log-fulltext.ts` turns a search text into terms.
+   * A condition on `logs` that is true when the message holds every one of `terms` (lower case runs of
+   * letters and digits, never empty), the last also as the start of a longer word, through each database's
+   * full-text index: FTS5 on SQLite, on PostgreSQL a GIN index over the message with everything but letters
+   * and digits turned into spaces (migration 014), so both split a message into the same words.
+   * `repos/log-fulltext.ts` turns a search text into terms.
    */
-  logsMatchTerms(terms: readonly string[], text: string): Expression<SqlBool>;
+  logsMatchTerms(terms: readonly string[]): Expression<SqlBool>;
 
   /**
    * A reader of `table`'s change version (equal values: nothing wrote the table in between), or undefined

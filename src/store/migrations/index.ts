@@ -12,6 +12,7 @@ import * as suppressionCeiling from "./010-suppression-ceiling.js";
 import * as alertReview from "./011-alert-review.js";
 import * as anomalyEntityIndex from "./012-anomaly-entity-index.js";
 import * as partitionStateSubmissions from "./013-partition-state-submissions.js";
+import * as logSearchWords from "./014-log-search-words.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -31,6 +32,7 @@ const STEPS: [string, Step][] = [
   ["011-alert-review", alertReview],
   ["012-anomaly-entity-index", anomalyEntityIndex],
   ["013-partition-state-submissions", partitionStateSubmissions],
+  ["014-log-search-words", logSearchWords],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

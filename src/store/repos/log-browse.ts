@@ -1,14 +1,15 @@
 import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import type { LogStore } from "../../core/log-store.js";
 import type { Store, StoreDialect } from "../db.js";
 import type { Database } from "../schema.js";
-import { fullTextMatch } from "./log-fulltext.js";
+import { whereLogQuery } from "./log-search.js";
 
 /**
  * What the dashboard's log browser filters on; the list, the histogram and the facets take the same
  * filter so the chart always counts what the table pages through.
  */
 export interface LogBrowseFilter {
-  /** Full text (log-fulltext.ts): every word, the last as a prefix. */
+  /** Full text (`LogQuery.text`): every word, the last as a prefix. */
   q?: string | undefined;
   service?: string | undefined;
   /** ISO UTC, inclusive. */
@@ -36,14 +37,9 @@ export interface BrowsedLog {
 
 type LogsQuery<O> = SelectQueryBuilder<Database, "logs", O>;
 
+/** The browser's filter as a `LogQuery`: the same conditions `LogStore.search` applies. */
 function applyFilter<Q extends LogsQuery<unknown>>(query: Q, dialect: StoreDialect, f: LogBrowseFilter): Q {
-  let q = query as LogsQuery<unknown>;
-  const match = f.q ? fullTextMatch(dialect, f.q) : null;
-  if (match) q = q.where(match);
-  if (f.service) q = q.where("logs.service", "=", f.service);
-  if (f.since) q = q.where("logs.timestamp", ">=", f.since);
-  if (f.until) q = q.where("logs.timestamp", "<", f.until);
-  return q as Q;
+  return whereLogQuery(query, dialect, { text: f.q, service: f.service, since: f.since, until: f.until });
 }
 
 /** Lines with their template (one hop of lineage: a line mined before its template generalised shows the general one). */
@@ -71,28 +67,45 @@ function toLine({ current_template, ...r }: LineRow): BrowsedLog {
   return { ...r, id: Number(r.id), template: current_template ?? r.template ?? null };
 }
 
-/** One page of lines, newest first by record time (ties: higher id first), after `cursor`. */
+/**
+ * One page of lines, newest first by record time (ties: higher id first), after `cursor`: the log store's
+ * search (one semantics with every other door), then each line's template in one look-up.
+ */
 export async function browseLogs(
   store: Store,
+  logs: LogStore<unknown>,
   filter: LogBrowseFilter,
   page: { limit: number; after?: LogCursor | undefined },
 ): Promise<BrowsedLog[]> {
-  let query = applyFilter(linesWithTemplates(store.db), store.dialect, filter);
-  const after = page.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb("logs.timestamp", "<", after.timestamp),
-        eb.and([eb("logs.timestamp", "=", after.timestamp), eb("logs.id", "<", after.id)]),
-      ]),
-    );
-  }
-  const rows = await query
-    .orderBy("logs.timestamp", "desc")
-    .orderBy("logs.id", "desc")
-    .limit(page.limit)
+  const found = await logs.search(
+    { text: filter.q, service: filter.service, since: filter.since, until: filter.until },
+    { limit: page.limit, after: page.after && { timestamp: page.after.timestamp, ref: page.after.id } },
+  );
+  const templates = await currentTemplates(store.db, [
+    ...new Set(found.flatMap((r) => (r.templateId ? [r.templateId] : []))),
+  ]);
+  return found.map((r) => ({
+    id: r.ref,
+    timestamp: r.timestamp,
+    service: r.service,
+    level: r.level,
+    host: r.host,
+    message: r.message,
+    template_id: r.templateId,
+    template: r.templateId ? (templates.get(r.templateId) ?? null) : null,
+  }));
+}
+
+/** Template texts by id, one hop of lineage: a template that generalised shows the general one. */
+async function currentTemplates(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("templates")
+    .leftJoin("templates as current", "current.template_id", "templates.replaced_by")
+    .select(["templates.template_id", "templates.template", "current.template as current_template"])
+    .where("templates.template_id", "in", ids)
     .execute();
-  return rows.map(toLine);
+  return new Map(rows.map((r) => [r.template_id, r.current_template ?? r.template]));
 }
 
 export interface LogExtent {

@@ -1,81 +1,99 @@
-import { type Kysely, sql } from "kysely";
+import type { SelectQueryBuilder } from "kysely";
 import type { JsonObject } from "../../core/json.js";
+import type { LogPage, LogQuery, StoredRecord } from "../../core/log-store.js";
+import type { StoreDialect, StoreScope } from "../db.js";
 import { fromJsonText } from "../json.js";
-import { likeContains } from "../like.js";
 import type { Database } from "../schema.js";
+import { fullTextMatch } from "./log-fulltext.js";
 
-/** Filters of a log search; every value is bound as a parameter and matched literally. */
-export interface LogFilters {
-  service?: string;
-  host?: string;
-  templateId?: string;
-  /** OpenTelemetry severity number, inclusive (9 info, 13 warn, 17 error, 21 fatal). */
-  minSeverityNumber?: number;
-  /** ISO UTC, inclusive. */
-  since?: string;
-  /** ISO UTC, exclusive. */
-  until?: string;
-  /** Case-insensitive substring of the message. */
-  text?: string;
+type LogsQuery<O> = SelectQueryBuilder<Database, "logs", O>;
+
+/**
+ * `query`'s conditions on `logs` (`LogQuery`): the one definition every door's search and the dashboard's
+ * histogram and facets share, so they all count and list the same lines. Values are bound, never spliced.
+ */
+export function whereLogQuery<Q extends LogsQuery<unknown>>(query: Q, dialect: StoreDialect, f: LogQuery): Q {
+  let q = query as LogsQuery<unknown>;
+  const match = f.text ? fullTextMatch(dialect, f.text) : null;
+  if (match) q = q.where(match);
+  if (f.service) q = q.where("logs.service", "=", f.service);
+  if (f.host) q = q.where("logs.host", "=", f.host);
+  if (f.templateId) q = q.where("logs.template_id", "=", f.templateId);
+  if (f.minSeverityNumber !== undefined) q = q.where("logs.severity_number", ">=", f.minSeverityNumber);
+  if (f.since) q = q.where("logs.timestamp", ">=", f.since);
+  if (f.until) q = q.where("logs.timestamp", "<", f.until);
+  return q as Q;
 }
 
-export interface FoundLog {
+const RECORD_COLUMNS = [
+  "logs.id",
+  "logs.timestamp",
+  "logs.service",
+  "logs.host",
+  "logs.level",
+  "logs.severity_number",
+  "logs.message",
+  "logs.metadata",
+  "logs.stream",
+  "logs.template_id",
+] as const;
+
+interface RecordRow {
   id: number;
   timestamp: string;
   service: string;
+  host: string | null;
   level: string | null;
   severity_number: number;
-  host: string | null;
   message: string;
+  metadata: string;
+  stream: string;
   template_id: string | null;
-  metadata: JsonObject;
+}
+
+function toStoredRecord(r: RecordRow): StoredRecord {
+  return {
+    ref: Number(r.id),
+    timestamp: r.timestamp,
+    service: r.service,
+    host: r.host,
+    level: r.level,
+    severityNumber: Number(r.severity_number),
+    message: r.message,
+    attributes: fromJsonText<JsonObject>(r.metadata, {}),
+    stream: r.stream,
+    templateId: r.template_id,
+  };
 }
 
 /**
- * Stored log records, newest first (ties by higher id). The text filter is a scan over what the
- * other filters leave, so callers keep `limit` small.
+ * Stored records matching `query`, newest record time first (ties: higher id first), a page after a
+ * position (a seek on the timestamp index) or after an offset. The `logs` table's `LogStore.search`.
  */
-export async function searchLogs(
-  db: Kysely<Database>,
-  filters: LogFilters,
-  page: { limit: number; offset?: number },
-): Promise<FoundLog[]> {
-  let q = db
-    .selectFrom("logs")
-    .select([
-      "id",
-      "timestamp",
-      "service",
-      "level",
-      "severity_number",
-      "host",
-      "message",
-      "template_id",
-      "metadata",
-    ]);
-  if (filters.service) q = q.where("service", "=", filters.service);
-  if (filters.host) q = q.where("host", "=", filters.host);
-  if (filters.templateId) q = q.where("template_id", "=", filters.templateId);
-  if (filters.minSeverityNumber !== undefined)
-    q = q.where("severity_number", ">=", filters.minSeverityNumber);
-  if (filters.since) q = q.where("timestamp", ">=", filters.since);
-  if (filters.until) q = q.where("timestamp", "<", filters.until);
-  if (filters.text) {
-    const pattern = likeContains(filters.text);
-    q = q.where((eb) => sql<boolean>`lower(${eb.ref("message")}) like ${pattern} escape '\\'`);
+export async function searchLogs(store: StoreScope, query: LogQuery, page: LogPage): Promise<StoredRecord[]> {
+  let q = whereLogQuery(store.db.selectFrom("logs").select(RECORD_COLUMNS), store.dialect, query);
+  const after = page.after;
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([
+        eb("logs.timestamp", "<", after.timestamp),
+        eb.and([eb("logs.timestamp", "=", after.timestamp), eb("logs.id", "<", after.ref)]),
+      ]),
+    );
   }
-  q = q.orderBy("timestamp", "desc").orderBy("id", "desc").limit(page.limit);
+  q = q.orderBy("logs.timestamp", "desc").orderBy("logs.id", "desc").limit(page.limit);
   if (page.offset) q = q.offset(page.offset);
-  const rows = await q.execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    timestamp: r.timestamp,
-    service: r.service,
-    level: r.level,
-    severity_number: Number(r.severity_number),
-    host: r.host,
-    message: r.message,
-    template_id: r.template_id,
-    metadata: fromJsonText<JsonObject>(r.metadata, {}),
-  }));
+  return (await q.execute()).map(toStoredRecord);
+}
+
+/** The records with these ids that exist, in id order. The `logs` table's `LogStore.get`. */
+export async function getLogs(store: StoreScope, ids: readonly number[]): Promise<StoredRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await store.db
+    .selectFrom("logs")
+    .select(RECORD_COLUMNS)
+    .where("logs.id", "in", [...new Set(ids)])
+    .orderBy("logs.id")
+    .execute();
+  return rows.map(toStoredRecord);
 }

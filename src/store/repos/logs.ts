@@ -73,8 +73,3 @@ export async function countLogs(db: Kysely<Database>): Promise<number> {
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
-
-export async function getLogsByIds(db: Kysely<Database>, ids: readonly number[]) {
-  if (ids.length === 0) return [];
-  return db.selectFrom("logs").selectAll().where("id", "in", ids).orderBy("id").execute();
-}

@@ -1,0 +1,98 @@
+import type { JsonObject } from "./json.js";
+import type { LogRecord, TemplateParam } from "./log-record.js";
+import type { RecordRef } from "./record-ref.js";
+
+export type { RecordRef };
+
+/** A record as the pipeline hands it to the store: mined, with its stream and template. */
+export interface RecordToAppend extends LogRecord {
+  stream: string;
+  templateId: string | null;
+  params: readonly TemplateParam[] | null;
+}
+
+/** A stored record as every reader sees it. */
+export interface StoredRecord {
+  ref: RecordRef;
+  /** Record time, ISO-8601 UTC. */
+  timestamp: string;
+  /** `service.name`, or `unknown`. */
+  service: string;
+  host: string | null;
+  /** The level word as the producer wrote it. */
+  level: string | null;
+  /** OpenTelemetry severity number. */
+  severityNumber: number;
+  message: string;
+  attributes: JsonObject;
+  stream: string;
+  templateId: string | null;
+}
+
+/**
+ * What a search matches; every condition holds at once. `text` has one meaning at every door (REST,
+ * dashboard, MCP, CLI) and on every database: the message contains every word of it (words are runs of
+ * letters and digits, any case), the last word also as the start of a longer word, so a word being typed
+ * already matches. Operators, quotes and punctuation in it are not syntax; a text without any word matches
+ * nothing, an empty one filters nothing.
+ */
+export interface LogQuery {
+  text?: string | undefined;
+  service?: string | undefined;
+  host?: string | undefined;
+  templateId?: string | undefined;
+  /** Inclusive (9 info, 13 warn, 17 error, 21 fatal). */
+  minSeverityNumber?: number | undefined;
+  /** ISO UTC, inclusive. */
+  since?: string | undefined;
+  /** ISO UTC, exclusive. */
+  until?: string | undefined;
+}
+
+/** A position in search order (newest record time first, ties by greater reference): a page's last record. */
+export interface LogPosition {
+  timestamp: string;
+  ref: RecordRef;
+}
+
+/** A page of search results: `limit` records after `after`, or after skipping `offset` (not both). */
+export interface LogPage {
+  limit: number;
+  after?: LogPosition | undefined;
+  offset?: number | undefined;
+}
+
+/** Records of one template in one interval (`start` is the interval's ISO UTC start). */
+export interface TemplateIntervalCount {
+  templateId: string;
+  start: string;
+  count: number;
+}
+
+/**
+ * Where mined records are kept and read back. `Batch` is the store's unit of work: the SQL store appends
+ * inside the transaction that also writes the batch's anomalies and templates, so a batch commits whole.
+ */
+export interface LogStore<Batch> {
+  /** Stores records in order; returns one reference per record, in input order. */
+  append(batch: Batch, records: readonly RecordToAppend[], storedAt: string): Promise<RecordRef[]>;
+  /** Records matching `query`, newest record time first (ties: greater reference first). */
+  search(query: LogQuery, page: LogPage): Promise<StoredRecord[]>;
+  /** The records of `refs` that exist, in reference order; unknown references are left out. */
+  get(refs: readonly RecordRef[]): Promise<StoredRecord[]>;
+  /**
+   * Records per template per interval of `intervalMs` from `since` (inclusive, ISO UTC) to `until`
+   * (exclusive, or up to the newest record), leaving out records without a template and empty intervals.
+   */
+  templateCounts(range: {
+    since: string;
+    until?: string;
+    intervalMs: number;
+  }): Promise<TemplateIntervalCount[]>;
+  /**
+   * The greatest reference stored so far, or null when empty. With one writer, records appended later get
+   * greater references; with several writers (PostgreSQL sequences) reference order is not commit order,
+   * so it is a bound for reading on, not proof that everything below it has committed.
+   */
+  watermark(): Promise<RecordRef | null>;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/db.js";
+import { logsTableStore } from "../../src/store/logs-table-store.js";
+import { runCli } from "../helpers/cli.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "logwarden-logs-search-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const env = { DATA_DIR: dataDir };
+
+const LINES: [string, string, string][] = [
+  ["2026-05-04T10:00:00.000Z", "sshd", "Failed password for root from 10.0.0.12 port 22"],
+  ["2026-05-04T10:01:00.000Z", "kernel", "disk /dev/sda1 is failing"],
+  ["2026-05-04T10:02:00.000Z", "sshd", "Accepted password for deploy from 10.0.0.7 port 22"],
+];
+
+beforeAll(async () => {
+  const store = openStore({ url: join(dataDir, "logwarden.db") });
+  await store.migrate();
+  const logs = logsTableStore(store);
+  await store.transaction((tx) =>
+    logs.append(
+      tx,
+      LINES.map(([timestamp, service, body]) => ({
+        timestamp,
+        observedTimestamp: timestamp,
+        severityText: "INFO",
+        severityNumber: 9,
+        body,
+        attributes: {},
+        resource: { "service.name": service },
+        stream: service,
+        templateId: null,
+        params: null,
+      })),
+      "2026-05-04T11:00:00.000Z",
+    ),
+  );
+  await store.close();
+});
+
+describe("logwarden logs search", () => {
+  it("searches the stored records with the same words as every other door, newest first", async () => {
+    const pass = await runCli(["logs", "search", "PASSWORD", "port"], { env });
+    expect(pass.code, pass.stderr).toBe(0);
+    expect(pass.stdout.trim().split("\n")).toEqual([
+      `2026-05-04T10:02:00.000Z sshd INFO #3 ${LINES[2]![2]}`,
+      `2026-05-04T10:00:00.000Z sshd INFO #1 ${LINES[0]![2]}`,
+    ]);
+    // Words inside paths and addresses, a prefix as the last word, filters, JSON lines.
+    const json = await runCli(["logs", "search", "sda", "--service", "kernel", "--json"], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ref: 2, service: "kernel", message: LINES[1]![2] });
+    const ip = await runCli(["logs", "search", "0.0.7", "--since", "2026-05-04T10:01:00Z"], { env });
+    expect(ip.stdout).toContain("#3 ");
+    expect(ip.stdout).not.toContain("#1 ");
+    const none = await runCli(["logs", "search", "nothing"], { env });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe("");
+  });
+
+  it("refuses bad flags, naming them", async () => {
+    const bad = await runCli(["logs", "search", "x", "--since", "yesterday"], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--since must be an ISO-8601 time/);
+    const level = await runCli(["logs", "search", "--level", "loud"], { env });
+    expect(level.code).not.toBe(0);
+    expect(level.stderr).toMatch(/--level must be one of/);
+  });
+});

@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type {
+  LogQuery,
+  LogStore,
+  RecordRef,
+  RecordToAppend,
+  StoredRecord,
+} from "../../src/core/log-store.js";
+import type { StoreScope, StoreTransaction } from "../../src/store/db.js";
+import { logsTableStore } from "../../src/store/logs-table-store.js";
+import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
+
+/**
+ * One suite over every `LogStore` implementation, on SQLite and on PostgreSQL (as Hono runs one router
+ * suite over every router). Each operation is checked against a model of the interface's documented
+ * semantics computed here from the appended records, and the answers of the two databases must be the
+ * same, references translated back to the records appended.
+ */
+const LOG_STORES: { name: string; create(store: StoreScope): LogStore<StoreTransaction> }[] = [
+  { name: "logs table", create: logsTableStore },
+];
+
+const T0 = Date.parse("2026-05-04T10:00:00.000Z");
+const STORED_AT = "2026-05-04T14:00:00.000Z";
+const SERVICES = ["sshd", "kernel", "nginx", "app_api"];
+const HOSTS = ["web-1", "db-01", null];
+const LEVELS: [string | null, number][] = [
+  ["INFO", 9],
+  ["WARN", 13],
+  ["ERROR", 17],
+  [null, 0],
+];
+const MESSAGES: ((i: number) => string)[] = [
+  (i) =>
+    `Failed password for invalid user admin${i % 3} from 10.0.${i % 4}.${i % 7} port ${22 + (i % 2)} ssh2`,
+  (i) => `Accepted publickey for deploy from 192.168.1.${i % 9} port 5${i % 10}022`,
+  (i) => `disk /dev/sda${i % 3} is failing, remounting read-only`,
+  (i) => `GET /api/v1/logs?q=a.b&n=${i} HTTP/1.1 200 ${i % 50}ms`,
+  (i) => `PacketResponder ${i % 4} for block blk_-16089996879198${i % 5} terminating`,
+  (i) => `user "o'brien" changed password; drop table logs; -- ${i}`,
+  (i) => `connection reset by peer (errno=${104 + (i % 2)}) user@example.com e-mail foo_bar`,
+  (i) => `Out of memory: Killed process ${1000 + i} (java) total-vm:${i * 4}kB`,
+];
+
+/** 240 records over 3 hours, some sharing one record time (ties are broken by reference). */
+function fixture(): RecordToAppend[] {
+  return Array.from({ length: 240 }, (_, i) => {
+    const [level, severityNumber] = LEVELS[i % LEVELS.length]!;
+    const host = HOSTS[i % HOSTS.length]!;
+    const service = SERVICES[(i * 7) % SERVICES.length]!;
+    const m = i % MESSAGES.length;
+    const timestamp = new Date(T0 + Math.floor(i / 3) * 137_000).toISOString();
+    return {
+      timestamp,
+      observedTimestamp: timestamp,
+      severityText: level,
+      severityNumber,
+      body: MESSAGES[m]!(i),
+      attributes: { n: i, ip: `10.0.0.${i % 11}`, nested: { ok: i % 2 === 0 } },
+      resource: { "service.name": service, ...(host ? { "host.name": host } : {}) },
+      stream: service,
+      templateId: i % 13 === 0 ? null : `${service}-t${m}`,
+      params: null,
+    };
+  });
+}
+
+/** `LogQuery.text` as documented: every word, any case, the last also as a prefix. */
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+function modelMatches(record: RecordToAppend, q: LogQuery): boolean {
+  if (q.text && q.text.trim() !== "") {
+    const terms = words(q.text);
+    if (terms.length === 0) return false;
+    const have = words(record.body);
+    const ok = terms.every((t, i) =>
+      i === terms.length - 1 ? have.some((w) => w.startsWith(t)) : have.includes(t),
+    );
+    if (!ok) return false;
+  }
+  if (q.service && record.resource["service.name"] !== q.service) return false;
+  if (q.host && record.resource["host.name"] !== q.host) return false;
+  if (q.templateId && record.templateId !== q.templateId) return false;
+  if (q.minSeverityNumber !== undefined && record.severityNumber < q.minSeverityNumber) return false;
+  if (q.since && record.timestamp < q.since) return false;
+  if (q.until && record.timestamp >= q.until) return false;
+  return true;
+}
+
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+
+const QUERIES: LogQuery[] = [
+  {},
+  { text: "password" },
+  { text: "PASSWORD" },
+  { text: "failed password admin1" },
+  { text: "pass" },
+  { text: "accepted publi" },
+  { text: "10.0.0.5" },
+  { text: "sda1" },
+  { text: "dev sda" },
+  { text: "blk_-160899968791982" },
+  { text: "o'brien" },
+  { text: '"drop table logs;" OR 1=1 --' },
+  { text: "user example com" },
+  { text: "foo_bar" },
+  { text: "kb" },
+  { text: "!!! ***" },
+  { text: "   " },
+  { text: "nothing like this" },
+  { service: "sshd" },
+  { host: "db-01" },
+  { templateId: "nginx-t3" },
+  { minSeverityNumber: 13 },
+  { since: at(30), until: at(90) },
+  { text: "port", service: "kernel", minSeverityNumber: 9, since: at(10), until: at(170) },
+];
+
+/** What one database answered, references replaced by the position of the record appended. */
+interface Observed {
+  search: number[][];
+  pages: number[][];
+  get: number[];
+  templateCounts: unknown[];
+  watermarkEmpty: number | null;
+}
+
+const observed = new Map<string, Map<string, Observed>>();
+
+describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, create }) => {
+  describe.each(DIALECTS)("on $name", ({ name: dialect, open, needsPostgres }) => {
+    let t: TestStore | undefined;
+    let logs: LogStore<StoreTransaction>;
+    let refs: RecordRef[] = [];
+    const records = fixture();
+    const seen: Observed = { search: [], pages: [], get: [], templateCounts: [], watermarkEmpty: null };
+    const indexOf = (ref: RecordRef) => refs.indexOf(ref);
+
+    beforeAll(async () => {
+      if (needsPostgres && !(await postgresAvailable())) return;
+      t = await open();
+      logs = create(t.store);
+      seen.watermarkEmpty = await logs.watermark();
+      // Two appends in two transactions: references keep going up across batches.
+      const store = t.store;
+      refs = [
+        ...(await store.transaction((tx) => logs.append(tx, records.slice(0, 100), STORED_AT))),
+        ...(await store.transaction((tx) => logs.append(tx, records.slice(100), STORED_AT))),
+      ];
+    });
+    afterAll(async () => {
+      await t?.cleanup();
+      if (t) {
+        const byDialect = observed.get(storeName) ?? new Map<string, Observed>();
+        byDialect.set(dialect, seen);
+        observed.set(storeName, byDialect);
+      }
+    });
+
+    it("appends in order: one distinct reference per record, increasing, and the watermark follows", async (ctx) => {
+      if (!t) return ctx.skip();
+      expect(seen.watermarkEmpty).toBeNull();
+      expect(refs).toHaveLength(records.length);
+      for (let i = 1; i < refs.length; i++) expect(refs[i]!).toBeGreaterThan(refs[i - 1]!);
+      for (const r of refs) expect(Number.isSafeInteger(r) && r > 0).toBe(true);
+      expect(await logs.watermark()).toBe(refs.at(-1));
+    });
+
+    it("gets records back by reference, as appended, in reference order, leaving out unknown ones", async (ctx) => {
+      if (!t) return ctx.skip();
+      const picked = [refs[200]!, refs[3]!, refs[3]!, refs[57]!, refs.at(-1)! + 1_000];
+      const got = await logs.get(picked);
+      seen.get = got.map((r) => indexOf(r.ref));
+      expect(seen.get).toEqual([3, 57, 200]);
+      for (const r of got) expect(r).toEqual(expectedRecord(records[indexOf(r.ref)]!, r.ref));
+      expect(await logs.get([])).toEqual([]);
+    });
+
+    it("searches with one semantics: every query gives exactly the model's records, newest first", async (ctx) => {
+      if (!t) return ctx.skip();
+      for (const query of QUERIES) {
+        const found = await logs.search(query, { limit: 1_000 });
+        const expected = records
+          .map((r, i) => ({ r, i }))
+          .filter(({ r }) => modelMatches(r, query))
+          .sort((a, b) =>
+            a.r.timestamp === b.r.timestamp ? b.i - a.i : a.r.timestamp < b.r.timestamp ? 1 : -1,
+          )
+          .map(({ i }) => i);
+        const got = found.map((r) => indexOf(r.ref));
+        expect(got, JSON.stringify(query)).toEqual(expected);
+        for (const r of found) expect(r).toEqual(expectedRecord(records[indexOf(r.ref)]!, r.ref));
+        seen.search.push(got);
+      }
+      // The fixture exercises what the model says: a prefix, words inside paths and addresses, nothing.
+      expect(seen.search[QUERIES.findIndex((q) => q.text === "pass")]!.length).toBeGreaterThan(0);
+      expect(seen.search[QUERIES.findIndex((q) => q.text === "sda1")]!.length).toBeGreaterThan(0);
+      expect(seen.search[QUERIES.findIndex((q) => q.text === "10.0.0.5")]!.length).toBeGreaterThan(0);
+      expect(seen.search[QUERIES.findIndex((q) => q.text === "!!! ***")]).toEqual([]);
+    });
+
+    it("pages by position and by offset through the same order", async (ctx) => {
+      if (!t) return ctx.skip();
+      const query: LogQuery = { text: "port" };
+      const all = (await logs.search(query, { limit: 1_000 })).map((r) => r.ref);
+      const byPosition: RecordRef[] = [];
+      let after: StoredRecord | undefined;
+      for (;;) {
+        const page = await logs.search(query, {
+          limit: 7,
+          after: after && { timestamp: after.timestamp, ref: after.ref },
+        });
+        byPosition.push(...page.map((r) => r.ref));
+        if (page.length < 7) break;
+        after = page.at(-1);
+      }
+      const byOffset: RecordRef[] = [];
+      for (let offset = 0; offset < all.length; offset += 7)
+        byOffset.push(...(await logs.search(query, { limit: 7, offset })).map((r) => r.ref));
+      expect(byPosition).toEqual(all);
+      expect(byOffset).toEqual(all);
+      seen.pages = [byPosition.map(indexOf), byOffset.map(indexOf)];
+    });
+
+    it("counts records per template per interval", async (ctx) => {
+      if (!t) return ctx.skip();
+      for (const range of [
+        { since: at(0), intervalMs: 3_600_000 },
+        { since: at(20), until: at(140), intervalMs: 15 * 60_000 },
+      ]) {
+        const got = await logs.templateCounts(range);
+        const model = new Map<string, number>();
+        for (const r of records) {
+          if (!r.templateId || r.timestamp < range.since) continue;
+          if (range.until && r.timestamp >= range.until) continue;
+          const sinceMs = Date.parse(range.since);
+          const bucket = Math.floor((Date.parse(r.timestamp) - sinceMs) / range.intervalMs);
+          const key = `${new Date(sinceMs + bucket * range.intervalMs).toISOString()} ${r.templateId}`;
+          model.set(key, (model.get(key) ?? 0) + 1);
+        }
+        const expected = [...model]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([key, count]) => {
+            const [start, templateId] = key.split(" ");
+            return { templateId, start, count };
+          });
+        expect(got).toEqual(expected);
+        seen.templateCounts.push(got);
+      }
+    });
+  });
+
+  it("gives identical answers on SQLite and on PostgreSQL", (ctx) => {
+    const byDialect = observed.get(storeName);
+    const sqlite = byDialect?.get("sqlite");
+    const postgres = byDialect?.get("postgres");
+    if (!sqlite || !postgres) return ctx.skip();
+    expect(postgres).toEqual(sqlite);
+  });
+});
+
+function expectedRecord(r: RecordToAppend, ref: RecordRef): StoredRecord {
+  const host = r.resource["host.name"];
+  return {
+    ref,
+    timestamp: r.timestamp,
+    service: String(r.resource["service.name"]),
+    host: typeof host === "string" ? host : null,
+    level: r.severityText,
+    severityNumber: r.severityNumber,
+    message: r.body,
+    attributes: r.attributes,
+    stream: r.stream,
+    templateId: r.templateId,
+  };
+}
