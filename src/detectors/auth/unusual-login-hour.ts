@@ -50,10 +50,24 @@ interface QuietRun {
 
 const DAY_MS = 86_400_000;
 
+/** The chance we accept that a user's real hours reach past a login-free edge their logins never crossed. */
+const EDGE_DOUBT = 0.01;
+
+/**
+ * How far (hours) a user's real working hours may reach past the edge of the hours their `logins` covered
+ * (`activeHours`): few logins show too short a day. If logins fall anywhere in a window, the chance that
+ * n of them all missed its last x hours is about (1 − x/window)^n; this is the x where that chance is
+ * `EDGE_DOUBT`. Six logins over a ten-hour day leave 5.4 h of doubt at each end, twenty leave 2.1, fifty 0.9:
+ * a login a few hours past a new user's few logins is their day seen more fully, not a night.
+ */
+function edgeDoubt(activeHours: number, logins: number): number {
+  return activeHours * (1 - EDGE_DOUBT ** (1 / Math.max(1, logins)));
+}
+
 /**
  * A login deep inside this user's quiet time: the longest run of hours of the day in which they never
- * logged in, when it is at least `minQuietHours` long, and at least a quarter of the run (and two hours)
- * away from both of its edges. A day worker's night qualifies; an evening an hour or two past their usual
+ * logged in, when it is at least `minQuietHours` long, and at least a quarter of the run (and two hours,
+ * and the doubt a user's few logins leave about their edges: `edgeDoubt`) away from both of its edges. A day worker's night qualifies; an evening an hour or two past their usual
  * last login does not; a service account that logs in around the clock has no quiet time at all. Hours
  * are UTC: a per-user habit is just as stable in UTC as in local time, and no time zone needs
  * configuring. The profile is the model; it learns online and halves itself when full, so a new shift
@@ -84,9 +98,9 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
   }
 
   /** Whether `hour` is deep in the user's quiet time (see the class comment). */
-  #deepQuiet(run: QuietRun | null): run is QuietRun {
+  #deepQuiet(run: QuietRun | null, logins: number): run is QuietRun {
     if (run === null || run.length >= 24 || run.length < this.options.minQuietHours) return false;
-    return Math.min(run.before, run.after) >= Math.max(2, run.length / 4);
+    return Math.min(run.before, run.after) >= Math.max(2, run.length / 4, edgeDoubt(24 - run.length, logins));
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -104,7 +118,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       const hour = new Date(event.at).getUTCHours();
       if (this.#warm(p) && elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000) {
         const run = this.#quietRun(p, hour);
-        if (this.#deepQuiet(run)) {
+        if (this.#deepQuiet(run, p.total)) {
           p.lastReport = event.at;
           out.push(this.#anomaly(record, event.user, p, hour, run));
         }

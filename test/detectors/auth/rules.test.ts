@@ -323,6 +323,37 @@ describe("unusual_login_hour", () => {
     expect(model.trainingSize).toBeGreaterThan(30);
   });
 
+  it("allows for the hours a user's few logins have not shown yet, less as their logins grow", () => {
+    const clock = new FakeClock();
+    const d = make();
+    const login = (at: number) => {
+      clock.set(at);
+      return d.observe([lineAt(clock, accepted("hana", "10.0.0.3"))]);
+    };
+    const day0 = Date.parse("2026-03-01T00:00:00Z");
+    // Five logins over two days between 09:00 and 16:00: a 16-hour quiet run from 17:00 to 08:00.
+    for (const [day, hour] of [
+      [0, 9],
+      [0, 13],
+      [0, 16],
+      [1, 11],
+      [1, 15],
+    ] as const)
+      login(day0 + day * 86_400_000 + hour * 3_600_000);
+    // 20:00 is four hours past 16:00, a quarter of the run: five logins leave 4.8 h of doubt there.
+    expect(login(day0 + 2 * 86_400_000 + 20 * 3_600_000 + 600_000)).toEqual([]);
+    // Forty logins in the same hours leave under an hour of doubt: a later 20:00 login is her night.
+    const d2 = make();
+    for (let i = 0; i < 40; i++) {
+      clock.set(day0 + Math.floor(i / 5) * 86_400_000 + [9, 11, 13, 15, 16][i % 5]! * 3_600_000);
+      d2.observe([lineAt(clock, accepted("hana", "10.0.0.3"))]);
+    }
+    clock.set(day0 + 9 * 86_400_000 + 20 * 3_600_000 + 600_000);
+    const out = d2.observe([lineAt(clock, accepted("hana", "10.0.0.3"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({ hour_utc: 20, hours_from_usual: 4 });
+  });
+
   it("never judges an account that logs in around the clock", () => {
     const clock = new FakeClock("2026-03-01T00:05:00Z");
     const d = make();
