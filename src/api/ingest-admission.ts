@@ -54,6 +54,14 @@ class AdmittedRequests {
     return fresh > 0 ? (bytes + extraBytes) / rate : 0;
   }
 
+  /** Bytes of the fresh requests in flight now. */
+  freshBytes(): number {
+    const now = performance.now();
+    let bytes = 0;
+    for (const r of this.#inFlight) if (now - r.at < this.staleMs) bytes += r.bytes;
+    return bytes;
+  }
+
   admit(bytes: number): Admitted {
     const now = this.#mark();
     const admitted = { bytes, at: now };
@@ -90,6 +98,11 @@ function admittedOf(rt: Runtime): AdmittedRequests {
     admittedByPipeline.set(rt.pipeline, admitted);
   }
   return admitted;
+}
+
+/** Bytes of the ingest requests let in and not answered yet (not counting stale ones): for tests. */
+export function admittedBytes(rt: Runtime): number {
+  return admittedOf(rt).freshBytes();
 }
 
 /**

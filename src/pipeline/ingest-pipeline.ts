@@ -65,6 +65,14 @@ export interface BatchTiming {
 const STATE_KEY = "pipeline";
 /** Longest a batch should hold the event loop, at the measured rate (a batch takes one submission at least). */
 const BATCH_BUDGET_MS = 50;
+/**
+ * Longest a batch holds the event loop at a stretch: it mines, appends and detects in runs of
+ * SLICE_RECORDS and lets the loop take I/O once a stretch has lasted this long. One 500-line request held
+ * it 100-200 ms in one piece, and Node accepts one connection per loop turn, so under overload a fresh
+ * connection (a liveness probe) waited behind every connection queued before it: 10 s at p99.
+ */
+const SLICE_MS = 10;
+const SLICE_RECORDS = 50;
 
 /**
  * Ingest through a bounded queue: submissions are combined into batches, mined, written in one
@@ -232,15 +240,30 @@ export class IngestPipeline {
     let detectMs = 0;
     let parsed: ParsedRecord[] = [];
     let results: IngestResult[];
+    const pause = slicer(SLICE_MS);
     try {
-      parsed = this.processor.mine(all);
+      // Mined in runs with the loop let in between: the batch's changes are journaled since `begin`, and
+      // `tick` leaves the detectors alone while #inBatch; state is saved only between batches.
+      for (let i = 0; i < all.length; i += SLICE_RECORDS) {
+        for (const r of this.processor.mine(all.slice(i, i + SLICE_RECORDS))) parsed.push(r);
+        await pause();
+      }
       t1 = performance.now();
       const changed = new Set<string>();
       for (const r of parsed) if (r.templateChange !== "none") changed.add(r.templateId);
       const now = isoUtc(this.clock.now());
+      // The transaction lets the loop in between runs too. On SQLite it holds Kysely's connection lock
+      // throughout, so other queries wait for the commit as before and see nothing uncommitted (raw reads
+      // go through `pinned`; the change-version check outside the lock is made for that); on PostgreSQL
+      // it has a connection of its own.
       results = await this.store.transaction(async (tx) => {
         const trx = tx.db;
-        const refs = await this.logs.append(tx, parsed, now);
+        const refs: number[] = [];
+        for (let i = 0; i < parsed.length; i += SLICE_RECORDS) {
+          for (const ref of await this.logs.append(tx, parsed.slice(i, i + SLICE_RECORDS), now))
+            refs.push(ref);
+          await pause();
+        }
         // New and reshaped templates are written with the rows that use them, so `templates` never lags
         // behind `logs`; counts of the others follow at the periodic save.
         if (changed.size > 0)
@@ -255,11 +278,17 @@ export class IngestPipeline {
         for (const s of batch) {
           const records = parsed.slice(offset, offset + s.records.length);
           offset += s.records.length;
-          const d0 = performance.now();
-          const detected = this.suppressions.filter(this.processor.detect(records), this.clock.now());
-          detectMs += performance.now() - d0;
-          const stored = await storeAnomalies(trx, detected, now);
-          out.push({ records, anomalies: stored.map((x) => x.anomaly) });
+          // A repeat that merged into an anomaly an earlier run raised is that anomaly, in its last form.
+          const anomalies = new Map<number, StoredAnomaly>();
+          for (let i = 0; i < records.length; i += SLICE_RECORDS) {
+            const d0 = performance.now();
+            const found = this.processor.detect(records.slice(i, i + SLICE_RECORDS));
+            const detected = this.suppressions.filter(found, this.clock.now());
+            detectMs += performance.now() - d0;
+            for (const x of await storeAnomalies(trx, detected, now)) anomalies.set(x.anomaly.id, x.anomaly);
+            await pause();
+          }
+          out.push({ records, anomalies: [...anomalies.values()] });
         }
         // Each suppression's count commits with the batch whose findings it dropped.
         await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
@@ -380,4 +409,17 @@ export class IngestPipeline {
     while (this.#running) await this.#running;
     await this.saveState();
   }
+}
+
+/**
+ * An `await pause()` that gives the event loop a turn (setImmediate: pending I/O, then back) once
+ * `budgetMs` have passed since the last one, and otherwise returns at once.
+ */
+function slicer(budgetMs: number): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < budgetMs) return;
+    await nextTurn();
+    since = performance.now();
+  };
 }

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { admittedBytes } from "../../src/api/ingest-admission.js";
 import { BackpressureError } from "../../src/core/errors.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { encodeStatus } from "../../src/sources/otlp/codec.js";
@@ -153,6 +154,8 @@ describe("ingest admission by requests in flight", () => {
         "Content-Type: application/x-ndjson\r\nContent-Length: 15000000\r\n\r\n",
     );
     slow.write('{"message": "half');
+    // Let in before the next request is sent: the server reads it a loop turn or two after the connect.
+    await vi.waitFor(() => expect(admittedBytes(server!.rt)).toBeGreaterThanOrEqual(15_000_000));
     return { ingest, slow };
   }
 
