@@ -74,11 +74,13 @@ export function isRetrainable(detector: Detector): detector is Detector & Retrai
 export const DETECTOR_KINDS = ["security", "operational"] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
-/** One entry of the detector registry: adding a detector is adding a file and one line there. */
+/**
+ * One entry of the detector registry: adding a detector is adding a file and one line there. Its options
+ * are validated in one place, the config schema (`src/config/schema.ts`), which fills defaults and names
+ * the key of a bad value; `create` gets them already valid.
+ */
 export interface DetectorDefinition<Options> {
   readonly name: string;
   readonly description: string;
-  /** Validates and fills defaults; throws with a message naming the bad key. */
-  parseOptions(raw: unknown): Options;
   create(options: Options, ctx: DetectorContext): Detector;
 }

@@ -254,6 +254,5 @@ function recentOf(saved: JsonObject, count: number): RecentError[] {
 export const errorBurstDefinition: DetectorDefinition<ErrorBurstOptions> = {
   name: "error_burst",
   description: "A burst of error-level records from one service within a time window.",
-  parseOptions: (raw) => raw as ErrorBurstOptions,
   create: (options) => new ErrorBurstDetector(options),
 };

@@ -156,6 +156,5 @@ export class NewTemplateDetector implements Detector {
 export const newTemplateDefinition: DetectorDefinition<NewTemplateOptions> = {
   name: "new_template",
   description: "A message template first seen after the stream's warm-up period.",
-  parseOptions: (raw) => raw as NewTemplateOptions,
   create: (options) => new NewTemplateDetector(options),
 };

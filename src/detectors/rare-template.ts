@@ -286,6 +286,5 @@ export const rareTemplateDefinition: DetectorDefinition<RareTemplateOptions> = {
   name: "rare_template",
   description:
     "A record whose template is among the rarest of its stream (below a percentile of template frequency).",
-  parseOptions: (raw) => raw as RareTemplateOptions,
   create: (options) => new RareTemplateDetector(options),
 };

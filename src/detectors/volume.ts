@@ -637,7 +637,6 @@ export const volumeDefinition: DetectorDefinition<VolumeOptions> = {
   name: "volume",
   description:
     "Spikes and drops in records per interval, per service and per template, against a robust seasonal baseline.",
-  parseOptions: (raw) => raw as VolumeOptions,
   create: (options, ctx) => new VolumeDetector(options, ctx.clock),
 };
 

@@ -233,6 +233,5 @@ export const wifiDefinition: DetectorDefinition<WifiOptions> = {
   name: "wifi",
   description:
     "A burst of WiFi disassociation/deauthentication events on one device (system 000's WiFi agent).",
-  parseOptions: (raw) => raw as WifiOptions,
   create: (options) => new WifiDetector(options),
 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
-import type { Config } from "../../src/config/schema.js";
+import { type Config, ENV_KEYS } from "../../src/config/schema.js";
 import type { Anomaly } from "../../src/core/anomaly.js";
 import { FakeClock } from "../../src/core/clock.js";
 import type { Detector, DetectorStatus } from "../../src/core/detector.js";
@@ -136,6 +136,26 @@ it("runs every registered detector over the stream, and each one finds something
     const found = ref.steps.reduce((n, s) => n + s.observed.length + s.ticked.length, 0) + ref.flushed.length;
     expect(found, `${name} finds nothing in the conformance stream: it tests no state`).toBeGreaterThan(0);
   }
+});
+
+describe("options: validated once, by the config schema, naming the key of a bad value", () => {
+  const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const defaults = loadConfig({ env: {} });
+  it.each(detectorNames())("%s", (name) => {
+    const slice = `detectors.${camel(name)}.`;
+    const keys = Object.entries(ENV_KEYS).filter(([, path]) => path.startsWith(slice));
+    expect(keys.length, `${name} has no environment keys under ${slice}`).toBeGreaterThan(0);
+    let checked = 0;
+    for (const [key, path] of keys) {
+      const value = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
+      if (typeof value !== "number" && typeof value !== "boolean") continue;
+      expect(() => loadConfig({ env: { ...DETECTION_ENV, [key]: "not-a-value" } }), key).toThrow(
+        new RegExp(`^(.|\\n)*${key}: `),
+      );
+      checked++;
+    }
+    expect(checked, `${name}: no number or switch to check`).toBeGreaterThan(0);
+  });
 });
 
 describe("export → import at a split continues with identical output", () => {

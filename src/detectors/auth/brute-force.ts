@@ -156,6 +156,5 @@ export class BruteForceDetector implements Detector {
 export const bruteForceDefinition: DetectorDefinition<BruteForceOptions> = {
   name: "brute_force",
   description: "Many failed logins for one user or from one source IP within a window.",
-  parseOptions: (raw) => raw as BruteForceOptions,
   create: (options) => new BruteForceDetector(options),
 };

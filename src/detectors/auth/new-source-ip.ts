@@ -282,6 +282,5 @@ export class NewSourceIpDetector implements Detector {
 export const newSourceIpDefinition: DetectorDefinition<NewSourceIpOptions> = {
   name: "new_source_ip",
   description: "A successful login for a user from a network never seen for that user (after warm-up).",
-  parseOptions: (raw) => raw as NewSourceIpOptions,
   create: (options) => new NewSourceIpDetector(options),
 };

@@ -133,6 +133,5 @@ export class PasswordSprayingDetector implements Detector {
 export const passwordSprayingDefinition: DetectorDefinition<PasswordSprayingOptions> = {
   name: "password_spraying",
   description: "One source IP failing logins against many different users within a window.",
-  parseOptions: (raw) => raw as PasswordSprayingOptions,
   create: (options) => new PasswordSprayingDetector(options),
 };

@@ -215,6 +215,5 @@ export const privilegeEscalationDefinition: DetectorDefinition<PrivilegeEscalati
   name: "privilege_escalation",
   description:
     "A user escalating to another user for the first time (after warm-up), or a failed escalation.",
-  parseOptions: (raw) => raw as PrivilegeEscalationOptions,
   create: (options) => new PrivilegeEscalationDetector(options),
 };

@@ -141,6 +141,5 @@ export class SuccessAfterFailuresDetector implements Detector {
 export const successAfterFailuresDefinition: DetectorDefinition<SuccessAfterFailuresOptions> = {
   name: "success_after_failures",
   description: "A successful login for a user right after many failed attempts for that user.",
-  parseOptions: (raw) => raw as SuccessAfterFailuresOptions,
   create: (options) => new SuccessAfterFailuresDetector(options),
 };

@@ -258,6 +258,5 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
 export const unusualLoginHourDefinition: DetectorDefinition<UnusualLoginHourOptions> = {
   name: "unusual_login_hour",
   description: "A successful login deep inside the hours of the day the user never logs in at (their night).",
-  parseOptions: (raw) => raw as UnusualLoginHourOptions,
   create: (options) => new UnusualLoginHourDetector(options),
 };

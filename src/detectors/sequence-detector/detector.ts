@@ -445,6 +445,5 @@ export const sequenceDefinition: DetectorDefinition<SequenceDetectorOptions> = {
   name: "sequence",
   description:
     "Sessions (records sharing an id) whose next template, templates, length or template counts differ from the sessions seen in training.",
-  parseOptions: (raw) => raw as SequenceDetectorOptions,
   create: (options, ctx) => new SequenceDetector(options, ctx.clock),
 };

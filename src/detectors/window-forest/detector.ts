@@ -422,6 +422,5 @@ export const windowForestDefinition: DetectorDefinition<WindowForestOptions> = {
   name: "window_forest",
   description:
     "Isolation Forest over per-service windows (template counts, error count, numeric parameters); explains the features that isolated a window.",
-  parseOptions: (raw) => raw as WindowForestOptions,
   create: (options, ctx) => new WindowForestDetector(options, ctx.clock),
 };
