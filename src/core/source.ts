@@ -1,12 +1,23 @@
 import type { Clock } from "./clock.js";
-import type { JsonObject, JsonValue } from "./json.js";
+import type { JsonValue } from "./json.js";
 import type { LogRecord } from "./log-record.js";
+
+/**
+ * Names one submission of a source that keeps a position: the source numbers its submissions 1, 2, 3…
+ * and has one in flight at a time, and the pipeline records the number in the same transaction as the
+ * records. After a crash, `CheckpointStore.committedSubmission` then says exactly whether the submission
+ * the source was waiting on made it.
+ */
+export interface SubmissionRef {
+  source: string;
+  seq: number;
+}
 
 /**
  * Hands a batch to the pipeline. Resolves once the batch is committed to the store; may reject with a
  * `BackpressureError`, in which case the source waits and retries the same batch (never drops it).
  */
-export type SubmitFn = (records: readonly LogRecord[]) => Promise<void>;
+export type SubmitFn = (records: readonly LogRecord[], submission?: SubmissionRef) => Promise<void>;
 
 /** The subset of pino's API sources use, so `core` does not depend on a logging library. */
 export interface SourceLog {
@@ -18,8 +29,8 @@ export interface SourceLog {
 
 /**
  * Where a source keeps its position (file offsets, table cursors) between runs: the store's `state`
- * table. `logsWatermark`/`attributesSince` let a source find out, after a crash, whether a batch it
- * submitted just before dying was committed, so a restart neither skips nor repeats it.
+ * table. `committedSubmission` lets a source find out, after a crash, whether a batch it submitted just
+ * before dying was committed, so a restart neither skips nor repeats it.
  */
 export interface CheckpointStore {
   load(key: string): Promise<JsonValue | undefined>;
@@ -27,10 +38,12 @@ export interface CheckpointStore {
   loadPrefix(prefix: string): Promise<Map<string, JsonValue>>;
   save(key: string, value: JsonValue): Promise<void>;
   delete(key: string): Promise<void>;
-  /** The highest id in `logs` now (0 when empty). */
-  logsWatermark(): Promise<number>;
-  /** Attributes of the records stored after `watermark` whose attribute JSON text contains `needle`. */
-  attributesSince(watermark: number, needle: string): Promise<JsonObject[]>;
+  /**
+   * The highest submission number of `source` whose records are committed (0: none yet). A source's
+   * submissions commit in their order, one at a time, so this is its watermark: submission `n` is stored
+   * exactly when `n` is at most this.
+   */
+  committedSubmission(source: string): Promise<number>;
 }
 
 export interface SourceContext {

@@ -5,14 +5,18 @@ import { BackpressureError } from "../core/errors.js";
 import type { JsonValue } from "../core/json.js";
 import type { LogRecord, ParsedRecord } from "../core/log-record.js";
 import type { LogStore } from "../core/log-store.js";
+import type { SubmissionRef } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
-import { loadState, saveState } from "../store/repos/state.js";
+import { forgetBatchesBefore, lastBatchId, recordBatch } from "../store/repos/ingest-batches.js";
+import { loadPartitionStates, savePartitionStates } from "../store/repos/partition-state.js";
+import { deleteState, loadState } from "../store/repos/state.js";
 import { addSuppressedCounts } from "../store/repos/suppression-list.js";
 import { insertRetiredTemplates, saveTemplates } from "../store/repos/templates.js";
 import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
+import { exportShared, exportStreams, importPartitions } from "./partition-state.js";
 import type { Processor } from "./processor.js";
 import { retiredTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
@@ -40,6 +44,8 @@ export interface PipelineOptions {
 
 interface Submission {
   records: readonly LogRecord[];
+  /** A source's numbered submission, recorded with the rows (crash settlement, `SubmissionRef`). */
+  submission: SubmissionRef | undefined;
   resolve(result: IngestResult): void;
   reject(error: unknown): void;
 }
@@ -62,7 +68,8 @@ export interface BatchTiming {
   storeSecs: number;
 }
 
-const STATE_KEY = "pipeline";
+/** Where state was kept before it was split by partition (migration 013): read once, then removed. */
+const LEGACY_STATE_KEY = "pipeline";
 /** Longest a batch should hold the event loop, at the measured rate (a batch takes one submission at least). */
 const BATCH_BUDGET_MS = 50;
 /**
@@ -92,6 +99,12 @@ export class IngestPipeline {
   #drainRate = 0;
   /** Batches were committed since the last save (their templates are not in `templates` yet). */
   #unsavedBatches = false;
+  /** Streams (partitions) committed batches changed since the last save: only they are written again. */
+  readonly #dirtyStreams = new Set<string>();
+  /** The last batch committed (`ingest_batches`): what state saved now includes everything up to. */
+  #lastBatch = 0;
+  /** State came from the single pre-partition row, which goes once the partitioned rows are saved. */
+  #legacyState = false;
   readonly #touchedTemplates = new Set<string>();
   readonly stats: PipelineStats = {
     queuedRecords: 0,
@@ -118,10 +131,32 @@ export class IngestPipeline {
 
   /** Restores miner and detector state saved by an earlier run. */
   async start(): Promise<void> {
-    const saved = await loadState(this.store.db, STATE_KEY);
-    if (saved && typeof saved === "object" && !Array.isArray(saved)) {
-      this.processor.importState(saved as { miner?: unknown; detectors?: Record<string, JsonValue> });
-      this.log.info({ templates: this.processor.miner.stats().templates }, "restored pipeline state");
+    this.#lastBatch = await lastBatchId(this.store.db);
+    const rows = await loadPartitionStates(this.store.db);
+    if (rows.length > 0) {
+      importPartitions(this.processor, rows);
+      // Each row includes every batch up to its tag; batches after the oldest tag are stored, but what
+      // they taught the miner and detectors is not in the state (the process stopped before the save).
+      const stateBatch = Math.min(...rows.map((r) => r.batchId));
+      this.log.info(
+        {
+          templates: this.processor.miner.stats().templates,
+          partitions: rows.length,
+          stateBatch,
+          lastBatch: this.#lastBatch,
+        },
+        "restored pipeline state",
+      );
+    } else {
+      const saved = await loadState(this.store.db, LEGACY_STATE_KEY);
+      if (saved && typeof saved === "object" && !Array.isArray(saved)) {
+        this.processor.importState(saved as { miner?: unknown; detectors?: Record<string, JsonValue> });
+        this.log.info({ templates: this.processor.miner.stats().templates }, "restored pipeline state");
+        // Written again split by partition at the next save, which then removes the old row.
+        this.#legacyState = true;
+        this.#dirty = true;
+        for (const stream of this.processor.miner.streamNames()) this.#dirtyStreams.add(stream);
+      }
     }
     const suppressions = await activeSuppressions(this.store.db, isoUtc(this.clock.now()));
     this.suppressions.replace(suppressions.map(asSuppression));
@@ -154,7 +189,7 @@ export class IngestPipeline {
     return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
   }
 
-  submit(records: readonly LogRecord[]): Promise<IngestResult> {
+  submit(records: readonly LogRecord[], submission?: SubmissionRef): Promise<IngestResult> {
     if (records.length === 0 && this.#accepting) return Promise.resolve({ records: [], anomalies: [] });
     const refusal = this.refusal(records.length);
     if (refusal) {
@@ -162,7 +197,7 @@ export class IngestPipeline {
       return Promise.reject(refusal);
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      this.#queue.push({ records, resolve, reject });
+      this.#queue.push({ records, submission, resolve, reject });
       this.#queued += records.length;
       this.stats.queuedRecords = this.#queued;
       this.#kick();
@@ -240,6 +275,7 @@ export class IngestPipeline {
     let detectMs = 0;
     let parsed: ParsedRecord[] = [];
     let results: IngestResult[];
+    let batchId = 0;
     const pause = slicer(SLICE_MS);
     try {
       // Mined in runs with the loop let in between: the batch's changes are journaled since `begin`, and
@@ -252,12 +288,15 @@ export class IngestPipeline {
       const changed = new Set<string>();
       for (const r of parsed) if (r.templateChange !== "none") changed.add(r.templateId);
       const now = isoUtc(this.clock.now());
+      const submissions: SubmissionRef[] = [];
+      for (const s of batch) if (s.submission) submissions.push(s.submission);
       // The transaction lets the loop in between runs too. On SQLite it holds Kysely's connection lock
       // throughout, so other queries wait for the commit as before and see nothing uncommitted (raw reads
       // go through `pinned`; the change-version check outside the lock is made for that); on PostgreSQL
       // it has a connection of its own.
       results = await this.store.transaction(async (tx) => {
         const trx = tx.db;
+        batchId = await recordBatch(trx, all.length, submissions, now);
         const refs: number[] = [];
         for (let i = 0; i < parsed.length; i += SLICE_RECORDS) {
           for (const ref of await this.logs.append(tx, parsed.slice(i, i + SLICE_RECORDS), now))
@@ -303,7 +342,11 @@ export class IngestPipeline {
     }
     this.#inBatch = false;
     this.processor.commit();
-    for (const r of parsed) this.#touchedTemplates.add(r.templateId);
+    this.#lastBatch = batchId;
+    for (const r of parsed) {
+      this.#touchedTemplates.add(r.templateId);
+      this.#dirtyStreams.add(r.stream);
+    }
     this.#dirty = true;
     this.#unsavedBatches = true;
     this.stats.processedRecords += all.length;
@@ -374,9 +417,14 @@ export class IngestPipeline {
     }
   }
 
-  /** Saves miner state, detector state, touched templates and lineage; throws when the save fails. */
+  /**
+   * Saves touched templates and lineage, the state of the streams batches changed since the last save,
+   * and the shared state (miner counters, detectors), each row tagged with the last committed batch:
+   * the export is taken between batches, so it includes exactly the batches up to that one. Throws when
+   * the save fails.
+   */
   async saveState(): Promise<void> {
-    if (!this.#dirty) return;
+    if (!this.#dirty && this.#dirtyStreams.size === 0) return;
     // The next periodic attempt waits a full interval, also after a failure: no retry storm per batch.
     this.#lastStateSave = this.clock.now();
     const now = isoUtc(this.clock.now());
@@ -385,19 +433,31 @@ export class IngestPipeline {
     const touchedIds = new Set(this.#touchedTemplates);
     this.#touchedTemplates.clear();
     const lineage = this.processor.takeLineage();
+    const streams = new Set(this.#dirtyStreams);
+    this.#dirtyStreams.clear();
+    const legacy = this.#legacyState;
     this.#dirty = false;
     this.#unsavedBatches = false;
     try {
       const touched = this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
-      const state = this.processor.exportState();
+      const batchId = this.#lastBatch;
+      const rows = [...exportStreams(this.processor, streams), exportShared(this.processor)].map((r) => ({
+        ...r,
+        batchId,
+      }));
       await this.store.db.transaction().execute(async (trx) => {
         await saveTemplates(trx, touched, lineage);
-        await saveState(trx, STATE_KEY, state, now);
+        await savePartitionStates(trx, rows, now);
+        if (legacy) await deleteState(trx, LEGACY_STATE_KEY);
+        // Saved state includes every batch up to this one: the rows of earlier batches have served.
+        await forgetBatchesBefore(trx, batchId);
       });
+      if (legacy) this.#legacyState = false;
     } catch (error) {
       this.#dirty = true;
       this.#unsavedBatches = true;
       for (const id of touchedIds) this.#touchedTemplates.add(id);
+      for (const stream of streams) this.#dirtyStreams.add(stream);
       this.processor.returnLineage(lineage);
       throw error;
     }

@@ -13,8 +13,8 @@ export interface RunningSources {
 /** The context a source runs with in this runtime: the pipeline's submit and the store's checkpoints. */
 export function sourceContext(rt: Runtime, source: string): SourceContext {
   return {
-    submit: async (records) => {
-      await rt.pipeline.submit(records);
+    submit: async (records, submission) => {
+      await rt.pipeline.submit(records, submission);
     },
     checkpoints: storeCheckpoints(rt.store.db, () => isoUtc(rt.clock.now())),
     log: rt.log.child({ source }),

@@ -1,6 +1,6 @@
 import { BackpressureError } from "../core/errors.js";
 import type { LogRecord } from "../core/log-record.js";
-import type { SubmitFn } from "../core/source.js";
+import type { SubmissionRef, SubmitFn } from "../core/source.js";
 
 /** Raised when a source is stopped while a batch is still waiting for the pipeline to take it. */
 export class SourceStoppedError extends Error {
@@ -34,12 +34,13 @@ export async function submitWithRetry(
   submit: SubmitFn,
   records: readonly LogRecord[],
   signal?: AbortSignal,
+  submission?: SubmissionRef,
 ): Promise<void> {
   let waitMs = 50;
   for (;;) {
     if (signal?.aborted) throw new SourceStoppedError();
     try {
-      await submit(records);
+      await submit(records, submission);
       return;
     } catch (error) {
       if (!(error instanceof BackpressureError)) throw error;

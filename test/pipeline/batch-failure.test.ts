@@ -11,7 +11,7 @@ import type { LogRecord } from "../../src/core/log-record.js";
 import { createRuntime, type Runtime } from "../../src/service/runtime.js";
 import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
 import { countLogs } from "../../src/store/repos/logs.js";
-import { loadState } from "../../src/store/repos/state.js";
+import { loadPartitionStates } from "../../src/store/repos/partition-state.js";
 import { listTemplates } from "../../src/store/repos/templates.js";
 
 /**
@@ -29,10 +29,10 @@ const TRIGGERS = `
   create trigger inject_anomalies_update_failure before update on anomalies
     when exists (select 1 from inject_failure where target = 'anomalies')
     begin select raise(abort, 'injected: anomalies update refused'); end;
-  create trigger inject_state_insert_failure before insert on state
+  create trigger inject_state_insert_failure before insert on partition_state
     when exists (select 1 from inject_failure where target = 'state')
     begin select raise(abort, 'injected: state save refused'); end;
-  create trigger inject_state_update_failure before update on state
+  create trigger inject_state_update_failure before update on partition_state
     when exists (select 1 from inject_failure where target = 'state')
     begin select raise(abort, 'injected: state save refused'); end;
 `;
@@ -217,7 +217,7 @@ describe("a periodic state save that fails", () => {
       expect(h.rt.pipeline.stats.failedStateSaves).toBe(1);
       expect(h.logLines.join("")).toContain("saving pipeline state failed");
       expect(h.logLines.join("")).toContain("injected: state save refused");
-      expect(await loadState(h.rt.store.db, "pipeline")).toBeUndefined();
+      expect(await loadPartitionStates(h.rt.store.db)).toEqual([]);
 
       // Ingest goes on while the store refuses saves; within the interval nothing is tried again.
       await h.rt.pipeline.submit([record(51, "cache warmed in 4 s")]);
@@ -228,7 +228,10 @@ describe("a periodic state save that fails", () => {
       h.clock.advance(6_000);
       await nextTurn(); // the drain loop ends after giving the event loop a turn; the timer saves when idle
       await h.rt.pipeline.tick();
-      expect(await loadState(h.rt.store.db, "pipeline")).toBeDefined();
+      expect((await loadPartitionStates(h.rt.store.db)).map((r) => r.partition)).toEqual([
+        "shared",
+        "stream:api",
+      ]);
       // A was touched only before the failed attempt: its count comes from that attempt's marks.
       expect(await countOf(a)).toBe(15);
       expect(await countOf("cache warmed in <*> s")).toBe(2);

@@ -12,7 +12,7 @@ export interface StoreSnapshot {
   /** Template ids that stored log rows use but `templates` lacks. */
   danglingTemplateIds: number;
   templates: number;
-  /** `state.updated_at` of the pipeline's saved miner and detector state, if saved yet. */
+  /** Latest `partition_state.updated_at` of the pipeline's saved miner and detector state, if saved yet. */
   stateSavedAt: string | null;
 }
 
@@ -45,8 +45,8 @@ export function sqliteTarget(): ProbeTarget {
           .all() as { seq: number | null; n: number }[];
         const dangling = db.prepare(DANGLING).get() as { n: number };
         const templates = db.prepare("select count(*) as n from templates").get() as { n: number };
-        const state = db.prepare("select updated_at from state where key = 'pipeline'").get() as
-          | { updated_at: string }
+        const state = db.prepare("select max(updated_at) as updated_at from partition_state").get() as
+          | { updated_at: string | null }
           | undefined;
         return {
           rowsPerSeq: new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq!, r.n])),
@@ -88,8 +88,8 @@ export async function postgresTarget(): Promise<ProbeTarget> {
       );
       const [dangling] = await query<{ n: string }>(DANGLING);
       const [templates] = await query<{ n: string }>("select count(*) as n from templates");
-      const [state] = await query<{ updated_at: string }>(
-        "select updated_at from state where key = 'pipeline'",
+      const [state] = await query<{ updated_at: string | null }>(
+        "select max(updated_at) as updated_at from partition_state",
       );
       return {
         rowsPerSeq: new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq!, Number(r.n)])),

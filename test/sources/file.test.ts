@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, renameSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileSourceConfig } from "../../src/config/source-schema.js";
 import { type RunningSources, startSources } from "../../src/service/source-runner.js";
 import { FileSource } from "../../src/sources/file/index.js";
-import { startTestServer, type TestServer } from "../helpers/runtime.js";
+import { committedSubmission } from "../../src/store/repos/ingest-batches.js";
+import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 
 let server: TestServer;
@@ -150,8 +151,10 @@ describe("file source", () => {
       .execute();
     expect(cps).toHaveLength(1);
     const cp = JSON.parse(cps[0]!.value) as { offset: number };
+    // Lines 1–4 went in one submission, the source's first; its number was committed with them.
+    expect(await committedSubmission(server.rt.store.db, "file:files")).toBe(1);
     // As if the process died after the pipeline committed lines 1–4 but before the offset was saved.
-    const crashed = { ...cp, offset: 0, pending: { to: cp.offset, watermark: 0 } };
+    const crashed = { ...cp, offset: 0, pending: { to: cp.offset, submission: 1 } };
     await server.rt.store.db
       .updateTable("state")
       .set({ value: JSON.stringify(crashed) })
@@ -177,9 +180,9 @@ describe("file source", () => {
       .where("key", "like", "source:file:%")
       .execute();
     const saved = JSON.parse(cp!.value) as { offset: number };
-    const watermark = (await messages()).length;
+    const committed = await committedSubmission(server.rt.store.db, "file:files");
     // The intent for lines 3–4 was saved, then the process died before the pipeline committed them.
-    const crashed = { ...saved, pending: { to: saved.offset + 999, watermark } };
+    const crashed = { ...saved, pending: { to: saved.offset + 999, submission: committed + 1 } };
     await server.rt.store.db
       .updateTable("state")
       .set({ value: JSON.stringify(crashed) })
@@ -189,6 +192,44 @@ describe("file source", () => {
     expect(await until(4)).toEqual(lines(1, 4));
     await settled();
     expect(await messages()).toHaveLength(4);
+  });
+
+  it("is not fooled by a record from another door that carries its name (settled by submission number)", async () => {
+    const file = join(dir, "app.log");
+    writeFileSync(file, `${lines(1, 2).join("\n")}\n`);
+    await start([file]);
+    await until(2);
+    await stopSource();
+    appendFileSync(file, `${lines(3, 4).join("\n")}\n`);
+    const [cp] = await server.rt.store.db
+      .selectFrom("state")
+      .selectAll()
+      .where("key", "like", "source:file:%")
+      .execute();
+    const saved = JSON.parse(cp!.value) as { offset: number };
+    const committed = await committedSubmission(server.rt.store.db, "file:files");
+    // The intent for lines 3–4 was saved and the process died before they were committed; meanwhile a
+    // client re-sent an export of this source's lines over HTTP, attribute included. Settling by
+    // "a row of this source after max(logs.id)" took that row for the batch and skipped lines 3–4.
+    const crashed = { ...saved, pending: { to: statSync(file).size, submission: committed + 1 } };
+    await server.rt.store.db
+      .updateTable("state")
+      .set({ value: JSON.stringify(crashed) })
+      .where("key", "=", cp!.key)
+      .execute();
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: [{ service: "app.log", message: "re-sent export", metadata: { "logwarden.source": "files" } }],
+    });
+    expect(res.statusCode).toBeLessThan(300);
+    await start([file]);
+    await until(5);
+    await settled();
+    const stored = await messages();
+    expect(stored.filter((m) => m.startsWith("line-"))).toEqual(lines(1, 4));
+    expect(stored).toHaveLength(5);
   });
 
   it("reads a gzip file whole, once", async () => {

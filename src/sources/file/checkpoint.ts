@@ -7,8 +7,10 @@ export const FINGERPRINT_BYTES = 1024;
 
 /**
  * A file's checkpoint in the `state` table. `offset` is committed: everything before it is stored.
- * `pending` is written just before a batch is submitted: on restart, if records of this source were
- * stored after `watermark`, the batch made it and reading resumes at `to`; otherwise at `offset`.
+ * `pending` is written just before a batch is submitted as the source's submission number `submission`:
+ * on restart, if the source's committed submission watermark has reached it, the batch made it and
+ * reading resumes at `to`; otherwise at `offset`. (A `pending` written by an older version, with a row-id
+ * `watermark` instead, is read as not committed: the batch is read again rather than risk losing it.)
  */
 export interface FileCheckpoint {
   path: string;
@@ -17,7 +19,7 @@ export interface FileCheckpoint {
   fingerprintBytes: number;
   /** Compressed files are read once; `done` marks one read to the end. */
   done?: boolean;
-  pending?: { to: number; watermark: number };
+  pending?: { to: number; submission: number };
 }
 
 export function parseFileCheckpoint(value: JsonValue | undefined): FileCheckpoint | null {
@@ -31,8 +33,8 @@ export function parseFileCheckpoint(value: JsonValue | undefined): FileCheckpoin
     fingerprintBytes: typeof fingerprintBytes === "number" ? fingerprintBytes : 0,
   };
   if (done === true) out.done = true;
-  if (isJsonObject(pending) && typeof pending.to === "number" && typeof pending.watermark === "number")
-    out.pending = { to: pending.to, watermark: pending.watermark };
+  if (isJsonObject(pending) && typeof pending.to === "number" && typeof pending.submission === "number")
+    out.pending = { to: pending.to, submission: pending.submission };
   return out;
 }
 

@@ -48,7 +48,7 @@ export function serviceFromPath(path: string): string {
     .replace(/\.\d+$/, "");
 }
 
-/** Attribute naming the source on every record; a restart looks for it to settle an uncertain batch. */
+/** Attribute naming the source on every record (what a reader filters on to see one source's lines). */
 export const SOURCE_ATTRIBUTE = "logwarden.source";
 
 /**
@@ -69,6 +69,14 @@ export class FileSource implements Source {
   #abort = new AbortController();
   readonly #warned = new Set<string>();
   #passes = 0;
+  /** The number of this source's last submission (see `SubmissionRef`). */
+  #seq = 0;
+  /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
+  get #submitter(): string {
+    return `${this.type}:${this.name}`;
+  }
+  /** The source's committed submission watermark when it started: what settles a checkpoint's `pending`. */
+  #committedAtStart = 0;
 
   constructor(
     readonly name: string,
@@ -94,6 +102,14 @@ export class FileSource implements Source {
   async start(ctx: SourceContext): Promise<void> {
     this.#ctx = ctx;
     this.#abort = new AbortController();
+    this.#committedAtStart = await ctx.checkpoints.committedSubmission(this.#submitter);
+    // Numbers go on past every one a checkpoint still holds as pending, committed or not, so a file
+    // settled later (found again after this start) is never judged by another submission's number.
+    this.#seq = this.#committedAtStart;
+    for (const value of (await ctx.checkpoints.loadPrefix(this.#prefix)).values()) {
+      const pending = parseFileCheckpoint(value)?.pending;
+      if (pending) this.#seq = Math.max(this.#seq, pending.submission);
+    }
     this.#state = "ok";
     ctx.log.info({ paths: this.options.paths }, "file source started");
     this.#loop = this.#run();
@@ -200,8 +216,7 @@ export class FileSource implements Source {
       cp = null; // the inode was reused by another file
     }
     if (cp?.pending) {
-      const stored = await cps.attributesSince(cp.pending.watermark, this.#needle());
-      if (stored.length > 0) cp.offset = cp.pending.to;
+      if (cp.pending.submission <= this.#committedAtStart) cp.offset = cp.pending.to;
       delete cp.pending;
     }
     const gz = path.endsWith(".gz");
@@ -226,11 +241,6 @@ export class FileSource implements Source {
     };
     this.#tracked.set(id, t);
     await this.#save(t);
-  }
-
-  /** JSON text every record of this source carries in its stored attributes. */
-  #needle(): string {
-    return `${JSON.stringify(SOURCE_ATTRIBUTE)}:${JSON.stringify(this.name)}`;
   }
 
   async #save(t: Tracked): Promise<void> {
@@ -339,11 +349,11 @@ export class FileSource implements Source {
    * saved first, so a crash in between is settled at the next start (see `FileCheckpoint.pending`).
    */
   async #commit(t: Tracked, records: LogRecord[], to: number): Promise<void> {
-    const cps = this.#ctx!.checkpoints;
     if (records.length > 0) {
-      t.cp.pending = { to, watermark: await cps.logsWatermark() };
+      const submission = { source: this.#submitter, seq: ++this.#seq };
+      t.cp.pending = { to, submission: submission.seq };
       await this.#save(t);
-      await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal);
+      await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
     }
     t.cp.offset = to;
     delete t.cp.pending;

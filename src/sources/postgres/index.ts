@@ -10,17 +10,21 @@ import { SOURCE_ATTRIBUTE } from "../file/index.js";
 import { SourceStoppedError, sleep, submitWithRetry } from "../submit-retry.js";
 import { CURSOR_ALIAS, pollStatement, readOnlyUrl, sourceRelation } from "./query.js";
 
+/**
+ * `cursor` is committed. `pending` is written just before a batch is submitted as the source's submission
+ * number `submission`; see `FileCheckpoint` for how a restart settles it.
+ */
 interface Checkpoint {
   cursor: string | null;
-  pending?: { to: string; watermark: number };
+  pending?: { to: string; submission: number };
 }
 
 function parseCheckpoint(value: JsonValue | undefined): Checkpoint {
   if (!isJsonObject(value)) return { cursor: null };
   const cursor = typeof value.cursor === "string" ? value.cursor : null;
   const p = value.pending;
-  if (isJsonObject(p) && typeof p.to === "string" && typeof p.watermark === "number")
-    return { cursor, pending: { to: p.to, watermark: p.watermark } };
+  if (isJsonObject(p) && typeof p.to === "string" && typeof p.submission === "number")
+    return { cursor, pending: { to: p.to, submission: p.submission } };
   return { cursor };
 }
 
@@ -74,6 +78,12 @@ export class PostgresSource implements Source {
   #abort = new AbortController();
   #cp: Checkpoint = { cursor: null };
   #polls = 0;
+  /** The number of this source's last submission (see `SubmissionRef`). */
+  #seq = 0;
+  /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
+  get #submitter(): string {
+    return `${this.type}:${this.name}`;
+  }
   lastError: string | null = null;
 
   /** Polls completed since construction; once one that began after a write has completed, the write is stored. */
@@ -102,12 +112,10 @@ export class PostgresSource implements Source {
     // A source database that is down must not stop the service: errors are logged and polling goes on.
     this.#pool.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error"));
     this.#cp = parseCheckpoint(await ctx.checkpoints.load(this.#key));
+    const committed = await ctx.checkpoints.committedSubmission(this.#submitter);
+    this.#seq = Math.max(committed, this.#cp.pending?.submission ?? 0);
     if (this.#cp.pending) {
-      const stored = await ctx.checkpoints.attributesSince(
-        this.#cp.pending.watermark,
-        `${JSON.stringify(SOURCE_ATTRIBUTE)}:${JSON.stringify(this.name)}`,
-      );
-      if (stored.length > 0) this.#cp.cursor = this.#cp.pending.to;
+      if (this.#cp.pending.submission <= committed) this.#cp.cursor = this.#cp.pending.to;
       delete this.#cp.pending;
       await ctx.checkpoints.save(this.#key, this.#json());
     }
@@ -182,9 +190,10 @@ export class PostgresSource implements Source {
     const to = String(rows.at(-1)![CURSOR_ALIAS]);
     const records = rows.map((r) => this.#record(r));
     const cps = this.#ctx!.checkpoints;
-    this.#cp.pending = { to, watermark: await cps.logsWatermark() };
+    const submission = { source: this.#submitter, seq: ++this.#seq };
+    this.#cp.pending = { to, submission: submission.seq };
     await cps.save(this.#key, this.#json());
-    await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal);
+    await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
     this.#cp = { cursor: to };
     await cps.save(this.#key, this.#json());
     return full;

@@ -1,13 +1,19 @@
 import { type Kysely, sql } from "kysely";
-import type { JsonObject, JsonValue } from "../../core/json.js";
-import { isJsonObject } from "../../core/json.js";
+import type { JsonValue } from "../../core/json.js";
 import type { CheckpointStore } from "../../core/source.js";
 import { fromJsonText } from "../json.js";
 import { likeLiteral } from "../like.js";
 import type { Database } from "../schema.js";
-import { loadState, saveState } from "./state.js";
+import { committedSubmission } from "./ingest-batches.js";
+import { deleteState, loadState, saveState } from "./state.js";
 
-/** Source checkpoints in the `state` table (keys `source:<type>:…`), plus the crash-recovery look-ups. */
+/**
+ * Source checkpoints in the `state` table (keys `source:<type>:…`), and the submission watermark that
+ * settles a crash: each source submission's number is written with its records (`recordBatch`). It
+ * replaces `max(logs.id)` plus a text search of `metadata`, which a record from another door carrying the
+ * source's attribute could satisfy, and which assumed row ids in commit order (PostgreSQL sequences are
+ * not, with several writers).
+ */
 export function storeCheckpoints(db: Kysely<Database>, now: () => string): CheckpointStore {
   return {
     load: (key) => loadState(db, key),
@@ -25,30 +31,7 @@ export function storeCheckpoints(db: Kysely<Database>, now: () => string): Check
       );
     },
     save: (key, value) => saveState(db, key, value, now()),
-    async delete(key) {
-      await db.deleteFrom("state").where("key", "=", key).execute();
-    },
-    async logsWatermark() {
-      const row = await db
-        .selectFrom("logs")
-        .select((eb) => eb.fn.max("id").as("max"))
-        .executeTakeFirst();
-      return Number(row?.max ?? 0);
-    },
-    async attributesSince(watermark, needle) {
-      const rows = await db
-        .selectFrom("logs")
-        .select("metadata")
-        .where("id", ">", watermark)
-        .where(sql<boolean>`${sql.ref("metadata")} like ${`%${likeLiteral(needle)}%`} escape '\\'`)
-        .execute();
-      const out: JsonObject[] = [];
-      for (const r of rows) {
-        if (!r.metadata.includes(needle)) continue;
-        const value = fromJsonText<JsonValue>(r.metadata, null);
-        if (isJsonObject(value)) out.push(value);
-      }
-      return out;
-    },
+    delete: (key) => deleteState(db, key),
+    committedSubmission: (source) => committedSubmission(db, source),
   };
 }

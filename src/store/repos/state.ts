@@ -23,3 +23,7 @@ export async function saveState(
     .onConflict((oc) => oc.column("key").doUpdateSet({ value: text, updated_at: now }))
     .execute();
 }
+
+export async function deleteState(db: Kysely<Database>, key: string): Promise<void> {
+  await db.deleteFrom("state").where("key", "=", key).execute();
+}

@@ -1,0 +1,47 @@
+import type { Kysely } from "kysely";
+import type { JsonValue } from "../../core/json.js";
+import { fromJsonText, toJsonText } from "../json.js";
+import type { Database } from "../schema.js";
+
+/** One partition's saved state and the batch it includes everything up to. */
+export interface PartitionStateRow {
+  partition: string;
+  value: JsonValue;
+  batchId: number;
+}
+
+/** Writes (or replaces) the given partitions' state rows; partitions not given are left as they are. */
+export async function savePartitionStates(
+  db: Kysely<Database>,
+  rows: readonly { partition: string; value: unknown; batchId: number }[],
+  now: string,
+): Promise<void> {
+  // One statement per row: a row can run to megabytes (a stream's templates), and encoding it once here
+  // keeps a batch of them from holding every text at once.
+  for (const r of rows) {
+    const text = toJsonText(r.value);
+    await db
+      .insertInto("partition_state")
+      .values({ partition: r.partition, value: text, batch_id: r.batchId, updated_at: now })
+      .onConflict((oc) =>
+        oc.column("partition").doUpdateSet({ value: text, batch_id: r.batchId, updated_at: now }),
+      )
+      .execute();
+  }
+}
+
+/** The saved state of the given partitions, or of every partition when none are named. */
+export async function loadPartitionStates(
+  db: Kysely<Database>,
+  partitions?: readonly string[],
+): Promise<PartitionStateRow[]> {
+  if (partitions?.length === 0) return [];
+  let q = db.selectFrom("partition_state").select(["partition", "value", "batch_id"]);
+  if (partitions) q = q.where("partition", "in", partitions);
+  const rows = await q.orderBy("partition").execute();
+  return rows.map((r) => ({
+    partition: r.partition,
+    value: fromJsonText<JsonValue>(r.value, null),
+    batchId: Number(r.batch_id),
+  }));
+}

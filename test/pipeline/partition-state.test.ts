@@ -1,0 +1,126 @@
+import { sql } from "kysely";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { FakeClock } from "../../src/core/clock.js";
+import type { LogRecord } from "../../src/core/log-record.js";
+import { createProcessor } from "../../src/pipeline/create-processor.js";
+import { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
+import { importPartitions, streamPartition } from "../../src/pipeline/partition-state.js";
+import type { Store } from "../../src/store/db.js";
+import { lastBatchId } from "../../src/store/repos/ingest-batches.js";
+import { loadPartitionStates } from "../../src/store/repos/partition-state.js";
+import { loadState, saveState } from "../../src/store/repos/state.js";
+import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
+
+const config = loadConfig({ env: { DATA_DIR: "/nonexistent" } });
+const log = pino({ level: "silent" });
+
+let opened: TestStore | undefined;
+afterEach(async () => {
+  await opened?.cleanup();
+  opened = undefined;
+});
+
+function pipelineOn(store: Store, clock: FakeClock): IngestPipeline {
+  return new IngestPipeline(store, createProcessor(config, clock), clock, log, {
+    queueRecords: 100_000,
+    queueMaxWaitSecs: 0,
+    batchSize: 1_000,
+    // Saves happen when the test calls saveState, not behind its back.
+    stateSaveIntervalMs: 3_600_000,
+  });
+}
+
+const lines = (service: string, from: number, n: number, shape: string): LogRecord[] =>
+  Array.from({ length: n }, (_, i) => ({
+    timestamp: new Date(Date.parse("2026-03-01T00:00:00Z") + (from + i) * 1000).toISOString(),
+    observedTimestamp: "2026-03-01T00:00:00.000Z",
+    severityText: "INFO",
+    severityNumber: 9,
+    body: `${shape} ${from + i} took ${(from + i) % 13} ms`,
+    attributes: {},
+    resource: { "service.name": service },
+  }));
+
+describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, needsPostgres }) => {
+  it("writes only the partitions batches changed, tags each with its batch, and restores them", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
+    opened = await open();
+    const { store } = opened;
+    const clock = new FakeClock("2026-03-01T00:00:00Z");
+    const first = pipelineOn(store, clock);
+    await first.start();
+    await first.submit([...lines("api", 0, 40, "request"), ...lines("db", 0, 40, "query")]);
+    clock.advance(1_000);
+    await first.saveState();
+    const afterFirst = await loadPartitionStates(store.db);
+    expect(afterFirst.map((r) => r.partition)).toEqual(["shared", "stream:api", "stream:db"]);
+    const firstBatch = await lastBatchId(store.db);
+    expect(firstBatch).toBeGreaterThan(0);
+    expect(afterFirst.every((r) => r.batchId === firstBatch)).toBe(true);
+
+    // Only api gets new lines: only api's row (and the shared one) is written again.
+    await first.submit(lines("api", 40, 30, "cache miss for key"));
+    clock.advance(1_000);
+    const updatedBefore = await sql<{ partition: string; updated_at: string }>`
+      select partition, updated_at from partition_state order by partition`.execute(store.db);
+    await first.saveState();
+    const updatedAfter = await sql<{ partition: string; updated_at: string }>`
+      select partition, updated_at from partition_state order by partition`.execute(store.db);
+    const changed = updatedAfter.rows
+      .filter((r, i) => r.updated_at !== updatedBefore.rows[i]!.updated_at)
+      .map((r) => r.partition);
+    expect(changed).toEqual(["shared", "stream:api"]);
+    const secondBatch = await lastBatchId(store.db);
+    const tags = new Map((await loadPartitionStates(store.db)).map((r) => [r.partition, r.batchId]));
+    expect(tags).toEqual(
+      new Map([
+        ["shared", secondBatch],
+        ["stream:api", secondBatch],
+        ["stream:db", firstBatch],
+      ]),
+    );
+    // Batch rows older than what every saved row includes are let go.
+    const batchRows = await store.db.selectFrom("ingest_batches").select("id").execute();
+    expect(batchRows.map((r) => Number(r.id))).toEqual([secondBatch]);
+
+    // A restart restores the whole state: miner and detectors as the first process left them.
+    const restarted = pipelineOn(store, clock);
+    await restarted.start();
+    expect(restarted.processor.exportState()).toEqual(first.processor.exportState());
+
+    // One partition alone: a fresh processor given only db's row holds db's templates as they were.
+    const handedOver = createProcessor(config, clock);
+    importPartitions(handedOver, await loadPartitionStates(store.db, [streamPartition("db")]));
+    expect(handedOver.miner.streamNames()).toEqual(["db"]);
+    expect(handedOver.miner.exportStream("db")).toEqual(first.processor.miner.exportStream("db"));
+    expect(handedOver.miner.templates()).toEqual(
+      first.processor.miner.templates().filter((t) => t.stream === "db"),
+    );
+  });
+
+  it("takes over the single state row of an older version and replaces it with partition rows", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
+    opened = await open();
+    const { store } = opened;
+    const clock = new FakeClock("2026-03-01T00:00:00Z");
+    const old = createProcessor(config, clock);
+    old.mine([...lines("api", 0, 20, "request"), ...lines("db", 0, 20, "query")]);
+    await saveState(store.db, "pipeline", old.exportState(), "2026-03-01T00:00:00.000Z");
+
+    const upgraded = pipelineOn(store, clock);
+    await upgraded.start();
+    expect(upgraded.processor.exportState()).toEqual(old.exportState());
+    await upgraded.saveState();
+    expect((await loadPartitionStates(store.db)).map((r) => r.partition)).toEqual([
+      "shared",
+      "stream:api",
+      "stream:db",
+    ]);
+    expect(await loadState(store.db, "pipeline")).toBeUndefined();
+    const again = pipelineOn(store, clock);
+    await again.start();
+    expect(again.processor.exportState()).toEqual(old.exportState());
+  });
+});
