@@ -5,6 +5,7 @@ import type { StoreDialect, StoreScope } from "../db.js";
 import { fromJsonText } from "../json.js";
 import type { Database } from "../schema.js";
 import { fullTextMatch } from "./log-fulltext.js";
+import { asSetCheck, walkTimeIndex } from "./log-search-plan.js";
 
 type LogsQuery<O> = SelectQueryBuilder<Database, "logs", O>;
 
@@ -12,10 +13,15 @@ type LogsQuery<O> = SelectQueryBuilder<Database, "logs", O>;
  * `query`'s conditions on `logs` (`LogQuery`): the one definition every door's search and the dashboard's
  * histogram and facets share, so they all count and list the same lines. Values are bound, never spliced.
  */
-export function whereLogQuery<Q extends LogsQuery<unknown>>(query: Q, dialect: StoreDialect, f: LogQuery): Q {
+export function whereLogQuery<Q extends LogsQuery<unknown>>(
+  query: Q,
+  dialect: StoreDialect,
+  f: LogQuery,
+  plan: { walkTimeIndex?: boolean } = {},
+): Q {
   let q = query as LogsQuery<unknown>;
   const match = f.text ? fullTextMatch(dialect, f.text) : null;
-  if (match) q = q.where(match);
+  if (match) q = q.where(plan.walkTimeIndex ? asSetCheck(match) : match);
   if (f.service) q = q.where("logs.service", "=", f.service);
   if (f.host) q = q.where("logs.host", "=", f.host);
   if (f.templateId) q = q.where("logs.template_id", "=", f.templateId);
@@ -71,7 +77,11 @@ function toStoredRecord(r: RecordRow): StoredRecord {
  * position (a seek on the timestamp index) or after an offset. The `logs` table's `LogStore.search`.
  */
 export async function searchLogs(store: StoreScope, query: LogQuery, page: LogPage): Promise<StoredRecord[]> {
-  let q = whereLogQuery(store.db.selectFrom("logs").select(RECORD_COLUMNS), store.dialect, query);
+  // A word in many lines: walk newest first and stop at the page's end (log-search-plan.ts).
+  const walk = await walkTimeIndex(store, query.text);
+  let q = whereLogQuery(store.db.selectFrom("logs").select(RECORD_COLUMNS), store.dialect, query, {
+    walkTimeIndex: walk,
+  });
   const after = page.after;
   if (after) {
     q = q.where((eb) =>
