@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config, OPEN_ROUTE_GROUPS } from "../config/schema.js";
+import type { RateLimitLiteral } from "../core/errors.js";
 import { isoUtc } from "../core/time.js";
 import type { Runtime } from "../service/runtime.js";
 import { lookupToken } from "../service/tokens.js";
@@ -135,7 +136,7 @@ function rateLimited(
   who: string,
 ): FastifyReply {
   reply.header("retry-after", String(retryAfterSecs));
-  const literal = `Rate limit exceeded: ${limiter.rate.label}`;
+  const literal: RateLimitLiteral = `Rate limit exceeded: ${limiter.rate.label}`;
   return sendError(
     request,
     reply,

@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
-import { BackpressureError, UserError } from "../core/errors.js";
+import {
+  BackpressureError,
+  type ErrorCode,
+  type ErrorStatus,
+  type RateLimitLiteral,
+  UserError,
+} from "../core/errors.js";
 
 /** The one error body (contracts §6.3 C7); `detail` is added on system 002's routes (FastAPI style). */
 export interface ErrorBody {
@@ -22,18 +28,25 @@ export function isFastApiRoute(url: string): boolean {
   );
 }
 
-export function sendError(
+/**
+ * Answers with the one error body. The code comes from the catalogue (src/core/errors.ts) and the
+ * status must be one the catalogue gives it; on system 002's routes a 429's code is slowapi's literal.
+ */
+export function sendError<C extends ErrorCode>(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: number,
-  error: string,
+  status: ErrorStatus<C>,
+  error: C | RateLimitLiteral,
   message: string,
   details?: unknown[],
 ): FastifyReply {
   const body: ErrorBody = { error, message };
   if (details) body.details = details;
   if (isFastApiRoute(request.url)) body.detail = details && status === 422 ? details : message;
-  return reply.code(status).type("application/json").send(body);
+  return reply
+    .code(status as number)
+    .type("application/json")
+    .send(body);
 }
 
 /** Maps every error to the one shape; nothing internal (stack, SQL) ever leaves the server. */
@@ -59,10 +72,17 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     if (err instanceof BackpressureError) {
       reply.header("retry-after", String(err.retryAfterSecs));
-      return sendError(request, reply, err.statusCode, err.code, err.message);
+      return sendError(request, reply, 503, err.code, err.message);
     }
     if (err instanceof UserError)
-      return sendError(request, reply, err.statusCode, err.code, err.message, err.details);
+      return sendError(
+        request,
+        reply,
+        err.statusCode as ErrorStatus<typeof err.code>,
+        err.code,
+        err.message,
+        err.details,
+      );
     if (isResponseSerializationError(err)) {
       request.log.error({ err }, "response did not match its schema");
       return sendError(
@@ -114,7 +134,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (status === 429) {
       return sendError(request, reply, 429, "rate_limited", err.message);
     }
-    return sendError(request, reply, status, "bad_request", err.message);
+    return status === 400
+      ? sendError(request, reply, 400, "bad_request", err.message)
+      : sendError(request, reply, status, "request_error", err.message);
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, 404, "Not Found", `no route ${request.method} ${request.url.split("?")[0]}`),

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import { UserError } from "../core/errors.js";
+import { type ErrorStatus, UserError } from "../core/errors.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../core/json.js";
 
 /** The refusal of a body nested past MAX_JSON_DEPTH; `status` 422 on system 002's FastAPI routes. */
-export function tooDeep(status = 400): UserError {
+export function tooDeep(status: ErrorStatus<"invalid_json"> = 400): UserError {
   return new UserError(
     `request body is not valid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`,
     "invalid_json",

@@ -12,6 +12,7 @@ import { readAnomalyPage } from "../../store/repos/anomaly-search.js";
 import { encodeAnomaly000Page } from "../anomaly000-json.js";
 import { requireAuth } from "../auth.js";
 import { cursorParam, encodeCursor } from "../cursor.js";
+import { sendError } from "../errors.js";
 import { ResponseCache } from "../response-cache.js";
 import { errorSchema, jsonObjectSchema, queryInt, queryLimit } from "../schemas.js";
 
@@ -221,9 +222,7 @@ export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMe
       async (request, reply) => {
         const q = request.query;
         if (q.cursor && q.offset) {
-          return reply
-            .code(400)
-            .send({ error: "bad_request", message: "use either cursor or offset, not both" });
+          return sendError(request, reply, 400, "bad_request", "use either cursor or offset, not both");
         }
         const key = pageKey(q);
         const current = anomaliesVersion?.();

@@ -6,6 +6,7 @@ import { parseSingleRecord, validateAnomaliesRequest } from "../../hasura/valida
 import type { Runtime } from "../../service/runtime.js";
 import type { Scope } from "../../store/repos/tokens.js";
 import { describeGuard, requireAuth } from "../auth.js";
+import { sendError } from "../errors.js";
 import { jsonObjectSchema } from "../schemas.js";
 
 const TAG = "system 003 (Hasura DDN)";
@@ -82,9 +83,7 @@ function hasuraAuth(rt: Runtime, scope: Scope) {
     const given = request.headers["hasura-m-auth"];
     if (expected && typeof given === "string") {
       if (timingSafeEqual(sha256(given), expected)) return undefined;
-      return reply
-        .code(401)
-        .send({ error: "Unauthorized", message: "hasura-m-auth does not match M_AUTH_KEY" });
+      return sendError(request, reply, 401, "Unauthorized", "hasura-m-auth does not match M_AUTH_KEY");
     }
     return bearer(request, reply);
   };
@@ -347,10 +346,13 @@ export function hasuraRoutes(rt: Runtime) {
         url,
         schema: { hide: true },
         handler: async (request, reply) =>
-          reply
-            .code(405)
-            .header("allow", allowed.join(", "))
-            .send({ error: "Method Not Allowed", message: `${request.method} is not allowed on ${url}` }),
+          sendError(
+            request,
+            reply.header("allow", allowed.join(", ")),
+            405,
+            "Method Not Allowed",
+            `${request.method} is not allowed on ${url}`,
+          ),
       });
     }
   };
