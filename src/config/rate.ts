@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../core/time.js";
 
 /** A request budget: `max` requests per `windowMs`. */
 export interface Rate {
@@ -8,7 +9,7 @@ export interface Rate {
   label: string;
 }
 
-const UNITS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+const UNITS: Record<string, number> = { second: 1_000, minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
 
 /**
  * Parses slowapi's notation (`100/minute`, `10/second`, `5000 per hour`); `off` (or `0`) disables the

@@ -1,3 +1,8 @@
+/** Lengths of time in milliseconds: one definition each, so no copy drifts (a day is 24 h in UTC). */
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
 /** ISO-8601 UTC with `Z` and millisecond precision. */
 export function isoUtc(ms: number): string {
   return new Date(ms).toISOString();

@@ -1,5 +1,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { DAY_MS } from "../core/time.js";
 import type { HasuraDb } from "./tables.js";
 
 export interface RetentionDays {
@@ -16,8 +17,6 @@ export interface CleanupSummary {
   files_removed: number;
   retention_periods: { historical_days: number; anomaly_days: number; model_days: number };
 }
-
-const DAY_MS = 86_400_000;
 
 /** Deletes what is past retention, children before parents (the original violated its foreign keys). */
 export async function cleanup(

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import { UserError } from "../core/errors.js";
-import { isoUtc } from "../core/time.js";
+import { DAY_MS, isoUtc } from "../core/time.js";
 import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { Store } from "../store/db.js";
 import { getAnomaly, type StoredAnomaly } from "../store/repos/anomalies.js";
@@ -126,7 +126,7 @@ export function planSuppression(
         ? null
         : isoUtc(Date.parse(input.expiresAt))
       : ttlDays > 0
-        ? isoUtc(nowMs + ttlDays * 86_400_000)
+        ? isoUtc(nowMs + ttlDays * DAY_MS)
         : null;
   return {
     detector: anomaly.detector,

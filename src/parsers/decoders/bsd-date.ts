@@ -1,10 +1,9 @@
+import { DAY_MS } from "../../core/time.js";
 /**
  * RFC 3164 ("BSD") dates: `Mmm dd hh:mm:ss`, as syslog and /var/log files write them. They carry no year
  * and no zone, so the year is inferred from a reference clock and the time is taken as UTC (the same rule
  * `parseTimestamp` applies to zone-less ISO times).
  */
-
-const DAY_MS = 86_400_000;
 
 /** Month index (0–11) of a three-letter English abbreviation at `i`, any case; -1 otherwise. */
 export function monthAt(s: string, i: number): number {

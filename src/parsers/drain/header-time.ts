@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../core/time.js";
 import { isDigit, isLetter } from "../chars.js";
 
 /**
@@ -217,7 +218,7 @@ export const conv = {
   fieldFrom: new Int32Array(FIELD_COUNT),
   fieldTo: new Int32Array(FIELD_COUNT),
   /** Ms per unit of each field (the epoch's is 1000 for seconds, 1 for milliseconds). */
-  fieldWeight: Int32Array.of(86_400_000, 3_600_000, 60_000, 1000, 1000),
+  fieldWeight: Int32Array.of(DAY_MS, HOUR_MS, MINUTE_MS, 1000, 1000),
   fracFrom: -1,
   fracTo: -1,
   /** Start of the `hhmmss` part the hour, minute and second came from: it must stay valid. -1: none. */
@@ -429,7 +430,7 @@ function timeOf(
   conv.upTo = -1;
   conv.base =
     t -
-    (dayAt >= 0 ? d * 86_400_000 : 0) -
+    (dayAt >= 0 ? d * DAY_MS : 0) -
     (hourFrom >= 0 ? h * 3_600_000 : 0) -
     (minuteAt >= 0 ? mi * 60_000 : 0) -
     (secAt >= 0 ? sec * 1000 : 0) -
@@ -489,7 +490,6 @@ const HHMM = Array.from({ length: 1440 }, (_, i) => {
   const m = i % 60;
   return `${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}:`;
 });
-const DAY_MS = 86_400_000;
 let dayStart = Number.NaN;
 /** `YYYY-MM-DDT` of the cached day. */
 let dayPrefix = "";
