@@ -57,6 +57,18 @@ export interface StoreDialect {
   logsMatchTerms(terms: readonly string[]): Expression<SqlBool>;
 
   /**
+   * Whether a newest-first search page for the full-text condition `match` should walk the timestamp index
+   * (stopping at the page's end) instead of being driven by the matches: true when at least `threshold`
+   * lines match. SQLite otherwise reads every match's row and sorts them all for one page, so it counts the
+   * matches, at most `threshold` of them; PostgreSQL plans by its own statistics: always false.
+   */
+  logsSearchWalksTimeIndex(
+    db: Kysely<Database>,
+    match: Expression<SqlBool>,
+    threshold: number,
+  ): Promise<boolean>;
+
+  /**
    * A reader of `table`'s change version (equal values: nothing wrote the table in between), or undefined
    * where versions are not kept (PostgreSQL: a shared counter row would serialise every writer).
    */

@@ -54,6 +54,8 @@ const postgresDialect: StoreDialect = {
     return sql<boolean>`to_tsvector('simple', regexp_replace(logs.message, '[^[:alnum:]]+', ' ', 'g')) @@ to_tsquery('simple', ${query})`;
   },
 
+  logsSearchWalksTimeIndex: async () => false,
+
   changeVersion: () => undefined,
 
   boolParam: (value) => value,

@@ -69,6 +69,14 @@ function sqliteDialect(database: SQLite.Database): StoreDialect {
       return sql<boolean>`logs.id in (select rowid from logs_fts where logs_fts match ${query})`;
     },
 
+    async logsSearchWalksTimeIndex(db, match, threshold) {
+      const row = await db
+        .selectFrom((eb) => eb.selectFrom("logs").select("logs.id").where(match).limit(threshold).as("m"))
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0) >= threshold;
+    },
+
     changeVersion(table: VersionedTable) {
       // A check made outside Kysely's connection lock can see the bump of a transaction that has not
       // committed yet; no answer is stored under such a number (answers are stored under the version read

@@ -11,27 +11,22 @@ import { fullTextMatch } from "./log-fulltext.js";
 export const WALK_TIME_INDEX_FROM_MATCHES = 20_000;
 
 /**
- * How a SQLite search page should be planned: whether `text` matches at least
- * WALK_TIME_INDEX_FROM_MATCHES lines (counted up to that many, so the question costs at most that
- * many index look-ups whatever the store's size). SQLite otherwise always reads every match's row and
- * sorts them all by time for one page of 100: 3 s for `failed` among 7.7 million lines (soak, 2026-11-23).
- * PostgreSQL plans by its statistics: false.
+ * How a search page should be planned: whether `text` matches at least WALK_TIME_INDEX_FROM_MATCHES lines
+ * where the database needs to be told (`StoreDialect.logsSearchWalksTimeIndex`: SQLite counts up to that
+ * many, so the question costs at most that many index look-ups whatever the store's size; it otherwise
+ * always reads every match's row and sorts them all by time for one page of 100: 3 s for `failed` among
+ * 7.7 million lines, soak, 2026-11-23). PostgreSQL plans by its statistics: false.
  */
 export async function walkTimeIndex(store: StoreScope, text: string | undefined): Promise<boolean> {
-  if (store.dialect.name !== "sqlite" || !text) return false;
+  if (!text) return false;
   const match = fullTextMatch(store.dialect, text);
   if (!match) return false;
-  const row = await store.db
-    .selectFrom((eb) =>
-      eb.selectFrom("logs").select("logs.id").where(match).limit(WALK_TIME_INDEX_FROM_MATCHES).as("m"),
-    )
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0) >= WALK_TIME_INDEX_FROM_MATCHES;
+  return store.dialect.logsSearchWalksTimeIndex(store.db, match, WALK_TIME_INDEX_FROM_MATCHES);
 }
 
 /**
- * The full-text condition written so SQLite cannot drive the query by it (`+`): the matching ids are
+ * The full-text condition written so SQLite cannot drive the query by it (`+`; only used where
+ * `walkTimeIndex` said so, which is SQLite alone): the matching ids are
  * collected once into a set and the newest-first walk of the timestamp index stops at the page's end.
  */
 export function asSetCheck(match: Expression<SqlBool>): Expression<SqlBool> {
