@@ -9,6 +9,7 @@ import type {
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
+import { DAY_MS } from "../core/time.js";
 import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
@@ -46,7 +47,6 @@ const DAYS_WATCH = 10;
  * the stream's routine however small its share (a nightly job on each of a fleet's hosts).
  */
 const ROUTINE_DAYS = 3;
-const DAY_MS = 86_400_000;
 
 /** Counts are halved past this, so the frequency history follows the stream as it changes. */
 const DECAY_ABOVE = 1_000_000;

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../core/json.js";
+import { DAY_MS } from "../core/time.js";
 import type { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 
@@ -26,7 +27,7 @@ export interface ClockLimits {
  * A forward step that no baseline bridges: past a month of silence a stream's old profile says little about
  * it. Shorter silences are not jumps: `tick` and gap filling count them as the quiet they are.
  */
-export const FAR_FORWARD_MS = 30 * 86_400_000;
+export const FAR_FORWARD_MS = 30 * DAY_MS;
 
 /** The step from `latest` (undefined: nothing seen) to `at`. */
 export function stepOf(latest: number | undefined, at: number, limits: ClockLimits): ClockStep {

@@ -1,3 +1,4 @@
+import { DAY_MS } from "../core/time.js";
 /** Exponentially weighted mean and variance; `n` counts samples, the weight floors at `1 / maxN`. */
 export interface EwStat {
   n: number;
@@ -54,8 +55,6 @@ export interface SeasonalHistory {
   /** Closed intervals counted so far. */
   closed: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The expected count for the interval starting at `start`: the hour-of-day profile (times a

@@ -10,7 +10,7 @@ import type {
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { severityFromScore } from "../core/severity.js";
-import { isoUtc } from "../core/time.js";
+import { DAY_MS, isoUtc } from "../core/time.js";
 import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { sourceOf } from "./record-entities.js";
@@ -81,7 +81,6 @@ interface HeldInterval {
 
 /** How many times the most a key has done a first-day spike must be: a day's rhythm is not known yet. */
 const FIRST_DAY_FLOOD = 5;
-const DAY_MS = 86_400_000;
 
 /** The largest count not reported as a spike, with what raised it above the statistical bar. */
 interface SpikeHigh {

@@ -8,6 +8,7 @@ import type {
 } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { DAY_MS } from "../../core/time.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { elapsedMs } from "../stream-clock.js";
@@ -47,8 +48,6 @@ interface QuietRun {
   before: number;
   after: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /** The chance we accept that a user's real hours reach past a login-free edge their logins never crossed. */
 const EDGE_DOUBT = 0.01;
