@@ -8,10 +8,10 @@ import type { SourceLog } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import { sinkBacklog, sinkDeliveries, sinkEnqueued } from "../sinks/metrics.js";
 import { toSinkAnomaly } from "../sinks/payload.js";
+import type { StoreScope } from "../store/db.js";
 import { type StoredAnomaly, toStoredAnomaly } from "../store/repos/anomalies.js";
 import {
   backlogBySink,
-  type ClaimDialect,
   claimDeliveries,
   enqueueDeliveries,
   markDelivery,
@@ -79,17 +79,17 @@ export class SinkDispatcher {
   #chain: Promise<void> = Promise.resolve();
 
   readonly db: Kysely<Database>;
-  readonly #dialect: ClaimDialect;
+  readonly #store: StoreScope;
 
   constructor(
-    store: { db: Kysely<Database>; dialect: ClaimDialect },
+    store: StoreScope,
     readonly sinks: readonly Sink[],
     readonly clock: Clock,
     readonly log: SourceLog,
     options: Partial<DispatcherOptions> = {},
   ) {
     this.db = store.db;
-    this.#dialect = store.dialect;
+    this.#store = store;
     this.options = {
       ...DEFAULTS,
       ...options,
@@ -193,7 +193,7 @@ export class SinkDispatcher {
   async #drainSink(sink: Sink): Promise<void> {
     for (;;) {
       // Claimed before sending: another process working through the same table skips these.
-      const due = await claimDeliveries(this.db, this.#dialect, {
+      const due = await claimDeliveries(this.#store, {
         sink: sink.name,
         owner: this.options.owner,
         now: this.#now(),

@@ -154,7 +154,7 @@ describe.each(cases)("delivery claims on $name", ({ shared: makeShared, needsPos
     await queue(store, [1, 2, 3]);
     const now = Date.now();
     // A process claims two deliveries with a short lease and dies before sending them.
-    const dead = await claimDeliveries(store.db, store.dialect, {
+    const dead = await claimDeliveries(store, {
       sink: SINK,
       owner: "dead-process",
       now: isoUtc(now),
@@ -163,7 +163,7 @@ describe.each(cases)("delivery claims on $name", ({ shared: makeShared, needsPos
     });
     expect(dead.map((d) => d.anomaly_id)).toEqual([1, 2]);
     // While the lease holds, a live claimer gets only the third.
-    const live = await claimDeliveries(store.db, store.dialect, {
+    const live = await claimDeliveries(store, {
       sink: SINK,
       owner: "live",
       now: isoUtc(now + 1),

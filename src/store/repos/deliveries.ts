@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import type { SinkAnomaly } from "../../core/sink.js";
+import type { StoreScope } from "../db.js";
 import { fromJsonText, toJsonText } from "../json.js";
 import type { Database, DeliveriesTable } from "../schema.js";
 
@@ -36,32 +37,20 @@ export async function enqueueDeliveries(
 }
 
 /**
- * Which database the claim runs on: its name, or a store dialect object that carries it (the store is
- * moving its dialect from a name to named capabilities; either works until `skipLocked` moves there).
- */
-export type ClaimDialect = "sqlite" | "postgres" | { readonly name: "sqlite" | "postgres" };
-
-function dialectName(dialect: ClaimDialect): "sqlite" | "postgres" {
-  return typeof dialect === "string" ? dialect : dialect.name;
-}
-
-/**
  * Claims up to `limit` deliveries of one sink that are due now (pending, or failed with their backoff
  * elapsed) and not held by a live claim, oldest first: each row gets `owner` and a lease until
  * `leaseUntil`, in one statement, so another process (another node on PostgreSQL, a second `serve` on
  * one SQLite file) can never claim and send the same delivery meanwhile. A claim whose lease ran out
  * (its process died mid-send) is due again.
  *
- * The one dialect difference is here for now (it belongs in the store's dialect capabilities, issue 21
- * seam 5): PostgreSQL locks the chosen rows with `FOR UPDATE SKIP LOCKED`, so concurrent claimers take
- * different rows instead of queueing behind each other; SQLite has no row locks and needs none, since a
- * write statement holds the database's single write lock from start to end. The outer `where` repeats
- * the claim condition: a PostgreSQL row changed by a concurrent claim between our snapshot and our lock is
- * re-checked against it and left out.
+ * The one difference between the databases is the dialect's `skipLocked`: PostgreSQL locks the chosen
+ * rows with `FOR UPDATE SKIP LOCKED`, so concurrent claimers take different rows instead of queueing
+ * behind each other; SQLite needs no row locks, since a write statement holds the database's single write
+ * lock from start to end. The outer `where` repeats the claim condition: a PostgreSQL row changed by a
+ * concurrent claim between our snapshot and our lock is re-checked against it and left out.
  */
 export async function claimDeliveries(
-  db: Kysely<Database>,
-  dialect: ClaimDialect,
+  scope: StoreScope,
   claim: { sink: string; owner: string; now: string; leaseUntil: string; limit: number },
 ): Promise<(DeliveryRow & { anomaly: SinkAnomaly })[]> {
   const { sink, owner, now, leaseUntil, limit } = claim;
@@ -72,15 +61,17 @@ export async function claimDeliveries(
       eb("next_attempt_at", "<=", now),
       eb.or([eb("claim_expires_at", "is", null), eb("claim_expires_at", "<=", now)]),
     ]);
-  const postgres = dialectName(dialect) === "postgres";
-  const pick = db.selectFrom("deliveries").select("id").where(claimable).orderBy("id").limit(limit);
+  const { db, dialect } = scope;
+  const pick = dialect.skipLocked(
+    db.selectFrom("deliveries").select("id").where(claimable).orderBy("id").limit(limit),
+  );
   // The choice is a materialised CTE, evaluated once: as `id in (subquery)` PostgreSQL may run the
   // subquery again per row it updates, and with SKIP LOCKED each run can pick other rows (the test
   // claimed 3 rows with a limit of 2).
   const rows = await db
     .with(
-      (wb) => (postgres ? wb("picked").materialized() : wb("picked")),
-      () => (postgres ? pick.forUpdate().skipLocked() : pick),
+      (wb) => wb("picked").materialized(),
+      () => pick,
     )
     .updateTable("deliveries")
     .set({ claimed_by: owner, claim_expires_at: leaseUntil })
