@@ -88,6 +88,7 @@ export function corpus(options: { authWeek?: boolean } = {}): LogRecord[] {
     sources.push(generateAuthLog({ users: 24, days: 4, start: "2026-01-05T00:00:00Z", seed: 7 }).lines);
     sources.push(escalations(80));
     sources.push(deauthStorm(60));
+    sources.push(dayWorker());
   }
   const out: LogRecord[] = [];
   for (let i = 0; out.length < sources.reduce((n, s) => n + s.length, 0); i++)
@@ -110,6 +111,20 @@ function escalations(count: number): string[] {
     const user = i % 2 === 0 ? "alice" : "bob";
     return `${head}   ${user} : TTY=pts/0 ; PWD=/home/${user} ; USER=root ; COMMAND=/usr/bin/systemctl restart postgresql`;
   });
+}
+
+/** Forty office-hours logins of one user over five days, then one at 03:10. */
+function dayWorker(): string[] {
+  const at = (day: number, hour: number, minute: number) =>
+    `Jan ${String(5 + day).padStart(2, " ")} ${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00`;
+  const lines = Array.from({ length: 40 }, (_, i) => {
+    const [day, hour] = [Math.floor(i / 8), 9 + (i % 8)];
+    return `${at(day, hour, (i * 7) % 60)} bastion-3 sshd[${7000 + i}]: Accepted password for dana from 10.30.0.5 port ${50000 + i} ssh2`;
+  });
+  lines.push(
+    `${at(5, 3, 10)} bastion-3 sshd[7999]: Accepted password for dana from 10.30.0.5 port 50999 ssh2`,
+  );
+  return lines;
 }
 
 /** An access point kicking the same six stations off again and again, two events a second. */
