@@ -40,6 +40,11 @@ export interface Anomaly {
   deviceId?: number | null;
 }
 
+/** Evidence an anomaly carries at most: the store keeps the latest this many, MCP shows them. */
+export const MAX_EVIDENCE = 50;
+/** Records a detector collects as evidence for one open window, interval or burst. */
+export const WINDOW_EVIDENCE = 20;
+
 export type AnomalyStatus = "open" | "acknowledged" | "resolved" | "false_positive";
 export const ANOMALY_STATUSES: readonly AnomalyStatus[] = [
   "open",

@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { MAX_EVIDENCE } from "../../core/anomaly.js";
 import { UserError } from "../../core/errors.js";
 import { getAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail } from "../../store/repos/anomaly-search.js";
@@ -8,9 +9,6 @@ import { clip, summaryResult } from "../results.js";
 import { anomalySummarySchema, jsonObject } from "../schemas.js";
 import { registerScopedTool } from "../tool-access.js";
 import { anomalySummary } from "./search-anomalies.js";
-
-/** Evidence lines shown; an anomaly keeps at most 50 evidence ids. */
-const MAX_EVIDENCE = 50;
 
 const outputSchema = {
   anomaly: anomalySummarySchema,
