@@ -1,4 +1,4 @@
-import type { Anomaly } from "../core/anomaly.js";
+import { type Anomaly, WINDOW_EVIDENCE } from "../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
@@ -24,8 +24,7 @@ interface Burst {
   until: number;
 }
 
-/** How many of the latest error records a service keeps for evidence (ids) and samples (bodies). */
-const EVIDENCE_IDS = 20;
+/** How many of the latest error records a service keeps as samples (bodies); ids: WINDOW_EVIDENCE. */
 const SAMPLES = 5;
 /**
  * Errors one service's window holds at most. Records whose times go backwards (a replay, a backfill, a
@@ -51,7 +50,7 @@ interface ServiceWindow {
   head: number;
   /** Sequence number of `times[head]`: records with a lower one have left the window. */
   firstSeq: number;
-  /** The latest errors (at most EVIDENCE_IDS), oldest first, some of which may have left the window. */
+  /** The latest errors (at most WINDOW_EVIDENCE), oldest first, some of which may have left the window. */
   recent: RecentError[];
   burst: Burst | null;
 }
@@ -125,7 +124,7 @@ export class ErrorBurstDetector implements Detector {
       const seq = w.firstSeq + w.times.length - w.head;
       w.times.push(at);
       w.recent.push({ seq, id: record.id, body: record.body });
-      if (w.recent.length > EVIDENCE_IDS) w.recent.shift();
+      if (w.recent.length > WINDOW_EVIDENCE) w.recent.shift();
       // The window ends at the service's latest time, not at this record's (which may be slightly late).
       const latest = this.#clock.latest(record.stream) ?? at;
       while (
@@ -241,12 +240,12 @@ function recentOf(saved: JsonObject, count: number): RecentError[] {
     return saved.recent
       .filter(isJsonObject)
       .map((e) => ({ seq: Number(e.offset), id: Number(e.id), body: String(e.body ?? "") }))
-      .slice(-EVIDENCE_IDS);
+      .slice(-WINDOW_EVIDENCE);
   }
   const ids = Array.isArray(saved.ids) ? saved.ids : [];
   const samples = Array.isArray(saved.samples) ? saved.samples : [];
   const out: RecentError[] = [];
-  for (let i = Math.max(0, count - EVIDENCE_IDS); i < count; i++)
+  for (let i = Math.max(0, count - WINDOW_EVIDENCE); i < count; i++)
     out.push({ seq: i, id: Number(ids[i]), body: String(samples[i] ?? "") });
   return out;
 }

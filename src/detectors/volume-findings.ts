@@ -1,10 +1,8 @@
-import { type Anomaly, describe } from "../core/anomaly.js";
+import { type Anomaly, describe, MAX_EVIDENCE } from "../core/anomaly.js";
 import type { JsonValue } from "../core/json.js";
 
 /** Distinct addresses counted per key and interval; a spike's source is among the first ones anyway. */
 const MAX_SOURCES = 64;
-/** Evidence lines kept on a finding that stands for several keys. */
-const MAX_EVIDENCE = 50;
 /** Other keys named in a folded finding's summary (all of them are in its contributions). */
 const NAMED_IN_SUMMARY = 3;
 

@@ -1,4 +1,4 @@
-import { type Anomaly, describe } from "../core/anomaly.js";
+import { type Anomaly, describe, WINDOW_EVIDENCE } from "../core/anomaly.js";
 import type { Clock } from "../core/clock.js";
 import type {
   Detector,
@@ -212,7 +212,7 @@ export class VolumeDetector implements Detector, Retrainable {
   #count(k: KeyState, record: ParsedRecord, start: number, from: RecordOrigin): void {
     if (start > k.start) this.#rollTo(k, start);
     k.count++;
-    if (k.ids.length < 20) k.ids.push(record.id);
+    if (k.ids.length < WINDOW_EVIDENCE) k.ids.push(record.id);
     if (k.samples.length < 3) k.samples.push(record.body);
     tally(k.sources, from.ip);
     tally(k.hosts, from.host);
@@ -578,7 +578,7 @@ export class VolumeDetector implements Detector, Retrainable {
         start: Number(v.start),
         count: Number(v.count),
         partial: v.partial === true,
-        ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, 20) : [],
+        ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, WINDOW_EVIDENCE) : [],
         samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
         sources: tallyOf(v.sources),
         hosts: tallyOf(v.hosts),

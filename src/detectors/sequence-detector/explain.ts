@@ -1,4 +1,4 @@
-import type { Anomaly, Explanation } from "../../core/anomaly.js";
+import { type Anomaly, type Explanation, MAX_EVIDENCE } from "../../core/anomaly.js";
 import type { JsonObject } from "../../core/json.js";
 import { severityFromScore } from "../../core/severity.js";
 import { END, type SessionReason, type SessionVerdict } from "../sequence/verdict.js";
@@ -20,8 +20,6 @@ export interface JudgedSession {
   lengthRange: { min: number; max: number } | null;
 }
 
-/** Evidence ids per anomaly: enough to open the session, bounded for a runaway one. */
-const MAX_EVIDENCE = 50;
 const MAX_SAMPLES = 5;
 
 const TYPE_OF: Record<SessionReason["kind"], string> = {

@@ -1,4 +1,4 @@
-import type { Anomaly } from "../../core/anomaly.js";
+import { type Anomaly, WINDOW_EVIDENCE } from "../../core/anomaly.js";
 import type { Clock } from "../../core/clock.js";
 import type {
   Detector,
@@ -28,7 +28,6 @@ export interface WindowForestOptions {
 export const WINDOW_FOREST_MODEL_KIND = "window_forest";
 /** Features named in an explanation: the few that isolated the window most. */
 const TOP_CONTRIBUTIONS = 5;
-const EVIDENCE = 20;
 
 interface Fitted {
   forest: IsolationForest;
@@ -130,7 +129,7 @@ export class WindowForestDetector implements Detector, Retrainable {
       const id = record.templateId;
       if (!this.#templates.has(id)) this.undo.push(() => this.#templates.delete(id));
       addRecord(s.open, record, this.#templates);
-      if (s.ids.length < EVIDENCE) s.ids.push(record.id);
+      if (s.ids.length < WINDOW_EVIDENCE) s.ids.push(record.id);
       if (s.samples.length < 3) s.samples.push(record.body);
     }
     return out;
