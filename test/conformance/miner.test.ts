@@ -166,10 +166,7 @@ it("the stream makes templates in every system, generalises some and, capped, ev
 });
 
 /** Miners whose state does not round-trip yet, with the reason: skipped under that name until fixed. */
-const KNOWN_DIVERGENT: Record<string, string> = {
-  [MINERS[1]![0]]:
-    "importing re-inserts each template through the merge rules, so siblings that lived apart (a sibling that kept them apart was evicted since) merge at import",
-};
+const KNOWN_DIVERGENT: Record<string, string> = {};
 
 describe("export → import at a split continues with identical templates", () => {
   for (const [label, options] of MINERS) {

@@ -245,7 +245,9 @@ export class DrainMiner implements TemplateMiner {
     for (const [from, to] of s.lineage) st.lineage.set(from, to);
     for (const t of s.templates) {
       const c = new Cluster(t.tokens, t.keys, t.id, t.count, t.firstSeen, t.lastSeen);
-      this.insert(st, c);
+      // As saved: the merge rules ran when the templates were made. Running them again on the whole set
+      // merged siblings that had lived apart (the template that kept them apart may have been evicted).
+      this.insert(st, c, false);
     }
   }
 
@@ -358,10 +360,10 @@ export class DrainMiner implements TemplateMiner {
   }
 
   /**
-   * Adds a cluster to every index, then applies the merge rules; returns the live cluster that now
-   * holds it (itself, or the merged cluster).
+   * Adds a cluster to every index, then (with `merge`, unless restoring a saved state) applies the merge
+   * rules; returns the live cluster that now holds it (itself, or the merged cluster).
    */
-  private insert(st: StreamIndex, c: Cluster): Cluster {
+  private insert(st: StreamIndex, c: Cluster, merge = true): Cluster {
     const same = st.byKey.get(c.keyString);
     if (same && same !== c) return this.mergeGroup(st, [same, c], -1);
     if (c.id === "") c.id = templateIdOf(st.name, c.template);
@@ -379,11 +381,11 @@ export class DrainMiner implements TemplateMiner {
     list.push(c);
     st.linkTail(c);
     st.size++;
-    return this.registerSiblings(st, c);
+    return this.registerSiblings(st, c, merge);
   }
 
   /** Registers the cluster under its one-position-wildcarded keys and merges siblings past the threshold. */
-  private registerSiblings(st: StreamIndex, c: Cluster): Cluster {
+  private registerSiblings(st: StreamIndex, c: Cluster, merge = true): Cluster {
     const key = c.key;
     const n = key.length;
     const h1 = new Array<number>(n);
@@ -411,7 +413,7 @@ export class DrainMiner implements TemplateMiner {
       }
       list.push(c);
       c.siblingKeys.push(skey);
-      if (mergeList === null && list.length > 1) {
+      if (merge && mergeList === null && list.length > 1) {
         const group = list.filter((m) => !m.dead && sameExcept(m.key, key, p));
         if (group.length > 1 && this.shouldMerge(group, p, n)) {
           mergeAt = p;
@@ -419,7 +421,8 @@ export class DrainMiner implements TemplateMiner {
         }
       }
     }
-    return mergeList ? this.mergeGroup(st, mergeList, mergeAt) : this.mergeCovarying(st, c);
+    if (mergeList) return this.mergeGroup(st, mergeList, mergeAt);
+    return merge ? this.mergeCovarying(st, c) : c;
   }
 
   /**

@@ -159,6 +159,31 @@ describe("DrainMiner", () => {
     expect(() => fresh.importState({ version: 2 })).toThrow(/version/);
   });
 
+  it("imports a state as it was saved: siblings that lived apart are not merged by the import", () => {
+    // Two templates of one stream that the merge rules would join (they differ only in a masked host
+    // shape), as a live miner can hold them when the sibling that kept them apart was evicted since.
+    const one = (line: string) => {
+      const m = new DrainMiner();
+      m.add("sshd", line);
+      return m.exportState();
+    };
+    const a = one("reverse mapping checking getaddrinfo for 1-2-3-4.user.example.br [1.2.3.4] failed");
+    const b = one("reverse mapping checking getaddrinfo for 5-6-7-8.rev.example.eu [5.6.7.8] failed");
+    const saved = {
+      ...a,
+      streams: [{ ...a.streams[0]!, templates: [...a.streams[0]!.templates, ...b.streams[0]!.templates] }],
+    };
+    const m = new DrainMiner();
+    m.importState(JSON.parse(JSON.stringify(saved)));
+    expect(
+      m
+        .templates()
+        .map((t) => t.template)
+        .sort(),
+    ).toEqual([...a.streams[0]!.templates, ...b.streams[0]!.templates].map((t) => t.tokens.join(" ")).sort());
+    expect(m.exportState()).toEqual(saved);
+  });
+
   it("match() is read-only", () => {
     const m = new DrainMiner();
     m.add("s", "disk 1 is full");
