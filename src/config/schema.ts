@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MINER_DEFAULTS } from "../core/template.js";
 import { envBool as bool, commaList as list, port, positiveInt } from "./coerce.js";
 import { HASURA_ENV_KEYS, hasuraSchema } from "./hasura-schema.js";
 import { rateSchema } from "./rate.js";
@@ -98,8 +99,8 @@ export const configSchema = z.object({
     .prefault({}),
   miner: z
     .object({
-      maxTemplatesPerStream: positiveInt.default(10_000),
-      maxTokensPerLine: positiveInt.default(256),
+      maxTemplatesPerStream: positiveInt.default(MINER_DEFAULTS.maxTemplatesPerStream),
+      maxTokensPerLine: positiveInt.default(MINER_DEFAULTS.maxTokensPerLine),
     })
     .prefault({}),
   detectors: z

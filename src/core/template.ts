@@ -38,6 +38,12 @@ export interface TemplateLineage {
   toId: string;
 }
 
+/**
+ * The miner's capacity by default, for every implementation and for the config (`MINER_MAX_*`): one
+ * definition, so the config's defaults and a miner built without options agree.
+ */
+export const MINER_DEFAULTS = { maxTemplatesPerStream: 10_000, maxTokensPerLine: 256 } as const;
+
 /** The template miner: learns templates online, one independent tree per stream. */
 export interface TemplateMiner {
   /** Journals each batch's changes, so a batch whose store transaction failed can be taken back. */

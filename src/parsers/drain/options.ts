@@ -1,3 +1,5 @@
+import { MINER_DEFAULTS } from "../../core/template.js";
+
 /** Miner settings. One default configuration is meant to serve every source: no per-format tuning. */
 export interface DrainOptions {
   /** Live templates kept per stream; the least recently matched one is evicted beyond this. */
@@ -14,8 +16,7 @@ export interface DrainOptions {
 }
 
 export const DEFAULT_OPTIONS: Required<DrainOptions> = {
-  maxTemplatesPerStream: 10_000,
-  maxTokensPerLine: 256,
+  ...MINER_DEFAULTS,
   mergeThreshold: 4,
   maxLineage: 100_000,
 };
