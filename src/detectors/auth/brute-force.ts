@@ -93,6 +93,11 @@ export class BruteForceDetector implements Detector {
           threshold: this.options.threshold,
           [byUser ? "user" : "source_ip"]: subject,
           [byUser ? "distinct_sources" : "distinct_users"]: others.length,
+          // One address against one account: name both, so the account's and the address's findings
+          // (this one's twin keyed the other way, a success after it) are seen as one incident.
+          ...(others.length === 1 && others[0]!.label !== "?"
+            ? { [byUser ? "source_ip" : "user"]: others[0]!.label }
+            : {}),
         },
         explanation: {
           summary,
