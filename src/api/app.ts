@@ -20,6 +20,7 @@ import { anomalyRoutes } from "./routes/anomalies.js";
 import { anomalyBulkRoutes } from "./routes/anomalies-bulk.js";
 import { type PageMeta as AnomalyPageMeta, anomalies000Routes } from "./routes/anomalies000.js";
 import { anomalyBriefRoutes } from "./routes/anomaly-briefs.js";
+import { anomalyIncidentRoutes } from "./routes/anomaly-incidents.js";
 import { eventRoutes } from "./routes/events.js";
 import { hasuraRoutes } from "./routes/hasura.js";
 import { healthRoutes } from "./routes/health.js";
@@ -96,6 +97,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(anomalies000Routes(rt, anomalyPages));
   await app.register(anomalyRoutes(rt));
   await app.register(anomalyBulkRoutes(rt));
+  await app.register(anomalyIncidentRoutes(rt));
   await app.register(tokenRoutes(rt));
   await app.register(suppressionRoutes(rt));
   await app.register(system002Routes(rt));

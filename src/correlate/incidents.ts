@@ -21,6 +21,14 @@ export interface Incident {
   summary: string;
 }
 
+/** What grouping reads of a finding: a detector's fresh one, or one read back from the store. */
+export type GroupableFinding = Pick<Anomaly, "detector" | "timestamp" | "key" | "features" | "score"> & {
+  explanation: { summary: string };
+};
+
+/** Findings about one entity this close (seconds) are one incident, unless a caller says otherwise. */
+export const DEFAULT_INCIDENT_WINDOW_SECS = 1_800;
+
 export interface GroupOptions {
   /** A finding joins an incident whose last finding about a shared entity is at most this old. */
   windowSecs: number;
@@ -34,7 +42,7 @@ const KEYED = /^(user|ip|host|device):/;
  * `source_ip` features; a finding about neither (a machine's WiFi burst, a template of one host) is about
  * its host; one that names nothing at all is about its key, so its own repeats still group.
  */
-export function findingEntities(a: Anomaly): string[] {
+export function findingEntities(a: GroupableFinding): string[] {
   const out = new Set<string>();
   if (KEYED.test(a.key)) out.add(a.key.startsWith("device:") ? `host:${a.key.slice(7)}` : a.key);
   const f = a.features;
@@ -57,7 +65,7 @@ interface Open {
  * that shares entities with two incidents joins the more recent; its entities are added to it, so an
  * address and the account it broke into become one incident.
  */
-export function groupIncidents(findings: readonly Anomaly[], options: GroupOptions): Incident[] {
+export function groupIncidents(findings: readonly GroupableFinding[], options: GroupOptions): Incident[] {
   const windowMs = options.windowSecs * 1000;
   const order = findings.map((a, i) => ({ a, i, at: Date.parse(a.timestamp) })).sort((x, y) => x.at - y.at);
   const byEntity = new Map<string, Open>();
@@ -104,7 +112,7 @@ export function groupIncidents(findings: readonly Anomaly[], options: GroupOptio
   return all.map((o) => o.incident);
 }
 
-function finish(o: Open, findings: readonly Anomaly[]): void {
+function finish(o: Open, findings: readonly GroupableFinding[]): void {
   const inc = o.incident;
   const quiet = o.scores.reduce((p, s) => p * (1 - Math.min(MAX_SCORE, Math.max(0, s))), 1);
   inc.score = Math.round(Math.min(MAX_SCORE, 1 - quiet) * 10_000) / 10_000;

@@ -8,6 +8,7 @@ import { registerAnalyzeLogs } from "./tools/analyze-logs.js";
 import { registerExplainAnomaly } from "./tools/explain-anomaly.js";
 import { registerGetAlertTriage } from "./tools/get-alert-triage.js";
 import { registerGetDetectionStats } from "./tools/get-detection-stats.js";
+import { registerListAnomalyIncidents } from "./tools/list-anomaly-incidents.js";
 import { registerListIncidents } from "./tools/list-incidents.js";
 import { registerListSuppressions } from "./tools/list-suppressions.js";
 import { registerListTemplates } from "./tools/list-templates.js";
@@ -45,6 +46,7 @@ export function createMcpServer(rt: Runtime, caller: McpCaller, version: string)
     registerSearchLogs,
     registerListTemplates,
     registerListIncidents,
+    registerListAnomalyIncidents,
     registerGetAlertTriage,
     registerSubmitVerdict,
     registerListSuppressions,

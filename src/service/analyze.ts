@@ -2,7 +2,7 @@ import type { Anomaly } from "../core/anomaly.js";
 import type { LogRecord } from "../core/log-record.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
-import { groupIncidents, type Incident } from "../correlate/incidents.js";
+import { DEFAULT_INCIDENT_WINDOW_SECS, groupIncidents, type Incident } from "../correlate/incidents.js";
 import { decodeLine } from "../parsers/decoders/index.js";
 import type { Processor } from "../pipeline/processor.js";
 import type { SuppressionList } from "../pipeline/suppressions.js";
@@ -31,8 +31,6 @@ export interface AnalyzeOptions {
   /** Findings about one entity this close in time form one incident (default 30 min). */
   incidentWindowSecs?: number;
 }
-
-const INCIDENT_WINDOW_SECS = 1_800;
 
 const BATCH = 2_000;
 
@@ -81,7 +79,9 @@ export async function analyzeLines(
       .slice(0, options.topTemplates ?? 10)
       .map((t) => ({ template_id: t.templateId, stream: t.stream, template: t.template, count: t.count })),
     anomalies,
-    incidents: groupIncidents(anomalies, { windowSecs: options.incidentWindowSecs ?? INCIDENT_WINDOW_SECS }),
+    incidents: groupIncidents(anomalies, {
+      windowSecs: options.incidentWindowSecs ?? DEFAULT_INCIDENT_WINDOW_SECS,
+    }),
     detectors: processor.statuses(),
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
   };

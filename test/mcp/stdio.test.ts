@@ -18,6 +18,7 @@ const TOOLS = [
   "search_logs",
   "list_templates",
   "list_incidents",
+  "list_anomaly_incidents",
   "get_alert_triage",
   "submit_verdict",
   "list_suppressions",
