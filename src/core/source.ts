@@ -54,6 +54,17 @@ export interface SourceContext {
   clock: Clock;
 }
 
+/**
+ * What a source has done since it was built: every source counts the records it handed to the pipeline
+ * that were committed (`records`) and the submissions the store refused (`failedSubmissions`, retried);
+ * each adds its own (passes, polls, datagrams dropped…). Tests wait on these instead of sleeping.
+ */
+export interface SourceCounters {
+  records: number;
+  failedSubmissions: number;
+  [counter: string]: number;
+}
+
 /** Status a source reports for `/health` and logs. */
 export type SourceState = "starting" | "ok" | "error" | "stopped";
 
@@ -68,4 +79,5 @@ export interface Source {
   start(ctx: SourceContext): Promise<void>;
   stop(): Promise<void>;
   state(): SourceState;
+  counters(): SourceCounters;
 }

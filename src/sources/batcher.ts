@@ -23,6 +23,8 @@ export class RecordBatcher {
   #waiters: (() => void)[] = [];
   readonly #abort = new AbortController();
   failed = 0;
+  /** Records submitted and committed. */
+  submitted = 0;
 
   constructor(
     readonly submit: SubmitFn,
@@ -76,6 +78,7 @@ export class RecordBatcher {
         continue;
       }
       this.#buffer.splice(0, batch.length);
+      this.submitted += batch.length;
       if (!this.overloaded) for (const w of this.#waiters.splice(0)) w();
     }
   }

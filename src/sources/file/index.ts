@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { createGunzip } from "node:zlib";
 import type { FileSourceConfig } from "../../config/source-schema.js";
 import type { LogRecord } from "../../core/log-record.js";
-import type { Source, SourceContext, SourceState } from "../../core/source.js";
+import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
 import { decodeLine, LineAssembler } from "../../parsers/decoders/index.js";
 import { SourceStoppedError, sleep, submitWithRetry } from "../submit-retry.js";
@@ -69,6 +69,8 @@ export class FileSource implements Source {
   #abort = new AbortController();
   readonly #warned = new Set<string>();
   #passes = 0;
+  #records = 0;
+  #failedSubmissions = 0;
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
@@ -89,6 +91,10 @@ export class FileSource implements Source {
    */
   get passes(): number {
     return this.#passes;
+  }
+
+  counters(): SourceCounters {
+    return { records: this.#records, failedSubmissions: this.#failedSubmissions, passes: this.#passes };
   }
 
   state(): SourceState {
@@ -353,7 +359,13 @@ export class FileSource implements Source {
       const submission = { source: this.#submitter, seq: ++this.#seq };
       t.cp.pending = { to, submission: submission.seq };
       await this.#save(t);
-      await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
+      try {
+        await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
+      } catch (error) {
+        if (!(error instanceof SourceStoppedError)) this.#failedSubmissions++;
+        throw error;
+      }
+      this.#records += records.length;
     }
     t.cp.offset = to;
     delete t.cp.pending;

@@ -3,7 +3,7 @@ import type { PostgresSourceConfig } from "../../config/source-schema.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { severityNumberOf } from "../../core/severity.js";
-import type { Source, SourceContext, SourceState } from "../../core/source.js";
+import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
 import { timestampFromValue } from "../../parsers/decoders/index.js";
 import { SOURCE_ATTRIBUTE } from "../file/index.js";
@@ -78,6 +78,8 @@ export class PostgresSource implements Source {
   #abort = new AbortController();
   #cp: Checkpoint = { cursor: null };
   #polls = 0;
+  #records = 0;
+  #failedSubmissions = 0;
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
@@ -95,6 +97,10 @@ export class PostgresSource implements Source {
     readonly name: string,
     readonly options: PostgresSourceConfig,
   ) {}
+
+  counters(): SourceCounters {
+    return { records: this.#records, failedSubmissions: this.#failedSubmissions, polls: this.#polls };
+  }
 
   state(): SourceState {
     return this.#state;
@@ -193,7 +199,13 @@ export class PostgresSource implements Source {
     const submission = { source: this.#submitter, seq: ++this.#seq };
     this.#cp.pending = { to, submission: submission.seq };
     await cps.save(this.#key, this.#json());
-    await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
+    try {
+      await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
+    } catch (error) {
+      if (!(error instanceof SourceStoppedError)) this.#failedSubmissions++;
+      throw error;
+    }
+    this.#records += records.length;
     this.#cp = { cursor: to };
     await cps.save(this.#key, this.#json());
     return full;

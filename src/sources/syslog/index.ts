@@ -2,7 +2,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import type { SyslogSourceConfig } from "../../config/source-schema.js";
 import type { LogRecord } from "../../core/log-record.js";
-import type { Source, SourceContext, SourceState } from "../../core/source.js";
+import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
 import { decodeLine } from "../../parsers/decoders/index.js";
 import { RecordBatcher } from "../batcher.js";
@@ -40,6 +40,17 @@ export class SyslogSource implements Source {
 
   state(): SourceState {
     return this.#state;
+  }
+
+  counters(): SourceCounters {
+    return {
+      records: this.#batcher?.submitted ?? 0,
+      failedSubmissions: this.#batcher?.failed ?? 0,
+      droppedDatagrams: this.droppedDatagrams,
+      truncatedMessages: this.truncatedMessages,
+      refusedConnections: this.refusedConnections,
+      idleConnectionsClosed: this.idleConnectionsClosed,
+    };
   }
 
   /** The bound ports (differ from the configured one when it is 0). */
