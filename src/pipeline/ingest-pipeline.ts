@@ -273,7 +273,7 @@ export class IngestPipeline {
     const t0 = performance.now();
     let t1 = t0;
     let detectMs = 0;
-    let parsed: ParsedRecord[] = [];
+    const parsed: ParsedRecord[] = [];
     let results: IngestResult[];
     let batchId = 0;
     const pause = slicer(SLICE_MS);
