@@ -3,7 +3,9 @@ import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -12,7 +14,7 @@ const children: ChildProcess[] = [];
 let stderr = "";
 
 /** `tsx src/cli/index.ts serve` in its own process group, so SIGKILL reaches tsx's node child too. */
-function serve(dir: string): ChildProcess {
+function serve(dir: string, storeEnv: Record<string, string>): ChildProcess {
   const child = spawn(
     join(ROOT, "node_modules/.bin/tsx"),
     ["src/cli/index.ts", "serve", "--config", join(dir, "logwarden.yaml")],
@@ -23,6 +25,7 @@ function serve(dir: string): ChildProcess {
       env: {
         ...process.env,
         DATA_DIR: join(dir, "data"),
+        ...storeEnv,
         PORT: "0",
         API_TOKEN: "kill-test",
         LOG_LEVEL: "warn",
@@ -46,44 +49,101 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-function storedLines(dbPath: string): string[] {
-  if (!existsSync(dbPath)) return [];
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma("busy_timeout = 5000");
-    const hasLogs = db.prepare("select 1 from sqlite_master where name = 'logs'").get();
-    if (!hasLogs) return [];
-    return (db.prepare("select message from logs").all() as { message: string }[]).map((r) => r.message);
-  } finally {
-    db.close();
-  }
+/** What the test reads from the store `serve` writes (never through `serve`). */
+interface StoreReader {
+  env: Record<string, string>;
+  /** Stored messages, in any order. */
+  lines(): Promise<string[]>;
+  /** Offset of the file source's checkpoint (`state`, `source:file:…`), or -1 before it saved one. */
+  checkpointOffset(): Promise<number>;
+  /** The file source's committed submission watermark (`source_submissions`), 0 before any. */
+  submissions(): Promise<number>;
+  cleanup(): Promise<void>;
 }
 
-/** Offset of the file source's checkpoint (`state`, `source:file:…`), or -1 before it saved one. */
-function checkpointOffset(dbPath: string): number {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma("busy_timeout = 5000");
-    const rows = db.prepare("select value from state where key like 'source:file:%'").all() as {
-      value: string;
-    }[];
-    if (rows.length !== 1) return -1;
-    const offset = (JSON.parse(rows[0]!.value) as { offset?: unknown }).offset;
-    return typeof offset === "number" ? offset : -1;
-  } finally {
-    db.close();
-  }
+function offsetOf(values: string[]): number {
+  if (values.length !== 1) return -1;
+  const offset = (JSON.parse(values[0]!) as { offset?: unknown }).offset;
+  return typeof offset === "number" ? offset : -1;
 }
+
+function sqliteReader(dir: string): StoreReader {
+  const dbPath = join(dir, "data", "logwarden.db");
+  const query = <T>(text: string, table: string): T[] => {
+    if (!existsSync(dbPath)) return [];
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma("busy_timeout = 5000");
+      if (!db.prepare("select 1 from sqlite_master where name = ?").get(table)) return [];
+      return db.prepare(text).all() as T[];
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    env: {},
+    lines: async () => query<{ message: string }>("select message from logs", "logs").map((r) => r.message),
+    checkpointOffset: async () =>
+      offsetOf(
+        query<{ value: string }>("select value from state where key like 'source:file:%'", "state").map(
+          (r) => r.value,
+        ),
+      ),
+    submissions: async () =>
+      query<{ seq: number }>("select seq from source_submissions", "source_submissions")[0]?.seq ?? 0,
+    cleanup: async () => {},
+  };
+}
+
+async function postgresReader(): Promise<StoreReader> {
+  const schema = `tailkill_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const url = (await createTestSchema(schema)).toString();
+  const query = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const exists = await client.query("select to_regclass('logs') is not null as ok");
+      if (!exists.rows[0]?.ok) return [];
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    env: { DATABASE_URL: url },
+    lines: async () => (await query<{ message: string }>("select message from logs")).map((r) => r.message),
+    checkpointOffset: async () =>
+      offsetOf(
+        (await query<{ value: string }>("select value from state where key like 'source:file:%'")).map(
+          (r) => r.value,
+        ),
+      ),
+    submissions: async () =>
+      Number((await query<{ seq: number }>("select seq from source_submissions"))[0]?.seq ?? 0),
+    async cleanup() {
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
+const STORES = [
+  { name: "sqlite", reader: async (dir: string) => sqliteReader(dir), needsPostgres: false },
+  { name: "postgres", reader: async (_dir: string) => postgresReader(), needsPostgres: true },
+] as const;
 
 afterAll(async () => {
   for (const c of children) await kill(c, "SIGKILL").catch(() => {});
 });
 
-describe("serve tailing a file, killed mid-way", () => {
-  it("stores every line exactly once across a SIGKILL and a restart", async () => {
+describe.each(STORES)("serve tailing a file on $name, killed mid-way", ({ reader, needsPostgres }) => {
+  it("stores every line exactly once across a SIGKILL and a restart", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
     const dir = mkdtempSync(join(tmpdir(), "lw-kill-"));
     const log = join(dir, "app.log");
-    const dbPath = join(dir, "data", "logwarden.db");
+    const store = await reader(dir);
     writeFileSync(log, "");
     writeFileSync(
       join(dir, "logwarden.yaml"),
@@ -103,20 +163,32 @@ describe("serve tailing a file, killed mid-way", () => {
         if (written >= TOTAL) clearInterval(writer);
       }, 10);
     try {
-      const first = serve(dir);
+      const first = serve(dir, store.env);
       // The writer starts once serve is tailing, so the kill lands mid-stream however slow the start.
-      await waitFor(() => storedLines(dbPath).length >= 100, "the first run to start tailing", 30_000, 20);
+      await waitFor(
+        async () => (await store.lines()).length >= 100,
+        "the first run to start tailing",
+        30_000,
+        20,
+      );
       writer = startWriter();
-      await waitFor(() => storedLines(dbPath).length >= 300, "the first run to store 300 lines", 30_000, 20);
+      await waitFor(
+        async () => (await store.lines()).length >= 300,
+        "the first run to store 300 lines",
+        30_000,
+        20,
+      );
       expect(written).toBeLessThan(TOTAL);
       await kill(first, "SIGKILL");
       expect(first.signalCode).toBe("SIGKILL");
-      const killedAt = storedLines(dbPath).length;
+      const killedAt = (await store.lines()).length;
+      const committedAtKill = await store.submissions();
+      expect(committedAtKill).toBeGreaterThan(0);
 
-      const second = serve(dir);
+      const second = serve(dir, store.env);
       const final = await waitFor(
-        () => {
-          const got = storedLines(dbPath);
+        async () => {
+          const got = await store.lines();
           return written >= TOTAL && got.length >= TOTAL ? got : null;
         },
         `all ${TOTAL} lines`,
@@ -126,16 +198,18 @@ describe("serve tailing a file, killed mid-way", () => {
       // The tailer's own position: once its checkpoint is at the end of the file, everything it read is
       // committed and there is nothing left to read, so a line read twice would already be stored.
       await waitFor(
-        () => checkpointOffset(dbPath) === statSync(log).size,
+        async () => (await store.checkpointOffset()) === statSync(log).size,
         "the checkpoint at the end of the file",
         30_000,
         50,
       );
-      const after = storedLines(dbPath);
+      const after = await store.lines();
+      // The restarted source numbered on from the watermark the kill left: it only grew.
+      expect(await store.submissions()).toBeGreaterThan(committedAtKill);
       await kill(second, "SIGTERM");
       expect(second.exitCode).toBe(0);
       // A clean stop drains what was read: still the same lines.
-      expect(storedLines(dbPath)).toHaveLength(after.length);
+      expect(await store.lines()).toHaveLength(after.length);
 
       expect(killedAt).toBeLessThan(TOTAL);
       expect(after.length).toBe(final.length);
@@ -149,6 +223,7 @@ describe("serve tailing a file, killed mid-way", () => {
     } finally {
       clearInterval(writer);
       rmSync(dir, { recursive: true, force: true });
+      await store.cleanup();
     }
   }, 120_000);
 });
