@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoUtc, parseTimestamp } from "../core/time.js";
+import { isoUtc, parseIsoTimestamp } from "../core/time.js";
 
 /** Shared response/request pieces; the same schemas validate input and feed /openapi.json. */
 export const errorSchema = z
@@ -56,7 +56,7 @@ export const queryTime = (what: string) =>
   z
     .string()
     .transform((s, ctx) => {
-      const t = /^\d{4}-\d{2}-\d{2}([T ]|$)/.test(s) ? parseTimestamp(s) : null;
+      const t = parseIsoTimestamp(s);
       if (t === null) {
         ctx.addIssue({ code: "custom", message: `not an ISO-8601 timestamp: ${s.slice(0, 40)}` });
         return z.NEVER;

@@ -61,6 +61,14 @@ export function parseTimestamp(value: string): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/**
+ * An ISO-8601 time as the API and CLI take it (a date, or a date and time): epoch ms, or null. Text of
+ * any other shape is refused rather than handed to `Date.parse`, which reads a time into almost anything.
+ */
+export function parseIsoTimestamp(value: string): number | null {
+  return /^\d{4}-\d{2}-\d{2}([T ]|$)/.test(value) ? parseTimestamp(value) : null;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days in `month` (1–12) of `year`, leap years included. */

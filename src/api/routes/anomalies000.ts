@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { DETECTOR_KINDS } from "../../core/detector.js";
 import { SEVERITIES } from "../../core/severity.js";
-import { isoUtc, parseTimestamp } from "../../core/time.js";
+import { isoUtc, parseIsoTimestamp } from "../../core/time.js";
 import { kindFilter } from "../../service/anomaly-kind.js";
 import type { Runtime } from "../../service/runtime.js";
 import { changeVersionReader } from "../../store/change-version.js";
@@ -48,8 +48,7 @@ const time = (what: string) =>
   z
     .string()
     .transform((s, ctx) => {
-      // ISO-8601 only: Date.parse's lenient fallback would read a time into almost any text.
-      const t = /^\d{4}-\d{2}-\d{2}([T ]|$)/.test(s) ? parseTimestamp(s) : null;
+      const t = parseIsoTimestamp(s);
       if (t === null) {
         ctx.addIssue({ code: "custom", message: `not an ISO-8601 timestamp: ${s.slice(0, 40)}` });
         return z.NEVER;

@@ -20,8 +20,8 @@ interface SearchFlags extends FlagValues {
 /** An ISO-8601 flag value as ISO UTC, or an error naming the flag. */
 async function isoFlag(name: string, value: string | undefined): Promise<string | undefined> {
   if (value === undefined) return undefined;
-  const { isoUtc, parseTimestamp } = await import("../../core/time.js");
-  const ms = /^\d{4}-\d{2}-\d{2}([T ]|$)/.test(value) ? parseTimestamp(value) : null;
+  const { isoUtc, parseIsoTimestamp } = await import("../../core/time.js");
+  const ms = parseIsoTimestamp(value);
   if (ms === null) throw new Error(`--${name} must be an ISO-8601 time, not '${value}'`);
   return isoUtc(ms);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTimestamp } from "../../../src/core/time.js";
+import { parseIsoTimestamp, parseTimestamp } from "../../../src/core/time.js";
 import { formatIsoUtc, isoFromText, parseIsoFast } from "../../../src/parsers/decoders/iso-time.js";
 import { epochToMs } from "../../../src/parsers/decoders/timestamp-value.js";
 
@@ -34,6 +34,16 @@ describe("iso-time fast path agrees with parseTimestamp", () => {
     // Date.parse, the fallback for other shapes, would roll it over into 3 March.
     expect(parseTimestamp("2025-02-31")).toBeNull();
     expect(parseTimestamp("2025-01-01T00:00:00+25:00")).toBeNull();
+  });
+
+  it("parseIsoTimestamp, the API's and CLI's reading, takes ISO-8601 only", () => {
+    expect(parseIsoTimestamp("2025-03-03")).toBe(Date.UTC(2025, 2, 3));
+    expect(parseIsoTimestamp("2025-03-03 10:00:00+01:00")).toBe(Date.UTC(2025, 2, 3, 9));
+    expect(parseIsoTimestamp("2025-02-31")).toBeNull();
+    // Date.parse, parseTimestamp's fallback for other shapes, would read these.
+    expect(parseTimestamp("March 3, 2025")).not.toBeNull();
+    expect(parseIsoTimestamp("March 3, 2025")).toBeNull();
+    expect(parseIsoTimestamp("12")).toBeNull();
   });
 
   it("formatIsoUtc matches toISOString", () => {
