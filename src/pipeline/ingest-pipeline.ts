@@ -137,7 +137,8 @@ export class IngestPipeline {
       importPartitions(this.processor, rows);
       // Each row includes every batch up to its tag; batches after the oldest tag are stored, but what
       // they taught the miner and detectors is not in the state (the process stopped before the save).
-      const stateBatch = Math.min(...rows.map((r) => r.batchId));
+      let stateBatch = Number.POSITIVE_INFINITY;
+      for (const r of rows) stateBatch = Math.min(stateBatch, r.batchId);
       this.log.info(
         {
           templates: this.processor.miner.stats().templates,
