@@ -2,7 +2,6 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sourceSchema } from "../../src/config/source-schema.js";
@@ -128,8 +127,12 @@ const STORES = [
   {
     name: "postgres",
     env: async () => ({ DATABASE_URL: (await createTestSchema(`t_src_${suffix}`)).toString() }),
-    drop: async (server: TestServer) => {
-      await sql`drop schema ${sql.id(`t_src_${suffix}`)} cascade`.execute(server.rt.store.db);
+    // After the server has closed (it saves its state at close): drops the store's schema.
+    drop: async () => {
+      const admin = new pg.Client({ connectionString: TEST_PG_URL });
+      await admin.connect();
+      await admin.query(`drop schema if exists t_src_${suffix} cascade`);
+      await admin.end();
     },
   },
 ] as const;
@@ -143,8 +146,8 @@ describe.each(STORES)("sources into the pipeline on $name", (store) => {
   });
   afterAll(async () => {
     if (skip) return;
-    await store.drop(server);
     await server.close();
+    await store.drop();
   });
 
   describe.each(sourceTypes())("source %s", (type) => {
