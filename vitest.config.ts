@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // src/ transpiled once for the tests that start `logwarden serve` as a process (see the file).
+    globalSetup: ["test/helpers/build-server.ts"],
   },
 });

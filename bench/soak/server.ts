@@ -24,14 +24,17 @@ export interface SoakServer {
 }
 
 /**
- * Starts `logwarden serve` from source (`node --import tsx`, as the reliability tests do) on an empty data
- * directory and resolves once it logs "Server listening on port N".
+ * Starts `logwarden serve` from source (`node --import tsx`; under vitest, the JavaScript its global setup
+ * transpiled from the same sources, LOGWARDEN_SERVE_ENTRY) on an empty data directory and resolves once it
+ * logs "Server listening on port N".
  */
 export function startSoakServer(dataDir: string, timeoutMs = 90_000): Promise<SoakServer> {
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "serve.log");
   const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/index.ts", "serve"], {
+  const built = process.env.LOGWARDEN_SERVE_ENTRY;
+  const entry = built ? [built] : ["--import", "tsx", "src/cli/index.ts"];
+  const child: ChildProcess = spawn(process.execPath, [...entry, "serve"], {
     cwd: REPO,
     env: {
       ...process.env,

@@ -35,6 +35,15 @@ export function runCli(
   });
 }
 
+/**
+ * How `startServe` runs the CLI: the JavaScript the test run's global setup transpiled from these sources
+ * (test/helpers/build-server.ts, LOGWARDEN_SERVE_ENTRY), or the sources through tsx when there is none.
+ */
+export function serveEntry(): string[] {
+  const built = process.env.LOGWARDEN_SERVE_ENTRY;
+  return built ? [built] : ["--import", "tsx", ENTRY];
+}
+
 export interface ServeProcess {
   child: ChildProcess;
   port: number;
@@ -52,7 +61,7 @@ export function startServe(
   args: readonly string[] = [],
 ): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", ...args], {
+    const child = spawn(process.execPath, [...serveEntry(), "serve", ...args], {
       cwd: REPO,
       env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,72 @@
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+/**
+ * One level below the repository, as `dist/` is, so paths the code resolves from its own file still hold;
+ * one per test run (its pid), so runs side by side in one checkout do not remove each other's.
+ */
+const PREFIX = ".test-build-";
+const BUILD_DIR = join(REPO, `${PREFIX}${process.pid}`);
+
+/**
+ * Vitest global setup: transpiles `src/` once per run (esbuild, file by file, like `tsc` into `dist/` but
+ * in about a second) and hands the entry to the tests as LOGWARDEN_SERVE_ENTRY, so a test that starts
+ * `logwarden serve` (test/helpers/cli.ts `startServe`, the soak) runs plain JavaScript instead of compiling
+ * every module through tsx at each start (19-20 s a start against 8-9 s, load 13 on the shared 2-core
+ * machine; a serve start stays seconds of migrations and set-up), and the crash
+ * harness alone starts the server 22 times. Built from the sources of this run, so never stale as `dist/`
+ * can be. `LOGWARDEN_SERVE_ENTRY=tsx` keeps the old way.
+ */
+export default async function setup(): Promise<() => void> {
+  if (process.env.LOGWARDEN_SERVE_ENTRY === "tsx") {
+    delete process.env.LOGWARDEN_SERVE_ENTRY;
+    return () => {};
+  }
+  const src = join(REPO, "src");
+  removeLeftovers();
+  await build({
+    entryPoints: sources(src),
+    outdir: BUILD_DIR,
+    outbase: src,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    bundle: false,
+    sourcemap: false,
+    logLevel: "warning",
+  });
+  process.env.LOGWARDEN_SERVE_ENTRY = join(BUILD_DIR, "cli", "index.js");
+  return () => rmSync(BUILD_DIR, { recursive: true, force: true });
+}
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sources(path));
+    else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) out.push(path);
+  }
+  return out;
+}
+
+/** Builds of runs that ended without their teardown (killed): their process is gone. */
+function removeLeftovers(): void {
+  for (const name of readdirSync(REPO)) {
+    if (!name.startsWith(PREFIX)) continue;
+    const pid = Number(name.slice(PREFIX.length));
+    if (pid !== process.pid && alive(pid)) continue;
+    rmSync(join(REPO, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
