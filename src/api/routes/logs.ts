@@ -13,6 +13,7 @@ import {
 } from "../../store/repos/log-browse.js";
 import { requireAuth } from "../auth.js";
 import { cursorParam, encodeCursor } from "../cursor.js";
+import { sendError } from "../errors.js";
 import { errorSchema, pathId, queryInt, queryLimit, queryTime } from "../schemas.js";
 
 const logLine = z.object({
@@ -41,8 +42,8 @@ const filterQuery = {
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 const HISTOGRAM_MAX_BUCKETS = 500;
 
-function badRequest(reply: FastifyReply, message: string) {
-  return reply.code(400).send({ error: "bad_request", message });
+function badRequest(request: FastifyRequest, reply: FastifyReply, message: string) {
+  return sendError(request, reply, 400, "bad_request", message);
 }
 
 /** `X-Next-Cursor` and an RFC 8288 `Link` carrying the same query with the cursor (as the anomaly list does). */
@@ -120,7 +121,7 @@ export function logRoutes(rt: Runtime) {
         const { buckets = 60, ...filter } = request.query;
         const range = await histogramRange(rt, filter);
         if (range === null) return { since: null, until: null, interval_ms: 0, total: 0, buckets: [] };
-        if (range.untilMs <= range.sinceMs) return badRequest(reply, "until must be after since");
+        if (range.untilMs <= range.sinceMs) return badRequest(request, reply, "until must be after since");
         // Whole seconds, at least one, so bucket starts stay readable and the count fits `buckets`.
         const intervalMs = Math.max(1000, Math.ceil((range.untilMs - range.sinceMs) / buckets / 1000) * 1000);
         const counts = await logHistogram(rt.store, filter, { ...range, intervalMs });
@@ -190,9 +191,7 @@ export function logRoutes(rt: Runtime) {
         const { before = 10, after = 10 } = request.query;
         const found = await logContext(rt.store, request.params.id, { before, after });
         if (!found)
-          return reply
-            .code(404)
-            .send({ error: "not_found", message: `log line ${request.params.id} does not exist` });
+          return sendError(request, reply, 404, "not_found", `log line ${request.params.id} does not exist`);
         return found;
       },
     );

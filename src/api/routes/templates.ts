@@ -11,6 +11,7 @@ import {
 } from "../../store/repos/templates.js";
 import type { TemplatesTable } from "../../store/schema.js";
 import { requireAuth } from "../auth.js";
+import { sendError } from "../errors.js";
 import { errorSchema, queryInt, queryLimit } from "../schemas.js";
 
 const template = z
@@ -152,9 +153,7 @@ export function templateRoutes(rt: Runtime) {
           id = row.replaced_by;
         }
         if (!row) {
-          return reply
-            .code(404)
-            .send({ error: "not_found", message: `no template ${request.params.id}` } as never);
+          return sendError(request, reply, 404, "not_found", `no template ${request.params.id}`);
         }
         return toJson({
           templateId: row.template_id,
