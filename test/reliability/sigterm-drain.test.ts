@@ -20,15 +20,18 @@ describe("SIGTERM while an ingest request is in flight", () => {
     const inFlight = client.send(server.url, 30_000).then((ok) => ({ ok, answeredAt: Date.now() }));
     await sleep(300);
     const signalledAt = Date.now();
-    const exit = server.stop("SIGTERM");
-    const [{ ok: acknowledged, answeredAt }, code] = await Promise.all([inFlight, exit]);
+    const exit = server.stop("SIGTERM").then((code) => ({ code, exitedAt: Date.now() }));
+    const [{ ok: acknowledged, answeredAt }, { code, exitedAt }] = await Promise.all([inFlight, exit]);
     // Otherwise the test proved nothing about draining: the answer must come after the signal.
     expect(answeredAt).toBeGreaterThan(signalledAt);
     console.info(
-      `[reliability] sigterm: in-flight 30,000-line request acknowledged=${acknowledged}, exit ${code}, ${client.acknowledged.size} lines acknowledged`,
+      `[reliability] sigterm: in-flight 30,000-line request acknowledged=${acknowledged}, exit ${code} ${exitedAt - answeredAt} ms after the answer, ${client.acknowledged.size} lines acknowledged`,
     );
     expect(code).toBe(0);
     expect(acknowledged).toBe(true);
+    // The connection of the drained request is closed once answered, not kept alive until
+    // keepAliveTimeout (72 s): the exit came 70 s after the answer before.
+    expect(exitedAt - answeredAt).toBeLessThan(10_000);
     const stored = await target.snapshot();
     const missing = [...client.acknowledged].filter((seq) => !stored.rowsPerSeq.has(seq));
     expect(missing).toEqual([]);
