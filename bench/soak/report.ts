@@ -111,7 +111,8 @@ export function markdown(report: SoakReport, command: string): string {
   const e = report.errors;
   lines.push(
     `Errors: ingest ${JSON.stringify(e.ingestFailed)}, alerts ${JSON.stringify(e.alertFailed)}, reads ${JSON.stringify(e.queryFailed)}; ` +
-      `lines skipped because four batches were waiting: ${e.skippedLines}; server error log lines: ${e.serverErrorLines}; ` +
+      `lines skipped because four batches were waiting: ${e.skippedLines}; ` +
+      `refused (503) while capacity was measured, not judged: ${e.capacityRefused ?? 0}; server error log lines: ${e.serverErrorLines}; ` +
       `exit code on SIGTERM: ${report.exitCode}.`,
   );
   lines.push("");

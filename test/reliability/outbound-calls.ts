@@ -27,7 +27,10 @@ export const OUTBOUND: Readonly<Record<string, { settings: readonly string[]; re
     reason: "system 001's RabbitMQ transport",
   },
   "src/sources/postgres/index.ts": { settings: ["SOURCE_PG_URL"], reason: "the PostgreSQL table source" },
-  "src/store/db.ts": { settings: ["DATABASE_URL", "TRIAGE_DATABASE_URL"], reason: "the store itself" },
+  "src/store/dialect/postgres.ts": {
+    settings: ["DATABASE_URL", "TRIAGE_DATABASE_URL"],
+    reason: "the store itself (its PostgreSQL pool; src/store/db.ts picks the dialect)",
+  },
   "src/sources/syslog/index.ts": {
     settings: [],
     reason: "listens (UDP/TCP syslog); connects nowhere",

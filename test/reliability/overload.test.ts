@@ -35,16 +35,28 @@ const BOUNDS = {
   acceptedServerMaxMs: 15_000,
   /** The liveness handler itself (10-30 ms p99 seen at load 7-11). */
   healthLiveServerP99Ms: 100,
+  /** Issue 17's target for `/health/live` as a prober sees it: reported (`healthLiveTargetMet`), see below. */
   healthLiveTargetP99Ms: 100,
-  /** `/health/live` on HEALTH_PORT as the prober sees it (1.4 s p99 seen at load 10.6, main port 10 s). */
-  probePortP99Ms: 5_000,
+  /**
+   * `/health/live` on the main port as the prober sees it, a fresh connection each time. A batch now lets
+   * the event loop in every 10 ms (ingest-pipeline.ts SLICE_MS): 0.3-1.3 s p99 seen at load 14-17, where
+   * it was 8-10 s with timed-out probes (one 500-line batch held the loop 100-200 ms, and libuv accepts one
+   * connection per loop turn). On a quiet machine it is near the 100 ms target; the bound is for a loaded one.
+   */
+  mainPortP99Ms: 3_000,
+  /** `/health/live` on HEALTH_PORT as the prober sees it (0.5-0.6 s p99 seen at load 15-17). */
+  probePortP99Ms: 3_000,
   peakRssMiB: 1_024,
   /**
-   * Within this long after the overload RSS must be back below `settledRssMiB`. What is let in scales
-   * with the sustained rate: 519 MiB settled on a quiet machine (12,400 lines/s sustained), 370 at load 10
-   * (3,900 lines/s).
+   * Within this long after the overload, what the server holds must be back: the V8 heap in use within
+   * `settledHeapGrowthMiB` of where it was before the overload (what is ours: queued records, request
+   * bodies, caches; 47 -> 50 MiB seen at load 13.5), and RSS below `settledRssMiB`. RSS itself does not
+   * come back to where it was: V8 keeps the heap pages it grew (heap total 158 -> 188 MiB) and SQLite's page
+   * cache fills with the data (up to SQLITE_CACHE_MB, 64); 239 -> 290 MiB at load 13.5 (4,400 lines/s), 519
+   * MiB on a quiet machine at 12,400 lines/s before batches yielded. docs/reliability.md, Overload.
    */
   settleSecs: 20,
+  settledHeapGrowthMiB: 48,
   settledRssMiB: 768,
 };
 
@@ -119,6 +131,7 @@ describe("ingest at three times its sustained rate", () => {
     const sustainedLinesPerSec = await closedLoop(MEASURE_SECS);
     answers.length = 0;
     const baseline = memoryOf(pid);
+    const heapBefore = await serverMemory(url);
 
     // Overload: requests issued on a clock at three times that rate, whatever the answers do.
     const health = startSampler(`${url}/health/live`, 50);
@@ -154,13 +167,20 @@ describe("ingest at three times its sustained rate", () => {
     const probePortSamples = await probeHealth.stop();
     const readSamples = await reads.stop();
     const afterOverload = memoryOf(pid);
+    const heapAfterOverload = await serverMemory(url);
 
     // Memory must come back down once the queue is drained.
     const settleStart = performance.now();
     let settled = memoryOf(pid).rssMiB;
-    while (settled > BOUNDS.settledRssMiB && performance.now() - settleStart < BOUNDS.settleSecs * 1000) {
-      await sleep(250);
+    let heapSettled = heapAfterOverload;
+    const heapBound = heapBefore.heapUsed! + BOUNDS.settledHeapGrowthMiB;
+    while (
+      (settled > BOUNDS.settledRssMiB || heapSettled.heapUsed! > heapBound) &&
+      performance.now() - settleStart < BOUNDS.settleSecs * 1000
+    ) {
+      await sleep(500);
       settled = memoryOf(pid).rssMiB;
+      heapSettled = await serverMemory(url);
     }
     const settleSecs = (performance.now() - settleStart) / 1000;
 
@@ -200,6 +220,8 @@ describe("ingest at three times its sustained rate", () => {
         settled: round(settled),
         settleSecs: round(settleSecs),
       },
+      /** The server's own view (`/metrics`): V8 heap reserved and used, and memory outside it. */
+      serverMemoryMiB: { before: heapBefore, afterOverload: heapAfterOverload, settled: heapSettled },
       // The server's own time per answer (request log: from the parsed headers to the answer), to tell
       // time spent inside the server from time before it read the request.
       serverMs: serverSideMs(server.stderr()),
@@ -215,9 +237,10 @@ describe("ingest at three times its sustained rate", () => {
     const served = report.serverMs;
     expect(served["/ingest 503"]!.p99).toBeLessThan(BOUNDS.rejectionServerP99Ms);
     expect(served["/ingest 200"]!.max).toBeLessThan(BOUNDS.acceptedServerMaxMs);
-    // Liveness and reads keep answering: every probe the server read was answered 200, the handler fast.
-    expect(healthSamples.filter((s) => s.status !== 200 && s.status !== 0)).toEqual([]);
-    expect(healthSamples.filter((s) => s.status === 200).length).toBeGreaterThan(0);
+    // Liveness and reads keep answering: every probe answered 200 on the main port too, the handler fast.
+    expect(healthSamples.filter((s) => s.status !== 200)).toEqual([]);
+    expect(healthSamples.length).toBeGreaterThan(OVERLOAD_SECS);
+    expect(report.healthLive.p99).toBeLessThan(BOUNDS.mainPortP99Ms);
     expect(served["/health/live 200"]!.p99).toBeLessThan(BOUNDS.healthLiveServerP99Ms);
     // On the probe port no client connection queues before the probe: every one answered, in seconds at worst.
     expect(probePortSamples.filter((s) => s.status !== 200)).toEqual([]);
@@ -226,10 +249,25 @@ describe("ingest at three times its sustained rate", () => {
     expect(readSamples.filter((s) => s.status === 200).length).toBeGreaterThan(0);
     expect(report.rssMiB.hwm).toBeLessThan(BOUNDS.peakRssMiB);
     expect(settled).toBeLessThan(BOUNDS.settledRssMiB);
+    expect(heapSettled.heapUsed).toBeLessThanOrEqual(heapBound);
     expect(lost).toBe(0);
     expect(twice).toBe(0);
   }, 180_000);
 });
+
+/** RSS, V8 heap reserved (total) and used, and external memory, MiB, from the server's `/metrics`. */
+async function serverMemory(url: string): Promise<Record<string, number>> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const text = await res.text();
+  const mib = (name: string) =>
+    round(Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1] ?? Number.NaN) / 1048576);
+  return {
+    rss: mib("process_resident_memory_bytes"),
+    heapTotal: mib("nodejs_heap_size_total_bytes"),
+    heapUsed: mib("nodejs_heap_size_used_bytes"),
+    external: mib("nodejs_external_memory_bytes"),
+  };
+}
 
 function countBy(keys: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -126,6 +126,7 @@ function report(samples: Sample[], over: Partial<SoakReport> = {}): SoakReport {
       queries: 100,
       queryFailed: {},
       skippedLines: 0,
+      capacityRefused: 0,
       serverErrorLines: 0,
       lastServerErrors: [],
     },
