@@ -60,7 +60,7 @@ describe("MCP over Streamable HTTP at /mcp", () => {
     const client = await connect(readToken);
     expect(client.getServerVersion()?.name).toBe("log-anomaly-detection");
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(13);
+    expect(tools).toHaveLength(14);
 
     const found = await call(client, "search_anomalies", { limit: 3 });
     expect(found.isError, textOf(found)).toBeFalsy();
