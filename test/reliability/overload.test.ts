@@ -48,16 +48,19 @@ const BOUNDS = {
   probePortP99Ms: 3_000,
   peakRssMiB: 1_024,
   /**
-   * Within this long after the overload, what the server holds must be back: the V8 heap in use within
-   * `settledHeapGrowthMiB` of where it was before the overload (what is ours: queued records, request
-   * bodies, caches; 47 -> 50 MiB seen at load 13.5), and RSS below `settledRssMiB`. RSS itself does not
-   * come back to where it was: V8 keeps the heap pages it grew (heap total 158 -> 188 MiB) and SQLite's page
-   * cache fills with the data (up to SQLITE_CACHE_MB, 64); 239 -> 290 MiB at load 13.5 (4,400 lines/s), 519
-   * MiB on a quiet machine at 12,400 lines/s before batches yielded. docs/reliability.md, Overload.
+   * Within this long after the overload RSS must be below `settledRssMiB` and within `settledGrowthMiB` of
+   * where it was before. It does not come all the way back, and that is not something kept alive: where a
+   * collection ran after the overload the V8 heap in use was back at its level (47 -> 50, 75 -> 68 MiB); V8
+   * keeps the pages it grew (heap
+   * total 158 -> 188-205 MiB) and SQLite's page cache fills with the data (up to SQLITE_CACHE_MB, 64).
+   * Measured, before -> settled: 232 -> 297 and 238 -> 304 MiB (load 6-9, 4,300-5,300 lines/s sustained),
+   * 324 -> 457 MiB on a quiet machine (7,300 lines/s, server from tsx, whose loader holds ~90 MiB more),
+   * 343 -> 519 MiB on a quiet machine before batches yielded (12,400 lines/s). The heap in use is reported,
+   * not asserted: with no allocation after the overload V8 runs no collection, so it still counts garbage.
    */
   settleSecs: 20,
-  settledHeapGrowthMiB: 48,
   settledRssMiB: 768,
+  settledGrowthMiB: 256,
 };
 
 interface Answer {
@@ -171,17 +174,13 @@ describe("ingest at three times its sustained rate", () => {
 
     // Memory must come back down once the queue is drained.
     const settleStart = performance.now();
+    const rssBound = Math.min(BOUNDS.settledRssMiB, baseline.rssMiB + BOUNDS.settledGrowthMiB);
     let settled = memoryOf(pid).rssMiB;
-    let heapSettled = heapAfterOverload;
-    const heapBound = heapBefore.heapUsed! + BOUNDS.settledHeapGrowthMiB;
-    while (
-      (settled > BOUNDS.settledRssMiB || heapSettled.heapUsed! > heapBound) &&
-      performance.now() - settleStart < BOUNDS.settleSecs * 1000
-    ) {
+    while (settled > rssBound && performance.now() - settleStart < BOUNDS.settleSecs * 1000) {
       await sleep(500);
       settled = memoryOf(pid).rssMiB;
-      heapSettled = await serverMemory(url);
     }
+    const heapSettled = await serverMemory(url);
     const settleSecs = (performance.now() - settleStart) / 1000;
 
     const stored = await target.snapshot();
@@ -248,8 +247,7 @@ describe("ingest at three times its sustained rate", () => {
     expect(readSamples.filter((s) => s.status !== 200 && s.status !== 0)).toEqual([]);
     expect(readSamples.filter((s) => s.status === 200).length).toBeGreaterThan(0);
     expect(report.rssMiB.hwm).toBeLessThan(BOUNDS.peakRssMiB);
-    expect(settled).toBeLessThan(BOUNDS.settledRssMiB);
-    expect(heapSettled.heapUsed).toBeLessThanOrEqual(heapBound);
+    expect(settled).toBeLessThan(rssBound);
     expect(lost).toBe(0);
     expect(twice).toBe(0);
   }, 180_000);
