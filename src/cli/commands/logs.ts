@@ -8,7 +8,7 @@ type LevelName = keyof typeof LEVELS;
 
 interface SearchFlags extends FlagValues {
   service?: string;
-  host?: string;
+  hostname?: string;
   template?: string;
   level?: string;
   since?: string;
@@ -36,7 +36,7 @@ export function registerLogsCommand(program: Command): void {
     )
     .argument("[words...]", "words the message contains; none lists the newest records")
     .option("-s, --service <name>", "only this service, exactly")
-    .option("--host <name>", "only this host, exactly")
+    .option("--hostname <name>", "only records from this host (host.name), exactly")
     .option("-t, --template <id>", "only records of this template")
     .option("-l, --level <name>", `only at this level or above: ${Object.keys(LEVELS).join(", ")}`)
     .option("--since <time>", "only records at or after this time (ISO-8601)")
@@ -57,7 +57,7 @@ export function registerLogsCommand(program: Command): void {
             {
               text: words.join(" "),
               service: opts.service,
-              host: opts.host,
+              host: opts.hostname,
               templateId: opts.template,
               minSeverityNumber: opts.level ? LEVELS[opts.level as LevelName] : undefined,
               since,
