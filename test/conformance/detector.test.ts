@@ -118,12 +118,6 @@ function resumeAtSplits(name: string, caps: string, config: Config): JsonValue[]
   return states;
 }
 
-/**
- * Detectors whose state does not round-trip yet, each with the reason: skipped under that name, so the
- * report shows them; the entry goes with the fix.
- */
-const KNOWN_DIVERGENT: Record<string, string> = {};
-
 const cases = detectorNames().flatMap((name) =>
   configs.map(([caps, config]) => [name, caps, config] as const),
 );
@@ -159,11 +153,8 @@ describe("options: validated once, by the config schema, naming the key of a bad
 });
 
 describe("export → import at a split continues with identical output", () => {
-  for (const [name, caps, config] of cases) {
-    const divergent = KNOWN_DIVERGENT[name];
-    if (divergent) it.skip(`${name} (${caps}): does not round-trip yet: ${divergent}`, () => {});
-    else it(`${name} (${caps})`, () => void resumeAtSplits(name, caps, config));
-  }
+  for (const [name, caps, config] of cases)
+    it(`${name} (${caps})`, () => void resumeAtSplits(name, caps, config));
 });
 
 describe.each(DIALECTS)("detector state through the $name state table", ({ open, needsPostgres }) => {
@@ -180,10 +171,7 @@ describe.each(DIALECTS)("detector state through the $name state table", ({ open,
     if (!t) return;
     let saved = 0;
     for (const [name, caps, config] of cases) {
-      // A detector that does not round-trip yet still has states to save: its exports at the splits.
-      const states =
-        name in KNOWN_DIVERGENT ? exportsAtSplits(name, config) : resumeAtSplits(name, caps, config);
-      for (const [i, state] of states.entries()) {
+      for (const [i, state] of resumeAtSplits(name, caps, config).entries()) {
         const key = `conformance:${name}:${caps}:${i}`;
         await saveState(t.store.db, key, state, START);
         expect(await loadState(t.store.db, key), `${name} (${caps}), split ${i}`).toEqual(
@@ -195,14 +183,3 @@ describe.each(DIALECTS)("detector state through the $name state table", ({ open,
     expect(saved).toBe(cases.length * SPLITS.length);
   });
 });
-
-function exportsAtSplits(name: string, config: Config): JsonValue[] {
-  const [d, clock] = build(name, config, Date.parse(START));
-  let done = 0;
-  return SPLITS.map((fraction) => {
-    const split = Math.floor(all.length * fraction);
-    run(d, clock, done, split);
-    done = split;
-    return d.exportState();
-  });
-}

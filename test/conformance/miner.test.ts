@@ -180,15 +180,8 @@ it("the stream makes templates in every system, generalises some and, capped, ev
   expect(small.steps.at(-1)!.stats.truncatedLines).toBeGreaterThan(0);
 });
 
-/** Miners whose state does not round-trip yet, with the reason: skipped under that name until fixed. */
-const KNOWN_DIVERGENT: Record<string, string> = {};
-
 describe("export → import at a split continues with identical templates", () => {
-  for (const [label, options] of MINERS) {
-    const divergent = KNOWN_DIVERGENT[label];
-    if (divergent) it.skip(`${label}: does not round-trip yet: ${divergent}`, () => {});
-    else it(label, () => void resumeAtSplits(label, options));
-  }
+  for (const [label, options] of MINERS) it(label, () => void resumeAtSplits(label, options));
 });
 
 describe.each(DIALECTS)("miner state through the $name state table", ({ open, needsPostgres }) => {
@@ -204,10 +197,7 @@ describe.each(DIALECTS)("miner state through the $name state table", ({ open, ne
   it("gives back every state saved at every split as it was exported", async () => {
     if (!t) return;
     for (const [label, options] of MINERS)
-      for (const [i, state] of (label in KNOWN_DIVERGENT
-        ? exportsAtSplits(options)
-        : resumeAtSplits(label, options)
-      ).entries()) {
+      for (const [i, state] of resumeAtSplits(label, options).entries()) {
         const key = `conformance:miner:${label}:${i}`;
         await saveState(t.store.db, key, state, OBSERVED_AT);
         const loaded = (await loadState(t.store.db, key)) as JsonValue;
@@ -215,14 +205,3 @@ describe.each(DIALECTS)("miner state through the $name state table", ({ open, ne
       }
   });
 });
-
-function exportsAtSplits(options: MinerOptions): unknown[] {
-  const miner = createMiner(options);
-  let done = 0;
-  return SPLITS.map((fraction) => {
-    const split = Math.floor(all.length * fraction);
-    run(miner, done, split);
-    done = split;
-    return miner.exportState();
-  });
-}
