@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserError } from "../core/errors.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { DEFAULT_INCIDENT_WINDOW_SECS, groupIncidents } from "../correlate/incidents.js";
@@ -58,6 +59,7 @@ export async function anomalyIncidents(
 ): Promise<AnomalyIncidentPage> {
   const until = query.until ?? isoUtc(nowMs);
   const since = query.since ?? isoUtc(Date.parse(until) - DAY_MS);
+  if (since >= until) throw new UserError("since must be before until", "bad_request");
   const windowSecs = query.windowSecs ?? DEFAULT_INCIDENT_WINDOW_SECS;
   const { anomalies, more } = await anomaliesBetween(store.db, since, until, MAX_GROUPED_FINDINGS);
   const findings = anomalies.map((a) => ({ ...a, explanation: { summary: a.summary } }));

@@ -1,6 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { UserError } from "../../core/errors.js";
 import { anomalyIncidentPageSchema, anomalyIncidents } from "../../service/anomaly-incidents.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
@@ -29,8 +28,6 @@ export function registerListAnomalyIncidents(server: McpServer, ctx: McpContext)
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      if (args.since !== undefined && args.until !== undefined && args.since >= args.until)
-        throw new UserError("since must be before until", "bad_request");
       const page = await anomalyIncidents(
         ctx.rt.store,
         {
