@@ -21,7 +21,8 @@ const RULES: { rule: string; catches: AttackKind[]; slackMs: number }[] = [
   { rule: "privilege_escalation", catches: [], slackMs: 60_000 },
 ];
 
-function matches(a: Anomaly, i: Incident, slackMs: number): boolean {
+/** Whether an alert names one of the incident's keys within it (plus the rule's slack). */
+export function matches(a: Anomaly, i: Incident, slackMs: number): boolean {
   const at = Date.parse(a.timestamp);
   return i.keys.includes(a.key) && at >= i.start - 1000 && at <= i.end + slackMs;
 }
