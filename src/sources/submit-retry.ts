@@ -49,3 +49,28 @@ export async function submitWithRetry(
     }
   }
 }
+
+/** What a source's `counters()` report of its submissions. */
+export interface SubmissionCounts {
+  /** Records the pipeline committed. */
+  records: number;
+  /** Submissions that failed for any reason but the source stopping. */
+  failedSubmissions: number;
+}
+
+/** `submitWithRetry`, counted into the source's `counts` as its `counters()` report them. */
+export async function submitCounted(
+  submit: SubmitFn,
+  records: readonly LogRecord[],
+  signal: AbortSignal,
+  submission: SubmissionRef,
+  counts: SubmissionCounts,
+): Promise<void> {
+  try {
+    await submitWithRetry(submit, records, signal, submission);
+  } catch (error) {
+    if (!(error instanceof SourceStoppedError)) counts.failedSubmissions++;
+    throw error;
+  }
+  counts.records += records.length;
+}

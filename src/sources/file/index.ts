@@ -7,7 +7,7 @@ import type { LogRecord } from "../../core/log-record.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
 import { decodeLine, LineAssembler } from "../../parsers/decoders/index.js";
-import { SourceStoppedError, sleep, submitWithRetry } from "../submit-retry.js";
+import { SourceStoppedError, type SubmissionCounts, sleep, submitCounted } from "../submit-retry.js";
 import {
   checkpointJson,
   FINGERPRINT_BYTES,
@@ -69,8 +69,7 @@ export class FileSource implements Source {
   #abort = new AbortController();
   readonly #warned = new Set<string>();
   #passes = 0;
-  #records = 0;
-  #failedSubmissions = 0;
+  readonly #counts: SubmissionCounts = { records: 0, failedSubmissions: 0 };
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
@@ -94,7 +93,7 @@ export class FileSource implements Source {
   }
 
   counters(): SourceCounters {
-    return { records: this.#records, failedSubmissions: this.#failedSubmissions, passes: this.#passes };
+    return { ...this.#counts, passes: this.#passes };
   }
 
   state(): SourceState {
@@ -359,13 +358,7 @@ export class FileSource implements Source {
       const submission = { source: this.#submitter, seq: ++this.#seq };
       t.cp.pending = { to, submission: submission.seq };
       await this.#save(t);
-      try {
-        await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
-      } catch (error) {
-        if (!(error instanceof SourceStoppedError)) this.#failedSubmissions++;
-        throw error;
-      }
-      this.#records += records.length;
+      await submitCounted(this.#ctx!.submit, records, this.#abort.signal, submission, this.#counts);
     }
     t.cp.offset = to;
     delete t.cp.pending;

@@ -7,7 +7,7 @@ import type { Source, SourceContext, SourceCounters, SourceState } from "../../c
 import { isoUtc } from "../../core/time.js";
 import { timestampFromValue } from "../../parsers/decoders/index.js";
 import { SOURCE_ATTRIBUTE } from "../file/index.js";
-import { SourceStoppedError, sleep, submitWithRetry } from "../submit-retry.js";
+import { SourceStoppedError, type SubmissionCounts, sleep, submitCounted } from "../submit-retry.js";
 import { CURSOR_ALIAS, pollStatement, readOnlyUrl, sourceRelation } from "./query.js";
 
 /**
@@ -78,8 +78,7 @@ export class PostgresSource implements Source {
   #abort = new AbortController();
   #cp: Checkpoint = { cursor: null };
   #polls = 0;
-  #records = 0;
-  #failedSubmissions = 0;
+  readonly #counts: SubmissionCounts = { records: 0, failedSubmissions: 0 };
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
@@ -99,7 +98,7 @@ export class PostgresSource implements Source {
   ) {}
 
   counters(): SourceCounters {
-    return { records: this.#records, failedSubmissions: this.#failedSubmissions, polls: this.#polls };
+    return { ...this.#counts, polls: this.#polls };
   }
 
   state(): SourceState {
@@ -199,13 +198,7 @@ export class PostgresSource implements Source {
     const submission = { source: this.#submitter, seq: ++this.#seq };
     this.#cp.pending = { to, submission: submission.seq };
     await cps.save(this.#key, this.#json());
-    try {
-      await submitWithRetry(this.#ctx!.submit, records, this.#abort.signal, submission);
-    } catch (error) {
-      if (!(error instanceof SourceStoppedError)) this.#failedSubmissions++;
-      throw error;
-    }
-    this.#records += records.length;
+    await submitCounted(this.#ctx!.submit, records, this.#abort.signal, submission, this.#counts);
     this.#cp = { cursor: to };
     await cps.save(this.#key, this.#json());
     return full;
