@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import SQLite from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResponseCache } from "../../src/api/response-cache.js";
+import { keptStatement, openKeptDatabase } from "../../src/store/dialect/statement-cache.js";
 import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { changeAnomalyStatus } from "../../src/store/repos/anomaly-search.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
@@ -64,17 +64,16 @@ describe("GET /api/v1/anomalies: cached pages never go stale", () => {
       "2025-03-02T08:00:01.000Z",
     );
     expect(await list(server)).toHaveLength(1);
-    const other = new SQLite(join(server.dataDir, "logwarden.db"));
+    const other = openKeptDatabase(join(server.dataDir, "logwarden.db"));
     try {
-      other
-        .prepare(
-          `insert into anomalies (agent_name, timestamp, anomaly_type, confidence, description, created_at,
+      keptStatement(
+        other,
+        `insert into anomalies (agent_name, timestamp, anomaly_type, confidence, description, created_at,
              severity, service, key, status, explanation, evidence, count, last_seen, updated_at)
            values ('wifi', '2025-03-03T00:00:00.000Z', 'wifi_anomaly', 0.9, 'from elsewhere',
              '2025-03-03T00:00:00.000Z', 'high', 'wifi', 'dev-9', 'open', '{}', '[]', 1,
              '2025-03-03T00:00:00.000Z', '2025-03-03T00:00:00.000Z')`,
-        )
-        .run();
+      ).run();
     } finally {
       other.close();
     }

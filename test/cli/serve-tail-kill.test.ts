@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { keptStatement, openKeptDatabase } from "../../src/store/dialect/statement-cache.js";
 import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -71,11 +71,11 @@ function sqliteReader(dir: string): StoreReader {
   const dbPath = join(dir, "data", "logwarden.db");
   const query = <T>(text: string, table: string): T[] => {
     if (!existsSync(dbPath)) return [];
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    // Kept (see openKeptDatabase): this test also runs on Node 24.
+    const db = openKeptDatabase(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
     try {
-      db.pragma("busy_timeout = 5000");
-      if (!db.prepare("select 1 from sqlite_master where name = ?").get(table)) return [];
-      return db.prepare(text).all() as T[];
+      if (!keptStatement(db, "select 1 from sqlite_master where name = ?").get(table)) return [];
+      return keptStatement(db, text).all() as T[];
     } finally {
       db.close();
     }

@@ -10,6 +10,7 @@ import { FakeClock } from "../../src/core/clock.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { createRuntime, type Runtime } from "../../src/service/runtime.js";
 import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
+import { keptStatement } from "../../src/store/dialect/statement-cache.js";
 import { countLogs } from "../../src/store/repos/logs.js";
 import { loadPartitionStates } from "../../src/store/repos/partition-state.js";
 import { listTemplates } from "../../src/store/repos/templates.js";
@@ -86,8 +87,8 @@ async function harness(env: Record<string, string> = {}): Promise<Harness> {
     rt,
     clock,
     logLines,
-    fail: (target) => db.prepare("insert or ignore into inject_failure values (?)").run(target),
-    heal: (target) => db.prepare("delete from inject_failure where target = ?").run(target),
+    fail: (target) => keptStatement(db, "insert or ignore into inject_failure values (?)").run(target),
+    heal: (target) => keptStatement(db, "delete from inject_failure where target = ?").run(target),
   };
 }
 

@@ -1,5 +1,5 @@
-import SQLite from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { keptStatement, openKeptDatabase } from "../../src/store/dialect/statement-cache.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { sqliteTestStore, type TestStore } from "../helpers/stores.js";
 
@@ -14,7 +14,7 @@ describe("SQLite transactions with another process writing the same file", () =>
     store = await sqliteTestStore();
     const db = store.store.db;
     await saveState(db, "k", { v: 1 }, "2026-01-01T00:00:00.000Z");
-    const other = new SQLite(store.store.location, { timeout: 0 });
+    const other = openKeptDatabase(store.store.location, { timeout: 0 });
     let otherWrote = true;
     try {
       await db.transaction().execute(async (trx) => {
@@ -22,7 +22,7 @@ describe("SQLite transactions with another process writing the same file", () =>
         // Another process tries to write meanwhile: it must wait for us (here it gives up at once)
         // instead of committing under our read and making our write fail with SQLITE_BUSY.
         try {
-          other.prepare("insert into state (key, value, updated_at) values ('x', '1', 'now')").run();
+          keptStatement(other, "insert into state (key, value, updated_at) values ('x', '1', 'now')").run();
         } catch (error) {
           otherWrote = false;
           expect((error as { code?: string }).code).toMatch(/^SQLITE_BUSY/);

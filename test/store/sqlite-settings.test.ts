@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { openConfiguredStore, openStore, type Store } from "../../src/store/db.js";
 import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
+import { keptStatement } from "../../src/store/dialect/statement-cache.js";
 
 describe("SQLite connection settings", () => {
   const opened: Store[] = [];
@@ -21,7 +22,7 @@ describe("SQLite connection settings", () => {
     return sqliteConnectionOf(store)!;
   };
   const pragma = (db: NonNullable<ReturnType<typeof sqliteConnectionOf>>, name: string) =>
-    db.prepare(`pragma ${name}`).pluck().get() as number | string;
+    keptStatement(db, `pragma ${name}`, "pluck").get() as number | string;
 
   it("gives each connection a 64 MiB page cache by default, in WAL mode", () => {
     const db = fileStore((path) => openStore({ url: path }));

@@ -38,9 +38,13 @@ function statementsOf(database: SQLite.Database): Statements {
   return statements;
 }
 
-/** Opens a database; on Node 24 it is never handed to the garbage collector (see `KEEP_FOREVER`). */
-export function openKeptDatabase(path: string): SQLite.Database {
-  const database = new SQLite(path);
+/**
+ * Opens a database; on Node 24 it is never handed to the garbage collector (see `KEEP_FOREVER`). Tests that
+ * open a second connection to a store's file use this too, with `keptStatement` for their queries: one
+ * dropped statement is enough to abort a test worker on Node 24.
+ */
+export function openKeptDatabase(path: string, options?: SQLite.Options): SQLite.Database {
+  const database = new SQLite(path, options);
   statementsOf(database);
   return database;
 }
