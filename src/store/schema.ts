@@ -57,6 +57,11 @@ export interface AnomaliesTable {
   count: number;
   last_seen: string;
   updated_at: string;
+  /**
+   * When the sink dispatcher queued this form of the anomaly for the sinks (migration 015); null until
+   * then, and again after a repeat merges into it. Optional on insert: a new anomaly is not yet queued.
+   */
+  sinks_queued_at: Generated<string | null>;
 }
 
 export interface IncidentsTable extends IncidentTriageColumns {

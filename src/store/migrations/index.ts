@@ -13,6 +13,7 @@ import * as alertReview from "./011-alert-review.js";
 import * as anomalyEntityIndex from "./012-anomaly-entity-index.js";
 import * as partitionStateSubmissions from "./013-partition-state-submissions.js";
 import * as logSearchWords from "./014-log-search-words.js";
+import * as anomalySinksQueued from "./015-anomaly-sinks-queued.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -33,6 +34,7 @@ const STEPS: [string, Step][] = [
   ["012-anomaly-entity-index", anomalyEntityIndex],
   ["013-partition-state-submissions", partitionStateSubmissions],
   ["014-log-search-words", logSearchWords],
+  ["015-anomaly-sinks-queued", anomalySinksQueued],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */
