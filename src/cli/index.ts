@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerAnalyzeCommand } from "./commands/analyze.js";
+import { registerAnomaliesCommand } from "./commands/anomalies.js";
 import { registerBatchCommand } from "./commands/batch.js";
 import { registerDbCommand } from "./commands/db.js";
 import { registerImportCommand } from "./commands/import.js";
@@ -31,6 +32,7 @@ registerTrainCommand(program);
 registerDbCommand(program);
 registerTokenCommand(program);
 registerSuppressionsCommand(program);
+registerAnomaliesCommand(program);
 registerLogsCommand(program);
 registerImportCommand(program);
 registerMcpCommand(program);

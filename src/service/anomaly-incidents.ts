@@ -17,6 +17,8 @@ export interface AnomalyIncidentQuery {
   until?: string;
   windowSecs?: number;
   limit: number;
+  /** Incidents to skip (newest first), so a list can page through a busy window; default 0. */
+  offset?: number;
 }
 
 /** Findings about one user, address or host close in time, as one thing to look at. */
@@ -41,7 +43,7 @@ export interface AnomalyIncidentPage {
   findings: number;
   /** The window held more than `MAX_GROUPED_FINDINGS`: only the newest were grouped. */
   truncated: boolean;
-  /** Incidents in the window in all (before `limit`). */
+  /** Incidents in the window in all (before `offset` and `limit`). */
   total: number;
   /** Newest last finding first. */
   incidents: AnomalyIncident[];
@@ -86,7 +88,7 @@ export async function anomalyIncidents(
     findings: anomalies.length,
     truncated: more,
     total: incidents.length,
-    incidents: incidents.slice(0, query.limit),
+    incidents: incidents.slice(query.offset ?? 0, (query.offset ?? 0) + query.limit),
   };
 }
 
@@ -113,6 +115,6 @@ export const anomalyIncidentPageSchema = z.object({
   window_secs: z.number().int(),
   findings: z.number().int().describe("Stored anomalies grouped"),
   truncated: z.boolean().describe("The window held more than 10,000 anomalies: only the newest were grouped"),
-  total: z.number().int().describe("Incidents in the window before `limit`"),
+  total: z.number().int().describe("Incidents in the window before `offset` and `limit`"),
   incidents: z.array(anomalyIncidentSchema).describe("Newest last finding first"),
 });

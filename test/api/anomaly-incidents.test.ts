@@ -67,6 +67,11 @@ describe("GET /api/v1/anomaly-incidents", () => {
     expect(late.json().incidents.map((i: { id: number }) => i.id)).toEqual([bob.id]);
     const one = await app.inject({ url: "/api/v1/anomaly-incidents?limit=1", headers: auth });
     expect(one.json()).toMatchObject({ total: 2, incidents: [{ id: bob.id }] });
+    // The next page (the dashboard pages through a busy window this way).
+    const second = await app.inject({ url: "/api/v1/anomaly-incidents?limit=1&offset=1", headers: auth });
+    expect(second.json()).toMatchObject({ total: 2, incidents: [{ id: alice.id }] });
+    const past = await app.inject({ url: "/api/v1/anomaly-incidents?offset=2", headers: auth });
+    expect(past.json()).toMatchObject({ total: 2, incidents: [] });
   });
 
   it("answers 400 for a window that ends before it starts or a bad window_secs, 401 without a token", async () => {

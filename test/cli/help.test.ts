@@ -39,7 +39,9 @@ async function allCommandHelps(): Promise<Map<string, string>> {
 describe("CLI --help", () => {
   it("lists, for each command, only the options that command reads", async () => {
     const helps = await allCommandHelps();
-    expect([...helps.keys()]).toEqual(expect.arrayContaining(["serve", "analyze", "import", "token create"]));
+    expect([...helps.keys()]).toEqual(
+      expect.arrayContaining(["serve", "analyze", "import", "token create", "anomalies incidents"]),
+    );
     for (const [name, text] of helps) {
       const options = optionsIn(text);
       expect(options, name).toContain("--help");

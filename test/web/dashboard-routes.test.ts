@@ -103,7 +103,17 @@ describe("dashboard routes", () => {
       headers: auth,
     });
     expect(briefs.json()).toEqual([
-      { id: listed.id, severity: expect.any(String), status: "open", service: "auth", key: "auth", count: 1 },
+      {
+        id: listed.id,
+        severity: expect.any(String),
+        status: "open",
+        service: "auth",
+        key: "auth",
+        count: 1,
+        detector: listed.agent_name,
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        description: listed.description,
+      },
     ]);
     expect(
       (await server.app.inject({ url: "/api/v1/anomaly-briefs?ids=1;2", headers: auth })).statusCode,

@@ -14,13 +14,17 @@ const brief = z.object({
   service: z.string().nullable(),
   key: z.string(),
   count: z.number().int(),
+  detector: z.string(),
+  timestamp: z.string(),
+  description: z.string().nullable(),
 });
 
 const MAX_IDS = 500;
 
 /**
  * Severity, status and service of listed anomalies. `GET /api/v1/anomalies` must keep system 000's nine
- * fields, so a table that shows more (the dashboard) asks for the rest of one page here, by id.
+ * fields, so a table that shows more (the dashboard) asks for the rest of one page here, by id. Detector,
+ * time and description come along so a list of ids alone (an anomaly incident's) can be shown as rows.
  */
 export function anomalyBriefRoutes(rt: Runtime) {
   return async (app: FastifyInstance) => {
@@ -29,7 +33,8 @@ export function anomalyBriefRoutes(rt: Runtime) {
       {
         preHandler: requireAuth(rt, { group: "anomalies", scope: "read" }),
         schema: {
-          summary: "Severity, status, service and key of the anomalies with these ids (one page's worth)",
+          summary:
+            "Severity, status, service, key, detector, time and description of the anomalies with these ids (one page's worth)",
           tags: ["anomalies"],
           querystring: z.object({
             ids: z
@@ -47,7 +52,17 @@ export function anomalyBriefRoutes(rt: Runtime) {
       async (request) => {
         const rows = await rt.store.db
           .selectFrom("anomalies")
-          .select(["id", "severity", "status", "service", "key", "count"])
+          .select([
+            "id",
+            "severity",
+            "status",
+            "service",
+            "key",
+            "count",
+            "agent_name",
+            "timestamp",
+            "description",
+          ])
           .where("id", "in", request.query.ids)
           .execute();
         return rows.map((r) => ({
@@ -57,6 +72,9 @@ export function anomalyBriefRoutes(rt: Runtime) {
           service: r.service,
           key: r.key,
           count: Number(r.count),
+          detector: r.agent_name,
+          timestamp: r.timestamp,
+          description: r.description,
         }));
       },
     );

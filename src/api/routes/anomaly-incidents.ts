@@ -14,6 +14,7 @@ const query = z.strictObject({
     .optional()
     .describe("Findings about one entity this close in time are one incident (60–86400, default 1800)"),
   limit: queryLimit(500).default(50),
+  offset: queryInt("offset").optional().describe("Incidents to skip, newest first (default 0)"),
 });
 
 /** Stored anomalies grouped into incidents, as `logwarden analyze` groups its findings. */
@@ -37,7 +38,7 @@ export function anomalyIncidentRoutes(rt: Runtime) {
         },
       },
       async (request) => {
-        const { since, until, window_secs, limit } = request.query;
+        const { since, until, window_secs, limit, offset } = request.query;
         return anomalyIncidents(
           rt.store,
           {
@@ -45,6 +46,7 @@ export function anomalyIncidentRoutes(rt: Runtime) {
             ...(since ? { since } : {}),
             ...(until ? { until } : {}),
             ...(window_secs ? { windowSecs: window_secs } : {}),
+            ...(offset ? { offset } : {}),
           },
           rt.clock.now(),
         );

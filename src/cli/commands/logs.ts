@@ -17,8 +17,8 @@ interface SearchFlags extends FlagValues {
   json?: boolean;
 }
 
-/** An ISO-8601 flag value as ISO UTC, or an error naming the flag. */
-async function isoFlag(name: string, value: string | undefined): Promise<string | undefined> {
+/** An ISO-8601 flag value as ISO UTC, or an error naming the flag (also read by `anomalies incidents`). */
+export async function isoFlag(name: string, value: string | undefined): Promise<string | undefined> {
   if (value === undefined) return undefined;
   const { isoUtc, parseIsoTimestamp } = await import("../../core/time.js");
   const ms = parseIsoTimestamp(value);
