@@ -158,3 +158,47 @@ export interface SuppressionPreview {
   max_score: number;
   expires_at: string | null;
 }
+
+/** One incident of `GET /api/v1/anomaly-incidents`: findings about one user, address or host close in time. */
+export interface AnomalyIncident {
+  /** The id of its first anomaly. */
+  id: number;
+  start: string;
+  end: string;
+  /** `user:…`, `ip:…`, `host:…`, or the key of a finding that names none. */
+  entities: string[];
+  detectors: string[];
+  /** Its anomalies, oldest first. */
+  anomaly_ids: number[];
+  /** 1 − Π(1 − score) over its anomalies. */
+  score: number;
+  severity: Severity;
+  summary: string;
+}
+
+/** `GET /api/v1/anomaly-incidents`. */
+export interface AnomalyIncidentPage {
+  since: string;
+  until: string;
+  window_secs: number;
+  /** Stored anomalies grouped. */
+  findings: number;
+  /** Only the newest 10,000 anomalies of the range were grouped. */
+  truncated: boolean;
+  /** Incidents in the range before offset and limit. */
+  total: number;
+  incidents: AnomalyIncident[];
+}
+
+/** `GET /api/v1/anomaly-briefs` rows: what a table shows of an anomaly it knows only by id. */
+export interface AnomalyBrief {
+  id: number;
+  severity: Severity;
+  status: Status;
+  service: string | null;
+  key: string;
+  count: number;
+  detector: string;
+  timestamp: string;
+  description: string | null;
+}

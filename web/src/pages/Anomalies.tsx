@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, getJson, getPage, send } from "../api";
+import { AnomalyViewToggle } from "../components/AnomalyViewToggle";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useLiveAnomalies } from "../live";
@@ -7,6 +8,7 @@ import { Link, navigate, useLocation } from "../router";
 import { asInputValue, fromInputValue, useZoneMode, type ZoneMode, zoneLabel } from "../time";
 import { type AnomalyRow, SEVERITIES, type Severity, STATUSES, type Status } from "../types";
 import { useAsync } from "../useAsync";
+import { AnomalyIncidentsView } from "./AnomalyIncidents";
 
 const PAGE_SIZE = 25;
 /**
@@ -93,7 +95,13 @@ function sortRows(rows: Row[], key: SortKey, dir: "asc" | "desc"): Row[] {
   return [...rows].sort((a, b) => (value(a) < value(b) ? -sign : value(a) > value(b) ? sign : b.id - a.id));
 }
 
+/** The Anomalies page: the flat list of findings, or (`view=incidents`) the same grouped into incidents. */
 export function AnomaliesPage() {
+  const { query } = useLocation();
+  return query.get("view") === "incidents" ? <AnomalyIncidentsView /> : <FindingsView />;
+}
+
+function FindingsView() {
   const { query } = useLocation();
   const qs = query.toString();
   // From/To are typed in the user's zone choice (web/src/time.ts).
@@ -219,7 +227,10 @@ export function AnomaliesPage() {
   return (
     <>
       <div className="page-head">
-        <h1>Anomalies</h1>
+        <div className="head-title">
+          <h1>Anomalies</h1>
+          <AnomalyViewToggle view="findings" />
+        </div>
         <button type="button" onClick={reload}>
           Refresh
         </button>
