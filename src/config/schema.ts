@@ -207,6 +207,11 @@ export const configSchema = z.object({
           maxNetworksPerUser: positiveInt.default(50),
           /** A network this many other users log in from (office, VPN) is never new. */
           sharedNetworkUsers: positiveInt.default(3),
+          /**
+           * A login from a new network with an SSH key the user already logs in with (from a network
+           * that raised nothing) is their own device somewhere new: learned, not reported.
+           */
+          trustKnownKeys: bool.default(true),
         })
         .prefault({}),
       unusualLoginHour: z
@@ -346,6 +351,7 @@ export const ENV_KEYS: Record<string, string> = {
   NEW_SOURCE_IP_BLOCK_PREFIX_V4: "detectors.newSourceIp.blockPrefixV4",
   NEW_SOURCE_IP_MAX_NETWORKS_PER_USER: "detectors.newSourceIp.maxNetworksPerUser",
   NEW_SOURCE_IP_SHARED_NETWORK_USERS: "detectors.newSourceIp.sharedNetworkUsers",
+  NEW_SOURCE_IP_TRUST_KNOWN_KEYS: "detectors.newSourceIp.trustKnownKeys",
   UNUSUAL_LOGIN_HOUR_ENABLED: "detectors.unusualLoginHour.enabled",
   UNUSUAL_LOGIN_HOUR_MIN_LOGINS: "detectors.unusualLoginHour.minLogins",
   UNUSUAL_LOGIN_HOUR_MIN_QUIET_HOURS: "detectors.unusualLoginHour.minQuietHours",

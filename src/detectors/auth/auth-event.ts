@@ -19,6 +19,12 @@ export interface AuthEvent {
   command: string | null;
   /** `password`, `publickey`, `sudo`, `su`, `pam`… */
   method: string | null;
+  /**
+   * The fingerprint of the SSH key a `publickey` login used (`SHA256:…` or `MD5:…`), when sshd logs it
+   * (`Accepted publickey for alice from … ssh2: ED25519 SHA256:…`): the key lives on the user's device,
+   * so it names the device the way a browser fingerprint does for a web sign-in.
+   */
+  keyFingerprint: string | null;
   /** sshd said the account does not exist. */
   invalidUser: boolean;
   /** Attempts this one record stands for (`message repeated 3 times`, `3 incorrect password attempts`). */
@@ -38,7 +44,8 @@ export interface AuthEvent {
   at: number;
 }
 
-type Fields = Omit<AuthEvent, "at" | "count" | "mirrored" | "pamReport"> & {
+type Fields = Omit<AuthEvent, "at" | "count" | "mirrored" | "pamReport" | "keyFingerprint"> & {
+  keyFingerprint?: string | null;
   count?: number;
   mirrored?: boolean;
   pamReport?: boolean;
@@ -52,6 +59,8 @@ const SSHD_FAILED = new RegExp(
   String.raw`^Failed (?<method>\S+) for (?<invalid>invalid user )?${USER} from ${IP}(?: port \d+)?`,
 );
 const SSHD_ACCEPTED = new RegExp(String.raw`^Accepted (?<method>\S+) for ${USER} from ${IP}(?: port \d+)?`);
+/** The key sshd names after `ssh2:` (`ED25519 SHA256:…`, `RSA-CERT SHA256:… ID …`, older `MD5:…`). */
+const KEY_FINGERPRINT = /\bssh2: \S+ (?<fp>(?:SHA256|MD5):\S+)/;
 /** rsyslog folds repeats: `message repeated 3 times: [ Failed password for root from … ]`. */
 const REPEATED = /^message repeated (?<n>\d+) times: \[\s*(?<inner>.*?)\s*\]$/;
 /** PAM: `pam_unix(sshd:auth): authentication failure; logname= uid=0 … rhost=IP  user=X`. */
@@ -126,6 +135,8 @@ function fromText(body: string, program: string): Fields | null {
       user: m.groups.user!,
       sourceIp: m.groups.ip!,
       method: m.groups.method!,
+      keyFingerprint:
+        m.groups.method === "publickey" ? (KEY_FINGERPRINT.exec(text)?.groups?.fp ?? null) : null,
     };
   }
   m = PAM_FAILURE.exec(text);
@@ -225,6 +236,7 @@ function fromFields(record: Pick<LogRecord, "body" | "attributes">): Fields | nu
     targetUser: escalation ? (str(a.target_user) ?? parsed?.targetUser ?? "root") : null,
     command: str(a.command) ?? parsed?.command ?? null,
     method: parsed?.method ?? eventType.toLowerCase(),
+    keyFingerprint: str(a.key_fingerprint) ?? parsed?.keyFingerprint ?? null,
     invalidUser: parsed?.invalidUser ?? false,
   };
 }
@@ -242,6 +254,7 @@ export function authEventOf(
   const at = Date.parse(record.timestamp);
   return {
     ...fields,
+    keyFingerprint: fields.keyFingerprint ?? null,
     count: fields.count ?? 1,
     mirrored: fields.mirrored ?? false,
     pamReport: fields.pamReport ?? false,

@@ -4,7 +4,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
-import { authEventOf } from "./auth-event.js";
+import { type AuthEvent, authEventOf } from "./auth-event.js";
 import { isPublicAddress, networkOf } from "./network.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
@@ -24,6 +24,12 @@ export interface NewSourceIpOptions {
   maxNetworksPerUser: number;
   /** A network other users already log in from this often (office, VPN) is not new for anyone. */
   sharedNetworkUsers: number;
+  /**
+   * A new network reached with an SSH key the user already logs in with is not reported: the device is
+   * familiar, only the place is new (a trip, a new home router). Sign-in risk engines judge several
+   * properties together the same way. The blind spot: a stolen private key used from a new network.
+   */
+  trustKnownKeys: boolean;
   maxKeys: number;
 }
 
@@ -34,7 +40,12 @@ interface UserState {
   networks: LruMap<string, [number, number]>;
   /** Wider blocks the user's networks belong to → [last seen ms, first seen ms, vouches (1) or not yet (0)]. */
   blocks: LruMap<string, [number, number, number]>;
+  /** SSH key fingerprints the user logged in with from networks that raised nothing → last seen ms. */
+  keys: LruMap<string, number>;
 }
+
+/** SSH keys remembered per user: people use one or two devices, a few keys at most. */
+const KEYS_PER_USER = 8;
 
 /** What the organisation knows of a wider block (both counts capped at `sharedNetworkUsers`). */
 interface BlockPeers {
@@ -81,13 +92,17 @@ export class NewSourceIpDetector implements Detector {
         firstAt: event.at,
         networks: this.#userNetworks(),
         blocks: this.#userBlocks(),
+        keys: this.#userKeys(),
       }));
       const block = this.#blockOf(event.sourceIp);
       // The organisation as it was when the login happened: judged on it, then taught by it.
       const peers = block === null ? undefined : this.#blocks.get(block);
-      const finding = this.#judge(record, event.user, event.sourceIp, user, block, peers, event.at);
+      const finding = this.#judge(record, event, user, block, peers);
       if (finding) out.push(finding);
       if (block !== null) this.#learnBlock(user, block, peers, event.at, finding !== null);
+      // A key is the user's once it logged in without raising anything: a key an intruder added after
+      // a reported login does not vouch for the next new network.
+      if (event.keyFingerprint !== null && finding === null) user.keys.set(event.keyFingerprint, event.at);
     }
     return out;
   }
@@ -97,6 +112,10 @@ export class NewSourceIpDetector implements Detector {
       this.undo,
       ([a, b]) => [a, b],
     );
+  }
+
+  #userKeys(): UserState["keys"] {
+    return new LruMap<string, number>(KEYS_PER_USER).recordTo(this.undo, (at) => at);
   }
 
   #userBlocks(): UserState["blocks"] {
@@ -109,13 +128,14 @@ export class NewSourceIpDetector implements Detector {
   /** Counts the login in the user's networks and returns the finding when the network is new. */
   #judge(
     record: ParsedRecord,
-    name: string,
-    ip: string,
+    event: AuthEvent,
     user: UserState,
     block: string | null,
     peers: BlockPeers | undefined,
-    at: number,
   ): Anomaly | null {
+    const { at } = event;
+    const name = event.user!;
+    const ip = event.sourceIp!;
     const network = networkOf(ip, this.options.prefixV4);
     const knownBlock = block !== null && user.blocks.has(block);
     const known = user.networks.get(network);
@@ -135,6 +155,8 @@ export class NewSourceIpDetector implements Detector {
     // place for the organisation, whoever shows up on it first.
     if ((peers?.vouched ?? 0) >= this.options.sharedNetworkUsers) return null;
     if (!warm) return null;
+    if (this.options.trustKnownKeys && event.keyFingerprint !== null && user.keys.has(event.keyFingerprint))
+      return null;
     // An address on the internet, in a block nobody here has ever logged in from.
     const unseenByAll = block !== null && peers === undefined && isPublicAddress(ip);
     // The more logins all from known networks, the stranger a new one; nobody's provider is stranger still.
@@ -144,6 +166,12 @@ export class NewSourceIpDetector implements Detector {
       : peers
         ? `; ${peers.users} other user(s) logged in from its block (${block}), ${peers.vouched} without raising a finding`
         : "";
+    const credential =
+      event.keyFingerprint !== null
+        ? `, with a key (${event.keyFingerprint}) not seen for them before`
+        : event.method
+          ? ` by ${event.method}`
+          : "";
     return securityAnomaly({
       detector: this.name,
       record,
@@ -158,9 +186,12 @@ export class NewSourceIpDetector implements Detector {
         user_warmed_up: warm,
         other_users_on_network: sharedBy,
         other_users_in_block: peers?.users ?? 0,
+        method: event.method,
+        key_fingerprint: event.keyFingerprint,
+        known_keys: user.keys.size,
       },
       explanation: {
-        summary: `Login for ${name} from ${ip}, a network (${network}) not seen in ${user.logins - 1} earlier logins${context}`,
+        summary: `Login for ${name} from ${ip}${credential}, a network (${network}) not seen in ${user.logins - 1} earlier logins${context}`,
         observed: { source_ip: ip, network },
         expected: { known_networks: habits.slice(0, 5).map(([n]) => n) },
         contributions: habits
@@ -242,6 +273,7 @@ export class NewSourceIpDetector implements Detector {
         firstAt: u.firstAt,
         networks: [...u.networks.entries()].map(([n, [at, c]]) => [n, at, c]),
         blocks: [...u.blocks.entries()].map(([b, [at, first, vouches]]) => [b, at, first, vouches]),
+        keys: [...u.keys.entries()],
       })),
     };
   }
@@ -274,7 +306,17 @@ export class NewSourceIpDetector implements Detector {
           if (block !== null) blocks.set(block, [at, at, 0]);
         }
       }
-      this.#users.set(u.name, { logins: Number(u.logins), firstAt: Number(u.firstAt), networks, blocks });
+      // State saved before keys were kept: the user's keys are learned again from their next logins.
+      const keys = this.#userKeys();
+      if (Array.isArray(u.keys))
+        for (const k of u.keys) if (Array.isArray(k)) keys.set(String(k[0]), Number(k[1]));
+      this.#users.set(u.name, {
+        logins: Number(u.logins),
+        firstAt: Number(u.firstAt),
+        networks,
+        blocks,
+        keys,
+      });
     }
   }
 }

@@ -36,11 +36,29 @@ const GOLDEN: [string, Expected][] = [
   ],
   [
     "Mar  1 08:01:55 bastion sshd[3001]: Accepted publickey for alice from 10.20.4.17 port 51514 ssh2: RSA SHA256:Jx4Q",
-    { kind: "login", outcome: "success", user: "alice", sourceIp: "10.20.4.17", method: "publickey" },
+    {
+      kind: "login",
+      outcome: "success",
+      user: "alice",
+      sourceIp: "10.20.4.17",
+      method: "publickey",
+      keyFingerprint: "SHA256:Jx4Q",
+    },
+  ],
+  [
+    "Mar  1 08:01:56 bastion sshd[3003]: Accepted publickey for ci from 10.20.4.18 port 51515 ssh2: ED25519-CERT SHA256:k9Zq ID ci@build (serial 7) CA ED25519 SHA256:ca1",
+    { kind: "login", outcome: "success", user: "ci", method: "publickey", keyFingerprint: "SHA256:k9Zq" },
   ],
   [
     "<38>1 2026-03-01T08:02:00Z bastion sshd 3002 - - Accepted password for bob from 2001:db8::7 port 6000 ssh2",
-    { kind: "login", outcome: "success", user: "bob", sourceIp: "2001:db8::7", method: "password" },
+    {
+      kind: "login",
+      outcome: "success",
+      user: "bob",
+      sourceIp: "2001:db8::7",
+      method: "password",
+      keyFingerprint: null,
+    },
   ],
   [
     "Mar  1 03:14:07 bastion sshd[2211]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root",

@@ -155,8 +155,38 @@ describe("new_source_ip", () => {
       blockPrefixV4: 16,
       maxNetworksPerUser: 10,
       sharedNetworkUsers: 3,
+      trustKnownKeys: true,
       maxKeys: 100,
     });
+  const withKey = (user: string, ip: string, fingerprint: string) =>
+    `Mar  1 03:14:07 bastion sshd[22]: Accepted publickey for ${user} from ${ip} port 4000 ssh2: ED25519 ${fingerprint}`;
+
+  it("learns a new network reached with the user's own SSH key; reports one reached by password or another key", () => {
+    const clock = new FakeClock("2026-03-01T08:00:00Z");
+    const d = make();
+    const laptop = "SHA256:3vYq0x0kR1cO5mI6yX8mN2w9bq4lQm1cSx0Jb2pWq8E";
+    d.observe(series(clock, 10, 6 * 3_600_000, (i) => withKey("ines", `198.51.100.${i + 2}`, laptop)));
+    // A hotel, from her laptop: the device is known, only the place is new.
+    expect(d.observe([lineAt(clock, withKey("ines", "203.0.113.66", laptop))])).toEqual([]);
+    // Another new network by password, and one with a key never seen for her: both reported.
+    const byPassword = d.observe([lineAt(clock, accepted("ines", "192.0.2.10"))]);
+    expect(byPassword).toHaveLength(1);
+    expect(byPassword[0]!.explanation.summary).toContain("by password");
+    const stranger = "SHA256:Zk1uX9m4bQ0c2a7Lr5yT8vN3pW6eJ1hS0dG4fK7qM2A";
+    const byOtherKey = d.observe([lineAt(clock, withKey("ines", "100.64.9.1", stranger))]);
+    expect(byOtherKey).toHaveLength(1);
+    expect(byOtherKey[0]!.features).toMatchObject({ key_fingerprint: stranger, known_keys: 1 });
+    expect(byOtherKey[0]!.explanation.summary).toContain(`with a key (${stranger}) not seen for them before`);
+    // That key first logged in with a finding: it does not vouch for the next new network (an
+    // intruder's key added after getting in).
+    expect(d.observe([lineAt(clock, withKey("ines", "45.33.1.1", stranger))])).toHaveLength(1);
+    // Keys survive a save and restore; trust can be turned off.
+    const copy = roundTrip(d, make);
+    expect(copy.observe([lineAt(clock, withKey("ines", "81.2.69.1", laptop))])).toEqual([]);
+    const strict = new NewSourceIpDetector({ ...make().options, trustKnownKeys: false });
+    strict.observe(series(clock, 10, 6 * 3_600_000, (i) => withKey("ines", `198.51.100.${i + 2}`, laptop)));
+    expect(strict.observe([lineAt(clock, withKey("ines", "203.0.113.66", laptop))])).toHaveLength(1);
+  });
 
   it("learns during warm-up (and says so), then reports a new network once; roaming in a /24 is not new", () => {
     const clock = new FakeClock("2026-03-01T08:00:00Z");
