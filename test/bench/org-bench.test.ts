@@ -75,6 +75,22 @@ describe("entity and time scoring", () => {
     expect(matchesAttack(finding("ip:185.220.4.9", "2026-11-04T09:50:00Z"), attack)).toBe(false);
   });
 
+  it("takes the host as what a finding is about only when it names no user or address", () => {
+    // A volume spike keyed on a service, most of its records from the attacked host: about that host.
+    const spike = finding("svc:sshd", "2026-11-04T10:05:00Z", { host: "bastion-par-1" });
+    expect(matchesAttack(spike, attack)).toBe(true);
+    // A login finding about another user on the same bastion: the host is only where the line was written.
+    expect(
+      matchesAttack(finding("user:bob.smith", "2026-11-04T10:05:00Z", { host: "bastion-par-1" }), attack),
+    ).toBe(false);
+    expect(
+      matchesAttack(
+        finding("svc:sshd", "2026-11-04T10:05:00Z", { host: "bastion-par-1", source_ip: "203.0.113.7" }),
+        attack,
+      ),
+    ).toBe(false);
+  });
+
   it("counts recall per kind and unmatched findings per detector", () => {
     const findings = [
       finding("ip:185.220.4.9", "2026-11-04T10:05:00Z"),

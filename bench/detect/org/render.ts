@@ -64,7 +64,9 @@ export function renderSet(title: string, results: readonly RunResult[], topGroup
       "CRON, systemd-logind, hostapd; stamped in UTC, people's hours in their own zones), through `analyzeLines` " +
       `(what \`logwarden analyze\` runs) with default options in ${results.map((r) => r.analysisSecs.toFixed(1)).join(" + ")} s. ` +
       `A finding matches an attack when it names one of the attack's entities (user, address, host, access point, station) ` +
-      `between a minute before the attack and ${SLACK_MS / 60_000} min after it, whichever detector raised it.`,
+      `between a minute before the attack and ${SLACK_MS / 60_000} min after it, whichever detector raised it ` +
+      "(a finding that names no user or address, such as a volume spike, names the host most of its records came from, " +
+      "as `analyze` groups incidents).",
     "",
     table(["attack kind", "injected", "caught", "recall"], recallRows),
     "",

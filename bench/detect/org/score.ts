@@ -20,11 +20,20 @@ function text(v: JsonValue | undefined): string | null {
   return typeof v === "string" && v !== "" ? v : null;
 }
 
-/** What a finding is about: its key (without the `user:` / `ip:` prefix) and the user, address or device it names. */
+/**
+ * What a finding is about: its key (without the `user:` / `ip:` prefix) and the user, address or device it
+ * names. A finding that names no user or address (a volume spike keyed on a service) is about the host it
+ * names as the origin of most of its records (`features.host`, set only then): "127 hostapd records in
+ * 5 min on ap-par-3" is about ap-par-3, as `analyze` groups it into incidents (src/correlate/incidents.ts).
+ * Where a finding names a user or an address, the host the line was written on is context (every login
+ * names a bastion) and does not count.
+ */
 export function findingEntities(f: Finding): string[] {
   const fromKey = f.key.replace(/^(user|ip|host|device):/, "");
   const named = [f.features.user, f.features.source_ip, f.features.ip, f.features.device].map(text);
-  return [...new Set([fromKey, ...named].filter((v): v is string => v !== null))];
+  const aboutSomeone = /^(user|ip):/.test(f.key) || named.some((v) => v !== null);
+  const host = aboutSomeone ? null : text(f.features.host);
+  return [...new Set([fromKey, ...named, host].filter((v): v is string => v !== null))];
 }
 
 export function matchesAttack(f: Finding, attack: Attack, slackMs = SLACK_MS): boolean {
