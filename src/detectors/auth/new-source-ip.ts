@@ -44,6 +44,9 @@ interface UserState {
   keys: LruMap<string, number>;
 }
 
+/** sshd's authentication methods, worth naming in a finding (a JSON record's `login` event type is not). */
+const SSH_METHODS = /^(password|publickey|keyboard-interactive|hostbased|gssapi)/;
+
 /** SSH keys remembered per user: people use one or two devices, a few keys at most. */
 const KEYS_PER_USER = 8;
 
@@ -169,7 +172,7 @@ export class NewSourceIpDetector implements Detector {
     const credential =
       event.keyFingerprint !== null
         ? `, with a key (${event.keyFingerprint}) not seen for them before`
-        : event.method
+        : event.method !== null && SSH_METHODS.test(event.method)
           ? ` by ${event.method}`
           : "";
     return securityAnomaly({
