@@ -8,7 +8,7 @@ import type { SourceLog } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import { sinkBacklog, sinkDeliveries, sinkEnqueued } from "../sinks/metrics.js";
 import { toSinkAnomaly } from "../sinks/payload.js";
-import type { StoreScope } from "../store/db.js";
+import type { Store } from "../store/db.js";
 import { type StoredAnomaly, toStoredAnomaly } from "../store/repos/anomalies.js";
 import {
   backlogBySink,
@@ -16,7 +16,12 @@ import {
   enqueueDeliveries,
   markDelivery,
 } from "../store/repos/deliveries.js";
-import { loadState, saveState } from "../store/repos/state.js";
+import {
+  adoptSinkHistory,
+  hasUnqueuedAnomalies,
+  markAnomaliesQueued,
+  takeUnqueuedAnomalies,
+} from "../store/repos/sink-queue.js";
 import type { Database } from "../store/schema.js";
 
 export interface DispatcherOptions {
@@ -45,8 +50,8 @@ const DEFAULTS: DispatcherOptions = {
   owner: "",
 };
 
-/** Highest anomaly id already queued for the sinks; a restart queues what came after it. */
-const WATERMARK_KEY = "sinks:anomaly-watermark";
+/** Anomalies queued per transaction: keeps SQLite's write lock short when a backlog is caught up. */
+const QUEUE_BATCH = 500;
 
 /**
  * Exponential backoff with "equal jitter": half the exponential delay, plus a random part of the other
@@ -63,8 +68,10 @@ export function backoffMs(
 /**
  * Delivers new anomalies to the sinks through the `deliveries` table: an anomaly is queued for every sink
  * whose route matches, each delivery is tried until it succeeds, fails permanently, or runs out of
- * attempts (`dead`), with backoff between tries. Everything is in the store, so a restart resumes
- * pending deliveries, and anomalies stored while the process was going down are queued at the next start.
+ * attempts (`dead`), with backoff between tries. Everything is in the store: what is left to queue is the
+ * anomalies not marked queued (repos/sink-queue.ts), whichever process stored them and whenever they
+ * committed, so a restart, another process's anomalies and a failed hand-over are all caught up the same
+ * way: at start, after each batch's anomalies, and at every poll.
  */
 export class SinkDispatcher {
   readonly options: DispatcherOptions;
@@ -72,17 +79,12 @@ export class SinkDispatcher {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #kicked = false;
-  /**
-   * Hand-overs run one after another: the watermark then only passes ids whose rows are written, so a
-   * crash can never leave an anomaly below the watermark without its deliveries.
-   */
-  #chain: Promise<void> = Promise.resolve();
 
   readonly db: Kysely<Database>;
-  readonly #store: StoreScope;
+  readonly #store: Store;
 
   constructor(
-    store: StoreScope,
+    store: Store,
     readonly sinks: readonly Sink[],
     readonly clock: Clock,
     readonly log: SourceLog,
@@ -101,58 +103,75 @@ export class SinkDispatcher {
     return isoUtc(this.clock.now());
   }
 
-  /** Catches up on anomalies stored since the last run, then starts delivering. */
+  /**
+   * Catches up on anomalies not yet queued, then starts delivering. The first start with sinks on a store
+   * queues nothing that was stored before it (history is not notified), and a store that kept the old
+   * watermark counts the anomalies up to it as queued (`adoptSinkHistory`).
+   */
   async start(): Promise<void> {
-    const saved = await loadState(this.db, WATERMARK_KEY);
-    if (typeof saved === "number") {
-      const missed = await this.db
-        .selectFrom("anomalies")
-        .selectAll()
-        .where("id", ">", saved)
-        .orderBy("id")
-        .execute();
-      if (missed.length > 0) await this.#enqueue(missed.map(toStoredAnomaly));
-    } else {
-      // First start with sinks: history is not notified, only what happens from now on.
-      const row = await this.db
-        .selectFrom("anomalies")
-        .select((eb) => eb.fn.max("id").as("max"))
-        .executeTakeFirst();
-      await saveState(this.db, WATERMARK_KEY, Number(row?.max ?? 0), this.#now());
-    }
+    if (this.sinks.length === 0) return;
+    const history = await adoptSinkHistory(this.#store, this.#now());
+    if (history === "first-start")
+      this.log.info(
+        { history },
+        "first start of sinks on this store: anomalies stored before now are not sent",
+      );
+    else if (history === "from-watermark")
+      this.log.info(
+        { history },
+        "the sinks' anomaly watermark is converted: anomalies up to it count as queued",
+      );
+    // The loop's first round queues them as well: a failure here is logged and tried again there,
+    // rather than stopping the start.
+    await this.#queuePending().catch((err: unknown) =>
+      this.log.error({ err }, "queueing anomalies for the sinks failed; trying again at the next poll"),
+    );
     this.#running = true;
     this.#loop = this.#run();
   }
 
-  /** Hook for `IngestPipeline.onAnomalies`: queues the anomalies (asynchronously) and wakes the loop. */
+  /**
+   * Hook for `IngestPipeline.onAnomalies`: the anomalies are committed, so the next round queues them. It
+   * reads them back from the store rather than taking these objects: the mark on the row decides what is
+   * left to queue, and the row is the anomaly's latest form.
+   */
   notify(anomalies: readonly StoredAnomaly[]): void {
-    this.#chain = this.#chain.then(() =>
-      this.#enqueue(anomalies).catch((err: unknown) =>
-        this.log.error({ err }, "queueing anomalies for the sinks failed; queued again at the next start"),
-      ),
-    );
+    if (anomalies.length > 0) this.kick();
   }
 
-  async #enqueue(anomalies: readonly StoredAnomaly[]): Promise<void> {
-    if (anomalies.length === 0 || this.sinks.length === 0) return;
-    const now = this.#now();
-    const rows: { anomaly: ReturnType<typeof toSinkAnomaly>; sink: string }[] = [];
-    for (const a of anomalies) {
-      const payload = toSinkAnomaly(a);
-      for (const sink of this.sinks) {
-        if (!routeMatches(sink.route, payload)) continue;
-        rows.push({ anomaly: payload, sink: sink.name });
+  /**
+   * Queues every anomaly not yet queued for each sink whose route matches and marks it queued, in one
+   * transaction per `QUEUE_BATCH` anomalies: a crash leaves an anomaly with its deliveries and its mark,
+   * or with neither, to be queued again. Two processes doing this at once take different anomalies.
+   */
+  async #queuePending(): Promise<void> {
+    if (this.sinks.length === 0 || !(await hasUnqueuedAnomalies(this.db))) return;
+    for (;;) {
+      const now = this.#now();
+      const { taken, queued } = await this.#store.transaction(async (tx) => {
+        const rows = await takeUnqueuedAnomalies(tx, QUEUE_BATCH);
+        const deliveries: { anomaly: ReturnType<typeof toSinkAnomaly>; sink: string }[] = [];
+        for (const row of rows) {
+          const payload = toSinkAnomaly(toStoredAnomaly(row));
+          for (const sink of this.sinks)
+            if (routeMatches(sink.route, payload)) deliveries.push({ anomaly: payload, sink: sink.name });
+        }
+        // A repeat is routed again, but a sink that has its delivery keeps that one (unique per pair).
+        const queued = await enqueueDeliveries(tx.db, deliveries, now);
+        await markAnomaliesQueued(
+          tx,
+          rows.map((r) => r.id),
+          now,
+        );
+        return { taken: rows.length, queued };
+      });
+      for (const name of queued) {
+        const sink = this.sinks.find((s) => s.name === name)!;
+        sinkEnqueued.inc({ sink: sink.name, type: sink.type });
       }
+      // Fewer than asked: the rest is queued, or another process holds it and queues it.
+      if (taken < QUEUE_BATCH) return;
     }
-    await enqueueDeliveries(this.db, rows, now);
-    for (const r of rows) {
-      const sink = this.sinks.find((s) => s.name === r.sink)!;
-      sinkEnqueued.inc({ sink: sink.name, type: sink.type });
-    }
-    const max = Math.max(...anomalies.map((a) => a.id));
-    const saved = await loadState(this.db, WATERMARK_KEY);
-    if (typeof saved !== "number" || max > saved) await saveState(this.db, WATERMARK_KEY, max, now);
-    this.kick();
   }
 
   /** Looks for due deliveries now instead of at the next poll. */
@@ -164,6 +183,11 @@ export class SinkDispatcher {
   async #run(): Promise<void> {
     while (this.#running) {
       this.#kicked = false;
+      try {
+        await this.#queuePending();
+      } catch (err) {
+        this.log.error({ err }, "queueing anomalies for the sinks failed; trying again at the next poll");
+      }
       try {
         await this.runOnce();
       } catch (err) {
@@ -251,13 +275,20 @@ export class SinkDispatcher {
       this.log.warn({ delivery: id, owner: this.options.owner }, "delivery claim lost to another process");
   }
 
-  /** Waits for queued hand-overs and the round in progress, then closes the sinks; pending rows stay for restart. */
+  /**
+   * Waits for the round in progress, queues what the last batches stored, then closes the sinks; pending
+   * deliveries stay for the next start (or another process).
+   */
   async stop(): Promise<void> {
-    await this.#chain;
+    const wasRunning = this.#running;
     this.#running = false;
     this.#wake?.();
     await this.#loop;
     this.#loop = null;
+    if (wasRunning)
+      await this.#queuePending().catch((err: unknown) =>
+        this.log.error({ err }, "queueing anomalies for the sinks failed; queued at the next start"),
+      );
     for (const sink of this.sinks) await sink.close().catch(() => {});
   }
 }

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { webhookSinkSchema } from "../../src/config/sink-schema.js";
@@ -10,10 +7,12 @@ import { isoUtc } from "../../src/core/time.js";
 import { SinkDispatcher } from "../../src/service/sink-dispatcher.js";
 import { toSinkAnomaly } from "../../src/sinks/payload.js";
 import { WebhookSink } from "../../src/sinks/webhook.js";
-import { openStore, type Store } from "../../src/store/db.js";
+import type { Store } from "../../src/store/db.js";
 import { claimDeliveries, enqueueDeliveries, listDeliveries } from "../../src/store/repos/deliveries.js";
+import { adoptSinkHistory } from "../../src/store/repos/sink-queue.js";
 import { createLogger } from "../../src/telemetry/logger.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { sharedDatabaseCases } from "../helpers/shared-database.js";
+import { postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 import { storedAnomaly } from "../sinks/fixtures.js";
 
@@ -54,41 +53,6 @@ async function countingReceiver(pauseMs: number): Promise<CountingReceiver> {
   };
 }
 
-/** Two stores (two connections, as two processes would have) on one SQLite file or one PostgreSQL schema. */
-interface SharedDatabase {
-  open(): Store;
-  cleanup(): Promise<void>;
-}
-
-function sqliteShared(): SharedDatabase {
-  const dir = mkdtempSync(join(tmpdir(), "logwarden-claims-"));
-  const file = join(dir, "shared.db");
-  return {
-    open: () => openStore({ url: file }),
-    async cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresShared(): Promise<SharedDatabase> {
-  const schema = `claims_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const url = (await createTestSchema(schema)).toString();
-  return {
-    open: () => openStore({ url }),
-    async cleanup() {
-      const admin = openStore({ url: TEST_PG_URL });
-      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db);
-      await admin.close();
-    },
-  };
-}
-
-const cases = [
-  { name: "sqlite", shared: async () => sqliteShared(), needsPostgres: false },
-  { name: "postgres", shared: postgresShared, needsPostgres: true },
-] as const;
-
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -107,7 +71,7 @@ function webhook(url: string, worker: string): WebhookSink {
   );
 }
 
-describe.each(cases)("delivery claims on $name", ({ shared: makeShared, needsPostgres }) => {
+describe.each(sharedDatabaseCases)("delivery claims on $name", ({ shared: makeShared, needsPostgres }) => {
   it("two delivery workers on one database send every delivery exactly once", async (ctx) => {
     if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
     const shared = await makeShared();
@@ -123,6 +87,9 @@ describe.each(cases)("delivery claims on $name", ({ shared: makeShared, needsPos
       (s, i) => new SinkDispatcher(s, [webhook(rx.url, `w${i}`)], systemClock, log, { pollMs: 5 }),
     );
     // Both look for due work at once, again and again, while the other's sends are in flight.
+    // Sinks ran on this store before, so starting writes nothing: two SQLite connections in one thread
+    // cannot both open a write transaction (the second's busy wait blocks the thread the first needs).
+    await adoptSinkHistory(stores[0]!, isoUtc(Date.now()));
     await Promise.all(workers.map((w) => w.start()));
     cleanups.push(async () => {
       for (const w of workers) await w.stop();

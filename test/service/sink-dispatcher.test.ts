@@ -2,38 +2,20 @@ import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sinkSchema } from "../../src/config/sink-schema.js";
 import { systemClock } from "../../src/core/clock.js";
-import type { DeliveryItem, DeliveryOutcome, Sink } from "../../src/core/sink.js";
+import type { Sink } from "../../src/core/sink.js";
 import { backoffMs, SinkDispatcher } from "../../src/service/sink-dispatcher.js";
 import { ElasticsearchSink } from "../../src/sinks/elasticsearch.js";
 import { registerSinkMetrics } from "../../src/sinks/metrics.js";
-import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { listDeliveries } from "../../src/store/repos/deliveries.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
+import { ScriptedSink } from "../helpers/scripted-sink.js";
+import { finding, storeFindings } from "../helpers/stored-findings.js";
 import { sqliteTestStore, type TestStore } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
-import { storedAnomaly } from "../sinks/fixtures.js";
 
 const log = createLogger("silent");
 const fast = { pollMs: 20, baseDelayMs: 20, maxDelayMs: 100 };
-
-/** A sink whose answers the test scripts; records every batch it is handed. */
-class ScriptedSink implements Sink {
-  readonly type = "scripted";
-  readonly batches: DeliveryItem[][] = [];
-  answer: (item: DeliveryItem) => DeliveryOutcome = () => ({ ok: true });
-  constructor(
-    readonly name: string,
-    readonly route: Sink["route"] = { minSeverity: "low" },
-    readonly maxAttempts = 5,
-    readonly batchSize = 10,
-  ) {}
-  async deliver(items: readonly DeliveryItem[]): Promise<DeliveryOutcome[]> {
-    this.batches.push([...items]);
-    return items.map((i) => this.answer(i));
-  }
-  async close(): Promise<void> {}
-}
 
 let ts: TestStore;
 let dispatchers: SinkDispatcher[] = [];
@@ -75,42 +57,44 @@ describe("sink dispatcher", () => {
       services: ["api"],
     });
     const d = await dispatcher([all, slackLike, picky]);
-    d.notify([
-      storedAnomaly({ id: 1, severity: "low" }),
-      storedAnomaly({ id: 2, severity: "critical" }),
-      storedAnomaly({ id: 3, severity: "medium", detector: "new_template", service: "api" }),
-      storedAnomaly({ id: 4, severity: "medium", detector: "new_template", service: "auth" }),
+    const [a1, a2, a3, a4] = await storeFindings(ts.store.db, [
+      finding("one", { severity: "low" }),
+      finding("two", { severity: "critical" }),
+      finding("three", { severity: "medium", detector: "new_template", service: "api" }),
+      finding("four", { severity: "medium", detector: "new_template", service: "auth" }),
     ]);
+    d.notify([a1!, a2!, a3!, a4!]);
     await waitFor(
       async () => (await statuses()).length === 6 && (await statuses()).every((s) => s[1] === "delivered"),
       "deliveries",
     );
-    expect((await statuses("all")).map((s) => s[0])).toEqual([1, 2, 3, 4]);
-    expect((await statuses("high-only")).map((s) => s[0])).toEqual([2]);
-    expect((await statuses("picky")).map((s) => s[0])).toEqual([3]);
+    expect((await statuses("all")).map((s) => s[0])).toEqual([a1!.id, a2!.id, a3!.id, a4!.id]);
+    expect((await statuses("high-only")).map((s) => s[0])).toEqual([a2!.id]);
+    expect((await statuses("picky")).map((s) => s[0])).toEqual([a3!.id]);
   });
 
   it("retries with backoff until delivered, gives up on permanent errors and after maxAttempts", async () => {
     const sink = new ScriptedSink("flaky", { minSeverity: "low" }, 3);
     sink.answer = (i) => {
-      if (i.anomaly.id === 1)
+      if (i.anomaly.key === "one")
         return i.attempt < 3 ? { ok: false, error: "503", retryable: true } : { ok: true };
-      if (i.anomaly.id === 2) return { ok: false, error: "400 bad payload", retryable: false };
+      if (i.anomaly.key === "two") return { ok: false, error: "400 bad payload", retryable: false };
       return { ok: false, error: "timeout", retryable: true };
     };
     const registry = new Registry();
     registerSinkMetrics(registry);
     registerSinkMetrics(registry);
     const d = await dispatcher([sink]);
-    d.notify([storedAnomaly({ id: 1 }), storedAnomaly({ id: 2 }), storedAnomaly({ id: 3 })]);
+    const [a1, a2, a3] = await storeFindings(ts.store.db, [finding("one"), finding("two"), finding("three")]);
+    d.notify([a1!, a2!, a3!]);
     await waitFor(async () => {
       const s = await statuses();
       return s.length === 3 && s.every((x) => x[1] === "delivered" || x[1] === "dead");
     }, "every delivery to settle");
     expect(await statuses()).toEqual([
-      [1, "delivered", 3],
-      [2, "dead", 1],
-      [3, "dead", 3],
+      [a1!.id, "delivered", 3],
+      [a2!.id, "dead", 1],
+      [a3!.id, "dead", 3],
     ]);
     const rows = await listDeliveries(ts.store.db);
     expect(rows[2]!.last_error).toBe("timeout");
@@ -133,28 +117,7 @@ describe("sink dispatcher", () => {
   });
 
   it("resumes pending deliveries after a restart, and queues anomalies stored while it was down", async () => {
-    const store = async (key: string) => {
-      const [row] = await storeAnomalies(
-        ts.store.db,
-        [
-          {
-            detector: "error_burst",
-            type: "error_burst",
-            timestamp: "2026-02-01T10:00:00.000Z",
-            service: "auth",
-            key,
-            score: 0.9,
-            severity: "high",
-            description: `burst ${key}`,
-            features: {},
-            explanation: { summary: `burst ${key}`, observed: {}, expected: {} },
-            evidence: [],
-          },
-        ],
-        "2026-02-01T10:00:00.000Z",
-      );
-      return row!.anomaly;
-    };
+    const store = async (key: string) => (await storeFindings(ts.store.db, [finding(key)]))[0]!;
     const down = new ScriptedSink("hook");
     down.answer = () => ({ ok: false, error: "ECONNREFUSED", retryable: true });
     const first = await dispatcher([down], { ...fast, baseDelayMs: 60_000, maxDelayMs: 60_000 });
@@ -204,7 +167,9 @@ describe("sink dispatcher", () => {
     const config = sinkSchema.parse({ type: "elasticsearch", url: rx.url });
     if (config.type !== "elasticsearch") throw new Error("unexpected");
     const d = await dispatcher([new ElasticsearchSink("es", config)]);
-    d.notify([storedAnomaly({ id: 21 }), storedAnomaly({ id: 22 }), storedAnomaly({ id: 23 })]);
+    const stored = await storeFindings(ts.store.db, [finding("one"), finding("two"), finding("three")]);
+    d.notify(stored);
+    const [id1, id2, id3] = stored.map((a) => a.id);
     await waitFor(async () => {
       const s = await statuses();
       return s.length === 3 && s.every((x) => x[1] === "delivered");
@@ -217,15 +182,15 @@ describe("sink dispatcher", () => {
         .filter((_, i) => i % 2 === 0)
         .map((l) => JSON.parse(l).index._id);
     expect(ids(rx.requests[0]!.body)).toEqual([
-      "logwarden-anomaly-21",
-      "logwarden-anomaly-22",
-      "logwarden-anomaly-23",
+      `logwarden-anomaly-${id1}`,
+      `logwarden-anomaly-${id2}`,
+      `logwarden-anomaly-${id3}`,
     ]);
-    expect(ids(rx.requests[1]!.body)).toEqual(["logwarden-anomaly-21"]);
+    expect(ids(rx.requests[1]!.body)).toEqual([`logwarden-anomaly-${id1}`]);
     expect(await statuses()).toEqual([
-      [21, "delivered", 2],
-      [22, "delivered", 1],
-      [23, "delivered", 1],
+      [id1, "delivered", 2],
+      [id2, "delivered", 1],
+      [id3, "delivered", 1],
     ]);
   });
 });

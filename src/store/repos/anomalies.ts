@@ -96,6 +96,9 @@ export async function storeAnomalies(
           count: Number(open.count) + 1,
           last_seen: lastSeen,
           updated_at: now,
+          // The sinks route this form again (repos/sink-queue.ts): a sink that has the anomaly already
+          // keeps its one delivery, one whose route the repeat now matches (say, a higher severity) gets it.
+          sinks_queued_at: null,
           severity,
           evidence: toJsonText(evidence),
           ...(stronger

@@ -7,13 +7,16 @@ import type { Database, DeliveriesTable } from "../schema.js";
 export type DeliveryStatus = "pending" | "delivered" | "failed" | "dead";
 export type DeliveryRow = Selectable<DeliveriesTable>;
 
-/** Queues one delivery per (anomaly, sink); an existing pair is left alone. Returns how many were new. */
+/**
+ * Queues one delivery per (anomaly, sink); an existing pair is left alone (a repeat of an anomaly is not
+ * sent again). Returns the sink of each delivery that is new.
+ */
 export async function enqueueDeliveries(
   db: Kysely<Database>,
   rows: readonly { anomaly: SinkAnomaly; sink: string }[],
   now: string,
-): Promise<number> {
-  if (rows.length === 0) return 0;
+): Promise<string[]> {
+  if (rows.length === 0) return [];
   const inserted = await db
     .insertInto("deliveries")
     .values(
@@ -31,9 +34,9 @@ export async function enqueueDeliveries(
       })),
     )
     .onConflict((oc) => oc.columns(["anomaly_id", "sink"]).doNothing())
-    .returning("id")
+    .returning("sink")
     .execute();
-  return inserted.length;
+  return inserted.map((r) => r.sink);
 }
 
 /**
