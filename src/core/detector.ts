@@ -19,7 +19,9 @@ export interface DetectorContext {
 
 /**
  * A detector watches parsed records and emits anomalies. It is synchronous and keeps its own state,
- * so the pipeline can call it batch after batch; `exportState`/`importState` persist that state.
+ * so the pipeline can call it batch after batch; `exportState`/`importState` persist that state. One
+ * whose state is all keyed by stream may also implement `StreamPartitioned`, so that state is saved by
+ * partition (src/pipeline/partition-state.ts); without it, its whole state is one value.
  */
 export interface Detector {
   readonly name: string;
@@ -39,6 +41,52 @@ export interface Detector {
   tick?(now: number): Anomaly[];
   /** Optional: end of input (`analyze`): judge what is still open (sessions, windows) and return it. */
   flush?(): Anomaly[];
+}
+
+/**
+ * The state of a detector keyed by stream (the partition: `ParsedRecord.stream`), split the way the
+ * pipeline saves it: one value per stream, written only when that stream's records (or a tick) changed
+ * it, and a small shared remainder written at every save. Importing every stream's value and then the
+ * remainder of the same save gives back the detector `exportState` describes; importing one stream's
+ * value alone into another instance (a hand-over) gives that instance the stream as it was, so its
+ * findings about that stream continue as they would have. Eviction is the one coupling between streams:
+ * a full per-key map forgets the least recently used key of any stream, so a hand-over is exact while
+ * the receiving instance's maps are not full.
+ */
+export interface StreamPartitioned {
+  /** Every stream it holds state for. */
+  streams(): Iterable<string>;
+  /** The state of each given stream it holds (streams it holds nothing for are left out). */
+  exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue>;
+  /**
+   * What belongs to no stream: counters, and the recency of keys across streams (which key a full map
+   * forgets next): names only, so it stays small next to the streams' state.
+   */
+  exportShared(): JsonValue;
+  /** Replaces one stream's state; its keys become the most recently used. Outside a batch. */
+  importStream(stream: string, state: JsonValue): void;
+  /**
+   * After the streams of the same save: the remainder. Keys it does not list were forgotten after their
+   * stream's value was written (evicted by another stream's records, which does not make that stream
+   * due for saving) and are forgotten again; listed keys take back their saved recency.
+   */
+  importShared(state: JsonValue): void;
+  /**
+   * Streams whose state changed since the last call other than by observing their own records (a tick
+   * closing their intervals): the pipeline saves them too. May name more (harmless, a row written again).
+   */
+  takeChangedStreams?(): Iterable<string>;
+}
+
+export function isStreamPartitioned(detector: Detector): detector is Detector & StreamPartitioned {
+  const d = detector as Partial<StreamPartitioned>;
+  return (
+    typeof d.exportStreams === "function" &&
+    typeof d.importStream === "function" &&
+    typeof d.exportShared === "function" &&
+    typeof d.importShared === "function" &&
+    typeof d.streams === "function"
+  );
 }
 
 /** A model a detector trained, as the `models` table versions it. */

@@ -1,5 +1,5 @@
 import { type Anomaly, WINDOW_EVIDENCE } from "../core/anomaly.js";
-import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
+import type { Detector, DetectorDefinition, DetectorStatus, StreamPartitioned } from "../core/detector.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
@@ -64,7 +64,7 @@ function inWindow(w: ServiceWindow): RecentError[] {
  * reported once, at the end of the batch that saw it (so a batch holding a whole burst reports its peak),
  * and again only if it at least doubles; the store merges those reports into one open anomaly.
  */
-export class ErrorBurstDetector implements Detector {
+export class ErrorBurstDetector implements Detector, StreamPartitioned {
   readonly name = "error_burst";
   readonly #services: LruMap<string, ServiceWindow>;
   /** Record time of each service's errors: a jump back past the window starts the service's window again. */
@@ -201,20 +201,7 @@ export class ErrorBurstDetector implements Detector {
       version: 2,
       errorsSeen: this.#errorsSeen,
       clock: this.#clock.exportState(),
-      services: Object.fromEntries(
-        [...this.#services.entries()].map(([k, w]) => {
-          const recent = inWindow(w);
-          const first = w.firstSeq;
-          return [
-            k,
-            {
-              times: w.times.slice(w.head),
-              recent: recent.map((e) => ({ offset: e.seq - first, id: e.id, body: e.body })),
-              burst: w.burst ? { reported: w.burst.reported, until: w.burst.until } : null,
-            },
-          ];
-        }),
-      ),
+      services: Object.fromEntries([...this.#services.entries()].map(([k, w]) => [k, packWindow(w)])),
     };
   }
 
@@ -224,14 +211,75 @@ export class ErrorBurstDetector implements Detector {
     this.#errorsSeen = Number(state.errorsSeen ?? 0);
     this.#clock.importState(state.clock, 0);
     for (const [key, value] of Object.entries(state.services)) {
-      if (!isJsonObject(value) || !Array.isArray(value.times)) continue;
-      const times = value.times.map(Number);
-      const burst = isJsonObject(value.burst)
-        ? { reported: Number(value.burst.reported), until: Number(value.burst.until), pending: null }
-        : null;
-      this.#services.set(key, { times, head: 0, firstSeq: 0, recent: recentOf(value, times.length), burst });
+      const w = unpackWindow(value);
+      if (w) this.#services.set(key, w);
     }
   }
+
+  // Partitioned (StreamPartitioned): a stream's value is its clock and window; the shared remainder is
+  // the count of errors seen and the recency of the services in both maps.
+
+  streams(): Iterable<string> {
+    return new Set([...this.#clock.streams(), ...this.#services.keys()]);
+  }
+
+  exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
+    const out = new Map<string, JsonValue>();
+    for (const name of streams) {
+      const clock = this.#clock.exportStream(name);
+      const w = this.#services.peek(name);
+      if (clock === undefined && w === undefined) continue;
+      out.set(name, { version: 2, clock: clock ?? null, window: w ? packWindow(w) : null });
+    }
+    return out;
+  }
+
+  exportShared(): JsonValue {
+    return {
+      version: 2,
+      errorsSeen: this.#errorsSeen,
+      services: [...this.#services.keys()],
+      clock: [...this.#clock.streams()],
+    };
+  }
+
+  importStream(stream: string, state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 2) return;
+    this.#clock.forget(stream);
+    this.#services.delete(stream);
+    // Restored without evicting: the shared remainder imported next decides which services stay.
+    if (state.clock !== null && state.clock !== undefined) this.#clock.restoreStream(state.clock, 0);
+    const w = unpackWindow(state.window);
+    if (w) this.#services.restore(stream, w);
+  }
+
+  importShared(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 2) return;
+    this.#errorsSeen = Number(state.errorsSeen ?? 0);
+    if (Array.isArray(state.services))
+      this.#services.retainInOrder(state.services.filter((s) => typeof s === "string"));
+    if (Array.isArray(state.clock))
+      this.#clock.retainInOrder(state.clock.filter((s) => typeof s === "string"));
+  }
+}
+
+/** A service's window as saved: its times, the latest records still in it, and its burst. */
+function packWindow(w: ServiceWindow): JsonValue {
+  const first = w.firstSeq;
+  return {
+    times: w.times.slice(w.head),
+    recent: inWindow(w).map((e) => ({ offset: e.seq - first, id: e.id, body: e.body })),
+    burst: w.burst ? { reported: w.burst.reported, until: w.burst.until } : null,
+  };
+}
+
+function unpackWindow(value: JsonValue | undefined): ServiceWindow | null {
+  if (!isJsonObject(value) || !Array.isArray(value.times)) return null;
+  const times = value.times.map(Number);
+  const burst = isJsonObject(value.burst)
+    ? { reported: Number(value.burst.reported), until: Number(value.burst.until), pending: null }
+    : null;
+  return { times, head: 0, firstSeq: 0, recent: recentOf(value, times.length), burst };
 }
 
 /** The latest records of a saved window: version 2 lists them; version 1 kept ids and bodies of every one. */

@@ -134,6 +134,36 @@ export class LruMap<K, V> {
     this.#map.clear();
   }
 
+  /**
+   * Sets without evicting or journaling: for a stream's keys imported before the shared remainder of the
+   * same save, whose `retainInOrder` then settles which keys stay. A stale row (its stream's keys were
+   * evicted since) must not push out keys the remainder lists. Past the cap, the next `set` evicts.
+   */
+  restore(key: K, value: V): void {
+    this.#hasNewest = false;
+    this.#map.delete(key);
+    this.#map.set(key, value);
+  }
+
+  /**
+   * Keeps only the listed keys, in the listed order (oldest first): a recency saved apart from the values
+   * (partitioned state, `StreamPartitioned.importShared`). Listed keys it lacks are skipped. Not journaled:
+   * for imports outside a batch.
+   */
+  retainInOrder(order: Iterable<K>): void {
+    const kept: [K, V][] = [];
+    for (const key of order) {
+      const value = this.#map.get(key);
+      if (value !== undefined) kept.push([key, value]);
+    }
+    this.clear();
+    for (const [key, value] of kept) this.#map.set(key, value);
+  }
+
+  keys(): IterableIterator<K> {
+    return this.#map.keys();
+  }
+
   /** Oldest first, so re-inserting in order restores recency. */
   entries(): IterableIterator<[K, V]> {
     return this.#map.entries();

@@ -1,6 +1,6 @@
 import type { Anomaly } from "../core/anomaly.js";
-import type { Detector, DetectorDefinition, DetectorStatus } from "../core/detector.js";
-import { isJsonObject, type JsonValue } from "../core/json.js";
+import type { Detector, DetectorDefinition, DetectorStatus, StreamPartitioned } from "../core/detector.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
@@ -28,7 +28,7 @@ interface StreamState extends Coverage {
  * Flags a template first seen after the stream's warm-up: a message shape this service has never
  * produced before (a new error, a new code path) is the most common first sign of a change.
  */
-export class NewTemplateDetector implements Detector {
+export class NewTemplateDetector implements Detector, StreamPartitioned {
   readonly name = "new_template";
   readonly #streams: LruMap<string, StreamState>;
   readonly undo = new UndoLog();
@@ -137,20 +137,51 @@ export class NewTemplateDetector implements Detector {
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !isJsonObject(state.streams)) return;
-    for (const [key, value] of Object.entries(state.streams)) {
-      if (!isJsonObject(value)) continue;
-      const firstAt = Number(value.firstAt);
-      this.#streams.set(key, {
-        seen: Number(value.seen ?? 0),
-        firstAt,
-        // State saved before periods were counted: the time since the first record, as it was measured.
-        latestAt: typeof value.latestAt === "number" ? value.latestAt : firstAt,
-        coveredMs: typeof value.coveredMs === "number" ? value.coveredMs : 0,
-        templatesAtWarmup: Number(value.templatesAtWarmup ?? 0),
-        templates: Number(value.templates ?? 0),
-      });
-    }
+    for (const [key, value] of Object.entries(state.streams))
+      if (isJsonObject(value)) this.#streams.set(key, streamStateOf(value));
   }
+
+  // Partitioned (StreamPartitioned): a stream's value is its entry of `exportState`; the shared
+  // remainder is the recency of the streams, which decides the one a full map forgets.
+
+  streams(): Iterable<string> {
+    return this.#streams.keys();
+  }
+
+  exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
+    const out = new Map<string, JsonValue>();
+    for (const name of streams) {
+      const s = this.#streams.peek(name);
+      if (s) out.set(name, { version: 1, ...s });
+    }
+    return out;
+  }
+
+  exportShared(): JsonValue {
+    return { version: 1, order: [...this.#streams.keys()] };
+  }
+
+  importStream(stream: string, state: JsonValue): void {
+    if (isJsonObject(state) && state.version === 1) this.#streams.restore(stream, streamStateOf(state));
+  }
+
+  importShared(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.order)) return;
+    this.#streams.retainInOrder(state.order.filter((s) => typeof s === "string"));
+  }
+}
+
+function streamStateOf(value: JsonObject): StreamState {
+  const firstAt = Number(value.firstAt);
+  return {
+    seen: Number(value.seen ?? 0),
+    firstAt,
+    // State saved before periods were counted: the time since the first record, as it was measured.
+    latestAt: typeof value.latestAt === "number" ? value.latestAt : firstAt,
+    coveredMs: typeof value.coveredMs === "number" ? value.coveredMs : 0,
+    templatesAtWarmup: Number(value.templatesAtWarmup ?? 0),
+    templates: Number(value.templates ?? 0),
+  };
 }
 
 export const newTemplateDefinition: DetectorDefinition<NewTemplateOptions> = {

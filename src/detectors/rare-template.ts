@@ -4,9 +4,10 @@ import type {
   DetectorDefinition,
   DetectorStatus,
   Retrainable,
+  StreamPartitioned,
   TrainedModel,
 } from "../core/detector.js";
-import { isJsonObject, type JsonValue } from "../core/json.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { DAY_MS } from "../core/time.js";
@@ -60,7 +61,7 @@ const MAX_STREAMS = 1_000;
  * per cooldown. A template that is rare by share but shows up day after day (a daily job's lines) is
  * routine, not a surprise, and is not reported.
  */
-export class RareTemplateDetector implements Detector, Retrainable {
+export class RareTemplateDetector implements Detector, Retrainable, StreamPartitioned {
   readonly name = "rare_template";
   readonly undo = new UndoLog();
   /** A stream's copy shares its `counts` and `lastReport`, which journal their own keys. */
@@ -69,7 +70,11 @@ export class RareTemplateDetector implements Detector, Retrainable {
   constructor(readonly options: RareTemplateOptions) {}
 
   #stream(name: string): StreamState {
-    return this.#streams.upsert(name, () => ({
+    return this.#streams.upsert(name, () => this.#newStream());
+  }
+
+  #newStream(): StreamState {
+    return {
       total: 0,
       counts: new LruMap<string, number>(this.options.maxKeys).recordTo(this.undo, (n) => n),
       cutoff: null,
@@ -77,7 +82,7 @@ export class RareTemplateDetector implements Detector, Retrainable {
       sinceTrain: 0,
       lastReport: new LruMap<string, number>(this.options.maxKeys).recordTo(this.undo, (n) => n),
       days: new LruMap<string, DaysSeen>(this.options.maxKeys).recordTo(this.undo, ([a, b, c]) => [a, b, c]),
-    }));
+    };
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -244,42 +249,82 @@ export class RareTemplateDetector implements Detector, Retrainable {
   exportState(): JsonValue {
     return {
       version: 1,
-      streams: [...this.#streams.entries()].map(([name, s]) => ({
-        name,
-        total: s.total,
-        cutoff: s.cutoff,
-        rareTemplates: s.rareTemplates,
-        sinceTrain: s.sinceTrain,
-        counts: [...s.counts.entries()],
-        lastReport: [...s.lastReport.entries()],
-        days: [...s.days.entries()].map(([id, d]) => [id, ...d]),
-      })),
+      streams: [...this.#streams.entries()].map(([name, s]) => packStream(name, s)),
     };
   }
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.streams)) return;
-    for (const v of state.streams) {
-      if (!isJsonObject(v) || typeof v.name !== "string") continue;
-      const s = this.#stream(v.name);
-      s.total = Number(v.total ?? 0);
-      s.cutoff = typeof v.cutoff === "number" ? v.cutoff : null;
-      s.rareTemplates = Number(v.rareTemplates ?? 0);
-      s.sinceTrain = Number(v.sinceTrain ?? 0);
-      for (const [map, list] of [
-        [s.counts, v.counts],
-        [s.lastReport, v.lastReport],
-      ] as const) {
-        if (!Array.isArray(list)) continue;
-        for (const e of list) if (Array.isArray(e) && typeof e[0] === "string") map.set(e[0], Number(e[1]));
-      }
-      if (Array.isArray(v.days)) {
-        for (const e of v.days)
-          if (Array.isArray(e) && typeof e[0] === "string")
-            s.days.set(e[0], [Number(e[1]), Number(e[2]), Number(e[3])]);
-      }
+    for (const v of state.streams)
+      if (isJsonObject(v) && typeof v.name === "string") this.#unpack(this.#stream(v.name), v);
+  }
+
+  /** Fills a stream's state from its saved entry. */
+  #unpack(s: StreamState, v: JsonObject): void {
+    s.total = Number(v.total ?? 0);
+    s.cutoff = typeof v.cutoff === "number" ? v.cutoff : null;
+    s.rareTemplates = Number(v.rareTemplates ?? 0);
+    s.sinceTrain = Number(v.sinceTrain ?? 0);
+    for (const [map, list] of [
+      [s.counts, v.counts],
+      [s.lastReport, v.lastReport],
+    ] as const) {
+      if (!Array.isArray(list)) continue;
+      for (const e of list) if (Array.isArray(e) && typeof e[0] === "string") map.set(e[0], Number(e[1]));
+    }
+    if (Array.isArray(v.days)) {
+      for (const e of v.days)
+        if (Array.isArray(e) && typeof e[0] === "string")
+          s.days.set(e[0], [Number(e[1]), Number(e[2]), Number(e[3])]);
     }
   }
+
+  // Partitioned (StreamPartitioned): a stream's value is its entry of `exportState` (its template counts
+  // and cutoff); the shared remainder is the recency of the streams.
+
+  streams(): Iterable<string> {
+    return this.#streams.keys();
+  }
+
+  exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
+    const out = new Map<string, JsonValue>();
+    for (const name of streams) {
+      const s = this.#streams.peek(name);
+      if (s) out.set(name, { version: 1, ...packStream(name, s) });
+    }
+    return out;
+  }
+
+  exportShared(): JsonValue {
+    return { version: 1, order: [...this.#streams.keys()] };
+  }
+
+  importStream(stream: string, state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1) return;
+    // Replaced, not merged: counts of a stream this instance already had would add up otherwise.
+    const s = this.#newStream();
+    this.#unpack(s, state);
+    this.#streams.restore(stream, s);
+  }
+
+  importShared(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.order)) return;
+    this.#streams.retainInOrder(state.order.filter((s) => typeof s === "string"));
+  }
+}
+
+/** One stream's entry of the saved state; its maps oldest first, so importing them keeps their recency. */
+function packStream(name: string, s: StreamState): JsonObject {
+  return {
+    name,
+    total: s.total,
+    cutoff: s.cutoff,
+    rareTemplates: s.rareTemplates,
+    sinceTrain: s.sinceTrain,
+    counts: [...s.counts.entries()],
+    lastReport: [...s.lastReport.entries()],
+    days: [...s.days.entries()].map(([id, d]) => [id, ...d]),
+  };
 }
 
 export const rareTemplateDefinition: DetectorDefinition<RareTemplateOptions> = {

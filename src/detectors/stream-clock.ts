@@ -135,6 +135,34 @@ export class StreamClock {
     ]);
   }
 
+  /** One stream's entry of `exportState` (undefined: not known), which `restoreStream` puts back. */
+  exportStream(stream: string, wallNow = 0): JsonValue | undefined {
+    const s = this.#streams.peek(stream);
+    return s && [stream, s.latest, Math.max(0, wallNow - s.wallAt)];
+  }
+
+  /** Counts `ms` more of quiet for the stream (its quiet was saved that much before the rest). */
+  addQuiet(stream: string, ms: number): void {
+    const s = this.#streams.peek(stream);
+    if (s) s.wallAt -= ms;
+  }
+
+  /** One stream's saved entry, without evicting another stream (`LruMap.restore`). */
+  restoreStream(entry: JsonValue, wallNow: number): void {
+    if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number") return;
+    const quietMs = typeof entry[2] === "number" ? entry[2] : 0;
+    this.#streams.restore(entry[0], { latest: entry[1], wallAt: wallNow - quietMs });
+  }
+
+  forget(stream: string): void {
+    this.#streams.delete(stream);
+  }
+
+  /** Keeps only the listed streams, in that recency (oldest first): see `LruMap.retainInOrder`. */
+  retainInOrder(streams: Iterable<string>): void {
+    this.#streams.retainInOrder(streams);
+  }
+
   /**
    * Restores the latest times. The quiet a stream had before the save still counts at `wallNow`; the
    * time the process was stopped does not (a restart is not silence of the streams).

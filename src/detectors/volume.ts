@@ -5,6 +5,7 @@ import type {
   DetectorDefinition,
   DetectorStatus,
   Retrainable,
+  StreamPartitioned,
   TrainedModel,
 } from "../core/detector.js";
 import { isJsonObject, type JsonValue } from "../core/json.js";
@@ -99,7 +100,7 @@ const MAX_GAP_FILL = 288;
  * day-of-week factor once there is enough history. Spikes and drops are judged when an interval closes:
  * on rollover driven by record time, or by `tick(now)` when nothing arrives at all.
  */
-export class VolumeDetector implements Detector, Retrainable {
+export class VolumeDetector implements Detector, Retrainable, StreamPartitioned {
   readonly name = "volume";
   readonly undo = new UndoLog();
   /** Keys whose history is journaled in the undo log's current batch (see `#rememberHistory`). */
@@ -120,6 +121,13 @@ export class VolumeDetector implements Detector, Retrainable {
    * per service and interval (`foldInterval`), at most `LATENESS` of an interval later.
    */
   readonly #held = new Map<string, HeldInterval>();
+  /**
+   * When the streams imported since the last `importShared` were exported (wall time): a stream's row
+   * may be older than the shared remainder, and its quiet went on between the two saves.
+   */
+  readonly #importedExportedAt = new Map<string, number>();
+  /** Streams whose keys or held findings a tick changed (closed, released): saved with the batches' ones. */
+  readonly #changedStreams = new Set<string>();
 
   constructor(
     readonly options: VolumeOptions,
@@ -247,6 +255,7 @@ export class VolumeDetector implements Detector, Retrainable {
       if (time === undefined || time - LATENESS * this.#intervalMs < held.end) continue;
       out.push(foldInterval(held.anomalies));
       this.#held.delete(id);
+      this.#changedStreams.add(held.service);
     }
   }
 
@@ -261,6 +270,7 @@ export class VolumeDetector implements Detector, Retrainable {
         if (k.start + intervalMs > horizon) continue;
         // Iterating journals nothing: the key is remembered before it closes, for a rolled-back batch.
         map.remember(key);
+        this.#changedStreams.add(k.service);
         // The interval holding the horizon becomes current; every one before it closes.
         this.#rollTo(k, horizon - (horizon % intervalMs));
       }
@@ -524,104 +534,225 @@ export class VolumeDetector implements Detector, Retrainable {
   }
 
   exportState(): JsonValue {
-    const pack = (k: KeyState): JsonValue => ({
-      service: k.service,
-      template: k.template,
-      templateId: k.templateId,
-      start: k.start,
-      count: k.count,
-      partial: k.partial,
-      episode: k.episode,
-      episodeScore: k.episodeScore,
-      // The current interval's first records, so an interval closed after a restart still cites them.
-      ids: k.ids,
-      samples: k.samples,
-      // Who sent the current interval: a spike closed after a restart still names its source and host.
-      sources: [...k.sources],
-      hosts: [...k.hosts],
-      recent: k.recent,
-      bursts: k.bursts,
-      closed: k.closed,
-      hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
-      days: k.days.map((h) => [h.n, h.mean, h.variance]),
-      peaks: k.peaks,
-    });
     return {
       version: 2,
       clock: this.#streamClock.exportState(this.clock.now()),
-      services: [...this.#services.entries()].map(([key, k]) => [key, pack(k)]),
-      templates: [...this.#templates.entries()].map(([key, k]) => [key, pack(k)]),
-      held: [...this.#held.entries()].map(([id, h]) => ({
-        id,
-        service: h.service,
-        end: h.end,
-        anomalies: h.anomalies as unknown as JsonValue,
-      })),
+      services: [...this.#services.entries()].map(([key, k]) => [key, packKey(k)]),
+      templates: [...this.#templates.entries()].map(([key, k]) => [key, packKey(k)]),
+      held: [...this.#held.entries()].map(([id, h]) => packHeld(id, h)),
     };
   }
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || (state.version !== 1 && state.version !== 2)) return;
     this.#streamClock.importState(state.clock, this.clock.now());
-    const stats = (v: JsonValue | undefined, n: number): EwStat[] =>
-      Array.isArray(v) && v.length === n
-        ? v.map((s) =>
-            Array.isArray(s) ? { n: Number(s[0]), mean: Number(s[1]), variance: Number(s[2]) } : emptyStat(),
-          )
-        : Array.from({ length: n }, emptyStat);
-    const unpack = (v: JsonValue | undefined): KeyState | null => {
-      if (!isJsonObject(v) || typeof v.service !== "string") return null;
-      return {
-        service: v.service,
-        template: typeof v.template === "string" ? v.template : null,
-        templateId: typeof v.templateId === "string" ? v.templateId : null,
-        start: Number(v.start),
-        count: Number(v.count),
-        partial: v.partial === true,
-        ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, WINDOW_EVIDENCE) : [],
-        samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
-        sources: tallyOf(v.sources),
-        hosts: tallyOf(v.hosts),
-        episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
-        episodeScore: Number(v.episodeScore ?? 0),
-        recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
-        bursts: Array.isArray(v.bursts) ? v.bursts.map(Number) : [],
-        closed: Number(v.closed ?? 0),
-        hours: stats(v.hours, 24),
-        days: stats(v.days, 7),
-        // State saved before peaks were kept: none known, so only the statistical bar judges at first.
-        peaks:
-          Array.isArray(v.peaks) && v.peaks.length === 24
-            ? v.peaks.map((p) => Number(p) || 0)
-            : Array.from({ length: 24 }, () => 0),
-      };
-    };
-    for (const [list, map] of [
-      [state.services, this.#services],
-      [state.templates, this.#templates],
-    ] as const) {
-      if (!Array.isArray(list)) continue;
-      for (const entry of list) {
-        if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
-        const k = unpack(entry[1]);
-        if (k) map.set(entry[0], k);
-      }
-    }
-    if (Array.isArray(state.held)) {
-      for (const h of state.held) {
-        if (!isJsonObject(h) || typeof h.id !== "string" || typeof h.service !== "string") continue;
-        if (!Array.isArray(h.anomalies) || !h.anomalies.every(isJsonObject)) continue;
-        // Written by exportState from Anomaly objects; nothing else writes detector state.
-        const anomalies = h.anomalies as unknown as Anomaly[];
-        this.#held.set(h.id, { service: h.service, end: Number(h.end), anomalies });
-      }
-    }
+    this.#importKeys(state.services, state.templates);
+    this.#importHeld(state.held);
     // Version 1 kept one watermark for all streams: each stream's clock starts there.
     if (state.version === 1 && typeof state.watermark === "number") {
       const clock: JsonValue = [...this.#services.values()].map((k) => [k.service, Number(state.watermark)]);
       this.#streamClock.importState(clock, this.clock.now());
     }
   }
+
+  /**
+   * Saved `[key, packKey]` lists of the service and template maps, each oldest first; `restore`: without
+   * evicting (one stream's keys, before the shared remainder decides which keys stay).
+   */
+  #importKeys(services: JsonValue | undefined, templates: JsonValue | undefined, restore = false): void {
+    for (const [list, map] of [
+      [services, this.#services],
+      [templates, this.#templates],
+    ] as const) {
+      if (!Array.isArray(list)) continue;
+      for (const entry of list) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+        const k = unpackKey(entry[1]);
+        if (k && restore) map.restore(entry[0], k);
+        else if (k) map.set(entry[0], k);
+      }
+    }
+  }
+
+  #importHeld(saved: JsonValue | undefined): void {
+    if (!Array.isArray(saved)) return;
+    for (const h of saved) {
+      const held = unpackHeld(h);
+      if (held) this.#held.set(held[0], held[1]);
+    }
+  }
+
+  // Partitioned (StreamPartitioned): a stream's value is its clock, its service key, its template keys
+  // and its held findings; the shared remainder is the recency of the keys of every map (the template
+  // map holds all streams' templates, so which one a full map forgets depends on their order) and the
+  // order of the held findings, which is the order they are released in.
+
+  streams(): Iterable<string> {
+    return this.#streamClock.streams();
+  }
+
+  exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
+    // One pass over the template map and the held findings for all the given streams, each oldest first.
+    const templates = new Map<string, JsonValue[]>();
+    for (const [key, k] of this.#templates.entries())
+      if (streams.has(k.service)) listOf(templates, k.service).push([key, packKey(k)]);
+    const held = new Map<string, JsonValue[]>();
+    for (const [id, h] of this.#held)
+      if (streams.has(h.service)) listOf(held, h.service).push(packHeld(id, h));
+    const out = new Map<string, JsonValue>();
+    const now = this.clock.now();
+    for (const stream of streams) {
+      const clock = this.#streamClock.exportStream(stream, now);
+      const service = this.#services.peek(`svc:${stream}`);
+      if (clock === undefined && !service && !templates.has(stream) && !held.has(stream)) continue;
+      out.set(stream, {
+        version: 2,
+        exportedAt: now,
+        clock: clock ?? null,
+        services: service ? [[`svc:${stream}`, packKey(service)]] : [],
+        templates: templates.get(stream) ?? [],
+        held: held.get(stream) ?? [],
+      });
+    }
+    return out;
+  }
+
+  exportShared(): JsonValue {
+    return {
+      version: 2,
+      exportedAt: this.clock.now(),
+      clock: [...this.#streamClock.streams()],
+      services: [...this.#services.keys()],
+      templates: [...this.#templates.keys()],
+      held: [...this.#held.keys()],
+    };
+  }
+
+  importStream(stream: string, state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 2) return;
+    // Replaced, not merged: what this instance held of the stream goes first.
+    this.#streamClock.forget(stream);
+    this.#services.delete(`svc:${stream}`);
+    for (const [key, k] of [...this.#templates.entries()])
+      if (k.service === stream) this.#templates.delete(key);
+    for (const [id, h] of [...this.#held]) if (h.service === stream) this.#held.delete(id);
+    // Quiet counts up to the export, not while the state was stored (as for a restart's whole state).
+    if (state.clock !== null && state.clock !== undefined)
+      this.#streamClock.restoreStream(state.clock, this.clock.now());
+    if (typeof state.exportedAt === "number") this.#importedExportedAt.set(stream, state.exportedAt);
+    this.#importKeys(state.services, state.templates, true);
+    this.#importHeld(state.held);
+  }
+
+  importShared(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== 2) return;
+    const names = (v: JsonValue | undefined) =>
+      Array.isArray(v) ? v.filter((s) => typeof s === "string") : [];
+    // A stream saved before the remainder was quiet until the remainder's save too: the process ran.
+    const sharedAt = typeof state.exportedAt === "number" ? state.exportedAt : null;
+    for (const [stream, at] of this.#importedExportedAt)
+      if (sharedAt !== null && sharedAt > at) this.#streamClock.addQuiet(stream, sharedAt - at);
+    this.#importedExportedAt.clear();
+    this.#streamClock.retainInOrder(names(state.clock));
+    this.#services.retainInOrder(names(state.services));
+    this.#templates.retainInOrder(names(state.templates));
+    const held = [...this.#held];
+    this.#held.clear();
+    const byId = new Map(held);
+    for (const id of names(state.held)) {
+      const h = byId.get(id);
+      if (h) this.#held.set(id, h);
+    }
+  }
+
+  takeChangedStreams(): Iterable<string> {
+    const changed = [...this.#changedStreams];
+    this.#changedStreams.clear();
+    return changed;
+  }
+}
+
+function listOf(lists: Map<string, JsonValue[]>, stream: string): JsonValue[] {
+  let list = lists.get(stream);
+  if (!list) {
+    list = [];
+    lists.set(stream, list);
+  }
+  return list;
+}
+
+/** A key's state as saved. */
+function packKey(k: KeyState): JsonValue {
+  return {
+    service: k.service,
+    template: k.template,
+    templateId: k.templateId,
+    start: k.start,
+    count: k.count,
+    partial: k.partial,
+    episode: k.episode,
+    episodeScore: k.episodeScore,
+    // The current interval's first records, so an interval closed after a restart still cites them.
+    ids: k.ids,
+    samples: k.samples,
+    // Who sent the current interval: a spike closed after a restart still names its source and host.
+    sources: [...k.sources],
+    hosts: [...k.hosts],
+    recent: k.recent,
+    bursts: k.bursts,
+    closed: k.closed,
+    hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
+    days: k.days.map((h) => [h.n, h.mean, h.variance]),
+    peaks: k.peaks,
+  };
+}
+
+function unpackKey(v: JsonValue | undefined): KeyState | null {
+  if (!isJsonObject(v) || typeof v.service !== "string") return null;
+  return {
+    service: v.service,
+    template: typeof v.template === "string" ? v.template : null,
+    templateId: typeof v.templateId === "string" ? v.templateId : null,
+    start: Number(v.start),
+    count: Number(v.count),
+    partial: v.partial === true,
+    ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, WINDOW_EVIDENCE) : [],
+    samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
+    sources: tallyOf(v.sources),
+    hosts: tallyOf(v.hosts),
+    episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
+    episodeScore: Number(v.episodeScore ?? 0),
+    recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
+    bursts: Array.isArray(v.bursts) ? v.bursts.map(Number) : [],
+    closed: Number(v.closed ?? 0),
+    hours: statsOf(v.hours, 24),
+    days: statsOf(v.days, 7),
+    // State saved before peaks were kept: none known, so only the statistical bar judges at first.
+    peaks:
+      Array.isArray(v.peaks) && v.peaks.length === 24
+        ? v.peaks.map((p) => Number(p) || 0)
+        : Array.from({ length: 24 }, () => 0),
+  };
+}
+
+function statsOf(v: JsonValue | undefined, n: number): EwStat[] {
+  return Array.isArray(v) && v.length === n
+    ? v.map((s) =>
+        Array.isArray(s) ? { n: Number(s[0]), mean: Number(s[1]), variance: Number(s[2]) } : emptyStat(),
+      )
+    : Array.from({ length: n }, emptyStat);
+}
+
+function packHeld(id: string, h: HeldInterval): JsonValue {
+  return { id, service: h.service, end: h.end, anomalies: h.anomalies as unknown as JsonValue };
+}
+
+function unpackHeld(h: JsonValue): [string, HeldInterval] | null {
+  if (!isJsonObject(h) || typeof h.id !== "string" || typeof h.service !== "string") return null;
+  if (!Array.isArray(h.anomalies) || !h.anomalies.every(isJsonObject)) return null;
+  // Written by exportState from Anomaly objects; nothing else writes detector state.
+  const anomalies = h.anomalies as unknown as Anomaly[];
+  return [h.id, { service: h.service, end: Number(h.end), anomalies }];
 }
 
 /** A saved tally (`[name, count]` pairs) as the map it was. */

@@ -16,7 +16,13 @@ import { deleteState, loadState } from "../store/repos/state.js";
 import { addSuppressedCounts } from "../store/repos/suppression-list.js";
 import { insertRetiredTemplates, saveTemplates } from "../store/repos/templates.js";
 import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
-import { exportShared, exportStreams, importPartitions } from "./partition-state.js";
+import {
+  exportShared,
+  exportStreams,
+  importPartitions,
+  knownStreams,
+  takeChangedStreams,
+} from "./partition-state.js";
 import type { Processor } from "./processor.js";
 import { retiredTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
@@ -99,7 +105,10 @@ export class IngestPipeline {
   #drainRate = 0;
   /** Batches were committed since the last save (their templates are not in `templates` yet). */
   #unsavedBatches = false;
-  /** Streams (partitions) committed batches changed since the last save: only they are written again. */
+  /**
+   * Streams (partitions) committed batches (or a tick, `takeChangedStreams`) changed since the last save:
+   * only their rows are written again, with the miner's and the partitioned detectors' state of them.
+   */
   readonly #dirtyStreams = new Set<string>();
   /** The last batch committed (`ingest_batches`): what state saved now includes everything up to. */
   #lastBatch = 0;
@@ -134,7 +143,10 @@ export class IngestPipeline {
     this.#lastBatch = await lastBatchId(this.store.db);
     const rows = await loadPartitionStates(this.store.db);
     if (rows.length > 0) {
-      importPartitions(this.processor, rows);
+      const { wholeStates } = importPartitions(this.processor, rows);
+      // Rows of before detectors were split: every stream's row is written at the next save, which also
+      // takes the detectors' whole state out of the shared row.
+      if (wholeStates) this.#markAllStreams();
       // Each row includes every batch up to its tag; batches after the oldest tag are stored, but what
       // they taught the miner and detectors is not in the state (the process stopped before the save).
       let stateBatch = Number.POSITIVE_INFINITY;
@@ -155,13 +167,17 @@ export class IngestPipeline {
         this.log.info({ templates: this.processor.miner.stats().templates }, "restored pipeline state");
         // Written again split by partition at the next save, which then removes the old row.
         this.#legacyState = true;
-        this.#dirty = true;
-        for (const stream of this.processor.miner.streamNames()) this.#dirtyStreams.add(stream);
+        this.#markAllStreams();
       }
     }
     const suppressions = await activeSuppressions(this.store.db, isoUtc(this.clock.now()));
     this.suppressions.replace(suppressions.map(asSuppression));
     this.#lastStateSave = this.clock.now();
+  }
+
+  #markAllStreams(): void {
+    this.#dirty = true;
+    for (const stream of knownStreams(this.processor)) this.#dirtyStreams.add(stream);
   }
 
   get accepting(): boolean {
@@ -419,12 +435,15 @@ export class IngestPipeline {
   }
 
   /**
-   * Saves touched templates and lineage, the state of the streams batches changed since the last save,
-   * and the shared state (miner counters, detectors), each row tagged with the last committed batch:
+   * Saves touched templates and lineage, the state of the streams batches (or ticks) changed since the
+   * last save (their templates and their state in the partitioned detectors: only theirs is exported),
+   * and the shared state (miner counters, the other detectors, the partitioned detectors' remainder),
+   * each row tagged with the last committed batch:
    * the export is taken between batches, so it includes exactly the batches up to that one. Throws when
    * the save fails.
    */
   async saveState(): Promise<void> {
+    for (const stream of takeChangedStreams(this.processor)) this.#dirtyStreams.add(stream);
     if (!this.#dirty && this.#dirtyStreams.size === 0) return;
     // The next periodic attempt waits a full interval, also after a failure: no retry storm per batch.
     this.#lastStateSave = this.clock.now();

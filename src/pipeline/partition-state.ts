@@ -1,20 +1,27 @@
-import { isJsonObject, type JsonValue } from "../core/json.js";
+import { isStreamPartitioned } from "../core/detector.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { Processor } from "./processor.js";
 
 /**
  * Pipeline state split by partition. A partition is a stream (`ParsedRecord.stream`, the service name):
  * the unit the miner keeps apart (one template tree per stream) and the unit issue 16 hands from node to
- * node. Each stream's templates and lineage are one row, `stream:<name>`; what belongs to no single stream
- * is the `shared` row: the miner's counters and the detectors' state. Detectors stay shared because most
- * of them key their state across streams (brute force and spraying by source address and user from any
- * service, new source IP by user and organisation-wide peers, sessions by a configured key); the ones
- * keyed by stream (volume, rare and new templates, error bursts) could split the same way, behind an
- * export per partition of their own.
+ * node. Each stream's row, `stream:<name>`, holds its templates and lineage and, under `detectors`, its
+ * state in every detector keyed by stream (`StreamPartitioned`: volume, rare_template, new_template,
+ * error_burst). The `shared` row holds the miner's counters, under `partitioned` those detectors' shared
+ * remainder (counters, which key a full map forgets next), and under `detectors` the whole state of the
+ * detectors keyed across streams: brute force and spraying by source address and user from any service,
+ * new source IP by user and organisation-wide peers, unusual login hour and privilege escalation by user,
+ * WiFi by device, sessions by a configured key, and the window forest, whose tick closes every stream's
+ * window when the input as a whole goes quiet.
+ *
+ * Version 1 rows (before detectors were split) kept every detector whole in `shared`; they still load, and
+ * `importPartitions` says so, so the pipeline writes every stream's row again at its next save.
  */
 export const SHARED_PARTITION = "shared";
 
 const STREAM_PREFIX = "stream:";
-const VERSION = 1;
+const VERSION = 2;
+const READABLE_VERSIONS: readonly JsonValue[] = [1, VERSION];
 
 export function streamPartition(stream: string): string {
   return `${STREAM_PREFIX}${stream}`;
@@ -25,49 +32,118 @@ export interface PartitionSnapshot {
   value: JsonValue;
 }
 
-/** The given streams' rows (streams the miner no longer knows are skipped). */
+/** Every stream the miner or a partitioned detector holds state for. */
+export function knownStreams(processor: Processor): Set<string> {
+  const streams = new Set(processor.miner.streamNames());
+  for (const d of processor.detectors)
+    if (isStreamPartitioned(d)) for (const stream of d.streams()) streams.add(stream);
+  return streams;
+}
+
+/**
+ * Streams a detector changed without records of theirs (a tick closing intervals) since the last call:
+ * their rows are due as much as those of the streams batches changed.
+ */
+export function takeChangedStreams(processor: Processor): string[] {
+  const out: string[] = [];
+  for (const d of processor.detectors)
+    if (isStreamPartitioned(d) && d.takeChangedStreams) for (const s of d.takeChangedStreams()) out.push(s);
+  return out;
+}
+
+/** The given streams' rows (a stream nothing holds state for any more is skipped). */
 export function exportStreams(processor: Processor, streams: Iterable<string>): PartitionSnapshot[] {
+  const wanted = new Set(streams);
+  const byDetector = processor.detectors
+    .filter(isStreamPartitioned)
+    .map((d) => [d.name, d.exportStreams(wanted)] as const);
   const out: PartitionSnapshot[] = [];
-  for (const stream of streams) {
+  for (const stream of wanted) {
+    const detectors: JsonObject = {};
+    for (const [name, states] of byDetector) {
+      const state = states.get(stream);
+      if (state !== undefined) detectors[name] = state;
+    }
     const miner = processor.miner.exportStream(stream);
-    if (miner !== undefined)
-      out.push({ partition: streamPartition(stream), value: { version: VERSION, miner } });
+    if (miner === undefined && Object.keys(detectors).length === 0) continue;
+    out.push({
+      partition: streamPartition(stream),
+      value: { version: VERSION, ...(miner === undefined ? {} : { miner }), detectors },
+    });
   }
   return out;
 }
 
 export function exportShared(processor: Processor): PartitionSnapshot {
-  const detectors: Record<string, JsonValue> = {};
-  for (const d of processor.detectors) detectors[d.name] = d.exportState();
+  const detectors: JsonObject = {};
+  const partitioned: JsonObject = {};
+  for (const d of processor.detectors) {
+    if (isStreamPartitioned(d)) partitioned[d.name] = d.exportShared();
+    else detectors[d.name] = d.exportState();
+  }
   return {
     partition: SHARED_PARTITION,
-    value: { version: VERSION, miner: processor.miner.exportShared(), detectors },
+    value: { version: VERSION, miner: processor.miner.exportShared(), detectors, partitioned },
   };
 }
 
+export interface ImportedPartitions {
+  /**
+   * A partitioned detector came back from its whole state (a version 1 shared row): its streams have no
+   * row of their own yet, so every stream must be written at the next save.
+   */
+  wholeStates: boolean;
+}
+
 /**
- * Puts saved rows back: each stream row replaces its stream in the miner, the shared row the miner's
- * counters and the detectors' state. Rows of another version or shape are refused with an error naming
- * the partition, rather than half-applied.
+ * Puts saved rows back: each stream row replaces its stream in the miner and in the partitioned
+ * detectors; the shared row then gives the miner's counters, the other detectors' whole state and the
+ * partitioned detectors' remainder (which also puts back the recency of their keys across streams).
+ * Without the shared row (one stream handed over alone) the instance keeps its own. Rows of an unknown
+ * version or shape are refused with an error naming the partition, rather than half-applied.
  */
-export function importPartitions(processor: Processor, rows: readonly PartitionSnapshot[]): void {
-  const streams: JsonValue[] = [];
-  let shared: { miner: JsonValue; detectors: Record<string, JsonValue> } | undefined;
+export function importPartitions(
+  processor: Processor,
+  rows: readonly PartitionSnapshot[],
+): ImportedPartitions {
+  const minerStreams: JsonValue[] = [];
+  const streamRows: [string, JsonObject][] = [];
+  let shared: JsonObject | undefined;
   for (const row of rows) {
     const v = row.value;
-    if (!isJsonObject(v) || v.version !== VERSION)
+    if (!isJsonObject(v) || !READABLE_VERSIONS.includes(v.version ?? null))
       throw new TypeError(`saved state of partition '${row.partition}' has an unknown version`);
     if (row.partition === SHARED_PARTITION) {
-      const detectors = isJsonObject(v.detectors) ? v.detectors : {};
-      shared = { miner: v.miner ?? null, detectors };
-    } else if (row.partition.startsWith(STREAM_PREFIX) && v.miner !== undefined) {
-      streams.push(v.miner);
+      shared = v;
+    } else if (row.partition.startsWith(STREAM_PREFIX)) {
+      if (v.miner !== undefined) minerStreams.push(v.miner);
+      if (isJsonObject(v.detectors))
+        streamRows.push([row.partition.slice(STREAM_PREFIX.length), v.detectors]);
     }
   }
-  processor.miner.importStreams(shared?.miner, streams);
-  if (!shared) return;
-  for (const detector of processor.detectors) {
-    const saved = shared.detectors[detector.name];
-    if (saved !== undefined) detector.importState(saved);
+  processor.miner.importStreams(shared ? (shared.miner ?? null) : undefined, minerStreams);
+  const remainders = shared && isJsonObject(shared.partitioned) ? shared.partitioned : {};
+  for (const d of processor.detectors) {
+    if (!isStreamPartitioned(d)) continue;
+    // Every save writes a running detector's remainder: without one, the detector was off at the last
+    // save, and what stream rows still hold of it is older than that.
+    if (shared && remainders[d.name] === undefined) continue;
+    for (const [stream, detectors] of streamRows) {
+      const state = detectors[d.name];
+      if (state !== undefined) d.importStream(stream, state);
+    }
   }
+  let wholeStates = false;
+  if (!shared) return { wholeStates };
+  const whole = isJsonObject(shared.detectors) ? shared.detectors : {};
+  for (const d of processor.detectors) {
+    const saved = whole[d.name];
+    if (saved !== undefined) {
+      d.importState(saved);
+      if (isStreamPartitioned(d)) wholeStates = true;
+    } else if (isStreamPartitioned(d) && remainders[d.name] !== undefined) {
+      d.importShared(remainders[d.name]!);
+    }
+  }
+  return { wholeStates };
 }

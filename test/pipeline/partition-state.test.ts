@@ -3,13 +3,15 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
+import { isStreamPartitioned } from "../../src/core/detector.js";
+import { isJsonObject, type JsonValue } from "../../src/core/json.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
 import { importPartitions, streamPartition } from "../../src/pipeline/partition-state.js";
 import type { Store } from "../../src/store/db.js";
 import { lastBatchId } from "../../src/store/repos/ingest-batches.js";
-import { loadPartitionStates } from "../../src/store/repos/partition-state.js";
+import { loadPartitionStates, savePartitionStates } from "../../src/store/repos/partition-state.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
 
@@ -98,6 +100,22 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     expect(handedOver.miner.templates()).toEqual(
       first.processor.miner.templates().filter((t) => t.stream === "db"),
     );
+    // …and the detectors keyed by stream hold db as they did, and nothing of api.
+    const db = new Set(["db"]);
+    const partitioned = first.processor.detectors.filter(isStreamPartitioned);
+    expect(partitioned.length).toBeGreaterThan(0);
+    // Volume's row keeps how long db had been quiet when the row was saved; the second passed since, with
+    // the row in storage, is not silence to the instance it is handed to (as with a restart).
+    const quietAsSaved = (states: Map<string, JsonValue>) =>
+      JSON.parse(JSON.stringify([...states]), (key, value: unknown) =>
+        key === "clock" && Array.isArray(value) ? value.slice(0, 2) : value,
+      );
+    for (const [i, d] of handedOver.detectors.filter(isStreamPartitioned).entries()) {
+      expect(quietAsSaved(d.exportStreams(db)), d.name).toEqual(
+        quietAsSaved(partitioned[i]!.exportStreams(db)),
+      );
+      expect([...d.streams()], d.name).not.toContain("api");
+    }
   });
 
   it("takes over the single state row of an older version and replaces it with partition rows", async (ctx) => {
@@ -119,6 +137,66 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
       "stream:db",
     ]);
     expect(await loadState(store.db, "pipeline")).toBeUndefined();
+    const again = pipelineOn(store, clock);
+    await again.start();
+    expect(again.processor.exportState()).toEqual(old.exportState());
+  });
+
+  it("loads version 1 rows (every detector whole in the shared row) and splits them at the next save", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
+    opened = await open();
+    const { store } = opened;
+    const clock = new FakeClock("2026-03-01T00:00:00Z");
+    const old = createProcessor(config, clock);
+    old.detect(old.mine([...lines("api", 0, 60, "request"), ...lines("db", 0, 60, "query")], 1));
+    // The rows as version 1 wrote them: templates by stream, the detectors only in `shared`.
+    await savePartitionStates(
+      store.db,
+      [
+        {
+          partition: "shared",
+          value: {
+            version: 1,
+            miner: old.miner.exportShared(),
+            detectors: Object.fromEntries(old.detectors.map((d) => [d.name, d.exportState()])),
+          },
+          batchId: 0,
+        },
+        ...old.miner.streamNames().map((stream) => ({
+          partition: streamPartition(stream),
+          value: { version: 1, miner: old.miner.exportStream(stream)! },
+          batchId: 0,
+        })),
+      ],
+      "2026-03-01T00:00:00.000Z",
+    );
+
+    const upgraded = pipelineOn(store, clock);
+    await upgraded.start();
+    expect(upgraded.processor.exportState()).toEqual(old.exportState());
+    // No batch came: the save still writes every stream, now with its detectors' state.
+    await upgraded.saveState();
+    const rows = new Map((await loadPartitionStates(store.db)).map((r) => [r.partition, r.value]));
+    const api = rows.get("stream:api");
+    expect(isJsonObject(api) && api.version).toBe(2);
+    expect(isJsonObject(api) && isJsonObject(api.detectors) && Object.keys(api.detectors).sort()).toEqual([
+      "new_template",
+      "rare_template",
+      "volume",
+    ]);
+    const shared = rows.get("shared");
+    if (!isJsonObject(shared) || !isJsonObject(shared.detectors) || !isJsonObject(shared.partitioned))
+      throw new Error("shared row of an unexpected shape");
+    expect(Object.keys(shared.partitioned).sort()).toEqual([
+      "error_burst",
+      "new_template",
+      "rare_template",
+      "volume",
+    ]);
+    for (const name of Object.keys(shared.partitioned))
+      expect(Object.keys(shared.detectors)).not.toContain(name);
+    expect(Object.keys(shared.detectors)).toContain("brute_force");
+
     const again = pipelineOn(store, clock);
     await again.start();
     expect(again.processor.exportState()).toEqual(old.exportState());
