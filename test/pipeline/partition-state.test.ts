@@ -8,7 +8,12 @@ import { isJsonObject, type JsonValue } from "../../src/core/json.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
-import { importPartitions, streamPartition } from "../../src/pipeline/partition-state.js";
+import {
+  exportShared,
+  exportStreams,
+  importPartitions,
+  streamPartition,
+} from "../../src/pipeline/partition-state.js";
 import type { Store } from "../../src/store/db.js";
 import { lastBatchId } from "../../src/store/repos/ingest-batches.js";
 import { loadPartitionStates, savePartitionStates } from "../../src/store/repos/partition-state.js";
@@ -201,4 +206,33 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     await again.start();
     expect(again.processor.exportState()).toEqual(old.exportState());
   });
+});
+
+it("a detector with no remainder in the shared row (off at the last save) takes nothing from stream rows", () => {
+  const clock = new FakeClock("2026-03-01T00:00:00Z");
+  const source = createProcessor(config, clock);
+  source.detect(source.mine([...lines("api", 0, 60, "request"), ...lines("db", 0, 60, "query")], 1));
+  const rows = [...exportStreams(source, ["api", "db"]), exportShared(source)];
+  const restored = createProcessor(config, clock);
+  importPartitions(restored, rows);
+  const volume = (p: typeof source) =>
+    p.detectors.filter(isStreamPartitioned).find((d) => d.name === "volume")!;
+  expect([...volume(restored).streams()].sort()).toEqual(["api", "db"]);
+
+  // The same rows, with volume off when the shared row was written: its remainder is not there.
+  const shared = rows.at(-1)!;
+  if (!isJsonObject(shared.value) || !isJsonObject(shared.value.partitioned))
+    throw new Error("no remainders");
+  const { volume: _off, ...others } = shared.value.partitioned;
+  const withoutVolume = [
+    ...rows.slice(0, -1),
+    { ...shared, value: { ...shared.value, partitioned: others } },
+  ];
+  const fresh = createProcessor(config, clock);
+  importPartitions(fresh, withoutVolume);
+  expect([...volume(fresh).streams()]).toEqual([]);
+  const newTemplate = fresh.detectors.find((d) => d.name === "new_template")!;
+  expect(newTemplate.exportState()).toEqual(
+    source.detectors.find((d) => d.name === "new_template")!.exportState(),
+  );
 });
