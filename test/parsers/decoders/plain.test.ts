@@ -1,47 +1,38 @@
-import { describe, expect, it, vi } from "vitest";
-import type { LineHeader } from "../../../src/parsers/header.js";
+import { describe, expect, it } from "vitest";
+import { decodePlain } from "../../../src/parsers/decoders/plain.js";
 
-// splitHeader belongs to the template-mining work; these tests pin only how its result is mapped.
-const header = vi.hoisted(() => ({ next: null as LineHeader | null }));
-vi.mock("../../../src/parsers/header.js", () => ({
-  splitHeader: (line: string): LineHeader =>
-    header.next ?? { timestamp: null, level: null, host: null, pid: null, component: null, body: line },
-}));
-
-const { decodePlain } = await import("../../../src/parsers/decoders/plain.js");
+// Real header lines (splitHeader's own cases are in test/parsers/header.test.ts); these tests pin how
+// its fields map onto the record. No module mock: the suite shares modules between files.
 const ctx = { observedAt: "2026-01-10T00:00:00.000Z" };
 
 describe("decodePlain", () => {
-  it("maps every header field", () => {
-    header.next = {
-      timestamp: "2026-01-05T09:30:00.000Z",
-      level: "WARN",
-      host: "web-1",
-      pid: 42,
-      component: "dfs.DataNode",
-      body: "disk almost full",
-    };
-    expect(decodePlain("raw", ctx)).toEqual({
-      timestamp: "2026-01-05T09:30:00.000Z",
+  it("maps the time, level, pid and component of a header", () => {
+    expect(decodePlain("081109 203615 148 WARN dfs.DataNode: disk almost full", ctx)).toEqual({
+      timestamp: "2008-11-09T20:36:15.000Z",
       observedTimestamp: ctx.observedAt,
       severityText: "WARN",
       severityNumber: 13,
       body: "disk almost full",
-      attributes: { "process.pid": 42, "log.component": "dfs.DataNode" },
-      resource: { "service.name": "dfs.DataNode", "host.name": "web-1" },
+      attributes: { "process.pid": 148, "log.component": "dfs.DataNode" },
+      resource: { "service.name": "dfs.DataNode" },
     });
   });
 
+  it("maps the host of a syslog header", () => {
+    const r = decodePlain("Dec 10 06:55:46 web-1 sshd[24200]: Invalid user admin from 203.0.113.9", ctx);
+    expect(r.resource).toMatchObject({ "host.name": "web-1" });
+    expect(r.attributes).toMatchObject({ "process.pid": 24200 });
+    expect(r.body).toBe("Invalid user admin from 203.0.113.9");
+  });
+
   it("defaultService wins over the component", () => {
-    header.next = { timestamp: null, level: "E", host: null, pid: null, component: "Foo", body: "x" };
-    const r = decodePlain("raw", { ...ctx, defaultService: "svc" });
+    const r = decodePlain("081109 203615 148 ERROR dfs.Foo: x", { ...ctx, defaultService: "svc" });
     expect(r.resource).toEqual({ "service.name": "svc" });
-    expect(r.attributes).toEqual({ "log.component": "Foo" });
-    expect([r.severityText, r.severityNumber]).toEqual(["E", 17]);
+    expect(r.attributes).toEqual({ "process.pid": 148, "log.component": "dfs.Foo" });
+    expect([r.severityText, r.severityNumber]).toEqual(["ERROR", 17]);
   });
 
   it("no header: the line is the body, stamped with the observed time", () => {
-    header.next = null;
     expect(decodePlain("just text", ctx)).toEqual({
       timestamp: ctx.observedAt,
       observedTimestamp: ctx.observedAt,
