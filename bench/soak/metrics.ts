@@ -2,6 +2,8 @@
 export interface ServerGauges {
   rssBytes: number;
   heapUsedBytes: number;
+  /** Heap used right after the latest full collection (0 before the first). */
+  heapLiveBytes: number;
   externalBytes: number;
   /** Event-loop delay p99 since the previous scrape (prom-client resets its histogram at each scrape). */
   eventLoopP99Secs: number;
@@ -14,6 +16,7 @@ export interface ServerGauges {
 const NAMES: Record<keyof ServerGauges, string> = {
   rssBytes: "process_resident_memory_bytes",
   heapUsedBytes: "nodejs_heap_size_used_bytes",
+  heapLiveBytes: "logwarden_heap_live_bytes",
   externalBytes: "nodejs_external_memory_bytes",
   eventLoopP99Secs: "nodejs_eventloop_lag_p99_seconds",
   cpuSecs: "process_cpu_seconds_total",

@@ -63,7 +63,7 @@ export function thin<T>(items: readonly T[], maxRows: number): T[] {
 
 const SERIES_NAMES: Record<keyof typeof TOLERANCES, string> = {
   rssBytes: "RSS",
-  heapFloorBytes: `V8 heap used, lowest in ${HEAP_FLOOR_SECS} s`,
+  heapFloorBytes: `V8 heap live after full GC (before the first: lowest in ${HEAP_FLOOR_SECS} s)`,
   bytesPerLine: "database bytes per stored line",
   eventLoopP99Secs: "event-loop delay p99",
 };

@@ -42,9 +42,12 @@ export interface Sample {
   rssBytes: number;
   heapUsedBytes: number;
   /**
-   * The lowest heap used over the last HEAP_FLOOR_SECS: what survives garbage collection. Heap used at a
-   * single instant swings by 100+ MiB with the collector's cycle (a full collection every half minute or
-   * so under this load), so the floor is what is judged.
+   * What survives garbage collection: the heap used right after the server's latest full collection
+   * (`logwarden_heap_live_bytes`), or before its first one the lowest heap used over the last
+   * HEAP_FLOOR_SECS. Heap used at a single instant swings by 100+ MiB with the collector's cycle, and a
+   * rolling lowest sample still rose and fell with when full collections happened to run (a 3-minute
+   * run judged "still growing" at +51 MiB that the same code passed at +4 MiB), so the live heap is what
+   * is judged.
    */
   heapFloorBytes: number;
   externalBytes: number;
@@ -271,10 +274,13 @@ async function drive(server: SoakServer, maker: LineMaker, options: SoakOptions)
       t,
       rssBytes: g.rssBytes,
       heapUsedBytes: g.heapUsedBytes,
-      heapFloorBytes: rollingFloor(
-        [...samples.map((p) => ({ t: p.t, v: p.heapUsedBytes })), { t, v: g.heapUsedBytes }],
-        HEAP_FLOOR_SECS,
-      ).at(-1)!.v,
+      heapFloorBytes:
+        g.heapLiveBytes > 0
+          ? g.heapLiveBytes
+          : rollingFloor(
+              [...samples.map((p) => ({ t: p.t, v: p.heapUsedBytes })), { t, v: g.heapUsedBytes }],
+              HEAP_FLOOR_SECS,
+            ).at(-1)!.v,
       externalBytes: g.externalBytes,
       eventLoopP99Secs: g.eventLoopP99Secs,
       databaseBytes,

@@ -5,6 +5,7 @@ import type { AnalysisEvent } from "../service/analysis-engine.js";
 import type { Runtime } from "../service/runtime.js";
 import { detectorPrecision } from "../service/verdicts.js";
 import { registerSinkMetrics } from "../sinks/metrics.js";
+import { liveHeap } from "./live-heap.js";
 import type { ResponseCache } from "./response-cache.js";
 
 /** prometheus_client's default buckets: system 002's dashboards were built on them (contracts §3.5). */
@@ -107,6 +108,15 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     labelNames: ["stage"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
+  });
+  liveHeap();
+  new Gauge({
+    name: "logwarden_heap_live_bytes",
+    help: "V8 heap used right after the latest full garbage collection (0 before the first): the live heap, which a leak grows",
+    registers,
+    collect() {
+      this.set(liveHeap().bytes);
+    },
   });
   new Gauge({
     name: "logwarden_templates",

@@ -82,6 +82,7 @@ describe("GET /metrics", () => {
     expect(value(text, 'logwarden_pipeline_stage_duration_seconds_count{stage="store"}')).toBe(1);
     expect(value(text, 'logwarden_pipeline_stage_duration_seconds_count{stage="detect"}')).toBe(1);
     expect(value(text, "logwarden_templates")).toBeGreaterThan(0);
+    expect(value(text, "logwarden_heap_live_bytes")).toBeGreaterThanOrEqual(0);
     expect(value(text, "logwarden_template_evictions_total")).toBe(0);
     expect(text).toMatch(/^logwarden_anomalies_total\{detector="error_burst",severity="\w+"\} [1-9]/m);
     expect(text).toMatch(
