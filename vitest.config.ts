@@ -6,6 +6,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Test files share each worker's module cache instead of importing src/ afresh per file: test/api,
+    // test/detectors and test/parsers ran in 120 s instead of 362 s (import time 146 s -> 13 s).
+    // So no test may mock a module (a vi.mock only applies where the module is not loaded yet) or leave
+    // global state behind.
+    isolate: false,
     // src/ transpiled once for the tests that start `logwarden serve` as a process (see the file).
     globalSetup: ["test/helpers/build-server.ts"],
   },
