@@ -1,13 +1,11 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { REPO } from "../helpers/cli.js";
 import { ATTACKER, OTHER_ADDRESS, twoEntityFindings } from "../helpers/incident-findings.js";
-import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
-import { ensureWebBuilt } from "./build.js";
+import type { TestServer } from "../helpers/runtime.js";
+import { type Browser, browserAvailable, closeDashboard, openDashboard, signIn } from "./browser.js";
 
 const SHOTS = join(REPO, "test-artifacts/screenshots");
 
@@ -23,24 +21,14 @@ describe.skipIf(!browserAvailable())("anomaly incidents in Chromium", () => {
   let base: string;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startTestServer();
-    base = await listenLocal(server);
+    ({ server, base, browser, page } = await openDashboard({}, SHOTS));
     // Alice's incident 3.5 hours ago, bob's half an hour ago: both in the last day, only bob's in the last hour.
     const t0 = Date.now() - 210 * 60_000;
     await storeAnomalies(server.rt.store.db, twoEntityFindings(t0), new Date().toISOString());
-    ({ browser, page } = await launchPage(15_000));
-    await page.goto(`${base}/`);
-    await page.getByLabel("API token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/ui\/overview/);
+    await signIn(page, base);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeDashboard(browser, server));
 
   const rows = () => page.getByRole("table", { name: "Anomaly incidents" }).locator("tr[data-incident-id]");
 

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import type { TestServer } from "../helpers/runtime.js";
+import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { ensureWebBuilt } from "./build.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -63,4 +64,43 @@ export async function listenLocal(server: TestServer): Promise<string> {
   await server.app.listen({ port: 0, host: "127.0.0.1" });
   const address = server.app.server.address();
   return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+/** A dashboard under test: a fresh server on a loopback port serving the web build, and Chromium on a blank page. */
+export interface DashboardUnderTest {
+  server: TestServer;
+  base: string;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Builds the web app if needed, starts a test server with `env` on a free loopback port and opens
+ * Chromium (waits time out after `timeoutMs`); makes `shots`, where the test's screenshots go.
+ */
+export async function openDashboard(
+  env: Record<string, string>,
+  shots: string,
+  timeoutMs = 15_000,
+): Promise<DashboardUnderTest> {
+  ensureWebBuilt();
+  mkdirSync(shots, { recursive: true });
+  const server = await startTestServer(env);
+  const base = await listenLocal(server);
+  const { browser, page } = await launchPage(timeoutMs);
+  return { server, base, browser, page };
+}
+
+/** Closes what `openDashboard` opened, whatever part of it did open. */
+export async function closeDashboard(browser: Browser | undefined, server: TestServer | undefined) {
+  await browser?.close();
+  await server?.close();
+}
+
+/** Signs in with the admin token from the sign-in page and waits for the Overview. */
+export async function signIn(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel("API token").fill(ADMIN_TOKEN);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/ui\/overview/);
 }

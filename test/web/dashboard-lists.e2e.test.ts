@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,9 +5,8 @@ import type { Anomaly } from "../../src/core/anomaly.js";
 import type { Severity } from "../../src/core/severity.js";
 import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { REPO } from "../helpers/cli.js";
-import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
-import { ensureWebBuilt } from "./build.js";
+import { auth, type TestServer } from "../helpers/runtime.js";
+import { type Browser, browserAvailable, closeDashboard, openDashboard, signIn } from "./browser.js";
 
 const SHOTS = join(REPO, "test-artifacts/screenshots");
 const SEV: Severity[] = ["low", "medium", "high", "critical"];
@@ -37,10 +35,7 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
   let base: string;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startTestServer({ TRIAGE_RETRY_BASE_MS: "1" });
-    base = await listenLocal(server);
+    ({ server, base, browser, page } = await openDashboard({ TRIAGE_RETRY_BASE_MS: "1" }, SHOTS));
     // 30 alerts, every fourth critical (i = 3, 7, …, 27: 7 of them), newest last; 30 anomalies; two kinds of log lines.
     const alerts = Array.from({ length: 30 }, (_, i) => ({
       alert_id: `lst-${String(i).padStart(2, "0")}`,
@@ -70,17 +65,10 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     expect(
       (await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: lines })).statusCode,
     ).toBe(200);
-    ({ browser, page } = await launchPage(15_000));
-    await page.goto(`${base}/`);
-    await page.getByLabel("API token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/ui\/overview/);
+    await signIn(page, base);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeDashboard(browser, server));
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 

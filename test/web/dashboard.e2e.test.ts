@@ -1,13 +1,11 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
-import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { ADMIN_TOKEN, auth, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 import { seedInventory, VERIFICATION_ALERT } from "../triage/fixtures.js";
-import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
-import { ensureWebBuilt } from "./build.js";
+import { type Browser, browserAvailable, closeDashboard, openDashboard } from "./browser.js";
 
 const SHOTS = join(REPO, "test-artifacts/screenshots");
 
@@ -18,18 +16,11 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
   let base: string;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    mkdirSync(SHOTS, { recursive: true });
     // A low burst threshold, so four error lines make one anomaly.
-    server = await startTestServer({ ERROR_BURST_THRESHOLD: "3" });
-    base = await listenLocal(server);
-    ({ browser, page } = await launchPage(15_000));
+    ({ server, base, browser, page } = await openDashboard({ ERROR_BURST_THRESHOLD: "3" }, SHOTS));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeDashboard(browser, server));
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 

@@ -1,11 +1,10 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
-import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
-import { ensureWebBuilt } from "./build.js";
+import { ADMIN_TOKEN, auth, type TestServer } from "../helpers/runtime.js";
+import { type Browser, browserAvailable, closeDashboard, openDashboard } from "./browser.js";
 
 /**
  * The first hour of a new user, walked in Chromium on a fresh server: three LogHub logs uploaded, the
@@ -27,17 +26,10 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
   let base: string;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startTestServer();
-    base = await listenLocal(server);
-    ({ browser, page } = await launchPage(20_000));
+    ({ server, base, browser, page } = await openDashboard({}, SHOTS, 20_000));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeDashboard(browser, server));
 
   // Long lists are shown as a person first sees them (the window), the rest in full.
   const shot = (name: string, fullPage = true) =>

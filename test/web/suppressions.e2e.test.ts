@@ -3,9 +3,8 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
-import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { type Browser, browserAvailable, launchPage, listenLocal } from "./browser.js";
-import { ensureWebBuilt } from "./build.js";
+import { ADMIN_TOKEN, auth, type TestServer } from "../helpers/runtime.js";
+import { type Browser, browserAvailable, closeDashboard, openDashboard } from "./browser.js";
 
 // docs/dashboard.md's screenshot is rewritten only when asked (DOCS_SCREENSHOTS=1), so a test run leaves
 // the work tree clean.
@@ -19,17 +18,13 @@ describe.skipIf(!browserAvailable())("suppressions in the dashboard (Chromium)",
   let base: string;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    mkdirSync(IMG, { recursive: true });
-    server = await startTestServer({ BRUTE_FORCE_THRESHOLD: "5", VOLUME_ENABLED: "false" });
-    base = await listenLocal(server);
-    ({ browser, page } = await launchPage(15_000));
+    ({ server, base, browser, page } = await openDashboard(
+      { BRUTE_FORCE_THRESHOLD: "5", VOLUME_ENABLED: "false" },
+      IMG,
+    ));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeDashboard(browser, server));
 
   it("the verdict dialog says what it suppresses and until when; the page lists it and revokes it", async () => {
     const logs = Array.from({ length: 5 }, (_, i) => ({
