@@ -1,38 +1,97 @@
-import { createServer, type Server } from "node:http";
+import { Worker } from "node:worker_threads";
 import type { FastifyInstance } from "fastify";
+import { probeWorkerMain } from "./probe-worker.js";
 
-/** What the probe port answers; everything else there is 404. */
-const PROBE_PATHS = new Set(["/health", "/health/live", "/health/ready"]);
-
+/** How often the main thread proves its event loop turns. */
+const HEARTBEAT_MS = 100;
 /**
- * A second listening socket, for liveness and readiness probes only, answered by the same app (same
- * routes, hooks and logs). libuv accepts one connection per event-loop iteration on each listening socket,
- * so under overload a probe's fresh connection on the main port waits behind every client connection
- * queued before it (50-140 of them, and 5-20 s, at three times the sustained ingest rate); on a port of its
- * own it waits for about one iteration. `HEALTH_PORT`; off when unset.
+ * A main event loop that has not turned for this long is wedged: `/health/live` answers 503, so an
+ * orchestrator restarts the process. Far above the longest turn measured under 3× overload (about 0.5 s).
  */
-export async function listenForProbes(app: FastifyInstance, port: number, host: string): Promise<Server> {
-  await app.ready();
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "").split("?")[0] ?? "";
-    if (PROBE_PATHS.has(path)) return app.routing(req, res);
-    res.writeHead(404, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({ error: "Not Found", message: `only ${[...PROBE_PATHS].join(", ")} on this port` }),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return server;
+export const PROBE_STALL_MS = 30_000;
+
+/** The probe port: where it listens, and how to close it. */
+export interface ProbeListener {
+  port: number;
+  close(): Promise<void>;
 }
 
-/** The bound port (differs from the configured one when it is 0). */
-export function portOf(server: Server): number {
-  const address = server.address();
-  return typeof address === "object" && address ? address.port : 0;
+interface RelayRequest {
+  kind: "request";
+  id: number;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+type WorkerMessage = RelayRequest | { kind: "listening"; port: number } | { kind: "error"; message: string };
+
+/**
+ * A listening socket for liveness and readiness probes only, on a thread of its own (`HEALTH_PORT`; off
+ * when unset). Under overload the main event loop takes turns of tens to hundreds of milliseconds (and
+ * libuv accepts one connection per turn per socket), so a probe answered there waited that long: p99 103
+ * to 281 ms in docs/reliability.md. The probe thread answers `/health/live` at once from the main loop's
+ * heartbeat (probe-worker.ts) and relays `/health` and `/health/ready` to the app, whose answers need the
+ * store and the models.
+ */
+export async function listenForProbes(
+  app: FastifyInstance,
+  port: number,
+  host: string,
+  stallMs = PROBE_STALL_MS,
+): Promise<ProbeListener> {
+  await app.ready();
+  const heartbeat = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+  const beat = new Float64Array(heartbeat);
+  beat[0] = Date.now();
+  const timer = setInterval(() => {
+    beat[0] = Date.now();
+  }, HEARTBEAT_MS);
+  timer.unref();
+  const worker = new Worker(`(${probeWorkerMain.toString()})()`, {
+    eval: true,
+    workerData: { heartbeat, stallMs, port, host },
+  });
+  // The probe thread alone must not keep the process alive.
+  worker.unref();
+  const close = async () => {
+    clearInterval(timer);
+    await worker.terminate();
+  };
+  const listening = new Promise<number>((resolve, reject) => {
+    worker.on("error", reject);
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.kind === "listening") resolve(m.port);
+      else if (m.kind === "error") reject(new Error(`HEALTH_PORT ${port}: ${m.message}`));
+      else void relay(app, worker, m);
+    });
+  });
+  try {
+    return { port: await listening, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Answers a relayed probe through the app, as the main port would. */
+async function relay(app: FastifyInstance, worker: Worker, m: RelayRequest): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(m.headers))
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  try {
+    const res = await app.inject({ method: m.method === "HEAD" ? "HEAD" : "GET", url: m.url, headers });
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers))
+      if (value !== undefined && name !== "content-length" && name !== "transfer-encoding")
+        out[name] = Array.isArray(value) ? value.join(", ") : String(value);
+    worker.postMessage({ id: m.id, status: res.statusCode, headers: out, body: res.body });
+  } catch {
+    worker.postMessage({
+      id: m.id,
+      status: 500,
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ error: "Internal Server Error", message: "the probe could not be answered" }),
+    });
+  }
 }

@@ -44,8 +44,12 @@ const BOUNDS = {
    * connection per loop turn). On a quiet machine it is near the 100 ms target; the bound is for a loaded one.
    */
   mainPortP99Ms: 3_000,
-  /** `/health/live` on HEALTH_PORT as the prober sees it (0.5-0.6 s p99 seen at load 15-17). */
-  probePortP99Ms: 3_000,
+  /**
+   * `/health/live` on HEALTH_PORT as the prober sees it: issue 17's target. That port is answered on a
+   * thread of its own from the main loop's heartbeat (probe-listener.ts): p99 16.6 ms at 3× overload
+   * (load 1.8), where it was 0.5-0.6 s at load 15-17 when the main loop answered it.
+   */
+  probePortP99Ms: 100,
   peakRssMiB: 1_024,
   /**
    * Within this long after the overload RSS must be below `settledRssMiB` and within `settledGrowthMiB` of
@@ -205,9 +209,10 @@ describe("ingest at three times its sustained rate", () => {
       acceptQueue: { p50: percentile(acceptQueue, 0.5), max: Math.max(...acceptQueue) },
       healthLive: summary(healthSamples),
       healthLiveProbePort: summary(probePortSamples),
+      /** On the probe port, where liveness probes belong (the main port's figures are `healthLive`). */
       healthLiveTargetMet:
         percentile(
-          healthSamples.map((h) => h.ms),
+          probePortSamples.map((h) => h.ms),
           0.99,
         ) < BOUNDS.healthLiveTargetP99Ms,
       readRoute: summary(readSamples),

@@ -1,5 +1,5 @@
-import type { Server } from "node:http";
 import type { Command } from "commander";
+import type { ProbeListener } from "../../api/probe-listener.js";
 import {
   addConfigOptions,
   addLoggingOptions,
@@ -21,7 +21,7 @@ export function registerServeCommand(program: Command): void {
         { createLogger },
         { startIntegrations },
         { startDetectorSchedule },
-        { listenForProbes, portOf },
+        { listenForProbes },
       ] = await Promise.all([
         import("../../api/app.js"),
         import("../../core/time.js"),
@@ -62,15 +62,14 @@ export function registerServeCommand(program: Command): void {
         retrainSecs: config.detectors.retrainIntervalSecs,
         tickSecs: config.detectors.tickSecs,
       });
-      let probes: Server | undefined;
+      let probes: ProbeListener | undefined;
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, "shutting down: no new requests, draining the pipeline");
         try {
-          probes?.closeAllConnections();
-          probes?.close();
+          await probes?.close();
           // Fastify closes the connections idle at the signal; one whose request was in flight is kept
           // alive after its answer until keepAliveTimeout (72 s), and the close waits for it: the exit came
           // 70 s after the last answer (test/reliability/sigterm-drain.test.ts). Closed once idle instead.
@@ -107,8 +106,8 @@ export function registerServeCommand(program: Command): void {
           return fail(error);
         });
         log.info(
-          { host: config.host, port: portOf(probes) },
-          "probes (/health, /health/live, /health/ready) also on their own port",
+          { host: config.host, port: probes.port },
+          "probes (/health, /health/live, /health/ready) also on their own port, answered on a thread of their own",
         );
       }
       // Operators of system 004 look for exactly this line (contracts §5.1).
