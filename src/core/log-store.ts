@@ -69,6 +69,37 @@ export interface TemplateIntervalCount {
   count: number;
 }
 
+/** A query with both ends of its time range given, as a histogram needs. */
+export type BoundedLogQuery = LogQuery & { since: string; until: string };
+
+/** Records in one interval (`start` is the interval's ISO UTC start). */
+export interface IntervalCount {
+  start: string;
+  count: number;
+}
+
+/** The record times of the oldest and newest matching record (ISO UTC). */
+export interface LogExtent {
+  first: string;
+  last: string;
+}
+
+/** Fields whose values `countBy` counts. */
+export type CountableField = "service" | "templateId";
+
+/** How many matching records have one value of a field. */
+export interface ValueCount {
+  value: string;
+  count: number;
+}
+
+/** A record with the records of its service just before and just after it, each oldest first. */
+export interface RecordContext {
+  record: StoredRecord;
+  before: StoredRecord[];
+  after: StoredRecord[];
+}
+
 /**
  * Where mined records are kept and read back. `Batch` is the store's unit of work: the SQL store appends
  * inside the transaction that also writes the batch's anomalies and templates, so a batch commits whole.
@@ -95,4 +126,21 @@ export interface LogStore<Batch> {
    * so it is a bound for reading on, not proof that everything below it has committed.
    */
   watermark(): Promise<RecordRef | null>;
+  /** The first and last record time among the records matching `query`; null when none does. */
+  extent(query: LogQuery): Promise<LogExtent | null>;
+  /**
+   * Records matching `query` per interval of `intervalMs` from `query.since` (inclusive) to `query.until`
+   * (exclusive): every interval in order, empty ones with count 0 (the last may end past `until`).
+   */
+  histogram(query: BoundedLogQuery, intervalMs: number): Promise<IntervalCount[]>;
+  /**
+   * Records matching `query` counted per value of `field` (records without a value left out), most first,
+   * ties by value in code-unit order; the first `limit` values, or all of them without a limit.
+   */
+  countBy(query: LogQuery, field: CountableField, limit?: number): Promise<ValueCount[]>;
+  /**
+   * The record `ref` with up to `before` and `after` records of the same service around it in record time
+   * (ties by reference), the way `grep -C` shows a hit's surroundings; null when `ref` is not stored.
+   */
+  context(ref: RecordRef, around: { before: number; after: number }): Promise<RecordContext | null>;
 }

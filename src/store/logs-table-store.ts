@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { LogStore, TemplateIntervalCount } from "../core/log-store.js";
 import type { StoreScope, StoreTransaction } from "./db.js";
+import { logContext, logCountBy, logExtent, logHistogram } from "./repos/log-browse.js";
 import { getLogs, searchLogs } from "./repos/log-search.js";
 import { insertLogs } from "./repos/logs.js";
 
@@ -22,6 +23,10 @@ export function logsTableStore(store: StoreScope): LogStore<StoreTransaction> {
         .executeTakeFirst();
       return row?.max === null || row?.max === undefined ? null : Number(row.max);
     },
+    extent: (query) => logExtent(store, query),
+    histogram: (query, intervalMs) => logHistogram(store, query, intervalMs),
+    countBy: (query, field, limit) => logCountBy(store, query, field, limit),
+    context: (ref, around) => logContext(store, ref, around),
   };
 }
 

@@ -90,6 +90,7 @@ function modelMatches(record: RecordToAppend, q: LogQuery): boolean {
 }
 
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const msAfterT0 = (ms: number) => new Date(T0 + ms).toISOString();
 
 const QUERIES: LogQuery[] = [
   {},
@@ -125,6 +126,10 @@ interface Observed {
   get: number[];
   templateCounts: unknown[];
   watermarkEmpty: number | null;
+  extents: unknown[];
+  histograms: unknown[];
+  countsBy: unknown[];
+  contexts: unknown[];
 }
 
 const observed = new Map<string, Map<string, Observed>>();
@@ -135,7 +140,17 @@ describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, cre
     let logs: LogStore<StoreTransaction>;
     let refs: RecordRef[] = [];
     const records = fixture();
-    const seen: Observed = { search: [], pages: [], get: [], templateCounts: [], watermarkEmpty: null };
+    const seen: Observed = {
+      search: [],
+      pages: [],
+      get: [],
+      templateCounts: [],
+      watermarkEmpty: null,
+      extents: [],
+      histograms: [],
+      countsBy: [],
+      contexts: [],
+    };
     const indexOf = (ref: RecordRef) => refs.indexOf(ref);
 
     beforeAll(async () => {
@@ -249,6 +264,120 @@ describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, cre
         expect(got).toEqual(expected);
         seen.templateCounts.push(got);
       }
+    });
+
+    it("finds the first and last record time of every query's matches, null when none", async (ctx) => {
+      if (!t) return ctx.skip();
+      for (const query of QUERIES) {
+        const times = records
+          .filter((r) => modelMatches(r, query))
+          .map((r) => r.timestamp)
+          .sort();
+        const expected = times.length === 0 ? null : { first: times[0], last: times.at(-1) };
+        const got = await logs.extent(query);
+        expect(got, JSON.stringify(query)).toEqual(expected);
+        seen.extents.push(got);
+      }
+      expect(seen.extents.filter((e) => e === null).length).toBeGreaterThan(0);
+    });
+
+    it("counts every query's matches per interval of a range, empty intervals included", async (ctx) => {
+      if (!t) return ctx.skip();
+      // 17 minutes does not divide the range: the last interval ends past `until`, and counts only up to it.
+      const ranges = [
+        { since: at(0), until: at(185), intervalMs: 17 * 60_000 },
+        { since: at(33), until: at(34), intervalMs: 1_000 },
+        { since: msAfterT0(137_000), until: at(120), intervalMs: 137_000 },
+      ];
+      for (const range of ranges) {
+        for (const base of QUERIES) {
+          const query = { ...base, since: range.since, until: range.until };
+          const sinceMs = Date.parse(range.since);
+          const size = Math.ceil((Date.parse(range.until) - sinceMs) / range.intervalMs);
+          const expected = Array.from({ length: size }, (_, i) => ({
+            start: new Date(sinceMs + i * range.intervalMs).toISOString(),
+            count: 0,
+          }));
+          for (const r of records.filter((r) => modelMatches(r, query)))
+            expected[Math.floor((Date.parse(r.timestamp) - sinceMs) / range.intervalMs)]!.count++;
+          const got = await logs.histogram(query, range.intervalMs);
+          expect(got, `${JSON.stringify(query)} every ${range.intervalMs} ms`).toEqual(expected);
+          seen.histograms.push(got);
+        }
+      }
+      // A record exactly at an interval's start is in it: the third range starts on a shared record time.
+      expect(await logs.histogram({ since: msAfterT0(137_000), until: msAfterT0(137_001) }, 1_000)).toEqual([
+        { start: msAfterT0(137_000), count: 3 },
+      ]);
+    });
+
+    it("counts every query's matches per service and per template, most first, ties by value", async (ctx) => {
+      if (!t) return ctx.skip();
+      const fields = [
+        { field: "service", of: (r: RecordToAppend) => String(r.resource["service.name"]) },
+        { field: "templateId", of: (r: RecordToAppend) => r.templateId },
+      ] as const;
+      for (const query of QUERIES) {
+        for (const { field, of } of fields) {
+          const model = new Map<string, number>();
+          for (const r of records.filter((r) => modelMatches(r, query))) {
+            const value = of(r);
+            if (value !== null) model.set(value, (model.get(value) ?? 0) + 1);
+          }
+          const expected = [...model]
+            .map(([value, count]) => ({ value, count }))
+            .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+          const all = await logs.countBy(query, field);
+          expect(all, `${field} ${JSON.stringify(query)}`).toEqual(expected);
+          expect(await logs.countBy(query, field, 2)).toEqual(expected.slice(0, 2));
+          seen.countsBy.push(all);
+        }
+      }
+      // The four services have 60 records each: the limit cuts a tie, and the order of values decides.
+      expect(await logs.countBy({}, "service", 2)).toEqual([
+        { value: "app_api", count: 60 },
+        { value: "kernel", count: 60 },
+      ]);
+    });
+
+    it("shows a record's service around it in record time, ties by reference", async (ctx) => {
+      if (!t) return ctx.skip();
+      const ordered = (service: string) =>
+        records
+          .map((r, i) => ({ r, i }))
+          .filter(({ r }) => r.resource["service.name"] === service)
+          .sort((a, b) =>
+            a.r.timestamp === b.r.timestamp ? a.i - b.i : a.r.timestamp < b.r.timestamp ? -1 : 1,
+          )
+          .map(({ i }) => i);
+      for (const [i, before, after] of [
+        [0, 3, 3],
+        [57, 4, 2],
+        [58, 0, 5],
+        [120, 5, 0],
+        [239, 2, 3],
+        [150, 200, 200],
+      ] as const) {
+        const got = await logs.context(refs[i]!, { before, after });
+        const line = ordered(String(records[i]!.resource["service.name"]));
+        const position = line.indexOf(i);
+        const expected = {
+          record: i,
+          before: line.slice(Math.max(0, position - before), position),
+          after: line.slice(position + 1, position + 1 + after),
+        };
+        const observedContext = got && {
+          record: indexOf(got.record.ref),
+          before: got.before.map((r) => indexOf(r.ref)),
+          after: got.after.map((r) => indexOf(r.ref)),
+        };
+        expect(observedContext, `record ${i}`).toEqual(expected);
+        expect(got?.record).toEqual(expectedRecord(records[i]!, refs[i]!));
+        for (const r of [...(got?.before ?? []), ...(got?.after ?? [])])
+          expect(r).toEqual(expectedRecord(records[indexOf(r.ref)]!, r.ref));
+        seen.contexts.push(observedContext);
+      }
+      expect(await logs.context(refs.at(-1)! + 1_000, { before: 1, after: 1 })).toBeNull();
     });
   });
 

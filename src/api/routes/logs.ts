@@ -1,16 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { browseLogs, logContext, logFacets, logHistogram } from "../../service/log-browser.js";
 import type { Runtime } from "../../service/runtime.js";
-import {
-  browseLogs,
-  type LogBrowseFilter,
-  logContext,
-  logExtent,
-  logHistogram,
-  topServices,
-  topTemplates,
-} from "../../store/repos/log-browse.js";
 import { requireAuth } from "../auth.js";
 import { cursorParam, encodeCursor } from "../cursor.js";
 import { sendError } from "../errors.js";
@@ -82,7 +74,7 @@ export function logRoutes(rt: Runtime) {
       },
       async (request, reply) => {
         const { limit = 100, cursor, ...filter } = request.query;
-        const rows = await browseLogs(rt.store, rt.logs, filter, { limit, after: cursor });
+        const rows = await browseLogs(rt, filter, { limit, after: cursor });
         const last = rows.at(-1);
         if (last && rows.length === limit) setNextPage(request, reply, encodeCursor(last));
         return rows;
@@ -119,19 +111,10 @@ export function logRoutes(rt: Runtime) {
       },
       async (request, reply) => {
         const { buckets = 60, ...filter } = request.query;
-        const range = await histogramRange(rt, filter);
-        if (range === null) return { since: null, until: null, interval_ms: 0, total: 0, buckets: [] };
-        if (range.untilMs <= range.sinceMs) return badRequest(request, reply, "until must be after since");
-        // Whole seconds, at least one, so bucket starts stay readable and the count fits `buckets`.
-        const intervalMs = Math.max(1000, Math.ceil((range.untilMs - range.sinceMs) / buckets / 1000) * 1000);
-        const counts = await logHistogram(rt.store, filter, { ...range, intervalMs });
-        return {
-          since: new Date(range.sinceMs).toISOString(),
-          until: new Date(range.untilMs).toISOString(),
-          interval_ms: intervalMs,
-          total: counts.reduce((n, b) => n + b.count, 0),
-          buckets: counts,
-        };
+        // A missing end comes from the matching lines themselves, so only two given ends can be out of order.
+        if (filter.since && filter.until && Date.parse(filter.until) <= Date.parse(filter.since))
+          return badRequest(request, reply, "until must be after since");
+        return logHistogram(rt, filter, buckets);
       },
     );
 
@@ -157,11 +140,7 @@ export function logRoutes(rt: Runtime) {
       },
       async (request) => {
         const { limit = 6, ...filter } = request.query;
-        const [services, templates] = await Promise.all([
-          topServices(rt.store, filter, limit),
-          topTemplates(rt.store, filter, limit),
-        ]);
-        return { services, templates };
+        return logFacets(rt, filter, limit);
       },
     );
 
@@ -189,28 +168,11 @@ export function logRoutes(rt: Runtime) {
       },
       async (request, reply) => {
         const { before = 10, after = 10 } = request.query;
-        const found = await logContext(rt.store, request.params.id, { before, after });
+        const found = await logContext(rt, request.params.id, { before, after });
         if (!found)
           return sendError(request, reply, 404, "not_found", `log line ${request.params.id} does not exist`);
         return found;
       },
     );
   };
-}
-
-/** The histogram's range: the one asked for, completed by the matching lines' own first and last time. */
-async function histogramRange(
-  rt: Runtime,
-  filter: LogBrowseFilter,
-): Promise<{ sinceMs: number; untilMs: number } | null> {
-  let since = filter.since;
-  let until = filter.until;
-  if (!since || !until) {
-    const extent = await logExtent(rt.store, filter);
-    if (!extent.first || !extent.last) return null;
-    since ??= extent.first;
-    // Exclusive end: one millisecond past the newest line keeps it in the last bucket.
-    until ??= new Date(Date.parse(extent.last) + 1).toISOString();
-  }
-  return { sinceMs: Date.parse(since), untilMs: Date.parse(until) };
 }

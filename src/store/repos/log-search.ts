@@ -31,7 +31,8 @@ export function whereLogQuery<Q extends LogsQuery<unknown>>(
   return q as Q;
 }
 
-const RECORD_COLUMNS = [
+/** The columns of a `StoredRecord`, for every read of whole records (search, get, context). */
+export const RECORD_COLUMNS = [
   "logs.id",
   "logs.timestamp",
   "logs.service",
@@ -57,7 +58,7 @@ interface RecordRow {
   template_id: string | null;
 }
 
-function toStoredRecord(r: RecordRow): StoredRecord {
+export function toStoredRecord(r: RecordRow): StoredRecord {
   return {
     ref: Number(r.id),
     timestamp: r.timestamp,

@@ -135,3 +135,27 @@ export async function countTemplates(db: Kysely<Database>, filters: TemplateFilt
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Ids per look-up: well under either database's limit of bound parameters. */
+const TEXTS_PER_QUERY = 1_000;
+
+/**
+ * Template texts by id, one hop of lineage: a template that generalised answers with the general one's
+ * text, so a line mined before the change shows what its template became. Unknown ids are left out.
+ */
+export async function currentTemplateTexts(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += TEXTS_PER_QUERY) {
+    const rows = await db
+      .selectFrom("templates")
+      .leftJoin("templates as current", "current.template_id", "templates.replaced_by")
+      .select(["templates.template_id", "templates.template", "current.template as current_template"])
+      .where("templates.template_id", "in", ids.slice(i, i + TEXTS_PER_QUERY))
+      .execute();
+    for (const r of rows) texts.set(r.template_id, r.current_template ?? r.template);
+  }
+  return texts;
+}

@@ -1,0 +1,182 @@
+import type { LogQuery, RecordRef, StoredRecord } from "../core/log-store.js";
+import { currentTemplateTexts } from "../store/repos/templates.js";
+import type { Runtime } from "./runtime.js";
+
+/**
+ * The dashboard's log browser (`/api/v1/logs`, `/histogram`, `/facets`, `/{id}/context`): records come from
+ * the log store (`Runtime.logs`), template texts from the templates table, so another `LogStore` serves the
+ * same answers. The list, the histogram and the facets take one filter, so the chart counts what the list
+ * pages through.
+ */
+export type LogBrowserDeps = Pick<Runtime, "store" | "logs">;
+
+/** What the browser filters on. */
+export interface LogBrowseFilter {
+  /** Full text (`LogQuery.text`): every word, the last as a prefix. */
+  q?: string | undefined;
+  service?: string | undefined;
+  /** ISO UTC, inclusive. */
+  since?: string | undefined;
+  /** ISO UTC, exclusive. */
+  until?: string | undefined;
+}
+
+/** Position of the last line of a page, newest first: `[timestamp, id]`. */
+export interface LogCursor {
+  timestamp: string;
+  id: number;
+}
+
+/** A line as the dashboard shows it. */
+export interface BrowsedLog {
+  id: number;
+  timestamp: string;
+  service: string;
+  level: string | null;
+  host: string | null;
+  message: string;
+  template_id: string | null;
+  /** One hop of lineage: a line mined before its template generalised shows the general one. */
+  template: string | null;
+}
+
+export interface LogFacet {
+  name: string;
+  count: number;
+}
+
+export interface LogHistogram {
+  /** Start of the first bucket; null when nothing matches. */
+  since: string | null;
+  until: string | null;
+  interval_ms: number;
+  total: number;
+  buckets: { start: string; count: number }[];
+}
+
+function toQuery(f: LogBrowseFilter): LogQuery {
+  return { text: f.q, service: f.service, since: f.since, until: f.until };
+}
+
+/** The records with their template texts, in one look-up of the templates they use. */
+async function withTemplates(deps: LogBrowserDeps, records: readonly StoredRecord[]): Promise<BrowsedLog[]> {
+  const ids = [...new Set(records.flatMap((r) => (r.templateId ? [r.templateId] : [])))];
+  const texts = await currentTemplateTexts(deps.store.db, ids);
+  return records.map((r) => ({
+    id: r.ref,
+    timestamp: r.timestamp,
+    service: r.service,
+    level: r.level,
+    host: r.host,
+    message: r.message,
+    template_id: r.templateId,
+    template: r.templateId ? (texts.get(r.templateId) ?? null) : null,
+  }));
+}
+
+/** One page of lines, newest first by record time (ties: higher id first), after `page.after`. */
+export async function browseLogs(
+  deps: LogBrowserDeps,
+  filter: LogBrowseFilter,
+  page: { limit: number; after?: LogCursor | undefined },
+): Promise<BrowsedLog[]> {
+  const found = await deps.logs.search(toQuery(filter), {
+    limit: page.limit,
+    after: page.after && { timestamp: page.after.timestamp, ref: page.after.id },
+  });
+  return withTemplates(deps, found);
+}
+
+/** A line with its service's lines just before and after it, oldest first; null when it is not stored. */
+export async function logContext(
+  deps: LogBrowserDeps,
+  ref: RecordRef,
+  around: { before: number; after: number },
+): Promise<{ line: BrowsedLog; before: BrowsedLog[]; after: BrowsedLog[] } | null> {
+  const found = await deps.logs.context(ref, around);
+  if (!found) return null;
+  const lines = await withTemplates(deps, [...found.before, found.record, ...found.after]);
+  const at = found.before.length;
+  return { line: lines[at]!, before: lines.slice(0, at), after: lines.slice(at + 1) };
+}
+
+/** Most first; ties by name, so the answer is the same on every database. */
+function busiestFirst(counts: Iterable<[string, number]>): LogFacet[] {
+  return [...counts]
+    .map(([name, count]) => ({ name, count }))
+    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The busiest services and templates among the matching lines, `limit` of each. Templates are counted by
+ * text, one hop of lineage as the list shows them (a line mined before its template generalised counts
+ * under the general one; the same text in two streams is one entry), so every template's count is needed
+ * before the busiest are known; lines whose template has no row are left out.
+ */
+export async function logFacets(
+  deps: LogBrowserDeps,
+  filter: LogBrowseFilter,
+  limit: number,
+): Promise<{ services: LogFacet[]; templates: LogFacet[] }> {
+  const query = toQuery(filter);
+  const [services, byTemplate] = await Promise.all([
+    deps.logs.countBy(query, "service", limit),
+    deps.logs.countBy(query, "templateId"),
+  ]);
+  const texts = await currentTemplateTexts(
+    deps.store.db,
+    byTemplate.map((c) => c.value),
+  );
+  const byText = new Map<string, number>();
+  for (const { value, count } of byTemplate) {
+    const text = texts.get(value);
+    if (text !== undefined) byText.set(text, (byText.get(text) ?? 0) + count);
+  }
+  return {
+    services: services.map((s) => ({ name: s.value, count: s.count })),
+    templates: busiestFirst(byText).slice(0, limit),
+  };
+}
+
+/**
+ * Matching lines per time bucket, `buckets` of them at most, over the filter's range; a missing end is the
+ * matching lines' own first or last time, so imported history shows without knowing its dates. The caller
+ * refuses a range whose end is not after its start.
+ */
+export async function logHistogram(
+  deps: LogBrowserDeps,
+  filter: LogBrowseFilter,
+  buckets: number,
+): Promise<LogHistogram> {
+  const range = await histogramRange(deps, filter);
+  if (range === null) return { since: null, until: null, interval_ms: 0, total: 0, buckets: [] };
+  // Whole seconds, at least one, so bucket starts stay readable and the count fits `buckets`.
+  const intervalMs = Math.max(1000, Math.ceil((range.untilMs - range.sinceMs) / buckets / 1000) * 1000);
+  const since = new Date(range.sinceMs).toISOString();
+  const until = new Date(range.untilMs).toISOString();
+  const counts = await deps.logs.histogram({ ...toQuery(filter), since, until }, intervalMs);
+  return {
+    since,
+    until,
+    interval_ms: intervalMs,
+    total: counts.reduce((n, b) => n + b.count, 0),
+    buckets: counts,
+  };
+}
+
+/** The range asked for, completed by the matching lines' own first and last time; null when none match. */
+async function histogramRange(
+  deps: LogBrowserDeps,
+  filter: LogBrowseFilter,
+): Promise<{ sinceMs: number; untilMs: number } | null> {
+  let since = filter.since;
+  let until = filter.until;
+  if (!since || !until) {
+    const extent = await deps.logs.extent(toQuery(filter));
+    if (!extent) return null;
+    since ??= extent.first;
+    // Exclusive end: one millisecond past the newest line keeps it in the last bucket.
+    until ??= new Date(Date.parse(extent.last) + 1).toISOString();
+  }
+  return { sinceMs: Date.parse(since), untilMs: Date.parse(until) };
+}
