@@ -53,7 +53,10 @@ interface Flag {
 
 async function runOne(shape: QueryShape, seed: number): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "lw-bench-hasura-"));
-  const config = loadConfig({ env: { DATA_DIR: dataDir, M_AUTH_KEY: KEY, LOG_LEVEL: "silent" } });
+  // Anomaly files go to the run's own directory, not ./tmp under the working directory.
+  const config = loadConfig({
+    env: { DATA_DIR: dataDir, STORAGE_PATH: dataDir, M_AUTH_KEY: KEY, LOG_LEVEL: "silent" },
+  });
   const rt = await createRuntime(config, createLogger("silent"));
   const app = await buildApp(rt);
   const headers = { "hasura-m-auth": KEY, "x-hasura-role": "user", "content-type": "application/json" };
