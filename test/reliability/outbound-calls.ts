@@ -35,15 +35,18 @@ export const OUTBOUND: Readonly<Record<string, { settings: readonly string[]; re
     settings: [],
     reason: "listens (UDP/TCP syslog); connects nowhere",
   },
-  "src/api/probe-listener.ts": {
+  "src/api/probe-worker.ts": {
     settings: [],
-    reason: "listens (HEALTH_PORT, liveness and readiness probes only); connects nowhere",
+    reason: "listens (HEALTH_PORT, liveness and readiness probes only, on its own thread); connects nowhere",
   },
 };
 
-/** What opens a connection: fetch, the broker and database clients, Node's socket and HTTP modules. */
+/**
+ * What opens a connection: fetch, the broker and database clients, Node's socket and HTTP modules, imported
+ * or taken with `process.getBuiltinModule` (code that runs in an evaluated worker cannot import).
+ */
 const OUTBOUND_CALL =
-  /\bfetch\(|\bamqp\.connect\(|\.Kafka\(|new Kafka\(|\bnew (pg\.)?(Pool|Client)\(|from "(undici|kafkajs|node-fetch|axios|got)"|\b(https?|net|tls)\.(request|get|connect|createConnection)\(|^import (?!type\b)[^;]*from "node:(dgram|net|tls|http|https)"/m;
+  /\bfetch\(|\bamqp\.connect\(|\.Kafka\(|new Kafka\(|\bnew (pg\.)?(Pool|Client)\(|from "(undici|kafkajs|node-fetch|axios|got)"|\b(https?|net|tls)\.(request|get|connect|createConnection)\(|^import (?!type\b)[^;]*from "node:(dgram|net|tls|http|https)"|getBuiltinModule\("node:(dgram|net|tls|http|https)"\)/m;
 
 /** node:net helpers that parse addresses and open nothing. */
 const NET_PARSERS =
