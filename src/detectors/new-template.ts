@@ -7,6 +7,7 @@ import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
 import { type Coverage, cover } from "./stream-clock.js";
+import { exportStreamEntries, exportStreamOrder, importStreamOrder } from "./stream-map-partition.js";
 
 export interface NewTemplateOptions {
   /** Records a stream must have seen before a new template counts as an anomaly. */
@@ -149,16 +150,11 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
   }
 
   exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
-    const out = new Map<string, JsonValue>();
-    for (const name of streams) {
-      const s = this.#streams.peek(name);
-      if (s) out.set(name, { version: 1, ...s });
-    }
-    return out;
+    return exportStreamEntries(this.#streams, streams, (_name, s) => ({ ...s }));
   }
 
   exportShared(): JsonValue {
-    return { version: 1, order: [...this.#streams.keys()] };
+    return exportStreamOrder(this.#streams);
   }
 
   importStream(stream: string, state: JsonValue): void {
@@ -166,8 +162,7 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
   }
 
   importShared(state: JsonValue): void {
-    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.order)) return;
-    this.#streams.retainInOrder(state.order.filter((s) => typeof s === "string"));
+    importStreamOrder(this.#streams, state);
   }
 }
 

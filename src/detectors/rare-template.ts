@@ -15,6 +15,7 @@ import { UndoLog } from "../core/undo.js";
 import { LruMap } from "./lru.js";
 import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
 import { elapsedMs } from "./stream-clock.js";
+import { exportStreamEntries, exportStreamOrder, importStreamOrder } from "./stream-map-partition.js";
 
 export interface RareTemplateOptions {
   warmupRecords: number;
@@ -287,16 +288,11 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
   }
 
   exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
-    const out = new Map<string, JsonValue>();
-    for (const name of streams) {
-      const s = this.#streams.peek(name);
-      if (s) out.set(name, { version: 1, ...packStream(name, s) });
-    }
-    return out;
+    return exportStreamEntries(this.#streams, streams, packStream);
   }
 
   exportShared(): JsonValue {
-    return { version: 1, order: [...this.#streams.keys()] };
+    return exportStreamOrder(this.#streams);
   }
 
   importStream(stream: string, state: JsonValue): void {
@@ -308,8 +304,7 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
   }
 
   importShared(state: JsonValue): void {
-    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.order)) return;
-    this.#streams.retainInOrder(state.order.filter((s) => typeof s === "string"));
+    importStreamOrder(this.#streams, state);
   }
 }
 
