@@ -93,6 +93,14 @@ export interface ValueCount {
   count: number;
 }
 
+/**
+ * The order `countBy` answers in: most first, ties by value in code-unit order, the same on every
+ * database (their text collations differ).
+ */
+export function mostFirst(a: ValueCount, b: ValueCount): number {
+  return b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+}
+
 /** A record with the records of its service just before and just after it, each oldest first. */
 export interface RecordContext {
   record: StoredRecord;

@@ -1,4 +1,4 @@
-import type { LogQuery, RecordRef, StoredRecord } from "../core/log-store.js";
+import { type LogQuery, mostFirst, type RecordRef, type StoredRecord } from "../core/log-store.js";
 import { currentTemplateTexts } from "../store/repos/templates.js";
 import type { Runtime } from "./runtime.js";
 
@@ -100,13 +100,6 @@ export async function logContext(
   return { line: lines[at]!, before: lines.slice(0, at), after: lines.slice(at + 1) };
 }
 
-/** Most first; ties by name, so the answer is the same on every database. */
-function busiestFirst(counts: Iterable<[string, number]>): LogFacet[] {
-  return [...counts]
-    .map(([name, count]) => ({ name, count }))
-    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
 /**
  * The busiest services and templates among the matching lines, `limit` of each. Templates are counted by
  * text, one hop of lineage as the list shows them (a line mined before its template generalised counts
@@ -134,7 +127,12 @@ export async function logFacets(
   }
   return {
     services: services.map((s) => ({ name: s.value, count: s.count })),
-    templates: busiestFirst(byText).slice(0, limit),
+    // Most first, ties by text, as the store orders services.
+    templates: [...byText]
+      .map(([value, count]) => ({ value, count }))
+      .sort(mostFirst)
+      .slice(0, limit)
+      .map((t) => ({ name: t.value, count: t.count })),
   };
 }
 

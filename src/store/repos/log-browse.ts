@@ -1,13 +1,14 @@
 import { sql } from "kysely";
-import type {
-  BoundedLogQuery,
-  CountableField,
-  IntervalCount,
-  LogExtent,
-  LogQuery,
-  RecordContext,
-  RecordRef,
-  ValueCount,
+import {
+  type BoundedLogQuery,
+  type CountableField,
+  type IntervalCount,
+  type LogExtent,
+  type LogQuery,
+  mostFirst,
+  type RecordContext,
+  type RecordRef,
+  type ValueCount,
 } from "../../core/log-store.js";
 import type { StoreScope } from "../db.js";
 import { RECORD_COLUMNS, toStoredRecord, whereLogQuery } from "./log-search.js";
@@ -99,7 +100,7 @@ export async function logCountBy(
     .groupBy(key)
     .execute();
   const counts = rows.flatMap((r) => (r.value === null ? [] : [{ value: r.value, count: Number(r.n) }]));
-  counts.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  counts.sort(mostFirst);
   return limit === undefined ? counts : counts.slice(0, limit);
 }
 
