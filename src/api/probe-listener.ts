@@ -74,18 +74,29 @@ export async function listenForProbes(
   }
 }
 
+/** Headers as one string each (repeated ones joined), leaving out `skip`: what a message between threads carries. */
+function flatHeaders(
+  headers: Record<string, string | string[] | number | undefined>,
+  skip: readonly string[] = [],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !skip.includes(name))
+      out[name] = Array.isArray(value) ? value.join(", ") : String(value);
+  return out;
+}
+
 /** Answers a relayed probe through the app, as the main port would. */
 async function relay(app: FastifyInstance, worker: Worker, m: RelayRequest): Promise<void> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(m.headers))
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   try {
-    const res = await app.inject({ method: m.method === "HEAD" ? "HEAD" : "GET", url: m.url, headers });
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers))
-      if (value !== undefined && name !== "content-length" && name !== "transfer-encoding")
-        out[name] = Array.isArray(value) ? value.join(", ") : String(value);
-    worker.postMessage({ id: m.id, status: res.statusCode, headers: out, body: res.body });
+    const res = await app.inject({
+      method: m.method === "HEAD" ? "HEAD" : "GET",
+      url: m.url,
+      headers: flatHeaders(m.headers),
+    });
+    // The probe thread's response sets its own length and framing for the body it is handed.
+    const headers = flatHeaders(res.headers, ["content-length", "transfer-encoding"]);
+    worker.postMessage({ id: m.id, status: res.statusCode, headers, body: res.body });
   } catch {
     worker.postMessage({
       id: m.id,
