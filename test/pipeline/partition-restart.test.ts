@@ -1,14 +1,13 @@
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { isJsonObject } from "../../src/core/json.js";
 import type { LogRecord } from "../../src/core/log-record.js";
-import { createProcessor } from "../../src/pipeline/create-processor.js";
-import { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
+import type { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
 import type { Store } from "../../src/store/db.js";
 import type { StoredAnomaly } from "../../src/store/repos/anomalies.js";
 import { loadPartitionStates } from "../../src/store/repos/partition-state.js";
+import { manualSavePipeline } from "../helpers/manual-save-pipeline.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
 
 /**
@@ -27,7 +26,6 @@ const config = loadConfig({
     ERROR_BURST_THRESHOLD: "5",
   },
 });
-const log = pino({ level: "silent" });
 const START = Date.parse("2026-03-01T00:00:00Z");
 const MINUTE = 60_000;
 
@@ -36,15 +34,7 @@ afterEach(async () => {
   for (const t of opened.splice(0)) await t.cleanup();
 });
 
-function pipelineOn(store: Store, clock: FakeClock): IngestPipeline {
-  return new IngestPipeline(store, createProcessor(config, clock), clock, log, {
-    queueRecords: 100_000,
-    queueMaxWaitSecs: 0,
-    batchSize: 1_000,
-    // Saves happen when the test says, not behind its back.
-    stateSaveIntervalMs: 3_600_000,
-  });
-}
+const pipelineOn = (store: Store, clock: FakeClock) => manualSavePipeline(store, config, clock);
 
 /** Minute `m`'s records: api always; db until minute 20 and again from 32, with errors in minute 33. */
 function minute(m: number): LogRecord[] {

@@ -1,5 +1,4 @@
 import { sql } from "kysely";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
@@ -7,7 +6,6 @@ import { isStreamPartitioned } from "../../src/core/detector.js";
 import { isJsonObject, type JsonValue } from "../../src/core/json.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
-import { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
 import {
   exportShared,
   exportStreams,
@@ -18,10 +16,10 @@ import type { Store } from "../../src/store/db.js";
 import { lastBatchId } from "../../src/store/repos/ingest-batches.js";
 import { loadPartitionStates, savePartitionStates } from "../../src/store/repos/partition-state.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
+import { manualSavePipeline } from "../helpers/manual-save-pipeline.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
 
 const config = loadConfig({ env: { DATA_DIR: "/nonexistent" } });
-const log = pino({ level: "silent" });
 
 let opened: TestStore | undefined;
 afterEach(async () => {
@@ -29,15 +27,7 @@ afterEach(async () => {
   opened = undefined;
 });
 
-function pipelineOn(store: Store, clock: FakeClock): IngestPipeline {
-  return new IngestPipeline(store, createProcessor(config, clock), clock, log, {
-    queueRecords: 100_000,
-    queueMaxWaitSecs: 0,
-    batchSize: 1_000,
-    // Saves happen when the test calls saveState, not behind its back.
-    stateSaveIntervalMs: 3_600_000,
-  });
-}
+const pipelineOn = (store: Store, clock: FakeClock) => manualSavePipeline(store, config, clock);
 
 const lines = (service: string, from: number, n: number, shape: string): LogRecord[] =>
   Array.from({ length: n }, (_, i) => ({
