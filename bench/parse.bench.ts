@@ -4,22 +4,30 @@
  * docs/benchmarks.md.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { csvRows } from "../src/parsers/csv.js";
 import { mineAll } from "../src/parsers/drain/batch.js";
 import { PREDICTION_HEADER, predictionRow } from "../src/parsers/drain/csv-output.js";
 import { DrainMiner } from "../src/parsers/drain/index.js";
 import { splitHeader } from "../src/parsers/header.js";
 import { machineLine, median, table, writeBenchSection } from "./lib/report.js";
+import {
+  bodyTexts,
+  datasetNames,
+  GT_DIR,
+  nonRepeating,
+  rawTexts,
+  readBodies,
+  readRawLines,
+  repeatTexts,
+  splitLines,
+} from "./parse-golden-corpus.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const GT_DIR = join(ROOT, "../shared/datasets/loghub-2k");
 const OUT_DIR = join(ROOT, "bench/.out/parse");
 const SCORER = join(ROOT, "../shared/bench/parse_accuracy.py");
-const CORPUS_LINES = 1_000_000;
 const TARGET_GA = 0.95;
 const TARGET_PA = 0.7;
 const RAW_GA_GAP = 0.03;
@@ -34,27 +42,6 @@ interface Score {
   PA: number;
   groups: number;
   gtGroups: number;
-}
-
-/** The `Content` column in LineId order: the benchmark's message-body input. */
-function readBodies(dataset: string): string[] {
-  const rows = csvRows(readFileSync(join(GT_DIR, dataset, `${dataset}_2k.log_structured.csv`), "utf8"));
-  const head = rows[0]!.map((h) => h.trim().replace(/^\ufeff/, ""));
-  const idCol = head.indexOf("LineId");
-  const contentCol = head.indexOf("Content");
-  return rows
-    .slice(1)
-    .filter((r) => r.length > contentCol)
-    .sort((a, b) => Number(a[idCol]) - Number(b[idCol]))
-    .map((r) => r[contentCol]!);
-}
-
-/** Raw lines of `X_2k.log`: CRLF stripped, no phantom line after a final terminator. */
-function readRawLines(dataset: string): string[] {
-  const text = readFileSync(join(GT_DIR, dataset, `${dataset}_2k.log`), "utf8");
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
 }
 
 function writePredictions(mode: Mode, dataset: string, messages: string[]): void {
@@ -137,48 +124,13 @@ interface Throughput {
   heapMiB: number;
 }
 
-const RUNS = 3;
-
-/**
- * The same corpus with a per-line counter written into every digit run of each message body (same
- * length, so shapes keep their form): no two lines repeat, so a cache keyed on whole lines, or on
- * anything but the masked shape and the header's minute, would not help here. Headers keep their
- * time-ordered timestamps.
- */
-function nonRepeating(corpus: string, withHeader: boolean): string {
-  let counter = 0;
-  return corpus
-    .split("\n")
-    .map((line) => {
-      const body = withHeader ? splitHeader(line).body : line;
-      const head = line.slice(0, line.length - body.length);
-      counter++;
-      let run = 0;
-      return (
-        head +
-        body.replace(/\d+/g, (m) => {
-          const width = Math.min(m.length, 9);
-          const v = String((counter * 7919 + run++ * 104729) % 10 ** width).padStart(width, "0");
-          return m.slice(0, m.length - width) + v;
-        })
-      );
-    })
-    .join("\n");
-}
+/** Runs per measure; `--runs=N` changes it. */
+const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 3);
 
 function throughput(datasets: string[]): Throughput {
   // The corpus is one big string, as a file read would give, so the ceiling measures the same splitting.
-  const raws = datasets.map((d) =>
-    readFileSync(join(GT_DIR, d, `${d}_2k.log`), "utf8").replace(/\r?\n?$/, ""),
-  );
-  const repeat = (texts: string[]): string => {
-    const perRound = texts.reduce((a, r) => a + r.split("\n").length, 0);
-    const parts: string[] = [];
-    for (let i = 0; i < Math.ceil(CORPUS_LINES / perRound); i++) parts.push(...texts);
-    return parts.join("\n");
-  };
-  const corpus = repeat(raws);
-  const bodyCorpus = repeat(datasets.map((d) => readBodies(d).join("\n")));
+  const corpus = repeatTexts(rawTexts(datasets));
+  const bodyCorpus = repeatTexts(bodyTexts(datasets));
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {
@@ -262,62 +214,11 @@ function throughput(datasets: string[]): Throughput {
   };
 }
 
-/** Splits a text into lines without trailing `\r`, the same work a line reader does. */
-function* splitLines(text: string): Generator<string> {
-  let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = n;
-    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    yield text.slice(start, stop);
-    start = end + 1;
-  }
-}
+const lps = (x: number) => `${Math.round(x).toLocaleString("en")} lines/s`;
 
-function main(): void {
-  if (!existsSync(GT_DIR)) throw new Error(`datasets not found at ${GT_DIR}`);
-  const datasets = readdirSync(GT_DIR, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(GT_DIR, e.name, `${e.name}_2k.log_structured.csv`)))
-    .map((e) => e.name)
-    .sort();
-  const { body, raw } = accuracy(datasets);
-  const rows = body.map((b) => {
-    const r = raw.find((x) => x.dataset === b.dataset);
-    return [
-      b.dataset,
-      f3(b.GA),
-      f3(b.PA),
-      `${b.groups}/${b.gtGroups}`,
-      r ? f3(r.GA) : "-",
-      r ? f3(r.PA) : "-",
-    ];
-  });
-  const avg = {
-    bodyGA: mean(body.map((s) => s.GA)),
-    bodyPA: mean(body.map((s) => s.PA)),
-    rawGA: mean(raw.map((s) => s.GA)),
-    rawPA: mean(raw.map((s) => s.PA)),
-  };
-  rows.push([
-    `**Average (${body.length})**`,
-    `**${f3(avg.bodyGA)}**`,
-    `**${f3(avg.bodyPA)}**`,
-    "",
-    `**${f3(avg.rawGA)}**`,
-    `**${f3(avg.rawPA)}**`,
-  ]);
-  const accTable = table(
-    ["Dataset", "GA (body)", "PA (body)", "groups (pred/gt)", "GA (raw)", "PA (raw)"],
-    rows,
-  );
-  console.log(accTable);
-
-  if (process.argv.includes("--accuracy-only")) return;
-  const tp = throughput(datasets);
-  const lps = (x: number) => `${Math.round(x).toLocaleString("en")} lines/s`;
+function throughputTable(tp: Throughput): string {
   const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)} %`;
-  const tpTable = table(
+  return table(
     ["Measure", `Wall clock (median of ${tp.runs})`, `Per CPU-second (median of ${tp.runs})`],
     [
       [
@@ -353,6 +254,51 @@ function main(): void {
       ["1-minute load average at the end (machine shared with other jobs)", tp.load.toFixed(1), ""],
     ],
   );
+}
+
+function main(): void {
+  if (!existsSync(GT_DIR)) throw new Error(`datasets not found at ${GT_DIR}`);
+  const datasets = datasetNames();
+  if (process.argv.includes("--throughput-only")) {
+    // A quick look while working on the miner: no accuracy, and docs/benchmarks.md is left alone.
+    console.log(throughputTable(throughput(datasets)));
+    return;
+  }
+  const { body, raw } = accuracy(datasets);
+  const rows = body.map((b) => {
+    const r = raw.find((x) => x.dataset === b.dataset);
+    return [
+      b.dataset,
+      f3(b.GA),
+      f3(b.PA),
+      `${b.groups}/${b.gtGroups}`,
+      r ? f3(r.GA) : "-",
+      r ? f3(r.PA) : "-",
+    ];
+  });
+  const avg = {
+    bodyGA: mean(body.map((s) => s.GA)),
+    bodyPA: mean(body.map((s) => s.PA)),
+    rawGA: mean(raw.map((s) => s.GA)),
+    rawPA: mean(raw.map((s) => s.PA)),
+  };
+  rows.push([
+    `**Average (${body.length})**`,
+    `**${f3(avg.bodyGA)}**`,
+    `**${f3(avg.bodyPA)}**`,
+    "",
+    `**${f3(avg.rawGA)}**`,
+    `**${f3(avg.rawPA)}**`,
+  ]);
+  const accTable = table(
+    ["Dataset", "GA (body)", "PA (body)", "groups (pred/gt)", "GA (raw)", "PA (raw)"],
+    rows,
+  );
+  console.log(accTable);
+
+  if (process.argv.includes("--accuracy-only")) return;
+  const tp = throughput(datasets);
+  const tpTable = throughputTable(tp);
   console.log(`\n${tpTable}`);
 
   const met = (ok: boolean) => (ok ? "met" : "**not met**");

@@ -1,0 +1,26 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DIGESTS_FILE, goldenDigests } from "../../../bench/parse-golden.js";
+import { GT_DIR } from "../../../bench/parse-golden-corpus.js";
+
+/**
+ * Template mining must give byte-identical results: the digests of every line's template id, text,
+ * parameters and header, and of the saved state, for the inputs of `bench:parse` (see
+ * bench/parse-golden.ts). A deliberate change of the miner's output re-records them with
+ * `npx tsx bench/parse-golden.ts --write`, and says why in its commit.
+ */
+const missing = !existsSync(GT_DIR);
+if (missing && !process.env.CI)
+  console.warn(`[skip] mining golden check: ${GT_DIR} is missing (the LogHub-2k datasets)`);
+
+describe("mining golden check", () => {
+  it.skipIf(missing && !process.env.CI)(
+    "LogHub-2k datasets and the bench:parse corpora mine to the recorded digests",
+    () => {
+      if (missing) throw new Error(`the mining golden check needs ${GT_DIR} in CI, and it is missing`);
+      const recorded = JSON.parse(readFileSync(DIGESTS_FILE, "utf8")) as unknown;
+      expect(goldenDigests()).toEqual(recorded);
+    },
+    300_000,
+  );
+});
