@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { FastifyInstance } from "fastify";
+import { workerSource } from "../core/worker-source.js";
 import { probeWorkerMain } from "./probe-worker.js";
 
 /** How often the main thread proves its event loop turns. */
@@ -48,7 +49,7 @@ export async function listenForProbes(
     beat[0] = Date.now();
   }, HEARTBEAT_MS);
   timer.unref();
-  const worker = new Worker(`(${probeWorkerMain.toString()})()`, {
+  const worker = new Worker(workerSource(probeWorkerMain), {
     eval: true,
     workerData: { heartbeat, stallMs, port, host },
   });

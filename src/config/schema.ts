@@ -48,6 +48,12 @@ export const configSchema = z.object({
    * with 64 MiB.
    */
   sqliteCacheMb: positiveInt.default(64),
+  /**
+   * Threads that answer the log browser's and search's reads from a SQLite file (0: on the main thread).
+   * A search or histogram over millions of lines takes seconds; on the main thread it holds ingest and
+   * every route for as long.
+   */
+  sqliteReadThreads: z.coerce.number().int().min(0).max(16).default(2),
   apiToken: z.string().optional(),
   healthToken: z.string().optional(),
   /** System 002: static bearer tokens (comma-separated, contracts §3.4), with `read` and `ingest` scopes. */
@@ -285,6 +291,7 @@ export const ENV_KEYS: Record<string, string> = {
   DATABASE_URL: "databaseUrl",
   SQLITE_DB_PATH: "sqliteDbPath",
   SQLITE_CACHE_MB: "sqliteCacheMb",
+  SQLITE_READ_THREADS: "sqliteReadThreads",
   API_TOKEN: "apiToken",
   HEALTH_TOKEN: "healthToken",
   API_TOKENS: "apiTokens",

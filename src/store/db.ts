@@ -27,6 +27,12 @@ export interface StoreTransaction extends StoreScope {
 export interface Store extends StoreScope {
   /** Where the data lives, without credentials (for logs and /health). */
   readonly location: string;
+  /**
+   * The scope for long reads (log search, histogram, facets): on a SQLite file with read threads, queries
+   * run there, off the event loop (`dialect/sqlite-read-pool.ts`); elsewhere the store's own scope. It sees
+   * what has committed, never a transaction in progress.
+   */
+  readonly reader: StoreScope;
   /** Runs `work` in one transaction (SQLite: `BEGIN IMMEDIATE`), committed when it resolves. */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
@@ -42,6 +48,8 @@ export interface StoreOptions {
   url: string;
   /** SQLite page cache per connection in MiB (config `SQLITE_CACHE_MB`); ignored for PostgreSQL. */
   sqliteCacheMb?: number;
+  /** Threads for `Store.reader` on a SQLite file (config `SQLITE_READ_THREADS`); 0 by default. */
+  sqliteReadThreads?: number;
 }
 
 /** Config `SQLITE_CACHE_MB`'s default, for stores opened without a config (tests, tools). */
@@ -69,11 +77,15 @@ function sqlitePath(url: string): string {
 export function openStore(options: StoreOptions): Store {
   if (POSTGRES_URL.test(options.url)) {
     const { db, dialect, close } = openPostgres(options.url);
-    return makeStore(db, dialect, options.url.replace(/\/\/[^@/]*@/, "//"), close);
+    return makeStore(db, db, dialect, options.url.replace(/\/\/[^@/]*@/, "//"), close);
   }
   const path = sqlitePath(options.url);
-  const { db, dialect, close } = openSqlite(path, options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB);
-  return makeStore(db, dialect, path, close);
+  const { db, reader, dialect, close } = openSqlite(
+    path,
+    options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB,
+    options.sqliteReadThreads ?? 0,
+  );
+  return makeStore(db, reader, dialect, path, close);
 }
 
 /** The store a config points at, with its SQLite settings. */
@@ -82,8 +94,13 @@ export function openConfiguredStore(config: {
   sqliteDbPath?: string | undefined;
   dataDir: string;
   sqliteCacheMb: number;
+  sqliteReadThreads?: number;
 }): Store {
-  return openStore({ url: databaseUrlFor(config), sqliteCacheMb: config.sqliteCacheMb });
+  return openStore({
+    url: databaseUrlFor(config),
+    sqliteCacheMb: config.sqliteCacheMb,
+    sqliteReadThreads: config.sqliteReadThreads ?? 0,
+  });
 }
 
 /**
@@ -96,6 +113,7 @@ export function storeMayExist(url: string): boolean {
 
 function makeStore(
   db: Kysely<Database>,
+  reader: Kysely<Database>,
   dialect: StoreDialect,
   location: string,
   close: () => Promise<void>,
@@ -105,6 +123,7 @@ function makeStore(
     db,
     dialect,
     location,
+    reader: { db: reader, dialect },
     transaction: (work) => db.transaction().execute((trx) => work({ db: trx, dialect })),
     async migrate() {
       const schema = await dialect.migrationSchema(db);

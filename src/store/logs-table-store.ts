@@ -10,12 +10,17 @@ import { insertLogs } from "./repos/logs.js";
  * A record's reference is its row id, so evidence stored before this interface still resolves. Appends
  * run in the batch's transaction (`Store.transaction`), with the anomalies and templates of the batch.
  */
-export function logsTableStore(store: StoreScope): LogStore<StoreTransaction> {
+export function logsTableStore(
+  store: StoreScope & { readonly reader?: StoreScope },
+): LogStore<StoreTransaction> {
+  // Scans that grow with the data (search, histogram, facets, template counts) go to the reader, off the
+  // event loop on a SQLite file; look-ups by id and the watermark are index seeks and stay.
+  const reads = store.reader ?? store;
   return {
     append: (tx, records, storedAt) => insertLogs(tx, records, storedAt),
-    search: (query, page) => searchLogs(store, query, page),
+    search: (query, page) => searchLogs(reads, query, page),
     get: (refs) => getLogs(store, refs),
-    templateCounts: (range) => templateCounts(store, range),
+    templateCounts: (range) => templateCounts(reads, range),
     async watermark() {
       const row = await store.db
         .selectFrom("logs")
@@ -23,10 +28,10 @@ export function logsTableStore(store: StoreScope): LogStore<StoreTransaction> {
         .executeTakeFirst();
       return row?.max === null || row?.max === undefined ? null : Number(row.max);
     },
-    extent: (query) => logExtent(store, query),
-    histogram: (query, intervalMs) => logHistogram(store, query, intervalMs),
-    countBy: (query, field, limit) => logCountBy(store, query, field, limit),
-    context: (ref, around) => logContext(store, ref, around),
+    extent: (query) => logExtent(reads, query),
+    histogram: (query, intervalMs) => logHistogram(reads, query, intervalMs),
+    countBy: (query, field, limit) => logCountBy(reads, query, field, limit),
+    context: (ref, around) => logContext(reads, ref, around),
   };
 }
 

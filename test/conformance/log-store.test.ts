@@ -8,7 +8,7 @@ import type {
 } from "../../src/core/log-store.js";
 import type { StoreScope, StoreTransaction } from "../../src/store/db.js";
 import { logsTableStore } from "../../src/store/logs-table-store.js";
-import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
+import { DIALECTS, postgresAvailable, sqliteTestStore, type TestStore } from "../helpers/stores.js";
 
 /**
  * One suite over every `LogStore` implementation, on SQLite and on PostgreSQL (as Hono runs one router
@@ -135,7 +135,12 @@ interface Observed {
 const observed = new Map<string, Map<string, Observed>>();
 
 describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, create }) => {
-  describe.each(DIALECTS)("on $name", ({ name: dialect, open, needsPostgres }) => {
+  // SQLite's reads also through read threads (`SQLITE_READ_THREADS`, as `serve` runs them).
+  const targets = [
+    ...DIALECTS,
+    { name: "sqlite, read threads", open: () => sqliteTestStore(2), needsPostgres: false },
+  ];
+  describe.each(targets)("on $name", ({ name: dialect, open, needsPostgres }) => {
     let t: TestStore | undefined;
     let logs: LogStore<StoreTransaction>;
     let refs: RecordRef[] = [];
@@ -387,6 +392,11 @@ describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, cre
     const postgres = byDialect?.get("postgres");
     if (!sqlite || !postgres) return ctx.skip();
     expect(postgres).toEqual(sqlite);
+  });
+
+  it("gives identical answers on SQLite's main connection and on its read threads", () => {
+    const byDialect = observed.get(storeName);
+    expect(byDialect?.get("sqlite, read threads")).toEqual(byDialect?.get("sqlite"));
   });
 });
 

@@ -40,10 +40,10 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
-/** A fresh, migrated SQLite file in a temp dir. */
-export async function sqliteTestStore(): Promise<TestStore> {
+/** A fresh, migrated SQLite file in a temp dir (`readThreads`: `Store.reader` on threads of its own). */
+export async function sqliteTestStore(readThreads = 0): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), "logwarden-test-"));
-  const store = openStore({ url: join(dir, "test.db") });
+  const store = openStore({ url: join(dir, "test.db"), sqliteReadThreads: readThreads });
   await store.migrate();
   return {
     store,

@@ -5,6 +5,7 @@ import { type Compilable, Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../schema.js";
 import type { BulkInsert, StoreDialect, VersionedTable } from "./dialect.js";
 import { ImmediateSqliteDialect } from "./sqlite-driver.js";
+import { readPoolDialect, SqliteReadPool } from "./sqlite-read-pool.js";
 import { cachingDatabase, keptStatement, openKeptDatabase } from "./statement-cache.js";
 
 // 100 rows per prepared statement: few native calls per batch, a small statement (100 × 13 columns
@@ -105,11 +106,16 @@ function sqliteDialect(database: SQLite.Database): StoreDialect {
   return dialect;
 }
 
-/** Opens the SQLite file at `path` (created with its folder when missing) and its capabilities. */
+/**
+ * Opens the SQLite file at `path` (created with its folder when missing) and its capabilities. With
+ * `readThreads` > 0 and a file (not `:memory:`, which no other connection can see), `reader` runs its
+ * queries on that many threads of their own (`sqlite-read-pool.ts`); otherwise it is `db`.
+ */
 export function openSqlite(
   path: string,
   cacheMb: number,
-): { db: Kysely<Database>; dialect: StoreDialect; close(): Promise<void> } {
+  readThreads = 0,
+): { db: Kysely<Database>; reader: Kysely<Database>; dialect: StoreDialect; close(): Promise<void> } {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   let database: SQLite.Database;
   try {
@@ -128,7 +134,22 @@ export function openSqlite(
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
   });
-  return { db, dialect: sqliteDialect(database), close: () => db.destroy() };
+  const separateFile = path !== ":memory:" && path !== "";
+  if (readThreads <= 0 || !separateFile) {
+    return { db, reader: db, dialect: sqliteDialect(database), close: () => db.destroy() };
+  }
+  const reader = new Kysely<Database>({
+    dialect: readPoolDialect(new SqliteReadPool(resolve(path), cacheMb, readThreads)),
+  });
+  return {
+    db,
+    reader,
+    dialect: sqliteDialect(database),
+    close: async () => {
+      await reader.destroy();
+      await db.destroy();
+    },
+  };
 }
 
 /**
