@@ -1,0 +1,55 @@
+import type { ByteReader } from "./byte-reader.js";
+import type { ByteWriter } from "./byte-writer.js";
+
+/**
+ * A low-cardinality column (service, host, level, stream, attributes, resource): its distinct values in
+ * order of first appearance, then one id per row. Null is id 0 and the values count from 1, so a nullable
+ * column needs no separate null mask.
+ */
+export function writeDictionaryColumn(out: ByteWriter, values: readonly (string | null)[]): void {
+  const ids = new Map<string, number>();
+  const dict: string[] = [];
+  const rowIds = new Uint32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === null) continue;
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = dict.length + 1;
+      ids.set(v, id);
+      dict.push(v);
+    }
+    rowIds[i] = id;
+  }
+  writeStrings(out, dict);
+  for (let i = 0; i < rowIds.length; i++) out.uint(rowIds[i]!);
+}
+
+/** A decoded dictionary column: `dict[ids[i]]` is row i's value (`dict[0]` is null). */
+export interface DictionaryColumn {
+  dict: (string | null)[];
+  ids: Uint32Array;
+}
+
+export function readDictionaryColumn(input: ByteReader, count: number): DictionaryColumn {
+  const dict: (string | null)[] = [null, ...readStrings(input)];
+  const ids = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const id = input.uint();
+    if (id >= dict.length) throw new RangeError("segment dictionary id out of range");
+    ids[i] = id;
+  }
+  return { dict, ids };
+}
+
+export function writeStrings(out: ByteWriter, values: readonly string[]): void {
+  out.uint(values.length);
+  for (const v of values) out.string(v);
+}
+
+export function readStrings(input: ByteReader): string[] {
+  const n = input.uint();
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = input.string();
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { LogQuery } from "../../core/log-store.js";
+import type { SegmentRecord } from "./segment-record.js";
+import { foldText, queryWords, WORD_RUNS } from "./word-fold.js";
+
+/** The fields of a record a query looks at. */
+export type MatchableRecord = Pick<
+  SegmentRecord,
+  "timestamp" | "service" | "host" | "severityNumber" | "message" | "templateId"
+>;
+
+export type RecordMatcher = (record: MatchableRecord) => boolean;
+
+/**
+ * The exact test of `LogQuery` on one decoded record, as the `logs` table's search applies it
+ * (src/store/repos/log-search.ts `whereLogQuery`): empty strings filter nothing, times compare as texts,
+ * and the text matches when every word of it is a word of the message, the last also as a prefix.
+ */
+export function recordMatcher(query: LogQuery): RecordMatcher {
+  const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
+  if (words !== null && words.length === 0) return () => false;
+  const { service, host, templateId, minSeverityNumber, since, until } = query;
+  const whole = words ? words.slice(0, -1) : [];
+  const last = words ? words[words.length - 1]! : "";
+  return (r) => {
+    if (service && r.service !== service) return false;
+    if (host && r.host !== host) return false;
+    if (templateId && r.templateId !== templateId) return false;
+    if (minSeverityNumber !== undefined && !(r.severityNumber >= minSeverityNumber)) return false;
+    if (since && !(r.timestamp >= since)) return false;
+    if (until && !(r.timestamp < until)) return false;
+    if (words === null) return true;
+    const folded = foldText(r.message);
+    // Every word is a substring of the folded message: a cheap test that rejects most records unsplit.
+    for (const w of words) if (!folded.includes(w)) return false;
+    return messageHasWords(folded.match(WORD_RUNS) ?? [], whole, last);
+  };
+}
+
+/** Whether `messageWords` holds every word of `whole` and a word starting with `last`. */
+export function messageHasWords(
+  messageWords: readonly string[],
+  whole: readonly string[],
+  last: string,
+): boolean {
+  for (const w of whole) if (!messageWords.includes(w)) return false;
+  return messageWords.some((m) => m.startsWith(last));
+}
+
+/** One-off form of `recordMatcher`. */
+export function matchesRecord(query: LogQuery, record: MatchableRecord): boolean {
+  return recordMatcher(query)(record);
+}

@@ -1,0 +1,103 @@
+import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
+import { ByteReader } from "./byte-reader.js";
+import { ByteWriter } from "./byte-writer.js";
+
+/**
+ * The container of a segment: a magic and version, a table of blocks, then the blocks, each compressed
+ * on its own so a reader decompresses only the blocks it needs (the metadata to skip a segment, the
+ * index to prefilter a search, the times to count, the rest to show records). A caller that stores the
+ * blocks apart (one column each) can take them from `segmentBlocks` as they are.
+ *
+ * Compression is brotli from node:zlib: it is in every Node version Logwarden supports (zstd is in node:zlib
+ * only from Node 22.15, and Logwarden runs on Node 20), and it decodes fast at any quality. The quality is
+ * chosen by `npm run bench:store` (docs/benchmarks.md, `store` section).
+ */
+export const BLOCK_NAMES = ["meta", "index", "times", "fields", "vars"] as const;
+export type BlockName = (typeof BLOCK_NAMES)[number];
+export type SegmentBlocks = Record<BlockName, Uint8Array>;
+
+const MAGIC = [0x4c, 0x57, 0x43, 0x53]; // "LWCS"
+const VERSION = 1;
+const CODEC_NONE = 0;
+const CODEC_BROTLI = 1;
+
+export interface CompressionOptions {
+  /** Brotli quality, 0-11. */
+  quality?: number;
+}
+
+export const DEFAULT_BROTLI_QUALITY = 9;
+
+function compress(raw: Uint8Array, quality: number): { codec: number; bytes: Uint8Array } {
+  if (raw.length < 64) return { codec: CODEC_NONE, bytes: raw };
+  const packed = brotliCompressSync(raw, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: quality,
+      [constants.BROTLI_PARAM_LGWIN]: 22,
+      [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+    },
+  });
+  return packed.length < raw.length
+    ? { codec: CODEC_BROTLI, bytes: packed }
+    : { codec: CODEC_NONE, bytes: raw };
+}
+
+/** Packs the raw blocks into one segment. */
+export function packBlocks(raw: SegmentBlocks, options: CompressionOptions = {}): Uint8Array {
+  const quality = options.quality ?? DEFAULT_BROTLI_QUALITY;
+  const head = new ByteWriter(64);
+  for (const b of MAGIC) head.byte(b);
+  head.byte(VERSION);
+  head.uint(BLOCK_NAMES.length);
+  const packed = BLOCK_NAMES.map((name) => compress(raw[name], quality));
+  for (const p of packed) {
+    head.uint(p.codec);
+    head.uint(p.bytes.length);
+  }
+  const headBytes = head.finish();
+  const out = new Uint8Array(headBytes.length + packed.reduce((a, p) => a + p.bytes.length, 0));
+  out.set(headBytes, 0);
+  let at = headBytes.length;
+  for (const p of packed) {
+    out.set(p.bytes, at);
+    at += p.bytes.length;
+  }
+  return out;
+}
+
+interface StoredBlock {
+  codec: number;
+  bytes: Uint8Array;
+}
+
+function storedBlocks(segment: Uint8Array): Record<BlockName, StoredBlock> {
+  const input = new ByteReader(segment);
+  for (const b of MAGIC) if (input.byte() !== b) throw new Error("not a Logwarden columnar segment");
+  const version = input.byte();
+  if (version !== VERSION) throw new Error(`unsupported segment version ${version}`);
+  const n = input.uint();
+  if (n !== BLOCK_NAMES.length) throw new Error(`segment has ${n} blocks, expected ${BLOCK_NAMES.length}`);
+  const table = BLOCK_NAMES.map(() => ({ codec: input.uint(), length: input.uint() }));
+  const out = {} as Record<BlockName, StoredBlock>;
+  BLOCK_NAMES.forEach((name, i) => {
+    const t = table[i]!;
+    out[name] = { codec: t.codec, bytes: input.bytes(t.length) };
+  });
+  return out;
+}
+
+/** The stored (compressed) size of each block, for accounting. */
+export function blockSizes(segment: Uint8Array): Record<BlockName, number> {
+  const s = storedBlocks(segment);
+  const out = {} as Record<BlockName, number>;
+  for (const name of BLOCK_NAMES) out[name] = s[name].bytes.length;
+  return out;
+}
+
+/** One block, decompressed. */
+export function readBlock(segment: Uint8Array, name: BlockName): Uint8Array {
+  const b = storedBlocks(segment)[name];
+  if (b.codec === CODEC_NONE) return b.bytes;
+  if (b.codec === CODEC_BROTLI) return new Uint8Array(brotliDecompressSync(b.bytes));
+  throw new Error(`unknown block codec ${b.codec}`);
+}

@@ -1,0 +1,189 @@
+import type { ByteReader } from "./byte-reader.js";
+import type { ByteWriter } from "./byte-writer.js";
+import { readStrings, writeStrings } from "./dictionary-column.js";
+
+/**
+ * The values of one wildcard of one template across a segment. Two encodings:
+ *
+ * - numbers: every value is a decimal integer of at most 15 digits (`-` only before a non-zero digit, so
+ *   the sign survives), stored as zigzag varints, as deltas from the previous value when that is smaller
+ *   (counters, block numbers), with leading zeros counted separately so `007` stays `007`; the index keeps
+ *   only their digit-count and magnitude ranges.
+ * - a dictionary: the distinct values (kept in the index block, where search reads them) and one id per
+ *   value. A value seen for the first time is written as 0, so a column of fresh values costs almost nothing
+ *   beyond the dictionary itself.
+ *
+ * Columns with few distinct numbers stay dictionaries: their values then prefilter searches exactly.
+ */
+export interface NumberSlotStats {
+  kind: "number";
+  /** Digit counts (leading zeros included, sign not). */
+  minDigits: number;
+  maxDigits: number;
+  /** Magnitudes (absolute values). */
+  minAbs: number;
+  maxAbs: number;
+}
+
+export interface DictionarySlotStats {
+  kind: "dictionary";
+  values: string[];
+}
+
+export type SlotStats = NumberSlotStats | DictionarySlotStats;
+
+const NUMBER = /^(?:-[1-9][0-9]{0,14}|[0-9]{1,15})$/;
+const KIND_DICTIONARY = 0;
+const KIND_NUMBER = 1;
+/** Below this many distinct values, a number column stays a dictionary (exact for search, small anyway). */
+const MIN_DISTINCT_FOR_NUMBERS = 32;
+
+/** A slot column ready to write: its index part and its column part. */
+export interface EncodedSlot {
+  stats: SlotStats;
+  writeColumn(out: ByteWriter): void;
+}
+
+export function encodeSlot(values: readonly string[]): EncodedSlot {
+  const distinct = new Map<string, number>();
+  let numeric = true;
+  for (const v of values) {
+    if (!distinct.has(v)) {
+      distinct.set(v, distinct.size);
+      if (numeric && !NUMBER.test(v)) numeric = false;
+    }
+  }
+  if (numeric && distinct.size >= MIN_DISTINCT_FOR_NUMBERS && distinct.size * 4 > values.length) {
+    return encodeNumbers(values);
+  }
+  return encodeDictionary(values, distinct);
+}
+
+function encodeDictionary(values: readonly string[], ids: Map<string, number>): EncodedSlot {
+  return {
+    stats: { kind: "dictionary", values: [...ids.keys()] },
+    writeColumn(out) {
+      let next = 0;
+      for (const v of values) {
+        const id = ids.get(v)!;
+        if (id === next) {
+          out.uint(0);
+          next++;
+        } else out.uint(id + 1);
+      }
+    },
+  };
+}
+
+function encodeNumbers(values: readonly string[]): EncodedSlot {
+  const n = values.length;
+  const nums = new Float64Array(n);
+  const pads = new Uint8Array(n);
+  let anyPad = false;
+  let minDigits = Infinity;
+  let maxDigits = 0;
+  let minAbs = Infinity;
+  let maxAbs = 0;
+  let plainBytes = 0;
+  let deltaBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const x = Number(v);
+    nums[i] = x;
+    const digits = v.charCodeAt(0) === 45 ? v.length - 1 : v.length;
+    const abs = Math.abs(x);
+    const natural = String(abs).length;
+    pads[i] = digits - natural;
+    if (pads[i]) anyPad = true;
+    if (digits < minDigits) minDigits = digits;
+    if (digits > maxDigits) maxDigits = digits;
+    if (abs < minAbs) minAbs = abs;
+    if (abs > maxAbs) maxAbs = abs;
+    plainBytes += varintSize(zigzag(x));
+    deltaBytes += varintSize(zigzag(i === 0 ? x : x - nums[i - 1]!));
+  }
+  const delta = deltaBytes < plainBytes;
+  return {
+    stats: { kind: "number", minDigits, maxDigits, minAbs, maxAbs },
+    writeColumn(out) {
+      out.byte((delta ? 1 : 0) | (anyPad ? 2 : 0));
+      if (anyPad) for (let i = 0; i < n; i++) out.uint(pads[i]!);
+      let prev = 0;
+      for (let i = 0; i < n; i++) {
+        out.int(delta ? nums[i]! - prev : nums[i]!);
+        prev = nums[i]!;
+      }
+    },
+  };
+}
+
+function zigzag(x: number): number {
+  return x >= 0 ? x * 2 : -x * 2 - 1;
+}
+
+function varintSize(z: number): number {
+  let size = 1;
+  while (z >= 0x80) {
+    z = Math.floor(z / 0x80);
+    size++;
+  }
+  return size;
+}
+
+export function writeSlotStats(out: ByteWriter, stats: SlotStats): void {
+  if (stats.kind === "dictionary") {
+    out.uint(KIND_DICTIONARY);
+    writeStrings(out, stats.values);
+  } else {
+    out.uint(KIND_NUMBER);
+    out.uint(stats.minDigits);
+    out.uint(stats.maxDigits);
+    out.uint(stats.minAbs);
+    out.uint(stats.maxAbs);
+  }
+}
+
+export function readSlotStats(input: ByteReader): SlotStats {
+  const kind = input.uint();
+  if (kind === KIND_DICTIONARY) return { kind: "dictionary", values: readStrings(input) };
+  if (kind !== KIND_NUMBER) throw new Error(`unknown slot kind ${kind}`);
+  return {
+    kind: "number",
+    minDigits: input.uint(),
+    maxDigits: input.uint(),
+    minAbs: input.uint(),
+    maxAbs: input.uint(),
+  };
+}
+
+/** Reads a slot column of `count` values written by `encodeSlot(...).writeColumn`. */
+export function readSlotColumn(input: ByteReader, stats: SlotStats, count: number): string[] {
+  const out = new Array<string>(count);
+  if (stats.kind === "dictionary") {
+    let next = 0;
+    for (let i = 0; i < count; i++) {
+      const code = input.uint();
+      const id = code === 0 ? next++ : code - 1;
+      const v = stats.values[id];
+      if (v === undefined) throw new RangeError("slot dictionary id out of range");
+      out[i] = v;
+    }
+    return out;
+  }
+  const flags = input.byte();
+  const delta = (flags & 1) !== 0;
+  let pads: Uint8Array | null = null;
+  if (flags & 2) {
+    pads = new Uint8Array(count);
+    for (let i = 0; i < count; i++) pads[i] = input.uint();
+  }
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const x = delta ? prev + input.int() : input.int();
+    prev = x;
+    const pad = pads ? pads[i]! : 0;
+    if (pad === 0) out[i] = String(x);
+    else out[i] = x < 0 ? `-${"0".repeat(pad)}${-x}` : "0".repeat(pad) + String(x);
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import type { ByteReader } from "./byte-reader.js";
+import type { ByteWriter } from "./byte-writer.js";
+
+/**
+ * A column of ISO-8601 time texts. Canonical texts (`toISOString()` output: `YYYY-MM-DDTHH:MM:SS.mmmZ`)
+ * are stored as milliseconds, each as the zigzag delta from the previous one (consecutive records are
+ * close in time, so most deltas take one or two bytes). Any other text (no milliseconds, microseconds,
+ * an offset) is kept verbatim as an exception so it round-trips exactly; its row's delta is 0.
+ */
+
+/** Epoch ms of a canonical ISO text, or NaN when the text is not exactly `new Date(ms).toISOString()`. */
+export class CanonicalTimeParser {
+  private minutePrefix = "";
+  private minuteMs = 0;
+
+  parse(text: string): number {
+    if (
+      text.length !== 24 ||
+      text.charCodeAt(23) !== 90 /* Z */ ||
+      text.charCodeAt(19) !== 46 /* . */ ||
+      text.charCodeAt(16) !== 58 /* : */
+    ) {
+      return Number.NaN;
+    }
+    // Records come in time order, so most share the previous record's minute: parse only SS.mmm then.
+    if (!text.startsWith(this.minutePrefix) || this.minutePrefix === "") {
+      const prefix = text.slice(0, 17);
+      const ms = Date.parse(`${prefix}00.000Z`);
+      if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 17) !== prefix) return Number.NaN;
+      this.minutePrefix = prefix;
+      this.minuteMs = ms;
+    }
+    const s1 = digit(text, 17);
+    const s2 = digit(text, 18);
+    const m1 = digit(text, 20);
+    const m2 = digit(text, 21);
+    const m3 = digit(text, 22);
+    if ((s1 | s2 | m1 | m2 | m3) < 0 || s1 > 5) return Number.NaN;
+    return this.minuteMs + (s1 * 10 + s2) * 1000 + m1 * 100 + m2 * 10 + m3;
+  }
+}
+
+function digit(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** Writes the texts; returns their epoch ms (NaN for the texts kept verbatim). */
+export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Float64Array {
+  const parser = new CanonicalTimeParser();
+  const ms = new Float64Array(texts.length);
+  const exceptions: number[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    ms[i] = parser.parse(texts[i]!);
+    if (Number.isNaN(ms[i])) exceptions.push(i);
+  }
+  out.uint(exceptions.length);
+  let prevAt = 0;
+  for (const i of exceptions) {
+    out.uint(i - prevAt);
+    out.string(texts[i]!);
+    prevAt = i;
+  }
+  let prev = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const t = ms[i]!;
+    if (Number.isNaN(t)) {
+      out.uint(0);
+      continue;
+    }
+    out.int(t - prev);
+    prev = t;
+  }
+  return ms;
+}
+
+/** Reads `count` times: epoch ms (NaN where the text is kept verbatim) and the verbatim texts by row. */
+export function readTimeMs(
+  input: ByteReader,
+  count: number,
+): { ms: Float64Array; verbatim: Map<number, string> } {
+  const verbatim = new Map<number, string>();
+  const n = input.uint();
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    at += input.uint();
+    verbatim.set(at, input.string());
+  }
+  const ms = new Float64Array(count);
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const d = input.int();
+    if (verbatim.has(i)) {
+      ms[i] = Number.NaN;
+      continue;
+    }
+    prev += d;
+    ms[i] = prev;
+  }
+  return { ms, verbatim };
+}
+
+/** The text of row `i`. */
+export function timeText(ms: Float64Array, verbatim: ReadonlyMap<number, string>, i: number): string {
+  return verbatim.get(i) ?? new Date(ms[i]!).toISOString();
+}

@@ -1,0 +1,136 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { LogQuery } from "../../../src/core/log-store.js";
+import {
+  decodeSegment,
+  encodeSegment,
+  readSearchIndex,
+  recordMatcher,
+  type SegmentRecord,
+  segmentMayMatch,
+} from "../../../src/store/columnar/index.js";
+import { foldedWords } from "../../../src/store/columnar/word-fold.js";
+import { arbitraryRecords, loghubAvailable, loghubRecords, numberColumnRecords } from "./segment-records.js";
+
+/** Undefined four times in five: each filter narrows the query only now and then, so most queries match. */
+function rarely<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+}
+
+/** A query built from one record's own words (so it matches that record), with optional filters. */
+function queryFrom(records: readonly SegmentRecord[]) {
+  return fc
+    .record({
+      at: fc.nat(),
+      picks: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      cut: fc.nat(),
+      extra: rarely(fc.constantFrom("user", "123", "user123", "x", "caf", "été", "zz9")),
+      service: rarely(fc.constantFrom("api", "db")),
+      templateId: rarely(fc.constantFrom("t0", "t1")),
+      minSeverityNumber: rarely(fc.integer({ min: 0, max: 24 })),
+      since: rarely(fc.constantFrom("2000", "2040-01-01T00:00:00.000Z")),
+    })
+    .map((q): LogQuery => {
+      const r = records[q.at % records.length]!;
+      const words = foldedWords(r.message);
+      let text = q.picks.map((p) => words[p % Math.max(words.length, 1)] ?? "").join(" ");
+      if (words.length > 0 && q.cut % 3 === 0) text = text.slice(0, Math.max(1, text.length - (q.cut % 4)));
+      if (q.extra) text = `${text} ${q.extra}`;
+      return {
+        text,
+        service: q.service,
+        templateId: q.templateId,
+        minSeverityNumber: q.minSeverityNumber,
+        since: q.since,
+      };
+    });
+}
+
+function expectNoFalseNegative(records: readonly SegmentRecord[], query: LogQuery): void {
+  const segment = encodeSegment(1, records);
+  const matcher = recordMatcher(query);
+  const anyMatch = decodeSegment(segment).some(matcher);
+  if (anyMatch) expect(segmentMayMatch(readSearchIndex(segment), query)).toBe(true);
+}
+
+describe("segment prefilter", () => {
+  it("never excludes a segment holding a matching record (property, brute force)", () => {
+    fc.assert(
+      fc.property(
+        arbitraryRecords.chain((records) => fc.tuple(fc.constant(records), queryFrom(records))),
+        ([records, query]) => expectNoFalseNegative(records, query),
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("never excludes a segment holding a matching record in its number columns (property)", () => {
+    fc.assert(
+      fc.property(
+        numberColumnRecords.chain((records) => fc.tuple(fc.constant(records), queryFrom(records))),
+        ([records, query]) => expectNoFalseNegative(records, query),
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("sees words that span a template's static text and a value", () => {
+    const base: SegmentRecord = {
+      timestamp: "2026-01-01T00:00:00.000Z",
+      observedAt: "2026-01-01T00:00:00.000Z",
+      service: "api",
+      host: null,
+      level: null,
+      severityNumber: 9,
+      message: "",
+      attributes: "{}",
+      resource: "{}",
+      stream: "api",
+      templateId: "t",
+      template: "login user<*> from <*>-<*>",
+    };
+    // Numbers: 40 distinct values make the wildcards number columns.
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      ...base,
+      message: `login user${1000 + i} from ${i * 7}-x${i}`,
+    }));
+    const ix = readSearchIndex(encodeSegment(1, records));
+    const may = (text: string) => segmentMayMatch(ix, { text });
+    expect(may("user1005")).toBe(true);
+    expect(may("USER10")).toBe(true);
+    expect(may("from 14")).toBe(true);
+    expect(may("x3")).toBe(true);
+    expect(may("user")).toBe(true);
+    expect(may("user9999 from")).toBe(false);
+    expect(may("nothing")).toBe(false);
+    expect(may("logi")).toBe(true);
+    expect(may("logi user1001")).toBe(false);
+  });
+
+  it("prunes by metadata", () => {
+    const records = loghubAvailable("HDFS") ? loghubRecords("HDFS").slice(0, 500) : [];
+    if (records.length === 0) return;
+    const ix = readSearchIndex(encodeSegment(1, records));
+    expect(segmentMayMatch(ix, { service: "nope" })).toBe(false);
+    expect(segmentMayMatch(ix, { service: "HDFS" })).toBe(true);
+    expect(segmentMayMatch(ix, { since: "2100-01-01T00:00:00.000Z" })).toBe(false);
+    expect(segmentMayMatch(ix, { until: "1990-01-01T00:00:00.000Z" })).toBe(false);
+    expect(segmentMayMatch(ix, { templateId: "no-such-template" })).toBe(false);
+    expect(segmentMayMatch(ix, { text: "zzzunknownword" })).toBe(false);
+    expect(segmentMayMatch(ix, { text: "!!!" })).toBe(false);
+  });
+
+  it.each(["HDFS", "OpenSSH", "Apache", "BGL"].filter(loghubAvailable))(
+    "has no false negative for any word of LogHub %s (whole and as a prefix)",
+    (dataset) => {
+      const records = loghubRecords(dataset);
+      const segment = encodeSegment(1, records);
+      const ix = readSearchIndex(segment);
+      const words = new Set(records.flatMap((r) => foldedWords(r.message)));
+      for (const w of words) {
+        expect(segmentMayMatch(ix, { text: w }), w).toBe(true);
+        if (w.length > 2) expect(segmentMayMatch(ix, { text: w.slice(0, -1) }), w).toBe(true);
+      }
+    },
+  );
+});
