@@ -175,6 +175,27 @@ function isNumberAt(s: string, a: number, b: number): boolean {
   return true;
 }
 
+/**
+ * The pid of a component s[a, b) such as `sshd(pam_unix)[19939]`: the number in its last brackets, when
+ * they end it and are not its start; null otherwise, or when negative. Read in place: no slices.
+ */
+function componentPid(s: string, a: number, b: number): number | null {
+  if (s.charCodeAt(b - 1) !== 93) return null;
+  let open = b - 2;
+  while (open >= a && s.charCodeAt(open) !== 91) open--;
+  if (open <= a || !isNumberAt(s, open + 1, b - 1)) return null;
+  const v = integerAt(s, open + 1, b - 1);
+  return v >= 0 ? v : null;
+}
+
+/** The value of s[a, b), which `isNumberAt` accepted, as `Number` reads it (`-0` included). */
+function integerAt(s: string, a: number, b: number): number {
+  const negative = s.charCodeAt(a) === 45;
+  let v = 0;
+  for (let i = negative ? a + 1 : a; i < b; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return negative ? -v : v;
+}
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 9;
 }
@@ -204,6 +225,13 @@ const tKind = new Uint8Array(WINDOW);
 /** The classifier's look-behind state after each token, so a learned shape can resume from it. */
 const tMonth = new Uint8Array(WINDOW);
 const tDayOrClock = new Uint8Array(WINDOW);
+/**
+ * 1 for a qualified component (`componentAt` 2, the kind a level word may be followed by): kept with
+ * the kinds so a resumed shape does not read its component again (digits do not change the answer).
+ */
+const tQualified = new Uint8Array(WINDOW);
+/** Whether the component `classifyAt` last found is qualified. */
+let qualifiedComponent = false;
 let cur = "";
 let count = 0;
 let pos = 0;
@@ -245,7 +273,9 @@ function ensure(k: number): boolean {
     if (!grouped) while (pos < n && !isSpace(s.charCodeAt(pos))) pos++;
     tStart[count] = start;
     tEnd[count] = pos;
-    tKind[count] = kind === T_TIME ? T_TIME : classifyAt(s, start, pos);
+    const classified = kind === T_TIME ? T_TIME : classifyAt(s, start, pos);
+    tKind[count] = classified;
+    tQualified[count] = classified === T_COMPONENT && qualifiedComponent ? 1 : 0;
     if (kind === T_TIME) {
       prevMonth = false;
       prevDayOrClock = false;
@@ -274,7 +304,11 @@ function classifyAt(s: string, a: number, b: number): number {
   if (n <= 2 && (c0 === 45 || c0 === 124 || c0 === 58) && (n === 1 || s.charCodeAt(a + 1) === c0))
     return T_SEP;
   if (isNumberAt(s, a, b)) return T_NUMBER;
-  if (componentAt(s, a, b)) return T_COMPONENT;
+  const component = componentAt(s, a, b);
+  if (component) {
+    qualifiedComponent = component === 2;
+    return T_COMPONENT;
+  }
   if (c0 === 91 && s.charCodeAt(b - 1) === 93) return T_BRACKET;
   return T_OTHER;
 }
@@ -313,6 +347,7 @@ function split(line: string): LineHeader {
   let cut = -1; // index of the last header token
   let level: string | null = null;
   let component: string | null = null;
+  let componentToken = -1;
   let host: string | null = null;
   let pid: number | null = null;
 
@@ -336,8 +371,9 @@ function split(line: string): LineHeader {
         cut = j;
         j++;
       }
-      if (ensure(j) && tKind[j] === T_COMPONENT && componentAt(line, tStart[j]!, tEnd[j]!) === 2) {
+      if (ensure(j) && tKind[j] === T_COMPONENT && tQualified[j] === 1) {
         component = line.slice(tStart[j]!, tEnd[j]! - 1);
+        componentToken = j;
         cut = j;
         j++;
         while (ensure(j) && tKind[j] === T_SEP) {
@@ -362,6 +398,7 @@ function split(line: string): LineHeader {
       ) {
         if (k - lastTime === 2) host = line.slice(tStart[k - 1]!, tEnd[k - 1]!);
         component = line.slice(tStart[k]!, tEnd[k]! - 1);
+        componentToken = k;
         cut = k;
         break;
       }
@@ -377,13 +414,7 @@ function split(line: string): LineHeader {
     for (let j = lastTime + 1; j <= lastTime + 2 && ensure(j) && tKind[j] === T_NUMBER; j++) cut = j;
   }
 
-  if (component) {
-    const open = component.lastIndexOf("[");
-    if (open > 0 && component.endsWith("]") && isNumberAt(component, open + 1, component.length - 1)) {
-      const v = Number(component.slice(open + 1, -1));
-      if (v >= 0) pid = v;
-    }
-  }
+  if (component) pid = componentPid(line, tStart[componentToken]!, tEnd[componentToken]! - 1);
   // Time parts, and a bare number right after the time (`081109 203615 148 INFO`) as the pid.
   let firstTime = -1;
   let lastTime = -1;
@@ -393,7 +424,7 @@ function split(line: string): LineHeader {
       if (firstTime < 0) firstTime = k;
       lastTime = k;
     } else if (kind === T_NUMBER && pid === null && k > 0 && tKind[k - 1] === T_TIME) {
-      const v = Number(line.slice(tStart[k]!, tEnd[k]!));
+      const v = integerAt(line, tStart[k]!, tEnd[k]!);
       if (v >= 0) pid = v;
     }
   }
@@ -426,13 +457,14 @@ interface Shape {
   starts: Int32Array;
   ends: Int32Array;
   kinds: Uint8Array;
+  qualified: Uint8Array;
   month: boolean;
   dayOrClock: boolean;
   /** Spans whose time kind depends on digit values, with the kind they had: [start, end, kind]*. */
   checks: Int32Array;
 }
 
-/** Most recently used first; a few, for inputs that interleave sources. */
+/** Most recently used first; a few, for inputs that interleave sources (more measured slower). */
 const shapes: Shape[] = [];
 const MAX_SHAPES = 16;
 
@@ -445,6 +477,7 @@ function resume(line: string): boolean {
       tStart[j] = sh.starts[j]!;
       tEnd[j] = sh.ends[j]!;
       tKind[j] = sh.kinds[j]!;
+      tQualified[j] = sh.qualified[j]!;
     }
     count = k;
     pos = sh.skel.length;
@@ -462,7 +495,9 @@ function fits(line: string, sh: Shape): boolean {
   const skel = sh.codes;
   const n = skel.length;
   if (sh.sep < 0 ? line.length !== n : line.length <= n || line.charCodeAt(n) !== sh.sep) return false;
-  for (let i = 0; i < n; i++) {
+  // From the end: shapes of one source share their time and differ in the host, component or ids
+  // after it, so a shape that does not fit fails within a few chars.
+  for (let i = n - 1; i >= 0; i--) {
     const c = line.charCodeAt(i);
     const d = skel[i]!;
     if (c === d) continue;
@@ -519,6 +554,7 @@ function learn(line: string, cut: number): void {
     starts: tStart.slice(0, tokens),
     ends: tEnd.slice(0, tokens),
     kinds: tKind.slice(0, tokens),
+    qualified: tQualified.slice(0, tokens),
     month: tMonth[cut] === 1,
     dayOrClock: tDayOrClock[cut] === 1,
     checks: Int32Array.from(checks),

@@ -5,14 +5,14 @@
  */
 import { STRONG, WEAK } from "./mask.js";
 import type { LineScanner } from "./scan.js";
-import { FNV_OFFSET, hashSpan, hashWild } from "./wild.js";
+import { hashSpan, hashWild, KEY_HASH_SEED } from "./wild.js";
 
 /** `LineScanner.ctx` values: no rule, a date name (shape and key `<*>`), a unit (`<*>` + punctuation). */
 export const CTX_NONE = 0;
 export const CTX_DATE = 1;
 export const CTX_UNIT = 2;
 
-const WILD_HASH = hashWild(FNV_OFFSET);
+const WILD_HASH = hashWild(KEY_HASH_SEED);
 
 export function applyContext(sc: LineScanner, n: number): void {
   const line = sc.line;

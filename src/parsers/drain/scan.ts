@@ -7,7 +7,7 @@
 import { applyContext, CTX_DATE, CTX_NONE, contextCandidate } from "./context.js";
 import { LITERAL, maskFlagged, maskInfo, STRONG } from "./mask.js";
 import { pushWild, segmentBuffer, segmentMark, segmentRelease, segmentText } from "./segments.js";
-import { FNV_OFFSET, FNV_PRIME, hashSpan, hashWild, WILD_TEXT } from "./wild.js";
+import { hashChar, hashSpan, hashWild, KEY_HASH_SEED, WILD_TEXT } from "./wild.js";
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -35,7 +35,7 @@ export class LineScanner {
   readonly unitEnd: Int32Array;
   /** Whether the token's shape ends with `<*>` (the context rules look at the neighbours' shapes). */
   readonly endsWild: Uint8Array;
-  /** FNV-1a of each token's matching key. */
+  /** Key hash (`wild.ts`) of each token's matching key. */
   readonly keyHash: Int32Array;
   /** 1 for a bare number (`148`, `-22`): its parameter type is `num` without another look. */
   readonly bareNum: Uint8Array;
@@ -88,7 +88,7 @@ export class LineScanner {
         break;
       }
       const a = i;
-      let h = FNV_OFFSET;
+      let h = KEY_HASH_SEED;
       let hasDigit = false;
       let hasSlash = false;
       let hasColon = false;
@@ -104,7 +104,7 @@ export class LineScanner {
           } else if (c === 47) hasSlash = true;
         }
         if (c < 48 || c > 57) others++;
-        h = Math.imul(h ^ c, FNV_PRIME);
+        h = hashChar(h, c);
         i++;
       }
       if (hasDigit && (others === 0 || (others === 1 && isSign(line.charCodeAt(a))))) {
@@ -143,7 +143,7 @@ export class LineScanner {
     if (ctx) applyContext(this, count);
     let lh = Math.imul(count + 1, 0x9e3779b1);
     const kh = this.keyHash;
-    for (let p = 0; p < count; p++) lh = Math.imul(lh ^ kh[p]!, FNV_PRIME) ^ (lh >>> 15);
+    for (let p = 0; p < count; p++) lh = Math.imul(lh ^ kh[p]!, LINE_MIX) ^ (lh >>> 15);
     this.lineHash = lh;
     return count;
   }
@@ -172,7 +172,7 @@ export class LineScanner {
     this.coarseTo[k] = maskInfo.coarseTo;
     const seg = segmentBuffer();
     this.endsWild[k] = shapeEndsWild(line, seg, from, to) ? 1 : 0;
-    let h = FNV_OFFSET;
+    let h = KEY_HASH_SEED;
     if (cf >= 0) {
       h = hashSpan(line, a, cf, h);
       h = hashWild(h);
@@ -290,7 +290,10 @@ export class LineScanner {
   }
 }
 
-const WILD_HASH = hashWild(FNV_OFFSET);
+const WILD_HASH = hashWild(KEY_HASH_SEED);
+
+/** Multiplier of the per-line mix of token hashes (FNV-1a's prime). */
+const LINE_MIX = 0x01000193;
 
 /** `-` or `+`: a sign the masker folds into the number after it. */
 function isSign(c: number): boolean {
