@@ -321,15 +321,20 @@ export function splitHeader(line: string): LineHeader {
   reset(line);
   const known = resume(line);
   const h = split(line);
-  if (!known && lastCut >= 0) learn(line, lastCut);
+  if (!known && lastCut >= 0) learn(line, lastCut, h.level);
   return h;
 }
 
 /** Index of the last header token of the last line split, or -1 when it had no header. */
 let lastCut = -1;
+/** The token the last line split took its level from, or -1. */
+let lastLevelToken = -1;
+/** The shape the current line resumed from, or null. */
+let resumed: Shape | null = null;
 
 function split(line: string): LineHeader {
   lastCut = -1;
+  lastLevelToken = -1;
   if (!ensure(1)) return noHeader(line);
   const first = tKind[0]!;
   if (first === T_OTHER || first === T_COMPONENT) {
@@ -357,7 +362,9 @@ function split(line: string): LineHeader {
     const kind = tKind[k]!;
     if (kind === T_TIME) sawTime = true;
     else if (kind === T_LEVEL && (sawTime || k <= 1)) {
-      level = levelAt(line, tStart[k]!, tEnd[k]!);
+      // A resumed shape's level word has the shape's text (words have no digits): no need to read it.
+      level = resumed && k === resumed.levelToken ? resumed.level : levelAt(line, tStart[k]!, tEnd[k]!);
+      lastLevelToken = k;
       cut = k;
       let j = k + 1;
       while (
@@ -460,6 +467,9 @@ interface Shape {
   qualified: Uint8Array;
   month: boolean;
   dayOrClock: boolean;
+  /** The token split took the level word from (-1: none), and that word. */
+  levelToken: number;
+  level: string | null;
   /** Spans whose time kind depends on digit values, with the kind they had: [start, end, kind]*. */
   checks: Int32Array;
 }
@@ -469,6 +479,7 @@ const shapes: Shape[] = [];
 const MAX_SHAPES = 16;
 
 function resume(line: string): boolean {
+  resumed = null;
   for (let i = 0; i < shapes.length; i++) {
     const sh = shapes[i]!;
     if (!fits(line, sh)) continue;
@@ -483,6 +494,7 @@ function resume(line: string): boolean {
     pos = sh.skel.length;
     prevMonth = sh.month;
     prevDayOrClock = sh.dayOrClock;
+    resumed = sh;
     // Move to the front: the order splice + unshift gives, without the array-reshaping calls.
     for (let j = i; j > 0; j--) shapes[j] = shapes[j - 1]!;
     shapes[0] = sh;
@@ -524,7 +536,7 @@ function digitValued(s: string, a: number, b: number): boolean {
 }
 
 /** Records the header shape of a line just split the full way, with `cut` its last header token. */
-function learn(line: string, cut: number): void {
+function learn(line: string, cut: number, level: string | null): void {
   const end = tEnd[cut]!;
   const checks: number[] = [];
   for (let k = 0; k <= cut; k++) {
@@ -557,6 +569,8 @@ function learn(line: string, cut: number): void {
     qualified: tQualified.slice(0, tokens),
     month: tMonth[cut] === 1,
     dayOrClock: tDayOrClock[cut] === 1,
+    levelToken: lastLevelToken,
+    level,
     checks: Int32Array.from(checks),
   };
   shapes.unshift(sh);
