@@ -1,4 +1,10 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants,
+  deflateRawSync,
+  inflateRawSync,
+} from "node:zlib";
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 
@@ -20,16 +26,26 @@ const MAGIC = [0x4c, 0x57, 0x43, 0x53]; // "LWCS"
 const VERSION = 1;
 const CODEC_NONE = 0;
 const CODEC_BROTLI = 1;
+const CODEC_DEFLATE = 2;
 
 export interface CompressionOptions {
-  /** Brotli quality, 0-11. */
+  /** `brotli` (the default) or `deflate` (kept readable, and for comparison in bench:store). */
+  codec?: "brotli" | "deflate";
+  /** Brotli quality 0-11, or deflate level 1-9. */
   quality?: number;
 }
 
 export const DEFAULT_BROTLI_QUALITY = 9;
 
-function compress(raw: Uint8Array, quality: number): { codec: number; bytes: Uint8Array } {
+function compress(raw: Uint8Array, options: CompressionOptions): { codec: number; bytes: Uint8Array } {
   if (raw.length < 64) return { codec: CODEC_NONE, bytes: raw };
+  if (options.codec === "deflate") {
+    const packed = deflateRawSync(raw, { level: options.quality ?? 9 });
+    return packed.length < raw.length
+      ? { codec: CODEC_DEFLATE, bytes: packed }
+      : { codec: CODEC_NONE, bytes: raw };
+  }
+  const quality = options.quality ?? DEFAULT_BROTLI_QUALITY;
   const packed = brotliCompressSync(raw, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: quality,
@@ -44,12 +60,11 @@ function compress(raw: Uint8Array, quality: number): { codec: number; bytes: Uin
 
 /** Packs the raw blocks into one segment. */
 export function packBlocks(raw: SegmentBlocks, options: CompressionOptions = {}): Uint8Array {
-  const quality = options.quality ?? DEFAULT_BROTLI_QUALITY;
   const head = new ByteWriter(64);
   for (const b of MAGIC) head.byte(b);
   head.byte(VERSION);
   head.uint(BLOCK_NAMES.length);
-  const packed = BLOCK_NAMES.map((name) => compress(raw[name], quality));
+  const packed = BLOCK_NAMES.map((name) => compress(raw[name], options));
   for (const p of packed) {
     head.uint(p.codec);
     head.uint(p.bytes.length);
@@ -99,5 +114,6 @@ export function readBlock(segment: Uint8Array, name: BlockName): Uint8Array {
   const b = storedBlocks(segment)[name];
   if (b.codec === CODEC_NONE) return b.bytes;
   if (b.codec === CODEC_BROTLI) return new Uint8Array(brotliDecompressSync(b.bytes));
+  if (b.codec === CODEC_DEFLATE) return new Uint8Array(inflateRawSync(b.bytes));
   throw new Error(`unknown block codec ${b.codec}`);
 }

@@ -3,6 +3,7 @@ import { type DictionaryColumn, readDictionaryColumn } from "./dictionary-column
 import { readBlock } from "./segment-blocks.js";
 import { readIndex, readMeta, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import type { SegmentRecordWithRef } from "./segment-record.js";
+import { readShapedColumn } from "./shaped-text-column.js";
 import { readSlotColumn } from "./slot-column.js";
 import { fillPieces, templatePieces } from "./template-pieces.js";
 import { readTimeMs, timeText } from "./time-column.js";
@@ -13,8 +14,11 @@ export function readSegmentMeta(segment: Uint8Array): SegmentMeta {
 }
 
 /** The index block alone (templates, value dictionaries, verbatim messages): what search prefilters on. */
-export function readSegmentIndex(segment: Uint8Array): SegmentIndex {
-  return readIndex(readBlock(segment, "index"));
+export function readSegmentIndex(
+  segment: Uint8Array,
+  meta: SegmentMeta = readSegmentMeta(segment),
+): SegmentIndex {
+  return readIndex(readBlock(segment, "index"), meta);
 }
 
 /** Record times and template entries of a segment, for histograms and counts. */
@@ -76,8 +80,8 @@ export class SegmentReader {
   private readonly hostIds: Uint32Array;
   private readonly severity: Float64Array;
   private readonly level: DictionaryColumn;
-  private readonly stream: DictionaryColumn;
-  private readonly attributes: DictionaryColumn;
+  private readonly streamIds: Uint32Array;
+  private readonly attributes: string[];
   private readonly resource: DictionaryColumn;
   /** Message of each verbatim row. */
   private readonly verbatim = new Map<number, string>();
@@ -91,7 +95,7 @@ export class SegmentReader {
     this.times = decodeSegmentTimes(segment);
     this.meta = this.times.meta;
     this.count = this.meta.count;
-    this.index = readSegmentIndex(segment);
+    this.index = readSegmentIndex(segment, this.meta);
     const n = this.count;
 
     const fields = new ByteReader(readBlock(segment, "fields"));
@@ -103,8 +107,8 @@ export class SegmentReader {
     this.severity = new Float64Array(n);
     for (let i = 0; i < n; i++) this.severity[i] = fields.int();
     this.level = readDictionaryColumn(fields, n);
-    this.stream = readDictionaryColumn(fields, n);
-    this.attributes = readDictionaryColumn(fields, n);
+    this.streamIds = readIds(fields, n, this.meta.streams.length);
+    this.attributes = readShapedColumn(fields, n);
     this.resource = readDictionaryColumn(fields, n);
 
     const vars = new ByteReader(readBlock(segment, "vars"));
@@ -123,7 +127,7 @@ export class SegmentReader {
       if (this.verbatim.has(i)) continue;
       this.rank[i] = encodedCount[entries[i]!]!++;
     }
-    this.pieces = this.index.templates.map((t) => (t.template === null ? null : templatePieces(t.template)));
+    this.pieces = this.meta.templates.map((t) => (t.template === null ? null : templatePieces(t.template)));
     this.slotValues = this.index.templates.map((t, e) =>
       t.slots.map((stats) => readSlotColumn(vars, stats, encodedCount[e]!)),
     );
@@ -153,11 +157,11 @@ export class SegmentReader {
       level: this.level.dict[this.level.ids[i]!] ?? null,
       severityNumber: this.severity[i]!,
       message,
-      attributes: present(this.attributes, i),
+      attributes: this.attributes[i]!,
       resource: present(this.resource, i),
-      stream: present(this.stream, i),
+      stream: this.meta.streams[this.streamIds[i]!]!,
       templateId: entry.templateId,
-      template: this.index.templates[e]!.template,
+      template: entry.template,
     };
   }
 }

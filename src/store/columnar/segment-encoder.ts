@@ -1,4 +1,5 @@
 import { ByteWriter } from "./byte-writer.js";
+import { derivedTemplateId } from "./derived-template-id.js";
 import { writeDictionaryColumn } from "./dictionary-column.js";
 import { type CompressionOptions, packBlocks } from "./segment-blocks.js";
 import {
@@ -9,6 +10,7 @@ import {
   writeMeta,
 } from "./segment-meta.js";
 import type { SegmentRecord } from "./segment-record.js";
+import { writeShapedColumn } from "./shaped-text-column.js";
 import { type EncodedSlot, encodeSlot } from "./slot-column.js";
 import { fillPieces, splitByPieces, templatePieces } from "./template-pieces.js";
 import { writeTimeColumn } from "./time-column.js";
@@ -18,6 +20,8 @@ interface Entry {
   templateId: string | null;
   template: string | null;
   pieces: string[] | null;
+  /** The stream (index) whose derived id is the entry's id, or -1 (`derived-template-id.ts`). */
+  derivedFrom: number;
   count: number;
   /** Values per wildcard, one per record encoded against the template, in record order. */
   slots: string[][];
@@ -45,6 +49,7 @@ export function encodeSegment(
   const verbatim: SegmentIndex["verbatim"] = [];
   const services = new Map<string, number>();
   const hosts = new Map<string, number>();
+  const streams = new Map<string, number>();
   let minTimestamp = records[0]!.timestamp;
   let maxTimestamp = minTimestamp;
   let minSeverity = Infinity;
@@ -59,6 +64,7 @@ export function encodeSegment(
     if (r.severityNumber > maxSeverity) maxSeverity = r.severityNumber;
     if (!services.has(r.service)) services.set(r.service, services.size);
     if (r.host !== null && !hosts.has(r.host)) hosts.set(r.host, hosts.size + 1);
+    if (!streams.has(r.stream)) streams.set(r.stream, streams.size);
 
     const key = `${r.templateId ?? NULL_KEY}\u0001${r.template ?? NULL_KEY}`;
     let e = entryByKey.get(key);
@@ -70,6 +76,12 @@ export function encodeSegment(
         templateId: r.templateId,
         template: r.template,
         pieces,
+        derivedFrom:
+          r.templateId !== null &&
+          r.template !== null &&
+          derivedTemplateId(r.stream, r.template) === r.templateId
+            ? streams.get(r.stream)!
+            : -1,
         count: 0,
         slots: pieces ? pieces.slice(1).map(() => []) : [],
       });
@@ -88,10 +100,7 @@ export function encodeSegment(
   }
 
   const encodedSlots: EncodedSlot[][] = entries.map((e) => e.slots.map(encodeSlot));
-  const indexed: IndexedTemplate[] = entries.map((e, i) => ({
-    template: e.template,
-    slots: encodedSlots[i]!.map((s) => s.stats),
-  }));
+  const indexed: IndexedTemplate[] = encodedSlots.map((slots) => ({ slots: slots.map((s) => s.stats) }));
   const meta: SegmentMeta = {
     count: n,
     firstRef,
@@ -101,7 +110,8 @@ export function encodeSegment(
     maxSeverity,
     services: [...services.keys()],
     hosts: [...hosts.keys()],
-    templates: entries.map((e) => ({ templateId: e.templateId, count: e.count })),
+    streams: [...streams.keys()],
+    templates: entries.map((e) => ({ templateId: e.templateId, template: e.template, count: e.count })),
   };
 
   const times = new ByteWriter(n * 3 + 64);
@@ -123,11 +133,8 @@ export function encodeSegment(
     fields,
     records.map((r) => r.level),
   );
-  writeDictionaryColumn(
-    fields,
-    records.map((r) => r.stream),
-  );
-  writeDictionaryColumn(
+  for (const r of records) fields.uint(streams.get(r.stream)!);
+  writeShapedColumn(
     fields,
     records.map((r) => r.attributes),
   );
@@ -147,7 +154,10 @@ export function encodeSegment(
 
   return packBlocks(
     {
-      meta: writeMeta(meta),
+      meta: writeMeta(
+        meta,
+        entries.map((e) => e.derivedFrom),
+      ),
       index: writeIndex({ templates: indexed, verbatim }),
       times: times.finish(),
       fields: fields.finish(),

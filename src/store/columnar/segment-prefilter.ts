@@ -21,11 +21,12 @@ export class SearchIndex {
 
   /** Each template entry's parts (null for an entry without a template text). */
   templateParts(): (Part[] | null)[] {
-    this.parts ??= this.index.templates.map((t) => {
+    this.parts ??= this.meta.templates.map((t, e) => {
       if (t.template === null) return null;
+      const slots = this.index.templates[e]!.slots;
       const parts: Part[] = [];
       templatePieces(t.template).forEach((piece, k) => {
-        if (k > 0) parts.push(slotPart(t.slots[k - 1]!));
+        if (k > 0) parts.push(slotPart(slots[k - 1]!));
         parts.push(textPart(piece));
       });
       return parts;
@@ -42,7 +43,8 @@ export class SearchIndex {
 
 /** Reads the two blocks search needs (metadata and index) from a segment. */
 export function readSearchIndex(segment: Uint8Array): SearchIndex {
-  return new SearchIndex(readSegmentMeta(segment), readSegmentIndex(segment));
+  const meta = readSegmentMeta(segment);
+  return new SearchIndex(meta, readSegmentIndex(segment, meta));
 }
 
 /**

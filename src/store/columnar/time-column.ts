@@ -4,7 +4,8 @@ import type { ByteWriter } from "./byte-writer.js";
 /**
  * A column of ISO-8601 time texts. Canonical texts (`toISOString()` output: `YYYY-MM-DDTHH:MM:SS.mmmZ`)
  * are stored as milliseconds, each as the zigzag delta from the previous one (consecutive records are
- * close in time, so most deltas take one or two bytes). Any other text (no milliseconds, microseconds,
+ * close in time, so most deltas take one or two bytes), in units of the largest of 1000, 100, 10 or 1 ms that
+ * divides every time of the column (log times are often whole seconds). Any other text (no milliseconds, microseconds,
  * an offset) is kept verbatim as an exception so it round-trips exactly; its row's delta is 0.
  */
 
@@ -61,6 +62,8 @@ export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Floa
     out.string(texts[i]!);
     prevAt = i;
   }
+  const unit = timeUnit(ms);
+  out.uint(unit);
   let prev = 0;
   for (let i = 0; i < texts.length; i++) {
     const t = ms[i]!;
@@ -68,10 +71,25 @@ export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Floa
       out.uint(0);
       continue;
     }
-    out.int(t - prev);
+    out.int((t - prev) / unit);
     prev = t;
   }
   return ms;
+}
+
+/** The largest of 1000, 100, 10 and 1 that divides every time (NaN, the verbatim rows, aside). */
+function timeUnit(ms: Float64Array): number {
+  for (const unit of [1000, 100, 10]) {
+    let all = true;
+    for (const t of ms) {
+      if (!Number.isNaN(t) && t % unit !== 0) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return unit;
+  }
+  return 1;
 }
 
 /** Reads `count` times: epoch ms (NaN where the text is kept verbatim) and the verbatim texts by row. */
@@ -87,9 +105,10 @@ export function readTimeMs(
     verbatim.set(at, input.string());
   }
   const ms = new Float64Array(count);
+  const unit = input.uint();
   let prev = 0;
   for (let i = 0; i < count; i++) {
-    const d = input.int();
+    const d = input.int() * unit;
     if (verbatim.has(i)) {
       ms[i] = Number.NaN;
       continue;

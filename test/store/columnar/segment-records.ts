@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { hostOf, serviceOf } from "../../../src/core/log-record.js";
 import { decodePlain } from "../../../src/parsers/decoders/plain.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
+import { derivedTemplateId } from "../../../src/store/columnar/derived-template-id.js";
 import type { SegmentRecord } from "../../../src/store/columnar/index.js";
 import { toJsonText } from "../../../src/store/json.js";
 
@@ -44,10 +45,15 @@ export const arbitraryRecords = fc
         host: fc.option(fc.constantFrom("h1", "h2", "ü"), { nil: null }),
         level: fc.option(fc.constantFrom("INFO", "ERROR", "warn"), { nil: null }),
         severityNumber: fc.integer({ min: 0, max: 24 }),
-        attributes: fc.constantFrom("{}", '{"a":1}', '{"b":"x"}'),
+        attributes: fc.oneof(
+          fc.constantFrom("{}", '{"a":1}', '{"b":"x"}', '{"x":"<*>1"}', "<*>"),
+          fc.integer({ min: 0, max: 40 }).map((pid) => `{"process.pid":${pid},"n":"0${pid}"}`),
+          fc.string({ maxLength: 10 }),
+        ),
         resource: fc.constantFrom("{}", '{"service.name":"api"}'),
         stream: fc.constantFrom("api", "db"),
         idNull: fc.boolean(),
+        derivedId: fc.boolean(),
       }),
       { minLength: 1, maxLength: 60 },
     ),
@@ -71,7 +77,12 @@ export const arbitraryRecords = fc
         attributes: r.attributes,
         resource: r.resource,
         stream: r.stream,
-        templateId: tpl === null && r.idNull ? null : `t${r.t % templates.length}`,
+        templateId:
+          tpl === null && r.idNull
+            ? null
+            : tpl !== null && r.derivedId
+              ? derivedTemplateId(r.stream, tpl)
+              : `t${r.t % templates.length}`,
         template: tpl,
       };
     }),

@@ -1,0 +1,12 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Template ids are content-derived (src/parsers/drain/template-id.ts: the first 16 hex digits of
+ * SHA-256 over stream, NUL, template text), so a segment need not store them: 8 incompressible bytes per
+ * template entry were ~5% of a segment. This is a frozen copy of that rule, part of the segment format:
+ * the encoder stores an id as derived only when this function gives it back exactly, so a later change
+ * of the miner's rule makes new segments store ids literally and never changes what old ones decode to.
+ */
+export function derivedTemplateId(stream: string, template: string): string {
+  return createHash("sha256").update(`${stream}\u0000${template}`).digest("hex").slice(0, 16);
+}
