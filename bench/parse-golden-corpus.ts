@@ -70,21 +70,23 @@ export function nonRepeating(corpus: string, withHeader: boolean): string {
   let counter = 0;
   return corpus
     .split("\n")
-    .map((line) => {
-      const body = withHeader ? splitHeader(line).body : line;
-      const head = line.slice(0, line.length - body.length);
-      counter++;
-      let run = 0;
-      return (
-        head +
-        body.replace(/\d+/g, (m) => {
-          const width = Math.min(m.length, 9);
-          const v = String((counter * 7919 + run++ * 104729) % 10 ** width).padStart(width, "0");
-          return m.slice(0, m.length - width) + v;
-        })
-      );
-    })
+    .map((line) => freshLine(line, ++counter, withHeader))
     .join("\n");
+}
+
+/** Line number `counter` (from 1) of the non-repeating corpus, made from the repeated corpus's line. */
+export function freshLine(line: string, counter: number, withHeader: boolean): string {
+  const body = withHeader ? splitHeader(line).body : line;
+  const head = line.slice(0, line.length - body.length);
+  let run = 0;
+  return (
+    head +
+    body.replace(/\d+/g, (m) => {
+      const width = Math.min(m.length, 9);
+      const v = String((counter * 7919 + run++ * 104729) % 10 ** width).padStart(width, "0");
+      return m.slice(0, m.length - width) + v;
+    })
+  );
 }
 
 /** Splits a text into lines without trailing `\r`, the same work a line reader does. */

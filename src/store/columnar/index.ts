@@ -15,7 +15,7 @@
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
  */
-export { matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
+export { type MatchableRecord, matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
 export { BLOCK_NAMES, type BlockName, blockSizes, type CompressionOptions } from "./segment-blocks.js";
 export {
   decodeSegment,
@@ -28,5 +28,12 @@ export {
 } from "./segment-decoder.js";
 export { encodeSegment } from "./segment-encoder.js";
 export type { IndexedTemplate, SegmentIndex, SegmentMeta } from "./segment-meta.js";
-export { readSearchIndex, type SearchIndex, segmentMayMatch } from "./segment-prefilter.js";
+export {
+  planSegment,
+  readSearchIndex,
+  SearchIndex,
+  type SegmentPlan,
+  segmentMayMatch,
+} from "./segment-prefilter.js";
 export type { SegmentRecord, SegmentRecordWithRef } from "./segment-record.js";
+export { searchSegment } from "./segment-search.js";

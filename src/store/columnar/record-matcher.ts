@@ -16,11 +16,8 @@ export type RecordMatcher = (record: MatchableRecord) => boolean;
  * and the text matches when every word of it is a word of the message, the last also as a prefix.
  */
 export function recordMatcher(query: LogQuery): RecordMatcher {
-  const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
-  if (words !== null && words.length === 0) return () => false;
+  const text = textMatcher(query);
   const { service, host, templateId, minSeverityNumber, since, until } = query;
-  const whole = words ? words.slice(0, -1) : [];
-  const last = words ? words[words.length - 1]! : "";
   return (r) => {
     if (service && r.service !== service) return false;
     if (host && r.host !== host) return false;
@@ -28,9 +25,20 @@ export function recordMatcher(query: LogQuery): RecordMatcher {
     if (minSeverityNumber !== undefined && !(r.severityNumber >= minSeverityNumber)) return false;
     if (since && !(r.timestamp >= since)) return false;
     if (until && !(r.timestamp < until)) return false;
-    if (words === null) return true;
-    const folded = foldText(r.message);
-    // Every word is a substring of the folded message: a cheap test that rejects most records unsplit.
+    return text === null || text(r.message);
+  };
+}
+
+/** The test of `query.text` on a message, or null when the query has no text condition. */
+export function textMatcher(query: LogQuery): ((message: string) => boolean) | null {
+  const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
+  if (words === null) return null;
+  if (words.length === 0) return () => false;
+  const whole = words.slice(0, -1);
+  const last = words[words.length - 1]!;
+  return (message) => {
+    const folded = foldText(message);
+    // Every word is a substring of the folded message: a cheap test that rejects most messages unsplit.
     for (const w of words) if (!folded.includes(w)) return false;
     return messageHasWords(folded.match(WORD_RUNS) ?? [], whole, last);
   };

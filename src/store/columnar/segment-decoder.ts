@@ -33,8 +33,10 @@ export interface SegmentTimes {
 }
 
 /** Decodes the metadata and times blocks only. */
-export function decodeSegmentTimes(segment: Uint8Array): SegmentTimes {
-  const meta = readSegmentMeta(segment);
+export function decodeSegmentTimes(
+  segment: Uint8Array,
+  meta: SegmentMeta = readSegmentMeta(segment),
+): SegmentTimes {
   const input = new ByteReader(readBlock(segment, "times"));
   const { ms, verbatim } = readTimeMs(input, meta.count);
   for (const [i, text] of verbatim) ms[i] = Date.parse(text);
@@ -65,101 +67,170 @@ export function decodeSegmentAt(segment: Uint8Array, positions: readonly number[
   });
 }
 
+/** The columns of the fields block. */
+interface FieldColumns {
+  observedMs: Float64Array;
+  observedVerbatim: ReadonlyMap<number, string>;
+  serviceIds: Uint32Array;
+  hostIds: Uint32Array;
+  severity: Float64Array;
+  level: DictionaryColumn;
+  streamIds: Uint32Array;
+  attributes: string[];
+  resource: DictionaryColumn;
+}
+
+/** The columns that rebuild messages: the verbatim rows and each (template, wildcard)'s values. */
+interface MessageColumns {
+  verbatim: Map<number, string>;
+  pieces: (string[] | null)[];
+  /** Per template entry, per wildcard: the values in record order. */
+  slotValues: string[][][];
+  /** Each row's position among its entry's encoded (non-verbatim) rows. */
+  rank: Uint32Array;
+}
+
 /**
- * All blocks of a segment decoded into columns, from which records are assembled one at a time (so a
- * caller that wants a few records builds only those).
+ * A segment's columns, each block decompressed and decoded on first use: the times and template
+ * entries at once, messages (index and vars blocks) when a message is asked for, the other fields
+ * when a whole record is. Records are assembled one at a time, so a caller that wants a few builds
+ * only those, and a search that rejects a row on its time, template or message never decodes the
+ * fields block of a segment without a match.
  */
 export class SegmentReader {
   readonly meta: SegmentMeta;
-  readonly index: SegmentIndex;
   readonly count: number;
   private readonly times: SegmentTimes;
-  private readonly observedMs: Float64Array;
-  private readonly observedVerbatim: ReadonlyMap<number, string>;
-  private readonly serviceIds: Uint32Array;
-  private readonly hostIds: Uint32Array;
-  private readonly severity: Float64Array;
-  private readonly level: DictionaryColumn;
-  private readonly streamIds: Uint32Array;
-  private readonly attributes: string[];
-  private readonly resource: DictionaryColumn;
-  /** Message of each verbatim row. */
-  private readonly verbatim = new Map<number, string>();
-  private readonly pieces: (string[] | null)[];
-  /** Per template entry, per wildcard: the values in record order. */
-  private readonly slotValues: string[][][];
-  /** Each row's position among its entry's encoded (non-verbatim) rows. */
-  private readonly rank: Uint32Array;
+  private indexBlock: SegmentIndex | undefined;
+  private fieldColumns: FieldColumns | undefined;
+  private messageColumns: MessageColumns | undefined;
 
-  constructor(segment: Uint8Array) {
-    this.times = decodeSegmentTimes(segment);
+  constructor(
+    private readonly segment: Uint8Array,
+    known: { meta?: SegmentMeta; index?: SegmentIndex } = {},
+  ) {
+    this.times = decodeSegmentTimes(segment, known.meta);
     this.meta = this.times.meta;
     this.count = this.meta.count;
-    this.index = readSegmentIndex(segment, this.meta);
+    this.indexBlock = known.index;
+  }
+
+  get index(): SegmentIndex {
+    this.indexBlock ??= readSegmentIndex(this.segment, this.meta);
+    return this.indexBlock;
+  }
+
+  /** Row i's entry in `meta.templates`. */
+  entry(i: number): number {
+    return this.times.entries[i]!;
+  }
+
+  /** Row i's record time text. */
+  timestamp(i: number): string {
+    return timeText(this.times.ms, this.times.verbatimTimes, i);
+  }
+
+  private get fields(): FieldColumns {
+    if (this.fieldColumns) return this.fieldColumns;
     const n = this.count;
+    const input = new ByteReader(readBlock(this.segment, "fields"));
+    const observed = readTimeMs(input, n);
+    const serviceIds = readIds(input, n, this.meta.services.length);
+    const hostIds = readIds(input, n, this.meta.hosts.length + 1);
+    const severity = new Float64Array(n);
+    for (let i = 0; i < n; i++) severity[i] = input.int();
+    this.fieldColumns = {
+      observedMs: observed.ms,
+      observedVerbatim: observed.verbatim,
+      serviceIds,
+      hostIds,
+      severity,
+      level: readDictionaryColumn(input, n),
+      streamIds: readIds(input, n, this.meta.streams.length),
+      attributes: readShapedColumn(input, n),
+      resource: readDictionaryColumn(input, n),
+    };
+    return this.fieldColumns;
+  }
 
-    const fields = new ByteReader(readBlock(segment, "fields"));
-    const observed = readTimeMs(fields, n);
-    this.observedMs = observed.ms;
-    this.observedVerbatim = observed.verbatim;
-    this.serviceIds = readIds(fields, n, this.meta.services.length);
-    this.hostIds = readIds(fields, n, this.meta.hosts.length + 1);
-    this.severity = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.severity[i] = fields.int();
-    this.level = readDictionaryColumn(fields, n);
-    this.streamIds = readIds(fields, n, this.meta.streams.length);
-    this.attributes = readShapedColumn(fields, n);
-    this.resource = readDictionaryColumn(fields, n);
-
-    const vars = new ByteReader(readBlock(segment, "vars"));
+  private get messages(): MessageColumns {
+    if (this.messageColumns) return this.messageColumns;
+    const n = this.count;
+    const index = this.index;
+    const vars = new ByteReader(readBlock(this.segment, "vars"));
     const verbatimCount = vars.uint();
-    if (verbatimCount !== this.index.verbatim.length)
-      throw new Error("verbatim rows disagree with the index");
+    if (verbatimCount !== index.verbatim.length) throw new Error("verbatim rows disagree with the index");
+    const verbatim = new Map<number, string>();
     let at = 0;
     for (let k = 0; k < verbatimCount; k++) {
       at += vars.uint();
-      this.verbatim.set(at, this.index.verbatim[k]!.message);
+      verbatim.set(at, index.verbatim[k]!.message);
     }
     const encodedCount = new Uint32Array(this.meta.templates.length);
-    this.rank = new Uint32Array(n);
+    const rank = new Uint32Array(n);
     const entries = this.times.entries;
     for (let i = 0; i < n; i++) {
-      if (this.verbatim.has(i)) continue;
-      this.rank[i] = encodedCount[entries[i]!]!++;
+      if (verbatim.has(i)) continue;
+      rank[i] = encodedCount[entries[i]!]!++;
     }
-    this.pieces = this.meta.templates.map((t) => (t.template === null ? null : templatePieces(t.template)));
-    this.slotValues = this.index.templates.map((t, e) =>
-      t.slots.map((stats) => readSlotColumn(vars, stats, encodedCount[e]!)),
+    this.messageColumns = {
+      verbatim,
+      rank,
+      pieces: this.meta.templates.map((t) => (t.template === null ? null : templatePieces(t.template))),
+      slotValues: index.templates.map((t, e) =>
+        t.slots.map((stats) => readSlotColumn(vars, stats, encodedCount[e]!)),
+      ),
+    };
+    return this.messageColumns;
+  }
+
+  /** Whether row i's message is stored verbatim (not encoded against its template). */
+  isVerbatim(i: number): boolean {
+    return this.messages.verbatim.has(i);
+  }
+
+  /** Row i's message. */
+  message(i: number): string {
+    const m = this.messages;
+    const verbatim = m.verbatim.get(i);
+    if (verbatim !== undefined) return verbatim;
+    const e = this.times.entries[i]!;
+    const r = m.rank[i]!;
+    return fillPieces(
+      m.pieces[e]!,
+      m.slotValues[e]!.map((column) => column[r]!),
     );
+  }
+
+  service(i: number): string {
+    return this.meta.services[this.fields.serviceIds[i]!]!;
+  }
+
+  host(i: number): string | null {
+    const id = this.fields.hostIds[i]!;
+    return id === 0 ? null : this.meta.hosts[id - 1]!;
+  }
+
+  severityNumber(i: number): number {
+    return this.fields.severity[i]!;
   }
 
   /** The record at position `i`. */
   record(i: number): SegmentRecordWithRef {
-    const e = this.times.entries[i]!;
-    const entry = this.meta.templates[e]!;
-    let message = this.verbatim.get(i);
-    if (message === undefined) {
-      const pieces = this.pieces[e]!;
-      const slots = this.slotValues[e]!;
-      const r = this.rank[i]!;
-      message = fillPieces(
-        pieces,
-        slots.map((column) => column[r]!),
-      );
-    }
-    const hostId = this.hostIds[i]!;
+    const f = this.fields;
+    const entry = this.meta.templates[this.times.entries[i]!]!;
     return {
       ref: this.meta.firstRef + i,
-      timestamp: timeText(this.times.ms, this.times.verbatimTimes, i),
-      observedAt: timeText(this.observedMs, this.observedVerbatim, i),
-      service: this.meta.services[this.serviceIds[i]!]!,
-      host: hostId === 0 ? null : this.meta.hosts[hostId - 1]!,
-      level: this.level.dict[this.level.ids[i]!] ?? null,
-      severityNumber: this.severity[i]!,
-      message,
-      attributes: this.attributes[i]!,
-      resource: present(this.resource, i),
-      stream: this.meta.streams[this.streamIds[i]!]!,
+      timestamp: this.timestamp(i),
+      observedAt: timeText(f.observedMs, f.observedVerbatim, i),
+      service: this.service(i),
+      host: this.host(i),
+      level: f.level.dict[f.level.ids[i]!] ?? null,
+      severityNumber: f.severity[i]!,
+      message: this.message(i),
+      attributes: f.attributes[i]!,
+      resource: present(f.resource, i),
+      stream: this.meta.streams[f.streamIds[i]!]!,
       templateId: entry.templateId,
       template: entry.template,
     };

@@ -48,39 +48,52 @@ export function readSearchIndex(segment: Uint8Array): SearchIndex {
 }
 
 /**
- * Whether the segment can hold a record matching `query`. Never false when a record matches (the
- * segment must then be decoded and its records tested with `recordMatcher`); false for most segments
- * that hold none. Service, host, severity and time are judged from the metadata; a template id and the
- * text per template entry: an entry can match only if every word of the text can occur in one of its
- * messages (`partsMayContain`) or one of its verbatim messages has them all.
+ * Which template entries of a segment may hold a record matching `query`, or null when none can (the
+ * segment is skipped). `encoded[e]`: entry e's messages encoded against its template may match;
+ * `verbatim[e]`: its verbatim messages may (they are then tested exactly). Never leaves out an entry
+ * holding a match; leaves out most that hold none. Service, host, severity and time are judged from
+ * the metadata; a template id and the text per entry: its encoded messages can match only if every word
+ * of the text can occur in one of them (`partsMayContain`).
  */
-export function segmentMayMatch(ix: SearchIndex, query: LogQuery): boolean {
+export interface SegmentPlan {
+  encoded: boolean[];
+  verbatim: boolean[];
+}
+
+export function planSegment(ix: SearchIndex, query: LogQuery): SegmentPlan | null {
   const m = ix.meta;
-  if (query.service && !m.services.includes(query.service)) return false;
-  if (query.host && !m.hosts.includes(query.host)) return false;
-  if (query.minSeverityNumber !== undefined && !(m.maxSeverity >= query.minSeverityNumber)) return false;
-  if (query.since && m.maxTimestamp < query.since) return false;
-  if (query.until && !(m.minTimestamp < query.until)) return false;
+  if (query.service && !m.services.includes(query.service)) return null;
+  if (query.host && !m.hosts.includes(query.host)) return null;
+  if (query.minSeverityNumber !== undefined && !(m.maxSeverity >= query.minSeverityNumber)) return null;
+  if (query.since && m.maxTimestamp < query.since) return null;
+  if (query.until && !(m.minTimestamp < query.until)) return null;
 
   const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
-  if (words !== null && words.length === 0) return false;
-  const candidates: number[] = [];
-  m.templates.forEach((t, e) => {
-    if (!query.templateId || t.templateId === query.templateId) candidates.push(e);
-  });
-  if (candidates.length === 0) return false;
-  if (words === null) return true;
+  if (words !== null && words.length === 0) return null;
+  const allowed = m.templates.map((t) => !query.templateId || t.templateId === query.templateId);
+  if (words === null) return allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
 
+  const parts = ix.templateParts();
+  const encoded = allowed.map(
+    (ok, e) =>
+      ok && parts[e] != null && words.every((w, k) => partsMayContain(parts[e]!, w, k === words.length - 1)),
+  );
   const whole = words.slice(0, -1);
   const last = words[words.length - 1]!;
-  const parts = ix.templateParts();
-  const candidateSet = new Set(candidates);
-  for (const e of candidates) {
-    const p = parts[e];
-    if (p && words.every((w, k) => partsMayContain(p, w, k === words.length - 1))) return true;
-  }
   const verbatimWords = ix.verbatimMessageWords();
-  return ix.index.verbatim.some(
-    (v, k) => candidateSet.has(v.entry) && messageHasWords(verbatimWords[k]!, whole, last),
-  );
+  const verbatim = m.templates.map(() => false);
+  ix.index.verbatim.forEach((v, k) => {
+    if (allowed[v.entry] && !verbatim[v.entry] && messageHasWords(verbatimWords[k]!, whole, last)) {
+      verbatim[v.entry] = true;
+    }
+  });
+  return encoded.some(Boolean) || verbatim.some(Boolean) ? { encoded, verbatim } : null;
+}
+
+/**
+ * Whether the segment can hold a record matching `query` (`planSegment` is not null). Never false when
+ * a record matches; false for most segments that hold none.
+ */
+export function segmentMayMatch(ix: SearchIndex, query: LogQuery): boolean {
+  return planSegment(ix, query) !== null;
 }

@@ -1,0 +1,43 @@
+import type { LogQuery } from "../../core/log-store.js";
+import { textMatcher } from "./record-matcher.js";
+import { SegmentReader } from "./segment-decoder.js";
+import { planSegment, readSearchIndex, type SearchIndex } from "./segment-prefilter.js";
+import type { SegmentRecordWithRef } from "./segment-record.js";
+
+/**
+ * The records of a segment that match `query`, in reference order: exactly `recordMatcher`'s answer
+ * over `decodeSegment`, but the segment is skipped on its metadata and index when it cannot match,
+ * rows are tested on their template entry and time before anything else is decoded, messages are
+ * rebuilt only for rows of entries that may match, and whole records only for the matches.
+ * `ix` is the segment's `readSearchIndex`, for a caller that keeps it.
+ */
+export function searchSegment(
+  segment: Uint8Array,
+  query: LogQuery,
+  ix: SearchIndex = readSearchIndex(segment),
+): SegmentRecordWithRef[] {
+  const plan = planSegment(ix, query);
+  if (plan === null) return [];
+  const reader = new SegmentReader(segment, { meta: ix.meta, index: ix.index });
+  const text = textMatcher(query);
+  const { service, host, minSeverityNumber, since, until } = query;
+  const out: SegmentRecordWithRef[] = [];
+  for (let i = 0; i < reader.count; i++) {
+    const e = reader.entry(i);
+    if (!plan.encoded[e] && !plan.verbatim[e]) continue;
+    if (since || until) {
+      const t = reader.timestamp(i);
+      if ((since && !(t >= since)) || (until && !(t < until))) continue;
+    }
+    if (text !== null) {
+      // The plan may have ruled out this entry's encoded or its verbatim messages.
+      if (!(reader.isVerbatim(i) ? plan.verbatim[e] : plan.encoded[e])) continue;
+      if (!text(reader.message(i))) continue;
+    }
+    if (service && reader.service(i) !== service) continue;
+    if (host && reader.host(i) !== host) continue;
+    if (minSeverityNumber !== undefined && !(reader.severityNumber(i) >= minSeverityNumber)) continue;
+    out.push(reader.record(i));
+  }
+  return out;
+}
