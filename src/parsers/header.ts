@@ -13,8 +13,8 @@
  * A line that does not start like a header is returned whole as the body.
  */
 
-import { isLetter } from "./chars.js";
-import { timeKindAt } from "./drain/header-time.js";
+import { isDigit, isLetter } from "./chars.js";
+import { digitsTimeKind, timeKindAt } from "./drain/header-time.js";
 import { timeCache } from "./drain/time-cache.js";
 
 export interface LineHeader {
@@ -470,7 +470,7 @@ interface Shape {
   /** The token split took the level word from (-1: none), and that word. */
   levelToken: number;
   level: string | null;
-  /** Spans whose time kind depends on digit values, with the kind they had: [start, end, kind]*. */
+  /** Spans whose time kind depends on digit values: [start, end, kind they had, 1 if all digits]*. */
   checks: Int32Array;
 }
 
@@ -516,8 +516,12 @@ function fits(line: string, sh: Shape): boolean {
     if (c < 48 || c > 57 || d < 48 || d > 57) return false;
   }
   const checks = sh.checks;
-  for (let i = 0; i < checks.length; i += 3) {
-    if (timeKindAt(line, checks[i]!, checks[i + 1]!) !== checks[i + 2]) return false;
+  for (let i = 0; i < checks.length; i += 4) {
+    const a = checks[i]!;
+    const b = checks[i + 1]!;
+    // Digits sit where the shape has them, so an all-digit span is all digits here too.
+    const kind = checks[i + 3] === 1 ? digitsTimeKind(line, a, b) : timeKindAt(line, a, b);
+    if (kind !== checks[i + 2]) return false;
   }
   return true;
 }
@@ -533,6 +537,12 @@ function digitValued(s: string, a: number, b: number): boolean {
     else if (c < 48 || c > 57) return false;
   }
   return dots <= 1;
+}
+
+/** 1 when s[a, b) is all digits, else 0 (a `checks` flag). */
+function allDigits(s: string, a: number, b: number): number {
+  for (let i = a; i < b; i++) if (!isDigit(s.charCodeAt(i))) return 0;
+  return 1;
 }
 
 /** Records the header shape of a line just split the full way, with `cut` its last header token. */
@@ -551,9 +561,10 @@ function learn(line: string, cut: number, level: string | null): void {
         while (i < close && line.charCodeAt(i) === 32) i++;
         const p = i;
         while (i < close && line.charCodeAt(i) !== 32) i++;
-        if (i > p && digitValued(line, p, i)) checks.push(p, i, timeKindAt(line, p, i));
+        if (i > p && digitValued(line, p, i))
+          checks.push(p, i, timeKindAt(line, p, i), allDigits(line, p, i));
       }
-    } else if (digitValued(line, a, b)) checks.push(a, b, timeKindAt(line, a, b));
+    } else if (digitValued(line, a, b)) checks.push(a, b, timeKindAt(line, a, b), allDigits(line, a, b));
   }
   const tokens = cut + 1;
   const codes = new Uint16Array(end);

@@ -127,19 +127,7 @@ export function timeKindAt(s: string, a: number, b: number): 0 | 1 | 2 {
   }
   const k = takeCensus(s, a, b);
   if (k.other > 0) return 0;
-  if (k.digits === n) {
-    if (n <= 2) {
-      const v = num(s, a, b);
-      return v >= 1 && v <= 31 ? 1 : 0;
-    }
-    if (n === 4) {
-      const y = num(s, a, b);
-      return y >= 1970 && y <= 2099 ? 1 : 0;
-    }
-    if (n === 6) return validYymmdd(s, a) || validHhmmss(s, a) ? 2 : 0;
-    if ((n === 10 || n === 13) && c0 === 49) return 2; // epoch seconds / ms, 2001–2033
-    return 0;
-  }
+  if (k.digits === n) return digitsTimeKind(s, a, b);
   if (k.colon === 2 && k.dash === 0 && k.slash === 0 && k.tee === 0 && k.comma + k.dot <= 1) return 2; // clock
   if (
     k.colon === 0 &&
@@ -153,6 +141,25 @@ export function timeKindAt(s: string, a: number, b: number): 0 | 1 | 2 {
   if (k.dash === 3 && k.dot >= 2 && k.colon === 0) return 2; // 2005-06-03-15.42.50.675872
   if (k.tee === 1 && k.dash >= 2 && k.colon >= 1) return 2; // ISO-8601
   if (k.dot === 1 && c0 === 49 && s.charCodeAt(a + 10) === 46 && k.digits === n - 1) return 2; // 1117838570.123
+  return 0;
+}
+
+/**
+ * `timeKindAt` of s[a, b) when it is all digits (1 to 35 of them): what the header splitter re-checks
+ * on each line of a learned shape, whose census it already knows.
+ */
+export function digitsTimeKind(s: string, a: number, b: number): 0 | 1 | 2 {
+  const n = b - a;
+  if (n <= 2) {
+    const v = num(s, a, b);
+    return v >= 1 && v <= 31 ? 1 : 0;
+  }
+  if (n === 4) {
+    const y = num(s, a, b);
+    return y >= 1970 && y <= 2099 ? 1 : 0;
+  }
+  if (n === 6) return validYymmdd(s, a) || validHhmmss(s, a) ? 2 : 0;
+  if ((n === 10 || n === 13) && s.charCodeAt(a) === 49) return 2; // epoch seconds / ms, 2001–2033
   return 0;
 }
 
