@@ -92,7 +92,7 @@ export class LineScanner {
       let hasDigit = false;
       let hasSlash = false;
       let hasColon = false;
-      let others = 0;
+      let digits = 0;
       // Tokenising, the masker's first pass and the literal key's hash in one loop over the chars.
       while (i < len) {
         const c = line.charCodeAt(i);
@@ -100,13 +100,17 @@ export class LineScanner {
           if (c === 32 || (c >= 9 && c <= 13)) break;
           if (c >= 48) {
             if (c === 58) hasColon = true;
-            else hasDigit = true;
+            else {
+              hasDigit = true;
+              digits++;
+            }
           } else if (c === 47) hasSlash = true;
         }
-        if (c < 48 || c > 57) others++;
         h = hashChar(h, c);
         i++;
       }
+      // Counted as digits rather than others: letters, most of the chars, skip the count.
+      const others = i - a - digits;
       if (hasDigit && (others === 0 || (others === 1 && isSign(line.charCodeAt(a))))) {
         // A bare number (`148`, `-22`): the masker's answer is always `<*>`, strong. The commonest
         // masked token, so it skips the masker.
