@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Kysely, Migrator, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { DialectName, StoreDialect } from "./dialect/dialect.js";
 import { openPostgres } from "./dialect/postgres.js";
 import { openSqlite } from "./dialect/sqlite.js";
-import { migrationProvider } from "./migrations/index.js";
+import { migrateStore } from "./migrate.js";
 import type { Database } from "./schema.js";
 
 export type { DialectName, StoreDialect };
@@ -125,19 +125,8 @@ function makeStore(
     location,
     reader: { db: reader, dialect },
     transaction: (work) => db.transaction().execute((trx) => work({ db: trx, dialect })),
-    async migrate() {
-      const schema = await dialect.migrationSchema(db);
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider(dialect.name),
-        migrationTableName: "schema_migrations",
-        migrationLockTableName: "schema_migrations_lock",
-        ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-      });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error) throw error instanceof Error ? error : new Error(String(error));
-      return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
-    },
+    // Exactly once across nodes starting together; refuses a schema from a newer version (migrate.ts).
+    migrate: () => migrateStore(db, dialect),
     async ping() {
       await db.selectFrom("state").select("key").limit(1).execute();
     },
