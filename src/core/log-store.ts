@@ -9,6 +9,11 @@ export interface RecordToAppend extends LogRecord {
   stream: string;
   templateId: string | null;
   params: readonly TemplateParam[] | null;
+  /**
+   * The template text at mining time (`ParsedRecord.template`), for a store that encodes messages against
+   * it (src/store/segments); absent or null, such a store keeps the message as it is.
+   */
+  template?: string | null;
 }
 
 /** A stored record as every reader sees it. */

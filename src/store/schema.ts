@@ -24,6 +24,36 @@ export interface LogsTable {
   params: string | null;
 }
 
+/** Migration 016: the greatest reference the segment log store issued (one row, id 1). */
+export interface LogRefsTable {
+  id: number;
+  last_ref: number;
+}
+
+/** Migration 016: what a batch row and a sealed segment row have in common (src/store/segments). */
+interface LogPieceColumns {
+  first_ref: number;
+  last_ref: number;
+  count: number;
+  min_time: string;
+  max_time: string;
+  min_severity: number;
+  max_severity: number;
+  /** The records, encoded by src/store/columnar's `encodeSegment`. */
+  data: Uint8Array;
+}
+
+/** Migration 016: one appended batch, not yet sealed (the segment store's write-ahead step). */
+export interface LogBatchesTable extends LogPieceColumns {
+  created_at: string;
+}
+
+/** Migration 016: a sealed segment of consecutive references. */
+export interface LogSegmentsTable extends LogPieceColumns {
+  id: Generated<number>;
+  sealed_at: string;
+}
+
 export interface TemplatesTable {
   template_id: string;
   stream: string;
@@ -195,6 +225,9 @@ export interface SuppressionsTable {
 export interface Database extends TriageTables {
   api_tokens: ApiTokensTable;
   logs: LogsTable;
+  log_refs: LogRefsTable;
+  log_batches: LogBatchesTable;
+  log_segments: LogSegmentsTable;
   templates: TemplatesTable;
   anomalies: AnomaliesTable;
   incidents: IncidentsTable;

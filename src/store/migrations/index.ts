@@ -14,6 +14,7 @@ import * as anomalyEntityIndex from "./012-anomaly-entity-index.js";
 import * as partitionStateSubmissions from "./013-partition-state-submissions.js";
 import * as logSearchWords from "./014-log-search-words.js";
 import * as anomalySinksQueued from "./015-anomaly-sinks-queued.js";
+import * as logSegments from "./016-log-segments.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -35,6 +36,7 @@ const STEPS: [string, Step][] = [
   ["013-partition-state-submissions", partitionStateSubmissions],
   ["014-log-search-words", logSearchWords],
   ["015-anomaly-sinks-queued", anomalySinksQueued],
+  ["016-log-segments", logSegments],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -1,0 +1,81 @@
+import type { LogQuery } from "../../core/log-store.js";
+import {
+  type MatchableRecord,
+  planSegment,
+  type RecordMatcher,
+  recordMatcher,
+  type SearchIndex,
+  type SegmentPlan,
+  type SegmentReader,
+} from "../columnar/index.js";
+
+/**
+ * Row `i` of a segment as `recordMatcher` reads it, each field decoded only when the matcher asks
+ * (most rows are turned down on their time or template before their message or fields are built).
+ * One view serves every row of a segment.
+ */
+class RowView implements MatchableRecord {
+  i = 0;
+  timestamp = "";
+
+  constructor(private readonly reader: SegmentReader) {}
+
+  get service(): string {
+    return this.reader.service(this.i);
+  }
+  get host(): string | null {
+    return this.reader.host(this.i);
+  }
+  get severityNumber(): number {
+    return this.reader.severityNumber(this.i);
+  }
+  get message(): string {
+    return this.reader.message(this.i);
+  }
+  get templateId(): string | null {
+    return this.reader.meta.templates[this.reader.entry(this.i)]!.templateId;
+  }
+}
+
+/** A query prepared once for every piece a read visits. */
+export interface PreparedQuery {
+  query: LogQuery;
+  matches: RecordMatcher;
+  hasText: boolean;
+}
+
+export function prepareQuery(query: LogQuery): PreparedQuery {
+  return { query, matches: recordMatcher(query), hasText: !!query.text && query.text.trim() !== "" };
+}
+
+/** Which of a piece's template entries may match (null: none; the piece is skipped unread). */
+export function planPiece(ix: SearchIndex, q: PreparedQuery): SegmentPlan | null {
+  return planSegment(ix, q.query);
+}
+
+/**
+ * Calls `visit(i, timestamp)` for every row of `reader` that matches the query exactly, in position
+ * order. `wanted(timestamp, ref)`, when given, is asked first and turns a row down before anything but
+ * its time is decoded (a search page that cannot take it).
+ */
+export function forEachMatch(
+  reader: SegmentReader,
+  plan: SegmentPlan,
+  q: PreparedQuery,
+  visit: (i: number, timestamp: string) => void,
+  wanted?: (timestamp: string, ref: number) => boolean,
+): void {
+  const view = new RowView(reader);
+  const firstRef = reader.meta.firstRef;
+  for (let i = 0; i < reader.count; i++) {
+    const e = reader.entry(i);
+    if (!plan.encoded[e] && !plan.verbatim[e]) continue;
+    const t = reader.timestamp(i);
+    if (wanted && !wanted(t, firstRef + i)) continue;
+    // The plan may have ruled out this entry's encoded or its verbatim messages for the text.
+    if (q.hasText && !(reader.isVerbatim(i) ? plan.verbatim[e] : plan.encoded[e])) continue;
+    view.i = i;
+    view.timestamp = t;
+    if (q.matches(view)) visit(i, t);
+  }
+}

@@ -1,0 +1,174 @@
+import { sql } from "kysely";
+import {
+  type CompressionOptions,
+  decodeSegment,
+  encodeSegment,
+  readSegmentMeta,
+  type SegmentRecordWithRef,
+} from "../columnar/index.js";
+import type { Store } from "../db.js";
+
+/**
+ * The points between a seal's steps, for tests that stop a seal there as a crash would: after the batches
+ * were read, after the segments were encoded, and inside the sealing transaction after the batch rows were
+ * deleted and after the segments were inserted (a fault there rolls the transaction back, which is what a
+ * crash before commit leaves on disk).
+ */
+export type SealStep = "read" | "encoded" | "deleted" | "inserted";
+
+export interface SealOptions {
+  /** Lines per sealed segment, at most. */
+  segmentLines: number;
+  /** Lines one `seal` call takes from the batches, at most (whole batches; at least one). */
+  maxLinesPerSeal: number;
+  compression: CompressionOptions;
+  /** Called at each step; a test throws from it to simulate a crash there. */
+  onStep?: ((step: SealStep) => void | Promise<void>) | undefined;
+}
+
+export interface SealResult {
+  batches: number;
+  segments: number;
+  lines: number;
+}
+
+/**
+ * Moves the oldest unsealed batches into full-compression segments. Reading and encoding happen outside
+ * any transaction (they take the most time, and PostgreSQL appends must not wait on them); one transaction
+ * then deletes the batch rows and inserts the segments. A crash before that commit leaves the batches as
+ * they were, after it leaves the segments: nothing is lost or stored twice at any point. If another seal
+ * took some of the same batches first, fewer rows are deleted than were read, and this transaction is
+ * rolled back rather than store those records a second time.
+ */
+export async function sealBatches(store: Store, options: SealOptions, now: string): Promise<SealResult> {
+  const batches = await oldestBatches(store, options.maxLinesPerSeal);
+  if (batches.length === 0) return { batches: 0, segments: 0, lines: 0 };
+  await options.onStep?.("read");
+  const records = batches.flatMap((b) => decodeSegment(b.data));
+  const segments = cutIntoSegments(records, options.segmentLines).map((run) =>
+    encodeSegment(run[0]!.ref, run, options.compression),
+  );
+  await options.onStep?.("encoded");
+  await store.transaction(async (tx) => {
+    const deleted = await tx.db
+      .deleteFrom("log_batches")
+      .where(
+        "first_ref",
+        "in",
+        batches.map((b) => b.firstRef),
+      )
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) !== batches.length)
+      throw new Error("another seal took some of these batches first; nothing sealed");
+    await options.onStep?.("deleted");
+    for (const data of segments) {
+      const meta = readSegmentMeta(data);
+      await tx.db
+        .insertInto("log_segments")
+        .values({
+          first_ref: meta.firstRef,
+          last_ref: meta.firstRef + meta.count - 1,
+          count: meta.count,
+          min_time: meta.minTimestamp,
+          max_time: meta.maxTimestamp,
+          min_severity: meta.minSeverity,
+          max_severity: meta.maxSeverity,
+          data,
+          sealed_at: now,
+        })
+        .execute();
+    }
+    await options.onStep?.("inserted");
+  });
+  return { batches: batches.length, segments: segments.length, lines: records.length };
+}
+
+/** Whether unsealed batches hold `lines` lines or more, or the oldest was appended `maxAgeMs` ago or more. */
+export async function sealIsDue(
+  store: Store,
+  due: { lines: number; maxAgeMs: number },
+  now: Date,
+): Promise<boolean> {
+  const row = await store.db
+    .selectFrom("log_batches")
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>("count"), sql<number>`0`).as("lines"),
+      eb.fn.min("created_at").as("oldest"),
+    ])
+    .executeTakeFirst();
+  if (!row || row.oldest === null) return false;
+  return Number(row.lines) >= due.lines || now.getTime() - Date.parse(row.oldest) >= due.maxAgeMs;
+}
+
+/**
+ * Retention: deletes the segments and batches whose newest record is older than `time`, whole (a piece
+ * holding any newer record stays, with its older ones).
+ */
+export async function dropPiecesBefore(
+  store: Store,
+  time: string,
+): Promise<{ segments: number; batches: number }> {
+  return store.transaction(async (tx) => {
+    const segments = await tx.db.deleteFrom("log_segments").where("max_time", "<", time).executeTakeFirst();
+    const batches = await tx.db.deleteFrom("log_batches").where("max_time", "<", time).executeTakeFirst();
+    return { segments: Number(segments.numDeletedRows), batches: Number(batches.numDeletedRows) };
+  });
+}
+
+interface StoredBatch {
+  firstRef: number;
+  count: number;
+  data: Uint8Array;
+}
+
+/** The oldest batches (by reference) holding up to `maxLines` lines, at least one batch. */
+async function oldestBatches(store: Store, maxLines: number): Promise<StoredBatch[]> {
+  const out: StoredBatch[] = [];
+  let lines = 0;
+  let from = 0;
+  // In pages, so a backlog of many batches is not read whole for one seal.
+  while (lines < maxLines) {
+    const rows = await store.db
+      .selectFrom("log_batches")
+      .select(["first_ref", "count", "data"])
+      .where("first_ref", ">", from)
+      .orderBy("first_ref")
+      .limit(64)
+      .execute();
+    for (const r of rows) {
+      if (out.length > 0 && lines + Number(r.count) > maxLines) return out;
+      out.push({ firstRef: Number(r.first_ref), count: Number(r.count), data: r.data });
+      lines += Number(r.count);
+    }
+    if (rows.length < 64) break;
+    from = out.at(-1)!.firstRef;
+  }
+  return out;
+}
+
+/**
+ * Records (in reference order) cut into segments of consecutive references, at most `segmentLines` each,
+ * a run cut evenly (20,000 lines at 16,384: two of 10,000, not 16,384 and 3,616).
+ */
+export function cutIntoSegments(
+  records: readonly SegmentRecordWithRef[],
+  segmentLines: number,
+): SegmentRecordWithRef[][] {
+  const runs: SegmentRecordWithRef[][] = [];
+  let run: SegmentRecordWithRef[] = [];
+  for (const r of records) {
+    if (run.length > 0 && r.ref !== run.at(-1)!.ref + 1) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(r);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs.flatMap((whole) => {
+    const parts = Math.ceil(whole.length / segmentLines);
+    const size = Math.ceil(whole.length / parts);
+    const out: SegmentRecordWithRef[][] = [];
+    for (let i = 0; i < whole.length; i += size) out.push(whole.slice(i, i + size));
+    return out;
+  });
+}

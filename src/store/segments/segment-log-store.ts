@@ -1,0 +1,285 @@
+import { sql } from "kysely";
+import type {
+  BoundedLogQuery,
+  CountableField,
+  IntervalCount,
+  LogQuery,
+  LogStore,
+  RecordContext,
+  StoredRecord,
+  TemplateIntervalCount,
+  ValueCount,
+} from "../../core/log-store.js";
+import { mostFirst } from "../../core/log-store.js";
+import { type CompressionOptions, encodeSegment, type SegmentReader } from "../columnar/index.js";
+import type { Store, StoreScope, StoreTransaction } from "../db.js";
+import { forEachMatch, planPiece, prepareQuery } from "./matching-rows.js";
+import { walkFilter, walkMatches } from "./ordered-walk.js";
+import { PieceIndexCache } from "./piece-cache.js";
+import { PieceSession, retryingMoves } from "./piece-session.js";
+import { listPieces, type PieceFilter } from "./pieces.js";
+import { toSegmentRecords, toStoredRecord } from "./record-codec.js";
+import { allocateRefs } from "./ref-allocator.js";
+import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealIsDue } from "./sealer.js";
+
+export interface SegmentLogStoreOptions {
+  /** Lines per sealed segment, and the unsealed lines at which a seal is due (`sealIfDue`). */
+  segmentLines?: number;
+  /** Age in seconds of the oldest unsealed batch at which a seal is due. */
+  sealAfterSeconds?: number;
+  /** How batches are compressed when appended: cheap, since it is paid inside the ingest transaction. */
+  batchCompression?: CompressionOptions;
+  /** How segments are compressed when sealed (the codec's default: full). */
+  segmentCompression?: CompressionOptions;
+  /** Parsed piece indexes kept in memory. */
+  cachedIndexes?: number;
+  /** Tests only: called between a seal's steps (`SealStep`). */
+  onSealStep?: (step: SealStep) => void | Promise<void>;
+}
+
+/** The segment store's own operations beside `LogStore`'s. */
+export interface SegmentLogStore extends LogStore<StoreTransaction> {
+  /** Seals the oldest unsealed batches into segments now (up to four segments' worth per call). */
+  seal(now?: Date): Promise<SealResult>;
+  /** Seals when enough lines are unsealed or the oldest batch is old enough; null when not due. */
+  sealIfDue(now: Date): Promise<SealResult | null>;
+  /** Retention: drops the segments and batches whose newest record time is before `time`, whole. */
+  dropBefore(time: string): Promise<{ segments: number; batches: number }>;
+}
+
+/** bench:store's segment size (docs/benchmarks.md, `store`): larger segments compressed little better. */
+export const DEFAULT_SEGMENT_LINES = 16_384;
+export const DEFAULT_SEAL_AFTER_SECONDS = 60;
+/** Brotli's fastest setting: a batch is rewritten at full compression when it is sealed. */
+const BATCH_COMPRESSION: CompressionOptions = { quality: 0 };
+
+/**
+ * A `LogStore` that keeps records in template-columnar segments (issue 18) in the store's own database:
+ * `append` writes one `log_batches` row per call in the caller's transaction; `seal` merges batches into
+ * `log_segments`; reads walk both. References are consecutive per batch (`ref-allocator.ts`).
+ *
+ * Scans (search, counts, histogram) read through `store.reader` as the table store does; look-ups by
+ * reference and the watermark through the store's own connection. Decoding runs on the calling thread.
+ */
+export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = {}): SegmentLogStore {
+  const segmentLines = options.segmentLines ?? DEFAULT_SEGMENT_LINES;
+  const sealAfterMs = (options.sealAfterSeconds ?? DEFAULT_SEAL_AFTER_SECONDS) * 1000;
+  const batchCompression = options.batchCompression ?? BATCH_COMPRESSION;
+  const cache = new PieceIndexCache(options.cachedIndexes);
+  const reads: StoreScope = store.reader ?? store;
+  const session = (scope: StoreScope) => new PieceSession(scope, cache);
+
+  /**
+   * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from
+   * `start`, and returns it: a read that starts again after a seal counts from scratch.
+   */
+  const aggregate = <A>(
+    query: LogQuery,
+    start: () => A,
+    visit: (acc: A, reader: SegmentReader, i: number, t: string) => void,
+  ) =>
+    retryingMoves(async () => {
+      const acc = start();
+      const q = prepareQuery(query);
+      const s = session(reads);
+      for (const piece of await listPieces(reads, queryFilter(query))) {
+        const ix = await s.index(piece);
+        const plan = ix && planPiece(ix, q);
+        const reader = plan && (await s.open(piece));
+        if (plan && reader) forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t));
+      }
+      return acc;
+    });
+
+  /** Matching records in `order` after `after`, `skip` then `limit` of them. */
+  const walk = (
+    scope: StoreScope,
+    query: LogQuery,
+    order: "newest" | "oldest",
+    page: { limit: number; skip: number; after?: StoredRecord | { timestamp: string; ref: number } },
+  ) =>
+    retryingMoves(async () => {
+      const q = prepareQuery(query);
+      const pieces = await listPieces(scope, { ...queryFilter(query), ...walkFilter(order, page.after) });
+      const rows = await walkMatches(session(scope), pieces, q, order, page);
+      return rows.map((r) => toStoredRecord(r.reader.record(r.i)));
+    });
+
+  const get = (refs: readonly number[]) =>
+    retryingMoves(async () => {
+      const wanted = [...new Set(refs)].filter((r) => Number.isSafeInteger(r)).sort((a, b) => a - b);
+      if (wanted.length === 0) return [];
+      const s = session(store);
+      const pieces = (await listPieces(store, { refs: { from: wanted[0]!, to: wanted.at(-1)! } })).sort(
+        (a, b) => a.firstRef - b.firstRef,
+      );
+      const out: StoredRecord[] = [];
+      let k = 0;
+      for (const piece of pieces) {
+        while (k < wanted.length && wanted[k]! < piece.firstRef) k++;
+        if (k >= wanted.length || wanted[k]! > piece.lastRef) continue;
+        const reader = await s.open(piece);
+        for (; k < wanted.length && wanted[k]! <= piece.lastRef; k++)
+          if (reader) out.push(toStoredRecord(reader.record(wanted[k]! - piece.firstRef)));
+      }
+      return out;
+    });
+
+  const seal = (now = new Date()) =>
+    sealBatches(
+      store,
+      {
+        segmentLines,
+        maxLinesPerSeal: segmentLines * 4,
+        compression: options.segmentCompression ?? {},
+        onStep: options.onSealStep,
+      },
+      now.toISOString(),
+    );
+
+  return {
+    async append(tx, records, storedAt) {
+      if (records.length === 0) return [];
+      const firstRef = await allocateRefs(tx, records.length);
+      const data = encodeSegment(firstRef, toSegmentRecords(records), batchCompression);
+      const range = timeAndSeverityRange(records);
+      await tx.db
+        .insertInto("log_batches")
+        .values({
+          first_ref: firstRef,
+          last_ref: firstRef + records.length - 1,
+          count: records.length,
+          ...range,
+          data,
+          created_at: storedAt,
+        })
+        .execute();
+      return Array.from({ length: records.length }, (_, i) => firstRef + i);
+    },
+
+    search: (query, page) =>
+      walk(reads, query, "newest", { limit: page.limit, skip: page.offset ?? 0, after: page.after }),
+
+    get,
+
+    async templateCounts(range) {
+      const sinceMs = Date.parse(range.since);
+      const counts = await aggregate(
+        { since: range.since, until: range.until },
+        () => new Map<string, number>(),
+        (acc, reader, i, t) => {
+          const templateId = reader.meta.templates[reader.entry(i)]!.templateId;
+          if (templateId === null) return;
+          const bucket = Math.floor((Date.parse(t) - sinceMs) / range.intervalMs);
+          const key = `${new Date(sinceMs + bucket * range.intervalMs).toISOString()}\u0000${templateId}`;
+          acc.set(key, (acc.get(key) ?? 0) + 1);
+        },
+      );
+      const out: TemplateIntervalCount[] = [...counts].map(([key, count]) => {
+        const [start, templateId] = key.split("\u0000") as [string, string];
+        return { templateId, start, count };
+      });
+      return out.sort((a, b) =>
+        a.start === b.start ? (a.templateId < b.templateId ? -1 : 1) : a.start < b.start ? -1 : 1,
+      );
+    },
+
+    async watermark() {
+      // One statement, so a seal moving the newest records between the tables is seen before or after.
+      const { rows } = await sql<{ last: number | string | null }>`
+        select max(last_ref) as last from (
+          select max(last_ref) as last_ref from log_segments
+          union all select max(last_ref) as last_ref from log_batches
+        ) as edges`.execute(store.db);
+      const last = rows[0]?.last;
+      return last === null || last === undefined ? null : Number(last);
+    },
+
+    async extent(query) {
+      const [last, first] = await Promise.all([
+        walk(reads, query, "newest", { limit: 1, skip: 0 }),
+        walk(reads, query, "oldest", { limit: 1, skip: 0 }),
+      ]);
+      return first[0] && last[0] ? { first: first[0].timestamp, last: last[0].timestamp } : null;
+    },
+
+    async histogram(query: BoundedLogQuery, intervalMs: number): Promise<IntervalCount[]> {
+      const sinceMs = Date.parse(query.since);
+      const untilMs = Date.parse(query.until);
+      // As the table store: the bounds in the stored form, so a line at `since` is not missed.
+      const bounded = {
+        ...query,
+        since: new Date(sinceMs).toISOString(),
+        until: new Date(untilMs).toISOString(),
+      };
+      const size = Math.max(0, Math.ceil((untilMs - sinceMs) / intervalMs));
+      const counts = await aggregate(
+        bounded,
+        () => new Array<number>(size).fill(0),
+        (acc, _reader, _i, t) => {
+          const b = Math.floor((Date.parse(t) - sinceMs) / intervalMs);
+          if (b >= 0 && b < size) acc[b] = acc[b]! + 1;
+        },
+      );
+      return counts.map((count, i) => ({ start: new Date(sinceMs + i * intervalMs).toISOString(), count }));
+    },
+
+    async countBy(query: LogQuery, field: CountableField, limit?: number): Promise<ValueCount[]> {
+      const counts = await aggregate(
+        query,
+        () => new Map<string, number>(),
+        (acc, reader, i) => {
+          const value =
+            field === "service" ? reader.service(i) : reader.meta.templates[reader.entry(i)]!.templateId;
+          if (value !== null) acc.set(value, (acc.get(value) ?? 0) + 1);
+        },
+      );
+      const out = [...counts].map(([value, count]) => ({ value, count })).sort(mostFirst);
+      return limit === undefined ? out : out.slice(0, limit);
+    },
+
+    async context(ref, around): Promise<RecordContext | null> {
+      const [record] = await get([ref]);
+      if (!record) return null;
+      const sameService = { service: record.service };
+      const [before, after] = await Promise.all([
+        walk(reads, sameService, "newest", { limit: around.before, skip: 0, after: record }),
+        walk(reads, sameService, "oldest", { limit: around.after, skip: 0, after: record }),
+      ]);
+      return { record, before: before.reverse(), after };
+    },
+
+    seal,
+
+    async sealIfDue(now) {
+      if (!(await sealIsDue(store, { lines: segmentLines, maxAgeMs: sealAfterMs }, now))) return null;
+      return seal(now);
+    },
+
+    dropBefore: (time) => dropPiecesBefore(store, time),
+  };
+}
+
+/** The piece-row conditions a query implies (its time range and least severity). */
+function queryFilter(query: LogQuery): PieceFilter {
+  return {
+    since: query.since || undefined,
+    until: query.until || undefined,
+    minSeverityNumber: query.minSeverityNumber,
+  };
+}
+
+/** A batch row's time and severity columns (its records' least and greatest, times as texts). */
+function timeAndSeverityRange(records: readonly { timestamp: string; severityNumber: number }[]) {
+  let minTime = records[0]!.timestamp;
+  let maxTime = minTime;
+  let minSeverity = records[0]!.severityNumber;
+  let maxSeverity = minSeverity;
+  for (const r of records) {
+    if (r.timestamp < minTime) minTime = r.timestamp;
+    if (r.timestamp > maxTime) maxTime = r.timestamp;
+    if (r.severityNumber < minSeverity) minSeverity = r.severityNumber;
+    if (r.severityNumber > maxSeverity) maxSeverity = r.severityNumber;
+  }
+  return { min_time: minTime, max_time: maxTime, min_severity: minSeverity, max_severity: maxSeverity };
+}
