@@ -18,6 +18,8 @@ export interface SearchRun {
   candidates: number;
   /** Wall ms of `searchSegment` over every segment: read its metadata and index, prefilter, decode what may match. */
   ms: number;
+  /** The same in process CPU ms (less sensitive to other work on the machine). */
+  cpuMs: number;
   /** Wall ms of the prefilter alone, reading the index blocks from the segments. */
   prefilterMs: number;
   /** Wall ms of the prefilter alone over indexes already read and prepared (a reader that caches them). */
@@ -37,9 +39,18 @@ export function prefilteredSearch(
   for (const ix of cached) segmentMayMatch(ix, query);
   const cachedPrefilterMs = performance.now() - t;
   t = performance.now();
+  const c0 = process.cpuUsage();
   let matches = 0;
   for (const s of segments) matches += searchSegment(s, query).length;
-  return { matches, candidates, ms: performance.now() - t, prefilterMs, cachedPrefilterMs };
+  const cpu = process.cpuUsage(c0);
+  return {
+    matches,
+    candidates,
+    ms: performance.now() - t,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    prefilterMs,
+    cachedPrefilterMs,
+  };
 }
 
 export interface ScanResult {

@@ -35,7 +35,7 @@ export interface CompressionOptions {
   quality?: number;
 }
 
-export const DEFAULT_BROTLI_QUALITY = 9;
+export const DEFAULT_BROTLI_QUALITY = 5;
 
 function compress(raw: Uint8Array, options: CompressionOptions): { codec: number; bytes: Uint8Array } {
   if (raw.length < 64) return { codec: CODEC_NONE, bytes: raw };

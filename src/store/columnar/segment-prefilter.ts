@@ -4,7 +4,7 @@ import { readSegmentIndex, readSegmentMeta } from "./segment-decoder.js";
 import type { SegmentIndex, SegmentMeta } from "./segment-meta.js";
 import { templatePieces } from "./template-pieces.js";
 import { foldedWords, queryWords } from "./word-fold.js";
-import { type Part, partsMayContain, slotPart, textPart } from "./word-reach.js";
+import { type Part, slotPart, textPart, WordReach } from "./word-reach.js";
 
 /**
  * A segment's metadata and index prepared for search: template parts and verbatim messages are folded
@@ -74,10 +74,11 @@ export function planSegment(ix: SearchIndex, query: LogQuery): SegmentPlan | nul
   if (words === null) return allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
 
   const parts = ix.templateParts();
-  const encoded = allowed.map(
-    (ok, e) =>
-      ok && parts[e] != null && words.every((w, k) => partsMayContain(parts[e]!, w, k === words.length - 1)),
-  );
+  const reach = words.map((w, k) => new WordReach(w, k === words.length - 1));
+  const encoded = allowed.map((ok, e) => {
+    const p = parts[e];
+    return ok && p != null && reach.every((r) => r.mayContain(p));
+  });
   const whole = words.slice(0, -1);
   const last = words[words.length - 1]!;
   const verbatimWords = ix.verbatimMessageWords();

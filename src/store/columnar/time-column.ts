@@ -3,9 +3,10 @@ import type { ByteWriter } from "./byte-writer.js";
 
 /**
  * A column of ISO-8601 time texts. Canonical texts (`toISOString()` output: `YYYY-MM-DDTHH:MM:SS.mmmZ`)
- * are stored as milliseconds, each as the zigzag delta from the previous one (consecutive records are
- * close in time, so most deltas take one or two bytes), in units of the largest of 1000, 100, 10 or 1 ms that
- * divides every time of the column (log times are often whole seconds). Any other text (no milliseconds, microseconds,
+ * are stored as whole seconds, each as the zigzag delta from the previous one (consecutive records are
+ * close in time, so most deltas take a byte), and the milliseconds of each second in a second stream
+ * after them: many sources write whole seconds, so that stream is mostly zeros and compresses away
+ * even when a segment mixes such sources with others that write milliseconds. Any other text (no milliseconds, microseconds,
  * an offset) is kept verbatim as an exception so it round-trips exactly; its row's delta is 0.
  */
 
@@ -62,8 +63,6 @@ export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Floa
     out.string(texts[i]!);
     prevAt = i;
   }
-  const unit = timeUnit(ms);
-  out.uint(unit);
   let prev = 0;
   for (let i = 0; i < texts.length; i++) {
     const t = ms[i]!;
@@ -71,25 +70,15 @@ export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Floa
       out.uint(0);
       continue;
     }
-    out.int((t - prev) / unit);
-    prev = t;
+    const seconds = Math.floor(t / 1000);
+    out.int(seconds - prev);
+    prev = seconds;
+  }
+  for (let i = 0; i < texts.length; i++) {
+    const t = ms[i]!;
+    out.uint(Number.isNaN(t) ? 0 : t - Math.floor(t / 1000) * 1000);
   }
   return ms;
-}
-
-/** The largest of 1000, 100, 10 and 1 that divides every time (NaN, the verbatim rows, aside). */
-function timeUnit(ms: Float64Array): number {
-  for (const unit of [1000, 100, 10]) {
-    let all = true;
-    for (const t of ms) {
-      if (!Number.isNaN(t) && t % unit !== 0) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return unit;
-  }
-  return 1;
 }
 
 /** Reads `count` times: epoch ms (NaN where the text is kept verbatim) and the verbatim texts by row. */
@@ -105,16 +94,14 @@ export function readTimeMs(
     verbatim.set(at, input.string());
   }
   const ms = new Float64Array(count);
-  const unit = input.uint();
   let prev = 0;
   for (let i = 0; i < count; i++) {
-    const d = input.int() * unit;
-    if (verbatim.has(i)) {
-      ms[i] = Number.NaN;
-      continue;
-    }
-    prev += d;
-    ms[i] = prev;
+    prev += input.int();
+    ms[i] = prev * 1000;
+  }
+  for (let i = 0; i < count; i++) {
+    const millis = input.uint();
+    ms[i] = verbatim.has(i) ? Number.NaN : ms[i]! + millis;
   }
   return { ms, verbatim };
 }

@@ -1,4 +1,4 @@
-import type { SlotStats } from "./slot-column.js";
+import type { NumberSlotStats, SlotStats } from "./slot-column.js";
 import { foldText, isWordCodePoint, WORD_RUNS } from "./word-fold.js";
 
 /**
@@ -12,33 +12,48 @@ import { foldText, isWordCodePoint, WORD_RUNS } from "./word-fold.js";
 
 /** A template's parts, folded, as the prefilter walks them. */
 export type Part =
-  | { kind: "text"; text: string; allWord: boolean; starts: number[] }
-  | { kind: "values"; values: FoldedValue[] }
-  | { kind: "number"; stats: Extract<SlotStats, { kind: "number" }> };
+  | { kind: "text"; text: string; starts: number[] }
+  | { kind: "values"; values: FoldedValues }
+  | { kind: "number"; stats: NumberSlotStats };
 
-export interface FoldedValue {
-  text: string;
-  allWord: boolean;
-  /** The word run the value ends with ("" when it ends with another character). */
-  lastRun: string;
+/**
+ * A dictionary's values, folded, in the forms the walk asks about, so each question is one lookup per
+ * prefix of the word rather than a pass over the values.
+ */
+export interface FoldedValues {
+  /** Every value after a newline: `joined.includes(w)` is "some value contains w" (a word has no newline),
+   * `joined.includes("\n" + w)` is "some value starts with w". */
+  joined: string;
+  /** Values made only of word characters. */
+  wordValues: Set<string>;
+  /** The word run each value ends with (values ending in another character have none). */
+  lastRuns: Set<string>;
+  hasEmpty: boolean;
 }
 
 export function textPart(text: string): Part {
   const folded = foldText(text);
-  return { kind: "text", text: folded, allWord: isAllWord(folded), starts: runStarts(folded) };
+  return { kind: "text", text: folded, starts: runStarts(folded) };
 }
 
 export function slotPart(stats: SlotStats): Part {
   if (stats.kind === "number") return { kind: "number", stats };
-  return {
-    kind: "values",
-    values: stats.values.map((v) => {
-      const text = foldText(v);
-      const runs = text.match(WORD_RUNS);
-      const lastRun = runs && text.endsWith(runs[runs.length - 1]!) ? runs[runs.length - 1]! : "";
-      return { text, allWord: lastRun.length === text.length && text !== "", lastRun };
-    }),
-  };
+  const values: FoldedValues = { joined: "", wordValues: new Set(), lastRuns: new Set(), hasEmpty: false };
+  const parts: string[] = [];
+  for (const v of stats.values) {
+    const text = foldText(v);
+    parts.push(text);
+    if (text === "") {
+      values.hasEmpty = true;
+      continue;
+    }
+    const runs = text.match(WORD_RUNS);
+    const lastRun = runs && text.endsWith(runs[runs.length - 1]!) ? runs[runs.length - 1]! : "";
+    if (lastRun !== "") values.lastRuns.add(lastRun);
+    if (lastRun.length === text.length) values.wordValues.add(text);
+  }
+  values.joined = `\n${parts.join("\n")}`;
+  return { kind: "values", values };
 }
 
 function isAllWord(text: string): boolean {
@@ -60,89 +75,108 @@ function wordAt(text: string, i: number): boolean {
   return isWordCodePoint(text.codePointAt(i)!);
 }
 
-const DIGIT_RUN = /^[0-9]+/;
-
 /**
- * Whether some message of the template may hold `word` as a whole word (`prefix` false) or as the start
- * of a word (`prefix` true).
+ * Whether some message of a template may hold `word` as a whole word (`prefix` false) or as the start
+ * of a word (`prefix` true). One walker serves every template of a search, so nothing is allocated per
+ * template but its memo entries.
  */
-export function partsMayContain(parts: readonly Part[], word: string, prefix: boolean): boolean {
-  // go(i, j): the word's characters before j are matched, continuing a word into the start of part i.
-  const memo = new Map<number, boolean>();
-  const width = word.length + 1;
+export class WordReach {
+  /** digitEnd[j]: where the run of ASCII digits starting at j of the word ends. */
+  private readonly digitEnd: Uint32Array;
+  /** go(i, j) results: the word's characters before j matched, continuing into the start of part i. */
+  private readonly memo = new Map<number, boolean>();
+  private parts: readonly Part[] = [];
+
+  constructor(
+    readonly word: string,
+    readonly prefix: boolean,
+  ) {
+    this.digitEnd = new Uint32Array(word.length + 1);
+    this.digitEnd[word.length] = word.length;
+    for (let j = word.length - 1; j >= 0; j--) {
+      const c = word.charCodeAt(j);
+      this.digitEnd[j] = c >= 48 && c <= 57 ? this.digitEnd[j + 1]! : j;
+    }
+  }
+
+  mayContain(parts: readonly Part[]): boolean {
+    this.parts = parts;
+    this.memo.clear();
+    const word = this.word;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (part.kind === "text") {
+        for (const at of part.starts) if (this.against(part.text, at, i, 0)) return true;
+      } else if (part.kind === "number") {
+        if (this.numberFrom(part.stats, i, 0)) return true;
+      } else {
+        // Inside one value (a conservative substring test), or from a value's last word on into the next parts.
+        if (part.values.joined.includes(word)) return true;
+        for (let k = 1; k < word.length; k++) {
+          if (part.values.lastRuns.has(word.slice(0, k)) && this.go(i + 1, k)) return true;
+        }
+      }
+    }
+    return false;
+  }
 
   /** The rest of the word, from j, laid against a known text from its offset `at`. */
-  const against = (text: string, at: number, allWordFromAt: boolean, i: number, j: number): boolean => {
+  private against(text: string, at: number, i: number, j: number): boolean {
+    const word = this.word;
+    if (text.charCodeAt(at) !== word.charCodeAt(j)) return false;
     const rest = word.length - j;
     const avail = text.length - at;
     if (rest <= avail) {
-      if (!text.startsWith(word.slice(j), at)) return false;
+      if (!text.startsWith(j === 0 ? word : word.slice(j), at)) return false;
       // A whole word must end where the text's word does.
-      return prefix || !wordAt(text, at + rest);
+      return this.prefix || !wordAt(text, at + rest);
     }
-    return allWordFromAt && word.startsWith(text.slice(at), j) && go(i + 1, j + avail);
-  };
+    return word.startsWith(text.slice(at), j) && isAllWord(text.slice(at)) && this.go(i + 1, j + avail);
+  }
 
-  const numberFrom = (stats: Extract<Part, { kind: "number" }>["stats"], i: number, j: number): boolean => {
-    const digits = DIGIT_RUN.exec(word.slice(j))?.[0] ?? "";
-    if (digits === "") return false;
+  private numberFrom(stats: NumberSlotStats, i: number, j: number): boolean {
+    const digits = this.digitEnd[j]! - j;
+    if (digits === 0) return false;
     // The word ends inside the number: only a prefix may (a whole word would go on with its digits).
-    if (prefix && j + digits.length === word.length && digits.length <= stats.maxDigits) return true;
-    for (let k = stats.minDigits; k <= Math.min(stats.maxDigits, digits.length); k++) {
-      const x = Number(digits.slice(0, k));
-      if (x >= stats.minAbs && x <= stats.maxAbs && go(i + 1, j + k)) return true;
+    if (this.prefix && j + digits === this.word.length && digits <= stats.maxDigits) return true;
+    for (let k = stats.minDigits; k <= Math.min(stats.maxDigits, digits); k++) {
+      const x = Number(this.word.slice(j, j + k));
+      if (x >= stats.minAbs && x <= stats.maxAbs && this.go(i + 1, j + k)) return true;
     }
     return false;
-  };
-
-  const go = (i: number, j: number): boolean => {
-    if (j === word.length) return true;
-    if (i >= parts.length) return false;
-    const key = i * width + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    memo.set(key, false);
-    let ok = false;
-    const part = parts[i]!;
-    if (part.kind === "text") {
-      ok = part.text === "" ? go(i + 1, j) : against(part.text, 0, part.allWord, i, j);
-    } else if (part.kind === "number") {
-      ok = numberFrom(part.stats, i, j);
-    } else {
-      for (const v of part.values) {
-        if (v.text === "" ? go(i + 1, j) : against(v.text, 0, v.allWord, i, j)) {
-          ok = true;
-          break;
-        }
-      }
-    }
-    memo.set(key, ok);
-    return ok;
-  };
-
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    if (part.kind === "text") {
-      for (const at of part.starts) {
-        if (against(part.text, at, part.allWord || !/[^\p{L}\p{N}]/u.test(part.text.slice(at)), i, 0))
-          return true;
-      }
-    } else if (part.kind === "number") {
-      if (numberFrom(part.stats, i, 0)) return true;
-    } else {
-      for (const v of part.values) {
-        // Inside one value (a conservative substring test), or from the value's last word on into the next parts.
-        if (v.text.includes(word)) return true;
-        if (
-          v.lastRun !== "" &&
-          v.lastRun.length < word.length &&
-          word.startsWith(v.lastRun) &&
-          go(i + 1, v.lastRun.length)
-        ) {
-          return true;
-        }
-      }
-    }
   }
-  return false;
+
+  /** Continuing the word at j into a dictionary value. */
+  private valuesFrom(v: FoldedValues, i: number, j: number): boolean {
+    const word = this.word;
+    // The word ends inside a value that starts with its rest (whether the value's word ends there too is
+    // not checked: conservative).
+    if (v.joined.includes(`\n${word.slice(j)}`)) return true;
+    // The word runs through a value made of word characters, on into the next parts.
+    for (let k = j + 1; k < word.length; k++) {
+      if (v.wordValues.has(word.slice(j, k)) && this.go(i + 1, k)) return true;
+    }
+    return v.hasEmpty && this.go(i + 1, j);
+  }
+
+  private go(i: number, j: number): boolean {
+    if (j === this.word.length) return true;
+    if (i >= this.parts.length) return false;
+    const key = i * (this.word.length + 1) + j;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    this.memo.set(key, false);
+    const part = this.parts[i]!;
+    let ok: boolean;
+    if (part.kind === "text") ok = part.text === "" ? this.go(i + 1, j) : this.against(part.text, 0, i, j);
+    else if (part.kind === "number") ok = this.numberFrom(part.stats, i, j);
+    else ok = this.valuesFrom(part.values, i, j);
+    this.memo.set(key, ok);
+    return ok;
+  }
+}
+
+/** One-off form of `WordReach`. */
+export function partsMayContain(parts: readonly Part[], word: string, prefix: boolean): boolean {
+  return new WordReach(word, prefix).mayContain(parts);
 }
