@@ -3,17 +3,26 @@
  * records, searchable without decoding its columns.
  *
  * Layout. A segment is one byte array: the magic `LWCS`, a version, a table of five blocks, then the
- * blocks, each brotli-compressed on its own (`segment-blocks.ts`):
- * - meta: count, first reference, min/max record time, severity range, services, hosts, and the
- *   template entries present with their counts (`segment-meta.ts`);
- * - index: each entry's template text, per wildcard either the value dictionary or a number column's
- *   ranges, and the messages kept verbatim (no template, or one they do not fit);
- * - times: record times (ms deltas, non-canonical texts verbatim) and each record's template entry;
- * - fields: observed times, service/host ids (into meta), severity numbers, and level, stream,
- *   attributes and resource as per-segment dictionaries;
- * - vars: which records are verbatim, then the value column of each (template, wildcard).
+ * blocks, each compressed on its own (brotli, `segment-blocks.ts`), so a reader decompresses only what
+ * it needs:
+ * - meta: count, first reference, min/max record time (texts), severity range, the services, hosts and
+ *   streams present, and the template entries, one per (template id, template text at mining time)
+ *   pair, with their record counts; ids the content-derived rule gives back are not stored
+ *   (`derived-template-id.ts`);
+ * - index: per entry, each wildcard's value dictionary or a number column's digit and magnitude ranges
+ *   (`slot-column.ts`), and the messages kept verbatim (no template text, or one they do not fit);
+ * - times: record times (whole-second deltas, then milliseconds; non-canonical texts verbatim,
+ *   `time-column.ts`) and each record's template entry;
+ * - fields: observed times, service/host/stream ids (into meta), severity numbers, level and resource
+ *   as per-segment dictionaries, attributes by shape (`shaped-text-column.ts`);
+ * - vars: which records are verbatim, then each (entry, wildcard)'s value ids or numbers.
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
+ *
+ * Reading: `readSegmentMeta` (meta only), `decodeSegmentTimes` (meta + times: histograms, counts),
+ * `readSearchIndex` + `segmentMayMatch`/`planSegment` (meta + index: skip segments), `searchSegment`
+ * (a query's matches, decoding only what they need), `SegmentReader`/`decodeSegmentAt`/`decodeSegment`
+ * (records by position, or all).
  */
 export { type MatchableRecord, matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
 export { BLOCK_NAMES, type BlockName, blockSizes, type CompressionOptions } from "./segment-blocks.js";
