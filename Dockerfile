@@ -45,9 +45,9 @@ ENV NODE_ENV=production \
     LOG_FORMAT=json \
     GIT_COMMIT=${GIT_COMMIT}
 # A fixed uid/gid, so a volume or a Kubernetes securityContext (fsGroup) can be given to it.
-RUN groupadd --system --gid 10001 logwarden \
- && useradd --system --uid 10001 --gid logwarden --home-dir /data --no-create-home \
-      --shell /usr/sbin/nologin logwarden \
+RUN groupadd --gid 10001 logwarden \
+ && useradd --uid 10001 --gid logwarden --home-dir /data --no-create-home --shell /usr/sbin/nologin \
+      logwarden \
  && mkdir -p /data \
  && chown logwarden:logwarden /data
 WORKDIR /app
