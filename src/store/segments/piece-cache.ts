@@ -2,31 +2,44 @@ import type { SearchIndex } from "../columnar/index.js";
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
- * dropped past `capacity`. A piece's bytes never change under its key, so entries need no invalidation;
- * those of sealed or dropped pieces just age out. With an index at hand, a search decides to skip a piece
- * without reading its bytes from the database.
+ * dropped once their weights pass `budget`. A piece's weight is the stored size of its metadata and index
+ * blocks (parsed, they take a few times that): a segment of fresh values has a large index, one of
+ * repeated values a small one, so a count of entries would bound nothing. A piece's bytes never change
+ * under its key, so entries need no invalidation; those of sealed or dropped pieces age out. With an
+ * index at hand, a search decides to skip a piece without reading its bytes from the database.
  */
 export class PieceIndexCache {
-  readonly #entries = new Map<string, SearchIndex>();
+  readonly #entries = new Map<string, { ix: SearchIndex; weight: number }>();
+  #weight = 0;
 
-  constructor(readonly capacity = 1_024) {}
+  constructor(readonly budget = 16 * 1024 * 1024) {}
 
   get(key: string): SearchIndex | undefined {
-    const ix = this.#entries.get(key);
-    if (ix !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, ix);
-    }
-    return ix;
-  }
-
-  set(key: string, ix: SearchIndex): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
     this.#entries.delete(key);
-    this.#entries.set(key, ix);
-    while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, entry);
+    return entry.ix;
   }
 
-  get size(): number {
-    return this.#entries.size;
+  set(key: string, ix: SearchIndex, weight: number): void {
+    this.#drop(key);
+    this.#entries.set(key, { ix, weight });
+    this.#weight += weight;
+    // The newest entry stays even when it alone is over budget: the read in progress uses it.
+    while (this.#weight > this.budget && this.#entries.size > 1)
+      this.#drop(this.#entries.keys().next().value!);
+  }
+
+  /** Entries held and their total weight. */
+  get usage(): { entries: number; weight: number } {
+    return { entries: this.#entries.size, weight: this.#weight };
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#weight -= entry.weight;
   }
 }

@@ -1,4 +1,4 @@
-import { readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
+import { blockSizes, readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
 import type { PieceIndexCache } from "./piece-cache.js";
 import { type Piece, readPieceData } from "./pieces.js";
@@ -29,7 +29,8 @@ export class PieceSession {
     const bytes = await this.#read(piece);
     if (bytes === null) return null;
     const ix = readSearchIndex(bytes);
-    this.cache.set(piece.cacheKey, ix);
+    const stored = blockSizes(bytes);
+    this.cache.set(piece.cacheKey, ix, stored.meta + stored.index);
     return ix;
   }
 

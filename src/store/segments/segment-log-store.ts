@@ -31,8 +31,8 @@ export interface SegmentLogStoreOptions {
   batchCompression?: CompressionOptions;
   /** How segments are compressed when sealed (the codec's default: full). */
   segmentCompression?: CompressionOptions;
-  /** Parsed piece indexes kept in memory. */
-  cachedIndexes?: number;
+  /** Stored bytes of the parsed piece indexes kept in memory (`PieceIndexCache`). */
+  indexCacheBytes?: number;
   /** Tests only: called between a seal's steps (`SealStep`). */
   onSealStep?: (step: SealStep) => void | Promise<void>;
 }
@@ -65,7 +65,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const segmentLines = options.segmentLines ?? DEFAULT_SEGMENT_LINES;
   const sealAfterMs = (options.sealAfterSeconds ?? DEFAULT_SEAL_AFTER_SECONDS) * 1000;
   const batchCompression = options.batchCompression ?? BATCH_COMPRESSION;
-  const cache = new PieceIndexCache(options.cachedIndexes);
+  const cache = new PieceIndexCache(options.indexCacheBytes);
   const reads: StoreScope = store.reader ?? store;
   const session = (scope: StoreScope) => new PieceSession(scope, cache);
 

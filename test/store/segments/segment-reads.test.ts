@@ -1,0 +1,110 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RecordToAppend } from "../../../src/core/log-store.js";
+import { readSearchIndex } from "../../../src/store/columnar/index.js";
+import type { Store } from "../../../src/store/db.js";
+import { PieceIndexCache } from "../../../src/store/segments/piece-cache.js";
+import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
+import { sqliteTestStore, type TestStore } from "../../helpers/stores.js";
+
+const T0 = Date.parse("2026-05-04T10:00:00.000Z");
+
+function records(n: number): RecordToAppend[] {
+  return Array.from({ length: n }, (_, i) => {
+    const timestamp = new Date(T0 + i * 1_000).toISOString();
+    return {
+      timestamp,
+      observedTimestamp: timestamp,
+      severityText: "INFO",
+      severityNumber: 9,
+      body: i === 7 ? "rare needle here" : `request ${i} served`,
+      attributes: {},
+      resource: { "service.name": "api" },
+      stream: "api",
+      templateId: "api-request",
+      template: "request <*> served",
+      params: null,
+    };
+  });
+}
+
+/** Counts the statements that read a piece's bytes (`data`) through one scope. */
+class DataReads implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    const text = JSON.stringify(args.node);
+    if (args.node.kind === "SelectQueryNode" && text.includes('"data"')) this.count++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs) {
+    return args.result;
+  }
+}
+
+describe("segment store reads", () => {
+  let t: TestStore | undefined;
+  afterEach(async () => {
+    await t?.cleanup();
+    t = undefined;
+  });
+
+  /** A store whose reader counts its reads of piece bytes, with 400 lines in 25 segments of 16. */
+  async function sealedStore() {
+    t = await sqliteTestStore();
+    const reads = new DataReads();
+    const store: Store = {
+      ...t.store,
+      reader: { db: t.store.db.withPlugin(reads), dialect: t.store.dialect },
+    };
+    const logs = segmentLogStore(store, { segmentLines: 16 });
+    await store.transaction((tx) => logs.append(tx, records(400), "2026-05-04T14:00:00.000Z"));
+    while ((await logs.seal()).batches > 0);
+    return { logs, reads };
+  }
+
+  it("reads only the newest segments for a page of the newest lines", async () => {
+    const { logs, reads } = await sealedStore();
+    const page = await logs.search({}, { limit: 5 });
+    expect(page.map((r) => r.ref)).toEqual([400, 399, 398, 397, 396]);
+    expect(reads.count).toBe(1);
+    // Past a position: the walk starts at the segment holding it.
+    reads.count = 0;
+    const next = await logs.search({}, { limit: 20, after: { timestamp: page[4]!.timestamp, ref: 396 } });
+    expect(next.map((r) => r.ref)).toEqual(Array.from({ length: 20 }, (_, i) => 395 - i));
+    expect(reads.count).toBe(2);
+  });
+
+  it("skips segments on their cached index once it has seen them", async () => {
+    const { logs, reads } = await sealedStore();
+    expect((await logs.search({ text: "needle" }, { limit: 10 })).map((r) => r.ref)).toEqual([8]);
+    const first = reads.count;
+    expect(first).toBe(25);
+    reads.count = 0;
+    expect((await logs.search({ text: "needle" }, { limit: 10 })).map((r) => r.ref)).toEqual([8]);
+    // Only the segment that can hold the word is read again.
+    expect(reads.count).toBe(1);
+  });
+});
+
+describe("PieceIndexCache", () => {
+  it("drops the least recently used entries past its budget, keeping the newest", async () => {
+    const t = await sqliteTestStore();
+    try {
+      const logs = segmentLogStore(t.store);
+      await t.store.transaction((tx) => logs.append(tx, records(3), "2026-05-04T14:00:00.000Z"));
+      const row = await t.store.db.selectFrom("log_batches").select("data").executeTakeFirstOrThrow();
+      const ix = readSearchIndex(row.data);
+      const cache = new PieceIndexCache(100);
+      cache.set("a", ix, 40);
+      cache.set("b", ix, 40);
+      expect(cache.get("a")).toBe(ix);
+      cache.set("c", ix, 40);
+      // b was the least recently used.
+      expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual([ix, undefined, ix]);
+      cache.set("d", ix, 500);
+      expect(cache.usage).toEqual({ entries: 1, weight: 500 });
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
