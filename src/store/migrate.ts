@@ -83,7 +83,9 @@ async function inSqliteWriteLock<T>(conn: Kysely<Database>, work: (conn: Kysely<
       await sql`begin immediate`.execute(conn);
       break;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      // SQLITE_BUSY or an extended code of it (SQLITE_BUSY_RECOVERY: another process recovering the WAL).
+      const code = String((error as { code?: unknown }).code);
+      if (!code.startsWith("SQLITE_BUSY") || Date.now() > deadline) throw error;
     }
   }
   let result: T;
