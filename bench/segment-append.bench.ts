@@ -42,7 +42,8 @@ const postgresUrl = process.argv.includes("--postgres")
   ? (process.env.TEST_DATABASE_URL ?? "postgres://logwarden:logwarden@127.0.0.1:5432/logwarden_test")
   : undefined;
 
-function minedRecords(): RecordToAppend[] {
+/** The ten LogHub-2k datasets decoded and mined as ingest does, with their template texts. */
+export function minedLoghubRecords(): RecordToAppend[] {
   const out: RecordToAppend[] = [];
   const miner = new DrainMiner();
   for (const dataset of DATASETS) {
@@ -119,22 +120,27 @@ async function measure(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const records = minedRecords();
-console.log(
-  `${records.length} mined LogHub-2k lines, ${rounds} rounds, ${postgresUrl ? "PostgreSQL" : "SQLite file"}`,
-);
-for (const batch of batchSizes) {
-  const table: { cpuUs: number; wallUs: number }[] = [];
-  const segments: { cpuUs: number; wallUs: number }[] = [];
-  for (let r = 0; r < rounds; r++) {
-    table.push(await measure(logsTableStore, records, batch));
-    segments.push(await measure((s) => segmentLogStore(s), records, batch));
+// Run as a script only (segment-search.bench.ts imports the corpus).
+if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+async function main() {
+  const records = minedLoghubRecords();
+  console.log(
+    `${records.length} mined LogHub-2k lines, ${rounds} rounds, ${postgresUrl ? "PostgreSQL" : "SQLite file"}`,
+  );
+  for (const batch of batchSizes) {
+    const table: { cpuUs: number; wallUs: number }[] = [];
+    const segments: { cpuUs: number; wallUs: number }[] = [];
+    for (let r = 0; r < rounds; r++) {
+      table.push(await measure(logsTableStore, records, batch));
+      segments.push(await measure((s) => segmentLogStore(s), records, batch));
+    }
+    const row = (name: string, xs: { cpuUs: number; wallUs: number }[]) =>
+      `  ${name.padEnd(28)} CPU ${median(xs.map((x) => x.cpuUs)).toFixed(2)} µs/line, wall ${median(xs.map((x) => x.wallUs)).toFixed(2)} µs/line`;
+    const ratio = median(table.map((x) => x.cpuUs)) / median(segments.map((x) => x.cpuUs));
+    console.log(`batches of ${batch}:`);
+    console.log(row("logs table (insertLogs)", table));
+    console.log(row("segment batch row", segments));
+    console.log(`  CPU ratio table/segments: ${ratio.toFixed(2)}x`);
   }
-  const row = (name: string, xs: { cpuUs: number; wallUs: number }[]) =>
-    `  ${name.padEnd(28)} CPU ${median(xs.map((x) => x.cpuUs)).toFixed(2)} µs/line, wall ${median(xs.map((x) => x.wallUs)).toFixed(2)} µs/line`;
-  const ratio = median(table.map((x) => x.cpuUs)) / median(segments.map((x) => x.cpuUs));
-  console.log(`batches of ${batch}:`);
-  console.log(row("logs table (insertLogs)", table));
-  console.log(row("segment batch row", segments));
-  console.log(`  CPU ratio table/segments: ${ratio.toFixed(2)}x`);
 }

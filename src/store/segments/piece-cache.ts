@@ -1,4 +1,4 @@
-import type { SearchIndex } from "../columnar/index.js";
+import type { SearchIndex, SegmentReader } from "../columnar/index.js";
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
@@ -41,5 +41,32 @@ export class PieceIndexCache {
     if (entry === undefined) return;
     this.#entries.delete(key);
     this.#weight -= entry.weight;
+  }
+}
+
+/**
+ * Readers of the few pieces read last, by `Piece.cacheKey`, with whatever columns they decoded: the
+ * newest segment and batches are what nearly every first page, context and dashboard refresh reads, and
+ * decoding a segment's columns costs far more than showing a page of it. Bounded by a count, since a
+ * reader's decoded columns grow with its piece's lines (a 16,384-line segment: a few MB).
+ */
+export class PieceReaderCache {
+  readonly #readers = new Map<string, SegmentReader>();
+
+  constructor(readonly capacity = 4) {}
+
+  get(key: string): SegmentReader | undefined {
+    const reader = this.#readers.get(key);
+    if (reader !== undefined) {
+      this.#readers.delete(key);
+      this.#readers.set(key, reader);
+    }
+    return reader;
+  }
+
+  set(key: string, reader: SegmentReader): void {
+    this.#readers.delete(key);
+    this.#readers.set(key, reader);
+    while (this.#readers.size > this.capacity) this.#readers.delete(this.#readers.keys().next().value!);
   }
 }

@@ -1,6 +1,6 @@
 import { blockSizes, readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
-import type { PieceIndexCache } from "./piece-cache.js";
+import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { type Piece, readPieceData } from "./pieces.js";
 
 /** A listed batch was sealed before its bytes were read: the read starts again from a fresh listing. */
@@ -20,6 +20,7 @@ export class PieceSession {
   constructor(
     private readonly scope: StoreScope,
     private readonly cache: PieceIndexCache,
+    private readonly readers?: PieceReaderCache,
   ) {}
 
   /** The piece's parsed metadata and index, or null when the piece is gone (a dropped segment). */
@@ -36,9 +37,14 @@ export class PieceSession {
 
   /** A reader over the piece's records, or null when the piece is gone (a dropped segment). */
   async open(piece: Piece): Promise<SegmentReader | null> {
+    const kept = this.readers?.get(piece.cacheKey);
+    if (kept) return kept;
     const ix = await this.index(piece);
     const bytes = ix && (await this.#read(piece));
-    return ix && bytes ? new SegmentReader(bytes, { meta: ix.meta, index: ix.index }) : null;
+    if (!ix || !bytes) return null;
+    const reader = new SegmentReader(bytes, { meta: ix.meta, index: ix.index });
+    this.readers?.set(piece.cacheKey, reader);
+    return reader;
   }
 
   async #read(piece: Piece): Promise<Uint8Array | null> {

@@ -15,7 +15,7 @@ import { type CompressionOptions, encodeSegment, type SegmentReader } from "../c
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import { forEachMatch, planPiece, prepareQuery } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
-import { PieceIndexCache } from "./piece-cache.js";
+import { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { PieceSession, retryingMoves } from "./piece-session.js";
 import { listPieces, type PieceFilter } from "./pieces.js";
 import { toSegmentRecords, toStoredRecord } from "./record-codec.js";
@@ -33,6 +33,8 @@ export interface SegmentLogStoreOptions {
   segmentCompression?: CompressionOptions;
   /** Stored bytes of the parsed piece indexes kept in memory (`PieceIndexCache`). */
   indexCacheBytes?: number;
+  /** Decoded pieces kept in memory (`PieceReaderCache`); 0 keeps none. */
+  cachedReaders?: number;
   /** Tests only: called between a seal's steps (`SealStep`). */
   onSealStep?: (step: SealStep) => void | Promise<void>;
 }
@@ -67,7 +69,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const batchCompression = options.batchCompression ?? BATCH_COMPRESSION;
   const cache = new PieceIndexCache(options.indexCacheBytes);
   const reads: StoreScope = store.reader ?? store;
-  const session = (scope: StoreScope) => new PieceSession(scope, cache);
+  const readers = options.cachedReaders === 0 ? undefined : new PieceReaderCache(options.cachedReaders);
+  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers);
 
   /**
    * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from

@@ -48,15 +48,18 @@ describe("segment store reads", () => {
     t = undefined;
   });
 
-  /** A store whose reader counts its reads of piece bytes, with 400 lines in 25 segments of 16. */
-  async function sealedStore() {
+  /**
+   * A store whose reader counts its reads of piece bytes, with 400 lines in 25 segments of 16; decoded
+   * pieces are not kept unless `cachedReaders` says so.
+   */
+  async function sealedStore(cachedReaders = 0) {
     t = await sqliteTestStore();
     const reads = new DataReads();
     const store: Store = {
       ...t.store,
       reader: { db: t.store.db.withPlugin(reads), dialect: t.store.dialect },
     };
-    const logs = segmentLogStore(store, { segmentLines: 16 });
+    const logs = segmentLogStore(store, { segmentLines: 16, cachedReaders });
     await store.transaction((tx) => logs.append(tx, records(400), "2026-05-04T14:00:00.000Z"));
     while ((await logs.seal()).batches > 0);
     return { logs, reads };
@@ -82,6 +85,19 @@ describe("segment store reads", () => {
     reads.count = 0;
     expect((await logs.search({ text: "needle" }, { limit: 10 })).map((r) => r.ref)).toEqual([8]);
     // Only the segment that can hold the word is read again.
+    expect(reads.count).toBe(1);
+  });
+
+  it("keeps the pieces it decoded last, so the same page again reads nothing", async () => {
+    const { logs, reads } = await sealedStore(2);
+    const page = await logs.search({}, { limit: 5 });
+    expect(reads.count).toBe(1);
+    expect(await logs.search({}, { limit: 5 })).toEqual(page);
+    expect(await logs.context(page[0]!.ref, { before: 3, after: 0 })).toEqual({
+      record: page[0],
+      before: page.slice(1, 4).reverse(),
+      after: [],
+    });
     expect(reads.count).toBe(1);
   });
 });
