@@ -10,6 +10,11 @@ export interface CorpusLine {
   line: string;
 }
 
+/** Lines in one round of all datasets: the corpus repeats its source lines with this period. */
+export function roundLines(datasets: readonly string[]): number {
+  return rawTexts(datasets).reduce((a, t) => a + t.split("\n").length, 0);
+}
+
 /** At least `lines` lines: whole rounds of all datasets, as `repeatTexts` makes them. */
 export function* nonRepeatingRawLines(datasets: readonly string[], lines: number): Generator<CorpusLine> {
   const texts = rawTexts(datasets).map((t) => t.split("\n"));
