@@ -46,6 +46,8 @@ function tempDir(): string {
 interface Node {
   child: ChildProcess;
   done: Promise<CliResult>;
+  /** Set at exit: a node that fails before reaching the lock ends the wait (its stderr is then reported). */
+  exited: boolean;
 }
 
 /** Starts the CLI as a process of its own; killed if it runs past `timeoutMs`. */
@@ -64,14 +66,22 @@ function startNode(args: string[], env: Record<string, string>, timeoutMs = 90_0
     stderr += d.toString();
   });
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  let exited = false;
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
+      exited = true;
       resolve({ code, stdout, stderr });
     });
   });
-  return { child, done };
+  return {
+    child,
+    done,
+    get exited() {
+      return exited;
+    },
+  };
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
@@ -134,8 +144,11 @@ describe("migrations: several nodes at once on SQLite (one file, several process
       startNode(["db", "migrate"], { SQLITE_DB_PATH: path, DATA_DIR: tempDir() }),
     );
     try {
-      await until("every node has the file open", () =>
-        nodes.every((n) => n.child.pid !== undefined && hasOpen(n.child.pid, path)),
+      await until(
+        "every node has the file open",
+        () =>
+          nodes.some((n) => n.exited) ||
+          nodes.every((n) => n.child.pid !== undefined && hasOpen(n.child.pid, path)),
       );
       // Past opening, a node's next step is the migration's BEGIN IMMEDIATE: let them all reach it.
       await new Promise((r) => setTimeout(r, 1_000));
@@ -201,6 +214,7 @@ describe.skipIf(!(await postgresAvailable()))("migrations: several nodes at once
       );
       try {
         await until(`${NODES} nodes wait on the migration lock`, async () => {
+          if (nodes.some((n) => n.exited)) return true;
           const { rows } = await gate.query<{ n: string }>(
             `select count(*) as n from pg_stat_activity
               where application_name = $1 and wait_event_type = 'Lock' and wait_event = 'advisory'`,
