@@ -46,3 +46,4 @@ export {
 } from "./segment-prefilter.js";
 export type { SegmentRecord, SegmentRecordWithRef } from "./segment-record.js";
 export { searchSegment } from "./segment-search.js";
+export { DEFAULT_SEGMENT_LINES } from "./segment-size.js";

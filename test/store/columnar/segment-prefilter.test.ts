@@ -27,6 +27,7 @@ function queryFrom(records: readonly SegmentRecord[]) {
       cut: fc.nat(),
       extra: rarely(fc.constantFrom("user", "123", "user123", "x", "caf", "été", "zz9")),
       service: rarely(fc.constantFrom("api", "db")),
+      host: rarely(fc.constantFrom("h1", "h2")),
       templateId: rarely(fc.constantFrom("t0", "t1")),
       minSeverityNumber: rarely(fc.integer({ min: 0, max: 24 })),
       since: rarely(fc.constantFrom("2000", "2040-01-01T00:00:00.000Z")),
@@ -40,6 +41,7 @@ function queryFrom(records: readonly SegmentRecord[]) {
       return {
         text,
         service: q.service,
+        host: q.host,
         templateId: q.templateId,
         minSeverityNumber: q.minSeverityNumber,
         since: q.since,
