@@ -48,6 +48,7 @@ export function encodeSegment(
   const verbatimRows: number[] = [];
   const verbatim: SegmentIndex["verbatim"] = [];
   const services = new Map<string, number>();
+  const serviceMaxSeverity: number[] = [];
   const hosts = new Map<string, number>();
   const streams = new Map<string, number>();
   let minTimestamp = records[0]!.timestamp;
@@ -62,7 +63,13 @@ export function encodeSegment(
     if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
     if (r.severityNumber < minSeverity) minSeverity = r.severityNumber;
     if (r.severityNumber > maxSeverity) maxSeverity = r.severityNumber;
-    if (!services.has(r.service)) services.set(r.service, services.size);
+    let service = services.get(r.service);
+    if (service === undefined) {
+      service = services.size;
+      services.set(r.service, service);
+      serviceMaxSeverity.push(r.severityNumber);
+    } else if (r.severityNumber > serviceMaxSeverity[service]!)
+      serviceMaxSeverity[service] = r.severityNumber;
     if (r.host !== null && !hosts.has(r.host)) hosts.set(r.host, hosts.size + 1);
     if (!streams.has(r.stream)) streams.set(r.stream, streams.size);
 
@@ -109,6 +116,7 @@ export function encodeSegment(
     minSeverity,
     maxSeverity,
     services: [...services.keys()],
+    serviceMaxSeverity,
     hosts: [...hosts.keys()],
     streams: [...streams.keys()],
     templates: entries.map((e) => ({ templateId: e.templateId, template: e.template, count: e.count })),

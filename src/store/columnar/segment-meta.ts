@@ -18,6 +18,8 @@ export interface SegmentMeta {
   minSeverity: number;
   maxSeverity: number;
   services: string[];
+  /** The greatest severity number of each service's records (same order as `services`). */
+  serviceMaxSeverity: number[];
   /** Hosts present (records without a host are not listed). */
   hosts: string[];
   /** Streams present. */
@@ -63,6 +65,7 @@ export function writeMeta(m: SegmentMeta, derivedFrom: readonly number[] = []): 
   out.int(m.minSeverity);
   out.int(m.maxSeverity);
   writeStrings(out, m.services);
+  for (const sev of m.serviceMaxSeverity) out.int(sev);
   writeStrings(out, m.hosts);
   writeStrings(out, m.streams);
   out.uint(m.templates.length);
@@ -91,6 +94,7 @@ export function readMeta(bytes: Uint8Array): SegmentMeta {
   const minSeverity = input.int();
   const maxSeverity = input.int();
   const services = readStrings(input);
+  const serviceMaxSeverity = services.map(() => input.int());
   const hosts = readStrings(input);
   const streams = readStrings(input);
   const n = input.uint();
@@ -120,6 +124,7 @@ export function readMeta(bytes: Uint8Array): SegmentMeta {
     minSeverity,
     maxSeverity,
     services,
+    serviceMaxSeverity,
     hosts,
     templates,
   };

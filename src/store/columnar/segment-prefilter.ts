@@ -62,7 +62,13 @@ export interface SegmentPlan {
 
 export function planSegment(ix: SearchIndex, query: LogQuery): SegmentPlan | null {
   const m = ix.meta;
-  if (query.service && !m.services.includes(query.service)) return null;
+  if (query.service) {
+    const k = m.services.indexOf(query.service);
+    if (k < 0) return null;
+    // The service's own severities: a service of info lines is skipped for an error search.
+    if (query.minSeverityNumber !== undefined && !(m.serviceMaxSeverity[k]! >= query.minSeverityNumber))
+      return null;
+  }
   if (query.host && !m.hosts.includes(query.host)) return null;
   if (query.minSeverityNumber !== undefined && !(m.maxSeverity >= query.minSeverityNumber)) return null;
   if (query.since && m.maxTimestamp < query.since) return null;

@@ -74,6 +74,10 @@ describe("segment codec", () => {
         expect(meta.minTimestamp).toBe(stamps[0]);
         expect(meta.maxTimestamp).toBe(stamps[stamps.length - 1]);
         expect(new Set(meta.services)).toEqual(new Set(records.map((r) => r.service)));
+        meta.services.forEach((service, k) => {
+          const own = records.filter((r) => r.service === service).map((r) => r.severityNumber);
+          expect(meta.serviceMaxSeverity[k]).toBe(Math.max(...own));
+        });
         expect(meta.templates.reduce((a, t) => a + t.count, 0)).toBe(records.length);
       }),
       { numRuns: 100 },

@@ -118,6 +118,9 @@ describe("segment prefilter", () => {
     const ix = readSearchIndex(encodeSegment(1, records));
     expect(segmentMayMatch(ix, { service: "nope" })).toBe(false);
     expect(segmentMayMatch(ix, { service: "HDFS" })).toBe(true);
+    const worst = Math.max(...records.map((r) => r.severityNumber));
+    expect(segmentMayMatch(ix, { service: "HDFS", minSeverityNumber: worst })).toBe(true);
+    expect(segmentMayMatch(ix, { service: "HDFS", minSeverityNumber: worst + 1 })).toBe(false);
     expect(segmentMayMatch(ix, { since: "2100-01-01T00:00:00.000Z" })).toBe(false);
     expect(segmentMayMatch(ix, { until: "1990-01-01T00:00:00.000Z" })).toBe(false);
     expect(segmentMayMatch(ix, { templateId: "no-such-template" })).toBe(false);
