@@ -11,6 +11,11 @@ export default defineConfig({
     // So no test may mock a module (a vi.mock only applies where the module is not loaded yet) or leave
     // global state behind.
     isolate: false,
+    // Three test files at a time on two cores: most tests wait on child processes, sockets and databases
+    // rather than compute, and vitest's default (cores - 1) ran the suite one file at a time. The
+    // reliability harness measures throughput and latency, so `npm test` runs it afterwards on its own,
+    // one file at a time (package.json).
+    maxWorkers: 3,
     // src/ transpiled once for the tests that start `logwarden serve` as a process (see the file).
     globalSetup: ["test/helpers/build-server.ts"],
   },

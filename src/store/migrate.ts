@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Kysely, Migrator, sql } from "kysely";
 import type { StoreDialect } from "./dialect/dialect.js";
+import { scopedToSchema } from "./migration-introspection.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
@@ -26,7 +27,8 @@ const VERSION = (
  * - PostgreSQL: Kysely 0.28's Migrator already serializes migrators with a session advisory lock
  *   (`PostgresAdapter.acquireMigrationLock`, one key per database) and runs the pending migrations in one
  *   transaction after taking it, so a node that waited finds nothing left to do. Its steps before the lock
- *   (creating `schema_migrations`) tolerate a concurrent create. Nothing is added here.
+ *   (creating `schema_migrations`) tolerate a concurrent create. It sees only our schema's catalog
+ *   (`scopedToSchema`): its own introspection fails when another schema is dropped meanwhile.
  * - SQLite: Kysely takes no lock (its adapter assumes one connection, i.e. one process) and no transaction,
  *   so two processes on one file would both run 001 and one would fail half-way. The whole run, from
  *   creating `schema_migrations` on, happens in one `BEGIN IMMEDIATE` transaction: SQLite's write lock is
@@ -39,7 +41,7 @@ export async function migrateStore(db: Kysely<Database>, dialect: StoreDialect):
   const schema = await dialect.migrationSchema(db);
   const run = async (on: Kysely<Database>) => {
     const migrator = new Migrator({
-      db: on,
+      db: schema === undefined ? on : scopedToSchema(on, schema),
       provider: migrationProvider(dialect.name),
       migrationTableName: MIGRATION_TABLE,
       migrationLockTableName: MIGRATION_LOCK_TABLE,

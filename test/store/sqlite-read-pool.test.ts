@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { sqliteTestStore, type TestStore } from "../helpers/stores.js";
@@ -89,4 +91,19 @@ describe("Store.reader on a SQLite file with read threads", () => {
     t = await sqliteTestStore(0);
     expect(t.store.reader.db).toBe(t.store.db);
   });
+
+  it.runIf(existsSync("/proc/thread-self"))(
+    "runs its threads below the process's priority, the process unchanged",
+    async () => {
+      const before = getPriority();
+      t = await sqliteTestStore(1);
+      await SLOW_COUNT.execute(t.store.reader.db);
+      // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value; the name in field 2 may hold spaces.
+      const niceOf = (tid: string) =>
+        Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      const lowered = readdirSync("/proc/self/task").filter((tid) => niceOf(tid) >= before + 10);
+      expect(lowered.length).toBeGreaterThanOrEqual(1);
+      expect(getPriority()).toBe(before);
+    },
+  );
 });
