@@ -9,7 +9,7 @@
  *
  * Prints only; docs are left alone.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -20,20 +20,7 @@ import { DrainMiner } from "../src/parsers/drain/index.js";
 import { openStore, type Store, type StoreTransaction } from "../src/store/db.js";
 import { logsTableStore } from "../src/store/logs-table-store.js";
 import { segmentLogStore } from "../src/store/segments/segment-log-store.js";
-
-const DATASETS = [
-  "Apache",
-  "BGL",
-  "HDFS",
-  "HPC",
-  "Hadoop",
-  "Linux",
-  "OpenSSH",
-  "Spark",
-  "Thunderbird",
-  "Zookeeper",
-];
-const LOGHUB = new URL("../../shared/datasets/loghub-2k/", import.meta.url);
+import { LOGHUB_SYSTEMS, loghubLines } from "../test/helpers/loghub.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const rounds = Number(arg("rounds") ?? 5);
@@ -46,12 +33,8 @@ const postgresUrl = process.argv.includes("--postgres")
 export function minedLoghubRecords(): RecordToAppend[] {
   const out: RecordToAppend[] = [];
   const miner = new DrainMiner();
-  for (const dataset of DATASETS) {
-    const lines = readFileSync(new URL(`${dataset}/${dataset}_2k.log`, LOGHUB), "utf8")
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => l.replace(/\r$/, ""));
-    for (const line of lines) {
+  for (const dataset of LOGHUB_SYSTEMS) {
+    for (const line of loghubLines(dataset)) {
       const r = decodePlain(line, { observedAt: "2026-11-23T12:00:00.000Z", defaultService: dataset });
       const stream = serviceOf(r);
       const m = miner.add(stream, r.body, r.timestamp);

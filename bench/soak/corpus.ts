@@ -1,20 +1,7 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { LOGHUB_DIR, LOGHUB_SYSTEMS } from "../../test/helpers/loghub.js";
 
-const LOGHUB = fileURLToPath(new URL("../../../shared/datasets/loghub-2k/", import.meta.url));
-/** Ten LogHub systems: ssh logins, HDFS blocks, kernels, schedulers, web servers. */
-const SYSTEMS = [
-  "Apache",
-  "BGL",
-  "HDFS",
-  "HPC",
-  "Hadoop",
-  "Linux",
-  "OpenSSH",
-  "Spark",
-  "Thunderbird",
-  "Zookeeper",
-];
 const LEVELS = new Map([
   ["info", "INFO"],
   ["notice", "INFO"],
@@ -38,8 +25,8 @@ export interface CorpusLine {
  */
 export function loadCorpus(): CorpusLine[] {
   const lines: CorpusLine[] = [];
-  for (const system of SYSTEMS) {
-    const rows = parseCsv(readFileSync(`${LOGHUB}${system}/${system}_2k.log_structured.csv`, "utf8"));
+  for (const system of LOGHUB_SYSTEMS) {
+    const rows = parseCsv(readFileSync(join(LOGHUB_DIR, system, `${system}_2k.log_structured.csv`), "utf8"));
     const head = rows[0]!;
     const content = head.indexOf("Content");
     const level = head.indexOf("Level");

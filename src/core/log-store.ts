@@ -83,6 +83,26 @@ export interface IntervalCount {
   count: number;
 }
 
+/**
+ * A histogram's frame, the same for every store: its bounds in milliseconds, the query with its bounds in
+ * the stored time form (times are compared as text, so `…00Z` would miss a line at `since`, stored as
+ * `…00.000Z`), and its number of intervals.
+ */
+export function histogramFrame(query: BoundedLogQuery, intervalMs: number) {
+  const sinceMs = Date.parse(query.since);
+  const untilMs = Date.parse(query.until);
+  const bounded: BoundedLogQuery = {
+    ...query,
+    since: new Date(sinceMs).toISOString(),
+    until: new Date(untilMs).toISOString(),
+  };
+  const size = Math.max(0, Math.ceil((untilMs - sinceMs) / intervalMs));
+  /** The counts per interval, in order, as `IntervalCount`s. */
+  const intervals = (counts: readonly number[]): IntervalCount[] =>
+    counts.map((count, i) => ({ start: new Date(sinceMs + i * intervalMs).toISOString(), count }));
+  return { sinceMs, bounded, size, intervals };
+}
+
 /** The record times of the oldest and newest matching record (ISO UTC). */
 export interface LogExtent {
   first: string;

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import type { JsonValue } from "../../src/core/json.js";
@@ -8,6 +7,7 @@ import { createMiner, type MinerOptions } from "../../src/parsers/create-miner.j
 import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { batches, corpus, OBSERVED_AT } from "../helpers/detection-corpus.js";
+import { LOGHUB_SYSTEMS, loghubLines } from "../helpers/loghub.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
 
 /**
@@ -18,28 +18,11 @@ import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.j
  * before the export and another just after the import. The exported states go through the state table
  * on SQLite and PostgreSQL.
  */
-const SYSTEMS = [
-  "Apache",
-  "BGL",
-  "HDFS",
-  "HPC",
-  "Hadoop",
-  "Linux",
-  "OpenSSH",
-  "Spark",
-  "Thunderbird",
-  "Zookeeper",
-];
 const BATCH = 100;
 const SPLITS = [0.1, 0.5, 0.85];
 
 function loghub(take: number): LogRecord[] {
-  const sources = SYSTEMS.map((name) =>
-    readFileSync(`../shared/datasets/loghub-2k/${name}/${name}_2k.log`, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .slice(0, take),
-  );
+  const sources = LOGHUB_SYSTEMS.map((name) => loghubLines(name).slice(0, take));
   const out: LogRecord[] = [];
   for (let i = 0; i < take; i++)
     for (const s of sources) if (i < s.length) out.push(decodeLine(s[i]!, { observedAt: OBSERVED_AT }));

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import {
   type BoundedLogQuery,
   type CountableField,
+  histogramFrame,
   type IntervalCount,
   type LogExtent,
   type LogQuery,
@@ -44,14 +45,7 @@ export async function logHistogram(
   query: BoundedLogQuery,
   intervalMs: number,
 ): Promise<IntervalCount[]> {
-  const sinceMs = Date.parse(query.since);
-  const untilMs = Date.parse(query.until);
-  // Times are compared as text: the bounds in the stored form (`…00.000Z`) or a line at `since` is missed.
-  const bounded = {
-    ...query,
-    since: new Date(sinceMs).toISOString(),
-    until: new Date(untilMs).toISOString(),
-  };
+  const { sinceMs, bounded, size, intervals } = histogramFrame(query, intervalMs);
   const rows = await whereLogQuery(store.db.selectFrom("logs"), store.dialect, bounded)
     .select((eb) => [
       sql<number>`floor((${store.dialect.epochMs(eb.ref("logs.timestamp"))} - ${sinceMs}) / ${intervalMs})`.as(
@@ -61,13 +55,12 @@ export async function logHistogram(
     ])
     .groupBy("bucket")
     .execute();
-  const size = Math.max(0, Math.ceil((untilMs - sinceMs) / intervalMs));
   const counts = new Array<number>(size).fill(0);
   for (const r of rows) {
     const i = Number(r.bucket);
     if (i >= 0 && i < size) counts[i] = (counts[i] ?? 0) + Number(r.n);
   }
-  return counts.map((count, i) => ({ start: new Date(sinceMs + i * intervalMs).toISOString(), count }));
+  return intervals(counts);
 }
 
 const COLUMN_OF: Record<CountableField, "logs.service" | "logs.template_id"> = {

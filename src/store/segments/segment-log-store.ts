@@ -10,7 +10,7 @@ import type {
   TemplateIntervalCount,
   ValueCount,
 } from "../../core/log-store.js";
-import { mostFirst } from "../../core/log-store.js";
+import { histogramFrame, mostFirst } from "../../core/log-store.js";
 import { type CompressionOptions, encodeSegment, type SegmentReader } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import { forEachMatch, planPiece, prepareQuery } from "./matching-rows.js";
@@ -207,15 +207,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     },
 
     async histogram(query: BoundedLogQuery, intervalMs: number): Promise<IntervalCount[]> {
-      const sinceMs = Date.parse(query.since);
-      const untilMs = Date.parse(query.until);
-      // As the table store: the bounds in the stored form, so a line at `since` is not missed.
-      const bounded = {
-        ...query,
-        since: new Date(sinceMs).toISOString(),
-        until: new Date(untilMs).toISOString(),
-      };
-      const size = Math.max(0, Math.ceil((untilMs - sinceMs) / intervalMs));
+      const { sinceMs, bounded, size, intervals } = histogramFrame(query, intervalMs);
       const counts = await aggregate(
         bounded,
         () => new Array<number>(size).fill(0),
@@ -224,7 +216,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
           if (b >= 0 && b < size) acc[b] = acc[b]! + 1;
         },
       );
-      return counts.map((count, i) => ({ start: new Date(sinceMs + i * intervalMs).toISOString(), count }));
+      return intervals(counts);
     },
 
     async countBy(query: LogQuery, field: CountableField, limit?: number): Promise<ValueCount[]> {
