@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   type ErrorStatus,
   type RateLimitLiteral,
+  UnavailableError,
   UserError,
 } from "../core/errors.js";
 
@@ -70,7 +71,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const fields = details.map((d) => `${d.field}: ${d.msg}`).join("; ");
       return sendError(request, reply, status, "validation_error", `invalid request: ${fields}`, details);
     }
-    if (err instanceof BackpressureError) {
+    if (err instanceof BackpressureError || err instanceof UnavailableError) {
       reply.header("retry-after", String(err.retryAfterSecs));
       return sendError(request, reply, 503, err.code, err.message);
     }

@@ -13,6 +13,7 @@ import { registerServeCommand } from "./commands/serve.js";
 import { registerSuppressionsCommand } from "./commands/suppressions.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainCommand } from "./commands/train.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 import { exitAfterFlush, exitQuietlyOnClosedPipe } from "./exit.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -36,9 +37,10 @@ registerAnomaliesCommand(program);
 registerLogsCommand(program);
 registerImportCommand(program);
 registerMcpCommand(program);
+registerWorkerCommand(program);
 
 // Commands that keep running after their action returns (a listening server, an MCP session).
-const LONG_RUNNING = new Set(["serve", "mcp"]);
+const LONG_RUNNING = new Set(["serve", "mcp", "worker"]);
 
 // A short-lived command ends the process itself once its action is done. Waiting for the event loop to
 // drain would also tear the V8 heap down, and on Node 24 better-sqlite3's statement destructors then

@@ -40,6 +40,11 @@ export const triageSchema = z
     maxAttempts: positiveInt.default(3),
     /** First retry delay; doubled on each further attempt. */
     retryBaseMs: z.coerce.number().int().min(0).default(200),
+    /**
+     * Alerts left between stages this long (their node died after storing and before handing them on, or
+     * the broker lost them) are handed on again by whichever node looks first; 0: never.
+     */
+    resumeAfterSecs: z.coerce.number().int().min(0).default(300),
     /** Alerts one stage handles in one transaction. */
     batchSize: positiveInt.default(2000),
     /** Alerts on one entity within this many seconds of the incident's last alert join it. */
@@ -77,6 +82,7 @@ export const TRIAGE_ENV_KEYS: Record<string, string> = {
   TRIAGE_MAX_ATTEMPTS: "triage.maxAttempts",
   TRIAGE_RETRY_BASE_MS: "triage.retryBaseMs",
   TRIAGE_BATCH_SIZE: "triage.batchSize",
+  TRIAGE_RESUME_AFTER_SECS: "triage.resumeAfterSecs",
   TRIAGE_INCIDENT_WINDOW_SECS: "triage.incidentWindowSecs",
   TRIAGE_INCIDENT_MIN_LEVEL: "triage.incidentMinLevel",
   TRIAGE_HUMAN_REVIEW_SCORE: "triage.humanReviewScore",

@@ -77,6 +77,11 @@ export const ERRORS = {
     status: 503,
     meaning: "The ingest queue is full; `Retry-After` says when to send the same request again.",
   },
+  unavailable: {
+    status: 503,
+    meaning:
+      "A service Logwarden hands the request on to (the triage queues' RabbitMQ) did not confirm it; nothing was kept, and `Retry-After` says when to send it again.",
+  },
   disabled: {
     status: 503,
     meaning: "The feature is switched off by configuration (the message names the key).",
@@ -112,6 +117,17 @@ export class UserError<C extends ErrorCode = ErrorCode> extends Error {
     super(message);
     this.name = "UserError";
     this.statusCode = (statusCode as number | undefined) ?? (ERRORS[code] as ErrorDefinition).status;
+  }
+}
+
+/** Raised when a dependency did not take a hand-off; HTTP answers 503 with `Retry-After`. */
+export class UnavailableError extends UserError<"unavailable"> {
+  constructor(
+    message: string,
+    readonly retryAfterSecs = 5,
+  ) {
+    super(message, "unavailable");
+    this.name = "UnavailableError";
   }
 }
 

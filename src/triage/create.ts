@@ -13,7 +13,8 @@ import { TriageService } from "./service.js";
 export async function createTriage(
   config: Config,
   store: Store,
-  pipeline: IngestPipeline,
+  /** The ingest pipeline whose anomalies become alerts; null for a triage worker, which ingests nothing. */
+  pipeline: IngestPipeline | null,
   clock: Clock,
   log: Logger,
 ): Promise<{ triage: TriageService; close(): Promise<void> }> {
@@ -45,12 +46,14 @@ export async function createTriage(
         throw error;
       }
     } else triage.start();
-    // Chained, so other listeners on the pipeline keep getting anomalies.
-    const previous = pipeline.onAnomalies;
-    pipeline.onAnomalies = (anomalies) => {
-      previous?.(anomalies);
-      triage.submitAnomalies(anomalies);
-    };
+    if (pipeline) {
+      // Chained, so other listeners on the pipeline keep getting anomalies.
+      const previous = pipeline.onAnomalies;
+      pipeline.onAnomalies = (anomalies) => {
+        previous?.(anomalies);
+        triage.submitAnomalies(anomalies);
+      };
+    }
   }
   return {
     triage,

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { TriageConfig } from "../config/triage-schema.js";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
+import type { StoreTransaction } from "../store/db.js";
 import { fromJsonText, toJsonText } from "../store/json.js";
 import { recordAudit } from "../store/repos/audit.js";
 import type { Database } from "../store/schema.js";
@@ -40,7 +41,8 @@ export function entityOf(n: NormalizedAlert, sourceClass: string | null): string
 interface OpenIncident {
   id: number;
   severity: Severity;
-  alertIds: string[];
+  /** In the order they joined; a Set, so an alert never counts twice. */
+  alertIds: Set<string>;
   rules: Set<string>;
   riskScore: number;
   lastAlertAt: string;
@@ -54,7 +56,12 @@ interface OpenIncident {
 export class IncidentGrouper {
   constructor(private readonly config: TriageConfig) {}
 
-  async assign(trx: Kysely<Database>, items: GroupItem[], nowMs: number): Promise<void> {
+  /**
+   * Adds the alerts to their entity's open incident, or opens one. Each entity is locked for the
+   * transaction first (`lockKeys`), so nodes triaging alerts of one entity at once add to one incident
+   * in turn instead of each opening its own or overwriting the other's list.
+   */
+  async assign({ db: trx, dialect }: StoreTransaction, items: GroupItem[], nowMs: number): Promise<void> {
     const now = isoUtc(nowMs);
     const minRank = severityRank(this.config.incidentMinLevel);
     const eligible = items
@@ -66,6 +73,10 @@ export class IncidentGrouper {
     if (eligible.length === 0) return;
     const cutoff = isoUtc(nowMs - this.config.incidentWindowSecs * 1000);
     const entities = [...new Set(eligible.map((x) => x.entity))];
+    await dialect.lockKeys(
+      trx,
+      entities.map((e) => `incident:${e}`),
+    );
     const rows = await trx
       .selectFrom("incidents")
       .select(["id", "entity", "severity", "alert_ids", "features", "risk_score", "last_alert_at"])
@@ -81,7 +92,7 @@ export class IncidentGrouper {
       open.set(r.entity, {
         id: Number(r.id),
         severity: r.severity as Severity,
-        alertIds: fromJsonText<string[]>(r.alert_ids, []),
+        alertIds: new Set(fromJsonText<string[]>(r.alert_ids, [])),
         rules: new Set(features.rules ?? []),
         riskScore: Number(r.risk_score ?? 0),
         lastAlertAt: r.last_alert_at ?? now,
@@ -116,7 +127,7 @@ export class IncidentGrouper {
         inc = {
           id: Number(created.id),
           severity: item.risk.risk_level,
-          alertIds: [],
+          alertIds: new Set(),
           rules: new Set(),
           riskScore: item.risk.risk_score,
           lastAlertAt: now,
@@ -136,7 +147,7 @@ export class IncidentGrouper {
           now,
         );
       }
-      inc.alertIds.push(item.alertId);
+      inc.alertIds.add(item.alertId);
       inc.fresh.push(item.alertId);
       if (item.normalized.rule.name) inc.rules.add(item.normalized.rule.name);
       inc.riskScore = Math.max(inc.riskScore, item.risk.risk_score);
@@ -155,9 +166,9 @@ export class IncidentGrouper {
         .updateTable("incidents")
         .set({
           severity: SEVERITIES[severityRank(inc.severity)],
-          summary: `${inc.alertIds.length} alert(s) on ${entity}${rules.length ? `: ${rules.join(", ")}` : ""}`,
-          features: toJsonText({ entity, rules, alerts: inc.alertIds.length, max_risk_score: inc.riskScore }),
-          alert_ids: toJsonText(inc.alertIds),
+          summary: `${inc.alertIds.size} alert(s) on ${entity}${rules.length ? `: ${rules.join(", ")}` : ""}`,
+          features: toJsonText({ entity, rules, alerts: inc.alertIds.size, max_risk_score: inc.riskScore }),
+          alert_ids: toJsonText([...inc.alertIds]),
           last_alert_at: inc.lastAlertAt,
           risk_score: inc.riskScore,
           updated_at: now,

@@ -1,12 +1,14 @@
 import type { Logger } from "pino";
 import type { TriageConfig } from "../config/triage-schema.js";
 import type { Clock } from "../core/clock.js";
-import { UserError } from "../core/errors.js";
+import { UnavailableError, UserError } from "../core/errors.js";
 import type { JsonObject } from "../core/json.js";
 import { isoUtc } from "../core/time.js";
 import type { Store } from "../store/db.js";
 import { cachedIntel, contextOf } from "../store/repos/alert-enrichment.js";
 import {
+  claimStalledAlerts,
+  deleteAlerts,
   getAlert,
   insertAlerts,
   markDeadLetter,
@@ -25,7 +27,7 @@ import { createLlmAnalyzer } from "./llm.js";
 import { NetworkClassifier } from "./network.js";
 import { normalizeAlert } from "./normalize.js";
 import { normalizeStage } from "./normalize-stage.js";
-import { type StageHandler, StageRunner } from "./stage-runner.js";
+import { reasonOf, type StageHandler, StageRunner } from "./stage-runner.js";
 import { triageStage } from "./triage-stage.js";
 import type { AlertStatus, IncomingAlert, IntelVerdict, StageName, TriageMessage } from "./types.js";
 
@@ -52,13 +54,15 @@ export class TriageService {
   readonly deps: TriageDeps;
   readonly runners: Map<ConsumerStage, StageRunner>;
   #started = false;
+  #resumeTimer: NodeJS.Timeout | null = null;
   /** Anomaly hand-overs still inserting, so `stop` waits for them before the store closes. */
   readonly #submitting = new Set<Promise<void>>();
   /**
    * Hands messages to a stage: its in-process queue by default; the RabbitMQ transport replaces it with a
-   * publish to the stage's queue (contracts §2.2 names).
+   * publish to the stage's queue (contracts §2.2 names) that resolves once the broker confirmed it, so
+   * nothing is acknowledged (to a client or to the previous stage's queue) before the hand-off is durable.
    */
-  route: (stage: ConsumerStage, messages: TriageMessage[]) => void = (stage, messages) =>
+  route: (stage: ConsumerStage, messages: TriageMessage[]) => Promise<void> = async (stage, messages) =>
     this.runners.get(stage)!.push(messages);
   /** False while a transport's broker connection is down: every stage then reports unhealthy. */
   transportOk: () => boolean = () => true;
@@ -97,6 +101,47 @@ export class TriageService {
     if (this.#started) return;
     this.#started = true;
     if (runners) for (const r of this.runners.values()) r.start();
+    const after = this.deps.config.resumeAfterSecs;
+    if (after > 0) {
+      this.#resumeTimer = setInterval(
+        () => {
+          this.resumeStalled().catch((error: unknown) =>
+            this.deps.log.error({ err: error }, "could not look for alerts left between stages"),
+          );
+        },
+        Math.min(60_000, (after * 1000) / 2),
+      );
+      this.#resumeTimer.unref();
+    }
+  }
+
+  /**
+   * Hands on again the alerts that have waited between stages longer than `resumeAfterSecs`: their node
+   * died after storing them and before handing them on (or before its broker confirmed), and nothing else
+   * would ever move them. Each is rebuilt from what the earlier stages stored and routed to the stage its
+   * status waits for. A repeat of an alert that was only slow is harmless: the stages' writes are
+   * idempotent and the last stage triages an alert once. Returns how many were handed on.
+   */
+  async resumeStalled(limit = 500): Promise<number> {
+    const after = this.deps.config.resumeAfterSecs;
+    if (after <= 0) return 0;
+    const now = this.deps.clock.now();
+    const stalled = await claimStalledAlerts(this.deps.store, isoUtc(now - after * 1000), isoUtc(now), limit);
+    if (stalled.length === 0) return 0;
+    const byStage = new Map<ConsumerStage, TriageMessage[]>();
+    for (const alert of stalled) {
+      const stage = CONSUMERS.find(([, , waiting]) => waiting === alert.status)?.[0];
+      if (!stage) continue;
+      const list = byStage.get(stage) ?? [];
+      list.push(await this.rebuild(alert));
+      byStage.set(stage, list);
+    }
+    for (const [stage, messages] of byStage) await this.route(stage, messages);
+    this.deps.log.warn(
+      { alerts: stalled.length, older_than_secs: after },
+      "handed on again alerts left between stages",
+    );
+    return stalled.length;
   }
 
   get started(): boolean {
@@ -107,7 +152,7 @@ export class TriageService {
    * alert-ingestor: inserts the new alerts (one statement per 500) and hands them to `alert.raw`.
    * An `alert_id` already stored, or repeated within the batch, is a duplicate (contracts §2.4).
    */
-  async submit(alerts: IncomingAlert[]): Promise<SubmitResult> {
+  async submit(alerts: IncomingAlert[], removeUnsent = true): Promise<SubmitResult> {
     const seen = new Set<string>();
     const unique: IncomingAlert[] = [];
     const duplicates: string[] = [];
@@ -134,7 +179,21 @@ export class TriageService {
           fresh.push({ alert: a, enrichment: {} });
         } else duplicates.push(a.alert_id);
       }
-      this.route("alert-normalizer", fresh);
+      try {
+        await this.route("alert-normalizer", fresh);
+      } catch (error) {
+        // Not handed on, so not accepted: removed again, so the sender's retry inserts and sends them anew
+        // instead of meeting them as duplicates. Alerts made from anomalies have no sender to retry: they
+        // stay stored, and `resumeStalled` hands them on once the broker is back.
+        if (!removeUnsent) throw error;
+        await deleteAlerts(
+          this.deps.store.db,
+          fresh.map((m) => m.alert.alert_id),
+        );
+        throw new UnavailableError(
+          `the triage queue did not take the alerts (${reasonOf(error)}); send them again`,
+        );
+      }
     }
     return { accepted, duplicates };
   }
@@ -143,7 +202,7 @@ export class TriageService {
   submitAnomalies(anomalies: StoredAnomaly[]): void {
     const alerts = anomaliesToAlerts(anomalies, this.deps.config.anomalyMinSeverity);
     if (alerts.length === 0) return;
-    const pending = this.submit(alerts)
+    const pending = this.submit(alerts, false)
       .then(() => undefined)
       .catch((error: unknown) => this.deps.log.error({ err: error }, "could not turn anomalies into alerts"))
       .finally(() => this.#submitting.delete(pending));
@@ -165,7 +224,7 @@ export class TriageService {
       .set({ status: waitingStatus, stage: null, updated_at: now })
       .where("alert_id", "=", alertId)
       .execute();
-    this.route(stage, [message]);
+    await this.route(stage, [message]);
     return { ...alert, status: waitingStatus, stage: null };
   }
 
@@ -232,6 +291,7 @@ export class TriageService {
   }
 
   async stop(): Promise<void> {
+    if (this.#resumeTimer) clearInterval(this.#resumeTimer);
     await Promise.all([...this.#submitting]);
     await this.idle();
     for (const r of this.runners.values()) await r.stop();

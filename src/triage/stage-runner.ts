@@ -27,13 +27,19 @@ export function reasonOf(error: unknown): string {
  */
 export class StageRunner {
   readonly #queue: TriageMessage[] = [];
-  /** Broker acknowledgements, called once a message's batch is persisted and handed on (or dead-lettered). */
-  readonly #done = new WeakMap<TriageMessage, () => void>();
+  /**
+   * Broker callbacks: `true` once a message's batch is persisted and handed on (or dead-lettered), `false`
+   * when the hand-off failed and the message should be delivered again.
+   */
+  readonly #done = new WeakMap<TriageMessage, (handled: boolean) => void>();
   #active: Promise<void> | null = null;
   #started = false;
   #stopped = false;
-  /** Set by the service: where this stage's output goes (the next stage's queue). */
-  next: ((messages: TriageMessage[]) => void) | null = null;
+  /**
+   * Set by the service: where this stage's output goes (the next stage's queue). Awaited before the input
+   * is acknowledged: a broker's confirmation of the hand-off comes first.
+   */
+  next: ((messages: TriageMessage[]) => Promise<void>) | null = null;
   processed = 0;
   deadLettered = 0;
   lastError: string | null = null;
@@ -67,7 +73,7 @@ export class StageRunner {
     return this.#active !== null || this.#queue.length > 0;
   }
 
-  push(messages: TriageMessage[], done?: () => void): void {
+  push(messages: TriageMessage[], done?: (handled: boolean) => void): void {
     if (messages.length === 0) return;
     for (const m of messages) {
       this.#queue.push(m);
@@ -100,19 +106,40 @@ export class StageRunner {
       const batch = this.#queue.splice(0, batchSize);
       for (const m of batch)
         log.info({ stage: this.name }, `Processing message ${m.alert.alert_id || "unknown"}`);
+      let out: TriageMessage[];
       try {
         const t0 = performance.now();
-        const out = await this.handler(batch);
+        out = await this.handler(batch);
         this.busyMs += performance.now() - t0;
         this.processed += batch.length;
-        this.next?.(out);
-        this.#settle(batch);
       } catch (error) {
         const reason = reasonOf(error);
         log.error({ stage: this.name, alerts: batch.length }, `Error processing message: ${reason}`);
         await this.#isolate(batch, reason);
+        continue;
       }
+      await this.#handOn(batch, out);
     }
+  }
+
+  /**
+   * Passes a persisted batch's output to the next stage, then acknowledges its input. A hand-off that
+   * fails is the broker's trouble, not the alerts': they are given back unacknowledged (the broker sends
+   * them again, and the stages' writes are idempotent), never dead-lettered.
+   */
+  async #handOn(input: TriageMessage[], out: TriageMessage[]): Promise<void> {
+    try {
+      await this.next?.(out);
+    } catch (error) {
+      this.lastError = reasonOf(error);
+      this.options.log.error(
+        { stage: this.name, alerts: input.length, err: this.lastError },
+        "could not hand the batch to the next stage; it is given back to the queue",
+      );
+      this.#settle(input, false);
+      return;
+    }
+    this.#settle(input, true);
   }
 
   async #isolate(batch: TriageMessage[], firstReason: string): Promise<void> {
@@ -120,14 +147,13 @@ export class StageRunner {
     for (const message of batch) {
       let attempt = 1;
       let reason: string | null = firstReason;
+      let out: TriageMessage[] = [];
       while (attempt < maxAttempts) {
         await sleep(retryBaseMs * 2 ** (attempt - 1));
         attempt++;
         try {
-          const out = await this.handler([message]);
+          out = await this.handler([message]);
           this.processed++;
-          this.next?.(out);
-          this.#settle([message]);
           reason = null;
           break;
         } catch (error) {
@@ -138,7 +164,10 @@ export class StageRunner {
           );
         }
       }
-      if (reason === null) continue;
+      if (reason === null) {
+        await this.#handOn([message], out);
+        continue;
+      }
       this.lastError = reason;
       this.deadLettered++;
       await this.options
@@ -146,16 +175,17 @@ export class StageRunner {
         .catch((e: unknown) =>
           log.error({ err: e, alert_id: message.alert.alert_id }, "could not record the dead-letter state"),
         );
-      this.#settle([message]);
+      this.#settle([message], true);
     }
   }
 
-  #settle(messages: TriageMessage[]): void {
+  /** Calls each message's broker callback: `handled` acknowledges it, otherwise it goes back to the queue. */
+  #settle(messages: TriageMessage[], handled: boolean): void {
     for (const m of messages) {
       const done = this.#done.get(m);
       if (!done) continue;
       this.#done.delete(m);
-      done();
+      done(handled);
     }
   }
 }

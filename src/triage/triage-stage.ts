@@ -1,7 +1,7 @@
 import type { JsonObject } from "../core/json.js";
 import { isSeverity } from "../core/severity.js";
 import { type TriageRow, upsertTriage } from "../store/repos/alert-enrichment.js";
-import { markStage, verdictCounts } from "../store/repos/alerts.js";
+import { alertsAtOrPast, markStage, verdictCounts } from "../store/repos/alerts.js";
 import { nowIso, type TriageDeps } from "./deps.js";
 import type { GroupItem } from "./incidents.js";
 import { normalizeAlert } from "./normalize.js";
@@ -51,10 +51,22 @@ async function withLlm(deps: TriageDeps, m: TriageMessage, rules: RiskResult): P
   }
 }
 
-/** ai-triage-agent: risk verdict per alert, upserted in `triage_results` on `alert_id`; then incidents. */
+/**
+ * ai-triage-agent: risk verdict per alert in `triage_results`, then incidents. Exactly once per alert
+ * whatever the broker redelivers: alerts already triaged are dropped before any work (no second LLM
+ * call), and inside the transaction only the alerts this batch moves to `triaged` (`markStage`'s claim,
+ * which waits for a concurrent transaction on the same alert) get a result and join an incident.
+ */
 export function triageStage(deps: TriageDeps): StageHandler {
-  return async (batch) => {
+  return async (input) => {
     const now = nowIso(deps);
+    const done = await alertsAtOrPast(
+      deps.store.db,
+      input.map((m) => m.alert.alert_id),
+      "triaged",
+    );
+    const batch = input.filter((m) => !done.has(m.alert.alert_id));
+    if (batch.length === 0) return [];
     for (const m of batch) m.normalized ??= normalizeAlert(m.alert, now);
     const rules = [...new Set(batch.map((m) => m.normalized!.rule.name).filter((r): r is string => !!r))];
     const past = await verdictCounts(deps.store.db, rules);
@@ -80,14 +92,22 @@ export function triageStage(deps: TriageDeps): StageHandler {
       });
     }
     await deps.store.transaction(async (tx) => {
-      await upsertTriage(tx, rows, now);
-      await markStage(
+      const claimed = await markStage(
         tx.db,
         batch.map((m) => m.alert.alert_id),
         "triaged",
         now,
       );
-      await deps.incidents.assign(tx.db, items, deps.clock.now());
+      await upsertTriage(
+        tx,
+        rows.filter((r) => claimed.has(r.alert_id)),
+        now,
+      );
+      await deps.incidents.assign(
+        tx,
+        items.filter((i) => claimed.has(i.alertId)),
+        deps.clock.now(),
+      );
     });
     return [];
   };

@@ -104,6 +104,24 @@ describe("deployment files", () => {
       });
     }
     expect(volumes.size).toBe(3);
+    // A triage worker: the same settings, the `worker triage` command, no HTTP health check.
+    const worker = compose.services["triage-worker"] as {
+      command?: string[];
+      healthcheck?: { disable?: boolean };
+    };
+    expect(worker.command).toEqual(["worker", "triage"]);
+    expect(worker.healthcheck).toEqual({ disable: true });
+    expect(
+      expectAccepted({
+        ...image,
+        ...Object.fromEntries(
+          Object.entries(compose.services["triage-worker"]?.environment ?? {}).map(([k, v]) => [
+            k,
+            interpolate(String(v)),
+          ]),
+        ),
+      }).triage.transport,
+    ).toBe("rabbitmq");
     for (const dep of ["postgres", "rabbitmq"]) {
       expect(compose.services[dep]?.healthcheck, dep).toBeDefined();
       expect(compose.services[dep]?.volumes, dep).toHaveLength(1);

@@ -88,6 +88,14 @@ export interface StoreDialect {
   skipLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 
   /**
+   * Holds a lock on each of `keys` until this transaction ends, so transactions of other processes that
+   * lock one of the same keys wait for it: PostgreSQL transaction advisory locks on each key's hash, taken
+   * in sorted order so two transactions never deadlock on them; on SQLite, whose one writer holds the
+   * whole file from `BEGIN IMMEDIATE`, nothing more is needed.
+   */
+  lockKeys(tx: Transaction<Database>, keys: readonly string[]): Promise<void>;
+
+  /**
    * Rows of a compiled select as positional tuples, in select order: SQLite runs it as a raw-mode prepared
    * statement on the connection (no row objects), PostgreSQL through Kysely.
    */

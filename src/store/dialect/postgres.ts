@@ -64,6 +64,15 @@ const postgresDialect: StoreDialect = {
 
   skipLocked: (query) => query.forUpdate().skipLocked(),
 
+  async lockKeys(tx, keys) {
+    if (keys.length === 0) return;
+    // One statement, locks taken in hash order: two transactions never wait on each other in a cycle,
+    // even when two keys share a 32-bit hash (which only makes one wait for the other).
+    await sql`select pg_advisory_xact_lock(h) from (select distinct hashtext(k) as h from unnest(${[...keys]}::text[]) as k order by h) as locks`.execute(
+      tx,
+    );
+  },
+
   async selectTuples<T extends unknown[]>(db: Kysely<Database>, query: Compilable): Promise<T[]> {
     const result = await db.executeQuery<Record<string, unknown>>(query.compile());
     return result.rows.map((row) => Object.values(row) as T);

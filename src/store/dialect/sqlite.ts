@@ -91,6 +91,8 @@ function sqliteDialect(database: SQLite.Database): StoreDialect {
 
     skipLocked: (query) => query,
 
+    lockKeys: async () => {},
+
     async selectTuples<T extends unknown[]>(_db: Kysely<Database>, query: Compilable): Promise<T[]> {
       const compiled = query.compile();
       return keptStatement(database, compiled.sql, "raw").all(...compiled.parameters) as T[];

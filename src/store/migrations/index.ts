@@ -15,6 +15,7 @@ import * as partitionStateSubmissions from "./013-partition-state-submissions.js
 import * as logSearchWords from "./014-log-search-words.js";
 import * as anomalySinksQueued from "./015-anomaly-sinks-queued.js";
 import * as logSegments from "./016-log-segments.js";
+import * as alertsWaitingIndex from "./017-alerts-waiting-index.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -37,6 +38,7 @@ const STEPS: [string, Step][] = [
   ["014-log-search-words", logSearchWords],
   ["015-anomaly-sinks-queued", anomalySinksQueued],
   ["016-log-segments", logSegments],
+  ["017-alerts-waiting-index", alertsWaitingIndex],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

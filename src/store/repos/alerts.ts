@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { JsonObject } from "../../core/json.js";
 import type { AlertStatus, IncomingAlert, IntakeFormat, StageName } from "../../triage/types.js";
+import type { Store } from "../db.js";
 import { toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
 import { readJson } from "../triage-json.js";
@@ -98,19 +99,93 @@ export async function insertAlerts(
   return new Set(rows.map((r) => r.alert_id));
 }
 
-/** Records that a stage finished a batch (its results are already written in the same transaction). */
+/** Removes alerts that were inserted but could not be handed to the first stage (and nothing else refers to). */
+export async function deleteAlerts(db: Kysely<Database>, alertIds: string[]): Promise<void> {
+  if (alertIds.length === 0) return;
+  await db.deleteFrom("alerts").where("alert_id", "in", alertIds).where("status", "=", "received").execute();
+}
+
+/** The order alerts move through the stages; `dead_letter` is off it. */
+const STAGE_ORDER: readonly AlertStatus[] = ["received", "enriched", "intel_checked", "triaged"];
+
+/**
+ * Records that a stage finished a batch (its results are written in the same transaction) and returns the
+ * alerts it moved on. It only moves an alert forward: a message redelivered to an earlier stage (its node
+ * died before the broker's acknowledgement) never takes an alert back. The row lock the update takes makes
+ * it a claim: of two transactions finishing the same alert at once (a redelivery racing the first
+ * delivery on another node), the second waits, then finds the alert moved and gets nothing back.
+ */
 export async function markStage(
   db: Kysely<Database>,
   alertIds: string[],
   status: AlertStatus,
   now: string,
-): Promise<void> {
-  if (alertIds.length === 0) return;
-  await db
+): Promise<Set<string>> {
+  const earlier = STAGE_ORDER.slice(0, STAGE_ORDER.indexOf(status));
+  if (alertIds.length === 0 || earlier.length === 0) return new Set();
+  const moved = await db
     .updateTable("alerts")
     .set({ status, stage: null, last_error: null, updated_at: now })
     .where("alert_id", "in", alertIds)
+    .where("status", "in", earlier)
+    .returning("alert_id")
     .execute();
+  return new Set(moved.map((r) => r.alert_id));
+}
+
+/**
+ * Up to `limit` alerts waiting between stages since before `cutoff`, oldest first, stamped `now` so the
+ * next look passes them by for another period. Rows another node is claiming are skipped (`FOR UPDATE
+ * SKIP LOCKED` on PostgreSQL), so each stalled alert is taken by one node.
+ */
+export async function claimStalledAlerts(
+  store: Store,
+  cutoff: string,
+  now: string,
+  limit: number,
+): Promise<StoredAlert[]> {
+  return store.transaction(async ({ db, dialect }) => {
+    const rows = await dialect
+      .skipLocked(
+        db
+          .selectFrom("alerts")
+          .selectAll()
+          // Literal, as migration 017's partial index says it, so both planners can use that index.
+          .where(sql<boolean>`status in ('received', 'enriched', 'intel_checked')`)
+          .where("updated_at", "<", cutoff)
+          .orderBy("updated_at")
+          .limit(limit),
+      )
+      .execute();
+    if (rows.length === 0) return [];
+    await db
+      .updateTable("alerts")
+      .set({ updated_at: now })
+      .where(
+        "alert_id",
+        "in",
+        rows.map((r) => r.alert_id),
+      )
+      .execute();
+    return rows.map(toStoredAlert);
+  });
+}
+
+/** Of `alertIds`, those already at `status` or past it (a redelivery of work done). */
+export async function alertsAtOrPast(
+  db: Kysely<Database>,
+  alertIds: string[],
+  status: AlertStatus,
+): Promise<Set<string>> {
+  const atOrPast = STAGE_ORDER.slice(STAGE_ORDER.indexOf(status));
+  if (alertIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("alerts")
+    .select("alert_id")
+    .where("alert_id", "in", alertIds)
+    .where("status", "in", atOrPast)
+    .execute();
+  return new Set(rows.map((r) => r.alert_id));
 }
 
 export async function markDeadLetter(
