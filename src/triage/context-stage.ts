@@ -85,14 +85,16 @@ export function contextStage(deps: TriageDeps): StageHandler {
         });
       }
     }
-    await deps.store.db.transaction().execute(async (trx) => {
-      await replaceContext(trx, rows, now);
-      await markStage(
-        trx,
-        batch.map((m) => m.alert.alert_id),
-        "enriched",
-        now,
+    const ids = batch.map((m) => m.alert.alert_id);
+    await deps.store.transaction(async (tx) => {
+      // Two nodes on one alert (a redelivery while the first is still at work) replace its rows in turn;
+      // without the lock both deletes would find nothing and both inserts would stay.
+      await tx.dialect.lockKeys(
+        tx.db,
+        ids.map((id) => `alert:${id}`),
       );
+      await replaceContext(tx.db, rows, now);
+      await markStage(tx.db, ids, "enriched", now);
     });
     return batch;
   };

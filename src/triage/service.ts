@@ -224,7 +224,12 @@ export class TriageService {
       .set({ status: waitingStatus, stage: null, updated_at: now })
       .where("alert_id", "=", alertId)
       .execute();
-    await this.route(stage, [message]);
+    try {
+      await this.route(stage, [message]);
+    } catch (error) {
+      // Its status already says where it waits, so the stalled-alert sweep hands it on later anyway.
+      throw new UnavailableError(`the triage queue did not take the alert (${reasonOf(error)}); try again`);
+    }
     return { ...alert, status: waitingStatus, stage: null };
   }
 

@@ -17,7 +17,8 @@ function brokerControl(): ((command: "stop_app" | "start_app") => void) | null {
   try {
     execFileSync("rabbitmqctl", ["-q", "status"], { stdio: "ignore", timeout: 30_000 });
   } catch (error) {
-    if (process.env.CI) throw new Error(`CI must be able to restart RabbitMQ with rabbitmqctl: ${String(error)}`);
+    if (process.env.CI)
+      throw new Error(`CI must be able to restart RabbitMQ with rabbitmqctl: ${String(error)}`);
     console.warn("[skip] broker restart: rabbitmqctl cannot drive the local RabbitMQ");
     return null;
   }
@@ -77,9 +78,11 @@ describe("triage over RabbitMQ while the broker restarts", () => {
       return res;
     };
     const triaged = async () =>
-      ((await (await fetch(`${serve!.url}/api/v1/alerts?status=triaged&limit=1`, { headers })).json()) as {
-        total: number;
-      }).total;
+      (
+        (await (await fetch(`${serve!.url}/api/v1/alerts?status=triaged&limit=1`, { headers })).json()) as {
+          total: number;
+        }
+      ).total;
 
     expect((await send()).status).toBe(202);
     control!("stop_app");
@@ -105,7 +108,12 @@ describe("triage over RabbitMQ while the broker restarts", () => {
     // No restart of the node: it reconnects on its own and the intake takes alerts again.
     await waitFor(async () => (await send()).status === 202, "the intake accepting again", 90_000, 500);
     expect((await send()).status).toBe(202);
-    await waitFor(async () => (await triaged()) === accepted.size, "every accepted alert triaged", 60_000, 250);
+    await waitFor(
+      async () => (await triaged()) === accepted.size,
+      "every accepted alert triaged",
+      60_000,
+      250,
+    );
     // Refused batches left nothing behind: every stored alert is one a 202 acknowledged.
     const all = (await (await fetch(`${serve!.url}/api/v1/alerts?limit=1`, { headers })).json()) as {
       total: number;

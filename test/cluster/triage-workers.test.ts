@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -59,6 +62,7 @@ function alert(i: number) {
 let serve: ServeProcess | undefined;
 const workers: Worker[] = [];
 let schema = "";
+let dataDir = "";
 let prefix = "";
 let client: pg.Client | undefined;
 
@@ -66,6 +70,7 @@ afterAll(async () => {
   for (const w of workers) w.child.kill("SIGKILL");
   await serve?.stop("SIGKILL");
   await client?.end();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (schema) {
     const admin = new pg.Client({ connectionString: TEST_PG_URL });
     await admin.connect();
@@ -86,8 +91,10 @@ describe("triage workers on PostgreSQL and RabbitMQ", () => {
     schema = `cluster_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
     prefix = `${schema}.`;
     const url = (await createTestSchema(schema)).toString();
+    dataDir = mkdtempSync(join(tmpdir(), "logwarden-cluster-"));
     const env = {
       DATABASE_URL: url,
+      DATA_DIR: dataDir,
       TRIAGE_TRANSPORT: "rabbitmq",
       TRIAGE_RABBITMQ_URL: TEST_RABBITMQ_URL,
       TRIAGE_QUEUE_PREFIX: prefix,
@@ -150,14 +157,15 @@ describe("triage workers on PostgreSQL and RabbitMQ", () => {
     const incidents = (await db.query("select id, entity, alert_ids from incidents")).rows as {
       id: number;
       entity: string;
-      alert_ids: string;
+      alert_ids: string | string[];
     }[];
     expect(incidents.length).toBe(ATTACKERS);
     expect(new Set(incidents.map((i) => i.entity)).size).toBe(ATTACKERS);
     const member = new Map<string, number>();
     let listed = 0;
     for (const inc of incidents) {
-      for (const id of JSON.parse(inc.alert_ids) as string[]) {
+      const ids = typeof inc.alert_ids === "string" ? JSON.parse(inc.alert_ids) : inc.alert_ids;
+      for (const id of ids as string[]) {
         listed++;
         member.set(id, Number(inc.id));
       }
@@ -172,6 +180,12 @@ describe("triage workers on PostgreSQL and RabbitMQ", () => {
     expect(
       await count(
         "select count(*) as n from (select 1 from remediation_actions group by incident_id, action, target having count(*) > 1) d",
+      ),
+    ).toBe(0);
+    // Enrichment redelivered to another node replaced its rows rather than adding a second set.
+    expect(
+      await count(
+        "select count(*) as n from (select 1 from alert_context group by alert_id, context_type having count(*) > 1) d",
       ),
     ).toBe(0);
   }, 360_000);
