@@ -48,7 +48,8 @@ describe("CLI --help", () => {
       // Only serve listens; only the long-running commands log.
       if (name !== "serve") expect(options, name).not.toContain("--port");
       if (name !== "serve") expect(options, name).not.toContain("--host");
-      if (!["serve", "mcp", "worker triage"].includes(name)) expect(options, name).not.toContain("--log-level");
+      if (!["serve", "mcp", "worker triage"].includes(name))
+        expect(options, name).not.toContain("--log-level");
     }
     expect(optionsIn(helps.get("serve") ?? "")).toEqual(
       expect.arrayContaining(["--config", "--port", "--host", "--data-dir", "--database-url", "--log-level"]),
