@@ -37,20 +37,26 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** The configured store, migrated (closed again when migrating fails). */
+export async function openMigratedStore(config: Config, log: Logger): Promise<Store> {
+  const store = openConfiguredStore(config);
+  try {
+    const applied = await store.migrate();
+    if (applied.length > 0) log.info({ migrations: applied, store: store.location }, "database migrated");
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
 /** Composition root: config → store (migrated) → processor → pipeline (state restored). */
 export async function createRuntime(
   config: Config,
   log: Logger,
   clock: Clock = systemClock,
 ): Promise<Runtime> {
-  const store = openConfiguredStore(config);
-  try {
-    const applied = await store.migrate();
-    if (applied.length > 0) log.info({ migrations: applied, store: store.location }, "database migrated");
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const store = await openMigratedStore(config, log);
   const logs = logsTableStore(store);
   const pipeline = new IngestPipeline(
     store,

@@ -2,9 +2,9 @@ import type { Logger } from "pino";
 import { ConfigError } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
-import { openConfiguredStore } from "../store/db.js";
 import { createTriage } from "../triage/create.js";
 import type { TriageService } from "../triage/service.js";
+import { openMigratedStore } from "./runtime.js";
 
 export interface TriageWorker {
   readonly triage: TriageService;
@@ -31,10 +31,8 @@ export async function startTriageWorker(
       "TRIAGE_TRANSPORT: a triage worker takes alerts from RabbitMQ, so it must be 'rabbitmq' (with TRIAGE_RABBITMQ_URL or RABBITMQ_URL)",
     );
   if (problems.length > 0) throw new ConfigError(problems);
-  const store = openConfiguredStore(config);
+  const store = await openMigratedStore(config, log);
   try {
-    const applied = await store.migrate();
-    if (applied.length > 0) log.info({ migrations: applied, store: store.location }, "database migrated");
     const { triage, close } = await createTriage(config, store, null, clock, log);
     log.info({ store: store.location }, "triage worker consuming");
     return {

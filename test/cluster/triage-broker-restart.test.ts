@@ -2,14 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import amqp from "amqplib";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
-import { rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { deleteTriageQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
 import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "broker-restart-token-0123456789abcdef";
-const QUEUES = ["alert.raw", "alert.normalized", "alert.enriched", "alert.intel"];
 const BATCH = 500;
 
 /** `rabbitmqctl` on this machine's broker (the one `.ci/run` starts), or null where there is none to drive. */
@@ -36,10 +34,7 @@ afterAll(async () => {
   control?.("start_app");
   if (dir) rmSync(dir, { recursive: true, force: true });
   if (prefix) {
-    const conn = await amqp.connect(TEST_RABBITMQ_URL);
-    const ch = await conn.createChannel();
-    for (const q of QUEUES) await ch.deleteQueue(`${prefix}${q}`);
-    await conn.close();
+    await deleteTriageQueues(prefix);
   }
 });
 

@@ -2,11 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO, type ServeProcess, serveEntry, startServe } from "../helpers/cli.js";
-import { rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { deleteTriageQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
 import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -14,7 +13,6 @@ const ALERTS = 10_000;
 const POST_SIZE = 1_000;
 const ATTACKERS = 40;
 const TOKEN = "cluster-test-token-0123456789abcdef";
-const QUEUES = ["alert.raw", "alert.normalized", "alert.enriched", "alert.intel"];
 
 interface Worker {
   child: ChildProcess;
@@ -78,10 +76,7 @@ afterAll(async () => {
     await admin.end();
   }
   if (prefix) {
-    const conn = await amqp.connect(TEST_RABBITMQ_URL);
-    const ch = await conn.createChannel();
-    for (const q of QUEUES) await ch.deleteQueue(`${prefix}${q}`);
-    await conn.close();
+    await deleteTriageQueues(prefix);
   }
 });
 

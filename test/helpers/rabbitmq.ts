@@ -23,3 +23,14 @@ export function rabbitmqAvailable(): Promise<boolean> {
   })();
   return available;
 }
+
+/** The triage transport's queues (docs/triage.md, "Transport"). */
+export const TRIAGE_QUEUES = ["alert.raw", "alert.normalized", "alert.enriched", "alert.intel"] as const;
+
+/** Deletes the triage queues a test declared under its own `prefix`. */
+export async function deleteTriageQueues(prefix: string): Promise<void> {
+  const conn = await amqp.connect(TEST_RABBITMQ_URL);
+  const ch = await conn.createChannel();
+  for (const q of TRIAGE_QUEUES) await ch.deleteQueue(`${prefix}${q}`);
+  await conn.close();
+}

@@ -1,6 +1,5 @@
-import amqp from "amqplib";
 import { afterEach, describe, expect, it } from "vitest";
-import { rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { deleteTriageQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -10,11 +9,7 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
   if (!prefix) return;
-  const conn = await amqp.connect(TEST_RABBITMQ_URL);
-  const ch = await conn.createChannel();
-  for (const q of ["alert.raw", "alert.normalized", "alert.enriched", "alert.intel"])
-    await ch.deleteQueue(`${prefix}${q}`);
-  await conn.close();
+  await deleteTriageQueues(prefix);
   prefix = "";
 });
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { addConfigOptions, addLoggingOptions, configFromFlags, fail } from "../config-flags.js";
+import { stopOnce } from "../shutdown.js";
 
 /**
  * `logwarden mcp`: the MCP server over stdio (contracts §3.6), for clients such as Claude Desktop
@@ -31,22 +32,14 @@ export function registerMcpCommand(program: Command): void {
       const rt = await createRuntime(config, log).catch(fail);
       const server = createMcpServer(rt, STDIO_CALLER, PACKAGE_VERSION);
       const transport = new StdioServerTransport();
-      let stopping = false;
-      const stop = async (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ why }, "MCP server stopping");
-        try {
+      const stop = stopOnce(
+        log,
+        (why) => log.info({ why }, "MCP server stopping"),
+        async () => {
           await server.close();
           await rt.close();
-          log.flush();
-          process.exit(0);
-        } catch (error) {
-          log.error({ err: error }, "shutdown failed");
-          log.flush();
-          process.exit(1);
-        }
-      };
+        },
+      );
       // The client closing stdin is how an MCP stdio session ends.
       transport.onclose = () => void stop("stdin closed");
       process.stdin.once("end", () => void stop("stdin closed"));

@@ -7,6 +7,7 @@ import {
   configFromFlags,
   fail,
 } from "../config-flags.js";
+import { stopOnce } from "../shutdown.js";
 
 export function registerServeCommand(program: Command): void {
   addLoggingOptions(addServiceOptions(addConfigOptions(program.command("serve"))))
@@ -63,12 +64,10 @@ export function registerServeCommand(program: Command): void {
         tickSecs: config.detectors.tickSecs,
       });
       let probes: ProbeListener | undefined;
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "shutting down: no new requests, draining the pipeline");
-        try {
+      const stop = stopOnce(
+        log,
+        (signal) => log.info({ signal }, "shutting down: no new requests, draining the pipeline"),
+        async () => {
           await probes?.close();
           // Fastify closes the connections idle at the signal; one whose request was in flight is kept
           // alive after its answer until keepAliveTimeout (72 s), and the close waits for it: the exit came
@@ -79,14 +78,8 @@ export function registerServeCommand(program: Command): void {
           await integrations.stop();
           await rt.close();
           log.info("shutdown complete");
-          log.flush();
-          process.exit(0);
-        } catch (error) {
-          log.error({ err: error }, "shutdown failed");
-          log.flush();
-          process.exit(1);
-        }
-      };
+        },
+      );
       process.once("SIGINT", () => void stop("SIGINT"));
       process.once("SIGTERM", () => void stop("SIGTERM"));
       try {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { addConfigOptions, addLoggingOptions, configFromFlags, fail } from "../config-flags.js";
+import { stopOnce } from "../shutdown.js";
 
 export function registerWorkerCommand(program: Command): void {
   const worker = program
@@ -17,22 +18,14 @@ export function registerWorkerCommand(program: Command): void {
       ]);
       const log = createLogger(config.logLevel, 2, config.logFormat);
       const running = await startTriageWorker(config, log).catch(fail);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "shutting down: no new messages, finishing the batches in hand");
-        try {
+      const stop = stopOnce(
+        log,
+        (signal) => log.info({ signal }, "shutting down: no new messages, finishing the batches in hand"),
+        async () => {
           await running.close();
           log.info("shutdown complete");
-          log.flush();
-          process.exit(0);
-        } catch (error) {
-          log.error({ err: error }, "shutdown failed");
-          log.flush();
-          process.exit(1);
-        }
-      };
+        },
+      );
       process.once("SIGINT", () => void stop("SIGINT"));
       process.once("SIGTERM", () => void stop("SIGTERM"));
     });
