@@ -103,6 +103,21 @@ export const configSchema = z.object({
       stateSaveSecs: z.coerce.number().positive().default(5),
     })
     .prefault({}),
+  /** Where log lines are kept (docs/architecture.md, "Log stores"). */
+  logStore: z
+    .object({
+      /**
+       * `table`: the `logs` table with its full-text index, which system 004's readers open with the
+       * sqlite3 shell (contracts §5.3). `segments`: template-columnar segments (issue 18), a fraction of
+       * the size; a file that held the table is converted at start, and cannot go back.
+       */
+      engine: z.enum(["table", "segments"]).default("table"),
+      /** Lines per sealed segment (`segments` only). */
+      segmentLines: positiveInt.default(16_384),
+      /** Seconds after which lines not yet sealed are sealed however few they are (`segments` only). */
+      sealAfterSecs: z.coerce.number().positive().default(60),
+    })
+    .prefault({}),
   miner: z
     .object({
       maxTemplatesPerStream: positiveInt.default(MINER_DEFAULTS.maxTemplatesPerStream),
@@ -316,6 +331,9 @@ export const ENV_KEYS: Record<string, string> = {
   INGEST_QUEUE_MAX_WAIT_SECS: "ingest.queueMaxWaitSecs",
   INGEST_BATCH_SIZE: "ingest.batchSize",
   INGEST_STATE_SAVE_SECS: "ingest.stateSaveSecs",
+  LOG_STORE: "logStore.engine",
+  LOG_SEGMENT_LINES: "logStore.segmentLines",
+  LOG_SEAL_AFTER_SECS: "logStore.sealAfterSecs",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",
   MINER_MAX_TOKENS_PER_LINE: "miner.maxTokensPerLine",
   NEW_TEMPLATE_ENABLED: "detectors.newTemplate.enabled",

@@ -7,10 +7,10 @@ import { isoUtc } from "../core/time.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import { openConfiguredStore, type Store, type StoreTransaction } from "../store/db.js";
-import { logsTableStore } from "../store/logs-table-store.js";
 import { createTriage } from "../triage/create.js";
 import type { TriageService } from "../triage/service.js";
 import { AnalysisEngine } from "./analysis-engine.js";
+import { openLogStore } from "./open-log-store.js";
 import { ONLINE_MODEL, type ScoreModel } from "./score-model.js";
 import { loadCurrentScoreModel } from "./train.js";
 
@@ -57,7 +57,11 @@ export async function createRuntime(
   clock: Clock = systemClock,
 ): Promise<Runtime> {
   const store = await openMigratedStore(config, log);
-  const logs = logsTableStore(store);
+  const opened = await openLogStore(config, store, log).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const logs = opened.logs;
   const pipeline = new IngestPipeline(
     store,
     createProcessor(config, clock),
@@ -95,6 +99,7 @@ export async function createRuntime(
     close() {
       closing ??= (async () => {
         await pipeline.stop();
+        await opened.stop();
         await triage.close();
         await store.close();
       })();

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { decodeSegment } from "../../src/store/columnar/index.js";
 import { createTestSchema, TEST_PG_URL } from "../helpers/stores.js";
 
 /** What the harness reads straight from the store the server writes (never through the server). */
@@ -52,6 +53,54 @@ export function sqliteTarget(): ProbeTarget {
           rowsPerSeq: new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq!, r.n])),
           danglingTemplateIds: dangling.n,
           templates: templates.n,
+          stateSavedAt: state?.updated_at ?? null,
+        };
+      } finally {
+        db.close();
+      }
+    },
+    async cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * SQLite with `LOG_STORE=segments`, sealing often (small segments, a second's wait) so kills land during
+ * seals too: every segment and unsealed batch decoded from the file, opened read-only for each look.
+ */
+export function segmentsTarget(): ProbeTarget {
+  const dataDir = mkdtempSync(join(tmpdir(), "logwarden-crash-segments-"));
+  return {
+    name: "segments",
+    dataDir,
+    env: { DATA_DIR: dataDir, LOG_STORE: "segments", LOG_SEGMENT_LINES: "1000", LOG_SEAL_AFTER_SECS: "1" },
+    async snapshot() {
+      const db = new Database(join(dataDir, "logwarden.db"), { readonly: true, fileMustExist: true });
+      try {
+        const pieces = db
+          .prepare("select data from log_segments union all select data from log_batches")
+          .all() as { data: Uint8Array }[];
+        const rowsPerSeq = new Map<number, number>();
+        const templateIds = new Set<string>();
+        for (const { data } of pieces)
+          for (const r of decodeSegment(data)) {
+            const seq = (JSON.parse(r.attributes) as { seq?: unknown }).seq;
+            if (typeof seq === "number") rowsPerSeq.set(seq, (rowsPerSeq.get(seq) ?? 0) + 1);
+            if (r.templateId !== null) templateIds.add(r.templateId);
+          }
+        const known = new Set(
+          (db.prepare("select template_id from templates").all() as { template_id: string }[]).map(
+            (t) => t.template_id,
+          ),
+        );
+        const state = db.prepare("select max(updated_at) as updated_at from partition_state").get() as
+          | { updated_at: string | null }
+          | undefined;
+        return {
+          rowsPerSeq,
+          danglingTemplateIds: [...templateIds].filter((id) => !known.has(id)).length,
+          templates: known.size,
           stateSavedAt: state?.updated_at ?? null,
         };
       } finally {

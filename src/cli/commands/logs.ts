@@ -51,9 +51,9 @@ export function registerLogsCommand(program: Command): void {
           throw new Error(`--level must be one of ${Object.keys(LEVELS).join(", ")}; got '${opts.level}'`);
         const since = await isoFlag("since", opts.since);
         const until = await isoFlag("until", opts.until);
-        const { logsTableStore } = await import("../../store/logs-table-store.js");
-        const found = await withStore(opts, (store) =>
-          logsTableStore(store).search(
+        const { configuredLogStore } = await import("../../store/configured-log-store.js");
+        const found = await withStore(opts, (store, config) =>
+          configuredLogStore(store, config.logStore).search(
             {
               text: words.join(" "),
               service: opts.service,

@@ -1,16 +1,20 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
+import type { Config } from "../../config/schema.js";
 import type { Store } from "../../store/db.js";
 import { addConfigOptions, configFromFlags, type FlagValues, fail } from "../config-flags.js";
 
 /** Opens the configured store (migrated), runs `fn`, closes it. */
-export async function withStore<T>(flags: FlagValues, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  flags: FlagValues,
+  fn: (store: Store, config: Config) => Promise<T>,
+): Promise<T> {
   const config = await configFromFlags(flags);
   const { openConfiguredStore } = await import("../../store/db.js");
   const store = openConfiguredStore(config);
   try {
     await store.migrate();
-    return await fn(store);
+    return await fn(store, config);
   } finally {
     await store.close();
   }

@@ -35,7 +35,7 @@ export {
   SegmentReader,
   type SegmentTimes,
 } from "./segment-decoder.js";
-export { encodeSegment } from "./segment-encoder.js";
+export { encodeSegment, encodeSegmentAsync } from "./segment-encoder.js";
 export type { IndexedTemplate, SegmentIndex, SegmentMeta } from "./segment-meta.js";
 export {
   planSegment,

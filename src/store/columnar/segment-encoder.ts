@@ -1,7 +1,12 @@
 import { ByteWriter } from "./byte-writer.js";
 import { derivedTemplateId } from "./derived-template-id.js";
 import { writeDictionaryColumn } from "./dictionary-column.js";
-import { type CompressionOptions, packBlocks } from "./segment-blocks.js";
+import {
+  type CompressionOptions,
+  packBlocks,
+  packBlocksAsync,
+  type SegmentBlocks,
+} from "./segment-blocks.js";
 import {
   type IndexedTemplate,
   type SegmentIndex,
@@ -38,6 +43,20 @@ export function encodeSegment(
   records: readonly SegmentRecord[],
   options: CompressionOptions = {},
 ): Uint8Array {
+  return packBlocks(segmentBlocks(firstRef, records), options);
+}
+
+/** `encodeSegment` with the compression on libuv's thread pool (`packBlocksAsync`): the same bytes. */
+export function encodeSegmentAsync(
+  firstRef: number,
+  records: readonly SegmentRecord[],
+  options: CompressionOptions = {},
+): Promise<Uint8Array> {
+  return packBlocksAsync(segmentBlocks(firstRef, records), options);
+}
+
+/** The raw (uncompressed) blocks of a segment of `records`. */
+function segmentBlocks(firstRef: number, records: readonly SegmentRecord[]): SegmentBlocks {
   if (!Number.isSafeInteger(firstRef) || firstRef < 1)
     throw new RangeError("firstRef must be a positive integer");
   if (records.length === 0) throw new RangeError("a segment holds at least one record");
@@ -160,17 +179,14 @@ export function encodeSegment(
   }
   for (const slots of encodedSlots) for (const s of slots) s.writeColumn(vars);
 
-  return packBlocks(
-    {
-      meta: writeMeta(
-        meta,
-        entries.map((e) => e.derivedFrom),
-      ),
-      index: writeIndex({ templates: indexed, verbatim }),
-      times: times.finish(),
-      fields: fields.finish(),
-      vars: vars.finish(),
-    },
-    options,
-  );
+  return {
+    meta: writeMeta(
+      meta,
+      entries.map((e) => e.derivedFrom),
+    ),
+    index: writeIndex({ templates: indexed, verbatim }),
+    times: times.finish(),
+    fields: fields.finish(),
+    vars: vars.finish(),
+  };
 }

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import {
   type CompressionOptions,
   decodeSegment,
-  encodeSegment,
+  encodeSegmentAsync,
   readSegmentMeta,
   type SegmentRecordWithRef,
 } from "../columnar/index.js";
@@ -45,9 +45,10 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
   if (batches.length === 0) return { batches: 0, segments: 0, lines: 0 };
   await options.onStep?.("read");
   const records = batches.flatMap((b) => decodeSegment(b.data));
-  const segments = cutIntoSegments(records, options.segmentLines).map((run) =>
-    encodeSegment(run[0]!.ref, run, options.compression),
-  );
+  // One segment at a time: its five blocks already compress side by side on the thread pool.
+  const segments: Uint8Array[] = [];
+  for (const run of cutIntoSegments(records, options.segmentLines))
+    segments.push(await encodeSegmentAsync(run[0]!.ref, run, options.compression));
   await options.onStep?.("encoded");
   await store.transaction(async (tx) => {
     const deleted = await tx.db

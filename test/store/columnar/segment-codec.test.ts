@@ -5,6 +5,7 @@ import {
   decodeSegmentAt,
   decodeSegmentTimes,
   encodeSegment,
+  encodeSegmentAsync,
   readSegmentMeta,
 } from "../../../src/store/columnar/index.js";
 import { arbitraryRecords, loghubAvailable, loghubRecords, numberColumnRecords } from "./segment-records.js";
@@ -30,6 +31,16 @@ describe("segment codec", () => {
         expect(decoded).toEqual(records.map((r, i) => ({ ...r, ref: firstRef + i })));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("encodes the same bytes with its compression on the thread pool (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(arbitraryRecords, fc.constantFrom(0, 5), async (records, quality) => {
+        const sync = encodeSegment(7, records, { quality });
+        expect(await encodeSegmentAsync(7, records, { quality })).toEqual(sync);
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -1,0 +1,94 @@
+import type { Logger } from "pino";
+import { ConfigError } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import type { LogStore } from "../core/log-store.js";
+import { configuredSegmentStore } from "../store/configured-log-store.js";
+import type { Store, StoreTransaction } from "../store/db.js";
+import { logsTableStore } from "../store/logs-table-store.js";
+import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
+import { convertLogsTable, countRows, segmentsInUse } from "../store/segments/table-conversion.js";
+
+/** The configured log store, ready for the pipeline, and what keeps it in shape while it runs. */
+export interface OpenedLogStore {
+  logs: LogStore<StoreTransaction>;
+  /** Stops the background sealing (waits for a seal under way); nothing to stop for the table. */
+  stop(): Promise<void>;
+}
+
+/** How often the sealer looks whether a seal is due. */
+const SEAL_CHECK_MS = 1_000;
+
+/**
+ * `LOG_STORE=table` keeps the `logs` table, and refuses a database whose lines are in segments (its
+ * references continue above the table's ids, so the table cannot take over). `LOG_STORE=segments`
+ * first moves any lines the table holds into segments (logging its progress), then seals appended
+ * batches in the background.
+ */
+export async function openLogStore(config: Config, store: Store, log: Logger): Promise<OpenedLogStore> {
+  const options = config.logStore;
+  if (options.engine === "table") {
+    if (await segmentsInUse(store))
+      throw new ConfigError([
+        `LOG_STORE=table: ${store.location} keeps its log lines in segments (it ran with LOG_STORE=segments, ` +
+          "and the conversion is one way); start with LOG_STORE=segments",
+      ]);
+    return { logs: logsTableStore(store), stop: async () => {} };
+  }
+  const total = await countRows(store);
+  if (total > 0) {
+    log.info({ lines: total }, "log store: moving the logs table's lines into segments (LOG_STORE=segments)");
+    let lastLogged = Date.now();
+    const done = await convertLogsTable(store, {
+      segmentLines: options.segmentLines,
+      onProgress: (p) => {
+        if (Date.now() - lastLogged < 5_000) return;
+        lastLogged = Date.now();
+        log.info(
+          { converted: p.converted, total: p.total, percent: Math.floor((100 * p.converted) / p.total) },
+          "log store: converting",
+        );
+      },
+    });
+    log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
+  }
+  const logs = configuredSegmentStore(store, options);
+  return { logs, stop: startSealing(logs, log) };
+}
+
+/**
+ * Seals whenever enough lines wait or the oldest has waited long enough, and goes on at once while a
+ * backlog remains (a seal takes at most four segments' worth). Full compression runs on libuv's thread
+ * pool, so the event loop keeps ingesting meanwhile. A failed seal leaves its batches as they were: it is
+ * logged and tried again at the next check.
+ */
+function startSealing(logs: SegmentLogStore, log: Logger): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    let sealed = true;
+    while (!stopped && sealed) {
+      try {
+        const result = await logs.sealIfDue(new Date());
+        sealed = result !== null && result.lines > 0;
+        if (sealed) log.debug({ ...result }, "log store: sealed");
+      } catch (error) {
+        log.error({ err: error }, "log store: sealing failed; the batches stay and are sealed later");
+        sealed = false;
+      }
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(schedule);
+    }, SEAL_CHECK_MS);
+    timer.unref();
+  };
+  schedule();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}

@@ -1,0 +1,163 @@
+import { sql } from "kysely";
+import {
+  type CompressionOptions,
+  encodeSegmentAsync,
+  readSegmentMeta,
+  type SegmentRecord,
+} from "../columnar/index.js";
+import type { Store } from "../db.js";
+import { cutIntoSegments } from "./sealer.js";
+
+export interface ConversionProgress {
+  /** Lines moved into segments so far by this call. */
+  converted: number;
+  /** Lines the `logs` table held when the call began. */
+  total: number;
+}
+
+export interface ConversionOptions {
+  /** Lines read, encoded and committed at a time (one segment's worth, at most). */
+  segmentLines: number;
+  compression?: CompressionOptions;
+  /** Called after each committed chunk. */
+  onProgress?: (progress: ConversionProgress) => void;
+}
+
+/**
+ * Moves every row of the `logs` table into sealed segments under its own id as its reference, so
+ * anomaly evidence and every other stored reference still finds its line. Each chunk is one transaction:
+ * the segments inserted, the rows deleted, `log_refs` raised past them (the segment store issues new
+ * references above it). A crash between chunks leaves some lines in each table and the next start goes
+ * on from there; a second node converting at the same time deletes fewer rows than this one read, and
+ * this chunk rolls back and reads again.
+ *
+ * Segments are full-compression at once (not batches), since nothing waits on them being cheap here.
+ */
+export async function convertLogsTable(
+  store: Store,
+  options: ConversionOptions,
+): Promise<ConversionProgress> {
+  const total = await countRows(store);
+  const progress: ConversionProgress = { converted: 0, total };
+  for (;;) {
+    const rows = await store.db
+      .selectFrom("logs")
+      .select([
+        "id",
+        "timestamp",
+        "observed_at",
+        "service",
+        "host",
+        "level",
+        "severity_number",
+        "message",
+        "metadata",
+        "resource",
+        "stream",
+        "template_id",
+      ])
+      .orderBy("id")
+      .limit(options.segmentLines)
+      .execute();
+    if (rows.length === 0) return progress;
+    const templates = await templateTexts(store, rows);
+    const records = rows.map((r): SegmentRecord & { ref: number } => ({
+      ref: Number(r.id),
+      timestamp: r.timestamp,
+      observedAt: r.observed_at,
+      service: r.service,
+      host: r.host,
+      level: r.level,
+      severityNumber: Number(r.severity_number),
+      message: r.message,
+      attributes: r.metadata,
+      resource: r.resource,
+      stream: r.stream,
+      templateId: r.template_id,
+      template: r.template_id === null ? null : (templates.get(r.template_id) ?? null),
+    }));
+    const segments: Uint8Array[] = [];
+    for (const run of cutIntoSegments(records, options.segmentLines))
+      segments.push(await encodeSegmentAsync(run[0]!.ref, run, options.compression ?? {}));
+    const first = records[0]!.ref;
+    const last = records.at(-1)!.ref;
+    const moved = await store
+      .transaction(async (tx) => {
+        const deleted = await tx.db
+          .deleteFrom("logs")
+          .where("id", ">=", first)
+          .where("id", "<=", last)
+          .executeTakeFirst();
+        if (Number(deleted.numDeletedRows) !== records.length) throw new ChunkTakenError();
+        for (const data of segments) {
+          const meta = readSegmentMeta(data);
+          await tx.db
+            .insertInto("log_segments")
+            .values({
+              first_ref: meta.firstRef,
+              last_ref: meta.firstRef + meta.count - 1,
+              count: meta.count,
+              min_time: meta.minTimestamp,
+              max_time: meta.maxTimestamp,
+              min_severity: meta.minSeverity,
+              max_severity: meta.maxSeverity,
+              data,
+              sealed_at: new Date().toISOString(),
+            })
+            .execute();
+        }
+        await sql`update log_refs set last_ref = ${last} where id = 1 and last_ref < ${last}`.execute(tx.db);
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ChunkTakenError) return false;
+        throw error;
+      });
+    if (moved) {
+      progress.converted += records.length;
+      options.onProgress?.({ ...progress });
+    }
+  }
+}
+
+/** Rows the `logs` table holds. */
+export async function countRows(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom("logs")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Whether the segment store holds anything (sealed or not). */
+export async function segmentsInUse(store: Store): Promise<boolean> {
+  const [segment, batch] = await Promise.all([
+    store.db.selectFrom("log_segments").select("first_ref").limit(1).executeTakeFirst(),
+    store.db.selectFrom("log_batches").select("first_ref").limit(1).executeTakeFirst(),
+  ]);
+  return segment !== undefined || batch !== undefined;
+}
+
+/** The current text of each template the rows name (the codec keeps a message that no longer fits verbatim). */
+async function templateTexts(
+  store: Store,
+  rows: readonly { template_id: string | null }[],
+): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.map((r) => r.template_id).filter((id): id is string => id !== null))];
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const found = await store.db
+      .selectFrom("templates")
+      .select(["template_id", "template"])
+      .where("template_id", "in", ids.slice(i, i + 500))
+      .execute();
+    for (const t of found) out.set(t.template_id, t.template);
+  }
+  return out;
+}
+
+class ChunkTakenError extends Error {
+  constructor() {
+    super("another node converted some of these lines first");
+  }
+}
