@@ -1,18 +1,6 @@
-/**
- * `npm run bench:api`: the REST API under load. Seeds 1,000,000 anomalies into a fresh SQLite store,
- * starts `logwarden serve` in a child process, loads `GET /api/v1/anomalies` (first pages, filtered,
- * deep cursor pages) with 50 connections from this process (autocannon), then `POST /ingest` NDJSON
- * (stored, mined, detectors on). Writes the `api` section of docs/benchmarks.md.
- *
- *   npm run bench:api                    # full run
- *   BENCH_ROWS=100000 BENCH_SECS=5 npm run bench:api   # quicker
- *   BENCH_PROFILE=1 npm run bench:api    # also writes a --cpu-prof of the server to bench/.out/api/
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import SQLite from "better-sqlite3";
 import { encodeCursor } from "../src/api/cursor.js";
@@ -26,13 +14,18 @@ import { groupFeatures } from "../src/service/scoring.js";
 import { openStore } from "../src/store/db.js";
 import { insertLogs } from "../src/store/repos/logs.js";
 import { createToken } from "../src/store/repos/tokens.js";
+import {
+  INGEST_LINES_PER_REQUEST,
+  ingestBodies,
+  processCpuSecs,
+  ROOT,
+  startServer,
+} from "./lib/ingest-server.js";
 import { machineLine, table, writeBenchSection } from "./lib/report.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SECS = Number(process.env.BENCH_SECS ?? 10);
 const CONNECTIONS = 50;
-const INGEST_LINES_PER_REQUEST = 5_000;
 const INGEST_CONNECTIONS = 4;
 const INGEST_BODIES = 120;
 /** Bodies the storage and processing ceilings take (three passes each). */
@@ -41,8 +34,6 @@ const TARGET_P99_MS = 25;
 const TARGET_RPS = 5_000;
 const TARGET_LPS = 100_000;
 const CORES = 2;
-// Linux reports process CPU time in clock ticks of 1/100 s (`getconf CLK_TCK`).
-const CLOCK_TICKS_PER_SEC = 100;
 const PROFILE = process.env.BENCH_PROFILE === "1";
 
 const DETECTORS = ["wifi", "error_burst", "new_template", "brute_force", "port_scan"];
@@ -152,41 +143,6 @@ function walkCursors(path: string, fromRow: number, count: number, step: number)
   return rows.filter((_, i) => i % step === 0).map((r) => encodeCursor(r));
 }
 
-function startServer(dataDir: string, profileDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const args = [
-    "--import",
-    "tsx",
-    ...(PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-    "src/cli/index.ts",
-    "serve",
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: "0",
-      LOG_LEVEL: "info",
-      API_TOKEN: "bench-admin",
-      // The bench measures the server, not its budgets.
-      RATE_LIMIT_PER_TOKEN: "off",
-      RATE_LIMIT_PER_IP: "off",
-      MODEL_DIR: join(dataDir, "models"),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let err = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      err += d.toString();
-      const m = /Server listening on port (\d+)/.exec(err);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-    child.stdout!.resume();
-    child.on("exit", (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
-  });
-}
-
 interface Row {
   name: string;
   rps: number;
@@ -218,47 +174,6 @@ async function load(
     errors,
     extra: "",
   };
-}
-
-/**
- * NDJSON bodies of real LogHub lines in system 004's shape, one service per dataset, as a live stream
- * sends them: record times advance 10 ms a line across all bodies, so a run (about 100 requests) never
- * sends a time twice. Replaying a few bodies with the same times again and again would make every index
- * on time take its inserts out of order, which no live source does.
- */
-function ingestBodies(): string[] {
-  const dir = join(ROOT, "../shared/datasets/loghub-2k");
-  const lines: { service: string; message: string }[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name.includes(".") || name === "LICENSE") continue;
-    const file = join(dir, name, `${name}_2k.log`);
-    for (const message of readFileSync(file, "utf8").split("\n"))
-      if (message) lines.push({ service: name, message });
-  }
-  const bodies: string[] = [];
-  const t = Date.parse("2026-01-01T00:00:00Z");
-  for (let b = 0; b < INGEST_BODIES; b++) {
-    const out: string[] = [];
-    for (let i = 0; i < INGEST_LINES_PER_REQUEST; i++) {
-      const l = lines[(b * INGEST_LINES_PER_REQUEST + i) % lines.length]!;
-      const level = /error|fail|exception/i.test(l.message)
-        ? "ERROR"
-        : /warn/i.test(l.message)
-          ? "WARN"
-          : "INFO";
-      out.push(
-        JSON.stringify({
-          timestamp: new Date(t + 10 * (b * INGEST_LINES_PER_REQUEST + i)).toISOString(),
-          service: l.service,
-          level,
-          message: l.message,
-          metadata: { n: i },
-        }),
-      );
-    }
-    bodies.push(`${out.join("\n")}\n`);
-  }
-  return bodies;
 }
 
 /**
@@ -340,17 +255,6 @@ function processingCeiling(bodies: string[]): { cpu: number } {
   return { cpu: lines / ((cpu.user + cpu.system) / 1e6) };
 }
 
-/** CPU seconds a process has used (user + system), from /proc; null where there is none. */
-function processCpuSecs(pid: number | undefined): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return null;
-  }
-}
-
 async function main(): Promise<void> {
   const loadStart = loadavg()
     .map((l) => l.toFixed(1))
@@ -371,7 +275,7 @@ async function main(): Promise<void> {
   const deepFiltered = cursorAt(dbPath, 0.9, "agent_name = 'wifi' and severity = 'high'");
   const walk = walkCursors(dbPath, Math.floor(ROWS / 2), Math.min(2_000, Math.floor(ROWS / 200)), 100);
 
-  const { child, url } = await startServer(dataDir, profileDir);
+  const { child, url } = await startServer({ dataDir, profileDir: PROFILE ? profileDir : undefined });
   const rows: Row[] = [];
   let ceiling = { wall: 0, cpu: 0 };
   let processing = { cpu: 0 };
@@ -410,7 +314,7 @@ async function main(): Promise<void> {
       rows.push(r);
     }
 
-    const bodies = ingestBodies();
+    const bodies = ingestBodies(INGEST_BODIES);
     ceiling = await storageCeiling(bodies.slice(0, CEILING_BODIES));
     console.log(
       `storage alone: ${Math.round(ceiling.wall)} rows/s wall, ${Math.round(ceiling.cpu)} rows per CPU-second`,

@@ -138,6 +138,12 @@ export interface RecordContext {
  * inside the transaction that also writes the batch's anomalies and templates, so a batch commits whole.
  */
 export interface LogStore<Batch> {
+  /**
+   * Records per `append` call this store works best with; the pipeline splits a batch into calls of this
+   * size and lets the event loop in between them. Unset: the pipeline's own slice (50 records). A store
+   * whose cost is per call, not per record (one row per call), asks for whole batches.
+   */
+  readonly appendSlice?: number;
   /** Stores records in order; returns one reference per record, in input order. */
   append(batch: Batch, records: readonly RecordToAppend[], storedAt: string): Promise<RecordRef[]>;
   /** Records matching `query`, newest record time first (ties: greater reference first). */

@@ -315,8 +315,9 @@ export class IngestPipeline {
         const trx = tx.db;
         batchId = await recordBatch(trx, all.length, submissions, now);
         const refs: number[] = [];
-        for (let i = 0; i < parsed.length; i += SLICE_RECORDS) {
-          for (const ref of await this.logs.append(tx, parsed.slice(i, i + SLICE_RECORDS), now))
+        const slice = this.logs.appendSlice ?? SLICE_RECORDS;
+        for (let i = 0; i < parsed.length; i += slice) {
+          for (const ref of await this.logs.append(tx, parsed.slice(i, i + slice), now))
             refs.push(ref);
           await pause();
         }

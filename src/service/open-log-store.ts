@@ -5,6 +5,7 @@ import type { LogStore } from "../core/log-store.js";
 import { configuredSegmentStore } from "../store/configured-log-store.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
+import { startSealThread } from "../store/segments/seal-thread.js";
 import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
 import { convertLogsTable, countRows, segmentsInUse } from "../store/segments/table-conversion.js";
 
@@ -52,16 +53,49 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
   }
   const logs = configuredSegmentStore(store, options);
-  return { logs, stop: startSealing(logs, log) };
+  return { logs, stop: startSealing(config, logs, log) };
 }
 
 /**
- * Seals whenever enough lines wait or the oldest has waited long enough, and goes on at once while a
- * backlog remains (a seal takes at most four segments' worth). Full compression runs on libuv's thread
- * pool, so the event loop keeps ingesting meanwhile. A failed seal leaves its batches as they were: it is
- * logged and tried again at the next check.
+ * Seals on a thread of its own (src/store/segments/seal-thread.ts); if that thread cannot run, on this
+ * one (`sealOnThisThread`), logged, so lines are never left unsealed.
  */
-function startSealing(logs: SegmentLogStore, log: Logger): () => Promise<void> {
+function startSealing(config: Config, logs: SegmentLogStore, log: Logger): () => Promise<void> {
+  let fallback: (() => Promise<void>) | undefined;
+  const thread = startSealThread(
+    {
+      store: {
+        databaseUrl: config.databaseUrl,
+        sqliteDbPath: config.sqliteDbPath,
+        dataDir: config.dataDir,
+        sqliteCacheMb: config.sqliteCacheMb,
+      },
+      segmentLines: config.logStore.segmentLines,
+      sealAfterSeconds: config.logStore.sealAfterSecs,
+      checkMs: SEAL_CHECK_MS,
+    },
+    (m) => {
+      if (m.type === "sealed") log.debug(m, "log store: sealed");
+      else if (m.type === "failed")
+        log.error({ err: m.message }, "log store: sealing failed; the batches stay and are sealed later");
+    },
+    (error) => {
+      log.error({ err: error }, "log store: the sealing thread stopped; sealing on the main thread instead");
+      fallback ??= sealOnThisThread(logs, log);
+    },
+  );
+  return async () => {
+    await thread.stop();
+    await fallback?.();
+  };
+}
+
+/**
+ * The fallback: the same loop as the sealing thread's on the event loop (only the compression leaves it,
+ * for libuv's thread pool). A failed seal leaves its batches as they were: it is logged and tried again
+ * at the next check.
+ */
+function sealOnThisThread(logs: SegmentLogStore, log: Logger): () => Promise<void> {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -1,6 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SegmentLogStore } from "../../src/store/segments/segment-log-store.js";
 import { runCli } from "../helpers/cli.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { call } from "../mcp/client.js";
@@ -29,40 +30,48 @@ const QUERIES = [
   "ssh2 deploy",
 ];
 
-let server: TestServer;
-let client: Client;
+/** Each log store (LOG_STORE), the segment store with its lines still in batches and once sealed. */
+const STORES = [
+  { name: "table", env: { LOG_STORE: "table" }, seal: false },
+  { name: "segments, unsealed", env: { LOG_STORE: "segments" }, seal: false },
+  { name: "segments, sealed", env: { LOG_STORE: "segments" }, seal: true },
+] as const;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  const res = await server.app.inject({
-    method: "POST",
-    url: "/ingest",
-    headers: auth,
-    payload: LINES.map((message, i) => ({
-      timestamp: new Date(Date.parse("2026-05-04T10:00:00Z") + i * 60_000).toISOString(),
-      service: "sshd",
-      level: "INFO",
-      message,
-    })),
+describe.each(STORES)("log search at every door ($name)", ({ env, seal }) => {
+  let server: TestServer;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await startTestServer(env);
+    const res = await server.app.inject({
+      method: "POST",
+      url: "/ingest",
+      headers: auth,
+      payload: LINES.map((message, i) => ({
+        timestamp: new Date(Date.parse("2026-05-04T10:00:00Z") + i * 60_000).toISOString(),
+        service: "sshd",
+        level: "INFO",
+        message,
+      })),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    if (seal) expect((await (server.rt.logs as SegmentLogStore).seal()).lines).toBe(LINES.length);
+    await server.app.listen({ host: "127.0.0.1", port: 0 });
+    const address = server.app.server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    client = new Client({ name: "log-search-doors", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
   });
-  expect(res.statusCode, res.body).toBe(200);
-  await server.app.listen({ host: "127.0.0.1", port: 0 });
-  const address = server.app.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  client = new Client({ name: "log-search-doors", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
-    }),
-  );
-}, 60_000);
 
-afterAll(async () => {
-  await client?.close();
-  await server?.close();
-});
-
-describe("log search at every door", () => {
   it("finds the same records through REST, MCP and the CLI, by words", async () => {
     const messagesOf = (ids: number[]) => ids.map((id) => LINES[id - 1]);
     const rests = new Map<string, number[]>();
@@ -86,7 +95,9 @@ describe("log search at every door", () => {
     // The CLI (a process of its own on the same file) for a few of them: starting one costs seconds.
     await Promise.all(
       ["ssword", "PASS", "sda1"].map(async (q) => {
-        const cli = await runCli(["logs", "search", q, "--json"], { env: { DATA_DIR: server.dataDir } });
+        const cli = await runCli(["logs", "search", q, "--json"], {
+          env: { DATA_DIR: server.dataDir, ...env },
+        });
         expect(cli.code, cli.stderr).toBe(0);
         const cliIds = cli.stdout
           .trim()

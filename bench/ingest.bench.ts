@@ -1,0 +1,182 @@
+/**
+ * End-to-end NDJSON ingest per log store (issue 18): `logwarden serve` with LOG_STORE=table and with
+ * LOG_STORE=segments, in turns (table, segments, segments, table, …) so a change in the machine's load
+ * falls on both, each on a fresh data directory, fed the same bodies by autocannon. Reports stored lines
+ * per second, the server's CPU per line (all its threads, from /proc), how far sealing was behind when
+ * the load stopped and how long it took to catch up, and bytes on disk per line once all is sealed.
+ *
+ *   npm run bench:ingest                         # 2 rounds of 15 s per store
+ *   BENCH_ROUNDS=3 BENCH_SECS=20 npm run bench:ingest
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { gzipSync } from "node:zlib";
+import autocannon from "autocannon";
+import SQLite from "better-sqlite3";
+import {
+  INGEST_LINES_PER_REQUEST,
+  ingestBodies,
+  processCpuSecs,
+  startServer,
+  stopServer,
+} from "./lib/ingest-server.js";
+import { machineLine, median, table, writeBenchSection } from "./lib/report.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const SECS = Number(process.env.BENCH_SECS ?? 15);
+const BODIES = Number(process.env.BENCH_BODIES ?? 200);
+const CONNECTIONS = 4;
+const CATCH_UP_LIMIT_SECS = 180;
+const ENGINES = ["table", "segments"] as const;
+type Engine = (typeof ENGINES)[number];
+
+interface Run {
+  engine: Engine;
+  round: number;
+  stored: number;
+  linesPerSec: number;
+  cpuUsPerLine: number | null;
+  non2xx: number;
+  p99: number;
+  /** Lines still in batches when the load stopped (segments). */
+  unsealedAtStop: number;
+  /** Seconds from the load's end until no batch was left (segments). */
+  catchUpSecs: number;
+  bytesPerLine: number;
+}
+
+function storedLines(db: SQLite.Database, engine: Engine): { stored: number; unsealed: number } {
+  if (engine === "table")
+    return { stored: (db.prepare("select count(*) as n from logs").get() as { n: number }).n, unsealed: 0 };
+  const sum = (t: string) =>
+    (db.prepare(`select coalesce(sum(count), 0) as n from ${t}`).get() as { n: number }).n;
+  const unsealed = sum("log_batches");
+  return { stored: sum("log_segments") + unsealed, unsealed };
+}
+
+/** Bytes of the database file and its WAL. */
+function bytesOnDisk(dir: string): number {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith("logwarden.db"))
+    .reduce((a, f) => a + statSync(join(dir, f)).size, 0);
+}
+
+async function runOnce(engine: Engine, round: number, bodies: string[]): Promise<Run> {
+  const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-ingest-${engine}-`));
+  const { child, url } = await startServer({ dataDir, env: { LOG_STORE: engine } });
+  try {
+    let i = 0;
+    const cpu0 = processCpuSecs(child.pid);
+    const t0 = performance.now();
+    const result = await autocannon({
+      url: `${url}/ingest`,
+      connections: CONNECTIONS,
+      duration: SECS,
+      method: "POST",
+      headers: { authorization: "Bearer bench-admin", "content-type": "application/x-ndjson" },
+      requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const cpu1 = processCpuSecs(child.pid);
+    const db = new SQLite(join(dataDir, "logwarden.db"), { readonly: true });
+    const { stored, unsealed } = storedLines(db, engine);
+    const tEnd = performance.now();
+    let left = unsealed;
+    while (left > 0 && performance.now() - tEnd < CATCH_UP_LIMIT_SECS * 1000) {
+      await sleep(250);
+      left = storedLines(db, engine).unsealed;
+    }
+    const catchUpSecs = unsealed > 0 ? (performance.now() - tEnd) / 1000 : 0;
+    db.close();
+    await stopServer(child);
+    const run: Run = {
+      engine,
+      round,
+      stored,
+      linesPerSec: stored / secs,
+      cpuUsPerLine: cpu0 !== null && cpu1 !== null && stored > 0 ? ((cpu1 - cpu0) * 1e6) / stored : null,
+      non2xx: result.non2xx,
+      p99: result.latency.p99,
+      unsealedAtStop: unsealed,
+      catchUpSecs,
+      bytesPerLine: bytesOnDisk(dataDir) / Math.max(1, stored),
+    };
+    console.log(JSON.stringify(run));
+    return run;
+  } finally {
+    await stopServer(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  const bodies = ingestBodies(BODIES);
+  const gzipPerLine = gzipSync(bodies[0]!, { level: 6 }).length / INGEST_LINES_PER_REQUEST;
+  const runs: Run[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? ENGINES : [...ENGINES].reverse();
+    for (const engine of order) runs.push(await runOnce(engine, round, bodies));
+  }
+  const of = (engine: Engine) => runs.filter((r) => r.engine === engine);
+  const med = (engine: Engine, f: (r: Run) => number | null) =>
+    median(of(engine).map((r) => f(r) ?? Number.NaN));
+  const lps = (e: Engine) => med(e, (r) => r.linesPerSec);
+  const cpu = (e: Engine) => med(e, (r) => r.cpuUsPerLine);
+  const bpl = (e: Engine) => med(e, (r) => r.bytesPerLine);
+  const fmt = (n: number, digits = 0) =>
+    n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const md = [
+    "## Ingest per log store (`npm run bench:ingest`)",
+    "",
+    `${machineLine()} Load average: ${loadStart} → ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} (1/5/15 min).`,
+    `\`logwarden serve\` (tsx) on a fresh SQLite file per run, \`LOG_STORE=table\` and \`LOG_STORE=segments\` in turns ` +
+      `(${ROUNDS} rounds, the order reversed every other round); autocannon, ${CONNECTIONS} connections, ${SECS} s, ` +
+      `NDJSON bodies of ${INGEST_LINES_PER_REQUEST.toLocaleString("en")} LogHub-2k lines in system 004's shape (${BODIES} ` +
+      "bodies, record times 10 ms apart), every line mined, run through the detectors and committed before the answer. " +
+      "CPU is the server's, all threads (libuv's pool included), from /proc, over the load only; the segment store's " +
+      "sealing goes on after it (catch-up). Bytes are the database file and its WAL after the last seal, over stored lines; " +
+      `gzip -6 of the same NDJSON is ${fmt(gzipPerLine, 1)} bytes a line.`,
+    "",
+    table(
+      [
+        "store",
+        "round",
+        "lines/s stored",
+        "CPU µs/line",
+        "non-2xx",
+        "p99 ms",
+        "unsealed at stop",
+        "catch-up s",
+        "bytes/line",
+      ],
+      runs.map((r) => [
+        r.engine,
+        r.round,
+        fmt(r.linesPerSec),
+        r.cpuUsPerLine === null ? "n/a" : fmt(r.cpuUsPerLine, 1),
+        r.non2xx,
+        r.p99,
+        fmt(r.unsealedAtStop),
+        fmt(r.catchUpSecs, 1),
+        fmt(r.bytesPerLine, 1),
+      ]),
+    ),
+    "",
+    `Medians: table ${fmt(lps("table"))} lines/s at ${fmt(cpu("table"), 1)} µs/line, ${fmt(bpl("table"), 1)} bytes/line; ` +
+      `segments ${fmt(lps("segments"))} lines/s at ${fmt(cpu("segments"), 1)} µs/line, ${fmt(bpl("segments"), 1)} bytes/line. ` +
+      `**Segments / table: ${(lps("segments") / lps("table")).toFixed(2)}× the lines/s, ` +
+      `${(cpu("segments") / cpu("table")).toFixed(2)}× the CPU per line, ${(bpl("segments") / bpl("table")).toFixed(3)}× the bytes.** ` +
+      `Issue 18's target, 100,000 lines/s: ${lps("segments") >= 100_000 ? "met" : "**not met**"}.`,
+  ].join("\n");
+  console.log(`\n${md}`);
+  writeBenchSection("ingest", md);
+}
+
+await main();

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The checkout's root, where `serve` is started from. */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Lines per NDJSON request body. */
+export const INGEST_LINES_PER_REQUEST = 5_000;
+// Linux reports process CPU time in clock ticks of 1/100 s (`getconf CLK_TCK`).
+const CLOCK_TICKS_PER_SEC = 100;
+
+/**
+ * NDJSON bodies of real LogHub lines in system 004's shape, one service per dataset, as a live stream
+ * sends them: record times advance 10 ms a line across all bodies, so a run never sends a time twice
+ * until it has sent every body. Replaying a few bodies with the same times again and again would make
+ * every index on time take its inserts out of order, which no live source does.
+ */
+export function ingestBodies(count: number): string[] {
+  const dir = join(ROOT, "../shared/datasets/loghub-2k");
+  const lines: { service: string; message: string }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name.includes(".") || name === "LICENSE") continue;
+    const file = join(dir, name, `${name}_2k.log`);
+    for (const message of readFileSync(file, "utf8").split("\n"))
+      if (message) lines.push({ service: name, message });
+  }
+  const bodies: string[] = [];
+  const t = Date.parse("2026-01-01T00:00:00Z");
+  for (let b = 0; b < count; b++) {
+    const out: string[] = [];
+    for (let i = 0; i < INGEST_LINES_PER_REQUEST; i++) {
+      const l = lines[(b * INGEST_LINES_PER_REQUEST + i) % lines.length]!;
+      const level = /error|fail|exception/i.test(l.message)
+        ? "ERROR"
+        : /warn/i.test(l.message)
+          ? "WARN"
+          : "INFO";
+      out.push(
+        JSON.stringify({
+          timestamp: new Date(t + 10 * (b * INGEST_LINES_PER_REQUEST + i)).toISOString(),
+          service: l.service,
+          level,
+          message: l.message,
+          metadata: { n: i },
+        }),
+      );
+    }
+    bodies.push(`${out.join("\n")}\n`);
+  }
+  return bodies;
+}
+
+export interface ServerOptions {
+  dataDir: string;
+  /** Extra environment (LOG_STORE, …). */
+  env?: Record<string, string>;
+  /** Writes a --cpu-prof of the server into this folder. */
+  profileDir?: string | undefined;
+}
+
+/** `logwarden serve` under tsx on a free port, rate limits off; resolves once it listens. */
+export function startServer(options: ServerOptions): Promise<{ child: ChildProcess; url: string }> {
+  const args = [
+    "--import",
+    "tsx",
+    ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
+    "src/cli/index.ts",
+    "serve",
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: options.dataDir,
+      PORT: "0",
+      LOG_LEVEL: "info",
+      API_TOKEN: "bench-admin",
+      // The bench measures the server, not its budgets.
+      RATE_LIMIT_PER_TOKEN: "off",
+      RATE_LIMIT_PER_IP: "off",
+      MODEL_DIR: join(options.dataDir, "models"),
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /Server listening on port (\d+)/.exec(err);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+    child.stdout!.resume();
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
+  });
+}
+
+/** Stops a server started by `startServer` (SIGTERM: it drains) and waits for its exit. */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((done) => child.on("exit", done));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** CPU seconds a process has used (user + system), from /proc; null where there is none. */
+export function processCpuSecs(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return null;
+  }
+}
