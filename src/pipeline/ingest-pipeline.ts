@@ -317,8 +317,7 @@ export class IngestPipeline {
         const refs: number[] = [];
         const slice = this.logs.appendSlice ?? SLICE_RECORDS;
         for (let i = 0; i < parsed.length; i += slice) {
-          for (const ref of await this.logs.append(tx, parsed.slice(i, i + slice), now))
-            refs.push(ref);
+          for (const ref of await this.logs.append(tx, parsed.slice(i, i + slice), now)) refs.push(ref);
           await pause();
         }
         // New and reshaped templates are written with the rows that use them, so `templates` never lags
