@@ -6,6 +6,7 @@ import { configuredSegmentStore } from "../store/configured-log-store.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { startSealThread } from "../store/segments/seal-thread.js";
+import { SealRaceError } from "../store/segments/sealer.js";
 import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
 import { convertLogsTable, countRows, segmentsInUse } from "../store/segments/table-conversion.js";
 
@@ -107,6 +108,7 @@ function sealOnThisThread(logs: SegmentLogStore, log: Logger): () => Promise<voi
         sealed = result !== null && result.lines > 0;
         if (sealed) log.debug({ ...result }, "log store: sealed");
       } catch (error) {
+        if (error instanceof SealRaceError) continue;
         log.error({ err: error }, "log store: sealing failed; the batches stay and are sealed later");
         sealed = false;
       }

@@ -1,5 +1,4 @@
 import { Worker } from "node:worker_threads";
-import { workerSource } from "../../core/worker-source.js";
 import type { SealWorkerData, SealWorkerMessage } from "./seal-worker.js";
 
 export interface SealThread {
@@ -23,7 +22,7 @@ export function startSealThread(
   // import of a .ts module failing): it registers tsx's API itself, and is started without that flag.
   // tsx is a development dependency, there whenever `.ts` sources run.
   const tsxApi = moduleUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : null;
-  const worker = new Worker(workerSource(sealThreadMain), {
+  const worker = new Worker(SEAL_THREAD_SOURCE, {
     eval: true,
     workerData: { moduleUrl, tsxApi, data },
     ...(tsxApi ? { execArgv: withoutImports(process.execArgv) } : {}),
@@ -53,25 +52,17 @@ export function startSealThread(
   };
 }
 
-/** The evaluated body: nothing from outside it but `workerData` (see worker-source.ts). */
-function sealThreadMain(): void {
-  const { parentPort, workerData } = process.getBuiltinModule("node:worker_threads");
-  const { moduleUrl, tsxApi, data } = workerData as {
-    moduleUrl: string;
-    tsxApi: string | null;
-    data: unknown;
-  };
-  const loader = tsxApi
-    ? import(tsxApi).then((tsx: { register: () => unknown }) => {
-        tsx.register();
-      })
-    : Promise.resolve();
-  void loader
-    .then(() => import(moduleUrl))
-    .then((m: { runSealWorker: (d: unknown, p: unknown) => Promise<void> }) =>
-      m.runSealWorker(data, parentPort),
-    );
-}
+/**
+ * The evaluated body: nothing from outside it but `workerData`. A string rather than a function's text
+ * (worker-source.ts), because under vitest a function's `import()` is rewritten to a helper that does not
+ * exist in the worker.
+ */
+const SEAL_THREAD_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { moduleUrl, tsxApi, data } = workerData;
+const loader = tsxApi ? import(tsxApi).then((tsx) => { tsx.register(); }) : Promise.resolve();
+loader.then(() => import(moduleUrl)).then((m) => m.runSealWorker(data, parentPort));
+`;
 
 /** Node flags without `--import <module>` pairs (and `--import=<module>`). */
 function withoutImports(argv: readonly string[]): string[] {

@@ -1,5 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import { openConfiguredStore } from "../db.js";
+import { SealRaceError } from "./sealer.js";
 import { segmentLogStore } from "./segment-log-store.js";
 
 /** What the sealing thread is started with (structured-cloned from the main thread). */
@@ -51,6 +52,8 @@ export async function runSealWorker(data: SealWorkerData, port: MessagePort): Pr
         sealed = result !== null && result.lines > 0;
         if (result && sealed) post({ type: "sealed", ...result });
       } catch (error) {
+        // Lost a race for the same batches to another node's sealer: they are sealed, look again.
+        if (error instanceof SealRaceError) continue;
         post({ type: "failed", message: error instanceof Error ? error.message : String(error) });
       }
       if (!sealed && !stopping)

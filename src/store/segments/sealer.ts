@@ -60,7 +60,7 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
       )
       .executeTakeFirst();
     if (Number(deleted.numDeletedRows) !== batches.length)
-      throw new Error("another seal took some of these batches first; nothing sealed");
+      throw new SealRaceError();
     await options.onStep?.("deleted");
     for (const data of segments) {
       const meta = readSegmentMeta(data);
@@ -82,6 +82,17 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
     await options.onStep?.("inserted");
   });
   return { batches: batches.length, segments: segments.length, lines: records.length };
+}
+
+/**
+ * Another sealer (another node's, on PostgreSQL) took some of the same batches first. Nothing was sealed
+ * twice and nothing is lost: the other seal has them. Not a failure to report, only a reason to look again.
+ */
+export class SealRaceError extends Error {
+  constructor() {
+    super("another seal took some of these batches first; nothing sealed");
+    this.name = "SealRaceError";
+  }
 }
 
 /** Whether unsealed batches hold `lines` lines or more, or the oldest was appended `maxAgeMs` ago or more. */
