@@ -116,6 +116,11 @@ export const configSchema = z.object({
       segmentLines: positiveInt.default(16_384),
       /** Seconds after which lines not yet sealed are sealed however few they are (`segments` only). */
       sealAfterSecs: z.coerce.number().positive().default(60),
+      /**
+       * Days of log lines kept, by record time; 0 keeps them all. `segments` drops whole segments (a
+       * segment goes once its newest line is older), `table` deletes lines.
+       */
+      retentionDays: z.coerce.number().min(0).default(0),
     })
     .prefault({}),
   miner: z
@@ -334,6 +339,7 @@ export const ENV_KEYS: Record<string, string> = {
   LOG_STORE: "logStore.engine",
   LOG_SEGMENT_LINES: "logStore.segmentLines",
   LOG_SEAL_AFTER_SECS: "logStore.sealAfterSecs",
+  LOG_RETENTION_DAYS: "logStore.retentionDays",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",
   MINER_MAX_TOKENS_PER_LINE: "miner.maxTokensPerLine",
   NEW_TEMPLATE_ENABLED: "detectors.newTemplate.enabled",

@@ -5,6 +5,7 @@ import type { LogStore } from "../core/log-store.js";
 import { configuredSegmentStore } from "../store/configured-log-store.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
+import { deleteLogsBefore } from "../store/repos/log-retention.js";
 import { startSealThread } from "../store/segments/seal-thread.js";
 import { SealRaceError } from "../store/segments/sealer.js";
 import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
@@ -34,7 +35,8 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
         `LOG_STORE=table: ${store.location} keeps its log lines in segments (it ran with LOG_STORE=segments, ` +
           "and the conversion is one way); start with LOG_STORE=segments",
       ]);
-    return { logs: logsTableStore(store), stop: async () => {} };
+    const stopRetention = startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log);
+    return { logs: logsTableStore(store), stop: stopRetention };
   }
   const total = await countRows(store);
   if (total > 0) {
@@ -54,7 +56,47 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
   }
   const logs = configuredSegmentStore(store, options);
-  return { logs, stop: startSealing(config, logs, log) };
+  const stopSealing = startSealing(config, logs, log);
+  const stopRetention = startRetention(options.retentionDays, (time) => logs.dropBefore(time), log);
+  return {
+    logs,
+    async stop() {
+      await stopRetention();
+      await stopSealing();
+    },
+  };
+}
+
+/** How often retention looks for lines past `LOG_RETENTION_DAYS`. */
+const RETENTION_CHECK_MS = 10 * 60_000;
+
+/**
+ * Drops what is older than `days` days at start and every `RETENTION_CHECK_MS` after (nothing when
+ * `days` is 0), logging what went. A failed sweep is logged and tried at the next check.
+ */
+function startRetention(
+  days: number,
+  dropBefore: (time: string) => Promise<unknown>,
+  log: Logger,
+): () => Promise<void> {
+  if (days <= 0) return async () => {};
+  let running: Promise<void> = Promise.resolve();
+  const sweep = () => {
+    const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
+    running = dropBefore(cutoff).then(
+      (dropped) => log.info({ before: cutoff, dropped }, "log store: retention sweep"),
+      (error: unknown) => log.error({ err: error, before: cutoff }, "log store: retention sweep failed"),
+    );
+  };
+  sweep();
+  const timer = setInterval(() => {
+    void running.then(sweep);
+  }, RETENTION_CHECK_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /**
