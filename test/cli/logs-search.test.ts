@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
 import { logsTableStore } from "../../src/store/logs-table-store.js";
 import { runCli } from "../helpers/cli.js";
+import { lineToAppend } from "../helpers/records.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "logwarden-logs-search-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -23,18 +24,7 @@ beforeAll(async () => {
   await store.transaction((tx) =>
     logs.append(
       tx,
-      LINES.map(([timestamp, service, body]) => ({
-        timestamp,
-        observedTimestamp: timestamp,
-        severityText: "INFO",
-        severityNumber: 9,
-        body,
-        attributes: {},
-        resource: { "service.name": service },
-        stream: service,
-        templateId: null,
-        params: null,
-      })),
+      LINES.map(([timestamp, service, body]) => lineToAppend(timestamp, body, service)),
       "2026-05-04T11:00:00.000Z",
     ),
   );

@@ -1,30 +1,15 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
-import type { RecordToAppend } from "../../src/core/log-store.js";
 import { openLogStore } from "../../src/service/open-log-store.js";
 import { configuredLogStore } from "../../src/store/configured-log-store.js";
+import { lineToAppend } from "../helpers/records.js";
 import { DIALECTS, postgresAvailable } from "../helpers/stores.js";
 
 const hasPostgres = await postgresAvailable();
 const DAY = 86_400_000;
 
-const line = (ageMs: number, body: string): RecordToAppend => {
-  const timestamp = new Date(Date.now() - ageMs).toISOString();
-  return {
-    timestamp,
-    observedTimestamp: timestamp,
-    severityText: "INFO",
-    severityNumber: 9,
-    body,
-    attributes: {},
-    resource: { "service.name": "api" },
-    stream: "api",
-    templateId: null,
-    template: null,
-    params: null,
-  };
-};
+const line = (ageMs: number, body: string) => lineToAppend(new Date(Date.now() - ageMs).toISOString(), body);
 
 describe.each(DIALECTS)("LOG_RETENTION_DAYS ($name)", ({ open, needsPostgres }) => {
   it.skipIf(needsPostgres && !hasPostgres).each(["table", "segments"] as const)(

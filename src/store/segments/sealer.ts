@@ -6,7 +6,7 @@ import {
   readSegmentMeta,
   type SegmentRecordWithRef,
 } from "../columnar/index.js";
-import type { Store } from "../db.js";
+import type { Store, StoreTransaction } from "../db.js";
 
 /**
  * The points between a seal's steps, for tests that stop a seal there as a crash would: after the batches
@@ -59,26 +59,9 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
         batches.map((b) => b.firstRef),
       )
       .executeTakeFirst();
-    if (Number(deleted.numDeletedRows) !== batches.length)
-      throw new SealRaceError();
+    if (Number(deleted.numDeletedRows) !== batches.length) throw new SealRaceError();
     await options.onStep?.("deleted");
-    for (const data of segments) {
-      const meta = readSegmentMeta(data);
-      await tx.db
-        .insertInto("log_segments")
-        .values({
-          first_ref: meta.firstRef,
-          last_ref: meta.firstRef + meta.count - 1,
-          count: meta.count,
-          min_time: meta.minTimestamp,
-          max_time: meta.maxTimestamp,
-          min_severity: meta.minSeverity,
-          max_severity: meta.maxSeverity,
-          data,
-          sealed_at: now,
-        })
-        .execute();
-    }
+    for (const data of segments) await insertSegment(tx, data, now);
     await options.onStep?.("inserted");
   });
   return { batches: batches.length, segments: segments.length, lines: records.length };
@@ -93,6 +76,25 @@ export class SealRaceError extends Error {
     super("another seal took some of these batches first; nothing sealed");
     this.name = "SealRaceError";
   }
+}
+
+/** Inserts a sealed segment's row, its columns read from the segment's own metadata. */
+export async function insertSegment(tx: StoreTransaction, data: Uint8Array, sealedAt: string): Promise<void> {
+  const meta = readSegmentMeta(data);
+  await tx.db
+    .insertInto("log_segments")
+    .values({
+      first_ref: meta.firstRef,
+      last_ref: meta.firstRef + meta.count - 1,
+      count: meta.count,
+      min_time: meta.minTimestamp,
+      max_time: meta.maxTimestamp,
+      min_severity: meta.minSeverity,
+      max_severity: meta.maxSeverity,
+      data,
+      sealed_at: sealedAt,
+    })
+    .execute();
 }
 
 /** Whether unsealed batches hold `lines` lines or more, or the oldest was appended `maxAgeMs` ago or more. */

@@ -1,12 +1,7 @@
 import { sql } from "kysely";
-import {
-  type CompressionOptions,
-  encodeSegmentAsync,
-  readSegmentMeta,
-  type SegmentRecord,
-} from "../columnar/index.js";
+import { type CompressionOptions, encodeSegmentAsync, type SegmentRecord } from "../columnar/index.js";
 import type { Store } from "../db.js";
-import { cutIntoSegments } from "./sealer.js";
+import { cutIntoSegments, insertSegment } from "./sealer.js";
 
 export interface ConversionProgress {
   /** Lines moved into segments so far by this call. */
@@ -89,23 +84,8 @@ export async function convertLogsTable(
           .where("id", "<=", last)
           .executeTakeFirst();
         if (Number(deleted.numDeletedRows) !== records.length) throw new ChunkTakenError();
-        for (const data of segments) {
-          const meta = readSegmentMeta(data);
-          await tx.db
-            .insertInto("log_segments")
-            .values({
-              first_ref: meta.firstRef,
-              last_ref: meta.firstRef + meta.count - 1,
-              count: meta.count,
-              min_time: meta.minTimestamp,
-              max_time: meta.maxTimestamp,
-              min_severity: meta.minSeverity,
-              max_severity: meta.maxSeverity,
-              data,
-              sealed_at: new Date().toISOString(),
-            })
-            .execute();
-        }
+        const sealedAt = new Date().toISOString();
+        for (const data of segments) await insertSegment(tx, data, sealedAt);
         await sql`update log_refs set last_ref = ${last} where id = 1 and last_ref < ${last}`.execute(tx.db);
         return true;
       })

@@ -2,28 +2,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RecordToAppend } from "../../../src/core/log-store.js";
 import { openStore } from "../../../src/store/db.js";
 import { startSealThread } from "../../../src/store/segments/seal-thread.js";
 import type { SealWorkerMessage } from "../../../src/store/segments/seal-worker.js";
 import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
+import { lineToAppend } from "../../helpers/records.js";
 
-const record = (i: number): RecordToAppend => {
-  const timestamp = new Date(Date.parse("2026-05-04T10:00:00Z") + i * 1000).toISOString();
-  return {
-    timestamp,
-    observedTimestamp: timestamp,
-    severityText: "INFO",
-    severityNumber: 9,
-    body: `user u${i} logged in`,
-    attributes: {},
-    resource: { "service.name": "api" },
-    stream: "api",
-    templateId: "t1",
-    template: "user <*> logged in",
-    params: null,
-  };
-};
+const record = (i: number) =>
+  lineToAppend(
+    new Date(Date.parse("2026-05-04T10:00:00Z") + i * 1000).toISOString(),
+    `user u${i} logged in`,
+    "api",
+    {
+      templateId: "t1",
+      template: "user <*> logged in",
+    },
+  );
 
 describe("sealing thread", () => {
   it("seals another connection's batches on its own thread and stops when asked", async () => {
