@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { type ServeProcess, startServe } from "../helpers/cli.js";
+
+/**
+ * Issue 18: a file the table store wrote, served by a real `logwarden serve`, is converted when the next
+ * start asks for LOG_STORE=segments. Every log route answers as before (ids kept, so evidence and
+ * context links still resolve), new lines get ids above the old ones, and the table store then refuses
+ * the file instead of serving half of it.
+ */
+const TOKEN = "switch-admin-token";
+const dataDir = mkdtempSync(join(tmpdir(), "logwarden-store-switch-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const env = { DATA_DIR: dataDir, API_TOKEN: TOKEN, LOG_FORMAT: "json" };
+const headers = { authorization: `Bearer ${TOKEN}` };
+
+const SERVICES = ["sshd", "kernel", "nginx"];
+const ndjson = Array.from({ length: 3_000 }, (_, i) =>
+  JSON.stringify({
+    timestamp: new Date(Date.parse("2026-05-04T10:00:00Z") + i * 1_000).toISOString(),
+    service: SERVICES[i % 3],
+    level: i % 17 === 0 ? "ERROR" : "INFO",
+    message:
+      i % 3 === 0
+        ? `Failed password for user${i % 50} from 10.0.${i % 7}.${i % 250} port ${20_000 + i}`
+        : i % 3 === 1
+          ? `disk /dev/sd${"abc"[i % 3]}${i % 4} is at ${i % 100}%`
+          : `GET /api/items/${i} 200 ${i % 900} ms`,
+  }),
+).join("\n");
+
+const READS = [
+  "/api/v1/logs?limit=1000",
+  "/api/v1/logs?q=password%20user7&limit=1000",
+  "/api/v1/logs?service=kernel&level=error&limit=1000",
+  "/api/v1/logs/histogram",
+  "/api/v1/logs/facets",
+  "/api/v1/logs/1/context",
+  "/api/v1/logs/1500/context",
+];
+
+async function answers(serve: ServeProcess): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const path of READS) {
+    const res = await fetch(`${serve.url}${path}`, { headers });
+    expect(res.status, path).toBe(200);
+    out.push(await res.json());
+  }
+  return out;
+}
+
+describe("switching a table-store file to LOG_STORE=segments", () => {
+  it("converts at start, answers every log route the same, and is one way", async () => {
+    const table = await startServe(env, 60_000);
+    const ingest = await fetch(`${table.url}/ingest`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/x-ndjson" },
+      body: ndjson,
+    });
+    expect(ingest.status).toBe(200);
+    const before = await answers(table);
+    expect(await table.stop()).toBe(0);
+
+    const segments = await startServe({ ...env, LOG_STORE: "segments" }, 60_000);
+    try {
+      expect(segments.stderr()).toContain("moving the logs table's lines into segments");
+      expect(await answers(segments)).toEqual(before);
+      const next = await fetch(`${segments.url}/ingest`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/x-ndjson" },
+        body: JSON.stringify({ service: "sshd", message: "Accepted password for deploy from 10.0.0.7" }),
+      });
+      expect(next.status).toBe(200);
+      const found = await fetch(`${segments.url}/api/v1/logs?q=deploy`, { headers });
+      expect(((await found.json()) as { id: number }[]).map((r) => r.id)).toEqual([3_001]);
+    } finally {
+      expect(await segments.stop()).toBe(0);
+    }
+    const db = new Database(join(dataDir, "logwarden.db"), { readonly: true });
+    expect(db.prepare("select count(*) as n from logs").get()).toEqual({ n: 0 });
+    expect(db.prepare("select coalesce(sum(count), 0) as n from log_segments").get()).toEqual({ n: 3_000 });
+    db.close();
+
+    await expect(startServe(env, 60_000)).rejects.toThrow(
+      /exited with 2[\s\S]*start with LOG_STORE=segments/,
+    );
+  }, 180_000);
+});
