@@ -248,6 +248,22 @@ function fromFields(record: Pick<LogRecord, "body" | "attributes">): Fields | nu
  */
 export function authEventOf(
   record: Pick<LogRecord, "timestamp" | "body" | "attributes" | "resource">,
+): Readonly<AuthEvent> | null {
+  // Each security detector and the entity extraction ask for the same record's event (up to eight
+  // times a line); the regexes ran every time, about 6% of ingest's main thread.
+  let event = parsedEvents.get(record);
+  if (event === undefined) {
+    event = parseAuthEvent(record);
+    parsedEvents.set(record, event);
+  }
+  return event;
+}
+
+/** Records already parsed (records are not changed after decoding; the map lets them go with them). */
+const parsedEvents = new WeakMap<object, AuthEvent | null>();
+
+function parseAuthEvent(
+  record: Pick<LogRecord, "timestamp" | "body" | "attributes" | "resource">,
 ): AuthEvent | null {
   const fields = fromFields(record) ?? fromText(record.body, programOf(record));
   if (fields === null) return null;
