@@ -102,6 +102,33 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
       this.inc(rt.pipeline.stats.batches);
     },
   });
+  const sealingStats = rt.logs.sealingStats?.bind(rt.logs);
+  if (sealingStats) {
+    // Read once per scrape for both gauges: the second collect reuses the first's query.
+    let pending: ReturnType<typeof sealingStats> | undefined;
+    const stats = () => {
+      pending ??= sealingStats().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    };
+    new Gauge({
+      name: "logwarden_log_unsealed_lines",
+      help: "Log lines appended to the segment store and not sealed into segments yet (LOG_STORE=segments): a growing value means sealing is behind",
+      registers,
+      async collect() {
+        this.set((await stats()).unsealedLines);
+      },
+    });
+    new Gauge({
+      name: "logwarden_log_segments",
+      help: "Sealed log segments (LOG_STORE=segments)",
+      registers,
+      async collect() {
+        this.set((await stats()).segments);
+      },
+    });
+  }
   const stage = new Histogram({
     name: "logwarden_pipeline_stage_duration_seconds",
     help: "Time per batch in each pipeline stage: mine (templates), detect, store (database writes)",

@@ -133,6 +133,14 @@ export interface RecordContext {
   after: StoredRecord[];
 }
 
+/** How far a store that seals in the background (the segment store) is behind, for /metrics. */
+export interface SealingStats {
+  /** Lines appended and not sealed yet. */
+  unsealedLines: number;
+  /** Sealed segments. */
+  segments: number;
+}
+
 /**
  * Where mined records are kept and read back. `Batch` is the store's unit of work: the SQL store appends
  * inside the transaction that also writes the batch's anomalies and templates, so a batch commits whole.
@@ -144,6 +152,8 @@ export interface LogStore<Batch> {
    * whose cost is per call, not per record (one row per call), asks for whole batches.
    */
   readonly appendSlice?: number;
+  /** A store that seals in the background: how much waits (absent on stores that do not seal). */
+  sealingStats?(): Promise<SealingStats>;
   /** Stores records in order; returns one reference per record, in input order. */
   append(batch: Batch, records: readonly RecordToAppend[], storedAt: string): Promise<RecordRef[]>;
   /** Records matching `query`, newest record time first (ties: greater reference first). */

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import type { SegmentLogStore } from "../../src/store/segments/segment-log-store.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 
 let server: TestServer | undefined;
@@ -95,6 +96,22 @@ describe("GET /metrics", () => {
     expect(value(text, 'logwarden_anomaly_page_cache_lookups_total{result="miss"}')).toBe(1);
     expect(value(text, 'logwarden_anomaly_page_cache_lookups_total{result="hit"}')).toBe(1);
     expect(value(text, "logwarden_anomaly_page_cache_bytes")).toBeGreaterThan(2);
+  });
+
+  it("reports the segment store's unsealed lines and segments (LOG_STORE=segments only)", async () => {
+    server = await startTestServer({ LOG_STORE: "segments" });
+    const lines = Array.from({ length: 7 }, (_, i) => ({ service: "api", message: `job ${i} done` }));
+    await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: lines });
+    let text = await scrape(server);
+    expect(value(text, "logwarden_log_unsealed_lines")).toBe(7);
+    expect(value(text, "logwarden_log_segments")).toBe(0);
+    await (server.rt.logs as SegmentLogStore).seal();
+    text = await scrape(server);
+    expect(value(text, "logwarden_log_unsealed_lines")).toBe(0);
+    expect(value(text, "logwarden_log_segments")).toBe(1);
+    await server.close();
+    server = await startTestServer();
+    expect(await scrape(server)).not.toContain("logwarden_log_unsealed_lines");
   });
 
   it("needs a read credential unless OPEN_ROUTES has metrics, and two apps keep separate registries", async () => {

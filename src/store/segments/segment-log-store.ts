@@ -255,6 +255,13 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     },
 
     dropBefore: (time) => dropPiecesBefore(store, time),
+
+    async sealingStats() {
+      const { rows } = await sql<{ lines: number | string | null; segments: number | string }>`
+        select (select sum(count) from log_batches) as lines,
+               (select count(*) from log_segments) as segments`.execute(store.db);
+      return { unsealedLines: Number(rows[0]?.lines ?? 0), segments: Number(rows[0]?.segments ?? 0) };
+    },
   };
 }
 
