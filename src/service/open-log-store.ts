@@ -14,7 +14,7 @@ import { convertLogsTable, countRows, segmentsInUse } from "../store/segments/ta
 /** The configured log store, ready for the pipeline, and what keeps it in shape while it runs. */
 export interface OpenedLogStore {
   logs: LogStore<StoreTransaction>;
-  /** Stops the background sealing (waits for a seal under way); nothing to stop for the table. */
+  /** Stops the background sealing and retention sweeps, waiting for one under way. */
   stop(): Promise<void>;
 }
 
