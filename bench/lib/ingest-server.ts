@@ -86,10 +86,18 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
   });
   return new Promise((resolve, reject) => {
     let err = "";
+    let listening = false;
     child.stderr!.on("data", (d: Buffer) => {
+      // Searched only until found: scanning the whole log again on every chunk (one line per request)
+      // grew quadratic, took this process's CPU from the server on the same cores and held its stderr
+      // pipe full, which cut bench:api's list figures by up to 5x.
+      if (listening) return;
       err += d.toString();
       const m = /Server listening on port (\d+)/.exec(err);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      if (m) {
+        listening = true;
+        resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      }
     });
     child.stdout!.resume();
     child.on("exit", (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
