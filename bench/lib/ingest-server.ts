@@ -106,7 +106,7 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
 
 /** Stops a server started by `startServer` (SIGTERM: it drains) and waits for its exit. */
 export async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((done) => child.on("exit", done));
   child.kill("SIGTERM");
   await exited;

@@ -6,10 +6,11 @@ import { configuredSegmentStore } from "../store/configured-log-store.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { deleteLogsBefore } from "../store/repos/log-retention.js";
+import { countLogs } from "../store/repos/logs.js";
+import { type SealReport, sealUntilStopped } from "../store/segments/seal-loop.js";
 import { startSealThread } from "../store/segments/seal-thread.js";
-import { SealRaceError } from "../store/segments/sealer.js";
 import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
-import { convertLogsTable, countRows, segmentsInUse } from "../store/segments/table-conversion.js";
+import { convertLogsTable, segmentsInUse } from "../store/segments/table-conversion.js";
 
 /** The configured log store, ready for the pipeline, and what keeps it in shape while it runs. */
 export interface OpenedLogStore {
@@ -38,12 +39,13 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     const stopRetention = startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log);
     return { logs: logsTableStore(store), stop: stopRetention };
   }
-  const total = await countRows(store);
+  const total = await countLogs(store.db);
   if (total > 0) {
     log.info({ lines: total }, "log store: moving the logs table's lines into segments (LOG_STORE=segments)");
     let lastLogged = Date.now();
     const done = await convertLogsTable(store, {
       segmentLines: options.segmentLines,
+      total,
       onProgress: (p) => {
         if (Date.now() - lastLogged < 5_000) return;
         lastLogged = Date.now();
@@ -101,10 +103,16 @@ function startRetention(
 
 /**
  * Seals on a thread of its own (src/store/segments/seal-thread.ts); if that thread cannot run, on this
- * one (`sealOnThisThread`), logged, so lines are never left unsealed.
+ * one (`sealUntilStopped` on the event loop, its compression on libuv's pool), logged, so lines are never
+ * left unsealed.
  */
 function startSealing(config: Config, logs: SegmentLogStore, log: Logger): () => Promise<void> {
-  let fallback: (() => Promise<void>) | undefined;
+  const report = (r: SealReport) => {
+    if (r.type === "sealed") log.debug(r, "log store: sealed");
+    else log.error({ err: r.message }, "log store: sealing failed; the batches stay and are sealed later");
+  };
+  const fallback = new AbortController();
+  let fallbackRun: Promise<void> | undefined;
   const thread = startSealThread(
     {
       store: {
@@ -118,55 +126,16 @@ function startSealing(config: Config, logs: SegmentLogStore, log: Logger): () =>
       checkMs: SEAL_CHECK_MS,
     },
     (m) => {
-      if (m.type === "sealed") log.debug(m, "log store: sealed");
-      else if (m.type === "failed")
-        log.error({ err: m.message }, "log store: sealing failed; the batches stay and are sealed later");
+      if (m.type !== "stopped") report(m);
     },
     (error) => {
       log.error({ err: error }, "log store: the sealing thread stopped; sealing on the main thread instead");
-      fallback ??= sealOnThisThread(logs, log);
+      fallbackRun ??= sealUntilStopped(logs, SEAL_CHECK_MS, fallback.signal, report);
     },
   );
   return async () => {
     await thread.stop();
-    await fallback?.();
-  };
-}
-
-/**
- * The fallback: the same loop as the sealing thread's on the event loop (only the compression leaves it,
- * for libuv's thread pool). A failed seal leaves its batches as they were: it is logged and tried again
- * at the next check.
- */
-function sealOnThisThread(logs: SegmentLogStore, log: Logger): () => Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const tick = async () => {
-    let sealed = true;
-    while (!stopped && sealed) {
-      try {
-        const result = await logs.sealIfDue(new Date());
-        sealed = result !== null && result.lines > 0;
-        if (sealed) log.debug({ ...result }, "log store: sealed");
-      } catch (error) {
-        if (error instanceof SealRaceError) continue;
-        log.error({ err: error }, "log store: sealing failed; the batches stay and are sealed later");
-        sealed = false;
-      }
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, SEAL_CHECK_MS);
-    timer.unref();
-  };
-  schedule();
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
+    fallback.abort();
+    await fallbackRun;
   };
 }

@@ -46,14 +46,11 @@ export function sqliteTarget(): ProbeTarget {
           .all() as { seq: number | null; n: number }[];
         const dangling = db.prepare(DANGLING).get() as { n: number };
         const templates = db.prepare("select count(*) as n from templates").get() as { n: number };
-        const state = db.prepare("select max(updated_at) as updated_at from partition_state").get() as
-          | { updated_at: string | null }
-          | undefined;
         return {
           rowsPerSeq: new Map(rows.filter((r) => r.seq !== null).map((r) => [r.seq!, r.n])),
           danglingTemplateIds: dangling.n,
           templates: templates.n,
-          stateSavedAt: state?.updated_at ?? null,
+          stateSavedAt: stateSavedAt(db),
         };
       } finally {
         db.close();
@@ -63,6 +60,14 @@ export function sqliteTarget(): ProbeTarget {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The latest save of the pipeline's miner and detector state in a SQLite file, if saved yet. */
+function stateSavedAt(db: Database.Database): string | null {
+  const state = db.prepare("select max(updated_at) as updated_at from partition_state").get() as
+    | { updated_at: string | null }
+    | undefined;
+  return state?.updated_at ?? null;
 }
 
 /**
@@ -94,14 +99,11 @@ export function segmentsTarget(): ProbeTarget {
             (t) => t.template_id,
           ),
         );
-        const state = db.prepare("select max(updated_at) as updated_at from partition_state").get() as
-          | { updated_at: string | null }
-          | undefined;
         return {
           rowsPerSeq,
           danglingTemplateIds: [...templateIds].filter((id) => !known.has(id)).length,
           templates: known.size,
-          stateSavedAt: state?.updated_at ?? null,
+          stateSavedAt: stateSavedAt(db),
         };
       } finally {
         db.close();

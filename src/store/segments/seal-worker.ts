@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import { openConfiguredStore } from "../db.js";
-import { SealRaceError } from "./sealer.js";
+import { type SealReport, sealUntilStopped } from "./seal-loop.js";
 import { segmentLogStore } from "./segment-log-store.js";
 
 /** What the sealing thread is started with (structured-cloned from the main thread). */
@@ -17,10 +17,7 @@ export interface SealWorkerData {
 }
 
 /** Messages the sealing thread sends back: what it sealed, what failed, and that it stopped. */
-export type SealWorkerMessage =
-  | { type: "sealed"; batches: number; segments: number; lines: number }
-  | { type: "failed"; message: string }
-  | { type: "stopped" };
+export type SealWorkerMessage = SealReport | { type: "stopped" };
 
 /**
  * The sealing thread's body: its own connection to the store (a second SQLite connection to the same
@@ -35,33 +32,13 @@ export async function runSealWorker(data: SealWorkerData, port: MessagePort): Pr
     sealAfterSeconds: data.sealAfterSeconds,
     cachedReaders: 0,
   });
-  let stopping = false;
-  let wake: (() => void) | undefined;
+  const stop = new AbortController();
   port.on("message", (m: unknown) => {
-    if (m === "stop") {
-      stopping = true;
-      wake?.();
-    }
+    if (m === "stop") stop.abort();
   });
   const post = (m: SealWorkerMessage) => port.postMessage(m);
   try {
-    while (!stopping) {
-      let sealed = false;
-      try {
-        const result = await logs.sealIfDue(new Date());
-        sealed = result !== null && result.lines > 0;
-        if (result && sealed) post({ type: "sealed", ...result });
-      } catch (error) {
-        // Lost a race for the same batches to another node's sealer: they are sealed, look again.
-        if (error instanceof SealRaceError) continue;
-        post({ type: "failed", message: error instanceof Error ? error.message : String(error) });
-      }
-      if (!sealed && !stopping)
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, data.checkMs);
-        });
-    }
+    await sealUntilStopped(logs, data.checkMs, stop.signal, post);
   } finally {
     await store.close();
     post({ type: "stopped" });

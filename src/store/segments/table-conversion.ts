@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import { type CompressionOptions, encodeSegmentAsync, type SegmentRecord } from "../columnar/index.js";
 import type { Store } from "../db.js";
+import { countLogs } from "../repos/logs.js";
+import { currentTemplateTexts } from "../repos/templates.js";
 import { cutIntoSegments, insertSegment } from "./sealer.js";
 
 export interface ConversionProgress {
@@ -14,6 +16,8 @@ export interface ConversionOptions {
   /** Lines read, encoded and committed at a time (one segment's worth, at most). */
   segmentLines: number;
   compression?: CompressionOptions;
+  /** Lines the `logs` table holds, when the caller has counted them already. */
+  total?: number;
   /** Called after each committed chunk. */
   onProgress?: (progress: ConversionProgress) => void;
 }
@@ -32,7 +36,7 @@ export async function convertLogsTable(
   store: Store,
   options: ConversionOptions,
 ): Promise<ConversionProgress> {
-  const total = await countRows(store);
+  const total = options.total ?? (await countLogs(store.db));
   const progress: ConversionProgress = { converted: 0, total };
   for (;;) {
     const rows = await store.db
@@ -55,7 +59,10 @@ export async function convertLogsTable(
       .limit(options.segmentLines)
       .execute();
     if (rows.length === 0) return progress;
-    const templates = await templateTexts(store, rows);
+    // Current texts (the codec keeps a message that no longer fits its template verbatim).
+    const templates = await currentTemplateTexts(store.db, [
+      ...new Set(rows.map((r) => r.template_id).filter((id): id is string => id !== null)),
+    ]);
     const records = rows.map((r): SegmentRecord & { ref: number } => ({
       ref: Number(r.id),
       timestamp: r.timestamp,
@@ -100,15 +107,6 @@ export async function convertLogsTable(
   }
 }
 
-/** Rows the `logs` table holds. */
-export async function countRows(store: Store): Promise<number> {
-  const row = await store.db
-    .selectFrom("logs")
-    .select((eb) => eb.fn.countAll<number | string>().as("n"))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
 /** Whether the segment store holds anything (sealed or not). */
 export async function segmentsInUse(store: Store): Promise<boolean> {
   const [segment, batch] = await Promise.all([
@@ -116,24 +114,6 @@ export async function segmentsInUse(store: Store): Promise<boolean> {
     store.db.selectFrom("log_batches").select("first_ref").limit(1).executeTakeFirst(),
   ]);
   return segment !== undefined || batch !== undefined;
-}
-
-/** The current text of each template the rows name (the codec keeps a message that no longer fits verbatim). */
-async function templateTexts(
-  store: Store,
-  rows: readonly { template_id: string | null }[],
-): Promise<Map<string, string>> {
-  const ids = [...new Set(rows.map((r) => r.template_id).filter((id): id is string => id !== null))];
-  const out = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const found = await store.db
-      .selectFrom("templates")
-      .select(["template_id", "template"])
-      .where("template_id", "in", ids.slice(i, i + 500))
-      .execute();
-    for (const t of found) out.set(t.template_id, t.template);
-  }
-  return out;
 }
 
 class ChunkTakenError extends Error {

@@ -6,8 +6,9 @@ import type { RecordToAppend } from "../../../src/core/log-store.js";
 import { openLogStore } from "../../../src/service/open-log-store.js";
 import type { Store } from "../../../src/store/db.js";
 import { logsTableStore } from "../../../src/store/logs-table-store.js";
+import { countLogs } from "../../../src/store/repos/logs.js";
 import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
-import { convertLogsTable, countRows } from "../../../src/store/segments/table-conversion.js";
+import { convertLogsTable } from "../../../src/store/segments/table-conversion.js";
 import { DIALECTS, postgresAvailable } from "../../helpers/stores.js";
 import { answers, query, records, toAppend } from "./differential-records.js";
 
@@ -56,7 +57,7 @@ describe.each(DIALECTS)("converting the logs table into segments ($name)", ({ op
               const before = await answers(logsTableStore(store), queries, refs);
               const done = await convertLogsTable(store, { segmentLines });
               expect(done).toEqual({ converted: refs.length, total: refs.length });
-              expect(await countRows(store)).toBe(0);
+              expect(await countLogs(store.db)).toBe(0);
               const segments = segmentLogStore(store, { segmentLines });
               expect(await answers(segments, queries, refs)).toEqual(before);
               const [next] = await store.transaction((tx) =>
@@ -101,7 +102,7 @@ describe.each(DIALECTS)("converting the logs table into segments ($name)", ({ op
             },
           }),
         ).rejects.toThrow("stopped");
-        expect(await countRows(store)).toBe(50 - 16);
+        expect(await countLogs(store.db)).toBe(50 - 16);
         const done = await convertLogsTable(store, { segmentLines: 8 });
         expect(done).toEqual({ converted: 34, total: 34 });
         expect(await segmentLogStore(store).get(refs)).toEqual(before);
