@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   cachingDatabase,
@@ -38,4 +40,24 @@ describe("kept statements", () => {
     expect(keptStatement(db, "select 0") === first).toBe(KEEP_FOREVER);
     db.close();
   });
+
+  it("is the only way into better-sqlite3 for code that runs on every Node leg", () => {
+    // One raw `new Database(…)` whose statements are dropped aborts a test worker on Node 24 (a test did,
+    // and failed CI's Node 24 leg). test/reliability and test/cluster run on the default Node only.
+    const defaultNodeOnly = /^test\/(reliability|cluster)\//;
+    const allowed = new Set(["src/store/dialect/statement-cache.ts"]);
+    const offenders = [...sourceFiles("src"), ...sourceFiles("test")].filter(
+      (file) =>
+        !allowed.has(file) &&
+        !defaultNodeOnly.test(file) &&
+        /^import (?!type )[^;]*from "better-sqlite3"/m.test(readFileSync(file, "utf8")),
+    );
+    expect(offenders).toEqual([]);
+  });
 });
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((name) => name.endsWith(".ts") || name.endsWith(".tsx"))
+    .map((name) => join(dir, name).split("\\").join("/"));
+}
