@@ -121,6 +121,11 @@ export const configSchema = z.object({
        * segment goes once its newest line is older), `table` deletes lines.
        */
       retentionDays: z.coerce.number().min(0).default(0),
+      /**
+       * Threads that run searches, counts and histograms over segments (`segments` only), so decoding
+       * never holds the event loop; 0 runs them on the event loop.
+       */
+      readThreads: z.coerce.number().int().min(0).max(16).default(2),
     })
     .prefault({}),
   miner: z
@@ -340,6 +345,7 @@ export const ENV_KEYS: Record<string, string> = {
   LOG_SEGMENT_LINES: "logStore.segmentLines",
   LOG_SEAL_AFTER_SECS: "logStore.sealAfterSecs",
   LOG_RETENTION_DAYS: "logStore.retentionDays",
+  LOG_READ_THREADS: "logStore.readThreads",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",
   MINER_MAX_TOKENS_PER_LINE: "miner.maxTokensPerLine",
   NEW_TEMPLATE_ENABLED: "detectors.newTemplate.enabled",

@@ -3,10 +3,11 @@ import { ConfigError } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { LogStore } from "../core/log-store.js";
 import { configuredSegmentStore } from "../store/configured-log-store.js";
-import type { Store, StoreTransaction } from "../store/db.js";
+import { databaseUrlFor, type Store, type StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { deleteLogsBefore } from "../store/repos/log-retention.js";
 import { countLogs } from "../store/repos/logs.js";
+import { readingOnThreads, SegmentReadThreads } from "../store/segments/read-threads.js";
 import { type SealReport, sealUntilStopped } from "../store/segments/seal-loop.js";
 import { startSealThread } from "../store/segments/seal-thread.js";
 import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
@@ -57,16 +58,40 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     });
     log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
   }
-  const logs = configuredSegmentStore(store, options);
-  const stopSealing = startSealing(config, logs, log);
-  const stopRetention = startRetention(options.retentionDays, (time) => logs.dropBefore(time), log);
+  const local = configuredSegmentStore(store, options);
+  const threads = startReadThreads(config, log);
+  const logs = threads ? readingOnThreads(local, threads) : local;
+  const stopSealing = startSealing(config, local, log);
+  const stopRetention = startRetention(options.retentionDays, (time) => local.dropBefore(time), log);
   return {
     logs,
     async stop() {
       await stopRetention();
       await stopSealing();
+      await threads?.close();
     },
   };
+}
+
+/** How far below the process's priority read threads run, as the SQLite read threads do. */
+const READ_THREAD_NICE = 10;
+
+/**
+ * Threads for the segment store's scans (`LOG_READ_THREADS`), or null for none: 0 asked, or an
+ * in-memory SQLite database, which no other connection can open.
+ */
+function startReadThreads(config: Config, log: Logger): SegmentReadThreads | null {
+  const url = databaseUrlFor(config);
+  if (config.logStore.readThreads <= 0 || url === ":memory:" || url === "") return null;
+  return new SegmentReadThreads(
+    { url, sqliteCacheMb: config.sqliteCacheMb, nice: READ_THREAD_NICE },
+    config.logStore.readThreads,
+    (error) =>
+      log.error(
+        { err: error },
+        "log store: the read threads cannot start; searching on the main thread instead",
+      ),
+  );
 }
 
 /** How often retention looks for lines past `LOG_RETENTION_DAYS`. */

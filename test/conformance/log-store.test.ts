@@ -8,6 +8,7 @@ import type {
 } from "../../src/core/log-store.js";
 import type { Store, StoreTransaction } from "../../src/store/db.js";
 import { logsTableStore } from "../../src/store/logs-table-store.js";
+import { readingOnThreads, SegmentReadThreads } from "../../src/store/segments/read-threads.js";
 import { segmentLogStore } from "../../src/store/segments/segment-log-store.js";
 import { DIALECTS, postgresAvailable, sqliteTestStore, type TestStore } from "../helpers/stores.js";
 
@@ -25,8 +26,9 @@ import { DIALECTS, postgresAvailable, sqliteTestStore, type TestStore } from "..
 interface StoreUnderTest {
   logs: LogStore<StoreTransaction>;
   afterAppend?(appended: number): Promise<void>;
+  close?(): Promise<void>;
 }
-const LOG_STORES: { name: string; create(store: Store): StoreUnderTest }[] = [
+const LOG_STORES: { name: string; create(store: Store, url: string): StoreUnderTest }[] = [
   { name: "logs table", create: (store) => ({ logs: logsTableStore(store) }) },
   { name: "segments, never sealed", create: (store) => ({ logs: segmentLogStore(store) }) },
   {
@@ -41,6 +43,21 @@ const LOG_STORES: { name: string; create(store: Store): StoreUnderTest }[] = [
     create(store) {
       const logs = segmentLogStore(store, { segmentLines: 16 });
       return { logs, afterAppend: async () => void (await logs.seal()) };
+    },
+  },
+  {
+    // As `serve` runs it: scans on read threads with connections of their own (LOG_READ_THREADS).
+    name: "segments, scans on read threads, sealed after the first append",
+    create(store, url) {
+      const local = segmentLogStore(store);
+      const threads = new SegmentReadThreads({ url, sqliteCacheMb: 8, nice: 0 }, 2, (error) => {
+        throw error;
+      });
+      return {
+        logs: readingOnThreads(local, threads),
+        afterAppend: async (n) => void (n === 0 && (await local.seal())),
+        close: () => threads.close(),
+      };
     },
   },
 ];
@@ -185,6 +202,7 @@ describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, cre
     let t: TestStore | undefined;
     let logs: LogStore<StoreTransaction>;
     let afterAppend: StoreUnderTest["afterAppend"];
+    let close: StoreUnderTest["close"];
     let refs: RecordRef[] = [];
     const records = fixture();
     const seen: Observed = {
@@ -203,7 +221,7 @@ describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, cre
     beforeAll(async () => {
       if (needsPostgres && !(await postgresAvailable())) return;
       t = await open();
-      ({ logs, afterAppend } = create(t.store));
+      ({ logs, afterAppend, close } = create(t.store, t.url));
       seen.watermarkEmpty = await logs.watermark();
       // Two appends in two transactions: references keep going up across batches.
       const store = t.store;
@@ -214,6 +232,7 @@ describe.each(LOG_STORES)("LogStore conformance: $name", ({ name: storeName, cre
       }
     });
     afterAll(async () => {
+      await close?.();
       await t?.cleanup();
       if (t) {
         const byDialect = observed.get(storeName) ?? new Map<string, Observed>();

@@ -37,16 +37,20 @@ export function postgresAvailable(): Promise<boolean> {
 
 export interface TestStore {
   store: Store;
+  /** What `openStore` opened: the SQLite path or the PostgreSQL URL (with its schema). */
+  url: string;
   cleanup(): Promise<void>;
 }
 
 /** A fresh, migrated SQLite file in a temp dir (`readThreads`: `Store.reader` on threads of its own). */
 export async function sqliteTestStore(readThreads = 0): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), "logwarden-test-"));
-  const store = openStore({ url: join(dir, "test.db"), sqliteReadThreads: readThreads });
+  const url = join(dir, "test.db");
+  const store = openStore({ url, sqliteReadThreads: readThreads });
   await store.migrate();
   return {
     store,
+    url,
     async cleanup() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -73,6 +77,7 @@ export async function postgresTestStore(): Promise<TestStore> {
   await store.migrate();
   return {
     store,
+    url: url.toString(),
     async cleanup() {
       await sql`drop schema ${sql.id(schema)} cascade`.execute(store.db);
       await store.close();

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { siblingModule, startModuleThread } from "./module-thread.js";
 import type { SealWorkerData, SealWorkerMessage } from "./seal-worker.js";
 
 export interface SealThread {
@@ -8,25 +8,15 @@ export interface SealThread {
 
 /**
  * Starts the sealing loop on a thread of its own (`seal-worker.ts`), so a seal's decoding, column
- * building and compression take the second core instead of the event loop's time. The worker is
- * evaluated source (as the SQLite read threads are) that imports `seal-worker` from beside this module:
- * `.js` in a build, `.ts` under tsx or vitest, for which the worker registers tsx's loader first.
+ * building and compression take the second core instead of the event loop's time (started by
+ * `module-thread.ts`, which works in a build, under tsx and under vitest alike).
  */
 export function startSealThread(
   data: SealWorkerData,
   onMessage: (message: SealWorkerMessage) => void,
   onError: (error: Error) => void,
 ): SealThread {
-  const moduleUrl = import.meta.url.replace(/seal-thread\.(ts|js)$/, "seal-worker.$1");
-  // A worker does not inherit tsx's loader in a usable state (--import tsx in its execArgv left the
-  // import of a .ts module failing): it registers tsx's API itself, and is started without that flag.
-  // tsx is a development dependency, there whenever `.ts` sources run.
-  const tsxApi = moduleUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : null;
-  const worker = new Worker(SEAL_THREAD_SOURCE, {
-    eval: true,
-    workerData: { moduleUrl, tsxApi, data },
-    ...(tsxApi ? { execArgv: withoutImports(process.execArgv) } : {}),
-  });
+  const worker = startModuleThread(siblingModule(import.meta.url, "seal-worker"), "runSealWorker", data);
   let stopped = false;
   let closed: () => void = () => {};
   // "stopped" (the connection closed) or the thread's end, whichever comes first: a thread whose
@@ -50,26 +40,4 @@ export function startSealThread(
       await worker.terminate();
     },
   };
-}
-
-/**
- * The evaluated body: nothing from outside it but `workerData`. A string rather than a function's text
- * (worker-source.ts), because under vitest a function's `import()` is rewritten to a helper that does not
- * exist in the worker.
- */
-const SEAL_THREAD_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { moduleUrl, tsxApi, data } = workerData;
-const loader = tsxApi ? import(tsxApi).then((tsx) => { tsx.register(); }) : Promise.resolve();
-loader.then(() => import(moduleUrl)).then((m) => m.runSealWorker(data, parentPort));
-`;
-
-/** Node flags without `--import <module>` pairs (and `--import=<module>`). */
-function withoutImports(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--import") i++;
-    else if (!argv[i]!.startsWith("--import=")) out.push(argv[i]!);
-  }
-  return out;
 }

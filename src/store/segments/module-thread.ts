@@ -1,0 +1,50 @@
+import { Worker } from "node:worker_threads";
+
+/**
+ * The URL of the module `name` beside `moduleUrl`, with its extension: `.js` in a build, `.ts` under
+ * tsx or vitest, where the sources run as they are.
+ */
+export function siblingModule(moduleUrl: string, name: string): string {
+  return moduleUrl.replace(/[^/]+\.(ts|js)$/, `${name}.$1`);
+}
+
+/**
+ * Starts a worker thread that imports `moduleUrl` and calls its export `main(data, parentPort)`. The
+ * worker is evaluated source rather than a file path, so one way works in a build, under tsx and under
+ * vitest alike; for a `.ts` module the worker registers tsx's loader first.
+ */
+export function startModuleThread(moduleUrl: string, main: string, data: unknown): Worker {
+  // A worker does not inherit tsx's loader in a usable state (--import tsx in its execArgv left the
+  // import of a .ts module failing): it registers tsx's API itself, and is started without that flag.
+  // tsx is a development dependency, there whenever `.ts` sources run.
+  const tsxApi = moduleUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : null;
+  return new Worker(MODULE_THREAD_SOURCE, {
+    eval: true,
+    workerData: { moduleUrl, main, tsxApi, data },
+    ...(tsxApi ? { execArgv: withoutImports(process.execArgv) } : {}),
+  });
+}
+
+/**
+ * The evaluated body: nothing from outside it but `workerData`. A string rather than a function's text
+ * (worker-source.ts), because under vitest a function's `import()` is rewritten to a helper that does not
+ * exist in the worker. A failed import is thrown, so the parent sees the worker's `error` event.
+ */
+const MODULE_THREAD_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { moduleUrl, main, tsxApi, data } = workerData;
+const loader = tsxApi ? import(tsxApi).then((tsx) => { tsx.register(); }) : Promise.resolve();
+loader.then(() => import(moduleUrl)).then((m) => m[main](data, parentPort)).catch((e) => {
+  setImmediate(() => { throw e; });
+});
+`;
+
+/** Node flags without `--import <module>` pairs (and `--import=<module>`). */
+function withoutImports(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--import") i++;
+    else if (!argv[i]!.startsWith("--import=")) out.push(argv[i]!);
+  }
+  return out;
+}
