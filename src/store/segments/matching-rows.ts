@@ -8,6 +8,8 @@ import {
   type SegmentPlan,
   type SegmentReader,
 } from "../columnar/index.js";
+import type { PieceSession, RowRange } from "./piece-session.js";
+import type { Piece } from "./pieces.js";
 
 /**
  * Row `i` of a segment as `recordMatcher` reads it, each field decoded only when the matcher asks
@@ -54,9 +56,9 @@ export function planPiece(ix: SearchIndex, q: PreparedQuery): SegmentPlan | null
 }
 
 /**
- * Calls `visit(i, timestamp)` for every row of `reader` that matches the query exactly, in position
- * order. `wanted(timestamp, ref)`, when given, is asked first and turns a row down before anything but
- * its time is decoded (a search page that cannot take it).
+ * Calls `visit(i, timestamp)` for every row of `reader` (of `rows`, when given) that matches the query
+ * exactly, in position order. `wanted(timestamp, ref)`, when given, is asked first and turns a row down
+ * before anything but its time is decoded (a search page that cannot take it).
  */
 export function forEachMatch(
   reader: SegmentReader,
@@ -64,10 +66,12 @@ export function forEachMatch(
   q: PreparedQuery,
   visit: (i: number, timestamp: string) => void,
   wanted?: (timestamp: string, ref: number) => boolean,
+  rows?: RowRange,
 ): void {
   const view = new RowView(reader);
   const firstRef = reader.meta.firstRef;
-  for (let i = 0; i < reader.count; i++) {
+  const end = rows ? rows.to + 1 : reader.count;
+  for (let i = rows ? rows.from : 0; i < end; i++) {
     const e = reader.entry(i);
     if (!plan.encoded[e] && !plan.verbatim[e]) continue;
     const t = reader.timestamp(i);
@@ -77,5 +81,32 @@ export function forEachMatch(
     view.i = i;
     view.timestamp = t;
     if (q.matches(view)) visit(i, t);
+  }
+}
+
+/**
+ * Calls `read` with a reader and plan for what the listed piece `listed` holds now and may match:
+ * itself, or the segments its records were sealed into since it was listed, with the rows that are its
+ * records (`PieceSession.movedTo`). Nothing when nothing in it can match or its records were dropped.
+ */
+export async function readListed(
+  session: PieceSession,
+  listed: Piece,
+  q: PreparedQuery,
+  read: (reader: SegmentReader, plan: SegmentPlan, rows: RowRange | undefined) => void,
+): Promise<void> {
+  const ix = await session.index(listed);
+  if (ix) {
+    const plan = planPiece(ix, q);
+    if (!plan) return;
+    const reader = await session.open(listed);
+    if (reader) return read(reader, plan, undefined);
+  }
+  if (listed.kind !== "batch") return;
+  for (const part of await session.movedTo(listed)) {
+    const moved = await session.index(part.piece);
+    const plan = moved && planPiece(moved, q);
+    const reader = plan && (await session.open(part.piece));
+    if (plan && reader) read(reader, plan, part.rows);
   }
 }

@@ -1,6 +1,6 @@
 import type { LogPosition } from "../../core/log-store.js";
 import type { SegmentReader } from "../columnar/index.js";
-import { forEachMatch, type PreparedQuery, planPiece } from "./matching-rows.js";
+import { forEachMatch, type PreparedQuery, readListed } from "./matching-rows.js";
 import type { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
 
@@ -68,20 +68,18 @@ export async function walkMatches(
   for (const piece of ordered) {
     const b = bound(piece);
     if (worst && compareKeys(order, worst.timestamp, worst.ref, b.t, b.ref) <= 0) break;
-    const ix = await session.index(piece);
-    const plan = ix && planPiece(ix, q);
-    if (!plan) continue;
-    const reader = await session.open(piece);
-    if (!reader) continue;
-    forEachMatch(
-      reader,
-      plan,
-      q,
-      (i, timestamp) => {
-        found.push({ reader, i, timestamp, ref: reader.meta.firstRef + i });
-        if (found.length >= 2 * want) cut();
-      },
-      wanted,
+    await readListed(session, piece, q, (reader, plan, rows) =>
+      forEachMatch(
+        reader,
+        plan,
+        q,
+        (i, timestamp) => {
+          found.push({ reader, i, timestamp, ref: reader.meta.firstRef + i });
+          if (found.length >= 2 * want) cut();
+        },
+        wanted,
+        rows,
+      ),
     );
     if (found.length >= want) cut();
   }

@@ -1,13 +1,12 @@
 import { blockSizes, readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
 import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
-import { type Piece, readPieceData } from "./pieces.js";
+import { listPieces, type Piece, readPieceData } from "./pieces.js";
 
-/** A listed batch was sealed before its bytes were read: the read starts again from a fresh listing. */
-export class PieceMoved extends Error {
-  constructor(piece: Piece) {
-    super(`batch ${piece.id} was sealed while being read`);
-  }
+/** Rows `from` to `to` (inclusive) of a piece: what a listed batch's records are in a segment. */
+export interface RowRange {
+  from: number;
+  to: number;
 }
 
 /**
@@ -23,7 +22,10 @@ export class PieceSession {
     private readonly readers?: PieceReaderCache,
   ) {}
 
-  /** The piece's parsed metadata and index, or null when the piece is gone (a dropped segment). */
+  /**
+   * The piece's parsed metadata and index, or null when the piece is gone: a dropped segment, or a batch
+   * sealed since it was listed (`movedTo`).
+   */
   async index(piece: Piece): Promise<SearchIndex | null> {
     const cached = this.cache.get(piece.cacheKey);
     if (cached) return cached;
@@ -35,7 +37,7 @@ export class PieceSession {
     return ix;
   }
 
-  /** A reader over the piece's records, or null when the piece is gone (a dropped segment). */
+  /** A reader over the piece's records, or null when the piece is gone (as for `index`). */
   async open(piece: Piece): Promise<SegmentReader | null> {
     const kept = this.readers?.get(piece.cacheKey);
     if (kept) return kept;
@@ -47,24 +49,48 @@ export class PieceSession {
     return reader;
   }
 
+  /**
+   * Where a listed batch's records are now that it is gone: the segments a seal moved them to, each with
+   * the rows that were the batch's (a seal moves records in one transaction and keeps their references,
+   * and one segment may take the ends of two batches). Empty when retention dropped them since. Reads
+   * follow a moved batch instead of listing again: a read started over whenever a seal landed never
+   * finished a scan of a large store under steady ingest.
+   */
+  async movedTo(batch: Piece): Promise<{ piece: Piece; rows: RowRange }[]> {
+    const now = await listPieces(this.scope, { refs: { from: batch.firstRef, to: batch.lastRef } });
+    return now
+      .filter((p) => p.kind === "segment")
+      .sort((a, b) => a.firstRef - b.firstRef)
+      .map((piece) => ({
+        piece,
+        rows: {
+          from: Math.max(batch.firstRef, piece.firstRef) - piece.firstRef,
+          to: Math.min(batch.lastRef, piece.lastRef) - piece.firstRef,
+        },
+      }));
+  }
+
+  /**
+   * Readers over what `listed` holds now: its own, or where its records went (`movedTo`), with the rows
+   * that are its records. Empty when its records were dropped.
+   */
+  async readersOf(listed: Piece): Promise<{ reader: SegmentReader; rows?: RowRange | undefined }[]> {
+    const reader = await this.open(listed);
+    if (reader) return [{ reader }];
+    if (listed.kind !== "batch") return [];
+    const out: { reader: SegmentReader; rows: RowRange }[] = [];
+    for (const part of await this.movedTo(listed)) {
+      const moved = await this.open(part.piece);
+      if (moved) out.push({ reader: moved, rows: part.rows });
+    }
+    return out;
+  }
+
   async #read(piece: Piece): Promise<Uint8Array | null> {
     if (this.#bytes.has(piece.cacheKey)) return this.#bytes.get(piece.cacheKey)!;
+    // Null: a batch sealed since it was listed, or a segment dropped by retention.
     const bytes = await readPieceData(this.scope, piece);
-    // A batch only goes away by being sealed into a segment this read did not list; a segment only by
-    // retention, whose records are meant to be gone.
-    if (bytes === null && piece.kind === "batch") throw new PieceMoved(piece);
     this.#bytes.set(piece.cacheKey, bytes);
     return bytes;
-  }
-}
-
-/** Runs `read` again (a few times) when a batch it listed was sealed under it. */
-export async function retryingMoves<T>(read: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      if (!(error instanceof PieceMoved) || attempt >= 5) throw error;
-    }
   }
 }

@@ -13,10 +13,10 @@ import type {
 import { histogramFrame, mostFirst } from "../../core/log-store.js";
 import { type CompressionOptions, encodeSegment, type SegmentReader } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
-import { forEachMatch, planPiece, prepareQuery } from "./matching-rows.js";
+import { forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
-import { PieceSession, retryingMoves } from "./piece-session.js";
+import { PieceSession } from "./piece-session.js";
 import { listPieces, type PieceFilter } from "./pieces.js";
 import { toSegmentRecords, toStoredRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
@@ -81,18 +81,16 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     start: () => A,
     visit: (acc: A, reader: SegmentReader, i: number, t: string) => void,
   ) =>
-    retryingMoves(async () => {
+    (async () => {
       const acc = start();
       const q = prepareQuery(query);
       const s = session(reads);
-      for (const piece of await listPieces(reads, queryFilter(query))) {
-        const ix = await s.index(piece);
-        const plan = ix && planPiece(ix, q);
-        const reader = plan && (await s.open(piece));
-        if (plan && reader) forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t));
-      }
+      for (const piece of await listPieces(reads, queryFilter(query)))
+        await readListed(s, piece, q, (reader, plan, rows) =>
+          forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), undefined, rows),
+        );
       return acc;
-    });
+    })();
 
   /** Matching records in `order` after `after`, `skip` then `limit` of them. */
   const walk = (
@@ -101,32 +99,37 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     order: "newest" | "oldest",
     page: { limit: number; skip: number; after?: StoredRecord | { timestamp: string; ref: number } },
   ) =>
-    retryingMoves(async () => {
+    (async () => {
       const q = prepareQuery(query);
       const pieces = await listPieces(scope, { ...queryFilter(query), ...walkFilter(order, page.after) });
       const rows = await walkMatches(session(scope), pieces, q, order, page);
       return rows.map((r) => toStoredRecord(r.reader.record(r.i)));
-    });
+    })();
 
-  const get = (refs: readonly number[]) =>
-    retryingMoves(async () => {
-      const wanted = [...new Set(refs)].filter((r) => Number.isSafeInteger(r)).sort((a, b) => a - b);
-      if (wanted.length === 0) return [];
-      const s = session(store);
-      const pieces = (await listPieces(store, { refs: { from: wanted[0]!, to: wanted.at(-1)! } })).sort(
-        (a, b) => a.firstRef - b.firstRef,
-      );
-      const out: StoredRecord[] = [];
-      let k = 0;
-      for (const piece of pieces) {
-        while (k < wanted.length && wanted[k]! < piece.firstRef) k++;
-        if (k >= wanted.length || wanted[k]! > piece.lastRef) continue;
-        const reader = await s.open(piece);
-        for (; k < wanted.length && wanted[k]! <= piece.lastRef; k++)
-          if (reader) out.push(toStoredRecord(reader.record(wanted[k]! - piece.firstRef)));
+  const get = async (refs: readonly number[]) => {
+    const wanted = [...new Set(refs)].filter((r) => Number.isSafeInteger(r)).sort((a, b) => a - b);
+    if (wanted.length === 0) return [];
+    const s = session(store);
+    const pieces = (await listPieces(store, { refs: { from: wanted[0]!, to: wanted.at(-1)! } })).sort(
+      (a, b) => a.firstRef - b.firstRef,
+    );
+    const out: StoredRecord[] = [];
+    let k = 0;
+    for (const piece of pieces) {
+      while (k < wanted.length && wanted[k]! < piece.firstRef) k++;
+      if (k >= wanted.length || wanted[k]! > piece.lastRef) continue;
+      // The piece itself, or the segments it was sealed into since it was listed, in reference order.
+      const readers = await s.readersOf(piece);
+      for (; k < wanted.length && wanted[k]! <= piece.lastRef; k++) {
+        const ref = wanted[k]!;
+        const holder = readers.find(
+          ({ reader: r }) => ref >= r.meta.firstRef && ref < r.meta.firstRef + r.count,
+        );
+        if (holder) out.push(toStoredRecord(holder.reader.record(ref - holder.reader.meta.firstRef)));
       }
-      return out;
-    });
+    }
+    return out;
+  };
 
   const seal = (now = new Date()) =>
     sealBatches(
