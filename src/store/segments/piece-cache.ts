@@ -2,17 +2,21 @@ import type { SearchIndex, SegmentReader } from "../columnar/index.js";
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
- * dropped once their weights pass `budget`. A piece's weight is the stored size of its metadata and index
- * blocks (parsed, they take a few times that): a segment of fresh values has a large index, one of
- * repeated values a small one, so a count of entries would bound nothing. A piece's bytes never change
- * under its key, so entries need no invalidation; those of sealed or dropped pieces age out. With an
- * index at hand, a search decides to skip a piece without reading its bytes from the database.
+ * dropped once their weights pass `budget`. A piece's weight is its index's estimated heap
+ * (`SearchIndex.heapEstimate`): a segment of fresh values has a large index, one of repeated values a
+ * small one, so a count of entries would bound nothing, and the stored size understates the parsed one
+ * about 36 times (weighed by stored size, a 16 MiB budget held about 700 MiB of indexes). A piece's
+ * bytes never change under its key, so entries need no invalidation; those of sealed or dropped pieces
+ * age out. With an index at hand, a search decides to skip a piece without reading its bytes.
  */
+/** Heap for parsed indexes per segment store object: about 18 segments of fresh values (300,000 lines). */
+export const DEFAULT_INDEX_CACHE_BYTES = 64 * 1024 * 1024;
+
 export class PieceIndexCache {
   readonly #entries = new Map<string, { ix: SearchIndex; weight: number }>();
   #weight = 0;
 
-  constructor(readonly budget = 16 * 1024 * 1024) {}
+  constructor(readonly budget = DEFAULT_INDEX_CACHE_BYTES) {}
 
   get(key: string): SearchIndex | undefined {
     const entry = this.#entries.get(key);

@@ -1,4 +1,4 @@
-import { blockSizes, readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
+import { readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
 import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData } from "./pieces.js";
@@ -32,8 +32,7 @@ export class PieceSession {
     const bytes = await this.#read(piece);
     if (bytes === null) return null;
     const ix = readSearchIndex(bytes);
-    const stored = blockSizes(bytes);
-    this.cache.set(piece.cacheKey, ix, stored.meta + stored.index);
+    this.cache.set(piece.cacheKey, ix, ix.heapEstimate());
     return ix;
   }
 

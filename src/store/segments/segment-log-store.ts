@@ -31,7 +31,7 @@ export interface SegmentLogStoreOptions {
   batchCompression?: CompressionOptions;
   /** How segments are compressed when sealed (the codec's default: full). */
   segmentCompression?: CompressionOptions;
-  /** Stored bytes of the parsed piece indexes kept in memory (`PieceIndexCache`). */
+  /** Estimated heap of the parsed piece indexes kept in memory (`PieceIndexCache`). */
   indexCacheBytes?: number;
   /** Decoded pieces kept in memory (`PieceReaderCache`); 0 keeps none. */
   cachedReaders?: number;

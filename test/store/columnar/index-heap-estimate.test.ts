@@ -1,0 +1,37 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { encodeSegment, readSearchIndex, type SearchIndex } from "../../../src/store/columnar/index.js";
+import { loghubAvailable, loghubRecords } from "./segment-records.js";
+
+/** The collector, callable from a test (the flag is read when a context is made). */
+function collector(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+describe("SearchIndex.heapEstimate", () => {
+  // The segment store's index cache weighs entries by this estimate (weighed by stored size instead, a
+  // 16 MiB budget held about 700 MiB); it must stay within a factor of two of the heap really taken.
+  it.skipIf(!loghubAvailable("OpenSSH"))(
+    "is within a factor of two of the heap an index takes once searched",
+    () => {
+      const gc = collector();
+      const segments = ["OpenSSH", "HDFS", "Linux", "Apache"]
+        .filter(loghubAvailable)
+        .map((d, k) => encodeSegment(1 + k * 2_000, loghubRecords(d)));
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      const kept: SearchIndex[] = segments.map((s) => readSearchIndex(s));
+      for (const ix of kept) {
+        ix.templateParts();
+        ix.verbatimMessageWords();
+      }
+      gc();
+      const taken = process.memoryUsage().heapUsed - before;
+      const estimated = kept.reduce((sum, ix) => sum + ix.heapEstimate(), 0);
+      expect(estimated).toBeGreaterThan(taken / 2);
+      expect(estimated).toBeLessThan(taken * 2);
+    },
+  );
+});
