@@ -8,8 +8,7 @@
  *   npm run bench:ingest                         # 2 rounds of 15 s per store
  *   BENCH_ROUNDS=3 BENCH_SECS=20 npm run bench:ingest
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
@@ -19,10 +18,10 @@ import {
   INGEST_LINES_PER_REQUEST,
   ingestBodies,
   processCpuSecs,
-  startServer,
   stopServer,
+  withServer,
 } from "./lib/ingest-server.js";
-import { machineLine, median, table, writeBenchSection } from "./lib/report.js";
+import { fmt, loadAverages, machineLine, median, table, writeBenchSection } from "./lib/report.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECS = Number(process.env.BENCH_SECS ?? 15);
@@ -66,9 +65,7 @@ function bytesOnDisk(dir: string): number {
 }
 
 async function runOnce(engine: Engine, round: number, bodies: string[]): Promise<Run> {
-  const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-ingest-${engine}-`));
-  const { child, url } = await startServer({ dataDir, env: { LOG_STORE: engine } });
-  try {
+  return withServer(`ingest-${engine}`, { LOG_STORE: engine }, async ({ child, url, dataDir }) => {
     let i = 0;
     const cpu0 = processCpuSecs(child.pid);
     const t0 = performance.now();
@@ -109,16 +106,11 @@ async function runOnce(engine: Engine, round: number, bodies: string[]): Promise
     };
     console.log(JSON.stringify(run));
     return run;
-  } finally {
-    await stopServer(child);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(): Promise<void> {
-  const loadStart = loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
+  const loadStart = loadAverages();
   const bodies = ingestBodies(BODIES);
   const gzipPerLine = gzipSync(bodies[0]!, { level: 6 }).length / INGEST_LINES_PER_REQUEST;
   const runs: Run[] = [];
@@ -132,14 +124,10 @@ async function main(): Promise<void> {
   const lps = (e: Engine) => med(e, (r) => r.linesPerSec);
   const cpu = (e: Engine) => med(e, (r) => r.cpuUsPerLine);
   const bpl = (e: Engine) => med(e, (r) => r.bytesPerLine);
-  const fmt = (n: number, digits = 0) =>
-    n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const md = [
     "## Ingest per log store (`npm run bench:ingest`)",
     "",
-    `${machineLine()} Load average: ${loadStart} → ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")} (1/5/15 min).`,
+    `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min).`,
     `\`logwarden serve\` (tsx) on a fresh SQLite file per run, \`LOG_STORE=table\` and \`LOG_STORE=segments\` in turns ` +
       `(${ROUNDS} rounds, the order reversed every other round); autocannon, ${CONNECTIONS} connections, ${SECS} s, ` +
       `NDJSON bodies of ${INGEST_LINES_PER_REQUEST.toLocaleString("en")} LogHub-2k lines in system 004's shape (${BODIES} ` +

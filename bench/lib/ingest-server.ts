@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -102,6 +103,27 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
     child.stdout!.resume();
     child.on("exit", (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
   });
+}
+
+/**
+ * Runs `work` against a server on a fresh data directory (named after `name`), then stops the server and
+ * removes the directory, whatever `work` did.
+ */
+export async function withServer<T>(
+  name: string,
+  env: Record<string, string>,
+  work: (server: { child: ChildProcess; url: string; dataDir: string }) => Promise<T>,
+): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-${name}-`));
+  let child: ChildProcess | undefined;
+  try {
+    const started = await startServer({ dataDir, env });
+    child = started.child;
+    return await work({ ...started, dataDir });
+  } finally {
+    if (child) await stopServer(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** Stops a server started by `startServer` (SIGTERM: it drains) and waits for its exit. */

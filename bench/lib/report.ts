@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 const DOC = new URL("../../docs/benchmarks.md", import.meta.url);
 const HEADER = `# Benchmarks
@@ -41,4 +41,16 @@ export function median(values: readonly number[]): number {
 export function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const line = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The 1, 5 and 15 minute load averages, as "2.6 2.1 1.8". */
+export function loadAverages(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+}
+
+/** A number with thousands separators and `digits` decimals. */
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
