@@ -61,7 +61,9 @@ const BATCH_COMPRESSION: CompressionOptions = { quality: 0 };
  * `log_segments`; reads walk both. References are consecutive per batch (`ref-allocator.ts`).
  *
  * Scans (search, counts, histogram) read through `store.reader` as the table store does; look-ups by
- * reference and the watermark through the store's own connection. Decoding runs on the calling thread.
+ * reference and the watermark through the store's own connection. Decoding runs on the calling thread;
+ * `serve` puts the scans on read threads (`read-threads.ts`). A scan lists its pieces once; a batch
+ * sealed after that is followed into its segment (`readListed`), so a seal never makes a scan start over.
  */
 export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = {}): SegmentLogStore {
   const segmentLines = options.segmentLines ?? DEFAULT_SEGMENT_LINES;
@@ -74,7 +76,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
 
   /**
    * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from
-   * `start`, and returns it: a read that starts again after a seal counts from scratch.
+   * `start`, and returns it.
    */
   const aggregate = <A>(
     query: LogQuery,
