@@ -17,7 +17,7 @@ import { forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { PieceSession } from "./piece-session.js";
-import { listPieces, type PieceFilter } from "./pieces.js";
+import { listPieces, type Piece, type PieceFilter } from "./pieces.js";
 import { toSegmentRecords, toStoredRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
 import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealIsDue } from "./sealer.js";
@@ -78,21 +78,24 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
    * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from
    * `start`, and returns it.
    */
-  const aggregate = <A>(
+  const aggregate = async <A>(
     query: LogQuery,
     start: () => A,
     visit: (acc: A, reader: SegmentReader, i: number, t: string) => void,
-  ) =>
-    (async () => {
-      const acc = start();
-      const q = prepareQuery(query);
-      const s = session(reads);
-      for (const piece of await listPieces(reads, queryFilter(query)))
-        await readListed(s, piece, q, (reader, plan, rows) =>
-          forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), undefined, rows),
-        );
-      return acc;
-    })();
+    whole?: (acc: A, piece: Piece) => boolean,
+  ) => {
+    const acc = start();
+    const q = prepareQuery(query);
+    const s = session(reads);
+    for (const piece of await listPieces(reads, queryFilter(query))) {
+      // Counted from its row alone when `whole` can (every record matches): nothing decoded.
+      if (whole && everyRecordMatches(query, piece) && whole(acc, piece)) continue;
+      await readListed(s, piece, q, (reader, plan, rows) =>
+        forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), undefined, rows),
+      );
+    }
+    return acc;
+  };
 
   /** Matching records in `order` after `after`, `skip` then `limit` of them. */
   const walk = (
@@ -207,6 +210,18 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     },
 
     async extent(query) {
+      if (isUnfiltered(query)) {
+        // Every record matches: the pieces' own least and greatest times, from one listing.
+        const pieces = await listPieces(reads, {});
+        if (pieces.length === 0) return null;
+        let first = pieces[0]!.minTime;
+        let last = pieces[0]!.maxTime;
+        for (const p of pieces) {
+          if (p.minTime < first) first = p.minTime;
+          if (p.maxTime > last) last = p.maxTime;
+        }
+        return { first, last };
+      }
       const [last, first] = await Promise.all([
         walk(reads, query, "newest", { limit: 1, skip: 0 }),
         walk(reads, query, "oldest", { limit: 1, skip: 0 }),
@@ -216,12 +231,20 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
 
     async histogram(query: BoundedLogQuery, intervalMs: number): Promise<IntervalCount[]> {
       const { sinceMs, bounded, size, intervals } = histogramFrame(query, intervalMs);
+      const bucketOf = (t: string) => Math.floor((Date.parse(t) - sinceMs) / intervalMs);
       const counts = await aggregate(
         bounded,
         () => new Array<number>(size).fill(0),
         (acc, _reader, _i, t) => {
-          const b = Math.floor((Date.parse(t) - sinceMs) / intervalMs);
+          const b = bucketOf(t);
           if (b >= 0 && b < size) acc[b] = acc[b]! + 1;
+        },
+        // A piece within one interval adds its count there: segments span minutes, intervals often hours.
+        (acc, piece) => {
+          const b = bucketOf(piece.minTime);
+          if (b !== bucketOf(piece.maxTime) || !(b >= 0 && b < size)) return false;
+          acc[b] = acc[b]! + piece.count;
+          return true;
         },
       );
       return intervals(counts);
@@ -268,6 +291,31 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       return { unsealedLines: Number(rows[0]?.lines ?? 0), segments: Number(rows[0]?.segments ?? 0) };
     },
   };
+}
+
+/** A query without conditions (an empty text is none). */
+function isUnfiltered(query: LogQuery): boolean {
+  return (
+    !query.text?.trim() &&
+    !query.service &&
+    !query.host &&
+    !query.templateId &&
+    query.minSeverityNumber === undefined &&
+    !query.since &&
+    !query.until
+  );
+}
+
+/**
+ * Whether every record of `piece` matches `query`, judged from its row: no condition but time and
+ * severity, and the piece's least and greatest record time and severity inside them.
+ */
+function everyRecordMatches(query: LogQuery, piece: Piece): boolean {
+  if (query.text?.trim() || query.service || query.host || query.templateId) return false;
+  if (query.minSeverityNumber !== undefined && !(piece.minSeverity >= query.minSeverityNumber)) return false;
+  if (query.since && !(piece.minTime >= query.since)) return false;
+  if (query.until && !(piece.maxTime < query.until)) return false;
+  return true;
 }
 
 /** The piece-row conditions a query implies (its time range and least severity). */

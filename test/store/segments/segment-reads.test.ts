@@ -88,6 +88,39 @@ describe("segment store reads", () => {
     expect(reads.count).toBe(1);
   });
 
+  it("counts a histogram's pieces that fall within one interval from their rows, decoding only the others", async () => {
+    const { logs, reads } = await sealedStore();
+    const since = new Date(T0).toISOString();
+    const until = new Date(T0 + 400_000).toISOString();
+    // One interval for everything: no piece is decoded.
+    expect(await logs.histogram({ since, until }, 400_000)).toEqual([{ start: since, count: 400 }]);
+    expect(reads.count).toBe(0);
+    // Minutes: 16-second segments that straddle a minute are decoded, the others are not.
+    const minutes = await logs.histogram({ since, until }, 60_000);
+    expect(minutes.map((b) => b.count)).toEqual([60, 60, 60, 60, 60, 60, 40]);
+    expect(reads.count).toBeGreaterThan(0);
+    expect(reads.count).toBeLessThan(25);
+    // A condition the rows cannot judge (a word) decodes what may match, and counts the same way.
+    reads.count = 0;
+    expect(await logs.histogram({ since, until, text: "served" }, 400_000)).toEqual([
+      { start: since, count: 399 },
+    ]);
+    expect(reads.count).toBe(25);
+  });
+
+  it("answers the extent of everything from the pieces' rows", async () => {
+    const { logs, reads } = await sealedStore();
+    expect(await logs.extent({})).toEqual({
+      first: new Date(T0).toISOString(),
+      last: new Date(T0 + 399_000).toISOString(),
+    });
+    expect(reads.count).toBe(0);
+    expect(await logs.extent({ text: "needle" })).toEqual({
+      first: new Date(T0 + 7_000).toISOString(),
+      last: new Date(T0 + 7_000).toISOString(),
+    });
+  });
+
   it("keeps the pieces it decoded last, so the same page again reads nothing", async () => {
     const { logs, reads } = await sealedStore(2);
     const page = await logs.search({}, { limit: 5 });
