@@ -11,7 +11,12 @@ import type {
   ValueCount,
 } from "../../core/log-store.js";
 import { histogramFrame, mostFirst } from "../../core/log-store.js";
-import { type CompressionOptions, encodeSegment, type SegmentReader } from "../columnar/index.js";
+import {
+  type CompressionOptions,
+  encodeSegment,
+  type SearchIndex,
+  type SegmentReader,
+} from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import { forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
@@ -82,14 +87,15 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     query: LogQuery,
     start: () => A,
     visit: (acc: A, reader: SegmentReader, i: number, t: string) => void,
-    whole?: (acc: A, piece: Piece) => boolean,
+    whole?: (acc: A, piece: Piece, index: () => Promise<SearchIndex | null>) => boolean | Promise<boolean>,
   ) => {
     const acc = start();
     const q = prepareQuery(query);
     const s = session(reads);
     for (const piece of await listPieces(reads, queryFilter(query))) {
-      // Counted from its row alone when `whole` can (every record matches): nothing decoded.
-      if (whole && everyRecordMatches(query, piece) && whole(acc, piece)) continue;
+      // Every record matches: `whole` may count the piece from its row or its metadata, decoding nothing.
+      if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
+        continue;
       await readListed(s, piece, q, (reader, plan, rows) =>
         forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), undefined, rows),
       );
@@ -251,13 +257,26 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     },
 
     async countBy(query: LogQuery, field: CountableField, limit?: number): Promise<ValueCount[]> {
+      const add = (acc: Map<string, number>, value: string | null, n: number) => {
+        if (value !== null) acc.set(value, (acc.get(value) ?? 0) + n);
+      };
       const counts = await aggregate(
         query,
         () => new Map<string, number>(),
-        (acc, reader, i) => {
-          const value =
-            field === "service" ? reader.service(i) : reader.meta.templates[reader.entry(i)]!.templateId;
-          if (value !== null) acc.set(value, (acc.get(value) ?? 0) + 1);
+        (acc, reader, i) =>
+          add(
+            acc,
+            field === "service" ? reader.service(i) : reader.meta.templates[reader.entry(i)]!.templateId,
+            1,
+          ),
+        // The metadata counts records per template entry, and names the services present.
+        async (acc, piece, index) => {
+          const meta = (await index())?.meta;
+          if (!meta) return false;
+          if (field === "templateId") for (const t of meta.templates) add(acc, t.templateId, t.count);
+          else if (meta.services.length === 1) add(acc, meta.services[0]!, piece.count);
+          else return false;
+          return true;
         },
       );
       const out = [...counts].map(([value, count]) => ({ value, count })).sort(mostFirst);

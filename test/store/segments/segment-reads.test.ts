@@ -108,6 +108,21 @@ describe("segment store reads", () => {
     expect(reads.count).toBe(25);
   });
 
+  it("counts templates and services from the pieces' metadata when every record matches", async () => {
+    const { logs, reads } = await sealedStore();
+    // The metadata comes with the search index (read once, then cached); no column is decoded.
+    expect(await logs.countBy({}, "templateId")).toEqual([{ value: "api-request", count: 400 }]);
+    expect(await logs.countBy({}, "service")).toEqual([{ value: "api", count: 400 }]);
+    expect(reads.count).toBe(25);
+    reads.count = 0;
+    expect(await logs.countBy({ minSeverityNumber: 9 }, "service")).toEqual([{ value: "api", count: 400 }]);
+    expect(reads.count).toBe(0);
+    // A word: only what may match is decoded, and counted row by row.
+    expect(await logs.countBy({ text: "needle" }, "templateId")).toEqual([
+      { value: "api-request", count: 1 },
+    ]);
+  });
+
   it("answers the extent of everything from the pieces' rows", async () => {
     const { logs, reads } = await sealedStore();
     expect(await logs.extent({})).toEqual({
