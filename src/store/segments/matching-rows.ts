@@ -44,10 +44,53 @@ export interface PreparedQuery {
   query: LogQuery;
   matches: RecordMatcher;
   hasText: boolean;
+  /**
+   * The time window in milliseconds, for rows whose time text is the canonical form of their
+   * milliseconds: for those, comparing milliseconds is comparing texts, as the matcher does. Unbounded
+   * where the query's bound is not itself canonical (its text order could differ).
+   */
+  sinceMs: number;
+  untilMs: number;
 }
 
 export function prepareQuery(query: LogQuery): PreparedQuery {
-  return { query, matches: recordMatcher(query), hasText: !!query.text && query.text.trim() !== "" };
+  return {
+    query,
+    matches: recordMatcher(query),
+    hasText: !!query.text && query.text.trim() !== "",
+    sinceMs: query.since ? (canonicalMs(query.since) ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY,
+    untilMs: query.until ? (canonicalMs(query.until) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY,
+  };
+}
+
+/**
+ * Times from year 0000 to 9999, whose `toISOString` texts all have the same form, so their text order
+ * is their numeric order (beyond, `+010000-…` and `-000001-…` sort otherwise as texts).
+ */
+const FIRST_PLAIN_MS = -62_167_219_200_000;
+const END_PLAIN_MS = 253_402_300_800_000;
+
+/** Whether a row's time text is `toISOString` of these milliseconds in the four-digit-year form. */
+export function isPlainMs(ms: number): boolean {
+  return ms >= FIRST_PLAIN_MS && ms < END_PLAIN_MS;
+}
+
+/** The milliseconds of a time text in `toISOString`'s four-digit-year form, else null. */
+export function canonicalMs(text: string): number | null {
+  const ms = Date.parse(text);
+  return isPlainMs(ms) && new Date(ms).toISOString() === text ? ms : null;
+}
+
+/** How `forEachMatch` walks a piece's rows. */
+export interface RowWalk {
+  /** Asked before a row's time text is built; false turns the row down (times of canonical rows). */
+  wantedMs?: ((ms: number, ref: number) => boolean) | undefined;
+  /** Asked with the row's time text; false turns the row down. */
+  wanted?: ((timestamp: string, ref: number) => boolean) | undefined;
+  /** Only these rows (a moved batch's, in the segment that holds it now). */
+  rows?: RowRange | undefined;
+  /** Last row first: a newest-first walk meets its page early, and turns the older rows down cheaply. */
+  backward?: boolean;
 }
 
 /** Which of a piece's template entries may match (null: none; the piece is skipped unread). */
@@ -56,24 +99,34 @@ export function planPiece(ix: SearchIndex, q: PreparedQuery): SegmentPlan | null
 }
 
 /**
- * Calls `visit(i, timestamp)` for every row of `reader` (of `rows`, when given) that matches the query
- * exactly, in position order. `wanted(timestamp, ref)`, when given, is asked first and turns a row down
- * before anything but its time is decoded (a search page that cannot take it).
+ * Calls `visit(i, timestamp)` for every row of `reader` (of `walk.rows`, when given) that matches the
+ * query exactly, in position order (backward when asked). A row is turned down on its time before its
+ * text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on `walk.wanted`, before
+ * anything but its time is decoded.
  */
 export function forEachMatch(
   reader: SegmentReader,
   plan: SegmentPlan,
   q: PreparedQuery,
   visit: (i: number, timestamp: string) => void,
-  wanted?: (timestamp: string, ref: number) => boolean,
-  rows?: RowRange,
+  walk: RowWalk = {},
 ): void {
   const view = new RowView(reader);
   const firstRef = reader.meta.firstRef;
-  const end = rows ? rows.to + 1 : reader.count;
-  for (let i = rows ? rows.from : 0; i < end; i++) {
+  const from = walk.rows ? walk.rows.from : 0;
+  const to = walk.rows ? walk.rows.to : reader.count - 1;
+  const step = walk.backward ? -1 : 1;
+  const { sinceMs, untilMs } = q;
+  const { wanted, wantedMs } = walk;
+  for (let i = walk.backward ? to : from; i >= from && i <= to; i += step) {
     const e = reader.entry(i);
     if (!plan.encoded[e] && !plan.verbatim[e]) continue;
+    const ms = reader.timeMs(i);
+    // Others (NaN: a time kept as written; years past 9999) are judged on their texts only.
+    if (isPlainMs(ms)) {
+      if (ms < sinceMs || ms >= untilMs) continue;
+      if (wantedMs && !wantedMs(ms, firstRef + i)) continue;
+    }
     const t = reader.timestamp(i);
     if (wanted && !wanted(t, firstRef + i)) continue;
     // The plan may have ruled out this entry's encoded or its verbatim messages for the text.

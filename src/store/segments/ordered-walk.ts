@@ -1,6 +1,6 @@
 import type { LogPosition } from "../../core/log-store.js";
 import type { SegmentReader } from "../columnar/index.js";
-import { forEachMatch, type PreparedQuery, readListed } from "./matching-rows.js";
+import { canonicalMs, forEachMatch, type PreparedQuery, readListed } from "./matching-rows.js";
 import type { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
 
@@ -20,6 +20,12 @@ export interface FoundRow {
 
 /** Negative when (ta, ra) comes before (tb, rb) in `order`. Times compare as texts, as the table does. */
 export function compareKeys(order: WalkOrder, ta: string, ra: number, tb: string, rb: number): number {
+  const c = ta < tb ? -1 : ta > tb ? 1 : ra - rb;
+  return order === "oldest" ? c : -c;
+}
+
+/** `compareKeys` on times in milliseconds (of texts in canonical form, whose order is the same). */
+function compareMs(order: WalkOrder, ta: number, ra: number, tb: number, rb: number): number {
   const c = ta < tb ? -1 : ta > tb ? 1 : ra - rb;
   return order === "oldest" ? c : -c;
 }
@@ -60,10 +66,18 @@ export async function walkMatches(
     found.sort((a, b) => compareKeys(order, a.timestamp, a.ref, b.timestamp, b.ref));
     found = found.slice(0, want);
     worst = found.length === want ? found[want - 1] : undefined;
+    worstMs = worst ? canonicalMs(worst.timestamp) : null;
   };
   const wanted = (t: string, ref: number) =>
     (!after || compareKeys(order, after.timestamp, after.ref, t, ref) < 0) &&
     (!worst || compareKeys(order, t, ref, worst.timestamp, worst.ref) < 0);
+  // The same on milliseconds, before a row's text is built; a bound whose text is not canonical
+  // (null) leaves the row to `wanted`.
+  const afterMs = after ? canonicalMs(after.timestamp) : null;
+  let worstMs: number | null = null;
+  const wantedMs = (ms: number, ref: number) =>
+    (!after || afterMs === null || compareMs(order, afterMs, after.ref, ms, ref) < 0) &&
+    (!worst || worstMs === null || compareMs(order, ms, ref, worstMs, worst.ref) < 0);
 
   for (const piece of ordered) {
     const b = bound(piece);
@@ -77,8 +91,7 @@ export async function walkMatches(
           found.push({ reader, i, timestamp, ref: reader.meta.firstRef + i });
           if (found.length >= 2 * want) cut();
         },
-        wanted,
-        rows,
+        { wanted, wantedMs, rows, backward: order === "newest" },
       ),
     );
     if (found.length >= want) cut();

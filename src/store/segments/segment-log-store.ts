@@ -18,7 +18,7 @@ import {
   type SegmentReader,
 } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
-import { forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
+import { canonicalMs, forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { PieceSession } from "./piece-session.js";
@@ -97,7 +97,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
         continue;
       await readListed(s, piece, q, (reader, plan, rows) =>
-        forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), undefined, rows),
+        forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), { rows }),
       );
     }
     return acc;
@@ -246,7 +246,10 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
           if (b >= 0 && b < size) acc[b] = acc[b]! + 1;
         },
         // A piece within one interval adds its count there: segments span minutes, intervals often hours.
+        // Its least and greatest times must be canonical texts (every record the pipeline stores has
+        // one, `LogRecord.timestamp`): a time kept as written may sort between them and fall elsewhere.
         (acc, piece) => {
+          if (canonicalMs(piece.minTime) === null || canonicalMs(piece.maxTime) === null) return false;
           const b = bucketOf(piece.minTime);
           if (b !== bucketOf(piece.maxTime) || !(b >= 0 && b < size)) return false;
           acc[b] = acc[b]! + piece.count;

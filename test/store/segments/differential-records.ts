@@ -31,6 +31,8 @@ export const T0 = Date.parse("2026-05-04T10:00:00.000Z");
 export const records = fc.array(
   fc.record({
     minute: fc.nat({ max: 50 }),
+    // Mostly `toISOString`'s form; some kept as written (their text order is not their time order).
+    timeForm: fc.constantFrom("iso", "iso", "iso", "iso", "noMillis", "space", "year10000"),
     service: fc.constantFrom("api", "db", "web"),
     host: fc.constantFrom("h1", null),
     severity: fc.constantFrom(0, 9, 13, 17),
@@ -46,8 +48,17 @@ export const records = fc.array(
 
 export type GeneratedRecord = typeof records extends fc.Arbitrary<(infer R)[]> ? R : never;
 
+/** Minute `minute` after T0 in one of the forms a record time may have. */
+function timeText(minute: number, form: string): string {
+  const iso = new Date(T0 + minute * 60_000).toISOString();
+  if (form === "noMillis") return iso.replace(".000Z", "Z");
+  if (form === "space") return iso.replace("T", " ").replace(".000Z", "");
+  if (form === "year10000") return new Date(253_402_300_800_000 + minute * 60_000).toISOString();
+  return iso;
+}
+
 export function toAppend(r: GeneratedRecord): RecordToAppend {
-  const timestamp = new Date(T0 + r.minute * 60_000).toISOString();
+  const timestamp = timeText(r.minute, r.timeForm);
   let body = r.other;
   if (r.template && r.fits) {
     let k = 0;
@@ -75,8 +86,12 @@ export const query: fc.Arbitrary<LogQuery> = fc.record(
     host: fc.constant("h1"),
     templateId: fc.constantFrom("api:user <*> logged in", "db:<*>"),
     minSeverityNumber: fc.constantFrom(9, 13),
-    since: fc.nat({ max: 50 }).map((m) => new Date(T0 + m * 60_000).toISOString()),
-    until: fc.nat({ max: 50 }).map((m) => new Date(T0 + m * 60_000).toISOString()),
+    since: fc
+      .tuple(fc.nat({ max: 50 }), fc.constantFrom("iso", "iso", "noMillis"))
+      .map(([m, f]) => timeText(m, f)),
+    until: fc
+      .tuple(fc.nat({ max: 50 }), fc.constantFrom("iso", "iso", "noMillis"))
+      .map(([m, f]) => timeText(m, f)),
   },
   { requiredKeys: [] },
 );
@@ -85,7 +100,11 @@ export async function answers(logs: LogStore<StoreTransaction>, queries: LogQuer
   const out: unknown[] = [];
   for (const q of queries) {
     out.push(await logs.search(q, { limit: 1_000 }));
+    const all = (await logs.search(q, { limit: 1_000 })) as { timestamp: string; ref: number }[];
     out.push(await logs.search(q, { limit: 3, offset: 2 }));
+    // From a position: the third record's (a canonical time, or one kept as written).
+    if (all[2])
+      out.push(await logs.search(q, { limit: 4, after: { timestamp: all[2].timestamp, ref: all[2].ref } }));
     out.push(await logs.extent(q));
     out.push(await logs.countBy(q, "service"));
     out.push(await logs.countBy(q, "templateId", 2));

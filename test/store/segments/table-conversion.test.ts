@@ -83,6 +83,7 @@ describe.each(DIALECTS)("converting the logs table into segments ($name)", ({ op
         const all = Array.from({ length: 50 }, (_, i) =>
           toAppend({
             minute: i % 40,
+            timeForm: "iso",
             service: i % 3 ? "api" : "db",
             host: null,
             severity: 9,
@@ -120,6 +121,7 @@ describe.each(DIALECTS)("converting the logs table into segments ($name)", ({ op
       try {
         const line = toAppend({
           minute: 1,
+          timeForm: "iso",
           service: "api",
           host: null,
           severity: 9,
