@@ -51,15 +51,23 @@ export interface PreparedQuery {
    */
   sinceMs: number;
   untilMs: number;
+  /** Both bounds absent or canonical: a plain row judged on `sinceMs`/`untilMs` needs no time text. */
+  timeByMs: boolean;
+  /** `matches` without the time bounds, for such rows. */
+  matchesUntimed: RecordMatcher;
 }
 
 export function prepareQuery(query: LogQuery): PreparedQuery {
+  const since = query.since ? canonicalMs(query.since) : Number.NEGATIVE_INFINITY;
+  const until = query.until ? canonicalMs(query.until) : Number.POSITIVE_INFINITY;
   return {
     query,
     matches: recordMatcher(query),
     hasText: !!query.text && query.text.trim() !== "",
-    sinceMs: query.since ? (canonicalMs(query.since) ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY,
-    untilMs: query.until ? (canonicalMs(query.until) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY,
+    sinceMs: since ?? Number.NEGATIVE_INFINITY,
+    untilMs: until ?? Number.POSITIVE_INFINITY,
+    timeByMs: since !== null && until !== null,
+    matchesUntimed: recordMatcher({ ...query, since: undefined, until: undefined }),
   };
 }
 
@@ -99,16 +107,17 @@ export function planPiece(ix: SearchIndex, q: PreparedQuery): SegmentPlan | null
 }
 
 /**
- * Calls `visit(i, timestamp)` for every row of `reader` (of `walk.rows`, when given) that matches the
- * query exactly, in position order (backward when asked). A row is turned down on its time before its
- * text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on `walk.wanted`, before
- * anything but its time is decoded.
+ * Calls `visit(i, timestamp, ms)` for every row of `reader` (of `walk.rows`, when given) that matches
+ * the query exactly, in position order (backward when asked). A row is turned down on its time before
+ * its text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on `walk.wanted`,
+ * before anything but its time is decoded. `timestamp` is null when no text was needed (a plain row,
+ * `ms` its time, and no `walk.wanted`): counting reads only the times column, never a string.
  */
 export function forEachMatch(
   reader: SegmentReader,
   plan: SegmentPlan,
   q: PreparedQuery,
-  visit: (i: number, timestamp: string) => void,
+  visit: (i: number, timestamp: string | null, ms: number) => void,
   walk: RowWalk = {},
 ): void {
   const view = new RowView(reader);
@@ -123,17 +132,18 @@ export function forEachMatch(
     if (!plan.encoded[e] && !plan.verbatim[e]) continue;
     const ms = reader.timeMs(i);
     // Others (NaN: a time kept as written; years past 9999) are judged on their texts only.
-    if (isPlainMs(ms)) {
+    const plain = isPlainMs(ms);
+    if (plain) {
       if (ms < sinceMs || ms >= untilMs) continue;
       if (wantedMs && !wantedMs(ms, firstRef + i)) continue;
     }
-    const t = reader.timestamp(i);
-    if (wanted && !wanted(t, firstRef + i)) continue;
+    const t = wanted || !plain || !q.timeByMs ? reader.timestamp(i) : null;
+    if (wanted && !wanted(t!, firstRef + i)) continue;
     // The plan may have ruled out this entry's encoded or its verbatim messages for the text.
     if (q.hasText && !(reader.isVerbatim(i) ? plan.verbatim[e] : plan.encoded[e])) continue;
     view.i = i;
-    view.timestamp = t;
-    if (q.matches(view)) visit(i, t);
+    view.timestamp = t ?? "";
+    if ((t === null ? q.matchesUntimed : q.matches)(view)) visit(i, t, ms);
   }
 }
 

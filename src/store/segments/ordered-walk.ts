@@ -88,7 +88,13 @@ export async function walkMatches(
         plan,
         q,
         (i, timestamp) => {
-          found.push({ reader, i, timestamp, ref: reader.meta.firstRef + i });
+          // With `wanted` given, the text is always built.
+          found.push({
+            reader,
+            i,
+            timestamp: timestamp ?? reader.timestamp(i),
+            ref: reader.meta.firstRef + i,
+          });
           if (found.length >= 2 * want) cut();
         },
         { wanted, wantedMs, rows, backward: order === "newest" },

@@ -86,7 +86,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const aggregate = async <A>(
     query: LogQuery,
     start: () => A,
-    visit: (acc: A, reader: SegmentReader, i: number, t: string) => void,
+    /** `t` is the row's time text, or null when it was not built (`ms` is then its time). */
+    visit: (acc: A, reader: SegmentReader, i: number, t: string | null, ms: number) => void,
     whole?: (acc: A, piece: Piece, index: () => Promise<SearchIndex | null>) => boolean | Promise<boolean>,
   ) => {
     const acc = start();
@@ -97,7 +98,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
         continue;
       await readListed(s, piece, q, (reader, plan, rows) =>
-        forEachMatch(reader, plan, q, (i, t) => visit(acc, reader, i, t), { rows }),
+        forEachMatch(reader, plan, q, (i, t, ms) => visit(acc, reader, i, t, ms), { rows }),
       );
     }
     return acc;
@@ -187,10 +188,10 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       const counts = await aggregate(
         { since: range.since, until: range.until },
         () => new Map<string, number>(),
-        (acc, reader, i, t) => {
+        (acc, reader, i, t, ms) => {
           const templateId = reader.meta.templates[reader.entry(i)]!.templateId;
           if (templateId === null) return;
-          const bucket = Math.floor((Date.parse(t) - sinceMs) / range.intervalMs);
+          const bucket = Math.floor(((t === null ? ms : Date.parse(t)) - sinceMs) / range.intervalMs);
           const key = `${new Date(sinceMs + bucket * range.intervalMs).toISOString()}\u0000${templateId}`;
           acc.set(key, (acc.get(key) ?? 0) + 1);
         },
@@ -241,8 +242,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       const counts = await aggregate(
         bounded,
         () => new Array<number>(size).fill(0),
-        (acc, _reader, _i, t) => {
-          const b = bucketOf(t);
+        (acc, _reader, _i, t, ms) => {
+          const b = t === null ? Math.floor((ms - sinceMs) / intervalMs) : bucketOf(t);
           if (b >= 0 && b < size) acc[b] = acc[b]! + 1;
         },
         // A piece within one interval adds its count there: segments span minutes, intervals often hours.
