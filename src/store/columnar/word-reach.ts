@@ -18,17 +18,36 @@ export type Part =
 
 /**
  * A dictionary's values, folded, in the forms the walk asks about, so each question is one lookup per
- * prefix of the word rather than a pass over the values.
+ * prefix of the word rather than a pass over the values. The two sets are built on first use: most
+ * slots are followed by a space or punctuation, where no word goes on past a value, and a search over a
+ * large store builds the parts of every segment it reads afresh.
  */
-export interface FoldedValues {
-  /** Every value after a newline: `joined.includes(w)` is "some value contains w" (a word has no newline),
-   * `joined.includes("\n" + w)` is "some value starts with w". */
-  joined: string;
+export class FoldedValues {
+  #sets: { wordValues: Set<string>; lastRuns: Set<string> } | undefined;
+
+  /**
+   * `joined`: every value after a newline, so `joined.includes(w)` is "some value contains w" (a word has
+   * no newline) and `joined.includes("\n" + w)` is "some value starts with w". `sets`, when known.
+   */
+  constructor(
+    readonly joined: string,
+    readonly hasEmpty: boolean,
+    sets?: { wordValues: Set<string>; lastRuns: Set<string> },
+  ) {
+    this.#sets = sets;
+  }
+
   /** Values made only of word characters. */
-  wordValues: Set<string>;
+  get wordValues(): Set<string> {
+    this.#sets ??= runsOfJoined(this.joined);
+    return this.#sets.wordValues;
+  }
+
   /** The word run each value ends with (values ending in another character have none). */
-  lastRuns: Set<string>;
-  hasEmpty: boolean;
+  get lastRuns(): Set<string> {
+    this.#sets ??= runsOfJoined(this.joined);
+    return this.#sets.lastRuns;
+  }
 }
 
 export function textPart(text: string): Part {
@@ -38,22 +57,72 @@ export function textPart(text: string): Part {
 
 export function slotPart(stats: SlotStats): Part {
   if (stats.kind === "number") return { kind: "number", stats };
-  const values: FoldedValues = { joined: "", wordValues: new Set(), lastRuns: new Set(), hasEmpty: false };
+  // Folded once, whole: folding a concatenation is the concatenation of the folded parts (word-fold.ts),
+  // and folding value by value allocated per value (most of a search's index time). A value holding a
+  // newline would blur the boundaries: such a dictionary takes the value-by-value way.
+  if (stats.values.some((v) => v.includes("\n")))
+    return { kind: "values", values: foldValuesOneByOne(stats.values) };
+  const joined = foldText(`\n${stats.values.join("\n")}`);
+  // An empty value: two newlines in a row, or one at the end (folding empties no value).
+  const hasEmpty = joined.includes("\n\n") || joined.endsWith("\n");
+  return { kind: "values", values: new FoldedValues(joined, stats.values.length > 0 && hasEmpty) };
+}
+
+/** The two sets of `FoldedValues` from its joined text, in one pass (no value holds a newline). */
+function runsOfJoined(joined: string): { wordValues: Set<string>; lastRuns: Set<string> } {
+  const wordValues = new Set<string>();
+  const lastRuns = new Set<string>();
+  let start = 1;
+  while (start <= joined.length) {
+    let end = joined.indexOf("\n", start);
+    if (end < 0) end = joined.length;
+    // The word run the value ends with: back from its end over word characters.
+    let i = end;
+    while (i > start) {
+      let cp = joined.charCodeAt(i - 1);
+      let width = 1;
+      if (cp >= 0xdc00 && cp <= 0xdfff && i - 2 >= start) {
+        const high = joined.charCodeAt(i - 2);
+        if (high >= 0xd800 && high <= 0xdbff) {
+          cp = (high - 0xd800) * 0x400 + (cp - 0xdc00) + 0x10000;
+          width = 2;
+        }
+      }
+      if (!isWordCodePoint(cp)) break;
+      i -= width;
+    }
+    if (i < end) {
+      const run = joined.slice(i, end);
+      lastRuns.add(run);
+      if (i === start) wordValues.add(run);
+    }
+    start = end + 1;
+  }
+  return { wordValues, lastRuns };
+}
+
+/**
+ * `slotPart`'s values folded one at a time: for dictionaries whose values may hold a newline, and the
+ * reference its one-pass way is tested against (test/store/columnar/word-reach.test.ts).
+ */
+export function foldValuesOneByOne(raw: readonly string[]): FoldedValues {
+  const wordValues = new Set<string>();
+  const lastRuns = new Set<string>();
+  let hasEmpty = false;
   const parts: string[] = [];
-  for (const v of stats.values) {
+  for (const v of raw) {
     const text = foldText(v);
     parts.push(text);
     if (text === "") {
-      values.hasEmpty = true;
+      hasEmpty = true;
       continue;
     }
     const runs = text.match(WORD_RUNS);
     const lastRun = runs && text.endsWith(runs[runs.length - 1]!) ? runs[runs.length - 1]! : "";
-    if (lastRun !== "") values.lastRuns.add(lastRun);
-    if (lastRun.length === text.length) values.wordValues.add(text);
+    if (lastRun !== "") lastRuns.add(lastRun);
+    if (lastRun.length === text.length) wordValues.add(text);
   }
-  values.joined = `\n${parts.join("\n")}`;
-  return { kind: "values", values };
+  return new FoldedValues(`\n${parts.join("\n")}`, hasEmpty, { wordValues, lastRuns });
 }
 
 function isAllWord(text: string): boolean {
@@ -112,6 +181,7 @@ export class WordReach {
       } else {
         // Inside one value (a conservative substring test), or from a value's last word on into the next parts.
         if (part.values.joined.includes(word)) return true;
+        if (!this.mayGoOn(i + 1)) continue;
         for (let k = 1; k < word.length; k++) {
           if (part.values.lastRuns.has(word.slice(0, k)) && this.go(i + 1, k)) return true;
         }
@@ -157,6 +227,19 @@ export class WordReach {
       if (v.wordValues.has(word.slice(j, k)) && this.go(i + 1, k)) return true;
     }
     return v.hasEmpty && this.go(i + 1, j);
+  }
+
+  /**
+   * Whether a word could go on into part `i` (empty texts skipped): a value or a number, or a text that
+   * starts with a word character. When not, no word that reaches the part before's end goes further.
+   */
+  private mayGoOn(i: number): boolean {
+    for (; i < this.parts.length; i++) {
+      const part = this.parts[i]!;
+      if (part.kind !== "text") return true;
+      if (part.text !== "") return wordAt(part.text, 0);
+    }
+    return false;
   }
 
   private go(i: number, j: number): boolean {

@@ -1,0 +1,40 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { foldValuesOneByOne, slotPart } from "../../../src/store/columnar/word-reach.js";
+
+/** Values as dictionaries hold them: words, digits, punctuation, accents, astral and lone surrogates. */
+const value = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: "binary", maxLength: 8 }),
+  fc.constantFrom(
+    "",
+    "blk_-1608",
+    "Café",
+    "ÉTÉ",
+    "user@example.com",
+    "x\uD835\uDC00",
+    "\uDC00a",
+    "a\uD800",
+    "10.0.0.1",
+  ),
+);
+
+describe("slotPart", () => {
+  // The one-pass fold of a dictionary (one string for all values) must give what folding value by value
+  // gives: the prefilter's answers depend on every field.
+  it("folds a dictionary in one pass exactly as value by value", () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 40 }), (values) => {
+        const part = slotPart({ kind: "dictionary", values });
+        expect(part.kind).toBe("values");
+        if (part.kind !== "values") return;
+        const reference = foldValuesOneByOne(values);
+        expect(part.values.joined).toBe(reference.joined);
+        expect([...part.values.wordValues].sort()).toEqual([...reference.wordValues].sort());
+        expect([...part.values.lastRuns].sort()).toEqual([...reference.lastRuns].sort());
+        expect(part.values.hasEmpty).toBe(reference.hasEmpty);
+      }),
+      { numRuns: 2_000, seed: 18 },
+    );
+  });
+});
