@@ -132,9 +132,15 @@ function isAllWord(text: string): boolean {
 
 /** Offsets where a word can start: 0, and after each character that is not a word character. */
 function runStarts(text: string): number[] {
-  const starts: number[] = [];
-  for (const m of text.matchAll(WORD_RUNS)) starts.push(m.index);
-  if (starts[0] !== 0 && text !== "") starts.unshift(0);
+  const starts: number[] = text === "" ? [] : [0];
+  let inWord = false;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const word = isWordCodePoint(cp);
+    if (word && !inWord && i > 0) starts.push(i);
+    inWord = word;
+    i += cp > 0xffff ? 2 : 1;
+  }
   return starts;
 }
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { foldValuesOneByOne, slotPart } from "../../../src/store/columnar/word-reach.js";
+import { WORD_RUNS } from "../../../src/store/columnar/word-fold.js";
+import { foldValuesOneByOne, slotPart, textPart } from "../../../src/store/columnar/word-reach.js";
 
 /** Values as dictionaries hold them: words, digits, punctuation, accents, astral and lone surrogates. */
 const value = fc.oneof(
@@ -33,6 +34,21 @@ describe("slotPart", () => {
         expect([...part.values.wordValues].sort()).toEqual([...reference.wordValues].sort());
         expect([...part.values.lastRuns].sort()).toEqual([...reference.lastRuns].sort());
         expect(part.values.hasEmpty).toBe(reference.hasEmpty);
+      }),
+      { numRuns: 2_000, seed: 18 },
+    );
+  });
+});
+
+describe("textPart", () => {
+  it("finds where words may start as the word-run pattern does", () => {
+    fc.assert(
+      fc.property(fc.oneof(value, fc.string({ unit: "grapheme", maxLength: 30 })), (raw) => {
+        const part = textPart(raw);
+        if (part.kind !== "text") throw new Error("a text part");
+        const starts = [...part.text.matchAll(WORD_RUNS)].map((m) => m.index);
+        if (starts[0] !== 0 && part.text !== "") starts.unshift(0);
+        expect(part.starts).toEqual(starts);
       }),
       { numRuns: 2_000, seed: 18 },
     );
