@@ -1,7 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 
-const DOC = new URL("../../docs/benchmarks.md", import.meta.url);
+/**
+ * The file sections are written to: docs/benchmarks.md, or BENCH_DOC (a trial run that must not touch the
+ * published figures, e.g. an A/B comparison while other work shares the checkout).
+ */
+const DOC = process.env.BENCH_DOC ?? new URL("../../docs/benchmarks.md", import.meta.url);
 const HEADER = `# Benchmarks
 
 Every figure here is written by a script under \`bench/\` (\`npm run bench:<name>\`); each section says which.
