@@ -15,6 +15,10 @@ export const MAX_JSON_DEPTH = 128;
 
 /** Whether JSON text nests arrays and objects deeper than `limit`: a linear scan that skips strings, no parse. */
 export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
+  // Nesting deeper than `limit` takes more than `limit` opening brackets. Counting them with indexOf (native,
+  // a few hits in a log line) settles almost every text without the character loop below, which was 2% of
+  // the event loop's time in NDJSON ingest (one call per line).
+  if (fewerOpenersThan(text, limit + 1)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -28,6 +32,14 @@ export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
+}
+
+/** Whether `text` holds fewer than `n` of `{` and `[` together (quoted ones count too: a bound, not a parse). */
+function fewerOpenersThan(text: string, n: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf("{"); i >= 0; i = text.indexOf("{", i + 1)) if (++count >= n) return false;
+  for (let i = text.indexOf("["); i >= 0; i = text.indexOf("[", i + 1)) if (++count >= n) return false;
+  return true;
 }
 
 /** JSON.parse that refuses text nested deeper than MAX_JSON_DEPTH with a SyntaxError, as it does bad JSON. */
