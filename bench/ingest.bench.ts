@@ -5,15 +5,21 @@
  * per second, the server's CPU per line (all its threads, from /proc), how far sealing was behind when
  * the load stopped and how long it took to catch up, and bytes on disk per line once all is sealed.
  *
+ * Then one more run per store under `--cpu-prof` splits the server's CPU per line by stage (HTTP and
+ * JSON, decoding, mining, detection, storage, scoring, garbage collection), on the event loop's thread and
+ * on the others (sealing), from the profiles (bench/lib/cpu-profile-stages.ts); BENCH_PROFILE=0 skips it.
+ *
  *   npm run bench:ingest                         # 2 rounds of 15 s per store
  *   BENCH_ROUNDS=3 BENCH_SECS=20 npm run bench:ingest
  */
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import SQLite from "better-sqlite3";
+import { processStages, STAGES, type Stage } from "./lib/cpu-profile-stages.js";
 import {
   INGEST_LINES_PER_REQUEST,
   ingestBodies,
@@ -27,6 +33,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECS = Number(process.env.BENCH_SECS ?? 15);
 const BODIES = Number(process.env.BENCH_BODIES ?? 200);
 const CONNECTIONS = 4;
+const PROFILE = process.env.BENCH_PROFILE !== "0";
 const CATCH_UP_LIMIT_SECS = 180;
 /** LOG_SEGMENT_LINES' default. */
 const SEGMENT_LINES = 16_384;
@@ -64,49 +71,92 @@ function bytesOnDisk(dir: string): number {
     .reduce((a, f) => a + statSync(join(dir, f)).size, 0);
 }
 
-async function runOnce(engine: Engine, round: number, bodies: string[]): Promise<Run> {
-  return withServer(`ingest-${engine}`, { LOG_STORE: engine }, async ({ child, url, dataDir }) => {
-    let i = 0;
-    const cpu0 = processCpuSecs(child.pid);
-    const t0 = performance.now();
-    const result = await autocannon({
-      url: `${url}/ingest`,
-      connections: CONNECTIONS,
-      duration: SECS,
-      method: "POST",
-      headers: { authorization: "Bearer bench-admin", "content-type": "application/x-ndjson" },
-      requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
-    });
-    const secs = (performance.now() - t0) / 1000;
-    const cpu1 = processCpuSecs(child.pid);
-    const db = new SQLite(join(dataDir, "logwarden.db"), { readonly: true });
-    const { stored, unsealed } = storedLines(db, engine);
-    const tEnd = performance.now();
-    let left = unsealed;
-    // Caught up once less than a segment waits: a remainder below that is sealed by age
-    // (LOG_SEAL_AFTER_SECS), not because sealing is behind.
-    while (left >= SEGMENT_LINES && performance.now() - tEnd < CATCH_UP_LIMIT_SECS * 1000) {
-      await sleep(250);
-      left = storedLines(db, engine).unsealed;
-    }
-    const catchUpSecs = unsealed >= SEGMENT_LINES ? (performance.now() - tEnd) / 1000 : 0;
-    db.close();
-    await stopServer(child);
-    const run: Run = {
-      engine,
-      round,
-      stored,
-      linesPerSec: stored / secs,
-      cpuUsPerLine: cpu0 !== null && cpu1 !== null && stored > 0 ? ((cpu1 - cpu0) * 1e6) / stored : null,
-      non2xx: result.non2xx,
-      p99: result.latency.p99,
-      unsealedAtStop: unsealed,
-      catchUpSecs,
-      bytesPerLine: bytesOnDisk(dataDir) / Math.max(1, stored),
-    };
-    console.log(JSON.stringify(run));
-    return run;
-  });
+async function runOnce(engine: Engine, round: number, bodies: string[], profileDir?: string): Promise<Run> {
+  return withServer(
+    `ingest-${engine}`,
+    { LOG_STORE: engine },
+    async ({ child, url, dataDir }) => {
+      let i = 0;
+      const cpu0 = processCpuSecs(child.pid);
+      const t0 = performance.now();
+      const result = await autocannon({
+        url: `${url}/ingest`,
+        connections: CONNECTIONS,
+        duration: SECS,
+        method: "POST",
+        headers: { authorization: "Bearer bench-admin", "content-type": "application/x-ndjson" },
+        requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
+      });
+      const secs = (performance.now() - t0) / 1000;
+      const cpu1 = processCpuSecs(child.pid);
+      const db = new SQLite(join(dataDir, "logwarden.db"), { readonly: true });
+      const { stored, unsealed } = storedLines(db, engine);
+      const tEnd = performance.now();
+      let left = unsealed;
+      // Caught up once less than a segment waits: a remainder below that is sealed by age
+      // (LOG_SEAL_AFTER_SECS), not because sealing is behind.
+      while (left >= SEGMENT_LINES && performance.now() - tEnd < CATCH_UP_LIMIT_SECS * 1000) {
+        await sleep(250);
+        left = storedLines(db, engine).unsealed;
+      }
+      const catchUpSecs = unsealed >= SEGMENT_LINES ? (performance.now() - tEnd) / 1000 : 0;
+      db.close();
+      await stopServer(child);
+      const run: Run = {
+        engine,
+        round,
+        stored,
+        linesPerSec: stored / secs,
+        cpuUsPerLine: cpu0 !== null && cpu1 !== null && stored > 0 ? ((cpu1 - cpu0) * 1e6) / stored : null,
+        non2xx: result.non2xx,
+        p99: result.latency.p99,
+        unsealedAtStop: unsealed,
+        catchUpSecs,
+        bytesPerLine: bytesOnDisk(dataDir) / Math.max(1, stored),
+      };
+      console.log(JSON.stringify(run));
+      return run;
+    },
+    { profileDir },
+  );
+}
+
+interface StageSplit {
+  engine: Engine;
+  linesPerSec: number;
+  /** CPU µs per stored line, by stage: on the event loop's thread, and on all the others together. */
+  main: Record<Stage, number>;
+  others: Record<Stage, number>;
+}
+
+/** One run under --cpu-prof: the server's CPU per stored line, stage by stage (sampling costs a little). */
+async function stageSplit(engine: Engine, bodies: string[]): Promise<StageSplit> {
+  const dir = mkdtempSync(join(tmpdir(), `logwarden-bench-profile-${engine}-`));
+  try {
+    const run = await runOnce(engine, 0, bodies, dir);
+    const { main, others } = processStages(dir);
+    const perLine = (ms: Record<Stage, number>) =>
+      Object.fromEntries(STAGES.map((s) => [s, (ms[s] * 1000) / Math.max(1, run.stored)])) as Record<
+        Stage,
+        number
+      >;
+    return { engine, linesPerSec: run.linesPerSec, main: perLine(main), others: perLine(others) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function stageTable(splits: readonly StageSplit[]): string {
+  const sum = (r: Record<Stage, number>) => STAGES.reduce((a, s) => a + r[s], 0);
+  const rows: (string | number)[][] = [];
+  for (const s of splits) {
+    for (const [thread, r] of [
+      ["event loop", s.main],
+      ["other threads", s.others],
+    ] as const)
+      rows.push([s.engine, thread, ...STAGES.map((st) => fmt(r[st], 1)), fmt(sum(r), 1)]);
+  }
+  return table(["store", "thread", ...STAGES, "all"], rows);
 }
 
 async function main(): Promise<void> {
@@ -118,6 +168,8 @@ async function main(): Promise<void> {
     const order = round % 2 === 1 ? ENGINES : [...ENGINES].reverse();
     for (const engine of order) runs.push(await runOnce(engine, round, bodies));
   }
+  const splits: StageSplit[] = [];
+  if (PROFILE) for (const engine of ENGINES) splits.push(await stageSplit(engine, bodies));
   const of = (engine: Engine) => runs.filter((r) => r.engine === engine);
   const med = (engine: Engine, f: (r: Run) => number | null) =>
     median(of(engine).map((r) => f(r) ?? Number.NaN));
@@ -167,6 +219,25 @@ async function main(): Promise<void> {
       `**Segments / table: ${(lps("segments") / lps("table")).toFixed(2)}× the lines/s, ` +
       `${(cpu("segments") / cpu("table")).toFixed(2)}× the CPU per line, ${(bpl("segments") / bpl("table")).toFixed(3)}× the bytes.** ` +
       `Issue 18's target, 100,000 lines/s: ${lps("segments") >= 100_000 ? "met" : "**not met**"}.`,
+    ...(splits.length === 0
+      ? []
+      : [
+          "",
+          "### CPU µs per stored line, by stage",
+          "",
+          "One more run per store under `--cpu-prof` (" +
+            splits.map((s) => `${s.engine} ${fmt(s.linesPerSec)} lines/s`).join(", ") +
+            "; sampling costs a few per cent). Each profile sample counts for the stage of the innermost frame " +
+            "on its stack that belongs to one (`bench/lib/cpu-profile-stages.ts`): *http+json* is Fastify, the " +
+            "request body, NDJSON/JSON parsing and validation; *decode* turns log objects into records (header " +
+            "split, times, levels); *mine* the template miner; *detect* the detectors; *store* the log store, " +
+            "anomaly and template writes, SQLite and Kysely (on the other threads: sealing, its decoding, " +
+            "column building and compression); *score* the per-service scores and incidents; *gc* garbage " +
+            "collection; *other* anything else (Node internals, promise plumbing). Start-up and idle time are " +
+            "left out. 100,000 lines/s on 2 cores leaves 20 µs of CPU a line for all threads together.",
+          "",
+          stageTable(splits),
+        ]),
   ].join("\n");
   console.log(`\n${md}`);
   writeBenchSection("ingest", md);

@@ -107,17 +107,19 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
 
 /**
  * Runs `work` against a server on a fresh data directory (named after `name`), then stops the server and
- * removes the directory, whatever `work` did.
+ * removes the directory, whatever `work` did. With `profileDir`, the server writes a CPU profile per
+ * thread there when it exits.
  */
 export async function withServer<T>(
   name: string,
   env: Record<string, string>,
   work: (server: { child: ChildProcess; url: string; dataDir: string }) => Promise<T>,
+  options: { profileDir?: string | undefined } = {},
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-${name}-`));
   let child: ChildProcess | undefined;
   try {
-    const started = await startServer({ dataDir, env });
+    const started = await startServer({ dataDir, env, profileDir: options.profileDir });
     child = started.child;
     return await work({ ...started, dataDir });
   } finally {
