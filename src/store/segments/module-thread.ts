@@ -18,11 +18,21 @@ export function startModuleThread(moduleUrl: string, main: string, data: unknown
   // import of a .ts module failing): it registers tsx's API itself, and is started without that flag.
   // tsx is a development dependency, there whenever `.ts` sources run.
   const tsxApi = moduleUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : null;
-  return new Worker(MODULE_THREAD_SOURCE, {
-    eval: true,
-    workerData: { moduleUrl, main, tsxApi, data },
-    ...(tsxApi ? { execArgv: withoutImports(process.execArgv) } : {}),
-  });
+  const start = (execArgv?: string[]) =>
+    new Worker(MODULE_THREAD_SOURCE, {
+      eval: true,
+      workerData: { moduleUrl, main, tsxApi, data },
+      ...(execArgv ? { execArgv } : {}),
+    });
+  if (!tsxApi) return start();
+  try {
+    return start(withoutImports(process.execArgv));
+  } catch (error) {
+    // Flags given explicitly are checked, where inherited ones are not: a V8 flag such as --trace-gc
+    // (`node --trace-gc --import tsx …`) is refused. The thread then starts without the process's flags.
+    if ((error as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+    return start([]);
+  }
 }
 
 /**
