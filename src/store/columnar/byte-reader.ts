@@ -57,6 +57,12 @@ export class ByteReader {
     return utf8.decode(bytes);
   }
 
+  /** Moves past `n` bytes (a value a reader only needs the place of). */
+  skip(n: number): void {
+    if (this.pos + n > this.buf.length) throw new RangeError("segment block truncated");
+    this.pos += n;
+  }
+
   bytes(n: number): Uint8Array {
     if (this.pos + n > this.buf.length) throw new RangeError("segment block truncated");
     const out = this.buf.subarray(this.pos, this.pos + n);

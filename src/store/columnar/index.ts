@@ -22,8 +22,20 @@
  * Reading: `readSegmentMeta` (meta only), `decodeSegmentTimes` (meta + times: histograms, counts),
  * `readSearchIndex` + `segmentMayMatch`/`planSegment` (meta + index: skip segments), `searchSegment`
  * (a query's matches, decoding only what they need), `SegmentReader`/`decodeSegmentAt`/`decodeSegment`
- * (records by position, or all).
+ * (records by position, or all). For a search of numbers and ids (`leanWords`), `readLeanIndex` reads
+ * the index block without parsing its dictionaries (byte searches of the block instead), and a plan's
+ * `numberTests` let rows be judged on their decoded number columns before any message is rebuilt
+ * (`number-match.ts`).
  */
+
+export {
+  type IndexShape,
+  LeanIndex,
+  leanSearchable,
+  leanWords,
+  readLeanIndex,
+} from "./lean-index.js";
+export { NumberValues, type NumberWordTest } from "./number-match.js";
 export { type MatchableRecord, matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
 export { BLOCK_NAMES, type BlockName, blockSizes, type CompressionOptions } from "./segment-blocks.js";
 export {

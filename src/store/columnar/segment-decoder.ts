@@ -1,10 +1,12 @@
 import { ByteReader } from "./byte-reader.js";
 import { type DictionaryColumn, readDictionaryColumn } from "./dictionary-column.js";
+import type { IndexShape } from "./lean-index.js";
+import type { NumberWordTest } from "./number-match.js";
 import { readBlock } from "./segment-blocks.js";
 import { readIndex, readMeta, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import type { SegmentRecordWithRef } from "./segment-record.js";
 import { readShapedColumn } from "./shaped-text-column.js";
-import { readSlotColumn } from "./slot-column.js";
+import { readSlotCodes, type SlotCodes, slotValue } from "./slot-column.js";
 import { fillPieces, templatePieces } from "./template-pieces.js";
 import { readTimeMs, timeText } from "./time-column.js";
 
@@ -80,12 +82,15 @@ interface FieldColumns {
   resource: DictionaryColumn;
 }
 
-/** The columns that rebuild messages: the verbatim rows and each (template, wildcard)'s values. */
+/**
+ * The columns that rebuild messages: the verbatim rows and each (template, wildcard)'s values as stored
+ * (numbers and dictionary ids: strings are built for the rows asked for).
+ */
 interface MessageColumns {
-  verbatim: Map<number, string>;
-  pieces: (string[] | null)[];
+  /** Row → its position among the index's verbatim messages. */
+  verbatim: Map<number, number>;
   /** Per template entry, per wildcard: the values in record order. */
-  slotValues: string[][][];
+  codes: SlotCodes[][];
   /** Each row's position among its entry's encoded (non-verbatim) rows. */
   rank: Uint32Array;
 }
@@ -102,22 +107,45 @@ export class SegmentReader {
   readonly count: number;
   private readonly times: SegmentTimes;
   private indexBlock: SegmentIndex | undefined;
+  private readonly knownShape: IndexShape | undefined;
   private fieldColumns: FieldColumns | undefined;
   private messageColumns: MessageColumns | undefined;
+  private templatePieces: (string[] | null)[] | undefined;
 
+  /**
+   * `known.shape` (from a `LeanIndex`) lets the reader walk the vars block, and so test rows' numbers
+   * and tell verbatim rows, without parsing the index block; it is parsed when a message is built.
+   */
   constructor(
     private readonly segment: Uint8Array,
-    known: { meta?: SegmentMeta; index?: SegmentIndex } = {},
+    known: { meta?: SegmentMeta; index?: SegmentIndex; shape?: IndexShape } = {},
   ) {
     this.times = decodeSegmentTimes(segment, known.meta);
     this.meta = this.times.meta;
     this.count = this.meta.count;
     this.indexBlock = known.index;
+    this.knownShape = known.shape;
   }
 
   get index(): SegmentIndex {
     this.indexBlock ??= readSegmentIndex(this.segment, this.meta);
     return this.indexBlock;
+  }
+
+  /** The index block if it has been parsed (a caller may keep it), else undefined. */
+  get parsedIndex(): SegmentIndex | undefined {
+    return this.indexBlock;
+  }
+
+  private get shape(): IndexShape {
+    if (this.indexBlock || !this.knownShape) {
+      const index = this.index;
+      return {
+        slotKinds: index.templates.map((t) => t.slots.map((s) => s.kind)),
+        verbatimCount: index.verbatim.length,
+      };
+    }
+    return this.knownShape;
   }
 
   /** Row i's entry in `meta.templates`. */
@@ -166,15 +194,15 @@ export class SegmentReader {
   private get messages(): MessageColumns {
     if (this.messageColumns) return this.messageColumns;
     const n = this.count;
-    const index = this.index;
+    const shape = this.shape;
     const vars = new ByteReader(readBlock(this.segment, "vars"));
     const verbatimCount = vars.uint();
-    if (verbatimCount !== index.verbatim.length) throw new Error("verbatim rows disagree with the index");
-    const verbatim = new Map<number, string>();
+    if (verbatimCount !== shape.verbatimCount) throw new Error("verbatim rows disagree with the index");
+    const verbatim = new Map<number, number>();
     let at = 0;
     for (let k = 0; k < verbatimCount; k++) {
       at += vars.uint();
-      verbatim.set(at, index.verbatim[k]!.message);
+      verbatim.set(at, k);
     }
     const encodedCount = new Uint32Array(this.meta.templates.length);
     const rank = new Uint32Array(n);
@@ -186,12 +214,32 @@ export class SegmentReader {
     this.messageColumns = {
       verbatim,
       rank,
-      pieces: this.meta.templates.map((t) => (t.template === null ? null : templatePieces(t.template))),
-      slotValues: index.templates.map((t, e) =>
-        t.slots.map((stats) => readSlotColumn(vars, stats, encodedCount[e]!)),
+      codes: shape.slotKinds.map((kinds, e) =>
+        kinds.map((kind) => readSlotCodes(vars, kind, encodedCount[e]!)),
       ),
     };
     return this.messageColumns;
+  }
+
+  /**
+   * Whether encoded row i's numbers pass every test (`SegmentPlan.numberTests`): for each, one of the
+   * row's number columns holds a value the test accepts. False only for a row whose message cannot
+   * hold the words the tests are for.
+   */
+  numbersMayMatch(i: number, tests: readonly NumberWordTest[]): boolean {
+    const m = this.messages;
+    const columns = m.codes[this.times.entries[i]!]!;
+    const r = m.rank[i]!;
+    for (const test of tests) {
+      let found = false;
+      for (let k = 0; k < columns.length && !found; k++) {
+        const c = columns[k]!;
+        const values = test[k];
+        found = !!values && c.kind === "number" && values.matches(c.nums[r]!, c.pads ? c.pads[r]! : 0);
+      }
+      if (!found) return false;
+    }
+    return true;
   }
 
   /** Whether row i's message is stored verbatim (not encoded against its template). */
@@ -202,13 +250,18 @@ export class SegmentReader {
   /** Row i's message. */
   message(i: number): string {
     const m = this.messages;
+    const index = this.index;
     const verbatim = m.verbatim.get(i);
-    if (verbatim !== undefined) return verbatim;
+    if (verbatim !== undefined) return index.verbatim[verbatim]!.message;
     const e = this.times.entries[i]!;
     const r = m.rank[i]!;
+    this.templatePieces ??= this.meta.templates.map((t) =>
+      t.template === null ? null : templatePieces(t.template),
+    );
+    const slots = index.templates[e]!.slots;
     return fillPieces(
-      m.pieces[e]!,
-      m.slotValues[e]!.map((column) => column[r]!),
+      this.templatePieces[e]!,
+      m.codes[e]!.map((codes, k) => slotValue(codes, slots[k]!, r)),
     );
   }
 

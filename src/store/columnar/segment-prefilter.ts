@@ -1,4 +1,6 @@
 import type { LogQuery } from "../../core/log-store.js";
+import { LeanIndex, leanSearchable } from "./lean-index.js";
+import { NumberValues, type NumberWordTest } from "./number-match.js";
 import { messageHasWords } from "./record-matcher.js";
 import { readSegmentIndex, readSegmentMeta } from "./segment-decoder.js";
 import type { SegmentIndex, SegmentMeta } from "./segment-meta.js";
@@ -74,13 +76,19 @@ export function readSearchIndex(segment: Uint8Array): SearchIndex {
  * holding a match; leaves out most that hold none. Service, host, severity and time are judged from
  * the metadata; a template id and the text per entry: its encoded messages can match only if every word
  * of the text can occur in one of them (`partsMayContain`).
+ *
+ * `numberTests[e]`, when not null: entry e's encoded messages can hold some word of the text only where
+ * a number column supplies part of it, so a row can match only if, for each test, one of its numbers is
+ * a value the test accepts (`SegmentReader.numbersMayMatch`): a search for a number tests the decoded
+ * integers and rebuilds only the rows that pass.
  */
 export interface SegmentPlan {
   encoded: boolean[];
   verbatim: boolean[];
+  numberTests?: (NumberWordTest[] | null)[];
 }
 
-export function planSegment(ix: SearchIndex, query: LogQuery): SegmentPlan | null {
+export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): SegmentPlan | null {
   const m = ix.meta;
   if (query.service) {
     const k = m.services.indexOf(query.service);
@@ -98,29 +106,59 @@ export function planSegment(ix: SearchIndex, query: LogQuery): SegmentPlan | nul
   if (words !== null && words.length === 0) return null;
   const allowed = m.templates.map((t) => !query.templateId || t.templateId === query.templateId);
   if (words === null) return allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
+  if (ix instanceof LeanIndex && !leanSearchable(ix, words))
+    throw new Error("a lean index cannot answer for words of letters in a block that is not ASCII");
 
   const parts = ix.templateParts();
   const reach = words.map((w, k) => new WordReach(w, k === words.length - 1));
+  let numberTests: (NumberWordTest[] | null)[] | undefined;
   const encoded = allowed.map((ok, e) => {
     const p = parts[e];
-    return ok && p != null && reach.every((r) => r.mayContain(p));
-  });
-  const whole = words.slice(0, -1);
-  const last = words[words.length - 1]!;
-  const verbatimWords = ix.verbatimMessageWords();
-  const verbatim = m.templates.map(() => false);
-  ix.index.verbatim.forEach((v, k) => {
-    if (allowed[v.entry] && !verbatim[v.entry] && messageHasWords(verbatimWords[k]!, whole, last)) {
-      verbatim[v.entry] = true;
+    if (!ok || p == null || !reach.every((r) => r.mayContain(p))) return false;
+    if (!p.some((part) => part.kind === "number")) return true;
+    // Words this entry holds only through its number columns: rows are then tested on their numbers,
+    // each column against the texts it may hold on a way through the template that spells the word.
+    const tests: NumberWordTest[] = [];
+    for (const r of reach) {
+      if (r.mayContain(p, false)) continue;
+      const texts = r.numberCandidates(p);
+      // A template's parts are its pieces with a wildcard between each two: wildcard k is part 2k + 1.
+      tests.push(
+        Array.from({ length: (p.length - 1) / 2 }, (_, k) => {
+          const t = texts.get(2 * k + 1);
+          return t && (t.exact.size > 0 || t.starts.size > 0) ? new NumberValues(t.exact, t.starts) : null;
+        }),
+      );
     }
+    if (tests.length > 0) {
+      numberTests ??= m.templates.map(() => null);
+      numberTests[e] = tests;
+    }
+    return true;
   });
-  return encoded.some(Boolean) || verbatim.some(Boolean) ? { encoded, verbatim } : null;
+  const verbatim = m.templates.map(() => false);
+  if (ix instanceof LeanIndex) {
+    ix.verbatim.forEach((v, k) => {
+      if (allowed[v.entry] && !verbatim[v.entry] && ix.verbatimMayHold(k, words)) verbatim[v.entry] = true;
+    });
+  } else {
+    const whole = words.slice(0, -1);
+    const last = words[words.length - 1]!;
+    const verbatimWords = ix.verbatimMessageWords();
+    ix.index.verbatim.forEach((v, k) => {
+      if (allowed[v.entry] && !verbatim[v.entry] && messageHasWords(verbatimWords[k]!, whole, last)) {
+        verbatim[v.entry] = true;
+      }
+    });
+  }
+  if (!encoded.some(Boolean) && !verbatim.some(Boolean)) return null;
+  return numberTests ? { encoded, verbatim, numberTests } : { encoded, verbatim };
 }
 
 /**
  * Whether the segment can hold a record matching `query` (`planSegment` is not null). Never false when
  * a record matches; false for most segments that hold none.
  */
-export function segmentMayMatch(ix: SearchIndex, query: LogQuery): boolean {
+export function segmentMayMatch(ix: SearchIndex | LeanIndex, query: LogQuery): boolean {
   return planSegment(ix, query) !== null;
 }

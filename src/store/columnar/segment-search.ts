@@ -1,4 +1,5 @@
 import type { LogQuery } from "../../core/log-store.js";
+import { LeanIndex } from "./lean-index.js";
 import { textMatcher } from "./record-matcher.js";
 import { SegmentReader } from "./segment-decoder.js";
 import { planSegment, readSearchIndex, type SearchIndex } from "./segment-prefilter.js";
@@ -9,16 +10,21 @@ import type { SegmentRecordWithRef } from "./segment-record.js";
  * over `decodeSegment`, but the segment is skipped on its metadata and index when it cannot match,
  * rows are tested on their template entry and time before anything else is decoded, messages are
  * rebuilt only for rows of entries that may match, and whole records only for the matches.
- * `ix` is the segment's `readSearchIndex`, for a caller that keeps it.
+ * A row of an entry whose plan has number tests is rebuilt only when its numbers pass them.
+ * `ix` is the segment's `readSearchIndex`, for a caller that keeps it, or its `readLeanIndex` (for
+ * words `leanWords` accepts).
  */
 export function searchSegment(
   segment: Uint8Array,
   query: LogQuery,
-  ix: SearchIndex = readSearchIndex(segment),
+  ix: SearchIndex | LeanIndex = readSearchIndex(segment),
 ): SegmentRecordWithRef[] {
   const plan = planSegment(ix, query);
   if (plan === null) return [];
-  const reader = new SegmentReader(segment, { meta: ix.meta, index: ix.index });
+  const reader =
+    ix instanceof LeanIndex
+      ? new SegmentReader(segment, { meta: ix.meta, shape: ix.shape })
+      : new SegmentReader(segment, { meta: ix.meta, index: ix.index });
   const text = textMatcher(query);
   const { service, host, minSeverityNumber, since, until } = query;
   const out: SegmentRecordWithRef[] = [];
@@ -31,7 +37,10 @@ export function searchSegment(
     }
     if (text !== null) {
       // The plan may have ruled out this entry's encoded or its verbatim messages.
-      if (!(reader.isVerbatim(i) ? plan.verbatim[e] : plan.encoded[e])) continue;
+      const verbatim = reader.isVerbatim(i);
+      if (!(verbatim ? plan.verbatim[e] : plan.encoded[e])) continue;
+      const tests = plan.numberTests?.[e];
+      if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
       if (!text(reader.message(i))) continue;
     }
     if (service && reader.service(i) !== service) continue;

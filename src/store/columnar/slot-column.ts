@@ -33,7 +33,8 @@ export interface DictionarySlotStats {
 export type SlotStats = NumberSlotStats | DictionarySlotStats;
 
 const NUMBER = /^(?:-[1-9][0-9]{0,14}|[0-9]{1,15})$/;
-const KIND_DICTIONARY = 0;
+/** A slot's kind as the index block stores it first (`lean-index.ts` peeks at it). */
+export const KIND_DICTIONARY = 0;
 const KIND_NUMBER = 1;
 /** Below this many distinct values, a number column stays a dictionary (exact for search, small anyway). */
 const MIN_DISTINCT_FOR_NUMBERS = 32;
@@ -156,19 +157,25 @@ export function readSlotStats(input: ByteReader): SlotStats {
   };
 }
 
-/** Reads a slot column of `count` values written by `encodeSlot(...).writeColumn`. */
-export function readSlotColumn(input: ByteReader, stats: SlotStats, count: number): string[] {
-  const out = new Array<string>(count);
-  if (stats.kind === "dictionary") {
+/**
+ * A slot column as stored, its values not yet turned into strings: a number column's integers and
+ * leading-zero counts, or a dictionary column's value ids. A search tests numbers on these directly and
+ * builds the strings of only the rows it shows (`slotValue`).
+ */
+export type SlotCodes =
+  | { kind: "number"; nums: Float64Array; pads: Uint8Array | null }
+  | { kind: "dictionary"; ids: Uint32Array };
+
+/** Reads the codes of a slot column of `count` values of the given kind (its stats need not be parsed). */
+export function readSlotCodes(input: ByteReader, kind: SlotStats["kind"], count: number): SlotCodes {
+  if (kind === "dictionary") {
+    const ids = new Uint32Array(count);
     let next = 0;
     for (let i = 0; i < count; i++) {
       const code = input.uint();
-      const id = code === 0 ? next++ : code - 1;
-      const v = stats.values[id];
-      if (v === undefined) throw new RangeError("slot dictionary id out of range");
-      out[i] = v;
+      ids[i] = code === 0 ? next++ : code - 1;
     }
-    return out;
+    return { kind, ids };
   }
   const flags = input.byte();
   const delta = (flags & 1) !== 0;
@@ -177,13 +184,35 @@ export function readSlotColumn(input: ByteReader, stats: SlotStats, count: numbe
     pads = new Uint8Array(count);
     for (let i = 0; i < count; i++) pads[i] = input.uint();
   }
+  const nums = new Float64Array(count);
   let prev = 0;
   for (let i = 0; i < count; i++) {
     const x = delta ? prev + input.int() : input.int();
     prev = x;
-    const pad = pads ? pads[i]! : 0;
-    if (pad === 0) out[i] = String(x);
-    else out[i] = x < 0 ? `-${"0".repeat(pad)}${-x}` : "0".repeat(pad) + String(x);
+    nums[i] = x;
   }
+  return { kind, nums, pads };
+}
+
+/** Value `r` of a slot column from its codes (`stats` gives a dictionary's values). */
+export function slotValue(codes: SlotCodes, stats: SlotStats, r: number): string {
+  if (codes.kind === "number") return numberText(codes.nums[r]!, codes.pads ? codes.pads[r]! : 0);
+  if (stats.kind !== "dictionary") throw new Error("slot kind disagrees with its column");
+  const v = stats.values[codes.ids[r]!];
+  if (v === undefined) throw new RangeError("slot dictionary id out of range");
+  return v;
+}
+
+/** The text of a number column's value: the integer with `pad` leading zeros after its sign. */
+export function numberText(x: number, pad: number): string {
+  if (pad === 0) return String(x);
+  return x < 0 ? `-${"0".repeat(pad)}${-x}` : "0".repeat(pad) + String(x);
+}
+
+/** Reads a slot column of `count` values written by `encodeSlot(...).writeColumn`. */
+export function readSlotColumn(input: ByteReader, stats: SlotStats, count: number): string[] {
+  const codes = readSlotCodes(input, stats.kind, count);
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = slotValue(codes, stats, i);
   return out;
 }

@@ -13,8 +13,25 @@ import { foldText, isWordCodePoint, WORD_RUNS } from "./word-fold.js";
 /** A template's parts, folded, as the prefilter walks them. */
 export type Part =
   | { kind: "text"; text: string; starts: number[] }
-  | { kind: "values"; values: FoldedValues }
+  | { kind: "values"; values: ValueSet }
   | { kind: "number"; stats: NumberSlotStats };
+
+/**
+ * What the walk asks of a dictionary's values (folded). Answers may be true when the exact answer is
+ * false (a set that over-approximates, as `RawValues` in `lean-index.ts` does), never the reverse.
+ */
+export interface ValueSet {
+  /** Some value is empty. */
+  readonly hasEmpty: boolean;
+  /** Some value contains `s`. */
+  contains(s: string): boolean;
+  /** Some value starts with `s`. */
+  startsWith(s: string): boolean;
+  /** Some value is `s`, made only of word characters. */
+  hasWordValue(s: string): boolean;
+  /** Some value ends with the word run `s`. */
+  hasLastRun(s: string): boolean;
+}
 
 /**
  * A dictionary's values, folded, in the forms the walk asks about, so each question is one lookup per
@@ -22,7 +39,7 @@ export type Part =
  * slots are followed by a space or punctuation, where no word goes on past a value, and a search over a
  * large store builds the parts of every segment it reads afresh.
  */
-export class FoldedValues {
+export class FoldedValues implements ValueSet {
   #sets: { wordValues: Set<string>; lastRuns: Set<string> } | undefined;
 
   /**
@@ -47,6 +64,22 @@ export class FoldedValues {
   get lastRuns(): Set<string> {
     this.#sets ??= runsOfJoined(this.joined);
     return this.#sets.lastRuns;
+  }
+
+  contains(s: string): boolean {
+    return this.joined.includes(s);
+  }
+
+  startsWith(s: string): boolean {
+    return this.joined.includes(`\n${s}`);
+  }
+
+  hasWordValue(s: string): boolean {
+    return this.wordValues.has(s);
+  }
+
+  hasLastRun(s: string): boolean {
+    return this.lastRuns.has(s);
   }
 }
 
@@ -161,6 +194,13 @@ export class WordReach {
   /** go(i, j) results: the word's characters before j matched, continuing into the start of part i. */
   private readonly memo = new Map<number, boolean>();
   private parts: readonly Part[] = [];
+  /** False: number columns supply no characters (is the word reachable without them?). */
+  private numbers = true;
+  /**
+   * While `numberCandidates` runs: every way through is walked (no stop at the first), and each number
+   * part's texts on a way that completes the word are kept, by part index.
+   */
+  private collected: Map<number, { exact: Set<string>; starts: Set<string> }> | null = null;
 
   constructor(
     readonly word: string,
@@ -174,26 +214,76 @@ export class WordReach {
     }
   }
 
-  mayContain(parts: readonly Part[]): boolean {
+  /**
+   * `numbers` false asks whether the word can be found without any number column supplying a character
+   * of it: when not, a row can hold it only if one of its numbers is a value `NumberWordTest` accepts.
+   */
+  mayContain(parts: readonly Part[], numbers = true): boolean {
     this.parts = parts;
+    this.numbers = numbers;
     this.memo.clear();
+    return this.fromStarts();
+  }
+
+  /**
+   * For a word `mayContain(parts, false)` rules out: by part index, each number part's digit texts on
+   * some way through the parts that completes the word (`exact`), and those it may start with (`starts`,
+   * the word ending inside it). Every message of the template holding the word has a number column
+   * whose value is one of them (`NumberValues`).
+   */
+  numberCandidates(parts: readonly Part[]): Map<number, { exact: Set<string>; starts: Set<string> }> {
+    this.parts = parts;
+    this.numbers = true;
+    this.memo.clear();
+    const collected = new Map<number, { exact: Set<string>; starts: Set<string> }>();
+    this.collected = collected;
+    try {
+      this.fromStarts();
+    } finally {
+      this.collected = null;
+    }
+    return collected;
+  }
+
+  /** Whether a found way ends the walk (not while collecting every way). */
+  private get stopAtFirst(): boolean {
+    return this.collected === null;
+  }
+
+  /** The word from every place a word may start. */
+  private fromStarts(): boolean {
+    const parts = this.parts;
     const word = this.word;
+    let any = false;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
       if (part.kind === "text") {
-        for (const at of part.starts) if (this.against(part.text, at, i, 0)) return true;
+        for (const at of part.starts)
+          if (this.against(part.text, at, i, 0)) {
+            if (this.stopAtFirst) return true;
+            any = true;
+          }
       } else if (part.kind === "number") {
-        if (this.numberFrom(part.stats, i, 0)) return true;
+        if (this.numberFrom(part.stats, i, 0)) {
+          if (this.stopAtFirst) return true;
+          any = true;
+        }
       } else {
         // Inside one value (a conservative substring test), or from a value's last word on into the next parts.
-        if (part.values.joined.includes(word)) return true;
+        if (part.values.contains(word)) {
+          if (this.stopAtFirst) return true;
+          any = true;
+        }
         if (!this.mayGoOn(i + 1)) continue;
         for (let k = 1; k < word.length; k++) {
-          if (part.values.lastRuns.has(word.slice(0, k)) && this.go(i + 1, k)) return true;
+          if (part.values.hasLastRun(word.slice(0, k)) && this.go(i + 1, k)) {
+            if (this.stopAtFirst) return true;
+            any = true;
+          }
         }
       }
     }
-    return false;
+    return any;
   }
 
   /** The rest of the word, from j, laid against a known text from its offset `at`. */
@@ -211,28 +301,54 @@ export class WordReach {
   }
 
   private numberFrom(stats: NumberSlotStats, i: number, j: number): boolean {
+    if (!this.numbers) return false;
     const digits = this.digitEnd[j]! - j;
     if (digits === 0) return false;
+    const kept = this.collected;
+    let texts: { exact: Set<string>; starts: Set<string> } | undefined;
+    if (kept) {
+      texts = kept.get(i);
+      if (!texts) {
+        texts = { exact: new Set(), starts: new Set() };
+        kept.set(i, texts);
+      }
+    }
+    let any = false;
     // The word ends inside the number: only a prefix may (a whole word would go on with its digits).
-    if (this.prefix && j + digits === this.word.length && digits <= stats.maxDigits) return true;
+    if (this.prefix && j + digits === this.word.length && digits <= stats.maxDigits) {
+      if (!texts) return true;
+      texts.starts.add(this.word.slice(j));
+      any = true;
+    }
     for (let k = stats.minDigits; k <= Math.min(stats.maxDigits, digits); k++) {
       const x = Number(this.word.slice(j, j + k));
-      if (x >= stats.minAbs && x <= stats.maxAbs && this.go(i + 1, j + k)) return true;
+      if (x >= stats.minAbs && x <= stats.maxAbs && this.go(i + 1, j + k)) {
+        if (!texts) return true;
+        texts.exact.add(this.word.slice(j, j + k));
+        any = true;
+      }
     }
-    return false;
+    return any;
   }
 
   /** Continuing the word at j into a dictionary value. */
-  private valuesFrom(v: FoldedValues, i: number, j: number): boolean {
+  private valuesFrom(v: ValueSet, i: number, j: number): boolean {
     const word = this.word;
     // The word ends inside a value that starts with its rest (whether the value's word ends there too is
     // not checked: conservative).
-    if (v.joined.includes(`\n${word.slice(j)}`)) return true;
+    let any = false;
+    if (v.startsWith(word.slice(j))) {
+      if (this.stopAtFirst) return true;
+      any = true;
+    }
     // The word runs through a value made of word characters, on into the next parts.
     for (let k = j + 1; k < word.length; k++) {
-      if (v.wordValues.has(word.slice(j, k)) && this.go(i + 1, k)) return true;
+      if (v.hasWordValue(word.slice(j, k)) && this.go(i + 1, k)) {
+        if (this.stopAtFirst) return true;
+        any = true;
+      }
     }
-    return v.hasEmpty && this.go(i + 1, j);
+    return (v.hasEmpty && this.go(i + 1, j)) || any;
   }
 
   /**

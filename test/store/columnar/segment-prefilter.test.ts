@@ -4,13 +4,17 @@ import type { LogQuery } from "../../../src/core/log-store.js";
 import {
   decodeSegment,
   encodeSegment,
+  leanSearchable,
+  leanWords,
+  planSegment,
+  readLeanIndex,
   readSearchIndex,
   recordMatcher,
   type SegmentRecord,
   searchSegment,
   segmentMayMatch,
 } from "../../../src/store/columnar/index.js";
-import { foldedWords } from "../../../src/store/columnar/word-fold.js";
+import { foldedWords, queryWords } from "../../../src/store/columnar/word-fold.js";
 import { arbitraryRecords, loghubAvailable, loghubRecords, numberColumnRecords } from "./segment-records.js";
 
 /** Undefined four times in five: each filter narrows the query only now and then, so most queries match. */
@@ -49,13 +53,43 @@ function queryFrom(records: readonly SegmentRecord[]) {
     });
 }
 
-/** The prefilter keeps the segment when a record matches, and searchSegment finds exactly the brute-force matches. */
+/**
+ * The prefilter keeps the segment when a record matches, and searchSegment finds exactly the brute-force
+ * matches, with the parsed index and, for the words it takes, with the lean one (byte searches of the
+ * index block, rows judged on their numbers first).
+ */
 function expectNoFalseNegative(records: readonly SegmentRecord[], query: LogQuery): void {
   const segment = encodeSegment(1, records);
   const matcher = recordMatcher(query);
   const matches = decodeSegment(segment).filter(matcher);
   if (matches.length > 0) expect(segmentMayMatch(readSearchIndex(segment), query)).toBe(true);
   expect(searchSegment(segment, query)).toEqual(matches);
+  const words = leanWords(query.text && query.text.trim() !== "" ? queryWords(query.text) : null);
+  const lean = readLeanIndex(segment);
+  if (words && leanSearchable(lean, words)) {
+    if (matches.length > 0) expect(segmentMayMatch(lean, query)).toBe(true);
+    expect(searchSegment(segment, query, lean)).toEqual(matches);
+  }
+}
+
+/**
+ * A query of digits from one record's message: a run of its digits, whole, cut short (the last word
+ * matches as a prefix) or spanning a word's letters and digits, sometimes two words, sometimes a number
+ * none holds. What a search for an id, a block or a counter looks like.
+ */
+function digitQueryFrom(records: readonly SegmentRecord[]) {
+  return fc
+    .record({ at: fc.nat(), pick: fc.nat(), cut: fc.nat({ max: 5 }), second: fc.nat(), other: fc.boolean() })
+    .map(({ at, pick, cut, second, other }): LogQuery => {
+      const words = foldedWords(records[at % records.length]!.message).filter((w) => /[0-9]/.test(w));
+      if (words.length === 0 || other) return { text: String(at * 7919 + pick) };
+      const w = words[pick % words.length]!;
+      const digits = w.match(/[0-9]+/g) ?? [w];
+      let text =
+        cut === 0 ? w : cut === 1 ? digits[pick % digits.length]! : w.slice(0, Math.max(1, w.length - cut));
+      if (second % 3 === 0) text = `${words[second % words.length]!} ${text}`;
+      return { text };
+    });
 }
 
 describe("segment prefilter", () => {
@@ -78,6 +112,60 @@ describe("segment prefilter", () => {
       { numRuns: 1000 },
     );
   }, 180_000);
+
+  it("finds numbers exactly through the lean index and number tests (property)", () => {
+    fc.assert(
+      fc.property(
+        numberColumnRecords.chain((records) => fc.tuple(fc.constant(records), digitQueryFrom(records))),
+        ([records, query]) => expectNoFalseNegative(records, query),
+      ),
+      { numRuns: 1500, seed: 18 },
+    );
+    fc.assert(
+      fc.property(
+        arbitraryRecords.chain((records) => fc.tuple(fc.constant(records), digitQueryFrom(records))),
+        ([records, query]) => expectNoFalseNegative(records, query),
+      ),
+      { numRuns: 1000, seed: 18 },
+    );
+  }, 180_000);
+
+  it("tests rows on their numbers only where a number column must supply the word", () => {
+    const base: SegmentRecord = {
+      timestamp: "2026-01-01T00:00:00.000Z",
+      observedAt: "2026-01-01T00:00:00.000Z",
+      service: "api",
+      host: null,
+      level: null,
+      severityNumber: 9,
+      message: "",
+      attributes: "{}",
+      resource: "{}",
+      stream: "api",
+      templateId: "t",
+      template: "req <*> took <*>ms id<*>",
+    };
+    const records = Array.from({ length: 60 }, (_, i) => ({
+      ...base,
+      message: `req ${900_000 + i * 13} took ${i % 50}ms id${7000 + i}`,
+    }));
+    const segment = encodeSegment(1, records);
+    const ix = readSearchIndex(segment);
+    const plan = planSegment(ix, { text: "900013" });
+    // Only the first wildcard can be 900013 (the others' ranges cannot), and only where it is.
+    const test = plan?.numberTests?.[0]?.[0];
+    expect(test?.map((v) => v !== null)).toEqual([true, false, false]);
+    expect(searchSegment(segment, { text: "900013" }).map((r) => r.ref)).toEqual([2]);
+    expect(searchSegment(segment, { text: "id7005" }).map((r) => r.ref)).toEqual([6]);
+    expect(searchSegment(segment, { text: "id700" }).map((r) => r.ref)).toEqual(
+      records.flatMap((r, k) => (/ id700\d$/.test(r.message) ? [k + 1] : [])),
+    );
+    // The static text holds "took": no number test for it.
+    expect(planSegment(ix, { text: "took" })?.numberTests).toBeUndefined();
+    const lean = readLeanIndex(segment);
+    expect(searchSegment(segment, { text: "900013" }, lean).map((r) => r.ref)).toEqual([2]);
+    expect(segmentMayMatch(lean, { text: "12345678" })).toBe(false);
+  });
 
   it("sees words that span a template's static text and a value", () => {
     const base: SegmentRecord = {
@@ -138,6 +226,18 @@ describe("segment prefilter", () => {
       for (const w of words) {
         expect(segmentMayMatch(ix, { text: w }), w).toBe(true);
         if (w.length > 2) expect(segmentMayMatch(ix, { text: w.slice(0, -1) }), w).toBe(true);
+      }
+      // Words with digits through the lean index: searchSegment finds what the matcher finds.
+      const lean = readLeanIndex(segment);
+      const all = decodeSegment(segment);
+      const numbered = [...words].filter((w) => /[0-9]/.test(w) && /^[0-9a-z]+$/.test(w));
+      for (const w of numbered.filter((_, k) => k % 7 === 0)) {
+        if (!leanSearchable(lean, [w])) continue;
+        for (const text of [w, w.slice(0, Math.max(1, w.length - 2))]) {
+          const want = all.filter(recordMatcher({ text }));
+          expect(searchSegment(segment, { text }, lean), text).toEqual(want);
+          expect(searchSegment(segment, { text }, ix), text).toEqual(want);
+        }
       }
     },
   );

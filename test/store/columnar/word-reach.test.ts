@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WORD_RUNS } from "../../../src/store/columnar/word-fold.js";
-import { foldValuesOneByOne, slotPart, textPart } from "../../../src/store/columnar/word-reach.js";
+import {
+  FoldedValues,
+  foldValuesOneByOne,
+  slotPart,
+  textPart,
+} from "../../../src/store/columnar/word-reach.js";
 
 /** Values as dictionaries hold them: words, digits, punctuation, accents, astral and lone surrogates. */
 const value = fc.oneof(
@@ -30,10 +35,13 @@ describe("slotPart", () => {
         expect(part.kind).toBe("values");
         if (part.kind !== "values") return;
         const reference = foldValuesOneByOne(values);
-        expect(part.values.joined).toBe(reference.joined);
-        expect([...part.values.wordValues].sort()).toEqual([...reference.wordValues].sort());
-        expect([...part.values.lastRuns].sort()).toEqual([...reference.lastRuns].sort());
-        expect(part.values.hasEmpty).toBe(reference.hasEmpty);
+        const folded = part.values;
+        expect(folded).toBeInstanceOf(FoldedValues);
+        if (!(folded instanceof FoldedValues)) return;
+        expect(folded.joined).toBe(reference.joined);
+        expect([...folded.wordValues].sort()).toEqual([...reference.wordValues].sort());
+        expect([...folded.lastRuns].sort()).toEqual([...reference.lastRuns].sort());
+        expect(folded.hasEmpty).toBe(reference.hasEmpty);
       }),
       { numRuns: 2_000, seed: 18 },
     );
