@@ -100,7 +100,9 @@ export class LruMap<K, V> {
 
   set(key: K, value: V): this {
     if (this.#undo !== null) this.#rememberUse(this.#undo, key);
-    this.#map.delete(key);
+    // The newest key is last already (or gone, and then set puts it last): a read then a write of the
+    // same key (a count) moves it once, not twice.
+    if (!this.#hasNewest || key !== this.#newest) this.#map.delete(key);
     this.#map.set(key, value);
     this.#newest = key;
     this.#hasNewest = true;

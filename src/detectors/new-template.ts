@@ -4,6 +4,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
+import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
 import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
 import { type Coverage, cover } from "./stream-clock.js";
@@ -42,8 +43,10 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    for (const record of batch) {
-      const at = Date.parse(record.timestamp);
+    const times = recordTimes.of(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const at = times[i]!;
       let stream = this.#streams.get(record.stream);
       if (!stream) {
         stream = { seen: 0, firstAt: at, latestAt: at, coveredMs: 0, templatesAtWarmup: 0, templates: 0 };

@@ -12,6 +12,7 @@ import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { DAY_MS } from "../core/time.js";
 import { UndoLog } from "../core/undo.js";
+import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
 import { judgedBySecurityRules, recordEntities } from "./record-entities.js";
 import { elapsedMs } from "./stream-clock.js";
@@ -71,7 +72,12 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
   constructor(readonly options: RareTemplateOptions) {}
 
   #stream(name: string): StreamState {
-    return this.#streams.upsert(name, () => this.#newStream());
+    // `upsert` spelled out: its closure was made for every record.
+    const known = this.#streams.get(name);
+    if (known !== undefined) return known;
+    const made = this.#newStream();
+    this.#streams.set(name, made);
+    return made;
   }
 
   #newStream(): StreamState {
@@ -88,7 +94,10 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    for (const record of batch) {
+    const times = recordTimes.of(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const at = times[i]!;
       const s = this.#stream(record.stream);
       // Rarity is judged on the history before this record, then the record joins it.
       const prior = s.counts.get(record.templateId) ?? 0;
@@ -97,7 +106,7 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
         s.cutoff !== null && record.templateChange !== "created" && prior > 0 && frequency <= s.cutoff;
       const count = prior + 1;
       s.counts.set(record.templateId, count);
-      const routine = this.#followDays(s, record, frequency);
+      const routine = this.#followDays(s, record, at, frequency);
       s.total++;
       s.sinceTrain++;
       if (
@@ -107,7 +116,6 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
         this.#train(s);
       }
       if (!rare || routine || judgedBySecurityRules(record)) continue;
-      const at = Date.parse(record.timestamp);
       const last = s.lastReport.get(record.templateId);
       if (last !== undefined && elapsedMs(last, at) < this.options.cooldownSecs * 1000) continue;
       s.lastReport.set(record.templateId, at);
@@ -117,9 +125,8 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
   }
 
   /** Counts the record's day for its template; true when the template was already routine before it. */
-  #followDays(s: StreamState, record: ParsedRecord, frequency: number): boolean {
+  #followDays(s: StreamState, record: ParsedRecord, at: number, frequency: number): boolean {
     if (s.cutoff !== null && frequency > DAYS_WATCH * s.cutoff) return false;
-    const at = Date.parse(record.timestamp);
     if (Number.isNaN(at)) return false;
     const day = Math.floor(at / DAY_MS);
     const seen = s.days.get(record.templateId);

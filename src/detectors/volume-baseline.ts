@@ -21,14 +21,43 @@ export function updateStat(s: EwStat, value: number, maxN: number): void {
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const s = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!plainNumber(v)) return sortedMedian(values);
+    s[i] = v;
+  }
+  return middleOf(s.sort());
 }
 
 /** Median absolute deviation, scaled (×1.4826) to estimate a standard deviation. */
 export function madSigma(values: readonly number[], center: number): number {
-  return 1.4826 * median(values.map((v) => Math.abs(v - center)));
+  if (values.length === 0) return 0;
+  const s = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const d = Math.abs(values[i]! - center);
+    if (!plainNumber(d)) return 1.4826 * sortedMedian(values.map((v) => Math.abs(v - center)));
+    s[i] = d;
+  }
+  return 1.4826 * middleOf(s.sort());
+}
+
+/**
+ * A typed array sorts numbers natively, several times faster than a comparator (a median is taken two or
+ * three times for every interval every key closes). It orders the values a comparator `a - b` does, except
+ * NaN and -0, which the comparator leaves where they were: values holding any go the comparator's way.
+ */
+function plainNumber(v: number): boolean {
+  return !Number.isNaN(v) && (v !== 0 || 1 / v > 0);
+}
+
+function sortedMedian(values: readonly number[]): number {
+  return middleOf([...values].sort((a, b) => a - b));
+}
+
+function middleOf(s: ArrayLike<number>): number {
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export interface Baseline {

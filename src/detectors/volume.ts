@@ -13,6 +13,7 @@ import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { severityFromScore } from "../core/severity.js";
 import { DAY_MS, isoUtc } from "../core/time.js";
 import { UndoLog } from "../core/undo.js";
+import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
 import { sourceOf } from "./record-entities.js";
 import { FAR_FORWARD_MS, isJump, StreamClock } from "./stream-clock.js";
@@ -67,12 +68,6 @@ interface KeyState extends SeasonalHistory {
 
 /** Intervals close once the stream is this share of an interval past their end: late records still count. */
 const LATENESS = 0.2;
-/** Where a record came from, as a spike's explanation names it. */
-interface RecordOrigin {
-  ip: string | null;
-  host: string | null;
-}
-
 /** One service's findings for one interval, held until every key of the service has closed it. */
 interface HeldInterval {
   service: string;
@@ -128,6 +123,15 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
   readonly #importedExportedAt = new Map<string, number>();
   /** Streams whose keys or held findings a tick changed (closed, released): saved with the batches' ones. */
   readonly #changedStreams = new Set<string>();
+  /**
+   * Per stream, a start no later than any of its keys' current interval start (null: not known, after an
+   * import or a rollback). A key's interval closes once a stream's time passes its end, which happens once
+   * an interval, not once a batch: until some stream's time passes its bound, `#closeUpTo` looks at no
+   * key (it looked at every key of both maps after every batch: most of the volume detector's time).
+   */
+  #earliestStart: Map<string, number> | null = null;
+  /** The keys' names, made once per stream and template instead of once per record. */
+  readonly #keyNames = new KeyNames();
 
   constructor(
     readonly options: VolumeOptions,
@@ -151,6 +155,10 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
         }
       };
     });
+    // A rollback puts back keys whose intervals started earlier than the bounds now say.
+    this.undo.atEachBegin(() => () => {
+      this.#earliestStart = null;
+    });
   }
 
   get #intervalMs(): number {
@@ -164,44 +172,38 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     start: number,
     template: boolean,
   ): KeyState {
-    return map.upsert(key, () => ({
-      service: record.stream,
-      template: template ? record.template : null,
-      templateId: template ? record.templateId : null,
-      start,
-      count: 0,
-      partial: true,
-      bursts: [],
-      ids: [],
-      samples: [],
-      sources: new Map(),
-      hosts: new Map(),
-      episode: null,
-      episodeScore: 0,
-      recent: [],
-      hours: Array.from({ length: 24 }, emptyStat),
-      days: Array.from({ length: 7 }, emptyStat),
-      peaks: Array.from({ length: 24 }, () => 0),
-      closed: 0,
-    }));
+    // `upsert` spelled out: its closure was made for every record, twice.
+    const known = map.get(key);
+    if (known !== undefined) return known;
+    const made = newKeyState(record, start, template);
+    map.set(key, made);
+    const earliest = this.#earliestStart;
+    if (earliest !== null) {
+      const bound = earliest.get(record.stream);
+      earliest.set(record.stream, bound === undefined ? start : Math.min(bound, start));
+    }
+    return made;
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     const intervalMs = this.#intervalMs;
     const wallNow = this.clock.now();
-    for (const record of batch) {
-      const at = Date.parse(record.timestamp);
+    const times = recordTimes.of(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const at = times[i]!;
       if (Number.isNaN(at)) continue;
       if (isJump(this.#streamClock.observe(record.stream, at, wallNow))) this.#restart(record.stream, out);
       const start = at - (at % intervalMs);
       // Read once per record, counted in the service's key and the template's.
-      const from: RecordOrigin = { ip: sourceOf(record), host: hostOf(record) };
-      const service = this.#key(this.#services, `svc:${record.stream}`, record, start, false);
-      this.#count(service, record, start, from);
+      const ip = sourceOf(record);
+      const host = hostOf(record);
+      const service = this.#key(this.#services, this.#keyNames.service(record.stream), record, start, false);
+      this.#count(service, record, start, ip, host);
       if (this.options.perTemplate) {
-        const key = `tpl:${record.stream}:${record.templateId}`;
-        this.#count(this.#key(this.#templates, key, record, start, true), record, start, from);
+        const key = this.#keyNames.template(record.stream, record.templateId);
+        this.#count(this.#key(this.#templates, key, record, start, true), record, start, ip, host);
       }
     }
     this.#closeUpTo((stream) => this.#streamClock.latest(stream));
@@ -217,13 +219,13 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
       if (k.service === stream) this.#templates.delete(key);
   }
 
-  #count(k: KeyState, record: ParsedRecord, start: number, from: RecordOrigin): void {
+  #count(k: KeyState, record: ParsedRecord, start: number, ip: string | null, host: string | null): void {
     if (start > k.start) this.#rollTo(k, start);
     k.count++;
     if (k.ids.length < WINDOW_EVIDENCE) k.ids.push(record.id);
     if (k.samples.length < 3) k.samples.push(record.body);
-    tally(k.sources, from.ip);
-    tally(k.hosts, from.host);
+    tally(k.sources, ip);
+    tally(k.hosts, host);
   }
 
   /** Silence: advance each stream's record time by the wall time elapsed since its last record. */
@@ -262,19 +264,41 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
   /** Closes every key's intervals up to its stream's time (`timeOf` the stream; undefined: leave it). */
   #closeUpTo(timeOf: (stream: string) => number | undefined): void {
     const intervalMs = this.#intervalMs;
+    if (this.#earliestStart !== null && !this.#mayClose(this.#earliestStart, timeOf)) return;
+    const earliest = new Map<string, number>();
     for (const map of [this.#services, this.#templates]) {
       for (const [key, k] of map.entries()) {
         const time = timeOf(k.service);
-        if (time === undefined) continue;
-        const horizon = time - LATENESS * intervalMs;
-        if (k.start + intervalMs > horizon) continue;
-        // Iterating journals nothing: the key is remembered before it closes, for a rolled-back batch.
-        map.remember(key);
-        this.#changedStreams.add(k.service);
-        // The interval holding the horizon becomes current; every one before it closes.
-        this.#rollTo(k, horizon - (horizon % intervalMs));
+        if (time !== undefined) {
+          const horizon = time - LATENESS * intervalMs;
+          if (!(k.start + intervalMs > horizon)) {
+            // Iterating journals nothing: the key is remembered before it closes, for a rolled-back batch.
+            map.remember(key);
+            this.#changedStreams.add(k.service);
+            // The interval holding the horizon becomes current; every one before it closes.
+            this.#rollTo(k, horizon - (horizon % intervalMs));
+          }
+        }
+        const bound = earliest.get(k.service);
+        earliest.set(k.service, bound === undefined ? k.start : Math.min(bound, k.start));
       }
     }
+    this.#earliestStart = earliest;
+  }
+
+  /**
+   * Whether a key of some stream may have an interval to close: one whose earliest start (`earliest`, no
+   * later than any of its keys') ends before the stream's horizon. Spelled as the negation of the test
+   * `#closeUpTo` skips a key with, so a time it cannot compare (NaN) looks at every key as it would.
+   */
+  #mayClose(earliest: ReadonlyMap<string, number>, timeOf: (stream: string) => number | undefined): boolean {
+    const intervalMs = this.#intervalMs;
+    for (const [stream, start] of earliest) {
+      const time = timeOf(stream);
+      if (time === undefined) continue;
+      if (!(start + intervalMs > time - LATENESS * intervalMs)) return true;
+    }
+    return false;
   }
 
   /** Closes the key's current interval and any empty ones up to `start`, which becomes current. */
@@ -560,6 +584,7 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
    * evicting (one stream's keys, before the shared remainder decides which keys stay).
    */
   #importKeys(services: JsonValue | undefined, templates: JsonValue | undefined, restore = false): void {
+    this.#earliestStart = null;
     for (const [list, map] of [
       [services, this.#services],
       [templates, this.#templates],
@@ -671,6 +696,66 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     return changed;
   }
 }
+
+/** A new key's state: its first interval starts at `start`. */
+function newKeyState(record: ParsedRecord, start: number, template: boolean): KeyState {
+  return {
+    service: record.stream,
+    template: template ? record.template : null,
+    templateId: template ? record.templateId : null,
+    start,
+    count: 0,
+    partial: true,
+    bursts: [],
+    ids: [],
+    samples: [],
+    sources: new Map(),
+    hosts: new Map(),
+    episode: null,
+    episodeScore: 0,
+    recent: [],
+    hours: emptyStats(24),
+    days: emptyStats(7),
+    peaks: new Array<number>(24).fill(0),
+    closed: 0,
+  };
+}
+
+function emptyStats(n: number): EwStat[] {
+  const stats: EwStat[] = new Array(n);
+  for (let i = 0; i < n; i++) stats[i] = emptyStat();
+  return stats;
+}
+
+/**
+ * `svc:<stream>` and `tpl:<stream>:<template id>`, built once and then found by the stream and the template
+ * id: a name built per record was a new string to allocate and hash in the key maps each time. Forgotten
+ * past `MAX_KEY_NAMES` (the names, not the keys, so it only costs building them again).
+ */
+class KeyNames {
+  #stream: string | null = null;
+  #service = "";
+  readonly #templates = new Map<string, { stream: string; key: string }>();
+
+  service(stream: string): string {
+    if (stream !== this.#stream) {
+      this.#stream = stream;
+      this.#service = `svc:${stream}`;
+    }
+    return this.#service;
+  }
+
+  template(stream: string, templateId: string): string {
+    const known = this.#templates.get(templateId);
+    if (known !== undefined && known.stream === stream) return known.key;
+    const key = `tpl:${stream}:${templateId}`;
+    if (this.#templates.size >= MAX_KEY_NAMES) this.#templates.clear();
+    this.#templates.set(templateId, { stream, key });
+    return key;
+  }
+}
+
+const MAX_KEY_NAMES = 50_000;
 
 function listOf(lists: Map<string, JsonValue[]>, stream: string): JsonValue[] {
   let list = lists.get(stream);

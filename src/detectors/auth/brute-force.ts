@@ -11,7 +11,7 @@ import {
   type WindowEvent,
   type WindowedKey,
 } from "../sliding-window.js";
-import { authEventOf } from "./auth-event.js";
+import { authEventsOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
 import { SshAttempts } from "./ssh-attempts.js";
 
@@ -52,8 +52,10 @@ export class BruteForceDetector implements Detector {
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    for (const record of batch) {
-      const event = authEventOf(record);
+    const events = authEventsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const event = events[i] ?? null;
       if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
       if (!this.#attempts.isNewAttempt(event, record)) continue;
       this.#failures += event.count;

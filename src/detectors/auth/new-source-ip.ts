@@ -4,7 +4,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
-import { type AuthEvent, authEventOf } from "./auth-event.js";
+import { type AuthEvent, authEventsOf } from "./auth-event.js";
 import { isPublicAddress, networkOf } from "./network.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
@@ -86,8 +86,10 @@ export class NewSourceIpDetector implements Detector {
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    for (const record of batch) {
-      const event = authEventOf(record);
+    const events = authEventsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const event = events[i] ?? null;
       if (event?.kind !== "login" || event.outcome !== "success") continue;
       if (!event.user || !event.sourceIp) continue;
       const user = this.#users.upsert(event.user, () => ({

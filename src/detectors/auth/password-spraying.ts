@@ -5,7 +5,7 @@ import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { copyWindowedKey, SlidingWindow, shouldReport, type WindowedKey } from "../sliding-window.js";
-import { authEventOf } from "./auth-event.js";
+import { authEventsOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
 import { SshAttempts } from "./ssh-attempts.js";
 
@@ -45,8 +45,10 @@ export class PasswordSprayingDetector implements Detector {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     const windowMs = this.options.windowSecs * 1000;
-    for (const record of batch) {
-      const event = authEventOf(record);
+    const events = authEventsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const event = events[i] ?? null;
       if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
       if (!this.#attempts.isNewAttempt(event, record)) continue;
       if (!event.sourceIp || !event.user) continue;

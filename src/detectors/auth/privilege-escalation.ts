@@ -5,7 +5,7 @@ import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { type Coverage, cover } from "../stream-clock.js";
-import { type AuthEvent, authEventOf } from "./auth-event.js";
+import { type AuthEvent, authEventsOf } from "./auth-event.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
 export interface PrivilegeEscalationOptions {
@@ -70,8 +70,10 @@ export class PrivilegeEscalationDetector implements Detector {
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    for (const record of batch) {
-      const event = authEventOf(record);
+    const events = authEventsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const event = events[i] ?? null;
       if (event?.kind !== "escalation" || event.mirrored || !event.user) continue;
       this.#events++;
       this.#firstAt ??= event.at;

@@ -5,7 +5,7 @@ import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { SlidingWindow } from "../sliding-window.js";
-import { authEventOf } from "./auth-event.js";
+import { authEventsOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
 import { SshAttempts } from "./ssh-attempts.js";
 
@@ -44,8 +44,10 @@ export class SuccessAfterFailuresDetector implements Detector {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     const windowMs = this.options.windowSecs * 1000;
-    for (const record of batch) {
-      const event = authEventOf(record);
+    const events = authEventsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const event = events[i] ?? null;
       if (event?.kind !== "login" || event.mirrored || !event.user) continue;
       if (!this.#attempts.isNewAttempt(event, record)) continue;
       if (event.outcome === "failure") {

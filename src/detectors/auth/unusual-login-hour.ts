@@ -12,7 +12,7 @@ import { DAY_MS } from "../../core/time.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { elapsedMs } from "../stream-clock.js";
-import { authEventOf } from "./auth-event.js";
+import { authEventsOf } from "./auth-event.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
 export interface UnusualLoginHourOptions {
@@ -104,8 +104,10 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    for (const record of batch) {
-      const event = authEventOf(record);
+    const events = authEventsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const event = events[i] ?? null;
       if (event?.kind !== "login" || event.outcome !== "success" || !event.user) continue;
       const p = this.#users.upsert(event.user, () => ({
         hours: Array<number>(24).fill(0),
