@@ -15,7 +15,7 @@ export const CTX_UNIT = 2;
 const WILD_HASH = hashWild(KEY_HASH_SEED);
 
 export function applyContext(sc: LineScanner, n: number): void {
-  const line = sc.line;
+  const line = sc.codes;
   const start = sc.start;
   const end = sc.end;
   const endsWild = sc.endsWild;
@@ -50,25 +50,25 @@ export function applyContext(sc: LineScanner, n: number): void {
   }
 }
 
-function startsNumeric(s: string, a: number): boolean {
-  const c = s.charCodeAt(a);
+function startsNumeric(s: Uint16Array, a: number): boolean {
+  const c = s[a]!;
   return c >= 48 && c <= 57;
 }
 
-function trimPunct(s: string, a: number, b: number): number {
+function trimPunct(s: Uint16Array, a: number, b: number): number {
   let e = b;
   while (e > a) {
-    const c = s.charCodeAt(e - 1);
+    const c = s[e - 1]!;
     if (c === 44 || c === 41 || c === 59 || c === 46 || c === 93) e--;
     else break;
   }
   return e;
 }
 
-function code3(s: string, a: number): number {
-  const x = s.charCodeAt(a);
-  const y = s.charCodeAt(a + 1);
-  const z = s.charCodeAt(a + 2);
+function code3(s: Uint16Array, a: number): number {
+  const x = s[a]!;
+  const y = s[a + 1]!;
+  const z = s[a + 2]!;
   if ((x | y | z) > 127) return -1;
   return (x << 16) | (y << 8) | z;
 }
@@ -94,9 +94,16 @@ const DATE_WORDS = [
   "Nov",
   "Dec",
 ];
-const DATE_NAMES = new Set(DATE_WORDS.map((w) => code3(w, 0)));
+const DATE_NAMES = new Set(
+  DATE_WORDS.map((w) =>
+    code3(
+      Uint16Array.from(w, (ch) => ch.charCodeAt(0)),
+      0,
+    ),
+  ),
+);
 
-function isDateName(s: string, a: number): boolean {
+function isDateName(s: Uint16Array, a: number): boolean {
   return DATE_NAMES.has(code3(s, a));
 }
 
@@ -129,11 +136,16 @@ for (const w of [...DATE_WORDS, ...UNITS]) FIRST[w.charCodeAt(0)] = 1;
 const UNITS_BY_LENGTH: string[][] = [[], [], [], [], []];
 for (const u of UNITS) UNITS_BY_LENGTH[u.length]!.push(u);
 
-function isUnit(s: string, a: number, e: number): boolean {
+function isUnit(s: Uint16Array, a: number, e: number): boolean {
   const n = e - a;
   if (n > 4) return false;
   const units = UNITS_BY_LENGTH[n]!;
-  for (let i = 0; i < units.length; i++) if (s.startsWith(units[i]!, a)) return true;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    let k = 0;
+    while (k < n && s[a + k] === u.charCodeAt(k)) k++;
+    if (k === n) return true;
+  }
   return false;
 }
 
@@ -142,11 +154,11 @@ function isUnit(s: string, a: number, e: number): boolean {
  * digits or slashes never can, so the scanner asks only for literal tokens and skips `applyContext`
  * on the many lines where none qualifies.
  */
-export function contextCandidate(s: string, a: number, b: number): boolean {
+export function contextCandidate(s: Uint16Array, a: number, b: number): boolean {
   const n = b - a;
   if (n > 8) return false;
   // Most words fail on their first char: every date name and unit starts with one of a few letters.
-  const c0 = s.charCodeAt(a);
+  const c0 = s[a]!;
   if (c0 > 255 || FIRST[c0] === 0) return false;
   if (n === 3 && isDateName(s, a)) return true;
   const e = trimPunct(s, a, b);

@@ -2,8 +2,10 @@
  * Token masking: turns one whitespace-delimited token into its "shape", the token with every variable
  * fragment replaced by `<*>` (`blk_-6952295868487656571` → `blk_<*>`, `/10.251.73.220:50010` → `/<*>:<*>`).
  *
- * The masker works on a span `s[a, b)` of the line and writes the shape as *segments* (spans of the
- * line, or a wildcard) into a reusable buffer instead of building a string: the miner hashes and
+ * The masker works on a span `s[a, b)` of the line's char codes (a typed array: the scanner copies each
+ * line once, and reads of it are faster than of the line, a slice of a larger string) and writes the
+ * shape as *segments* (spans of the line, or a wildcard) into a reusable buffer instead of building a
+ * string: the miner hashes and
  * compares shapes straight from the line, and builds strings only for lines that make or change a
  * template. `maskToken` is the string form of the same code, so both paths agree by construction.
  * Char-code scans only: this runs for every token of every line.
@@ -61,43 +63,43 @@ function isHexChar(c: number): boolean {
  * Length of a dotted-quad IPv4 address at `i` in s[.., b) (not followed by more digits or dots-digits),
  * or 0. Every read is bounded by `b`: the span is part of a longer line.
  */
-export function ipv4At(s: string, i: number, b: number): number {
+export function ipv4At(s: Uint16Array, i: number, b: number): number {
   let j = i;
   for (let part = 0; part < 4; part++) {
     const start = j;
-    while (j < b && isDigit(s.charCodeAt(j)) && j - start < 4) j++;
+    while (j < b && isDigit(s[j]!) && j - start < 4) j++;
     const len = j - start;
     if (len === 0 || len > 3) return 0;
     if (part < 3) {
-      if (j >= b || s.charCodeAt(j) !== 46) return 0; // "."
+      if (j >= b || s[j] !== 46) return 0; // "."
       j++;
     }
   }
   if (j < b) {
-    const c = s.charCodeAt(j);
+    const c = s[j]!;
     if (isAlnum(c)) return 0;
-    if (c === 46 && j + 1 < b && isDigit(s.charCodeAt(j + 1))) return 0;
+    if (c === 46 && j + 1 < b && isDigit(s[j + 1]!)) return 0;
   }
   return j - i;
 }
 
 /** Length of a canonical UUID (8-4-4-4-12 hex) at `i` in s[.., b), or 0. */
-export function uuidAt(s: string, i: number, b: number): number {
+export function uuidAt(s: Uint16Array, i: number, b: number): number {
   if (b - i < 36) return 0;
   for (let k = 0; k < 36; k++) {
-    const c = s.charCodeAt(i + k);
+    const c = s[i + k]!;
     if (k === 8 || k === 13 || k === 18 || k === 23) {
       if (c !== 45) return 0;
     } else if (!isHexChar(c)) return 0;
   }
-  return i + 36 >= b || !isAlnum(s.charCodeAt(i + 36)) ? 36 : 0;
+  return i + 36 >= b || !isAlnum(s[i + 36]!) ? 36 : 0;
 }
 
 /** Index just past the `[A-Za-z0-9_]` identifier that continues at `j`. */
-function identifierEnd(s: string, j: number, b: number): number {
+function identifierEnd(s: Uint16Array, j: number, b: number): number {
   let k = j;
   while (k < b) {
-    const c = s.charCodeAt(k);
+    const c = s[k]!;
     if (isAlnum(c) || c === 95) k++;
     else break;
   }
@@ -105,23 +107,23 @@ function identifierEnd(s: string, j: number, b: number): number {
 }
 
 /** Index of the first `://` in s[a, b), or -1 when absent or not after a letter (a scheme). */
-function urlSchemeEnd(s: string, a: number, b: number): number {
+function urlSchemeEnd(s: Uint16Array, a: number, b: number): number {
   let k = -1;
   for (let i = a; i + 2 < b; i++) {
-    if (s.charCodeAt(i) === 58 && s.charCodeAt(i + 1) === 47 && s.charCodeAt(i + 2) === 47) {
+    if (s[i] === 58 && s[i + 1] === 47 && s[i + 2] === 47) {
       k = i;
       break;
     }
   }
-  if (k <= a || !isLetter(s.charCodeAt(k - 1))) return -1;
+  if (k <= a || !isLetter(s[k - 1]!)) return -1;
   return k;
 }
 
 /** End of s[a, b) without closing punctuation kept after a URL or path (`]`, `)`, `,`, …). */
-function trailingPunct(s: string, a: number, b: number): number {
+function trailingPunct(s: Uint16Array, a: number, b: number): number {
   let e = b;
   while (e > a) {
-    const c = s.charCodeAt(e - 1);
+    const c = s[e - 1]!;
     if (c === 93 || c === 41 || c === 44 || c === 59 || c === 39 || c === 34 || c === 62) e--;
     else break;
   }
@@ -132,13 +134,13 @@ function trailingPunct(s: string, a: number, b: number): number {
  * Masks s[a, b): appends the shape's segments (see `segments.ts`) and sets `maskInfo.strength`,
  * `coarseFrom` and `coarseTo`. A literal token yields one span, itself.
  */
-export function maskSpan(s: string, a: number, b: number): void {
+export function maskSpan(s: Uint16Array, a: number, b: number): void {
   // One pass decides which of the rules can apply at all; most tokens are plain words and stop here.
   let hasDigit = false;
   let hasSlash = false;
   let hasColon = false;
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (c <= 58) {
       if (c >= 48) {
         if (c === 58) hasColon = true;
@@ -151,7 +153,7 @@ export function maskSpan(s: string, a: number, b: number): void {
 
 /** `maskSpan` once the caller has scanned the token for digits, `/` and `:` (the tokenizer does). */
 export function maskFlagged(
-  s: string,
+  s: Uint16Array,
   a: number,
   b: number,
   hasDigit: boolean,
@@ -203,7 +205,7 @@ export function maskFlagged(
  */
 export function maskToken(tok: string): string {
   const mark = segmentMark();
-  maskSpan(tok, 0, tok.length);
+  maskSpan(codesOf(tok), 0, tok.length);
   const from = maskInfo.coarseFrom;
   maskInfo.coarseKey = from < 0 ? null : tok.slice(0, from) + WILDCARD + tok.slice(maskInfo.coarseTo);
   const shape = segmentText(tok, mark);
@@ -215,29 +217,29 @@ export function maskToken(tok: string): string {
  * Where a file path starts in s[a, b) (`/a/b`, `./a/b`, `~/a`, or after `key=`, `(`, `[`, quotes), or
  * -1. A path needs a second `/`; `/10.0.0.1:80` is an address, not a path.
  */
-function pathStart(s: string, a: number, b: number): number {
+function pathStart(s: Uint16Array, a: number, b: number): number {
   let i = a;
   while (i < b && i < a + 2) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (c === 40 || c === 91 || c === 39 || c === 34 || c === 123) i++;
     else break;
   }
   let j = i;
   while (j < b) {
-    const c = s.charCodeAt(j);
+    const c = s[j]!;
     if (isAlnum(c) || c === 95 || c === 45 || c === 46) j++;
     else break;
   }
-  if (j > i && j < b && s.charCodeAt(j) === 61) i = j + 1; // "key=/path"
+  if (j > i && j < b && s[j] === 61) i = j + 1; // "key=/path"
   let k = i;
   if (k < b) {
-    const c0 = s.charCodeAt(k);
+    const c0 = s[k]!;
     if (c0 === 46 || c0 === 126) k++; // "./" or "~/"
   }
-  if (k >= b || s.charCodeAt(k) !== 47) return -1;
+  if (k >= b || s[k] !== 47) return -1;
   let second = -1;
   for (let q = k + 1; q < b; q++) {
-    if (s.charCodeAt(q) === 47) {
+    if (s[q] === 47) {
       second = q;
       break;
     }
@@ -248,15 +250,15 @@ function pathStart(s: string, a: number, b: number): number {
 }
 
 /** Paths: match any path; show the literal path while constant, `/<*>/name` when the directories vary. */
-function maskPath(s: string, a: number, b: number, start: number, hasDigit: boolean): void {
+function maskPath(s: Uint16Array, a: number, b: number, start: number, hasDigit: boolean): void {
   const end = trailingPunct(s, a, b);
   maskInfo.coarseFrom = start;
   maskInfo.coarseTo = end;
   let slash = end - 1;
-  while (slash >= start && s.charCodeAt(slash) !== 47) slash--;
+  while (slash >= start && s[slash] !== 47) slash--;
   let dirDigit = false;
   for (let i = start; i < slash; i++) {
-    if (isDigit(s.charCodeAt(i))) {
+    if (isDigit(s[i]!)) {
       dirDigit = true;
       break;
     }
@@ -265,7 +267,7 @@ function maskPath(s: string, a: number, b: number, start: number, hasDigit: bool
     // Numbered directories are ids (`/tmp/task_0001/part-7`): one parameter, the file name keeps its shape.
     pushSpan(a, start);
     let lead = start;
-    while (s.charCodeAt(lead) !== 47) lead++;
+    while (s[lead] !== 47) lead++;
     pushSpan(start, lead + 1);
     pushWild();
     pushSpan(slash, slash + 1);
@@ -280,40 +282,40 @@ function maskPath(s: string, a: number, b: number, start: number, hasDigit: bool
 }
 
 /** Length of colon-separated hex groups with a hex letter (MAC, IPv6: `FF:F2:9F:16:E5`), or 0. */
-function hexGroupsAt(s: string, a: number, b: number): number {
+function hexGroupsAt(s: Uint16Array, a: number, b: number): number {
   let i = a;
   let groups = 0;
   let letters = false;
   while (i < b) {
     const start = i;
-    while (i < b && isHexChar(s.charCodeAt(i)) && i - start < 5) {
-      if (isHexLetter(s.charCodeAt(i))) letters = true;
+    while (i < b && isHexChar(s[i]!) && i - start < 5) {
+      if (isHexLetter(s[i]!)) letters = true;
       i++;
     }
     const len = i - start;
     if (len === 0 || len > 4) return 0;
     groups++;
-    if (i < b && s.charCodeAt(i) === 58 && i + 1 < b && isHexChar(s.charCodeAt(i + 1))) {
+    if (i < b && s[i] === 58 && i + 1 < b && isHexChar(s[i + 1]!)) {
       i++;
       continue;
     }
     break;
   }
   if (groups < 4 || !letters) return 0;
-  if (i < b && isAlnum(s.charCodeAt(i))) return 0;
+  if (i < b && isAlnum(s[i]!)) return 0;
   return i;
 }
 
 /** The general case: mask each alphanumeric run that holds a digit, keep the punctuation between runs. */
-function maskFragments(s: string, a: number, b: number): void {
+function maskFragments(s: Uint16Array, a: number, b: number): void {
   let strength: Strength = LITERAL;
   let i = a;
   while (i < b) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (!isAlnum(c)) {
       // A sign directly before a number that does not follow a word is part of the number (`blk_-42`).
-      if ((c === 45 || c === 43) && i + 1 < b && isDigit(s.charCodeAt(i + 1))) {
-        const prev = i > a ? s.charCodeAt(i - 1) : 32;
+      if ((c === 45 || c === 43) && i + 1 < b && isDigit(s[i + 1]!)) {
+        const prev = i > a ? s[i - 1]! : 32;
         if (!isAlnum(prev)) {
           i++;
           continue;
@@ -346,7 +348,7 @@ function maskFragments(s: string, a: number, b: number): void {
     let firstDigit = -1;
     let lastDigit = -1;
     while (j < b) {
-      const d = s.charCodeAt(j);
+      const d = s[j]!;
       if (isDigit(d)) {
         digits++;
         if (firstDigit < 0) firstDigit = j;
@@ -369,9 +371,7 @@ function maskFragments(s: string, a: number, b: number): void {
       runStrength = STRONG;
     } else if (
       runLen > 2 &&
-      (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120
-        ? runLen > 2
-        : nonHex === 0 && runLen >= 4)
+      (s[i] === 48 && (s[i + 1]! | 32) === 120 ? runLen > 2 : nonHex === 0 && runLen >= 4)
     ) {
       // 0x-prefixed or bare hex (`0245a2d8`): needs a digit, so `cafe` stays a word.
       pushWild();
@@ -394,17 +394,23 @@ function maskFragments(s: string, a: number, b: number): void {
     i = j;
     // An id made of underscore-joined parts (`attempt_1445_0020_m_000005_0`) is one parameter from its
     // first numeric part on.
-    if (
-      runStrength === STRONG &&
-      i < b &&
-      s.charCodeAt(i) === 95 &&
-      i + 1 < b &&
-      isAlnum(s.charCodeAt(i + 1))
-    ) {
+    if (runStrength === STRONG && i < b && s[i] === 95 && i + 1 < b && isAlnum(s[i + 1]!)) {
       i = identifierEnd(s, i, b);
     }
   }
   maskInfo.strength = strength;
+}
+
+/** Scratch char codes for the string entry points (`maskToken`, `paramType`); the miner passes its line's. */
+let scratch = new Uint16Array(256);
+
+/** `s`'s char codes in `scratch`, valid up to `s.length` until the next call. */
+function codesOf(s: string): Uint16Array {
+  const n = s.length;
+  if (n > scratch.length) scratch = new Uint16Array(Math.max(n, scratch.length * 2));
+  const out = scratch;
+  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /** The parameter type of a value cut out of a token, for `TemplateParam.type`. */
@@ -436,9 +442,9 @@ export function paramType(value: string): string | null {
   }
   // The rare shapes first, but only when the counts allow them (most values are plain numbers).
   if (colons > 0 && slashes > 0 && value.indexOf("://") > 0) return "url";
-  if (c0 === 47 && n > 1) return ipv4At(value, 1, n) ? "ip" : "path";
-  if (dots === 3 && ipv4At(value, 0, n) === n) return "ip";
-  if (n === 36 && dashes === 4 && uuidAt(value, 0, n) === 36) return "uuid";
+  if (c0 === 47 && n > 1) return ipv4At(codesOf(value), 1, n) ? "ip" : "path";
+  if (dots === 3 && ipv4At(codesOf(value), 0, n) === n) return "ip";
+  if (n === 36 && dashes === 4 && uuidAt(codesOf(value), 0, n) === 36) return "uuid";
   if (digits === 0) return null;
   if (others === 0 && hexLetters === 0) {
     if (colons >= 1 && dots <= 1 && digits >= 4) return "time";

@@ -39,6 +39,12 @@ export class LineScanner {
   readonly keyHash: Int32Array;
   /** 1 for a bare number (`148`, `-22`): its parameter type is `num` without another look. */
   readonly bareNum: Uint8Array;
+  /**
+   * The line's char codes, copied once per line: lines arrive as slices of a larger string, which V8
+   * reads more slowly than a typed array, and the scan, the memo's verification and the masker read
+   * the chars several times over. Valid up to `line.length`; grown as needed.
+   */
+  codes = new Uint16Array(256);
 
   constructor(readonly maxTokens: number) {
     this.start = new Int32Array(maxTokens);
@@ -60,25 +66,35 @@ export class LineScanner {
     this.truncated = false;
     segmentRelease(0);
     const len = line.length;
+    if (len > this.codes.length) this.codes = new Uint16Array(Math.max(len, this.codes.length * 2));
+    // Filled as the loops below read the line (whitespace included), so each char is read from the
+    // string once.
+    const codes = this.codes;
     const max = this.maxTokens;
     let count = 0;
     let i = 0;
     let ctx = false;
     while (i < len) {
-      while (i < len && isSpace(line.charCodeAt(i))) i++;
+      while (i < len) {
+        const c = line.charCodeAt(i);
+        codes[i] = c;
+        if (!isSpace(c)) break;
+        i++;
+      }
       if (i >= len) break;
       if (count === max - 1) {
         // Last slot: the rest of the line, so a runaway line costs one token, not thousands.
+        for (let q = i + 1; q < len; q++) codes[q] = line.charCodeAt(q);
         let e = len;
-        while (e > i && isSpace(line.charCodeAt(e - 1))) e--;
+        while (e > i && isSpace(codes[e - 1]!)) e--;
         let j = i;
-        while (j < e && !isSpace(line.charCodeAt(j))) j++;
+        while (j < e && !isSpace(codes[j]!)) j++;
         this.truncated = j < e;
         let hasDigit = false;
         let hasSlash = false;
         let hasColon = false;
         for (let q = i; q < e; q++) {
-          const c = line.charCodeAt(q);
+          const c = codes[q]!;
           if (c >= 48 && c <= 57) hasDigit = true;
           else if (c === 47) hasSlash = true;
           else if (c === 58) hasColon = true;
@@ -96,6 +112,7 @@ export class LineScanner {
       // Tokenising, the masker's first pass and the literal key's hash in one loop over the chars.
       while (i < len) {
         const c = line.charCodeAt(i);
+        codes[i] = c;
         if (c <= 58) {
           if (c === 32 || (c >= 9 && c <= 13)) break;
           if (c >= 48) {
@@ -111,7 +128,7 @@ export class LineScanner {
       }
       // Counted as digits rather than others: letters, most of the chars, skip the count.
       const others = i - a - digits;
-      if (hasDigit && (others === 0 || (others === 1 && isSign(line.charCodeAt(a))))) {
+      if (hasDigit && (others === 0 || (others === 1 && isSign(codes[a]!)))) {
         // A bare number (`148`, `-22`): the masker's answer is always `<*>`, strong. The commonest
         // masked token, so it skips the masker.
         this.start[count] = a;
@@ -136,10 +153,10 @@ export class LineScanner {
         this.coarseFrom[count] = -1;
         this.strength[count] = LITERAL;
         this.ctx[count] = CTX_NONE;
-        this.endsWild[count] = endsWithWild(line, a, i) ? 1 : 0;
+        this.endsWild[count] = endsWithWild(codes, a, i) ? 1 : 0;
         this.keyHash[count] = h;
         this.bareNum[count] = 0;
-        if (!ctx && i - a <= 8) ctx = contextCandidate(line, a, i);
+        if (!ctx && i - a <= 8) ctx = contextCandidate(codes, a, i);
         count++;
       } else this.maskToken(count++, a, i, hasDigit, hasSlash, hasColon);
     }
@@ -160,7 +177,7 @@ export class LineScanner {
     hasSlash: boolean,
     hasColon: boolean,
   ): void {
-    const line = this.line;
+    const line = this.codes;
     this.start[k] = a;
     this.end[k] = b;
     this.ctx[k] = CTX_NONE;
@@ -224,7 +241,7 @@ export class LineScanner {
    * is `<*>`; the rest go through `keyEquals`.
    */
   keysEqual(keys: readonly string[], codes: Uint16Array, offs: Int32Array): boolean {
-    const line = this.line;
+    const line = this.codes;
     const n = this.n;
     for (let p = 0; p < n; p++) {
       const s = keys[p]!;
@@ -234,7 +251,7 @@ export class LineScanner {
           const len = this.end[p]! - a;
           const o = offs[p]!;
           if (offs[p + 1]! - o !== len) return false;
-          for (let i = 0; i < len; i++) if (line.charCodeAt(a + i) !== codes[o + i]) return false;
+          for (let i = 0; i < len; i++) if (line[a + i] !== codes[o + i]) return false;
           continue;
         }
         if (this.bareNum[p] === 1) {
@@ -251,7 +268,7 @@ export class LineScanner {
   keyEquals(p: number, s: string): boolean {
     const cf = this.coarseFrom[p]!;
     if (cf < 0 || this.ctx[p] !== CTX_NONE) return this.shapeEquals(p, s);
-    const line = this.line;
+    const line = this.codes;
     const a = this.start[p]!;
     const b = this.end[p]!;
     const ct = this.coarseTo[p]!;
@@ -267,7 +284,7 @@ export class LineScanner {
   /** Whether token p's display shape is `s`. */
   shapeEquals(p: number, s: string): boolean {
     const ctx = this.ctx[p]!;
-    const line = this.line;
+    const line = this.codes;
     if (ctx !== CTX_NONE) {
       if (ctx === CTX_DATE) return s === WILD_TEXT;
       const u = this.unitEnd[p]!;
@@ -305,7 +322,7 @@ function isSign(c: number): boolean {
 }
 
 /** Whether the shape in segments [from, to) ends with the chars `<*>`, read from the end. */
-function shapeEndsWild(line: string, seg: Int32Array, from: number, to: number): boolean {
+function shapeEndsWild(line: Uint16Array, seg: Int32Array, from: number, to: number): boolean {
   if (to > from && seg[to - 2]! < 0) return true;
   // The shape's last three chars, possibly across short spans (`<*>)` ends in a one-char span).
   let need = 3;
@@ -318,19 +335,19 @@ function shapeEndsWild(line: string, seg: Int32Array, from: number, to: number):
       continue;
     }
     for (let i = seg[q + 1]! - 1; i >= a && need > 0; i--, need--) {
-      if (line.charCodeAt(i) !== WILD_TEXT.charCodeAt(need - 1)) return false;
+      if (line[i] !== WILD_TEXT.charCodeAt(need - 1)) return false;
     }
   }
   return need === 0;
 }
 
-function endsWithWild(s: string, a: number, b: number): boolean {
-  return b - a >= 3 && s.charCodeAt(b - 1) === 62 && s.charCodeAt(b - 2) === 42 && s.charCodeAt(b - 3) === 60;
+function endsWithWild(s: Uint16Array, a: number, b: number): boolean {
+  return b - a >= 3 && s[b - 1] === 62 && s[b - 2] === 42 && s[b - 3] === 60;
 }
 
-/** Whether s[a, b) equals t[off, off + b - a). */
-function spanEquals(s: string, a: number, b: number, t: string, off: number): boolean {
+/** Whether s[a, b) (char codes) equals t[off, off + b - a). */
+function spanEquals(s: Uint16Array, a: number, b: number, t: string, off: number): boolean {
   if (off + (b - a) > t.length) return false;
-  for (let i = a; i < b; i++) if (s.charCodeAt(i) !== t.charCodeAt(off + i - a)) return false;
+  for (let i = a; i < b; i++) if (s[i] !== t.charCodeAt(off + i - a)) return false;
   return true;
 }

@@ -22,8 +22,8 @@ export function hashWild(h: number): number {
   return hashChar(hashChar(hashChar(h, 60), 42), 62);
 }
 
-/** Key hash state after feeding s[a, b) to `h`. */
-export function hashSpan(s: string, a: number, b: number, h: number): number {
-  for (let i = a; i < b; i++) h = hashChar(h, s.charCodeAt(i));
+/** Key hash state after feeding s[a, b) (char codes) to `h`. */
+export function hashSpan(s: Uint16Array, a: number, b: number, h: number): number {
+  for (let i = a; i < b; i++) h = hashChar(h, s[i]!);
   return h;
 }
