@@ -108,32 +108,37 @@ export class SegmentReader {
   private readonly times: SegmentTimes;
   private indexBlock: SegmentIndex | undefined;
   private readonly knownShape: IndexShape | undefined;
+  private readonly onIndex: ((index: SegmentIndex) => void) | undefined;
   private fieldColumns: FieldColumns | undefined;
   private messageColumns: MessageColumns | undefined;
   private templatePieces: (string[] | null)[] | undefined;
 
   /**
    * `known.shape` (from a `LeanIndex`) lets the reader walk the vars block, and so test rows' numbers
-   * and tell verbatim rows, without parsing the index block; it is parsed when a message is built.
+   * and tell verbatim rows, without parsing the index block; it is parsed when a message is built, and
+   * handed to `known.onIndex` (a cache of parsed indexes may keep it).
    */
   constructor(
     private readonly segment: Uint8Array,
-    known: { meta?: SegmentMeta; index?: SegmentIndex; shape?: IndexShape } = {},
+    known: {
+      meta?: SegmentMeta;
+      index?: SegmentIndex;
+      shape?: IndexShape;
+      onIndex?: (index: SegmentIndex) => void;
+    } = {},
   ) {
     this.times = decodeSegmentTimes(segment, known.meta);
     this.meta = this.times.meta;
     this.count = this.meta.count;
     this.indexBlock = known.index;
     this.knownShape = known.shape;
+    this.onIndex = known.onIndex;
   }
 
   get index(): SegmentIndex {
-    this.indexBlock ??= readSegmentIndex(this.segment, this.meta);
-    return this.indexBlock;
-  }
-
-  /** The index block if it has been parsed (a caller may keep it), else undefined. */
-  get parsedIndex(): SegmentIndex | undefined {
+    if (this.indexBlock) return this.indexBlock;
+    this.indexBlock = readSegmentIndex(this.segment, this.meta);
+    this.onIndex?.(this.indexBlock);
     return this.indexBlock;
   }
 

@@ -1,5 +1,7 @@
 import type { LogQuery } from "../../core/log-store.js";
 import {
+  type LeanIndex,
+  leanWords,
   type MatchableRecord,
   planSegment,
   type RecordMatcher,
@@ -8,6 +10,7 @@ import {
   type SegmentPlan,
   type SegmentReader,
 } from "../columnar/index.js";
+import { queryWords } from "../columnar/word-fold.js";
 import type { PieceSession, RowRange } from "./piece-session.js";
 import type { Piece } from "./pieces.js";
 
@@ -55,6 +58,11 @@ export interface PreparedQuery {
   timeByMs: boolean;
   /** `matches` without the time bounds, for such rows. */
   matchesUntimed: RecordMatcher;
+  /**
+   * The text's words when a piece whose parsed index is not at hand is planned on its `LeanIndex` (words
+   * with digits: numbers, ids; `leanWords`), else null.
+   */
+  leanWords: readonly string[] | null;
 }
 
 export function prepareQuery(query: LogQuery): PreparedQuery {
@@ -68,6 +76,7 @@ export function prepareQuery(query: LogQuery): PreparedQuery {
     untilMs: until ?? Number.POSITIVE_INFINITY,
     timeByMs: since !== null && until !== null,
     matchesUntimed: recordMatcher({ ...query, since: undefined, until: undefined }),
+    leanWords: leanWords(query.text && query.text.trim() !== "" ? queryWords(query.text) : null),
   };
 }
 
@@ -102,7 +111,7 @@ export interface RowWalk {
 }
 
 /** Which of a piece's template entries may match (null: none; the piece is skipped unread). */
-export function planPiece(ix: SearchIndex, q: PreparedQuery): SegmentPlan | null {
+export function planPiece(ix: SearchIndex | LeanIndex, q: PreparedQuery): SegmentPlan | null {
   return planSegment(ix, q.query);
 }
 
@@ -139,8 +148,14 @@ export function forEachMatch(
     }
     const t = wanted || !plain || !q.timeByMs ? reader.timestamp(i) : null;
     if (wanted && !wanted(t!, firstRef + i)) continue;
-    // The plan may have ruled out this entry's encoded or its verbatim messages for the text.
-    if (q.hasText && !(reader.isVerbatim(i) ? plan.verbatim[e] : plan.encoded[e])) continue;
+    if (q.hasText) {
+      // The plan may have ruled out this entry's encoded or its verbatim messages for the text, or
+      // the row's numbers cannot be the words its template holds only through them.
+      const verbatim = reader.isVerbatim(i);
+      if (!(verbatim ? plan.verbatim[e] : plan.encoded[e])) continue;
+      const tests = plan.numberTests?.[e];
+      if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
+    }
     view.i = i;
     view.timestamp = t ?? "";
     if ((t === null ? q.matchesUntimed : q.matches)(view)) visit(i, t, ms);
@@ -158,18 +173,18 @@ export async function readListed(
   q: PreparedQuery,
   read: (reader: SegmentReader, plan: SegmentPlan, rows: RowRange | undefined) => void,
 ): Promise<void> {
-  const ix = await session.index(listed);
+  const ix = await session.searchIndex(listed, q.leanWords);
   if (ix) {
     const plan = planPiece(ix, q);
     if (!plan) return;
-    const reader = await session.open(listed);
+    const reader = await session.open(listed, ix);
     if (reader) return read(reader, plan, undefined);
   }
   if (listed.kind !== "batch") return;
   for (const part of await session.movedTo(listed)) {
-    const moved = await session.index(part.piece);
+    const moved = await session.searchIndex(part.piece, q.leanWords);
     const plan = moved && planPiece(moved, q);
-    const reader = plan && (await session.open(part.piece));
+    const reader = plan && (await session.open(part.piece, moved));
     if (plan && reader) read(reader, plan, part.rows);
   }
 }

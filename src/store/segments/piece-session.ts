@@ -1,4 +1,11 @@
-import { readSearchIndex, type SearchIndex, SegmentReader } from "../columnar/index.js";
+import {
+  LeanIndex,
+  leanSearchable,
+  readLeanIndex,
+  readSearchIndex,
+  SearchIndex,
+  SegmentReader,
+} from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
 import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData } from "./pieces.js";
@@ -36,16 +43,50 @@ export class PieceSession {
     return ix;
   }
 
-  /** A reader over the piece's records, or null when the piece is gone (as for `index`). */
-  async open(piece: Piece): Promise<SegmentReader | null> {
+  /**
+   * What a search plans the piece on: its parsed index when the cache holds it, else, for a search of
+   * `leanWords` (numbers, ids), a `LeanIndex` read for this search alone (parsing and folding the
+   * dictionaries of a segment of fresh values is most of what such a search costs in a segment that does
+   * not hold the word), else the parsed index (`index`). Null when the piece is gone.
+   */
+  async searchIndex(
+    piece: Piece,
+    leanWords: readonly string[] | null,
+  ): Promise<SearchIndex | LeanIndex | null> {
+    if (leanWords === null) return this.index(piece);
+    const cached = this.cache.get(piece.cacheKey);
+    if (cached) return cached;
+    const bytes = await this.#read(piece);
+    if (bytes === null) return null;
+    const lean = readLeanIndex(bytes);
+    return leanSearchable(lean, leanWords) ? lean : this.index(piece);
+  }
+
+  /**
+   * A reader over the piece's records, or null when the piece is gone (as for `index`). `ix`: the index
+   * the caller planned on; a reader opened on a `LeanIndex` parses the index block only when it builds a
+   * message, and the parsed index then joins the cache.
+   */
+  async open(piece: Piece, ix?: SearchIndex | LeanIndex): Promise<SegmentReader | null> {
     const kept = this.readers?.get(piece.cacheKey);
     if (kept) return kept;
-    const ix = await this.index(piece);
-    const bytes = ix && (await this.#read(piece));
-    if (!ix || !bytes) return null;
-    const reader = new SegmentReader(bytes, { meta: ix.meta, index: ix.index });
+    const known = ix ?? (await this.index(piece));
+    const bytes = known && (await this.#read(piece));
+    if (!known || !bytes) return null;
+    const reader =
+      known instanceof LeanIndex
+        ? new SegmentReader(bytes, {
+            meta: known.meta,
+            shape: known.shape,
+            onIndex: (index) => this.#cacheIndex(piece, new SearchIndex(known.meta, index)),
+          })
+        : new SegmentReader(bytes, { meta: known.meta, index: known.index });
     this.readers?.set(piece.cacheKey, reader);
     return reader;
+  }
+
+  #cacheIndex(piece: Piece, ix: SearchIndex): void {
+    if (!this.cache.get(piece.cacheKey)) this.cache.set(piece.cacheKey, ix, ix.heapEstimate());
   }
 
   /**
