@@ -472,35 +472,112 @@ interface Shape {
   level: string | null;
   /** Spans whose time kind depends on digit values: [start, end, kind they had, 1 if all digits]*. */
   checks: Int32Array;
+  /** `skeletonHash` of the skeleton: the shape's key in `shapeIndex`. */
+  hash: number;
 }
 
-/** Most recently used first; a few, for inputs that interleave sources (more measured slower). */
+/**
+ * Most recently used first; a few, tried in turn on every line, for inputs that interleave sources
+ * (a longer list measured slower: every line that fits none of them tries them all).
+ */
 const shapes: Shape[] = [];
 const MAX_SHAPES = 16;
 
+/**
+ * Every shape learned (up to `MAX_INDEXED`), by `skeletonHash`: sources with more shapes than the list
+ * holds (a shape per node name or component, as in BGL, HPC or Thunderbird) found none of them in the
+ * list and split and learned again, a full split per line for a few percent of their lines. A line
+ * that fits none of the list looks its prefixes up here, one hash over its chars, at the lengths
+ * `indexLengths` lists, before splitting the full way. Which fitting shape a line resumes from does not
+ * change its split (see `Shape`), so neither does where it was found.
+ */
+const shapeIndex = new Map<number, Shape[]>();
+let indexed = 0;
+const MAX_INDEXED = 1024;
+/** The distinct skeleton lengths in `shapeIndex`, ascending. */
+let indexLengths: number[] = [];
+
+/** Hash of a skeleton, or of a line's first chars, with every digit as `0` (digits are wildcards). */
+function skeletonHashStep(h: number, c: number): number {
+  return Math.imul(h ^ (c >= 48 && c <= 57 ? 48 : c), 0x01000193);
+}
+
+function indexShape(sh: Shape): void {
+  if (indexed >= MAX_INDEXED) {
+    // Rare (a thousand header shapes): start over from the shapes in use.
+    shapeIndex.clear();
+    indexed = 0;
+    indexLengths = [];
+    for (const kept of shapes) if (kept !== sh) indexShape(kept);
+  }
+  const bucket = shapeIndex.get(sh.hash);
+  if (bucket) bucket.push(sh);
+  else shapeIndex.set(sh.hash, [sh]);
+  indexed++;
+  const n = sh.codes.length;
+  if (!indexLengths.includes(n)) {
+    indexLengths.push(n);
+    indexLengths.sort((x, y) => x - y);
+  }
+}
+
+/** A shape of the index that `line` fits, or null. */
+function indexedShape(line: string): Shape | null {
+  const len = line.length;
+  const lengths = indexLengths;
+  let h = SKELETON_SEED;
+  let i = 0;
+  for (let k = 0; k < lengths.length; k++) {
+    const n = lengths[k]!;
+    if (n > len) break;
+    for (; i < n; i++) h = skeletonHashStep(h, line.charCodeAt(i));
+    const bucket = shapeIndex.get(h & 0x3fffffff);
+    if (!bucket) continue;
+    for (let b = 0; b < bucket.length; b++) {
+      const sh = bucket[b]!;
+      if (sh.codes.length === n && fits(line, sh)) return sh;
+    }
+  }
+  return null;
+}
+
+const SKELETON_SEED = 0x811c9dc5 | 0;
+
 function resume(line: string): boolean {
   resumed = null;
-  for (let i = 0; i < shapes.length; i++) {
-    const sh = shapes[i]!;
-    if (!fits(line, sh)) continue;
-    const k = sh.tokens;
-    for (let j = 0; j < k; j++) {
-      tStart[j] = sh.starts[j]!;
-      tEnd[j] = sh.ends[j]!;
-      tKind[j] = sh.kinds[j]!;
-      tQualified[j] = sh.qualified[j]!;
+  let sh: Shape | null = null;
+  let i = 0;
+  for (; i < shapes.length; i++) {
+    if (fits(line, shapes[i]!)) {
+      sh = shapes[i]!;
+      break;
     }
-    count = k;
-    pos = sh.skel.length;
-    prevMonth = sh.month;
-    prevDayOrClock = sh.dayOrClock;
-    resumed = sh;
-    // Move to the front: the order splice + unshift gives, without the array-reshaping calls.
-    for (let j = i; j > 0; j--) shapes[j] = shapes[j - 1]!;
-    shapes[0] = sh;
-    return true;
   }
-  return false;
+  if (!sh) {
+    // Until the list has dropped a shape, the index holds only the shapes just tried.
+    sh = indexed > shapes.length ? indexedShape(line) : null;
+    if (!sh) return false;
+    // Into the list, at its end: the move to the front below drops the least recently used one.
+    if (shapes.length < MAX_SHAPES) shapes.push(sh);
+    else shapes[MAX_SHAPES - 1] = sh;
+    i = shapes.length - 1;
+  }
+  const k = sh.tokens;
+  for (let j = 0; j < k; j++) {
+    tStart[j] = sh.starts[j]!;
+    tEnd[j] = sh.ends[j]!;
+    tKind[j] = sh.kinds[j]!;
+    tQualified[j] = sh.qualified[j]!;
+  }
+  count = k;
+  pos = sh.skel.length;
+  prevMonth = sh.month;
+  prevDayOrClock = sh.dayOrClock;
+  resumed = sh;
+  // Move to the front: the order splice + unshift gives, without the array-reshaping calls.
+  for (let j = i; j > 0; j--) shapes[j] = shapes[j - 1]!;
+  shapes[0] = sh;
+  return true;
 }
 
 function fits(line: string, sh: Shape): boolean {
@@ -568,7 +645,12 @@ function learn(line: string, cut: number, level: string | null): void {
   }
   const tokens = cut + 1;
   const codes = new Uint16Array(end);
-  for (let i = 0; i < end; i++) codes[i] = line.charCodeAt(i);
+  let hash = SKELETON_SEED;
+  for (let i = 0; i < end; i++) {
+    const c = line.charCodeAt(i);
+    codes[i] = c;
+    hash = skeletonHashStep(hash, c);
+  }
   const sh: Shape = {
     skel: line.slice(0, end),
     codes,
@@ -583,7 +665,9 @@ function learn(line: string, cut: number, level: string | null): void {
     levelToken: lastLevelToken,
     level,
     checks: Int32Array.from(checks),
+    hash: hash & 0x3fffffff,
   };
   shapes.unshift(sh);
   if (shapes.length > MAX_SHAPES) shapes.pop();
+  indexShape(sh);
 }

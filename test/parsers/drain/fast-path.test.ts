@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatIso, isoFromParts } from "../../../src/parsers/drain/header-time.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { splitHeader } from "../../../src/parsers/header.js";
@@ -56,6 +56,28 @@ describe("header fast path", () => {
       body: "a",
       pid: 1,
     });
+  });
+
+  it("resumes shapes the recent list dropped (more sources than it holds) with the full split's result", async () => {
+    // 40 header shapes (hosts and programs differ in letters; digits are wildcards), interleaved, so
+    // most lines fit a shape that has left the list of 16 recent ones and is found in the index.
+    const letters = (i: number) =>
+      String.fromCharCode(97 + (i % 26)) + String.fromCharCode(97 + Math.floor(i / 26));
+    const lines: string[] = [];
+    for (let round = 0; round < 3; round++)
+      for (let i = 0; i < 40; i++) {
+        const day = round === 2 && i % 10 === 0 ? 45 : 14; // no day: the shape must not fit
+        lines.push(
+          `Jun ${day} 15:16:${String(10 + round).padStart(2, "0")} h${letters(i)} p${letters(i)}[${100 + i}]: msg ${i} of ${round}`,
+        );
+      }
+    const cached = lines.map((l) => splitHeader(l));
+    for (let k = 0; k < lines.length; k++) {
+      vi.resetModules();
+      const fresh = (await import("../../../src/parsers/header.js")).splitHeader;
+      expect(cached[k], lines[k]).toEqual(fresh(lines[k]!));
+    }
+    expect(cached[40]).toMatchObject({ host: "haa", component: "paa[100]", pid: 100, body: "msg 0 of 1" });
   });
 
   it("computes seconds and milliseconds arithmetically within a minute, exactly", () => {
