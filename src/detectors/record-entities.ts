@@ -37,8 +37,19 @@ export function judgedBySecurityRules(record: ParsedRecord): boolean {
  * `client.address` attribute.
  */
 export function sourceOf(record: ParsedRecord): string | null {
-  for (const p of record.params) if (p.type === "ip") return p.value.replace(/^\//, "");
-  return stringAttr(record, "source_ip") ?? stringAttr(record, "client.address");
+  for (const p of record.params) if (p.type === "ip") return withoutSlash(p.value);
+  // Read by name, not through `stringAttr`: the volume detector asks for every record, and a lookup by
+  // a variable key was most of what this cost.
+  const a = record.attributes;
+  const ip = a.source_ip;
+  if (typeof ip === "string" && ip !== "") return ip;
+  const client = a["client.address"];
+  return typeof client === "string" && client !== "" ? client : null;
+}
+
+/** `value.replace(/^\//, "")` without a regex: a miner's IP parameter may keep the `/` of `/10.0.0.1`. */
+function withoutSlash(value: string): string {
+  return value.charCodeAt(0) === 47 ? value.slice(1) : value;
 }
 
 function stringAttr(record: ParsedRecord, name: string): string | null {

@@ -56,7 +56,9 @@ export class SlidingWindow {
   labels(): { label: string; count: number }[] {
     const counts = new Map<string, number>();
     for (const e of this.events) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
-    return [...counts].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count);
+    const out: { label: string; count: number }[] = [];
+    for (const [label, count] of counts) out.push({ label, count });
+    return out.sort((a, b) => b.count - a.count);
   }
 
   ids(limit = 20): number[] {

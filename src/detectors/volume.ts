@@ -64,6 +64,8 @@ interface KeyState extends SeasonalHistory {
   /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
   episode: "spike" | "drop" | null;
   episodeScore: number;
+  /** The last burst baseline and the bursts it was taken of (not saved: it is only a memo). */
+  burstBase: { bursts: number[]; base: Baseline | null } | null;
 }
 
 /** Intervals close once the stream is this share of an interval past their end: late records still count. */
@@ -332,7 +334,7 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
       k.closed < this.options.minHistory
         ? null
         : isSparse(k.recent)
-          ? burstBaseline(k.bursts, this.options.minHistory)
+          ? this.#burstBaseline(k)
           : baselineFor(k, start, intervalMs, this.options.seasonalDays);
     let kind: "spike" | "drop" | null = null;
     if (base) {
@@ -374,6 +376,19 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     if (kind !== "spike") updatePeak(k.peaks, start, count, intervalMs);
     k.closed++;
     return anomaly;
+  }
+
+  /**
+   * `burstBaseline` of the key's bursts, taken again only when they changed: a mostly silent key closes
+   * interval after empty interval with the same bursts, and two medians per close were most of what
+   * closing cost. Compared value by value (`Object.is`), so only the same bursts get the same baseline.
+   */
+  #burstBaseline(k: KeyState): Baseline | null {
+    const memo = k.burstBase;
+    if (memo !== null && sameValues(memo.bursts, k.bursts)) return memo.base;
+    const base = burstBaseline(k.bursts, this.options.minHistory);
+    k.burstBase = { bursts: [...k.bursts], base };
+    return base;
   }
 
   /**
@@ -713,6 +728,7 @@ function newKeyState(record: ParsedRecord, start: number, template: boolean): Ke
     hosts: new Map(),
     episode: null,
     episodeScore: 0,
+    burstBase: null,
     recent: [],
     hours: emptyStats(24),
     days: emptyStats(7),
@@ -756,6 +772,12 @@ class KeyNames {
 }
 
 const MAX_KEY_NAMES = 50_000;
+
+function sameValues(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
 
 function listOf(lists: Map<string, JsonValue[]>, stream: string): JsonValue[] {
   let list = lists.get(stream);
@@ -807,6 +829,7 @@ function unpackKey(v: JsonValue | undefined): KeyState | null {
     hosts: tallyOf(v.hosts),
     episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
     episodeScore: Number(v.episodeScore ?? 0),
+    burstBase: null,
     recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
     bursts: Array.isArray(v.bursts) ? v.bursts.map(Number) : [],
     closed: Number(v.closed ?? 0),

@@ -47,10 +47,18 @@ function deviceOf(record: ParsedRecord): { key: string; id: number | null } {
 function isWifi(record: ParsedRecord): boolean {
   if (record.attributes.device_id !== undefined) return true;
   const program = String(record.resource["service.name"] ?? "");
-  return WIFI_PROGRAMS.test(program)
-    ? WIFI_TEXT.test(record.body) || program !== "kernel"
-    : WIFI_TEXT.test(record.body);
+  // A WiFi program's line is WiFi whatever it says, the kernel's only when it names WiFi: the line's
+  // text is read only for those two and for other programs. Runs of one program's lines: its name is
+  // matched once.
+  if (program !== lastProgram) {
+    lastProgram = program;
+    lastProgramIsWifi = WIFI_PROGRAMS.test(program) && program !== "kernel";
+  }
+  return lastProgramIsWifi || WIFI_TEXT.test(record.body);
 }
+
+let lastProgram = "";
+let lastProgramIsWifi = false;
 
 /** A disassociation or deauthentication, in the line or in the record's `event` field. */
 function isDrop(record: ParsedRecord): boolean {
