@@ -8,12 +8,13 @@ import { type Part, slotPart, textPart, type ValueSet } from "./word-reach.js";
 
 /**
  * A segment's index block read for one search without parsing its dictionaries: the block is kept as
- * bytes, ASCII letters lowered, and each dictionary and verbatim message is a range of it. Parsing and
- * folding the dictionaries of a segment of fresh values (tens of thousands of strings) is most of what
- * a search for a rare word costs in a segment that does not hold it; a byte search of the lowered block
- * answers the prefilter's questions for such a word in a fraction of that, over-approximating
- * (`RawValues`). Only for words of ASCII letters and digits, where the lowered bytes are the folded
- * text's (`leanWords`).
+ * bytes and each dictionary and verbatim message is a range of it. Parsing and folding the dictionaries
+ * of a segment of fresh values (tens of thousands of strings) is most of what a search for a rare word
+ * costs in a segment that does not hold it; a byte search of the block answers the prefilter's questions
+ * for such a word in a fraction of that, over-approximating (`RawValues`). Only for words of ASCII
+ * letters and digits (`leanWords`): ASCII digits fold to themselves and no other character folds to one,
+ * so the raw bytes hold a digit string exactly where the folded text does; with letters, the bytes with
+ * ASCII letters lowered are the folded text only in a block that is all ASCII (`leanSearchable`).
  */
 
 /** How a slot's values are stored in the vars block: all a reader needs to walk the block. */
@@ -27,18 +28,90 @@ export interface IndexShape {
 }
 
 /**
- * A dictionary as a range of the lowered index block (its values, each after its length). Every question
- * is a byte search of the range: true whenever the exact answer is (a value's own bytes are in the range),
- * sometimes when it is not (a match across a length byte or two values).
+ * Where strings occur in an index block (ASCII letters lowered, for strings with letters), found once per
+ * string per block: a byte search of the whole block, then each range asks by binary search. Strings met
+ * more than `MAX_PLACES` times are taken to occur in every range (true is always a safe answer), so a
+ * short common string costs no more than one pass.
+ */
+class BlockPlaces {
+  #lowered: Buffer | undefined;
+  #ascii: boolean | undefined;
+  readonly #places = new Map<string, Int32Array | null>();
+
+  constructor(private readonly raw: Buffer) {}
+
+  /** Whether the block is all ASCII (else words with letters are not searched in it: `leanSearchable`). */
+  get ascii(): boolean {
+    this.#ascii ??= isAscii(this.raw);
+    return this.#ascii;
+  }
+
+  /** Whether `s` (ASCII letters and digits) may occur within bytes `from` to `to` of the block. */
+  occursIn(s: string, from: number, to: number): boolean {
+    if (to - from < s.length) return false;
+    let places = this.#places.get(s);
+    if (places === undefined) {
+      places = this.#find(s);
+      this.#places.set(s, places);
+    }
+    if (places === null) return true;
+    // The first place at or after `from`: it must end by `to`.
+    let lo = 0;
+    let hi = places.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (places[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < places.length && places[lo]! + s.length <= to;
+  }
+
+  #find(s: string): Int32Array | null {
+    const hay = /[a-z]/.test(s) ? this.#lower() : this.raw;
+    const found: number[] = [];
+    for (let at = hay.indexOf(s, 0, "latin1"); at >= 0; at = hay.indexOf(s, at + 1, "latin1")) {
+      if (found.length === MAX_PLACES) return null;
+      found.push(at);
+    }
+    return Int32Array.from(found);
+  }
+
+  /** The block with ASCII letters lowered: its folded text, for a block that is all ASCII. */
+  #lower(): Buffer {
+    if (this.#lowered) return this.#lowered;
+    const raw = this.raw;
+    const lowered = Buffer.allocUnsafe(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const b = raw[i]!;
+      lowered[i] = b >= 65 && b <= 90 ? b + 32 : b;
+    }
+    this.#lowered = lowered;
+    return lowered;
+  }
+}
+
+const MAX_PLACES = 4_096;
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/**
+ * A dictionary as a range of the index block (its values, each after its length). Every question is a
+ * search of the range: true whenever the exact answer is (a value's own bytes are in the range), sometimes
+ * when it is not (a match across a length byte or two values).
  */
 class RawValues implements ValueSet {
   constructor(
-    private readonly bytes: Buffer,
+    private readonly block: BlockPlaces,
+    private readonly from: number,
+    private readonly to: number,
     readonly hasEmpty: boolean,
   ) {}
 
   contains(s: string): boolean {
-    return this.bytes.includes(s, 0, "latin1");
+    return this.block.occursIn(s, this.from, this.to);
   }
 
   startsWith(s: string): boolean {
@@ -54,20 +127,39 @@ class RawValues implements ValueSet {
   }
 }
 
+/**
+ * The static parts of recent templates, folded, by template text: the same templates recur in segment
+ * after segment, and a part is never changed once made. Emptied when full.
+ */
+const recentPieces = new Map<string, Part[]>();
+const RECENT_TEMPLATES = 8_192;
+
+function staticParts(template: string): Part[] {
+  let parts = recentPieces.get(template);
+  if (parts === undefined) {
+    parts = templatePieces(template).map(textPart);
+    if (recentPieces.size >= RECENT_TEMPLATES) recentPieces.clear();
+    recentPieces.set(template, parts);
+  }
+  return parts;
+}
+
 export class LeanIndex {
   #parts: (Part[] | null)[] | undefined;
 
   constructor(
     readonly meta: SegmentMeta,
-    /** The index block, ASCII letters lowered. */
-    private readonly lowered: Buffer,
-    /** Whether the block is all ASCII (else only digit words are searched in it: `leanWords`). */
-    readonly ascii: boolean,
-    /** Per entry, per wildcard: a number column's stats, or a dictionary's range of `lowered`. */
+    private readonly block: BlockPlaces,
+    /** Per entry, per wildcard: a number column's stats, or a dictionary's range of the block. */
     private readonly slots: (SlotStats | { from: number; to: number; hasEmpty: boolean })[][],
-    /** The verbatim messages: their entries and ranges of `lowered`. */
+    /** The verbatim messages: their entries and ranges of the block. */
     readonly verbatim: { entry: number; from: number; to: number }[],
   ) {}
+
+  /** Whether the index block is all ASCII (else only digit words are searched in it: `leanSearchable`). */
+  get ascii(): boolean {
+    return this.block.ascii;
+  }
 
   get shape(): IndexShape {
     return {
@@ -76,33 +168,31 @@ export class LeanIndex {
     };
   }
 
-  /** Each template entry's parts, as `SearchIndex.templateParts`, dictionaries as byte ranges. */
+  /** Each template entry's parts, as `SearchIndex.templateParts`, dictionaries as ranges of the block. */
   templateParts(): (Part[] | null)[] {
     this.#parts ??= this.meta.templates.map((t, e) => {
       if (t.template === null) return null;
       const slots = this.slots[e]!;
-      const parts: Part[] = [];
-      templatePieces(t.template).forEach((piece, k) => {
-        if (k > 0) {
-          const s = slots[k - 1]!;
-          parts.push(
-            "kind" in s
-              ? slotPart(s)
-              : { kind: "values", values: new RawValues(this.lowered.subarray(s.from, s.to), s.hasEmpty) },
-          );
-        }
-        parts.push(textPart(piece));
-      });
+      const texts = staticParts(t.template);
+      const parts: Part[] = [texts[0]!];
+      for (let k = 1; k < texts.length; k++) {
+        const s = slots[k - 1]!;
+        parts.push(
+          "kind" in s
+            ? slotPart(s)
+            : { kind: "values", values: new RawValues(this.block, s.from, s.to, s.hasEmpty) },
+          texts[k]!,
+        );
+      }
       return parts;
     });
     return this.#parts;
   }
 
-  /** Whether verbatim message `k` may hold every one of `words` (a byte search of its lowered text). */
+  /** Whether verbatim message `k` may hold every one of `words` (a search of its bytes). */
   verbatimMayHold(k: number, words: readonly string[]): boolean {
     const v = this.verbatim[k]!;
-    const text = this.lowered.subarray(v.from, v.to);
-    return words.every((w) => text.includes(w, 0, "latin1"));
+    return words.every((w) => this.block.occursIn(w, v.from, v.to));
   }
 }
 
@@ -125,13 +215,6 @@ export function leanSearchable(lean: LeanIndex, words: readonly string[]): boole
 /** Reads a segment's metadata and its index block as a `LeanIndex`. */
 export function readLeanIndex(segment: Uint8Array, meta: SegmentMeta = readSegmentMeta(segment)): LeanIndex {
   const raw = readBlock(segment, "index");
-  const lowered = Buffer.alloc(raw.length);
-  let ascii = true;
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
-    if (b >= 0x80) ascii = false;
-    lowered[i] = b >= 65 && b <= 90 ? b + 32 : b;
-  }
   const input = new ByteReader(raw);
   const n = input.uint();
   if (n !== meta.templates.length) throw new Error("index and metadata disagree on the template entries");
@@ -169,5 +252,6 @@ export function readLeanIndex(segment: Uint8Array, meta: SegmentMeta = readSegme
     input.skip(length);
     verbatim.push({ entry, from, to: from + length });
   }
-  return new LeanIndex(meta, lowered, ascii, slots, verbatim);
+  const block = new BlockPlaces(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+  return new LeanIndex(meta, block, slots, verbatim);
 }

@@ -118,8 +118,8 @@ export function planPiece(ix: SearchIndex | LeanIndex, q: PreparedQuery): Segmen
 /**
  * Calls `visit(i, timestamp, ms)` for every row of `reader` (of `walk.rows`, when given) that matches
  * the query exactly, in position order (backward when asked). A row is turned down on its time before
- * its text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on `walk.wanted`,
- * before anything but its time is decoded. `timestamp` is null when no text was needed (a plain row,
+ * its text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on its plan (entry,
+ * verbatim or not, number tests), then on `walk.wanted`, before its message or fields are decoded. `timestamp` is null when no text was needed (a plain row,
  * `ms` its time, and no `walk.wanted`): counting reads only the times column, never a string.
  */
 export function forEachMatch(
@@ -146,16 +146,17 @@ export function forEachMatch(
       if (ms < sinceMs || ms >= untilMs) continue;
       if (wantedMs && !wantedMs(ms, firstRef + i)) continue;
     }
-    const t = wanted || !plain || !q.timeByMs ? reader.timestamp(i) : null;
-    if (wanted && !wanted(t!, firstRef + i)) continue;
     if (q.hasText) {
       // The plan may have ruled out this entry's encoded or its verbatim messages for the text, or
-      // the row's numbers cannot be the words its template holds only through them.
+      // the row's numbers cannot be the words its template holds only through them. Before the time
+      // text is built: a search for a number turns down nearly every row here.
       const verbatim = reader.isVerbatim(i);
       if (!(verbatim ? plan.verbatim[e] : plan.encoded[e])) continue;
       const tests = plan.numberTests?.[e];
       if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
     }
+    const t = wanted || !plain || !q.timeByMs ? reader.timestamp(i) : null;
+    if (wanted && !wanted(t!, firstRef + i)) continue;
     view.i = i;
     view.timestamp = t ?? "";
     if ((t === null ? q.matchesUntimed : q.matches)(view)) visit(i, t, ms);
