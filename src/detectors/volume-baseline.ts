@@ -113,20 +113,27 @@ export function baselineFor(
     }
     const expected = hour.mean * factor;
     const spread = Math.max(Math.sqrt(hour.variance) * factor, Math.sqrt(expected), 1);
+    // The note is written when read: it is read only for a finding, and a baseline is taken for every
+    // interval every key closes.
     return {
       expected,
       spread,
       kind: "seasonal",
-      note: `hour-of-day profile over ${days.toFixed(1)} days${withDays}`,
+      get note() {
+        return `hour-of-day profile over ${days.toFixed(1)} days${withDays}`;
+      },
     };
   }
   const expected = median(h.recent);
   const spread = Math.max(madSigma(h.recent, expected), Math.sqrt(expected), 1);
+  const intervals = h.recent.length;
   return {
     expected,
     spread,
     kind: "recent",
-    note: `median of the last ${h.recent.length} intervals (seasonal profile learning: ${days.toFixed(1)} of ${seasonalDays} days)`,
+    get note() {
+      return `median of the last ${intervals} intervals (seasonal profile learning: ${days.toFixed(1)} of ${seasonalDays} days)`;
+    },
   };
 }
 
