@@ -437,7 +437,19 @@ function split(line: string): LineHeader {
   }
   lastCut = cut;
   const timestamp =
-    firstTime >= 0 ? timeCache.iso(line, tStart, tEnd, tKind, T_TIME, firstTime, lastTime) : null;
+    firstTime >= 0
+      ? timeCache.iso(
+          line,
+          tStart,
+          tEnd,
+          tKind,
+          T_TIME,
+          firstTime,
+          lastTime,
+          resumed,
+          resumed ? resumed.tokens : 0,
+        )
+      : null;
   let b = tEnd[cut]!;
   while (b < line.length && isSpace(line.charCodeAt(b))) b++;
   return { timestamp, level, host, pid, component, body: line.slice(b) };

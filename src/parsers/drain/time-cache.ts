@@ -1,3 +1,4 @@
+import { isDigit } from "../chars.js";
 import { conv, FIELD_COUNT, formatIso, fracMs, num, timeOfSpans, validHhmmss } from "./header-time.js";
 
 /**
@@ -23,7 +24,21 @@ class TimeCache {
   private fracTo = -1;
   private hhmmssAt = -1;
   private valid = false;
+  /** Offsets in `text` of its digits outside the variable fields: the ones a line must repeat. */
+  private fixedDigits = new Int32Array(0);
+  /**
+   * A header shape (see `splitHeader`) whose line passed the full comparison with `text`, with the
+   * time tokens it had (`first`, `last`, all within the shape): a line of that shape has its token
+   * boundaries and, outside digits, its chars, so of the comparison only `fixedDigits` is left.
+   */
+  private shape: object | null = null;
+  private shapeFirst = -1;
+  private shapeLast = -1;
 
+  /**
+   * The ISO time of the time tokens `first` to `last`. `shape` is the header shape the line resumed
+   * from (null: none), which gave it its first `shapeTokens` tokens.
+   */
   iso(
     s: string,
     starts: Int32Array,
@@ -32,11 +47,23 @@ class TimeCache {
     timeKind: number,
     first: number,
     last: number,
+    shape: object | null = null,
+    shapeTokens = 0,
   ): string | null {
     const a = starts[first]!;
-    const t = this.valid
-      ? this.reuse(s, a, ends[last]!, starts, ends, kinds, timeKind, first, last)
-      : Number.NaN;
+    let t = Number.NaN;
+    if (this.valid) {
+      if (shape !== null && shape === this.shape && first === this.shapeFirst && last === this.shapeLast)
+        t = this.reuseFixed(s, a);
+      else {
+        t = this.reuse(s, a, ends[last]!, starts, ends, kinds, timeKind, first, last);
+        if (!Number.isNaN(t) && shape !== null && last < shapeTokens) {
+          this.shape = shape;
+          this.shapeFirst = first;
+          this.shapeLast = last;
+        }
+      }
+    }
     if (!Number.isNaN(t)) return formatIso(t);
     // Parts are the time tokens between the first and the last one.
     let count = 0;
@@ -88,6 +115,13 @@ class TimeCache {
       rel[2 * k] = ps[k]! - a;
       rel[2 * k + 1] = pe[k]! - a;
     }
+    let fixed = 0;
+    for (let i = 0; i < n; i++) if (variable[i] === 0 && isDigit(text[i]!)) fixed++;
+    const fixedDigits = new Int32Array(fixed);
+    fixed = 0;
+    for (let i = 0; i < n; i++) if (variable[i] === 0 && isDigit(text[i]!)) fixedDigits[fixed++] = i;
+    this.fixedDigits = fixedDigits;
+    this.shape = null;
     this.text = text;
     this.variable = variable;
     this.parts = rel;
@@ -131,6 +165,26 @@ class TimeCache {
       if (c === text[i]) continue;
       if (variable[i] === 0 || c < 48 || c > 57) return Number.NaN;
     }
+    return this.fields(s, a);
+  }
+
+  /**
+   * `reuse` for a line of `shape`, starting at `a` as the line that made `shape` the cache's did:
+   * token spans, and chars other than digits, are the shape's, and the rest of the comparison is
+   * whether the digits outside the variable fields are the cached ones (see `shape`).
+   */
+  private reuseFixed(s: string, a: number): number {
+    const text = this.text;
+    const fixed = this.fixedDigits;
+    for (let k = 0; k < fixed.length; k++) {
+      const i = fixed[k]!;
+      if (s.charCodeAt(a + i) !== text[i]) return Number.NaN;
+    }
+    return this.fields(s, a);
+  }
+
+  /** The time from the cached base and the variable fields of s, at `a`; NaN for an invalid hhmmss. */
+  private fields(s: string, a: number): number {
     if (this.hhmmssAt >= 0 && !validHhmmss(s, a + this.hhmmssAt)) return Number.NaN;
     let t = this.base;
     for (let f = 0; f < FIELD_COUNT; f++) {

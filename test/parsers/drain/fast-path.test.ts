@@ -86,6 +86,12 @@ describe("header fast path", () => {
     expect(at("48,001")).toBe("2015-10-18T18:01:48.001Z");
     expect(at("59,5")).toBe("2015-10-18T18:01:59.500Z");
     expect(at("60,000")).toBe("2015-10-18T18:02:00.000Z");
+    // Same header shape, other digits outside the cached variable fields (month, year): read again.
+    const on = (d: string) => splitHeader(`${d} 18:01:49,000 INFO [main] org.x.Y: body`).timestamp;
+    expect(on("2015-10-18")).toBe("2015-10-18T18:01:49.000Z");
+    expect(on("2015-11-18")).toBe("2015-11-18T18:01:49.000Z");
+    expect(on("2016-11-18")).toBe("2016-11-18T18:01:49.000Z");
+    expect(on("2016-11-19")).toBe("2016-11-19T18:01:49.000Z");
     expect(splitHeader("081109 203615 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T20:36:15.000Z");
     expect(splitHeader("081109 203659 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T20:36:59.000Z");
     expect(splitHeader("081109 203675 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T00:00:00.000Z");
