@@ -37,6 +37,7 @@ class BlockPlaces {
   #lowered: Buffer | undefined;
   #ascii: boolean | undefined;
   readonly #places = new Map<string, Int32Array | null>();
+  readonly #asks = new Map<string, number>();
 
   constructor(private readonly raw: Buffer) {}
 
@@ -49,8 +50,17 @@ class BlockPlaces {
   /** Whether `s` (ASCII letters and digits) may occur within bytes `from` to `to` of the block. */
   occursIn(s: string, from: number, to: number): boolean {
     if (to - from < s.length) return false;
+    // A string this short is in nearly every dictionary of fresh values, and searching for it cost more
+    // than all the rest (a run of a word's first digits, asked of each value's last word).
+    if (s.length <= ALWAYS_THERE) return true;
     let places = this.#places.get(s);
     if (places === undefined) {
+      // The first few asks search their ranges: the walk asks most of a word's pieces (its prefixes,
+      // runs) of a few dictionaries only, and a search of the whole block each cost more than the rest
+      // of the plan. A string asked again and again (the word itself, of every dictionary) gets its places.
+      const asked = (this.#asks.get(s) ?? 0) + 1;
+      this.#asks.set(s, asked);
+      if (asked <= RANGE_SEARCHES) return this.#hay(s).subarray(from, to).indexOf(s, 0, "latin1") >= 0;
       places = this.#find(s);
       this.#places.set(s, places);
     }
@@ -66,8 +76,13 @@ class BlockPlaces {
     return lo < places.length && places[lo]! + s.length <= to;
   }
 
+  /** The bytes to search for `s`: the block, with ASCII letters lowered when `s` has letters. */
+  #hay(s: string): Buffer {
+    return /[a-z]/.test(s) ? this.#lower() : this.raw;
+  }
+
   #find(s: string): Int32Array | null {
-    const hay = /[a-z]/.test(s) ? this.#lower() : this.raw;
+    const hay = this.#hay(s);
     const found: number[] = [];
     for (let at = hay.indexOf(s, 0, "latin1"); at >= 0; at = hay.indexOf(s, at + 1, "latin1")) {
       if (found.length === MAX_PLACES) return null;
@@ -91,6 +106,10 @@ class BlockPlaces {
 }
 
 const MAX_PLACES = 4_096;
+/** Strings this short are taken to occur in every range. */
+const ALWAYS_THERE = 3;
+/** Asks of a string answered by searching their ranges before its places in the block are found. */
+const RANGE_SEARCHES = 8;
 
 function isAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
