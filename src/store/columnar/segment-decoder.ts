@@ -91,6 +91,8 @@ interface MessageColumns {
   verbatim: Map<number, number>;
   /** Per template entry, per wildcard: the values in record order. */
   codes: SlotCodes[][];
+  /** Per template entry (once a message of it is built), per wildcard: the values as strings. */
+  strings: (string[][] | undefined)[];
   /** Each row's position among its entry's encoded (non-verbatim) rows. */
   rank: Uint32Array;
 }
@@ -219,6 +221,7 @@ export class SegmentReader {
     this.messageColumns = {
       verbatim,
       rank,
+      strings: [],
       codes: shape.slotKinds.map((kinds, e) =>
         kinds.map((kind) => readSlotCodes(vars, kind, encodedCount[e]!)),
       ),
@@ -263,10 +266,21 @@ export class SegmentReader {
     this.templatePieces ??= this.meta.templates.map((t) =>
       t.template === null ? null : templatePieces(t.template),
     );
-    const slots = index.templates[e]!.slots;
+    // An entry's columns as strings, built at its first message: a kept reader shows rows of the same
+    // entries again and again (a page, then the next).
+    let columns = m.strings[e];
+    if (columns === undefined) {
+      const slots = index.templates[e]!.slots;
+      columns = m.codes[e]!.map((codes, k) => {
+        const out = new Array<string>(codes.kind === "number" ? codes.nums.length : codes.ids.length);
+        for (let x = 0; x < out.length; x++) out[x] = slotValue(codes, slots[k]!, x);
+        return out;
+      });
+      m.strings[e] = columns;
+    }
     return fillPieces(
       this.templatePieces[e]!,
-      m.codes[e]!.map((codes, k) => slotValue(codes, slots[k]!, r)),
+      columns.map((column) => column[r]!),
     );
   }
 
