@@ -31,7 +31,6 @@
 export {
   type IndexShape,
   LeanIndex,
-  leanSearchable,
   leanWords,
   readLeanIndex,
 } from "./lean-index.js";

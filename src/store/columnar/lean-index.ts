@@ -14,7 +14,8 @@ import { type Part, slotPart, textPart, type ValueSet } from "./word-reach.js";
  * for such a word in a fraction of that, over-approximating (`RawValues`). Only for words of ASCII
  * letters and digits (`leanWords`): ASCII digits fold to themselves and no other character folds to one,
  * so the raw bytes hold a digit string exactly where the folded text does; with letters, the bytes with
- * ASCII letters lowered are the folded text only in a block that is all ASCII (`leanSearchable`).
+ * ASCII letters lowered are the folded text of ASCII text, and a range holding any other byte is taken to
+ * hold any string with a letter (`É` folds to `e`).
  */
 
 /** How a slot's values are stored in the vars block: all a reader needs to walk the block. */
@@ -35,17 +36,12 @@ export interface IndexShape {
  */
 class BlockPlaces {
   #lowered: Buffer | undefined;
-  #ascii: boolean | undefined;
+  /** Where the block's bytes of 0x80 and above are (found with the lowered copy). */
+  #nonAscii: Int32Array | undefined;
   readonly #places = new Map<string, Int32Array | null>();
   readonly #asks = new Map<string, number>();
 
   constructor(private readonly raw: Buffer) {}
-
-  /** Whether the block is all ASCII (else words with letters are not searched in it: `leanSearchable`). */
-  get ascii(): boolean {
-    this.#ascii ??= isAscii(this.raw);
-    return this.#ascii;
-  }
 
   /** Whether `s` (ASCII letters and digits) may occur within bytes `from` to `to` of the block. */
   occursIn(s: string, from: number, to: number): boolean {
@@ -60,29 +56,32 @@ class BlockPlaces {
       // of the plan. A string asked again and again (the word itself, of every dictionary) gets its places.
       const asked = (this.#asks.get(s) ?? 0) + 1;
       this.#asks.set(s, asked);
-      if (asked <= RANGE_SEARCHES) return this.#hay(s).subarray(from, to).indexOf(s, 0, "latin1") >= 0;
+      if (asked <= RANGE_SEARCHES) {
+        const letters = /[a-z]/.test(s);
+        if (letters && this.#anyNonAscii(from, to)) return true;
+        return (letters ? this.#lower() : this.raw).subarray(from, to).indexOf(s, 0, "latin1") >= 0;
+      }
       places = this.#find(s);
       this.#places.set(s, places);
     }
     if (places === null) return true;
     // The first place at or after `from`: it must end by `to`.
-    let lo = 0;
-    let hi = places.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (places[mid]! < from) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < places.length && places[lo]! + s.length <= to;
+    const at = firstAtOrAfter(places, from);
+    if (at < places.length && places[at]! + s.length <= to) return true;
+    return /[a-z]/.test(s) && this.#anyNonAscii(from, to);
+  }
+
+  /** Whether bytes `from` to `to` hold a byte of 0x80 or above (a character folding may make letters of). */
+  #anyNonAscii(from: number, to: number): boolean {
+    this.#lower();
+    const places = this.#nonAscii!;
+    const at = firstAtOrAfter(places, from);
+    return at < places.length && places[at]! < to;
   }
 
   /** The bytes to search for `s`: the block, with ASCII letters lowered when `s` has letters. */
-  #hay(s: string): Buffer {
-    return /[a-z]/.test(s) ? this.#lower() : this.raw;
-  }
-
   #find(s: string): Int32Array | null {
-    const hay = this.#hay(s);
+    const hay = /[a-z]/.test(s) ? this.#lower() : this.raw;
     const found: number[] = [];
     for (let at = hay.indexOf(s, 0, "latin1"); at >= 0; at = hay.indexOf(s, at + 1, "latin1")) {
       if (found.length === MAX_PLACES) return null;
@@ -91,16 +90,19 @@ class BlockPlaces {
     return Int32Array.from(found);
   }
 
-  /** The block with ASCII letters lowered: its folded text, for a block that is all ASCII. */
+  /** The block with ASCII letters lowered: the folded text of its ASCII text. */
   #lower(): Buffer {
     if (this.#lowered) return this.#lowered;
     const raw = this.raw;
     const lowered = Buffer.allocUnsafe(raw.length);
+    const nonAscii: number[] = [];
     for (let i = 0; i < raw.length; i++) {
       const b = raw[i]!;
+      if (b >= 0x80) nonAscii.push(i);
       lowered[i] = b >= 65 && b <= 90 ? b + 32 : b;
     }
     this.#lowered = lowered;
+    this.#nonAscii = Int32Array.from(nonAscii);
     return lowered;
   }
 }
@@ -111,9 +113,16 @@ const ALWAYS_THERE = 3;
 /** Asks of a string answered by searching their ranges before its places in the block are found. */
 const RANGE_SEARCHES = 8;
 
-function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
+/** The first index of sorted `places` whose value is at least `from` (`places.length` if none). */
+function firstAtOrAfter(places: Int32Array, from: number): number {
+  let lo = 0;
+  let hi = places.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (places[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -175,11 +184,6 @@ export class LeanIndex {
     readonly verbatim: { entry: number; from: number; to: number }[],
   ) {}
 
-  /** Whether the index block is all ASCII (else only digit words are searched in it: `leanSearchable`). */
-  get ascii(): boolean {
-    return this.block.ascii;
-  }
-
   get shape(): IndexShape {
     return {
       slotKinds: this.slots.map((slots) => slots.map((s) => ("kind" in s ? s.kind : "dictionary"))),
@@ -224,11 +228,6 @@ export function leanWords(words: readonly string[] | null): readonly string[] | 
   if (words === null || words.length === 0) return null;
   if (!words.every((w) => /^[0-9a-z]+$/.test(w))) return null;
   return words.some((w) => /[0-9]/.test(w)) ? words : null;
-}
-
-/** Whether `words` can be searched for in a segment of this `LeanIndex` (letters need an ASCII block). */
-export function leanSearchable(lean: LeanIndex, words: readonly string[]): boolean {
-  return lean.ascii || words.every((w) => /^[0-9]+$/.test(w));
 }
 
 /** Reads a segment's metadata and its index block as a `LeanIndex`. */

@@ -1,5 +1,5 @@
 import type { LogQuery } from "../../core/log-store.js";
-import { LeanIndex, leanSearchable } from "./lean-index.js";
+import { LeanIndex } from "./lean-index.js";
 import { NumberValues, type NumberWordTest } from "./number-match.js";
 import { messageHasWords } from "./record-matcher.js";
 import { readSegmentIndex, readSegmentMeta } from "./segment-decoder.js";
@@ -106,8 +106,6 @@ export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): Segme
   if (words !== null && words.length === 0) return null;
   const allowed = m.templates.map((t) => !query.templateId || t.templateId === query.templateId);
   if (words === null) return allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
-  if (ix instanceof LeanIndex && !leanSearchable(ix, words))
-    throw new Error("a lean index cannot answer for words of letters in a block that is not ASCII");
 
   const parts = ix.templateParts();
   const reach = words.map((w, k) => new WordReach(w, k === words.length - 1));

@@ -1,11 +1,4 @@
-import {
-  LeanIndex,
-  leanSearchable,
-  readLeanIndex,
-  readSearchIndex,
-  SearchIndex,
-  SegmentReader,
-} from "../columnar/index.js";
+import { LeanIndex, readLeanIndex, readSearchIndex, SearchIndex, SegmentReader } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
 import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData } from "./pieces.js";
@@ -58,8 +51,7 @@ export class PieceSession {
     if (cached) return cached;
     const bytes = await this.#read(piece);
     if (bytes === null) return null;
-    const lean = readLeanIndex(bytes);
-    return leanSearchable(lean, leanWords) ? lean : this.index(piece);
+    return readLeanIndex(bytes);
   }
 
   /**
