@@ -57,10 +57,14 @@ interface KeyState extends SeasonalHistory {
   bursts: number[];
   ids: number[];
   samples: string[];
-  /** Source addresses of the current interval's records (not saved: a restart only loses the naming). */
-  sources: Map<string, number>;
-  /** Hosts of the current interval's records (not saved either). */
-  hosts: Map<string, number>;
+  /**
+   * Source addresses of the current interval's records (not saved: a restart only loses the naming); null
+   * until one has an address: most lines of most services name none, and two maps were made for every
+   * new key and every interval.
+   */
+  sources: Map<string, number> | null;
+  /** Hosts of the current interval's records (not saved either); null until one names a host. */
+  hosts: Map<string, number> | null;
   /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
   episode: "spike" | "drop" | null;
   episodeScore: number;
@@ -226,8 +230,14 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     k.count++;
     if (k.ids.length < WINDOW_EVIDENCE) k.ids.push(record.id);
     if (k.samples.length < 3) k.samples.push(record.body);
-    tally(k.sources, ip);
-    tally(k.hosts, host);
+    if (ip !== null) {
+      k.sources ??= new Map();
+      tally(k.sources, ip);
+    }
+    if (host !== null) {
+      k.hosts ??= new Map();
+      tally(k.hosts, host);
+    }
   }
 
   /** Silence: advance each stream's record time by the wall time elapsed since its last record. */
@@ -317,8 +327,8 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     k.count = 0;
     k.ids = [];
     k.samples = [];
-    k.sources = new Map();
-    k.hosts = new Map();
+    k.sources = null;
+    k.hosts = null;
   }
 
   #close(k: KeyState, start: number, count: number, withRecords: boolean): Anomaly | null {
@@ -469,8 +479,8 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
     const end = start + this.#intervalMs;
     // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
-    const source = kind === "spike" && withRecords ? dominant(k.sources, count) : null;
-    const host = kind === "spike" && withRecords ? dominant(k.hosts, count) : null;
+    const source = kind === "spike" && withRecords && k.sources ? dominant(k.sources, count) : null;
+    const host = kind === "spike" && withRecords && k.hosts ? dominant(k.hosts, count) : null;
     const from = `${source ? `, ${source.records} of them from ${source.value}` : ""}${host ? ` on ${host.value}${host.records < count ? ` (${host.records})` : ""}` : ""}`;
     const summary =
       kind === "spike"
@@ -724,8 +734,8 @@ function newKeyState(record: ParsedRecord, start: number, template: boolean): Ke
     bursts: [],
     ids: [],
     samples: [],
-    sources: new Map(),
-    hosts: new Map(),
+    sources: null,
+    hosts: null,
     episode: null,
     episodeScore: 0,
     burstBase: null,
@@ -803,8 +813,8 @@ function packKey(k: KeyState): JsonValue {
     ids: k.ids,
     samples: k.samples,
     // Who sent the current interval: a spike closed after a restart still names its source and host.
-    sources: [...k.sources],
-    hosts: [...k.hosts],
+    sources: k.sources ? [...k.sources] : [],
+    hosts: k.hosts ? [...k.hosts] : [],
     recent: k.recent,
     bursts: k.bursts,
     closed: k.closed,
@@ -888,7 +898,7 @@ function copyKeyState(k: KeyState): KeyState {
     ...k,
     ids: [...k.ids],
     samples: [...k.samples],
-    sources: new Map(k.sources),
-    hosts: new Map(k.hosts),
+    sources: k.sources && new Map(k.sources),
+    hosts: k.hosts && new Map(k.hosts),
   };
 }
