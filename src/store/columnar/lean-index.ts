@@ -1,7 +1,7 @@
 import { ByteReader } from "./byte-reader.js";
 import { readBlock } from "./segment-blocks.js";
 import { readSegmentMeta } from "./segment-decoder.js";
-import type { SegmentMeta } from "./segment-meta.js";
+import { readIndex, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import { KIND_DICTIONARY, readSlotStats, type SlotStats } from "./slot-column.js";
 import { templatePieces } from "./template-pieces.js";
 import { type Part, slotPart, textPart, type ValueSet } from "./word-reach.js";
@@ -41,13 +41,14 @@ class BlockPlaces {
   readonly #places = new Map<string, Int32Array | null>();
   readonly #asks = new Map<string, number>();
 
-  constructor(private readonly raw: Buffer) {}
+  constructor(readonly raw: Buffer) {}
 
   /** Whether `s` (ASCII letters and digits) may occur within bytes `from` to `to` of the block. */
   occursIn(s: string, from: number, to: number): boolean {
     if (to - from < s.length) return false;
     // A string this short is in nearly every dictionary of fresh values, and searching for it cost more
-    // than all the rest (a run of a word's first digits, asked of each value's last word).
+    // than all the rest (a run of a word's first digits, asked of each value's last word). A query word
+    // this short is in nearly every segment anyway.
     if (s.length <= ALWAYS_THERE) return true;
     let places = this.#places.get(s);
     if (places === undefined) {
@@ -109,7 +110,7 @@ class BlockPlaces {
 
 const MAX_PLACES = 4_096;
 /** Strings this short are taken to occur in every range. */
-const ALWAYS_THERE = 3;
+const ALWAYS_THERE = 2;
 /** Asks of a string answered by searching their ranges before its places in the block are found. */
 const RANGE_SEARCHES = 8;
 
@@ -210,6 +211,11 @@ export class LeanIndex {
       return parts;
     });
     return this.#parts;
+  }
+
+  /** The index block parsed, from the bytes already decompressed (for a reader that builds messages). */
+  parseIndex(): SegmentIndex {
+    return readIndex(this.block.raw, this.meta);
   }
 
   /** Whether verbatim message `k` may hold every one of `words` (a search of its bytes). */

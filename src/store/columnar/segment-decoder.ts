@@ -111,6 +111,7 @@ export class SegmentReader {
   private indexBlock: SegmentIndex | undefined;
   private readonly knownShape: IndexShape | undefined;
   private readonly onIndex: ((index: SegmentIndex) => void) | undefined;
+  private readonly indexSource: (() => SegmentIndex) | undefined;
   private fieldColumns: FieldColumns | undefined;
   private messageColumns: MessageColumns | undefined;
   private templatePieces: (string[] | null)[] | undefined;
@@ -126,6 +127,8 @@ export class SegmentReader {
       meta?: SegmentMeta;
       index?: SegmentIndex;
       shape?: IndexShape;
+      /** Parses the index block when asked (a `LeanIndex` holds it decompressed). */
+      parseIndex?: () => SegmentIndex;
       onIndex?: (index: SegmentIndex) => void;
     } = {},
   ) {
@@ -135,11 +138,12 @@ export class SegmentReader {
     this.indexBlock = known.index;
     this.knownShape = known.shape;
     this.onIndex = known.onIndex;
+    this.indexSource = known.parseIndex;
   }
 
   get index(): SegmentIndex {
     if (this.indexBlock) return this.indexBlock;
-    this.indexBlock = readSegmentIndex(this.segment, this.meta);
+    this.indexBlock = this.indexSource ? this.indexSource() : readSegmentIndex(this.segment, this.meta);
     this.onIndex?.(this.indexBlock);
     return this.indexBlock;
   }

@@ -23,7 +23,7 @@ export function searchSegment(
   if (plan === null) return [];
   const reader =
     ix instanceof LeanIndex
-      ? new SegmentReader(segment, { meta: ix.meta, shape: ix.shape })
+      ? new SegmentReader(segment, { meta: ix.meta, shape: ix.shape, parseIndex: () => ix.parseIndex() })
       : new SegmentReader(segment, { meta: ix.meta, index: ix.index });
   const text = textMatcher(query);
   const { service, host, minSeverityNumber, since, until } = query;

@@ -70,6 +70,7 @@ export class PieceSession {
         ? new SegmentReader(bytes, {
             meta: known.meta,
             shape: known.shape,
+            parseIndex: () => known.parseIndex(),
             onIndex: (index) => this.#cacheIndex(piece, new SearchIndex(known.meta, index)),
           })
         : new SegmentReader(bytes, { meta: known.meta, index: known.index });
