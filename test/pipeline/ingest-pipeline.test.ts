@@ -112,7 +112,10 @@ describe("IngestPipeline", () => {
     );
     setImmediate(() => order.push("io"));
     await Promise.all(done);
-    expect(order).toEqual(["batch 1", "io", "batch 2", "batch 3"]);
+    // The I/O turn comes before the last batch: after the first, or inside it when the first batch took
+    // longer than a slice (SLICE_MS) on a loaded machine, where it failed as written "after batch 1".
+    expect(order.filter((o) => o !== "io")).toEqual(["batch 1", "batch 2", "batch 3"]);
+    expect(order.indexOf("io")).toBeLessThan(order.indexOf("batch 2"));
   });
 
   it("writes new templates with their batch, and the counts of the last batches on the timer", async () => {
