@@ -8,7 +8,13 @@ import {
   encodeSegmentAsync,
   readSegmentMeta,
 } from "../../../src/store/columnar/index.js";
-import { arbitraryRecords, loghubAvailable, loghubRecords, numberColumnRecords } from "./segment-records.js";
+import {
+  apiRecord,
+  arbitraryRecords,
+  loghubAvailable,
+  loghubRecords,
+  numberColumnRecords,
+} from "./segment-records.js";
 
 const DATASETS = [
   "HDFS",
@@ -108,18 +114,5 @@ describe("segment codec", () => {
 });
 
 function sample() {
-  return {
-    timestamp: "2026-01-01T00:00:00.000Z",
-    observedAt: "2026-01-01T00:00:00.000Z",
-    service: "api",
-    host: null,
-    level: null,
-    severityNumber: 9,
-    message: "hello",
-    attributes: "{}",
-    resource: "{}",
-    stream: "api",
-    templateId: "t",
-    template: "hello",
-  };
+  return apiRecord({ message: "hello", template: "hello" });
 }

@@ -14,7 +14,13 @@ import {
   segmentMayMatch,
 } from "../../../src/store/columnar/index.js";
 import { foldedWords, queryWords } from "../../../src/store/columnar/word-fold.js";
-import { arbitraryRecords, loghubAvailable, loghubRecords, numberColumnRecords } from "./segment-records.js";
+import {
+  apiRecord,
+  arbitraryRecords,
+  loghubAvailable,
+  loghubRecords,
+  numberColumnRecords,
+} from "./segment-records.js";
 
 /** Undefined four times in five: each filter narrows the query only now and then, so most queries match. */
 function rarely<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
@@ -130,20 +136,7 @@ describe("segment prefilter", () => {
   }, 180_000);
 
   it("tests rows on their numbers only where a number column must supply the word", () => {
-    const base: SegmentRecord = {
-      timestamp: "2026-01-01T00:00:00.000Z",
-      observedAt: "2026-01-01T00:00:00.000Z",
-      service: "api",
-      host: null,
-      level: null,
-      severityNumber: 9,
-      message: "",
-      attributes: "{}",
-      resource: "{}",
-      stream: "api",
-      templateId: "t",
-      template: "req <*> took <*>ms id<*>",
-    };
+    const base = apiRecord({ template: "req <*> took <*>ms id<*>" });
     const records = Array.from({ length: 60 }, (_, i) => ({
       ...base,
       message: `req ${900_000 + i * 13} took ${i % 50}ms id${7000 + i}`,
@@ -167,20 +160,7 @@ describe("segment prefilter", () => {
   });
 
   it("finds a word with letters and digits in values whose other characters fold to letters", () => {
-    const base: SegmentRecord = {
-      timestamp: "2026-01-01T00:00:00.000Z",
-      observedAt: "2026-01-01T00:00:00.000Z",
-      service: "api",
-      host: null,
-      level: null,
-      severityNumber: 9,
-      message: "",
-      attributes: "{}",
-      resource: "{}",
-      stream: "api",
-      templateId: "t",
-      template: "id <*> done",
-    };
+    const base = apiRecord({ template: "id <*> done" });
     const values = ["ÉTÉ9", "Été10", "plain7", "İd42", "caFÉ5"];
     const records = values.map((v, i) => ({
       ...base,

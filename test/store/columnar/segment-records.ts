@@ -155,3 +155,22 @@ export function loghubRecords(dataset: string): SegmentRecord[] {
     };
   });
 }
+
+/** One plain record of stream `api` at 2026-01-01T00:00:00Z, with whatever `fields` change. */
+export function apiRecord(fields: Partial<SegmentRecord> = {}): SegmentRecord {
+  return {
+    timestamp: "2026-01-01T00:00:00.000Z",
+    observedAt: "2026-01-01T00:00:00.000Z",
+    service: "api",
+    host: null,
+    level: null,
+    severityNumber: 9,
+    message: "",
+    attributes: "{}",
+    resource: "{}",
+    stream: "api",
+    templateId: "t",
+    template: null,
+    ...fields,
+  };
+}
