@@ -20,26 +20,25 @@ export function updateStat(s: EwStat, value: number, maxN: number): void {
 }
 
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const s = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!plainNumber(v)) return sortedMedian(values);
-    s[i] = v;
-  }
-  return middleOf(s.sort());
+  return medianOf(values.length, (i) => values[i]!);
 }
 
 /** Median absolute deviation, scaled (×1.4826) to estimate a standard deviation. */
 export function madSigma(values: readonly number[], center: number): number {
-  if (values.length === 0) return 0;
-  const s = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const d = Math.abs(values[i]! - center);
-    if (!plainNumber(d)) return 1.4826 * sortedMedian(values.map((v) => Math.abs(v - center)));
-    s[i] = d;
+  return 1.4826 * medianOf(values.length, (i) => Math.abs(values[i]! - center));
+}
+
+/** The median of `valueAt(0)` … `valueAt(n - 1)` (0 for none), without an array of them unless needed. */
+function medianOf(n: number, valueAt: (i: number) => number): number {
+  if (n === 0) return 0;
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = valueAt(i);
+    if (!plainNumber(v))
+      return middleOf(Array.from({ length: n }, (_, k) => valueAt(k)).sort((a, b) => a - b));
+    s[i] = v;
   }
-  return 1.4826 * middleOf(s.sort());
+  return middleOf(s.sort());
 }
 
 /**
@@ -49,10 +48,6 @@ export function madSigma(values: readonly number[], center: number): number {
  */
 function plainNumber(v: number): boolean {
   return !Number.isNaN(v) && (v !== 0 || 1 / v > 0);
-}
-
-function sortedMedian(values: readonly number[]): number {
-  return middleOf([...values].sort((a, b) => a - b));
 }
 
 function middleOf(s: ArrayLike<number>): number {
