@@ -511,7 +511,7 @@ let indexLengths: number[] = [];
 
 /** Hash of a skeleton, or of a line's first chars, with every digit as `0` (digits are wildcards). */
 function skeletonHashStep(h: number, c: number): number {
-  return Math.imul(h ^ (c >= 48 && c <= 57 ? 48 : c), 0x01000193);
+  return Math.imul(h ^ (isDigit(c) ? 48 : c), 0x01000193);
 }
 
 function indexShape(sh: Shape): void {
