@@ -179,20 +179,7 @@ describe("segment prefilter", () => {
   });
 
   it("sees words that span a template's static text and a value", () => {
-    const base: SegmentRecord = {
-      timestamp: "2026-01-01T00:00:00.000Z",
-      observedAt: "2026-01-01T00:00:00.000Z",
-      service: "api",
-      host: null,
-      level: null,
-      severityNumber: 9,
-      message: "",
-      attributes: "{}",
-      resource: "{}",
-      stream: "api",
-      templateId: "t",
-      template: "login user<*> from <*>-<*>",
-    };
+    const base = apiRecord({ template: "login user<*> from <*>-<*>" });
     // Numbers: 40 distinct values make the wildcards number columns.
     const records = Array.from({ length: 40 }, (_, i) => ({
       ...base,
