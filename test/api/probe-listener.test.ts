@@ -18,35 +18,56 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Blocks this thread's event loop for `ms`, as a long batch or a garbage collection would. */
-function blockFor(ms: number): void {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // busy
-  }
-}
-
 /**
- * Fetches `url` from another thread after `delayMs`, while this one may be blocked; resolves with the
- * status, body and how long the answer took.
+ * Fetches `url` from another thread `delayMs` after this one starts busy-waiting, and keeps this thread's
+ * event loop blocked (as a long batch or a garbage collection would) until that answer has arrived, or
+ * `capMs` at most. The delay runs from the moment this thread blocks, not from the worker's start (which
+ * takes hundreds of milliseconds on a loaded machine), so a slow start cannot move the request past the
+ * block. `released` says whether the answer, not the cap, ended the block: an answer that needed this
+ * thread's event loop could only arrive after the cap.
  */
-function probeFromAnotherThread(url: string, delayMs: number) {
+async function probeWhileBlocked(url: string, delayMs: number, capMs = 10_000) {
+  const answered = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(
     `const { parentPort, workerData } = require("node:worker_threads");
-     setTimeout(async () => {
+     const answered = new Int32Array(workerData.answered);
+     parentPort.once("message", () => setTimeout(async () => {
        const t = performance.now();
-       const res = await fetch(workerData.url);
-       parentPort.postMessage({ status: res.status, body: await res.json(), ms: performance.now() - t });
-     }, workerData.delayMs);`,
-    { eval: true, workerData: { url, delayMs } },
+       try {
+         const res = await fetch(workerData.url);
+         parentPort.postMessage({ status: res.status, body: await res.json(), ms: performance.now() - t });
+       } catch (error) {
+         parentPort.postMessage({ error: String(error) });
+       }
+       Atomics.store(answered, 0, 1);
+     }, workerData.delayMs));
+     parentPort.postMessage("ready");`,
+    { eval: true, workerData: { url, delayMs, answered: answered.buffer } },
   );
-  return new Promise<{ status: number; body: Record<string, unknown>; ms: number }>((resolve, reject) => {
-    worker.once("message", (m) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once("error", reject);
+  const messages: unknown[] = [];
+  let wake: (() => void) | undefined;
+  worker.on("message", (m) => {
+    messages.push(m);
+    wake?.();
   });
+  const next = async (): Promise<unknown> => {
+    while (messages.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    return messages.shift();
+  };
+  try {
+    expect(await next()).toBe("ready");
+    worker.postMessage("go");
+    const end = Date.now() + capMs;
+    while (Atomics.load(answered, 0) === 0 && Date.now() < end) {
+      // busy: this thread's event loop does not turn
+    }
+    const released = Atomics.load(answered, 0) === 1;
+    const result = (await next()) as { status: number; body: Record<string, unknown>; ms: number; error?: string };
+    expect(result.error).toBeUndefined();
+    return { ...result, released };
+  } finally {
+    await worker.terminate();
+  }
 }
 
 describe("probe port (HEALTH_PORT)", () => {
@@ -68,19 +89,17 @@ describe("probe port (HEALTH_PORT)", () => {
   });
 
   it("answers /health/live on its own thread while the main event loop is busy", async () => {
-    const answer = probeFromAnotherThread(`${probeUrl}/health/live`, 300);
-    blockFor(800);
-    const { status, body, ms } = await answer;
+    const { status, body, released } = await probeWhileBlocked(`${probeUrl}/health/live`, 300);
     expect(status).toBe(200);
     expect(body).toEqual({ status: "alive" });
-    // Answered during the 800 ms this thread was blocked, not after it.
-    expect(ms).toBeLessThan(400);
+    // Answered while this thread was still blocked: the answer, not the cap, ended the block.
+    expect(released).toBe(true);
   });
 
   it("fails /health/live once the main event loop has not turned for the stall limit", async () => {
-    const answer = probeFromAnotherThread(`${probeUrl}/health/live`, 1_400);
-    blockFor(1_800);
-    const { status, body } = await answer;
+    // Asked 1.3 s into the block, past the 1 s stall limit the listener was given.
+    const { status, body, released } = await probeWhileBlocked(`${probeUrl}/health/live`, 1_300);
+    expect(released).toBe(true);
     expect(status).toBe(503);
     expect(body).toMatchObject({ status: "stalled" });
     expect(body.event_loop_stalled_ms).toBeGreaterThanOrEqual(1_000);

@@ -10,13 +10,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI from source (node --import tsx), like a user would run `logwarden`. */
+/**
+ * Runs the CLI as a user runs `logwarden`, from the JavaScript this test run transpiled (`serveEntry`).
+ * Through tsx every start compiled each module again: 5-8 s a command with three test files at a time on
+ * two cores, so a test of four commands ran past its 30 s limit in CI.
+ */
 export function runCli(
   args: string[],
   options: { input?: string | Buffer; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+    const child = spawn(process.execPath, [...serveEntry(), ...args], {
       cwd: REPO,
       env: { ...process.env, LOG_LEVEL: "warn", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -36,7 +40,7 @@ export function runCli(
 }
 
 /**
- * How `startServe` runs the CLI: the JavaScript the test run's global setup transpiled from these sources
+ * How `runCli` and `startServe` run the CLI: the JavaScript the test run's global setup transpiled from these sources
  * (test/helpers/build-server.ts, LOGWARDEN_SERVE_ENTRY), or the sources through tsx when there is none.
  */
 export function serveEntry(): string[] {
