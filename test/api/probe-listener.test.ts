@@ -62,7 +62,12 @@ async function probeWhileBlocked(url: string, delayMs: number, capMs = 10_000) {
       // busy: this thread's event loop does not turn
     }
     const released = Atomics.load(answered, 0) === 1;
-    const result = (await next()) as { status: number; body: Record<string, unknown>; ms: number; error?: string };
+    const result = (await next()) as {
+      status: number;
+      body: Record<string, unknown>;
+      ms: number;
+      error?: string;
+    };
     expect(result.error).toBeUndefined();
     return { ...result, released };
   } finally {
