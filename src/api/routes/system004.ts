@@ -1,8 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { UserError } from "../../core/errors.js";
-import { parseJson } from "../../core/json.js";
 import { isoUtc } from "../../core/time.js";
 import { ingestLogs, recordFromIngestLog } from "../../service/ingest.js";
 import type { Runtime } from "../../service/runtime.js";
@@ -11,6 +9,8 @@ import { countIncidents, listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
+import { ingestValidatorCompiler } from "./ingest-log-check.js";
+import { parseNdjsonLines } from "./ndjson-lines.js";
 
 const ingestLog = z
   .object({
@@ -72,29 +72,17 @@ export function system004Routes(rt: Runtime) {
     // validation as "expected object"; without its parser, text/plain is 415 like any unread type.
     app.removeContentTypeParser("text/plain");
 
-    // Bulk ingest: one JSON log object per line.
+    // Bulk ingest: one JSON log object per line, read from the body's bytes line by line.
     app.addContentTypeParser(
       ["application/x-ndjson", "application/ndjson"],
-      { parseAs: "string" },
+      { parseAs: "buffer" },
       (_req, body, done) => {
-        const logs: unknown[] = [];
-        const lines = String(body).split("\n");
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i]!.trim();
-          if (line === "") continue;
-          try {
-            logs.push(parseJson(line));
-          } catch (error) {
-            done(
-              new UserError(
-                `line ${i + 1} is not valid JSON: ${(error as Error).message}`,
-                "invalid_json",
-                400,
-              ),
-              undefined,
-            );
-            return;
-          }
+        let logs: unknown[];
+        try {
+          logs = parseNdjsonLines(body as Buffer);
+        } catch (error) {
+          done(error as Error, undefined);
+          return;
         }
         done(null, logs);
       },
@@ -106,6 +94,8 @@ export function system004Routes(rt: Runtime) {
         onRequest: refuseWhilePipelineFull(rt),
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit: rt.config.ingest.maxBodyBytes,
+        // Well-formed bodies skip zod's per-log rebuild; anything else gets zod's checks and wording.
+        validatorCompiler: ingestValidatorCompiler,
         schema: {
           summary: "Store logs, score each service, open incidents (system 004)",
           tags: ["system 004"],

@@ -120,19 +120,25 @@ export function formatIsoUtc(ms: number): string {
 }
 
 /**
- * ISO text → canonical ISO UTC with `Z`. Text already canonical (`2026-01-10T09:30:00.000Z`) is returned
- * as is, which is what our own exports and most JSON loggers write.
+ * Whether `s` is already canonical ISO UTC (`2026-01-10T09:30:00.000Z`, in-range fields), the form
+ * `isoFromText` returns unchanged: what our own exports and most JSON loggers write.
  */
-export function isoFromText(s: string): string | null {
-  if (
+export function isCanonicalIso(s: string): boolean {
+  return (
     s.length === 24 &&
     s.charCodeAt(23) === 0x5a &&
     s.charCodeAt(19) === 0x2e &&
-    s.charCodeAt(10) === 0x54
-  ) {
-    const t = parseIsoFast(s);
-    if (t !== undefined && d(s, 20) >= 0 && d(s, 21) >= 0 && d(s, 22) >= 0) return s;
-  }
+    s.charCodeAt(10) === 0x54 &&
+    d(s, 20) >= 0 &&
+    d(s, 21) >= 0 &&
+    d(s, 22) >= 0 &&
+    parseIsoFast(s) !== undefined
+  );
+}
+
+/** ISO text → canonical ISO UTC with `Z`; canonical text (`isCanonicalIso`) is returned as is. */
+export function isoFromText(s: string): string | null {
+  if (isCanonicalIso(s)) return s;
   const t = parseIso(s);
   return t === null || Number.isNaN(t) ? null : formatIsoUtc(t);
 }

@@ -1,0 +1,39 @@
+import { UserError } from "../../core/errors.js";
+import { parseJson } from "../../core/json.js";
+
+const NEWLINE = 0x0a;
+
+/**
+ * An NDJSON request body as one parsed JSON value per line; blank lines (after trimming) are skipped, and
+ * the first line that is not JSON is a 400 `invalid_json` naming it (1-based).
+ *
+ * Each line is decoded from the body's bytes on its own rather than the body as one string: a 5,000-line
+ * body (about 1.2 MB) as one string costs V8 a large-object allocation that took 5–15 ms, where decoding
+ * its lines one by one takes well under one. Splitting the bytes at 0x0A gives the same lines as
+ * splitting the decoded text at "\n": in UTF-8 that byte is only ever a newline, never part of another
+ * character, so no character (and no malformed sequence's U+FFFD) straddles two lines.
+ */
+export function parseNdjsonLines(body: Buffer): unknown[] {
+  const values: unknown[] = [];
+  const end = body.length;
+  for (let start = 0, lineNo = 1; start <= end; lineNo++) {
+    let stop = body.indexOf(NEWLINE, start);
+    if (stop === -1) stop = end;
+    if (stop > start) {
+      const line = body.toString("utf8", start, stop).trim();
+      if (line !== "") {
+        try {
+          values.push(parseJson(line));
+        } catch (error) {
+          throw new UserError(
+            `line ${lineNo} is not valid JSON: ${(error as Error).message}`,
+            "invalid_json",
+            400,
+          );
+        }
+      }
+    }
+    start = stop + 1;
+  }
+  return values;
+}

@@ -1,0 +1,193 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { JsonObject } from "../../src/core/json.js";
+import type { LogRecord } from "../../src/core/log-record.js";
+import { decodeLine, levelWordNumber } from "../../src/parsers/decoders/index.js";
+import { isoFromText } from "../../src/parsers/decoders/iso-time.js";
+import {
+  type IngestLog,
+  type IngestWarning,
+  ingestLogs,
+  recordFromIngestLog,
+} from "../../src/service/ingest.js";
+import type { Runtime } from "../../src/service/runtime.js";
+import { LOGHUB_SYSTEMS, loghubLines } from "../helpers/loghub.js";
+
+type Warned = Omit<IngestWarning, "index">;
+
+/**
+ * `recordFromIngestLog` as it was before it completed the decoder's record in place: a new record, a
+ * new resource when the message names a host, attributes and metadata spread into a new object, and
+ * every time through the year regex. The record and the warnings must stay exactly these.
+ */
+function reference(log: IngestLog, observedAt: string, warn: (w: Warned) => void): LogRecord {
+  const decoded = decodeLine(log.message, { observedAt });
+  const quoted = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  const hasKeyBesides = (o: JsonObject, except?: string) => Object.keys(o).some((k) => k !== except);
+  let timestamp = decoded.timestamp;
+  if (log.timestamp) {
+    const given = /(^|\D)\d{4}(\D|$)/.test(log.timestamp) ? isoFromText(log.timestamp) : null;
+    if (given) timestamp = given;
+    else
+      warn({
+        field: "timestamp",
+        message: `${quoted(log.timestamp)} is not an ISO-8601 time; stored with ${
+          timestamp === observedAt ? "the time it was received" : "the time written in the message"
+        } (${timestamp})`,
+      });
+  }
+  let severityText = decoded.severityText;
+  let severityNumber = decoded.severityNumber;
+  if (log.level) {
+    severityText = log.level;
+    severityNumber = levelWordNumber(log.level);
+    if (severityNumber === 0)
+      warn({
+        field: "level",
+        message: `${quoted(log.level)} is not a known level; stored as given, with no severity`,
+      });
+  }
+  const named = decoded.resource["service.name"];
+  const service = log.service || (typeof named === "string" && named !== "" ? named : "");
+  if (!service)
+    warn({
+      field: "service",
+      message: 'no service given and the message names none; stored in the stream "unknown"',
+    });
+  const stream = service || "unknown";
+  const resource = hasKeyBesides(decoded.resource, "service.name")
+    ? { ...decoded.resource, "service.name": stream }
+    : { "service.name": stream };
+  const metadata = (log.metadata ?? {}) as JsonObject;
+  return {
+    timestamp,
+    observedTimestamp: observedAt,
+    severityText,
+    severityNumber,
+    body: decoded.body,
+    attributes: hasKeyBesides(decoded.attributes) ? { ...decoded.attributes, ...metadata } : metadata,
+    resource,
+  };
+}
+
+/** Records compared with key order and own `__proto__` keys, which toEqual would not tell apart. */
+function same(actual: LogRecord, expected: LogRecord): void {
+  expect(actual).toStrictEqual(expected);
+  expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+  expect(Object.keys(actual.attributes)).toEqual(Object.keys(expected.attributes));
+  expect(Object.keys(actual.resource)).toEqual(Object.keys(expected.resource));
+}
+
+const OBSERVED = "2026-03-04T05:06:07.890Z";
+const loghub = LOGHUB_SYSTEMS.flatMap((s) => loghubLines(s).slice(0, 60));
+const message = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...loghub) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '{"msg":"json line","level":"warn","pid":7,"host":"h1","__proto__":{"x":1},"1":"one"}',
+      '{"message":"with service","service":"billing","attributes":{"a":1}}',
+      '<34>1 2026-01-02T03:04:05.678Z db01 postgres 4242 ID47 [ex@1 k="v"] connection reset',
+      "<13>Oct 11 22:14:15 web02 nginx[77]: upstream timed out",
+      "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure",
+      'ts=2026-01-01T00:00:00Z level=error msg="disk full" disk=sda1',
+      "",
+      "   ",
+      "\ufeffbom first\r",
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+);
+const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 3 });
+const ingestLog: fc.Arbitrary<IngestLog> = fc
+  .record({
+    message,
+    timestamp: optional(
+      fc.constantFrom(
+        "2026-01-01T00:00:00.010Z",
+        "2026-01-01T00:00:00.01Z",
+        "2026-02-30T00:00:00.000Z",
+        "2026-01-01 10:00:00+02:00",
+        "yesterday",
+        "Oct 11 22:14:15",
+        "12",
+        "",
+        "2026-13-01T00:00:00.000Z",
+        "9999-12-31T23:59:59.999Z",
+      ),
+    ),
+    service: optional(fc.constantFrom("auth", "", "billing")),
+    level: optional(fc.constantFrom("ERROR", "warn", "nope", "constructor", "__proto__", "")),
+    metadata: optional(
+      fc.oneof(
+        fc.dictionary(
+          fc.constantFrom("ip", "n", "log.component", "process.pid", "1", "a"),
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
+        fc.constant({}),
+        fc.constant(JSON.parse('{"__proto__":{"polluted":true},"n":1}') as JsonObject),
+      ),
+    ),
+  })
+  .map((l) => {
+    const log: IngestLog = { message: l.message };
+    if (l.timestamp !== undefined) log.timestamp = l.timestamp;
+    if (l.service !== undefined) log.service = l.service;
+    if (l.level !== undefined) log.level = l.level;
+    if (l.metadata !== undefined) log.metadata = l.metadata;
+    return log;
+  });
+
+/** The metadata an arbitrary gave, as a fresh copy per use: a record may hold (and merge into) the one it got. */
+const copyOf = (log: IngestLog): IngestLog => JSON.parse(JSON.stringify(log)) as IngestLog;
+
+describe("recordFromIngestLog", () => {
+  it("builds the record and warnings it built before it stopped copying (property)", () => {
+    fc.assert(
+      fc.property(ingestLog, (log) => {
+        const want: Warned[] = [];
+        const got: Warned[] = [];
+        const expected = reference(copyOf(log), OBSERVED, (w) => want.push(w));
+        const actual = recordFromIngestLog(copyOf(log), OBSERVED, {
+          warn: (field, message) => got.push({ field, message }),
+        });
+        same(actual, expected);
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 5_000, seed: 18 },
+    );
+  });
+});
+
+describe("ingestLogs", () => {
+  it("submits the same records as one recordFromIngestLog a log, and counts their warnings by index", async () => {
+    const logs = fc.sample(ingestLog, { numRuns: 400, seed: 18 });
+    let submitted: LogRecord[] = [];
+    const now = Date.parse(OBSERVED);
+    const rt = {
+      clock: { now: () => now },
+      config: { mlUrl: undefined, threshold: 2 },
+      pipeline: {
+        submit: async (records: LogRecord[]) => {
+          submitted = records;
+          return { records: records.map((_r, id) => ({ id })), anomalies: [] };
+        },
+      },
+    } as unknown as Runtime;
+    const response = await ingestLogs(rt, logs.map(copyOf));
+    const warned: IngestWarning[] = [];
+    logs.forEach((log, index) => {
+      same(
+        submitted[index]!,
+        reference(copyOf(log), OBSERVED, (w) => warned.push({ index, ...w })),
+      );
+    });
+    expect(response.warnings).toEqual({ count: warned.length, samples: warned.slice(0, 10) });
+    // Records of one service without a host share one resource object (the store encodes it once).
+    const auth = submitted.filter(
+      (r) => r.resource["service.name"] === "auth" && !("host.name" in r.resource),
+    );
+    expect(auth.length).toBeGreaterThan(1);
+    expect(new Set(auth.map((r) => r.resource)).size).toBe(1);
+  });
+});
