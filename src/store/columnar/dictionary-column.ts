@@ -7,22 +7,33 @@ import type { ByteWriter } from "./byte-writer.js";
  * column needs no separate null mask.
  */
 export function writeDictionaryColumn(out: ByteWriter, values: readonly (string | null)[]): void {
-  const ids = new Map<string, number>();
-  const dict: string[] = [];
+  const builder = new DictionaryBuilder();
   const rowIds = new Uint32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v === null) continue;
-    let id = ids.get(v);
+  for (let i = 0; i < values.length; i++) rowIds[i] = builder.id(values[i]!);
+  builder.write(out, rowIds, values.length);
+}
+
+/** The dictionary of a column built a row at a time: ids in order of first appearance, null as 0. */
+export class DictionaryBuilder {
+  private readonly ids = new Map<string, number>();
+  private readonly dict: string[] = [];
+
+  id(v: string | null): number {
+    if (v === null) return 0;
+    let id = this.ids.get(v);
     if (id === undefined) {
-      id = dict.length + 1;
-      ids.set(v, id);
-      dict.push(v);
+      id = this.dict.length + 1;
+      this.ids.set(v, id);
+      this.dict.push(v);
     }
-    rowIds[i] = id;
+    return id;
   }
-  writeStrings(out, dict);
-  for (let i = 0; i < rowIds.length; i++) out.uint(rowIds[i]!);
+
+  /** The column: the dictionary, then the first `count` of `rowIds` (ids from `id`). */
+  write(out: ByteWriter, rowIds: Uint32Array, count: number): void {
+    writeStrings(out, this.dict);
+    for (let i = 0; i < count; i++) out.uint(rowIds[i]!);
+  }
 }
 
 /** A decoded dictionary column: `dict[ids[i]]` is row i's value (`dict[0]` is null). */

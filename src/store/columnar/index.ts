@@ -56,5 +56,6 @@ export {
   segmentMayMatch,
 } from "./segment-prefilter.js";
 export type { SegmentRecord, SegmentRecordWithRef } from "./segment-record.js";
+export { resealPieces } from "./segment-reseal.js";
 export { searchSegment } from "./segment-search.js";
 export { DEFAULT_SEGMENT_LINES } from "./segment-size.js";

@@ -1,12 +1,18 @@
 import { ByteReader } from "./byte-reader.js";
-import { type DictionaryColumn, readDictionaryColumn } from "./dictionary-column.js";
+import type { DictionaryColumn } from "./dictionary-column.js";
 import type { IndexShape } from "./lean-index.js";
 import type { NumberWordTest } from "./number-match.js";
 import { readBlock } from "./segment-blocks.js";
+import {
+  type FieldColumns,
+  type MessageCodes,
+  readFieldColumns,
+  readMessageCodes,
+  slotStrings,
+} from "./segment-columns.js";
 import { readIndex, readMeta, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import type { SegmentRecordWithRef } from "./segment-record.js";
-import { readShapedColumn } from "./shaped-text-column.js";
-import { readSlotCodes, type SlotCodes, slotValue } from "./slot-column.js";
+import { shapedTexts } from "./shaped-text-column.js";
 import { fillPieces, templatePieces } from "./template-pieces.js";
 import { readTimeMs, timeText } from "./time-column.js";
 
@@ -69,33 +75,11 @@ export function decodeSegmentAt(segment: Uint8Array, positions: readonly number[
   });
 }
 
-/** The columns of the fields block. */
-interface FieldColumns {
-  observedMs: Float64Array;
-  observedVerbatim: ReadonlyMap<number, string>;
-  serviceIds: Uint32Array;
-  hostIds: Uint32Array;
-  severity: Float64Array;
-  level: DictionaryColumn;
-  streamIds: Uint32Array;
-  attributes: string[];
-  resource: DictionaryColumn;
-}
+/** The fields block's columns, with the attribute texts built. */
+type ReaderFields = FieldColumns & { attributeTexts: string[] };
 
-/**
- * The columns that rebuild messages: the verbatim rows and each (template, wildcard)'s values as stored
- * (numbers and dictionary ids: strings are built for the rows asked for).
- */
-interface MessageColumns {
-  /** Row → its position among the index's verbatim messages. */
-  verbatim: Map<number, number>;
-  /** Per template entry, per wildcard: the values in record order. */
-  codes: SlotCodes[][];
-  /** Per template entry (once a message of it is built), per wildcard: the values as strings. */
-  strings: (string[][] | undefined)[];
-  /** Each row's position among its entry's encoded (non-verbatim) rows. */
-  rank: Uint32Array;
-}
+/** The vars block's columns, and per template entry (once a message of it is built) its values as strings. */
+type MessageColumns = MessageCodes & { strings: (string[][] | undefined)[] };
 
 /**
  * A segment's columns, each block decompressed and decoded on first use: the times and template
@@ -112,7 +96,7 @@ export class SegmentReader {
   private readonly knownShape: IndexShape | undefined;
   private readonly onIndex: ((index: SegmentIndex) => void) | undefined;
   private readonly indexSource: (() => SegmentIndex) | undefined;
-  private fieldColumns: FieldColumns | undefined;
+  private fieldColumns: ReaderFields | undefined;
   private messageColumns: MessageColumns | undefined;
   private templatePieces: (string[] | null)[] | undefined;
 
@@ -179,56 +163,17 @@ export class SegmentReader {
     return verbatim.size > 0 && verbatim.has(i) ? Number.NaN : this.times.ms[i]!;
   }
 
-  private get fields(): FieldColumns {
+  private get fields(): ReaderFields {
     if (this.fieldColumns) return this.fieldColumns;
-    const n = this.count;
-    const input = new ByteReader(readBlock(this.segment, "fields"));
-    const observed = readTimeMs(input, n);
-    const serviceIds = readIds(input, n, this.meta.services.length);
-    const hostIds = readIds(input, n, this.meta.hosts.length + 1);
-    const severity = new Float64Array(n);
-    for (let i = 0; i < n; i++) severity[i] = input.int();
-    this.fieldColumns = {
-      observedMs: observed.ms,
-      observedVerbatim: observed.verbatim,
-      serviceIds,
-      hostIds,
-      severity,
-      level: readDictionaryColumn(input, n),
-      streamIds: readIds(input, n, this.meta.streams.length),
-      attributes: readShapedColumn(input, n),
-      resource: readDictionaryColumn(input, n),
-    };
+    const f = readFieldColumns(this.segment, this.meta);
+    this.fieldColumns = { ...f, attributeTexts: shapedTexts(f.attributes) };
     return this.fieldColumns;
   }
 
   private get messages(): MessageColumns {
-    if (this.messageColumns) return this.messageColumns;
-    const n = this.count;
-    const shape = this.shape;
-    const vars = new ByteReader(readBlock(this.segment, "vars"));
-    const verbatimCount = vars.uint();
-    if (verbatimCount !== shape.verbatimCount) throw new Error("verbatim rows disagree with the index");
-    const verbatim = new Map<number, number>();
-    let at = 0;
-    for (let k = 0; k < verbatimCount; k++) {
-      at += vars.uint();
-      verbatim.set(at, k);
-    }
-    const encodedCount = new Uint32Array(this.meta.templates.length);
-    const rank = new Uint32Array(n);
-    const entries = this.times.entries;
-    for (let i = 0; i < n; i++) {
-      if (verbatim.has(i)) continue;
-      rank[i] = encodedCount[entries[i]!]!++;
-    }
-    this.messageColumns = {
-      verbatim,
-      rank,
+    this.messageColumns ??= {
+      ...readMessageCodes(this.segment, this.meta, this.shape, this.times.entries),
       strings: [],
-      codes: shape.slotKinds.map((kinds, e) =>
-        kinds.map((kind) => readSlotCodes(vars, kind, encodedCount[e]!)),
-      ),
     };
     return this.messageColumns;
   }
@@ -274,12 +219,7 @@ export class SegmentReader {
     // entries again and again (a page, then the next).
     let columns = m.strings[e];
     if (columns === undefined) {
-      const slots = index.templates[e]!.slots;
-      columns = m.codes[e]!.map((codes, k) => {
-        const out = new Array<string>(codes.kind === "number" ? codes.nums.length : codes.ids.length);
-        for (let x = 0; x < out.length; x++) out[x] = slotValue(codes, slots[k]!, x);
-        return out;
-      });
+      columns = slotStrings(m.codes[e]!, index, e);
       m.strings[e] = columns;
     }
     return fillPieces(
@@ -308,29 +248,19 @@ export class SegmentReader {
     return {
       ref: this.meta.firstRef + i,
       timestamp: this.timestamp(i),
-      observedAt: timeText(f.observedMs, f.observedVerbatim, i),
+      observedAt: timeText(f.observed.ms, f.observed.verbatim, i),
       service: this.service(i),
       host: this.host(i),
       level: f.level.dict[f.level.ids[i]!] ?? null,
       severityNumber: f.severity[i]!,
       message: this.message(i),
-      attributes: f.attributes[i]!,
+      attributes: f.attributeTexts[i]!,
       resource: present(f.resource, i),
       stream: this.meta.streams[f.streamIds[i]!]!,
       templateId: entry.templateId,
       template: entry.template,
     };
   }
-}
-
-function readIds(input: ByteReader, count: number, limit: number): Uint32Array {
-  const ids = new Uint32Array(count);
-  for (let i = 0; i < count; i++) {
-    const id = input.uint();
-    if (id >= limit) throw new RangeError("segment id out of range");
-    ids[i] = id;
-  }
-  return ids;
 }
 
 /** Row `i` of a column that has no nulls. */

@@ -1,7 +1,7 @@
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
 import { encodeSlot, readSlotColumn, readSlotStats, type SlotStats, writeSlotStats } from "./slot-column.js";
-import { fillPieces, splitByPieces, templatePieces, WILDCARD } from "./template-pieces.js";
+import { fillPieces, templatePieces, WILDCARD } from "./template-pieces.js";
 
 /**
  * A column of short structured texts (the attributes JSON), encoded the way messages are: each text's
@@ -18,63 +18,124 @@ interface Shape {
   slots: string[][];
 }
 
-const DIGITS = /\d+/g;
+const ZERO = 48;
+const NINE = 57;
 
-export function writeShapedColumn(out: ByteWriter, texts: readonly string[]): void {
-  const shapes: Shape[] = [];
-  const shapeIds = new Map<string, number>();
-  const rowShape = new Uint32Array(texts.length);
-  // Texts repeat: remember each one's shape and values.
-  const seen = new Map<string, { shape: number; values: string[] }>();
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i]!;
-    let known = seen.get(text);
-    if (known === undefined) {
-      const literal = text.includes(WILDCARD);
-      const shapeText = literal ? text : text.replace(DIGITS, WILDCARD);
-      const key = `${literal ? "L" : "S"}${shapeText}`;
-      let shape = shapeIds.get(key);
-      if (shape === undefined) {
-        shape = shapes.length;
-        shapeIds.set(key, shape);
-        const pieces = literal ? null : templatePieces(shapeText);
-        shapes.push({
-          text: shapeText,
-          pieces,
-          count: 0,
-          slots: pieces ? pieces.slice(1).map(() => []) : [],
-        });
-      }
-      const s = shapes[shape]!;
-      const values = s.pieces ? splitByPieces(s.pieces, text) : [];
-      // Digit runs split at their own places, so the values always fit the shape; checked all the same.
-      if (values === null || (s.pieces && fillPieces(s.pieces, values) !== text)) {
-        throw new Error("shaped text does not fit its shape");
-      }
-      known = { shape, values };
-      seen.set(text, known);
+/**
+ * A text's shape and values: each maximal run of ASCII digits (what `/\d+/g` matches) becomes a
+ * wildcard and a value. The static pieces between runs never hold a digit and are never empty inside,
+ * so splitting the text by the shape's pieces gives back exactly these values; one pass instead of a
+ * regex replace, a split and a check.
+ */
+export function shapeOf(text: string): { shapeText: string; values: string[] } {
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) break;
+    i++;
+  }
+  if (i === n) return { shapeText: text, values: [] };
+  const values: string[] = [];
+  let shapeText = "";
+  let from = 0;
+  while (i < n) {
+    const start = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < ZERO || c > NINE) break;
+      i++;
     }
-    rowShape[i] = known.shape;
-    const s = shapes[known.shape]!;
+    shapeText += `${text.slice(from, start)}${WILDCARD}`;
+    values.push(text.slice(start, i));
+    from = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c >= ZERO && c <= NINE) break;
+      i++;
+    }
+  }
+  return { shapeText: shapeText + text.slice(from), values };
+}
+
+/** Builds a shaped column a row at a time: from texts (`add`) or from shapes and values already split. */
+export class ShapedColumnBuilder {
+  private readonly shapes: Shape[] = [];
+  private readonly shapeIds = new Map<string, number>();
+  private readonly rowShape: number[] = [];
+
+  /** The id of a shape (a literal one is a whole text holding the wildcard marker, without slots). */
+  shape(literal: boolean, shapeText: string): number {
+    const key = `${literal ? "L" : "S"}${shapeText}`;
+    let shape = this.shapeIds.get(key);
+    if (shape === undefined) {
+      shape = this.shapes.length;
+      this.shapeIds.set(key, shape);
+      const pieces = literal ? null : templatePieces(shapeText);
+      this.shapes.push({
+        text: shapeText,
+        pieces,
+        count: 0,
+        slots: pieces ? pieces.slice(1).map(() => []) : [],
+      });
+    }
+    return shape;
+  }
+
+  /** Adds a row of shape `shape`; returns its slot columns, for the caller to push the row's values on. */
+  addRow(shape: number): string[][] {
+    this.rowShape.push(shape);
+    const s = this.shapes[shape]!;
     s.count++;
-    for (let k = 0; k < known.values.length; k++) s.slots[k]!.push(known.values[k]!);
+    return s.slots;
   }
-  out.uint(shapes.length);
-  for (const s of shapes) {
-    out.byte(s.pieces ? 1 : 0);
-    out.string(s.text);
+
+  add(text: string): void {
+    if (text.includes(WILDCARD)) {
+      this.addRow(this.shape(true, text));
+      return;
+    }
+    const { shapeText, values } = shapeOf(text);
+    const slots = this.addRow(this.shape(false, shapeText));
+    for (let k = 0; k < values.length; k++) slots[k]!.push(values[k]!);
   }
-  for (let i = 0; i < texts.length; i++) out.uint(rowShape[i]!);
-  for (const s of shapes) {
-    for (const values of s.slots) {
-      const slot = encodeSlot(values);
-      writeSlotStats(out, slot.stats);
-      slot.writeColumn(out);
+
+  write(out: ByteWriter): void {
+    const shapes = this.shapes;
+    out.uint(shapes.length);
+    for (const s of shapes) {
+      out.byte(s.pieces ? 1 : 0);
+      out.string(s.text);
+    }
+    for (const id of this.rowShape) out.uint(id);
+    for (const s of shapes) {
+      for (const values of s.slots) {
+        const slot = encodeSlot(values);
+        writeSlotStats(out, slot.stats);
+        slot.writeColumn(out);
+      }
     }
   }
 }
 
-export function readShapedColumn(input: ByteReader, count: number): string[] {
+export function writeShapedColumn(out: ByteWriter, texts: readonly string[]): void {
+  const builder = new ShapedColumnBuilder();
+  for (const text of texts) builder.add(text);
+  builder.write(out);
+}
+
+/**
+ * A shaped column as stored: its shapes, each row's shape and rank among that shape's rows, and per
+ * shape the values of each wildcard by rank (texts are built from them only when asked for).
+ */
+export interface ShapedCodes {
+  shapes: { pieces: string[] | null; text: string }[];
+  rowShape: Uint32Array;
+  rank: Uint32Array;
+  values: string[][][];
+}
+
+export function readShapedCodes(input: ByteReader, count: number): ShapedCodes {
   const n = input.uint();
   const shapes: { pieces: string[] | null; text: string }[] = [];
   for (let k = 0; k < n; k++) {
@@ -91,19 +152,29 @@ export function readShapedColumn(input: ByteReader, count: number): string[] {
     rowShape[i] = s;
     rank[i] = counts[s]!++;
   }
-  const columns = shapes.map((s, k) =>
+  const values = shapes.map((s, k) =>
     (s.pieces ?? [""]).slice(1).map(() => {
       const stats: SlotStats = readSlotStats(input);
       return readSlotColumn(input, stats, counts[k]!);
     }),
   );
+  return { shapes, rowShape, rank, values };
+}
+
+export function readShapedColumn(input: ByteReader, count: number): string[] {
+  return shapedTexts(readShapedCodes(input, count));
+}
+
+/** Every row's text. */
+export function shapedTexts({ shapes, rowShape, rank, values }: ShapedCodes): string[] {
+  const count = rowShape.length;
   const out = new Array<string>(count);
   for (let i = 0; i < count; i++) {
     const s = shapes[rowShape[i]!]!;
     out[i] = s.pieces
       ? fillPieces(
           s.pieces,
-          columns[rowShape[i]!]!.map((c) => c[rank[i]!]!),
+          values[rowShape[i]!]!.map((c) => c[rank[i]!]!),
         )
       : s.text;
   }

@@ -32,7 +32,6 @@ export interface DictionarySlotStats {
 
 export type SlotStats = NumberSlotStats | DictionarySlotStats;
 
-const NUMBER = /^(?:-[1-9][0-9]{0,14}|[0-9]{1,15})$/;
 /** A slot's kind as the index block stores it first (`lean-index.ts` peeks at it). */
 export const KIND_DICTIONARY = 0;
 const KIND_NUMBER = 1;
@@ -46,27 +45,47 @@ export interface EncodedSlot {
 }
 
 export function encodeSlot(values: readonly string[]): EncodedSlot {
+  // One map look-up per value: the id found here is the one the column writes.
   const distinct = new Map<string, number>();
+  const ids = new Uint32Array(values.length);
   let numeric = true;
-  for (const v of values) {
-    if (!distinct.has(v)) {
-      distinct.set(v, distinct.size);
-      if (numeric && !NUMBER.test(v)) numeric = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let id = distinct.get(v);
+    if (id === undefined) {
+      id = distinct.size;
+      distinct.set(v, id);
+      if (numeric && !isNumberText(v)) numeric = false;
     }
+    ids[i] = id;
   }
   if (numeric && distinct.size >= MIN_DISTINCT_FOR_NUMBERS && distinct.size * 4 > values.length) {
     return encodeNumbers(values);
   }
-  return encodeDictionary(values, distinct);
+  return encodeDictionary(ids, distinct);
 }
 
-function encodeDictionary(values: readonly string[], ids: Map<string, number>): EncodedSlot {
+/** Whether `v` is a number column's value: 1 to 15 decimal digits, `-` only before a non-zero digit. */
+export function isNumberText(v: string): boolean {
+  const negative = v.charCodeAt(0) === 45;
+  const from = negative ? 1 : 0;
+  const digits = v.length - from;
+  if (digits < 1 || digits > 15) return false;
+  if (negative && v.charCodeAt(1) === 48) return false;
+  for (let i = from; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function encodeDictionary(rowIds: Uint32Array, ids: Map<string, number>): EncodedSlot {
   return {
     stats: { kind: "dictionary", values: [...ids.keys()] },
     writeColumn(out) {
       let next = 0;
-      for (const v of values) {
-        const id = ids.get(v)!;
+      for (let i = 0; i < rowIds.length; i++) {
+        const id = rowIds[i]!;
         if (id === next) {
           out.uint(0);
           next++;
@@ -89,12 +108,20 @@ function encodeNumbers(values: readonly string[]): EncodedSlot {
   let deltaBytes = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    const x = Number(v);
+    // The digits read by hand (every value passed `isNumberText`: at most 15, exact in a double):
+    // the magnitude, and the leading zeros beyond what `String(abs)` writes (one for zero itself).
+    const negative = v.charCodeAt(0) === 45;
+    let abs = 0;
+    let zeros = 0;
+    for (let k = negative ? 1 : 0; k < v.length; k++) {
+      const d = v.charCodeAt(k) - 48;
+      if (abs === 0 && d === 0) zeros++;
+      abs = abs * 10 + d;
+    }
+    const x = negative ? -abs : abs;
     nums[i] = x;
-    const digits = v.charCodeAt(0) === 45 ? v.length - 1 : v.length;
-    const abs = Math.abs(x);
-    const natural = String(abs).length;
-    pads[i] = digits - natural;
+    const digits = negative ? v.length - 1 : v.length;
+    pads[i] = abs === 0 ? zeros - 1 : zeros;
     if (pads[i]) anyPad = true;
     if (digits < minDigits) minDigits = digits;
     if (digits > maxDigits) maxDigits = digits;

@@ -51,20 +51,34 @@ function digit(text: string, i: number): number {
 export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Float64Array {
   const parser = new CanonicalTimeParser();
   const ms = new Float64Array(texts.length);
-  const exceptions: number[] = [];
+  const verbatim = new Map<number, string>();
   for (let i = 0; i < texts.length; i++) {
     ms[i] = parser.parse(texts[i]!);
-    if (Number.isNaN(ms[i])) exceptions.push(i);
+    if (Number.isNaN(ms[i])) verbatim.set(i, texts[i]!);
   }
-  out.uint(exceptions.length);
+  writeTimeMs(out, ms, texts.length, verbatim);
+  return ms;
+}
+
+/**
+ * Writes `count` times given as epoch ms of canonical texts, NaN for the rows whose text is in `verbatim`
+ * (its keys in row order): the bytes `writeTimeColumn` writes for the same texts.
+ */
+export function writeTimeMs(
+  out: ByteWriter,
+  ms: Float64Array,
+  count: number,
+  verbatim: ReadonlyMap<number, string>,
+): void {
+  out.uint(verbatim.size);
   let prevAt = 0;
-  for (const i of exceptions) {
+  for (const [i, text] of verbatim) {
     out.uint(i - prevAt);
-    out.string(texts[i]!);
+    out.string(text);
     prevAt = i;
   }
   let prev = 0;
-  for (let i = 0; i < texts.length; i++) {
+  for (let i = 0; i < count; i++) {
     const t = ms[i]!;
     if (Number.isNaN(t)) {
       out.uint(0);
@@ -74,11 +88,10 @@ export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Floa
     out.int(seconds - prev);
     prev = seconds;
   }
-  for (let i = 0; i < texts.length; i++) {
+  for (let i = 0; i < count; i++) {
     const t = ms[i]!;
     out.uint(Number.isNaN(t) ? 0 : t - Math.floor(t / 1000) * 1000);
   }
-  return ms;
 }
 
 /** Reads `count` times: epoch ms (NaN where the text is kept verbatim) and the verbatim texts by row. */

@@ -1,9 +1,8 @@
 import { sql } from "kysely";
 import {
   type CompressionOptions,
-  decodeSegment,
-  encodeSegmentAsync,
   readSegmentMeta,
+  resealPieces,
   type SegmentRecordWithRef,
 } from "../columnar/index.js";
 import type { Store, StoreTransaction } from "../db.js";
@@ -44,11 +43,13 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
   const batches = await oldestBatches(store, options.maxLinesPerSeal);
   if (batches.length === 0) return { batches: 0, segments: 0, lines: 0 };
   await options.onStep?.("read");
-  const records = batches.flatMap((b) => decodeSegment(b.data));
-  // One segment at a time: its five blocks already compress side by side on the thread pool.
-  const segments: Uint8Array[] = [];
-  for (const run of cutIntoSegments(records, options.segmentLines))
-    segments.push(await encodeSegmentAsync(run[0]!.ref, run, options.compression));
+  // Rows go from the batches' columns to the segments as stored: no record is built (`resealPieces`).
+  const segments = await resealPieces(
+    batches.map((b) => b.data),
+    options.segmentLines,
+    options.compression,
+  );
+  const lines = batches.reduce((sum, b) => sum + b.count, 0);
   await options.onStep?.("encoded");
   await store.transaction(async (tx) => {
     const deleted = await tx.db
@@ -64,7 +65,7 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
     for (const data of segments) await insertSegment(tx, data, now);
     await options.onStep?.("inserted");
   });
-  return { batches: batches.length, segments: segments.length, lines: records.length };
+  return { batches: batches.length, segments: segments.length, lines };
 }
 
 /**

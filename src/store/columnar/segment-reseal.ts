@@ -1,0 +1,59 @@
+import { type CompressionOptions, packBlocksAsync } from "./segment-blocks.js";
+import { SegmentBuilder } from "./segment-builder.js";
+import { type DecodedRows, decodeRows } from "./segment-columns.js";
+
+/**
+ * Re-encodes stored pieces (batches, in reference order) into segments of at most `segmentLines` records
+ * of consecutive references, compressed as `options` says: what sealing does. The rows go from the
+ * decoded columns to the new segments as they are stored (`SegmentBuilder.addDecoded`), so no record,
+ * time text or message is built, and the bytes are those `encodeSegment` gives for the decoded records.
+ * A run of consecutive references is cut evenly (20,000 lines at 16,384: two of 10,000, not 16,384 and
+ * 3,616), as `cutIntoSegments` cuts records.
+ */
+export async function resealPieces(
+  pieces: readonly Uint8Array[],
+  segmentLines: number,
+  options: CompressionOptions = {},
+): Promise<Uint8Array[]> {
+  const decoded = pieces.map(decodeRows);
+  const out: Uint8Array[] = [];
+  for (const run of consecutiveRuns(decoded)) {
+    const total = run.reduce((a, d) => a + d.meta.count, 0);
+    const parts = Math.ceil(total / segmentLines);
+    const size = Math.ceil(total / parts);
+    let piece = 0;
+    let row = 0;
+    for (let done = 0; done < total; ) {
+      const count = Math.min(size, total - done);
+      const builder = new SegmentBuilder(run[piece]!.meta.firstRef + row, count);
+      for (let k = 0; k < count; k++) {
+        builder.addDecoded(run[piece]!, row);
+        if (++row === run[piece]!.meta.count) {
+          piece++;
+          row = 0;
+        }
+      }
+      done += count;
+      // One segment at a time: its five blocks already compress side by side on the thread pool.
+      out.push(await packBlocksAsync(builder.blocks(), options));
+    }
+  }
+  return out;
+}
+
+/** The decoded pieces grouped into runs whose references follow on from one another. */
+function consecutiveRuns(decoded: readonly DecodedRows[]): DecodedRows[][] {
+  const runs: DecodedRows[][] = [];
+  let run: DecodedRows[] = [];
+  let next = -1;
+  for (const d of decoded) {
+    if (run.length > 0 && d.meta.firstRef !== next) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(d);
+    next = d.meta.firstRef + d.meta.count;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
