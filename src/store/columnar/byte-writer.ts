@@ -60,9 +60,15 @@ export class ByteWriter {
       this.pos += written;
       return;
     }
-    const bytes = utf8.encode(s);
-    this.uint(bytes.length);
-    this.bytes(bytes);
+    // Encoded in place after room for the longest length prefix, then moved back when the actual
+    // length's prefix is shorter: no intermediate array per string (`reserve` above made room for
+    // both, so `uint` does not move the buffer).
+    const room = varintSize(max);
+    const { written } = utf8.encodeInto(s, this.buf.subarray(this.pos + room));
+    const size = varintSize(written);
+    if (size < room) this.buf.copyWithin(this.pos + size, this.pos + room, this.pos + room + written);
+    this.uint(written);
+    this.pos += written;
   }
 
   bytes(b: Uint8Array): void {
@@ -75,4 +81,14 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
+}
+
+/** Bytes of `n` as an unsigned varint. */
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
 }

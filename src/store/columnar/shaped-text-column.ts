@@ -1,7 +1,7 @@
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
 import { encodeSlot, readSlotColumn, readSlotStats, type SlotStats, writeSlotStats } from "./slot-column.js";
-import { fillPieces, templatePieces, WILDCARD } from "./template-pieces.js";
+import { fillPieces, splitByPieces, templatePieces, WILDCARD } from "./template-pieces.js";
 
 /**
  * A column of short structured texts (the attributes JSON), encoded the way messages are: each text's
@@ -58,11 +58,28 @@ export function shapeOf(text: string): { shapeText: string; values: string[] } {
   return { shapeText: shapeText + text.slice(from), values };
 }
 
+/**
+ * Whether values split from a text by a shape's pieces are that text's digit runs, so the shape is
+ * the text's own (`shapeOf`): a shape's pieces hold no digit and those between wildcards are not
+ * empty, so values that are non-empty and all digits are exactly the text's maximal digit runs.
+ */
+function allDigitRuns(values: readonly string[]): boolean {
+  for (const v of values) {
+    if (v.length === 0) return false;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c < ZERO || c > NINE) return false;
+    }
+  }
+  return true;
+}
+
 /** Builds a shaped column a row at a time: from texts (`add`) or from shapes and values already split. */
 export class ShapedColumnBuilder {
   private readonly shapes: Shape[] = [];
   private readonly shapeIds = new Map<string, number>();
   private readonly rowShape: number[] = [];
+  private lastShape = -1;
 
   /** The id of a shape (a literal one is a whole text holding the wildcard marker, without slots). */
   shape(literal: boolean, shapeText: string): number {
@@ -95,8 +112,22 @@ export class ShapedColumnBuilder {
       this.addRow(this.shape(true, text));
       return;
     }
+    // Texts of a source mostly share the previous text's shape (`{"n":<*>}`): when the previous
+    // shape's pieces split this text into digit runs, that is its shape (`allDigitRuns`), found
+    // without building the shape text and its key again.
+    const last = this.shapes[this.lastShape];
+    if (last?.pieces) {
+      const values = splitByPieces(last.pieces, text);
+      if (values !== null && allDigitRuns(values)) {
+        const slots = this.addRow(this.lastShape);
+        for (let k = 0; k < values.length; k++) slots[k]!.push(values[k]!);
+        return;
+      }
+    }
     const { shapeText, values } = shapeOf(text);
-    const slots = this.addRow(this.shape(false, shapeText));
+    const shape = this.shape(false, shapeText);
+    this.lastShape = shape;
+    const slots = this.addRow(shape);
     for (let k = 0; k < values.length; k++) slots[k]!.push(values[k]!);
   }
 
