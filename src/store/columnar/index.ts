@@ -19,6 +19,9 @@
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
  *
+ * Writing: `encodeSegment` (records) and `resealPieces` (stored pieces re-cut into segments from their
+ * decoded columns, no record built), both through `SegmentBuilder`, which writes the same bytes either way.
+ *
  * Reading: `readSegmentMeta` (meta only), `decodeSegmentTimes` (meta + times: histograms, counts),
  * `readSearchIndex` + `segmentMayMatch`/`planSegment` (meta + index: skip segments), `searchSegment`
  * (a query's matches, decoding only what they need), `SegmentReader`/`decodeSegmentAt`/`decodeSegment`
