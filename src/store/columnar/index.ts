@@ -49,7 +49,7 @@ export {
   SegmentReader,
   type SegmentTimes,
 } from "./segment-decoder.js";
-export { encodeSegment, encodeSegmentAsync } from "./segment-encoder.js";
+export { encodeSegment, encodeSegmentAsync, encodeSegmentWithRange } from "./segment-encoder.js";
 export type { IndexedTemplate, SegmentIndex, SegmentMeta } from "./segment-meta.js";
 export {
   planSegment,

@@ -28,6 +28,9 @@ interface Entry {
   slots: string[][];
 }
 
+/** What a piece's row keeps of its records besides references: their time and severity ranges. */
+export type SegmentRange = Pick<SegmentMeta, "minTimestamp" | "maxTimestamp" | "minSeverity" | "maxSeverity">;
+
 /** A time column being built: epoch ms of canonical texts, the other texts by row (in row order). */
 class TimeBuilder {
   readonly ms: Float64Array;
@@ -323,6 +326,17 @@ export class SegmentBuilder {
     for (let k = 0; k < entry.slots.length; k++) entry.slots[k]!.push(values[k]![rank]!);
   }
 
+  /** The least and greatest record time text (code-unit order) and severity of the rows added. */
+  range(): SegmentRange {
+    if (this.n === 0) throw new RangeError("a segment holds at least one record");
+    return {
+      minTimestamp: this.extremeTime(this.minMs, this.minText, (a, b) => a < b),
+      maxTimestamp: this.extremeTime(this.maxMs, this.maxText, (a, b) => a > b),
+      minSeverity: this.minSeverity,
+      maxSeverity: this.maxSeverity,
+    };
+  }
+
   /** The raw (uncompressed) blocks of the segment of the rows added. */
   blocks(): SegmentBlocks {
     const n = this.n;
@@ -332,10 +346,7 @@ export class SegmentBuilder {
     const meta: SegmentMeta = {
       count: n,
       firstRef: this.firstRef,
-      minTimestamp: this.extremeTime(this.minMs, this.minText, (a, b) => a < b),
-      maxTimestamp: this.extremeTime(this.maxMs, this.maxText, (a, b) => a > b),
-      minSeverity: this.minSeverity,
-      maxSeverity: this.maxSeverity,
+      ...this.range(),
       services: [...this.services.keys()],
       serviceMaxSeverity: this.serviceMaxSeverity,
       hosts: [...this.hosts.keys()],

@@ -4,7 +4,7 @@ import {
   packBlocksAsync,
   type SegmentBlocks,
 } from "./segment-blocks.js";
-import { SegmentBuilder } from "./segment-builder.js";
+import { SegmentBuilder, type SegmentRange } from "./segment-builder.js";
 import type { SegmentRecord } from "./segment-record.js";
 
 /**
@@ -19,6 +19,19 @@ export function encodeSegment(
   return packBlocks(segmentBlocks(firstRef, records), options);
 }
 
+/**
+ * `encodeSegment`, with the least and greatest record time and severity of `records` (what its metadata
+ * holds), for a caller that stores them beside the bytes without another pass over the records.
+ */
+export function encodeSegmentWithRange(
+  firstRef: number,
+  records: readonly SegmentRecord[],
+  options: CompressionOptions = {},
+): { data: Uint8Array; range: SegmentRange } {
+  const builder = recordsBuilder(firstRef, records);
+  return { data: packBlocks(builder.blocks(), options), range: builder.range() };
+}
+
 /** `encodeSegment` with the compression on libuv's thread pool (`packBlocksAsync`): the same bytes. */
 export function encodeSegmentAsync(
   firstRef: number,
@@ -30,7 +43,11 @@ export function encodeSegmentAsync(
 
 /** The raw (uncompressed) blocks of a segment of `records`. */
 function segmentBlocks(firstRef: number, records: readonly SegmentRecord[]): SegmentBlocks {
+  return recordsBuilder(firstRef, records).blocks();
+}
+
+function recordsBuilder(firstRef: number, records: readonly SegmentRecord[]): SegmentBuilder {
   const builder = new SegmentBuilder(firstRef, records.length);
   for (const r of records) builder.addRecord(r);
-  return builder.blocks();
+  return builder;
 }

@@ -10,11 +10,12 @@ import { fromJsonText, toJsonText } from "../json.js";
  * caller has it (without it the message is kept verbatim, which is exact but compresses less).
  */
 export function toSegmentRecords(records: readonly RecordToAppend[]): SegmentRecord[] {
-  // Records of one source usually share one resource object: encode it once per run of equal objects.
+  // Records of one source carry equal resources (often a fresh object each, as decoders build them):
+  // their JSON text is written once per run of equal ones.
   let lastResource: RecordToAppend["resource"] | undefined;
   let lastResourceText = "";
   return records.map((r) => {
-    if (r.resource !== lastResource) {
+    if (lastResource === undefined || !sameJsonText(r.resource, lastResource)) {
       lastResource = r.resource;
       lastResourceText = toJsonText(r.resource);
     }
@@ -33,6 +34,22 @@ export function toSegmentRecords(records: readonly RecordToAppend[]): SegmentRec
       template: r.template ?? null,
     };
   });
+}
+
+/**
+ * Whether `JSON.stringify` gives two objects the same text, judged without writing it: the same own keys
+ * in the same order, each value the same (`===`: one primitive, or one object). False when unsure.
+ */
+export function sameJsonText(a: JsonObject, b: JsonObject): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key !== other[i] || a[key] !== b[key]) return false;
+  }
+  return true;
 }
 
 /** A decoded record as every `LogStore` reader sees it (the `logs` table's `toStoredRecord`). */

@@ -13,7 +13,7 @@ import type {
 import { histogramFrame, mostFirst } from "../../core/log-store.js";
 import {
   type CompressionOptions,
-  encodeSegment,
+  encodeSegmentWithRange,
   type SearchIndex,
   type SegmentReader,
 } from "../columnar/index.js";
@@ -162,15 +162,18 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     async append(tx, records, storedAt) {
       if (records.length === 0) return [];
       const firstRef = await allocateRefs(tx, records.length);
-      const data = encodeSegment(firstRef, toSegmentRecords(records), batchCompression);
-      const range = timeAndSeverityRange(records);
+      // The row's time and severity ranges come from the encoder, which finds them anyway.
+      const { data, range } = encodeSegmentWithRange(firstRef, toSegmentRecords(records), batchCompression);
       await tx.db
         .insertInto("log_batches")
         .values({
           first_ref: firstRef,
           last_ref: firstRef + records.length - 1,
           count: records.length,
-          ...range,
+          min_time: range.minTimestamp,
+          max_time: range.maxTimestamp,
+          min_severity: range.minSeverity,
+          max_severity: range.maxSeverity,
           data,
           created_at: storedAt,
         })
@@ -348,19 +351,4 @@ function queryFilter(query: LogQuery): PieceFilter {
     until: query.until || undefined,
     minSeverityNumber: query.minSeverityNumber,
   };
-}
-
-/** A batch row's time and severity columns (its records' least and greatest, times as texts). */
-function timeAndSeverityRange(records: readonly { timestamp: string; severityNumber: number }[]) {
-  let minTime = records[0]!.timestamp;
-  let maxTime = minTime;
-  let minSeverity = records[0]!.severityNumber;
-  let maxSeverity = minSeverity;
-  for (const r of records) {
-    if (r.timestamp < minTime) minTime = r.timestamp;
-    if (r.timestamp > maxTime) maxTime = r.timestamp;
-    if (r.severityNumber < minSeverity) minSeverity = r.severityNumber;
-    if (r.severityNumber > maxSeverity) maxSeverity = r.severityNumber;
-  }
-  return { min_time: minTime, max_time: maxTime, min_severity: minSeverity, max_severity: maxSeverity };
 }

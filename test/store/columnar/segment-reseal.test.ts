@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   decodeSegment,
   encodeSegment,
+  encodeSegmentWithRange,
   resealPieces,
   type SegmentRecord,
   type SegmentRecordWithRef,
@@ -109,6 +110,24 @@ describe("record encoding", () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it("gives the least and greatest time text (code-unit order) and severity with the bytes (property)", () => {
+    fc.assert(
+      fc.property(arbitraryRecords, (records) => {
+        const { data, range } = encodeSegmentWithRange(4, records, { quality: 0 });
+        expect(data).toEqual(encodeSegment(4, records, { quality: 0 }));
+        const times = records.map((r) => r.timestamp).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const severities = records.map((r) => r.severityNumber);
+        expect(range).toEqual({
+          minTimestamp: times[0],
+          maxTimestamp: times.at(-1),
+          minSeverity: Math.min(...severities),
+          maxSeverity: Math.max(...severities),
+        });
+      }),
+      { numRuns: 300 },
     );
   });
 });
