@@ -102,7 +102,9 @@ describe("Store.reader on a SQLite file with read threads", () => {
       const niceOf = (tid: string) =>
         Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
       // Nice values stop at 19: a process already started under `nice -n 10` gets threads at 19, not 20.
-      const lowered = readdirSync("/proc/self/task").filter((tid) => niceOf(tid) >= Math.min(19, before + 10));
+      const lowered = readdirSync("/proc/self/task").filter(
+        (tid) => niceOf(tid) >= Math.min(19, before + 10),
+      );
       expect(lowered.length).toBeGreaterThanOrEqual(1);
       expect(getPriority()).toBe(before);
     },
