@@ -3,6 +3,27 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
+/** 400 Gregorian years are exactly 146,097 days: shifting a date by them keeps its weekday and leap days. */
+const GREGORIAN_CYCLE_MS = 146_097 * DAY_MS;
+
+/**
+ * `Date.UTC` for a full year: `Date.UTC` itself reads years 0-99 as 1900-1999 (`0050-01-01` would be
+ * 1950), so those are computed 400 years later and shifted back, which is exact.
+ */
+export function utcMs(
+  year: number,
+  month0: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+): number {
+  if (year >= 0 && year < 100)
+    return Date.UTC(year + 400, month0, day, hour, minute, second, ms) - GREGORIAN_CYCLE_MS;
+  return Date.UTC(year, month0, day, hour, minute, second, ms);
+}
+
 /** ISO-8601 UTC with `Z` and millisecond precision. */
 export function isoUtc(ms: number): string {
   return new Date(ms).toISOString();
@@ -49,7 +70,7 @@ export function parseTimestamp(value: string): number | null {
     second > 60
   )
     return null;
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  let t = utcMs(year, month - 1, day, hour, minute, second, ms);
   if (zone && zone !== "Z" && zone !== "z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");

@@ -1,4 +1,4 @@
-import { daysInMonth, parseTimestamp } from "../../core/time.js";
+import { daysInMonth, parseTimestamp, utcMs } from "../../core/time.js";
 
 /**
  * Allocation-light ISO-8601 handling for the ingest hot path. `parseTimestamp` (a regex) plus
@@ -96,7 +96,7 @@ export function parseIsoFast(s: string): number | undefined {
     }
   }
   if (p !== n) return undefined;
-  return Date.UTC(y, mo - 1, day, h, mi, sec, ms) - offset;
+  return utcMs(y, mo - 1, day, h, mi, sec, ms) - offset;
 }
 
 /** Epoch ms of any ISO-like text `parseTimestamp` accepts, trying the fast path first. */

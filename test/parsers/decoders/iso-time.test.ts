@@ -29,6 +29,17 @@ describe("iso-time fast path agrees with parseTimestamp", () => {
     expect(parseIsoFast(text)).toBeUndefined();
   });
 
+  it.each([
+    ["0050-01-01T00:00:00Z", "0050-01-01T00:00:00.000Z"],
+    ["0000-02-29T12:00:00.5+01:00", "0000-02-29T11:00:00.500Z"],
+    ["0099-12-31 23:59:59", "0099-12-31T23:59:59.000Z"],
+    ["0100-03-01T00:00:00Z", "0100-03-01T00:00:00.000Z"],
+  ])("reads the year of %s as written, not as 19xx (Date.UTC's reading of years 0-99)", (text, iso) => {
+    expect(new Date(parseTimestamp(text)!).toISOString()).toBe(iso);
+    expect(parseIsoFast(text)).toBe(parseTimestamp(text));
+    expect(parseTimestamp(text)).toBe(Date.parse(iso));
+  });
+
   it("parseTimestamp reads a date alone as UTC midnight and refuses an impossible one", () => {
     expect(parseTimestamp("2024-02-29")).toBe(Date.UTC(2024, 1, 29));
     // Date.parse, the fallback for other shapes, would roll it over into 3 March.
