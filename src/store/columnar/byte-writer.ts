@@ -83,8 +83,8 @@ export class ByteWriter {
   }
 }
 
-/** Bytes of `n` as an unsigned varint. */
-function varintSize(n: number): number {
+/** Bytes of `n` as an unsigned varint (what `ByteWriter.uint` writes for it). */
+export function varintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 0x80);

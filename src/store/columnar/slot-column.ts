@@ -1,5 +1,5 @@
 import type { ByteReader } from "./byte-reader.js";
-import type { ByteWriter } from "./byte-writer.js";
+import { type ByteWriter, varintSize } from "./byte-writer.js";
 import { readStrings, writeStrings } from "./dictionary-column.js";
 
 /**
@@ -147,15 +147,6 @@ function encodeNumbers(values: readonly string[]): EncodedSlot {
 
 function zigzag(x: number): number {
   return x >= 0 ? x * 2 : -x * 2 - 1;
-}
-
-function varintSize(z: number): number {
-  let size = 1;
-  while (z >= 0x80) {
-    z = Math.floor(z / 0x80);
-    size++;
-  }
-  return size;
 }
 
 export function writeSlotStats(out: ByteWriter, stats: SlotStats): void {
