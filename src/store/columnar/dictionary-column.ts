@@ -4,16 +4,8 @@ import type { ByteWriter } from "./byte-writer.js";
 /**
  * A low-cardinality column (service, host, level, stream, attributes, resource): its distinct values in
  * order of first appearance, then one id per row. Null is id 0 and the values count from 1, so a nullable
- * column needs no separate null mask.
+ * column needs no separate null mask. `DictionaryBuilder` builds one a row at a time.
  */
-export function writeDictionaryColumn(out: ByteWriter, values: readonly (string | null)[]): void {
-  const builder = new DictionaryBuilder();
-  const rowIds = new Uint32Array(values.length);
-  for (let i = 0; i < values.length; i++) rowIds[i] = builder.id(values[i]!);
-  builder.write(out, rowIds, values.length);
-}
-
-/** The dictionary of a column built a row at a time: ids in order of first appearance, null as 0. */
 export class DictionaryBuilder {
   private readonly ids = new Map<string, number>();
   private readonly dict: string[] = [];

@@ -149,12 +149,6 @@ export class ShapedColumnBuilder {
   }
 }
 
-export function writeShapedColumn(out: ByteWriter, texts: readonly string[]): void {
-  const builder = new ShapedColumnBuilder();
-  for (const text of texts) builder.add(text);
-  builder.write(out);
-}
-
 /**
  * A shaped column as stored: its shapes, each row's shape and rank among that shape's rows, and per
  * shape the values of each wildcard by rank (texts are built from them only when asked for).
@@ -190,10 +184,6 @@ export function readShapedCodes(input: ByteReader, count: number): ShapedCodes {
     }),
   );
   return { shapes, rowShape, rank, values };
-}
-
-export function readShapedColumn(input: ByteReader, count: number): string[] {
-  return shapedTexts(readShapedCodes(input, count));
 }
 
 /** Every row's text. */

@@ -47,22 +47,9 @@ function digit(text: string, i: number): number {
   return d >= 0 && d <= 9 ? d : -1;
 }
 
-/** Writes the texts; returns their epoch ms (NaN for the texts kept verbatim). */
-export function writeTimeColumn(out: ByteWriter, texts: readonly string[]): Float64Array {
-  const parser = new CanonicalTimeParser();
-  const ms = new Float64Array(texts.length);
-  const verbatim = new Map<number, string>();
-  for (let i = 0; i < texts.length; i++) {
-    ms[i] = parser.parse(texts[i]!);
-    if (Number.isNaN(ms[i])) verbatim.set(i, texts[i]!);
-  }
-  writeTimeMs(out, ms, texts.length, verbatim);
-  return ms;
-}
-
 /**
- * Writes `count` times given as epoch ms of canonical texts, NaN for the rows whose text is in `verbatim`
- * (its keys in row order): the bytes `writeTimeColumn` writes for the same texts.
+ * Writes `count` times given as epoch ms of canonical texts (`CanonicalTimeParser`), NaN for the rows
+ * whose text is in `verbatim` (its keys in row order) and kept as written.
  */
 export function writeTimeMs(
   out: ByteWriter,
