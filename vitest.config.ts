@@ -5,6 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits as long as the browser tests' Playwright waits (launchPage's 15 s): vitest's 1 s
+    // default failed in CI when the Overview's first load (eight API calls) took longer on a loaded machine.
+    expect: { poll: { timeout: 15_000 } },
     pool: "forks",
     // Test files share each worker's module cache instead of importing src/ afresh per file: test/api,
     // test/detectors and test/parsers ran in 120 s instead of 362 s (import time 146 s -> 13 s).
