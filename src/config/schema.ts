@@ -7,6 +7,7 @@ import { SESSION_DETECTOR_ENV_KEYS, sequenceSchema, windowForestSchema } from ".
 import { sinkEnvSchema, sinkSchema } from "./sink-schema.js";
 import { sourcePostgresEnvSchema, sourceSchema } from "./source-schema.js";
 import { TRIAGE_ENV_KEYS, triageSchema } from "./triage-schema.js";
+import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 /** The console's format: `auto` is pretty on a terminal and JSON anywhere else (README, "The console"). */
@@ -302,6 +303,8 @@ export const configSchema = z.object({
   hasura: hasuraSchema,
   /** System 001: security alert triage (docs/triage.md). */
   triage: triageSchema,
+  /** Several nodes on one PostgreSQL and RabbitMQ, each partition mined and detected by one (issue 16). */
+  cluster: clusterSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -429,4 +432,5 @@ export const ENV_KEYS: Record<string, string> = {
   ...HASURA_ENV_KEYS,
   ...SESSION_DETECTOR_ENV_KEYS,
   ...TRIAGE_ENV_KEYS,
+  ...CLUSTER_ENV_KEYS,
 };

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import { BackpressureError } from "../core/errors.js";
@@ -8,6 +9,7 @@ import type { LogStore } from "../core/log-store.js";
 import type { SubmissionRef } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import type { Store, StoreTransaction } from "../store/db.js";
+import type { Database } from "../store/schema.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
 import { forgetBatchesBefore, lastBatchId, recordBatch } from "../store/repos/ingest-batches.js";
@@ -46,12 +48,43 @@ export interface PipelineOptions {
   batchSize: number;
   /** How often miner and detector state is saved (it is also saved at stop). */
   stateSaveIntervalMs: number;
+  /** Set when this pipeline is one cluster partition's (src/distribution). */
+  ownership?: PartitionOwnership;
+}
+
+/** State rows of cluster partitions start with this; a node's own pipeline leaves them alone. */
+export const CLUSTER_STATE_PREFIX = "cluster/";
+
+/**
+ * What a partition's pipeline on a cluster node does besides the usual: it keeps its state under rows of
+ * its own, saves it in every batch's transaction (a node that takes the partition over then starts from
+ * exactly the committed batches), and proves in each transaction that it still owns the partition.
+ */
+export interface PartitionOwnership {
+  /** Prefix of this partition's state rows (`cluster/p7/`): `stream:<name>` and `shared` follow it. */
+  statePrefix: string;
+  /** Runs first in every transaction that writes; throws when this node no longer owns the partition. */
+  fence(trx: Kysely<Database>): Promise<void>;
+  /** Runs in a batch's transaction with the hand-off messages whose records the batch holds. */
+  handoffsDone(trx: Kysely<Database>, ids: readonly string[]): Promise<void>;
+}
+
+/** What a save takes off the pipeline's marks: written in a transaction, or put back when that fails. */
+interface PendingSave {
+  touched: ReturnType<Processor["miner"]["templates"]>;
+  lineage: ReturnType<Processor["takeLineage"]>;
+  rows: { partition: string; value: JsonValue; batchId: number }[];
+  legacy: boolean;
+  batchId: number;
+  restore(): void;
 }
 
 interface Submission {
   records: readonly LogRecord[];
   /** A source's numbered submission, recorded with the rows (crash settlement, `SubmissionRef`). */
   submission: SubmissionRef | undefined;
+  /** The cluster hand-off message the records came in (`PartitionOwnership.handoffsDone`). */
+  handoffId: string | undefined;
   resolve(result: IngestResult): void;
   reject(error: unknown): void;
 }
@@ -140,8 +173,12 @@ export class IngestPipeline {
 
   /** Restores miner and detector state saved by an earlier run. */
   async start(): Promise<void> {
-    this.#lastBatch = await lastBatchId(this.store.db);
-    const rows = await loadPartitionStates(this.store.db);
+    const own = this.options.ownership;
+    this.#lastBatch = own ? 0 : await lastBatchId(this.store.db);
+    const rows = (await loadPartitionStates(this.store.db)).flatMap((r) => {
+      if (own) return r.partition.startsWith(own.statePrefix) ? [{ ...r, partition: r.partition.slice(own.statePrefix.length) }] : [];
+      return r.partition.startsWith(CLUSTER_STATE_PREFIX) ? [] : [r];
+    });
     if (rows.length > 0) {
       const { wholeStates } = importPartitions(this.processor, rows);
       // Rows of before detectors were split: every stream's row is written at the next save, which also
@@ -160,7 +197,7 @@ export class IngestPipeline {
         },
         "restored pipeline state",
       );
-    } else {
+    } else if (!own) {
       const saved = await loadState(this.store.db, LEGACY_STATE_KEY);
       if (saved && typeof saved === "object" && !Array.isArray(saved)) {
         this.processor.importState(saved as { miner?: unknown; detectors?: Record<string, JsonValue> });
@@ -206,7 +243,7 @@ export class IngestPipeline {
     return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
   }
 
-  submit(records: readonly LogRecord[], submission?: SubmissionRef): Promise<IngestResult> {
+  submit(records: readonly LogRecord[], submission?: SubmissionRef, handoffId?: string): Promise<IngestResult> {
     if (records.length === 0 && this.#accepting) return Promise.resolve({ records: [], anomalies: [] });
     const refusal = this.refusal(records.length);
     if (refusal) {
@@ -214,11 +251,16 @@ export class IngestPipeline {
       return Promise.reject(refusal);
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      this.#queue.push({ records, submission, resolve, reject });
+      this.#queue.push({ records, submission, handoffId, resolve, reject });
       this.#queued += records.length;
       this.stats.queuedRecords = this.#queued;
       this.#kick();
     });
+  }
+
+  /** Resolves once everything submitted so far is committed or refused. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
   }
 
   /**
@@ -293,6 +335,8 @@ export class IngestPipeline {
     const parsed: ParsedRecord[] = [];
     let results: IngestResult[];
     let batchId = 0;
+    const own = this.options.ownership;
+    let save: PendingSave | null = null;
     const pause = slicer(SLICE_MS);
     try {
       // Mined in runs with the loop let in between: the batch's changes are journaled since `begin`, and
@@ -313,7 +357,8 @@ export class IngestPipeline {
       // it has a connection of its own.
       results = await this.store.transaction(async (tx) => {
         const trx = tx.db;
-        batchId = await recordBatch(trx, all.length, submissions, now);
+        if (own) await own.fence(trx);
+        else batchId = await recordBatch(trx, all.length, submissions, now);
         const refs: number[] = [];
         const slice = this.logs.appendSlice ?? SLICE_RECORDS;
         for (let i = 0; i < parsed.length; i += slice) {
@@ -348,10 +393,20 @@ export class IngestPipeline {
         }
         // Each suppression's count commits with the batch whose findings it dropped.
         await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
+        if (own) {
+          // The partition's state commits with its records: whoever owns it next starts from exactly here.
+          this.#markBatch(parsed);
+          save = this.#takeSave();
+          if (save) await this.#writeSave(trx, save);
+          const ids: string[] = [];
+          for (const s of batch) if (s.handoffId !== undefined) ids.push(s.handoffId);
+          if (ids.length > 0) await own.handoffsDone(trx, ids);
+        }
         return out;
       });
     } catch (error) {
       this.#inBatch = false;
+      (save as PendingSave | null)?.restore();
       this.processor.rollback();
       // The findings those drops stood for were never stored, so neither are the drops.
       this.suppressions.takeDrops();
@@ -359,13 +414,10 @@ export class IngestPipeline {
     }
     this.#inBatch = false;
     this.processor.commit();
-    this.#lastBatch = batchId;
-    for (const r of parsed) {
-      this.#touchedTemplates.add(r.templateId);
-      this.#dirtyStreams.add(r.stream);
+    if (!own) {
+      this.#lastBatch = batchId;
+      this.#markBatch(parsed);
     }
-    this.#dirty = true;
-    this.#unsavedBatches = true;
     this.stats.processedRecords += all.length;
     this.stats.batches++;
     const fresh = results.flatMap((r) => r.anomalies);
@@ -381,6 +433,16 @@ export class IngestPipeline {
       for (const listener of this.batchListeners) listener(timing);
     }
     return results;
+  }
+
+  /** A committed batch's templates and streams are due at the next save. */
+  #markBatch(parsed: readonly ParsedRecord[]): void {
+    for (const r of parsed) {
+      this.#touchedTemplates.add(r.templateId);
+      this.#dirtyStreams.add(r.stream);
+    }
+    this.#dirty = true;
+    this.#unsavedBatches = true;
   }
 
   /**
@@ -405,7 +467,11 @@ export class IngestPipeline {
     this.suppressions.replace(active.map(asSuppression));
     if (found.length > 0) {
       const now = isoUtc(this.clock.now());
-      const stored = await this.store.db.transaction().execute((trx) => storeAnomalies(trx, found, now));
+      const own = this.options.ownership;
+      const stored = await this.store.db.transaction().execute(async (trx) => {
+        if (own) await own.fence(trx);
+        return storeAnomalies(trx, found, now);
+      });
       anomalies = stored.map((x) => x.anomaly);
       this.onAnomalies?.(anomalies);
     }
@@ -443,13 +509,32 @@ export class IngestPipeline {
    * the save fails.
    */
   async saveState(): Promise<void> {
+    const save = this.#takeSave();
+    if (!save) return;
+    try {
+      await this.store.db.transaction().execute(async (trx) => {
+        await this.options.ownership?.fence(trx);
+        await this.#writeSave(trx, save);
+        // Saved state includes every batch up to this one: the rows of earlier batches have served.
+        // (A partition's pipeline records no batches: its state commits with each of them.)
+        if (!this.options.ownership) await forgetBatchesBefore(trx, save.batchId);
+      });
+      if (save.legacy) this.#legacyState = false;
+    } catch (error) {
+      save.restore();
+      throw error;
+    }
+  }
+
+  /**
+   * Takes what is due off the marks (null when nothing is), so batches committed while the save runs mark
+   * theirs anew; `restore` puts it back when the save fails, so the marks are only gone once it committed.
+   */
+  #takeSave(): PendingSave | null {
     for (const stream of takeChangedStreams(this.processor)) this.#dirtyStreams.add(stream);
-    if (!this.#dirty && this.#dirtyStreams.size === 0) return;
+    if (!this.#dirty && this.#dirtyStreams.size === 0) return null;
     // The next periodic attempt waits a full interval, also after a failure: no retry storm per batch.
     this.#lastStateSave = this.clock.now();
-    const now = isoUtc(this.clock.now());
-    // What this save holds is taken off the marks now, so batches committed while it runs mark theirs
-    // anew; if it fails, its part goes back, and the marks are only gone once the save has committed.
     const touchedIds = new Set(this.#touchedTemplates);
     this.#touchedTemplates.clear();
     const lineage = this.processor.takeLineage();
@@ -458,29 +543,36 @@ export class IngestPipeline {
     const legacy = this.#legacyState;
     this.#dirty = false;
     this.#unsavedBatches = false;
-    try {
-      const touched = this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
-      const batchId = this.#lastBatch;
-      const rows = [...exportStreams(this.processor, streams), exportShared(this.processor)].map((r) => ({
-        ...r,
-        batchId,
-      }));
-      await this.store.db.transaction().execute(async (trx) => {
-        await saveTemplates(trx, touched, lineage);
-        await savePartitionStates(trx, rows, now);
-        if (legacy) await deleteState(trx, LEGACY_STATE_KEY);
-        // Saved state includes every batch up to this one: the rows of earlier batches have served.
-        await forgetBatchesBefore(trx, batchId);
-      });
-      if (legacy) this.#legacyState = false;
-    } catch (error) {
+    const prefix = this.options.ownership?.statePrefix ?? "";
+    const batchId = this.#lastBatch;
+    let touched: PendingSave["touched"];
+    let rows: PendingSave["rows"];
+    const restore = () => {
       this.#dirty = true;
       this.#unsavedBatches = true;
       for (const id of touchedIds) this.#touchedTemplates.add(id);
       for (const stream of streams) this.#dirtyStreams.add(stream);
       this.processor.returnLineage(lineage);
+    };
+    try {
+      touched = this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
+      rows = [...exportStreams(this.processor, streams), exportShared(this.processor)].map((r) => ({
+        partition: `${prefix}${r.partition}`,
+        value: r.value,
+        batchId,
+      }));
+    } catch (error) {
+      restore();
       throw error;
     }
+    return { touched, lineage, rows, legacy, batchId, restore };
+  }
+
+  async #writeSave(trx: Kysely<Database>, save: PendingSave): Promise<void> {
+    const now = isoUtc(this.clock.now());
+    await saveTemplates(trx, save.touched, save.lineage);
+    await savePartitionStates(trx, save.rows, now);
+    if (save.legacy) await deleteState(trx, LEGACY_STATE_KEY);
   }
 
   /** Stops accepting, processes everything already queued, and saves state. */

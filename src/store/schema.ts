@@ -191,6 +191,26 @@ export interface PartitionStateTable {
   updated_at: string;
 }
 
+/** Issue 16: a partition's owner and lease (migration 018, src/distribution). */
+export interface ClusterPartitionsTable {
+  partition: number;
+  owner: string | null;
+  epoch: number;
+  lease_until: number;
+}
+
+export interface ClusterNodesTable {
+  node: string;
+  seen_at: number;
+}
+
+/** A hand-off message whose records are committed (written in their transaction). */
+export interface ClusterHandoffsTable {
+  message_id: string;
+  partition: number;
+  done_at: number;
+}
+
 /** A person's verdict on an anomaly (`true_positive` / `false_positive`). */
 export interface VerdictsTable {
   id: Generated<number>;
@@ -238,6 +258,9 @@ export interface Database extends TriageTables {
   ingest_batches: IngestBatchesTable;
   source_submissions: SourceSubmissionsTable;
   partition_state: PartitionStateTable;
+  cluster_partitions: ClusterPartitionsTable;
+  cluster_nodes: ClusterNodesTable;
+  cluster_handoffs: ClusterHandoffsTable;
   verdicts: VerdictsTable;
   suppressions: SuppressionsTable;
 }

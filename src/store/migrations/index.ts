@@ -16,6 +16,7 @@ import * as logSearchWords from "./014-log-search-words.js";
 import * as anomalySinksQueued from "./015-anomaly-sinks-queued.js";
 import * as logSegments from "./016-log-segments.js";
 import * as alertsWaitingIndex from "./017-alerts-waiting-index.js";
+import * as clusterPartitions from "./018-cluster-partitions.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -39,6 +40,7 @@ const STEPS: [string, Step][] = [
   ["015-anomaly-sinks-queued", anomalySinksQueued],
   ["016-log-segments", logSegments],
   ["017-alerts-waiting-index", alertsWaitingIndex],
+  ["018-cluster-partitions", clusterPartitions],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */
