@@ -116,7 +116,7 @@ export function earlyRefusal(
   request: FastifyRequest,
   reply: FastifyReply,
 ): BackpressureError | null {
-  const { pipeline } = rt;
+  const pipeline = rt.ingest;
   const admitted = admittedOf(rt);
   const length = Number(request.headers["content-length"]);
   const bytes = Number.isFinite(length) && length >= 0 ? length : UNKNOWN_LENGTH_BYTES;

@@ -81,7 +81,7 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     help: "Records waiting in the ingest queue",
     registers,
     collect() {
-      this.set(rt.pipeline.depth);
+      this.set(rt.ingest.depth);
     },
   });
   new Counter({
@@ -90,7 +90,7 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     registers,
     collect() {
       this.reset();
-      this.inc(rt.pipeline.stats.rejectedSubmissions);
+      this.inc(rt.ingest.stats.rejectedSubmissions);
     },
   });
   new Counter({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MINER_DEFAULTS } from "../core/template.js";
+import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
 import { envBool as bool, commaList as list, port, positiveInt } from "./coerce.js";
 import { HASURA_ENV_KEYS, hasuraSchema } from "./hasura-schema.js";
 import { rateSchema } from "./rate.js";
@@ -7,7 +8,6 @@ import { SESSION_DETECTOR_ENV_KEYS, sequenceSchema, windowForestSchema } from ".
 import { sinkEnvSchema, sinkSchema } from "./sink-schema.js";
 import { sourcePostgresEnvSchema, sourceSchema } from "./source-schema.js";
 import { TRIAGE_ENV_KEYS, triageSchema } from "./triage-schema.js";
-import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 /** The console's format: `auto` is pretty on a terminal and JSON anywhere else (README, "The console"). */

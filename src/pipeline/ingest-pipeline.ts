@@ -9,7 +9,6 @@ import type { LogStore } from "../core/log-store.js";
 import type { SubmissionRef } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import type { Store, StoreTransaction } from "../store/db.js";
-import type { Database } from "../store/schema.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
 import { forgetBatchesBefore, lastBatchId, recordBatch } from "../store/repos/ingest-batches.js";
@@ -18,6 +17,7 @@ import { deleteState, loadState } from "../store/repos/state.js";
 import { addSuppressedCounts } from "../store/repos/suppression-list.js";
 import { insertRetiredTemplates, saveTemplates } from "../store/repos/templates.js";
 import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
+import type { Database } from "../store/schema.js";
 import {
   exportShared,
   exportStreams,
@@ -176,7 +176,10 @@ export class IngestPipeline {
     const own = this.options.ownership;
     this.#lastBatch = own ? 0 : await lastBatchId(this.store.db);
     const rows = (await loadPartitionStates(this.store.db)).flatMap((r) => {
-      if (own) return r.partition.startsWith(own.statePrefix) ? [{ ...r, partition: r.partition.slice(own.statePrefix.length) }] : [];
+      if (own)
+        return r.partition.startsWith(own.statePrefix)
+          ? [{ ...r, partition: r.partition.slice(own.statePrefix.length) }]
+          : [];
       return r.partition.startsWith(CLUSTER_STATE_PREFIX) ? [] : [r];
     });
     if (rows.length > 0) {
@@ -243,7 +246,11 @@ export class IngestPipeline {
     return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
   }
 
-  submit(records: readonly LogRecord[], submission?: SubmissionRef, handoffId?: string): Promise<IngestResult> {
+  submit(
+    records: readonly LogRecord[],
+    submission?: SubmissionRef,
+    handoffId?: string,
+  ): Promise<IngestResult> {
     if (records.length === 0 && this.#accepting) return Promise.resolve({ records: [], anomalies: [] });
     const refusal = this.refusal(records.length);
     if (refusal) {

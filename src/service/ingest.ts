@@ -169,7 +169,7 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
   const ctx: DecodeContext = { observedAt, now: referenceNow({ observedAt }) };
   const records: LogRecord[] = new Array(logs.length);
   for (let i = 0; i < logs.length; i++) records[i] = recordOf(logs[i]!, ctx, i, warn, resourceOf);
-  const result = await rt.pipeline.submit(records);
+  const result = await rt.ingest.submit(records);
 
   const groups = new Map<string, number[]>();
   for (let i = 0; i < records.length; i++) {
@@ -199,7 +199,7 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
       // A loop, not Math.max(...): one argument per line overflowed the stack on a 250,000-line body.
       let detectorScore = 0;
       for (const i of indexes)
-        detectorScore = Math.max(detectorScore, detectorScores.get(result.records[i]!.id) ?? 0);
+        detectorScore = Math.max(detectorScore, detectorScores.get(result.records[i]?.id ?? -1) ?? 0);
       const features = groupFeatures(groupRecords, detectorScore);
       const score = await scorer(
         service,

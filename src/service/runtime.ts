@@ -4,8 +4,11 @@ import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { LogStore } from "../core/log-store.js";
 import { isoUtc } from "../core/time.js";
+import { startClusterIngest } from "../distribution/cluster-ingest.js";
+import type { ClusterNode } from "../distribution/cluster-node.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
+import type { IngestPort } from "../pipeline/ingest-port.js";
 import { openConfiguredStore, type Store, type StoreTransaction } from "../store/db.js";
 import { createTriage } from "../triage/create.js";
 import type { TriageService } from "../triage/service.js";
@@ -22,7 +25,12 @@ export interface Runtime {
   readonly store: Store;
   /** Where records are kept: every door's search and evidence look-up goes through it. */
   readonly logs: LogStore<StoreTransaction>;
+  /** This process's own pipeline: what it mines and detects (on a cluster node, the partitions do that). */
   readonly pipeline: IngestPipeline;
+  /** Where every door hands records: `pipeline`, or on a cluster node the hand-off to the partitions' owners. */
+  readonly ingest: IngestPort;
+  /** Set on a cluster node (CLUSTER_PARTITIONS > 0): its share of the partitions. */
+  readonly cluster: ClusterNode | undefined;
   readonly clock: Clock;
   readonly log: Logger;
   readonly startedAt: string;
@@ -76,6 +84,14 @@ export async function createRuntime(
     logs,
   );
   await pipeline.start();
+  const cluster =
+    config.cluster.partitions > 0
+      ? await startClusterIngest(config, store, logs, pipeline, clock, log).catch(async (error: unknown) => {
+          await opened.stop();
+          await store.close();
+          throw error;
+        })
+      : undefined;
   const scoreModel = await loadCurrentScoreModel(store).catch((error: unknown) => {
     log.error({ err: error }, "stored scoring model is unreadable; using the online score");
     return ONLINE_MODEL;
@@ -89,6 +105,8 @@ export async function createRuntime(
     store,
     logs,
     pipeline,
+    ingest: cluster?.publisher ?? pipeline,
+    cluster: cluster?.node,
     clock,
     log,
     startedAt: isoUtc(clock.now()),
@@ -98,6 +116,8 @@ export async function createRuntime(
     triage: triage.triage,
     close() {
       closing ??= (async () => {
+        // A cluster node stops taking records, then hands its partitions back drained and saved.
+        await cluster?.stop();
         await pipeline.stop();
         await opened.stop();
         await triage.close();

@@ -14,7 +14,7 @@ export interface RunningSources {
 export function sourceContext(rt: Runtime, source: string): SourceContext {
   return {
     submit: async (records, submission) => {
-      await rt.pipeline.submit(records, submission);
+      await rt.ingest.submit(records, submission);
     },
     checkpoints: storeCheckpoints(rt.store.db, () => isoUtc(rt.clock.now())),
     log: rt.log.child({ source }),

@@ -167,7 +167,7 @@ describe("ingestLogs", () => {
     const rt = {
       clock: { now: () => now },
       config: { mlUrl: undefined, threshold: 2 },
-      pipeline: {
+      ingest: {
         submit: async (records: LogRecord[]) => {
           submitted = records;
           return { records: records.map((_r, id) => ({ id })), anomalies: [] };

@@ -40,7 +40,8 @@ async function builderStoreAnomalies(
         severityRank(a.severity) > severityRank(open.severity as Severity)
           ? a.severity
           : (open.severity as Severity);
-      const evidence = [...fromJsonText<number[]>(open.evidence, []), ...a.evidence].slice(-MAX_EVIDENCE);
+      const before = fromJsonText<number[]>(open.evidence, []);
+      const evidence = [...before, ...a.evidence.filter((id) => !before.includes(id))].slice(-MAX_EVIDENCE);
       const lastSeen = a.timestamp > open.last_seen ? a.timestamp : open.last_seen;
       const row = await db
         .updateTable("anomalies")
@@ -187,5 +188,42 @@ describe.each(DIALECTS)("storeAnomalies on $name", ({ open, needsPostgres }) => 
     expect(stored.length).toBeGreaterThan(5);
     expect(stored.some((r) => Number(r.count) > 2)).toBe(true);
     expect(stored.some((r) => r.status === "resolved")).toBe(true);
+  });
+
+  it("lists each evidence line once when a repeat restates the lines its window already had", async ({
+    skip,
+  }) => {
+    if (!viaTemplates) return skip();
+    const db = viaTemplates.store.db;
+    const s: StepValue = {
+      detector: "brute_force",
+      key: "evidence-once" as StepValue["key"],
+      minutes: 0,
+      score: 0.91,
+      severity: "high",
+      evidence: [1, 2, 3],
+      deviceId: undefined,
+      templateId: undefined,
+      features: {},
+      before: "none",
+      batch: 1,
+    };
+    const first = anomalyOf(s, 0);
+    const grown: Anomaly = {
+      ...first,
+      timestamp: new Date(Date.parse(first.timestamp) + 1000).toISOString(),
+      evidence: [1, 2, 3, 4, 5],
+    };
+    const now = new Date(T0).toISOString();
+    await viaTemplates.store.transaction((tx) => storeAnomalies(tx.db, [first], now));
+    const [merged] = await viaTemplates.store.transaction((tx) => storeAnomalies(tx.db, [grown], now));
+    expect(merged!.created).toBe(false);
+    expect(merged!.anomaly.evidence).toEqual([1, 2, 3, 4, 5]);
+    const row = await db
+      .selectFrom("anomalies")
+      .select("evidence")
+      .where("key", "=", "evidence-once")
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.evidence)).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -63,18 +63,18 @@ export function healthRoutes(rt: Runtime) {
         // System 001 (contracts §2.2): a stage whose consumer or database is down makes the whole 503.
         const stages = rt.triage.started ? rt.triage.health(ok) : undefined;
         const stagesOk = !stages || Object.values(stages).every((s) => s.status === "healthy");
-        const healthy = ok && rt.pipeline.accepting && stagesOk;
+        const healthy = ok && rt.ingest.accepting && stagesOk;
         const body = {
           status: healthy ? ("healthy" as const) : ("unhealthy" as const),
           checks: {
             ...rt.store.healthChecks(ok),
             source_postgres: await sourcePostgresHealth(rt.config),
             redis: "disabled",
-            pipeline: rt.pipeline.accepting ? "ok" : "stopping",
+            pipeline: rt.ingest.accepting ? "ok" : "stopping",
           },
           models_loaded: rt.analysis.ready,
           model_dir: rt.analysis.stats().model_dir,
-          queue_depth: rt.pipeline.depth,
+          queue_depth: rt.ingest.depth,
           started_at: rt.startedAt,
           timestamp: localIso(rt.clock.now()),
           excluded_patterns: [...excluded.patterns],

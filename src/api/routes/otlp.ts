@@ -137,7 +137,7 @@ export function otlpRoutes(rt: Runtime) {
         if (errors.length > 0 && records.length === 0 && rejected === 0)
           return send(reply, proto, 400, INVALID_ARGUMENT, errors.join("; "));
         try {
-          await rt.pipeline.submit(records);
+          await rt.ingest.submit(records);
         } catch (error) {
           if (!(error instanceof BackpressureError)) throw error;
           reply.header("retry-after", String(error.retryAfterSecs));

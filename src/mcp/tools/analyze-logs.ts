@@ -12,7 +12,7 @@ import { registerScopedTool } from "../tool-access.js";
 export function persistFor(ctx: McpContext, persist: boolean | undefined, tool: string): Persist | undefined {
   if (!persist) return undefined;
   requireScope(ctx, "ingest", `${tool} with persist: true`);
-  return (records) => ctx.rt.pipeline.submit(records);
+  return (records) => ctx.rt.ingest.submit(records);
 }
 
 export const persistArg = z

@@ -96,7 +96,10 @@ async function mergeInto(
     severityRank(a.severity) > severityRank(open.severity as Severity)
       ? a.severity
       : (open.severity as Severity);
-  const evidence = [...fromJsonText<number[]>(open.evidence, []), ...a.evidence].slice(-MAX_EVIDENCE);
+  // A repeat's evidence usually restates lines the row already lists (a window that grew): each line once.
+  const before = fromJsonText<number[]>(open.evidence, []);
+  const listed = new Set(before);
+  const evidence = [...before, ...a.evidence.filter((id) => !listed.has(id))].slice(-MAX_EVIDENCE);
   const lastSeen = a.timestamp > open.last_seen ? a.timestamp : open.last_seen;
   // sinks_queued_at: the sinks route this form again (repos/sink-queue.ts): a sink that has the anomaly
   // already keeps its one delivery, one whose route the repeat now matches (say, a higher severity) gets it.

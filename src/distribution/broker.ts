@@ -1,0 +1,121 @@
+import amqp, { type ChannelModel } from "amqplib";
+import type { Logger } from "pino";
+import type { ClusterConfig } from "../config/cluster-schema.js";
+import { partitionQueue } from "./partition-key.js";
+
+/**
+ * One connection to the cluster's broker, reconnected with backoff when it drops (a broker restart):
+ * `onUp` runs after every (re)connect, `onDown` when it goes.
+ */
+export class BrokerConnection {
+  #conn: ChannelModel | null = null;
+  #closing = false;
+  #retry: NodeJS.Timeout | null = null;
+  #blocked = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly name: string,
+    private readonly log: Logger,
+    private readonly onUp: (conn: ChannelModel) => Promise<void>,
+    private readonly onDown: () => void,
+  ) {}
+
+  get connection(): ChannelModel | null {
+    return this.#conn;
+  }
+
+  /** Up and not blocked by the broker's flow control (a memory or disk alarm). */
+  get usable(): boolean {
+    return this.#conn !== null && !this.#blocked;
+  }
+
+  /** The first connect: a broker that does not answer fails the start (the node is not ready). */
+  async start(): Promise<void> {
+    await this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    const conn = await amqp.connect(this.url, {
+      timeout: 10_000,
+      clientProperties: { connection_name: this.name },
+    });
+    conn.on("error", (error: unknown) =>
+      this.log.warn({ err: error }, `${this.name}: broker connection failed`),
+    );
+    conn.on("close", () => this.#lost(conn));
+    conn.on("blocked", (reason: unknown) => {
+      this.#blocked = true;
+      this.log.warn({ reason }, `${this.name}: broker blocked publishing`);
+    });
+    conn.on("unblocked", () => {
+      this.#blocked = false;
+    });
+    try {
+      this.#conn = conn;
+      this.#blocked = false;
+      await this.onUp(conn);
+    } catch (error) {
+      this.#conn = null;
+      await conn.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  #lost(conn: ChannelModel): void {
+    if (conn !== this.#conn) return;
+    this.#conn = null;
+    this.onDown();
+    if (this.#closing) return;
+    this.log.warn(`${this.name}: broker connection lost; reconnecting`);
+    this.#reconnect(500);
+  }
+
+  #reconnect(delayMs: number): void {
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      if (this.#closing) return;
+      this.#connect().then(
+        () => this.log.info(`${this.name}: broker connection restored`),
+        (error: unknown) => {
+          this.log.warn(
+            { err: (error as Error).message, retry_ms: delayMs },
+            `${this.name}: broker still unreachable`,
+          );
+          this.#reconnect(Math.min(delayMs * 2, 10_000));
+        },
+      );
+    }, delayMs);
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    const conn = this.#conn;
+    this.#conn = null;
+    await conn?.close().catch(() => {});
+  }
+}
+
+/**
+ * Declares every partition queue (idempotent): quorum queues (replicated, on disk), each with a single
+ * active consumer, so even two nodes that both believed they owned a partition would not both get its
+ * messages, and a length limit past which the broker refuses publishes instead of growing without end.
+ */
+export async function declarePartitionQueues(conn: ChannelModel, config: ClusterConfig): Promise<void> {
+  const channel = await conn.createChannel();
+  try {
+    for (let p = 0; p < config.partitions; p++)
+      await channel.assertQueue(partitionQueue(config.queuePrefix, p), {
+        durable: true,
+        arguments: {
+          "x-queue-type": "quorum",
+          "x-single-active-consumer": true,
+          "x-max-length": config.queueMessages,
+          "x-overflow": "reject-publish",
+        },
+      });
+  } finally {
+    await channel.close().catch(() => {});
+  }
+}

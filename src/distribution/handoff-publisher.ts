@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import type { ChannelModel, ConfirmChannel } from "amqplib";
+import type { Logger } from "pino";
+import type { ClusterConfig } from "../config/cluster-schema.js";
+import { BackpressureError } from "../core/errors.js";
+import type { LogRecord } from "../core/log-record.js";
+import type { SubmissionRef } from "../core/source.js";
+import type { IngestResult } from "../pipeline/ingest-pipeline.js";
+import type { IngestPort } from "../pipeline/ingest-port.js";
+import { BrokerConnection, declarePartitionQueues } from "./broker.js";
+import { encodeHandoff } from "./handoff-codec.js";
+import { partitionOf, partitionQueue } from "./partition-key.js";
+
+/** Seconds a client is told to wait while the broker is away. */
+const BROKER_DOWN_RETRY_SECS = 5;
+
+/**
+ * Any node's ingest on a cluster: records are grouped by partition and published, persistent, to the
+ * partitions' queues; a submission resolves once the broker has confirmed every message (publisher
+ * confirms: on disk in a quorum queue). The owner of each partition mines, detects and stores them.
+ * While the broker is unreachable, or refuses (a partition queue at its length limit), submissions are
+ * refused with a BackpressureError (503 and Retry-After), and nothing is acknowledged.
+ */
+export class HandoffPublisher implements IngestPort {
+  readonly #broker: BrokerConnection;
+  #channel: ConfirmChannel | null = null;
+  #inFlight = 0;
+  #accepting = true;
+  readonly stats = { rejectedSubmissions: 0, publishedMessages: 0, publishedRecords: 0 };
+
+  constructor(
+    private readonly config: ClusterConfig,
+    url: string,
+    private readonly maxInFlightRecords: number,
+    log: Logger,
+  ) {
+    this.#broker = new BrokerConnection(
+      url,
+      "logwarden hand-off publisher",
+      log,
+      (conn) => this.#up(conn),
+      () => {
+        this.#channel = null;
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.#broker.start();
+  }
+
+  async #up(conn: ChannelModel): Promise<void> {
+    await declarePartitionQueues(conn, this.config);
+    const channel = await conn.createConfirmChannel();
+    channel.on("error", () => {});
+    channel.on("close", () => {
+      if (this.#channel === channel) {
+        this.#channel = null;
+        // A channel the broker closed alone (a channel error) takes the connection with it: reconnect.
+        void conn.close().catch(() => {});
+      }
+    });
+    this.#channel = channel;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  get depth(): number {
+    return this.#inFlight;
+  }
+
+  refusal(records = 0): BackpressureError | null {
+    if (!this.#accepting) return new BackpressureError(5);
+    if (!this.#channel || !this.#broker.usable) return new BackpressureError(BROKER_DOWN_RETRY_SECS);
+    if (this.#inFlight > 0 && this.#inFlight + records > this.maxInFlightRecords)
+      return new BackpressureError(1);
+    return null;
+  }
+
+  async submit(records: readonly LogRecord[], _submission?: SubmissionRef): Promise<IngestResult> {
+    if (records.length === 0) return { records: [], anomalies: [] };
+    const refusal = this.refusal(records.length);
+    if (refusal) {
+      if (this.#accepting) this.stats.rejectedSubmissions++;
+      throw refusal;
+    }
+    const channel = this.#channel!;
+    const groups = new Map<number, LogRecord[]>();
+    for (const r of records) {
+      const p = partitionOf(r, this.config.partitions);
+      const group = groups.get(p);
+      if (group) group.push(r);
+      else groups.set(p, [r]);
+    }
+    this.#inFlight += records.length;
+    try {
+      const confirms: Promise<void>[] = [];
+      const per = this.config.messageRecords;
+      for (const [p, group] of groups)
+        for (let i = 0; i < group.length; i += per)
+          confirms.push(
+            publish(channel, partitionQueue(this.config.queuePrefix, p), group.slice(i, i + per)),
+          );
+      const settled = await Promise.allSettled(confirms);
+      const failed = settled.find((s) => s.status === "rejected");
+      if (failed) {
+        this.stats.rejectedSubmissions++;
+        // Refused by the broker (a full queue, an alarm) or the connection went: the client sends again.
+        throw new BackpressureError(this.#channel ? 1 : BROKER_DOWN_RETRY_SECS);
+      }
+      this.stats.publishedMessages += confirms.length;
+      this.stats.publishedRecords += records.length;
+      return { records: [], anomalies: [] };
+    } finally {
+      this.#inFlight -= records.length;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#accepting = false;
+    await this.#broker.close();
+  }
+}
+
+/** One persistent message; resolves when the broker confirms it, rejects when it refuses it. */
+function publish(channel: ConfirmChannel, queue: string, records: readonly LogRecord[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      channel.sendToQueue(
+        queue,
+        encodeHandoff(records),
+        { persistent: true, contentType: "application/json", messageId: randomUUID() },
+        (error: unknown) =>
+          error ? reject(error instanceof Error ? error : new Error("message nacked")) : resolve(),
+      );
+    } catch (error) {
+      // The channel is closed: amqplib throws instead of calling back.
+      reject(error);
+    }
+  });
+}

@@ -1,0 +1,141 @@
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../store/schema.js";
+
+/** The database's clock in epoch ms: leases compare against one clock, whatever the nodes' say. */
+const NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+export interface Lease {
+  partition: number;
+  epoch: number;
+}
+
+/**
+ * Partition leases in PostgreSQL (`cluster_partitions`, migration 018). A node claims free or expired
+ * partitions with `FOR UPDATE SKIP LOCKED`, so two nodes never claim one, and every claim raises the
+ * partition's epoch. `fence` locks the partition's row in the caller's transaction and checks the epoch:
+ * a node that lost the partition while it stalled fails there, and a node taking an expired lease over
+ * waits for the old owner's open transaction to end, so the state it loads includes that transaction.
+ */
+export class PartitionLeases {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly node: string,
+    readonly partitions: number,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Creates the partition rows once; refuses a partition count other than the deployment's. */
+  async register(): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // One node at a time checks and creates, so two first nodes with other counts cannot both win.
+      await sql`select pg_advisory_xact_lock(hashtext('logwarden.cluster_partitions'))`.execute(trx);
+      const row = await trx
+        .selectFrom("cluster_partitions")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .executeTakeFirstOrThrow();
+      const existing = Number(row.n);
+      if (existing !== 0 && existing !== this.partitions)
+        throw new Error(
+          `CLUSTER_PARTITIONS=${this.partitions}, but this deployment's database has ${existing} partitions: every node must use the same number`,
+        );
+      if (existing === 0)
+        await trx
+          .insertInto("cluster_partitions")
+          .values(
+            Array.from({ length: this.partitions }, (_, partition) => ({
+              partition,
+              owner: null,
+              epoch: 0,
+              lease_until: 0,
+            })),
+          )
+          .execute();
+    });
+  }
+
+  /** Records that this node is alive; returns how many nodes are (seen within a lease). */
+  async heartbeat(): Promise<number> {
+    await sql`insert into cluster_nodes (node, seen_at) values (${this.node}, ${NOW_MS})
+      on conflict (node) do update set seen_at = excluded.seen_at`.execute(this.db);
+    const { rows } = await sql<{ n: string }>`select count(*) as n from cluster_nodes
+      where seen_at > ${NOW_MS} - ${this.leaseMs}`.execute(this.db);
+    return Math.max(1, Number(rows[0]?.n ?? 1));
+  }
+
+  /** Extends this node's leases; returns the ones it still holds (a lease another node took is gone). */
+  async renew(held: readonly Lease[]): Promise<Lease[]> {
+    if (held.length === 0) return [];
+    const { rows } = await sql<{ partition: number; epoch: string }>`update cluster_partitions
+      set lease_until = ${NOW_MS} + ${this.leaseMs}
+      where owner = ${this.node} and partition = any(${held.map((l) => l.partition)}::int[])
+      returning partition, epoch`.execute(this.db);
+    const epochs = new Map(rows.map((r) => [r.partition, Number(r.epoch)]));
+    return held.filter((l) => epochs.get(l.partition) === l.epoch);
+  }
+
+  /** Claims up to `count` partitions nobody holds or whose lease ran out, lowest numbers first. */
+  async claim(count: number): Promise<Lease[]> {
+    if (count <= 0) return [];
+    const { rows } = await sql<{ partition: number; epoch: string }>`update cluster_partitions
+      set owner = ${this.node}, epoch = epoch + 1, lease_until = ${NOW_MS} + ${this.leaseMs}
+      where partition in (
+        select partition from cluster_partitions
+        where owner is null or lease_until < ${NOW_MS}
+        order by partition limit ${count} for update skip locked)
+      returning partition, epoch`.execute(this.db);
+    return rows
+      .map((r) => ({ partition: r.partition, epoch: Number(r.epoch) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Gives a partition up (its work drained and saved): the next claim takes it at once. */
+  async release(lease: Lease): Promise<void> {
+    await sql`update cluster_partitions set owner = null, lease_until = 0
+      where partition = ${lease.partition} and owner = ${this.node} and epoch = ${lease.epoch}`.execute(
+      this.db,
+    );
+  }
+
+  /**
+   * In a transaction that writes for the partition: locks its row and throws `LeaseLostError` unless this
+   * node still holds it at the epoch it claimed. An expired lease nobody took yet still counts: the row
+   * lock makes a claimer wait for this transaction, and it then loads the state this one commits.
+   */
+  async fence(trx: Kysely<Database>, lease: Lease): Promise<void> {
+    const { rows } = await sql<{ epoch: string }>`select epoch from cluster_partitions
+      where partition = ${lease.partition} and owner = ${this.node} for update`.execute(trx);
+    if (rows.length === 0 || Number(rows[0]!.epoch) !== lease.epoch)
+      throw new LeaseLostError(lease.partition);
+  }
+
+  /** Marks hand-off messages done, in the transaction that commits their records. */
+  async handoffsDone(trx: Kysely<Database>, partition: number, ids: readonly string[]): Promise<void> {
+    await sql`insert into cluster_handoffs (message_id, partition, done_at)
+      select id, ${partition}, ${NOW_MS} from unnest(${ids}::text[]) as id
+      on conflict (message_id) do nothing`.execute(trx);
+  }
+
+  /** Which of these hand-off messages are already committed (a redelivery after a crash). */
+  async doneHandoffs(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await sql<{ message_id: string }>`select message_id from cluster_handoffs
+      where message_id = any(${ids}::text[])`.execute(this.db);
+    return new Set(rows.map((r) => r.message_id));
+  }
+
+  /** Forgets hand-off marks older than `ageMs`: the broker redelivers within minutes, not hours. */
+  async forgetHandoffs(ageMs: number): Promise<void> {
+    await sql`delete from cluster_handoffs where done_at < ${NOW_MS} - ${ageMs}`.execute(this.db);
+  }
+
+  /** Marks this node gone, so the others count one node fewer at once (a clean stop). */
+  async leave(): Promise<void> {
+    await sql`delete from cluster_nodes where node = ${this.node}`.execute(this.db);
+  }
+}
+
+export class LeaseLostError extends Error {
+  constructor(readonly partition: number) {
+    super(`partition ${partition} is no longer owned by this node`);
+  }
+}

@@ -1,0 +1,31 @@
+import { type LogRecord, serviceOf } from "../core/log-record.js";
+
+/**
+ * The partition a record belongs to: its stream (the service name, as the miner keys its template trees)
+ * hashed onto `partitions`. Keyed by stream, not by stream and host, because a stream's templates must be
+ * mined in one place for the same line to get the same template id on every node; one stream's load then
+ * stays on one node, and the streams are what spreads.
+ */
+export function partitionOf(record: Pick<LogRecord, "resource">, partitions: number): number {
+  return fnv1a(serviceOf(record)) % partitions;
+}
+
+/** FNV-1a, 32 bits: stable across processes and versions (a change would move every stream). */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A partition's queue on the broker. */
+export function partitionQueue(prefix: string, partition: number): string {
+  return `${prefix}partition.${partition}`;
+}
+
+/** A partition's state rows in `partition_state` (PartitionOwnership.statePrefix). */
+export function partitionStatePrefix(partition: number): string {
+  return `cluster/p${partition}/`;
+}
