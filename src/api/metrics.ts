@@ -102,6 +102,34 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
       this.inc(rt.pipeline.stats.batches);
     },
   });
+  const cluster = rt.cluster;
+  if (cluster) {
+    new Gauge({
+      name: "logwarden_cluster_partitions_owned",
+      help: "Partitions this cluster node owns (mines, detects and stores)",
+      registers,
+      collect() {
+        this.set(cluster.node.status().owned.length);
+      },
+    });
+    new Gauge({
+      name: "logwarden_cluster_nodes",
+      help: "Cluster nodes alive at this node's last heartbeat",
+      registers,
+      collect() {
+        this.set(cluster.node.status().nodes);
+      },
+    });
+    new Counter({
+      name: "logwarden_cluster_handoff_records_total",
+      help: "Records this node handed to their partitions' owners (confirmed by the broker)",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(cluster.publisher.stats.publishedRecords);
+      },
+    });
+  }
   const sealingStats = rt.logs.sealingStats?.bind(rt.logs);
   if (sealingStats) {
     // Read once per scrape for both gauges: the second collect reuses the first's query.

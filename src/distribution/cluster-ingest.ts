@@ -37,7 +37,17 @@ export async function startClusterIngest(
   const url =
     config.cluster.rabbitmqUrl ?? config.sinkEnv.rabbitmqUrl ?? "amqp://guest:guest@localhost:5672/";
   const node = new ClusterNode(
-    { config, store, logs, clock, log, onAnomalies: (a) => local.onAnomalies?.(a) },
+    {
+      config,
+      store,
+      logs,
+      clock,
+      log,
+      onAnomalies: (a) => local.onAnomalies?.(a),
+      onBatch: (timing) => {
+        for (const listener of local.batchListeners) listener(timing);
+      },
+    },
     url,
   );
   const publisher = new HandoffPublisher(config.cluster, url, config.ingest.queueRecords, log);

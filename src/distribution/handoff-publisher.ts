@@ -63,6 +63,11 @@ export class HandoffPublisher implements IngestPort {
     this.#channel = channel;
   }
 
+  /** Connected to the broker and not blocked by its flow control. */
+  get connected(): boolean {
+    return this.#channel !== null && this.#broker.usable;
+  }
+
   get accepting(): boolean {
     return this.#accepting;
   }

@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { LogStore } from "../core/log-store.js";
 import { createProcessor } from "../pipeline/create-processor.js";
-import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
+import { type BatchTiming, IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import { decodeHandoff } from "./handoff-codec.js";
@@ -22,6 +22,8 @@ export interface PartitionWorkerDeps {
   log: Logger;
   leases: PartitionLeases;
   onAnomalies: (anomalies: StoredAnomaly[]) => void;
+  /** Each committed batch (the node's metrics count the partitions' work as their own). */
+  onBatch: (timing: BatchTiming) => void;
 }
 
 /**
@@ -67,6 +69,7 @@ export class PartitionWorker {
       logs,
     );
     this.pipeline.onAnomalies = deps.onAnomalies;
+    this.pipeline.batchListeners.add(deps.onBatch);
   }
 
   get partition(): number {

@@ -4,8 +4,7 @@ import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { LogStore } from "../core/log-store.js";
 import { isoUtc } from "../core/time.js";
-import { startClusterIngest } from "../distribution/cluster-ingest.js";
-import type { ClusterNode } from "../distribution/cluster-node.js";
+import { type ClusterIngest, startClusterIngest } from "../distribution/cluster-ingest.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { IngestPort } from "../pipeline/ingest-port.js";
@@ -29,8 +28,8 @@ export interface Runtime {
   readonly pipeline: IngestPipeline;
   /** Where every door hands records: `pipeline`, or on a cluster node the hand-off to the partitions' owners. */
   readonly ingest: IngestPort;
-  /** Set on a cluster node (CLUSTER_PARTITIONS > 0): its share of the partitions. */
-  readonly cluster: ClusterNode | undefined;
+  /** Set on a cluster node (CLUSTER_PARTITIONS > 0): the hand-off and its share of the partitions. */
+  readonly cluster: ClusterIngest | undefined;
   readonly clock: Clock;
   readonly log: Logger;
   readonly startedAt: string;
@@ -106,7 +105,7 @@ export async function createRuntime(
     logs,
     pipeline,
     ingest: cluster?.publisher ?? pipeline,
-    cluster: cluster?.node,
+    cluster,
     clock,
     log,
     startedAt: isoUtc(clock.now()),

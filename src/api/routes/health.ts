@@ -16,6 +16,17 @@ const healthBody = z
     started_at: z.string(),
     timestamp: z.string().describe("System 003: now, UTC ISO-8601 without zone, microseconds"),
     excluded_patterns: z.array(z.string()).describe("System 003: the valid EXCLUDED_DATASETS patterns"),
+    cluster: z
+      .object({
+        node: z.string(),
+        partitions: z.number().int(),
+        nodes: z.number().int(),
+        owned: z.array(z.number().int()),
+      })
+      .optional()
+      .describe(
+        "A cluster node (CLUSTER_PARTITIONS > 0): its name, the live nodes and the partitions it owns",
+      ),
     stages: z
       .record(z.string(), z.object({ status: z.enum(["healthy", "unhealthy"]) }))
       .optional()
@@ -63,7 +74,9 @@ export function healthRoutes(rt: Runtime) {
         // System 001 (contracts §2.2): a stage whose consumer or database is down makes the whole 503.
         const stages = rt.triage.started ? rt.triage.health(ok) : undefined;
         const stagesOk = !stages || Object.values(stages).every((s) => s.status === "healthy");
-        const healthy = ok && rt.ingest.accepting && stagesOk;
+        // A cluster node that cannot reach the broker can take no records: ingest answers 503 meanwhile.
+        const brokerOk = !rt.cluster || rt.cluster.publisher.connected;
+        const healthy = ok && rt.ingest.accepting && stagesOk && brokerOk;
         const body = {
           status: healthy ? ("healthy" as const) : ("unhealthy" as const),
           checks: {
@@ -71,6 +84,7 @@ export function healthRoutes(rt: Runtime) {
             source_postgres: await sourcePostgresHealth(rt.config),
             redis: "disabled",
             pipeline: rt.ingest.accepting ? "ok" : "stopping",
+            ...(rt.cluster ? { cluster_broker: brokerOk ? "ok" : "error" } : {}),
           },
           models_loaded: rt.analysis.ready,
           model_dir: rt.analysis.stats().model_dir,
@@ -78,6 +92,7 @@ export function healthRoutes(rt: Runtime) {
           started_at: rt.startedAt,
           timestamp: localIso(rt.clock.now()),
           excluded_patterns: [...excluded.patterns],
+          ...(rt.cluster ? { cluster: rt.cluster.node.status() } : {}),
           ...(stages ? { stages } : {}),
         };
         return reply.code(healthy ? 200 : 503).send(body);

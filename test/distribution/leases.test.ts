@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LeaseLostError, PartitionLeases } from "../../src/distribution/leases.js";
+import { postgresAvailable, postgresTestStore, type TestStore } from "../helpers/stores.js";
+
+const LEASE_MS = 400;
+
+const available = await postgresAvailable();
+if (!available) console.warn("skipping the partition lease tests: no PostgreSQL at TEST_DATABASE_URL");
+
+describe.skipIf(!available)("partition leases on PostgreSQL", () => {
+  let t: TestStore;
+  let a: PartitionLeases;
+  let b: PartitionLeases;
+  beforeAll(async () => {
+    t = await postgresTestStore();
+    a = new PartitionLeases(t.store.db, "node-a", 4, LEASE_MS);
+    b = new PartitionLeases(t.store.db, "node-b", 4, LEASE_MS);
+    await a.register();
+    await b.register();
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("refuses a node whose partition count differs from the deployment's", async () => {
+    const other = new PartitionLeases(t.store.db, "node-c", 8, LEASE_MS);
+    await expect(other.register()).rejects.toThrow(/CLUSTER_PARTITIONS=8.*4 partitions/);
+  });
+
+  it("lets one node claim a partition at a time, and a released one is claimed at once with a new epoch", async () => {
+    const mine = await a.claim(4);
+    expect(mine.map((l) => l.partition)).toEqual([0, 1, 2, 3]);
+    expect(await b.claim(4)).toEqual([]);
+    const p3 = mine[3]!;
+    await a.release(p3);
+    const taken = await b.claim(4);
+    expect(taken).toEqual([{ partition: 3, epoch: p3.epoch + 1 }]);
+    // a renews what it still holds; p3 is gone from its leases.
+    expect((await a.renew(mine)).map((l) => l.partition)).toEqual([0, 1, 2]);
+  });
+
+  it("fences a write by a node that lost the partition, and lets the owner's through", async () => {
+    const [p3] = await b.renew([{ partition: 3, epoch: 2 }]);
+    expect(p3).toBeDefined();
+    await expect(
+      t.store.db.transaction().execute((trx) => a.fence(trx, { partition: 3, epoch: 1 })),
+    ).rejects.toThrow(LeaseLostError);
+    await t.store.db.transaction().execute((trx) => b.fence(trx, p3!));
+  });
+
+  it("takes a silent node's partitions over once its lease ran out, and fences the old owner", async () => {
+    const held = await a.renew([0, 1, 2].map((partition) => ({ partition, epoch: 1 })));
+    expect(held).toHaveLength(3);
+    // Before the lease runs out nothing is free.
+    expect(await b.claim(4)).toEqual([]);
+    await new Promise((r) => setTimeout(r, LEASE_MS + 100));
+    // b's own partition 3 ran out too (nothing renewed it): claiming it again raises its epoch as well.
+    const taken = await b.claim(4);
+    expect(taken).toEqual([
+      { partition: 0, epoch: 2 },
+      { partition: 1, epoch: 2 },
+      { partition: 2, epoch: 2 },
+      { partition: 3, epoch: 3 },
+    ]);
+    expect(await a.renew(held)).toEqual([]);
+    await expect(t.store.db.transaction().execute((trx) => a.fence(trx, held[0]!))).rejects.toThrow(
+      LeaseLostError,
+    );
+  });
+
+  it("makes a claimer wait for the old owner's open transaction: the state it loads includes that write", async () => {
+    // b holds 0-3; c takes nothing while b's transaction holds partition 0's row, even once the lease expired.
+    const held = await b.renew(
+      [0, 1, 2, 3].map((partition) => ({ partition, epoch: partition === 3 ? 3 : 2 })),
+    );
+    expect(held).toHaveLength(4);
+    const c = new PartitionLeases(t.store.db, "node-c", 4, LEASE_MS);
+    let release!: () => void;
+    const open = new Promise<void>((r) => {
+      release = r;
+    });
+    let fenced!: () => void;
+    const locked = new Promise<void>((r) => {
+      fenced = r;
+    });
+    const writer = t.store.db.transaction().execute(async (trx) => {
+      await b.fence(trx, held[0]!);
+      fenced();
+      await open;
+    });
+    await locked;
+    await new Promise((r) => setTimeout(r, LEASE_MS + 100));
+    // Partitions 1-3 expired and are free; 0 is locked by b's transaction and skipped.
+    expect((await c.claim(4)).map((l) => l.partition)).toEqual([1, 2, 3]);
+    release();
+    await writer;
+    expect(await c.claim(4)).toEqual([{ partition: 0, epoch: 3 }]);
+  });
+
+  it("counts live nodes by heartbeat and forgets a node that left", async () => {
+    const x = new PartitionLeases(t.store.db, "node-x", 4, LEASE_MS);
+    const y = new PartitionLeases(t.store.db, "node-y", 4, LEASE_MS);
+    await new Promise((r) => setTimeout(r, LEASE_MS + 50));
+    expect(await x.heartbeat()).toBe(1);
+    expect(await y.heartbeat()).toBe(2);
+    await y.leave();
+    expect(await x.heartbeat()).toBe(1);
+  });
+
+  it("remembers which hand-off messages committed, in the committing transaction only", async () => {
+    await t.store.db.transaction().execute((trx) => a.handoffsDone(trx, 1, ["m1", "m2"]));
+    await expect(
+      t.store.db.transaction().execute(async (trx) => {
+        await a.handoffsDone(trx, 1, ["m3"]);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect([...(await a.doneHandoffs(["m1", "m2", "m3", "m4"]))].sort()).toEqual(["m1", "m2"]);
+    await a.forgetHandoffs(0);
+    await new Promise((r) => setTimeout(r, 5));
+    await a.forgetHandoffs(1);
+    expect((await a.doneHandoffs(["m1", "m2"])).size).toBe(0);
+  });
+});
