@@ -50,7 +50,13 @@ export async function startClusterIngest(
     },
     url,
   );
-  const publisher = new HandoffPublisher(config.cluster, url, config.ingest.queueRecords, log);
+  const publisher = new HandoffPublisher(
+    config.cluster,
+    url,
+    config.ingest.queueRecords,
+    log,
+    () => !node.storeReachable,
+  );
   await publisher.start();
   try {
     await node.start();

@@ -31,6 +31,7 @@ export class ClusterNode {
   #round: Promise<void> = Promise.resolve();
   #stopping = false;
   #nodes = 1;
+  #storeReachable = true;
   #lastForget = 0;
 
   private readonly deps: PartitionWorkerDeps;
@@ -56,6 +57,11 @@ export class ClusterNode {
     );
   }
 
+  /** The last round reached PostgreSQL (leases, state and records all live there). */
+  get storeReachable(): boolean {
+    return this.#storeReachable;
+  }
+
   get log(): Logger {
     return this.deps.log;
   }
@@ -78,9 +84,16 @@ export class ClusterNode {
     this.#timer = setInterval(() => {
       this.#round = this.#round
         .then(() => this.#rebalance())
-        .catch((error: unknown) => {
-          this.log.warn({ err: (error as Error).message }, "cluster round failed; trying again");
-        });
+        .then(
+          () => {
+            if (!this.#storeReachable) this.log.info("cluster round reached PostgreSQL again");
+            this.#storeReachable = true;
+          },
+          (error: unknown) => {
+            this.#storeReachable = false;
+            this.log.warn({ err: (error as Error).message }, "cluster round failed; trying again");
+          },
+        );
     }, every);
     this.#timer.unref();
     const tickSecs = this.deps.config.detectors.tickSecs;

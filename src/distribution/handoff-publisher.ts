@@ -11,7 +11,7 @@ import { BrokerConnection, declarePartitionQueues } from "./broker.js";
 import { encodeHandoff } from "./handoff-codec.js";
 import { partitionOf, partitionQueue } from "./partition-key.js";
 
-/** Seconds a client is told to wait while the broker is away. */
+/** Seconds a client is told to wait while the broker or the store is away. */
 const BROKER_DOWN_RETRY_SECS = 5;
 
 /**
@@ -33,6 +33,8 @@ export class HandoffPublisher implements IngestPort {
     url: string,
     private readonly maxInFlightRecords: number,
     log: Logger,
+    /** Whether the owners' store is away (they could not commit): ingest is refused meanwhile. */
+    private readonly storeDown: () => boolean = () => false,
   ) {
     this.#broker = new BrokerConnection(
       url,
@@ -78,7 +80,8 @@ export class HandoffPublisher implements IngestPort {
 
   refusal(records = 0): BackpressureError | null {
     if (!this.#accepting) return new BackpressureError(5);
-    if (!this.#channel || !this.#broker.usable) return new BackpressureError(BROKER_DOWN_RETRY_SECS);
+    if (!this.#channel || !this.#broker.usable || this.storeDown())
+      return new BackpressureError(BROKER_DOWN_RETRY_SECS);
     if (this.#inFlight > 0 && this.#inFlight + records > this.maxInFlightRecords)
       return new BackpressureError(1);
     return null;

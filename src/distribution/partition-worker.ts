@@ -13,6 +13,8 @@ import { partitionQueue, partitionStatePrefix } from "./partition-key.js";
 
 /** Hand-off messages a partition takes before acknowledging any: enough to fill a batch or two. */
 const PREFETCH_MESSAGES = 16;
+/** How long a message whose batch failed (not for a lost lease) waits before it goes back to the queue. */
+const RETRY_PAUSE_MS = 1_000;
 
 export interface PartitionWorkerDeps {
   config: Config;
@@ -123,7 +125,7 @@ export class PartitionWorker {
       const done = await this.deps.leases.doneHandoffs([id]).catch(() => null);
       if (done === null) {
         // The check could not be made (PostgreSQL away): the broker keeps the message for later.
-        settle(channel, msg, "requeue");
+        settleLater(channel, msg);
         return;
       }
       if (done.has(id)) {
@@ -135,10 +137,13 @@ export class PartitionWorker {
     this.pipeline.submit(records, undefined, id).then(
       () => settle(channel, msg, "ack"),
       (error: unknown) => {
-        settle(channel, msg, "requeue");
-        if (error instanceof LeaseLostError) this.#loseLease();
-        else
-          this.log.warn({ err: (error as Error).message }, "hand-off batch failed; the broker redelivers it");
+        if (error instanceof LeaseLostError) {
+          settle(channel, msg, "requeue");
+          this.#loseLease();
+          return;
+        }
+        settleLater(channel, msg);
+        this.log.warn({ err: (error as Error).message }, "hand-off batch failed; the broker redelivers it");
       },
     );
   }
@@ -183,6 +188,14 @@ export class PartitionWorker {
     this.#consumerTag = null;
     await channel?.close().catch(() => {});
   }
+}
+
+/**
+ * Requeues a message after a pause: what failed is a dependency (PostgreSQL restarting), and an immediate
+ * requeue would have the broker redeliver it, and the batch fail again, as fast as they can go.
+ */
+function settleLater(channel: Channel, msg: ConsumeMessage): void {
+  setTimeout(() => settle(channel, msg, "requeue"), RETRY_PAUSE_MS).unref();
 }
 
 function settle(channel: Channel, msg: ConsumeMessage, how: "ack" | "requeue" | "drop"): void {
