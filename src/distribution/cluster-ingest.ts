@@ -44,6 +44,7 @@ export async function startClusterIngest(
       clock,
       log,
       onAnomalies: (a) => local.onAnomalies?.(a),
+      suppressions: local.suppressions,
       onBatch: (timing) => {
         for (const listener of local.batchListeners) listener(timing);
       },

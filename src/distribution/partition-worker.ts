@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import type { LogStore } from "../core/log-store.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { type BatchTiming, IngestPipeline } from "../pipeline/ingest-pipeline.js";
+import type { SuppressionList } from "../pipeline/suppressions.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import { decodeHandoff } from "./handoff-codec.js";
@@ -24,6 +25,8 @@ export interface PartitionWorkerDeps {
   log: Logger;
   leases: PartitionLeases;
   onAnomalies: (anomalies: StoredAnomaly[]) => void;
+  /** The node's own suppressions: a verdict given on this node applies to its partitions at once. */
+  suppressions: SuppressionList;
   /** Each committed batch (the node's metrics count the partitions' work as their own). */
   onBatch: (timing: BatchTiming) => void;
 }
@@ -81,6 +84,8 @@ export class PartitionWorker {
   /** Restores the partition's state (what its last owner committed). */
   async start(): Promise<void> {
     await this.pipeline.start();
+    // Loaded from the store by start; from now on the node's changes reach it as they are made.
+    this.deps.suppressions.followers.add(this.pipeline.suppressions);
   }
 
   /** Consumes the partition's queue on `conn` (after every broker (re)connect). */
@@ -172,6 +177,7 @@ export class PartitionWorker {
     const channel = this.#channel;
     if (channel && this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => {});
     await this.#chain;
+    this.deps.suppressions.followers.delete(this.pipeline.suppressions);
     if (!this.#lost) await this.pipeline.stop();
     await this.#closeChannel();
   }
@@ -179,6 +185,7 @@ export class PartitionWorker {
   /** Another node holds the partition now: drop everything unsaved (it is in the queue still). */
   abandon(): void {
     this.#lost = true;
+    this.deps.suppressions.followers.delete(this.pipeline.suppressions);
     void this.#closeChannel();
   }
 

@@ -20,19 +20,31 @@ export class SuppressionList {
   readonly suppressed = new Map<string, number>();
   /** Drops per suppression id not yet written to the store. */
   #pendingDrops = new Map<number, number>();
+  /**
+   * Lists that follow this one's changes (a cluster node's partition pipelines follow the node's own):
+   * a verdict takes effect at once in every pipeline of the process, each counting its own drops.
+   */
+  readonly followers = new Set<SuppressionList>();
 
   replace(list: readonly Suppression[]): void {
     this.#byDetector = new Map();
-    for (const s of list) this.add(s);
+    for (const s of list) this.#add(s);
+    for (const f of this.followers) f.replace(list);
   }
 
   add(s: Suppression): void {
+    this.#add(s);
+    for (const f of this.followers) f.add(s);
+  }
+
+  #add(s: Suppression): void {
     const list = this.#byDetector.get(s.detector) ?? [];
     list.push(s);
     this.#byDetector.set(s.detector, list);
   }
 
   remove(id: number): void {
+    for (const f of this.followers) f.remove(id);
     for (const [detector, list] of this.#byDetector) {
       this.#byDetector.set(
         detector,
