@@ -60,8 +60,15 @@ export interface AnalysisEvent {
   seconds: number;
 }
 
-/** Submits records to the persistent pipeline (`?persist=true`); its anomalies are the stored ones. */
-export type Persist = (records: readonly LogRecord[]) => Promise<IngestResult>;
+/**
+ * Stores the records (`?persist=true`). `detects`: the result's anomalies are the stored ones (a single
+ * node's pipeline). On a cluster node the submission only hands the records to their partitions' owners,
+ * who detect a moment later, so the analysis detects in memory as it does without `persist`.
+ */
+export interface Persist {
+  submit(records: readonly LogRecord[]): Promise<IngestResult>;
+  detects: boolean;
+}
 
 const AUTH_FIELDS = ["timestamp", "user", "source_ip", "event_type", "action", "message"] as const;
 const BATCH = 2_000;
@@ -231,7 +238,7 @@ export class AnalysisEngine {
   ): Promise<AnalysisResult> {
     if (!this.#ready) throw new UserError("models are not loaded", "Service Unavailable", 503);
     const started = performance.now();
-    const processor = options.persist ? null : this.processor();
+    const processor = options.persist?.detects ? null : this.processor();
     const byIndex = new Map<number, AnalysisAnomaly>();
     let previous: AnalysisInput[] = [];
     let batch: AnalysisInput[] = [];
@@ -278,6 +285,7 @@ export class AnalysisEngine {
       const base = total - batch.length;
       const records = batch.map((b) => b.record);
       if (processor) {
+        if (options.persist) await options.persist.submit(records);
         const parsed = processor.mine(records, base + 1);
         for (const a of processor.detect(parsed)) {
           const id = a.evidence.at(-1);
@@ -296,7 +304,7 @@ export class AnalysisEngine {
         }
         await new Promise((done) => setImmediate(done));
       } else {
-        const result = await options.persist!(records);
+        const result = await options.persist!.submit(records);
         const indexOf = new Map<number, number>();
         for (const [i, r] of result.records.entries()) indexOf.set(r.id, base + i);
         for (const a of result.anomalies) {

@@ -202,7 +202,7 @@ export function system002Routes(rt: Runtime) {
           ? new UserError("persist=true needs a token with the 'ingest' scope", "Forbidden", 403)
           : new UserError("persist=true needs a bearer token with the 'ingest' scope", "Unauthorized", 401);
       }
-      return (records) => rt.ingest.submit(records);
+      return { submit: (records) => rt.ingest.submit(records), detects: rt.cluster === undefined };
     };
     const context = (defaultService: string) => ({ observedAt: isoUtc(rt.clock.now()), defaultService });
     /** The analysis; a stored one also says which streams its records went to. */

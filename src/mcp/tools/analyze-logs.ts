@@ -12,7 +12,7 @@ import { registerScopedTool } from "../tool-access.js";
 export function persistFor(ctx: McpContext, persist: boolean | undefined, tool: string): Persist | undefined {
   if (!persist) return undefined;
   requireScope(ctx, "ingest", `${tool} with persist: true`);
-  return (records) => ctx.rt.ingest.submit(records);
+  return { submit: (records) => ctx.rt.ingest.submit(records), detects: ctx.rt.cluster === undefined };
 }
 
 export const persistArg = z
