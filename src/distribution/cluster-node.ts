@@ -78,6 +78,9 @@ export class ClusterNode {
   /** Joins: creates the partitions (first node), connects, and takes a first share. */
   async start(): Promise<void> {
     await this.leases.register();
+    const leftovers = await this.leases.releaseLeftovers();
+    if (leftovers > 0)
+      this.log.info({ partitions: leftovers }, "freed the leases an earlier run of this node left");
     await this.#broker.start();
     await this.#rebalance();
     const every = Math.max(250, (this.deps.config.cluster.leaseSecs * 1000) / 4);

@@ -128,6 +128,17 @@ export class PartitionLeases {
     await sql`delete from cluster_handoffs where done_at < ${NOW_MS} - ${ageMs}`.execute(this.db);
   }
 
+  /**
+   * At start, frees the leases a previous run under this node's name left (killed, then restarted with
+   * the same CLUSTER_NODE_ID, as a StatefulSet's pod is): nobody would renew them, and without this they
+   * would sit unowned until they expired.
+   */
+  async releaseLeftovers(): Promise<number> {
+    const { numAffectedRows } = await sql`update cluster_partitions set owner = null, lease_until = 0
+      where owner = ${this.node}`.execute(this.db);
+    return Number(numAffectedRows ?? 0);
+  }
+
   /** Marks this node gone, so the others count one node fewer at once (a clean stop). */
   async leave(): Promise<void> {
     await sql`delete from cluster_nodes where node = ${this.node}`.execute(this.db);

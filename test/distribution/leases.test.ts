@@ -97,6 +97,18 @@ describe.skipIf(!available)("partition leases on PostgreSQL", () => {
     expect(await c.claim(4)).toEqual([{ partition: 0, epoch: 3 }]);
   });
 
+  it("frees at start what an earlier run under the same node name left", async () => {
+    const held = await t.store.db
+      .selectFrom("cluster_partitions")
+      .select("partition")
+      .where("owner", "=", "node-c")
+      .execute();
+    expect(held.length).toBeGreaterThan(0);
+    const restarted = new PartitionLeases(t.store.db, "node-c", 4, LEASE_MS);
+    expect(await restarted.releaseLeftovers()).toBe(held.length);
+    expect((await b.claim(4)).map((l) => l.partition)).toEqual(held.map((r) => r.partition).sort());
+  });
+
   it("counts live nodes by heartbeat and forgets a node that left", async () => {
     const x = new PartitionLeases(t.store.db, "node-x", 4, LEASE_MS);
     const y = new PartitionLeases(t.store.db, "node-y", 4, LEASE_MS);
