@@ -178,8 +178,14 @@ export class PartitionWorker {
     if (channel && this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => {});
     await this.#chain;
     this.deps.suppressions.followers.delete(this.pipeline.suppressions);
-    if (!this.#lost) await this.pipeline.stop();
-    await this.#closeChannel();
+    try {
+      if (!this.#lost) await this.pipeline.stop();
+    } finally {
+      // Also when the last save fails (the lease ran out while draining, PostgreSQL away): the cancelled
+      // consumer's unacknowledged messages stay pinned to an open channel, and the partition's next owner
+      // would get only the messages after them, until this node's connection closed.
+      await this.#closeChannel();
+    }
   }
 
   /** Another node holds the partition now: drop everything unsaved (it is in the queue still). */

@@ -34,3 +34,25 @@ export async function deleteTriageQueues(prefix: string): Promise<void> {
   for (const q of TRIAGE_QUEUES) await ch.deleteQueue(`${prefix}${q}`);
   await conn.close();
 }
+
+/** Deletes the `partitions` cluster partition queues a test declared under its own `prefix` (issue 16). */
+export async function deletePartitionQueues(prefix: string, partitions: number): Promise<void> {
+  const conn = await amqp.connect(TEST_RABBITMQ_URL);
+  const ch = await conn.createChannel();
+  for (let p = 0; p < partitions; p++) await ch.deleteQueue(`${prefix}partition.${p}`);
+  await conn.close();
+}
+
+/** Ready messages in each of the `partitions` partition queues under `prefix` (unacknowledged ones not counted). */
+export async function partitionQueueDepths(prefix: string, partitions: number): Promise<number[]> {
+  const conn = await amqp.connect(TEST_RABBITMQ_URL);
+  try {
+    const ch = await conn.createChannel();
+    const depths: number[] = [];
+    for (let p = 0; p < partitions; p++)
+      depths.push((await ch.checkQueue(`${prefix}partition.${p}`)).messageCount);
+    return depths;
+  } finally {
+    await conn.close();
+  }
+}
