@@ -2,6 +2,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
+import type { LogRecord } from "../core/log-record.js";
 import type { LogStore } from "../core/log-store.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { type BatchTiming, IngestPipeline } from "../pipeline/ingest-pipeline.js";
@@ -14,7 +15,7 @@ import { partitionQueue, partitionStatePrefix } from "./partition-key.js";
 
 /** Hand-off messages a partition takes before acknowledging any: enough to fill a batch or two. */
 const PREFETCH_MESSAGES = 16;
-/** How long a message whose batch failed (not for a lost lease) waits before it goes back to the queue. */
+/** How long a message whose batch failed (not for a lost lease) waits before it is tried again. */
 const RETRY_PAUSE_MS = 1_000;
 
 export interface PartitionWorkerDeps {
@@ -46,6 +47,7 @@ export class PartitionWorker {
   /** Messages are taken in order, one after the other: a redelivery check must not let a later one pass. */
   #chain: Promise<void> = Promise.resolve();
   #lost = false;
+  #stopping = false;
 
   constructor(
     readonly lease: Lease,
@@ -127,30 +129,69 @@ export class PartitionWorker {
       return;
     }
     if (msg.fields.redelivered) {
-      const done = await this.deps.leases.doneHandoffs([id]).catch(() => null);
-      if (done === null) {
-        // The check could not be made (PostgreSQL away): the broker keeps the message for later.
-        settleLater(channel, msg);
-        return;
-      }
-      if (done.has(id)) {
+      const done = await this.#committed(channel, id);
+      if (done === null) return;
+      if (done) {
         this.log.info({ message: id }, "redelivered hand-off was already committed; acknowledged");
         settle(channel, msg, "ack");
         return;
       }
     }
-    this.pipeline.submit(records, undefined, id).then(
-      () => settle(channel, msg, "ack"),
-      (error: unknown) => {
+    void this.#submitUntilCommitted(channel, msg, records, id);
+  }
+
+  /**
+   * Whether the message's records are committed, asked until PostgreSQL answers; null once the channel
+   * or the partition is gone (the broker then redelivers the message, to whoever owns it).
+   */
+  async #committed(channel: Channel, id: string): Promise<boolean | null> {
+    for (;;) {
+      if (this.#lost || this.#channel !== channel) return null;
+      try {
+        return (await this.deps.leases.doneHandoffs([id])).has(id);
+      } catch {
+        await pause(RETRY_PAUSE_MS);
+      }
+    }
+  }
+
+  /**
+   * Submits the message's records and acknowledges them once committed. A batch that failed on a
+   * dependency (PostgreSQL restarting) is tried again here after a pause, with the message held, rather
+   * than requeued: RabbitMQ 4's quorum queues drop a message after 20 deliveries, which a requeue a second
+   * would reach in a 20-second outage. Before each new try it asks whether the failed one committed after
+   * all (a connection lost during COMMIT).
+   */
+  async #submitUntilCommitted(
+    channel: Channel,
+    msg: ConsumeMessage,
+    records: LogRecord[],
+    id: string,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pipeline.submit(records, undefined, id);
+        settle(channel, msg, "ack");
+        return;
+      } catch (error) {
         if (error instanceof LeaseLostError) {
           settle(channel, msg, "requeue");
           this.#loseLease();
           return;
         }
-        settleLater(channel, msg);
-        this.log.warn({ err: (error as Error).message }, "hand-off batch failed; the broker redelivers it");
-      },
-    );
+        // Stopping (handing the partition back): the channel closes and the broker redelivers the message.
+        if (this.#stopping) return;
+        if (attempt === 1 || attempt % 30 === 0)
+          this.log.warn({ err: (error as Error).message, attempt }, "hand-off batch failed; trying it again");
+      }
+      await pause(RETRY_PAUSE_MS);
+      const done = await this.#committed(channel, id);
+      if (done === null) return;
+      if (done) {
+        settle(channel, msg, "ack");
+        return;
+      }
+    }
   }
 
   #loseLease(): void {
@@ -174,6 +215,7 @@ export class PartitionWorker {
 
   /** Hands the partition on cleanly: stops taking messages, commits what it took, saves the state. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     const channel = this.#channel;
     if (channel && this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => {});
     await this.#chain;
@@ -203,12 +245,8 @@ export class PartitionWorker {
   }
 }
 
-/**
- * Requeues a message after a pause: what failed is a dependency (PostgreSQL restarting), and an immediate
- * requeue would have the broker redeliver it, and the batch fail again, as fast as they can go.
- */
-function settleLater(channel: Channel, msg: ConsumeMessage): void {
-  setTimeout(() => settle(channel, msg, "requeue"), RETRY_PAUSE_MS).unref();
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function settle(channel: Channel, msg: ConsumeMessage, how: "ack" | "requeue" | "drop"): void {
