@@ -313,6 +313,11 @@ function classifyAt(s: string, a: number, b: number): number {
   return T_OTHER;
 }
 
+function digitsOnly(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
 function noHeader(line: string): LineHeader {
   return { timestamp: null, level: null, host: null, pid: null, component: null, body: line };
 }
@@ -340,10 +345,19 @@ function split(line: string): LineHeader {
   if (first === T_OTHER || first === T_COMPONENT) {
     // A header starts with a time, a level, a number or a separator; one leading id/host token is
     // allowed only when a time follows closely.
+    // A bare run of digits alone is too weak a time for that: "wrote 123456 rows" and "took 235959 ms"
+    // read 123456 and 235959 as hhmmss, and the header cut took the text before them out of the message.
+    // With a written time right after it, it is a header: BGL's `APPREAD 1117869872 2005.06.04 …`.
     let t = -1;
     for (let k = 1; k < 5 && ensure(k); k++)
       if (tKind[k] === T_TIME) {
-        t = k;
+        if (!digitsOnly(line, tStart[k]!, tEnd[k]!)) t = k;
+        else
+          for (let j = k + 1; j <= k + 2 && ensure(j); j++)
+            if (tKind[j] === T_TIME && !digitsOnly(line, tStart[j]!, tEnd[j]!)) {
+              t = k;
+              break;
+            }
         break;
       }
     if (t < 0) return noHeader(line);

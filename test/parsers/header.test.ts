@@ -74,6 +74,25 @@ describe("splitHeader", () => {
     expect(splitHeader("plain message").timestamp).toBeNull();
   });
 
+  it("keeps a message whose second word is a six-digit number whole (not a time after a host)", () => {
+    for (const line of [
+      "checkpoint complete: wrote 100001 buffers seq=100001",
+      "wrote 123456 rows",
+      "took 235959 ms",
+      "job 1117869872 finished",
+    ]) {
+      expect(splitHeader(line)).toMatchObject({ timestamp: null, body: line });
+    }
+  });
+
+  it("BGL with an alert word first: its epoch is a header, as a written date follows it", () => {
+    const h = splitHeader(
+      "APPREAD 1117869872 2005.06.04 R04-M1-N4-I:J18-U11 2005-06-04-00.24.32.432192 R04-M1-N4-I:J18-U11 RAS APP FATAL ciod: failed to read message prefix on control stream",
+    );
+    expect(h.level).toBe("FATAL");
+    expect(h.body).toBe("ciod: failed to read message prefix on control stream");
+  });
+
   it("takes a leading level word as header even without a time", () => {
     expect(splitHeader("ERROR: disk full")).toMatchObject({ level: "ERROR", body: "disk full" });
   });
