@@ -133,8 +133,11 @@ export class UnavailableError extends UserError<"unavailable"> {
 
 /** Raised when a bounded queue is full; HTTP answers 503 with `Retry-After`. */
 export class BackpressureError extends UserError<"overloaded"> {
-  constructor(readonly retryAfterSecs = 1) {
-    super("ingest queue is full, retry later", "overloaded");
+  constructor(
+    readonly retryAfterSecs = 1,
+    message = "ingest queue is full, retry later",
+  ) {
+    super(message, "overloaded");
     this.name = "BackpressureError";
   }
 }

@@ -80,8 +80,16 @@ export class HandoffPublisher implements IngestPort {
 
   refusal(records = 0): BackpressureError | null {
     if (!this.#accepting) return new BackpressureError(5);
-    if (!this.#channel || !this.#broker.usable || this.storeDown())
-      return new BackpressureError(BROKER_DOWN_RETRY_SECS);
+    if (!this.#channel || !this.#broker.usable)
+      return new BackpressureError(
+        BROKER_DOWN_RETRY_SECS,
+        "the cluster's broker (RabbitMQ) is unreachable, retry later",
+      );
+    if (this.storeDown())
+      return new BackpressureError(
+        BROKER_DOWN_RETRY_SECS,
+        "the cluster's store (PostgreSQL) is unreachable, retry later",
+      );
     if (this.#inFlight > 0 && this.#inFlight + records > this.maxInFlightRecords)
       return new BackpressureError(1);
     return null;
@@ -116,7 +124,12 @@ export class HandoffPublisher implements IngestPort {
       if (failed) {
         this.stats.rejectedSubmissions++;
         // Refused by the broker (a full queue, an alarm) or the connection went: the client sends again.
-        throw new BackpressureError(this.#channel ? 1 : BROKER_DOWN_RETRY_SECS);
+        throw this.#channel
+          ? new BackpressureError(1, "a partition queue refused the records (full or in alarm), retry later")
+          : new BackpressureError(
+              BROKER_DOWN_RETRY_SECS,
+              "the cluster's broker (RabbitMQ) went away, retry later",
+            );
       }
       this.stats.publishedMessages += confirms.length;
       this.stats.publishedRecords += records.length;

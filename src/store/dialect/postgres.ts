@@ -100,7 +100,13 @@ export function openPostgres(url: string): {
   dialect: StoreDialect;
   close(): Promise<void>;
 } {
-  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  // A connect that hangs (a server unreachable rather than refusing) fails after 10 s instead of holding
+  // its caller, and whatever waits for a pool slot behind it, forever.
+  const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
+  // An idle client whose server ended the connection (PostgreSQL restarting: "terminating connection due
+  // to administrator command") makes the pool emit "error"; with no listener, Node ended the process. The
+  // pool drops that client by itself, and the next query connects afresh or fails where it is awaited.
+  pool.on("error", () => {});
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new PostgresTextPlugin()],
