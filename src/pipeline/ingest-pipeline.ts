@@ -403,7 +403,10 @@ export class IngestPipeline {
         if (own) {
           // The partition's state commits with its records: whoever owns it next starts from exactly here.
           this.#markBatch(parsed);
-          save = this.#takeSave();
+          // Template counts are left to the periodic save: the batch already wrote its new and reshaped
+          // templates, and a count lagging a save interval behind is what a single node has too. Writing
+          // every touched template with every batch doubled a cluster partition's template writes.
+          save = this.#takeSave(false);
           if (save) await this.#writeSave(trx, save);
           const ids: string[] = [];
           for (const s of batch) if (s.handoffId !== undefined) ids.push(s.handoffId);
@@ -606,19 +609,20 @@ export class IngestPipeline {
    * Takes what is due off the marks (null when nothing is), so batches committed while the save runs mark
    * theirs anew; `restore` puts it back when the save fails, so the marks are only gone once it committed.
    */
-  #takeSave(): PendingSave | null {
+  #takeSave(counts = true): PendingSave | null {
     for (const stream of takeChangedStreams(this.processor)) this.#dirtyStreams.add(stream);
-    if (!this.#dirty && this.#dirtyStreams.size === 0) return null;
+    if (!this.#dirty && this.#dirtyStreams.size === 0 && this.#touchedTemplates.size === 0) return null;
     // The next periodic attempt waits a full interval, also after a failure: no retry storm per batch.
-    this.#lastStateSave = this.clock.now();
-    const touchedIds = new Set(this.#touchedTemplates);
-    this.#touchedTemplates.clear();
+    // A save without the template counts (a partition's batch) leaves the periodic one due.
+    if (counts) this.#lastStateSave = this.clock.now();
+    const touchedIds = new Set(counts ? this.#touchedTemplates : []);
+    if (counts) this.#touchedTemplates.clear();
     const lineage = this.processor.takeLineage();
     const streams = new Set(this.#dirtyStreams);
     this.#dirtyStreams.clear();
     const legacy = this.#legacyState;
     this.#dirty = false;
-    this.#unsavedBatches = false;
+    this.#unsavedBatches = this.#touchedTemplates.size > 0;
     const prefix = this.options.ownership?.statePrefix ?? "";
     const batchId = this.#lastBatch;
     let touched: PendingSave["touched"];
@@ -631,7 +635,10 @@ export class IngestPipeline {
       this.processor.returnLineage(lineage);
     };
     try {
-      touched = this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
+      touched =
+        touchedIds.size === 0
+          ? []
+          : this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
       rows = [...exportStreams(this.processor, streams), exportShared(this.processor)].map((r) => ({
         partition: `${prefix}${r.partition}`,
         value: r.value,
