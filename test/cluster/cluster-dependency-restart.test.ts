@@ -3,26 +3,18 @@ import { readdirSync } from "node:fs";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
-import { deletePartitionQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import {
+  brokerControl,
+  deletePartitionQueues,
+  rabbitmqAvailable,
+  TEST_RABBITMQ_URL,
+} from "../helpers/rabbitmq.js";
 import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "cluster-restart-token-0123456789abcdef";
 const PARTITIONS = 4;
 const BATCH = 20;
-
-/** `rabbitmqctl` on this machine's broker (the one `.ci/run` starts), or null where there is none to drive. */
-function brokerControl(): ((command: "stop_app" | "start_app") => void) | null {
-  try {
-    execFileSync("rabbitmqctl", ["-q", "status"], { stdio: "ignore", timeout: 30_000 });
-  } catch (error) {
-    if (process.env.CI)
-      throw new Error(`CI must be able to restart RabbitMQ with rabbitmqctl: ${String(error)}`);
-    console.warn("[skip] cluster dependency restarts: rabbitmqctl cannot drive the local RabbitMQ");
-    return null;
-  }
-  return (command) => execFileSync("rabbitmqctl", ["-q", command], { stdio: "ignore", timeout: 60_000 });
-}
 
 /** `pg_ctlcluster` on this machine's PostgreSQL (the one `.ci/run` starts), or null where it cannot be driven. */
 function postgresControl(): ((command: "stop" | "start") => void) | null {
@@ -77,7 +69,7 @@ afterAll(async () => {
 describe("a cluster while RabbitMQ, then PostgreSQL, restarts", () => {
   it("answers 503 with Retry-After while either is down, resumes by itself and stores every acknowledged line once", async (ctx) => {
     if (!(await postgresAvailable()) || !(await rabbitmqAvailable())) return ctx.skip();
-    restartBroker = brokerControl();
+    restartBroker = brokerControl("cluster dependency restarts");
     restartPostgres = postgresControl();
     if (!restartBroker || !restartPostgres) return ctx.skip();
     schema = `cluster_restart_${process.pid}`;

@@ -1,27 +1,18 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
-import { deleteTriageQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import {
+  brokerControl,
+  deleteTriageQueues,
+  rabbitmqAvailable,
+  TEST_RABBITMQ_URL,
+} from "../helpers/rabbitmq.js";
 import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "broker-restart-token-0123456789abcdef";
 const BATCH = 500;
-
-/** `rabbitmqctl` on this machine's broker (the one `.ci/run` starts), or null where there is none to drive. */
-function brokerControl(): ((command: "stop_app" | "start_app") => void) | null {
-  try {
-    execFileSync("rabbitmqctl", ["-q", "status"], { stdio: "ignore", timeout: 30_000 });
-  } catch (error) {
-    if (process.env.CI)
-      throw new Error(`CI must be able to restart RabbitMQ with rabbitmqctl: ${String(error)}`);
-    console.warn("[skip] broker restart: rabbitmqctl cannot drive the local RabbitMQ");
-    return null;
-  }
-  return (command) => execFileSync("rabbitmqctl", ["-q", command], { stdio: "ignore", timeout: 60_000 });
-}
 
 let serve: ServeProcess | undefined;
 let dir = "";
@@ -41,7 +32,7 @@ afterAll(async () => {
 describe("triage over RabbitMQ while the broker restarts", () => {
   it("answers 503 with Retry-After while it is down, reconnects by itself and triages every accepted alert once", async (ctx) => {
     if (!(await rabbitmqAvailable())) ctx.skip();
-    control = brokerControl();
+    control = brokerControl("broker restart");
     if (!control) ctx.skip();
     dir = mkdtempSync(join(tmpdir(), "logwarden-broker-"));
     prefix = `restart-${process.pid}-${Date.now()}.`;

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import amqp from "amqplib";
 
 /** The RabbitMQ used by tests: `TEST_RABBITMQ_URL`, else the local server `.ci/run` starts. */
@@ -55,4 +56,20 @@ export async function partitionQueueDepths(prefix: string, partitions: number): 
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * `rabbitmqctl` on this machine's broker (the one `.ci/run` starts), or null where there is none to drive
+ * (the test then skips, saying why `what` cannot run; in CI it fails instead).
+ */
+export function brokerControl(what: string): ((command: "stop_app" | "start_app") => void) | null {
+  try {
+    execFileSync("rabbitmqctl", ["-q", "status"], { stdio: "ignore", timeout: 30_000 });
+  } catch (error) {
+    if (process.env.CI)
+      throw new Error(`CI must be able to restart RabbitMQ with rabbitmqctl: ${String(error)}`);
+    console.warn(`[skip] ${what}: rabbitmqctl cannot drive the local RabbitMQ`);
+    return null;
+  }
+  return (command) => execFileSync("rabbitmqctl", ["-q", command], { stdio: "ignore", timeout: 60_000 });
 }
