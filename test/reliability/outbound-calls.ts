@@ -26,6 +26,10 @@ export const OUTBOUND: Readonly<Record<string, { settings: readonly string[]; re
     settings: ["TRIAGE_RABBITMQ_URL", "RABBITMQ_URL"],
     reason: "system 001's RabbitMQ transport",
   },
+  "src/distribution/broker.ts": {
+    settings: ["CLUSTER_RABBITMQ_URL", "RABBITMQ_URL"],
+    reason: "a cluster node's hand-off to the partitions' queues and its consumers (CLUSTER_PARTITIONS > 0)",
+  },
   "src/sources/postgres/index.ts": { settings: ["SOURCE_PG_URL"], reason: "the PostgreSQL table source" },
   "src/store/dialect/postgres.ts": {
     settings: ["DATABASE_URL", "TRIAGE_DATABASE_URL"],
