@@ -876,9 +876,10 @@ async function main(): Promise<void> {
         med("single", (r) => r.stateWrites),
         1,
       )} and ${fmt(med("single", (r) => r.templateWrites))} without ` +
-      "cluster, since a partition commits the state of every stream and every template its batch touched with " +
-      "the batch (so whoever takes the partition over starts exactly there), where a single node saves them " +
-      "every `INGEST_STATE_SAVE_SECS`; a partition's batch is what its queue held (here 12 partitions share each " +
+      "cluster, since a partition commits the state of every stream its batch touched with the batch (so " +
+      "whoever takes the partition over starts exactly there), where a single node saves it every " +
+      "`INGEST_STATE_SAVE_SECS` (template counts follow at that interval in both; a batch writes only the " +
+      "templates it created or reshaped); a partition's batch is what its queue held (here 12 partitions share each " +
       `${fmt(LINES_PER_REQUEST)}-line request), so smaller requests or a thinner load make that cost per line higher.`,
     "",
     "### Failover",
