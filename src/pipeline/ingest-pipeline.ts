@@ -12,7 +12,7 @@ import type { Store, StoreTransaction } from "../store/db.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { type StoredAnomaly, storeAnomalies } from "../store/repos/anomalies.js";
 import { forgetBatchesBefore, lastBatchId, recordBatch } from "../store/repos/ingest-batches.js";
-import { loadPartitionStates, savePartitionStates } from "../store/repos/partition-state.js";
+import { loadPartitionStatesUnder, savePartitionStates } from "../store/repos/partition-state.js";
 import { deleteState, loadState } from "../store/repos/state.js";
 import { addSuppressedCounts } from "../store/repos/suppression-list.js";
 import { insertRetiredTemplates, saveTemplates } from "../store/repos/templates.js";
@@ -175,13 +175,9 @@ export class IngestPipeline {
   async start(): Promise<void> {
     const own = this.options.ownership;
     this.#lastBatch = own ? 0 : await lastBatchId(this.store.db);
-    const rows = (await loadPartitionStates(this.store.db)).flatMap((r) => {
-      if (own)
-        return r.partition.startsWith(own.statePrefix)
-          ? [{ ...r, partition: r.partition.slice(own.statePrefix.length) }]
-          : [];
-      return r.partition.startsWith(CLUSTER_STATE_PREFIX) ? [] : [r];
-    });
+    const rows = own
+      ? await loadPartitionStatesUnder(this.store.db, own.statePrefix)
+      : await loadPartitionStatesUnder(this.store.db, CLUSTER_STATE_PREFIX, false);
     if (rows.length > 0) {
       const { wholeStates } = importPartitions(this.processor, rows);
       // Rows of before detectors were split: every stream's row is written at the next save, which also

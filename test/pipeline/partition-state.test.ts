@@ -14,7 +14,11 @@ import {
 } from "../../src/pipeline/partition-state.js";
 import type { Store } from "../../src/store/db.js";
 import { lastBatchId } from "../../src/store/repos/ingest-batches.js";
-import { loadPartitionStates, savePartitionStates } from "../../src/store/repos/partition-state.js";
+import {
+  loadPartitionStates,
+  loadPartitionStatesUnder,
+  savePartitionStates,
+} from "../../src/store/repos/partition-state.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { manualSavePipeline } from "../helpers/manual-save-pipeline.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
@@ -195,6 +199,31 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     const again = pipelineOn(store, clock);
     await again.start();
     expect(again.processor.exportState()).toEqual(old.exportState());
+  });
+
+  it("reads one cluster partition's rows, or the node's own without any partition's", async (ctx) => {
+    if (needsPostgres && !(await postgresAvailable())) return ctx.skip();
+    opened = await open();
+    const { store } = opened;
+    const names = [
+      "shared",
+      "stream:api",
+      "cluster/p1/shared",
+      "cluster/p1/stream:a_b",
+      "cluster/p10/shared",
+    ];
+    await savePartitionStates(
+      store.db,
+      names.map((partition, i) => ({ partition, value: { i }, batchId: i })),
+      "2026-03-01T00:00:00.000Z",
+    );
+    const p1 = await loadPartitionStatesUnder(store.db, "cluster/p1/");
+    expect(p1).toEqual([
+      { partition: "shared", value: { i: 2 }, batchId: 2 },
+      { partition: "stream:a_b", value: { i: 3 }, batchId: 3 },
+    ]);
+    const own = await loadPartitionStatesUnder(store.db, "cluster/", false);
+    expect(own.map((r) => r.partition)).toEqual(["shared", "stream:api"]);
   });
 });
 

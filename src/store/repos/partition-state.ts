@@ -1,6 +1,7 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { JsonValue } from "../../core/json.js";
 import { fromJsonText, toJsonText } from "../json.js";
+import { likeLiteral } from "../like.js";
 import type { Database } from "../schema.js";
 
 /** One partition's saved state and the batch it includes everything up to. */
@@ -41,6 +42,32 @@ export async function loadPartitionStates(
   const rows = await q.orderBy("partition").execute();
   return rows.map((r) => ({
     partition: r.partition,
+    value: fromJsonText<JsonValue>(r.value, null),
+    batchId: Number(r.batch_id),
+  }));
+}
+
+/**
+ * The saved state of the rows whose names start with `prefix`, named without it (a cluster partition's rows,
+ * `cluster/p7/…`), or with `under` false, of every row that does not (a node's own pipeline). Filtered in the
+ * query: a node taking one partition reads that partition's rows, not every partition's.
+ */
+export async function loadPartitionStatesUnder(
+  db: Kysely<Database>,
+  prefix: string,
+  under = true,
+): Promise<PartitionStateRow[]> {
+  const pattern = `${likeLiteral(prefix)}%`;
+  const rows = await db
+    .selectFrom("partition_state")
+    .select(["partition", "value", "batch_id"])
+    .where(
+      sql<boolean>`${sql.ref("partition")} ${sql.raw(under ? "like" : "not like")} ${pattern} escape '\\'`,
+    )
+    .orderBy("partition")
+    .execute();
+  return rows.map((r) => ({
+    partition: under ? r.partition.slice(prefix.length) : r.partition,
     value: fromJsonText<JsonValue>(r.value, null),
     batchId: Number(r.batch_id),
   }));
