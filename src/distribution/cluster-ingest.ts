@@ -4,11 +4,9 @@ import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { LogStore } from "../core/log-store.js";
 import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
-import { databaseUrlFor, type Store, type StoreTransaction } from "../store/db.js";
+import { databaseUrlFor, isPostgresUrl, type Store, type StoreTransaction } from "../store/db.js";
 import { ClusterNode } from "./cluster-node.js";
 import { HandoffPublisher } from "./handoff-publisher.js";
-
-const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 /** A cluster node's two halves: the hand-off every door feeds, and the partitions it owns. */
 export interface ClusterIngest {
@@ -30,7 +28,7 @@ export async function startClusterIngest(
   clock: Clock,
   log: Logger,
 ): Promise<ClusterIngest> {
-  if (!POSTGRES_URL.test(databaseUrlFor(config)))
+  if (!isPostgresUrl(databaseUrlFor(config)))
     throw new ConfigError([
       "CLUSTER_PARTITIONS is set, but the store is SQLite: the nodes of a cluster share one PostgreSQL (set DATABASE_URL=postgres://…)",
     ]);

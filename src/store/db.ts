@@ -68,6 +68,11 @@ export function databaseUrlFor(config: {
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
+/** Whether a store URL names PostgreSQL (anything else is a SQLite file). */
+export function isPostgresUrl(url: string): boolean {
+  return POSTGRES_URL.test(url);
+}
+
 /** The SQLite path of a `sqlite:PATH`, `file:PATH` or bare-path URL. */
 function sqlitePath(url: string): string {
   return url.replace(/^(sqlite|file):(\/\/)?/, "");
