@@ -49,7 +49,12 @@ export {
   SegmentReader,
   type SegmentTimes,
 } from "./segment-decoder.js";
-export { encodeSegment, encodeSegmentAsync, encodeSegmentWithRange } from "./segment-encoder.js";
+export {
+  encodeFilledSegment,
+  encodeSegment,
+  encodeSegmentAsync,
+  encodeSegmentWithRange,
+} from "./segment-encoder.js";
 export type { IndexedTemplate, SegmentIndex, SegmentMeta } from "./segment-meta.js";
 export {
   planSegment,

@@ -28,7 +28,30 @@ export function encodeSegmentWithRange(
   records: readonly SegmentRecord[],
   options: CompressionOptions = {},
 ): { data: Uint8Array; range: SegmentRange } {
-  const builder = recordsBuilder(firstRef, records);
+  return encodeFilledSegment(
+    firstRef,
+    records.length,
+    (add) => {
+      for (const r of records) add(r);
+    },
+    options,
+  );
+}
+
+/**
+ * `encodeSegmentWithRange` for `count` records that `fill` hands to `add` one at a time, in reference
+ * order: a caller that converts its records on the fly builds no array of them. `add` keeps nothing of
+ * the object it is given, so the caller may hand the same object over, refilled, for every record.
+ */
+export function encodeFilledSegment(
+  firstRef: number,
+  count: number,
+  fill: (add: (r: SegmentRecord) => void) => void,
+  options: CompressionOptions = {},
+): { data: Uint8Array; range: SegmentRange } {
+  const builder = new SegmentBuilder(firstRef, count);
+  fill((r) => builder.addRecord(r));
+  if (builder.count !== count) throw new RangeError(`expected ${count} records, got ${builder.count}`);
   return { data: packBlocks(builder.blocks(), options), range: builder.range() };
 }
 

@@ -13,7 +13,7 @@ import type {
 import { histogramFrame, mostFirst } from "../../core/log-store.js";
 import {
   type CompressionOptions,
-  encodeSegmentWithRange,
+  encodeFilledSegment,
   type SearchIndex,
   type SegmentReader,
 } from "../columnar/index.js";
@@ -23,7 +23,7 @@ import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
 import { PieceSession } from "./piece-session.js";
 import { listPieces, type Piece, type PieceFilter } from "./pieces.js";
-import { toSegmentRecords, toStoredRecord } from "./record-codec.js";
+import { eachSegmentRecord, toStoredRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
 import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealIsDue } from "./sealer.js";
 
@@ -163,7 +163,12 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       if (records.length === 0) return [];
       const firstRef = await allocateRefs(tx, records.length);
       // The row's time and severity ranges come from the encoder, which finds them anyway.
-      const { data, range } = encodeSegmentWithRange(firstRef, toSegmentRecords(records), batchCompression);
+      const { data, range } = encodeFilledSegment(
+        firstRef,
+        records.length,
+        (add) => eachSegmentRecord(records, add),
+        batchCompression,
+      );
       await tx.db
         .insertInto("log_batches")
         .values({
