@@ -25,16 +25,18 @@ function d2(s: string, i: number): number {
 export function parseIsoFast(s: string): number | undefined {
   const n = s.length;
   if (n < 16) return undefined;
-  const y = d2(s, 0) * 100 + d2(s, 2);
+  const century = d2(s, 0);
+  const yy = d2(s, 2);
+  const y = century * 100 + yy;
   const mo = d2(s, 5);
   const day = d2(s, 8);
   const sep = s.charCodeAt(10);
   const h = d2(s, 11);
   const mi = d2(s, 14);
   if (
-    y < 0 ||
-    d(s, 0) < 0 ||
-    d(s, 2) < 0 ||
+    // Each pair on its own: a sum hid a bad last digit ("202X" read as 20 * 100 - 1 = 1999).
+    century < 0 ||
+    yy < 0 ||
     s.charCodeAt(4) !== 0x2d ||
     s.charCodeAt(7) !== 0x2d ||
     (sep !== 0x54 && sep !== 0x20 && sep !== 0x74) ||

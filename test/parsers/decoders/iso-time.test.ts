@@ -25,6 +25,11 @@ describe("iso-time fast path agrees with parseTimestamp", () => {
     "2026-01-05T09:30:60Z",
     "2026-01-05T09:30:00 UTC",
     "short",
+    // A non-digit in any place of the year, the last included: "202X" was read as 1999.
+    "202X-01-01T00:00:00Z",
+    "20X6-01-01T00:00:00Z",
+    "2X26-01-01T00:00:00Z",
+    "X026-01-01T00:00:00Z",
   ])("leaves %s to parseTimestamp", (text) => {
     expect(parseIsoFast(text)).toBeUndefined();
   });
