@@ -1,6 +1,7 @@
 import type { JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { BatchMemo } from "../batch-memo.js";
+import { recordTimeMs } from "../record-time.js";
 
 /**
  * One authentication fact, whatever the record looked like: a system 002 JSON record (`user`,
@@ -327,7 +328,7 @@ function mayStateAuth(record: AuthRecord): boolean {
 function parseAuthEvent(record: AuthRecord): AuthEvent | null {
   const fields = fromFields(record) ?? fromText(record.body, programOf(record));
   if (fields === null) return null;
-  const at = Date.parse(record.timestamp);
+  const at = recordTimeMs(record.timestamp);
   return {
     ...fields,
     keyFingerprint: fields.keyFingerprint ?? null,
