@@ -4,6 +4,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
+import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
 import { StreamClock } from "./stream-clock.js";
 
@@ -101,10 +102,12 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
     const out: Anomaly[] = [];
     const windowMs = this.options.windowSecs * 1000;
     const touched = new Set<ServiceWindow>();
-    for (const record of batch) {
+    const times = recordTimes.of(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
       if (record.severityNumber < ERROR_SEVERITY_NUMBER) continue;
       this.#errorsSeen++;
-      const at = Date.parse(record.timestamp);
+      const at = times[i]!;
       const step = this.#clock.observe(record.stream, at);
       let w = this.#services.get(record.stream);
       if (w && step === "jumped_back") {

@@ -336,6 +336,7 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
       k.partial = false;
       return null;
     }
+    ownHistory(k);
     const intervalMs = this.#intervalMs;
     let anomaly: Anomaly | null = null;
     // A key silent most of the time is judged by the size of its bursts (spikes only: it has no level to
@@ -740,11 +741,33 @@ function newKeyState(record: ParsedRecord, start: number, template: boolean): Ke
     episodeScore: 0,
     burstBase: null,
     recent: [],
-    hours: emptyStats(24),
-    days: emptyStats(7),
-    peaks: new Array<number>(24).fill(0),
+    // Shared until the key learns from a closed interval (`ownHistory`): most template keys of a stream
+    // with more templates than `maxTemplateKeys` are made and forgotten again before that, and these 31
+    // statistics were most of what making one cost.
+    hours: NO_HOURS,
+    days: NO_DAYS,
+    peaks: NO_PEAKS,
     closed: 0,
   };
+}
+
+/**
+ * The hour, day and peak history of a key that has learned nothing yet: frozen, so a write that forgot
+ * `ownHistory` fails instead of changing every new key's history.
+ */
+const NO_HOURS = frozenStats(24);
+const NO_DAYS = frozenStats(7);
+const NO_PEAKS = Object.freeze(new Array<number>(24).fill(0)) as number[];
+
+function frozenStats(n: number): EwStat[] {
+  return Object.freeze(emptyStats(n).map((stat) => Object.freeze(stat))) as EwStat[];
+}
+
+/** Gives a key history of its own before it learns from an interval (a new key shares the empty one). */
+function ownHistory(k: KeyState): void {
+  if (k.hours === NO_HOURS) k.hours = emptyStats(24);
+  if (k.days === NO_DAYS) k.days = emptyStats(7);
+  if (k.peaks === NO_PEAKS) k.peaks = new Array<number>(24).fill(0);
 }
 
 function emptyStats(n: number): EwStat[] {

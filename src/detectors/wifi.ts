@@ -6,6 +6,7 @@ import { severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
 import { thresholdScore } from "./auth/security-anomaly.js";
 import { LruMap } from "./lru.js";
+import { recordTimeMs } from "./record-time.js";
 import { type BurstMemory, SlidingWindow, shouldReport } from "./sliding-window.js";
 
 export interface WifiOptions {
@@ -107,7 +108,7 @@ export class WifiDetector implements Detector {
     for (const record of batch) {
       if (!isWifi(record)) continue;
       const device = deviceOf(record);
-      const at = Date.parse(record.timestamp);
+      const at = recordTimeMs(record.timestamp);
       const state = this.#devices.upsert(device.key, () => ({
         records: new SlidingWindow(windowMs, this.#cap * 4),
         drops: new SlidingWindow(windowMs, this.#cap),

@@ -58,9 +58,11 @@ export class PasswordSprayingDetector implements Detector {
         burst: { reported: 0, until: 0 },
       }));
       state.window.add({ at: event.at, id: record.id, label: event.user });
+      // The users are listed only for a report: their number decides whether there is one.
+      const distinctUsers = state.window.distinctLabels();
+      if (distinctUsers < this.options.minUsers) continue;
+      if (!shouldReport(state.burst, distinctUsers, event.at, windowMs)) continue;
       const users = state.window.labels();
-      if (users.length < this.options.minUsers) continue;
-      if (!shouldReport(state.burst, users.length, event.at, windowMs)) continue;
       const attempts = state.window.count;
       const span = Math.round(state.window.spanSecs());
       out.push(
