@@ -15,7 +15,7 @@
 
 import { isDigit, isLetter } from "./chars.js";
 import { digitsTimeKind, timeKindAt } from "./drain/header-time.js";
-import { timeCache } from "./drain/time-cache.js";
+import { type TimeShape, timeCache } from "./drain/time-cache.js";
 
 export interface LineHeader {
   /** ISO-8601 UTC with `Z`, when a timestamp was recognised. */
@@ -516,7 +516,7 @@ function bodyAfter(line: string, cut: number): string {
  * is 1-31, `hhmmss` needs valid fields, epochs start with 1) are re-checked on the new digits. The
  * rest of the split runs as usual, so the result is the one the full classification gives.
  */
-interface Shape {
+interface Shape extends TimeShape {
   skel: string;
   /**
    * The skeleton's char codes: compared on every line, and a typed array reads faster than the
@@ -843,6 +843,9 @@ function learn(line: string, cut: number, level: string | null): void {
     checks: Int32Array.from(checks),
     hash: hash & 0x3fffffff,
     plans: [planOf(line, tokens)],
+    timeGen: -1,
+    timeFirst: -1,
+    timeLast: -1,
   };
   shapes.unshift(sh);
   if (shapes.length > MAX_SHAPES) shapes.pop();

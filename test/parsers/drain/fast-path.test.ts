@@ -142,6 +142,24 @@ describe("header fast path", () => {
     expect(splitHeader("081109 203675 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T00:00:00.000Z");
   });
 
+  it("reads the time of lines alternating between header shapes as a fresh splitter does", async () => {
+    // Two components (two shapes) take turns; the date's fixed digits (month, year) change under
+    // both, and some times are no times (hour 24, month 13): every line must be read exactly.
+    const dates = ["2015-10-18 18:01:47,978", "2015-10-18 18:02:07,001", "2015-11-18 18:02:07,001"];
+    dates.push("2016-11-18 23:59:59,999", "2016-11-19 00:00:00,000", "2016-13-19 00:00:00,000");
+    dates.push("2016-11-19 24:00:00,000", "2016-11-19 07:00:00,5", "2015-10-18 18:01:47,978");
+    const lines: string[] = [];
+    for (const d of dates)
+      for (const component of ["org.a.First:", "org.b.Second:", "org.a.First:"])
+        lines.push(`${d} INFO [main] ${component} body ${d.length}`);
+    const cached = lines.map((l) => splitHeader(l));
+    for (let k = 0; k < lines.length; k++) {
+      vi.resetModules();
+      const fresh = (await import("../../../src/parsers/header.js")).splitHeader;
+      expect(cached[k], lines[k]).toEqual(fresh(lines[k]!));
+    }
+  });
+
   it("computes minutes, hours, days and epochs arithmetically, exactly", () => {
     const syslog = (t: string) => splitHeader(`Jun ${t} combo sshd[1]: a`).timestamp?.slice(5);
     expect(syslog("14 15:16:01")).toBe("06-14T15:16:01.000Z");
