@@ -15,7 +15,7 @@
 
 import { isDigit, isLetter } from "./chars.js";
 import { digitsTimeKind, timeKindAt } from "./drain/header-time.js";
-import { timeCache } from "./drain/time-cache.js";
+import { type TimeShape, timeCache } from "./drain/time-cache.js";
 
 export interface LineHeader {
   /** ISO-8601 UTC with `Z`, when a timestamp was recognised. */
@@ -237,17 +237,24 @@ let count = 0;
 let pos = 0;
 let prevMonth = false;
 let prevDayOrClock = false;
+/**
+ * The highest token index `split` asked for (`ensure`), read or not: how far it looked, which the
+ * plan of its line keeps (see `Plan`).
+ */
+let reach = -1;
 
 function reset(line: string): void {
   cur = line;
   count = 0;
   pos = 0;
+  reach = -1;
   prevMonth = false;
   prevDayOrClock = false;
 }
 
 /** Makes sure token k is read; false when the line (or the window) has fewer tokens. */
 function ensure(k: number): boolean {
+  if (k > reach) reach = k;
   const s = cur;
   const n = s.length;
   while (count <= k) {
@@ -325,19 +332,39 @@ function noHeader(line: string): LineHeader {
 export function splitHeader(line: string): LineHeader {
   reset(line);
   const known = resume(line);
+  if (known) {
+    const replayed = replay(line, resumed!);
+    if (replayed) return replayed;
+  }
   const h = split(line);
-  if (!known && lastCut >= 0) learn(line, lastCut, h.level);
+  if (lastCut >= 0) {
+    if (!known) learn(line, lastCut, h.level);
+    else addPlan(resumed!, planOf(line, resumed!.tokens));
+  }
   return h;
+}
+
+/** Keeps a plan for a shape, first in its list (the oldest goes past `MAX_PLANS`). */
+function addPlan(sh: Shape, plan: Plan): void {
+  sh.plans.unshift(plan);
+  if (sh.plans.length > MAX_PLANS) sh.plans.pop();
 }
 
 /** Index of the last header token of the last line split, or -1 when it had no header. */
 let lastCut = -1;
 /** The token the last line split took its level from, or -1. */
 let lastLevelToken = -1;
+/** The tokens the last split took its component and host from (-1: none). */
+let lastComponentToken = -1;
+let lastHostToken = -1;
+/** The first and last time tokens of the last split's header, or -1. */
+let lastFirstTime = -1;
+let lastLastTime = -1;
 /** The shape the current line resumed from, or null. */
 let resumed: Shape | null = null;
 
 function split(line: string): LineHeader {
+  reach = -1;
   lastCut = -1;
   lastLevelToken = -1;
   if (!ensure(1)) return noHeader(line);
@@ -369,6 +396,7 @@ function split(line: string): LineHeader {
   let componentToken = -1;
   let host: string | null = null;
   let pid: number | null = null;
+  lastHostToken = -1;
 
   // 1. Level anchor, plus what follows a level: `[thread]`, `-`, a qualified `pkg.Class:`.
   let sawTime = false;
@@ -417,7 +445,10 @@ function split(line: string): LineHeader {
         lastTime >= 0 &&
         (k - lastTime === 1 || (k - lastTime === 2 && tKind[k - 1] === T_OTHER))
       ) {
-        if (k - lastTime === 2) host = line.slice(tStart[k - 1]!, tEnd[k - 1]!);
+        if (k - lastTime === 2) {
+          host = line.slice(tStart[k - 1]!, tEnd[k - 1]!);
+          lastHostToken = k - 1;
+        }
         component = line.slice(tStart[k]!, tEnd[k]! - 1);
         componentToken = k;
         cut = k;
@@ -450,6 +481,9 @@ function split(line: string): LineHeader {
     }
   }
   lastCut = cut;
+  lastComponentToken = componentToken;
+  lastFirstTime = firstTime;
+  lastLastTime = lastTime;
   const timestamp =
     firstTime >= 0
       ? timeCache.iso(
@@ -464,9 +498,14 @@ function split(line: string): LineHeader {
           resumed ? resumed.tokens : 0,
         )
       : null;
+  return { timestamp, level, host, pid, component, body: bodyAfter(line, cut) };
+}
+
+/** The body: what follows header token `cut`, from its first non-space char. */
+function bodyAfter(line: string, cut: number): string {
   let b = tEnd[cut]!;
   while (b < line.length && isSpace(line.charCodeAt(b))) b++;
-  return { timestamp, level, host, pid, component, body: line.slice(b) };
+  return line.slice(b);
 }
 
 /**
@@ -477,7 +516,7 @@ function split(line: string): LineHeader {
  * is 1-31, `hhmmss` needs valid fields, epochs start with 1) are re-checked on the new digits. The
  * rest of the split runs as usual, so the result is the one the full classification gives.
  */
-interface Shape {
+interface Shape extends TimeShape {
   skel: string;
   /**
    * The skeleton's char codes: compared on every line, and a typed array reads faster than the
@@ -500,6 +539,117 @@ interface Shape {
   checks: Int32Array;
   /** `skeletonHash` of the skeleton: the shape's key in `shapeIndex`. */
   hash: number;
+  /** How lines of the shape were split, most recent first (see `Plan`); at most `MAX_PLANS`. */
+  plans: Plan[];
+}
+
+/**
+ * How `split` split a line of a shape: what it looked at past the shape's tokens (the
+ * `tokenSignature` of each token it read there, in order, and the index of the token it asked for and
+ * did not find, -1: none), and its choices as token indexes (-1: none). Another line of the shape whose
+ * tokens there have the same signatures, and that ends at the same token, takes the same branches:
+ * see `replay`.
+ */
+interface Plan {
+  look: Uint8Array;
+  lookEnd: number;
+  cut: number;
+  levelToken: number;
+  componentToken: number;
+  hostToken: number;
+  firstTime: number;
+  lastTime: number;
+}
+
+/**
+ * Plans kept per shape: one per way the words after a header go (a qualified component or a bare
+ * one after the level, a bracket or not); a few cover a source, and each costs a comparison on lines
+ * that fit none of them.
+ */
+const MAX_PLANS = 4;
+
+/** The plan of the split just made of a line whose shape has `from` tokens. */
+function planOf(line: string, from: number): Plan {
+  const lookTo = Math.min(reach, count - 1);
+  const look = new Uint8Array(Math.max(0, lookTo - from + 1));
+  for (let k = from; k <= lookTo; k++) look[k - from] = tokenSignature(line, k);
+  return {
+    look,
+    lookEnd: reach >= count ? count : -1,
+    cut: lastCut,
+    levelToken: lastLevelToken,
+    componentToken: lastComponentToken,
+    hostToken: lastHostToken,
+    firstTime: lastFirstTime,
+    lastTime: lastLastTime,
+  };
+}
+
+/** Whether the tokens past shape `sh` read as `plan`'s did (tokenising them as far as needed). */
+function followsPlan(line: string, sh: Shape, plan: Plan): boolean {
+  const look = plan.look;
+  const from = sh.tokens;
+  for (let q = 0; q < look.length; q++) {
+    if (!ensure(from + q) || tokenSignature(line, from + q) !== look[q]) return false;
+  }
+  return plan.lookEnd < 0 || !ensure(plan.lookEnd);
+}
+
+/**
+ * Everything `split` reads of token k to choose its branches: its kind, whether a component is
+ * qualified, whether it is `[…]`, and whether a time token is digits only.
+ */
+function tokenSignature(line: string, k: number): number {
+  const kind = tKind[k]!;
+  const a = tStart[k]!;
+  const b = tEnd[k]!;
+  let sig = kind | (tQualified[k]! << 3);
+  if (line.charCodeAt(a) === 91 && line.charCodeAt(b - 1) === 93) sig |= 16;
+  if (kind === T_TIME && digitsOnly(line, a, b)) sig |= 32;
+  return sig;
+}
+
+/**
+ * The split of a line that resumed `sh`, without running `split`: the split's choices hang only on the
+ * tokens it reads (their kinds, qualified components, brackets and all-digit times), and within the
+ * shape those are the shape's (digits are where the shape has them; digit-valued time kinds were
+ * re-checked by `fits`). So when the tokens a plan's split read past the shape have the same
+ * signatures here, the split takes the same branches, and only values are read from this line: the
+ * times, level word, pid, component, host and body, each as `split` reads it. Null when no plan fits:
+ * the caller splits as usual, on the tokens read so far.
+ */
+function replay(line: string, sh: Shape): LineHeader | null {
+  const plans = sh.plans;
+  let plan: Plan | null = null;
+  for (let i = 0; i < plans.length; i++) {
+    if (followsPlan(line, sh, plans[i]!)) {
+      plan = plans[i]!;
+      break;
+    }
+  }
+  if (!plan) return null;
+  const cut = plan.cut;
+  lastCut = cut;
+  const lt = plan.levelToken;
+  lastLevelToken = lt;
+  const level = lt < 0 ? null : lt === sh.levelToken ? sh.level : levelAt(line, tStart[lt]!, tEnd[lt]!);
+  const ct = plan.componentToken;
+  const component = ct >= 0 ? line.slice(tStart[ct]!, tEnd[ct]! - 1) : null;
+  let pid = ct >= 0 ? componentPid(line, tStart[ct]!, tEnd[ct]! - 1) : null;
+  // A bare number right after a time, as `split` reads it (a negative one is no pid).
+  for (let k = 1; k <= cut && pid === null; k++) {
+    if (tKind[k] === T_NUMBER && tKind[k - 1] === T_TIME) {
+      const v = integerAt(line, tStart[k]!, tEnd[k]!);
+      if (v >= 0) pid = v;
+    }
+  }
+  const ht = plan.hostToken;
+  const host = ht >= 0 ? line.slice(tStart[ht]!, tEnd[ht]!) : null;
+  const timestamp =
+    plan.firstTime >= 0
+      ? timeCache.iso(line, tStart, tEnd, tKind, T_TIME, plan.firstTime, plan.lastTime, sh, sh.tokens)
+      : null;
+  return { timestamp, level, host, pid, component, body: bodyAfter(line, cut) };
 }
 
 /**
@@ -692,6 +842,10 @@ function learn(line: string, cut: number, level: string | null): void {
     level,
     checks: Int32Array.from(checks),
     hash: hash & 0x3fffffff,
+    plans: [planOf(line, tokens)],
+    timeGen: -1,
+    timeFirst: -1,
+    timeLast: -1,
   };
   shapes.unshift(sh);
   if (shapes.length > MAX_SHAPES) shapes.pop();

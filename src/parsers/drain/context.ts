@@ -15,6 +15,7 @@ export const CTX_UNIT = 2;
 const WILD_HASH = hashWild(KEY_HASH_SEED);
 
 export function applyContext(sc: LineScanner, n: number): void {
+  sc.fillEndsWild(n);
   const line = sc.codes;
   const start = sc.start;
   const end = sc.end;

@@ -415,21 +415,30 @@ function codesOf(s: string): Uint16Array {
 
 /** The parameter type of a value cut out of a token, for `TemplateParam.type`. */
 export function paramType(value: string): string | null {
-  const n = value.length;
+  return paramTypeAt(codesOf(value), 0, value.length);
+}
+
+/**
+ * `paramType` of the value s[a, b), read in place: the miner types its parameters on the line's char
+ * codes, so a value is sliced out of the line once (to be returned) and never read again as a string.
+ */
+export function paramTypeAt(s: Uint16Array, a: number, b: number): string | null {
+  const n = b - a;
   if (n === 0) return null;
-  const c0 = value.charCodeAt(0);
+  const c0 = s[a]!;
   // Most values are plain numbers (ids, sizes, ports): all digits is `num` without the census.
-  let digits = 0;
-  while (digits < n && isDigit(value.charCodeAt(digits))) digits++;
-  if (digits === n) return "num";
+  let i = a;
+  while (i < b && isDigit(s[i]!)) i++;
+  if (i === b) return "num";
+  let digits = i - a;
   let hexLetters = 0;
   let others = 0;
   let dots = 0;
   let colons = 0;
   let dashes = 0;
   let slashes = 0;
-  for (let i = digits; i < n; i++) {
-    const c = value.charCodeAt(i);
+  for (; i < b; i++) {
+    const c = s[i]!;
     if (c >= 48 && c <= 57) digits++;
     else if (isHexLetter(c)) hexLetters++;
     else if (c === 46) dots++;
@@ -441,20 +450,29 @@ export function paramType(value: string): string | null {
     }
   }
   // The rare shapes first, but only when the counts allow them (most values are plain numbers).
-  if (colons > 0 && slashes > 0 && value.indexOf("://") > 0) return "url";
-  if (c0 === 47 && n > 1) return ipv4At(codesOf(value), 1, n) ? "ip" : "path";
-  if (dots === 3 && ipv4At(codesOf(value), 0, n) === n) return "ip";
-  if (n === 36 && dashes === 4 && uuidAt(codesOf(value), 0, n) === 36) return "uuid";
+  if (colons > 0 && slashes > 0 && schemeAfterStart(s, a, b)) return "url";
+  if (c0 === 47 && n > 1) return ipv4At(s, a + 1, b) ? "ip" : "path";
+  if (dots === 3 && ipv4At(s, a, b) === n) return "ip";
+  if (n === 36 && dashes === 4 && uuidAt(s, a, b) === 36) return "uuid";
   if (digits === 0) return null;
   if (others === 0 && hexLetters === 0) {
     if (colons >= 1 && dots <= 1 && digits >= 4) return "time";
     if (dashes >= 2 && digits >= 6) return "time";
     if (colons === 0 && dots <= 1 && dashes <= 1) return "num";
   }
+  const c1 = n > 1 ? s[a + 1]! : -1;
   if (others === 0 && colons === 0 && dots === 0) {
-    if (c0 === 48 && n > 2 && (value.charCodeAt(1) | 32) === 120) return "hex";
+    if (c0 === 48 && n > 2 && (c1 | 32) === 120) return "hex";
     if (hexLetters > 0 && dashes === 0) return "hex";
   }
-  if (c0 === 48 && n > 1 && (value.charCodeAt(1) === 120 || value.charCodeAt(1) === 88)) return "hex";
+  if (c0 === 48 && n > 1 && (c1 === 120 || c1 === 88)) return "hex";
   return null;
+}
+
+/** Whether s[a, b) holds `://` somewhere after its first char (`value.indexOf("://") > 0`). */
+function schemeAfterStart(s: Uint16Array, a: number, b: number): boolean {
+  for (let i = a; i + 2 < b; i++) {
+    if (s[i] === 58 && s[i + 1] === 47 && s[i + 2] === 47) return i > a;
+  }
+  return false;
 }

@@ -1,73 +1,110 @@
 import type { TemplateParam } from "../../core/log-record.js";
-import { paramType } from "./mask.js";
+import { paramTypeAt } from "./mask.js";
 import type { LineScanner } from "./scan.js";
 
 /**
  * Cuts the parameter values out of the scanned line given the cluster's parameter pieces: a `<*>`
  * token (pieces null) yields the whole token, a shaped token such as `blk_<*>` or `/<*>:<*>` yields
- * the text between its literal pieces. Only parameter text is sliced out of the line.
+ * the text between its literal pieces. Pieces are matched and values typed on the scanner's char
+ * codes (`LineScanner.codes`, the whole line): only the values themselves are sliced out of the line.
+ * The array is made at its final size (a pushed array grows a backing store of 17 slots for one value).
  */
 export function extractParams(
   pieces: readonly (readonly string[] | null)[],
   positions: readonly number[],
   sc: LineScanner,
 ): TemplateParam[] {
-  const params: TemplateParam[] = [];
+  let count = 0;
+  for (let i = 0; i < positions.length; i++) {
+    const pc = pieces[i] ?? null;
+    count += pc === null ? 1 : pc.length - 1;
+  }
+  const params = new Array<TemplateParam>(count);
   const line = sc.line;
+  const codes = sc.codes;
+  let k = 0;
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i]!;
     const pc = pieces[i] ?? null;
+    const a = sc.start[p]!;
+    const b = sc.end[p]!;
     if (pc === null) {
-      const value = line.slice(sc.start[p]!, sc.end[p]!);
-      params.push({ value, type: sc.bareNum[p] === 1 ? "num" : paramType(value) });
-    } else cutShaped(pc, line, sc.start[p]!, sc.end[p]!, params);
+      const value = line.slice(a, b);
+      params[k++] = { value, type: sc.bareNum[p] === 1 ? "num" : paramTypeAt(codes, a, b) };
+    } else k = cutShaped(pc, line, codes, a, b, params, k);
   }
   return params;
 }
 
-/** Values of token s[a, b) under a shaped pattern's pieces; positions below are relative to `a`, as in the token. */
+/**
+ * Writes the values of token s[a, b) (chars also in `codes`) under a shaped pattern's pieces into
+ * `params` from index `k`, one per hole; returns the index after them. Positions below are relative to `a`.
+ */
 function cutShaped(
   pieces: readonly string[],
   s: string,
+  codes: Uint16Array,
   a: number,
   b: number,
   params: TemplateParam[],
-): void {
+  k: number,
+): number {
   const holes = pieces.length - 1;
   const first = pieces[0]!;
   const last = pieces[holes]!;
   const len = b - a;
-  let ok = len >= first.length + last.length && s.startsWith(first, a) && s.startsWith(last, b - last.length);
-  const start = params.length;
-  if (ok) {
+  if (
+    len >= first.length + last.length &&
+    codesAt(codes, a, first) &&
+    codesAt(codes, b - last.length, last)
+  ) {
     let pos = first.length;
     const end = len - last.length;
-    for (let k = 1; k < holes; k++) {
-      const piece = pieces[k]!;
+    let h = 1;
+    for (; h < holes; h++) {
+      const piece = pieces[h]!;
       let at = pos;
+      // An occurrence that runs past the token is no match (as the first one in the rest of the line).
       if (piece !== "") {
-        // Searching the line, not the token: an occurrence that runs past the token is no match.
-        const x = s.indexOf(piece, a + pos + 1);
-        at = x < 0 || x + piece.length > b ? -1 : x - a;
+        const x = indexInToken(codes, piece, a + pos + 1, b);
+        at = x < 0 ? -1 : x - a;
       }
-      if (at < 0 || at > end) {
-        ok = false;
-        break;
-      }
-      const value = s.slice(a + pos, a + at);
-      params.push({ value, type: paramType(value) });
+      if (at < 0 || at > end) break;
+      params[k + h - 1] = { value: s.slice(a + pos, a + at), type: paramTypeAt(codes, a + pos, a + at) };
       pos = at + piece.length;
     }
-    if (ok) {
-      const value = s.slice(a + pos, a + end);
-      params.push({ value, type: paramType(value) });
+    if (h === holes) {
+      params[k + holes - 1] = {
+        value: s.slice(a + pos, a + end),
+        type: paramTypeAt(codes, a + pos, a + end),
+      };
+      return k + holes;
     }
   }
-  if (!ok) {
-    // The token no longer fits the shape (should not happen for matched lines): report it whole once.
-    params.length = start;
-    const tok = s.slice(a, b);
-    params.push({ value: tok, type: paramType(tok) });
-    for (let k = 1; k < holes; k++) params.push({ value: "", type: null });
+  // The token no longer fits the shape (should not happen for matched lines): report it whole once.
+  params[k] = { value: s.slice(a, b), type: paramTypeAt(codes, a, b) };
+  for (let h = 1; h < holes; h++) params[k + h] = { value: "", type: null };
+  return k + holes;
+}
+
+/** Whether `codes` holds the chars of `t` from `at` on. */
+function codesAt(codes: Uint16Array, at: number, t: string): boolean {
+  for (let i = 0; i < t.length; i++) if (codes[at + i] !== t.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The first index from `from` at which `piece` (not empty) occurs and ends by `b`, or -1: what searching
+ * the rest of the line with `indexOf` and refusing an occurrence that runs past the token gives.
+ */
+function indexInToken(codes: Uint16Array, piece: string, from: number, b: number): number {
+  const m = piece.length;
+  const c0 = piece.charCodeAt(0);
+  for (let x = from; x + m <= b; x++) {
+    if (codes[x] !== c0) continue;
+    let i = 1;
+    while (i < m && codes[x + i] === piece.charCodeAt(i)) i++;
+    if (i === m) return x;
   }
+  return -1;
 }

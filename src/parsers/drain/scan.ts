@@ -33,7 +33,10 @@ export class LineScanner {
   /** Context rule applied to the token (`context.ts`); for a unit, where its trailing punctuation starts. */
   readonly ctx: Uint8Array;
   readonly unitEnd: Int32Array;
-  /** Whether the token's shape ends with `<*>` (the context rules look at the neighbours' shapes). */
+  /**
+   * Whether the token's shape ends with `<*>` (the context rules look at the neighbours' shapes): filled
+   * by `fillEndsWild` only for the lines that go through the context rules.
+   */
   readonly endsWild: Uint8Array;
   /** Key hash (`wild.ts`) of each token's matching key. */
   readonly keyHash: Int32Array;
@@ -140,7 +143,6 @@ export class LineScanner {
         this.coarseFrom[count] = -1;
         this.strength[count] = STRONG;
         this.ctx[count] = CTX_NONE;
-        this.endsWild[count] = 1;
         this.keyHash[count] = WILD_HASH;
         this.bareNum[count] = 1;
         count++;
@@ -153,7 +155,6 @@ export class LineScanner {
         this.coarseFrom[count] = -1;
         this.strength[count] = LITERAL;
         this.ctx[count] = CTX_NONE;
-        this.endsWild[count] = endsWithWild(codes, a, i) ? 1 : 0;
         this.keyHash[count] = h;
         this.bareNum[count] = 0;
         if (!ctx && i - a <= 8) ctx = contextCandidate(codes, a, i);
@@ -192,7 +193,6 @@ export class LineScanner {
     this.coarseFrom[k] = cf;
     this.coarseTo[k] = maskInfo.coarseTo;
     const seg = segmentBuffer();
-    this.endsWild[k] = shapeEndsWild(line, seg, from, to) ? 1 : 0;
     let h = KEY_HASH_SEED;
     if (cf >= 0) {
       h = hashSpan(line, a, cf, h);
@@ -205,6 +205,20 @@ export class LineScanner {
       }
     }
     this.keyHash[k] = h;
+  }
+
+  /** Fills `endsWild` for the first n tokens as masked (before the context rules change any). */
+  fillEndsWild(n: number): void {
+    const seg = segmentBuffer();
+    for (let p = 0; p < n; p++) {
+      const from = this.segFrom[p]!;
+      const ends =
+        this.bareNum[p] === 1 ||
+        (from < 0
+          ? endsWithWild(this.codes, this.start[p]!, this.end[p]!)
+          : shapeEndsWild(this.codes, seg, from, this.segTo[p]!));
+      this.endsWild[p] = ends ? 1 : 0;
+    }
   }
 
   /** Token p's text. */

@@ -2,6 +2,16 @@ import { isDigit } from "../chars.js";
 import { conv, FIELD_COUNT, formatIso, fracMs, num, timeOfSpans, validHhmmss } from "./header-time.js";
 
 /**
+ * What the time cache writes on a header shape (see `splitHeader`): the generation of the cached text
+ * that a line of the shape passed the full comparison with, and the time tokens that line had.
+ */
+export interface TimeShape {
+  timeGen: number;
+  timeFirst: number;
+  timeLast: number;
+}
+
+/**
  * The last header time converted, and where its variable fields sit (`conv`): a line whose time text
  * differs only in those digits (the common case, logs being time-ordered) gets its time by arithmetic
  * instead of a full reading. Keyed on the text, never on the line: it helps any stream whose lines
@@ -27,13 +37,13 @@ class TimeCache {
   /** Offsets in `text` of its digits outside the variable fields: the ones a line must repeat. */
   private fixedDigits = new Int32Array(0);
   /**
-   * A header shape (see `splitHeader`) whose line passed the full comparison with `text`, with the
-   * time tokens it had (`first`, `last`, all within the shape): a line of that shape has its token
-   * boundaries and, outside digits, its chars, so of the comparison only `fixedDigits` is left.
+   * Counts the texts cached (`remember`). A header shape stamped with the current generation had a
+   * line pass the full comparison with `text`, with the time tokens it had (`TimeShape`, all within
+   * the shape): a line of that shape has its token boundaries and, outside digits, its chars, so of the
+   * comparison only `fixedDigits` is left. Kept on each shape, so sources whose lines alternate between
+   * shapes (components, hosts) all take the short comparison.
    */
-  private shape: object | null = null;
-  private shapeFirst = -1;
-  private shapeLast = -1;
+  private gen = 0;
 
   /**
    * The ISO time of the time tokens `first` to `last`. `shape` is the header shape the line resumed
@@ -47,20 +57,25 @@ class TimeCache {
     timeKind: number,
     first: number,
     last: number,
-    shape: object | null = null,
+    shape: TimeShape | null = null,
     shapeTokens = 0,
   ): string | null {
     const a = starts[first]!;
     let t = Number.NaN;
     if (this.valid) {
-      if (shape !== null && shape === this.shape && first === this.shapeFirst && last === this.shapeLast)
+      if (
+        shape !== null &&
+        shape.timeGen === this.gen &&
+        first === shape.timeFirst &&
+        last === shape.timeLast
+      )
         t = this.reuseFixed(s, a);
       else {
         t = this.reuse(s, a, ends[last]!, starts, ends, kinds, timeKind, first, last);
         if (!Number.isNaN(t) && shape !== null && last < shapeTokens) {
-          this.shape = shape;
-          this.shapeFirst = first;
-          this.shapeLast = last;
+          shape.timeGen = this.gen;
+          shape.timeFirst = first;
+          shape.timeLast = last;
         }
       }
     }
@@ -121,7 +136,7 @@ class TimeCache {
     fixed = 0;
     for (let i = 0; i < n; i++) if (variable[i] === 0 && isDigit(text[i]!)) fixedDigits[fixed++] = i;
     this.fixedDigits = fixedDigits;
-    this.shape = null;
+    this.gen++;
     this.text = text;
     this.variable = variable;
     this.parts = rel;
@@ -169,9 +184,9 @@ class TimeCache {
   }
 
   /**
-   * `reuse` for a line of `shape`, starting at `a` as the line that made `shape` the cache's did:
-   * token spans, and chars other than digits, are the shape's, and the rest of the comparison is
-   * whether the digits outside the variable fields are the cached ones (see `shape`).
+   * `reuse` for a line of a shape stamped with the current generation, starting at `a` as that shape's
+   * line did: token spans, and chars other than digits, are the shape's, and the rest of the comparison
+   * is whether the digits outside the variable fields are the cached ones (see `gen`).
    */
   private reuseFixed(s: string, a: number): number {
     const text = this.text;

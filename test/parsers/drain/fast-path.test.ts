@@ -80,6 +80,51 @@ describe("header fast path", () => {
     expect(cached[40]).toMatchObject({ host: "haa", component: "paa[100]", pid: 100, body: "msg 0 of 1" });
   });
 
+  it("replays a shape's split only when the words after the header read as they did", async () => {
+    // One header shape each, followed by words that change the split: a qualified or bare component, a
+    // bracket or a separator after the level, a level word or a component past a time-anchored header,
+    // negative and bracketed pids, lines that end early. Each line is compared with a fresh splitter.
+    const heads = [
+      "2015-10-18 18:01:47,978 INFO",
+      "081109 203615 148 INFO",
+      "Jun 14 15:16:01 combo",
+      "134681 node-246 unix.hw state_change.unavailable 1077804742 1",
+      "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01",
+      "17/06/09 20:10:40 WARN",
+    ];
+    const tails = [
+      "org.apache.X: Created thing",
+      "Plain: words after it",
+      "[main] org.apache.X: Created thing",
+      "[main] - org.apache.X: - Created thing",
+      "- - [a b] c",
+      "sshd[1234]: Accepted",
+      "sshd[-12]: Accepted",
+      "prog(sub)[77]: x",
+      "-5 7 ERROR later",
+      "12 ERROR x: y",
+      "Component State Change: x",
+      "ERROR",
+      "[x]",
+      "",
+      "Jun 14 x",
+      "2005 words",
+    ];
+    const lines: string[] = [];
+    for (let round = 0; round < 3; round++)
+      for (const head of heads)
+        for (let t = 0; t < tails.length; t++) {
+          const tail = tails[(t * (round + 1) + round) % tails.length]!;
+          lines.push(tail === "" ? head : `${head} ${tail}`);
+        }
+    const cached = lines.map((l) => splitHeader(l));
+    for (let k = 0; k < lines.length; k++) {
+      vi.resetModules();
+      const fresh = (await import("../../../src/parsers/header.js")).splitHeader;
+      expect(cached[k], lines[k]).toEqual(fresh(lines[k]!));
+    }
+  });
+
   it("computes seconds and milliseconds arithmetically within a minute, exactly", () => {
     const at = (t: string) => splitHeader(`2015-10-18 18:01:${t} INFO [main] org.x.Y: body`).timestamp;
     expect(at("47,978")).toBe("2015-10-18T18:01:47.978Z");
@@ -95,6 +140,24 @@ describe("header fast path", () => {
     expect(splitHeader("081109 203615 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T20:36:15.000Z");
     expect(splitHeader("081109 203659 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T20:36:59.000Z");
     expect(splitHeader("081109 203675 148 INFO dfs.X: a").timestamp).toBe("2008-11-09T00:00:00.000Z");
+  });
+
+  it("reads the time of lines alternating between header shapes as a fresh splitter does", async () => {
+    // Two components (two shapes) take turns; the date's fixed digits (month, year) change under
+    // both, and some times are no times (hour 24, month 13): every line must be read exactly.
+    const dates = ["2015-10-18 18:01:47,978", "2015-10-18 18:02:07,001", "2015-11-18 18:02:07,001"];
+    dates.push("2016-11-18 23:59:59,999", "2016-11-19 00:00:00,000", "2016-13-19 00:00:00,000");
+    dates.push("2016-11-19 24:00:00,000", "2016-11-19 07:00:00,5", "2015-10-18 18:01:47,978");
+    const lines: string[] = [];
+    for (const d of dates)
+      for (const component of ["org.a.First:", "org.b.Second:", "org.a.First:"])
+        lines.push(`${d} INFO [main] ${component} body ${d.length}`);
+    const cached = lines.map((l) => splitHeader(l));
+    for (let k = 0; k < lines.length; k++) {
+      vi.resetModules();
+      const fresh = (await import("../../../src/parsers/header.js")).splitHeader;
+      expect(cached[k], lines[k]).toEqual(fresh(lines[k]!));
+    }
   });
 
   it("computes minutes, hours, days and epochs arithmetically, exactly", () => {
