@@ -1,4 +1,4 @@
-import type { SearchIndex, SegmentReader } from "../columnar/index.js";
+import type { DigitRunSummary, SearchIndex, SegmentReader } from "../columnar/index.js";
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
@@ -72,5 +72,54 @@ export class PieceReaderCache {
     this.#readers.delete(key);
     this.#readers.set(key, reader);
     while (this.#readers.size > this.capacity) this.#readers.delete(this.#readers.keys().next().value!);
+  }
+}
+
+/**
+ * Heap for digit-run summaries per segment store object: about 30 KB a 16,384-line segment of fresh
+ * values, so some 2,000 segments (35M lines).
+ */
+export const DEFAULT_SUMMARY_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The digit-run summaries (`DigitRunSummary`) of pieces read, by `Piece.cacheKey`, least recently used
+ * dropped past `budget` bytes. A summary is a few per cent of its piece's parsed index, so a store object
+ * keeps those of every piece of a large store where it keeps the parsed indexes of a few dozen: a search
+ * for a number or an id then reads only the pieces whose summary may hold it. Entries never need
+ * invalidation (a key's bytes never change).
+ */
+export class PieceSummaryCache {
+  readonly #entries = new Map<string, DigitRunSummary>();
+  #weight = 0;
+
+  constructor(readonly budget = DEFAULT_SUMMARY_CACHE_BYTES) {}
+
+  get(key: string): DigitRunSummary | undefined {
+    const summary = this.#entries.get(key);
+    if (summary !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, summary);
+    }
+    return summary;
+  }
+
+  set(key: string, summary: DigitRunSummary): void {
+    this.#drop(key);
+    this.#entries.set(key, summary);
+    this.#weight += summary.byteSize;
+    while (this.#weight > this.budget && this.#entries.size > 1)
+      this.#drop(this.#entries.keys().next().value!);
+  }
+
+  /** Entries held and their total bytes. */
+  get usage(): { entries: number; weight: number } {
+    return { entries: this.#entries.size, weight: this.#weight };
+  }
+
+  #drop(key: string): void {
+    const summary = this.#entries.get(key);
+    if (summary === undefined) return;
+    this.#entries.delete(key);
+    this.#weight -= summary.byteSize;
   }
 }

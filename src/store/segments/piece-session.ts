@@ -1,6 +1,14 @@
-import { LeanIndex, readLeanIndex, readSearchIndex, SearchIndex, SegmentReader } from "../columnar/index.js";
+import {
+  type DigitRunSummary,
+  LeanIndex,
+  readDigitRunSummary,
+  readLeanIndex,
+  readSearchIndex,
+  SearchIndex,
+  SegmentReader,
+} from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
-import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
+import type { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData } from "./pieces.js";
 
 /** Rows `from` to `to` (inclusive) of a piece: what a listed batch's records are in a segment. */
@@ -20,7 +28,23 @@ export class PieceSession {
     private readonly scope: StoreScope,
     private readonly cache: PieceIndexCache,
     private readonly readers?: PieceReaderCache,
+    private readonly summaries?: PieceSummaryCache,
   ) {}
+
+  /**
+   * Which digit runs the piece's messages can hold (`DigitRunSummary`), from the summaries' cache or read
+   * from its bytes (metadata, index and vars blocks) and cached; null when the piece is gone (as for
+   * `index`).
+   */
+  async digitSummary(piece: Piece): Promise<DigitRunSummary | null> {
+    const cached = this.summaries?.get(piece.cacheKey);
+    if (cached) return cached;
+    const bytes = await this.#read(piece);
+    if (bytes === null) return null;
+    const summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
+    this.summaries?.set(piece.cacheKey, summary);
+    return summary;
+  }
 
   /**
    * The piece's parsed metadata and index, or null when the piece is gone: a dropped segment, or a batch
