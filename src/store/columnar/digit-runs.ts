@@ -122,7 +122,7 @@ function summaryOf(
 ): DigitRunSummary {
   for (const t of meta.templates) {
     if (t.template === null) continue;
-    const runs = templateRuns(t.template);
+    const { runs } = templateShape(t.template);
     if (runs === null) return new DigitRunSummary(null);
     for (const h of runs) keys.addKey(h);
   }
@@ -132,26 +132,33 @@ function summaryOf(
 }
 
 /**
- * The keys of a template's static digit runs, or null when it can join digits across a slot's edge; by
- * template text, since the same templates recur in segment after segment. Emptied when full.
+ * What the summary needs of a template text: its wildcards, and the keys of its static digit runs (null
+ * when it can join digits across a slot's edge). By template text, since the same templates recur in
+ * segment after segment. Emptied when full.
  */
-const recentTemplates = new Map<string, number[] | null>();
+interface TemplateShape {
+  wildcards: number;
+  runs: number[] | null;
+}
+
+const recentTemplates = new Map<string, TemplateShape>();
 const RECENT_TEMPLATES = 8_192;
 
-function templateRuns(template: string): number[] | null {
-  let runs = recentTemplates.get(template);
-  if (runs === undefined) {
+function templateShape(template: string): TemplateShape {
+  let shape = recentTemplates.get(template);
+  if (shape === undefined) {
     const pieces = templatePieces(template);
-    if (joinsDigits(pieces)) runs = null;
-    else {
+    let runs: number[] | null = null;
+    if (!joinsDigits(pieces)) {
       const found = new KeyCollector();
       for (const piece of pieces) found.addTextRuns(piece);
       runs = found.keys();
     }
+    shape = { wildcards: pieces.length - 1, runs };
     if (recentTemplates.size >= RECENT_TEMPLATES) recentTemplates.clear();
-    recentTemplates.set(template, runs);
+    recentTemplates.set(template, shape);
   }
-  return runs;
+  return shape;
 }
 
 /**
@@ -183,7 +190,7 @@ function indexRuns(block: Uint8Array, meta: SegmentMeta, keys: KeyCollector): In
   const numberSlots: boolean[][] = [];
   for (let e = 0; e < n; e++) {
     const template = meta.templates[e]!.template;
-    const wildcards = template === null ? 0 : templatePieces(template).length - 1;
+    const wildcards = template === null ? 0 : templateShape(template).wildcards;
     const kinds: boolean[] = [];
     for (let k = 0; k < wildcards; k++) {
       const at = input.pos;
