@@ -208,6 +208,5 @@ export async function readListed(
  */
 async function mayHoldDigits(session: PieceSession, piece: Piece, q: PreparedQuery): Promise<boolean> {
   if (q.digitProbes.length === 0) return true;
-  const summary = await session.digitSummary(piece);
-  return summary === null || summary.mayHoldAll(q.digitProbes);
+  return (await session.mayHoldDigits(piece, q.digitProbes)) !== false;
 }
