@@ -29,7 +29,12 @@ export class PieceSession {
     private readonly cache: PieceIndexCache,
     private readonly readers?: PieceReaderCache,
     private readonly summaries?: PieceSummaryCache,
-  ) {}
+  ) {
+    this.#readNumber = summaries?.beginRead() ?? 0;
+  }
+
+  /** This read's number in the summaries' cache (`PieceSummaryCache.beginRead`). */
+  readonly #readNumber: number;
 
   /**
    * Whether the piece's messages may hold every digit run of `probes` (`DigitRunSummary`), its summary
@@ -39,13 +44,13 @@ export class PieceSession {
    * 10M lines) only fed the collector.
    */
   async mayHoldDigits(piece: Piece, probes: readonly DigitProbe[]): Promise<boolean | null> {
-    let summary = this.summaries?.get(piece.cacheKey);
+    let summary = this.summaries?.get(piece.cacheKey, this.#readNumber);
     if (!summary) {
       const kept = this.#bytes.has(piece.cacheKey);
       const bytes = await this.#read(piece);
       if (bytes === null) return null;
       summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
-      this.summaries?.set(piece.cacheKey, summary);
+      this.summaries?.set(piece.cacheKey, summary, this.#readNumber);
       const holds = summary.mayHoldAll(probes);
       if (!holds && !kept) this.#bytes.delete(piece.cacheKey);
       return holds;
