@@ -20,12 +20,18 @@ import { templatePieces } from "./template-pieces.js";
  * hold" for anything. A query word that a message holds as a whole word holds each of its maximal digit
  * runs as a maximal run of the message; the last word, which may end inside a longer word, holds its last
  * digit run as the start of one. So the filter keys every maximal digit run of every static piece,
- * dictionary value, number column value and verbatim message, and the first `PREFIX_DIGITS` digits of the
- * longer ones (`digitProbes`).
+ * dictionary value, number column value and verbatim message, and the first 8, 12, 16 and 20 digits of
+ * the longer ones (`PREFIX_LENGTHS`, `digitProbes`).
  */
 
-/** Digit runs longer than this are keyed by their first this-many digits too (for the last, prefix word). */
-export const PREFIX_DIGITS = 8;
+/**
+ * A digit run longer than one of these is keyed by its first that-many digits too, for the last word of a
+ * search (which may end inside a longer word). Several lengths: long ids often share their first digits
+ * (`8353423262…` in a LogHub dataset, 19 digits of which the last 9 vary), and a probe of their first 8
+ * alone kept every segment holding one.
+ */
+const PREFIX_LENGTHS = [8, 12, 16, 20] as const;
+const SHORTEST_PREFIX = PREFIX_LENGTHS[0];
 /** Shortest whole digit run worth a probe: a shorter one is in nearly every segment. */
 const MIN_WHOLE_DIGITS = 4;
 /** Bits per distinct key and hashes per key: about 0.3% false positives. */
@@ -34,7 +40,7 @@ const HASHES = 7;
 
 /** One key a segment must hold for a query to match in it: a digit run, or the start of one. */
 export interface DigitProbe {
-  /** The digits keyed (a whole run, or a run's first `PREFIX_DIGITS`). */
+  /** The digits keyed (a whole run, or a run's first digits, `PREFIX_LENGTHS`). */
   digits: string;
   h1: number;
   h2: number;
@@ -43,7 +49,7 @@ export interface DigitProbe {
 /**
  * The probes a query's words (folded, as `queryWords` gives them) imply: every maximal digit run of at
  * least `MIN_WHOLE_DIGITS` digits, whole; for the last word's last run when it ends the word (the word may
- * end inside a longer one), its first `PREFIX_DIGITS` digits when it has that many, else none.
+ * end inside a longer one), its first digits to the longest of `PREFIX_LENGTHS` it has, else none.
  */
 export function digitProbes(words: readonly string[] | null): DigitProbe[] {
   const probes: DigitProbe[] = [];
@@ -54,7 +60,8 @@ export function digitProbes(words: readonly string[] | null): DigitProbe[] {
       const run = m[0];
       const endsWord = m.index + run.length === word.length;
       if (last && endsWord) {
-        if (run.length >= PREFIX_DIGITS) probes.push(probeOf(run.slice(0, PREFIX_DIGITS)));
+        const keyed = PREFIX_LENGTHS.filter((n) => n <= run.length).at(-1);
+        if (keyed !== undefined) probes.push(probeOf(run.slice(0, keyed)));
       } else if (run.length >= MIN_WHOLE_DIGITS) probes.push(probeOf(run));
     }
   });
@@ -290,7 +297,7 @@ function isDigit(c: number): boolean {
 }
 
 /**
- * The distinct keys (FNV-1a of each digit run, and of the first `PREFIX_DIGITS` digits of a longer one)
+ * The distinct keys (FNV-1a of each digit run, and of its first digits to each of `PREFIX_LENGTHS` shorter)
  * of a segment, in an open-addressing set, then set in a filter sized for them: most runs recur (a number
  * column's values, a counter's digits), and a filter sized by every occurrence took three times the memory.
  */
@@ -332,14 +339,12 @@ class KeyCollector {
         continue;
       }
       let h = FNV_START;
-      let prefix = 0;
       const start = i;
       for (; i < to && isDigit(bytes[i]!); i++) {
         h = fnv(h, bytes[i]!);
-        if (i - start + 1 === PREFIX_DIGITS) prefix = h;
+        if (i - start + 1 >= SHORTEST_PREFIX) this.#prefix(i - start + 1, h);
       }
-      this.#add(h);
-      if (i - start > PREFIX_DIGITS) this.#add(prefix);
+      this.#endRun(i - start, h);
     }
   }
 
@@ -352,14 +357,12 @@ class KeyCollector {
         continue;
       }
       let h = FNV_START;
-      let prefix = 0;
       const start = i;
       for (; i < text.length && isDigit(text.charCodeAt(i)); i++) {
         h = fnv(h, text.charCodeAt(i));
-        if (i - start + 1 === PREFIX_DIGITS) prefix = h;
+        if (i - start + 1 >= SHORTEST_PREFIX) this.#prefix(i - start + 1, h);
       }
-      this.#add(h);
-      if (i - start > PREFIX_DIGITS) this.#add(prefix);
+      this.#endRun(i - start, h);
     }
   }
 
@@ -374,18 +377,16 @@ class KeyCollector {
       abs = q;
     } while (abs > 0 && at > 0);
     let h = FNV_START;
-    let prefix = 0;
     let length = 0;
     for (let z = 0; z < pad; z++) {
       h = fnv(h, 48);
-      if (++length === PREFIX_DIGITS) prefix = h;
+      if (++length >= SHORTEST_PREFIX) this.#prefix(length, h);
     }
     for (let k = at; k < digits.length; k++) {
       h = fnv(h, digits[k]!);
-      if (++length === PREFIX_DIGITS) prefix = h;
+      if (++length >= SHORTEST_PREFIX) this.#prefix(length, h);
     }
-    this.#add(h);
-    if (length > PREFIX_DIGITS) this.#add(prefix);
+    this.#endRun(length, h);
   }
 
   /** The filter of the keys added. */
@@ -409,6 +410,22 @@ class KeyCollector {
       }
     }
     return bits;
+  }
+
+  /** The hashes of the run being read at each of `PREFIX_LENGTHS` it reached (`#prefix`). */
+  readonly #prefixes = new Uint32Array(PREFIX_LENGTHS.length);
+
+  /** Notes the hash of a run's first `length` digits when `length` is one of `PREFIX_LENGTHS`. */
+  #prefix(length: number, h: number): void {
+    const k = PREFIX_LENGTHS.indexOf(length as (typeof PREFIX_LENGTHS)[number]);
+    if (k >= 0) this.#prefixes[k] = h;
+  }
+
+  /** Adds a run of `length` digits whose hash is `h`, and its prefixes shorter than it. */
+  #endRun(length: number, h: number): void {
+    this.#add(h);
+    for (let k = 0; k < PREFIX_LENGTHS.length && PREFIX_LENGTHS[k]! < length; k++)
+      this.#add(this.#prefixes[k]!);
   }
 
   #add(h: number): void {

@@ -109,11 +109,28 @@ describe("digit-run summary", () => {
 
   it("probes whole runs, and the last word's last run by its first digits", () => {
     expect(digitProbes(["blk", "4936354093"]).map((p) => p.digits)).toEqual(["49363540"]);
+    // Long ids share their first digits: the longest keyed start (8, 12, 16 or 20 digits) is probed.
+    expect(digitProbes(["8353423262334295000"]).map((p) => p.digits)).toEqual(["8353423262334295"]);
     expect(digitProbes(["4936354093", "x"]).map((p) => p.digits)).toEqual(["4936354093"]);
     // Too short to prune: a run of 3, the last word's run of fewer than 8 digits.
     expect(digitProbes(["a123b", "1234567"]).map((p) => p.digits)).toEqual([]);
     expect(digitProbes(["10x2049y"]).map((p) => p.digits)).toEqual(["2049"]);
     expect(digitProbes(null)).toEqual([]);
+  });
+
+  it("tells apart long ids that share their first digits, as the last word", () => {
+    const ids = Array.from(
+      { length: 40 },
+      (_, i) => `83534232620${String(1_000_000 + i * 7_919).padStart(8, "0")}`,
+    );
+    const records = ids.map((id) =>
+      apiRecord({ template: "session <*> closed", message: `session ${id} closed` }),
+    );
+    const summary = readDigitRunSummary(encodeSegment(1, records));
+    for (const id of ids)
+      for (const cut of [0, 2, 5])
+        expect(summary.mayHoldAll(digitProbes([id.slice(0, id.length - cut)]))).toBe(true);
+    expect(summary.mayHoldAll(digitProbes(["8353423262099999999"]))).toBe(false);
   });
 
   it("keeps leading zeros and signs apart as messages do", () => {
