@@ -83,11 +83,11 @@ export class DigitRunSummary {
   mayHoldAll(probes: readonly DigitProbe[]): boolean {
     const bits = this.bits;
     if (bits === null) return true;
-    const mask = bits.length * 32 - 1;
+    const size = bits.length * 32;
     for (const p of probes) {
       let at = p.h1;
       for (let k = 0; k < HASHES; k++) {
-        const bit = at & mask;
+        const bit = bitOf(at, size);
         if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
         at = (at + p.h2) | 0;
       }
@@ -287,6 +287,14 @@ function mix(x: number): number {
   return h >>> 0;
 }
 
+/**
+ * A filter position from a 32-bit hash: its share of `size` (a multiply, not a mask, so the filter needs
+ * no power-of-two size: rounding up to one took a third more memory on average).
+ */
+function bitOf(hash: number, size: number): number {
+  return Math.floor(((hash >>> 0) * size) / 4294967296);
+}
+
 /** The hash a key is filed under: the set stores hashes plus one, so the greatest one is filed as 0. */
 function canonical(h: number): number {
   return h === 0xffffffff ? 0 : h;
@@ -391,10 +399,9 @@ class KeyCollector {
 
   /** The filter of the keys added. */
   bloom(): Uint32Array {
-    let words = 1;
-    while (words * 32 < this.#size * BITS_PER_KEY) words *= 2;
+    const words = Math.max(1, Math.ceil((this.#size * BITS_PER_KEY) / 32));
     const bits = new Uint32Array(words);
-    const mask = words * 32 - 1;
+    const size = words * 32;
     const table = this.#table;
     for (let s = 0; s < table.length; s++) {
       const stored = table[s]!;
@@ -404,7 +411,7 @@ class KeyCollector {
       let at = mix(h);
       const step = mix(h ^ 0x9e3779b9) | 1;
       for (let k = 0; k < HASHES; k++) {
-        const bit = at & mask;
+        const bit = bitOf(at, size);
         bits[bit >>> 5]! |= 1 << (bit & 31);
         at = (at + step) | 0;
       }
