@@ -183,7 +183,8 @@ export async function readListed(
   q: PreparedQuery,
   read: (reader: SegmentReader, plan: SegmentPlan, rows: RowRange | undefined) => void,
 ): Promise<void> {
-  if (!(await mayHoldDigits(session, listed, q))) return;
+  // Checked here first: a walk that needs no digit run (most) takes no extra turn of the event loop.
+  if (q.digitProbes.length > 0 && !(await mayHoldDigits(session, listed, q))) return;
   const ix = await session.searchIndex(listed, q.leanWords);
   if (ix) {
     const plan = planPiece(ix, q);
@@ -193,7 +194,7 @@ export async function readListed(
   }
   if (listed.kind !== "batch") return;
   for (const part of await session.movedTo(listed)) {
-    if (!(await mayHoldDigits(session, part.piece, q))) continue;
+    if (q.digitProbes.length > 0 && !(await mayHoldDigits(session, part.piece, q))) continue;
     const moved = await session.searchIndex(part.piece, q.leanWords);
     const plan = moved && planPiece(moved, q);
     const reader = plan && (await session.open(part.piece, moved));
