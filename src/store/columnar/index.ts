@@ -31,6 +31,7 @@
  * (`number-match.ts`).
  */
 
+export { type DigitProbe, DigitRunSummary, digitProbes, readDigitRunSummary } from "./digit-runs.js";
 export {
   type IndexShape,
   LeanIndex,

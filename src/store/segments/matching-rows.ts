@@ -1,5 +1,7 @@
 import type { LogQuery } from "../../core/log-store.js";
 import {
+  type DigitProbe,
+  digitProbes,
   type LeanIndex,
   leanWords,
   type MatchableRecord,
@@ -63,9 +65,15 @@ export interface PreparedQuery {
    * with digits: numbers, ids; `leanWords`), else null.
    */
   leanWords: readonly string[] | null;
+  /**
+   * Digit runs a record's message must hold for the text to match (`digitProbes`): a piece whose
+   * `DigitRunSummary` lacks one is skipped unread. Empty when the text has no run long enough.
+   */
+  digitProbes: readonly DigitProbe[];
 }
 
 export function prepareQuery(query: LogQuery): PreparedQuery {
+  const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
   const since = query.since ? canonicalMs(query.since) : Number.NEGATIVE_INFINITY;
   const until = query.until ? canonicalMs(query.until) : Number.POSITIVE_INFINITY;
   return {
@@ -76,7 +84,8 @@ export function prepareQuery(query: LogQuery): PreparedQuery {
     untilMs: until ?? Number.POSITIVE_INFINITY,
     timeByMs: since !== null && until !== null,
     matchesUntimed: recordMatcher({ ...query, since: undefined, until: undefined }),
-    leanWords: leanWords(query.text && query.text.trim() !== "" ? queryWords(query.text) : null),
+    leanWords: leanWords(words),
+    digitProbes: digitProbes(words),
   };
 }
 
@@ -174,6 +183,8 @@ export async function readListed(
   q: PreparedQuery,
   read: (reader: SegmentReader, plan: SegmentPlan, rows: RowRange | undefined) => void,
 ): Promise<void> {
+  // Checked here first: a walk that needs no digit run (most) takes no extra turn of the event loop.
+  if (q.digitProbes.length > 0 && !(await mayHoldDigits(session, listed, q))) return;
   const ix = await session.searchIndex(listed, q.leanWords);
   if (ix) {
     const plan = planPiece(ix, q);
@@ -183,9 +194,20 @@ export async function readListed(
   }
   if (listed.kind !== "batch") return;
   for (const part of await session.movedTo(listed)) {
+    if (q.digitProbes.length > 0 && !(await mayHoldDigits(session, part.piece, q))) continue;
     const moved = await session.searchIndex(part.piece, q.leanWords);
     const plan = moved && planPiece(moved, q);
     const reader = plan && (await session.open(part.piece, moved));
     if (plan && reader) read(reader, plan, part.rows);
   }
+}
+
+/**
+ * False when the piece's digit-run summary shows that no message of it holds a run the query's text
+ * needs (so no record of it matches); true when it may, when the text needs none, or when the piece is
+ * gone (the caller finds that out, and where its records went).
+ */
+async function mayHoldDigits(session: PieceSession, piece: Piece, q: PreparedQuery): Promise<boolean> {
+  if (q.digitProbes.length === 0) return true;
+  return (await session.mayHoldDigits(piece, q.digitProbes)) !== false;
 }

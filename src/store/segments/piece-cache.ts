@@ -1,4 +1,4 @@
-import type { SearchIndex, SegmentReader } from "../columnar/index.js";
+import type { DigitRunSummary, SearchIndex, SegmentReader } from "../columnar/index.js";
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
@@ -72,5 +72,70 @@ export class PieceReaderCache {
     this.#readers.delete(key);
     this.#readers.set(key, reader);
     while (this.#readers.size > this.capacity) this.#readers.delete(this.#readers.keys().next().value!);
+  }
+}
+
+/**
+ * Heap for digit-run summaries per segment store object: about 30 KB a 16,384-line segment of fresh
+ * values, so some 2,000 segments (35M lines).
+ */
+export const DEFAULT_SUMMARY_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The digit-run summaries (`DigitRunSummary`) of pieces read, by `Piece.cacheKey`, within `budget` bytes.
+ * A summary is a few per cent of its piece's parsed index, so a store object keeps those of every piece
+ * of a large store where it keeps the parsed indexes of a few dozen: a search for a number or an id then
+ * reads only the pieces whose summary may hold it. Entries never need invalidation (a key's bytes never
+ * change).
+ *
+ * Past the budget, the least recently used entries go, but never one that the read adding the new entry
+ * has used: the new entry is turned away instead. A search for a number reads every piece in the same
+ * order each time, and plain LRU over a store larger than the budget dropped each summary just before
+ * the next search needed it (no search ever hit); this way the first pieces a search reads stay, those of
+ * pieces dropped by retention age out.
+ */
+export class PieceSummaryCache {
+  readonly #entries = new Map<string, { summary: DigitRunSummary; read: number }>();
+  #weight = 0;
+  #reads = 0;
+
+  constructor(readonly budget = DEFAULT_SUMMARY_CACHE_BYTES) {}
+
+  /** A number for a new read, which it passes to `get` and `set`. */
+  beginRead(): number {
+    return ++this.#reads;
+  }
+
+  get(key: string, read: number): DigitRunSummary | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    entry.read = read;
+    this.#entries.set(key, entry);
+    return entry.summary;
+  }
+
+  set(key: string, summary: DigitRunSummary, read: number): void {
+    this.#drop(key);
+    this.#entries.set(key, { summary, read });
+    this.#weight += summary.byteSize;
+    while (this.#weight > this.budget && this.#entries.size > 1) {
+      const [oldest, entry] = this.#entries.entries().next().value!;
+      // Every entry left was used by this read: keep them, turn the new one away.
+      this.#drop(entry.read === read ? key : oldest);
+      if (entry.read === read) return;
+    }
+  }
+
+  /** Entries held and their total bytes. */
+  get usage(): { entries: number; weight: number } {
+    return { entries: this.#entries.size, weight: this.#weight };
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#weight -= entry.summary.byteSize;
   }
 }

@@ -1,6 +1,14 @@
-import { LeanIndex, readLeanIndex, readSearchIndex, SearchIndex, SegmentReader } from "../columnar/index.js";
+import {
+  type DigitProbe,
+  LeanIndex,
+  readDigitRunSummary,
+  readLeanIndex,
+  readSearchIndex,
+  SearchIndex,
+  SegmentReader,
+} from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
-import type { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
+import type { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData } from "./pieces.js";
 
 /** Rows `from` to `to` (inclusive) of a piece: what a listed batch's records are in a segment. */
@@ -20,7 +28,35 @@ export class PieceSession {
     private readonly scope: StoreScope,
     private readonly cache: PieceIndexCache,
     private readonly readers?: PieceReaderCache,
-  ) {}
+    private readonly summaries?: PieceSummaryCache,
+  ) {
+    this.#readNumber = summaries?.beginRead() ?? 0;
+  }
+
+  /** This read's number in the summaries' cache (`PieceSummaryCache.beginRead`). */
+  readonly #readNumber: number;
+
+  /**
+   * Whether the piece's messages may hold every digit run of `probes` (`DigitRunSummary`), its summary
+   * from the summaries' cache or read from its bytes (metadata, index and vars blocks) and cached. Null
+   * when the piece is gone (as for `index`). The bytes of a piece turned down are not kept for the rest
+   * of the read: a search for a number reads every piece once, and keeping them all (about 80 MB over
+   * 10M lines) only fed the collector.
+   */
+  async mayHoldDigits(piece: Piece, probes: readonly DigitProbe[]): Promise<boolean | null> {
+    let summary = this.summaries?.get(piece.cacheKey, this.#readNumber);
+    if (!summary) {
+      const kept = this.#bytes.has(piece.cacheKey);
+      const bytes = await this.#read(piece);
+      if (bytes === null) return null;
+      summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
+      this.summaries?.set(piece.cacheKey, summary, this.#readNumber);
+      const holds = summary.mayHoldAll(probes);
+      if (!holds && !kept) this.#bytes.delete(piece.cacheKey);
+      return holds;
+    }
+    return summary.mayHoldAll(probes);
+  }
 
   /**
    * The piece's parsed metadata and index, or null when the piece is gone: a dropped segment, or a batch

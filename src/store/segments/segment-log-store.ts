@@ -20,7 +20,7 @@ import {
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import { canonicalMs, forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
-import { PieceIndexCache, PieceReaderCache } from "./piece-cache.js";
+import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { PieceSession } from "./piece-session.js";
 import { listPieces, type Piece, type PieceFilter } from "./pieces.js";
 import { eachSegmentRecord, toStoredRecord } from "./record-codec.js";
@@ -38,6 +38,8 @@ export interface SegmentLogStoreOptions {
   segmentCompression?: CompressionOptions;
   /** Estimated heap of the parsed piece indexes kept in memory (`PieceIndexCache`). */
   indexCacheBytes?: number;
+  /** Bytes of the pieces' digit-run summaries kept in memory (`PieceSummaryCache`). */
+  summaryCacheBytes?: number;
   /** Decoded pieces kept in memory (`PieceReaderCache`); 0 keeps none. */
   cachedReaders?: number;
   /** Tests only: called between a seal's steps (`SealStep`). */
@@ -77,7 +79,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const cache = new PieceIndexCache(options.indexCacheBytes);
   const reads: StoreScope = store.reader ?? store;
   const readers = options.cachedReaders === 0 ? undefined : new PieceReaderCache(options.cachedReaders);
-  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers);
+  const summaries = new PieceSummaryCache(options.summaryCacheBytes);
+  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers, summaries);
 
   /**
    * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from

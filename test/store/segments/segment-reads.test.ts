@@ -88,6 +88,52 @@ describe("segment store reads", () => {
     expect(reads.count).toBe(1);
   });
 
+  /** 640 lines with a fresh 8-digit number each, in 10 segments of 64: number columns, not dictionaries. */
+  async function numberStore(summaryCacheBytes?: number) {
+    t = await sqliteTestStore();
+    const reads = new DataReads();
+    const store: Store = {
+      ...t.store,
+      reader: { db: t.store.db.withPlugin(reads), dialect: t.store.dialect },
+    };
+    const lines = records(640).map((r, i) => ({ ...r, body: `request ${idOf(i)} served` }));
+    const logs = segmentLogStore(store, { segmentLines: 64, cachedReaders: 0, summaryCacheBytes });
+    await store.transaction((tx) => logs.append(tx, lines, "2026-05-04T14:00:00.000Z"));
+    while ((await logs.seal()).batches > 0);
+    const refsOf = async (text: string) => (await logs.search({ text }, { limit: 10 })).map((r) => r.ref);
+    return { reads, refsOf };
+  }
+  const idOf = (i: number) => 10_000_000 + i * 7_919;
+
+  it("reads, for a number, only the pieces whose digit-run summary may hold it once it has read them all", async () => {
+    const { reads, refsOf } = await numberStore();
+    expect(await refsOf(String(idOf(100)))).toEqual([101]);
+    expect(reads.count).toBe(10);
+    reads.count = 0;
+    // Another number, in another segment: every summary is known, only that segment is read.
+    expect(await refsOf(String(idOf(500)))).toEqual([501]);
+    expect(reads.count).toBe(1);
+    reads.count = 0;
+    // Its first digits as the last word (a prefix), and a number no line holds.
+    expect(await refsOf(String(idOf(300)).slice(0, 8))).toEqual([301]);
+    expect(await refsOf("10000001")).toEqual([]);
+    expect(reads.count).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps the summaries a search read first when they are more than its budget holds", async () => {
+    // A budget of one summary: the newest segment's (a search reads newest first) stays; plain LRU
+    // kept the oldest one's, which the next search, newest first, dropped before reaching it.
+    const { reads, refsOf } = await numberStore(1);
+    expect(await refsOf("10000001")).toEqual([]);
+    expect(reads.count).toBe(10);
+    reads.count = 0;
+    expect(await refsOf("10000001")).toEqual([]);
+    expect(reads.count).toBe(9);
+    reads.count = 0;
+    expect(await refsOf(String(idOf(639)))).toEqual([640]);
+    expect(reads.count).toBe(10);
+  });
+
   it("counts a histogram's pieces that fall within one interval from their rows, decoding only the others", async () => {
     const { logs, reads } = await sealedStore();
     const since = new Date(T0).toISOString();
