@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import { connect } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { admittedBytes } from "../../src/api/ingest-admission.js";
 import { BackpressureError } from "../../src/core/errors.js";
@@ -31,7 +30,9 @@ describe("ingest admission", () => {
     server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0.001" });
     const { pipeline } = server.rt;
     await pipeline.submit(records(500)); // the drain rate is measured on this one,
-    await sleep(20); // once the loop has had its turn after the batch
+    // once the loop has had its turn after the batch (and its first periodic save, which can take longer
+    // than a fixed sleep on a loaded machine: a 20 ms sleep left the rate unmeasured and nothing refused).
+    await pipeline.idle();
     // The first batch is mined synchronously and its transaction is pending: 500 records stay queued.
     const queued = pipeline.submit(records(500, 500));
     const refused = await pipeline.submit(records(500, 1000)).catch((e: unknown) => e);
@@ -44,7 +45,7 @@ describe("ingest admission", () => {
     server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0" });
     const open = server.rt.pipeline;
     await open.submit(records(500));
-    await sleep(20);
+    await open.idle();
     const first = open.submit(records(500, 500));
     await expect(open.submit(records(500, 1000))).resolves.toMatchObject({ records: { length: 500 } });
     await first;
