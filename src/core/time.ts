@@ -102,3 +102,56 @@ export function daysInMonth(year: number, month: number): number {
 export function isoLocalSeconds(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
 }
+
+/**
+ * Epoch ms of canonical ISO UTC text (`2026-01-10T09:30:00.000Z`, what `toISOString` writes) with in-range
+ * fields; undefined for anything else. The form ingest stores, so the hot paths that read a stored or
+ * client-sent time (detectors, `isCanonicalIso`) read it by hand instead of through a regex or `Date.parse`.
+ */
+export function canonicalIsoMs(s: string): number | undefined {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(4) !== 0x2d ||
+    s.charCodeAt(7) !== 0x2d ||
+    s.charCodeAt(10) !== 0x54 ||
+    s.charCodeAt(13) !== 0x3a ||
+    s.charCodeAt(16) !== 0x3a ||
+    s.charCodeAt(19) !== 0x2e ||
+    s.charCodeAt(23) !== 0x5a
+  )
+    return undefined;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  const ms = digitsAt(s, 20, 3);
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    ms < 0
+  )
+    return undefined;
+  return utcMs(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The decimal number written by `count` digits at `from`; -1 when one of them is not a digit. */
+function digitsAt(s: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}

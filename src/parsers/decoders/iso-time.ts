@@ -1,4 +1,4 @@
-import { daysInMonth, parseTimestamp, utcMs } from "../../core/time.js";
+import { canonicalIsoMs, daysInMonth, parseTimestamp, utcMs } from "../../core/time.js";
 
 /**
  * Allocation-light ISO-8601 handling for the ingest hot path. `parseTimestamp` (a regex) plus
@@ -126,16 +126,7 @@ export function formatIsoUtc(ms: number): string {
  * `isoFromText` returns unchanged: what our own exports and most JSON loggers write.
  */
 export function isCanonicalIso(s: string): boolean {
-  return (
-    s.length === 24 &&
-    s.charCodeAt(23) === 0x5a &&
-    s.charCodeAt(19) === 0x2e &&
-    s.charCodeAt(10) === 0x54 &&
-    d(s, 20) >= 0 &&
-    d(s, 21) >= 0 &&
-    d(s, 22) >= 0 &&
-    parseIsoFast(s) !== undefined
-  );
+  return canonicalIsoMs(s) !== undefined;
 }
 
 /** ISO text → canonical ISO UTC with `Z`; canonical text (`isCanonicalIso`) is returned as is. */

@@ -1,7 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseIsoTimestamp, parseTimestamp } from "../../../src/core/time.js";
-import { formatIsoUtc, isoFromText, parseIsoFast } from "../../../src/parsers/decoders/iso-time.js";
+import {
+  formatIsoUtc,
+  isCanonicalIso,
+  isoFromText,
+  parseIsoFast,
+} from "../../../src/parsers/decoders/iso-time.js";
 import { epochToMs } from "../../../src/parsers/decoders/timestamp-value.js";
+import { canonicalShapedIsoTexts } from "../../helpers/iso-texts.js";
 
 describe("iso-time fast path agrees with parseTimestamp", () => {
   it.each([
@@ -119,5 +126,35 @@ describe("parseTimestamp refuses out-of-range fields instead of rolling them ove
     ["2026-01-01T10:00:00+14:00", "2025-12-31T20:00:00.000Z"],
   ])("%s is %s", (text, iso) => {
     expect(isoFromText(text)).toBe(iso);
+  });
+});
+
+describe("isCanonicalIso", () => {
+  /** The rule as it was written before it shared core/time's reader: the shape, then the fast path. */
+  function shapeThenFastPath(s: string): boolean {
+    const digit = (i: number) => s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57;
+    return (
+      s.length === 24 &&
+      s.charCodeAt(23) === 0x5a &&
+      s.charCodeAt(19) === 0x2e &&
+      s.charCodeAt(10) === 0x54 &&
+      digit(20) &&
+      digit(21) &&
+      digit(22) &&
+      parseIsoFast(s) !== undefined
+    );
+  }
+
+  it("accepts what the shape check and the fast path accepted, and nothing else (property)", () => {
+    // Canonical texts with one character replaced: a separator, a digit, the zone, any place.
+    const edited = fc
+      .tuple(canonicalShapedIsoTexts, fc.integer({ min: 0, max: 23 }), fc.constantFrom(..."0189X-:.TtZz +,"))
+      .map(([text, i, c]) => text.slice(0, i) + c + text.slice(i + 1));
+    fc.assert(
+      fc.property(fc.oneof(canonicalShapedIsoTexts, edited, fc.string({ maxLength: 30 })), (text) => {
+        expect(isCanonicalIso(text), text).toBe(shapeThenFastPath(text));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
