@@ -40,11 +40,15 @@ export async function loadPartitionStates(
   let q = db.selectFrom("partition_state").select(["partition", "value", "batch_id"]);
   if (partitions) q = q.where("partition", "in", partitions);
   const rows = await q.orderBy("partition").execute();
-  return rows.map((r) => ({
-    partition: r.partition,
-    value: fromJsonText<JsonValue>(r.value, null),
-    batchId: Number(r.batch_id),
-  }));
+  return rows.map((r) => stateRow(r, r.partition));
+}
+
+/** A `partition_state` row as the pipeline reads it, under the name it is known by. */
+function stateRow(
+  r: { value: string; batch_id: number | bigint | string },
+  partition: string,
+): PartitionStateRow {
+  return { partition, value: fromJsonText<JsonValue>(r.value, null), batchId: Number(r.batch_id) };
 }
 
 /**
@@ -66,9 +70,5 @@ export async function loadPartitionStatesUnder(
     )
     .orderBy("partition")
     .execute();
-  return rows.map((r) => ({
-    partition: under ? r.partition.slice(prefix.length) : r.partition,
-    value: fromJsonText<JsonValue>(r.value, null),
-    batchId: Number(r.batch_id),
-  }));
+  return rows.map((r) => stateRow(r, under ? r.partition.slice(prefix.length) : r.partition));
 }
