@@ -78,6 +78,10 @@ export async function walkMatches(
   const wantedMs = (ms: number, ref: number) =>
     (!after || afterMs === null || compareMs(order, afterMs, after.ref, ms, ref) < 0) &&
     (!worst || worstMs === null || compareMs(order, ms, ref, worstMs, worst.ref) < 0);
+  // A row not before the worst kept: in a piece in time order, walked in this order, neither is any
+  // row after it (`RowWalk.endsAt`).
+  const endsAt = (ms: number, ref: number) =>
+    worst !== undefined && worstMs !== null && compareMs(order, ms, ref, worstMs, worst.ref) >= 0;
 
   for (const piece of ordered) {
     const b = bound(piece);
@@ -97,7 +101,7 @@ export async function walkMatches(
           });
           if (found.length >= 2 * want) cut();
         },
-        { wanted, wantedMs, rows, backward: order === "newest" },
+        { wanted, wantedMs, endsAt, rows, backward: order === "newest" },
       ),
     );
     if (found.length >= want) cut();
