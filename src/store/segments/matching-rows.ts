@@ -113,6 +113,12 @@ export interface RowWalk {
   wantedMs?: ((ms: number, ref: number) => boolean) | undefined;
   /** Asked with the row's time text; false turns the row down. */
   wanted?: ((timestamp: string, ref: number) => boolean) | undefined;
+  /**
+   * `wantedMs` judges a plain row exactly as `wanted` would its text: `wanted` is then asked only of
+   * rows whose text is built anyway (not plain, or a query bound not canonical), and a plain row reaches
+   * `visit` without its text.
+   */
+  plainByMs?: boolean;
   /** Only these rows (a moved batch's, in the segment that holds it now). */
   rows?: RowRange | undefined;
   /** Last row first: a newest-first walk meets its page early, and turns the older rows down cheaply. */
@@ -173,8 +179,9 @@ export function planPiece(ix: SearchIndex | LeanIndex, q: PreparedQuery): Segmen
  * Calls `visit(i, timestamp, ms)` for every row of `reader` (of `walk.rows`, when given) that matches
  * the query exactly, in position order (backward when asked). A row is turned down on its time before
  * its text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on its plan (entry,
- * verbatim or not, number tests), then on `walk.wanted`, before its message or fields are decoded. `timestamp` is null when no text was needed (a plain row,
- * `ms` its time, and no `walk.wanted`): counting reads only the times column, never a string.
+ * verbatim or not, number tests), then on `walk.wanted`, before its message or fields are decoded.
+ * `timestamp` is null when no text was needed (a plain row, `ms` its time, and no `walk.wanted` or
+ * `walk.plainByMs`): counting, and a page's walk, read only the times column, never a string.
  */
 export function forEachMatch(
   reader: SegmentReader,
@@ -219,8 +226,8 @@ export function forEachMatch(
       const tests = plan.numberTests?.[e];
       if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
     }
-    const t = wanted || !plain || !q.timeByMs ? reader.timestamp(i) : null;
-    if (wanted && !wanted(t!, firstRef + i)) continue;
+    const t = (wanted && !walk.plainByMs) || !plain || !q.timeByMs ? reader.timestamp(i) : null;
+    if (wanted && t !== null && !wanted(t, firstRef + i)) continue;
     view.i = i;
     view.timestamp = t ?? "";
     if ((t === null ? q.matchesUntimed : q.matches)(view)) visit(i, t, ms);
