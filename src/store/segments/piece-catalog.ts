@@ -2,9 +2,9 @@ import { sql } from "kysely";
 import type { StoreScope } from "../db.js";
 import { listPieces, type Piece, type PieceFilter, type PieceRow, toPiece } from "./pieces.js";
 
-/** The version row and piece rows of one listing statement. */
+/** The version row, the count row and the piece rows of one listing statement. */
 interface CatalogRow extends PieceRow {
-  kind: "v" | "s" | "b";
+  kind: "v" | "c" | "s" | "b";
   id: number | string;
 }
 
@@ -18,10 +18,17 @@ const VERSION_ROW = `select 'v' as kind, version as id, 0 as first_ref, 0 as las
 const BATCH_ROWS = `select 'b' as kind, first_ref as id, ${ROW_COLUMNS} from log_batches`;
 const SEGMENT_ROWS = `select 's' as kind, id, ${ROW_COLUMNS} from log_segments`;
 
+/** How many segments there are, as a row shaped like the pieces' rows. */
+const SEGMENT_COUNT_ROW = `select 'c' as kind, count(*) as id, 0 as first_ref, 0 as last_ref, 0 as count,
+  '' as min_time, '' as max_time, 0 as min_severity, 0 as max_severity from log_segments`;
+
 /** Every batch and the segments' version, at one moment: what a search reads while the segments stay. */
 const BATCHES_AND_VERSION = sql.raw<CatalogRow>(`${VERSION_ROW} union all ${BATCH_ROWS}`);
 /** Every piece and the segments' version, at one moment. */
 const EVERYTHING = sql.raw<CatalogRow>(`${VERSION_ROW} union all ${BATCH_ROWS} union all ${SEGMENT_ROWS}`);
+/** Every batch, the segments' version and count, and the segments after the greatest id known. */
+const newerSegments = (afterId: number) =>
+  sql<CatalogRow>`${sql.raw(`${VERSION_ROW} union all ${SEGMENT_COUNT_ROW} union all ${BATCH_ROWS} union all ${SEGMENT_ROWS}`)} where id > ${afterId}`;
 
 /**
  * The pieces a store holds, with the sealed segments' listing kept in memory between reads: listing
@@ -33,14 +40,16 @@ const EVERYTHING = sql.raw<CatalogRow>(`${VERSION_ROW} union all ${BATCH_ROWS} u
  * whichever process or connection writes) in one statement, so both are seen at one moment: a seal
  * moves records from batches to a segment in one transaction, and the kept segments are exactly the
  * segments of that moment while the version is the one they were listed at. When the version differs,
- * everything is listed again in one statement, and kept under the version it read. Each store object
- * (so each read thread) keeps its own listing; a stale one is never served, only listed again.
+ * the same statement also reads the segments added since and how many there are (`KeptSegments`): under
+ * ingest a seal lands every few seconds, and adding its segment keeps a read from listing them all.
+ * When some went (retention), everything is listed again, in one statement. Each store object (so each
+ * read thread) keeps its own listing; a stale one is never served, only listed again.
  *
  * Where versions are not kept (PostgreSQL, `StoreDialect.changeVersion`), every read lists every piece
  * (`listPieces`), as before.
  */
 export class PieceCatalog {
-  #segments: { version: number; pieces: readonly Piece[] } | undefined;
+  #segments: KeptSegments | undefined;
 
   /** The pieces `filter` does not rule out, in no particular order (as `listPieces`). */
   async list(scope: StoreScope, filter: PieceFilter): Promise<Piece[]> {
@@ -55,11 +64,21 @@ export class PieceCatalog {
       ({ rows } = await BATCHES_AND_VERSION.execute(scope.db));
       version = versionOf(rows);
     }
-    if (kept === undefined || version !== kept.version) {
+    if (kept !== undefined && version !== kept.version) {
+      // Changed: under ingest, mostly by seals adding segments. Read only those when none went.
+      ({ rows } = await newerSegments(kept.greatestId).execute(scope.db));
+      version = versionOf(rows);
+      const added = rows.filter((r) => r.kind === "s").map(pieceOf);
+      const count = rows.find((r) => r.kind === "c");
+      if (version !== undefined && count && Number(count.id) === kept.pieces.length + added.length)
+        this.#segments = keptSegments(version, [...kept.pieces, ...added]);
+      else version = undefined;
+    }
+    if (kept === undefined || version === undefined) {
       ({ rows } = await EVERYTHING.execute(scope.db));
       version = versionOf(rows);
       if (version === undefined) return listPieces(scope, filter); // not migrated yet
-      this.#segments = { version, pieces: rows.filter((r) => r.kind === "s").map(pieceOf) };
+      this.#segments = keptSegments(version, rows.filter((r) => r.kind === "s").map(pieceOf));
     }
     const segments = this.#segments!.pieces;
     const out: Piece[] = [];
@@ -71,6 +90,26 @@ export class PieceCatalog {
     }
     return out;
   }
+}
+
+/**
+ * The segments listed at one moment, and the version they were listed at. A later listing of the
+ * segments after `greatestId` holds every segment added since: ids only grow (SQLite's AUTOINCREMENT,
+ * migration 016: "never reused") and SQLite commits one writer at a time, so a segment committed after
+ * this listing has a greater id than every one in it. When, besides those, the count of segments is the
+ * count kept, none of the kept ones went (retention), and the kept ones plus the added ones are exactly
+ * the segments of that later moment.
+ */
+interface KeptSegments {
+  version: number;
+  pieces: readonly Piece[];
+  greatestId: number;
+}
+
+function keptSegments(version: number, pieces: readonly Piece[]): KeptSegments {
+  let greatestId = 0;
+  for (const p of pieces) if (p.id > greatestId) greatestId = p.id;
+  return { version, pieces, greatestId };
 }
 
 function versionOf(rows: readonly CatalogRow[]): number | undefined {
