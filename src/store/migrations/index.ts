@@ -17,6 +17,7 @@ import * as anomalySinksQueued from "./015-anomaly-sinks-queued.js";
 import * as logSegments from "./016-log-segments.js";
 import * as alertsWaitingIndex from "./017-alerts-waiting-index.js";
 import * as clusterPartitions from "./018-cluster-partitions.js";
+import * as logSegmentsVersion from "./019-log-segments-version.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -41,6 +42,7 @@ const STEPS: [string, Step][] = [
   ["016-log-segments", logSegments],
   ["017-alerts-waiting-index", alertsWaitingIndex],
   ["018-cluster-partitions", clusterPartitions],
+  ["019-log-segments-version", logSegmentsVersion],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -113,10 +113,61 @@ export interface RowWalk {
   wantedMs?: ((ms: number, ref: number) => boolean) | undefined;
   /** Asked with the row's time text; false turns the row down. */
   wanted?: ((timestamp: string, ref: number) => boolean) | undefined;
+  /**
+   * `wantedMs` judges a plain row exactly as `wanted` would its text: `wanted` is then asked only of
+   * rows whose text is built anyway (not plain, or a query bound not canonical), and a plain row reaches
+   * `visit` without its text.
+   */
+  plainByMs?: boolean;
   /** Only these rows (a moved batch's, in the segment that holds it now). */
   rows?: RowRange | undefined;
   /** Last row first: a newest-first walk meets its page early, and turns the older rows down cheaply. */
   backward?: boolean;
+  /**
+   * Asked, in a piece whose rows are in time order (`timesAscending`), of a row's time and reference:
+   * true when no row from this one on in the walk's direction can be wanted (a page's walk holding its
+   * page, this row not before its worst), so the walk of the piece ends here. Only for a walk whose
+   * direction is its order's (backward for newest first).
+   */
+  endsAt?: ((ms: number, ref: number) => boolean) | undefined;
+}
+
+/** Readers whose rows all have plain times in non-decreasing order (`timesAscending`), or not. */
+const ascendingTimes = new WeakMap<SegmentReader, boolean>();
+
+/**
+ * Whether every row of `reader` has a plain time (`isPlainMs`) and no row's time is less than the one
+ * before it: a live stream's pieces nearly always, as records are appended in the order they come.
+ * Then a walk in position order is a walk in time (and reference) order, and can start at its window
+ * and stop at its end. Learned once per reader (one pass over its times column).
+ */
+export function timesAscending(reader: SegmentReader): boolean {
+  let known = ascendingTimes.get(reader);
+  if (known !== undefined) return known;
+  known = true;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < reader.count; i++) {
+    const ms = reader.timeMs(i);
+    if (!isPlainMs(ms) || ms < previous) {
+      known = false;
+      break;
+    }
+    previous = ms;
+  }
+  ascendingTimes.set(reader, known);
+  return known;
+}
+
+/** The first row in `from`..`to + 1` whose time is at least `ms`, in a piece of ascending times. */
+function firstRowAtOrAfter(reader: SegmentReader, from: number, to: number, ms: number): number {
+  let lo = from;
+  let hi = to + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (reader.timeMs(mid) < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Which of a piece's template entries may match (null: none; the piece is skipped unread). */
@@ -128,8 +179,9 @@ export function planPiece(ix: SearchIndex | LeanIndex, q: PreparedQuery): Segmen
  * Calls `visit(i, timestamp, ms)` for every row of `reader` (of `walk.rows`, when given) that matches
  * the query exactly, in position order (backward when asked). A row is turned down on its time before
  * its text is built where it can be (`sinceMs`/`untilMs`, `walk.wantedMs`), then on its plan (entry,
- * verbatim or not, number tests), then on `walk.wanted`, before its message or fields are decoded. `timestamp` is null when no text was needed (a plain row,
- * `ms` its time, and no `walk.wanted`): counting reads only the times column, never a string.
+ * verbatim or not, number tests), then on `walk.wanted`, before its message or fields are decoded.
+ * `timestamp` is null when no text was needed (a plain row, `ms` its time, and no `walk.wanted` or
+ * `walk.plainByMs`): counting, and a page's walk, read only the times column, never a string.
  */
 export function forEachMatch(
   reader: SegmentReader,
@@ -140,11 +192,20 @@ export function forEachMatch(
 ): void {
   const view = new RowView(reader);
   const firstRef = reader.meta.firstRef;
-  const from = walk.rows ? walk.rows.from : 0;
-  const to = walk.rows ? walk.rows.to : reader.count - 1;
+  let from = walk.rows ? walk.rows.from : 0;
+  let to = walk.rows ? walk.rows.to : reader.count - 1;
   const step = walk.backward ? -1 : 1;
   const { sinceMs, untilMs } = q;
   const { wanted, wantedMs } = walk;
+  // In a piece in time order, the rows inside the query's window are one run of positions, and a walk
+  // past its page's worst row meets no wanted row again: start at the run, stop at its end.
+  const windowed = sinceMs !== Number.NEGATIVE_INFINITY || untilMs !== Number.POSITIVE_INFINITY;
+  const inOrder = (windowed || walk.endsAt !== undefined) && timesAscending(reader);
+  const endsAt = inOrder ? walk.endsAt : undefined;
+  if (inOrder && windowed) {
+    from = firstRowAtOrAfter(reader, from, to, sinceMs);
+    to = firstRowAtOrAfter(reader, from, to, untilMs) - 1;
+  }
   for (let i = walk.backward ? to : from; i >= from && i <= to; i += step) {
     const e = reader.entry(i);
     if (!plan.encoded[e] && !plan.verbatim[e]) continue;
@@ -153,6 +214,7 @@ export function forEachMatch(
     const plain = isPlainMs(ms);
     if (plain) {
       if (ms < sinceMs || ms >= untilMs) continue;
+      if (endsAt?.(ms, firstRef + i)) break;
       if (wantedMs && !wantedMs(ms, firstRef + i)) continue;
     }
     if (q.hasText) {
@@ -164,8 +226,8 @@ export function forEachMatch(
       const tests = plan.numberTests?.[e];
       if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
     }
-    const t = wanted || !plain || !q.timeByMs ? reader.timestamp(i) : null;
-    if (wanted && !wanted(t!, firstRef + i)) continue;
+    const t = (wanted && !walk.plainByMs) || !plain || !q.timeByMs ? reader.timestamp(i) : null;
+    if (wanted && t !== null && !wanted(t, firstRef + i)) continue;
     view.i = i;
     view.timestamp = t ?? "";
     if ((t === null ? q.matchesUntimed : q.matches)(view)) visit(i, t, ms);

@@ -1,6 +1,6 @@
 import type { LogPosition } from "../../core/log-store.js";
 import type { SegmentReader } from "../columnar/index.js";
-import { canonicalMs, forEachMatch, type PreparedQuery, readListed } from "./matching-rows.js";
+import { canonicalMs, forEachMatch, isPlainMs, type PreparedQuery, readListed } from "./matching-rows.js";
 import type { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
 
@@ -14,8 +14,17 @@ export type WalkOrder = "newest" | "oldest";
 export interface FoundRow {
   reader: SegmentReader;
   i: number;
-  timestamp: string;
+  /** The row's time in milliseconds when plain (`isPlainMs`: its text is their `toISOString`), else NaN. */
+  ms: number;
+  /** The row's time text, built when first compared as a text (`timeText`); a page's rows need none. */
+  timestamp: string | null;
   ref: number;
+}
+
+/** The row's time text, built once. */
+function timeText(row: FoundRow): string {
+  row.timestamp ??= row.reader.timestamp(row.i);
+  return row.timestamp;
 }
 
 /** Negative when (ta, ra) comes before (tb, rb) in `order`. Times compare as texts, as the table does. */
@@ -62,42 +71,53 @@ export async function walkMatches(
   let found: FoundRow[] = [];
   // The worst row kept once `found` was last cut to `want` rows: rows not before it cannot be on the page.
   let worst: FoundRow | undefined;
+  // Plain rows compare on their milliseconds, in the order of their texts; others on their texts.
+  const compareRows = (a: FoundRow, b: FoundRow) =>
+    isPlainMs(a.ms) && isPlainMs(b.ms)
+      ? compareMs(order, a.ms, a.ref, b.ms, b.ref)
+      : compareKeys(order, timeText(a), a.ref, timeText(b), b.ref);
   const cut = () => {
-    found.sort((a, b) => compareKeys(order, a.timestamp, a.ref, b.timestamp, b.ref));
+    found.sort(compareRows);
     found = found.slice(0, want);
     worst = found.length === want ? found[want - 1] : undefined;
-    worstMs = worst ? canonicalMs(worst.timestamp) : null;
+    worstMs = worst && isPlainMs(worst.ms) ? worst.ms : null;
   };
   const wanted = (t: string, ref: number) =>
     (!after || compareKeys(order, after.timestamp, after.ref, t, ref) < 0) &&
-    (!worst || compareKeys(order, t, ref, worst.timestamp, worst.ref) < 0);
+    (!worst || compareKeys(order, t, ref, timeText(worst), worst.ref) < 0);
   // The same on milliseconds, before a row's text is built; a bound whose text is not canonical
   // (null) leaves the row to `wanted`.
   const afterMs = after ? canonicalMs(after.timestamp) : null;
+  // Then `wantedMs` judges a plain row exactly, and `wanted` is asked only of rows whose text is built.
+  const plainByMs = !after || afterMs !== null;
   let worstMs: number | null = null;
   const wantedMs = (ms: number, ref: number) =>
     (!after || afterMs === null || compareMs(order, afterMs, after.ref, ms, ref) < 0) &&
     (!worst || worstMs === null || compareMs(order, ms, ref, worstMs, worst.ref) < 0);
+  // A row not before the worst kept: in a piece in time order, walked in this order, neither is any
+  // row after it (`RowWalk.endsAt`).
+  const endsAt = (ms: number, ref: number) =>
+    worst !== undefined && worstMs !== null && compareMs(order, ms, ref, worstMs, worst.ref) >= 0;
 
   for (const piece of ordered) {
     const b = bound(piece);
-    if (worst && compareKeys(order, worst.timestamp, worst.ref, b.t, b.ref) <= 0) break;
+    if (worst && compareKeys(order, timeText(worst), worst.ref, b.t, b.ref) <= 0) break;
     await readListed(session, piece, q, (reader, plan, rows) =>
       forEachMatch(
         reader,
         plan,
         q,
-        (i, timestamp) => {
-          // With `wanted` given, the text is always built.
+        (i, timestamp, ms) => {
           found.push({
             reader,
             i,
-            timestamp: timestamp ?? reader.timestamp(i),
+            ms: isPlainMs(ms) ? ms : Number.NaN,
+            timestamp,
             ref: reader.meta.firstRef + i,
           });
           if (found.length >= 2 * want) cut();
         },
-        { wanted, wantedMs, rows, backward: order === "newest" },
+        { wanted, wantedMs, plainByMs, endsAt, rows, backward: order === "newest" },
       ),
     );
     if (found.length >= want) cut();

@@ -84,7 +84,8 @@ export async function readPieceData(scope: StoreScope, piece: Piece): Promise<Ui
   return row ? row.data : null;
 }
 
-interface PieceRow {
+/** A listed row's columns (numbers come back as text from PostgreSQL's bigint). */
+export interface PieceRow {
   first_ref: number | string;
   last_ref: number | string;
   count: number | string;
@@ -94,7 +95,7 @@ interface PieceRow {
   max_severity: number | string;
 }
 
-function toPiece(kind: Piece["kind"], id: number, r: PieceRow): Piece {
+export function toPiece(kind: Piece["kind"], id: number, r: PieceRow): Piece {
   return {
     kind,
     id,

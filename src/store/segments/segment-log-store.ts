@@ -21,8 +21,9 @@ import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import { canonicalMs, forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
+import { PieceCatalog } from "./piece-catalog.js";
 import { PieceSession } from "./piece-session.js";
-import { listPieces, type Piece, type PieceFilter } from "./pieces.js";
+import type { Piece, PieceFilter } from "./pieces.js";
 import { eachSegmentRecord, toStoredRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
 import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealIsDue } from "./sealer.js";
@@ -81,6 +82,10 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const readers = options.cachedReaders === 0 ? undefined : new PieceReaderCache(options.cachedReaders);
   const summaries = new PieceSummaryCache(options.summaryCacheBytes);
   const session = (scope: StoreScope) => new PieceSession(scope, cache, readers, summaries);
+  // The segments' listing, kept while no seal or drop changes them (a query per search was most of a
+  // newest page's cost).
+  const catalog = new PieceCatalog();
+  const listPieces = (scope: StoreScope, filter: PieceFilter) => catalog.list(scope, filter);
 
   /**
    * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from
