@@ -29,6 +29,16 @@ import type { Processor } from "./processor.js";
 import { retiredTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
 
+/**
+ * The records of one submission: an array, or records made only when the pipeline reads them. The
+ * pipeline reads each submission once, in order, slice by slice (`/ingest` decodes a body's logs there, so
+ * no record waits in the queue).
+ */
+export interface RecordSource {
+  readonly length: number;
+  slice(start: number, end: number): readonly LogRecord[];
+}
+
 export interface IngestResult {
   records: ParsedRecord[];
   /** Anomalies this submission's records raised (new rows and merged repeats). */
@@ -80,7 +90,7 @@ interface PendingSave {
 }
 
 interface Submission {
-  records: readonly LogRecord[];
+  records: RecordSource;
   /** A source's numbered submission, recorded with the rows (crash settlement, `SubmissionRef`). */
   submission: SubmissionRef | undefined;
   /** The cluster hand-off message the records came in (`PartitionOwnership.handoffsDone`). */
@@ -242,11 +252,7 @@ export class IngestPipeline {
     return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
   }
 
-  submit(
-    records: readonly LogRecord[],
-    submission?: SubmissionRef,
-    handoffId?: string,
-  ): Promise<IngestResult> {
+  submit(records: RecordSource, submission?: SubmissionRef, handoffId?: string): Promise<IngestResult> {
     if (records.length === 0 && this.#accepting) return Promise.resolve({ records: [], anomalies: [] });
     const refusal = this.refusal(records.length);
     if (refusal) {
@@ -326,7 +332,8 @@ export class IngestPipeline {
   }
 
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {
-    const all = batch.flatMap((s) => s.records);
+    let size = 0;
+    for (const s of batch) size += s.records.length;
     // Mining and detection change the miner and the detectors; when the transaction fails they are put
     // back, or the refused lines would count as known when sent again (no new_template, and a row whose
     // template was never written).
@@ -344,10 +351,12 @@ export class IngestPipeline {
     try {
       // Mined in runs with the loop let in between: the batch's changes are journaled since `begin`, and
       // `tick` leaves the detectors alone while #inBatch; state is saved only between batches.
-      for (let i = 0; i < all.length; i += SLICE_RECORDS) {
-        for (const r of this.processor.mine(all.slice(i, i + SLICE_RECORDS))) parsed.push(r);
-        await pause();
-      }
+      // Each submission is read here, once, in order: a record is made (or decoded) just before it is mined.
+      for (const s of batch)
+        for (let i = 0; i < s.records.length; i += SLICE_RECORDS) {
+          for (const r of this.processor.mine(s.records.slice(i, i + SLICE_RECORDS))) parsed.push(r);
+          await pause();
+        }
       t1 = performance.now();
       const changed = new Set<string>();
       for (const r of parsed) if (r.templateChange !== "none") changed.add(r.templateId);
@@ -361,7 +370,7 @@ export class IngestPipeline {
       results = await this.store.transaction(async (tx) => {
         const trx = tx.db;
         if (own) await own.fence(trx);
-        else batchId = await recordBatch(trx, all.length, submissions, now);
+        else batchId = await recordBatch(trx, size, submissions, now);
         const refs: number[] = [];
         const slice = this.logs.appendSlice ?? SLICE_RECORDS;
         for (let i = 0; i < parsed.length; i += slice) {
@@ -424,13 +433,13 @@ export class IngestPipeline {
       this.#lastBatch = batchId;
       this.#markBatch(parsed);
     }
-    this.stats.processedRecords += all.length;
+    this.stats.processedRecords += size;
     this.stats.batches++;
     const fresh = results.flatMap((r) => r.anomalies);
     if (fresh.length > 0) this.onAnomalies?.(fresh);
     if (this.batchListeners.size > 0) {
       const timing: BatchTiming = {
-        records: all.length,
+        records: size,
         anomalies: fresh,
         mineSecs: (t1 - t0) / 1000,
         detectSecs: detectMs / 1000,
