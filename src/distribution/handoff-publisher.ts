@@ -96,7 +96,7 @@ export class HandoffPublisher implements IngestPort {
   }
 
   async submit(source: RecordSource, _submission?: SubmissionRef): Promise<IngestResult> {
-    if (source.length === 0) return { records: [], anomalies: [] };
+    if (source.length === 0) return { records: [], refs: [], anomalies: [] };
     const refusal = this.refusal(source.length);
     if (refusal) {
       if (this.#accepting) this.stats.rejectedSubmissions++;
@@ -135,7 +135,7 @@ export class HandoffPublisher implements IngestPort {
       }
       this.stats.publishedMessages += confirms.length;
       this.stats.publishedRecords += records.length;
-      return { records: [], anomalies: [] };
+      return { records: [], refs: [], anomalies: [] };
     } finally {
       this.#inFlight -= records.length;
     }

@@ -155,6 +155,8 @@ interface ServiceGroup {
  * and the warnings), so the request keeps no record of its own.
  */
 class IngestRecords implements RecordSource {
+  /** The response needs each record's reference only: the pipeline lets the records go as it goes. */
+  readonly keepRecords = false;
   readonly groups = new Map<string, ServiceGroup>();
   readonly warnings: IngestWarnings = { count: 0, samples: [] };
   /** Logs before this one are decoded; slices are asked for in order, each once. */
@@ -250,7 +252,7 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
       // A loop, not Math.max(...): one argument per line overflowed the stack on a 250,000-line body.
       let detectorScore = 0;
       for (const i of indexes)
-        detectorScore = Math.max(detectorScore, detectorScores.get(result.records[i]?.id ?? -1) ?? 0);
+        detectorScore = Math.max(detectorScore, detectorScores.get(result.refs[i] ?? -1) ?? 0);
       const features = tally.features(detectorScore);
       const score = await scorer(
         service,

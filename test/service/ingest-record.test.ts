@@ -173,7 +173,7 @@ describe("ingestLogs", () => {
         submit: async (source: RecordSource) => {
           submitted = [];
           for (let i = 0; i < source.length; i += 50) submitted.push(...source.slice(i, i + 50));
-          return { records: submitted.map((_r, id) => ({ id })), anomalies: [] };
+          return { records: [], refs: submitted.map((_r, id) => id), anomalies: [] };
         },
       },
     } as unknown as Runtime;
