@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER } from "../core/severity.js";
+import { canonicalIsoMs } from "../core/time.js";
 
 /** What system 004's scorer sees for one service group (contracts §5.4). */
 export interface GroupFeatures extends JsonObject {
@@ -51,7 +52,8 @@ export class GroupTally {
     if (r.severityNumber >= 21) this.#fatals++;
     else if (r.severityNumber >= ERROR_SEVERITY_NUMBER) this.#errors++;
     else if (r.severityNumber >= 13) this.#warns++;
-    const t = Date.parse(r.timestamp);
+    // Ingest stores canonical ISO text, read by hand; anything else (and the value is the same) by Date.parse.
+    const t = canonicalIsoMs(r.timestamp) ?? Date.parse(r.timestamp);
     if (t < this.#min) this.#min = t;
     if (t > this.#max) this.#max = t;
     this.#messages.add(r.body);

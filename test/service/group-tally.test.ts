@@ -47,7 +47,17 @@ function referenceSummary(service: string, records: readonly LogRecord[], featur
 const record: fc.Arbitrary<LogRecord> = fc.record({
   timestamp: fc.oneof(
     fc.integer({ min: 0, max: 4_000_000 }).map((ms) => new Date(1_700_000_000_000 + ms).toISOString()),
-    fc.constantFrom("not a time", "", "2025-13-40T00:00:00Z"),
+    // Canonical-shaped texts out of range, some of which Date.parse still reads (Feb 30, hour 24).
+    fc.constantFrom(
+      "not a time",
+      "",
+      "2025-13-40T00:00:00Z",
+      "2025-13-40T00:00:00.000Z",
+      "2023-11-14T22:13:20.000Z",
+      "2025-02-30T00:00:00.000Z",
+      "2025-01-01T24:00:00.000Z",
+      "2023-11-14T22:13:20+01:00",
+    ),
   ),
   observedTimestamp: fc.constant("2025-01-01T00:00:00.000Z"),
   severityText: fc.option(fc.constantFrom("info", "Warn", "ERROR", "fatal", "x"), { nil: undefined }),
