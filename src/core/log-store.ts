@@ -141,6 +141,16 @@ export interface SealingStats {
   segments: number;
 }
 
+/** An append whose references are known before its records (`LogStore.openAppend`). */
+export interface RecordAppender {
+  /** The first record's reference; the i-th record added gets `firstRef + i`. */
+  readonly firstRef: RecordRef;
+  /** Takes the next records, in order; keeps nothing of the objects themselves. */
+  add(records: readonly RecordToAppend[]): void;
+  /** Stores the records added. */
+  finish(): Promise<void>;
+}
+
 /**
  * Where mined records are kept and read back. `Batch` is the store's unit of work: the SQL store appends
  * inside the transaction that also writes the batch's anomalies and templates, so a batch commits whole.
@@ -156,6 +166,14 @@ export interface LogStore<Batch> {
   sealingStats?(): Promise<SealingStats>;
   /** Stores records in order; returns one reference per record, in input order. */
   append(batch: Batch, records: readonly RecordToAppend[], storedAt: string): Promise<RecordRef[]>;
+  /**
+   * `append` for a store that can issue the references of `count` records before it has them (the segment
+   * store: consecutive from `firstRef`). The pipeline then hands the records over slice by slice as it
+   * mines them, detects each slice at once, and lets its records go: they need not live as long as the
+   * batch. `finish` stores what was added (exactly `count` records), in the same unit of work; the
+   * bytes stored are the ones `append` of the same records writes.
+   */
+  openAppend?(batch: Batch, count: number, storedAt: string): Promise<RecordAppender>;
   /** Records matching `query`, newest record time first (ties: greater reference first). */
   search(query: LogQuery, page: LogPage): Promise<StoredRecord[]>;
   /** The records of `refs` that exist, in reference order; unknown references are left out. */

@@ -5,7 +5,7 @@ import type { ClusterConfig } from "../config/cluster-schema.js";
 import { BackpressureError } from "../core/errors.js";
 import type { LogRecord } from "../core/log-record.js";
 import type { SubmissionRef } from "../core/source.js";
-import type { IngestResult } from "../pipeline/ingest-pipeline.js";
+import type { IngestResult, RecordSource } from "../pipeline/ingest-pipeline.js";
 import type { IngestPort } from "../pipeline/ingest-port.js";
 import { BrokerConnection, declarePartitionQueues } from "./broker.js";
 import { encodeHandoff } from "./handoff-codec.js";
@@ -95,14 +95,16 @@ export class HandoffPublisher implements IngestPort {
     return null;
   }
 
-  async submit(records: readonly LogRecord[], _submission?: SubmissionRef): Promise<IngestResult> {
-    if (records.length === 0) return { records: [], anomalies: [] };
-    const refusal = this.refusal(records.length);
+  async submit(source: RecordSource, _submission?: SubmissionRef): Promise<IngestResult> {
+    if (source.length === 0) return { records: [], refs: [], anomalies: [] };
+    const refusal = this.refusal(source.length);
     if (refusal) {
       if (this.#accepting) this.stats.rejectedSubmissions++;
       throw refusal;
     }
     const channel = this.#channel!;
+    // The records are published whole, so a source that decodes on demand is read here at once.
+    const records = source.slice(0, source.length);
     const groups = new Map<number, LogRecord[]>();
     for (const r of records) {
       const p = partitionOf(r, this.config.partitions);
@@ -133,7 +135,7 @@ export class HandoffPublisher implements IngestPort {
       }
       this.stats.publishedMessages += confirms.length;
       this.stats.publishedRecords += records.length;
-      return { records: [], anomalies: [] };
+      return { records: [], refs: [], anomalies: [] };
     } finally {
       this.#inFlight -= records.length;
     }

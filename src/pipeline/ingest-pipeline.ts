@@ -5,7 +5,7 @@ import type { Clock } from "../core/clock.js";
 import { BackpressureError } from "../core/errors.js";
 import type { JsonValue } from "../core/json.js";
 import type { LogRecord, ParsedRecord } from "../core/log-record.js";
-import type { LogStore } from "../core/log-store.js";
+import type { LogStore, RecordAppender } from "../core/log-store.js";
 import type { SubmissionRef } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import type { Store, StoreTransaction } from "../store/db.js";
@@ -26,11 +26,29 @@ import {
   takeChangedStreams,
 } from "./partition-state.js";
 import type { Processor } from "./processor.js";
-import { retiredTemplates } from "./retired-templates.js";
+import { BatchTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
 
+/**
+ * The records of one submission: an array, or records made only when the pipeline reads them. The
+ * pipeline reads each submission once, in order, slice by slice (`/ingest` decodes a body's logs there, so
+ * no record waits in the queue).
+ */
+export interface RecordSource {
+  readonly length: number;
+  slice(start: number, end: number): readonly LogRecord[];
+  /**
+   * False: the submitter reads `IngestResult.refs` only, so the pipeline keeps no record once it is
+   * stored and detected (`records` comes back empty). Arrays leave it unset and get their records.
+   */
+  readonly keepRecords?: boolean;
+}
+
 export interface IngestResult {
+  /** The records as mined and stored; empty when the source said it does not keep them (`keepRecords`). */
   records: ParsedRecord[];
+  /** Each record's reference in the log store, in submission order (empty for a cluster hand-off). */
+  refs: number[];
   /** Anomalies this submission's records raised (new rows and merged repeats). */
   anomalies: StoredAnomaly[];
 }
@@ -80,7 +98,7 @@ interface PendingSave {
 }
 
 interface Submission {
-  records: readonly LogRecord[];
+  records: RecordSource;
   /** A source's numbered submission, recorded with the rows (crash settlement, `SubmissionRef`). */
   submission: SubmissionRef | undefined;
   /** The cluster hand-off message the records came in (`PartitionOwnership.handoffsDone`). */
@@ -242,12 +260,9 @@ export class IngestPipeline {
     return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
   }
 
-  submit(
-    records: readonly LogRecord[],
-    submission?: SubmissionRef,
-    handoffId?: string,
-  ): Promise<IngestResult> {
-    if (records.length === 0 && this.#accepting) return Promise.resolve({ records: [], anomalies: [] });
+  submit(records: RecordSource, submission?: SubmissionRef, handoffId?: string): Promise<IngestResult> {
+    if (records.length === 0 && this.#accepting)
+      return Promise.resolve({ records: [], refs: [], anomalies: [] });
     const refusal = this.refusal(records.length);
     if (refusal) {
       if (this.#accepting) this.stats.rejectedSubmissions++;
@@ -326,31 +341,29 @@ export class IngestPipeline {
   }
 
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {
-    const all = batch.flatMap((s) => s.records);
+    let size = 0;
+    for (const s of batch) size += s.records.length;
     // Mining and detection change the miner and the detectors; when the transaction fails they are put
     // back, or the refused lines would count as known when sent again (no new_template, and a row whose
     // template was never written).
     this.processor.begin();
     this.#inBatch = true;
     const t0 = performance.now();
-    let t1 = t0;
-    let detectMs = 0;
-    const parsed: ParsedRecord[] = [];
+    const work: BatchWork = {
+      pause: slicer(SLICE_MS),
+      mineMs: 0,
+      detectMs: 0,
+      templates: new BatchTemplates(),
+    };
     let results: IngestResult[];
     let batchId = 0;
     const own = this.options.ownership;
     let save: PendingSave | null = null;
-    const pause = slicer(SLICE_MS);
     try {
-      // Mined in runs with the loop let in between: the batch's changes are journaled since `begin`, and
-      // `tick` leaves the detectors alone while #inBatch; state is saved only between batches.
-      for (let i = 0; i < all.length; i += SLICE_RECORDS) {
-        for (const r of this.processor.mine(all.slice(i, i + SLICE_RECORDS))) parsed.push(r);
-        await pause();
-      }
-      t1 = performance.now();
-      const changed = new Set<string>();
-      for (const r of parsed) if (r.templateChange !== "none") changed.add(r.templateId);
+      // A store that issues references up front takes the records as they are mined (`#streamBatch`);
+      // any other gets the batch mined first, then appended, then detected (`#appendThenDetect`).
+      const streamed = this.logs.openAppend !== undefined;
+      const parsed = streamed ? null : await this.#mineAll(batch, work);
       const now = isoUtc(this.clock.now());
       const submissions: SubmissionRef[] = [];
       for (const s of batch) if (s.submission) submissions.push(s.submission);
@@ -361,44 +374,15 @@ export class IngestPipeline {
       results = await this.store.transaction(async (tx) => {
         const trx = tx.db;
         if (own) await own.fence(trx);
-        else batchId = await recordBatch(trx, all.length, submissions, now);
-        const refs: number[] = [];
-        const slice = this.logs.appendSlice ?? SLICE_RECORDS;
-        for (let i = 0; i < parsed.length; i += slice) {
-          for (const ref of await this.logs.append(tx, parsed.slice(i, i + slice), now)) refs.push(ref);
-          await pause();
-        }
-        // New and reshaped templates are written with the rows that use them, so `templates` never lags
-        // behind `logs`; counts of the others follow at the periodic save.
-        if (changed.size > 0)
-          await saveTemplates(
-            trx,
-            this.processor.miner.templates().filter((t) => changed.has(t.templateId)),
-          );
-        await insertRetiredTemplates(trx, retiredTemplates(parsed, this.processor.miner));
-        for (let i = 0; i < parsed.length; i++) parsed[i]!.id = refs[i]!;
-        const out: IngestResult[] = [];
-        let offset = 0;
-        for (const s of batch) {
-          const records = parsed.slice(offset, offset + s.records.length);
-          offset += s.records.length;
-          // A repeat that merged into an anomaly an earlier run raised is that anomaly, in its last form.
-          const anomalies = new Map<number, StoredAnomaly>();
-          for (let i = 0; i < records.length; i += SLICE_RECORDS) {
-            const d0 = performance.now();
-            const found = this.processor.detect(records.slice(i, i + SLICE_RECORDS));
-            const detected = this.suppressions.filter(found, this.clock.now());
-            detectMs += performance.now() - d0;
-            for (const x of await storeAnomalies(trx, detected, now)) anomalies.set(x.anomaly.id, x.anomaly);
-            await pause();
-          }
-          out.push({ records, anomalies: [...anomalies.values()] });
-        }
+        else batchId = await recordBatch(trx, size, submissions, now);
+        const out = parsed
+          ? await this.#appendThenDetect(tx, batch, parsed, now, work)
+          : await this.#streamBatch(tx, batch, size, now, work);
         // Each suppression's count commits with the batch whose findings it dropped.
         await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
         if (own) {
           // The partition's state commits with its records: whoever owns it next starts from exactly here.
-          this.#markBatch(parsed);
+          this.#markBatch(work.templates);
           // Template counts are left to the periodic save: the batch already wrote its new and reshaped
           // templates, and a count lagging a save interval behind is what a single node has too. Writing
           // every touched template with every batch doubled a cluster partition's template writes.
@@ -422,31 +406,159 @@ export class IngestPipeline {
     this.processor.commit();
     if (!own) {
       this.#lastBatch = batchId;
-      this.#markBatch(parsed);
+      this.#markBatch(work.templates);
     }
-    this.stats.processedRecords += all.length;
+    this.stats.processedRecords += size;
     this.stats.batches++;
     const fresh = results.flatMap((r) => r.anomalies);
     if (fresh.length > 0) this.onAnomalies?.(fresh);
     if (this.batchListeners.size > 0) {
       const timing: BatchTiming = {
-        records: all.length,
+        records: size,
         anomalies: fresh,
-        mineSecs: (t1 - t0) / 1000,
-        detectSecs: detectMs / 1000,
-        storeSecs: (performance.now() - t1 - detectMs) / 1000,
+        mineSecs: work.mineMs / 1000,
+        detectSecs: work.detectMs / 1000,
+        storeSecs: (performance.now() - t0 - work.mineMs - work.detectMs) / 1000,
       };
       for (const listener of this.batchListeners) listener(timing);
     }
     return results;
   }
 
-  /** A committed batch's templates and streams are due at the next save. */
-  #markBatch(parsed: readonly ParsedRecord[]): void {
-    for (const r of parsed) {
-      this.#touchedTemplates.add(r.templateId);
-      this.#dirtyStreams.add(r.stream);
+  /** Mines a slice of records (read from their source just now) and notes their templates. */
+  #mine(records: readonly LogRecord[], work: BatchWork): ParsedRecord[] {
+    const m0 = performance.now();
+    const parsed = this.processor.mine(records);
+    for (const r of parsed) work.templates.add(r);
+    work.mineMs += performance.now() - m0;
+    return parsed;
+  }
+
+  /**
+   * Detects a slice of stored records and stores what it finds; a repeat that merged into an anomaly an
+   * earlier run raised is that anomaly, in its last form (`anomalies` is keyed by anomaly id).
+   */
+  async #detect(
+    trx: Kysely<Database>,
+    records: readonly ParsedRecord[],
+    now: string,
+    work: BatchWork,
+    anomalies: Map<number, StoredAnomaly>,
+  ): Promise<void> {
+    const d0 = performance.now();
+    const found = this.processor.detect(records);
+    const detected = this.suppressions.filter(found, this.clock.now());
+    work.detectMs += performance.now() - d0;
+    for (const x of await storeAnomalies(trx, detected, now)) anomalies.set(x.anomaly.id, x.anomaly);
+  }
+
+  /** New and reshaped templates, and the ones the batch retired, written in the batch's transaction. */
+  async #writeTemplates(trx: Kysely<Database>, templates: BatchTemplates): Promise<void> {
+    // Written with the rows that use them, so `templates` never lags behind `logs`; counts of the
+    // others follow at the periodic save.
+    if (templates.changed.size > 0)
+      await saveTemplates(
+        trx,
+        this.processor.miner.templates().filter((t) => templates.changed.has(t.templateId)),
+      );
+    await insertRetiredTemplates(trx, templates.retired(this.processor.miner));
+  }
+
+  /**
+   * The whole batch mined before its transaction, in runs with the loop let in between: the batch's
+   * changes are journaled since `begin`, and `tick` leaves the detectors alone while #inBatch; state is
+   * saved only between batches.
+   */
+  async #mineAll(batch: readonly Submission[], work: BatchWork): Promise<ParsedRecord[]> {
+    const parsed: ParsedRecord[] = [];
+    // Each submission is read here, once, in order: a record is made (or decoded) just before it is mined.
+    for (const s of batch)
+      for (let i = 0; i < s.records.length; i += SLICE_RECORDS) {
+        for (const r of this.#mine(s.records.slice(i, i + SLICE_RECORDS), work)) parsed.push(r);
+        await work.pause();
+      }
+    return parsed;
+  }
+
+  /** A mined batch appended in the store's slices, its templates written, then detected submission by submission. */
+  async #appendThenDetect(
+    tx: StoreTransaction,
+    batch: readonly Submission[],
+    parsed: ParsedRecord[],
+    now: string,
+    work: BatchWork,
+  ): Promise<IngestResult[]> {
+    const trx = tx.db;
+    const refs: number[] = [];
+    const slice = this.logs.appendSlice ?? SLICE_RECORDS;
+    for (let i = 0; i < parsed.length; i += slice) {
+      for (const ref of await this.logs.append(tx, parsed.slice(i, i + slice), now)) refs.push(ref);
+      await work.pause();
     }
+    await this.#writeTemplates(trx, work.templates);
+    for (let i = 0; i < parsed.length; i++) parsed[i]!.id = refs[i]!;
+    const out: IngestResult[] = [];
+    let offset = 0;
+    for (const s of batch) {
+      const records = parsed.slice(offset, offset + s.records.length);
+      const submissionRefs = refs.slice(offset, offset + s.records.length);
+      offset += s.records.length;
+      const anomalies = new Map<number, StoredAnomaly>();
+      for (let i = 0; i < records.length; i += SLICE_RECORDS) {
+        await this.#detect(trx, records.slice(i, i + SLICE_RECORDS), now, work, anomalies);
+        await work.pause();
+      }
+      out.push({
+        records: s.records.keepRecords === false ? [] : records,
+        refs: submissionRefs,
+        anomalies: [...anomalies.values()],
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The batch read, mined, appended and detected a slice at a time, for a store that issues references
+   * before it has the records (`LogStore.openAppend`). A slice's records are let go once detected (unless
+   * their submitter keeps them): a 5,000-line batch's parsed records, their parameters and the decoded
+   * logs lived from its first line's mining to its response, long enough for V8 to promote most of them
+   * to the old generation. The slices are the ones `#appendThenDetect` detects (50 records from each
+   * submission's start), the store's calls cover the same records, and detectors do not read the miner,
+   * so rows, findings and templates are the same.
+   */
+  async #streamBatch(
+    tx: StoreTransaction,
+    batch: readonly Submission[],
+    size: number,
+    now: string,
+    work: BatchWork,
+  ): Promise<IngestResult[]> {
+    const trx = tx.db;
+    const appends = new SlicedAppend(this.logs, tx, size, this.logs.appendSlice ?? SLICE_RECORDS, now);
+    const out: IngestResult[] = [];
+    for (const s of batch) {
+      const kept: ParsedRecord[] = [];
+      const refs: number[] = [];
+      const anomalies = new Map<number, StoredAnomaly>();
+      for (let i = 0; i < s.records.length; i += SLICE_RECORDS) {
+        const records = this.#mine(s.records.slice(i, i + SLICE_RECORDS), work);
+        await appends.add(records);
+        for (const r of records) refs.push(r.id);
+        await this.#detect(trx, records, now, work, anomalies);
+        if (s.records.keepRecords !== false) for (const r of records) kept.push(r);
+        await work.pause();
+      }
+      out.push({ records: kept, refs, anomalies: [...anomalies.values()] });
+    }
+    await appends.finish();
+    await this.#writeTemplates(trx, work.templates);
+    return out;
+  }
+
+  /** A committed batch's templates and streams are due at the next save. */
+  #markBatch(templates: BatchTemplates): void {
+    for (const id of templates.templateIds()) this.#touchedTemplates.add(id);
+    for (const stream of templates.streams()) this.#dirtyStreams.add(stream);
     this.#dirty = true;
     this.#unsavedBatches = true;
   }
@@ -673,4 +785,61 @@ function slicer(budgetMs: number): () => Promise<void> {
     await nextTurn();
     since = performance.now();
   };
+}
+
+/** What a batch's stages share while it runs: the loop's turns, stage times, what its lines say of templates. */
+interface BatchWork {
+  pause: () => Promise<void>;
+  mineMs: number;
+  detectMs: number;
+  templates: BatchTemplates;
+}
+
+/**
+ * A batch's records appended as they come, in the store's calls of `slice` records (`appendSlice`), as
+ * `append` over the whole batch would split them: each call's references are issued when it opens, and
+ * it is stored once its last record is in. Sets each record's `id`.
+ */
+class SlicedAppend {
+  #open: RecordAppender | null = null;
+  /** Records the open call still takes, and the records added before it opened. */
+  #left = 0;
+  #openedAt = 0;
+  #added = 0;
+
+  constructor(
+    readonly logs: LogStore<StoreTransaction>,
+    readonly tx: StoreTransaction,
+    readonly size: number,
+    readonly slice: number,
+    readonly storedAt: string,
+  ) {}
+
+  async add(records: ParsedRecord[]): Promise<void> {
+    for (let k = 0; k < records.length; ) {
+      if (this.#open === null) {
+        this.#left = Math.min(this.slice, this.size - this.#added);
+        this.#openedAt = this.#added;
+        this.#open = await this.logs.openAppend!(this.tx, this.#left, this.storedAt);
+      }
+      const open = this.#open;
+      const take = Math.min(this.#left, records.length - k);
+      const part = k === 0 && take === records.length ? records : records.slice(k, k + take);
+      const base = open.firstRef + (this.#added - this.#openedAt);
+      for (let j = 0; j < part.length; j++) part[j]!.id = base + j;
+      open.add(part);
+      this.#added += take;
+      this.#left -= take;
+      k += take;
+      if (this.#left === 0) {
+        this.#open = null;
+        await open.finish();
+      }
+    }
+  }
+
+  async finish(): Promise<void> {
+    if (this.#added !== this.size || this.#open !== null)
+      throw new Error(`batch appended ${this.#added} of ${this.size} records`);
+  }
 }

@@ -1,7 +1,6 @@
 import type { BackpressureError } from "../core/errors.js";
-import type { LogRecord } from "../core/log-record.js";
 import type { SubmissionRef } from "../core/source.js";
-import type { IngestResult } from "./ingest-pipeline.js";
+import type { IngestResult, RecordSource } from "./ingest-pipeline.js";
 
 /**
  * Where every door (HTTP, syslog, OTLP, file and PostgreSQL sources, MCP) hands records: the local
@@ -9,7 +8,7 @@ import type { IngestResult } from "./ingest-pipeline.js";
  * resolves once the broker has the records and reports no records or anomalies (their owners find those).
  */
 export interface IngestPort {
-  submit(records: readonly LogRecord[], submission?: SubmissionRef): Promise<IngestResult>;
+  submit(records: RecordSource, submission?: SubmissionRef): Promise<IngestResult>;
   /** The refusal a submission of `records` would get now, or null (0: could anything be taken). */
   refusal(records?: number): BackpressureError | null;
   readonly accepting: boolean;

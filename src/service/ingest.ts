@@ -4,15 +4,10 @@ import { isoUtc } from "../core/time.js";
 import { type DecodeContext, decodeLine, levelWordNumber, referenceNow } from "../parsers/decoders/index.js";
 import { isCanonicalIso, isoFromText } from "../parsers/decoders/iso-time.js";
 import { setField } from "../parsers/decoders/json-fields.js";
+import type { RecordSource } from "../pipeline/ingest-pipeline.js";
 import { insertIncident, type StoredIncident } from "../store/repos/incidents.js";
 import type { Runtime } from "./runtime.js";
-import {
-  type GroupFeatures,
-  groupFeatures,
-  incidentSeverity,
-  incidentSummary,
-  onlineScore,
-} from "./scoring.js";
+import { type GroupFeatures, GroupTally, incidentSeverity, onlineScore } from "./scoring.js";
 
 /** System 004's log object (contracts §5.2). */
 export interface IngestLog {
@@ -144,40 +139,99 @@ function recordOf(
 
 type Scorer = (service: string, logs: readonly IngestLog[], features: GroupFeatures) => Promise<number>;
 
+/** A service's logs in one request: their positions, and the figures its score and incident need. */
+interface ServiceGroup {
+  indexes: number[];
+  tally: GroupTally;
+}
+
+/**
+ * A request's logs as the records the pipeline takes, each decoded only when the pipeline asks for its
+ * slice (`RecordSource`), not when the request arrives. A 5,000-line body used to be decoded at once and
+ * its records then waited in the queue behind the batches before it (three of them under four busy
+ * connections): they outlived several young-generation scavenges and V8 promoted them to the old
+ * generation, whose collection is the expensive kind. Decoded here, a record is mined within
+ * milliseconds; what the response needs from it is counted as it is decoded (its service group's figures
+ * and the warnings), so the request keeps no record of its own.
+ */
+class IngestRecords implements RecordSource {
+  /** The response needs each record's reference only: the pipeline lets the records go as it goes. */
+  readonly keepRecords = false;
+  readonly groups = new Map<string, ServiceGroup>();
+  readonly warnings: IngestWarnings = { count: 0, samples: [] };
+  /** Logs before this one are decoded; slices are asked for in order, each once. */
+  #next = 0;
+  readonly #ctx: DecodeContext;
+  /** One resource object per service, shared by its records (the store encodes it once per run). */
+  readonly #resources = new Map<string, JsonObject>();
+  readonly #warn: Warn = (field, message, index) => {
+    if (this.warnings.count++ < WARNING_SAMPLES) this.warnings.samples.push({ index, field, message });
+  };
+  readonly #resourceOf = (service: string): JsonObject => {
+    let resource = this.#resources.get(service);
+    if (!resource) {
+      resource = { "service.name": service };
+      this.#resources.set(service, resource);
+    }
+    return resource;
+  };
+
+  constructor(
+    readonly logs: readonly IngestLog[],
+    observedAt: string,
+  ) {
+    // One context for the request: RFC 3164 dates infer their year from `now`, parsed here once, not per line.
+    this.#ctx = { observedAt, now: referenceNow({ observedAt }) };
+  }
+
+  get length(): number {
+    return this.logs.length;
+  }
+
+  /** Decodes (and counts) whatever the port that took the records did not read, so the response counts every log. */
+  finish(): void {
+    if (this.#next < this.logs.length) this.slice(this.#next, this.logs.length);
+  }
+
+  slice(start: number, end: number): LogRecord[] {
+    // Counting a log twice, or skipping one, would change the response: the pipeline reads each once.
+    if (start !== this.#next)
+      throw new Error(`ingest records read out of order: ${start} after ${this.#next}`);
+    const stop = Math.min(end, this.logs.length);
+    const out: LogRecord[] = new Array(Math.max(0, stop - start));
+    for (let i = start; i < stop; i++) {
+      const record = recordOf(this.logs[i]!, this.#ctx, i, this.#warn, this.#resourceOf);
+      this.#count(record, i);
+      out[i - start] = record;
+    }
+    this.#next = Math.max(start, stop);
+    return out;
+  }
+
+  #count(record: LogRecord, index: number): void {
+    const service = String(record.resource["service.name"]);
+    let group = this.groups.get(service);
+    if (!group) {
+      group = { indexes: [], tally: new GroupTally() };
+      this.groups.set(service, group);
+    }
+    group.indexes.push(index);
+    group.tally.add(record);
+  }
+}
+
 /**
  * `POST /ingest`: stores every log (committed before we answer), scores each service group, and records
  * an incident for each group whose score is strictly above THRESHOLD. An unreachable external scorer
  * never loses logs: they are stored and the response carries `ml_error`.
  */
 export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promise<IngestResponse> {
-  const observedAt = isoUtc(rt.clock.now());
-  // One resource object per service, shared by its records (the store encodes it once per run).
-  const resources = new Map<string, JsonObject>();
-  const resourceOf = (service: string): JsonObject => {
-    let resource = resources.get(service);
-    if (!resource) {
-      resource = { "service.name": service };
-      resources.set(service, resource);
-    }
-    return resource;
-  };
-  const warnings: IngestWarnings = { count: 0, samples: [] };
-  const warn: Warn = (field, message, index) => {
-    if (warnings.count++ < WARNING_SAMPLES) warnings.samples.push({ index, field, message });
-  };
-  // One context for the request: RFC 3164 dates infer their year from `now`, parsed here once, not per line.
-  const ctx: DecodeContext = { observedAt, now: referenceNow({ observedAt }) };
-  const records: LogRecord[] = new Array(logs.length);
-  for (let i = 0; i < logs.length; i++) records[i] = recordOf(logs[i]!, ctx, i, warn, resourceOf);
+  const records = new IngestRecords(logs, isoUtc(rt.clock.now()));
   const result = await rt.ingest.submit(records);
+  // This node's pipeline and a cluster's hand-off read every record; `finish` makes sure of it.
+  records.finish();
+  const warnings = records.warnings;
 
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < records.length; i++) {
-    const service = String(records[i]!.resource["service.name"]);
-    const list = groups.get(service);
-    if (list) list.push(i);
-    else groups.set(service, [i]);
-  }
   const detectorScores = new Map<number, number>();
   for (const anomaly of result.anomalies) {
     for (const id of anomaly.evidence)
@@ -188,19 +242,18 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
     ? externalScorer(rt.config.mlUrl)
     : async (_s, _l, f) => onlineScore(f);
   const response: IngestResponse = {
-    ingested: records.length,
+    ingested: logs.length,
     scores: [],
     incidents: [],
     ...(warnings.count > 0 ? { warnings } : {}),
   };
   try {
-    for (const [service, indexes] of groups) {
-      const groupRecords = indexes.map((i) => records[i]!);
+    for (const [service, { indexes, tally }] of records.groups) {
       // A loop, not Math.max(...): one argument per line overflowed the stack on a 250,000-line body.
       let detectorScore = 0;
       for (const i of indexes)
-        detectorScore = Math.max(detectorScore, detectorScores.get(result.records[i]?.id ?? -1) ?? 0);
-      const features = groupFeatures(groupRecords, detectorScore);
+        detectorScore = Math.max(detectorScore, detectorScores.get(result.refs[i] ?? -1) ?? 0);
+      const features = tally.features(detectorScore);
       const score = await scorer(
         service,
         indexes.map((i) => logs[i]!),
@@ -212,7 +265,7 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
           detectedAt: isoUtc(rt.clock.now()),
           service,
           severity: incidentSeverity(score),
-          summary: incidentSummary(service, groupRecords, features),
+          summary: tally.summary(service, features),
           features: { ...features, score },
           anomalyIds: result.anomalies.map((a) => a.id),
         });

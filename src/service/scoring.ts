@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 import { ERROR_SEVERITY_NUMBER } from "../core/severity.js";
+import { canonicalIsoMs } from "../core/time.js";
 
 /** What system 004's scorer sees for one service group (contracts §5.4). */
 export interface GroupFeatures extends JsonObject {
@@ -16,32 +17,78 @@ export interface GroupFeatures extends JsonObject {
 }
 
 export function groupFeatures(records: readonly LogRecord[], detectorScore = 0): GroupFeatures {
-  let errors = 0;
-  let warns = 0;
-  let fatals = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  const messages = new Set<string>();
-  for (const r of records) {
-    if (r.severityNumber >= 21) fatals++;
-    else if (r.severityNumber >= ERROR_SEVERITY_NUMBER) errors++;
-    else if (r.severityNumber >= 13) warns++;
-    const t = Date.parse(r.timestamp);
-    if (t < min) min = t;
-    if (t > max) max = t;
-    messages.add(r.body);
+  const tally = new GroupTally();
+  for (const r of records) tally.add(r);
+  return tally.features(detectorScore);
+}
+
+/** A record's fields a group's features and summary read. */
+type TalliedRecord = Pick<LogRecord, "severityNumber" | "severityText" | "timestamp" | "body">;
+
+/** How many distinct messages an incident's summary quotes. */
+const SUMMARY_MESSAGES = 3;
+
+/**
+ * A service group's features and summary, taken one record at a time, so `/ingest` can count a record
+ * when it is decoded and keep only these figures (not the record) for the rest of the request.
+ */
+export class GroupTally {
+  count = 0;
+  #errors = 0;
+  #warns = 0;
+  #fatals = 0;
+  #min = Number.POSITIVE_INFINITY;
+  #max = Number.NEGATIVE_INFINITY;
+  readonly #messages = new Set<string>();
+  /** Records at warning level or above: the summary speaks of them when there are any. */
+  #bad = 0;
+  #badLevel = "";
+  /** The first distinct bodies, of the bad records and of all records: all the summary quotes. */
+  readonly #firstBad: string[] = [];
+  readonly #firstAny: string[] = [];
+
+  add(r: TalliedRecord): void {
+    this.count++;
+    if (r.severityNumber >= 21) this.#fatals++;
+    else if (r.severityNumber >= ERROR_SEVERITY_NUMBER) this.#errors++;
+    else if (r.severityNumber >= 13) this.#warns++;
+    // Ingest stores canonical ISO text, read by hand; anything else (and the value is the same) by Date.parse.
+    const t = canonicalIsoMs(r.timestamp) ?? Date.parse(r.timestamp);
+    if (t < this.#min) this.#min = t;
+    if (t > this.#max) this.#max = t;
+    this.#messages.add(r.body);
+    keepFirstDistinct(this.#firstAny, r.body);
+    if (r.severityNumber >= 13) {
+      if (this.#bad++ === 0) this.#badLevel = (r.severityText ?? "ERROR").toUpperCase();
+      keepFirstDistinct(this.#firstBad, r.body);
+    }
   }
-  const count = records.length;
-  return {
-    count,
-    error_count: errors,
-    warn_count: warns,
-    fatal_count: fatals,
-    error_ratio: count ? (errors + fatals) / count : 0,
-    span_secs: count > 1 ? Math.round((max - min) / 1000) : 0,
-    distinct_messages: messages.size,
-    detector_score: detectorScore,
-  };
+
+  features(detectorScore = 0): GroupFeatures {
+    const count = this.count;
+    return {
+      count,
+      error_count: this.#errors,
+      warn_count: this.#warns,
+      fatal_count: this.#fatals,
+      error_ratio: count ? (this.#errors + this.#fatals) / count : 0,
+      span_secs: count > 1 ? Math.round((this.#max - this.#min) / 1000) : 0,
+      distinct_messages: this.#messages.size,
+      detector_score: detectorScore,
+    };
+  }
+
+  /** A one-line explanation, e.g. "2 ERROR logs from auth in 20 s: authentication failures". */
+  summary(service: string, features: GroupFeatures): string {
+    const bad = this.#bad;
+    const counted = bad > 0 ? `${bad} ${this.#badLevel} logs` : `${features.count} logs`;
+    const messages = (bad > 0 ? this.#firstBad : this.#firstAny).join("; ");
+    return `${counted} from ${service} in ${features.span_secs} s: ${messages}`;
+  }
+}
+
+function keepFirstDistinct(kept: string[], body: string): void {
+  if (kept.length < SUMMARY_MESSAGES && !kept.includes(body)) kept.push(body);
 }
 
 /**
@@ -74,9 +121,7 @@ export function incidentSummary(
   records: readonly LogRecord[],
   features: GroupFeatures,
 ): string {
-  const bad = records.filter((r) => r.severityNumber >= 13);
-  const level = bad.length > 0 ? (bad[0]!.severityText ?? "ERROR").toUpperCase() : "";
-  const counted = bad.length > 0 ? `${bad.length} ${level} logs` : `${features.count} logs`;
-  const messages = [...new Set((bad.length > 0 ? bad : records).map((r) => r.body))].slice(0, 3).join("; ");
-  return `${counted} from ${service} in ${features.span_secs} s: ${messages}`;
+  const tally = new GroupTally();
+  for (const r of records) tally.add(r);
+  return tally.summary(service, features);
 }

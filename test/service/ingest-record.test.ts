@@ -4,6 +4,7 @@ import type { JsonObject } from "../../src/core/json.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { decodeLine, levelWordNumber } from "../../src/parsers/decoders/index.js";
 import { isoFromText } from "../../src/parsers/decoders/iso-time.js";
+import type { RecordSource } from "../../src/pipeline/ingest-pipeline.js";
 import {
   type IngestLog,
   type IngestWarning,
@@ -168,9 +169,11 @@ describe("ingestLogs", () => {
       clock: { now: () => now },
       config: { mlUrl: undefined, threshold: 2 },
       ingest: {
-        submit: async (records: LogRecord[]) => {
-          submitted = records;
-          return { records: records.map((_r, id) => ({ id })), anomalies: [] };
+        // Read as the pipeline reads a submission: once, in order, in slices.
+        submit: async (source: RecordSource) => {
+          submitted = [];
+          for (let i = 0; i < source.length; i += 50) submitted.push(...source.slice(i, i + 50));
+          return { records: [], refs: submitted.map((_r, id) => id), anomalies: [] };
         },
       },
     } as unknown as Runtime;

@@ -55,6 +55,7 @@ export {
   encodeSegment,
   encodeSegmentAsync,
   encodeSegmentWithRange,
+  FilledSegment,
 } from "./segment-encoder.js";
 export type { IndexedTemplate, SegmentIndex, SegmentMeta } from "./segment-meta.js";
 export {

@@ -49,10 +49,34 @@ export function encodeFilledSegment(
   fill: (add: (r: SegmentRecord) => void) => void,
   options: CompressionOptions = {},
 ): { data: Uint8Array; range: SegmentRange } {
-  const builder = new SegmentBuilder(firstRef, count);
-  fill((r) => builder.addRecord(r));
-  if (builder.count !== count) throw new RangeError(`expected ${count} records, got ${builder.count}`);
-  return { data: packBlocks(builder.blocks(), options), range: builder.range() };
+  const segment = new FilledSegment(firstRef, count);
+  fill(segment.add);
+  return segment.encode(options);
+}
+
+/**
+ * `encodeFilledSegment` with the records handed over across calls: a caller that has them a slice at a
+ * time (the pipeline, as it mines) adds each slice and encodes once all `count` are in. Same bytes.
+ */
+export class FilledSegment {
+  readonly #builder: SegmentBuilder;
+
+  constructor(
+    firstRef: number,
+    readonly count: number,
+  ) {
+    this.#builder = new SegmentBuilder(firstRef, count);
+  }
+
+  /** Adds the next record; keeps nothing of the object, which may be refilled and handed over again. */
+  readonly add = (r: SegmentRecord): void => this.#builder.addRecord(r);
+
+  encode(options: CompressionOptions = {}): { data: Uint8Array; range: SegmentRange } {
+    const builder = this.#builder;
+    if (builder.count !== this.count)
+      throw new RangeError(`expected ${this.count} records, got ${builder.count}`);
+    return { data: packBlocks(builder.blocks(), options), range: builder.range() };
+  }
 }
 
 /** `encodeSegment` with the compression on libuv's thread pool (`packBlocksAsync`): the same bytes. */

@@ -5,6 +5,7 @@ import type {
   IntervalCount,
   LogQuery,
   LogStore,
+  RecordAppender,
   RecordContext,
   StoredRecord,
   TemplateIntervalCount,
@@ -13,7 +14,7 @@ import type {
 import { histogramFrame, mostFirst } from "../../core/log-store.js";
 import {
   type CompressionOptions,
-  encodeFilledSegment,
+  FilledSegment,
   type SearchIndex,
   type SegmentReader,
 } from "../columnar/index.js";
@@ -163,36 +164,51 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       now.toISOString(),
     );
 
+  /** One batch row: its references are allocated first, its records encoded as they are added. */
+  const openAppend = async (
+    tx: StoreTransaction,
+    count: number,
+    storedAt: string,
+  ): Promise<RecordAppender> => {
+    const firstRef = await allocateRefs(tx, count);
+    const segment = new FilledSegment(firstRef, count);
+    return {
+      firstRef,
+      add: (records) => eachSegmentRecord(records, segment.add),
+      async finish() {
+        // The row's time and severity ranges come from the encoder, which finds them anyway.
+        const { data, range } = segment.encode(batchCompression);
+        await tx.db
+          .insertInto("log_batches")
+          .values({
+            first_ref: firstRef,
+            last_ref: firstRef + count - 1,
+            count,
+            min_time: range.minTimestamp,
+            max_time: range.maxTimestamp,
+            min_severity: range.minSeverity,
+            max_severity: range.maxSeverity,
+            data,
+            created_at: storedAt,
+          })
+          .execute();
+      },
+    };
+  };
+
   return {
     // One batch row per call: a row (and its brotli frames) per 50 records cost more than the records.
     appendSlice: segmentLines,
 
     async append(tx, records, storedAt) {
       if (records.length === 0) return [];
-      const firstRef = await allocateRefs(tx, records.length);
-      // The row's time and severity ranges come from the encoder, which finds them anyway.
-      const { data, range } = encodeFilledSegment(
-        firstRef,
-        records.length,
-        (add) => eachSegmentRecord(records, add),
-        batchCompression,
-      );
-      await tx.db
-        .insertInto("log_batches")
-        .values({
-          first_ref: firstRef,
-          last_ref: firstRef + records.length - 1,
-          count: records.length,
-          min_time: range.minTimestamp,
-          max_time: range.maxTimestamp,
-          min_severity: range.minSeverity,
-          max_severity: range.maxSeverity,
-          data,
-          created_at: storedAt,
-        })
-        .execute();
-      return Array.from({ length: records.length }, (_, i) => firstRef + i);
+      const appender = await openAppend(tx, records.length, storedAt);
+      appender.add(records);
+      await appender.finish();
+      return Array.from({ length: records.length }, (_, i) => appender.firstRef + i);
     },
+
+    openAppend,
 
     search: (query, page) =>
       walk(reads, query, "newest", { limit: page.limit, skip: page.offset ?? 0, after: page.after }),

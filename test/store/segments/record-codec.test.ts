@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../src/core/json.js";
 import { hostOf, serviceOf } from "../../../src/core/log-record.js";
 import type { RecordToAppend } from "../../../src/core/log-store.js";
-import { encodeFilledSegment, encodeSegment, type SegmentRecord } from "../../../src/store/columnar/index.js";
+import {
+  encodeFilledSegment,
+  encodeSegment,
+  FilledSegment,
+  type SegmentRecord,
+} from "../../../src/store/columnar/index.js";
 import { eachSegmentRecord } from "../../../src/store/segments/record-codec.js";
 
 /** The mapping written out field by field, as the oracle: the `logs` table's columns, JSON as text. */
@@ -85,22 +90,31 @@ describe("records to append as the segment codec stores them", () => {
       attributes: fc.constantFrom<JsonObject>({}, { n: 1 }, { user: "alice", port: 22 }),
     });
     fc.assert(
-      fc.property(fc.array(appended, { minLength: 1, maxLength: 40 }), (specs) => {
-        const records = specs.map(
-          (x): RecordToAppend => ({
-            ...record(x.make()),
-            timestamp: new Date(x.time).toISOString(),
-            body: x.body,
-            severityNumber: x.severityNumber,
-            attributes: x.attributes,
-            ...(x.template === undefined ? {} : { templateId: "t1", template: x.template }),
-          }),
-        );
-        const filled = encodeFilledSegment(7, records.length, (add) => eachSegmentRecord(records, add));
-        const expected = records.map(expectedSegmentRecord);
-        expect(segmentRecords(records)).toEqual(expected);
-        expect(filled.data).toEqual(encodeSegment(7, expected));
-      }),
+      fc.property(
+        fc.array(appended, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 9 }),
+        (specs, cut) => {
+          const records = specs.map(
+            (x): RecordToAppend => ({
+              ...record(x.make()),
+              timestamp: new Date(x.time).toISOString(),
+              body: x.body,
+              severityNumber: x.severityNumber,
+              attributes: x.attributes,
+              ...(x.template === undefined ? {} : { templateId: "t1", template: x.template }),
+            }),
+          );
+          const filled = encodeFilledSegment(7, records.length, (add) => eachSegmentRecord(records, add));
+          const expected = records.map(expectedSegmentRecord);
+          expect(segmentRecords(records)).toEqual(expected);
+          expect(filled.data).toEqual(encodeSegment(7, expected));
+          // Handed over in slices across calls (the pipeline's streamed append): the same bytes and range.
+          const sliced = new FilledSegment(7, records.length);
+          for (let i = 0; i < records.length; i += cut)
+            eachSegmentRecord(records.slice(i, i + cut), sliced.add);
+          expect(sliced.encode()).toEqual(filled);
+        },
+      ),
       { numRuns: 200 },
     );
   });
