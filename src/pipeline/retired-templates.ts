@@ -14,15 +14,8 @@ export function retiredTemplates(parsed: readonly ParsedRecord[], miner: Templat
   return templates.retired(miner);
 }
 
-/** The lines of one stream and template in a batch, from its first line on. */
-interface TemplateLines {
-  stream: string;
-  templateId: string;
-  template: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-}
+/** The lines of one stream and template in a batch, from its first line on: counted as a template is. */
+type TemplateLines = TemplateInfo;
 
 type BatchLine = Pick<ParsedRecord, "stream" | "templateId" | "template" | "timestamp" | "templateChange">;
 
