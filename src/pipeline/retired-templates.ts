@@ -3,17 +3,6 @@ import type { TemplateInfo, TemplateMiner } from "../core/template.js";
 
 export type RetiredTemplate = TemplateInfo & { replacedBy: string };
 
-/**
- * Templates this batch's lines carry that are no longer live because a later line of the same batch
- * generalised them. The periodic save only writes live templates and links already-stored ones, so these
- * ids had no `templates` row (13 of them after 40 batches of LogHub OpenSSH/HDFS/Apache lines).
- */
-export function retiredTemplates(parsed: readonly ParsedRecord[], miner: TemplateMiner): RetiredTemplate[] {
-  const templates = new BatchTemplates();
-  for (const r of parsed) templates.add(r);
-  return templates.retired(miner);
-}
-
 /** The lines of one stream and template in a batch, from its first line on: counted as a template is. */
 type TemplateLines = TemplateInfo;
 
@@ -68,8 +57,10 @@ export class BatchTemplates {
   }
 
   /**
-   * The templates the miner no longer keeps live (it resolves them to another), merged by id across
-   * streams in order of their first retired line: what a pass over the lines themselves gave.
+   * The templates the miner no longer keeps live (it resolves them to another) because a later line of
+   * the same batch generalised them, merged by id across streams in order of their first retired line.
+   * The periodic save only writes live templates and links already-stored ones, so these ids had no
+   * `templates` row (13 of them after 40 batches of LogHub OpenSSH/HDFS/Apache lines).
    */
   retired(miner: TemplateMiner): RetiredTemplate[] {
     const retired = new Map<string, RetiredTemplate>();

@@ -114,14 +114,3 @@ export function incidentSeverity(score: number): "critical" | "high" | "medium" 
   if (score >= 0.9) return "high";
   return "medium";
 }
-
-/** A one-line explanation, e.g. "2 ERROR logs from auth in 20 s: authentication failures". */
-export function incidentSummary(
-  service: string,
-  records: readonly LogRecord[],
-  features: GroupFeatures,
-): string {
-  const tally = new GroupTally();
-  for (const r of records) tally.add(r);
-  return tally.summary(service, features);
-}

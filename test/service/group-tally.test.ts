@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { ERROR_SEVERITY_NUMBER } from "../../src/core/severity.js";
-import { type GroupFeatures, GroupTally, groupFeatures, incidentSummary } from "../../src/service/scoring.js";
+import { type GroupFeatures, GroupTally, groupFeatures } from "../../src/service/scoring.js";
 
 /** `groupFeatures` as it was before `GroupTally`: the reference the tally must equal. */
 function referenceFeatures(records: readonly LogRecord[], detectorScore = 0): GroupFeatures {
@@ -80,7 +80,6 @@ describe("GroupTally", () => {
           expect(tally.features(score)).toEqual(want);
           expect(groupFeatures(records, score)).toEqual(want);
           expect(tally.summary("auth", want)).toBe(referenceSummary("auth", records, want));
-          expect(incidentSummary("auth", records, want)).toBe(referenceSummary("auth", records, want));
         },
       ),
       { numRuns: 5_000, seed: 18 },
