@@ -32,6 +32,8 @@ export class StageRunner {
    * when the hand-off failed and the message should be delivered again.
    */
   readonly #done = new WeakMap<TriageMessage, (handled: boolean) => void>();
+  /** Copies of an alert left out of a batch that already holds it: settled as the copy that ran is. */
+  readonly #copies = new WeakMap<TriageMessage, TriageMessage[]>();
   #active: Promise<void> | null = null;
   #started = false;
   #stopped = false;
@@ -103,7 +105,7 @@ export class StageRunner {
   async #drain(): Promise<void> {
     const { log, batchSize } = this.options;
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, batchSize);
+      const batch = this.#withoutCopies(this.#queue.splice(0, batchSize));
       for (const m of batch)
         log.info({ stage: this.name }, `Processing message ${m.alert.alert_id || "unknown"}`);
       let out: TriageMessage[];
@@ -179,9 +181,39 @@ export class StageRunner {
     }
   }
 
+  /**
+   * One message per alert in a batch. A broker can hold an alert twice in one queue (a node handed a batch
+   * on and died before acknowledging its input, so another node did that stage again), and both copies may
+   * land in one batch: one transaction would then write the alert's rows twice, with no earlier row for
+   * the stage's replace to remove. The later copy runs; the others are settled with it.
+   */
+  #withoutCopies(batch: TriageMessage[]): TriageMessage[] {
+    const byAlert = new Map<string, TriageMessage>();
+    const out: TriageMessage[] = [];
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const m = batch[i]!;
+      const id = m.alert.alert_id;
+      const kept = id ? byAlert.get(id) : undefined;
+      if (kept) {
+        const copies = this.#copies.get(kept);
+        if (copies) copies.push(m);
+        else this.#copies.set(kept, [m]);
+        continue;
+      }
+      if (id) byAlert.set(id, m);
+      out.push(m);
+    }
+    return out.reverse();
+  }
+
   /** Calls each message's broker callback: `handled` acknowledges it, otherwise it goes back to the queue. */
   #settle(messages: TriageMessage[], handled: boolean): void {
     for (const m of messages) {
+      const copies = this.#copies.get(m);
+      if (copies) {
+        this.#copies.delete(m);
+        this.#settle(copies, handled);
+      }
       const done = this.#done.get(m);
       if (!done) continue;
       this.#done.delete(m);

@@ -72,3 +72,35 @@ describe("StageRunner hand-off", () => {
     ]);
   });
 });
+
+describe("StageRunner and an alert delivered twice", () => {
+  it("runs an alert once per batch and settles every copy with the one that ran", async () => {
+    const seen: string[][] = [];
+    const { r } = runner(async (batch) => {
+      seen.push(batch.map((m) => m.alert.alert_id));
+      return batch;
+    });
+    const handed: string[] = [];
+    r.next = async (out) => {
+      handed.push(...out.map((m) => m.alert.alert_id));
+    };
+    const settled: boolean[] = [];
+    // One push: the five are queued before the stage takes its batch.
+    r.push(["a", "b", "a", "c", "a"].map(message), (handled) => settled.push(handled));
+    await r.settled();
+    expect(seen).toEqual([["b", "c", "a"]]);
+    expect(handed).toEqual(["b", "c", "a"]);
+    expect(settled).toEqual([true, true, true, true, true]);
+  });
+
+  it("gives every copy back when the hand-off fails", async () => {
+    const { r } = runner(async (batch) => batch);
+    r.next = async () => {
+      throw new Error("channel closed");
+    };
+    const settled: boolean[] = [];
+    r.push([message("a"), message("a")], (handled) => settled.push(handled));
+    await r.settled();
+    expect(settled).toEqual([false, false]);
+  });
+});
