@@ -11,8 +11,8 @@ import type { Database } from "../schema.js";
 
 export type DialectName = "sqlite" | "postgres";
 
-/** Tables whose changes are counted (migrations 009, 019), so readers can cache answers per version. */
-export type VersionedTable = "anomalies" | "log_segments";
+/** Tables whose changes are counted (migrations 009, 019, 020), so readers can cache answers per version. */
+export type VersionedTable = "anomalies" | "log_segments" | "log_batches";
 
 /**
  * Writes row `index`'s values, in the insert's column order, into `out` from position `at`. A callback
