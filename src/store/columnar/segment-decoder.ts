@@ -239,6 +239,27 @@ export class SegmentReader {
     return this.fields.severity[i]!;
   }
 
+  /** Row i's level text, or null. */
+  level(i: number): string | null {
+    const level = this.fields.level;
+    return level.dict[level.ids[i]!] ?? null;
+  }
+
+  /** Row i's attributes as JSON text. */
+  attributesText(i: number): string {
+    return shapedText(this.fields.attributes, i);
+  }
+
+  /** Row i's stream. */
+  stream(i: number): string {
+    return this.meta.streams[this.fields.streamIds[i]!]!;
+  }
+
+  /** Row i's template id (null for a message mined without one). */
+  templateId(i: number): string | null {
+    return this.meta.templates[this.times.entries[i]!]!.templateId;
+  }
+
   /** The record at position `i`. */
   record(i: number): SegmentRecordWithRef {
     const f = this.fields;
