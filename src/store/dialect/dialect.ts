@@ -74,6 +74,12 @@ export interface StoreDialect {
    */
   changeVersion(table: VersionedTable): (() => number | undefined) | undefined;
 
+  /**
+   * `changeVersion` of several tables read in one statement, so at one moment, in the order given
+   * (undefined for a table without a version row), or undefined where versions are not kept.
+   */
+  changeVersions(tables: readonly VersionedTable[]): (() => (number | undefined)[]) | undefined;
+
   /** A boolean as the driver binds it (better-sqlite3 binds no booleans: 1/0). */
   boolParam(value: boolean): boolean | number;
 

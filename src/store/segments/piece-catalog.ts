@@ -8,6 +8,9 @@ interface CatalogRow extends PieceRow {
   id: number | string;
 }
 
+/** The tables whose versions a read looks at first: segments, batches. */
+const VERSIONED = ["log_segments", "log_batches"] as const;
+
 /** A piece row's columns after its kind and id, as each listing statement selects them. */
 const ROW_COLUMNS = "first_ref, last_ref, count, min_time, max_time, min_severity, max_severity";
 
@@ -57,18 +60,16 @@ export class PieceCatalog {
 
   /** The pieces `filter` does not rule out, in no particular order (as `listPieces`). */
   async list(scope: StoreScope, filter: PieceFilter): Promise<Piece[]> {
-    const peekVersion = scope.dialect.changeVersion("log_segments");
-    if (peekVersion === undefined) return listPieces(scope, filter);
-    // A look at the versions first (prepared one-row reads of a few microseconds), so a read that will
+    const peekVersions = scope.dialect.changeVersions(VERSIONED);
+    if (peekVersions === undefined) return listPieces(scope, filter);
+    // A look at the versions first (a prepared one-row read of a few microseconds), so a read that will
     // list everything anyway runs one statement: the versions it keeps are the ones read with the rows.
     const kept = this.#segments;
-    const segmentsKept = kept !== undefined && peekVersion() === kept.version;
-    // Then the batches' (read second: see `KeptBatches` for why two reads see one moment).
     const keptBatches = this.#batches;
-    if (segmentsKept && keptBatches !== undefined) {
-      const batchesVersion = scope.dialect.changeVersion("log_batches")?.();
-      if (batchesVersion === keptBatches.version) return passing(kept.pieces, keptBatches.pieces, filter);
-    }
+    const [segmentsVersion, batchesVersion] = peekVersions();
+    const segmentsKept = kept !== undefined && segmentsVersion === kept.version;
+    if (segmentsKept && keptBatches !== undefined && batchesVersion === keptBatches.version)
+      return passing(kept.pieces, keptBatches.pieces, filter);
     let rows: CatalogRow[] = [];
     let version: number | undefined;
     if (segmentsKept) {
@@ -92,8 +93,8 @@ export class PieceCatalog {
       this.#segments = keptSegments(version, rows.filter((r) => r.kind === "s").map(pieceOf));
     }
     const batches = rows.filter((r) => r.kind === "b").map(pieceOf);
-    const batchesVersion = rows.find((r) => r.kind === "w");
-    this.#batches = batchesVersion ? { version: Number(batchesVersion.id), pieces: batches } : undefined;
+    const batchesRow = rows.find((r) => r.kind === "w");
+    this.#batches = batchesRow ? { version: Number(batchesRow.id), pieces: batches } : undefined;
     return passing(this.#segments!.pieces, batches, filter);
   }
 }
@@ -108,12 +109,10 @@ function passing(segments: readonly Piece[], batches: readonly Piece[], filter: 
 
 /**
  * The batches listed at one moment, and `log_batches`' version then (migration 020), read in the
- * statement that listed the segments kept with them. A read serves both from memory when the segments'
- * version, read first, and then the batches', are both the ones kept: versions only grow once committed
- * (a check outside the connection's lock can see the bump of a transaction in progress, never a
- * lowering), so the batches' version was the kept one already when the segments' was read, and the kept
- * pieces are exactly the pieces of that moment. A seal moves records between the tables in one
- * transaction and bumps both.
+ * statement that listed the segments kept with them. A read serves both from memory when both versions,
+ * read in one statement, are the ones kept: the kept pieces are then exactly the pieces of that moment (a
+ * check outside the connection's lock can see the bump of a transaction in progress, which only makes
+ * it list again). A seal moves records between the tables in one transaction and bumps both.
  */
 interface KeptBatches {
   version: number;

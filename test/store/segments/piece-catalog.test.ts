@@ -223,6 +223,30 @@ describe("the segments' listing kept between reads (PieceCatalog)", () => {
     await expectFreshAnswers(t, reader);
   });
 
+  it("reads the segments' and batches' versions in one row (changeVersions), none on PostgreSQL", async () => {
+    t = await sqliteTestStore();
+    const { writer } = await readerAndWriter(t);
+    await t.store.transaction((tx) => writer.append(tx, records(0, 40), "2026-05-04T11:00:00.000Z"));
+    await writer.seal();
+    const { rows } = await sql<{ name: string; version: number }>`
+      select name, version from change_versions where name in ('log_segments', 'log_batches')`.execute(
+      t.store.db,
+    );
+    const byName = new Map(rows.map((r) => [r.name, Number(r.version)]));
+    expect(t.store.dialect.changeVersions(["log_segments", "log_batches"])!()).toEqual([
+      byName.get("log_segments"),
+      byName.get("log_batches"),
+    ]);
+    expect(t.store.dialect.changeVersions(["log_batches", "anomalies"])!()).toEqual([
+      byName.get("log_batches"),
+      expect.any(Number),
+    ]);
+    if (!(await postgresAvailable())) return;
+    await t.cleanup();
+    t = await postgresTestStore();
+    expect(t.store.dialect.changeVersions(["log_segments", "log_batches"])).toBeUndefined();
+  });
+
   it("counts every change to log_batches, and none rolled back (migration 020)", async () => {
     t = await sqliteTestStore();
     const version = async () =>
