@@ -83,9 +83,32 @@ export function readSearchIndex(segment: Uint8Array): SearchIndex {
  * integers and rebuilds only the rows that pass.
  */
 export interface SegmentPlan {
-  encoded: boolean[];
-  verbatim: boolean[];
-  numberTests?: (NumberWordTest[] | null)[];
+  readonly encoded: readonly boolean[];
+  readonly verbatim: readonly boolean[];
+  readonly numberTests?: readonly (readonly NumberWordTest[] | null)[];
+}
+
+/**
+ * Plans of queries without text, per index and template id (`""`: any): they depend on nothing else
+ * once the metadata's conditions pass, and a newest page or an hour planned the same piece on every
+ * search, building two arrays as long as its template entries each time.
+ */
+const textlessPlans = new WeakMap<SearchIndex | LeanIndex, Map<string, SegmentPlan | null>>();
+
+function textlessPlan(ix: SearchIndex | LeanIndex, templateId: string | undefined): SegmentPlan | null {
+  let plans = textlessPlans.get(ix);
+  if (plans === undefined) {
+    plans = new Map();
+    textlessPlans.set(ix, plans);
+  }
+  const key = templateId || "";
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    const allowed = ix.meta.templates.map((t) => !templateId || t.templateId === templateId);
+    plan = allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
+    plans.set(key, plan);
+  }
+  return plan;
 }
 
 export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): SegmentPlan | null {
@@ -103,9 +126,9 @@ export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): Segme
   if (query.until && !(m.minTimestamp < query.until)) return null;
 
   const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
-  if (words !== null && words.length === 0) return null;
+  if (words === null) return textlessPlan(ix, query.templateId);
+  if (words.length === 0) return null;
   const allowed = m.templates.map((t) => !query.templateId || t.templateId === query.templateId);
-  if (words === null) return allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
 
   const parts = ix.templateParts();
   const reach = words.map((w, k) => new WordReach(w, k === words.length - 1));

@@ -186,18 +186,13 @@ export function readShapedCodes(input: ByteReader, count: number): ShapedCodes {
   return { shapes, rowShape, rank, values };
 }
 
-/** Every row's text. */
-export function shapedTexts({ shapes, rowShape, rank, values }: ShapedCodes): string[] {
-  const count = rowShape.length;
-  const out = new Array<string>(count);
-  for (let i = 0; i < count; i++) {
-    const s = shapes[rowShape[i]!]!;
-    out[i] = s.pieces
-      ? fillPieces(
-          s.pieces,
-          values[rowShape[i]!]!.map((c) => c[rank[i]!]!),
-        )
-      : s.text;
-  }
-  return out;
+/** Row `i`'s text: a reader showing a page of a segment builds its rows' texts only. */
+export function shapedText({ shapes, rowShape, rank, values }: ShapedCodes, i: number): string {
+  const s = shapes[rowShape[i]!]!;
+  return s.pieces
+    ? fillPieces(
+        s.pieces,
+        values[rowShape[i]!]!.map((c) => c[rank[i]!]!),
+      )
+    : s.text;
 }

@@ -1,5 +1,6 @@
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
+import { isoText } from "./iso-time.js";
 
 /**
  * A column of ISO-8601 time texts. Canonical texts (`toISOString()` output: `YYYY-MM-DDTHH:MM:SS.mmmZ`)
@@ -106,7 +107,7 @@ export function readTimeMs(
   return { ms, verbatim };
 }
 
-/** The text of row `i`. */
+/** The text of row `i` (`isoText`: `toISOString`, faster). */
 export function timeText(ms: Float64Array, verbatim: ReadonlyMap<number, string>, i: number): string {
-  return verbatim.get(i) ?? new Date(ms[i]!).toISOString();
+  return verbatim.get(i) ?? isoText(ms[i]!);
 }

@@ -11,8 +11,8 @@ import type { Database } from "../schema.js";
 
 export type DialectName = "sqlite" | "postgres";
 
-/** Tables whose changes are counted (migrations 009, 019), so readers can cache answers per version. */
-export type VersionedTable = "anomalies" | "log_segments";
+/** Tables whose changes are counted (migrations 009, 019, 020), so readers can cache answers per version. */
+export type VersionedTable = "anomalies" | "log_segments" | "log_batches";
 
 /**
  * Writes row `index`'s values, in the insert's column order, into `out` from position `at`. A callback
@@ -73,6 +73,12 @@ export interface StoreDialect {
    * where versions are not kept (PostgreSQL: a shared counter row would serialise every writer).
    */
   changeVersion(table: VersionedTable): (() => number | undefined) | undefined;
+
+  /**
+   * `changeVersion` of several tables read in one statement, so at one moment, in the order given
+   * (undefined for a table without a version row), or undefined where versions are not kept.
+   */
+  changeVersions(tables: readonly VersionedTable[]): (() => (number | undefined)[]) | undefined;
 
   /** A boolean as the driver binds it (better-sqlite3 binds no booleans: 1/0). */
   boolParam(value: boolean): boolean | number;

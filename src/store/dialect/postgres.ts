@@ -58,6 +58,8 @@ const postgresDialect: StoreDialect = {
 
   changeVersion: () => undefined,
 
+  changeVersions: () => undefined,
+
   boolParam: (value) => value,
 
   epochMs: (isoText) => sql<number>`(extract(epoch from cast(${isoText} as timestamptz)) * 1000)::bigint`,

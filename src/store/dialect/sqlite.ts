@@ -85,6 +85,13 @@ function sqliteDialect(database: SQLite.Database): StoreDialect {
       return () => versionStatement().get(table) as number | undefined;
     },
 
+    changeVersions(tables: readonly VersionedTable[]) {
+      // One row of one statement: one read of the file (the segment store's listing asks on every search).
+      const text = `select ${tables.map(() => "(select version from change_versions where name = ?)").join(", ")}`;
+      return () =>
+        (keptStatement(database, text, "raw").get(...tables) as (number | null)[]).map((v) => v ?? undefined);
+    },
+
     boolParam: (value) => (value ? 1 : 0),
 
     epochMs: (isoText) => sql<number>`cast(round((julianday(${isoText}) - 2440587.5) * 86400000) as integer)`,

@@ -18,6 +18,7 @@ import * as logSegments from "./016-log-segments.js";
 import * as alertsWaitingIndex from "./017-alerts-waiting-index.js";
 import * as clusterPartitions from "./018-cluster-partitions.js";
 import * as logSegmentsVersion from "./019-log-segments-version.js";
+import * as logBatchesVersion from "./020-log-batches-version.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -43,6 +44,7 @@ const STEPS: [string, Step][] = [
   ["017-alerts-waiting-index", alertsWaitingIndex],
   ["018-cluster-partitions", clusterPartitions],
   ["019-log-segments-version", logSegmentsVersion],
+  ["020-log-batches-version", logBatchesVersion],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -115,7 +115,9 @@ export async function walkMatches(
             timestamp,
             ref: reader.meta.firstRef + i,
           });
-          if (found.length >= 2 * want) cut();
+          // Cut at the first `want` rows (then a walk in time order stops at the next row, `endsAt`),
+          // and from there each time twice as many are held (sorting per row would cost more).
+          if (found.length >= 2 * want || (worst === undefined && found.length >= want)) cut();
         },
         { wanted, wantedMs, plainByMs, endsAt, rows, backward: order === "newest" },
       ),

@@ -2,19 +2,25 @@ import { sql } from "kysely";
 import type { StoreScope } from "../db.js";
 import { listPieces, type Piece, type PieceFilter, type PieceRow, toPiece } from "./pieces.js";
 
-/** The version row, the count row and the piece rows of one listing statement. */
+/** The version rows (segments', batches'), the count row and the piece rows of one listing statement. */
 interface CatalogRow extends PieceRow {
-  kind: "v" | "c" | "s" | "b";
+  kind: "v" | "w" | "c" | "s" | "b";
   id: number | string;
 }
+
+/** The tables whose versions a read looks at first: segments, batches. */
+const VERSIONED = ["log_segments", "log_batches"] as const;
 
 /** A piece row's columns after its kind and id, as each listing statement selects them. */
 const ROW_COLUMNS = "first_ref, last_ref, count, min_time, max_time, min_severity, max_severity";
 
-/** `log_segments`' change version (migration 019) as a row shaped like the pieces' rows. */
-const VERSION_ROW = `select 'v' as kind, version as id, 0 as first_ref, 0 as last_ref, 0 as count,
-  '' as min_time, '' as max_time, 0 as min_severity, 0 as max_severity
-  from change_versions where name = 'log_segments'`;
+/**
+ * `log_segments`' change version (migration 019, kind `v`) and `log_batches`' (migration 020, kind `w`;
+ * no row before it) as rows shaped like the pieces' rows.
+ */
+const VERSION_ROW = `select case name when 'log_segments' then 'v' else 'w' end as kind, version as id,
+  0 as first_ref, 0 as last_ref, 0 as count, '' as min_time, '' as max_time, 0 as min_severity,
+  0 as max_severity from change_versions where name in ('log_segments', 'log_batches')`;
 const BATCH_ROWS = `select 'b' as kind, first_ref as id, ${ROW_COLUMNS} from log_batches`;
 const SEGMENT_ROWS = `select 's' as kind, id, ${ROW_COLUMNS} from log_segments`;
 
@@ -50,17 +56,23 @@ const newerSegments = (afterId: number) =>
  */
 export class PieceCatalog {
   #segments: KeptSegments | undefined;
+  #batches: KeptBatches | undefined;
 
   /** The pieces `filter` does not rule out, in no particular order (as `listPieces`). */
   async list(scope: StoreScope, filter: PieceFilter): Promise<Piece[]> {
-    const peekVersion = scope.dialect.changeVersion("log_segments");
-    if (peekVersion === undefined) return listPieces(scope, filter);
-    // A look at the version first (a prepared one-row read of a few microseconds), so a read that will
-    // list everything anyway runs one statement: the version it keeps is the one read with the rows.
+    const peekVersions = scope.dialect.changeVersions(VERSIONED);
+    if (peekVersions === undefined) return listPieces(scope, filter);
+    // A look at the versions first (a prepared one-row read of a few microseconds), so a read that will
+    // list everything anyway runs one statement: the versions it keeps are the ones read with the rows.
     const kept = this.#segments;
+    const keptBatches = this.#batches;
+    const [segmentsVersion, batchesVersion] = peekVersions();
+    const segmentsKept = kept !== undefined && segmentsVersion === kept.version;
+    if (segmentsKept && keptBatches !== undefined && batchesVersion === keptBatches.version)
+      return passing(kept.pieces, keptBatches.pieces, filter);
     let rows: CatalogRow[] = [];
     let version: number | undefined;
-    if (kept !== undefined && peekVersion() === kept.version) {
+    if (segmentsKept) {
       ({ rows } = await BATCHES_AND_VERSION.execute(scope.db));
       version = versionOf(rows);
     }
@@ -80,16 +92,31 @@ export class PieceCatalog {
       if (version === undefined) return listPieces(scope, filter); // not migrated yet
       this.#segments = keptSegments(version, rows.filter((r) => r.kind === "s").map(pieceOf));
     }
-    const segments = this.#segments!.pieces;
-    const out: Piece[] = [];
-    for (const p of segments) if (passes(p, filter)) out.push(p);
-    for (const r of rows) {
-      if (r.kind !== "b") continue;
-      const p = pieceOf(r);
-      if (passes(p, filter)) out.push(p);
-    }
-    return out;
+    const batches = rows.filter((r) => r.kind === "b").map(pieceOf);
+    const batchesRow = rows.find((r) => r.kind === "w");
+    this.#batches = batchesRow ? { version: Number(batchesRow.id), pieces: batches } : undefined;
+    return passing(this.#segments!.pieces, batches, filter);
   }
+}
+
+/** The segments, then the batches, that `filter` does not rule out. */
+function passing(segments: readonly Piece[], batches: readonly Piece[], filter: PieceFilter): Piece[] {
+  const out: Piece[] = [];
+  for (const p of segments) if (passes(p, filter)) out.push(p);
+  for (const p of batches) if (passes(p, filter)) out.push(p);
+  return out;
+}
+
+/**
+ * The batches listed at one moment, and `log_batches`' version then (migration 020), read in the
+ * statement that listed the segments kept with them. A read serves both from memory when both versions,
+ * read in one statement, are the ones kept: the kept pieces are then exactly the pieces of that moment (a
+ * check outside the connection's lock can see the bump of a transaction in progress, which only makes
+ * it list again). A seal moves records between the tables in one transaction and bumps both.
+ */
+interface KeptBatches {
+  version: number;
+  pieces: readonly Piece[];
 }
 
 /**

@@ -25,9 +25,10 @@ import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-ca
 import { PieceCatalog } from "./piece-catalog.js";
 import { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
-import { eachSegmentRecord, toStoredRecord } from "./record-codec.js";
+import { eachSegmentRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
 import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealIsDue } from "./sealer.js";
+import { storedRecordAt } from "./stored-rows.js";
 
 export interface SegmentLogStoreOptions {
   /** Lines per sealed segment, and the unsealed lines at which a seal is due (`sealIfDue`). */
@@ -124,7 +125,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       const q = prepareQuery(query);
       const pieces = await listPieces(scope, { ...queryFilter(query), ...walkFilter(order, page.after) });
       const rows = await walkMatches(session(scope), pieces, q, order, page);
-      return rows.map((r) => toStoredRecord(r.reader.record(r.i)));
+      return rows.map((r) => storedRecordAt(r.reader, r.i));
     })();
 
   const get = async (refs: readonly number[]) => {
@@ -146,7 +147,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         const holder = readers.find(
           ({ reader: r }) => ref >= r.meta.firstRef && ref < r.meta.firstRef + r.count,
         );
-        if (holder) out.push(toStoredRecord(holder.reader.record(ref - holder.reader.meta.firstRef)));
+        if (holder) out.push(storedRecordAt(holder.reader, ref - holder.reader.meta.firstRef));
       }
     }
     return out;

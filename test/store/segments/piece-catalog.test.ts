@@ -53,6 +53,19 @@ class SegmentListings implements KyselyPlugin {
   }
 }
 
+/** Counts the statements that read `log_batches` (its listing, or one batch's bytes) through one scope. */
+class BatchReads implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    const text = JSON.stringify(args.node);
+    if (text.includes("from log_batches") || text.includes('"name":"log_batches"')) this.count++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs) {
+    return args.result;
+  }
+}
+
 const QUERIES: LogQuery[] = [
   {},
   { service: "api" },
@@ -164,6 +177,104 @@ describe("the segments' listing kept between reads (PieceCatalog)", () => {
     } finally {
       other.close();
     }
+  });
+
+  it("reads no listing while neither the segments nor the batches change (migration 020)", async () => {
+    t = await sqliteTestStore();
+    const batchReads = new BatchReads();
+    const readStore: Store = {
+      ...t.store,
+      reader: { db: t.store.db.withPlugin(batchReads), dialect: t.store.dialect },
+    };
+    const reader = segmentLogStore(readStore, { segmentLines: 16 });
+    const writer = segmentLogStore(t.store, { segmentLines: 16 });
+    await t.store.transaction((tx) => writer.append(tx, records(0, 100), "2026-05-04T11:00:00.000Z"));
+    await writer.seal();
+    await t.store.transaction((tx) => writer.append(tx, records(100, 10), "2026-05-04T11:00:00.000Z"));
+    expect((await reader.search({}, { limit: 5 })).map((r) => r.ref)).toEqual([110, 109, 108, 107, 106]);
+    const afterFirst = batchReads.count;
+    expect(afterFirst).toBeGreaterThan(0);
+    // Nothing written: the kept listing serves, with the batch still unsealed.
+    expect((await reader.search({}, { limit: 5 })).map((r) => r.ref)).toEqual([110, 109, 108, 107, 106]);
+    await reader.search({ service: "api" }, { limit: 5 });
+    expect(batchReads.count).toBe(afterFirst);
+    await expectFreshAnswers(t, reader);
+    // An append moves the batches' version: they are listed again, and the new batch is seen.
+    await t.store.transaction((tx) => writer.append(tx, records(110, 3), "2026-05-04T11:00:00.000Z"));
+    expect((await reader.search({}, { limit: 2 })).map((r) => r.ref)).toEqual([113, 112]);
+    expect(batchReads.count).toBeGreaterThan(afterFirst);
+    await expectFreshAnswers(t, reader);
+    // A batch deleted through another connection (another process) is seen gone.
+    const other = openKeptDatabase(t.url);
+    try {
+      keptStatement(
+        other,
+        "delete from log_batches where first_ref = (select max(first_ref) from log_batches)",
+        "rows",
+      ).run();
+      expect((await reader.search({}, { limit: 1 }))[0]!.ref).toBe(110);
+      await expectFreshAnswers(t, reader);
+    } finally {
+      other.close();
+    }
+    // Sealing everything moves both versions: the batches go, their records are in segments.
+    while ((await writer.seal()).batches > 0);
+    expect((await reader.search({}, { limit: 1 }))[0]!.ref).toBe(110);
+    await expectFreshAnswers(t, reader);
+  });
+
+  it("reads the segments' and batches' versions in one row (changeVersions), none on PostgreSQL", async () => {
+    t = await sqliteTestStore();
+    const { writer } = await readerAndWriter(t);
+    await t.store.transaction((tx) => writer.append(tx, records(0, 40), "2026-05-04T11:00:00.000Z"));
+    await writer.seal();
+    const { rows } = await sql<{ name: string; version: number }>`
+      select name, version from change_versions where name in ('log_segments', 'log_batches')`.execute(
+      t.store.db,
+    );
+    const byName = new Map(rows.map((r) => [r.name, Number(r.version)]));
+    expect(t.store.dialect.changeVersions(["log_segments", "log_batches"])!()).toEqual([
+      byName.get("log_segments"),
+      byName.get("log_batches"),
+    ]);
+    expect(t.store.dialect.changeVersions(["log_batches", "anomalies"])!()).toEqual([
+      byName.get("log_batches"),
+      expect.any(Number),
+    ]);
+    if (!(await postgresAvailable())) return;
+    await t.cleanup();
+    t = await postgresTestStore();
+    expect(t.store.dialect.changeVersions(["log_segments", "log_batches"])).toBeUndefined();
+  });
+
+  it("counts every change to log_batches, and none rolled back (migration 020)", async () => {
+    t = await sqliteTestStore();
+    const version = async () =>
+      Number(
+        (
+          await sql<{
+            v: number;
+          }>`select version as v from change_versions where name = 'log_batches'`.execute(t!.store.db)
+        ).rows[0]!.v,
+      );
+    const { writer } = await readerAndWriter(t);
+    const v0 = await version();
+    await t.store.transaction((tx) => writer.append(tx, records(0, 40), "2026-05-04T11:00:00.000Z"));
+    const v1 = await version();
+    expect(v1).toBeGreaterThan(v0);
+    await sql`update log_batches set created_at = created_at`.execute(t.store.db);
+    const v2 = await version();
+    expect(v2).toBeGreaterThan(v1);
+    await expect(
+      t.store.transaction(async (tx) => {
+        await writer.append(tx, records(40, 5), "2026-05-04T11:00:00.000Z");
+        await sql`delete from log_batches`.execute(tx.db);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(await version()).toBe(v2);
+    while ((await writer.seal()).batches > 0);
+    expect(await version()).toBeGreaterThan(v2);
   });
 
   it("counts every change to log_segments, and none rolled back (migration 019)", async () => {
