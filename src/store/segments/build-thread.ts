@@ -73,8 +73,8 @@ export class SegmentBuildThread {
     await this.#worker.terminate();
   }
 
-  #post(m: BuildRequest, transfer: ArrayBuffer[] = []): void {
-    this.#worker.postMessage(m, transfer);
+  #post(m: BuildRequest): void {
+    this.#worker.postMessage(m);
   }
 
   #reply(job: number): Promise<BuildReply> {
@@ -103,7 +103,7 @@ export class ThreadSegment implements SegmentFill {
   constructor(
     readonly job: number,
     readonly count: number,
-    private readonly post: (m: BuildRequest, transfer?: ArrayBuffer[]) => void,
+    private readonly post: (m: BuildRequest) => void,
     private readonly reply: (job: number) => Promise<BuildReply>,
   ) {}
 
@@ -125,12 +125,6 @@ export class ThreadSegment implements SegmentFill {
   }
 
   #flush(): void {
-    if (this.#packer.count === 0) return;
-    const records = this.#packer.take();
-    // The typed arrays are the packer's own: moved, not copied; the text is copied once.
-    this.post({ type: "add", job: this.job, records }, [
-      records.lengths.buffer as ArrayBuffer,
-      records.numbers.buffer as ArrayBuffer,
-    ]);
+    if (this.#packer.count > 0) this.post({ type: "add", job: this.job, records: this.#packer.take() });
   }
 }
