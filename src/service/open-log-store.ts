@@ -7,6 +7,7 @@ import { databaseUrlFor, type Store, type StoreTransaction } from "../store/db.j
 import { logsTableStore } from "../store/logs-table-store.js";
 import { deleteLogsBefore } from "../store/repos/log-retention.js";
 import { countLogs } from "../store/repos/logs.js";
+import { SegmentBuildThread } from "../store/segments/build-thread.js";
 import { readingOnThreads, SegmentReadThreads } from "../store/segments/read-threads.js";
 import { type SealReport, sealUntilStopped } from "../store/segments/seal-loop.js";
 import { startSealThread } from "../store/segments/seal-thread.js";
@@ -58,7 +59,14 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     });
     log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
   }
-  const local = configuredSegmentStore(store, options);
+  // Batch rows are built (columns, compression) on a thread of their own; on this one if it fails.
+  const build = new SegmentBuildThread((error) =>
+    log.error(
+      { err: error },
+      "log store: the build thread stopped; building batches on the main thread instead",
+    ),
+  );
+  const local = configuredSegmentStore(store, options, build);
   const threads = startReadThreads(config, log);
   const logs = threads ? readingOnThreads(local, threads) : local;
   const stopSealing = startSealing(config, local, log);
@@ -68,6 +76,7 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     async stop() {
       await stopRetention();
       await stopSealing();
+      await build.stop();
       await threads?.close();
     },
   };

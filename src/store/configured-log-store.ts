@@ -2,13 +2,19 @@ import type { Config } from "../config/schema.js";
 import type { LogStore } from "../core/log-store.js";
 import type { Store, StoreTransaction } from "./db.js";
 import { logsTableStore } from "./logs-table-store.js";
+import type { SegmentBuildThread } from "./segments/build-thread.js";
 import { type SegmentLogStore, segmentLogStore } from "./segments/segment-log-store.js";
 
-/** The segment store as `LOG_STORE=segments` configures it. */
-export function configuredSegmentStore(store: Store, options: Config["logStore"]): SegmentLogStore {
+/** The segment store as `LOG_STORE=segments` configures it; `serve` builds its batch rows on a thread. */
+export function configuredSegmentStore(
+  store: Store,
+  options: Config["logStore"],
+  buildThread?: SegmentBuildThread,
+): SegmentLogStore {
   return segmentLogStore(store, {
     segmentLines: options.segmentLines,
     sealAfterSeconds: options.sealAfterSecs,
+    ...(buildThread ? { buildThread } : {}),
   });
 }
 

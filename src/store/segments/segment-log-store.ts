@@ -19,6 +19,7 @@ import {
   type SegmentReader,
 } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
+import type { SegmentBuildThread, SegmentFill } from "./build-thread.js";
 import { canonicalMs, forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
@@ -45,6 +46,11 @@ export interface SegmentLogStoreOptions {
   summaryCacheBytes?: number;
   /** Decoded pieces kept in memory (`PieceReaderCache`); 0 keeps none. */
   cachedReaders?: number;
+  /**
+   * Where batch rows are built (columns and compression): this thread when unset, or while the build
+   * thread cannot take a batch (`SegmentBuildThread.open` returns null).
+   */
+  buildThread?: SegmentBuildThread;
   /** Tests only: called between a seal's steps (`SealStep`). */
   onSealStep?: (step: SealStep) => void | Promise<void>;
 }
@@ -172,13 +178,16 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     storedAt: string,
   ): Promise<RecordAppender> => {
     const firstRef = await allocateRefs(tx, count);
-    const segment = new FilledSegment(firstRef, count);
+    const segment: SegmentFill =
+      options.buildThread?.open(firstRef, count) ?? new FilledSegment(firstRef, count);
     return {
       firstRef,
       add: (records) => eachSegmentRecord(records, segment.add),
       async finish() {
-        // The row's time and severity ranges come from the encoder, which finds them anyway.
-        const { data, range } = segment.encode(batchCompression);
+        // The row's time and severity ranges come from the encoder, which finds them anyway. On the build
+        // thread, the transaction waits here for the bytes (the event loop serves other work meanwhile):
+        // the batch is acknowledged only once its row is committed, as before.
+        const { data, range } = await segment.encode(batchCompression);
         await tx.db
           .insertInto("log_batches")
           .values({

@@ -1,0 +1,130 @@
+import type { Worker } from "node:worker_threads";
+import type { CompressionOptions } from "../columnar/index.js";
+import type { SegmentRange } from "../columnar/segment-builder.js";
+import type { SegmentRecord } from "../columnar/segment-record.js";
+import { SegmentRecordPacker } from "../columnar/segment-record-pack.js";
+import type { BuildReply, BuildRequest } from "./build-worker.js";
+import { siblingModule, startModuleThread } from "./module-thread.js";
+
+/** What a batch row is filled by: `FilledSegment` on this thread, or `ThreadSegment` on the build thread. */
+export interface SegmentFill {
+  readonly add: (r: SegmentRecord) => void;
+  encode(options: CompressionOptions):
+    | { data: Uint8Array; range: SegmentRange }
+    | Promise<{
+        data: Uint8Array;
+        range: SegmentRange;
+      }>;
+}
+
+/**
+ * Records packed per message: a message per pipeline slice (50 records) cost its fixed part 100 times a
+ * 5,000-line batch; a few hundred records make it small beside the records' own values.
+ */
+const RECORDS_PER_MESSAGE = 500;
+
+/**
+ * A thread that builds the segment store's batch rows (`build-worker.ts`): the event loop packs each
+ * record's fields into a list of values (`segment-record-pack.ts`), and the thread fills the columns,
+ * encodes and compresses them, and hands back the bytes, which the batch's transaction then writes. The
+ * columns were about a quarter of the event loop's CPU a line on the segment path; packing is a small
+ * part of that. The thread keeps no state between batches beyond the open jobs.
+ *
+ * When the thread fails, `open` returns null from then on (the store builds on its own thread again), and
+ * the jobs waiting for it fail, so their batches roll back and are not acknowledged.
+ */
+export class SegmentBuildThread {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve: (r: BuildReply) => void; reject: (e: Error) => void }>();
+  readonly #pendingReplies = new Set<Promise<BuildReply>>();
+  #nextJob = 1;
+  #failed = false;
+  #stopped = false;
+
+  constructor(onError: (error: Error) => void) {
+    this.#worker = startModuleThread(siblingModule(import.meta.url, "build-worker"), "runBuildWorker", null);
+    this.#worker.on("message", (reply: BuildReply) => {
+      const waiting = this.#waiting.get(reply.job);
+      this.#waiting.delete(reply.job);
+      waiting?.resolve(reply);
+    });
+    this.#worker.on("error", (error) => this.#fail(error, onError));
+    this.#worker.on("exit", () => this.#fail(new Error("the segment build thread exited"), onError));
+  }
+
+  /** A segment of `count` records from `firstRef` filled on the thread; null when the thread cannot take it. */
+  open(firstRef: number, count: number): ThreadSegment | null {
+    if (this.#failed || this.#stopped) return null;
+    const job = this.#nextJob++;
+    this.#post({ type: "open", job, firstRef, count });
+    return new ThreadSegment(
+      job,
+      count,
+      (m) => this.#post(m),
+      (id) => this.#reply(id),
+    );
+  }
+
+  /** Waits for the jobs asked to encode, then ends the thread. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.allSettled(this.#pendingReplies);
+    this.#worker.postMessage("stop");
+    await this.#worker.terminate();
+  }
+
+  #post(m: BuildRequest): void {
+    this.#worker.postMessage(m);
+  }
+
+  #reply(job: number): Promise<BuildReply> {
+    if (this.#failed) return Promise.reject(new Error("the segment build thread failed"));
+    const reply = new Promise<BuildReply>((resolve, reject) => this.#waiting.set(job, { resolve, reject }));
+    this.#pendingReplies.add(reply);
+    const settled = () => this.#pendingReplies.delete(reply);
+    reply.then(settled, settled);
+    return reply;
+  }
+
+  #fail(error: Error, onError: (error: Error) => void): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    for (const w of this.#waiting.values()) w.reject(error);
+    this.#waiting.clear();
+    if (!this.#stopped) onError(error);
+  }
+}
+
+/** A batch row being filled on the build thread: `add` packs, `encode` waits for the thread's bytes. */
+export class ThreadSegment implements SegmentFill {
+  readonly #packer = new SegmentRecordPacker();
+  #added = 0;
+
+  constructor(
+    readonly job: number,
+    readonly count: number,
+    private readonly post: (m: BuildRequest) => void,
+    private readonly reply: (job: number) => Promise<BuildReply>,
+  ) {}
+
+  readonly add = (r: SegmentRecord): void => {
+    this.#packer.add(r);
+    this.#added++;
+    if (this.#packer.count >= RECORDS_PER_MESSAGE) this.#flush();
+  };
+
+  async encode(compression: CompressionOptions): Promise<{ data: Uint8Array; range: SegmentRange }> {
+    if (this.#added !== this.count)
+      throw new RangeError(`expected ${this.count} records, got ${this.#added}`);
+    this.#flush();
+    const reply = this.reply(this.job);
+    this.post({ type: "encode", job: this.job, compression });
+    const r = await reply;
+    if ("error" in r) throw new Error(`segment build thread: ${r.error}`);
+    return { data: r.data, range: r.range };
+  }
+
+  #flush(): void {
+    if (this.#packer.count > 0) this.post({ type: "add", job: this.job, records: this.#packer.take() });
+  }
+}
