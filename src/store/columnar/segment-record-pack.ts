@@ -1,4 +1,4 @@
-import type { SegmentRecord } from "./segment-record.js";
+import { emptySegmentRecord, type SegmentRecord } from "./segment-record.js";
 
 /**
  * Records as a flat list of their field values, to hand a segment's records to another thread
@@ -37,29 +37,12 @@ const REPEATING = [
 ] as const;
 const EVERY_FIELD = (1 << REPEATING.length) - 1;
 
-function emptyRecord(): SegmentRecord {
-  return {
-    timestamp: "",
-    observedAt: "",
-    service: "",
-    host: null,
-    level: null,
-    severityNumber: 0,
-    message: "",
-    attributes: "",
-    resource: "",
-    stream: "",
-    templateId: null,
-    template: null,
-  };
-}
-
 /** Packs records one at a time (`add` keeps nothing of the object it is given); `take` empties it. */
 export class SegmentRecordPacker {
   #values: PackedValue[] = [];
   #count = 0;
   /** The previous record's repeating fields; none before the first record. */
-  readonly #previous = emptyRecord();
+  readonly #previous = emptySegmentRecord();
   #first = true;
 
   get count(): number {
@@ -133,7 +116,7 @@ export class SegmentRecordPacker {
 
 /** Unpacks what one `SegmentRecordPacker` packed, its `take`s in order. */
 export class SegmentRecordUnpacker {
-  readonly #record = emptyRecord();
+  readonly #record = emptySegmentRecord();
   #first = true;
 
   /** Hands `add` each record in order: one object, refilled for every record (as `FilledSegment.add` takes). */

@@ -26,3 +26,21 @@ export interface SegmentRecord {
 export interface SegmentRecordWithRef extends SegmentRecord {
   ref: number;
 }
+
+/** A record with every field empty: the one object a fill loop refills for each record it hands on. */
+export function emptySegmentRecord(): SegmentRecord {
+  return {
+    timestamp: "",
+    observedAt: "",
+    service: "",
+    host: null,
+    level: null,
+    severityNumber: 0,
+    message: "",
+    attributes: "",
+    resource: "",
+    stream: "",
+    templateId: null,
+    template: null,
+  };
+}

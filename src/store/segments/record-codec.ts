@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/json.js";
 import { hostOf, serviceOf } from "../../core/log-record.js";
 import type { RecordToAppend, StoredRecord } from "../../core/log-store.js";
 import type { SegmentRecord, SegmentRecordWithRef } from "../columnar/index.js";
+import { emptySegmentRecord } from "../columnar/segment-record.js";
 import { fromJsonText, toJsonText } from "../json.js";
 
 /**
@@ -15,20 +16,7 @@ import { fromJsonText, toJsonText } from "../json.js";
  * batches, medians of 6 alternated rounds).
  */
 export function eachSegmentRecord(records: readonly RecordToAppend[], add: (r: SegmentRecord) => void): void {
-  const out: SegmentRecord = {
-    timestamp: "",
-    observedAt: "",
-    service: "",
-    host: null,
-    level: null,
-    severityNumber: 0,
-    message: "",
-    attributes: "",
-    resource: "",
-    stream: "",
-    templateId: null,
-    template: null,
-  };
+  const out = emptySegmentRecord();
   // Records of one source carry equal resources (often a fresh object each, as decoders build them):
   // their JSON text is written once per run of equal ones.
   let lastResource: RecordToAppend["resource"] | undefined;
