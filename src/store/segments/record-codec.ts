@@ -1,9 +1,9 @@
 import type { JsonObject } from "../../core/json.js";
 import { hostOf, serviceOf } from "../../core/log-record.js";
-import type { RecordToAppend, StoredRecord } from "../../core/log-store.js";
-import type { SegmentRecord, SegmentRecordWithRef } from "../columnar/index.js";
+import type { RecordToAppend } from "../../core/log-store.js";
+import type { SegmentRecord } from "../columnar/index.js";
 import { emptySegmentRecord } from "../columnar/segment-record.js";
-import { fromJsonText, toJsonText } from "../json.js";
+import { toJsonText } from "../json.js";
 
 /**
  * Hands `add` each record to append as the segment codec stores it: the columns the `logs` table would
@@ -57,20 +57,4 @@ export function sameJsonText(a: JsonObject, b: JsonObject): boolean {
     if (key !== other[i] || a[key] !== b[key]) return false;
   }
   return true;
-}
-
-/** A decoded record as every `LogStore` reader sees it (the `logs` table's `toStoredRecord`). */
-export function toStoredRecord(r: SegmentRecordWithRef): StoredRecord {
-  return {
-    ref: r.ref,
-    timestamp: r.timestamp,
-    service: r.service,
-    host: r.host,
-    level: r.level,
-    severityNumber: r.severityNumber,
-    message: r.message,
-    attributes: fromJsonText<JsonObject>(r.attributes, {}),
-    stream: r.stream,
-    templateId: r.templateId,
-  };
 }
