@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowFirstSequencer from "./test/helpers/slow-first-sequencer.js";
 
 export default defineConfig({
   test: {
@@ -19,6 +20,8 @@ export default defineConfig({
     // reliability harness measures throughput and latency, so `npm test` runs it afterwards on its own,
     // one file at a time (package.json).
     maxWorkers: 3,
+    // The known long files first, so a fresh clone does not end on one of them alone (see the file).
+    sequence: { sequencer: SlowFirstSequencer },
     // src/ transpiled once for the tests that start `logwarden serve` as a process (see the file).
     globalSetup: ["test/helpers/build-server.ts"],
   },
