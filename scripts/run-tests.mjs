@@ -39,8 +39,11 @@ const HEAD_START_MS = 20_000;
 const args = process.argv.slice(2);
 const besideAt = args.indexOf("--beside-soak");
 const besideSoak = besideAt >= 0 ? args[besideAt + 1] : undefined;
-if (besideAt >= 0 && !besideSoak) {
-  console.error('usage: npm test [-- --beside-soak "<shell command>"]');
+/** `--dry-run`: prints each phase's commands instead of running them. */
+const dryRun = args.includes("--dry-run");
+const known = new Set(["--beside-soak", besideSoak, "--dry-run"]);
+if ((besideAt >= 0 && !besideSoak) || args.some((a) => !known.has(a))) {
+  console.error('usage: npm test [-- [--dry-run] [--beside-soak "<shell command>"]]');
   process.exit(2);
 }
 
@@ -52,6 +55,10 @@ const results = [];
 
 /** Runs a command; its output goes to this process's, or to a file printed when it ends. */
 function run(name, command, commandArgs, { quiet = false } = {}) {
+  if (dryRun) {
+    console.log(`== ${name}: ${[command, ...commandArgs].map((a) => JSON.stringify(a)).join(" ")}`);
+    return Promise.resolve(0);
+  }
   const file = join(logs, `${results.length}-${name.replace(/\W+/g, "-")}.log`);
   const out = quiet ? openSync(file, "w") : "inherit";
   const began = Date.now();
@@ -96,12 +103,13 @@ try {
   // The command beside the soak starts first: the soak sets its rate at half the capacity it measures in
   // its first seconds, so it measures with that command's load already there, not before it.
   const beside = besideSoak ? run("beside the soak", "bash", ["-c", besideSoak], { quiet: true }) : null;
-  if (beside) await Promise.race([beside, delay(HEAD_START_MS)]);
+  if (beside && !dryRun) await Promise.race([beside, delay(HEAD_START_MS)]);
   await Promise.all([run("soak", ...vitest(SOAK)), beside]);
 } finally {
   rmSync(logs, { recursive: true, force: true });
 }
 
+if (dryRun) process.exit(0);
 const failed = results.filter((r) => r.code !== 0);
 console.log(
   `== tests: ${results.map((r) => `${r.name} ${r.code === 0 ? "passed" : "FAILED"} in ${r.took}s`).join("; ")}; ${secs()} in all`,
