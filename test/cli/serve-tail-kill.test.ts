@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { keptStatement, openKeptDatabase } from "../../src/store/dialect/statement-cache.js";
+import { serveEntry } from "../helpers/cli.js";
 import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -13,25 +14,24 @@ const TOTAL = 3000;
 const children: ChildProcess[] = [];
 let stderr = "";
 
-/** `tsx src/cli/index.ts serve` in its own process group, so SIGKILL reaches tsx's node child too. */
+/**
+ * `logwarden serve` from the JavaScript this test run transpiled (`serveEntry`; through tsx each of the four
+ * starts compiled every module again), in its own process group, so SIGKILL reaches any child it has too.
+ */
 function serve(dir: string, storeEnv: Record<string, string>): ChildProcess {
-  const child = spawn(
-    join(ROOT, "node_modules/.bin/tsx"),
-    ["src/cli/index.ts", "serve", "--config", join(dir, "logwarden.yaml")],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: {
-        ...process.env,
-        DATA_DIR: join(dir, "data"),
-        ...storeEnv,
-        PORT: "0",
-        API_TOKEN: "kill-test",
-        LOG_LEVEL: "warn",
-      },
+  const child = spawn(process.execPath, [...serveEntry(), "serve", "--config", join(dir, "logwarden.yaml")], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      ...process.env,
+      DATA_DIR: join(dir, "data"),
+      ...storeEnv,
+      PORT: "0",
+      API_TOKEN: "kill-test",
+      LOG_LEVEL: "warn",
     },
-  );
+  });
   // Drained so the child never blocks on a full pipe; shown when a run fails.
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -44,7 +44,8 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once("exit", () => resolve());
-    // SIGKILL goes to the whole group (tsx and its node child); SIGTERM to tsx, which relays it.
+    // SIGKILL goes to the whole group (serve and any child: tsx's node child when run through tsx); SIGTERM
+    // to the process started (tsx relays it).
     process.kill(signal === "SIGKILL" ? -child.pid! : child.pid!, signal);
   });
 }
