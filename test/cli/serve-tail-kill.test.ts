@@ -99,16 +99,13 @@ function sqliteReader(dir: string): StoreReader {
 async function postgresReader(): Promise<StoreReader> {
   const schema = `tailkill_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const url = (await createTestSchema(schema)).toString();
+  // One connection for every poll: a connection per query (every 20 ms while serve starts) cost a
+  // SCRAM handshake and a server backend each time.
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   const query = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const exists = await client.query("select to_regclass('logs') is not null as ok");
-      if (!exists.rows[0]?.ok) return [];
-      return (await client.query<T>(text)).rows;
-    } finally {
-      await client.end();
-    }
+    const exists = await pool.query("select to_regclass('logs') is not null as ok");
+    if (!exists.rows[0]?.ok) return [];
+    return (await pool.query<T>(text)).rows;
   };
   return {
     env: { DATABASE_URL: url },
@@ -122,6 +119,7 @@ async function postgresReader(): Promise<StoreReader> {
     submissions: async () =>
       Number((await query<{ seq: number }>("select seq from source_submissions"))[0]?.seq ?? 0),
     async cleanup() {
+      await pool.end();
       const client = new pg.Client({ connectionString: TEST_PG_URL });
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`);
