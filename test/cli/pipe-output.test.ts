@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO } from "../helpers/cli.js";
+import { REPO, serveEntry } from "../helpers/cli.js";
 
 const LINUX = join(REPO, "../shared/datasets/loghub-2k/Linux/Linux_2k.log");
-const CLI = ["--import", "tsx", "src/cli/index.ts"];
+/** The JavaScript this test run transpiled (`serveEntry`): through tsx each run compiled every module again. */
+const CLI = serveEntry();
 
 /** Runs the CLI with stdout on a pipe that is not read for the first `stallMs`, as a slow `| jq` would. */
 function runIntoSlowPipe(args: string[], stallMs: number): Promise<{ code: number | null; out: Buffer }> {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { keptStatement, openKeptDatabase } from "../../src/store/dialect/statement-cache.js";
+import { serveEntry } from "../helpers/cli.js";
 import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -13,25 +14,24 @@ const TOTAL = 3000;
 const children: ChildProcess[] = [];
 let stderr = "";
 
-/** `tsx src/cli/index.ts serve` in its own process group, so SIGKILL reaches tsx's node child too. */
+/**
+ * `logwarden serve` from the JavaScript this test run transpiled (`serveEntry`; through tsx each of the four
+ * starts compiled every module again), in its own process group, so SIGKILL reaches any child it has too.
+ */
 function serve(dir: string, storeEnv: Record<string, string>): ChildProcess {
-  const child = spawn(
-    join(ROOT, "node_modules/.bin/tsx"),
-    ["src/cli/index.ts", "serve", "--config", join(dir, "logwarden.yaml")],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: {
-        ...process.env,
-        DATA_DIR: join(dir, "data"),
-        ...storeEnv,
-        PORT: "0",
-        API_TOKEN: "kill-test",
-        LOG_LEVEL: "warn",
-      },
+  const child = spawn(process.execPath, [...serveEntry(), "serve", "--config", join(dir, "logwarden.yaml")], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      ...process.env,
+      DATA_DIR: join(dir, "data"),
+      ...storeEnv,
+      PORT: "0",
+      API_TOKEN: "kill-test",
+      LOG_LEVEL: "warn",
     },
-  );
+  });
   // Drained so the child never blocks on a full pipe; shown when a run fails.
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -44,7 +44,8 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once("exit", () => resolve());
-    // SIGKILL goes to the whole group (tsx and its node child); SIGTERM to tsx, which relays it.
+    // SIGKILL goes to the whole group (serve and any child: tsx's node child when run through tsx); SIGTERM
+    // to the process started (tsx relays it).
     process.kill(signal === "SIGKILL" ? -child.pid! : child.pid!, signal);
   });
 }
@@ -98,16 +99,13 @@ function sqliteReader(dir: string): StoreReader {
 async function postgresReader(): Promise<StoreReader> {
   const schema = `tailkill_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const url = (await createTestSchema(schema)).toString();
+  // One connection for every poll: a connection per query (every 20 ms while serve starts) cost a
+  // SCRAM handshake and a server backend each time.
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   const query = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const exists = await client.query("select to_regclass('logs') is not null as ok");
-      if (!exists.rows[0]?.ok) return [];
-      return (await client.query<T>(text)).rows;
-    } finally {
-      await client.end();
-    }
+    const exists = await pool.query("select to_regclass('logs') is not null as ok");
+    if (!exists.rows[0]?.ok) return [];
+    return (await pool.query<T>(text)).rows;
   };
   return {
     env: { DATABASE_URL: url },
@@ -121,6 +119,7 @@ async function postgresReader(): Promise<StoreReader> {
     submissions: async () =>
       Number((await query<{ seq: number }>("select seq from source_submissions"))[0]?.seq ?? 0),
     async cleanup() {
+      await pool.end();
       const client = new pg.Client({ connectionString: TEST_PG_URL });
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`);

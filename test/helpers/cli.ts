@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -46,6 +48,26 @@ export function runCli(
 export function serveEntry(): string[] {
   const built = process.env.LOGWARDEN_SERVE_ENTRY;
   return built ? [built] : ["--import", "tsx", ENTRY];
+}
+
+/**
+ * The built JavaScript of a test script that runs as a process or thread of its own (one of TEST_SCRIPTS,
+ * test/helpers/build-server.ts), or null when this run transpiled nothing (LOGWARDEN_SERVE_ENTRY=tsx).
+ */
+export function builtTestScript(script: URL): string | null {
+  const entry = process.env.LOGWARDEN_SERVE_ENTRY;
+  if (!entry) return null;
+  const inTest = relative(join(REPO, "test"), fileURLToPath(script));
+  const built = join(dirname(dirname(entry)), "test", inTest.replace(/\.ts$/, ".js"));
+  if (!existsSync(built))
+    throw new Error(`test/${inTest} is not built: add it to TEST_SCRIPTS in test/helpers/build-server.ts`);
+  return built;
+}
+
+/** Node's arguments that run a test script as a process: its build, else its source through tsx. */
+export function testScript(script: URL): string[] {
+  const built = builtTestScript(script);
+  return built ? [built] : ["--import", "tsx", fileURLToPath(script)];
 }
 
 export interface ServeProcess {

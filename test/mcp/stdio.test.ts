@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModelFolder } from "../../src/service/model-dir.js";
-import { REPO, runCli } from "../helpers/cli.js";
+import { REPO, runCli, serveEntry } from "../helpers/cli.js";
 import { startTestServer } from "../helpers/runtime.js";
 import { call, textOf } from "./client.js";
 import { bruteForceRecords, OPENSSH, seedRealData } from "./seed.js";
@@ -57,7 +57,8 @@ beforeAll(async () => {
 
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--import", "tsx", "src/cli/index.ts", "mcp"],
+    // The JavaScript this test run transpiled (`serveEntry`), as the other CLI tests run it.
+    args: [...serveEntry(), "mcp"],
     cwd: REPO,
     env: {
       ...(process.env as Record<string, string>),

@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { testScript } from "../helpers/cli.js";
 
-const ENTRY = fileURLToPath(new URL("./fixtures/parse-cli-entry.ts", import.meta.url));
+/** The fixture's build when this run made one (`testScript`): through tsx each run compiled every module. */
+const ENTRY = testScript(new URL("./fixtures/parse-cli-entry.ts", import.meta.url));
 
 function run(args: string[], input?: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", ENTRY, "parse", ...args], {
+  return spawnSync(process.execPath, [...ENTRY, "parse", ...args], {
     encoding: "utf8",
     input,
     cwd: fileURLToPath(new URL("../..", import.meta.url)),

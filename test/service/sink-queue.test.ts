@@ -10,6 +10,7 @@ import { storeAnomalies } from "../../src/store/repos/anomalies.js";
 import { listDeliveries } from "../../src/store/repos/deliveries.js";
 import { adoptSinkHistory, LEGACY_WATERMARK_KEY, SINKS_SINCE_KEY } from "../../src/store/repos/sink-queue.js";
 import { loadState, saveState } from "../../src/store/repos/state.js";
+import { builtTestScript } from "../helpers/cli.js";
 import type { DispatcherWorkerData } from "../helpers/dispatcher-worker.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { ScriptedSink } from "../helpers/scripted-sink.js";
@@ -226,10 +227,14 @@ describe.each(sharedDatabaseCases)(
 
 /** Runs a dispatcher on a worker thread (test/helpers/dispatcher-worker.ts) until `stop`. */
 async function workerDispatcher(data: DispatcherWorkerData): Promise<{ stop(): Promise<void> }> {
-  // The worker compiles TypeScript with tsx's loader (`--import tsx` in a worker's execArgv is not applied).
-  const entry = new URL("../helpers/dispatcher-worker.ts", import.meta.url).href;
-  const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: data });
+  const script = new URL("../helpers/dispatcher-worker.ts", import.meta.url);
+  // Its build when this run made one (`builtTestScript`): through tsx a thread took about 2 s of CPU to start.
+  const built = builtTestScript(script);
+  // Else tsx's loader compiles the TypeScript (`--import tsx` in a worker's execArgv is not applied).
+  const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`;
+  const worker = built
+    ? new Worker(built, { workerData: data })
+    : new Worker(boot, { eval: true, workerData: data });
   await new Promise((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertsAtOrPast, insertAlerts, markStage } from "../../src/store/repos/alerts.js";
 import { toIncomingAlert } from "../../src/triage/intake.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
+import { waitFor } from "../helpers/wait.js";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,12 +41,16 @@ describe.each(DIALECTS)("alert stages on $name", ({ open, needsPostgres }) => {
   it("lets one of two transactions finishing the same alert at once claim it", async ({ skip }) => {
     if (!t) return skip();
     const store = t.store;
+    let firstMarked = false;
     const first = store.transaction(async (tx) => {
       const claimed = await markStage(tx.db, ["s-3"], "triaged", NOW);
+      firstMarked = true;
       await sleep(200);
       return claimed;
     });
-    await sleep(50);
+    // The second starts once the first has marked, not after a fixed 50 ms: on a loaded machine the first
+    // transaction's start took longer than that, and the second one went first.
+    await waitFor(() => firstMarked, "the first transaction's mark", 10_000, 5);
     const second = store.transaction(async (tx) => markStage(tx.db, ["s-3"], "triaged", NOW));
     expect([...(await first)]).toEqual(["s-3"]);
     expect([...(await second)]).toEqual([]);
@@ -61,7 +66,8 @@ describe.each(DIALECTS)("alert stages on $name", ({ open, needsPostgres }) => {
       await sleep(200);
       events.push("first done");
     });
-    await sleep(50);
+    // The second starts once the first holds the lock (a fixed 50 ms was too short on a loaded machine).
+    await waitFor(() => events.includes("first locked"), "the first transaction's lock", 10_000, 5);
     const second = store.transaction(async (tx) => {
       await store.dialect.lockKeys(tx.db, ["incident:ip:5.6.7.8"]);
       events.push("second locked");

@@ -6,7 +6,8 @@ import { GT_DIR } from "../../../bench/parse-golden-corpus.js";
 /**
  * Template mining must give byte-identical results: the digests of every line's template id, text,
  * parameters and header, and of the saved state, for the inputs of `bench:parse` (see
- * bench/parse-golden.ts). A deliberate change of the miner's output re-records them with
+ * bench/parse-golden.ts: its repeated corpora cut to five rounds, past which every round repeats one
+ * steady state). A deliberate change of the miner's output re-records them with
  * `npx tsx bench/parse-golden.ts --write`, and says why in its commit.
  */
 const missing = !existsSync(GT_DIR);
