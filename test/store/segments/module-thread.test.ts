@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,5 +41,53 @@ describe("startModuleThread under tsx", () => {
     expect(r.stderr).not.toContain("ERR_WORKER_INVALID_EXEC_ARGV");
     expect(r.stdout).toContain('echo {"n":42}');
     expect(r.status).toBe(0);
+  });
+});
+
+describe("startModuleThread with LOGWARDEN_THREAD_MODULES", () => {
+  const buildWorker = new URL("../../../src/store/segments/build-worker.ts", import.meta.url).href;
+
+  /** Starts the build worker's module under `build` (or from its source when `build` lacks it). */
+  async function firstMessage(build: string): Promise<unknown> {
+    const { startModuleThread } = await import("../../../src/store/segments/module-thread.js");
+    const before = process.env.LOGWARDEN_THREAD_MODULES;
+    process.env.LOGWARDEN_THREAD_MODULES = build;
+    try {
+      const w = startModuleThread(buildWorker, "probe", null);
+      try {
+        return await new Promise((resolve, reject) => {
+          w.once("message", resolve);
+          w.once("error", reject);
+        });
+      } finally {
+        await w.terminate();
+      }
+    } finally {
+      if (before === undefined) delete process.env.LOGWARDEN_THREAD_MODULES;
+      else process.env.LOGWARDEN_THREAD_MODULES = before;
+    }
+  }
+
+  it("starts a module of src/ from its JavaScript in that build when the build has it", async () => {
+    const build = mkdtempSync(join(tmpdir(), "thread-build-"));
+    try {
+      mkdirSync(join(build, "store", "segments"), { recursive: true });
+      writeFileSync(
+        join(build, "store", "segments", "build-worker.js"),
+        'export function probe(_data, port) { port.postMessage("from the build"); }\n',
+      );
+      expect(await firstMessage(build)).toBe("from the build");
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+    }
+  });
+
+  it("starts it from the source when the build lacks the file (the source has no `probe`: the thread fails)", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "thread-build-"));
+    try {
+      await expect(firstMessage(empty)).rejects.toThrow(/probe|not a function/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
