@@ -31,7 +31,15 @@
  * (`number-match.ts`).
  */
 
-export { type DigitProbe, DigitRunSummary, digitProbes, readDigitRunSummary } from "./digit-runs.js";
+export {
+  type DigitProbe,
+  DigitRunSummary,
+  digitProbes,
+  readDigitRunSummary,
+  readStoredDigitFilter,
+  StoredDigitFilter,
+  storedDigitProbes,
+} from "./digit-runs.js";
 export {
   type IndexShape,
   LeanIndex,
@@ -40,7 +48,13 @@ export {
 } from "./lean-index.js";
 export { NumberValues, type NumberWordTest } from "./number-match.js";
 export { type MatchableRecord, matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
-export { BLOCK_NAMES, type BlockName, blockSizes, type CompressionOptions } from "./segment-blocks.js";
+export {
+  BLOCK_NAMES,
+  type BlockName,
+  blockSizes,
+  type CompressionOptions,
+  type ExtraBlockName,
+} from "./segment-blocks.js";
 export {
   decodeSegment,
   decodeSegmentAt,

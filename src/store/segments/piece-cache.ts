@@ -1,4 +1,13 @@
-import type { DigitRunSummary, SearchIndex, SegmentReader } from "../columnar/index.js";
+import type {
+  DigitRunSummary,
+  LeanIndex,
+  SearchIndex,
+  SegmentReader,
+  StoredDigitFilter,
+} from "../columnar/index.js";
+
+/** What a piece's digits are known by: its summary, or (until one is built) its stored filter. */
+export type PieceDigits = DigitRunSummary | StoredDigitFilter;
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
@@ -54,26 +63,39 @@ export class PieceIndexCache {
  * decoding a segment's columns costs far more than showing a page of it. Bounded by a count, since a
  * reader's decoded columns grow with its piece's lines (a 16,384-line segment: a few MB).
  */
-export class PieceReaderCache {
-  readonly #readers = new Map<string, SegmentReader>();
+export class RecentPieces<T> {
+  readonly #items = new Map<string, T>();
 
   constructor(readonly capacity = 4) {}
 
-  get(key: string): SegmentReader | undefined {
-    const reader = this.#readers.get(key);
-    if (reader !== undefined) {
-      this.#readers.delete(key);
-      this.#readers.set(key, reader);
+  get(key: string): T | undefined {
+    const item = this.#items.get(key);
+    if (item !== undefined) {
+      this.#items.delete(key);
+      this.#items.set(key, item);
     }
-    return reader;
+    return item;
   }
 
-  set(key: string, reader: SegmentReader): void {
-    this.#readers.delete(key);
-    this.#readers.set(key, reader);
-    while (this.#readers.size > this.capacity) this.#readers.delete(this.#readers.keys().next().value!);
+  set(key: string, item: T): void {
+    this.#items.delete(key);
+    this.#items.set(key, item);
+    while (this.#items.size > this.capacity) this.#items.delete(this.#items.keys().next().value!);
   }
 }
+
+/** Decoded pieces read last (`RecentPieces`). */
+export class PieceReaderCache extends RecentPieces<SegmentReader> {}
+
+/**
+ * Lean indexes (`LeanIndex`) of the few pieces a search for a number or an id planned last: a search
+ * that finds one reads, plans and shows the same piece or two each time it is asked again, and reading a
+ * lean index (decompressing the index block, walking it) and answering its byte searches afresh was
+ * most of such a search once every other piece is turned down by its digits. A lean index keeps the
+ * places of the strings it was asked for, so planning the same piece again is lookups. About twice its
+ * index block each (the block, and its copy with ASCII letters lowered).
+ */
+export class PieceLeanIndexCache extends RecentPieces<LeanIndex> {}
 
 /**
  * Heap for digit-run summaries per segment store object: about 30 KB a 16,384-line segment of fresh
@@ -102,7 +124,7 @@ export class PieceSummaryCache {
    * found by a pass over the entries only when a set goes past the budget, next to building a summary
    * (milliseconds).
    */
-  readonly #entries = new Map<string, { summary: DigitRunSummary; read: number; used: number }>();
+  readonly #entries = new Map<string, { summary: PieceDigits; read: number; used: number }>();
   #weight = 0;
   #reads = 0;
   #clock = 0;
@@ -114,7 +136,7 @@ export class PieceSummaryCache {
     return ++this.#reads;
   }
 
-  get(key: string, read: number): DigitRunSummary | undefined {
+  get(key: string, read: number): PieceDigits | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     entry.read = read;
@@ -122,7 +144,7 @@ export class PieceSummaryCache {
     return entry.summary;
   }
 
-  set(key: string, summary: DigitRunSummary, read: number): void {
+  set(key: string, summary: PieceDigits, read: number): void {
     this.#drop(key);
     this.#entries.set(key, { summary, read, used: ++this.#clock });
     this.#weight += summary.byteSize;

@@ -1,14 +1,21 @@
 import {
   type DigitProbe,
+  DigitRunSummary,
   LeanIndex,
   readDigitRunSummary,
   readLeanIndex,
   readSearchIndex,
+  readStoredDigitFilter,
   SearchIndex,
   SegmentReader,
 } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
-import type { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
+import type {
+  PieceIndexCache,
+  PieceLeanIndexCache,
+  PieceReaderCache,
+  PieceSummaryCache,
+} from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData } from "./pieces.js";
 
 /** Rows `from` to `to` (inclusive) of a piece: what a listed batch's records are in a segment. */
@@ -29,6 +36,7 @@ export class PieceSession {
     private readonly cache: PieceIndexCache,
     private readonly readers?: PieceReaderCache,
     private readonly summaries?: PieceSummaryCache,
+    private readonly leanIndexes?: PieceLeanIndexCache,
   ) {
     this.#readNumber = summaries?.beginRead() ?? 0;
   }
@@ -37,25 +45,40 @@ export class PieceSession {
   readonly #readNumber: number;
 
   /**
-   * Whether the piece's messages may hold every digit run of `probes` (`DigitRunSummary`), its summary
-   * from the summaries' cache or read from its bytes (metadata, index and vars blocks) and cached. Null
-   * when the piece is gone (as for `index`). The bytes of a piece turned down are not kept for the rest
-   * of the read: a search for a number reads every piece once, and keeping them all (about 80 MB over
-   * 10M lines) only fed the collector.
+   * Whether the piece's messages may hold every digit run of `probes` (`DigitRunSummary`) and
+   * `storedProbes` (the same runs as its stored filter keys them, `StoredDigitFilter`). Null when the piece
+   * is gone (as for `index`). What is kept in the summaries' cache:
+   * - a piece with a stored filter (a segment sealed since format version 2) that turns the probes down
+   *   keeps that filter (a few KB), read from its bytes without decompressing anything;
+   * - any other piece read keeps its summary, built from its metadata, index and vars blocks (milliseconds
+   *   of brotli and hashing): it answers for every later search, and more exactly than the stored filter.
+   * The bytes of a piece turned down are not kept for the rest of the read: a search for a number reads
+   * every piece once, and keeping them all (about 80 MB over 10M lines) only fed the collector.
    */
-  async mayHoldDigits(piece: Piece, probes: readonly DigitProbe[]): Promise<boolean | null> {
-    let summary = this.summaries?.get(piece.cacheKey, this.#readNumber);
-    if (!summary) {
-      const kept = this.#bytes.has(piece.cacheKey);
-      const bytes = await this.#read(piece);
-      if (bytes === null) return null;
-      summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
-      this.summaries?.set(piece.cacheKey, summary, this.#readNumber);
-      const holds = summary.mayHoldAll(probes);
-      if (!holds && !kept) this.#bytes.delete(piece.cacheKey);
-      return holds;
+  async mayHoldDigits(
+    piece: Piece,
+    probes: readonly DigitProbe[],
+    storedProbes: readonly DigitProbe[],
+  ): Promise<boolean | null> {
+    const known = this.summaries?.get(piece.cacheKey, this.#readNumber);
+    if (known instanceof DigitRunSummary) return known.mayHoldAll(probes);
+    if (known && !known.mayHoldAll(storedProbes)) return false;
+    const kept = this.#bytes.has(piece.cacheKey);
+    const bytes = await this.#read(piece);
+    if (bytes === null) return null;
+    if (!known) {
+      const stored = readStoredDigitFilter(bytes);
+      if (stored && !stored.mayHoldAll(storedProbes)) {
+        this.summaries?.set(piece.cacheKey, stored, this.#readNumber);
+        if (!kept) this.#bytes.delete(piece.cacheKey);
+        return false;
+      }
     }
-    return summary.mayHoldAll(probes);
+    const summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
+    this.summaries?.set(piece.cacheKey, summary, this.#readNumber);
+    const holds = summary.mayHoldAll(probes);
+    if (!holds && !kept) this.#bytes.delete(piece.cacheKey);
+    return holds;
   }
 
   /**
@@ -83,11 +106,17 @@ export class PieceSession {
     leanWords: readonly string[] | null,
   ): Promise<SearchIndex | LeanIndex | null> {
     if (leanWords === null) return this.index(piece);
+    // A lean index kept from a search before (`PieceLeanIndexCache`) first: it answers again from the
+    // places it found, where the parsed index would fold and search its dictionaries' texts again.
+    const lean = this.leanIndexes?.get(piece.cacheKey);
+    if (lean) return lean;
     const cached = this.cache.get(piece.cacheKey);
     if (cached) return cached;
     const bytes = await this.#read(piece);
     if (bytes === null) return null;
-    return readLeanIndex(bytes);
+    const ix = readLeanIndex(bytes);
+    this.leanIndexes?.set(piece.cacheKey, ix);
+    return ix;
   }
 
   /**
