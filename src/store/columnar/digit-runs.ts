@@ -50,8 +50,8 @@ const HASHES = 7;
  */
 const STORED_WHOLE_DIGITS = [6, 7] as const;
 const STORED_PREFIX_LENGTHS = [8] as const;
-/** Bits per key and hashes of the stored filter: about 15% false positives. */
-const STORED_BITS_PER_KEY = 4;
+/** Bits per key and hashes of the stored filter: about 9% false positives (4 bits: about 15%). */
+const STORED_BITS_PER_KEY = 5;
 const STORED_HASHES = 3;
 /** The stored filter's first byte: what it claims. */
 const STORED_ANY_RUN = 0;
@@ -235,7 +235,12 @@ let storedKeys: Uint32Array = new Uint32Array(1 << 14);
  */
 export function readStoredDigitFilter(segment: Uint8Array): StoredDigitFilter | null {
   const block = readStoredBlock(segment, "digits");
-  if (block === null || block.length < 2) return null;
+  return block === null ? null : storedDigitFilterOf(block);
+}
+
+/** A `digits` block's filter (as `readStoredDigitFilter`), from the block's bytes as stored. */
+export function storedDigitFilterOf(block: Uint8Array): StoredDigitFilter | null {
+  if (block.length < 2) return null;
   if (block[0] === STORED_ANY_RUN) return new StoredDigitFilter(null, 0);
   const wordBytes = block.length - STORED_HEAD;
   if (block[0] !== STORED_BLOOM || wordBytes <= 0 || wordBytes % 4 !== 0) return null;

@@ -38,6 +38,7 @@ export {
   readDigitRunSummary,
   readStoredDigitFilter,
   StoredDigitFilter,
+  storedDigitFilterOf,
   storedDigitProbes,
 } from "./digit-runs.js";
 export {
@@ -54,6 +55,7 @@ export {
   blockSizes,
   type CompressionOptions,
   type ExtraBlockName,
+  readStoredBlock,
 } from "./segment-blocks.js";
 export {
   decodeSegment,

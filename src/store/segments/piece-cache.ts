@@ -1,10 +1,4 @@
-import type {
-  DigitRunSummary,
-  LeanIndex,
-  SearchIndex,
-  SegmentReader,
-  StoredDigitFilter,
-} from "../columnar/index.js";
+import type { DigitRunSummary, SearchIndex, SegmentReader, StoredDigitFilter } from "../columnar/index.js";
 
 /** What a piece's digits are known by: its summary, or (until one is built) its stored filter. */
 export type PieceDigits = DigitRunSummary | StoredDigitFilter;
@@ -63,39 +57,26 @@ export class PieceIndexCache {
  * decoding a segment's columns costs far more than showing a page of it. Bounded by a count, since a
  * reader's decoded columns grow with its piece's lines (a 16,384-line segment: a few MB).
  */
-export class RecentPieces<T> {
-  readonly #items = new Map<string, T>();
+export class PieceReaderCache {
+  readonly #readers = new Map<string, SegmentReader>();
 
   constructor(readonly capacity = 4) {}
 
-  get(key: string): T | undefined {
-    const item = this.#items.get(key);
-    if (item !== undefined) {
-      this.#items.delete(key);
-      this.#items.set(key, item);
+  get(key: string): SegmentReader | undefined {
+    const reader = this.#readers.get(key);
+    if (reader !== undefined) {
+      this.#readers.delete(key);
+      this.#readers.set(key, reader);
     }
-    return item;
+    return reader;
   }
 
-  set(key: string, item: T): void {
-    this.#items.delete(key);
-    this.#items.set(key, item);
-    while (this.#items.size > this.capacity) this.#items.delete(this.#items.keys().next().value!);
+  set(key: string, reader: SegmentReader): void {
+    this.#readers.delete(key);
+    this.#readers.set(key, reader);
+    while (this.#readers.size > this.capacity) this.#readers.delete(this.#readers.keys().next().value!);
   }
 }
-
-/** Decoded pieces read last (`RecentPieces`). */
-export class PieceReaderCache extends RecentPieces<SegmentReader> {}
-
-/**
- * Lean indexes (`LeanIndex`) of the few pieces a search for a number or an id planned last: a search
- * that finds one reads, plans and shows the same piece or two each time it is asked again, and reading a
- * lean index (decompressing the index block, walking it) and answering its byte searches afresh was
- * most of such a search once every other piece is turned down by its digits. A lean index keeps the
- * places of the strings it was asked for, so planning the same piece again is lookups. About twice its
- * index block each (the block, and its copy with ASCII letters lowered).
- */
-export class PieceLeanIndexCache extends RecentPieces<LeanIndex> {}
 
 /**
  * Heap for digit-run summaries per segment store object: about 30 KB a 16,384-line segment of fresh
@@ -130,6 +111,18 @@ export class PieceSummaryCache {
   #clock = 0;
 
   constructor(readonly budget = DEFAULT_SUMMARY_CACHE_BYTES) {}
+
+  /**
+   * The greatest segment id whose stored digit filter (migration 021) was loaded into this cache
+   * (`PieceSession.mayHoldDigits`): segment ids only grow, so a read loads only the filters of segments
+   * sealed since. One whose entry was turned away (the budget) is read from its bytes instead.
+   */
+  storedFiltersThrough = 0;
+
+  /** Whether an entry for `key` is held (not counted as a use). */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
 
   /** A number for a new read, which it passes to `get` and `set`. */
   beginRead(): number {

@@ -22,7 +22,7 @@ import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import type { SegmentBuildThread, SegmentFill } from "./build-thread.js";
 import { canonicalMs, forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
-import { PieceIndexCache, PieceLeanIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
+import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { PieceCatalog } from "./piece-catalog.js";
 import { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
@@ -89,8 +89,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const reads: StoreScope = store.reader ?? store;
   const readers = options.cachedReaders === 0 ? undefined : new PieceReaderCache(options.cachedReaders);
   const summaries = new PieceSummaryCache(options.summaryCacheBytes);
-  const leanIndexes = new PieceLeanIndexCache();
-  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers, summaries, leanIndexes);
+  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers, summaries);
   // The segments' listing, kept while no seal or drop changes them (a query per search was most of a
   // newest page's cost).
   const catalog = new PieceCatalog();
