@@ -9,8 +9,11 @@ import { templatePieces } from "./template-pieces.js";
  * Which runs of ASCII digits a segment's messages can hold, as a Bloom filter kept in memory: what lets a
  * search for a number or an id skip a segment without decompressing its index or decoding its columns
  * again once the segment has been read. A segment of fresh values holds some 15,000 distinct digit runs
- * (16,384-line segments of bench:search's corpus), about 30 KB here. No on-disk index could hold them:
- * storage must stay under half of gzip's size, which leaves about 4 KB a segment, less than a bit a run.
+ * (16,384-line segments of bench:search's corpus), about 30 KB here. No on-disk index could hold them all
+ * this exactly: storage must stay under half of gzip's size, which left about 4 KB a segment, less than a
+ * bit a run. What is stored (`StoredDigitFilter`, written at seal) keys only the runs a filter can tell
+ * apart (6 digits and more, by their first 8) at 5 bits a key, and lets about 9% of the segments that
+ * lack a number through; those get this summary when first read.
  *
  * Why a digit run is enough. A message is its template's static pieces with the slot values between them
  * (`template-pieces.ts`), or a verbatim message. A maximal run of ASCII digits in a message (folding keeps
