@@ -54,6 +54,15 @@ export interface LogSegmentsTable extends LogPieceColumns {
   sealed_at: string;
 }
 
+/**
+ * Migration 021: a sealed segment's stored digit filter (its `digits` block), read apart from its bytes
+ * by a search for a number (src/store/segments/piece-session.ts).
+ */
+export interface LogSegmentDigitsTable {
+  segment_id: number;
+  digits: Uint8Array;
+}
+
 export interface TemplatesTable {
   template_id: string;
   stream: string;
@@ -248,6 +257,7 @@ export interface Database extends TriageTables {
   log_refs: LogRefsTable;
   log_batches: LogBatchesTable;
   log_segments: LogSegmentsTable;
+  log_segment_digits: LogSegmentDigitsTable;
   templates: TemplatesTable;
   anomalies: AnomaliesTable;
   incidents: IncidentsTable;

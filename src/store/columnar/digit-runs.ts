@@ -1,7 +1,7 @@
 import { ByteReader } from "./byte-reader.js";
-import { readBlock } from "./segment-blocks.js";
+import { readBlock, readStoredBlock } from "./segment-blocks.js";
 import { readSegmentMeta } from "./segment-decoder.js";
-import type { SegmentMeta } from "./segment-meta.js";
+import { readMeta, type SegmentMeta } from "./segment-meta.js";
 import { KIND_DICTIONARY, readSlotStats } from "./slot-column.js";
 import { templatePieces } from "./template-pieces.js";
 
@@ -9,8 +9,11 @@ import { templatePieces } from "./template-pieces.js";
  * Which runs of ASCII digits a segment's messages can hold, as a Bloom filter kept in memory: what lets a
  * search for a number or an id skip a segment without decompressing its index or decoding its columns
  * again once the segment has been read. A segment of fresh values holds some 15,000 distinct digit runs
- * (16,384-line segments of bench:search's corpus), about 30 KB here. No on-disk index could hold them:
- * storage must stay under half of gzip's size, which leaves about 4 KB a segment, less than a bit a run.
+ * (16,384-line segments of bench:search's corpus), about 30 KB here. No on-disk index could hold them all
+ * this exactly: storage must stay under half of gzip's size, which left about 4 KB a segment, less than a
+ * bit a run. What is stored (`StoredDigitFilter`, written at seal) keys only the runs a filter can tell
+ * apart (6 digits and more, by their first 8) at 5 bits a key, and lets about 9% of the segments that
+ * lack a number through; those get this summary when first read.
  *
  * Why a digit run is enough. A message is its template's static pieces with the slot values between them
  * (`template-pieces.ts`), or a verbatim message. A maximal run of ASCII digits in a message (folding keeps
@@ -38,10 +41,31 @@ const MIN_WHOLE_DIGITS = 4;
 const BITS_PER_KEY = 12;
 const HASHES = 7;
 
+/**
+ * The stored filter (`StoredDigitFilter`, a segment's `digits` block, written when it is sealed) keys
+ * fewer runs than the in-memory summary, to stay within the store's size budget (under half of gzip's
+ * size: about 4 KB a 16,384-line segment was left): whole runs of 6 and 7 digits only (shorter ones are in
+ * nearly every segment of fresh values: 4 digits take nearly half of all values in one), and the first 8
+ * digits of longer runs (a run of exactly 8 being its own first 8), so a probe of a run of 8 or more
+ * digits is its first 8. About 5,000 keys a segment of bench:store's corpus where the summary keys
+ * 15,000; with the first 12 and 16 digits too (long ids sharing their first digits told apart) it was
+ * about 10,000, and 5 bits a key took bench:store from 0.486 to 0.507 times gzip's size.
+ */
+const STORED_WHOLE_DIGITS = [6, 7] as const;
+const STORED_PREFIX_LENGTHS = [8] as const;
+/** Bits per key and hashes of the stored filter: about 9% false positives (4 bits: about 15%). */
+const STORED_BITS_PER_KEY = 5;
+const STORED_HASHES = 3;
+/** The stored filter's first byte: what it claims. */
+const STORED_ANY_RUN = 0;
+const STORED_BLOOM = 1;
+
 /** One key a segment must hold for a query to match in it: a digit run, or the start of one. */
 export interface DigitProbe {
   /** The digits keyed (a whole run, or a run's first digits, `PREFIX_LENGTHS`). */
   digits: string;
+  /** The key's hash (FNV-1a of the digits), which a stored filter mixes with its seed. */
+  h: number;
   h1: number;
   h2: number;
 }
@@ -68,11 +92,32 @@ export function digitProbes(words: readonly string[] | null): DigitProbe[] {
   return probes;
 }
 
+/**
+ * The probes of `digitProbes` as the stored filter keys runs: a run of 6 or 7 digits whole; a longer one,
+ * and the last word's last run of 8 or more digits when it ends the word (a start of a longer run), by
+ * its first 8. Shorter runs give none.
+ */
+export function storedDigitProbes(words: readonly string[] | null): DigitProbe[] {
+  const probes: DigitProbe[] = [];
+  if (words === null) return probes;
+  words.forEach((word, k) => {
+    const last = k === words.length - 1;
+    for (const m of word.matchAll(/[0-9]+/g)) {
+      const run = m[0];
+      const startOfLonger = last && m.index + run.length === word.length;
+      const keyed = STORED_PREFIX_LENGTHS.filter((n) => n <= run.length).at(-1);
+      if (keyed !== undefined) probes.push(probeOf(run.slice(0, keyed)));
+      else if (!startOfLonger && run.length >= STORED_WHOLE_DIGITS[0]) probes.push(probeOf(run));
+    }
+  });
+  return probes;
+}
+
 function probeOf(digits: string): DigitProbe {
   let h = FNV_START;
   for (let i = 0; i < digits.length; i++) h = fnv(h, digits.charCodeAt(i));
   h = canonical(h);
-  return { digits, h1: mix(h), h2: mix(h ^ 0x9e3779b9) | 1 };
+  return { digits, h, h1: mix(h), h2: mix(h ^ 0x9e3779b9) | 1 };
 }
 
 export class DigitRunSummary {
@@ -102,6 +147,113 @@ export class DigitRunSummary {
 }
 
 /**
+ * A segment's stored digit filter (its `digits` block): a Bloom filter of its digit runs keyed as
+ * `storedDigitProbes` probes them, read from the block's bytes without decompressing anything. Coarser
+ * than `DigitRunSummary` (fewer keys, fewer bits a key), but there before any block is read: a search for
+ * a number reads it and skips most segments with no brotli and no summary to build.
+ */
+export class StoredDigitFilter {
+  /**
+   * `bits` null: the segment may hold any digit run (a template joins digits across a slot's edge).
+   * `seed`: mixed into every key's positions (`seedOf`).
+   */
+  constructor(
+    private readonly bits: Uint32Array | null,
+    private readonly hashes: number,
+    private readonly seed = 0,
+  ) {}
+
+  /** False only when some probe (`storedDigitProbes`) is a key no message of the segment has. */
+  mayHoldAll(probes: readonly DigitProbe[]): boolean {
+    const bits = this.bits;
+    if (bits === null) return true;
+    const size = bits.length * 32;
+    for (const p of probes) {
+      let at = mix(p.h ^ this.seed);
+      const step = mix(p.h ^ this.seed ^ 0x9e3779b9) | 1;
+      for (let k = 0; k < this.hashes; k++) {
+        const bit = bitOf(at, size);
+        if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+        at = (at + step) | 0;
+      }
+    }
+    return true;
+  }
+
+  /** Heap it takes (what a cache of summaries counts). */
+  get byteSize(): number {
+    return 64 + (this.bits?.byteLength ?? 0);
+  }
+}
+
+/**
+ * A segment's filter seed, from its first reference. Without one, a key's bits are at the same share of
+ * every segment's filter, and keys that recur in every segment (a service's fixed numbers) set the same
+ * shares everywhere: a probe landing on them passed in every segment (27% of 93 segments for one number
+ * where 15% pass on average). Seeded, a probe's false positives are independent from segment to segment.
+ */
+function seedOf(firstRef: number): number {
+  return mix((firstRef % 4294967296) ^ 0x5bd1e995);
+}
+
+/**
+ * The `digits` block of a segment whose raw blocks are `blocks`: its first byte says what it claims
+ * (`STORED_BLOOM`: a filter follows; `STORED_ANY_RUN`: nothing is claimed), the second how many hashes a
+ * key sets, then the seed (`seedOf`, 32 bits) and the filter's 32-bit words, all little-endian. Stored as
+ * it is: filter bits do not compress.
+ */
+export function digitFilterBlock(blocks: {
+  meta: Uint8Array;
+  index: Uint8Array;
+  vars: Uint8Array;
+}): Uint8Array {
+  const meta = readMeta(blocks.meta);
+  const keys = new KeyCollector(storedKeys, true);
+  try {
+    if (!collectKeys(meta, blocks.index, () => blocks.vars, keys)) return Uint8Array.of(STORED_ANY_RUN, 0);
+    const seed = seedOf(meta.firstRef);
+    const words = keys.bloom(STORED_BITS_PER_KEY, STORED_HASHES, seed);
+    const out = new Uint8Array(STORED_HEAD + 4 * words.length);
+    out[0] = STORED_BLOOM;
+    out[1] = STORED_HASHES;
+    const view = new DataView(out.buffer);
+    view.setUint32(2, seed, true);
+    for (let w = 0; w < words.length; w++) view.setUint32(STORED_HEAD + 4 * w, words[w]!, true);
+    return out;
+  } finally {
+    storedKeys = keys.table;
+  }
+}
+
+/** The stored filter's head: its kind, hashes and seed. */
+const STORED_HEAD = 6;
+
+/** The key set stored filters are built in, one after the other (sealing is synchronous here). */
+let storedKeys: Uint32Array = new Uint32Array(1 << 14);
+
+/**
+ * The segment's stored digit filter, or null when it has none (a segment of format version 1, a batch)
+ * or one of a kind this code does not know: the caller then reads the segment as before. The filter's
+ * words are copied out, so the segment's bytes need not be kept.
+ */
+export function readStoredDigitFilter(segment: Uint8Array): StoredDigitFilter | null {
+  const block = readStoredBlock(segment, "digits");
+  return block === null ? null : storedDigitFilterOf(block);
+}
+
+/** A `digits` block's filter (as `readStoredDigitFilter`), from the block's bytes as stored. */
+export function storedDigitFilterOf(block: Uint8Array): StoredDigitFilter | null {
+  if (block.length < 2) return null;
+  if (block[0] === STORED_ANY_RUN) return new StoredDigitFilter(null, 0);
+  const wordBytes = block.length - STORED_HEAD;
+  if (block[0] !== STORED_BLOOM || wordBytes <= 0 || wordBytes % 4 !== 0) return null;
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const words = new Uint32Array(wordBytes / 4);
+  for (let w = 0; w < words.length; w++) words[w] = view.getUint32(STORED_HEAD + 4 * w, true);
+  return new StoredDigitFilter(words, block[1]!, view.getUint32(2, true));
+}
+
+/**
  * Reads a segment's summary from its metadata, index and vars blocks (the times and fields blocks are
  * not read). `meta` and the decompressed index block may be given by a caller that has them.
  */
@@ -127,15 +279,31 @@ function summaryOf(
   indexBlock: Uint8Array,
   keys: KeyCollector,
 ): DigitRunSummary {
+  if (!collectKeys(meta, indexBlock, () => readBlock(segment, "vars"), keys))
+    return new DigitRunSummary(null);
+  return new DigitRunSummary(keys.bloom(BITS_PER_KEY));
+}
+
+/**
+ * Adds the keys of every digit run of a segment's messages (template texts, dictionary values, verbatim
+ * messages, number columns) to `keys`, as its scheme keys them. False when no set of runs can be claimed:
+ * a template joins digits across a slot's edge, or the vars block does not read as the index says.
+ */
+function collectKeys(
+  meta: SegmentMeta,
+  indexBlock: Uint8Array,
+  varsBlock: () => Uint8Array,
+  keys: KeyCollector,
+): boolean {
   for (const t of meta.templates) {
     if (t.template === null) continue;
-    const { runs } = templateShape(t.template);
-    if (runs === null) return new DigitRunSummary(null);
+    const shape = templateShape(t.template);
+    const runs = keys.stored ? shape.storedRuns : shape.runs;
+    if (runs === null) return false;
     for (const h of runs) keys.addKey(h);
   }
   const shape = indexRuns(indexBlock, meta, keys);
-  if (!numberRuns(readBlock(segment, "vars"), meta, shape, keys)) return new DigitRunSummary(null);
-  return new DigitRunSummary(keys.bloom());
+  return numberRuns(varsBlock(), meta, shape, keys);
 }
 
 /**
@@ -146,6 +314,8 @@ function summaryOf(
 interface TemplateShape {
   wildcards: number;
   runs: number[] | null;
+  /** The same as the stored filter keys them (`STORED_WHOLE_DIGITS`, `STORED_PREFIX_LENGTHS`). */
+  storedRuns: number[] | null;
 }
 
 const recentTemplates = new Map<string, TemplateShape>();
@@ -156,12 +326,18 @@ function templateShape(template: string): TemplateShape {
   if (shape === undefined) {
     const pieces = templatePieces(template);
     let runs: number[] | null = null;
+    let storedRuns: number[] | null = null;
     if (!joinsDigits(pieces)) {
       const found = new KeyCollector();
-      for (const piece of pieces) found.addTextRuns(piece);
+      const stored = new KeyCollector(undefined, true);
+      for (const piece of pieces) {
+        found.addTextRuns(piece);
+        stored.addTextRuns(piece);
+      }
       runs = found.keys();
+      storedRuns = stored.keys();
     }
-    shape = { wildcards: pieces.length - 1, runs };
+    shape = { wildcards: pieces.length - 1, runs, storedRuns };
     if (recentTemplates.size >= RECENT_TEMPLATES) recentTemplates.clear();
     recentTemplates.set(template, shape);
   }
@@ -314,8 +490,14 @@ class KeyCollector {
   #size = 0;
   readonly #digits = new Uint8Array(24);
 
-  /** `table`: a free set to fill (zeroed here), kept by the caller for the next segment. */
-  constructor(table?: Uint32Array) {
+  /**
+   * `table`: a free set to fill (zeroed here), kept by the caller for the next segment. `stored`: key as
+   * the stored filter does (`storedDigitProbes`), else as the in-memory summary does (`digitProbes`).
+   */
+  constructor(
+    table?: Uint32Array,
+    readonly stored = false,
+  ) {
     if (table) table.fill(0);
     this.#table = table ?? new Uint32Array(64);
   }
@@ -397,9 +579,14 @@ class KeyCollector {
     this.#endRun(length, h);
   }
 
-  /** The filter of the keys added. */
-  bloom(): Uint32Array {
-    const words = Math.max(1, Math.ceil((this.#size * BITS_PER_KEY) / 32));
+  /** How many distinct keys were added. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The filter of the keys added, `bitsPerKey` bits a key. */
+  bloom(bitsPerKey: number, hashes = HASHES, seed = 0): Uint32Array {
+    const words = Math.max(1, Math.ceil((this.#size * bitsPerKey) / 32));
     const bits = new Uint32Array(words);
     const size = words * 32;
     const table = this.#table;
@@ -408,9 +595,9 @@ class KeyCollector {
       if (stored === 0) continue;
       // Keys are stored plus one (0 marks a free slot): undo it before hashing as a probe does.
       const h = (stored - 1) >>> 0;
-      let at = mix(h);
-      const step = mix(h ^ 0x9e3779b9) | 1;
-      for (let k = 0; k < HASHES; k++) {
+      let at = mix(h ^ seed);
+      const step = mix(h ^ seed ^ 0x9e3779b9) | 1;
+      for (let k = 0; k < hashes; k++) {
         const bit = bitOf(at, size);
         bits[bit >>> 5]! |= 1 << (bit & 31);
         at = (at + step) | 0;
@@ -428,8 +615,18 @@ class KeyCollector {
     if (k >= 0) this.#prefixes[k] = h;
   }
 
-  /** Adds a run of `length` digits whose hash is `h`, and its prefixes shorter than it. */
+  /**
+   * Adds a run of `length` digits whose hash is `h`, and its prefixes shorter than it; as the stored
+   * filter keys it: whole only at `STORED_WHOLE_DIGITS`, and its first `STORED_PREFIX_LENGTHS` digits
+   * (for a run of exactly that length, its whole hash).
+   */
   #endRun(length: number, h: number): void {
+    if (this.stored) {
+      if (length >= STORED_WHOLE_DIGITS[0] && length <= STORED_WHOLE_DIGITS[1]) this.#add(h);
+      for (let k = 0; k < STORED_PREFIX_LENGTHS.length && STORED_PREFIX_LENGTHS[k]! <= length; k++)
+        this.#add(this.#prefixes[k]!);
+      return;
+    }
     this.#add(h);
     for (let k = 0; k < PREFIX_LENGTHS.length && PREFIX_LENGTHS[k]! < length; k++)
       this.#add(this.#prefixes[k]!);

@@ -2,9 +2,9 @@
  * A template-columnar segment of log records (issue 18): a CLP-like encoding of a run of consecutive
  * records, searchable without decoding its columns.
  *
- * Layout. A segment is one byte array: the magic `LWCS`, a version, a table of five blocks, then the
- * blocks, each compressed on its own (brotli, `segment-blocks.ts`), so a reader decompresses only what
- * it needs:
+ * Layout. A segment is one byte array: the magic `LWCS`, a version, a table of five blocks (six from
+ * version 2), then the blocks, each compressed on its own (brotli, `segment-blocks.ts`), so a reader
+ * decompresses only what it needs:
  * - meta: count, first reference, min/max record time (texts), severity range, the services, hosts and
  *   streams present, and the template entries, one per (template id, template text at mining time)
  *   pair, with their record counts; ids the content-derived rule gives back are not stored
@@ -15,7 +15,10 @@
  *   `time-column.ts`) and each record's template entry;
  * - fields: observed times, service/host/stream ids (into meta), severity numbers, level and resource
  *   as per-segment dictionaries, attributes by shape (`shaped-text-column.ts`);
- * - vars: which records are verbatim, then each (entry, wildcard)'s value ids or numbers.
+ * - vars: which records are verbatim, then each (entry, wildcard)'s value ids or numbers;
+ * - digits (version 2, sealed segments only; stored uncompressed): a Bloom filter of the messages' digit
+ *   runs (`digit-runs.ts`, `digitFilterBlock`), which a search for a number reads without decompressing
+ *   anything; the store keeps a copy in `log_segment_digits` (migration 021) to read them all at once.
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
  *
@@ -31,7 +34,16 @@
  * (`number-match.ts`).
  */
 
-export { type DigitProbe, DigitRunSummary, digitProbes, readDigitRunSummary } from "./digit-runs.js";
+export {
+  type DigitProbe,
+  DigitRunSummary,
+  digitProbes,
+  readDigitRunSummary,
+  readStoredDigitFilter,
+  StoredDigitFilter,
+  storedDigitFilterOf,
+  storedDigitProbes,
+} from "./digit-runs.js";
 export {
   type IndexShape,
   LeanIndex,
@@ -40,7 +52,14 @@ export {
 } from "./lean-index.js";
 export { NumberValues, type NumberWordTest } from "./number-match.js";
 export { type MatchableRecord, matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
-export { BLOCK_NAMES, type BlockName, blockSizes, type CompressionOptions } from "./segment-blocks.js";
+export {
+  BLOCK_NAMES,
+  type BlockName,
+  blockSizes,
+  type CompressionOptions,
+  type ExtraBlockName,
+  readStoredBlock,
+} from "./segment-blocks.js";
 export {
   decodeSegment,
   decodeSegmentAt,

@@ -27,8 +27,19 @@ export const BLOCK_NAMES = ["meta", "index", "times", "fields", "vars"] as const
 export type BlockName = (typeof BLOCK_NAMES)[number];
 export type SegmentBlocks = Record<BlockName, Uint8Array>;
 
+/**
+ * Blocks a segment may have after the five, by format version. Version 2 adds `digits`, the stored
+ * digit filter (`digit-runs.ts`, `digitFilterBlock`), written when a segment is sealed and stored
+ * uncompressed, so a search reads it in place; batches (version 1) have none. Version 1 segments, as
+ * every release before it wrote them, are read as they were.
+ */
+export type ExtraBlockName = "digits";
+const VERSION_BLOCKS: Record<number, readonly (BlockName | ExtraBlockName)[]> = {
+  1: BLOCK_NAMES,
+  2: [...BLOCK_NAMES, "digits"],
+};
+
 const MAGIC = [0x4c, 0x57, 0x43, 0x53]; // "LWCS"
-const VERSION = 1;
 const CODEC_NONE = 0;
 const CODEC_BROTLI = 1;
 const CODEC_DEFLATE = 2;
@@ -77,9 +88,27 @@ async function compressAsync(raw: Uint8Array, options: CompressionOptions): Prom
   return smaller(raw, CODEC_BROTLI, await brotliCompressAsync(raw, brotliOptions(raw, options)));
 }
 
-/** Packs the raw blocks into one segment. */
-export function packBlocks(raw: SegmentBlocks, options: CompressionOptions = {}): Uint8Array {
-  return frame(BLOCK_NAMES.map((name) => compress(raw[name], options)));
+/**
+ * Packs the raw blocks into one segment: format version 1, or 2 with `digits` (stored as it is) after
+ * the five.
+ */
+export function packBlocks(
+  raw: SegmentBlocks,
+  options: CompressionOptions = {},
+  digits?: Uint8Array,
+): Uint8Array {
+  return frame(
+    withDigits(
+      BLOCK_NAMES.map((name) => compress(raw[name], options)),
+      digits,
+    ),
+  );
+}
+
+/** The packed blocks, and the digits block after them when there is one. */
+function withDigits(packed: PackedBlock[], digits: Uint8Array | undefined): PackedBlock[] {
+  if (digits !== undefined) packed.push({ codec: CODEC_NONE, bytes: digits });
+  return packed;
 }
 
 /**
@@ -90,16 +119,23 @@ export function packBlocks(raw: SegmentBlocks, options: CompressionOptions = {})
 export async function packBlocksAsync(
   raw: SegmentBlocks,
   options: CompressionOptions = {},
+  /** Made while the five blocks compress on the pool (the digit filter is built from the raw blocks). */
+  digits?: () => Uint8Array,
 ): Promise<Uint8Array> {
-  return frame(await Promise.all(BLOCK_NAMES.map((name) => compressAsync(raw[name], options))));
+  const compressing = Promise.all(BLOCK_NAMES.map((name) => compressAsync(raw[name], options)));
+  const filter = digits?.();
+  return frame(withDigits(await compressing, filter));
 }
 
-/** The container around compressed blocks: magic, version, the block table, the blocks. */
+/**
+ * The container around compressed blocks: magic, version (1: the five blocks; 2: `digits` after them),
+ * the block table, the blocks.
+ */
 function frame(packed: readonly PackedBlock[]): Uint8Array {
   const head = new ByteWriter(64);
   for (const b of MAGIC) head.byte(b);
-  head.byte(VERSION);
-  head.uint(BLOCK_NAMES.length);
+  head.byte(packed.length > BLOCK_NAMES.length ? 2 : 1);
+  head.uint(packed.length);
   for (const p of packed) {
     head.uint(p.codec);
     head.uint(p.bytes.length);
@@ -115,26 +151,38 @@ function frame(packed: readonly PackedBlock[]): Uint8Array {
   return out;
 }
 
-function storedBlocks(segment: Uint8Array): Record<BlockName, PackedBlock> {
+function storedBlocks(segment: Uint8Array): Record<BlockName, PackedBlock> & { digits?: PackedBlock } {
   const input = new ByteReader(segment);
   for (const b of MAGIC) if (input.byte() !== b) throw new Error("not a Logwarden columnar segment");
   const version = input.byte();
-  if (version !== VERSION) throw new Error(`unsupported segment version ${version}`);
+  const names = VERSION_BLOCKS[version];
+  if (names === undefined) throw new Error(`unsupported segment version ${version}`);
   const n = input.uint();
-  if (n !== BLOCK_NAMES.length) throw new Error(`segment has ${n} blocks, expected ${BLOCK_NAMES.length}`);
-  const table = BLOCK_NAMES.map(() => ({ codec: input.uint(), length: input.uint() }));
-  const out = {} as Record<BlockName, PackedBlock>;
-  BLOCK_NAMES.forEach((name, i) => {
+  if (n !== names.length) throw new Error(`segment has ${n} blocks, expected ${names.length}`);
+  const table = names.map(() => ({ codec: input.uint(), length: input.uint() }));
+  const out = {} as Record<BlockName, PackedBlock> & { digits?: PackedBlock };
+  names.forEach((name, i) => {
     const t = table[i]!;
     out[name] = { codec: t.codec, bytes: input.bytes(t.length) };
   });
   return out;
 }
 
-/** The stored (compressed) size of each block, for accounting. */
-export function blockSizes(segment: Uint8Array): Record<BlockName, number> {
+/**
+ * A block stored uncompressed (`digits`), as a view of the segment's bytes; null when the segment's
+ * version has no such block.
+ */
+export function readStoredBlock(segment: Uint8Array, name: ExtraBlockName): Uint8Array | null {
+  const b = storedBlocks(segment)[name];
+  if (b === undefined) return null;
+  if (b.codec !== CODEC_NONE) throw new Error(`block ${name} is compressed`);
+  return b.bytes;
+}
+
+/** The stored (compressed) size of each block, for accounting (`digits`: 0 when there is none). */
+export function blockSizes(segment: Uint8Array): Record<BlockName | ExtraBlockName, number> {
   const s = storedBlocks(segment);
-  const out = {} as Record<BlockName, number>;
+  const out = { digits: s.digits?.bytes.length ?? 0 } as Record<BlockName | ExtraBlockName, number>;
   for (const name of BLOCK_NAMES) out[name] = s[name].bytes.length;
   return out;
 }

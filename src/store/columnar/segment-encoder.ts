@@ -1,3 +1,4 @@
+import { digitFilterBlock } from "./digit-runs.js";
 import {
   type CompressionOptions,
   packBlocks,
@@ -9,14 +10,16 @@ import type { SegmentRecord } from "./segment-record.js";
 
 /**
  * Encodes records whose references are `firstRef`, `firstRef + 1`, … into one segment (see
- * `segment-blocks.ts` for the container and docs in `index.ts` for the layout).
+ * `segment-blocks.ts` for the container and docs in `index.ts` for the layout), with its stored digit
+ * filter (`digitFilterBlock`): what a sealed segment is.
  */
 export function encodeSegment(
   firstRef: number,
   records: readonly SegmentRecord[],
   options: CompressionOptions = {},
 ): Uint8Array {
-  return packBlocks(segmentBlocks(firstRef, records), options);
+  const blocks = segmentBlocks(firstRef, records);
+  return packBlocks(blocks, options, digitFilterBlock(blocks));
 }
 
 /**
@@ -85,7 +88,8 @@ export function encodeSegmentAsync(
   records: readonly SegmentRecord[],
   options: CompressionOptions = {},
 ): Promise<Uint8Array> {
-  return packBlocksAsync(segmentBlocks(firstRef, records), options);
+  const blocks = segmentBlocks(firstRef, records);
+  return packBlocksAsync(blocks, options, () => digitFilterBlock(blocks));
 }
 
 /** The raw (uncompressed) blocks of a segment of `records`. */

@@ -1,3 +1,4 @@
+import { digitFilterBlock } from "./digit-runs.js";
 import { type CompressionOptions, packBlocksAsync } from "./segment-blocks.js";
 import { SegmentBuilder } from "./segment-builder.js";
 import { type DecodedRows, decodeRows } from "./segment-columns.js";
@@ -34,8 +35,11 @@ export async function resealPieces(
         }
       }
       done += count;
-      // One segment at a time: its five blocks already compress side by side on the thread pool.
-      out.push(await packBlocksAsync(builder.blocks(), options));
+      // One segment at a time: its five blocks already compress side by side on the thread pool. The
+      // digit filter is built meanwhile from the raw blocks, so a search for a number can skip the segment
+      // on it without decompressing anything.
+      const blocks = builder.blocks();
+      out.push(await packBlocksAsync(blocks, options, () => digitFilterBlock(blocks)));
     }
   }
   return out;

@@ -19,6 +19,7 @@ import * as alertsWaitingIndex from "./017-alerts-waiting-index.js";
 import * as clusterPartitions from "./018-cluster-partitions.js";
 import * as logSegmentsVersion from "./019-log-segments-version.js";
 import * as logBatchesVersion from "./020-log-batches-version.js";
+import * as logSegmentDigits from "./021-log-segment-digits.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -45,6 +46,7 @@ const STEPS: [string, Step][] = [
   ["018-cluster-partitions", clusterPartitions],
   ["019-log-segments-version", logSegmentsVersion],
   ["020-log-batches-version", logBatchesVersion],
+  ["021-log-segment-digits", logSegmentDigits],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -11,6 +11,7 @@ import {
   type SearchIndex,
   type SegmentPlan,
   type SegmentReader,
+  storedDigitProbes,
 } from "../columnar/index.js";
 import { queryWords } from "../columnar/word-fold.js";
 import type { PieceSession, RowRange } from "./piece-session.js";
@@ -70,6 +71,11 @@ export interface PreparedQuery {
    * `DigitRunSummary` lacks one is skipped unread. Empty when the text has no run long enough.
    */
   digitProbes: readonly DigitProbe[];
+  /**
+   * The same runs as a segment's stored digit filter keys them (`storedDigitProbes`): a segment whose
+   * filter lacks one is skipped before anything of it is decompressed. Empty when none is long enough.
+   */
+  storedDigitProbes: readonly DigitProbe[];
 }
 
 export function prepareQuery(query: LogQuery): PreparedQuery {
@@ -86,6 +92,7 @@ export function prepareQuery(query: LogQuery): PreparedQuery {
     matchesUntimed: recordMatcher({ ...query, since: undefined, until: undefined }),
     leanWords: leanWords(words),
     digitProbes: digitProbes(words),
+    storedDigitProbes: storedDigitProbes(words),
   };
 }
 
@@ -271,5 +278,5 @@ export async function readListed(
  */
 async function mayHoldDigits(session: PieceSession, piece: Piece, q: PreparedQuery): Promise<boolean> {
   if (q.digitProbes.length === 0) return true;
-  return (await session.mayHoldDigits(piece, q.digitProbes)) !== false;
+  return (await session.mayHoldDigits(piece, q.digitProbes, q.storedDigitProbes)) !== false;
 }

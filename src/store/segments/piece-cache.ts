@@ -1,4 +1,7 @@
-import type { DigitRunSummary, SearchIndex, SegmentReader } from "../columnar/index.js";
+import type { DigitRunSummary, SearchIndex, SegmentReader, StoredDigitFilter } from "../columnar/index.js";
+
+/** What a piece's digits are known by: its summary, or (until one is built) its stored filter. */
+export type PieceDigits = DigitRunSummary | StoredDigitFilter;
 
 /**
  * Parsed metadata and search indexes of recently read pieces, by `Piece.cacheKey`, least recently used
@@ -102,19 +105,31 @@ export class PieceSummaryCache {
    * found by a pass over the entries only when a set goes past the budget, next to building a summary
    * (milliseconds).
    */
-  readonly #entries = new Map<string, { summary: DigitRunSummary; read: number; used: number }>();
+  readonly #entries = new Map<string, { summary: PieceDigits; read: number; used: number }>();
   #weight = 0;
   #reads = 0;
   #clock = 0;
 
   constructor(readonly budget = DEFAULT_SUMMARY_CACHE_BYTES) {}
 
+  /**
+   * The greatest segment id whose stored digit filter (migration 021) was loaded into this cache
+   * (`PieceSession.mayHoldDigits`): segment ids only grow, so a read loads only the filters of segments
+   * sealed since. One whose entry was turned away (the budget) is read from its bytes instead.
+   */
+  storedFiltersThrough = 0;
+
+  /** Whether an entry for `key` is held (not counted as a use). */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
   /** A number for a new read, which it passes to `get` and `set`. */
   beginRead(): number {
     return ++this.#reads;
   }
 
-  get(key: string, read: number): DigitRunSummary | undefined {
+  get(key: string, read: number): PieceDigits | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     entry.read = read;
@@ -122,7 +137,7 @@ export class PieceSummaryCache {
     return entry.summary;
   }
 
-  set(key: string, summary: DigitRunSummary, read: number): void {
+  set(key: string, summary: PieceDigits, read: number): void {
     this.#drop(key);
     this.#entries.set(key, { summary, read, used: ++this.#clock });
     this.#weight += summary.byteSize;

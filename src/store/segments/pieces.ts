@@ -95,11 +95,16 @@ export interface PieceRow {
   max_severity: number | string;
 }
 
+/** A segment's `Piece.cacheKey`, from its id. */
+export function segmentCacheKey(id: number): string {
+  return `s${id}`;
+}
+
 export function toPiece(kind: Piece["kind"], id: number, r: PieceRow): Piece {
   return {
     kind,
     id,
-    cacheKey: `${kind === "segment" ? "s" : "b"}${id}`,
+    cacheKey: kind === "segment" ? segmentCacheKey(id) : `b${id}`,
     firstRef: Number(r.first_ref),
     lastRef: Number(r.last_ref),
     count: Number(r.count),

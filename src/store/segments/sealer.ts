@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import {
   type CompressionOptions,
   readSegmentMeta,
+  readStoredBlock,
   resealPieces,
   type SegmentRecordWithRef,
 } from "../columnar/index.js";
@@ -79,10 +80,13 @@ export class SealRaceError extends Error {
   }
 }
 
-/** Inserts a sealed segment's row, its columns read from the segment's own metadata. */
+/**
+ * Inserts a sealed segment's row, its columns read from the segment's own metadata, and its stored digit
+ * filter's row (migration 021) when it has one.
+ */
 export async function insertSegment(tx: StoreTransaction, data: Uint8Array, sealedAt: string): Promise<void> {
   const meta = readSegmentMeta(data);
-  await tx.db
+  const inserted = await tx.db
     .insertInto("log_segments")
     .values({
       first_ref: meta.firstRef,
@@ -95,7 +99,11 @@ export async function insertSegment(tx: StoreTransaction, data: Uint8Array, seal
       data,
       sealed_at: sealedAt,
     })
-    .execute();
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const digits = readStoredBlock(data, "digits");
+  if (digits !== null)
+    await tx.db.insertInto("log_segment_digits").values({ segment_id: inserted.id, digits }).execute();
 }
 
 /** Whether unsealed batches hold `lines` lines or more, or the oldest was appended `maxAgeMs` ago or more. */
@@ -124,6 +132,12 @@ export async function dropPiecesBefore(
   time: string,
 ): Promise<{ segments: number; batches: number }> {
   return store.transaction(async (tx) => {
+    await tx.db
+      .deleteFrom("log_segment_digits")
+      .where("segment_id", "in", (eb) =>
+        eb.selectFrom("log_segments").select("id").where("max_time", "<", time),
+      )
+      .execute();
     const segments = await tx.db.deleteFrom("log_segments").where("max_time", "<", time).executeTakeFirst();
     const batches = await tx.db.deleteFrom("log_batches").where("max_time", "<", time).executeTakeFirst();
     return { segments: Number(segments.numDeletedRows), batches: Number(batches.numDeletedRows) };

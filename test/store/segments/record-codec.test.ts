@@ -9,6 +9,7 @@ import {
   FilledSegment,
   type SegmentRecord,
 } from "../../../src/store/columnar/index.js";
+import { BLOCK_NAMES, readBlock, readStoredBlock } from "../../../src/store/columnar/segment-blocks.js";
 import { eachSegmentRecord } from "../../../src/store/segments/record-codec.js";
 
 /** The mapping written out field by field, as the oracle: the `logs` table's columns, JSON as text. */
@@ -107,7 +108,11 @@ describe("records to append as the segment codec stores them", () => {
           const filled = encodeFilledSegment(7, records.length, (add) => eachSegmentRecord(records, add));
           const expected = records.map(expectedSegmentRecord);
           expect(segmentRecords(records)).toEqual(expected);
-          expect(filled.data).toEqual(encodeSegment(7, expected));
+          // A batch: the five blocks a sealed segment of the same records has, without its digit filter.
+          const sealed = encodeSegment(7, expected);
+          for (const name of BLOCK_NAMES)
+            expect(readBlock(filled.data, name)).toEqual(readBlock(sealed, name));
+          expect(readStoredBlock(filled.data, "digits")).toBeNull();
           // Handed over in slices across calls (the pipeline's streamed append): the same bytes and range.
           const sliced = new FilledSegment(7, records.length);
           for (let i = 0; i < records.length; i += cut)
