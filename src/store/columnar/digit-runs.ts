@@ -77,17 +77,11 @@ export interface DigitProbe {
  */
 export function digitProbes(words: readonly string[] | null): DigitProbe[] {
   const probes: DigitProbe[] = [];
-  if (words === null) return probes;
-  words.forEach((word, k) => {
-    const last = k === words.length - 1;
-    for (const m of word.matchAll(/[0-9]+/g)) {
-      const run = m[0];
-      const endsWord = m.index + run.length === word.length;
-      if (last && endsWord) {
-        const keyed = PREFIX_LENGTHS.filter((n) => n <= run.length).at(-1);
-        if (keyed !== undefined) probes.push(probeOf(run.slice(0, keyed)));
-      } else if (run.length >= MIN_WHOLE_DIGITS) probes.push(probeOf(run));
-    }
+  eachDigitRun(words, (run, endsLastWord) => {
+    if (endsLastWord) {
+      const keyed = PREFIX_LENGTHS.filter((n) => n <= run.length).at(-1);
+      if (keyed !== undefined) probes.push(probeOf(run.slice(0, keyed)));
+    } else if (run.length >= MIN_WHOLE_DIGITS) probes.push(probeOf(run));
   });
   return probes;
 }
@@ -99,18 +93,27 @@ export function digitProbes(words: readonly string[] | null): DigitProbe[] {
  */
 export function storedDigitProbes(words: readonly string[] | null): DigitProbe[] {
   const probes: DigitProbe[] = [];
-  if (words === null) return probes;
-  words.forEach((word, k) => {
-    const last = k === words.length - 1;
-    for (const m of word.matchAll(/[0-9]+/g)) {
-      const run = m[0];
-      const startOfLonger = last && m.index + run.length === word.length;
-      const keyed = STORED_PREFIX_LENGTHS.filter((n) => n <= run.length).at(-1);
-      if (keyed !== undefined) probes.push(probeOf(run.slice(0, keyed)));
-      else if (!startOfLonger && run.length >= STORED_WHOLE_DIGITS[0]) probes.push(probeOf(run));
-    }
+  eachDigitRun(words, (run, startOfLonger) => {
+    const keyed = STORED_PREFIX_LENGTHS.filter((n) => n <= run.length).at(-1);
+    if (keyed !== undefined) probes.push(probeOf(run.slice(0, keyed)));
+    else if (!startOfLonger && run.length >= STORED_WHOLE_DIGITS[0]) probes.push(probeOf(run));
   });
   return probes;
+}
+
+/**
+ * Each maximal digit run of the query's words, and whether it ends the last word (so it may be the start
+ * of a longer run in a message): what both kinds of probes are made from.
+ */
+function eachDigitRun(
+  words: readonly string[] | null,
+  visit: (run: string, endsLastWord: boolean) => void,
+): void {
+  if (words === null) return;
+  words.forEach((word, k) => {
+    const last = k === words.length - 1;
+    for (const m of word.matchAll(/[0-9]+/g)) visit(m[0], last && m.index + m[0].length === word.length);
+  });
 }
 
 function probeOf(digits: string): DigitProbe {
