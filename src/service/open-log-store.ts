@@ -69,7 +69,7 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
   const local = configuredSegmentStore(store, options, build);
   const threads = startReadThreads(config, log);
   const logs = threads ? readingOnThreads(local, threads) : local;
-  const stopSealing = startSealing(config, local, log);
+  const stopSealing = startSealing(config, store, local, log);
   const stopRetention = startRetention(options.retentionDays, (time) => local.dropBefore(time), log);
   return {
     logs,
@@ -140,7 +140,12 @@ function startRetention(
  * one (`sealUntilStopped` on the event loop, its compression on libuv's pool), logged, so lines are never
  * left unsealed.
  */
-function startSealing(config: Config, logs: SegmentLogStore, log: Logger): () => Promise<void> {
+function startSealing(
+  config: Config,
+  store: Store,
+  logs: SegmentLogStore,
+  log: Logger,
+): () => Promise<void> {
   const report = (r: SealReport) => {
     if (r.type === "sealed") log.debug(r, "log store: sealed");
     else log.error({ err: r.message }, "log store: sealing failed; the batches stay and are sealed later");
@@ -154,6 +159,8 @@ function startSealing(config: Config, logs: SegmentLogStore, log: Logger): () =>
         sqliteDbPath: config.sqliteDbPath,
         dataDir: config.dataDir,
         sqliteCacheMb: config.sqliteCacheMb,
+        // Without turns, the thread's seals waited up to seconds for the lock between ingest batches.
+        sqliteWriteTurns: store.dialect.writeTurns,
       },
       segmentLines: config.logStore.segmentLines,
       sealAfterSeconds: config.logStore.sealAfterSecs,

@@ -50,6 +50,11 @@ export interface StoreOptions {
   sqliteCacheMb?: number;
   /** Threads for `Store.reader` on a SQLite file (config `SQLITE_READ_THREADS`); 0 by default. */
   sqliteReadThreads?: number;
+  /**
+   * Another connection's `StoreDialect.writeTurns` (the sealing thread takes turns at the SQLite write
+   * lock with the event loop's connection); ignored for PostgreSQL.
+   */
+  sqliteWriteTurns?: SharedArrayBuffer | undefined;
 }
 
 /** Config `SQLITE_CACHE_MB`'s default, for stores opened without a config (tests, tools). */
@@ -89,6 +94,7 @@ export function openStore(options: StoreOptions): Store {
     path,
     options.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB,
     options.sqliteReadThreads ?? 0,
+    options.sqliteWriteTurns,
   );
   return makeStore(db, reader, dialect, path, close);
 }
@@ -100,11 +106,13 @@ export function openConfiguredStore(config: {
   dataDir: string;
   sqliteCacheMb: number;
   sqliteReadThreads?: number;
+  sqliteWriteTurns?: SharedArrayBuffer | undefined;
 }): Store {
   return openStore({
     url: databaseUrlFor(config),
     sqliteCacheMb: config.sqliteCacheMb,
     sqliteReadThreads: config.sqliteReadThreads ?? 0,
+    sqliteWriteTurns: config.sqliteWriteTurns,
   });
 }
 

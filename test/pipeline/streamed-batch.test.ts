@@ -43,6 +43,13 @@ interface Outcome {
   records: unknown[];
 }
 
+function withoutIncidentIds(o: Outcome): Outcome {
+  return {
+    ...o,
+    responses: o.responses.map((r) => ({ ...r, incidents: r.incidents.map(({ id: _id, ...rest }) => rest) })),
+  } as Outcome;
+}
+
 async function run(server: TestServer): Promise<Outcome> {
   const rt = server.rt;
   const logs = corpus(ROUNDS.flat().reduce((a, b) => a + b, 0) + 300);
@@ -118,6 +125,10 @@ describe("a batch streamed through a store that issues references up front", () 
     expect(a.anomalies.length).toBeGreaterThan(10);
     expect(a.responses.some((r) => r.incidents.length > 0)).toBe(true);
     expect(a.arrayRecords).toHaveLength(300);
-    expect(a).toEqual(b);
+    // Incident ids are left out: a round's requests insert their incidents after their batch commits, each
+    // in its own statement, and which request's insert runs first depends on when the event loop's
+    // connection is free (it waits, without blocking the loop, while the sealing thread has its turn at
+    // the write lock), not on how the batch was mined. Everything else in an incident is compared.
+    expect(withoutIncidentIds(a)).toEqual(withoutIncidentIds(b));
   }, 120_000);
 });

@@ -118,4 +118,12 @@ export interface StoreDialect {
 
   /** `/health`'s checks for this database, given whether the store answered. */
   healthChecks(ok: boolean): StoreHealthChecks;
+
+  /**
+   * On a SQLite file, the shared words through which another thread's connection to the same file takes
+   * turns at the write lock with this one (`sqlite-write-turns.ts`; pass them as
+   * `StoreOptions.sqliteWriteTurns`). Undefined on PostgreSQL, whose writers do not share one lock, and
+   * on a connection that takes turns itself.
+   */
+  readonly writeTurns: SharedArrayBuffer | undefined;
 }

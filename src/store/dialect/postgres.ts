@@ -94,6 +94,8 @@ const postgresDialect: StoreDialect = {
   },
 
   healthChecks: (ok) => ({ postgres: ok ? "ok" : "error", sqlite: "disabled" }),
+
+  writeTurns: undefined,
 };
 
 /** Opens a pool on `url` (with our own type parsers) and PostgreSQL's capabilities. */

@@ -4,8 +4,9 @@ import type SQLite from "better-sqlite3";
 import { type Compilable, Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../schema.js";
 import type { BulkInsert, StoreDialect, VersionedTable } from "./dialect.js";
-import { ImmediateSqliteDialect } from "./sqlite-driver.js";
+import { ImmediateSqliteDialect, type WriteTurnsSide } from "./sqlite-driver.js";
 import { readPoolDialect, SqliteReadPool } from "./sqlite-read-pool.js";
+import { WriteTurns } from "./sqlite-write-turns.js";
 import { cachingDatabase, keptStatement, openKeptDatabase } from "./statement-cache.js";
 
 // 100 rows per prepared statement: few native calls per batch, a small statement (100 × 13 columns
@@ -38,7 +39,7 @@ function insertText(insert: BulkInsert, rows: number): string {
  * SQLite's capabilities. The raw connection is used only while Kysely holds it (inside a transaction,
  * or `pinned`), so nothing interleaves with Kysely's own statements on this one connection.
  */
-function sqliteDialect(database: SQLite.Database): StoreDialect {
+function sqliteDialect(database: SQLite.Database, writeTurns: SharedArrayBuffer | undefined): StoreDialect {
   // Prepared on first use: the dialect exists before the migrations have run.
   const versionStatement = () =>
     keptStatement(database, "select version from change_versions where name = ?", "pluck");
@@ -110,6 +111,8 @@ function sqliteDialect(database: SQLite.Database): StoreDialect {
     migrationSchema: async () => undefined,
 
     healthChecks: (ok) => ({ sqlite: ok ? "ok" : "error" }),
+
+    writeTurns,
   };
   connections.set(dialect, database);
   return dialect;
@@ -118,12 +121,15 @@ function sqliteDialect(database: SQLite.Database): StoreDialect {
 /**
  * Opens the SQLite file at `path` (created with its folder when missing) and its capabilities. With
  * `readThreads` > 0 and a file (not `:memory:`, which no other connection can see), `reader` runs its
- * queries on that many threads of their own (`sqlite-read-pool.ts`); otherwise it is `db`.
+ * queries on that many threads of their own (`sqlite-read-pool.ts`); otherwise it is `db`. With
+ * `takeTurns` (another connection's `StoreDialect.writeTurns`), this connection asks that one for its
+ * turns at the write lock (`sqlite-write-turns.ts`); without, a file's connection gives them.
  */
 export function openSqlite(
   path: string,
   cacheMb: number,
   readThreads = 0,
+  takeTurns?: SharedArrayBuffer,
 ): { db: Kysely<Database>; reader: Kysely<Database>; dialect: StoreDialect; close(): Promise<void> } {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   let database: SQLite.Database;
@@ -140,12 +146,18 @@ export function openSqlite(
     // SQLite's own text ("file is not a database") does not say which file.
     throw new Error(`cannot open the SQLite database ${path}: ${(error as Error).message}`);
   }
-  const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }),
-  });
   const separateFile = path !== ":memory:" && path !== "";
+  const turns: WriteTurnsSide | undefined = takeTurns
+    ? { turns: new WriteTurns(takeTurns), role: "take" }
+    : separateFile
+      ? { turns: new WriteTurns(), role: "yield" }
+      : undefined;
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }, turns),
+  });
+  const dialect = sqliteDialect(database, turns?.role === "yield" ? turns.turns.buffer : undefined);
   if (readThreads <= 0 || !separateFile) {
-    return { db, reader: db, dialect: sqliteDialect(database), close: () => db.destroy() };
+    return { db, reader: db, dialect, close: () => db.destroy() };
   }
   const reader = new Kysely<Database>({
     dialect: readPoolDialect(new SqliteReadPool(resolve(path), cacheMb, readThreads)),
@@ -153,7 +165,7 @@ export function openSqlite(
   return {
     db,
     reader,
-    dialect: sqliteDialect(database),
+    dialect,
     close: async () => {
       await reader.destroy();
       await db.destroy();

@@ -10,6 +10,8 @@ export interface SealWorkerData {
     sqliteDbPath?: string | undefined;
     dataDir: string;
     sqliteCacheMb: number;
+    /** The event loop's connection's `StoreDialect.writeTurns`, to take turns at SQLite's write lock. */
+    sqliteWriteTurns?: SharedArrayBuffer | undefined;
   };
   segmentLines: number;
   sealAfterSeconds: number;
