@@ -140,12 +140,7 @@ function startRetention(
  * one (`sealUntilStopped` on the event loop, its compression on libuv's pool), logged, so lines are never
  * left unsealed.
  */
-function startSealing(
-  config: Config,
-  store: Store,
-  logs: SegmentLogStore,
-  log: Logger,
-): () => Promise<void> {
+function startSealing(config: Config, store: Store, logs: SegmentLogStore, log: Logger): () => Promise<void> {
   const report = (r: SealReport) => {
     if (r.type === "sealed") log.debug(r, "log store: sealed");
     else log.error({ err: r.message }, "log store: sealing failed; the batches stay and are sealed later");
