@@ -1,5 +1,5 @@
 import { digitFilterBlock } from "./digit-runs.js";
-import { type CompressionOptions, packBlocksAsync } from "./segment-blocks.js";
+import { type CompressionOptions, packBlocks, packBlocksAsync } from "./segment-blocks.js";
 import { SegmentBuilder } from "./segment-builder.js";
 import { type DecodedRows, decodeRows } from "./segment-columns.js";
 
@@ -10,11 +10,16 @@ import { type DecodedRows, decodeRows } from "./segment-columns.js";
  * time text or message is built, and the bytes are those `encodeSegment` gives for the decoded records.
  * A run of consecutive references is cut evenly (20,000 lines at 16,384: two of 10,000, not 16,384 and
  * 3,616), as `cutIntoSegments` cuts records.
+ *
+ * `inline` compresses on the calling thread instead of libuv's pool: for the sealing thread, which runs
+ * below the event loop's priority (`thread-priority.ts`), where the pool's threads run at the event
+ * loop's and took cores from it (`serve` 1.08× the lines/s with the seal compressing inline).
  */
 export async function resealPieces(
   pieces: readonly Uint8Array[],
   segmentLines: number,
   options: CompressionOptions = {},
+  inline = false,
 ): Promise<Uint8Array[]> {
   const decoded = pieces.map(decodeRows);
   const out: Uint8Array[] = [];
@@ -39,7 +44,11 @@ export async function resealPieces(
       // digit filter is built meanwhile from the raw blocks, so a search for a number can skip the segment
       // on it without decompressing anything.
       const blocks = builder.blocks();
-      out.push(await packBlocksAsync(blocks, options, () => digitFilterBlock(blocks)));
+      out.push(
+        inline
+          ? packBlocks(blocks, options, digitFilterBlock(blocks))
+          : await packBlocksAsync(blocks, options, () => digitFilterBlock(blocks)),
+      );
     }
   }
   return out;

@@ -3,6 +3,7 @@ import type { CompressionOptions } from "../columnar/index.js";
 import { FilledSegment } from "../columnar/index.js";
 import type { SegmentRange } from "../columnar/segment-builder.js";
 import { type PackedRecords, SegmentRecordUnpacker } from "../columnar/segment-record-pack.js";
+import { lowerThisThreadPriority } from "./thread-priority.js";
 
 /** What the main thread asks of the build thread, per job (one batch row). */
 export type BuildRequest =
@@ -36,6 +37,7 @@ interface Job {
  * the database: the main thread writes the row in its batch's transaction.
  */
 export function runBuildWorker(_data: unknown, port: MessagePort): void {
+  lowerThisThreadPriority();
   const jobs = new Map<number, Job>();
   port.on("message", (m: BuildRequest | "stop") => {
     if (m === "stop") {

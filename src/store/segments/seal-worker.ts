@@ -2,6 +2,7 @@ import type { MessagePort } from "node:worker_threads";
 import { openConfiguredStore } from "../db.js";
 import { type SealReport, sealUntilStopped } from "./seal-loop.js";
 import { segmentLogStore } from "./segment-log-store.js";
+import { lowerThisThreadPriority } from "./thread-priority.js";
 
 /** What the sealing thread is started with (structured-cloned from the main thread). */
 export interface SealWorkerData {
@@ -28,11 +29,13 @@ export type SealWorkerMessage = SealReport | { type: "stopped" };
  * that parses and detects. "stop" from the parent ends the loop after the seal under way.
  */
 export async function runSealWorker(data: SealWorkerData, port: MessagePort): Promise<void> {
+  lowerThisThreadPriority();
   const store = openConfiguredStore({ ...data.store, sqliteReadThreads: 0 });
   const logs = segmentLogStore(store, {
     segmentLines: data.segmentLines,
     sealAfterSeconds: data.sealAfterSeconds,
     cachedReaders: 0,
+    compressSealsInline: true,
   });
   const stop = new AbortController();
   port.on("message", (m: unknown) => {

@@ -22,6 +22,8 @@ export interface SealOptions {
   /** Lines one `seal` call takes from the batches, at most (whole batches; at least one). */
   maxLinesPerSeal: number;
   compression: CompressionOptions;
+  /** Compress on this thread rather than libuv's pool (`resealPieces`): the sealing thread does. */
+  compressInline?: boolean | undefined;
   /** Called at each step; a test throws from it to simulate a crash there. */
   onStep?: ((step: SealStep) => void | Promise<void>) | undefined;
 }
@@ -49,6 +51,7 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
     batches.map((b) => b.data),
     options.segmentLines,
     options.compression,
+    options.compressInline,
   );
   const lines = batches.reduce((sum, b) => sum + b.count, 0);
   await options.onStep?.("encoded");

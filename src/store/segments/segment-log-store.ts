@@ -40,6 +40,11 @@ export interface SegmentLogStoreOptions {
   batchCompression?: CompressionOptions;
   /** How segments are compressed when sealed (the codec's default: full). */
   segmentCompression?: CompressionOptions;
+  /**
+   * Seals compress on the thread that seals instead of libuv's pool: the sealing thread's setting (it runs
+   * at a lower priority than the pool's threads); on the event loop, the pool keeps it free.
+   */
+  compressSealsInline?: boolean;
   /** Estimated heap of the parsed piece indexes kept in memory (`PieceIndexCache`). */
   indexCacheBytes?: number;
   /** Bytes of the pieces' digit-run summaries kept in memory (`PieceSummaryCache`). */
@@ -166,6 +171,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         segmentLines,
         maxLinesPerSeal: segmentLines * 4,
         compression: options.segmentCompression ?? {},
+        compressInline: options.compressSealsInline,
         onStep: options.onSealStep,
       },
       now.toISOString(),

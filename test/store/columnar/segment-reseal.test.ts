@@ -53,6 +53,8 @@ describe("sealing from decoded columns", () => {
           );
           const sealed = await resealPieces(pieces, segmentLines, { quality: 1 });
           expect(sealed).toEqual(sealedFromRecords(pieces, segmentLines, 1));
+          // Compressed on this thread (the sealing thread's way) or on libuv's pool: the same bytes.
+          expect(await resealPieces(pieces, segmentLines, { quality: 1 }, true)).toEqual(sealed);
           const refs = pieces.flatMap((p) => decodeSegment(p));
           expect(sealed.flatMap((s) => decodeSegment(s))).toEqual(refs);
         },
@@ -68,7 +70,9 @@ describe("sealing from decoded columns", () => {
       const pieces = batchesOf(records, [700], -1).map((b) =>
         encodeSegment(b.firstRef, b.records, { quality: 0 }),
       );
-      expect(await resealPieces(pieces, 1500, { quality: 5 })).toEqual(sealedFromRecords(pieces, 1500, 5));
+      const expected = sealedFromRecords(pieces, 1500, 5);
+      expect(await resealPieces(pieces, 1500, { quality: 5 })).toEqual(expected);
+      expect(await resealPieces(pieces, 1500, { quality: 5 }, true)).toEqual(expected);
     }
   });
 });

@@ -1,3 +1,5 @@
+import { readdirSync, readlinkSync } from "node:fs";
+import { getPriority } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../../src/core/json.js";
 import type { RecordToAppend } from "../../../src/core/log-store.js";
@@ -37,6 +39,30 @@ describe("segment build thread", () => {
   afterEach(async () => {
     await thread?.stop();
     thread = undefined;
+  });
+
+  it.runIf(process.platform === "linux")("runs 10 below this thread's priority, this thread's unchanged", async () => {
+    const self = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    const before = getPriority(self);
+    const nicenesses = () =>
+      readdirSync("/proc/self/task").map((tid) => {
+        try {
+          return getPriority(Number(tid));
+        } catch {
+          return null; // a thread that ended meanwhile
+        }
+      });
+    const lowered = Math.min(19, before + 10);
+    const alreadyThere = nicenesses().filter((n) => n === lowered).length;
+    thread = new SegmentBuildThread((e) => {
+      throw e;
+    });
+    // An answer means the thread has run its start, where it lowers its priority.
+    const segment = thread.open(1, 1)!;
+    eachSegmentRecord(records(1, 0), segment.add);
+    await segment.encode({ quality: 0 });
+    expect(nicenesses().filter((n) => n === lowered).length).toBe(alreadyThere + 1);
+    expect(getPriority(self)).toBe(before);
   });
 
   it("builds the bytes and range this thread builds, records added in slices", async () => {
