@@ -41,29 +41,32 @@ describe("segment build thread", () => {
     thread = undefined;
   });
 
-  it.runIf(process.platform === "linux")("runs 10 below this thread's priority, this thread's unchanged", async () => {
-    const self = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    const before = getPriority(self);
-    const nicenesses = () =>
-      readdirSync("/proc/self/task").map((tid) => {
-        try {
-          return getPriority(Number(tid));
-        } catch {
-          return null; // a thread that ended meanwhile
-        }
+  it.runIf(process.platform === "linux")(
+    "runs 10 below this thread's priority, this thread's unchanged",
+    async () => {
+      const self = Number(readlinkSync("/proc/thread-self").split("/").pop());
+      const before = getPriority(self);
+      const nicenesses = () =>
+        readdirSync("/proc/self/task").map((tid) => {
+          try {
+            return getPriority(Number(tid));
+          } catch {
+            return null; // a thread that ended meanwhile
+          }
+        });
+      const lowered = Math.min(19, before + 10);
+      const alreadyThere = nicenesses().filter((n) => n === lowered).length;
+      thread = new SegmentBuildThread((e) => {
+        throw e;
       });
-    const lowered = Math.min(19, before + 10);
-    const alreadyThere = nicenesses().filter((n) => n === lowered).length;
-    thread = new SegmentBuildThread((e) => {
-      throw e;
-    });
-    // An answer means the thread has run its start, where it lowers its priority.
-    const segment = thread.open(1, 1)!;
-    eachSegmentRecord(records(1, 0), segment.add);
-    await segment.encode({ quality: 0 });
-    expect(nicenesses().filter((n) => n === lowered).length).toBe(alreadyThere + 1);
-    expect(getPriority(self)).toBe(before);
-  });
+      // An answer means the thread has run its start, where it lowers its priority.
+      const segment = thread.open(1, 1)!;
+      eachSegmentRecord(records(1, 0), segment.add);
+      await segment.encode({ quality: 0 });
+      expect(nicenesses().filter((n) => n === lowered).length).toBe(alreadyThere + 1);
+      expect(getPriority(self)).toBe(before);
+    },
+  );
 
   it("builds the bytes and range this thread builds, records added in slices", async () => {
     thread = new SegmentBuildThread((e) => {
