@@ -147,6 +147,34 @@ describe("a batch whose store transaction fails", () => {
   });
 });
 
+describe("a streamed batch refused while its row is still being built (segment store)", () => {
+  it("keeps no row of it: the row's write ends inside the transaction that is rolled back", async () => {
+    const h = await harness({
+      LOG_STORE: "segments",
+      ERROR_BURST_THRESHOLD: "5",
+      ERROR_BURST_WINDOW_SECS: "600",
+    });
+    const db = sqliteConnectionOf(h.rt.store)!;
+    const stored = () =>
+      keptStatement(db, "select coalesce(sum(count), 0) from log_batches", "pluck").get() as number;
+    const errors = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => record(from + i, `upstream timeout after ${from + i} ms`, "ERROR"));
+    await h.rt.pipeline.submit(errors(0, 3));
+    expect(stored()).toBe(3);
+    // The batch's lines are all in its tail: mined and appended (their row asked of the build thread),
+    // then detected, and the burst's insert fails while the row may still be on its way.
+    h.fail("anomalies");
+    await expect(h.rt.pipeline.submit(errors(10, 40))).rejects.toThrow(/injected/);
+    h.heal("anomalies");
+    // Let a row that arrived late find the transaction gone, if it could.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stored()).toBe(3);
+    const again = await h.rt.pipeline.submit(errors(10, 40));
+    expect(again.refs).toHaveLength(40);
+    expect(stored()).toBe(43);
+  });
+});
+
 describe("the detector timer while a batch awaits its transaction", () => {
   it("leaves the detectors alone until the next tick, so a batch taken back takes back nothing of the tick's", async () => {
     const h = await harness({
