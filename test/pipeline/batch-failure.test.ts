@@ -103,6 +103,8 @@ const record = (i: number, body = `request ${i} served in ${i % 97} ms`, level =
   resource: { "service.name": "api" },
 });
 const warmUp = (n: number) => Array.from({ length: n }, (_, i) => record(i));
+const errors = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => record(from + i, `upstream timeout after ${from + i} ms`, "ERROR"));
 
 describe("a batch whose store transaction fails", () => {
   it.each(["logs", "anomalies"] as const)(
@@ -131,8 +133,6 @@ describe("a batch whose store transaction fails", () => {
 
   it("does not count its errors toward a burst: only stored errors do", async () => {
     const h = await harness({ ERROR_BURST_THRESHOLD: "5", ERROR_BURST_WINDOW_SECS: "600" });
-    const errors = (from: number, n: number) =>
-      Array.from({ length: n }, (_, i) => record(from + i, `upstream timeout after ${from + i} ms`, "ERROR"));
     await h.rt.pipeline.submit(errors(0, 3));
     // 6 errors: the detector reports a burst, and storing it fails.
     h.fail("anomalies");
@@ -157,8 +157,6 @@ describe("a streamed batch refused while its row is still being built (segment s
     const db = sqliteConnectionOf(h.rt.store)!;
     const stored = () =>
       keptStatement(db, "select coalesce(sum(count), 0) from log_batches", "pluck").get() as number;
-    const errors = (from: number, n: number) =>
-      Array.from({ length: n }, (_, i) => record(from + i, `upstream timeout after ${from + i} ms`, "ERROR"));
     await h.rt.pipeline.submit(errors(0, 3));
     expect(stored()).toBe(3);
     // The batch's lines are all in its tail: mined and appended (their row asked of the build thread),
