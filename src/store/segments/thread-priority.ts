@@ -6,10 +6,11 @@ import { getPriority, setPriority } from "node:os";
  * below the event loop's, which parses, mines and detects every line and answers every request.
  *
  * Under bench:ingest's load on two cores the event loop was runnable but waiting for a core 17–18 % of
- * the time (`/proc/<pid>/task/<tid>/schedstat`), behind these threads, V8's collector threads and the
- * load generator; with these two threads at 10 it waited 12–13 %, and `serve` took 1.10× the lines/s
- * (4 alternated pairs of 15 s; docs/architecture.md). Their work is not lost, only scheduled after the
- * event loop's: sealing catches up whenever the event loop waits.
+ * the time (`/proc/<pid>/task/<tid>/schedstat`), behind these threads, libuv's pool, V8's collector threads
+ * and the load generator; with these two threads 10 lower it waited 12–13 %, and `serve` took 1.03× the
+ * lines/s (4 alternated pairs of 15 s; 1.08× more with the seal compressing inline, docs/architecture.md).
+ * Their work is not lost, only scheduled after the event loop's: sealing catches up whenever the event
+ * loop waits.
  */
 export const BACKGROUND_NICENESS_STEP = 10;
 
