@@ -60,9 +60,14 @@ export interface ServerOptions {
   profileDir?: string | undefined;
 }
 
-/** `logwarden serve` under tsx on a free port, rate limits off; resolves once it listens. */
+/**
+ * `logwarden serve` under tsx on a free port, with the V8 flag `npm start` gives it, rate limits off;
+ * resolves once it listens.
+ */
 export function startServer(options: ServerOptions): Promise<{ child: ChildProcess; url: string }> {
   const args = [
+    // As `npm start` and the image start it (docs/deployment.md).
+    "--max-semi-space-size=32",
     "--import",
     "tsx",
     ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
