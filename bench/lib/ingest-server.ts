@@ -66,8 +66,6 @@ export interface ServerOptions {
  */
 export function startServer(options: ServerOptions): Promise<{ child: ChildProcess; url: string }> {
   const args = [
-    // As `npm start` and the image start it (docs/deployment.md).
-    "--max-semi-space-size=32",
     "--import",
     "tsx",
     ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
@@ -86,6 +84,9 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
       RATE_LIMIT_PER_TOKEN: "off",
       RATE_LIMIT_PER_IP: "off",
       MODEL_DIR: join(options.dataDir, "models"),
+      // The V8 flag `npm start` and the image give `serve` (docs/deployment.md), through NODE_OPTIONS: on
+      // the command line it kept the worker threads from writing their --cpu-prof profiles.
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, "--max-semi-space-size=32"].filter(Boolean).join(" "),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
