@@ -564,15 +564,14 @@ export class IngestPipeline {
     now: string,
     work: BatchWork,
   ): Promise<IngestResult[]> {
-    const outcomes: { kept: ParsedRecord[] | null; refs: number[]; anomalies: Map<number, StoredAnomaly> }[] =
-      [];
-    const tail: { records: ParsedRecord[]; outcome: (typeof outcomes)[number] }[] = [];
+    const outcomes: SubmissionOutcome[] = [];
+    const tail: { records: ParsedRecord[]; outcome: SubmissionOutcome }[] = [];
     let at = 0;
     for (const s of batch) {
-      const outcome = {
-        kept: s.records.keepRecords !== false ? ([] as ParsedRecord[]) : null,
-        refs: [] as number[],
-        anomalies: new Map<number, StoredAnomaly>(),
+      const outcome: SubmissionOutcome = {
+        kept: s.records.keepRecords !== false ? [] : null,
+        refs: [],
+        anomalies: new Map(),
       };
       outcomes.push(outcome);
       for (let i = 0; i < s.records.length; i += SLICE_RECORDS) {
@@ -832,6 +831,14 @@ function slicer(budgetMs: number): () => Promise<void> {
     await nextTurn();
     since = performance.now();
   };
+}
+
+/** A submission's part of a streamed batch, filled as its slices are mined, appended and detected. */
+interface SubmissionOutcome {
+  /** Its records, unless the source does not keep them. */
+  kept: ParsedRecord[] | null;
+  refs: number[];
+  anomalies: Map<number, StoredAnomaly>;
 }
 
 /** What a batch's stages share while it runs: the loop's turns, stage times, what its lines say of templates. */

@@ -6,13 +6,7 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from "kysely";
-import type { WriteTurnRole, WriteTurns } from "./sqlite-write-turns.js";
-
-/** A connection's side of the hand-off of the write lock with another thread's (`sqlite-write-turns.ts`). */
-export interface WriteTurnsSide {
-  turns: WriteTurns;
-  role: WriteTurnRole;
-}
+import type { WriteTurnsSide } from "./sqlite-write-turns.js";
 
 /**
  * Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`), not at their first write.
@@ -29,17 +23,11 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const side = this.#turns;
-    if (side === undefined) {
-      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
-      return;
-    }
-    if (side.role === "yield") await side.turns.beforeYielderBegins();
-    else await side.turns.beforeTakerBegins();
+    await this.#turns?.beforeBegin();
     try {
       await connection.executeQuery(CompiledQuery.raw("begin immediate"));
     } catch (error) {
-      this.#ended();
+      this.#turns?.afterEnd();
       throw error;
     }
   }
@@ -49,7 +37,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
       await super.commitTransaction(connection);
     } finally {
       // A failed commit is rolled back next, and SQLite has let the lock go either way.
-      this.#ended();
+      this.#turns?.afterEnd();
     }
   }
 
@@ -57,15 +45,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
     try {
       await super.rollbackTransaction(connection);
     } finally {
-      this.#ended();
+      this.#turns?.afterEnd();
     }
-  }
-
-  #ended(): void {
-    const side = this.#turns;
-    if (side === undefined) return;
-    if (side.role === "yield") side.turns.afterYielderEnds();
-    else side.turns.afterTakerEnds();
   }
 }
 

@@ -27,8 +27,12 @@ const YIELD_MAX_MS = 1_000;
 /** Longest the sealing thread waits for the event loop's transaction to end before asking SQLite anyway. */
 const TAKE_MAX_MS = 5_000;
 
-/** Which side of the hand-off a connection is on. */
-export type WriteTurnRole = "yield" | "take";
+/** One connection's side of the hand-off: what it does before `BEGIN IMMEDIATE` and once it has ended. */
+export interface WriteTurnsSide {
+  beforeBegin(): Promise<void>;
+  /** After commit or rollback, or a begin that failed. */
+  afterEnd(): void;
+}
 
 /** The two words, on memory both threads see (a `SharedArrayBuffer` crosses to a worker as itself). */
 export class WriteTurns {
@@ -76,5 +80,15 @@ export class WriteTurns {
   afterTakerEnds(): void {
     Atomics.store(this.#words, WANT, 0);
     Atomics.notify(this.#words, WANT);
+  }
+
+  /** The side of the connection that gives turns (the event loop's). */
+  yielder(): WriteTurnsSide {
+    return { beforeBegin: () => this.beforeYielderBegins(), afterEnd: () => this.afterYielderEnds() };
+  }
+
+  /** The side of the connection that asks for them (the sealing thread's). */
+  taker(): WriteTurnsSide {
+    return { beforeBegin: () => this.beforeTakerBegins(), afterEnd: () => this.afterTakerEnds() };
   }
 }

@@ -4,7 +4,7 @@ import type SQLite from "better-sqlite3";
 import { type Compilable, Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../schema.js";
 import type { BulkInsert, StoreDialect, VersionedTable } from "./dialect.js";
-import { ImmediateSqliteDialect, type WriteTurnsSide } from "./sqlite-driver.js";
+import { ImmediateSqliteDialect } from "./sqlite-driver.js";
 import { readPoolDialect, SqliteReadPool } from "./sqlite-read-pool.js";
 import { WriteTurns } from "./sqlite-write-turns.js";
 import { cachingDatabase, keptStatement, openKeptDatabase } from "./statement-cache.js";
@@ -147,15 +147,15 @@ export function openSqlite(
     throw new Error(`cannot open the SQLite database ${path}: ${(error as Error).message}`);
   }
   const separateFile = path !== ":memory:" && path !== "";
-  const turns: WriteTurnsSide | undefined = takeTurns
-    ? { turns: new WriteTurns(takeTurns), role: "take" }
-    : separateFile
-      ? { turns: new WriteTurns(), role: "yield" }
-      : undefined;
+  // A file's connection gives turns (its words go to the dialect for a sealing thread), unless it takes them.
+  const given = separateFile && !takeTurns ? new WriteTurns() : undefined;
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachingDatabase(database) }, turns),
+    dialect: new ImmediateSqliteDialect(
+      { database: cachingDatabase(database) },
+      takeTurns ? new WriteTurns(takeTurns).taker() : given?.yielder(),
+    ),
   });
-  const dialect = sqliteDialect(database, turns?.role === "yield" ? turns.turns.buffer : undefined);
+  const dialect = sqliteDialect(database, given?.buffer);
   if (readThreads <= 0 || !separateFile) {
     return { db, reader: db, dialect, close: () => db.destroy() };
   }
