@@ -176,31 +176,48 @@ class IngestRecords implements RecordSource {
     return resource;
   };
 
+  /** The logs not decoded yet, and the decoded ones while `keepLogs` (see `IngestRecords`). */
+  readonly #logs: (IngestLog | undefined)[];
+  readonly #length: number;
+
   constructor(
-    readonly logs: readonly IngestLog[],
+    logs: (IngestLog | undefined)[],
     observedAt: string,
+    /** Whether the logs are needed once decoded: an external scorer is sent each group's logs. */
+    readonly keepLogs: boolean,
   ) {
+    // The request's own array (its parsed body): a copy would leave every log held by the request.
+    this.#logs = logs;
+    this.#length = logs.length;
     // One context for the request: RFC 3164 dates infer their year from `now`, parsed here once, not per line.
     this.#ctx = { observedAt, now: referenceNow({ observedAt }) };
   }
 
   get length(): number {
-    return this.logs.length;
+    return this.#length;
+  }
+
+  /** The logs at `indexes`; only while `keepLogs`. */
+  logsAt(indexes: readonly number[]): IngestLog[] {
+    if (!this.keepLogs) throw new Error("the request's logs were let go as they were decoded");
+    return indexes.map((i) => this.#logs[i]!);
   }
 
   /** Decodes (and counts) whatever the port that took the records did not read, so the response counts every log. */
   finish(): void {
-    if (this.#next < this.logs.length) this.slice(this.#next, this.logs.length);
+    if (this.#next < this.#length) this.slice(this.#next, this.#length);
   }
 
   slice(start: number, end: number): LogRecord[] {
     // Counting a log twice, or skipping one, would change the response: the pipeline reads each once.
     if (start !== this.#next)
       throw new Error(`ingest records read out of order: ${start} after ${this.#next}`);
-    const stop = Math.min(end, this.logs.length);
+    const stop = Math.min(end, this.#length);
     const out: LogRecord[] = new Array(Math.max(0, stop - start));
+    const logs = this.#logs;
     for (let i = start; i < stop; i++) {
-      const record = recordOf(this.logs[i]!, this.#ctx, i, this.#warn, this.#resourceOf);
+      const record = recordOf(logs[i]!, this.#ctx, i, this.#warn, this.#resourceOf);
+      if (!this.keepLogs) logs[i] = undefined;
       this.#count(record, i);
       out[i - start] = record;
     }
@@ -224,9 +241,14 @@ class IngestRecords implements RecordSource {
  * `POST /ingest`: stores every log (committed before we answer), scores each service group, and records
  * an incident for each group whose score is strictly above THRESHOLD. An unreachable external scorer
  * never loses logs: they are stored and the response carries `ml_error`.
+ *
+ * `logs` is the request's parsed body, and is consumed: each log is let go (its slot emptied) once
+ * decoded, unless an external scorer is to be sent them, so a log lives for its slice of the pipeline
+ * rather than until the answer.
  */
-export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promise<IngestResponse> {
-  const records = new IngestRecords(logs, isoUtc(rt.clock.now()));
+export async function ingestLogs(rt: Runtime, logs: IngestLog[]): Promise<IngestResponse> {
+  const ingested = logs.length;
+  const records = new IngestRecords(logs, isoUtc(rt.clock.now()), rt.config.mlUrl !== undefined);
   const result = await rt.ingest.submit(records);
   // This node's pipeline and a cluster's hand-off read every record; `finish` makes sure of it.
   records.finish();
@@ -242,7 +264,7 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
     ? externalScorer(rt.config.mlUrl)
     : async (_s, _l, f) => onlineScore(f);
   const response: IngestResponse = {
-    ingested: logs.length,
+    ingested,
     scores: [],
     incidents: [],
     ...(warnings.count > 0 ? { warnings } : {}),
@@ -254,11 +276,7 @@ export async function ingestLogs(rt: Runtime, logs: readonly IngestLog[]): Promi
       for (const i of indexes)
         detectorScore = Math.max(detectorScore, detectorScores.get(result.refs[i] ?? -1) ?? 0);
       const features = tally.features(detectorScore);
-      const score = await scorer(
-        service,
-        indexes.map((i) => logs[i]!),
-        features,
-      );
+      const score = await scorer(service, records.keepLogs ? records.logsAt(indexes) : [], features);
       response.scores.push({ service, score });
       if (score > rt.config.threshold) {
         const incident = await insertIncident(rt.store.db, {

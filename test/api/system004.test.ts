@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { SYSTEM_004_SAMPLE } from "../helpers/samples.js";
@@ -198,5 +201,46 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
     const res = await server.app.inject({ url: "/nope" });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: "Not Found" });
+  });
+
+  it("sends ML_URL each service group's logs as the client sent them, NDJSON included (contracts §5.4)", async () => {
+    const received: unknown[] = [];
+    const ml = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c;
+      });
+      req.on("end", () => {
+        received.push(JSON.parse(body));
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ score: 0.25 }));
+      });
+    });
+    ml.listen(0, "127.0.0.1");
+    await once(ml, "listening");
+    try {
+      server = await startTestServer({
+        ML_URL: `http://127.0.0.1:${(ml.address() as AddressInfo).port}/score`,
+      });
+      const ndjson = SAMPLE.map((l) => JSON.stringify(l)).join("\n");
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/ingest",
+        headers: { ...auth, "content-type": "application/x-ndjson" },
+        payload: ndjson,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().scores).toEqual([
+        { service: "auth", score: 0.25 },
+        { service: "web", score: 0.25 },
+      ]);
+      // Logs are let go as they are decoded unless a scorer needs them: this one gets every one.
+      expect(received).toEqual([
+        { logs: SAMPLE.filter((l) => l.service === "auth") },
+        { logs: SAMPLE.filter((l) => l.service === "web") },
+      ]);
+    } finally {
+      ml.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { groupFeatures } from "../../service/scoring.js";
 import { countIncidents, listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
+import { waitForParseTurn } from "../parse-turns.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
 import { ingestValidatorCompiler } from "./ingest-log-check.js";
 import { parseNdjsonLines } from "./ndjson-lines.js";
@@ -92,6 +93,8 @@ export function system004Routes(rt: Runtime) {
       "/ingest",
       {
         onRequest: refuseWhilePipelineFull(rt),
+        // The body is read and parsed when those ahead of it leave room (`parse-turns.ts`).
+        preParsing: waitForParseTurn(rt),
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit: rt.config.ingest.maxBodyBytes,
         // Well-formed bodies skip zod's per-log rebuild; anything else gets zod's checks and wording.
