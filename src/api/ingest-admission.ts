@@ -5,6 +5,12 @@ import type { Runtime } from "../service/runtime.js";
 
 /** A body without Content-Length (chunked) is counted as this many bytes until it is answered. */
 const UNKNOWN_LENGTH_BYTES = 64 * 1024;
+
+/** The bytes a request's headers say its body has: Content-Length, or `UNKNOWN_LENGTH_BYTES` without one. */
+export function declaredBodyBytes(request: FastifyRequest): number {
+  const length = Number(request.headers["content-length"]);
+  return Number.isFinite(length) && length >= 0 ? length : UNKNOWN_LENGTH_BYTES;
+}
 /** The throughput estimate forgets half of what it saw after this much busy time. */
 const RATE_HALF_LIFE_MS = 3_000;
 
@@ -118,8 +124,7 @@ export function earlyRefusal(
 ): BackpressureError | null {
   const pipeline = rt.ingest;
   const admitted = admittedOf(rt);
-  const length = Number(request.headers["content-length"]);
-  const bytes = Number.isFinite(length) && length >= 0 ? length : UNKNOWN_LENGTH_BYTES;
+  const bytes = declaredBodyBytes(request);
   let refusal = pipeline.refusal();
   const maxWait = rt.config.ingest.queueMaxWaitSecs;
   const wait = admitted.expectedWaitSecs(bytes);

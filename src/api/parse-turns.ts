@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { Runtime } from "../service/runtime.js";
+import { declaredBodyBytes } from "./ingest-admission.js";
 
 /**
  * Bytes of bodies that may be read and parsed ahead of the pipeline: about a batch of typical lines, so
@@ -16,9 +17,6 @@ export const PARSE_AHEAD_BYTES = 2 * 1024 * 1024;
  * of the pipeline's time).
  */
 export const TURN_LAPSES_MS = 1_000;
-
-/** A body without Content-Length (chunked) is counted as this many bytes while it holds a turn. */
-const UNKNOWN_LENGTH_BYTES = 64 * 1024;
 
 /** One request's place: `granted` resolves when its body may be read; `release` gives the place up. */
 export interface ParseTurn {
@@ -130,10 +128,8 @@ export function parseTurnsOf(rt: Runtime): ParseTurns {
  */
 export function waitForParseTurn(rt: Runtime) {
   return async <P>(request: FastifyRequest, reply: FastifyReply, payload: P): Promise<P> => {
-    const length = Number(request.headers["content-length"]);
-    const turn = parseTurnsOf(rt).take(
-      Number.isFinite(length) && length >= 0 ? length : UNKNOWN_LENGTH_BYTES,
-    );
+    // Counted as the admission check counts it (a body without Content-Length as 64 KiB).
+    const turn = parseTurnsOf(rt).take(declaredBodyBytes(request));
     // Registered before waiting: a request that closes while it waits gives its place up.
     reply.raw.once("close", turn.release);
     await turn.granted;

@@ -579,17 +579,13 @@ export class IngestPipeline {
         await appends.add(records);
         for (const r of records) outcome.refs.push(r.id);
         if (at + i >= tailFrom) tail.push({ records, outcome });
-        else {
-          await this.#detect(trx, records, now, work, outcome.anomalies);
-          if (outcome.kept) for (const r of records) outcome.kept.push(r);
-        }
+        else await this.#detectInto(outcome, trx, records, now, work);
         await work.pause();
       }
       at += s.records.length;
     }
     for (const { records, outcome } of tail) {
-      await this.#detect(trx, records, now, work, outcome.anomalies);
-      if (outcome.kept) for (const r of records) outcome.kept.push(r);
+      await this.#detectInto(outcome, trx, records, now, work);
       await work.pause();
     }
     await appends.finish();
@@ -599,6 +595,18 @@ export class IngestPipeline {
       refs: o.refs,
       anomalies: [...o.anomalies.values()],
     }));
+  }
+
+  /** Detects a slice of a submission's stored records into its outcome, and keeps them if it keeps records. */
+  async #detectInto(
+    outcome: SubmissionOutcome,
+    trx: Kysely<Database>,
+    records: ParsedRecord[],
+    now: string,
+    work: BatchWork,
+  ): Promise<void> {
+    await this.#detect(trx, records, now, work, outcome.anomalies);
+    if (outcome.kept) for (const r of records) outcome.kept.push(r);
   }
 
   /** A committed batch's templates and streams are due at the next save. */

@@ -178,7 +178,6 @@ class IngestRecords implements RecordSource {
 
   /** The logs not decoded yet, and the decoded ones while `keepLogs` (see `IngestRecords`). */
   readonly #logs: (IngestLog | undefined)[];
-  readonly #length: number;
 
   constructor(
     logs: (IngestLog | undefined)[],
@@ -188,13 +187,12 @@ class IngestRecords implements RecordSource {
   ) {
     // The request's own array (its parsed body): a copy would leave every log held by the request.
     this.#logs = logs;
-    this.#length = logs.length;
     // One context for the request: RFC 3164 dates infer their year from `now`, parsed here once, not per line.
     this.#ctx = { observedAt, now: referenceNow({ observedAt }) };
   }
 
   get length(): number {
-    return this.#length;
+    return this.#logs.length;
   }
 
   /** The logs at `indexes`; only while `keepLogs`. */
@@ -205,16 +203,16 @@ class IngestRecords implements RecordSource {
 
   /** Decodes (and counts) whatever the port that took the records did not read, so the response counts every log. */
   finish(): void {
-    if (this.#next < this.#length) this.slice(this.#next, this.#length);
+    if (this.#next < this.#logs.length) this.slice(this.#next, this.#logs.length);
   }
 
   slice(start: number, end: number): LogRecord[] {
     // Counting a log twice, or skipping one, would change the response: the pipeline reads each once.
     if (start !== this.#next)
       throw new Error(`ingest records read out of order: ${start} after ${this.#next}`);
-    const stop = Math.min(end, this.#length);
-    const out: LogRecord[] = new Array(Math.max(0, stop - start));
     const logs = this.#logs;
+    const stop = Math.min(end, logs.length);
+    const out: LogRecord[] = new Array(Math.max(0, stop - start));
     for (let i = start; i < stop; i++) {
       const record = recordOf(logs[i]!, this.#ctx, i, this.#warn, this.#resourceOf);
       if (!this.keepLogs) logs[i] = undefined;
@@ -247,7 +245,6 @@ class IngestRecords implements RecordSource {
  * rather than until the answer.
  */
 export async function ingestLogs(rt: Runtime, logs: IngestLog[]): Promise<IngestResponse> {
-  const ingested = logs.length;
   const records = new IngestRecords(logs, isoUtc(rt.clock.now()), rt.config.mlUrl !== undefined);
   const result = await rt.ingest.submit(records);
   // This node's pipeline and a cluster's hand-off read every record; `finish` makes sure of it.
@@ -264,7 +261,7 @@ export async function ingestLogs(rt: Runtime, logs: IngestLog[]): Promise<Ingest
     ? externalScorer(rt.config.mlUrl)
     : async (_s, _l, f) => onlineScore(f);
   const response: IngestResponse = {
-    ingested,
+    ingested: logs.length,
     scores: [],
     incidents: [],
     ...(warnings.count > 0 ? { warnings } : {}),
