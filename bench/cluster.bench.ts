@@ -818,7 +818,7 @@ async function main(): Promise<void> {
     "",
     `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min); other jobs shared the machine.`,
     "",
-    "Every node is a `logwarden serve` process (tsx) on this one machine, all on one PostgreSQL 15 (a fresh " +
+    "Every node is a `logwarden serve` process (built, as `npm start` runs it) on this one machine, all on one PostgreSQL 15 (a fresh " +
       "schema per run, `?options=-c search_path=…`) and the local RabbitMQ (a queue prefix per run, the queues " +
       `deleted after it). Cluster runs: \`CLUSTER_PARTITIONS=${PARTITIONS}\`, \`CLUSTER_LEASE_SECS=${LEASE_SECS}\`, ` +
       "the nodes started one after the other and the partitions evenly owned (`cluster_partitions`) before the " +

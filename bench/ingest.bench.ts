@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     "## Ingest per log store (`npm run bench:ingest`)",
     "",
     `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min).`,
-    `\`logwarden serve\` (tsx, \`--max-semi-space-size=32\` as \`npm start\` gives it) on a fresh SQLite file per run, \`LOG_STORE=table\` and \`LOG_STORE=segments\` in turns ` +
+    `\`logwarden serve\` (built, \`node --max-semi-space-size=32 dist/cli/index.js serve\` as \`npm start\` runs it) on a fresh SQLite file per run, \`LOG_STORE=table\` and \`LOG_STORE=segments\` in turns ` +
       `(${ROUNDS} rounds, the order reversed every other round); autocannon, ${CONNECTIONS} connections, ${SECS} s, ` +
       `NDJSON bodies of ${INGEST_LINES_PER_REQUEST.toLocaleString("en")} LogHub-2k lines in system 004's shape (${BODIES} ` +
       "bodies, record times 10 ms apart), every line mined, run through the detectors and committed before the answer. " +

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     "## Reads while ingesting, segment store (`npm run bench:reads`)",
     "",
     `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min).`,
-    `\`logwarden serve\` (tsx, SQLite, \`LOG_STORE=segments\`) with its scans on read threads (\`LOG_READ_THREADS=2\`, the ` +
+    `\`logwarden serve\` (built, as \`npm start\` runs it; SQLite, \`LOG_STORE=segments\`) with its scans on read threads (\`LOG_READ_THREADS=2\`, the ` +
       `default) and on the event loop (\`0\`), in turns (${ROUNDS} rounds). Each run ingests for ${PRELOAD_SECS} s first ` +
       `(NDJSON bodies of ${INGEST_LINES_PER_REQUEST.toLocaleString("en")} LogHub-2k lines, as bench:ingest), waits for ` +
       `sealing, then for ${SECS} s at once: ingest (autocannon, ${CONNECTIONS} connections), one client alternating a ` +

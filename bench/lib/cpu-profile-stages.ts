@@ -21,8 +21,15 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** The checkout's built server, whose files are named here by their sources (`dist/x.js` → `src/x.ts`). */
+const DIST = new URL("../../dist/", import.meta.url).href;
+const SRC = new URL("../../src/", import.meta.url).href;
+
 /** The stage a frame belongs to, or null when it says nothing (natives, Node internals, …). */
-function stageOfFrame(url: string, fn: string): Stage | "startup" | null {
+function stageOfFrame(frameUrl: string, fn: string): Stage | "startup" | null {
+  const url = frameUrl.startsWith(DIST)
+    ? SRC + frameUrl.slice(DIST.length).replace(/\.js$/, ".ts")
+    : frameUrl;
   if (url.includes("/node_modules/tsx/") || url.includes("/node_modules/esbuild/")) return "startup";
   if (url.startsWith("node:internal/modules")) return "startup";
   if (url.includes("/src/pipeline/processor.ts"))
