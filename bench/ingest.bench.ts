@@ -9,9 +9,15 @@
  * JSON, decoding, mining, detection, storage, scoring, garbage collection), on the event loop's thread and
  * on the others (sealing), from the profiles (bench/lib/cpu-profile-stages.ts); BENCH_PROFILE=0 skips it.
  *
+ * BENCH_SERVE_NODES=24,26 adds, for each of those Node majors (from the npm registry's `node` package, as
+ * CI's extra legs get them: `.ci/node-prep.sh`), segment-store runs of the same server on that Node in turns
+ * with runs on this process's Node, and their ratio: users run the server on 22, 24 and 26.
+ *
  *   npm run bench:ingest                         # 2 rounds of 15 s per store
  *   BENCH_ROUNDS=3 BENCH_SECS=20 npm run bench:ingest
+ *   BENCH_SERVE_NODES=24 npm run bench:ingest     # also the segment store on Node 24
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +29,7 @@ import { processStages, STAGES, type Stage } from "./lib/cpu-profile-stages.js";
 import {
   INGEST_LINES_PER_REQUEST,
   ingestBodies,
+  nodeBinary,
   processCpuSecs,
   stopServer,
   withServer,
@@ -34,6 +41,8 @@ const SECS = Number(process.env.BENCH_SECS ?? 15);
 const BODIES = Number(process.env.BENCH_BODIES ?? 200);
 const CONNECTIONS = 4;
 const PROFILE = process.env.BENCH_PROFILE !== "0";
+/** Other Node majors to run the segment store's server on, in turns with this process's Node. */
+const SERVE_NODES = (process.env.BENCH_SERVE_NODES ?? "").split(",").filter((m) => /^\d+$/.test(m.trim()));
 const CATCH_UP_LIMIT_SECS = 180;
 /** LOG_SEGMENT_LINES' default. */
 const SEGMENT_LINES = 16_384;
@@ -42,6 +51,8 @@ type Engine = (typeof ENGINES)[number];
 
 interface Run {
   engine: Engine;
+  /** The server's Node version. */
+  node: string;
   round: number;
   stored: number;
   linesPerSec: number;
@@ -71,7 +82,21 @@ function bytesOnDisk(dir: string): number {
     .reduce((a, f) => a + statSync(join(dir, f)).size, 0);
 }
 
-async function runOnce(engine: Engine, round: number, bodies: string[], profileDir?: string): Promise<Run> {
+interface Server {
+  /** The Node binary, and its version; this process's own by default. */
+  bin?: string;
+  version: string;
+}
+
+const THIS_NODE: Server = { version: process.version };
+
+async function runOnce(
+  engine: Engine,
+  round: number,
+  bodies: string[],
+  profileDir?: string,
+  node: Server = THIS_NODE,
+): Promise<Run> {
   return withServer(
     `ingest-${engine}`,
     { LOG_STORE: engine },
@@ -104,6 +129,7 @@ async function runOnce(engine: Engine, round: number, bodies: string[], profileD
       await stopServer(child);
       const run: Run = {
         engine,
+        node: node.version,
         round,
         stored,
         linesPerSec: stored / secs,
@@ -117,7 +143,53 @@ async function runOnce(engine: Engine, round: number, bodies: string[], profileD
       console.log(JSON.stringify(run));
       return run;
     },
-    { profileDir },
+    { profileDir, nodeBin: node.bin },
+  );
+}
+
+interface NodeComparison {
+  node: string;
+  runs: Run[];
+  /** The same rounds' runs on this process's Node, in turns with them. */
+  base: Run[];
+}
+
+/** The segment store on another Node major, in turns with this process's Node (the order alternating). */
+async function onNode(major: string, bodies: string[]): Promise<NodeComparison> {
+  const bin = nodeBinary(major);
+  const other: Server = { bin, version: execFileSync(bin, ["--version"], { encoding: "utf8" }).trim() };
+  const out: NodeComparison = { node: other.version, runs: [], base: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const first = round % 2 === 1 ? other : THIS_NODE;
+    for (const node of [first, first === other ? THIS_NODE : other]) {
+      const run = await runOnce("segments", round, bodies, undefined, node);
+      (node === other ? out.runs : out.base).push(run);
+    }
+  }
+  return out;
+}
+
+function nodeTable(comparisons: readonly NodeComparison[]): string {
+  const rows: (string | number)[][] = [];
+  for (const c of comparisons) {
+    const ratios = c.runs.map((r, i) => r.linesPerSec / c.base[i]!.linesPerSec);
+    for (const [runs, label] of [
+      [c.base, process.version],
+      [c.runs, c.node],
+    ] as const)
+      rows.push([
+        label,
+        runs.map((r) => fmt(r.linesPerSec)).join(", "),
+        fmt(median(runs.map((r) => r.linesPerSec))),
+        fmt(median(runs.map((r) => r.cpuUsPerLine ?? Number.NaN)), 1),
+        runs === c.runs
+          ? `${median(ratios).toFixed(2)}× (${ratios.map((x) => x.toFixed(2)).join(", ")})`
+          : "1",
+      ]);
+  }
+  return table(
+    ["server's Node", "lines/s per run", "median lines/s", "CPU µs/line", `vs ${process.version}, per round`],
+    rows,
   );
 }
 
@@ -170,6 +242,8 @@ async function main(): Promise<void> {
   }
   const splits: StageSplit[] = [];
   if (PROFILE) for (const engine of ENGINES) splits.push(await stageSplit(engine, bodies));
+  const nodes: NodeComparison[] = [];
+  for (const major of SERVE_NODES) nodes.push(await onNode(major.trim(), bodies));
   const of = (engine: Engine) => runs.filter((r) => r.engine === engine);
   const med = (engine: Engine, f: (r: Run) => number | null) =>
     median(of(engine).map((r) => f(r) ?? Number.NaN));
@@ -218,7 +292,26 @@ async function main(): Promise<void> {
       `segments ${fmt(lps("segments"))} lines/s at ${fmt(cpu("segments"), 1)} µs/line, ${fmt(bpl("segments"), 1)} bytes/line. ` +
       `**Segments / table: ${(lps("segments") / lps("table")).toFixed(2)}× the lines/s, ` +
       `${(cpu("segments") / cpu("table")).toFixed(2)}× the CPU per line, ${(bpl("segments") / bpl("table")).toFixed(3)}× the bytes.** ` +
-      `Issue 18's target, 100,000 lines/s: ${lps("segments") >= 100_000 ? "met" : "**not met**"}.`,
+      `Issue 18's target, 100,000 lines/s: ${lps("segments") >= 100_000 ? "met" : "**not met**"} on ${process.version}.`,
+    ...(nodes.length === 0
+      ? []
+      : [
+          "",
+          "### The segment store on other Node majors",
+          "",
+          `The same server and load (segment store only) on ${nodes.map((c) => c.node).join(", ")} (the npm registry's ` +
+            "`node` package, better-sqlite3 compiled for it at -O1 as CI's extra legs build it, where the default " +
+            `build uses -O3), in turns with ${process.version}, ${ROUNDS} rounds, the order reversed every other round. ` +
+            "Ratios are per round, the runs of a round side by side.",
+          "",
+          nodeTable(nodes),
+          "",
+          ...nodes.map(
+            (c) =>
+              `Issue 18's target on ${c.node}: ${median(c.runs.map((r) => r.linesPerSec)) >= 100_000 ? "met" : "**not met**"} ` +
+              `(median ${fmt(median(c.runs.map((r) => r.linesPerSec)))} lines/s).`,
+          ),
+        ]),
     ...(splits.length === 0
       ? []
       : [

@@ -58,6 +58,19 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Writes a --cpu-prof of the server into this folder. */
   profileDir?: string | undefined;
+  /** The Node binary that runs the server (`nodeBinary`); this process's own by default. */
+  nodeBin?: string | undefined;
+}
+
+/**
+ * A Node major's binary from the npm registry's `node` package, with better-sqlite3 compiled for it, as
+ * CI's extra legs prepare it (`.ci/node-prep.sh`, which returns at once when that major is ready). Its
+ * SQLite is compiled at -O1 (see the script), so a server on it, if anything, writes more slowly.
+ */
+export function nodeBinary(major: string): string {
+  execFileSync("bash", [".ci/node-prep.sh", major], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const home = process.env.NODE_LEG_HOME ?? join(process.env.TMPDIR ?? tmpdir(), "logwarden-node-legs");
+  return join(home, `node-${major}`, "node_modules/node/bin/node");
 }
 
 let built = false;
@@ -85,7 +98,7 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
     "dist/cli/index.js",
     "serve",
   ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(options.nodeBin ?? process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -127,18 +140,18 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
 /**
  * Runs `work` against a server on a fresh data directory (named after `name`), then stops the server and
  * removes the directory, whatever `work` did. With `profileDir`, the server writes a CPU profile per
- * thread there when it exits.
+ * thread there when it exits; with `nodeBin`, that Node runs it.
  */
 export async function withServer<T>(
   name: string,
   env: Record<string, string>,
   work: (server: { child: ChildProcess; url: string; dataDir: string }) => Promise<T>,
-  options: { profileDir?: string | undefined } = {},
+  options: { profileDir?: string | undefined; nodeBin?: string | undefined } = {},
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-${name}-`));
   let child: ChildProcess | undefined;
   try {
-    const started = await startServer({ dataDir, env, profileDir: options.profileDir });
+    const started = await startServer({ dataDir, env, ...options });
     child = started.child;
     return await work({ ...started, dataDir });
   } finally {
