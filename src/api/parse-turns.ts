@@ -34,7 +34,7 @@ interface Place {
 /**
  * Turns at reading and parsing ingest bodies, first come first served. A request let in by the
  * admission check (`ingest-admission.ts`, which counts every admitted body, waiting or not) reads its
- * body only while the bodies read and not yet answered come to less than `aheadBytes`, or when there
+ * body only when it fits within `aheadBytes` beside the bodies read and not yet answered, or when there
  * are none (a body larger than that still gets its turn, alone). A turn ends with the answer, or
  * `lapseMs` after it began.
  *
