@@ -8,6 +8,17 @@ import { SYSTEM_004_SAMPLE } from "../helpers/samples.js";
 const SAMPLE = SYSTEM_004_SAMPLE;
 
 let server: TestServer | undefined;
+
+/** `POST /ingest` of an NDJSON body to the running test server. */
+function postNdjson(payload: string) {
+  return server!.app.inject({
+    method: "POST",
+    url: "/ingest",
+    headers: { ...auth, "content-type": "application/x-ndjson" },
+    payload,
+  });
+}
+
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -60,12 +71,7 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
     });
     expect(one.json().ingested).toBe(1);
     const ndjson = `${SAMPLE.map((l) => JSON.stringify(l)).join("\n")}\n`;
-    const bulk = await server.app.inject({
-      method: "POST",
-      url: "/ingest",
-      headers: { ...auth, "content-type": "application/x-ndjson" },
-      payload: ndjson,
-    });
+    const bulk = await postNdjson(ndjson);
     expect(bulk.statusCode).toBe(200);
     expect(bulk.json().ingested).toBe(3);
   });
@@ -95,12 +101,7 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
     expect(wrongTypes.json().error).toBe("validation_error");
     expect(wrongTypes.json().message).toMatch(/message/);
 
-    const badLine = await server.app.inject({
-      method: "POST",
-      url: "/ingest",
-      headers: { ...auth, "content-type": "application/x-ndjson" },
-      payload: '{"message":"ok"}\n{oops\n',
-    });
+    const badLine = await postNdjson('{"message":"ok"}\n{oops\n');
     expect(badLine.statusCode).toBe(400);
     expect(badLine.json().message).toContain("line 2");
 
@@ -223,12 +224,7 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
         ML_URL: `http://127.0.0.1:${(ml.address() as AddressInfo).port}/score`,
       });
       const ndjson = SAMPLE.map((l) => JSON.stringify(l)).join("\n");
-      const res = await server.app.inject({
-        method: "POST",
-        url: "/ingest",
-        headers: { ...auth, "content-type": "application/x-ndjson" },
-        payload: ndjson,
-      });
+      const res = await postNdjson(ndjson);
       expect(res.statusCode).toBe(200);
       expect(res.json().scores).toEqual([
         { service: "auth", score: 0.25 },
