@@ -42,7 +42,10 @@ const BODIES = Number(process.env.BENCH_BODIES ?? 200);
 const CONNECTIONS = 4;
 const PROFILE = process.env.BENCH_PROFILE !== "0";
 /** Other Node majors to run the segment store's server on, in turns with this process's Node. */
-const SERVE_NODES = (process.env.BENCH_SERVE_NODES ?? "").split(",").filter((m) => /^\d+$/.test(m.trim()));
+const SERVE_NODES = (process.env.BENCH_SERVE_NODES ?? "")
+  .split(",")
+  .map((m) => m.trim())
+  .filter((m) => /^\d+$/.test(m));
 const CATCH_UP_LIMIT_SECS = 180;
 /** LOG_SEGMENT_LINES' default. */
 const SEGMENT_LINES = 16_384;
@@ -243,7 +246,7 @@ async function main(): Promise<void> {
   const splits: StageSplit[] = [];
   if (PROFILE) for (const engine of ENGINES) splits.push(await stageSplit(engine, bodies));
   const nodes: NodeComparison[] = [];
-  for (const major of SERVE_NODES) nodes.push(await onNode(major.trim(), bodies));
+  for (const major of SERVE_NODES) nodes.push(await onNode(major, bodies));
   const of = (engine: Engine) => runs.filter((r) => r.engine === engine);
   const med = (engine: Engine, f: (r: Run) => number | null) =>
     median(of(engine).map((r) => f(r) ?? Number.NaN));
