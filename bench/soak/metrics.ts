@@ -2,6 +2,8 @@
 export interface ServerGauges {
   rssBytes: number;
   heapUsedBytes: number;
+  /** Memory V8 has committed for its heap: live objects, garbage not yet collected and free pages it keeps. */
+  heapTotalBytes: number;
   /** Heap used right after the latest full collection (0 before the first). */
   heapLiveBytes: number;
   externalBytes: number;
@@ -16,6 +18,7 @@ export interface ServerGauges {
 const NAMES: Record<keyof ServerGauges, string> = {
   rssBytes: "process_resident_memory_bytes",
   heapUsedBytes: "nodejs_heap_size_used_bytes",
+  heapTotalBytes: "nodejs_heap_size_total_bytes",
   heapLiveBytes: "logwarden_heap_live_bytes",
   externalBytes: "nodejs_external_memory_bytes",
   eventLoopP99Secs: "nodejs_eventloop_lag_p99_seconds",

@@ -12,6 +12,7 @@ const MIB = 2 ** 20;
 const HEAD = [
   "min",
   "RSS MiB",
+  "RSS, heap at live MiB",
   "heap MiB",
   "heap floor MiB",
   "external MiB",
@@ -31,6 +32,7 @@ function row(s: Sample): string[] {
   return [
     (s.t / 60).toFixed(1),
     (s.rssBytes / MIB).toFixed(0),
+    (s.residentLiveBytes / MIB).toFixed(0),
     (s.heapUsedBytes / MIB).toFixed(0),
     (s.heapFloorBytes / MIB).toFixed(0),
     (s.externalBytes / MIB).toFixed(0),
@@ -62,7 +64,7 @@ export function thin<T>(items: readonly T[], maxRows: number): T[] {
 }
 
 const SERIES_NAMES: Record<keyof typeof TOLERANCES, string> = {
-  rssBytes: "RSS",
+  residentLiveBytes: "RSS with the V8 heap at its live size (RSS − heap committed + heap floor)",
   heapFloorBytes: `V8 heap live after full GC (before the first: lowest in ${HEAP_FLOOR_SECS} s)`,
   bytesPerLine: "database bytes per stored line",
   eventLoopP99Secs: "event-loop delay p99",

@@ -87,7 +87,9 @@ function sample(t: number, over: Partial<Sample> = {}): Sample {
   return {
     t,
     rssBytes: 400 * MIB,
+    residentLiveBytes: 330 * MIB,
     heapUsedBytes: 150 * MIB,
+    heapTotalBytes: 150 * MIB,
     heapFloorBytes: 80 * MIB,
     externalBytes: 5 * MIB,
     eventLoopP99Secs: 0.05,
@@ -157,6 +159,35 @@ describe("soak report verdict", () => {
     expect(r.failures.join("\n")).toMatch(/stored 700 lines\/s over the second half/);
     expect(r.failures.join("\n")).toMatch(/failed ingest requests: \{"503":2\}/);
     expect(r.failures.join("\n")).toMatch(/serve exited with 1/);
+  });
+});
+
+describe("soak resident memory", () => {
+  const times = Array.from({ length: 19 }, (_, i) => i * 10);
+  /** What the server's gauges give at time t: native memory outside the heap, the V8 heap committed, the live heap. */
+  const measured = (t: number, nativeMiB: number, heapMiB: number, liveMiB: number) => {
+    const rssBytes = (nativeMiB + heapMiB) * MIB;
+    const heapTotalBytes = heapMiB * MIB;
+    const heapFloorBytes = liveMiB * MIB;
+    return sample(t, {
+      rssBytes,
+      heapTotalBytes,
+      heapUsedBytes: heapTotalBytes,
+      heapFloorBytes,
+      residentLiveBytes: rssBytes - heapTotalBytes + heapFloorBytes,
+    });
+  };
+
+  it("passes RSS that rises with garbage awaiting a full collection while native memory and the live heap hold", () => {
+    // The CI run that failed: heap used 75 -> 198 MiB over the second half, live heap flat at 63.
+    const samples = times.map((t) => measured(t, 350, t < 90 ? 80 : 80 + (t - 90) * 1.4, 63));
+    expect(samples.at(-1)!.rssBytes - samples[9]!.rssBytes).toBeGreaterThan(100 * MIB);
+    expect(judge(report(samples)).failures).toEqual([]);
+  });
+
+  it("fails native memory that keeps growing (60 MiB/min: over 90 s, CI catches only a fast leak), whatever the heap does", () => {
+    const samples = times.map((t) => measured(t, 350 + t, 80, 63));
+    expect(judge(report(samples)).failures.join("\n")).toMatch(/residentLiveBytes still growing/);
   });
 });
 
