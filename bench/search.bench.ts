@@ -11,7 +11,7 @@
  * text, and the wall time of a first page of 50 for a rare number, a common word, a template, an hour and the
  * newest page, plus a histogram of all lines: cold (a new store object, its caches empty) and warm.
  *
- *   nice -n 10 npm run bench:search -- [--lines=10000000] [--runs=20] [--dir=/tmp] [--write | --no-write]
+ *   nice -n 10 npm run bench:search -- [--lines=10000000] [--runs=20] [--dir=/tmp] [--segment-lines=16384] [--write | --no-write]
  *
  * Writes the `search` section of docs/benchmarks.md only at the default --lines (unless --no-write) or with
  * --write, so a smoke run (`--lines=200000 --runs=5`) leaves the docs alone. The SQLite files (about 550 bytes a line for
@@ -40,11 +40,15 @@ const DEFAULT_LINES = 10_000_000;
 const LINES = Number(arg("lines") ?? DEFAULT_LINES);
 const RUNS = Number(arg("runs") ?? 20);
 const DIR = arg("dir") ?? tmpdir();
+/** Lines per sealed segment (`LOG_SEGMENT_LINES`): its default unless `--segment-lines` asks for another. */
+const SEGMENT_LINES = Number(arg("segment-lines") ?? DEFAULT_SEGMENT_LINES);
 /** `--no-write` leaves docs/benchmarks.md alone even at the default size (a helper's run, reported to the lead). */
 const WRITE =
   process.argv.includes("--write") || (LINES === DEFAULT_LINES && !process.argv.includes("--no-write"));
 if (!Number.isSafeInteger(LINES) || LINES < 10_000) throw new Error("--lines must be a whole number ≥ 10000");
 if (!Number.isSafeInteger(RUNS) || RUNS < 1) throw new Error("--runs must be a whole number ≥ 1");
+if (!Number.isSafeInteger(SEGMENT_LINES) || SEGMENT_LINES < 1)
+  throw new Error("--segment-lines must be a whole number ≥ 1");
 
 /** Lines per append call (one transaction each), and per chunk of the corpus made and mined at once. */
 const CHUNK = 5_000;
@@ -59,7 +63,7 @@ const SEAL_EVERY = 100_000;
  * seals' worth during the fill keeps segments near 16,384 lines (13 batches of 5,000 cut in 4 of 16,250);
  * sealing down to nothing every 100k lines would leave a 35,000-line remainder cut in three of 11,667.
  */
-const FULL_SEAL_LINES = 4 * DEFAULT_SEGMENT_LINES;
+const FULL_SEAL_LINES = 4 * SEGMENT_LINES;
 const PAGE = { limit: 50 };
 const COMMON_WORD = "error";
 const MIDDLE = Math.floor(LINES / 2);
@@ -151,7 +155,7 @@ try {
 
 async function run(): Promise<void> {
   const tableLogs = logsTableStore(tableStore);
-  const segmentLogs = segmentLogStore(segmentsStore);
+  const segmentLogs = segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES });
 
   // Fill: make a chunk of the corpus, mine it, gzip its raw text, append it to both stores, drop it.
   const miner = new DrainMiner();
@@ -285,7 +289,7 @@ async function run(): Promise<void> {
 
   const fresh = {
     table: () => logsTableStore(tableStore),
-    segments: () => segmentLogStore(segmentsStore),
+    segments: () => segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES }),
   };
   const long = { table: tableLogs, segments: segmentLogs };
   const figures: QueryFigures[] = [];
@@ -490,7 +494,7 @@ function report(r: {
 
 ${machineLine()}
 
-Corpus: ${f0(r.lines)} lines of bench:parse's non-repeating LogHub corpus (${datasets.length} datasets, fresh digits in every line), ${mib(r.rawBytes)} of raw text, made and mined in chunks of ${f0(CHUNK)} (\`decodePlain\`, one long-lived \`DrainMiner\`) and appended to both stores in one transaction per chunk; record times start at ${timeOf(0)} and advance ${STEP_MS} ms a line, as a live stream's (the last at ${timeOf(r.lines - 1)}), so segments are time-local. Each store has a SQLite file of its own, and SQLite runs in this process (no read threads), so its work is in the figures. The segment store seals ${f0(DEFAULT_SEGMENT_LINES)}-line segments as the fill goes (every ${f0(SEAL_EVERY)} lines, whole seals only) and to the end after it; its fill figures include sealing (${f0(r.lines / (phases.segmentsSeal.cpu / 1000))} lines/CPU-s of it). Bytes on disk: the file and its WAL after \`pragma wal_checkpoint(TRUNCATE)\`; gzip -6 (node:zlib, one stream) of the same raw text for scale. Queries: the first page of ${PAGE.limit} (\`search\`), and one \`histogram\` of all lines; wall ms over ${RUNS} runs (p99 by nearest rank${RUNS <= 100 ? `, which of ${RUNS} runs is the slowest` : ""}), each store in turn. Cold is a new store object (\`logsTableStore(store)\`, \`segmentLogStore(store)\`) so its in-memory caches (the segment store's parsed indexes and decoded segments) are empty; SQLite's page cache and the OS's file cache stay warm in both. Warm is the same object asking again. The rare number occurs in exactly one line (counted while filling); every answer is compared between the stores. The machine is noisy: read the ratios.
+Corpus: ${f0(r.lines)} lines of bench:parse's non-repeating LogHub corpus (${datasets.length} datasets, fresh digits in every line), ${mib(r.rawBytes)} of raw text, made and mined in chunks of ${f0(CHUNK)} (\`decodePlain\`, one long-lived \`DrainMiner\`) and appended to both stores in one transaction per chunk; record times start at ${timeOf(0)} and advance ${STEP_MS} ms a line, as a live stream's (the last at ${timeOf(r.lines - 1)}), so segments are time-local. Each store has a SQLite file of its own, and SQLite runs in this process (no read threads), so its work is in the figures. The segment store seals ${f0(SEGMENT_LINES)}-line segments as the fill goes (every ${f0(SEAL_EVERY)} lines, whole seals only) and to the end after it; its fill figures include sealing (${f0(r.lines / (phases.segmentsSeal.cpu / 1000))} lines/CPU-s of it). Bytes on disk: the file and its WAL after \`pragma wal_checkpoint(TRUNCATE)\`; gzip -6 (node:zlib, one stream) of the same raw text for scale. Queries: the first page of ${PAGE.limit} (\`search\`), and one \`histogram\` of all lines; wall ms over ${RUNS} runs (p99 by nearest rank${RUNS <= 100 ? `, which of ${RUNS} runs is the slowest` : ""}), each store in turn. Cold is a new store object (\`logsTableStore(store)\`, \`segmentLogStore(store)\`) so its in-memory caches (the segment store's parsed indexes and decoded segments) are empty; SQLite's page cache and the OS's file cache stay warm in both. Warm is the same object asking again. The rare number occurs in exactly one line (counted while filling); every answer is compared between the stores. The machine is noisy: read the ratios.
 
 ${fillTable}
 
