@@ -26,6 +26,7 @@ import { serviceOf } from "../src/core/log-record.js";
 import type { BoundedLogQuery, LogQuery, LogStore, RecordToAppend } from "../src/core/log-store.js";
 import { decodePlain } from "../src/parsers/decoders/plain.js";
 import { DrainMiner } from "../src/parsers/drain/index.js";
+import { wholePieceLines } from "../src/store/columnar/segment-reseal.js";
 import { foldedWords } from "../src/store/columnar/word-fold.js";
 import { openStore, type Store, type StoreTransaction } from "../src/store/db.js";
 import { sqliteConnectionOf } from "../src/store/dialect/sqlite.js";
@@ -59,9 +60,11 @@ const HOUR_MS = 3_600_000;
 /** How often the fill seals, as the live sealing thread would keep up: batches must not pile up. */
 const SEAL_EVERY = 100_000;
 /**
- * What one `seal` call takes at most (segment-log-store.ts: four segments' worth). Sealing only full
- * seals' worth during the fill keeps segments near 16,384 lines (13 batches of 5,000 cut in 4 of 16,250);
- * sealing down to nothing every 100k lines would leave a 35,000-line remainder cut in three of 11,667.
+ * What one `seal` call takes at most (segment-log-store.ts: four segments' worth). The fill's 5,000-line
+ * chunks are sealed one segment each at the default size (a batch of `wholePieceLines` or more that fits
+ * is sealed on its own); at a `--segment-lines` that merges or cuts them (above 20,000, below 5,000),
+ * sealing only full seals' worth during the fill keeps segments near that size, where sealing down to
+ * nothing every 100k lines would cut a remainder short.
  */
 const FULL_SEAL_LINES = 4 * SEGMENT_LINES;
 const PAGE = { limit: 50 };
@@ -494,7 +497,7 @@ function report(r: {
 
 ${machineLine()}
 
-Corpus: ${f0(r.lines)} lines of bench:parse's non-repeating LogHub corpus (${datasets.length} datasets, fresh digits in every line), ${mib(r.rawBytes)} of raw text, made and mined in chunks of ${f0(CHUNK)} (\`decodePlain\`, one long-lived \`DrainMiner\`) and appended to both stores in one transaction per chunk; record times start at ${timeOf(0)} and advance ${STEP_MS} ms a line, as a live stream's (the last at ${timeOf(r.lines - 1)}), so segments are time-local. Each store has a SQLite file of its own, and SQLite runs in this process (no read threads), so its work is in the figures. The segment store seals ${f0(SEGMENT_LINES)}-line segments as the fill goes (every ${f0(SEAL_EVERY)} lines, whole seals only) and to the end after it; its fill figures include sealing (${f0(r.lines / (phases.segmentsSeal.cpu / 1000))} lines/CPU-s of it). Bytes on disk: the file and its WAL after \`pragma wal_checkpoint(TRUNCATE)\`; gzip -6 (node:zlib, one stream) of the same raw text for scale. Queries: the first page of ${PAGE.limit} (\`search\`), and one \`histogram\` of all lines; wall ms over ${RUNS} runs (p99 by nearest rank${RUNS <= 100 ? `, which of ${RUNS} runs is the slowest` : ""}), each store in turn. Cold is a new store object (\`logsTableStore(store)\`, \`segmentLogStore(store)\`) so its in-memory caches (the segment store's parsed indexes and decoded segments) are empty; SQLite's page cache and the OS's file cache stay warm in both. Warm is the same object asking again. The rare number occurs in exactly one line (counted while filling); every answer is compared between the stores. The machine is noisy: read the ratios.
+Corpus: ${f0(r.lines)} lines of bench:parse's non-repeating LogHub corpus (${datasets.length} datasets, fresh digits in every line), ${mib(r.rawBytes)} of raw text, made and mined in chunks of ${f0(CHUNK)} (\`decodePlain\`, one long-lived \`DrainMiner\`) and appended to both stores in one transaction per chunk; record times start at ${timeOf(0)} and advance ${STEP_MS} ms a line, as a live stream's (the last at ${timeOf(r.lines - 1)}), so segments are time-local. Each store has a SQLite file of its own, and SQLite runs in this process (no read threads), so its work is in the figures. The segment store seals segments of at most ${f0(SEGMENT_LINES)} lines as the fill goes (a chunk of ${f0(wholePieceLines(SEGMENT_LINES))} lines or more on its own, smaller ones merged) (every ${f0(SEAL_EVERY)} lines, whole seals only) and to the end after it; its fill figures include sealing (${f0(r.lines / (phases.segmentsSeal.cpu / 1000))} lines/CPU-s of it). Bytes on disk: the file and its WAL after \`pragma wal_checkpoint(TRUNCATE)\`; gzip -6 (node:zlib, one stream) of the same raw text for scale. Queries: the first page of ${PAGE.limit} (\`search\`), and one \`histogram\` of all lines; wall ms over ${RUNS} runs (p99 by nearest rank${RUNS <= 100 ? `, which of ${RUNS} runs is the slowest` : ""}), each store in turn. Cold is a new store object (\`logsTableStore(store)\`, \`segmentLogStore(store)\`) so its in-memory caches (the segment store's parsed indexes and decoded segments) are empty; SQLite's page cache and the OS's file cache stay warm in both. Warm is the same object asking again. The rare number occurs in exactly one line (counted while filling); every answer is compared between the stores. The machine is noisy: read the ratios.
 
 ${fillTable}
 

@@ -11,32 +11,18 @@
  * Prints only; docs are left alone.
  */
 import { readFileSync } from "node:fs";
-import { loadConfig } from "../src/config/load.js";
 import type { ParsedRecord } from "../src/core/log-record.js";
-import { createMiner } from "../src/parsers/create-miner.js";
-import { Processor } from "../src/pipeline/processor.js";
-import { type IngestLog, recordFromIngestLog } from "../src/service/ingest.js";
 import { FilledSegment } from "../src/store/columnar/index.js";
 import { SegmentBuildThread } from "../src/store/segments/build-thread.js";
 import { eachSegmentRecord } from "../src/store/segments/record-codec.js";
-import { ingestBodies } from "./lib/ingest-server.js";
+import { minedIngestBodies } from "./lib/mined-bodies.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const rounds = Number(arg("rounds") ?? 8);
 const SLICE = 50;
 const COMPRESSION = { quality: 0 };
 
-const config = loadConfig({ env: { DATA_DIR: "/tmp" } });
-const processor = new Processor(createMiner(config.miner), []);
-const observedAt = new Date().toISOString();
-const rows: ParsedRecord[][] = ingestBodies(Number(arg("bodies") ?? 24)).map((body) =>
-  processor.mine(
-    body
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => recordFromIngestLog(JSON.parse(line) as IngestLog, observedAt)),
-  ),
-);
+const rows: ParsedRecord[][] = minedIngestBodies(Number(arg("bodies") ?? 24));
 const lines = rows.reduce((n, r) => n + r.length, 0);
 const thread = new SegmentBuildThread((error) => {
   throw error;

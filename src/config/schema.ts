@@ -113,7 +113,10 @@ export const configSchema = z.object({
        * the size; a file that held the table is converted at start, and cannot go back.
        */
       engine: z.enum(["table", "segments"]).default("table"),
-      /** Lines per sealed segment (`segments` only). */
+      /**
+       * Lines per sealed segment, at most (`segments` only). A batch of at least a quarter of this (never
+       * fewer than 4,096 lines) is sealed as a segment of its own (`resealPieces`).
+       */
       segmentLines: positiveInt.default(16_384),
       /** Seconds after which lines not yet sealed are sealed however few they are (`segments` only). */
       sealAfterSecs: z.coerce.number().positive().default(60),

@@ -10,6 +10,7 @@ import {
   type SegmentRecordWithRef,
 } from "../../../src/store/columnar/index.js";
 import { BLOCK_NAMES, readBlock, readStoredBlock } from "../../../src/store/columnar/segment-blocks.js";
+import { wholePieceLines } from "../../../src/store/columnar/segment-reseal.js";
 import { shapeOf } from "../../../src/store/columnar/shaped-text-column.js";
 import { isNumberText } from "../../../src/store/columnar/slot-column.js";
 import { cutIntoSegments } from "../../../src/store/segments/sealer.js";
@@ -75,6 +76,44 @@ describe("sealing from decoded columns", () => {
       expect(await resealPieces(pieces, 1500, { quality: 5 }, true)).toEqual(expected);
     }
   });
+});
+
+describe("sealing a large piece on its own", () => {
+  const datasets = ["HDFS", "Apache", "OpenSSH", "BGL", "Linux"];
+  const available = datasets.every(loghubAvailable);
+
+  it("takes pieces of at least 4,096 records at the default 16,384, a quarter of larger segments", () => {
+    expect(wholePieceLines(16_384)).toBe(4_096);
+    expect(wholePieceLines(100)).toBe(4_096);
+    expect(wholePieceLines(65_536)).toBe(16_384);
+  });
+
+  it.skipIf(!available)(
+    "seals a piece of 4,096 records or more alone, with the bytes resealing it alone gives, and cuts the others around it as before",
+    async () => {
+      const records = datasets.flatMap((d) => loghubRecords(d));
+      // 300 | 4,500 (alone) | 200 + 3,000 + 2,000 (merged: 5,200 lines, one segment) with a gap after the
+      // fourth piece, so the last two are separate runs.
+      const pieces = batchesOf(records, [300, 4_500, 200, 3_000, 2_000], 3).map((b) =>
+        encodeSegment(b.firstRef, b.records, { quality: 0 }),
+      );
+      expect(pieces).toHaveLength(5);
+      const sealed = await resealPieces(pieces, 16_384, { quality: 5 });
+      const expected = [
+        ...sealedFromRecords(pieces.slice(0, 1), 16_384, 5),
+        ...sealedFromRecords(pieces.slice(1, 2), 16_384, 5),
+        ...sealedFromRecords(pieces.slice(2), 16_384, 5),
+      ];
+      expect(sealed).toEqual(expected);
+      expect(sealed.map((s) => decodeSegment(s).length)).toEqual([300, 4_500, 3_200, 2_000]);
+      expect(await resealPieces(pieces, 16_384, { quality: 5 }, true)).toEqual(expected);
+      expect(sealed.flatMap((s) => decodeSegment(s))).toEqual(pieces.flatMap((p) => decodeSegment(p)));
+      // A larger segment size raises the bar: the 4,500-record piece is merged with its neighbours then.
+      const wide = await resealPieces(pieces, 20_000, { quality: 5 });
+      expect(wide).toEqual(sealedFromRecords(pieces, 20_000, 5));
+      expect(wide).toHaveLength(2);
+    },
+  );
 });
 
 describe("record encoding", () => {

@@ -140,6 +140,29 @@ describe.each(DIALECTS)("segment store on $name", ({ open, needsPostgres }) => {
     expect(readSegmentIndex(data, meta).verbatim).toHaveLength(Math.ceil(600 / 9));
   });
 
+  it("seals a batch of 4,096 lines or more as a segment of its own, and merges the smaller ones around it", async (ctx) => {
+    const store = await start();
+    if (!store) return ctx.skip();
+    const logs = segmentLogStore(store);
+    const appended = await appendBatches(store, logs, [4_500, 200, 100, 4_200]);
+    expect(await rowCounts(store)).toEqual({ batches: 4, segments: 0 });
+    expect(await logs.seal()).toEqual({ batches: 4, segments: 3, lines: 9_000 });
+    const rows = await store.db
+      .selectFrom("log_segments")
+      .select(["first_ref", "count", "data"])
+      .orderBy("first_ref")
+      .execute();
+    expect(rows.map((r) => Number(r.count))).toEqual([4_500, 300, 4_200]);
+    expect(rows.map((r) => readSegmentMeta(r.data).count)).toEqual([4_500, 300, 4_200]);
+    // Each with its stored digit filter, as a merged segment has it (format version 2).
+    const filters = await store.db
+      .selectFrom("log_segment_digits")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(filters.n)).toBe(3);
+    await expectEachOnce(logs, appended);
+  });
+
   it("seals when enough lines wait or the oldest batch is old enough", async (ctx) => {
     const store = await start();
     if (!store) return ctx.skip();
