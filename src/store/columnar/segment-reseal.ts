@@ -22,7 +22,7 @@ import { readSegmentMeta } from "./segment-decoder.js";
  * A piece of at least `wholePieceLines(segmentLines)` records (4,096 at the default 16,384, a quarter of
  * larger sizes) that fits in a segment becomes a segment on its own instead (`resealWhole`): nothing of it
  * is decoded or built again, which is most of what sealing costs, at the price of a smaller segment (a
- * 5,000-line request body is a 5,000-line segment: about 3 % more bytes than three of them in one). The
+ * 5,000-line request body is a 5,000-line segment: 3-6 % more bytes than three of them in one). The
  * pieces before and after it are cut as above, each side on its own.
  *
  * `inline` compresses on the calling thread instead of libuv's pool: for the sealing thread, which runs
