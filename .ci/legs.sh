@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The other Node majors' tests (.ci/node-leg-files.txt on node@24, then node@26), run by .ci/run beside
-# `npm test`'s soak, at nice 19 (`npm test -- --beside-soak`). Their builds of better-sqlite3 are made in the background by .ci/run (.ci/node-prep.sh); this
-# waits for that step's exit status in LOGS (the directory .ci/run keeps its background steps' output in)
-# and fails if it failed, so it can also run while that step is still going.
+# `npm test`'s soak, at nice 19 (`npm test -- --beside-soak`). Their builds of better-sqlite3 are made in
+# the background by .ci/run (.ci/node-prep.sh); this waits for that step's exit status in LOGS (the
+# directory .ci/run keeps its background steps' output in) and fails if it failed, so it can also run while
+# that step is still going.
 set -euo pipefail
 LOGS=${1:?usage: legs.sh LOGS}
 cd "$(dirname "$0")/.."

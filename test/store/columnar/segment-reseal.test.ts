@@ -92,8 +92,8 @@ describe("sealing a large piece on its own", () => {
     "seals a piece of 4,096 records or more alone, with the bytes resealing it alone gives, and cuts the others around it as before",
     async () => {
       const records = datasets.flatMap((d) => loghubRecords(d));
-      // 300 | 4,500 (alone) | 200 + 3,000 + 2,000 (merged: 5,200 lines, one segment) with a gap after the
-      // fourth piece, so the last two are separate runs.
+      // 300 | 4,500 (alone) | 200 + 3,000 (merged: one segment of 3,200) | 2,000: a gap after the fourth
+      // piece makes the last one a run of its own.
       const pieces = batchesOf(records, [300, 4_500, 200, 3_000, 2_000], 3).map((b) =>
         encodeSegment(b.firstRef, b.records, { quality: 0 }),
       );
