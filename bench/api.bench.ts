@@ -9,7 +9,7 @@ import type { JsonObject } from "../src/core/json.js";
 import type { LogRecord } from "../src/core/log-record.js";
 import { DrainMiner } from "../src/parsers/drain/index.js";
 import { createProcessor } from "../src/pipeline/create-processor.js";
-import { type IngestLog, recordFromIngestLog } from "../src/service/ingest.js";
+import { type IngestLog, recordFromIngestLog } from "../src/service/ingest-records.js";
 import { groupFeatures } from "../src/service/scoring.js";
 import { openStore } from "../src/store/db.js";
 import { insertLogs } from "../src/store/repos/logs.js";

@@ -13,7 +13,7 @@ import { configSchema } from "../../src/config/schema.js";
 import type { JsonObject } from "../../src/core/json.js";
 import type { LogRecord, ParsedRecord } from "../../src/core/log-record.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
-import { recordFromIngestLog } from "../../src/service/ingest.js";
+import { recordFromIngestLog } from "../../src/service/ingest-records.js";
 import { ingestBodies } from "../lib/ingest-server.js";
 import { median } from "../lib/report.js";
 

@@ -2,7 +2,7 @@ import { loadConfig } from "../../src/config/load.js";
 import type { ParsedRecord } from "../../src/core/log-record.js";
 import { createMiner } from "../../src/parsers/create-miner.js";
 import { Processor } from "../../src/pipeline/processor.js";
-import { type IngestLog, recordFromIngestLog } from "../../src/service/ingest.js";
+import { type IngestLog, recordFromIngestLog } from "../../src/service/ingest-records.js";
 import { ingestBodies } from "./ingest-server.js";
 
 /**

@@ -11,6 +11,14 @@ import { declaredBodyBytes } from "./ingest-admission.js";
 export const PARSE_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /**
+ * A body decoded on a decode thread (`ingest-decode/`) is counted at this share of its bytes. What the
+ * bound keeps small is parsed objects waiting on the event loop's heap; such a body waits as bytes outside
+ * it, raw and then decoded. Counted whole, one 1.2 MB body at a time fitted, so the event loop waited
+ * for each body's decoding (a third of its time) rather than mining the one before meanwhile.
+ */
+export const OFF_LOOP_SHARE = 0.25;
+
+/**
  * A turn lapses this long after it was granted, even if its request is not answered yet: a client
  * sending its body slowly (or never finishing it) then holds the others back this long, not until
  * Node's request timeout. An answer at full load comes well within it (a 5,000-line body is about 70 ms
@@ -124,12 +132,14 @@ export function parseTurnsOf(rt: Runtime): ParseTurns {
  * A `preParsing` hook for a route that reads and parses its whole body before it submits it to the
  * pipeline: waits for the request's turn (see `ParseTurns`), held until the response ends, the
  * connection closes or the turn lapses. Routes that stream a body into the pipeline as it arrives
- * (uploads, `/analyze`) take no turn: they hold no parsed body.
+ * (uploads, `/analyze`) take no turn: they hold no parsed body. `offLoop` says which bodies a decode
+ * thread will decode, counted at `OFF_LOOP_SHARE` of their bytes.
  */
-export function waitForParseTurn(rt: Runtime) {
+export function waitForParseTurn(rt: Runtime, offLoop?: (bytes: number) => boolean) {
   return async <P>(request: FastifyRequest, reply: FastifyReply, payload: P): Promise<P> => {
     // Counted as the admission check counts it (a body without Content-Length as 64 KiB).
-    const turn = parseTurnsOf(rt).take(declaredBodyBytes(request));
+    const bytes = declaredBodyBytes(request);
+    const turn = parseTurnsOf(rt).take(offLoop?.(bytes) ? Math.ceil(bytes * OFF_LOOP_SHARE) : bytes);
     // Registered before waiting: a request that closes while it waits gives its place up.
     reply.raw.once("close", turn.release);
     await turn.granted;

@@ -102,6 +102,11 @@ export const configSchema = z.object({
       batchSize: positiveInt.default(2_000),
       /** Seconds between saves of miner and detector state while ingesting (also saved at stop). */
       stateSaveSecs: z.coerce.number().positive().default(5),
+      /**
+       * Threads that decode large NDJSON `POST /ingest` bodies beside the event loop (0: the event loop
+       * decodes every body). One keeps the second of two cores busy; more help only with more cores.
+       */
+      decodeThreads: z.coerce.number().int().min(0).max(16).default(1),
     })
     .prefault({}),
   /** Where log lines are kept (docs/architecture.md, "Log stores"). */
@@ -347,6 +352,7 @@ export const ENV_KEYS: Record<string, string> = {
   INGEST_QUEUE_MAX_WAIT_SECS: "ingest.queueMaxWaitSecs",
   INGEST_BATCH_SIZE: "ingest.batchSize",
   INGEST_STATE_SAVE_SECS: "ingest.stateSaveSecs",
+  INGEST_DECODE_THREADS: "ingest.decodeThreads",
   LOG_STORE: "logStore.engine",
   LOG_SEGMENT_LINES: "logStore.segmentLines",
   LOG_SEAL_AFTER_SECS: "logStore.sealAfterSecs",

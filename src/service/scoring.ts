@@ -22,6 +22,21 @@ export function groupFeatures(records: readonly LogRecord[], detectorScore = 0):
   return tally.features(detectorScore);
 }
 
+/** A `GroupTally` as plain data, to cross threads (`GroupTally.figures`, `GroupTally.fromFigures`). */
+export interface GroupTallyFigures {
+  count: number;
+  errors: number;
+  warns: number;
+  fatals: number;
+  min: number;
+  max: number;
+  distinct: number;
+  bad: number;
+  badLevel: string;
+  firstBad: string[];
+  firstAny: string[];
+}
+
 /** A record's fields a group's features and summary read. */
 type TalliedRecord = Pick<LogRecord, "severityNumber" | "severityText" | "timestamp" | "body">;
 
@@ -40,6 +55,8 @@ export class GroupTally {
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
   readonly #messages = new Set<string>();
+  /** Distinct messages of a tally made from another's figures (`fromFigures`), whose set stayed there. */
+  #distinctElsewhere = 0;
   /** Records at warning level or above: the summary speaks of them when there are any. */
   #bad = 0;
   #badLevel = "";
@@ -73,9 +90,43 @@ export class GroupTally {
       fatal_count: this.#fatals,
       error_ratio: count ? (this.#errors + this.#fatals) / count : 0,
       span_secs: count > 1 ? Math.round((this.#max - this.#min) / 1000) : 0,
-      distinct_messages: this.#messages.size,
+      distinct_messages: this.#distinctElsewhere + this.#messages.size,
       detector_score: detectorScore,
     };
+  }
+
+  /** What another thread needs to answer for this group: everything but the set of messages, only counted. */
+  figures(): GroupTallyFigures {
+    return {
+      count: this.count,
+      errors: this.#errors,
+      warns: this.#warns,
+      fatals: this.#fatals,
+      min: this.#min,
+      max: this.#max,
+      distinct: this.#distinctElsewhere + this.#messages.size,
+      bad: this.#bad,
+      badLevel: this.#badLevel,
+      firstBad: this.#firstBad.slice(),
+      firstAny: this.#firstAny.slice(),
+    };
+  }
+
+  /** A tally that answers as the one `f` came from did (its `features` and `summary`); not to add to. */
+  static fromFigures(f: GroupTallyFigures): GroupTally {
+    const tally = new GroupTally();
+    tally.count = f.count;
+    tally.#errors = f.errors;
+    tally.#warns = f.warns;
+    tally.#fatals = f.fatals;
+    tally.#min = f.min;
+    tally.#max = f.max;
+    tally.#distinctElsewhere = f.distinct;
+    tally.#bad = f.bad;
+    tally.#badLevel = f.badLevel;
+    tally.#firstBad.push(...f.firstBad);
+    tally.#firstAny.push(...f.firstAny);
+    return tally;
   }
 
   /** A one-line explanation, e.g. "2 ERROR logs from auth in 20 s: authentication failures". */

@@ -92,8 +92,9 @@ const ndjson = (lines: number, from = 0) =>
 
 describe("POST /ingest takes parse turns", () => {
   it("reads a body once those ahead of it are answered; a stuck upload holds the others a lapse at most", async () => {
-    // No wait bound: admission would refuse the large body at the rate the small ones measured.
-    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0" });
+    // No wait bound: admission would refuse the large body at the rate the small ones measured. Bodies are
+    // decoded on the event loop, where they count whole (a decode thread's count a quarter, below).
+    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0", INGEST_DECODE_THREADS: "0" });
     const { app, rt } = server;
     const address = await app.listen({ port: 0, host: "127.0.0.1" });
     const port = Number(new URL(address).port);
@@ -160,6 +161,24 @@ describe("POST /ingest takes parse turns", () => {
     // A body that is not NDJSON still gets its 400, and gives its turn back.
     const bad = await post("{not json\n");
     expect(bad.status).toBe(400);
+    await expect.poll(() => [turns.holding, turns.waiting]).toEqual([0, 0]);
+  });
+
+  it("counts a body a decode thread will decode at a quarter of its bytes", async () => {
+    server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: "0", INGEST_DECODE_THREADS: "1" });
+    const address = await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const turns = parseTurnsOf(server.rt);
+    const sockets = [PARSE_AHEAD_BYTES + 10, PARSE_AHEAD_BYTES + 10].map((bytes) => {
+      const socket = connect(Number(new URL(address).port), "127.0.0.1");
+      socket.write(
+        `POST /ingest HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${ADMIN_TOKEN}\r\n` +
+          `content-type: application/x-ndjson\r\ncontent-length: ${bytes}\r\n\r\n`,
+      );
+      return socket;
+    });
+    // Two bodies larger than the room are read side by side: each counts a quarter.
+    await expect.poll(() => [turns.holding, turns.waiting]).toEqual([2, 0]);
+    for (const socket of sockets) socket.destroy();
     await expect.poll(() => [turns.holding, turns.waiting]).toEqual([0, 0]);
   });
 });

@@ -49,7 +49,7 @@ export default async function setup(): Promise<() => void> {
   await buildTestScripts(src);
   process.env.LOGWARDEN_SERVE_ENTRY = join(BUILD_DIR, "cli", "index.js");
   // The segment store's threads started by tests in this process start from the build as well
-  // (src/store/segments/module-thread.ts).
+  // (src/threads/module-thread.ts).
   process.env.LOGWARDEN_THREAD_MODULES = BUILD_DIR;
   return () => rmSync(BUILD_DIR, { recursive: true, force: true });
 }

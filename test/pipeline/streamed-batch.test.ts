@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
 import type { LogRecord } from "../../src/core/log-record.js";
-import { type IngestLog, type IngestResponse, ingestLogs } from "../../src/service/ingest.js";
+import { type IngestResponse, ingestLogs } from "../../src/service/ingest.js";
+import type { IngestLog } from "../../src/service/ingest-records.js";
 import { LOGHUB_SYSTEMS, loghubLines } from "../helpers/loghub.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { IngestLog } from "../../src/service/ingest.js";
 import { ingestLogs } from "../../src/service/ingest.js";
+import type { IngestLog } from "../../src/service/ingest-records.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
 
 // A quarter of a million lines of one service: spreading one argument per line into Math.max threw

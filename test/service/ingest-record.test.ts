@@ -1,16 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeIngestBody } from "../../src/api/ingest-decode/decode-body.js";
 import type { JsonObject } from "../../src/core/json.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { decodeLine, levelWordNumber } from "../../src/parsers/decoders/index.js";
 import { isoFromText } from "../../src/parsers/decoders/iso-time.js";
 import type { RecordSource } from "../../src/pipeline/ingest-pipeline.js";
-import {
-  type IngestLog,
-  type IngestWarning,
-  ingestLogs,
-  recordFromIngestLog,
-} from "../../src/service/ingest.js";
+import { DECODED_CHUNK_RECORDS, DecodedIngestRecords } from "../../src/service/decoded-ingest-records.js";
+import { ingestLogs } from "../../src/service/ingest.js";
+import { type IngestLog, type IngestWarning, recordFromIngestLog } from "../../src/service/ingest-records.js";
 import type { Runtime } from "../../src/service/runtime.js";
 import { LOGHUB_SYSTEMS, loghubLines } from "../helpers/loghub.js";
 
@@ -192,5 +190,57 @@ describe("ingestLogs", () => {
     );
     expect(auth.length).toBeGreaterThan(1);
     expect(new Set(auth.map((r) => r.resource)).size).toBe(1);
+  });
+});
+
+describe("ingestLogs of an NDJSON body decoded on a decode thread (src/api/ingest-decode)", () => {
+  /** Submits `body` as `ingestLogs` does, read in slices of `step` as the pipeline reads them. */
+  async function submitted(body: IngestLog[] | DecodedIngestRecords, step: number) {
+    const records: LogRecord[] = [];
+    const rt = {
+      clock: { now: () => Date.parse(OBSERVED) },
+      // A threshold above any score keeps incidents (a store write) out; scores and summaries are compared.
+      config: { mlUrl: undefined, threshold: 2 },
+      ingest: {
+        submit: async (source: RecordSource) => {
+          for (let i = 0; i < source.length; i += step) records.push(...source.slice(i, i + step));
+          return { records: [], refs: records.map((_r, id) => id), anomalies: [] };
+        },
+      },
+    } as unknown as Runtime;
+    const response = await ingestLogs(rt, body);
+    return { records, response };
+  }
+
+  it("gives the same records, warnings and scores as decoding on the event loop, across chunks", async () => {
+    const logs = [
+      // Metadata with an own `__proto__` key sends the whole body through zod's checks, on the event loop.
+      ...fc
+        .sample(ingestLog, { numRuns: 1_400, seed: 19 })
+        .filter((l) => !(l.metadata && Object.hasOwn(l.metadata, "__proto__"))),
+      // A lone surrogate crosses as itself, in the body and in the metadata.
+      { message: "lone \ud800 surrogate", service: "auth", metadata: { k: "\udc01" } },
+    ];
+    const ndjson = Buffer.from(logs.map((l) => JSON.stringify(l)).join("\n"));
+    const decoded = decodeIngestBody(ndjson, OBSERVED);
+    expect(decoded).not.toBeNull();
+    expect(decoded!.chunks).toHaveLength(Math.ceil(logs.length / DECODED_CHUNK_RECORDS));
+    const onLoop = await submitted(logs.map(copyOf), 50);
+    // Slices that straddle chunk boundaries.
+    const offLoop = await submitted(new DecodedIngestRecords(decoded!), 37);
+    expect(offLoop.records).toHaveLength(logs.length);
+    offLoop.records.forEach((r, i) => same(r, onLoop.records[i]!));
+    expect(offLoop.response).toEqual(onLoop.response);
+    expect(offLoop.response.warnings!.count).toBeGreaterThan(10);
+    expect(offLoop.records.at(-1)!.body).toBe("lone \ud800 surrogate");
+    expect(offLoop.records.at(-1)!.attributes).toEqual({ k: "\udc01" });
+  });
+
+  it("leaves a body that is not plain logs, or not JSON, to the event loop", () => {
+    expect(decodeIngestBody(Buffer.from('{"message":"ok"}\n{oops\n'), OBSERVED)).toBeNull();
+    expect(decodeIngestBody(Buffer.from('{"message":"ok"}\n{"message":7}\n'), OBSERVED)).toBeNull();
+    expect(decodeIngestBody(Buffer.from("\n\n"), OBSERVED)).toBeNull();
+    const proto = '{"message":"m","metadata":{"__proto__":{"polluted":true}}}';
+    expect(decodeIngestBody(Buffer.from(proto), OBSERVED)).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { validatorCompiler } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import { isJsonObject } from "../../core/json.js";
-import type { IngestLog } from "../../service/ingest.js";
+import { DecodedIngestRecords } from "../../service/decoded-ingest-records.js";
+import type { IngestLog } from "../../service/ingest-records.js";
 
 /**
  * `POST /ingest`'s body as zod's `ingestBody` returns it, without zod, or null when the body is anything
@@ -67,6 +68,8 @@ export function ingestValidatorCompiler(route: {
   });
   if (httpPart !== "body") return viaZod;
   return (data: unknown) => {
+    // Decoded on a decode thread, where the same checks passed.
+    if (data instanceof DecodedIngestRecords) return { value: data };
     const logs = plainIngestLogs(data);
     return logs === null ? viaZod(data) : { value: logs };
   };

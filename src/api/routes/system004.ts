@@ -2,12 +2,15 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
-import { ingestLogs, recordFromIngestLog } from "../../service/ingest.js";
+import { DecodedIngestRecords } from "../../service/decoded-ingest-records.js";
+import { ingestLogs } from "../../service/ingest.js";
+import { type IngestLog, recordFromIngestLog } from "../../service/ingest-records.js";
 import type { Runtime } from "../../service/runtime.js";
 import { groupFeatures } from "../../service/scoring.js";
 import { countIncidents, listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
+import { DECODE_THREAD_MIN_BYTES, ingestDecodeThreadsOf } from "../ingest-decode/decode-threads.js";
 import { waitForParseTurn } from "../parse-turns.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
 import { ingestValidatorCompiler } from "./ingest-log-check.js";
@@ -73,19 +76,30 @@ export function system004Routes(rt: Runtime) {
     // validation as "expected object"; without its parser, text/plain is 415 like any unread type.
     app.removeContentTypeParser("text/plain");
 
+    // Large bodies are decoded on a decode thread.
+    const decoder = ingestDecodeThreadsOf(rt);
+    app.addHook("onClose", () => decoder.stop());
+
     // Bulk ingest: one JSON log object per line, read from the body's bytes line by line.
     app.addContentTypeParser(
       ["application/x-ndjson", "application/ndjson"],
       { parseAs: "buffer" },
       (_req, body, done) => {
-        let logs: unknown[];
-        try {
-          logs = parseNdjsonLines(body as Buffer);
-        } catch (error) {
-          done(error as Error, undefined);
-          return;
-        }
-        done(null, logs);
+        const bytes = body as Buffer;
+        const onLoop = () => {
+          let logs: unknown[];
+          try {
+            logs = parseNdjsonLines(bytes);
+          } catch (error) {
+            done(error as Error, undefined);
+            return;
+          }
+          done(null, logs);
+        };
+        if (bytes.length < DECODE_THREAD_MIN_BYTES || !decoder.active) return onLoop();
+        decoder
+          .decode(bytes, isoUtc(rt.clock.now()))
+          .then((decoded) => (decoded ? done(null, new DecodedIngestRecords(decoded)) : onLoop()), onLoop);
       },
     );
 
@@ -94,7 +108,7 @@ export function system004Routes(rt: Runtime) {
       {
         onRequest: refuseWhilePipelineFull(rt),
         // The body is read and parsed when those ahead of it leave room (`parse-turns.ts`).
-        preParsing: waitForParseTurn(rt),
+        preParsing: waitForParseTurn(rt, (bytes) => decoder.active && bytes >= DECODE_THREAD_MIN_BYTES),
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit: rt.config.ingest.maxBodyBytes,
         // Well-formed bodies skip zod's per-log rebuild; anything else gets zod's checks and wording.
@@ -113,7 +127,8 @@ export function system004Routes(rt: Runtime) {
           },
         },
       },
-      async (request) => ingestLogs(rt, request.body),
+      // The body as parsed here, or decoded on a thread (`ingestValidatorCompiler` lets that through).
+      async (request) => ingestLogs(rt, request.body as IngestLog[] | DecodedIngestRecords),
     );
 
     r.get(

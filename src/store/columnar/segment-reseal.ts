@@ -26,7 +26,7 @@ import { readSegmentMeta } from "./segment-decoder.js";
  * pieces before and after it are cut as above, each side on its own.
  *
  * `inline` compresses on the calling thread instead of libuv's pool: for the sealing thread, which runs
- * below the event loop's priority (`thread-priority.ts`), where the pool's threads run at the event
+ * below the event loop's priority (`src/threads/thread-priority.ts`), where the pool's threads run at the event
  * loop's and took cores from it (`serve` 1.08× the lines/s with the seal compressing inline).
  */
 export async function resealPieces(

@@ -1,10 +1,10 @@
 import type { Worker } from "node:worker_threads";
+import { siblingModule, startModuleThread } from "../../threads/module-thread.js";
 import type { CompressionOptions } from "../columnar/index.js";
 import type { SegmentRange } from "../columnar/segment-builder.js";
 import type { SegmentRecord } from "../columnar/segment-record.js";
 import { SegmentRecordPacker } from "../columnar/segment-record-pack.js";
 import type { BuildReply, BuildRequest } from "./build-worker.js";
-import { siblingModule, startModuleThread } from "./module-thread.js";
 
 /** What a batch row is filled by: `FilledSegment` on this thread, or `ThreadSegment` on the build thread. */
 export interface SegmentFill {

@@ -1,9 +1,9 @@
 import type { MessagePort } from "node:worker_threads";
+import { lowerThisThreadPriority } from "../../threads/thread-priority.js";
 import type { CompressionOptions } from "../columnar/index.js";
 import { FilledSegment } from "../columnar/index.js";
 import type { SegmentRange } from "../columnar/segment-builder.js";
 import { type PackedRecords, SegmentRecordUnpacker } from "../columnar/segment-record-pack.js";
-import { lowerThisThreadPriority } from "./thread-priority.js";
 
 /** What the main thread asks of the build thread, per job (one batch row). */
 export type BuildRequest =

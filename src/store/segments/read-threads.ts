@@ -1,5 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import { siblingModule, startModuleThread } from "./module-thread.js";
+import { siblingModule, startModuleThread } from "../../threads/module-thread.js";
 import type { ReadOp, ReadRequest, ReadWorkerData, ReadWorkerMessage, ThreadError } from "./read-worker.js";
 import type { SegmentLogStore } from "./segment-log-store.js";
 

@@ -1,4 +1,4 @@
-import { siblingModule, startModuleThread } from "./module-thread.js";
+import { siblingModule, startModuleThread } from "../../threads/module-thread.js";
 import type { SealWorkerData, SealWorkerMessage } from "./seal-worker.js";
 
 export interface SealThread {

@@ -1,8 +1,8 @@
 import type { MessagePort } from "node:worker_threads";
+import { lowerThisThreadPriority } from "../../threads/thread-priority.js";
 import { openConfiguredStore } from "../db.js";
 import { type SealReport, sealUntilStopped } from "./seal-loop.js";
 import { segmentLogStore } from "./segment-log-store.js";
-import { lowerThisThreadPriority } from "./thread-priority.js";
 
 /** What the sealing thread is started with (structured-cloned from the main thread). */
 export interface SealWorkerData {

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const moduleThread = new URL("../../../src/store/segments/module-thread.ts", import.meta.url).href;
+const moduleThread = new URL("../../src/threads/module-thread.ts", import.meta.url).href;
 const echo = new URL("./echo-thread.ts", import.meta.url).href;
-const root = fileURLToPath(new URL("../../..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs a process under tsx with `flags` that starts the echo thread and prints what it sends back. */
 function echoUnder(flags: string[]) {
@@ -45,11 +45,11 @@ describe("startModuleThread under tsx", () => {
 });
 
 describe("startModuleThread with LOGWARDEN_THREAD_MODULES", () => {
-  const buildWorker = new URL("../../../src/store/segments/build-worker.ts", import.meta.url).href;
+  const buildWorker = new URL("../../src/store/segments/build-worker.ts", import.meta.url).href;
 
   /** Starts the build worker's module under `build` (or from its source when `build` lacks it). */
   async function firstMessage(build: string): Promise<unknown> {
-    const { startModuleThread } = await import("../../../src/store/segments/module-thread.js");
+    const { startModuleThread } = await import("../../src/threads/module-thread.js");
     const before = process.env.LOGWARDEN_THREAD_MODULES;
     process.env.LOGWARDEN_THREAD_MODULES = build;
     try {

@@ -40,7 +40,7 @@ export function startModuleThread(source: string, main: string, data: unknown): 
 }
 
 /** The root of the sources (`src/`), from this module's place in it. */
-const SOURCES = new URL("../../", import.meta.url).href;
+const SOURCES = new URL("../", import.meta.url).href;
 
 /**
  * The JavaScript of `moduleUrl` (a `.ts` module of `src/`) in LOGWARDEN_THREAD_MODULES, a build of `src/`

@@ -1,0 +1,139 @@
+import type { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { IngestPipeline } from "../../pipeline/ingest-pipeline.js";
+import type { DecodedIngestBody } from "../../service/decoded-ingest-records.js";
+import type { Runtime } from "../../service/runtime.js";
+import { siblingModule, startModuleThread } from "../../threads/module-thread.js";
+import type { DecodeReply, DecodeRequest } from "./decode-worker.js";
+
+/**
+ * Bodies smaller than this are decoded on the event loop: a trip to a thread and back costs a fixed
+ * fraction of a millisecond, which a few hundred lines' decoding does not repay.
+ */
+export const DECODE_THREAD_MIN_BYTES = 64 * 1024;
+
+const threadsByPipeline = new WeakMap<IngestPipeline, IngestDecodeThreads>();
+
+/**
+ * The decode threads of a runtime's HTTP routes, made on first use; stopped when an app that uses them
+ * closes (bodies then decode on the event loop).
+ */
+export function ingestDecodeThreadsOf(rt: Runtime): IngestDecodeThreads {
+  let threads = threadsByPipeline.get(rt.pipeline);
+  if (!threads) {
+    // An external scorer is sent each group's logs as they came, which only the event loop keeps.
+    threads = new IngestDecodeThreads(rt.config.mlUrl ? 0 : rt.config.ingest.decodeThreads, rt.log);
+    threadsByPipeline.set(rt.pipeline, threads);
+  }
+  return threads;
+}
+
+interface Slot {
+  worker: Worker;
+  waiting: Map<number, (decoded: DecodedIngestBody | null) => void>;
+}
+
+/**
+ * Threads that decode large NDJSON `POST /ingest` bodies (`decode-worker.ts`): JSON, the checks, the
+ * header split, times and levels, the service groups' figures, about a third of the event loop's work a
+ * line on that route, which then only unpacks the records (docs/architecture.md, "Decoding ingest bodies
+ * off the event loop"). Threads start when the first body needs one, and keep no state between bodies.
+ *
+ * `decode` never fails: null says "decode it on the event loop", which the route then does as it always
+ * did. That is the answer for a body that is not plain logs, and for every body once a thread failed
+ * (that is logged once; the event loop decodes from then on).
+ */
+export class IngestDecodeThreads {
+  readonly #slots: Slot[] = [];
+  #nextJob = 1;
+  /** Bodies a thread decoded (for tests and metrics). */
+  decoded = 0;
+  #failed = false;
+  #stopped = false;
+
+  constructor(
+    /** Threads to use at most; 0 decodes every body on the event loop. */
+    readonly threads: number,
+    readonly log: Pick<Logger, "error">,
+  ) {}
+
+  /** Whether bodies go to a thread (none configured, a thread failed, or stopped: they don't). */
+  get active(): boolean {
+    return this.threads > 0 && !this.#failed && !this.#stopped;
+  }
+
+  /** `body` decoded on a thread, or null to decode it on the event loop. */
+  decode(body: Uint8Array, observedAt: string): Promise<DecodedIngestBody | null> {
+    const slot = this.active ? this.#slot() : undefined;
+    if (!slot) return Promise.resolve(null);
+    const job = this.#nextJob++;
+    return new Promise((resolve) => {
+      slot.waiting.set(job, resolve);
+      const request: DecodeRequest = { job, body, observedAt };
+      // A body that is a view of a larger buffer would be cloned with all of it: it goes as a copy, moved.
+      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+      if (owned) slot.worker.postMessage(request);
+      else {
+        request.body = body.slice();
+        slot.worker.postMessage(request, [request.body.buffer as ArrayBuffer]);
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        this.#settle(slot);
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
+  /** The thread with the fewest bodies waiting, started when there are fewer than `threads`. */
+  #slot(): Slot {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) if (!best || slot.waiting.size < best.waiting.size) best = slot;
+    if (best && (best.waiting.size === 0 || this.#slots.length >= this.threads)) return best;
+    return this.#start();
+  }
+
+  #start(): Slot {
+    const worker = startModuleThread(
+      siblingModule(import.meta.url, "decode-worker"),
+      "runDecodeWorker",
+      null,
+    );
+    // Idle threads do not keep the process alive; a request waiting for one is kept by its socket.
+    worker.unref();
+    const slot: Slot = { worker, waiting: new Map() };
+    worker.on("message", (reply: DecodeReply) => {
+      const resolve = slot.waiting.get(reply.job);
+      slot.waiting.delete(reply.job);
+      if (reply.error !== undefined)
+        this.log.error(
+          { err: reply.error },
+          "ingest decode thread failed on a body; decoded on the event loop",
+        );
+      if (reply.decoded) this.decoded++;
+      resolve?.(reply.decoded);
+    });
+    const fail = (error: Error) => {
+      if (this.#stopped) return;
+      if (!this.#failed)
+        this.log.error({ err: error }, "ingest decode thread failed; decoding on the event loop");
+      this.#failed = true;
+      this.#settle(slot);
+    };
+    worker.on("error", fail);
+    worker.on("exit", () => fail(new Error("the ingest decode thread exited")));
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  /** Bodies waiting for `slot` go back to the event loop. */
+  #settle(slot: Slot): void {
+    for (const resolve of slot.waiting.values()) resolve(null);
+    slot.waiting.clear();
+  }
+}
