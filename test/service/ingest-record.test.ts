@@ -229,7 +229,7 @@ describe("ingestLogs of an NDJSON body decoded on a decode thread (src/api/inges
     // Slices that straddle chunk boundaries.
     const offLoop = await submitted(new DecodedIngestRecords(decoded!), 37);
     expect(offLoop.records).toHaveLength(logs.length);
-    offLoop.records.forEach((r, i) => same(r, onLoop.records[i]!));
+    for (const [i, r] of offLoop.records.entries()) same(r, onLoop.records[i]!);
     expect(offLoop.response).toEqual(onLoop.response);
     expect(offLoop.response.warnings!.count).toBeGreaterThan(10);
     expect(offLoop.records.at(-1)!.body).toBe("lone \ud800 surrogate");
