@@ -1,8 +1,11 @@
-import type { JsonValue } from "../core/json.js";
+import { jsonTextOf, type JsonValue } from "../core/json.js";
 
-/** JSON columns are plain JSON text on both dialects (operators read them with generic tools). */
+/**
+ * JSON columns are plain JSON text on both dialects (operators read them with generic tools). An object
+ * parsed from text on its way in is written as that text (`objectFromJsonText`).
+ */
 export function toJsonText(value: unknown): string {
-  return JSON.stringify(value ?? null);
+  return jsonTextOf(value);
 }
 
 /** Parses a JSON column; a corrupt value becomes `fallback` instead of failing a whole listing. */
