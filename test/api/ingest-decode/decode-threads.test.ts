@@ -14,9 +14,9 @@ afterEach(async () => {
 });
 
 /** A server whose `/ingest` decodes large NDJSON bodies on `threads` decode threads (0: the event loop). */
-async function serverWith(threads: number): Promise<TestServer> {
+async function serverWith(threads: number, logStore = "table"): Promise<TestServer> {
   const server = await startTestServer(
-    { INGEST_DECODE_THREADS: String(threads) },
+    { INGEST_DECODE_THREADS: String(threads), LOG_STORE: logStore },
     { clock: new FakeClock("2026-05-06T07:08:09.000Z") },
   );
   servers.push(server);
@@ -69,6 +69,19 @@ describe("POST /ingest with a decode thread", () => {
     expect(stored).toHaveLength(1_500);
     expect(stored).toEqual(await rows(onLoop));
     expect(stored.filter((r) => r.metadata.includes('"lone":"\\ud800"'))).toHaveLength(LOGHUB_SYSTEMS.length);
+  });
+
+  it("stores the same lines in the segment store", async () => {
+    const payload = body();
+    const [threaded, onLoop] = await Promise.all([serverWith(1, "segments"), serverWith(0, "segments")]);
+    const [a, b] = [await postNdjson(threaded, payload), await postNdjson(onLoop, payload)];
+    expect(a.json()).toEqual(b.json());
+    expect(ingestDecodeThreadsOf(threaded.rt).decoded).toBe(1);
+    const page = (s: TestServer) => s.app.inject({ url: "/api/v1/logs?limit=1000", headers: auth });
+    const [x, y] = [await page(threaded), await page(onLoop)];
+    expect(x.statusCode).toBe(200);
+    expect(x.json()).toHaveLength(1_000);
+    expect(x.json()).toEqual(y.json());
   });
 
   it("words a bad body's error as the event loop does", async () => {
