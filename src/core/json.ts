@@ -47,28 +47,3 @@ export function parseJson(text: string): unknown {
   if (nestsDeeperThan(text)) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   return JSON.parse(text);
 }
-
-/**
- * The JSON texts objects were parsed from (`objectFromJsonText`), so writing such an object out again is
- * a look-up: a record decoded on a decode thread crosses with its attributes as text, and the log store
- * would otherwise write the text again on the event loop (about 4 % of its time under bulk ingest). An
- * object registered here is one nothing changes afterwards: records' attributes are set by the decoder
- * and only read after it. The texts are `JSON.stringify`'s, which writes its own output back unchanged.
- */
-const parsedFrom = new WeakMap<object, string>();
-
-/** `JSON.parse` of text `JSON.stringify` wrote, remembered for `jsonTextOf`. */
-export function objectFromJsonText(text: string): JsonObject {
-  const value = JSON.parse(text) as JsonObject;
-  parsedFrom.set(value, text);
-  return value;
-}
-
-/** `JSON.stringify(value ?? null)`, or the text the object was parsed from (`objectFromJsonText`). */
-export function jsonTextOf(value: unknown): string {
-  if (typeof value === "object" && value !== null) {
-    const text = parsedFrom.get(value);
-    if (text !== undefined) return text;
-  }
-  return JSON.stringify(value ?? null);
-}

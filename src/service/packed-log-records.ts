@@ -1,4 +1,4 @@
-import { type JsonObject, objectFromJsonText } from "../core/json.js";
+import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 
 /**
@@ -82,7 +82,7 @@ export class LogRecordUnpacker {
         severityText: level,
         severityNumber: severity,
         body,
-        attributes: attributes === "{}" ? {} : objectFromJsonText(attributes),
+        attributes: attributes === "{}" ? {} : (JSON.parse(attributes) as JsonObject),
         resource,
       });
     }

@@ -1,11 +1,8 @@
-import { jsonTextOf, type JsonValue } from "../core/json.js";
+import type { JsonValue } from "../core/json.js";
 
-/**
- * JSON columns are plain JSON text on both dialects (operators read them with generic tools). An object
- * parsed from text on its way in is written as that text (`objectFromJsonText`).
- */
+/** JSON columns are plain JSON text on both dialects (operators read them with generic tools). */
 export function toJsonText(value: unknown): string {
-  return jsonTextOf(value);
+  return JSON.stringify(value ?? null);
 }
 
 /** Parses a JSON column; a corrupt value becomes `fallback` instead of failing a whole listing. */
