@@ -47,3 +47,19 @@ export function parseJson(text: string): unknown {
   if (nestsDeeperThan(text)) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   return JSON.parse(text);
 }
+
+/**
+ * Whether `JSON.stringify` gives two objects the same text, judged without writing it: the same own keys
+ * in the same order, each value the same (`===`: one primitive, or one object). False when unsure.
+ */
+export function sameJsonText(a: JsonObject, b: JsonObject): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key !== other[i] || a[key] !== b[key]) return false;
+  }
+  return true;
+}

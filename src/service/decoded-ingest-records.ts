@@ -1,7 +1,7 @@
 import { deserialize } from "node:v8";
 import type { LogRecord } from "../core/log-record.js";
 import type { IngestLog, IngestSource, IngestWarnings, ServiceGroup } from "./ingest-records.js";
-import { LogRecordUnpacker, type PackedLogValue } from "./packed-log-records.js";
+import { type PackedLogValue, unpackLogRecords } from "./packed-log-records.js";
 import { GroupTally, type GroupTallyFigures } from "./scoring.js";
 
 /**
@@ -31,7 +31,6 @@ export class DecodedIngestRecords implements IngestSource {
   readonly warnings: IngestWarnings;
   readonly groups: ReadonlyMap<string, ServiceGroup>;
   readonly #chunks: (Uint8Array | undefined)[];
-  readonly #unpacker = new LogRecordUnpacker();
   /** The chunk being read, from its record `#chunkStart`; a record read is let go here. */
   #chunk: (LogRecord | undefined)[] = [];
   #chunkStart = 0;
@@ -79,6 +78,6 @@ export class DecodedIngestRecords implements IngestSource {
     if (!bytes) throw new Error(`decoded ingest body has no chunk ${index}`);
     // Read once: the bytes go as their records are made.
     this.#chunks[index] = undefined;
-    return this.#unpacker.unpack(deserialize(bytes) as PackedLogValue[]);
+    return unpackLogRecords(deserialize(bytes) as PackedLogValue[]);
   }
 }

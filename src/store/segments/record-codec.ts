@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/json.js";
+import { sameJsonText } from "../../core/json.js";
 import { hostOf, serviceOf } from "../../core/log-record.js";
 import type { RecordToAppend } from "../../core/log-store.js";
 import type { SegmentRecord } from "../columnar/index.js";
@@ -41,20 +41,4 @@ export function eachSegmentRecord(records: readonly RecordToAppend[], add: (r: S
     out.template = r.template ?? null;
     add(out);
   }
-}
-
-/**
- * Whether `JSON.stringify` gives two objects the same text, judged without writing it: the same own keys
- * in the same order, each value the same (`===`: one primitive, or one object). False when unsure.
- */
-export function sameJsonText(a: JsonObject, b: JsonObject): boolean {
-  if (a === b) return true;
-  const keys = Object.keys(a);
-  const other = Object.keys(b);
-  if (keys.length !== other.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    if (key !== other[i] || a[key] !== b[key]) return false;
-  }
-  return true;
 }
