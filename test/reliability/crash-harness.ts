@@ -39,6 +39,11 @@ export interface CrashOptions {
   /** Sequential NDJSON senders, so requests are in flight at every kill. */
   senders: number;
   linesPerBatch: number;
+  /**
+   * Lines of each batch the last sender sends instead: enough for a body of 64 KiB or more, which a
+   * decode thread decodes (src/api/ingest-decode), so kills land on that path too.
+   */
+  linesPerLargeBatch?: number;
 }
 
 /**
@@ -81,9 +86,10 @@ export async function runCrashHarness(target: ProbeTarget, options: CrashOptions
   let server: ServeProcess | null = null;
   let previous: StoreSnapshot | null = null;
   let sending = true;
-  const senders = Array.from({ length: options.senders }, async () => {
+  const senders = Array.from({ length: options.senders }, async (_, s) => {
+    const lines = s === options.senders - 1 ? options.linesPerLargeBatch : undefined;
     while (sending) {
-      if (server) await client.send(server.url);
+      if (server) await client.send(server.url, lines);
       else await sleep(20);
     }
   });
