@@ -35,10 +35,16 @@ function stageOfFrame(frameUrl: string, fn: string): Stage | "startup" | null {
   if (url.includes("/src/pipeline/processor.ts"))
     return fn === "mine" ? "mine" : fn === "detect" ? "detect" : null;
   if (url.includes("/src/parsers/drain/")) return "mine";
-  if (url.includes("/src/parsers/") || url.includes("/src/service/ingest.ts")) {
-    if (fn === "ingestLogs") return "score";
+  if (url.includes("/src/service/ingest.ts")) return "score";
+  // Records made from a body: decoded here, or on a decode thread and unpacked here (src/api/ingest-decode).
+  if (
+    url.includes("/src/parsers/") ||
+    url.includes("/src/service/ingest-records.ts") ||
+    url.includes("/src/service/packed-log-records.ts") ||
+    url.includes("/src/service/decoded-ingest-records.ts") ||
+    url.includes("/src/api/ingest-decode/")
+  )
     return "decode";
-  }
   if (url.includes("/src/detectors/") || url.includes("/src/pipeline/suppressions.ts")) return "detect";
   if (url.includes("/src/store/") || url.includes("/node_modules/kysely/") || url.includes("better-sqlite3"))
     return "store";
