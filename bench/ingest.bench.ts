@@ -326,7 +326,8 @@ async function main(): Promise<void> {
             "; sampling costs a few per cent). Each profile sample counts for the stage of the innermost frame " +
             "on its stack that belongs to one (`bench/lib/cpu-profile-stages.ts`): *http+json* is Fastify, the " +
             "request body, NDJSON/JSON parsing and validation; *decode* turns log objects into records (header " +
-            "split, times, levels); *mine* the template miner; *detect* the detectors; *store* the log store, " +
+            "split, times, levels; both on a decode thread for bodies of 64 KiB or more, whose records the event " +
+            "loop unpacks, counted as decoding); *mine* the template miner; *detect* the detectors; *store* the log store, " +
             "anomaly and template writes, SQLite and Kysely (on the other threads: sealing, its decoding, " +
             "column building and compression); *score* the per-service scores and incidents; *gc* garbage " +
             "collection; *other* anything else (Node internals, promise plumbing). Start-up and idle time are " +
