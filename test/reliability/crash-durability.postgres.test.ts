@@ -17,7 +17,10 @@ describe.skipIf(!hasPostgres)("crash durability on PostgreSQL: kill -9 while ing
   it("loses and duplicates no acknowledged line, and restores templates and state", async () => {
     target = await postgresTarget();
     const kills = killsPerRun(10);
-    expectDurable(await runCrashHarness(target, { kills, senders: 2, linesPerBatch: 200, linesPerLargeBatch: 1_000 }), kills);
+    expectDurable(
+      await runCrashHarness(target, { kills, senders: 2, linesPerBatch: 200, linesPerLargeBatch: 1_000 }),
+      kills,
+    );
     expect(target.name).toBe("postgres");
   }, 170_000);
 });

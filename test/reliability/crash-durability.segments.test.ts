@@ -17,7 +17,10 @@ describe("crash durability on SQLite with LOG_STORE=segments: kill -9 while inge
   it("loses and duplicates no acknowledged line, and restores templates and state", async () => {
     target = segmentsTarget();
     const kills = killsPerRun(10);
-    expectDurable(await runCrashHarness(target, { kills, senders: 2, linesPerBatch: 200, linesPerLargeBatch: 1_000 }), kills);
+    expectDurable(
+      await runCrashHarness(target, { kills, senders: 2, linesPerBatch: 200, linesPerLargeBatch: 1_000 }),
+      kills,
+    );
     // The lines went through seals, not only into batches.
     const db = new Database(join(target.dataDir, "logwarden.db"), { readonly: true });
     const sealed = db.prepare("select count(*) as n, sum(count) as lines from log_segments").get() as {

@@ -14,6 +14,9 @@ describe("crash durability on SQLite: kill -9 while ingesting, restart on the sa
   it("loses and duplicates no acknowledged line, and restores templates and state", async () => {
     target = sqliteTarget();
     const kills = killsPerRun(10);
-    expectDurable(await runCrashHarness(target, { kills, senders: 2, linesPerBatch: 200, linesPerLargeBatch: 1_000 }), kills);
+    expectDurable(
+      await runCrashHarness(target, { kills, senders: 2, linesPerBatch: 200, linesPerLargeBatch: 1_000 }),
+      kills,
+    );
   }, 170_000);
 });

@@ -37,7 +37,8 @@ interface Slot {
  * Threads that decode large NDJSON `POST /ingest` bodies (`decode-worker.ts`): JSON, the checks, the
  * header split, times and levels, the service groups' figures, about a third of the event loop's work a
  * line on that route, which then only unpacks the records (docs/architecture.md, "Decoding ingest bodies
- * off the event loop"). Threads start when the first body needs one, and keep no state between bodies.
+ * off the event loop"). Threads start when the server listens (`warm`), or else when the first body needs
+ * one, and keep no state between bodies.
  *
  * `decode` never fails: null says "decode it on the event loop", which the route then does as it always
  * did. That is the answer for a body that is not plain logs, and for every body once a thread failed
@@ -57,9 +58,24 @@ export class IngestDecodeThreads {
     readonly log: Pick<Logger, "error">,
   ) {}
 
+  /** Threads started so far. */
+  get started(): number {
+    return this.#slots.length;
+  }
+
   /** Whether bodies go to a thread (none configured, a thread failed, or stopped: they don't). */
   get active(): boolean {
     return this.threads > 0 && !this.#failed && !this.#stopped;
+  }
+
+  /**
+   * Starts the threads now rather than at the first large body, which would wait for a thread to load
+   * its modules (a few hundred milliseconds). That first answer is also what ingest admission first
+   * measures the server's rate by: measured that slow, it refused bodies sent at once behind it
+   * (`ingest-admission.ts`, 503s in bench:ingest's first seconds).
+   */
+  warm(): void {
+    while (this.active && this.#slots.length < this.threads) this.#start();
   }
 
   /** `body` decoded on a thread, or null to decode it on the event loop. */

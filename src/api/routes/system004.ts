@@ -76,8 +76,11 @@ export function system004Routes(rt: Runtime) {
     // validation as "expected object"; without its parser, text/plain is 415 like any unread type.
     app.removeContentTypeParser("text/plain");
 
-    // Large bodies are decoded on a decode thread.
+    // Large bodies are decoded on a decode thread, started when the server listens (not under inject).
     const decoder = ingestDecodeThreadsOf(rt);
+    app.addHook("onListen", async () => {
+      decoder.warm();
+    });
     app.addHook("onClose", () => decoder.stop());
 
     // Bulk ingest: one JSON log object per line, read from the body's bytes line by line.

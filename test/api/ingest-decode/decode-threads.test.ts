@@ -100,6 +100,13 @@ describe("POST /ingest with a decode thread", () => {
     expect(ingestDecodeThreadsOf(threaded.rt).decoded).toBe(0);
   });
 
+  it("starts its thread when the server listens, not at the first body", async () => {
+    const threaded = await serverWith(1);
+    expect(ingestDecodeThreadsOf(threaded.rt).started).toBe(0);
+    await threaded.app.listen({ port: 0, host: "127.0.0.1" });
+    expect(ingestDecodeThreadsOf(threaded.rt).started).toBe(1);
+  });
+
   it("decodes on the event loop once its threads are stopped", async () => {
     const threaded = await serverWith(1);
     await ingestDecodeThreadsOf(threaded.rt).stop();
