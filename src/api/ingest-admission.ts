@@ -14,6 +14,15 @@ export function declaredBodyBytes(request: FastifyRequest): number {
 /** The throughput estimate forgets half of what it saw after this much busy time. */
 const RATE_HALF_LIFE_MS = 3_000;
 
+/**
+ * Answers the rate is judged on before it is trusted. The first answers after a start are mostly the
+ * latency of code not yet compiled, not the server's throughput: measured on the first one alone, bodies
+ * sent beside it were refused (bench:ingest, 5,000-line bodies on 4 connections: 36-54 503s in the first
+ * seconds of a run on the table store, the first answer at 1.2 MB/s where the server answers 3.3 MB/s).
+ * By the fourth the estimate is near what it settles at.
+ */
+const ANSWERS_TO_JUDGE = 4;
+
 /** A request still in flight this many times INGEST_QUEUE_MAX_WAIT_SECS after it was let in stops counting. */
 const STALE_AFTER_MAX_WAITS = 4;
 
@@ -37,12 +46,16 @@ class AdmittedRequests {
   #doneBytes = 0;
   #busyMs = 0;
   #lastMark = 0;
+  /** Requests answered with 2xx since start (not decaying): the rate counts from `ANSWERS_TO_JUDGE`. */
+  #answered = 0;
 
   constructor(readonly staleMs: number) {}
 
-  /** Bytes per busy second answered; 0 until measured. */
+  /** Bytes per busy second answered; 0 until measured on `ANSWERS_TO_JUDGE` answers. */
   get rate(): number {
-    return this.#busyMs > 0 ? (this.#doneBytes * 1000) / this.#busyMs : 0;
+    return this.#busyMs > 0 && this.#answered >= ANSWERS_TO_JUDGE
+      ? (this.#doneBytes * 1000) / this.#busyMs
+      : 0;
   }
 
   /** Seconds until the fresh requests in flight now and `extraBytes` are answered; 0 when unknown. */
@@ -78,7 +91,10 @@ class AdmittedRequests {
   done(admitted: Admitted, answered: boolean): void {
     this.#mark();
     this.#inFlight.delete(admitted);
-    if (answered) this.#doneBytes += admitted.bytes;
+    if (answered) {
+      this.#doneBytes += admitted.bytes;
+      this.#answered++;
+    }
   }
 
   #mark(): number {

@@ -133,8 +133,8 @@ describe("ingest admission by requests in flight", () => {
       "\n",
     );
 
-  /** A server with the bound, its rate measured on one request, and a request whose body stopped coming. */
-  async function withHalfSentRequest(maxWaitSecs: string) {
+  /** A server with the bound, its rate measured on `measured` requests, and a request whose body stopped coming. */
+  async function withHalfSentRequest(maxWaitSecs: string, measured = 4) {
     server = await startTestServer({ INGEST_QUEUE_MAX_WAIT_SECS: maxWaitSecs });
     const url = await server.app.listen({ port: 0, host: "127.0.0.1" });
     const ingest = (body: string) =>
@@ -143,8 +143,9 @@ describe("ingest admission by requests in flight", () => {
         headers: { ...auth, "content-type": "application/x-ndjson" },
         body,
       });
-    // Measures how fast request bytes are answered; alone in flight, it is let in whatever the bound.
-    expect((await ingest(lines(0))).status).toBe(200);
+    // Measures how fast request bytes are answered (the rate is judged from the fourth answer on); alone in
+    // flight, each is let in whatever the bound.
+    for (let k = 0; k < measured; k++) expect((await ingest(lines(k * 200_000))).status).toBe(200);
     // 15 MB announced: far more than a second of work at any rate this code reaches (a 7 KB request would
     // have to be answered in under half a millisecond).
     const slow = connect(Number(new URL(url).port), "127.0.0.1");
@@ -170,6 +171,14 @@ describe("ingest admission by requests in flight", () => {
     });
     slow.destroy(); // the client goes away: its request no longer counts
     await vi.waitFor(async () => expect((await ingest(lines(2000))).status).toBe(200));
+  });
+
+  it("does not judge the wait on fewer than four answers (the first ones are cold code's latency)", async () => {
+    const { ingest, slow } = await withHalfSentRequest("1", 3);
+    expect((await ingest(lines(1000))).status).toBe(200);
+    // That was the fourth answer: from now on the rate is judged, and the stuck 15 MB is far over the bound.
+    await vi.waitFor(async () => expect((await ingest(lines(2000))).status).toBe(503));
+    slow.destroy();
   });
 
   it("stops counting a request still in flight four times the bound after it was let in", async () => {
