@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { MINER_DEFAULTS } from "../core/template.js";
 import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
@@ -104,9 +105,15 @@ export const configSchema = z.object({
       stateSaveSecs: z.coerce.number().positive().default(5),
       /**
        * Threads that decode large NDJSON `POST /ingest` bodies beside the event loop (0: the event loop
-       * decodes every body). One keeps the second of two cores busy; more help only with more cores.
+       * decodes every body). One keeps the second of two cores busy; more help only with more cores. On
+       * one core the default is 0: a thread there only adds the packing and unpacking.
        */
-      decodeThreads: z.coerce.number().int().min(0).max(16).default(1),
+      decodeThreads: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(16)
+        .default(() => (availableParallelism() > 1 ? 1 : 0)),
     })
     .prefault({}),
   /** Where log lines are kept (docs/architecture.md, "Log stores"). */

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
@@ -17,6 +17,9 @@ describe("config", () => {
     });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.openRoutes).toEqual([]);
+    // A decode thread where there is a second core for it (this machine's count, read the same way).
+    expect(c.ingest.decodeThreads).toBe(availableParallelism() > 1 ? 1 : 0);
+    expect(loadConfig({ env: { INGEST_DECODE_THREADS: "0" } }).ingest.decodeThreads).toBe(0);
   });
 
   it("layers defaults < file < env < flags", () => {
