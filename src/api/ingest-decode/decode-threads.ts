@@ -56,6 +56,8 @@ export class IngestDecodeThreads {
     /** Threads to use at most; 0 decodes every body on the event loop. */
     readonly threads: number,
     readonly log: Pick<Logger, "error">,
+    /** The thread's module and its entry (tests start one that fails). */
+    readonly thread = { module: siblingModule(import.meta.url, "decode-worker"), main: "runDecodeWorker" },
   ) {}
 
   /** Threads started so far. */
@@ -75,7 +77,7 @@ export class IngestDecodeThreads {
    * (`ingest-admission.ts`, 503s in bench:ingest's first seconds).
    */
   warm(): void {
-    while (this.active && this.#slots.length < this.threads) this.#start();
+    while (this.active && this.#slots.length < this.threads) this.#startOrFail();
   }
 
   /** `body` decoded on a thread, or null to decode it on the event loop. */
@@ -107,19 +109,33 @@ export class IngestDecodeThreads {
   }
 
   /** The thread with the fewest bodies waiting, started when there are fewer than `threads`. */
-  #slot(): Slot {
+  #slot(): Slot | undefined {
     let best: Slot | undefined;
     for (const slot of this.#slots) if (!best || slot.waiting.size < best.waiting.size) best = slot;
     if (best && (best.waiting.size === 0 || this.#slots.length >= this.threads)) return best;
-    return this.#start();
+    return this.#startOrFail();
+  }
+
+  /** A new thread, or undefined (and no more threads) when one cannot even be started. */
+  #startOrFail(): Slot | undefined {
+    try {
+      return this.#start();
+    } catch (error) {
+      this.#fail(error as Error);
+      return undefined;
+    }
+  }
+
+  /** From the first failure on, every body is decoded on the event loop. */
+  #fail(error: Error): void {
+    if (this.#stopped) return;
+    if (!this.#failed)
+      this.log.error({ err: error }, "ingest decode thread failed; decoding on the event loop");
+    this.#failed = true;
   }
 
   #start(): Slot {
-    const worker = startModuleThread(
-      siblingModule(import.meta.url, "decode-worker"),
-      "runDecodeWorker",
-      null,
-    );
+    const worker = startModuleThread(this.thread.module, this.thread.main, null);
     // Idle threads do not keep the process alive; a request waiting for one is kept by its socket.
     worker.unref();
     const slot: Slot = { worker, waiting: new Map() };
@@ -135,10 +151,7 @@ export class IngestDecodeThreads {
       resolve?.(reply.decoded);
     });
     const fail = (error: Error) => {
-      if (this.#stopped) return;
-      if (!this.#failed)
-        this.log.error({ err: error }, "ingest decode thread failed; decoding on the event loop");
-      this.#failed = true;
+      this.#fail(error);
       this.#settle(slot);
     };
     worker.on("error", fail);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   DECODE_THREAD_MIN_BYTES,
+  IngestDecodeThreads,
   ingestDecodeThreadsOf,
 } from "../../../src/api/ingest-decode/decode-threads.js";
 import { FakeClock } from "../../../src/core/clock.js";
@@ -114,5 +115,23 @@ describe("POST /ingest with a decode thread", () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().ingested).toBe(1_500);
     expect(ingestDecodeThreadsOf(threaded.rt).decoded).toBe(0);
+  });
+
+  it("hands a body back to the event loop when its thread dies, and every body after it", async () => {
+    const errors: unknown[] = [];
+    const threads = new IngestDecodeThreads(
+      1,
+      { error: (...args: unknown[]) => errors.push(args) },
+      { module: new URL("./failing-thread.ts", import.meta.url).href, main: "failOnFirstBody" },
+    );
+    try {
+      const bytes = Buffer.from(body());
+      await expect(threads.decode(bytes, "2026-05-06T07:08:09.000Z")).resolves.toBeNull();
+      expect(threads.active).toBe(false);
+      await expect(threads.decode(bytes, "2026-05-06T07:08:09.000Z")).resolves.toBeNull();
+      expect(errors).toHaveLength(1);
+    } finally {
+      await threads.stop();
+    }
   });
 });
