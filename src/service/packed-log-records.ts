@@ -23,8 +23,9 @@ const OBSERVED = 1;
 const LEVEL = 2;
 const RESOURCE = 4;
 
-/** `records` appended to `out` as values (`unpackLogRecords` reads them back, in the same order). */
-export function packLogRecords(records: readonly LogRecord[], out: PackedLogValue[] = []): PackedLogValue[] {
+/** `records` as a list of values (`unpackLogRecords` reads them back, in the same order). */
+export function packLogRecords(records: readonly LogRecord[]): PackedLogValue[] {
+  const out: PackedLogValue[] = [];
   let observed: string | undefined;
   let level: string | null | undefined;
   let severity = -1;

@@ -2,8 +2,9 @@ import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 
 /**
- * How far the segment store's background threads (building batch rows, sealing) lower their priority
- * below the event loop's, which parses, mines and detects every line and answers every request.
+ * How far the background threads (the segment store's, building batch rows and sealing, and the ingest
+ * decode threads) lower their priority below the event loop's, which mines and detects every line and
+ * answers every request.
  *
  * Under bench:ingest's load on two cores the event loop was runnable but waiting for a core 17–18 % of
  * the time (`/proc/<pid>/task/<tid>/schedstat`), behind these threads, libuv's pool, V8's collector threads

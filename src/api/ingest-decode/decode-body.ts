@@ -2,6 +2,7 @@ import { serialize } from "node:v8";
 import { DECODED_CHUNK_RECORDS, type DecodedIngestBody } from "../../service/decoded-ingest-records.js";
 import { IngestRecords } from "../../service/ingest-records.js";
 import { packLogRecords } from "../../service/packed-log-records.js";
+import { ownedBytes } from "../../threads/owned-bytes.js";
 import { plainIngestLogs } from "../routes/ingest-log-check.js";
 import { parseNdjsonLines } from "../routes/ndjson-lines.js";
 
@@ -33,9 +34,4 @@ export function decodeIngestBody(body: Uint8Array, observedAt: string): DecodedI
       tally: g.tally.figures(),
     })),
   };
-}
-
-/** Bytes whose buffer is theirs alone, so it can be moved to another thread rather than copied whole. */
-export function ownedBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }

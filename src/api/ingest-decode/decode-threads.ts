@@ -4,6 +4,7 @@ import type { IngestPipeline } from "../../pipeline/ingest-pipeline.js";
 import type { DecodedIngestBody } from "../../service/decoded-ingest-records.js";
 import type { Runtime } from "../../service/runtime.js";
 import { siblingModule, startModuleThread } from "../../threads/module-thread.js";
+import { ownsItsBuffer } from "../../threads/owned-bytes.js";
 import type { DecodeReply, DecodeRequest } from "./decode-worker.js";
 
 /**
@@ -80,6 +81,11 @@ export class IngestDecodeThreads {
     while (this.active && this.#slots.length < this.threads) this.#startOrFail();
   }
 
+  /** Whether a body of `bytes` goes to a thread (the parse turn counts it so, and the parser sends it). */
+  takes(bytes: number): boolean {
+    return this.active && bytes >= DECODE_THREAD_MIN_BYTES;
+  }
+
   /** `body` decoded on a thread, or null to decode it on the event loop. */
   decode(body: Uint8Array, observedAt: string): Promise<DecodedIngestBody | null> {
     const slot = this.active ? this.#slot() : undefined;
@@ -88,9 +94,9 @@ export class IngestDecodeThreads {
     return new Promise((resolve) => {
       slot.waiting.set(job, resolve);
       const request: DecodeRequest = { job, body, observedAt };
-      // A body that is a view of a larger buffer would be cloned with all of it: it goes as a copy, moved.
-      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-      if (owned) slot.worker.postMessage(request);
+      // Cloned, so the body stays here for the event loop should the thread fail. A view of a larger
+      // buffer would be cloned with all of it: it goes as a copy of its own, moved.
+      if (ownsItsBuffer(body)) slot.worker.postMessage(request);
       else {
         request.body = body.slice();
         slot.worker.postMessage(request, [request.body.buffer as ArrayBuffer]);

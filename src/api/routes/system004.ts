@@ -10,7 +10,7 @@ import { groupFeatures } from "../../service/scoring.js";
 import { countIncidents, listIncidents } from "../../store/repos/incidents.js";
 import { requireAuth } from "../auth.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
-import { DECODE_THREAD_MIN_BYTES, ingestDecodeThreadsOf } from "../ingest-decode/decode-threads.js";
+import { ingestDecodeThreadsOf } from "../ingest-decode/decode-threads.js";
 import { waitForParseTurn } from "../parse-turns.js";
 import { errorSchema, jsonObjectSchema, queryInt } from "../schemas.js";
 import { ingestValidatorCompiler } from "./ingest-log-check.js";
@@ -99,7 +99,7 @@ export function system004Routes(rt: Runtime) {
           }
           done(null, logs);
         };
-        if (bytes.length < DECODE_THREAD_MIN_BYTES || !decoder.active) return onLoop();
+        if (!decoder.takes(bytes.length)) return onLoop();
         decoder
           .decode(bytes, isoUtc(rt.clock.now()))
           .then((decoded) => (decoded ? done(null, new DecodedIngestRecords(decoded)) : onLoop()), onLoop);
@@ -111,7 +111,7 @@ export function system004Routes(rt: Runtime) {
       {
         onRequest: refuseWhilePipelineFull(rt),
         // The body is read and parsed when those ahead of it leave room (`parse-turns.ts`).
-        preParsing: waitForParseTurn(rt, (bytes) => decoder.active && bytes >= DECODE_THREAD_MIN_BYTES),
+        preParsing: waitForParseTurn(rt, (bytes) => decoder.takes(bytes)),
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit: rt.config.ingest.maxBodyBytes,
         // Well-formed bodies skip zod's per-log rebuild; anything else gets zod's checks and wording.

@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import { ownsItsBuffer } from "../../threads/owned-bytes.js";
 import { lowerThisThreadPriority } from "../../threads/thread-priority.js";
 import type { CompressionOptions } from "../columnar/index.js";
 import { FilledSegment } from "../columnar/index.js";
@@ -66,7 +67,7 @@ export function runBuildWorker(_data: unknown, port: MessagePort): void {
     jobs.delete(m.job);
     const reply = encodeJob(m.job, job, m.compression);
     // The bytes are the reply's own buffer (`packBlocks` allocates it): moved, not copied.
-    const owned = "data" in reply && reply.data.byteLength === reply.data.buffer.byteLength;
+    const owned = "data" in reply && ownsItsBuffer(reply.data);
     port.postMessage(reply, owned ? [reply.data.buffer as ArrayBuffer] : []);
   });
 }
