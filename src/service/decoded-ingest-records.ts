@@ -1,7 +1,6 @@
-import { deserialize } from "node:v8";
 import type { LogRecord } from "../core/log-record.js";
 import type { IngestLog, IngestSource, IngestWarnings, ServiceGroup } from "./ingest-records.js";
-import { type PackedLogValue, unpackLogRecords } from "./packed-log-records.js";
+import { decodeLogRecords } from "./packed-log-records.js";
 import { GroupTally, type GroupTallyFigures } from "./scoring.js";
 
 /**
@@ -11,7 +10,7 @@ import { GroupTally, type GroupTallyFigures } from "./scoring.js";
 export interface DecodedIngestBody {
   count: number;
   /**
-   * The records, `v8.serialize`d lists of `packLogRecords` values of up to `DECODED_CHUNK_RECORDS` each.
+   * The records, `encodeLogRecords` chunks of up to `DECODED_CHUNK_RECORDS` each.
    * Bytes, not values, so they wait outside the heap until the pipeline reads them: values parsed on
    * arrival would outlive the scavenges of their wait in the queue and be promoted (`IngestRecords`).
    */
@@ -78,6 +77,6 @@ export class DecodedIngestRecords implements IngestSource {
     if (!bytes) throw new Error(`decoded ingest body has no chunk ${index}`);
     // Read once: the bytes go as their records are made.
     this.#chunks[index] = undefined;
-    return unpackLogRecords(deserialize(bytes) as PackedLogValue[]);
+    return decodeLogRecords(bytes);
   }
 }

@@ -1,17 +1,53 @@
-import { type JsonObject, sameJsonText } from "../core/json.js";
+import { deserialize, serialize } from "node:v8";
+import { type JsonObject, type JsonValue, sameJsonText } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 
 /**
- * Log records as a flat list of their field values, to hand records decoded on one thread to another
- * (`v8.serialize`, which keeps them as bytes outside the heap until read; `postMessage` clones the same
- * way). A list of strings, numbers and the records' small attribute objects clones for little more than
- * their contents, where cloning one record object per record cost about as much as decoding it again
- * (docs/architecture.md, "Records must not cross threads as objects"). Structured cloning keeps what JSON
- * text would not: lone surrogates, `-0`, an own `__proto__` key.
+ * Log records as bytes, to hand records decoded on one thread to another: the bytes are moved, not
+ * copied, and wait outside the heap until read. A chunk is the JSON text of its `packLogRecords` list, in
+ * UTF-8; a chunk holding a number JSON text would change (`-0`, or an infinity that `JSON.parse` made of
+ * a huge literal) is `v8.serialize`d instead, which keeps it. JSON text keeps everything else records
+ * hold: `JSON.stringify` escapes lone surrogates, and `JSON.parse` makes an own `__proto__` key of one.
  *
- * Attributes cross as objects rather than JSON text: 1-3-key objects cloned cost 150-360 ns an object to
- * write and 440-710 to read, against 360-990 and 400-900 for `JSON.stringify` plus its text, and
- * `JSON.parse` (`node:v8` micro-benchmark, 5,000 objects a list).
+ * Why not `v8.serialize` for all: a serializer keeps every object it wrote reachable until the collector
+ * finalizes it, so what a decode thread packed since its last young-generation collection survived the
+ * next one and was copied (a fifth of the thread's allocation survived, against 2 % with JSON text, in
+ * `--trace-gc-nvp`); a deserializer does the same on the reading thread. Per line of the bench:ingest
+ * corpus (scratch micro-benchmark, 500-record chunks), writing cost 0.93 µs as JSON bytes against
+ * 0.79-1.01 serialized, and reading 0.50-0.72 against 1.42-1.54.
+ */
+export function encodeLogRecords(records: readonly LogRecord[]): Uint8Array {
+  const values = packLogRecords(records);
+  return survivesJson(values) ? Buffer.from(JSON.stringify(values), "utf8") : serialize(values);
+}
+
+/** The records of one `encodeLogRecords` chunk. */
+export function decodeLogRecords(bytes: Uint8Array): LogRecord[] {
+  // `v8.serialize` output starts with its version tag, 0xFF, a byte UTF-8 never holds; JSON text with `[`.
+  const values =
+    bytes[0] === 0xff
+      ? deserialize(bytes)
+      : JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+  return unpackLogRecords(values as PackedLogValue[]);
+}
+
+/** Whether `JSON.parse(JSON.stringify(value))` gives `value` back: no `-0`, no infinity, at any depth. */
+function survivesJson(value: JsonValue): boolean {
+  if (typeof value === "number") return value === 0 ? 1 / value > 0 : Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!survivesJson(value[i]!)) return false;
+    return true;
+  }
+  for (const key in value) if (!survivesJson(value[key]!)) return false;
+  return true;
+}
+
+/**
+ * Log records as a flat list of their field values: a list of strings, numbers and the records' small
+ * attribute objects encodes for little more than their contents, where cloning one record object per
+ * record cost about as much as decoding it again (docs/architecture.md, "Records must not cross threads
+ * as objects").
  *
  * Per record: a mask of the fields that changed since the previous record, the time, the body and the
  * attributes, then the changed fields (observed time; level and severity number; resource). A request's
@@ -24,7 +60,7 @@ const LEVEL = 2;
 const RESOURCE = 4;
 
 /** `records` as a list of values (`unpackLogRecords` reads them back, in the same order). */
-export function packLogRecords(records: readonly LogRecord[]): PackedLogValue[] {
+function packLogRecords(records: readonly LogRecord[]): PackedLogValue[] {
   const out: PackedLogValue[] = [];
   let observed: string | undefined;
   let level: string | null | undefined;
@@ -61,7 +97,7 @@ export function packLogRecords(records: readonly LogRecord[]): PackedLogValue[] 
  * resources shares one resource object, as the records of one service in one request already did on the
  * event loop (`IngestRecords`); every record has attributes of its own.
  */
-export function unpackLogRecords(values: readonly PackedLogValue[]): LogRecord[] {
+function unpackLogRecords(values: readonly PackedLogValue[]): LogRecord[] {
   const out: LogRecord[] = [];
   let observed = "";
   let level: string | null = null;

@@ -236,6 +236,30 @@ describe("ingestLogs of an NDJSON body decoded on a decode thread (src/api/inges
     expect(offLoop.records.at(-1)!.attributes).toEqual({ k: "\udc01" });
   });
 
+  it("crosses as JSON text, and keeps -0 and infinities, which JSON text would not, in the chunks that hold them", async () => {
+    const plain = (i: number) => JSON.stringify({ message: `line ${i}`, service: "auth", metadata: { n: i } });
+    // Two chunks: the first plain, the second with numbers JSON text changes, in metadata and in a JSON
+    // message's attributes, at the top and nested.
+    const lines = Array.from({ length: DECODED_CHUNK_RECORDS + 3 }, (_, i) => plain(i));
+    lines.push(
+      '{"message":"zero","service":"auth","metadata":{"z":-0,"deep":{"a":[1,-0.0]}}}',
+      '{"message":"huge","service":"auth","metadata":{"big":1e400,"small":-1e400}}',
+      '{"message":"{\\"msg\\":\\"inner\\",\\"x\\":-0}","service":"auth"}',
+    );
+    const ndjson = Buffer.from(lines.join("\n"));
+    const decoded = decodeIngestBody(ndjson, OBSERVED);
+    expect(decoded!.chunks.map((c) => c[0])).toEqual([0x5b, 0xff]); // `[` of JSON text, v8's version tag
+    const onLoop = await submitted(JSON.parse(`[${lines.join(",")}]`) as IngestLog[], 100);
+    const offLoop = await submitted(new DecodedIngestRecords(decoded!), 64);
+    expect(offLoop.records).toHaveLength(lines.length);
+    for (const [i, r] of offLoop.records.entries()) same(r, onLoop.records[i]!);
+    const [zero, huge, inner] = offLoop.records.slice(-3);
+    expect(Object.is(zero!.attributes.z, -0)).toBe(true);
+    expect(Object.is((zero!.attributes.deep as { a: number[] }).a[1], -0)).toBe(true);
+    expect(huge!.attributes).toEqual({ big: Infinity, small: -Infinity });
+    expect(Object.is(inner!.attributes.x, -0)).toBe(true);
+  });
+
   it("leaves a body that is not plain logs, or not JSON, to the event loop", () => {
     expect(decodeIngestBody(Buffer.from('{"message":"ok"}\n{oops\n'), OBSERVED)).toBeNull();
     expect(decodeIngestBody(Buffer.from('{"message":"ok"}\n{"message":7}\n'), OBSERVED)).toBeNull();

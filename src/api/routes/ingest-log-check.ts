@@ -26,7 +26,8 @@ export function plainIngestLogs(body: unknown): IngestLog[] | null {
   return logs;
 }
 
-function plainIngestLog(value: unknown): IngestLog | null {
+/** One log of such a body as `plainIngestLogs` takes it, or null when zod must decide. */
+export function plainIngestLog(value: unknown): IngestLog | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const { timestamp, service, level, message, metadata } = value as Record<string, unknown>;
   if (

@@ -15,6 +15,21 @@ const NEWLINE = 0x0a;
  */
 export function parseNdjsonLines(body: Buffer): unknown[] {
   const values: unknown[] = [];
+  eachNdjsonValue(body, (value) => {
+    values.push(value);
+    return true;
+  });
+  return values;
+}
+
+/**
+ * `parseNdjsonLines` one value at a time, in order, each handed to `take` as soon as its line is parsed;
+ * `take` returns false to stop reading. A caller that turns each value into something else right away
+ * keeps no parsed line for the rest of the body: on a decode thread, holding a 5,000-line body's parsed
+ * lines until all were read made a fifth of what the thread allocated outlive a young-generation
+ * collection, which then copied it.
+ */
+export function eachNdjsonValue(body: Buffer, take: (value: unknown) => boolean): void {
   const end = body.length;
   for (let start = 0, lineNo = 1; start <= end; lineNo++) {
     let stop = body.indexOf(NEWLINE, start);
@@ -22,8 +37,9 @@ export function parseNdjsonLines(body: Buffer): unknown[] {
     if (stop > start) {
       const line = body.toString("utf8", start, stop).trim();
       if (line !== "") {
+        let value: unknown;
         try {
-          values.push(parseJson(line));
+          value = parseJson(line);
         } catch (error) {
           throw new UserError(
             `line ${lineNo} is not valid JSON: ${(error as Error).message}`,
@@ -31,9 +47,9 @@ export function parseNdjsonLines(body: Buffer): unknown[] {
             400,
           );
         }
+        if (!take(value)) return;
       }
     }
     start = stop + 1;
   }
-  return values;
 }
