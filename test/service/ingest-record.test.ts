@@ -237,7 +237,8 @@ describe("ingestLogs of an NDJSON body decoded on a decode thread (src/api/inges
   });
 
   it("crosses as JSON text, and keeps -0 and infinities, which JSON text would not, in the chunks that hold them", async () => {
-    const plain = (i: number) => JSON.stringify({ message: `line ${i}`, service: "auth", metadata: { n: i } });
+    const plain = (i: number) =>
+      JSON.stringify({ message: `line ${i}`, service: "auth", metadata: { n: i } });
     // Two chunks: the first plain, the second with numbers JSON text changes, in metadata and in a JSON
     // message's attributes, at the top and nested.
     const lines = Array.from({ length: DECODED_CHUNK_RECORDS + 3 }, (_, i) => plain(i));

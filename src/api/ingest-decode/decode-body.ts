@@ -29,7 +29,10 @@ export function decodeIngestBody(body: Uint8Array, observedAt: string): DecodedI
   try {
     eachNdjsonValue(Buffer.from(body.buffer, body.byteOffset, body.byteLength), (value) => {
       const log = plainIngestLog(value);
-      if (log === null) return (plain = false);
+      if (log === null) {
+        plain = false;
+        return false;
+      }
       const n = logs.push(log);
       if (n % DECODED_CHUNK_RECORDS === 0) pack(n - DECODED_CHUNK_RECORDS, n);
       return true;
