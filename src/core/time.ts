@@ -120,13 +120,16 @@ export function canonicalIsoMs(s: string): number | undefined {
     s.charCodeAt(23) !== 0x5a
   )
     return undefined;
+  const second = digitsAt(s, 17, 2);
+  const ms = digitsAt(s, 20, 3);
+  if (second < 0 || second > 59 || ms < 0) return undefined;
+  // Times read one after another mostly share their minute, already checked: only the seconds are new.
+  if (lastMinute !== "" && s.startsWith(lastMinute)) return lastMinuteMs + second * 1000 + ms;
   const year = digitsAt(s, 0, 4);
   const month = digitsAt(s, 5, 2);
   const day = digitsAt(s, 8, 2);
   const hour = digitsAt(s, 11, 2);
   const minute = digitsAt(s, 14, 2);
-  const second = digitsAt(s, 17, 2);
-  const ms = digitsAt(s, 20, 3);
   if (
     year < 0 ||
     month < 1 ||
@@ -136,14 +139,23 @@ export function canonicalIsoMs(s: string): number | undefined {
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
-    minute > 59 ||
-    second < 0 ||
-    second > 59 ||
-    ms < 0
+    minute > 59
   )
     return undefined;
-  return utcMs(year, month - 1, day, hour, minute, second, ms);
+  lastMinute = s.slice(0, 17);
+  lastMinuteMs = utcMs(year, month - 1, day, hour, minute, 0, 0);
+  return lastMinuteMs + second * 1000 + ms;
 }
+
+/**
+ * The minute `canonicalIsoMs` read last, as its text up to the seconds ("2026-01-01T10:00:", every field
+ * checked) and its epoch ms; "" before the first. Per thread (each has its own module). Within a minute
+ * the epoch ms is linear in the seconds and milliseconds (UTC has no leap seconds in JavaScript), so a
+ * time of the same minute is that minute's ms plus its own: about half the work of a full read
+ * (the fields, the month's length, `Date.UTC`), and the hot paths read each record's time once or twice.
+ */
+let lastMinute = "";
+let lastMinuteMs = 0;
 
 /** The decimal number written by `count` digits at `from`; -1 when one of them is not a digit. */
 function digitsAt(s: string, from: number, count: number): number {

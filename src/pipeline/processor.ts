@@ -57,7 +57,7 @@ export class Processor {
       if (match.change === "updated" && match.previousId && match.previousId !== match.templateId) {
         this.#lineage.push({ stream, fromId: match.previousId, toId: match.templateId });
       }
-      out[i] = {
+      const parsed: ParsedRecord = {
         timestamp: record.timestamp,
         observedTimestamp: record.observedTimestamp,
         severityText: record.severityText,
@@ -71,8 +71,10 @@ export class Processor {
         template: match.template,
         params: match.params,
         templateChange: match.change,
-        ...(match.variantOf ? { templateVariantOf: match.variantOf } : {}),
       };
+      // Set after, not spread into the literal: a spread (even of `{}`) built every record the slow way.
+      if (match.variantOf) parsed.templateVariantOf = match.variantOf;
+      out[i] = parsed;
     }
     return out;
   }
