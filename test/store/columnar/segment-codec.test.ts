@@ -40,6 +40,21 @@ describe("segment codec", () => {
     );
   });
 
+  it("keeps apart the texts one template id had in one segment, in any order", () => {
+    // A template id's text changes when the miner widens the template; records of both can share a segment.
+    const shapes = [
+      { templateId: "t1", template: "open <*>", message: "open a" },
+      { templateId: "t1", template: "open <*> now", message: "open b now" },
+      { templateId: "t2", template: "open <*>", message: "open c" },
+      { templateId: null, template: "open <*>", message: "open d" },
+      { templateId: "t1", template: null, message: "open e" },
+    ];
+    const records = [0, 1, 2, 1, 0, 3, 4, 0, 4, 3, 1].map((k) => apiRecord(shapes[k]));
+    const decoded = decodeSegment(encodeSegment(1, records));
+    expect(decoded).toEqual(records.map((r, i) => ({ ...r, ref: 1 + i })));
+    expect(readSegmentMeta(encodeSegment(1, records)).templates).toHaveLength(shapes.length);
+  });
+
   it("encodes the same bytes with its compression on the thread pool (property)", async () => {
     await fc.assert(
       fc.asyncProperty(arbitraryRecords, fc.constantFrom(0, 5), async (records, quality) => {
