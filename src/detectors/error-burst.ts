@@ -20,9 +20,25 @@ interface Burst {
   /** Error count last emitted for this burst (0 before the first emission). */
   reported: number;
   /** The strongest snapshot not yet emitted. */
-  pending: Anomaly | null;
+  pending: PendingBurst | null;
   /** The burst is over once no error arrives within a window of the last one. */
   until: number;
+}
+
+/**
+ * What a burst's report will say, taken at the error that made it strongest: the anomaly itself is
+ * written only when the report is emitted. Every error past the threshold can be the strongest so far,
+ * and writing the whole anomaly for each (its summary, explanation, samples and evidence), to keep only a
+ * batch's last one, was the largest allocation of all the default detectors (about 270 bytes a line of
+ * bench:ingest's corpus).
+ */
+interface PendingBurst {
+  timestamp: string;
+  stream: string;
+  count: number;
+  spanSecs: number;
+  /** The window's latest errors then (`inWindow`): the service's list changes as errors arrive. */
+  recent: RecentError[];
 }
 
 /** How many of the latest error records a service keeps as samples (bodies); ids: WINDOW_EVIDENCE. */
@@ -58,6 +74,18 @@ interface ServiceWindow {
 
 function inWindow(w: ServiceWindow): RecentError[] {
   return w.recent.filter((e) => e.seq >= w.firstSeq);
+}
+
+/** A burst's report as of `record`, the error that made its window `count` strong. */
+function pendingBurst(record: ParsedRecord, w: ServiceWindow, latest: number): PendingBurst {
+  return {
+    timestamp: record.timestamp,
+    stream: record.stream,
+    count: w.times.length - w.head,
+    // From the oldest error still in the window to the service's latest: never negative.
+    spanSecs: Math.max(0, (latest - w.times[w.head]!) / 1000),
+    recent: inWindow(w),
+  };
 }
 
 /**
@@ -112,7 +140,7 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
       let w = this.#services.get(record.stream);
       if (w && step === "jumped_back") {
         // Another period (an old file after live logs): its errors are not part of the live window.
-        if (w.burst?.pending) out.push(w.burst.pending);
+        if (w.burst?.pending) out.push(this.#anomaly(w.burst.pending));
         touched.delete(w);
         w = undefined;
       }
@@ -121,7 +149,7 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
         this.#services.set(record.stream, w);
       }
       if (w.burst && at > w.burst.until) {
-        if (w.burst.pending) out.push(w.burst.pending);
+        if (w.burst.pending) out.push(this.#anomaly(w.burst.pending));
         w.burst = null;
       }
       const seq = w.firstSeq + w.times.length - w.head;
@@ -145,33 +173,31 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
       if (count < this.options.threshold) continue;
       w.burst ??= { reported: 0, pending: null, until: at + windowMs };
       w.burst.until = Math.max(w.burst.until, at + windowMs);
-      const stronger = count > (w.burst.pending ? Number(w.burst.pending.features.error_count) : 0);
-      if (stronger && count >= 2 * w.burst.reported) w.burst.pending = this.#anomaly(record, w, latest);
+      const stronger = count > (w.burst.pending ? w.burst.pending.count : 0);
+      if (stronger && count >= 2 * w.burst.reported) w.burst.pending = pendingBurst(record, w, latest);
       touched.add(w);
     }
     for (const w of touched) {
-      if (!w.burst?.pending) continue;
-      out.push(w.burst.pending);
-      w.burst.reported = Number(w.burst.pending.features.error_count);
-      w.burst.pending = null;
+      const pending = w.burst?.pending;
+      if (!pending) continue;
+      out.push(this.#anomaly(pending));
+      w.burst!.reported = pending.count;
+      w.burst!.pending = null;
     }
     return out;
   }
 
-  #anomaly(record: ParsedRecord, w: ServiceWindow, latest: number): Anomaly {
-    const count = w.times.length - w.head;
-    // From the oldest error still in the window to the service's latest: never negative.
-    const spanSecs = Math.max(0, (latest - w.times[w.head]!) / 1000);
-    const recent = inWindow(w);
+  #anomaly(pending: PendingBurst): Anomaly {
+    const { count, spanSecs, recent } = pending;
     // count = threshold → 0.6 (medium); twice → 0.8; four times → 0.9 (high); eight times → 0.95 (critical).
     const score = 1 - (0.4 * this.options.threshold) / count;
-    const summary = `${count} error-level records from ${record.stream} in ${Math.round(spanSecs)} s (threshold ${this.options.threshold} per ${this.options.windowSecs} s)`;
+    const summary = `${count} error-level records from ${pending.stream} in ${Math.round(spanSecs)} s (threshold ${this.options.threshold} per ${this.options.windowSecs} s)`;
     return {
       detector: this.name,
       type: "error_burst",
-      timestamp: record.timestamp,
-      service: record.stream,
-      key: record.stream,
+      timestamp: pending.timestamp,
+      service: pending.stream,
+      key: pending.stream,
       score,
       severity: severityFromScore(score),
       description: summary,
