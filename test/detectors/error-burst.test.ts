@@ -43,6 +43,21 @@ describe("error_burst", () => {
     expect(anomaly?.explanation.samples).toEqual(batch.slice(-5).map((r) => r.body));
   });
 
+  it("reports a burst as it was at its strongest error, whatever the window held by the batch's end", () => {
+    const d = new ErrorBurstDetector({ windowSecs: 10, threshold: 3 });
+    const peak = errors(T0, 5);
+    // 12 s: the errors before 2 s have left the window (3 remain, weaker than 5); the burst goes on.
+    const later = error(T0 + 12_000);
+    const [anomaly, ...rest] = d.observe([...peak, later]);
+    expect(rest).toEqual([]);
+    expect(anomaly?.features.error_count).toBe(5);
+    expect(anomaly?.timestamp).toBe(peak.at(-1)!.timestamp);
+    expect(anomaly?.evidence).toEqual(peak.map((r) => r.id));
+    expect(anomaly?.explanation.observed).toEqual({ error_count: 5, span_secs: 4 });
+    // 40 s: past the burst's end, which emits nothing new; a fresh burst starts from this error.
+    expect(d.observe([error(T0 + 40_000)])).toEqual([]);
+  });
+
   it("never cites a record that has left the window", () => {
     const d = new ErrorBurstDetector({ windowSecs: 10, threshold: 3 });
     const old = errors(T0, 15);
