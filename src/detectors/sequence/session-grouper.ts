@@ -119,18 +119,7 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
     }
     if (this.#remembered.has(id)) return;
     this.#remembered.add(id);
-    const session = this.#open.get(id);
-    if (!session) {
-      log.push(() => this.#open.delete(id));
-      return;
-    }
-    const { records, lastSeenAt, longestGapMs, activity } = session;
-    const length = records.length;
-    log.push(() => {
-      records.length = length;
-      Object.assign(session, { lastSeenAt, longestGapMs, activity });
-      this.#open.set(id, session);
-    });
+    log.push(sessionUndo(this.#open, id));
   }
 
   get idleTimeoutMs(): number {
@@ -249,4 +238,22 @@ export class SessionGrouper<R extends LogRecord = LogRecord> {
       longestGapMs: session.longestGapMs,
     };
   }
+}
+
+/**
+ * `#remember`'s rollback step for session `id` as it is now: made here, not in `#remember`, which runs
+ * for every record, because a function that makes a closure over its parameters gets a context object
+ * on every call, whichever branch it takes (docs/architecture.md, "Records cross as JSON text, and the
+ * collector's share").
+ */
+function sessionUndo<R>(open: Map<string, OpenSession<R>>, id: string): () => void {
+  const session = open.get(id);
+  if (!session) return () => open.delete(id);
+  const { records, lastSeenAt, longestGapMs, activity } = session;
+  const length = records.length;
+  return () => {
+    records.length = length;
+    Object.assign(session, { lastSeenAt, longestGapMs, activity });
+    open.set(id, session);
+  };
 }

@@ -110,7 +110,7 @@ export class WindowForestDetector implements Detector, Retrainable {
       sinceFit: s.sinceFit,
       flagged: s.flagged,
     };
-    log.push(() => Object.assign(s, saved));
+    log.push(restoreService(s, saved));
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
@@ -127,7 +127,7 @@ export class WindowForestDetector implements Detector, Retrainable {
       if (s.open && start > s.open.start) this.#close(record.stream, s, out);
       s.open ??= emptyWindow(start);
       const id = record.templateId;
-      if (!this.#templates.has(id)) this.undo.push(() => this.#templates.delete(id));
+      if (!this.#templates.has(id)) this.undo.push(forgetTemplate(this.#templates, id));
       addRecord(s.open, record, this.#templates);
       if (s.ids.length < WINDOW_EVIDENCE) s.ids.push(record.id);
       if (s.samples.length < 3) s.samples.push(record.body);
@@ -423,3 +423,16 @@ export const windowForestDefinition: DetectorDefinition<WindowForestOptions> = {
     "Isolation Forest over per-service windows (template counts, error count, numeric parameters); explains the features that isolated a window.",
   create: (options, ctx) => new WindowForestDetector(options, ctx.clock),
 };
+
+/*
+ * Rollback steps made outside the per-record methods that journal them: a function that makes a closure
+ * over its parameters or a loop's variables gets a context object on every call or turn, whichever
+ * branch it takes (docs/architecture.md, "Records cross as JSON text, and the collector's share").
+ */
+function restoreService(s: Service, saved: Service): () => void {
+  return () => Object.assign(s, saved);
+}
+
+function forgetTemplate(templates: { delete(id: string): unknown }, id: string): () => void {
+  return () => templates.delete(id);
+}

@@ -38,15 +38,9 @@ export class MinerUndo {
   touch(st: StreamIndex, c: Cluster): void {
     if (c.undoEpoch === this.log.epoch) return;
     c.undoEpoch = this.log.epoch;
-    const { count, lastSeen, prev } = c;
     // Undone in reverse order of first touch, putting each cluster back after the neighbour it had
     // restores the LRU order exactly: that neighbour was untouched then, or is put back before it.
-    this.log.push(() => {
-      c.count = count;
-      c.lastSeen = lastSeen;
-      st.unlink(c);
-      st.linkAfter(c, prev);
-    });
+    this.log.push(touchUndo(st, c));
   }
 
   /** Before the first change of `st`'s templates or indexes in this batch. */
@@ -120,4 +114,19 @@ export class MinerUndo {
 function refill<K, V>(target: Map<K, V>, from: Map<K, V>): void {
   target.clear();
   for (const [k, v] of from) target.set(k, v);
+}
+
+/**
+ * `touch`'s rollback step. Made here, not in `touch`: a function that makes a closure over its
+ * parameters gets a context object on every call, whichever branch it takes, and `touch` runs for every
+ * mined line (docs/architecture.md, "Records cross as JSON text, and the collector's share").
+ */
+function touchUndo(st: StreamIndex, c: Cluster): () => void {
+  const { count, lastSeen, prev } = c;
+  return () => {
+    c.count = count;
+    c.lastSeen = lastSeen;
+    st.unlink(c);
+    st.linkAfter(c, prev);
+  };
 }
