@@ -104,58 +104,68 @@ export function isoLocalSeconds(ms: number): string {
 }
 
 /**
- * Epoch ms of canonical ISO UTC text (`2026-01-10T09:30:00.000Z`, what `toISOString` writes) with in-range
- * fields; undefined for anything else. The form ingest stores, so the hot paths that read a stored or
- * client-sent time (detectors, `isCanonicalIso`) read it by hand instead of through a regex or `Date.parse`.
+ * Reads canonical ISO UTC text (`2026-01-10T09:30:00.000Z`, what `toISOString` writes) with in-range
+ * fields as epoch ms; undefined for anything else. The form ingest stores, so the hot paths that read a
+ * stored or client-sent time (detectors, `isCanonicalIso`, the segment builder's time columns) read it by
+ * hand instead of through a regex or `Date.parse`.
+ *
+ * A reader remembers the minute it read last, as its text up to the seconds ("2026-01-01T10:00:", every
+ * field checked) and its epoch ms. Times read one after another mostly share it, and within a minute the
+ * epoch ms is linear in the seconds and milliseconds (UTC has no leap seconds in JavaScript), so such a
+ * time costs only its seconds: about half the work of a full read (the fields, the month's length,
+ * `Date.UTC`). A caller that reads two series of times in turn (record and observed times) keeps one
+ * reader for each.
  */
-export function canonicalIsoMs(s: string): number | undefined {
-  if (
-    s.length !== 24 ||
-    s.charCodeAt(4) !== 0x2d ||
-    s.charCodeAt(7) !== 0x2d ||
-    s.charCodeAt(10) !== 0x54 ||
-    s.charCodeAt(13) !== 0x3a ||
-    s.charCodeAt(16) !== 0x3a ||
-    s.charCodeAt(19) !== 0x2e ||
-    s.charCodeAt(23) !== 0x5a
-  )
-    return undefined;
-  const second = digitsAt(s, 17, 2);
-  const ms = digitsAt(s, 20, 3);
-  if (second < 0 || second > 59 || ms < 0) return undefined;
-  // Times read one after another mostly share their minute, already checked: only the seconds are new.
-  if (lastMinute !== "" && s.startsWith(lastMinute)) return lastMinuteMs + second * 1000 + ms;
-  const year = digitsAt(s, 0, 4);
-  const month = digitsAt(s, 5, 2);
-  const day = digitsAt(s, 8, 2);
-  const hour = digitsAt(s, 11, 2);
-  const minute = digitsAt(s, 14, 2);
-  if (
-    year < 0 ||
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour < 0 ||
-    hour > 23 ||
-    minute < 0 ||
-    minute > 59
-  )
-    return undefined;
-  lastMinute = s.slice(0, 17);
-  lastMinuteMs = utcMs(year, month - 1, day, hour, minute, 0, 0);
-  return lastMinuteMs + second * 1000 + ms;
+export class CanonicalIsoReader {
+  #minute = "";
+  #minuteMs = 0;
+
+  ms(s: string): number | undefined {
+    if (
+      s.length !== 24 ||
+      s.charCodeAt(4) !== 0x2d ||
+      s.charCodeAt(7) !== 0x2d ||
+      s.charCodeAt(10) !== 0x54 ||
+      s.charCodeAt(13) !== 0x3a ||
+      s.charCodeAt(16) !== 0x3a ||
+      s.charCodeAt(19) !== 0x2e ||
+      s.charCodeAt(23) !== 0x5a
+    )
+      return undefined;
+    const second = digitsAt(s, 17, 2);
+    const ms = digitsAt(s, 20, 3);
+    if (second < 0 || second > 59 || ms < 0) return undefined;
+    if (this.#minute !== "" && s.startsWith(this.#minute)) return this.#minuteMs + second * 1000 + ms;
+    const year = digitsAt(s, 0, 4);
+    const month = digitsAt(s, 5, 2);
+    const day = digitsAt(s, 8, 2);
+    const hour = digitsAt(s, 11, 2);
+    const minute = digitsAt(s, 14, 2);
+    if (
+      year < 0 ||
+      month < 1 ||
+      month > 12 ||
+      day < 1 ||
+      day > daysInMonth(year, month) ||
+      hour < 0 ||
+      hour > 23 ||
+      minute < 0 ||
+      minute > 59
+    )
+      return undefined;
+    this.#minute = s.slice(0, 17);
+    this.#minuteMs = utcMs(year, month - 1, day, hour, minute, 0, 0);
+    return this.#minuteMs + second * 1000 + ms;
+  }
 }
 
-/**
- * The minute `canonicalIsoMs` read last, as its text up to the seconds ("2026-01-01T10:00:", every field
- * checked) and its epoch ms; "" before the first. Per thread (each has its own module). Within a minute
- * the epoch ms is linear in the seconds and milliseconds (UTC has no leap seconds in JavaScript), so a
- * time of the same minute is that minute's ms plus its own: about half the work of a full read
- * (the fields, the month's length, `Date.UTC`), and the hot paths read each record's time once or twice.
- */
-let lastMinute = "";
-let lastMinuteMs = 0;
+/** This thread's reader of record times (each thread has its own module). */
+const recordTimeReader = new CanonicalIsoReader();
+
+/** `CanonicalIsoReader.ms` with this thread's reader of record times. */
+export function canonicalIsoMs(s: string): number | undefined {
+  return recordTimeReader.ms(s);
+}
 
 /** The decimal number written by `count` digits at `from`; -1 when one of them is not a digit. */
 function digitsAt(s: string, from: number, count: number): number {

@@ -1,3 +1,4 @@
+import { CanonicalIsoReader } from "../../core/time.js";
 import type { ByteReader } from "./byte-reader.js";
 import type { ByteWriter } from "./byte-writer.js";
 import { isoText } from "./iso-time.js";
@@ -13,39 +14,12 @@ import { isoText } from "./iso-time.js";
 
 /** Epoch ms of a canonical ISO text, or NaN when the text is not exactly `new Date(ms).toISOString()`. */
 export class CanonicalTimeParser {
-  private minutePrefix = "";
-  private minuteMs = 0;
+  // Records come in time order, so most share the previous record's minute (`CanonicalIsoReader`).
+  readonly #reader = new CanonicalIsoReader();
 
   parse(text: string): number {
-    if (
-      text.length !== 24 ||
-      text.charCodeAt(23) !== 90 /* Z */ ||
-      text.charCodeAt(19) !== 46 /* . */ ||
-      text.charCodeAt(16) !== 58 /* : */
-    ) {
-      return Number.NaN;
-    }
-    // Records come in time order, so most share the previous record's minute: parse only SS.mmm then.
-    if (!text.startsWith(this.minutePrefix) || this.minutePrefix === "") {
-      const prefix = text.slice(0, 17);
-      const ms = Date.parse(`${prefix}00.000Z`);
-      if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 17) !== prefix) return Number.NaN;
-      this.minutePrefix = prefix;
-      this.minuteMs = ms;
-    }
-    const s1 = digit(text, 17);
-    const s2 = digit(text, 18);
-    const m1 = digit(text, 20);
-    const m2 = digit(text, 21);
-    const m3 = digit(text, 22);
-    if ((s1 | s2 | m1 | m2 | m3) < 0 || s1 > 5) return Number.NaN;
-    return this.minuteMs + (s1 * 10 + s2) * 1000 + m1 * 100 + m2 * 10 + m3;
+    return this.#reader.ms(text) ?? Number.NaN;
   }
-}
-
-function digit(text: string, i: number): number {
-  const d = text.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : -1;
 }
 
 /**
