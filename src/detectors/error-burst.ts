@@ -177,12 +177,11 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
       if (stronger && count >= 2 * w.burst.reported) w.burst.pending = pendingBurst(record, w, latest);
       touched.add(w);
     }
-    for (const w of touched) {
-      const pending = w.burst?.pending;
-      if (!pending) continue;
-      out.push(this.#anomaly(pending));
-      w.burst!.reported = pending.count;
-      w.burst!.pending = null;
+    for (const { burst } of touched) {
+      if (!burst?.pending) continue;
+      out.push(this.#anomaly(burst.pending));
+      burst.reported = burst.pending.count;
+      burst.pending = null;
     }
     return out;
   }

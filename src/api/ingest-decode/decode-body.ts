@@ -25,14 +25,11 @@ export function decodeIngestBody(body: Uint8Array, observedAt: string): DecodedI
   const chunks: Uint8Array[] = [];
   const pack = (start: number, stop: number) =>
     chunks.push(ownedBytes(encodeLogRecords(records.slice(start, stop))));
-  let plain = true;
+  let plain: boolean;
   try {
-    eachNdjsonValue(Buffer.from(body.buffer, body.byteOffset, body.byteLength), (value) => {
+    plain = eachNdjsonValue(Buffer.from(body.buffer, body.byteOffset, body.byteLength), (value) => {
       const log = plainIngestLog(value);
-      if (log === null) {
-        plain = false;
-        return false;
-      }
+      if (log === null) return false;
       const n = logs.push(log);
       if (n % DECODED_CHUNK_RECORDS === 0) pack(n - DECODED_CHUNK_RECORDS, n);
       return true;
