@@ -19,11 +19,13 @@
 //
 // Every phase runs even when an earlier one failed (a CI run costs 20 minutes: it should report all it
 // can); the exit code is 1 when anything failed. Output of commands run beside another is kept in a file
-// and printed when they end, so the logs do not interleave.
+// and printed when they end, so the logs do not interleave. A CI log shows only its last lines, and a phase
+// prints its failures far above them: so each vitest phase also writes a JSON report, and the last lines
+// name every failed test with the start of its error (`failureDigest`).
 import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Reliability files that run alone (phase 2), with test/cluster: they time the server against itself. */
@@ -85,7 +87,45 @@ function run(name, command, commandArgs, { quiet = false } = {}) {
   });
 }
 
-const vitest = (...vitestArgs) => ["npx", ["vitest", "run", ...vitestArgs]];
+/** A phase that runs vitest and also writes its JSON report, for `failureDigest`. */
+function runVitest(name, vitestArgs, options = {}) {
+  const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile(name)}`];
+  return run(name, "npx", ["vitest", "run", ...vitestArgs, ...reporters], options);
+}
+const reportFile = (name) => join(logs, `${name.replace(/\W+/g, "-")}.json`);
+
+/** The failed tests of the phases that failed, each with the first lines of its error (ANSI colours out). */
+function failureDigest(failedPhases) {
+  const lines = [];
+  for (const { name } of failedPhases) {
+    let report;
+    try {
+      report = JSON.parse(readFileSync(reportFile(name), "utf8"));
+    } catch {
+      lines.push(`== ${name}: no test report (not a vitest phase, or it stopped before writing one): see its output above`);
+      continue;
+    }
+    const failedTests = [];
+    for (const file of report.testResults ?? []) {
+      const where = relative(process.cwd(), file.name);
+      const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed");
+      for (const test of failed) failedTests.push({ where, title: test.fullName, error: test.failureMessages?.[0] });
+      if (failed.length === 0 && file.status === "failed")
+        failedTests.push({ where, title: "(the file itself)", error: file.message });
+    }
+    lines.push(`== ${name}: ${failedTests.length} failed test(s)${failedTests.length ? "" : " - an error outside any test (unhandled, or a hook): see its output above"}`);
+    for (const { where, title, error } of failedTests) {
+      lines.push(`  FAILED ${where} > ${title}`);
+      // The message and the test's own frames: vitest's and Node's frames say nothing about the failure.
+      const errorLines = stripAnsi(String(error ?? ""))
+        .split("\n")
+        .filter((l) => l.trim() && !/node_modules|node:internal|<anonymous>/.test(l));
+      for (const l of errorLines.slice(0, 8)) lines.push(`    ${l.slice(0, 300)}`);
+    }
+  }
+  return lines;
+}
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 for (const signal of ["SIGINT", "SIGTERM"])
   process.on(signal, () => {
@@ -95,20 +135,21 @@ for (const signal of ["SIGINT", "SIGTERM"])
 
 try {
   await Promise.all([
-    run("unit suite", ...vitest("--exclude", `${RELIABILITY}/**`, "--exclude", `${CLUSTER}/**`)),
-    run(
+    runVitest("unit suite", ["--exclude", `${RELIABILITY}/**`, "--exclude", `${CLUSTER}/**`]),
+    runVitest(
       "side lane (reliability files that only wait)",
-      ...vitest(RELIABILITY, "--maxWorkers=1", ...[...TIMED, SOAK].flatMap((f) => ["--exclude", f])),
+      [RELIABILITY, "--maxWorkers=1", ...[...TIMED, SOAK].flatMap((f) => ["--exclude", f])],
       { quiet: true },
     ),
   ]);
-  await run("alone (crash harnesses, overload, cluster)", ...vitest(...TIMED, CLUSTER, "--maxWorkers=1"));
+  await runVitest("alone (crash harnesses, overload, cluster)", [...TIMED, CLUSTER, "--maxWorkers=1"]);
   // The command beside the soak starts first: the soak sets its rate at half the capacity it measures in
   // its first seconds, so it measures with that command's load already there, not before it.
   const beside = besideSoak ? run("beside the soak", "bash", ["-c", besideSoak], { quiet: true }) : null;
   if (beside && !dryRun) await Promise.race([beside, delay(HEAD_START_MS)]);
-  await Promise.all([run("soak", ...vitest(SOAK)), beside]);
+  await Promise.all([runVitest("soak", [SOAK]), beside]);
 } finally {
+  if (!dryRun) for (const line of failureDigest(results.filter((r) => r.code !== 0))) console.log(line);
   rmSync(logs, { recursive: true, force: true });
 }
 

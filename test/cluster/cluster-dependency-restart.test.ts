@@ -116,7 +116,7 @@ describe("a cluster while RabbitMQ, then PostgreSQL, restarts", () => {
         } else unexpected.push(`${res.status} ${text.slice(0, 200)}`);
         return res.status;
       } catch (error) {
-        unexpected.push(`no answer: ${String(error)}`);
+        unexpected.push(`no answer from ${node.port}: ${String(error)} (${String((error as Error).cause)})`);
         return 0;
       }
     };
@@ -155,7 +155,14 @@ describe("a cluster while RabbitMQ, then PostgreSQL, restarts", () => {
     sending = false;
     await sender;
 
-    expect(unexpected).toEqual([]);
+    // A request with no answer means a node stopped listening: its exit code and last log lines say why.
+    const gone = nodes
+      .filter((n) => n.child.exitCode !== null || n.child.signalCode !== null)
+      .map(
+        (n) =>
+          `node on ${n.port} exited (${n.child.exitCode ?? n.child.signalCode}):\n${n.stderr().slice(-4000)}`,
+      );
+    expect({ unexpected, gone }).toEqual({ unexpected: [], gone: [] });
     expect(refusals).toBeGreaterThan(0);
     expect(refusalsWithoutRetryAfter).toBe(0);
     const client = new pg.Client({ connectionString: url.toString() });
