@@ -51,6 +51,8 @@ export function readOnlyPool(url: string, max = 2): pg.Pool {
 /** One-shot health probe: can the source relation be read? */
 export async function probePostgresSource(config: PostgresSourceConfig): Promise<"ok" | "error"> {
   const client = new pg.Client({ connectionString: readOnlyUrl(config.url), connectionTimeoutMillis: 2_000 });
+  // A connection ended between two statements is an "error" event, not a rejection: it would end the process.
+  client.on("error", () => {});
   try {
     await client.connect();
     await client.query("begin read only");
@@ -116,6 +118,10 @@ export class PostgresSource implements Source {
     this.#pool = readOnlyPool(this.options.url);
     // A source database that is down must not stop the service: errors are logged and polling goes on.
     this.#pool.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error"));
+    // A checked-out client gets it too, and the pool listens only on idle ones (see store/dialect/postgres.ts).
+    this.#pool.on("connect", (client) =>
+      client.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error")),
+    );
     this.#cp = parseCheckpoint(await ctx.checkpoints.load(this.#key));
     const committed = await ctx.checkpoints.committedSubmission(this.#submitter);
     this.#seq = Math.max(committed, this.#cp.pending?.submission ?? 0);

@@ -111,6 +111,11 @@ export function openPostgres(url: string): {
   // to administrator command") makes the pool emit "error"; with no listener, Node ended the process. The
   // pool drops that client by itself, and the next query connects afresh or fails where it is awaited.
   pool.on("error", () => {});
+  // A client checked out of the pool (a transaction between two of its statements) gets the same
+  // "error", and the pool listens only on idle ones: with no listener of its own it ended the process (a
+  // cluster node, when PostgreSQL stopped under it: test/cluster/cluster-dependency-restart.test.ts). Its
+  // next statement fails where it is awaited, and the pool drops it when it comes back (not queryable).
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new PostgresTextPlugin()],
