@@ -1,6 +1,7 @@
 import amqp, { type ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/cluster-schema.js";
+import { ConfigError } from "../config/load.js";
 import { partitionQueue } from "./partition-key.js";
 
 /**
@@ -104,9 +105,13 @@ export class BrokerConnection {
  */
 export async function declarePartitionQueues(conn: ChannelModel, config: ClusterConfig): Promise<void> {
   const channel = await conn.createChannel();
+  // A declare the broker refuses closes the channel with an "error" event; the rejection below reports it.
+  channel.on("error", () => {});
+  let queue = "";
   try {
-    for (let p = 0; p < config.partitions; p++)
-      await channel.assertQueue(partitionQueue(config.queuePrefix, p), {
+    for (let p = 0; p < config.partitions; p++) {
+      queue = partitionQueue(config.queuePrefix, p);
+      await channel.assertQueue(queue, {
         durable: true,
         arguments: {
           "x-queue-type": "quorum",
@@ -115,7 +120,31 @@ export async function declarePartitionQueues(conn: ChannelModel, config: Cluster
           "x-overflow": "reject-publish",
         },
       });
+    }
+  } catch (error) {
+    throw queueMismatch(error, queue) ?? error;
   } finally {
     await channel.close().catch(() => {});
   }
+}
+
+/**
+ * RabbitMQ keeps the arguments a queue was declared with, and refuses a declare that differs
+ * (406 PRECONDITION_FAILED, "inequivalent arg"): a changed CLUSTER_QUEUE_MESSAGES, or queues an older
+ * setup made. Said as a configuration problem, with what to do, instead of the broker's words alone.
+ */
+function queueMismatch(error: unknown, queue: string): ConfigError | null {
+  const text = error instanceof Error ? error.message : String(error);
+  const m = /inequivalent arg '([^']+)'.*received '([^']*)' but current is '([^']*)'/.exec(text);
+  if (!m) return null;
+  const [, arg, wanted, current] = m;
+  const setting =
+    arg === "x-max-length"
+      ? `CLUSTER_QUEUE_MESSAGES is ${wanted}, but partition queue ${queue} holds at most ${current}`
+      : `partition queue ${queue} exists with ${arg} ${current}, where this version declares ${wanted}`;
+  return new ConfigError([
+    `${setting}. RabbitMQ keeps the arguments a queue was made with: ${
+      arg === "x-max-length" ? `set CLUSTER_QUEUE_MESSAGES=${current} on every node, or ` : ""
+    }use a new CLUSTER_QUEUE_PREFIX, or delete the partition queues once every node is stopped and they are empty`,
+  ]);
 }
