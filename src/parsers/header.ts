@@ -329,7 +329,16 @@ function noHeader(line: string): LineHeader {
   return { timestamp: null, level: null, host: null, pid: null, component: null, body: line };
 }
 
-export function splitHeader(line: string): LineHeader {
+/** Whether the line being split has its time converted (`splitHeader`'s `readTime`). */
+let readTimeNow = true;
+
+/**
+ * Splits `line`'s header off. `readTime` false: the caller has the line's time from elsewhere, so the
+ * header's time text is recognised (the split is the same) but not converted, and `timestamp` is null.
+ * The conversion comes after every choice of the split, and its cache only remembers conversions.
+ */
+export function splitHeader(line: string, readTime = true): LineHeader {
+  readTimeNow = readTime;
   reset(line);
   const known = resume(line);
   if (known) {
@@ -485,7 +494,7 @@ function split(line: string): LineHeader {
   lastFirstTime = firstTime;
   lastLastTime = lastTime;
   const timestamp =
-    firstTime >= 0
+    firstTime >= 0 && readTimeNow
       ? timeCache.iso(
           line,
           tStart,
@@ -646,7 +655,7 @@ function replay(line: string, sh: Shape): LineHeader | null {
   const ht = plan.hostToken;
   const host = ht >= 0 ? line.slice(tStart[ht]!, tEnd[ht]!) : null;
   const timestamp =
-    plan.firstTime >= 0
+    plan.firstTime >= 0 && readTimeNow
       ? timeCache.iso(line, tStart, tEnd, tKind, T_TIME, plan.firstTime, plan.lastTime, sh, sh.tokens)
       : null;
   return { timestamp, level, host, pid, component, body: bodyAfter(line, cut) };

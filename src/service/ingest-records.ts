@@ -1,7 +1,8 @@
 import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
+import { canonicalIsoMs } from "../core/time.js";
 import { type DecodeContext, decodeLine, levelWordNumber, referenceNow } from "../parsers/decoders/index.js";
-import { isCanonicalIso, isoFromText } from "../parsers/decoders/iso-time.js";
+import { isoFromText } from "../parsers/decoders/iso-time.js";
 import { setField } from "../parsers/decoders/json-fields.js";
 import type { RecordSource } from "../pipeline/ingest-pipeline.js";
 import { GroupTally } from "./scoring.js";
@@ -66,7 +67,26 @@ export function recordFromIngestLog(
     resourceFor?: (service: string) => JsonObject;
   } = {},
 ): LogRecord {
-  return recordOf(log, { observedAt }, 0, options.warn, options.resourceFor);
+  return recordOf(log, 0, recordDecoding({ observedAt }, options.warn, options.resourceFor));
+}
+
+/** What decoding a request's logs shares: built once a request, not once a log. */
+interface RecordDecoding {
+  ctx: DecodeContext;
+  /** `ctx` for a log that carries a canonical time of its own (`DecodeContext.timeGiven`). */
+  timeGivenCtx: DecodeContext;
+  warn: Warn | undefined;
+  resourceFor: ((service: string) => JsonObject) | undefined;
+  /** Epoch ms of the last record's time when its log gave it in canonical form, else NaN: read once, here. */
+  timeMs: number;
+}
+
+function recordDecoding(
+  ctx: DecodeContext,
+  warn: Warn | undefined,
+  resourceFor: ((service: string) => JsonObject) | undefined,
+): RecordDecoding {
+  return { ctx, timeGivenCtx: { ...ctx, timeGiven: true }, warn, resourceFor, timeMs: Number.NaN };
 }
 
 /**
@@ -75,20 +95,18 @@ export function recordFromIngestLog(
  * is completed in place rather than copied: spreading its attributes and the metadata into a new object
  * was 1.5 µs a line, more than everything else here together.
  */
-function recordOf(
-  log: IngestLog,
-  ctx: DecodeContext,
-  index: number,
-  warn: Warn | undefined,
-  resourceFor: ((service: string) => JsonObject) | undefined,
-): LogRecord {
-  const record = decodeLine(log.message, ctx);
+function recordOf(log: IngestLog, index: number, d: RecordDecoding): LogRecord {
+  const { ctx, warn, resourceFor } = d;
+  const ts = log.timestamp;
+  // Canonical ISO (most clients send it) names its year and is its own normal form: no regex, no parse.
+  // It is the record's time, so the message's own header time is left unconverted (`timeGiven`).
+  const tsMs = ts ? canonicalIsoMs(ts) : undefined;
+  d.timeMs = tsMs ?? Number.NaN;
+  const record = decodeLine(log.message, tsMs === undefined ? ctx : d.timeGivenCtx);
 
   // Decoders stamp a record that carries no time with `observedAt`.
-  const ts = log.timestamp;
   if (ts) {
-    // Canonical ISO (most clients send it) names its year and is its own normal form: no regex, no parse.
-    const given = isCanonicalIso(ts) ? ts : NAMES_A_YEAR.test(ts) ? isoFromText(ts) : null;
+    const given = tsMs !== undefined ? ts : NAMES_A_YEAR.test(ts) ? isoFromText(ts) : null;
     if (given) record.timestamp = given;
     else
       warn?.(
@@ -163,7 +181,7 @@ export class IngestRecords implements IngestSource {
   readonly warnings: IngestWarnings = { count: 0, samples: [] };
   /** Logs before this one are decoded; slices are asked for in order, each once. */
   #next = 0;
-  readonly #ctx: DecodeContext;
+  readonly #decoding: RecordDecoding;
   /** One resource object per service, shared by its records (the store encodes it once per run). */
   readonly #resources = new Map<string, JsonObject>();
   readonly #warn: Warn = (field, message, index) => {
@@ -190,7 +208,11 @@ export class IngestRecords implements IngestSource {
     // The request's own array (its parsed body): a copy would leave every log held by the request.
     this.#logs = logs;
     // One context for the request: RFC 3164 dates infer their year from `now`, parsed here once, not per line.
-    this.#ctx = { observedAt, now: referenceNow({ observedAt }) };
+    this.#decoding = recordDecoding(
+      { observedAt, now: referenceNow({ observedAt }) },
+      this.#warn,
+      this.#resourceOf,
+    );
   }
 
   get length(): number {
@@ -216,16 +238,16 @@ export class IngestRecords implements IngestSource {
     const stop = Math.min(end, logs.length);
     const out: LogRecord[] = new Array(Math.max(0, stop - start));
     for (let i = start; i < stop; i++) {
-      const record = recordOf(logs[i]!, this.#ctx, i, this.#warn, this.#resourceOf);
+      const record = recordOf(logs[i]!, i, this.#decoding);
       if (!this.keepLogs) logs[i] = undefined;
-      this.#count(record, i);
+      this.#count(record, i, this.#decoding.timeMs);
       out[i - start] = record;
     }
     this.#next = Math.max(start, stop);
     return out;
   }
 
-  #count(record: LogRecord, index: number): void {
+  #count(record: LogRecord, index: number, timeMs: number): void {
     const service = String(record.resource["service.name"]);
     let group = this.groups.get(service);
     if (!group) {
@@ -233,6 +255,6 @@ export class IngestRecords implements IngestSource {
       this.groups.set(service, group);
     }
     group.indexes.push(index);
-    group.tally.add(record);
+    group.tally.add(record, timeMs);
   }
 }

@@ -64,13 +64,14 @@ export class GroupTally {
   readonly #firstBad: string[] = [];
   readonly #firstAny: string[] = [];
 
-  add(r: TalliedRecord): void {
+  /** `timeMs`: the record's time in epoch ms when the caller has read it already, else NaN. */
+  add(r: TalliedRecord, timeMs = Number.NaN): void {
     this.count++;
     if (r.severityNumber >= 21) this.#fatals++;
     else if (r.severityNumber >= ERROR_SEVERITY_NUMBER) this.#errors++;
     else if (r.severityNumber >= 13) this.#warns++;
     // Ingest stores canonical ISO text, read by hand; anything else (and the value is the same) by Date.parse.
-    const t = canonicalIsoMs(r.timestamp) ?? Date.parse(r.timestamp);
+    const t = Number.isNaN(timeMs) ? (canonicalIsoMs(r.timestamp) ?? Date.parse(r.timestamp)) : timeMs;
     if (t < this.#min) this.#min = t;
     if (t > this.#max) this.#max = t;
     this.#messages.add(r.body);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { splitHeader } from "../../src/parsers/header.js";
+import { LOGHUB_SYSTEMS, loghubLines } from "../helpers/loghub.js";
 
 describe("splitHeader", () => {
   it("HDFS: yymmdd hhmmss pid LEVEL component:", () => {
@@ -95,5 +96,21 @@ describe("splitHeader", () => {
 
   it("takes a leading level word as header even without a time", () => {
     expect(splitHeader("ERROR: disk full")).toMatchObject({ level: "ERROR", body: "disk full" });
+  });
+
+  it("splits a line the same when its time is not converted (readTime false), and converts the next ones as before", () => {
+    for (const system of LOGHUB_SYSTEMS) {
+      const lines = loghubLines(system);
+      const expected = lines.map((line) => splitHeader(line));
+      // Runs of lines with and without the time, so each kind follows the other with the caches warm.
+      lines.forEach((line, i) => {
+        const readTime = Math.floor(i / 7) % 3 !== 1;
+        const h = splitHeader(line, readTime);
+        expect(h, `${system} line ${i + 1}`).toEqual(
+          readTime ? expected[i] : { ...expected[i], timestamp: null },
+        );
+      });
+      expect(expected.filter((h) => h.timestamp !== null).length, system).toBeGreaterThan(1_900);
+    }
   });
 });

@@ -8,8 +8,14 @@ import { isoFromText } from "../../src/parsers/decoders/iso-time.js";
 import type { RecordSource } from "../../src/pipeline/ingest-pipeline.js";
 import { DECODED_CHUNK_RECORDS, DecodedIngestRecords } from "../../src/service/decoded-ingest-records.js";
 import { ingestLogs } from "../../src/service/ingest.js";
-import { type IngestLog, type IngestWarning, recordFromIngestLog } from "../../src/service/ingest-records.js";
+import {
+  type IngestLog,
+  IngestRecords,
+  type IngestWarning,
+  recordFromIngestLog,
+} from "../../src/service/ingest-records.js";
 import type { Runtime } from "../../src/service/runtime.js";
+import { groupFeatures } from "../../src/service/scoring.js";
 import { LOGHUB_SYSTEMS, loghubLines } from "../helpers/loghub.js";
 
 type Warned = Omit<IngestWarning, "index">;
@@ -155,6 +161,19 @@ describe("recordFromIngestLog", () => {
       }),
       { numRuns: 5_000, seed: 18 },
     );
+  });
+});
+
+describe("IngestRecords", () => {
+  it("counts each service's records by the times they hold (a client's canonical time is read once)", () => {
+    const logs = fc.sample(ingestLog, { numRuns: 600, seed: 7 });
+    const records = new IngestRecords(logs.map(copyOf), OBSERVED, false);
+    const all = records.slice(0, logs.length);
+    expect(records.groups.size).toBeGreaterThan(1);
+    for (const [service, group] of records.groups)
+      expect(group.tally.features(), service).toEqual(
+        groupFeatures(all.filter((r) => r.resource["service.name"] === service)),
+      );
   });
 });
 

@@ -52,7 +52,8 @@ export function registerParseCommand(program: Command): void {
       const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const raw of lines) {
         const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-        messages.push(opts.contentOnly ? line : splitHeader(line).body);
+        // Only the bodies are mined: the header's time is not converted.
+        messages.push(opts.contentOnly ? line : splitHeader(line, false).body);
       }
       const mined = mineAll(new DrainMiner(), opts.stream, messages);
       const out: string[] = [];

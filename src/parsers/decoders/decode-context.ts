@@ -9,6 +9,11 @@ export interface DecodeContext {
    * Defaults to `observedAt`, so replaying an old file with an old `observedAt` still infers the right year.
    */
   now?: number;
+  /**
+   * The caller gives each record its time itself (a canonical ISO time it was sent): decoders may leave
+   * a plain line's own header time unconverted, and the record carries `observedAt` until replaced.
+   */
+  timeGiven?: boolean;
 }
 
 /** The reference clock of a context, in epoch ms. */

@@ -12,7 +12,7 @@ import { levelWordNumber } from "./level-value.js";
  * record is stamped with the observed time.
  */
 export function decodePlain(line: string, ctx: DecodeContext): LogRecord {
-  const h = splitHeader(line);
+  const h = splitHeader(line, ctx.timeGiven !== true);
   const attributes: JsonObject = {};
   const resource: JsonObject = {};
   if (h.pid !== null) attributes["process.pid"] = h.pid;
