@@ -20,12 +20,13 @@
 // Every phase runs even when an earlier one failed (a CI run costs 20 minutes: it should report all it
 // can); the exit code is 1 when anything failed. Output of commands run beside another is kept in a file
 // and printed when they end, so the logs do not interleave. A CI log shows only its last lines, and a phase
-// prints its failures far above them: so each vitest phase also writes a JSON report, and the last lines
-// name every failed test with the start of its error (`failureDigest`).
+// prints its failures far above them: so each vitest phase also reports its failures to a file
+// (scripts/failed-tests-reporter.mjs), and the last lines name every failed test with the start of its
+// error (`failureDigest`).
 import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Reliability files that run alone (phase 2), with test/cluster: they time the server against itself. */
@@ -59,7 +60,7 @@ const children = new Set();
 const results = [];
 
 /** Runs a command; its output goes to this process's, or to a file printed when it ends. */
-function run(name, command, commandArgs, { quiet = false } = {}) {
+function run(name, command, commandArgs, { quiet = false, env = {} } = {}) {
   if (dryRun) {
     console.log(`== ${name}: ${[command, ...commandArgs].map((a) => JSON.stringify(a)).join(" ")}`);
     return Promise.resolve(0);
@@ -68,7 +69,7 @@ function run(name, command, commandArgs, { quiet = false } = {}) {
   const out = quiet ? openSync(file, "w") : "inherit";
   const began = Date.now();
   console.log(`== ${name} (at ${secs()})${quiet ? ": output follows when it ends" : ""}`);
-  const child = spawn(command, commandArgs, { stdio: ["ignore", out, out], env: process.env });
+  const child = spawn(command, commandArgs, { stdio: ["ignore", out, out], env: { ...process.env, ...env } });
   children.add(child);
   return new Promise((resolve) => {
     child.on("error", (error) => finish(1, String(error)));
@@ -87,14 +88,21 @@ function run(name, command, commandArgs, { quiet = false } = {}) {
   });
 }
 
-/** A phase that runs vitest and also writes its JSON report, for `failureDigest`. */
+/** A phase that runs vitest, whose failed tests `failureDigest` reads (scripts/failed-tests-reporter.mjs). */
 function runVitest(name, vitestArgs, options = {}) {
-  const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile(name)}`];
-  return run(name, "npx", ["vitest", "run", ...vitestArgs, ...reporters], options);
+  const reporters = ["--reporter=default", "--reporter=./scripts/failed-tests-reporter.mjs"];
+  return run(name, "npx", ["vitest", "run", ...vitestArgs, ...reporters], {
+    ...options,
+    env: { LOGWARDEN_FAILED_TESTS_FILE: reportFile(name) },
+  });
 }
-const reportFile = (name) => join(logs, `${name.replace(/\W+/g, "-")}.json`);
+const reportFile = (name) => join(logs, `${name.replace(/\W+/g, "-")}.failed.json`);
 
-/** The failed tests of the phases that failed, each with the first lines of its error (ANSI colours out). */
+/**
+ * The failed tests of the phases that failed, each with the start of its errors (message, then the
+ * assertion's diff: vitest's and Node's stack frames say nothing about the failure), and the errors no
+ * test owned. A CI log keeps only its end, and a phase prints its failures far above it.
+ */
 function failureDigest(failedPhases) {
   const lines = [];
   for (const { name } of failedPhases) {
@@ -102,28 +110,29 @@ function failureDigest(failedPhases) {
     try {
       report = JSON.parse(readFileSync(reportFile(name), "utf8"));
     } catch {
-      lines.push(`== ${name}: no test report (not a vitest phase, or it stopped before writing one): see its output above`);
+      lines.push(`== ${name}: no report of its tests (not vitest, or it stopped before the end): see its output above`);
       continue;
     }
-    const failedTests = [];
-    for (const file of report.testResults ?? []) {
-      const where = relative(process.cwd(), file.name);
-      const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed");
-      for (const test of failed) failedTests.push({ where, title: test.fullName, error: test.failureMessages?.[0] });
-      if (failed.length === 0 && file.status === "failed")
-        failedTests.push({ where, title: "(the file itself)", error: file.message });
-    }
-    lines.push(`== ${name}: ${failedTests.length} failed test(s)${failedTests.length ? "" : " - an error outside any test (unhandled, or a hook): see its output above"}`);
-    for (const { where, title, error } of failedTests) {
+    const { failed, unhandled } = report;
+    lines.push(`== ${name}: ${failed.length} failed test(s), ${unhandled.length} error(s) outside any test`);
+    for (const { where, title, errors } of failed) {
       lines.push(`  FAILED ${where} > ${title}`);
-      // The message and the test's own frames: vitest's and Node's frames say nothing about the failure.
-      const errorLines = stripAnsi(String(error ?? ""))
-        .split("\n")
-        .filter((l) => l.trim() && !/node_modules|node:internal|<anonymous>/.test(l));
-      for (const l of errorLines.slice(0, 8)) lines.push(`    ${l.slice(0, 300)}`);
+      for (const error of errors.slice(0, 2)) lines.push(...errorLines(error));
+    }
+    for (const error of unhandled.slice(0, 3)) {
+      lines.push("  UNHANDLED");
+      lines.push(...errorLines(error));
     }
   }
   return lines;
+}
+
+/** An error's message and diff, at most 12 lines, cut to 300 characters each. */
+function errorLines({ message, diff }) {
+  const text = stripAnsi(`${message}\n${diff ?? ""}`)
+    .split("\n")
+    .filter((l) => l.trim());
+  return text.slice(0, 12).map((l) => `    ${l.slice(0, 300)}`);
 }
 const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
 

@@ -1,0 +1,29 @@
+// A vitest reporter for `npm test`'s closing digest (scripts/run-tests.mjs, `failureDigest`): writes the
+// run's failed tests, each with its errors' messages and assertion diffs, the errors of files that failed
+// outside their tests (an import, a hook), and the run's unhandled errors, as JSON to the file named by
+// LOGWARDEN_FAILED_TESTS_FILE. vitest's own JSON report keeps an assertion's message but not its diff, and
+// no unhandled error: a server that died of one (an "error" event nobody listened to) left no failed test.
+import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
+
+export default class FailedTestsReporter {
+  onTestRunEnd(testModules, unhandledErrors) {
+    const file = process.env.LOGWARDEN_FAILED_TESTS_FILE;
+    if (!file) return;
+    const failed = [];
+    for (const module of testModules) {
+      const where = relative(process.cwd(), module.moduleId);
+      for (const test of module.children.allTests()) {
+        const result = test.result();
+        if (result.state === "failed") failed.push({ where, title: test.fullName, errors: result.errors.map(summary) });
+      }
+      const own = module.errors();
+      if (own.length > 0) failed.push({ where, title: "(the file itself)", errors: own.map(summary) });
+    }
+    writeFileSync(file, JSON.stringify({ failed, unhandled: unhandledErrors.map(summary) }));
+  }
+}
+
+function summary(error) {
+  return { message: String(error?.message ?? error), diff: error?.diff ?? null, stack: error?.stack ?? null };
+}
