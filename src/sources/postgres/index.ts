@@ -119,9 +119,8 @@ export class PostgresSource implements Source {
     // A source database that is down must not stop the service: errors are logged and polling goes on.
     this.#pool.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error"));
     // A checked-out client gets it too, and the pool listens only on idle ones (see store/dialect/postgres.ts).
-    this.#pool.on("connect", (client) =>
-      client.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error")),
-    );
+    // Not logged here: an idle client's is logged above, and a checked-out one's fails the poll that holds it.
+    this.#pool.on("connect", (client) => client.on("error", () => {}));
     this.#cp = parseCheckpoint(await ctx.checkpoints.load(this.#key));
     const committed = await ctx.checkpoints.committedSubmission(this.#submitter);
     this.#seq = Math.max(committed, this.#cp.pending?.submission ?? 0);
