@@ -329,23 +329,19 @@ function noHeader(line: string): LineHeader {
   return { timestamp: null, level: null, host: null, pid: null, component: null, body: line };
 }
 
-/** Whether the line being split has its time converted (`splitHeader`'s `readTime`). */
-let readTimeNow = true;
-
 /**
  * Splits `line`'s header off. `readTime` false: the caller has the line's time from elsewhere, so the
  * header's time text is recognised (the split is the same) but not converted, and `timestamp` is null.
  * The conversion comes after every choice of the split, and its cache only remembers conversions.
  */
 export function splitHeader(line: string, readTime = true): LineHeader {
-  readTimeNow = readTime;
   reset(line);
   const known = resume(line);
   if (known) {
-    const replayed = replay(line, resumed!);
+    const replayed = replay(line, resumed!, readTime);
     if (replayed) return replayed;
   }
-  const h = split(line);
+  const h = split(line, readTime);
   if (lastCut >= 0) {
     if (!known) learn(line, lastCut, h.level);
     else addPlan(resumed!, planOf(line, resumed!.tokens));
@@ -372,7 +368,7 @@ let lastLastTime = -1;
 /** The shape the current line resumed from, or null. */
 let resumed: Shape | null = null;
 
-function split(line: string): LineHeader {
+function split(line: string, readTime: boolean): LineHeader {
   reach = -1;
   lastCut = -1;
   lastLevelToken = -1;
@@ -494,7 +490,7 @@ function split(line: string): LineHeader {
   lastFirstTime = firstTime;
   lastLastTime = lastTime;
   const timestamp =
-    firstTime >= 0 && readTimeNow
+    firstTime >= 0 && readTime
       ? timeCache.iso(
           line,
           tStart,
@@ -627,7 +623,7 @@ function tokenSignature(line: string, k: number): number {
  * times, level word, pid, component, host and body, each as `split` reads it. Null when no plan fits:
  * the caller splits as usual, on the tokens read so far.
  */
-function replay(line: string, sh: Shape): LineHeader | null {
+function replay(line: string, sh: Shape, readTime: boolean): LineHeader | null {
   const plans = sh.plans;
   let plan: Plan | null = null;
   for (let i = 0; i < plans.length; i++) {
@@ -655,7 +651,7 @@ function replay(line: string, sh: Shape): LineHeader | null {
   const ht = plan.hostToken;
   const host = ht >= 0 ? line.slice(tStart[ht]!, tEnd[ht]!) : null;
   const timestamp =
-    plan.firstTime >= 0 && readTimeNow
+    plan.firstTime >= 0 && readTime
       ? timeCache.iso(line, tStart, tEnd, tKind, T_TIME, plan.firstTime, plan.lastTime, sh, sh.tokens)
       : null;
   return { timestamp, level, host, pid, component, body: bodyAfter(line, cut) };

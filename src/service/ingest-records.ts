@@ -67,7 +67,20 @@ export function recordFromIngestLog(
     resourceFor?: (service: string) => JsonObject;
   } = {},
 ): LogRecord {
-  return recordOf(log, 0, recordDecoding({ observedAt }, options.warn, options.resourceFor));
+  return recordOf(
+    log,
+    0,
+    recordDecoding({ observedAt }, options.warn, options.resourceFor),
+    givenTimeMs(log),
+  );
+}
+
+/**
+ * Epoch ms of the log's time when it is canonical ISO (most clients send it), else undefined. Such a time
+ * names its year and is its own normal form: no regex, no parse.
+ */
+function givenTimeMs(log: IngestLog): number | undefined {
+  return log.timestamp ? canonicalIsoMs(log.timestamp) : undefined;
 }
 
 /** What decoding a request's logs shares: built once a request, not once a log. */
@@ -77,8 +90,6 @@ interface RecordDecoding {
   timeGivenCtx: DecodeContext;
   warn: Warn | undefined;
   resourceFor: ((service: string) => JsonObject) | undefined;
-  /** Epoch ms of the last record's time when its log gave it in canonical form, else NaN: read once, here. */
-  timeMs: number;
 }
 
 function recordDecoding(
@@ -86,7 +97,7 @@ function recordDecoding(
   warn: Warn | undefined,
   resourceFor: ((service: string) => JsonObject) | undefined,
 ): RecordDecoding {
-  return { ctx, timeGivenCtx: { ...ctx, timeGiven: true }, warn, resourceFor, timeMs: Number.NaN };
+  return { ctx, timeGivenCtx: { ...ctx, timeGiven: true }, warn, resourceFor };
 }
 
 /**
@@ -95,13 +106,16 @@ function recordDecoding(
  * is completed in place rather than copied: spreading its attributes and the metadata into a new object
  * was 1.5 µs a line, more than everything else here together.
  */
-function recordOf(log: IngestLog, index: number, d: RecordDecoding): LogRecord {
+function recordOf(
+  log: IngestLog,
+  index: number,
+  d: RecordDecoding,
+  /** `givenTimeMs(log)`, read by the caller, which may need it too. */
+  tsMs: number | undefined,
+): LogRecord {
   const { ctx, warn, resourceFor } = d;
   const ts = log.timestamp;
-  // Canonical ISO (most clients send it) names its year and is its own normal form: no regex, no parse.
-  // It is the record's time, so the message's own header time is left unconverted (`timeGiven`).
-  const tsMs = ts ? canonicalIsoMs(ts) : undefined;
-  d.timeMs = tsMs ?? Number.NaN;
+  // A canonical time is the record's, so the message's own header time is left unconverted (`timeGiven`).
   const record = decodeLine(log.message, tsMs === undefined ? ctx : d.timeGivenCtx);
 
   // Decoders stamp a record that carries no time with `observedAt`.
@@ -238,9 +252,12 @@ export class IngestRecords implements IngestSource {
     const stop = Math.min(end, logs.length);
     const out: LogRecord[] = new Array(Math.max(0, stop - start));
     for (let i = start; i < stop; i++) {
-      const record = recordOf(logs[i]!, i, this.#decoding);
+      const log = logs[i]!;
+      // Read once: the record's time when it is canonical, and the tally's.
+      const tsMs = givenTimeMs(log);
+      const record = recordOf(log, i, this.#decoding, tsMs);
       if (!this.keepLogs) logs[i] = undefined;
-      this.#count(record, i, this.#decoding.timeMs);
+      this.#count(record, i, tsMs ?? Number.NaN);
       out[i - start] = record;
     }
     this.#next = Math.max(start, stop);
