@@ -92,6 +92,29 @@ export function parseIsoTimestamp(value: string): number | null {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * Whether a date and a time to the minute name one that exists: month 1–12, a day of that month (leap
+ * years included), hour 0–23 and minute 0–59. Fields read as -1 (not digits) fail too.
+ */
+export function minuteInRange(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+): boolean {
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59
+  );
+}
+
 /** Days in `month` (1–12) of `year`, leap years included. */
 export function daysInMonth(year: number, month: number): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
@@ -141,18 +164,7 @@ export class CanonicalIsoReader {
     const day = digitsAt(s, 8, 2);
     const hour = digitsAt(s, 11, 2);
     const minute = digitsAt(s, 14, 2);
-    if (
-      year < 0 ||
-      month < 1 ||
-      month > 12 ||
-      day < 1 ||
-      day > daysInMonth(year, month) ||
-      hour < 0 ||
-      hour > 23 ||
-      minute < 0 ||
-      minute > 59
-    )
-      return undefined;
+    if (year < 0 || !minuteInRange(year, month, day, hour, minute)) return undefined;
     this.#minute = s.slice(0, 17);
     this.#minuteMs = utcMs(year, month - 1, day, hour, minute, 0, 0);
     return this.#minuteMs + second * 1000 + ms;

@@ -1,4 +1,4 @@
-import { canonicalIsoMs, daysInMonth, parseTimestamp, utcMs } from "../../core/time.js";
+import { canonicalIsoMs, minuteInRange, parseTimestamp, utcMs } from "../../core/time.js";
 
 /**
  * Allocation-light ISO-8601 handling for the ingest hot path. `parseTimestamp` (a regex) plus
@@ -41,14 +41,7 @@ export function parseIsoFast(s: string): number | undefined {
     s.charCodeAt(7) !== 0x2d ||
     (sep !== 0x54 && sep !== 0x20 && sep !== 0x74) ||
     s.charCodeAt(13) !== 0x3a ||
-    mo < 1 ||
-    mo > 12 ||
-    day < 1 ||
-    day > daysInMonth(y, mo) ||
-    h < 0 ||
-    h > 23 ||
-    mi < 0 ||
-    mi > 59
+    !minuteInRange(y, mo, day, h, mi)
   ) {
     return undefined;
   }
