@@ -1,5 +1,6 @@
 import type { Cluster } from "./cluster.js";
 import type { LineScanner } from "./scan.js";
+import { SkeletonTable } from "./skeleton.js";
 
 /** One memo entry: a line key (one matching key per token) and the cluster it matched last time. */
 class MemoEntry {
@@ -41,6 +42,8 @@ class MemoEntry {
 export class LineMemo {
   private readonly table = new Map<number, MemoEntry>();
   size = 0;
+  /** The level before this one: line skeleton → entry, for lines that need no scan (`skeleton.ts`). */
+  readonly skeletons = new SkeletonTable();
 
   /** The entry whose keys equal the scanned line's, or null. */
   find(sc: LineScanner): MemoEntry | null {
@@ -75,9 +78,11 @@ export class LineMemo {
     }
   }
 
+  /** Empties the memo and the skeleton table that leads into it. */
   clear(): void {
     this.table.clear();
     this.size = 0;
+    this.skeletons.clear();
   }
 }
 

@@ -1,12 +1,13 @@
 import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { TemplateParam } from "../../core/log-record.js";
 import type { TemplateChange, TemplateInfo, TemplateMatch, TemplateMiner } from "../../core/template.js";
 import type { UndoLog } from "../../core/undo.js";
 import { Cluster, seenIso, seenMs } from "./cluster.js";
 import { generalise } from "./generalise.js";
 import { fnv1a, mixPosition } from "./hash.js";
 import { maskToken, WEAK, WILDCARD } from "./mask.js";
-import { DEFAULT_OPTIONS, type DrainOptions } from "./options.js";
-import { extractParams } from "./params.js";
+import { DEFAULT_OPTIONS, type DrainOptions, type ModelOptions } from "./options.js";
+import { extractParams, paramSpans } from "./params.js";
 import { LineScanner } from "./scan.js";
 import { exportMinerState, type MinerState, parseMinerState, type StreamState } from "./state.js";
 import { StreamIndex } from "./stream-index.js";
@@ -36,7 +37,9 @@ const WILD_H2 = fnv1a(WILDCARD, 2);
  * 4. Merged or generalised templates get a new content-derived id; the old id stays resolvable.
  */
 export class DrainMiner implements TemplateMiner {
-  private readonly opts: Required<DrainOptions>;
+  private readonly opts: ModelOptions;
+  /** Whether lines go through the skeleton memo first (`skeleton.ts`). */
+  private readonly skeletons: boolean;
   private readonly streams = new Map<string, StreamIndex>();
   private evictions = 0;
   private truncatedLines = 0;
@@ -63,7 +66,9 @@ export class DrainMiner implements TemplateMiner {
   private readonly journal = new MinerUndo();
 
   constructor(options: DrainOptions = {}) {
-    this.opts = { ...DEFAULT_OPTIONS, ...options };
+    const { skeletonMemo = true, ...model } = options;
+    this.opts = { ...DEFAULT_OPTIONS, ...model };
+    this.skeletons = skeletonMemo;
     if (this.opts.maxTokensPerLine < 1) throw new RangeError("maxTokensPerLine must be at least 1");
     if (this.opts.maxTemplatesPerStream < 1) throw new RangeError("maxTemplatesPerStream must be at least 1");
     if (this.opts.mergeThreshold < 2) throw new RangeError("mergeThreshold must be at least 2");
@@ -85,10 +90,25 @@ export class DrainMiner implements TemplateMiner {
 
   add(stream: string, message: string, at?: string): TemplateMatch {
     const st = this.streamOf(stream);
+    const when: string | number = at ?? Date.now();
+    const skeleton = this.skeletons ? st.memo.skeletons.find(message) : null;
+    if (skeleton !== null) {
+      const c = skeleton.cluster;
+      // What the memo path would do for this line: the same entry, the same cluster, no change. (An
+      // entry leaves the memo when its cluster is dead, or with the whole memo, which empties the
+      // skeleton table too.)
+      if (
+        skeleton.memo.cluster === c &&
+        !c.dead &&
+        c.paramPieces === skeleton.pieces &&
+        st.memo.size < MEMO_LIMIT
+      )
+        return this.count(st, c, when, skeleton.params(message));
+      st.memo.skeletons.delete(skeleton);
+    }
     const sc = this.sc;
     const n = sc.scan(message);
     if (sc.truncated) this.truncatedLines++;
-    const when: string | number = at ?? Date.now();
     let entry = st.memo.find(sc);
     let c: Cluster | null = null;
     if (entry) {
@@ -106,6 +126,8 @@ export class DrainMiner implements TemplateMiner {
     let change: TemplateChange = "none";
     let previousId: string | undefined;
     let variantOf: string | undefined;
+    /** The line matched a template and left it as it was: the next line of its skeleton will too. */
+    let unchanged = false;
     if (c) {
       const oldId = c.id;
       if (this.absorb(st, c)) {
@@ -114,7 +136,7 @@ export class DrainMiner implements TemplateMiner {
           change = "updated";
           previousId = oldId;
         }
-      }
+      } else unchanged = true;
     } else {
       if (this.journal.recording) this.journal.reshape(st);
       const created = this.newCluster(n, when);
@@ -134,20 +156,23 @@ export class DrainMiner implements TemplateMiner {
       entry = null;
     }
     if (entry) entry.cluster = c;
-    else st.memo.add(sc.lineHash, keys ?? this.keys.slice(0, n), c);
+    else entry = st.memo.add(sc.lineHash, keys ?? this.keys.slice(0, n), c);
+    const match = this.count(st, c, when, extractParams(c.paramPieces, c.paramPositions, sc));
+    if (unchanged && !sc.truncated && this.skeletons)
+      st.memo.skeletons.add(message, entry, c, sc.start, sc.end, paramSpans.at, match.params);
+    match.change = change;
+    if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
+    if (variantOf !== undefined) match.variantOf = variantOf;
+    return match;
+  }
+
+  /** Counts a line of `c` (journalled for a rollback) and returns its match, unchanged. */
+  private count(st: StreamIndex, c: Cluster, when: string | number, params: TemplateParam[]): TemplateMatch {
     if (this.journal.recording) this.journal.touch(st, c);
     c.count++;
     c.lastSeen = when;
     st.touch(c);
-    const match: TemplateMatch = {
-      templateId: c.id,
-      template: c.template,
-      params: extractParams(c.paramPieces, c.paramPositions, sc),
-      change,
-    };
-    if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
-    if (variantOf !== undefined) match.variantOf = variantOf;
-    return match;
+    return { templateId: c.id, template: c.template, params, change: "none" };
   }
 
   match(stream: string, message: string): TemplateMatch | null {

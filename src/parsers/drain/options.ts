@@ -13,10 +13,18 @@ export interface DrainOptions {
   mergeThreshold?: number;
   /** Lineage links kept per stream (oldest dropped first). */
   maxLineage?: number;
+  /**
+   * The line-skeleton fast path (`skeleton.ts`). It changes no result, only the work: off, every line
+   * is scanned, which the tests compare it with.
+   */
+  skeletonMemo?: boolean;
 }
 
-export const DEFAULT_OPTIONS: Required<DrainOptions> = {
+export const DEFAULT_OPTIONS: ModelOptions = {
   ...MINER_DEFAULTS,
   mergeThreshold: 4,
   maxLineage: 100_000,
 };
+
+/** The settings that shape templates (saved with the miner's state); `skeletonMemo` only changes the work. */
+export type ModelOptions = Required<Omit<DrainOptions, "skeletonMemo">>;

@@ -3,6 +3,13 @@ import { paramTypeAt } from "./mask.js";
 import type { LineScanner } from "./scan.js";
 
 /**
+ * Where `extractParams` last cut each value: value `k` is the line's chars `at[2k]` to `at[2k + 1]`
+ * (the skeleton memo keeps them; `skeleton.ts`). A holder object, not a module `let`: live bindings
+ * can compile to getters.
+ */
+export const paramSpans: { at: Int32Array } = { at: new Int32Array(64) };
+
+/**
  * Cuts the parameter values out of the scanned line given the cluster's parameter pieces: a `<*>`
  * token (pieces null) yields the whole token, a shaped token such as `blk_<*>` or `/<*>:<*>` yields
  * the text between its literal pieces. Pieces are matched and values typed on the scanner's char
@@ -20,6 +27,9 @@ export function extractParams(
     count += pc === null ? 1 : pc.length - 1;
   }
   const params = new Array<TemplateParam>(count);
+  if (2 * count > paramSpans.at.length)
+    paramSpans.at = new Int32Array(Math.max(4 * count, 2 * paramSpans.at.length));
+  const spans = paramSpans.at;
   const line = sc.line;
   const codes = sc.codes;
   let k = 0;
@@ -30,8 +40,10 @@ export function extractParams(
     const b = sc.end[p]!;
     if (pc === null) {
       const value = line.slice(a, b);
+      spans[2 * k] = a;
+      spans[2 * k + 1] = b;
       params[k++] = { value, type: sc.bareNum[p] === 1 ? "num" : paramTypeAt(codes, a, b) };
-    } else k = cutShaped(pc, line, codes, a, b, params, k);
+    } else k = cutShaped(pc, line, codes, a, b, params, k, spans);
   }
   return params;
 }
@@ -48,6 +60,7 @@ function cutShaped(
   b: number,
   params: TemplateParam[],
   k: number,
+  spans: Int32Array,
 ): number {
   const holes = pieces.length - 1;
   const first = pieces[0]!;
@@ -70,10 +83,14 @@ function cutShaped(
         at = x < 0 ? -1 : x - a;
       }
       if (at < 0 || at > end) break;
+      spans[2 * (k + h - 1)] = a + pos;
+      spans[2 * (k + h - 1) + 1] = a + at;
       params[k + h - 1] = { value: s.slice(a + pos, a + at), type: paramTypeAt(codes, a + pos, a + at) };
       pos = at + piece.length;
     }
     if (h === holes) {
+      spans[2 * (k + holes - 1)] = a + pos;
+      spans[2 * (k + holes - 1) + 1] = a + end;
       params[k + holes - 1] = {
         value: s.slice(a + pos, a + end),
         type: paramTypeAt(codes, a + pos, a + end),
@@ -82,8 +99,14 @@ function cutShaped(
     }
   }
   // The token no longer fits the shape (should not happen for matched lines): report it whole once.
+  spans[2 * k] = a;
+  spans[2 * k + 1] = b;
   params[k] = { value: s.slice(a, b), type: paramTypeAt(codes, a, b) };
-  for (let h = 1; h < holes; h++) params[k + h] = { value: "", type: null };
+  for (let h = 1; h < holes; h++) {
+    spans[2 * (k + h)] = b;
+    spans[2 * (k + h) + 1] = b;
+    params[k + h] = { value: "", type: null };
+  }
   return k + holes;
 }
 

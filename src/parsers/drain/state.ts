@@ -1,11 +1,11 @@
 import { seenIso } from "./cluster.js";
-import type { DrainOptions } from "./options.js";
+import type { ModelOptions } from "./options.js";
 import type { StreamIndex } from "./stream-index.js";
 
 /** Persisted miner state, version 1. Plain JSON: safe to store as a document or a column. */
 export interface MinerState {
   version: 1;
-  options: Required<DrainOptions>;
+  options: ModelOptions;
   counters: { evictions: number; truncatedLines: number };
   streams: StreamState[];
 }
@@ -30,7 +30,7 @@ export interface TemplateState {
 }
 
 export function exportMinerState(
-  options: Required<DrainOptions>,
+  options: ModelOptions,
   streams: Iterable<StreamIndex>,
   evictions: number,
   truncatedLines: number,
@@ -102,7 +102,7 @@ export function parseMinerState(state: unknown): MinerState {
   const options = isRecord(state.options) ? state.options : {};
   return {
     version: 1,
-    options: options as Required<DrainOptions>,
+    options: options as ModelOptions,
     counters: {
       evictions: typeof counters.evictions === "number" ? counters.evictions : 0,
       truncatedLines: typeof counters.truncatedLines === "number" ? counters.truncatedLines : 0,

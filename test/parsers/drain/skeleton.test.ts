@@ -1,0 +1,120 @@
+import { existsSync } from "node:fs";
+import { describe, expect, it, vi } from "vitest";
+import { datasetNames, GT_DIR, readBodies } from "../../../bench/parse-golden-corpus.js";
+import type { TemplateMatch } from "../../../src/core/template.js";
+import { DrainMiner } from "../../../src/parsers/drain/index.js";
+import { LineScanner } from "../../../src/parsers/drain/scan.js";
+
+/**
+ * The skeleton memo (src/parsers/drain/skeleton.ts) skips the scan for a line whose skeleton (digits
+ * as one mark) an earlier line had. It must change no result: each case mines the same lines with it
+ * and without it, and compares every line's match and the saved state.
+ */
+
+/** A small deterministic generator (mulberry32), so a failure replays. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every digit replaced by a random one, leading zeros and a `0` before `x` included. */
+function redraw(line: string, rnd: () => number): string {
+  return line.replace(/\d/g, () => String(Math.floor(rnd() * 10)));
+}
+
+/** Line i's record time: the miner keeps first and last seen times, so both runs must give the same. */
+function at(i: number): string {
+  return new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+}
+
+/** Mines `lines` with the memo on and off; returns both runs' matches and states. */
+function both(lines: readonly string[], batch = 0) {
+  const run = (skeletonMemo: boolean) => {
+    const m = new DrainMiner({ skeletonMemo, maxTemplatesPerStream: 300 });
+    const out: TemplateMatch[] = [];
+    lines.forEach((line, i) => {
+      // Every `batch` lines a batch is rolled back and mined again, as a failed store write makes it.
+      if (batch > 0 && i % batch === 0) {
+        m.undo.begin();
+        for (let k = i; k < Math.min(i + batch, lines.length); k++) m.add("s", lines[k]!, at(k));
+        m.undo.rollback();
+      }
+      out.push(m.add("s", line, at(i)));
+    });
+    return { out, state: m.exportState() };
+  };
+  return { on: run(true), off: run(false) };
+}
+
+function expectSame(lines: readonly string[], batch = 0): void {
+  const { on, off } = both(lines, batch);
+  for (let i = 0; i < lines.length; i++)
+    if (JSON.stringify(on.out[i]) !== JSON.stringify(off.out[i]))
+      expect({ line: lines[i], match: on.out[i] }).toEqual({ line: lines[i], match: off.out[i] });
+  expect(on.state).toEqual(off.state);
+}
+
+describe("skeleton memo", () => {
+  it("takes the fast path: a line of a known skeleton is not scanned", () => {
+    const scan = vi.spyOn(LineScanner.prototype, "scan");
+    try {
+      const m = new DrainMiner();
+      m.add("s", "served 200 bytes to 10.0.0.1 in 12 ms");
+      m.add("s", "served 300 bytes to 10.0.0.2 in 13 ms");
+      const scanned = scan.mock.calls.length;
+      const r = m.add("s", "served 451 bytes to 10.9.8.7 in 99 ms");
+      expect(scan.mock.calls.length).toBe(scanned);
+      expect(r.params.map((p) => p.value)).toEqual(["451", "10.9.8.7", "99"]);
+      // Another length of a number is another skeleton: scanned.
+      m.add("s", "served 4510 bytes to 10.9.8.7 in 99 ms");
+      expect(scan.mock.calls.length).toBe(scanned + 1);
+    } finally {
+      scan.mockRestore();
+    }
+  });
+
+  it("pins a template's literal digits: another value widens the template as the scan path does", () => {
+    const lines = [
+      "session opened on eth0 using ssh2",
+      "session opened on eth0 using ssh2",
+      "session opened on eth0 using ssh2",
+      "session opened on eth1 using ssh2",
+      "session opened on eth1 using ssh2",
+      "value 0x1f read",
+      "value 0x1f read",
+      "value 1x1f read",
+      "value 0x2e read",
+      "value 1x2e read",
+    ];
+    expectSame(lines);
+    const m = new DrainMiner();
+    const r = lines.slice(0, 4).map((l) => m.add("s", l));
+    expect(r[2]!.template).toBe("session opened on eth0 using ssh2");
+    expect(r[3]!.template).toBe("session opened on eth<*> using ssh2");
+  });
+
+  const missing = !existsSync(GT_DIR);
+  it.skipIf(missing && !process.env.CI)(
+    "gives the scan path's results on LogHub bodies with their digits redrawn, with and without rollbacks",
+    () => {
+      if (missing) throw new Error(`the skeleton memo check needs ${GT_DIR} in CI, and it is missing`);
+      const rnd = random(18);
+      const lines: string[] = [];
+      for (const d of datasetNames()) {
+        const bodies = readBodies(d);
+        // Each body as it is, then repeats with fresh digits (a skeleton seen before, other values).
+        for (let round = 0; round < 3; round++)
+          for (const b of bodies) lines.push(round === 0 || rnd() < 0.5 ? b : redraw(b, rnd));
+      }
+      expectSame(lines);
+      expectSame(lines.slice(0, 20_000), 97);
+    },
+    120_000,
+  );
+});
