@@ -7,7 +7,7 @@
  * machine the ratio of runs made side by side is steadier than either figure.
  *
  * Options: `--rounds=N` (5), `--lines=N` (1,000,000 per corpus), `--modes=raw,rawu,body,bodyu,split,splitu`
- * (`raw`: splitHeader + DrainMiner.add; `body`: DrainMiner.add on message bodies; `split`: splitHeader
+ * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add; `body`: DrainMiner.add on message bodies; `split`: splitHeader
  * alone; a `u` suffix: the non-repeating corpus).
  */
 import { execFileSync } from "node:child_process";
@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DrainMiner } from "../src/parsers/drain/index.js";
 import { splitHeader } from "../src/parsers/header.js";
+import { RawLineMiner } from "../src/parsers/raw-line-miner.js";
 import { median } from "./lib/report.js";
 import {
   bodyTexts,
@@ -34,6 +35,8 @@ interface Miner {
 interface Side {
   split: (line: string) => { body: string; timestamp: string | null };
   miner: () => Miner;
+  /** A fresh raw-line miner's `add`, in trees that have one (`RawLineMiner`); null: split + add. */
+  rawLine: (() => (line: string) => unknown) | null;
 }
 
 function option(name: string, fallback: string): string {
@@ -55,7 +58,19 @@ async function sideAt(ref: string): Promise<{ sha: string; side: Side }> {
   const drain = (await import(pathToFileURL(join(dir, "src/parsers/drain/index.ts")).href)) as {
     DrainMiner: new () => Miner;
   };
-  return { sha, side: { split: header.splitHeader, miner: () => new drain.DrainMiner() } };
+  const rawFile = join(dir, "src/parsers/raw-line-miner.ts");
+  const raw = existsSync(rawFile)
+    ? ((await import(pathToFileURL(rawFile).href)) as { RawLineMiner: typeof RawLineMiner })
+    : null;
+  const rawLine = raw ? rawLineOf(raw.RawLineMiner, drain.DrainMiner as typeof DrainMiner) : null;
+  return { sha, side: { split: header.splitHeader, miner: () => new drain.DrainMiner(), rawLine } };
+}
+
+function rawLineOf(Raw: typeof RawLineMiner, Miner: typeof DrainMiner): () => (line: string) => unknown {
+  return () => {
+    const m = new Raw(new Miner());
+    return (line) => m.add("bench", line);
+  };
 }
 
 function corpusOf(mode: string, limit: number): string[] {
@@ -76,7 +91,10 @@ function run(mode: string, lines: readonly string[], side: Side): number {
   const miner = side.miner();
   let sink = 0;
   const cpu0 = process.cpuUsage();
-  if (mode.startsWith("raw")) {
+  if (mode.startsWith("raw") && side.rawLine) {
+    const add = side.rawLine();
+    for (const line of lines) add(line);
+  } else if (mode.startsWith("raw")) {
     for (const line of lines) {
       const h = side.split(line);
       miner.add("bench", h.body, h.timestamp ?? undefined);
@@ -99,7 +117,11 @@ async function main(): Promise<void> {
   const limit = Number(option("lines", "1000000"));
   const modes = option("modes", "raw,rawu,body,bodyu").split(",");
   const { sha, side: old } = await sideAt(ref);
-  const now: Side = { split: splitHeader, miner: () => new DrainMiner() };
+  const now: Side = {
+    split: splitHeader,
+    miner: () => new DrainMiner(),
+    rawLine: rawLineOf(RawLineMiner, DrainMiner),
+  };
   console.log(`old: ${sha.slice(0, 12)} (${ref}); new: the working tree; ${rounds} rounds`);
   const corpora = new Map(modes.map((m) => [m, corpusOf(m, limit)]));
   const figures = new Map(

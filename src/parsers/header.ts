@@ -633,28 +633,151 @@ function replay(line: string, sh: Shape, readTime: boolean): LineHeader | null {
     }
   }
   if (!plan) return null;
-  const cut = plan.cut;
-  lastCut = cut;
+  lastCut = plan.cut;
+  lastLevelToken = plan.levelToken;
+  lastComponentToken = plan.componentToken;
+  lastHostToken = plan.hostToken;
+  lastFirstTime = plan.firstTime;
+  lastLastTime = plan.lastTime;
   const lt = plan.levelToken;
-  lastLevelToken = lt;
   const level = lt < 0 ? null : lt === sh.levelToken ? sh.level : levelAt(line, tStart[lt]!, tEnd[lt]!);
-  const ct = plan.componentToken;
-  const component = ct >= 0 ? line.slice(tStart[ct]!, tEnd[ct]! - 1) : null;
-  let pid = ct >= 0 ? componentPid(line, tStart[ct]!, tEnd[ct]! - 1) : null;
+  return headerValues(line, plan, level, tStart, tEnd, tKind, readTime ? sh : null, sh.tokens);
+}
+
+/** The split's choices as token indexes (-1: none): a `Plan`'s, or a `HeaderReplay`'s. */
+interface Choices {
+  readonly cut: number;
+  readonly componentToken: number;
+  readonly hostToken: number;
+  readonly firstTime: number;
+  readonly lastTime: number;
+}
+
+/**
+ * The header of `line` given the split's choices and its tokens: times, pid, component, host and body
+ * read from this line as `split` reads them. `time` null: the time is not converted.
+ */
+function headerValues(
+  line: string,
+  ch: Choices,
+  level: string | null,
+  starts: Int32Array,
+  ends: Int32Array,
+  kinds: Uint8Array,
+  time: TimeShape | null,
+  timeTokens: number,
+): LineHeader {
+  const cut = ch.cut;
+  const ct = ch.componentToken;
+  const component = ct >= 0 ? line.slice(starts[ct]!, ends[ct]! - 1) : null;
+  let pid = ct >= 0 ? componentPid(line, starts[ct]!, ends[ct]! - 1) : null;
   // A bare number right after a time, as `split` reads it (a negative one is no pid).
   for (let k = 1; k <= cut && pid === null; k++) {
-    if (tKind[k] === T_NUMBER && tKind[k - 1] === T_TIME) {
-      const v = integerAt(line, tStart[k]!, tEnd[k]!);
+    if (kinds[k] === T_NUMBER && kinds[k - 1] === T_TIME) {
+      const v = integerAt(line, starts[k]!, ends[k]!);
       if (v >= 0) pid = v;
     }
   }
-  const ht = plan.hostToken;
-  const host = ht >= 0 ? line.slice(tStart[ht]!, tEnd[ht]!) : null;
+  const ht = ch.hostToken;
+  const host = ht >= 0 ? line.slice(starts[ht]!, ends[ht]!) : null;
   const timestamp =
-    plan.firstTime >= 0 && readTime
-      ? timeCache.iso(line, tStart, tEnd, tKind, T_TIME, plan.firstTime, plan.lastTime, sh, sh.tokens)
+    ch.firstTime >= 0 && time !== null
+      ? timeCache.iso(line, starts, ends, kinds, T_TIME, ch.firstTime, ch.lastTime, time, timeTokens)
       : null;
-  return { timestamp, level, host, pid, component, body: bodyAfter(line, cut) };
+  let b = ends[cut]!;
+  while (b < line.length && isSpace(line.charCodeAt(b))) b++;
+  return { timestamp, level, host, pid, component, body: line.slice(b) };
+}
+
+/**
+ * The split of the last line `splitHeader` was given, for a caller that memoises whole lines by their
+ * skeleton (`RawLineMiner`): a line whose skeleton equals that line's has the same tokens, and the same
+ * kinds but where a kind hangs on digit values (`checks`, re-checked as a learned shape's are), so it
+ * splits the same way, and `replayHeader` reads its values without splitting.
+ */
+export interface HeaderReplay extends Choices, TimeShape {
+  /** Whether the line had a header at all (false: the whole line is the body). */
+  readonly header: boolean;
+  readonly level: string | null;
+  /** The tokens the split read, and their kinds. */
+  readonly tokens: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly kinds: Uint8Array;
+  /** Spans whose time kind depends on digit values: [start, end, kind they had, 1 if all digits]*. */
+  readonly checks: Int32Array;
+  /** Where the body starts. */
+  readonly bodyStart: number;
+}
+
+/** `HeaderReplay` of the line `h` was just split from (call right after `splitHeader`). */
+export function lastSplit(h: LineHeader): HeaderReplay {
+  const line = cur;
+  const tokens = count;
+  const checks: number[] = [];
+  for (let k = 0; k < tokens; k++) digitValuedSpans(line, tStart[k]!, tEnd[k]!, checks);
+  return {
+    header: lastCut >= 0,
+    level: h.level,
+    cut: lastCut,
+    componentToken: lastCut >= 0 ? lastComponentToken : -1,
+    hostToken: lastCut >= 0 ? lastHostToken : -1,
+    firstTime: lastCut >= 0 ? lastFirstTime : -1,
+    lastTime: lastCut >= 0 ? lastLastTime : -1,
+    tokens,
+    starts: tStart.slice(0, tokens),
+    ends: tEnd.slice(0, tokens),
+    kinds: tKind.slice(0, tokens),
+    checks: Int32Array.from(checks),
+    bodyStart: line.length - h.body.length,
+    timeGen: -1,
+    timeFirst: -1,
+    timeLast: -1,
+  };
+}
+
+/**
+ * The header of `line`, whose skeleton (digits as digits) equals that of the line `r` was taken
+ * from, without splitting it: null when a digit-valued kind differs (`Jun 45` is no date), and the
+ * caller splits it the usual way.
+ */
+export function replayHeader(line: string, r: HeaderReplay, readTime: boolean): LineHeader | null {
+  if (!checksHold(line, r.checks)) return null;
+  if (!r.header) return noHeader(line);
+  return headerValues(line, r, r.level, r.starts, r.ends, r.kinds, readTime ? r : null, r.tokens);
+}
+
+/**
+ * Appends the [start, end, time kind, all digits] of each span in s[a, b) whose time kind could change
+ * with its digits: the token itself, or for a `[…]` token each space-separated part up to its `]` (a
+ * bracketed time is one token of such parts).
+ */
+function digitValuedSpans(line: string, a: number, b: number, out: number[]): void {
+  if (line.charCodeAt(a) !== 91) {
+    if (digitValued(line, a, b)) out.push(a, b, timeKindAt(line, a, b), allDigits(line, a, b));
+    return;
+  }
+  const close = line.indexOf("]", a);
+  const end = close < 0 ? b : close;
+  let i = a + 1;
+  while (i < end) {
+    while (i < end && line.charCodeAt(i) === 32) i++;
+    const p = i;
+    while (i < end && line.charCodeAt(i) !== 32) i++;
+    if (i > p && digitValued(line, p, i)) out.push(p, i, timeKindAt(line, p, i), allDigits(line, p, i));
+  }
+}
+
+/** Whether each span of `checks` has the time kind it had. */
+function checksHold(line: string, checks: Int32Array): boolean {
+  for (let i = 0; i < checks.length; i += 4) {
+    const a = checks[i]!;
+    const b = checks[i + 1]!;
+    // Digits sit where the skeleton has them, so an all-digit span is all digits here too.
+    const kind = checks[i + 3] === 1 ? digitsTimeKind(line, a, b) : timeKindAt(line, a, b);
+    if (kind !== checks[i + 2]) return false;
+  }
+  return true;
 }
 
 /**
@@ -773,15 +896,7 @@ function fits(line: string, sh: Shape): boolean {
     if (c === d) continue;
     if (c < 48 || c > 57 || d < 48 || d > 57) return false;
   }
-  const checks = sh.checks;
-  for (let i = 0; i < checks.length; i += 4) {
-    const a = checks[i]!;
-    const b = checks[i + 1]!;
-    // Digits sit where the shape has them, so an all-digit span is all digits here too.
-    const kind = checks[i + 3] === 1 ? digitsTimeKind(line, a, b) : timeKindAt(line, a, b);
-    if (kind !== checks[i + 2]) return false;
-  }
-  return true;
+  return checksHold(line, sh.checks);
 }
 
 /** Whether s[a, b) could change time kind when its digits change: all digits, or digits and one dot. */
@@ -809,20 +924,12 @@ function learn(line: string, cut: number, level: string | null): void {
   const checks: number[] = [];
   for (let k = 0; k <= cut; k++) {
     const a = tStart[k]!;
-    const b = tEnd[k]!;
     if (line.charCodeAt(a) === 91) {
       // A bracket was tokenised by looking for `]` and spaces: only safe when its `]` is in the header.
       const close = line.indexOf("]", a);
       if (close < 0 || close >= end) return;
-      let i = a + 1;
-      while (i < close) {
-        while (i < close && line.charCodeAt(i) === 32) i++;
-        const p = i;
-        while (i < close && line.charCodeAt(i) !== 32) i++;
-        if (i > p && digitValued(line, p, i))
-          checks.push(p, i, timeKindAt(line, p, i), allDigits(line, p, i));
-      }
-    } else if (digitValued(line, a, b)) checks.push(a, b, timeKindAt(line, a, b), allDigits(line, a, b));
+    }
+    digitValuedSpans(line, a, tEnd[k]!, checks);
   }
   const tokens = cut + 1;
   const codes = new Uint16Array(end);

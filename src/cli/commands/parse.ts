@@ -2,10 +2,10 @@ import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
-import { mineAll } from "../../parsers/drain/batch.js";
+import { mineAll, mineEach } from "../../parsers/drain/batch.js";
 import { PREDICTION_HEADER, predictionRow } from "../../parsers/drain/csv-output.js";
 import { DrainMiner } from "../../parsers/drain/index.js";
-import { splitHeader } from "../../parsers/header.js";
+import { RawLineMiner } from "../../parsers/raw-line-miner.js";
 
 interface ParseOptions {
   contentOnly?: boolean;
@@ -48,14 +48,15 @@ export function registerParseCommand(program: Command): void {
           return failLine(`cannot read ${file}: ${code}`);
         }
       }
-      const messages: string[] = [];
-      const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-      for await (const raw of lines) {
-        const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-        // Only the bodies are mined: the header's time is not converted.
-        messages.push(opts.contentOnly ? line : splitHeader(line, false).body);
-      }
-      const mined = mineAll(new DrainMiner(), opts.stream, messages);
+      const lines: string[] = [];
+      const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const raw of reader) lines.push(raw.endsWith("\r") ? raw.slice(0, -1) : raw);
+      const miner = new DrainMiner();
+      // Raw lines lose their headers first (the header's time is not converted: bodies are mined).
+      const rawLines = new RawLineMiner(miner, false);
+      const mined = opts.contentOnly
+        ? mineAll(miner, opts.stream, lines)
+        : mineEach(miner, opts.stream, lines, (line) => rawLines.add(opts.stream, line).match);
       const out: string[] = [];
       if (opts.format === "csv") {
         out.push(PREDICTION_HEADER);

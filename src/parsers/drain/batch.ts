@@ -1,4 +1,4 @@
-import type { TemplateMiner } from "../../core/template.js";
+import type { TemplateMatch, TemplateMiner } from "../../core/template.js";
 
 /** Per-line result of mining a whole input: the final (lineage-resolved) template of each line. */
 export interface MinedLine {
@@ -12,11 +12,21 @@ export interface MinedLine {
  * lineage once the stream is done).
  */
 export function mineAll(miner: TemplateMiner, stream: string, messages: Iterable<string>): MinedLine[] {
+  return mineEach(miner, stream, messages, (m) => miner.add(stream, m));
+}
+
+/** `mineAll` with each input mined by `mine` (a raw line through `RawLineMiner`, say) into `miner`. */
+export function mineEach<T>(
+  miner: TemplateMiner,
+  stream: string,
+  inputs: Iterable<T>,
+  mine: (input: T) => TemplateMatch,
+): MinedLine[] {
   const ids: string[] = [];
   // Every text an id was reported with: an evicted template has no live text but still has this.
   const text = new Map<string, string>();
-  for (const m of messages) {
-    const match = miner.add(stream, m);
+  for (const input of inputs) {
+    const match = mine(input);
     ids.push(match.templateId);
     text.set(match.templateId, match.template);
   }

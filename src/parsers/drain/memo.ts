@@ -1,6 +1,6 @@
 import type { Cluster } from "./cluster.js";
 import type { LineScanner } from "./scan.js";
-import { SkeletonTable } from "./skeleton.js";
+import { type SkeletonEntry, SkeletonTable } from "./skeleton.js";
 
 /** One memo entry: a line key (one matching key per token) and the cluster it matched last time. */
 class MemoEntry {
@@ -43,7 +43,9 @@ export class LineMemo {
   private readonly table = new Map<number, MemoEntry>();
   size = 0;
   /** The level before this one: line skeleton → entry, for lines that need no scan (`skeleton.ts`). */
-  readonly skeletons = new SkeletonTable();
+  readonly skeletons = new SkeletonTable<SkeletonEntry>();
+  /** Counts `clear` calls: an entry made before the last one may lead to a cluster the memo no longer would. */
+  generation = 0;
 
   /** The entry whose keys equal the scanned line's, or null. */
   find(sc: LineScanner): MemoEntry | null {
@@ -83,6 +85,7 @@ export class LineMemo {
     this.table.clear();
     this.size = 0;
     this.skeletons.clear();
+    this.generation++;
   }
 }
 

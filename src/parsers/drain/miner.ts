@@ -9,6 +9,7 @@ import { maskToken, WEAK, WILDCARD } from "./mask.js";
 import { DEFAULT_OPTIONS, type DrainOptions, type ModelOptions } from "./options.js";
 import { extractParams, paramSpans } from "./params.js";
 import { LineScanner } from "./scan.js";
+import { SkeletonEntry } from "./skeleton.js";
 import { exportMinerState, type MinerState, parseMinerState, type StreamState } from "./state.js";
 import { StreamIndex } from "./stream-index.js";
 import { templateIdOf } from "./template-id.js";
@@ -64,6 +65,11 @@ export class DrainMiner implements TemplateMiner {
   private mergedFromId: string | undefined;
   /** Journals a batch's changes so a batch whose store transaction fails can be taken back. */
   private readonly journal = new MinerUndo();
+  /**
+   * The skeleton entry the last `add` matched its line by, or made from it; null when neither (the line
+   * changed a template, or its stream skips the skeleton table). `RawLineMiner` keeps it with the line.
+   */
+  lastSkeleton: SkeletonEntry | null = null;
 
   constructor(options: DrainOptions = {}) {
     const { skeletonMemo = true, ...model } = options;
@@ -91,19 +97,13 @@ export class DrainMiner implements TemplateMiner {
   add(stream: string, message: string, at?: string): TemplateMatch {
     const st = this.streamOf(stream);
     const when: string | number = at ?? Date.now();
+    this.lastSkeleton = null;
     const skeleton = this.skeletons ? st.memo.skeletons.find(message) : null;
     if (skeleton !== null) {
-      const c = skeleton.cluster;
-      // What the memo path would do for this line: the same entry, the same cluster, no change. (An
-      // entry leaves the memo when its cluster is dead, or with the whole memo, which empties the
-      // skeleton table too.)
-      if (
-        skeleton.memo.cluster === c &&
-        !c.dead &&
-        c.paramPieces === skeleton.pieces &&
-        st.memo.size < MEMO_LIMIT
-      )
-        return this.count(st, c, when, skeleton.params(message));
+      if (this.holds(st, skeleton)) {
+        this.lastSkeleton = skeleton;
+        return this.count(st, skeleton.cluster, when, skeleton.params(message));
+      }
       st.memo.skeletons.delete(skeleton);
     }
     const sc = this.sc;
@@ -158,12 +158,59 @@ export class DrainMiner implements TemplateMiner {
     if (entry) entry.cluster = c;
     else entry = st.memo.add(sc.lineHash, keys ?? this.keys.slice(0, n), c);
     const match = this.count(st, c, when, extractParams(c.paramPieces, c.paramPositions, sc));
-    if (unchanged && !sc.truncated && this.skeletons)
-      st.memo.skeletons.add(message, entry, c, sc.start, sc.end, paramSpans.at, match.params);
+    if (unchanged && !sc.truncated && this.skeletons && !st.memo.skeletons.skipped) {
+      const made = SkeletonEntry.of(
+        st.memo.skeletons.lastHash,
+        message,
+        st,
+        entry,
+        c,
+        sc.start,
+        sc.end,
+        paramSpans.at,
+        match.params,
+      );
+      if (made) st.memo.skeletons.add(made);
+      this.lastSkeleton = made;
+    }
     match.change = change;
     if (previousId !== undefined && previousId !== c.id) match.previousId = previousId;
     if (variantOf !== undefined) match.variantOf = variantOf;
     return match;
+  }
+
+  /**
+   * `add` for a message known to have `e`'s skeleton (a caller that checked a longer line holding it,
+   * `RawLineMiner`): the message is `line` from `offset` on. Null when the entry no longer holds, and
+   * the caller adds the message the usual way.
+   */
+  addKnown(
+    stream: string,
+    e: SkeletonEntry,
+    line: string,
+    offset: number,
+    at?: string,
+  ): TemplateMatch | null {
+    const st = this.streamOf(stream);
+    if (e.stream !== st || !this.holds(st, e)) return null;
+    this.lastSkeleton = e;
+    return this.count(st, e.cluster, at ?? Date.now(), e.params(line, offset));
+  }
+
+  /**
+   * Whether a line of `e`'s skeleton would go where `e` says, as the memo path takes it: the same memo
+   * entry (the memo not emptied since), the same live cluster, its template unchanged, and no memo
+   * reset due. An entry leaves the memo when its cluster is dead, or with the whole memo.
+   */
+  private holds(st: StreamIndex, e: SkeletonEntry): boolean {
+    const c = e.cluster;
+    return (
+      e.generation === st.memo.generation &&
+      e.memo.cluster === c &&
+      !c.dead &&
+      c.paramPieces === e.pieces &&
+      st.memo.size < MEMO_LIMIT
+    );
   }
 
   /** Counts a line of `c` (journalled for a rollback) and returns its match, unchanged. */

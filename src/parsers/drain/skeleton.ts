@@ -1,8 +1,10 @@
+import { endianness } from "node:os";
 import type { TemplateParam } from "../../core/log-record.js";
 import { isDigit } from "../chars.js";
 import type { Cluster } from "./cluster.js";
 import { WILDCARD } from "./mask.js";
 import type { MemoEntry } from "./memo.js";
+import type { StreamIndex } from "./stream-index.js";
 
 /**
  * The line-skeleton memo: the miner's fast path before it scans a line at all.
@@ -12,12 +14,14 @@ import type { MemoEntry } from "./memo.js";
  * the parameter typer depends only on the skeleton: they look at which chars are digits and how long
  * runs are, and the only digit value they read is a `0` before an `x` (`0x1f`, hex). So a line whose skeleton equals an
  * earlier line's has the same tokens, shapes, keys, memo entry and parameter spans and types, and
- * needs none of that work again: one pass hashes it, one pass checks it char by char, and its
- * parameters are sliced at the stored offsets (same skeleton, same length, same offsets).
+ * needs none of that work again: one pass over the line's chars writes its skeleton into a typed
+ * array (lines are slices of larger strings, which V8 reads more slowly than a typed array), a pass
+ * over that hashes it and one compares it with the entry's, and its parameters are sliced at the
+ * stored offsets (same skeleton, same length, same offsets).
  *
  * Two things do depend on digit values, and the entry pins them:
- * - a template's literal tokens that may still widen (`eth0`, `port 22`, the cluster's `watch`): a
- *   line with `eth1` there changes the template, so those tokens' digits must be equal;
+ * - a template's literal tokens that may still widen (`eth0`, `ssh2`, the cluster's `watch`): a
+ *   line with `eth1` there changes the template, so those tokens' digits must be equal (`pins`);
  * - literal pieces of a shaped parameter token that hold a digit: no entry is made for those.
  *
  * An entry is valid while its memo entry points at the same live cluster, and that
@@ -26,10 +30,6 @@ import type { MemoEntry } from "./memo.js";
  * without changing, so the next line of the skeleton would match it without change too: the fast
  * path gives what the memo path gives, which the miner's golden digests check.
  */
-
-/** Rules per char of an entry's line: the char must be equal, or be any digit. */
-const SAME = 0;
-const ANY_DIGIT = 1;
 
 /** Entries kept per stream before the table is dropped and rebuilt from traffic (as the memo is). */
 const TABLE_LIMIT = 50_000;
@@ -43,14 +43,72 @@ const MIN_HIT_SHARE = 0.25;
 const PAUSE = 65_536;
 /** Entries kept per skeleton (lines that differ only in pinned digits). */
 const MAX_VARIANTS = 4;
+/** The mark a digit becomes in a skeleton. */
+const DIGIT = 48;
 
-export class SkeletonEntry {
+/** What a skeleton table keeps: a line's skeleton and its pinned digits, chained by hash. */
+export interface Skeleton<E> {
+  next: E | null;
+  readonly hash: number;
+  /** The skeleton (`skeletonOf`). */
+  readonly skel: Uint16Array;
+  /** Digits a line must repeat: [offset, char]*. */
+  readonly pins: Int32Array;
+}
+
+/**
+ * The skeleton of the last line `skeletonInto` read, valid up to that line's length: shared by every
+ * table (a lookup uses it before the next line is read). The line's UTF-16 code units are copied in
+ * by `Buffer.write`, a native copy: on a line that is a slice of a larger string (what a line reader
+ * makes), reading it char by char with `charCodeAt` took about 2.4 times as long. The typed array
+ * views the buffer's memory, so the copy is only what it seems on a little-endian machine; elsewhere
+ * the chars are read one by one.
+ */
+let buffer = Buffer.allocUnsafeSlow(512);
+let scratch = new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length >> 1);
+const NATIVE_COPY = endianness() === "LE";
+
+/** Writes `line`'s skeleton into `scratch` and returns its hash. */
+function skeletonInto(line: string): number {
+  const n = line.length;
+  if (n > scratch.length) {
+    buffer = Buffer.allocUnsafeSlow(Math.max(2 * n, 2 * buffer.length));
+    scratch = new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length >> 1);
+  }
+  const s = scratch;
+  if (NATIVE_COPY) buffer.write(line, 0, 2 * n, "utf16le");
+  else for (let i = 0; i < n; i++) s[i] = line.charCodeAt(i);
+  // One loop, and a select rather than a branch for digits: they come and go with no pattern a
+  // branch predictor learns, and the branchy loop took twice as long.
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < n; i++) {
+    const c = s[i]!;
+    const m = (c - 48) >>> 0 < 10 ? DIGIT : c;
+    s[i] = m;
+    h = Math.imul(h ^ m, 0x01000193);
+    if ((c | 32) === 120 && i > 0 && s[i - 1] === DIGIT && (i < 2 || s[i - 2] !== DIGIT)) {
+      // `0x…`: a digit that starts its run (a run of one) before an `x` keeps its value, and the
+      // hash takes it too. The char before it is a digit only if it became the mark (a digit keeps
+      // its value only before an `x`).
+      const d = line.charCodeAt(i - 1);
+      s[i - 1] = d;
+      h = Math.imul(h ^ d, 0x01000193);
+    }
+  }
+  return h;
+}
+
+/** The miner's entry: where a line of the skeleton goes, and where its parameters sit. */
+export class SkeletonEntry implements Skeleton<SkeletonEntry> {
   next: SkeletonEntry | null = null;
   constructor(
     readonly hash: number,
-    readonly codes: Uint16Array,
-    readonly rules: Uint8Array,
+    readonly skel: Uint16Array,
+    readonly pins: Int32Array,
+    readonly stream: StreamIndex,
     readonly memo: MemoEntry,
+    /** The memo's `generation` when the entry was made: an emptied memo leaves the entry stale. */
+    readonly generation: number,
     readonly cluster: Cluster,
     /** The cluster's `paramPieces` when the entry was made: replaced whenever its template changes. */
     readonly pieces: readonly (readonly string[] | null)[],
@@ -59,41 +117,88 @@ export class SkeletonEntry {
     readonly types: readonly (string | null)[],
   ) {}
 
-  /** The parameters of a line that matched this entry. */
-  params(line: string): TemplateParam[] {
+  /** The parameters of a line that matched this entry, its message starting at `offset` of `line`. */
+  params(line: string, offset = 0): TemplateParam[] {
     const types = this.types;
     const spans = this.spans;
     const out = new Array<TemplateParam>(types.length);
     for (let k = 0; k < types.length; k++)
-      out[k] = { value: line.slice(spans[2 * k]!, spans[2 * k + 1]!), type: types[k]! };
+      out[k] = { value: line.slice(offset + spans[2 * k]!, offset + spans[2 * k + 1]!), type: types[k]! };
     return out;
+  }
+
+  /**
+   * An entry for `line` (matched to `cluster` through `memo` without changing it), or null when its
+   * cluster's shaped parameters have a digit in their literal pieces. `tokenStart`/`tokenEnd` give the
+   * line's token spans, `spans` and `params` its parameters as `extractParams` cut them.
+   */
+  static of(
+    hash: number,
+    line: string,
+    stream: StreamIndex,
+    memo: MemoEntry,
+    cluster: Cluster,
+    tokenStart: Int32Array,
+    tokenEnd: Int32Array,
+    spans: Int32Array,
+    params: readonly TemplateParam[],
+  ): SkeletonEntry | null {
+    if (!digitFreePieces(cluster.paramPieces)) return null;
+    const pins: number[] = [];
+    for (const p of cluster.watch) {
+      if (!pinned(cluster.tpl[p]!)) continue;
+      for (let i = tokenStart[p]!; i < tokenEnd[p]!; i++) {
+        const c = line.charCodeAt(i);
+        if (isDigit(c)) pins.push(i, c);
+      }
+    }
+    return new SkeletonEntry(
+      hash,
+      skeletonOf(line),
+      Int32Array.from(pins),
+      stream,
+      memo,
+      stream.memo.generation,
+      cluster,
+      cluster.paramPieces,
+      spans.slice(0, 2 * params.length),
+      params.map((p) => p.type),
+    );
   }
 }
 
-export class SkeletonTable {
-  private readonly table = new Map<number, SkeletonEntry>();
+/** `line`'s skeleton: digits as one mark, but a run's first digit before an `x` or `X` as itself. */
+export function skeletonOf(line: string): Uint16Array {
+  skeletonInto(line);
+  return scratch.slice(0, line.length);
+}
+
+/** Skeletons by hash, each lookup checked char by char; it pauses where skeletons do not repeat. */
+export class SkeletonTable<E extends Skeleton<E>> {
+  private readonly table = new Map<number, E>();
   size = 0;
-  /** Skeleton hash of the last line `find` looked up; -1 set in `skipped` when it did not look. */
+  /** Skeleton hash of the last line `find` looked up (valid when `skipped` is false). */
   lastHash = 0;
-  /** Whether the last `find` skipped the lookup (a paused stream): no entry can be made for that line. */
+  /** Whether the last `find` skipped the lookup (a paused table): no entry can be made for that line. */
   skipped = false;
   private lookups = 0;
   private hits = 0;
   private pause = 0;
 
   /** The entry whose skeleton the line has (checked char by char), or null. */
-  find(line: string): SkeletonEntry | null {
+  find(line: string): E | null {
     if (this.pause > 0) {
       this.pause--;
       this.skipped = true;
       return null;
     }
     this.skipped = false;
-    const h = skeletonHash(line);
+    const h = skeletonInto(line);
     this.lastHash = h;
     if (++this.lookups === WINDOW) this.review();
+    const n = line.length;
     for (let e = this.table.get(h & 0x3fffffff) ?? null; e; e = e.next) {
-      if (e.hash === h && e.codes.length === line.length && fits(e, line)) {
+      if (e.hash === h && e.skel.length === n && fits(e, line)) {
         this.hits++;
         return e;
       }
@@ -101,56 +206,18 @@ export class SkeletonTable {
     return null;
   }
 
-  /**
-   * Remembers `line` (just looked up by `find`, and matched to `cluster` through `memo` without
-   * changing it). `tokenStart`/`tokenEnd` give the line's token spans, `spans` and `params` its
-   * parameters as `extractParams` cut them.
-   */
-  add(
-    line: string,
-    memo: MemoEntry,
-    cluster: Cluster,
-    tokenStart: Int32Array,
-    tokenEnd: Int32Array,
-    spans: Int32Array,
-    params: readonly TemplateParam[],
-  ): void {
-    if (this.skipped || !digitFreePieces(cluster.paramPieces)) return;
+  /** Adds an entry (its hash from the `find` that missed it). */
+  add(e: E): void {
     if (this.size >= TABLE_LIMIT) this.clear();
-    const n = line.length;
-    const codes = new Uint16Array(n);
-    const rules = new Uint8Array(n);
-    let inRun = false;
-    for (let i = 0; i < n; i++) {
-      const c = line.charCodeAt(i);
-      codes[i] = c;
-      if (isDigit(c)) {
-        if (inRun || !hexMarkAt(line, i + 1)) rules[i] = ANY_DIGIT;
-        inRun = true;
-      } else inRun = false;
-    }
-    for (const p of cluster.watch)
-      if (pinned(cluster.tpl[p]!)) rules.fill(SAME, tokenStart[p]!, tokenEnd[p]!);
-    const types = params.map((p) => p.type);
-    const e = new SkeletonEntry(
-      this.lastHash,
-      codes,
-      rules,
-      memo,
-      cluster,
-      cluster.paramPieces,
-      spans.slice(0, 2 * params.length),
-      types,
-    );
-    const k = this.lastHash & 0x3fffffff;
+    const k = e.hash & 0x3fffffff;
     const head = this.table.get(k) ?? null;
     e.next = head;
     this.table.set(k, e);
     this.size++;
-    // Lines of one skeleton that differ in pinned digits (`port 22`, `port 2222`) get an entry each; a
+    // Lines of one skeleton that differ in pinned digits (`eth0`, `eth1`) get an entry each; a
     // skeleton with many such variants keeps its newest few, so no chain grows with the traffic.
     let same = 0;
-    for (let x = head, prev: SkeletonEntry = e; x; prev = x, x = x.next) {
+    for (let x = head, prev: E = e; x; prev = x, x = x.next) {
       if (x.hash !== e.hash || ++same < MAX_VARIANTS) continue;
       prev.next = x.next;
       this.size--;
@@ -158,9 +225,9 @@ export class SkeletonTable {
     }
   }
 
-  delete(entry: SkeletonEntry): void {
+  delete(entry: E): void {
     const k = entry.hash & 0x3fffffff;
-    let prev: SkeletonEntry | null = null;
+    let prev: E | null = null;
     for (let e = this.table.get(k) ?? null; e; prev = e, e = e.next) {
       if (e !== entry) continue;
       if (prev) prev.next = e.next;
@@ -183,38 +250,13 @@ export class SkeletonTable {
   }
 }
 
-/** FNV-1a over the line's skeleton: each digit as 1, but a run's first digit before `x`/`X` as itself. */
-export function skeletonHash(line: string): number {
-  let h = 0x811c9dc5 | 0;
-  let inRun = false;
-  const n = line.length;
-  for (let i = 0; i < n; i++) {
-    let c = line.charCodeAt(i);
-    if (c <= 57 && c >= 48) {
-      if (inRun || !hexMarkAt(line, i + 1)) c = 1;
-      inRun = true;
-    } else inRun = false;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return h;
-}
-
-function hexMarkAt(line: string, i: number): boolean {
-  return (line.charCodeAt(i) | 32) === 120;
-}
-
-/** Whether `line` (as long as the entry's) has the entry's skeleton and its pinned digits. */
-function fits(e: SkeletonEntry, line: string): boolean {
-  const codes = e.codes;
-  const rules = e.rules;
-  const n = codes.length;
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
-    const s = codes[i]!;
-    if (c === s) continue;
-    const r = rules[i]!;
-    if (r === SAME || c < 48 || c > 57) return false;
-  }
+/** Whether `line`, whose skeleton is in `scratch`, has the entry's skeleton and pinned digits. */
+function fits<E>(e: Skeleton<E>, line: string): boolean {
+  const skel = e.skel;
+  const s = scratch;
+  for (let i = 0; i < skel.length; i++) if (s[i] !== skel[i]) return false;
+  const pins = e.pins;
+  for (let k = 0; k < pins.length; k += 2) if (line.charCodeAt(pins[k]!) !== pins[k + 1]) return false;
   return true;
 }
 

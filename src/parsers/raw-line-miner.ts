@@ -1,0 +1,71 @@
+import type { TemplateMatch } from "../core/template.js";
+import type { DrainMiner } from "./drain/miner.js";
+import { type Skeleton, type SkeletonEntry, SkeletonTable, skeletonOf } from "./drain/skeleton.js";
+import { type HeaderReplay, type LineHeader, lastSplit, replayHeader, splitHeader } from "./header.js";
+
+/** A raw line's header and the template of its body. */
+export interface RawLineMatch {
+  header: LineHeader;
+  match: TemplateMatch;
+}
+
+/** A line skeleton's header split and its body's skeleton entry in the miner. */
+class RawEntry implements Skeleton<RawEntry> {
+  next: RawEntry | null = null;
+  constructor(
+    readonly hash: number,
+    readonly skel: Uint16Array,
+    readonly pins: Int32Array,
+    readonly stream: string,
+    readonly header: HeaderReplay,
+    readonly body: SkeletonEntry,
+  ) {}
+}
+
+/**
+ * Header stripping and template mining of raw lines (`splitHeader`, then `DrainMiner.add` on the
+ * body), with one skeleton memo for the whole line in front: a line whose skeleton an earlier line
+ * had (digits as one mark, see `skeleton.ts`) has that line's header tokens and the same body
+ * skeleton, so it is checked once, char by char, and then gets its header values read at the known
+ * token offsets (`replayHeader`, which re-checks the time kinds that hang on digit values) and its
+ * body counted under the known template (`DrainMiner.addKnown`, which checks that the template still
+ * takes it as the memo would). Either check failing sends the line the usual way. One pass to hash
+ * and one to check the line's chars, instead of the header's and the miner's scans: what
+ * `logwarden parse` runs on raw files, and bench:parse's raw rows time.
+ *
+ * The results are the two steps': header, match, and the miner's state (a test compares them).
+ */
+export class RawLineMiner {
+  private readonly table = new SkeletonTable<RawEntry>();
+
+  /** `readTime` false: the header's time is recognised but not converted (`splitHeader`'s flag). */
+  constructor(
+    readonly miner: DrainMiner,
+    private readonly readTime = true,
+  ) {}
+
+  /** `at`: the record time when the header has none (the miner's default: now). */
+  add(stream: string, line: string, at?: string): RawLineMatch {
+    const e = this.table.find(line);
+    if (e !== null && e.stream === stream) {
+      const header = replayHeader(line, e.header, this.readTime);
+      if (header !== null) {
+        const when = header.timestamp ?? at;
+        const match = this.miner.addKnown(stream, e.body, line, e.header.bodyStart, when);
+        if (match !== null) return { header, match };
+        this.table.delete(e);
+      }
+    }
+    const header = splitHeader(line, this.readTime);
+    const match = this.miner.add(stream, header.body, header.timestamp ?? at);
+    const body = this.miner.lastSkeleton;
+    if (body !== null && !this.table.skipped) {
+      const replay = lastSplit(header);
+      // The body's pinned digits (its template's literal ones), at their place in the line.
+      const pins = body.pins.slice();
+      for (let k = 0; k < pins.length; k += 2) pins[k]! += replay.bodyStart;
+      this.table.add(new RawEntry(this.table.lastHash, skeletonOf(line), pins, stream, replay, body));
+    }
+    return { header, match };
+  }
+}
