@@ -31,8 +31,13 @@ import type { StreamIndex } from "./stream-index.js";
  * path gives what the memo path gives, which the miner's golden digests check.
  */
 
-/** Entries kept per stream before the table is dropped and rebuilt from traffic (as the memo is). */
+/** Entries a table keeps before it is dropped and rebuilt from traffic (as the memo is). */
 const TABLE_LIMIT = 50_000;
+/**
+ * Longer lines skip the tables: an entry holds a copy of its line's skeleton, and such lines (stack
+ * traces, payloads) rarely repeat one.
+ */
+const MAX_LINE = 2048;
 /** Lookups between two checks of the hit rate. */
 const WINDOW = 4096;
 /**
@@ -187,8 +192,8 @@ export class SkeletonTable<E extends Skeleton<E>> {
 
   /** The entry whose skeleton the line has (checked char by char), or null. */
   find(line: string): E | null {
-    if (this.pause > 0) {
-      this.pause--;
+    if (this.pause > 0 || line.length > MAX_LINE) {
+      if (this.pause > 0) this.pause--;
       this.skipped = true;
       return null;
     }

@@ -74,6 +74,10 @@ describe("skeleton memo", () => {
       // Another length of a number is another skeleton: scanned.
       m.add("s", "served 4510 bytes to 10.9.8.7 in 99 ms");
       expect(scan.mock.calls.length).toBe(scanned + 1);
+      // Lines over 2,048 chars are not kept (an entry copies its line): scanned every time.
+      const long = `payload ${"a1 ".repeat(800)}end`;
+      for (let i = 0; i < 3; i++) m.add("s", long);
+      expect(scan.mock.calls.length).toBe(scanned + 4);
     } finally {
       scan.mockRestore();
     }
