@@ -62,7 +62,7 @@ export class RawLineMiner {
     if (body !== null && !this.table.skipped) {
       const replay = lastSplit(header);
       // The body's pinned digits (its template's literal ones), at their place in the line.
-      const pins = body.pins.slice();
+      const pins = body.pins.length === 0 ? body.pins : body.pins.slice();
       for (let k = 0; k < pins.length; k += 2) pins[k]! += replay.bodyStart;
       this.table.add(new RawEntry(this.table.lastHash, skeletonOf(line), pins, stream, replay, body));
     }
