@@ -305,7 +305,12 @@ export class FileSource implements Source {
   async #readGz(t: Tracked): Promise<void> {
     const { chunkBytes } = this.options;
     const skip = t.cp.offset;
-    const stream = t.fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip());
+    const file = t.fh.createReadStream({ start: 0, autoClose: false });
+    const stream = createGunzip();
+    // `pipe` does not pass the file's read errors on: without this, one would be an unhandled 'error'
+    // event, which ends the process, instead of a failed read that `#read` logs and retries.
+    file.on("error", (err) => stream.destroy(err));
+    file.pipe(stream);
     let pos = 0;
     let pending: Buffer = Buffer.alloc(0);
     let pendingStart = skip;
@@ -329,6 +334,7 @@ export class FileSource implements Source {
       }
     } finally {
       stream.destroy();
+      file.destroy();
     }
     if (pending.length > 0) await this.#commit(t, this.#decode(t, pending), pendingStart + pending.length);
     t.cp.done = true;
