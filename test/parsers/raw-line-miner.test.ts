@@ -1,27 +1,17 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { datasetNames, GT_DIR, readRawLines } from "../../bench/parse-golden-corpus.js";
+import { GT_DIR, readRawLines } from "../../bench/parse-golden-corpus.js";
 import { DrainMiner } from "../../src/parsers/drain/index.js";
 import { LineScanner } from "../../src/parsers/drain/scan.js";
 import { splitHeader } from "../../src/parsers/header.js";
 import { RawLineMiner } from "../../src/parsers/raw-line-miner.js";
+import { withRedrawnDigits } from "../helpers/redrawn-digits.js";
 
 /**
  * RawLineMiner puts a whole-line skeleton memo in front of splitHeader + DrainMiner.add. It must
  * change no result: each case runs the same lines through both and compares every header, every match
  * and the miner's saved state.
  */
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectSame(lines: readonly string[], readTime: boolean): void {
   // Both miners get record times: without one each keeps the clock's, which differs between runs.
@@ -69,17 +59,7 @@ describe("RawLineMiner", () => {
     "gives splitHeader's and the miner's results on LogHub raw lines with their digits redrawn",
     () => {
       if (missing) throw new Error(`the raw line check needs ${GT_DIR} in CI, and it is missing`);
-      const rnd = random(42);
-      const lines: string[] = [];
-      for (const d of datasetNames()) {
-        const raw = readRawLines(d);
-        // Each line as it is, then repeats with fresh digits, the header's included (invalid dates too).
-        for (let round = 0; round < 3; round++)
-          for (const l of raw)
-            lines.push(
-              round === 0 || rnd() < 0.5 ? l : l.replace(/\d/g, () => String(Math.floor(rnd() * 10))),
-            );
-      }
+      const lines = withRedrawnDigits(readRawLines, 42);
       expectSame(lines, true);
       expectSame(lines, false);
     },

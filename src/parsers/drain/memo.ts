@@ -1,4 +1,5 @@
 import type { Cluster } from "./cluster.js";
+import { HashChains } from "./hash-chains.js";
 import type { LineScanner } from "./scan.js";
 import { type SkeletonEntry, SkeletonTable } from "./skeleton.js";
 
@@ -40,17 +41,21 @@ class MemoEntry {
  * as a `Map` keyed by the joined key string would.
  */
 export class LineMemo {
-  private readonly table = new Map<number, MemoEntry>();
-  size = 0;
+  private readonly table = new HashChains<MemoEntry>();
   /** The level before this one: line skeleton → entry, for lines that need no scan (`skeleton.ts`). */
   readonly skeletons = new SkeletonTable<SkeletonEntry>();
   /** Counts `clear` calls: an entry made before the last one may lead to a cluster the memo no longer would. */
   generation = 0;
 
+  /** Distinct keys held, as a `Map` keyed by the joined key string would count them. */
+  get size(): number {
+    return this.table.size;
+  }
+
   /** The entry whose keys equal the scanned line's, or null. */
   find(sc: LineScanner): MemoEntry | null {
     const n = sc.n;
-    for (let e = this.table.get(slot(sc.lineHash)) ?? null; e; e = e.next) {
+    for (let e = this.table.first(sc.lineHash); e; e = e.next) {
       if (e.hash !== sc.lineHash) continue;
       if (e.keys.length === n && sc.keysEqual(e.keys, e.codes, e.offs)) return e;
     }
@@ -60,38 +65,20 @@ export class LineMemo {
   /** Adds a key known to be absent. */
   add(hash: number, keys: readonly string[], cluster: Cluster): MemoEntry {
     const e = new MemoEntry(hash, keys, cluster);
-    const k = slot(hash);
-    e.next = this.table.get(k) ?? null;
-    this.table.set(k, e);
-    this.size++;
+    this.table.push(e);
     return e;
   }
 
   delete(entry: MemoEntry): void {
-    const k = slot(entry.hash);
-    let prev: MemoEntry | null = null;
-    for (let e = this.table.get(k) ?? null; e; prev = e, e = e.next) {
-      if (e !== entry) continue;
-      if (prev) prev.next = e.next;
-      else if (e.next) this.table.set(k, e.next);
-      else this.table.delete(k);
-      this.size--;
-      return;
-    }
+    this.table.delete(entry);
   }
 
   /** Empties the memo and the skeleton table that leads into it. */
   clear(): void {
     this.table.clear();
-    this.size = 0;
     this.skeletons.clear();
     this.generation++;
   }
 }
 
 export type { MemoEntry };
-
-/** Map key for a hash: kept in small-integer range, which V8 maps handle fastest. */
-function slot(hash: number): number {
-  return hash & 0x3fffffff;
-}

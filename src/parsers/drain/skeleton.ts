@@ -2,6 +2,7 @@ import { endianness } from "node:os";
 import type { TemplateParam } from "../../core/log-record.js";
 import { isDigit } from "../chars.js";
 import type { Cluster } from "./cluster.js";
+import { type Chained, HashChains } from "./hash-chains.js";
 import { WILDCARD } from "./mask.js";
 import type { MemoEntry } from "./memo.js";
 import type { StreamIndex } from "./stream-index.js";
@@ -58,9 +59,7 @@ const NO_PINS = new Int32Array(0);
 const DIGIT = 48;
 
 /** What a skeleton table keeps: a line's skeleton and its pinned digits, chained by hash. */
-export interface Skeleton<E> {
-  next: E | null;
-  readonly hash: number;
+export interface Skeleton<E> extends Chained<E> {
   /** The skeleton (`skeletonOf`). */
   readonly skel: Uint16Array;
   /** Digits a line must repeat: [offset, char]*. */
@@ -186,8 +185,7 @@ export function skeletonOf(line: string): Uint16Array {
 
 /** Skeletons by hash, each lookup checked char by char; it pauses where skeletons do not repeat. */
 export class SkeletonTable<E extends Skeleton<E>> {
-  private readonly table = new Map<number, E>();
-  size = 0;
+  private readonly chains = new HashChains<E>();
   /** Skeleton hash of the last line `find` looked up (valid when `skipped` is false). */
   lastHash = 0;
   /** Whether the last `find` skipped the lookup (a paused table): no entry can be made for that line. */
@@ -195,6 +193,10 @@ export class SkeletonTable<E extends Skeleton<E>> {
   private lookups = 0;
   private hits = 0;
   private pause = 0;
+
+  get size(): number {
+    return this.chains.size;
+  }
 
   /** The entry whose skeleton the line has (checked char by char), or null. */
   find(line: string): E | null {
@@ -208,7 +210,7 @@ export class SkeletonTable<E extends Skeleton<E>> {
     this.lastHash = h;
     if (++this.lookups === WINDOW) this.review();
     const n = line.length;
-    for (let e = this.table.get(h & 0x3fffffff) ?? null; e; e = e.next) {
+    for (let e = this.chains.first(h); e; e = e.next) {
       if (e.hash === h && e.skel.length === n && fits(e, line)) {
         this.hits++;
         return e;
@@ -219,39 +221,24 @@ export class SkeletonTable<E extends Skeleton<E>> {
 
   /** Adds an entry (its hash from the `find` that missed it). */
   add(e: E): void {
-    if (this.size >= TABLE_LIMIT) this.clear();
-    const k = e.hash & 0x3fffffff;
-    const head = this.table.get(k) ?? null;
-    e.next = head;
-    this.table.set(k, e);
-    this.size++;
+    if (this.chains.size >= TABLE_LIMIT) this.chains.clear();
+    const head = this.chains.push(e);
     // Lines of one skeleton that differ in pinned digits (`eth0`, `eth1`) get an entry each; a
     // skeleton with many such variants keeps its newest few, so no chain grows with the traffic.
     let same = 0;
-    for (let x = head, prev: E = e; x; prev = x, x = x.next) {
+    for (let x = head; x; x = x.next) {
       if (x.hash !== e.hash || ++same < MAX_VARIANTS) continue;
-      prev.next = x.next;
-      this.size--;
+      this.chains.delete(x);
       break;
     }
   }
 
   delete(entry: E): void {
-    const k = entry.hash & 0x3fffffff;
-    let prev: E | null = null;
-    for (let e = this.table.get(k) ?? null; e; prev = e, e = e.next) {
-      if (e !== entry) continue;
-      if (prev) prev.next = e.next;
-      else if (e.next) this.table.set(k, e.next);
-      else this.table.delete(k);
-      this.size--;
-      return;
-    }
+    this.chains.delete(entry);
   }
 
   clear(): void {
-    this.table.clear();
-    this.size = 0;
+    this.chains.clear();
   }
 
   private review(): void {

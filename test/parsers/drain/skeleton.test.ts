@@ -1,32 +1,16 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { datasetNames, GT_DIR, readBodies } from "../../../bench/parse-golden-corpus.js";
+import { GT_DIR, readBodies } from "../../../bench/parse-golden-corpus.js";
 import type { TemplateMatch } from "../../../src/core/template.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { LineScanner } from "../../../src/parsers/drain/scan.js";
+import { withRedrawnDigits } from "../../helpers/redrawn-digits.js";
 
 /**
  * The skeleton memo (src/parsers/drain/skeleton.ts) skips the scan for a line whose skeleton (digits
  * as one mark) an earlier line had. It must change no result: each case mines the same lines with it
  * and without it, and compares every line's match and the saved state.
  */
-
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Every digit replaced by a random one, leading zeros and a `0` before `x` included. */
-function redraw(line: string, rnd: () => number): string {
-  return line.replace(/\d/g, () => String(Math.floor(rnd() * 10)));
-}
 
 /** Line i's record time: the miner keeps first and last seen times, so both runs must give the same. */
 function at(i: number): string {
@@ -108,14 +92,7 @@ describe("skeleton memo", () => {
     "gives the scan path's results on LogHub bodies with their digits redrawn, with and without rollbacks",
     () => {
       if (missing) throw new Error(`the skeleton memo check needs ${GT_DIR} in CI, and it is missing`);
-      const rnd = random(18);
-      const lines: string[] = [];
-      for (const d of datasetNames()) {
-        const bodies = readBodies(d);
-        // Each body as it is, then repeats with fresh digits (a skeleton seen before, other values).
-        for (let round = 0; round < 3; round++)
-          for (const b of bodies) lines.push(round === 0 || rnd() < 0.5 ? b : redraw(b, rnd));
-      }
+      const lines = withRedrawnDigits(readBodies, 18);
       expectSame(lines);
       expectSame(lines.slice(0, 20_000), 97);
     },
