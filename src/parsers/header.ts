@@ -503,12 +503,12 @@ function split(line: string, readTime: boolean): LineHeader {
           resumed ? resumed.tokens : 0,
         )
       : null;
-  return { timestamp, level, host, pid, component, body: bodyAfter(line, cut) };
+  return { timestamp, level, host, pid, component, body: bodyAfter(line, tEnd[cut]!) };
 }
 
-/** The body: what follows header token `cut`, from its first non-space char. */
-function bodyAfter(line: string, cut: number): string {
-  let b = tEnd[cut]!;
+/** The body: what follows the last header token (it ends at `end`), from its first non-space char. */
+function bodyAfter(line: string, end: number): string {
+  let b = end;
   while (b < line.length && isSpace(line.charCodeAt(b))) b++;
   return line.slice(b);
 }
@@ -684,9 +684,7 @@ function headerValues(
     ch.firstTime >= 0 && time !== null
       ? timeCache.iso(line, starts, ends, kinds, T_TIME, ch.firstTime, ch.lastTime, time, timeTokens)
       : null;
-  let b = ends[cut]!;
-  while (b < line.length && isSpace(line.charCodeAt(b))) b++;
-  return { timestamp, level, host, pid, component, body: line.slice(b) };
+  return { timestamp, level, host, pid, component, body: bodyAfter(line, ends[cut]!) };
 }
 
 /**
