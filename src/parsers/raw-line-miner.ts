@@ -1,6 +1,6 @@
 import type { TemplateMatch } from "../core/template.js";
 import type { DrainMiner } from "./drain/miner.js";
-import { type Skeleton, type SkeletonEntry, SkeletonTable, skeletonOf } from "./drain/skeleton.js";
+import { type Skeleton, type SkeletonEntry, SkeletonTable, skeletonOf, skeletonWords } from "./drain/skeleton.js";
 import { type HeaderReplay, type LineHeader, lastSplit, replayHeader, splitHeader } from "./header.js";
 
 /** A raw line's header and the template of its body. */
@@ -12,6 +12,7 @@ export interface RawLineMatch {
 /** A line skeleton's header split and its body's skeleton entry in the miner. */
 class RawEntry implements Skeleton<RawEntry> {
   next: RawEntry | null = null;
+  readonly words: Int32Array;
   constructor(
     readonly hash: number,
     readonly skel: Uint16Array,
@@ -19,7 +20,9 @@ class RawEntry implements Skeleton<RawEntry> {
     readonly stream: string,
     readonly header: HeaderReplay,
     readonly body: SkeletonEntry,
-  ) {}
+  ) {
+    this.words = skeletonWords(skel);
+  }
 }
 
 /**
