@@ -41,9 +41,15 @@ class TimeBuilder {
     this.ms = new Float64Array(capacity);
   }
 
+  /** The last text read and its ms: observed times repeat for a whole request, record times often. */
+  private lastText = "";
+  private lastMs = Number.NaN;
+
   /** Returns the text's ms (NaN when kept verbatim). */
   addText(i: number, text: string): number {
-    const ms = this.parser.parse(text);
+    const ms = text === this.lastText ? this.lastMs : this.parser.parse(text);
+    this.lastText = text;
+    this.lastMs = ms;
     this.ms[i] = ms;
     if (Number.isNaN(ms)) this.verbatim.set(i, text);
     return ms;
