@@ -1,6 +1,12 @@
 import type { TemplateMatch } from "../core/template.js";
 import type { DrainMiner } from "./drain/miner.js";
-import { type Skeleton, type SkeletonEntry, SkeletonTable, skeletonOf, skeletonWords } from "./drain/skeleton.js";
+import {
+  type Skeleton,
+  type SkeletonEntry,
+  SkeletonTable,
+  skeletonOf,
+  skeletonWords,
+} from "./drain/skeleton.js";
 import { type HeaderReplay, type LineHeader, lastSplit, replayHeader, splitHeader } from "./header.js";
 
 /** A raw line's header and the template of its body. */
