@@ -82,14 +82,12 @@ let scratch = new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length >>
 let scratchWords = new Int32Array(buffer.buffer, buffer.byteOffset, buffer.length >> 2);
 const NATIVE_COPY = endianness() === "LE";
 
-/** FNV-1a's prime: each lane of the skeleton hash is FNV-1a over its chars. */
-const FNV_PRIME = 0x01000193;
-
 /**
- * Writes `line`'s skeleton into `scratch` and returns its hash. The hash runs in two lanes, the even
- * and the odd chars, each FNV-1a: one lane is a chain of dependent multiplies, one a char, and two
- * chains side by side take about 0.85 of the time on bench:parse's raw lines (scratch micro-benchmark).
- * Equal skeletons give equal hashes: each lane's input is fixed by the skeleton's chars in order.
+ * Writes `line`'s skeleton into `scratch` and returns its hash. One loop, and a select rather than a
+ * branch for digits: they come and go with no pattern a branch predictor learns, and the branchy loop
+ * took twice as long. The `0x` case stays inline: a call there, reached on few lines, left TurboFan's
+ * code without feedback for it, and a hash in two lanes (even and odd chars) with such a call was
+ * deoptimised 150 times in one run of a scratch benchmark and took 1.6-1.8x as long in some runs.
  */
 function skeletonInto(line: string): number {
   const n = line.length;
@@ -101,43 +99,22 @@ function skeletonInto(line: string): number {
   const s = scratch;
   if (NATIVE_COPY) buffer.write(line, 0, 2 * n, "utf16le");
   else for (let i = 0; i < n; i++) s[i] = line.charCodeAt(i);
-  // A select rather than a branch for digits: they come and go with no pattern a branch predictor
-  // learns, and the branchy loop took twice as long.
   let h = 0x811c9dc5 | 0;
-  let g = 0x050c5d1f | 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
+  for (let i = 0; i < n; i++) {
     const c = s[i]!;
     const m = (c - 48) >>> 0 < 10 ? DIGIT : c;
     s[i] = m;
-    h = Math.imul(h ^ m, FNV_PRIME);
-    if ((c | 32) === 120) h = keepHexDigit(line, s, i, h);
-    const c2 = s[i + 1]!;
-    const m2 = (c2 - 48) >>> 0 < 10 ? DIGIT : c2;
-    s[i + 1] = m2;
-    g = Math.imul(g ^ m2, FNV_PRIME);
-    if ((c2 | 32) === 120) g = keepHexDigit(line, s, i + 1, g);
+    h = Math.imul(h ^ m, 0x01000193);
+    if ((c | 32) === 120 && i > 0 && s[i - 1] === DIGIT && (i < 2 || s[i - 2] !== DIGIT)) {
+      // `0x…`: a digit that starts its run (a run of one) before an `x` keeps its value, and the
+      // hash takes it too. The char before it is a digit only if it became the mark (a digit keeps
+      // its value only before an `x`).
+      const d = line.charCodeAt(i - 1);
+      s[i - 1] = d;
+      h = Math.imul(h ^ d, 0x01000193);
+    }
   }
-  if (i < n) {
-    const c = s[i]!;
-    const m = (c - 48) >>> 0 < 10 ? DIGIT : c;
-    s[i] = m;
-    h = Math.imul(h ^ m, FNV_PRIME);
-    if ((c | 32) === 120) h = keepHexDigit(line, s, i, h);
-  }
-  return (h ^ Math.imul(g, 0x9e3779b1)) | 0;
-}
-
-/**
- * At an `x` or `X` (offset `i`): `0x…`, a digit that starts its run (a run of one) before it keeps its
- * value, and the lane's hash `h` takes it too. The char before it is a digit only if it became the mark
- * (a digit keeps its value only before an `x`).
- */
-function keepHexDigit(line: string, s: Uint16Array, i: number, h: number): number {
-  if (i === 0 || s[i - 1] !== DIGIT || (i >= 2 && s[i - 2] === DIGIT)) return h;
-  const d = line.charCodeAt(i - 1);
-  s[i - 1] = d;
-  return Math.imul(h ^ d, FNV_PRIME);
+  return h;
 }
 
 /**
