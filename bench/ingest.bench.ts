@@ -1,8 +1,8 @@
 /**
  * End-to-end NDJSON ingest per log store (issue 18): `logwarden serve` with LOG_STORE=table and with
  * LOG_STORE=segments, in turns (table, segments, segments, table, …) so a change in the machine's load
- * falls on both, each on a fresh data directory, fed the same bodies by autocannon. Reports stored lines
- * per second, the server's CPU per line (all its threads, from /proc), how far sealing was behind when
+ * falls on both, each on a fresh data directory, fed the same bodies by autocannon: BENCH_WARMUP_SECS (3)
+ * of load first, not counted, then BENCH_SECS (15) measured. Reports stored lines per second, the server's CPU per line (all its threads, from /proc), how far sealing was behind when
  * the load stopped and how long it took to catch up, and bytes on disk per line once all is sealed.
  *
  * Then one more run per store under `--cpu-prof` splits the server's CPU per line by stage (HTTP and
@@ -38,6 +38,8 @@ import { fmt, loadAverages, machineLine, median, table, writeBenchSection } from
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECS = Number(process.env.BENCH_SECS ?? 15);
+/** Seconds of the same load before each measured run (0: measure from the server's start). */
+const WARMUP_SECS = Number(process.env.BENCH_WARMUP_SECS ?? 3);
 const BODIES = Number(process.env.BENCH_BODIES ?? 200);
 const CONNECTIONS = 4;
 const PROFILE = process.env.BENCH_PROFILE !== "0";
@@ -57,7 +59,10 @@ interface Run {
   /** The server's Node version. */
   node: string;
   round: number;
+  /** Lines stored during the measured load. */
   stored: number;
+  /** Lines stored in all, the warm-up's included (what a profile of the whole run covers). */
+  storedInAll: number;
   linesPerSec: number;
   cpuUsPerLine: number | null;
   non2xx: number;
@@ -105,20 +110,27 @@ async function runOnce(
     { LOG_STORE: engine },
     async ({ child, url, dataDir }) => {
       let i = 0;
+      const load = (duration: number) =>
+        autocannon({
+          url: `${url}/ingest`,
+          connections: CONNECTIONS,
+          duration,
+          method: "POST",
+          headers: { authorization: "Bearer bench-admin", "content-type": "application/x-ndjson" },
+          requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
+        });
+      // The same load first, not counted: the server's code is compiled and its caches filled by then,
+      // as they are on a server that has run for more than a few seconds.
+      if (WARMUP_SECS > 0) await load(WARMUP_SECS);
+      const db = new SQLite(join(dataDir, "logwarden.db"), { readonly: true });
+      const before = storedLines(db, engine).stored;
       const cpu0 = processCpuSecs(child.pid);
       const t0 = performance.now();
-      const result = await autocannon({
-        url: `${url}/ingest`,
-        connections: CONNECTIONS,
-        duration: SECS,
-        method: "POST",
-        headers: { authorization: "Bearer bench-admin", "content-type": "application/x-ndjson" },
-        requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
-      });
+      const result = await load(SECS);
       const secs = (performance.now() - t0) / 1000;
       const cpu1 = processCpuSecs(child.pid);
-      const db = new SQLite(join(dataDir, "logwarden.db"), { readonly: true });
-      const { stored, unsealed } = storedLines(db, engine);
+      const { stored: storedInAll, unsealed } = storedLines(db, engine);
+      const stored = storedInAll - before;
       const tEnd = performance.now();
       let left = unsealed;
       // Caught up once less than a segment waits: a remainder below that is sealed by age
@@ -135,13 +147,14 @@ async function runOnce(
         node: node.version,
         round,
         stored,
+        storedInAll,
         linesPerSec: stored / secs,
         cpuUsPerLine: cpu0 !== null && cpu1 !== null && stored > 0 ? ((cpu1 - cpu0) * 1e6) / stored : null,
         non2xx: result.non2xx,
         p99: result.latency.p99,
         unsealedAtStop: unsealed,
         catchUpSecs,
-        bytesPerLine: bytesOnDisk(dataDir) / Math.max(1, stored),
+        bytesPerLine: bytesOnDisk(dataDir) / Math.max(1, storedInAll),
       };
       console.log(JSON.stringify(run));
       return run;
@@ -211,7 +224,7 @@ async function stageSplit(engine: Engine, bodies: string[]): Promise<StageSplit>
     const run = await runOnce(engine, 0, bodies, dir);
     const { main, others } = processStages(dir);
     const perLine = (ms: Record<Stage, number>) =>
-      Object.fromEntries(STAGES.map((s) => [s, (ms[s] * 1000) / Math.max(1, run.stored)])) as Record<
+      Object.fromEntries(STAGES.map((s) => [s, (ms[s] * 1000) / Math.max(1, run.storedInAll)])) as Record<
         Stage,
         number
       >;
@@ -258,10 +271,13 @@ async function main(): Promise<void> {
     "",
     `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min).`,
     `\`logwarden serve\` (built, \`node --max-semi-space-size=32 dist/cli/index.js serve\` as \`npm start\` runs it) on a fresh SQLite file per run, \`LOG_STORE=table\` and \`LOG_STORE=segments\` in turns ` +
-      `(${ROUNDS} rounds, the order reversed every other round); autocannon, ${CONNECTIONS} connections, ${SECS} s, ` +
+      `(${ROUNDS} rounds, the order reversed every other round); autocannon, ${CONNECTIONS} connections, ${SECS} s ` +
+      (WARMUP_SECS > 0
+        ? `after ${WARMUP_SECS} s of the same load that is not counted (by then the server's code is compiled and its caches are filled, as on a server that has run a while; BENCH_WARMUP_SECS=0 measures from the start), `
+        : "from the server's start, ") +
       `NDJSON bodies of ${INGEST_LINES_PER_REQUEST.toLocaleString("en")} LogHub-2k lines in system 004's shape (${BODIES} ` +
       "bodies, record times 10 ms apart), every line mined, run through the detectors and committed before the answer. " +
-      "CPU is the server's, all threads (libuv's pool included), from /proc, over the load only; the segment store's " +
+      "CPU is the server's, all threads (libuv's pool included), from /proc, over the measured load only; the segment store's " +
       "sealing goes on after it (catch-up: until less than a segment's lines wait, the rest being sealed by age). " +
       "Bytes are the database file and its WAL then (a remainder still in cheap batches), over stored lines; " +
       `gzip -6 of the same NDJSON is ${fmt(gzipPerLine, 1)} bytes a line.`,
@@ -331,7 +347,7 @@ async function main(): Promise<void> {
             "anomaly and template writes, SQLite and Kysely (on the other threads: sealing, its decoding, " +
             "column building and compression); *score* the per-service scores and incidents; *gc* garbage " +
             "collection; *other* anything else (Node internals, promise plumbing). Start-up and idle time are " +
-            "left out. 100,000 lines/s on 2 cores leaves 20 µs of CPU a line for all threads together.",
+            "left out; the warm-up's load is in, over its lines too. 100,000 lines/s on 2 cores leaves 20 µs of CPU a line for all threads together.",
           "",
           stageTable(splits),
         ]),
