@@ -2,8 +2,9 @@
  * End-to-end NDJSON ingest per log store (issue 18): `logwarden serve` with LOG_STORE=table and with
  * LOG_STORE=segments, in turns (table, segments, segments, table, …) so a change in the machine's load
  * falls on both, each on a fresh data directory, fed the same bodies by autocannon: BENCH_WARMUP_SECS (3)
- * of load first, not counted, then BENCH_SECS (15) measured. Reports stored lines per second, the server's CPU per line (all its threads, from /proc), how far sealing was behind when
- * the load stopped and how long it took to catch up, and bytes on disk per line once all is sealed.
+ * of load first, not counted, then BENCH_SECS (15) measured. Reports stored lines per second, the
+ * server's CPU per line (all its threads, from /proc), how far sealing was behind when the load stopped
+ * and how long it took to catch up, and bytes on disk per line once all is sealed.
  *
  * Then one more run per store under `--cpu-prof` splits the server's CPU per line by stage (HTTP and
  * JSON, decoding, mining, detection, storage, scoring, garbage collection), on the event loop's thread and
