@@ -1,6 +1,7 @@
 import type { Stats } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { FileSourceConfig } from "../../config/source-schema.js";
 import type { LogRecord } from "../../core/log-record.js";
@@ -305,12 +306,11 @@ export class FileSource implements Source {
   async #readGz(t: Tracked): Promise<void> {
     const { chunkBytes } = this.options;
     const skip = t.cp.offset;
-    const file = t.fh.createReadStream({ start: 0, autoClose: false });
-    const stream = createGunzip();
-    // `pipe` does not pass the file's read errors on: without this, one would be an unhandled 'error'
-    // event, which ends the process, instead of a failed read that `#read` logs and retries.
-    file.on("error", (err) => stream.destroy(err));
-    file.pipe(stream);
+    // `pipeline`, not `pipe`: a read error of the file destroys the gunzip stream with it, so the loop
+    // below throws and `#read` logs and retries, where `pipe` left it an unhandled 'error' event that
+    // ended the process; and destroying the gunzip stream destroys the file's (its handle stays open).
+    // Errors reach the loop; the callback has nothing left to do.
+    const stream = pipeline(t.fh.createReadStream({ start: 0, autoClose: false }), createGunzip(), () => {});
     let pos = 0;
     let pending: Buffer = Buffer.alloc(0);
     let pendingStart = skip;
@@ -334,7 +334,6 @@ export class FileSource implements Source {
       }
     } finally {
       stream.destroy();
-      file.destroy();
     }
     if (pending.length > 0) await this.#commit(t, this.#decode(t, pending), pendingStart + pending.length);
     t.cp.done = true;
