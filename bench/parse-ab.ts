@@ -7,8 +7,8 @@
  * machine the ratio of runs made side by side is steadier than either figure.
  *
  * Options: `--rounds=N` (5), `--lines=N` (1,000,000 per corpus), `--modes=raw,rawu,body,bodyu,split,splitu`
- * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add; `body`: DrainMiner.add on message bodies; `split`: splitHeader
- * alone; a `u` suffix: the non-repeating corpus).
+ * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add; `body`:
+ * DrainMiner.add on message bodies; `split`: splitHeader alone; a `u` suffix: the non-repeating corpus).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";

@@ -114,7 +114,7 @@ interface ModeFigures {
 interface Throughput {
   lines: number;
   runs: number;
-  /** Raw lines through `splitHeader` and the miner. */
+  /** Raw lines through `RawLineMiner` (the header stripper and the miner, behind a whole-line memo). */
   raw: ModeFigures;
   /** Raw lines through the two steps one after the other (splitHeader, then DrainMiner.add): the baseline. */
   steps: ModeFigures;
