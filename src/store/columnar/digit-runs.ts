@@ -1,4 +1,6 @@
 import { ByteReader } from "./byte-reader.js";
+// Murmur3's finaliser spreads FNV's bits for the filters' positions.
+import { buildFuseFilter, FuseFilter, mix } from "./fuse-filter.js";
 import { readBlock, readStoredBlock } from "./segment-blocks.js";
 import { readSegmentMeta } from "./segment-decoder.js";
 import { readMeta, type SegmentMeta } from "./segment-meta.js";
@@ -12,8 +14,9 @@ import { templatePieces } from "./template-pieces.js";
  * (16,384-line segments of bench:search's corpus), about 30 KB here. No on-disk index could hold them all
  * this exactly: storage must stay under half of gzip's size, which left about 4 KB a segment, less than a
  * bit a run. What is stored (`StoredDigitFilter`, written at seal) keys only the runs a filter can tell
- * apart (6 digits and more, by their first 8) at 5 bits a key, and lets about 9% of the segments that
- * lack a number through; those get this summary when first read.
+ * apart (6 digits and more, by their first 8) in about 5 bits a key, and lets about 6% of the segments
+ * that lack a number through (9% with the Bloom filter segments were sealed with before); those get this
+ * summary when first read.
  *
  * Why a digit run is enough. A message is its template's static pieces with the slot values between them
  * (`template-pieces.ts`), or a verbatim message. A maximal run of ASCII digits in a message (folding keeps
@@ -53,12 +56,19 @@ const HASHES = 7;
  */
 const STORED_WHOLE_DIGITS = [6, 7] as const;
 const STORED_PREFIX_LENGTHS = [8] as const;
-/** Bits per key and hashes of the stored filter: about 9% false positives (4 bits: about 15%). */
+/**
+ * Bits per key and hashes of a stored Bloom filter (`STORED_BLOOM`): about 9% false positives (4 bits:
+ * about 15%). Segments are sealed with a binary fuse filter instead (`STORED_FUSE`, `fuse-filter.ts`):
+ * about 6% in about as many bytes (4-bit fingerprints in about 5.1 bits a key for a segment's few
+ * thousand keys). The Bloom filter is what segments sealed before it hold, and what a segment gets if the
+ * fuse filter cannot be built (peeling failed for every seed tried).
+ */
 const STORED_BITS_PER_KEY = 5;
 const STORED_HASHES = 3;
 /** The stored filter's first byte: what it claims. */
 const STORED_ANY_RUN = 0;
 const STORED_BLOOM = 1;
+const STORED_FUSE = 2;
 
 /** One key a segment must hold for a query to match in it: a digit run, or the start of one. */
 export interface DigitProbe {
@@ -150,43 +160,40 @@ export class DigitRunSummary {
 }
 
 /**
- * A segment's stored digit filter (its `digits` block): a Bloom filter of its digit runs keyed as
- * `storedDigitProbes` probes them, read from the block's bytes without decompressing anything. Coarser
- * than `DigitRunSummary` (fewer keys, fewer bits a key), but there before any block is read: a search for
- * a number reads it and skips most segments with no brotli and no summary to build.
+ * A segment's stored digit filter (its `digits` block): a filter of its digit runs keyed as
+ * `storedDigitProbes` probes them (a binary fuse or a Bloom filter), read from the block's bytes without
+ * decompressing anything. Coarser than `DigitRunSummary` (fewer keys, fewer bits a key), but there before
+ * any block is read: a search for a number reads it and skips most segments with no brotli and no summary
+ * to build.
  */
 export class StoredDigitFilter {
-  /**
-   * `bits` null: the segment may hold any digit run (a template joins digits across a slot's edge).
-   * `seed`: mixed into every key's positions (`seedOf`).
-   */
+  /** `holds` null: the segment may hold any digit run (a template joins digits across a slot's edge). */
   constructor(
-    private readonly bits: Uint32Array | null,
-    private readonly hashes: number,
-    private readonly seed = 0,
+    private readonly holds: ((h: number) => boolean) | null,
+    readonly byteSize: number,
   ) {}
 
   /** False only when some probe (`storedDigitProbes`) is a key no message of the segment has. */
   mayHoldAll(probes: readonly DigitProbe[]): boolean {
-    const bits = this.bits;
-    if (bits === null) return true;
-    const size = bits.length * 32;
-    for (const p of probes) {
-      let at = mix(p.h ^ this.seed);
-      const step = mix(p.h ^ this.seed ^ 0x9e3779b9) | 1;
-      for (let k = 0; k < this.hashes; k++) {
-        const bit = bitOf(at, size);
-        if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
-        at = (at + step) | 0;
-      }
-    }
+    if (this.holds === null) return true;
+    for (const p of probes) if (!this.holds(p.h)) return false;
     return true;
   }
+}
 
-  /** Heap it takes (what a cache of summaries counts). */
-  get byteSize(): number {
-    return 64 + (this.bits?.byteLength ?? 0);
-  }
+/** A stored Bloom filter's test of a key: `hashes` bits, at positions seeded with `seed` (`seedOf`). */
+function bloomHolds(bits: Uint32Array, hashes: number, seed: number): (h: number) => boolean {
+  const size = bits.length * 32;
+  return (h) => {
+    let at = mix(h ^ seed);
+    const step = mix(h ^ seed ^ 0x9e3779b9) | 1;
+    for (let k = 0; k < hashes; k++) {
+      const bit = bitOf(at, size);
+      if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+      at = (at + step) | 0;
+    }
+    return true;
+  };
 }
 
 /**
@@ -201,9 +208,11 @@ function seedOf(firstRef: number): number {
 
 /**
  * The `digits` block of a segment whose raw blocks are `blocks`: its first byte says what it claims
- * (`STORED_BLOOM`: a filter follows; `STORED_ANY_RUN`: nothing is claimed), the second how many hashes a
- * key sets, then the seed (`seedOf`, 32 bits) and the filter's 32-bit words, all little-endian. Stored as
- * it is: filter bits do not compress.
+ * (`STORED_FUSE` or `STORED_BLOOM`: a filter follows; `STORED_ANY_RUN`: nothing is claimed), then, all
+ * little-endian: for a fuse filter, the log2 of its block length (1 byte), its seed (32 bits), its block
+ * count (32 bits) and its slots, two to a byte (`FuseFilter`); for a Bloom filter, how many hashes a key
+ * sets (1 byte), the seed (`seedOf`, 32 bits) and the filter's 32-bit words. Stored as it is: filter bits
+ * do not compress.
  */
 export function digitFilterBlock(blocks: {
   meta: Uint8Array;
@@ -215,21 +224,51 @@ export function digitFilterBlock(blocks: {
   try {
     if (!collectKeys(meta, blocks.index, () => blocks.vars, keys)) return Uint8Array.of(STORED_ANY_RUN, 0);
     const seed = seedOf(meta.firstRef);
-    const words = keys.bloom(STORED_BITS_PER_KEY, STORED_HASHES, seed);
-    const out = new Uint8Array(STORED_HEAD + 4 * words.length);
-    out[0] = STORED_BLOOM;
-    out[1] = STORED_HASHES;
-    const view = new DataView(out.buffer);
-    view.setUint32(2, seed, true);
-    for (let w = 0; w < words.length; w++) view.setUint32(STORED_HEAD + 4 * w, words[w]!, true);
-    return out;
+    const bloom = () => bloomBlock(keys.bloom(STORED_BITS_PER_KEY, STORED_HASHES, seed), seed);
+    // A few keys get a whole 32-bit word of Bloom filter, more bits a key than the fuse filter's 1 in 16.
+    if (bloomPassRate(keys.size) < FUSE_PASS_RATE) return bloom();
+    const fuse = buildFuseFilter(keys.keys(), seed);
+    return fuse ? fuseBlock(fuse) : bloom();
   } finally {
     storedKeys = keys.table;
   }
 }
 
-/** The stored filter's head: its kind, hashes and seed. */
+/** The share of keys outside the set a fuse filter lets through (4-bit fingerprints). */
+const FUSE_PASS_RATE = 1 / 16;
+
+/** The share of keys outside the set a stored Bloom filter of `n` keys lets through (its words rounded up). */
+function bloomPassRate(n: number): number {
+  const bits = 32 * Math.max(1, Math.ceil((n * STORED_BITS_PER_KEY) / 32));
+  return (1 - Math.exp((-STORED_HASHES * n) / bits)) ** STORED_HASHES;
+}
+
+/** A stored filter's head: its kind, then hashes (Bloom) or block bits (fuse), then the seed. */
 const STORED_HEAD = 6;
+/** A fuse filter's head: `STORED_HEAD`, then its block count. */
+const FUSE_HEAD = STORED_HEAD + 4;
+
+function fuseBlock(fuse: FuseFilter): Uint8Array {
+  const out = new Uint8Array(FUSE_HEAD + fuse.nibbles.length);
+  out[0] = STORED_FUSE;
+  out[1] = fuse.blockBits;
+  const view = new DataView(out.buffer);
+  view.setUint32(2, fuse.seed, true);
+  view.setUint32(STORED_HEAD, fuse.blocks, true);
+  out.set(fuse.nibbles, FUSE_HEAD);
+  return out;
+}
+
+/** The `STORED_BLOOM` block of a Bloom filter's words (what segments sealed before the fuse filter hold). */
+export function bloomBlock(words: Uint32Array, seed: number): Uint8Array {
+  const out = new Uint8Array(STORED_HEAD + 4 * words.length);
+  out[0] = STORED_BLOOM;
+  out[1] = STORED_HASHES;
+  const view = new DataView(out.buffer);
+  view.setUint32(2, seed, true);
+  for (let w = 0; w < words.length; w++) view.setUint32(STORED_HEAD + 4 * w, words[w]!, true);
+  return out;
+}
 
 /** The key set stored filters are built in, one after the other (sealing is synchronous here). */
 let storedKeys: Uint32Array = new Uint32Array(1 << 14);
@@ -247,13 +286,28 @@ export function readStoredDigitFilter(segment: Uint8Array): StoredDigitFilter | 
 /** A `digits` block's filter (as `readStoredDigitFilter`), from the block's bytes as stored. */
 export function storedDigitFilterOf(block: Uint8Array): StoredDigitFilter | null {
   if (block.length < 2) return null;
-  if (block[0] === STORED_ANY_RUN) return new StoredDigitFilter(null, 0);
-  const wordBytes = block.length - STORED_HEAD;
-  if (block[0] !== STORED_BLOOM || wordBytes <= 0 || wordBytes % 4 !== 0) return null;
+  if (block[0] === STORED_ANY_RUN) return new StoredDigitFilter(null, 64);
+  if (block.length <= STORED_HEAD) return null;
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const seed = view.getUint32(2, true);
+  if (block[0] === STORED_FUSE) return fuseFilterOf(block, view, seed);
+  const wordBytes = block.length - STORED_HEAD;
+  if (block[0] !== STORED_BLOOM || wordBytes % 4 !== 0) return null;
   const words = new Uint32Array(wordBytes / 4);
   for (let w = 0; w < words.length; w++) words[w] = view.getUint32(STORED_HEAD + 4 * w, true);
-  return new StoredDigitFilter(words, block[1]!, view.getUint32(2, true));
+  return new StoredDigitFilter(bloomHolds(words, block[1]!, seed), 64 + words.byteLength);
+}
+
+/** A `STORED_FUSE` block's filter; null when its sizes do not add up (read as no filter). */
+function fuseFilterOf(block: Uint8Array, view: DataView, seed: number): StoredDigitFilter | null {
+  if (block.length < FUSE_HEAD) return null;
+  const blockBits = block[1]!;
+  const blocks = view.getUint32(STORED_HEAD, true);
+  const slots = (blocks + 2) * 2 ** blockBits;
+  if (blockBits < 1 || blockBits > 24 || blocks < 1 || block.length - FUSE_HEAD !== slots / 2) return null;
+  // Copied out, so the segment's bytes need not be kept.
+  const fuse = new FuseFilter(blockBits, blocks, seed, block.slice(FUSE_HEAD));
+  return new StoredDigitFilter((h) => fuse.has(h), 64 + fuse.nibbles.byteLength);
 }
 
 /**
@@ -453,17 +507,6 @@ const FNV_START = 0x811c9dc5;
 
 function fnv(h: number, c: number): number {
   return Math.imul(h ^ c, 0x01000193) >>> 0;
-}
-
-/** Murmur3's finaliser: spreads FNV's bits for the filter's positions. */
-function mix(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

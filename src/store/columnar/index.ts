@@ -16,8 +16,8 @@
  * - fields: observed times, service/host/stream ids (into meta), severity numbers, level and resource
  *   as per-segment dictionaries, attributes by shape (`shaped-text-column.ts`);
  * - vars: which records are verbatim, then each (entry, wildcard)'s value ids or numbers;
- * - digits (version 2, sealed segments only; stored uncompressed): a Bloom filter of the messages' digit
- *   runs (`digit-runs.ts`, `digitFilterBlock`), which a search for a number reads without decompressing
+ * - digits (version 2, sealed segments only; stored uncompressed): a binary fuse or Bloom filter of the
+ *   messages' digit runs (`digit-runs.ts`, `digitFilterBlock`), which a search for a number reads without decompressing
  *   anything; the store keeps a copy in `log_segment_digits` (migration 021) to read them all at once.
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
