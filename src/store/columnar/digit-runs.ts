@@ -673,7 +673,9 @@ class KeyCollector {
         this.#add(this.#prefixes[k]!);
       return;
     }
-    this.#add(h);
+    // No probe is a whole run shorter than `MIN_WHOLE_DIGITS` (`digitProbes`): most runs of a log line
+    // are (addresses, ports, small counts), and keying them cost time and bits for nothing.
+    if (length >= MIN_WHOLE_DIGITS) this.#add(h);
     for (let k = 0; k < PREFIX_LENGTHS.length && PREFIX_LENGTHS[k]! < length; k++)
       this.#add(this.#prefixes[k]!);
   }
