@@ -129,6 +129,16 @@ export class PieceSummaryCache {
     return ++this.#reads;
   }
 
+  /** The entry for `key`, without counting a use (what `SummaryFill` checks). */
+  peek(key: string): PieceDigits | undefined {
+    return this.#entries.get(key)?.summary;
+  }
+
+  /** Whether an entry of `bytes` for `key` (in place of the one held, if any) stays within the budget. */
+  hasRoomFor(key: string, bytes: number): boolean {
+    return this.#weight - (this.#entries.get(key)?.summary.byteSize ?? 0) + bytes <= this.budget;
+  }
+
   get(key: string, read: number): PieceDigits | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;

@@ -79,6 +79,25 @@ export class PieceSession {
     return holds;
   }
 
+  /**
+   * Builds the piece's digit-run summary into the summaries' cache when it holds none (what a search for
+   * a number does for a piece its stored filter lets through), for `SummaryFill`. `built`: it was
+   * built; `held`: the cache held one; `gone`: the piece is gone; `full`: it was built but would take
+   * the cache past its budget, so it was not kept (and nothing was evicted for it).
+   */
+  async summarize(piece: Piece): Promise<"built" | "held" | "gone" | "full"> {
+    const summaries = this.summaries;
+    if (summaries === undefined) return "full";
+    if (summaries.peek(piece.cacheKey) instanceof DigitRunSummary) return "held";
+    const bytes = await this.#read(piece);
+    this.#bytes.delete(piece.cacheKey);
+    if (bytes === null) return "gone";
+    const summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
+    if (!summaries.hasRoomFor(piece.cacheKey, summary.byteSize)) return "full";
+    summaries.set(piece.cacheKey, summary, this.#readNumber);
+    return "built";
+  }
+
   /** Whether this read loaded the stored filters already (`#loadStoredFilters`). */
   #storedFiltersLoaded = false;
 

@@ -20,7 +20,7 @@ import {
 } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import type { SegmentBuildThread, SegmentFill } from "./build-thread.js";
-import { canonicalMs, forEachMatch, prepareQuery, readListed } from "./matching-rows.js";
+import { canonicalMs, forEachMatch, type PreparedQuery, prepareQuery, readListed } from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { PieceCatalog } from "./piece-catalog.js";
@@ -30,6 +30,7 @@ import { eachSegmentRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
 import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealIsDue } from "./sealer.js";
 import { storedRecordAt } from "./stored-rows.js";
+import { DEFAULT_SUMMARY_FILL, SummaryFill, type SummaryFillOptions } from "./summary-fill.js";
 
 export interface SegmentLogStoreOptions {
   /** Lines per sealed segment, and the unsealed lines at which a seal is due (`sealIfDue`). */
@@ -49,6 +50,11 @@ export interface SegmentLogStoreOptions {
   indexCacheBytes?: number;
   /** Bytes of the pieces' digit-run summaries kept in memory (`PieceSummaryCache`). */
   summaryCacheBytes?: number;
+  /**
+   * How the digit-run summaries a search for a number did not build are built in idle time after it
+   * (`SummaryFill`); `{ duty: 0 }` builds none.
+   */
+  summaryFill?: SummaryFillOptions;
   /** Decoded pieces kept in memory (`PieceReaderCache`); 0 keeps none. */
   cachedReaders?: number;
   /**
@@ -68,6 +74,8 @@ export interface SegmentLogStore extends LogStore<StoreTransaction> {
   sealIfDue(now: Date): Promise<SealResult | null>;
   /** Retention: drops the segments and batches whose newest record time is before `time`, whole. */
   dropBefore(time: string): Promise<{ segments: number; batches: number }>;
+  /** Resolves once no digit-run summaries are being built in idle time (`SummaryFill`). */
+  summariesFilled(): Promise<void>;
 }
 
 /** bench:store's segment size (docs/benchmarks.md, `store`): larger segments compressed little better. */
@@ -99,6 +107,24 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   // newest page's cost).
   const catalog = new PieceCatalog();
   const listPieces = (scope: StoreScope, filter: PieceFilter) => catalog.list(scope, filter);
+  const summaryFill = new SummaryFill(
+    async () =>
+      (await listPieces(reads, {}))
+        .filter((p) => p.kind === "segment")
+        .sort((a, b) => b.firstRef - a.firstRef),
+    () => session(reads),
+    options.summaryFill ?? DEFAULT_SUMMARY_FILL,
+  );
+  /** Runs a scan of `q`: one for a number holds the summary fill off while it runs, and starts it after. */
+  const scanning = async <T>(q: PreparedQuery, scan: () => Promise<T>): Promise<T> => {
+    if (q.digitProbes.length === 0) return scan();
+    summaryFill.began();
+    try {
+      return await scan();
+    } finally {
+      summaryFill.ended();
+    }
+  };
 
   /**
    * Calls `visit` for every row matching `query` (in no particular order) on a fresh accumulator from
@@ -114,15 +140,17 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     const acc = start();
     const q = prepareQuery(query);
     const s = session(reads);
-    for (const piece of await listPieces(reads, queryFilter(query))) {
-      // Every record matches: `whole` may count the piece from its row or its metadata, decoding nothing.
-      if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
-        continue;
-      await readListed(s, piece, q, (reader, plan, rows) =>
-        forEachMatch(reader, plan, q, (i, t, ms) => visit(acc, reader, i, t, ms), { rows }),
-      );
-    }
-    return acc;
+    return scanning(q, async () => {
+      for (const piece of await listPieces(reads, queryFilter(query))) {
+        // Every record matches: `whole` may count the piece from its row or its metadata, decoding nothing.
+        if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
+          continue;
+        await readListed(s, piece, q, (reader, plan, rows) =>
+          forEachMatch(reader, plan, q, (i, t, ms) => visit(acc, reader, i, t, ms), { rows }),
+        );
+      }
+      return acc;
+    });
   };
 
   /** Matching records in `order` after `after`, `skip` then `limit` of them. */
@@ -134,9 +162,11 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   ) =>
     (async () => {
       const q = prepareQuery(query);
-      const pieces = await listPieces(scope, { ...queryFilter(query), ...walkFilter(order, page.after) });
-      const rows = await walkMatches(session(scope), pieces, q, order, page);
-      return rows.map((r) => storedRecordAt(r.reader, r.i));
+      return scanning(q, async () => {
+        const pieces = await listPieces(scope, { ...queryFilter(query), ...walkFilter(order, page.after) });
+        const rows = await walkMatches(session(scope), pieces, q, order, page);
+        return rows.map((r) => storedRecordAt(r.reader, r.i));
+      });
     })();
 
   const get = async (refs: readonly number[]) => {
@@ -354,6 +384,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     },
 
     dropBefore: (time) => dropPiecesBefore(store, time),
+
+    summariesFilled: () => summaryFill.idle(),
 
     async sealingStats() {
       const { rows } = await sql<{ lines: number | string | null; segments: number | string }>`

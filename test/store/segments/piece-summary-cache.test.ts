@@ -76,4 +76,21 @@ describe("PieceSummaryCache", () => {
       for (const key of model.entries.keys()) expect(cache.get(key, 0)).toBeDefined();
     }
   });
+
+  it("says whether an entry fits without evicting, and peeks without counting a use", () => {
+    const cache = new PieceSummaryCache(1_000);
+    const read = cache.beginRead();
+    cache.set("a", summary(400), read);
+    cache.set("b", summary(400), read);
+    expect(cache.hasRoomFor("c", 200)).toBe(true);
+    expect(cache.hasRoomFor("c", 201)).toBe(false);
+    // In place of the entry held for the key: only the difference counts.
+    expect(cache.hasRoomFor("a", 600)).toBe(true);
+    // A peek at "a" leaves it the least recently used: the next entry past the budget evicts it.
+    expect(cache.peek("a")).toBeDefined();
+    cache.get("b", cache.beginRead());
+    cache.set("c", summary(400), cache.beginRead());
+    expect(cache.peek("a")).toBeUndefined();
+    expect(cache.peek("b")).toBeDefined();
+  });
 });
