@@ -68,6 +68,9 @@ const SEAL_EVERY = 100_000;
  */
 const FULL_SEAL_LINES = 4 * SEGMENT_LINES;
 const PAGE = { limit: 50 };
+const NO_FILL = { duty: 0, quietMs: 0 };
+/** Where the new numbers are taken from, one per run: the first line with one at or after each (`newNumbers`). */
+const NEW_NUMBER_FROM = Array.from({ length: RUNS }, (_, k) => Math.floor(((k + 0.5) * LINES) / RUNS));
 const COMMON_WORD = "error";
 const MIDDLE = Math.floor(LINES / 2);
 
@@ -158,7 +161,9 @@ try {
 
 async function run(): Promise<void> {
   const tableLogs = logsTableStore(tableStore);
-  const segmentLogs = segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES });
+  // No idle-time summary fill on the objects the queries are timed on: it would run between the timed
+  // queries, on this thread. Its effect is measured on its own (\`newNumbers\`).
+  const segmentLogs = segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES, summaryFill: NO_FILL });
 
   // Fill: make a chunk of the corpus, mine it, gzip its raw text, append it to both stores, drop it.
   const miner = new DrainMiner();
@@ -174,6 +179,7 @@ async function run(): Promise<void> {
   const gzipWrite = (chunk: Buffer) =>
     new Promise<void>((resolve, reject) => gzip.write(chunk, (e) => (e ? reject(e) : resolve())));
   let rawBytes = 0;
+  const newNumberTerms: string[] = [];
   let commonLines = 0;
   let lines = 0;
   let unsealed = 0;
@@ -206,6 +212,10 @@ async function run(): Promise<void> {
           params: m.params,
         });
         text.push(line);
+        if (lines - 1 >= (NEW_NUMBER_FROM[newNumberTerms.length] ?? Number.POSITIVE_INFINITY)) {
+          const number = foldedWords(r.body).find((w) => /^\d{9,}$/.test(w));
+          if (number) newNumberTerms.push(number);
+        }
         // What the queries need, kept while the lines exist.
         templateCounts.set(m.templateId, (templateCounts.get(m.templateId) ?? 0) + 1);
         const lower = r.body.toLowerCase();
@@ -292,7 +302,7 @@ async function run(): Promise<void> {
 
   const fresh = {
     table: () => logsTableStore(tableStore),
-    segments: () => segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES }),
+    segments: () => segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES, summaryFill: NO_FILL }),
   };
   const long = { table: tableLogs, segments: segmentLogs };
   const figures: QueryFigures[] = [];
@@ -324,7 +334,67 @@ async function run(): Promise<void> {
     );
   });
 
-  report({ lines, rawBytes, gzipBytes, disk, segmentCount, figures });
+  const newNumbers = await measureNewNumbers(newNumberTerms, rareTerm, tableLogs);
+  report({ lines, rawBytes, gzipBytes, disk, segmentCount, figures, newNumbers });
+}
+
+/** A different number each run on long-lived objects, as an investigation asks for one id after another. */
+interface NewNumberFigures {
+  numbers: number;
+  fill: Spent;
+  table: number[];
+  filled: number[];
+  unfilled: number[];
+  same: boolean;
+}
+
+/**
+ * Two long-lived segment store objects answer the rare number first; one then builds every digit-run
+ * summary in idle time (\`SummaryFill\`, at full duty here so it is over quickly; its wall and CPU time are
+ * reported), the other builds none. Then each of \`terms\` (a fresh number from a line spread over the
+ * corpus) is asked once of the table, the filled object and the unfilled one, in turns.
+ */
+async function measureNewNumbers(terms: string[], rareTerm: string, table: Logs): Promise<NewNumberFigures> {
+  const filled = segmentLogStore(segmentsStore, {
+    segmentLines: SEGMENT_LINES,
+    summaryFill: { duty: 1, quietMs: 0 },
+  });
+  const unfilled = segmentLogStore(segmentsStore, { segmentLines: SEGMENT_LINES, summaryFill: NO_FILL });
+  await filled.search({ text: rareTerm }, PAGE);
+  await unfilled.search({ text: rareTerm }, PAGE);
+  const fill = spent();
+  await timed(fill, () => filled.summariesFilled());
+  const out: NewNumberFigures = {
+    numbers: terms.length,
+    fill,
+    table: [],
+    filled: [],
+    unfilled: [],
+    same: true,
+  };
+  const stores = { table, filled, unfilled } as const;
+  for (const [k, term] of terms.entries()) {
+    const answers: string[] = [];
+    const order =
+      k % 2 === 0 ? (["table", "filled", "unfilled"] as const) : (["unfilled", "filled", "table"] as const);
+    for (const name of order) {
+      const w0 = performance.now();
+      const page = await stores[name].search({ text: term }, PAGE);
+      out[name].push(performance.now() - w0);
+      answers.push(JSON.stringify(page.map((r) => r.message)));
+    }
+    if (new Set(answers).size !== 1) {
+      out.same = false;
+      console.error(`\n!!!!!!!! WARNING: the stores' answers DIFFER for the new number ${term} !!!!!!!!\n`);
+    }
+  }
+  console.error(`measured ${terms.length} new numbers (${elapsed()})`);
+  return out;
+}
+
+function newNumbersParagraph(n: NewNumberFigures, ms: (x: number) => string): string {
+  const line = (xs: number[]) => `p50 ${ms(median(xs))} ms, p99 ${ms(percentile(xs, 99))}`;
+  return `A different number each time, on long-lived objects (an investigation asks for one id after another): ${n.numbers} fresh numbers of 9 or more digits, one from each of ${n.numbers} lines spread over the corpus, each asked once of the table, of a segment store object that had built every digit-run summary in idle time after its first search for a number (\`SummaryFill\`, here at full duty: ${(n.fill.wall / 1000).toFixed(1)} s wall, ${(n.fill.cpu / 1000).toFixed(1)} s CPU; in \`serve\` it takes at most a quarter of a read thread), and of one that had not (it builds the summaries of the segments each number's stored filters let through), in turns. Table: ${line(n.table)}. Segments, summaries filled: ${line(n.filled)} (${(median(n.filled) / median(n.table)).toFixed(2)}× the table's p50). Segments, not filled: ${line(n.unfilled)} (${(median(n.unfilled) / median(n.filled)).toFixed(2)}× the filled object's p50). Same answers: ${n.same ? "yes" : "**NO**"}.`;
 }
 
 function bytesOnDisk(store: Store, path: string): { bytes: number; freeBytes: number } {
@@ -412,6 +482,7 @@ function report(r: {
   disk: Both<{ bytes: number; freeBytes: number }>;
   segmentCount: number;
   figures: QueryFigures[];
+  newNumbers: NewNumberFigures;
 }): void {
   const f1 = (x: number) => x.toFixed(1);
   const f2 = (x: number) => x.toFixed(2);
@@ -506,6 +577,8 @@ ${differ.length > 0 ? `\n**Warning: the stores' answers differ for ${differ.map(
 Issue 18's goal: search gets faster than the logs table (met when the segment store's warm p50 is at most the table's):
 
 ${goals}
+
+${newNumbersParagraph(r.newNumbers, ms)}
 `;
 
   console.log(md);

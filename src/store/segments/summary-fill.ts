@@ -65,9 +65,17 @@ export class SummaryFill {
     });
   }
 
-  /** Resolves when no fill is running (tests, and a store closing). */
+  /** Resolves when no fill is running (tests, benchmarks, and a store closing). */
   async idle(): Promise<void> {
-    while (this.#run) await this.#run;
+    if (!this.#run) return;
+    // The fill's timers do not keep the process alive (a one-shot command exits with a fill going);
+    // a caller waiting for it does.
+    const keepAlive = setInterval(() => {}, 60_000);
+    try {
+      while (this.#run) await this.#run;
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   async #fill(): Promise<void> {
