@@ -1,5 +1,4 @@
 import { ByteReader } from "./byte-reader.js";
-// Murmur3's finaliser spreads FNV's bits for the filters' positions.
 import { buildFuseFilter, FuseFilter, mix } from "./fuse-filter.js";
 import { readBlock, readStoredBlock } from "./segment-blocks.js";
 import { readSegmentMeta } from "./segment-decoder.js";
@@ -59,9 +58,9 @@ const STORED_PREFIX_LENGTHS = [8] as const;
 /**
  * Bits per key and hashes of a stored Bloom filter (`STORED_BLOOM`): about 9% false positives (4 bits:
  * about 15%). Segments are sealed with a binary fuse filter instead (`STORED_FUSE`, `fuse-filter.ts`):
- * about 6% in about as many bytes (4-bit fingerprints in about 5.1 bits a key for a segment's few
- * thousand keys). The Bloom filter is what segments sealed before it hold, and what a segment gets if the
- * fuse filter cannot be built (peeling failed for every seed tried).
+ * about 6% in about as many bytes (4-bit fingerprints in 5.2–5.5 bits a key for a segment's thousands of
+ * keys). The Bloom filter is what segments sealed before it hold, what a segment of a few keys gets (a
+ * whole word of it lets fewer through), and what one gets whose keys the fuse filter cannot peel.
  */
 const STORED_BITS_PER_KEY = 5;
 const STORED_HASHES = 3;
@@ -260,7 +259,7 @@ function fuseBlock(fuse: FuseFilter): Uint8Array {
 }
 
 /** The `STORED_BLOOM` block of a Bloom filter's words (what segments sealed before the fuse filter hold). */
-export function bloomBlock(words: Uint32Array, seed: number): Uint8Array {
+function bloomBlock(words: Uint32Array, seed: number): Uint8Array {
   const out = new Uint8Array(STORED_HEAD + 4 * words.length);
   out[0] = STORED_BLOOM;
   out[1] = STORED_HASHES;
