@@ -1,10 +1,10 @@
 /**
  * A binary fuse filter with 4-bit fingerprints (Graf and Lemire, "Binary Fuse Filters: Fast and Smaller
  * Than Xor Filters", 2022), over 32-bit key hashes. It answers "maybe" for every key it was built from
- * and for about 1 in 16 others (6.25 %), in about 5.1 bits a key for the few thousand keys of a segment's
- * stored digit filter, where a Bloom filter of 5 bits a key lets 9.2 % through. A key sits in three
- * slots, one in each of three consecutive blocks of `blockLength` slots, and the XOR of their nibbles is
- * its fingerprint.
+ * and for about 1 in 16 others (6.25 %), in 5.2–5.5 bits a key for the 1,500–15,000 keys of a segment's
+ * stored digit filter (about 4.5 for millions), where a Bloom filter of 5 bits a key lets 9.2 % through.
+ * A key sits in three slots, one in each of three consecutive blocks of 2^`blockBits` slots, and the XOR
+ * of their nibbles is its fingerprint.
  *
  * Building peels the keys: a slot only one key uses is that key's to set, which removes the key from its
  * other two slots, and so on; the keys set in the reverse of that order each find their two other slots
