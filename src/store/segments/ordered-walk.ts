@@ -1,6 +1,13 @@
 import type { LogPosition } from "../../core/log-store.js";
 import type { SegmentReader } from "../columnar/index.js";
-import { canonicalMs, forEachMatch, isPlainMs, type PreparedQuery, readListed } from "./matching-rows.js";
+import {
+  canonicalMs,
+  forEachMatch,
+  isPlainMs,
+  knownToLackDigits,
+  type PreparedQuery,
+  readListed,
+} from "./matching-rows.js";
 import type { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
 
@@ -102,6 +109,7 @@ export async function walkMatches(
   for (const piece of ordered) {
     const b = bound(piece);
     if (worst && compareKeys(order, timeText(worst), worst.ref, b.t, b.ref) <= 0) break;
+    if (knownToLackDigits(session, piece, q)) continue;
     await readListed(session, piece, q, (reader, plan, rows) =>
       forEachMatch(
         reader,

@@ -98,6 +98,18 @@ export class PieceSession {
     return "built";
   }
 
+  /**
+   * True when what the summaries' cache holds for the piece (its summary, or its stored filter) shows, with
+   * no read, that it lacks a run the probes need; false when it may hold them or the cache cannot tell
+   * (`mayHoldDigits` then finds out). A search for a number asks this of every piece first: most are
+   * turned down here, without the turns of the event loop an awaited check of each took.
+   */
+  lacksDigits(piece: Piece, probes: readonly DigitProbe[], storedProbes: readonly DigitProbe[]): boolean {
+    const known = this.summaries?.get(piece.cacheKey, this.#readNumber);
+    if (known instanceof DigitRunSummary) return !known.mayHoldAll(probes);
+    return known !== undefined && !known.mayHoldAll(storedProbes);
+  }
+
   /** Whether this read loaded the stored filters already (`#loadStoredFilters`). */
   #storedFiltersLoaded = false;
 

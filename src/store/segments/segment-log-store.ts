@@ -20,7 +20,14 @@ import {
 } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import type { SegmentBuildThread, SegmentFill } from "./build-thread.js";
-import { canonicalMs, forEachMatch, type PreparedQuery, prepareQuery, readListed } from "./matching-rows.js";
+import {
+  canonicalMs,
+  forEachMatch,
+  knownToLackDigits,
+  type PreparedQuery,
+  prepareQuery,
+  readListed,
+} from "./matching-rows.js";
 import { walkFilter, walkMatches } from "./ordered-walk.js";
 import { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { PieceCatalog } from "./piece-catalog.js";
@@ -145,6 +152,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         // Every record matches: `whole` may count the piece from its row or its metadata, decoding nothing.
         if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
           continue;
+        if (knownToLackDigits(s, piece, q)) continue;
         await readListed(s, piece, q, (reader, plan, rows) =>
           forEachMatch(reader, plan, q, (i, t, ms) => visit(acc, reader, i, t, ms), { rows }),
         );
