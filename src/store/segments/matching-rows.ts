@@ -277,8 +277,8 @@ export async function readListed(
 
 /**
  * Whether the summaries' cache already shows, with no read, that the piece holds no record matching a
- * query for a number (`PieceSession.lacksDigits`). Walks ask it before `readListed`: over 10M lines, an
- * awaited check of each of 2,000 pieces was most of a repeated number search.
+ * query for a number (`PieceSession.lacksDigits`). Walks ask it before `readListed`: a repeated number
+ * search over 600 pieces took 0.86–1.00 ms with an awaited check of each, and 0.57–0.65 ms with this.
  */
 export function knownToLackDigits(session: PieceSession, piece: Piece, q: PreparedQuery): boolean {
   return q.digitProbes.length > 0 && session.lacksDigits(piece, q.digitProbes, q.storedDigitProbes);
