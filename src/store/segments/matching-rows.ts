@@ -253,11 +253,8 @@ export async function readListed(
   read: (reader: SegmentReader, plan: SegmentPlan, rows: RowRange | undefined) => void,
 ): Promise<void> {
   // Checked here first: a walk that needs no digit run (most) takes no extra turn of the event loop.
-  if (
-    q.digitProbes.length > 0 &&
-    (knownToLackDigits(session, listed, q) || !(await mayHoldDigits(session, listed, q)))
-  )
-    return;
+  // (Callers ask `knownToLackDigits` before this, so a piece the cache turns down never gets here.)
+  if (q.digitProbes.length > 0 && !(await mayHoldDigits(session, listed, q))) return;
   const ix = await session.searchIndex(listed, q.leanWords);
   if (ix) {
     const plan = planPiece(ix, q);

@@ -11,7 +11,7 @@ import {
   storedDigitFilterOf,
 } from "../columnar/index.js";
 import type { StoreScope } from "../db.js";
-import type { PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
+import type { PieceDigits, PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData, segmentCacheKey } from "./pieces.js";
 
 /** Rows `from` to `to` (inclusive) of a piece: what a listed batch's records are in a segment. */
@@ -59,8 +59,8 @@ export class PieceSession {
     let known = this.summaries?.get(piece.cacheKey, this.#readNumber);
     if (!known && piece.kind === "segment" && (await this.#loadStoredFilters()))
       known = this.summaries?.get(piece.cacheKey, this.#readNumber);
-    if (known instanceof DigitRunSummary) return known.mayHoldAll(probes);
-    if (known && !known.mayHoldAll(storedProbes)) return false;
+    const judged = judgedFromCache(known, probes, storedProbes);
+    if (judged !== undefined) return judged;
     const kept = this.#bytes.has(piece.cacheKey);
     const bytes = await this.#read(piece);
     if (bytes === null) return null;
@@ -72,7 +72,7 @@ export class PieceSession {
         return false;
       }
     }
-    const summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
+    const summary = this.#summaryOf(piece, bytes);
     this.summaries?.set(piece.cacheKey, summary, this.#readNumber);
     const holds = summary.mayHoldAll(probes);
     if (!holds && !kept) this.#bytes.delete(piece.cacheKey);
@@ -92,7 +92,7 @@ export class PieceSession {
     const bytes = await this.#read(piece);
     this.#bytes.delete(piece.cacheKey);
     if (bytes === null) return "gone";
-    const summary = readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
+    const summary = this.#summaryOf(piece, bytes);
     if (!summaries.hasRoomFor(piece.cacheKey, summary.byteSize)) return "full";
     summaries.set(piece.cacheKey, summary, this.#readNumber);
     return "built";
@@ -106,8 +106,12 @@ export class PieceSession {
    */
   lacksDigits(piece: Piece, probes: readonly DigitProbe[], storedProbes: readonly DigitProbe[]): boolean {
     const known = this.summaries?.get(piece.cacheKey, this.#readNumber);
-    if (known instanceof DigitRunSummary) return !known.mayHoldAll(probes);
-    return known !== undefined && !known.mayHoldAll(storedProbes);
+    return judgedFromCache(known, probes, storedProbes) === false;
+  }
+
+  /** The piece's digit-run summary, from its bytes (and its metadata when the index cache holds it). */
+  #summaryOf(piece: Piece, bytes: Uint8Array): DigitRunSummary {
+    return readDigitRunSummary(bytes, this.cache.get(piece.cacheKey)?.meta);
   }
 
   /** Whether this read loaded the stored filters already (`#loadStoredFilters`). */
@@ -247,4 +251,18 @@ export class PieceSession {
     this.#bytes.set(piece.cacheKey, bytes);
     return bytes;
   }
+}
+
+/**
+ * What the summaries' cache entry of a piece says with no read: whether it may hold the probes (a summary
+ * answers either way, a stored filter only "no"), or undefined when the bytes must be read to tell.
+ */
+function judgedFromCache(
+  known: PieceDigits | undefined,
+  probes: readonly DigitProbe[],
+  storedProbes: readonly DigitProbe[],
+): boolean | undefined {
+  if (known instanceof DigitRunSummary) return known.mayHoldAll(probes);
+  if (known && !known.mayHoldAll(storedProbes)) return false;
+  return undefined;
 }
