@@ -21,7 +21,7 @@ class RawEntry implements Skeleton<RawEntry> {
   readonly words: Int32Array;
   constructor(
     readonly hash: number,
-    readonly skel: Uint16Array,
+    readonly skel: Uint8Array,
     readonly pins: Int32Array,
     readonly stream: string,
     readonly header: HeaderReplay,

@@ -1,4 +1,3 @@
-import { endianness } from "node:os";
 import type { TemplateParam } from "../../core/log-record.js";
 import { isDigit } from "../chars.js";
 import type { Cluster } from "./cluster.js";
@@ -61,68 +60,120 @@ const DIGIT = 48;
 /** What a skeleton table keeps: a line's skeleton and its pinned digits, chained by hash. */
 export interface Skeleton<E> extends Chained<E> {
   /** The skeleton (`skeletonOf`). */
-  readonly skel: Uint16Array;
-  /** The skeleton two chars at a time (`skeletonWords`). */
+  readonly skel: Uint8Array;
+  /** The skeleton four bytes at a time (`skeletonWords`). */
   readonly words: Int32Array;
   /** Digits a line must repeat: [offset, char]*. */
   readonly pins: Int32Array;
 }
 
-/**
- * The skeleton of the last line `skeletonInto` read, valid up to that line's length: shared by every
- * table (a lookup uses it before the next line is read). The line's UTF-16 code units are copied in
- * by `Buffer.write`, a native copy: on a line that is a slice of a larger string (what a line reader
- * makes), reading it char by char with `charCodeAt` took about 2.4 times as long. The typed array
- * views the buffer's memory, so the copy is only what it seems on a little-endian machine; elsewhere
- * the chars are read one by one.
- */
-let buffer = Buffer.allocUnsafeSlow(512);
-let scratch = new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length >> 1);
-/** `scratch` two chars at a time (`fits`). */
-let scratchWords = new Int32Array(buffer.buffer, buffer.byteOffset, buffer.length >> 2);
-const NATIVE_COPY = endianness() === "LE";
+/** Bytes of UTF-8 for one UTF-16 code unit, at most (a pair of surrogates takes 4 for 2). */
+const UTF8_PER_UNIT = 3;
 
 /**
- * Writes `line`'s skeleton into `scratch` and returns its hash. One loop, and a select rather than a
- * branch for digits: they come and go with no pattern a branch predictor learns, and the branchy loop
- * took twice as long. The `0x` case stays inline: a call there, reached on few lines, left TurboFan's
- * code without feedback for it, and a hash in two lanes (even and odd chars) with such a call was
- * deoptimised 150 times in one run of a scratch benchmark and took 1.6-1.8x as long in some runs.
+ * The last line `skeletonInto` read: its UTF-8 bytes (`encodeInto`, a native copy: on a line that is
+ * a slice of a larger string, what a line reader makes, reading it char by char with `charCodeAt` took
+ * two to four times as long), and its skeleton, written from them four bytes at a time (`SkelBuffer`).
+ * Shared by every table: a lookup uses it before the next line is read.
+ */
+const encoder = new TextEncoder();
+class SkelBuffer {
+  /** The line's UTF-8, zero up to the next multiple of 4. */
+  readonly bytes: Uint8Array;
+  readonly byteWords: Int32Array;
+  /** Its skeleton, the same length. */
+  readonly skel: Uint8Array;
+  readonly words: Int32Array;
+  /** Bytes of the last line. */
+  size = 0;
+  constructor(readonly capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+    this.byteWords = new Int32Array(this.bytes.buffer);
+    this.skel = new Uint8Array(capacity);
+    this.words = new Int32Array(this.skel.buffer);
+  }
+}
+let scratch = new SkelBuffer(8192);
+
+/**
+ * Writes `line`'s skeleton into `scratch` and returns its hash, or -1 when the line holds a lone
+ * surrogate (UTF-8 writes every one as U+FFFD, so two such lines could share bytes and differ).
+ *
+ * The skeleton is made of the line's UTF-8, four bytes a step (an `Int32Array` over them), with no
+ * branch per char: per byte lane, whether it is a digit (`0x30`-`0x39`, a byte below `0x80`) comes
+ * from two lane-wise subtractions that cannot borrow across lanes once each lane's top bit is set, and
+ * a digit's lane loses its low four bits, which makes it `0` (`DIGIT`). A lane that is `x` or `X`
+ * (exact zero-lane test) sends the line through `keepHexDigits`, which lines with a `0x` need. Equal
+ * skeletons of UTF-8 are equal skeletons of the line's chars: the encoding is one to one on
+ * well-formed text, and a digit is the same one byte in both. Against the char-by-char loop this
+ * replaced (UTF-16 units copied by `Buffer.write`, one select a char): 0.65 of its time and a third
+ * of the bytes kept per entry, on bench:parse's raw lines.
  */
 function skeletonInto(line: string): number {
   const n = line.length;
-  if (n > scratch.length) {
-    buffer = Buffer.allocUnsafeSlow(Math.max(2 * n, 2 * buffer.length));
-    scratch = new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length >> 1);
-    scratchWords = new Int32Array(buffer.buffer, buffer.byteOffset, buffer.length >> 2);
-  }
-  const s = scratch;
-  if (NATIVE_COPY) buffer.write(line, 0, 2 * n, "utf16le");
-  else for (let i = 0; i < n; i++) s[i] = line.charCodeAt(i);
+  if (UTF8_PER_UNIT * n + 4 > scratch.capacity) scratch = new SkelBuffer(2 * (UTF8_PER_UNIT * n + 4));
+  const sb = scratch;
+  const size = encoder.encodeInto(line, sb.bytes).written;
+  sb.size = size;
+  // Zero the last word's bytes past the line, so whole words compare and hash alike.
+  const bytes = sb.bytes;
+  bytes[size] = 0;
+  bytes[size + 1] = 0;
+  bytes[size + 2] = 0;
+  const src = sb.byteWords;
+  const dst = sb.words;
+  const nw = (size + 3) >> 2;
   let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < n; i++) {
-    const c = s[i]!;
-    const m = (c - 48) >>> 0 < 10 ? DIGIT : c;
-    s[i] = m;
+  let xs = 0;
+  let high = 0;
+  for (let i = 0; i < nw; i++) {
+    const v = src[i]!;
+    const t = v | 0x80808080;
+    const digits = (t - 0x30303030) & ~(t - 0x3a3a3a3a) & ~v & 0x80808080;
+    const m = v & ~((digits >>> 7) * 0x0f);
+    dst[i] = m;
     h = Math.imul(h ^ m, 0x01000193);
-    if ((c | 32) === 120 && i > 0 && s[i - 1] === DIGIT && (i < 2 || s[i - 2] !== DIGIT)) {
-      // `0x…`: a digit that starts its run (a run of one) before an `x` keeps its value, and the
-      // hash takes it too. The char before it is a digit only if it became the mark (a digit keeps
-      // its value only before an `x`).
-      const d = line.charCodeAt(i - 1);
-      s[i - 1] = d;
-      h = Math.imul(h ^ d, 0x01000193);
-    }
+    const e = (v | 0x20202020) ^ 0x78787878;
+    xs |= ~(((e & 0x7f7f7f7f) + 0x7f7f7f7f) | e);
+    high |= v;
   }
-  return h;
+  if ((high & 0x80808080) !== 0 && !isWellFormed(line)) return -1;
+  if ((xs & 0x80808080) !== 0 && keepHexDigits(sb)) {
+    h = 0x811c9dc5 | 0;
+    for (let i = 0; i < nw; i++) h = Math.imul(h ^ dst[i]!, 0x01000193);
+  }
+  // Avalanche (murmur3's finish): word-wise FNV leaves the low bits to the words' low bytes alone.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
 }
 
 /**
- * A skeleton's chars two at a time, to compare it with `scratch` in half the steps (`fits`). A
- * skeleton is a typed array of its own (`skeletonOf`), so its memory starts 4-byte aligned.
+ * A run's first digit before an `x` or `X` keeps its value (`0x1f`: the scanner reads hex there).
+ * Whether anything changed.
  */
-export function skeletonWords(skel: Uint16Array): Int32Array {
-  return new Int32Array(skel.buffer, skel.byteOffset, skel.length >> 1);
+function keepHexDigits(sb: SkelBuffer): boolean {
+  const s = sb.skel;
+  let kept = false;
+  for (let i = 1; i < sb.size; i++) {
+    if ((s[i]! | 32) === 120 && s[i - 1] === DIGIT && (i < 2 || s[i - 2] !== DIGIT)) {
+      s[i - 1] = sb.bytes[i - 1]!;
+      kept = true;
+    }
+  }
+  return kept;
+}
+
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * A skeleton's bytes four at a time, to compare it with `scratch` in a quarter of the steps (`fits`):
+ * the skeleton views the start of a buffer whose length is a multiple of 4, zero past its end.
+ */
+export function skeletonWords(skel: Uint8Array): Int32Array {
+  return new Int32Array(skel.buffer, skel.byteOffset, (skel.length + 3) >> 2);
 }
 
 /** The miner's entry: where a line of the skeleton goes, and where its parameters sit. */
@@ -131,7 +182,7 @@ export class SkeletonEntry implements Skeleton<SkeletonEntry> {
   readonly words: Int32Array;
   constructor(
     readonly hash: number,
-    readonly skel: Uint16Array,
+    readonly skel: Uint8Array,
     readonly pins: Int32Array,
     readonly stream: StreamIndex,
     readonly memo: MemoEntry,
@@ -197,10 +248,17 @@ export class SkeletonEntry implements Skeleton<SkeletonEntry> {
   }
 }
 
-/** `line`'s skeleton: digits as one mark, but a run's first digit before an `x` or `X` as itself. */
-export function skeletonOf(line: string): Uint16Array {
+/**
+ * `line`'s skeleton (of its UTF-8): digits as one mark, but a run's first digit before an `x` or `X`
+ * as itself; over a buffer of whole words, zero past the end (`skeletonWords`).
+ */
+export function skeletonOf(line: string): Uint8Array {
   skeletonInto(line);
-  return scratch.slice(0, line.length);
+  const size = scratch.size;
+  const words = (size + 3) >> 2;
+  const out = new Uint8Array(4 * words);
+  out.set(scratch.skel.subarray(0, 4 * words));
+  return out.subarray(0, size);
 }
 
 /** Skeletons by hash, each lookup checked char by char; it pauses where skeletons do not repeat. */
@@ -225,11 +283,15 @@ export class SkeletonTable<E extends Skeleton<E>> {
       this.skipped = true;
       return null;
     }
-    this.skipped = false;
     const h = skeletonInto(line);
+    if (h < 0) {
+      this.skipped = true;
+      return null;
+    }
+    this.skipped = false;
     this.lastHash = h;
     if (++this.lookups === WINDOW) this.review();
-    const n = line.length;
+    const n = scratch.size;
     for (let e = this.chains.first(h); e; e = e.next) {
       if (e.hash === h && e.skel.length === n && fits(e, line)) {
         this.hits++;
@@ -271,10 +333,8 @@ export class SkeletonTable<E extends Skeleton<E>> {
 /** Whether `line`, whose skeleton is in `scratch`, has the entry's skeleton and pinned digits. */
 function fits<E>(e: Skeleton<E>, line: string): boolean {
   const words = e.words;
-  const s = scratchWords;
+  const s = scratch.words;
   for (let i = 0; i < words.length; i++) if (s[i] !== words[i]) return false;
-  const n = e.skel.length;
-  if ((n & 1) === 1 && scratch[n - 1] !== e.skel[n - 1]) return false;
   const pins = e.pins;
   for (let k = 0; k < pins.length; k += 2) if (line.charCodeAt(pins[k]!) !== pins[k + 1]) return false;
   return true;

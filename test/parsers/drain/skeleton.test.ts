@@ -87,6 +87,51 @@ describe("skeleton memo", () => {
     expect(r[3]!.template).toBe("session opened on eth<*> using ssh2");
   });
 
+  it("reads skeletons of UTF-8: hex digits at every alignment, non-ASCII text, lone surrogates", () => {
+    // A `0x` at each of the four byte offsets of a word, and after a multi-byte char (which moves it).
+    const hex = ["", "a", "ab", "abc", "é", "日本"].flatMap((p) => [
+      `${p} value 0x1f read`,
+      `${p} value 0x1f read`,
+      `${p} value 0x2e read`,
+      `${p} value 1x2e read`,
+      `${p} value 10x2e read`,
+      `${p} value 10X2e read`,
+    ]);
+    expectSame(hex);
+    // Lone surrogates: UTF-8 writes each as U+FFFD, so these two lines would share bytes; they must
+    // not share an entry (they skip the table), and a line with a real U+FFFD must still hit.
+    const odd = [
+      "user \ud800 logged in 5 times",
+      "user \ud800 logged in 5 times",
+      "user \udc00 logged in 6 times",
+      "user \ufffd logged in 7 times",
+      "user \ufffd logged in 8 times",
+      "Benutzer Müller angemeldet 12 mal",
+      "Benutzer Müller angemeldet 13 mal",
+      "Benutzer Möller angemeldet 13 mal",
+    ];
+    expectSame(odd);
+    const scan = vi.spyOn(LineScanner.prototype, "scan");
+    try {
+      const m = new DrainMiner();
+      for (const line of odd.slice(0, 2)) m.add("s", line);
+      const afterLone = scan.mock.calls.length;
+      m.add("s", odd[2]!);
+      expect(scan.mock.calls.length).toBe(afterLone + 1);
+      // A real U+FFFD, and other non-ASCII text, on a stream of their own: the fast path.
+      for (const line of [odd[3]!, odd[3]!, odd[5]!, odd[5]!]) m.add("t", line);
+      const scanned = scan.mock.calls.length;
+      expect(m.add("t", odd[4]!).params.map((p) => p.value)).toEqual(["8"]);
+      expect(m.add("t", odd[6]!).params.map((p) => p.value)).toEqual(["13"]);
+      expect(scan.mock.calls.length).toBe(scanned);
+      // Another letter of the same byte length is another skeleton.
+      m.add("t", odd[7]!);
+      expect(scan.mock.calls.length).toBe(scanned + 1);
+    } finally {
+      scan.mockRestore();
+    }
+  });
+
   const missing = !existsSync(GT_DIR);
   it.skipIf(missing && !process.env.CI)(
     "gives the scan path's results on LogHub bodies with their digits redrawn, with and without rollbacks",
