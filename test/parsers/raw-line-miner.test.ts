@@ -54,6 +54,22 @@ describe("RawLineMiner", () => {
     }
   });
 
+  it("keeps one entry per header reading of a skeleton: alternating lines both take the fast path", () => {
+    // `Jun 14` is a date and `Jun 45` is not: one skeleton, two header splits.
+    const good = (s: number) =>
+      `Jun 14 15:16:0${s} combo sshd[1993${s}]: accepted key for 10.0.0.${s} port 2${s}`;
+    const bad = (s: number) =>
+      `Jun 45 15:16:0${s} combo sshd[1993${s}]: accepted key for 10.0.0.${s} port 2${s}`;
+    const lines = [good(1), bad(1), good(2), bad(2), good(3), bad(3), good(4), bad(4)];
+    expectSame(lines, true);
+    const m = new RawLineMiner(new DrainMiner());
+    const split = vi.spyOn(m.miner, "add");
+    for (const line of lines.slice(0, 4)) m.add("s", line);
+    const slow = split.mock.calls.length;
+    for (const line of lines.slice(4)) expect(m.add("s", line).header).toEqual(splitHeader(line));
+    expect(split.mock.calls.length).toBe(slow);
+  });
+
   const missing = !existsSync(GT_DIR);
   it.skipIf(missing && !process.env.CI)(
     "gives splitHeader's and the miner's results on LogHub raw lines with their digits redrawn",

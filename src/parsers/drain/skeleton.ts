@@ -291,13 +291,24 @@ export class SkeletonTable<E extends Skeleton<E>> {
     this.skipped = false;
     this.lastHash = h;
     if (++this.lookups === WINDOW) this.review();
+    const e = this.#match(this.chains.first(h), line);
+    if (e !== null) this.hits++;
+    return e;
+  }
+
+  /**
+   * The next entry after `e` (which `find` or `findNext` gave for `line`, nothing read since) with the
+   * line's skeleton: one that differs in what the skeleton does not say (pinned digits, or a caller's
+   * own checks, such as a header's digit-valued time kinds), or null.
+   */
+  findNext(e: E, line: string): E | null {
+    return this.#match(e.next, line);
+  }
+
+  #match(from: E | null, line: string): E | null {
+    const h = this.lastHash;
     const n = scratch.size;
-    for (let e = this.chains.first(h); e; e = e.next) {
-      if (e.hash === h && e.skel.length === n && fits(e, line)) {
-        this.hits++;
-        return e;
-      }
-    }
+    for (let e = from; e; e = e.next) if (e.hash === h && e.skel.length === n && fits(e, line)) return e;
     return null;
   }
 
