@@ -156,11 +156,19 @@ function skeletonInto(line: string): number {
  */
 function keepHexDigits(sb: SkelBuffer): boolean {
   const s = sb.skel;
+  const src = sb.byteWords;
   let kept = false;
-  for (let i = 1; i < sb.size; i++) {
-    if ((s[i]! | 32) === 120 && s[i - 1] === DIGIT && (i < 2 || s[i - 2] !== DIGIT)) {
-      s[i - 1] = sb.bytes[i - 1]!;
-      kept = true;
+  const nw = (sb.size + 3) >> 2;
+  for (let w = 0; w < nw; w++) {
+    // Only the words with an `x` or `X` (the zero-lane test of `skeletonInto`) are read byte by byte.
+    const e = (src[w]! | 0x20202020) ^ 0x78787878;
+    if ((~(((e & 0x7f7f7f7f) + 0x7f7f7f7f) | e) & 0x80808080) === 0) continue;
+    const end = Math.min(4 * w + 4, sb.size);
+    for (let i = Math.max(1, 4 * w); i < end; i++) {
+      if ((s[i]! | 32) === 120 && s[i - 1] === DIGIT && (i < 2 || s[i - 2] !== DIGIT)) {
+        s[i - 1] = sb.bytes[i - 1]!;
+        kept = true;
+      }
     }
   }
   return kept;
