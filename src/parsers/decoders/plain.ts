@@ -5,8 +5,8 @@ import type { DecodeContext } from "./decode-context.js";
 import { levelWordNumber } from "./level-value.js";
 
 /**
- * Decodes a plain-text line: `splitHeader` (through the thread's memo of line skeletons) finds the timestamp, level, host, pid and component; the rest is
- * the body. The component (a logger or class name such as `dfs.DataNode`) is kept as
+ * Decodes a plain-text line: `splitHeader` (through the thread's memo of line skeletons,
+ * `header-memo.ts`) finds the timestamp, level, host, pid and component; the rest is the body. The component (a logger or class name such as `dfs.DataNode`) is kept as
  * `attributes["log.component"]` and, when the source names no service, also serves as `service.name` so
  * records group into per-component streams instead of one "unknown" stream. Without a timestamp the
  * record is stamped with the observed time.

@@ -14,9 +14,9 @@ import type { StreamIndex } from "./stream-index.js";
  * the parameter typer depends only on the skeleton: they look at which chars are digits and how long
  * runs are, and the only digit value they read is a `0` before an `x` (`0x1f`, hex). So a line whose skeleton equals an
  * earlier line's has the same tokens, shapes, keys, memo entry and parameter spans and types, and
- * needs none of that work again: one pass over the line's chars writes its skeleton into a typed
- * array (lines are slices of larger strings, which V8 reads more slowly than a typed array), a pass
- * over that hashes it and one compares it with the entry's, and its parameters are sliced at the
+ * needs none of that work again: the line is copied into a typed array as UTF-8 (lines are slices of
+ * larger strings, which V8 reads more slowly than a typed array), one pass over its words writes and
+ * hashes its skeleton and one compares it with the entry's, and its parameters are sliced at the
  * stored offsets (same skeleton, same length, same offsets).
  *
  * Two things do depend on digit values, and the entry pins them:
