@@ -111,7 +111,9 @@ let scratch = new SkelBuffer(8192);
  */
 function skeletonInto(line: string): number {
   const n = line.length;
-  if (UTF8_PER_UNIT * n + 4 > scratch.capacity) scratch = new SkelBuffer(2 * (UTF8_PER_UNIT * n + 4));
+  // Whole words: the buffers are viewed as `Int32Array`s, whose byte length must be a multiple of 4.
+  if (UTF8_PER_UNIT * n + 4 > scratch.capacity)
+    scratch = new SkelBuffer(((UTF8_PER_UNIT * n + 4) * 2 + 3) & ~3);
   const sb = scratch;
   const size = encoder.encodeInto(line, sb.bytes).written;
   sb.size = size;

@@ -4,6 +4,7 @@ import { GT_DIR, readBodies } from "../../../bench/parse-golden-corpus.js";
 import type { TemplateMatch } from "../../../src/core/template.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { LineScanner } from "../../../src/parsers/drain/scan.js";
+import { skeletonOf } from "../../../src/parsers/drain/skeleton.js";
 import { withRedrawnDigits } from "../../helpers/redrawn-digits.js";
 
 /**
@@ -129,6 +130,16 @@ describe("skeleton memo", () => {
       expect(scan.mock.calls.length).toBe(scanned + 1);
     } finally {
       scan.mockRestore();
+    }
+  });
+
+  it("makes the skeleton of a line longer than its buffer, of any length", () => {
+    // Past 2,729 chars the shared buffer grows; its size must stay whole 32-bit words.
+    for (const n of [2731, 2732, 5001]) {
+      const line = `${"a1".repeat(n >> 1)}${n & 1 ? "z" : ""}`;
+      const skel = skeletonOf(line);
+      expect(skel.length).toBe(n);
+      expect(Buffer.from(skel).toString("latin1")).toBe(line.replace(/[0-9]/g, "0"));
     }
   });
 
