@@ -1,10 +1,10 @@
-import { type Skeleton, SkeletonTable, skeletonOf, skeletonWords } from "./drain/skeleton.js";
+import { NO_PINS, type Skeleton, SkeletonTable, skeletonOf, skeletonWords } from "./drain/skeleton.js";
 import { type HeaderReplay, type LineHeader, lastSplit, replayHeader, splitHeader } from "./header.js";
 
-/** A header entry pins no digits: what digit values decide in a header, `replayHeader` re-checks. */
-const NO_PINS = new Int32Array(0);
-
-/** A line skeleton's header split. */
+/**
+ * A line skeleton's header split. It pins no digits: what digit values decide in a header,
+ * `replayHeader` re-checks.
+ */
 class HeaderEntry implements Skeleton<HeaderEntry> {
   next: HeaderEntry | null = null;
   readonly words: Int32Array;

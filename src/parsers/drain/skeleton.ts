@@ -53,7 +53,7 @@ const PAUSE = 65_536;
 /** Entries kept per skeleton (lines that differ only in pinned digits). */
 const MAX_VARIANTS = 4;
 /** The pins of an entry with none, shared. */
-const NO_PINS = new Int32Array(0);
+export const NO_PINS = new Int32Array(0);
 /** The mark a digit becomes in a skeleton. */
 const DIGIT = 48;
 
@@ -163,6 +163,8 @@ function keepHexDigits(sb: SkelBuffer): boolean {
   const nw = (sb.size + 3) >> 2;
   for (let w = 0; w < nw; w++) {
     // Only the words with an `x` or `X` (the zero-lane test of `skeletonInto`) are read byte by byte.
+    // The test is written out in both: as one function called per word of the hot loop, mining message
+    // bodies took 0.955x the lines per CPU-second (one run of 9 alternated rounds).
     const e = (src[w]! | 0x20202020) ^ 0x78787878;
     if ((~(((e & 0x7f7f7f7f) + 0x7f7f7f7f) | e) & 0x80808080) === 0) continue;
     const end = Math.min(4 * w + 4, sb.size);
