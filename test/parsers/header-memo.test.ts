@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GT_DIR, readRawLines } from "../../bench/parse-golden-corpus.js";
+import { readRawLines } from "../../bench/parse-golden-corpus.js";
 import { splitHeader } from "../../src/parsers/header.js";
 import { HeaderSplits } from "../../src/parsers/header-memo.js";
-import { withRedrawnDigits } from "../helpers/redrawn-digits.js";
+import { itOnRedrawnDigits } from "../helpers/redrawn-digits.js";
 
 /** HeaderSplits puts a whole-line skeleton memo in front of splitHeader: it must give the same headers. */
 function expectSame(splits: HeaderSplits, lines: readonly string[], readTime: (i: number) => boolean): void {
@@ -32,12 +31,11 @@ describe("HeaderSplits", () => {
     expect(splits.replayed).toBe(5);
   });
 
-  const missing = !existsSync(GT_DIR);
-  it.skipIf(missing && !process.env.CI)(
+  itOnRedrawnDigits(
     "gives splitHeader's headers on LogHub raw lines with their digits redrawn, times read or not",
-    () => {
-      if (missing) throw new Error(`the header memo check needs ${GT_DIR} in CI, and it is missing`);
-      const lines = withRedrawnDigits(readRawLines, 7);
+    readRawLines,
+    7,
+    (lines) => {
       const splits = new HeaderSplits();
       expectSame(splits, lines, () => true);
       expectSame(splits, lines, () => false);
@@ -45,6 +43,5 @@ describe("HeaderSplits", () => {
       expectSame(splits, lines, (i) => i % 3 === 0);
       expect(splits.replayed).toBeGreaterThan(lines.length);
     },
-    120_000,
   );
 });

@@ -1,11 +1,10 @@
-import { existsSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { GT_DIR, readRawLines } from "../../bench/parse-golden-corpus.js";
+import { readRawLines } from "../../bench/parse-golden-corpus.js";
 import { DrainMiner } from "../../src/parsers/drain/index.js";
 import { LineScanner } from "../../src/parsers/drain/scan.js";
 import { splitHeader } from "../../src/parsers/header.js";
 import { RawLineMiner } from "../../src/parsers/raw-line-miner.js";
-import { withRedrawnDigits } from "../helpers/redrawn-digits.js";
+import { itOnRedrawnDigits } from "../helpers/redrawn-digits.js";
 
 /**
  * RawLineMiner puts a whole-line skeleton memo in front of splitHeader + DrainMiner.add. It must
@@ -70,15 +69,13 @@ describe("RawLineMiner", () => {
     expect(split.mock.calls.length).toBe(slow);
   });
 
-  const missing = !existsSync(GT_DIR);
-  it.skipIf(missing && !process.env.CI)(
+  itOnRedrawnDigits(
     "gives splitHeader's and the miner's results on LogHub raw lines with their digits redrawn",
-    () => {
-      if (missing) throw new Error(`the raw line check needs ${GT_DIR} in CI, and it is missing`);
-      const lines = withRedrawnDigits(readRawLines, 42);
+    readRawLines,
+    42,
+    (lines) => {
       expectSame(lines, true);
       expectSame(lines, false);
     },
-    120_000,
   );
 });

@@ -1,11 +1,10 @@
-import { existsSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { GT_DIR, readBodies } from "../../../bench/parse-golden-corpus.js";
+import { readBodies } from "../../../bench/parse-golden-corpus.js";
 import type { TemplateMatch } from "../../../src/core/template.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { LineScanner } from "../../../src/parsers/drain/scan.js";
 import { skeletonOf } from "../../../src/parsers/drain/skeleton.js";
-import { withRedrawnDigits } from "../../helpers/redrawn-digits.js";
+import { itOnRedrawnDigits } from "../../helpers/redrawn-digits.js";
 
 /**
  * The skeleton memo (src/parsers/drain/skeleton.ts) skips the scan for a line whose skeleton (digits
@@ -143,17 +142,15 @@ describe("skeleton memo", () => {
     }
   });
 
-  const missing = !existsSync(GT_DIR);
-  it.skipIf(missing && !process.env.CI)(
+  itOnRedrawnDigits(
     "gives the scan path's results on LogHub bodies with their digits redrawn, with and without rollbacks",
-    () => {
-      if (missing) throw new Error(`the skeleton memo check needs ${GT_DIR} in CI, and it is missing`);
-      const lines = withRedrawnDigits(readBodies, 18);
+    readBodies,
+    18,
+    (lines) => {
       expectSame(lines);
       expectSame(lines.slice(0, 20_000), 97);
       // Few templates kept: entries keep leading to clusters the LRU has just evicted.
       expectSame(lines.slice(0, 20_000), 0, 20);
     },
-    120_000,
   );
 });
