@@ -114,6 +114,8 @@ interface ModeFigures {
 interface Throughput {
   lines: number;
   runs: number;
+  /** Rounds of every measure run before them and not counted. */
+  warmup: number;
   /** Raw lines through `RawLineMiner` (the header stripper and the miner, behind a whole-line memo). */
   raw: ModeFigures;
   /** Raw lines through the two steps one after the other (splitHeader, then DrainMiner.add): the baseline. */
@@ -128,7 +130,9 @@ interface Throughput {
 }
 
 /** Runs per measure; `--runs=N` changes it. */
-const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 3);
+const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 5);
+/** Rounds of every measure run first and not counted; `--warmup=N` changes it. */
+const WARMUP_ROUNDS = Number(process.argv.find((a) => a.startsWith("--warmup="))?.slice(9) ?? 1);
 
 function throughput(datasets: string[]): Throughput {
   // The corpus is one big string, as a file read would give, so the ceiling measures the same splitting.
@@ -150,43 +154,39 @@ function throughput(datasets: string[]): Throughput {
     return { wall: lines / wall, cpu: lines / ((cpu.user + cpu.system) / 1e6) };
   };
   let lines = 0;
-  const full = (text: string, mode: "raw" | "steps" | "body"): RunFigures => {
-    const walls: number[] = [];
-    const cpus: number[] = [];
-    let templates = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const miner = new DrainMiner();
-      const r = timed(() => {
-        let count = 0;
-        if (mode === "raw") {
-          const rawLines = new RawLineMiner(miner);
-          for (const line of splitLines(text)) {
-            rawLines.add("bench", line);
-            count++;
-            if ((count & 0xffff) === 0) sample();
-          }
-        } else if (mode === "steps") {
-          for (const line of splitLines(text)) {
-            const h = splitHeader(line);
-            miner.add("bench", h.body, h.timestamp ?? undefined);
-            count++;
-            if ((count & 0xffff) === 0) sample();
-          }
-        } else {
-          for (const line of splitLines(text)) {
-            miner.add("bench", line);
-            count++;
-            if ((count & 0xffff) === 0) sample();
-          }
+  /** One run of a measure on a fresh miner: lines/s (wall, CPU) and the templates it ended with. */
+  const once = (
+    text: string,
+    mode: "raw" | "steps" | "body",
+  ): { wall: number; cpu: number; templates: number } => {
+    const miner = new DrainMiner();
+    const r = timed(() => {
+      let count = 0;
+      if (mode === "raw") {
+        const rawLines = new RawLineMiner(miner);
+        for (const line of splitLines(text)) {
+          rawLines.add("bench", line);
+          count++;
+          if ((count & 0xffff) === 0) sample();
         }
-        return count;
-      });
-      sample();
-      walls.push(r.wall);
-      cpus.push(r.cpu);
-      templates = miner.stats().templates;
-    }
-    return { wall: median(walls), cpu: median(cpus), templates };
+      } else if (mode === "steps") {
+        for (const line of splitLines(text)) {
+          const h = splitHeader(line);
+          miner.add("bench", h.body, h.timestamp ?? undefined);
+          count++;
+          if ((count & 0xffff) === 0) sample();
+        }
+      } else {
+        for (const line of splitLines(text)) {
+          miner.add("bench", line);
+          count++;
+          if ((count & 0xffff) === 0) sample();
+        }
+      }
+      return count;
+    });
+    sample();
+    return { ...r, templates: miner.stats().templates };
   };
   const ceiling = (text: string): RunFigures => {
     const walls: number[] = [];
@@ -211,12 +211,40 @@ function throughput(datasets: string[]): Throughput {
   const bodyCeiling = ceiling(bodyCorpus);
   const rawCeiling = ceiling(corpus);
   const uniqueCorpus = nonRepeating(corpus, true);
-  const raw = { repeated: full(corpus, "raw"), unique: full(uniqueCorpus, "raw") };
-  const steps = { repeated: full(corpus, "steps"), unique: full(uniqueCorpus, "steps") };
-  const body = { repeated: full(bodyCorpus, "body"), unique: full(nonRepeating(bodyCorpus, false), "body") };
+  const uniqueBodies = nonRepeating(bodyCorpus, false);
+  const measures = {
+    rawRepeated: [corpus, "raw"],
+    rawUnique: [uniqueCorpus, "raw"],
+    stepsRepeated: [corpus, "steps"],
+    stepsUnique: [uniqueCorpus, "steps"],
+    bodyRepeated: [bodyCorpus, "body"],
+    bodyUnique: [uniqueBodies, "body"],
+  } as const;
+  type Measure = keyof typeof measures;
+  const runs = Object.fromEntries(
+    Object.keys(measures).map((m) => [m, [] as ReturnType<typeof once>[]]),
+  ) as Record<Measure, ReturnType<typeof once>[]>;
+  // Rounds of every measure in turn, so a change in the machine's speed falls on all of them, after
+  // WARMUP_ROUNDS not counted: the first measure run in a fresh process took 0.7–0.85× the lines per
+  // CPU-second of its later runs (its code compiled by V8 as it ran, the heap growing), and being
+  // first it was the raw lines' figure that paid for it.
+  for (let round = -WARMUP_ROUNDS; round < RUNS; round++)
+    for (const [m, [text, mode]] of Object.entries(measures) as [Measure, (typeof measures)[Measure]][]) {
+      const r = once(text, mode);
+      if (round >= 0) runs[m].push(r);
+    }
+  const figures = (m: Measure): RunFigures => ({
+    wall: median(runs[m].map((r) => r.wall)),
+    cpu: median(runs[m].map((r) => r.cpu)),
+    templates: runs[m].at(-1)!.templates,
+  });
+  const raw = { repeated: figures("rawRepeated"), unique: figures("rawUnique") };
+  const steps = { repeated: figures("stepsRepeated"), unique: figures("stepsUnique") };
+  const body = { repeated: figures("bodyRepeated"), unique: figures("bodyUnique") };
   return {
     lines,
     runs: RUNS,
+    warmup: WARMUP_ROUNDS,
     raw,
     steps,
     body,
@@ -236,7 +264,7 @@ function throughputTable(tp: Throughput): string {
     [
       [
         "Corpus",
-        `${tp.lines.toLocaleString("en")} raw lines, and as many message bodies (all datasets repeated, in memory)`,
+        `${tp.lines.toLocaleString("en")} raw lines, and as many message bodies (all datasets repeated, in memory); the measures below run in turn, a fresh miner each run, ${tp.runs} rounds after ${tp.warmup} not counted`,
         "",
       ],
       [
