@@ -44,6 +44,11 @@ export interface CrashOptions {
    * decode thread decodes (src/api/ingest-decode), so kills land on that path too.
    */
   linesPerLargeBatch?: number;
+  /**
+   * Runs once the senders have stopped, before the final look and stop: for a store whose background
+   * work (sealing) the test wants finished, whatever the machine's speed.
+   */
+  settle?: () => Promise<void>;
 }
 
 /**
@@ -127,6 +132,7 @@ export async function runCrashHarness(target: ProbeTarget, options: CrashOptions
     await sleep(500);
     sending = false;
     await Promise.all(senders);
+    await options.settle?.();
     const end = await target.snapshot();
     for (const p of checkRestart(client.acknowledged, previous, end)) report.badRestarts.push(`end: ${p}`);
     for (const seq of client.acknowledged) if (!end.rowsPerSeq.has(seq)) report.lost++;
