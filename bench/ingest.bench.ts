@@ -24,14 +24,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
-import autocannon from "autocannon";
 import SQLite from "better-sqlite3";
 import { processStages, STAGES, type Stage } from "./lib/cpu-profile-stages.js";
+import { measureIngest, storedLines } from "./lib/ingest-load.js";
 import {
   INGEST_LINES_PER_REQUEST,
   ingestBodies,
   nodeBinary,
-  processCpuSecs,
   stopServer,
   withServer,
 } from "./lib/ingest-server.js";
@@ -75,15 +74,6 @@ interface Run {
   bytesPerLine: number;
 }
 
-function storedLines(db: SQLite.Database, engine: Engine): { stored: number; unsealed: number } {
-  if (engine === "table")
-    return { stored: (db.prepare("select count(*) as n from logs").get() as { n: number }).n, unsealed: 0 };
-  const sum = (t: string) =>
-    (db.prepare(`select coalesce(sum(count), 0) as n from ${t}`).get() as { n: number }).n;
-  const unsealed = sum("log_batches");
-  return { stored: sum("log_segments") + unsealed, unsealed };
-}
-
 /** Bytes of the database file and its WAL. */
 function bytesOnDisk(dir: string): number {
   return readdirSync(dir)
@@ -109,29 +99,16 @@ async function runOnce(
   return withServer(
     `ingest-${engine}`,
     { LOG_STORE: engine },
-    async ({ child, url, dataDir }) => {
-      let i = 0;
-      const load = (duration: number) =>
-        autocannon({
-          url: `${url}/ingest`,
-          connections: CONNECTIONS,
-          duration,
-          method: "POST",
-          headers: { authorization: "Bearer bench-admin", "content-type": "application/x-ndjson" },
-          requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length]! }) }],
-        });
-      // The same load first, not counted: the server's code is compiled and its caches filled by then,
-      // as they are on a server that has run for more than a few seconds.
-      if (WARMUP_SECS > 0) await load(WARMUP_SECS);
-      const db = new SQLite(join(dataDir, "logwarden.db"), { readonly: true });
-      const before = storedLines(db, engine).stored;
-      const cpu0 = processCpuSecs(child.pid);
-      const t0 = performance.now();
-      const result = await load(SECS);
-      const secs = (performance.now() - t0) / 1000;
-      const cpu1 = processCpuSecs(child.pid);
-      const { stored: storedInAll, unsealed } = storedLines(db, engine);
-      const stored = storedInAll - before;
+    async (server) => {
+      const figures = await measureIngest(server, {
+        store: engine,
+        bodies,
+        connections: CONNECTIONS,
+        warmupSecs: WARMUP_SECS,
+        secs: SECS,
+      });
+      const { unsealed } = figures;
+      const db = new SQLite(join(server.dataDir, "logwarden.db"), { readonly: true });
       const tEnd = performance.now();
       let left = unsealed;
       // Caught up once less than a segment waits: a remainder below that is sealed by age
@@ -142,20 +119,20 @@ async function runOnce(
       }
       const catchUpSecs = unsealed >= SEGMENT_LINES ? (performance.now() - tEnd) / 1000 : 0;
       db.close();
-      await stopServer(child);
+      await stopServer(server.child);
       const run: Run = {
         engine,
         node: node.version,
         round,
-        stored,
-        storedInAll,
-        linesPerSec: stored / secs,
-        cpuUsPerLine: cpu0 !== null && cpu1 !== null && stored > 0 ? ((cpu1 - cpu0) * 1e6) / stored : null,
-        non2xx: result.non2xx,
-        p99: result.latency.p99,
+        stored: figures.stored,
+        storedInAll: figures.storedInAll,
+        linesPerSec: figures.linesPerSec,
+        cpuUsPerLine: figures.cpuUsPerLine,
+        non2xx: figures.non2xx,
+        p99: figures.p99,
         unsealedAtStop: unsealed,
         catchUpSecs,
-        bytesPerLine: bytesOnDisk(dataDir) / Math.max(1, storedInAll),
+        bytesPerLine: bytesOnDisk(server.dataDir) / Math.max(1, figures.storedInAll),
       };
       console.log(JSON.stringify(run));
       return run;

@@ -60,6 +60,8 @@ export interface ServerOptions {
   profileDir?: string | undefined;
   /** The Node binary that runs the server (`nodeBinary`); this process's own by default. */
   nodeBin?: string | undefined;
+  /** The checkout whose built server runs (`bench/serve-ab.ts`: another commit's); this one by default. */
+  root?: string | undefined;
 }
 
 /**
@@ -92,14 +94,14 @@ function buildOnce(): void {
  * every pair slower), so the benches measured a development mode no user runs.
  */
 export function startServer(options: ServerOptions): Promise<{ child: ChildProcess; url: string }> {
-  buildOnce();
+  if (!options.root) buildOnce();
   const args = [
     ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
     "dist/cli/index.js",
     "serve",
   ];
   const child = spawn(options.nodeBin ?? process.execPath, args, {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: {
       ...process.env,
       DATA_DIR: options.dataDir,
@@ -126,7 +128,8 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
       // pipe full, which cut bench:api's list figures by up to 5x.
       if (listening) return;
       err += d.toString();
-      const m = /Server listening on port (\d+)/.exec(err);
+      // Fastify's own line names the bound port; older builds said "on port 0" for PORT=0 in theirs.
+      const m = /Server listening (?:at http:\/\/[^\s"]+:|on port )([1-9]\d*)/.exec(err);
       if (m) {
         listening = true;
         resolve({ child, url: `http://127.0.0.1:${m[1]}` });
@@ -146,7 +149,7 @@ export async function withServer<T>(
   name: string,
   env: Record<string, string>,
   work: (server: { child: ChildProcess; url: string; dataDir: string }) => Promise<T>,
-  options: { profileDir?: string | undefined; nodeBin?: string | undefined } = {},
+  options: Pick<ServerOptions, "profileDir" | "nodeBin" | "root"> = {},
 ): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-${name}-`));
   let child: ChildProcess | undefined;
