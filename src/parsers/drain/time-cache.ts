@@ -99,6 +99,12 @@ class TimeCache {
     return formatIso(full);
   }
 
+  /** Forgets the conversion kept (stamps of it go stale): a cold cache, for tests that compare with one. */
+  clear(): void {
+    this.valid = false;
+    this.gen++;
+  }
+
   /** Keeps the conversion just made (`conv`) for the lines that follow, when it has a variable field. */
   private remember(s: string, a: number, ps: Int32Array, pe: Int32Array, count: number): void {
     let variableFields = conv.fracFrom >= 0;
