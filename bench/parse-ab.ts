@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { DrainMiner } from "../src/parsers/drain/index.js";
 import { splitHeader } from "../src/parsers/header.js";
 import { RawLineMiner } from "../src/parsers/raw-line-miner.js";
+import { option } from "./lib/options.js";
 import { median } from "./lib/report.js";
 import {
   bodyTexts,
@@ -37,10 +38,6 @@ interface Side {
   miner: () => Miner;
   /** A fresh raw-line miner's `add`, in trees that have one (`RawLineMiner`); null: split + add. */
   rawLine: (() => (line: string) => unknown) | null;
-}
-
-function option(name: string, fallback: string): string {
-  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 }
 
 /** The parsers of commit `ref`, extracted once into bench/.out. */

@@ -20,12 +20,9 @@
 import { DrainMiner } from "../src/parsers/drain/index.js";
 import { splitHeader } from "../src/parsers/header.js";
 import { RawLineMiner } from "../src/parsers/raw-line-miner.js";
+import { option } from "./lib/options.js";
 import { median } from "./lib/report.js";
 import { datasetNames, nonRepeating, rawTexts, repeatTexts, splitLines } from "./parse-golden-corpus.js";
-
-function option(name: string, fallback: string): string {
-  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-}
 
 /** One pass over every char, summed so the loop is not optimised away. */
 function readChars(lines: readonly string[]): number {

@@ -13,6 +13,7 @@ import { PREDICTION_HEADER, predictionRow } from "../src/parsers/drain/csv-outpu
 import { DrainMiner } from "../src/parsers/drain/index.js";
 import { splitHeader } from "../src/parsers/header.js";
 import { RawLineMiner } from "../src/parsers/raw-line-miner.js";
+import { option } from "./lib/options.js";
 import { machineLine, median, table, writeBenchSection } from "./lib/report.js";
 import {
   bodyTexts,
@@ -99,7 +100,7 @@ function accuracy(datasets: string[]): { body: Score[]; raw: Score[] } {
 }
 
 interface RunFigures {
-  /** Lines per wall-clock second, median of the runs. */
+  /** Lines per wall-clock second: one run's, or the median of a measure's runs. */
   wall: number;
   /** Lines per second of process CPU time (user + system), median: less sensitive to other processes. */
   cpu: number;
@@ -129,10 +130,13 @@ interface Throughput {
   heapMiB: number;
 }
 
+/** What a throughput measure runs: `RawLineMiner`, the two steps, or the miner on bodies. */
+type ThroughputMode = "raw" | "steps" | "body";
+
 /** Runs per measure; `--runs=N` changes it. */
-const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 5);
+const RUNS = Number(option("runs", "5"));
 /** Rounds of every measure run first and not counted; `--warmup=N` changes it. */
-const WARMUP_ROUNDS = Number(process.argv.find((a) => a.startsWith("--warmup="))?.slice(9) ?? 1);
+const WARMUP_ROUNDS = Number(option("warmup", "1"));
 
 function throughput(datasets: string[]): Throughput {
   // The corpus is one big string, as a file read would give, so the ceiling measures the same splitting.
@@ -155,10 +159,7 @@ function throughput(datasets: string[]): Throughput {
   };
   let lines = 0;
   /** One run of a measure on a fresh miner: lines/s (wall, CPU) and the templates it ended with. */
-  const once = (
-    text: string,
-    mode: "raw" | "steps" | "body",
-  ): { wall: number; cpu: number; templates: number } => {
+  const once = (text: string, mode: ThroughputMode): RunFigures => {
     const miner = new DrainMiner();
     const r = timed(() => {
       let count = 0;
@@ -212,35 +213,32 @@ function throughput(datasets: string[]): Throughput {
   const rawCeiling = ceiling(corpus);
   const uniqueCorpus = nonRepeating(corpus, true);
   const uniqueBodies = nonRepeating(bodyCorpus, false);
+  const measure = (text: string, mode: ThroughputMode) => ({ text, mode, runs: [] as RunFigures[] });
   const measures = {
-    rawRepeated: [corpus, "raw"],
-    rawUnique: [uniqueCorpus, "raw"],
-    stepsRepeated: [corpus, "steps"],
-    stepsUnique: [uniqueCorpus, "steps"],
-    bodyRepeated: [bodyCorpus, "body"],
-    bodyUnique: [uniqueBodies, "body"],
-  } as const;
-  type Measure = keyof typeof measures;
-  const runs = Object.fromEntries(
-    Object.keys(measures).map((m) => [m, [] as ReturnType<typeof once>[]]),
-  ) as Record<Measure, ReturnType<typeof once>[]>;
+    rawRepeated: measure(corpus, "raw"),
+    rawUnique: measure(uniqueCorpus, "raw"),
+    stepsRepeated: measure(corpus, "steps"),
+    stepsUnique: measure(uniqueCorpus, "steps"),
+    bodyRepeated: measure(bodyCorpus, "body"),
+    bodyUnique: measure(uniqueBodies, "body"),
+  };
   // Rounds of every measure in turn, so a change in the machine's speed falls on all of them, after
   // WARMUP_ROUNDS not counted: the first measure run in a fresh process took 0.7–0.85× the lines per
   // CPU-second of its later runs (its code compiled by V8 as it ran, the heap growing), and being
   // first it was the raw lines' figure that paid for it.
   for (let round = -WARMUP_ROUNDS; round < RUNS; round++)
-    for (const [m, [text, mode]] of Object.entries(measures) as [Measure, (typeof measures)[Measure]][]) {
-      const r = once(text, mode);
-      if (round >= 0) runs[m].push(r);
+    for (const m of Object.values(measures)) {
+      const r = once(m.text, m.mode);
+      if (round >= 0) m.runs.push(r);
     }
-  const figures = (m: Measure): RunFigures => ({
-    wall: median(runs[m].map((r) => r.wall)),
-    cpu: median(runs[m].map((r) => r.cpu)),
-    templates: runs[m].at(-1)!.templates,
+  const figures = ({ runs }: { runs: RunFigures[] }): RunFigures => ({
+    wall: median(runs.map((r) => r.wall)),
+    cpu: median(runs.map((r) => r.cpu)),
+    templates: runs.at(-1)!.templates,
   });
-  const raw = { repeated: figures("rawRepeated"), unique: figures("rawUnique") };
-  const steps = { repeated: figures("stepsRepeated"), unique: figures("stepsUnique") };
-  const body = { repeated: figures("bodyRepeated"), unique: figures("bodyUnique") };
+  const raw = { repeated: figures(measures.rawRepeated), unique: figures(measures.rawUnique) };
+  const steps = { repeated: figures(measures.stepsRepeated), unique: figures(measures.stepsUnique) };
+  const body = { repeated: figures(measures.bodyRepeated), unique: figures(measures.bodyUnique) };
   return {
     lines,
     runs: RUNS,

@@ -15,18 +15,17 @@ import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { type LoadFigures, type LogStoreName, measureIngest } from "./lib/ingest-load.js";
 import { ingestBodies, ROOT, withServer } from "./lib/ingest-server.js";
+import { option } from "./lib/options.js";
 import { fmt, median } from "./lib/report.js";
 
-const arg = (name: string, fallback: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const REF = arg("ref", "");
+const REF = option("ref", "");
 if (!REF) throw new Error("usage: npx tsx bench/serve-ab.ts --ref=COMMIT [--ref-store=table] [--pairs=4]");
-const PAIRS = Number(arg("pairs", "4"));
-const SECS = Number(arg("secs", "15"));
-const WARMUP = Number(arg("warmup", "3"));
+const PAIRS = Number(option("pairs", "4"));
+const SECS = Number(option("secs", "15"));
+const WARMUP = Number(option("warmup", "3"));
 const STORES = {
-  ref: arg("ref-store", "segments") as LogStoreName,
-  tree: arg("store", "segments") as LogStoreName,
+  ref: option("ref-store", "segments") as LogStoreName,
+  tree: option("store", "segments") as LogStoreName,
 };
 
 /** The commit's checkout, built: the directory `serve` runs from. */
