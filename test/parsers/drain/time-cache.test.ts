@@ -1,4 +1,5 @@
 import { describe, expect } from "vitest";
+import { mulberry32 } from "../../../bench/lib/random.js";
 import { readRawLines } from "../../../bench/parse-golden-corpus.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { timeCache } from "../../../src/parsers/drain/time-cache.js";
@@ -8,21 +9,18 @@ import { RawLineMiner } from "../../../src/parsers/raw-line-miner.js";
 import { itOnRedrawnDigits } from "../../helpers/redrawn-digits.js";
 
 /**
- * The lines in blocks of 37 taken from the datasets in turn, so time forms alternate as interleaved
- * sources make them, and each form returns to slots that other forms may have taken since.
+ * The lines in blocks of 37, the blocks shuffled (seeded), so time forms alternate as interleaved
+ * sources make them, and each form returns to a cache that other forms may have taken since.
  */
 function interleaved(lines: string[]): string[] {
   const blocks: string[][] = [];
   for (let i = 0; i < lines.length; i += 37) blocks.push(lines.slice(i, i + 37));
-  const out: string[] = [];
-  const stride = 97; // coprime with most block counts: every block once, far from its neighbours
-  const n = blocks.length;
-  for (let k = 0, at = 0; k < n; k++, at = (at + stride) % n) {
-    while (blocks[at] === undefined) at = (at + 1) % n;
-    out.push(...blocks[at]!);
-    blocks[at] = undefined as unknown as string[];
+  const rnd = mulberry32(97);
+  for (let i = blocks.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [blocks[i], blocks[j]] = [blocks[j]!, blocks[i]!];
   }
-  return out;
+  return blocks.flat();
 }
 
 /** Each line's header time with the time cache cold: read in full, as the cache must reproduce. */
