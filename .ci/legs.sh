@@ -13,7 +13,10 @@ if [ "$(cat "$LOGS/node-prep.rc")" != 0 ]; then
   exit 1
 fi
 mapfile -t LEG_FILES < <(grep -v -e '^#' -e '^$' .ci/node-leg-files.txt)
-echo "== test on Node 24 (at ${SECONDS}s of this step)"
-bash .ci/node-leg.sh 24 --retry=2 "${LEG_FILES[@]}"
-echo "== test on Node 26 (at ${SECONDS}s of this step)"
-bash .ci/node-leg.sh 26 --retry=2 "${LEG_FILES[@]}"
+# Both legs run even when the first fails: a CI run should report all it can.
+rc=0
+for MAJOR in 24 26; do
+  echo "== test on Node $MAJOR (at ${SECONDS}s of this step)"
+  bash .ci/node-leg.sh "$MAJOR" --retry=2 "${LEG_FILES[@]}" || { rc=1; echo "== Node $MAJOR: FAILED"; }
+done
+exit "$rc"

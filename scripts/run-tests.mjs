@@ -115,17 +115,20 @@ function failureDigest(failedPhases) {
     }
     const { failed, unhandled } = report;
     lines.push(`== ${name}: ${failed.length} failed test(s), ${unhandled.length} error(s) outside any test`);
-    for (const { where, title, errors } of failed) {
-      lines.push(`  FAILED ${where} > ${title}`);
+    for (const { where, node, title, errors } of failed) {
+      lines.push(`  FAILED ${where} > ${title}${onOtherNode(node)}`);
       for (const error of errors.slice(0, 2)) lines.push(...errorLines(error));
     }
     for (const error of unhandled.slice(0, 3)) {
-      lines.push("  UNHANDLED");
+      lines.push(`  UNHANDLED${onOtherNode(error.node)}`);
       lines.push(...errorLines(error));
     }
   }
   return lines;
 }
+
+/** " (on Node vX)" when a test ran on another Node than this one's (CI's legs), else nothing. */
+const onOtherNode = (node) => (node && node !== process.version ? ` (on Node ${node})` : "");
 
 /** An error's message and diff, at most 12 lines, cut to 300 characters each. */
 function errorLines({ message, diff }) {
@@ -154,7 +157,15 @@ try {
   await runVitest("alone (crash harnesses, overload, cluster)", [...TIMED, CLUSTER, "--maxWorkers=1"]);
   // The command beside the soak starts first: the soak sets its rate at half the capacity it measures in
   // its first seconds, so it measures with that command's load already there, not before it.
-  const beside = besideSoak ? run("beside the soak", "bash", ["-c", besideSoak], { quiet: true }) : null;
+  // It gets a report file too: CI's legs run vitest with the digest's reporter when one is named
+  // (.ci/node-leg.sh), so their failures reach the log's last lines, not only its output far above them.
+  const besideName = "beside the soak";
+  const beside = besideSoak
+    ? run(besideName, "bash", ["-c", besideSoak], {
+        quiet: true,
+        env: { LOGWARDEN_FAILED_TESTS_FILE: reportFile(besideName) },
+      })
+    : null;
   if (beside && !dryRun) await Promise.race([beside, delay(HEAD_START_MS)]);
   await Promise.all([runVitest("soak", [SOAK]), beside]);
 } finally {
