@@ -203,11 +203,24 @@ export class FileSource implements Source {
       return;
     }
     this.#warned.delete(path);
-    const opened = await fh.stat();
-    if (`${opened.dev}:${opened.ino}` !== id) {
-      await fh.close(); // replaced between stat and open: the next pass sees the new file
-      return;
+    // Until the handle is tracked (and so closed by `stop` or a rotation), a failure here must close it:
+    // a FileHandle left to the garbage collector is an uncaught error on Node 26.
+    let t: Tracked | null = null;
+    try {
+      t = await this.#resume(id, path, st, fh);
+    } finally {
+      if (t === null) await fh.close().catch(() => {});
     }
+    if (t === null) return;
+    this.#tracked.set(id, t);
+    await this.#save(t);
+  }
+
+  /** The file just opened as `fh`, from its checkpoint if any; null when it was replaced since listed. */
+  async #resume(id: string, path: string, st: Stats, fh: FileHandle): Promise<Tracked | null> {
+    const opened = await fh.stat();
+    // Replaced between stat and open: the next pass sees the new file.
+    if (`${opened.dev}:${opened.ino}` !== id) return null;
     const cps = this.#ctx!.checkpoints;
     const key = `${this.#prefix}${id}:${path}`;
     let cp = parseFileCheckpoint(await cps.load(key));
@@ -245,8 +258,7 @@ export class FileSource implements Source {
       failedAtSize: null,
       missingPasses: 0,
     };
-    this.#tracked.set(id, t);
-    await this.#save(t);
+    return t;
   }
 
   async #save(t: Tracked): Promise<void> {
