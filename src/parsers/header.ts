@@ -728,7 +728,7 @@ export function lastSplit(h: LineHeader): HeaderReplay {
     kinds: tKind.slice(0, tokens),
     checks: Int32Array.from(checks),
     bodyStart: line.length - h.body.length,
-    timeGen: -1,
+    timeConv: null,
     timeFirst: -1,
     timeLast: -1,
   };
@@ -953,7 +953,7 @@ function learn(line: string, cut: number, level: string | null): void {
     checks: Int32Array.from(checks),
     hash: hash & 0x3fffffff,
     plans: [planOf(line, tokens)],
-    timeGen: -1,
+    timeConv: null,
     timeFirst: -1,
     timeLast: -1,
   };

@@ -2,114 +2,50 @@ import { isDigit } from "../chars.js";
 import { conv, FIELD_COUNT, formatIso, fracMs, num, timeOfSpans, validHhmmss } from "./header-time.js";
 
 /**
- * What the time cache writes on a header shape (see `splitHeader`): the generation of the cached text
- * that a line of the shape passed the full comparison with, and the time tokens that line had.
+ * What the time cache writes on a header shape (see `splitHeader`): the conversion whose cached text a
+ * line of the shape passed the full comparison with, and the time tokens that line had.
  */
 export interface TimeShape {
-  timeGen: number;
+  timeConv: Conversion | null;
   timeFirst: number;
   timeLast: number;
 }
 
+/** Times `clear` was called: a conversion made before the last call is not used again. */
+let clears = 0;
+
 /**
- * The last header time converted, and where its variable fields sit (`conv`): a line whose time text
- * differs only in those digits (the common case, logs being time-ordered) gets its time by arithmetic
- * instead of a full reading. Keyed on the text, never on the line: it helps any stream whose lines
- * share a day, or an epoch-stamped header.
+ * A header time converted, and where its variable fields sit (`conv`): a line whose time text differs
+ * only in those digits (the common case, logs being time-ordered) gets its time by arithmetic instead of
+ * a full reading. Never changed once made: shapes keep the one they were stamped with (`TimeShape`).
  */
-class TimeCache {
+export class Conversion {
   /** The time text the result depends on, as char codes (a typed array reads faster than a slice). */
-  private text = new Uint16Array(0);
+  readonly text: Uint16Array;
   /** 1 where `text` may hold other digits: the variable fields and the fraction. */
-  private variable = new Uint8Array(0);
+  readonly variable: Uint8Array;
   /** Part spans relative to the first part's start, [start, end]* (only those the time depends on). */
-  private parts = new Int32Array(0);
+  readonly parts: Int32Array;
   /** Whether the parts listed are all the parts (false: an epoch part decided, later ones are ignored). */
-  private allParts = true;
-  private base = 0;
-  private readonly fieldFrom = new Int32Array(FIELD_COUNT);
-  private readonly fieldTo = new Int32Array(FIELD_COUNT);
-  private readonly fieldWeight = new Int32Array(FIELD_COUNT);
-  private fracFrom = -1;
-  private fracTo = -1;
-  private hhmmssAt = -1;
-  private valid = false;
+  readonly allParts: boolean;
+  readonly base: number;
+  /** The variable fields only, [from, to, weight]* relative to the text's start. */
+  readonly fields: Int32Array;
+  readonly fracFrom: number;
+  readonly fracTo: number;
+  readonly hhmmssAt: number;
   /** Offsets in `text` of its digits outside the variable fields: the ones a line must repeat. */
-  private fixedDigits = new Int32Array(0);
-  /**
-   * Counts the texts cached (`remember`). A header shape stamped with the current generation had a
-   * line pass the full comparison with `text`, with the time tokens it had (`TimeShape`, all within
-   * the shape): a line of that shape has its token boundaries and, outside digits, its chars, so of the
-   * comparison only `fixedDigits` is left. Kept on each shape, so sources whose lines alternate between
-   * shapes (components, hosts) all take the short comparison.
-   */
-  private gen = 0;
+  readonly fixedDigits: Int32Array;
+  readonly clears = clears;
 
-  /**
-   * The ISO time of the time tokens `first` to `last`. `shape` is the header shape the line resumed
-   * from (null: none), which gave it its first `shapeTokens` tokens.
-   */
-  iso(
-    s: string,
-    starts: Int32Array,
-    ends: Int32Array,
-    kinds: Uint8Array,
-    timeKind: number,
-    first: number,
-    last: number,
-    shape: TimeShape | null = null,
-    shapeTokens = 0,
-  ): string | null {
-    const a = starts[first]!;
-    let t = Number.NaN;
-    if (this.valid) {
-      if (
-        shape !== null &&
-        shape.timeGen === this.gen &&
-        first === shape.timeFirst &&
-        last === shape.timeLast
-      )
-        t = this.reuseFixed(s, a);
-      else {
-        t = this.reuse(s, a, ends[last]!, starts, ends, kinds, timeKind, first, last);
-        if (!Number.isNaN(t) && shape !== null && last < shapeTokens) {
-          shape.timeGen = this.gen;
-          shape.timeFirst = first;
-          shape.timeLast = last;
-        }
-      }
-    }
-    if (!Number.isNaN(t)) return formatIso(t);
-    // Parts are the time tokens between the first and the last one.
-    let count = 0;
-    for (let k = first; k <= last; k++) if (kinds[k] === timeKind) count++;
-    const ps = new Int32Array(count);
-    const pe = new Int32Array(count);
-    count = 0;
-    for (let k = first; k <= last; k++) {
-      if (kinds[k] !== timeKind) continue;
-      ps[count] = starts[k]!;
-      pe[count] = ends[k]!;
-      count++;
-    }
-    const full = timeOfSpans(s, ps, pe, 0, count);
-    this.valid = false;
-    if (Number.isNaN(full)) return null;
-    if (conv.cacheable) this.remember(s, a, ps, pe, count);
-    return formatIso(full);
-  }
-
-  /** Forgets the conversion kept (stamps of it go stale): a cold cache, for tests that compare with one. */
-  clear(): void {
-    this.valid = false;
-    this.gen++;
-  }
-
-  /** Keeps the conversion just made (`conv`) for the lines that follow, when it has a variable field. */
-  private remember(s: string, a: number, ps: Int32Array, pe: Int32Array, count: number): void {
+  /** The conversion just made (`conv`) of the parts ps/pe (`count`) of s, the first at `a`; null: none to keep. */
+  static of(s: string, a: number, ps: Int32Array, pe: Int32Array, count: number): Conversion | null {
     let variableFields = conv.fracFrom >= 0;
     for (let f = 0; f < FIELD_COUNT; f++) if (conv.fieldFrom[f]! >= 0) variableFields = true;
-    if (!variableFields) return;
+    return variableFields ? new Conversion(s, a, ps, pe, count) : null;
+  }
+
+  private constructor(s: string, a: number, ps: Int32Array, pe: Int32Array, count: number) {
     const b = conv.upTo >= 0 ? conv.upTo : pe[count - 1]!;
     let used = count;
     if (conv.upTo >= 0) {
@@ -120,13 +56,14 @@ class TimeCache {
     const text = new Uint16Array(n);
     for (let i = 0; i < n; i++) text[i] = s.charCodeAt(a + i);
     const variable = new Uint8Array(n);
+    const fields: number[] = [];
     for (let f = 0; f < FIELD_COUNT; f++) {
       const from = conv.fieldFrom[f]!;
-      this.fieldFrom[f] = from < 0 ? -1 : from - a;
-      this.fieldTo[f] = conv.fieldTo[f]! - a;
-      this.fieldWeight[f] = conv.fieldWeight[f]!;
-      if (from >= 0) variable.fill(1, from - a, conv.fieldTo[f]! - a);
+      if (from < 0) continue;
+      fields.push(from - a, conv.fieldTo[f]! - a, conv.fieldWeight[f]!);
+      variable.fill(1, from - a, conv.fieldTo[f]! - a);
     }
+    this.fields = Int32Array.from(fields);
     this.fracFrom = conv.fracFrom < 0 ? -1 : conv.fracFrom - a;
     this.fracTo = conv.fracTo - a;
     if (conv.fracFrom >= 0) variable.fill(1, this.fracFrom, this.fracTo);
@@ -136,23 +73,18 @@ class TimeCache {
       rel[2 * k] = ps[k]! - a;
       rel[2 * k + 1] = pe[k]! - a;
     }
-    let fixed = 0;
-    for (let i = 0; i < n; i++) if (variable[i] === 0 && isDigit(text[i]!)) fixed++;
-    const fixedDigits = new Int32Array(fixed);
-    fixed = 0;
-    for (let i = 0; i < n; i++) if (variable[i] === 0 && isDigit(text[i]!)) fixedDigits[fixed++] = i;
-    this.fixedDigits = fixedDigits;
-    this.gen++;
+    const fixed: number[] = [];
+    for (let i = 0; i < n; i++) if (variable[i] === 0 && isDigit(text[i]!)) fixed.push(i);
+    this.fixedDigits = Int32Array.from(fixed);
     this.text = text;
     this.variable = variable;
     this.parts = rel;
     this.allParts = conv.upTo < 0;
     this.base = conv.base;
-    this.valid = true;
   }
 
-  /** The time of the parts from s[a, b) by arithmetic, or NaN when they differ from the cached text elsewhere. */
-  private reuse(
+  /** The time of the parts from s[a, b) by arithmetic, or NaN when they differ from `text` elsewhere. */
+  reuse(
     s: string,
     a: number,
     b: number,
@@ -186,34 +118,124 @@ class TimeCache {
       if (c === text[i]) continue;
       if (variable[i] === 0 || c < 48 || c > 57) return Number.NaN;
     }
-    return this.fields(s, a);
+    return this.time(s, a);
   }
 
   /**
-   * `reuse` for a line of a shape stamped with the current generation, starting at `a` as that shape's
-   * line did: token spans, and chars other than digits, are the shape's, and the rest of the comparison
-   * is whether the digits outside the variable fields are the cached ones (see `gen`).
+   * `reuse` for a line of a shape stamped with this conversion, starting at `a` as that shape's line
+   * did: token spans, and chars other than digits, are the shape's, and the rest of the comparison is
+   * whether the digits outside the variable fields are the cached ones.
    */
-  private reuseFixed(s: string, a: number): number {
+  reuseFixed(s: string, a: number): number {
     const text = this.text;
     const fixed = this.fixedDigits;
     for (let k = 0; k < fixed.length; k++) {
       const i = fixed[k]!;
       if (s.charCodeAt(a + i) !== text[i]) return Number.NaN;
     }
-    return this.fields(s, a);
+    return this.time(s, a);
   }
 
-  /** The time from the cached base and the variable fields of s, at `a`; NaN for an invalid hhmmss. */
-  private fields(s: string, a: number): number {
+  /** The time from the base and the variable fields of s, at `a`; NaN for an invalid hhmmss. */
+  private time(s: string, a: number): number {
     if (this.hhmmssAt >= 0 && !validHhmmss(s, a + this.hhmmssAt)) return Number.NaN;
     let t = this.base;
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      const from = this.fieldFrom[f]!;
-      if (from >= 0) t += num(s, a + from, a + this.fieldTo[f]!) * this.fieldWeight[f]!;
-    }
+    const fields = this.fields;
+    for (let f = 0; f < fields.length; f += 3)
+      t += num(s, a + fields[f]!, a + fields[f + 1]!) * fields[f + 2]!;
     if (this.fracFrom >= 0) t += fracMs(s, a + this.fracFrom, a + this.fracTo);
     return t;
+  }
+}
+
+/**
+ * The header times of every shape: each shape keeps the conversion its lines last passed the full
+ * comparison with (`TimeShape`), so a line of it only checks its fixed digits, and the last conversion
+ * made serves the lines of shapes that have none yet, or whose own no longer fits. Keyed on the text,
+ * never on the line: it helps any stream whose lines share a day, or an epoch-stamped header.
+ *
+ * Kept on each shape rather than only once here: with one conversion, every new one (another day, or
+ * one of HPC's lines, whose time the cache refuses to keep) sent every shape back through the full
+ * comparison once, 16 % of bench:parse's raw lines.
+ */
+class TimeCache {
+  /** The last conversion made. */
+  private current: Conversion | null = null;
+
+  /**
+   * The ISO time of the time tokens `first` to `last`. `shape` is the header shape the line resumed
+   * from (null: none), which gave it its first `shapeTokens` tokens.
+   */
+  iso(
+    s: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    kinds: Uint8Array,
+    timeKind: number,
+    first: number,
+    last: number,
+    shape: TimeShape | null = null,
+    shapeTokens = 0,
+  ): string | null {
+    const a = starts[first]!;
+    let t = Number.NaN;
+    let tried: Conversion | null = null;
+    if (shape !== null) {
+      const own = shape.timeConv;
+      if (own !== null && own.clears === clears && first === shape.timeFirst && last === shape.timeLast) {
+        t = own.reuseFixed(s, a);
+        tried = own;
+      }
+    }
+    const current = this.current;
+    if (Number.isNaN(t) && current !== null && current !== tried) {
+      t = current.reuse(s, a, ends[last]!, starts, ends, kinds, timeKind, first, last);
+      if (!Number.isNaN(t)) this.stamp(shape, current, first, last, shapeTokens);
+    }
+    if (!Number.isNaN(t)) return formatIso(t);
+    // Parts are the time tokens between the first and the last one.
+    let count = 0;
+    for (let k = first; k <= last; k++) if (kinds[k] === timeKind) count++;
+    const ps = new Int32Array(count);
+    const pe = new Int32Array(count);
+    count = 0;
+    for (let k = first; k <= last; k++) {
+      if (kinds[k] !== timeKind) continue;
+      ps[count] = starts[k]!;
+      pe[count] = ends[k]!;
+      count++;
+    }
+    const full = timeOfSpans(s, ps, pe, 0, count);
+    if (Number.isNaN(full)) return null;
+    if (conv.cacheable) {
+      const made = Conversion.of(s, a, ps, pe, count);
+      if (made !== null) {
+        this.current = made;
+        // The line is the conversion's own text, so it passed the full comparison.
+        this.stamp(shape, made, first, last, shapeTokens);
+      }
+    }
+    return formatIso(full);
+  }
+
+  /** Forgets the conversions made (the shapes' too): a cold cache, for tests that compare with one. */
+  clear(): void {
+    this.current = null;
+    clears++;
+  }
+
+  /** Stamps `shape` with `c`, which its line just passed in full, when the time lies within the shape. */
+  private stamp(
+    shape: TimeShape | null,
+    c: Conversion,
+    first: number,
+    last: number,
+    shapeTokens: number,
+  ): void {
+    if (shape === null || last >= shapeTokens) return;
+    shape.timeConv = c;
+    shape.timeFirst = first;
+    shape.timeLast = last;
   }
 }
 
