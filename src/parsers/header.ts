@@ -13,7 +13,7 @@
  * A line that does not start like a header is returned whole as the body.
  */
 
-import { isDigit, isLetter } from "./chars.js";
+import { digitFree, isDigit, isLetter, ownCopy } from "./chars.js";
 import { digitsTimeKind, timeKindAt } from "./drain/header-time.js";
 import { type TimeShape, timeCache } from "./drain/time-cache.js";
 
@@ -180,12 +180,18 @@ function isNumberAt(s: string, a: number, b: number): boolean {
  * they end it and are not its start; null otherwise, or when negative. Read in place: no slices.
  */
 function componentPid(s: string, a: number, b: number): number | null {
-  if (s.charCodeAt(b - 1) !== 93) return null;
+  const from = componentPidFrom(s, a, b);
+  if (from < 0) return null;
+  const v = integerAt(s, from, b - 1);
+  return v >= 0 ? v : null;
+}
+
+/** Where the number of `componentPid` starts (b - 1 is its end), or -1 when there is none. */
+function componentPidFrom(s: string, a: number, b: number): number {
+  if (s.charCodeAt(b - 1) !== 93) return -1;
   let open = b - 2;
   while (open >= a && s.charCodeAt(open) !== 91) open--;
-  if (open <= a || !isNumberAt(s, open + 1, b - 1)) return null;
-  const v = integerAt(s, open + 1, b - 1);
-  return v >= 0 ? v : null;
+  return open <= a || !isNumberAt(s, open + 1, b - 1) ? -1 : open + 1;
 }
 
 /** The value of s[a, b), which `isNumberAt` accepted, as `Number` reads it (`-0` included). */
@@ -706,6 +712,18 @@ export interface HeaderReplay extends Choices, TimeShape {
   readonly checks: Int32Array;
   /** Where the body starts. */
   readonly bodyStart: number;
+  /**
+   * Where the pid is, [pidFrom, pidTo) (-1: the line has none), when its sign is not written: which
+   * token gives the pid, and whether it has one, hang only on the skeleton then. NaN: ask `headerValues`.
+   */
+  readonly pidFrom: number;
+  readonly pidTo: number;
+  /**
+   * The component's and the host's text when it holds no digit: every line of the skeleton has the same
+   * text there, so replays share one string instead of slicing their own. Null: sliced from each line.
+   */
+  readonly componentText: string | null;
+  readonly hostText: string | null;
 }
 
 /** `HeaderReplay` of the line `h` was just split from (call right after `splitHeader`). */
@@ -728,10 +746,39 @@ export function lastSplit(h: LineHeader): HeaderReplay {
     kinds: tKind.slice(0, tokens),
     checks: Int32Array.from(checks),
     bodyStart: line.length - h.body.length,
+    ...pidSpan(line),
+    componentText: lastCut >= 0 && lastComponentToken >= 0 ? textOfSkeleton(h.component) : null,
+    hostText: lastCut >= 0 && lastHostToken >= 0 ? textOfSkeleton(h.host) : null,
     timeConv: null,
     timeFirst: -1,
     timeLast: -1,
   };
+}
+
+/** `text`, a copy of its own, when it holds no digit (every line of its skeleton has it), else null. */
+function textOfSkeleton(text: string | null): string | null {
+  return text !== null && digitFree(text) ? ownCopy(text) : null;
+}
+
+/**
+ * The pid's span in the line just split, as `headerValues` picks it (see `HeaderReplay.pidFrom`): NaN
+ * when a candidate has a written sign, which the skeleton keeps but not its effect (`-0` is a pid and
+ * `-3` none, so lines of one skeleton may take the pid from different tokens).
+ */
+function pidSpan(line: string): { pidFrom: number; pidTo: number } {
+  if (lastCut < 0) return { pidFrom: -1, pidTo: -1 };
+  const spans: number[] = [];
+  const ct = lastComponentToken;
+  if (ct >= 0) {
+    const from = componentPidFrom(line, tStart[ct]!, tEnd[ct]! - 1);
+    if (from >= 0) spans.push(from, tEnd[ct]! - 2);
+  }
+  for (let k = 1; k <= lastCut; k++)
+    if (tKind[k] === T_NUMBER && tKind[k - 1] === T_TIME) spans.push(tStart[k]!, tEnd[k]!);
+  for (let i = 0; i < spans.length; i += 2)
+    if (line.charCodeAt(spans[i]!) === 45) return { pidFrom: Number.NaN, pidTo: Number.NaN };
+  // Unsigned, the first candidate is the pid (`componentPid`'s, else the first bare number's).
+  return spans.length === 0 ? { pidFrom: -1, pidTo: -1 } : { pidFrom: spans[0]!, pidTo: spans[1]! };
 }
 
 /**
@@ -742,7 +789,23 @@ export function lastSplit(h: LineHeader): HeaderReplay {
 export function replayHeader(line: string, r: HeaderReplay, readTime: boolean): LineHeader | null {
   if (!checksHold(line, r.checks)) return null;
   if (!r.header) return noHeader(line);
-  return headerValues(line, r, r.level, r.starts, r.ends, r.kinds, readTime ? r : null, r.tokens);
+  if (Number.isNaN(r.pidFrom))
+    return headerValues(line, r, r.level, r.starts, r.ends, r.kinds, readTime ? r : null, r.tokens);
+  // `headerValues` with what the skeleton fixes read from `r`: the pid's token, the body's start (the
+  // spaces before it are the skeleton's), and the component's and host's text when they have no digit.
+  const ct = r.componentToken;
+  const ht = r.hostToken;
+  return {
+    timestamp:
+      r.firstTime >= 0 && readTime
+        ? timeCache.iso(line, r.starts, r.ends, r.kinds, T_TIME, r.firstTime, r.lastTime, r, r.tokens)
+        : null,
+    level: r.level,
+    host: ht < 0 ? null : (r.hostText ?? line.slice(r.starts[ht]!, r.ends[ht]!)),
+    pid: r.pidFrom < 0 ? null : integerAt(line, r.pidFrom, r.pidTo),
+    component: ct < 0 ? null : (r.componentText ?? line.slice(r.starts[ct]!, r.ends[ct]! - 1)),
+    body: line.slice(r.bodyStart),
+  };
 }
 
 /**

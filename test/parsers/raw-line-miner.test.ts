@@ -69,6 +69,20 @@ describe("RawLineMiner", () => {
     expect(split.mock.calls.length).toBe(slow);
   });
 
+  it("reads the pid as splitHeader does when a skeleton keeps its sign: -0 is a pid, -3 is none", () => {
+    const lines = [
+      "081109 203615 -0 INFO dfs.DataNode: served block",
+      "081109 203615 -3 INFO dfs.DataNode: served block",
+      "081109 203615 148 INFO dfs.DataNode: served block",
+      "081109 203615 -0 INFO dfs.DataNode: served block",
+      "Jun 14 15:16:01 combo sshd[-0]: session opened",
+      "Jun 14 15:16:01 combo sshd[-7]: session opened",
+      "Jun 14 15:16:01 combo sshd[19939]: session opened",
+    ];
+    expect(lines.map((l) => splitHeader(l).pid)).toEqual([-0, null, 148, -0, -0, null, 19939]);
+    expectSame([...lines, ...lines], true);
+  });
+
   itOnRedrawnDigits(
     "gives splitHeader's and the miner's results on LogHub raw lines with their digits redrawn",
     readRawLines,
