@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { mulberry32 } from "../../../bench/lib/random.js";
 import { formatIso, isoFromParts } from "../../../src/parsers/drain/header-time.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { splitHeader } from "../../../src/parsers/header.js";
@@ -193,5 +194,20 @@ describe("header fast path", () => {
       expect(formatIso(t)).toBe(new Date(t).toISOString());
     expect(isoFromParts(["[Sun Dec 04 04:47:44 2005]"])).toBe("2005-12-04T04:47:44.000Z");
     expect(isoFromParts(["Dec", "04", "04:47:44", "2005"])).toBe("2005-12-04T04:47:44.000Z");
+  });
+
+  it("formats like toISOString along walks of times: whole seconds and not, back and forth, across days", () => {
+    const next = mulberry32(7);
+    let t = Date.UTC(2015, 9, 18, 23, 58, 0);
+    for (let i = 0; i < 20_000; i++) {
+      const r = next();
+      // Mostly small steps, in whole seconds or not; sometimes back to an earlier second, or a day on.
+      if (r < 0.4) t += 1000 * Math.floor(next() * 3);
+      else if (r < 0.7) t += Math.floor(next() * 1500);
+      else if (r < 0.85) t -= 1000 * Math.floor(next() * 90);
+      else if (r < 0.95) t = Math.floor(t / 1000) * 1000;
+      else t += 86_400_000 * Math.floor(next() * 3) - 40_000;
+      expect(formatIso(t)).toBe(new Date(t).toISOString());
+    }
   });
 });
