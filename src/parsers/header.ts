@@ -732,6 +732,7 @@ export function lastSplit(h: LineHeader): HeaderReplay {
   const tokens = count;
   const checks: number[] = [];
   for (let k = 0; k < tokens; k++) digitValuedSpans(line, tStart[k]!, tEnd[k]!, checks);
+  const pid = pidSpan(line);
   return {
     header: lastCut >= 0,
     level: h.level,
@@ -746,7 +747,9 @@ export function lastSplit(h: LineHeader): HeaderReplay {
     kinds: tKind.slice(0, tokens),
     checks: Int32Array.from(checks),
     bodyStart: line.length - h.body.length,
-    ...pidSpan(line),
+    // Not spread from `pidSpan`'s object: a literal of its own keeps every replay of one hidden class.
+    pidFrom: pid.pidFrom,
+    pidTo: pid.pidTo,
     componentText: lastCut >= 0 && lastComponentToken >= 0 ? textOfSkeleton(h.component) : null,
     hostText: lastCut >= 0 && lastHostToken >= 0 ? textOfSkeleton(h.host) : null,
     timeConv: null,
