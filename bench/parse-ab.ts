@@ -8,9 +8,13 @@
  *
  * Options: `--rounds=N` (5), `--lines=N` (1,000,000 per corpus), `--modes=raw,rawu,body,bodyu,split,splitu`
  * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add; `body`:
- * DrainMiner.add on message bodies; `split`: splitHeader alone; a `u` suffix: the non-repeating corpus).
+ * DrainMiner.add on message bodies; `split`: splitHeader alone; a `u` suffix: the non-repeating corpus),
+ * `--procs=N` (1): the rounds in each of N fresh processes, one after another, then every process's median
+ * ratio and the median of all rounds' ratios. V8 compiles the same code differently from one process to
+ * the next (inlining, deoptimisations): the same build's header-time conversion took 60 to 119 ns a line
+ * in separate processes, so one process's ratio can be that process's luck, which N of them sample.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -104,11 +108,55 @@ function run(mode: string, lines: readonly string[], side: Side): number {
   return lines.length / ((cpu.user + cpu.system) / 1e6);
 }
 
+/** What one process measured, per mode: lines per CPU-second of each side, and the ratio, per round. */
+type Figures = Map<string, { old: number[]; now: number[]; ratio: number[] }>;
+/** The line a child process (`--child`) ends its output with: its figures as JSON. */
+const RESULT = "parse-ab result: ";
+
+/** `--procs=N`: this script again in N fresh processes, one after another, and their figures together. */
+function acrossProcesses(procs: number): void {
+  const args = process.argv.slice(2).filter((a) => !a.startsWith("--procs="));
+  const all: Figures = new Map();
+  for (let p = 0; p < procs; p++) {
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), ...args, "--child"],
+      { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 },
+    );
+    const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT));
+    if (child.status !== 0 || !line)
+      throw new Error(`process ${p + 1} of ${procs} failed (exit ${child.status})`);
+    const figures = JSON.parse(line.slice(RESULT.length)) as Record<
+      string,
+      { old: number[]; now: number[]; ratio: number[] }
+    >;
+    const medians: string[] = [];
+    for (const [mode, f] of Object.entries(figures)) {
+      const into = all.get(mode) ?? { old: [], now: [], ratio: [] };
+      into.old.push(...f.old);
+      into.now.push(...f.now);
+      into.ratio.push(median(f.ratio));
+      all.set(mode, into);
+      medians.push(`${mode} ${median(f.ratio).toFixed(3)}`);
+    }
+    console.log(`process ${p + 1} of ${procs}: median ratio ${medians.join(", ")}`);
+  }
+  const lps = (x: number) => Math.round(x).toLocaleString("en");
+  for (const [mode, f] of all) {
+    const sorted = [...f.ratio].sort((a, b) => a - b);
+    console.log(
+      `${mode}: old median ${lps(median(f.old))}, new median ${lps(median(f.now))} lines/CPU-s; median of the ${procs} processes' median ratios ${median(f.ratio).toFixed(3)} (${sorted[0]!.toFixed(3)}–${sorted[sorted.length - 1]!.toFixed(3)})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  const procs = Number(option("procs", "1"));
+  if (procs > 1 && !process.argv.includes("--child")) return acrossProcesses(procs);
   const ref = option("ref", "");
   if (!ref)
     throw new Error(
-      "usage: npx tsx bench/parse-ab.ts --ref=COMMIT [--rounds=5] [--lines=1000000] [--modes=…]",
+      "usage: npx tsx bench/parse-ab.ts --ref=COMMIT [--rounds=5] [--lines=1000000] [--modes=…] [--procs=1]",
     );
   const rounds = Number(option("rounds", "5"));
   const limit = Number(option("lines", "1000000"));
@@ -121,9 +169,7 @@ async function main(): Promise<void> {
   };
   console.log(`old: ${sha.slice(0, 12)} (${ref}); new: the working tree; ${rounds} rounds`);
   const corpora = new Map(modes.map((m) => [m, corpusOf(m, limit)]));
-  const figures = new Map(
-    modes.map((m) => [m, { old: [] as number[], now: [] as number[], ratio: [] as number[] }]),
-  );
+  const figures: Figures = new Map(modes.map((m) => [m, { old: [], now: [], ratio: [] }]));
   for (let round = 0; round < rounds; round++) {
     for (const mode of modes) {
       const lines = corpora.get(mode)!;
@@ -150,6 +196,8 @@ async function main(): Promise<void> {
     console.log(
       `${mode} (${corpora.get(mode)!.length.toLocaleString("en")} lines): old median ${lps(median(f.old))}, new median ${lps(median(f.now))} lines/CPU-s; median ratio ${median(f.ratio).toFixed(3)}`,
     );
+  if (process.argv.includes("--child"))
+    console.log(`${RESULT}${JSON.stringify(Object.fromEntries(figures))}`);
 }
 
 await main();
