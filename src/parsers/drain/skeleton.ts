@@ -1,5 +1,5 @@
 import type { TemplateParam } from "../../core/log-record.js";
-import { isDigit } from "../chars.js";
+import { digitFree, isDigit } from "../chars.js";
 import type { Cluster } from "./cluster.js";
 import { type Chained, HashChains } from "./hash-chains.js";
 import { WILDCARD } from "./mask.js";
@@ -369,14 +369,9 @@ function fits<E>(e: Skeleton<E>, line: string): boolean {
  * is compared by shape, which the skeleton decides, unless it holds a digit a token's text could equal.
  */
 function pinned(t: string): boolean {
-  return t.indexOf(WILDCARD) < 0 || hasDigit(t);
+  return t.indexOf(WILDCARD) < 0 || !digitFree(t);
 }
 
 function digitFreePieces(pieces: readonly (readonly string[] | null)[]): boolean {
-  return pieces.every((pc) => pc === null || !pc.some(hasDigit));
-}
-
-function hasDigit(t: string): boolean {
-  for (let i = 0; i < t.length; i++) if (isDigit(t.charCodeAt(i))) return true;
-  return false;
+  return pieces.every((pc) => pc === null || pc.every(digitFree));
 }
