@@ -83,11 +83,12 @@ export class Conversion {
     this.base = conv.base;
   }
 
-  /** The time of the parts from s[a, b) by arithmetic, or NaN when they differ from `text` elsewhere. */
+  /**
+   * The time of the time tokens `first` to `last` of s by arithmetic, or NaN when their text differs from
+   * `text` elsewhere than in the variable fields' digits.
+   */
   reuse(
     s: string,
-    a: number,
-    b: number,
     starts: Int32Array,
     ends: Int32Array,
     kinds: Uint8Array,
@@ -95,6 +96,8 @@ export class Conversion {
     first: number,
     last: number,
   ): number {
+    const a = starts[first]!;
+    const b = ends[last]!;
     const text = this.text;
     const n = text.length;
     if (this.allParts ? b - a !== n : b - a < n) return Number.NaN;
@@ -189,7 +192,7 @@ class TimeCache {
     }
     const current = this.current;
     if (Number.isNaN(t) && current !== null && current !== tried) {
-      t = current.reuse(s, a, ends[last]!, starts, ends, kinds, timeKind, first, last);
+      t = current.reuse(s, starts, ends, kinds, timeKind, first, last);
       if (!Number.isNaN(t)) this.stamp(shape, current, first, last, shapeTokens);
     }
     if (!Number.isNaN(t)) return formatIso(t);
