@@ -10,7 +10,7 @@
  * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add; `body`:
  * DrainMiner.add on message bodies; `split`: splitHeader alone; a `u` suffix: the non-repeating corpus),
  * `--procs=N` (1): the rounds in each of N fresh processes, one after another, then every process's median
- * ratio and the median of all rounds' ratios. V8 compiles the same code differently from one process to
+ * ratio and the median of those. V8 compiles the same code differently from one process to
  * the next (inlining, deoptimisations): the same build's header-time conversion took 60 to 119 ns a line
  * in separate processes, so one process's ratio can be that process's luck, which N of them sample.
  */
@@ -22,7 +22,7 @@ import { DrainMiner } from "../src/parsers/drain/index.js";
 import { splitHeader } from "../src/parsers/header.js";
 import { RawLineMiner } from "../src/parsers/raw-line-miner.js";
 import { option } from "./lib/options.js";
-import { median } from "./lib/report.js";
+import { fmt, median } from "./lib/report.js";
 import {
   bodyTexts,
   datasetNames,
@@ -108,8 +108,13 @@ function run(mode: string, lines: readonly string[], side: Side): number {
   return lines.length / ((cpu.user + cpu.system) / 1e6);
 }
 
-/** What one process measured, per mode: lines per CPU-second of each side, and the ratio, per round. */
-type Figures = Map<string, { old: number[]; now: number[]; ratio: number[] }>;
+/** What one process measured of a mode: lines per CPU-second of each side, and the ratio, per round. */
+interface ModeFigures {
+  old: number[];
+  now: number[];
+  ratio: number[];
+}
+type Figures = Map<string, ModeFigures>;
 /** The line a child process (`--child`) ends its output with: its figures as JSON. */
 const RESULT = "parse-ab result: ";
 
@@ -126,10 +131,7 @@ function acrossProcesses(procs: number): void {
     const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT));
     if (child.status !== 0 || !line)
       throw new Error(`process ${p + 1} of ${procs} failed (exit ${child.status})`);
-    const figures = JSON.parse(line.slice(RESULT.length)) as Record<
-      string,
-      { old: number[]; now: number[]; ratio: number[] }
-    >;
+    const figures = JSON.parse(line.slice(RESULT.length)) as Record<string, ModeFigures>;
     const medians: string[] = [];
     for (const [mode, f] of Object.entries(figures)) {
       const into = all.get(mode) ?? { old: [], now: [], ratio: [] };
@@ -141,11 +143,10 @@ function acrossProcesses(procs: number): void {
     }
     console.log(`process ${p + 1} of ${procs}: median ratio ${medians.join(", ")}`);
   }
-  const lps = (x: number) => Math.round(x).toLocaleString("en");
   for (const [mode, f] of all) {
     const sorted = [...f.ratio].sort((a, b) => a - b);
     console.log(
-      `${mode}: old median ${lps(median(f.old))}, new median ${lps(median(f.now))} lines/CPU-s; median of the ${procs} processes' median ratios ${median(f.ratio).toFixed(3)} (${sorted[0]!.toFixed(3)}–${sorted[sorted.length - 1]!.toFixed(3)})`,
+      `${mode}: old median ${fmt(median(f.old))}, new median ${fmt(median(f.now))} lines/CPU-s; median of the ${procs} processes' median ratios ${median(f.ratio).toFixed(3)} (${sorted[0]!.toFixed(3)}–${sorted[sorted.length - 1]!.toFixed(3)})`,
     );
   }
 }
@@ -191,10 +192,9 @@ async function main(): Promise<void> {
       );
     }
   }
-  const lps = (x: number) => Math.round(x).toLocaleString("en");
   for (const [mode, f] of figures)
     console.log(
-      `${mode} (${corpora.get(mode)!.length.toLocaleString("en")} lines): old median ${lps(median(f.old))}, new median ${lps(median(f.now))} lines/CPU-s; median ratio ${median(f.ratio).toFixed(3)}`,
+      `${mode} (${corpora.get(mode)!.length.toLocaleString("en")} lines): old median ${fmt(median(f.old))}, new median ${fmt(median(f.now))} lines/CPU-s; median ratio ${median(f.ratio).toFixed(3)}`,
     );
   if (process.argv.includes("--child"))
     console.log(`${RESULT}${JSON.stringify(Object.fromEntries(figures))}`);
