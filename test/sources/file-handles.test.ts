@@ -63,24 +63,35 @@ describe.skipIf(!existsSync("/proc/self/fd"))("file source: file handles", () =>
       log: { debug() {}, info() {}, warn() {}, error: (_obj, msg) => errors.push(msg ?? "") },
       clock: systemClock,
     };
-    const source = new FileSource("files", {
-      type: "file",
-      paths: [file],
-      startAt: "beginning",
-      pollMs: 10,
-      chunkBytes: 4096,
-    });
-    await source.start(ctx);
+    const source = () =>
+      new FileSource("files", {
+        type: "file",
+        paths: [file],
+        startAt: "beginning",
+        pollMs: 10,
+        chunkBytes: 4096,
+      });
+    // Descriptors are counted between passes: a pass holds the file open while it runs, failed or not,
+    // and `stop` waits for the pass under way. A handle a failed pass left open would still be there.
+    const failing = source();
+    await failing.start(ctx);
     try {
       await waitFor(() => errors.length >= 3, "three failed passes");
-      expect(errors[0]).toBe("file source pass failed; retrying");
-      expect(openDescriptorsOf(file)).toBe(0);
-      checkpoints.failing = false;
+    } finally {
+      await failing.stop();
+    }
+    expect(errors[0]).toBe("file source pass failed; retrying");
+    expect(openDescriptorsOf(file)).toBe(0);
+    checkpoints.failing = false;
+    const reading = source();
+    await reading.start(ctx);
+    try {
       await waitFor(() => submitted.length >= 2, "the file's two lines");
       expect(submitted).toEqual(["one", "two"]);
+      // Tracked: open between passes, and never opened a second time.
       expect(openDescriptorsOf(file)).toBe(1);
     } finally {
-      await source.stop();
+      await reading.stop();
     }
     expect(openDescriptorsOf(file)).toBe(0);
   });
