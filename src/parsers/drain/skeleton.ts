@@ -4,6 +4,13 @@ import type { Cluster } from "./cluster.js";
 import { type Chained, HashChains } from "./hash-chains.js";
 import { WILDCARD } from "./mask.js";
 import type { MemoEntry } from "./memo.js";
+import {
+  ensureKernelMemory,
+  KERNEL_HAS_HIGH,
+  KERNEL_HASH,
+  loadSkeletonKernel,
+  type SkeletonKernel,
+} from "./skeleton-kernel.js";
 import type { StreamIndex } from "./stream-index.js";
 
 /**
@@ -69,28 +76,54 @@ export interface Skeleton<E> extends Chained<E> {
 
 /** Bytes of UTF-8 for one UTF-16 code unit, at most (a pair of surrogates takes 4 for 2). */
 const UTF8_PER_UNIT = 3;
+/**
+ * Bytes zeroed past a line's last byte: the kernel reads and writes whole 16-byte blocks (the
+ * JavaScript loop whole 4-byte words), and the part of the last one past the line must be zero.
+ */
+const TAIL = 16;
+
+/** The WebAssembly kernel (`skeleton-kernel.ts`), null under `node --jitless`: the JavaScript loop then. */
+const loaded: SkeletonKernel | null = loadSkeletonKernel();
+/** The kernel in use: `loaded`, or null for the JavaScript loop. */
+let kernel = loaded;
+
+/**
+ * Which loop makes skeletons, process-wide: tests compare the two. Tables filled before a switch miss
+ * afterwards (the hashes differ), which costs them their entries, never a wrong match.
+ */
+export function setSkeletonKernel(which: "wasm" | "js"): void {
+  if (which === "wasm" && loaded === null) throw new Error("WebAssembly is not available in this runtime");
+  kernel = which === "wasm" ? loaded : null;
+  scratch = new SkelBuffer(scratch.capacity);
+}
 
 /**
  * The last line `skeletonInto` read: its UTF-8 bytes (`encodeInto`, a native copy: on a line that is
  * a slice of a larger string, what a line reader makes, reading it char by char with `charCodeAt` took
- * two to four times as long), and its skeleton, written from them four bytes at a time (`SkelBuffer`).
- * Shared by every table: a lookup uses it before the next line is read.
+ * two to four times as long), and its skeleton. With the kernel both live in its memory (the bytes at
+ * 0, the skeleton at `out`); without, in arrays of their own. Shared by every table: a lookup uses it
+ * before the next line is read.
  */
 const encoder = new TextEncoder();
 class SkelBuffer {
-  /** The line's UTF-8, zero up to the next multiple of 4. */
+  /** The line's UTF-8, zero for `TAIL` bytes past it. */
   readonly bytes: Uint8Array;
   readonly byteWords: Int32Array;
   /** Its skeleton, the same length. */
   readonly skel: Uint8Array;
   readonly words: Int32Array;
+  /** Where the skeleton starts in the kernel's memory. */
+  readonly out: number;
   /** Bytes of the last line. */
   size = 0;
+  /** `capacity`: a multiple of 16. */
   constructor(readonly capacity: number) {
-    this.bytes = new Uint8Array(capacity);
-    this.byteWords = new Int32Array(this.bytes.buffer);
-    this.skel = new Uint8Array(capacity);
-    this.words = new Int32Array(this.skel.buffer);
+    const buffer = kernel === null ? new ArrayBuffer(2 * capacity) : ensureKernelMemory(kernel, 2 * capacity);
+    this.out = capacity;
+    this.bytes = new Uint8Array(buffer, 0, capacity);
+    this.byteWords = new Int32Array(buffer, 0, capacity >> 2);
+    this.skel = new Uint8Array(buffer, capacity, capacity);
+    this.words = new Int32Array(buffer, capacity, capacity >> 2);
   }
 }
 let scratch = new SkelBuffer(8192);
@@ -99,24 +132,36 @@ let scratch = new SkelBuffer(8192);
  * Writes `line`'s skeleton into `scratch` and returns its hash, or -1 when the line holds a lone
  * surrogate (UTF-8 writes every one as U+FFFD, so two such lines could share bytes and differ).
  *
- * The skeleton is made of the line's UTF-8, four bytes a step (an `Int32Array` over them), with no
- * branch per char: per byte lane, whether it is a digit (`0x30`-`0x39`, a byte below `0x80`) comes
- * from two lane-wise subtractions that cannot borrow across lanes once each lane's top bit is set, and
- * a digit's lane loses its low four bits, which makes it `0` (`DIGIT`). A lane that is `x` or `X`
- * (exact zero-lane test) sends the line through `keepHexDigits`, which lines with a `0x` need. Equal
- * skeletons of UTF-8 are equal skeletons of the line's chars: the encoding is one to one on
- * well-formed text, and a digit is the same one byte in both. Against the char-by-char loop this
- * replaced (UTF-16 units copied by `Buffer.write`, one select a char): 0.65 of its time on
- * bench:parse's raw lines, and half the bytes an entry keeps for an ASCII line's skeleton.
+ * The skeleton is made of the line's UTF-8: by the kernel sixteen bytes a step, or by `skeletonOfBytes`
+ * four. Equal skeletons of UTF-8 are equal skeletons of the line's chars: the encoding is one to one on
+ * well-formed text, and a digit is the same one byte in both. Both keep the first digit of a run before
+ * an `x` or `X` (`keepHexDigits`, the kernel's `$keepHex`), and hash the skeleton as finally written.
  */
 function skeletonInto(line: string): number {
   const n = line.length;
-  // Whole words: the buffers are viewed as `Int32Array`s, whose byte length must be a multiple of 4.
-  if (UTF8_PER_UNIT * n + 4 > scratch.capacity)
-    scratch = new SkelBuffer(((UTF8_PER_UNIT * n + 4) * 2 + 3) & ~3);
+  if (UTF8_PER_UNIT * n + TAIL > scratch.capacity)
+    scratch = new SkelBuffer(((UTF8_PER_UNIT * n + TAIL) * 2 + 15) & ~15);
   const sb = scratch;
   const size = encoder.encodeInto(line, sb.bytes).written;
   sb.size = size;
+  const k = kernel;
+  if (k === null) return skeletonOfBytes(sb, line);
+  const r = k.skel(size, sb.out);
+  if ((r & KERNEL_HAS_HIGH) !== 0 && !isWellFormed(line)) return -1;
+  return r & KERNEL_HASH;
+}
+
+/**
+ * `skeletonInto` without the kernel: four bytes a step (an `Int32Array` over them), with no branch per
+ * char. Per byte lane, whether it is a digit (`0x30`-`0x39`, a byte below `0x80`) comes from two
+ * lane-wise subtractions that cannot borrow across lanes once each lane's top bit is set, and a digit's
+ * lane loses its low four bits, which makes it `0` (`DIGIT`). A lane that is `x` or `X` (exact
+ * zero-lane test) sends the line through `keepHexDigits`. Against the char-by-char loop this replaced
+ * (UTF-16 units copied by `Buffer.write`, one select a char): 0.65 of its time on bench:parse's raw
+ * lines, and half the bytes an entry keeps for an ASCII line's skeleton.
+ */
+function skeletonOfBytes(sb: SkelBuffer, line: string): number {
+  const size = sb.size;
   // Zero the last word's bytes past the line, so whole words compare and hash alike.
   const bytes = sb.bytes;
   bytes[size] = 0;
