@@ -29,8 +29,8 @@
                 (i8x16.le_u (local.get $v) (v128.const i8x16 57 57 57 57 57 57 57 57 57 57 57 57 57 57 57 57)))
               (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))))
         (v128.store (i32.add (local.get $out) (local.get $i)) (local.get $m))
-        ;; FNV-1a's step on four 32-bit lanes at once (as `$hash`, written out: a call per block cost
-        ;; about 5 % of the raw-line path).
+        ;; FNV-1a's step on four 32-bit lanes at once (as `$hash`, written out: calling a function per
+        ;; block made the raw-line path 0.93x as fast).
         (local.set $h
           (i32x4.mul
             (v128.xor (local.get $h) (local.get $m))
