@@ -7,8 +7,11 @@
  * machine the ratio of runs made side by side is steadier than either figure.
  *
  * Options: `--rounds=N` (5), `--lines=N` (1,000,000 per corpus), `--modes=raw,rawu,body,bodyu,split,splitu`
- * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add; `body`:
- * DrainMiner.add on message bodies; `split`: splitHeader alone; a `u` suffix: the non-repeating corpus),
+ * (`raw`: RawLineMiner.add where the tree has it, else splitHeader + DrainMiner.add, on lines split
+ * before the clock starts; `rawtext`: the same lines as one text, which each side splits on the clock,
+ * by RawLineMiner.addText where the tree has it, else by bench:parse's `splitLines`, as a file is read;
+ * `body`: DrainMiner.add on message bodies; `split`: splitHeader alone; a `u` suffix: the
+ * non-repeating corpus),
  * `--procs=N` (1): the rounds in each of N fresh processes, one after another, then every process's median
  * ratio and the median of those. V8 compiles the same code differently from one process to
  * the next (inlining, deoptimisations): the same build's header-time conversion took 60 to 119 ns a line
@@ -42,6 +45,8 @@ interface Side {
   miner: () => Miner;
   /** A fresh raw-line miner's `add`, in trees that have one (`RawLineMiner`); null: split + add. */
   rawLine: (() => (line: string) => unknown) | null;
+  /** A fresh raw-line miner's `addText` (the lines it mined), in trees that have it; null: split, then `rawLine`. */
+  rawText: (() => (text: string) => number) | null;
 }
 
 /** The parsers of commit `ref`, extracted once into bench/.out. */
@@ -64,7 +69,19 @@ async function sideAt(ref: string): Promise<{ sha: string; side: Side }> {
     ? ((await import(pathToFileURL(rawFile).href)) as { RawLineMiner: typeof RawLineMiner })
     : null;
   const rawLine = raw ? rawLineOf(raw.RawLineMiner, drain.DrainMiner as typeof DrainMiner) : null;
-  return { sha, side: { split: header.splitHeader, miner: () => new drain.DrainMiner(), rawLine } };
+  const rawText = raw ? rawTextOf(raw.RawLineMiner, drain.DrainMiner as typeof DrainMiner) : null;
+  return { sha, side: { split: header.splitHeader, miner: () => new drain.DrainMiner(), rawLine, rawText } };
+}
+
+function rawTextOf(
+  Raw: typeof RawLineMiner,
+  Miner: typeof DrainMiner,
+): (() => (text: string) => number) | null {
+  if (typeof Raw.prototype.addText !== "function") return null;
+  return () => {
+    const m = new Raw(new Miner());
+    return (text) => m.addText("bench", text, () => {});
+  };
 }
 
 function rawLineOf(Raw: typeof RawLineMiner, Miner: typeof DrainMiner): () => (line: string) => unknown {
@@ -87,12 +104,21 @@ function corpusOf(mode: string, limit: number): string[] {
   return lines;
 }
 
-/** Lines per CPU-second of one run of `mode` over `lines`, with a fresh miner. */
-function run(mode: string, lines: readonly string[], side: Side): number {
+/** Lines per CPU-second of one run of `mode` over `lines` (`text`: them joined), with a fresh miner. */
+function run(mode: string, lines: readonly string[], text: string, side: Side): number {
   const miner = side.miner();
   let sink = 0;
   const cpu0 = process.cpuUsage();
-  if (mode.startsWith("raw") && side.rawLine) {
+  if (mode.startsWith("rawtext") && side.rawText) sink += side.rawText()(text);
+  else if (mode.startsWith("rawtext") && side.rawLine) {
+    const add = side.rawLine();
+    for (const line of splitLines(text)) add(line);
+  } else if (mode.startsWith("rawtext")) {
+    for (const line of splitLines(text)) {
+      const h = side.split(line);
+      miner.add("bench", h.body, h.timestamp ?? undefined);
+    }
+  } else if (mode.startsWith("raw") && side.rawLine) {
     const add = side.rawLine();
     for (const line of lines) add(line);
   } else if (mode.startsWith("raw")) {
@@ -167,21 +193,24 @@ async function main(): Promise<void> {
     split: splitHeader,
     miner: () => new DrainMiner(),
     rawLine: rawLineOf(RawLineMiner, DrainMiner),
+    rawText: rawTextOf(RawLineMiner, DrainMiner),
   };
   console.log(`old: ${sha.slice(0, 12)} (${ref}); new: the working tree; ${rounds} rounds`);
   const corpora = new Map(modes.map((m) => [m, corpusOf(m, limit)]));
+  const texts = new Map(modes.map((m) => [m, m.startsWith("rawtext") ? corpora.get(m)!.join("\n") : ""]));
   const figures: Figures = new Map(modes.map((m) => [m, { old: [], now: [], ratio: [] }]));
   for (let round = 0; round < rounds; round++) {
     for (const mode of modes) {
       const lines = corpora.get(mode)!;
+      const text = texts.get(mode)!;
       let a: number;
       let b: number;
       if (round % 2 === 0) {
-        a = run(mode, lines, old);
-        b = run(mode, lines, now);
+        a = run(mode, lines, text, old);
+        b = run(mode, lines, text, now);
       } else {
-        b = run(mode, lines, now);
-        a = run(mode, lines, old);
+        b = run(mode, lines, text, now);
+        a = run(mode, lines, text, old);
       }
       const f = figures.get(mode)!;
       f.old.push(a);

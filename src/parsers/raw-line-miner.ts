@@ -1,11 +1,14 @@
 import type { TemplateMatch } from "../core/template.js";
 import type { DrainMiner } from "./drain/miner.js";
 import {
+  encodeWindow,
   type Skeleton,
   type SkeletonEntry,
   SkeletonTable,
   skeletonOf,
   skeletonWords,
+  WINDOW_CHARS,
+  windowGeneration,
 } from "./drain/skeleton.js";
 import { type HeaderReplay, type LineHeader, lastSplit, replayHeader, splitHeader } from "./header.js";
 
@@ -55,11 +58,56 @@ export class RawLineMiner {
 
   /** `at`: the record time when the header has none (the miner's default: now). */
   add(stream: string, line: string, at?: string): RawLineMatch {
+    return this.#add(stream, line, at, -1);
+  }
+
+  /**
+   * `add` for every line of `text`, in order, each given to `each` with its match: lines end at `\n`,
+   * without a `\r` before it, and a final `\n` ends the last line (no empty line after it), as a file's
+   * lines are read. Returns the number of lines. The text is copied into the skeleton kernel's memory a
+   * window of lines at a time (`encodeWindow`) rather than a line at a time: what `logwarden parse`
+   * runs on raw files.
+   */
+  addText(stream: string, text: string, each: (match: RawLineMatch, line: string) => void): number {
+    const n = text.length;
+    let lines = 0;
+    let p = 0;
+    while (p < n) {
+      // A window of whole lines: up to the last line end within WINDOW_CHARS, or one longer line.
+      let stop = p + WINDOW_CHARS >= n ? n : text.lastIndexOf("\n", p + WINDOW_CHARS - 1) + 1;
+      if (stop <= p) {
+        const nl = text.indexOf("\n", p);
+        stop = nl < 0 ? n : nl + 1;
+      }
+      const start = p;
+      let base = encodeWindow(text, start, stop);
+      let generation = windowGeneration();
+      while (p < stop) {
+        let end = text.indexOf("\n", p);
+        if (end < 0 || end >= stop) end = stop;
+        const next = end + 1;
+        if (end > p && text.charCodeAt(end - 1) === 13) end--;
+        // `each` may have mined text of its own, which took the window: copy this one again.
+        if (base >= 0 && generation !== windowGeneration()) {
+          base = encodeWindow(text, start, stop);
+          generation = windowGeneration();
+        }
+        const line = text.slice(p, end);
+        each(this.#add(stream, line, undefined, base < 0 ? -1 : base + (p - start)), line);
+        lines++;
+        p = next;
+      }
+    }
+    return lines;
+  }
+
+  /** `bytesAt` >= 0: where the line's bytes are in the skeleton kernel's memory (`encodeWindow`). */
+  #add(stream: string, line: string, at: string | undefined, bytesAt: number): RawLineMatch {
     // Entries of one skeleton differ where the skeleton says nothing: pinned digits, and the header's
     // digit-valued time kinds (`081109 204005 35`: whether the third token could be a time part). The
     // first whose header replays is the line's; trying only the newest made lines of such a skeleton
     // replace each other's entries and take the slow path, 2.9 % of bench:parse's raw lines.
-    for (let e = this.table.find(line); e !== null; e = this.table.findNext(e, line)) {
+    for (let e = this.table.find(line, bytesAt); e !== null; e = this.table.findNext(e, line)) {
       if (e.stream !== stream) continue;
       const header = replayHeader(line, e.header, this.readTime);
       if (header === null) continue;

@@ -50,6 +50,18 @@ describe("logwarden parse", () => {
     expect(rows[1]!.lineId).toBe(2);
   });
 
+  it("splits lines at LF, CRLF and a lone CR, raw or content-only, with no row after a final break", () => {
+    const input =
+      "Jun 14 15:16:01 combo sshd[1]: opened 1\rJun 14 15:16:02 combo sshd[2]: opened 2\r\n\nlast 3\n";
+    for (const args of [["-"], ["-", "--content-only"]]) {
+      const r = run([...args, "--format", "json"], input);
+      expect(r.status, r.stderr).toBe(0);
+      const rows = JSON.parse(r.stdout) as { lineId: number; template: string }[];
+      expect(rows.map((x) => x.lineId)).toEqual([1, 2, 3, 4]);
+      expect(rows[2]!.template).toBe("");
+    }
+  });
+
   it("fails with one line on stderr and exit code 1 for an unreadable path", () => {
     const r = run(["/definitely/not/here.log"]);
     expect(r.status).toBe(1);

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { readRawLines } from "../../bench/parse-golden-corpus.js";
 import { DrainMiner } from "../../src/parsers/drain/index.js";
 import { LineScanner } from "../../src/parsers/drain/scan.js";
+import { WINDOW_CHARS } from "../../src/parsers/drain/skeleton.js";
 import { splitHeader } from "../../src/parsers/header.js";
 import { RawLineMiner } from "../../src/parsers/raw-line-miner.js";
 import { itOnRedrawnDigits } from "../helpers/redrawn-digits.js";
@@ -92,4 +93,69 @@ describe("RawLineMiner", () => {
       expectSame(lines, false);
     },
   );
+
+  describe("addText", () => {
+    /** Lines of `text` as a file reader gives them: `\n` ends a line, a `\r` before it is dropped. */
+    const fileLines = (text: string) => {
+      const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+      if (text.endsWith("\n")) lines.pop();
+      return text === "" ? [] : lines;
+    };
+
+    /** `addText` on `text` against `add` on its lines, one by one: the same lines, headers, matches, state. */
+    function expectSameAsAdd(text: string): void {
+      // Lines without a header time are counted at the clock's time: one frozen time for both runs.
+      vi.useFakeTimers({ now: Date.parse("2026-01-01T00:00:00Z"), toFake: ["Date"] });
+      try {
+        compareWithAdd(text);
+      } finally {
+        vi.useRealTimers();
+      }
+    }
+
+    function compareWithAdd(text: string): void {
+      const byText = new RawLineMiner(new DrainMiner({ maxTemplatesPerStream: 300 }));
+      const got: unknown[] = [];
+      const seen: string[] = [];
+      const count = byText.addText("s", text, (m, line) => {
+        got.push(m);
+        seen.push(line);
+      });
+      const byLine = new RawLineMiner(new DrainMiner({ maxTemplatesPerStream: 300 }));
+      const lines = fileLines(text);
+      expect(seen).toEqual(lines);
+      expect(count).toBe(lines.length);
+      const want = lines.map((line) => byLine.add("s", line));
+      for (let i = 0; i < want.length; i++)
+        if (JSON.stringify(got[i]) !== JSON.stringify(want[i])) expect(got[i]).toEqual(want[i]);
+      expect(byText.miner.exportState()).toEqual(byLine.miner.exportState());
+    }
+
+    it("mines a text's lines as add does them one by one, over windows, CRLF, empty and long lines", () => {
+      const loghub = readRawLines("HDFS").concat(readRawLines("Linux"), readRawLines("OpenSSH"));
+      // Many windows of LogHub lines, with CRLF endings, and no final line break.
+      expectSameAsAdd([...loghub, ...loghub].join("\r\n"));
+      // A final line break, empty lines, and a line longer than a window (copied on its own).
+      const long = `081109 203615 148 INFO dfs.DataNode: ${"blk_1 ".repeat(WINDOW_CHARS / 5)}`;
+      expectSameAsAdd(["", ...loghub.slice(0, 300), "", long, ...loghub.slice(300, 900), ""].join("\n"));
+      // Windows that are not all ASCII: their lines are copied one by one.
+      const accented = loghub.map((l, i) => (i % 97 === 0 ? `${l} Müller 😀` : l));
+      expectSameAsAdd(accented.join("\n"));
+      expectSameAsAdd("");
+      expectSameAsAdd("\n\r\n");
+    });
+
+    it("copies its window again when `each` mined a text of its own, which took the window", () => {
+      const lines = readRawLines("HDFS").slice(0, 400);
+      const outer = new RawLineMiner(new DrainMiner());
+      const inner = new RawLineMiner(new DrainMiner());
+      const got: string[] = [];
+      outer.addText("s", lines.join("\n"), (m) => {
+        got.push(m.match.template);
+        inner.addText("t", "Jun 14 15:16:01 combo sshd[19939]: session opened for user 7", () => {});
+      });
+      const plain = new RawLineMiner(new DrainMiner());
+      expect(got).toEqual(lines.map((l) => plain.add("s", l).match.template));
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
+import type { TemplateMatch } from "../../core/template.js";
 import { mineAll, mineEach } from "../../parsers/drain/batch.js";
 import { PREDICTION_HEADER, predictionRow } from "../../parsers/drain/csv-output.js";
 import { DrainMiner } from "../../parsers/drain/index.js";
@@ -48,15 +48,18 @@ export function registerParseCommand(program: Command): void {
           return failLine(`cannot read ${file}: ${code}`);
         }
       }
-      const lines: string[] = [];
-      const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-      for await (const raw of reader) lines.push(raw.endsWith("\r") ? raw.slice(0, -1) : raw);
+      const text = await readText(input);
       const miner = new DrainMiner();
-      // Raw lines lose their headers first (the header's time is not converted: bodies are mined).
-      const rawLines = new RawLineMiner(miner, false);
-      const mined = opts.contentOnly
-        ? mineAll(miner, opts.stream, lines)
-        : mineEach(miner, opts.stream, lines, (line) => rawLines.add(opts.stream, line).match);
+      let mined: ReturnType<typeof mineAll>;
+      if (opts.contentOnly) mined = mineAll(miner, opts.stream, textLines(text));
+      else {
+        // Raw lines lose their headers first (the header's time is not converted: bodies are mined), a
+        // window of lines at a time (`addText`).
+        const rawLines = new RawLineMiner(miner, false);
+        const matches: TemplateMatch[] = [];
+        rawLines.addText(opts.stream, text, (m) => matches.push(m.match));
+        mined = mineEach(miner, opts.stream, matches, (m) => m);
+      }
       const out: string[] = [];
       if (opts.format === "csv") {
         out.push(PREDICTION_HEADER);
@@ -69,6 +72,25 @@ export function registerParseCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       }
     });
+}
+
+/**
+ * The whole input as text, its lines ending at `\n` (a `\r` before it dropped, as `addText` reads them)
+ * or at a lone `\r`, as the line reader this replaced split them.
+ */
+async function readText(input: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return /\r(?!\n)/.test(text) ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+
+/** The lines of `text` as `RawLineMiner.addText` splits them. */
+function textLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
+  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
 }
 
 function failLine(message: string): void {

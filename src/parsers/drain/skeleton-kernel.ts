@@ -26,10 +26,11 @@ interface WasmApi {
 export interface SkeletonKernel {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   /**
-   * The skeleton of the `n` bytes at 0, written at `out` (a multiple of 16, at least n + 16), `0x` digits
-   * kept: its hash (`KERNEL_HASH`) and whether the bytes are all ASCII (`KERNEL_HAS_HIGH`).
+   * The skeleton of the `n` bytes at `from` (16 bytes past them readable, of any value), written at
+   * `out` (a multiple of 16), `0x` digits kept: its hash (`KERNEL_HASH`) and whether the bytes are all
+   * ASCII (`KERNEL_HAS_HIGH`).
    */
-  readonly skel: (n: number, out: number) => number;
+  readonly skel: (from: number, n: number, out: number) => number;
 }
 
 const PAGE = 65_536;

@@ -2,23 +2,33 @@
 ;; where JavaScript's 32-bit integers give four. `npm run build:wasm` compiles this file into
 ;; `skeleton-kernel.wasm.ts` (a test checks the two agree).
 ;;
-;; Memory: the caller writes a line's UTF-8 at 0 and asks for its skeleton at `out` (a multiple of 16,
-;; at least the line's bytes + 16 past 0). The result packs a 30-bit hash with a flag, bit 30: some
-;; byte is 0x80 or over (the caller then checks the line for lone surrogates).
+;; Memory: the caller writes a line's UTF-8 (or a stretch of lines') and asks for the skeleton of the n
+;; bytes at `from`, written at `out` (a multiple of 16). Whole 16-byte blocks are read, so 16 bytes past
+;; the line must be memory, but they may hold anything (the next line): the last block is masked. The
+;; result packs a 30-bit hash with a flag, bit 30: some byte is 0x80 or over (the caller then checks
+;; the line for lone surrogates).
 (module
   (memory (export "mem") 1)
 
-  ;; The skeleton of bytes [0, n) at `out`, and its hash: every digit `0`-`9` becomes `0` (its low four
-  ;; bits cleared) but a run's first before an `x` (`$keepHex`), other bytes are kept. Bytes from n to
-  ;; the end of the last 16-byte block are zero in both.
-  (func (export "skel") (param $n i32) (param $out i32) (result i32)
+  ;; The skeleton of bytes [from, from + n) at `out`, and its hash: every digit `0`-`9` becomes `0` (its
+  ;; low four bits cleared) but a run's first before an `x` (`$keepHex`), other bytes are kept. The
+  ;; skeleton's bytes from n to the end of its last 16-byte block are zero.
+  (func (export "skel") (param $from i32) (param $n i32) (param $out i32) (result i32)
     (local $i i32) (local $v v128) (local $m v128) (local $h v128) (local $xs v128) (local $hi v128)
-    (v128.store (local.get $n) (v128.const i64x2 0 0))
     (local.set $h (v128.const i32x4 0x811c9dc5 0x811c9dc5 0x811c9dc5 0x811c9dc5))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $v (v128.load (local.get $i)))
+        (local.set $v (v128.load (i32.add (local.get $from) (local.get $i))))
+        ;; The last block, when the line ends inside it: the lanes past its end count as zero.
+        (if (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (i32.const 16))
+          (then
+            (local.set $v
+              (v128.and
+                (local.get $v)
+                (i8x16.gt_u
+                  (i8x16.splat (i32.sub (local.get $n) (local.get $i)))
+                  (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))))))
         ;; Digits lose their low four bits: `0`-`9` (0x30-0x39) all become `0`.
         (local.set $m
           (v128.andnot
@@ -47,16 +57,16 @@
     ;; A line with `0x1f` keeps the `0` (see `keepHex`), and is hashed again when that changed it.
     (if (v128.any_true (local.get $xs))
       (then
-        (if (call $keepHex (local.get $n) (local.get $out))
+        (if (call $keepHex (local.get $from) (local.get $n) (local.get $out))
           (then (local.set $h (call $hash (local.get $n) (local.get $out)))))))
     (i32.or
       (call $finish (local.get $h))
       (i32.shl (i32.ne (i8x16.bitmask (local.get $hi)) (i32.const 0)) (i32.const 30))))
 
   ;; A run's first digit before an `x` or `X` keeps its value in the skeleton at `out` (`0x1f`: the
-  ;; scanner reads hex there), taken from the line's bytes at 0. Only the blocks with an `x` are read byte
-  ;; by byte. Whether anything changed.
-  (func $keepHex (param $n i32) (param $out i32) (result i32)
+  ;; scanner reads hex there), taken from the line's bytes at `from`. Only the blocks with an `x` are read
+  ;; byte by byte. Whether anything changed.
+  (func $keepHex (param $from i32) (param $n i32) (param $out i32) (result i32)
     (local $i i32) (local $bits i32) (local $p i32) (local $kept i32)
     (block $done
       (loop $next
@@ -83,7 +93,7 @@
                   (then
                     (i32.store8
                       (i32.sub (i32.add (local.get $out) (local.get $p)) (i32.const 1))
-                      (i32.load8_u (i32.sub (local.get $p) (i32.const 1))))
+                      (i32.load8_u (i32.sub (i32.add (local.get $from) (local.get $p)) (i32.const 1))))
                     (local.set $kept (i32.const 1))))))
             (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
             (br $lane)))

@@ -77,10 +77,17 @@ export interface Skeleton<E> extends Chained<E> {
 /** Bytes of UTF-8 for one UTF-16 code unit, at most (a pair of surrogates takes 4 for 2). */
 const UTF8_PER_UNIT = 3;
 /**
- * Bytes zeroed past a line's last byte: the kernel reads and writes whole 16-byte blocks (the
- * JavaScript loop whole 4-byte words), and the part of the last one past the line must be zero.
+ * Bytes kept past a line's last byte: the kernel reads and writes whole 16-byte blocks (the JavaScript
+ * loop whole 4-byte words, and zeroes the part of the last one past the line).
  */
 const TAIL = 16;
+/**
+ * Chars of text `encodeWindow` copies into the kernel's memory at once: the lines of a text are then
+ * found without a copy of each (`encodeInto` costs about 45 ns a call before its first byte).
+ */
+export const WINDOW_CHARS = 32_768;
+/** Bytes of kernel memory before the scratch buffer: the window (ASCII: a byte a char) and its tail. */
+const WINDOW_REGION = WINDOW_CHARS + TAIL;
 
 /** The WebAssembly kernel (`skeleton-kernel.ts`), null under `node --jitless`: the JavaScript loop then. */
 const loaded: SkeletonKernel | null = loadSkeletonKernel();
@@ -95,14 +102,15 @@ export function setSkeletonKernel(which: "wasm" | "js"): void {
   if (which === "wasm" && loaded === null) throw new Error("WebAssembly is not available in this runtime");
   kernel = which === "wasm" ? loaded : null;
   scratch = new SkelBuffer(scratch.capacity);
+  windows++;
 }
 
 /**
  * The last line `skeletonInto` read: its UTF-8 bytes (`encodeInto`, a native copy: on a line that is
  * a slice of a larger string, what a line reader makes, reading it char by char with `charCodeAt` took
- * two to four times as long), and its skeleton. With the kernel both live in its memory (the bytes at
- * 0, the skeleton at `out`); without, in arrays of their own. Shared by every table: a lookup uses it
- * before the next line is read.
+ * two to four times as long), and its skeleton. With the kernel both live in its memory, after the
+ * window (`encodeWindow`), the bytes at `inAt` and the skeleton at `out`; without, in arrays of their
+ * own. Shared by every table: a lookup uses it before the next line is read.
  */
 const encoder = new TextEncoder();
 class SkelBuffer {
@@ -112,21 +120,50 @@ class SkelBuffer {
   /** Its skeleton, the same length. */
   readonly skel: Uint8Array;
   readonly words: Int32Array;
-  /** Where the skeleton starts in the kernel's memory. */
+  /** Where the line's bytes and its skeleton start in the kernel's memory. */
+  readonly inAt: number;
   readonly out: number;
+  /** The window's view (`encodeWindow`), with the kernel. */
+  readonly window: Uint8Array | null;
   /** Bytes of the last line. */
   size = 0;
   /** `capacity`: a multiple of 16. */
   constructor(readonly capacity: number) {
-    const buffer = kernel === null ? new ArrayBuffer(2 * capacity) : ensureKernelMemory(kernel, 2 * capacity);
-    this.out = capacity;
-    this.bytes = new Uint8Array(buffer, 0, capacity);
-    this.byteWords = new Int32Array(buffer, 0, capacity >> 2);
-    this.skel = new Uint8Array(buffer, capacity, capacity);
-    this.words = new Int32Array(buffer, capacity, capacity >> 2);
+    const base = kernel === null ? 0 : WINDOW_REGION;
+    const buffer =
+      kernel === null ? new ArrayBuffer(2 * capacity) : ensureKernelMemory(kernel, base + 2 * capacity);
+    this.inAt = base;
+    this.out = base + capacity;
+    this.window = kernel === null ? null : new Uint8Array(buffer, 0, WINDOW_CHARS);
+    this.bytes = new Uint8Array(buffer, base, capacity);
+    this.byteWords = new Int32Array(buffer, base, capacity >> 2);
+    this.skel = new Uint8Array(buffer, base + capacity, capacity);
+    this.words = new Int32Array(buffer, base + capacity, capacity >> 2);
   }
 }
 let scratch = new SkelBuffer(8192);
+/** Windows encoded so far: a caller's window is its own while this is the count it was given. */
+let windows = 0;
+
+/**
+ * Copies text[from, to) (at most `WINDOW_CHARS` chars) into the kernel's memory at once, for lookups
+ * of its lines (`SkeletonTable.find`'s `at`: the window's `at` plus the line's chars from `from`). -1
+ * when it cannot serve: no kernel, or text not all ASCII (where chars and bytes part ways), whose lines
+ * are copied one by one. A window stays until the next one: `windowGeneration` tells whether it did.
+ */
+export function encodeWindow(text: string, from: number, to: number): number {
+  windows++;
+  const view = scratch.window;
+  if (view === null || to - from > WINDOW_CHARS) return -1;
+  const r = encoder.encodeInto(text.slice(from, to), view);
+  // All ASCII exactly when every char read gave one byte (no char was left for want of room).
+  return r.read === to - from && r.written === to - from ? 0 : -1;
+}
+
+/** Changes with every `encodeWindow`: a window's lines are found in it while this is unchanged. */
+export function windowGeneration(): number {
+  return windows;
+}
 
 /**
  * Writes `line`'s skeleton into `scratch` and returns its hash, or -1 when the line holds a lone
@@ -136,17 +173,23 @@ let scratch = new SkelBuffer(8192);
  * four. Equal skeletons of UTF-8 are equal skeletons of the line's chars: the encoding is one to one on
  * well-formed text, and a digit is the same one byte in both. Both keep the first digit of a run before
  * an `x` or `X` (`keepHexDigits`, the kernel's `$keepHex`), and hash the skeleton as finally written.
+ *
+ * `at` >= 0: the line's bytes are in the kernel's memory there already (`encodeWindow`), all ASCII.
  */
-function skeletonInto(line: string): number {
+function skeletonInto(line: string, at = -1): number {
   const n = line.length;
+  const k = kernel;
+  if (at >= 0 && k !== null && n + TAIL <= scratch.capacity) {
+    scratch.size = n;
+    return k.skel(at, n, scratch.out) & KERNEL_HASH;
+  }
   if (UTF8_PER_UNIT * n + TAIL > scratch.capacity)
     scratch = new SkelBuffer(((UTF8_PER_UNIT * n + TAIL) * 2 + 15) & ~15);
   const sb = scratch;
   const size = encoder.encodeInto(line, sb.bytes).written;
   sb.size = size;
-  const k = kernel;
   if (k === null) return skeletonOfBytes(sb, line);
-  const r = k.skel(size, sb.out);
+  const r = k.skel(sb.inAt, size, sb.out);
   if ((r & KERNEL_HAS_HIGH) !== 0 && !isWellFormed(line)) return -1;
   return r & KERNEL_HASH;
 }
@@ -333,14 +376,17 @@ export class SkeletonTable<E extends Skeleton<E>> {
     return this.chains.size;
   }
 
-  /** The entry whose skeleton the line has (checked char by char), or null. */
-  find(line: string): E | null {
+  /**
+   * The entry whose skeleton the line has (checked char by char), or null. `at` >= 0: where the line's
+   * bytes are in the kernel's memory (`encodeWindow`).
+   */
+  find(line: string, at = -1): E | null {
     if (this.pause > 0 || line.length > MAX_LINE) {
       if (this.pause > 0) this.pause--;
       this.skipped = true;
       return null;
     }
-    const h = skeletonInto(line);
+    const h = skeletonInto(line, at);
     if (h < 0) {
       this.skipped = true;
       return null;
