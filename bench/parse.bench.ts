@@ -393,7 +393,8 @@ function main(): void {
       [
         "raw lines: issue 18's ≥ 1,000,000 lines per CPU-second, on this machine at the time of the run " +
           "(its speed moves this figure by more than a code change does: `npx tsx bench/parse-ab.ts " +
-          "--ref=a9dffd9` compares with the code the target was set on, about 320,000 then: the target is 3.12× it)",
+          "--ref=a9dffd9 --modes=rawtext,rawtextu --procs=5` compares with the code the target was set on, " +
+          "timed as this row then was, lines split from the corpus text: about 320,000 then, so the target is 3.12× it)",
         lps(tp.raw.repeated.cpu),
         met(tp.raw.repeated.cpu >= 1_000_000),
       ],
