@@ -114,7 +114,7 @@ export function setSkeletonKernel(which: "wasm" | "js"): void {
  */
 const encoder = new TextEncoder();
 class SkelBuffer {
-  /** The line's UTF-8, zero for `TAIL` bytes past it. */
+  /** The line's UTF-8, and `TAIL` bytes of room past it (the JavaScript loop zeroes its last word's). */
   readonly bytes: Uint8Array;
   readonly byteWords: Int32Array;
   /** Its skeleton, the same length. */
