@@ -12,6 +12,17 @@ import {
 } from "./drain/skeleton.js";
 import { type HeaderReplay, type LineHeader, lastSplit, replayHeader, splitHeader } from "./header.js";
 
+/**
+ * The lines of `text` as `RawLineMiner.addText` splits it, for callers that need them as an array:
+ * lines end at `\n`, without a `\r` before it, and a final `\n` ends the last line (no empty line after).
+ */
+export function textLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
+  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+}
+
 /** A raw line's header and the template of its body. */
 export interface RawLineMatch {
   header: LineHeader;

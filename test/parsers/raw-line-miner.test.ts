@@ -4,7 +4,7 @@ import { DrainMiner } from "../../src/parsers/drain/index.js";
 import { LineScanner } from "../../src/parsers/drain/scan.js";
 import { WINDOW_CHARS } from "../../src/parsers/drain/skeleton.js";
 import { splitHeader } from "../../src/parsers/header.js";
-import { RawLineMiner } from "../../src/parsers/raw-line-miner.js";
+import { RawLineMiner, textLines } from "../../src/parsers/raw-line-miner.js";
 import { itOnRedrawnDigits } from "../helpers/redrawn-digits.js";
 
 /**
@@ -95,13 +95,6 @@ describe("RawLineMiner", () => {
   );
 
   describe("addText", () => {
-    /** Lines of `text` as a file reader gives them: `\n` ends a line, a `\r` before it is dropped. */
-    const fileLines = (text: string) => {
-      const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
-      if (text.endsWith("\n")) lines.pop();
-      return text === "" ? [] : lines;
-    };
-
     /** `addText` on `text` against `add` on its lines, one by one: the same lines, headers, matches, state. */
     function expectSameAsAdd(text: string): void {
       // Lines without a header time are counted at the clock's time: one frozen time for both runs.
@@ -122,7 +115,7 @@ describe("RawLineMiner", () => {
         seen.push(line);
       });
       const byLine = new RawLineMiner(new DrainMiner({ maxTemplatesPerStream: 300 }));
-      const lines = fileLines(text);
+      const lines = textLines(text);
       expect(seen).toEqual(lines);
       expect(count).toBe(lines.length);
       const want = lines.map((line) => byLine.add("s", line));

@@ -5,7 +5,7 @@ import type { TemplateMatch } from "../../core/template.js";
 import { mineAll, mineEach } from "../../parsers/drain/batch.js";
 import { PREDICTION_HEADER, predictionRow } from "../../parsers/drain/csv-output.js";
 import { DrainMiner } from "../../parsers/drain/index.js";
-import { RawLineMiner } from "../../parsers/raw-line-miner.js";
+import { RawLineMiner, textLines } from "../../parsers/raw-line-miner.js";
 
 interface ParseOptions {
   contentOnly?: boolean;
@@ -83,14 +83,6 @@ async function readText(input: Readable): Promise<string> {
   for await (const chunk of input) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   const text = Buffer.concat(chunks).toString("utf8");
   return /\r(?!\n)/.test(text) ? text.replace(/\r(?!\n)/g, "\n") : text;
-}
-
-/** The lines of `text` as `RawLineMiner.addText` splits them. */
-function textLines(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.split("\n");
-  if (text.endsWith("\n")) lines.pop();
-  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
 }
 
 function failLine(message: string): void {
