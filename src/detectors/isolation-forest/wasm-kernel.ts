@@ -10,25 +10,11 @@
  * bottom slot's path length to each row's sum. Sums are accumulated in tree order, so results are
  * bit-identical to the JS loop (the reference test checks both).
  */
+import { growMemoryTo, type WasmApi, type WasmMemory, wasmApi } from "../../core/wasm.js";
 import type { Matrix } from "./matrix.js";
 import type { HeapForest } from "./score.js";
 
-/**
- * The slice of the WebAssembly JS API used here. TypeScript's `lib` setting for this project has no
- * DOM and @types/node declares no WebAssembly values, so it is typed locally. It is undefined under
- * `node --jitless`.
- */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-export const wasmAvailable = wasm !== undefined;
+export const wasmAvailable = wasmApi !== undefined;
 
 /** Rows walked together; must divide BLOCK. Eight independent chains hide load latency (4 was ~30% slower, 12–16 no faster). */
 const LANES = 8;
@@ -51,9 +37,9 @@ export class WasmScorer {
     this.#thrPtr = align8(features * 4);
     this.#leafPtr = this.#thrPtr + heap.threshold.length * 8;
     this.#rowsPtr = this.#leafPtr + heap.leafPath.length * 8;
-    if (!wasm) throw new Error("WebAssembly is not available in this runtime");
-    this.#memory = new wasm.Memory({ initial: Math.ceil(this.#rowsPtr / 65536) + 1 });
-    const instance = new wasm.Instance(kernelModule(wasm), { env: { memory: this.#memory } });
+    if (!wasmApi) throw new Error("WebAssembly is not available in this runtime");
+    this.#memory = new wasmApi.Memory({ initial: Math.ceil(this.#rowsPtr / 65536) + 1 });
+    const instance = new wasmApi.Instance(kernelModule(wasmApi), { env: { memory: this.#memory } });
     this.#score = instance.exports.score as (...args: number[]) => void;
     const i32 = new Int32Array(this.#memory.buffer);
     for (let i = 0; i < features; i++) i32[i] = heap.feature[i]! * 8;
@@ -87,8 +73,7 @@ export class WasmScorer {
 
   /** Wide rows may need more than the one spare page; growing detaches old views, so call first. */
   #ensureCapacity(bytes: number): void {
-    const have = this.#memory.buffer.byteLength;
-    if (bytes > have) this.#memory.grow(Math.ceil((bytes - have) / 65536));
+    growMemoryTo(this.#memory, bytes);
   }
 }
 

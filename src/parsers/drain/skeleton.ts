@@ -1,16 +1,11 @@
 import type { TemplateParam } from "../../core/log-record.js";
+import { growMemoryTo } from "../../core/wasm.js";
 import { digitFree, isDigit } from "../chars.js";
 import type { Cluster } from "./cluster.js";
 import { type Chained, HashChains } from "./hash-chains.js";
 import { WILDCARD } from "./mask.js";
 import type { MemoEntry } from "./memo.js";
-import {
-  ensureKernelMemory,
-  KERNEL_HAS_HIGH,
-  KERNEL_HASH,
-  loadSkeletonKernel,
-  type SkeletonKernel,
-} from "./skeleton-kernel.js";
+import { KERNEL_HAS_HIGH, KERNEL_HASH, loadSkeletonKernel, type SkeletonKernel } from "./skeleton-kernel.js";
 import type { StreamIndex } from "./stream-index.js";
 
 /**
@@ -131,7 +126,7 @@ class SkelBuffer {
   constructor(readonly capacity: number) {
     const base = kernel === null ? 0 : WINDOW_REGION;
     const buffer =
-      kernel === null ? new ArrayBuffer(2 * capacity) : ensureKernelMemory(kernel, base + 2 * capacity);
+      kernel === null ? new ArrayBuffer(2 * capacity) : growMemoryTo(kernel.memory, base + 2 * capacity);
     this.inAt = base;
     this.out = base + capacity;
     this.window = kernel === null ? null : new Uint8Array(buffer, 0, WINDOW_CHARS);
