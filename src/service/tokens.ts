@@ -3,6 +3,7 @@ import { UserError } from "../core/errors.js";
 import { isoUtc } from "../core/time.js";
 import { recordAudit } from "../store/repos/audit.js";
 import {
+  activeTokenIds,
   createToken,
   findToken,
   hashToken,
@@ -81,13 +82,32 @@ export async function issueToken(
   });
 }
 
+type RevokedListener = (tokenId: number) => void;
+const revokedListeners = new WeakMap<Kysely<Database>, Set<RevokedListener>>();
+
+/**
+ * Calls `listener` with a token's id once `withdrawToken` has revoked it through this `db` (the DELETE
+ * route, or an in-process CLI call), so sessions opened with the token can end at once. Revocations made
+ * by another process are not seen here; holders of long sessions also poll `activeTokenIds`.
+ * Returns the unsubscribe function.
+ */
+export function onTokenRevoked(db: Kysely<Database>, listener: RevokedListener): () => void {
+  let set = revokedListeners.get(db);
+  if (!set) {
+    set = new Set();
+    revokedListeners.set(db, set);
+  }
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
 /** Revokes a token; a token that does not exist (or is already revoked) is a 404. */
 export async function withdrawToken(
   db: Kysely<Database>,
   input: { id: number; actor: string },
   now = Date.now(),
 ): Promise<TokenInfo> {
-  return db.transaction().execute(async (trx) => {
+  const revoked = await db.transaction().execute(async (trx) => {
     const existing = (await listTokens(trx)).find((t) => t.id === input.id);
     if (!existing) throw new UserError(`no token with id ${input.id}`, "not_found", 404);
     if (existing.revokedAt) throw new UserError(`token ${input.id} is already revoked`, "not_found", 404);
@@ -106,6 +126,11 @@ export async function withdrawToken(
     );
     return { ...existing, revokedAt: isoUtc(now) };
   });
+  // Again after the commit: on a pooled database (PostgreSQL) a lookup on another connection could have
+  // read the row before the commit and cached it as active after the first clear.
+  cacheOf(db).clear();
+  for (const listener of revokedListeners.get(db) ?? []) listener(input.id);
+  return revoked;
 }
 
-export { listTokens };
+export { activeTokenIds, listTokens };

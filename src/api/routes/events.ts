@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
 import type { Runtime } from "../../service/runtime.js";
+import { activeTokenIds, onTokenRevoked } from "../../service/tokens.js";
 import type { StoredAnomaly } from "../../store/repos/anomalies.js";
 import { requireAuth } from "../auth.js";
 import { errorSchema } from "../schemas.js";
@@ -13,6 +14,11 @@ import { errorSchema } from "../schemas.js";
 const TICKET_TTL_MS = 30_000;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
+/**
+ * While streams opened with stored tokens are open, their tokens are re-checked this often: a token
+ * revoked by another process (`logwarden token revoke` against the same database) sends no signal here.
+ */
+const TOKEN_CHECK_MS = 1_000;
 
 type Listener = (anomalies: readonly StoredAnomaly[]) => void;
 
@@ -54,13 +60,47 @@ export function eventOf(a: StoredAnomaly) {
 export function eventRoutes(rt: Runtime) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const tickets = new Map<string, { expires: number; principal: string }>();
-    const streams = new Set<ServerResponse>();
+    // Tickets and streams remember the stored token they came from (null: a configured token or an
+    // open route, which cannot be revoked), so that revoking it ends them: a session ends with its token.
+    const tickets = new Map<string, { expires: number; principal: string; tokenId: number | null }>();
+    const streams = new Map<ServerResponse, number | null>();
     const hub = hubOf(rt);
+
+    const endSessionsOf = (tokenId: number) => {
+      for (const [t, v] of tickets) if (v.tokenId === tokenId) tickets.delete(t);
+      for (const [res, id] of streams) if (id === tokenId) res.end();
+    };
+    // Revoked in this process (DELETE /api/v1/tokens/{id}): at once.
+    const unsubscribe = onTokenRevoked(rt.store.db, endSessionsOf);
+
+    // Revoked elsewhere: one query for the distinct tokens behind open streams, only while there are some.
+    let tokenCheck: NodeJS.Timeout | undefined;
+    let checking = false;
+    const checkTokens = async () => {
+      const ids = [...new Set(streams.values())].filter((id): id is number => id !== null);
+      if (ids.length === 0) {
+        clearInterval(tokenCheck);
+        tokenCheck = undefined;
+        return;
+      }
+      if (checking) return; // a slow database: never stack queries
+      checking = true;
+      try {
+        const active = await activeTokenIds(rt.store.db, ids);
+        for (const id of ids) if (!active.has(id)) endSessionsOf(id);
+      } catch (error) {
+        rt.log.warn({ err: error }, "could not re-check the tokens of event streams");
+      } finally {
+        checking = false;
+      }
+    };
 
     // Open streams would keep close() waiting forever; end them first.
     app.addHook("preClose", async () => {
-      for (const s of streams) s.end();
+      unsubscribe();
+      clearInterval(tokenCheck);
+      tokenCheck = undefined;
+      for (const s of streams.keys()) s.end();
       streams.clear();
     });
 
@@ -87,6 +127,7 @@ export function eventRoutes(rt: Runtime) {
         tickets.set(ticket, {
           expires: now + TICKET_TTL_MS,
           principal: request.principal?.name ?? "anonymous",
+          tokenId: request.principal?.tokenId ?? null,
         });
         return reply.code(201).send({ ticket, expires_in: TICKET_TTL_MS / 1000 });
       },
@@ -113,6 +154,13 @@ export function eventRoutes(rt: Runtime) {
         if (!entry || entry.expires <= rt.clock.now()) {
           throw new UserError("the ticket is unknown, used or expired", "Unauthorized", 401);
         }
+        // The token may have been revoked by another process since the ticket was minted.
+        if (
+          entry.tokenId !== null &&
+          !(await activeTokenIds(rt.store.db, [entry.tokenId])).has(entry.tokenId)
+        ) {
+          throw new UserError("the ticket's token has been revoked", "Unauthorized", 401);
+        }
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {
@@ -129,7 +177,11 @@ export function eventRoutes(rt: Runtime) {
         const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);
         heartbeat.unref();
         hub.add(listener);
-        streams.add(res);
+        streams.set(res, entry.tokenId);
+        if (entry.tokenId !== null && !tokenCheck) {
+          tokenCheck = setInterval(checkTokens, TOKEN_CHECK_MS);
+          tokenCheck.unref();
+        }
         const stop = () => {
           clearInterval(heartbeat);
           hub.delete(listener);

@@ -78,6 +78,18 @@ export async function findToken(db: Kysely<Database>, token: string): Promise<To
   return row ? toInfo(row) : undefined;
 }
 
+/** Which of `ids` are still active (not revoked): one indexed query for sessions that outlive a request. */
+export async function activeTokenIds(db: Kysely<Database>, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("api_tokens")
+    .select("id")
+    .where("id", "in", ids)
+    .where("revoked_at", "is", null)
+    .execute();
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
 export async function countActiveTokens(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom("api_tokens")
