@@ -26,6 +26,7 @@ import {
   takeChangedStreams,
 } from "./partition-state.js";
 import type { Processor } from "./processor.js";
+import { ReplayableRecords } from "./replayable-records.js";
 import { BatchTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
 
@@ -196,7 +197,15 @@ export class IngestPipeline {
     readonly options: PipelineOptions,
     /** Where the records go, in the batch's transaction; references it returns become `ParsedRecord.id`. */
     readonly logs: LogStore<StoreTransaction> = logsTableStore(store),
-  ) {}
+  ) {
+    // A poison line can repeat by the thousand: the first failure of each stage is logged, then every
+    // thousandth; `processor.quarantined` (on /metrics and /health) counts them all.
+    processor.onQuarantine = (event) => {
+      const count = processor.quarantined.get(event.stage) ?? 0;
+      if (count === 1 || count % 1000 === 0)
+        log.warn({ ...event, count }, "a stage failed on a record; it was set aside and the batch went on");
+    };
+  }
 
   /** Restores miner and detector state saved by an earlier run. */
   async start(): Promise<void> {
@@ -327,11 +336,9 @@ export class IngestPipeline {
         size += next.records.length;
       }
       try {
-        const results = await this.#process(batch);
-        for (const [i, s] of batch.entries()) s.resolve(results[i]!);
-      } catch (error) {
-        this.log.error({ err: error }, "batch failed; nothing of it was acknowledged");
-        for (const s of batch) s.reject(error);
+        // Settled here, in the loop's own turn, as before isolation: a submitter's continuation then runs
+        // after this loop has scheduled its next turn, so its `tick` sees the loop still running.
+        for (const settle of await this.#processIsolating(batch)) settle();
       } finally {
         this.#queued -= size;
         this.stats.queuedRecords = this.#queued;
@@ -347,6 +354,42 @@ export class IngestPipeline {
       this.#drainRate = this.#drainRate === 0 ? rate : 0.7 * this.#drainRate + 0.3 * rate;
       since = now;
     }
+  }
+
+  /**
+   * Processes a batch and answers its submitters. Poison isolation: several submissions share a batch (and
+   * a transaction), so when one holds a record that fails a stage past its error boundary, the others must
+   * not fail with it. A failed batch of several submissions is rolled back and each submission is then
+   * processed on its own, from the records kept for that (`ReplayableRecords`): only the one that fails
+   * again is refused, and every answer speaks of its own records.
+   */
+  async #processIsolating(batch: Submission[]): Promise<(() => void)[]> {
+    const shared =
+      batch.length > 1 ? batch.map((s) => ({ ...s, records: new ReplayableRecords(s.records) })) : batch;
+    try {
+      const results = await this.#process(shared);
+      return shared.map((s, i) => () => s.resolve(results[i]!));
+    } catch (error) {
+      if (shared.length === 1) {
+        this.log.error({ err: error }, "batch failed; nothing of it was acknowledged");
+        return [() => shared[0]!.reject(error)];
+      }
+      this.log.warn(
+        { err: error, submissions: shared.length },
+        "batch failed; each of its submissions is processed again on its own",
+      );
+    }
+    const settlements: (() => void)[] = [];
+    for (const s of shared) {
+      try {
+        const [result] = await this.#process([s]);
+        settlements.push(() => s.resolve(result!));
+      } catch (error) {
+        this.log.error({ err: error }, "submission failed on its own; nothing of it was acknowledged");
+        settlements.push(() => s.reject(error));
+      }
+    }
+    return settlements;
   }
 
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {

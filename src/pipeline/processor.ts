@@ -1,9 +1,20 @@
 import type { Anomaly } from "../core/anomaly.js";
 import type { Detector, DetectorStatus } from "../core/detector.js";
+import { DECODE_NOTE, reasonOf } from "../core/input-budget.js";
 import type { JsonValue } from "../core/json.js";
 import { type LogRecord, type ParsedRecord, serviceOf } from "../core/log-record.js";
-import type { TemplateLineage, TemplateMiner } from "../core/template.js";
+import type { TemplateLineage, TemplateMatch, TemplateMiner } from "../core/template.js";
 import type { UndoLog } from "../core/undo.js";
+
+/** A failure a stage's error boundary caught: the stage, why, and the record when one is known. */
+export interface QuarantineEvent {
+  stage: string;
+  reason: string;
+  recordId?: ParsedRecord["id"];
+}
+
+/** How much of a body the miner failed on is mined again (and stored). */
+const QUARANTINED_BODY_CHARS = 2048;
 
 /**
  * The synchronous heart of the pipeline: template mining and detection, no I/O. `serve` wraps it with a
@@ -14,6 +25,10 @@ export class Processor {
   #lineage: TemplateLineage[] = [];
   /** Lineage links that were there when the batch began (`begin`). */
   #lineageAtBegin = 0;
+  /** Failures each stage's error boundary caught since start, by stage (`mine`, `detect:<detector>`). */
+  readonly quarantined = new Map<string, number>();
+  /** Told of each failure the boundaries catch (the pipeline logs a sample of them). */
+  onQuarantine?: (event: QuarantineEvent) => void;
   /** The undo logs of the miner and of every detector: each stage keeps state, so each keeps one. */
   readonly #undoLogs: UndoLog[];
 
@@ -53,7 +68,7 @@ export class Processor {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const stream = serviceOf(record);
-      const match = this.miner.add(stream, record.body, record.timestamp);
+      const match = this.#add(stream, record);
       if (match.change === "updated" && match.previousId && match.previousId !== match.templateId) {
         this.#lineage.push({ stream, fromId: match.previousId, toId: match.templateId });
       }
@@ -79,12 +94,63 @@ export class Processor {
     return out;
   }
 
+  /**
+   * The miner's match for a record. Mining is the error boundary of its stage: a line the miner fails on
+   * (a bug, but every line is attacker input) is mined again with its body cut short, noted on the
+   * record and counted, so its batch and everyone else's records go on. A second failure on the cut
+   * body means the miner itself is broken, and that is thrown.
+   */
+  #add(stream: string, record: LogRecord): TemplateMatch {
+    try {
+      return this.miner.add(stream, record.body, record.timestamp);
+    } catch (error) {
+      this.#quarantine("mine", error);
+      record.body = record.body.slice(0, QUARANTINED_BODY_CHARS);
+      record.attributes = {
+        ...record.attributes,
+        [DECODE_NOTE]: `mining failed (${reasonOf(error)}); body cut`,
+      };
+      return this.miner.add(stream, record.body, record.timestamp);
+    }
+  }
+
+  /**
+   * Every detector's findings on a slice. Each detector is an error boundary: one that throws on the slice
+   * observes it again a record at a time, skipping the records it throws on (counted), and the other
+   * detectors are not affected. The records observed before the first throw are observed twice, which
+   * may count them twice in that detector's state; that is the cost of a bug, kept to one slice.
+   */
   detect(records: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     for (const detector of this.detectors) {
-      for (const anomaly of detector.observe(records)) out.push(anomaly);
+      let found: Anomaly[];
+      try {
+        found = detector.observe(records);
+      } catch (error) {
+        this.#quarantine(`detect:${detector.name}`, error);
+        found = this.#observeOneByOne(detector, records);
+      }
+      for (const anomaly of found) out.push(anomaly);
     }
     return out;
+  }
+
+  #observeOneByOne(detector: Detector, records: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const record of records) {
+      try {
+        for (const anomaly of detector.observe([record])) out.push(anomaly);
+      } catch (error) {
+        this.#quarantine(`detect:${detector.name}`, error, record);
+      }
+    }
+    return out;
+  }
+
+  /** Counts a failure in a stage and tells `onQuarantine` (the pipeline logs and meters it). */
+  #quarantine(stage: string, error: unknown, record?: ParsedRecord): void {
+    this.quarantined.set(stage, (this.quarantined.get(stage) ?? 0) + 1);
+    this.onQuarantine?.({ stage, reason: reasonOf(error), ...(record ? { recordId: record.id } : {}) });
   }
 
   /** Lets detectors that watch for silence close their intervals at wall-clock `now`. */

@@ -1,3 +1,4 @@
+import { budgetExcess, cutToBudget, DECODE_NOTE } from "../core/input-budget.js";
 import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 import { canonicalIsoMs } from "../core/time.js";
@@ -21,7 +22,7 @@ export interface IngestLog {
 export interface IngestWarning {
   /** 0-based position of the log in the request. */
   index: number;
-  field: "timestamp" | "level" | "service";
+  field: "timestamp" | "level" | "service" | "message" | "metadata";
   message: string;
 }
 
@@ -148,7 +149,16 @@ function recordOf(
   if (hasKeyBesides(record.resource, "service.name")) record.resource["service.name"] = stream;
   else record.resource = resourceFor?.(stream) ?? { "service.name": stream };
 
-  const metadata = log.metadata as JsonObject | undefined;
+  let metadata = log.metadata as JsonObject | undefined;
+  if (metadata) {
+    const excess = budgetExcess(metadata);
+    if (excess !== null) {
+      metadata = cutToBudget(metadata);
+      warn?.("metadata", `${excess}; stored with the structure past the input budget cut`, index);
+    }
+  }
+  const note = record.attributes[DECODE_NOTE];
+  if (typeof note === "string") warn?.("message", note, index);
   if (metadata) {
     const attributes = record.attributes;
     // Metadata wins a clash with what the message said, as `{...attributes, ...metadata}` did.

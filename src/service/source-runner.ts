@@ -3,6 +3,7 @@ import { isoUtc } from "../core/time.js";
 import { createSources, sourceConfigs } from "../sources/registry.js";
 import { storeCheckpoints } from "../store/repos/checkpoints.js";
 import type { Runtime } from "./runtime.js";
+import { noteCommitted } from "./source-notes.js";
 
 export interface RunningSources {
   readonly sources: readonly Source[];
@@ -15,6 +16,7 @@ export function sourceContext(rt: Runtime, source: string): SourceContext {
   return {
     submit: async (records, submission) => {
       await rt.ingest.submit(records, submission);
+      noteCommitted(rt, source, records);
     },
     checkpoints: storeCheckpoints(rt.store.db, () => isoUtc(rt.clock.now())),
     log: rt.log.child({ source }),

@@ -57,7 +57,7 @@ const ingestResponse = z.object({
         .array(
           z.object({
             index: z.number().int().describe("0-based position of the log in the request"),
-            field: z.enum(["timestamp", "level", "service"]),
+            field: z.enum(["timestamp", "level", "service", "message", "metadata"]),
             message: z.string().describe("What was wrong and what was stored instead"),
           }),
         )

@@ -1,4 +1,5 @@
-import { isJsonObject, type JsonObject } from "../../core/json.js";
+import { DECODE_NOTE, INPUT_BUDGET, reasonOf } from "../../core/input-budget.js";
+import { isJsonObject, type JsonObject, nestsDeeperThan } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { isDigit } from "../chars.js";
 import { looksLikeBsdDate } from "./bsd-date.js";
@@ -19,14 +20,22 @@ function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }
 
-/** The JSON object a line holds, or null; `{`…`}` is checked first so plain text never pays for a throw. */
-function jsonObjectOf(line: string): JsonObject | null {
+/** What `jsonObjectOf` gives for a JSON line nested past the input budget: kept as text. */
+const TOO_DEEP = Symbol("too deep");
+const TOO_DEEP_NOTE = `JSON nested deeper than ${INPUT_BUDGET.depth} levels; kept as text`;
+
+/**
+ * The JSON object a line holds, `TOO_DEEP`, or null; `{`…`}` is checked first so plain text never pays
+ * for a throw. Depth is checked before parsing: walks over a deeper value overflow the stack.
+ */
+function jsonObjectOf(line: string): JsonObject | typeof TOO_DEEP | null {
   let a = 0;
   let b = line.length - 1;
   while (a <= b && isWs(line.charCodeAt(a))) a++;
   if (line.charCodeAt(a) !== 0x7b) return null;
   while (b > a && isWs(line.charCodeAt(b))) b--;
   if (line.charCodeAt(b) !== 0x7d) return null;
+  if (nestsDeeperThan(line)) return TOO_DEEP;
   try {
     const v: unknown = JSON.parse(line);
     return isJsonObject(v) ? v : null;
@@ -38,16 +47,26 @@ function jsonObjectOf(line: string): JsonObject | null {
 /**
  * Decodes one logical line, choosing the format from the line itself, cheapest tests first:
  * JSON object (`{`…`}` that parses), syslog (`<digits>` or a BSD date prefix like `Jun 14 `), logfmt
- * (has `=` and passes `parseLogfmt`'s checks), otherwise plain text. Never throws; a trailing `\r` and a
- * leading byte-order mark are dropped.
+ * (has `=` and passes `parseLogfmt`'s checks), otherwise plain text. A trailing `\r` and a leading
+ * byte-order mark are dropped. Never throws: every line is attacker input, and a decoder that fails on
+ * one keeps it as plain text with the reason in `DECODE_NOTE` (the error boundary of every door).
  */
 export function decodeLineWithFormat(line: string, ctx: DecodeContext): DecodedLine {
+  try {
+    return decodeUnguarded(line, ctx);
+  } catch (error) {
+    return { format: "plain", record: unparsedRecord(line, ctx, `decoding failed (${reasonOf(error)})`) };
+  }
+}
+
+function decodeUnguarded(line: string, ctx: DecodeContext): DecodedLine {
   let s = line;
   if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
   if (s.charCodeAt(s.length - 1) === 0x0d) s = s.slice(0, -1);
   const c0 = s.charCodeAt(0);
   if (c0 === 0x7b || isWs(c0)) {
     const obj = jsonObjectOf(s);
+    if (obj === TOO_DEEP) return { format: "plain", record: unparsedRecord(s, ctx, TOO_DEEP_NOTE) };
     if (obj) return { format: "json", record: recordFromObject(obj, ctx) };
   }
   if (c0 === 0x3c ? isDigit(s.charCodeAt(1)) : looksLikeBsdDate(s)) {
@@ -64,4 +83,27 @@ export function decodeLineWithFormat(line: string, ctx: DecodeContext): DecodedL
 /** Decodes one logical line to a `LogRecord`; see `decodeLineWithFormat` for how the format is chosen. */
 export function decodeLine(line: string, ctx: DecodeContext): LogRecord {
   return decodeLineWithFormat(line, ctx).record;
+}
+
+/**
+ * A line kept as text because its structure was past the budget or a decoder failed on it: the plain
+ * decoder's record (its header still read) with the reason noted, or, should that fail too, the bare line.
+ */
+export function unparsedRecord(line: string, ctx: DecodeContext, reason: string): LogRecord {
+  let record: LogRecord;
+  try {
+    record = decodePlain(line, ctx);
+  } catch {
+    record = {
+      timestamp: ctx.observedAt,
+      observedTimestamp: ctx.observedAt,
+      severityText: null,
+      severityNumber: 0,
+      body: line,
+      attributes: {},
+      resource: ctx.defaultService ? { "service.name": ctx.defaultService } : {},
+    };
+  }
+  record.attributes[DECODE_NOTE] = reason;
+  return record;
 }

@@ -1,3 +1,4 @@
+import { budgetExcess, cutToBudget, DECODE_NOTE } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import type { DecodeContext } from "./decode-context.js";
@@ -128,8 +129,19 @@ function choose<T>(c: Chosen<T>, key: string, rank: number, value: T | null): vo
  *
  * `fallbackBody` is the body when the object has no message field; without it the body is the compact
  * JSON of the remaining attributes, so the template miner still sees the event's content.
+ *
+ * Every caller hands it attacker data, so the object is held to the input budget first: past it, the
+ * structure beyond the budget is cut (its shallow fields still map) and the record notes why.
  */
 export function recordFromObject(obj: JsonObject, ctx: DecodeContext, fallbackBody?: string): LogRecord {
+  const excess = budgetExcess(obj);
+  if (excess === null) return mapObject(obj, ctx, fallbackBody);
+  const record = mapObject(cutToBudget(obj), ctx, fallbackBody);
+  record.attributes[DECODE_NOTE] = `${excess}; the structure past it was cut`;
+  return record;
+}
+
+function mapObject(obj: JsonObject, ctx: DecodeContext, fallbackBody?: string): LogRecord {
   const time = none<string>();
   const observed = none<string>();
   const body = none<string>();

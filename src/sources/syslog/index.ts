@@ -1,10 +1,11 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { SyslogSourceConfig } from "../../config/source-schema.js";
+import { reasonOf } from "../../core/input-budget.js";
 import type { LogRecord } from "../../core/log-record.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
-import { decodeLine } from "../../parsers/decoders/index.js";
+import { decodeLine, unparsedRecord } from "../../parsers/decoders/index.js";
 import { RecordBatcher } from "../batcher.js";
 import { clean, SyslogFrameReader } from "./framing.js";
 
@@ -84,9 +85,19 @@ export class SyslogSource implements Source {
     ctx.log.info({ host, ...this.ports() }, "syslog source listening");
   }
 
+  /**
+   * A message's record. The error boundary of a datagram or a frame: a socket handler that throws ends the
+   * process, so whatever fails here keeps the message as text with the reason (`unparsedRecord`).
+   */
   #record(message: string, transport: "udp" | "tcp", peer: string | undefined): LogRecord {
     const now = this.#ctx!.clock.now();
-    const record = decodeLine(message, { observedAt: isoUtc(now), now, defaultService: "syslog" });
+    const ctx = { observedAt: isoUtc(now), now, defaultService: "syslog" };
+    let record: LogRecord;
+    try {
+      record = decodeLine(message, ctx);
+    } catch (error) {
+      record = unparsedRecord(message, ctx, `decoding failed (${reasonOf(error)})`);
+    }
     record.attributes["network.transport"] = transport;
     if (peer) record.attributes["client.address"] = peer;
     return record;

@@ -1,0 +1,101 @@
+import { type JsonObject, type JsonValue, MAX_JSON_DEPTH } from "./json.js";
+
+/**
+ * What one decoded value may hold, at every door (HTTP bodies and the `message` inside them, uploads,
+ * syslog, OTLP, files, the PostgreSQL source, MCP analysis). Whoever can make a program log a line
+ * controls these values, and every walk over them (JSON.stringify when a record is stored, flattening,
+ * validation) is recursive: 4,500 nested brackets in one syslog datagram overflowed the stack and ended
+ * the process. A value inside the budget passes untouched; past it, the line is kept as text or the
+ * structured part is cut (`cutToBudget`), and the record says so (`DECODE_NOTE`). docs/reliability.md
+ * lists the budgets.
+ */
+export const INPUT_BUDGET = {
+  /** Levels of arrays and objects; serde_json's default limit is 128 too. */
+  depth: MAX_JSON_DEPTH,
+  /** Array items and object keys in one value, counted over all its levels. */
+  elements: 10_000,
+} as const;
+
+/**
+ * The attribute that marks a record decoded past the budget or by the error boundary: why its structure
+ * was cut or left unread. Searchable like any attribute; the quarantine counters count the same events.
+ */
+export const DECODE_NOTE = "logwarden.decode_note";
+
+/** Why `value` is past the budget, or null when it is inside. Recursion stops at the depth limit. */
+export function budgetExcess(value: unknown): string | null {
+  const state = { elements: 0 };
+  return excess(value, 0, state);
+}
+
+function excess(value: unknown, depth: number, state: { elements: number }): string | null {
+  if (typeof value !== "object" || value === null) return null;
+  if (depth >= INPUT_BUDGET.depth) return `nested deeper than ${INPUT_BUDGET.depth} levels`;
+  if (Array.isArray(value)) {
+    state.elements += value.length;
+    if (state.elements > INPUT_BUDGET.elements) return `more than ${INPUT_BUDGET.elements} elements`;
+    for (const item of value) {
+      const why = excess(item, depth + 1, state);
+      if (why) return why;
+    }
+    return null;
+  }
+  for (const key in value) {
+    if (++state.elements > INPUT_BUDGET.elements) return `more than ${INPUT_BUDGET.elements} elements`;
+    const why = excess((value as Record<string, unknown>)[key], depth + 1, state);
+    if (why) return why;
+  }
+  return null;
+}
+
+/** The placeholder that stands where `cutToBudget` removed a value. */
+export const CUT_MARK = "[cut: past the input budget]";
+
+/**
+ * A copy of `value` within the budget: values nested past the depth limit, and every element after the
+ * budget's count, are replaced by `CUT_MARK` (one mark where an array or object was cut short). Scalars
+ * are kept as they are. Used for a value `budgetExcess` refused, so its shallow fields (time, message,
+ * level, service) still reach the record.
+ */
+export function cutToBudget(value: JsonObject): JsonObject {
+  const state = { elements: 0 };
+  return cut(value, 0, state) as JsonObject;
+}
+
+function cut(value: JsonValue, depth: number, state: { elements: number }): JsonValue {
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= INPUT_BUDGET.depth) return CUT_MARK;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const item of value) {
+      if (++state.elements > INPUT_BUDGET.elements) {
+        out.push(CUT_MARK);
+        break;
+      }
+      out.push(cut(item, depth + 1, state));
+    }
+    return out;
+  }
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    if (++state.elements > INPUT_BUDGET.elements) {
+      defineField(out, "…", CUT_MARK);
+      break;
+    }
+    defineField(out, key, cut(value[key]!, depth + 1, state));
+  }
+  return out;
+}
+
+/** `out[key] = v`, also for the key `__proto__` (which would replace the prototype). */
+function defineField(out: JsonObject, key: string, v: JsonValue): void {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[key] = v;
+}
+
+/** The message of a thrown value, for a reason stored with a record (never a stack). */
+export function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
