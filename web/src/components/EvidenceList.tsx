@@ -1,6 +1,6 @@
+import { matchTemplate } from "../template-match";
 import { formatTime, useZoneMode } from "../time";
 import type { EvidenceRecord } from "../types";
-import { matchTemplate } from "./TemplateText";
 
 interface Group {
   key: string;

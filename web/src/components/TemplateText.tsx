@@ -1,12 +1,5 @@
 import type { ReactNode } from "react";
-
-const WILD = "<*>";
-
-/** The values that filled each `<*>` when `message` fits `template`, else null. */
-export function matchTemplate(template: string, message: string): RegExpExecArray | null {
-  const escaped = template.split(WILD).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${escaped.join("(.+?)")}$`, "s").exec(message);
-}
+import { matchTemplate, WILD } from "../template-match";
 
 /**
  * A template with its parameters highlighted: when `message` fits the template, the values that filled
@@ -33,7 +26,7 @@ export function TemplateText({
         match ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: positions in a fixed template are stable.
           <mark key={i} className="param" title="parameter">
-            {renderValue ? renderValue(match[i + 1] ?? "") : match[i + 1]}
+            {renderValue ? renderValue(match[i] ?? "") : match[i]}
           </mark>
         ) : (
           // biome-ignore lint/suspicious/noArrayIndexKey: positions in a fixed template are stable.
