@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { BatchTiming } from "../pipeline/ingest-pipeline.js";
 import type { AnalysisEvent } from "../service/analysis-engine.js";
 import type { Runtime } from "../service/runtime.js";
+import { sourceNotes } from "../service/source-notes.js";
 import { detectorPrecision } from "../service/verdicts.js";
 import { registerSinkMetrics } from "../sinks/metrics.js";
 import { liveHeap } from "./live-heap.js";
@@ -100,6 +101,26 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     collect() {
       this.reset();
       this.inc(rt.pipeline.stats.batches);
+    },
+  });
+  new Counter({
+    name: "logwarden_stage_failures_total",
+    help: "Records a pipeline stage failed on and set aside (its error boundary caught it; the batch went on), by stage: mine, detect:<detector>",
+    labelNames: ["stage"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [stage, n] of rt.pipeline.processor.quarantined) this.inc({ stage }, n);
+    },
+  });
+  new Counter({
+    name: "logwarden_source_lines_kept_as_text_total",
+    help: "Lines a source read that were past the input budget or failed a decoder, stored as text with logwarden.decode_note, by source",
+    labelNames: ["source"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [source, notes] of sourceNotes(rt)) this.inc({ source }, notes.keptAsText);
     },
   });
   const cluster = rt.cluster;

@@ -1,3 +1,4 @@
+import { budgetExcess, cutToBudget, DECODE_NOTE } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { formatIsoUtc } from "../../parsers/decoders/iso-time.js";
@@ -51,6 +52,14 @@ function bodyText(body: JsonValue | undefined): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
+/** `value` within the input budget: itself, or a copy with what is past the budget cut, and why. */
+function budgeted(value: JsonValue | undefined): { value: JsonValue | undefined; note: string | null } {
+  if (!isJsonObject(value)) return { value, note: null };
+  const excess = budgetExcess(value);
+  if (excess === null) return { value, note: null };
+  return { value: cutToBudget(value), note: `${excess}; the structure past it was cut` };
+}
+
 function list(value: JsonValue | undefined): JsonValue[] {
   return Array.isArray(value) ? value : [];
 }
@@ -69,16 +78,21 @@ export function recordsFromExportRequest(request: JsonValue, observedAt: string)
   }
   for (const rl of list(request.resourceLogs)) {
     if (!isJsonObject(rl)) continue;
-    const resource = (isJsonObject(rl.resource) && keyValueListToObject(rl.resource.attributes)) || {};
+    const resourceValue = budgeted(rl.resource);
+    const resource =
+      (isJsonObject(resourceValue.value) && keyValueListToObject(resourceValue.value.attributes)) || {};
     for (const sl of list(rl.scopeLogs)) {
       if (!isJsonObject(sl)) continue;
-      const scope = isJsonObject(sl.scope) ? sl.scope : null;
+      const scopeValue = budgeted(sl.scope);
+      const scope = isJsonObject(scopeValue.value) ? scopeValue.value : null;
       const scopeAttributes = scope ? keyValueListToObject(scope.attributes) : null;
-      for (const lr of list(sl.logRecords)) {
-        if (!isJsonObject(lr)) {
+      for (const item of list(sl.logRecords)) {
+        if (!isJsonObject(item)) {
           out.rejected++;
           continue;
         }
+        // Each part is held to the input budget on its own: a large export of small records is fine.
+        const { value: lr, note } = budgeted(item) as { value: JsonObject; note: string | null };
         const attributes: JsonObject = {};
         for (const [k, v] of Object.entries(keyValueListToObject(lr.attributes) ?? {}))
           setField(attributes, k, v);
@@ -95,6 +109,8 @@ export function recordsFromExportRequest(request: JsonValue, observedAt: string)
         const flags = Number(lr.flags ?? 0);
         if (Number.isInteger(flags) && flags > 0) attributes.trace_flags = flags & 0xff;
         if (typeof lr.eventName === "string" && lr.eventName !== "") attributes["event.name"] = lr.eventName;
+        const cut = note ?? resourceValue.note ?? scopeValue.note;
+        if (cut) attributes[DECODE_NOTE] = cut;
         const severityNumber = severityNumberOf(lr.severityNumber);
         const text = typeof lr.severityText === "string" && lr.severityText !== "" ? lr.severityText : null;
         const observed = nanosToIso(lr.observedTimeUnixNano);
