@@ -25,3 +25,21 @@ export function stopOnce(
     }
   };
 }
+
+/**
+ * The last boundary. Every source, decoder and background task catches what its input can make fail (a
+ * line is attacker input), so an error that still reaches the process is a broken invariant: a bug, and
+ * no state can be trusted after it. It is said as such on the structured log, with where it came from
+ * (`origin`: a throw, or a promise nobody awaited), and the process exits 70 (EX_SOFTWARE) rather than
+ * printing Node's bare stack; the supervisor restarts it and the store's recovery takes over.
+ */
+export function exitOnBrokenInvariant(log: Logger): void {
+  process.on("uncaughtException", (error, origin) => {
+    log.fatal(
+      { err: error, origin },
+      "broken invariant: an error reached the process, which is a bug; exiting",
+    );
+    log.flush();
+    process.exit(70);
+  });
+}

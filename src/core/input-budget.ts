@@ -57,9 +57,10 @@ export const CUT_MARK = "[cut: past the input budget]";
  * are kept as they are. Used for a value `budgetExcess` refused, so its shallow fields (time, message,
  * level, service) still reach the record.
  */
-export function cutToBudget(value: JsonObject): JsonObject {
-  const state = { elements: 0 };
-  return cut(value, 0, state) as JsonObject;
+export function cutToBudget(value: JsonObject): JsonObject;
+export function cutToBudget(value: JsonValue): JsonValue;
+export function cutToBudget(value: JsonValue): JsonValue {
+  return cut(value, 0, { elements: 0 });
 }
 
 function cut(value: JsonValue, depth: number, state: { elements: number }): JsonValue {

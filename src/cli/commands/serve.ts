@@ -7,7 +7,7 @@ import {
   configFromFlags,
   fail,
 } from "../config-flags.js";
-import { stopOnce } from "../shutdown.js";
+import { exitOnBrokenInvariant, stopOnce } from "../shutdown.js";
 
 export function registerServeCommand(program: Command): void {
   addLoggingOptions(addServiceOptions(addConfigOptions(program.command("serve"))))
@@ -34,6 +34,7 @@ export function registerServeCommand(program: Command): void {
         import("../../api/probe-listener.js"),
       ]);
       const log = createLogger(config.logLevel, 2, config.logFormat);
+      exitOnBrokenInvariant(log);
       const rt = await createRuntime(config, log).catch(fail);
       for (const group of config.openRoutes) {
         log.warn({ group }, `OPEN_ROUTES: the '${group}' routes accept requests without a credential`);
