@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { Config } from "../config/schema.js";
+import { terminalSafeLines } from "../core/terminal-safe.js";
 
 /**
  * Where the configuration and the store are: the flags of every command that opens the store. They
@@ -59,9 +60,14 @@ export async function configFromFlags(flags: FlagValues): Promise<Config> {
   });
 }
 
-/** Prints a one-line (or one-block) error and exits non-zero; never a stack trace for user errors. */
+/**
+ * Prints a one-line (or one-block) error and exits non-zero; never a stack trace for user errors. A message
+ * may quote the input (a bad line, a file name): its control characters other than line breaks are escaped.
+ */
 export function fail(error: unknown): never {
   const isConfig = error instanceof Error && error.name === "ConfigError";
-  process.stderr.write(`logwarden: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `logwarden: ${terminalSafeLines(error instanceof Error ? error.message : String(error))}\n`,
+  );
   process.exit(isConfig ? 2 : 1);
 }

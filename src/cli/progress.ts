@@ -1,14 +1,19 @@
+import { terminalSafe } from "../core/terminal-safe.js";
+
 /** A one-line progress bar on a TTY (stderr), redrawn at most ten times a second; silent elsewhere. */
 export class ProgressBar {
   #last = 0;
   readonly #enabled: boolean;
+  /** The label as drawn: a file name may hold control characters (`batch` draws each file it finds). */
+  readonly label: string;
 
   constructor(
     readonly total: number,
-    readonly label: string,
+    label: string,
     stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.#enabled = Boolean(stream.isTTY) && total > 0;
+    this.label = terminalSafe(label);
     this.stream = stream;
   }
   readonly stream: NodeJS.WriteStream;

@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.js";
+import { terminalSafe as safe } from "../core/terminal-safe.js";
 import type { SessionReport } from "../service/analyze-sessions.js";
 
 export type { SessionReport };
@@ -28,14 +29,19 @@ export function withSessionKey(config: Config, sessionKey: string, warmupSession
   };
 }
 
-/** The text report's session section: where the model came from and the anomalous sessions. */
+/**
+ * The text report's session section: where the model came from and the anomalous sessions (session ids
+ * and summaries come from the log, so their control characters are shown escaped).
+ */
 export function renderSessions(s: SessionReport): string[] {
   return [
-    `Sessions (key ${s.key}; model from the ${s.trained_on}: ${s.training_sessions} sessions, ${s.templates} templates)`,
+    `Sessions (key ${safe(s.key)}; model from the ${s.trained_on}: ${s.training_sessions} sessions, ${s.templates} templates)`,
     ...(s.anomalous.length === 0 ? ["  No anomalous sessions."] : []),
     ...s.anomalous
       .slice(0, 50)
-      .map((a) => `  ${a.severity.padEnd(8)} ${a.score.toFixed(2)}  ${a.id.padEnd(24)} ${a.summary}`),
+      .map(
+        (a) => `  ${a.severity.padEnd(8)} ${a.score.toFixed(2)}  ${safe(a.id).padEnd(24)} ${safe(a.summary)}`,
+      ),
     ...(s.anomalous.length > 50 ? [`  … ${s.anomalous.length - 50} more (use --format json)`] : []),
     "",
   ];

@@ -1,9 +1,12 @@
 import type { DestinationStream } from "pino";
+import { terminalSafe, terminalSafeJson, terminalSafeLines } from "../core/terminal-safe.js";
 
 /**
  * The console format for a person: one line per event, `time LEVEL message key=value…`. pino writes
  * one JSON object per line; this turns each into text before it reaches the terminal, in-process (no
  * worker thread, no pino-pretty dependency). Machines read JSON (LOG_FORMAT=json, or any non-terminal).
+ * Messages and values may quote log data: their control characters are shown escaped (`\x1b`) before the
+ * line's own colours are added, so a logged escape sequence cannot drive the terminal.
  */
 
 const LEVELS: Record<number, string> = {
@@ -28,7 +31,9 @@ function paint(text: string, code: string, colors: boolean): string {
 /** A field's value as a person reads it: bare when it has no spaces, quoted otherwise, long ones cut. */
 function show(value: unknown): string {
   const text =
-    typeof value === "string" && /^[^\s"=]+$/.test(value) ? value : (JSON.stringify(value) ?? "null");
+    typeof value === "string" && /^[^\s"=]+$/.test(value)
+      ? terminalSafe(value)
+      : terminalSafeJson(JSON.stringify(value) ?? "null");
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
 }
 
@@ -43,7 +48,8 @@ export function prettyLine(json: string, colors: boolean): string {
   try {
     entry = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json.endsWith("\n") ? json : `${json}\n`;
+    const text = terminalSafeLines(json);
+    return text.endsWith("\n") ? text : `${text}\n`;
   }
   const level = typeof entry.level === "number" ? entry.level : 30;
   const label = (LEVELS[level] ?? String(entry.level)).padEnd(5);
@@ -56,11 +62,12 @@ export function prettyLine(json: string, colors: boolean): string {
   const errText = typeof err === "object" && err !== null ? err.message : err;
   if (errText !== undefined) fields.unshift(`${paint("err=", "2", colors)}${show(errText)}`);
   const head = `${paint(`${timeOf(entry.time)}Z`, "2", colors)} ${paint(label, COLORS[level] ?? "0", colors)}`;
-  const line = [head, typeof entry.msg === "string" ? entry.msg : "", ...fields].filter(Boolean).join(" ");
+  const msg = typeof entry.msg === "string" ? terminalSafe(entry.msg) : "";
+  const line = [head, msg, ...fields].filter(Boolean).join(" ");
   // An error's stack is the one thing worth more than one line: it says where.
   const stack =
     level >= 50 && typeof err === "object" && typeof err?.stack === "string"
-      ? `\n${err.stack.replace(/^/gm, "    ")}`
+      ? `\n${terminalSafeLines(err.stack).replace(/^/gm, "    ")}`
       : "";
   return `${line}${stack}\n`;
 }

@@ -56,6 +56,26 @@ describe("the console's pretty format", () => {
     expect(error).toContain("\n    Error: disk full\n        at write (x.js:1:1)");
   });
 
+  it("shows escape sequences from logged data escaped, its own colours still working", () => {
+    const json = JSON.stringify({
+      level: 40,
+      time: 0,
+      msg: "bad line \u001b]0;pwned\u0007 from source",
+      line: "\u001b[2K\rfake",
+      peer: "a\u009bb",
+      err: { message: "cannot parse \u001b[31mred" },
+    });
+    const plain = prettyLine(json, false);
+    expect(plain).toBe(
+      '00:00:00.000Z WARN  bad line \\x1b]0;pwned\\x07 from source err="cannot parse \\u001b[31mred" line="\\u001b[2K\\rfake" peer=a\\x9bb\n',
+    );
+    const coloured = prettyLine(json, true);
+    // The only ESC bytes left are the line's own SGR colours.
+    const sgr = new RegExp(`${String.fromCharCode(0x1b)}\\[\\d+m`, "g");
+    expect(coloured.replace(sgr, "")).toBe(plain);
+    expect(coloured).toContain("\u001b[33mWARN");
+  });
+
   it("auto is pretty on a terminal and JSON anywhere else; json and pretty are kept", () => {
     expect(resolveLogFormat("auto", true)).toBe("pretty");
     expect(resolveLogFormat("auto", false)).toBe("json");

@@ -6,6 +6,7 @@ import { openStore } from "../../src/store/db.js";
 import { logsTableStore } from "../../src/store/logs-table-store.js";
 import { runCli } from "../helpers/cli.js";
 import { lineToAppend } from "../helpers/records.js";
+import { rawControls } from "../helpers/terminal.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "logwarden-logs-search-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -49,6 +50,34 @@ describe("logwarden logs search", () => {
     const none = await runCli(["logs", "search", "nothing"], { env });
     expect(none.code).toBe(0);
     expect(none.stdout).toBe("");
+  });
+
+  it("prints a message's escape sequences escaped as text, and exactly in --json", async () => {
+    // Retitles the window (OSC 0), writes the clipboard (OSC 52), erases and rewrites the line (CSI 2K, CR),
+    // and an 8-bit CSI (C1 0x9b): none may reach the terminal as it is.
+    const evil = "owned \u001b]0;pwned\u0007 \u001b]52;c;cm0gLXJmIH4=\u0007 ok\u001b[2K\rfake \u009b31mred";
+    const store = openStore({ url: join(dataDir, "logwarden.db") });
+    await store.transaction((tx) =>
+      logsTableStore(store).append(
+        tx,
+        [lineToAppend("2026-05-04T10:03:00.000Z", evil, "evil\u001b[8m")],
+        "2026-05-04T11:00:00.000Z",
+      ),
+    );
+    await store.close();
+
+    const text = await runCli(["logs", "search", "owned"], { env });
+    expect(text.code, text.stderr).toBe(0);
+    expect(rawControls(text.stdout)).toEqual([]);
+    expect(text.stdout).toBe(
+      "2026-05-04T10:03:00.000Z evil\\x1b[8m INFO #4 owned \\x1b]0;pwned\\x07 \\x1b]52;c;cm0gLXJmIH4=\\x07 ok\\x1b[2K\\x0dfake \\x9b31mred\n",
+    );
+
+    const json = await runCli(["logs", "search", "owned", "--json"], { env });
+    expect(json.code, json.stderr).toBe(0);
+    // JSON escapes every control character (C1 too, as \u009b), and parses back to the exact message.
+    expect(rawControls(json.stdout)).toEqual([]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ref: 4, service: "evil\u001b[8m", message: evil });
   });
 
   it("refuses bad flags, naming them", async () => {

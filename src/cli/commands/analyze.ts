@@ -1,6 +1,7 @@
 import { createReadStream, statSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { terminalSafe as safe, terminalSafeJson } from "../../core/terminal-safe.js";
 import type { AnalyzeReport } from "../../service/analyze.js";
 import { configFromFlags, fail } from "../config-flags.js";
 import { ProgressBar } from "../progress.js";
@@ -96,9 +97,14 @@ export function registerAnalyzeCommand(program: Command): void {
     });
 }
 
+/**
+ * The report as text for a person, or as JSON. Text shows the data's control characters escaped
+ * (`\x1b`: a log line's escape sequences must not reach the terminal); JSON keeps every value exactly.
+ */
 function render(report: AnalyzeReport, format: Format): string {
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
-  if (format === "ndjson") return report.anomalies.map((a) => `${JSON.stringify(a)}\n`).join("");
+  if (format === "json") return `${terminalSafeJson(JSON.stringify(report, null, 2))}\n`;
+  if (format === "ndjson")
+    return report.anomalies.map((a) => `${terminalSafeJson(JSON.stringify(a))}\n`).join("");
   const s = report.anomalies_by_severity;
   const lines = [
     `records     ${report.records}`,
@@ -108,20 +114,20 @@ function render(report: AnalyzeReport, format: Format): string {
     `time        ${report.duration_ms} ms`,
     "",
     "Top templates",
-    ...report.top_templates.map((t) => `  ${String(t.count).padStart(7)}  ${t.template}`),
+    ...report.top_templates.map((t) => `  ${String(t.count).padStart(7)}  ${safe(t.template)}`),
     "",
     report.anomalies.length ? "Anomalies" : "No anomalies.",
     ...report.anomalies
       .slice(0, 50)
       .map(
         (a) =>
-          `  ${a.severity.padEnd(8)} ${a.detector.padEnd(13)} line ${String(a.index).padEnd(6)} ${a.description}`,
+          `  ${a.severity.padEnd(8)} ${safe(a.detector).padEnd(13)} line ${String(a.index).padEnd(6)} ${safe(a.description)}`,
       ),
     ...(report.anomalies.length > 50 ? [`  … ${report.anomalies.length - 50} more (use --format json)`] : []),
     "",
     ...("sessions" in report ? renderSessions(report.sessions as SessionReport) : []),
     "Detectors",
-    ...report.detectors.map((d) => `  ${d.name.padEnd(13)} ${d.phase.padEnd(8)} ${d.detail}`),
+    ...report.detectors.map((d) => `  ${d.name.padEnd(13)} ${d.phase.padEnd(8)} ${safe(d.detail)}`),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafe, terminalSafeJson } from "../../core/terminal-safe.js";
 import { addConfigOptions, type FlagValues, fail } from "../config-flags.js";
 import { isoFlag } from "./logs.js";
 import { withStore } from "./token.js";
@@ -58,23 +59,26 @@ export function registerAnomaliesCommand(program: Command): void {
           ),
         );
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(page)}\n`);
+          process.stdout.write(`${terminalSafeJson(JSON.stringify(page))}\n`);
           return;
         }
         process.stdout.write(
           `${page.total} incident${page.total === 1 ? "" : "s"} from ${page.findings} anomal${page.findings === 1 ? "y" : "ies"} between ${page.since} and ${page.until} (window ${page.window_secs} s)${page.truncated ? "; only the newest 10,000 anomalies were grouped" : ""}\n`,
         );
         if (page.incidents.length === 0) return;
-        const table = page.incidents.map((i) => [
-          String(i.id),
-          i.severity,
-          i.score.toFixed(2),
-          i.start,
-          i.end,
-          String(i.anomaly_ids.length),
-          i.entities.join(","),
-          i.detectors.join(","),
-        ]);
+        // Entities come from the logs: each cell is shown with its control characters escaped.
+        const table = page.incidents.map((i) =>
+          [
+            String(i.id),
+            i.severity,
+            i.score.toFixed(2),
+            i.start,
+            i.end,
+            String(i.anomaly_ids.length),
+            i.entities.join(","),
+            i.detectors.join(","),
+          ].map(terminalSafe),
+        );
         const head = ["ID", "SEVERITY", "SCORE", "START", "END", "FINDINGS", "ENTITIES", "DETECTORS"];
         const widths = head.map((h, n) => Math.max(h.length, ...table.map((r) => r[n]!.length)));
         for (const r of [head, ...table])

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { terminalSafe as safe } from "../../core/terminal-safe.js";
 import { configFromFlags, fail } from "../config-flags.js";
 import { ProgressBar } from "../progress.js";
 
@@ -65,21 +66,22 @@ export function registerBatchCommand(program: Command): void {
               bar.finish();
               bar = null;
             }
-            // Without a TTY (cron, containers) one line per file is the progress report.
+            // Without a TTY (cron, containers) one line per file is the progress report. File names are
+            // whatever landed in the directory, and errors may quote a file: control characters escaped.
             if (o.ok)
               process.stderr.write(
-                `batch: ${o.file}: ${o.events} events, ${o.anomalies} anomalies, ${o.ms} ms -> ${o.report}\n`,
+                `batch: ${safe(o.file)}: ${o.events} events, ${o.anomalies} anomalies, ${o.ms} ms -> ${safe(o.report ?? "")}\n`,
               );
-            else process.stderr.write(`batch: ${o.file}: FAILED: ${o.error}\n`);
+            else process.stderr.write(`batch: ${safe(o.file)}: FAILED: ${safe(o.error ?? "")}\n`);
           },
         });
       const report = (r: Awaited<ReturnType<typeof pass>>) => {
         process.stderr.write(
-          `batch: ${r.processed.length} processed, ${r.skipped} unchanged, ${r.failed.length} failed; summary ${r.summaryPath}\n`,
+          `batch: ${r.processed.length} processed, ${r.skipped} unchanged, ${r.failed.length} failed; summary ${safe(r.summaryPath)}\n`,
         );
         if (r.failed.length > 0)
           process.stderr.write(
-            `logwarden: ${r.failed.length} file(s) failed: ${r.failed.map((f) => `${f.file} (${f.error})`).join(", ")}\n`,
+            `logwarden: ${r.failed.length} file(s) failed: ${r.failed.map((f) => `${safe(f.file)} (${safe(f.error ?? "")})`).join(", ")}\n`,
           );
       };
       if (flags.once) {
@@ -100,7 +102,7 @@ export function registerBatchCommand(program: Command): void {
         try {
           report(await pass());
         } catch (error) {
-          process.stderr.write(`logwarden: batch pass failed: ${(error as Error).message}\n`);
+          process.stderr.write(`logwarden: batch pass failed: ${safe((error as Error).message)}\n`);
         }
         if (stopping) break;
         await new Promise<void>((resolve) => {

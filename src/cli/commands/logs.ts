@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafe as safe, terminalSafeJson } from "../../core/terminal-safe.js";
 import { addConfigOptions, type FlagValues, fail } from "../config-flags.js";
 import { withStore } from "./token.js";
 
@@ -66,11 +67,13 @@ export function registerLogsCommand(program: Command): void {
             { limit: Number(opts.limit) },
           ),
         );
+        // Stored data reaches the terminal: its control characters are shown escaped (`\x1b`), the JSON
+        // lines keep every value exactly.
         for (const r of found) {
           process.stdout.write(
             opts.json
-              ? `${JSON.stringify(r)}\n`
-              : `${r.timestamp} ${r.service} ${r.level ?? "-"} #${r.ref} ${r.message.replace(/\s*\n\s*/g, " ")}\n`,
+              ? `${terminalSafeJson(JSON.stringify(r))}\n`
+              : `${safe(r.timestamp)} ${safe(r.service)} ${safe(r.level ?? "-")} #${r.ref} ${safe(r.message.replace(/\s*\n\s*/g, " "))}\n`,
           );
         }
       } catch (error) {

@@ -2,6 +2,7 @@ import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import type { TemplateMatch } from "../../core/template.js";
+import { terminalSafe, terminalSafeJson } from "../../core/terminal-safe.js";
 import { mineAll, mineEach } from "../../parsers/drain/batch.js";
 import { PREDICTION_HEADER, predictionRow } from "../../parsers/drain/csv-output.js";
 import { DrainMiner } from "../../parsers/drain/index.js";
@@ -13,6 +14,14 @@ interface ParseOptions {
   stream: string;
 }
 
+const CSV_HELP = `
+CSV output is RFC 4180 (a field with a comma, quote or line break is quoted). It is made safe to read:
+  - a template's control characters are shown escaped (ESC as \\x1b), so none reaches the terminal;
+  - a template starting with = + - @, tab or carriage return gets a leading ' so a spreadsheet
+    shows it as text instead of running it as a formula (OWASP's rule against CSV injection).
+--format json gives every template exactly as mined.
+`;
+
 /**
  * `logwarden parse <file>`: mines templates from a log file (or `-` for stdin) and prints one row per
  * input line with the final template of its cluster, in the LogHub evaluators' format.
@@ -23,8 +32,9 @@ export function registerParseCommand(program: Command): void {
     .description("mine log templates and print LineId,EventId,EventTemplate for every line")
     .argument("<file>", "log file, or - for standard input")
     .option("--content-only", "lines are message bodies already: do not strip headers")
-    .option("--format <format>", "csv | json", "csv")
+    .option("--format <format>", "csv | json (json keeps each template exactly; csv: see below)", "csv")
     .option("--stream <name>", "stream name the template ids are derived from", "default")
+    .addHelpText("after", CSV_HELP)
     .action(async (file: string, opts: ParseOptions) => {
       if (opts.format !== "csv" && opts.format !== "json") {
         return failLine(`--format must be csv or json, not '${opts.format}'`);
@@ -69,7 +79,7 @@ export function registerParseCommand(program: Command): void {
         process.stdout.write(`${out.join("\n")}\n`);
       } else {
         const rows = mined.map((m, i) => ({ lineId: i + 1, eventId: m.templateId, template: m.template }));
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        process.stdout.write(`${terminalSafeJson(JSON.stringify(rows, null, 2))}\n`);
       }
     });
 }
@@ -86,6 +96,6 @@ async function readText(input: Readable): Promise<string> {
 }
 
 function failLine(message: string): void {
-  process.stderr.write(`logwarden parse: ${message}\n`);
+  process.stderr.write(`logwarden parse: ${terminalSafe(message)}\n`);
   process.exitCode = 1;
 }

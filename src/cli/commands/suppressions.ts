@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafe, terminalSafeJson } from "../../core/terminal-safe.js";
 import { addConfigOptions, type FlagValues, fail } from "../config-flags.js";
 import { cliActor, withStore } from "./token.js";
 
@@ -54,20 +55,23 @@ export function registerSuppressionsCommand(program: Command): void {
         );
         const rows = items.map((s) => suppressionJson(s, nowMs));
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ items: rows, total })}\n`);
+          process.stdout.write(`${terminalSafeJson(JSON.stringify({ items: rows, total }))}\n`);
           return;
         }
-        const table = rows.map((s) => [
-          String(s.id),
-          s.detector,
-          s.entity ?? (s.template_id ? `template ${s.template_id}` : "(all)"),
-          s.max_score === null ? "any" : `<= ${s.max_score}`,
-          s.created_by ?? "-",
-          s.created_at,
-          s.lifted_at ? `revoked ${s.lifted_at}` : (s.expires_at ?? "never"),
-          String(s.suppressed_count),
-          s.reason ?? "",
-        ]);
+        // Entities, authors and reasons are data: each cell is shown with its control characters escaped.
+        const table = rows.map((s) =>
+          [
+            String(s.id),
+            s.detector,
+            s.entity ?? (s.template_id ? `template ${s.template_id}` : "(all)"),
+            s.max_score === null ? "any" : `<= ${s.max_score}`,
+            s.created_by ?? "-",
+            s.created_at,
+            s.lifted_at ? `revoked ${s.lifted_at}` : (s.expires_at ?? "never"),
+            String(s.suppressed_count),
+            s.reason ?? "",
+          ].map(terminalSafe),
+        );
         const head = ["ID", "DETECTOR", "ENTITY", "SCORE", "BY", "CREATED", "UNTIL", "SUPPRESSED", "WHY"];
         const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
         for (const r of [head, ...table])
@@ -105,7 +109,7 @@ export function registerSuppressionsCommand(program: Command): void {
           ),
         );
         process.stdout.write(
-          `revoked suppression ${revoked.id} (${revoked.detector}${revoked.key ? ` on ${revoked.key}` : ""}); it had suppressed ${revoked.suppressedCount} finding(s)\n`,
+          `revoked suppression ${revoked.id} (${terminalSafe(revoked.detector)}${revoked.key ? ` on ${terminalSafe(revoked.key)}` : ""}); it had suppressed ${revoked.suppressedCount} finding(s)\n`,
         );
       } catch (error) {
         fail(error);

@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
+import { terminalSafe, terminalSafeJson } from "../../core/terminal-safe.js";
 import type { Store } from "../../store/db.js";
 import { addConfigOptions, configFromFlags, type FlagValues, fail } from "../config-flags.js";
 
@@ -55,11 +56,11 @@ export function registerTokenCommand(program: Command): void {
         );
         if (opts.json) {
           process.stdout.write(
-            `${JSON.stringify({ id: info.id, name: info.name, scopes: info.scopes, token: secret })}\n`,
+            `${terminalSafeJson(JSON.stringify({ id: info.id, name: info.name, scopes: info.scopes, token: secret }))}\n`,
           );
         } else {
           process.stdout.write(
-            `created token ${info.id} '${info.name}' (${info.scopes.join(", ")}). It is shown only this once:\n\n  ${secret}\n\n`,
+            `created token ${info.id} '${terminalSafe(info.name)}' (${info.scopes.join(", ")}). It is shown only this once:\n\n  ${secret}\n\n`,
           );
         }
       } catch (error) {
@@ -75,17 +76,20 @@ export function registerTokenCommand(program: Command): void {
         const { listTokens } = await import("../../service/tokens.js");
         const tokens = await withStore(opts, (store) => listTokens(store.db));
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(tokens)}\n`);
+          process.stdout.write(`${terminalSafeJson(JSON.stringify(tokens))}\n`);
           return;
         }
-        const rows = tokens.map((t) => [
-          String(t.id),
-          t.name,
-          t.scopes.join(","),
-          t.createdAt,
-          t.lastUsedAt ?? "-",
-          t.revokedAt ? `revoked ${t.revokedAt}` : "active",
-        ]);
+        // Names are anyone's text (an admin may create tokens over the API): shown with control characters escaped.
+        const rows = tokens.map((t) =>
+          [
+            String(t.id),
+            t.name,
+            t.scopes.join(","),
+            t.createdAt,
+            t.lastUsedAt ?? "-",
+            t.revokedAt ? `revoked ${t.revokedAt}` : "active",
+          ].map(terminalSafe),
+        );
         const head = ["ID", "NAME", "SCOPES", "CREATED", "LAST USED", "STATUS"];
         const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
         for (const r of [head, ...rows]) {
@@ -111,7 +115,7 @@ export function registerTokenCommand(program: Command): void {
         const info = await withStore(opts, (store) =>
           withdrawToken(store.db, { id: Number(id), actor: cliActor() }),
         );
-        process.stdout.write(`revoked token ${info.id} '${info.name}'\n`);
+        process.stdout.write(`revoked token ${info.id} '${terminalSafe(info.name)}'\n`);
       } catch (error) {
         fail(error);
       }
