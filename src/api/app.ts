@@ -37,6 +37,7 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { triageIncidentRoutes } from "./routes/triage-incidents.js";
 import { triageInventoryRoutes } from "./routes/triage-inventory.js";
 import { uiRoutes } from "./routes/ui.js";
+import { installSecurityHeaders } from "./security-headers.js";
 
 export interface AppOptions {
   /** One log line per request, at info (off in tests; telemetry/request-log.ts). */
@@ -62,6 +63,8 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
   installJsonBodyParser(app);
+  // At the root, before any route: nosniff and the referrer policy on every answer, the CSP on documents.
+  installSecurityHeaders(app);
   if (options.logRequests) installRequestLog(app);
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   await installAccess(app, rt);

@@ -18,7 +18,12 @@ export function probeWorkerMain(): void {
   const relayed = new Map<number, import("node:http").ServerResponse>();
   let nextId = 0;
   const send = (res: import("node:http").ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      // As the app's answers (security-headers.ts); the relayed ones carry the app's own.
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+    });
     res.end(JSON.stringify(body));
   };
   parentPort!.on(

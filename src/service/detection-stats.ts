@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { DetectorStatus } from "../core/detector.js";
 import type { Runtime } from "./runtime.js";
+import { shownPath, withShownPath } from "./shown-path.js";
 
 /**
  * What the model folder is, checked when asked: the engine's `models_loaded` also says true when there
@@ -24,13 +25,21 @@ async function modelDirStatus(dir: string, loadedAt: string | null, loadError: s
  * `GET /stats` and MCP `get_detection_stats`: system 002's counters plus the live pipeline's
  * detectors. The analysis engine's own processor is a fresh copy per analysis, so its detectors always
  * read "0 of 1000 records seen"; the ingest pipeline's are the ones that have seen the traffic.
+ * `model_dir` (and a load error naming it) is absolute for an admin, else as `shownPath` gives it.
  */
-export async function detectionStats(rt: Runtime) {
+export async function detectionStats(rt: Runtime, caller: { admin: boolean }) {
   const engine = rt.analysis.stats();
   const detectors: DetectorStatus[] = rt.pipeline.processor.statuses();
+  const status = await modelDirStatus(engine.model_dir, engine.loaded_at, engine.load_error);
   return {
     ...engine,
-    model_dir_status: await modelDirStatus(engine.model_dir, engine.loaded_at, engine.load_error),
+    ...(caller.admin
+      ? {}
+      : {
+          model_dir: shownPath(engine.model_dir),
+          load_error: engine.load_error && withShownPath(engine.load_error, engine.model_dir),
+        }),
+    model_dir_status: status,
     detectors,
   };
 }

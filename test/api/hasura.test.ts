@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ddnBody, invoice, invoices } from "../hasura/ddn-payloads.js";
@@ -114,8 +114,12 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
     expect(third.body.metadata.total_anomalies).toBe(1);
     // A stored analysis (flags > 0): its row id and anomaly file.
     expect(typeof r3.db_record_id).toBe("number");
-    expect(r3.file_path).toContain(join(storage, "anomalies"));
-    expect(r3.file_path).toMatch(new RegExp(`\\d{6}_${hash}_RecentInvoices_invoices\\.json$`));
+    // file_path is relative to STORAGE_PATH: which file, not where the server keeps its data.
+    expect(isAbsolute(r3.file_path)).toBe(false);
+    expect(r3.file_path).toMatch(
+      new RegExp(`^anomalies/\\d{4}/\\d{2}/\\d{2}/\\d{6}_${hash}_RecentInvoices_invoices\\.json$`),
+    );
+    expect(existsSync(join(storage, r3.file_path))).toBe(true);
 
     // Stored: history, the contract's tables, the versioned model.
     const history = await server.app.inject({ url: `/history/${hash}`, headers: { "hasura-m-auth": KEY } });

@@ -392,6 +392,31 @@ describe("system 002: models and readiness", () => {
     expect((await server.app.inject({ url: "/health/ready" })).statusCode).toBe(200);
   });
 
+  it("names the model folder absolutely only to an admin: /stats, /models/load and its errors", async () => {
+    const root = tempDir();
+    const modelDir = join(root, "models");
+    server = await startTestServer({ API_TOKENS: "client", MODEL_DIR: modelDir });
+    const client = { authorization: "Bearer client" };
+    // No folder yet: a 404 naming it, by its name only for a client.
+    const missing = await server.app.inject({ method: "POST", url: "/models/load", headers: client });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().detail).toBe("model directory not found: models");
+    const missingAdmin = await server.app.inject({ method: "POST", url: "/models/load", headers: auth });
+    expect(missingAdmin.json().detail).toBe(`model directory not found: ${modelDir}`);
+
+    await writeModelFolder(modelDir, "v1", []);
+    const loaded = await server.app.inject({ method: "POST", url: "/models/load", headers: client });
+    expect(loaded.statusCode, loaded.body).toBe(200);
+    expect(loaded.json()).toEqual({ status: "loaded", model_dir: "models", models: [] });
+    const asAdmin = await server.app.inject({ method: "POST", url: "/models/load", headers: auth });
+    expect(asAdmin.json().model_dir).toBe(modelDir);
+
+    const stats = (await server.app.inject({ url: "/stats", headers: client })).json();
+    expect(stats.model_dir).toBe("models");
+    expect(JSON.stringify(stats)).not.toContain(root);
+    expect((await server.app.inject({ url: "/stats", headers: auth })).json().model_dir).toBe(modelDir);
+  });
+
   it("needs the admin scope to load a folder other than MODEL_DIR", async () => {
     server = await startTestServer({ API_TOKENS: "client" });
     const res = await server.app.inject({

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { compileExclusions } from "../../hasura/exclusions.js";
 import { localIso } from "../../hasura/time.js";
 import type { Runtime } from "../../service/runtime.js";
+import { shownPath } from "../../service/shown-path.js";
 import { sourcePostgresHealth } from "../../service/source-health.js";
 
 const healthBody = z
@@ -11,7 +12,11 @@ const healthBody = z
     status: z.enum(["healthy", "unhealthy"]),
     checks: z.record(z.string(), z.string()).describe("System 000's checks: `ok`, `error` or `disabled`"),
     models_loaded: z.boolean().describe("System 002: MODEL_DIR loaded (or absent, built-in detectors)"),
-    model_dir: z.string(),
+    model_dir: z
+      .string()
+      .describe(
+        "System 002: MODEL_DIR relative to the server's working directory, or its last segment when outside it (never absolute: /health is open)",
+      ),
     queue_depth: z.number().int(),
     started_at: z.string(),
     timestamp: z.string().describe("System 003: now, UTC ISO-8601 without zone, microseconds"),
@@ -87,7 +92,7 @@ export function healthRoutes(rt: Runtime) {
             ...(rt.cluster ? { cluster_broker: brokerOk ? "ok" : "error" } : {}),
           },
           models_loaded: rt.analysis.ready,
-          model_dir: rt.analysis.stats().model_dir,
+          model_dir: shownPath(rt.analysis.stats().model_dir),
           queue_depth: rt.ingest.depth,
           started_at: rt.startedAt,
           timestamp: localIso(rt.clock.now()),

@@ -94,6 +94,10 @@ function serviceField(fields: MultipartFields): string | undefined {
   return parsed.data;
 }
 
+/** What `model_dir` says in `/stats` and `/models/load` (service/shown-path.ts). */
+const MODEL_DIR_SHOWN =
+  "The model folder: absolute for an admin token; for any other caller relative to the server's working directory, or only its last segment when it lies outside it";
+
 const fastApiErrors = {
   401: errorSchema,
   403: errorSchema,
@@ -317,7 +321,7 @@ export function system002Routes(rt: Runtime) {
           response: {
             200: z.object({
               status: z.literal("loaded"),
-              model_dir: z.string(),
+              model_dir: z.string().describe(MODEL_DIR_SHOWN),
               models: z.array(z.string()),
             }),
             400: errorSchema,
@@ -335,7 +339,9 @@ export function system002Routes(rt: Runtime) {
             "Forbidden",
             403,
           );
-        return loadModels(rt, dir, request.principal?.name ?? "anonymous");
+        return loadModels(rt, dir, request.principal?.name ?? "anonymous", {
+          admin: hasScope(request, "admin"),
+        });
       },
     );
 
@@ -349,7 +355,7 @@ export function system002Routes(rt: Runtime) {
           response: {
             200: z.object({
               models_loaded: z.boolean(),
-              model_dir: z.string(),
+              model_dir: z.string().describe(MODEL_DIR_SHOWN),
               model_version: z.string(),
               loaded_at: z.string().nullable(),
               load_error: z.string().nullable(),
@@ -380,8 +386,8 @@ export function system002Routes(rt: Runtime) {
           },
         },
       },
-      async () => ({
-        ...(await detectionStats(rt)),
+      async (request) => ({
+        ...(await detectionStats(rt, { admin: hasScope(request, "admin") })),
         detector_precision: (await detectorPrecision(rt.store)).map((p) => ({
           detector: p.detector,
           true_positives: p.truePositives,

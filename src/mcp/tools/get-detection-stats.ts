@@ -32,7 +32,7 @@ export function registerGetDetectionStats(server: McpServer, ctx: McpContext): v
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async () => {
-      return jsonResult(await detectionStats(ctx.rt));
+      return jsonResult(await detectionStats(ctx.rt, { admin: ctx.caller.scopes.includes("admin") }));
     },
   );
 }

@@ -29,7 +29,11 @@ export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): v
       },
       outputSchema: {
         status: z.literal("loaded"),
-        model_dir: z.string().describe("The folder loaded, absolute"),
+        model_dir: z
+          .string()
+          .describe(
+            "The folder loaded: absolute for an admin, else relative to the server's working directory (or its last segment)",
+          ),
         models: z.array(z.string()).describe("Names of the models in the folder"),
       },
       annotations: {
@@ -45,7 +49,9 @@ export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): v
       // As on REST: pointing the server at any folder it can read is an operator's call.
       if (resolve(dir) !== resolve(rt.config.modelDir))
         requireScope(ctx, "admin", "loading a folder other than MODEL_DIR");
-      return jsonResult(await loadModels(rt, dir, ctx.caller.name));
+      return jsonResult(
+        await loadModels(rt, dir, ctx.caller.name, { admin: ctx.caller.scopes.includes("admin") }),
+      );
     },
   );
 }
