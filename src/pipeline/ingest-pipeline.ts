@@ -26,7 +26,6 @@ import {
   takeChangedStreams,
 } from "./partition-state.js";
 import type { Processor } from "./processor.js";
-import { ReplayableRecords } from "./replayable-records.js";
 import { BatchTemplates } from "./retired-templates.js";
 import { SuppressionList } from "./suppressions.js";
 
@@ -43,6 +42,19 @@ export interface RecordSource {
    * stored and detected (`records` comes back empty). Arrays leave it unset and get their records.
    */
   readonly keepRecords?: boolean;
+  /**
+   * Asks the source to keep what it reads so that `rewind` can read it again. Called before the first
+   * `slice` when the submission shares its batch with others (poison isolation, `#processIsolating`):
+   * sources that let what they read go at once, to spare the garbage collector, keep it only when asked.
+   */
+  keepForReplay?(): void;
+  /** Reads again from the first record; after `keepForReplay`. Arrays need neither: they can be read again. */
+  rewind?(): void;
+}
+
+/** Whether a source's records can be read again after a failed batch (arrays, and sources that rewind). */
+function canReplay(records: RecordSource): boolean {
+  return Array.isArray(records) || records.rewind !== undefined;
 }
 
 export interface IngestResult {
@@ -357,39 +369,45 @@ export class IngestPipeline {
   }
 
   /**
-   * Processes a batch and answers its submitters. Poison isolation: several submissions share a batch (and
-   * a transaction), so when one holds a record that fails a stage past its error boundary, the others must
-   * not fail with it. A failed batch of several submissions is rolled back and each submission is then
-   * processed on its own, from the records kept for that (`ReplayableRecords`): only the one that fails
-   * again is refused, and every answer speaks of its own records.
+   * Processes a batch and gives back how to answer its submitters. Poison isolation: several submissions
+   * share a batch (and a transaction), so when one holds a record that fails a stage past its error
+   * boundary, the others must not fail with it. A failed batch of several submissions is rolled back and
+   * each submission is then processed on its own, its source read again from the start (`rewind`): only
+   * the one that fails again is refused, and every answer speaks of its own records. Sources keep what
+   * they read for that only while they share a batch (`keepForReplay`), so a batch of one costs nothing.
    */
-  async #processIsolating(batch: Submission[]): Promise<(() => void)[]> {
-    const shared =
-      batch.length > 1 ? batch.map((s) => ({ ...s, records: new ReplayableRecords(s.records) })) : batch;
+  async #processIsolating(batch: readonly Submission[]): Promise<(() => void)[]> {
+    const shared = batch.length > 1;
+    if (shared) for (const s of batch) s.records.keepForReplay?.();
     try {
-      const results = await this.#process(shared);
-      return shared.map((s, i) => () => s.resolve(results[i]!));
+      const results = await this.#process(batch);
+      return batch.map((s, i) => () => s.resolve(results[i]!));
     } catch (error) {
-      if (shared.length === 1) {
+      if (!shared) {
         this.log.error({ err: error }, "batch failed; nothing of it was acknowledged");
-        return [() => shared[0]!.reject(error)];
+        return [() => batch[0]!.reject(error)];
       }
       this.log.warn(
-        { err: error, submissions: shared.length },
+        { err: error, submissions: batch.length },
         "batch failed; each of its submissions is processed again on its own",
       );
+      const settlements: (() => void)[] = [];
+      for (const s of batch) settlements.push(await this.#processAlone(s, error));
+      return settlements;
     }
-    const settlements: (() => void)[] = [];
-    for (const s of shared) {
-      try {
-        const [result] = await this.#process([s]);
-        settlements.push(() => s.resolve(result!));
-      } catch (error) {
-        this.log.error({ err: error }, "submission failed on its own; nothing of it was acknowledged");
-        settlements.push(() => s.reject(error));
-      }
+  }
+
+  /** A submission of a failed shared batch, processed again on its own (see `#processIsolating`). */
+  async #processAlone(s: Submission, batchError: unknown): Promise<() => void> {
+    if (!canReplay(s.records)) return () => s.reject(batchError);
+    s.records.rewind?.();
+    try {
+      const [result] = await this.#process([s]);
+      return () => s.resolve(result!);
+    } catch (error) {
+      this.log.error({ err: error }, "submission failed on its own; nothing of it was acknowledged");
+      return () => s.reject(error);
     }
-    return settlements;
   }
 
   async #process(batch: readonly Submission[]): Promise<IngestResult[]> {

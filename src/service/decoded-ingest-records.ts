@@ -52,6 +52,21 @@ export class DecodedIngestRecords implements IngestSource {
   /** Everything was counted on the decode thread. */
   finish(): void {}
 
+  /** Kept chunks (bytes, outside the heap) let `rewind` read the records again; see `RecordSource`. */
+  #replayable = false;
+
+  keepForReplay(): void {
+    this.#replayable = true;
+  }
+
+  rewind(): void {
+    if (!this.#replayable) throw new Error("decoded ingest records were not kept for a replay");
+    this.#chunk = [];
+    this.#chunkStart = 0;
+    this.#nextChunk = 0;
+    this.#next = 0;
+  }
+
   slice(start: number, end: number): LogRecord[] {
     if (start !== this.#next)
       throw new Error(`ingest records read out of order: ${start} after ${this.#next}`);
@@ -75,8 +90,8 @@ export class DecodedIngestRecords implements IngestSource {
     const index = this.#nextChunk++;
     const bytes = this.#chunks[index];
     if (!bytes) throw new Error(`decoded ingest body has no chunk ${index}`);
-    // Read once: the bytes go as their records are made.
-    this.#chunks[index] = undefined;
+    // Read once: the bytes go as their records are made (unless kept for a replay).
+    if (!this.#replayable) this.#chunks[index] = undefined;
     return decodeLogRecords(bytes);
   }
 }

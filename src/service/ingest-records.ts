@@ -220,8 +220,10 @@ export class IngestRecords implements IngestSource {
     return resource;
   };
 
-  /** The logs not decoded yet, and the decoded ones while `keepLogs` (see `IngestRecords`). */
+  /** The logs not decoded yet, and the decoded ones while `keepLogs` or `#replayable` (see `IngestRecords`). */
   readonly #logs: (IngestLog | undefined)[];
+  /** Decoded logs are kept so that `rewind` can decode them again (the batch is shared: `keepForReplay`). */
+  #replayable = false;
 
   constructor(
     logs: (IngestLog | undefined)[],
@@ -254,6 +256,19 @@ export class IngestRecords implements IngestSource {
     if (this.#next < this.#logs.length) this.slice(this.#next, this.#logs.length);
   }
 
+  keepForReplay(): void {
+    this.#replayable = true;
+  }
+
+  /** Decodes again from the first log, counting afresh: what the failed batch counted is forgotten. */
+  rewind(): void {
+    if (!this.#replayable) throw new Error("ingest records were not kept for a replay");
+    this.#next = 0;
+    this.groups.clear();
+    this.warnings.count = 0;
+    this.warnings.samples.length = 0;
+  }
+
   slice(start: number, end: number): LogRecord[] {
     // Counting a log twice, or skipping one, would change the response: the pipeline reads each once.
     if (start !== this.#next)
@@ -266,7 +281,7 @@ export class IngestRecords implements IngestSource {
       // Read once: the record's time when it is canonical, and the tally's.
       const tsMs = givenTimeMs(log);
       const record = recordOf(log, i, this.#decoding, tsMs);
-      if (!this.keepLogs) logs[i] = undefined;
+      if (!this.keepLogs && !this.#replayable) logs[i] = undefined;
       this.#count(record, i, tsMs ?? Number.NaN);
       out[i - start] = record;
     }

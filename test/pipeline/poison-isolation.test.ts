@@ -13,7 +13,9 @@ import { MINER_DEFAULTS } from "../../src/core/template.js";
 import { UndoLog } from "../../src/core/undo.js";
 import { createMiner } from "../../src/parsers/create-miner.js";
 import { Processor } from "../../src/pipeline/processor.js";
-import { ReplayableRecords } from "../../src/pipeline/replayable-records.js";
+import { DecodedIngestRecords } from "../../src/service/decoded-ingest-records.js";
+import { IngestRecords } from "../../src/service/ingest-records.js";
+import { encodeLogRecords } from "../../src/service/packed-log-records.js";
 import { createRuntime, type Runtime } from "../../src/service/runtime.js";
 import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
 import { countLogs } from "../../src/store/repos/logs.js";
@@ -133,27 +135,34 @@ describe("the processor's error boundaries", () => {
   });
 });
 
-describe("ReplayableRecords", () => {
-  it("reads its source once, in order, and gives the same records again from the start", () => {
-    const reads: [number, number][] = [];
-    const all = lines(0, 120);
-    const source = {
-      length: all.length,
-      slice(start: number, end: number) {
-        reads.push([start, end]);
-        return all.slice(start, end);
-      },
-    };
-    const replay = new ReplayableRecords(source);
-    expect(replay.slice(0, 50)).toEqual(all.slice(0, 50));
-    expect(replay.slice(50, 100)).toEqual(all.slice(50, 100));
-    // Replayed from the start: the first 100 from memory, the rest from the source, where it stopped.
-    expect(replay.slice(0, 50)).toEqual(all.slice(0, 50));
-    expect(replay.slice(50, 120)).toEqual(all.slice(50, 120));
-    expect(reads).toEqual([
-      [0, 50],
-      [50, 100],
-      [100, 120],
+describe("the sources a shared batch reads again", () => {
+  it("/ingest's records, decoded on the event loop or on a decode thread, are read again for their own batch", async () => {
+    const rt = await runtime();
+    const observedAt = "2026-03-01T00:00:00.000Z";
+    const log = (message: string, service = "web") => ({ message, service, level: "INFO" });
+    const a = new IngestRecords([log("ok 1"), log("POISON from A"), log("ok 2")], observedAt, false);
+    const b = new IngestRecords(
+      Array.from({ length: 120 }, (_, i) => log(`GET /item/${i} 200`, i % 2 ? "web" : "api")),
+      observedAt,
+      false,
+    );
+    const decoded = lines(300, 700);
+    const chunks = [encodeLogRecords(decoded.slice(0, 500)), encodeLogRecords(decoded.slice(500))];
+    const c = new DecodedIngestRecords({
+      count: decoded.length,
+      chunks,
+      warnings: { count: 0, samples: [] },
+      groups: [],
+    });
+    const [ra, rb, rc] = await Promise.allSettled([a, b, c].map((r) => rt.pipeline.submit(r)));
+    expect(ra?.status).toBe("rejected");
+    expect((rb as PromiseFulfilledResult<{ refs: number[] }>).value.refs).toHaveLength(120);
+    expect((rc as PromiseFulfilledResult<{ refs: number[] }>).value.refs).toHaveLength(700);
+    expect(await countLogs(rt.store.db)).toBe(820);
+    // B's answer counts its own logs once, though they were decoded twice (the shared batch, then alone).
+    expect([...b.groups].map(([service, g]) => [service, g.indexes.length])).toEqual([
+      ["api", 60],
+      ["web", 60],
     ]);
   });
 });
