@@ -6,6 +6,7 @@ import { localIso } from "../../hasura/time.js";
 import type { Runtime } from "../../service/runtime.js";
 import { shownPath } from "../../service/shown-path.js";
 import { sourcePostgresHealth } from "../../service/source-health.js";
+import { isDegraded, sourceNotes } from "../../service/source-notes.js";
 
 const healthBody = z
   .looseObject({
@@ -32,6 +33,26 @@ const healthBody = z
       .describe(
         "A cluster node (CLUSTER_PARTITIONS > 0): its name, the live nodes and the partitions it owns",
       ),
+    sources: z
+      .record(
+        z.string(),
+        z.object({
+          status: z.enum(["ok", "degraded"]),
+          kept_as_text: z.number().int().describe("Lines past the input budget or that failed a decoder"),
+          last_reason: z.string().nullable(),
+          last_at: z.string().nullable(),
+        }),
+      )
+      .optional()
+      .describe(
+        "Sources that moved past a line they could not decode and stored it as text (`logwarden.decode_note`); `degraded` for 15 min after the last one",
+      ),
+    stage_failures: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .describe(
+        "Records a pipeline stage failed on and set aside since start, by stage (`mine`, `detect:<detector>`)",
+      ),
     stages: z
       .record(z.string(), z.object({ status: z.enum(["healthy", "unhealthy"]) }))
       .optional()
@@ -46,6 +67,31 @@ const unavailable = z.object({
   message: z.string(),
   detail: z.literal("Service Unavailable"),
 });
+
+/** What the sources and the pipeline's stages set aside (absent while nothing was). */
+function setAside(rt: Runtime) {
+  const now = rt.clock.now();
+  const sources: Record<string, SourceReport> = {};
+  for (const [name, notes] of sourceNotes(rt))
+    sources[name] = {
+      status: isDegraded(notes, now) ? "degraded" : "ok",
+      kept_as_text: notes.keptAsText,
+      last_reason: notes.lastReason,
+      last_at: notes.lastAt === null ? null : new Date(notes.lastAt).toISOString(),
+    };
+  const failures = Object.fromEntries(rt.pipeline.processor.quarantined);
+  return {
+    ...(Object.keys(sources).length > 0 ? { sources } : {}),
+    ...(Object.keys(failures).length > 0 ? { stage_failures: failures } : {}),
+  };
+}
+
+interface SourceReport {
+  status: "ok" | "degraded";
+  kept_as_text: number;
+  last_reason: string | null;
+  last_at: string | null;
+}
 
 /**
  * One `/health` whose body carries every seed's fields (contracts §6.2, C4): system 000's `checks`,
@@ -99,6 +145,7 @@ export function healthRoutes(rt: Runtime) {
           excluded_patterns: [...excluded.patterns],
           ...(rt.cluster ? { cluster: rt.cluster.node.status() } : {}),
           ...(stages ? { stages } : {}),
+          ...setAside(rt),
         };
         return reply.code(healthy ? 200 : 503).send(body);
       },
