@@ -24,14 +24,17 @@ import { anomalyIncidentRoutes } from "./routes/anomaly-incidents.js";
 import { eventRoutes } from "./routes/events.js";
 import { hasuraRoutes } from "./routes/hasura.js";
 import { healthRoutes } from "./routes/health.js";
+import { incidentRoutes } from "./routes/incidents.js";
+import { ingestRoutes } from "./routes/ingest.js";
 import { logRoutes } from "./routes/logs.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { metaRoutes } from "./routes/meta.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { otlpRoutes } from "./routes/otlp.js";
+import { scoringRoutes } from "./routes/scoring.js";
 import { sinkRoutes } from "./routes/sinks.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { system002Routes } from "./routes/system002.js";
-import { system004Routes } from "./routes/system004.js";
 import { templateRoutes } from "./routes/templates.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { triageIncidentRoutes } from "./routes/triage-incidents.js";
@@ -96,7 +99,11 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(rt));
-  await app.register(system004Routes(rt));
+  // System 004 (contracts §5): /openapi.json lists paths in the order they are registered.
+  await app.register(ingestRoutes(rt));
+  await app.register(incidentRoutes(rt));
+  await app.register(metaRoutes(rt));
+  await app.register(scoringRoutes(rt));
   await app.register(anomalies000Routes(rt, anomalyPages));
   await app.register(anomalyRoutes(rt));
   await app.register(anomalyBulkRoutes(rt));

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { plainIngestLogs } from "../../src/api/routes/ingest-log-check.js";
 import { jsonObjectSchema } from "../../src/api/schemas.js";
 
-// `/ingest`'s body schema as system004.ts declares it (descriptions left out: they change no result).
+// `/ingest`'s body schema as ingest.ts declares it (descriptions left out: they change no result).
 const ingestBody = z.preprocess(
   (body) => (Array.isArray(body) ? body : [body]),
   z

@@ -24,7 +24,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
+describe("system 004: POST /ingest", () => {
   it("stores logs, scores per service and opens an incident above THRESHOLD", async () => {
     server = await startTestServer();
     const res = await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: SAMPLE });
@@ -49,16 +49,6 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
       expect.arrayContaining(["id", "detected_at", "service", "severity", "summary", "features"]),
     );
     expect(typeof list[0].features).toBe("object");
-  });
-
-  it("answers /meta with exactly git, model and started_at", async () => {
-    server = await startTestServer({ MODEL_VERSION: "v7", GIT_COMMIT: "abc123" });
-    const res = await server.app.inject({ url: "/meta", headers: auth });
-    expect(res.statusCode).toBe(200);
-    const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(["git", "model", "started_at"]);
-    expect(body).toMatchObject({ git: "abc123", model: "v7" });
-    expect(body.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it("accepts one object and NDJSON bulk", async () => {
@@ -149,26 +139,6 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it("requires a bearer token unless the group is opened with OPEN_ROUTES", async () => {
-    server = await startTestServer();
-    expect((await server.app.inject({ url: "/incidents" })).statusCode).toBe(401);
-    expect(
-      (await server.app.inject({ url: "/incidents", headers: { authorization: "Bearer nope" } })).statusCode,
-    ).toBe(401);
-    expect(
-      (await server.app.inject({ url: "/incidents", headers: { authorization: "test-admin-token" } }))
-        .statusCode,
-    ).toBe(401);
-    expect((await server.app.inject({ url: "/incidents" })).json()).toMatchObject({ error: "Unauthorized" });
-    await server.close();
-    server = await startTestServer({ OPEN_ROUTES: "ingest,incidents,meta" });
-    expect((await server.app.inject({ method: "POST", url: "/ingest", payload: SAMPLE })).statusCode).toBe(
-      200,
-    );
-    expect((await server.app.inject({ url: "/incidents" })).statusCode).toBe(200);
-    expect((await server.app.inject({ url: "/meta" })).statusCode).toBe(200);
-  });
-
   it("keeps acknowledged data across a restart", async () => {
     server = await startTestServer();
     await server.app.inject({ method: "POST", url: "/ingest", headers: auth, payload: SAMPLE });
@@ -179,22 +149,6 @@ describe("system 004: POST /ingest, GET /incidents, GET /meta", () => {
     expect(list).toHaveLength(1);
     const { countLogs } = await import("../../src/store/repos/logs.js");
     expect(await countLogs(server.rt.store.db)).toBe(3);
-  });
-
-  it("scores without storing on POST /score and describes the model on /model-info", async () => {
-    server = await startTestServer();
-    const res = await server.app.inject({
-      method: "POST",
-      url: "/score",
-      headers: auth,
-      payload: { logs: SAMPLE.slice(0, 2) },
-    });
-    expect(res.statusCode).toBe(200);
-    expect(res.json().score).toBeGreaterThan(0.8);
-    expect(res.json().features.error_count).toBe(2);
-    const info = (await server.app.inject({ url: "/model-info", headers: auth })).json();
-    expect(info).toHaveProperty("version");
-    expect(info).toHaveProperty("features");
   });
 
   it("answers unknown routes with 404 in the error shape", async () => {
