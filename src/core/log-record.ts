@@ -1,6 +1,6 @@
 import type { JsonObject } from "./json.js";
 import type { RecordRef } from "./record-ref.js";
-import type { TemplateChange } from "./template.js";
+import type { TemplateChange, TemplateParam } from "./template.js";
 
 /**
  * One log record, aligned with the OpenTelemetry log data model.
@@ -36,12 +36,6 @@ export interface ParsedRecord extends LogRecord {
   templateChange: TemplateChange;
   /** A created template's known template it differs from only in values (`TemplateMatch.variantOf`). */
   templateVariantOf?: string;
-}
-
-export interface TemplateParam {
-  value: string;
-  /** Mask type where known (`num`, `ip`, `hex`, `uuid`, `path`, …), otherwise `null`. */
-  type: string | null;
 }
 
 export function serviceOf(record: Pick<LogRecord, "resource">): string {

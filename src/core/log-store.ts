@@ -1,6 +1,7 @@
 import type { JsonObject } from "./json.js";
-import type { LogRecord, TemplateParam } from "./log-record.js";
+import type { LogRecord } from "./log-record.js";
 import type { RecordRef } from "./record-ref.js";
+import type { TemplateParam } from "./template.js";
 
 export type { RecordRef };
 

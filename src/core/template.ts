@@ -1,9 +1,14 @@
 import type { JsonValue } from "./json.js";
-import type { TemplateParam } from "./log-record.js";
 import type { UndoLog } from "./undo.js";
 
 /** What the miner tells downstream stages about one message (Drain3's change vocabulary). */
 export type TemplateChange = "created" | "updated" | "none";
+
+export interface TemplateParam {
+  value: string;
+  /** Mask type where known (`num`, `ip`, `hex`, `uuid`, `path`, …), otherwise `null`. */
+  type: string | null;
+}
 
 export interface TemplateMatch {
   /** Stable, content-derived id: the same template text in the same stream always has the same id. */

@@ -10,7 +10,8 @@ import type {
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord, ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
-import { NextKeyModel, type NextKeyModelOptions } from "../sequence/next-key-model.js";
+import type { NextKeyModelOptions } from "../sequence/model-options.js";
+import { NextKeyModel } from "../sequence/next-key-model.js";
 import {
   type ClosedSession,
   type OpenSessionState,

@@ -1,6 +1,7 @@
 export type { ModelJson } from "./model-json.js";
 export { MODEL_FORMAT, MODEL_VERSION } from "./model-json.js";
-export { DEFAULT_NEXT_KEY_OPTIONS, NextKeyModel, type NextKeyModelOptions } from "./next-key-model.js";
+export type { NextKeyModelOptions } from "./model-options.js";
+export { DEFAULT_NEXT_KEY_OPTIONS, NextKeyModel } from "./next-key-model.js";
 export {
   type ClosedSession,
   type CloseReason,

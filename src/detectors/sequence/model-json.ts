@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonValue } from "../../core/json.js";
-import type { NextKeyModelOptions } from "./next-key-model.js";
+import type { NextKeyModelOptions } from "./model-options.js";
 
 /** Bump MODEL_VERSION whenever the serialised shape or the meaning of a field changes. */
 export const MODEL_FORMAT = "logwarden/next-key-model";

@@ -1,6 +1,7 @@
 import type { JsonValue } from "../../core/json.js";
 import { HistoryTrie, MAX_KEY_ID } from "./history-trie.js";
 import { MODEL_FORMAT, MODEL_VERSION, parseModelJson, validateOptions } from "./model-json.js";
+import type { NextKeyModelOptions } from "./model-options.js";
 import {
   END,
   type ExpectedKey,
@@ -10,47 +11,6 @@ import {
   type SessionVerdict,
   START,
 } from "./verdict.js";
-
-/**
- * Count-based next-key model with DeepLog's detection rule (Du et al., CCS 2017): a session is
- * normal while every next key is among the g most frequent keys seen after its history of h keys.
- *
- * Each session is read as `START×h, k1 … kn, END`: the start padding lets the first keys be
- * predicted too, and the end token makes a session that stops early (a truncated block write, a
- * crashed job) a prediction error like any other.
- */
-export interface NextKeyModelOptions {
-  /** h: keys of history. Training keeps every suffix up to this length, so detection may use less. */
-  historyLength: number;
-  /** g: how many of the most frequent next keys are accepted. */
-  topG: number;
-  /**
-   * Back-off when a history is rarer than the full h keys: the longest suffix that was seen gives
-   * the candidates (the nearest seen history, as Katz back-off does). With `padCandidates`, when it
-   * offers fewer than g keys the list is filled up to g from ever shorter suffixes, so g keys are
-   * always accepted as an LSTM's top-g would; without it a key never seen after that suffix is
-   * always rejected (STIDE-like, many false alarms on interleaved logs).
-   */
-  padCandidates: boolean;
-  /**
-   * How many keys of history judge the end token, never padded; null treats END like any key.
-   * Padding lets an early end through (END is frequent in short histories), so the end gets its own
-   * short history: a session may stop only where sessions stopped in training after the same keys.
-   */
-  endHistoryLength: number | null;
-  /**
-   * Sessions shorter than floor(min · (1 − m)) or longer than ceil(max · (1 + m)) keys, with
-   * [min, max] the training lengths, are anomalous; null turns the check off.
-   */
-  lengthMargin: number | null;
-  /**
-   * The same range check per key: a session in which some training key occurs fewer than
-   * floor(min · (1 − m)) or more than ceil(max · (1 + m)) times, with [min, max] that key's
-   * per-session counts in training, is anomalous; null turns it off. It catches what order cannot
-   * on interleaved logs: a replica that never reported, a step repeated, a block deleted twice.
-   */
-  countMargin: number | null;
-}
 
 /**
  * Picked on the HDFS training half only (never the test set), by forward chaining: each later fold of
@@ -99,6 +59,14 @@ interface Lookup {
   sources: number[];
 }
 
+/**
+ * Count-based next-key model with DeepLog's detection rule (Du et al., CCS 2017): a session is
+ * normal while every next key is among the g most frequent keys seen after its history of h keys.
+ *
+ * Each session is read as `START×h, k1 … kn, END`: the start padding lets the first keys be
+ * predicted too, and the end token makes a session that stops early (a truncated block write, a
+ * crashed job) a prediction error like any other.
+ */
 export class NextKeyModel {
   readonly options: Readonly<NextKeyModelOptions>;
   #c: Counts;

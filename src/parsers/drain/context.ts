@@ -4,7 +4,6 @@
  * Works in place on the scanner's per-token arrays, on the line's char codes.
  */
 import { STRONG, WEAK } from "./mask.js";
-import type { LineScanner } from "./scan.js";
 import { hashSpan, hashWild, KEY_HASH_SEED } from "./wild.js";
 
 /** `LineScanner.ctx` values: no rule, a date name (shape and key `<*>`), a unit (`<*>` + punctuation). */
@@ -14,7 +13,23 @@ export const CTX_UNIT = 2;
 
 const WILD_HASH = hashWild(KEY_HASH_SEED);
 
-export function applyContext(sc: LineScanner, n: number): void {
+/**
+ * What the rules read and write of the scanner (`LineScanner`, `scan.ts`, which calls them): its line's
+ * char codes and per-token arrays. Declared here, so that the rules need not import the scanner back.
+ */
+export interface ContextTokens {
+  readonly codes: Uint16Array;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly ctx: Uint8Array;
+  readonly unitEnd: Int32Array;
+  readonly endsWild: Uint8Array;
+  readonly keyHash: Int32Array;
+  readonly strength: Uint8Array;
+  fillEndsWild(n: number): void;
+}
+
+export function applyContext(sc: ContextTokens, n: number): void {
   sc.fillEndsWild(n);
   const line = sc.codes;
   const start = sc.start;

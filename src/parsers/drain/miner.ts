@@ -1,6 +1,11 @@
 import { isJsonObject, type JsonValue } from "../../core/json.js";
-import type { TemplateParam } from "../../core/log-record.js";
-import type { TemplateChange, TemplateInfo, TemplateMatch, TemplateMiner } from "../../core/template.js";
+import type {
+  TemplateChange,
+  TemplateInfo,
+  TemplateMatch,
+  TemplateMiner,
+  TemplateParam,
+} from "../../core/template.js";
 import type { UndoLog } from "../../core/undo.js";
 import { Cluster, seenIso, seenMs } from "./cluster.js";
 import { generalise } from "./generalise.js";

@@ -1,4 +1,4 @@
-import type { TemplateParam } from "../../core/log-record.js";
+import type { TemplateParam } from "../../core/template.js";
 import { paramTypeAt } from "./mask.js";
 import type { LineScanner } from "./scan.js";
 

@@ -1,12 +1,10 @@
-import type { TemplateParam } from "../../core/log-record.js";
+import type { TemplateParam } from "../../core/template.js";
 import { growMemoryTo } from "../../core/wasm.js";
 import { digitFree, isDigit } from "../chars.js";
 import type { Cluster } from "./cluster.js";
 import { type Chained, HashChains } from "./hash-chains.js";
 import { WILDCARD } from "./mask.js";
-import type { MemoEntry } from "./memo.js";
 import { KERNEL_HAS_HIGH, KERNEL_HASH, loadSkeletonKernel, type SkeletonKernel } from "./skeleton-kernel.js";
-import type { StreamIndex } from "./stream-index.js";
 
 /**
  * The line-skeleton memo: the miner's fast path before it scans a line at all.
@@ -271,6 +269,18 @@ export function skeletonWords(skel: Uint8Array): Int32Array {
   return new Int32Array(skel.buffer, skel.byteOffset, (skel.length + 3) >> 2);
 }
 
+/**
+ * What an entry keeps of its stream (`StreamIndex`) and its memo entry (`MemoEntry`, `memo.ts`): the
+ * stream to compare with and its memo's generation, the memo entry's cluster. Declared here, so that
+ * this table, which the memo holds, need not import the memo and the stream back.
+ */
+interface EntryStream {
+  readonly memo: { readonly generation: number };
+}
+interface EntryMemo {
+  readonly cluster: Cluster;
+}
+
 /** The miner's entry: where a line of the skeleton goes, and where its parameters sit. */
 export class SkeletonEntry implements Skeleton<SkeletonEntry> {
   next: SkeletonEntry | null = null;
@@ -279,8 +289,8 @@ export class SkeletonEntry implements Skeleton<SkeletonEntry> {
     readonly hash: number,
     readonly skel: Uint8Array,
     readonly pins: Int32Array,
-    readonly stream: StreamIndex,
-    readonly memo: MemoEntry,
+    readonly stream: EntryStream,
+    readonly memo: EntryMemo,
     /** The memo's `generation` when the entry was made: an emptied memo leaves the entry stale. */
     readonly generation: number,
     readonly cluster: Cluster,
@@ -311,8 +321,8 @@ export class SkeletonEntry implements Skeleton<SkeletonEntry> {
   static of(
     hash: number,
     line: string,
-    stream: StreamIndex,
-    memo: MemoEntry,
+    stream: EntryStream,
+    memo: EntryMemo,
     cluster: Cluster,
     tokenStart: Int32Array,
     tokenEnd: Int32Array,

@@ -45,7 +45,6 @@ export {
   storedDigitProbes,
 } from "./digit-runs.js";
 export {
-  type IndexShape,
   LeanIndex,
   leanWords,
   readLeanIndex,
@@ -60,6 +59,7 @@ export {
   type ExtraBlockName,
   readStoredBlock,
 } from "./segment-blocks.js";
+export type { IndexShape } from "./segment-columns.js";
 export {
   decodeSegment,
   decodeSegmentAt,

@@ -1,5 +1,6 @@
 import { ByteReader } from "./byte-reader.js";
 import { readBlock } from "./segment-blocks.js";
+import type { IndexShape } from "./segment-columns.js";
 import { readSegmentMeta } from "./segment-decoder.js";
 import { readIndex, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import { KIND_DICTIONARY, readSlotStats, type SlotStats } from "./slot-column.js";
@@ -17,16 +18,6 @@ import { type Part, slotPart, textPart, type ValueSet } from "./word-reach.js";
  * ASCII letters lowered are the folded text of ASCII text, and a range holding any other byte is taken to
  * hold any string with a letter (`É` folds to `e`).
  */
-
-/** How a slot's values are stored in the vars block: all a reader needs to walk the block. */
-export type SlotKind = SlotStats["kind"];
-
-/** The layout of the vars block a segment's index implies (`SegmentReader` walks the block with it). */
-export interface IndexShape {
-  /** Per template entry, each wildcard's column kind. */
-  slotKinds: SlotKind[][];
-  verbatimCount: number;
-}
 
 /**
  * Where strings occur in an index block (ASCII letters lowered, for strings with letters), found once per

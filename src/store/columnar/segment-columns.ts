@@ -1,16 +1,25 @@
 import { ByteReader } from "./byte-reader.js";
 import { type DictionaryColumn, readDictionaryColumn } from "./dictionary-column.js";
-import type { IndexShape } from "./lean-index.js";
 import { readBlock } from "./segment-blocks.js";
 import { readIndex, readMeta, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import { readShapedCodes, type ShapedCodes } from "./shaped-text-column.js";
-import { readSlotCodes, type SlotCodes, slotValue } from "./slot-column.js";
+import { readSlotCodes, type SlotCodes, type SlotStats, slotValue } from "./slot-column.js";
 import { readTimeMs } from "./time-column.js";
 
 /**
  * A segment's columns as stored, decoded but not assembled into records: what `SegmentReader` builds
  * records from, and what a seal re-encodes without building them (`SegmentBuilder.addDecoded`).
  */
+
+/** How a slot's values are stored in the vars block: all a reader needs to walk the block. */
+export type SlotKind = SlotStats["kind"];
+
+/** The layout of the vars block a segment's index implies (`SegmentReader` walks the block with it). */
+export interface IndexShape {
+  /** Per template entry, each wildcard's column kind. */
+  slotKinds: SlotKind[][];
+  verbatimCount: number;
+}
 
 /** Epoch ms per row (NaN where the text is kept verbatim) and the verbatim texts by row, in row order. */
 export interface TimeColumn {

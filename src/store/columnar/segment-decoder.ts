@@ -1,10 +1,10 @@
 import { ByteReader } from "./byte-reader.js";
 import type { DictionaryColumn } from "./dictionary-column.js";
-import type { IndexShape } from "./lean-index.js";
 import type { NumberWordTest } from "./number-match.js";
 import { readBlock } from "./segment-blocks.js";
 import {
   type FieldColumns,
+  type IndexShape,
   type MessageCodes,
   readFieldColumns,
   readMessageCodes,

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import { hostOf, type LogRecord, serviceOf, type TemplateParam } from "../../core/log-record.js";
+import { hostOf, type LogRecord, serviceOf } from "../../core/log-record.js";
+import type { TemplateParam } from "../../core/template.js";
 import type { StoreTransaction } from "../db.js";
 import { toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
