@@ -1,26 +1,23 @@
-import { resolve } from "node:path";
-import fastifyMultipart, { type MultipartFields } from "@fastify/multipart";
+// POST /analyze and POST /analyze/file: system 002's contract (../shared/docs/seed-contracts.md §3.3, §3.4).
+import type { MultipartFields } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
-import { type JsonObject, nestsDeeperThan } from "../../core/json.js";
+import type { JsonObject } from "../../core/json.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import { recordFromObject } from "../../parsers/decoders/index.js";
 import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
-import { detectionStats } from "../../service/detection-stats.js";
-import { loadModels } from "../../service/model-load.js";
 import type { Runtime } from "../../service/runtime.js";
 import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
-import { detectorPrecision } from "../../service/verdicts.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
-import { tooDeep } from "../json-body.js";
 import { RateLimiter } from "../rate-limiter.js";
 import { errorSchema, jsonObjectSchema } from "../schemas.js";
+import { fastApiErrors, readFastApiBodies } from "./fastapi-bodies.js";
 
 const authLog = z
   .looseObject({
@@ -94,18 +91,6 @@ function serviceField(fields: MultipartFields): string | undefined {
   return parsed.data;
 }
 
-/** What `model_dir` says in `/stats` and `/models/load` (service/shown-path.ts). */
-const MODEL_DIR_SHOWN =
-  "The model folder: absolute for an admin token; for any other caller relative to the server's working directory, or only its last segment when it lies outside it";
-
-const fastApiErrors = {
-  401: errorSchema,
-  403: errorSchema,
-  413: errorSchema,
-  422: errorSchema,
-  429: errorSchema,
-};
-
 /** FastAPI's 422 for a missing upload (contracts §3.3: clients expect `detail` as a list). */
 function missingFile(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendError(request, reply, 422, "validation_error", "invalid request: file: Field required", [
@@ -144,38 +129,17 @@ async function* withinLimit(file: AsyncIterable<Buffer> & { truncated: boolean }
     throw new UserError("the file is larger than ANALYZE_MAX_FILE_BYTES", "payload_too_large", 413);
 }
 
-/** System 002: analysis API (contracts §3.3–3.5). Health routes are in health.ts. */
-export function system002Routes(rt: Runtime) {
+/**
+ * System 002's analysis of authentication events, sent as JSON or uploaded as a file (contracts §3.3,
+ * §3.4). `/models/load` is in models.ts, `/stats` in stats.ts, health routes in health.ts.
+ */
+export function analyzeRoutes(rt: Runtime) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const limits = rt.config.limits;
     const analyzeLimiter = limits.analyze ? new RateLimiter(limits.analyze, rt.clock) : null;
 
-    // FastAPI answers malformed JSON with 422 and accepts an empty body where the body is optional
-    // (`POST /models/load` with no argument); only this plugin's routes parse JSON this way.
-    const defaultJson = app.getDefaultJsonParser("error", "error");
-    app.removeContentTypeParser("application/json");
-    app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-      if (typeof body === "string" && body.trim() === "") return done(null, undefined);
-      if (nestsDeeperThan(body as string)) return done(tooDeep(422), undefined);
-      defaultJson(request, body as string, (error, value) => {
-        if (!error) return done(null, value);
-        const at = /position (\d+)/.exec(error.message)?.[1];
-        done(
-          new UserError(`request body is not valid JSON: ${error.message}`, "invalid_json", 422, [
-            {
-              loc: ["body", at === undefined ? 0 : Number(at)],
-              msg: "JSON decode error",
-              type: "json_invalid",
-            },
-          ]),
-          undefined,
-        );
-      });
-    });
-    await app.register(fastifyMultipart, {
-      limits: { fileSize: limits.analyzeMaxFileBytes, files: 1, fields: 20, parts: 30, fieldSize: 64 * 1024 },
-    });
+    await readFastApiBodies(app, rt);
 
     /** slowapi's per-IP budget on the analysis routes (contracts §3.4), counted after authentication. */
     const analyzeBudget = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -298,103 +262,6 @@ export function system002Routes(rt: Runtime) {
         }
         return analyzeCounting(uploadInputs(withinLimit(part.file), context(stream)), persist);
       },
-    );
-
-    r.post(
-      "/models/load",
-      {
-        preHandler: requireAuth(rt, { group: "analyze", scope: "ingest" }),
-        bodyLimit: 16 * 1024,
-        schema: {
-          summary: "Load models from a folder (default MODEL_DIR); the body may be omitted",
-          tags: ["system 002"],
-          body: z
-            .object({
-              model_dir: z
-                .string()
-                .min(1)
-                .max(4096)
-                .optional()
-                .describe("Another folder needs the `admin` scope"),
-            })
-            .nullish(),
-          response: {
-            200: z.object({
-              status: z.literal("loaded"),
-              model_dir: z.string().describe(MODEL_DIR_SHOWN),
-              models: z.array(z.string()),
-            }),
-            400: errorSchema,
-            404: errorSchema,
-            ...fastApiErrors,
-          },
-        },
-      },
-      async (request) => {
-        const dir = request.body?.model_dir ?? rt.config.modelDir;
-        // Pointing the server at any folder it can read is an operator's call, not a client's.
-        if (resolve(dir) !== resolve(rt.config.modelDir) && !hasScope(request, "admin"))
-          throw new UserError(
-            "loading a folder other than MODEL_DIR needs the 'admin' scope",
-            "Forbidden",
-            403,
-          );
-        return loadModels(rt, dir, request.principal?.name ?? "anonymous", {
-          admin: hasScope(request, "admin"),
-        });
-      },
-    );
-
-    r.get(
-      "/stats",
-      {
-        preHandler: readAuth,
-        schema: {
-          summary: "Models and detection statistics (system 002)",
-          tags: ["system 002"],
-          response: {
-            200: z.object({
-              models_loaded: z.boolean(),
-              model_dir: z.string().describe(MODEL_DIR_SHOWN),
-              model_version: z.string(),
-              loaded_at: z.string().nullable(),
-              load_error: z.string().nullable(),
-              model_dir_status: z
-                .enum(["loaded", "not_found", "not_a_directory", "load_failed", "not_loaded"])
-                .describe("Logwarden: the folder as it is now (`models_loaded` is also true without one)"),
-              models: z.record(
-                z.string(),
-                z.object({ kind: z.string(), file: z.string(), bytes: z.number() }),
-              ),
-              detectors: z
-                .array(z.object({ name: z.string(), phase: z.string(), detail: z.string() }))
-                .describe("The ingest pipeline's detectors: their warm-up and what they have seen"),
-              analyses_total: z.number().int(),
-              anomalies_total: z.number().int(),
-              detector_precision: z
-                .array(
-                  z.object({
-                    detector: z.string(),
-                    true_positives: z.number().int(),
-                    false_positives: z.number().int(),
-                    precision: z.number().nullable(),
-                  }),
-                )
-                .describe("Per detector, from people's verdicts: resolved = true, false_positive = false"),
-            }),
-            ...fastApiErrors,
-          },
-        },
-      },
-      async (request) => ({
-        ...(await detectionStats(rt, { admin: hasScope(request, "admin") })),
-        detector_precision: (await detectorPrecision(rt.store)).map((p) => ({
-          detector: p.detector,
-          true_positives: p.truePositives,
-          false_positives: p.falsePositives,
-          precision: p.precision,
-        })),
-      }),
     );
   };
 }
