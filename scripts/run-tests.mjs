@@ -22,7 +22,10 @@
 // and printed when they end, so the logs do not interleave. A CI log shows only its last lines, and a phase
 // prints its failures far above them: so each vitest phase also reports its failures to a file
 // (scripts/failed-tests-reporter.mjs), and the last lines name every failed test with the start of its
-// error (`failureDigest`).
+// error (`failureDigest`). Before them it says what skipped and why (`skipDigest`): the groups of tests that
+// need what this machine lacks (../shared/datasets beside the clone, PostgreSQL, RabbitMQ, Chromium), from
+// the `[skip] <group>: <reason>` line each such test file prints (test/helpers/skips.ts); in CI they fail
+// instead.
 import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,6 +130,56 @@ function failureDigest(failedPhases) {
   return lines;
 }
 
+/**
+ * What skipped in all phases, group by group: how many test files, which (the first few), and why (the
+ * reasons their `[skip]` lines give); then the files that had tests skipped without printing one.
+ */
+function skipDigest(phases) {
+  const groups = new Map();
+  const explained = new Set();
+  const silent = new Map();
+  for (const { name } of phases) {
+    let report;
+    try {
+      report = JSON.parse(readFileSync(reportFile(name), "utf8"));
+    } catch {
+      continue;
+    }
+    for (const { where, line } of report.skipLines ?? []) {
+      const text = line.slice("[skip] ".length);
+      const cut = text.indexOf(": ");
+      const group = cut > 0 ? text.slice(0, cut) : text;
+      const reason = cut > 0 ? text.slice(cut + 2) : "";
+      let g = groups.get(group);
+      if (!g) groups.set(group, (g = { files: new Set(), reasons: new Set() }));
+      g.files.add(where);
+      if (reason) g.reasons.add(reason);
+      explained.add(where);
+    }
+    for (const { where, tests } of report.skippedFiles ?? []) silent.set(where, (silent.get(where) ?? 0) + tests);
+  }
+  for (const where of explained) silent.delete(where);
+  if (groups.size === 0 && silent.size === 0) return [];
+  const lines = ["== skipped (not failures; CI has what they need, and there they run or fail):"];
+  const few = (items, n, separator = ", ") => {
+    const list = [...items];
+    return list.slice(0, n).join(separator) + (list.length > n ? `${separator}and ${list.length - n} more` : "");
+  };
+  for (const [group, { files, reasons }] of [...groups].sort((a, b) => b[1].files.size - a[1].files.size)) {
+    const count = `${files.size} test file${files.size === 1 ? "" : "s"}`;
+    lines.push(`  ${group}: ${count} (${few([...files].sort(), 4)})`);
+    if (reasons.size > 0) lines.push(`    why: ${few([...reasons].sort(), 3, "; ")}`.slice(0, 600));
+  }
+  if (silent.size > 0)
+    lines.push(
+      `  without a [skip] line (it.skip, a platform check): ${silent.size} test file(s) (${few(
+        [...silent].sort().map(([where, tests]) => `${where}: ${tests}`),
+        6,
+      )})`,
+    );
+  return lines;
+}
+
 /** " (on Node vX)" when a test ran on another Node than this one's (CI's legs), else nothing. */
 const onOtherNode = (node) => (node && node !== process.version ? ` (on Node ${node})` : "");
 
@@ -169,7 +222,10 @@ try {
   if (beside && !dryRun) await Promise.race([beside, delay(HEAD_START_MS)]);
   await Promise.all([runVitest("soak", [SOAK]), beside]);
 } finally {
-  if (!dryRun) for (const line of failureDigest(results.filter((r) => r.code !== 0))) console.log(line);
+  if (!dryRun) {
+    for (const line of skipDigest(results)) console.log(line);
+    for (const line of failureDigest(results.filter((r) => r.code !== 0))) console.log(line);
+  }
   rmSync(logs, { recursive: true, force: true });
 }
 

@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { LOGHUB_DIR } from "../helpers/loghub.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { call, textOf } from "../mcp/client.js";
 
-const LOGHUB = join(import.meta.dirname, "../../../shared/datasets/loghub-2k");
 /** The first lines of a LogHub sample: enough to mine templates, small enough to stay quick. */
 const head = (name: string, lines = 200) =>
-  readFileSync(join(LOGHUB, name.replace(/_2k\.log$/, ""), name), "utf8")
+  readFileSync(join(LOGHUB_DIR, name.replace(/_2k\.log$/, ""), name), "utf8")
     .split("\n")
     .slice(0, lines)
     .join("\n");
@@ -134,7 +134,7 @@ describe("POST /analyze/file?persist=true names the stream after the file", () =
 
 describe("MCP analyze_log_file with persist", () => {
   it("stores the file in a stream named after it and reports it in `streams`", async () => {
-    const dir = join(LOGHUB, "Zookeeper");
+    const dir = join(LOGHUB_DIR, "Zookeeper");
     server = await startTestServer({ MCP_ALLOWED_DIRS: dir });
     await server.app.listen({ host: "127.0.0.1", port: 0 });
     const address = server.app.server.address();

@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO, runCli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 
-const HDFS = join(REPO, "../shared/datasets/loghub-2k/HDFS/HDFS_2k.log");
+const HDFS = loghubFile("HDFS");
 
 describe("logwarden analyze", () => {
   it("summarises a raw log file: records, templates, anomalies, top templates", async () => {

@@ -14,9 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const DATASETS = join(ROOT, "../shared/datasets/loghub-2k");
 const FILES = ["HDFS", "Linux", "OpenSSH"];
 
 let dir: string;
@@ -40,8 +39,7 @@ beforeAll(() => {
   logs = join(dir, "logs");
   out = join(dir, "out");
   mkdirSync(logs);
-  for (const name of FILES)
-    copyFileSync(join(DATASETS, name, `${name}_2k.log`), join(logs, `${name}_2k.log`));
+  for (const name of FILES) copyFileSync(loghubFile(name), join(logs, `${name}_2k.log`));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO, serveEntry } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 
-const LINUX = join(REPO, "../shared/datasets/loghub-2k/Linux/Linux_2k.log");
+const LINUX = loghubFile("Linux");
 /** The JavaScript this test run transpiled (`serveEntry`): through tsx each run compiled every module again. */
 const CLI = serveEntry();
 

@@ -5,15 +5,13 @@ import { configSchema } from "../../src/config/schema.js";
 import { severityFromScore } from "../../src/core/severity.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../src/service/analyze.js";
-import { REPO } from "../helpers/cli.js";
+import { LOGHUB_DIR } from "../helpers/loghub.js";
 
 describe("one severity policy", () => {
   it("maps every finding's score to its severity the same way, whichever detector raised it", async () => {
     // LogHub's Linux and OpenSSH logs: brute force, password spraying, volume, templates.
     const lines = ["Linux/Linux_2k.log", "OpenSSH/OpenSSH_2k.log"].flatMap((f) =>
-      readFileSync(join(REPO, "../shared/datasets/loghub-2k", f), "utf8")
-        .split("\n")
-        .filter(Boolean),
+      readFileSync(join(LOGHUB_DIR, f), "utf8").split("\n").filter(Boolean),
     );
     const { anomalies } = await analyzeLines(lines, createProcessor(configSchema.parse({})));
     const detectors = new Set(anomalies.map((a) => a.detector));

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import type { Anomaly } from "../../src/core/anomaly.js";
@@ -15,7 +14,7 @@ import { stepOf } from "../../src/detectors/stream-clock.js";
 import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../src/service/analyze.js";
-import { REPO } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 import { lineAt } from "./records.js";
 
 // The README's example is from 2025; LogHub's Apache sample from 2005.
@@ -178,9 +177,7 @@ describe("the processing pipeline on an old file after the README's example", ()
       '{"timestamp":"2025-04-03T14:22:10.1234567+02:00","service":"auth","level":"ERROR","message":"invalid password","metadata":{"ip":"10.0.0.12"}}',
       '{"timestamp":"2025-04-03T14:22:30+02:00","service":"auth","level":"ERROR","message":"invalid password","metadata":{"ip":"10.0.0.12"}}',
     ];
-    const apache = readFileSync(join(REPO, "../shared/datasets/loghub-2k/Apache/Apache_2k.log"), "utf8")
-      .split("\n")
-      .filter(Boolean);
+    const apache = readFileSync(loghubFile("Apache"), "utf8").split("\n").filter(Boolean);
     const alone = await analyzeLines(apache, createProcessor(configSchema.parse({})), {
       defaultService: "auth",
     });

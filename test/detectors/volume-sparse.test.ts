@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import type { Anomaly } from "../../src/core/anomaly.js";
@@ -9,7 +8,7 @@ import { isoUtc } from "../../src/core/time.js";
 import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../src/service/analyze.js";
-import { REPO } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 
 const T0 = Date.parse("2026-06-14T00:00:00Z");
 const OPTIONS: VolumeOptions = {
@@ -60,9 +59,7 @@ describe("volume on a stream that is silent most of the time", () => {
   });
 
   it("finds a couple of spikes in LogHub's Linux log, not one per burst (was 152)", async () => {
-    const lines = readFileSync(join(REPO, "../shared/datasets/loghub-2k/Linux/Linux_2k.log"), "utf8")
-      .split("\n")
-      .filter(Boolean);
+    const lines = readFileSync(loghubFile("Linux"), "utf8").split("\n").filter(Boolean);
     const result = await analyzeLines(lines, createProcessor(configSchema.parse({})));
     const spikes = result.anomalies.filter((a) => a.detector === "volume");
     expect(spikes.length).toBeLessThan(10);

@@ -1,16 +1,15 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { generateAuthLog } from "../../bench/detect/auth-log-generator.js";
 import type { LogRecord, ParsedRecord } from "../../src/core/log-record.js";
 import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { DrainMiner } from "../../src/parsers/drain/index.js";
 import { Processor } from "../../src/pipeline/processor.js";
+import { LOGHUB_DIR } from "./loghub.js";
 
-/**
- * A stream that reaches every registered detector and the miner: real LogHub lines (OpenSSH, Linux;
- * ../shared/datasets/loghub-2k, SOURCE.md there) interleaved with what the other detectors look for.
- * Shared by the undo tests and the conformance suites, so both judge the stages on the same input.
- */
-const DATASETS = "../shared/datasets/loghub-2k";
+// A stream that reaches every registered detector and the miner: real LogHub lines (OpenSSH, Linux;
+// test/fixtures/loghub-2k, SOURCE.md there) interleaved with what the other detectors look for.
+// Shared by the undo tests and the conformance suites, so both judge the stages on the same input.
 
 /** When the records were received; RFC 3164 lines (no year) are read relative to it. */
 export const OBSERVED_AT = "2026-03-03T12:00:00Z";
@@ -39,7 +38,7 @@ export const DETECTION_ENV = {
 };
 
 function lines(file: string, take: number): string[] {
-  return readFileSync(`${DATASETS}/${file}`, "utf8").split("\n").filter(Boolean).slice(0, take);
+  return readFileSync(join(LOGHUB_DIR, file), "utf8").split("\n").filter(Boolean).slice(0, take);
 }
 
 /**

@@ -1,28 +1,33 @@
 import { execFileSync } from "node:child_process";
 import amqp from "amqplib";
+import { noteSkip } from "./skips.js";
 
 /** The RabbitMQ used by tests: `TEST_RABBITMQ_URL`, else the local server `.ci/run` starts. */
 export const TEST_RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672/";
 
-let available: Promise<boolean> | undefined;
+/** The one connection attempt of this worker: nothing when it answered, else why not. */
+let probe: Promise<Error | undefined> | undefined;
 
-/** True when the broker answers; skips with a message when it does not, except in CI, where it must. */
-export function rabbitmqAvailable(): Promise<boolean> {
-  available ??= (async () => {
+/**
+ * True when the broker answers; when it does not, the asking test file prints a `[skip]` line (once), except
+ * in CI, where it must answer: there this throws.
+ */
+export async function rabbitmqAvailable(): Promise<boolean> {
+  probe ??= (async () => {
     try {
       const conn = await amqp.connect(TEST_RABBITMQ_URL, { timeout: 2_000 });
       await conn.close();
-      return true;
+      return undefined;
     } catch (error) {
-      if (process.env.CI)
-        throw new Error(`RabbitMQ is required in CI but ${TEST_RABBITMQ_URL} failed: ${String(error)}`);
-      console.warn(
-        `[skip] RabbitMQ tests: nothing answers at ${TEST_RABBITMQ_URL} (${(error as Error).message})`,
-      );
-      return false;
+      return error as Error;
     }
   })();
-  return available;
+  const error = await probe;
+  if (!error) return true;
+  if (process.env.CI)
+    throw new Error(`RabbitMQ is required in CI but ${TEST_RABBITMQ_URL} failed: ${String(error)}`);
+  noteSkip("RabbitMQ tests", `nothing answers at ${TEST_RABBITMQ_URL} (${error.message})`);
+  return false;
 }
 
 /** The triage transport's queues (docs/triage.md, "Transport"). */
@@ -68,7 +73,7 @@ export function brokerControl(what: string): ((command: "stop_app" | "start_app"
   } catch (error) {
     if (process.env.CI)
       throw new Error(`CI must be able to restart RabbitMQ with rabbitmqctl: ${String(error)}`);
-    console.warn(`[skip] ${what}: rabbitmqctl cannot drive the local RabbitMQ`);
+    noteSkip("RabbitMQ restarts", `${what} (rabbitmqctl cannot drive the local RabbitMQ)`);
     return null;
   }
   return (command) => execFileSync("rabbitmqctl", ["-q", command], { stdio: "ignore", timeout: 60_000 });

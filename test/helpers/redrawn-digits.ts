@@ -1,18 +1,36 @@
-import { existsSync } from "node:fs";
 import { it } from "vitest";
 import { mulberry32 } from "../../bench/lib/random.js";
-import { datasetNames, GT_DIR } from "../../bench/parse-golden-corpus.js";
+import { datasetNames, readBodies } from "../../bench/parse-golden-corpus.js";
+import { LOGHUB_SYSTEMS, loghubLines } from "./loghub.js";
+import { needSharedDatasets } from "./shared-datasets.js";
 
 /**
- * Each LogHub dataset's lines (`read`) as they are, then twice more with about half of them given fresh
- * digits, every digit redrawn (leading zeros, a `0` before `x`, a header's date and time included): lines
- * of skeletons seen before, with other values. Seeded, so a failure replays.
+ * What the lines are: each LogHub system's raw lines (in the repository, `loghub.ts`), or its message
+ * bodies, the `Content` column of LogHub's ground truth (beside the clone, in ../shared/datasets).
  */
-export function withRedrawnDigits(read: (dataset: string) => string[], seed: number): string[] {
+export type RedrawnSource = "raw lines" | "bodies";
+
+/** The systems and how to read each one's lines; both list the ten LogHub systems in the same order. */
+function readerOf(source: RedrawnSource): {
+  systems: () => readonly string[];
+  read: (system: string) => string[];
+} {
+  return source === "raw lines"
+    ? { systems: () => LOGHUB_SYSTEMS, read: loghubLines }
+    : { systems: datasetNames, read: readBodies };
+}
+
+/**
+ * Each LogHub system's lines as they are, then twice more with about half of them given fresh digits,
+ * every digit redrawn (leading zeros, a `0` before `x`, a header's date and time included): lines of
+ * skeletons seen before, with other values. Seeded, so a failure replays.
+ */
+export function withRedrawnDigits(source: RedrawnSource, seed: number): string[] {
+  const { systems, read } = readerOf(source);
   const rnd = mulberry32(seed);
   const redraw = (line: string) => line.replace(/\d/g, () => String(Math.floor(rnd() * 10)));
   const lines: string[] = [];
-  for (const d of datasetNames()) {
+  for (const d of systems()) {
     const own = read(d);
     for (let round = 0; round < 3; round++)
       for (const l of own) lines.push(round === 0 || rnd() < 0.5 ? l : redraw(l));
@@ -21,21 +39,22 @@ export function withRedrawnDigits(read: (dataset: string) => string[], seed: num
 }
 
 /**
- * A test of `check` on `withRedrawnDigits(read, seed)`: skipped with a note on a machine without the
- * LogHub samples, failed in CI when they are missing (the memos' equivalence checks must run there).
+ * A test of `check` on `withRedrawnDigits(source, seed)`. On raw lines it runs everywhere; on bodies it
+ * needs LogHub's ground truth in ../shared/datasets: skipped with a note on a machine without it, failed in
+ * CI when it is missing (the memos' equivalence checks must run there).
  */
 export function itOnRedrawnDigits(
   name: string,
-  read: (dataset: string) => string[],
+  source: RedrawnSource,
   seed: number,
   check: (lines: string[]) => void,
 ): void {
-  const missing = !existsSync(GT_DIR);
-  it.skipIf(missing && !process.env.CI)(
+  const need = source === "bodies" ? needSharedDatasets(name, "loghub-2k") : undefined;
+  it.skipIf(need?.skip ?? false)(
     name,
     () => {
-      if (missing) throw new Error(`${name}: needs ${GT_DIR} in CI, and it is missing`);
-      check(withRedrawnDigits(read, seed));
+      need?.assertPresent();
+      check(withRedrawnDigits(source, seed));
     },
     120_000,
   );

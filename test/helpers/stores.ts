@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import { openStore, type Store } from "../../src/store/db.js";
+import { noteSkip } from "./skips.js";
 
 /**
  * The PostgreSQL used by tests: `TEST_DATABASE_URL`, else the URL `.ci/run` sets up.
@@ -12,27 +13,32 @@ import { openStore, type Store } from "../../src/store/db.js";
 export const TEST_PG_URL =
   process.env.TEST_DATABASE_URL ?? "postgres://logwarden:logwarden@127.0.0.1:5432/logwarden_test";
 
-let pgAvailable: Promise<boolean> | undefined;
+/** The one connection attempt of this worker: nothing when it answered, else why not. */
+let pgProbe: Promise<Error | undefined> | undefined;
 
-export function postgresAvailable(): Promise<boolean> {
-  pgAvailable ??= (async () => {
+/**
+ * Whether PostgreSQL answers at TEST_PG_URL. When it does not, the asking test file prints a `[skip]` line
+ * (once), except in CI, where it must answer: there this throws.
+ */
+export async function postgresAvailable(): Promise<boolean> {
+  pgProbe ??= (async () => {
     const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2_000 });
     try {
       await client.connect();
       await client.query("select 1");
-      return true;
+      return undefined;
     } catch (error) {
-      if (process.env.CI)
-        throw new Error(`PostgreSQL is required in CI but ${TEST_PG_URL} failed: ${String(error)}`);
-      console.warn(
-        `[skip] PostgreSQL tests: nothing answers at ${TEST_PG_URL} (${(error as Error).message})`,
-      );
-      return false;
+      return error as Error;
     } finally {
       await client.end().catch(() => {});
     }
   })();
-  return pgAvailable;
+  const error = await pgProbe;
+  if (!error) return true;
+  if (process.env.CI)
+    throw new Error(`PostgreSQL is required in CI but ${TEST_PG_URL} failed: ${String(error)}`);
+  noteSkip("PostgreSQL tests", `nothing answers at ${TEST_PG_URL} (${error.message})`);
+  return false;
 }
 
 export interface TestStore {

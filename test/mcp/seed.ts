@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { isoUtc } from "../../src/core/time.js";
 import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { ingestLogs } from "../../src/service/ingest.js";
 import type { Runtime } from "../../src/service/runtime.js";
-import { REPO } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 
-export const OPENSSH = join(REPO, "../shared/datasets/loghub-2k/OpenSSH/OpenSSH_2k.log");
+export const OPENSSH = loghubFile("OpenSSH");
 
 /** System 002 records: `n` failed root logins from one IP, one a second (brute force at 10). */
 export function bruteForceRecords(n = 12): Record<string, string>[] {

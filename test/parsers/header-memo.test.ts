@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { readRawLines } from "../../bench/parse-golden-corpus.js";
 import { splitHeader } from "../../src/parsers/header.js";
 import { HeaderSplits } from "../../src/parsers/header-memo.js";
 import { itOnRedrawnDigits } from "../helpers/redrawn-digits.js";
@@ -33,7 +32,7 @@ describe("HeaderSplits", () => {
 
   itOnRedrawnDigits(
     "gives splitHeader's headers on LogHub raw lines with their digits redrawn, times read or not",
-    readRawLines,
+    "raw lines",
     7,
     (lines) => {
       const splits = new HeaderSplits();

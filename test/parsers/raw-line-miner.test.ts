@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
-import { readRawLines } from "../../bench/parse-golden-corpus.js";
 import { DrainMiner } from "../../src/parsers/drain/index.js";
 import { LineScanner } from "../../src/parsers/drain/scan.js";
 import { WINDOW_CHARS } from "../../src/parsers/drain/skeleton.js";
 import { splitHeader } from "../../src/parsers/header.js";
 import { RawLineMiner, textLines } from "../../src/parsers/raw-line-miner.js";
+import { loghubLines } from "../helpers/loghub.js";
 import { itOnRedrawnDigits } from "../helpers/redrawn-digits.js";
 
 /**
@@ -86,7 +86,7 @@ describe("RawLineMiner", () => {
 
   itOnRedrawnDigits(
     "gives splitHeader's and the miner's results on LogHub raw lines with their digits redrawn",
-    readRawLines,
+    "raw lines",
     42,
     (lines) => {
       expectSame(lines, true);
@@ -125,7 +125,7 @@ describe("RawLineMiner", () => {
     }
 
     it("mines a text's lines as add does them one by one, over windows, CRLF, empty and long lines", () => {
-      const loghub = readRawLines("HDFS").concat(readRawLines("Linux"), readRawLines("OpenSSH"));
+      const loghub = loghubLines("HDFS").concat(loghubLines("Linux"), loghubLines("OpenSSH"));
       // Many windows of LogHub lines, with CRLF endings, and no final line break.
       expectSameAsAdd([...loghub, ...loghub].join("\r\n"));
       // A final line break, empty lines, and a line longer than a window (copied on its own).
@@ -139,7 +139,7 @@ describe("RawLineMiner", () => {
     });
 
     it("copies its window again when `each` mined a text of its own, which took the window", () => {
-      const lines = readRawLines("HDFS").slice(0, 400);
+      const lines = loghubLines("HDFS").slice(0, 400);
       const outer = new RawLineMiner(new DrainMiner());
       const inner = new RawLineMiner(new DrainMiner());
       const got: string[] = [];

@@ -1,14 +1,11 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { ingestLogs } from "../../src/service/ingest.js";
-import { REPO } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
 
-const OPENSSH = readFileSync(join(REPO, "../shared/datasets/loghub-2k/OpenSSH/OpenSSH_2k.log"), "utf8")
-  .split("\n")
-  .filter(Boolean);
+const OPENSSH = readFileSync(loghubFile("OpenSSH"), "utf8").split("\n").filter(Boolean);
 
 // Found by the crash harness (test/reliability/): a template created and generalised within one batch was
 // never live at a save, so its first lines pointed at a template id that `templates` never had.

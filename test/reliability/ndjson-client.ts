@@ -1,14 +1,10 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO } from "../helpers/cli.js";
+import { loghubFile } from "../helpers/loghub.js";
 
-const LOGHUB = join(REPO, "../shared/datasets/loghub-2k");
 /** Real lines, so the miner grows real templates: three services of different shapes. */
 const SOURCES = ["HDFS", "OpenSSH", "Apache"].map((name) => ({
   service: name.toLowerCase(),
-  lines: readFileSync(join(LOGHUB, name, `${name}_2k.log`), "utf8")
-    .split("\n")
-    .filter(Boolean),
+  lines: readFileSync(loghubFile(name), "utf8").split("\n").filter(Boolean),
 }));
 
 export const ADMIN_TOKEN = "reliability-admin-token";

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { noteSkip } from "../helpers/skips.js";
 import { ensureWebBuilt } from "./build.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -24,7 +25,7 @@ const FLAGS = [
 export function browserAvailable(): boolean {
   if (existsSync(CHROMIUM)) return true;
   if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI installs it (apt-get install chromium)`);
-  console.warn(`skipping browser tests: ${CHROMIUM} not found (apt-get install -y chromium)`);
+  noteSkip("browser tests", `${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH)`);
   return false;
 }
 

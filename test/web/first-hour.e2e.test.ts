@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
+import { LOGHUB_DIR } from "../helpers/loghub.js";
 import { ADMIN_TOKEN, auth, type TestServer } from "../helpers/runtime.js";
 import { type Browser, browserAvailable, closeDashboard, openDashboard } from "./browser.js";
 
@@ -16,7 +17,6 @@ import { type Browser, browserAvailable, closeDashboard, openDashboard } from ".
 const SHOTS = process.env.DOCS_SCREENSHOTS
   ? join(REPO, "docs/img")
   : join(REPO, "test-artifacts/screenshots");
-const LOGHUB = join(REPO, "../shared/datasets/loghub-2k");
 const UPLOADS = ["Linux/Linux_2k.log", "Apache/Apache_2k.log", "OpenSSH/OpenSSH_2k.log"];
 
 describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium", () => {
@@ -39,7 +39,7 @@ describe.skipIf(!browserAvailable())("the first hour of a new user, in Chromium"
     for (const path of UPLOADS) {
       const form = new FormData();
       const name = path.split("/")[1]!;
-      form.append("file", new Blob([readFileSync(join(LOGHUB, path))]), name);
+      form.append("file", new Blob([readFileSync(join(LOGHUB_DIR, path))]), name);
       const res = await fetch(`${base}/analyze/file?persist=true`, {
         method: "POST",
         headers: auth,

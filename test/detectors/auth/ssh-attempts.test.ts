@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../../src/config/schema.js";
 import { FakeClock } from "../../../src/core/clock.js";
@@ -7,7 +6,7 @@ import { BruteForceDetector } from "../../../src/detectors/auth/brute-force.js";
 import { PasswordSprayingDetector } from "../../../src/detectors/auth/password-spraying.js";
 import { createProcessor } from "../../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../../src/service/analyze.js";
-import { REPO } from "../../helpers/cli.js";
+import { loghubFile } from "../../helpers/loghub.js";
 import { lineAt } from "../records.js";
 
 // Old Red Hat style, as in LogHub's Linux log: only PAM writes the failure.
@@ -79,7 +78,7 @@ describe("sshd failures counted once, whichever forms a host writes", () => {
   });
 
   it("finds the brute force in LogHub's Linux log (PAM lines only)", async () => {
-    const text = readFileSync(join(REPO, "../shared/datasets/loghub-2k/Linux/Linux_2k.log"), "utf8");
+    const text = readFileSync(loghubFile("Linux"), "utf8");
     const lines = text.split("\n").filter(Boolean);
     const result = await analyzeLines(lines, createProcessor(configSchema.parse({})));
     const brute = result.anomalies.filter((a) => a.detector === "brute_force");

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { csvRows } from "../../../src/parsers/csv.js";
 import { mineAll } from "../../../src/parsers/drain/batch.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
-
-const DIR = new URL("../../../../shared/datasets/loghub-2k/", import.meta.url);
+import { needSharedDatasets, sharedDatasetPath } from "../../helpers/shared-datasets.js";
 
 /** Grouping accuracy: a line is right when its predicted group has exactly its true group's lines. */
 function groupingAccuracy(truth: readonly string[], predicted: readonly string[]): number {
@@ -28,15 +27,17 @@ function groupingAccuracy(truth: readonly string[], predicted: readonly string[]
   return correct / truth.length;
 }
 
-/** The only miner-accuracy gate: without its dataset it skips with a message on a laptop and fails in CI. */
-const file = new URL("HDFS/HDFS_2k.log_structured.csv", DIR);
-const missing = !existsSync(file);
-if (missing && !process.env.CI)
-  console.warn(`[skip] miner accuracy gate: ${file.pathname} is missing (the LogHub-2k datasets)`);
+/**
+ * The only miner-accuracy gate: it needs LogHub's ground truth, which is not in the repository; without it
+ * it skips with a message on a laptop and fails in CI.
+ */
+const GROUND_TRUTH = "loghub-2k/HDFS/HDFS_2k.log_structured.csv";
+const groundTruth = needSharedDatasets("miner accuracy gate", GROUND_TRUTH);
+const file = sharedDatasetPath(GROUND_TRUTH);
 
 describe("accuracy smoke test", () => {
-  it.skipIf(missing && !process.env.CI)("HDFS message bodies: GA ≥ 0.9", () => {
-    if (missing) throw new Error(`the miner accuracy gate needs ${file.pathname} in CI, and it is missing`);
+  it.skipIf(groundTruth.skip)("HDFS message bodies: GA ≥ 0.9", () => {
+    groundTruth.assertPresent();
     const [head, ...rows] = csvRows(readFileSync(file, "utf8"));
     const content = head!.indexOf("Content");
     const template = head!.indexOf("EventTemplate");

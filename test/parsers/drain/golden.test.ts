@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DIGESTS_FILE, goldenDigests } from "../../../bench/parse-golden.js";
-import { GT_DIR } from "../../../bench/parse-golden-corpus.js";
+import { needSharedDatasets } from "../../helpers/shared-datasets.js";
 
 /**
  * Template mining must give byte-identical results: the digests of every line's template id, text,
@@ -10,15 +10,13 @@ import { GT_DIR } from "../../../bench/parse-golden-corpus.js";
  * steady state). A deliberate change of the miner's output re-records them with
  * `npx tsx bench/parse-golden.ts --write`, and says why in its commit.
  */
-const missing = !existsSync(GT_DIR);
-if (missing && !process.env.CI)
-  console.warn(`[skip] mining golden check: ${GT_DIR} is missing (the LogHub-2k datasets)`);
+const groundTruth = needSharedDatasets("mining golden check", "loghub-2k");
 
 describe("mining golden check", () => {
-  it.skipIf(missing && !process.env.CI)(
+  it.skipIf(groundTruth.skip)(
     "LogHub-2k datasets and the bench:parse corpora mine to the recorded digests",
     () => {
-      if (missing) throw new Error(`the mining golden check needs ${GT_DIR} in CI, and it is missing`);
+      groundTruth.assertPresent();
       const recorded = JSON.parse(readFileSync(DIGESTS_FILE, "utf8")) as unknown;
       expect(goldenDigests()).toEqual(recorded);
     },

@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from "vitest";
-import { readBodies } from "../../../bench/parse-golden-corpus.js";
 import type { TemplateMatch } from "../../../src/core/template.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { LineScanner } from "../../../src/parsers/drain/scan.js";
@@ -144,7 +143,7 @@ describe("skeleton memo", () => {
 
   itOnRedrawnDigits(
     "gives the scan path's results on LogHub bodies with their digits redrawn, with and without rollbacks",
-    readBodies,
+    "bodies",
     18,
     (lines) => {
       expectSame(lines);

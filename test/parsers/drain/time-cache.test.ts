@@ -1,6 +1,5 @@
 import { describe, expect } from "vitest";
 import { mulberry32 } from "../../../bench/lib/random.js";
-import { readRawLines } from "../../../bench/parse-golden-corpus.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { timeCache } from "../../../src/parsers/drain/time-cache.js";
 import { splitHeader } from "../../../src/parsers/header.js";
@@ -34,7 +33,7 @@ function coldTimes(lines: readonly string[]): (string | null)[] {
 describe("the header time cache", () => {
   itOnRedrawnDigits(
     "gives every LogHub line, digits redrawn and sources interleaved, the time a full reading gives",
-    readRawLines,
+    "raw lines",
     18_2611,
     (all) => {
       const lines = interleaved(all);

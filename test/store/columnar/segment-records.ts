@@ -1,5 +1,5 @@
 /** Record generators shared by the columnar tests: arbitrary records, and real LogHub lines mined by Drain. */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { hostOf, serviceOf } from "../../../src/core/log-record.js";
 import { decodePlain } from "../../../src/parsers/decoders/plain.js";
@@ -7,6 +7,7 @@ import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { derivedTemplateId } from "../../../src/store/columnar/derived-template-id.js";
 import type { SegmentRecord } from "../../../src/store/columnar/index.js";
 import { toJsonText } from "../../../src/store/json.js";
+import { loghubFile } from "../../helpers/loghub.js";
 
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
@@ -122,15 +123,9 @@ export const numberColumnRecords = fc
     }),
   );
 
-const LOGHUB = new URL("../../../../shared/datasets/loghub-2k/", import.meta.url);
-
-export function loghubAvailable(dataset: string): boolean {
-  return existsSync(new URL(`${dataset}/${dataset}_2k.log`, LOGHUB));
-}
-
-/** A LogHub-2k dataset's raw lines decoded and mined the way ingest does it. */
+/** A LogHub-2k dataset's raw lines (test/fixtures/loghub-2k) decoded and mined the way ingest does it. */
 export function loghubRecords(dataset: string): SegmentRecord[] {
-  const lines = readFileSync(new URL(`${dataset}/${dataset}_2k.log`, LOGHUB), "utf8")
+  const lines = readFileSync(loghubFile(dataset), "utf8")
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => l.replace(/\r$/, ""));

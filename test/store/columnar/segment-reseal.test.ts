@@ -14,7 +14,7 @@ import { wholePieceLines } from "../../../src/store/columnar/segment-reseal.js";
 import { shapeOf } from "../../../src/store/columnar/shaped-text-column.js";
 import { isNumberText } from "../../../src/store/columnar/slot-column.js";
 import { cutIntoSegments } from "../../../src/store/segments/sealer.js";
-import { arbitraryRecords, loghubAvailable, loghubRecords } from "./segment-records.js";
+import { arbitraryRecords, loghubRecords } from "./segment-records.js";
 
 /** Records cut into batches (lengths from `cuts`), references from `firstRef` with a gap after batch `gapAfter`. */
 function batchesOf(records: readonly SegmentRecord[], cuts: readonly number[], gapAfter: number) {
@@ -66,7 +66,6 @@ describe("sealing from decoded columns", () => {
 
   it("gives the same bytes on mined LogHub lines, batches of 700 sealed into 1,500-line segments", async () => {
     for (const dataset of ["HDFS", "Apache", "OpenSSH", "BGL"]) {
-      if (!loghubAvailable(dataset)) continue;
       const records = loghubRecords(dataset);
       const pieces = batchesOf(records, [700], -1).map((b) =>
         encodeSegment(b.firstRef, b.records, { quality: 0 }),
@@ -80,7 +79,6 @@ describe("sealing from decoded columns", () => {
 
 describe("sealing a large piece on its own", () => {
   const datasets = ["HDFS", "Apache", "OpenSSH", "BGL", "Linux"];
-  const available = datasets.every(loghubAvailable);
 
   it("takes pieces of at least 4,096 records at the default 16,384, a quarter of larger segments", () => {
     expect(wholePieceLines(16_384)).toBe(4_096);
@@ -88,32 +86,29 @@ describe("sealing a large piece on its own", () => {
     expect(wholePieceLines(65_536)).toBe(16_384);
   });
 
-  it.skipIf(!available)(
-    "seals a piece of 4,096 records or more alone, with the bytes resealing it alone gives, and cuts the others around it as before",
-    async () => {
-      const records = datasets.flatMap((d) => loghubRecords(d));
-      // 300 | 4,500 (alone) | 200 + 3,000 (merged: one segment of 3,200) | 2,000: a gap after the fourth
-      // piece makes the last one a run of its own.
-      const pieces = batchesOf(records, [300, 4_500, 200, 3_000, 2_000], 3).map((b) =>
-        encodeSegment(b.firstRef, b.records, { quality: 0 }),
-      );
-      expect(pieces).toHaveLength(5);
-      const sealed = await resealPieces(pieces, 16_384, { quality: 5 });
-      const expected = [
-        ...sealedFromRecords(pieces.slice(0, 1), 16_384, 5),
-        ...sealedFromRecords(pieces.slice(1, 2), 16_384, 5),
-        ...sealedFromRecords(pieces.slice(2), 16_384, 5),
-      ];
-      expect(sealed).toEqual(expected);
-      expect(sealed.map((s) => decodeSegment(s).length)).toEqual([300, 4_500, 3_200, 2_000]);
-      expect(await resealPieces(pieces, 16_384, { quality: 5 }, true)).toEqual(expected);
-      expect(sealed.flatMap((s) => decodeSegment(s))).toEqual(pieces.flatMap((p) => decodeSegment(p)));
-      // A larger segment size raises the bar: the 4,500-record piece is merged with its neighbours then.
-      const wide = await resealPieces(pieces, 20_000, { quality: 5 });
-      expect(wide).toEqual(sealedFromRecords(pieces, 20_000, 5));
-      expect(wide).toHaveLength(2);
-    },
-  );
+  it("seals a piece of 4,096 records or more alone, with the bytes resealing it alone gives, and cuts the others around it as before", async () => {
+    const records = datasets.flatMap((d) => loghubRecords(d));
+    // 300 | 4,500 (alone) | 200 + 3,000 (merged: one segment of 3,200) | 2,000: a gap after the fourth
+    // piece makes the last one a run of its own.
+    const pieces = batchesOf(records, [300, 4_500, 200, 3_000, 2_000], 3).map((b) =>
+      encodeSegment(b.firstRef, b.records, { quality: 0 }),
+    );
+    expect(pieces).toHaveLength(5);
+    const sealed = await resealPieces(pieces, 16_384, { quality: 5 });
+    const expected = [
+      ...sealedFromRecords(pieces.slice(0, 1), 16_384, 5),
+      ...sealedFromRecords(pieces.slice(1, 2), 16_384, 5),
+      ...sealedFromRecords(pieces.slice(2), 16_384, 5),
+    ];
+    expect(sealed).toEqual(expected);
+    expect(sealed.map((s) => decodeSegment(s).length)).toEqual([300, 4_500, 3_200, 2_000]);
+    expect(await resealPieces(pieces, 16_384, { quality: 5 }, true)).toEqual(expected);
+    expect(sealed.flatMap((s) => decodeSegment(s))).toEqual(pieces.flatMap((p) => decodeSegment(p)));
+    // A larger segment size raises the bar: the 4,500-record piece is merged with its neighbours then.
+    const wide = await resealPieces(pieces, 20_000, { quality: 5 });
+    expect(wide).toEqual(sealedFromRecords(pieces, 20_000, 5));
+    expect(wide).toHaveLength(2);
+  });
 });
 
 describe("record encoding", () => {

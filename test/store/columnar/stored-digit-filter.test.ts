@@ -14,13 +14,7 @@ import {
 } from "../../../src/store/columnar/index.js";
 import { readStoredBlock } from "../../../src/store/columnar/segment-blocks.js";
 import { foldedWords, queryWords } from "../../../src/store/columnar/word-fold.js";
-import {
-  apiRecord,
-  arbitraryRecords,
-  loghubAvailable,
-  loghubRecords,
-  numberColumnRecords,
-} from "./segment-records.js";
+import { apiRecord, arbitraryRecords, loghubRecords, numberColumnRecords } from "./segment-records.js";
 import { v1SegmentRecords } from "./v1-segment-records.js";
 
 /** Texts a search for an id or a number takes from a message: a word with digits, whole, cut, or two. */
@@ -102,26 +96,22 @@ describe("stored digit filter", () => {
     expect(readStoredBlock(sealed!, "digits")).toEqual(readStoredBlock(encodeSegment(1, records), "digits"));
   });
 
-  it.skipIf(!loghubAvailable("HDFS"))(
-    "holds every digit word of LogHub messages, and turns down most numbers none holds",
-    () => {
-      for (const dataset of ["HDFS", "OpenSSH", "Spark", "Linux", "BGL"]) {
-        if (!loghubAvailable(dataset)) continue;
-        const records = loghubRecords(dataset);
-        const segment = encodeSegment(1, records);
-        const decoded = decodeSegment(segment);
-        const filter = readStoredDigitFilter(segment)!;
-        for (const r of decoded)
-          for (const text of digitTextsOf(r.message)) expectNoFalseNegative(filter, [r], text);
-        const absent = Array.from({ length: 400 }, (_, i) => String(9_876_543_210 + i * 7_919));
-        expect(decoded.some((r) => absent.some((n) => r.message.includes(n)))).toBe(false);
-        const kept = absent.filter((n) => filter.mayHoldAll(storedDigitProbes([n])));
-        // A fuse filter lets 1 in 16 through (25 of 400); the Bloom filter a few keys get, fewer. The
-        // Bloom filter segments were sealed with before let about 9% through (36 of 400).
-        expect(kept.length).toBeLessThan(40);
-      }
-    },
-  );
+  it("holds every digit word of LogHub messages, and turns down most numbers none holds", () => {
+    for (const dataset of ["HDFS", "OpenSSH", "Spark", "Linux", "BGL"]) {
+      const records = loghubRecords(dataset);
+      const segment = encodeSegment(1, records);
+      const decoded = decodeSegment(segment);
+      const filter = readStoredDigitFilter(segment)!;
+      for (const r of decoded)
+        for (const text of digitTextsOf(r.message)) expectNoFalseNegative(filter, [r], text);
+      const absent = Array.from({ length: 400 }, (_, i) => String(9_876_543_210 + i * 7_919));
+      expect(decoded.some((r) => absent.some((n) => r.message.includes(n)))).toBe(false);
+      const kept = absent.filter((n) => filter.mayHoldAll(storedDigitProbes([n])));
+      // A fuse filter lets 1 in 16 through (25 of 400); the Bloom filter a few keys get, fewer. The
+      // Bloom filter segments were sealed with before let about 9% through (36 of 400).
+      expect(kept.length).toBeLessThan(40);
+    }
+  });
 
   it("claims every run when a template can join digits across a slot's edge", () => {
     const records = Array.from({ length: 40 }, (_, i) =>

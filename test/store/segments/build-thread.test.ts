@@ -8,7 +8,7 @@ import { SegmentBuildThread } from "../../../src/store/segments/build-thread.js"
 import { eachSegmentRecord } from "../../../src/store/segments/record-codec.js";
 import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../../helpers/stores.js";
-import { loghubAvailable, loghubRecords } from "../columnar/segment-records.js";
+import { loghubRecords } from "../columnar/segment-records.js";
 
 const STORED_AT = "2026-05-04T14:00:00.000Z";
 
@@ -72,8 +72,7 @@ describe("segment build thread", () => {
     thread = new SegmentBuildThread((e) => {
       throw e;
     });
-    const sources: SegmentRecord[][] = [];
-    if (loghubAvailable("HDFS")) sources.push(loghubRecords("HDFS").slice(0, 1200));
+    const sources: SegmentRecord[][] = [loghubRecords("HDFS").slice(0, 1200)];
     const batch = records(1700, 3);
     for (let n = 0; n < 2; n++) {
       const here = new FilledSegment(101, batch.length);
