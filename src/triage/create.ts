@@ -1,10 +1,18 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
-import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import { openStore, type Store } from "../store/db.js";
+import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import type { RabbitmqTransport } from "./rabbitmq-transport.js";
 import { TriageService } from "./service.js";
+
+/**
+ * What triage takes of the ingest pipeline (`IngestPipeline.onAnomalies`, src/pipeline): the anomalies
+ * it stores, as it stores them. Declared here, as triage does not import the pipeline.
+ */
+export interface AnomalyFeed {
+  onAnomalies: ((anomalies: StoredAnomaly[]) => void) | undefined;
+}
 
 /**
  * Builds the triage pipeline for a runtime: on the one store, or on TRIAGE_DATABASE_URL (system 001's
@@ -14,7 +22,7 @@ export async function createTriage(
   config: Config,
   store: Store,
   /** The ingest pipeline whose anomalies become alerts; null for a triage worker, which ingests nothing. */
-  pipeline: IngestPipeline | null,
+  pipeline: AnomalyFeed | null,
   clock: Clock,
   log: Logger,
 ): Promise<{ triage: TriageService; close(): Promise<void> }> {

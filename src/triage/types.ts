@@ -1,40 +1,20 @@
 import type { JsonObject } from "../core/json.js";
 import type { Severity } from "../core/severity.js";
+import type { IncomingAlert, IntakeFormat, IocType, ThreatLevel } from "../store/triage-types.js";
 
-/** The five stages by their compose names (contracts §2.2), in order. */
-export const STAGE_NAMES = [
-  "alert-ingestor",
-  "alert-normalizer",
-  "context-collector",
-  "threat-intel-aggregator",
-  "ai-triage-agent",
-] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
-
-/**
- * `alerts.status` as the alert moves on (the normaliser writes nothing, contracts §2.2); `dead_letter`
- * keeps the failed stage in `alerts.stage`.
- */
-export const ALERT_STATUSES = ["received", "enriched", "intel_checked", "triaged", "dead_letter"] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
-
-export const INTAKE_FORMATS = ["contract", "suricata", "wazuh", "anomaly"] as const;
-export type IntakeFormat = (typeof INTAKE_FORMATS)[number];
-
-/** An alert as accepted, in the contract's columns (§2.3), before any stage ran. */
-export interface IncomingAlert {
-  alert_id: string;
-  source_ip: string | null;
-  target_ip: string | null;
-  file_hash: string | null;
-  url: string | null;
-  asset_id: string | null;
-  user_id: string | null;
-  severity: Severity | null;
-  format: IntakeFormat;
-  /** The alert as received (contract: every field, §2.3 Decision). */
-  raw: JsonObject;
-}
+/** The part of triage's vocabulary the triage tables hold, kept with them in the store, below triage (scripts/check-layers.mjs). */
+export {
+  ALERT_STATUSES,
+  type AlertStatus,
+  INTAKE_FORMATS,
+  type IncomingAlert,
+  type IntakeFormat,
+  type IocType,
+  STAGE_NAMES,
+  type StageName,
+  THREAT_LEVELS,
+  type ThreatLevel,
+} from "../store/triage-types.js";
 
 /** One schema for every source, with ECS-like field names (docs/triage.md#normalise). */
 export interface NormalizedAlert {
@@ -50,10 +30,6 @@ export interface NormalizedAlert {
   /** What the detector that raised the alert said about itself, when it did: 0–1. */
   detector: { confidence: number | null };
 }
-
-export type IocType = "ip" | "domain" | "url" | "hash";
-export const THREAT_LEVELS = ["unknown", "clean", "suspicious", "malicious"] as const;
-export type ThreatLevel = (typeof THREAT_LEVELS)[number];
 
 export interface IntelVerdict {
   ioc: string;

@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
 import type { JsonObject } from "../../core/json.js";
-import type { IocType, ThreatLevel } from "../../triage/types.js";
 import type { StoreScope } from "../db.js";
 import { fromJsonText, toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
 import { readJson } from "../triage-json.js";
+import type { IocType, ThreatLevel } from "../triage-types.js";
 
 /**
  * Rows per multi-row statement: 12 columns × 1,000 rows stays under SQLite's 32,766 bound parameters

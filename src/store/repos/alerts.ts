@@ -1,11 +1,11 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { JsonObject } from "../../core/json.js";
-import type { AlertStatus, IncomingAlert, IntakeFormat, StageName } from "../../triage/types.js";
 import type { Store } from "../db.js";
 import { toJsonText } from "../json.js";
 import type { Database } from "../schema.js";
 import { readJson } from "../triage-json.js";
 import type { AlertsTable } from "../triage-schema.js";
+import type { AlertStatus, IncomingAlert, IntakeFormat, StageName } from "../triage-types.js";
 
 export type AlertRow = Selectable<AlertsTable>;
 

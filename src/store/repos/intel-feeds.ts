@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { IocType, ThreatLevel } from "../../triage/types.js";
 import type { Database } from "../schema.js";
+import type { IocType, ThreatLevel } from "../triage-types.js";
 
 export interface Indicator {
   ioc: string;
