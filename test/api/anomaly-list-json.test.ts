@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { encodeAnomaly000Page, localSeconds } from "../../src/api/anomaly000-json.js";
+import { encodeAnomalyListPage, localSeconds } from "../../src/api/anomaly-list-json.js";
 import type { AnomalyListTuple } from "../../src/store/repos/anomaly-search.js";
 
-describe("encodeAnomaly000Page", () => {
+describe("encodeAnomalyListPage", () => {
   const rows: AnomalyListTuple[] = [
     [
       7,
@@ -42,12 +42,12 @@ describe("encodeAnomaly000Page", () => {
         created_at: localSeconds(r[8]),
       };
     });
-    const encoded = encodeAnomaly000Page(rows);
+    const encoded = encodeAnomalyListPage(rows);
     expect(encoded).toBe(JSON.stringify(typed));
     expect(JSON.parse(encoded)[1].created_at).toBe("2025-03-02T06:00:00");
   });
 
   it("encodes an empty page as an empty array", () => {
-    expect(encodeAnomaly000Page([])).toBe("[]");
+    expect(encodeAnomalyListPage([])).toBe("[]");
   });
 });

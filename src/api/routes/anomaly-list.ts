@@ -1,3 +1,4 @@
+// GET /api/v1/anomalies: system 000's contract (../shared/docs/seed-contracts.md §1.4), plus filters and cursor pages.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -9,7 +10,7 @@ import { kindFilter } from "../../service/anomaly-kind.js";
 import type { Runtime } from "../../service/runtime.js";
 import { changeVersionReader } from "../../store/change-version.js";
 import { readAnomalyPage } from "../../store/repos/anomaly-search.js";
-import { encodeAnomaly000Page } from "../anomaly000-json.js";
+import { encodeAnomalyListPage } from "../anomaly-list-json.js";
 import { requireAuth } from "../auth.js";
 import { cursorParam, encodeCursor } from "../cursor.js";
 import { sendError } from "../errors.js";
@@ -23,7 +24,7 @@ import { errorSchema, jsonObjectSchema, queryInt, queryLimit } from "../schemas.
  */
 export const ANOMALY_LIST_MAX = 100_000;
 
-const anomaly000 = z.object({
+const listedAnomaly = z.object({
   id: z.number().int(),
   agent_name: z.string(),
   device_id: z.number().int().nullable(),
@@ -115,7 +116,7 @@ interface EncodedPage {
   meta: PageMeta;
 }
 
-type Anomaly000 = z.infer<typeof anomaly000>;
+type ListedAnomaly = z.infer<typeof listedAnomaly>;
 
 /**
  * Builds a page and reads the anomalies' change version in the same turn on the connection
@@ -151,7 +152,7 @@ async function buildPage(
   return {
     version,
     page: {
-      body: Buffer.from(encodeAnomaly000Page(rows)),
+      body: Buffer.from(encodeAnomalyListPage(rows)),
       meta: {
         nextCursor:
           last && rows.length === limit ? encodeCursor({ timestamp: last[3], id: last[0] }) : undefined,
@@ -196,14 +197,14 @@ function setNextPage(request: FastifyRequest, reply: FastifyReply, cursor: strin
  * System 000: `GET /api/v1/anomalies` for the Log Monitor (contracts §1.4): the bare array stays the
  * body, so pagination state travels in headers.
  */
-export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMeta>()) {
+export function anomalyListRoutes(rt: Runtime, cache = new ResponseCache<PageMeta>()) {
   const anomaliesVersion = changeVersionReader(rt.store, "anomalies");
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       "/api/v1/anomalies",
       {
         preHandler: requireAuth(rt, { group: "anomalies", scope: "read", healthToken: true }),
-        // The hottest route: pages are encoded straight from the stored columns (anomaly000-json.ts)
+        // The hottest route: pages are encoded straight from the stored columns (anomaly-list-json.ts)
         // and sent as bytes, so only error bodies pass through a serializer, a plain one. The schema
         // still documents the response in /openapi.json.
         serializerCompiler: () => (data) => JSON.stringify(data),
@@ -215,7 +216,7 @@ export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMe
             "With `with_total=true`, `X-Total-Count` says how many anomalies match the filters.",
           tags: ["anomalies"],
           querystring: anomalyListQuery,
-          response: { 200: z.array(anomaly000), 400: errorSchema, 401: errorSchema, 429: errorSchema },
+          response: { 200: z.array(listedAnomaly), 400: errorSchema, 401: errorSchema, 429: errorSchema },
         },
       },
       async (request, reply) => {
@@ -235,7 +236,7 @@ export function anomalies000Routes(rt: Runtime, cache = new ResponseCache<PageMe
         if (page.meta.total !== undefined) reply.header("x-total-count", String(page.meta.total));
         // Already-encoded JSON: the route's serializer is bypassed for Buffers, so the type says so.
         reply.header("content-type", "application/json; charset=utf-8");
-        return reply.send(page.body as unknown as Anomaly000[]);
+        return reply.send(page.body as unknown as ListedAnomaly[]);
       },
     );
   };

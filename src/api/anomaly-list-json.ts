@@ -1,3 +1,4 @@
+// The JSON body of GET /api/v1/anomalies, system 000's records (../shared/docs/seed-contracts.md §1.4).
 import { isoLocalSeconds } from "../core/time.js";
 import { fromJsonText } from "../store/json.js";
 import type { AnomalyListTuple } from "../store/repos/anomaly-search.js";
@@ -27,7 +28,7 @@ function featuresJson(text: string | null): string {
  * description, features, created_at`, in that order) encoded straight from the stored columns: the same
  * JSON as encoding the typed rows, without building them.
  */
-export function encodeAnomaly000Page(rows: readonly AnomalyListTuple[]): string {
+export function encodeAnomalyListPage(rows: readonly AnomalyListTuple[]): string {
   const parts: string[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;

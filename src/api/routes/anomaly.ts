@@ -1,3 +1,4 @@
+// GET and PATCH /api/v1/anomalies/{id}: Logwarden's own, beside system 000's list (../shared/docs/seed-contracts.md §1.4).
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
