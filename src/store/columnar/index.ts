@@ -17,7 +17,7 @@
  *   as per-segment dictionaries, attributes by shape (`shaped-text-column.ts`);
  * - vars: which records are verbatim, then each (entry, wildcard)'s value ids or numbers;
  * - digits (version 2, sealed segments only; stored uncompressed): a binary fuse or Bloom filter of the
- *   messages' digit runs (`digit-runs.ts`, `digitFilterBlock`), which a search for a number reads without decompressing
+ *   messages' digit runs (`stored-digit-filter.ts`, `digitFilterBlock`), which a search for a number reads without decompressing
  *   anything; the store keeps a copy in `log_segment_digits` (migration 021) to read them all at once.
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
@@ -34,16 +34,8 @@
  * (`number-match.ts`).
  */
 
-export {
-  type DigitProbe,
-  DigitRunSummary,
-  digitProbes,
-  readDigitRunSummary,
-  readStoredDigitFilter,
-  StoredDigitFilter,
-  storedDigitFilterOf,
-  storedDigitProbes,
-} from "./digit-runs.js";
+export { type DigitProbe, digitProbes, storedDigitProbes } from "./digit-keys.js";
+export { DigitRunSummary, readDigitRunSummary } from "./digit-runs.js";
 export {
   LeanIndex,
   leanWords,
@@ -88,3 +80,4 @@ export type { SegmentRecord, SegmentRecordWithRef } from "./segment-record.js";
 export { resealPieces } from "./segment-reseal.js";
 export { searchSegment } from "./segment-search.js";
 export { DEFAULT_SEGMENT_LINES } from "./segment-size.js";
+export { readStoredDigitFilter, StoredDigitFilter, storedDigitFilterOf } from "./stored-digit-filter.js";

@@ -29,7 +29,7 @@ export type SegmentBlocks = Record<BlockName, Uint8Array>;
 
 /**
  * Blocks a segment may have after the five, by format version. Version 2 adds `digits`, the stored
- * digit filter (`digit-runs.ts`, `digitFilterBlock`), written when a segment is sealed and stored
+ * digit filter (`stored-digit-filter.ts`, `digitFilterBlock`), written when a segment is sealed and stored
  * uncompressed, so a search reads it in place; batches (version 1) have none. Version 1 segments, as
  * every release before it wrote them, are read as they were.
  */

@@ -1,4 +1,3 @@
-import { digitFilterBlock } from "./digit-runs.js";
 import {
   type CompressionOptions,
   packBlocks,
@@ -7,6 +6,7 @@ import {
 } from "./segment-blocks.js";
 import { SegmentBuilder, type SegmentRange } from "./segment-builder.js";
 import type { SegmentRecord } from "./segment-record.js";
+import { digitFilterBlock } from "./stored-digit-filter.js";
 
 /**
  * Encodes records whose references are `firstRef`, `firstRef + 1`, … into one segment (see

@@ -1,4 +1,3 @@
-import { digitFilterBlock } from "./digit-runs.js";
 import {
   BLOCK_NAMES,
   type CompressionOptions,
@@ -10,6 +9,7 @@ import {
 import { SegmentBuilder } from "./segment-builder.js";
 import { type DecodedRows, decodeRows } from "./segment-columns.js";
 import { readSegmentMeta } from "./segment-decoder.js";
+import { digitFilterBlock } from "./stored-digit-filter.js";
 
 /**
  * Re-encodes stored pieces (batches, in reference order) into segments of at most `segmentLines` records
