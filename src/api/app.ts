@@ -23,7 +23,7 @@ import { anomalyBriefRoutes } from "./routes/anomaly-briefs.js";
 import { anomalyIncidentRoutes } from "./routes/anomaly-incidents.js";
 import { type PageMeta as AnomalyPageMeta, anomalyListRoutes } from "./routes/anomaly-list.js";
 import { eventRoutes } from "./routes/events.js";
-import { hasuraRoutes } from "./routes/hasura.js";
+import { graphqlQueryRoutes } from "./routes/graphql-queries.js";
 import { healthRoutes } from "./routes/health.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { ingestRoutes } from "./routes/ingest.js";
@@ -118,7 +118,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(statsRoutes(rt));
   await app.register(metricsRoutes(rt, metrics));
   await app.register(otlpRoutes(rt));
-  await app.register(hasuraRoutes(rt));
+  await app.register(graphqlQueryRoutes(rt));
   await app.register(alertRoutes(rt));
   await app.register(triageInventoryRoutes(rt));
   await app.register(triageIncidentRoutes(rt));

@@ -1,3 +1,4 @@
+// POST /anomalies and /history, /model, /analyze, /stats of a query hash: system 003's contract (../shared/docs/seed-contracts.md §4).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import { z } from "zod";
@@ -91,7 +92,7 @@ function hasuraAuth(rt: Runtime, scope: Scope) {
 }
 
 /** System 003: the Hasura DDN anomaly plugin (contracts §4), on the one listener. */
-export function hasuraRoutes(rt: Runtime) {
+export function graphqlQueryRoutes(rt: Runtime) {
   return async (app: FastifyInstance) => {
     const service = new HasuraService(rt.config.hasura, rt.store, rt.clock, rt.log);
     if (!rt.config.hasura.mAuthKey) {
