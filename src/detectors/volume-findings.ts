@@ -1,5 +1,9 @@
 import { type Anomaly, describe, MAX_EVIDENCE } from "../core/anomaly.js";
 import type { JsonValue } from "../core/json.js";
+import { severityFromScore } from "../core/severity.js";
+import { isoUtc } from "../core/time.js";
+import type { Baseline } from "./volume-baseline.js";
+import type { KeyState } from "./volume-state.js";
 
 /** Distinct addresses counted per key and interval; a spike's source is among the first ones anyway. */
 const MAX_SOURCES = 64;
@@ -80,4 +84,90 @@ export function foldInterval(group: readonly Anomaly[]): Anomaly {
 function templateText(a: Anomaly): string {
   const t = a.features.template;
   return typeof t === "string" ? t : a.key;
+}
+
+/** The largest count not reported as a spike, with what raised it above the statistical bar. */
+export interface SpikeHigh {
+  count: number;
+  note: string | null;
+}
+
+/** What a finding says of the detector that raised it (`VolumeDetector`): its name and settings. */
+interface FindingDetector {
+  readonly name: string;
+  readonly options: { readonly intervalSecs: number; readonly sensitivity: number };
+}
+
+/**
+ * A key's spike or drop as a finding (`VolumeDetector`, when one of its intervals closes): the count
+ * against the range that would not have been reported, the baseline behind it, who sent a spike.
+ */
+export function volumeFinding(
+  detector: FindingDetector,
+  k: KeyState,
+  kind: "spike" | "drop",
+  start: number,
+  count: number,
+  base: Baseline,
+  z: number,
+  score: number,
+  withRecords: boolean,
+  bar: number,
+  spikeHigh: SpikeHigh | null,
+): Anomaly {
+  // The counts that would not have been reported: a spike is above `high`, a drop below `low`.
+  const low = Math.max(0, Math.ceil(base.expected - bar * base.spread));
+  const high = spikeHigh?.count ?? Math.floor(base.expected + bar * base.spread);
+  const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
+  const end = start + detector.options.intervalSecs * 1000;
+  // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
+  const source = kind === "spike" && withRecords && k.sources ? dominant(k.sources, count) : null;
+  const host = kind === "spike" && withRecords && k.hosts ? dominant(k.hosts, count) : null;
+  const from = `${source ? `, ${source.records} of them from ${source.value}` : ""}${host ? ` on ${host.value}${host.records < count ? ` (${host.records})` : ""}` : ""}`;
+  const summary =
+    kind === "spike"
+      ? `Volume spike: ${count} records from ${what} in ${detector.options.intervalSecs} s${from} (expected ${low}–${high})`
+      : `Volume drop: ${count} records from ${what} in ${detector.options.intervalSecs} s (expected ${low}–${high})`;
+  const explanation = {
+    summary,
+    observed: { count, interval_start: isoUtc(start), interval_secs: detector.options.intervalSecs },
+    expected: {
+      count: Math.round(base.expected * 100) / 100,
+      low,
+      high,
+      baseline: base.kind,
+      note: [
+        base.note,
+        ...(bar > detector.options.sensitivity ? ["twice the usual margin until then"] : []),
+        ...(spikeHigh?.note ? [spikeHigh.note] : []),
+      ].join("; "),
+    },
+    contributions: [{ name: "robust_z", value: Math.round(z * 100) / 100, weight: 1 }],
+    samples: withRecords ? k.samples.slice(0, 3) : [],
+  };
+  return {
+    detector: detector.name,
+    type: kind === "spike" ? "volume_spike" : "volume_drop",
+    timestamp: isoUtc(end - 1),
+    service: k.service,
+    key: k.templateId ? `tpl:${k.service}:${k.templateId}` : `svc:${k.service}`,
+    score: Math.round(score * 10_000) / 10_000,
+    severity: severityFromScore(score),
+    description: describe(explanation),
+    features: {
+      count,
+      expected: Math.round(base.expected * 100) / 100,
+      expected_low: low,
+      expected_high: high,
+      robust_z: Math.round(z * 100) / 100,
+      interval_secs: detector.options.intervalSecs,
+      baseline: base.kind,
+      ...(k.template ? { template: k.template } : {}),
+      ...(source ? { source_ip: source.value, source_records: source.records } : {}),
+      ...(host ? { host: host.value } : {}),
+    },
+    explanation,
+    evidence: withRecords ? [...k.ids] : [],
+    ...(k.templateId ? { templateId: k.templateId } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { type Anomaly, describe, WINDOW_EVIDENCE } from "../core/anomaly.js";
+import { type Anomaly, WINDOW_EVIDENCE } from "../core/anomaly.js";
 import type { Clock } from "../core/clock.js";
 import type {
   Detector,
@@ -8,10 +8,9 @@ import type {
   StreamPartitioned,
   TrainedModel,
 } from "../core/detector.js";
-import { isJsonObject, type JsonValue } from "../core/json.js";
+import type { JsonValue } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
-import { severityFromScore } from "../core/severity.js";
-import { DAY_MS, isoUtc } from "../core/time.js";
+import { DAY_MS } from "../core/time.js";
 import { UndoLog } from "../core/undo.js";
 import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
@@ -21,16 +20,27 @@ import {
   type Baseline,
   baselineFor,
   burstBaseline,
-  type EwStat,
-  emptyStat,
   hourPeak,
   hourPhaseBaseline,
   isSparse,
-  type SeasonalHistory,
   updatePeak,
   updateStat,
 } from "./volume-baseline.js";
-import { dominant, foldInterval, tally } from "./volume-findings.js";
+import { foldInterval, type SpikeHigh, tally, volumeFinding } from "./volume-findings.js";
+import {
+  copyKeyState,
+  exportVolumeShared,
+  exportVolumeState,
+  exportVolumeStreams,
+  type HeldInterval,
+  importVolumeShared,
+  importVolumeState,
+  importVolumeStream,
+  type KeyState,
+  newKeyState,
+  ownHistory,
+  type VolumeState,
+} from "./volume-state.js";
 
 export interface VolumeOptions {
   intervalSecs: number;
@@ -44,51 +54,10 @@ export interface VolumeOptions {
   maxKeys: number;
 }
 
-interface KeyState extends SeasonalHistory {
-  service: string;
-  template: string | null;
-  templateId: string | null;
-  /** Start (ms) of the interval being counted. */
-  start: number;
-  count: number;
-  /** The first interval of a key starts mid-way, so it is not learned. */
-  partial: boolean;
-  /** Counts of the latest intervals that had records (at most `historyIntervals`): a sparse key's bursts. */
-  bursts: number[];
-  ids: number[];
-  samples: string[];
-  /**
-   * Source addresses of the current interval's records (not saved: a restart only loses the naming); null
-   * until one has an address: most lines of most services name none, and two maps were made for every
-   * new key and every interval.
-   */
-  sources: Map<string, number> | null;
-  /** Hosts of the current interval's records (not saved either); null until one names a host. */
-  hosts: Map<string, number> | null;
-  /** Current unusual episode, so a long drop or spike reports once (again only if it gets much worse). */
-  episode: "spike" | "drop" | null;
-  episodeScore: number;
-  /** The last burst baseline and the bursts it was taken of (not saved: it is only a memo). */
-  burstBase: { bursts: number[]; base: Baseline | null } | null;
-}
-
 /** Intervals close once the stream is this share of an interval past their end: late records still count. */
 const LATENESS = 0.2;
-/** One service's findings for one interval, held until every key of the service has closed it. */
-interface HeldInterval {
-  service: string;
-  end: number;
-  anomalies: Anomaly[];
-}
-
 /** How many times the most a key has done a first-day spike must be: a day's rhythm is not known yet. */
 const FIRST_DAY_FLOOD = 5;
-
-/** The largest count not reported as a spike, with what raised it above the statistical bar. */
-interface SpikeHigh {
-  count: number;
-  note: string | null;
-}
 
 /** How much further out a spike must be while a key's hour-of-day profile is still learning. */
 const LEARNING_SPIKE_FACTOR = 2;
@@ -138,6 +107,8 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
   #earliestStart: Map<string, number> | null = null;
   /** The keys' names, made once per stream and template instead of once per record. */
   readonly #keyNames = new KeyNames();
+  /** The maps above as the state's codec reads and writes them (`volume-state.ts`). */
+  readonly #state: VolumeState;
 
   constructor(
     readonly options: VolumeOptions,
@@ -150,6 +121,13 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
       options.maxKeys,
       this.undo,
     );
+    this.#state = {
+      services: this.#services,
+      templates: this.#templates,
+      streamClock: this.#streamClock,
+      held: this.#held,
+      importedExportedAt: this.#importedExportedAt,
+    };
     // Held intervals are few (a service's findings of the last interval or two): kept whole, in order.
     this.undo.atEachBegin(() => {
       const held = [...this.#held].map(([id, h]) => [id, h, h.anomalies.length] as const);
@@ -369,7 +347,7 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
         const score = 1 - (0.4 * bar) / Math.max(Math.abs(z), bar);
         if (k.episode !== kind || score >= k.episodeScore + 0.1) {
           const shown = kind === "spike" ? high : null;
-          anomaly = this.#anomaly(k, kind, start, count, base, z, score, withRecords, bar, shown);
+          anomaly = volumeFinding(this, k, kind, start, count, base, z, score, withRecords, bar, shown);
           k.episodeScore = score;
         }
         k.episode = kind;
@@ -462,75 +440,6 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     return phase !== null && (count - phase.expected) / phase.spread < this.options.sensitivity;
   }
 
-  #anomaly(
-    k: KeyState,
-    kind: "spike" | "drop",
-    start: number,
-    count: number,
-    base: Baseline,
-    z: number,
-    score: number,
-    withRecords: boolean,
-    bar: number,
-    spikeHigh: SpikeHigh | null,
-  ): Anomaly {
-    // The counts that would not have been reported: a spike is above `high`, a drop below `low`.
-    const low = Math.max(0, Math.ceil(base.expected - bar * base.spread));
-    const high = spikeHigh?.count ?? Math.floor(base.expected + bar * base.spread);
-    const what = k.template ? `template "${k.template}" of ${k.service}` : k.service;
-    const end = start + this.#intervalMs;
-    // Who is behind a spike, when one address sent most of it: what joins it to that address's other findings.
-    const source = kind === "spike" && withRecords && k.sources ? dominant(k.sources, count) : null;
-    const host = kind === "spike" && withRecords && k.hosts ? dominant(k.hosts, count) : null;
-    const from = `${source ? `, ${source.records} of them from ${source.value}` : ""}${host ? ` on ${host.value}${host.records < count ? ` (${host.records})` : ""}` : ""}`;
-    const summary =
-      kind === "spike"
-        ? `Volume spike: ${count} records from ${what} in ${this.options.intervalSecs} s${from} (expected ${low}–${high})`
-        : `Volume drop: ${count} records from ${what} in ${this.options.intervalSecs} s (expected ${low}–${high})`;
-    const explanation = {
-      summary,
-      observed: { count, interval_start: isoUtc(start), interval_secs: this.options.intervalSecs },
-      expected: {
-        count: Math.round(base.expected * 100) / 100,
-        low,
-        high,
-        baseline: base.kind,
-        note: [
-          base.note,
-          ...(bar > this.options.sensitivity ? ["twice the usual margin until then"] : []),
-          ...(spikeHigh?.note ? [spikeHigh.note] : []),
-        ].join("; "),
-      },
-      contributions: [{ name: "robust_z", value: Math.round(z * 100) / 100, weight: 1 }],
-      samples: withRecords ? k.samples.slice(0, 3) : [],
-    };
-    return {
-      detector: this.name,
-      type: kind === "spike" ? "volume_spike" : "volume_drop",
-      timestamp: isoUtc(end - 1),
-      service: k.service,
-      key: k.templateId ? `tpl:${k.service}:${k.templateId}` : `svc:${k.service}`,
-      score: Math.round(score * 10_000) / 10_000,
-      severity: severityFromScore(score),
-      description: describe(explanation),
-      features: {
-        count,
-        expected: Math.round(base.expected * 100) / 100,
-        expected_low: low,
-        expected_high: high,
-        robust_z: Math.round(z * 100) / 100,
-        interval_secs: this.options.intervalSecs,
-        baseline: base.kind,
-        ...(k.template ? { template: k.template } : {}),
-        ...(source ? { source_ip: source.value, source_records: source.records } : {}),
-        ...(host ? { host: host.value } : {}),
-      },
-      explanation,
-      evidence: withRecords ? [...k.ids] : [],
-      ...(k.templateId ? { templateId: k.templateId } : {}),
-    };
-  }
-
   retrain(_now: number): TrainedModel {
     const intervalMs = this.#intervalMs;
     let trainingSize = 0;
@@ -584,136 +493,34 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
   }
 
   exportState(): JsonValue {
-    return {
-      version: 2,
-      clock: this.#streamClock.exportState(this.clock.now()),
-      services: [...this.#services.entries()].map(([key, k]) => [key, packKey(k)]),
-      templates: [...this.#templates.entries()].map(([key, k]) => [key, packKey(k)]),
-      held: [...this.#held.entries()].map(([id, h]) => packHeld(id, h)),
-    };
+    return exportVolumeState(this.#state, this.clock);
   }
 
   importState(state: JsonValue): void {
-    if (!isJsonObject(state) || (state.version !== 1 && state.version !== 2)) return;
-    this.#streamClock.importState(state.clock, this.clock.now());
-    this.#importKeys(state.services, state.templates);
-    this.#importHeld(state.held);
-    // Version 1 kept one watermark for all streams: each stream's clock starts there.
-    if (state.version === 1 && typeof state.watermark === "number") {
-      const clock: JsonValue = [...this.#services.values()].map((k) => [k.service, Number(state.watermark)]);
-      this.#streamClock.importState(clock, this.clock.now());
-    }
+    // Keys imported: the bounds of their interval starts are not known.
+    if (importVolumeState(this.#state, state, this.clock)) this.#earliestStart = null;
   }
 
-  /**
-   * Saved `[key, packKey]` lists of the service and template maps, each oldest first; `restore`: without
-   * evicting (one stream's keys, before the shared remainder decides which keys stay).
-   */
-  #importKeys(services: JsonValue | undefined, templates: JsonValue | undefined, restore = false): void {
-    this.#earliestStart = null;
-    for (const [list, map] of [
-      [services, this.#services],
-      [templates, this.#templates],
-    ] as const) {
-      if (!Array.isArray(list)) continue;
-      for (const entry of list) {
-        if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
-        const k = unpackKey(entry[1]);
-        if (k && restore) map.restore(entry[0], k);
-        else if (k) map.set(entry[0], k);
-      }
-    }
-  }
-
-  #importHeld(saved: JsonValue | undefined): void {
-    if (!Array.isArray(saved)) return;
-    for (const h of saved) {
-      const held = unpackHeld(h);
-      if (held) this.#held.set(held[0], held[1]);
-    }
-  }
-
-  // Partitioned (StreamPartitioned): a stream's value is its clock, its service key, its template keys
-  // and its held findings; the shared remainder is the recency of the keys of every map (the template
-  // map holds all streams' templates, so which one a full map forgets depends on their order) and the
-  // order of the held findings, which is the order they are released in.
+  // Partitioned (StreamPartitioned), in volume-state.ts.
 
   streams(): Iterable<string> {
     return this.#streamClock.streams();
   }
 
   exportStreams(streams: ReadonlySet<string>): Map<string, JsonValue> {
-    // One pass over the template map and the held findings for all the given streams, each oldest first.
-    const templates = new Map<string, JsonValue[]>();
-    for (const [key, k] of this.#templates.entries())
-      if (streams.has(k.service)) listOf(templates, k.service).push([key, packKey(k)]);
-    const held = new Map<string, JsonValue[]>();
-    for (const [id, h] of this.#held)
-      if (streams.has(h.service)) listOf(held, h.service).push(packHeld(id, h));
-    const out = new Map<string, JsonValue>();
-    const now = this.clock.now();
-    for (const stream of streams) {
-      const clock = this.#streamClock.exportStream(stream, now);
-      const service = this.#services.peek(`svc:${stream}`);
-      if (clock === undefined && !service && !templates.has(stream) && !held.has(stream)) continue;
-      out.set(stream, {
-        version: 2,
-        exportedAt: now,
-        clock: clock ?? null,
-        services: service ? [[`svc:${stream}`, packKey(service)]] : [],
-        templates: templates.get(stream) ?? [],
-        held: held.get(stream) ?? [],
-      });
-    }
-    return out;
+    return exportVolumeStreams(this.#state, streams, this.clock);
   }
 
   exportShared(): JsonValue {
-    return {
-      version: 2,
-      exportedAt: this.clock.now(),
-      clock: [...this.#streamClock.streams()],
-      services: [...this.#services.keys()],
-      templates: [...this.#templates.keys()],
-      held: [...this.#held.keys()],
-    };
+    return exportVolumeShared(this.#state, this.clock);
   }
 
   importStream(stream: string, state: JsonValue): void {
-    if (!isJsonObject(state) || state.version !== 2) return;
-    // Replaced, not merged: what this instance held of the stream goes first.
-    this.#streamClock.forget(stream);
-    this.#services.delete(`svc:${stream}`);
-    for (const [key, k] of [...this.#templates.entries()])
-      if (k.service === stream) this.#templates.delete(key);
-    for (const [id, h] of [...this.#held]) if (h.service === stream) this.#held.delete(id);
-    // Quiet counts up to the export, not while the state was stored (as for a restart's whole state).
-    if (state.clock !== null && state.clock !== undefined)
-      this.#streamClock.restoreStream(state.clock, this.clock.now());
-    if (typeof state.exportedAt === "number") this.#importedExportedAt.set(stream, state.exportedAt);
-    this.#importKeys(state.services, state.templates, true);
-    this.#importHeld(state.held);
+    if (importVolumeStream(this.#state, stream, state, this.clock)) this.#earliestStart = null;
   }
 
   importShared(state: JsonValue): void {
-    if (!isJsonObject(state) || state.version !== 2) return;
-    const names = (v: JsonValue | undefined) =>
-      Array.isArray(v) ? v.filter((s) => typeof s === "string") : [];
-    // A stream saved before the remainder was quiet until the remainder's save too: the process ran.
-    const sharedAt = typeof state.exportedAt === "number" ? state.exportedAt : null;
-    for (const [stream, at] of this.#importedExportedAt)
-      if (sharedAt !== null && sharedAt > at) this.#streamClock.addQuiet(stream, sharedAt - at);
-    this.#importedExportedAt.clear();
-    this.#streamClock.retainInOrder(names(state.clock));
-    this.#services.retainInOrder(names(state.services));
-    this.#templates.retainInOrder(names(state.templates));
-    const held = [...this.#held];
-    this.#held.clear();
-    const byId = new Map(held);
-    for (const id of names(state.held)) {
-      const h = byId.get(id);
-      if (h) this.#held.set(id, h);
-    }
+    importVolumeShared(this.#state, state);
   }
 
   takeChangedStreams(): Iterable<string> {
@@ -721,59 +528,6 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     this.#changedStreams.clear();
     return changed;
   }
-}
-
-/** A new key's state: its first interval starts at `start`. */
-function newKeyState(record: ParsedRecord, start: number, template: boolean): KeyState {
-  return {
-    service: record.stream,
-    template: template ? record.template : null,
-    templateId: template ? record.templateId : null,
-    start,
-    count: 0,
-    partial: true,
-    bursts: [],
-    ids: [],
-    samples: [],
-    sources: null,
-    hosts: null,
-    episode: null,
-    episodeScore: 0,
-    burstBase: null,
-    recent: [],
-    // Shared until the key learns from a closed interval (`ownHistory`): most template keys of a stream
-    // with more templates than `maxTemplateKeys` are made and forgotten again before that, and these 31
-    // statistics were most of what making one cost.
-    hours: NO_HOURS,
-    days: NO_DAYS,
-    peaks: NO_PEAKS,
-    closed: 0,
-  };
-}
-
-/**
- * The hour, day and peak history of a key that has learned nothing yet: frozen, so a write that forgot
- * `ownHistory` fails instead of changing every new key's history.
- */
-const NO_HOURS = frozenStats(24);
-const NO_DAYS = frozenStats(7);
-const NO_PEAKS = Object.freeze(new Array<number>(24).fill(0)) as number[];
-
-function frozenStats(n: number): EwStat[] {
-  return Object.freeze(emptyStats(n).map((stat) => Object.freeze(stat))) as EwStat[];
-}
-
-/** Gives a key history of its own before it learns from an interval (a new key shares the empty one). */
-function ownHistory(k: KeyState): void {
-  if (k.hours === NO_HOURS) k.hours = emptyStats(24);
-  if (k.days === NO_DAYS) k.days = emptyStats(7);
-  if (k.peaks === NO_PEAKS) k.peaks = new Array<number>(24).fill(0);
-}
-
-function emptyStats(n: number): EwStat[] {
-  const stats: EwStat[] = new Array(n);
-  for (let i = 0; i < n; i++) stats[i] = emptyStat();
-  return stats;
 }
 
 /**
@@ -812,116 +566,9 @@ function sameValues(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-function listOf(lists: Map<string, JsonValue[]>, stream: string): JsonValue[] {
-  let list = lists.get(stream);
-  if (!list) {
-    list = [];
-    lists.set(stream, list);
-  }
-  return list;
-}
-
-/** A key's state as saved. */
-function packKey(k: KeyState): JsonValue {
-  return {
-    service: k.service,
-    template: k.template,
-    templateId: k.templateId,
-    start: k.start,
-    count: k.count,
-    partial: k.partial,
-    episode: k.episode,
-    episodeScore: k.episodeScore,
-    // The current interval's first records, so an interval closed after a restart still cites them.
-    ids: k.ids,
-    samples: k.samples,
-    // Who sent the current interval: a spike closed after a restart still names its source and host.
-    sources: k.sources ? [...k.sources] : [],
-    hosts: k.hosts ? [...k.hosts] : [],
-    recent: k.recent,
-    bursts: k.bursts,
-    closed: k.closed,
-    hours: k.hours.map((h) => [h.n, h.mean, h.variance]),
-    days: k.days.map((h) => [h.n, h.mean, h.variance]),
-    peaks: k.peaks,
-  };
-}
-
-function unpackKey(v: JsonValue | undefined): KeyState | null {
-  if (!isJsonObject(v) || typeof v.service !== "string") return null;
-  return {
-    service: v.service,
-    template: typeof v.template === "string" ? v.template : null,
-    templateId: typeof v.templateId === "string" ? v.templateId : null,
-    start: Number(v.start),
-    count: Number(v.count),
-    partial: v.partial === true,
-    ids: Array.isArray(v.ids) ? v.ids.map(Number).slice(0, WINDOW_EVIDENCE) : [],
-    samples: Array.isArray(v.samples) ? v.samples.map(String).slice(0, 3) : [],
-    sources: tallyOf(v.sources),
-    hosts: tallyOf(v.hosts),
-    episode: v.episode === "spike" || v.episode === "drop" ? v.episode : null,
-    episodeScore: Number(v.episodeScore ?? 0),
-    burstBase: null,
-    recent: Array.isArray(v.recent) ? v.recent.map(Number) : [],
-    bursts: Array.isArray(v.bursts) ? v.bursts.map(Number) : [],
-    closed: Number(v.closed ?? 0),
-    hours: statsOf(v.hours, 24),
-    days: statsOf(v.days, 7),
-    // State saved before peaks were kept: none known, so only the statistical bar judges at first.
-    peaks:
-      Array.isArray(v.peaks) && v.peaks.length === 24
-        ? v.peaks.map((p) => Number(p) || 0)
-        : Array.from({ length: 24 }, () => 0),
-  };
-}
-
-function statsOf(v: JsonValue | undefined, n: number): EwStat[] {
-  return Array.isArray(v) && v.length === n
-    ? v.map((s) =>
-        Array.isArray(s) ? { n: Number(s[0]), mean: Number(s[1]), variance: Number(s[2]) } : emptyStat(),
-      )
-    : Array.from({ length: n }, emptyStat);
-}
-
-function packHeld(id: string, h: HeldInterval): JsonValue {
-  return { id, service: h.service, end: h.end, anomalies: h.anomalies as unknown as JsonValue };
-}
-
-function unpackHeld(h: JsonValue): [string, HeldInterval] | null {
-  if (!isJsonObject(h) || typeof h.id !== "string" || typeof h.service !== "string") return null;
-  if (!Array.isArray(h.anomalies) || !h.anomalies.every(isJsonObject)) return null;
-  // Written by exportState from Anomaly objects; nothing else writes detector state.
-  const anomalies = h.anomalies as unknown as Anomaly[];
-  return [h.id, { service: h.service, end: Number(h.end), anomalies }];
-}
-
-/** A saved tally (`[name, count]` pairs) as the map it was. */
-function tallyOf(saved: JsonValue | undefined): Map<string, number> {
-  const tally = new Map<string, number>();
-  if (Array.isArray(saved))
-    for (const e of saved) if (Array.isArray(e) && typeof e[0] === "string") tally.set(e[0], Number(e[1]));
-  return tally;
-}
-
 export const volumeDefinition: DetectorDefinition<VolumeOptions> = {
   name: "volume",
   description:
     "Spikes and drops in records per interval, per service and per template, against a robust seasonal baseline.",
   create: (options, ctx) => new VolumeDetector(options, ctx.clock),
 };
-
-/**
- * A key's state as the undo log keeps it when a batch first counts a record for it: the current interval
- * is copied; the history (recent counts, bursts, hour and day statistics) is shared, and journaled on its
- * own only when an interval closes (`#rememberHistory`), which most batches do not do for most keys.
- */
-function copyKeyState(k: KeyState): KeyState {
-  return {
-    ...k,
-    ids: [...k.ids],
-    samples: [...k.samples],
-    sources: k.sources && new Map(k.sources),
-    hosts: k.hosts && new Map(k.hosts),
-  };
-}
