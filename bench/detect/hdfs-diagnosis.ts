@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { loadConfig } from "../../src/config/load.js";
-import { sessionKeyReader } from "../../src/detectors/sequence/index.js";
+import { sessionKeyReader } from "../../src/detectors/sequence/session-grouper.js";
 import { createMiner } from "../../src/parsers/create-miner.js";
 import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { table } from "../lib/report.js";

@@ -13,11 +13,8 @@ import { createReadStream, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { loadConfig } from "../../src/config/load.js";
 import { IsolationForest } from "../../src/detectors/isolation-forest/index.js";
-import {
-  DEFAULT_NEXT_KEY_OPTIONS,
-  NextKeyModel,
-  sessionKeyReader,
-} from "../../src/detectors/sequence/index.js";
+import { DEFAULT_NEXT_KEY_OPTIONS, NextKeyModel } from "../../src/detectors/sequence/model/index.js";
+import { sessionKeyReader } from "../../src/detectors/sequence/session-grouper.js";
 import { createMiner } from "../../src/parsers/create-miner.js";
 import { decodeLine, readRecords } from "../../src/parsers/decoders/index.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";

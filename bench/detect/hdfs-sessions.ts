@@ -21,7 +21,7 @@ import {
   DEFAULT_NEXT_KEY_OPTIONS,
   NextKeyModel,
   type NextKeyModelOptions,
-} from "../../src/detectors/sequence/index.js";
+} from "../../src/detectors/sequence/model/index.js";
 import { mulberry32 } from "../lib/random.js";
 import { machineLine, table, writeBenchSection } from "../lib/report.js";
 

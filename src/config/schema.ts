@@ -161,7 +161,7 @@ export const configSchema = z.object({
           warmupSecs: z.coerce.number().min(0).default(600),
         })
         .prefault({}),
-      /** Sessions judged by a next-template model (src/detectors/sequence-detector/). */
+      /** Sessions judged by a next-template model (src/detectors/sequence/). */
       sequence: sequenceSchema,
       /** Isolation Forest over per-service windows (src/detectors/window-forest/). */
       windowForest: windowForestSchema,

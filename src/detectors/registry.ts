@@ -9,7 +9,7 @@ import { unusualLoginHourDefinition } from "./auth/unusual-login-hour.js";
 import { errorBurstDefinition } from "./error-burst.js";
 import { newTemplateDefinition } from "./new-template.js";
 import { rareTemplateDefinition } from "./rare-template.js";
-import { sequenceDefinition } from "./sequence-detector/detector.js";
+import { sequenceDefinition } from "./sequence/detector.js";
 import { volumeDefinition } from "./volume.js";
 import { wifiDefinition } from "./wifi.js";
 import { windowForestDefinition } from "./window-forest/detector.js";

@@ -1,5 +1,5 @@
 import type { Anomaly } from "../core/anomaly.js";
-import { SequenceDetector } from "../detectors/sequence-detector/detector.js";
+import { SequenceDetector } from "../detectors/sequence/detector.js";
 import type { Processor } from "../pipeline/processor.js";
 import { type AnalyzeOptions, type AnalyzeReport, analyzeLines } from "./analyze.js";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
 import type { JsonObject } from "../../../src/core/json.js";
 import type { LogRecord } from "../../../src/core/log-record.js";
-import { type ClosedSession, SessionGrouper } from "../../../src/detectors/sequence/index.js";
+import { type ClosedSession, SessionGrouper } from "../../../src/detectors/sequence/session-grouper.js";
 
 function rec(body: string, attributes: JsonObject = {}): LogRecord {
   const t = "2026-01-01T00:00:00Z";

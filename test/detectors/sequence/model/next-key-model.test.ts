@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { END, NextKeyModel, START } from "../../../src/detectors/sequence/index.js";
+import { END, NextKeyModel, START } from "../../../../src/detectors/sequence/model/index.js";
 
 const normal = ["open", "read", "read", "close"];
 const other = ["open", "write", "close"];

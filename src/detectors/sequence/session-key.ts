@@ -1,4 +1,4 @@
-import type { SessionKey } from "../sequence/session-grouper.js";
+import type { SessionKey } from "./session-grouper.js";
 
 /**
  * Reads the `--session-key` / `SEQUENCE_SESSION_KEY` text. `field:NAME` and `regex:PATTERN` say

@@ -10,16 +10,16 @@ import type {
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord, ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
-import type { NextKeyModelOptions } from "../sequence/model-options.js";
-import { NextKeyModel } from "../sequence/next-key-model.js";
+import { BaselineMatcher } from "./baseline-match.js";
+import { type Step, sessionAnomaly } from "./explain.js";
+import type { NextKeyModelOptions } from "./model/model-options.js";
+import { NextKeyModel } from "./model/next-key-model.js";
 import {
   type ClosedSession,
   type OpenSessionState,
   SessionGrouper,
   sessionKeyReader,
-} from "../sequence/session-grouper.js";
-import { BaselineMatcher } from "./baseline-match.js";
-import { type Step, sessionAnomaly } from "./explain.js";
+} from "./session-grouper.js";
 import { parseSessionKey, sessionKeyText } from "./session-key.js";
 
 export interface SequenceDetectorOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
 import type { ParsedRecord } from "../../../src/core/log-record.js";
 import { isoUtc } from "../../../src/core/time.js";
-import { SequenceDetector } from "../../../src/detectors/sequence-detector/detector.js";
+import { SequenceDetector } from "../../../src/detectors/sequence/detector.js";
 import { DrainMiner } from "../../../src/parsers/drain/index.js";
 
 /**

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonValue } from "../../core/json.js";
+import { isJsonObject, type JsonValue } from "../../../core/json.js";
 import type { NextKeyModelOptions } from "./model-options.js";
 
 /** Bump MODEL_VERSION whenever the serialised shape or the meaning of a field changes. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BaselineMatcher } from "../../../src/detectors/sequence-detector/baseline-match.js";
+import { BaselineMatcher } from "../../../src/detectors/sequence/baseline-match.js";
 
 /** The token test before issue 49: a regular expression built from the template token. */
 function regexTokenTest(token: string, t: string): boolean {

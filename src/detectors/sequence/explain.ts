@@ -1,7 +1,7 @@
 import { type Anomaly, type Explanation, MAX_EVIDENCE } from "../../core/anomaly.js";
 import type { JsonObject } from "../../core/json.js";
 import { severityFromScore } from "../../core/severity.js";
-import { END, type SessionReason, type SessionVerdict } from "../sequence/verdict.js";
+import { END, type SessionReason, type SessionVerdict } from "./model/verdict.js";
 
 /** What the detector kept of one record of a session. */
 export interface Step {

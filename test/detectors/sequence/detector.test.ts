@@ -2,11 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
 import type { ParsedRecord } from "../../../src/core/log-record.js";
 import { isoUtc } from "../../../src/core/time.js";
-import {
-  SequenceDetector,
-  type SequenceDetectorOptions,
-} from "../../../src/detectors/sequence-detector/detector.js";
-import { parseSessionKey } from "../../../src/detectors/sequence-detector/session-key.js";
+import { SequenceDetector, type SequenceDetectorOptions } from "../../../src/detectors/sequence/detector.js";
+import { parseSessionKey } from "../../../src/detectors/sequence/session-key.js";
 
 const OPTIONS: SequenceDetectorOptions = {
   sessionKey: "req=(\\w+)",

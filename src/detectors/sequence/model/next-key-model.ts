@@ -1,4 +1,4 @@
-import type { JsonValue } from "../../core/json.js";
+import type { JsonValue } from "../../../core/json.js";
 import { HistoryTrie, MAX_KEY_ID } from "./history-trie.js";
 import { MODEL_FORMAT, MODEL_VERSION, parseModelJson, validateOptions } from "./model-json.js";
 import type { NextKeyModelOptions } from "./model-options.js";
