@@ -79,12 +79,16 @@ export async function startHostileServer(
     },
     60_000,
     ["--config", config],
-  );
+  ).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   const listening = logLines(server).find((l) => l.msg === "syslog source listening");
   const tcpPort = Number(listening?.tcp);
   const udpPort = Number(listening?.udp);
   if (!(tcpPort > 0 && udpPort > 0)) {
     await server.stop("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`the syslog source's ports are not in the log:\n${server.stderr().slice(0, 4000)}`);
   }
   return {
