@@ -1,4 +1,5 @@
 import { type LogRecord, serviceOf } from "../core/log-record.js";
+import { CLUSTER_STATE_PREFIX } from "../pipeline/partition-ownership.js";
 
 /**
  * The partition a record belongs to: its stream (the service name, as the miner keys its template trees)
@@ -25,7 +26,10 @@ export function partitionQueue(prefix: string, partition: number): string {
   return `${prefix}partition.${partition}`;
 }
 
-/** A partition's state rows in `partition_state` (PartitionOwnership.statePrefix). */
+/**
+ * A partition's state rows in `partition_state` (PartitionOwnership.statePrefix), under the prefix a
+ * node's own pipeline leaves alone.
+ */
 export function partitionStatePrefix(partition: number): string {
-  return `cluster/p${partition}/`;
+  return `${CLUSTER_STATE_PREFIX}p${partition}/`;
 }

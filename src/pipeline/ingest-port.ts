@@ -1,6 +1,6 @@
 import type { BackpressureError } from "../core/errors.js";
 import type { SubmissionRef } from "../core/source.js";
-import type { IngestResult, RecordSource } from "./ingest-pipeline.js";
+import type { IngestResult, RecordSource } from "./ingest-types.js";
 
 /**
  * Where every door (HTTP, syslog, OTLP, file and PostgreSQL sources, MCP) hands records: the local
