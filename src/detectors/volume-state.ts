@@ -227,7 +227,10 @@ export function exportVolumeShared(p: VolumeState, time: Clock): JsonValue {
   };
 }
 
-/** Imports a stream's state (one of `exportVolumeStreams`'s); false when it is none this reads, and nothing changed. */
+/**
+ * Imports a stream's state (one of `exportVolumeStreams`'s); false when it is none this reads, and nothing
+ * changed.
+ */
 export function importVolumeStream(p: VolumeState, stream: string, state: JsonValue, time: Clock): boolean {
   if (!isJsonObject(state) || state.version !== 2) return false;
   // Replaced, not merged: what this instance held of the stream goes first.

@@ -11,6 +11,13 @@
  *   `134681 node-246 unix.hw state_change.unavailable 1077804742 1 body`.
  *
  * A line that does not start like a header is returned whole as the body.
+ *
+ * One module: the splitter's state is module-level, as typed arrays and `let`s so that a line allocates no
+ * per-token object: the current line and its classified tokens (`ensure`, `classifyAt`), the last split's
+ * choices, the learned header shapes and their index. The tokenizer, the split, the replay of a learned
+ * shape and the learner all read and write it, and another module cannot assign a module's bindings, so
+ * a split would move that state into an object and add a property load to each access on the per-line
+ * path (`splitHeader` runs on every plain-text line; test/parsers/header-memo.test.ts and bench:parse).
  */
 
 import { digitFree, isDigit, isLetter, ownCopy } from "./chars.js";
