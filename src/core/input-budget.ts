@@ -52,10 +52,11 @@ function excess(value: unknown, depth: number, state: { elements: number }): str
 export const CUT_MARK = "[cut: past the input budget]";
 
 /**
- * A copy of `value` within the budget: values nested past the depth limit, and every element after the
- * budget's count, are replaced by `CUT_MARK` (one mark where an array or object was cut short). Scalars
- * are kept as they are. Used for a value `budgetExcess` refused, so its shallow fields (time, message,
- * level, service) still reach the record.
+ * A copy of `value` within the budget: values nested past the depth limit, and elements past the budget's
+ * count, are replaced by `CUT_MARK` (one mark where an array or object was cut short). Used for a value
+ * `budgetExcess` refused, so its shallow fields (time, message, level, service) still reach the record:
+ * an object's scalar fields are counted before anything nested beside them, so a huge array in its first
+ * field cannot use up the budget its `message` needs.
  */
 export function cutToBudget(value: JsonObject): JsonObject;
 export function cutToBudget(value: JsonValue): JsonValue;
@@ -63,13 +64,24 @@ export function cutToBudget(value: JsonValue): JsonValue {
   return cut(value, 0, { elements: 0 });
 }
 
+/**
+ * The elements `cut` keeps before it marks the rest. Each level of nesting that is cut short adds one mark
+ * as it closes (an array's last item, an object's `…` key): leaving room for one a level keeps the copy
+ * within the budget, so it passes `budgetExcess` like any other value.
+ */
+const CUT_ELEMENTS = INPUT_BUDGET.elements - INPUT_BUDGET.depth - 1;
+
+function isScalar(value: JsonValue): boolean {
+  return typeof value !== "object" || value === null;
+}
+
 function cut(value: JsonValue, depth: number, state: { elements: number }): JsonValue {
-  if (typeof value !== "object" || value === null) return value;
+  if (isScalar(value)) return value;
   if (depth >= INPUT_BUDGET.depth) return CUT_MARK;
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
     for (const item of value) {
-      if (++state.elements > INPUT_BUDGET.elements) {
+      if (++state.elements > CUT_ELEMENTS) {
         out.push(CUT_MARK);
         break;
       }
@@ -77,14 +89,29 @@ function cut(value: JsonValue, depth: number, state: { elements: number }): Json
     }
     return out;
   }
-  const out: JsonObject = {};
-  for (const key of Object.keys(value)) {
-    if (++state.elements > INPUT_BUDGET.elements) {
-      defineField(out, "…", CUT_MARK);
+  const object = value as JsonObject;
+  const keys = Object.keys(object);
+  // Scalars first, then what nests: each field's value decided, then written in the object's own order.
+  const kept = new Map<string, JsonValue>();
+  let over = false;
+  for (const key of keys) {
+    const v = object[key]!;
+    if (!isScalar(v)) continue;
+    if (++state.elements > CUT_ELEMENTS) {
+      over = true;
       break;
     }
-    defineField(out, key, cut(value[key]!, depth + 1, state));
+    kept.set(key, v);
   }
+  for (const key of keys) {
+    const v = object[key]!;
+    if (isScalar(v)) continue;
+    // A nested field past the budget keeps its key, with the mark for its value.
+    kept.set(key, over || ++state.elements > CUT_ELEMENTS ? CUT_MARK : cut(v, depth + 1, state));
+  }
+  const out: JsonObject = {};
+  for (const key of keys) if (kept.has(key)) defineField(out, key, kept.get(key)!);
+  if (over) defineField(out, "…", CUT_MARK);
   return out;
 }
 

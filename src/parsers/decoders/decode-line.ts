@@ -86,24 +86,19 @@ export function decodeLine(line: string, ctx: DecodeContext): LogRecord {
 }
 
 /**
- * A line kept as text because its structure was past the budget or a decoder failed on it: the plain
- * decoder's record (its header still read) with the reason noted, or, should that fail too, the bare line.
+ * A line kept as text because its structure was past the budget or a decoder failed on it: the whole line
+ * as the body, stamped with the time it was received, and the reason noted. No header is read from it: in a
+ * JSON line the plain decoder would find one inside a string (`"via":"relay Oct 11 22:14:15 gw sshd[7]: ok"`)
+ * and take the time, the host and the body from there.
  */
 export function unparsedRecord(line: string, ctx: DecodeContext, reason: string): LogRecord {
-  let record: LogRecord;
-  try {
-    record = decodePlain(line, ctx);
-  } catch {
-    record = {
-      timestamp: ctx.observedAt,
-      observedTimestamp: ctx.observedAt,
-      severityText: null,
-      severityNumber: 0,
-      body: line,
-      attributes: {},
-      resource: ctx.defaultService ? { "service.name": ctx.defaultService } : {},
-    };
-  }
-  record.attributes[DECODE_NOTE] = reason;
-  return record;
+  return {
+    timestamp: ctx.observedAt,
+    observedTimestamp: ctx.observedAt,
+    severityText: null,
+    severityNumber: 0,
+    body: line,
+    attributes: { [DECODE_NOTE]: reason },
+    resource: ctx.defaultService ? { "service.name": ctx.defaultService } : {},
+  };
 }

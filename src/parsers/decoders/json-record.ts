@@ -136,9 +136,22 @@ function choose<T>(c: Chosen<T>, key: string, rank: number, value: T | null): vo
 export function recordFromObject(obj: JsonObject, ctx: DecodeContext, fallbackBody?: string): LogRecord {
   const excess = budgetExcess(obj);
   if (excess === null) return mapObject(obj, ctx, fallbackBody);
-  const record = mapObject(cutToBudget(obj), ctx, fallbackBody);
+  const record = mapObject(withScalarAliases(cutToBudget(obj), obj), ctx, fallbackBody);
   record.attributes[DECODE_NOTE] = `${excess}; the structure past it was cut`;
   return record;
+}
+
+/**
+ * The cut object with every scalar field the alias table knows put back: an object of 20,000 keys is cut
+ * after the first ten thousand or so, and its `message` or `time` may come after them.
+ */
+function withScalarAliases(cut: JsonObject, obj: JsonObject): JsonObject {
+  for (const key of Object.keys(obj)) {
+    const value = obj[key]!;
+    if ((typeof value !== "object" || value === null) && !Object.hasOwn(cut, key) && aliasOf(key))
+      setField(cut, key, value);
+  }
+  return cut;
 }
 
 function mapObject(obj: JsonObject, ctx: DecodeContext, fallbackBody?: string): LogRecord {

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
+import { setField } from "./json-fields.js";
 
 /**
  * OTLP/JSON wraps values as `AnyValue` (`{"stringValue": "x"}`, `{"intValue": "3"}`, …) and attribute
@@ -34,7 +35,8 @@ export function keyValueListToObject(list: JsonValue | undefined): JsonObject | 
   const out: JsonObject = {};
   for (const item of list) {
     if (!isJsonObject(item) || typeof item.key !== "string") return null;
-    out[item.key] = unwrapAnyValue(item.value) ?? item.value ?? null;
+    // setField: an attribute named `__proto__` is a field like any other, not the object's prototype.
+    setField(out, item.key, unwrapAnyValue(item.value) ?? item.value ?? null);
   }
   return out;
 }
