@@ -39,7 +39,7 @@ const BOUNDS = {
   healthLiveTargetP99Ms: 100,
   /**
    * `/health/live` on the main port as the prober sees it, a fresh connection each time. A batch now lets
-   * the event loop in every 10 ms (ingest-pipeline.ts SLICE_MS): 0.3-1.3 s p99 seen at load 14-17, where
+   * the event loop in every 10 ms (batch-runner.ts SLICE_MS): 0.3-1.3 s p99 seen at load 14-17, where
    * it was 8-10 s with timed-out probes (one 500-line batch held the loop 100-200 ms, and libuv accepts one
    * connection per loop turn). On a quiet machine it is near the 100 ms target; the bound is for a loaded one.
    */
