@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildApp } from "../src/api/app.js";
 import { loadConfig } from "../src/config/load.js";
-import { createRuntime } from "../src/service/runtime.js";
+import { createRuntime } from "../src/runtime/create-runtime.js";
 import { createLogger } from "../src/telemetry/logger.js";
 import { CHROMIUM, launchBrowser } from "../test/web/browser.js";
 import { ensureWebBuilt, WEB_DIST } from "../test/web/build.js";

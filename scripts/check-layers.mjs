@@ -35,10 +35,13 @@ const LAYERS = [
   // What composes stages and store: the ingest pipeline (mine, store, detect in one transaction), system
   // 001's triage, the Hasura analytics.
   ["pipeline", "triage", "hasura"],
-  // Several nodes: partitions of the pipeline (only the composition root imports it, `ONLY_IMPORTED_BY`).
+  // Several nodes: partitions of the pipeline (only the composition root runs it, `ONLY_IMPORTED_BY`).
   ["distribution"],
-  // The use-cases and the composition root (service/runtime.ts).
+  // The use-cases, and the `Runtime` type they take (service/runtime.ts).
   ["service"],
+  // The composition root: what builds and starts a running Logwarden (createRuntime, the stores opened,
+  // sources, sinks, the detector timers, the triage worker). Called by the doors, never by a use-case.
+  ["runtime"],
   // The doors, thin over the use-cases: MCP, HTTP (which serves MCP too), the CLI (which starts HTTP).
   ["mcp"],
   ["api"],
@@ -47,7 +50,9 @@ const LAYERS = [
 
 /** Folders only the files listed (paths under src/) may import, besides the folder's own files. */
 const ONLY_IMPORTED_BY = {
-  distribution: ["service/runtime.ts"],
+  // The composition root starts a cluster node's partitions; `Runtime.cluster` is typed by them (a type,
+  // erased at build: a single node never loads src/distribution).
+  distribution: ["runtime/create-runtime.ts", "service/runtime.ts"],
 };
 
 /** Lines a src file may have without saying why it is longer (`one module:` in its header). */

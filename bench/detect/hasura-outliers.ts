@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { buildApp } from "../../src/api/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { Random } from "../../src/detectors/isolation-forest/index.js";
-import { createRuntime } from "../../src/service/runtime.js";
+import { createRuntime } from "../../src/runtime/create-runtime.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { machineLine, table, writeBenchSection } from "../lib/report.js";
 import {

@@ -1,48 +1,28 @@
+/**
+ * src/runtime/: the composition root (issue 51 item 3), apart from the use-cases in src/service/. What
+ * builds and starts a running Logwarden from its config: the store, migrated, and the log store with its
+ * sealing and retention (open-log-store.ts); the pipeline, a cluster node's partitions (the one importer of
+ * src/distribution/ that runs it), the scorer, the analysis engine and triage, into a `Runtime`
+ * (`createRuntime`, here); the sources and sinks `serve` runs beside HTTP (integrations.ts,
+ * source-runner.ts); `serve`'s detector timers (detector-schedule.ts); `logwarden worker triage`
+ * (triage-worker.ts). The doors call it (src/cli); the use-cases never do: they take the `Runtime` it
+ * builds, a type (src/service/runtime.ts).
+ */
 import { execFileSync } from "node:child_process";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
-import type { LogStore } from "../core/log-store.js";
 import { isoUtc } from "../core/time.js";
-import { type ClusterIngest, startClusterIngest } from "../distribution/cluster-ingest.js";
+import { startClusterIngest } from "../distribution/cluster-ingest.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
-import type { IngestPort } from "../pipeline/ingest-port.js";
-import { openConfiguredStore, type Store, type StoreTransaction } from "../store/db.js";
+import { AnalysisEngine } from "../service/analysis-engine.js";
+import type { Runtime } from "../service/runtime.js";
+import { ONLINE_MODEL } from "../service/score-model.js";
+import { loadCurrentScoreModel } from "../service/train.js";
+import { openConfiguredStore, type Store } from "../store/db.js";
 import { createTriage } from "../triage/create.js";
-import type { TriageService } from "../triage/service.js";
-import { AnalysisEngine } from "./analysis-engine.js";
 import { openLogStore } from "./open-log-store.js";
-import { ONLINE_MODEL, type ScoreModel } from "./score-model.js";
-import { loadCurrentScoreModel } from "./train.js";
-
-export { createProcessor };
-
-/** Everything a running Logwarden shares between its API, MCP server and CLI commands. */
-export interface Runtime {
-  readonly config: Config;
-  readonly store: Store;
-  /** Where records are kept: every door's search and evidence look-up goes through it. */
-  readonly logs: LogStore<StoreTransaction>;
-  /** This process's own pipeline: what it mines and detects (on a cluster node, the partitions do that). */
-  readonly pipeline: IngestPipeline;
-  /** Where every door hands records: `pipeline`, or on a cluster node the hand-off to the partitions' owners. */
-  readonly ingest: IngestPort;
-  /** Set on a cluster node (CLUSTER_PARTITIONS > 0): the hand-off and its share of the partitions. */
-  readonly cluster: ClusterIngest | undefined;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly startedAt: string;
-  readonly gitCommit: string | null;
-  /** System 004's scorer: the latest trained model, else the online score (reloadable). */
-  scoreModel: ScoreModel;
-  /** System 002's analysis: MODEL_DIR models and in-memory detection (REST and MCP). */
-  readonly analysis: AnalysisEngine;
-  /** System 001: security alert triage (src/triage/, docs/triage.md). */
-  readonly triage: TriageService;
-  /** Drains the pipeline, saves state, closes the store. */
-  close(): Promise<void>;
-}
 
 /** The configured store, migrated (closed again when migrating fails). */
 export async function openMigratedStore(config: Config, log: Logger): Promise<Store> {

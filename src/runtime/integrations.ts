@@ -1,6 +1,6 @@
+import type { Runtime } from "../service/runtime.js";
+import { SinkDispatcher } from "../service/sink-dispatcher.js";
 import { createSinks, sinkConfigs } from "../sinks/registry.js";
-import type { Runtime } from "./runtime.js";
-import { SinkDispatcher } from "./sink-dispatcher.js";
 import { type RunningSources, startSources } from "./source-runner.js";
 
 /** What `serve` runs beside the HTTP API: the configured sources and notification sinks. */

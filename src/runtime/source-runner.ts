@@ -1,9 +1,9 @@
 import type { Source, SourceContext } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
+import type { Runtime } from "../service/runtime.js";
+import { noteCommitted } from "../service/source-notes.js";
 import { createSources, sourceConfigs } from "../sources/registry.js";
 import { storeCheckpoints } from "../store/repos/checkpoints.js";
-import type { Runtime } from "./runtime.js";
-import { noteCommitted } from "./source-notes.js";
 
 export interface RunningSources {
   readonly sources: readonly Source[];

@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { createTriage } from "../triage/create.js";
 import type { TriageService } from "../triage/service.js";
-import { openMigratedStore } from "./runtime.js";
+import { openMigratedStore } from "./create-runtime.js";
 
 export interface TriageWorker {
   readonly triage: TriageService;

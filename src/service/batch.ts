@@ -9,8 +9,8 @@ import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { decodeLine } from "../parsers/decoders/index.js";
 import { readLogEntries } from "../parsers/read-entries.js";
+import { createProcessor } from "../pipeline/create-processor.js";
 import { type AnalyzeReport, analyzeLines } from "./analyze.js";
-import { createProcessor } from "./runtime.js";
 
 /** Where a pass remembers which files it has done: `<output-dir>/.logwarden-batch-state.json`. */
 export const STATE_FILE = ".logwarden-batch-state.json";

@@ -30,7 +30,7 @@ export function configuredSegmentStore(
 
 /**
  * The configured `LogStore` for reading (and appending) as it is: no conversion, no sealing, which
- * `serve` adds (src/service/open-log-store.ts). For commands that read the store on their own.
+ * `serve` adds (src/runtime/open-log-store.ts). For commands that read the store on their own.
  */
 export function configuredLogStore(store: Store, options: LogStoreOptions): LogStore<StoreTransaction> {
   return options.engine === "segments" ? configuredSegmentStore(store, options) : logsTableStore(store);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sourceSchema } from "../../src/config/source-schema.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import type { Source } from "../../src/core/source.js";
-import { sourceContext } from "../../src/service/source-runner.js";
+import { sourceContext } from "../../src/runtime/source-runner.js";
 import { createSources, sourceTypes } from "../../src/sources/registry.js";
 import type { SyslogSource } from "../../src/sources/syslog/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";

@@ -5,7 +5,8 @@ import type { FastifyInstance } from "fastify";
 import { type AppOptions, buildApp } from "../../src/api/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Clock } from "../../src/core/clock.js";
-import { createRuntime, type Runtime } from "../../src/service/runtime.js";
+import { createRuntime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/service/runtime.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 
 export const ADMIN_TOKEN = "test-admin-token";

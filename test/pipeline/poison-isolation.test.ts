@@ -13,10 +13,11 @@ import { MINER_DEFAULTS } from "../../src/core/template.js";
 import { UndoLog } from "../../src/core/undo.js";
 import { createMiner } from "../../src/parsers/create-miner.js";
 import { Processor } from "../../src/pipeline/processor.js";
+import { createRuntime } from "../../src/runtime/create-runtime.js";
 import { DecodedIngestRecords } from "../../src/service/decoded-ingest-records.js";
 import { IngestRecords } from "../../src/service/ingest-records.js";
 import { encodeLogRecords } from "../../src/service/packed-log-records.js";
-import { createRuntime, type Runtime } from "../../src/service/runtime.js";
+import type { Runtime } from "../../src/service/runtime.js";
 import { sqliteConnectionOf } from "../../src/store/dialect/sqlite.js";
 import { countLogs } from "../../src/store/repos/logs.js";
 

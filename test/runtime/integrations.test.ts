@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { LogRecord } from "../../src/core/log-record.js";
-import { type Integrations, startIntegrations } from "../../src/service/integrations.js";
+import { type Integrations, startIntegrations } from "../../src/runtime/integrations.js";
 import { listDeliveries } from "../../src/store/repos/deliveries.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";

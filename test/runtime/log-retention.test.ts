@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
-import { openLogStore } from "../../src/service/open-log-store.js";
+import { openLogStore } from "../../src/runtime/open-log-store.js";
 import { configuredLogStore } from "../../src/store/configured-log-store.js";
 import { lineToAppend } from "../helpers/records.js";
 import { DIALECTS, postgresAvailable } from "../helpers/stores.js";

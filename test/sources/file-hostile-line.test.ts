@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DECODE_NOTE } from "../../src/core/input-budget.js";
-import { type RunningSources, startSources } from "../../src/service/source-runner.js";
+import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { FileSource } from "../../src/sources/file/index.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";

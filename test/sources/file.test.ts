@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileSourceConfig } from "../../src/config/source-schema.js";
-import { type RunningSources, startSources } from "../../src/service/source-runner.js";
+import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { FileSource } from "../../src/sources/file/index.js";
 import { committedSubmission } from "../../src/store/repos/ingest-batches.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";

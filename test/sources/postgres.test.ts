@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PostgresSourceConfig } from "../../src/config/source-schema.js";
-import { type RunningSources, startSources } from "../../src/service/source-runner.js";
+import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { PostgresSource, probePostgresSource, readOnlyPool } from "../../src/sources/postgres/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
 import { postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";

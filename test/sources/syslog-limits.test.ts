@@ -3,7 +3,7 @@ import { once } from "node:events";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSources, startSources } from "../../src/service/source-runner.js";
+import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { SyslogSource } from "../../src/sources/syslog/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSources, startSources } from "../../src/service/source-runner.js";
+import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { SyslogSource } from "../../src/sources/syslog/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";

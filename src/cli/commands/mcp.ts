@@ -21,7 +21,7 @@ export function registerMcpCommand(program: Command): void {
         { PACKAGE_VERSION },
       ] = await Promise.all([
         import("@modelcontextprotocol/sdk/server/stdio.js"),
-        import("../../service/runtime.js"),
+        import("../../runtime/create-runtime.js"),
         import("../../telemetry/logger.js"),
         import("../../mcp/server.js"),
         import("../../mcp/context.js"),

@@ -26,11 +26,11 @@ export function registerServeCommand(program: Command): void {
       ] = await Promise.all([
         import("../../api/app.js"),
         import("../../core/time.js"),
-        import("../../service/runtime.js"),
+        import("../../runtime/create-runtime.js"),
         import("../../store/repos/tokens.js"),
         import("../../telemetry/logger.js"),
-        import("../../service/integrations.js"),
-        import("../../service/detector-models.js"),
+        import("../../runtime/integrations.js"),
+        import("../../runtime/detector-schedule.js"),
         import("../../api/probe-listener.js"),
       ]);
       const log = createLogger(config.logLevel, 2, config.logFormat);

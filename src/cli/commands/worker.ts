@@ -14,7 +14,7 @@ export function registerWorkerCommand(program: Command): void {
       const config = await configFromFlags(flags).catch(fail);
       const [{ createLogger }, { startTriageWorker }] = await Promise.all([
         import("../../telemetry/logger.js"),
-        import("../../service/triage-worker.js"),
+        import("../../runtime/triage-worker.js"),
       ]);
       const log = createLogger(config.logLevel, 2, config.logFormat);
       const running = await startTriageWorker(config, log).catch(fail);

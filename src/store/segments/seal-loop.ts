@@ -10,7 +10,7 @@ export type SealReport =
  * Seals whenever a seal is due, going on at once while a backlog remains (a seal takes at most four
  * segments' worth) and looking again every `checkMs` otherwise, until `stop` is aborted; the seal under
  * way finishes first. One loop for the sealing thread (seal-worker.ts) and for the event-loop fallback
- * (src/service/open-log-store.ts). A seal lost to another node's sealer (`SealRaceError`) is no failure:
+ * (src/runtime/open-log-store.ts). A seal lost to another node's sealer (`SealRaceError`) is no failure:
  * those batches are sealed, and it looks again at once.
  */
 export async function sealUntilStopped(

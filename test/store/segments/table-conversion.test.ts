@@ -3,7 +3,7 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../../src/config/schema.js";
 import type { RecordToAppend } from "../../../src/core/log-store.js";
-import { openLogStore } from "../../../src/service/open-log-store.js";
+import { openLogStore } from "../../../src/runtime/open-log-store.js";
 import type { Store } from "../../../src/store/db.js";
 import { logsTableStore } from "../../../src/store/logs-table-store.js";
 import { countLogs } from "../../../src/store/repos/logs.js";
