@@ -1,4 +1,4 @@
-import { type JsonObject, type JsonValue, MAX_JSON_DEPTH } from "./json.js";
+import { type JsonObject, type JsonValue, MAX_JSON_DEPTH, setField } from "./json.js";
 
 /**
  * What one decoded value may hold, at every door (HTTP bodies and the `message` inside them, uploads,
@@ -110,16 +110,23 @@ function cut(value: JsonValue, depth: number, state: { elements: number }): Json
     kept.set(key, over || ++state.elements > CUT_ELEMENTS ? CUT_MARK : cut(v, depth + 1, state));
   }
   const out: JsonObject = {};
-  for (const key of keys) if (kept.has(key)) defineField(out, key, kept.get(key)!);
-  if (over) defineField(out, "…", CUT_MARK);
+  for (const key of keys) if (kept.has(key)) setField(out, key, kept.get(key)!);
+  if (over) setField(out, "…", CUT_MARK);
   return out;
 }
 
-/** `out[key] = v`, also for the key `__proto__` (which would replace the prototype). */
-function defineField(out: JsonObject, key: string, v: JsonValue): void {
-  if (key === "__proto__")
-    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-  else out[key] = v;
+/**
+ * `value` held to the budget, as every door that maps a structured value does: the value itself when it
+ * is inside, else its cut copy (`cutToBudget`), with why (`excess`, null when nothing was cut).
+ */
+export function withinBudget<T extends JsonValue>(value: T): { value: T; excess: string | null } {
+  const excess = budgetExcess(value);
+  return excess === null ? { value, excess } : { value: cutToBudget(value) as T, excess };
+}
+
+/** What a record notes (`DECODE_NOTE`) when its structured part was cut to the budget. */
+export function cutNote(excess: string): string {
+  return `${excess}; the structure past it was cut`;
 }
 
 /** The message of a thrown value, for a reason stored with a record (never a stack). */

@@ -7,6 +7,16 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /**
+ * Sets a key on a plain object. `obj["__proto__"] = v` would replace the prototype instead of adding a
+ * field, and input JSON may legitimately (or maliciously) carry that key.
+ */
+export function setField(obj: JsonObject, key: string, value: JsonValue): void {
+  if (key === "__proto__")
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/**
  * How deep request JSON may nest. Past a few thousand levels the recursive walks over a value (JSON.stringify
  * when it is stored, validation, flattening) overflow the stack: 10,000 levels were 500s. No log record, alert,
  * OTLP export or GraphQL response nests anywhere near this (serde_json's default limit is also 128).

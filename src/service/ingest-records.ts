@@ -1,4 +1,4 @@
-import { budgetExcess, cutToBudget, DECODE_NOTE } from "../core/input-budget.js";
+import { DECODE_NOTE, withinBudget } from "../core/input-budget.js";
 import type { JsonObject } from "../core/json.js";
 import type { LogRecord } from "../core/log-record.js";
 import { canonicalIsoMs } from "../core/time.js";
@@ -151,10 +151,10 @@ function recordOf(
 
   let metadata = log.metadata as JsonObject | undefined;
   if (metadata) {
-    const excess = budgetExcess(metadata);
-    if (excess !== null) {
-      metadata = cutToBudget(metadata);
-      warn?.("metadata", `${excess}; stored with the structure past the input budget cut`, index);
+    const held = withinBudget(metadata);
+    if (held.excess !== null) {
+      metadata = held.value;
+      warn?.("metadata", `${held.excess}; stored with the structure past the input budget cut`, index);
     }
   }
   const note = record.attributes[DECODE_NOTE];

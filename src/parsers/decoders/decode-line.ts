@@ -91,7 +91,7 @@ export function decodeLine(line: string, ctx: DecodeContext): LogRecord {
  * JSON line the plain decoder would find one inside a string (`"via":"relay Oct 11 22:14:15 gw sshd[7]: ok"`)
  * and take the time, the host and the body from there.
  */
-export function unparsedRecord(line: string, ctx: DecodeContext, reason: string): LogRecord {
+function unparsedRecord(line: string, ctx: DecodeContext, reason: string): LogRecord {
   return {
     timestamp: ctx.observedAt,
     observedTimestamp: ctx.observedAt,

@@ -1,12 +1,6 @@
 export { type BsdDate, inferYear, looksLikeBsdDate, parseBsdDate } from "./bsd-date.js";
 export { type DecodeContext, referenceNow } from "./decode-context.js";
-export {
-  type DecodedLine,
-  decodeLine,
-  decodeLineWithFormat,
-  type LineFormat,
-  unparsedRecord,
-} from "./decode-line.js";
+export { type DecodedLine, decodeLine, decodeLineWithFormat, type LineFormat } from "./decode-line.js";
 export { recordFromObject } from "./json-record.js";
 export {
   type LevelScale,

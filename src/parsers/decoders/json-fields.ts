@@ -1,14 +1,7 @@
-import type { JsonObject, JsonValue } from "../../core/json.js";
+import { type JsonObject, setField } from "../../core/json.js";
 
-/**
- * Sets a key on a plain object. `obj["__proto__"] = v` would replace the prototype instead of adding a
- * field, and input JSON may legitimately (or maliciously) carry that key.
- */
-export function setField(obj: JsonObject, key: string, value: JsonValue): void {
-  if (key === "__proto__")
-    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
+// Decoders set fields through this module; the function itself lives in core so `core` can use it too.
+export { setField };
 
 /** Copies `from` into `into`; a key `into` already has is kept under `${prefix}.${key}` instead of lost. */
 export function mergeFields(into: JsonObject, from: JsonObject, prefix: string): void {

@@ -1,4 +1,4 @@
-import { budgetExcess, cutToBudget, DECODE_NOTE } from "../../core/input-budget.js";
+import { cutNote, DECODE_NOTE, withinBudget } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import type { DecodeContext } from "./decode-context.js";
@@ -134,10 +134,10 @@ function choose<T>(c: Chosen<T>, key: string, rank: number, value: T | null): vo
  * structure beyond the budget is cut (its shallow fields still map) and the record notes why.
  */
 export function recordFromObject(obj: JsonObject, ctx: DecodeContext, fallbackBody?: string): LogRecord {
-  const excess = budgetExcess(obj);
-  if (excess === null) return mapObject(obj, ctx, fallbackBody);
-  const record = mapObject(withScalarAliases(cutToBudget(obj), obj), ctx, fallbackBody);
-  record.attributes[DECODE_NOTE] = `${excess}; the structure past it was cut`;
+  const held = withinBudget(obj);
+  if (held.excess === null) return mapObject(obj, ctx, fallbackBody);
+  const record = mapObject(withScalarAliases(held.value, obj), ctx, fallbackBody);
+  record.attributes[DECODE_NOTE] = cutNote(held.excess);
   return record;
 }
 

@@ -1,4 +1,4 @@
-import { budgetExcess, cutToBudget, DECODE_NOTE } from "../../core/input-budget.js";
+import { cutNote, DECODE_NOTE, withinBudget } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { formatIsoUtc } from "../../parsers/decoders/iso-time.js";
@@ -52,12 +52,11 @@ function bodyText(body: JsonValue | undefined): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** `value` within the input budget: itself, or a copy with what is past the budget cut, and why. */
+/** An OTLP object within the input budget (`withinBudget`), and the note its records carry when it was cut. */
 function budgeted(value: JsonValue | undefined): { value: JsonValue | undefined; note: string | null } {
   if (!isJsonObject(value)) return { value, note: null };
-  const excess = budgetExcess(value);
-  if (excess === null) return { value, note: null };
-  return { value: cutToBudget(value), note: `${excess}; the structure past it was cut` };
+  const held = withinBudget(value);
+  return { value: held.value, note: held.excess === null ? null : cutNote(held.excess) };
 }
 
 function list(value: JsonValue | undefined): JsonValue[] {

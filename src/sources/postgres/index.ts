@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { PostgresSourceConfig } from "../../config/source-schema.js";
-import { budgetExcess, cutToBudget } from "../../core/input-budget.js";
+import { withinBudget } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { severityNumberOf } from "../../core/severity.js";
@@ -38,9 +38,7 @@ function jsonOf(value: unknown): JsonValue {
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
   // A jsonb column holds whatever the table's writers put there: deeper than the input budget, the
   // recursive JSON.stringify below could overflow the stack, so such a value is cut first.
-  const excess = budgetExcess(value);
-  const within = excess === null ? value : cutToBudget(value as JsonValue);
-  return JSON.parse(JSON.stringify(within)) as JsonValue;
+  return JSON.parse(JSON.stringify(withinBudget(value as JsonValue).value)) as JsonValue;
 }
 
 /** Opens a read-only pool on the source database (startup option plus `BEGIN READ ONLY` per poll). */

@@ -1,11 +1,10 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { SyslogSourceConfig } from "../../config/source-schema.js";
-import { reasonOf } from "../../core/input-budget.js";
 import type { LogRecord } from "../../core/log-record.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
-import { decodeLine, unparsedRecord } from "../../parsers/decoders/index.js";
+import { decodeLine } from "../../parsers/decoders/index.js";
 import { RecordBatcher } from "../batcher.js";
 import { clean, SyslogFrameReader } from "./framing.js";
 
@@ -86,18 +85,12 @@ export class SyslogSource implements Source {
   }
 
   /**
-   * A message's record. The error boundary of a datagram or a frame: a socket handler that throws ends the
-   * process, so whatever fails here keeps the message as text with the reason (`unparsedRecord`).
+   * A message's record. A socket handler that throws ends the process; `decodeLine` never throws (a line
+   * it fails on is kept as text with the reason), and that is this handler's error boundary.
    */
   #record(message: string, transport: "udp" | "tcp", peer: string | undefined): LogRecord {
     const now = this.#ctx!.clock.now();
-    const ctx = { observedAt: isoUtc(now), now, defaultService: "syslog" };
-    let record: LogRecord;
-    try {
-      record = decodeLine(message, ctx);
-    } catch (error) {
-      record = unparsedRecord(message, ctx, `decoding failed (${reasonOf(error)})`);
-    }
+    const record = decodeLine(message, { observedAt: isoUtc(now), now, defaultService: "syslog" });
     record.attributes["network.transport"] = transport;
     if (peer) record.attributes["client.address"] = peer;
     return record;
