@@ -132,3 +132,17 @@ export function startServe(
     });
   });
 }
+
+/** The server's JSON log lines (LOG_FORMAT=json), parsed. */
+export function logLines(server: ServeProcess): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of server.stderr().split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a line cut by the read in progress
+    }
+  }
+  return out;
+}

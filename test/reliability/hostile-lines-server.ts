@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { type ServeProcess, startServe } from "../helpers/cli.js";
+import { logLines, type ServeProcess, startServe } from "../helpers/cli.js";
 import { checkAnswer } from "./fuzz/response-checks.js";
 
 /**
@@ -104,20 +104,6 @@ export async function startHostileServer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** The server's JSON log lines (LOG_FORMAT=json), parsed. */
-export function logLines(server: ServeProcess): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of server.stderr().split("\n")) {
-    if (!line.startsWith("{")) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a line cut by the read in progress
-    }
-  }
-  return out;
 }
 
 /** The server's error lines (pino level 50 and over), for a failure report. */

@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeExportRequest } from "../../src/sources/otlp/codec.js";
-import { type ServeProcess, startServe } from "../helpers/cli.js";
+import { logLines, type ServeProcess, startServe } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 import { ADMIN_TOKEN } from "./ndjson-client.js";
 import { memoryOf, round } from "./samplers.js";
@@ -64,7 +64,7 @@ beforeAll(async () => {
     60_000,
     ["--config", config],
   );
-  const listening = logLines().find((l) => l.msg === "syslog source listening");
+  const listening = logLines(server).find((l) => l.msg === "syslog source listening");
   tcpPort = Number(listening?.tcp);
   udpPort = Number(listening?.udp);
   expect(tcpPort).toBeGreaterThan(0);
@@ -77,20 +77,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function logLines(): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of server.stderr().split("\n")) {
-    if (!line.startsWith("{")) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a line cut by the read in progress
-    }
-  }
-  return out;
-}
-
-const logged = (msg: string) => logLines().filter((l) => l.msg === msg);
+const logged = (msg: string) => logLines(server).filter((l) => l.msg === msg);
 
 function storedWith(text: string): { message: string }[] {
   const db = new Database(join(dir, "logwarden.db"), { readonly: true, fileMustExist: true });
@@ -327,8 +314,8 @@ describe("syslog and OTLP abuse against a running serve", () => {
     await waitFor(
       () =>
         logged("OTLP body refused: larger than INGEST_MAX_BODY_BYTES once decompressed").length === 2 &&
-        logLines().filter((l) => l.msg === "request" && l.url === "/v1/logs" && l.status === 413).length ===
-          3,
+        logLines(server).filter((l) => l.msg === "request" && l.url === "/v1/logs" && l.status === 413)
+          .length === 3,
       "the three 413s logged, the two bombs with their reason",
     );
 
