@@ -333,6 +333,33 @@ function classifyAt(s: string, a: number, b: number): number {
   return T_OTHER;
 }
 
+/**
+ * The node or host a level-anchored header names between its time and its level word, or -1: the first
+ * token right after a time that reads as a machine id (a letter first, then letters, digits and
+ * `-._:/`, with at least one digit), as BGL's `2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50 …
+ * RAS KERNEL INFO`. Words (`RAS`, `KERNEL`, a thread's `main`) hold no digit and are not taken: a finding
+ * names the machine that logged it, and these formats have no other place that says so.
+ */
+function nodeTokenBefore(s: string, levelToken: number): number {
+  for (let j = 1; j < levelToken; j++) {
+    if (tKind[j] !== T_OTHER || tKind[j - 1] !== T_TIME) continue;
+    if (machineIdAt(s, tStart[j]!, tEnd[j]!)) return j;
+  }
+  return -1;
+}
+
+function machineIdAt(s: string, a: number, b: number): boolean {
+  if (b - a < 2 || b - a > 64 || !isLetter(s.charCodeAt(a))) return false;
+  let digits = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c)) digits++;
+    // - . / : _
+    else if (!isLetter(c) && c !== 45 && c !== 46 && c !== 47 && c !== 58 && c !== 95) return false;
+  }
+  return digits > 0;
+}
+
 function digitsOnly(s: string, a: number, b: number): boolean {
   for (let i = a; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false;
   return true;
@@ -426,6 +453,11 @@ function split(line: string, readTime: boolean): LineHeader {
       level = resumed && k === resumed.levelToken ? resumed.level : levelAt(line, tStart[k]!, tEnd[k]!);
       lastLevelToken = k;
       cut = k;
+      const ht = sawTime ? nodeTokenBefore(line, k) : -1;
+      if (ht >= 0) {
+        host = line.slice(tStart[ht]!, tEnd[ht]!);
+        lastHostToken = ht;
+      }
       let j = k + 1;
       while (
         ensure(j) &&
