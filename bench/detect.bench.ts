@@ -15,6 +15,8 @@ const sections: Section[] = [
   ["hasura", async () => (await import("./detect/hasura-outliers.js")).runHasuraOutliersBench()],
   // Writes the judging set of bench/detect/org; prints the tuning set too.
   ["org", async () => (await import("./detect/org/bench.js")).runOrgBench()],
+  // Operational findings on real labels (BGL-2k), and the fault-injection judging set when present.
+  ["bgl", async () => (await import("./detect/bgl.js")).runBglBench()],
 ];
 if (existsSync(fileURLToPath(new URL("./detect/security.ts", import.meta.url))))
   sections.push([

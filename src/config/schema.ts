@@ -173,6 +173,14 @@ export const configSchema = z.object({
           threshold: positiveInt.default(20),
         })
         .prefault({}),
+      /** Lines at CRITICAL, FATAL or EMERGENCY: judged from the first line, one finding per episode. */
+      severeEvents: z
+        .object({
+          enabled: bool.default(true),
+          /** An episode ends after this long without a severe line sharing its messages or machines. */
+          gapSecs: positiveInt.default(1_800),
+        })
+        .prefault({}),
       /** Keys (users, IPs, devices, templates…) each detector tracks at once; least recently seen go first. */
       maxKeys: positiveInt.default(10_000),
       /** Versions of each trained detector model kept in `models`. */
@@ -373,6 +381,8 @@ export const ENV_KEYS: Record<string, string> = {
   ERROR_BURST_ENABLED: "detectors.errorBurst.enabled",
   ERROR_BURST_WINDOW_SECS: "detectors.errorBurst.windowSecs",
   ERROR_BURST_THRESHOLD: "detectors.errorBurst.threshold",
+  SEVERE_EVENTS_ENABLED: "detectors.severeEvents.enabled",
+  SEVERE_EVENTS_GAP_SECS: "detectors.severeEvents.gapSecs",
   DETECTOR_MAX_KEYS: "detectors.maxKeys",
   DETECTOR_MODEL_RETENTION: "detectors.modelRetention",
   DETECTOR_RETRAIN_INTERVAL_SECS: "detectors.retrainIntervalSecs",

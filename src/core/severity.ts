@@ -75,3 +75,9 @@ export function severityNumberOf(level: string | null | undefined): number {
 }
 
 export const ERROR_SEVERITY_NUMBER = 17;
+/**
+ * CRITICAL and above (`crit` 18, `alert` 19, FATAL/EMERGENCY/PANIC 21): a process saying it is failing
+ * badly, which the severe-event detector judges from the first line.
+ */
+export const SEVERE_SEVERITY_NUMBER = 18;
+export const FATAL_SEVERITY_NUMBER = 21;

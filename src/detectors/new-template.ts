@@ -2,7 +2,12 @@ import type { Anomaly } from "../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus, StreamPartitioned } from "../core/detector.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
-import { ERROR_SEVERITY_NUMBER, severityFloor, severityFromScore } from "../core/severity.js";
+import {
+  ERROR_SEVERITY_NUMBER,
+  SEVERE_SEVERITY_NUMBER,
+  severityFloor,
+  severityFromScore,
+} from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
 import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
@@ -17,6 +22,11 @@ export interface NewTemplateOptions {
   warmupSecs: number;
   /** Streams tracked at most; the least recently seen is forgotten (and warms up again if it returns). */
   maxKeys?: number;
+  /**
+   * Leave lines at CRITICAL and above to the severe-event detector, which judges them with no warm-up
+   * (a first-seen FATAL template is one of its findings): set when that detector runs.
+   */
+  leaveSevere?: boolean;
 }
 
 interface StreamState extends Coverage {
@@ -63,6 +73,7 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
       // A known message with a new user, key or host in it: new values are other detectors' business.
       if (record.templateVariantOf !== undefined) continue;
       if (judgedBySecurityRules(record)) continue;
+      if (this.options.leaveSevere && record.severityNumber >= SEVERE_SEVERITY_NUMBER) continue;
       out.push(this.#anomaly(record, stream));
     }
     return out;

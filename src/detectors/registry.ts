@@ -10,6 +10,7 @@ import { errorBurstDefinition } from "./error-burst.js";
 import { newTemplateDefinition } from "./new-template.js";
 import { rareTemplateDefinition } from "./rare-template.js";
 import { sequenceDefinition } from "./sequence/detector.js";
+import { severeEventsDefinition } from "./severe-events.js";
 import { volumeDefinition } from "./volume.js";
 import { wifiDefinition } from "./wifi.js";
 import { windowForestDefinition } from "./window-forest/detector.js";
@@ -26,12 +27,19 @@ const REGISTRY: readonly {
   {
     definition: newTemplateDefinition,
     kind: "operational",
-    options: (c: Config) => withKeys(c, c.detectors.newTemplate),
+    // Severe lines are the severe-event detector's (judged from the first line), when it runs.
+    options: (c: Config) =>
+      withKeys(c, { ...c.detectors.newTemplate, leaveSevere: c.detectors.severeEvents.enabled }),
   },
   {
     definition: errorBurstDefinition,
     kind: "operational",
     options: (c: Config) => withKeys(c, c.detectors.errorBurst),
+  },
+  {
+    definition: severeEventsDefinition,
+    kind: "operational",
+    options: (c: Config) => withKeys(c, c.detectors.severeEvents),
   },
   {
     definition: rareTemplateDefinition,
