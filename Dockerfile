@@ -25,6 +25,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
+COPY config ./config
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -54,6 +55,8 @@ WORKDIR /app
 COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# Shipped Sigma field mappings, read beside dist/ (src/sigma/default-mappings.ts).
+COPY --from=build /src/config ./config
 USER logwarden
 VOLUME ["/data"]
 EXPOSE 8000 8001

@@ -28,8 +28,8 @@ const LAYERS = [
   // Worker-thread plumbing (module threads, owned bytes, priorities): no domain.
   ["threads"],
   // The settings' shapes and loader; the stores (the database, the log stores, the repositories); the
-  // template miner and the decoders; incident grouping. Each on core alone (and threads).
-  ["config", "store", "parsers", "correlate"],
+  // template miner and the decoders; incident grouping; the Sigma rule engine. Each on core alone (and threads).
+  ["config", "store", "parsers", "correlate", "sigma"],
   // The stages that read their settings (detectors, sources, sinks; sinks read stored anomalies) and logging.
   ["telemetry", "detectors", "sources", "sinks"],
   // What composes stages and store: the ingest pipeline (mine, store, detect in one transaction), system
