@@ -120,11 +120,13 @@ export const configSchema = z.object({
   logStore: z
     .object({
       /**
-       * `table`: the `logs` table with its full-text index, which system 004's readers open with the
-       * sqlite3 shell (contracts §5.3). `segments`: template-columnar segments (issue 18), a fraction of
-       * the size; a file that held the table is converted at start, and cannot go back.
+       * `segments`: template-columnar segments (issue 18), a fraction of the size; a database that held the
+       * table is converted at start, and cannot go back. `table`: the `logs` table with its full-text
+       * index, which system 004's readers opened with the sqlite3 shell (contracts §5.3). Unset (the
+       * default): the store the database serves, recorded in it (src/store/log-store-engine.ts):
+       * `segments` for a new one, `table` for one that held the table before segments became the default.
        */
-      engine: z.enum(["table", "segments"]).default("table"),
+      engine: z.enum(["table", "segments"]).optional(),
       /**
        * Lines per sealed segment, at most (`segments` only). A batch of at least a quarter of this (never
        * fewer than 4,096 lines) is sealed as a segment of its own (`resealPieces`).

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import type { LogStore } from "../core/log-store.js";
 import { configuredSegmentStore } from "../store/configured-log-store.js";
 import { databaseUrlFor, type Store, type StoreTransaction } from "../store/db.js";
+import { recordLogEngine, resolveLogEngine } from "../store/log-store-engine.js";
 import { logsTableStore } from "../store/logs-table-store.js";
 import { deleteLogsBefore } from "../store/repos/log-retention.js";
 import { countLogs } from "../store/repos/logs.js";
@@ -25,19 +26,28 @@ export interface OpenedLogStore {
 const SEAL_CHECK_MS = 1_000;
 
 /**
- * `LOG_STORE=table` keeps the `logs` table, and refuses a database whose lines are in segments (its
- * references continue above the table's ids, so the table cannot take over). `LOG_STORE=segments`
- * first moves any lines the table holds into segments (logging its progress), then seals appended
- * batches in the background.
+ * The store the database serves (`resolveLogEngine`: `LOG_STORE` when set, else the one the database
+ * recorded, `segments` for a new one and `table` for one that held the table before segments became the
+ * default), recorded again for the next start. `table` keeps the `logs` table, and refuses a database whose
+ * lines are in segments (its references continue above the table's ids, so the table cannot take over).
+ * `segments` first moves any lines the table holds into segments (logging its progress), then seals
+ * appended batches in the background.
  */
 export async function openLogStore(config: Config, store: Store, log: Logger): Promise<OpenedLogStore> {
   const options = config.logStore;
-  if (options.engine === "table") {
+  const engine = await resolveLogEngine(store, options.engine);
+  if (engine === "table") {
     if (await segmentsInUse(store))
       throw new ConfigError([
         `LOG_STORE=table: ${store.location} keeps its log lines in segments (it ran with LOG_STORE=segments, ` +
-          "and the conversion is one way); start with LOG_STORE=segments",
+          "and the conversion is one way); start with LOG_STORE=segments or leave LOG_STORE unset",
       ]);
+    await recordLogEngine(store.db, "table");
+    if (options.engine === undefined)
+      log.info(
+        "log store: the logs table, which this database held before segments became the default " +
+          "(LOG_STORE=segments converts it, one way)",
+      );
     const stopRetention = startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log);
     return { logs: logsTableStore(store), stop: stopRetention };
   }
@@ -59,6 +69,7 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     });
     log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
   }
+  await recordLogEngine(store.db, "segments");
   // Batch rows are built (columns, compression) on a thread of their own; on this one if it fails.
   const build = new SegmentBuildThread((error) =>
     log.error(

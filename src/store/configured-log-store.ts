@@ -1,5 +1,6 @@
 import type { LogStore } from "../core/log-store.js";
 import type { Store, StoreTransaction } from "./db.js";
+import { type LogEngine, resolveLogEngine } from "./log-store-engine.js";
 import { logsTableStore } from "./logs-table-store.js";
 import type { SegmentBuildThread } from "./segments/build-thread.js";
 import { type SegmentLogStore, segmentLogStore } from "./segments/segment-log-store.js";
@@ -10,7 +11,8 @@ import { type SegmentLogStore, segmentLogStore } from "./segments/segment-log-st
  * not import src/config (scripts/check-layers.mjs).
  */
 export interface LogStoreOptions {
-  engine: "table" | "segments";
+  /** Unset: the store the database recorded (`resolveLogEngine`: segments for a new one). */
+  engine?: LogEngine | undefined;
   segmentLines: number;
   sealAfterSecs: number;
 }
@@ -30,8 +32,14 @@ export function configuredSegmentStore(
 
 /**
  * The configured `LogStore` for reading (and appending) as it is: no conversion, no sealing, which
- * `serve` adds (src/runtime/open-log-store.ts). For commands that read the store on their own.
+ * `serve` adds (src/runtime/open-log-store.ts). For commands that read the store on their own; with
+ * `LOG_STORE` unset, the store the database serves (`resolveLogEngine`).
  */
-export function configuredLogStore(store: Store, options: LogStoreOptions): LogStore<StoreTransaction> {
-  return options.engine === "segments" ? configuredSegmentStore(store, options) : logsTableStore(store);
+export async function configuredLogStore(
+  store: Store,
+  options: LogStoreOptions,
+): Promise<LogStore<StoreTransaction>> {
+  return (await resolveLogEngine(store, options.engine)) === "segments"
+    ? configuredSegmentStore(store, options)
+    : logsTableStore(store);
 }

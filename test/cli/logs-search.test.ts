@@ -10,7 +10,8 @@ import { rawControls } from "../helpers/terminal.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "logwarden-logs-search-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-const env = { DATA_DIR: dataDir };
+// The lines are written into the `logs` table (a new data dir would keep them in segments).
+const env = { DATA_DIR: dataDir, LOG_STORE: "table" };
 
 const LINES: [string, string, string][] = [
   ["2026-05-04T10:00:00.000Z", "sshd", "Failed password for root from 10.0.0.12 port 22"],

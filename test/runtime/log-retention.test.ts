@@ -18,7 +18,7 @@ describe.each(DIALECTS)("LOG_RETENTION_DAYS ($name)", ({ open, needsPostgres }) 
       const { store, cleanup } = await open();
       try {
         const config = configSchema.parse({ logStore: { engine, retentionDays: 2 } });
-        const logs = configuredLogStore(store, config.logStore);
+        const logs = await configuredLogStore(store, config.logStore);
         const now = new Date().toISOString();
         // Separate appends: the segment store drops a batch or segment whole, by its newest line.
         const old = await store.transaction((tx) =>

@@ -20,6 +20,7 @@ import * as clusterPartitions from "./018-cluster-partitions.js";
 import * as logSegmentsVersion from "./019-log-segments-version.js";
 import * as logBatchesVersion from "./020-log-batches-version.js";
 import * as logSegmentDigits from "./021-log-segment-digits.js";
+import * as logStoreDefault from "./022-log-store-default.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -47,6 +48,7 @@ const STEPS: [string, Step][] = [
   ["019-log-segments-version", logSegmentsVersion],
   ["020-log-batches-version", logBatchesVersion],
   ["021-log-segment-digits", logSegmentDigits],
+  ["022-log-store-default", logStoreDefault],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -138,7 +138,12 @@ describe.each(DIALECTS)("converting the logs table into segments ($name)", ({ op
         );
         await segments.stop();
         expect((await segments.logs.get(refs)).map((r) => r.message)).toEqual(["hello", "hello"]);
-        await expect(openLogStore(configSchema.parse({}), store, silent)).rejects.toMatchObject({
+        // Unset, LOG_STORE serves what the database now holds: segments. Only LOG_STORE=table refuses.
+        const unset = await openLogStore(configSchema.parse({}), store, silent);
+        await unset.stop();
+        expect((await unset.logs.get(refs)).map((r) => r.message)).toEqual(["hello", "hello"]);
+        const table = configSchema.parse({ logStore: { engine: "table" } });
+        await expect(openLogStore(table, store, silent)).rejects.toMatchObject({
           name: "ConfigError",
           message: expect.stringContaining("start with LOG_STORE=segments"),
         });
