@@ -1,4 +1,6 @@
+import { createWriteStream, type WriteStream } from "node:fs";
 import type { Command } from "commander";
+import type { LogQuery } from "../../core/log-store.js";
 import { terminalSafe as safe, terminalSafeJson } from "../../core/terminal-safe.js";
 import { addConfigOptions, type FlagValues, fail } from "../config-flags.js";
 import { withStore } from "./token.js";
@@ -7,15 +9,25 @@ import { withStore } from "./token.js";
 const LEVELS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
 type LevelName = keyof typeof LEVELS;
 
-interface SearchFlags extends FlagValues {
+/** The filters `logs search` and `logs export` share: the log store's one search (`LogQuery`). */
+interface FilterFlags extends FlagValues {
   service?: string;
   hostname?: string;
   template?: string;
   level?: string;
   since?: string;
   until?: string;
+}
+
+interface SearchFlags extends FilterFlags {
   limit: string;
   json?: boolean;
+}
+
+interface ExportFlags extends FilterFlags {
+  format: string;
+  out?: string;
+  limit?: string;
 }
 
 /** An ISO-8601 flag value as ISO UTC, or an error naming the flag (also read by `anomalies incidents`). */
@@ -27,45 +39,50 @@ export async function isoFlag(name: string, value: string | undefined): Promise<
   return isoUtc(ms);
 }
 
-/** `logwarden logs search`: the log store's one search, as REST, the dashboard and MCP search. */
-export function registerLogsCommand(program: Command): void {
-  const cmd = program.command("logs").description("stored log records: search them");
-
-  addConfigOptions(cmd.command("search"))
-    .description(
-      "records whose message holds every word (any case; the last may be the start of a word), newest first",
-    )
-    .argument("[words...]", "words the message contains; none lists the newest records")
+function addFilterOptions(cmd: Command): Command {
+  return cmd
+    .argument("[words...]", "words the message contains; none filters nothing")
     .option("-s, --service <name>", "only this service, exactly")
     .option("--hostname <name>", "only records from this host (host.name), exactly")
     .option("-t, --template <id>", "only records of this template")
     .option("-l, --level <name>", `only at this level or above: ${Object.keys(LEVELS).join(", ")}`)
     .option("--since <time>", "only records at or after this time (ISO-8601)")
-    .option("--until <time>", "only records before this time (ISO-8601)")
+    .option("--until <time>", "only records before this time (ISO-8601)");
+}
+
+/** The flags' query, or an error naming the flag that is wrong. */
+async function queryOf(words: string[], opts: FilterFlags): Promise<LogQuery> {
+  if (opts.level !== undefined && !(opts.level in LEVELS))
+    throw new Error(`--level must be one of ${Object.keys(LEVELS).join(", ")}; got '${opts.level}'`);
+  return {
+    text: words.join(" "),
+    service: opts.service,
+    host: opts.hostname,
+    templateId: opts.template,
+    minSeverityNumber: opts.level ? LEVELS[opts.level as LevelName] : undefined,
+    since: await isoFlag("since", opts.since),
+    until: await isoFlag("until", opts.until),
+  };
+}
+
+/** `logwarden logs search` and `logs export`: the log store's one search, as REST, the dashboard and MCP search. */
+export function registerLogsCommand(program: Command): void {
+  const cmd = program.command("logs").description("stored log records: search them, export them");
+
+  addFilterOptions(addConfigOptions(cmd.command("search")))
+    .description(
+      "records whose message holds every word (any case; the last may be the start of a word), newest first",
+    )
     .option("--limit <n>", "at most this many", "50")
     .option("--json", "print the records as JSON lines")
     .action(async (words: string[], opts: SearchFlags) => {
       try {
         if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) === 0)
           throw new Error(`--limit must be an integer from 1 to 9999, not '${opts.limit}'`);
-        if (opts.level !== undefined && !(opts.level in LEVELS))
-          throw new Error(`--level must be one of ${Object.keys(LEVELS).join(", ")}; got '${opts.level}'`);
-        const since = await isoFlag("since", opts.since);
-        const until = await isoFlag("until", opts.until);
+        const query = await queryOf(words, opts);
         const { configuredLogStore } = await import("../../store/configured-log-store.js");
-        const found = await withStore(opts, (store, config) =>
-          configuredLogStore(store, config.logStore).search(
-            {
-              text: words.join(" "),
-              service: opts.service,
-              host: opts.hostname,
-              templateId: opts.template,
-              minSeverityNumber: opts.level ? LEVELS[opts.level as LevelName] : undefined,
-              since,
-              until,
-            },
-            { limit: Number(opts.limit) },
-          ),
+        const found = await withStore(opts, async (store, config) =>
+          (await configuredLogStore(store, config.logStore)).search(query, { limit: Number(opts.limit) }),
         );
         // Stored data reaches the terminal: its control characters are shown escaped (`\x1b`), the JSON
         // lines keep every value exactly.
@@ -80,4 +97,75 @@ export function registerLogsCommand(program: Command): void {
         fail(error);
       }
     });
+
+  addFilterOptions(addConfigOptions(cmd.command("export")))
+    .description(
+      "every record the same filters as `logs search` match, newest first, as NDJSON or CSV, streamed " +
+        "(either log store); CSV cells are spreadsheet-safe",
+    )
+    .option("-f, --format <format>", "ndjson or csv", "ndjson")
+    .option("-o, --out <file>", "write to this file instead of stdout")
+    .option("--limit <n>", "at most this many (default: every match)")
+    .action(async (words: string[], opts: ExportFlags) => {
+      try {
+        if (opts.format !== "ndjson" && opts.format !== "csv")
+          throw new Error(`--format must be ndjson or csv, not '${opts.format}'`);
+        const format = opts.format;
+        if (opts.limit !== undefined && (!/^\d{1,15}$/.test(opts.limit) || Number(opts.limit) === 0))
+          throw new Error(`--limit must be a positive integer, not '${opts.limit}'`);
+        const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+        const query = await queryOf(words, opts);
+        const [{ configuredLogStore }, { exportLogs }] = await Promise.all([
+          import("../../store/configured-log-store.js"),
+          import("../../service/log-export.js"),
+        ]);
+        const out = opts.out === undefined ? process.stdout : await openOut(opts.out);
+        try {
+          const written = await withStore(opts, async (store, config) =>
+            exportLogs(await configuredLogStore(store, config.logStore), query, { format, limit }, (text) =>
+              writeTo(out, text),
+            ),
+          );
+          if (opts.out !== undefined) {
+            await closeOut(out as WriteStream);
+            process.stderr.write(`exported ${written} records to ${safe(opts.out)}\n`);
+          }
+        } catch (error) {
+          if (opts.out !== undefined) (out as WriteStream).destroy();
+          throw error;
+        }
+      } catch (error) {
+        fail(error);
+      }
+    });
+}
+
+/** The `--out` file, opened (created or emptied), or an error naming it. */
+function openOut(path: string): Promise<WriteStream> {
+  return new Promise((resolve, reject) => {
+    const stream = createWriteStream(path);
+    stream.once("open", () => resolve(stream));
+    stream.once("error", (error) => reject(new Error(`--out ${path}: ${error.message}`)));
+  });
+}
+
+/** Writes `text`, resolving once the stream takes more (back-pressure), rejecting on a write error. */
+function writeTo(out: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    out.once("error", onError);
+    const done = () => {
+      out.off("error", onError);
+      resolve();
+    };
+    if (out.write(text)) done();
+    else out.once("drain", done);
+  });
+}
+
+function closeOut(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.once("error", reject);
+    out.end(() => resolve());
+  });
 }
