@@ -42,3 +42,20 @@ export function isReadoutLine(body: string): boolean {
   if (DOTTED_LEADER.test(text) || REGISTER_LIST.test(text)) return true;
   return LABELLED_VALUE.test(text) && !WENT_WRONG.test(text);
 }
+
+/**
+ * The caller's own error the line ends with, as the C library words it (`strerror`), or null: the file or
+ * directory it named does not exist or is not one, it may not use it, it is no program. A severe line that
+ * blames the caller (BGL's job launcher: `ciod: Error loading /home/x/a.rts: invalid or missing program
+ * image, No such file or directory`) is a request gone wrong, as an HTTP 4xx is, not the system failing;
+ * the system's own failures read otherwise (`Input/output error`, `Connection reset by peer`, `Link has been
+ * severed`, `No child processes`).
+ */
+const CALLER_ERRORS =
+  /(No such file or directory|Permission denied|Operation not permitted|Exec format error|Not a directory|Is a directory|File exists|Block device required|File name too long)\s*$/;
+
+export function callerCause(body: string): string | null {
+  // Only the end of the line is looked at: the cause is the last clause.
+  const match = CALLER_ERRORS.exec(body.length > 64 ? body.slice(-64) : body);
+  return match ? match[1]! : null;
+}

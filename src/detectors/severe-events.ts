@@ -7,7 +7,7 @@ import { FATAL_SEVERITY_NUMBER, SEVERE_SEVERITY_NUMBER, severityFromScore } from
 import { UndoLog } from "../core/undo.js";
 import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
-import { isReadoutLine } from "./readout-line.js";
+import { callerCause, isReadoutLine } from "./readout-line.js";
 import { exportStreamEntries, exportStreamOrder, importStreamOrder } from "./stream-map-partition.js";
 
 export interface SevereEventsOptions {
@@ -57,6 +57,9 @@ interface Episode {
   latestSamples: string[];
   /** Lines when the finding was last emitted. */
   reported: number;
+  /** Lines whose stated cause is the caller's own (`callerCause`), and the last such cause. */
+  callerLines: number;
+  callerCause: string;
 }
 
 interface StreamSevere {
@@ -152,6 +155,8 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       firstSamples: [],
       latestSamples: [],
       reported: 0,
+      callerLines: 0,
+      callerCause: "",
     };
     stream.episodes.push(episode);
     return episode;
@@ -181,6 +186,11 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     stream.known.delete(record.templateId);
     stream.known.set(record.templateId, seenBefore + 1);
     if (stream.known.size > MAX_KNOWN_TEMPLATES) stream.known.delete(stream.known.keys().next().value!);
+    const cause = callerCause(record.body);
+    if (cause !== null) {
+      episode.callerLines++;
+      episode.callerCause = cause;
+    }
     const machine = machineOf(record);
     if (machine !== null) episode.machines.set(machine, (episode.machines.get(machine) ?? 0) + 1);
     episode.evidence.push(record.id);
@@ -198,10 +208,15 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     const firstSeen = templates.filter(([, t]) => t.firstSeen).length;
     const fatal = e.level >= FATAL_SEVERITY_NUMBER;
     // A FATAL line is high whatever else; a template never seen at this level, and a burst, raise it.
-    const score = Math.min(
-      0.99,
-      (fatal ? 0.88 : 0.8) + (firstSeen > 0 ? 0.05 : 0) + Math.min(0.06, 0.02 * Math.log2(e.lines)),
-    );
+    // An episode whose every line blames the caller (a path that does not exist, a permission the caller
+    // lacks) is the caller's mistake, as an HTTP 4xx is: reported, low, for whoever made the request.
+    const callers = e.callerLines === e.lines;
+    const score = callers
+      ? Math.min(0.55, 0.45 + 0.02 * Math.log2(e.lines))
+      : Math.min(
+          0.99,
+          (fatal ? 0.88 : 0.8) + (firstSeen > 0 ? 0.05 : 0) + Math.min(0.06, 0.02 * Math.log2(e.lines)),
+        );
     const spanSecs = Math.max(0, Math.round((e.lastAt - e.firstAt) / 1000));
     const level = e.levelText || (fatal ? "FATAL" : "CRITICAL");
     const where =
@@ -215,7 +230,8 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
           : "";
     const [topId, top] = templates[0]!;
     const what = `${top.template}${top.firstSeen ? " (never seen before)" : ""}${templates.length > 1 ? ` and ${templates.length - 1} other message(s)` : ""}`;
-    const summary = `${e.lines} ${level} line${e.lines === 1 ? "" : "s"} in ${stream}${where}${spanSecs > 0 ? ` over ${spanSecs} s` : ""}: ${what}`;
+    const blame = callers ? ` (the caller's error: ${e.callerCause})` : "";
+    const summary = `${e.lines} ${level} line${e.lines === 1 ? "" : "s"} in ${stream}${where}${spanSecs > 0 ? ` over ${spanSecs} s` : ""}: ${what}${blame}`;
     const features: JsonObject = {
       lines: e.lines,
       level,
@@ -229,6 +245,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       })),
       machines: machines.slice(0, LISTED).map(([name, lines]) => ({ name, lines })),
       machine_count: machines.length,
+      caller_error: callers,
     };
     // One machine: the finding is about it, so incidents group it with that machine's other findings.
     if (machines.length === 1) features.host = machines[0]![0];
@@ -365,6 +382,8 @@ function packStream(s: StreamSevere): JsonObject {
       firstSamples: [...e.firstSamples],
       latestSamples: [...e.latestSamples],
       reported: e.reported,
+      callerLines: e.callerLines,
+      callerCause: e.callerCause,
     })),
   };
 }
@@ -414,6 +433,8 @@ function unpackEpisode(e: JsonObject): Episode {
     firstSamples: strings(e.firstSamples),
     latestSamples: strings(e.latestSamples),
     reported: Number(e.reported ?? 0),
+    callerLines: Number(e.callerLines ?? 0),
+    callerCause: String(e.callerCause ?? ""),
   };
 }
 

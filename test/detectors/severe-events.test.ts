@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
-import { isReadoutLine } from "../../src/detectors/readout-line.js";
+import { callerCause, isReadoutLine } from "../../src/detectors/readout-line.js";
 import { SevereEventsDetector } from "../../src/detectors/severe-events.js";
 
 const T0 = Date.parse("2026-03-02T00:00:00Z");
@@ -106,6 +106,31 @@ describe("severe_events", () => {
     expect(d.status().detail).toContain("3 readout line(s)");
   });
 
+  it("reports a FATAL line that blames its caller (a missing file, a permission) low, and the system's own failure high", () => {
+    const d = detector();
+    const [caller] = d.observe([
+      line(
+        T0,
+        "ciod: Error loading /home/x/a.rts: invalid or missing program image, No such file or directory",
+        {
+          host: "io-1",
+          templateId: "load",
+        },
+      ),
+    ]);
+    expect(caller!.severity).toBe("low");
+    expect(caller!.features.caller_error).toBe(true);
+    expect(caller!.description).toContain("the caller's error: No such file or directory");
+    const [system] = d.observe([
+      line(T0 + 1000, "ciod: LOGIN chdir(/p/gb1) failed: Input/output error", {
+        host: "io-2",
+        templateId: "chdir",
+      }),
+    ]);
+    expect(system!.severity).toBe("high");
+    expect(system!.features.caller_error).toBe(false);
+  });
+
   it("judges CRITICAL lines too, below FATAL", () => {
     const [finding] = detector().observe([
       line(T0, "disk controller offline", { level: "CRITICAL", number: 18, host: "db1" }),
@@ -137,6 +162,15 @@ describe("severe_events", () => {
     d.observe([line(T0 + 1000, "rts panic! - stopping execution", { host: "n1" })]);
     d.undo.rollback();
     expect(JSON.stringify(d.exportState())).toBe(before);
+  });
+});
+
+describe("callerCause", () => {
+  it("reads the caller's errno at the end of a line only", () => {
+    expect(callerCause("open /etc/x: Permission denied")).toBe("Permission denied");
+    expect(callerCause("chdir(/a) failed: No such file or directory ")).toBe("No such file or directory");
+    expect(callerCause("write failed: Input/output error")).toBeNull();
+    expect(callerCause("No such file or directory, then the disk died")).toBeNull();
   });
 });
 

@@ -190,6 +190,7 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
       "error_burst",
       "new_template",
       "rare_template",
+      "severe_events",
       "volume",
     ]);
     for (const name of Object.keys(shared.partitioned))
