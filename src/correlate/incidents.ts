@@ -1,5 +1,6 @@
 import type { Anomaly } from "../core/anomaly.js";
 import { type Severity, severityFromScore } from "../core/severity.js";
+import { WORK_KINDS } from "../core/work-kinds.js";
 
 /**
  * Findings about one entity close in time, as an analyst would want them: one incident carrying every
@@ -10,7 +11,10 @@ export interface Incident {
   id: number;
   start: string;
   end: string;
-  /** `user:alice`, `ip:203.0.113.9`, `host:ap-2`, or a finding key that names no entity (`svc:sshd`). */
+  /**
+   * `user:alice`, `ip:203.0.113.9`, `host:ap-2`, `block:blk_…`, `pod:api-…`, or a finding key that names no
+   * entity (`svc:sshd`).
+   */
   entities: string[];
   detectors: string[];
   /** Indexes into the findings given to `groupIncidents`. */
@@ -40,7 +44,8 @@ const KEYED = /^(user|ip|host|device):/;
 /**
  * The entities a finding is about. Its key when the key names one (`user:alice`), its `user` and
  * `source_ip` features; a finding about neither (a machine's WiFi burst, a template of one host) is about
- * its host; one that names nothing at all is about its key, so its own repeats still group.
+ * its host; and the units of work it names (`block:blk_…`, `pod:api-…`); one that names nothing at all is
+ * about its key, so its own repeats still group.
  */
 export function findingEntities(a: GroupableFinding): string[] {
   const out = new Set<string>();
@@ -49,6 +54,9 @@ export function findingEntities(a: GroupableFinding): string[] {
   if (typeof f.user === "string") out.add(`user:${f.user}`);
   if (typeof f.source_ip === "string") out.add(`ip:${f.source_ip}`);
   if (out.size === 0 && typeof f.host === "string") out.add(`host:${f.host}`);
+  // The unit of work it names (a block, an application, a pod): findings on three data nodes about one
+  // block are one incident.
+  for (const kind of WORK_KINDS) if (typeof f[kind] === "string") out.add(`${kind}:${f[kind]}`);
   if (out.size === 0) out.add(a.key);
   return [...out];
 }

@@ -2,9 +2,11 @@ import type { JsonObject } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import { authEventOf } from "./auth/auth-event.js";
 import { isWifiDrop } from "./wifi.js";
+import { workIdsOf } from "./work-ids.js";
 
 /**
- * Who and where a record is about, as finding features (`user`, `source_ip`, `host`): what lets a finding
+ * Who and where a record is about, as finding features (`user`, `source_ip`, `host`, and the units of work
+ * it names: `block`, `application`, `container`, `job`, `attempt`, `pod`): what lets a finding
  * keyed on a template or a service name the account, address and machine it concerns, so an analyst (and
  * incident grouping) can join it to the other findings about them. Nothing is parsed here that the miner
  * or the auth reader has not already found.
@@ -18,6 +20,8 @@ export function recordEntities(record: ParsedRecord): JsonObject {
   if (user) out.user = user;
   if (ip) out.source_ip = ip;
   if (host) out.host = host;
+  // The units of work it is about (a block, an application, a pod): the first id of each kind.
+  for (const w of workIdsOf(record)) if (!(w.kind in out)) out[w.kind] = w.id;
   return out;
 }
 

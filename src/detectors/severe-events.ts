@@ -5,10 +5,12 @@ import { hostOf, type ParsedRecord } from "../core/log-record.js";
 import type { RecordRef } from "../core/record-ref.js";
 import { FATAL_SEVERITY_NUMBER, SEVERE_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { UndoLog } from "../core/undo.js";
+import { WORK_KINDS, type WorkKind } from "../core/work-kinds.js";
 import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
 import { callerCause, isReadoutLine } from "./readout-line.js";
 import { exportStreamEntries, exportStreamOrder, importStreamOrder } from "./stream-map-partition.js";
+import { workIdsOf } from "./work-ids.js";
 
 export interface SevereEventsOptions {
   /** An episode ends when none of its templates or machines logs a severe line for this long (record time). */
@@ -21,6 +23,8 @@ export interface SevereEventsOptions {
 const MAX_KNOWN_TEMPLATES = 5_000;
 /** Episodes a stream keeps open at once; past it the one idle longest is closed. */
 const MAX_OPEN_EPISODES = 64;
+/** Units of work an episode remembers (ids of blocks, applications, pods). */
+const MAX_WORK_IDS = 64;
 /** Templates and machines an episode's finding lists by name. */
 const LISTED = 5;
 const SAMPLES = 5;
@@ -51,6 +55,8 @@ interface Episode {
   templates: Map<string, EpisodeTemplate>;
   /** Lines per machine (host, else component); lines that name neither are not counted here. */
   machines: Map<string, number>;
+  /** Lines per unit of work named (a block, an application, a pod: `work-ids.ts`). */
+  work: Map<string, { kind: WorkKind; lines: number }>;
   /** The latest lines (what the store keeps of a finding), and the first few and latest bodies. */
   evidence: RecordRef[];
   firstSamples: string[];
@@ -151,6 +157,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       levelText: "",
       templates: new Map(),
       machines: new Map(),
+      work: new Map(),
       evidence: [],
       firstSamples: [],
       latestSamples: [],
@@ -190,6 +197,11 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     if (cause !== null) {
       episode.callerLines++;
       episode.callerCause = cause;
+    }
+    for (const w of workIdsOf(record)) {
+      const named = episode.work.get(w.id);
+      if (named) named.lines++;
+      else if (episode.work.size < MAX_WORK_IDS) episode.work.set(w.id, { kind: w.kind, lines: 1 });
     }
     const machine = machineOf(record);
     if (machine !== null) episode.machines.set(machine, (episode.machines.get(machine) ?? 0) + 1);
@@ -249,6 +261,14 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     };
     // One machine: the finding is about it, so incidents group it with that machine's other findings.
     if (machines.length === 1) features.host = machines[0]![0];
+    const work = [...e.work.entries()].sort((a, b) => b[1].lines - a[1].lines);
+    if (work.length > 0)
+      features.work = work.slice(0, LISTED).map(([id, w]) => ({ kind: w.kind, id, lines: w.lines }));
+    // One unit of a kind: named as the feature of that kind, as incidents read it (`block: blk_…`).
+    for (const kind of WORK_KINDS) {
+      const ofKind = work.filter(([, w]) => w.kind === kind);
+      if (ofKind.length === 1) features[kind] = ofKind[0]![0];
+    }
     return {
       detector: this.name,
       type: "severe_event",
@@ -352,6 +372,7 @@ function copyEpisode(e: Episode): Episode {
     ...e,
     templates: new Map([...e.templates].map(([k, t]) => [k, { ...t }])),
     machines: new Map(e.machines),
+    work: new Map([...e.work].map(([k, w]) => [k, { ...w }])),
     evidence: [...e.evidence],
     firstSamples: [...e.firstSamples],
     latestSamples: [...e.latestSamples],
@@ -378,6 +399,7 @@ function packStream(s: StreamSevere): JsonObject {
       levelText: e.levelText,
       templates: [...e.templates.entries()].map(([id, t]) => ({ id, ...t })),
       machines: [...e.machines.entries()].map(([m, n]) => [m, n]),
+      work: [...e.work.entries()].map(([id, w]) => ({ id, kind: w.kind, lines: w.lines })),
       evidence: [...e.evidence],
       firstSamples: [...e.firstSamples],
       latestSamples: [...e.latestSamples],
@@ -418,6 +440,11 @@ function unpackEpisode(e: JsonObject): Episode {
   if (Array.isArray(e.machines))
     for (const pair of e.machines)
       if (Array.isArray(pair) && typeof pair[0] === "string") machines.set(pair[0], Number(pair[1] ?? 0));
+  const work = new Map<string, { kind: WorkKind; lines: number }>();
+  if (Array.isArray(e.work))
+    for (const w of e.work)
+      if (isJsonObject(w) && typeof w.id === "string" && (WORK_KINDS as readonly unknown[]).includes(w.kind))
+        work.set(w.id, { kind: w.kind as WorkKind, lines: Number(w.lines ?? 0) });
   return {
     key: String(e.key ?? ""),
     firstAt: Number(e.firstAt),
@@ -429,6 +456,7 @@ function unpackEpisode(e: JsonObject): Episode {
     levelText: String(e.levelText ?? ""),
     templates,
     machines,
+    work,
     evidence: Array.isArray(e.evidence) ? e.evidence.map(Number) : [],
     firstSamples: strings(e.firstSamples),
     latestSamples: strings(e.latestSamples),

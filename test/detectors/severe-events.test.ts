@@ -131,6 +131,14 @@ describe("severe_events", () => {
     expect(system!.features.caller_error).toBe(false);
   });
 
+  it("names the unit of work its lines are about (a pod, a block), as incidents group them", () => {
+    const crash = { ...line(T0, "back-off restarting failed container", { host: "node-3" }) };
+    crash.params = [{ value: "checkout-7d9c8b6f5-x2k4q", type: null }];
+    const [finding] = detector().observe([crash]);
+    expect(finding!.features.pod).toBe("checkout-7d9c8b6f5-x2k4q");
+    expect(finding!.features.work).toEqual([{ kind: "pod", id: "checkout-7d9c8b6f5-x2k4q", lines: 1 }]);
+  });
+
   it("judges CRITICAL lines too, below FATAL", () => {
     const [finding] = detector().observe([
       line(T0, "disk controller offline", { level: "CRITICAL", number: 18, host: "db1" }),
