@@ -251,6 +251,11 @@ function compileCorrelation(
     const value = c.condition?.[op];
     if (value !== undefined) condition.push({ op, value });
   }
+  if (c.type === "value_percentile")
+    throw new Unsupported(
+      "correlation",
+      "value_percentile: the specification does not say what the condition compares (a rank or a value)",
+    );
   const temporal = c.type === "temporal" || c.type === "temporal_ordered";
   if (!temporal && condition.length === 0)
     throw new Unsupported("correlation", `${c.type} needs a condition (gt, gte, lt, lte, eq or neq)`);

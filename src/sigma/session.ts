@@ -1,0 +1,50 @@
+/**
+ * The engine and the correlations together, as the detector and `logwarden rules test` run them: each
+ * record is evaluated, its matches feed the correlations that refer to their rules, and what comes out is
+ * split into what is a finding of its own (`standalone` rules, and correlations) and what only fed a
+ * correlation.
+ */
+import type { UndoLog } from "../core/undo.js";
+import { type CorrelationMatch, Correlator } from "./correlation/correlator.js";
+import type { RuleMatch, SigmaEngine } from "./engine.js";
+import type { SigmaRecord } from "./record.js";
+
+export interface SessionOutput {
+  /** Event time, ms (null when no mapping reads the record). */
+  time: number | null;
+  /** Every detection rule that matched, standalone or not (the test command lists them all). */
+  matches: RuleMatch[];
+  /** Correlations this record completed. */
+  correlations: CorrelationMatch[];
+}
+
+export class SigmaSession {
+  readonly correlator: Correlator;
+
+  constructor(
+    readonly engine: SigmaEngine,
+    options: { maxGroups: number; undo?: UndoLog },
+  ) {
+    this.correlator = new Correlator(engine.rules.correlations, options);
+  }
+
+  /** `ref`: the record's reference (its id, or its line number), cited by correlations as evidence. */
+  process(record: SigmaRecord, ref: number, wallNow = Date.now()): SessionOutput {
+    const ev = this.engine.evaluate(record);
+    if (!ev) return { time: null, matches: [], correlations: [] };
+    let correlations: CorrelationMatch[] = [];
+    for (const m of ev.matches) {
+      if (!this.correlator.consumes(m.rule.id)) continue;
+      const out = this.correlator.observe(
+        { ruleId: m.rule.id, time: ev.time, refs: [ref], read: ev.read },
+        wallNow,
+      );
+      if (out.length > 0) correlations = correlations.length === 0 ? out : [...correlations, ...out];
+    }
+    return { time: ev.time, matches: ev.matches, correlations };
+  }
+
+  tick(wallNow: number): CorrelationMatch[] {
+    return this.correlator.tick(wallNow);
+  }
+}
