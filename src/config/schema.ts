@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { DEFAULT_MAX_LINE_BYTES, type LineLimit, MIN_MAX_LINE_BYTES } from "../core/line-limit.js";
 import { MINER_DEFAULTS } from "../core/template.js";
 import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
 import { envBool as bool, commaList as list, port, positiveInt } from "./coerce.js";
@@ -116,6 +117,15 @@ export const configSchema = z.object({
         .default(() => (availableParallelism() > 1 ? 1 : 0)),
     })
     .prefault({}),
+  /**
+   * The longest line (a log's message) every door keeps, in UTF-8 bytes (`src/core/line-limit.ts`); a
+   * longer one is cut with a mark and flagged, or refused (`lineTooLong`). docs/reliability.md.
+   */
+  maxLineBytes: z.coerce.number().int().min(MIN_MAX_LINE_BYTES).default(DEFAULT_MAX_LINE_BYTES),
+  /** `cut`: keep the start of a longer line, marked and counted; `refuse`: 413 where the door can answer. */
+  lineTooLong: z
+    .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(["cut", "refuse"]))
+    .default("cut"),
   /** Where log lines are kept (docs/architecture.md, "Log stores"). */
   logStore: z
     .object({
@@ -335,6 +345,11 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
+/** `MAX_LINE_BYTES` and `LINE_TOO_LONG` as every door reads them (`src/core/line-limit.ts`). */
+export function lineLimitOf(config: Pick<Config, "maxLineBytes" | "lineTooLong">): LineLimit {
+  return { maxBytes: config.maxLineBytes, onTooLong: config.lineTooLong };
+}
+
 /** Environment variable → config path. `.env.example` lists every one of these. */
 export const ENV_KEYS: Record<string, string> = {
   PORT: "port",
@@ -370,6 +385,8 @@ export const ENV_KEYS: Record<string, string> = {
   INGEST_BATCH_SIZE: "ingest.batchSize",
   INGEST_STATE_SAVE_SECS: "ingest.stateSaveSecs",
   INGEST_DECODE_THREADS: "ingest.decodeThreads",
+  MAX_LINE_BYTES: "maxLineBytes",
+  LINE_TOO_LONG: "lineTooLong",
   LOG_STORE: "logStore.engine",
   LOG_SEGMENT_LINES: "logStore.segmentLines",
   LOG_SEAL_AFTER_SECS: "logStore.sealAfterSecs",

@@ -16,12 +16,11 @@ export const syslogSourceSchema = z.strictObject({
     .array(z.enum(["udp", "tcp"]))
     .min(1)
     .default(["udp", "tcp"]),
-  /** Largest accepted message, bytes; a longer TCP frame or UDP datagram is cut to this (and logged). */
-  maxMessageBytes: z.coerce
-    .number()
-    .int()
-    .min(480)
-    .default(64 * 1024),
+  /**
+   * Largest accepted message, bytes; a longer TCP frame or UDP datagram is cut to this (marked, flagged
+   * and logged). Unset: `MAX_LINE_BYTES`, the limit every door shares.
+   */
+  maxMessageBytes: z.coerce.number().int().min(480).optional(),
   /** TCP connections open at once; one more is closed at once (and logged). */
   maxConnections: z.coerce.number().int().positive().default(1_000),
   /** A TCP connection that sends nothing for this long is closed, with any half-sent frame (0: never). */

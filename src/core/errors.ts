@@ -61,6 +61,11 @@ export const ERRORS = {
   },
   conflict: { status: 409, meaning: "The request conflicts with the current state (a name already taken)." },
   payload_too_large: { status: 413, meaning: "The body or upload is larger than the route's limit." },
+  line_too_long: {
+    status: 413,
+    meaning:
+      "A line (a log's message, an upload's line, an OTLP body) is longer than `MAX_LINE_BYTES` and `LINE_TOO_LONG` is `refuse`; nothing of the request was stored.",
+  },
   unsupported_media_type: { status: 415, meaning: "The route does not take this `Content-Type`." },
   rate_limited: {
     status: 429,

@@ -1,5 +1,6 @@
 import type { Clock } from "./clock.js";
 import type { JsonValue } from "./json.js";
+import type { LineLimit } from "./line-limit.js";
 import type { LogRecord } from "./log-record.js";
 
 /**
@@ -52,6 +53,8 @@ export interface SourceContext {
   /** Already bound to the source's name (`source` in every line it logs). */
   log: SourceLog;
   clock: Clock;
+  /** `MAX_LINE_BYTES` and `LINE_TOO_LONG` (`src/core/line-limit.ts`); the default limit when unset. */
+  lineLimit?: LineLimit;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { lineLimitOf } from "../config/schema.js";
 import type { Source, SourceContext } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import type { Runtime } from "../service/runtime.js";
@@ -21,6 +22,7 @@ export function sourceContext(rt: Runtime, source: string): SourceContext {
     checkpoints: storeCheckpoints(rt.store.db, () => isoUtc(rt.clock.now())),
     log: rt.log.child({ source }),
     clock: rt.clock,
+    lineLimit: lineLimitOf(rt.config),
   };
 }
 

@@ -1,5 +1,13 @@
 import { DECODE_NOTE, withinBudget } from "../core/input-budget.js";
 import type { JsonObject } from "../core/json.js";
+import {
+  cutLine,
+  DEFAULT_LINE_LIMIT,
+  type LineLimit,
+  lineCutWarning,
+  noteLineCut,
+  tooLongBytes,
+} from "../core/line-limit.js";
 import type { LogRecord } from "../core/log-record.js";
 import { canonicalIsoMs } from "../core/time.js";
 import { type DecodeContext, decodeLine, levelWordNumber, referenceNow } from "../parsers/decoders/index.js";
@@ -66,12 +74,19 @@ export function recordFromIngestLog(
     warn?: (field: IngestWarning["field"], message: string) => void;
     /** The resource of a record whose message names no host: lets records of one service share one. */
     resourceFor?: (service: string) => JsonObject;
+    /** The longest message kept (`MAX_LINE_BYTES`); a longer one is cut and flagged. */
+    maxLineBytes?: number;
   } = {},
 ): LogRecord {
   return recordOf(
     log,
     0,
-    recordDecoding({ observedAt }, options.warn, options.resourceFor),
+    recordDecoding(
+      { observedAt },
+      options.warn,
+      options.resourceFor,
+      options.maxLineBytes ?? DEFAULT_LINE_LIMIT.maxBytes,
+    ),
     givenTimeMs(log),
   );
 }
@@ -91,14 +106,17 @@ interface RecordDecoding {
   timeGivenCtx: DecodeContext;
   warn: Warn | undefined;
   resourceFor: ((service: string) => JsonObject) | undefined;
+  /** `MAX_LINE_BYTES`: a longer message is cut (`cutLine`) before it is decoded. */
+  maxLineBytes: number;
 }
 
 function recordDecoding(
   ctx: DecodeContext,
   warn: Warn | undefined,
   resourceFor: ((service: string) => JsonObject) | undefined,
+  maxLineBytes: number,
 ): RecordDecoding {
-  return { ctx, timeGivenCtx: { ...ctx, timeGiven: true }, warn, resourceFor };
+  return { ctx, timeGivenCtx: { ...ctx, timeGiven: true }, warn, resourceFor, maxLineBytes };
 }
 
 /**
@@ -116,8 +134,14 @@ function recordOf(
 ): LogRecord {
   const { ctx, warn, resourceFor } = d;
   const ts = log.timestamp;
+  // Held to MAX_LINE_BYTES before anything reads it (a refusing request was checked whole before).
+  const cut = cutLine(log.message, d.maxLineBytes);
   // A canonical time is the record's, so the message's own header time is left unconverted (`timeGiven`).
-  const record = decodeLine(log.message, tsMs === undefined ? ctx : d.timeGivenCtx);
+  const record = decodeLine(cut ? cut.text : log.message, tsMs === undefined ? ctx : d.timeGivenCtx);
+  if (cut) {
+    noteLineCut(record, cut);
+    warn?.("message", lineCutWarning(cut, d.maxLineBytes), index);
+  }
 
   // Decoders stamp a record that carries no time with `observedAt`.
   if (ts) {
@@ -166,6 +190,23 @@ function recordOf(
     else record.attributes = metadata;
   }
   return record;
+}
+
+/**
+ * The first log whose message is past `maxBytes`, with its position and length, or null: a request is
+ * refused whole (`LINE_TOO_LONG=refuse`) before any of it is stored.
+ */
+export function tooLongLog(
+  logs: readonly (IngestLog | undefined)[],
+  maxBytes: number,
+): { index: number; bytes: number } | null {
+  for (let i = 0; i < logs.length; i++) {
+    const message = logs[i]?.message;
+    if (typeof message !== "string") continue;
+    const bytes = tooLongBytes(message, maxBytes);
+    if (bytes !== null) return { index: i, bytes };
+  }
+  return null;
 }
 
 /** A service's logs in one request: their positions, and the figures its score and incident need. */
@@ -230,6 +271,8 @@ export class IngestRecords implements IngestSource {
     observedAt: string,
     /** Whether the logs are needed once decoded: an external scorer is sent each group's logs. */
     readonly keepLogs: boolean,
+    /** `MAX_LINE_BYTES` and `LINE_TOO_LONG` (refusing is checked before: `tooLongLog`). */
+    limit: LineLimit = DEFAULT_LINE_LIMIT,
   ) {
     // The request's own array (its parsed body): a copy would leave every log held by the request.
     this.#logs = logs;
@@ -238,6 +281,7 @@ export class IngestRecords implements IngestSource {
       { observedAt, now: referenceNow({ observedAt }) },
       this.#warn,
       this.#resourceOf,
+      limit.maxBytes,
     );
   }
 

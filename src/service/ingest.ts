@@ -1,7 +1,15 @@
+import { lineLimitOf } from "../config/schema.js";
+import { lineTooLong } from "../core/line-limit.js";
 import { isoUtc } from "../core/time.js";
 import { insertIncident, type StoredIncident } from "../store/repos/incidents.js";
 import type { DecodedIngestRecords } from "./decoded-ingest-records.js";
-import { type IngestLog, IngestRecords, type IngestSource, type IngestWarnings } from "./ingest-records.js";
+import {
+  type IngestLog,
+  IngestRecords,
+  type IngestSource,
+  type IngestWarnings,
+  tooLongLog,
+} from "./ingest-records.js";
 import type { Runtime } from "./runtime.js";
 import { type GroupFeatures, incidentSeverity, onlineScore } from "./scoring.js";
 
@@ -28,8 +36,14 @@ export async function ingestLogs(
   rt: Runtime,
   body: IngestLog[] | DecodedIngestRecords,
 ): Promise<IngestResponse> {
+  const limit = lineLimitOf(rt.config);
+  if (Array.isArray(body) && limit.onTooLong === "refuse") {
+    // Refused whole, before anything is stored (a decode thread hands such a body back to the loop).
+    const over = tooLongLog(body, limit.maxBytes);
+    if (over) throw lineTooLong(over.bytes, limit.maxBytes, `log ${over.index}`);
+  }
   const records: IngestSource = Array.isArray(body)
-    ? new IngestRecords(body, isoUtc(rt.clock.now()), rt.config.mlUrl !== undefined)
+    ? new IngestRecords(body, isoUtc(rt.clock.now()), rt.config.mlUrl !== undefined, limit)
     : body;
   const result = await rt.ingest.submit(records);
   // This node's pipeline and a cluster's hand-off read every record; `finish` makes sure of it.

@@ -1,6 +1,15 @@
 import { basename } from "node:path";
 import { UserError } from "../core/errors.js";
 import { isJsonObject, parseJson } from "../core/json.js";
+import {
+  cutLine,
+  DEFAULT_LINE_LIMIT,
+  holdLine,
+  type LineCut,
+  type LineLimit,
+  lineTooLong,
+  noteLineCut,
+} from "../core/line-limit.js";
 import { serviceOf } from "../core/log-record.js";
 import { type DecodeContext, decodeLine, recordFromObject } from "../parsers/decoders/index.js";
 import { openLogEntries } from "../parsers/read-entries.js";
@@ -71,6 +80,33 @@ function inputFromJson(text: string, ctx: DecodeContext, where: string): Analysi
   return { record: recordFromObject(value, ctx), original: value };
 }
 
+/** What an upload's reading counted: lines cut to `MAX_LINE_BYTES` (the answer's `lines_cut`). */
+export interface UploadTally {
+  linesCut: number;
+}
+
+/**
+ * `input` with its message held to the line limit: cut and flagged (`cut` when its reader cut it
+ * already), or, when the limit refuses, a 413 naming the entry. Entries before it were analysed, and
+ * stored with `?persist=true`.
+ */
+function held(
+  input: AnalysisInput,
+  limit: LineLimit,
+  tally: UploadTally,
+  where: string,
+  cut: LineCut | null,
+) {
+  const record = input.record;
+  const bodyCut = cut ?? cutLine(record.body, limit.maxBytes);
+  if (!bodyCut) return input;
+  if (limit.onTooLong === "refuse") throw lineTooLong(bodyCut.originalBytes, limit.maxBytes, where);
+  if (!cut) record.body = bodyCut.text;
+  noteLineCut(record, bodyCut);
+  tally.linesCut++;
+  return input;
+}
+
 /**
  * The records of an uploaded file, read as it streams in (memory is bounded by one record, not the
  * file): a JSON array, `{"logs": [...]}`, NDJSON, or any line format the decoders read.
@@ -78,8 +114,11 @@ function inputFromJson(text: string, ctx: DecodeContext, where: string): Analysi
 export async function* uploadInputs(
   stream: AsyncIterable<Uint8Array>,
   ctx: DecodeContext,
+  limit: LineLimit = DEFAULT_LINE_LIMIT,
+  tally: UploadTally = { linesCut: 0 },
 ): AsyncGenerator<AnalysisInput, void, undefined> {
-  const { format, head, entries } = await openLogEntries(stream);
+  // Lines are cut to the limit as they are read (and marked), so a 12 MB line is never held whole.
+  const { format, head, entries } = await openLogEntries(stream, { lineLimitBytes: limit.maxBytes });
   if (looksBinary(head))
     throw new UserError(
       "the file is binary, not a log (JSON, NDJSON or text lines)",
@@ -89,25 +128,32 @@ export async function* uploadInputs(
   if (format === "json") {
     let n = 0;
     try {
-      for await (const element of entries) yield inputFromJson(element, ctx, `log ${n++}`);
+      for await (const element of entries) {
+        const where = `log ${n++}`;
+        yield held(inputFromJson(element, ctx, where), limit, tally, where, null);
+      }
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw new UserError(`the file is not valid JSON: ${(error as Error).message}`, "invalid_json", 400);
     }
     return;
   }
-  for await (const line of entries) {
-    if (line.charCodeAt(0) === 0x7b) {
+  let n = 0;
+  for await (const raw of entries) {
+    const where = `line ${++n}`;
+    // A line the reader cut ends with the limit's mark (so it is no JSON object any more).
+    const { text: line, cut } = holdLine(raw, limit.maxBytes);
+    if (!cut && line.charCodeAt(0) === 0x7b) {
       try {
         const value: unknown = parseJson(line);
         if (isJsonObject(value)) {
-          yield { record: recordFromObject(value, ctx), original: value };
+          yield held({ record: recordFromObject(value, ctx), original: value }, limit, tally, where, null);
           continue;
         }
       } catch {
         // Not JSON after all: decoded as text below.
       }
     }
-    yield { record: decodeLine(line, ctx) };
+    yield held({ record: decodeLine(line, ctx) }, limit, tally, where, cut);
   }
 }

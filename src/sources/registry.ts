@@ -31,7 +31,6 @@ export function sourceConfigs(config: Config): SourceConfig[] {
       port: config.syslogPort,
       host: config.syslogHost,
       protocols: ["udp", "tcp"],
-      maxMessageBytes: 64 * 1024,
       maxConnections: config.syslogMaxConnections,
       idleTimeoutSecs: config.syslogIdleTimeoutSecs,
     });

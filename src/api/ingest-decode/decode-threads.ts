@@ -1,5 +1,6 @@
 import type { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
+import { DEFAULT_LINE_LIMIT, type LineLimit } from "../../core/line-limit.js";
 import type { IngestPipeline } from "../../pipeline/ingest-pipeline.js";
 import type { DecodedIngestBody } from "../../service/decoded-ingest-records.js";
 import type { Runtime } from "../../service/runtime.js";
@@ -87,13 +88,17 @@ export class IngestDecodeThreads {
   }
 
   /** `body` decoded on a thread, or null to decode it on the event loop. */
-  decode(body: Uint8Array, observedAt: string): Promise<DecodedIngestBody | null> {
+  decode(
+    body: Uint8Array,
+    observedAt: string,
+    limit: LineLimit = DEFAULT_LINE_LIMIT,
+  ): Promise<DecodedIngestBody | null> {
     const slot = this.active ? this.#slot() : undefined;
     if (!slot) return Promise.resolve(null);
     const job = this.#nextJob++;
     return new Promise((resolve) => {
       slot.waiting.set(job, resolve);
-      const request: DecodeRequest = { job, body, observedAt };
+      const request: DecodeRequest = { job, body, observedAt, limit };
       // Cloned, so the body stays here for the event loop should the thread fail. A view of a larger
       // buffer would be cloned with all of it: it goes as a copy of its own, moved.
       if (ownsItsBuffer(body)) slot.worker.postMessage(request);

@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import type { LineLimit } from "../../core/line-limit.js";
 import type { DecodedIngestBody } from "../../service/decoded-ingest-records.js";
 import { lowerThisThreadPriority } from "../../threads/thread-priority.js";
 import { decodeIngestBody } from "./decode-body.js";
@@ -8,6 +9,8 @@ export interface DecodeRequest {
   job: number;
   body: Uint8Array;
   observedAt: string;
+  /** `MAX_LINE_BYTES` and `LINE_TOO_LONG`. */
+  limit: LineLimit;
 }
 
 /** The body decoded, or null for the event loop to parse it itself (and word what is wrong with it). */
@@ -28,7 +31,7 @@ export function runDecodeWorker(_data: unknown, port: MessagePort): void {
     }
     let reply: DecodeReply;
     try {
-      reply = { job: m.job, decoded: decodeIngestBody(m.body, m.observedAt) };
+      reply = { job: m.job, decoded: decodeIngestBody(m.body, m.observedAt, m.limit) };
     } catch (error) {
       reply = { job: m.job, decoded: null, error: error instanceof Error ? error.message : String(error) };
     }

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { lineLimitOf } from "../../config/schema.js";
 import { UserError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import { SEVERITIES } from "../../core/severity.js";
@@ -11,7 +12,12 @@ import { isoUtc } from "../../core/time.js";
 import { recordFromObject } from "../../parsers/decoders/index.js";
 import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
 import type { Runtime } from "../../service/runtime.js";
-import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
+import {
+  countingStreams,
+  streamOfUpload,
+  type UploadTally,
+  uploadInputs,
+} from "../../service/upload-records.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
@@ -59,6 +65,13 @@ const analysisResult = z
       .optional()
       .describe(
         "Logwarden, with ?persist=true only: the streams (`service.name`) the records were stored in, with their counts",
+      ),
+    lines_cut: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "Logwarden, /analyze/file: lines longer than MAX_LINE_BYTES, cut with a mark and flagged `logwarden.line_cut` (only when some were)",
       ),
   })
   .describe("Analysis result (contracts §3.3)");
@@ -260,7 +273,10 @@ export function analyzeRoutes(rt: Runtime) {
           part.file.resume();
           throw error;
         }
-        return analyzeCounting(uploadInputs(withinLimit(part.file), context(stream)), persist);
+        const tally: UploadTally = { linesCut: 0 };
+        const inputs = uploadInputs(withinLimit(part.file), context(stream), lineLimitOf(rt.config), tally);
+        const result = await analyzeCounting(inputs, persist);
+        return tally.linesCut > 0 ? { ...result, lines_cut: tally.linesCut } : result;
       },
     );
   };

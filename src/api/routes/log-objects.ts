@@ -1,6 +1,7 @@
 // System 004's log object and incident, and the bodies its routes read (../shared/docs/seed-contracts.md §5.2, §5.4).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { lineLimitOf } from "../../config/schema.js";
 import { isoUtc } from "../../core/time.js";
 import { DecodedIngestRecords } from "../../service/decoded-ingest-records.js";
 import type { Runtime } from "../../service/runtime.js";
@@ -57,7 +58,7 @@ export function readLogBodies(app: FastifyInstance, rt: Runtime): IngestDecodeTh
       };
       if (!decoder.takes(bytes.length)) return onLoop();
       decoder
-        .decode(bytes, isoUtc(rt.clock.now()))
+        .decode(bytes, isoUtc(rt.clock.now()), lineLimitOf(rt.config))
         .then((decoded) => (decoded ? done(null, new DecodedIngestRecords(decoded)) : onLoop()), onLoop);
     },
   );

@@ -3,8 +3,10 @@ import { gunzip, inflate } from "node:zlib";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { lineLimitOf } from "../../config/schema.js";
 import { BackpressureError } from "../../core/errors.js";
 import { type JsonValue, parseJson } from "../../core/json.js";
+import { LINE_CUT, lineTooLong } from "../../core/line-limit.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
 import { decodeExportRequest, encodeExportResponse, encodeStatus } from "../../sources/otlp/codec.js";
@@ -52,13 +54,21 @@ export function otlpRoutes(rt: Runtime) {
       (_req, body, done) => done(null, body),
     );
 
-    const send = (reply: FastifyReply, proto: boolean, status: number, code: number, message: string) => {
+    const send = (
+      reply: FastifyReply,
+      proto: boolean,
+      status: number,
+      code: number,
+      message: string,
+      errorCode?: string,
+    ) => {
       if (proto)
         return reply
           .code(status)
           .type("application/x-protobuf")
           .send(Buffer.from(encodeStatus(code, message)));
-      const error = status === 503 ? "overloaded" : status === 413 ? "payload_too_large" : "bad_request";
+      const error =
+        errorCode ?? (status === 503 ? "overloaded" : status === 413 ? "payload_too_large" : "bad_request");
       return reply.code(status).type("application/json").send(JSON.stringify({ code, message, error }));
     };
 
@@ -133,9 +143,24 @@ export function otlpRoutes(rt: Runtime) {
             `cannot decode the request: ${(error as Error).message}`,
           );
         }
-        const { records, rejected, errors } = recordsFromExportRequest(request_, isoUtc(rt.clock.now()));
+        const limit = lineLimitOf(rt.config);
+        const { records, rejected, errors, cut, tooLong } = recordsFromExportRequest(
+          request_,
+          isoUtc(rt.clock.now()),
+          limit,
+        );
         if (errors.length > 0 && records.length === 0 && rejected === 0)
           return send(reply, proto, 400, INVALID_ARGUMENT, errors.join("; "));
+        // LINE_TOO_LONG=refuse: nothing of the export is stored.
+        if (tooLong !== null)
+          return send(
+            reply,
+            proto,
+            413,
+            INVALID_ARGUMENT,
+            lineTooLong(tooLong, limit.maxBytes).message,
+            "line_too_long",
+          );
         try {
           await rt.ingest.submit(records);
         } catch (error) {
@@ -143,14 +168,22 @@ export function otlpRoutes(rt: Runtime) {
           reply.header("retry-after", String(error.retryAfterSecs));
           return send(reply, proto, 503, UNAVAILABLE, error.message);
         }
-        const message = rejected > 0 ? `${rejected} log records were not objects and were rejected` : "";
+        // OTLP's partial success with nothing rejected is how a receiver warns (the cut bodies).
+        const message = [
+          rejected > 0 ? `${rejected} log records were not objects and were rejected` : "",
+          cut > 0
+            ? `${cut} log record bodies were longer than MAX_LINE_BYTES (${limit.maxBytes}) and were cut, flagged ${LINE_CUT}`
+            : "",
+        ]
+          .filter((m) => m !== "")
+          .join("; ");
         if (proto)
           return reply
             .code(200)
             .type("application/x-protobuf")
             .send(Buffer.from(encodeExportResponse(rejected, message)));
         const body =
-          rejected > 0
+          message !== ""
             ? { partialSuccess: { rejectedLogRecords: String(rejected), errorMessage: message } }
             : {};
         return reply.code(200).type("application/json").send(JSON.stringify(body));

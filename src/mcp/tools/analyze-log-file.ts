@@ -1,7 +1,12 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
-import { countingStreams, streamOfUpload, uploadInputs } from "../../service/upload-records.js";
+import {
+  countingStreams,
+  streamOfUpload,
+  type UploadTally,
+  uploadInputs,
+} from "../../service/upload-records.js";
 import type { McpContext } from "../context.js";
 import { openLogFile } from "../file-access.js";
 import { jsonResult } from "../results.js";
@@ -61,14 +66,24 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
       const file = await openLogFile(rt.config.mcp, filepath);
       try {
         // One stream per file, not every file in `auth`: each log gets its own templates and baselines.
-        const inputs = uploadInputs(file.chunks, {
-          observedAt: isoUtc(rt.clock.now()),
-          defaultService: service ?? streamOfUpload(filepath, "upload"),
-        });
-        if (!store) return jsonResult(await rt.analysis.analyze(inputs));
+        const tally: UploadTally = { linesCut: 0 };
+        const inputs = uploadInputs(
+          file.chunks,
+          {
+            observedAt: isoUtc(rt.clock.now()),
+            defaultService: service ?? streamOfUpload(filepath, "upload"),
+          },
+          { maxBytes: rt.config.maxLineBytes, onTooLong: rt.config.lineTooLong },
+          tally,
+        );
+        const cut = () => (tally.linesCut > 0 ? { lines_cut: tally.linesCut } : {});
+        if (!store) {
+          const result = await rt.analysis.analyze(inputs);
+          return jsonResult({ ...result, ...cut() });
+        }
         const counting = countingStreams(inputs);
         const result = await rt.analysis.analyze(counting.inputs, { persist: store });
-        return jsonResult({ ...result, streams: counting.counts() });
+        return jsonResult({ ...result, streams: counting.counts(), ...cut() });
       } finally {
         await file.close();
       }

@@ -1,3 +1,4 @@
+import { cutLine, utf8Bytes } from "../../core/line-limit.js";
 import { StackTraceGrouper } from "./stack-trace.js";
 
 export interface LineAssemblerOptions {
@@ -10,6 +11,12 @@ export interface LineAssemblerOptions {
   maxRecordLines?: number;
   /** Group multi-line stack traces into one record (default true). */
   groupStackTraces?: boolean;
+  /**
+   * `MAX_LINE_BYTES`: a physical line longer than this many UTF-8 bytes is cut to it at a character
+   * boundary and ends with the line limit's mark (`cutLine`, with the line's length), which the door
+   * reads back (`holdLine`) to flag its record. Also the default `maxRecordChars`.
+   */
+  lineLimitBytes?: number;
 }
 
 const DEFAULT_MAX_CHARS = 64 * 1024;
@@ -54,6 +61,9 @@ export class LineAssembler {
   /** The incomplete physical line at the end of the last chunk. */
   #partial = "";
   #partialCut = false;
+  /** UTF-8 bytes of the incomplete physical line, those cut off included (only with `lineLimitBytes`). */
+  #partialBytes = 0;
+  readonly #limitBytes: number | undefined;
   /** The logical record being built; null when none is open. */
   #pending: string | null = null;
   #pendingLines = 0;
@@ -61,7 +71,8 @@ export class LineAssembler {
   #truncated = 0;
 
   constructor(options: LineAssemblerOptions = {}) {
-    this.#maxChars = Math.max(1, options.maxRecordChars ?? DEFAULT_MAX_CHARS);
+    this.#limitBytes = options.lineLimitBytes;
+    this.#maxChars = Math.max(1, options.maxRecordChars ?? options.lineLimitBytes ?? DEFAULT_MAX_CHARS);
     this.#maxLines = Math.max(1, options.maxRecordLines ?? DEFAULT_MAX_LINES);
     this.#group = options.groupStackTraces ?? true;
   }
@@ -89,7 +100,9 @@ export class LineAssembler {
         this.#appendPartial(text.slice(from, nl));
         this.#takePartial(out);
       } else if (nl - from > this.#maxChars) {
-        this.#line(cut(text.slice(from, nl), this.#maxChars), true, out);
+        const whole = text.slice(from, nl);
+        const bytes = this.#limitBytes === undefined ? null : utf8Bytes(whole);
+        this.#line(cut(whole, this.#maxChars), true, out, bytes);
       } else {
         this.#line(text.slice(from, nl), false, out);
       }
@@ -123,12 +136,15 @@ export class LineAssembler {
   #takePartial(out: string[]): void {
     const line = this.#partial;
     const wasCut = this.#partialCut;
+    const bytes = this.#partialBytes;
     this.#partial = "";
     this.#partialCut = false;
-    this.#line(line, wasCut, out);
+    this.#partialBytes = 0;
+    this.#line(line, wasCut, out, bytes);
   }
 
   #appendPartial(s: string): void {
+    if (this.#limitBytes !== undefined) this.#partialBytes += utf8Bytes(s);
     if (this.#partialCut) return;
     const room = this.#maxChars - this.#partial.length;
     if (s.length <= room) {
@@ -139,9 +155,16 @@ export class LineAssembler {
     }
   }
 
-  /** One physical line; `wasCut` when it already lost its tail to `maxRecordChars`. */
-  #line(raw: string, wasCut: boolean, out: string[]): void {
-    const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+  /**
+   * One physical line; `wasCut` when it already lost its tail to `maxRecordChars`, and `bytes` its UTF-8
+   * length before (with `lineLimitBytes`). Past the line limit it is cut and marked here.
+   */
+  #line(raw: string, wasCut: boolean, out: string[], bytes: number | null = null): void {
+    let line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    if (this.#limitBytes !== undefined) {
+      const held = wasCut ? cutLine(line, this.#limitBytes, bytes) : cutLine(line, this.#limitBytes);
+      if (held) line = held.text;
+    }
     if (isBlank(line)) return;
     if (isJsonLine(line)) {
       this.#emit(out);

@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { FileSourceConfig } from "../../config/source-schema.js";
+import { cutLine, DEFAULT_LINE_LIMIT, holdLine, type LineLimit, noteLineCut } from "../../core/line-limit.js";
 import type { LogRecord } from "../../core/log-record.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
@@ -71,6 +72,9 @@ export class FileSource implements Source {
   readonly #warned = new Set<string>();
   #passes = 0;
   readonly #counts: SubmissionCounts = { records: 0, failedSubmissions: 0 };
+  /** Lines cut to `MAX_LINE_BYTES`, and lines past it skipped because `LINE_TOO_LONG` is `refuse`. */
+  #cutLines = 0;
+  #refusedLines = 0;
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
@@ -94,7 +98,12 @@ export class FileSource implements Source {
   }
 
   counters(): SourceCounters {
-    return { ...this.#counts, passes: this.#passes };
+    return {
+      ...this.#counts,
+      passes: this.#passes,
+      cutLines: this.#cutLines,
+      refusedLines: this.#refusedLines,
+    };
   }
 
   state(): SourceState {
@@ -302,11 +311,93 @@ export class FileSource implements Source {
       const lf = buf.lastIndexOf(0x0a, bytesRead - 1);
       let take: number;
       if (lf !== -1) take = lf + 1;
-      else if (bytesRead === chunkBytes || final)
-        take = bytesRead; // an over-long line, or a file's last words
+      else if (bytesRead === chunkBytes) {
+        // A line longer than a chunk: one record, its start kept, the rest read past (`#longLine`).
+        if (!(await this.#longLine(t, buf, bytesRead, final))) return;
+        continue;
+      } else if (final)
+        take = bytesRead; // a file's last words
       else return; // wait for the writer to finish the line
       await this.#commit(t, this.#decode(t, buf.subarray(0, take)), t.cp.offset + take);
     }
+  }
+
+  /**
+   * The line at the checkpoint's offset, longer than a chunk (`first` holds its first `firstBytes`): read
+   * to its end without holding more than `MAX_LINE_BYTES` of it, then committed as one record, cut to
+   * the limit with its length (or skipped when the limit refuses), and the offset moved past it. A
+   * 12 MB line was twelve records of a chunk each. False when the writer has not finished the line yet
+   * (read again on the next pass; at the end of a final read, the file's end ends it).
+   */
+  async #longLine(t: Tracked, first: Buffer, firstBytes: number, final: boolean): Promise<boolean> {
+    const limit = this.#lineLimit;
+    const keep = limit.maxBytes + 4; // a character's bytes past the limit, so the cut finds its boundary
+    const head: Buffer[] = [Buffer.from(first.subarray(0, Math.min(firstBytes, keep)))];
+    let held = head[0]!.length;
+    const buf = Buffer.alloc(this.options.chunkBytes);
+    let pos = t.cp.offset + firstBytes;
+    let end = -1; // where the line's bytes end (its LF, or the file's end)
+    let ended = false; // by an LF
+    for (;;) {
+      const { bytesRead } = await t.fh.read(buf, 0, buf.length, pos);
+      const lf = bytesRead > 0 ? buf.subarray(0, bytesRead).indexOf(0x0a) : -1;
+      const upTo = lf === -1 ? bytesRead : lf;
+      if (held < keep && upTo > 0) {
+        const piece = Buffer.from(buf.subarray(0, Math.min(upTo, keep - held)));
+        head.push(piece);
+        held += piece.length;
+      }
+      if (lf !== -1) {
+        end = pos + lf;
+        ended = true;
+        break;
+      }
+      pos += bytesRead;
+      if (bytesRead < buf.length) {
+        if (!final) return false;
+        end = pos;
+        break;
+      }
+    }
+    let lineBytes = end - t.cp.offset;
+    let bytes = Buffer.concat(head);
+    if (lineBytes <= bytes.length && bytes[lineBytes - 1] === 0x0d) lineBytes--;
+    bytes = bytes.subarray(0, Math.min(bytes.length, lineBytes));
+    const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+    const cut = cutLine(text, limit.maxBytes, lineBytes);
+    const to = ended ? end + 1 : end;
+    if (cut && limit.onTooLong === "refuse") {
+      this.#refused(t, cut.originalBytes);
+      await this.#commit(t, [], to);
+      return true;
+    }
+    const record = this.#recordOf(t, cut ? cut.text : text, isoUtc(this.#ctx!.clock.now()));
+    if (cut) {
+      noteLineCut(record, cut);
+      this.#cutLines++;
+    }
+    await this.#commit(t, [record], to);
+    return true;
+  }
+
+  get #lineLimit(): LineLimit {
+    return this.#ctx?.lineLimit ?? DEFAULT_LINE_LIMIT;
+  }
+
+  #refused(t: Tracked, bytes: number | null): void {
+    const refused = ++this.#refusedLines;
+    if (refused === 1 || refused % 1000 === 0)
+      this.#ctx!.log.warn(
+        { path: t.path, bytes, maxLineBytes: this.#lineLimit.maxBytes, refused },
+        "file line longer than MAX_LINE_BYTES skipped (LINE_TOO_LONG is refuse)",
+      );
+  }
+
+  #recordOf(t: Tracked, line: string, observedAt: string): LogRecord {
+    const record = decodeLine(line, { observedAt, defaultService: t.service });
+    record.attributes["log.file.path"] = t.path;
+    record.attributes[SOURCE_ATTRIBUTE] = this.name;
+    return record;
   }
 
   /** Whether the bytes we fingerprinted are still there (copytruncate and regrowth look like growth). */
@@ -353,17 +444,27 @@ export class FileSource implements Source {
   }
 
   #decode(t: Tracked, bytes: Buffer): LogRecord[] {
-    const assembler = new LineAssembler();
+    const limit = this.#lineLimit;
+    const assembler = new LineAssembler({ lineLimitBytes: limit.maxBytes });
     const lines = assembler.push(bytes);
     for (const l of assembler.end()) lines.push(l);
-    const now = this.#ctx!.clock.now();
-    const ctx = { observedAt: isoUtc(now), defaultService: t.service };
-    return lines.map((line) => {
-      const record = decodeLine(line, ctx);
-      record.attributes["log.file.path"] = t.path;
-      record.attributes[SOURCE_ATTRIBUTE] = this.name;
-      return record;
-    });
+    const observedAt = isoUtc(this.#ctx!.clock.now());
+    const records: LogRecord[] = [];
+    for (const line of lines) {
+      // Held to MAX_LINE_BYTES: the assembler cut and marked a longer line; its record is flagged.
+      const held = holdLine(line, limit.maxBytes);
+      if (held.cut && limit.onTooLong === "refuse") {
+        this.#refused(t, held.cut.originalBytes);
+        continue;
+      }
+      const record = this.#recordOf(t, held.text, observedAt);
+      if (held.cut) {
+        noteLineCut(record, held.cut);
+        this.#cutLines++;
+      }
+      records.push(record);
+    }
+    return records;
   }
 
   /**

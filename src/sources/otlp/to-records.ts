@@ -1,5 +1,6 @@
 import { cutNote, DECODE_NOTE, withinBudget } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
+import { cutLine, DEFAULT_LINE_LIMIT, LINE_BYTES, LINE_CUT, type LineLimit } from "../../core/line-limit.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { formatIsoUtc } from "../../parsers/decoders/iso-time.js";
 import { setField } from "../../parsers/decoders/json-fields.js";
@@ -11,6 +12,10 @@ export interface OtlpDecoded {
   /** Log records that could not be used (not an object); reported in `partialSuccess`. */
   rejected: number;
   errors: string[];
+  /** Records whose body was past `MAX_LINE_BYTES`: cut (`LINE_TOO_LONG=cut`) and flagged. */
+  cut: number;
+  /** The first body past the limit, in bytes, when the limit refuses (`LINE_TOO_LONG=refuse`). */
+  tooLong: number | null;
 }
 
 // Years past 9999 do not fit the store's fixed-width ISO text.
@@ -69,8 +74,12 @@ function list(value: JsonValue | undefined): JsonValue[] {
  * `otel.scope.name`/`otel.scope.version`/`otel.scope.attributes`, trace context as `trace_id`, `span_id`,
  * `trace_flags`, and `event.name`; a non-string body (map, array, number…) becomes its compact JSON.
  */
-export function recordsFromExportRequest(request: JsonValue, observedAt: string): OtlpDecoded {
-  const out: OtlpDecoded = { records: [], rejected: 0, errors: [] };
+export function recordsFromExportRequest(
+  request: JsonValue,
+  observedAt: string,
+  limit: LineLimit = DEFAULT_LINE_LIMIT,
+): OtlpDecoded {
+  const out: OtlpDecoded = { records: [], rejected: 0, errors: [], cut: 0, tooLong: null };
   if (!isJsonObject(request)) {
     out.errors.push("the body is not an ExportLogsServiceRequest object");
     return out;
@@ -113,12 +122,24 @@ export function recordsFromExportRequest(request: JsonValue, observedAt: string)
         const severityNumber = severityNumberOf(lr.severityNumber);
         const text = typeof lr.severityText === "string" && lr.severityText !== "" ? lr.severityText : null;
         const observed = nanosToIso(lr.observedTimeUnixNano);
+        let body = bodyText(lr.body);
+        const bodyCut = cutLine(body, limit.maxBytes);
+        if (bodyCut) {
+          if (limit.onTooLong === "refuse") {
+            out.tooLong ??= bodyCut.originalBytes;
+            continue;
+          }
+          body = bodyCut.text;
+          attributes[LINE_CUT] = true;
+          if (bodyCut.originalBytes !== null) attributes[LINE_BYTES] = bodyCut.originalBytes;
+          out.cut++;
+        }
         out.records.push({
           timestamp: nanosToIso(lr.timeUnixNano) ?? observed ?? observedAt,
           observedTimestamp: observed ?? observedAt,
           severityText: text ?? otelSeverityName(severityNumber),
           severityNumber,
-          body: bodyText(lr.body),
+          body,
           attributes,
           resource: { ...resource },
         });

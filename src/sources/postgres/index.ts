@@ -2,6 +2,7 @@ import pg from "pg";
 import type { PostgresSourceConfig } from "../../config/source-schema.js";
 import { withinBudget } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
+import { cutLine, DEFAULT_LINE_LIMIT, noteLineCut } from "../../core/line-limit.js";
 import type { LogRecord } from "../../core/log-record.js";
 import { severityNumberOf } from "../../core/severity.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
@@ -84,6 +85,9 @@ export class PostgresSource implements Source {
   #cp: Checkpoint = { cursor: null };
   #polls = 0;
   readonly #counts: SubmissionCounts = { records: 0, failedSubmissions: 0 };
+  /** Messages cut to `MAX_LINE_BYTES`, and rows past it skipped because `LINE_TOO_LONG` is `refuse`. */
+  #cutLines = 0;
+  #refusedLines = 0;
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
@@ -103,7 +107,12 @@ export class PostgresSource implements Source {
   ) {}
 
   counters(): SourceCounters {
-    return { ...this.#counts, polls: this.#polls };
+    return {
+      ...this.#counts,
+      polls: this.#polls,
+      cutLines: this.#cutLines,
+      refusedLines: this.#refusedLines,
+    };
   }
 
   state(): SourceState {
@@ -201,8 +210,18 @@ export class PostgresSource implements Source {
       if (keep.length > 0) rows = keep;
     }
     const to = String(rows.at(-1)![CURSOR_ALIAS]);
-    const records = rows.map((r) => this.#record(r));
+    const records: LogRecord[] = [];
+    for (const r of rows) {
+      const record = this.#record(r);
+      if (record) records.push(record);
+    }
     const cps = this.#ctx!.checkpoints;
+    if (records.length === 0) {
+      // Every row was refused by the line limit: the cursor moves past them.
+      this.#cp = { cursor: to };
+      await cps.save(this.#key, this.#json());
+      return full;
+    }
     const submission = { source: this.#submitter, seq: ++this.#seq };
     this.#cp.pending = { to, submission: submission.seq };
     await cps.save(this.#key, this.#json());
@@ -212,7 +231,8 @@ export class PostgresSource implements Source {
     return full;
   }
 
-  #record(row: Record<string, unknown>): LogRecord {
+  /** A row's record, its message held to `MAX_LINE_BYTES`; null for a row skipped by the limit's refusal. */
+  #record(row: Record<string, unknown>): LogRecord | null {
     const { columns } = this.options;
     const now = this.#ctx!.clock.now();
     const observedAt = isoUtc(now);
@@ -237,20 +257,43 @@ export class PostgresSource implements Source {
     attributes["db.cursor"] = String(row[CURSOR_ALIAS]);
     attributes[SOURCE_ATTRIBUTE] = this.name;
     const message = row[columns.message];
-    return {
+    let body =
+      message === null || message === undefined
+        ? ""
+        : typeof message === "string"
+          ? message
+          : JSON.stringify(jsonOf(message));
+    const limit = this.#ctx!.lineLimit ?? DEFAULT_LINE_LIMIT;
+    const cut = cutLine(body, limit.maxBytes);
+    if (cut) {
+      if (limit.onTooLong === "refuse") {
+        const refused = ++this.#refusedLines;
+        if (refused === 1 || refused % 1000 === 0)
+          this.#ctx!.log.warn(
+            {
+              cursor: attributes["db.cursor"],
+              bytes: cut.originalBytes,
+              maxLineBytes: limit.maxBytes,
+              refused,
+            },
+            "row message longer than MAX_LINE_BYTES skipped (LINE_TOO_LONG is refuse)",
+          );
+        return null;
+      }
+      body = cut.text;
+      this.#cutLines++;
+    }
+    const record: LogRecord = {
       timestamp: timestampFromValue(ts, now) ?? observedAt,
       observedTimestamp: observedAt,
       severityText,
       severityNumber: severityNumberOf(severityText),
-      body:
-        message === null || message === undefined
-          ? ""
-          : typeof message === "string"
-            ? message
-            : JSON.stringify(jsonOf(message)),
+      body,
       attributes,
       resource,
     };
+    if (cut) noteLineCut(record, cut);
+    return record;
   }
 
   async stop(): Promise<void> {

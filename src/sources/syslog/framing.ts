@@ -1,3 +1,5 @@
+import { cutLine } from "../../core/line-limit.js";
+
 /**
  * Splits a syslog TCP stream into messages (RFC 6587): octet counting (`LEN SP MSG`) when a frame starts
  * with a digit, otherwise non-transparent framing ended by LF (a CR before it, or a NUL terminator as some
@@ -13,7 +15,18 @@ export class SyslogFrameReader {
   #skipToNewline = false;
   truncated = 0;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(
+    readonly maxBytes: number,
+    /** End a cut message with the line limit's mark (`cutLine`), which its record is flagged by. */
+    readonly markCuts = false,
+  ) {}
+
+  /** A message cut to `maxBytes`, marked when `markCuts`: `originalBytes` null when not known. */
+  #cut(message: string, originalBytes: number | null): string {
+    this.truncated++;
+    if (!this.markCuts) return message;
+    return cutLine(message, this.maxBytes, originalBytes)?.text ?? message;
+  }
 
   /** Bytes held of a message not complete yet (at most `maxBytes` and a length prefix). */
   get pendingBytes(): number {
@@ -68,8 +81,7 @@ export class SyslogFrameReader {
         if (len > this.maxBytes) {
           // Keep the first maxBytes, skip the rest of the frame.
           if (b.length < start + this.maxBytes) return null;
-          this.truncated++;
-          const msg = clean(b.subarray(start, start + this.maxBytes));
+          const msg = this.#cut(clean(b.subarray(start, start + this.maxBytes)), len);
           this.#buf = b.subarray(start + this.maxBytes);
           this.#skip = len - this.maxBytes;
           return msg;
@@ -84,14 +96,14 @@ export class SyslogFrameReader {
     const nl = b.indexOf(0x0a);
     if (nl === -1) {
       if (b.length <= this.maxBytes) return null;
-      this.truncated++;
-      const msg = clean(b.subarray(0, this.maxBytes));
+      // Emitted now, so the rest of the line (however long) is skipped, never held: its length is unknown.
+      const msg = this.#cut(clean(b.subarray(0, this.maxBytes)), null);
       this.#buf = Buffer.alloc(0);
       this.#skipToNewline = true;
       return msg;
     }
-    const msg = clean(b.subarray(0, Math.min(nl, this.maxBytes)));
-    if (nl > this.maxBytes) this.truncated++;
+    let msg = clean(b.subarray(0, Math.min(nl, this.maxBytes)));
+    if (nl > this.maxBytes) msg = this.#cut(msg, nl);
     this.#buf = b.subarray(nl + 1);
     return msg;
   }

@@ -1,7 +1,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { SyslogSourceConfig } from "../../config/source-schema.js";
-import type { LogRecord } from "../../core/log-record.js";
+import { DEFAULT_LINE_LIMIT, holdLine, noteLineCut } from "../../core/line-limit.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
 import { decodeLine } from "../../parsers/decoders/index.js";
@@ -26,8 +26,10 @@ export class SyslogSource implements Source {
   #ctx: SourceContext | null = null;
   /** Datagrams refused because the buffer was at its cap (UDP only). */
   droppedDatagrams = 0;
-  /** Messages cut to `maxMessageBytes` (TCP frames and UDP datagrams). */
+  /** Messages cut to the line limit (`MAX_LINE_BYTES`, or `maxMessageBytes`): TCP frames and UDP datagrams. */
   truncatedMessages = 0;
+  /** Messages past the line limit skipped because `LINE_TOO_LONG` is `refuse`. */
+  refusedMessages = 0;
   /** TCP connections closed at once because `maxConnections` were open. */
   refusedConnections = 0;
   /** TCP connections closed after `idleTimeoutSecs` without a byte. */
@@ -48,6 +50,7 @@ export class SyslogSource implements Source {
       failedSubmissions: this.#batcher?.failed ?? 0,
       droppedDatagrams: this.droppedDatagrams,
       truncatedMessages: this.truncatedMessages,
+      refusedMessages: this.refusedMessages,
       refusedConnections: this.refusedConnections,
       idleConnectionsClosed: this.idleConnectionsClosed,
     };
@@ -85,15 +88,42 @@ export class SyslogSource implements Source {
   }
 
   /**
-   * A message's record. A socket handler that throws ends the process; `decodeLine` never throws (a line
-   * it fails on is kept as text with the reason), and that is this handler's error boundary.
+   * The longest message kept: `maxMessageBytes` when the source sets one, else the line limit every door
+   * shares (`MAX_LINE_BYTES`).
    */
-  #record(message: string, transport: "udp" | "tcp", peer: string | undefined): LogRecord {
+  get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? this.#ctx?.lineLimit?.maxBytes ?? DEFAULT_LINE_LIMIT.maxBytes;
+  }
+
+  /**
+   * Hands a message's record to the batcher: held to the line limit (`holdLine`: cut and flagged, or
+   * skipped and counted when the limit refuses). A socket handler that throws ends the process;
+   * `decodeLine` never throws (a line it fails on is kept as text with the reason), and that is this
+   * handler's error boundary.
+   */
+  #add(message: string, transport: "udp" | "tcp", peer: string | undefined): void {
+    const max = this.maxMessageBytes;
+    const held = holdLine(message, max);
+    if (held.cut && this.#ctx?.lineLimit?.onTooLong === "refuse") {
+      if (sampled(++this.refusedMessages))
+        this.#ctx.log.warn(
+          {
+            transport,
+            peer,
+            maxLineBytes: max,
+            bytes: held.cut.originalBytes,
+            refused: this.refusedMessages,
+          },
+          "syslog message longer than MAX_LINE_BYTES skipped (LINE_TOO_LONG is refuse)",
+        );
+      return;
+    }
     const now = this.#ctx!.clock.now();
-    const record = decodeLine(message, { observedAt: isoUtc(now), now, defaultService: "syslog" });
+    const record = decodeLine(held.text, { observedAt: isoUtc(now), now, defaultService: "syslog" });
+    if (held.cut) noteLineCut(record, held.cut);
     record.attributes["network.transport"] = transport;
     if (peer) record.attributes["client.address"] = peer;
-    return record;
+    this.#batcher!.add(record);
   }
 
   #listenUdp(host: string, port: number): Promise<dgram.Socket> {
@@ -106,13 +136,10 @@ export class SyslogSource implements Source {
           this.#ctx?.log.warn({ dropped: this.droppedDatagrams }, "syslog UDP buffer full");
         return;
       }
-      let datagram = msg;
-      if (datagram.length > this.options.maxMessageBytes) {
-        datagram = datagram.subarray(0, this.options.maxMessageBytes);
-        this.#truncated(1, "udp", rinfo.address);
-      }
-      const text = clean(datagram);
-      if (text !== "") batcher.add(this.#record(text, "udp", rinfo.address));
+      // A datagram is at most 64 KiB: decoded whole, then held to the limit like any line.
+      if (msg.length > this.maxMessageBytes) this.#truncated(1, "udp", rinfo.address);
+      const text = clean(msg);
+      if (text !== "") this.#add(text, "udp", rinfo.address);
     });
     return new Promise((resolve, reject) => {
       socket.once("error", reject);
@@ -167,7 +194,7 @@ export class SyslogSource implements Source {
 
   #connection(socket: net.Socket): void {
     this.#sockets.add(socket);
-    const reader = new SyslogFrameReader(this.options.maxMessageBytes);
+    const reader = new SyslogFrameReader(this.maxMessageBytes, true);
     const peer = socket.remoteAddress;
     const batcher = this.#batcher!;
     const idleMs = this.options.idleTimeoutSecs * 1000;
@@ -195,7 +222,7 @@ export class SyslogSource implements Source {
     }
     socket.on("data", (chunk: Buffer) => {
       const cutBefore = reader.truncated;
-      for (const m of reader.push(chunk)) batcher.add(this.#record(m, "tcp", peer));
+      for (const m of reader.push(chunk)) this.#add(m, "tcp", peer);
       if (reader.truncated > cutBefore) this.#truncated(reader.truncated - cutBefore, "tcp", peer);
       if (batcher.overloaded && !socket.isPaused()) {
         socket.pause();
@@ -203,7 +230,7 @@ export class SyslogSource implements Source {
       }
     });
     socket.on("end", () => {
-      for (const m of reader.end()) batcher.add(this.#record(m, "tcp", peer));
+      for (const m of reader.end()) this.#add(m, "tcp", peer);
       socket.end();
     });
     socket.on("error", (err) => this.#ctx?.log.debug({ err }, "syslog TCP connection error"));
@@ -216,7 +243,7 @@ export class SyslogSource implements Source {
     // Logged at the first and then once per thousand, so a sender of huge frames cannot flood the log.
     if (before === 0 || Math.floor(before / 1000) < Math.floor(this.truncatedMessages / 1000))
       this.#ctx?.log.warn(
-        { transport, peer, maxMessageBytes: this.options.maxMessageBytes, truncated: this.truncatedMessages },
+        { transport, peer, maxMessageBytes: this.maxMessageBytes, truncated: this.truncatedMessages },
         "syslog message longer than maxMessageBytes cut to it",
       );
   }
