@@ -24,16 +24,24 @@ async function builderStoreAnomalies(
   const out: { anomaly: StoredAnomaly; created: boolean }[] = [];
   for (const a of anomalies) {
     const since = new Date(Date.parse(a.timestamp) - mergeWindowMs).toISOString();
-    const open = await db
+    const until = new Date(Date.parse(a.timestamp) + mergeWindowMs).toISOString();
+    const candidates = await db
       .selectFrom("anomalies")
       .selectAll()
       .where("agent_name", "=", a.detector)
       .where("key", "=", a.key)
       .where("status", "=", "open")
       .where("last_seen", ">=", since)
+      .where("timestamp", "<=", until)
       .orderBy("id", "desc")
-      .limit(1)
-      .executeTakeFirst();
+      .limit(8)
+      .execute();
+    // The same host when both name one: another machine's events are another finding.
+    const host = a.features.host;
+    const open = candidates.find((row) => {
+      const theirs = fromJsonText<JsonObject>(row.features, {}).host;
+      return typeof host !== "string" || typeof theirs !== "string" || theirs === host;
+    });
     if (open) {
       const stronger = a.score >= Number(open.confidence);
       const severity =
@@ -43,10 +51,12 @@ async function builderStoreAnomalies(
       const before = fromJsonText<number[]>(open.evidence, []);
       const evidence = [...before, ...a.evidence.filter((id) => !before.includes(id))].slice(-MAX_EVIDENCE);
       const lastSeen = a.timestamp > open.last_seen ? a.timestamp : open.last_seen;
+      const firstSeen = a.timestamp < open.timestamp ? a.timestamp : open.timestamp;
       const row = await db
         .updateTable("anomalies")
         .set({
           count: Number(open.count) + 1,
+          timestamp: firstSeen,
           last_seen: lastSeen,
           updated_at: now,
           // The sinks route this form again (repos/sink-queue.ts): a sink that has the anomaly already
@@ -112,7 +122,7 @@ const step = fc.record({
   deviceId: fc.option(fc.nat({ max: 9 }), { nil: undefined }),
   templateId: fc.option(fc.constantFrom("t1", "t2"), { nil: undefined }),
   features: fc.dictionary(
-    fc.constantFrom("n", "users", "rate"),
+    fc.constantFrom("n", "users", "rate", "host"),
     fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.string()),
   ),
   /** What happens to the stored rows before this step: nothing, a resolve, or a sink having queued them. */
@@ -188,6 +198,54 @@ describe.each(DIALECTS)("storeAnomalies on $name", ({ open, needsPostgres }) => 
     expect(stored.length).toBeGreaterThan(5);
     expect(stored.some((r) => Number(r.count) > 2)).toBe(true);
     expect(stored.some((r) => r.status === "resolved")).toBe(true);
+  });
+
+  it("never rewrites a finding with another period's or another machine's events", async ({ skip }) => {
+    if (!viaTemplates) return skip();
+    const july: Anomaly = {
+      detector: "brute_force",
+      type: "brute_force",
+      timestamp: "2026-07-10T03:00:00.000Z",
+      service: "sshd",
+      key: "user:root-rewrite",
+      score: 0.88,
+      severity: "high",
+      description: "20 failed logins for user root in 60 s",
+      features: { user: "root", host: "combo", source_ip: "207.243.167.114" },
+      explanation: { summary: "20 failed logins for user root in 60 s", observed: {}, expected: {} },
+      evidence: [1, 2, 3],
+    };
+    const now = "2026-11-28T00:00:00.000Z";
+    const store = (a: Anomaly) => viaTemplates!.store.transaction((tx) => storeAnomalies(tx.db, [a], now));
+    const [first] = await store(july);
+    // A December file uploaded after July's (its lines are older): a new finding, July's stays as it was.
+    const december: Anomaly = {
+      ...july,
+      timestamp: "2025-12-10T07:00:00.000Z",
+      score: 0.97,
+      severity: "critical",
+      description: "80 failed logins for user root in 185 s",
+      features: { user: "root", host: "LabSZ", source_ip: "183.62.140.253" },
+      evidence: [900, 901],
+    };
+    const [dec] = await store(december);
+    expect(dec!.created).toBe(true);
+    // Within the window but from another machine: another finding too.
+    const [other] = await store({
+      ...july,
+      timestamp: "2026-07-10T03:10:00.000Z",
+      features: { ...july.features, host: "web-2" },
+    });
+    expect(other!.created).toBe(true);
+    // The same machine ten minutes before the first sighting (a late shipper): it extends the finding back.
+    const [earlier] = await store({ ...july, timestamp: "2026-07-10T02:50:00.000Z", evidence: [0] });
+    expect(earlier!.created).toBe(false);
+    expect(earlier!.anomaly.id).toBe(first!.anomaly.id);
+    expect(earlier!.anomaly.timestamp).toBe("2026-07-10T02:50:00.000Z");
+    expect(earlier!.anomaly.lastSeen).toBe("2026-07-10T03:00:00.000Z");
+    expect(earlier!.anomaly.description).toBe(july.description);
+    expect(earlier!.anomaly.features).toEqual(july.features);
+    expect(earlier!.anomaly.evidence).toEqual([1, 2, 3, 0]);
   });
 
   it("lists each evidence line once when a repeat restates the lines its window already had", async ({

@@ -58,7 +58,13 @@ export function toStoredAnomaly(row: AnomalyRow): StoredAnomaly {
 const MAX_EVIDENCE = 50;
 
 /** What merging a repeat reads of the open anomaly it merges into. */
-type OpenAnomaly = Pick<AnomalyRow, "id" | "confidence" | "severity" | "evidence" | "last_seen" | "count">;
+type OpenAnomaly = Pick<
+  AnomalyRow,
+  "id" | "confidence" | "severity" | "evidence" | "timestamp" | "last_seen" | "count" | "features"
+>;
+
+/** Open anomalies of one detector and key looked at for a merge: one per host is what is expected. */
+const MERGE_CANDIDATES = 8;
 
 /*
  * storeAnomalies' three statements are SQL templates, not the query builder: building and compiling them
@@ -68,20 +74,33 @@ type OpenAnomaly = Pick<AnomalyRow, "id" | "confidence" | "severity" | "evidence
  * quotes them, and the values are still parameters, which PostgreSQL's text plugin cleans as before.
  */
 
-/** The open anomaly of this detector and key last seen since `since`: the one a repeat merges into. */
+/**
+ * The open anomaly a repeat `a` merges into: same detector and key, the repeat's time within the window of
+ * the anomaly's span (from `window` before its first sighting to `window` after its last), and the same
+ * host when both name one. Anything else is another finding: events from another file's history (a
+ * December backfill after a July finding), or another machine, never rewrite a stored finding.
+ */
 async function openAnomaly(
   db: Kysely<Database>,
-  detector: string,
-  key: string,
-  since: string,
+  a: Anomaly,
+  windowMs: number,
 ): Promise<OpenAnomaly | undefined> {
-  // Only what the merge needs: the row's big texts (features, explanation) come back from the update.
+  const at = Date.parse(a.timestamp);
+  const since = new Date(at - windowMs).toISOString();
+  const until = new Date(at + windowMs).toISOString();
+  // Only what the merge needs: the row's explanation comes back from the update.
   const { rows } =
-    await sql<OpenAnomaly>`select "id", "confidence", "severity", "evidence", "last_seen", "count"
+    await sql<OpenAnomaly>`select "id", "confidence", "severity", "evidence", "timestamp", "last_seen", "count", "features"
     from "anomalies"
-    where "agent_name" = ${detector} and "key" = ${key} and "status" = ${"open"} and "last_seen" >= ${since}
-    order by "id" desc limit 1`.execute(db);
-  return rows[0];
+    where "agent_name" = ${a.detector} and "key" = ${a.key} and "status" = ${"open"}
+    and "last_seen" >= ${since} and "timestamp" <= ${until}
+    order by "id" desc limit ${MERGE_CANDIDATES}`.execute(db);
+  const host = typeof a.features.host === "string" ? a.features.host : null;
+  return rows.find((row) => {
+    if (host === null) return true;
+    const theirs = fromJsonText<JsonObject>(row.features, {}).host;
+    return typeof theirs !== "string" || theirs === host;
+  });
 }
 
 /** A repeat merged into its open anomaly (see storeAnomalies); the row as it is now. */
@@ -101,9 +120,12 @@ async function mergeInto(
   const listed = new Set(before);
   const evidence = [...before, ...a.evidence.filter((id) => !listed.has(id))].slice(-MAX_EVIDENCE);
   const lastSeen = a.timestamp > open.last_seen ? a.timestamp : open.last_seen;
+  // A repeat from just before the first sighting (a late shipper, a backfill within the window) extends
+  // the span back: the finding's first and last seen are its own events', never another's.
+  const firstSeen = a.timestamp < open.timestamp ? a.timestamp : open.timestamp;
   // sinks_queued_at: the sinks route this form again (repos/sink-queue.ts): a sink that has the anomaly
   // already keeps its one delivery, one whose route the repeat now matches (say, a higher severity) gets it.
-  const set = sql`"count" = ${Number(open.count) + 1}, "last_seen" = ${lastSeen}, "updated_at" = ${now},
+  const set = sql`"count" = ${Number(open.count) + 1}, "timestamp" = ${firstSeen}, "last_seen" = ${lastSeen}, "updated_at" = ${now},
     "sinks_queued_at" = ${null}, "severity" = ${severity}, "evidence" = ${toJsonText(evidence)}`;
   const stronglySet = stronger
     ? sql`${set}, "confidence" = ${a.score}, "description" = ${a.description},
@@ -130,8 +152,9 @@ async function insertAnomaly(db: Kysely<Database>, a: Anomaly, now: string): Pro
 }
 
 /**
- * Stores anomalies, merging a repeat of the same detector and key into its open anomaly when the
- * open one was last seen within `mergeWindowMs` (count and last seen go up, the stronger score wins),
+ * Stores anomalies, merging a repeat of the same detector and key into its open anomaly when the repeat
+ * falls within `mergeWindowMs` of the open one's span and names the same host (`openAnomaly`; count and
+ * last seen go up, an earlier repeat moves first seen back, the stronger score wins),
  * so a flapping condition makes one row, not hundreds. Returns the rows written, new ones flagged.
  * Run inside a transaction.
  */
@@ -143,8 +166,7 @@ export async function storeAnomalies(
 ): Promise<{ anomaly: StoredAnomaly; created: boolean }[]> {
   const out: { anomaly: StoredAnomaly; created: boolean }[] = [];
   for (const a of anomalies) {
-    const since = new Date(Date.parse(a.timestamp) - mergeWindowMs).toISOString();
-    const open = await openAnomaly(db, a.detector, a.key, since);
+    const open = await openAnomaly(db, a, mergeWindowMs);
     if (open) out.push({ anomaly: toStoredAnomaly(await mergeInto(db, open, a, now)), created: false });
     else out.push({ anomaly: toStoredAnomaly(await insertAnomaly(db, a, now)), created: true });
   }
