@@ -83,25 +83,26 @@ export function timeWindows(epochSecs: readonly number[], secs: number): number[
 
 /**
  * Findings as the store keeps them (src/store/repos/anomalies.ts, `storeAnomalies`): a repeat of one
- * detector and key within an hour of the open finding's last sighting merges into it, which keeps the
- * latest MAX_EVIDENCE lines. `analyze` reports each emission; live ingest stores merged findings.
+ * detector, key and host within an hour of the open finding's span merges into it, which keeps the latest
+ * MAX_EVIDENCE lines. `analyze` reports each emission; live ingest stores merged findings.
  */
 export function mergedAsStored(anomalies: readonly Anomaly[]): Anomaly[] {
-  const open = new Map<string, { a: Anomaly; lastMs: number }>();
+  const open = new Map<string, { a: Anomaly; firstMs: number; lastMs: number }>();
   const out: Anomaly[] = [];
   for (const a of anomalies) {
-    const id = `${a.detector}\u0000${a.key}`;
+    const id = `${a.detector}\u0000${a.key}\u0000${typeof a.features.host === "string" ? a.features.host : ""}`;
     const at = Date.parse(a.timestamp);
     const o = open.get(id);
-    if (o && o.lastMs >= at - 3_600_000) {
+    if (o && o.lastMs >= at - 3_600_000 && o.firstMs <= at + 3_600_000) {
       const listed = new Set(o.a.evidence);
       o.a.evidence = [...o.a.evidence, ...a.evidence.filter((e) => !listed.has(e))].slice(-MAX_EVIDENCE);
       if (severityRank(a.severity) > severityRank(o.a.severity)) o.a.severity = a.severity;
       o.lastMs = Math.max(o.lastMs, at);
+      o.firstMs = Math.min(o.firstMs, at);
       continue;
     }
     const copy = { ...a, evidence: a.evidence.slice(-MAX_EVIDENCE) };
-    open.set(id, { a: copy, lastMs: at });
+    open.set(id, { a: copy, firstMs: at, lastMs: at });
     out.push(copy);
   }
   return out;
