@@ -19,7 +19,10 @@ export interface Incident {
   detectors: string[];
   /** Indexes into the findings given to `groupIncidents`. */
   findings: number[];
-  /** 1 − Π(1 − score): independent signals about one entity add up; capped below 1. */
+  /**
+   * 1 − Π(1 − score) over its detectors, each at its strongest finding: independent signals about one
+   * entity add up, one detector's several views of one attack do not; capped below 1.
+   */
   score: number;
   severity: Severity;
   summary: string;
@@ -64,7 +67,8 @@ export function findingEntities(a: GroupableFinding): string[] {
 interface Open {
   incident: Incident;
   lastMs: number;
-  scores: number[];
+  /** The strongest score of each detector: one detector's views of one attack are one signal. */
+  scores: Map<string, number>;
 }
 
 /**
@@ -99,7 +103,7 @@ export function groupIncidents(findings: readonly GroupableFinding[], options: G
           summary: "",
         },
         lastMs: at,
-        scores: [],
+        scores: new Map(),
       };
       all.push(open);
     }
@@ -114,7 +118,7 @@ export function groupIncidents(findings: readonly GroupableFinding[], options: G
       if (!inc.entities.includes(e)) inc.entities.push(e);
       byEntity.set(e, open);
     }
-    open.scores.push(a.score);
+    open.scores.set(a.detector, Math.max(open.scores.get(a.detector) ?? 0, a.score));
   }
   for (const o of all) finish(o, findings);
   return all.map((o) => o.incident);
@@ -122,7 +126,10 @@ export function groupIncidents(findings: readonly GroupableFinding[], options: G
 
 function finish(o: Open, findings: readonly GroupableFinding[]): void {
   const inc = o.incident;
-  const quiet = o.scores.reduce((p, s) => p * (1 - Math.min(MAX_SCORE, Math.max(0, s))), 1);
+  // Independent evidence adds up (another detector: failures, then a success, then sudo); a brute force's
+  // user: and ip: findings, or one burst reported twice, do not: each detector counts once, at its strongest.
+  let quiet = 1;
+  for (const s of o.scores.values()) quiet *= 1 - Math.min(MAX_SCORE, Math.max(0, s));
   inc.score = Math.round(Math.min(MAX_SCORE, 1 - quiet) * 10_000) / 10_000;
   inc.severity = severityFromScore(inc.score);
   const first = findings[inc.findings[0]!]!;

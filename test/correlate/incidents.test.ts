@@ -25,6 +25,34 @@ function finding(
 }
 
 describe("groupIncidents", () => {
+  it("gives an incident of one brute force the brute force's severity: its user: and ip: views count once", () => {
+    const views = [
+      finding(
+        "brute_force",
+        "2026-03-01T10:00:00Z",
+        "user:root",
+        { user: "root", source_ip: "5.188.1.2" },
+        0.88,
+      ),
+      finding("brute_force", "2026-03-01T10:00:05Z", "ip:5.188.1.2", { source_ip: "5.188.1.2" }, 0.86),
+    ];
+    const [incident, ...more] = groupIncidents(views, { windowSecs: 1800 });
+    expect(more).toEqual([]);
+    expect(incident!.findings).toHaveLength(2);
+    expect(incident!.score).toBe(0.88);
+    expect(incident!.severity).toBe("high");
+    // Independent evidence does add up: a success after those failures makes it critical.
+    const [withSuccess] = groupIncidents(
+      [
+        ...views,
+        finding("success_after_failures", "2026-03-01T10:01:00Z", "user:root", { user: "root" }, 0.7),
+      ],
+      { windowSecs: 1800 },
+    );
+    expect(withSuccess!.score).toBeCloseTo(1 - 0.12 * 0.3, 4);
+    expect(withSuccess!.severity).toBe("critical");
+  });
+
   it("joins an address's failures, the account it got into and that account's sudo into one incident", () => {
     const findings = [
       finding("brute_force", "2026-03-01T10:00:00Z", "user:bob", { user: "bob", source_ip: "5.188.1.2" }),
