@@ -28,4 +28,15 @@ describe("recordEntities", () => {
     );
     expect(recordEntities(json)).toMatchObject({ user: "carol", source_ip: "10.1.2.3" });
   });
+
+  it("never names the syslog sender (the relay) as the event's address", () => {
+    const relayed = lineAt(
+      clock,
+      "Mar  1 08:00:00 bastion-1 sshd[22]: Failed password for invalid user admin",
+      {
+        attributes: { "network.transport": "tcp", "network.peer.address": "127.0.0.1" },
+      },
+    );
+    expect(recordEntities(relayed)).toEqual({ host: "bastion-1" });
+  });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { SyslogSource } from "../../src/sources/syslog/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
+import { asTableRow, storedWith } from "../helpers/stored-logs.js";
 import { waitFor } from "../helpers/wait.js";
 
 const run = promisify(execFile);
@@ -32,12 +33,7 @@ afterAll(async () => {
 });
 
 async function rows(marker: string) {
-  return server.rt.store.db
-    .selectFrom("logs")
-    .selectAll()
-    .where("message", "like", `%${marker}%`)
-    .orderBy("id")
-    .execute();
+  return (await storedWith(server.rt.logs, marker)).map(asTableRow);
 }
 
 /** The real util-linux `logger` client, as operators use it. */
@@ -81,6 +77,9 @@ describe("syslog source with util-linux logger", () => {
       severity_number: 17,
     });
     expect(JSON.parse(a!.metadata)).toMatchObject({ "syslog.facility": "auth", "network.transport": "udp" });
+    // The sender is where the line came from, not who the event is about: no finding may name it.
+    expect(JSON.parse(a!.metadata)["network.peer.address"]).toBe("127.0.0.1");
+    expect(JSON.parse(a!.metadata)["client.address"]).toBeUndefined();
     expect(b).toMatchObject({ service: "sshd", message: "udp3164 Failed password for root" });
     expect(JSON.parse(b!.metadata)["process.pid"]).toEqual(expect.any(Number));
     expect(a!.host).not.toBeNull();

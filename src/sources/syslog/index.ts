@@ -122,7 +122,10 @@ export class SyslogSource implements Source {
     const record = decodeLine(held.text, { observedAt: isoUtc(now), now, defaultService: "syslog" });
     if (held.cut) noteLineCut(record, held.cut);
     record.attributes["network.transport"] = transport;
-    if (peer) record.attributes["client.address"] = peer;
+    // The relay that sent the message, not the event's client: OpenTelemetry's `network.peer.address`,
+    // which no detector reads as a source address (`client.address` is; a syslog sender on 127.0.0.1 was
+    // the "attacker" of every brute force it relayed).
+    if (peer) record.attributes["network.peer.address"] = peer;
     this.#batcher!.add(record);
   }
 
