@@ -15,8 +15,9 @@ const sections: Section[] = [
   ["hasura", async () => (await import("./detect/hasura-outliers.js")).runHasuraOutliersBench()],
   // Writes the judging set of bench/detect/org; prints the tuning set too.
   ["org", async () => (await import("./detect/org/bench.js")).runOrgBench()],
-  // Operational findings on real labels (BGL-2k), and the fault-injection judging set when present.
+  // Operational findings on real labels: BGL-2k (developed on), and injected faults (run-b judges).
   ["bgl", async () => (await import("./detect/bgl.js")).runBglBench()],
+  ["faults", async () => (await import("./detect/operational-faults.js")).runFaultsBench()],
 ];
 if (existsSync(fileURLToPath(new URL("./detect/security.ts", import.meta.url))))
   sections.push([
