@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { storedCount } from "../helpers/stored-logs.js";
 import { authEvents } from "./auth-events.js";
 
 let server: TestServer | undefined;
@@ -62,8 +63,7 @@ describe("system 002: POST /analyze", () => {
     expect(first.anomaly_score).toBeLessThanOrEqual(1);
     expect(first.reasons[0]).toMatch(/error-level records from auth/);
     // Nothing is stored without ?persist=true.
-    const { countLogs } = await import("../../src/store/repos/logs.js");
-    expect(await countLogs(server.rt.store.db)).toBe(0);
+    expect(await storedCount(server.rt.logs)).toBe(0);
 
     const stats = (await server.app.inject({ url: "/stats", headers: auth })).json();
     expect(stats).toMatchObject({
@@ -83,8 +83,7 @@ describe("system 002: POST /analyze", () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().anomalies[0]).toMatchObject({ index: 29, detector: "error_burst", user: "root" });
-    const { countLogs } = await import("../../src/store/repos/logs.js");
-    expect(await countLogs(server.rt.store.db)).toBe(31);
+    expect(await storedCount(server.rt.logs)).toBe(31);
   });
 
   it("keeps FastAPI's conventions: 422 detail lists, 401 Not authenticated, 403 for persist without ingest", async () => {

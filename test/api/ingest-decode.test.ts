@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { SYSTEM_004_SAMPLE } from "../helpers/samples.js";
+import { allStoredRecords, asTableRow } from "../helpers/stored-logs.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -18,11 +19,17 @@ async function start() {
 }
 
 async function storedRows(s: TestServer) {
-  return s.rt.store.db
-    .selectFrom("logs")
-    .select(["timestamp", "service", "level", "message", "metadata", "host", "template_id"])
-    .orderBy("id")
-    .execute();
+  return (await allStoredRecords(s.rt.logs))
+    .map(asTableRow)
+    .map(({ timestamp, service, level, message, metadata, host, template_id }) => ({
+      timestamp,
+      service,
+      level,
+      message,
+      metadata,
+      host,
+      template_id,
+    }));
 }
 
 describe("POST /ingest decodes what the other doors decode and says what it could not use", () => {
@@ -156,11 +163,10 @@ describe("POST /ingest decodes what the other doors decode and says what it coul
     expect(res.json().warnings.samples.map((w: { field: string }) => w.field)).toEqual(
       words.map(() => "level"),
     );
-    const rows = await s.rt.store.db
-      .selectFrom("logs")
-      .select(["level", "severity_number"])
-      .orderBy("id")
-      .execute();
+    const rows = (await allStoredRecords(s.rt.logs)).map((r) => ({
+      level: r.level,
+      severity_number: r.severityNumber,
+    }));
     // Stored as given with severity 0 (OpenTelemetry's "unspecified"), like any word the table does not know.
     expect(rows).toEqual(words.map((level) => ({ level, severity_number: 0 })));
   });

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { SYSTEM_004_SAMPLE } from "../helpers/samples.js";
+import { storedCount } from "../helpers/stored-logs.js";
 
 const SAMPLE = SYSTEM_004_SAMPLE;
 
@@ -147,8 +148,7 @@ describe("system 004: POST /ingest", () => {
     server = await startTestServer({}, { dataDir });
     const list = (await server.app.inject({ url: "/incidents", headers: auth })).json();
     expect(list).toHaveLength(1);
-    const { countLogs } = await import("../../src/store/repos/logs.js");
-    expect(await countLogs(server.rt.store.db)).toBe(3);
+    expect(await storedCount(server.rt.logs)).toBe(3);
   });
 
   it("answers unknown routes with 404 in the error shape", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isoUtc } from "../../src/core/time.js";
 import { createToken } from "../../src/store/repos/tokens.js";
 import { ADMIN_TOKEN, auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { allStoredRecords } from "../helpers/stored-logs.js";
 import { call, textOf } from "../mcp/client.js";
 import { bruteForceRecords, seedRealData } from "../mcp/seed.js";
 
@@ -98,27 +99,13 @@ describe("MCP over Streamable HTTP at /mcp", () => {
 
   it("an ingest token may persist analyses but not triage", async () => {
     const client = await connect(ingestToken);
-    const before = Number(
-      (
-        await server.rt.store.db
-          .selectFrom("logs")
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirst()
-      )?.n,
-    );
+    const before = (await allStoredRecords(server.rt.logs)).length;
     const persisted = await call(client, "analyze_logs", {
       log_data: JSON.stringify(bruteForceRecords()),
       persist: true,
     });
     expect(persisted.isError, textOf(persisted)).toBeFalsy();
-    const after = Number(
-      (
-        await server.rt.store.db
-          .selectFrom("logs")
-          .select((eb) => eb.fn.countAll().as("n"))
-          .executeTakeFirst()
-      )?.n,
-    );
+    const after = (await allStoredRecords(server.rt.logs)).length;
     expect(after - before).toBe(12);
     const verdict = await call(client, "submit_verdict", { anomaly_id: 1, verdict: "benign" });
     expect(verdict.isError).toBe(true);

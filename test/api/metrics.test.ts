@@ -112,7 +112,7 @@ describe("GET /metrics", () => {
     expect(value(text, "logwarden_log_unsealed_lines")).toBe(0);
     expect(value(text, "logwarden_log_segments")).toBe(1);
     await server.close();
-    server = await startTestServer();
+    server = await startTestServer({ LOG_STORE: "table" });
     expect(await scrape(server)).not.toContain("logwarden_log_unsealed_lines");
   });
 

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { storedWith } from "../helpers/stored-logs.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
 let server: TestServer;
@@ -18,12 +19,7 @@ const exportOf = (message: string) =>
   });
 
 async function stored(marker: string): Promise<number> {
-  const rows = await server.rt.store.db
-    .selectFrom("logs")
-    .select("id")
-    .where("message", "like", `%${marker}%`)
-    .execute();
-  return rows.length;
+  return (await storedWith(server.rt.logs, marker)).length;
 }
 
 describe("OTLP/HTTP limits", () => {

@@ -6,8 +6,9 @@ import { keptStatement, openKeptDatabase } from "../../src/store/dialect/stateme
 import { type ServeProcess, startServe } from "../helpers/cli.js";
 
 /**
- * Issue 18: a file the table store wrote, served by a real `logwarden serve`, is converted when the next
- * start asks for LOG_STORE=segments. Every log route answers as before (ids kept, so evidence and
+ * Issue 50: a new data dir served by a real `logwarden serve` keeps its lines in segments. Issue 18: a
+ * file the table store wrote keeps the table while LOG_STORE is unset, and is converted when a start asks
+ * for LOG_STORE=segments. Every log route answers as before (ids kept, so evidence and
  * context links still resolve), new lines get ids above the old ones, and the table store then refuses
  * the file instead of serving half of it.
  */
@@ -52,9 +53,41 @@ async function answers(serve: ServeProcess): Promise<unknown[]> {
   return out;
 }
 
+describe("the default log store of a served data dir", () => {
+  it("stores a new data dir's lines in segments when LOG_STORE is unset", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "logwarden-store-default-"));
+    try {
+      const serve = await startServe({ ...env, DATA_DIR: fresh }, 60_000);
+      try {
+        const ingest = await fetch(`${serve.url}/ingest`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/x-ndjson" },
+          body: ndjson,
+        });
+        expect(ingest.status).toBe(200);
+        const found = await fetch(`${serve.url}/api/v1/logs?q=password%20user7&limit=1000`, { headers });
+        expect(((await found.json()) as unknown[]).length).toBe(20);
+      } finally {
+        expect(await serve.stop()).toBe(0);
+      }
+      const db = openKeptDatabase(join(fresh, "logwarden.db"), { readonly: true });
+      expect(keptStatement(db, "select count(*) as n from logs").get()).toEqual({ n: 0 });
+      expect(
+        keptStatement(
+          db,
+          "select (select coalesce(sum(count), 0) from log_batches) + (select coalesce(sum(count), 0) from log_segments) as n",
+        ).get(),
+      ).toEqual({ n: 3_000 });
+      db.close();
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe("switching a table-store file to LOG_STORE=segments", () => {
-  it("converts at start, answers every log route the same, and is one way", async () => {
-    const table = await startServe(env, 60_000);
+  it("keeps the table while LOG_STORE is unset, converts at a start with LOG_STORE=segments, one way", async () => {
+    const table = await startServe({ ...env, LOG_STORE: "table" }, 60_000);
     const ingest = await fetch(`${table.url}/ingest`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/x-ndjson" },
@@ -63,6 +96,16 @@ describe("switching a table-store file to LOG_STORE=segments", () => {
     expect(ingest.status).toBe(200);
     const before = await answers(table);
     expect(await table.stop()).toBe(0);
+
+    // Unset, a data dir that holds the table keeps serving it, nothing converted.
+    const kept = await startServe(env, 60_000);
+    try {
+      expect(kept.stderr()).toContain("log store: the logs table");
+      expect(kept.stderr()).not.toContain("moving the logs table's lines into segments");
+      expect(await answers(kept)).toEqual(before);
+    } finally {
+      expect(await kept.stop()).toBe(0);
+    }
 
     const segments = await startServe({ ...env, LOG_STORE: "segments" }, 60_000);
     try {
@@ -88,8 +131,8 @@ describe("switching a table-store file to LOG_STORE=segments", () => {
     });
     db.close();
 
-    await expect(startServe(env, 60_000)).rejects.toThrow(
+    await expect(startServe({ ...env, LOG_STORE: "table" }, 60_000)).rejects.toThrow(
       /exited with 2[\s\S]*start with LOG_STORE=segments/,
     );
-  }, 180_000);
+  }, 240_000);
 });

@@ -119,7 +119,7 @@ describe.each(STORES)("logwarden logs export: $name", ({ env }) => {
 
     const limited = await runCli(["logs", "export", "disk", "--limit", "1001"], { env });
     expect(ndjson(limited.stdout)).toHaveLength(1_001);
-  });
+  }, 120_000);
 
   it("writes CSV to a file, neutralising formulas and escaping control characters", async () => {
     const dir = mkdtempSync(join(tmpdir(), "logwarden-export-out-"));
@@ -153,7 +153,7 @@ describe.each(STORES)("logwarden logs export: $name", ({ env }) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 describe("logwarden logs export: refusals", () => {
@@ -167,5 +167,5 @@ describe("logwarden logs export: refusals", () => {
     const out = await runCli(["logs", "export", "--out", join(segmentsDir, "missing", "x.csv")], { env });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/--out .*missing\/x\.csv: ENOENT/);
-  });
+  }, 120_000);
 });

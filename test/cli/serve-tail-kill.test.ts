@@ -82,7 +82,9 @@ function sqliteReader(dir: string): StoreReader {
     }
   };
   return {
-    env: {},
+    // The `logs` table's rows are read directly (segments' exactly-once across kills:
+    // test/reliability/crash-durability.segments.test.ts).
+    env: { LOG_STORE: "table" },
     lines: async () => query<{ message: string }>("select message from logs", "logs").map((r) => r.message),
     checkpointOffset: async () =>
       offsetOf(
@@ -108,7 +110,7 @@ async function postgresReader(): Promise<StoreReader> {
     return (await pool.query<T>(text)).rows;
   };
   return {
-    env: { DATABASE_URL: url },
+    env: { DATABASE_URL: url, LOG_STORE: "table" },
     lines: async () => (await query<{ message: string }>("select message from logs")).map((r) => r.message),
     checkpointOffset: async () =>
       offsetOf(

@@ -80,6 +80,8 @@ describe("a cluster while RabbitMQ, then PostgreSQL, restarts", () => {
       API_TOKEN: TOKEN,
       CLUSTER_PARTITIONS: String(PARTITIONS),
       CLUSTER_LEASE_SECS: "3",
+      // The check counts rows of the `logs` table in PostgreSQL directly.
+      LOG_STORE: "table",
       CLUSTER_RABBITMQ_URL: TEST_RABBITMQ_URL,
       CLUSTER_QUEUE_PREFIX: prefix,
       TRIAGE_ENABLED: "false",

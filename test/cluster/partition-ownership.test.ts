@@ -275,7 +275,8 @@ beforeAll(async () => {
   if (!available) return;
   const clusterUrl = await schemaUrl("lw_po_cluster");
   const baselineUrl = await schemaUrl("lw_po_single");
-  const common = { API_TOKEN: TOKEN, ...SEQUENCE_ENV };
+  // LOG_STORE=table: the checks count rows of the `logs` table in PostgreSQL directly.
+  const common = { API_TOKEN: TOKEN, LOG_STORE: "table", ...SEQUENCE_ENV };
   const clusterEnv = (id: string) => ({
     ...common,
     DATABASE_URL: clusterUrl,

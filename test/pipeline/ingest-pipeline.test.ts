@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
 import { BackpressureError } from "../../src/core/errors.js";
 import type { LogRecord } from "../../src/core/log-record.js";
-import { countLogs } from "../../src/store/repos/logs.js";
 import { listTemplates } from "../../src/store/repos/templates.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { storedCount } from "../helpers/stored-logs.js";
 
 const record = (i: number, level = "INFO", service = "api"): LogRecord => ({
   timestamp: new Date(Date.parse("2026-01-01T00:00:00Z") + i * 1000).toISOString(),
@@ -59,12 +59,12 @@ describe("IngestPipeline", () => {
     release();
     await holding;
     expect((await first).records).toHaveLength(80);
-    expect(await countLogs(store.db)).toBe(80);
+    expect(await storedCount(server.rt.logs)).toBe(80);
   });
 
   it("acknowledges only what is committed, and drains everything queued at stop", async () => {
     server = await startTestServer({ INGEST_BATCH_SIZE: "10" });
-    const { pipeline, store } = server.rt;
+    const { pipeline } = server.rt;
     const pending = [0, 1, 2, 3, 4].map((k) =>
       pipeline.submit(Array.from({ length: 25 }, (_, i) => record(k * 25 + i))),
     );
@@ -73,7 +73,7 @@ describe("IngestPipeline", () => {
     await stopping;
     expect(results.flatMap((r) => r.records)).toHaveLength(125);
     expect(new Set(results.flatMap((r) => r.records.map((x) => x.id))).size).toBe(125);
-    expect(await countLogs(store.db)).toBe(125);
+    expect(await storedCount(server.rt.logs)).toBe(125);
     await expect(pipeline.submit([record(1)])).rejects.toBeInstanceOf(BackpressureError);
   });
 

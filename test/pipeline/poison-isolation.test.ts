@@ -41,7 +41,8 @@ afterEach(async () => {
 
 async function runtime(): Promise<Runtime> {
   const dataDir = mkdtempSync(join(tmpdir(), "logwarden-poison-"));
-  const config = loadConfig({ env: { DATA_DIR: dataDir, API_TOKEN: "poison-token" } });
+  // The `logs` table: the poison is refused by a trigger on its inserts.
+  const config = loadConfig({ env: { DATA_DIR: dataDir, API_TOKEN: "poison-token", LOG_STORE: "table" } });
   const rt = await createRuntime(config, pino({ level: "silent" }), new FakeClock("2026-03-01T00:00:00Z"));
   current = { rt, dataDir };
   sqliteConnectionOf(rt.store)!.exec(POISON_TRIGGER);

@@ -76,6 +76,8 @@ export async function startHostileServer(
       RATE_LIMIT_PER_IP: "off",
       ANALYZE_RATE_LIMIT: "off",
       MCP_ALLOWED_DIRS: mcpDir,
+      // The tests read what was stored from the `logs` table of the file directly.
+      LOG_STORE: "table",
     },
     60_000,
     ["--config", config],

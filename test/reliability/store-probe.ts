@@ -35,7 +35,8 @@ export function sqliteTarget(): ProbeTarget {
   return {
     name: "sqlite",
     dataDir,
-    env: { DATA_DIR: dataDir },
+    // The snapshot reads the `logs` table's rows (segments: `segmentsTarget` below).
+    env: { DATA_DIR: dataDir, LOG_STORE: "table" },
     async snapshot() {
       const db = new Database(join(dataDir, "logwarden.db"), { readonly: true, fileMustExist: true });
       try {
@@ -132,7 +133,7 @@ export async function postgresTarget(): Promise<ProbeTarget> {
   return {
     name: "postgres",
     dataDir,
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString(), LOG_STORE: "table" },
     async snapshot() {
       const rows = await query<{ seq: number | null; n: string }>(
         "select (metadata::jsonb->>'seq')::int as seq, count(*) as n from logs group by 1",

@@ -60,6 +60,8 @@ beforeAll(async () => {
       API_TOKEN: ADMIN_TOKEN,
       LOG_FORMAT: "json",
       INGEST_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      // `storedWith` reads the `logs` table of the file directly.
+      LOG_STORE: "table",
     },
     60_000,
     ["--config", config],

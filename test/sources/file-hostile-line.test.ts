@@ -6,6 +6,7 @@ import { DECODE_NOTE } from "../../src/core/input-budget.js";
 import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { FileSource } from "../../src/sources/file/index.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { allStoredRecords, asTableRow } from "../helpers/stored-logs.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -42,7 +43,10 @@ async function startSource(s: TestServer, path: string): Promise<void> {
 }
 
 async function storedMessages(s: TestServer): Promise<{ message: string; metadata: string }[]> {
-  return s.rt.store.db.selectFrom("logs").select(["message", "metadata"]).orderBy("id").execute();
+  return (await allStoredRecords(s.rt.logs)).map((r) => ({
+    message: r.message,
+    metadata: asTableRow(r).metadata,
+  }));
 }
 
 async function until(s: TestServer, n: number) {

@@ -8,6 +8,7 @@ import { type RunningSources, startSources } from "../../src/runtime/source-runn
 import { FileSource } from "../../src/sources/file/index.js";
 import { committedSubmission } from "../../src/store/repos/ingest-batches.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { allStoredRecords, asTableRow } from "../helpers/stored-logs.js";
 import { waitFor } from "../helpers/wait.js";
 
 let server: TestServer;
@@ -52,8 +53,7 @@ async function settled(): Promise<void> {
 }
 
 async function messages(): Promise<string[]> {
-  const rows = await server.rt.store.db.selectFrom("logs").select("message").orderBy("id").execute();
-  return rows.map((r) => r.message);
+  return (await allStoredRecords(server.rt.logs)).map((r) => r.message);
 }
 
 async function until(n: number): Promise<string[]> {
@@ -77,11 +77,7 @@ describe("file source", () => {
     expect(await messages()).toHaveLength(3);
     appendFileSync(file, " written\n");
     expect(await until(4)).toEqual([...lines(1, 3), "line-4 half written"]);
-    const row = await server.rt.store.db
-      .selectFrom("logs")
-      .selectAll()
-      .orderBy("id", "desc")
-      .executeTakeFirstOrThrow();
+    const row = asTableRow((await allStoredRecords(server.rt.logs)).at(-1)!);
     expect(row.service).toBe("app.log");
     expect(JSON.parse(row.metadata)).toMatchObject({ "log.file.path": file, "logwarden.source": "files" });
   });
@@ -243,7 +239,7 @@ describe("file source", () => {
     await start([join(dir, "*.gz")], { chunkBytes: 1024 });
     await settled();
     expect(await messages()).toHaveLength(20);
-    const row = await server.rt.store.db.selectFrom("logs").select("service").executeTakeFirstOrThrow();
+    const row = (await allStoredRecords(server.rt.logs))[0]!;
     expect(row.service).toBe("old.log");
   });
 

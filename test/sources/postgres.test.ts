@@ -4,6 +4,7 @@ import type { PostgresSourceConfig } from "../../src/config/source-schema.js";
 import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { PostgresSource, probePostgresSource, readOnlyPool } from "../../src/sources/postgres/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
+import { allStoredRecords, asTableRow } from "../helpers/stored-logs.js";
 import { postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -35,8 +36,7 @@ async function insert(...messages: string[]) {
 }
 
 async function stored(): Promise<string[]> {
-  const rows = await server.rt.store.db.selectFrom("logs").select("message").orderBy("id").execute();
-  return rows.map((r) => r.message);
+  return (await allStoredRecords(server.rt.logs)).map((r) => r.message);
 }
 
 /**
@@ -81,11 +81,7 @@ describe.skipIf(!available)("PostgreSQL source (system 000), against the real se
       "row-4 Accepted password",
       "row-5 Accepted password",
     ]);
-    const row = await server.rt.store.db
-      .selectFrom("logs")
-      .selectAll()
-      .orderBy("id")
-      .executeTakeFirstOrThrow();
+    const row = asTableRow((await allStoredRecords(server.rt.logs))[0]!);
     expect(row).toMatchObject({
       service: "sshd",
       host: "db-host",

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSources, startSources } from "../../src/runtime/source-runner.js";
 import { SyslogSource } from "../../src/sources/syslog/index.js";
 import { startTestServer, type TestServer } from "../helpers/runtime.js";
+import { storedWith } from "../helpers/stored-logs.js";
 import { waitFor } from "../helpers/wait.js";
 
 const MAX_MESSAGE_BYTES = 1_024;
@@ -36,12 +37,7 @@ afterAll(async () => {
 });
 
 async function stored(marker: string): Promise<string[]> {
-  const rows = await server.rt.store.db
-    .selectFrom("logs")
-    .select("message")
-    .where("message", "like", `%${marker}%`)
-    .execute();
-  return rows.map((r) => r.message);
+  return (await storedWith(server.rt.logs, marker)).map((r) => r.message);
 }
 
 async function connect(): Promise<net.Socket> {

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { valuePostgresTakes } from "../../src/store/dialect/postgres-text.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { allStoredRecords } from "../helpers/stored-logs.js";
 import { postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 
 /**
@@ -46,7 +47,9 @@ describe("NUL and lone surrogates in requests to a PostgreSQL-backed server", ()
     await admin.query(`create schema ${schema}`);
     const url = new URL(TEST_PG_URL);
     url.searchParams.set("options", `-c search_path=${schema}`);
-    server = await startTestServer({ DATABASE_URL: url.toString() });
+    // The `logs` table's text columns are what cannot hold NUL (the segment store keeps a line's bytes
+    // exactly, in bytea).
+    server = await startTestServer({ DATABASE_URL: url.toString(), LOG_STORE: "table" });
   });
   afterAll(async () => {
     await server?.close();
@@ -88,10 +91,11 @@ describe("NUL and lone surrogates in requests to a PostgreSQL-backed server", ()
       const res = await call("GET", url);
       expect(res.statusCode, `${url}: ${res.body}`).toBeLessThan(500);
     }
-    const rows = await server.rt.store.db
-      .selectFrom("logs")
-      .select(["service", "message", "metadata"])
-      .execute();
+    const rows = (await allStoredRecords(server.rt.logs)).map((r) => ({
+      service: r.service,
+      message: r.message,
+      metadata: r.attributes,
+    }));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.message).toBe("a\ufffdb");
     expect(rows[0]?.service).toBe("auth\ufffd");
