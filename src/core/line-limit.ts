@@ -180,3 +180,33 @@ export function lineTooLong(originalBytes: number | null, maxBytes: number, wher
 export function tooLongBytes(text: string, maxBytes: number): number | null {
   return overLimit(text, maxBytes) ? utf8Bytes(text) : null;
 }
+
+/**
+ * What a read shows of a line in a list (a page of logs, a template list, an anomaly's evidence, an MCP
+ * result, the CLI's text): the first 16 KiB, so a page of 100 lines is at most about 1.6 MB whatever was
+ * stored. A fetch of one line shows up to `MAX_LINE_BYTES`.
+ */
+export const SHOWN_LINE_BYTES = 16 * 1024;
+
+/** What a read shows of `text` held to `maxBytes`: null when it is shown whole. */
+export interface ShownText {
+  /** The start, cut at a character boundary, ending with "…"; at most `maxBytes` UTF-8 bytes. */
+  text: string;
+  /** The whole text's length in UTF-8 bytes. */
+  bytes: number;
+}
+
+/** `text` as a read shows it within `maxBytes`, or null when it fits whole. */
+export function shownText(text: string, maxBytes: number = SHOWN_LINE_BYTES): ShownText | null {
+  if (!overLimit(text, maxBytes)) return null;
+  return { text: `${utf8Prefix(text, Math.max(0, maxBytes - 3))}…`, bytes: utf8Bytes(text) };
+}
+
+/** A message as a read shows it, as fields to spread into the answer: `truncated` and `message_bytes` when cut. */
+export function shownMessage(
+  text: string,
+  maxBytes: number = SHOWN_LINE_BYTES,
+): { message: string; truncated?: true; message_bytes?: number } {
+  const shown = shownText(text, maxBytes);
+  return shown ? { message: shown.text, truncated: true, message_bytes: shown.bytes } : { message: text };
+}

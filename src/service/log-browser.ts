@@ -1,3 +1,4 @@
+import { SHOWN_LINE_BYTES, shownText } from "../core/line-limit.js";
 import { type LogQuery, mostFirst, type RecordRef, type StoredRecord } from "../core/log-store.js";
 import { currentTemplateTexts } from "../store/repos/templates.js";
 import type { Runtime } from "./runtime.js";
@@ -38,6 +39,12 @@ export interface BrowsedLog {
   template_id: string | null;
   /** One hop of lineage: a line mined before its template generalised shows the general one. */
   template: string | null;
+  /** Present when `message` is only the start of the stored line (`shownText`): the list's cap. */
+  truncated?: true;
+  /** The stored message's length in UTF-8 bytes, when `truncated`. */
+  message_bytes?: number;
+  /** Present when `template` is only the start of the template's text. */
+  template_truncated?: true;
 }
 
 export interface LogFacet {
@@ -58,20 +65,39 @@ function toQuery(f: LogBrowseFilter): LogQuery {
   return { text: f.q, service: f.service, since: f.since, until: f.until };
 }
 
-/** The records with their template texts, in one look-up of the templates they use. */
-async function withTemplates(deps: LogBrowserDeps, records: readonly StoredRecord[]): Promise<BrowsedLog[]> {
+/**
+ * The records with their template texts, in one look-up of the templates they use; each message and
+ * template shown within `shownBytes` (`shownText`), saying so when it is cut.
+ */
+async function withTemplates(
+  deps: LogBrowserDeps,
+  records: readonly StoredRecord[],
+  shownBytes: (index: number) => number = () => SHOWN_LINE_BYTES,
+): Promise<BrowsedLog[]> {
   const ids = [...new Set(records.flatMap((r) => (r.templateId ? [r.templateId] : [])))];
   const texts = await currentTemplateTexts(deps.store.db, ids);
-  return records.map((r) => ({
-    id: r.ref,
-    timestamp: r.timestamp,
-    service: r.service,
-    level: r.level,
-    host: r.host,
-    message: r.message,
-    template_id: r.templateId,
-    template: r.templateId ? (texts.get(r.templateId) ?? null) : null,
-  }));
+  return records.map((r, i) => {
+    const max = shownBytes(i);
+    const template = r.templateId ? (texts.get(r.templateId) ?? null) : null;
+    const message = shownText(r.message, max);
+    const shownTemplate = template === null ? null : shownText(template, max);
+    const line: BrowsedLog = {
+      id: r.ref,
+      timestamp: r.timestamp,
+      service: r.service,
+      level: r.level,
+      host: r.host,
+      message: message ? message.text : r.message,
+      template_id: r.templateId,
+      template: shownTemplate ? shownTemplate.text : template,
+    };
+    if (message) {
+      line.truncated = true;
+      line.message_bytes = message.bytes;
+    }
+    if (shownTemplate) line.template_truncated = true;
+    return line;
+  });
 }
 
 /** One page of lines, newest first by record time (ties: higher id first), after `page.after`. */
@@ -87,16 +113,23 @@ export async function browseLogs(
   return withTemplates(deps, found);
 }
 
-/** A line with its service's lines just before and after it, oldest first; null when it is not stored. */
+/**
+ * A line with its service's lines just before and after it, oldest first; null when it is not stored.
+ * The line itself is shown up to `lineBytes` (`MAX_LINE_BYTES`: the single-line fetch), the lines around
+ * it within the list's cap.
+ */
 export async function logContext(
   deps: LogBrowserDeps,
   ref: RecordRef,
   around: { before: number; after: number },
+  lineBytes: number = SHOWN_LINE_BYTES,
 ): Promise<{ line: BrowsedLog; before: BrowsedLog[]; after: BrowsedLog[] } | null> {
   const found = await deps.logs.context(ref, around);
   if (!found) return null;
-  const lines = await withTemplates(deps, [...found.before, found.record, ...found.after]);
   const at = found.before.length;
+  const lines = await withTemplates(deps, [...found.before, found.record, ...found.after], (i) =>
+    i === at ? lineBytes : SHOWN_LINE_BYTES,
+  );
   return { line: lines[at]!, before: lines.slice(0, at), after: lines.slice(at + 1) };
 }
 

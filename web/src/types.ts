@@ -103,6 +103,12 @@ export interface LogLine {
   message: string;
   template_id: string | null;
   template: string | null;
+  /** `message` is only the start of the stored line (a list shows 16 KiB of each; the context's line more). */
+  truncated?: true;
+  /** The stored message's length in UTF-8 bytes, when `truncated`. */
+  message_bytes?: number;
+  /** `template` is only the start of the template's text. */
+  template_truncated?: true;
 }
 
 /** `GET /api/v1/logs/histogram`: `since`/`until` are null when nothing matches. */

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { UserError } from "../../core/errors.js";
+import { shownMessage } from "../../core/line-limit.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
@@ -21,6 +22,17 @@ const evidenceRecord = z.object({
   service: z.string(),
   level: z.string().nullable(),
   message: z.string(),
+  truncated: z
+    .literal(true)
+    .optional()
+    .describe(
+      "Logwarden: `message` is only the first 16 KiB of the stored line (GET /api/v1/logs/{id}/context shows it whole)",
+    ),
+  message_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
   host: z.string().nullable(),
   template_id: z.string().nullable(),
   metadata: jsonObjectSchema,
@@ -90,7 +102,7 @@ async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof ano
       timestamp: l.timestamp,
       service: l.service,
       level: l.level,
-      message: l.message,
+      ...shownMessage(l.message),
       host: l.host,
       template_id: l.templateId,
       metadata: l.attributes,

@@ -17,6 +17,21 @@ const logLine = z.object({
   message: z.string(),
   template_id: z.string().nullable(),
   template: z.string().nullable().describe("The line's template, `<*>` for each variable part"),
+  truncated: z
+    .literal(true)
+    .optional()
+    .describe(
+      "Logwarden: `message` is only the start of the stored line (lists show 16 KiB of each; `/api/v1/logs/{id}/context`'s `line` up to MAX_LINE_BYTES)",
+    ),
+  message_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
+  template_truncated: z
+    .literal(true)
+    .optional()
+    .describe("`template` is only the start of the template's text"),
 });
 
 /** The filter every log route shares, so the histogram counts exactly what the list pages through. */
@@ -168,7 +183,7 @@ export function logRoutes(rt: Runtime) {
       },
       async (request, reply) => {
         const { before = 10, after = 10 } = request.query;
-        const found = await logContext(rt, request.params.id, { before, after });
+        const found = await logContext(rt, request.params.id, { before, after }, rt.config.maxLineBytes);
         if (!found)
           return sendError(request, reply, 404, "not_found", `log line ${request.params.id} does not exist`);
         return found;

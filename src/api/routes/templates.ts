@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Selectable } from "kysely";
 import { z } from "zod";
+import { shownText } from "../../core/line-limit.js";
 import type { Runtime } from "../../service/runtime.js";
 import {
   countTemplates,
@@ -19,6 +20,15 @@ const template = z
     template_id: z.string(),
     stream: z.string().describe("The service (or source) the template was mined from"),
     template: z.string().describe("The message with every variable part as `<*>`"),
+    truncated: z
+      .literal(true)
+      .optional()
+      .describe("Logwarden: `template` is only the first 16 KiB of the template's text"),
+    template_bytes: z
+      .number()
+      .int()
+      .optional()
+      .describe("The template's length in UTF-8 bytes, when `truncated`"),
     count: z.number().int(),
     first_seen: z.string(),
     last_seen: z.string(),
@@ -26,10 +36,13 @@ const template = z
   .describe("Log template");
 
 function toJson(t: TemplateRow): z.infer<typeof template> {
+  // A template mined from a long line is as long: a list shows the start of each.
+  const shown = shownText(t.template);
   return {
     template_id: t.templateId,
     stream: t.stream,
-    template: t.template,
+    template: shown ? shown.text : t.template,
+    ...(shown ? { truncated: true as const, template_bytes: shown.bytes } : {}),
     count: t.count,
     first_seen: t.firstSeen,
     last_seen: t.lastSeen,

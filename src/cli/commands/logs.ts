@@ -1,11 +1,18 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { Command } from "commander";
+import { shownText } from "../../core/line-limit.js";
 import type { LogQuery } from "../../core/log-store.js";
 import { terminalSafe as safe, terminalSafeJson } from "../../core/terminal-safe.js";
 import { addConfigOptions, type FlagValues, fail } from "../config-flags.js";
 import { withStore } from "./token.js";
 
 /** Minimum OpenTelemetry severity number per level name (as MCP `search_logs`' `min_level`). */
+/** A message as a text line shows it: whole, or its first 16 KiB and how long it is (`shownText`). */
+function shownLine(message: string): string {
+  const shown = shownText(message);
+  return shown ? `${shown.text} [${shown.bytes} bytes; --json shows it whole]` : message;
+}
+
 const LEVELS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
 type LevelName = keyof typeof LEVELS;
 
@@ -85,12 +92,12 @@ export function registerLogsCommand(program: Command): void {
           (await configuredLogStore(store, config.logStore)).search(query, { limit: Number(opts.limit) }),
         );
         // Stored data reaches the terminal: its control characters are shown escaped (`\x1b`), the JSON
-        // lines keep every value exactly.
+        // lines keep every value exactly. A text line shows the first 16 KiB of a longer message.
         for (const r of found) {
           process.stdout.write(
             opts.json
               ? `${terminalSafeJson(JSON.stringify(r))}\n`
-              : `${safe(r.timestamp)} ${safe(r.service)} ${safe(r.level ?? "-")} #${r.ref} ${safe(r.message.replace(/\s*\n\s*/g, " "))}\n`,
+              : `${safe(r.timestamp)} ${safe(r.service)} ${safe(r.level ?? "-")} #${r.ref} ${safe(shownLine(r.message).replace(/\s*\n\s*/g, " "))}\n`,
           );
         }
       } catch (error) {

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { MAX_EVIDENCE } from "../../core/anomaly.js";
 import { UserError } from "../../core/errors.js";
+import { shownMessage, shownText } from "../../core/line-limit.js";
 import { getAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail } from "../../store/repos/anomaly-search.js";
 import type { McpContext } from "../context.js";
@@ -31,6 +32,15 @@ const outputSchema = {
         level: z.string().nullable(),
         host: z.string().nullable(),
         message: z.string(),
+        truncated: z
+          .literal(true)
+          .optional()
+          .describe("`message` is only the first 16 KiB of the stored line"),
+        message_bytes: z
+          .number()
+          .int()
+          .optional()
+          .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
       }),
     )
     .describe("The log records that show it (ones since deleted are absent)"),
@@ -78,7 +88,7 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
           ? {
               template_id: template.template_id,
               stream: template.stream,
-              template: template.template,
+              template: shownText(template.template)?.text ?? template.template,
               count: Number(template.count),
             }
           : null,
@@ -88,7 +98,7 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
           service: l.service,
           level: l.level,
           host: l.host,
-          message: l.message,
+          ...shownMessage(l.message),
         })),
         history,
       };

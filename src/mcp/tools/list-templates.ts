@@ -1,11 +1,17 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { shownText } from "../../core/line-limit.js";
 import { findTemplates, TEMPLATE_ORDERS } from "../../store/repos/template-search.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { limitArg } from "../schemas.js";
 import { sinceArg } from "../time-args.js";
 import { registerScopedTool } from "../tool-access.js";
+
+const shownTemplate = (text: string) => {
+  const shown = shownText(text);
+  return shown ? { template: shown.text, truncated: true as const } : { template: text };
+};
 
 /** The log templates the miner found: newly seen, rare, or frequent, per service. */
 export function registerListTemplates(server: McpServer, ctx: McpContext): void {
@@ -35,6 +41,7 @@ export function registerListTemplates(server: McpServer, ctx: McpContext): void 
             template_id: z.string(),
             service: z.string(),
             template: z.string(),
+            truncated: z.literal(true).optional().describe("`template` is only the first 16 KiB of its text"),
             count: z.number().int(),
             first_seen: z.string(),
             last_seen: z.string(),
@@ -54,7 +61,7 @@ export function registerListTemplates(server: McpServer, ctx: McpContext): void 
       const templates = rows.map((t) => ({
         template_id: t.templateId,
         service: t.stream,
-        template: t.template,
+        ...shownTemplate(t.template),
         count: t.count,
         first_seen: t.firstSeen,
         last_seen: t.lastSeen,

@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { shownMessage } from "../../core/line-limit.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { jsonObject, limitArg, offsetArg } from "../schemas.js";
@@ -56,6 +57,15 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
             severity_number: z.number().int(),
             host: z.string().nullable(),
             message: z.string(),
+            truncated: z
+              .literal(true)
+              .optional()
+              .describe("`message` is only the first 16 KiB of the stored line"),
+            message_bytes: z
+              .number()
+              .int()
+              .optional()
+              .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
             template_id: z.string().nullable(),
             metadata: jsonObject,
           }),
@@ -84,7 +94,7 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
         level: l.level,
         severity_number: l.severityNumber,
         host: l.host,
-        message: l.message,
+        ...shownMessage(l.message),
         template_id: l.templateId,
         metadata: l.attributes,
       }));

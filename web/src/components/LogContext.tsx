@@ -21,6 +21,13 @@ export function LogContextRows({ id, searchFor }: { id: number; searchFor: (valu
     <li key={l.id} className={hit ? "hit" : undefined} aria-current={hit ? "true" : undefined}>
       <span className="muted">{formatTime(l.timestamp, mode)}</span> {l.level && <strong>{l.level}</strong>}{" "}
       <LinkedText text={l.message} hrefFor={searchFor} />
+      {l.truncated && (
+        <span className="muted">
+          {" "}
+          [{(l.message_bytes ?? 0).toLocaleString()} bytes stored;{" "}
+          {hit ? "the first MAX_LINE_BYTES" : "16 KiB"} shown]
+        </span>
+      )}
     </li>
   );
   return (

@@ -177,6 +177,11 @@ function Results({ q, service, range }: { q: string; service: string; range: Tim
   );
 }
 
+/** KiB of a shown message (its UTF-8 bytes, rounded). */
+function shownKiB(text: string): number {
+  return Math.round(new TextEncoder().encode(text).length / 1024);
+}
+
 function LogRow({
   line: l,
   searchFor,
@@ -201,10 +206,19 @@ function LogRow({
         <td>{l.service}</td>
         <td>{l.level ?? "—"}</td>
         <td>
-          {l.template ? (
-            <TemplateText template={l.template} message={l.message} renderValue={linked} />
-          ) : (
-            <span className="mono">{linked(l.message)}</span>
+          <div className="log-message">
+            {/* A cut line or template shows as text: the template's values are in the part not shown. */}
+            {l.template && !l.truncated && !l.template_truncated ? (
+              <TemplateText template={l.template} message={l.message} renderValue={linked} />
+            ) : (
+              <span className="mono">{linked(l.message)}</span>
+            )}
+          </div>
+          {l.truncated && (
+            <p className="muted cut-note" data-testid="line-cut-note">
+              First {shownKiB(l.message)} KiB of {(l.message_bytes ?? 0).toLocaleString()} bytes shown;
+              "Surrounding lines" shows the whole line.
+            </p>
           )}
         </td>
         <td>
