@@ -154,7 +154,7 @@ export async function runBglBench(): Promise<string> {
     "",
     machineLine(),
     "",
-    `LogHub's BGL-2k: ${log.lines.length} lines, ${alerts} alerts (label column removed before reading). A line is flagged when a finding cites it as evidence; a window is anomalous when it holds an alert and flagged when it holds a flagged line (\`count20\`: 20-line windows; \`time6h\`: 6-hour windows anchored at data, as ../shared/bench/loghub2k_windows_eval.py). Default settings; live ingest sends 100-line requests in record order and its findings are merged as the store merges them (latest 50 evidence lines a finding). This is the set the severe-event detector was developed on; it is judged on the fault-injection set (`bench:detect -- faults`).`,
+    `LogHub's BGL-2k: ${log.lines.length} lines, ${alerts} alerts (label column removed before reading). A line is flagged when a finding cites it as evidence; a window is anomalous when it holds an alert and flagged when it holds a flagged line (\`count20\`: 20-line windows; \`time6h\`: 6-hour windows anchored at data, as ../shared/bench/loghub2k_windows_eval.py). Default settings; live ingest sends 100-line requests in record order and its findings are merged as the store merges them (latest 50 evidence lines a finding). This is the set the severe-event detector was developed on; it is judged on the fault-injection set (\`bench:detect -- faults\`).`,
     "",
     scoreRows(log, rows),
   ].join("\n");

@@ -3,6 +3,7 @@ import type { LogRecord } from "../core/log-record.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import { DEFAULT_INCIDENT_WINDOW_SECS, groupIncidents, type Incident } from "../correlate/incidents.js";
+import { FileRarity } from "../detectors/file-rarity.js";
 import { decodeLine } from "../parsers/decoders/index.js";
 import type { Processor } from "../pipeline/processor.js";
 import type { SuppressionList } from "../pipeline/suppressions.js";
@@ -47,10 +48,13 @@ export async function analyzeLines(
   const observedAt = isoUtc(Date.now());
   const ctx = { observedAt, ...(options.defaultService ? { defaultService: options.defaultService } : {}) };
   const anomalies: (Anomaly & { index: number })[] = [];
+  // With no history, the file itself is the reference: what is rare in all of it (judged at the end).
+  const rarity = new FileRarity();
   let batch: LogRecord[] = [];
   let count = 0;
   const flush = () => {
     const parsed = processor.mine(batch, count - batch.length + 1);
+    rarity.observe(parsed);
     const detected = processor.detect(parsed);
     const kept = options.suppressions ? options.suppressions.filter(detected, Date.now()) : detected;
     for (const a of kept) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });
@@ -67,6 +71,11 @@ export async function analyzeLines(
   for (const a of processor.flush()) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });
 
   const templates = processor.miner.templates();
+  const counts = new Map(templates.map((t) => [`${t.stream}\u0000${t.templateId}`, t.count]));
+  const cited = new Set(anomalies.flatMap((a) => a.evidence));
+  const rare = rarity.judge(counts, cited);
+  const keptRare = options.suppressions ? options.suppressions.filter(rare, Date.now()) : rare;
+  for (const a of keptRare) anomalies.push({ ...a, index: a.evidence.at(-1) ?? 0 });
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const a of anomalies) bySeverity[a.severity]++;
   return {
@@ -82,7 +91,7 @@ export async function analyzeLines(
     incidents: groupIncidents(anomalies, {
       windowSecs: options.incidentWindowSecs ?? DEFAULT_INCIDENT_WINDOW_SECS,
     }),
-    detectors: processor.statuses(),
+    detectors: [...processor.statuses(), { name: "file_rarity", phase: "active", detail: rarity.detail() }],
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
   };
 }
