@@ -37,7 +37,7 @@ export class SigmaEngine {
     readonly rules: LoadedRules,
     readonly mappings: readonly LogSourceMapping[],
   ) {
-    this.#router = new LogSourceRouter(mappings, rules.detections);
+    this.#router = new LogSourceRouter(mappings, rules.detections, rules.fields);
     // Correlation fields get their slots now, before any event sizes the view.
     for (const c of rules.correlations) {
       for (const f of [...c.groupBy, ...(c.field ? [c.field] : [])]) rules.fields.slotOf(f);
@@ -49,18 +49,21 @@ export class SigmaEngine {
   /** How many rules a record of this kind meets after routing (bench, tests). */
   routedCount(record: SigmaRecord): number {
     const mapping = this.#router.mappingOf(record);
-    return mapping ? this.#router.rulesFor(mapping, record).length : 0;
+    return mapping ? this.#router.routeFor(mapping, record).rules.length : 0;
   }
 
   /** The rules that match `record`; null when no mapping reads it (no rule can apply). */
   evaluate(record: SigmaRecord): Evaluation | null {
     const mapping = this.#router.mappingOf(record);
     if (!mapping) return null;
-    const rules = this.#router.rulesFor(mapping, record);
+    const { rules, prefilter } = this.#router.routeFor(mapping, record);
     const ev = this.#fields;
     ev.reset(record, mapping);
+    // Only the rules one of whose necessary literals the event holds (and those without any) run.
+    prefilter.scan(ev);
     const matches: RuleMatch[] = [];
     for (let i = 0; i < rules.length; i++) {
+      if (!prefilter.isCandidate(i)) continue;
       const rule = rules[i]!;
       if (rule.detection.test(ev)) matches.push({ rule, fields: this.#matchedFields(rule) });
     }

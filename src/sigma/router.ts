@@ -5,19 +5,30 @@
  * distinct route key (the values that decide the log source: channel and event id, program) are worked out
  * once and memoised, so routing an event costs one key and one map lookup.
  */
+import type { FieldTable } from "./event-fields.js";
 import type { EventLogSource, LogSourceMapping } from "./log-source-mapping.js";
+import { Prefilter } from "./prefilter.js";
 import type { SigmaRecord } from "./record.js";
 import type { DetectionRule } from "./rules.js";
+
+/** The rules of one log source, and the prefilter over their literals. */
+export interface Route {
+  rules: readonly DetectionRule[];
+  prefilter: Prefilter;
+}
 
 /** Route keys memoised per mapping before the memo is cleared (a hostile stream of distinct channels). */
 const MAX_ROUTES = 4096;
 
 export class LogSourceRouter {
-  readonly #routes = new Map<LogSourceMapping, Map<string, readonly DetectionRule[]>>();
+  readonly #routes = new Map<LogSourceMapping, Map<string, Route>>();
+  /** Routes of equal rule lists share one prefilter (many event ids of a channel meet the same rules). */
+  readonly #byRules = new Map<string, Route>();
 
   constructor(
     readonly mappings: readonly LogSourceMapping[],
     readonly rules: readonly DetectionRule[],
+    readonly fields: FieldTable,
   ) {}
 
   /** The mapping a record is read with (the first that applies), or null: no rule can apply. */
@@ -26,20 +37,33 @@ export class LogSourceRouter {
     return null;
   }
 
-  rulesFor(mapping: LogSourceMapping, record: SigmaRecord): readonly DetectionRule[] {
+  routeFor(mapping: LogSourceMapping, record: SigmaRecord): Route {
     let memo = this.#routes.get(mapping);
     if (!memo) {
       memo = new Map();
       this.#routes.set(mapping, memo);
     }
     const key = mapping.routeKey(record);
-    let rules = memo.get(key);
-    if (rules === undefined) {
+    let route = memo.get(key);
+    if (route === undefined) {
       if (memo.size >= MAX_ROUTES) memo.clear();
-      rules = rulesOfSource(this.rules, mapping.logSourceOf(record));
-      memo.set(key, rules);
+      const rules = rulesOfSource(this.rules, mapping.logSourceOf(record));
+      const signature = rules.map((r) => r.id).join("\u0000");
+      route = this.#byRules.get(signature);
+      if (!route) {
+        route = {
+          rules,
+          prefilter: new Prefilter(
+            rules.map((r) => r.detection.need),
+            this.fields,
+          ),
+        };
+        if (this.#byRules.size >= MAX_ROUTES) this.#byRules.clear();
+        this.#byRules.set(signature, route);
+      }
+      memo.set(key, route);
     }
-    return rules;
+    return route;
   }
 }
 

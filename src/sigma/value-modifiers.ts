@@ -12,6 +12,7 @@
 import { compileCidr } from "./cidr.js";
 import { base64, base64offset, type Encoded, textOf, utf16be, utf16bom, utf16le } from "./encodings.js";
 import { type FieldAccess, type FieldTable, scalarText } from "./event-fields.js";
+import { allOf, anyOf, type Literal, literalOf, type Need, needOf } from "./necessary-literals.js";
 import { Unsupported } from "./unsupported.js";
 import { compilePattern, literal, type Pattern, parseWildcards, plainText, withAnyAt } from "./wildcard.js";
 
@@ -32,6 +33,13 @@ export interface CompileContext {
 export interface FieldEntry {
   field: string | null;
   test: EventTest;
+  /** Literals one of which the event must contain for the entry to hold (null: none known). */
+  need: Need;
+}
+
+interface Compiled {
+  test: EventTest;
+  need: Need;
 }
 
 const KNOWN = new Set([
@@ -91,14 +99,14 @@ export function compileEntry(key: string, value: unknown, ctx: CompileContext): 
   const field = fieldName === "" ? null : fieldName!;
   const values = toValues(value, key);
   const neq = mods.includes("neq");
-  const test = compileValues(
+  const { test, need } = compileValues(
     field,
     mods.filter((m) => m !== "neq"),
     values,
     key,
     ctx,
   );
-  return { field, test: neq ? negate(test) : test };
+  return neq ? { field, test: negate(test), need: null } : { field, test, need };
 }
 
 function toValues(value: unknown, key: string): RuleScalar[] {
@@ -121,13 +129,21 @@ function compileValues(
   values: readonly RuleScalar[],
   key: string,
   ctx: CompileContext,
-): EventTest {
+): Compiled {
   const all = mods.includes("all");
   const cased = mods.includes("cased");
   const rest = mods.filter((m) => m !== "all" && m !== "cased");
   const combine = (tests: EventTest[]): EventTest => {
     if (tests.length === 1) return tests[0]!;
-    return all ? (ev) => tests.every((t) => t(ev)) : (ev) => tests.some((t) => t(ev));
+    return all
+      ? (ev) => {
+          for (const t of tests) if (!t(ev)) return false;
+          return true;
+        }
+      : (ev) => {
+          for (const t of tests) if (t(ev)) return true;
+          return false;
+        };
   };
 
   if (rest.includes("exists")) {
@@ -136,7 +152,7 @@ function compileValues(
     if (field === null) throw new Unsupported("modifier", `'${key}': exists needs a field`);
     const slot = ctx.fields.slotOf(field);
     const want = values[0];
-    return (ev) => (ev.raw(slot) !== undefined) === want;
+    return { test: (ev) => (ev.raw(slot) !== undefined) === want, need: null };
   }
 
   // `null`: the field is absent or null. The specification keeps null out of lists; an entry with null and
@@ -153,17 +169,25 @@ function compileValues(
       })()
     : null;
   const nonNull = values.filter((v): v is string | number | boolean => v !== null);
-  if (nonNull.length === 0) return nullTest!;
+  if (nonNull.length === 0) return { test: nullTest!, need: null };
 
   let tests: EventTest[];
+  // Per test, the literal it needs (string tests only).
+  let literals: (Literal | null)[] | null = null;
   if (rest.includes("re")) tests = regexTests(field, rest, nonNull, key, ctx);
   else if (rest.includes("cidr")) tests = cidrTests(field, rest, nonNull, key, ctx);
   else if (rest.includes("fieldref")) tests = fieldrefTests(field, rest, nonNull, key, ctx, cased);
   else if (rest.some((m) => TIME_PARTS.has(m))) tests = timeTests(field, rest, nonNull, key, ctx);
   else if (rest.some((m) => NUMERIC.has(m))) tests = numericTests(field, rest, nonNull, key, ctx);
-  else tests = stringTests(field, rest, nonNull, key, ctx, cased);
+  else {
+    const compiled = stringTests(field, rest, nonNull, key, ctx, cased);
+    tests = compiled.map((c) => c.test);
+    literals = compiled.map((c) => c.literal);
+  }
   const test = combine(tests);
-  return nullTest ? (ev) => nullTest(ev) || test(ev) : test;
+  if (nullTest) return { test: (ev) => nullTest(ev) || test(ev), need: null };
+  const needs: Need[] = (literals ?? tests.map(() => null)).map(needOf);
+  return { test, need: all ? allOf(needs) : anyOf(needs) };
 }
 
 /** A test of each string form of the field (a list-valued field matches when any element does). */
@@ -201,7 +225,7 @@ function stringTests(
   key: string,
   ctx: CompileContext,
   cased: boolean,
-): EventTest[] {
+): { test: EventTest; literal: Literal | null }[] {
   for (const m of mods)
     if (!TRANSFORMS.has(m))
       throw new Unsupported("modifier", `'${key}': '${m}' cannot follow these modifiers`);
@@ -227,7 +251,8 @@ function stringTests(
   return patterns.map(({ pattern }) => {
     const p = field === null ? withAnyAt(pattern, true, true) : pattern;
     const match = compilePattern(p, cased);
-    return field === null ? onKeywords(!cased, match) : onField(field, ctx, !cased, match);
+    const test = field === null ? onKeywords(!cased, match) : onField(field, ctx, !cased, match);
+    return { test, literal: literalOf(field, p, cased) };
   });
 }
 
