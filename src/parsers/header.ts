@@ -21,7 +21,7 @@
  */
 
 import { digitFree, isDigit, isLetter, ownCopy } from "./chars.js";
-import { digitsTimeKind, timeKindAt } from "./drain/header-time.js";
+import { digitsTimeKind, monthDayAt, timeKindAt } from "./drain/header-time.js";
 import { type TimeShape, timeCache } from "./drain/time-cache.js";
 
 export interface LineHeader {
@@ -83,11 +83,16 @@ const levelTexts: string[] = LEVELS.slice();
 /** The span of the level word found by the last successful `levelIndexAt` (brackets or `:` excluded). */
 let levelStart = 0;
 let levelEnd = 0;
+/**
+ * Whether that word was a bare capitalised one (`Info`, `Warning`): a word a sentence may start with, so
+ * `classifyAt` takes it as a level only where a header puts one (see `levelPlace`).
+ */
+let levelCapitalised = false;
 
 /**
- * Index in `LEVELS` of the level word in s[a, b): upper-case bare (`INFO`, `WARN:`) or any case in
- * brackets (`[notice]`); -1 when none. Compares char codes: most header tokens are not levels, and a
- * classifier that sliced and upper-cased each one allocated per token.
+ * Index in `LEVELS` of the level word in s[a, b): upper-case or capitalised bare (`INFO`, `WARN:`,
+ * `Info`) or any case in brackets (`[notice]`); -1 when none. Compares char codes: most header tokens
+ * are not levels, and a classifier that sliced and upper-cased each one allocated per token.
  */
 function levelIndexAt(s: string, a: number, b: number): number {
   const c0 = s.charCodeAt(a);
@@ -100,10 +105,15 @@ function levelIndexAt(s: string, a: number, b: number): number {
   } else if (cl === 58) b--;
   const n = b - a;
   if (n < 3 || n > 9) return -1;
+  let lowers = 0;
   for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
-    if (bracketed ? !isLetter(c) : c < 65 || c > 90) return -1;
+    if (c >= 97 && c <= 122) lowers++;
+    else if (c < 65 || c > 90) return -1;
   }
+  // Bare: all upper case, or an upper-case letter then lower case (`Info`, as Windows' CBS log writes).
+  const capitalised = !bracketed && lowers > 0;
+  if (capitalised && (lowers !== n - 1 || s.charCodeAt(a) >= 97)) return -1;
   const candidates = LEVELS_BY_LENGTH[n]!;
   for (let k = 0; k < candidates.length; k++) {
     const word = LEVELS[candidates[k]!]!;
@@ -113,6 +123,7 @@ function levelIndexAt(s: string, a: number, b: number): number {
     if (i === n) {
       levelStart = a;
       levelEnd = b;
+      levelCapitalised = capitalised;
       return candidates[k]!;
     }
   }
@@ -128,6 +139,29 @@ function levelAt(s: string, a: number, b: number): string | null {
   const word = s.slice(levelStart, levelEnd);
   levelTexts[idx] = word;
   return word;
+}
+
+/**
+ * Android logcat's one-letter priorities (V, D, I, W, E, F), read as a level only where logcat's
+ * `threadtime` format puts one: after the time and the pid/tid numbers, before a `Tag:` (`split`, step 3).
+ * A capital letter elsewhere is a word.
+ */
+function isLevelLetter(c: number): boolean {
+  return c === 86 || c === 68 || c === 73 || c === 87 || c === 69 || c === 70;
+}
+
+/** The level text of token s[a, b) that a split took as the level: a level word or a logcat letter. */
+function levelTextAt(s: string, a: number, b: number): string | null {
+  if (b - a === 1) return isLevelLetter(s.charCodeAt(a)) ? s.charAt(a) : null;
+  return levelAt(s, a, b);
+}
+
+/**
+ * Where a component's name ends in its token ending at `b`: before the `:` of `prog[pid]:`, or at `b`
+ * for a `|`-separated field (`20171223-22:15:29:606|Step_LSC|30002312|…`), which has none.
+ */
+function componentEnd(s: string, b: number): number {
+  return s.charCodeAt(b - 1) === 58 ? b - 1 : b;
 }
 
 function isIdentChar(c: number): boolean {
@@ -223,9 +257,23 @@ function isTimeGroup(s: string, a: number, b: number): boolean {
     const start = i;
     while (i < b && s.charCodeAt(i) !== 32) i++;
     if (timeKindAt(s, start, i) === 0) return false;
+    // A year-less `10.30` (Proxifier's `[10.30 16:49:06]`) is a date only before a clock.
+    if (i - start === 5 && monthDayAt(s, start, i) && !clockAt(s, i, b)) return false;
     parts++;
   }
   return parts >= 2;
+}
+
+/** Whether the next space-separated part from `i` (up to `b`) is a clock (`16:13:38.811`). */
+function clockAt(s: string, i: number, b: number): boolean {
+  while (i < b && s.charCodeAt(i) === 32) i++;
+  const start = i;
+  let colon = false;
+  while (i < b && s.charCodeAt(i) !== 32) {
+    if (s.charCodeAt(i) === 58) colon = true;
+    i++;
+  }
+  return colon && i > start && timeKindAt(s, start, i) === 2;
 }
 
 /**
@@ -248,6 +296,11 @@ let qualifiedComponent = false;
 let cur = "";
 let count = 0;
 let pos = 0;
+/**
+ * Whether the line's fields are `|`-separated (`20171223-22:15:29:606|Step_LSC|30002312|body`): set when
+ * the first token is a time up to a `|`. Tokens then end at `|` too, and the body starts after it.
+ */
+let pipe = false;
 let prevMonth = false;
 let prevDayOrClock = false;
 /**
@@ -263,6 +316,7 @@ function reset(line: string): void {
   reach = -1;
   prevMonth = false;
   prevDayOrClock = false;
+  pipe = false;
 }
 
 /** Makes sure token k is read; false when the line (or the window) has fewer tokens. */
@@ -272,7 +326,8 @@ function ensure(k: number): boolean {
   const n = s.length;
   while (count <= k) {
     if (count >= WINDOW) return false;
-    while (pos < n && isSpace(s.charCodeAt(pos))) pos++;
+    if (pipe) while (pos < n && (isSpace(s.charCodeAt(pos)) || s.charCodeAt(pos) === 124)) pos++;
+    else while (pos < n && isSpace(s.charCodeAt(pos))) pos++;
     if (pos >= n) return false;
     const start = pos;
     let kind = T_OTHER;
@@ -290,7 +345,19 @@ function ensure(k: number): boolean {
         if (grouped) pos = close + 1;
       }
     }
-    if (!grouped) while (pos < n && !isSpace(s.charCodeAt(pos))) pos++;
+    if (pipe) while (pos < n && !isSpace(s.charCodeAt(pos)) && s.charCodeAt(pos) !== 124) pos++;
+    else if (!grouped) {
+      while (pos < n && !isSpace(s.charCodeAt(pos))) pos++;
+      if (count === 0) {
+        // A time up to a `|` starts a `|`-separated header: its fields become tokens.
+        let bar = start;
+        while (bar < pos && s.charCodeAt(bar) !== 124) bar++;
+        if (bar < pos && bar > start && timeKindAt(s, start, bar) === 2) {
+          pipe = true;
+          pos = bar;
+        }
+      }
+    }
     tStart[count] = start;
     tEnd[count] = pos;
     const classified = kind === T_TIME ? T_TIME : classifyAt(s, start, pos);
@@ -308,8 +375,14 @@ function ensure(k: number): boolean {
 }
 
 function classifyAt(s: string, a: number, b: number): number {
-  const tk = timeKindAt(s, a, b);
+  let tk = timeKindAt(s, a, b);
   const n = b - a;
+  // A year-less month-day (`03-17`) is a date before a clock only; alone it may be a range or version.
+  if (tk === 1 && n === 5) tk = clockAt(s, b, s.length) ? 2 : 0;
+  // After `03-17 16:13:38.811`, a 4-digit number is Android's pid (`2027`), not the year: that format
+  // writes none.
+  else if (tk === 1 && n === 4 && count >= 2 && tKind[count - 2] === T_TIME)
+    if (monthDayAt(s, tStart[count - 2]!, tEnd[count - 2]!)) tk = 0;
   if (tk === 2 || (tk === 1 && (n <= 2 ? prevMonth : prevDayOrClock))) {
     // What a bare day number or year may follow: a month name (`Jun 14`), or a day or clock (`04 2005`).
     const c0 = s.charCodeAt(a);
@@ -319,7 +392,7 @@ function classifyAt(s: string, a: number, b: number): number {
   }
   prevMonth = false;
   prevDayOrClock = false;
-  if (levelIndexAt(s, a, b) >= 0) return T_LEVEL;
+  if (levelIndexAt(s, a, b) >= 0 && (!levelCapitalised || levelPlace())) return T_LEVEL;
   const c0 = s.charCodeAt(a);
   if (n <= 2 && (c0 === 45 || c0 === 124 || c0 === 58) && (n === 1 || s.charCodeAt(a + 1) === c0))
     return T_SEP;
@@ -331,6 +404,17 @@ function classifyAt(s: string, a: number, b: number): number {
   }
   if (c0 === 91 && s.charCodeAt(b - 1) === 93) return T_BRACKET;
   return T_OTHER;
+}
+
+/**
+ * Whether the token being classified (index `count`) stands where a header writes its level: right after
+ * a time, a number (pid) or a separator. A capitalised level word (`Info`) is taken only there; elsewhere
+ * it is a word of the message (`… Alert button pressed`).
+ */
+function levelPlace(): boolean {
+  if (count === 0) return false;
+  const prev = tKind[count - 1]!;
+  return prev === T_TIME || prev === T_NUMBER || prev === T_SEP;
 }
 
 /**
@@ -443,9 +527,27 @@ function split(line: string, readTime: boolean): LineHeader {
   let pid: number | null = null;
   lastHostToken = -1;
 
+  // 0. `|`-separated fields: the time, then `component|pid|` where a HealthApp-style log puts them.
+  if (pipe) {
+    let j = 0;
+    while (ensure(j) && tKind[j] === T_TIME) j++;
+    if (
+      j > 0 &&
+      ensure(j + 1) &&
+      tKind[j] === T_OTHER &&
+      tKind[j + 1] === T_NUMBER &&
+      line.charCodeAt(tEnd[j]!) === 124 &&
+      line.charCodeAt(tEnd[j + 1]!) === 124
+    ) {
+      component = line.slice(tStart[j]!, tEnd[j]!);
+      componentToken = j;
+      cut = j + 1;
+    }
+  }
+
   // 1. Level anchor, plus what follows a level: `[thread]`, `-`, a qualified `pkg.Class:`.
   let sawTime = false;
-  for (let k = 0; ensure(k); k++) {
+  for (let k = 0; cut < 0 && ensure(k); k++) {
     const kind = tKind[k]!;
     if (kind === T_TIME) sawTime = true;
     else if (kind === T_LEVEL && (sawTime || k <= 1)) {
@@ -514,9 +616,23 @@ function split(line: string, readTime: boolean): LineHeader {
     if (lastTime < 0) return noHeader(line);
     cut = lastTime;
     for (let j = lastTime + 1; j <= lastTime + 2 && ensure(j) && tKind[j] === T_NUMBER; j++) cut = j;
+    // Android logcat (`threadtime`): time, pid, tid, a one-letter priority, then `Tag:`.
+    if (
+      cut > lastTime &&
+      ensure(cut + 2) &&
+      tEnd[cut + 1]! - tStart[cut + 1]! === 1 &&
+      isLevelLetter(line.charCodeAt(tStart[cut + 1]!)) &&
+      tKind[cut + 2] === T_COMPONENT
+    ) {
+      level = line.charAt(tStart[cut + 1]!);
+      lastLevelToken = cut + 1;
+      component = line.slice(tStart[cut + 2]!, tEnd[cut + 2]! - 1);
+      componentToken = cut + 2;
+      cut += 2;
+    }
   }
 
-  if (component) pid = componentPid(line, tStart[componentToken]!, tEnd[componentToken]! - 1);
+  if (component) pid = componentPid(line, tStart[componentToken]!, componentEnd(line, tEnd[componentToken]!));
   // Time parts, and a bare number right after the time (`081109 203615 148 INFO`) as the pid.
   let firstTime = -1;
   let lastTime = -1;
@@ -525,7 +641,7 @@ function split(line: string, readTime: boolean): LineHeader {
     if (kind === T_TIME) {
       if (firstTime < 0) firstTime = k;
       lastTime = k;
-    } else if (kind === T_NUMBER && pid === null && k > 0 && tKind[k - 1] === T_TIME) {
+    } else if (kind === T_NUMBER && pid === null && k > 0 && afterTimeOrComponent(tKind, k, componentToken)) {
       const v = integerAt(line, tStart[k]!, tEnd[k]!);
       if (v >= 0) pid = v;
     }
@@ -548,12 +664,25 @@ function split(line: string, readTime: boolean): LineHeader {
           resumed ? resumed.tokens : 0,
         )
       : null;
-  return { timestamp, level, host, pid, component, body: bodyAfter(line, tEnd[cut]!) };
+  return { timestamp, level, host, pid, component, body: bodyAfter(line, tEnd[cut]!, pipe) };
 }
 
-/** The body: what follows the last header token (it ends at `end`), from its first non-space char. */
-function bodyAfter(line: string, end: number): string {
+/**
+ * Whether a bare number at token k is the pid: right after a time (`081109 203615 148 INFO`), or right
+ * after a component that has no `[pid]` of its own (`|Step_LSC|30002312|`). A level- or
+ * component-anchored header ends at its component, so only a `|`-separated one has a number after it.
+ */
+function afterTimeOrComponent(kinds: Uint8Array, k: number, componentToken: number): boolean {
+  return kinds[k - 1] === T_TIME || (componentToken >= 0 && k - 1 === componentToken);
+}
+
+/**
+ * The body: what follows the last header token (it ends at `end`), from its first non-space char, and
+ * past the `|` that ends the field in a `|`-separated header.
+ */
+function bodyAfter(line: string, end: number, pipeFields: boolean): string {
   let b = end;
+  if (pipeFields && line.charCodeAt(b) === 124) b++;
   while (b < line.length && isSpace(line.charCodeAt(b))) b++;
   return line.slice(b);
 }
@@ -589,6 +718,8 @@ interface Shape extends TimeShape {
   checks: Int32Array;
   /** `skeletonHash` of the skeleton: the shape's key in `shapeIndex`. */
   hash: number;
+  /** Whether the header is `|`-separated (`pipe`), which the tokens past the shape need. */
+  pipe: boolean;
   /** How lines of the shape were split, most recent first (see `Plan`); at most `MAX_PLANS`. */
   plans: Plan[];
 }
@@ -656,6 +787,9 @@ function tokenSignature(line: string, k: number): number {
   let sig = kind | (tQualified[k]! << 3);
   if (line.charCodeAt(a) === 91 && line.charCodeAt(b - 1) === 93) sig |= 16;
   if (kind === T_TIME && digitsOnly(line, a, b)) sig |= 32;
+  // What the `|`-field and logcat rules read besides kinds: a field's closing `|`, a priority letter.
+  if (pipe && line.charCodeAt(b) === 124) sig |= 64;
+  if (b - a === 1 && isLevelLetter(line.charCodeAt(a))) sig |= 128;
   return sig;
 }
 
@@ -685,8 +819,8 @@ function replay(line: string, sh: Shape, readTime: boolean): LineHeader | null {
   lastFirstTime = plan.firstTime;
   lastLastTime = plan.lastTime;
   const lt = plan.levelToken;
-  const level = lt < 0 ? null : lt === sh.levelToken ? sh.level : levelAt(line, tStart[lt]!, tEnd[lt]!);
-  return headerValues(line, plan, level, tStart, tEnd, tKind, readTime ? sh : null, sh.tokens);
+  const level = lt < 0 ? null : lt === sh.levelToken ? sh.level : levelTextAt(line, tStart[lt]!, tEnd[lt]!);
+  return headerValues(line, plan, level, tStart, tEnd, tKind, readTime ? sh : null, sh.tokens, sh.pipe);
 }
 
 /** The split's choices as token indexes (-1: none): a `Plan`'s, or a `HeaderReplay`'s. */
@@ -711,14 +845,16 @@ function headerValues(
   kinds: Uint8Array,
   time: TimeShape | null,
   timeTokens: number,
+  /** Whether the header is `|`-separated (`pipe` of its split). */
+  pipeFields: boolean,
 ): LineHeader {
   const cut = ch.cut;
   const ct = ch.componentToken;
-  const component = ct >= 0 ? line.slice(starts[ct]!, ends[ct]! - 1) : null;
-  let pid = ct >= 0 ? componentPid(line, starts[ct]!, ends[ct]! - 1) : null;
-  // A bare number right after a time, as `split` reads it (a negative one is no pid).
+  const component = ct >= 0 ? line.slice(starts[ct]!, componentEnd(line, ends[ct]!)) : null;
+  let pid = ct >= 0 ? componentPid(line, starts[ct]!, componentEnd(line, ends[ct]!)) : null;
+  // A bare number right after a time (or a `|` field's component), as `split` reads it (a negative one is no pid).
   for (let k = 1; k <= cut && pid === null; k++) {
-    if (kinds[k] === T_NUMBER && kinds[k - 1] === T_TIME) {
+    if (kinds[k] === T_NUMBER && afterTimeOrComponent(kinds, k, ct)) {
       const v = integerAt(line, starts[k]!, ends[k]!);
       if (v >= 0) pid = v;
     }
@@ -729,7 +865,7 @@ function headerValues(
     ch.firstTime >= 0 && time !== null
       ? timeCache.iso(line, starts, ends, kinds, T_TIME, ch.firstTime, ch.lastTime, time, timeTokens)
       : null;
-  return { timestamp, level, host, pid, component, body: bodyAfter(line, ends[cut]!) };
+  return { timestamp, level, host, pid, component, body: bodyAfter(line, ends[cut]!, pipeFields) };
 }
 
 /**
@@ -751,6 +887,8 @@ export interface HeaderReplay extends Choices, TimeShape {
   readonly checks: Int32Array;
   /** Where the body starts. */
   readonly bodyStart: number;
+  /** Whether the header is `|`-separated. */
+  readonly pipe: boolean;
   /**
    * Where the pid is, [pidFrom, pidTo) (-1: the line has none), when its sign is not written: which
    * token gives the pid, and whether it has one, hang only on the skeleton then. NaN: ask `headerValues`.
@@ -786,6 +924,7 @@ export function lastSplit(h: LineHeader): HeaderReplay {
     kinds: tKind.slice(0, tokens),
     checks: Int32Array.from(checks),
     bodyStart: line.length - h.body.length,
+    pipe,
     // Not spread from `pidSpan`'s object: a literal of its own keeps every replay of one hidden class.
     pidFrom: pid.pidFrom,
     pidTo: pid.pidTo,
@@ -812,11 +951,12 @@ function pidSpan(line: string): { pidFrom: number; pidTo: number } {
   const spans: number[] = [];
   const ct = lastComponentToken;
   if (ct >= 0) {
-    const from = componentPidFrom(line, tStart[ct]!, tEnd[ct]! - 1);
-    if (from >= 0) spans.push(from, tEnd[ct]! - 2);
+    const end = componentEnd(line, tEnd[ct]!);
+    const from = componentPidFrom(line, tStart[ct]!, end);
+    if (from >= 0) spans.push(from, end - 1);
   }
   for (let k = 1; k <= lastCut; k++)
-    if (tKind[k] === T_NUMBER && tKind[k - 1] === T_TIME) spans.push(tStart[k]!, tEnd[k]!);
+    if (tKind[k] === T_NUMBER && afterTimeOrComponent(tKind, k, ct)) spans.push(tStart[k]!, tEnd[k]!);
   for (let i = 0; i < spans.length; i += 2)
     if (line.charCodeAt(spans[i]!) === 45) return { pidFrom: Number.NaN, pidTo: Number.NaN };
   // Unsigned, the first candidate is the pid (`componentPid`'s, else the first bare number's).
@@ -832,7 +972,7 @@ export function replayHeader(line: string, r: HeaderReplay, readTime: boolean): 
   if (!checksHold(line, r.checks)) return null;
   if (!r.header) return noHeader(line);
   if (Number.isNaN(r.pidFrom))
-    return headerValues(line, r, r.level, r.starts, r.ends, r.kinds, readTime ? r : null, r.tokens);
+    return headerValues(line, r, r.level, r.starts, r.ends, r.kinds, readTime ? r : null, r.tokens, r.pipe);
   // `headerValues` with what the skeleton fixes read from `r`: the pid's token, the body's start (the
   // spaces before it are the skeleton's), and the component's and host's text when they have no digit.
   const ct = r.componentToken;
@@ -845,7 +985,8 @@ export function replayHeader(line: string, r: HeaderReplay, readTime: boolean): 
     level: r.level,
     host: ht < 0 ? null : (r.hostText ?? line.slice(r.starts[ht]!, r.ends[ht]!)),
     pid: r.pidFrom < 0 ? null : integerAt(line, r.pidFrom, r.pidTo),
-    component: ct < 0 ? null : (r.componentText ?? line.slice(r.starts[ct]!, r.ends[ct]! - 1)),
+    component:
+      ct < 0 ? null : (r.componentText ?? line.slice(r.starts[ct]!, componentEnd(line, r.ends[ct]!))),
     body: line.slice(r.bodyStart),
   };
 }
@@ -980,6 +1121,7 @@ function resume(line: string): boolean {
   pos = sh.skel.length;
   prevMonth = sh.month;
   prevDayOrClock = sh.dayOrClock;
+  pipe = sh.pipe;
   resumed = sh;
   // Move to the front: the order splice + unshift gives, without the array-reshaping calls.
   for (let j = i; j > 0; j--) shapes[j] = shapes[j - 1]!;
@@ -1002,14 +1144,17 @@ function fits(line: string, sh: Shape): boolean {
   return checksHold(line, sh.checks);
 }
 
-/** Whether s[a, b) could change time kind when its digits change: all digits, or digits and one dot. */
+/**
+ * Whether s[a, b) could change time kind when its digits change: all digits, or digits and one dot, or
+ * a month-day `03-17` (`13-45` is none).
+ */
 function digitValued(s: string, a: number, b: number): boolean {
   const c0 = s.charCodeAt(a);
   if (c0 < 48 || c0 > 57) return false;
   let dots = 0;
   for (let i = a + 1; i < b; i++) {
     const c = s.charCodeAt(i);
-    if (c === 46) dots++;
+    if (c === 46 || (c === 45 && i === a + 2 && b - a === 5)) dots++;
     else if (c < 48 || c > 57) return false;
   }
   return dots <= 1;
@@ -1057,6 +1202,7 @@ function learn(line: string, cut: number, level: string | null): void {
     level,
     checks: Int32Array.from(checks),
     hash: hash & 0x3fffffff,
+    pipe,
     plans: [planOf(line, tokens)],
     timeConv: null,
     timeFirst: -1,

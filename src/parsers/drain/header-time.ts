@@ -141,7 +141,45 @@ export function timeKindAt(s: string, a: number, b: number): 0 | 1 | 2 {
   if (k.dash === 3 && k.dot >= 2 && k.colon === 0) return 2; // 2005-06-03-15.42.50.675872
   if (k.tee === 1 && k.dash >= 2 && k.colon >= 1) return 2; // ISO-8601
   if (k.dot === 1 && c0 === 49 && s.charCodeAt(a + 10) === 46 && k.digits === n - 1) return 2; // 1117838570.123
+  if (compactDateTimeAt(s, a, b)) return 2; // 20171223-22:15:29:606
+  // A year-less `03-17` or `10.30` is a date only before a clock (the header splitter checks that): alone
+  // it reads like a range or a version.
+  if (monthDayAt(s, a, b)) return 1;
   return 0;
+}
+
+/**
+ * `MM-DD` or `MM.DD` with a valid month and day in s[a, b): the year-less date Android's logcat
+ * (`03-17 16:13:38.811`) and Proxifier (`[10.30 16:49:06]`) write before the clock.
+ */
+export function monthDayAt(s: string, a: number, b: number): boolean {
+  if (b - a !== 5) return false;
+  const sep = s.charCodeAt(a + 2);
+  if (sep !== 45 && sep !== 46) return false;
+  if (!isDigit(s.charCodeAt(a)) || !isDigit(s.charCodeAt(a + 1))) return false;
+  if (!isDigit(s.charCodeAt(a + 3)) || !isDigit(s.charCodeAt(a + 4))) return false;
+  const m = num(s, a, a + 2);
+  const d = num(s, a + 3, a + 5);
+  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/**
+ * `yyyymmdd-hh:mm:ss` with an optional fraction after `:`, `.` or `,` in s[a, b): the compact date-time
+ * of HealthApp-style logs (`20171223-22:15:29:606`). Positions are fixed, so no other token shape matches.
+ */
+export function compactDateTimeAt(s: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n < 17 || n > 27 || s.charCodeAt(a + 8) !== 45) return false;
+  if (s.charCodeAt(a + 11) !== 58 || s.charCodeAt(a + 14) !== 58) return false;
+  for (let i = a; i < a + 17; i++) {
+    const o = i - a;
+    if (o !== 8 && o !== 11 && o !== 14 && !isDigit(s.charCodeAt(i))) return false;
+  }
+  if (n === 17) return true;
+  const f = s.charCodeAt(a + 17);
+  if ((f !== 58 && f !== 46 && f !== 44) || n === 18) return false;
+  for (let i = a + 18; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
 }
 
 /**
@@ -237,6 +275,11 @@ export const conv = {
   upTo: -1,
   /** Whether the result depends on nothing but the parts' text outside the variable fields. */
   cacheable: false,
+  /**
+   * Whether the parts named no year, so the conversion took the current one: a decoder with a reference
+   * clock infers it instead (`inferYear`), as for syslog's `Jun 14`.
+   */
+  yearless: false,
 };
 
 /** Whether s[x, y) is a non-empty run of digits inside a part ending at `end`: a field that may vary. */
@@ -258,6 +301,7 @@ export function timeOfSpans(
   to: number,
 ): number {
   conv.cacheable = true;
+  conv.yearless = false;
   conv.fieldFrom.fill(-1);
   conv.fracFrom = conv.fracTo = conv.hhmmssAt = conv.upTo = -1;
   return timeOf(s, starts, ends, from, to);
@@ -344,6 +388,42 @@ function timeOf(
       } else if (n === 4) y = num(s, a, b);
       continue;
     }
+    if (n === 5 && monthDayAt(s, a, b)) {
+      // 03-17, 10.30: the month is fixed text, the day a variable field (Date.UTC is linear in it).
+      mo = num(s, a, a + 2) - 1;
+      d = num(s, a + 3, a + 5);
+      dayAt = a + 3;
+      dayTo = a + 5;
+      continue;
+    }
+    if (compactDateTimeAt(s, a, b)) {
+      // 20171223-22:15:29:606. After `:` the fraction is a count of milliseconds written without padding
+      // (`:11` is 11 ms, HealthApp writes `:606`, `:96`, `:11`), after `.` or `,` a decimal fraction.
+      y = num(s, a, a + 4);
+      mo = num(s, a + 4, a + 6) - 1;
+      d = num(s, a + 6, a + 8);
+      dayAt = -1;
+      h = num(s, a + 9, a + 11);
+      mi = num(s, a + 12, a + 14);
+      sec = num(s, a + 15, a + 17);
+      hourFrom = a + 9;
+      hourTo = a + 11;
+      minuteAt = a + 12;
+      secAt = a + 15;
+      hhmmssAt = -1;
+      if (mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return Number.NaN;
+      if (n > 18) {
+        fracFrom = a + 18;
+        fracTo = b;
+        if (s.charCodeAt(a + 17) !== 58) ms = fracMs(s, a + 18, b);
+        else {
+          ms = Math.min(999, num(s, a + 18, b));
+          // The cache adds a fraction as decimal digits, which equals the count only with 3 of them.
+          if (b - a !== 21) conv.cacheable = false;
+        }
+      }
+      continue;
+    }
     if (k.dot === 1 && c0 === 49 && n > 10 && s.charCodeAt(a + 10) === 46) {
       conv.cacheable = false;
       return num(s, a, a + 10) * 1000 + fracMs(s, a + 11, b);
@@ -417,7 +497,10 @@ function timeOf(
     }
   }
   if (mo < 0 || d < 0) return Number.NaN;
-  if (y < 0) y = new Date().getUTCFullYear();
+  if (y < 0) {
+    y = new Date().getUTCFullYear();
+    conv.yearless = true;
+  }
   const t = Date.UTC(y, mo, d, h, mi, sec, ms) - offset * 60_000;
   if (!Number.isFinite(t)) return Number.NaN;
   const fieldFrom = conv.fieldFrom;

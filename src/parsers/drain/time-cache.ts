@@ -36,6 +36,8 @@ export class Conversion {
   readonly hhmmssAt: number;
   /** Offsets in `text` of its digits outside the variable fields: the ones a line must repeat. */
   readonly fixedDigits: Int32Array;
+  /** `conv.yearless` of the conversion: the text named no year (the same for every line it serves). */
+  readonly yearless: boolean;
   readonly clears = clears;
 
   /** The conversion just made (`conv`) of the parts ps/pe (`count`) of s, the first at `a`; null: none to keep. */
@@ -81,6 +83,7 @@ export class Conversion {
     this.parts = rel;
     this.allParts = conv.upTo < 0;
     this.base = conv.base;
+    this.yearless = conv.yearless;
   }
 
   /**
@@ -164,6 +167,11 @@ export class Conversion {
 class TimeCache {
   /** The last conversion made. */
   private current: Conversion | null = null;
+  /**
+   * Whether the last time `iso` returned named no year (the current one was taken): read right after
+   * the split by a decoder that infers the year from its own clock (`decodePlain`).
+   */
+  yearless = false;
 
   /**
    * The ISO time of the time tokens `first` to `last`. `shape` is the header shape the line resumed
@@ -183,19 +191,26 @@ class TimeCache {
     const a = starts[first]!;
     let t = Number.NaN;
     let tried: Conversion | null = null;
+    // The conversion that gave `t`.
+    let served: Conversion | null = null;
     if (shape !== null) {
       const own = shape.timeConv;
       if (own !== null && own.clears === clears && first === shape.timeFirst && last === shape.timeLast) {
         t = own.reuseFixed(s, a);
         tried = own;
+        served = own;
       }
     }
     const current = this.current;
     if (Number.isNaN(t) && current !== null && current !== tried) {
       t = current.reuse(s, starts, ends, kinds, timeKind, first, last);
+      served = current;
       if (!Number.isNaN(t)) this.stamp(shape, current, first, last, shapeTokens);
     }
-    if (!Number.isNaN(t)) return formatIso(t);
+    if (!Number.isNaN(t)) {
+      this.yearless = served!.yearless;
+      return formatIso(t);
+    }
     // Parts are the time tokens between the first and the last one.
     let count = 0;
     for (let k = first; k <= last; k++) if (kinds[k] === timeKind) count++;
@@ -209,6 +224,7 @@ class TimeCache {
       count++;
     }
     const full = timeOfSpans(s, ps, pe, 0, count);
+    this.yearless = conv.yearless;
     if (Number.isNaN(full)) return null;
     if (conv.cacheable) {
       const made = Conversion.of(s, a, ps, pe, count);
