@@ -1,4 +1,3 @@
-import { basename } from "node:path";
 import { UserError } from "../core/errors.js";
 import { isJsonObject, parseJson } from "../core/json.js";
 import {
@@ -32,15 +31,7 @@ export function looksBinary(head: Uint8Array): boolean {
   return text.length > 0 && bad / text.length > 0.1;
 }
 
-/**
- * The stream (`service.name`) of an uploaded file's records that do not name their own: the file's name,
- * as `logwarden analyze FILE` names it, so Apache, HDFS and Zookeeper uploads each get their own templates
- * and baselines. A browser may send a Windows path; only its last part is the name.
- */
-export function streamOfUpload(fileName: string | undefined, fallback: string): string {
-  const name = fileName ? basename(fileName.replaceAll("\\", "/")).trim() : "";
-  return name === "" ? fallback : name;
-}
+export { streamOfUpload } from "./upload-name.js";
 
 /** Records per stream (`service.name`) of an analysis, in order of first appearance. */
 export interface StreamCount {

@@ -52,19 +52,20 @@ describe("POST /analyze/file?persist=true names the stream after the file", () =
       expect(res.statusCode, res.body).toBe(200);
       // The contract's fields are kept; `streams` is added.
       expect(res.json()).toMatchObject({ total_events: 200, anomalies_detected: expect.any(Number) });
-      expect(res.json().streams).toEqual([{ service: name, records: 200 }]);
+      // Named without the `.log` that says how the file is stored (`streamOfUpload`).
+      expect(res.json().streams).toEqual([{ service: name.replace(/\.log$/, ""), records: 200 }]);
     }
     expect(await storedStreams(server)).toEqual({
-      "Apache_2k.log": 200,
-      "HDFS_2k.log": 200,
-      "Zookeeper_2k.log": 200,
+      Apache_2k: 200,
+      HDFS_2k: 200,
+      Zookeeper_2k: 200,
     });
     const templateStreams = await server.rt.store.db
       .selectFrom("templates")
       .select("stream")
       .distinct()
       .execute();
-    expect(templateStreams.map((t) => t.stream).sort()).toEqual(files);
+    expect(templateStreams.map((t) => t.stream).sort()).toEqual(["Apache_2k", "HDFS_2k", "Zookeeper_2k"]);
   });
 
   it("takes the stream from ?service= or a `service` form field; a syslog program still names its own", async () => {
@@ -148,8 +149,8 @@ describe("MCP analyze_log_file with persist", () => {
         persist: true,
       });
       expect(result.isError ?? false, textOf(result)).toBe(false);
-      expect(result.structuredContent?.streams).toEqual([{ service: "Zookeeper_2k.log", records: 2000 }]);
-      expect(await storedStreams(server)).toEqual({ "Zookeeper_2k.log": 2000 });
+      expect(result.structuredContent?.streams).toEqual([{ service: "Zookeeper_2k", records: 2000 }]);
+      expect(await storedStreams(server)).toEqual({ Zookeeper_2k: 2000 });
     } finally {
       await client.close();
     }

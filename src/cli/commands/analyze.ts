@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import { terminalSafe as safe, terminalSafeJson } from "../../core/terminal-safe.js";
 import type { AnalyzeReport } from "../../service/analyze.js";
+import { streamOfUpload } from "../../service/upload-name.js";
 import { configFromFlags, fail } from "../config-flags.js";
 import { ProgressBar } from "../progress.js";
 import { type AnalyzeFlags, renderSessions, type SessionReport, withSessionKey } from "../session-flags.js";
@@ -72,7 +73,8 @@ export function registerAnalyzeCommand(program: Command): void {
         })();
         const analyzeOptions = {
           ...(suppressions ? { suppressions } : {}),
-          defaultService: opts.service ?? (file === "-" ? "stdin" : basename(file)),
+          // Named as uploads name a file (`Apache_2k.log` → `Apache_2k`): the same stream either way.
+          defaultService: opts.service ?? (file === "-" ? "stdin" : streamOfUpload(file, basename(file))),
           onProgress: (n: number) => bar.update(bytes, `${n} records`),
         };
         const processor = createProcessor(config);
