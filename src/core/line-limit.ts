@@ -210,3 +210,26 @@ export function shownMessage(
   const shown = shownText(text, maxBytes);
   return shown ? { message: shown.text, truncated: true, message_bytes: shown.bytes } : { message: text };
 }
+
+/**
+ * `value` with every string longer than `maxBytes` shown as its start (`shownText`): what a read returns
+ * of a structured value that holds lines (an anomaly's explanation samples, a record's attributes). A
+ * value within the input budget (`src/core/input-budget.ts`) is at most 128 levels deep.
+ */
+export function shownValue<T>(value: T, maxBytes: number = SHOWN_LINE_BYTES): T {
+  if (typeof value === "string") return (shownText(value, maxBytes)?.text ?? value) as T;
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => shownValue(v, maxBytes)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    // Own keys only; `__proto__` as a key stays a key (defineProperty, not assignment).
+    Object.defineProperty(out, key, {
+      value: shownValue(v, maxBytes),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out as T;
+}

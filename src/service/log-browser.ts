@@ -80,7 +80,8 @@ async function withTemplates(
     const max = shownBytes(i);
     const template = r.templateId ? (texts.get(r.templateId) ?? null) : null;
     const message = shownText(r.message, max);
-    const shownTemplate = template === null ? null : shownText(template, max);
+    // A template is shown within the list's cap even for a single line: its text is the line's, again.
+    const shownTemplate = template === null ? null : shownText(template, SHOWN_LINE_BYTES);
     const line: BrowsedLog = {
       id: r.ref,
       timestamp: r.timestamp,

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ANOMALY_STATUSES } from "../../core/anomaly.js";
 import { UserError } from "../../core/errors.js";
-import { shownMessage } from "../../core/line-limit.js";
+import { shownMessage, shownValue } from "../../core/line-limit.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
@@ -95,7 +95,8 @@ async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof ano
     status: a.status,
     description: a.description,
     features: a.features,
-    explanation: a.explanation as z.infer<typeof anomalyDetail>["explanation"],
+    // Samples of lines in the explanation, like the evidence, are shown within the list's cap.
+    explanation: shownValue(a.explanation) as z.infer<typeof anomalyDetail>["explanation"],
     evidence: a.evidence,
     evidence_records: logs.map((l) => ({
       id: l.ref,
@@ -105,7 +106,7 @@ async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof ano
       ...shownMessage(l.message),
       host: l.host,
       template_id: l.templateId,
-      metadata: l.attributes,
+      metadata: shownValue(l.attributes),
     })),
     history,
     template_id: a.templateId,

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { shownMessage } from "../../core/line-limit.js";
+import { shownMessage, shownValue } from "../../core/line-limit.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
 import { jsonObject, limitArg, offsetArg } from "../schemas.js";
@@ -96,7 +96,7 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
         host: l.host,
         ...shownMessage(l.message),
         template_id: l.templateId,
-        metadata: l.attributes,
+        metadata: shownValue(l.attributes),
       }));
       const summary =
         logs.length === 0
