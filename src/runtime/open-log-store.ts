@@ -40,7 +40,7 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     if (await segmentsInUse(store))
       throw new ConfigError([
         `LOG_STORE=table: ${store.location} keeps its log lines in segments (it ran with LOG_STORE=segments, ` +
-          "and the conversion is one way); start with LOG_STORE=segments or leave LOG_STORE unset",
+          "and the conversion is one way); start with LOG_STORE=segments or without LOG_STORE",
       ]);
     await recordLogEngine(store.db, "table");
     if (options.engine === undefined)

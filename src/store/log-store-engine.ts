@@ -26,15 +26,16 @@ export async function recordLogEngine(db: Kysely<Database>, engine: LogEngine): 
 }
 
 /**
- * The store a database serves: `configured` (`LOG_STORE`) when set; else the one it recorded (migration
- * 022: `segments` for a new database, `table` for one that held the table before segments became the
- * default; then whichever a start with `LOG_STORE` set last served); else, for a database without a record,
- * `segments` when it holds segments or no line in `logs`, and `table` when it holds lines there.
+ * The store a database serves: `configured` (`LOG_STORE`) when set; else `segments` when it holds any
+ * (the table cannot take over from them); else the one it recorded (migration 022: `segments` for a new
+ * database, `table` for one that held the table before segments became the default; then whichever a start
+ * with `LOG_STORE` set last served); else, without a record, `table` when `logs` holds lines, `segments`
+ * when it holds none.
  */
 export async function resolveLogEngine(store: Store, configured: LogEngine | undefined): Promise<LogEngine> {
   if (configured !== undefined) return configured;
+  if (await segmentsInUse(store)) return "segments";
   const recorded = await recordedLogEngine(store.db);
   if (recorded !== undefined) return recorded;
-  if (await segmentsInUse(store)) return "segments";
   return (await countLogs(store.db)) > 0 ? "table" : "segments";
 }

@@ -125,6 +125,26 @@ describe.each(DIALECTS)("the default log store ($name)", ({ open, needsPostgres 
   );
 
   it.skipIf(needsPostgres && !hasPostgres)(
+    "without LOG_STORE, lines in segments are served whatever was recorded (the table cannot take over)",
+    async () => {
+      const { store, cleanup } = await open();
+      try {
+        await appendThrough(segments, store, 2, 0);
+        await store.db
+          .updateTable("state")
+          .set({ value: JSON.stringify({ engine: "table" }) })
+          .where("key", "=", LOG_STORE_STATE_KEY)
+          .execute();
+        await appendThrough(unset, store, 2, 2);
+        expect(await where(store)).toEqual({ table: 0, batches: 2, segments: 0 });
+        expect(await recordedLogEngine(store.db)).toBe("segments");
+      } finally {
+        await cleanup();
+      }
+    },
+  );
+
+  it.skipIf(needsPostgres && !hasPostgres)(
     "at the upgrade, a database already in segments, or still empty, is recorded as segments",
     async () => {
       const inSegments = await open();
