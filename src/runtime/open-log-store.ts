@@ -45,8 +45,8 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     await recordLogEngine(store.db, "table");
     if (options.engine === undefined)
       log.info(
-        "log store: the logs table, which this database held before segments became the default " +
-          "(LOG_STORE=segments converts it, one way)",
+        "log store: the logs table, as this database recorded (it held the table before segments became " +
+          "the default, or a start chose LOG_STORE=table); LOG_STORE=segments converts it, one way",
       );
     const stopRetention = startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log);
     return { logs: logsTableStore(store), stop: stopRetention };
