@@ -308,6 +308,17 @@ export const configSchema = z.object({
           threshold: positiveInt.default(10),
         })
         .prefault({}),
+      /** Sigma rules (docs/sigma.md): off unless a rules folder is given. */
+      sigma: z
+        .object({
+          /** Runs when a rules folder is given; false keeps it off with the folder set. */
+          enabled: bool.default(true),
+          /** Folder of Sigma detection and correlation rules (.yml, read recursively). */
+          rulesDir: z.string().min(1).optional(),
+          /** Folder of extra field mappings (YAML), tried before the shipped ones (config/sigma). */
+          mappingsDir: z.string().min(1).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Verdicts on anomalies (docs/detectors.md#verdicts). */
@@ -448,6 +459,9 @@ export const ENV_KEYS: Record<string, string> = {
   WIFI_ENABLED: "detectors.wifi.enabled",
   WIFI_WINDOW_SECS: "detectors.wifi.windowSecs",
   WIFI_THRESHOLD: "detectors.wifi.threshold",
+  SIGMA_ENABLED: "detectors.sigma.enabled",
+  SIGMA_RULES_DIR: "detectors.sigma.rulesDir",
+  SIGMA_MAPPINGS_DIR: "detectors.sigma.mappingsDir",
   SUPPRESSION_TTL_DAYS: "verdicts.suppressionTtlDays",
   SYSLOG_PORT: "syslogPort",
   SYSLOG_HOST: "syslogHost",

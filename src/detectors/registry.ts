@@ -11,6 +11,7 @@ import { newTemplateDefinition } from "./new-template.js";
 import { rareTemplateDefinition } from "./rare-template.js";
 import { sequenceDefinition } from "./sequence/detector.js";
 import { severeEventsDefinition } from "./severe-events.js";
+import { sigmaDefinition } from "./sigma/detector.js";
 import { volumeDefinition } from "./volume.js";
 import { wifiDefinition } from "./wifi.js";
 import { windowForestDefinition } from "./window-forest/detector.js";
@@ -82,6 +83,15 @@ const REGISTRY: readonly {
     options: (c: Config) => withKeys(c, c.detectors.privilegeEscalation),
   },
   { definition: wifiDefinition, kind: "security", options: (c: Config) => withKeys(c, c.detectors.wifi) },
+  {
+    definition: sigmaDefinition,
+    kind: "security",
+    options: (c: Config) =>
+      withKeys(c, {
+        ...c.detectors.sigma,
+        enabled: c.detectors.sigma.enabled && c.detectors.sigma.rulesDir !== undefined,
+      }),
+  },
   { definition: sequenceDefinition, kind: "operational", options: (c: Config) => c.detectors.sequence },
   {
     definition: windowForestDefinition,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { generateAuthLog } from "../../bench/detect/auth-log-generator.js";
 import type { LogRecord, ParsedRecord } from "../../src/core/log-record.js";
 import { decodeLine } from "../../src/parsers/decoders/index.js";
@@ -35,6 +36,9 @@ export const DETECTION_ENV = {
   RARE_TEMPLATE_RETRAIN_RECORDS: "300",
   RARE_TEMPLATE_PERCENTILE: "5",
   PRIVILEGE_ESCALATION_WARMUP_SECS: "1800",
+  // The shipped Sigma rules (brute force, spraying, success after failures as detection + correlation
+  // rules), which the sigma detector only runs with a rules folder.
+  SIGMA_RULES_DIR: fileURLToPath(new URL("../../rules", import.meta.url)),
 };
 
 function lines(file: string, take: number): string[] {

@@ -142,10 +142,24 @@ export class Correlator {
   #journal(rule: CorrelationRule, key: string, group: GroupState | undefined): void {
     const undo = this.options.undo;
     if (!undo?.recording) return;
+    const groups = this.#groups.get(rule.id)!;
+    // First change to this correlation in the batch: remember the groups' order (which one is evicted
+    // next), put back after every group's own undo (undo runs last-pushed first).
+    if (this.#journalled.get(rule.id) !== undo.epoch) {
+      this.#journalled.set(rule.id, undo.epoch);
+      const order = [...groups.keys()];
+      undo.push(() => {
+        const current = new Map(groups);
+        groups.clear();
+        for (const k of order) {
+          const g = current.get(k);
+          if (g) groups.set(k, g);
+        }
+      });
+    }
     const id = `${rule.id}\u0000${key}`;
     if (this.#journalled.get(id) === undo.epoch) return;
     this.#journalled.set(id, undo.epoch);
-    const groups = this.#groups.get(rule.id)!;
     const before = group ? copyGroup(group) : undefined;
     undo.push(() => {
       if (before) groups.set(key, before);

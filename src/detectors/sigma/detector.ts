@@ -1,0 +1,154 @@
+/**
+ * The `sigma` detector: a thin adapter between the pipeline and the Sigma engine (src/sigma). It loads the
+ * rules of `SIGMA_RULES_DIR` once, runs every record through them (syslog records with the authentication
+ * extraction's fields added), and turns standalone rule matches and correlation matches into findings.
+ * Its state (correlation windows, hits per rule) is saved and restored like every detector's, and journalled
+ * for a batch's rollback. Off (not created) without a rules folder.
+ */
+import type { Anomaly } from "../../core/anomaly.js";
+import { type Clock, systemClock } from "../../core/clock.js";
+import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
+import { isJsonObject, type JsonValue } from "../../core/json.js";
+import type { ParsedRecord } from "../../core/log-record.js";
+import { UndoLog } from "../../core/undo.js";
+import { defaultMappings } from "../../sigma/default-mappings.js";
+import { SigmaEngine } from "../../sigma/engine.js";
+import { loadRules, readRuleFiles } from "../../sigma/load-rules.js";
+import { SigmaSession } from "../../sigma/session.js";
+import { withDerivedFields } from "./derived-fields.js";
+import { correlationFinding, DETECTOR, detectionFinding } from "./findings.js";
+
+export interface SigmaOptions {
+  enabled: boolean;
+  rulesDir?: string;
+  mappingsDir?: string;
+  /** Correlation groups kept per correlation rule. */
+  maxKeys: number;
+}
+
+/** Hits of one rule: how many matches, and the record time of the last. */
+export interface RuleHits {
+  count: number;
+  last: string;
+}
+
+/**
+ * Engines by rules folder and mappings: loading and compiling thousands of rules takes seconds, and every
+ * detector set (serve's, each analysis) over the same folder can share one (an engine keeps no state
+ * between events; correlations live in each detector's session).
+ */
+const engines = new Map<string, SigmaEngine>();
+export function engineFor(rulesDir: string, mappingsDir?: string): SigmaEngine {
+  const key = `${rulesDir}\u0000${mappingsDir ?? ""}`;
+  let engine = engines.get(key);
+  if (!engine) {
+    engine = new SigmaEngine(loadRules(readRuleFiles(rulesDir)), defaultMappings(mappingsDir));
+    engines.set(key, engine);
+  }
+  return engine;
+}
+
+const STATE_VERSION = 1;
+
+export class SigmaDetector implements Detector {
+  readonly name = DETECTOR;
+  readonly undo = new UndoLog();
+  readonly session: SigmaSession;
+  readonly #hits = new Map<string, RuleHits>();
+  #journalEpoch = -1;
+
+  constructor(
+    readonly engine: SigmaEngine,
+    options: Pick<SigmaOptions, "maxKeys">,
+    /** Wall time, for correlation windows that close while nothing arrives (the pipeline's clock). */
+    readonly clock: Clock = systemClock,
+  ) {
+    this.session = new SigmaSession(engine, { maxGroups: options.maxKeys, undo: this.undo });
+  }
+
+  observe(batch: readonly ParsedRecord[]): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const record of batch) {
+      const input = withDerivedFields(record);
+      const result = this.session.process(input, record.id, this.clock.now());
+      for (const m of result.matches) {
+        this.#hit(m.rule.id, record.timestamp);
+        if (m.rule.standalone) out.push(detectionFinding(m, record, input.derived));
+      }
+      for (const c of result.correlations) {
+        this.#hit(c.rule.id, record.timestamp);
+        if (c.rule.standalone) out.push(correlationFinding(c, record));
+      }
+    }
+    return out;
+  }
+
+  /** Correlation windows whose timespan passed with nothing arriving (conditions judged at a window's end). */
+  tick(now: number): Anomaly[] {
+    const out: Anomaly[] = [];
+    for (const c of this.session.tick(now)) {
+      this.#hit(c.rule.id, new Date(c.time).toISOString());
+      if (c.rule.standalone) out.push(correlationFinding(c, null));
+    }
+    return out;
+  }
+
+  /** Hits per rule id since the state began (the rules listing reads them). */
+  hits(): ReadonlyMap<string, RuleHits> {
+    return this.#hits;
+  }
+
+  #hit(ruleId: string, at: string): void {
+    // The whole hit table is small (one entry per rule that matched); one copy per batch puts it back.
+    if (this.undo.recording && this.#journalEpoch !== this.undo.epoch) {
+      this.#journalEpoch = this.undo.epoch;
+      const before = new Map([...this.#hits].map(([k, v]) => [k, { ...v }]));
+      this.undo.push(() => {
+        this.#hits.clear();
+        for (const [k, v] of before) this.#hits.set(k, v);
+      });
+    }
+    const h = this.#hits.get(ruleId);
+    if (h) {
+      h.count++;
+      if (at > h.last) h.last = at;
+    } else this.#hits.set(ruleId, { count: 1, last: at });
+  }
+
+  status(): DetectorStatus {
+    const { detections, correlations, refused } = this.engine.rules;
+    let matches = 0;
+    for (const h of this.#hits.values()) matches += h.count;
+    return {
+      name: this.name,
+      phase: "active",
+      detail: `${detections.length} rules and ${correlations.length} correlations loaded, ${refused.length} refused; ${matches} matches; ${this.session.correlator.groupCount} correlation groups open`,
+    };
+  }
+
+  exportState(): JsonValue {
+    return {
+      version: STATE_VERSION,
+      correlations: this.session.correlator.exportState(),
+      hits: [...this.#hits].map(([id, h]) => [id, h.count, h.last]),
+    };
+  }
+
+  importState(state: JsonValue): void {
+    if (!isJsonObject(state) || state.version !== STATE_VERSION) return;
+    this.session.correlator.importState(state.correlations ?? null);
+    if (Array.isArray(state.hits))
+      for (const h of state.hits)
+        if (Array.isArray(h) && typeof h[0] === "string")
+          this.#hits.set(h[0], { count: Number(h[1]), last: String(h[2]) });
+  }
+}
+
+export const sigmaDefinition: DetectorDefinition<SigmaOptions> = {
+  name: DETECTOR,
+  description: "Sigma detection and correlation rules from SIGMA_RULES_DIR (docs/sigma.md).",
+  create: (options, ctx) => {
+    if (!options.rulesDir) throw new Error("the sigma detector needs SIGMA_RULES_DIR");
+    return new SigmaDetector(engineFor(options.rulesDir, options.mappingsDir), options, ctx.clock);
+  },
+};
