@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/core/json.js";
+import type { ParsedRecord } from "../../src/core/log-record.js";
+import { SigmaDetector } from "../../src/detectors/sigma/detector.js";
+import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { SigmaEngine } from "../../src/sigma/engine.js";
 import { splitJsonValues } from "../../src/sigma/json-events.js";
 import { loadRules } from "../../src/sigma/load-rules.js";
@@ -41,5 +44,30 @@ describe("SigmaHQ regression cases", () => {
       }
     }
     expect(failures).toEqual([]);
+
+    // The same events as ingest hands them to the detectors (one JSON line each, decoded), through the
+    // sigma detector: each case's rule is a finding on one of its events.
+    const detector = new SigmaDetector(engine, { maxKeys: 1000 });
+    const missed: string[] = [];
+    let id = 1;
+    for (const c of cases) {
+      const batch: ParsedRecord[] = c.tests.flatMap((t) =>
+        splitJsonValues(readFileSync(t.file, "utf8")).map((event) => {
+          const record = decodeLine(JSON.stringify(event), { observedAt: "2026-01-01T00:00:00Z" });
+          return {
+            ...record,
+            id: id++,
+            stream: "windows",
+            templateId: "t",
+            template: "",
+            params: [],
+            templateChange: "none",
+          };
+        }),
+      );
+      const findings = detector.observe(batch);
+      if (!findings.some((f) => f.features.rule_id === c.ruleId)) missed.push(c.dir);
+    }
+    expect(missed).toEqual([]);
   });
 });
