@@ -166,7 +166,8 @@ export async function logFacets(
       .map(([value, count]) => ({ value, count }))
       .sort(mostFirst)
       .slice(0, limit)
-      .map((t) => ({ name: t.value, count: t.count })),
+      // A template as long as its line is named by its start, as the list shows it.
+      .map((t) => ({ name: shownText(t.value)?.text ?? t.value, count: t.count })),
   };
 }
 
