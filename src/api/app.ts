@@ -33,6 +33,7 @@ import { metaRoutes } from "./routes/meta.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { otlpRoutes } from "./routes/otlp.js";
+import { ruleRoutes } from "./routes/rules.js";
 import { scoringRoutes } from "./routes/scoring.js";
 import { sinkRoutes } from "./routes/sinks.js";
 import { statsRoutes } from "./routes/stats.js";
@@ -125,6 +126,7 @@ export async function buildApp(rt: Runtime, options: AppOptions = {}): Promise<F
   await app.register(mcpRoutes(rt));
   await app.register(anomalyBriefRoutes(rt));
   await app.register(templateRoutes(rt));
+  await app.register(ruleRoutes(rt));
   await app.register(logRoutes(rt));
   await app.register(sinkRoutes(rt));
   await app.register(eventRoutes(rt));
