@@ -131,7 +131,7 @@ export class Correlator {
             out.push(match);
             out.push(...this.observe(matchAsEvent(match), wallNow));
           }
-        } else if (group.events.every((e) => e.at < now - rule.timespanMs)) this.#journal(rule, key, group);
+        } else if (lastActivity(group) < now - rule.timespanMs) this.#journal(rule, key, group);
         else continue;
         groups.delete(key);
       }
@@ -348,6 +348,14 @@ export class Correlator {
     for (const g of this.#groups.values()) n += g.size;
     return n;
   }
+}
+
+/** The newest event a group holds (a sequence's partial chains included): older than the timespan, it is done. */
+function lastActivity(group: GroupState): number {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const e of group.events) last = Math.max(last, e.at);
+  for (const chain of group.chains ?? []) for (const e of chain?.events ?? []) last = Math.max(last, e.at);
+  return last;
 }
 
 function isCounting(rule: CorrelationRule): boolean {

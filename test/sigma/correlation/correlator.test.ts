@@ -125,6 +125,11 @@ correlation:
     // Then b and c after that a: in order.
     expect(feed(s, 4, 1002, 30, who)).toEqual([]);
     expect(feed(s, 5, 1003, 40, who)).toEqual(["ordered"]);
+    // A tick while a sequence is under way keeps it (its steps are within the timespan).
+    expect(feed(s, 6, 1001, 100, who)).toEqual([]);
+    expect(s.tick(T0 + 160_000)).toEqual([]);
+    expect(feed(s, 7, 1002, 170, who)).toEqual([]);
+    expect(feed(s, 8, 1003, 180, who)).toEqual(["ordered"]);
   });
 
   it("aliases: group by a field named differently in each rule", () => {
