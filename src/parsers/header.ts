@@ -21,7 +21,8 @@
  */
 
 import { digitFree, isDigit, isLetter, ownCopy } from "./chars.js";
-import { digitsTimeKind, monthDayAt, timeKindAt } from "./drain/header-time.js";
+import { monthDayAt } from "./drain/header-dates.js";
+import { digitsTimeKind, timeKindAt } from "./drain/header-time.js";
 import { type TimeShape, timeCache } from "./drain/time-cache.js";
 
 export interface LineHeader {

@@ -1,5 +1,6 @@
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../core/time.js";
 import { isDigit, isLetter } from "../chars.js";
+import { compactDateTimeAt, monthDayAt } from "./header-dates.js";
 
 /**
  * Timestamp pieces of log headers: recognising a token as a date/time part, and turning the parts of
@@ -149,40 +150,6 @@ export function timeKindAt(s: string, a: number, b: number): 0 | 1 | 2 {
 }
 
 /**
- * `MM-DD` or `MM.DD` with a valid month and day in s[a, b): the year-less date Android's logcat
- * (`03-17 16:13:38.811`) and Proxifier (`[10.30 16:49:06]`) write before the clock.
- */
-export function monthDayAt(s: string, a: number, b: number): boolean {
-  if (b - a !== 5) return false;
-  const sep = s.charCodeAt(a + 2);
-  if (sep !== 45 && sep !== 46) return false;
-  if (!isDigit(s.charCodeAt(a)) || !isDigit(s.charCodeAt(a + 1))) return false;
-  if (!isDigit(s.charCodeAt(a + 3)) || !isDigit(s.charCodeAt(a + 4))) return false;
-  const m = num(s, a, a + 2);
-  const d = num(s, a + 3, a + 5);
-  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-/**
- * `yyyymmdd-hh:mm:ss` with an optional fraction after `:`, `.` or `,` in s[a, b): the compact date-time
- * of HealthApp-style logs (`20171223-22:15:29:606`). Positions are fixed, so no other token shape matches.
- */
-export function compactDateTimeAt(s: string, a: number, b: number): boolean {
-  const n = b - a;
-  if (n < 17 || n > 27 || s.charCodeAt(a + 8) !== 45) return false;
-  if (s.charCodeAt(a + 11) !== 58 || s.charCodeAt(a + 14) !== 58) return false;
-  for (let i = a; i < a + 17; i++) {
-    const o = i - a;
-    if (o !== 8 && o !== 11 && o !== 14 && !isDigit(s.charCodeAt(i))) return false;
-  }
-  if (n === 17) return true;
-  const f = s.charCodeAt(a + 17);
-  if ((f !== 58 && f !== 46 && f !== 44) || n === 18) return false;
-  for (let i = a + 18; i < b; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return true;
-}
-
-/**
  * `timeKindAt` of s[a, b) when it is all digits (1 to 35 of them): what the header splitter re-checks
  * on each line of a learned shape, whose census it already knows.
  */
@@ -275,10 +242,7 @@ export const conv = {
   upTo: -1,
   /** Whether the result depends on nothing but the parts' text outside the variable fields. */
   cacheable: false,
-  /**
-   * Whether the parts named no year, so the conversion took the current one: a decoder with a reference
-   * clock infers it instead (`inferYear`), as for syslog's `Jun 14`.
-   */
+  /** The parts named no year, so the current one was taken (a decoder infers it: `inferYear`). */
   yearless: false,
 };
 
@@ -397,31 +361,19 @@ function timeOf(
       continue;
     }
     if (compactDateTimeAt(s, a, b)) {
-      // 20171223-22:15:29:606. After `:` the fraction is a count of milliseconds written without padding
-      // (`:11` is 11 ms, HealthApp writes `:606`, `:96`, `:11`), after `.` or `,` a decimal fraction.
+      // 20171223-22:15:29:606: after `:` a count of ms written unpadded (HealthApp: `:96`, `:11`), after
+      // `.`/`,` a decimal fraction. The cache adds a fraction as decimal digits: equal with 3 of them.
       y = num(s, a, a + 4);
       mo = num(s, a + 4, a + 6) - 1;
       d = num(s, a + 6, a + 8);
-      dayAt = -1;
       h = num(s, a + 9, a + 11);
       mi = num(s, a + 12, a + 14);
       sec = num(s, a + 15, a + 17);
-      hourFrom = a + 9;
-      hourTo = a + 11;
-      minuteAt = a + 12;
-      secAt = a + 15;
-      hhmmssAt = -1;
-      if (mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return Number.NaN;
-      if (n > 18) {
-        fracFrom = a + 18;
-        fracTo = b;
-        if (s.charCodeAt(a + 17) !== 58) ms = fracMs(s, a + 18, b);
-        else {
-          ms = Math.min(999, num(s, a + 18, b));
-          // The cache adds a fraction as decimal digits, which equals the count only with 3 of them.
-          if (b - a !== 21) conv.cacheable = false;
-        }
-      }
+      [dayAt, hhmmssAt, hourFrom, hourTo, minuteAt, secAt] = [-1, -1, a + 9, a + 11, a + 12, a + 15];
+      const colonMs = n > 18 && s.charCodeAt(a + 17) === 58;
+      if (n > 18) [fracFrom, fracTo] = [a + 18, b];
+      ms = n <= 18 ? 0 : colonMs ? Math.min(999, num(s, a + 18, b)) : fracMs(s, a + 18, b);
+      if (colonMs && n !== 21) conv.cacheable = false;
       continue;
     }
     if (k.dot === 1 && c0 === 49 && n > 10 && s.charCodeAt(a + 10) === 46) {
