@@ -38,6 +38,12 @@ export interface IngestWarning {
 export interface IngestWarnings {
   count: number;
   samples: IngestWarning[];
+  /**
+   * Logs that gave no `timestamp` and whose message held no time Logwarden could read, so they were
+   * stored with the time they were received: counted, not listed (a request of bare messages would fill
+   * the samples), and not in `count`, which counts values not taken as given. Only when some were.
+   */
+  times_not_read?: number;
 }
 
 export const WARNING_SAMPLES = 10;
@@ -311,6 +317,7 @@ export class IngestRecords implements IngestSource {
     this.groups.clear();
     this.warnings.count = 0;
     this.warnings.samples.length = 0;
+    delete this.warnings.times_not_read;
   }
 
   slice(start: number, end: number): LogRecord[] {
@@ -325,6 +332,10 @@ export class IngestRecords implements IngestSource {
       // Read once: the record's time when it is canonical, and the tally's.
       const tsMs = givenTimeMs(log);
       const record = recordOf(log, i, this.#decoding, tsMs);
+      // Decoders stamp a record whose message names no time with `observedAt`: say so rather than file
+      // an old line under today (a time the log gave and that failed is warned about in `recordOf`).
+      if (!log.timestamp && record.timestamp === this.#decoding.ctx.observedAt)
+        this.warnings.times_not_read = (this.warnings.times_not_read ?? 0) + 1;
       if (!this.keepLogs && !this.#replayable) logs[i] = undefined;
       this.#count(record, i, tsMs ?? Number.NaN);
       out[i - start] = record;

@@ -63,7 +63,7 @@ export async function ingestLogs(
     ingested: records.length,
     scores: [],
     incidents: [],
-    ...(warnings.count > 0 ? { warnings } : {}),
+    ...(warnings.count > 0 || warnings.times_not_read ? { warnings } : {}),
   };
   try {
     for (const [service, { indexes, tally }] of records.groups) {

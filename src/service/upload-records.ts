@@ -71,9 +71,47 @@ function inputFromJson(text: string, ctx: DecodeContext, where: string): Analysi
   return { record: recordFromObject(value, ctx), original: value };
 }
 
-/** What an upload's reading counted: lines cut to `MAX_LINE_BYTES` (the answer's `lines_cut`). */
+/**
+ * What an upload's reading counted: lines cut to `MAX_LINE_BYTES` (the answer's `lines_cut`), and
+ * records whose time could not be read from the file, stored with the time of the upload
+ * (`uploadWarnings`).
+ */
 export interface UploadTally {
   linesCut: number;
+  timesNotRead?: number;
+  /** Where the first of those is (`line 12`, `log 3`). */
+  firstWithoutTime?: string;
+}
+
+/** What an upload's answer says about records stamped with the time of the upload, if any were. */
+export interface UploadWarnings {
+  times_not_read: number;
+  first_without_time: string;
+}
+
+/**
+ * The upload answer's `warnings` (spread into it): how many records got the upload's time because no
+ * time could be read from them, and where the first is. Before, such lines were filed under today
+ * without a word, and an old file showed up as today's busiest stream.
+ */
+export function uploadWarnings(tally: UploadTally): { warnings?: UploadWarnings } {
+  if (!tally.timesNotRead) return {};
+  return {
+    warnings: { times_not_read: tally.timesNotRead, first_without_time: tally.firstWithoutTime ?? "" },
+  };
+}
+
+/** Counts `input` in `tally` when its record carries the context's `observedAt`: no time was read. */
+function timeRead(
+  input: AnalysisInput,
+  ctx: DecodeContext,
+  tally: UploadTally,
+  where: string,
+): AnalysisInput {
+  if (input.record.timestamp !== ctx.observedAt) return input;
+  tally.timesNotRead = (tally.timesNotRead ?? 0) + 1;
+  tally.firstWithoutTime ??= where;
+  return input;
 }
 
 /**
@@ -121,7 +159,13 @@ export async function* uploadInputs(
     try {
       for await (const element of entries) {
         const where = `log ${n++}`;
-        yield held(inputFromJson(element, ctx, where), limit, tally, where, null);
+        yield held(
+          timeRead(inputFromJson(element, ctx, where), ctx, tally, where),
+          limit,
+          tally,
+          where,
+          null,
+        );
       }
     } catch (error) {
       if (error instanceof UserError) throw error;
@@ -138,13 +182,14 @@ export async function* uploadInputs(
       try {
         const value: unknown = parseJson(line);
         if (isJsonObject(value)) {
-          yield held({ record: recordFromObject(value, ctx), original: value }, limit, tally, where, null);
+          const input = { record: recordFromObject(value, ctx), original: value };
+          yield held(timeRead(input, ctx, tally, where), limit, tally, where, null);
           continue;
         }
       } catch {
         // Not JSON after all: decoded as text below.
       }
     }
-    yield held({ record: decodeLine(line, ctx) }, limit, tally, where, cut);
+    yield held(timeRead({ record: decodeLine(line, ctx) }, ctx, tally, where), limit, tally, where, cut);
   }
 }

@@ -135,6 +135,8 @@ describe("POST /ingest decodes what the other doors decode and says what it coul
           message: 'no service given and the message names none; stored in the stream "unknown"',
         },
       ],
+      // Logs 0, 3 and 4 give no time and their messages hold none: stored with the receipt time.
+      times_not_read: 3,
     });
     const rows = await storedRows(s);
     expect(rows.map((r) => r.timestamp)).toEqual([

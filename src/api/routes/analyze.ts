@@ -17,6 +17,7 @@ import {
   streamOfUpload,
   type UploadTally,
   uploadInputs,
+  uploadWarnings,
 } from "../../service/upload-records.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
@@ -73,6 +74,16 @@ const analysisResult = z
       .describe(
         "Logwarden, /analyze/file: lines longer than MAX_LINE_BYTES, cut with a mark and flagged `logwarden.line_cut` (only when some were)",
       ),
+    warnings: z
+      .object({
+        times_not_read: z
+          .number()
+          .int()
+          .describe("Records whose time could not be read from the file: stored with the time of the upload"),
+        first_without_time: z.string().describe("Where the first of them is (`line 12`, `log 3`)"),
+      })
+      .optional()
+      .describe("Logwarden, /analyze/file: only when some record's time could not be read"),
   })
   .describe("Analysis result (contracts §3.3)");
 
@@ -276,7 +287,11 @@ export function analyzeRoutes(rt: Runtime) {
         const tally: UploadTally = { linesCut: 0 };
         const inputs = uploadInputs(withinLimit(part.file), context(stream), lineLimitOf(rt.config), tally);
         const result = await analyzeCounting(inputs, persist);
-        return tally.linesCut > 0 ? { ...result, lines_cut: tally.linesCut } : result;
+        return {
+          ...result,
+          ...(tally.linesCut > 0 ? { lines_cut: tally.linesCut } : {}),
+          ...uploadWarnings(tally),
+        };
       },
     );
   };

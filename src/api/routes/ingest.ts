@@ -39,9 +39,18 @@ const ingestResponse = z.object({
           }),
         )
         .describe("The first few warnings"),
+      times_not_read: z
+        .number()
+        .int()
+        .optional()
+        .describe(
+          "Logs that gave no `timestamp` and whose message had no time Logwarden could read: stored with the time they were received (only when some were; not in `count`)",
+        ),
     })
     .optional()
-    .describe('Logwarden: only when some log had a value it could not use, e.g. `"timestamp": "yesterday"`'),
+    .describe(
+      'Logwarden: only when some log had a value it could not use, e.g. `"timestamp": "yesterday"`, or no time at all',
+    ),
 });
 
 /** System 004's logs analyzer backend: store logs, score each service, open incidents (contracts §5.2). */

@@ -6,6 +6,7 @@ import {
   streamOfUpload,
   type UploadTally,
   uploadInputs,
+  uploadWarnings,
 } from "../../service/upload-records.js";
 import type { McpContext } from "../context.js";
 import { openLogFile } from "../file-access.js";
@@ -76,7 +77,11 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
           { maxBytes: rt.config.maxLineBytes, onTooLong: rt.config.lineTooLong },
           tally,
         );
-        const cut = () => (tally.linesCut > 0 ? { lines_cut: tally.linesCut } : {});
+        // Lines cut, and records stamped with the time of the upload (no time read), as the API says them.
+        const cut = () => ({
+          ...(tally.linesCut > 0 ? { lines_cut: tally.linesCut } : {}),
+          ...uploadWarnings(tally),
+        });
         if (!store) {
           const result = await rt.analysis.analyze(inputs);
           return jsonResult({ ...result, ...cut() });
