@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../bench/lib/random.js";
 import { loadConfig } from "../../src/config/load.js";
 import { isoUtc } from "../../src/core/time.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
@@ -22,16 +23,6 @@ function normalLine(i: number, rand: () => number): string {
     `INFO heartbeat from ${host} load ${(rand() * 4).toFixed(2)}`,
   ];
   return `${isoUtc(T0 + i * 1000)} ${host} ${shapes[Math.floor(rand() * shapes.length)]}`;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("analyze: a 2,000-line upload with three injected faults", () => {

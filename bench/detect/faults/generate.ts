@@ -40,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import amqp from "amqplib";
 import pg from "pg";
+import { mulberry32 } from "../../lib/random.js";
 import { SERVICE_OF, type Service, type Source } from "./score.js";
 
 const execFileP = promisify(execFile);
@@ -52,18 +53,6 @@ const PG_BIN = "/usr/lib/postgresql/15/bin";
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-/** mulberry32: small, seedable, good enough for schedules. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -891,8 +880,8 @@ async function main(): Promise<void> {
   const holdMax = Number(arg("hold-max", "40")) * 1000;
   const warmup = Number(arg("warmup", "90")) * 1000;
   const slot = Number(arg("slot", run === "run-b" ? "1" : "0"));
-  const rand = rng(seed);
-  const trafficRand = rng(seed * 7919 + 17);
+  const rand = mulberry32(seed);
+  const trafficRand = mulberry32(seed * 7919 + 17);
 
   // the plan: a seeded choice of kinds, each once, in a seeded order
   const order = [...KINDS];
