@@ -2,7 +2,8 @@ import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import type { LogRecord } from "../../core/log-record.js";
 import { terminalSafe, terminalSafeJson, terminalSafeLines } from "../../core/terminal-safe.js";
-import { withDerivedFields } from "../../detectors/sigma/derived-fields.js";
+import { UndoLog } from "../../core/undo.js";
+import { DerivedFields } from "../../detectors/sigma/derived-fields.js";
 import { decodeLine } from "../../parsers/decoders/decode-line.js";
 import { defaultMappings } from "../../sigma/default-mappings.js";
 import { SigmaEngine } from "../../sigma/engine.js";
@@ -56,8 +57,19 @@ export function registerRulesCommand(program: Command): void {
           `cannot read ${events}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
         );
       }
+      // Records as the pipeline hands them to detectors (the line number as the reference).
+      const derived = new DerivedFields(new UndoLog());
       const results = records.map((record, i) => {
-        const out = session.process(withDerivedFields(record), i + 1);
+        const parsed = {
+          ...record,
+          id: i + 1,
+          stream: String(record.resource["service.name"] ?? "unknown"),
+          templateId: "",
+          template: "",
+          params: [],
+          templateChange: "none" as const,
+        };
+        const out = session.process(derived.of(parsed), i + 1);
         return {
           event: i + 1,
           matched: out.matches.map((m) => m.rule.id),

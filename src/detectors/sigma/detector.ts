@@ -15,7 +15,7 @@ import { defaultMappings } from "../../sigma/default-mappings.js";
 import { SigmaEngine } from "../../sigma/engine.js";
 import { loadRules, readRuleFiles } from "../../sigma/load-rules.js";
 import { SigmaSession } from "../../sigma/session.js";
-import { withDerivedFields } from "./derived-fields.js";
+import { DerivedFields } from "./derived-fields.js";
 import { correlationFinding, DETECTOR, detectionFinding } from "./findings.js";
 
 export interface SigmaOptions {
@@ -55,6 +55,7 @@ export class SigmaDetector implements Detector {
   readonly undo = new UndoLog();
   readonly session: SigmaSession;
   readonly #hits = new Map<string, RuleHits>();
+  readonly #derived = new DerivedFields(this.undo);
   #journalEpoch = -1;
 
   constructor(
@@ -69,7 +70,7 @@ export class SigmaDetector implements Detector {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     for (const record of batch) {
-      const input = withDerivedFields(record);
+      const input = this.#derived.of(record);
       const result = this.session.process(input, record.id, this.clock.now());
       for (const m of result.matches) {
         this.#hit(m.rule.id, record.timestamp);
@@ -130,6 +131,7 @@ export class SigmaDetector implements Detector {
     return {
       version: STATE_VERSION,
       correlations: this.session.correlator.exportState(),
+      attempts: this.#derived.exportState(),
       hits: [...this.#hits].map(([id, h]) => [id, h.count, h.last]),
     };
   }
@@ -137,6 +139,7 @@ export class SigmaDetector implements Detector {
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== STATE_VERSION) return;
     this.session.correlator.importState(state.correlations ?? null);
+    this.#derived.importState(state.attempts);
     if (Array.isArray(state.hits))
       for (const h of state.hits)
         if (Array.isArray(h) && typeof h[0] === "string")
