@@ -317,6 +317,8 @@ export const configSchema = z.object({
           rulesDir: z.string().min(1).optional(),
           /** Folder of extra field mappings (YAML), tried before the shipped ones (config/sigma). */
           mappingsDir: z.string().min(1).optional(),
+          /** YAML file of values for `expand` placeholders (name → list); rules naming others are refused. */
+          placeholdersFile: z.string().min(1).optional(),
         })
         .prefault({}),
     })
@@ -462,6 +464,7 @@ export const ENV_KEYS: Record<string, string> = {
   SIGMA_ENABLED: "detectors.sigma.enabled",
   SIGMA_RULES_DIR: "detectors.sigma.rulesDir",
   SIGMA_MAPPINGS_DIR: "detectors.sigma.mappingsDir",
+  SIGMA_PLACEHOLDERS_FILE: "detectors.sigma.placeholdersFile",
   SUPPRESSION_TTL_DAYS: "verdicts.suppressionTtlDays",
   SYSLOG_PORT: "syslogPort",
   SYSLOG_HOST: "syslogHost",

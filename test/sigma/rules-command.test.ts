@@ -90,6 +90,26 @@ describe("logwarden rules test", () => {
     expect(text.stdout).toMatch(/^event 1: ssh-1$/m);
     expect(text.stdout).toMatch(/^event 3: -$/m);
 
+    // expand: refused without placeholder values, evaluated with them.
+    writeFileSync(
+      join(rules, "admins.yml"),
+      "title: admin login\nid: admin-1\nlogsource: {product: linux, service: auth}\ndetection:\n  sel:\n    user|expand: '%Admins%'\n  condition: sel\n",
+    );
+    const without = JSON.parse(
+      (await runInProcess(["--rules", rules, "--format", "json", events])).stdout,
+    ) as Report;
+    expect(without.rules.refused.map((r) => r.reason)).toContainEqual(
+      expect.stringMatching(/%Admins% has no values/),
+    );
+    const placeholders = join(dir, "placeholders.yml");
+    writeFileSync(placeholders, "Admins: [root, toor]\n");
+    const withValues = JSON.parse(
+      (await runInProcess(["--rules", rules, "--placeholders", placeholders, "--format", "json", events]))
+        .stdout,
+    ) as Report;
+    expect(withValues.rules.refused.map((r) => r.source)).toEqual(["bad.yml"]);
+    expect(withValues.events.map((e) => e.matched.includes("admin-1"))).toEqual([false, true, true]);
+
     const missing = await runInProcess(["--rules", join(dir, "nope"), events]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot load rules|not a folder/);

@@ -9,11 +9,13 @@ import { defaultMappings } from "../../sigma/default-mappings.js";
 import { SigmaEngine } from "../../sigma/engine.js";
 import { looksLikeJson, splitJsonValues } from "../../sigma/json-events.js";
 import { loadRules, readRuleFiles } from "../../sigma/load-rules.js";
+import { readPlaceholders } from "../../sigma/placeholders.js";
 import { SigmaSession } from "../../sigma/session.js";
 
 interface TestOptions {
   rules: string;
   mappings?: string;
+  placeholders?: string;
   format: string;
 }
 
@@ -33,6 +35,7 @@ export function registerRulesCommand(program: Command): void {
     .description("run Sigma rules over a file of events and print what matched")
     .requiredOption("--rules <dir>", "folder of Sigma rules (.yml, read recursively)")
     .option("--mappings <dir>", "folder of extra field mappings, tried before the shipped ones")
+    .option("--placeholders <file>", "YAML of values for expand placeholders (name: [values])")
     .option("--format <format>", "text | json", "text")
     .argument("<events>", "file of JSON events or log lines, or - for standard input")
     .addHelpText("after", HELP)
@@ -42,7 +45,9 @@ export function registerRulesCommand(program: Command): void {
       let session: SigmaSession;
       try {
         if (!statSync(opts.rules).isDirectory()) return fail(`--rules ${opts.rules}: not a folder`);
-        const loaded = loadRules(readRuleFiles(opts.rules));
+        const loaded = loadRules(readRuleFiles(opts.rules), {
+          placeholders: readPlaceholders(opts.placeholders),
+        });
         session = new SigmaSession(new SigmaEngine(loaded, defaultMappings(opts.mappings)), {
           maxGroups: 100_000,
         });

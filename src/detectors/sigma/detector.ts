@@ -14,6 +14,7 @@ import { UndoLog } from "../../core/undo.js";
 import { defaultMappings } from "../../sigma/default-mappings.js";
 import { SigmaEngine } from "../../sigma/engine.js";
 import { loadRules, readRuleFiles } from "../../sigma/load-rules.js";
+import { readPlaceholders } from "../../sigma/placeholders.js";
 import { SigmaSession } from "../../sigma/session.js";
 import { DerivedFields } from "./derived-fields.js";
 import { correlationFinding, DETECTOR, detectionFinding } from "./findings.js";
@@ -22,6 +23,7 @@ export interface SigmaOptions {
   enabled: boolean;
   rulesDir?: string;
   mappingsDir?: string;
+  placeholdersFile?: string;
   /** Correlation groups kept per correlation rule. */
   maxKeys: number;
 }
@@ -38,11 +40,15 @@ export interface RuleHits {
  * between events; correlations live in each detector's session).
  */
 const engines = new Map<string, SigmaEngine>();
-export function engineFor(rulesDir: string, mappingsDir?: string): SigmaEngine {
-  const key = `${rulesDir}\u0000${mappingsDir ?? ""}`;
+export function engineFor(rulesDir: string, mappingsDir?: string, placeholdersFile?: string): SigmaEngine {
+  const key = `${rulesDir}\u0000${mappingsDir ?? ""}\u0000${placeholdersFile ?? ""}`;
   let engine = engines.get(key);
   if (!engine) {
-    engine = new SigmaEngine(loadRules(readRuleFiles(rulesDir)), defaultMappings(mappingsDir));
+    const placeholders = readPlaceholders(placeholdersFile);
+    engine = new SigmaEngine(
+      loadRules(readRuleFiles(rulesDir), { placeholders }),
+      defaultMappings(mappingsDir),
+    );
     engines.set(key, engine);
   }
   return engine;
@@ -152,6 +158,10 @@ export const sigmaDefinition: DetectorDefinition<SigmaOptions> = {
   description: "Sigma detection and correlation rules from SIGMA_RULES_DIR (docs/sigma.md).",
   create: (options, ctx) => {
     if (!options.rulesDir) throw new Error("the sigma detector needs SIGMA_RULES_DIR");
-    return new SigmaDetector(engineFor(options.rulesDir, options.mappingsDir), options, ctx.clock);
+    return new SigmaDetector(
+      engineFor(options.rulesDir, options.mappingsDir, options.placeholdersFile),
+      options,
+      ctx.clock,
+    );
   },
 };
