@@ -409,13 +409,16 @@ function classifyAt(s: string, a: number, b: number): number {
 
 /**
  * Whether the token being classified (index `count`) stands where a header writes its level: right after
- * a time, a number (pid) or a separator. A capitalised level word (`Info`) is taken only there; elsewhere
- * it is a word of the message (`… Alert button pressed`).
+ * a time, or after a number (pid) or a separator that follow one. A capitalised level word (`Info`) is
+ * taken only there; elsewhere it is a word of the message (`… Alert button pressed`, `404 Error page`).
  */
 function levelPlace(): boolean {
   if (count === 0) return false;
   const prev = tKind[count - 1]!;
-  return prev === T_TIME || prev === T_NUMBER || prev === T_SEP;
+  if (prev === T_TIME) return true;
+  if (prev !== T_NUMBER && prev !== T_SEP) return false;
+  for (let k = count - 2; k >= 0; k--) if (tKind[k] === T_TIME) return true;
+  return false;
 }
 
 /**

@@ -105,6 +105,10 @@ describe("splitHeader: Proxifier and HealthApp", () => {
       level: "Warning",
       pid: 1234,
     });
+    expect(splitHeader("404 Error page not found")).toMatchObject({
+      level: null,
+      body: "404 Error page not found",
+    });
     expect(splitHeader("2016-09-28 04:30:30 user pressed the Alert button")).toMatchObject({
       level: null,
       body: "user pressed the Alert button",
@@ -149,6 +153,7 @@ describe("the header caches give the full split's result on these formats", () =
     "2016-09-28 04:30:30,",
   ];
   const tails = [
+    "12 Info after a pid",
     "D WindowManager: x y",
     "X Tag: x",
     "I",
