@@ -1,6 +1,11 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { DEFAULT_MAX_LINE_BYTES, type LineLimit, MIN_MAX_LINE_BYTES } from "../core/line-limit.js";
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  type LineLimit,
+  MAX_MAX_LINE_BYTES,
+  MIN_MAX_LINE_BYTES,
+} from "../core/line-limit.js";
 import { MINER_DEFAULTS } from "../core/template.js";
 import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
 import { envBool as bool, commaList as list, port, positiveInt } from "./coerce.js";
@@ -119,9 +124,15 @@ export const configSchema = z.object({
     .prefault({}),
   /**
    * The longest line (a log's message) every door keeps, in UTF-8 bytes (`src/core/line-limit.ts`); a
-   * longer one is cut with a mark and flagged, or refused (`lineTooLong`). docs/reliability.md.
+   * longer one is cut with a mark and flagged, or refused (`lineTooLong`). 1 KiB to 1 MiB: past 1 MiB the
+   * memory bound does not hold (`MAX_MAX_LINE_BYTES`). docs/reliability.md.
    */
-  maxLineBytes: z.coerce.number().int().min(MIN_MAX_LINE_BYTES).default(DEFAULT_MAX_LINE_BYTES),
+  maxLineBytes: z.coerce
+    .number()
+    .int()
+    .min(MIN_MAX_LINE_BYTES)
+    .max(MAX_MAX_LINE_BYTES)
+    .default(DEFAULT_MAX_LINE_BYTES),
   /** `cut`: keep the start of a longer line, marked and counted; `refuse`: 413 where the door can answer. */
   lineTooLong: z
     .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(["cut", "refuse"]))

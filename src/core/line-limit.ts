@@ -16,6 +16,14 @@ export const DEFAULT_MAX_LINE_BYTES = 256 * 1024;
 /** The smallest limit the configuration takes: room for a syslog header, a message and the mark. */
 export const MIN_MAX_LINE_BYTES = 1024;
 
+/**
+ * The largest limit the configuration takes. Measured (test/reliability/long-lines-memory.test.ts, eight
+ * 12 MB lines written and read back through `serve` on the segment store): at 1 MiB the peak RSS was
+ * 791 MiB; at 4 MiB reading them back took 2.4 GiB and 44 s (the segment store's search over multi-MB
+ * messages), and with 16 MiB on the table store writing alone peaked at 1.7 GiB. The goal is 1.5 GB.
+ */
+export const MAX_MAX_LINE_BYTES = 1024 * 1024;
+
 /** What a door does with a line past the limit. */
 export type LineTooLongAction = "cut" | "refuse";
 

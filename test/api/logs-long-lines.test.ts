@@ -4,7 +4,7 @@ import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 
 /**
  * Issue 50 item 5: every read bounds what it returns. 22 lines of 512 KiB each (stored whole: the
- * limit is raised to 2 MiB here, as an operator may) come back in a page of 16 KiB each, saying so, while
+ * limit is raised to 1 MiB here, as an operator may) come back in a page of 16 KiB each, saying so, while
  * a context's own line (the single-line fetch) comes back whole; templates and anomaly evidence the same.
  */
 const LINE_BYTES = 512 * 1024;
@@ -20,7 +20,7 @@ describe("a page of long lines", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ MAX_LINE_BYTES: String(2 * 1024 * 1024) });
+    server = await startTestServer({ MAX_LINE_BYTES: String(1024 * 1024) });
     const res = await server.app.inject({
       method: "POST",
       url: "/ingest",
@@ -33,7 +33,7 @@ describe("a page of long lines", () => {
     });
     expect(res.statusCode).toBe(200);
     // Stored whole: within the raised limit, nothing cut and nothing to warn about.
-    expect(res.json().warnings).toBeUndefined();
+    expect(res.json().warnings?.count ?? 0).toBe(0);
   });
 
   afterAll(() => server?.close());
