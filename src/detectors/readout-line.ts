@@ -20,7 +20,7 @@
  * does. Written so that a line can be split into names and values one way only: a log line is attacker
  * input, and a pattern that could try many splits of a long `a=1a=1a=1…` would be a way to stall ingest.
  */
-const VALUE = String.raw`(?:0x)?(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]+(?![0-9A-Za-z_])`;
+const VALUE = "(?:0x)?(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]+(?![0-9A-Za-z_])";
 const NAME = "[A-Za-z][A-Za-z0-9_]{0,15}";
 const DOTTED_LEADER = new RegExp(String.raw`^[^]{1,160}?\.{3,}\s*${VALUE}(?:\s*\([^)]{0,16}\))?$`);
 const REGISTER_LIST = new RegExp(

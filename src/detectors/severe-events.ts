@@ -9,7 +9,7 @@ import { WORK_KINDS, type WorkKind } from "../core/work-kinds.js";
 import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
 import { callerCause, isReadoutLine } from "./readout-line.js";
-import { exportStreamEntries, exportStreamOrder, importStreamOrder } from "./stream-map-partition.js";
+import { exportStreamEntries } from "./stream-map-partition.js";
 import { workIdsOf } from "./work-ids.js";
 
 export interface SevereEventsOptions {
@@ -335,7 +335,8 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
   }
 
   // Partitioned (StreamPartitioned): a stream's value is its known templates and open episodes; the
-  // shared remainder is the recency of the streams.
+  // shared remainder is the recency of the streams and the counts the status shows. A stream that has
+  // logged no severe line has no value: there is nothing of it to hand over.
 
   streams(): Iterable<string> {
     return this.#streams.keys();
@@ -346,7 +347,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
   }
 
   exportShared(): JsonValue {
-    return exportStreamOrder(this.#streams);
+    return { version: 1, order: [...this.#streams.keys()], lines: this.#lines, readouts: this.#readouts };
   }
 
   importStream(stream: string, state: JsonValue): void {
@@ -355,7 +356,10 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
   }
 
   importShared(state: JsonValue): void {
-    importStreamOrder(this.#streams, state);
+    if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.order)) return;
+    this.#streams.retainInOrder(state.order.filter((s) => typeof s === "string"));
+    this.#lines = Number(state.lines ?? 0);
+    this.#readouts = Number(state.readouts ?? 0);
   }
 }
 

@@ -47,7 +47,7 @@ function lines(file: string, take: number): string[] {
 
 /**
  * Real auth, kernel, HDFS and application lines, interleaved, plus what the other detectors look for: a
- * WiFi deauthentication storm, sudo to root, and error bursts in a JSON service. With `authWeek`, also
+ * WiFi deauthentication storm, sudo to root, error bursts and a crashing worker in a JSON service. With `authWeek`, also
  * four seeded days of an organisation's logins (bench/detect/auth-log-generator.ts: habits, roaming, trips,
  * brute force, spraying, compromises), so the security detectors build profiles over days.
  */
@@ -80,9 +80,14 @@ export function corpus(options: { authWeek?: boolean } = {}): LogRecord[] {
       JSON.stringify({
         timestamp: new Date(Date.parse("2026-03-03T12:00:00Z") + i * 500).toISOString(),
         service: `svc-${i % 3}`,
-        level: i % 40 < 12 ? "ERROR" : "INFO",
+        // Now and then a worker dies (FATAL): what severe_events judges from the first line.
+        level: i % 25 === 7 ? "FATAL" : i % 40 < 12 ? "ERROR" : "INFO",
         message:
-          i % 40 < 12 ? `upstream ${i % 4} timed out after ${i} ms` : `request ${i} served in ${i % 90} ms`,
+          i % 25 === 7
+            ? `worker ${i % 3} crashed: out of memory`
+            : i % 40 < 12
+              ? `upstream ${i % 4} timed out after ${i} ms`
+              : `request ${i} served in ${i % 90} ms`,
         user: `u${i % 9}`,
       }),
     ),
