@@ -177,7 +177,7 @@ describe("issue 49's hostile line at each door", () => {
     lines.push(...markers.slice(5).map((m) => `normal upload line ${m}`));
     const answer = await request(hs.base, "/analyze/file?persist=true", {
       method: "POST",
-      body: uploadForm("issue49.log", Buffer.from(`${lines.join("\n")}\n`)),
+      body: uploadForm("issue49-upload.log", Buffer.from(`${lines.join("\n")}\n`)),
     });
     expect(answerProblems("POST /analyze/file", answer)).toEqual([]);
     expect(answer.status, answer.body.toString().slice(0, 300)).toBe(200);
@@ -185,7 +185,7 @@ describe("issue 49's hostile line at each door", () => {
     expect(result.total_events).toBe(11);
     const found = await storedMarkers(hs.base, "doorsupload", /doorsupload\d+x\d+/g);
     expect(markers.filter((m) => !found.has(m))).toEqual([]);
-    const stored = storedExactly(ISSUE_LINE).filter((r) => r.service === "issue49.log");
+    const stored = storedExactly(ISSUE_LINE).filter((r) => r.service === "issue49-upload");
     expect(stored).toHaveLength(1);
     expect(stored[0]!.attributes[DECODE_NOTE]).toMatch(TOO_DEEP_NOTE);
     await expectStillServing();
