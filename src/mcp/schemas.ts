@@ -31,6 +31,13 @@ export const analysisResultSchema = z.object({
   ),
   analysis_time_ms: z.number(),
   model_version: z.string(),
+  lines_cut: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Lines longer than MAX_LINE_BYTES, cut with a mark and flagged `logwarden.line_cut` (only when some were)",
+    ),
 });
 
 /** One stored anomaly in a listing. */

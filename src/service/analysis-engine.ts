@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock.js";
 import type { DetectorStatus } from "../core/detector.js";
 import { UserError } from "../core/errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.js";
+import { shownText, shownValue } from "../core/line-limit.js";
 import type { LogRecord } from "../core/log-record.js";
 import { type Severity, severityRank } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
@@ -14,6 +15,8 @@ import type { IngestResult } from "../pipeline/ingest-pipeline.js";
 import type { Processor } from "../pipeline/processor.js";
 import { type LoadedModel, type ModelFolder, readModelFolder } from "./model-dir.js";
 import { loadScoreModel, type ScoreModel } from "./score-model.js";
+
+const shownOrNull = (text: string | null) => (text === null ? null : (shownText(text)?.text ?? text));
 
 /** One input record: the decoded record and, when it came as a JSON object, that object (for echoing). */
 export interface AnalysisInput {
@@ -101,8 +104,9 @@ function viewOf(
       source_ip: text(o.source_ip),
       event_type: text(o.event_type),
       action: text(o.action),
-      message: text(o.message),
-      extra,
+      // An answer shows 16 KiB of a line and of any string beside it (`shownText`).
+      message: shownOrNull(text(o.message)),
+      extra: shownValue(extra),
     };
   }
   const a = input.record.attributes;
@@ -114,8 +118,8 @@ function viewOf(
     source_ip: text(a.source_ip),
     event_type: text(a.event_type),
     action: text(a.action),
-    message: input.record.body,
-    extra,
+    message: shownOrNull(input.record.body),
+    extra: shownValue(extra),
   };
 }
 

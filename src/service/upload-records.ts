@@ -125,7 +125,7 @@ function held(
   tally: UploadTally,
   where: string,
   cut: LineCut | null,
-) {
+): AnalysisInput {
   const record = input.record;
   const bodyCut = cut ?? cutLine(record.body, limit.maxBytes);
   if (!bodyCut) return input;
@@ -134,6 +134,20 @@ function held(
   noteLineCut(record, bodyCut);
   tally.linesCut++;
   return input;
+}
+
+/**
+ * Analysis inputs given whole (`POST /analyze`'s `logs`, MCP `analyze_logs`' `log_data`), each message held
+ * to the line limit as an upload's are; refusing (`LINE_TOO_LONG=refuse`) throws the 413 before any is
+ * analysed or stored.
+ */
+export function heldInputs(inputs: AnalysisInput[], limit: LineLimit, tally: UploadTally): AnalysisInput[] {
+  if (limit.onTooLong === "refuse")
+    for (const [i, input] of inputs.entries()) {
+      const cut = cutLine(input.record.body, limit.maxBytes);
+      if (cut) throw lineTooLong(cut.originalBytes, limit.maxBytes, `log ${i}`);
+    }
+  return inputs.map((input, i) => held(input, limit, tally, `log ${i}`, null));
 }
 
 /**

@@ -19,7 +19,7 @@ import { waitFor } from "../helpers/wait.js";
 
 /**
  * Issue 50 item 5: one limit for every door. A 12 MB line sent through each door (HTTP JSON and NDJSON,
- * the decode thread, an upload, OTLP JSON and protobuf, syslog TCP and UDP, a file, the PostgreSQL
+ * the decode thread, system 002's /analyze, an upload, OTLP JSON and protobuf, syslog TCP and UDP, a file, the PostgreSQL
  * source) is stored cut the same way, to MAX_LINE_BYTES at a character boundary with the mark, and its
  * record flagged with the line's length; each door reports it. With LINE_TOO_LONG=refuse the HTTP doors
  * answer 413 line_too_long and store nothing of the request; the sources skip the line, count it and read
@@ -203,6 +203,19 @@ describe("a 12 MB line at every door, cut (LINE_TOO_LONG=cut, the default)", () 
     await stored(d.server, "uploadafter");
   });
 
+  it("POST /analyze?persist=true (system 002's JSON logs): cut, flagged, answered as lines_cut", async () => {
+    const res = await d.server.app.inject({
+      method: "POST",
+      url: "/analyze?persist=true",
+      headers: auth,
+      payload: { logs: [{ user: "alice", action: "failed", message: longLine("dooranalyze") }] },
+    });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    expect(res.json()).toMatchObject({ total_events: 1, lines_cut: 1 });
+    expect(res.body.length).toBeLessThan(64 * 1024);
+    expectCut(await stored(d.server, "dooranalyze"), TWELVE_MB, "dooranalyze");
+  });
+
   it("OTLP/HTTP, JSON and protobuf: cut, and said in partialSuccess", async () => {
     const json = await d.server.app.inject({
       method: "POST",
@@ -343,12 +356,28 @@ describe("a 12 MB line at every door, refused (LINE_TOO_LONG=refuse)", () => {
         ...multipart("app.log", `${longLine("refuseupload")}\n`),
       }),
     );
+    refused(
+      await d.server.app.inject({
+        method: "POST",
+        url: "/analyze?persist=true",
+        headers: auth,
+        payload: { logs: [{ message: "refuseanalyzeshort ok" }, { message: longLine("refuseanalyze") }] },
+      }),
+    );
     // A decode thread hands such a body back to the event loop, which refuses it.
     const body = Buffer.from(`${JSON.stringify({ message: longLine("refusethread") })}\n`);
     expect(
       decodeIngestBody(body, "2026-01-01T00:00:00.000Z", { maxBytes: MAX, onTooLong: "refuse" }),
     ).toBeNull();
-    for (const word of ["refusejsonshort", "refusejson", "refusendjsonshort", "refuseotlp", "refuseupload"])
+    for (const word of [
+      "refusejsonshort",
+      "refusejson",
+      "refusendjsonshort",
+      "refuseotlp",
+      "refuseupload",
+      "refuseanalyzeshort",
+      "refuseanalyze",
+    ])
       expect(await storedWord(d.server, word), word).toEqual([]);
   });
 

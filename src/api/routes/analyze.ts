@@ -14,6 +14,7 @@ import type { AnalysisInput, Persist } from "../../service/analysis-engine.js";
 import type { Runtime } from "../../service/runtime.js";
 import {
   countingStreams,
+  heldInputs,
   streamOfUpload,
   type UploadTally,
   uploadInputs,
@@ -226,11 +227,17 @@ export function analyzeRoutes(rt: Runtime) {
         const persist = persistFor(request, request.query.persist);
         // System 002's records are authentication events (contracts §3.2): their stream is `auth`.
         const ctx = context(request.query.service ?? "auth");
-        const inputs: AnalysisInput[] = request.body.logs.map((log) => {
-          const original = log as JsonObject;
-          return { record: recordFromObject(original, ctx), original };
-        });
-        return analyzeCounting(inputs, persist);
+        const tally: UploadTally = { linesCut: 0 };
+        const inputs = heldInputs(
+          request.body.logs.map((log) => {
+            const original = log as JsonObject;
+            return { record: recordFromObject(original, ctx), original };
+          }),
+          lineLimitOf(rt.config),
+          tally,
+        );
+        const result = await analyzeCounting(inputs, persist);
+        return tally.linesCut > 0 ? { ...result, lines_cut: tally.linesCut } : result;
       },
     );
 

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
 import type { Persist } from "../../service/analysis-engine.js";
+import { heldInputs, type UploadTally } from "../../service/upload-records.js";
 import { type McpContext, requireScope } from "../context.js";
 import { parseLogData } from "../log-data.js";
 import { jsonResult } from "../results.js";
@@ -57,11 +58,14 @@ export function registerAnalyzeLogs(server: McpServer, ctx: McpContext): void {
     async ({ log_data, format, persist }) => {
       const { rt } = ctx;
       const store = persistFor(ctx, persist, "analyze_logs");
-      const inputs = parseLogData(log_data, format, {
-        observedAt: isoUtc(rt.clock.now()),
-        defaultService: "auth",
-      });
-      return jsonResult(await rt.analysis.analyze(inputs, store ? { persist: store } : {}));
+      const tally: UploadTally = { linesCut: 0 };
+      const inputs = heldInputs(
+        parseLogData(log_data, format, { observedAt: isoUtc(rt.clock.now()), defaultService: "auth" }),
+        { maxBytes: rt.config.maxLineBytes, onTooLong: rt.config.lineTooLong },
+        tally,
+      );
+      const result = await rt.analysis.analyze(inputs, store ? { persist: store } : {});
+      return jsonResult(tally.linesCut > 0 ? { ...result, lines_cut: tally.linesCut } : result);
     },
   );
 }
