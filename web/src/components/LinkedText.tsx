@@ -22,11 +22,18 @@ const NOT_USERS = new Set([
   "port",
 ]);
 
+/**
+ * Characters of a line whose addresses and names become links; the rest of a longer line (a context shows
+ * one up to MAX_LINE_BYTES) is plain text, so a megabyte of addresses is not tens of thousands of links.
+ */
+const LINKED_CHARS = 64 * 1024;
+
 /** `text` with every IP address and user name a link made by `hrefFor` (a search for that value). */
 export function LinkedText({ text, hrefFor }: { text: string; hrefFor: (value: string) => string }) {
   const out: ReactNode[] = [];
   let last = 0;
-  for (const m of text.matchAll(ENTITY)) {
+  const linked = text.length > LINKED_CHARS ? text.slice(0, LINKED_CHARS) : text;
+  for (const m of linked.matchAll(ENTITY)) {
     const value = m[1] ?? m[2] ?? m[3];
     if (!value || (m[3] && NOT_USERS.has(value.toLowerCase()))) continue;
     const at = (m.index ?? 0) + m[0].lastIndexOf(value);
