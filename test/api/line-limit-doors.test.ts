@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeIngestBody } from "../../src/api/ingest-decode/decode-body.js";
@@ -118,7 +119,7 @@ async function openDoors(env: Record<string, string>): Promise<Doors> {
   });
   const file = new FileSource("files", {
     type: "file",
-    paths: [join(dir, "*.log")],
+    paths: [join(dir, "*.log"), join(dir, "*.gz")],
     startAt: "beginning",
     pollMs: 50,
     chunkBytes: 1024 * 1024,
@@ -263,6 +264,16 @@ describe("a 12 MB line at every door, cut (LINE_TOO_LONG=cut, the default)", () 
     await stored(d.server, "fileafter");
     await stored(d.server, "filebefore");
     expect(d.file.counters().cutLines).toBe(1);
+  });
+
+  it("a compressed file: the line's start is one record, the rest read past", async () => {
+    writeFileSync(join(d.dir, "old.log.gz"), gzipSync(`gzbefore ok\n${longLine("doorgz")}\ngzafter ok\n`));
+    // Read once its writer is done with it (a second after its last change): the length is not counted.
+    expectCut(await stored(d.server, "doorgz"), null, "doorgz");
+    await stored(d.server, "gzafter");
+    await stored(d.server, "gzbefore");
+    // Three records from the file: the rest of the long line made none (it made eleven of a chunk each).
+    expect(await d.server.rt.logs.search({ service: "old.log" }, { limit: 50 })).toHaveLength(3);
   });
 });
 

@@ -380,6 +380,24 @@ export class FileSource implements Source {
     return true;
   }
 
+  /** The record of the start of a line longer than a chunk of a compressed file (none when refused). */
+  #longLineStart(t: Tracked, head: Buffer): LogRecord[] {
+    const limit = this.#lineLimit;
+    const text = new TextDecoder("utf-8", { fatal: false }).decode(
+      head.subarray(0, Math.min(head.length, limit.maxBytes + 4)),
+    );
+    const cut = cutLine(text, limit.maxBytes, null);
+    if (!cut) return this.#decode(t, head);
+    if (limit.onTooLong === "refuse") {
+      this.#refused(t, null);
+      return [];
+    }
+    const record = this.#recordOf(t, cut.text, isoUtc(this.#ctx!.clock.now()));
+    noteLineCut(record, cut);
+    this.#cutLines++;
+    return [record];
+  }
+
   get #lineLimit(): LineLimit {
     return this.#ctx?.lineLimit ?? DEFAULT_LINE_LIMIT;
   }
@@ -417,6 +435,7 @@ export class FileSource implements Source {
     let pos = 0;
     let pending: Buffer = Buffer.alloc(0);
     let pendingStart = skip;
+    let skipping = false;
     try {
       for await (const raw of stream) {
         let chunk = raw as Buffer;
@@ -427,9 +446,31 @@ export class FileSource implements Source {
         if (pos < skip) chunk = chunk.subarray(skip - pos);
         pos = Math.max(pos, skip) + chunk.length;
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        while (pending.length >= chunkBytes) {
+        for (;;) {
+          if (skipping) {
+            // The rest of a line longer than a chunk, up to its newline, is read past, never held.
+            const lf = pending.indexOf(0x0a);
+            const past = lf === -1 ? pending.length : lf + 1;
+            pendingStart += past;
+            pending = pending.subarray(past);
+            if (lf === -1) break;
+            skipping = false;
+          }
+          if (pending.length < chunkBytes) break;
           const lf = pending.lastIndexOf(0x0a, chunkBytes - 1);
-          const cut = lf === -1 ? chunkBytes : lf + 1;
+          if (lf === -1) {
+            // A line longer than a chunk: one record of its start, cut to the limit (its length unknown).
+            await this.#commit(
+              t,
+              this.#longLineStart(t, pending.subarray(0, chunkBytes)),
+              pendingStart + chunkBytes,
+            );
+            pendingStart += chunkBytes;
+            pending = pending.subarray(chunkBytes);
+            skipping = true;
+            continue;
+          }
+          const cut = lf + 1;
           await this.#commit(t, this.#decode(t, pending.subarray(0, cut)), pendingStart + cut);
           pendingStart += cut;
           pending = pending.subarray(cut);
