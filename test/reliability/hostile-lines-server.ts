@@ -22,6 +22,8 @@ export const FILE_SOURCE = "hostile_file";
 export const PG_SOURCE = "hostile_pg";
 /** The syslog source's cut (its default, 64 KiB): the oracle cuts the same. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** The server's line limit: the ceiling (1 MiB), so the fuzz's largest lines meet the input budget whole. */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 export interface HostileServer {
   server: ServeProcess;
@@ -78,6 +80,10 @@ export async function startHostileServer(
       MCP_ALLOWED_DIRS: mcpDir,
       // The tests read what was stored from the `logs` table of the file directly.
       LOG_STORE: "table",
+      // The fuzz judges the input budget (nesting, elements), whose hostile lines reach about 1 MB; the line
+      // limit is judged by test/api/line-limit-doors.test.ts. At the default 256 KiB the doors would cut
+      // the many-keys lines before their budget is met: here they get the limit's ceiling.
+      MAX_LINE_BYTES: String(MAX_LINE_BYTES),
     },
     60_000,
     ["--config", config],
@@ -209,12 +215,30 @@ export async function storedMarkers(base: string, prefix: string, pattern: RegEx
     const answer = await request(base, `/api/v1/logs?${q}`);
     if (answer.status !== 200)
       throw new Error(`GET /api/v1/logs answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
-    const rows = JSON.parse(answer.body.toString("utf8")) as { message: string }[];
-    for (const row of rows) for (const m of row.message.matchAll(pattern)) found.add(m[0]);
+    const rows = JSON.parse(answer.body.toString("utf8")) as {
+      id: number;
+      message: string;
+      truncated?: boolean;
+    }[];
+    for (const row of rows) {
+      // A list shows a long message's first 16 KiB (issue 50): the whole line comes from its context.
+      const message = row.truncated ? await wholeMessage(base, row.id) : row.message;
+      for (const m of message.matchAll(pattern)) found.add(m[0]);
+    }
     cursor = answer.headers["x-next-cursor"] ?? null;
     if (!cursor) break;
   }
   return found;
+}
+
+/** A stored line whole (up to MAX_LINE_BYTES), as `GET /api/v1/logs/:id/context` gives it. */
+async function wholeMessage(base: string, id: number): Promise<string> {
+  const answer = await request(base, `/api/v1/logs/${id}/context?before=0&after=0`);
+  if (answer.status !== 200)
+    throw new Error(
+      `GET /api/v1/logs/${id}/context answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`,
+    );
+  return (JSON.parse(answer.body.toString("utf8")) as { line: { message: string } }).line.message;
 }
 
 /** /health's report of the sources that kept lines as text, by name (`sources`), and stage failures. */

@@ -30,6 +30,7 @@ import {
   FILE_SOURCE,
   type HostileServer,
   healthNotes,
+  MAX_LINE_BYTES,
   MAX_MESSAGE_BYTES,
   mcpClient,
   PG_SOURCE,
@@ -132,7 +133,7 @@ const noted = (line: string) => typeof decodeLine(line, oracleCtx()).attributes[
 
 /**
  * The messages a UDP datagram, a TCP connection's bytes and a file's (or an upload's) bytes become, cut
- * where the source cuts them (maxMessageBytes; 64 Ki characters a line): a marker cut off is not expected.
+ * where the source cuts them (maxMessageBytes; MAX_LINE_BYTES a file's line): a marker cut off is not expected.
  */
 const messagesOfDatagram = (bytes: Buffer) => {
   const text = clean(bytes.subarray(0, MAX_MESSAGE_BYTES));
@@ -143,7 +144,7 @@ const messagesOfTcp = (bytes: Buffer) => {
   return [...reader.push(bytes), ...reader.end()];
 };
 const linesOf = (bytes: Buffer) => {
-  const assembler = new LineAssembler();
+  const assembler = new LineAssembler({ lineLimitBytes: MAX_LINE_BYTES });
   return [...assembler.push(bytes), ...assembler.end()];
 };
 const carrying = (messages: string[], marker: string) =>
