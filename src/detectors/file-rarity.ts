@@ -1,5 +1,5 @@
 import type { Anomaly } from "../core/anomaly.js";
-import { hostOf, type ParsedRecord } from "../core/log-record.js";
+import type { ParsedRecord } from "../core/log-record.js";
 import type { RecordRef } from "../core/record-ref.js";
 import { ERROR_SEVERITY_NUMBER, SEVERE_SEVERITY_NUMBER, severityFromScore } from "../core/severity.js";
 import { recordEntities } from "./record-entities.js";
@@ -90,7 +90,6 @@ export class FileRarity {
           stream_lines: streamLines,
           level,
           ...recordEntities(c.first),
-          ...(hostOf(c.first) ? { host: hostOf(c.first) } : {}),
         },
         explanation: {
           summary,

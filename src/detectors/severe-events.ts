@@ -72,7 +72,6 @@ interface StreamSevere {
   /** Severe lines seen per template id, insertion-ordered (oldest first). */
   known: Map<string, number>;
   episodes: Episode[];
-  lines: number;
 }
 
 /**
@@ -119,11 +118,12 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       const at = times[i]!;
       let stream = this.#streams.get(record.stream);
       if (!stream) {
-        stream = { known: new Map(), episodes: [], lines: 0 };
+        stream = { known: new Map(), episodes: [] };
         this.#streams.set(record.stream, stream);
       }
-      const episode = this.#episodeFor(stream, record, at);
-      this.#add(stream, episode, record, at);
+      const machine = machineOf(record);
+      const episode = this.#episodeFor(stream, record, machine, at);
+      this.#add(stream, episode, record, machine, at);
       touched.set(episode, record.stream);
     }
     const out: Anomaly[] = [];
@@ -136,11 +136,10 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
   }
 
   /** The open episode `record` joins, after closing the ones that went quiet; a new one when none fits. */
-  #episodeFor(stream: StreamSevere, record: ParsedRecord, at: number): Episode {
+  #episodeFor(stream: StreamSevere, record: ParsedRecord, machine: string | null, at: number): Episode {
     const gapMs = this.options.gapSecs * 1000;
     // Quiet for a gap, or from another period (a record further back than a gap before it began).
     stream.episodes = stream.episodes.filter((e) => at - e.lastAt <= gapMs && e.firstAt - at <= gapMs);
-    const machine = machineOf(record);
     for (let i = stream.episodes.length - 1; i >= 0; i--) {
       const e = stream.episodes[i]!;
       if (e.templates.has(record.templateId) || (machine !== null && e.machines.has(machine))) return e;
@@ -169,9 +168,14 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     return episode;
   }
 
-  #add(stream: StreamSevere, episode: Episode, record: ParsedRecord, at: number): void {
+  #add(
+    stream: StreamSevere,
+    episode: Episode,
+    record: ParsedRecord,
+    machine: string | null,
+    at: number,
+  ): void {
     episode.lines++;
-    stream.lines++;
     if (at >= episode.lastAt) {
       episode.lastAt = at;
       episode.lastTimestamp = record.timestamp;
@@ -203,7 +207,6 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       if (named) named.lines++;
       else if (episode.work.size < MAX_WORK_IDS) episode.work.set(w.id, { kind: w.kind, lines: 1 });
     }
-    const machine = machineOf(record);
     if (machine !== null) episode.machines.set(machine, (episode.machines.get(machine) ?? 0) + 1);
     episode.evidence.push(record.id);
     if (episode.evidence.length > MAX_EVIDENCE) episode.evidence.shift();
@@ -384,13 +387,12 @@ function copyEpisode(e: Episode): Episode {
 }
 
 function copyStream(s: StreamSevere): StreamSevere {
-  return { known: new Map(s.known), episodes: s.episodes.map(copyEpisode), lines: s.lines };
+  return { known: new Map(s.known), episodes: s.episodes.map(copyEpisode) };
 }
 
 function packStream(s: StreamSevere): JsonObject {
   return {
     version: 1,
-    lines: s.lines,
     known: [...s.known.entries()].map(([id, n]) => [id, n]),
     episodes: s.episodes.map((e) => ({
       key: e.key,
@@ -423,7 +425,7 @@ function unpackStream(value: JsonValue | undefined): StreamSevere | null {
   const episodes: Episode[] = [];
   if (Array.isArray(value.episodes))
     for (const e of value.episodes) if (isJsonObject(e)) episodes.push(unpackEpisode(e));
-  return { known, episodes, lines: Number(value.lines ?? 0) };
+  return { known, episodes };
 }
 
 function strings(value: JsonValue | undefined): string[] {

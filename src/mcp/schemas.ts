@@ -70,3 +70,13 @@ export function limitArg(fallback: number, max: number) {
 
 /** How many results a tool skips (paging). */
 export const offsetArg = z.number().int().min(0).max(100_000).default(0).describe("Skip this many (paging)");
+
+/** What a tool's log line says when its message was shortened for the answer (`shownMessage`, 16 KiB). */
+export const shownMessageFields = {
+  truncated: z.literal(true).optional().describe("`message` is only the first 16 KiB of the stored line"),
+  message_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
+};

@@ -7,7 +7,7 @@ import { getAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail } from "../../store/repos/anomaly-search.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
-import { anomalySummarySchema, jsonObject } from "../schemas.js";
+import { anomalySummarySchema, jsonObject, shownMessageFields } from "../schemas.js";
 import { registerScopedTool } from "../tool-access.js";
 import { anomalySummary } from "./search-anomalies.js";
 
@@ -32,15 +32,7 @@ const outputSchema = {
         level: z.string().nullable(),
         host: z.string().nullable(),
         message: z.string(),
-        truncated: z
-          .literal(true)
-          .optional()
-          .describe("`message` is only the first 16 KiB of the stored line"),
-        message_bytes: z
-          .number()
-          .int()
-          .optional()
-          .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
+        ...shownMessageFields,
       }),
     )
     .describe("The log records that show it (ones since deleted are absent)"),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { shownMessage, shownValue } from "../../core/line-limit.js";
 import type { McpContext } from "../context.js";
 import { clip, summaryResult } from "../results.js";
-import { jsonObject, limitArg, offsetArg } from "../schemas.js";
+import { jsonObject, limitArg, offsetArg, shownMessageFields } from "../schemas.js";
 import { sinceArg, untilArg } from "../time-args.js";
 import { registerScopedTool } from "../tool-access.js";
 
@@ -57,15 +57,7 @@ export function registerSearchLogs(server: McpServer, ctx: McpContext): void {
             severity_number: z.number().int(),
             host: z.string().nullable(),
             message: z.string(),
-            truncated: z
-              .literal(true)
-              .optional()
-              .describe("`message` is only the first 16 KiB of the stored line"),
-            message_bytes: z
-              .number()
-              .int()
-              .optional()
-              .describe("The stored message's length in UTF-8 bytes, when `truncated`"),
+            ...shownMessageFields,
             template_id: z.string().nullable(),
             metadata: jsonObject,
           }),
