@@ -14,6 +14,7 @@ import { groupFeatures } from "../src/service/scoring.js";
 import { openStore } from "../src/store/db.js";
 import { insertLogs } from "../src/store/repos/logs.js";
 import { createToken } from "../src/store/repos/tokens.js";
+import { storedLines } from "./lib/ingest-load.js";
 import {
   INGEST_LINES_PER_REQUEST,
   ingestBodies,
@@ -336,7 +337,9 @@ async function main(): Promise<void> {
     const serverCpu1 = processCpuSecs(child.pid);
     const ok = ingest.requests.total - ingest.non2xx;
     const db = new SQLite(dbPath, { readonly: true });
-    const stored = (db.prepare("select count(*) as n from logs").get() as { n: number }).n;
+    // The server serves whichever store a new database defaults to (segments since issue 50); a database
+    // serves one, so the other counts nothing.
+    const stored = storedLines(db, "table").stored + storedLines(db, "segments").stored;
     db.close();
     const lps = stored / ingestSecs;
     if (serverCpu0 !== null && serverCpu1 !== null && stored > 0)
