@@ -210,7 +210,9 @@ interface Deployment {
 
 async function startNode(id: string, dbUrl: string, prefix: string, cluster: boolean): Promise<Node> {
   const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-cluster-${id}-`));
-  const env: Record<string, string> = { DATABASE_URL: dbUrl };
+  // The table, named: the lost/doubled and per-partition counts read its rows (`logs.metadata`), and a new
+  // database's default store is segments since issue 50.
+  const env: Record<string, string> = { DATABASE_URL: dbUrl, LOG_STORE: "table" };
   if (cluster)
     Object.assign(env, {
       CLUSTER_PARTITIONS: String(PARTITIONS),
