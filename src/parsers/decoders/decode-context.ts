@@ -22,3 +22,22 @@ export function referenceNow(ctx: DecodeContext): number {
   const t = Date.parse(ctx.observedAt);
   return Number.isNaN(t) ? Date.now() : t;
 }
+
+/**
+ * How far past the reference clock a time a line names may be and still be its record time: two days,
+ * Splunk's `MAX_DAYS_HENCE` default (clock skew and time zones, never more). A line dated further ahead
+ * (a version string or a random number read as a date: `9776-03-25`) would sort above every real line
+ * for good, at the top of every newest-first page.
+ */
+export const MAX_TIME_AHEAD_MS = 2 * 86_400_000;
+/** The earliest time taken as a record time: before it, an unset clock or a number read as a date. */
+export const EARLIEST_RECORD_MS = Date.UTC(1990, 0, 1);
+
+/**
+ * Whether a time a line names (ISO-8601) can be its record time: from 1990 to two days past the context's
+ * clock (`referenceNow`). Decoders stamp a line whose time fails with `observedAt`, as one that names none.
+ */
+export function plausibleRecordTime(iso: string, ctx: DecodeContext): boolean {
+  const ms = Date.parse(iso);
+  return ms >= EARLIEST_RECORD_MS && ms <= referenceNow(ctx) + MAX_TIME_AHEAD_MS;
+}

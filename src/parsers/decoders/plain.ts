@@ -3,7 +3,7 @@ import type { LogRecord } from "../../core/log-record.js";
 import { timeCache } from "../drain/time-cache.js";
 import { splitHeaderMemo } from "../header-memo.js";
 import { inferYear } from "./bsd-date.js";
-import { type DecodeContext, referenceNow } from "./decode-context.js";
+import { type DecodeContext, plausibleRecordTime, referenceNow } from "./decode-context.js";
 import { levelWordNumber } from "./level-value.js";
 
 /**
@@ -14,7 +14,9 @@ import { levelWordNumber } from "./level-value.js";
  * record is stamped with the observed time. A header time that names no year (Android's `03-17`,
  * Proxifier's `[10.30 …]`, a syslog-style `Jun 14` the syslog decoder did not take) gets its year as
  * syslog's does (`inferYear`): the latest that puts it no more than a day after the context's clock, so a
- * file replayed with an old `observedAt` is not dated this year.
+ * file replayed with an old `observedAt` is not dated this year. A header time that cannot be the line's
+ * (`plausibleRecordTime`: before 1990 or days ahead) was no header: the line is kept whole, stamped with
+ * the observed time.
  */
 export function decodePlain(line: string, ctx: DecodeContext): LogRecord {
   const h = splitHeaderMemo(line, ctx.timeGiven !== true);
@@ -28,6 +30,7 @@ export function decodePlain(line: string, ctx: DecodeContext): LogRecord {
   let timestamp = h.timestamp;
   // Read right after the split: the flag belongs to the time just converted.
   if (timestamp !== null && timeCache.yearless) timestamp = withInferredYear(timestamp, ctx);
+  if (timestamp !== null && !plausibleRecordTime(timestamp, ctx)) return lineWithoutHeader(line, ctx);
   return {
     timestamp: timestamp ?? ctx.observedAt,
     observedTimestamp: ctx.observedAt,
@@ -55,4 +58,18 @@ function withInferredYear(iso: string, ctx: DecodeContext): string {
     referenceNow(ctx),
   );
   return t === null ? iso : new Date(t).toISOString();
+}
+
+/** A line whose header time cannot be its record's: kept whole, with its level word when it names one. */
+function lineWithoutHeader(line: string, ctx: DecodeContext): LogRecord {
+  const h = splitHeaderMemo(line, false);
+  return {
+    timestamp: ctx.observedAt,
+    observedTimestamp: ctx.observedAt,
+    severityText: h.level,
+    severityNumber: h.level ? levelWordNumber(h.level) : 0,
+    body: line,
+    attributes: {},
+    resource: ctx.defaultService ? { "service.name": ctx.defaultService } : {},
+  };
 }

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/json.js";
 import type { LogRecord } from "../../core/log-record.js";
-import { type DecodeContext, referenceNow } from "./decode-context.js";
+import { type DecodeContext, plausibleRecordTime, referenceNow } from "./decode-context.js";
 import { setField } from "./json-fields.js";
 import { levelWordNumber, SYSLOG_SEVERITY_NAMES } from "./level-value.js";
 import { parseSyslogMessage, SYSLOG_FACILITY_NAMES, type SyslogMessage } from "./syslog-message.js";
@@ -67,7 +67,8 @@ export function syslogToRecord(msg: SyslogMessage, ctx: DecodeContext): LogRecor
   if (msg.hostname !== null) resource["host.name"] = msg.hostname;
   const severityText = msg.severity === null ? null : SYSLOG_SEVERITY_NAMES[msg.severity]!;
   return {
-    timestamp: msg.timestamp ?? ctx.observedAt,
+    timestamp:
+      msg.timestamp !== null && plausibleRecordTime(msg.timestamp, ctx) ? msg.timestamp : ctx.observedAt,
     observedTimestamp: ctx.observedAt,
     severityText,
     severityNumber: severityText === null ? 0 : levelWordNumber(severityText),

@@ -64,6 +64,12 @@ describe("RFC 5424", () => {
     });
   });
 
+  it("a timestamp years ahead of the clock is not the record's: observed time, the message kept", () => {
+    const r = parseSyslog("<13>1 9776-03-25T21:23:29Z host app - - - started", ctx);
+    expect(r?.timestamp).toBe(ctx.observedAt);
+    expect(r?.body).toBe("started");
+  });
+
   it("all NILVALUEs: observed time, nothing but PRI", () => {
     const r = parseSyslog("<13>1 - - - - - -", ctx);
     expect(r).toEqual({
