@@ -1,10 +1,12 @@
 import { ByteReader } from "./byte-reader.js";
 import { readBlock } from "./segment-blocks.js";
 import type { IndexShape } from "./segment-columns.js";
+import type { IndexParts } from "./segment-decoder.js";
 import { readSegmentMeta } from "./segment-decoder.js";
 import { readIndex, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import { KIND_DICTIONARY, readSlotStats, type SlotStats } from "./slot-column.js";
 import { templatePieces } from "./template-pieces.js";
+import { foldText } from "./word-fold.js";
 import { type Part, slotPart, textPart, type ValueSet } from "./word-reach.js";
 
 /**
@@ -15,8 +17,8 @@ import { type Part, slotPart, textPart, type ValueSet } from "./word-reach.js";
  * for such a word in a fraction of that, over-approximating (`RawValues`). Only for words of ASCII
  * letters and digits (`leanWords`): ASCII digits fold to themselves and no other character folds to one,
  * so the raw bytes hold a digit string exactly where the folded text does; with letters, the bytes with
- * ASCII letters lowered are the folded text of ASCII text, and a range holding any other byte is taken to
- * hold any string with a letter (`É` folds to `e`).
+ * ASCII letters lowered are the folded text of ASCII text, and a range holding any other byte is decoded
+ * and folded (`É` folds to `e`).
  */
 
 /**
@@ -50,7 +52,7 @@ class BlockPlaces {
       this.#asks.set(s, asked);
       if (asked <= RANGE_SEARCHES) {
         const letters = /[a-z]/.test(s);
-        if (letters && this.#anyNonAscii(from, to)) return true;
+        if (letters && this.#anyNonAscii(from, to)) return this.#foldedRange(from, to).includes(s);
         return (letters ? this.#lower() : this.raw).subarray(from, to).indexOf(s, 0, "latin1") >= 0;
       }
       places = this.#find(s);
@@ -60,7 +62,24 @@ class BlockPlaces {
     // The first place at or after `from`: it must end by `to`.
     const at = firstAtOrAfter(places, from);
     if (at < places.length && places[at]! + s.length <= to) return true;
-    return /[a-z]/.test(s) && this.#anyNonAscii(from, to);
+    return /[a-z]/.test(s) && this.#anyNonAscii(from, to) && this.#foldedRange(from, to).includes(s);
+  }
+
+  readonly #foldedRanges = new Map<number, string>();
+
+  /**
+   * Bytes `from` to `to` as folded text, for a range holding non-ASCII bytes (`É` folds to `e`). The
+   * range's length bytes may decode as replacement characters, but UTF-8 resynchronises at each value's
+   * first byte, so every value's text is in it whole: a word it holds is found.
+   */
+  #foldedRange(from: number, to: number): string {
+    const key = from * 0x1_0000_0000 + to;
+    let text = this.#foldedRanges.get(key);
+    if (text === undefined) {
+      text = foldText(this.raw.toString("utf8", from, to));
+      this.#foldedRanges.set(key, text);
+    }
+    return text;
   }
 
   /** Whether bytes `from` to `to` hold a byte of 0x80 or above (a character folding may make letters of). */
@@ -164,14 +183,23 @@ function staticParts(template: string): Part[] {
   return parts;
 }
 
-export class LeanIndex {
+/** A dictionary's values as a range of the index block: from its first value's length to its end. */
+interface DictionaryRange {
+  from: number;
+  to: number;
+  hasEmpty: boolean;
+  count: number;
+}
+
+export class LeanIndex implements IndexParts {
   #parts: (Part[] | null)[] | undefined;
+  readonly #entrySlots: (readonly SlotStats[] | undefined)[] = [];
 
   constructor(
     readonly meta: SegmentMeta,
     private readonly block: BlockPlaces,
     /** Per entry, per wildcard: a number column's stats, or a dictionary's range of the block. */
-    private readonly slots: (SlotStats | { from: number; to: number; hasEmpty: boolean })[][],
+    private readonly slots: (SlotStats | DictionaryRange)[][],
     /** The verbatim messages: their entries and ranges of the block. */
     readonly verbatim: { entry: number; from: number; to: number }[],
   ) {}
@@ -204,6 +232,32 @@ export class LeanIndex {
     return this.#parts;
   }
 
+  /**
+   * Entry e's slot stats, its dictionaries' values read from their ranges alone: a reader builds the
+   * messages of a few entries of a segment without parsing every dictionary of its index block.
+   */
+  slotsOf(e: number): readonly SlotStats[] {
+    let slots = this.#entrySlots[e];
+    if (slots === undefined) {
+      const input = new ByteReader(this.block.raw);
+      slots = this.slots[e]!.map((s) => {
+        if ("kind" in s) return s;
+        input.pos = s.from;
+        const values = new Array<string>(s.count);
+        for (let v = 0; v < s.count; v++) values[v] = input.string();
+        return { kind: "dictionary", values };
+      });
+      this.#entrySlots[e] = slots;
+    }
+    return slots;
+  }
+
+  /** Verbatim message k, read from its range of the block. */
+  verbatimMessage(k: number): string {
+    const v = this.verbatim[k]!;
+    return this.block.raw.toString("utf8", v.from, v.to);
+  }
+
   /** The index block parsed, from the bytes already decompressed (for a reader that builds messages). */
   parseIndex(): SegmentIndex {
     return readIndex(this.block.raw, this.meta);
@@ -220,11 +274,13 @@ export class LeanIndex {
  * The query words a `LeanIndex` can be searched for: every word ASCII letters and digits, at least one
  * with a digit (numbers, ids, addresses: words no dictionary-free index rules out cheaply otherwise; a
  * common word is met early in the newest segments, whose parsed indexes are kept). Null otherwise.
+ * `anyWord`: words without a digit too, for a scan of every piece that builds few messages (a count
+ * or histogram: rows of an entry whose static text holds the words are counted unbuilt).
  */
-export function leanWords(words: readonly string[] | null): readonly string[] | null {
+export function leanWords(words: readonly string[] | null, anyWord = false): readonly string[] | null {
   if (words === null || words.length === 0) return null;
   if (!words.every((w) => /^[0-9a-z]+$/.test(w))) return null;
-  return words.some((w) => /[0-9]/.test(w)) ? words : null;
+  return anyWord || words.some((w) => /[0-9]/.test(w)) ? words : null;
 }
 
 /** Reads a segment's metadata and its index block as a `LeanIndex`. */
@@ -233,11 +289,11 @@ export function readLeanIndex(segment: Uint8Array, meta: SegmentMeta = readSegme
   const input = new ByteReader(raw);
   const n = input.uint();
   if (n !== meta.templates.length) throw new Error("index and metadata disagree on the template entries");
-  const slots: (SlotStats | { from: number; to: number; hasEmpty: boolean })[][] = [];
+  const slots: (SlotStats | DictionaryRange)[][] = [];
   for (let e = 0; e < n; e++) {
     const template = meta.templates[e]!.template;
     const wildcards = template === null ? 0 : templatePieces(template).length - 1;
-    const entry: (SlotStats | { from: number; to: number; hasEmpty: boolean })[] = [];
+    const entry: (SlotStats | DictionaryRange)[] = [];
     for (let k = 0; k < wildcards; k++) {
       const at = input.pos;
       if (input.uint() !== KIND_DICTIONARY) {
@@ -254,7 +310,7 @@ export function readLeanIndex(segment: Uint8Array, meta: SegmentMeta = readSegme
         if (length === 0) hasEmpty = true;
         input.skip(length);
       }
-      entry.push({ from, to: input.pos, hasEmpty });
+      entry.push({ from, to: input.pos, hasEmpty, count });
     }
     slots.push(entry);
   }

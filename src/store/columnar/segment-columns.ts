@@ -99,8 +99,7 @@ export function readMessageCodes(
 }
 
 /** The values of each wildcard of a template entry as strings, by rank (`MessageCodes.rank`). */
-export function slotStrings(codes: readonly SlotCodes[], index: SegmentIndex, entry: number): string[][] {
-  const slots = index.templates[entry]!.slots;
+export function slotStrings(codes: readonly SlotCodes[], slots: readonly SlotStats[]): string[][] {
   return codes.map((c, k) => {
     const out = new Array<string>(c.kind === "number" ? c.nums.length : c.ids.length);
     for (let x = 0; x < out.length; x++) out[x] = slotValue(c, slots[k]!, x);
@@ -150,6 +149,6 @@ export function decodeRows(segment: Uint8Array): DecodedRows {
     entries,
     fields: readFieldColumns(segment, meta),
     messages,
-    slotValues: messages.codes.map((codes, e) => slotStrings(codes, index, e)),
+    slotValues: messages.codes.map((codes, e) => slotStrings(codes, index.templates[e]!.slots)),
   };
 }

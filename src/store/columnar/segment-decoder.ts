@@ -13,6 +13,7 @@ import {
 import { readIndex, readMeta, type SegmentIndex, type SegmentMeta } from "./segment-meta.js";
 import type { SegmentRecordWithRef } from "./segment-record.js";
 import { shapedText } from "./shaped-text-column.js";
+import type { SlotStats } from "./slot-column.js";
 import { fillPieces, templatePieces } from "./template-pieces.js";
 import { readTimeMs, timeText } from "./time-column.js";
 
@@ -79,6 +80,15 @@ export function decodeSegmentAt(segment: Uint8Array, positions: readonly number[
 type MessageColumns = MessageCodes & { strings: (string[][] | undefined)[] };
 
 /**
+ * What a reader builds messages from when the index block is not parsed whole (`LeanIndex`): one
+ * entry's slot stats, one verbatim message.
+ */
+export interface IndexParts {
+  slotsOf(entry: number): readonly SlotStats[];
+  verbatimMessage(k: number): string;
+}
+
+/**
  * A segment's columns, each block decompressed and decoded on first use: the times and template
  * entries at once, messages (index and vars blocks) when a message is asked for, the other fields
  * when a whole record is. Records are assembled one at a time, so a caller that wants a few builds
@@ -90,9 +100,10 @@ export class SegmentReader {
   readonly count: number;
   private readonly times: SegmentTimes;
   private indexBlock: SegmentIndex | undefined;
-  private readonly knownShape: IndexShape | undefined;
+  private knownShape: IndexShape | undefined;
   private readonly onIndex: ((index: SegmentIndex) => void) | undefined;
   private readonly indexSource: (() => SegmentIndex) | undefined;
+  private readonly indexParts: IndexParts | undefined;
   private fieldColumns: FieldColumns | undefined;
   private messageColumns: MessageColumns | undefined;
   private templatePieces: (string[] | null)[] | undefined;
@@ -111,6 +122,8 @@ export class SegmentReader {
       /** Parses the index block when asked (a `LeanIndex` holds it decompressed). */
       parseIndex?: () => SegmentIndex;
       onIndex?: (index: SegmentIndex) => void;
+      /** Builds messages entry by entry (their dictionaries alone) while the index is not parsed. */
+      parts?: IndexParts;
     } = {},
   ) {
     this.times = decodeSegmentTimes(segment, known.meta);
@@ -120,6 +133,7 @@ export class SegmentReader {
     this.knownShape = known.shape;
     this.onIndex = known.onIndex;
     this.indexSource = known.parseIndex;
+    this.indexParts = known.parts;
   }
 
   get index(): SegmentIndex {
@@ -130,13 +144,12 @@ export class SegmentReader {
   }
 
   private get shape(): IndexShape {
-    if (this.indexBlock || !this.knownShape) {
-      const index = this.index;
-      return {
-        slotKinds: index.templates.map((t) => t.slots.map((s) => s.kind)),
-        verbatimCount: index.verbatim.length,
-      };
-    }
+    if (this.knownShape) return this.knownShape;
+    const index = this.index;
+    this.knownShape = {
+      slotKinds: index.templates.map((t) => t.slots.map((s) => s.kind)),
+      verbatimCount: index.verbatim.length,
+    };
     return this.knownShape;
   }
 
@@ -199,15 +212,20 @@ export class SegmentReader {
 
   /** Whether row i's message is stored verbatim (not encoded against its template). */
   isVerbatim(i: number): boolean {
+    // Most segments have no verbatim message: a count then never decodes the vars block to be told so.
+    if (this.messageColumns === undefined && this.shape.verbatimCount === 0) return false;
     return this.messages.verbatim.has(i);
   }
 
   /** Row i's message. */
   message(i: number): string {
     const m = this.messages;
-    const index = this.index;
+    // Parts of the index where they are at hand and it is not parsed: a count that builds the messages
+    // of a few rows of a segment of fresh values read one entry's values, not tens of thousands.
+    const parts = this.indexBlock === undefined ? this.indexParts : undefined;
     const verbatim = m.verbatim.get(i);
-    if (verbatim !== undefined) return index.verbatim[verbatim]!.message;
+    if (verbatim !== undefined)
+      return parts ? parts.verbatimMessage(verbatim) : this.index.verbatim[verbatim]!.message;
     const e = this.times.entries[i]!;
     const r = m.rank[i]!;
     this.templatePieces ??= this.meta.templates.map((t) =>
@@ -217,7 +235,7 @@ export class SegmentReader {
     // entries again and again (a page, then the next).
     let columns = m.strings[e];
     if (columns === undefined) {
-      columns = slotStrings(m.codes[e]!, index, e);
+      columns = slotStrings(m.codes[e]!, parts ? parts.slotsOf(e) : this.index.templates[e]!.slots);
       m.strings[e] = columns;
     }
     return fillPieces(

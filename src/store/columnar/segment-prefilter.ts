@@ -4,6 +4,7 @@ import { NumberValues, type NumberWordTest } from "./number-match.js";
 import { messageHasWords } from "./record-matcher.js";
 import { readSegmentIndex, readSegmentMeta } from "./segment-decoder.js";
 import type { SegmentIndex, SegmentMeta } from "./segment-meta.js";
+import { staticTextHoldsWords } from "./static-words.js";
 import { templatePieces } from "./template-pieces.js";
 import { foldedWords, queryWords } from "./word-fold.js";
 import { type Part, slotPart, textPart, WordReach } from "./word-reach.js";
@@ -86,6 +87,11 @@ export interface SegmentPlan {
   readonly encoded: readonly boolean[];
   readonly verbatim: readonly boolean[];
   readonly numberTests?: readonly (readonly NumberWordTest[] | null)[];
+  /**
+   * `sure[e]`: every encoded message of entry e holds the text's words in its static text
+   * (`staticTextHoldsWords`), so its encoded rows match the text unread. Absent when no entry is.
+   */
+  readonly sure?: readonly boolean[];
 }
 
 /**
@@ -173,7 +179,11 @@ export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): Segme
     });
   }
   if (!encoded.some(Boolean) && !verbatim.some(Boolean)) return null;
-  return numberTests ? { encoded, verbatim, numberTests } : { encoded, verbatim };
+  const sure = encoded.map(
+    (ok, e) => ok && staticTextHoldsWords(m.templates[e]!.template!, words.slice(0, -1), words.at(-1)!),
+  );
+  const plan: SegmentPlan = numberTests ? { encoded, verbatim, numberTests } : { encoded, verbatim };
+  return sure.some(Boolean) ? { ...plan, sure } : plan;
 }
 
 /**

@@ -12,7 +12,8 @@ import type { SegmentRecordWithRef } from "./segment-record.js";
  * rebuilt only for rows of entries that may match, and whole records only for the matches.
  * A row of an entry whose plan has number tests is rebuilt only when its numbers pass them.
  * `ix` is the segment's `readSearchIndex`, for a caller that keeps it, or its `readLeanIndex` (for
- * words `leanWords` accepts).
+ * words `leanWords` accepts, with `anyWord`); rows of an entry whose static text holds the words are
+ * taken without their messages.
  */
 export function searchSegment(
   segment: Uint8Array,
@@ -23,7 +24,12 @@ export function searchSegment(
   if (plan === null) return [];
   const reader =
     ix instanceof LeanIndex
-      ? new SegmentReader(segment, { meta: ix.meta, shape: ix.shape, parseIndex: () => ix.parseIndex() })
+      ? new SegmentReader(segment, {
+          meta: ix.meta,
+          shape: ix.shape,
+          parseIndex: () => ix.parseIndex(),
+          parts: ix,
+        })
       : new SegmentReader(segment, { meta: ix.meta, index: ix.index });
   const text = textMatcher(query);
   const { service, host, minSeverityNumber, since, until } = query;
@@ -39,9 +45,12 @@ export function searchSegment(
       // The plan may have ruled out this entry's encoded or its verbatim messages.
       const verbatim = reader.isVerbatim(i);
       if (!(verbatim ? plan.verbatim[e] : plan.encoded[e])) continue;
-      const tests = plan.numberTests?.[e];
-      if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
-      if (!text(reader.message(i))) continue;
+      // An entry whose static text holds the words matches without its message (`SegmentPlan.sure`).
+      if (verbatim || plan.sure?.[e] !== true) {
+        const tests = plan.numberTests?.[e];
+        if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
+        if (!text(reader.message(i))) continue;
+      }
     }
     if (service && reader.service(i) !== service) continue;
     if (host && reader.host(i) !== host) continue;

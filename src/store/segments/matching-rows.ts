@@ -62,6 +62,12 @@ export interface PreparedQuery {
   /** `matches` without the time bounds, for such rows. */
   matchesUntimed: RecordMatcher;
   /**
+   * `matches` and `matchesUntimed` without the text, for rows of an entry whose static text holds it
+   * (`SegmentPlan.sure`): their messages are never built.
+   */
+  matchesTextless: RecordMatcher;
+  matchesUntimedTextless: RecordMatcher;
+  /**
    * The text's words when a piece whose parsed index is not at hand is planned on its `LeanIndex` (words
    * with digits: numbers, ids; `leanWords`), else null.
    */
@@ -78,7 +84,11 @@ export interface PreparedQuery {
   storedDigitProbes: readonly DigitProbe[];
 }
 
-export function prepareQuery(query: LogQuery): PreparedQuery {
+/**
+ * `scan`: the query counts every matching row rather than walking to a page (histograms, counts), so
+ * pieces whose parsed index is not at hand are planned on a `LeanIndex` for any ASCII word (`leanWords`).
+ */
+export function prepareQuery(query: LogQuery, scan = false): PreparedQuery {
   const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
   const since = query.since ? canonicalMs(query.since) : Number.NEGATIVE_INFINITY;
   const until = query.until ? canonicalMs(query.until) : Number.POSITIVE_INFINITY;
@@ -90,7 +100,9 @@ export function prepareQuery(query: LogQuery): PreparedQuery {
     untilMs: until ?? Number.POSITIVE_INFINITY,
     timeByMs: since !== null && until !== null,
     matchesUntimed: recordMatcher({ ...query, since: undefined, until: undefined }),
-    leanWords: leanWords(words),
+    matchesTextless: recordMatcher({ ...query, text: undefined }),
+    matchesUntimedTextless: recordMatcher({ ...query, text: undefined, since: undefined, until: undefined }),
+    leanWords: leanWords(words, scan),
     digitProbes: digitProbes(words),
     storedDigitProbes: storedDigitProbes(words),
   };
@@ -224,20 +236,31 @@ export function forEachMatch(
       if (endsAt?.(ms, firstRef + i)) break;
       if (wantedMs && !wantedMs(ms, firstRef + i)) continue;
     }
+    // The row's text is known to match without its message (an entry whose static text holds it).
+    let textHeld = false;
     if (q.hasText) {
       // The plan may have ruled out this entry's encoded or its verbatim messages for the text, or
       // the row's numbers cannot be the words its template holds only through them. Before the time
       // text is built: a search for a number turns down nearly every row here.
       const verbatim = reader.isVerbatim(i);
       if (!(verbatim ? plan.verbatim[e] : plan.encoded[e])) continue;
-      const tests = plan.numberTests?.[e];
+      textHeld = !verbatim && plan.sure?.[e] === true;
+      const tests = textHeld ? undefined : plan.numberTests?.[e];
       if (tests && !verbatim && !reader.numbersMayMatch(i, tests)) continue;
     }
     const t = (wanted && !walk.plainByMs) || !plain || !q.timeByMs ? reader.timestamp(i) : null;
     if (wanted && t !== null && !wanted(t, firstRef + i)) continue;
     view.i = i;
     view.timestamp = t ?? "";
-    if ((t === null ? q.matchesUntimed : q.matches)(view)) visit(i, t, ms);
+    const matches =
+      t === null
+        ? textHeld
+          ? q.matchesUntimedTextless
+          : q.matchesUntimed
+        : textHeld
+          ? q.matchesTextless
+          : q.matches;
+    if (matches(view)) visit(i, t, ms);
   }
 }
 

@@ -181,8 +181,9 @@ export class PieceSession {
 
   /**
    * A reader over the piece's records, or null when the piece is gone (as for `index`). `ix`: the index
-   * the caller planned on; a reader opened on a `LeanIndex` parses the index block only when it builds a
-   * message, and the parsed index then joins the cache.
+   * the caller planned on; a reader opened on a `LeanIndex` builds messages from the dictionaries of their
+   * own entries (`IndexParts`), never parsing the whole index block unless something else asks for it
+   * (the parsed index then joins the cache).
    */
   async open(piece: Piece, ix?: SearchIndex | LeanIndex): Promise<SegmentReader | null> {
     const kept = this.readers?.get(piece.cacheKey);
@@ -197,6 +198,7 @@ export class PieceSession {
             shape: known.shape,
             parseIndex: () => known.parseIndex(),
             onIndex: (index) => this.#cacheIndex(piece, new SearchIndex(known.meta, index)),
+            parts: known,
           })
         : new SegmentReader(bytes, { meta: known.meta, index: known.index });
     this.readers?.set(piece.cacheKey, reader);

@@ -145,7 +145,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     whole?: (acc: A, piece: Piece, index: () => Promise<SearchIndex | null>) => boolean | Promise<boolean>,
   ) => {
     const acc = start();
-    const q = prepareQuery(query);
+    const q = prepareQuery(query, true);
     const s = session(reads);
     return scanning(q, async () => {
       for (const piece of await listPieces(reads, queryFilter(query))) {

@@ -63,7 +63,8 @@ function expectNoFalseNegative(records: readonly SegmentRecord[], query: LogQuer
   const matches = decodeSegment(segment).filter(matcher);
   if (matches.length > 0) expect(segmentMayMatch(readSearchIndex(segment), query)).toBe(true);
   expect(searchSegment(segment, query)).toEqual(matches);
-  const words = leanWords(query.text && query.text.trim() !== "" ? queryWords(query.text) : null);
+  // Any word of ASCII letters and digits: what a count or histogram plans on the lean index.
+  const words = leanWords(query.text && query.text.trim() !== "" ? queryWords(query.text) : null, true);
   const lean = readLeanIndex(segment);
   if (words) {
     if (matches.length > 0) expect(segmentMayMatch(lean, query)).toBe(true);
@@ -151,6 +152,48 @@ describe("segment prefilter", () => {
     const lean = readLeanIndex(segment);
     expect(searchSegment(segment, { text: "900013" }, lean).map((r) => r.ref)).toEqual([2]);
     expect(segmentMayMatch(lean, { text: "12345678" })).toBe(false);
+  });
+
+  it("a lean index rules a word out of values with other characters by their folded text", () => {
+    const base = apiRecord({ template: "user <*> logged in" });
+    const records = ["josé", "Zoë", "café"].map((v) => ({ ...base, message: `user ${v} logged in` }));
+    const segment = encodeSegment(1, records);
+    const lean = readLeanIndex(segment);
+    // Letters the values' bytes do not hold as ASCII, found where folding makes them.
+    expect(searchSegment(segment, { text: "cafe" }, lean).map((r) => r.message)).toEqual([
+      "user café logged in",
+    ]);
+    expect(searchSegment(segment, { text: "jose" }, lean).map((r) => r.message)).toEqual([
+      "user josé logged in",
+    ]);
+    // A word no value holds even folded: the segment is ruled out unread (it was kept for any such word).
+    expect(segmentMayMatch(lean, { text: "mallory" })).toBe(false);
+  });
+
+  it("marks the entries whose static text holds the words: their rows match unread", () => {
+    const at = (k: number) => `2026-01-01T00:00:0${k}.000Z`;
+    const records = [
+      apiRecord({
+        templateId: "a",
+        template: "Failed password for <*>",
+        message: "Failed password for root",
+      }),
+      apiRecord({ templateId: "b", template: "login <*>failed", message: "login xfailed" }),
+      apiRecord({ templateId: "c", template: "<*> failed", message: "it failed" }),
+    ].map((r, k) => ({ ...r, timestamp: at(k) }));
+    const segment = encodeSegment(1, records);
+    for (const ix of [readSearchIndex(segment), readLeanIndex(segment)]) {
+      const entry = (id: string) => ix.meta.templates.findIndex((t) => t.templateId === id);
+      const plan = planSegment(ix, { text: "failed" })!;
+      // `a` holds the word between boundaries; `b`'s touches a wildcard on its left, `c`'s is bounded.
+      expect(plan.sure?.[entry("a")]).toBe(true);
+      expect(plan.sure?.[entry("b")]).toBe(false);
+      expect(plan.sure?.[entry("c")]).toBe(true);
+      expect(searchSegment(segment, { text: "failed" }, ix).map((r) => r.message)).toEqual([
+        "Failed password for root",
+        "it failed",
+      ]);
+    }
   });
 
   it("finds a word with letters and digits in values whose other characters fold to letters", () => {
