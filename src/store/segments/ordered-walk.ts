@@ -131,6 +131,7 @@ export async function walkMatches(
       ),
     );
     if (found.length >= want) cut();
+    session.releaseBytes();
   }
   cut();
   return found.slice(page.skip);

@@ -6,7 +6,7 @@ import {
   resealPieces,
   type SegmentRecordWithRef,
 } from "../columnar/index.js";
-import type { Store, StoreTransaction } from "../db.js";
+import type { Store, StoreScope, StoreTransaction } from "../db.js";
 
 /**
  * The points between a seal's steps, for tests that stop a seal there as a crash would: after the batches
@@ -35,16 +35,43 @@ export interface SealResult {
 }
 
 /**
- * Moves the oldest unsealed batches into full-compression segments. Reading and encoding happen outside
- * any transaction (they take the most time, and PostgreSQL appends must not wait on them); one transaction
- * then deletes the batch rows and inserts the segments. A crash before that commit leaves the batches as
- * they were, after it leaves the segments: nothing is lost or stored twice at any point. If another seal
- * took some of the same batches first, fewer rows are deleted than were read, and this transaction is
- * rolled back rather than store those records a second time.
+ * Moves the oldest unsealed batches into full-compression segments. On SQLite, reading and encoding happen
+ * outside any transaction (they take the most time, and appends must not wait on them: a transaction holds
+ * the file's write lock); one transaction then deletes the batch rows and inserts the segments. A crash
+ * before that commit leaves the batches as they were, after it leaves the segments: nothing is lost or
+ * stored twice at any point. If another seal took some of the same batches first, fewer rows are deleted
+ * than were read, and this transaction is rolled back rather than store those records a second time.
+ *
+ * On PostgreSQL, where every node seals, the whole seal is one transaction that first takes the seal's
+ * advisory lock (`pg_try_advisory_xact_lock`): a node that does not get it seals nothing this time and
+ * looks again later. Every node read and encoded the same oldest batches before, and all but one rolled
+ * back; now each batch is encoded once. The transaction holds no row a writer needs until its deletes,
+ * so appends go on meanwhile.
  */
 export async function sealBatches(store: Store, options: SealOptions, now: string): Promise<SealResult> {
-  const batches = await oldestBatches(store, options.maxLinesPerSeal);
-  if (batches.length === 0) return { batches: 0, segments: 0, lines: 0 };
+  if (store.dialect.name !== "postgres")
+    return sealSteps(store, (work) => store.transaction(work), options, now);
+  return store.transaction(async (tx) => {
+    const { rows } = await sql<{ held: boolean }>`
+      select pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}) as held`.execute(tx.db);
+    if (rows[0]?.held !== true) return NOTHING_SEALED;
+    return sealSteps(tx, (work) => work(tx), options, now);
+  });
+}
+
+/** The advisory lock key of the seal on PostgreSQL ("LWSE"). */
+const SEAL_LOCK_KEY = 0x4c575345;
+const NOTHING_SEALED: SealResult = { batches: 0, segments: 0, lines: 0 };
+
+/** A seal's steps: batches read through `reads`, segments committed in `commit`'s transaction. */
+async function sealSteps(
+  reads: StoreScope,
+  commit: (work: (tx: StoreTransaction) => Promise<void>) => Promise<void>,
+  options: SealOptions,
+  now: string,
+): Promise<SealResult> {
+  const batches = await oldestBatches(reads, options.maxLinesPerSeal);
+  if (batches.length === 0) return NOTHING_SEALED;
   await options.onStep?.("read");
   // Rows go from the batches' columns to the segments as stored: no record is built (`resealPieces`).
   const segments = await resealPieces(
@@ -55,7 +82,7 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
   );
   const lines = batches.reduce((sum, b) => sum + b.count, 0);
   await options.onStep?.("encoded");
-  await store.transaction(async (tx) => {
+  await commit(async (tx) => {
     const deleted = await tx.db
       .deleteFrom("log_batches")
       .where(
@@ -154,7 +181,7 @@ interface StoredBatch {
 }
 
 /** The oldest batches (by reference) holding up to `maxLines` lines, at least one batch. */
-async function oldestBatches(store: Store, maxLines: number): Promise<StoredBatch[]> {
+async function oldestBatches(store: StoreScope, maxLines: number): Promise<StoredBatch[]> {
   const out: StoredBatch[] = [];
   let lines = 0;
   let from = 0;

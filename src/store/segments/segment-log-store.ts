@@ -156,6 +156,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         await readListed(s, piece, q, (reader, plan, rows) =>
           forEachMatch(reader, plan, q, (i, t, ms) => visit(acc, reader, i, t, ms), { rows }),
         );
+        s.releaseBytes();
       }
       return acc;
     });
@@ -221,7 +222,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     count: number,
     storedAt: string,
   ): Promise<RecordAppender> => {
-    const firstRef = await allocateRefs(tx, count);
+    // On PostgreSQL in a statement of its own: writers do not wait on each other's commits (`allocateRefs`).
+    const firstRef = await allocateRefs(store.dialect.name === "postgres" ? store : tx, count);
     const segment: SegmentFill =
       options.buildThread?.open(firstRef, count) ?? new FilledSegment(firstRef, count);
     return {

@@ -220,7 +220,9 @@ describe.each(DIALECTS)("segment store on $name", ({ open, needsPostgres }) => {
     const refs = await store.transaction((tx) => logs.append(tx, records(3, 5), STORED_AT));
     expect(refs[0]).toBe(tableRefs.at(-1)! + 1);
     expect(refs).toEqual([refs[0], refs[0]! + 1, refs[0]! + 2]);
-    // A batch that rolls back gives its references to the next one (nothing committed them).
+    // A batch that rolls back: on SQLite its references go to the next batch (they were raised in its
+    // transaction); on PostgreSQL they were taken in a statement of their own, so writers never wait on
+    // each other's batches (ref-allocator.ts), and they stay a gap.
     await expect(
       store.transaction(async (tx) => {
         await logs.append(tx, records(2, 8), STORED_AT);
@@ -228,7 +230,7 @@ describe.each(DIALECTS)("segment store on $name", ({ open, needsPostgres }) => {
       }),
     ).rejects.toThrow("batch failed");
     const next = await store.transaction((tx) => logs.append(tx, records(1, 8), STORED_AT));
-    expect(next).toEqual([refs.at(-1)! + 1]);
+    expect(next).toEqual([refs.at(-1)! + (store.dialect.name === "postgres" ? 3 : 1)]);
   });
 });
 
