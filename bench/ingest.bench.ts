@@ -29,6 +29,7 @@ import { processStages, STAGES, type Stage } from "./lib/cpu-profile-stages.js";
 import { measureIngest, storedLines } from "./lib/ingest-load.js";
 import {
   INGEST_LINES_PER_REQUEST,
+  type IngestCorpus,
   ingestBodies,
   nodeBinary,
   stopServer,
@@ -40,7 +41,21 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECS = Number(process.env.BENCH_SECS ?? 15);
 /** Seconds of the same load before each measured run (0: measure from the server's start). */
 const WARMUP_SECS = Number(process.env.BENCH_WARMUP_SECS ?? 3);
-const BODIES = Number(process.env.BENCH_BODIES ?? 200);
+/** `loghub` (the raw LogHub-2k lines, repeated) or `fresh` (every digit run redrawn per line: issue 50). */
+const CORPUS: IngestCorpus = process.env.BENCH_CORPUS === "fresh" ? "fresh" : "loghub";
+if (process.env.BENCH_CORPUS && process.env.BENCH_CORPUS !== CORPUS)
+  throw new Error("BENCH_CORPUS: loghub or fresh");
+/** Lines per NDJSON body: 5,000 (system 004's batches) by default; small requests are common too (100). */
+const BODY_LINES = Number(process.env.BENCH_BODY_LINES ?? INGEST_LINES_PER_REQUEST);
+if (!Number.isSafeInteger(BODY_LINES) || BODY_LINES < 1)
+  throw new Error("BENCH_BODY_LINES: a whole number ≥ 1");
+/** Bodies made: a million lines by default, so a run sends no time twice. */
+const BODIES = Number(process.env.BENCH_BODIES ?? Math.ceil(1_000_000 / BODY_LINES));
+/** The docs section: `ingest` for the default corpus and bodies, else one of its own per pair. */
+const SECTION =
+  CORPUS === "loghub" && BODY_LINES === INGEST_LINES_PER_REQUEST
+    ? "ingest"
+    : `ingest-${CORPUS}-${BODY_LINES}`;
 const CONNECTIONS = 4;
 const PROFILE = process.env.BENCH_PROFILE !== "0";
 /** Other Node majors to run the segment store's server on, in turns with this process's Node. */
@@ -227,8 +242,8 @@ function stageTable(splits: readonly StageSplit[]): string {
 
 async function main(): Promise<void> {
   const loadStart = loadAverages();
-  const bodies = ingestBodies(BODIES);
-  const gzipPerLine = gzipSync(bodies[0]!, { level: 6 }).length / INGEST_LINES_PER_REQUEST;
+  const bodies = ingestBodies(BODIES, { corpus: CORPUS, linesPerBody: BODY_LINES });
+  const gzipPerLine = gzipSync(bodies[0]!, { level: 6 }).length / BODY_LINES;
   const runs: Run[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? ENGINES : [...ENGINES].reverse();
@@ -245,7 +260,9 @@ async function main(): Promise<void> {
   const cpu = (e: Engine) => med(e, (r) => r.cpuUsPerLine);
   const bpl = (e: Engine) => med(e, (r) => r.bytesPerLine);
   const md = [
-    "## Ingest per log store (`npm run bench:ingest`)",
+    SECTION === "ingest"
+      ? "## Ingest per log store (`npm run bench:ingest`)"
+      : `## Ingest per log store, ${CORPUS === "fresh" ? "fresh values" : "LogHub-2k lines"} in bodies of ${fmt(BODY_LINES)} (\`BENCH_CORPUS=${CORPUS} BENCH_BODY_LINES=${BODY_LINES} npm run bench:ingest\`)`,
     "",
     `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min).`,
     `\`logwarden serve\` (built, \`node --max-semi-space-size=32 dist/cli/index.js serve\` as \`npm start\` runs it) on a fresh SQLite file per run, \`LOG_STORE=table\` and \`LOG_STORE=segments\` in turns ` +
@@ -253,7 +270,11 @@ async function main(): Promise<void> {
       (WARMUP_SECS > 0
         ? `after ${WARMUP_SECS} s of the same load that is not counted (by then the server's code is compiled and its caches are filled, as on a server that has run a while; BENCH_WARMUP_SECS=0 measures from the start), `
         : "from the server's start, ") +
-      `NDJSON bodies of ${INGEST_LINES_PER_REQUEST.toLocaleString("en")} LogHub-2k lines in system 004's shape (${BODIES} ` +
+      `NDJSON bodies of ${BODY_LINES.toLocaleString("en")} ${
+        CORPUS === "fresh"
+          ? "lines of every LogHub family in ../shared/datasets with every digit run redrawn per line (ids, numbers, addresses and durations never repeat; `nonRepeatingRawLines`)"
+          : "LogHub-2k lines"
+      } in system 004's shape (${BODIES} ` +
       "bodies, record times 10 ms apart), every line mined, run through the detectors and committed before the answer. " +
       "CPU is the server's, all threads (libuv's pool included), from /proc, over the measured load only; the segment store's " +
       "sealing goes on after it (catch-up: until less than a segment's lines wait, the rest being sealed by age). " +
@@ -334,7 +355,7 @@ async function main(): Promise<void> {
         ]),
   ].join("\n");
   console.log(`\n${md}`);
-  writeBenchSection("ingest", md);
+  writeBenchSection(SECTION, md);
 }
 
 await main();

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { datasetNames } from "../parse-golden-corpus.js";
+import { nonRepeatingRawLines } from "./non-repeating-lines.js";
 
 /** The checkout's root, where `serve` is started from. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -17,21 +19,18 @@ const CLOCK_TICKS_PER_SEC = 100;
  * until it has sent every body. Replaying a few bodies with the same times again and again would make
  * every index on time take its inserts out of order, which no live source does.
  */
-export function ingestBodies(count: number): string[] {
-  const dir = join(ROOT, "../shared/datasets/loghub-2k");
-  const lines: { service: string; message: string }[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name.includes(".") || name === "LICENSE") continue;
-    const file = join(dir, name, `${name}_2k.log`);
-    for (const message of readFileSync(file, "utf8").split("\n"))
-      if (message) lines.push({ service: name, message });
-  }
+export function ingestBodies(
+  count: number,
+  options: { corpus?: IngestCorpus; linesPerBody?: number } = {},
+): string[] {
+  const linesPerBody = options.linesPerBody ?? INGEST_LINES_PER_REQUEST;
+  const lines = options.corpus === "fresh" ? freshCorpus(count * linesPerBody) : loghubLines();
   const bodies: string[] = [];
   const t = Date.parse("2026-01-01T00:00:00Z");
   for (let b = 0; b < count; b++) {
     const out: string[] = [];
-    for (let i = 0; i < INGEST_LINES_PER_REQUEST; i++) {
-      const l = lines[(b * INGEST_LINES_PER_REQUEST + i) % lines.length]!;
+    for (let i = 0; i < linesPerBody; i++) {
+      const l = lines[(b * linesPerBody + i) % lines.length]!;
       const level = /error|fail|exception/i.test(l.message)
         ? "ERROR"
         : /warn/i.test(l.message)
@@ -39,7 +38,7 @@ export function ingestBodies(count: number): string[] {
           : "INFO";
       out.push(
         JSON.stringify({
-          timestamp: new Date(t + 10 * (b * INGEST_LINES_PER_REQUEST + i)).toISOString(),
+          timestamp: new Date(t + 10 * (b * linesPerBody + i)).toISOString(),
           service: l.service,
           level,
           message: l.message,
@@ -50,6 +49,35 @@ export function ingestBodies(count: number): string[] {
     bodies.push(`${out.join("\n")}\n`);
   }
   return bodies;
+}
+
+/**
+ * `loghub`: the raw LogHub-2k lines, repeated as they are (the corpus the targets were first set on).
+ * `fresh`: the same families with every digit run redrawn in every line (bench:parse's non-repeating
+ * corpus, `nonRepeatingRawLines`), so ids, numbers, addresses and durations never repeat, as in real
+ * traffic: what issue 50 measures the default store on.
+ */
+export type IngestCorpus = "loghub" | "fresh";
+
+function loghubLines(): { service: string; message: string }[] {
+  const dir = join(ROOT, "../shared/datasets/loghub-2k");
+  const lines: { service: string; message: string }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name.includes(".") || name === "LICENSE") continue;
+    const file = join(dir, name, `${name}_2k.log`);
+    for (const message of readFileSync(file, "utf8").split("\n"))
+      if (message) lines.push({ service: name, message });
+  }
+  return lines;
+}
+
+function freshCorpus(lines: number): { service: string; message: string }[] {
+  const out: { service: string; message: string }[] = [];
+  for (const { dataset, line } of nonRepeatingRawLines(datasetNames(), lines)) {
+    if (line) out.push({ service: dataset, message: line });
+    if (out.length >= lines) break;
+  }
+  return out;
 }
 
 export interface ServerOptions {
