@@ -42,7 +42,13 @@ export {
   readLeanIndex,
 } from "./lean-index.js";
 export { NumberValues, type NumberWordTest } from "./number-match.js";
-export { type MatchableRecord, matchesRecord, type RecordMatcher, recordMatcher } from "./record-matcher.js";
+export {
+  type MatchableRecord,
+  matchesRecord,
+  type RecordMatcher,
+  recordMatcher,
+  textMatcher,
+} from "./record-matcher.js";
 export {
   BLOCK_NAMES,
   type BlockName,

@@ -2,7 +2,7 @@ import type { LogQuery } from "../../core/log-store.js";
 import {
   type DigitProbe,
   digitProbes,
-  type LeanIndex,
+  LeanIndex,
   leanWords,
   type MatchableRecord,
   planSegment,
@@ -12,6 +12,7 @@ import {
   type SegmentPlan,
   type SegmentReader,
   storedDigitProbes,
+  textMatcher,
 } from "../columnar/index.js";
 import { queryWords } from "../columnar/word-fold.js";
 import type { PieceSession, RowRange } from "./piece-session.js";
@@ -293,6 +294,48 @@ export async function readListed(
     const reader = plan && (await session.open(part.piece, moved));
     if (plan && reader) read(reader, plan, part.rows);
   }
+}
+
+/**
+ * How many records of `piece` match a query whose only conditions are its text and a time window the
+ * piece lies inside, counted from its index alone: the rows of entries whose static text holds the words
+ * (`SegmentPlan.sure`) by the entries' counts, less their verbatim rows, which are tested on their text.
+ * Null when that cannot tell (an entry may match through its values, the query has other conditions or
+ * asks for a number, or the piece is gone): the caller reads its rows.
+ */
+export async function countFromIndex(
+  session: PieceSession,
+  piece: Piece,
+  q: PreparedQuery,
+): Promise<number | null> {
+  const query = q.query;
+  if (!q.hasText || query.service || query.host || query.templateId || query.minSeverityNumber !== undefined)
+    return null;
+  if ((query.since && !(piece.minTime >= query.since)) || (query.until && !(piece.maxTime < query.until)))
+    return null;
+  if (q.digitProbes.length > 0) return null;
+  const ix = await session.searchIndex(piece, q.leanWords);
+  if (!ix) return null;
+  const plan = planPiece(ix, q);
+  if (!plan) return 0;
+  if (plan.encoded.some((ok, e) => ok && plan.sure?.[e] !== true)) return null;
+  const text = textMatcher(query)!;
+  const verbatimRows = new Array<number>(ix.meta.templates.length).fill(0);
+  let n = 0;
+  const verbatim = ix instanceof LeanIndex ? ix.verbatim : ix.index.verbatim;
+  for (let k = 0; k < verbatim.length; k++) {
+    const e = verbatim[k]!.entry;
+    verbatimRows[e]!++;
+    if (
+      plan.verbatim[e] &&
+      text(ix instanceof LeanIndex ? ix.verbatimMessage(k) : ix.index.verbatim[k]!.message)
+    )
+      n++;
+  }
+  ix.meta.templates.forEach((t, e) => {
+    if (plan.sure?.[e]) n += t.count - verbatimRows[e]!;
+  });
+  return n;
 }
 
 /**

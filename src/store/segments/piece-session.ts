@@ -174,10 +174,17 @@ export class PieceSession {
     if (leanWords === null) return this.index(piece);
     const cached = this.cache.get(piece.cacheKey);
     if (cached) return cached;
+    const lean = this.#lean.get(piece.cacheKey);
+    if (lean) return lean;
     const bytes = await this.#read(piece);
     if (bytes === null) return null;
-    return readLeanIndex(bytes);
+    const read = readLeanIndex(bytes);
+    // Kept with the bytes, for this read: a count that could not tell from the index reads the rows next.
+    this.#lean.set(piece.cacheKey, read);
+    return read;
   }
+
+  readonly #lean = new Map<string, LeanIndex>();
 
   /**
    * A reader over the piece's records, or null when the piece is gone (as for `index`). `ix`: the index
@@ -253,6 +260,7 @@ export class PieceSession {
    */
   releaseBytes(): void {
     this.#bytes.clear();
+    this.#lean.clear();
   }
 
   async #read(piece: Piece): Promise<Uint8Array | null> {

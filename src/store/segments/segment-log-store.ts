@@ -22,6 +22,7 @@ import type { Store, StoreScope, StoreTransaction } from "../db.js";
 import type { SegmentBuildThread, SegmentFill } from "./build-thread.js";
 import {
   canonicalMs,
+  countFromIndex,
   forEachMatch,
   knownToLackDigits,
   type PreparedQuery,
@@ -143,6 +144,11 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     /** `t` is the row's time text, or null when it was not built (`ms` is then its time). */
     visit: (acc: A, reader: SegmentReader, i: number, t: string | null, ms: number) => void,
     whole?: (acc: A, piece: Piece, index: () => Promise<SearchIndex | null>) => boolean | Promise<boolean>,
+    /**
+     * Asked of a piece whose matching records `countFromIndex` could count from its index (a text query
+     * over a window the piece lies in): may add `count()` whole, decoding no row, and return true.
+     */
+    counted?: (acc: A, piece: Piece, count: () => Promise<number | null>) => boolean | Promise<boolean>,
   ) => {
     const acc = start();
     const q = prepareQuery(query, true);
@@ -152,6 +158,10 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         // Every record matches: `whole` may count the piece from its row or its metadata, decoding nothing.
         if (whole && everyRecordMatches(query, piece) && (await whole(acc, piece, () => s.index(piece))))
           continue;
+        if (counted && (await counted(acc, piece, () => countFromIndex(s, piece, q)))) {
+          s.releaseBytes();
+          continue;
+        }
         if (knownToLackDigits(s, piece, q)) continue;
         await readListed(s, piece, q, (reader, plan, rows) =>
           forEachMatch(reader, plan, q, (i, t, ms) => visit(acc, reader, i, t, ms), { rows }),
@@ -327,6 +337,12 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     async histogram(query: BoundedLogQuery, intervalMs: number): Promise<IntervalCount[]> {
       const { sinceMs, bounded, size, intervals } = histogramFrame(query, intervalMs);
       const bucketOf = (t: string) => Math.floor((Date.parse(t) - sinceMs) / intervalMs);
+      /** The one interval all of a piece's records fall in, or null (see `whole` below). */
+      const pieceBucket = (piece: Piece): number | null => {
+        if (canonicalMs(piece.minTime) === null || canonicalMs(piece.maxTime) === null) return null;
+        const b = bucketOf(piece.minTime);
+        return b === bucketOf(piece.maxTime) && b >= 0 && b < size ? b : null;
+      };
       const counts = await aggregate(
         bounded,
         () => new Array<number>(size).fill(0),
@@ -338,10 +354,17 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         // Its least and greatest times must be canonical texts (every record the pipeline stores has
         // one, `LogRecord.timestamp`): a time kept as written may sort between them and fall elsewhere.
         (acc, piece) => {
-          if (canonicalMs(piece.minTime) === null || canonicalMs(piece.maxTime) === null) return false;
-          const b = bucketOf(piece.minTime);
-          if (b !== bucketOf(piece.maxTime) || !(b >= 0 && b < size)) return false;
+          const b = pieceBucket(piece);
+          if (b === null) return false;
           acc[b] = acc[b]! + piece.count;
+          return true;
+        },
+        // The same for a text: the piece's matches counted from its index where it can tell.
+        async (acc, piece, count) => {
+          const b = pieceBucket(piece);
+          const n = b === null ? null : await count();
+          if (n === null) return false;
+          acc[b!] = acc[b!]! + n;
           return true;
         },
       );

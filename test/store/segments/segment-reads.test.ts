@@ -194,12 +194,15 @@ describe("segment store reads", () => {
     expect(minutes.map((b) => b.count)).toEqual([60, 60, 60, 60, 60, 60, 40]);
     expect(reads.count).toBeGreaterThan(0);
     expect(reads.count).toBeLessThan(25);
-    // A condition the rows cannot judge (a word) decodes what may match, and counts the same way.
+    // A word the template's static text holds: each piece is counted from its index (its entry's count,
+    // less the verbatim row that lacks it), never its rows; a piece whose index the minutes' histogram
+    // left in the cache is not read at all.
     reads.count = 0;
     expect(await logs.histogram({ since, until, text: "served" }, 400_000)).toEqual([
       { start: since, count: 399 },
     ]);
-    expect(reads.count).toBe(25);
+    expect(reads.count).toBeGreaterThan(0);
+    expect(reads.count).toBeLessThan(25);
   });
 
   it("counts templates and services from the pieces' metadata when every record matches", async () => {
