@@ -28,6 +28,22 @@ afterEach(async () => {
   server = undefined;
 });
 
+/**
+ * A server for the tests of one describe that neither read nor count what another stored (another query
+ * hash, or only statuses and refusals): started at its first use, closed after that describe. A runtime's
+ * start with its migrations is most of such a test.
+ */
+function sharedServer(): () => Promise<TestServer> {
+  let started: Promise<TestServer> | undefined;
+  afterAll(async () => {
+    await (await started)?.close();
+  });
+  return () => {
+    started ??= startTestServer(ENV());
+    return started;
+  };
+}
+
 // Response bodies are checked by assertions, so they are typed as JSON.parse types them.
 type Json = ReturnType<JSON["parse"]>;
 
@@ -269,8 +285,11 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
     expect(runs[0]).toHaveLength(1);
   });
 
+  // The next two: each reads only its own response, for queries of their own (their own query hashes).
+  const oneServer = sharedServer();
+
   it("treats a single object as a one-element dataset and skips empty ones silently", async () => {
-    server = await startTestServer(ENV());
+    const server = await oneServer();
     const res = await post(server, ddnBody({ invoice: invoice(1), empty: [], none: null, obj: {} }));
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.results)).toEqual(["invoice"]);
@@ -282,7 +301,7 @@ describe("system 003: POST /anomalies replaying DDN payloads", () => {
   });
 
   it("reports sensitive fields and introspection as security concerns", async () => {
-    server = await startTestServer(ENV());
+    const server = await oneServer();
     const query = "query Users { users { id email ssn __typename } }";
     const body = ddnBody({ users: [{ id: 1, email: "a@b.c", ssn: "123-45-6789" }] }, { query });
     const res = await post(server, body);
@@ -434,8 +453,9 @@ describe("system 003: validation (contract §4.3, in order)", () => {
     ],
   ];
 
-  // One server for every row: each request is refused before anything is stored or learned, so the rows
-  // stay independent (a server per row was 14 starts of a runtime and its migrations).
+  // One server for every row, and for the 405, 404 and POST /analyze 400 tests below: each request is
+  // refused before anything is stored or learned, so they stay independent (a server per row was 14 starts
+  // of a runtime and its migrations; those two tests had a server each as well).
   let refusing: TestServer;
   beforeAll(async () => {
     refusing = await startTestServer(ENV());
@@ -459,8 +479,12 @@ describe("system 003: validation (contract §4.3, in order)", () => {
     expect(res.body.results.invoices.query_analysis.metadata.query_context.role).toBe("user");
   });
 
+  // The 500 and hasura-m-auth tests check statuses only (the one request that is let in stores its records):
+  // one server for both. "falls back to session.role" keeps its own: it reads the first (baseline) analysis.
+  const statuses = sharedServer();
+
   it("answers the contract's 500 for a response without data and for a null query", async () => {
-    server = await startTestServer(ENV());
+    const server = await statuses();
     for (const body of [ddnBody(null), ddnBody({ a: [1] }, { query: null })]) {
       const res = await post(server, body);
       expect(res.status).toBe(500);
@@ -470,7 +494,7 @@ describe("system 003: validation (contract §4.3, in order)", () => {
   });
 
   it("checks hasura-m-auth in constant time, else wants a bearer token with the ingest scope", async () => {
-    server = await startTestServer(ENV());
+    const server = await statuses();
     const body = ddnBody({ invoices: invoices(1, 2) });
     expect((await post(server, body, { ...M_AUTH, "hasura-m-auth": "wrong" })).body).toMatchObject({
       error: "Unauthorized",
@@ -481,21 +505,19 @@ describe("system 003: validation (contract §4.3, in order)", () => {
   });
 
   it("answers 405 and 404 with JSON bodies", async () => {
-    server = await startTestServer(ENV());
-    const wrong = await server.app.inject({ method: "GET", url: "/anomalies" });
+    const wrong = await refusing.app.inject({ method: "GET", url: "/anomalies" });
     expect(wrong.statusCode).toBe(405);
     expect(wrong.json()).toMatchObject({ error: "Method Not Allowed" });
-    expect((await server.app.inject({ method: "PUT", url: "/history/abc" })).statusCode).toBe(405);
-    expect((await server.app.inject({ method: "POST", url: "/stats/abc" })).statusCode).toBe(405);
-    const missing = await server.app.inject({ method: "GET", url: "/nope/abc" });
+    expect((await refusing.app.inject({ method: "PUT", url: "/history/abc" })).statusCode).toBe(405);
+    expect((await refusing.app.inject({ method: "POST", url: "/stats/abc" })).statusCode).toBe(405);
+    const missing = await refusing.app.inject({ method: "GET", url: "/nope/abc" });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: "Not Found" });
   });
 
   it("answers 400 for a POST /analyze body that is not one JSON object", async () => {
-    server = await startTestServer(ENV());
     for (const payload of ["[1]", "{bad", ""]) {
-      const res = await server.app.inject({
+      const res = await refusing.app.inject({
         method: "POST",
         url: "/analyze/abc",
         headers: { "hasura-m-auth": KEY, "content-type": "application/json" },
