@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { binaryString } from "../../helpers/binary-string.js";
 
 /**
  * The catalogue of hostile input (issue 17). None of these strings contains what the response checks look for
@@ -193,6 +194,6 @@ export const hostileText: fc.Arbitrary<string> = fc.oneof(
     weight: 2,
     arbitrary: fc.constantFrom("../../../../etc/passwd", "..\\..\\win.ini", "/etc/passwd", "~/.ssh"),
   },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
+  { weight: 2, arbitrary: binaryString({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.constantFrom(...LONG_STRING_SIZES).map((n) => "x".repeat(n)) },
 );

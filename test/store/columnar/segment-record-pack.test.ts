@@ -6,6 +6,7 @@ import {
   SegmentRecordPacker,
   SegmentRecordUnpacker,
 } from "../../../src/store/columnar/segment-record-pack.js";
+import { binaryString } from "../../helpers/binary-string.js";
 import { arbitraryRecords } from "./segment-records.js";
 
 /** Records with fields that repeat in runs (as a batch's do) and strings a UTF-8 round trip would change. */
@@ -20,7 +21,7 @@ const runRecords = fc
       severityNumber: fc.constantFrom(0, 9, 17, 9),
       message: fc.oneof(
         fc.constantFrom("user 1 in", "user 2 in", "lone \uD800", "lone \uDFFF", ""),
-        fc.string({ unit: "binary", maxLength: 6 }),
+        binaryString({ maxLength: 6 }),
       ),
       attributes: fc.constantFrom("{}", '{"n":1}', '{"n":2}', '{"s":"\uD801"}'),
       resource: fc.constantFrom("{}", '{"service.name":"api"}'),

@@ -7,11 +7,12 @@ import { DrainMiner } from "../../../src/parsers/drain/index.js";
 import { derivedTemplateId } from "../../../src/store/columnar/derived-template-id.js";
 import type { SegmentRecord } from "../../../src/store/columnar/index.js";
 import { toJsonText } from "../../../src/store/json.js";
+import { binaryString } from "../../helpers/binary-string.js";
 import { loghubFile } from "../../helpers/loghub.js";
 
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.string({ unit: "binary", maxLength: 8 }),
+  binaryString({ maxLength: 8 }),
   fc.constantFrom("", " ", "user", "123", "-42", "007", "a.b", "blk_", "café", "ÉTÉ", "x y"),
   fc.integer({ min: -1e6, max: 1e12 }).map(String),
 );
@@ -123,8 +124,22 @@ export const numberColumnRecords = fc
     }),
   );
 
-/** A LogHub-2k dataset's raw lines (test/fixtures/loghub-2k) decoded and mined the way ingest does it. */
+/**
+ * A LogHub-2k dataset's raw lines (test/fixtures/loghub-2k) decoded and mined the way ingest does it. Mined
+ * once a process (test files share their worker's modules) and handed out as copies a caller may change.
+ */
 export function loghubRecords(dataset: string): SegmentRecord[] {
+  let mined = minedDatasets.get(dataset);
+  if (mined === undefined) {
+    mined = mineLoghub(dataset);
+    minedDatasets.set(dataset, mined);
+  }
+  return mined.map((r) => ({ ...r }));
+}
+
+const minedDatasets = new Map<string, readonly SegmentRecord[]>();
+
+function mineLoghub(dataset: string): SegmentRecord[] {
   const lines = readFileSync(loghubFile(dataset), "utf8")
     .split("\n")
     .filter((l) => l !== "")

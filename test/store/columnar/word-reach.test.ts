@@ -7,11 +7,12 @@ import {
   slotPart,
   textPart,
 } from "../../../src/store/columnar/word-reach.js";
+import { binaryString } from "../../helpers/binary-string.js";
 
 /** Values as dictionaries hold them: words, digits, punctuation, accents, astral and lone surrogates. */
 const value = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.string({ unit: "binary", maxLength: 8 }),
+  binaryString({ maxLength: 8 }),
   fc.constantFrom(
     "",
     "blk_-1608",
