@@ -23,9 +23,17 @@ describe.skipIf(!(await postgresAvailable()))("migrating beside schemas other cl
       }
     })();
     try {
-      for (let round = 0; round < 12; round++) {
+      // A migration fails there in the Migrator's first steps, which list the tables (it failed one
+      // migration in four or so beside this churn with Kysely's introspection), and those steps run again
+      // on every migration, one with nothing left to apply too, at a tenth of the cost of migrating a fresh
+      // schema. So 4 fresh schemas each migrated 6 times: 24 migrations through the racy steps.
+      for (let round = 0; round < 4; round++) {
         const t = await postgresTestStore();
-        await t.cleanup();
+        try {
+          for (let again = 0; again < 5; again++) expect(await t.store.migrate()).toEqual([]);
+        } finally {
+          await t.cleanup();
+        }
       }
     } finally {
       running = false;
@@ -34,6 +42,6 @@ describe.skipIf(!(await postgresAvailable()))("migrating beside schemas other cl
     }
     // The churn ran alongside (else the test proves nothing).
     expect(dropped).toBeGreaterThan(12);
-    // Twelve migrations of a fresh schema: 3-5 s alone, 30 s in CI with three test files on two cores.
+    // Twelve migrations of a fresh schema took 3-5 s alone, 30 s in CI with three test files on two cores.
   }, 120_000);
 });
