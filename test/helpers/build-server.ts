@@ -17,7 +17,11 @@ const BUILD_DIR = join(REPO, `${PREFIX}${process.pid}`);
  * JavaScript instead of registering tsx and compiling every module they import (1.4-2 s of CPU a start,
  * against about 0.3 s).
  */
-export const TEST_SCRIPTS = ["test/helpers/dispatcher-worker.ts", "test/parsers/fixtures/parse-cli-entry.ts"];
+export const TEST_SCRIPTS = [
+  "test/helpers/dispatcher-worker.ts",
+  "test/parsers/fixtures/parse-cli-entry.ts",
+  "test/store/segments/seal-crash-child.ts",
+];
 
 /**
  * Vitest global setup: transpiles `src/` once per run (esbuild, file by file, like `tsc` into `dist/` but

@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RecordToAppend, StoredRecord } from "../../../src/core/log-store.js";
 import { readSegmentIndex, readSegmentMeta } from "../../../src/store/columnar/index.js";
@@ -7,6 +6,7 @@ import { openStore, type Store } from "../../../src/store/db.js";
 import { logsTableStore } from "../../../src/store/logs-table-store.js";
 import type { SealStep } from "../../../src/store/segments/sealer.js";
 import { type SegmentLogStore, segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
+import { testScript } from "../../helpers/cli.js";
 import { DIALECTS, postgresAvailable, sqliteTestStore, type TestStore } from "../../helpers/stores.js";
 
 const T0 = Date.parse("2026-05-04T10:00:00.000Z");
@@ -235,7 +235,8 @@ describe.each(DIALECTS)("segment store on $name", ({ open, needsPostgres }) => {
 });
 
 describe("segment store, a sealing process killed", () => {
-  const child = fileURLToPath(new URL("./seal-crash-child.ts", import.meta.url));
+  // Its build when this run made one (`testScript`): through tsx each start compiled every module it imports.
+  const child = testScript(new URL("./seal-crash-child.ts", import.meta.url));
 
   it.each(STEPS)("with SIGKILL after step '%s' leaves every line stored once", async (step) => {
     const t = await sqliteTestStore();
@@ -243,7 +244,7 @@ describe("segment store, a sealing process killed", () => {
       const path = t.store.location;
       const logs = segmentLogStore(t.store);
       const appended = await appendBatches(t.store, logs, [40, 30, 50]);
-      const run = spawnSync(process.execPath, ["--import", "tsx", child, path, step], {
+      const run = spawnSync(process.execPath, [...child, path, step], {
         encoding: "utf8",
         timeout: 60_000,
       });
