@@ -51,12 +51,15 @@ export function registerAnomaliesCommand(program: Command): void {
         const since = await isoFlag("since", opts.since);
         const until = await isoFlag("until", opts.until);
         const { anomalyIncidents } = await import("../../service/anomaly-incidents.js");
-        const page = await withStore(opts, (store) =>
-          anomalyIncidents(
-            store,
-            { limit, windowSecs, ...(since ? { since } : {}), ...(until ? { until } : {}) },
-            Date.now(),
-          ),
+        const page = await withStore(
+          opts,
+          (store) =>
+            anomalyIncidents(
+              store,
+              { limit, windowSecs, ...(since ? { since } : {}), ...(until ? { until } : {}) },
+              Date.now(),
+            ),
+          { reading: true },
         );
         if (opts.json) {
           process.stdout.write(`${terminalSafeJson(JSON.stringify(page))}\n`);

@@ -88,8 +88,11 @@ export function registerLogsCommand(program: Command): void {
           throw new Error(`--limit must be an integer from 1 to 9999, not '${opts.limit}'`);
         const query = await queryOf(words, opts);
         const { configuredLogStore } = await import("../../store/configured-log-store.js");
-        const found = await withStore(opts, async (store, config) =>
-          (await configuredLogStore(store, config.logStore)).search(query, { limit: Number(opts.limit) }),
+        const found = await withStore(
+          opts,
+          async (store, config) =>
+            (await configuredLogStore(store, config.logStore)).search(query, { limit: Number(opts.limit) }),
+          { reading: true },
         );
         // Stored data reaches the terminal: its control characters are shown escaped (`\x1b`), the JSON
         // lines keep every value exactly. A text line shows the first 16 KiB of a longer message.
@@ -128,10 +131,13 @@ export function registerLogsCommand(program: Command): void {
         ]);
         const out = opts.out === undefined ? process.stdout : await openOut(opts.out);
         try {
-          const written = await withStore(opts, async (store, config) =>
-            exportLogs(await configuredLogStore(store, config.logStore), query, { format, limit }, (text) =>
-              writeTo(out, text),
-            ),
+          const written = await withStore(
+            opts,
+            async (store, config) =>
+              exportLogs(await configuredLogStore(store, config.logStore), query, { format, limit }, (text) =>
+                writeTo(out, text),
+              ),
+            { reading: true },
           );
           if (opts.out !== undefined) {
             await closeOut(out as WriteStream);

@@ -39,19 +39,22 @@ export function registerSuppressionsCommand(program: Command): void {
         if (!/^\d{1,4}$/.test(opts.limit))
           throw new Error(`--limit must be an integer up to 9999, not '${opts.limit}'`);
         const nowMs = Date.now();
-        const { items, total } = await withStore(opts, (store) =>
-          listSuppressions(
-            store.db,
-            {
-              state,
-              limit: Number(opts.limit),
-              offset: 0,
-              ...(opts.detector ? { detector: opts.detector } : {}),
-              ...(opts.entity ? { key: opts.entity } : {}),
-              ...(opts.query ? { q: opts.query } : {}),
-            },
-            isoUtc(nowMs),
-          ),
+        const { items, total } = await withStore(
+          opts,
+          (store) =>
+            listSuppressions(
+              store.db,
+              {
+                state,
+                limit: Number(opts.limit),
+                offset: 0,
+                ...(opts.detector ? { detector: opts.detector } : {}),
+                ...(opts.entity ? { key: opts.entity } : {}),
+                ...(opts.query ? { q: opts.query } : {}),
+              },
+              isoUtc(nowMs),
+            ),
+          { reading: true },
         );
         const rows = items.map((s) => suppressionJson(s, nowMs));
         if (opts.json) {

@@ -5,13 +5,23 @@ import { terminalSafe, terminalSafeJson } from "../../core/terminal-safe.js";
 import type { Store } from "../../store/db.js";
 import { addConfigOptions, configFromFlags, type FlagValues, fail } from "../config-flags.js";
 
-/** Opens the configured store (migrated), runs `fn`, closes it. */
+/**
+ * Opens the configured store (migrated), runs `fn`, closes it. `reading`: the command only reads, so a
+ * SQLite file that does not exist is an error naming it (opening it would create an empty database
+ * there, and the command would answer nothing as if the store were empty).
+ */
 export async function withStore<T>(
   flags: FlagValues,
   fn: (store: Store, config: Config) => Promise<T>,
+  options: { reading?: boolean } = {},
 ): Promise<T> {
   const config = await configFromFlags(flags);
-  const { openConfiguredStore } = await import("../../store/db.js");
+  const { databaseUrlFor, openConfiguredStore, storeMayExist } = await import("../../store/db.js");
+  const url = databaseUrlFor(config);
+  if (options.reading && !storeMayExist(url))
+    throw new Error(
+      `no database at ${url}: pass --data-dir (or DATA_DIR) where \`logwarden serve\` keeps its data`,
+    );
   const store = openConfiguredStore(config);
   try {
     await store.migrate();
@@ -74,7 +84,7 @@ export function registerTokenCommand(program: Command): void {
     .action(async (opts: FlagValues & { json?: boolean }) => {
       try {
         const { listTokens } = await import("../../service/tokens.js");
-        const tokens = await withStore(opts, (store) => listTokens(store.db));
+        const tokens = await withStore(opts, (store) => listTokens(store.db), { reading: true });
         if (opts.json) {
           process.stdout.write(`${terminalSafeJson(JSON.stringify(tokens))}\n`);
           return;
