@@ -78,7 +78,11 @@ export async function exportLogs(
   }
 }
 
-function exportObject(r: StoredRecord) {
+/**
+ * A stored record as every door outside the store names its fields (`id`, `template_id`, snake_case, as
+ * the REST API does): the export's NDJSON object, and `logs search --json`'s line.
+ */
+export function exportObject(r: StoredRecord) {
   return {
     id: r.ref,
     timestamp: r.timestamp,

@@ -44,7 +44,9 @@ describe("logwarden logs search", () => {
     // Words inside paths and addresses, a prefix as the last word, filters, JSON lines.
     const json = await runCli(["logs", "search", "sda", "--service", "kernel", "--json"], { env });
     expect(json.code, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ref: 2, service: "kernel", message: LINES[1]![2] });
+    // Named as the API and `logs export` name them (`id`, `template_id`), not as the store's type does.
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: 2, service: "kernel", message: LINES[1]![2] });
+    expect(Object.keys(JSON.parse(json.stdout))).toContain("template_id");
     const ip = await runCli(["logs", "search", "0.0.7", "--since", "2026-05-04T10:01:00Z"], { env });
     expect(ip.stdout).toContain("#3 ");
     expect(ip.stdout).not.toContain("#1 ");
@@ -78,7 +80,7 @@ describe("logwarden logs search", () => {
     expect(json.code, json.stderr).toBe(0);
     // JSON escapes every control character (C1 too, as \u009b), and parses back to the exact message.
     expect(rawControls(json.stdout)).toEqual([]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ref: 4, service: "evil\u001b[8m", message: evil });
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: 4, service: "evil\u001b[8m", message: evil });
   });
 
   it("refuses bad flags, naming them", async () => {

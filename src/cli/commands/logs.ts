@@ -81,13 +81,16 @@ export function registerLogsCommand(program: Command): void {
       "records whose message holds every word (any case; the last may be the start of a word), newest first",
     )
     .option("--limit <n>", "at most this many", "50")
-    .option("--json", "print the records as JSON lines")
+    .option("--json", "print the records as JSON lines, named as the API and `logs export` name them")
     .action(async (words: string[], opts: SearchFlags) => {
       try {
         if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) === 0)
           throw new Error(`--limit must be an integer from 1 to 9999, not '${opts.limit}'`);
         const query = await queryOf(words, opts);
-        const { configuredLogStore } = await import("../../store/configured-log-store.js");
+        const [{ configuredLogStore }, { exportObject }] = await Promise.all([
+          import("../../store/configured-log-store.js"),
+          import("../../service/log-export.js"),
+        ]);
         const found = await withStore(
           opts,
           async (store, config) =>
@@ -99,7 +102,7 @@ export function registerLogsCommand(program: Command): void {
         for (const r of found) {
           process.stdout.write(
             opts.json
-              ? `${terminalSafeJson(JSON.stringify(r))}\n`
+              ? `${terminalSafeJson(JSON.stringify(exportObject(r)))}\n`
               : `${safe(r.timestamp)} ${safe(r.service)} ${safe(r.level ?? "-")} #${r.ref} ${safe(shownLine(r.message).replace(/\s*\n\s*/g, " "))}\n`,
           );
         }
