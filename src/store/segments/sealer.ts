@@ -52,8 +52,10 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
   if (store.dialect.name !== "postgres")
     return sealSteps(store, (work) => store.transaction(work), options, now);
   return store.transaction(async (tx) => {
+    // Keyed by schema too: advisory locks are the database's, and stores in other schemas of it (tests,
+    // deployments sharing one database) seal their own batches, which this seal must not hold off.
     const { rows } = await sql<{ held: boolean }>`
-      select pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}) as held`.execute(tx.db);
+      select pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}, hashtext(current_schema())) as held`.execute(tx.db);
     if (rows[0]?.held !== true) return NOTHING_SEALED;
     return sealSteps(tx, (work) => work(tx), options, now);
   });

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RecordToAppend } from "../../../src/core/log-store.js";
 import type { Store } from "../../../src/store/db.js";
@@ -88,6 +89,43 @@ describe("segment store on one PostgreSQL, two nodes", () => {
       "a line 1",
       "a line 2",
     ]);
+  });
+
+  it("a seal under way holds off the other nodes' seals of its schema, not a store's in another schema", async (ctx) => {
+    if (!(await postgresAvailable())) return ctx.skip();
+    const [a, b] = await twoNodes();
+    const other = await postgres.shared();
+    const elsewhere = other.open();
+    try {
+      await elsewhere.migrate();
+      for (const store of [a, elsewhere])
+        await store.transaction((tx) => segmentLogStore(store).append(tx, records(5, "x"), STORED_AT));
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked: () => void = () => {};
+      const holding = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      // Node A's seal under way: its transaction holds the schema's seal lock (as sealBatches takes it).
+      const sealing = a.transaction(async (tx) => {
+        await sql`select pg_advisory_xact_lock(${0x4c575345}, hashtext(current_schema()))`.execute(tx.db);
+        locked();
+        await held;
+      });
+      await holding;
+      const seenByB = await segmentLogStore(b).seal();
+      const seenElsewhere = await segmentLogStore(elsewhere).seal();
+      release();
+      await sealing;
+      expect(seenByB.batches).toBe(0);
+      expect(seenElsewhere.batches).toBe(1);
+      expect((await segmentLogStore(b).seal()).batches).toBe(1);
+    } finally {
+      await elsewhere.close();
+      await other.cleanup();
+    }
   });
 
   it("two nodes appending and sealing at once store every line once and encode each batch once", async (ctx) => {
