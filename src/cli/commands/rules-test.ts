@@ -22,7 +22,7 @@ export interface TestOptions {
  * `logwarden rules test`'s run, in a module of its own: the Sigma engine, its YAML parser and the mappings
  * are loaded only when the command runs, not at every start of the CLI (about 0.24 s of CPU each).
  */
-export function runRulesTest(events: string, opts: TestOptions): void {
+export function runRulesTest(events: string, opts: TestOptions) {
   if (opts.format !== "text" && opts.format !== "json")
     return fail(`--format must be text or json, not '${opts.format}'`);
   let session: SigmaSession;
