@@ -103,7 +103,7 @@ describe.each(STORES)("log search at every door ($name)", ({ env, seal }) => {
           .trim()
           .split("\n")
           .filter(Boolean)
-          .map((line) => (JSON.parse(line) as { ref: number }).ref);
+          .map((line) => (JSON.parse(line) as { id: number }).id);
         expect(cliIds, q).toEqual(rests.get(q));
       }),
     );
