@@ -4,27 +4,16 @@ import type { RecordToAppend } from "../../../src/core/log-store.js";
 import type { Store } from "../../../src/store/db.js";
 import type { SealStep } from "../../../src/store/segments/sealer.js";
 import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
+import { lineToAppend } from "../../helpers/records.js";
 import { type SharedDatabase, sharedDatabaseCases } from "../../helpers/shared-database.js";
 import { postgresAvailable } from "../../helpers/stores.js";
 
 /** Issue 50 item 6: nodes on one PostgreSQL append without waiting on each other, and seal each batch once. */
 
 function records(n: number, tag: string): RecordToAppend[] {
-  return Array.from({ length: n }, (_, i) => {
-    const timestamp = new Date(Date.UTC(2026, 4, 4, 10, 0, 0, i)).toISOString();
-    return {
-      timestamp,
-      observedTimestamp: timestamp,
-      severityText: null,
-      severityNumber: 0,
-      body: `${tag} line ${i}`,
-      attributes: {},
-      resource: { "service.name": tag },
-      stream: tag,
-      templateId: null,
-      params: null,
-    };
-  });
+  return Array.from({ length: n }, (_, i) =>
+    lineToAppend(new Date(Date.UTC(2026, 4, 4, 10, 0, 0, i)).toISOString(), `${tag} line ${i}`, tag),
+  );
 }
 
 const STORED_AT = "2026-05-04T14:00:00.000Z";

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RecordToAppend } from "../../../src/core/log-store.js";
 import { recordMatcher } from "../../../src/store/columnar/index.js";
 import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
+import { lineToAppend } from "../../helpers/records.js";
 import { sqliteTestStore, type TestStore } from "../../helpers/stores.js";
 
 /**
@@ -12,21 +13,8 @@ import { sqliteTestStore, type TestStore } from "../../helpers/stores.js";
 
 const T0 = Date.parse("2026-05-04T10:00:00.000Z");
 
-function record(i: number, body: string, template: string | null, templateId: string | null): RecordToAppend {
-  const timestamp = new Date(T0 + i * 1_000).toISOString();
-  return {
-    timestamp,
-    observedTimestamp: timestamp,
-    severityText: "INFO",
-    severityNumber: 9,
-    body,
-    attributes: {},
-    resource: { "service.name": "auth" },
-    stream: "auth",
-    templateId,
-    template,
-    params: null,
-  };
+function record(i: number, body: string, template: string, templateId: string): RecordToAppend {
+  return lineToAppend(new Date(T0 + i * 1_000).toISOString(), body, "auth", { templateId, template });
 }
 
 /** Four kinds of line: the word in static text, in a value, beside a wildcard, and verbatim. */
