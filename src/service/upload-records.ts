@@ -151,6 +151,24 @@ export function heldInputs(inputs: AnalysisInput[], limit: LineLimit, tally: Upl
 }
 
 /**
+ * `openLogEntries`, refusing a binary file (`looksBinary` on its first bytes) with a 400 `unsupported_file`:
+ * what the upload API and `logwarden analyze` do with an ELF file rather than read it as lines.
+ */
+export async function openTextLogEntries(
+  stream: AsyncIterable<Uint8Array | string>,
+  options?: Parameters<typeof openLogEntries>[1],
+): ReturnType<typeof openLogEntries> {
+  const opened = await openLogEntries(stream, options);
+  if (looksBinary(opened.head))
+    throw new UserError(
+      "the file is binary, not a log (JSON, NDJSON or text lines)",
+      "unsupported_file",
+      400,
+    );
+  return opened;
+}
+
+/**
  * The records of an uploaded file, read as it streams in (memory is bounded by one record, not the
  * file): a JSON array, `{"logs": [...]}`, NDJSON, or any line format the decoders read.
  */
@@ -161,13 +179,7 @@ export async function* uploadInputs(
   tally: UploadTally = { linesCut: 0 },
 ): AsyncGenerator<AnalysisInput, void, undefined> {
   // Lines are cut to the limit as they are read (and marked), so a 12 MB line is never held whole.
-  const { format, head, entries } = await openLogEntries(stream, { lineLimitBytes: limit.maxBytes });
-  if (looksBinary(head))
-    throw new UserError(
-      "the file is binary, not a log (JSON, NDJSON or text lines)",
-      "unsupported_file",
-      400,
-    );
+  const { format, entries } = await openTextLogEntries(stream, { lineLimitBytes: limit.maxBytes });
   if (format === "json") {
     let n = 0;
     try {

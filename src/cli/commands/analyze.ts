@@ -52,18 +52,14 @@ export function registerAnalyzeCommand(program: Command): void {
         const config = await configFromFlags({ ...(opts.config ? { config: opts.config } : {}) });
         if (opts.train && !opts.sessionKey) throw new Error("--train needs --session-key");
         if (opts.sessionKey) withSessionKey(config, opts.sessionKey, opts.warmupSessions);
-        const [{ openLogEntries }, { analyzeLines }, { createProcessor }, { looksBinary }] =
-          await Promise.all([
-            import("../../parsers/read-entries.js"),
-            import("../../service/analyze.js"),
-            import("../../pipeline/create-processor.js"),
-            import("../../service/upload-records.js"),
-          ]);
-        // A binary file is refused as the upload API refuses it (400 `unsupported_file`), not read as lines.
-        const readLogEntries = async function* (stream: AsyncIterable<Uint8Array | string>, name: string) {
-          const { head, entries } = await openLogEntries(stream);
-          if (looksBinary(head)) throw new Error(`${name} is binary, not a log (JSON, NDJSON or text lines)`);
-          yield* entries;
+        const [{ analyzeLines }, { createProcessor }, { openTextLogEntries }] = await Promise.all([
+          import("../../service/analyze.js"),
+          import("../../pipeline/create-processor.js"),
+          import("../../service/upload-records.js"),
+        ]);
+        // A binary file is refused as the upload API refuses it, not read as lines.
+        const readLogEntries = async function* (stream: AsyncIterable<Uint8Array | string>) {
+          yield* (await openTextLogEntries(stream)).entries;
         };
         const suppressions = opts.verdicts
           ? await (await import("../../service/stored-suppressions.js")).loadStoredSuppressions(config)
@@ -88,15 +84,15 @@ export function registerAnalyzeCommand(program: Command): void {
         const processor = createProcessor(config);
         const report = opts.sessionKey
           ? await (await import("../../service/analyze-sessions.js")).analyzeSessions(
-              readLogEntries(counted, file),
+              readLogEntries(counted),
               processor,
               // The baseline gets the input's service name, so its templates get the same ids.
               {
                 ...analyzeOptions,
-                ...(opts.train ? { train: readLogEntries(createReadStream(opts.train), opts.train) } : {}),
+                ...(opts.train ? { train: readLogEntries(createReadStream(opts.train)) } : {}),
               },
             )
-          : await analyzeLines(readLogEntries(counted, file), processor, analyzeOptions);
+          : await analyzeLines(readLogEntries(counted), processor, analyzeOptions);
         bar.finish();
         const text = render(report, opts.format as Format);
         if (opts.output) writeFileSync(opts.output, text);

@@ -30,7 +30,8 @@ export function decodePlain(line: string, ctx: DecodeContext): LogRecord {
   let timestamp = h.timestamp;
   // Read right after the split: the flag belongs to the time just converted.
   if (timestamp !== null && timeCache.yearless) timestamp = withInferredYear(timestamp, ctx);
-  if (timestamp !== null && !plausibleRecordTime(timestamp, ctx)) return lineWithoutHeader(line, ctx);
+  if (timestamp !== null && !plausibleRecordTime(timestamp, ctx))
+    return lineWithoutHeader(line, h.level, ctx);
   return {
     timestamp: timestamp ?? ctx.observedAt,
     observedTimestamp: ctx.observedAt,
@@ -61,13 +62,12 @@ function withInferredYear(iso: string, ctx: DecodeContext): string {
 }
 
 /** A line whose header time cannot be its record's: kept whole, with its level word when it names one. */
-function lineWithoutHeader(line: string, ctx: DecodeContext): LogRecord {
-  const h = splitHeaderMemo(line, false);
+function lineWithoutHeader(line: string, level: string | null, ctx: DecodeContext): LogRecord {
   return {
     timestamp: ctx.observedAt,
     observedTimestamp: ctx.observedAt,
-    severityText: h.level,
-    severityNumber: h.level ? levelWordNumber(h.level) : 0,
+    severityText: level,
+    severityNumber: level ? levelWordNumber(level) : 0,
     body: line,
     attributes: {},
     resource: ctx.defaultService ? { "service.name": ctx.defaultService } : {},

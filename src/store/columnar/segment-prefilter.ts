@@ -37,6 +37,16 @@ export class SearchIndex {
     return this.parts;
   }
 
+  /** The verbatim messages' entries, as `LeanIndex.verbatim` gives them. */
+  get verbatim(): readonly { entry: number }[] {
+    return this.index.verbatim;
+  }
+
+  /** Verbatim message k, as `LeanIndex.verbatimMessage`. */
+  verbatimMessage(k: number): string {
+    return this.index.verbatim[k]!.message;
+  }
+
   /** The folded words of each verbatim message. */
   verbatimMessageWords(): string[][] {
     this.verbatimWords ??= this.index.verbatim.map((v) => foldedWords(v.message));
@@ -163,14 +173,14 @@ export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): Segme
     }
     return true;
   });
+  const whole = words.slice(0, -1);
+  const last = words[words.length - 1]!;
   const verbatim = m.templates.map(() => false);
   if (ix instanceof LeanIndex) {
     ix.verbatim.forEach((v, k) => {
       if (allowed[v.entry] && !verbatim[v.entry] && ix.verbatimMayHold(k, words)) verbatim[v.entry] = true;
     });
   } else {
-    const whole = words.slice(0, -1);
-    const last = words[words.length - 1]!;
     const verbatimWords = ix.verbatimMessageWords();
     ix.index.verbatim.forEach((v, k) => {
       if (allowed[v.entry] && !verbatim[v.entry] && messageHasWords(verbatimWords[k]!, whole, last)) {
@@ -179,9 +189,7 @@ export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): Segme
     });
   }
   if (!encoded.some(Boolean) && !verbatim.some(Boolean)) return null;
-  const sure = encoded.map(
-    (ok, e) => ok && staticTextHoldsWords(m.templates[e]!.template!, words.slice(0, -1), words.at(-1)!),
-  );
+  const sure = encoded.map((ok, e) => ok && staticTextHoldsWords(m.templates[e]!.template!, whole, last));
   const plan: SegmentPlan = numberTests ? { encoded, verbatim, numberTests } : { encoded, verbatim };
   return sure.some(Boolean) ? { ...plan, sure } : plan;
 }

@@ -2,7 +2,7 @@ import type { LogQuery } from "../../core/log-store.js";
 import {
   type DigitProbe,
   digitProbes,
-  LeanIndex,
+  type LeanIndex,
   leanWords,
   type MatchableRecord,
   planSegment,
@@ -190,9 +190,20 @@ function firstRowAtOrAfter(reader: SegmentReader, from: number, to: number, ms: 
   return lo;
 }
 
-/** Which of a piece's template entries may match (null: none; the piece is skipped unread). */
+/** The last plan made on each index, for the query it was made for. */
+const lastPlans = new WeakMap<SearchIndex | LeanIndex, { q: PreparedQuery; plan: SegmentPlan | null }>();
+
+/**
+ * Which of a piece's template entries may match (null: none; the piece is skipped unread). Kept per
+ * index for the query: a count that could not tell from the index (`countFromIndex`) reads the piece's
+ * rows next, on the same plan.
+ */
 export function planPiece(ix: SearchIndex | LeanIndex, q: PreparedQuery): SegmentPlan | null {
-  return planSegment(ix, q.query);
+  const last = lastPlans.get(ix);
+  if (last?.q === q) return last.plan;
+  const plan = planSegment(ix, q.query);
+  lastPlans.set(ix, { q, plan });
+  return plan;
 }
 
 /**
@@ -322,16 +333,10 @@ export async function countFromIndex(
   const text = textMatcher(query)!;
   const verbatimRows = new Array<number>(ix.meta.templates.length).fill(0);
   let n = 0;
-  const verbatim = ix instanceof LeanIndex ? ix.verbatim : ix.index.verbatim;
-  for (let k = 0; k < verbatim.length; k++) {
-    const e = verbatim[k]!.entry;
-    verbatimRows[e]!++;
-    if (
-      plan.verbatim[e] &&
-      text(ix instanceof LeanIndex ? ix.verbatimMessage(k) : ix.index.verbatim[k]!.message)
-    )
-      n++;
-  }
+  ix.verbatim.forEach(({ entry }, k) => {
+    verbatimRows[entry]!++;
+    if (plan.verbatim[entry] && text(ix.verbatimMessage(k))) n++;
+  });
   ix.meta.templates.forEach((t, e) => {
     if (plan.sure?.[e]) n += t.count - verbatimRows[e]!;
   });
