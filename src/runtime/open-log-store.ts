@@ -77,16 +77,21 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
       "log store: the build thread stopped; building batches on the main thread instead",
     ),
   );
-  const local = configuredSegmentStore(store, options, build);
+  const appending = configuredSegmentStore(store, options, build);
+  const sealing = sealingOnDemand(config, store, appending, log);
+  const local = withFirstAppend(appending, sealing.start);
+  // Batches left unsealed by an earlier run are sealed now; on PostgreSQL, other nodes append to the same
+  // tables, so this node seals whether or not it appends.
+  if (store.dialect.name === "postgres" || (await appending.sealingStats()).unsealedLines > 0)
+    sealing.start();
   const threads = startReadThreads(config, log);
   const logs = threads ? readingOnThreads(local, threads) : local;
-  const stopSealing = startSealing(config, store, local, log);
   const stopRetention = startRetention(options.retentionDays, (time) => local.dropBefore(time), log);
   return {
     logs,
     async stop() {
       await stopRetention();
-      await stopSealing();
+      await sealing.stop();
       await build.stop();
       await threads?.close();
     },
@@ -143,6 +148,51 @@ function startRetention(
   return async () => {
     clearInterval(timer);
     await running;
+  };
+}
+
+/**
+ * `logs`, calling `first` before its first append: the sealing thread starts with the first batch, so a
+ * process that only reads (the CLI's reading commands, MCP on its own, a test's runtime) never pays its
+ * start, about 0.3 s of CPU loading its modules and opening its connection.
+ */
+function withFirstAppend(logs: SegmentLogStore, first: () => void): SegmentLogStore {
+  let started = false;
+  const once = () => {
+    if (started) return;
+    started = true;
+    first();
+  };
+  return {
+    ...logs,
+    append(tx, records, storedAt) {
+      once();
+      return logs.append(tx, records, storedAt);
+    },
+    openAppend(tx, count, storedAt) {
+      once();
+      return logs.openAppend(tx, count, storedAt);
+    },
+  };
+}
+
+/** The sealing of `startSealing`, started when first asked; `stop` stops it if it ever started. */
+function sealingOnDemand(
+  config: Config,
+  store: Store,
+  logs: SegmentLogStore,
+  log: Logger,
+): { start: () => void; stop: () => Promise<void> } {
+  let stop: (() => Promise<void>) | undefined;
+  let stopped = false;
+  return {
+    start: () => {
+      if (!stop && !stopped) stop = startSealing(config, store, logs, log);
+    },
+    stop: async () => {
+      stopped = true;
+      await stop?.();
+    },
   };
 }
 

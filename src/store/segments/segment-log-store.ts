@@ -7,6 +7,7 @@ import type {
   LogStore,
   RecordAppender,
   RecordContext,
+  SealingStats,
   StoredRecord,
   TemplateIntervalCount,
   ValueCount,
@@ -84,6 +85,9 @@ export interface SegmentLogStore extends LogStore<StoreTransaction> {
   dropBefore(time: string): Promise<{ segments: number; batches: number }>;
   /** Resolves once no digit-run summaries are being built in idle time (`SummaryFill`). */
   summariesFilled(): Promise<void>;
+  // Optional for other stores, always here.
+  openAppend(batch: StoreTransaction, count: number, storedAt: string): Promise<RecordAppender>;
+  sealingStats(): Promise<SealingStats>;
 }
 
 /** bench:store's segment size (docs/benchmarks.md, `store`): larger segments compressed little better. */
