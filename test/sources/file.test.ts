@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, renameSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -24,6 +24,7 @@ afterEach(async () => {
   await running?.stop();
   running = undefined;
   await server.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function config(paths: string[], extra: Partial<FileSourceConfig> = {}): FileSourceConfig {
