@@ -136,12 +136,19 @@ describe("POST /ingest takes parse turns", () => {
     await expect.poll(() => [turns.holding, turns.waiting]).toEqual([0, 0]);
 
     // While a body larger than the room holds the only turn, the next waits unread, and is submitted
-    // after the first.
+    // after the first. The first's submission waits until the next is seen waiting: answered on its own,
+    // the first's 20,000 lines took more than the turn's lapse on a loaded CI machine, and the next was
+    // let in without ever waiting.
     const pipeline = rt.pipeline;
     const taken: number[] = [];
     const submit = pipeline.submit.bind(pipeline);
-    pipeline.submit = (records, ...rest) => {
+    let nextSeenWaiting = () => {};
+    const seen = new Promise<void>((resolve) => {
+      nextSeenWaiting = resolve;
+    });
+    pipeline.submit = async (records, ...rest) => {
       taken.push(records.length);
+      if (taken.length === 1) await seen;
       return submit(records, ...rest);
     };
     const bigLines = Math.ceil(PARSE_AHEAD_BYTES / ndjson(1).length) + 10;
@@ -149,6 +156,7 @@ describe("POST /ingest takes parse turns", () => {
     await expect.poll(() => turns.holding).toBe(1);
     const next = post(ndjson(4, 100_000));
     await expect.poll(() => turns.waiting).toBe(1);
+    nextSeenWaiting();
     const [a, b] = await Promise.all([big, next]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(taken).toEqual([bigLines, 4]);
