@@ -107,8 +107,18 @@ export async function createRuntime(
   };
 }
 
-/** The deployed commit (contracts §5.2 `/meta.git`): from the repository when there is one. */
+/**
+ * The deployed commit (contracts §5.2 `/meta.git`): from the repository when there is one. Read once a
+ * process: `git` as a child process cost about 50 ms a runtime, and the checkout does not change under a
+ * running process (a test process builds hundreds of runtimes).
+ */
+let gitCommit: string | null | undefined;
 function readGitCommit(): string | null {
+  if (gitCommit === undefined) gitCommit = gitHead();
+  return gitCommit;
+}
+
+function gitHead(): string | null {
   try {
     const out = execFileSync("git", ["rev-parse", "HEAD"], {
       cwd: new URL("../..", import.meta.url),
