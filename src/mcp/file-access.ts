@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { type FileHandle, open, readlink, realpath } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readlink, realpath } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
 import { UserError } from "../core/errors.js";
 
@@ -21,6 +21,53 @@ export interface OpenedLogFile {
    * fine). A handle left to the garbage collector is an uncaught error on Node 26.
    */
   close(): Promise<void>;
+}
+
+/**
+ * What `analyze_log_file` may read, said for an assistant: the folders (absolute to a caller with every
+ * scope, the local operator over stdio; as configured to a token, which is not told the server's paths)
+ * and the size limit. Settings' names mean nothing to an assistant, which cannot change them.
+ */
+export function readableFiles(ctx: {
+  rt: { config: { mcp: FileAccessPolicy } };
+  caller: { scopes: readonly string[] };
+}): string {
+  const { allowedDirs, maxFileBytes } = ctx.rt.config.mcp;
+  const operator = ctx.caller.scopes.includes("admin");
+  const dirs = allowedDirs.map((d) => (operator ? resolve(d) : d));
+  const where =
+    dirs.length === 1
+      ? `the folder ${dirs[0]}`
+      : `these folders: ${dirs.join(", ")} (a relative path is taken from the first)`;
+  const mb = Math.max(1, Math.round(maxFileBytes / (1024 * 1024)));
+  return `It reads only files inside ${where}, up to ${mb} MB; ask the user to put the file there.`;
+}
+
+/** MCP_ALLOWED_DIRS when nothing sets it: `logs`, the folder the batch processor reads by default too. */
+export const DEFAULT_READABLE_DIRS: readonly string[] = ["logs"];
+
+/**
+ * Makes `analyze_log_file` work out of the box: when the folders are the default and none exists, the
+ * first is created (a missing folder allows nothing). Folders someone configured are left as they are.
+ * Returns the folder created, or null; a folder that cannot be created (a read-only working directory)
+ * is reported, not fatal: the tool then says it is disabled.
+ */
+export async function prepareReadableFolder(
+  policy: FileAccessPolicy,
+  onError: (error: Error, dir: string) => void,
+): Promise<string | null> {
+  const dirs = policy.allowedDirs;
+  if (dirs.length !== DEFAULT_READABLE_DIRS.length || dirs.some((d, i) => d !== DEFAULT_READABLE_DIRS[i]))
+    return null;
+  if ((await allowedDirsOf(dirs)).length > 0) return null;
+  const dir = resolve(dirs[0]!);
+  try {
+    await mkdir(dir, { recursive: true });
+    return dir;
+  } catch (error) {
+    onError(error as Error, dir);
+    return null;
+  }
 }
 
 /** `..` anywhere in the path is refused outright, before any resolution: no client needs it. */
@@ -71,7 +118,7 @@ function isInside(child: string, dir: string): boolean {
 
 function outside(filepath: string): UserError {
   return new UserError(
-    `${filepath} is outside the folders this server may read (MCP_ALLOWED_DIRS)`,
+    `${filepath} is outside the folders this server may read (MCP_ALLOWED_DIRS on the server)`,
     "Forbidden",
     403,
   );

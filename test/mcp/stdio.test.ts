@@ -106,6 +106,26 @@ describe("logwarden mcp over stdio", () => {
     expect(byName.get("analyze_logs")?.inputSchema.required).toEqual(["log_data"]);
   });
 
+  it("describes tools in words an assistant can act on: no setting names, the folders it may read, which incident tool is which", async () => {
+    const { tools } = await client.listTools();
+    for (const tool of tools) {
+      const words = [
+        tool.description ?? "",
+        ...Object.values(tool.inputSchema.properties ?? {}).map(
+          (p) => (p as { description?: string }).description ?? "",
+        ),
+      ].join(" ");
+      // An operator's setting (THRESHOLD, MCP_ALLOWED_DIRS…) is nothing an assistant can change or read.
+      expect(words, tool.name).not.toMatch(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\bTHRESHOLD\b|system 00\d/);
+    }
+    const byName = new Map(tools.map((t) => [t.name, t.description ?? ""]));
+    // stdio is the local operator: the folder is named in full, with the size limit.
+    expect(byName.get("analyze_log_file")).toContain(`inside the folder ${logsDir}, up to 1 MB`);
+    expect(byName.get("submit_verdict")).toContain("for the next 30 days");
+    expect(byName.get("list_incidents")).toContain("use list_anomaly_incidents");
+    expect(byName.get("list_anomaly_incidents")).toContain("use list_incidents");
+  });
+
   it("contract tools return one text item holding JSON, equal to the structured content", async () => {
     const stats = await call(client, "get_detection_stats");
     expect(stats.isError).toBeFalsy();

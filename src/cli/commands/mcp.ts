@@ -19,6 +19,7 @@ export function registerMcpCommand(program: Command): void {
         { createMcpServer },
         { STDIO_CALLER },
         { PACKAGE_VERSION },
+        { prepareReadableFolder },
       ] = await Promise.all([
         import("@modelcontextprotocol/sdk/server/stdio.js"),
         import("../../runtime/create-runtime.js"),
@@ -26,10 +27,20 @@ export function registerMcpCommand(program: Command): void {
         import("../../mcp/server.js"),
         import("../../mcp/context.js"),
         import("../../mcp/version.js"),
+        import("../../mcp/file-access.js"),
       ]);
       // fd 2: a log line on stdout would corrupt the protocol.
       const log = createLogger(config.logLevel, 2, config.logFormat);
       const rt = await createRuntime(config, log).catch(fail);
+      // Out of the box, analyze_log_file reads ./logs: made here when it is the default and missing.
+      const created = await prepareReadableFolder(config.mcp, (error, dir) =>
+        log.warn(
+          { err: error, dir },
+          "MCP: cannot create the folder analyze_log_file reads; set MCP_ALLOWED_DIRS to one that exists",
+        ),
+      );
+      if (created)
+        log.info({ dir: created }, "MCP: analyze_log_file reads the log files put in this folder (created)");
       const server = createMcpServer(rt, STDIO_CALLER, PACKAGE_VERSION);
       const transport = new StdioServerTransport();
       const stop = stopOnce(

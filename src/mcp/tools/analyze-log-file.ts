@@ -9,7 +9,7 @@ import {
   uploadWarnings,
 } from "../../service/upload-records.js";
 import type { McpContext } from "../context.js";
-import { openLogFile } from "../file-access.js";
+import { openLogFile, readableFiles } from "../file-access.js";
 import { jsonResult } from "../results.js";
 import { analysisResultSchema } from "../schemas.js";
 import { registerScopedTool } from "../tool-access.js";
@@ -24,15 +24,14 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
     { scope: "read", more: { "persist: true": "ingest" } },
     {
       title: "Analyze a log file",
-      description:
-        'Analyses a log file on the server (JSON array, {"logs": [...]}, NDJSON, or text lines: syslog, logfmt, plain) and returns the analysis result. Only files inside the server\'s MCP_ALLOWED_DIRS folders, up to MCP_MAX_FILE_BYTES.',
+      description: `Analyses a log file on the server (JSON array, {"logs": [...]}, NDJSON, or text lines: syslog, logfmt, plain) and returns the analysis result: how many events, which were anomalous and why. ${readableFiles(ctx)}`,
       inputSchema: {
         filepath: z
           .string()
           .min(1)
           .max(4096)
           .describe(
-            "Path of the log file: absolute, or relative to the first allowed folder; must lie inside MCP_ALLOWED_DIRS and contain no '..'",
+            "Path of the log file: absolute, or relative to the first folder this tool may read; no '..'",
           ),
         persist: persistArg,
         service: z

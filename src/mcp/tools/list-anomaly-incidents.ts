@@ -15,9 +15,9 @@ export function registerListAnomalyIncidents(server: McpServer, ctx: McpContext)
     "list_anomaly_incidents",
     { scope: "read" },
     {
-      title: "List anomaly incidents",
+      title: "List anomaly incidents (per user, address or host)",
       description:
-        "Groups the anomalies of a time window (default the last day) into incidents: findings about one user, address or host within window_secs (default 1800) of each other, e.g. an address's failed logins, the account it got into and that account's first sudo. Each incident lists its entities, detectors, anomaly ids and a combined score; newest first.",
+        "Groups the anomalies of a time window (default the last day) into incidents: findings about one user, address or host within window_secs (default 1800) of each other, e.g. an address's failed logins, the account it got into and that account's first sudo. Each incident lists its entities, detectors, anomaly ids and a combined score; newest first. For whole services whose logs scored as anomalous, use list_incidents.",
       inputSchema: {
         since: sinceArg,
         until: untilArg,

@@ -24,9 +24,8 @@ export function registerListIncidents(server: McpServer, ctx: McpContext): void 
     "list_incidents",
     { scope: "read" },
     {
-      title: "List incidents",
-      description:
-        "Lists incidents (a service's records scored above THRESHOLD), newest first, optionally only those with a status such as open.",
+      title: "List score incidents (per service)",
+      description: `Lists score incidents, newest first: each is one service whose logs, scored as a whole, looked anomalous (score of ${ctx.rt.config.threshold} or more on a 0-1 scale), with a summary and a status such as open. For findings about a user, an address or a host (failed logins, a new source, a first sudo), grouped by that entity, use list_anomaly_incidents instead.`,
       inputSchema: {
         status: z.string().min(1).max(50).optional().describe('Only incidents with this status, e.g. "open"'),
         limit: limitArg(20, 100),

@@ -16,7 +16,7 @@ export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): v
     {
       title: "Load anomaly models",
       description:
-        "Loads detection models from a Logwarden model folder (default MODEL_DIR). On failure the previous models stay in use. Returns {status, model_dir, models}.",
+        "Loads detection models from a Logwarden model folder (by default the server's own model folder, where `logwarden train` writes). On failure the previous models stay in use. Returns {status, model_dir, models}.",
       inputSchema: {
         model_dir: z
           .string()
@@ -24,7 +24,7 @@ export function registerLoadAnomalyModels(server: McpServer, ctx: McpContext): v
           .max(4096)
           .optional()
           .describe(
-            "Model folder to load; omitted: the server's MODEL_DIR. Another folder needs the admin scope",
+            "Model folder to load; omitted: the server's own model folder. Another folder needs the admin scope",
           ),
       },
       outputSchema: {

@@ -32,8 +32,7 @@ export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void 
     { scope: "admin" },
     {
       title: "Submit a verdict on an anomaly",
-      description:
-        "Records a person's verdict on a stored anomaly and sets its status: true_positive → acknowledged; false_positive → false_positive, and similar anomalies no stronger than this one are suppressed from now on (scope below, SUPPRESSION_TTL_DAYS; revoke_suppression lifts it); benign (real but harmless) → resolved, nothing suppressed. Audited with the caller's name. Needs the admin scope. Only submit what the user decided.",
+      description: `Records a person's verdict on a stored anomaly and sets its status: true_positive → acknowledged; false_positive → false_positive, and similar anomalies no stronger than this one are suppressed ${suppressedFor(ctx.rt.config.verdicts.suppressionTtlDays)} (scope below; revoke_suppression lifts it); benign (real but harmless) → resolved, nothing suppressed. Audited with the caller's name. Needs the admin scope. Only submit what the user decided.`,
       inputSchema: {
         anomaly_id: z.number().int().positive().describe("The anomaly's id"),
         verdict: z
@@ -132,4 +131,9 @@ export function registerSubmitVerdict(server: McpServer, ctx: McpContext): void 
       );
     },
   );
+}
+
+/** How long a false positive's suppression lasts, in words (0 days: until revoked). */
+function suppressedFor(days: number): string {
+  return days > 0 ? `for the next ${days} day${days === 1 ? "" : "s"}` : "until revoked";
 }

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveEntry } from "../helpers/cli.js";
+import { call, textOf } from "./client.js";
+
+let cwd: string;
+let client: Client;
+let stderr = "";
+
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), "lw-mcp-default-"));
+  const env = { ...(process.env as Record<string, string>) };
+  delete env.MCP_ALLOWED_DIRS;
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [...serveEntry(), "mcp"],
+    cwd,
+    env: { ...env, DATA_DIR: join(cwd, "data"), LOG_LEVEL: "info" },
+    stderr: "pipe",
+  });
+  transport.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  client = new Client({ name: "logwarden-test", version: "1.0.0" });
+  await client.connect(transport);
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe("logwarden mcp with the default readable folder", () => {
+  it("creates ./logs, says so, names it in the tool's description and analyses a file put there", async () => {
+    const folder = join(cwd, "logs");
+    expect(existsSync(folder)).toBe(true);
+    expect(stderr).toContain("analyze_log_file reads the log files put in this folder (created)");
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === "analyze_log_file")?.description).toContain(
+      `inside the folder ${folder}`,
+    );
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `Dec 10 06:55:${String(i).padStart(2, "0")} host sshd[1]: Failed password for root from 10.0.0.${i} port 22 ssh2`,
+    );
+    writeFileSync(join(folder, "auth.log"), `${lines.join("\n")}\n`);
+    const result = await call(client, "analyze_log_file", { filepath: "auth.log" });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(result.structuredContent?.total_events).toBe(30);
+  });
+});
