@@ -7,6 +7,7 @@
  * Writes the `store` section of docs/benchmarks.md (`--print-only` leaves docs alone).
  *
  *   npm run bench:store -- [--lines 1000000] [--sizes 4096,16384,65536] [--runs 5] [--print-only]
+ *   npm run bench:store -- --data-dir [--lines 1000000] [--print-only]   # a served data dir, and ClickHouse
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { LogQuery } from "../src/core/log-store.js";
@@ -28,6 +29,12 @@ import { machineLine, median, table, writeBenchSection } from "./lib/report.js";
 import { datasetNames } from "./parse-golden-corpus.js";
 import { RecordMiner } from "./store/mined-records.js";
 import { fullScan, prefilteredSearch } from "./store/search-queries.js";
+
+// `--data-dir`: the whole data dir of a real server instead of the codec in memory (bench/store-data-dir.ts).
+if (process.argv.includes("--data-dir")) {
+  await (await import("./store-data-dir.js")).runDataDir();
+  process.exit(0);
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
