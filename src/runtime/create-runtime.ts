@@ -12,15 +12,18 @@ import { execFileSync } from "node:child_process";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
+import { UserError } from "../core/errors.js";
 import { isoUtc } from "../core/time.js";
 import { startClusterIngest } from "../distribution/cluster-ingest.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
+import type { IngestPort } from "../pipeline/ingest-port.js";
 import { AnalysisEngine } from "../service/analysis-engine.js";
 import type { Runtime } from "../service/runtime.js";
 import { ONLINE_MODEL } from "../service/score-model.js";
 import { loadCurrentScoreModel } from "../service/train.js";
 import { openConfiguredStore, type Store } from "../store/db.js";
+import type { ServerPresence } from "../store/repos/server-presence.js";
 import { createTriage } from "../triage/create.js";
 import { openLogStore } from "./open-log-store.js";
 
@@ -37,14 +40,26 @@ export async function openMigratedStore(config: Config, log: Logger): Promise<St
   }
 }
 
+/**
+ * How a runtime shares its store: `besideServer` is a `serve` running on it (`runningServer`), beside
+ * which this process only reads: no pipeline restored or saved, no sealing or retention, no triage
+ * consumers, no cluster partitions, and every submission refused with 409 naming the server, so two
+ * pipelines never write one store's detector state and alerts.
+ */
+export interface RuntimeRole {
+  besideServer?: ServerPresence;
+}
+
 /** Composition root: config → store (migrated) → processor → pipeline (state restored). */
 export async function createRuntime(
   config: Config,
   log: Logger,
   clock: Clock = systemClock,
+  { besideServer }: RuntimeRole = {},
 ): Promise<Runtime> {
+  const reader = besideServer !== undefined;
   const store = await openMigratedStore(config, log);
-  const opened = await openLogStore(config, store, log).catch(async (error: unknown) => {
+  const opened = await openLogStore(config, store, log, { upkeep: !reader }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
@@ -62,9 +77,9 @@ export async function createRuntime(
     },
     logs,
   );
-  await pipeline.start();
+  if (!reader) await pipeline.start();
   const cluster =
-    config.cluster.partitions > 0
+    !reader && config.cluster.partitions > 0
       ? await startClusterIngest(config, store, logs, pipeline, clock, log).catch(async (error: unknown) => {
           await opened.stop();
           await store.close();
@@ -77,14 +92,16 @@ export async function createRuntime(
   });
   const analysis = new AnalysisEngine(config, clock, log);
   await analysis.autoLoad();
-  const triage = await createTriage(config, store, pipeline, clock, log);
+  const triage = reader
+    ? await createTriage({ ...config, triage: { ...config.triage, enabled: false } }, store, null, clock, log)
+    : await createTriage(config, store, pipeline, clock, log);
   let closing: Promise<void> | undefined;
   return {
     config,
     store,
     logs,
     pipeline,
-    ingest: cluster?.publisher ?? pipeline,
+    ingest: besideServer ? refusingIngest(besideServer) : (cluster?.publisher ?? pipeline),
     cluster,
     clock,
     log,
@@ -97,7 +114,7 @@ export async function createRuntime(
       closing ??= (async () => {
         // A cluster node stops taking records, then hands its partitions back drained and saved.
         await cluster?.stop();
-        await pipeline.stop();
+        if (!reader) await pipeline.stop();
         await opened.stop();
         await triage.close();
         await store.close();
@@ -130,4 +147,22 @@ function gitHead(): string | null {
   } catch {
     return null;
   }
+}
+
+/** The ingest of a reader beside a running server: every submission refused, naming the server. */
+function refusingIngest(server: ServerPresence): IngestPort {
+  const refusal = () =>
+    new UserError(
+      `a Logwarden server (pid ${server.pid} on ${server.host}, port ${server.port}) is running on this store; ` +
+        "send logs to it (POST /ingest, or its /mcp): this process only reads, so two pipelines never write one store",
+      "conflict",
+      409,
+    );
+  return {
+    submit: () => Promise.reject(refusal()),
+    refusal: () => null,
+    accepting: false,
+    depth: 0,
+    stats: { rejectedSubmissions: 0 },
+  };
 }

@@ -33,7 +33,13 @@ const SEAL_CHECK_MS = 1_000;
  * `segments` first moves any lines the table holds into segments (logging its progress), then seals
  * appended batches in the background.
  */
-export async function openLogStore(config: Config, store: Store, log: Logger): Promise<OpenedLogStore> {
+export async function openLogStore(
+  config: Config,
+  store: Store,
+  log: Logger,
+  /** false: a reader beside a running server, which seals (and sweeps) for the store itself. */
+  { upkeep = true }: { upkeep?: boolean } = {},
+): Promise<OpenedLogStore> {
   const options = config.logStore;
   const engine = await resolveLogEngine(store, options.engine);
   if (engine === "table") {
@@ -42,16 +48,18 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
         `LOG_STORE=table: ${store.location} keeps its log lines in segments (it ran with LOG_STORE=segments, ` +
           "and the conversion is one way); start with LOG_STORE=segments or without LOG_STORE",
       ]);
-    await recordLogEngine(store.db, "table");
+    if (upkeep) await recordLogEngine(store.db, "table");
     if (options.engine === undefined)
       log.info(
         "log store: the logs table, as this database recorded (it held the table before segments became " +
           "the default, or a start chose LOG_STORE=table); LOG_STORE=segments converts it, one way",
       );
-    const stopRetention = startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log);
+    const stopRetention = upkeep
+      ? startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log)
+      : async () => {};
     return { logs: logsTableStore(store), stop: stopRetention };
   }
-  const total = await countLogs(store.db);
+  const total = upkeep ? await countLogs(store.db) : 0;
   if (total > 0) {
     log.info({ lines: total }, "log store: moving the logs table's lines into segments (LOG_STORE=segments)");
     let lastLogged = Date.now();
@@ -69,7 +77,7 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
     });
     log.info({ converted: done.converted }, "log store: the logs table's lines are in segments");
   }
-  await recordLogEngine(store.db, "segments");
+  if (upkeep) await recordLogEngine(store.db, "segments");
   // Batch rows are built (columns, compression) on a thread of their own; on this one if it fails.
   const build = new SegmentBuildThread((error) =>
     log.error(
@@ -81,12 +89,15 @@ export async function openLogStore(config: Config, store: Store, log: Logger): P
   const sealing = sealingOnDemand(config, store, appending, log);
   const local = withFirstAppend(appending, sealing.start);
   // Batches left unsealed by an earlier run are sealed now; on PostgreSQL, other nodes append to the same
-  // tables, so this node seals whether or not it appends.
-  if (store.dialect.name === "postgres" || (await appending.sealingStats()).unsealedLines > 0)
+  // tables, so this node seals whether or not it appends. A reader never seals: the server does.
+  if (!upkeep) await sealing.stop();
+  else if (store.dialect.name === "postgres" || (await appending.sealingStats()).unsealedLines > 0)
     sealing.start();
   const threads = startReadThreads(config, log);
   const logs = threads ? readingOnThreads(local, threads) : local;
-  const stopRetention = startRetention(options.retentionDays, (time) => local.dropBefore(time), log);
+  const stopRetention = upkeep
+    ? startRetention(options.retentionDays, (time) => local.dropBefore(time), log)
+    : async () => {};
   return {
     logs,
     async stop() {

@@ -20,6 +20,8 @@ export function registerMcpCommand(program: Command): void {
         { STDIO_CALLER },
         { PACKAGE_VERSION },
         { prepareReadableFolder },
+        { serverOnStore },
+        { systemClock },
       ] = await Promise.all([
         import("@modelcontextprotocol/sdk/server/stdio.js"),
         import("../../runtime/create-runtime.js"),
@@ -28,10 +30,20 @@ export function registerMcpCommand(program: Command): void {
         import("../../mcp/context.js"),
         import("../../mcp/version.js"),
         import("../../mcp/file-access.js"),
+        import("../../runtime/server-presence.js"),
+        import("../../core/clock.js"),
       ]);
       // fd 2: a log line on stdout would corrupt the protocol.
       const log = createLogger(config.logLevel, 2, config.logFormat);
-      const rt = await createRuntime(config, log).catch(fail);
+      // Beside a running `serve` on the same store, this process only reads (createRuntime's `besideServer`).
+      const running = (await serverOnStore(config, systemClock)) ?? undefined;
+      const rt = await createRuntime(config, log, systemClock, { besideServer: running }).catch(fail);
+      if (running)
+        log.info(
+          { server_pid: running.pid, server_host: running.host, server_port: running.port },
+          "MCP: a Logwarden server is running on this store, so this process only reads it: no pipeline, " +
+            "no sealing, no triage consumers; analyses run in memory and persist: true is refused",
+        );
       // Out of the box, analyze_log_file reads ./logs: made here when it is the default and missing.
       const created = await prepareReadableFolder(config.mcp, (error, dir) =>
         log.warn(

@@ -23,6 +23,7 @@ export function registerServeCommand(program: Command): void {
         { startIntegrations },
         { startDetectorSchedule },
         { listenForProbes },
+        { announceServer },
       ] = await Promise.all([
         import("../../api/app.js"),
         import("../../core/time.js"),
@@ -32,6 +33,7 @@ export function registerServeCommand(program: Command): void {
         import("../../runtime/integrations.js"),
         import("../../runtime/detector-schedule.js"),
         import("../../api/probe-listener.js"),
+        import("../../runtime/server-presence.js"),
       ]);
       const log = createLogger(config.logLevel, 2, config.logFormat);
       exitOnBrokenInvariant(log);
@@ -65,6 +67,7 @@ export function registerServeCommand(program: Command): void {
         tickSecs: config.detectors.tickSecs,
       });
       let probes: ProbeListener | undefined;
+      let withdrawPresence = async () => {};
       const stop = stopOnce(
         log,
         (signal) => log.info({ signal }, "shutting down: no new requests, draining the pipeline"),
@@ -77,6 +80,7 @@ export function registerServeCommand(program: Command): void {
           await app.close().finally(() => clearInterval(closeIdle));
           schedule.stop();
           await integrations.stop();
+          await withdrawPresence();
           await rt.close();
           log.info("shutdown complete");
         },
@@ -104,6 +108,8 @@ export function registerServeCommand(program: Command): void {
           "probes (/health, /health/live, /health/ready) also on their own port, answered on a thread of their own",
         );
       }
+      // Other processes on this store (`logwarden mcp`) see a server running and only read beside it.
+      withdrawPresence = await announceServer(rt.store, port, rt.clock, log);
       // Operators of system 004 look for exactly this line (contracts §5.1).
       log.info({ host: config.host, port, store: rt.store.location }, `Server listening on port ${port}`);
     });
