@@ -110,6 +110,7 @@ async function stop(child: ChildProcess): Promise<void> {
 export async function clickhouseBytes(
   rows: () => Iterable<LineRow>,
   batchRows = 100_000,
+  orderBy = "(service, timestamp)",
 ): Promise<ClickHouseResult> {
   const bin = serverBinary();
   if (!bin)
@@ -153,7 +154,7 @@ export async function clickhouseBytes(
     await query(
       url,
       "create table logs (timestamp Int64, service String, host String, level String, message String, " +
-        "metadata String) engine = MergeTree() order by (service, timestamp)",
+        `metadata String) engine = MergeTree() order by ${orderBy}`,
     );
     let batch: string[] = [];
     let n = 0;
