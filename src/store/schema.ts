@@ -195,7 +195,10 @@ export interface SourceSubmissionsTable {
 /** Miner and detector state of one partition (stream), as of batch `batch_id`. */
 export interface PartitionStateTable {
   partition: string;
+  /** The state's JSON text; empty when `packed` holds it. */
   value: string;
+  /** Migration 023: the JSON text compressed (`packStateText`), for large rows; null otherwise. */
+  packed: Uint8Array | null;
   batch_id: number;
   updated_at: string;
 }

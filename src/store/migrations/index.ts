@@ -21,6 +21,7 @@ import * as logSegmentsVersion from "./019-log-segments-version.js";
 import * as logBatchesVersion from "./020-log-batches-version.js";
 import * as logSegmentDigits from "./021-log-segment-digits.js";
 import * as logStoreDefault from "./022-log-store-default.js";
+import * as partitionStatePacked from "./023-partition-state-packed.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -49,6 +50,7 @@ const STEPS: [string, Step][] = [
   ["020-log-batches-version", logBatchesVersion],
   ["021-log-segment-digits", logSegmentDigits],
   ["022-log-store-default", logStoreDefault],
+  ["023-partition-state-packed", partitionStatePacked],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -1,3 +1,4 @@
+import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import { type Kysely, sql } from "kysely";
 import type { JsonValue } from "../../core/json.js";
 import { fromJsonText, toJsonText } from "../json.js";
@@ -11,24 +12,52 @@ export interface PartitionStateRow {
   batchId: number;
 }
 
-/** Writes (or replaces) the given partitions' state rows; partitions not given are left as they are. */
+/**
+ * Writes (or replaces) the given partitions' state rows; partitions not given are left as they are. `pack`:
+ * large rows are stored compressed (`stateColumns`); without it every row is text, read back the same.
+ */
 export async function savePartitionStates(
   db: Kysely<Database>,
   rows: readonly { partition: string; value: unknown; batchId: number }[],
   now: string,
+  pack = true,
 ): Promise<void> {
   // One statement per row: a row can run to megabytes (a stream's templates), and encoding it once here
   // keeps a batch of them from holding every text at once.
   for (const r of rows) {
     const text = toJsonText(r.value);
+    const { value, packed } = pack ? stateColumns(text) : { value: text, packed: null };
     await db
       .insertInto("partition_state")
-      .values({ partition: r.partition, value: text, batch_id: r.batchId, updated_at: now })
+      .values({ partition: r.partition, value, packed, batch_id: r.batchId, updated_at: now })
       .onConflict((oc) =>
-        oc.column("partition").doUpdateSet({ value: text, batch_id: r.batchId, updated_at: now }),
+        oc.column("partition").doUpdateSet({ value, packed, batch_id: r.batchId, updated_at: now }),
       )
       .execute();
   }
+}
+
+/**
+ * Rows from this size on are stored compressed. The detectors' shared row, keyed by the addresses and
+ * users seen, was a ninth of a 1M-line data dir as JSON text (bench:store --data-dir); small rows (a
+ * stream's few templates) would gain little for the time.
+ */
+const PACK_FROM_CHARS = 16 * 1024;
+/**
+ * Brotli's quality 1: a saved row is written every few seconds, and on a cluster node with each
+ * partition's batch, so speed comes first; JSON of addresses and counts still shrinks several times.
+ */
+const PACK_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } };
+
+/** How a row's JSON text is stored: as text, or compressed in `packed` when large. */
+export function stateColumns(text: string): { value: string; packed: Uint8Array | null } {
+  if (text.length < PACK_FROM_CHARS) return { value: text, packed: null };
+  return { value: "", packed: brotliCompressSync(Buffer.from(text, "utf8"), PACK_OPTIONS) };
+}
+
+/** A row's JSON text, from whichever column holds it. */
+function stateText(r: { value: string; packed: Uint8Array | null }): string {
+  return r.packed ? brotliDecompressSync(r.packed).toString("utf8") : r.value;
 }
 
 /** The saved state of the given partitions, or of every partition when none are named. */
@@ -37,7 +66,7 @@ export async function loadPartitionStates(
   partitions?: readonly string[],
 ): Promise<PartitionStateRow[]> {
   if (partitions?.length === 0) return [];
-  let q = db.selectFrom("partition_state").select(["partition", "value", "batch_id"]);
+  let q = db.selectFrom("partition_state").select(["partition", "value", "packed", "batch_id"]);
   if (partitions) q = q.where("partition", "in", partitions);
   const rows = await q.orderBy("partition").execute();
   return rows.map((r) => stateRow(r, r.partition));
@@ -45,10 +74,10 @@ export async function loadPartitionStates(
 
 /** A `partition_state` row as the pipeline reads it, under the name it is known by. */
 function stateRow(
-  r: { value: string; batch_id: number | bigint | string },
+  r: { value: string; packed: Uint8Array | null; batch_id: number | bigint | string },
   partition: string,
 ): PartitionStateRow {
-  return { partition, value: fromJsonText<JsonValue>(r.value, null), batchId: Number(r.batch_id) };
+  return { partition, value: fromJsonText<JsonValue>(stateText(r), null), batchId: Number(r.batch_id) };
 }
 
 /**
@@ -64,7 +93,7 @@ export async function loadPartitionStatesUnder(
   const pattern = `${likeLiteral(prefix)}%`;
   const rows = await db
     .selectFrom("partition_state")
-    .select(["partition", "value", "batch_id"])
+    .select(["partition", "value", "packed", "batch_id"])
     .where(
       sql<boolean>`${sql.ref("partition")} ${sql.raw(under ? "like" : "not like")} ${pattern} escape '\\'`,
     )
