@@ -47,12 +47,16 @@ async function where(store: Store) {
   };
 }
 
-/** The database as a release before migration 022 left it: no record of its log store. */
+/**
+ * The database as a release before migration 022 left it: no record of its log store, and none of the
+ * later migrations (023's column dropped again, so that migrating runs it anew).
+ */
 async function asBeforeMigration022(store: Store): Promise<void> {
   await store.db.deleteFrom("state").where("key", "=", LOG_STORE_STATE_KEY).execute();
+  await store.db.schema.alterTable("partition_state").dropColumn("packed").execute();
   await store.db
     .deleteFrom("schema_migrations" as "state")
-    .where("name" as "key", "=", "022-log-store-default")
+    .where("name" as "key", "in", ["022-log-store-default", "023-partition-state-packed"])
     .execute();
 }
 
@@ -87,7 +91,7 @@ describe.each(DIALECTS)("the default log store ($name)", ({ open, needsPostgres 
       try {
         await asBeforeMigration022(store);
         const old = await store.transaction((tx) => logsTableStore(store).append(tx, lines(3), STORED_AT));
-        expect(await store.migrate()).toEqual(["022-log-store-default"]);
+        expect(await store.migrate()).toEqual(["022-log-store-default", "023-partition-state-packed"]);
         expect(await recordedLogEngine(store.db)).toBe("table");
 
         const added = await appendThrough(unset, store, 2, 3);
