@@ -1,39 +1,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
 import { readPresence } from "../../src/store/repos/server-presence.js";
-import { REPO, type ServeProcess, serveEntry, startServe } from "../helpers/cli.js";
-import { call, textOf } from "./client.js";
+import { type ServeProcess, startServe } from "../helpers/cli.js";
+import { call, connectStdioMcp, textOf } from "./client.js";
 
 let dataDir: string;
 let serve: ServeProcess;
 let client: Client;
-let stderr = "";
+let stderr: () => string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "lw-mcp-beside-"));
   serve = await startServe({ DATA_DIR: dataDir, API_TOKEN: "beside-token" });
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [...serveEntry(), "mcp"],
-    cwd: REPO,
-    env: {
-      ...(process.env as Record<string, string>),
-      DATA_DIR: dataDir,
-      MCP_ALLOWED_DIRS: dataDir,
-      LOG_LEVEL: "info",
-    },
-    stderr: "pipe",
-  });
-  transport.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  client = new Client({ name: "logwarden-test", version: "1.0.0" });
-  await client.connect(transport);
+  const mcp = await connectStdioMcp({ DATA_DIR: dataDir, MCP_ALLOWED_DIRS: dataDir, LOG_LEVEL: "info" });
+  ({ client, stderr } = mcp);
 }, 60_000);
 
 afterAll(async () => {
@@ -46,7 +30,7 @@ const RECORDS = JSON.stringify([{ timestamp: "2026-11-28T10:00:00Z", user: "root
 
 describe("logwarden mcp beside a running serve on the same store", () => {
   it("only reads: says so, answers searches and in-memory analyses, refuses to store, naming the server", async () => {
-    expect(stderr).toContain("a Logwarden server is running on this store, so this process only reads it");
+    expect(stderr()).toContain("a Logwarden server is running on this store, so this process only reads it");
     const search = await call(client, "search_logs", { limit: 5 });
     expect(search.isError, textOf(search)).toBeFalsy();
     const inMemory = await call(client, "analyze_logs", { log_data: RECORDS });

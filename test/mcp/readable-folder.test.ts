@@ -1,32 +1,22 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveEntry } from "../helpers/cli.js";
-import { call, textOf } from "./client.js";
+import { call, connectStdioMcp, textOf } from "./client.js";
 
 let cwd: string;
 let client: Client;
-let stderr = "";
+let stderr: () => string;
 
 beforeAll(async () => {
   cwd = mkdtempSync(join(tmpdir(), "lw-mcp-default-"));
-  const env = { ...(process.env as Record<string, string>) };
-  delete env.MCP_ALLOWED_DIRS;
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [...serveEntry(), "mcp"],
+  // MCP_ALLOWED_DIRS left at its default: the folder is ./logs of the working directory.
+  const mcp = await connectStdioMcp(
+    { MCP_ALLOWED_DIRS: undefined, DATA_DIR: join(cwd, "data"), LOG_LEVEL: "info" },
     cwd,
-    env: { ...env, DATA_DIR: join(cwd, "data"), LOG_LEVEL: "info" },
-    stderr: "pipe",
-  });
-  transport.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  client = new Client({ name: "logwarden-test", version: "1.0.0" });
-  await client.connect(transport);
+  );
+  ({ client, stderr } = mcp);
 }, 60_000);
 
 afterAll(async () => {
@@ -38,7 +28,7 @@ describe("logwarden mcp with the default readable folder", () => {
   it("creates ./logs, says so, names it in the tool's description and analyses a file put there", async () => {
     const folder = join(cwd, "logs");
     expect(existsSync(folder)).toBe(true);
-    expect(stderr).toContain("analyze_log_file reads the log files put in this folder (created)");
+    expect(stderr()).toContain("analyze_log_file reads the log files put in this folder (created)");
     const { tools } = await client.listTools();
     expect(tools.find((t) => t.name === "analyze_log_file")?.description).toContain(
       `inside the folder ${folder}`,

@@ -1,13 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeModelFolder } from "../../src/service/model-dir.js";
-import { REPO, runCli, serveEntry } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
 import { startTestServer } from "../helpers/runtime.js";
-import { call, textOf } from "./client.js";
+import { call, connectStdioMcp, type StdioMcp, textOf } from "./client.js";
 import { bruteForceRecords, OPENSSH, seedRealData } from "./seed.js";
 
 const CONTRACT_TOOLS = ["load_anomaly_models", "analyze_logs", "analyze_log_file", "get_detection_stats"];
@@ -31,7 +30,7 @@ let dataDir: string;
 let logsDir: string;
 let outside: string;
 let client: Client;
-let stderr = "";
+let mcp: StdioMcp;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "lw-mcp-stdio-"));
@@ -55,26 +54,14 @@ beforeAll(async () => {
   await seedRealData(seeded.rt);
   await seeded.close(false);
 
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    // The JavaScript this test run transpiled (`serveEntry`), as the other CLI tests run it.
-    args: [...serveEntry(), "mcp"],
-    cwd: REPO,
-    env: {
-      ...(process.env as Record<string, string>),
-      DATA_DIR: dataDir,
-      MODEL_DIR: modelDir,
-      MCP_ALLOWED_DIRS: logsDir,
-      MCP_MAX_FILE_BYTES: String(MAX_FILE),
-      LOG_LEVEL: "info",
-    },
-    stderr: "pipe",
+  mcp = await connectStdioMcp({
+    DATA_DIR: dataDir,
+    MODEL_DIR: modelDir,
+    MCP_ALLOWED_DIRS: logsDir,
+    MCP_MAX_FILE_BYTES: String(MAX_FILE),
+    LOG_LEVEL: "info",
   });
-  transport.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  client = new Client({ name: "logwarden-test", version: "1.0.0" });
-  await client.connect(transport);
+  client = mcp.client;
 }, 60_000);
 
 afterAll(async () => {
@@ -336,7 +323,7 @@ describe("logwarden mcp over stdio", () => {
     }
     const stats = await call(client, "get_detection_stats");
     expect(stats.isError).toBeFalsy();
-    expect(stderr).toMatch(/MCP server ready on stdio/);
+    expect(mcp.stderr()).toMatch(/MCP server ready on stdio/);
   });
 });
 
