@@ -36,6 +36,9 @@ export const OPEN_ROUTE_GROUPS = [
  * The whole configuration. Keys are camelCase; `ENV_KEYS` maps each to its environment variable.
  * Defaults live here and nowhere else.
  */
+/** MCP_ALLOWED_DIRS when nothing sets it: `logs`, the folder the batch processor reads by default too. */
+export const DEFAULT_MCP_ALLOWED_DIRS: readonly string[] = ["logs"];
+
 export const configSchema = z.object({
   port: port.default(8000),
   host: z.string().min(1).default("127.0.0.1"),
@@ -95,7 +98,7 @@ export const configSchema = z.object({
   /** MCP server (docs/mcp.md): the only folders `analyze_log_file` reads from, and its file size cap. */
   mcp: z
     .object({
-      allowedDirs: list.default(["logs"]),
+      allowedDirs: list.default([...DEFAULT_MCP_ALLOWED_DIRS]),
       maxFileBytes: positiveInt.default(64 * 1024 * 1024),
     })
     .prefault({}),

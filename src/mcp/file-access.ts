@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readlink, realpath } from "node:fs/promises";
 import { isAbsolute, resolve, sep } from "node:path";
+import { DEFAULT_MCP_ALLOWED_DIRS } from "../config/schema.js";
 import { UserError } from "../core/errors.js";
 
 export interface FileAccessPolicy {
@@ -43,9 +44,6 @@ export function readableFiles(ctx: {
   return `It reads only files inside ${where}, up to ${mb} MB; ask the user to put the file there.`;
 }
 
-/** MCP_ALLOWED_DIRS when nothing sets it: `logs`, the folder the batch processor reads by default too. */
-export const DEFAULT_READABLE_DIRS: readonly string[] = ["logs"];
-
 /**
  * Makes `analyze_log_file` work out of the box: when the folders are the default and none exists, the
  * first is created (a missing folder allows nothing). Folders someone configured are left as they are.
@@ -57,7 +55,10 @@ export async function prepareReadableFolder(
   onError: (error: Error, dir: string) => void,
 ): Promise<string | null> {
   const dirs = policy.allowedDirs;
-  if (dirs.length !== DEFAULT_READABLE_DIRS.length || dirs.some((d, i) => d !== DEFAULT_READABLE_DIRS[i]))
+  if (
+    dirs.length !== DEFAULT_MCP_ALLOWED_DIRS.length ||
+    dirs.some((d, i) => d !== DEFAULT_MCP_ALLOWED_DIRS[i])
+  )
     return null;
   if ((await allowedDirsOf(dirs)).length > 0) return null;
   const dir = resolve(dirs[0]!);

@@ -26,6 +26,7 @@ import { openConfiguredStore, type Store } from "../store/db.js";
 import type { ServerPresence } from "../store/repos/server-presence.js";
 import { createTriage } from "../triage/create.js";
 import { openLogStore } from "./open-log-store.js";
+import { runningServer } from "./server-presence.js";
 
 /** The configured store, migrated (closed again when migrating fails). */
 export async function openMigratedStore(config: Config, log: Logger): Promise<Store> {
@@ -41,13 +42,13 @@ export async function openMigratedStore(config: Config, log: Logger): Promise<St
 }
 
 /**
- * How a runtime shares its store: `besideServer` is a `serve` running on it (`runningServer`), beside
- * which this process only reads: no pipeline restored or saved, no sealing or retention, no triage
- * consumers, no cluster partitions, and every submission refused with 409 naming the server, so two
- * pipelines never write one store's detector state and alerts.
+ * How a runtime shares its store. `yieldToServer`: when a `serve` is running on it (`runningServer`),
+ * this process only reads beside it (`Runtime.besideServer`): no pipeline restored or saved, no sealing
+ * or retention, no triage consumers, no cluster partitions, and every submission refused with 409 naming
+ * the server, so two pipelines never write one store's detector state and alerts.
  */
 export interface RuntimeRole {
-  besideServer?: ServerPresence;
+  yieldToServer?: boolean;
 }
 
 /** Composition root: config → store (migrated) → processor → pipeline (state restored). */
@@ -55,10 +56,16 @@ export async function createRuntime(
   config: Config,
   log: Logger,
   clock: Clock = systemClock,
-  { besideServer }: RuntimeRole = {},
+  { yieldToServer = false }: RuntimeRole = {},
 ): Promise<Runtime> {
-  const reader = besideServer !== undefined;
   const store = await openMigratedStore(config, log);
+  const besideServer = yieldToServer
+    ? ((await runningServer(store, clock).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      })) ?? undefined)
+    : undefined;
+  const reader = besideServer !== undefined;
   const opened = await openLogStore(config, store, log, { upkeep: !reader }).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -103,6 +110,7 @@ export async function createRuntime(
     pipeline,
     ingest: besideServer ? refusingIngest(besideServer) : (cluster?.publisher ?? pipeline),
     cluster,
+    ...(besideServer ? { besideServer } : {}),
     clock,
     log,
     startedAt: isoUtc(clock.now()),

@@ -41,6 +41,8 @@ export async function openLogStore(
   { upkeep = true }: { upkeep?: boolean } = {},
 ): Promise<OpenedLogStore> {
   const options = config.logStore;
+  // A reader sweeps nothing: retention off is a retention of 0 days.
+  const retentionDays = upkeep ? options.retentionDays : 0;
   const engine = await resolveLogEngine(store, options.engine);
   if (engine === "table") {
     if (await segmentsInUse(store))
@@ -54,9 +56,7 @@ export async function openLogStore(
         "log store: the logs table, as this database recorded (it held the table before segments became " +
           "the default, or a start chose LOG_STORE=table); LOG_STORE=segments converts it, one way",
       );
-    const stopRetention = upkeep
-      ? startRetention(options.retentionDays, (time) => deleteLogsBefore(store, time), log)
-      : async () => {};
+    const stopRetention = startRetention(retentionDays, (time) => deleteLogsBefore(store, time), log);
     return { logs: logsTableStore(store), stop: stopRetention };
   }
   const total = upkeep ? await countLogs(store.db) : 0;
@@ -95,9 +95,7 @@ export async function openLogStore(
     sealing.start();
   const threads = startReadThreads(config, log);
   const logs = threads ? readingOnThreads(local, threads) : local;
-  const stopRetention = upkeep
-    ? startRetention(options.retentionDays, (time) => local.dropBefore(time), log)
-    : async () => {};
+  const stopRetention = startRetention(retentionDays, (time) => local.dropBefore(time), log);
   return {
     logs,
     async stop() {
@@ -163,31 +161,29 @@ function startRetention(
 }
 
 /**
- * `logs`, calling `first` before its first append: the sealing thread starts with the first batch, so a
- * process that only reads (the CLI's reading commands, MCP on its own, a test's runtime) never pays its
- * start, about 0.3 s of CPU loading its modules and opening its connection.
+ * `logs`, calling `onAppend` (which must be cheap after its first call) before each append: the sealing
+ * thread starts with the first batch, so a process that only reads (the CLI's reading commands, MCP on its
+ * own, a test's runtime) never pays its start, about 0.3 s of CPU loading its modules and opening its
+ * connection.
  */
-function withFirstAppend(logs: SegmentLogStore, first: () => void): SegmentLogStore {
-  let started = false;
-  const once = () => {
-    if (started) return;
-    started = true;
-    first();
-  };
+function withFirstAppend(logs: SegmentLogStore, onAppend: () => void): SegmentLogStore {
   return {
     ...logs,
     append(tx, records, storedAt) {
-      once();
+      onAppend();
       return logs.append(tx, records, storedAt);
     },
     openAppend(tx, count, storedAt) {
-      once();
+      onAppend();
       return logs.openAppend(tx, count, storedAt);
     },
   };
 }
 
-/** The sealing of `startSealing`, started when first asked; `stop` stops it if it ever started. */
+/**
+ * The sealing of `startSealing`, started when first asked (asking again does nothing); `stop` stops it if
+ * it ever started, and from then on asking starts nothing.
+ */
 function sealingOnDemand(
   config: Config,
   store: Store,

@@ -1,9 +1,8 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { isoUtc } from "../core/time.js";
-import { openConfiguredStore, type Store } from "../store/db.js";
+import type { Store } from "../store/db.js";
 import {
   clearPresence,
   readPresence,
@@ -59,18 +58,5 @@ function processExists(pid: number): boolean {
   } catch (error) {
     // EPERM: it exists, owned by another user.
     return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** `runningServer` on the configured store, opened for the question and closed again; null if unreadable. */
-export async function serverOnStore(config: Config, clock: Clock): Promise<ServerPresence | null> {
-  const store = openConfiguredStore(config);
-  try {
-    return await runningServer(store, clock);
-  } catch {
-    // A new or older database without the state table: no server has said anything there.
-    return null;
-  } finally {
-    await store.close();
   }
 }

@@ -11,6 +11,7 @@ import type { ClusterIngest } from "../distribution/cluster-ingest.js";
 import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { IngestPort } from "../pipeline/ingest-port.js";
 import type { Store, StoreTransaction } from "../store/db.js";
+import type { ServerPresence } from "../store/repos/server-presence.js";
 import type { TriageService } from "../triage/service.js";
 import type { AnalysisEngine } from "./analysis-engine.js";
 import type { ScoreModel } from "./score-model.js";
@@ -27,6 +28,11 @@ export interface Runtime {
   readonly ingest: IngestPort;
   /** Set on a cluster node (CLUSTER_PARTITIONS > 0): the hand-off and its share of the partitions. */
   readonly cluster: ClusterIngest | undefined;
+  /**
+   * The `serve` running on this store, when this runtime was asked to yield to one and found it: then it
+   * only reads (createRuntime's `RuntimeRole`).
+   */
+  readonly besideServer?: ServerPresence;
   readonly clock: Clock;
   readonly log: Logger;
   readonly startedAt: string;

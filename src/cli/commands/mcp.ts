@@ -20,8 +20,6 @@ export function registerMcpCommand(program: Command): void {
         { STDIO_CALLER },
         { PACKAGE_VERSION },
         { prepareReadableFolder },
-        { serverOnStore },
-        { systemClock },
       ] = await Promise.all([
         import("@modelcontextprotocol/sdk/server/stdio.js"),
         import("../../runtime/create-runtime.js"),
@@ -30,14 +28,12 @@ export function registerMcpCommand(program: Command): void {
         import("../../mcp/context.js"),
         import("../../mcp/version.js"),
         import("../../mcp/file-access.js"),
-        import("../../runtime/server-presence.js"),
-        import("../../core/clock.js"),
       ]);
       // fd 2: a log line on stdout would corrupt the protocol.
       const log = createLogger(config.logLevel, 2, config.logFormat);
-      // Beside a running `serve` on the same store, this process only reads (createRuntime's `besideServer`).
-      const running = (await serverOnStore(config, systemClock)) ?? undefined;
-      const rt = await createRuntime(config, log, systemClock, { besideServer: running }).catch(fail);
+      // Beside a running `serve` on the same store, this process only reads (createRuntime's `RuntimeRole`).
+      const rt = await createRuntime(config, log, undefined, { yieldToServer: true }).catch(fail);
+      const running = rt.besideServer;
       if (running)
         log.info(
           { server_pid: running.pid, server_host: running.host, server_port: running.port },

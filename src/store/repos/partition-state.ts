@@ -50,7 +50,7 @@ const PACK_FROM_CHARS = 16 * 1024;
 const PACK_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } };
 
 /** How a row's JSON text is stored: as text, or compressed in `packed` when large. */
-export function stateColumns(text: string): { value: string; packed: Uint8Array | null } {
+function stateColumns(text: string): { value: string; packed: Uint8Array | null } {
   if (text.length < PACK_FROM_CHARS) return { value: text, packed: null };
   return { value: "", packed: brotliCompressSync(Buffer.from(text, "utf8"), PACK_OPTIONS) };
 }
