@@ -29,7 +29,7 @@ export default class FailedTestsReporter {
     for (const line of lines) this.skipLines.push({ where, line });
   }
 
-  onTestRunEnd(testModules, unhandledErrors) {
+  onTestRunEnd(testModules, unhandledErrors, reason) {
     const file = process.env.LOGWARDEN_FAILED_TESTS_FILE;
     if (!file) return;
     const node = process.version;
@@ -46,8 +46,18 @@ export default class FailedTestsReporter {
       if (skipped > 0) skippedFiles.push({ where, tests: skipped });
       const own = module.errors();
       if (own.length > 0) failed.push({ where, node, title: "(the file itself)", errors: own.map(summary) });
+      // A describe block's beforeAll/afterAll that throws or times out fails the run but no test: its
+      // error is the suite's (a CI run failed with no failed test and nothing unhandled on record).
+      for (const suite of module.children.allSuites()) {
+        const errors = suite.errors();
+        if (errors.length > 0) failed.push({ where, node, title: `${suite.fullName} (its hooks)`, errors: errors.map(summary) });
+      }
+      if (!module.ok() && !failed.some((f) => f.where === where && f.node === node))
+        failed.push({ where, node, title: `(the file, state ${module.state()}, no error on record)`, errors: [] });
     }
     const unhandled = unhandledErrors.map((error) => ({ node, ...summary(error) }));
+    // A run interrupted (a bail, a signal, a worker that died) may end with every finished test passed.
+    if (reason === "interrupted") unhandled.push({ node, message: "the run was interrupted before every file ran", diff: null, stack: null });
     const earlier = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
     writeFileSync(
       file,

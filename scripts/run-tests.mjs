@@ -72,7 +72,17 @@ function run(name, command, commandArgs, { quiet = false, env = {} } = {}) {
   const out = quiet ? openSync(file, "w") : "inherit";
   const began = Date.now();
   console.log(`== ${name} (at ${secs()})${quiet ? ": output follows when it ends" : ""}`);
-  const child = spawn(command, commandArgs, { stdio: ["ignore", out, out], env: { ...process.env, ...env } });
+  // A phase printed in place passes its error output through and keeps its end: a vitest that exits 1
+  // with no failed test on record (a hook's timeout at close, a worker that died) says why there.
+  const child = spawn(command, commandArgs, {
+    stdio: ["ignore", out, quiet ? out : "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let errorTail = "";
+  child.stderr?.on("data", (chunk) => {
+    process.stderr.write(chunk);
+    errorTail = (errorTail + chunk).slice(-8000);
+  });
   children.add(child);
   return new Promise((resolve) => {
     child.on("error", (error) => finish(1, String(error)));
@@ -81,11 +91,13 @@ function run(name, command, commandArgs, { quiet = false, env = {} } = {}) {
       children.delete(child);
       const took = Math.round((Date.now() - began) / 1000);
       if (quiet) {
+        const output = readFileSync(file, "utf8");
         console.log(`== ${name}: its output`);
-        process.stdout.write(readFileSync(file, "utf8"));
+        process.stdout.write(output);
+        errorTail = output.slice(-8000);
       }
       console.log(`== ${name}: ${code === 0 ? "passed" : `FAILED (exit ${code})`} in ${took}s ${note}`);
-      results.push({ name, code, took });
+      results.push({ name, code, took, errorTail });
       resolve(code);
     }
   });
@@ -108,7 +120,7 @@ const reportFile = (name) => join(logs, `${name.replace(/\W+/g, "-")}.failed.jso
  */
 function failureDigest(failedPhases) {
   const lines = [];
-  for (const { name } of failedPhases) {
+  for (const { name, code, errorTail } of failedPhases) {
     let report;
     try {
       report = JSON.parse(readFileSync(reportFile(name), "utf8"));
@@ -118,6 +130,13 @@ function failureDigest(failedPhases) {
     }
     const { failed, unhandled } = report;
     lines.push(`== ${name}: ${failed.length} failed test(s), ${unhandled.length} error(s) outside any test`);
+    if (failed.length === 0 && unhandled.length === 0) {
+      lines.push(`  exit ${code} with nothing on record; the last lines of its error output:`);
+      const tail = stripAnsi(errorTail ?? "")
+        .split("\n")
+        .filter((l) => l.trim());
+      lines.push(...tail.slice(-15).map((l) => `    ${l.slice(0, 300)}`));
+    }
     for (const { where, node, title, errors } of failed) {
       lines.push(`  FAILED ${where} > ${title}${onOtherNode(node)}`);
       for (const error of errors.slice(0, 2)) lines.push(...errorLines(error));
@@ -232,6 +251,6 @@ try {
 if (dryRun) process.exit(0);
 const failed = results.filter((r) => r.code !== 0);
 console.log(
-  `== tests: ${results.map((r) => `${r.name} ${r.code === 0 ? "passed" : "FAILED"} in ${r.took}s`).join("; ")}; ${secs()} in all`,
+  `== tests: ${results.map((r) => `${r.name} ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`} in ${r.took}s`).join("; ")}; ${secs()} in all`,
 );
 process.exit(failed.length > 0 ? 1 : 0);
