@@ -46,13 +46,22 @@ export interface LogQuery {
   text?: string | undefined;
   service?: string | undefined;
   host?: string | undefined;
-  templateId?: string | undefined;
+  /** One template id, or several (any of them: a template and those it generalised). */
+  templateId?: string | readonly string[] | undefined;
   /** Inclusive (9 info, 13 warn, 17 error, 21 fatal). */
   minSeverityNumber?: number | undefined;
   /** ISO UTC, inclusive. */
   since?: string | undefined;
   /** ISO UTC, exclusive. */
   until?: string | undefined;
+}
+
+/** A query's template ids; null when it does not filter by template (no id, or only empty ones). */
+export function queryTemplateIds(q: Pick<LogQuery, "templateId">): readonly string[] | null {
+  const t = q.templateId;
+  if (t === undefined) return null;
+  const ids = (typeof t === "string" ? [t] : t).filter((id) => id !== "");
+  return ids.length > 0 ? ids : null;
 }
 
 /** A position in search order (newest record time first, ties by greater reference): a page's last record. */

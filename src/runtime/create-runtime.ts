@@ -14,7 +14,6 @@ import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { UserError } from "../core/errors.js";
 import { isoUtc } from "../core/time.js";
-import { startClusterIngest } from "../distribution/cluster-ingest.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { IngestPort } from "../pipeline/ingest-port.js";
@@ -87,11 +86,14 @@ export async function createRuntime(
   if (!reader) await pipeline.start();
   const cluster =
     !reader && config.cluster.partitions > 0
-      ? await startClusterIngest(config, store, logs, pipeline, clock, log).catch(async (error: unknown) => {
-          await opened.stop();
-          await store.close();
-          throw error;
-        })
+      ? // The distribution layer (and amqplib with it) loads only on a cluster node: one node never needs it.
+        await import("../distribution/cluster-ingest.js")
+          .then(({ startClusterIngest }) => startClusterIngest(config, store, logs, pipeline, clock, log))
+          .catch(async (error: unknown) => {
+            await opened.stop();
+            await store.close();
+            throw error;
+          })
       : undefined;
   const scoreModel = await loadCurrentScoreModel(store).catch((error: unknown) => {
     log.error({ err: error }, "stored scoring model is unreadable; using the online score");

@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type Options } from "amqplib";
+import type { ChannelModel, ConfirmChannel, Options } from "amqplib";
 import type { RabbitmqSinkConfig } from "../config/sink-schema.js";
 import type { DeliveryItem, DeliveryOutcome, Sink, SinkAnomaly } from "../core/sink.js";
 
@@ -69,6 +69,8 @@ export class RabbitmqSink implements Sink {
   }
 
   async #connect(): Promise<ChannelModel> {
+    // amqplib loads with the first delivery, not at every start of a server without this sink.
+    const { default: amqp } = await import("amqplib");
     const conn = await amqp.connect(this.config.url, { timeout: this.config.timeoutMs });
     const reset = () => {
       if (this.#conn === conn) {

@@ -126,7 +126,7 @@ describe.skipIf(!available)("PostgreSQL source (system 000), against the real se
   });
 
   it("cannot write through its connection, and reports health", async () => {
-    const pool = readOnlyPool(TEST_PG_URL, 1);
+    const pool = await readOnlyPool(TEST_PG_URL, 1);
     try {
       await expect(pool.query(`insert into ${schema}.app_logs (message) values ('sneaky')`)).rejects.toThrow(
         /read-only transaction/,

@@ -9,7 +9,6 @@ import { type JsonValue, parseJson } from "../../core/json.js";
 import { LINE_CUT, lineTooLong } from "../../core/line-limit.js";
 import { isoUtc } from "../../core/time.js";
 import type { Runtime } from "../../service/runtime.js";
-import { decodeExportRequest, encodeExportResponse, encodeStatus } from "../../sources/otlp/codec.js";
 import { recordsFromExportRequest } from "../../sources/otlp/to-records.js";
 import { requireAuth } from "../auth.js";
 import { earlyRefusal } from "../ingest-admission.js";
@@ -41,6 +40,13 @@ const partialSuccess = z.object({
  * errors carry a `google.rpc.Status` (JSON bodies also carry the usual `error` code). A full pipeline
  * answers 503 with `Retry-After`, which OTLP exporters retry.
  */
+/**
+ * The protobuf codec (protobufjs and the OTLP schema) loads with the first protobuf request: 0.08 s of CPU
+ * at every start of a server that may only ever see OTLP/JSON, or no OTLP at all.
+ */
+let protobufCodec: Promise<typeof import("../../sources/otlp/codec.js")> | undefined;
+const codec = () => (protobufCodec ??= import("../../sources/otlp/codec.js"));
+
 export function otlpRoutes(rt: Runtime) {
   return async (app: FastifyInstance) => {
     const bodyLimit = rt.config.ingest.maxBodyBytes;
@@ -54,7 +60,7 @@ export function otlpRoutes(rt: Runtime) {
       (_req, body, done) => done(null, body),
     );
 
-    const send = (
+    const send = async (
       reply: FastifyReply,
       proto: boolean,
       status: number,
@@ -66,7 +72,7 @@ export function otlpRoutes(rt: Runtime) {
         return reply
           .code(status)
           .type("application/x-protobuf")
-          .send(Buffer.from(encodeStatus(code, message)));
+          .send(Buffer.from((await codec()).encodeStatus(code, message)));
       const error =
         errorCode ?? (status === 503 ? "overloaded" : status === 413 ? "payload_too_large" : "bad_request");
       return reply.code(status).type("application/json").send(JSON.stringify({ code, message, error }));
@@ -120,7 +126,9 @@ export function otlpRoutes(rt: Runtime) {
           if (encoding === "gzip") raw = await gunzipAsync(raw, opts);
           else if (encoding === "deflate") raw = await inflateAsync(raw, opts);
           else if (encoding !== "identity") throw new Error(`unsupported Content-Encoding '${encoding}'`);
-          request_ = proto ? decodeExportRequest(raw) : (parseJson(raw.toString("utf8")) as JsonValue);
+          request_ = proto
+            ? (await codec()).decodeExportRequest(raw)
+            : (parseJson(raw.toString("utf8")) as JsonValue);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
             request.log.warn(
@@ -181,7 +189,7 @@ export function otlpRoutes(rt: Runtime) {
           return reply
             .code(200)
             .type("application/x-protobuf")
-            .send(Buffer.from(encodeExportResponse(rejected, message)));
+            .send(Buffer.from((await codec()).encodeExportResponse(rejected, message)));
         const body =
           message !== ""
             ? { partialSuccess: { rejectedLogRecords: String(rejected), errorMessage: message } }

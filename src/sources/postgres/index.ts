@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import type { PostgresSourceConfig } from "../../config/source-schema.js";
 import { withinBudget } from "../../core/input-budget.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.js";
@@ -42,8 +42,12 @@ function jsonOf(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(withinBudget(value as JsonValue).value)) as JsonValue;
 }
 
+/** pg loads when a PostgreSQL source starts or is probed, not at every start of a server without one. */
+const loadPg = async () => (await import("pg")).default;
+
 /** Opens a read-only pool on the source database (startup option plus `BEGIN READ ONLY` per poll). */
-export function readOnlyPool(url: string, max = 2): pg.Pool {
+export async function readOnlyPool(url: string, max = 2): Promise<pg.Pool> {
+  const pg = await loadPg();
   return new pg.Pool({
     connectionString: readOnlyUrl(url),
     max,
@@ -54,6 +58,7 @@ export function readOnlyPool(url: string, max = 2): pg.Pool {
 
 /** One-shot health probe: can the source relation be read? */
 export async function probePostgresSource(config: PostgresSourceConfig): Promise<"ok" | "error"> {
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: readOnlyUrl(config.url), connectionTimeoutMillis: 2_000 });
   // A connection ended between two statements is an "error" event, not a rejection: it would end the process.
   client.on("error", () => {});
@@ -127,7 +132,7 @@ export class PostgresSource implements Source {
     this.#ctx = ctx;
     this.#abort = new AbortController();
     this.#state = "starting";
-    this.#pool = readOnlyPool(this.options.url);
+    this.#pool = await readOnlyPool(this.options.url);
     // A source database that is down must not stop the service: errors are logged and polling goes on.
     this.#pool.on("error", (err) => ctx.log.warn({ err }, "source PostgreSQL connection error"));
     // A checked-out client gets it too, and the pool listens only on idle ones (see store/dialect/postgres.ts).

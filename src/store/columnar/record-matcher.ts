@@ -1,4 +1,4 @@
-import type { LogQuery } from "../../core/log-store.js";
+import { type LogQuery, queryTemplateIds } from "../../core/log-store.js";
 import type { SegmentRecord } from "./segment-record.js";
 import { foldText, queryWords, WORD_RUNS } from "./word-fold.js";
 
@@ -17,11 +17,12 @@ export type RecordMatcher = (record: MatchableRecord) => boolean;
  */
 export function recordMatcher(query: LogQuery): RecordMatcher {
   const text = textMatcher(query);
-  const { service, host, templateId, minSeverityNumber, since, until } = query;
+  const { service, host, minSeverityNumber, since, until } = query;
+  const templateIds = queryTemplateIds(query);
   return (r) => {
     if (service && r.service !== service) return false;
     if (host && r.host !== host) return false;
-    if (templateId && r.templateId !== templateId) return false;
+    if (templateIds && !(r.templateId !== null && templateIds.includes(r.templateId))) return false;
     if (minSeverityNumber !== undefined && !(r.severityNumber >= minSeverityNumber)) return false;
     if (since && !(r.timestamp >= since)) return false;
     if (until && !(r.timestamp < until)) return false;

@@ -1,4 +1,4 @@
-import type { LogQuery } from "../../core/log-store.js";
+import { type LogQuery, queryTemplateIds } from "../../core/log-store.js";
 import { LeanIndex } from "./lean-index.js";
 import { NumberValues, type NumberWordTest } from "./number-match.js";
 import { messageHasWords } from "./record-matcher.js";
@@ -111,20 +111,25 @@ export interface SegmentPlan {
  */
 const textlessPlans = new WeakMap<SearchIndex | LeanIndex, Map<string, SegmentPlan | null>>();
 
-function textlessPlan(ix: SearchIndex | LeanIndex, templateId: string | undefined): SegmentPlan | null {
+function textlessPlan(ix: SearchIndex | LeanIndex, templateIds: readonly string[] | null): SegmentPlan | null {
   let plans = textlessPlans.get(ix);
   if (plans === undefined) {
     plans = new Map();
     textlessPlans.set(ix, plans);
   }
-  const key = templateId || "";
+  const key = templateIds ? templateIds.join("\u0000") : "";
   let plan = plans.get(key);
   if (plan === undefined) {
-    const allowed = ix.meta.templates.map((t) => !templateId || t.templateId === templateId);
+    const allowed = ix.meta.templates.map((t) => allowsTemplate(templateIds, t.templateId));
     plan = allowed.some(Boolean) ? { encoded: allowed, verbatim: allowed } : null;
     plans.set(key, plan);
   }
   return plan;
+}
+
+/** Whether a template entry passes the query's template filter (null: any). */
+function allowsTemplate(templateIds: readonly string[] | null, id: string | null): boolean {
+  return templateIds === null || (id !== null && templateIds.includes(id));
 }
 
 export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): SegmentPlan | null {
@@ -142,9 +147,10 @@ export function planSegment(ix: SearchIndex | LeanIndex, query: LogQuery): Segme
   if (query.until && !(m.minTimestamp < query.until)) return null;
 
   const words = query.text && query.text.trim() !== "" ? queryWords(query.text) : null;
-  if (words === null) return textlessPlan(ix, query.templateId);
+  const templateIds = queryTemplateIds(query);
+  if (words === null) return textlessPlan(ix, templateIds);
   if (words.length === 0) return null;
-  const allowed = m.templates.map((t) => !query.templateId || t.templateId === query.templateId);
+  const allowed = m.templates.map((t) => allowsTemplate(templateIds, t.templateId));
 
   const parts = ix.templateParts();
   const reach = words.map((w, k) => new WordReach(w, k === words.length - 1));

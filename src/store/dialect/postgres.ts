@@ -1,5 +1,5 @@
 import { type Compilable, Kysely, PostgresDialect, sql, type Transaction } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import type { Database } from "../schema.js";
 import type { BulkInsert, StoreDialect } from "./dialect.js";
 import { PostgresTextPlugin } from "./postgres-text.js";
@@ -14,12 +14,12 @@ const INT8_OID = 20;
  * numbers, not strings. Scoped to this pool (pg's per-client `types`), not set process-wide, so another
  * pg client in the process (the PostgreSQL log source reading someone else's table) keeps pg's defaults.
  */
-const types: pg.CustomTypesConfig = {
+const typesOf = (parsers: typeof pg.types): pg.CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
     oid === INT8_OID && format !== "binary"
       ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
-};
+      : parsers.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+});
 
 const postgresDialect: StoreDialect = {
   name: "postgres",
@@ -106,7 +106,26 @@ export function openPostgres(url: string): {
 } {
   // A connect that hangs (a server unreachable rather than refusing) fails after 10 s instead of holding
   // its caller, and whatever waits for a pool slot behind it, forever.
-  const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
+  // pg loads with the first query (Kysely asks the factory then), not at every start on SQLite.
+  const pool = async () => {
+    const { default: pg } = await import("pg");
+    const created = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      types: typesOf(pg.types),
+      connectionTimeoutMillis: 10_000,
+    });
+    listenForErrors(created);
+    return created;
+  };
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new PostgresTextPlugin()],
+  });
+  return { db, dialect: postgresDialect, close: () => db.destroy() };
+}
+
+function listenForErrors(pool: pg.Pool): void {
   // An idle client whose server ended the connection (PostgreSQL restarting: "terminating connection due
   // to administrator command") makes the pool emit "error"; with no listener, Node ended the process. The
   // pool drops that client by itself, and the next query connects afresh or fails where it is awaited.
@@ -116,9 +135,4 @@ export function openPostgres(url: string): {
   // cluster node, when PostgreSQL stopped under it: test/cluster/cluster-dependency-restart.test.ts). Its
   // next statement fails where it is awaited, and the pool drops it when it comes back (not queryable).
   pool.on("connect", (client) => client.on("error", () => {}));
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    plugins: [new PostgresTextPlugin()],
-  });
-  return { db, dialect: postgresDialect, close: () => db.destroy() };
 }

@@ -1,6 +1,6 @@
 import type { SelectQueryBuilder } from "kysely";
 import type { JsonObject } from "../../core/json.js";
-import type { LogPage, LogQuery, StoredRecord } from "../../core/log-store.js";
+import { type LogPage, type LogQuery, queryTemplateIds, type StoredRecord } from "../../core/log-store.js";
 import type { StoreDialect, StoreScope } from "../db.js";
 import { fromJsonText } from "../json.js";
 import type { Database } from "../schema.js";
@@ -24,7 +24,12 @@ export function whereLogQuery<Q extends LogsQuery<unknown>>(
   if (match) q = q.where(plan.walkTimeIndex ? asSetCheck(match) : match);
   if (f.service) q = q.where("logs.service", "=", f.service);
   if (f.host) q = q.where("logs.host", "=", f.host);
-  if (f.templateId) q = q.where("logs.template_id", "=", f.templateId);
+  const templateIds = queryTemplateIds(f);
+  if (templateIds)
+    q =
+      templateIds.length === 1
+        ? q.where("logs.template_id", "=", templateIds[0]!)
+        : q.where("logs.template_id", "in", templateIds);
   if (f.minSeverityNumber !== undefined) q = q.where("logs.severity_number", ">=", f.minSeverityNumber);
   if (f.since) q = q.where("logs.timestamp", ">=", f.since);
   if (f.until) q = q.where("logs.timestamp", "<", f.until);
