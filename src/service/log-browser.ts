@@ -1,6 +1,6 @@
 import { SHOWN_LINE_BYTES, shownText } from "../core/line-limit.js";
 import { type LogQuery, mostFirst, type RecordRef, type StoredRecord } from "../core/log-store.js";
-import { currentTemplateTexts } from "../store/repos/templates.js";
+import { currentTemplateTexts, templateIdsWithLineage } from "../store/repos/templates.js";
 import type { Runtime } from "./runtime.js";
 
 /**
@@ -16,6 +16,11 @@ export interface LogBrowseFilter {
   /** Full text (`LogQuery.text`): every word, the last as a prefix. */
   q?: string | undefined;
   service?: string | undefined;
+  /**
+   * Template ids: lines of any of them, and of the templates that generalised into them (one hop, as the
+   * list and the facets show lines), so a template's link lists every line counted under it.
+   */
+  templateIds?: readonly string[] | undefined;
   /** ISO UTC, inclusive. */
   since?: string | undefined;
   /** ISO UTC, exclusive. */
@@ -52,6 +57,11 @@ export interface LogFacet {
   count: number;
 }
 
+/** A template among the busiest: its text, and the ids its lines carry (for `templateIds`). */
+export interface TemplateFacet extends LogFacet {
+  template_ids: string[];
+}
+
 export interface LogHistogram {
   /** Start of the first bucket; null when nothing matches. */
   since: string | null;
@@ -63,6 +73,16 @@ export interface LogHistogram {
 
 function toQuery(f: LogBrowseFilter): LogQuery {
   return { text: f.q, service: f.service, since: f.since, until: f.until };
+}
+
+/**
+ * The filter with its template ids widened by one hop of lineage. Asked-for ids that match no template
+ * still filter (to nothing), so an unknown id lists no line rather than every line.
+ */
+async function widened(deps: LogBrowserDeps, f: LogBrowseFilter): Promise<LogQuery> {
+  const ids = f.templateIds?.filter((id) => id !== "") ?? [];
+  if (ids.length === 0) return toQuery(f);
+  return { ...toQuery(f), templateId: await templateIdsWithLineage(deps.store.db, ids) };
 }
 
 /**
@@ -107,7 +127,7 @@ export async function browseLogs(
   filter: LogBrowseFilter,
   page: { limit: number; after?: LogCursor | undefined },
 ): Promise<BrowsedLog[]> {
-  const found = await deps.logs.search(toQuery(filter), {
+  const found = await deps.logs.search(await widened(deps, filter), {
     limit: page.limit,
     after: page.after && { timestamp: page.after.timestamp, ref: page.after.id },
   });
@@ -144,8 +164,8 @@ export async function logFacets(
   deps: LogBrowserDeps,
   filter: LogBrowseFilter,
   limit: number,
-): Promise<{ services: LogFacet[]; templates: LogFacet[] }> {
-  const query = toQuery(filter);
+): Promise<{ services: LogFacet[]; templates: TemplateFacet[] }> {
+  const query = await widened(deps, filter);
   const [services, byTemplate] = await Promise.all([
     deps.logs.countBy(query, "service", limit),
     deps.logs.countBy(query, "templateId"),
@@ -155,9 +175,12 @@ export async function logFacets(
     byTemplate.map((c) => c.value),
   );
   const byText = new Map<string, number>();
+  const idsOf = new Map<string, string[]>();
   for (const { value, count } of byTemplate) {
     const text = texts.get(value);
-    if (text !== undefined) byText.set(text, (byText.get(text) ?? 0) + count);
+    if (text === undefined) continue;
+    byText.set(text, (byText.get(text) ?? 0) + count);
+    idsOf.set(text, [...(idsOf.get(text) ?? []), value]);
   }
   return {
     services: services.map((s) => ({ name: s.value, count: s.count })),
@@ -167,7 +190,11 @@ export async function logFacets(
       .sort(mostFirst)
       .slice(0, limit)
       // A template as long as its line is named by its start, as the list shows it.
-      .map((t) => ({ name: shownText(t.value)?.text ?? t.value, count: t.count })),
+      .map((t) => ({
+        name: shownText(t.value)?.text ?? t.value,
+        count: t.count,
+        template_ids: (idsOf.get(t.value) ?? []).sort(),
+      })),
   };
 }
 
@@ -181,13 +208,14 @@ export async function logHistogram(
   filter: LogBrowseFilter,
   buckets: number,
 ): Promise<LogHistogram> {
-  const range = await histogramRange(deps, filter);
+  const query = await widened(deps, filter);
+  const range = await histogramRange(deps, filter, query);
   if (range === null) return { since: null, until: null, interval_ms: 0, total: 0, buckets: [] };
   // Whole seconds, at least one, so bucket starts stay readable and the count fits `buckets`.
   const intervalMs = Math.max(1000, Math.ceil((range.untilMs - range.sinceMs) / buckets / 1000) * 1000);
   const since = new Date(range.sinceMs).toISOString();
   const until = new Date(range.untilMs).toISOString();
-  const counts = await deps.logs.histogram({ ...toQuery(filter), since, until }, intervalMs);
+  const counts = await deps.logs.histogram({ ...query, since, until }, intervalMs);
   return {
     since,
     until,
@@ -201,11 +229,12 @@ export async function logHistogram(
 async function histogramRange(
   deps: LogBrowserDeps,
   filter: LogBrowseFilter,
+  query: LogQuery,
 ): Promise<{ sinceMs: number; untilMs: number } | null> {
   let since = filter.since;
   let until = filter.until;
   if (!since || !until) {
-    const extent = await deps.logs.extent(toQuery(filter));
+    const extent = await deps.logs.extent(query);
     if (!extent) return null;
     since ??= extent.first;
     // Exclusive end: one millisecond past the newest line keeps it in the last bucket.

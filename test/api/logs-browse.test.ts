@@ -116,6 +116,39 @@ describe("log browsing API", () => {
     ]);
     // The first line of a template that later generalised counts under the general template.
     const all = (await get("/api/v1/logs/facets?service=sshd")).json();
-    expect(all.templates).toEqual([{ name: "session opened for user u<*> from <*>", count: 150 }]);
+    expect(all.templates).toEqual([
+      { name: "session opened for user u<*> from <*>", count: 150, template_ids: expect.any(Array) },
+    ]);
+  });
+
+  it("lists, counts and charts the lines of a template, those mined before it generalised included", async () => {
+    const [facet] = (await get("/api/v1/logs/facets?service=sshd")).json().templates;
+    // The facet's ids are the lines' own: the first line's template is the one before generalising.
+    expect(facet.template_ids.length).toBeGreaterThanOrEqual(1);
+    const ids = facet.template_ids.join(",");
+    const lines = (await get(`/api/v1/logs?template_id=${ids}&limit=1000`)).json();
+    expect(lines).toHaveLength(150);
+    expect(new Set(lines.map((l: { service: string }) => l.service))).toEqual(new Set(["sshd"]));
+    const h = (await get(`/api/v1/logs/histogram?template_id=${ids}&buckets=5`)).json();
+    expect(h.total).toBe(150);
+
+    // The template's current id alone (as the Templates page links it) lists the same 150 lines.
+    const templates = (await get("/api/v1/templates?stream=sshd")).json();
+    const current = templates.find((t: { template: string }) => t.template === facet.name);
+    expect(current).toBeDefined();
+    const byCurrent = (await get(`/api/v1/logs?template_id=${current.template_id}&limit=1000`)).json();
+    expect(byCurrent).toHaveLength(150);
+    const inRange = (
+      await get(
+        `/api/v1/logs/histogram?template_id=${current.template_id}&since=2005-06-03T15:00:00Z&until=2005-06-03T15:10:00Z&buckets=1`,
+      )
+    ).json();
+    expect(inRange.total).toBe(10);
+
+    // An id no template has lists nothing (not every line); the other service's template is not mixed in.
+    expect((await get("/api/v1/logs?template_id=no-such-template")).json()).toEqual([]);
+    const kernel = (await get("/api/v1/logs/facets?service=kernel")).json().templates[0];
+    const kernelLines = (await get(`/api/v1/logs?template_id=${kernel.template_ids.join(",")}`)).json();
+    expect(kernelLines.every((l: { service: string }) => l.service === "kernel")).toBe(true);
   });
 });

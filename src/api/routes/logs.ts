@@ -42,9 +42,28 @@ const filterQuery = {
     .optional()
     .describe("Words the message contains (the last may be a prefix); empty lists the newest lines"),
   service: z.string().max(200).optional(),
+  template_id: z
+    .string()
+    .max(2000)
+    .optional()
+    .describe(
+      "Logwarden: lines of these templates (one id, or several comma-separated; a facet's `template_ids`), including lines mined before a template generalised",
+    ),
   since: queryTime("Only lines at or after this record time (ISO-8601)").optional(),
   until: queryTime("Only lines before this record time (ISO-8601)").optional(),
 };
+
+/** The shared query as the browser's filter: `template_id`'s comma-separated ids as a list. */
+function browseFilter<Q extends { template_id?: string | undefined }>(
+  query: Q,
+): Omit<Q, "template_id"> & { templateIds?: string[] } {
+  const { template_id, ...rest } = query;
+  const ids = template_id
+    ?.split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+  return ids && ids.length > 0 ? { ...rest, templateIds: ids } : rest;
+}
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 const HISTOGRAM_MAX_BUCKETS = 500;
@@ -89,7 +108,7 @@ export function logRoutes(rt: Runtime) {
       },
       async (request, reply) => {
         const { limit = 100, cursor, ...filter } = request.query;
-        const rows = await browseLogs(rt, filter, { limit, after: cursor });
+        const rows = await browseLogs(rt, browseFilter(filter), { limit, after: cursor });
         const last = rows.at(-1);
         if (last && rows.length === limit) setNextPage(request, reply, encodeCursor(last));
         return rows;
@@ -129,7 +148,7 @@ export function logRoutes(rt: Runtime) {
         // A missing end comes from the matching lines themselves, so only two given ends can be out of order.
         if (filter.since && filter.until && Date.parse(filter.until) <= Date.parse(filter.since))
           return badRequest(request, reply, "until must be after since");
-        return logHistogram(rt, filter, buckets);
+        return logHistogram(rt, browseFilter(filter), buckets);
       },
     );
 
@@ -147,7 +166,15 @@ export function logRoutes(rt: Runtime) {
           response: {
             200: z.object({
               services: z.array(z.object({ name: z.string(), count: z.number().int() })),
-              templates: z.array(z.object({ name: z.string(), count: z.number().int() })),
+              templates: z.array(
+                z.object({
+                  name: z.string(),
+                  count: z.number().int(),
+                  template_ids: z
+                    .array(z.string())
+                    .describe("Ids of the lines counted (`/api/v1/logs?template_id=` lists them)"),
+                }),
+              ),
             }),
             ...errors,
           },
@@ -155,7 +182,7 @@ export function logRoutes(rt: Runtime) {
       },
       async (request) => {
         const { limit = 6, ...filter } = request.query;
-        return logFacets(rt, filter, limit);
+        return logFacets(rt, browseFilter(filter), limit);
       },
     );
 

@@ -111,7 +111,10 @@ export interface SegmentPlan {
  */
 const textlessPlans = new WeakMap<SearchIndex | LeanIndex, Map<string, SegmentPlan | null>>();
 
-function textlessPlan(ix: SearchIndex | LeanIndex, templateIds: readonly string[] | null): SegmentPlan | null {
+function textlessPlan(
+  ix: SearchIndex | LeanIndex,
+  templateIds: readonly string[] | null,
+): SegmentPlan | null {
   let plans = textlessPlans.get(ix);
   if (plans === undefined) {
     plans = new Map();

@@ -159,3 +159,23 @@ export async function currentTemplateTexts(
   }
   return texts;
 }
+
+/**
+ * The ids a line of each template in `ids` may carry, one hop of lineage as `currentTemplateTexts` shows
+ * them: each id itself and the ids of the templates that generalised into it.
+ */
+export async function templateIdsWithLineage(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<string[]> {
+  const out = new Set(ids);
+  for (let i = 0; i < ids.length; i += TEXTS_PER_QUERY) {
+    const rows = await db
+      .selectFrom("templates")
+      .select("template_id")
+      .where("replaced_by", "in", ids.slice(i, i + TEXTS_PER_QUERY))
+      .execute();
+    for (const r of rows) out.add(r.template_id);
+  }
+  return [...out];
+}
