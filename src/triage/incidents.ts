@@ -38,6 +38,20 @@ export function entityOf(n: NormalizedAlert, sourceClass: string | null): string
   return null;
 }
 
+/** "host:web-01" → "host web-01", "ip:…" → "address …": an entity as a sentence names it. */
+export function entityWords(entity: string): string {
+  const at = entity.indexOf(":");
+  if (at < 0) return entity;
+  const kind = entity.slice(0, at);
+  return `${kind === "ip" ? "address" : kind} ${entity.slice(at + 1)}`;
+}
+
+/** "SSH brute force, Port scan on host web-01 (3 alerts)": what happened, to what, how often. */
+export function incidentSummary(entity: string, rules: readonly string[], alerts: number): string {
+  const what = rules.length > 0 ? rules.join(", ") : alerts === 1 ? "An alert" : "Alerts";
+  return `${what} on ${entityWords(entity)}${alerts > 1 ? ` (${alerts} alerts)` : ""}`;
+}
+
 interface OpenIncident {
   id: number;
   severity: Severity;
@@ -109,7 +123,8 @@ export class IncidentGrouper {
           .insertInto("incidents")
           .values({
             detected_at: now,
-            service: item.normalized.host.name ?? item.normalized.host.id,
+            // A security incident concerns an entity (below), not a service: a host is not one.
+            service: null,
             severity: item.risk.risk_level,
             summary: "",
             features: "{}",
@@ -166,7 +181,7 @@ export class IncidentGrouper {
         .updateTable("incidents")
         .set({
           severity: SEVERITIES[severityRank(inc.severity)],
-          summary: `${inc.alertIds.size} alert(s) on ${entity}${rules.length ? `: ${rules.join(", ")}` : ""}`,
+          summary: incidentSummary(entity, rules, inc.alertIds.size),
           features: toJsonText({ entity, rules, alerts: inc.alertIds.size, max_risk_score: inc.riskScore }),
           alert_ids: toJsonText([...inc.alertIds]),
           last_alert_at: inc.lastAlertAt,

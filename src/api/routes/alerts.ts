@@ -70,13 +70,70 @@ const submitResult = z
   })
   .describe("Contracts §2.4: 202 after the rows are inserted and handed to the next stage");
 
+/** What happened, for people: the alert named by its rule and what it concerns, and when it happened. */
+const described = {
+  title: z
+    .string()
+    .describe("Logwarden: what happened, in words (the rule or detector, else the alert's description)"),
+  entity: z
+    .string()
+    .nullable()
+    .describe("Logwarden: what the alert concerns (host, user or address), when it names one"),
+  event_time: z
+    .string()
+    .nullable()
+    .describe(
+      "Logwarden: when the event happened, as the alert says (ISO-8601 UTC); `created_at` is when it was received",
+    ),
+  anomaly_id: z
+    .number()
+    .int()
+    .nullable()
+    .describe("Logwarden: the finding this alert was raised from (format `anomaly`), else null"),
+};
+
 const listItem = alertSummary.extend({
   risk_score: z.number().nullable(),
   risk_level: z.string().nullable(),
+  ...described,
 });
+
+const text = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v.trim() : null);
+
+/** Detector names read as words: `brute_force` → "Brute force". */
+const words = (name: string) => {
+  const s = name.replace(/[_-]+/g, " ").trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+};
+
+/** The `described` fields of a stored alert, from its normalised form (no stored column needed). */
+function describe(a: StoredAlert): { [K in keyof typeof described]: z.infer<(typeof described)[K]> } {
+  const n = normalizeAlert(toIncoming(a), "");
+  const anomalyId = a.format === "anomaly" && typeof a.raw.anomaly_id === "number" ? a.raw.anomaly_id : null;
+  const rule = n.rule.name ?? a.rule_name;
+  const title =
+    (rule && (a.format === "anomaly" ? words(rule) : rule)) ??
+    text(a.raw.description) ??
+    text(a.raw.message) ??
+    `${a.format} alert`;
+  const entity =
+    n.host.name ??
+    a.asset_id ??
+    a.user_id ??
+    a.source_ip ??
+    (a.format === "anomaly" ? text(a.raw.key) : null);
+  const at = Date.parse(n["@timestamp"]);
+  return {
+    title,
+    entity,
+    event_time: n["@timestamp"] && Number.isFinite(at) ? isoUtc(at) : null,
+    anomaly_id: anomalyId,
+  };
+}
 
 const alertDetail = alertSummary
   .extend({
+    ...described,
     raw: jsonObjectSchema.describe("The alert as received"),
     normalized: jsonObjectSchema.describe("ECS-like normalised form (source.ip, user.name, file.hash.*, …)"),
     context: z.array(
@@ -236,7 +293,12 @@ export function alertRoutes(rt: Runtime) {
         const offset = q.offset ?? 0;
         const { items, total } = await listAlerts(db(), { ...q, limit, offset });
         return {
-          items: items.map((a) => ({ ...summary(a), risk_score: a.risk_score, risk_level: a.risk_level })),
+          items: items.map((a) => ({
+            ...summary(a),
+            risk_score: a.risk_score,
+            risk_level: a.risk_level,
+            ...describe(a),
+          })),
           total,
           limit,
           offset,
@@ -286,6 +348,7 @@ export function alertRoutes(rt: Runtime) {
         });
         return {
           ...summary(a),
+          ...describe(a),
           raw: a.raw,
           normalized: normalized as unknown as JsonObject,
           context,
