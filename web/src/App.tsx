@@ -52,6 +52,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const { path } = useLocation();
   const { connected } = useLive();
   const [unseen, setUnseen] = useState(0);
+  // Narrow windows fold the sidebar behind a Menu button; a page change folds it again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page closes the menu.
+  useEffect(() => setMenuOpen(false), [path]);
   useLiveAnomalies(() => {
     if (!location.pathname.startsWith("/ui/anomalies")) setUnseen((n) => n + 1);
   });
@@ -65,7 +69,21 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   }, [path]);
   return (
     <div className="shell">
-      <nav className="sidebar" aria-label="Main">
+      <header className="topbar">
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          <span aria-hidden="true">☰</span> Menu
+        </button>
+        <div className="brand">
+          Log<span>warden</span>
+        </div>
+      </header>
+      <nav id="main-nav" className={`sidebar${menuOpen ? " open" : ""}`} aria-label="Main">
         <div className="brand">
           Log<span>warden</span>
         </div>

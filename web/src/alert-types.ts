@@ -15,6 +15,18 @@ export interface AlertListItem {
   risk_score: number | null;
   risk_level: string | null;
   created_at: string;
+  /** What happened, in words (the rule or detector), and what it concerns. */
+  title: string;
+  entity: string | null;
+  /** When it happened, as the alert says; `created_at` is when it was received. */
+  event_time: string | null;
+  /** The finding an anomaly alert was raised from. */
+  anomaly_id: number | null;
+}
+
+/** The one severity an alert shows, on the list and its page: the triage's risk level once scored. */
+export function alertSeverity(a: Pick<AlertListItem, "risk_level" | "severity">): string | null {
+  return a.risk_level ?? a.severity;
 }
 
 export interface AlertList {

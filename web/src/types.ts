@@ -130,7 +130,8 @@ export interface LogContext {
 /** `GET /api/v1/logs/facets`. */
 export interface LogFacets {
   services: { name: string; count: number }[];
-  templates: { name: string; count: number }[];
+  /** `template_ids`: the ids of the lines counted (GET /api/v1/logs?template_id= lists them). */
+  templates: { name: string; count: number; template_ids?: string[] }[];
 }
 
 /** A false-positive suppression (`GET /api/v1/suppressions`). */

@@ -19,6 +19,7 @@ export function CountChart({
   label,
   mark,
   onPick,
+  pickLabel = "Zoom in",
   height = 140,
 }: {
   buckets: CountBucket[];
@@ -26,6 +27,8 @@ export function CountChart({
   label: string;
   mark?: number | undefined;
   onPick?: ((from: number, to: number) => void) | undefined;
+  /** What picking a bar does, for its accessible name and the caption ("Zoom in"). */
+  pickLabel?: string;
   height?: number;
 }) {
   const mode = useZoneMode();
@@ -63,12 +66,12 @@ export function CountChart({
                 width={bw}
                 height={innerH}
                 fill={marked ? "rgba(224, 49, 49, 0.12)" : "transparent"}
-                style={onPick ? { cursor: "zoom-in" } : undefined}
+                style={onPick ? { cursor: pickLabel === "Zoom in" ? "zoom-in" : "pointer" } : undefined}
                 {...(onPick
                   ? {
                       role: "button",
                       tabIndex: 0,
-                      "aria-label": `Zoom in: ${title}`,
+                      "aria-label": `${pickLabel}: ${title}`,
                       onClick: () => onPick(b.start, b.start + intervalMs),
                       onKeyDown: (e: KeyboardEvent<SVGRectElement>) => {
                         if (e.key === "Enter" || e.key === " ") onPick(b.start, b.start + intervalMs);
@@ -99,7 +102,7 @@ export function CountChart({
       </svg>
       <figcaption className="muted" style={{ fontSize: 12 }}>
         One bar per {formatDuration(intervalMs / 1000)}; times in {zoneLabel(mode)}
-        {onPick ? "; click a bar to zoom in" : ""}
+        {onPick ? `; click a bar: ${pickLabel.toLowerCase()}` : ""}
       </figcaption>
     </figure>
   );

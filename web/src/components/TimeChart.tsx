@@ -1,3 +1,4 @@
+import { navigate } from "../router";
 import { formatTick, formatTime, useZoneMode, zoneLabel } from "../time";
 import { SEVERITIES, type Severity } from "../types";
 
@@ -13,8 +14,19 @@ export interface Bucket {
   counts: Record<Severity, number>;
 }
 
-/** Stacked bars per time bucket, one colour per severity; hand-rolled SVG (no chart library to ship). */
-export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string }) {
+/**
+ * Stacked bars per time bucket, one colour per severity; hand-rolled SVG (no chart library to ship).
+ * With `hrefFor`, each bucket is a link (a full-height hit area) to what it counts, `[start, end)`.
+ */
+export function TimeChart({
+  buckets,
+  label,
+  hrefFor,
+}: {
+  buckets: Bucket[];
+  label: string;
+  hrefFor?: ((start: number, end: number) => string) | undefined;
+}) {
   const width = 720;
   const height = 200;
   const pad = { left: 34, right: 8, top: 8, bottom: 22 };
@@ -27,6 +39,7 @@ export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string
   const mode = useZoneMode();
   const span = (buckets.at(-1)?.start ?? 0) - (buckets[0]?.start ?? 0);
   const fmt = (t: number) => formatTick(t, span, mode);
+  const step = buckets.length > 1 ? buckets[1]!.start - buckets[0]!.start : 0;
   return (
     <figure style={{ margin: 0 }}>
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={label}>
@@ -40,11 +53,34 @@ export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string
         ))}
         {buckets.map((b, i) => {
           let acc = 0;
+          const end = b.start + step;
+          const title = `${formatTime(b.start, mode)}: ${SEVERITIES.map((s) => `${b.counts[s]} ${s}`).join(", ")}`;
+          const href = hrefFor?.(b.start, end);
           return (
             <g key={b.start}>
-              <title>
-                {`${formatTime(b.start, mode)}: ${SEVERITIES.map((s) => `${b.counts[s]} ${s}`).join(", ")}`}
-              </title>
+              <title>{title}</title>
+              {href && (
+                // A link per bucket, full height so a thin or empty bar is easy to hit.
+                <a
+                  href={href}
+                  aria-label={`Show these anomalies: ${title}`}
+                  data-testid="time-bucket"
+                  onClick={(e) => {
+                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                    e.preventDefault();
+                    navigate(href);
+                  }}
+                >
+                  <rect
+                    x={pad.left + i * bw}
+                    y={pad.top}
+                    width={bw}
+                    height={innerH}
+                    fill="transparent"
+                    style={{ cursor: "pointer" }}
+                  />
+                </a>
+              )}
               {SEVERITIES.map((s) => {
                 const v = b.counts[s];
                 if (v === 0) return null;
@@ -59,6 +95,7 @@ export function TimeChart({ buckets, label }: { buckets: Bucket[]; label: string
                     width={Math.max(1, bw - 2)}
                     height={h}
                     fill={COLORS[s]}
+                    pointerEvents="none"
                   />
                 );
               })}

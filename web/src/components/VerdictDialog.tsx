@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, getJson, send } from "../api";
 import { Link } from "../router";
 import type { AnomalyDetail, Suppression, SuppressionPreview } from "../types";
@@ -42,6 +42,19 @@ export function VerdictDialog({
   const [preview, setPreview] = useState<SuppressionPreview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const cancel = useRef(onCancel);
+  cancel.current = onCancel;
+
+  // Opens over the page in view (wherever the button was scrolled to), takes the focus, and Escape cancels.
+  useEffect(() => {
+    box.current?.focus();
+    const key = (e: KeyboardEvent) => {
+      if (e.key === "Escape") cancel.current();
+    };
+    window.addEventListener("keydown", key);
+    return () => window.removeEventListener("keydown", key);
+  }, []);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -78,31 +91,44 @@ export function VerdictDialog({
   };
 
   return (
-    <div className="panel verdict-dialog" role="dialog" aria-modal="true" aria-labelledby="verdict-title">
-      <h2 id="verdict-title">Mark anomaly #{anomaly.id} a false positive?</h2>
-      {preview ? (
-        <p data-testid="suppression-preview">
-          Scope: {SCOPE_LABELS[preview.scope]}. This will suppress{" "}
-          <strong>{describeSuppression(preview)}</strong> until{" "}
-          {preview.expires_at ? <Time iso={preview.expires_at} /> : "you revoke it"}. Stronger findings (more
-          failures, a higher rate) still raise an anomaly, and other detectors are not affected. You can
-          revoke it at any time on the <Link href="/ui/suppressions">Suppressions</Link> page.
+    <div className="dialog-backdrop">
+      <div
+        ref={box}
+        tabIndex={-1}
+        className="panel verdict-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="verdict-title"
+      >
+        <h2 id="verdict-title">Mark this finding a false positive?</h2>
+        <p className="muted">
+          {anomaly.detector} on {anomaly.key}
+          {anomaly.service ? ` (${anomaly.service})` : ""}
         </p>
-      ) : (
-        !error && <p className="muted">Working out what this would suppress…</p>
-      )}
-      {error && (
-        <p role="alert" className="state error" style={{ padding: "8px 0", textAlign: "left" }}>
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="button" className="danger" disabled={busy || !preview} onClick={confirm}>
-          Mark false positive and suppress
-        </button>
-        <button type="button" disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
+        {preview ? (
+          <p data-testid="suppression-preview">
+            Scope: {SCOPE_LABELS[preview.scope]}. This will suppress{" "}
+            <strong>{describeSuppression(preview)}</strong> until{" "}
+            {preview.expires_at ? <Time iso={preview.expires_at} /> : "you revoke it"}. Stronger findings
+            (more failures, a higher rate) still raise an anomaly, and other detectors are not affected. You
+            can revoke it at any time on the <Link href="/ui/suppressions">Suppressions</Link> page.
+          </p>
+        ) : (
+          !error && <p className="muted">Working out what this would suppress…</p>
+        )}
+        {error && (
+          <p role="alert" className="state error" style={{ padding: "8px 0", textAlign: "left" }}>
+            {error}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" className="danger" disabled={busy || !preview} onClick={confirm}>
+            Mark false positive and suppress
+          </button>
+          <button type="button" disabled={busy} onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { AlertDetail } from "../alert-types";
+import { type AlertDetail, alertSeverity } from "../alert-types";
 import { ApiError, getJson, send } from "../api";
 import { SeverityBadge, Time, toSeverity } from "../components/Badges";
 import { Remediation } from "../components/Remediation";
@@ -7,11 +7,58 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { Link } from "../router";
 import { useAsync } from "../useAsync";
 
-/** A value of the risk model's inputs or of a context row, shown compactly. */
+/** Input and field names as words: `source_ip_class` → "Source IP class". */
+export function fieldLabel(key: string): string {
+  const s = key
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/[_.-]+/g, " ")
+    .trim()
+    .toLowerCase()
+    .replace(/\b(ip|ioc|url|id|os|dns|mfa|vpn)\b/g, (w) => w.toUpperCase());
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * A value of the risk model's inputs or of a context row: scalars as text, lists joined, objects as
+ * labelled fields (nested as far as they go), never raw JSON.
+ */
 function Value({ v }: { v: unknown }) {
-  if (v === null || v === undefined) return <span className="muted">—</span>;
-  if (typeof v === "object") return <code>{JSON.stringify(v)}</code>;
+  if (v === null || v === undefined || v === "") return <span className="muted">—</span>;
+  if (typeof v === "boolean") return <>{v ? "yes" : "no"}</>;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return <span className="muted">none</span>;
+    if (v.every((x) => typeof x !== "object" || x === null)) return <>{v.map(String).join(", ")}</>;
+    return (
+      <ul className="plain">
+        {v.map((x, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: list items have no identity of their own.
+          <li key={i}>
+            <Value v={x} />
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  if (typeof v === "object") return <Fields data={v as Record<string, unknown>} />;
   return <>{String(v)}</>;
+}
+
+/** An object as labelled fields. */
+function Fields({ data }: { data: Record<string, unknown> }) {
+  const entries = Object.entries(data);
+  if (entries.length === 0) return <span className="muted">nothing recorded</span>;
+  return (
+    <dl className="kv fields">
+      {entries.map(([k, x]) => (
+        <div key={k} style={{ display: "contents" }}>
+          <dt>{fieldLabel(k)}</dt>
+          <dd>
+            <Value v={x} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
 }
 
 /**
@@ -38,8 +85,8 @@ function RiskInputs({ inputs }: { inputs: Record<string, unknown> }) {
         <tbody>
           {rows.map(([k, v]) => (
             <tr key={k}>
-              <td className="mono" style={{ whiteSpace: "nowrap" }}>
-                {k}
+              <td style={{ whiteSpace: "nowrap" }} title={k}>
+                {fieldLabel(k)}
               </td>
               <td className="wrap">
                 <Value v={v} />
@@ -52,7 +99,7 @@ function RiskInputs({ inputs }: { inputs: Record<string, unknown> }) {
       <details style={{ marginTop: 8 }}>
         <summary className="muted">Model details</summary>
         <div className="wrap">
-          <Value v={{ model: inputs.model, weights: inputs.weights }} />
+          <Fields data={{ model: inputs.model, weights: inputs.weights }} />
         </div>
       </details>
     </>
@@ -76,7 +123,7 @@ export function AlertDetailPage({ id }: { id: string }) {
     }
     return <ErrorState error={state.error} retry={reload} />;
   }
-  if (!state.data) return <Loading what={`alert ${id}`} />;
+  if (!state.data) return <Loading what="the alert" />;
   const a = state.data;
   const t = a.triage;
   // Only malicious or suspicious verdicts are hits; a look-up that matched no feed ("unknown") or a feed's
@@ -113,14 +160,24 @@ export function AlertDetailPage({ id }: { id: string }) {
       </p>
       <div className="page-head">
         <h1>
-          <SeverityBadge severity={t?.risk_level ?? a.severity} /> {a.rule_name ?? "Alert"}{" "}
-          <span className="mono muted">{a.alert_id}</span>
+          <SeverityBadge severity={alertSeverity(a)} /> {a.title}
+          {a.entity && <span className="muted"> on {a.entity}</span>}
         </h1>
         <span className="status">{a.verdict ? a.verdict.replace("_", " ") : a.status}</span>
       </div>
+      <p className="muted" data-testid="alert-times">
+        Happened {a.event_time ? <Time iso={a.event_time} /> : "(the alert gives no time)"} · received{" "}
+        <Time iso={a.created_at} />
+        {a.anomaly_id !== null && (
+          <>
+            {" · "}
+            <Link href={`/ui/anomalies/${a.anomaly_id}`}>Open the finding this alert was raised from</Link>
+          </>
+        )}
+      </p>
       <div className="grid cols-2">
         <section className="panel" aria-labelledby="risk">
-          <h2 id="risk">Risk {t ? `${t.risk_score.toFixed(0)} (${t.risk_level})` : ""}</h2>
+          <h2 id="risk">Risk score {t ? `${t.risk_score.toFixed(0)} of 100` : ""}</h2>
           {!t ? (
             <p className="muted">
               Not triaged yet (status {a.status}
@@ -229,14 +286,18 @@ export function AlertDetailPage({ id }: { id: string }) {
           <dd>{a.user_id ?? "—"}</dd>
           <dt>Asset</dt>
           <dd>{a.asset_id ?? "—"}</dd>
+          <dt>Happened</dt>
+          <dd>{a.event_time ? <Time iso={a.event_time} /> : <span className="muted">not given</span>}</dd>
           <dt>Received</dt>
           <dd>
             <Time iso={a.created_at} />
           </dd>
+          <dt>Alert id</dt>
+          <dd className="mono muted">{a.alert_id}</dd>
           {a.context.map((c) => (
             <div key={`${c.context_type}-${c.source}`} style={{ display: "contents" }}>
               <dt>
-                {c.context_type} <span className="muted">({c.source})</span>
+                {fieldLabel(c.context_type)} <span className="muted">({c.source})</span>
               </dt>
               <dd>
                 <Value v={c.context_data} />

@@ -2,10 +2,12 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, getJson, getPage, send } from "../api";
 import { AnomalyViewToggle } from "../components/AnomalyViewToggle";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
+import { RangePicker } from "../components/RangePicker";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useLiveAnomalies } from "../live";
 import { Link, navigate, useLocation } from "../router";
-import { asInputValue, fromInputValue, useZoneMode, type ZoneMode, zoneLabel } from "../time";
+import { fromInputValue, humanizeSeconds, useZoneMode, type ZoneMode } from "../time";
+import { apiRangeParams, rangeFrom, setRangeParams, type TimeRange } from "../timeRange";
 import { type AnomalyRow, SEVERITIES, type Severity, STATUSES, type Status } from "../types";
 import { useAsync } from "../useAsync";
 import { AnomalyIncidentsView } from "./AnomalyIncidents";
@@ -47,13 +49,32 @@ interface Brief {
   service: string | null;
 }
 
+/**
+ * The list's time range: `range`/`from`/`to` as every page keeps it, else the `since`/`until` of older
+ * links (read in the user's zone choice when they name none), else all findings.
+ */
+function findingsRange(query: URLSearchParams, mode: ZoneMode): TimeRange {
+  const since = fromInputValue(query.get("since") ?? "", mode);
+  const until = fromInputValue(query.get("until") ?? "", mode);
+  const legacy: TimeRange =
+    Number.isFinite(since) || Number.isFinite(until)
+      ? {
+          kind: "absolute",
+          from: Number.isFinite(since) ? since : 0,
+          to: Number.isFinite(until) ? until : Date.now() + 86_400_000,
+        }
+      : { kind: "all" };
+  return rangeFrom(query, legacy);
+}
+
 /** Loads one page of the list, then the page's severity/status/service (the list keeps system 000's fields). */
 async function loadPage(query: URLSearchParams, mode: ZoneMode, signal: AbortSignal) {
   const api = new URLSearchParams({ limit: String(PAGE_SIZE), with_total: "true" });
   for (const f of FILTERS) {
     const v = query.get(f);
-    if (v) api.set(f, f === "since" || f === "until" ? new Date(fromInputValue(v, mode)).toISOString() : v);
+    if (v && f !== "since" && f !== "until") api.set(f, v);
   }
+  apiRangeParams(api, findingsRange(query, mode));
   const cursor = query.get("after")?.split(",").at(-1);
   if (cursor) api.set("cursor", cursor);
   const page = await getPage<AnomalyRow[]>(`/api/v1/anomalies?${api}`, signal);
@@ -152,6 +173,8 @@ function FindingsView() {
     const sev = query.get("severity")?.split(",");
     const st = query.get("status")?.split(",");
     if (!firstPage) return;
+    // A past range does not take new findings.
+    if (findingsRange(query, mode).kind === "absolute") return;
     // Kind and entity are judged by the server (the registry, the detector key): Refresh shows new ones.
     if (query.get("kind") || query.get("entity")) return;
     if (sev && !sev.includes(a.severity)) return;
@@ -199,8 +222,18 @@ function FindingsView() {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const changes: Record<string, string | null> = {};
-    for (const f of FILTERS) changes[f] = String(form.get(f) ?? "").trim() || null;
+    for (const f of FILTERS)
+      if (f !== "since" && f !== "until") changes[f] = String(form.get(f) ?? "").trim() || null;
     setQuery(changes);
+  };
+  const range = findingsRange(query, mode);
+  /** A new range replaces any older since/until and starts at the first page. */
+  const setRange = (r: TimeRange) => {
+    const next = setRangeParams(new URLSearchParams(qs), r);
+    next.delete("since");
+    next.delete("until");
+    next.delete("after");
+    navigate(`/ui/anomalies?${next}`);
   };
 
   const loaded = state.data?.rows ?? [];
@@ -231,9 +264,12 @@ function FindingsView() {
           <h1>Anomalies</h1>
           <AnomalyViewToggle view="findings" />
         </div>
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
+        <div className="head-title">
+          <RangePicker range={range} onChange={setRange} />
+          <button type="button" onClick={reload}>
+            Refresh
+          </button>
+        </div>
       </div>
       <form className="filters panel" onSubmit={applyFilters} key={qs} aria-label="Filter anomalies">
         <label className="field">
@@ -293,22 +329,6 @@ function FindingsView() {
         <label className="field">
           Service
           <input name="service" defaultValue={query.get("service") ?? ""} placeholder="e.g. auth" />
-        </label>
-        <label className="field">
-          From ({zoneLabel(mode)})
-          <input
-            type="datetime-local"
-            name="since"
-            defaultValue={asInputValue(query.get("since") ?? "", mode)}
-          />
-        </label>
-        <label className="field">
-          To
-          <input
-            type="datetime-local"
-            name="until"
-            defaultValue={asInputValue(query.get("until") ?? "", mode)}
-          />
         </label>
         <button className="primary" type="submit">
           Apply
@@ -390,7 +410,9 @@ function FindingsView() {
                   <td className="mono">{r.detector}</td>
                   <td>{r.service ?? <span className="muted">—</span>}</td>
                   <td className="desc">
-                    <Link href={`/ui/anomalies/${r.id}`}>{r.description || `Anomaly #${r.id}`}</Link>
+                    <Link href={`/ui/anomalies/${r.id}`}>
+                      {r.description ? humanizeSeconds(r.description) : `${r.detector} finding`}
+                    </Link>
                   </td>
                   <td>{r.score.toFixed(2)}</td>
                   <td>

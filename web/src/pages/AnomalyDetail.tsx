@@ -12,6 +12,29 @@ import { humanizeSeconds } from "../time";
 import type { AnomalyDetail, Status, Template } from "../types";
 import { useAsync } from "../useAsync";
 
+/** Statuses as a person says them. */
+const STATUS_WORDS: Record<string, string> = {
+  open: "open",
+  acknowledged: "acknowledged",
+  resolved: "resolved",
+  false_positive: "a false positive",
+};
+
+/** One history entry as a sentence: "alice marked it a false positive (was open)". */
+export function historyWords(h: { actor: string; action: string; details: Record<string, unknown> }): string {
+  const to = typeof h.details.to === "string" ? h.details.to : null;
+  const from = typeof h.details.from === "string" ? h.details.from : null;
+  const say = (s: string) => STATUS_WORDS[s] ?? s.replace(/_/g, " ");
+  if (to === null) return `${h.actor}: ${h.action.replace(/[._]/g, " ")}`;
+  const verb =
+    to === "open"
+      ? "reopened it"
+      : to === "false_positive"
+        ? "marked it a false positive"
+        : `marked it ${say(to)}`;
+  return `${h.actor} ${verb}${from ? ` (it was ${say(from)})` : ""}`;
+}
+
 async function load(id: number, signal: AbortSignal) {
   const anomaly = await getJson<AnomalyDetail>(`/api/v1/anomalies/${id}`, signal);
   // The newest evidence line's template: older lines may carry one that has since generalised.
@@ -20,7 +43,12 @@ async function load(id: number, signal: AbortSignal) {
   const template = templateId
     ? await getJson<Template>(`/api/v1/templates/${encodeURIComponent(templateId)}`, signal).catch(() => null)
     : null;
-  return { anomaly, template };
+  // The alert triage raised from this finding, when it did (its id is the anomaly's).
+  const alert = await getJson<{ alert_id: string; title: string }>(
+    `/api/v1/alerts/anomaly-${id}`,
+    signal,
+  ).catch(() => null);
+  return { anomaly, template, alert };
 }
 
 const ACTIONS: { status: Status; label: string }[] = [
@@ -49,7 +77,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
     return <ErrorState error={state.error} retry={reload} />;
   }
   if (!state.data) return <Loading what={`anomaly #${id}`} />;
-  const { anomaly: a, template } = state.data;
+  const { anomaly: a, template, alert } = state.data;
 
   const act = async (status: Status) => {
     setBusy(true);
@@ -59,7 +87,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
         status,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
       });
-      setState({ status: "done", data: { anomaly: changed, template } });
+      setState({ status: "done", data: { anomaly: changed, template, alert } });
       setComment("");
     } catch (err) {
       setActionError(
@@ -80,6 +108,17 @@ export function AnomalyDetailPage({ id }: { id: number }) {
     <>
       <p style={{ margin: "0 0 8px" }}>
         <Link href="/ui/anomalies">← Anomalies</Link>
+        {alert && (
+          <>
+            {" · "}
+            <Link
+              href={`/ui/incidents/alerts/${encodeURIComponent(alert.alert_id)}`}
+              data-testid="alert-link"
+            >
+              Its alert in triage
+            </Link>
+          </>
+        )}
       </p>
       <div className="page-head">
         <h1>
@@ -179,7 +218,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
             onDone={(changed) => {
               setVerdictOpen(false);
               setComment("");
-              setState({ status: "done", data: { anomaly: changed, template } });
+              setState({ status: "done", data: { anomaly: changed, template, alert } });
             }}
           />
         )}
@@ -199,8 +238,7 @@ export function AnomalyDetailPage({ id }: { id: number }) {
             <ul className="evidence">
               {a.history.map((h) => (
                 <li key={`${h.at}-${h.action}`}>
-                  <Time iso={h.at} /> — <strong>{h.actor}</strong>: {String(h.details.from ?? "")} →{" "}
-                  {String(h.details.to ?? "")}
+                  <Time iso={h.at} /> — {historyWords(h)}
                   {typeof h.details.comment === "string" && h.details.comment && (
                     <span className="muted"> “{h.details.comment}”</span>
                   )}

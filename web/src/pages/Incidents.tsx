@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import type { AlertList } from "../alert-types";
+import { type AlertList, alertSeverity } from "../alert-types";
 import { ApiError, getJson, getPage, send } from "../api";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { offsetParam, Pager } from "../components/Pager";
@@ -15,6 +15,32 @@ interface IncidentRow {
   severity: string;
   summary: string;
   status: string;
+  features?: { entity?: string } & Record<string, unknown>;
+}
+
+/** "host:web-01" → "host web-01": an incident's entity as words. */
+function entityWords(entity: string): string {
+  const at = entity.indexOf(":");
+  if (at < 0) return entity;
+  const kind = entity.slice(0, at);
+  return `${kind === "ip" ? "address" : kind} ${entity.slice(at + 1)}`;
+}
+
+/**
+ * The incident's service: none for a security incident (it concerns an entity; incidents stored before
+ * issue 47 kept its host in `service`), which the Concerns column names instead.
+ */
+function incidentService(i: IncidentRow): string | null {
+  return i.features?.entity ? null : i.service;
+}
+
+/** Summaries stored before issue 47 read "2 alert(s) on host:web-01: rule": said as a sentence. */
+function incidentSummary(i: IncidentRow): string {
+  const old = /^(\d+) alert\(s\) on (\S+?)(?:: (.*))?$/.exec(i.summary);
+  if (!old) return i.summary;
+  const n = Number(old[1]);
+  const what = old[3] || (n === 1 ? "An alert" : "Alerts");
+  return `${what} on ${entityWords(old[2]!)}${n > 1 ? ` (${n} alerts)` : ""}`;
 }
 
 const ALERT_PAGE = 25;
@@ -332,12 +358,13 @@ function AlertsTable({ alerts, onChanged }: { alerts: AlertList; onChanged: () =
               </th>
               <th>Severity</th>
               <th>Risk</th>
-              <th>Alert</th>
-              <th>Rule</th>
+              <th>What happened</th>
+              <th>Concerns</th>
               <th>Source IP</th>
               <th>User</th>
               <th>Status</th>
               <th>Review</th>
+              <th>Happened</th>
               <th>Received</th>
             </tr>
           </thead>
@@ -347,27 +374,33 @@ function AlertsTable({ alerts, onChanged }: { alerts: AlertList; onChanged: () =
                 <td>
                   <input
                     type="checkbox"
-                    aria-label={`Select alert ${a.alert_id}`}
+                    aria-label={`Select alert: ${a.title}`}
                     checked={bulk.selected.has(a.alert_id)}
                     onChange={() => bulk.toggle(a.alert_id)}
                   />
                 </td>
                 <td>
-                  <SeverityBadge severity={a.severity} />
+                  <SeverityBadge severity={alertSeverity(a)} />
                 </td>
                 <td>
                   {a.risk_score === null ? (
                     <span className="muted">pending</span>
                   ) : (
+                    <strong title="Risk score, 0–100">{a.risk_score.toFixed(0)}</strong>
+                  )}
+                </td>
+                <td className="desc wrap">
+                  <Link href={`/ui/incidents/alerts/${encodeURIComponent(a.alert_id)}`}>{a.title}</Link>
+                  {a.anomaly_id !== null && (
                     <>
-                      <strong>{a.risk_score.toFixed(0)}</strong> <SeverityBadge severity={a.risk_level} />
+                      {" · "}
+                      <Link href={`/ui/anomalies/${a.anomaly_id}`} className="muted">
+                        finding
+                      </Link>
                     </>
                   )}
                 </td>
-                <td className="mono">
-                  <Link href={`/ui/incidents/alerts/${encodeURIComponent(a.alert_id)}`}>{a.alert_id}</Link>
-                </td>
-                <td className="desc wrap">{a.rule_name ?? "—"}</td>
+                <td className="wrap">{a.entity ?? "—"}</td>
                 <td className="mono">{a.source_ip ?? "—"}</td>
                 <td>{a.user_id ?? "—"}</td>
                 <td>
@@ -378,6 +411,7 @@ function AlertsTable({ alerts, onChanged }: { alerts: AlertList; onChanged: () =
                 <td>
                   <StatusBadge status={a.review_status} />
                 </td>
+                <td>{a.event_time ? <Time iso={a.event_time} /> : <span className="muted">—</span>}</td>
                 <td>
                   <Time iso={a.created_at} />
                 </td>
@@ -414,6 +448,7 @@ function IncidentsTable({ incidents, onChanged }: { incidents: IncidentRow[]; on
               <th>Severity</th>
               <th>Detected</th>
               <th>Service</th>
+              <th>Concerns</th>
               <th>Summary</th>
               <th>Status</th>
             </tr>
@@ -435,8 +470,9 @@ function IncidentsTable({ incidents, onChanged }: { incidents: IncidentRow[]; on
                 <td>
                   <Time iso={i.detected_at} />
                 </td>
-                <td>{i.service ?? "—"}</td>
-                <td className="desc wrap">{i.summary}</td>
+                <td>{incidentService(i) ?? <span className="muted">—</span>}</td>
+                <td className="wrap">{i.features?.entity ? entityWords(i.features.entity) : "—"}</td>
+                <td className="desc wrap">{incidentSummary(i)}</td>
                 <td>
                   <StatusBadge status={i.status as Status} />
                 </td>

@@ -6,20 +6,24 @@ import { LogContextRows } from "../components/LogContext";
 import { RangePicker } from "../components/RangePicker";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { TemplateText } from "../components/TemplateText";
-import { navigate, useLocation } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import { formatTime, useZoneMode } from "../time";
 import { apiRangeParams, rangeFrom, setRangeParams, type TimeRange } from "../timeRange";
-import type { LogHistogram, LogLine } from "../types";
+import type { LogHistogram, LogLine, Template } from "../types";
 import { useAsync } from "../useAsync";
 
 const PAGE_SIZE = 100;
 const BUCKETS = 60;
 
-/** The page's URL for a filter and range: every search is a link (shareable, back button works). */
-function logsHref(q: string, service: string, range: TimeRange): string {
+/**
+ * The page's URL for a filter and range: every search is a link (shareable, back button works).
+ * `template` is GET /api/v1/logs's `template_id` (ids, comma-separated), as Overview and Templates link it.
+ */
+function logsHref(q: string, service: string, range: TimeRange, template = ""): string {
   const p = new URLSearchParams();
   if (q) p.set("q", q);
   if (service) p.set("service", service);
+  if (template) p.set("template_id", template);
   setRangeParams(p, range);
   return `/ui/logs?${p}`;
 }
@@ -28,20 +32,24 @@ export function LogsPage() {
   const { query } = useLocation();
   const q = query.get("q") ?? "";
   const service = query.get("service") ?? "";
+  const template = query.get("template_id") ?? "";
   // "All data" by default: imported history (years old) shows at once, like a fresh Kibana index pattern.
   const range = rangeFrom(query, { kind: "all" });
   const rangeKey = JSON.stringify(range);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    navigate(logsHref(String(f.get("q") ?? "").trim(), String(f.get("service") ?? "").trim(), range));
+    navigate(
+      logsHref(String(f.get("q") ?? "").trim(), String(f.get("service") ?? "").trim(), range, template),
+    );
   };
   return (
     <>
       <div className="page-head">
         <h1>Logs</h1>
-        <RangePicker range={range} onChange={(r) => navigate(logsHref(q, service, r))} />
+        <RangePicker range={range} onChange={(r) => navigate(logsHref(q, service, r, template))} />
       </div>
+      {template && <TemplateFilter ids={template} clearHref={logsHref(q, service, range)} />}
       <form className="filters panel" onSubmit={submit} key={`${q}|${service}`} aria-label="Search logs">
         <label className="field" style={{ flex: 1 }}>
           Contains
@@ -56,18 +64,50 @@ export function LogsPage() {
         </button>
       </form>
       {/* Keyed by the whole filter: a new search starts again at the first page. */}
-      <Results key={`${q}|${service}|${rangeKey}`} q={q} service={service} range={range} />
+      <Results
+        key={`${q}|${service}|${template}|${rangeKey}`}
+        q={q}
+        service={service}
+        template={template}
+        range={range}
+      />
     </>
   );
 }
 
-function Results({ q, service, range }: { q: string; service: string; range: TimeRange }) {
+/** The template the lines are filtered to, by its text (the first id's), with a way out of the filter. */
+function TemplateFilter({ ids, clearHref }: { ids: string; clearHref: string }) {
+  const first = ids.split(",")[0] ?? "";
+  const { state } = useAsync(
+    (signal) => getJson<Template>(`/api/v1/templates/${encodeURIComponent(first)}`, signal),
+    [first],
+  );
+  return (
+    <p className="panel filter-note" data-testid="template-filter">
+      Lines of the template <span className="mono wrap">{state.data ? state.data.template : first}</span>{" "}
+      <Link href={clearHref}>Show every template</Link>
+    </p>
+  );
+}
+
+function Results({
+  q,
+  service,
+  template,
+  range,
+}: {
+  q: string;
+  service: string;
+  template: string;
+  range: TimeRange;
+}) {
   const mode = useZoneMode();
   // The bounds of a relative range are fixed when the search starts, so every page and the chart agree.
   const [now] = useState(() => Date.now());
   const filter = apiRangeParams(new URLSearchParams(), range, now);
   if (q) filter.set("q", q);
   if (service) filter.set("service", service);
+  if (template) filter.set("template_id", template);
   const filterText = filter.toString();
   /** cursors[i] opens page i (page 0 has none). */
   const [cursors, setCursors] = useState<string[]>([""]);
@@ -118,7 +158,7 @@ function Results({ q, service, range }: { q: string; service: string; range: Tim
             buckets={h.buckets.map((b) => ({ start: Date.parse(b.start), count: b.count }))}
             intervalMs={h.interval_ms}
             label="Matching log lines over time"
-            onPick={(from, to) => navigate(logsHref(q, service, { kind: "absolute", from, to }))}
+            onPick={(from, to) => navigate(logsHref(q, service, { kind: "absolute", from, to }, template))}
           />
         )}
       </section>

@@ -4,7 +4,7 @@ import { Time } from "../components/Badges";
 import { offsetParam, Pager } from "../components/Pager";
 import { Sparkline } from "../components/Sparkline";
 import { Empty, ErrorState, Loading } from "../components/States";
-import { navigate, useLocation } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import type { Template } from "../types";
 import { useAsync } from "../useAsync";
 
@@ -124,10 +124,23 @@ export function TemplatesPage() {
                   {/* Long templates wrap (anywhere, for tokens without spaces) instead of being cut. */}
                   <td className="mono desc wrap">
                     {now - Date.parse(t.first_seen) < DAY && <span className="status open">new</span>}{" "}
-                    {t.count <= 5 && <span className="status acknowledged">rare</span>} {t.template}
+                    {t.count <= 5 && <span className="status acknowledged">rare</span>}{" "}
+                    <Link
+                      href={`/ui/logs?${new URLSearchParams({ template_id: t.template_id, service: t.stream, range: "all" })}`}
+                      title="Show the lines of this template"
+                    >
+                      {t.template}
+                    </Link>
                   </td>
                   <td>{t.stream}</td>
-                  <td>{t.count.toLocaleString()}</td>
+                  <td>
+                    <Link
+                      href={`/ui/logs?${new URLSearchParams({ template_id: t.template_id, service: t.stream, range: "all" })}`}
+                      aria-label={`${t.count.toLocaleString()} lines of this template`}
+                    >
+                      {t.count.toLocaleString()}
+                    </Link>
+                  </td>
                   <td>
                     <Time iso={t.first_seen} />
                   </td>
