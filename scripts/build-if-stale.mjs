@@ -2,7 +2,8 @@
 // `npm start`'s build: rebuilds only what changed since the last build, so a second start takes
 // seconds instead of a full tsc and Vite build. `npm run build` stays the full, clean build.
 //  - server: tsc --incremental (its .tsbuildinfo under dist/), skipped entirely when no file under src/
-//    nor a tsconfig or package.json is newer than the stamp the last successful run left;
+//    nor a tsconfig, package.json or the lockfile is newer than the stamp the last successful run left;
+//    then kysely bundled and pointed at (scripts/bundle-deps.mjs), as `npm run build` does;
 //  - dashboard: vite build, skipped when dist/web is newer than every file under web/ (the check
 //    test/web/build.ts makes before browser tests).
 import { execFileSync } from "node:child_process";
@@ -28,9 +29,14 @@ const mtime = (path) => (existsSync(path) ? statSync(path).mtimeMs : -1);
 const bin = (name) => join(REPO, "node_modules/.bin", name);
 const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: REPO, stdio: "inherit", env });
 
-const serverInputs = ["src", "tsconfig.json", "tsconfig.build.json", "package.json"].map((p) => join(REPO, p));
+// The lockfile too: a new kysely changes its bundle (scripts/bundle-deps.mjs).
+const serverInputs = ["src", "tsconfig.json", "tsconfig.build.json", "package.json", "package-lock.json"].map(
+  (p) => join(REPO, p),
+);
 if (Math.max(...serverInputs.map(newest)) >= mtime(STAMP) || !existsSync(join(REPO, "dist/cli/index.js"))) {
   run(bin("tsc"), ["-p", "tsconfig.build.json", "--incremental", "--tsBuildInfoFile", TS_BUILD_INFO]);
+  // tsc re-emits only what changed, with the package imports as written: they are pointed at the bundles again.
+  run(process.execPath, [join(REPO, "scripts/bundle-deps.mjs"), "dist"]);
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }
 
