@@ -194,16 +194,19 @@ describe.skipIf(!browserAvailable())("the second hour: screens that lead somewhe
     const menu = page.getByRole("button", { name: "Menu" });
     expect(await menu.isVisible()).toBe(true);
     // The page itself does not scroll sideways; the table's frame does.
-    const doc = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      client: document.documentElement.clientWidth,
+    const doc = await page.locator("html").evaluate((el) => ({
+      scroll: el.scrollWidth,
+      client: el.clientWidth,
     }));
     expect(doc.scroll).toBeLessThanOrEqual(doc.client);
     const wrap = alerts.locator("xpath=..");
     const frame = await wrap.evaluate((el) => ({
       scroll: el.scrollWidth,
       client: el.clientWidth,
-      overflow: getComputedStyle(el).overflowX,
+      // The test's TypeScript has no DOM library: the page's own function, typed here.
+      overflow: (
+        globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } }
+      ).getComputedStyle(el).overflowX,
     }));
     expect(["auto", "scroll"]).toContain(frame.overflow);
     if (frame.scroll > frame.client) {
