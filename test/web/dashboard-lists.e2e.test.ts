@@ -78,7 +78,7 @@ describe.skipIf(!browserAvailable())("dashboard lists in Chromium", () => {
     await pager.getByText("1–25 of 30").waitFor();
     const alerts = page.getByRole("table", { name: "Alerts" });
     // Most severe first: the 7 critical alerts lead, the newest of them first.
-    await expect(alerts.locator("tbody tr").first().textContent()).resolves.toContain("lst-27");
+    await expect(alerts.locator("tbody tr").first().getAttribute("data-alert-id")).resolves.toBe("lst-27");
     expect(await alerts.locator("tbody tr").nth(6).locator(".sev").first().textContent()).toBe("critical");
     expect(await alerts.locator("tbody tr").nth(7).locator(".sev").first().textContent()).toBe("high");
     await pager.getByRole("button", { name: "Next" }).click();

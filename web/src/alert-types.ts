@@ -24,9 +24,13 @@ export interface AlertListItem {
   anomaly_id: number | null;
 }
 
-/** The one severity an alert shows, on the list and its page: the triage's risk level once scored. */
+/**
+ * The one severity an alert shows, on the list and its page: the one it was reported with, which the list
+ * is sorted and filtered by (a badge of the risk level put "high" first among "critical" rows, and under
+ * a "critical" filter); the triage's risk level only when none was reported. The risk is shown as its score.
+ */
 export function alertSeverity(a: Pick<AlertListItem, "risk_level" | "severity">): string | null {
-  return a.risk_level ?? a.severity;
+  return a.severity ?? a.risk_level;
 }
 
 export interface AlertList {

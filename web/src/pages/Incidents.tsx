@@ -374,7 +374,7 @@ function AlertsTable({ alerts, onChanged }: { alerts: AlertList; onChanged: () =
                 <td>
                   <input
                     type="checkbox"
-                    aria-label={`Select alert: ${a.title}`}
+                    aria-label={`Select alert ${a.alert_id}: ${a.title}`}
                     checked={bulk.selected.has(a.alert_id)}
                     onChange={() => bulk.toggle(a.alert_id)}
                   />
