@@ -123,8 +123,9 @@ export class IncidentGrouper {
           .insertInto("incidents")
           .values({
             detected_at: now,
-            // A security incident concerns an entity (below), not a service: a host is not one.
-            service: null,
+            // System 004's clients read every incident of `GET /incidents` (contracts C6), whose `service`
+            // always held a name: the host stays there. The dashboard names the entity instead (Concerns).
+            service: item.normalized.host.name ?? item.normalized.host.id,
             severity: item.risk.risk_level,
             summary: "",
             features: "{}",

@@ -5,8 +5,8 @@ import { seedInventory, VERIFICATION_ALERT } from "../triage/fixtures.js";
 
 /**
  * Alerts are named by what happened (issue 47 item 2): `title` from the rule, `entity` what it concerns,
- * `event_time` apart from the received `created_at`; incidents say so in a sentence, and their `service`
- * is never a host name.
+ * `event_time` apart from the received `created_at`; incidents say so in a sentence. Their `service` keeps
+ * the host, as system 004's `GET /incidents` always gave it; the dashboard shows the entity instead.
  */
 let server: TestServer;
 const WAZUH = {
@@ -61,7 +61,7 @@ describe("alerts named by what happened", () => {
     });
   });
 
-  it("summarises incidents in a sentence, with no host in the service column", async () => {
+  it("summarises incidents in a sentence, and keeps system 004's service column as it was (the host)", async () => {
     const res = await server.app.inject({ url: "/incidents", headers: auth });
     const incidents = res.json() as {
       summary: string;
@@ -72,7 +72,8 @@ describe("alerts named by what happened", () => {
     expect(triage.length).toBeGreaterThan(0);
     for (const i of triage) {
       expect(i.summary).not.toMatch(/alert\(s\)|host:|ip:|user:/);
-      expect(i.service).toBeNull();
+      // GET /incidents is system 004's: its clients always got a name here (contracts C6).
+      expect(typeof i.service).toBe("string");
     }
     expect(incidentSummary("host:web-01", ["SSH brute force", "Port scan"], 3)).toBe(
       "SSH brute force, Port scan on host web-01 (3 alerts)",
