@@ -4,7 +4,6 @@ import type { Kysely, Transaction } from "kysely";
 import type { DialectName, StoreDialect } from "./dialect/dialect.js";
 import { openPostgres } from "./dialect/postgres.js";
 import { openSqlite } from "./dialect/sqlite.js";
-import { migrateStore } from "./migrate.js";
 import type { Database } from "./schema.js";
 
 export type { DialectName, StoreDialect };
@@ -139,7 +138,8 @@ function makeStore(
     reader: { db: reader, dialect },
     transaction: (work) => db.transaction().execute((trx) => work({ db: trx, dialect })),
     // Exactly once across nodes starting together; refuses a schema from a newer version (migrate.ts).
-    migrate: () => migrateStore(db, dialect),
+    // The migrations (24 modules) load when a store is migrated, not in every thread that opens one.
+    migrate: async () => (await import("./migrate.js")).migrateStore(db, dialect),
     async ping() {
       await db.selectFrom("state").select("key").limit(1).execute();
     },

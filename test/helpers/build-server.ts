@@ -2,7 +2,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { bundleDependencies } from "../../scripts/bundle-deps.mjs";
+import { bundleDependencies, bundleThreadEntries } from "../../scripts/bundle-deps.mjs";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 /**
@@ -55,6 +55,8 @@ export default async function setup(): Promise<() => void> {
   // As `npm run build` lays out dist/: kysely as one module (scripts/bundle-deps.mjs), which every serve
   // and every segment store thread the tests start would otherwise load as 262.
   await bundleDependencies(BUILD_DIR);
+  // And each thread's modules as one file: the suite starts hundreds of segment store and decode threads.
+  await bundleThreadEntries(BUILD_DIR);
   process.env.LOGWARDEN_SERVE_ENTRY = join(BUILD_DIR, "cli", "index.js");
   // The segment store's threads started by tests in this process start from the build as well
   // (src/threads/module-thread.ts).
