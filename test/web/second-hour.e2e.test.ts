@@ -143,6 +143,28 @@ describe.skipIf(!browserAvailable())("the second hour: screens that lead somewhe
     await page.waitForURL(new RegExp(`/ui/incidents/alerts/${alertId}$`));
   });
 
+  it("narrows the alerts with the range picker, and opens the lines of what an alert concerns", async () => {
+    await page.goto(`${base}/ui/incidents`);
+    const alerts = page.getByRole("table", { name: "Alerts" });
+    await alerts.locator("tbody tr").first().waitFor();
+    // The alerts were received during this test run: the last hour holds them all.
+    await page.getByLabel("Time range").selectOption("1h");
+    await page.waitForURL(/range=1h/);
+    await alerts.locator("tbody tr").first().waitFor();
+    // A day in 2000 holds none, and the page says the filters left nothing.
+    await page.goto(`${base}/ui/incidents?from=2000-01-01T00:00:00.000Z&to=2000-01-02T00:00:00.000Z`);
+    await page.getByText("No alert matches these filters").waitFor();
+    expect(await page.getByLabel("Time range", { exact: true }).inputValue()).toBe("absolute");
+    // What an alert concerns is a link to the lines that mention it.
+    await page.goto(`${base}/ui/incidents?range=all`);
+    const concerns = alerts.locator("tbody tr td:nth-child(5) a").first();
+    await concerns.waitFor();
+    const entity = (await concerns.textContent())!;
+    await concerns.click();
+    await page.waitForURL(/\/ui\/logs\?/);
+    expect(new URL(page.url()).searchParams.get("q")).toBe(entity);
+  });
+
   it("opens the false-positive dialog in view and says the history in words", async () => {
     const id = (
       (await (await fetch(`${base}/api/v1/anomalies?limit=1`, { headers: auth })).json()) as { id: number }[]

@@ -145,9 +145,24 @@ export function AnomalyDetailPage({ id }: { id: number }) {
             <dt>Type</dt>
             <dd>{a.type}</dd>
             <dt>Service</dt>
-            <dd>{a.service ?? "—"}</dd>
+            <dd>
+              {a.service ? (
+                <Link href={`/ui/logs?${new URLSearchParams({ service: a.service, range: "all" })}`}>
+                  {a.service}
+                </Link>
+              ) : (
+                "—"
+              )}
+            </dd>
             <dt>Key</dt>
-            <dd className="mono">{a.key}</dd>
+            <dd className="mono">
+              <Link
+                href={`/ui/anomalies?${new URLSearchParams({ entity: a.key, range: "all" })}`}
+                title="Every finding about it"
+              >
+                {a.key}
+              </Link>
+            </dd>
             <dt>Score</dt>
             <dd>{a.score.toFixed(3)}</dd>
             <dt>First seen</dt>

@@ -3,8 +3,10 @@ import { type AlertList, alertSeverity } from "../alert-types";
 import { ApiError, getJson, getPage, send } from "../api";
 import { SeverityBadge, StatusBadge, Time } from "../components/Badges";
 import { offsetParam, Pager } from "../components/Pager";
+import { RangePicker } from "../components/RangePicker";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { Link, navigate, useLocation } from "../router";
+import { apiRangeParams, rangeFrom, setRangeParams, type TimeRange } from "../timeRange";
 import { SEVERITIES, type Status } from "../types";
 import { useAsync } from "../useAsync";
 
@@ -45,17 +47,30 @@ function incidentSummary(i: IncidentRow): string {
 
 const ALERT_PAGE = 25;
 const INCIDENT_PAGE = 25;
-/** The alert filters kept in the URL, named as GET /api/v1/alerts names them. */
-const ALERT_FILTERS = [
-  "severity",
-  "status",
-  "source_ip",
-  "user_id",
-  "asset_id",
-  "since",
-  "until",
-  "sort",
-] as const;
+/** The alert filters kept in the URL, named as GET /api/v1/alerts names them; the range apart (below). */
+const ALERT_FILTERS = ["severity", "status", "source_ip", "user_id", "asset_id", "sort"] as const;
+
+/**
+ * The alerts' time range (when received), shared with the other pages' picker: `range=`, or `from`/`to`;
+ * links made before it held `since`/`until` as the form's local date-times, still read. All data by
+ * default: a security alert is never hidden for its age unless asked.
+ */
+function alertsRange(query: URLSearchParams): TimeRange {
+  const since = Date.parse(query.get("since") ?? "");
+  const until = Date.parse(query.get("until") ?? "");
+  const legacy: TimeRange =
+    Number.isFinite(since) || Number.isFinite(until)
+      ? {
+          kind: "absolute",
+          from: Number.isFinite(since) ? since : 0,
+          to: Number.isFinite(until) ? until : Date.now() + 86_400_000,
+        }
+      : { kind: "all" };
+  return rangeFrom(query, legacy);
+}
+
+/** Lines that mention what an alert concerns (an address, a user, a host), over all data. */
+const entityLogsHref = (entity: string) => `/ui/logs?${new URLSearchParams({ q: entity, range: "all" })}`;
 const ALERT_STATUSES = ["received", "enriched", "intel_checked", "triaged", "dead_letter"];
 
 /**
@@ -71,8 +86,9 @@ async function load(query: URLSearchParams, signal: AbortSignal) {
   });
   for (const f of ALERT_FILTERS) {
     const v = query.get(f);
-    if (v) alertQuery.set(f, f === "since" || f === "until" ? new Date(v).toISOString() : v);
+    if (v) alertQuery.set(f, v);
   }
+  apiRangeParams(alertQuery, alertsRange(query));
   const incidentOffset = offsetParam(query.get("incidents_offset"));
   const [incidents, alerts, health] = await Promise.all([
     getPage<IncidentRow[]>(
@@ -101,7 +117,8 @@ export function IncidentsPage() {
   const qs = query.toString();
   const { state, reload } = useAsync((signal) => load(new URLSearchParams(qs), signal), [qs]);
   const d = state.data;
-  const filtered = ALERT_FILTERS.some((f) => f !== "sort" && query.get(f));
+  const range = alertsRange(query);
+  const filtered = ALERT_FILTERS.some((f) => f !== "sort" && query.get(f)) || range.kind !== "all";
 
   const setQuery = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(qs);
@@ -118,6 +135,11 @@ export function IncidentsPage() {
     const changes: Record<string, string | null> = { alerts_offset: null };
     for (const f of ALERT_FILTERS) changes[f] = String(form.get(f) ?? "").trim() || null;
     setQuery(changes);
+  };
+  const setRange = (r: TimeRange) => {
+    const next = setRangeParams(new URLSearchParams(qs), r);
+    for (const old of ["since", "until", "alerts_offset"]) next.delete(old);
+    navigate(`/ui/incidents?${next}`);
   };
 
   return (
@@ -146,6 +168,9 @@ export function IncidentsPage() {
               </div>
             ) : (
               <>
+                <div className="filters">
+                  <RangePicker range={range} onChange={setRange} />
+                </div>
                 <form className="filters panel" onSubmit={applyFilters} key={qs} aria-label="Filter alerts">
                   <label className="field">
                     Severity
@@ -182,14 +207,6 @@ export function IncidentsPage() {
                   <label className="field">
                     Asset
                     <input name="asset_id" defaultValue={query.get("asset_id") ?? ""} />
-                  </label>
-                  <label className="field">
-                    From
-                    <input type="datetime-local" name="since" defaultValue={query.get("since") ?? ""} />
-                  </label>
-                  <label className="field">
-                    To
-                    <input type="datetime-local" name="until" defaultValue={query.get("until") ?? ""} />
                   </label>
                   <label className="field">
                     Order
@@ -400,7 +417,15 @@ function AlertsTable({ alerts, onChanged }: { alerts: AlertList; onChanged: () =
                     </>
                   )}
                 </td>
-                <td className="wrap">{a.entity ?? "—"}</td>
+                <td className="wrap">
+                  {a.entity ? (
+                    <Link href={entityLogsHref(a.entity)} title={`Lines that mention ${a.entity}`}>
+                      {a.entity}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
                 <td className="mono">{a.source_ip ?? "—"}</td>
                 <td>{a.user_id ?? "—"}</td>
                 <td>
@@ -471,7 +496,15 @@ function IncidentsTable({ incidents, onChanged }: { incidents: IncidentRow[]; on
                   <Time iso={i.detected_at} />
                 </td>
                 <td>{incidentService(i) ?? <span className="muted">—</span>}</td>
-                <td className="wrap">{i.features?.entity ? entityWords(i.features.entity) : "—"}</td>
+                <td className="wrap">
+                  {i.features?.entity ? (
+                    <Link href={entityLogsHref(i.features.entity.slice(i.features.entity.indexOf(":") + 1))}>
+                      {entityWords(i.features.entity)}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
                 <td className="desc wrap">{incidentSummary(i)}</td>
                 <td>
                   <StatusBadge status={i.status as Status} />
