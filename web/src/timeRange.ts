@@ -27,6 +27,20 @@ export function rangeFrom(query: URLSearchParams, fallback: TimeRange): TimeRang
   return fallback;
 }
 
+/**
+ * What a link made before the range picker meant by its `since`/`until` (epoch ms, NaN when absent): an
+ * absolute range with an open end filled (the start of time, or a day from now), or all data when neither.
+ * A page passes it to `rangeFrom` as the fallback, so the old links keep working.
+ */
+export function rangeFromBounds(since: number, until: number, now = Date.now()): TimeRange {
+  if (!Number.isFinite(since) && !Number.isFinite(until)) return { kind: "all" };
+  return {
+    kind: "absolute",
+    from: Number.isFinite(since) ? since : 0,
+    to: Number.isFinite(until) ? until : now + 86_400_000,
+  };
+}
+
 /** Epoch-ms bounds at `now` (open ends are undefined: "all" has none). */
 export function bounds(range: TimeRange, now = Date.now()): { since?: number; until?: number } {
   if (range.kind === "all") return {};

@@ -7,7 +7,7 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { useLiveAnomalies } from "../live";
 import { Link, navigate, useLocation } from "../router";
 import { fromInputValue, humanizeSeconds, useZoneMode, type ZoneMode } from "../time";
-import { apiRangeParams, rangeFrom, setRangeParams, type TimeRange } from "../timeRange";
+import { apiRangeParams, rangeFrom, rangeFromBounds, setRangeParams, type TimeRange } from "../timeRange";
 import { type AnomalyRow, SEVERITIES, type Severity, STATUSES, type Status } from "../types";
 import { useAsync } from "../useAsync";
 import { AnomalyIncidentsView } from "./AnomalyIncidents";
@@ -56,15 +56,7 @@ interface Brief {
 function findingsRange(query: URLSearchParams, mode: ZoneMode): TimeRange {
   const since = fromInputValue(query.get("since") ?? "", mode);
   const until = fromInputValue(query.get("until") ?? "", mode);
-  const legacy: TimeRange =
-    Number.isFinite(since) || Number.isFinite(until)
-      ? {
-          kind: "absolute",
-          from: Number.isFinite(since) ? since : 0,
-          to: Number.isFinite(until) ? until : Date.now() + 86_400_000,
-        }
-      : { kind: "all" };
-  return rangeFrom(query, legacy);
+  return rangeFrom(query, rangeFromBounds(since, until));
 }
 
 /** Loads one page of the list, then the page's severity/status/service (the list keeps system 000's fields). */

@@ -6,7 +6,7 @@ import { offsetParam, Pager } from "../components/Pager";
 import { RangePicker } from "../components/RangePicker";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { Link, navigate, useLocation } from "../router";
-import { apiRangeParams, rangeFrom, setRangeParams, type TimeRange } from "../timeRange";
+import { apiRangeParams, rangeFrom, rangeFromBounds, setRangeParams, type TimeRange } from "../timeRange";
 import { SEVERITIES, type Status } from "../types";
 import { useAsync } from "../useAsync";
 
@@ -56,17 +56,10 @@ const ALERT_FILTERS = ["severity", "status", "source_ip", "user_id", "asset_id",
  * default: a security alert is never hidden for its age unless asked.
  */
 function alertsRange(query: URLSearchParams): TimeRange {
-  const since = Date.parse(query.get("since") ?? "");
-  const until = Date.parse(query.get("until") ?? "");
-  const legacy: TimeRange =
-    Number.isFinite(since) || Number.isFinite(until)
-      ? {
-          kind: "absolute",
-          from: Number.isFinite(since) ? since : 0,
-          to: Number.isFinite(until) ? until : Date.now() + 86_400_000,
-        }
-      : { kind: "all" };
-  return rangeFrom(query, legacy);
+  return rangeFrom(
+    query,
+    rangeFromBounds(Date.parse(query.get("since") ?? ""), Date.parse(query.get("until") ?? "")),
+  );
 }
 
 /** Lines that mention what an alert concerns (an address, a user, a host), over all data. */
