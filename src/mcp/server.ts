@@ -10,6 +10,7 @@ import { registerGetAlertTriage } from "./tools/get-alert-triage.js";
 import { registerGetDetectionStats } from "./tools/get-detection-stats.js";
 import { registerListAnomalyIncidents } from "./tools/list-anomaly-incidents.js";
 import { registerListIncidents } from "./tools/list-incidents.js";
+import { registerListRules } from "./tools/list-rules.js";
 import { registerListSuppressions } from "./tools/list-suppressions.js";
 import { registerListTemplates } from "./tools/list-templates.js";
 import { registerLoadAnomalyModels } from "./tools/load-anomaly-models.js";
@@ -24,7 +25,7 @@ export const MCP_SERVER_NAME = "log-anomaly-detection";
 const INSTRUCTIONS =
   "Logwarden finds anomalies in logs. analyze_logs / analyze_log_file run the detectors on records you give; " +
   "search_anomalies, explain_anomaly, search_logs, list_templates and list_incidents read what the service has stored; " +
-  "submit_verdict records a person's decision and needs their confirmation; list_suppressions shows what false-positive verdicts mute, revoke_suppression lifts one (also a person's decision).";
+  "submit_verdict records a person's decision and needs their confirmation; list_suppressions shows what false-positive verdicts mute, revoke_suppression lifts one (also a person's decision); list_rules lists the Sigma detection rules and their hits.";
 
 /**
  * One MCP server over the runtime, for one caller: the tools call the same service and repository
@@ -51,6 +52,7 @@ export function createMcpServer(rt: Runtime, caller: McpCaller, version: string)
     registerSubmitVerdict,
     registerListSuppressions,
     registerRevokeSuppression,
+    registerListRules,
   ])
     register(server, ctx);
   registerResources(server, ctx);

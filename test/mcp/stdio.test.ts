@@ -22,6 +22,7 @@ const TOOLS = [
   "submit_verdict",
   "list_suppressions",
   "revoke_suppression",
+  "list_rules",
 ];
 const MAX_FILE = 300_000;
 
