@@ -20,6 +20,7 @@ import type { IngestPort } from "../pipeline/ingest-port.js";
 import { AnalysisEngine } from "../service/analysis-engine.js";
 import type { Runtime } from "../service/runtime.js";
 import { ONLINE_MODEL } from "../service/score-model.js";
+import { restoreSigmaRuleSettings } from "../service/sigma-rules.js";
 import { loadCurrentScoreModel } from "../service/train.js";
 import { openConfiguredStore, type Store } from "../store/db.js";
 import type { ServerPresence } from "../store/repos/server-presence.js";
@@ -83,6 +84,12 @@ export async function createRuntime(
     },
     logs,
   );
+  // The Sigma rules switched off stay off from the first record on (before any replay of the queue).
+  await restoreSigmaRuleSettings(store, pipeline).catch(async (error: unknown) => {
+    await opened.stop();
+    await store.close();
+    throw error;
+  });
   if (!reader) await pipeline.start();
   const cluster =
     !reader && config.cluster.partitions > 0

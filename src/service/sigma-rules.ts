@@ -2,8 +2,14 @@
  * The Sigma rules the ingest pipeline runs, with their hits: what `GET /api/v1/rules` lists. Read from the
  * pipeline's own `sigma` detector (on a cluster node, the hits of this node's pipeline only).
  */
+import { UserError } from "../core/errors.js";
+import { isoUtc } from "../core/time.js";
 import { SigmaDetector } from "../detectors/sigma/detector.js";
+import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { Refusal } from "../sigma/unsupported.js";
+import type { Store } from "../store/db.js";
+import { recordAudit } from "../store/repos/audit.js";
+import { loadDisabledSigmaRules, saveDisabledSigmaRules } from "../store/repos/sigma-rule-settings.js";
 import type { Runtime } from "./runtime.js";
 
 export interface SigmaRuleRow {
@@ -18,6 +24,8 @@ export interface SigmaRuleRow {
   tags: string[];
   /** Whether its matches are findings of their own (false: it only feeds a correlation). */
   standalone: boolean;
+  /** false: switched off (PATCH /api/v1/rules/{id}): no findings, no hits, nothing fed to correlations. */
+  enabled: boolean;
   file: string;
   hits: number;
   last_match: string | null;
@@ -30,10 +38,8 @@ export interface SigmaRuleListing {
 }
 
 /** Every loaded rule (those whose title, id, name or a tag contains `search`, case-insensitive). */
-export function listSigmaRules(rt: Runtime, search?: string): SigmaRuleListing {
-  const detector = rt.pipeline.processor.detectors.find(
-    (d): d is SigmaDetector => d instanceof SigmaDetector,
-  );
+export function listSigmaRules(rt: Pick<Runtime, "pipeline">, search?: string): SigmaRuleListing {
+  const detector = sigmaDetector(rt.pipeline);
   if (!detector) return { enabled: false, rules: [], refused: [] };
   const { detections, correlations, refused } = detector.engine.rules;
   const hits = detector.hits();
@@ -53,6 +59,7 @@ export function listSigmaRules(rt: Runtime, search?: string): SigmaRuleListing {
       status: r.status,
       tags: [...r.tags],
       standalone: r.standalone,
+      enabled: detector.isEnabled(r.id),
       file: r.source,
       hits: h?.count ?? 0,
       last_match: h?.last ?? null,
@@ -62,4 +69,64 @@ export function listSigmaRules(rt: Runtime, search?: string): SigmaRuleListing {
     !needle ||
     [row.title, row.id, row.name ?? "", ...row.tags].some((text) => text.toLowerCase().includes(needle));
   return { enabled: true, rules: rows.filter(matches), refused };
+}
+
+function sigmaDetector(pipeline: Pick<IngestPipeline, "processor">): SigmaDetector | undefined {
+  return pipeline.processor.detectors.find((d): d is SigmaDetector => d instanceof SigmaDetector);
+}
+
+/** At start: the rules switched off in the store are off in the pipeline's detector (none without one). */
+export async function restoreSigmaRuleSettings(
+  store: Store,
+  pipeline: Pick<IngestPipeline, "processor">,
+): Promise<void> {
+  const detector = sigmaDetector(pipeline);
+  if (detector) detector.setDisabled(await loadDisabledSigmaRules(store.db));
+}
+
+/**
+ * Switches one loaded rule on or off: kept in the store (it survives a restart), audited
+ * (`sigma_rule.enable` / `sigma_rule.disable`, target `sigma_rule:<id>`) when it changes anything, and
+ * effective in the pipeline at once. 404 for an id no loaded rule has (a refused rule has none to switch).
+ */
+export async function setSigmaRuleEnabled(
+  rt: Pick<Runtime, "pipeline" | "store" | "clock">,
+  id: string,
+  enabled: boolean,
+  actor: string,
+): Promise<SigmaRuleRow> {
+  const detector = sigmaDetector(rt.pipeline);
+  if (!detector)
+    throw new UserError(
+      `no Sigma rule ${id}: no rules are loaded (SIGMA_RULES_DIR is not set)`,
+      "not_found",
+      404,
+    );
+  const { detections, correlations } = detector.engine.rules;
+  const rule = [...detections, ...correlations].find((r) => r.id === id);
+  if (!rule) throw new UserError(`no Sigma rule ${id} is loaded`, "not_found", 404);
+  const now = isoUtc(rt.clock.now());
+  const disabled = await rt.store.db.transaction().execute(async (trx) => {
+    const before = new Set(await loadDisabledSigmaRules(trx));
+    if (before.has(id) === !enabled) return before;
+    const after = new Set(before);
+    if (enabled) after.delete(id);
+    else after.add(id);
+    await saveDisabledSigmaRules(trx, [...after], now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: enabled ? "sigma_rule.enable" : "sigma_rule.disable",
+        target: `sigma_rule:${id}`,
+        details: { title: rule.title, file: rule.source },
+      },
+      now,
+    );
+    return after;
+  });
+  detector.setDisabled(disabled);
+  const row = listSigmaRules(rt).rules.find((r) => r.id === id);
+  if (!row) throw new UserError(`no Sigma rule ${id} is loaded`, "not_found", 404);
+  return row;
 }

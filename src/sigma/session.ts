@@ -20,6 +20,11 @@ export interface SessionOutput {
 
 export class SigmaSession {
   readonly correlator: Correlator;
+  /**
+   * Rules switched off (ids): their matches are dropped before anything reads them, so a disabled
+   * detection rule feeds no correlation, and a disabled correlation completes nothing.
+   */
+  disabled: ReadonlySet<string> = new Set();
 
   constructor(
     readonly engine: SigmaEngine,
@@ -32,8 +37,10 @@ export class SigmaSession {
   process(record: SigmaRecord, ref: number, wallNow = Date.now()): SessionOutput {
     const ev = this.engine.evaluate(record);
     if (!ev) return { time: null, matches: [], correlations: [] };
+    const disabled = this.disabled;
+    const matches = disabled.size === 0 ? ev.matches : ev.matches.filter((m) => !disabled.has(m.rule.id));
     let correlations: CorrelationMatch[] = [];
-    for (const m of ev.matches) {
+    for (const m of matches) {
       if (!this.correlator.consumes(m.rule.id)) continue;
       const out = this.correlator.observe(
         { ruleId: m.rule.id, time: ev.time, refs: [ref], read: ev.read },
@@ -41,10 +48,17 @@ export class SigmaSession {
       );
       if (out.length > 0) correlations = correlations.length === 0 ? out : [...correlations, ...out];
     }
-    return { time: ev.time, matches: ev.matches, correlations };
+    return { time: ev.time, matches, correlations: this.#enabled(correlations) };
   }
 
   tick(wallNow: number): CorrelationMatch[] {
-    return this.correlator.tick(wallNow);
+    return this.#enabled(this.correlator.tick(wallNow));
+  }
+
+  #enabled(correlations: CorrelationMatch[]): CorrelationMatch[] {
+    const disabled = this.disabled;
+    return disabled.size === 0 || correlations.length === 0
+      ? correlations
+      : correlations.filter((c) => !disabled.has(c.rule.id));
   }
 }

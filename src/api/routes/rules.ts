@@ -1,10 +1,12 @@
-// GET /api/v1/rules: the Sigma rules the pipeline runs and their hits (docs/sigma.md).
+// GET /api/v1/rules: the Sigma rules the pipeline runs and their hits; PATCH /api/v1/rules/{id} switches one
+// on or off (docs/sigma.md).
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Runtime } from "../../service/runtime.js";
-import { listSigmaRules } from "../../service/sigma-rules.js";
+import { listSigmaRules, setSigmaRuleEnabled } from "../../service/sigma-rules.js";
 import { requireAuth } from "../auth.js";
+import { errorSchema } from "../schemas.js";
 
 const rule = z.object({
   id: z.string(),
@@ -18,6 +20,9 @@ const rule = z.object({
   status: z.string().nullable(),
   tags: z.array(z.string()),
   standalone: z.boolean().describe("false: the rule only feeds a correlation (no findings of its own)"),
+  enabled: z
+    .boolean()
+    .describe("false: switched off (PATCH): no findings, no hits, nothing fed to a correlation"),
   file: z.string().describe("The file under SIGMA_RULES_DIR (and document number) it was read from"),
   hits: z.number().int().describe("Matches since the detector state began"),
   last_match: z.string().nullable().describe("Record time of the last match"),
@@ -54,6 +59,39 @@ export function ruleRoutes(rt: Runtime) {
         },
       },
       async (request) => listSigmaRules(rt, request.query.search),
+    );
+    r.patch(
+      "/api/v1/rules/:id",
+      {
+        // What the pipeline detects changes what operators are alerted on: admin, as revoking a suppression.
+        preHandler: requireAuth(rt, { scope: "admin" }),
+        schema: {
+          summary:
+            "Switch a loaded Sigma rule on or off: kept across restarts, audited, effective in the pipeline at once",
+          tags: ["rules"],
+          params: z.object({ id: z.string().min(1).max(200).describe("The rule's id") }),
+          body: z.strictObject({
+            enabled: z
+              .boolean()
+              .describe("false: the rule raises no finding, counts no hit and feeds no correlation"),
+          }),
+          response: {
+            200: rule,
+            400: errorSchema,
+            401: errorSchema,
+            403: errorSchema,
+            404: errorSchema,
+            429: errorSchema,
+          },
+        },
+      },
+      async (request) =>
+        setSigmaRuleEnabled(
+          rt,
+          request.params.id,
+          request.body.enabled,
+          request.principal?.name ?? "anonymous",
+        ),
     );
   };
 }

@@ -100,6 +100,19 @@ export class SigmaDetector implements Detector {
     return out;
   }
 
+  /**
+   * Switches rules off (ids; every other rule on): a disabled rule raises no finding, counts no hit and
+   * feeds no correlation. Kept in the store by the rules service (PATCH /api/v1/rules/{id}), not in the
+   * detector's state.
+   */
+  setDisabled(ids: Iterable<string>): void {
+    this.session.disabled = new Set(ids);
+  }
+
+  isEnabled(ruleId: string): boolean {
+    return !this.session.disabled.has(ruleId);
+  }
+
   /** Hits per rule id since the state began (the rules listing reads them). */
   hits(): ReadonlyMap<string, RuleHits> {
     return this.#hits;

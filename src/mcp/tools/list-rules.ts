@@ -15,6 +15,7 @@ const ruleSchema = z.object({
   status: z.string().nullable(),
   tags: z.array(z.string()),
   standalone: z.boolean(),
+  enabled: z.boolean(),
   file: z.string(),
   hits: z.number().int(),
   last_match: z.string().nullable(),
@@ -39,8 +40,8 @@ export function registerListRules(server: McpServer, ctx: McpContext): void {
       title: "List detection rules",
       description:
         "Lists the Sigma rules this service checks every incoming log record against. A Sigma rule is a published, vendor-neutral description of a suspicious log event (a detection rule, e.g. a failed root login) or of a pattern of such events over time (a correlation rule, e.g. many failed logins for one account within minutes). " +
-        "For each rule: id, title, level (informational to critical), kind, the log source it reads, its tags (often MITRE ATT&CK techniques such as attack.t1110), and its hits: how many records (or, for a correlation, how many completed patterns) it has matched since the service's detector state began, with last_match the log time of the most recent one. " +
-        "A rule with standalone false only feeds a correlation and raises no finding of its own. Each match of a standalone rule is stored as an anomaly of detector sigma (search_anomalies with detector sigma finds them). " +
+        "For each rule: id, title, level (informational to critical), kind, the log source it reads, its tags (often MITRE ATT&CK techniques such as attack.t1110), whether it is enabled, and its hits: how many records (or, for a correlation, how many completed patterns) it has matched since the service's detector state began, with last_match the log time of the most recent one. " +
+        "A rule with standalone false only feeds a correlation and raises no finding of its own. A disabled rule (switched off by an administrator) raises nothing, counts no hits and feeds no correlation. Each match of a standalone rule is stored as an anomaly of detector sigma (search_anomalies with detector sigma finds them). " +
         "refused lists the rule files that could not be used, with the reason. When no rules have been installed on the server, the listing is empty and enabled is false. Optional search: part of a title, id, name or tag (case-insensitive).",
       inputSchema: {
         search: z
@@ -67,7 +68,7 @@ export function registerListRules(server: McpServer, ctx: McpContext): void {
         lines.push(`${listing.rules.length} rule${listing.rules.length === 1 ? "" : "s"}:`);
         for (const r of listing.rules)
           lines.push(
-            `${r.id} [${r.level}, ${r.kind}${r.standalone ? "" : ", feeds a correlation"}] ${r.title} (${r.source}): ${r.hits} hit${r.hits === 1 ? "" : "s"}${r.last_match ? `, last ${r.last_match}` : ""}`,
+            `${r.id} [${r.level}, ${r.kind}${r.standalone ? "" : ", feeds a correlation"}${r.enabled ? "" : ", DISABLED"}] ${r.title} (${r.source}): ${r.hits} hit${r.hits === 1 ? "" : "s"}${r.last_match ? `, last ${r.last_match}` : ""}`,
           );
       }
       if (listing.refused.length > 0) {
