@@ -8,6 +8,7 @@ import { AnomalyDetailPage } from "./pages/AnomalyDetail";
 import { IncidentsPage } from "./pages/Incidents";
 import { LogsPage } from "./pages/Logs";
 import { OverviewPage } from "./pages/Overview";
+import { RulesPage } from "./pages/Rules";
 import { SettingsPage } from "./pages/Settings";
 import { SuppressionsPage } from "./pages/Suppressions";
 import { TemplatesPage } from "./pages/Templates";
@@ -21,6 +22,7 @@ const NAV = [
   ["/ui/templates", "Templates"],
   ["/ui/logs", "Logs"],
   ["/ui/suppressions", "Suppressions"],
+  ["/ui/rules", "Rules"],
   ["/ui/settings", "Settings"],
 ] as const;
 
@@ -125,5 +127,6 @@ function Page({ path }: { path: string }) {
   if (path.startsWith("/ui/logs")) return <LogsPage />;
   if (path.startsWith("/ui/settings")) return <SettingsPage />;
   if (path.startsWith("/ui/suppressions")) return <SuppressionsPage />;
+  if (path.startsWith("/ui/rules")) return <RulesPage />;
   return <OverviewPage />;
 }
