@@ -9,6 +9,7 @@ import type { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { Refusal } from "../sigma/unsupported.js";
 import type { Store } from "../store/db.js";
 import { recordAudit } from "../store/repos/audit.js";
+import { sigmaFindingsByDayAndKey } from "../store/repos/sigma-findings-per-day.js";
 import { loadDisabledSigmaRules, saveDisabledSigmaRules } from "../store/repos/sigma-rule-settings.js";
 import type { Runtime } from "./runtime.js";
 
@@ -129,4 +130,42 @@ export async function setSigmaRuleEnabled(
   const row = listSigmaRules(rt).rules.find((r) => r.id === id);
   if (!row) throw new UserError(`no Sigma rule ${id} is loaded`, "not_found", 404);
   return row;
+}
+
+export interface SigmaFindingsPerDay {
+  /** The UTC days, oldest first, ending today (`YYYY-MM-DD`). */
+  days: string[];
+  /** Per rule id with any finding in them: stored findings per day, in `days`' order. */
+  rules: Record<string, number[]>;
+}
+
+/**
+ * Stored findings of the `sigma` detector per rule and UTC day, over the last `days` days: a finding counts
+ * on the day it was first seen (repeats merged into it later are not counted again). Read from the
+ * anomalies table, where a sigma finding's key begins with its rule id (`<rule id>|…`). Only rules that
+ * raise findings of their own appear (a rule that only feeds a correlation has none).
+ */
+export async function sigmaFindingsPerDay(
+  rt: Pick<Runtime, "store" | "clock">,
+  days: number,
+): Promise<SigmaFindingsPerDay> {
+  const today = Date.parse(`${isoUtc(rt.clock.now()).slice(0, 10)}T00:00:00Z`);
+  const list = Array.from({ length: days }, (_, i) =>
+    isoUtc(today - (days - 1 - i) * 86_400_000).slice(0, 10),
+  );
+  const index = new Map(list.map((d, i) => [d, i]));
+  const rules = new Map<string, number[]>();
+  for (const row of await sigmaFindingsByDayAndKey(rt.store.db, list[0] ?? "")) {
+    const i = index.get(row.day);
+    const bar = row.key.indexOf("|");
+    if (i === undefined || bar <= 0) continue;
+    const id = row.key.slice(0, bar);
+    let counts = rules.get(id);
+    if (!counts) {
+      counts = new Array<number>(days).fill(0);
+      rules.set(id, counts);
+    }
+    counts[i] = (counts[i] ?? 0) + row.findings;
+  }
+  return { days: list, rules: Object.fromEntries(rules) };
 }

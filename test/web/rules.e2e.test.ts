@@ -89,6 +89,11 @@ describe.skipIf(!browserAvailable())("the Rules page (Chromium)", () => {
         "+",
       ),
     );
+    await shell
+      .getByRole("img", {
+        name: "Root Shell Opened Over SSH: 1 finding stored in the last 14 days",
+      })
+      .waitFor();
     // The hits lead to the rule's findings on the Anomalies page.
     await hits.click();
     await page.waitForURL(/\/ui\/anomalies\?agent_name=sigma&q=/);

@@ -4,9 +4,9 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Runtime } from "../../service/runtime.js";
-import { listSigmaRules, setSigmaRuleEnabled } from "../../service/sigma-rules.js";
+import { listSigmaRules, setSigmaRuleEnabled, sigmaFindingsPerDay } from "../../service/sigma-rules.js";
 import { requireAuth } from "../auth.js";
-import { errorSchema } from "../schemas.js";
+import { errorSchema, queryInt } from "../schemas.js";
 
 const rule = z.object({
   id: z.string(),
@@ -59,6 +59,35 @@ export function ruleRoutes(rt: Runtime) {
         },
       },
       async (request) => listSigmaRules(rt, request.query.search),
+    );
+    r.get(
+      "/api/v1/rules/findings-per-day",
+      {
+        preHandler: requireAuth(rt, { group: "anomalies", scope: "read" }),
+        schema: {
+          summary: "Stored sigma findings per rule and UTC day (first seen), over the last days",
+          tags: ["rules"],
+          querystring: z.strictObject({
+            days: queryInt("days")
+              .pipe(z.number().int().min(1).max(90))
+              .default(14)
+              .describe("How many days, ending today (1-90, default 14)"),
+          }),
+          response: {
+            200: z.object({
+              days: z.array(z.string()).describe("UTC days, oldest first (YYYY-MM-DD)"),
+              rules: z
+                .record(z.string(), z.array(z.number().int()))
+                .describe("Rule id: findings per day, in the order of days (only rules with findings)"),
+            }),
+            400: errorSchema,
+            401: errorSchema,
+            403: errorSchema,
+            429: errorSchema,
+          },
+        },
+      },
+      async (request) => sigmaFindingsPerDay(rt, request.query.days),
     );
     r.patch(
       "/api/v1/rules/:id",

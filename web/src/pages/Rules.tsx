@@ -29,6 +29,57 @@ interface Refused {
   reason: string;
 }
 
+interface PerDay {
+  days: string[];
+  rules: Record<string, number[]>;
+}
+
+const CHART_DAYS = 14;
+
+/** Stored findings per day as small bars (the exact counts in the label and tooltip). */
+function DailyFindings({
+  days,
+  counts,
+  title,
+}: {
+  days: string[];
+  counts: number[] | undefined;
+  title: string;
+}) {
+  const values = counts ?? days.map(() => 0);
+  const total = values.reduce((a, b) => a + b, 0);
+  const max = Math.max(1, ...values);
+  const label = `${title}: ${total} finding${total === 1 ? "" : "s"} stored in the last ${days.length} days`;
+  const w = 4;
+  const h = 18;
+  return (
+    <svg
+      className="daily-findings"
+      role="img"
+      aria-label={label}
+      width={days.length * (w + 1)}
+      height={h}
+      viewBox={`0 0 ${days.length * (w + 1)} ${h}`}
+    >
+      <title>{`${label}\n${days.map((d, i) => `${d}: ${values[i] ?? 0}`).join("\n")}`}</title>
+      {values.map((v, i) => {
+        const bar = v === 0 ? 1 : Math.max(2, Math.round((v / max) * h));
+        return (
+          <rect
+            key={days[i]}
+            x={i * (w + 1)}
+            y={h - bar}
+            width={w}
+            height={bar}
+            fill="currentColor"
+            opacity={v === 0 ? 0.25 : 1}
+          />
+        );
+      })}
+    </svg>
+  );
+}
+
 interface Listing {
   enabled: boolean;
   rules: Rule[];
@@ -52,6 +103,12 @@ export function RulesPage() {
     (signal) =>
       getJson<Listing>(`/api/v1/rules${search ? `?${new URLSearchParams({ search })}` : ""}`, signal),
     [search],
+  );
+  // Stored findings per rule and day: a chart beside each rule's hits (an error leaves the chart out).
+  const perDay = useAsync(
+    (signal) =>
+      getJson<PerDay>(`/api/v1/rules/findings-per-day?days=${CHART_DAYS}`, signal).catch(() => null),
+    [],
   );
   const [draft, setDraft] = useState(search);
   const [busy, setBusy] = useState<string | null>(null);
@@ -77,6 +134,7 @@ export function RulesPage() {
           : `"${rule.title}" is off: it raises nothing and counts no hits until switched on.`,
       });
       reload();
+      perDay.reload();
     } catch (err) {
       setMessage({
         error: true,
@@ -97,14 +155,21 @@ export function RulesPage() {
     <>
       <div className="page-head">
         <h1>Rules</h1>
-        <button type="button" onClick={reload}>
+        <button
+          type="button"
+          onClick={() => {
+            reload();
+            perDay.reload();
+          }}
+        >
           Refresh
         </button>
       </div>
       <p className="muted">
         Sigma rules every incoming record is checked against. A detection rule describes one suspicious event;
-        a correlation counts such events over time. Hits are the matches since the detector's state began; a
-        rule that only feeds a correlation raises no finding of its own.
+        a correlation counts such events over time. Hits are the matches since the detector's state began; the
+        bars are the findings stored per day (repeats merged into one finding count once). A rule that only
+        feeds a correlation raises no finding of its own.
       </p>
       <form className="filters" onSubmit={apply} aria-label="Search rules">
         <label className="field">
@@ -151,6 +216,7 @@ export function RulesPage() {
                 <th>Log source</th>
                 <th>Tags</th>
                 <th>Hits</th>
+                <th>Findings ({CHART_DAYS} days)</th>
                 <th>Last match</th>
                 <th>Enabled</th>
               </tr>
@@ -182,6 +248,17 @@ export function RulesPage() {
                       </Link>
                     ) : (
                       r.hits
+                    )}
+                  </td>
+                  <td>
+                    {r.standalone && perDay.state.data ? (
+                      <DailyFindings
+                        days={perDay.state.data.days}
+                        counts={perDay.state.data.rules[r.id]}
+                        title={r.title}
+                      />
+                    ) : (
+                      <span className="muted">—</span>
                     )}
                   </td>
                   <td>{r.last_match ? <Time iso={r.last_match} /> : "never"}</td>
