@@ -61,7 +61,9 @@ describe("MCP over Streamable HTTP at /mcp", () => {
     const client = await connect(readToken);
     expect(client.getServerVersion()?.name).toBe("log-anomaly-detection");
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(14);
+    // Every tool stdio serves (test/mcp/stdio.test.ts names them), list_rules the last added.
+    expect(tools).toHaveLength(15);
+    expect(tools.map((t) => t.name)).toContain("list_rules");
 
     const found = await call(client, "search_anomalies", { limit: 3 });
     expect(found.isError, textOf(found)).toBeFalsy();
