@@ -7,23 +7,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isoUtc } from "../../src/core/time.js";
 import { createToken } from "../../src/store/repos/tokens.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { rootShellRule } from "../helpers/sigma-test-rules.js";
 import { call, textOf } from "./client.js";
 
-const RULE = `title: Root Shell Opened Over SSH
-id: 0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b11
-name: test_root_shell
-status: test
-logsource:
-    product: linux
-    service: sshd
-detection:
-    keywords:
-        - 'root shell opened'
-    condition: keywords
-level: high
-tags:
-    - attack.t1021.004
-`;
+const RULE = rootShellRule({
+  id: "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b11",
+  name: "test_root_shell",
+  tags: ["attack.t1021.004"],
+});
 
 let server: TestServer | undefined;
 let rulesDir: string | undefined;

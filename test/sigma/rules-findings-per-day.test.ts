@@ -4,21 +4,11 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { auth, startTestServer } from "../helpers/runtime.js";
+import { rootShellRule } from "../helpers/sigma-test-rules.js";
 import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
 
 const SHELL_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b31";
-const RULE = `title: Root Shell Opened Over SSH
-id: ${SHELL_ID}
-status: test
-logsource:
-    product: linux
-    service: sshd
-detection:
-    keywords:
-        - 'root shell opened'
-    condition: keywords
-level: high
-`;
+const RULE = rootShellRule({ id: SHELL_ID });
 
 const schema = `t_rules_days_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 const stores: { name: string; env: () => Promise<Record<string, string> | null> }[] = [

@@ -5,24 +5,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isoUtc } from "../../src/core/time.js";
 import { createToken } from "../../src/store/repos/tokens.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { rootShellRule } from "../helpers/sigma-test-rules.js";
 
 const SHELL_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b11";
 const SU_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b12";
 const SU_BURST_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b13";
 
 const RULES = {
-  "root_shell.yml": `title: Root Shell Opened Over SSH
-id: ${SHELL_ID}
-status: test
-logsource:
-    product: linux
-    service: sshd
-detection:
-    keywords:
-        - 'root shell opened'
-    condition: keywords
-level: high
-`,
+  "root_shell.yml": rootShellRule({ id: SHELL_ID }),
   "su_attempt.yml": `title: Switch User Attempt
 id: ${SU_ID}
 name: test_su_attempt

@@ -5,26 +5,14 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { auth, type TestServer } from "../helpers/runtime.js";
+import { rootShellRule } from "../helpers/sigma-test-rules.js";
 import { type Browser, browserAvailable, closeDashboard, openDashboard, signIn } from "./browser.js";
 
 const IMG = process.env.DOCS_SCREENSHOTS ? join(REPO, "docs/img") : join(REPO, "test-artifacts/screenshots");
 const SHELL_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b21";
 
 const RULES = {
-  "root_shell.yml": `title: Root Shell Opened Over SSH
-id: ${SHELL_ID}
-status: test
-logsource:
-    product: linux
-    service: sshd
-detection:
-    keywords:
-        - 'root shell opened'
-    condition: keywords
-level: high
-tags:
-    - attack.t1021.004
-`,
+  "root_shell.yml": rootShellRule({ id: SHELL_ID, tags: ["attack.t1021.004"] }),
   "cron_edit.yml": `title: Crontab Edited
 id: 0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b22
 status: test

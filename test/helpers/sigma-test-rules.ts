@@ -1,0 +1,20 @@
+/**
+ * The Sigma rule the rules tests load (API, MCP, toggle, findings per day, the Rules page): a detection
+ * rule for sshd's "root shell opened" lines, with the id, name and tags each test asks for.
+ */
+export function rootShellRule(options: { id: string; name?: string; tags?: readonly string[] }): string {
+  const name = options.name ? `name: ${options.name}\n` : "";
+  const tags = options.tags?.length ? `tags:\n${options.tags.map((t) => `    - ${t}\n`).join("")}` : "";
+  return `title: Root Shell Opened Over SSH
+id: ${options.id}
+${name}status: test
+logsource:
+    product: linux
+    service: sshd
+detection:
+    keywords:
+        - 'root shell opened'
+    condition: keywords
+level: high
+${tags}`;
+}
