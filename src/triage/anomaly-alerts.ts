@@ -10,6 +10,12 @@ const ipOrNull = (v: unknown): string | null => {
   return s && isIP(s) !== 0 ? s : null;
 };
 
+/** The address a finding is about (a brute force's source, a `ip:` key), as its alert names it. */
+export function sourceIpOf(a: Pick<StoredAnomaly, "features" | "key">): string | null {
+  const f = a.features;
+  return ipOrNull(f.source_ip) ?? ipOrNull(f.ip) ?? ipOrNull(f.src_ip) ?? ipOrNull(a.key.replace(/^ip:/, ""));
+}
+
 /**
  * Logwarden's own anomalies at or above `minSeverity` as alerts, so one triage serves both. The alert id
  * is the anomaly's (`anomaly-<id>`): a merged repeat of an open anomaly is a duplicate, not a new alert.
@@ -26,7 +32,7 @@ export function anomaliesToAlerts(
       const f = a.features;
       return {
         alert_id: `anomaly-${a.id}`,
-        source_ip: ipOrNull(f.source_ip) ?? ipOrNull(f.ip) ?? ipOrNull(f.src_ip) ?? ipOrNull(a.key),
+        source_ip: sourceIpOf(a),
         target_ip: ipOrNull(f.target_ip) ?? ipOrNull(f.dest_ip),
         file_hash: null,
         url: null,

@@ -59,7 +59,7 @@ export async function createTriage(
       const previous = pipeline.onAnomalies;
       pipeline.onAnomalies = (anomalies) => {
         previous?.(anomalies);
-        triage.submitAnomalies(anomalies);
+        triage.submitAnomalies(anomalies, store);
       };
     }
   }

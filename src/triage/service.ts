@@ -21,6 +21,7 @@ import { contextStage } from "./context-stage.js";
 import type { TriageDeps } from "./deps.js";
 import { IncidentGrouper } from "./incidents.js";
 import { IntelLookup, iocKey } from "./intel-lookup.js";
+import { markListedFindings } from "./intel-raise.js";
 import { intelStage } from "./intel-stage.js";
 import { extractIocs } from "./iocs.js";
 import { createLlmAnalyzer } from "./llm.js";
@@ -198,12 +199,19 @@ export class TriageService {
     return { accepted, duplicates };
   }
 
-  /** The pipeline's anomaly hook: anomalies at or above the configured severity become alerts. */
-  submitAnomalies(anomalies: StoredAnomaly[]): void {
-    const alerts = anomaliesToAlerts(anomalies, this.deps.config.anomalyMinSeverity);
-    if (alerts.length === 0) return;
-    const pending = this.submit(alerts, false)
-      .then(() => undefined)
+  /**
+   * The pipeline's anomaly hook: findings from an address listed in the threat-intel feeds are marked so
+   * and raised to the configured severity (`markListedFindings`), then those at or above it become alerts.
+   * `anomalyStore` holds the findings when triage has a database of its own.
+   */
+  submitAnomalies(anomalies: StoredAnomaly[], anomalyStore: Store = this.deps.store): void {
+    const min = this.deps.config.anomalyMinSeverity;
+    const pending = (async () => {
+      const now = isoUtc(this.deps.clock.now());
+      const marked = await markListedFindings(anomalyStore, this.deps.store.db, anomalies, min, now);
+      const alerts = anomaliesToAlerts(marked, min);
+      if (alerts.length > 0) await this.submit(alerts, false);
+    })()
       .catch((error: unknown) => this.deps.log.error({ err: error }, "could not turn anomalies into alerts"))
       .finally(() => this.#submitting.delete(pending));
     this.#submitting.add(pending);
@@ -259,6 +267,8 @@ export class TriageService {
 
   /** Resolves once every queue is empty and no stage is working (tests, bench, shutdown). */
   async idle(): Promise<void> {
+    // Findings still being marked and handed over are work too: their alerts are not in a queue yet.
+    await Promise.all([...this.#submitting]);
     for (;;) {
       const busy = [...this.runners.values()].filter((r) => r.busy);
       if (busy.length === 0) return;

@@ -196,3 +196,30 @@ export async function getAnomaly(db: Kysely<Database>, id: number): Promise<Stor
   const row = await db.selectFrom("anomalies").selectAll().where("id", "=", id).executeTakeFirst();
   return row ? toStoredAnomaly(row) : undefined;
 }
+
+/**
+ * Writes what threat intel says about a stored finding: its features (with the match), severity and score
+ * (raised, never lowered, by the caller), description. The sinks route it again, as after a merge, so a
+ * sink whose severity route the raised finding now matches gets it. The row as it is now.
+ */
+export async function markAnomalyIntel(
+  db: Kysely<Database>,
+  id: number,
+  change: { severity: Severity; score: number; features: JsonObject; description: string | null },
+  now: string,
+): Promise<StoredAnomaly | undefined> {
+  const row = await db
+    .updateTable("anomalies")
+    .set({
+      severity: change.severity,
+      confidence: change.score,
+      features: toJsonText(change.features),
+      description: change.description,
+      sinks_queued_at: null,
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toStoredAnomaly(row) : undefined;
+}
