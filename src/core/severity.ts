@@ -21,6 +21,13 @@ export function severityFloor(severity: Severity): number {
   return SEVERITY_FLOORS[severity];
 }
 
+/**
+ * The highest score of a finding raised while its detector is still learning what normal is for the key
+ * (its warm-up): just under high, so warm-up findings are at most medium. A baseline of a few hours is a
+ * guess, and a guess should not page anyone or reach triage; the finding says it is from warm-up.
+ */
+export const WARMUP_MAX_SCORE = SEVERITY_FLOORS.high - 0.0001;
+
 /** Maps a 0–1 anomaly score to a severity. */
 export function severityFromScore(score: number): Severity {
   if (score >= SEVERITY_FLOORS.critical) return "critical";

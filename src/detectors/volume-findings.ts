@@ -1,6 +1,6 @@
 import { type Anomaly, describe, MAX_EVIDENCE } from "../core/anomaly.js";
 import type { JsonValue } from "../core/json.js";
-import { severityFromScore } from "../core/severity.js";
+import { severityFromScore, WARMUP_MAX_SCORE } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import type { Baseline } from "./volume-baseline.js";
 import type { KeyState } from "./volume-state.js";
@@ -114,7 +114,10 @@ export function volumeFinding(
   withRecords: boolean,
   bar: number,
   spikeHigh: SpikeHigh | null,
+  /** The key has less than a day of history: the finding is capped at medium and says so. */
+  warmup = false,
 ): Anomaly {
+  const shownScore = warmup ? Math.min(score, WARMUP_MAX_SCORE) : score;
   // The counts that would not have been reported: a spike is above `high`, a drop below `low`.
   const low = Math.max(0, Math.ceil(base.expected - bar * base.spread));
   const high = spikeHigh?.count ?? Math.floor(base.expected + bar * base.spread);
@@ -124,10 +127,11 @@ export function volumeFinding(
   const source = kind === "spike" && withRecords && k.sources ? dominant(k.sources, count) : null;
   const host = kind === "spike" && withRecords && k.hosts ? dominant(k.hosts, count) : null;
   const from = `${source ? `, ${source.records} of them from ${source.value}` : ""}${host ? ` on ${host.value}${host.records < count ? ` (${host.records})` : ""}` : ""}`;
+  const learning = warmup ? ", in its first day (warm-up)" : "";
   const summary =
     kind === "spike"
-      ? `Volume spike: ${count} records from ${what} in ${detector.options.intervalSecs} s${from} (expected ${low}–${high})`
-      : `Volume drop: ${count} records from ${what} in ${detector.options.intervalSecs} s (expected ${low}–${high})`;
+      ? `Volume spike: ${count} records from ${what} in ${detector.options.intervalSecs} s${from} (expected ${low}–${high}${learning})`
+      : `Volume drop: ${count} records from ${what} in ${detector.options.intervalSecs} s (expected ${low}–${high}${learning})`;
   const explanation = {
     summary,
     observed: { count, interval_start: isoUtc(start), interval_secs: detector.options.intervalSecs },
@@ -140,6 +144,7 @@ export function volumeFinding(
         base.note,
         ...(bar > detector.options.sensitivity ? ["twice the usual margin until then"] : []),
         ...(spikeHigh?.note ? [spikeHigh.note] : []),
+        ...(warmup ? ["warm-up: less than a day of history, so at most medium"] : []),
       ].join("; "),
     },
     contributions: [{ name: "robust_z", value: Math.round(z * 100) / 100, weight: 1 }],
@@ -151,8 +156,8 @@ export function volumeFinding(
     timestamp: isoUtc(end - 1),
     service: k.service,
     key: k.templateId ? `tpl:${k.service}:${k.templateId}` : `svc:${k.service}`,
-    score: Math.round(score * 10_000) / 10_000,
-    severity: severityFromScore(score),
+    score: Math.round(shownScore * 10_000) / 10_000,
+    severity: severityFromScore(shownScore),
     description: describe(explanation),
     features: {
       count,
@@ -162,6 +167,7 @@ export function volumeFinding(
       robust_z: Math.round(z * 100) / 100,
       interval_secs: detector.options.intervalSecs,
       baseline: base.kind,
+      ...(warmup ? { warmup: true } : {}),
       ...(k.template ? { template: k.template } : {}),
       ...(source ? { source_ip: source.value, source_records: source.records } : {}),
       ...(host ? { host: host.value } : {}),

@@ -347,7 +347,21 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
         const score = 1 - (0.4 * bar) / Math.max(Math.abs(z), bar);
         if (k.episode !== kind || score >= k.episodeScore + 0.1) {
           const shown = kind === "spike" ? high : null;
-          anomaly = volumeFinding(this, k, kind, start, count, base, z, score, withRecords, bar, shown);
+          const warmup = k.closed * intervalMs < DAY_MS;
+          anomaly = volumeFinding(
+            this,
+            k,
+            kind,
+            start,
+            count,
+            base,
+            z,
+            score,
+            withRecords,
+            bar,
+            shown,
+            warmup,
+          );
           k.episodeScore = score;
         }
         k.episode = kind;

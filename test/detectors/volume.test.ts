@@ -276,6 +276,25 @@ describe("volume", () => {
       note: expect.stringMatching(/first day: only a flood/),
     });
     expect(Number(out[0]!.features.expected_high)).toBeGreaterThanOrEqual(5 * 80);
+    // A flood seven times the night is far out, yet a first-day baseline is a guess: medium at most, and
+    // the finding says it comes from warm-up (issue 46: warm-up findings are capped).
+    expect(out[0]!.severity).toBe("medium");
+    expect(out[0]!.features.warmup).toBe(true);
+    expect(out[0]!.explanation.summary).toMatch(/first day \(warm-up\)/);
+    expect(out[0]!.explanation.expected).toMatchObject({ note: expect.stringMatching(/at most medium/) });
+  });
+
+  it("lifts the warm-up cap after a day: the same kind of flood is high on day two", () => {
+    const d = new VolumeDetector(options(), new FakeClock(T0));
+    for (let i = 0; i < DAY + 12; i++)
+      expect(d.observe(interval(T0 + i * INTERVAL, noisy(80, i)))).toEqual([]);
+    const out = [
+      ...d.observe(interval(T0 + (DAY + 12) * INTERVAL, 600)),
+      ...d.observe(interval(T0 + (DAY + 13) * INTERVAL, 80)),
+    ];
+    expect(out).toHaveLength(1);
+    expect(["high", "critical"]).toContain(out[0]!.severity);
+    expect(out[0]!.features.warmup).toBeUndefined();
   });
 
   it("does not report a surge no bigger than what the key did at this time on earlier days", () => {
