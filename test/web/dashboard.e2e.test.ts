@@ -87,6 +87,8 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
     await page.keyboard.press("Enter");
     await page.waitForURL(new RegExp(`/ui/anomalies/${id}$`));
     await page.getByRole("heading", { name: "Why this is abnormal" }).waitFor();
+    // Beside the explanation, how often people judged this detector right lately: nobody has yet.
+    await page.getByTestId("detector-precision").getByText("no verdicts in the last 30 days yet").waitFor();
     // The template with the newest evidence line's parameters filled in and highlighted.
     await page.locator(".tpl mark.param").first().waitFor();
     // The four evidence lines share a template: shown once, the newest, with their count.
@@ -103,6 +105,10 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Mark false positive and suppress" }).click();
     await page.getByTestId("anomaly-status").getByText("false positive").waitFor();
     await page.getByText("“load test from the e2e suite”").waitFor();
+    await page
+      .getByTestId("detector-precision")
+      .getByText("0 of 1 judged finding in the last 30 days was a true positive")
+      .waitFor();
     const stored = await fetch(`${base}/api/v1/anomalies/${id}`, { headers: auth });
     expect(((await stored.json()) as { status: string }).status).toBe("false_positive");
 
@@ -138,6 +144,25 @@ describe.skipIf(!browserAvailable())("dashboard in Chromium", () => {
       await page.waitForLoadState("networkidle").catch(() => {});
       await shot(name);
     }
+    // Still on Settings: the false positive above is error_burst's one judged finding of the window.
+    const precisionRow = page
+      .getByRole("table", { name: "Detector precision" })
+      .getByRole("row")
+      .filter({ hasText: "error_burst" });
+    await precisionRow.waitFor();
+    await expect(precisionRow.getByRole("cell").allTextContents()).resolves.toEqual([
+      "error_burst",
+      expect.any(String),
+      "1",
+      "0",
+      "0%",
+    ]);
+    await page
+      .getByRole("table", { name: "Detector precision" })
+      .getByRole("row")
+      .filter({ hasText: "new_template" })
+      .getByText("no verdicts yet")
+      .waitFor();
     await page.goto(`${base}/ui/incidents`);
     // Alerts are named by what happened; the row of this one is found by its id.
     await page.locator(`tr[data-alert-id="${alertId}"]`).getByRole("link").first().click();

@@ -69,6 +69,16 @@ export interface AnomalyDetail {
   last_seen: string;
   created_at: string;
   updated_at: string;
+  /** Its detector's precision from people's verdicts over the last 30 days, with the sentence. */
+  detector_precision: {
+    detector: string;
+    window_days: number;
+    judged: number;
+    true_positives: number;
+    false_positives: number;
+    precision: number | null;
+    text: string;
+  };
 }
 
 export interface Template {

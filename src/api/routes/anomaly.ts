@@ -7,6 +7,7 @@ import { UserError } from "../../core/errors.js";
 import { shownMessage, shownValue } from "../../core/line-limit.js";
 import { SEVERITIES } from "../../core/severity.js";
 import { isoUtc } from "../../core/time.js";
+import { findingPrecision, findingPrecisionSchema } from "../../service/detector-quality.js";
 import type { Runtime } from "../../service/runtime.js";
 import { suppressionJson, suppressionSchema } from "../../service/suppression-json.js";
 import { recordVerdict } from "../../service/verdicts.js";
@@ -70,6 +71,7 @@ const anomalyDetail = z
     last_seen: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
+    detector_precision: findingPrecisionSchema,
   })
   .describe("Anomaly with explanation and evidence");
 
@@ -79,9 +81,10 @@ const statusChange = z.strictObject({
 });
 
 async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof anomalyDetail>> {
-  const [logs, history] = await Promise.all([
+  const [logs, history, precision] = await Promise.all([
     rt.logs.get(a.evidence),
     auditTrail(rt.store.db, `anomaly:${a.id}`),
+    findingPrecision(rt.store, a.detector, rt.clock.now()),
   ]);
   return {
     id: a.id,
@@ -115,6 +118,7 @@ async function detail(rt: Runtime, a: StoredAnomaly): Promise<z.infer<typeof ano
     last_seen: a.lastSeen,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
+    detector_precision: precision,
   };
 }
 

@@ -3,8 +3,8 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { detectionStats } from "../../service/detection-stats.js";
+import { allTimePrecisionSchema, detectorQualitySchema } from "../../service/detector-quality.js";
 import type { Runtime } from "../../service/runtime.js";
-import { detectorPrecision } from "../../service/verdicts.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { fastApiErrors, MODEL_DIR_SHOWN } from "./fastapi-bodies.js";
 
@@ -40,30 +40,14 @@ export function statsRoutes(rt: Runtime) {
                 .describe("The ingest pipeline's detectors: their warm-up and what they have seen"),
               analyses_total: z.number().int(),
               anomalies_total: z.number().int(),
-              detector_precision: z
-                .array(
-                  z.object({
-                    detector: z.string(),
-                    true_positives: z.number().int(),
-                    false_positives: z.number().int(),
-                    precision: z.number().nullable(),
-                  }),
-                )
-                .describe("Per detector, from people's verdicts: resolved = true, false_positive = false"),
+              detector_precision: allTimePrecisionSchema,
+              detector_quality: detectorQualitySchema,
             }),
             ...fastApiErrors,
           },
         },
       },
-      async (request) => ({
-        ...(await detectionStats(rt, { admin: hasScope(request, "admin") })),
-        detector_precision: (await detectorPrecision(rt.store)).map((p) => ({
-          detector: p.detector,
-          true_positives: p.truePositives,
-          false_positives: p.falsePositives,
-          precision: p.precision,
-        })),
-      }),
+      async (request) => detectionStats(rt, { admin: hasScope(request, "admin") }),
     );
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { MAX_EVIDENCE } from "../../core/anomaly.js";
 import { UserError } from "../../core/errors.js";
 import { shownMessage, shownText } from "../../core/line-limit.js";
+import { findingPrecision, findingPrecisionSchema } from "../../service/detector-quality.js";
 import { getAnomaly } from "../../store/repos/anomalies.js";
 import { auditTrail } from "../../store/repos/anomaly-search.js";
 import type { McpContext } from "../context.js";
@@ -39,6 +40,7 @@ const outputSchema = {
   history: z
     .array(z.object({ at: z.string(), actor: z.string(), action: z.string(), details: jsonObject }))
     .describe("Status changes and verdicts, oldest first"),
+  detector_precision: findingPrecisionSchema,
 };
 
 /** `GET /api/v1/anomalies/{id}` told as an explanation: why, against what baseline, on which lines. */
@@ -51,7 +53,7 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
     {
       title: "Explain an anomaly",
       description:
-        "Explains one stored anomaly: why it was raised, the baseline against what was observed, the top contributing features, its log template, the evidence log lines and its status history.",
+        "Explains one stored anomaly: why it was raised, the baseline against what was observed, the top contributing features, its log template, the evidence log lines and its status history, and how often people judged this detector's findings real in the last 30 days (its precision from their verdicts, or that none were judged yet: weigh the finding by it).",
       inputSchema: {
         id: z.number().int().positive().describe("Anomaly id (from search_anomalies or a resource)"),
       },
@@ -62,12 +64,13 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
       const db = ctx.rt.store.db;
       const a = await getAnomaly(db, id);
       if (!a) throw new UserError(`no anomaly ${id}`, "not_found", 404);
-      const [logs, history, template] = await Promise.all([
+      const [logs, history, template, precision] = await Promise.all([
         ctx.rt.logs.get(a.evidence.slice(-MAX_EVIDENCE)),
         auditTrail(db, `anomaly:${a.id}`),
         a.templateId
           ? db.selectFrom("templates").selectAll().where("template_id", "=", a.templateId).executeTakeFirst()
           : Promise.resolve(undefined),
+        findingPrecision(ctx.rt.store, a.detector, ctx.rt.clock.now()),
       ]);
       const e = a.explanation;
       const result = {
@@ -93,10 +96,12 @@ export function registerExplainAnomaly(server: McpServer, ctx: McpContext): void
           ...shownMessage(l.message),
         })),
         history,
+        detector_precision: precision,
       };
       const lines = [
         `Anomaly #${a.id}: ${a.severity} ${a.detector} on ${a.key} (${a.status}, score ${a.score.toFixed(2)}, seen ${a.count}×, ${a.timestamp} → ${a.lastSeen})`,
         `Why: ${result.explanation}`,
+        precision.text,
         `Observed: ${JSON.stringify(result.observed)}`,
         `Baseline: ${JSON.stringify(result.baseline)}`,
         ...(result.template ? [`Template: ${result.template.template}`] : []),

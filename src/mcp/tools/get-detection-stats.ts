@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { detectionStats } from "../../service/detection-stats.js";
+import { allTimePrecisionSchema, detectorQualitySchema } from "../../service/detector-quality.js";
 import type { McpContext } from "../context.js";
 import { jsonResult } from "../results.js";
 import { registerScopedTool } from "../tool-access.js";
@@ -15,7 +16,11 @@ export function registerGetDetectionStats(server: McpServer, ctx: McpContext): v
     {
       title: "Detection statistics",
       description:
-        "Models loaded, the detectors and their phase (learning or detecting), and how many analyses and anomalies this server has counted since it started.",
+        "Models loaded, the detectors and their phase (learning or detecting), and how many analyses and anomalies this server has counted since it started. " +
+        "detector_quality gives, per detector over the last 30 days, how many findings it raised (and per day) and its precision: " +
+        "of the findings people judged (their latest verdict: resolved or true positive counts as real, false positive as not), " +
+        "the share that were real. Precision comes only from people's verdicts, not from the detector itself; " +
+        "null precision means nobody judged its findings in the window, not that it is always right. Each detector has a sentence in `text`.",
       inputSchema: {},
       outputSchema: {
         models_loaded: z.boolean(),
@@ -28,6 +33,8 @@ export function registerGetDetectionStats(server: McpServer, ctx: McpContext): v
         detectors: z.array(z.object({ name: z.string(), phase: z.string(), detail: z.string() })),
         analyses_total: z.number().int(),
         anomalies_total: z.number().int(),
+        detector_precision: allTimePrecisionSchema,
+        detector_quality: detectorQualitySchema,
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },

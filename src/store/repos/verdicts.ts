@@ -152,20 +152,32 @@ export async function liftSuppressionsOf(
   return rows.map((r) => Number(r.id));
 }
 
-/** Each anomaly's latest verdict, counted per detector. */
+/**
+ * Each anomaly's latest verdict, counted per detector. With `window`, only anomalies whose latest verdict
+ * was given within it (ISO bounds, inclusive), optionally of one detector: an anomaly judged before the
+ * window and again inside it counts once, by its new verdict; one whose latest verdict is older, not at all.
+ */
 export async function latestVerdictCounts(
   db: Kysely<Database>,
+  window?: { since: string; until: string; detector?: string },
 ): Promise<{ detector: string; verdict: VerdictKind; count: number }[]> {
-  const latest = db
+  // "Latest" is the highest id (verdicts are only ever appended), as recordVerdict's replacing means it.
+  let latest = db
     .selectFrom("verdicts")
     .select((eb) => eb.fn.max("id").as("id"))
     .groupBy("anomaly_id");
-  const rows = await db
+  // An anomaly's verdicts all carry its detector, so narrowing the inner query keeps the same latest ones.
+  if (window?.detector !== undefined) latest = latest.where("detector", "=", window.detector);
+  let q = db
     .selectFrom("verdicts")
     .select(["detector", "verdict"])
     .select((eb) => eb.fn.countAll().as("n"))
-    .where("id", "in", latest)
-    .groupBy(["detector", "verdict"])
-    .execute();
+    .where("id", "in", latest);
+  if (window)
+    q = q
+      .where("created_at", ">=", window.since)
+      .where("created_at", "<=", window.until)
+      .$if(window.detector !== undefined, (w) => w.where("detector", "=", window.detector ?? ""));
+  const rows = await q.groupBy(["detector", "verdict"]).execute();
   return rows.map((r) => ({ detector: r.detector, verdict: r.verdict as VerdictKind, count: Number(r.n) }));
 }

@@ -136,6 +136,13 @@ export function AnomalyDetailPage({ id }: { id: number }) {
             {a.explanation ? humanizeSeconds(a.explanation.summary) : "The detector gave no explanation."}
           </p>
           <MeasuresTable observed={a.explanation?.observed ?? {}} expected={a.explanation?.expected ?? {}} />
+          {/* How far to trust the detector: people's verdicts on its recent findings (GET /stats has all). */}
+          <p className="muted" data-testid="detector-precision">
+            {a.detector_precision.text.replace(/^this detector/, `This detector (${a.detector})`)}
+            {a.detector_precision.precision !== null &&
+              ` (precision ${Math.round(a.detector_precision.precision * 100)}%)`}
+            .
+          </p>
         </section>
         <section className="panel" aria-labelledby="facts">
           <h2 id="facts">Details</h2>

@@ -4,7 +4,7 @@ import { Time } from "../components/Badges";
 import { ErrorState, Loading } from "../components/States";
 import { Link } from "../router";
 import type { TokenInfo } from "../types";
-import { useAsync } from "../useAsync";
+import { type AsyncState, useAsync } from "../useAsync";
 
 interface Stats {
   models_loaded: boolean;
@@ -15,6 +15,23 @@ interface Stats {
   model_dir_status: "loaded" | "not_found" | "not_a_directory" | "load_failed" | "not_loaded";
   models: Record<string, { kind: string; file: string; bytes: number }>;
   detectors: { name: string; phase: string; detail: string }[];
+  detector_quality: DetectorQuality;
+}
+
+/** GET /stats `detector_quality`: per detector over the last `window_days`, volume and verdicts. */
+interface DetectorQuality {
+  window_days: number;
+  since: string;
+  until: string;
+  detectors: {
+    detector: string;
+    findings: number;
+    findings_per_day: number;
+    judged: number;
+    true_positives: number;
+    false_positives: number;
+    precision: number | null;
+  }[];
 }
 
 export function SettingsPage() {
@@ -166,6 +183,64 @@ const FOLDER_STATUS: Record<Stats["model_dir_status"], string> = {
 
 function Models() {
   const { state, reload } = useAsync((signal) => getJson<Stats>("/stats", signal), []);
+  return (
+    <>
+      <ModelsPanel state={state} reload={reload} />
+      {/* From the same GET /stats: one request for both panels. */}
+      {state.data?.detector_quality && <DetectorPrecision quality={state.data.detector_quality} />}
+    </>
+  );
+}
+
+/** Per detector: how many findings a day it raises and how many of those people judged real. */
+function DetectorPrecision({ quality }: { quality: DetectorQuality }) {
+  return (
+    <section className="panel" style={{ marginTop: 16 }} aria-labelledby="precision">
+      <h2 id="precision">Detector precision (last {quality.window_days} days)</h2>
+      <p className="muted">
+        From people's verdicts: resolving a finding counts it as a true positive, marking it a false positive
+        as not; each finding counts once, by its latest verdict.
+      </p>
+      <table aria-label="Detector precision" style={{ marginTop: 12 }}>
+        <thead>
+          <tr>
+            <th>Detector</th>
+            <th>Findings/day</th>
+            <th>Judged</th>
+            <th>True positives</th>
+            <th>Precision</th>
+          </tr>
+        </thead>
+        <tbody>
+          {quality.detectors.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No findings and no verdicts in the last {quality.window_days} days.
+              </td>
+            </tr>
+          )}
+          {quality.detectors.map((d) => (
+            <tr key={d.detector}>
+              <td className="mono">{d.detector}</td>
+              <td title={`${d.findings} findings in ${quality.window_days} days`}>{d.findings_per_day}</td>
+              <td>{d.judged}</td>
+              <td>{d.true_positives}</td>
+              <td>
+                {d.precision === null ? (
+                  <span className="muted">no verdicts yet</span>
+                ) : (
+                  `${Math.round(d.precision * 100)}%`
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function ModelsPanel({ state, reload }: { state: AsyncState<Stats>; reload: () => void }) {
   return (
     <section className="panel" style={{ marginTop: 16 }} aria-labelledby="models">
       <h2 id="models">Models and detectors</h2>
