@@ -269,6 +269,10 @@ export const configSchema = z.object({
           windowSecs: positiveInt.default(900),
           /** Failed logins for the user within the window before the success. */
           minFailures: positiveInt.default(5),
+          /** Slow guessing: failures for the user within this longer window before the success… */
+          slowWindowSecs: positiveInt.default(14_400),
+          /** …at least this many, from at most three addresses (internet noise comes from many). */
+          slowMinFailures: positiveInt.default(15),
         })
         .prefault({}),
       newSourceIp: z
@@ -456,6 +460,8 @@ export const ENV_KEYS: Record<string, string> = {
   SUCCESS_AFTER_FAILURES_ENABLED: "detectors.successAfterFailures.enabled",
   SUCCESS_AFTER_FAILURES_WINDOW_SECS: "detectors.successAfterFailures.windowSecs",
   SUCCESS_AFTER_FAILURES_MIN_FAILURES: "detectors.successAfterFailures.minFailures",
+  SUCCESS_AFTER_FAILURES_SLOW_WINDOW_SECS: "detectors.successAfterFailures.slowWindowSecs",
+  SUCCESS_AFTER_FAILURES_SLOW_MIN_FAILURES: "detectors.successAfterFailures.slowMinFailures",
   NEW_SOURCE_IP_ENABLED: "detectors.newSourceIp.enabled",
   NEW_SOURCE_IP_WARMUP_LOGINS: "detectors.newSourceIp.warmupLogins",
   NEW_SOURCE_IP_WARMUP_SECS: "detectors.newSourceIp.warmupSecs",

@@ -224,7 +224,13 @@ describe("warm-ups count record time covered, not the distance a jump spans", ()
 describe("success_after_failures when the success is older than the failures", () => {
   it("counts only failures before the success, so no span is negative", () => {
     const clock = new FakeClock(LIVE);
-    const d = new SuccessAfterFailuresDetector({ windowSecs: 900, minFailures: 5, maxKeys: 100 });
+    const d = new SuccessAfterFailuresDetector({
+      windowSecs: 900,
+      minFailures: 5,
+      slowWindowSecs: 14_400,
+      slowMinFailures: 15,
+      maxKeys: 100,
+    });
     const failures = Array.from({ length: 6 }, () => {
       const r = lineAt(
         clock,

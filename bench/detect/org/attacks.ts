@@ -17,6 +17,9 @@ export const ATTACK_KINDS = [
   "off_hours_login",
   "privilege_escalation",
   "wifi_deauth_burst",
+  "stolen_key_login",
+  "slow_guessing",
+  "off_hours_new_user",
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
@@ -249,6 +252,91 @@ export function injectAttacks(ctx: LifeContext): Attack[] {
       start,
       end: at + 20_000,
       note: `${stations.length} stations kicked off ${ap.host}`,
+    });
+  }
+  // The kinds below came later (issue 46): drawn after the others, so the others stay as they were.
+  attacks.push(...harderAttacks(ctx, victims));
+  return attacks;
+}
+
+/**
+ * What the first round of detection missed on unseen organisations: a stolen key used from outside by
+ * someone only ever seen inside, slow guessing over more than an hour that ends in a success, and an
+ * off-hours login by someone with two to four days of history.
+ */
+function harderAttacks(ctx: LifeContext, spare: Person[]): Attack[] {
+  const { dice, org } = ctx;
+  const attacks: Attack[] = [];
+  const attackDay = () => dice.int(2, ctx.shape.days - 1);
+  const bastionOf = (p: Person) =>
+    org.bastions.find((b) => b.site === p.site)?.host ?? (org.bastions[0]?.host as string);
+
+  // Office and VPN only (never a public address of their own), then their key from a rented server.
+  const insideOnly = spare.filter((p) => p.persona === "day worker" && p.vpn);
+  for (let i = 0; i < 3 && insideOnly.length > 0; i++) {
+    const p = insideOnly.splice(dice.int(0, insideOnly.length - 1), 1)[0] as Person;
+    spare.splice(spare.indexOf(p), 1);
+    const host = bastionOf(p);
+    const ip = publicIp(dice, ATTACKER_PREFIXES);
+    const at = workingTime(ctx, p, attackDay());
+    sshSession(
+      ctx.t,
+      at,
+      { host, user: p.name, uid: p.uid, ip, method: "publickey", durationMs: dice.int(3, 40) * 60_000 },
+      ctx.nextSession(),
+    );
+    attacks.push({
+      kind: "stolen_key_login",
+      entities: { user: p.name, ip, host },
+      start: at,
+      end: at + 1000,
+      note: "their own key, first login from outside",
+    });
+  }
+
+  // Tens of guesses at one account over one to two and a half hours, from one to three addresses (one of
+  // them a workstation on the office LAN), then a success from the last of them.
+  for (let i = 0; i < 3 && spare.length > 0; i++) {
+    const p = spare.pop() as Person;
+    const host = bastionOf(p);
+    const workstation = `10.${p.site.lan}.${10 + dice.int(0, 5)}.${dice.int(20, 250)}`;
+    const ips = [workstation, publicIp(dice, ATTACKER_PREFIXES), publicIp(dice, ATTACKER_PREFIXES)].slice(
+      0,
+      i + 1,
+    );
+    const start = workingTime(ctx, p, attackDay());
+    const spread = dice.int(65, 150) * 60_000;
+    const fails = dice.int(20, 45);
+    for (let k = 0; k < fails; k++)
+      sshFailedPassword(ctx.t, start + (k / fails) * spread, host, p.name, ips[k % ips.length]!, true);
+    const from = ips[(fails - 1) % ips.length]!;
+    const at = start + spread + dice.int(1, 10) * 60_000;
+    intruderSession(ctx, p, host, from, at);
+    attacks.push({
+      kind: "slow_guessing",
+      entities: { user: p.name, ip: from, host },
+      start,
+      end: at,
+      note: `${fails} guesses over ${Math.round(spread / 60_000)} min from ${ips.length} address(es), then in`,
+    });
+  }
+
+  // A day-working new hire's account at 01:00–04:30 local, two to four days after their first day.
+  const hires = org.people.filter((p) => p.persona === "new hire" && !p.admin && p.startHour < 12);
+  for (const p of hires.slice(0, 2)) {
+    const first = p.hiredOn + 2;
+    if (first > ctx.shape.days - 1) continue;
+    let day = dice.int(first, Math.min(p.hiredOn + 4, ctx.shape.days - 1));
+    while (day % 7 >= 5 && day > first) day--;
+    const at = localToUtc(ctx.weekStart, day, 1 + dice.next() * 3.5, p.site.utcOffsetHours);
+    const ip = `10.250.${ctx.shape.sites.indexOf(p.site)}.${dice.int(2, 250)}`;
+    intruderSession(ctx, p, bastionOf(p), ip, at);
+    attacks.push({
+      kind: "off_hours_new_user",
+      entities: { user: p.name, ip, host: bastionOf(p) },
+      start: at,
+      end: at + 1000,
+      note: `login at ${new Date(at + p.site.utcOffsetHours * HOUR).toISOString().slice(11, 16)} local, ${day - p.hiredOn} days after their first`,
     });
   }
   return attacks;

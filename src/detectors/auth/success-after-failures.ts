@@ -13,12 +13,25 @@ export interface SuccessAfterFailuresOptions {
   windowSecs: number;
   /** Failed logins for the user within the window before a success that make it suspicious. */
   minFailures: number;
+  /**
+   * Slow guessing: failures spread over hours stay under `minFailures` in any `windowSecs`, so the
+   * failures within this longer window count too, when there are at least `slowMinFailures` of them from
+   * at most `SLOW_MAX_SOURCES` addresses (a guesser's few machines; internet-wide noise against `root`
+   * comes from many).
+   */
+  slowWindowSecs: number;
+  slowMinFailures: number;
   maxKeys: number;
 }
 
+/** Addresses a slow guesser uses at most: more is the internet's background noise, not one guesser. */
+const SLOW_MAX_SOURCES = 3;
+
 /**
  * A successful login right after many failures for the same account: the brute force (or guessing)
- * may have worked. The failures are forgotten once reported, so one success reports once.
+ * may have worked. Two horizons: many failures within `windowSecs` (a quick brute force, credential
+ * stuffing), or tens of them spread over hours from a few addresses (slow guessing, which stays under
+ * every short window's threshold). The failures are forgotten once reported, so one success reports once.
  */
 export class SuccessAfterFailuresDetector implements Detector {
   readonly name = "success_after_failures";
@@ -38,12 +51,29 @@ export class SuccessAfterFailuresDetector implements Detector {
   }
 
   get #cap(): number {
-    return Math.max(64, this.options.minFailures * 8);
+    return Math.max(64, this.options.minFailures * 8, this.options.slowMinFailures * 4);
+  }
+
+  /** Failures are kept for the longer of the two horizons; the short one is a slice of it. */
+  get #keptMs(): number {
+    return Math.max(this.options.windowSecs, this.options.slowWindowSecs) * 1000;
+  }
+
+  /** The failures that make the success suspicious, and over which horizon; null when none does. */
+  #lead(w: SlidingWindow, at: number): { lead: SlidingWindow; slow: boolean } | null {
+    const quick = new SlidingWindow(this.options.windowSecs * 1000, this.#cap);
+    quick.events = w.events.filter((e) => e.at <= at && e.at > at - quick.windowMs);
+    if (quick.count >= this.options.minFailures) return { lead: quick, slow: false };
+    const slow = new SlidingWindow(this.options.slowWindowSecs * 1000, this.#cap);
+    slow.events = w.events.filter((e) => e.at <= at && e.at > at - slow.windowMs);
+    if (slow.count >= this.options.slowMinFailures && slow.distinctLabels() <= SLOW_MAX_SOURCES)
+      return { lead: slow, slow: true };
+    return null;
   }
 
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
-    const windowMs = this.options.windowSecs * 1000;
+    const windowMs = this.#keptMs;
     const events = authEventsOf(batch);
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
@@ -63,10 +93,10 @@ export class SuccessAfterFailuresDetector implements Detector {
       w.prune(event.at);
       // Only failures up to the success lead to it: one from a later period (the success is a backfilled
       // or late record) does not, and would make the span negative.
-      const lead = new SlidingWindow(windowMs, this.#cap);
-      lead.events = w.events.filter((e) => e.at <= event.at);
+      const found = this.#lead(w, event.at);
+      if (found === null) continue;
+      const { lead, slow } = found;
       const failures = lead.count;
-      if (failures < this.options.minFailures) continue;
       const sources = lead.labels();
       const sameSource = sources.some((s) => s.label === event.sourceIp);
       const span = Math.round((event.at - lead.events[0]!.at) / 1000);
@@ -75,7 +105,11 @@ export class SuccessAfterFailuresDetector implements Detector {
           detector: this.name,
           record,
           key: `user:${event.user}`,
-          score: Math.min(1, thresholdScore(failures, this.options.minFailures) + (sameSource ? 0.05 : 0)),
+          score: Math.min(
+            1,
+            thresholdScore(failures, slow ? this.options.slowMinFailures : this.options.minFailures) +
+              (sameSource ? 0.05 : 0),
+          ),
           minSeverity: "high",
           features: {
             user: event.user,
@@ -83,15 +117,24 @@ export class SuccessAfterFailuresDetector implements Detector {
             failures_before: failures,
             failing_sources: sources.length,
             same_source: sameSource,
-            window_secs: this.options.windowSecs,
+            window_secs: lead.windowMs / 1000,
+            slow_guessing: slow,
           },
           explanation: {
-            summary: `Successful login for ${event.user} from ${event.sourceIp ?? "unknown source"} after ${failures} failed attempts in ${span} s`,
+            summary: slow
+              ? `Successful login for ${event.user} from ${event.sourceIp ?? "unknown source"} after ${failures} failed attempts over ${Math.round(span / 60)} min from ${sources.length} address(es): slow guessing`
+              : `Successful login for ${event.user} from ${event.sourceIp ?? "unknown source"} after ${failures} failed attempts in ${span} s`,
             observed: { failures_before: failures, success_from: event.sourceIp, same_source: sameSource },
-            expected: {
-              max_failures_before_success: this.options.minFailures - 1,
-              window_secs: this.options.windowSecs,
-            },
+            expected: slow
+              ? {
+                  max_failures_before_success: this.options.slowMinFailures - 1,
+                  window_secs: this.options.slowWindowSecs,
+                  note: `failures spread over hours from at most ${SLOW_MAX_SOURCES} addresses count against the longer window`,
+                }
+              : {
+                  max_failures_before_success: this.options.minFailures - 1,
+                  window_secs: this.options.windowSecs,
+                },
             contributions: sources
               .slice(0, 5)
               .map((s) => ({ name: "failing_source", value: s.label, weight: s.count / failures })),
@@ -131,7 +174,7 @@ export class SuccessAfterFailuresDetector implements Detector {
     this.#successes = Number(state.successes ?? 0);
     for (const u of state.users) {
       if (!isJsonObject(u) || typeof u.user !== "string" || !Array.isArray(u.events)) continue;
-      const w = new SlidingWindow(this.options.windowSecs * 1000, this.#cap);
+      const w = new SlidingWindow(this.#keptMs, this.#cap);
       w.events = u.events
         .filter(Array.isArray)
         .map((e) => ({ at: Number(e[0]), id: Number(e[1]), label: String(e[2]) }));

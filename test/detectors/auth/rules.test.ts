@@ -121,7 +121,14 @@ describe("password_spraying", () => {
 });
 
 describe("success_after_failures", () => {
-  const make = () => new SuccessAfterFailuresDetector({ windowSecs: 900, minFailures: 5, maxKeys: 100 });
+  const make = () =>
+    new SuccessAfterFailuresDetector({
+      windowSecs: 900,
+      minFailures: 5,
+      slowWindowSecs: 14_400,
+      slowMinFailures: 15,
+      maxKeys: 100,
+    });
 
   it("fires once on a success after 5 failures for the user", () => {
     const clock = new FakeClock();
