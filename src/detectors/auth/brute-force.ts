@@ -11,9 +11,19 @@ import {
   type WindowEvent,
   type WindowedKey,
 } from "../sliding-window.js";
-import { authEventsOf } from "./auth-event.js";
+import { type AuthEvent, authEventsOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+import { ServicesSeen, serviceOf, servicesClause } from "./services-seen.js";
 import { SshAttempts } from "./ssh-attempts.js";
+
+/** A key's window, and the services its failures were made against. */
+interface KeyState extends WindowedKey {
+  services: ServicesSeen;
+}
+
+function copyKeyState(k: KeyState): KeyState {
+  return { ...copyWindowedKey(k), services: k.services.copy() };
+}
 
 export interface BruteForceOptions {
   windowSecs: number;
@@ -26,17 +36,19 @@ export interface BruteForceOptions {
 /**
  * Brute force: many failed logins against one account (`user:<name>`) or from one source
  * (`ip:<address>`) within a window. Counted per attempt (a `message repeated 5 times` line counts 5);
- * PAM lines that mirror sshd's own are skipped so one attempt counts once.
+ * PAM lines that mirror sshd's own are skipped so one attempt counts once. Every service's failures count
+ * (sshd, mail, FTP, web basic auth, VPN): an address trying a few passwords on each is one attack, and
+ * the finding names the services.
  */
 export class BruteForceDetector implements Detector {
   readonly name = "brute_force";
   readonly undo = new UndoLog();
-  readonly #keys: LruMap<string, WindowedKey>;
+  readonly #keys: LruMap<string, KeyState>;
   readonly #attempts = new SshAttempts(this.undo);
   #failures = 0;
 
   constructor(readonly options: BruteForceOptions) {
-    this.#keys = new LruMap<string, WindowedKey>(options.maxKeys).recordTo(this.undo, copyWindowedKey);
+    this.#keys = new LruMap<string, KeyState>(options.maxKeys).recordTo(this.undo, copyKeyState);
     this.undo.keep(
       () => this.#failures,
       (value) => {
@@ -59,30 +71,33 @@ export class BruteForceDetector implements Detector {
       if (event?.kind !== "login" || event.outcome !== "failure" || event.mirrored) continue;
       if (!this.#attempts.isNewAttempt(event, record)) continue;
       this.#failures += event.count;
-      if (event.user)
-        this.#add(out, record, `user:${event.user}`, event.at, event.sourceIp ?? "?", event.count);
-      if (event.sourceIp)
-        this.#add(out, record, `ip:${event.sourceIp}`, event.at, event.user ?? "?", event.count);
+      if (event.user) this.#add(out, record, event, `user:${event.user}`, event.sourceIp ?? "?");
+      if (event.sourceIp) this.#add(out, record, event, `ip:${event.sourceIp}`, event.user ?? "?");
     }
     return out;
   }
 
-  #add(out: Anomaly[], record: ParsedRecord, key: string, at: number, label: string, count: number): void {
+  #add(out: Anomaly[], record: ParsedRecord, event: AuthEvent, key: string, label: string): void {
     const windowMs = this.options.windowSecs * 1000;
+    const { at, count } = event;
     const state = this.#keys.upsert(key, () => ({
       window: new SlidingWindow(windowMs, this.#cap),
       burst: { reported: 0, until: 0 },
+      services: new ServicesSeen(),
     }));
     for (let i = 0; i < count; i++) state.window.add({ at, id: record.id, label });
+    state.services.add(serviceOf(event, record), at);
     const failures = state.window.count;
     if (failures < this.options.threshold) return;
     if (!shouldReport(state.burst, failures, at, windowMs)) return;
     const byUser = key.startsWith("user:");
     const subject = key.slice(key.indexOf(":") + 1);
     const others = state.window.labels();
+    const services = state.services.since(state.window.events[0]!.at);
+    const span = Math.round(state.window.spanSecs());
     const summary = byUser
-      ? `${failures} failed logins for user ${subject} in ${Math.round(state.window.spanSecs())} s from ${others.length} source(s)`
-      : `${failures} failed logins from ${subject} in ${Math.round(state.window.spanSecs())} s against ${others.length} user(s)`;
+      ? `${failures} failed logins for user ${subject} in ${span} s from ${others.length} source(s)${servicesClause(services)}`
+      : `${failures} failed logins from ${subject} in ${span} s against ${others.length} user(s)${servicesClause(services)}`;
     out.push(
       securityAnomaly({
         detector: this.name,
@@ -95,6 +110,7 @@ export class BruteForceDetector implements Detector {
           threshold: this.options.threshold,
           [byUser ? "user" : "source_ip"]: subject,
           [byUser ? "distinct_sources" : "distinct_users"]: others.length,
+          services,
           // One address against one account: name both, so the account's and the address's findings
           // (this one's twin keyed the other way, a success after it) are seen as one incident.
           ...(others.length === 1 && others[0]!.label !== "?"
@@ -107,6 +123,7 @@ export class BruteForceDetector implements Detector {
             failures,
             span_secs: state.window.spanSecs(),
             [byUser ? "sources" : "users"]: others.length,
+            services: services.length,
           },
           expected: { max_failures: this.options.threshold - 1, window_secs: this.options.windowSecs },
           contributions: others.slice(0, 5).map((o) => ({
@@ -138,6 +155,7 @@ export class BruteForceDetector implements Detector {
         key,
         events: s.window.events.map((e) => [e.at, e.id, e.label]),
         burst: [s.burst.reported, s.burst.until],
+        services: s.services.toJson(),
       })),
     };
   }
@@ -155,7 +173,7 @@ export class BruteForceDetector implements Detector {
       const burst = Array.isArray(k.burst)
         ? { reported: Number(k.burst[0]), until: Number(k.burst[1]) }
         : { reported: 0, until: 0 };
-      this.#keys.set(k.key, { window, burst });
+      this.#keys.set(k.key, { window, burst, services: ServicesSeen.fromJson(k.services) });
     }
   }
 }

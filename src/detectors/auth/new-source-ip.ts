@@ -4,7 +4,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
-import { type AuthEvent, authEventsOf } from "./auth-event.js";
+import { type AuthEvent, authEventsOf, isPolledLogin } from "./auth-event.js";
 import { isPublicAddress, networkOf } from "./network.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
@@ -92,6 +92,10 @@ export class NewSourceIpDetector implements Detector {
       const event = events[i] ?? null;
       if (event?.kind !== "login" || event.outcome !== "success") continue;
       if (!event.user || !event.sourceIp) continue;
+      // A mail client's logins follow the phone from network to network by themselves (`isPolledLogin`):
+      // they would report every carrier a phone roams to and teach the user networks nobody logged in
+      // from. VPN, FTP and sshd logins are a person's, and judged.
+      if (isPolledLogin(event)) continue;
       const user = this.#users.upsert(event.user, () => ({
         logins: 0,
         firstAt: event.at,

@@ -7,7 +7,17 @@ import { LruMap } from "../lru.js";
 import { copyWindowedKey, SlidingWindow, shouldReport, type WindowedKey } from "../sliding-window.js";
 import { authEventsOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
+import { ServicesSeen, serviceOf, servicesClause } from "./services-seen.js";
 import { SshAttempts } from "./ssh-attempts.js";
+
+/** A source's window, and the services its failures were made against. */
+interface SourceState extends WindowedKey {
+  services: ServicesSeen;
+}
+
+function copySourceState(s: SourceState): SourceState {
+  return { ...copyWindowedKey(s), services: s.services.copy() };
+}
 
 export interface PasswordSprayingOptions {
   windowSecs: number;
@@ -18,17 +28,18 @@ export interface PasswordSprayingOptions {
 
 /**
  * Password spraying: one source trying few passwords against many accounts, so no single account
- * crosses the brute-force threshold. Keyed by source IP; counts distinct users with a failed login.
+ * crosses the brute-force threshold. Keyed by source IP; counts distinct users with a failed login, on
+ * whichever service (sshd, mail, FTP, web basic auth, VPN): the finding names the services.
  */
 export class PasswordSprayingDetector implements Detector {
   readonly name = "password_spraying";
   readonly undo = new UndoLog();
-  readonly #sources: LruMap<string, WindowedKey>;
+  readonly #sources: LruMap<string, SourceState>;
   readonly #attempts = new SshAttempts(this.undo);
   #failures = 0;
 
   constructor(readonly options: PasswordSprayingOptions) {
-    this.#sources = new LruMap<string, WindowedKey>(options.maxKeys).recordTo(this.undo, copyWindowedKey);
+    this.#sources = new LruMap<string, SourceState>(options.maxKeys).recordTo(this.undo, copySourceState);
     this.undo.keep(
       () => this.#failures,
       (value) => {
@@ -56,8 +67,10 @@ export class PasswordSprayingDetector implements Detector {
       const state = this.#sources.upsert(event.sourceIp, () => ({
         window: new SlidingWindow(windowMs, this.#cap),
         burst: { reported: 0, until: 0 },
+        services: new ServicesSeen(),
       }));
       state.window.add({ at: event.at, id: record.id, label: event.user });
+      state.services.add(serviceOf(event, record), event.at);
       // The users are listed only for a report: their number decides whether there is one.
       const distinctUsers = state.window.distinctLabels();
       if (distinctUsers < this.options.minUsers) continue;
@@ -65,6 +78,7 @@ export class PasswordSprayingDetector implements Detector {
       const users = state.window.labels();
       const attempts = state.window.count;
       const span = Math.round(state.window.spanSecs());
+      const services = state.services.since(state.window.events[0]!.at);
       out.push(
         securityAnomaly({
           detector: this.name,
@@ -78,10 +92,16 @@ export class PasswordSprayingDetector implements Detector {
             failures: attempts,
             window_secs: this.options.windowSecs,
             min_users: this.options.minUsers,
+            services,
           },
           explanation: {
-            summary: `${event.sourceIp} failed logins against ${users.length} different users in ${span} s (${attempts} attempts)`,
-            observed: { distinct_users: users.length, failures: attempts, span_secs: span },
+            summary: `${event.sourceIp} failed logins against ${users.length} different users in ${span} s (${attempts} attempts)${servicesClause(services)}`,
+            observed: {
+              distinct_users: users.length,
+              failures: attempts,
+              span_secs: span,
+              services: services.length,
+            },
             expected: { max_distinct_users: this.options.minUsers - 1, window_secs: this.options.windowSecs },
             contributions: users
               .slice(0, 10)
@@ -112,6 +132,7 @@ export class PasswordSprayingDetector implements Detector {
         ip,
         events: s.window.events.map((e) => [e.at, e.id, e.label]),
         burst: [s.burst.reported, s.burst.until],
+        services: s.services.toJson(),
       })),
     };
   }
@@ -129,7 +150,7 @@ export class PasswordSprayingDetector implements Detector {
       const burst = Array.isArray(s.burst)
         ? { reported: Number(s.burst[0]), until: Number(s.burst[1]) }
         : { reported: 0, until: 0 };
-      this.#sources.set(s.ip, { window, burst });
+      this.#sources.set(s.ip, { window, burst, services: ServicesSeen.fromJson(s.services) });
     }
   }
 }

@@ -32,6 +32,8 @@ const SLOW_MAX_SOURCES = 3;
  * may have worked. Two horizons: many failures within `windowSecs` (a quick brute force, credential
  * stuffing), or tens of them spread over hours from a few addresses (slow guessing, which stays under
  * every short window's threshold). The failures are forgotten once reported, so one success reports once.
+ * Every service's logins count, mail clients' included: failures for an account over IMAP, then its login
+ * over IMAP or sshd, is the guess that worked, on whichever service it was tried.
  */
 export class SuccessAfterFailuresDetector implements Detector {
   readonly name = "success_after_failures";

@@ -12,7 +12,7 @@ import { DAY_MS } from "../../core/time.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { elapsedMs } from "../stream-clock.js";
-import { authEventsOf } from "./auth-event.js";
+import { authEventsOf, isPolledLogin } from "./auth-event.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
 export interface UnusualLoginHourOptions {
@@ -109,6 +109,9 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       const record = batch[i]!;
       const event = events[i] ?? null;
       if (event?.kind !== "login" || event.outcome !== "success" || !event.user) continue;
+      // A mail client logs in by itself around the clock (`isPolledLogin`): its logins would fill the
+      // user's night and hide the sshd or VPN login that is the person's. They are neither learned nor judged.
+      if (isPolledLogin(event)) continue;
       const p = this.#users.upsert(event.user, () => ({
         hours: Array<number>(24).fill(0),
         total: 0,

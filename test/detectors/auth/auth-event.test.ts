@@ -80,7 +80,9 @@ const GOLDEN: [string, Expected][] = [
       user: "carol",
       sourceIp: "192.0.2.44",
       mirrored: false,
-      pamReport: false,
+      // vsftpd's own `FAIL LOGIN` line reports the same attempt: counted there on hosts that write it.
+      pamReport: true,
+      service: "vsftpd",
     },
   ],
   [
