@@ -27,7 +27,9 @@ export interface NewSourceIpOptions {
   /**
    * A new network reached with an SSH key the user already logs in with is not reported: the device is
    * familiar, only the place is new (a trip, a new home router). Sign-in risk engines judge several
-   * properties together the same way. The blind spot: a stolen private key used from a new network.
+   * properties together the same way. Only for a user who has logged in from the internet before: for
+   * someone only ever seen inside (office, VPN), a first login from outside is what a stolen key looks
+   * like, and the key does not make it silent.
    */
   trustKnownKeys: boolean;
   maxKeys: number;
@@ -42,6 +44,8 @@ interface UserState {
   blocks: LruMap<string, [number, number, number]>;
   /** SSH key fingerprints the user logged in with from networks that raised nothing → last seen ms. */
   keys: LruMap<string, number>;
+  /** Logins from public (internet) addresses: zero for someone only ever seen in the office or on the VPN. */
+  outside: number;
 }
 
 /** sshd's authentication methods, worth naming in a finding (a JSON record's `login` event type is not). */
@@ -102,6 +106,7 @@ export class NewSourceIpDetector implements Detector {
         networks: this.#userNetworks(),
         blocks: this.#userBlocks(),
         keys: this.#userKeys(),
+        outside: 0,
       }));
       const block = this.#blockOf(event.sourceIp);
       // The organisation as it was when the login happened: judged on it, then taught by it.
@@ -149,7 +154,11 @@ export class NewSourceIpDetector implements Detector {
     const knownBlock = block !== null && user.blocks.has(block);
     const known = user.networks.get(network);
     const warm = this.#warm(user, at);
+    const outside = isPublicAddress(ip);
+    // Whether they had logged in from the internet before this login: trust in a key is earned there.
+    const roamed = user.outside > 0;
     user.logins++;
+    if (outside) user.outside++;
     if (known) {
       known[0] = at;
       known[1]++;
@@ -163,13 +172,24 @@ export class NewSourceIpDetector implements Detector {
     // A provider several colleagues log in from (a carrier, a home ISP, a partner's VPN) is not a new
     // place for the organisation, whoever shows up on it first.
     if ((peers?.vouched ?? 0) >= this.options.sharedNetworkUsers) return null;
-    if (!warm) return null;
-    if (this.options.trustKnownKeys && event.keyFingerprint !== null && user.keys.has(event.keyFingerprint))
-      return null;
+    const firstOutside = outside && !roamed;
+    // A colleague's logins vouch for the block: a hotel or a conference the organisation goes to.
+    const placeKnown = (peers?.vouched ?? 0) > 0;
+    // Before their habits are known, one thing is still plain: someone seen only inside (at least two
+    // logins) logging in for the first time from a block on the internet that no colleague vouches for.
+    if (!warm && !(firstOutside && !placeKnown && user.logins > 2)) return null;
+    const knownKey = event.keyFingerprint !== null && user.keys.has(event.keyFingerprint);
+    // A first login from outside with their own key is trusted only where the place is known; a block
+    // nobody here vouches for is where a copied key is used from.
+    if (this.options.trustKnownKeys && knownKey && (!firstOutside || placeKnown)) return null;
     // An address on the internet, in a block nobody here has ever logged in from.
     const unseenByAll = block !== null && peers === undefined && isPublicAddress(ip);
     // The more logins all from known networks, the stranger a new one; nobody's provider is stranger still.
-    const score = Math.min(0.85, 0.55 + 0.1 * Math.log10(user.logins) + (unseenByAll ? 0.05 : 0));
+    // Their own key, first time outside: reported, but the key (their device, or a copy of it) tempers it.
+    const score = Math.min(
+      0.85,
+      0.55 + 0.1 * Math.log10(user.logins) + (unseenByAll ? 0.05 : 0) - (knownKey ? 0.05 : 0),
+    );
     const context = unseenByAll
       ? `, in a block (${block}) nobody in the organisation has logged in from`
       : peers
@@ -177,7 +197,9 @@ export class NewSourceIpDetector implements Detector {
         : "";
     const credential =
       event.keyFingerprint !== null
-        ? `, with a key (${event.keyFingerprint}) not seen for them before`
+        ? knownKey
+          ? ` with their usual key (${event.keyFingerprint}), their first login from outside (until now only office or VPN addresses)`
+          : `, with a key (${event.keyFingerprint}) not seen for them before`
         : event.method !== null && SSH_METHODS.test(event.method)
           ? ` by ${event.method}`
           : "";
@@ -198,6 +220,8 @@ export class NewSourceIpDetector implements Detector {
         method: event.method,
         key_fingerprint: event.keyFingerprint,
         known_keys: user.keys.size,
+        known_key: knownKey,
+        first_outside: firstOutside,
       },
       explanation: {
         summary: `Login for ${name} from ${ip}${credential}, a network (${network}) not seen in ${user.logins - 1} earlier logins${context}`,
@@ -283,6 +307,7 @@ export class NewSourceIpDetector implements Detector {
         networks: [...u.networks.entries()].map(([n, [at, c]]) => [n, at, c]),
         blocks: [...u.blocks.entries()].map(([b, [at, first, vouches]]) => [b, at, first, vouches]),
         keys: [...u.keys.entries()],
+        outside: u.outside,
       })),
     };
   }
@@ -325,6 +350,11 @@ export class NewSourceIpDetector implements Detector {
         networks,
         blocks,
         keys,
+        // State saved before it was kept: the public networks the user is known on say whether they roamed.
+        outside:
+          typeof u.outside === "number"
+            ? u.outside
+            : [...networks.keys()].filter((n) => isPublicAddress(n.slice(0, n.indexOf("/")))).length,
       });
     }
   }

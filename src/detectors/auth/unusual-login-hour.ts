@@ -7,12 +7,13 @@ import type {
   TrainedModel,
 } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
-import type { ParsedRecord } from "../../core/log-record.js";
+import { hostOf, type ParsedRecord } from "../../core/log-record.js";
 import { DAY_MS } from "../../core/time.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { elapsedMs } from "../stream-clock.js";
 import { authEventsOf, isPolledLogin } from "./auth-event.js";
+import { HostHours } from "./host-hours.js";
 import { securityAnomaly } from "./security-anomaly.js";
 
 export interface UnusualLoginHourOptions {
@@ -49,6 +50,16 @@ interface QuietRun {
   after: number;
 }
 
+/**
+ * A user too new to have hours of their own is judged against the host's other users: a login at an hour
+ * (give or take one) at which fewer than this share of them have ever logged in is their site's night…
+ */
+const PEER_NIGHT_SHARE = 0.1;
+/** …when it is also at least this many hours from every login of the user's own… */
+const PEER_OWN_MARGIN_HOURS = 4;
+/** …of which there are at least this many. */
+const PEER_MIN_OWN_LOGINS = 1;
+
 /** The chance we accept that a user's real hours reach past a login-free edge their logins never crossed. */
 const EDGE_DOUBT = 0.01;
 
@@ -76,8 +87,10 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
   readonly name = "unusual_login_hour";
   readonly undo = new UndoLog();
   readonly #users: LruMap<string, Profile>;
+  readonly #hosts: HostHours;
 
   constructor(readonly options: UnusualLoginHourOptions) {
+    this.#hosts = new HostHours(this.undo, options.maxKeys);
     this.#users = new LruMap<string, Profile>(options.maxKeys).recordTo(this.undo, (p) => ({
       ...p,
       hours: [...p.hours],
@@ -120,13 +133,19 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         lastDay: Number.NaN,
       }));
       const hour = new Date(event.at).getUTCHours();
-      if (this.#warm(p) && elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000) {
-        const run = this.#quietRun(p, hour);
-        if (this.#deepQuiet(run, p.total)) {
+      const host = hostOf(record);
+      if (elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000) {
+        let finding: Anomaly | null = null;
+        if (this.#warm(p)) {
+          const run = this.#quietRun(p, hour);
+          if (this.#deepQuiet(run, p.total)) finding = this.#anomaly(record, event.user, p, hour, run);
+        } else if (host !== null) finding = this.#peerJudged(record, event.user, p, host, hour);
+        if (finding) {
           p.lastReport = event.at;
-          out.push(this.#anomaly(record, event.user, p, hour, run));
+          out.push(finding);
         }
       }
+      if (host !== null) this.#hosts.add(host, event.user, hour, event.at);
       const day = Math.floor(event.at / DAY_MS);
       if (day !== p.lastDay) {
         p.days++;
@@ -137,6 +156,60 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       if (p.total > 2 * this.options.historyLogins) this.#halve(p);
     }
     return out;
+  }
+
+  /**
+   * A user without hours of their own yet, logging in at their host's night: an hour at which almost none
+   * of the host's other users ever log in, and far from every login of their own (a new starter's first
+   * days are their peers' days). Null when the host has too few users to say, or the hour is not its night.
+   */
+  #peerJudged(record: ParsedRecord, user: string, p: Profile, host: string, hour: number): Anomaly | null {
+    // A login of their own at least: it picks the peers whose days look like theirs. Someone's very first
+    // login says nothing (a night-shift starter's first login is at their day-working peers' night).
+    if (p.total < PEER_MIN_OWN_LOGINS) return null;
+    let ownMask = 0;
+    for (let h = 0; h < 24; h++) if (p.hours[h]! >= 0.5) ownMask |= 1 << h;
+    const peers = this.#hosts.similarShare(host, hour, user, ownMask, Date.parse(record.timestamp));
+    if (peers === null || peers.share >= PEER_NIGHT_SHARE) return null;
+    let own = Number.POSITIVE_INFINITY;
+    for (let d = 0; d <= 12 && own === Number.POSITIVE_INFINITY; d++)
+      if (p.hours[(hour + d) % 24]! >= 0.5 || p.hours[(hour - d + 24) % 24]! >= 0.5) own = d;
+    if (own < PEER_OWN_MARGIN_HOURS) return null;
+    const hh = `${String(hour).padStart(2, "0")}:00`;
+    const there = Math.round(peers.share * peers.peers);
+    const history =
+      p.total === 0
+        ? "their first login"
+        : `${Math.round(p.total)} earlier login(s) over ${p.days} day(s), the nearest ${own} h away`;
+    // Peers are weaker evidence than the user's own habits: medium at most.
+    const score = Math.min(0.8, 0.62 + 0.15 * (1 - peers.share / PEER_NIGHT_SHARE));
+    return securityAnomaly({
+      detector: this.name,
+      record,
+      key: `user:${user}`,
+      score,
+      features: {
+        user,
+        host,
+        hour_utc: hour,
+        judged_by: "peers",
+        peers: peers.peers,
+        peers_at_hour: there,
+        logins_seen: Math.round(p.total),
+        days_seen: p.days,
+      },
+      explanation: {
+        summary: `Login for ${user} at ${hh} UTC on ${host}, an hour at which ${there} of the ${peers.peers} users there with hours like theirs have ever logged in; ${history}`,
+        observed: { hour_utc: hour, hours_from_own_logins: Number.isFinite(own) ? own : null },
+        expected: {
+          note: `too little history of their own (${this.options.minLogins} logins over two days needed), so judged against the host's users`,
+          peer_share_at_hour: Math.round(peers.share * 1000) / 1000,
+          max_peer_share: PEER_NIGHT_SHARE,
+        },
+        samples: [record.body],
+      },
+      evidence: [record.id],
+    });
   }
 
   #warm(p: Profile): boolean {
@@ -231,6 +304,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
   exportState(): JsonValue {
     return {
       version: 1,
+      hosts: this.#hosts.exportState(),
       users: [...this.#users.entries()].map(([name, p]) => ({
         name,
         hours: p.hours,
@@ -244,6 +318,8 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
 
   importState(state: JsonValue): void {
     if (!isJsonObject(state) || state.version !== 1 || !Array.isArray(state.users)) return;
+    // State saved before hosts were kept: the host's users are learned again from traffic.
+    this.#hosts.importState(state.hosts);
     for (const u of state.users) {
       if (!isJsonObject(u) || typeof u.name !== "string" || !Array.isArray(u.hours) || u.hours.length !== 24)
         continue;

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../../src/core/clock.js";
+import { dayOf } from "../../../src/detectors/auth/host-hours.js";
+import { UnusualLoginHourDetector } from "../../../src/detectors/auth/unusual-login-hour.js";
+import { lineAt } from "../records.js";
+
+const HOUR = 3_600_000;
+const T0 = Date.parse("2026-03-02T00:00:00Z");
+
+const make = () =>
+  new UnusualLoginHourDetector({
+    minLogins: 5,
+    minQuietHours: 8,
+    cooldownSecs: 21_600,
+    historyLogins: 500,
+    maxKeys: 1000,
+  });
+
+const accepted = (user: string, host = "bastion-par-1") =>
+  `Mar  2 00:00:00 ${host} sshd[22]: Accepted password for ${user} from 10.20.11.40 port 4000 ssh2`;
+
+/** One login for `user` at `day` and UTC `hour`; the findings it raised. */
+function login(d: UnusualLoginHourDetector, clock: FakeClock, user: string, day: number, hour: number) {
+  clock.set(T0 + day * 24 * HOUR + hour * HOUR + 7 * 60_000);
+  return d.observe([lineAt(clock, accepted(user))]);
+}
+
+/** Two days of a host's staff: `day` workers 08:00–17:00 UTC and `night` workers 22:00–06:00 UTC. */
+function staff(d: UnusualLoginHourDetector, clock: FakeClock, day: number, night: number) {
+  const out = [];
+  for (let dd = 0; dd < 2; dd++) {
+    for (let i = 0; i < day; i++) for (const h of [8, 12, 16]) out.push(...login(d, clock, `day${i}`, dd, h));
+    for (let i = 0; i < night; i++)
+      for (const h of [22, 2, 5]) out.push(...login(d, clock, `night${i}`, dd, h));
+  }
+  return out;
+}
+
+describe("unusual_login_hour: a user with too little history, judged against their host's users", () => {
+  it("reports a day-working starter's 02:00 login, naming the peers; their daytime logins are quiet", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 30, 4)).toEqual([]);
+    // A new starter's first day: two logins, inside the host's day.
+    expect(login(d, clock, "nina", 2, 9)).toEqual([]);
+    expect(login(d, clock, "nina", 2, 14)).toEqual([]);
+    const out = login(d, clock, "nina", 3, 2);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({
+      user: "nina",
+      judged_by: "peers",
+      host: "bastion-par-1",
+      hour_utc: 2,
+    });
+    expect(out[0]!.severity).toBe("medium");
+    expect(out[0]!.explanation.summary).toMatch(
+      /an hour at which 0 of the 30 users there with hours like theirs/,
+    );
+  });
+
+  it("leaves a night-shift starter's night alone (their peers are the night workers) and a first-ever login", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 30, 12)).toEqual([]);
+    expect(login(d, clock, "theo", 2, 23)).toEqual([]);
+    expect(login(d, clock, "theo", 3, 3)).toEqual([]);
+    // Someone's very first login picks no peers: nothing to judge it by.
+    expect(login(d, clock, "omar", 3, 2)).toEqual([]);
+  });
+
+  it("does not judge a host seen for less than a day, nor an hour inside colleagues' days", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    for (let i = 0; i < 30; i++) for (const h of [8, 12]) login(d, clock, `day${i}`, 0, h);
+    expect(login(d, clock, "ines", 0, 13)).toEqual([]);
+    // 20:00 is nobody's hour here, but the host has been logging in for thirteen hours only.
+    expect(login(d, clock, "ines", 0, 21)).toEqual([]);
+    // Colleagues seen at 08:00 and 16:00 work at 12:00 too (their day's span, not just its logins).
+    expect(staff(d, clock, 30, 0)).toEqual([]);
+    expect(login(d, clock, "lena", 2, 8)).toEqual([]);
+    expect(login(d, clock, "lena", 2, 13)).toEqual([]);
+  });
+
+  it("keeps the host's users across export and import", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    staff(d, clock, 30, 0);
+    login(d, clock, "nina", 2, 9);
+    const copy = make();
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    clock.set(T0 + 3 * 24 * HOUR + 2 * HOUR);
+    expect(copy.observe([lineAt(clock, accepted("nina"))])).toHaveLength(1);
+  });
+});
+
+describe("dayOf", () => {
+  it("fills the shortest span covering a day's login hours, across midnight too; a spread-out rota stays as it is", () => {
+    const bits = (...hours: number[]) => hours.reduce((m, h) => m | (1 << h), 0);
+    expect(dayOf(bits(9, 17))).toBe(bits(9, 10, 11, 12, 13, 14, 15, 16, 17));
+    expect(dayOf(bits(22, 3))).toBe(bits(22, 23, 0, 1, 2, 3));
+    expect(dayOf(bits(5))).toBe(bits(5));
+    expect(dayOf(bits(0, 6, 12, 18))).toBe(bits(0, 6, 12, 18));
+    expect(dayOf(0)).toBe(0);
+  });
+});
