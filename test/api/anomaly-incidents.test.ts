@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
-import type { LogRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
-import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { failedLogins, sshdRecord } from "../helpers/sshd-records.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -13,18 +12,6 @@ afterEach(async () => {
 
 const T0 = Date.parse("2026-03-01T10:00:00Z");
 const HOUR = 3_600_000;
-
-function sshd(at: number, message: string): LogRecord {
-  return decodeLine(JSON.stringify({ timestamp: isoUtc(at), service: "sshd", message }), {
-    observedAt: isoUtc(at),
-  });
-}
-
-/** `n` failed logins for `user` from `ip`, one a second from `at`. */
-const failures = (at: number, n: number, user: string, ip: string) =>
-  Array.from({ length: n }, (_, i) =>
-    sshd(at + i * 1000, `Failed password for ${user} from ${ip} port 5${i} ssh2`),
-  );
 
 describe("GET /api/v1/anomaly-incidents", () => {
   it("groups stored findings about one address and the account it broke into; others stay apart", async () => {
@@ -37,11 +24,11 @@ describe("GET /api/v1/anomaly-incidents", () => {
     // A brute force on alice that gets in: brute_force (ip) and success_after_failures (user, from the ip).
     const attacker = "203.0.113.66";
     await rt.pipeline.submit([
-      ...failures(T0, 6, "alice", attacker),
-      sshd(T0 + 10_000, `Accepted password for alice from ${attacker} port 60000 ssh2`),
+      ...failedLogins(T0, 6, "alice", attacker),
+      sshdRecord(T0 + 10_000, `Accepted password for alice from ${attacker} port 60000 ssh2`),
     ]);
     // Three hours later, another address tries bob: an incident of its own.
-    await rt.pipeline.submit(failures(T0 + 3 * HOUR, 6, "bob", "198.51.100.9"));
+    await rt.pipeline.submit(failedLogins(T0 + 3 * HOUR, 6, "bob", "198.51.100.9"));
     clock.set(T0 + 4 * HOUR);
 
     const res = await app.inject({ url: "/api/v1/anomaly-incidents", headers: auth });

@@ -7,7 +7,6 @@ import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
 import { BruteForceDetector } from "../../src/detectors/auth/brute-force.js";
 import { PrivilegeEscalationDetector } from "../../src/detectors/auth/privilege-escalation.js";
-import { SuccessAfterFailuresDetector } from "../../src/detectors/auth/success-after-failures.js";
 import { ErrorBurstDetector } from "../../src/detectors/error-burst.js";
 import { NewTemplateDetector } from "../../src/detectors/new-template.js";
 import { stepOf } from "../../src/detectors/stream-clock.js";
@@ -15,6 +14,7 @@ import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.j
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../src/service/analyze.js";
 import { loghubFile } from "../helpers/loghub.js";
+import { successAfterFailures } from "./auth/auth-detectors.js";
 import { lineAt } from "./records.js";
 
 // The README's example is from 2025; LogHub's Apache sample from 2005.
@@ -224,13 +224,7 @@ describe("warm-ups count record time covered, not the distance a jump spans", ()
 describe("success_after_failures when the success is older than the failures", () => {
   it("counts only failures before the success, so no span is negative", () => {
     const clock = new FakeClock(LIVE);
-    const d = new SuccessAfterFailuresDetector({
-      windowSecs: 900,
-      minFailures: 5,
-      slowWindowSecs: 14_400,
-      slowMinFailures: 15,
-      maxKeys: 100,
-    });
+    const d = successAfterFailures();
     const failures = Array.from({ length: 6 }, () => {
       const r = lineAt(
         clock,

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
-import type { LogRecord } from "../../src/core/log-record.js";
-import { isoUtc } from "../../src/core/time.js";
-import { decodeLine } from "../../src/parsers/decoders/index.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { failedLogins } from "../helpers/sshd-records.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -14,18 +12,6 @@ afterEach(async () => {
 const T0 = Date.parse("2026-03-01T10:00:00Z");
 const LISTED = "203.0.113.66";
 const UNLISTED = "198.51.100.9";
-
-function sshd(at: number, message: string): LogRecord {
-  return decodeLine(JSON.stringify({ timestamp: isoUtc(at), service: "sshd", message }), {
-    observedAt: isoUtc(at),
-  });
-}
-
-/** `n` failed logins for `user` from `ip`, one a second from `at`. */
-const failures = (at: number, n: number, user: string, ip: string) =>
-  Array.from({ length: n }, (_, i) =>
-    sshd(at + i * 1000, `Failed password for ${user} from ${ip} port 5${i} ssh2`),
-  );
 
 describe("findings from an address listed in threat intel", () => {
   it("are marked with the listing, raised to triage's threshold (audited) and triaged; others are left as they were", async () => {
@@ -44,8 +30,8 @@ describe("findings from an address listed in threat intel", () => {
     expect(imported.statusCode).toBe(200);
 
     // Six failures against a threshold of five: a medium brute force from each address.
-    await rt.pipeline.submit(failures(T0, 6, "alice", LISTED));
-    await rt.pipeline.submit(failures(T0 + 60_000, 6, "bob", UNLISTED));
+    await rt.pipeline.submit(failedLogins(T0, 6, "alice", LISTED));
+    await rt.pipeline.submit(failedLogins(T0 + 60_000, 6, "bob", UNLISTED));
     await rt.triage.idle();
 
     const list = await app.inject({ url: "/api/v1/anomalies?limit=50", headers: auth });

@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
-import { NewSourceIpDetector } from "../../../src/detectors/auth/new-source-ip.js";
+import type { NewSourceIpDetector } from "../../../src/detectors/auth/new-source-ip.js";
 import { lineAt } from "../records.js";
+import { newSourceIp } from "./auth-detectors.js";
 
 const HOUR = 3_600_000;
 const KEY = "SHA256:3vYq0x0kR1cO5mI6yX8mN2w9bq4lQm1cSx0Jb2pWq8E";
 
-const make = () =>
-  new NewSourceIpDetector({
-    warmupLogins: 5,
-    warmupSecs: 86_400,
-    prefixV4: 24,
-    blockPrefixV4: 16,
-    maxNetworksPerUser: 10,
-    sharedNetworkUsers: 3,
-    trustKnownKeys: true,
-    maxKeys: 100,
-  });
+const make = () => newSourceIp();
 
 const withKey = (user: string, ip: string) =>
   `Mar  1 03:14:07 bastion sshd[22]: Accepted publickey for ${user} from ${ip} port 4000 ssh2: ED25519 ${KEY}`;

@@ -1,20 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
 import { dayOf } from "../../../src/detectors/auth/host-hours.js";
-import { UnusualLoginHourDetector } from "../../../src/detectors/auth/unusual-login-hour.js";
+import type { UnusualLoginHourDetector } from "../../../src/detectors/auth/unusual-login-hour.js";
 import { lineAt } from "../records.js";
+import { unusualLoginHour } from "./auth-detectors.js";
 
 const HOUR = 3_600_000;
 const T0 = Date.parse("2026-03-02T00:00:00Z");
 
-const make = () =>
-  new UnusualLoginHourDetector({
-    minLogins: 5,
-    minQuietHours: 8,
-    cooldownSecs: 21_600,
-    historyLogins: 500,
-    maxKeys: 1000,
-  });
+const make = () => unusualLoginHour({ maxKeys: 1000 });
 
 const accepted = (user: string, host = "bastion-par-1") =>
   `Mar  2 00:00:00 ${host} sshd[22]: Accepted password for ${user} from 10.20.11.40 port 4000 ssh2`;

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
 import type { Detector } from "../../../src/core/detector.js";
 import { BruteForceDetector } from "../../../src/detectors/auth/brute-force.js";
-import { NewSourceIpDetector } from "../../../src/detectors/auth/new-source-ip.js";
+import type { NewSourceIpDetector } from "../../../src/detectors/auth/new-source-ip.js";
 import { PasswordSprayingDetector } from "../../../src/detectors/auth/password-spraying.js";
 import { PrivilegeEscalationDetector } from "../../../src/detectors/auth/privilege-escalation.js";
-import { SuccessAfterFailuresDetector } from "../../../src/detectors/auth/success-after-failures.js";
-import { UnusualLoginHourDetector } from "../../../src/detectors/auth/unusual-login-hour.js";
+import type { UnusualLoginHourDetector } from "../../../src/detectors/auth/unusual-login-hour.js";
 import { lineAt, series } from "../records.js";
+import { newSourceIp, successAfterFailures, unusualLoginHour } from "./auth-detectors.js";
 
 const failed = (user: string, ip: string) =>
   `Mar  1 03:14:07 bastion sshd[22]: Failed password for ${user} from ${ip} port 4000 ssh2`;
@@ -121,14 +121,7 @@ describe("password_spraying", () => {
 });
 
 describe("success_after_failures", () => {
-  const make = () =>
-    new SuccessAfterFailuresDetector({
-      windowSecs: 900,
-      minFailures: 5,
-      slowWindowSecs: 14_400,
-      slowMinFailures: 15,
-      maxKeys: 100,
-    });
+  const make = () => successAfterFailures();
 
   it("fires once on a success after 5 failures for the user", () => {
     const clock = new FakeClock();
@@ -154,17 +147,7 @@ describe("success_after_failures", () => {
 });
 
 describe("new_source_ip", () => {
-  const make = () =>
-    new NewSourceIpDetector({
-      warmupLogins: 5,
-      warmupSecs: 86_400,
-      prefixV4: 24,
-      blockPrefixV4: 16,
-      maxNetworksPerUser: 10,
-      sharedNetworkUsers: 3,
-      trustKnownKeys: true,
-      maxKeys: 100,
-    });
+  const make = () => newSourceIp();
   const withKey = (user: string, ip: string, fingerprint: string) =>
     `Mar  1 03:14:07 bastion sshd[22]: Accepted publickey for ${user} from ${ip} port 4000 ssh2: ED25519 ${fingerprint}`;
 
@@ -190,7 +173,7 @@ describe("new_source_ip", () => {
     // Keys survive a save and restore; trust can be turned off.
     const copy = roundTrip(d, make);
     expect(copy.observe([lineAt(clock, withKey("ines", "81.2.69.1", laptop))])).toEqual([]);
-    const strict = new NewSourceIpDetector({ ...make().options, trustKnownKeys: false });
+    const strict = newSourceIp({ trustKnownKeys: false });
     strict.observe(series(clock, 10, 6 * 3_600_000, (i) => withKey("ines", `198.51.100.${i + 2}`, laptop)));
     expect(strict.observe([lineAt(clock, withKey("ines", "203.0.113.66", laptop))])).toHaveLength(1);
   });
@@ -301,14 +284,7 @@ describe("new_source_ip", () => {
 });
 
 describe("unusual_login_hour", () => {
-  const make = () =>
-    new UnusualLoginHourDetector({
-      minLogins: 5,
-      minQuietHours: 8,
-      cooldownSecs: 21_600,
-      historyLogins: 500,
-      maxKeys: 100,
-    });
+  const make = () => unusualLoginHour();
 
   function officeHours(clock: FakeClock, d: UnusualLoginHourDetector, days: number): void {
     for (let day = 0; day < days; day++) {

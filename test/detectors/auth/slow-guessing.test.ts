@@ -1,21 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.js";
-import { SuccessAfterFailuresDetector } from "../../../src/detectors/auth/success-after-failures.js";
 import { lineAt, series } from "../records.js";
+import { successAfterFailures } from "./auth-detectors.js";
 
 const failed = (user: string, ip: string) =>
   `Mar  1 03:14:07 bastion sshd[22]: Failed password for ${user} from ${ip} port 4000 ssh2`;
 const accepted = (user: string, ip: string) =>
   `Mar  1 03:14:07 bastion sshd[22]: Accepted password for ${user} from ${ip} port 4000 ssh2`;
 
-const make = () =>
-  new SuccessAfterFailuresDetector({
-    windowSecs: 900,
-    minFailures: 5,
-    slowWindowSecs: 14_400,
-    slowMinFailures: 15,
-    maxKeys: 100,
-  });
+const make = () => successAfterFailures();
 
 const MIN = 60_000;
 /** Three addresses in turn: a workstation on the office LAN and two rented servers. */
