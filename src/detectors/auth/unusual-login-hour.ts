@@ -39,6 +39,12 @@ interface Profile {
   /** Different UTC days with a login (a night seen needs two), and the latest of them. */
   days: number;
   lastDay: number;
+  /**
+   * The host of the user's first login: their site's bastion, as a rule. Peers are taken there, and their
+   * logins counted there, wherever they log in to: someone reaching another site's bastion now and then
+   * keeps their own site's day, not that site's.
+   */
+  home: string | null;
 }
 
 /** Where an hour falls in the user's longest run of hours without a login. */
@@ -131,9 +137,11 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         lastReport: Number.NEGATIVE_INFINITY,
         days: 0,
         lastDay: Number.NaN,
+        home: null,
       }));
       const hour = new Date(event.at).getUTCHours();
-      const host = hostOf(record);
+      p.home ??= hostOf(record);
+      const host = p.home;
       if (elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000) {
         let finding: Anomaly | null = null;
         if (this.#warm(p)) {
@@ -190,16 +198,17 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       score,
       features: {
         user,
-        host,
+        host: hostOf(record) ?? host,
         hour_utc: hour,
         judged_by: "peers",
+        peers_host: host,
         peers: peers.peers,
         peers_at_hour: there,
         logins_seen: Math.round(p.total),
         days_seen: p.days,
       },
       explanation: {
-        summary: `Login for ${user} at ${hh} UTC on ${host}, an hour at which ${there} of the ${peers.peers} users there with hours like theirs have ever logged in; ${history}`,
+        summary: `Login for ${user} at ${hh} UTC, an hour at which ${there} of the ${peers.peers} users of ${host} (where they log in) with hours like theirs have ever logged in; ${history}`,
         observed: { hour_utc: hour, hours_from_own_logins: Number.isFinite(own) ? own : null },
         expected: {
           note: `too little history of their own (${this.options.minLogins} logins over two days needed), so judged against the host's users`,
@@ -312,6 +321,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         lastReport: Number.isFinite(p.lastReport) ? p.lastReport : null,
         days: p.days,
         lastDay: Number.isFinite(p.lastDay) ? p.lastDay : null,
+        home: p.home,
       })),
     };
   }
@@ -330,6 +340,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         // State saved before days were counted came from users with history: take two days as seen.
         days: typeof u.days === "number" ? u.days : 2,
         lastDay: typeof u.lastDay === "number" ? u.lastDay : Number.NaN,
+        home: typeof u.home === "string" ? u.home : null,
       });
     }
   }

@@ -48,7 +48,7 @@ describe("unusual_login_hour: a user with too little history, judged against the
     });
     expect(out[0]!.severity).toBe("medium");
     expect(out[0]!.explanation.summary).toMatch(
-      /an hour at which 0 of the 30 users there with hours like theirs/,
+      /an hour at which 0 of the 30 users of bastion-par-1 \(where they log in\) with hours like theirs/,
     );
   });
 
@@ -73,6 +73,23 @@ describe("unusual_login_hour: a user with too little history, judged against the
     expect(staff(d, clock, 30, 0)).toEqual([]);
     expect(login(d, clock, "lena", 2, 8)).toEqual([]);
     expect(login(d, clock, "lena", 2, 13)).toEqual([]);
+  });
+
+  it("judges a user against their own site's users, wherever they log in to", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    staff(d, clock, 30, 0);
+    // Another site's staff, five hours behind: their 08:00–16:00 local is 13:00–21:00 UTC.
+    for (let dd = 0; dd < 2; dd++)
+      for (let i = 0; i < 30; i++)
+        for (const h of [13, 17, 21]) {
+          clock.set(T0 + dd * 24 * HOUR + h * HOUR + 9 * 60_000);
+          d.observe([lineAt(clock, accepted(`nyc${i}`, "bastion-nyc-1"))]);
+        }
+    expect(login(d, clock, "nina", 2, 13)).toEqual([]);
+    // 09:00 UTC is the night on bastion-nyc-1 but nina's day at home (bastion-par-1).
+    clock.set(T0 + 3 * 24 * HOUR + 9 * HOUR);
+    expect(d.observe([lineAt(clock, accepted("nina", "bastion-nyc-1"))])).toEqual([]);
   });
 
   it("keeps the host's users across export and import", () => {
