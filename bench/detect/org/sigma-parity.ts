@@ -20,6 +20,7 @@ const SIGMA_AS: Record<string, string> = {
   "Brute Force From One Address": "brute_force",
   "Password Spraying From One Address": "password_spraying",
   "Successful Login After Repeated Failures": "success_after_failures",
+  "Successful Login After Slow Guessing": "success_after_failures",
 };
 
 /** `kind entity` of a finding: the detector it stands for and the user or address it is about. */

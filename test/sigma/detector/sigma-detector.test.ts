@@ -44,7 +44,7 @@ describe("the sigma detector", () => {
     expect(sigmaDetector({})).toBeUndefined();
     expect(sigmaDetector({ SIGMA_RULES_DIR: SHIPPED, SIGMA_ENABLED: "false" })).toBeUndefined();
     expect(sigmaDetector({ SIGMA_RULES_DIR: SHIPPED })?.status().detail).toMatch(
-      /2 rules and 5 correlations loaded, 0 refused/,
+      /2 rules and 9 correlations loaded, 0 refused/,
     );
   });
 
@@ -148,5 +148,29 @@ tags: [attack.command-and-control, attack.t1105]
       ["Successful Login After Repeated Failures", "critical"],
     ]);
     expect(compromised[0]!.evidence).toContain(success.id);
+  });
+
+  it("the shipped slow-guessing rule: 15 failures over two hours from a few addresses, then a success; not from many", () => {
+    // One failure every 8 minutes: never 5 in 15 minutes (the quick rule), 15 within 4 hours.
+    const at = (minute: number) =>
+      `Mar  3 ${String(8 + Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}:00`;
+    const fail = (minute: number, user: string, ip: string) =>
+      parsed(
+        `<38>${at(minute)} web1 sshd[${400 + minute}]: Failed password for ${user} from ${ip} port 22 ssh2`,
+      );
+    const accept = (minute: number, user: string, ip: string) =>
+      parsed(
+        `<38>${at(minute)} web1 sshd[${900 + minute}]: Accepted password for ${user} from ${ip} port 22 ssh2`,
+      );
+    const guesser = ["198.51.100.20", "198.51.100.21"];
+    const detector = sigmaDetector({ SIGMA_RULES_DIR: SHIPPED })!;
+    const failures = Array.from({ length: 15 }, (_, k) => fail(k * 8, "carol", guesser[k % 2]!));
+    // The same count against dave, one failure from each of 15 addresses: internet noise.
+    const noise = Array.from({ length: 15 }, (_, k) => fail(k * 8 + 1, "dave", `203.0.113.${k + 1}`));
+    expect(detector.observe([...failures, ...noise])).toEqual([]);
+    const found = detector.observe([accept(125, "carol", guesser[0]!), accept(126, "dave", "192.0.2.7")]);
+    expect(found.map((f) => [f.features.rule_title, f.features.group, f.severity])).toEqual([
+      ["Successful Login After Slow Guessing", { user: "carol" }, "critical"],
+    ]);
   });
 });
