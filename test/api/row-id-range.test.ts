@@ -1,8 +1,7 @@
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_ROW_ID } from "../../src/api/schemas.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 
 /**
  * Regression (the hostile-input fuzz's ids sent to a PostgreSQL-backed server): row ids are PostgreSQL
@@ -41,12 +40,7 @@ const schema = `t_ids_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
 let server: TestServer | undefined;
 afterAll(async () => {
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  if (await postgresAvailable()) {
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  }
+  if (await postgresAvailable()) await dropTestSchemas(schema);
 });
 
 describe.each(stores)("ids past PostgreSQL's serial range on $name", ({ env }) => {

@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { keptStatement, openKeptDatabase } from "../../src/store/dialect/statement-cache.js";
 import { serveEntry } from "../helpers/cli.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -122,10 +122,7 @@ async function postgresReader(): Promise<StoreReader> {
       Number((await query<{ seq: number }>("select seq from source_submissions"))[0]?.seq ?? 0),
     async cleanup() {
       await pool.end();
-      const client = new pg.Client({ connectionString: TEST_PG_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
+      await dropTestSchemas(schema);
     },
   };
 }

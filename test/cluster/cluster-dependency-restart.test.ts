@@ -9,7 +9,7 @@ import {
   rabbitmqAvailable,
   TEST_RABBITMQ_URL,
 } from "../helpers/rabbitmq.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "cluster-restart-token-0123456789abcdef";
@@ -58,10 +58,7 @@ afterAll(async () => {
   for (const n of nodes) await n.stop("SIGKILL");
   if (schema) {
     await waitFor(() => postgresAvailable(), "PostgreSQL back", 60_000, 500).catch(() => {});
-    const admin = new pg.Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await dropTestSchemas(schema);
   }
   if (prefix) await deletePartitionQueues(prefix, PARTITIONS).catch(() => {});
 });

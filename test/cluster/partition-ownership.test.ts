@@ -11,7 +11,7 @@ import {
   rabbitmqAvailable,
   TEST_RABBITMQ_URL,
 } from "../helpers/rabbitmq.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -306,12 +306,7 @@ afterAll(async () => {
   await cluster?.end().catch(() => {});
   await single?.end().catch(() => {});
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-  if (schemas.length > 0) {
-    const admin = new pg.Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    for (const s of schemas) await admin.query(`drop schema if exists ${s} cascade`);
-    await admin.end();
-  }
+  if (schemas.length > 0) await dropTestSchemas(...schemas);
   if (available) await deletePartitionQueues(prefix, PARTITIONS).catch(() => {});
 }, 60_000);
 

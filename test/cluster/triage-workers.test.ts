@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO, type ServeProcess, serveEntry, startServe } from "../helpers/cli.js";
 import { deleteTriageQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ALERTS = 10_000;
@@ -69,12 +69,7 @@ afterAll(async () => {
   await serve?.stop("SIGKILL");
   await client?.end();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  if (schema) {
-    const admin = new pg.Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  }
+  if (schema) await dropTestSchemas(schema);
   if (prefix) {
     await deleteTriageQueues(prefix);
   }

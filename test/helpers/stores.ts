@@ -75,6 +75,17 @@ export async function createTestSchema(schema: string): Promise<URL> {
   return url;
 }
 
+/** Drops test schemas (and all they hold) on TEST_DATABASE_URL; a schema that is not there is no error. */
+export async function dropTestSchemas(...schemas: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  try {
+    for (const schema of schemas) await admin.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A fresh, migrated PostgreSQL schema of its own, dropped at cleanup. */
 export async function postgresTestStore(): Promise<TestStore> {
   const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;

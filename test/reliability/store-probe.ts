@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { decodeSegment } from "../../src/store/columnar/index.js";
-import { createTestSchema, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas } from "../helpers/stores.js";
 
 /** What the harness reads straight from the store the server writes (never through the server). */
 export interface StoreSnapshot {
@@ -151,10 +151,7 @@ export async function postgresTarget(): Promise<ProbeTarget> {
       };
     },
     async cleanup() {
-      const client = new pg.Client({ connectionString: TEST_PG_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
+      await dropTestSchemas(schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

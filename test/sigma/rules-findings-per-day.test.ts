@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { auth, startTestServer } from "../helpers/runtime.js";
 import { rootShellRule } from "../helpers/sigma-test-rules.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 
 const SHELL_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b31";
 const RULE = rootShellRule({ id: SHELL_ID });
@@ -23,11 +22,7 @@ const stores: { name: string; env: () => Promise<Record<string, string> | null> 
 ];
 
 afterAll(async () => {
-  if (!(await postgresAvailable())) return;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`drop schema if exists ${schema} cascade`);
-  await admin.end();
+  if (await postgresAvailable()) await dropTestSchemas(schema);
 });
 
 describe.each(stores)("GET /api/v1/rules/findings-per-day on $name", ({ env }) => {

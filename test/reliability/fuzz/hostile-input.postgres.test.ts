@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { ServeProcess } from "../../helpers/cli.js";
-import { createTestSchema, postgresAvailable, TEST_PG_URL } from "../../helpers/stores.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../../helpers/stores.js";
 import { fuzzServer, SEED, startFuzzServer } from "./fuzz-run.js";
 
 /**
@@ -33,12 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop("SIGKILL");
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  if (server) {
-    const admin = new pg.Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  }
+  if (server) await dropTestSchemas(schema);
 });
 
 describe("hostile input over every route (PostgreSQL)", () => {
