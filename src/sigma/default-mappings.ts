@@ -1,7 +1,7 @@
 /**
  * The field mappings Logwarden ships (config/sigma/*.yaml at the package root: Windows event logs as JSON,
- * Linux syslog and auth), and the user's own folder, whose files come first so they can take records the
- * shipped ones would read.
+ * Linux syslog and auth, application records), and the user's own folder, whose files come first so they
+ * can take records the shipped ones would read.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,8 +11,11 @@ import { type LogSourceMapping, parseMappingYaml } from "./log-source-mapping.js
 /** Resolved from this file, so it holds for src/sigma (tsx) and dist/sigma (built) alike. */
 export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL("../../config/sigma/", import.meta.url));
 
-/** Shipped mapping files in the order they are tried: Windows JSON first, syslog (the wider net) last. */
-const SHIPPED = ["windows-eventlog.yaml", "linux-syslog.yaml"];
+/**
+ * Shipped mapping files in the order they are tried: Windows JSON first, then syslog (the wider net), then
+ * application records, which take every record the others leave.
+ */
+const SHIPPED = ["windows-eventlog.yaml", "linux-syslog.yaml", "application-json.yaml"];
 
 export function loadMappingsFrom(dir: string, names?: readonly string[]): LogSourceMapping[] {
   const files =

@@ -38,7 +38,7 @@ describe("log source routing", () => {
     expect(matchedIds(engine, windowsEvent("Security", 4624, {})).sort()).toEqual(["anywin", "security"]);
   });
 
-  it("reads syslog programs as Linux services; other records meet no rule", () => {
+  it("reads syslog programs as Linux services; application records meet only application rules", () => {
     expect(matchedIds(engine, syslogRecord("sshd", "fatal: error in libcrypto")).sort()).toEqual([
       "anylinux",
       "sshd",
@@ -50,7 +50,11 @@ describe("log source routing", () => {
       attributes: {},
       resource: { "service.name": "api" },
     };
-    expect(engine.evaluate(app)).toBeNull();
+    // Read with the application mapping (config/sigma/application-json.yaml): none of these rules is one.
+    expect(matchedIds(engine, app)).toEqual([]);
+    expect(engine.routedCount(app)).toBe(0);
+    // A record without a service or host name is read by no mapping.
+    expect(engine.evaluate({ ...app, resource: {} })).toBeNull();
   });
 
   it("maps Windows fields: EventData by name, System fields by the mapping", () => {
