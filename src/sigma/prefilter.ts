@@ -11,6 +11,12 @@ import type { Need } from "./necessary-literals.js";
 
 interface AcNode {
   next: Map<number, AcNode>;
+  /**
+   * The ASCII children again, by character code, for a node with many children (the root above all):
+   * the scan steps through one of these for most characters of an event, and an array index is several
+   * times cheaper than a Map lookup there. Null for the other nodes (a dense table each would be too big).
+   */
+  ascii: (AcNode | undefined)[] | null;
   fail: AcNode | null;
   /** Clauses one of whose literals ends here. */
   rules: number[];
@@ -19,7 +25,16 @@ interface AcNode {
 }
 
 function node(): AcNode {
-  return { next: new Map(), fail: null, rules: [], output: null };
+  return { next: new Map(), ascii: null, fail: null, rules: [], output: null };
+}
+
+/** Children from which a node gets an ASCII table. */
+const DENSE_CHILDREN = 4;
+
+/** The child of `n` for character `c`. */
+function step(n: AcNode, c: number): AcNode | undefined {
+  const ascii = n.ascii;
+  return ascii !== null && c < 128 ? ascii[c] : n.next.get(c);
 }
 
 class Automaton {
@@ -56,6 +71,12 @@ class Automaton {
         queue.push(child);
       }
     }
+    for (const n of [this.root, ...queue]) {
+      if (n.next.size < DENSE_CHILDREN) continue;
+      const ascii = new Array<AcNode | undefined>(128).fill(undefined);
+      for (const [c, child] of n.next) if (c < 128) ascii[c] = child;
+      n.ascii = ascii;
+    }
   }
 
   /** Marks every rule one of whose literals occurs in `text`. */
@@ -64,10 +85,10 @@ class Automaton {
     let n = root;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      let next = n.next.get(c);
+      let next = step(n, c);
       while (next === undefined && n !== root) {
         n = n.fail!;
-        next = n.next.get(c);
+        next = step(n, c);
       }
       n = next ?? root;
       for (let o: AcNode | null = n.rules.length > 0 ? n : n.output; o !== null; o = o.output)

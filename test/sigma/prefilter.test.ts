@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { type FieldAccess, FieldTable } from "../../src/sigma/event-fields.js";
+import type { Need } from "../../src/sigma/necessary-literals.js";
+import { Prefilter } from "../../src/sigma/prefilter.js";
+
+/** A small deterministic generator, so a failure repeats. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** ASCII letters and punctuation plus characters past 127 (a node's ASCII table must not hide them). */
+const ALPHABET = "abcdefgh.\\-: éßж€";
+
+function text(r: () => number, min: number, max: number): string {
+  const n = min + Math.floor(r() * (max - min + 1));
+  let s = "";
+  for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(r() * ALPHABET.length)]!;
+  return s;
+}
+
+function access(values: readonly (string | undefined)[], keywords: readonly string[]): FieldAccess {
+  return {
+    raw: (slot) => values[slot],
+    lowered: (slot) => values[slot],
+    text: (slot) => values[slot],
+    keywords: () => keywords,
+  };
+}
+
+describe("the prefilter", () => {
+  it("finds exactly the rules each of whose clauses has a literal in the event (many literals sharing prefixes)", () => {
+    const r = rng(7);
+    const fields = ["image", "commandline", "user"];
+    const table = new FieldTable();
+    for (const f of fields) table.slotOf(f);
+    // Short literals over a small alphabet: nodes with many children (ASCII tables) and deep fail links.
+    const needs: Need[] = Array.from({ length: 400 }, (_, i) => {
+      if (i % 37 === 0) return null; // no need known: always a candidate
+      return Array.from({ length: 1 + Math.floor(r() * 2) }, () =>
+        Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
+          field: r() < 0.15 ? null : fields[Math.floor(r() * fields.length)]!,
+          text: text(r, 1, 4),
+        })),
+      );
+    });
+    const prefilter = new Prefilter(needs, table);
+    let candidates = 0;
+    for (let e = 0; e < 300; e++) {
+      const values = fields.map(() => (r() < 0.1 ? undefined : text(r, 0, 60)));
+      const keywords = [text(r, 0, 30), text(r, 0, 30)];
+      prefilter.scan(access(values, keywords));
+      needs.forEach((need, rule) => {
+        const expected =
+          need === null ||
+          need.every((clause) =>
+            clause.some((l) =>
+              l.field === null
+                ? keywords.some((k) => k.includes(l.text))
+                : (values[table.slotOf(l.field)] ?? "").includes(l.text),
+            ),
+          );
+        expect(prefilter.isCandidate(rule), `event ${e}, rule ${rule}`).toBe(expected);
+        if (expected) candidates++;
+      });
+    }
+    // The test means something only if both answers occur often.
+    expect(candidates).toBeGreaterThan(300 * 40);
+    expect(candidates).toBeLessThan(300 * 360);
+  });
+});
