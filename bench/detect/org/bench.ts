@@ -51,7 +51,7 @@ export async function runOrgBench(): Promise<string> {
     renderSet("Judging set", judging, 12),
     "",
     "The simulated week starts with no history: the attacks begin after a two-day warm-up, so detectors that " +
-      "learn each person's habits have two days of them. Every attack kind is injected at least 3 times a week, " +
+      "learn each person's habits have two days of them. Every attack kind is injected at least 3 times a week (a starter's off-hours login twice: a week has few day-working starters), " +
       "with overlaps (a brute force that gets in is also a success after failures and a login from a new " +
       "external address); the generator and the attack list are in `bench/detect/org/`. Detectors may be tuned " +
       `against the tuning set only (${tuned}, printed by the bench, not reported here); this section reports the ` +
