@@ -89,6 +89,7 @@ interface Finding {
     group?: Record<string, string>;
     value?: number;
     matched?: Record<string, unknown>;
+    user?: string;
   };
 }
 
@@ -173,6 +174,8 @@ describe("application records as JSON", () => {
       src_ip: "203.0.113.40",
       dest_ip: "10.0.0.5",
     });
+    // The record's own user is the finding's, as other findings name theirs: incidents join on it.
+    expect(admin?.features.user).toBe("admin");
     // The error rule only feeds the correlation: no finding of its own.
     expect(byTitle.has("Application Error")).toBe(false);
   });

@@ -11,6 +11,7 @@ import type { CorrelationMatch } from "../../sigma/correlation/correlator.js";
 import type { RuleMatch } from "../../sigma/engine.js";
 import type { SigmaLevel } from "../../sigma/rule-document.js";
 import type { RuleMeta } from "../../sigma/rules.js";
+import { recordEntities } from "../record-entities.js";
 
 export const DETECTOR = "sigma";
 
@@ -78,9 +79,15 @@ export function detectionFinding(
   const host = hostOf(record);
   const matched: JsonObject = {};
   for (const [field, value] of Object.entries(match.fields)) matched[field] = cut(value);
+  // The account and address the line is about: the authentication reading's, else the record's own
+  // fields (an application's JSON record names its `user` and `source_ip`), as other findings name them,
+  // so incidents join a rule's match to the other findings about that user or address.
+  const own = recordEntities(record);
   const entities: JsonObject = {};
-  if (typeof derived?.user === "string") entities.user = derived.user;
-  if (typeof derived?.source_ip === "string") entities.source_ip = derived.source_ip;
+  const user = typeof derived?.user === "string" ? derived.user : own.user;
+  const source = typeof derived?.source_ip === "string" ? derived.source_ip : own.source_ip;
+  if (typeof user === "string") entities.user = user;
+  if (typeof source === "string") entities.source_ip = source;
   return finding(
     rule,
     { timestamp: record.timestamp, stream: record.stream, host },
