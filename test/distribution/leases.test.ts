@@ -114,7 +114,17 @@ describe.skipIf(!available)("partition leases on PostgreSQL", () => {
     const y = new PartitionLeases(t.store.db, "node-y", 4, LEASE_MS);
     await new Promise((r) => setTimeout(r, LEASE_MS + 50));
     expect(await x.heartbeat()).toBe(1);
-    expect(await y.heartbeat()).toBe(2);
+    // Two nodes count as live when both beat within a lease. On a loaded machine (a CI run) the pause
+    // between the two calls once outlasted the 400 ms lease, and x rightly no longer counted: such a
+    // try says nothing about counting, so it is made again (a broken count fails every try).
+    let live = 0;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const started = performance.now();
+      await x.heartbeat();
+      live = await y.heartbeat();
+      if (performance.now() - started < LEASE_MS / 2) break;
+    }
+    expect(live).toBe(2);
     await y.leave();
     expect(await x.heartbeat()).toBe(1);
   });
