@@ -9,6 +9,8 @@
  * mapping reads (config/sigma/windows-eventlog.yaml).
  */
 
+import { mulberry32 } from "../lib/random.js";
+
 const DOMAIN = "CORP";
 const SECURITY = {
   Name: "Microsoft-Windows-Security-Auditing",
@@ -20,18 +22,6 @@ const SCM = {
   Guid: "{555908d1-a6d7-4695-8e1e-26931d2012f4}",
   EventSourceName: "Service Control Manager",
 };
-
-/** mulberry32: small, fast and the same on every machine, so the stream is the same each run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = [
   "anna",
@@ -218,7 +208,7 @@ export function benignWindowsEvents(
   seed = 4624,
   start = Date.UTC(2026, 2, 2, 7, 30),
 ): string[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const users = Array.from(
     { length: 300 },

@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 /**
  * The Sigma rule the rules tests load (API, MCP, toggle, findings per day, the Rules page): a detection
  * rule for sshd's "root shell opened" lines, with the id, name and tags each test asks for.
@@ -17,4 +21,11 @@ detection:
     condition: keywords
 level: high
 ${tags}`;
+}
+
+/** A fresh folder holding the rule files (`name` → YAML text), for SIGMA_RULES_DIR; the caller removes it. */
+export function writeRulesDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "lw-sigma-rules-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
 }

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { isoUtc } from "../../src/core/time.js";
 import { createToken } from "../../src/store/repos/tokens.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { rootShellRule } from "../helpers/sigma-test-rules.js";
+import { rootShellRule, writeRulesDir } from "../helpers/sigma-test-rules.js";
 import { call, textOf } from "./client.js";
 
 const RULE = rootShellRule({
@@ -47,9 +45,10 @@ async function serveWith(env: Record<string, string>): Promise<Client> {
 
 describe("list_rules over MCP", () => {
   it("lists what GET /api/v1/rules lists, with hits, last match and search, for a read token", async () => {
-    rulesDir = mkdtempSync(join(tmpdir(), "lw-mcp-rules-"));
-    writeFileSync(join(rulesDir, "root_shell.yml"), RULE);
-    writeFileSync(join(rulesDir, "broken.yml"), "title: Broken\nid: x\ndetection: {}\n");
+    rulesDir = writeRulesDir({
+      "root_shell.yml": RULE,
+      "broken.yml": "title: Broken\nid: x\ndetection: {}\n",
+    });
     const client = await serveWith({ SIGMA_RULES_DIR: rulesDir });
 
     const tools = await client.listTools();

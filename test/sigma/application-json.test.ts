@@ -3,11 +3,10 @@
  * plain JSON records POSTed to /ingest meet rules on `host`, `service`, `level`, `message` and the entity
  * fields, and a correlation grouped by `host`; records of the other shapes keep their own mappings.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
+import { writeRulesDir } from "../helpers/sigma-test-rules.js";
 import { engineOf, matchedIds } from "./sigma-fixtures.js";
 
 const RULES = {
@@ -103,8 +102,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<TestServer> {
-  rulesDir = mkdtempSync(join(tmpdir(), "logwarden-app-rules-"));
-  for (const [name, text] of Object.entries(RULES)) writeFileSync(join(rulesDir, name), text);
+  rulesDir = writeRulesDir(RULES);
   server = await startTestServer({ SIGMA_RULES_DIR: rulesDir });
   return server;
 }

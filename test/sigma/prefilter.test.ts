@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../bench/lib/random.js";
 import { type FieldAccess, FieldTable } from "../../src/sigma/event-fields.js";
 import type { Need } from "../../src/sigma/necessary-literals.js";
 import { Prefilter } from "../../src/sigma/prefilter.js";
-
-/** A small deterministic generator, so a failure repeats. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** ASCII letters and punctuation plus characters past 127 (a node's ASCII table must not hide them). */
 const ALPHABET = "abcdefgh.\\-: éßж€";
@@ -36,7 +25,7 @@ function access(values: readonly (string | undefined)[], keywords: readonly stri
 
 describe("the prefilter", () => {
   it("finds exactly the rules each of whose clauses has a literal in the event (many literals sharing prefixes)", () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     const fields = ["image", "commandline", "user"];
     const table = new FieldTable();
     for (const f of fields) table.slotOf(f);

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { auth, startTestServer } from "../helpers/runtime.js";
-import { rootShellRule } from "../helpers/sigma-test-rules.js";
+import { rootShellRule, writeRulesDir } from "../helpers/sigma-test-rules.js";
 import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 
 const SHELL_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b31";
@@ -29,8 +27,7 @@ describe.each(stores)("GET /api/v1/rules/findings-per-day on $name", ({ env }) =
   it("counts stored sigma findings per rule and UTC day of first sighting", async ({ skip }) => {
     const vars = await env();
     if (!vars) return skip();
-    const rulesDir = mkdtempSync(join(tmpdir(), "lw-rules-days-"));
-    writeFileSync(join(rulesDir, "root_shell.yml"), RULE);
+    const rulesDir = writeRulesDir({ "root_shell.yml": RULE });
     const server = await startTestServer({ ...vars, SIGMA_RULES_DIR: rulesDir });
     try {
       const now = Date.now();

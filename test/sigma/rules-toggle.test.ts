@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isoUtc } from "../../src/core/time.js";
 import { createToken } from "../../src/store/repos/tokens.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
-import { rootShellRule } from "../helpers/sigma-test-rules.js";
+import { rootShellRule, writeRulesDir } from "../helpers/sigma-test-rules.js";
 
 const SHELL_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b11";
 const SU_ID = "0b6f3c1e-2a4d-4e8f-9c1a-5d7e8f9a0b12";
@@ -93,8 +93,7 @@ function patch(s: TestServer, id: string, body: unknown, headers: Record<string,
 
 describe("PATCH /api/v1/rules/{id}", () => {
   it("a disabled rule raises nothing and counts no hit, enabled again it does; kept across a restart; audited", async () => {
-    rulesDir = mkdtempSync(join(tmpdir(), "lw-rules-toggle-"));
-    for (const [file, text] of Object.entries(RULES)) writeFileSync(join(rulesDir, file), text);
+    rulesDir = writeRulesDir(RULES);
     server = await startTestServer({ SIGMA_RULES_DIR: rulesDir });
     expect((await rules(server)).get(SHELL_ID)).toMatchObject({ enabled: true, hits: 0 });
 

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/cli.js";
 import { auth, type TestServer } from "../helpers/runtime.js";
-import { rootShellRule } from "../helpers/sigma-test-rules.js";
+import { rootShellRule, writeRulesDir } from "../helpers/sigma-test-rules.js";
 import { type Browser, browserAvailable, closeDashboard, openDashboard, signIn } from "./browser.js";
 
 const IMG = process.env.DOCS_SCREENSHOTS ? join(REPO, "docs/img") : join(REPO, "test-artifacts/screenshots");
@@ -36,8 +35,7 @@ describe.skipIf(!browserAvailable())("the Rules page (Chromium)", () => {
   let rulesDir: string;
 
   beforeAll(async () => {
-    rulesDir = mkdtempSync(join(tmpdir(), "lw-web-rules-"));
-    for (const [file, text] of Object.entries(RULES)) writeFileSync(join(rulesDir, file), text);
+    rulesDir = writeRulesDir(RULES);
     ({ server, base, browser, page } = await openDashboard({ SIGMA_RULES_DIR: rulesDir }, IMG));
   }, 120_000);
 
