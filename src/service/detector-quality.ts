@@ -3,6 +3,7 @@ import { DAY_MS, isoUtc } from "../core/time.js";
 import type { Store } from "../store/db.js";
 import { findingsPerDetector } from "../store/repos/detector-findings.js";
 import { latestVerdictCounts } from "../store/repos/verdicts.js";
+import { precisionByDetector } from "./verdicts.js";
 
 /** How far back the precision shown in the product looks (issue 46 item 6): old verdicts fade out. */
 export const QUALITY_WINDOW_DAYS = 30;
@@ -76,16 +77,17 @@ export async function detectorQuality(
   };
   if (options.detector !== undefined) entry(options.detector);
   else for (const name of options.known ?? []) entry(name);
-  for (const v of verdicts) {
-    const q = entry(v.detector);
-    if (v.verdict === "true_positive") q.truePositives += v.count;
-    else q.falsePositives += v.count;
+  for (const p of precisionByDetector(verdicts).values()) {
+    const q = entry(p.detector);
+    q.truePositives = p.truePositives;
+    q.falsePositives = p.falsePositives;
+    q.judged = p.truePositives + p.falsePositives;
+    q.precision = p.precision;
   }
-  for (const f of findings) entry(f.detector).findings = f.findings;
-  for (const q of by.values()) {
-    q.judged = q.truePositives + q.falsePositives;
-    q.precision = q.judged > 0 ? q.truePositives / q.judged : null;
-    q.findingsPerDay = q.findings / QUALITY_WINDOW_DAYS;
+  for (const f of findings) {
+    const q = entry(f.detector);
+    q.findings = f.findings;
+    q.findingsPerDay = f.findings / QUALITY_WINDOW_DAYS;
   }
   return {
     windowDays: QUALITY_WINDOW_DAYS,

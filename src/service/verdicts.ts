@@ -146,9 +146,16 @@ export interface DetectorPrecision {
   precision: number | null;
 }
 
-/** Per-detector precision from verdicts, for `/stats` and `/metrics`. */
+/** Per-detector precision from verdicts (all time), for `/stats` and `/metrics`. */
 export async function detectorPrecision(store: Pick<Store, "db">): Promise<DetectorPrecision[]> {
-  const counts = await latestVerdictCounts(store.db);
+  const by = precisionByDetector(await latestVerdictCounts(store.db));
+  return [...by.values()].sort((a, b) => a.detector.localeCompare(b.detector));
+}
+
+/** Latest-verdict counts (`latestVerdictCounts`) folded per detector into true/false positives and precision. */
+export function precisionByDetector(
+  counts: readonly { detector: string; verdict: string; count: number }[],
+): Map<string, DetectorPrecision> {
   const by = new Map<string, DetectorPrecision>();
   for (const c of counts) {
     const p = by.get(c.detector) ?? {
@@ -165,5 +172,5 @@ export async function detectorPrecision(store: Pick<Store, "db">): Promise<Detec
     const judged = p.truePositives + p.falsePositives;
     p.precision = judged > 0 ? p.truePositives / judged : null;
   }
-  return [...by.values()].sort((a, b) => a.detector.localeCompare(b.detector));
+  return by;
 }
