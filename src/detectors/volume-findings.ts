@@ -3,7 +3,7 @@ import type { JsonValue } from "../core/json.js";
 import { severityFromScore, WARMUP_MAX_SCORE } from "../core/severity.js";
 import { isoUtc } from "../core/time.js";
 import type { Baseline } from "./volume-baseline.js";
-import type { KeyState } from "./volume-state.js";
+import { inFirstDay, type KeyState } from "./volume-state.js";
 
 /** Distinct addresses counted per key and interval; a spike's source is among the first ones anyway. */
 const MAX_SOURCES = 64;
@@ -114,9 +114,9 @@ export function volumeFinding(
   withRecords: boolean,
   bar: number,
   spikeHigh: SpikeHigh | null,
-  /** The key has less than a day of history: the finding is capped at medium and says so. */
-  warmup = false,
 ): Anomaly {
+  // Less than a day of history: the finding is capped at medium and says so.
+  const warmup = inFirstDay(k, detector.options.intervalSecs * 1000);
   const shownScore = warmup ? Math.min(score, WARMUP_MAX_SCORE) : score;
   // The counts that would not have been reported: a spike is above `high`, a drop below `low`.
   const low = Math.max(0, Math.ceil(base.expected - bar * base.spread));

@@ -2,6 +2,7 @@ import { type Anomaly, WINDOW_EVIDENCE } from "../core/anomaly.js";
 import type { Clock } from "../core/clock.js";
 import { isJsonObject, type JsonValue } from "../core/json.js";
 import type { ParsedRecord } from "../core/log-record.js";
+import { DAY_MS } from "../core/time.js";
 import type { LruMap } from "./lru.js";
 import type { StreamClock } from "./stream-clock.js";
 import { type Baseline, type EwStat, emptyStat, type SeasonalHistory } from "./volume-baseline.js";
@@ -96,6 +97,14 @@ const NO_PEAKS = Object.freeze(new Array<number>(24).fill(0)) as number[];
 
 function frozenStats(n: number): EwStat[] {
   return Object.freeze(emptyStats(n).map((stat) => Object.freeze(stat))) as EwStat[];
+}
+
+/**
+ * Whether the key has seen less than a day of intervals: nothing yet says what each time of day is like,
+ * so only a flood is a spike (`VolumeDetector`) and a finding is from warm-up (capped at medium).
+ */
+export function inFirstDay(k: KeyState, intervalMs: number): boolean {
+  return k.closed * intervalMs < DAY_MS;
 }
 
 /** Gives a key history of its own before it learns from an interval (a new key shares the empty one). */

@@ -10,7 +10,6 @@ import type {
 } from "../core/detector.js";
 import type { JsonValue } from "../core/json.js";
 import { hostOf, type ParsedRecord } from "../core/log-record.js";
-import { DAY_MS } from "../core/time.js";
 import { UndoLog } from "../core/undo.js";
 import { recordTimes } from "./batch-memo.js";
 import { LruMap } from "./lru.js";
@@ -36,6 +35,7 @@ import {
   importVolumeShared,
   importVolumeState,
   importVolumeStream,
+  inFirstDay,
   type KeyState,
   newKeyState,
   ownHistory,
@@ -347,21 +347,7 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
         const score = 1 - (0.4 * bar) / Math.max(Math.abs(z), bar);
         if (k.episode !== kind || score >= k.episodeScore + 0.1) {
           const shown = kind === "spike" ? high : null;
-          const warmup = k.closed * intervalMs < DAY_MS;
-          anomaly = volumeFinding(
-            this,
-            k,
-            kind,
-            start,
-            count,
-            base,
-            z,
-            score,
-            withRecords,
-            bar,
-            shown,
-            warmup,
-          );
+          anomaly = volumeFinding(this, k, kind, start, count, base, z, score, withRecords, bar, shown);
           k.episodeScore = score;
         }
         k.episode = kind;
@@ -432,7 +418,7 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
    */
   #spikeHigh(k: KeyState, start: number, base: Baseline, bar: number): SpikeHigh {
     const statistical = Math.max(Math.floor(base.expected + bar * base.spread), this.options.minCount - 1);
-    if (k.closed * this.#intervalMs < DAY_MS) {
+    if (inFirstDay(k, this.#intervalMs)) {
       const flood = FIRST_DAY_FLOOD * Math.max(...k.peaks, this.options.minCount) - 1;
       return flood > statistical
         ? {
