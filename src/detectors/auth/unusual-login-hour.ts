@@ -147,7 +147,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         if (this.#warm(p)) {
           const run = this.#quietRun(p, hour);
           if (this.#deepQuiet(run, p.total)) finding = this.#anomaly(record, event.user, p, hour, run);
-        } else if (host !== null) finding = this.#peerJudged(record, event.user, p, host, hour);
+        } else if (host !== null) finding = this.#peerJudged(record, event.user, p, host, hour, event.at);
         if (finding) {
           p.lastReport = event.at;
           out.push(finding);
@@ -171,24 +171,28 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
    * of the host's other users ever log in, and far from every login of their own (a new starter's first
    * days are their peers' days). Null when the host has too few users to say, or the hour is not its night.
    */
-  #peerJudged(record: ParsedRecord, user: string, p: Profile, host: string, hour: number): Anomaly | null {
+  #peerJudged(
+    record: ParsedRecord,
+    user: string,
+    p: Profile,
+    host: string,
+    hour: number,
+    at: number,
+  ): Anomaly | null {
     // A login of their own at least: it picks the peers whose days look like theirs. Someone's very first
     // login says nothing (a night-shift starter's first login is at their day-working peers' night).
     if (p.total < PEER_MIN_OWN_LOGINS) return null;
     let ownMask = 0;
     for (let h = 0; h < 24; h++) if (p.hours[h]! >= 0.5) ownMask |= 1 << h;
-    const peers = this.#hosts.similarShare(host, hour, user, ownMask, Date.parse(record.timestamp));
+    const peers = this.#hosts.similarShare(host, hour, user, ownMask, at);
     if (peers === null || peers.share >= PEER_NIGHT_SHARE) return null;
-    let own = Number.POSITIVE_INFINITY;
-    for (let d = 0; d <= 12 && own === Number.POSITIVE_INFINITY; d++)
-      if (p.hours[(hour + d) % 24]! >= 0.5 || p.hours[(hour - d + 24) % 24]! >= 0.5) own = d;
+    // Hours to the nearest of their own login hours (within 12 either way: every hour of the day).
+    let own = 0;
+    while ((ownMask & ((1 << ((hour + own) % 24)) | (1 << ((hour - own + 24) % 24)))) === 0) own++;
     if (own < PEER_OWN_MARGIN_HOURS) return null;
     const hh = `${String(hour).padStart(2, "0")}:00`;
     const there = Math.round(peers.share * peers.peers);
-    const history =
-      p.total === 0
-        ? "their first login"
-        : `${Math.round(p.total)} earlier login(s) over ${p.days} day(s), the nearest ${own} h away`;
+    const history = `${Math.round(p.total)} earlier login(s) over ${p.days} day(s), the nearest ${own} h away`;
     // Peers are weaker evidence than the user's own habits: medium at most.
     const score = Math.min(0.8, 0.62 + 0.15 * (1 - peers.share / PEER_NIGHT_SHARE));
     return securityAnomaly({
@@ -209,7 +213,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
       },
       explanation: {
         summary: `Login for ${user} at ${hh} UTC, an hour at which ${there} of the ${peers.peers} users of ${host} (where they log in) with hours like theirs have ever logged in; ${history}`,
-        observed: { hour_utc: hour, hours_from_own_logins: Number.isFinite(own) ? own : null },
+        observed: { hour_utc: hour, hours_from_own_logins: own },
         expected: {
           note: `too little history of their own (${this.options.minLogins} logins over two days needed), so judged against the host's users`,
           peer_share_at_hour: Math.round(peers.share * 1000) / 1000,
