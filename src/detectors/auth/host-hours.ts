@@ -6,6 +6,8 @@ import { LruMap } from "../lru.js";
 /** One host's users and the UTC hours each has logged in at (bit h of the mask = hour h). */
 interface HostLogins {
   users: Map<string, number>;
+  /** Each user's working day (`dayOf` their mask), kept as their mask changes: read for every judgement. */
+  days: Map<string, number>;
   /** Record time of its first login seen (ms): before a whole day of it, not every hour has had its turn. */
   since: number;
 }
@@ -26,6 +28,7 @@ export class HostHours {
   constructor(undo: UndoLog, maxHosts: number) {
     this.#hosts = new LruMap<string, HostLogins>(maxHosts).recordTo(undo, (h) => ({
       users: new Map(h.users),
+      days: new Map(h.days),
       since: h.since,
     }));
   }
@@ -53,7 +56,7 @@ export class HostHours {
       if (name === user) continue;
       // One login hour shows no day at all: such a colleague says nothing about what the host's days are.
       if ((mask & (mask - 1)) === 0) continue;
-      const day = dayOf(mask);
+      const day = h.days.get(name) ?? mask;
       if ((day & own) === 0) continue;
       peers++;
       if ((day & near) !== 0) there++;
@@ -62,11 +65,14 @@ export class HostHours {
   }
 
   add(host: string, user: string, hour: number, at: number): void {
-    const h = this.#hosts.upsert(host, () => ({ users: new Map(), since: at }));
+    const h = this.#hosts.upsert(host, () => ({ users: new Map(), days: new Map(), since: at }));
     if (at < h.since) h.since = at;
     const mask = h.users.get(user);
     if (mask === undefined && h.users.size >= USERS_PER_HOST) return;
-    h.users.set(user, (mask ?? 0) | (1 << hour));
+    const next = (mask ?? 0) | (1 << hour);
+    if (next === mask) return;
+    h.users.set(user, next);
+    h.days.set(user, dayOf(next));
   }
 
   exportState(): JsonValue {
@@ -78,8 +84,13 @@ export class HostHours {
     for (const entry of state) {
       if (!Array.isArray(entry) || typeof entry[0] !== "string" || !Array.isArray(entry[2])) continue;
       const users = new Map<string, number>();
-      for (const u of entry[2]) if (Array.isArray(u)) users.set(String(u[0]), Number(u[1]));
-      this.#hosts.set(entry[0], { users, since: Number(entry[1]) });
+      const days = new Map<string, number>();
+      for (const u of entry[2]) {
+        if (!Array.isArray(u)) continue;
+        users.set(String(u[0]), Number(u[1]));
+        days.set(String(u[0]), dayOf(Number(u[1])));
+      }
+      this.#hosts.set(entry[0], { users, days, since: Number(entry[1]) });
     }
   }
 }
