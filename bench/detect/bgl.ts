@@ -8,7 +8,8 @@
  * two baselines computed in the same run: lines holding the word `FATAL` (a grep), and every line whose
  * level Logwarden reads as ERROR or worse.
  *
- * BGL-2k is the set this detection was developed on. The judging set is the fault-injection one
+ * BGL-2k is the set this detection was developed on (severe events, the novelty rate of new templates, repeats of
+ * the caller's errors, the tail of a bursty key). The judging set is the fault-injection one
  * (bench/detect/operational-faults.ts, `bench:detect -- faults`).
  *
  * Run alone: npx tsx bench/detect/bgl.ts
@@ -154,7 +155,7 @@ export async function runBglBench(): Promise<string> {
     "",
     machineLine(),
     "",
-    `LogHub's BGL-2k: ${log.lines.length} lines, ${alerts} alerts (label column removed before reading). A line is flagged when a finding cites it as evidence; a window is anomalous when it holds an alert and flagged when it holds a flagged line (\`count20\`: 20-line windows; \`time6h\`: 6-hour windows anchored at data, as ../shared/bench/loghub2k_windows_eval.py). Default settings; live ingest sends 100-line requests in record order and its findings are merged as the store merges them (latest 50 evidence lines a finding). This is the set the severe-event detector was developed on; it is judged on the fault-injection set (\`bench:detect -- faults\`).`,
+    `LogHub's BGL-2k: ${log.lines.length} lines, ${alerts} alerts (label column removed before reading). A line is flagged when a finding cites it as evidence; a window is anomalous when it holds an alert and flagged when it holds a flagged line (\`count20\`: 20-line windows; \`time6h\`: 6-hour windows anchored at data, as ../shared/bench/loghub2k_windows_eval.py). Default settings; live ingest sends 100-line requests in record order and its findings are merged as the store merges them (latest 50 evidence lines a finding). This is the set the severe-event detector, \`new_template\`'s novelty rate, the caller's-error repeats and the burst-tail rule of \`volume\` were developed on; they are judged on the fault-injection set (\`bench:detect -- faults\`).`,
     "",
     scoreRows(log, rows),
   ].join("\n");

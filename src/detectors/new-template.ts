@@ -29,8 +29,22 @@ export interface NewTemplateOptions {
   leaveSevere?: boolean;
 }
 
+/**
+ * Weight of one record in a stream's novelty rate: an average over about its last 250 records, short
+ * enough that a service's start-up (its first lines are all new) is forgotten by the end of warm-up.
+ */
+const NOVELTY_ALPHA = 1 / 250;
+/**
+ * A stream that has lately produced a new template every 100 records or more often is still being
+ * discovered (a sample of a long log, a young service): one more new shape below ERROR there is routine,
+ * not a sign of change, and is not reported. Errors are reported whatever the rate.
+ */
+const ROUTINE_NOVELTY = 0.01;
+
 interface StreamState extends Coverage {
   seen: number;
+  /** Share of the stream's recent records that created a template (exponentially weighted). */
+  novelty: number;
   firstAt: number;
   templatesAtWarmup: number;
   templates: number;
@@ -59,11 +73,25 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
       const at = times[i]!;
       let stream = this.#streams.get(record.stream);
       if (!stream) {
-        stream = { seen: 0, firstAt: at, latestAt: at, coveredMs: 0, templatesAtWarmup: 0, templates: 0 };
+        stream = {
+          seen: 0,
+          novelty: 0,
+          firstAt: at,
+          latestAt: at,
+          coveredMs: 0,
+          templatesAtWarmup: 0,
+          templates: 0,
+        };
         this.#streams.set(record.stream, stream);
       }
       stream.seen++;
       const covered = cover(stream, at);
+      // A known message with new values in it (the miner's variant) is not a new shape, and a stream's
+      // first record is new whatever the stream is like.
+      const created =
+        record.templateChange === "created" && record.templateVariantOf === undefined && stream.seen > 1;
+      const before = stream.novelty;
+      stream.novelty += NOVELTY_ALPHA * ((created ? 1 : 0) - before);
       if (record.templateChange !== "created") continue;
       stream.templates++;
       if (!this.#warm(stream, covered)) {
@@ -74,7 +102,11 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
       if (record.templateVariantOf !== undefined) continue;
       if (judgedBySecurityRules(record)) continue;
       if (this.options.leaveSevere && record.severityNumber >= SEVERE_SEVERITY_NUMBER) continue;
-      out.push(this.#anomaly(record, stream));
+      // The rate before this record (the template it creates is what is judged against it), corrected for
+      // the average's start at 0, which a young stream has not yet left behind.
+      const novelty = before / (1 - (1 - NOVELTY_ALPHA) ** Math.max(1, stream.seen - 1));
+      if (novelty >= ROUTINE_NOVELTY && record.severityNumber < ERROR_SEVERITY_NUMBER) continue;
+      out.push(this.#anomaly(record, stream, novelty));
     }
     return out;
   }
@@ -83,7 +115,7 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
     return stream.seen > this.options.warmupRecords && coveredMs >= this.options.warmupSecs * 1000;
   }
 
-  #anomaly(record: ParsedRecord, stream: StreamState): Anomaly {
+  #anomaly(record: ParsedRecord, stream: StreamState, novelty: number): Anomaly {
     // The more settled the stream (many records per template), the more surprising a new template is:
     // medium from about 300 records per template. An error-level record's new template is high. The
     // severity follows from the score, as for every detector (core/severity).
@@ -107,6 +139,7 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
         template: record.template,
         records_seen: stream.seen - 1,
         templates_known: stream.templates - 1,
+        novelty_rate: Math.round(novelty * 10_000) / 10_000,
         level: record.severityText,
         ...recordEntities(record),
       },
@@ -184,6 +217,8 @@ function streamStateOf(value: JsonObject): StreamState {
   const firstAt = Number(value.firstAt);
   return {
     seen: Number(value.seen ?? 0),
+    // State saved before the rate was kept: unknown, taken as settled (every new template reported).
+    novelty: typeof value.novelty === "number" ? value.novelty : 0,
     firstAt,
     // State saved before periods were counted: the time since the first record, as it was measured.
     latestAt: typeof value.latestAt === "number" ? value.latestAt : firstAt,

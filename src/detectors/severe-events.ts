@@ -88,6 +88,8 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
   readonly undo = new UndoLog();
   #lines = 0;
   #readouts = 0;
+  /** Lines of caller's errors already reported once, not reported again (`isCallersRepeat`). */
+  #routine = 0;
 
   constructor(readonly options: SevereEventsOptions) {
     this.#streams = new LruMap<string, StreamSevere>(options.maxKeys ?? 10_000).recordTo(
@@ -95,10 +97,11 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       copyStream,
     );
     this.undo.keep(
-      () => [this.#lines, this.#readouts] as const,
-      ([lines, readouts]) => {
+      () => [this.#lines, this.#readouts, this.#routine] as const,
+      ([lines, readouts, routine]) => {
         this.#lines = lines;
         this.#readouts = readouts;
+        this.#routine = routine;
       },
     );
   }
@@ -129,7 +132,15 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     const out: Anomaly[] = [];
     for (const [episode, stream] of touched) {
       if (episode.lines === episode.reported) continue;
+      const fresh = episode.lines - episode.reported;
       episode.reported = episode.lines;
+      // The caller's mistake (a path that does not exist, a permission not held) is reported the first
+      // time its message is logged; the same mistake again, by the same or another caller, is routine, as
+      // a web server's 404s are. A line of any other kind joining the episode makes it a finding again.
+      if (isCallersRepeat(episode)) {
+        this.#routine += fresh;
+        continue;
+      }
       out.push(this.#anomaly(stream, episode));
     }
     return out;
@@ -225,7 +236,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     // A FATAL line is high whatever else; a template never seen at this level, and a burst, raise it.
     // An episode whose every line blames the caller (a path that does not exist, a permission the caller
     // lacks) is the caller's mistake, as an HTTP 4xx is: reported, low, for whoever made the request.
-    const callers = e.callerLines === e.lines;
+    const callers = allCallers(e);
     const score = callers
       ? Math.min(0.55, 0.45 + 0.02 * Math.log2(e.lines))
       : Math.min(
@@ -314,7 +325,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     return {
       name: this.name,
       phase: "active",
-      detail: `${this.#lines} severe line(s) judged in ${this.#streams.size} stream(s), ${open} episode(s) open; ${this.#readouts} readout line(s) (register dumps) left as context`,
+      detail: `${this.#lines} severe line(s) judged in ${this.#streams.size} stream(s), ${open} episode(s) open; ${this.#readouts} readout line(s) (register dumps) left as context; ${this.#routine} repeat(s) of caller's errors already reported not reported again`,
     };
   }
 
@@ -323,6 +334,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       version: 1,
       lines: this.#lines,
       readouts: this.#readouts,
+      routine: this.#routine,
       streams: Object.fromEntries([...this.#streams.entries()].map(([k, s]) => [k, packStream(s)])),
     };
   }
@@ -331,6 +343,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     if (!isJsonObject(state) || state.version !== 1 || !isJsonObject(state.streams)) return;
     this.#lines = Number(state.lines ?? 0);
     this.#readouts = Number(state.readouts ?? 0);
+    this.#routine = Number(state.routine ?? 0);
     for (const [key, value] of Object.entries(state.streams)) {
       const s = unpackStream(value);
       if (s) this.#streams.set(key, s);
@@ -350,7 +363,13 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
   }
 
   exportShared(): JsonValue {
-    return { version: 1, order: [...this.#streams.keys()], lines: this.#lines, readouts: this.#readouts };
+    return {
+      version: 1,
+      order: [...this.#streams.keys()],
+      lines: this.#lines,
+      readouts: this.#readouts,
+      routine: this.#routine,
+    };
   }
 
   importStream(stream: string, state: JsonValue): void {
@@ -363,6 +382,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     this.#streams.retainInOrder(state.order.filter((s) => typeof s === "string"));
     this.#lines = Number(state.lines ?? 0);
     this.#readouts = Number(state.readouts ?? 0);
+    this.#routine = Number(state.routine ?? 0);
   }
 }
 
@@ -384,6 +404,18 @@ function copyEpisode(e: Episode): Episode {
     firstSamples: [...e.firstSamples],
     latestSamples: [...e.latestSamples],
   };
+}
+
+/** Every line of the episode states that the caller caused it (`callerCause`). */
+function allCallers(e: Episode): boolean {
+  return e.callerLines === e.lines;
+}
+
+/** The caller's errors, every message of which the stream had logged at this level before. */
+function isCallersRepeat(e: Episode): boolean {
+  if (!allCallers(e)) return false;
+  for (const t of e.templates.values()) if (t.firstSeen) return false;
+  return true;
 }
 
 function copyStream(s: StreamSevere): StreamSevere {

@@ -427,10 +427,16 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
           }
         : { count: statistical, note: null };
     }
-    const peak = hourPeak(k.peaks, start);
+    // A mostly silent key's bursts come at any hour and their sizes have a long tail (a job's output, a
+    // sampled log): one is a spike only past the biggest of its recent bursts too, not past their median.
+    const hourly = hourPeak(k.peaks, start);
+    const biggestBurst = base.kind === "bursts" ? Math.max(...k.bursts) : 0;
+    const peak = Math.max(hourly, biggestBurst);
     const beyondPeak = Math.floor(peak + this.options.sensitivity * Math.sqrt(Math.max(peak, 1)));
+    const seen =
+      biggestBurst > hourly ? "its biggest recent burst is" : "the most seen at this time of day is";
     return beyondPeak > statistical
-      ? { count: beyondPeak, note: `the most seen at this time of day is ${Math.round(peak)}` }
+      ? { count: beyondPeak, note: `${seen} ${Math.round(peak)}` }
       : { count: statistical, note: null };
   }
 

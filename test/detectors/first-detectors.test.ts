@@ -55,7 +55,7 @@ describe("new_template", () => {
 
   it("needs both enough records and enough time", () => {
     const d = new NewTemplateDetector({ warmupRecords: 5, warmupSecs: 3600 });
-    d.observe(Array.from({ length: 20 }, (_, i) => rec(t(i), "a <*>")));
+    d.observe(Array.from({ length: 300 }, (_, i) => rec(t(i / 100), "a <*>")));
     expect(d.observe([rec(t(30), "new <*>", { change: "created" })])).toEqual([]);
     expect(d.observe([rec(t(4000), "newer <*>", { change: "created" })])).toHaveLength(1);
   });
@@ -77,6 +77,21 @@ describe("new_template", () => {
     };
     expect(d.observe([variant])).toEqual([]);
     expect(d.observe([rec(t(21), "disk <*> failing", { change: "created" })])).toHaveLength(1);
+  });
+  it("does not report one more new shape below ERROR while the stream is still being discovered", () => {
+    const d = new NewTemplateDetector({ warmupRecords: 100, warmupSecs: 0 });
+    // A sample of a long log: a template it has not shown yet every 20 records or so.
+    const sampled = Array.from({ length: 400 }, (_, i) =>
+      rec(t(i), i % 20 === 0 ? `shape ${i} <*>` : "a <*>", { change: i % 20 === 0 ? "created" : "none" }),
+    );
+    expect(d.observe(sampled)).toEqual([]);
+    expect(d.observe([rec(t(500), "torus error corrected <*>", { change: "created" })])).toEqual([]);
+    const [error] = d.observe([rec(t(501), "disk <*> failing", { change: "created", level: 17 })]);
+    expect(error!.features.novelty_rate).toBeGreaterThan(0.01);
+    // Once the stream settles (nothing new for a long while), a new INFO shape is a finding again.
+    d.observe(Array.from({ length: 2500 }, (_, i) => rec(t(600 + i), "a <*>")));
+    const [info] = d.observe([rec(t(4000), "cache flushed <*>", { change: "created" })]);
+    expect(info!.features.novelty_rate).toBeLessThan(0.01);
   });
 });
 

@@ -131,6 +131,45 @@ describe("severe_events", () => {
     expect(system!.features.caller_error).toBe(false);
   });
 
+  it("reports a caller's error the first time its message is logged, not its repeats, unless a system failure joins them", () => {
+    const d = detector();
+    const chdir = (at: number, path: string, host: string) =>
+      line(at, `ciod: LOGIN chdir(${path}) failed: No such file or directory`, { host, templateId: "chdir" });
+    const hour = 3_600_000;
+    expect(d.observe([chdir(T0, "/home/a", "io-1")])).toHaveLength(1);
+    // Hours later, other users make the same mistake on other nodes: routine, as a web server's 404s are.
+    expect(
+      d.observe([chdir(T0 + 2 * hour, "/home/b", "io-2"), chdir(T0 + 2 * hour + 5000, "/p/c", "io-3")]),
+    ).toEqual([]);
+    expect(d.status().detail).toContain("2 repeat(s) of caller's errors");
+    // Another caller's error, never logged before, is reported once as well.
+    const [other] = d.observe([
+      line(
+        T0 + 3 * hour,
+        "ciod: Error loading /x/a.out: invalid or missing program image, Permission denied",
+        {
+          host: "io-4",
+          templateId: "load",
+        },
+      ),
+    ]);
+    expect(other!.description).toContain("never seen before");
+    // A known caller's error on a node that then fails on its own: the episode is a finding, both lines cited.
+    const repeat = chdir(T0 + 5 * hour, "/home/d", "io-5");
+    expect(d.observe([repeat])).toEqual([]);
+    const failure = line(T0 + 5 * hour + 1000, "ciod: LOGIN chdir(/p/gb1) failed: Input/output error", {
+      host: "io-5",
+      templateId: "chdir-io",
+    });
+    const [joined] = d.observe([failure]);
+    expect(joined!.evidence).toEqual([repeat.id, failure.id]);
+    expect(joined!.severity).not.toBe("low");
+    // Counted across a restart.
+    const restored = detector();
+    restored.importState(JSON.parse(JSON.stringify(d.exportState())));
+    expect(restored.status().detail).toContain("3 repeat(s) of caller's errors");
+  });
+
   it("names the unit of work its lines are about (a pod, a block), as incidents group them", () => {
     const crash = { ...line(T0, "back-off restarting failed container", { host: "node-3" }) };
     crash.params = [{ value: "checkout-7d9c8b6f5-x2k4q", type: null }];

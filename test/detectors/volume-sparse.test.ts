@@ -58,6 +58,24 @@ describe("volume on a stream that is silent most of the time", () => {
     expect(big[0]?.explanation.expected).toMatchObject({ baseline: "bursts" });
   });
 
+  it("judges a burst against the biggest of the key's recent bursts when their sizes have a long tail", () => {
+    const d = new VolumeDetector(OPTIONS, new FakeClock(T0));
+    const found: Anomaly[] = [];
+    // Bursts of 11 to 14 at any hour, and now and then one of 30 (a batch job's output, a sampled log).
+    const size = (i: number) => (i % 7 === 3 ? 30 : 11 + (i % 4));
+    for (let i = 0; i < 40; i++)
+      found.push(...d.observe(burst(T0 + i * 9_000_000 + (i % 5) * 600_000, size(i))));
+    expect(found).toEqual([]);
+    // 40 is far past the median burst's noise (12 + 4 × 3.5 = 26), but within the tail the key has shown.
+    const at = T0 + 40 * 9_000_000;
+    expect(d.observe([...burst(at, 40), record(at + 900_000)])).toEqual([]);
+    // Three times its biggest burst is a spike, and the finding says what it was measured against.
+    const later = at + 9_000_000;
+    const big = d.observe([...burst(later, 90), record(later + 900_000)]);
+    expect(big.map((a) => a.type)).toEqual(["volume_spike"]);
+    expect(JSON.stringify(big[0]!.explanation.expected)).toContain("its biggest recent burst is 40");
+  });
+
   it("finds a couple of spikes in LogHub's Linux log, not one per burst (was 152)", async () => {
     const lines = readFileSync(loghubFile("Linux"), "utf8").split("\n").filter(Boolean);
     const result = await analyzeLines(lines, createProcessor(configSchema.parse({})));
