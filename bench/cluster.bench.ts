@@ -64,7 +64,7 @@ const TAG = `${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
 // ---------------------------------------------------------------------------------------------- corpus
 
 /**
- * bench:parse's non-repeating LogHub corpus (the "1M-line mixed corpus", LINES of it), interleaved: line
+ * the fresh-valued LogHub corpus (`nonRepeatingRawLines`, LINES of it), interleaved: line
  * `id` is the next line of dataset `id % datasets`, in the stream `<dataset>-<k>` (k < STREAMS_PER_DATASET),
  * so every request holds every stream and every partition. Record times advance 10 ms a line.
  */
@@ -827,7 +827,7 @@ async function main(): Promise<void> {
       `load. Load: ${CONNECTIONS} concurrent HTTP clients in the bench process POST JSON arrays of ` +
       `${fmt(LINES_PER_REQUEST)} system 004 log objects to \`/ingest\`, round-robin over the nodes, until ` +
       `${fmt(LINES)} lines are acknowledged (HTTP 200) per run; ${ROUNDS} round${ROUNDS > 1 ? "s" : ""}, the ` +
-      "order reversed every other round. The lines are bench:parse's non-repeating LogHub corpus (the 1M-line " +
+      "order reversed every other round. The lines are the fresh-valued LogHub corpus (`nonRepeatingRawLines`, the 1M-line " +
       `mixed corpus, cut to ${fmt(Math.max(LINES, 200_000))} lines), the ${corpus.datasets.length} datasets ` +
       `interleaved line by line over ${corpus.services.length} streams (\`<dataset>-<k>\`, k < ` +
       `${STREAMS_PER_DATASET}), which FNV-1a spreads over the ${PARTITIONS} partitions (5 to 8 streams each); ` +

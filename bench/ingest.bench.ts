@@ -240,6 +240,42 @@ function stageTable(splits: readonly StageSplit[]): string {
   return table(["store", "thread", ...STAGES, "all"], rows);
 }
 
+/** The segment store's CPU per line by stage, all threads, on repeated LogHub-2k lines and on fresh values. */
+function corpusComparison(repeating: StageSplit, fresh: StageSplit | undefined): string[] {
+  if (!fresh) return [];
+  const both = (s: StageSplit, st: Stage) => s.main[st] + s.others[st];
+  const all = (s: StageSplit) => STAGES.reduce((a, st) => a + both(s, st), 0);
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "–");
+  const rows = STAGES.map((st) => [
+    st,
+    fmt(both(repeating, st), 1),
+    fmt(both(fresh, st), 1),
+    fmt(both(fresh, st) - both(repeating, st), 1),
+    ratio(both(fresh, st), both(repeating, st)),
+  ]);
+  rows.push([
+    "all",
+    fmt(all(repeating), 1),
+    fmt(all(fresh), 1),
+    fmt(all(fresh) - all(repeating), 1),
+    ratio(all(fresh), all(repeating)),
+  ]);
+  const extra = all(fresh) - all(repeating);
+  const biggest = STAGES.map((st) => ({ st, d: both(fresh, st) - both(repeating, st) }))
+    .filter((x) => x.d > 0)
+    .sort((a, b) => b.d - a.d)
+    .slice(0, 3)
+    .map((x) => `${x.st} +${fmt(x.d, 1)} µs (${extra > 0 ? Math.round((100 * x.d) / extra) : 0} %)`);
+  return [
+    "",
+    `### Fresh values against repeated lines, segment store, bodies of ${fmt(BODY_LINES)}`,
+    "",
+    `The same profiled run on LogHub-2k's own lines repeated as they are (bench:ingest's first corpus; ${fmt(repeating.linesPerSec)} lines/s), beside the fresh-valued one above (${fmt(fresh.linesPerSec)} lines/s): CPU µs per stored line, event loop and other threads together. Fresh values cost ${ratio(all(fresh), all(repeating))} the CPU a line${biggest.length > 0 ? `; most of the difference is ${biggest.join(", ")}` : ""}.`,
+    "",
+    table(["stage", "repeated lines", "fresh values", "difference", "fresh / repeated"], rows),
+  ];
+}
+
 async function main(): Promise<void> {
   const loadStart = loadAverages();
   const bodies = ingestBodies(BODIES, { corpus: CORPUS, linesPerBody: BODY_LINES });
@@ -251,6 +287,11 @@ async function main(): Promise<void> {
   }
   const splits: StageSplit[] = [];
   if (PROFILE) for (const engine of ENGINES) splits.push(await stageSplit(engine, bodies));
+  // Fresh values against LogHub-2k's own lines repeated, same body size, segment store: where the CPU goes.
+  const repeating =
+    PROFILE && CORPUS === "fresh"
+      ? await stageSplit("segments", ingestBodies(BODIES, { corpus: "loghub", linesPerBody: BODY_LINES }))
+      : null;
   const nodes: NodeComparison[] = [];
   for (const major of SERVE_NODES) nodes.push(await onNode(major, bodies));
   const of = (engine: Engine) => runs.filter((r) => r.engine === engine);
@@ -353,6 +394,12 @@ async function main(): Promise<void> {
           "",
           stageTable(splits),
         ]),
+    ...(repeating === null
+      ? []
+      : corpusComparison(
+          repeating,
+          splits.find((x) => x.engine === "segments"),
+        )),
   ].join("\n");
   console.log(`\n${md}`);
   writeBenchSection(SECTION, md);

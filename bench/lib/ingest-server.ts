@@ -53,8 +53,8 @@ export function ingestBodies(
 
 /**
  * `loghub`: the raw LogHub-2k lines, repeated as they are (the corpus the targets were first set on).
- * `fresh`: the same families with every digit run redrawn in every line (bench:parse's non-repeating
- * corpus, `nonRepeatingRawLines`), so ids, numbers, addresses and durations never repeat, as in real
+ * `fresh`: the same families with every digit run of every line drawn afresh (`nonRepeatingRawLines`),
+ * so ids, numbers, addresses and durations do not come back with any period, as in real
  * traffic: what issue 50 measures the default store on.
  */
 export type IngestCorpus = "loghub" | "fresh";

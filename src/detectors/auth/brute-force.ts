@@ -6,6 +6,7 @@ import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import {
   copyWindowedKey,
+  currentEntries,
   SlidingWindow,
   shouldReport,
   type WindowEvent,
@@ -151,7 +152,7 @@ export class BruteForceDetector implements Detector {
       version: 1,
       attempts: this.#attempts.exportState(),
       failures: this.#failures,
-      keys: [...this.#keys.entries()].map(([key, s]) => ({
+      keys: currentEntries(this.#keys.entries()).map(([key, s]) => ({
         key,
         events: s.window.events.map((e) => [e.at, e.id, e.label]),
         burst: [s.burst.reported, s.burst.until],
