@@ -277,7 +277,7 @@ export async function runDataDir(): Promise<void> {
       Object.entries(db.segmentBlocks)
         .map(([b, n]) => `${b} ${fmt(n)} (${per(n)}/line)`)
         .join(", ") +
-      `. The log lines themselves (every block but the digit filter; \`index\` holds the wildcards' value dictionaries and the verbatim messages) are ${fmt(lineBytes)} bytes, ${x(lineBytes)} gzip of the messages; everything else in the dir (the digit filters, kept twice: in each blob and in \`log_segment_digits\`; page overhead; the other tables; free pages; other files) ${fmt(lw.total - lineBytes)} bytes, ${x(lw.total - lineBytes)}.`,
+      `. The log lines themselves (every block but the digit filter; \`index\` holds the wildcards' value dictionaries and the verbatim messages) are ${fmt(lineBytes)} bytes, ${x(lineBytes)} gzip of the messages; everything else in the dir (the digit filters, in \`log_segment_digits\` since 2026-11-29 and no longer also in each blob; page overhead; the other tables; free pages; other files) ${fmt(lw.total - lineBytes)} bytes, ${x(lw.total - lineBytes)}.`,
     "",
     "Largest tables and indexes:",
     "",

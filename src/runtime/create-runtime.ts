@@ -134,6 +134,11 @@ export async function createRuntime(
         if (!reader) await pipeline.stop();
         await opened.stop();
         await triage.close();
+        // The last state saves left the rows they replaced as free pages: the file keeps none at rest.
+        if (!reader)
+          await store.dialect.releaseFreePages(store.db).catch((error: unknown) => {
+            log.warn({ err: error }, "could not give the store's free pages back at stop");
+          });
         await store.close();
       })();
       return closing;

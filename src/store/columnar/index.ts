@@ -2,9 +2,10 @@
  * A template-columnar segment of log records (issue 18): a CLP-like encoding of a run of consecutive
  * records, searchable without decoding its columns.
  *
- * Layout. A segment is one byte array: the magic `LWCS`, a version, a table of five blocks (six from
- * version 2), then the blocks, each compressed on its own (brotli, `segment-blocks.ts`), so a reader
- * decompresses only what it needs:
+ * Layout. A segment is one byte array: the magic `LWCS`, a version, a table of five blocks (six in versions
+ * 2 and 4; versions 3 and 4 may keep a resource with its host cut out, `resource-host.ts`), then the
+ * blocks, each compressed on its own (brotli, `segment-blocks.ts`), so a reader decompresses only what it
+ * needs:
  * - meta: count, first reference, min/max record time (texts), severity range, the services, hosts and
  *   streams present, and the template entries, one per (template id, template text at mining time)
  *   pair, with their record counts; ids the content-derived rule gives back are not stored
@@ -16,9 +17,10 @@
  * - fields: observed times, service/host/stream ids (into meta), severity numbers, level and resource
  *   as per-segment dictionaries, attributes by shape (`shaped-text-column.ts`);
  * - vars: which records are verbatim, then each (entry, wildcard)'s value ids or numbers;
- * - digits (version 2, sealed segments only; stored uncompressed): a binary fuse or Bloom filter of the
+ * - digits (versions 2 and 4, sealed segments only; stored uncompressed): a binary fuse or Bloom filter of the
  *   messages' digit runs (`stored-digit-filter.ts`, `digitFilterBlock`), which a search for a number reads without decompressing
- *   anything; the store keeps a copy in `log_segment_digits` (migration 021) to read them all at once.
+ *   anything; the store keeps it in `log_segment_digits` (migration 021) instead, to read them all at once,
+ *   and stores the segment without it (`splitStoredDigits`).
  * A message is encoded by matching its template's static pieces in order around the wildcards
  * (`template-pieces.ts`), so decoding is exact whatever the miner did.
  *
@@ -56,6 +58,7 @@ export {
   type CompressionOptions,
   type ExtraBlockName,
   readStoredBlock,
+  splitStoredDigits,
 } from "./segment-blocks.js";
 export type { IndexShape } from "./segment-columns.js";
 export {

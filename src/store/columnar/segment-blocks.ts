@@ -37,7 +37,16 @@ export type ExtraBlockName = "digits";
 const VERSION_BLOCKS: Record<number, readonly (BlockName | ExtraBlockName)[]> = {
   1: BLOCK_NAMES,
   2: [...BLOCK_NAMES, "digits"],
+  3: BLOCK_NAMES,
+  4: [...BLOCK_NAMES, "digits"],
 };
+/**
+ * Versions 3 and 4 are 1 and 2 whose resource column may hold resources with the host cut out
+ * (`resource-host.ts`). Every version is read the same way (the cut is marked in the entry itself); the
+ * number is there so that a release from before, which would show such a resource as it is stored, refuses
+ * the segment instead (`unsupported segment version`).
+ */
+const WRITTEN_VERSION = { plain: 3, withDigits: 4 } as const;
 
 const MAGIC = [0x4c, 0x57, 0x43, 0x53]; // "LWCS"
 const CODEC_NONE = 0;
@@ -89,7 +98,7 @@ async function compressAsync(raw: Uint8Array, options: CompressionOptions): Prom
 }
 
 /**
- * Packs the raw blocks into one segment: format version 1, or 2 with `digits` (stored as it is) after
+ * Packs the raw blocks into one segment: format version 3, or 4 with `digits` (stored as it is) after
  * the five.
  */
 export function packBlocks(
@@ -128,13 +137,13 @@ export async function packBlocksAsync(
 }
 
 /**
- * The container around compressed blocks: magic, version (1: the five blocks; 2: `digits` after them),
- * the block table, the blocks.
+ * The container around compressed blocks: magic, version (3: the five blocks; 4: `digits` after them;
+ * `WRITTEN_VERSION`), the block table, the blocks.
  */
 function frame(packed: readonly PackedBlock[]): Uint8Array {
   const head = new ByteWriter(64);
   for (const b of MAGIC) head.byte(b);
-  head.byte(packed.length > BLOCK_NAMES.length ? 2 : 1);
+  head.byte(packed.length > BLOCK_NAMES.length ? WRITTEN_VERSION.withDigits : WRITTEN_VERSION.plain);
   head.uint(packed.length);
   for (const p of packed) {
     head.uint(p.codec);
@@ -166,6 +175,20 @@ function storedBlocks(segment: Uint8Array): Record<BlockName, PackedBlock> & { d
     out[name] = { codec: t.codec, bytes: input.bytes(t.length) };
   });
   return out;
+}
+
+/**
+ * The segment framed without its `digits` block (the five blocks as they are: version 3), and that
+ * block's bytes (null, and the segment unchanged, when it has none). The store keeps a sealed segment's
+ * digit filter in a table of its own (`log_segment_digits`), where a search reads them all at once; a
+ * second copy inside each segment was 1.5 % of a data dir. A segment without one is judged by the digit
+ * summary of its index instead, with the same answers.
+ */
+export function splitStoredDigits(segment: Uint8Array): { segment: Uint8Array; digits: Uint8Array | null } {
+  const stored = storedBlocks(segment);
+  if (stored.digits === undefined) return { segment, digits: null };
+  if (stored.digits.codec !== CODEC_NONE) throw new Error("block digits is compressed");
+  return { segment: frame(BLOCK_NAMES.map((name) => stored[name])), digits: stored.digits.bytes };
 }
 
 /**

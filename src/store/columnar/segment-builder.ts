@@ -1,6 +1,7 @@
 import { ByteWriter } from "./byte-writer.js";
 import { derivedTemplateId } from "./derived-template-id.js";
 import { DictionaryBuilder } from "./dictionary-column.js";
+import { withoutHost } from "./resource-host.js";
 import type { SegmentBlocks } from "./segment-blocks.js";
 import type { DecodedRows } from "./segment-columns.js";
 import {
@@ -233,7 +234,7 @@ export class SegmentBuilder {
     this.levelIds[i] = this.levels.id(r.level);
     this.streamIds[i] = this.streamId(r.stream);
     this.attributes.add(r.attributes);
-    this.resourceIds[i] = this.resources.id(r.resource);
+    this.resourceIds[i] = this.resources.id(withoutHost(r.resource, r.host));
 
     // Records of one template come in runs: the previous record's entry is checked first.
     const last = this.entries[this.lastEntry];

@@ -1,6 +1,7 @@
 import { ByteReader } from "./byte-reader.js";
 import type { DictionaryColumn } from "./dictionary-column.js";
 import type { NumberWordTest } from "./number-match.js";
+import { withHost } from "./resource-host.js";
 import { readBlock } from "./segment-blocks.js";
 import {
   type FieldColumns,
@@ -292,7 +293,7 @@ export class SegmentReader {
       severityNumber: f.severity[i]!,
       message: this.message(i),
       attributes: shapedText(f.attributes, i),
-      resource: present(f.resource, i),
+      resource: withHost(present(f.resource, i), this.host(i)),
       stream: this.meta.streams[f.streamIds[i]!]!,
       templateId: entry.templateId,
       template: entry.template,

@@ -120,6 +120,15 @@ export interface StoreDialect {
   healthChecks(ok: boolean): StoreHealthChecks;
 
   /**
+   * Gives the file's free pages back (SQLite files made since auto-vacuum was turned on: `pragma
+   * incremental_vacuum`), and says how many it gave; 0 on PostgreSQL, whose autovacuum does its own.
+   * Called when the segment store is idle and when the server stops: sealed batches and replaced state
+   * rows leave their pages free, which the next writes reuse while logs flow, and which otherwise stay
+   * in the file after they stop.
+   */
+  releaseFreePages(db: Kysely<Database>): Promise<number>;
+
+  /**
    * On a SQLite file, the shared words through which another thread's connection to the same file takes
    * turns at the write lock with this one (`sqlite-write-turns.ts`; pass them as
    * `StoreOptions.sqliteWriteTurns`). Undefined on PostgreSQL, whose writers do not share one lock, and

@@ -95,6 +95,8 @@ const postgresDialect: StoreDialect = {
 
   healthChecks: (ok) => ({ postgres: ok ? "ok" : "error", sqlite: "disabled" }),
 
+  releaseFreePages: async () => 0,
+
   writeTurns: undefined,
 };
 

@@ -108,6 +108,17 @@ function sqliteDialect(database: SQLite.Database, writeTurns: SharedArrayBuffer 
 
     pinned: (db, work) => db.connection().execute(work),
 
+    async releaseFreePages(db) {
+      // 2: incremental. A file made before auto-vacuum was turned on (0) keeps its free pages for reuse.
+      const mode = Number(database.pragma("auto_vacuum", { simple: true }));
+      const free = Number(database.pragma("freelist_count", { simple: true }));
+      if (mode !== 2 || free === 0) return 0;
+      // Run to the end by sqlite3_exec: a prepared statement's one step (Kysely's `run`) frees one page.
+      // Under Kysely's connection lock, so no statement of ours runs inside it.
+      await db.connection().execute(async () => database.exec("pragma incremental_vacuum"));
+      return free;
+    },
+
     migrationSchema: async () => undefined,
 
     healthChecks: (ok) => ({ sqlite: ok ? "ok" : "error" }),
@@ -135,6 +146,9 @@ export function openSqlite(
   let database: SQLite.Database;
   try {
     database = openKeptDatabase(path);
+    // Free pages can be given back (`releaseFreePages`). Only a new file takes it: SQLite ignores it once
+    // a table exists, and a file made before keeps reusing its free pages as it always did.
+    database.exec("pragma auto_vacuum = INCREMENTAL");
     // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
     database.exec("pragma journal_mode = WAL");
     database.exec("pragma synchronous = NORMAL");

@@ -2,9 +2,9 @@ import { sql } from "kysely";
 import {
   type CompressionOptions,
   readSegmentMeta,
-  readStoredBlock,
   resealPieces,
   type SegmentRecordWithRef,
+  splitStoredDigits,
 } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
 
@@ -116,7 +116,13 @@ export class SealRaceError extends Error {
  * Inserts a sealed segment's row, its columns read from the segment's own metadata, and its stored digit
  * filter's row (migration 021) when it has one.
  */
-export async function insertSegment(tx: StoreTransaction, data: Uint8Array, sealedAt: string): Promise<void> {
+export async function insertSegment(
+  tx: StoreTransaction,
+  sealed: Uint8Array,
+  sealedAt: string,
+): Promise<void> {
+  // The digit filter goes to its own table only (`splitStoredDigits`).
+  const { segment: data, digits } = splitStoredDigits(sealed);
   const meta = readSegmentMeta(data);
   const inserted = await tx.db
     .insertInto("log_segments")
@@ -133,9 +139,14 @@ export async function insertSegment(tx: StoreTransaction, data: Uint8Array, seal
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  const digits = readStoredBlock(data, "digits");
   if (digits !== null)
     await tx.db.insertInto("log_segment_digits").values({ segment_id: inserted.id, digits }).execute();
+}
+
+/** Whether any batch waits to be sealed. */
+export async function hasBatches(store: Store): Promise<boolean> {
+  const row = await store.db.selectFrom("log_batches").select("first_ref").limit(1).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Whether unsealed batches hold `lines` lines or more, or the oldest was appended `maxAgeMs` ago or more. */

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RecordToAppend, StoredRecord } from "../../../src/core/log-store.js";
 import { readSegmentIndex, readSegmentMeta } from "../../../src/store/columnar/index.js";
@@ -178,6 +179,37 @@ describe.each(DIALECTS)("segment store on $name", ({ open, needsPostgres }) => {
     });
     await appendBatches(store, logs, [50, 50]);
     expect(await logs.sealIfDue(storedAt)).toEqual({ batches: 2, segments: 1, lines: 100 });
+  });
+
+  it("gives free pages back to the disk once nothing waits to be sealed (SQLite)", async (ctx) => {
+    const store = await start();
+    if (!store) return ctx.skip();
+    if (store.dialect.name !== "sqlite") {
+      expect(await store.dialect.releaseFreePages(store.db)).toBe(0);
+      return;
+    }
+    const pragma = async (name: string) =>
+      Number((await sql.raw<Record<string, number>>(`pragma ${name}`).execute(store.db)).rows[0]![name]);
+    // A file made today has incremental auto-vacuum.
+    expect(await pragma("auto_vacuum")).toBe(2);
+    const logs = segmentLogStore(store, { segmentLines: 1_000, sealAfterSeconds: 30 });
+    await appendBatches(store, logs, [3_000, 3_000, 3_000]);
+    while ((await rowCounts(store)).batches > 0) await logs.seal();
+    // Retention drops the first two thirds: their pages are free, and stay in the file while a batch waits.
+    const kept = await appendBatches(store, logs, [10], 9_000);
+    await logs.dropBefore(new Date(T0 + 6_000 * 60_000).toISOString());
+    const free = await pragma("freelist_count");
+    expect(free).toBeGreaterThan(0);
+    const pages = await pragma("page_count");
+    expect(await logs.sealIfDue(new Date(STORED_AT))).toBeNull();
+    expect(await pragma("freelist_count")).toBe(free);
+    // Sealed, nothing waits: the next look gives them back.
+    await logs.seal();
+    expect(await logs.sealIfDue(new Date(STORED_AT))).toBeNull();
+    expect(await pragma("freelist_count")).toBe(0);
+    expect(await pragma("page_count")).toBeLessThan(pages);
+    const left = await logs.search({}, { limit: 10_000 });
+    expect(left).toHaveLength(3_000 + kept.length);
   });
 
   it("retention drops whole segments and batches older than a time, and references never come back", async (ctx) => {
