@@ -150,6 +150,16 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
         this.inc(cluster.publisher.stats.publishedRecords);
       },
     });
+    new Counter({
+      name: "logwarden_cluster_dead_letters_total",
+      help: "Messages this node's partitions moved to the dead-letter queue instead of taking them, by reason: not_a_handoff (undecodable), delivery_limit (delivered too often)",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of cluster.node.deadLetters) this.inc({ reason }, n);
+      },
+    });
   }
   const sealingStats = rt.logs.sealingStats?.bind(rt.logs);
   if (sealingStats) {

@@ -2,7 +2,7 @@ import amqp, { type ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/cluster-schema.js";
 import { ConfigError } from "../config/load.js";
-import { partitionQueue } from "./partition-key.js";
+import { deadLetterQueue, partitionQueue } from "./partition-key.js";
 
 /**
  * One connection to the cluster's broker, reconnected with backoff when it drops (a broker restart):
@@ -102,6 +102,8 @@ export class BrokerConnection {
  * Declares every partition queue (idempotent): quorum queues (replicated, on disk), each with a single
  * active consumer, so even two nodes that both believed they owned a partition would not both get its
  * messages, and a length limit past which the broker refuses publishes instead of growing without end.
+ * Also the deployment's dead-letter queue (`<prefix>dead-letter`, a quorum queue without a length limit:
+ * a refused dead letter would hold its partition up), where an owner moves a message it cannot take.
  */
 export async function declarePartitionQueues(conn: ChannelModel, config: ClusterConfig): Promise<void> {
   const channel = await conn.createChannel();
@@ -121,6 +123,8 @@ export async function declarePartitionQueues(conn: ChannelModel, config: Cluster
         },
       });
     }
+    queue = deadLetterQueue(config.queuePrefix);
+    await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
   } catch (error) {
     throw queueMismatch(error, queue) ?? error;
   } finally {

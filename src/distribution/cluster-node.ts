@@ -3,7 +3,12 @@ import type { ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import { BrokerConnection, declarePartitionQueues } from "./broker.js";
 import { type Lease, PartitionLeases } from "./leases.js";
-import { PartitionWorker, type PartitionWorkerDeps } from "./partition-worker.js";
+import {
+  DEAD_LETTER_REASONS,
+  type DeadLetterReason,
+  PartitionWorker,
+  type PartitionWorkerDeps,
+} from "./partition-worker.js";
 
 /** Hand-off marks are kept this long: far longer than any redelivery takes. */
 const HANDOFF_MARK_MS = 6 * 3_600_000;
@@ -24,6 +29,8 @@ export interface ClusterStatus {
  */
 export class ClusterNode {
   readonly leases: PartitionLeases;
+  /** Messages this node's partitions moved to the dead-letter queue, by reason (for /metrics). */
+  readonly deadLetters = new Map<DeadLetterReason, number>(DEAD_LETTER_REASONS.map((r) => [r, 0]));
   readonly #workers = new Map<number, PartitionWorker>();
   readonly #broker: BrokerConnection;
   #timer: NodeJS.Timeout | null = null;
@@ -36,7 +43,7 @@ export class ClusterNode {
 
   private readonly deps: PartitionWorkerDeps;
 
-  constructor(deps: Omit<PartitionWorkerDeps, "leases">, url: string) {
+  constructor(deps: Omit<PartitionWorkerDeps, "leases" | "onDeadLetter">, url: string) {
     const { config } = deps;
     const node = config.cluster.nodeId ?? `${hostname()}-${process.pid}`;
     this.leases = new PartitionLeases(
@@ -45,7 +52,11 @@ export class ClusterNode {
       config.cluster.partitions,
       config.cluster.leaseSecs * 1000,
     );
-    this.deps = { ...deps, leases: this.leases };
+    this.deps = {
+      ...deps,
+      leases: this.leases,
+      onDeadLetter: (reason) => this.deadLetters.set(reason, (this.deadLetters.get(reason) ?? 0) + 1),
+    };
     this.#broker = new BrokerConnection(
       url,
       `logwarden partition consumer ${node}`,

@@ -6,7 +6,7 @@ export function encodeHandoff(records: readonly LogRecord[]): Buffer {
   return Buffer.from(JSON.stringify(records));
 }
 
-/** The records of a hand-off message, or null when it is not one (it is then dropped, never retried). */
+/** The records of a hand-off message, or null when it is not one (it is then dead-lettered, never retried). */
 export function decodeHandoff(content: Buffer): LogRecord[] | null {
   let body: unknown;
   try {

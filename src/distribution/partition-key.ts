@@ -26,6 +26,11 @@ export function partitionQueue(prefix: string, partition: number): string {
   return `${prefix}partition.${partition}`;
 }
 
+/** The queue a partition's owner moves a message it cannot take to (undecodable, delivered too often). */
+export function deadLetterQueue(prefix: string): string {
+  return `${prefix}dead-letter`;
+}
+
 /**
  * A partition's state rows in `partition_state` (PartitionOwnership.statePrefix), under the prefix a
  * node's own pipeline leaves alone.

@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from "amqplib";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
@@ -11,12 +11,35 @@ import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import { decodeHandoff } from "./handoff-codec.js";
 import { type Lease, LeaseLostError, type PartitionLeases } from "./leases.js";
-import { partitionQueue, partitionStatePrefix } from "./partition-key.js";
+import { deadLetterQueue, partitionQueue, partitionStatePrefix } from "./partition-key.js";
 
 /** Hand-off messages a partition takes before acknowledging any: enough to fill a batch or two. */
 const PREFETCH_MESSAGES = 16;
 /** How long a message whose batch failed (not for a lost lease) waits before it is tried again. */
 const RETRY_PAUSE_MS = 1_000;
+/** First pause before a consumer channel the broker closed is opened again; doubled each failure up to the cap. */
+const REATTACH_FIRST_MS = 500;
+const REATTACH_MAX_MS = 30_000;
+/**
+ * Deliveries a message may have come back from (the `x-delivery-count` quorum queues set: its channel or
+ * node went before it was acknowledged) before it is dead-lettered instead of taken. One that keeps a node
+ * from acknowledging it (it crashes the process, or outlasts the consumer timeout every time) would
+ * otherwise hold its partition up for good; 10 lets ordinary restarts and hand-overs pass, and stays below
+ * the 20 deliveries after which RabbitMQ 4's quorum queues drop a message themselves.
+ */
+export const MAX_REDELIVERIES = 10;
+
+/** Why a partition's owner moved a message to the dead-letter queue (the metric's `reason` label). */
+export type DeadLetterReason = "not_a_handoff" | "delivery_limit";
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ["not_a_handoff", "delivery_limit"];
+
+/** Headers a dead letter carries beside the original message's own. */
+export const DEAD_LETTER_HEADERS = {
+  reason: "x-logwarden-dead-letter-reason",
+  partition: "x-logwarden-partition",
+  queue: "x-logwarden-queue",
+  at: "x-logwarden-dead-lettered-at",
+} as const;
 
 export interface PartitionWorkerDeps {
   config: Config;
@@ -30,6 +53,8 @@ export interface PartitionWorkerDeps {
   suppressions: SuppressionList;
   /** Each committed batch (the node's metrics count the partitions' work as their own). */
   onBatch: (timing: BatchTiming) => void;
+  /** Each message moved to the dead-letter queue (and acknowledged). */
+  onDeadLetter: (reason: DeadLetterReason) => void;
 }
 
 /**
@@ -44,6 +69,12 @@ export class PartitionWorker {
   readonly log: Logger;
   #channel: Channel | null = null;
   #consumerTag: string | null = null;
+  /** The broker connection the consumer is on (null while it is away: the node re-attaches then). */
+  #conn: ChannelModel | null = null;
+  /** Where dead letters are published (with confirms), opened on first use. */
+  #deadLetters: Promise<ConfirmChannel> | null = null;
+  #reattachTimer: NodeJS.Timeout | null = null;
+  #reattachDelayMs = REATTACH_FIRST_MS;
   /** Messages are taken in order, one after the other: a redelivery check must not let a later one pass. */
   #chain: Promise<void> = Promise.resolve();
   #lost = false;
@@ -93,17 +124,26 @@ export class PartitionWorker {
   /** Consumes the partition's queue on `conn` (after every broker (re)connect). */
   async attach(conn: ChannelModel): Promise<void> {
     if (this.#lost) return;
+    this.#conn = conn;
+    this.#clearReattach();
     // What a dropped channel left in the pipeline must commit (or fail) first: the broker redelivers those
     // messages, and the redelivery check must see their ids.
     await this.#chain;
     await this.pipeline.idle();
+    // Stopped or dropped meanwhile (a re-attach after the broker closed the channel is not awaited by stop).
+    if (this.#lost || this.#stopping) return;
     const channel = await conn.createChannel();
-    channel.on("error", () => {});
+    let closedBy: Error | null = null;
+    // The broker closing the channel (a consumer timeout, a channel error) comes as "error", then "close";
+    // the connection going, or this worker closing it, as "close" alone.
+    channel.on("error", (error: Error) => {
+      closedBy = error;
+    });
     channel.on("close", () => {
-      if (this.#channel === channel) {
-        this.#channel = null;
-        this.#consumerTag = null;
-      }
+      if (this.#channel !== channel) return;
+      this.#channel = null;
+      this.#consumerTag = null;
+      if (closedBy) this.#scheduleReattach(conn, closedBy);
     });
     await channel.prefetch(PREFETCH_MESSAGES);
     this.#channel = channel;
@@ -112,20 +152,60 @@ export class PartitionWorker {
       if (msg) this.#chain = this.#chain.then(() => this.#take(channel, msg));
     });
     this.#consumerTag = consumerTag;
+    if ((this.#lost || this.#stopping) && this.#channel === channel) await this.#closeChannel();
   }
 
   /** The broker connection went: the channel and its unacknowledged messages with it. */
   detach(): void {
     this.#channel = null;
     this.#consumerTag = null;
+    this.#conn = null;
+    this.#deadLetters = null;
+    this.#clearReattach();
+  }
+
+  /**
+   * The broker closed the consumer channel while the connection lives: nothing would consume the
+   * partition again (the node only re-attaches after a reconnect), yet its lease would be renewed. A new
+   * channel and consumer on the same connection, after a pause that doubles while attaching fails. The
+   * old channel's unacknowledged messages come back redelivered, and `attach` first waits for what the
+   * pipeline still holds of them to commit, so the redelivery check sees their ids.
+   */
+  #scheduleReattach(conn: ChannelModel, cause: Error): void {
+    if (this.#stopping || this.#lost || this.#conn !== conn || this.#reattachTimer) return;
+    const delayMs = this.#reattachDelayMs;
+    this.log.warn(
+      { err: cause.message, retry_ms: delayMs },
+      "broker closed the partition's consumer channel; consuming again on a new one",
+    );
+    this.#reattachTimer = setTimeout(() => {
+      this.#reattachTimer = null;
+      if (this.#stopping || this.#lost || this.#conn !== conn || this.#channel) return;
+      this.attach(conn).then(
+        () => {
+          if (!this.#channel) return;
+          this.#reattachDelayMs = REATTACH_FIRST_MS;
+          this.log.info("partition consumer attached again");
+        },
+        (error: unknown) => {
+          this.#reattachDelayMs = Math.min(delayMs * 2, REATTACH_MAX_MS);
+          this.#scheduleReattach(conn, error as Error);
+        },
+      );
+    }, delayMs);
+    this.#reattachTimer.unref();
+  }
+
+  #clearReattach(): void {
+    if (this.#reattachTimer) clearTimeout(this.#reattachTimer);
+    this.#reattachTimer = null;
   }
 
   async #take(channel: Channel, msg: ConsumeMessage): Promise<void> {
     const id = msg.properties.messageId as string | undefined;
     const records = decodeHandoff(msg.content);
     if (!records || !id) {
-      this.log.error({ queue: msg.fields.routingKey }, "dropping a message that is not a Logwarden hand-off");
-      settle(channel, msg, "drop");
+      await this.#deadLetter(channel, msg, "not_a_handoff");
       return;
     }
     if (msg.fields.redelivered) {
@@ -136,8 +216,96 @@ export class PartitionWorker {
         settle(channel, msg, "ack");
         return;
       }
+      if (deliveryCount(msg) >= MAX_REDELIVERIES) {
+        await this.#deadLetter(channel, msg, "delivery_limit");
+        return;
+      }
     }
     void this.#submitUntilCommitted(channel, msg, records, id);
+  }
+
+  /**
+   * Moves a message this worker cannot take to the dead-letter queue: its bytes and properties, with
+   * headers saying why, from which partition and when; acknowledged only once the broker confirmed the
+   * copy. Until then it is held and the publish tried again (the partition waits: messages are taken in
+   * order); a channel that closes meanwhile gets it redelivered.
+   */
+  async #deadLetter(channel: Channel, msg: ConsumeMessage, reason: DeadLetterReason): Promise<void> {
+    const queue = deadLetterQueue(this.deps.config.cluster.queuePrefix);
+    for (let attempt = 1; ; attempt++) {
+      if (this.#lost || this.#stopping || this.#channel !== channel) return;
+      try {
+        await this.#publishDeadLetter(queue, msg, reason);
+        break;
+      } catch (error) {
+        if (attempt === 1 || attempt % 30 === 0)
+          this.log.warn(
+            { err: (error as Error).message, attempt, reason },
+            "could not move a message to the dead-letter queue; trying again",
+          );
+      }
+      await pause(RETRY_PAUSE_MS);
+    }
+    settle(channel, msg, "ack");
+    this.deps.onDeadLetter(reason);
+    this.log.error(
+      {
+        reason,
+        dead_letter_queue: queue,
+        message: msg.properties.messageId as string | undefined,
+        deliveries: deliveryCount(msg) + 1,
+        bytes: msg.content.length,
+      },
+      reason === "not_a_handoff"
+        ? "message is not a Logwarden hand-off; moved to the dead-letter queue"
+        : "hand-off delivered too often without being acknowledged; moved to the dead-letter queue",
+    );
+  }
+
+  async #publishDeadLetter(queue: string, msg: ConsumeMessage, reason: DeadLetterReason): Promise<void> {
+    const conn = this.#conn;
+    if (!conn) throw new Error("no broker connection");
+    if (!this.#deadLetters) {
+      const opening = conn.createConfirmChannel().then((ch) => {
+        ch.on("error", () => {});
+        ch.on("close", () => {
+          if (this.#deadLetters === opening) this.#deadLetters = null;
+        });
+        return ch;
+      });
+      opening.catch(() => {
+        if (this.#deadLetters === opening) this.#deadLetters = null;
+      });
+      this.#deadLetters = opening;
+    }
+    const ch = await this.#deadLetters;
+    const p = msg.properties;
+    const options: Options.Publish = {
+      persistent: true,
+      headers: {
+        ...(p.headers ?? {}),
+        [DEAD_LETTER_HEADERS.reason]: reason,
+        [DEAD_LETTER_HEADERS.partition]: this.partition,
+        [DEAD_LETTER_HEADERS.queue]: msg.fields.routingKey,
+        [DEAD_LETTER_HEADERS.at]: new Date(this.deps.clock.now()).toISOString(),
+      },
+    };
+    // The original's properties, but not `expiration` (a dead letter waits for a person) nor `userId`
+    // (the broker refuses one that is not this connection's user).
+    if (p.contentType !== undefined) options.contentType = p.contentType as string;
+    if (p.contentEncoding !== undefined) options.contentEncoding = p.contentEncoding as string;
+    if (p.messageId !== undefined) options.messageId = p.messageId as string;
+    if (p.correlationId !== undefined) options.correlationId = p.correlationId as string;
+    if (p.replyTo !== undefined) options.replyTo = p.replyTo as string;
+    if (p.timestamp !== undefined) options.timestamp = p.timestamp as number;
+    if (p.type !== undefined) options.type = p.type as string;
+    if (p.appId !== undefined) options.appId = p.appId as string;
+    if (p.priority !== undefined) options.priority = p.priority as number;
+    await new Promise<void>((resolve, reject) => {
+      ch.publish("", queue, msg.content, options, (error: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error("dead letter not confirmed")) : resolve(),
+      );
+    });
   }
 
   /**
@@ -238,11 +406,21 @@ export class PartitionWorker {
   }
 
   async #closeChannel(): Promise<void> {
+    this.#clearReattach();
     const channel = this.#channel;
     this.#channel = null;
     this.#consumerTag = null;
+    const deadLetters = this.#deadLetters;
+    this.#deadLetters = null;
     await channel?.close().catch(() => {});
+    await deadLetters?.then((ch) => ch.close()).catch(() => {});
   }
+}
+
+/** Times the broker says the message came back unacknowledged before this delivery (0 the first time). */
+function deliveryCount(msg: ConsumeMessage): number {
+  const count = Number(msg.properties.headers?.["x-delivery-count"] ?? 0);
+  return Number.isFinite(count) ? count : 0;
 }
 
 function pause(ms: number): Promise<void> {

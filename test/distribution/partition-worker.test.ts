@@ -1,0 +1,235 @@
+import { randomUUID } from "node:crypto";
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from "amqplib";
+import { sql } from "kysely";
+import pino from "pino";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { systemClock } from "../../src/core/clock.js";
+import type { LogRecord } from "../../src/core/log-record.js";
+import { declarePartitionQueues } from "../../src/distribution/broker.js";
+import { encodeHandoff } from "../../src/distribution/handoff-codec.js";
+import { PartitionLeases } from "../../src/distribution/leases.js";
+import { deadLetterQueue, partitionQueue } from "../../src/distribution/partition-key.js";
+import {
+  DEAD_LETTER_HEADERS,
+  type DeadLetterReason,
+  MAX_REDELIVERIES,
+  PartitionWorker,
+} from "../../src/distribution/partition-worker.js";
+import { SuppressionList } from "../../src/pipeline/suppressions.js";
+import { logsTableStore } from "../../src/store/logs-table-store.js";
+import { deletePartitionQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { postgresAvailable, postgresTestStore, type TestStore } from "../helpers/stores.js";
+import { waitFor } from "../helpers/wait.js";
+
+/**
+ * Issue 45 item 4 on one partition worker, against the real RabbitMQ and PostgreSQL: a consumer channel
+ * the broker closes is opened again on the same connection, and a message delivered too often goes to the
+ * dead-letter queue instead of being taken.
+ */
+
+const available = (await rabbitmqAvailable()) && (await postgresAvailable());
+if (!available)
+  console.warn(
+    "[skip] partition worker broker faults: needs RabbitMQ at TEST_RABBITMQ_URL and PostgreSQL at TEST_DATABASE_URL",
+  );
+
+interface Opened {
+  prefix: string;
+  worker: PartitionWorker;
+  store: TestStore;
+  /** Every channel the worker opened on its connection, in order. */
+  channels: Channel[];
+  conn: ChannelModel;
+  deadLetters: DeadLetterReason[];
+  logs: Record<string, unknown>[];
+}
+
+const opened: Opened[] = [];
+
+afterAll(async () => {
+  for (const o of opened) {
+    await o.worker.stop().catch(() => {});
+    await o.conn.close().catch(() => {});
+    await deletePartitionQueues(o.prefix, 1).catch(() => {});
+    const conn = await amqp.connect(TEST_RABBITMQ_URL);
+    const ch = await conn.createChannel();
+    await ch.deleteQueue(deadLetterQueue(o.prefix)).catch(() => {});
+    await conn.close().catch(() => {});
+    await o.store.cleanup().catch(() => {});
+  }
+});
+
+/** A migrated schema, partition 0's lease, its queues, and a worker for it (attached when `attach`). */
+async function openWorker(attach = true): Promise<Opened> {
+  const prefix = `lw_pw_${process.pid}_${Math.random().toString(36).slice(2, 8)}.`;
+  const store = await postgresTestStore();
+  const config = loadConfig({
+    env: { CLUSTER_PARTITIONS: "1", CLUSTER_QUEUE_PREFIX: prefix, LOG_STORE: "table" },
+  });
+  const leases = new PartitionLeases(store.store.db, "worker-test", 1, 600_000);
+  await leases.register();
+  const [lease] = await leases.claim(1);
+  const conn = await amqp.connect(TEST_RABBITMQ_URL);
+  await declarePartitionQueues(conn, config.cluster);
+  const channels: Channel[] = [];
+  const createChannel = conn.createChannel.bind(conn);
+  conn.createChannel = async () => {
+    const ch = await createChannel();
+    channels.push(ch);
+    return ch;
+  };
+  const logs: Record<string, unknown>[] = [];
+  const log = pino(
+    { level: "info" },
+    { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const deadLetters: DeadLetterReason[] = [];
+  const worker = new PartitionWorker(
+    lease!,
+    {
+      config,
+      store: store.store,
+      logs: logsTableStore(store.store),
+      clock: systemClock,
+      log,
+      leases,
+      onAnomalies: () => {},
+      suppressions: new SuppressionList(),
+      onBatch: () => {},
+      onDeadLetter: (reason) => deadLetters.push(reason),
+    },
+    () => {},
+  );
+  await worker.start();
+  if (attach) await worker.attach(conn);
+  const o = { prefix, worker, store, channels, conn, deadLetters, logs };
+  opened.push(o);
+  return o;
+}
+
+function record(body: string): LogRecord {
+  const at = new Date(Date.UTC(2026, 10, 28, 12)).toISOString();
+  return {
+    timestamp: at,
+    observedTimestamp: at,
+    severityText: "INFO",
+    severityNumber: 9,
+    body,
+    attributes: {},
+    resource: { "service.name": "worker-test" },
+  } as LogRecord;
+}
+
+/** Publishes a hand-off of `bodies` to partition 0 of `prefix`, confirmed, as the hand-off publisher does. */
+async function publish(
+  prefix: string,
+  content: Buffer,
+  headers: Record<string, unknown> = {},
+): Promise<string> {
+  const conn = await amqp.connect(TEST_RABBITMQ_URL);
+  try {
+    const ch = await conn.createConfirmChannel();
+    const messageId = randomUUID();
+    ch.sendToQueue(partitionQueue(prefix, 0), content, { persistent: true, messageId, headers });
+    await ch.waitForConfirms();
+    return messageId;
+  } finally {
+    await conn.close();
+  }
+}
+
+async function storedBodies(o: Opened): Promise<string[]> {
+  const { rows } = await sql<{ message: string }>`select message from logs order by id`.execute(
+    o.store.store.db,
+  );
+  return rows.map((r) => r.message);
+}
+
+describe.skipIf(!available)("a partition worker when the broker closes its consumer channel", () => {
+  it("consumes again on a new channel of the same connection and stores what is published afterwards", async () => {
+    const o = await openWorker();
+    await publish(o.prefix, encodeHandoff([record("before the close")]));
+    await waitFor(
+      async () => (await storedBodies(o)).includes("before the close"),
+      "the first hand-off stored",
+    );
+    expect(o.channels).toHaveLength(1);
+
+    // Acknowledging a delivery tag the channel never had: the broker closes the channel (406
+    // PRECONDITION_FAILED, "unknown delivery tag") and leaves the connection open.
+    const consumer = o.channels[0]!;
+    const closed = new Promise<void>((resolve) => consumer.once("close", () => resolve()));
+    consumer.ack({ fields: { deliveryTag: 999_999 } } as ConsumeMessage);
+    await closed;
+
+    await waitFor(() => o.channels.length >= 2, "a new consumer channel", 10_000);
+    await waitFor(
+      () => o.logs.some((l) => l.msg === "partition consumer attached again"),
+      "the worker consuming again",
+      10_000,
+    );
+    const warned = o.logs.find((l) =>
+      String(l.msg).startsWith("broker closed the partition's consumer channel"),
+    );
+    expect(warned).toMatchObject({ partition: 0, retry_ms: 500 });
+    expect(String(warned?.err)).toMatch(/PRECONDITION_FAILED|unknown delivery tag/);
+
+    await publish(o.prefix, encodeHandoff([record("after the close")]));
+    await waitFor(
+      async () => (await storedBodies(o)).includes("after the close"),
+      "the later hand-off stored",
+    );
+    expect(await storedBodies(o)).toEqual(["before the close", "after the close"]);
+    // The connection stayed: the worker's new channel is on it, and nothing was dead-lettered.
+    expect(o.deadLetters).toEqual([]);
+  }, 30_000);
+});
+
+describe.skipIf(!available)("a partition worker given a message delivered too often", () => {
+  it(`moves it to the dead-letter queue after ${MAX_REDELIVERIES} returns and goes on with the next`, async () => {
+    const o = await openWorker(false);
+    const poisonId = await publish(o.prefix, encodeHandoff([record("returned too often")]), {
+      "x-origin": "test",
+    });
+    // Returned to the queue MAX_REDELIVERIES times before the worker consumes (by another consumer, the
+    // queue's single active one meanwhile): quorum queues count each in x-delivery-count.
+    const ch = await o.conn.createChannel();
+    await ch.prefetch(1);
+    let returns = 0;
+    const returned = new Promise<void>((resolve) => {
+      void ch.consume(partitionQueue(o.prefix, 0), (msg) => {
+        if (!msg) return;
+        ch.nack(msg, false, true);
+        if (++returns === MAX_REDELIVERIES) resolve();
+      });
+    });
+    await returned;
+    await ch.close();
+    await publish(o.prefix, encodeHandoff([record("taken normally")]));
+    await o.worker.attach(o.conn);
+
+    await waitFor(async () => (await storedBodies(o)).includes("taken normally"), "the next hand-off stored");
+    expect(await storedBodies(o)).toEqual(["taken normally"]);
+    expect(o.deadLetters).toEqual(["delivery_limit"]);
+    const dead = await o.conn.createChannel();
+    const letter = await dead.get(deadLetterQueue(o.prefix), { noAck: true });
+    expect(letter).not.toBe(false);
+    if (!letter) return;
+    expect(letter.properties.messageId).toBe(poisonId);
+    expect(letter.content.toString()).toBe(encodeHandoff([record("returned too often")]).toString());
+    expect(letter.properties.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.reason]: "delivery_limit",
+      [DEAD_LETTER_HEADERS.partition]: 0,
+      [DEAD_LETTER_HEADERS.queue]: partitionQueue(o.prefix, 0),
+      "x-origin": "test",
+    });
+    expect(await dead.get(deadLetterQueue(o.prefix))).toBe(false);
+    await dead.close();
+    expect(o.logs.find((l) => l.reason === "delivery_limit")).toMatchObject({
+      partition: 0,
+      message: poisonId,
+      msg: "hand-off delivered too often without being acknowledged; moved to the dead-letter queue",
+    });
+  }, 30_000);
+});
