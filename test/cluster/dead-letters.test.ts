@@ -27,10 +27,6 @@ afterAll(async () => {
   if (created) {
     await dropTestSchemas(schema).catch(() => {});
     await deletePartitionQueues(prefix, 1).catch(() => {});
-    const conn = await amqp.connect(TEST_RABBITMQ_URL);
-    const ch = await conn.createChannel();
-    await ch.deleteQueue(`${prefix}dead-letter`).catch(() => {});
-    await conn.close();
   }
 });
 

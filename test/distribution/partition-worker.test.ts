@@ -52,10 +52,6 @@ afterAll(async () => {
     await o.worker.stop().catch(() => {});
     await o.conn.close().catch(() => {});
     await deletePartitionQueues(o.prefix, 1).catch(() => {});
-    const conn = await amqp.connect(TEST_RABBITMQ_URL);
-    const ch = await conn.createChannel();
-    await ch.deleteQueue(deadLetterQueue(o.prefix)).catch(() => {});
-    await conn.close().catch(() => {});
     await o.store.cleanup().catch(() => {});
   }
 });

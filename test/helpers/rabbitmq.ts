@@ -41,11 +41,15 @@ export async function deleteTriageQueues(prefix: string): Promise<void> {
   await conn.close();
 }
 
-/** Deletes the `partitions` cluster partition queues a test declared under its own `prefix` (issue 16). */
+/**
+ * Deletes the `partitions` cluster partition queues a test declared under its own `prefix` (issue 16), and
+ * the dead-letter queue declared with them.
+ */
 export async function deletePartitionQueues(prefix: string, partitions: number): Promise<void> {
   const conn = await amqp.connect(TEST_RABBITMQ_URL);
   const ch = await conn.createChannel();
   for (let p = 0; p < partitions; p++) await ch.deleteQueue(`${prefix}partition.${p}`);
+  await ch.deleteQueue(`${prefix}dead-letter`);
   await conn.close();
 }
 
