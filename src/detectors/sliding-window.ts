@@ -110,21 +110,6 @@ export class SlidingWindow {
   }
 }
 
-/**
- * The entries whose window still holds an event within `windowMs` of the newest event of any of them, or
- * whose burst is not over yet: what a saved state needs. Every other entry is a single failure from an
- * address never seen again (an internet scanner's one try), which the next event would start afresh
- * anyway; a million fresh-valued lines left 10,000 such keys, most of the data dir's detector state.
- */
-export function currentEntries<T extends WindowedKey>(entries: Iterable<[string, T]>): [string, T][] {
-  const all = [...entries];
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const [, s] of all) newest = Math.max(newest, s.window.events.at(-1)?.at ?? newest);
-  return all.filter(
-    ([, s]) => s.burst.until > newest || (s.window.events.at(-1)?.at ?? newest) > newest - s.window.windowMs,
-  );
-}
-
 /** Adds `delta` to a label's count, forgetting a label none of the events carries any more. */
 function countLabel(counts: Map<string, number>, label: string, delta: number): void {
   const n = (counts.get(label) ?? 0) + delta;

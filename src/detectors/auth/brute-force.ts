@@ -6,7 +6,6 @@ import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import {
   copyWindowedKey,
-  currentEntries,
   SlidingWindow,
   shouldReport,
   type WindowEvent,
@@ -152,7 +151,7 @@ export class BruteForceDetector implements Detector {
       version: 1,
       attempts: this.#attempts.exportState(),
       failures: this.#failures,
-      keys: currentEntries(this.#keys.entries()).map(([key, s]) => ({
+      keys: [...this.#keys.entries()].map(([key, s]) => ({
         key,
         events: s.window.events.map((e) => [e.at, e.id, e.label]),
         burst: [s.burst.reported, s.burst.until],

@@ -4,13 +4,7 @@ import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
-import {
-  copyWindowedKey,
-  currentEntries,
-  SlidingWindow,
-  shouldReport,
-  type WindowedKey,
-} from "../sliding-window.js";
+import { copyWindowedKey, SlidingWindow, shouldReport, type WindowedKey } from "../sliding-window.js";
 import { authEventsOf } from "./auth-event.js";
 import { securityAnomaly, thresholdScore } from "./security-anomaly.js";
 import { ServicesSeen, serviceOf, servicesClause } from "./services-seen.js";
@@ -134,7 +128,7 @@ export class PasswordSprayingDetector implements Detector {
       version: 1,
       attempts: this.#attempts.exportState(),
       failures: this.#failures,
-      sources: currentEntries(this.#sources.entries()).map(([ip, s]) => ({
+      sources: [...this.#sources.entries()].map(([ip, s]) => ({
         ip,
         events: s.window.events.map((e) => [e.at, e.id, e.label]),
         burst: [s.burst.reported, s.burst.until],

@@ -96,26 +96,6 @@ describe("brute_force", () => {
     expect(state.version).toBe(1);
     expect(state.keys).toHaveLength(10);
   });
-
-  it("saves only the keys whose window or burst is still current: a scanner's one try an hour ago is gone", () => {
-    const clock = new FakeClock();
-    const d = make();
-    // One failure each from 50 addresses, a minute apart, then a burst against root that goes on.
-    d.observe(series(clock, 50, 60_000, (i) => failed(`u${i}`, `203.0.113.${i}`)));
-    expect(d.observe(series(clock, 12, 1_000, () => failed("root", "198.51.100.7")))).not.toEqual([]);
-    const state = d.exportState() as { keys: { key: string }[] };
-    // The window is 300 s: the last four addresses (and their users) and the burst's two keys are current.
-    expect(state.keys.map((k) => k.key).sort()).toEqual(
-      [
-        "ip:198.51.100.7",
-        "user:root",
-        ...[46, 47, 48, 49].flatMap((i) => [`ip:203.0.113.${i}`, `user:u${i}`]),
-      ].sort(),
-    );
-    // Restored, the burst goes on as one: two more failures are not reported again.
-    const copy = roundTrip(d, make);
-    expect(copy.observe(series(clock, 2, 1_000, () => failed("root", "198.51.100.7")))).toEqual([]);
-  });
 });
 
 describe("password_spraying", () => {
