@@ -76,6 +76,15 @@ export function nonRepeating(corpus: string, withHeader: boolean): string {
 
 /** Line number `counter` (from 1) of the non-repeating corpus, made from the repeated corpus's line. */
 export function freshLine(line: string, counter: number, withHeader: boolean): string {
+  return redrawDigitRuns(line, withHeader, (run) => counter * 7919 + run * 104729);
+}
+
+/**
+ * The line with each digit run of its body (the whole line without a header) redrawn, keeping its width:
+ * `draw(run)` for the run at that position, taken modulo 10^width. A run wider than 9 digits keeps its
+ * leading digits.
+ */
+export function redrawDigitRuns(line: string, withHeader: boolean, draw: (run: number) => number): string {
   const body = withHeader ? splitHeader(line).body : line;
   const head = line.slice(0, line.length - body.length);
   let run = 0;
@@ -83,7 +92,7 @@ export function freshLine(line: string, counter: number, withHeader: boolean): s
     head +
     body.replace(/\d+/g, (m) => {
       const width = Math.min(m.length, 9);
-      const v = String((counter * 7919 + run++ * 104729) % 10 ** width).padStart(width, "0");
+      const v = String(draw(run++) % 10 ** width).padStart(width, "0");
       return m.slice(0, m.length - width) + v;
     })
   );

@@ -8,8 +8,7 @@
  * service, long segments) compressed repeats real logs do not have. Here each run is a hash of the line's
  * number and the run's position: ids, numbers, addresses and durations do not come back with any period.
  */
-import { splitHeader } from "../../src/parsers/header.js";
-import { rawTexts } from "../parse-golden-corpus.js";
+import { rawTexts, redrawDigitRuns } from "../parse-golden-corpus.js";
 
 export interface CorpusLine {
   dataset: string;
@@ -40,20 +39,10 @@ export function* nonRepeatingRawLines(datasets: readonly string[], lines: number
 /**
  * Line number `counter` (from 1) of the corpus, made from a source line: every digit run of the body
  * (the header's times are kept) redrawn from a hash of `counter` and the run's position, the same width,
- * so shapes keep their form. A run wider than 9 digits keeps its leading digits, as bench:parse's does.
+ * so shapes keep their form.
  */
 export function freshValuesLine(raw: string, counter: number): string {
-  const body = splitHeader(raw).body;
-  const head = raw.slice(0, raw.length - body.length);
-  let run = 0;
-  return (
-    head +
-    body.replace(/\d+/g, (m) => {
-      const width = Math.min(m.length, 9);
-      const v = String(mix32(counter * 64 + run++) % 10 ** width).padStart(width, "0");
-      return m.slice(0, m.length - width) + v;
-    })
-  );
+  return redrawDigitRuns(raw, true, (run) => mix32(counter * 64 + run));
 }
 
 /** A 32-bit integer hash (murmur3's finaliser) of a non-negative integer below 2^53. */
