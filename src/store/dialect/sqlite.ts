@@ -110,8 +110,10 @@ function sqliteDialect(database: SQLite.Database, writeTurns: SharedArrayBuffer 
 
     async releaseFreePages(db) {
       // 2: incremental. A file made before auto-vacuum was turned on (0) keeps its free pages for reuse.
-      const mode = Number(database.pragma("auto_vacuum", { simple: true }));
-      const free = Number(database.pragma("freelist_count", { simple: true }));
+      // Kept statements, not `database.pragma()`: its hidden statement, once collected, aborts Node 24
+      // (statement-cache.ts).
+      const mode = Number(keptStatement(database, "pragma auto_vacuum", "pluck").get());
+      const free = Number(keptStatement(database, "pragma freelist_count", "pluck").get());
       if (mode !== 2 || free === 0) return 0;
       // Run to the end by sqlite3_exec: a prepared statement's one step (Kysely's `run`) frees one page.
       // Under Kysely's connection lock, so no statement of ours runs inside it.
