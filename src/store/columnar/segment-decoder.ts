@@ -283,17 +283,18 @@ export class SegmentReader {
   record(i: number): SegmentRecordWithRef {
     const f = this.fields;
     const entry = this.meta.templates[this.times.entries[i]!]!;
+    const host = this.host(i);
     return {
       ref: this.meta.firstRef + i,
       timestamp: this.timestamp(i),
       observedAt: timeText(f.observed.ms, f.observed.verbatim, i),
       service: this.service(i),
-      host: this.host(i),
+      host,
       level: f.level.dict[f.level.ids[i]!] ?? null,
       severityNumber: f.severity[i]!,
       message: this.message(i),
       attributes: shapedText(f.attributes, i),
-      resource: withHost(present(f.resource, i), this.host(i)),
+      resource: withHost(present(f.resource, i), host),
       stream: this.meta.streams[f.streamIds[i]!]!,
       templateId: entry.templateId,
       template: entry.template,

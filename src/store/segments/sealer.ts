@@ -143,18 +143,15 @@ export async function insertSegment(
     await tx.db.insertInto("log_segment_digits").values({ segment_id: inserted.id, digits }).execute();
 }
 
-/** Whether any batch waits to be sealed. */
-export async function hasBatches(store: Store): Promise<boolean> {
-  const row = await store.db.selectFrom("log_batches").select("first_ref").limit(1).executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Whether unsealed batches hold `lines` lines or more, or the oldest was appended `maxAgeMs` ago or more. */
-export async function sealIsDue(
+/**
+ * Whether a seal is due (unsealed batches hold `lines` lines or more, or the oldest was appended
+ * `maxAgeMs` ago or more), waits (batches below both), or nothing is unsealed (`none`: the store is idle).
+ */
+export async function sealState(
   store: Store,
   due: { lines: number; maxAgeMs: number },
   now: Date,
-): Promise<boolean> {
+): Promise<"due" | "waiting" | "none"> {
   const row = await store.db
     .selectFrom("log_batches")
     .select((eb) => [
@@ -162,8 +159,10 @@ export async function sealIsDue(
       eb.fn.min("created_at").as("oldest"),
     ])
     .executeTakeFirst();
-  if (!row || row.oldest === null) return false;
-  return Number(row.lines) >= due.lines || now.getTime() - Date.parse(row.oldest) >= due.maxAgeMs;
+  if (!row || row.oldest === null) return "none";
+  return Number(row.lines) >= due.lines || now.getTime() - Date.parse(row.oldest) >= due.maxAgeMs
+    ? "due"
+    : "waiting";
 }
 
 /**

@@ -37,14 +37,7 @@ import { PieceSession } from "./piece-session.js";
 import type { Piece, PieceFilter } from "./pieces.js";
 import { eachSegmentRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
-import {
-  dropPiecesBefore,
-  hasBatches,
-  type SealResult,
-  type SealStep,
-  sealBatches,
-  sealIsDue,
-} from "./sealer.js";
+import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealState } from "./sealer.js";
 import { storedRecordAt } from "./stored-rows.js";
 import { DEFAULT_SUMMARY_FILL, SummaryFill, type SummaryFillOptions } from "./summary-fill.js";
 
@@ -423,9 +416,10 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     seal,
 
     async sealIfDue(now) {
-      if (await sealIsDue(store, { lines: segmentLines, maxAgeMs: sealAfterMs }, now)) return seal(now);
+      const state = await sealState(store, { lines: segmentLines, maxAgeMs: sealAfterMs }, now);
+      if (state === "due") return seal(now);
       // Idle (nothing waits to be sealed): the pages sealed batches left free go back to the disk.
-      if (!(await hasBatches(store))) await store.dialect.releaseFreePages(store.db);
+      if (state === "none") await store.dialect.releaseFreePages(store.db);
       return null;
     },
 
