@@ -113,6 +113,11 @@ export const configSchema = z.object({
       /** Seconds between saves of miner and detector state while ingesting (also saved at stop). */
       stateSaveSecs: z.coerce.number().positive().default(5),
       /**
+       * Hours an `Idempotency-Key` is remembered (docs/api.md, "Sending again"): a request sent again
+       * with the same key within this time is stored once and answered like the first; later it is new.
+       */
+      idempotencyHours: z.coerce.number().positive().max(8760).default(24),
+      /**
        * Threads that decode large NDJSON `POST /ingest` bodies beside the event loop (0: the event loop
        * decodes every body). One keeps the second of two cores busy; more help only with more cores. On
        * one core the default is 0: a thread there only adds the packing and unpacking.
@@ -415,6 +420,7 @@ export const ENV_KEYS: Record<string, string> = {
   INGEST_QUEUE_MAX_WAIT_SECS: "ingest.queueMaxWaitSecs",
   INGEST_BATCH_SIZE: "ingest.batchSize",
   INGEST_STATE_SAVE_SECS: "ingest.stateSaveSecs",
+  INGEST_IDEMPOTENCY_HOURS: "ingest.idempotencyHours",
   INGEST_DECODE_THREADS: "ingest.decodeThreads",
   MAX_LINE_BYTES: "maxLineBytes",
   LINE_TOO_LONG: "lineTooLong",

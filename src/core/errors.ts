@@ -67,6 +67,11 @@ export const ERRORS = {
       "A line (a log's message, an upload's line, an OTLP body) is longer than `MAX_LINE_BYTES` and `LINE_TOO_LONG` is `refuse`; nothing of the request was stored.",
   },
   unsupported_media_type: { status: 415, meaning: "The route does not take this `Content-Type`." },
+  idempotency_key_reused: {
+    status: 422,
+    meaning:
+      "The `Idempotency-Key` was sent before with another body (or query) on this route; nothing was stored. A key names one request: send a new request under a new key.",
+  },
   rate_limited: {
     status: 429,
     meaning:
@@ -85,7 +90,7 @@ export const ERRORS = {
   unavailable: {
     status: 503,
     meaning:
-      "A service Logwarden hands the request on to (the triage queues' RabbitMQ) did not confirm it; nothing was kept, and `Retry-After` says when to send it again.",
+      "A service Logwarden hands the request on to (the triage queues' RabbitMQ) did not confirm it; nothing was kept, and `Retry-After` says when to send it again. Also: attempts with one `Idempotency-Key` kept overtaking each other; send it again.",
   },
   disabled: {
     status: 503,

@@ -12,6 +12,13 @@ import type { LogRecord } from "./log-record.js";
 export interface SubmissionRef {
   source: string;
   seq: number;
+  /**
+   * What was read, named by the source's identity and position (and the content there), so that the same
+   * read after a restart gets the same key. One node settles a crash by `seq` alone; a cluster node, whose
+   * submissions commit on other nodes, hands the records off under message ids derived from this, so the
+   * partitions' owners take a hand-off sent again after a crash for the one they committed.
+   */
+  key?: string;
 }
 
 /**

@@ -148,7 +148,7 @@ export class ClusterNode {
     }
     if (Date.now() - this.#lastForget > 60_000) {
       this.#lastForget = Date.now();
-      await this.leases.forgetHandoffs(HANDOFF_MARK_MS);
+      await this.leases.forgetHandoffs(HANDOFF_MARK_MS, this.deps.config.ingest.idempotencyHours * 3_600_000);
     }
   }
 

@@ -5,11 +5,11 @@ import type { ClusterConfig } from "../config/cluster-schema.js";
 import { BackpressureError } from "../core/errors.js";
 import type { LogRecord } from "../core/log-record.js";
 import type { SubmissionRef } from "../core/source.js";
-import type { IngestResult, RecordSource } from "../pipeline/ingest-pipeline.js";
+import type { IngestResult, RecordSource, SubmissionExtras } from "../pipeline/ingest-pipeline.js";
 import type { IngestPort } from "../pipeline/ingest-port.js";
 import { BrokerConnection, declarePartitionQueues } from "./broker.js";
 import { encodeHandoff } from "./handoff-codec.js";
-import { partitionOf, partitionQueue } from "./partition-key.js";
+import { keyedHandoffId, partitionOf, partitionQueue } from "./partition-key.js";
 
 /** Seconds a client is told to wait while the broker or the store is away. */
 const BROKER_DOWN_RETRY_SECS = 5;
@@ -95,7 +95,17 @@ export class HandoffPublisher implements IngestPort {
     return null;
   }
 
-  async submit(source: RecordSource, _submission?: SubmissionRef): Promise<IngestResult> {
+  /**
+   * A keyed submission (`extras.idempotent`, or a source's `submission.key`) is published under message
+   * ids derived from its key, partition and chunk (`keyedHandoffId`): sent again after any failure, to any
+   * node, even when only some of its messages were confirmed the first time, every message the partitions'
+   * owners committed is recognised and acknowledged unprocessed, and the rest are stored.
+   */
+  async submit(
+    source: RecordSource,
+    submission?: SubmissionRef,
+    extras?: SubmissionExtras,
+  ): Promise<IngestResult> {
     if (source.length === 0) return { records: [], refs: [], anomalies: [] };
     const refusal = this.refusal(source.length);
     if (refusal) {
@@ -112,15 +122,18 @@ export class HandoffPublisher implements IngestPort {
       if (group) group.push(r);
       else groups.set(p, [r]);
     }
+    const key = extras?.idempotent?.key ?? submission?.key;
     this.#inFlight += records.length;
     try {
       const confirms: Promise<void>[] = [];
       const per = this.config.messageRecords;
       for (const [p, group] of groups)
-        for (let i = 0; i < group.length; i += per)
+        for (let i = 0; i < group.length; i += per) {
+          const id = key === undefined ? randomUUID() : keyedHandoffId(key, p, i / per);
           confirms.push(
-            publish(channel, partitionQueue(this.config.queuePrefix, p), group.slice(i, i + per)),
+            publish(channel, partitionQueue(this.config.queuePrefix, p), group.slice(i, i + per), id),
           );
+        }
       const settled = await Promise.allSettled(confirms);
       const failed = settled.find((s) => s.status === "rejected");
       if (failed) {
@@ -148,13 +161,18 @@ export class HandoffPublisher implements IngestPort {
 }
 
 /** One persistent message; resolves when the broker confirms it, rejects when it refuses it. */
-function publish(channel: ConfirmChannel, queue: string, records: readonly LogRecord[]): Promise<void> {
+function publish(
+  channel: ConfirmChannel,
+  queue: string,
+  records: readonly LogRecord[],
+  messageId: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     try {
       channel.sendToQueue(
         queue,
         encodeHandoff(records),
-        { persistent: true, contentType: "application/json", messageId: randomUUID() },
+        { persistent: true, contentType: "application/json", messageId },
         (error: unknown) =>
           error ? reject(error instanceof Error ? error : new Error("message nacked")) : resolve(),
       );

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../store/schema.js";
+import { KEYED_HANDOFF_PREFIX } from "./partition-key.js";
 
 /** The database's clock in epoch ms: leases compare against one clock, whatever the nodes' say. */
 const NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
@@ -123,9 +124,17 @@ export class PartitionLeases {
     return new Set(rows.map((r) => r.message_id));
   }
 
-  /** Forgets hand-off marks older than `ageMs`: the broker redelivers within minutes, not hours. */
-  async forgetHandoffs(ageMs: number): Promise<void> {
-    await sql`delete from cluster_handoffs where done_at < ${NOW_MS} - ${ageMs}`.execute(this.db);
+  /**
+   * Forgets hand-off marks older than `ageMs` (the broker redelivers within minutes, not hours), and those
+   * of keyed hand-offs older than `keyedAgeMs`: a client may send a keyed request again for as long as its
+   * `Idempotency-Key` is remembered (INGEST_IDEMPOTENCY_HOURS).
+   */
+  async forgetHandoffs(ageMs: number, keyedAgeMs = ageMs): Promise<void> {
+    const keyedPattern = `${KEYED_HANDOFF_PREFIX}%`;
+    await sql`delete from cluster_handoffs where done_at < ${NOW_MS} - ${ageMs}
+      and message_id not like ${keyedPattern}`.execute(this.db);
+    await sql`delete from cluster_handoffs
+      where done_at < ${NOW_MS} - ${Math.max(ageMs, keyedAgeMs)}`.execute(this.db);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type LogRecord, serviceOf } from "../core/log-record.js";
 import { CLUSTER_STATE_PREFIX } from "../pipeline/partition-ownership.js";
 
@@ -37,4 +38,23 @@ export function deadLetterQueue(prefix: string): string {
  */
 export function partitionStatePrefix(partition: number): string {
   return `${CLUSTER_STATE_PREFIX}p${partition}/`;
+}
+
+/** What a hand-off message id derived from a key starts with (a random one is a UUID). */
+export const KEYED_HANDOFF_PREFIX = "k:";
+
+/**
+ * The id of the `chunk`th hand-off message for `partition` of a keyed submission (an `Idempotency-Key`, or
+ * a source's read): the same at every attempt on every node, so a partition's owner takes a resent message
+ * for the one it committed (`cluster_handoffs`). Chunks follow CLUSTER_MESSAGE_RECORDS, which every node
+ * must therefore share.
+ */
+export function keyedHandoffId(key: string, partition: number, chunk: number): string {
+  const digest = createHash("sha256").update(`${key}\n${partition}\n${chunk}`).digest("base64url");
+  return `${KEYED_HANDOFF_PREFIX}${digest}`;
+}
+
+/** Whether a hand-off's id was derived from a key (`keyedHandoffId`): it may be a resend's. */
+export function isKeyedHandoff(id: string): boolean {
+  return id.startsWith(KEYED_HANDOFF_PREFIX);
 }

@@ -11,7 +11,7 @@ import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import { decodeHandoff } from "./handoff-codec.js";
 import { type Lease, LeaseLostError, type PartitionLeases } from "./leases.js";
-import { deadLetterQueue, partitionQueue, partitionStatePrefix } from "./partition-key.js";
+import { deadLetterQueue, isKeyedHandoff, partitionQueue, partitionStatePrefix } from "./partition-key.js";
 
 /** Hand-off messages a partition takes before acknowledging any: enough to fill a batch or two. */
 const PREFETCH_MESSAGES = 16;
@@ -77,6 +77,12 @@ export class PartitionWorker {
   #reattachDelayMs = REATTACH_FIRST_MS;
   /** Messages are taken in order, one after the other: a redelivery check must not let a later one pass. */
   #chain: Promise<void> = Promise.resolve();
+  /**
+   * Hand-offs submitted and not yet settled, by message id: a keyed hand-off sent again (a client's
+   * resend) may arrive while its first copy is still in the pipeline, where `cluster_handoffs` cannot
+   * show it yet.
+   */
+  readonly #taking = new Map<string, Promise<void>>();
   #lost = false;
   #stopping = false;
 
@@ -208,20 +214,35 @@ export class PartitionWorker {
       await this.#deadLetter(channel, msg, "not_a_handoff");
       return;
     }
-    if (msg.fields.redelivered) {
+    // A keyed hand-off (an Idempotency-Key's, a source's read) may be a copy sent again, on a fresh
+    // delivery: it is checked like a redelivery, after the copy still in the pipeline, if any, settles.
+    const keyed = isKeyedHandoff(id);
+    if (msg.fields.redelivered || keyed) {
+      const twin = this.#taking.get(id);
+      if (twin) await twin;
       const done = await this.#committed(channel, id);
       if (done === null) return;
       if (done) {
-        this.log.info({ message: id }, "redelivered hand-off was already committed; acknowledged");
+        this.log.info(
+          { message: id },
+          msg.fields.redelivered
+            ? "redelivered hand-off was already committed; acknowledged"
+            : "hand-off sent again was already committed; acknowledged",
+        );
         settle(channel, msg, "ack");
         return;
       }
-      if (deliveryCount(msg) >= MAX_REDELIVERIES) {
+      if (msg.fields.redelivered && deliveryCount(msg) >= MAX_REDELIVERIES) {
         await this.#deadLetter(channel, msg, "delivery_limit");
         return;
       }
     }
-    void this.#submitUntilCommitted(channel, msg, records, id);
+    const taking = this.#submitUntilCommitted(channel, msg, records, id);
+    this.#taking.set(id, taking);
+    const settled = () => {
+      if (this.#taking.get(id) === taking) this.#taking.delete(id);
+    };
+    taking.then(settled, settled);
   }
 
   /**
@@ -338,7 +359,7 @@ export class PartitionWorker {
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.pipeline.submit(records, undefined, id);
+        await this.pipeline.submit(records, undefined, { handoffId: id });
         settle(channel, msg, "ack");
         return;
       } catch (error) {

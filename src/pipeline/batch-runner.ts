@@ -157,6 +157,8 @@ export class BatchRunner {
         const out = parsed
           ? await this.#appendThenDetect(tx, batch, parsed, now, work)
           : await this.#streamBatch(tx, batch, size, now, work);
+        // A keyed request's key commits with its records, or neither does (a resend finds both or none).
+        for (let i = 0; i < batch.length; i++) await batch[i]!.idempotent?.withRecords(trx, out[i]!);
         // Each suppression's count commits with the batch whose findings it dropped.
         await addSuppressedCounts(trx, this.suppressions.takeDrops(), now);
         if (own) {

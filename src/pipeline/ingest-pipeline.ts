@@ -15,6 +15,7 @@ import type {
   PipelineOptions,
   PipelineStats,
   RecordSource,
+  SubmissionExtras,
 } from "./ingest-types.js";
 import { PipelineTicks } from "./pipeline-ticks.js";
 import type { Processor } from "./processor.js";
@@ -23,10 +24,12 @@ import { SuppressionList } from "./suppressions.js";
 
 export type {
   BatchTiming,
+  IdempotentSubmission,
   IngestResult,
   PipelineOptions,
   PipelineStats,
   RecordSource,
+  SubmissionExtras,
 } from "./ingest-types.js";
 
 /**
@@ -119,8 +122,12 @@ export class IngestPipeline implements PipelineListeners {
     return this.#queue.refusal(records);
   }
 
-  submit(records: RecordSource, submission?: SubmissionRef, handoffId?: string): Promise<IngestResult> {
-    return this.#queue.submit(records, submission, handoffId);
+  submit(
+    records: RecordSource,
+    submission?: SubmissionRef,
+    extras?: SubmissionExtras,
+  ): Promise<IngestResult> {
+    return this.#queue.submit(records, submission, extras);
   }
 
   /** Resolves once everything submitted so far is committed or refused. */

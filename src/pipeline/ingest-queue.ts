@@ -8,6 +8,7 @@ import type {
   PipelineStats,
   RecordSource,
   Submission,
+  SubmissionExtras,
 } from "./ingest-types.js";
 import type { StateSaves } from "./state-saves.js";
 
@@ -86,7 +87,11 @@ export class IngestQueue {
     return new BackpressureError(Math.min(60, Math.max(1, Math.ceil(secs))));
   }
 
-  submit(records: RecordSource, submission?: SubmissionRef, handoffId?: string): Promise<IngestResult> {
+  submit(
+    records: RecordSource,
+    submission?: SubmissionRef,
+    extras?: SubmissionExtras,
+  ): Promise<IngestResult> {
     if (records.length === 0 && this.#accepting)
       return Promise.resolve({ records: [], refs: [], anomalies: [] });
     const refusal = this.refusal(records.length);
@@ -95,7 +100,14 @@ export class IngestQueue {
       return Promise.reject(refusal);
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      this.#queue.push({ records, submission, handoffId, resolve, reject });
+      this.#queue.push({
+        records,
+        submission,
+        handoffId: extras?.handoffId,
+        idempotent: extras?.idempotent,
+        resolve,
+        reject,
+      });
       this.#queued += records.length;
       this.stats.queuedRecords = this.#queued;
       this.#kick();

@@ -1,6 +1,8 @@
+import type { Kysely } from "kysely";
 import type { LogRecord, ParsedRecord } from "../core/log-record.js";
 import type { SubmissionRef } from "../core/source.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
+import type { Database } from "../store/schema.js";
 import type { PartitionOwnership } from "./partition-ownership.js";
 
 /**
@@ -59,6 +61,30 @@ export interface PipelineOptions {
   ownership?: PartitionOwnership;
 }
 
+/**
+ * A submission sent with an `Idempotency-Key` (src/service/idempotent-requests.ts): sent again, it must be
+ * stored once, wherever it lands.
+ */
+export interface IdempotentSubmission {
+  /**
+   * Names the submission and its content, the same at every attempt: a cluster's hand-off message ids
+   * derive from it, so the partitions' owners take a resent hand-off for the one they committed.
+   */
+  readonly key: string;
+  /**
+   * On the node that stores the records: writes the key in the transaction that commits them, given
+   * what they raised. Throws when the key is taken already, so the records are not committed.
+   */
+  withRecords(trx: Kysely<Database>, result: IngestResult): Promise<void>;
+}
+
+/** What a submission may carry besides its records. */
+export interface SubmissionExtras {
+  /** The cluster hand-off message the records came in (`PartitionOwnership.handoffsDone`). */
+  handoffId?: string;
+  idempotent?: IdempotentSubmission;
+}
+
 /** A submission waiting in the queue (`IngestQueue`), then in a batch (`BatchRunner`). */
 export interface Submission {
   records: RecordSource;
@@ -66,6 +92,8 @@ export interface Submission {
   submission: SubmissionRef | undefined;
   /** The cluster hand-off message the records came in (`PartitionOwnership.handoffsDone`). */
   handoffId: string | undefined;
+  /** Its key's row is written in the batch's transaction (`IdempotentSubmission.withRecords`). */
+  idempotent: IdempotentSubmission | undefined;
   resolve(result: IngestResult): void;
   reject(error: unknown): void;
 }

@@ -18,6 +18,7 @@ import { createProcessor } from "../pipeline/create-processor.js";
 import { IngestPipeline } from "../pipeline/ingest-pipeline.js";
 import type { IngestPort } from "../pipeline/ingest-port.js";
 import { AnalysisEngine } from "../service/analysis-engine.js";
+import { IdempotentRequests } from "../service/idempotent-requests.js";
 import type { Runtime } from "../service/runtime.js";
 import { ONLINE_MODEL } from "../service/score-model.js";
 import { restoreSigmaRuleSettings } from "../service/sigma-rules.js";
@@ -111,6 +112,16 @@ export async function createRuntime(
   const triage = reader
     ? await createTriage({ ...config, triage: { ...config.triage, enabled: false } }, store, null, clock, log)
     : await createTriage(config, store, pipeline, clock, log);
+  const idempotency = new IdempotentRequests(
+    store,
+    clock,
+    config.ingest.idempotencyHours * 3_600_000,
+    cluster !== undefined,
+  );
+  if (!reader)
+    idempotency.startSweeping((error) =>
+      log.warn({ err: error }, "forgetting expired Idempotency-Keys failed"),
+    );
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -118,6 +129,7 @@ export async function createRuntime(
     logs,
     pipeline,
     ingest: besideServer ? refusingIngest(besideServer) : (cluster?.publisher ?? pipeline),
+    idempotency,
     cluster,
     ...(besideServer ? { besideServer } : {}),
     clock,
@@ -129,6 +141,8 @@ export async function createRuntime(
     triage: triage.triage,
     close() {
       closing ??= (async () => {
+        // Keyed requests under way record their answers while the store is still open.
+        await idempotency.stop();
         // A cluster node stops taking records, then hands its partitions back drained and saved.
         await cluster?.stop();
         if (!reader) await pipeline.stop();

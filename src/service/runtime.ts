@@ -14,6 +14,7 @@ import type { Store, StoreTransaction } from "../store/db.js";
 import type { ServerPresence } from "../store/repos/server-presence.js";
 import type { TriageService } from "../triage/service.js";
 import type { AnalysisEngine } from "./analysis-engine.js";
+import type { IdempotentRequests } from "./idempotent-requests.js";
 import type { ScoreModel } from "./score-model.js";
 
 /** Everything a running Logwarden shares between its API, MCP server and CLI commands. */
@@ -26,6 +27,8 @@ export interface Runtime {
   readonly pipeline: IngestPipeline;
   /** Where every door hands records: `pipeline`, or on a cluster node the hand-off to the partitions' owners. */
   readonly ingest: IngestPort;
+  /** Requests sent with `Idempotency-Key`: stored once and answered like the first, however often sent. */
+  readonly idempotency: IdempotentRequests;
   /** Set on a cluster node (CLUSTER_PARTITIONS > 0): the hand-off and its share of the partitions. */
   readonly cluster: ClusterIngest | undefined;
   /**

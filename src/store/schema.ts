@@ -223,6 +223,19 @@ export interface ClusterHandoffsTable {
   done_at: number;
 }
 
+/** An ingest request's `Idempotency-Key` (migration 024, src/service/idempotent-requests.ts). */
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  body_digest: string;
+  /** Epoch ms (PostgreSQL's bigint comes back as a string: read it with Number). */
+  created_ms: number | string;
+  /** Lines stored with the key on one node; null for a cluster node's claim. */
+  records: number | null;
+  partial: string | null;
+  answer: string | null;
+}
+
 /** A person's verdict on an anomaly (`true_positive` / `false_positive`). */
 export interface VerdictsTable {
   id: Generated<number>;
@@ -274,6 +287,7 @@ export interface Database extends TriageTables {
   cluster_partitions: ClusterPartitionsTable;
   cluster_nodes: ClusterNodesTable;
   cluster_handoffs: ClusterHandoffsTable;
+  idempotency_keys: IdempotencyKeysTable;
   verdicts: VerdictsTable;
   suppressions: SuppressionsTable;
 }

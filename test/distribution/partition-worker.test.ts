@@ -8,8 +8,9 @@ import { systemClock } from "../../src/core/clock.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { declarePartitionQueues } from "../../src/distribution/broker.js";
 import { encodeHandoff } from "../../src/distribution/handoff-codec.js";
+import { HandoffPublisher } from "../../src/distribution/handoff-publisher.js";
 import { PartitionLeases } from "../../src/distribution/leases.js";
-import { deadLetterQueue, partitionQueue } from "../../src/distribution/partition-key.js";
+import { deadLetterQueue, keyedHandoffId, partitionQueue } from "../../src/distribution/partition-key.js";
 import {
   DEAD_LETTER_HEADERS,
   type DeadLetterReason,
@@ -57,11 +58,11 @@ afterAll(async () => {
 });
 
 /** A migrated schema, partition 0's lease, its queues, and a worker for it (attached when `attach`). */
-async function openWorker(attach = true): Promise<Opened> {
+async function openWorker(attach = true, env: Record<string, string> = {}): Promise<Opened> {
   const prefix = `lw_pw_${process.pid}_${Math.random().toString(36).slice(2, 8)}.`;
   const store = await postgresTestStore();
   const config = loadConfig({
-    env: { CLUSTER_PARTITIONS: "1", CLUSTER_QUEUE_PREFIX: prefix, LOG_STORE: "table" },
+    env: { CLUSTER_PARTITIONS: "1", CLUSTER_QUEUE_PREFIX: prefix, LOG_STORE: "table", ...env },
   });
   const leases = new PartitionLeases(store.store.db, "worker-test", 1, 600_000);
   await leases.register();
@@ -122,11 +123,11 @@ async function publish(
   prefix: string,
   content: Buffer,
   headers: Record<string, unknown> = {},
+  messageId: string = randomUUID(),
 ): Promise<string> {
   const conn = await amqp.connect(TEST_RABBITMQ_URL);
   try {
     const ch = await conn.createConfirmChannel();
-    const messageId = randomUUID();
     ch.sendToQueue(partitionQueue(prefix, 0), content, { persistent: true, messageId, headers });
     await ch.waitForConfirms();
     return messageId;
@@ -227,5 +228,79 @@ describe.skipIf(!available)("a partition worker given a message delivered too of
       message: poisonId,
       msg: "hand-off delivered too often without being acknowledged; moved to the dead-letter queue",
     });
+  }, 30_000);
+});
+
+describe.skipIf(!available)("a partition worker given a keyed hand-off sent again (issue 45 item 2)", () => {
+  const againLog = "hand-off sent again was already committed; acknowledged";
+
+  it("stores copies queued together once, acknowledges a copy sent after the commit unprocessed, and leaves unkeyed copies alone", async () => {
+    const o = await openWorker(false);
+    const id = keyedHandoffId("POST /ingest t:1\nclient-key\ndigest", 0, 0);
+    // Two copies in the queue before the worker consumes: the second arrives while the first is in the
+    // pipeline, where `cluster_handoffs` cannot show it yet.
+    await publish(o.prefix, encodeHandoff([record("keyed once")]), {}, id);
+    await publish(o.prefix, encodeHandoff([record("keyed once")]), {}, id);
+    // Unkeyed copies (random ids) are two requests: stored twice, as without a key.
+    await publish(o.prefix, encodeHandoff([record("unkeyed twice")]));
+    await publish(o.prefix, encodeHandoff([record("unkeyed twice")]));
+    await o.worker.attach(o.conn);
+    await waitFor(
+      async () => (await storedBodies(o)).filter((b) => b === "unkeyed twice").length === 2,
+      "the unkeyed copies stored",
+    );
+    await waitFor(() => o.logs.some((l) => l.msg === againLog), "the queued copy acknowledged");
+    expect(await storedBodies(o)).toEqual(["keyed once", "unkeyed twice", "unkeyed twice"]);
+
+    // A copy sent long after the first committed (a client's resend to another node).
+    await publish(o.prefix, encodeHandoff([record("keyed once")]), {}, id);
+    await publish(o.prefix, encodeHandoff([record("after the resend")]));
+    await waitFor(async () => (await storedBodies(o)).includes("after the resend"), "the next hand-off");
+    expect(o.logs.filter((l) => l.msg === againLog)).toHaveLength(2);
+    expect(await storedBodies(o)).toEqual([
+      "keyed once",
+      "unkeyed twice",
+      "unkeyed twice",
+      "after the resend",
+    ]);
+  }, 30_000);
+
+  it("the hand-off publisher gives a resent keyed submission the same message ids: stored once", async () => {
+    const o = await openWorker(true, { CLUSTER_MESSAGE_RECORDS: "2" });
+    const config = loadConfig({
+      env: { CLUSTER_PARTITIONS: "1", CLUSTER_QUEUE_PREFIX: o.prefix, CLUSTER_MESSAGE_RECORDS: "2" },
+    });
+    const publisher = new HandoffPublisher(
+      config.cluster,
+      TEST_RABBITMQ_URL,
+      10_000,
+      pino({ level: "silent" }),
+    );
+    await publisher.start();
+    try {
+      const records = ["one", "two", "three"].map((b) => record(`resent ${b}`));
+      const idempotent = {
+        key: "POST /ingest s:API_TOKEN\nresend-key\nbody-digest",
+        withRecords: async () => {},
+      };
+      // Three records in messages of two: two hand-offs, sent whole three times.
+      for (let i = 0; i < 3; i++) await publisher.submit(records, undefined, { idempotent });
+      // A source's read, sent again after its node restarted: keyed by the read (`SubmissionRef.key`).
+      const read = [record("read from a file")];
+      await publisher.submit(read, { source: "file:app", seq: 7, key: "file:app:range-digest" });
+      await publisher.submit(read, { source: "file:app", seq: 1, key: "file:app:range-digest" });
+      await publisher.submit([record("unkeyed marker")]);
+      await waitFor(async () => (await storedBodies(o)).includes("unkeyed marker"), "the marker stored");
+      expect(await storedBodies(o)).toEqual([
+        "resent one",
+        "resent two",
+        "resent three",
+        "read from a file",
+        "unkeyed marker",
+      ]);
+      expect(o.logs.filter((l) => l.msg === againLog)).toHaveLength(5);
+    } finally {
+      await publisher.close();
+    }
   }, 30_000);
 });

@@ -47,16 +47,20 @@ async function where(store: Store) {
   };
 }
 
+/** The migrations after 021, which `asBeforeMigration022` undoes and migrating then runs again. */
+const SINCE_022 = ["022-log-store-default", "023-partition-state-packed", "024-idempotency-keys"];
+
 /**
  * The database as a release before migration 022 left it: no record of its log store, and none of the
- * later migrations (023's column dropped again, so that migrating runs it anew).
+ * later migrations (023's column and 024's table dropped again, so that migrating runs them anew).
  */
 async function asBeforeMigration022(store: Store): Promise<void> {
   await store.db.deleteFrom("state").where("key", "=", LOG_STORE_STATE_KEY).execute();
   await store.db.schema.alterTable("partition_state").dropColumn("packed").execute();
+  await store.db.schema.dropTable("idempotency_keys").execute();
   await store.db
     .deleteFrom("schema_migrations" as "state")
-    .where("name" as "key", "in", ["022-log-store-default", "023-partition-state-packed"])
+    .where("name" as "key", "in", SINCE_022)
     .execute();
 }
 
@@ -91,7 +95,7 @@ describe.each(DIALECTS)("the default log store ($name)", ({ open, needsPostgres 
       try {
         await asBeforeMigration022(store);
         const old = await store.transaction((tx) => logsTableStore(store).append(tx, lines(3), STORED_AT));
-        expect(await store.migrate()).toEqual(["022-log-store-default", "023-partition-state-packed"]);
+        expect(await store.migrate()).toEqual(SINCE_022);
         expect(await recordedLogEngine(store.db)).toBe("table");
 
         const added = await appendThrough(unset, store, 2, 3);

@@ -22,6 +22,7 @@ import {
 } from "../../service/upload-records.js";
 import { hasScope, requireAuth } from "../auth.js";
 import { sendError } from "../errors.js";
+import { IDEMPOTENCY_KEY_HEADER } from "../idempotency-key.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
 import { RateLimiter } from "../rate-limiter.js";
 import { errorSchema, jsonObjectSchema } from "../schemas.js";
@@ -189,6 +190,14 @@ export function analyzeRoutes(rt: Runtime) {
     /** `?persist=true` writes: it needs the `ingest` scope (or both groups opened). */
     const persistFor = (request: FastifyRequest, persist: string | undefined): Persist | undefined => {
       if (persist !== "true" && persist !== "1") return undefined;
+      // A stored analysis commits its records 2,000 at a time as it reads them: a resend after a failure
+      // half-way could not be answered like the first, so a key is refused rather than silently not kept
+      // (without `persist` nothing is stored, and a key changes nothing).
+      if (request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined)
+        throw new UserError(
+          "Idempotency-Key is not taken with ?persist=true; send records to be stored exactly once to POST /ingest or POST /v1/logs with the key",
+          "bad_request",
+        );
       const open = rt.config.openRoutes.includes("analyze") && rt.config.openRoutes.includes("ingest");
       if (!open && !hasScope(request, "ingest")) {
         throw request.principal

@@ -3,10 +3,11 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { DecodedIngestRecords } from "../../service/decoded-ingest-records.js";
-import { ingestLogs } from "../../service/ingest.js";
+import { finishIngest, ingestAnswer, ingestLogs } from "../../service/ingest.js";
 import type { IngestLog } from "../../service/ingest-records.js";
 import type { Runtime } from "../../service/runtime.js";
 import { requireAuth } from "../auth.js";
+import { digestKeyedBody, keyedHeaders, keyedRequest, sendKeyed } from "../idempotency-key.js";
 import { refuseWhilePipelineFull } from "../ingest-admission.js";
 import { waitForParseTurn } from "../parse-turns.js";
 import { errorSchema } from "../schemas.js";
@@ -70,8 +71,9 @@ export function ingestRoutes(rt: Runtime) {
       "/ingest",
       {
         onRequest: refuseWhilePipelineFull(rt),
-        // The body is read and parsed when those ahead of it leave room (`parse-turns.ts`).
-        preParsing: waitForParseTurn(rt, (bytes) => decoder.takes(bytes)),
+        // The body is read and parsed when those ahead of it leave room (`parse-turns.ts`); a keyed
+        // request's bytes are hashed on their way to the parser.
+        preParsing: [waitForParseTurn(rt, (bytes) => decoder.takes(bytes)), digestKeyedBody],
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
         bodyLimit: rt.config.ingest.maxBodyBytes,
         // Well-formed bodies skip zod's per-log rebuild; anything else gets zod's checks and wording.
@@ -79,6 +81,7 @@ export function ingestRoutes(rt: Runtime) {
         schema: {
           summary: "Store logs, score each service, open incidents (system 004)",
           tags: ["system 004"],
+          headers: keyedHeaders,
           body: ingestBody,
           response: {
             200: ingestResponse,
@@ -86,12 +89,22 @@ export function ingestRoutes(rt: Runtime) {
             401: errorSchema,
             413: errorSchema,
             415: errorSchema,
+            422: errorSchema.describe("`Idempotency-Key` sent before with another body"),
             503: errorSchema,
           },
         },
       },
-      // The body as parsed here, or decoded on a thread (`ingestValidatorCompiler` lets that through).
-      async (request) => ingestLogs(rt, request.body as IngestLog[] | DecodedIngestRecords),
+      async (request, reply) => {
+        // The body as parsed here, or decoded on a thread (`ingestValidatorCompiler` lets that through).
+        const body = request.body as IngestLog[] | DecodedIngestRecords;
+        const keyed = keyedRequest(request, "POST /ingest");
+        if (!keyed) return ingestLogs(rt, body);
+        const outcome = await rt.idempotency.run(keyed, {
+          fresh: async (attempt) => ingestAnswer(await ingestLogs(rt, body, attempt)),
+          finish: async (attempt, partial) => ingestAnswer(await finishIngest(rt, body, partial, attempt)),
+        });
+        return sendKeyed(reply, outcome);
+      },
     );
   };
 }

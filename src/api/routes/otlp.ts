@@ -4,13 +4,15 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { lineLimitOf } from "../../config/schema.js";
-import { BackpressureError } from "../../core/errors.js";
+import { BackpressureError, UserError } from "../../core/errors.js";
 import { type JsonValue, parseJson } from "../../core/json.js";
 import { LINE_CUT, lineTooLong } from "../../core/line-limit.js";
 import { isoUtc } from "../../core/time.js";
+import type { IdempotentAnswer, KeyedAttempt } from "../../service/idempotent-requests.js";
 import type { Runtime } from "../../service/runtime.js";
 import { recordsFromExportRequest } from "../../sources/otlp/to-records.js";
 import { requireAuth } from "../auth.js";
+import { digestKeyedBody, keyedHeaders, keyedRequest, sendKeyed } from "../idempotency-key.js";
 import { earlyRefusal } from "../ingest-admission.js";
 
 const gunzipAsync = promisify(gunzip);
@@ -21,6 +23,7 @@ const PROTOBUF_TYPES = ["application/x-protobuf", "application/protobuf"];
 /** gRPC status codes used in OTLP error bodies. */
 const INVALID_ARGUMENT = 3;
 const RESOURCE_EXHAUSTED = 8;
+const FAILED_PRECONDITION = 9;
 const UNAVAILABLE = 14;
 
 function isProtobuf(contentType: string | undefined): boolean {
@@ -89,6 +92,8 @@ export function otlpRoutes(rt: Runtime) {
           return send(reply, isProtobuf(request.headers["content-type"]), 503, UNAVAILABLE, refusal.message);
         },
         preHandler: requireAuth(rt, { group: "ingest", scope: "ingest" }),
+        // A keyed request's bytes (as sent, compressed or not) are hashed on their way to the parser.
+        preParsing: digestKeyedBody,
         bodyLimit,
         schema: {
           summary: "OpenTelemetry OTLP/HTTP log export (protobuf or JSON)",
@@ -96,6 +101,7 @@ export function otlpRoutes(rt: Runtime) {
             "Body: `ExportLogsServiceRequest` as `application/x-protobuf` or OTLP/JSON `application/json` " +
             "(`Content-Encoding: gzip` accepted). Response: `ExportLogsServiceResponse` in the same encoding.",
           tags: ["ingest"],
+          headers: keyedHeaders,
           body: z.unknown().describe("ExportLogsServiceRequest"),
           response: {
             200: z
@@ -107,6 +113,9 @@ export function otlpRoutes(rt: Runtime) {
               .describe(
                 "The body, or the body decompressed, is over INGEST_MAX_BODY_BYTES (a google.rpc.Status in protobuf)",
               ),
+            422: z
+              .object({ code: z.number(), message: z.string(), error: z.string() })
+              .describe("`Idempotency-Key` sent before with another body (a google.rpc.Status in protobuf)"),
             503: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
           },
         },
@@ -169,32 +178,56 @@ export function otlpRoutes(rt: Runtime) {
             lineTooLong(tooLong, limit.maxBytes).message,
             "line_too_long",
           );
+        // OTLP's partial success with nothing rejected is how a receiver warns (the cut bodies).
+        const answer = async (): Promise<IdempotentAnswer> => {
+          const message = [
+            rejected > 0 ? `${rejected} log records were not objects and were rejected` : "",
+            cut > 0
+              ? `${cut} log record bodies were longer than MAX_LINE_BYTES (${limit.maxBytes}) and were cut, flagged ${LINE_CUT}`
+              : "",
+          ]
+            .filter((m) => m !== "")
+            .join("; ");
+          if (proto)
+            return {
+              status: 200,
+              type: "application/x-protobuf",
+              body: (await codec()).encodeExportResponse(rejected, message),
+            };
+          const body =
+            message !== ""
+              ? { partialSuccess: { rejectedLogRecords: String(rejected), errorMessage: message } }
+              : {};
+          return { status: 200, type: "application/json", body: Buffer.from(JSON.stringify(body)) };
+        };
+        // A keyed export's answer is recorded once its records are stored (or handed off).
+        const answerRecorded = async (attempt: KeyedAttempt) => {
+          const given = await answer();
+          await rt.store.transaction((tx) => attempt.recordAnswer(tx.db, given));
+          return given;
+        };
+        const keyed = keyedRequest(request, "POST /v1/logs");
         try {
-          await rt.ingest.submit(records);
+          if (!keyed) {
+            await rt.ingest.submit(records);
+            return sendKeyed(reply, { answer: await answer(), replayed: false });
+          }
+          const outcome = await rt.idempotency.run(keyed, {
+            fresh: async (attempt) => {
+              await rt.ingest.submit(records, undefined, { idempotent: attempt.submission() });
+              return answerRecorded(attempt);
+            },
+            // Stored by an attempt that stopped before it answered: the same answer, nothing stored again.
+            finish: (attempt) => answerRecorded(attempt),
+          });
+          return sendKeyed(reply, outcome);
         } catch (error) {
+          if (error instanceof UserError && error.code === "idempotency_key_reused")
+            return send(reply, proto, 422, FAILED_PRECONDITION, error.message, error.code);
           if (!(error instanceof BackpressureError)) throw error;
           reply.header("retry-after", String(error.retryAfterSecs));
           return send(reply, proto, 503, UNAVAILABLE, error.message);
         }
-        // OTLP's partial success with nothing rejected is how a receiver warns (the cut bodies).
-        const message = [
-          rejected > 0 ? `${rejected} log records were not objects and were rejected` : "",
-          cut > 0
-            ? `${cut} log record bodies were longer than MAX_LINE_BYTES (${limit.maxBytes}) and were cut, flagged ${LINE_CUT}`
-            : "",
-        ]
-          .filter((m) => m !== "")
-          .join("; ");
-        if (proto)
-          return reply
-            .code(200)
-            .type("application/x-protobuf")
-            .send(Buffer.from((await codec()).encodeExportResponse(rejected, message)));
-        const body =
-          message !== ""
-            ? { partialSuccess: { rejectedLogRecords: String(rejected), errorMessage: message } }
-            : {};
-        return reply.code(200).type("application/json").send(JSON.stringify(body));
       },
     );
   };

@@ -22,6 +22,7 @@ import * as logBatchesVersion from "./020-log-batches-version.js";
 import * as logSegmentDigits from "./021-log-segment-digits.js";
 import * as logStoreDefault from "./022-log-store-default.js";
 import * as partitionStatePacked from "./023-partition-state-packed.js";
+import * as idempotencyKeys from "./024-idempotency-keys.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -51,6 +52,7 @@ const STEPS: [string, Step][] = [
   ["021-log-segment-digits", logSegmentDigits],
   ["022-log-store-default", logStoreDefault],
   ["023-partition-state-packed", partitionStatePacked],
+  ["024-idempotency-keys", idempotencyKeys],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */
