@@ -9,6 +9,7 @@ import type { LogRecord } from "../../core/log-record.js";
 import type { Source, SourceContext, SourceCounters, SourceState } from "../../core/source.js";
 import { isoUtc } from "../../core/time.js";
 import { decodeLine, LineAssembler } from "../../parsers/decoders/index.js";
+import { keyedSubmission } from "../read-key.js";
 import { SourceStoppedError, type SubmissionCounts, sleep, submitCounted } from "../submit-retry.js";
 import {
   checkpointJson,
@@ -33,6 +34,12 @@ interface Tracked {
   failedAtSize: number | null;
   /** Passes in a row that did not find it under the globs (see MISSING_PASSES). */
   missingPasses: number;
+  /**
+   * Where a submission a crash left unsettled ended (`FileCheckpoint.pending.to`): the first read after
+   * the restart stops there, so it reads what the crashed one read and gets its key (`keyedSubmission`), even when
+   * the file grew since. Unset once read past.
+   */
+  replayTo?: number;
 }
 
 /**
@@ -243,8 +250,10 @@ export class FileSource implements Source {
     if (cp && cp.fingerprintBytes > 0 && (await fingerprintOf(fh, cp.fingerprintBytes)) !== cp.fingerprint) {
       cp = null; // the inode was reused by another file
     }
+    let replayTo: number | undefined;
     if (cp?.pending) {
       if (cp.pending.submission <= this.#committedAtStart) cp.offset = cp.pending.to;
+      else replayTo = cp.pending.to;
       delete cp.pending;
     }
     const gz = path.endsWith(".gz");
@@ -266,6 +275,7 @@ export class FileSource implements Source {
       lastSize: -1,
       failedAtSize: null,
       missingPasses: 0,
+      ...(replayTo !== undefined && replayTo > cp.offset ? { replayTo } : {}),
     };
     return t;
   }
@@ -301,11 +311,15 @@ export class FileSource implements Source {
       if (size < t.cp.offset || (size !== t.lastSize && !(await this.#sameContent(t)))) {
         this.#ctx!.log.info({ path: t.path, size, offset: t.cp.offset }, "file truncated");
         t.cp = { path: t.path, offset: 0, fingerprint: "", fingerprintBytes: 0 };
+        delete t.replayTo;
         await this.#save(t);
       }
       t.lastSize = size;
       if (size <= t.cp.offset) return;
-      const want = Math.min(chunkBytes, size - t.cp.offset);
+      // An unsettled submission is read again as it was read, up to where it ended (`Tracked.replayTo`);
+      // a file shorter than that is not the one that was read.
+      if (t.replayTo !== undefined && t.replayTo > size) delete t.replayTo;
+      const want = Math.min(chunkBytes, (t.replayTo ?? size) - t.cp.offset);
       const { bytesRead } = await t.fh.read(buf, 0, want, t.cp.offset);
       if (bytesRead === 0) return;
       const lf = buf.lastIndexOf(0x0a, bytesRead - 1);
@@ -317,7 +331,11 @@ export class FileSource implements Source {
         continue;
       } else if (final)
         take = bytesRead; // a file's last words
-      else return; // wait for the writer to finish the line
+      else if (t.replayTo !== undefined) {
+        // The crashed read ended with no newline (the file's last words then): read on as usual.
+        delete t.replayTo;
+        continue;
+      } else return; // wait for the writer to finish the line
       await this.#commit(t, this.#decode(t, buf.subarray(0, take)), t.cp.offset + take);
     }
   }
@@ -513,8 +531,10 @@ export class FileSource implements Source {
    * saved first, so a crash in between is settled at the next start (see `FileCheckpoint.pending`).
    */
   async #commit(t: Tracked, records: LogRecord[], to: number): Promise<void> {
+    if (t.replayTo !== undefined && to >= t.replayTo) delete t.replayTo;
     if (records.length > 0) {
-      const submission = { source: this.#submitter, seq: ++this.#seq };
+      const position = [this.#submitter, t.id, String(t.cp.offset), String(to)];
+      const submission = keyedSubmission(this.#submitter, ++this.#seq, position, records);
       t.cp.pending = { to, submission: submission.seq };
       await this.#save(t);
       await submitCounted(this.#ctx!.submit, records, this.#abort.signal, submission, this.#counts);

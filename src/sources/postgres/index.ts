@@ -9,6 +9,7 @@ import type { Source, SourceContext, SourceCounters, SourceState } from "../../c
 import { isoUtc } from "../../core/time.js";
 import { timestampFromValue } from "../../parsers/decoders/index.js";
 import { SOURCE_ATTRIBUTE } from "../file/index.js";
+import { keyedSubmission } from "../read-key.js";
 import { SourceStoppedError, type SubmissionCounts, sleep, submitCounted } from "../submit-retry.js";
 import { CURSOR_ALIAS, pollStatement, readOnlyUrl, sourceRelation } from "./query.js";
 
@@ -95,6 +96,11 @@ export class PostgresSource implements Source {
   #refusedLines = 0;
   /** The number of this source's last submission (see `SubmissionRef`). */
   #seq = 0;
+  /**
+   * Where a poll a crash left unsettled ended (`Checkpoint.pending.to`): the first poll after the restart
+   * reads no further, so it reads what the crashed one read and gets its key (`keyedSubmission`).
+   */
+  #replayTo: string | null = null;
   /** Names this source's submissions in the store; by type too, as a name may pass to another type. */
   get #submitter(): string {
     return `${this.type}:${this.name}`;
@@ -143,6 +149,7 @@ export class PostgresSource implements Source {
     this.#seq = Math.max(committed, this.#cp.pending?.submission ?? 0);
     if (this.#cp.pending) {
       if (this.#cp.pending.submission <= committed) this.#cp.cursor = this.#cp.pending.to;
+      else this.#replayTo = this.#cp.pending.to;
       delete this.#cp.pending;
       await ctx.checkpoints.save(this.#key, this.#json());
     }
@@ -194,10 +201,13 @@ export class PostgresSource implements Source {
     let rows: Record<string, unknown>[];
     try {
       await client.query("begin read only");
-      const result = await client.query(pollStatement(this.options, this.#cp.cursor !== null), [
-        this.#cp.cursor,
-        this.options.batchRows,
-      ]);
+      const bound = this.#replayTo;
+      const result = await client.query(
+        pollStatement(this.options, this.#cp.cursor !== null, bound !== null),
+        bound !== null
+          ? [this.#cp.cursor, this.options.batchRows, bound]
+          : [this.#cp.cursor, this.options.batchRows],
+      );
       await client.query("commit");
       rows = result.rows as Record<string, unknown>[];
     } catch (error) {
@@ -206,6 +216,9 @@ export class PostgresSource implements Source {
     } finally {
       client.release();
     }
+    const from = this.#cp.cursor;
+    // Read as it was: from now on polls go on past it.
+    this.#replayTo = null;
     if (rows.length === 0) return false;
     const full = rows.length === this.options.batchRows;
     if (full && this.options.cursor.kind === "timestamp") {
@@ -227,7 +240,12 @@ export class PostgresSource implements Source {
       await cps.save(this.#key, this.#json());
       return full;
     }
-    const submission = { source: this.#submitter, seq: ++this.#seq };
+    const submission = keyedSubmission(
+      this.#submitter,
+      ++this.#seq,
+      [this.#submitter, from ?? "", to],
+      records,
+    );
     this.#cp.pending = { to, submission: submission.seq };
     await cps.save(this.#key, this.#json());
     await submitCounted(this.#ctx!.submit, records, this.#abort.signal, submission, this.#counts);

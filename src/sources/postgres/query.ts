@@ -18,11 +18,13 @@ export const CURSOR_ALIAS = "__logwarden_cursor";
 
 /**
  * The poll statement: rows after the cursor (all rows on the first poll), in cursor order, at most `limit`.
- * `$1` is the cursor as text (PostgreSQL casts it to the column's type), `$2` the limit.
+ * `$1` is the cursor as text (PostgreSQL casts it to the column's type), `$2` the limit; `bounded`: `$3`
+ * is the last cursor value to read (a crash's unsettled poll read again as it was read).
  */
-export function pollStatement(config: PostgresSourceConfig, hasCursor: boolean): string {
+export function pollStatement(config: PostgresSourceConfig, hasCursor: boolean, bounded = false): string {
   const cursor = `src.${quoteIdent(config.cursor.column)}`;
-  const where = hasCursor ? `where ${cursor} > $1` : "where $1::text is null";
+  const where =
+    (hasCursor ? `where ${cursor} > $1` : "where $1::text is null") + (bounded ? ` and ${cursor} <= $3` : "");
   return `select src.*, ${cursor}::text as ${CURSOR_ALIAS} from ${sourceRelation(config)} as src ${where} order by ${cursor} limit $2`;
 }
 
