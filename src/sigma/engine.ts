@@ -52,6 +52,11 @@ export class SigmaEngine {
     return mapping ? this.#router.routeFor(mapping, record).rules.length : 0;
   }
 
+  /** Whether the mapping that reads `record` reads its derived fields (false when none reads it). */
+  readsDerived(record: SigmaRecord): boolean {
+    return this.#router.mappingOf(record)?.readsDerived ?? false;
+  }
+
   /** The rules that match `record`; null when no mapping reads it (no rule can apply). */
   evaluate(record: SigmaRecord): Evaluation | null {
     const mapping = this.#router.mappingOf(record);
@@ -59,18 +64,23 @@ export class SigmaEngine {
     const { rules, prefilter } = this.#router.routeFor(mapping, record);
     const ev = this.#fields;
     ev.reset(record, mapping);
-    // Only the rules one of whose necessary literals the event holds (and those without any) run.
-    prefilter.scan(ev);
+    // Only the rules each of whose necessary clauses the event holds (and those without any) run.
+    const candidates = prefilter.candidates(ev);
     const matches: RuleMatch[] = [];
-    for (let i = 0; i < rules.length; i++) {
-      if (!prefilter.isCandidate(i)) continue;
-      const rule = rules[i]!;
+    for (let i = 0; i < candidates.length; i++) {
+      const rule = rules[candidates[i]!]!;
       if (rule.detection.test(ev)) matches.push({ rule, fields: this.#matchedFields(rule) });
     }
     const table = this.rules.fields;
+    // The event time is parsed only when asked for (a correlation counts the event, a test reads it): most
+    // events match nothing.
+    let time: number | undefined;
     return {
       mapping,
-      time: mapping.timeOf(record),
+      get time() {
+        time ??= mapping.timeOf(record);
+        return time;
+      },
       matches,
       read: (field) => toJson(ev.raw(table.slotOf(field))),
     };

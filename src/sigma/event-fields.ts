@@ -35,15 +35,21 @@ export interface FieldAccess {
   keywords(lowered: boolean): readonly string[];
 }
 
-const UNREAD = Symbol("unread");
-
 export class EventFields implements FieldAccess {
   #record: SigmaRecord | null = null;
   #mapping: LogSourceMapping | null = null;
   /** Readers per slot for the mapping in hand (mappings keep their own). */
   readonly #readers = new Map<LogSourceMapping, (RecordReader | null)[]>();
   #raw: unknown[] = [];
-  #lower: (string | undefined | typeof UNREAD)[] = [];
+  #lower: (string | undefined)[] = [];
+  /**
+   * Per slot, the event whose value `#raw` (and `#lower`) holds: a slot is read for this event when its
+   * generation is the current one, so pointing at a new event clears nothing (a rule set names hundreds of
+   * fields, an event holds a few dozen).
+   */
+  #rawGeneration = new Int32Array(0);
+  #lowerGeneration = new Int32Array(0);
+  #generation = 0;
   #keywords: string[] | null = null;
   #keywordsLower: string[] | null = null;
 
@@ -57,9 +63,10 @@ export class EventFields implements FieldAccess {
     if (this.#raw.length !== n) {
       this.#raw = new Array(n);
       this.#lower = new Array(n);
+      this.#rawGeneration = new Int32Array(n);
+      this.#lowerGeneration = new Int32Array(n);
     }
-    this.#raw.fill(UNREAD);
-    this.#lower.fill(UNREAD);
+    this.#generation++;
     this.#keywords = null;
     this.#keywordsLower = null;
   }
@@ -76,11 +83,11 @@ export class EventFields implements FieldAccess {
   raw(slot: number): unknown {
     // A slot numbered after this event's view was sized (a field first named after loading): read it directly.
     if (slot >= this.#raw.length) return this.#mapping!.reader(this.table.names[slot]!)?.(this.#record!);
-    const cached = this.#raw[slot];
-    if (cached !== UNREAD) return cached;
+    if (this.#rawGeneration[slot] === this.#generation) return this.#raw[slot];
     const reader = this.#readersOf(this.#mapping!)[slot];
     const value = reader ? reader(this.#record!) : undefined;
     this.#raw[slot] = value;
+    this.#rawGeneration[slot] = this.#generation;
     return value;
   }
 
@@ -90,11 +97,11 @@ export class EventFields implements FieldAccess {
 
   lowered(slot: number): string | undefined {
     if (slot >= this.#lower.length) return this.text(slot)?.toLowerCase();
-    const cached = this.#lower[slot];
-    if (cached !== UNREAD) return cached;
+    if (this.#lowerGeneration[slot] === this.#generation) return this.#lower[slot];
     const text = this.text(slot);
     const value = text === undefined ? undefined : text.toLowerCase();
     this.#lower[slot] = value;
+    this.#lowerGeneration[slot] = this.#generation;
     return value;
   }
 

@@ -44,6 +44,11 @@ export interface EventLogSource {
 export interface LogSourceMapping {
   readonly name: string;
   readonly product: string;
+  /**
+   * Whether any of its paths reads `derived.*` (the fields a syslog line states only in its text): records
+   * of a mapping that does not are not worth the authentication parse (a Windows event's JSON is long).
+   */
+  readonly readsDerived: boolean;
   /** Whether the record is one of this mapping's. */
   applies(record: SigmaRecord): boolean;
   /** The reader of a Sigma field in these records; null when the mapping gives the field no place. */
@@ -138,6 +143,7 @@ export function compileMapping(file: LogSourceMappingFile): LogSourceMapping {
   return {
     name: file.name,
     product: file.product.toLowerCase(),
+    readsDerived: mentionsDerived(file),
     applies: (r) => whenTests.some((t) => t(r)),
     reader,
     timeOf(r) {
@@ -165,6 +171,17 @@ export function compileMapping(file: LogSourceMappingFile): LogSourceMapping {
       return { product: file.product.toLowerCase(), services, categories };
     },
   };
+}
+
+function mentionsDerived(file: LogSourceMappingFile): boolean {
+  const paths = [
+    ...file.when.flatMap((alt) => (typeof alt === "string" ? [alt] : Object.keys(alt))),
+    ...(file.time ? [file.time] : []),
+    ...file.keywords,
+    ...Object.values(file.fields).flatMap(many),
+    ...(file.otherFields ? [file.otherFields] : []),
+  ];
+  return paths.some((p) => p === "derived" || p.startsWith("derived."));
 }
 
 function firstPresent(readers: readonly RecordReader[], record: SigmaRecord): unknown {

@@ -2,10 +2,11 @@
  * What must be in an event for a rule to match, as clauses of literals: every clause must hold, and a
  * clause holds when the event's (lowered) field contains one of its literals. Every string test implies its
  * longest literal part is a substring of the value (equality, startswith, endswith and contains alike), so
- * `Image|endswith: [a.exe, b.exe]` gives the clause {Image ∋ a.exe, Image ∋ b.exe}. Composed up the
- * condition: `and` keeps the clauses of its operands (the most selective few), `or` and `1 of` one clause,
- * the union of each operand's most selective clause (each operand implies it), `not` and anything without
- * literals (re, cidr, numbers, null, exists, fieldref) nothing. A rule with clauses is evaluated only when
+ * `Image|endswith: [a.exe, b.exe]` gives the clause {Image ∋ a.exe, Image ∋ b.exe}, and a regex the longest
+ * run of plain characters all its matches hold (regex-literal.ts). Composed up the condition: `and` keeps
+ * the clauses of its operands (the most selective few), `or` and `1 of` one clause, the union of each
+ * operand's most selective clause (each operand implies it), `not` and anything without literals (cidr,
+ * numbers, null, exists, fieldref) nothing. A rule with clauses is evaluated only when
  * the prefilter (prefilter.ts) found a literal of each; a rule without any always. Clauses never drop a rule
  * that would match: they only skip rules that cannot.
  */

@@ -22,14 +22,66 @@ export function compileRecordPath(path: string): RecordReader {
     case "severity":
       return (r) => r.severityText ?? undefined;
     case "attributes":
-      return (r) => walk(r.attributes, segments, 0);
+      return segments.length < 2 ? (r) => walk(r.attributes, segments, 0) : viaParent("attributes", segments);
     case "resource":
-      return (r) => walk(r.resource, segments, 0);
+      return segments.length < 2 ? (r) => walk(r.resource, segments, 0) : viaParent("resource", segments);
     case "derived":
       return (r) => (r.derived ? walk(r.derived, segments, 0) : undefined);
     default:
       throw new Error(`path '${path}' must start with one of ${ROOTS.join(", ")}`);
   }
+}
+
+/** A parent path's value could not be read by plain keys: the full walk (dotted keys) decides. */
+const DOTTED = Symbol("dotted");
+
+/**
+ * A path read through its parent's value, which is found once per record for every path under it: a
+ * Windows event's fields all sit under `attributes.Event.EventData`, and a rule set names hundreds of them.
+ * The parent is remembered for the last root object seen (records are not changed once decoded).
+ */
+function viaParent(root: "attributes" | "resource", segments: readonly string[]): RecordReader {
+  const parent = parentReader(root, segments.slice(0, -1));
+  const last = segments.at(-1)!;
+  return (r) => {
+    const from = r[root];
+    const obj = parent(from);
+    if (obj === DOTTED) return walk(from, segments, 0);
+    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return undefined;
+    return (obj as Record<string, unknown>)[last];
+  };
+}
+
+type ParentReader = (root: unknown) => unknown;
+const parentReaders = new Map<string, ParentReader>();
+
+function parentReader(root: string, segments: readonly string[]): ParentReader {
+  const key = `${root}\u0000${segments.join("\u0000")}`;
+  let reader = parentReaders.get(key);
+  if (!reader) {
+    let lastRoot: unknown = DOTTED;
+    let lastValue: unknown;
+    reader = (from) => {
+      if (from === lastRoot) return lastValue;
+      lastRoot = from;
+      lastValue = plainKeys(from, segments);
+      return lastValue;
+    };
+    parentReaders.set(key, reader);
+  }
+  return reader;
+}
+
+/** The value at `segments` by plain keys; undefined where `walk` gives up; DOTTED where it would go on. */
+function plainKeys(value: unknown, segments: readonly string[]): unknown {
+  let v = value;
+  for (const segment of segments) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+    const next = (v as Record<string, unknown>)[segment];
+    if (next === undefined) return DOTTED;
+    v = next;
+  }
+  return v;
 }
 
 function walk(value: unknown, segments: readonly string[], i: number): unknown {

@@ -48,7 +48,13 @@ export class SigmaSession {
       );
       if (out.length > 0) correlations = correlations.length === 0 ? out : [...correlations, ...out];
     }
-    return { time: ev.time, matches, correlations: this.#enabled(correlations) };
+    return {
+      get time() {
+        return ev.time;
+      },
+      matches,
+      correlations: this.#enabled(correlations),
+    };
   }
 
   tick(wallNow: number): CorrelationMatch[] {

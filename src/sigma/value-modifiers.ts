@@ -13,6 +13,7 @@ import { compileCidr } from "./cidr.js";
 import { base64, base64offset, type Encoded, textOf, utf16be, utf16bom, utf16le } from "./encodings.js";
 import { type FieldAccess, type FieldTable, scalarText } from "./event-fields.js";
 import { allOf, anyOf, type Literal, literalOf, type Need, needOf } from "./necessary-literals.js";
+import { requiredRegexLiteral } from "./regex-literal.js";
 import { Unsupported } from "./unsupported.js";
 import { compilePattern, literal, type Pattern, parseWildcards, plainText, withAnyAt } from "./wildcard.js";
 
@@ -174,8 +175,11 @@ function compileValues(
   let tests: EventTest[];
   // Per test, the literal it needs (string tests only).
   let literals: (Literal | null)[] | null = null;
-  if (rest.includes("re")) tests = regexTests(field, rest, nonNull, key, ctx);
-  else if (rest.includes("cidr")) tests = cidrTests(field, rest, nonNull, key, ctx);
+  if (rest.includes("re")) {
+    const compiled = regexTests(field, rest, nonNull, key, ctx);
+    tests = compiled.map((c) => c.test);
+    literals = compiled.map((c) => c.literal);
+  } else if (rest.includes("cidr")) tests = cidrTests(field, rest, nonNull, key, ctx);
   else if (rest.includes("fieldref")) tests = fieldrefTests(field, rest, nonNull, key, ctx, cased);
   else if (rest.some((m) => TIME_PARTS.has(m))) tests = timeTests(field, rest, nonNull, key, ctx);
   else if (rest.some((m) => NUMERIC.has(m))) tests = numericTests(field, rest, nonNull, key, ctx);
@@ -356,7 +360,7 @@ function regexTests(
   values: readonly (string | number | boolean)[],
   key: string,
   ctx: CompileContext,
-): EventTest[] {
+): { test: EventTest; literal: Literal | null }[] {
   let flags = "";
   for (const m of mods) {
     if (m === "re") continue;
@@ -380,7 +384,11 @@ function regexTests(
       throw new Unsupported("regex", `'${key}': ${(error as Error).message}`);
     }
     const test = (s: string) => regex.test(s);
-    return field === null ? onKeywords(false, test) : onField(field, ctx, false, test);
+    const text = requiredRegexLiteral(source);
+    return {
+      test: field === null ? onKeywords(false, test) : onField(field, ctx, false, test),
+      literal: text === null ? null : { field, text },
+    };
   });
 }
 

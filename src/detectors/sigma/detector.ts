@@ -15,6 +15,7 @@ import { defaultMappings } from "../../sigma/default-mappings.js";
 import { SigmaEngine } from "../../sigma/engine.js";
 import { loadRules, readRuleFiles } from "../../sigma/load-rules.js";
 import { readPlaceholders } from "../../sigma/placeholders.js";
+import type { SigmaRecord } from "../../sigma/record.js";
 import { SigmaSession } from "../../sigma/session.js";
 import { DerivedFields } from "./derived-fields.js";
 import { correlationFinding, DETECTOR, detectionFinding } from "./findings.js";
@@ -76,7 +77,11 @@ export class SigmaDetector implements Detector {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     for (const record of batch) {
-      const input = this.#derived.of(record);
+      // A record its mapping reads no derived field of (a Windows event) skips the authentication parse;
+      // it states no sshd or PAM attempt the derived fields' stream state would have to count.
+      const input: ParsedRecord & SigmaRecord = this.engine.readsDerived(record)
+        ? this.#derived.of(record)
+        : record;
       const result = this.session.process(input, record.id, this.clock.now());
       for (const m of result.matches) {
         this.#hit(m.rule.id, record.timestamp);
