@@ -56,3 +56,12 @@ export interface CorrelationRule extends RuleMeta {
 }
 
 export type SigmaRule = DetectionRule | CorrelationRule;
+
+/**
+ * Whether a rule's match is a finding: a standalone rule not of level `informational`, which the
+ * specification reserves for enrichment ("no case or alerting should be triggered … a huge amount of events
+ * will match"): its matches are counted (hits, last match) and feed correlations, nothing more.
+ */
+export function raisesFindings(rule: DetectionRule | CorrelationRule): boolean {
+  return rule.standalone && rule.level !== "informational";
+}

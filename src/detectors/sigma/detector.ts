@@ -16,6 +16,7 @@ import { SigmaEngine } from "../../sigma/engine.js";
 import { loadRules, readRuleFiles } from "../../sigma/load-rules.js";
 import { readPlaceholders } from "../../sigma/placeholders.js";
 import type { SigmaRecord } from "../../sigma/record.js";
+import { raisesFindings } from "../../sigma/rules.js";
 import { SigmaSession } from "../../sigma/session.js";
 import { DerivedFields } from "./derived-fields.js";
 import { correlationFinding, DETECTOR, detectionFinding } from "./findings.js";
@@ -85,11 +86,11 @@ export class SigmaDetector implements Detector {
       const result = this.session.process(input, record.id, this.clock.now());
       for (const m of result.matches) {
         this.#hit(m.rule.id, record.timestamp);
-        if (m.rule.standalone) out.push(detectionFinding(m, record, input.derived));
+        if (raisesFindings(m.rule)) out.push(detectionFinding(m, record, input.derived));
       }
       for (const c of result.correlations) {
         this.#hit(c.rule.id, record.timestamp);
-        if (c.rule.standalone) out.push(correlationFinding(c, record));
+        if (raisesFindings(c.rule)) out.push(correlationFinding(c, record));
       }
     }
     return out;
@@ -100,7 +101,7 @@ export class SigmaDetector implements Detector {
     const out: Anomaly[] = [];
     for (const c of this.session.tick(now)) {
       this.#hit(c.rule.id, new Date(c.time).toISOString());
-      if (c.rule.standalone) out.push(correlationFinding(c, null));
+      if (raisesFindings(c.rule)) out.push(correlationFinding(c, null));
     }
     return out;
   }

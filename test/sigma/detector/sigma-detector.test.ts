@@ -106,6 +106,31 @@ tags: [attack.command-and-control, attack.t1105]
     expect(detector.hits().get("11111111-2222-3333-4444-555555555555")?.count).toBe(1);
   });
 
+  it("an informational rule's match is a hit, not a finding (the specification: enrichment, no alerting)", () => {
+    const rules = join(dir, "info");
+    rmSync(rules, { recursive: true, force: true });
+    mkdirSync(rules, { recursive: true });
+    for (const level of ["informational", "low"])
+      writeFileSync(
+        join(rules, `${level}.yml`),
+        `title: Logoff (${level})
+id: 00000000-0000-0000-0000-00000000000${level === "low" ? 1 : 2}
+logsource: {product: windows, service: security}
+detection:
+  selection: {EventID: 4634}
+  condition: selection
+level: ${level}
+`,
+      );
+    const detector = sigmaDetector({ SIGMA_RULES_DIR: rules })!;
+    const logoff = {
+      Event: { System: { EventID: 4634, Channel: "Security", Computer: "ws1" }, EventData: {} },
+    };
+    const found = detector.observe([parsed(JSON.stringify(logoff))]);
+    expect(found.map((f) => f.features.level)).toEqual(["low"]);
+    expect(detector.hits().get("00000000-0000-0000-0000-000000000002")?.count).toBe(1);
+  });
+
   it("the shipped brute-force correlation: one finding naming the user, citing every failure; the failures alone are none", () => {
     const detector = sigmaDetector({ SIGMA_RULES_DIR: SHIPPED })!;
     const found = detector.observe(Array.from({ length: 10 }, (_, i) => parsed(failure(i))));
