@@ -6,6 +6,7 @@ import { mergeFields, setField } from "./json-fields.js";
 import { type SeverityValue, severityFromValue } from "./level-value.js";
 import { keyValueListToObject, unwrapAnyValue } from "./otlp-value.js";
 import { type EpochUnit, timestampFromValue } from "./timestamp-value.js";
+import { windowsEventFacts } from "./windows-event.js";
 
 type Role =
   | "time"
@@ -203,6 +204,14 @@ function mapObject(obj: JsonObject, ctx: DecodeContext, fallbackBody?: string): 
         choose(metadata, key, a.rank, isJsonObject(value) ? value : null);
         break;
     }
+  }
+
+  // A Windows event keeps its time, machine and level under Event.System (windows-event.ts).
+  const windows = windowsEventFacts(obj);
+  if (windows) {
+    if (!time.value && windows.time !== undefined) time.value = timestampFromValue(windows.time, ctx);
+    if (!host.value && windows.computer) host.value = { name: windows.computer, extra: null };
+    if (!level.value && windows.level) level.value = severityFromValue(windows.level, "auto");
   }
 
   const attrs: JsonObject = {};

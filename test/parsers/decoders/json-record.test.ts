@@ -292,3 +292,47 @@ describe("recordFromObject: OTel-shaped and system records", () => {
     expect(Object.getPrototypeOf(r.attributes)).toBe(Object.prototype);
   });
 });
+
+describe("recordFromObject: a Windows event as XML-to-JSON", () => {
+  const event = (system: JsonObject): JsonObject => ({
+    Event: {
+      System: { EventID: 4625, Channel: "Security", ...system },
+      EventData: { TargetUserName: "bob" },
+    },
+  });
+
+  it("takes its time from TimeCreated, its host from Computer and its severity from Level", () => {
+    const r = recordFromObject(
+      event({
+        TimeCreated: { "#attributes": { SystemTime: "2026-03-02T07:30:05.6840000Z" } },
+        Computer: "ws-125.corp.example.com",
+        Level: 2,
+      }),
+      ctx,
+    );
+    expect(r.timestamp).toBe("2026-03-02T07:30:05.684Z");
+    expect(r.resource["host.name"]).toBe("ws-125.corp.example.com");
+    expect(r.severityText).toBe("ERROR");
+    // Nothing is taken out of the event: rules read it whole.
+    expect((r.attributes.Event as JsonObject).System).toMatchObject({ Computer: "ws-125.corp.example.com" });
+  });
+
+  it("reads the plain SystemTime form; a top-level time or host stated by the producer wins", () => {
+    const plain = recordFromObject(event({ TimeCreated: { SystemTime: "2026-03-02T07:30:05Z" } }), ctx);
+    expect(plain.timestamp).toBe("2026-03-02T07:30:05.000Z");
+    const stated = recordFromObject(
+      {
+        ...event({ TimeCreated: { SystemTime: "2026-03-02T07:30:05Z" }, Computer: "ws1" }),
+        time: "2026-03-03T00:00:00Z",
+        host: "relay",
+      },
+      ctx,
+    );
+    expect(stated.timestamp).toBe("2026-03-03T00:00:00.000Z");
+    expect(stated.resource["host.name"]).toBe("relay");
+  });
+
+  it("an object whose Event is not a Windows event keeps the receipt time", () => {
+    expect(recordFromObject({ Event: "login", message: "m" }, ctx).timestamp).toBe(ctx.observedAt);
+  });
+});

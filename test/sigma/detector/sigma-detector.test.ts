@@ -102,7 +102,8 @@ tags: [attack.command-and-control, attack.t1105]
         },
       },
     });
-    expect(f.description).toBe('Sigma rule "Certutil Download" (high) matched');
+    // The event's machine (Event.System.Computer) is the record's host (decoders' windows-event.ts).
+    expect(f.description).toBe('Sigma rule "Certutil Download" (high) matched on ws1');
     expect(detector.hits().get("11111111-2222-3333-4444-555555555555")?.count).toBe(1);
   });
 
