@@ -4,7 +4,7 @@
  * rules' compiled test runs on one shared, memoised view of its fields.
  */
 import type { JsonObject, JsonValue } from "../core/json.js";
-import { EventFields } from "./event-fields.js";
+import { EventFields, type FieldTable } from "./event-fields.js";
 import type { LoadedRules } from "./load-rules.js";
 import type { LogSourceMapping } from "./log-source-mapping.js";
 import type { SigmaRecord } from "./record.js";
@@ -18,9 +18,9 @@ export interface RuleMatch {
 }
 
 export interface Evaluation {
-  mapping: LogSourceMapping;
+  readonly mapping: LogSourceMapping;
   /** Event time, ms: the mapping's time field, else the record's timestamp. */
-  time: number;
+  readonly time: number;
   matches: RuleMatch[];
   /**
    * A Sigma field of this event (group-by and value fields of correlations), read through the mapping.
@@ -52,14 +52,16 @@ export class SigmaEngine {
     return mapping ? this.#router.routeFor(mapping, record).rules.length : 0;
   }
 
-  /** Whether the mapping that reads `record` reads its derived fields (false when none reads it). */
-  readsDerived(record: SigmaRecord): boolean {
-    return this.#router.mappingOf(record)?.readsDerived ?? false;
+  /** The mapping that reads `record` (the first that applies), or null: no rule can apply to it. */
+  mappingOf(record: SigmaRecord): LogSourceMapping | null {
+    return this.#router.mappingOf(record);
   }
 
-  /** The rules that match `record`; null when no mapping reads it (no rule can apply). */
-  evaluate(record: SigmaRecord): Evaluation | null {
-    const mapping = this.#router.mappingOf(record);
+  /**
+   * The rules that match `record`; null when no mapping reads it (no rule can apply). `mapping`: the
+   * record's, when the caller already asked (`mappingOf`) for the record it derived this one from.
+   */
+  evaluate(record: SigmaRecord, mapping = this.#router.mappingOf(record)): Evaluation | null {
     if (!mapping) return null;
     const { rules, prefilter } = this.#router.routeFor(mapping, record);
     const ev = this.#fields;
@@ -71,19 +73,7 @@ export class SigmaEngine {
       const rule = rules[candidates[i]!]!;
       if (rule.detection.test(ev)) matches.push({ rule, fields: this.#matchedFields(rule) });
     }
-    const table = this.rules.fields;
-    // The event time is parsed only when asked for (a correlation counts the event, a test reads it): most
-    // events match nothing.
-    let time: number | undefined;
-    return {
-      mapping,
-      get time() {
-        time ??= mapping.timeOf(record);
-        return time;
-      },
-      matches,
-      read: (field) => toJson(ev.raw(table.slotOf(field))),
-    };
+    return new EventEvaluation(mapping, matches, record, ev, this.rules.fields);
   }
 
   #matchedFields(rule: DetectionRule): JsonObject {
@@ -98,6 +88,29 @@ export class SigmaEngine {
       }
     }
     return out;
+  }
+}
+
+/** One evaluation: a class, so its lazy time and its reader cost no closure or accessor per event. */
+class EventEvaluation implements Evaluation {
+  #time: number | undefined;
+
+  constructor(
+    readonly mapping: LogSourceMapping,
+    readonly matches: RuleMatch[],
+    readonly record: SigmaRecord,
+    readonly fields: EventFields,
+    readonly table: FieldTable,
+  ) {}
+
+  /** Parsed when first read (a correlation counts the event, a test reads it): most events match nothing. */
+  get time(): number {
+    this.#time ??= this.mapping.timeOf(this.record);
+    return this.#time;
+  }
+
+  read(field: string): JsonValue | undefined {
+    return toJson(this.fields.raw(this.table.slotOf(field)));
   }
 }
 

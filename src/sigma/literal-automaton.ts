@@ -11,6 +11,9 @@ const DENSE_CHILDREN = 4;
 const ASCII = 128;
 /** Characters of scanned values remembered per automaton (about 2 MB of UTF-16 and the map's entries). */
 const MEMO_CHARS = 1 << 20;
+/** Scans over which the memo's hits are judged, and windows a stopped memo waits before trying again. */
+const MEMO_WINDOW = 4096;
+const MEMO_RETRY_WINDOWS = 16;
 
 interface BuildNode {
   next: Map<number, BuildNode>;
@@ -22,7 +25,7 @@ interface BuildNode {
 export type OnFound = (clause: number, stamp: number) => void;
 
 export class LiteralAutomaton {
-  readonly #root: BuildNode = { next: new Map(), clauses: [], id: 0 };
+  #root: BuildNode = { next: new Map(), clauses: [], id: 0 };
   // Flattened, by node id (breadth-first; the root is 0).
   #fail = new Int32Array(0);
   /** Row of a dense node in `#rows` (-1: none); the root's row already follows fail links (missing: root). */
@@ -42,6 +45,11 @@ export class LiteralAutomaton {
    */
   readonly #memo = new Map<string, Int32Array>();
   #memoChars = 0;
+  /** Whether values are remembered now, and this window's scans and memo hits (`#judgeMemo`). */
+  #remembering = true;
+  #scans = 0;
+  #hits = 0;
+  #windowsOff = 0;
   readonly #scratch: number[] = [];
   /** The shortest literal's length: a shorter value holds none (event ids, flags, short numbers). */
   #shortest = Number.POSITIVE_INFINITY;
@@ -128,49 +136,78 @@ export class LiteralAutomaton {
       const base = denseRow[n.id]! * ASCII;
       for (let c = 0; c < ASCII; c++) if (rows[base + c] === -1) rows[base + c] = this.#next(fail[n.id]!, c);
     }
+    // The build tree (a Map per node, tens of thousands for a command-line field) is not kept: every major
+    // garbage collection would walk it.
+    this.#root.next = new Map();
   }
 
   /** Reports every clause one of whose literals occurs in `text` lowered (each clause once). */
   scan(text: string, stamp: number, found: OnFound): void {
     // Lowering keeps an ASCII value's length; one past ASCII is walked lowered, whatever its length.
     if (text.length < this.#shortest && isAscii(text)) return;
-    let clauses = this.#memo.get(text);
-    if (clauses === undefined) {
-      clauses = this.#clausesIn(text);
-      if (this.#memoChars + text.length > MEMO_CHARS) {
-        this.#memo.clear();
-        this.#memoChars = 0;
-      }
-      this.#memo.set(text, clauses);
-      this.#memoChars += text.length;
+    if (this.#remembering) {
+      let clauses = this.#memo.get(text);
+      if (clauses === undefined) {
+        this.#walk(text);
+        clauses = Int32Array.from(this.#scratch);
+        if (this.#memoChars + text.length > MEMO_CHARS) {
+          this.#memo.clear();
+          this.#memoChars = 0;
+        }
+        this.#memo.set(text, clauses);
+        this.#memoChars += text.length;
+      } else this.#hits++;
+      for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
+    } else {
+      this.#walk(text);
+      const clauses = this.#scratch;
+      for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
     }
-    for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
+    if (++this.#scans === MEMO_WINDOW) this.#judgeMemo();
   }
 
-  /** The distinct clauses found in `text` lowered, walking the automaton. */
-  #clausesIn(text: string): Int32Array {
-    const out = this.#scratch;
-    out.length = 0;
+  /**
+   * At the end of each window of scans: a memo that found fewer than a quarter of the values stops (a
+   * syslog message is rarely seen twice, and remembering each costs a map insert and its memory); a stopped
+   * one tries again after `MEMO_RETRY_WINDOWS` windows, since a stream can change.
+   */
+  #judgeMemo(): void {
+    if (this.#remembering) {
+      if (this.#hits * 4 < this.#scans) {
+        this.#remembering = false;
+        this.#memo.clear();
+        this.#memoChars = 0;
+        this.#windowsOff = 0;
+      }
+    } else if (++this.#windowsOff >= MEMO_RETRY_WINDOWS) this.#remembering = true;
+    this.#scans = 0;
+    this.#hits = 0;
+  }
+
+  /** Walks the automaton over `text` lowered, leaving the distinct clauses found in `#scratch`. */
+  #walk(text: string): void {
+    this.#scratch.length = 0;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
       if (c >= 65 && c <= 90) c += 32;
-      else if (c >= ASCII) return this.#clausesInLowered(text.toLowerCase());
+      else if (c >= ASCII) {
+        this.#walkLowered(text.toLowerCase());
+        return;
+      }
       n = this.#next(n, c);
       this.#collect(n);
     }
-    return Int32Array.from(out);
   }
 
   /** The same for an already lowered value that may hold characters past ASCII. */
-  #clausesInLowered(text: string): Int32Array {
+  #walkLowered(text: string): void {
     this.#scratch.length = 0;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
       n = this.#next(n, text.charCodeAt(i));
       this.#collect(n);
     }
-    return Int32Array.from(this.#scratch);
   }
 
   /** Adds the clauses found on reaching node `n` to the scratch list, once each. */

@@ -7,11 +7,10 @@
 import type { UndoLog } from "../core/undo.js";
 import { type CorrelationMatch, Correlator } from "./correlation/correlator.js";
 import type { RuleMatch, SigmaEngine } from "./engine.js";
+import type { LogSourceMapping } from "./log-source-mapping.js";
 import type { SigmaRecord } from "./record.js";
 
 export interface SessionOutput {
-  /** Event time, ms (null when no mapping reads the record). */
-  time: number | null;
   /** Every detection rule that matched, standalone or not (the test command lists them all). */
   matches: RuleMatch[];
   /** Correlations this record completed. */
@@ -33,28 +32,30 @@ export class SigmaSession {
     this.correlator = new Correlator(engine.rules.correlations, options);
   }
 
-  /** `ref`: the record's reference (its id, or its line number), cited by correlations as evidence. */
-  process(record: SigmaRecord, ref: number, wallNow = Date.now()): SessionOutput {
-    const ev = this.engine.evaluate(record);
-    if (!ev) return { time: null, matches: [], correlations: [] };
+  /**
+   * `ref`: the record's reference (its id, or its line number), cited by correlations as evidence.
+   * `mapping`: the record's, when the caller asked the engine already (`SigmaEngine.mappingOf`).
+   */
+  process(
+    record: SigmaRecord,
+    ref: number,
+    wallNow = Date.now(),
+    mapping: LogSourceMapping | null | undefined = undefined,
+  ): SessionOutput {
+    const ev = mapping === undefined ? this.engine.evaluate(record) : this.engine.evaluate(record, mapping);
+    if (!ev) return { matches: [], correlations: [] };
     const disabled = this.disabled;
     const matches = disabled.size === 0 ? ev.matches : ev.matches.filter((m) => !disabled.has(m.rule.id));
     let correlations: CorrelationMatch[] = [];
     for (const m of matches) {
       if (!this.correlator.consumes(m.rule.id)) continue;
       const out = this.correlator.observe(
-        { ruleId: m.rule.id, time: ev.time, refs: [ref], read: ev.read },
+        { ruleId: m.rule.id, time: ev.time, refs: [ref], read: (field) => ev.read(field) },
         wallNow,
       );
       if (out.length > 0) correlations = correlations.length === 0 ? out : [...correlations, ...out];
     }
-    return {
-      get time() {
-        return ev.time;
-      },
-      matches,
-      correlations: this.#enabled(correlations),
-    };
+    return { matches, correlations: this.#enabled(correlations) };
   }
 
   tick(wallNow: number): CorrelationMatch[] {

@@ -78,12 +78,13 @@ export class SigmaDetector implements Detector {
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     for (const record of batch) {
-      // A record its mapping reads no derived field of (a Windows event) skips the authentication parse;
-      // it states no sshd or PAM attempt the derived fields' stream state would have to count.
-      const input: ParsedRecord & SigmaRecord = this.engine.readsDerived(record)
-        ? this.#derived.of(record)
-        : record;
-      const result = this.session.process(input, record.id, this.clock.now());
+      // A record no mapping reads meets no rule. One whose mapping reads no derived field (a Windows event)
+      // skips the authentication parse: it states no sshd or PAM attempt the derived fields' stream state
+      // would have to count.
+      const mapping = this.engine.mappingOf(record);
+      if (!mapping) continue;
+      const input: ParsedRecord & SigmaRecord = mapping.readsDerived ? this.#derived.of(record) : record;
+      const result = this.session.process(input, record.id, this.clock.now(), mapping);
       for (const m of result.matches) {
         this.#hit(m.rule.id, record.timestamp);
         if (raisesFindings(m.rule)) out.push(detectionFinding(m, record, input.derived));
