@@ -194,6 +194,11 @@ function recordOf(
     // Metadata wins a clash with what the message said, as `{...attributes, ...metadata}` did.
     if (hasKeyBesides(attributes)) for (const key in metadata) setField(attributes, key, metadata[key]!);
     else record.attributes = metadata;
+    // A machine named in the metadata is the record's host when the message named none (detectors and
+    // findings read the resource's); the resource may be shared by the service's records, so it is copied.
+    const host = metadata.host ?? metadata.hostname;
+    if (typeof host === "string" && host !== "" && record.resource["host.name"] === undefined)
+      record.resource = { ...record.resource, "host.name": host };
   }
   return record;
 }

@@ -60,10 +60,13 @@ function reference(log: IngestLog, observedAt: string, warn: (w: Warned) => void
       message: 'no service given and the message names none; stored in the stream "unknown"',
     });
   const stream = service || "unknown";
-  const resource = hasKeyBesides(decoded.resource, "service.name")
+  const metadata = (log.metadata ?? {}) as JsonObject;
+  const resource: JsonObject = hasKeyBesides(decoded.resource, "service.name")
     ? { ...decoded.resource, "service.name": stream }
     : { "service.name": stream };
-  const metadata = (log.metadata ?? {}) as JsonObject;
+  // The metadata's machine is the host when the message named none.
+  const host = log.metadata ? (metadata.host ?? metadata.hostname) : undefined;
+  if (typeof host === "string" && host !== "" && resource["host.name"] === undefined) resource["host.name"] = host;
   return {
     timestamp,
     observedTimestamp: observedAt,
@@ -161,6 +164,24 @@ describe("recordFromIngestLog", () => {
       }),
       { numRuns: 5_000, seed: 18 },
     );
+  });
+});
+
+describe("recordFromIngestLog: metadata.host", () => {
+  it("is the record's host when the message names none, without touching the service's shared resource", () => {
+    const shared = { "service.name": "api" };
+    const resourceFor = () => shared;
+    const at = "2026-01-10T00:00:00.000Z";
+    const named = recordFromIngestLog({ service: "api", message: "m", metadata: { host: "web-7" } }, at, {
+      resourceFor,
+    });
+    expect(named.resource).toEqual({ "service.name": "api", "host.name": "web-7" });
+    expect(shared).toEqual({ "service.name": "api" });
+    const syslog = recordFromIngestLog(
+      { message: "<34>Oct 11 22:14:15 db1 sshd[1]: Accepted password for a from 10.0.0.1 port 2 ssh2", metadata: { host: "relay" } },
+      at,
+    );
+    expect(syslog.resource["host.name"]).toBe("db1");
   });
 });
 
