@@ -66,7 +66,8 @@ function reference(log: IngestLog, observedAt: string, warn: (w: Warned) => void
     : { "service.name": stream };
   // The metadata's machine is the host when the message named none.
   const host = log.metadata ? (metadata.host ?? metadata.hostname) : undefined;
-  if (typeof host === "string" && host !== "" && resource["host.name"] === undefined) resource["host.name"] = host;
+  if (typeof host === "string" && host !== "" && resource["host.name"] === undefined)
+    resource["host.name"] = host;
   return {
     timestamp,
     observedTimestamp: observedAt,
@@ -178,7 +179,10 @@ describe("recordFromIngestLog: metadata.host", () => {
     expect(named.resource).toEqual({ "service.name": "api", "host.name": "web-7" });
     expect(shared).toEqual({ "service.name": "api" });
     const syslog = recordFromIngestLog(
-      { message: "<34>Oct 11 22:14:15 db1 sshd[1]: Accepted password for a from 10.0.0.1 port 2 ssh2", metadata: { host: "relay" } },
+      {
+        message: "<34>Oct 11 22:14:15 db1 sshd[1]: Accepted password for a from 10.0.0.1 port 2 ssh2",
+        metadata: { host: "relay" },
+      },
       at,
     );
     expect(syslog.resource["host.name"]).toBe("db1");
