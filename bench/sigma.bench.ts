@@ -246,7 +246,6 @@ for (let round = 0; round < INGEST_ROUNDS; round++)
     );
   }
 const ingestCpu = (runs: LoadFigures[]) => median(runs.map((r) => r.cpuUsPerLine ?? Number.NaN));
-const ingestRate = (runs: LoadFigures[]) => median(runs.map((r) => r.linesPerSec));
 const ingestCpuRatio = ingestCpu(ingestRuns.without) / ingestCpu(ingestRuns.with);
 
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
@@ -275,7 +274,9 @@ processor (with every rule, a large heap) is not charged to it. The live ingest 
 stream's 40,000 lines as NDJSON bodies of ${fmt(INGEST_BODY_LINES)} (\`{"service": "windows", "message": <event JSON>}\`)
 over 4 connections, ${INGEST_WARMUP_SECS} s of warm-up then ${INGEST_SECS} s measured; CPU is the server's, all threads, per
 stored line, from the moment the warm-up's lines are sealed until the measured lines are (the seal thread takes
-longer over a Windows event than the event loop does, and lines left unsealed would carry their cost out).
+longer over a Windows event than the event loop does, and lines left unsealed would carry their cost out). Lines
+per second are not compared: waiting for the last lines to be sealed includes the seal loop's age timer, idle
+time that moved the runs' sustained rates from 491 to 2,005 lines/s with the same server.
 
 ${table(
   ["measure", "value", "target"],
@@ -325,7 +326,7 @@ ${table(
     ],
     [
       `live ingest of that stream (\`serve\`, segment store; median of ${INGEST_ROUNDS} runs of ${INGEST_SECS} s each, in turns), server CPU a stored line`,
-      `${ingestCpu(ingestRuns.without).toFixed(1)} → ${ingestCpu(ingestRuns.with).toFixed(1)} µs (${ingestCpuRatio.toFixed(2)}× the lines per CPU-second; ${fmt(ingestRate(ingestRuns.without))} → ${fmt(ingestRate(ingestRuns.with))} lines/s)`,
+      `${ingestCpu(ingestRuns.without).toFixed(1)} → ${ingestCpu(ingestRuns.with).toFixed(1)} µs (${ingestCpuRatio.toFixed(2)}× the lines per CPU-second)`,
       `≥ 0.8× (${verdict(ingestCpuRatio >= 0.8)})`,
     ],
   ],
