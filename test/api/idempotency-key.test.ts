@@ -238,6 +238,22 @@ describe("POST /v1/logs with Idempotency-Key (one node, SQLite)", () => {
     expect(other.json()).toMatchObject({ error: "idempotency_key_reused" });
   });
 
+  it("refuses a malformed key with a 400 JSON error, not a 500 (the hostile-input fuzzer's find)", async () => {
+    server = await startTestServer();
+    for (const bad of ["a OR", "' OR '1'='1", ""]) {
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/v1/logs",
+        headers: { ...auth, "content-type": "application/json", "idempotency-key": bad },
+        payload: JSON.stringify(exportOf("otlp-bad-key")),
+      });
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.json()).toMatchObject({ error: "validation_error" });
+      expect(res.json().message).toContain("idempotency-key");
+    }
+    expect(await storedWith(server.rt.logs, "otlp-bad-key")).toHaveLength(0);
+  });
+
   it("stores a resent OTLP/protobuf export once and gives the same bytes back", async () => {
     server = await startTestServer();
     const bytes = Buffer.from(encodeExportRequest(exportOf("otlp-proto-key")));

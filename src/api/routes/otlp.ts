@@ -50,6 +50,17 @@ const partialSuccess = z.object({
 let protobufCodec: Promise<typeof import("../../sources/otlp/codec.js")> | undefined;
 const codec = () => (protobufCodec ??= import("../../sources/otlp/codec.js"));
 
+/**
+ * An error answer of this route: the handler's google.rpc.Status (`code`, `message`), or the one error
+ * body (`error`, `message`, `details`) when Fastify's hooks or schema answer first.
+ */
+const otlpOrErrorBody = z.object({
+  code: z.number().optional(),
+  message: z.string(),
+  error: z.string().optional(),
+  details: z.array(z.unknown()).optional(),
+});
+
 export function otlpRoutes(rt: Runtime) {
   return async (app: FastifyInstance) => {
     const bodyLimit = rt.config.ingest.maxBodyBytes;
@@ -107,7 +118,9 @@ export function otlpRoutes(rt: Runtime) {
             200: z
               .object({ partialSuccess: partialSuccess.optional() })
               .describe("ExportLogsServiceResponse"),
-            400: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
+            // A google.rpc.Status from the handler; the one error body when the request fails its schema
+            // (a malformed Idempotency-Key) before the handler runs.
+            400: otlpOrErrorBody.describe("google.rpc.Status, or the error body for a malformed header"),
             413: z
               .object({ code: z.number().optional(), message: z.string(), error: z.string() })
               .describe(
@@ -116,7 +129,9 @@ export function otlpRoutes(rt: Runtime) {
             422: z
               .object({ code: z.number(), message: z.string(), error: z.string() })
               .describe("`Idempotency-Key` sent before with another body (a google.rpc.Status in protobuf)"),
-            503: z.object({ code: z.number(), message: z.string() }).describe("google.rpc.Status"),
+            503: otlpOrErrorBody.describe(
+              "google.rpc.Status, or the error body when the server turns it away",
+            ),
           },
         },
       },
