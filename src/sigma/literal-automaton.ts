@@ -24,7 +24,24 @@ interface BuildNode {
 /** Called once per clause a literal of which occurs in the value. */
 export type OnFound = (clause: number, stamp: number) => void;
 
+/**
+ * Characters the memos of one engine's automata may hold together: a Windows fleet's routes have dozens of
+ * field automata each, and a million characters apiece would add up to gigabytes.
+ */
+export class MemoBudget {
+  used = 0;
+  constructor(readonly limit = 1 << 22) {}
+  fits(chars: number): boolean {
+    return this.used + chars <= this.limit;
+  }
+}
+
 export class LiteralAutomaton {
+  constructor(
+    /** Shared by the automata of one engine (`LogSourceRouter`); a fresh one for an automaton alone. */
+    readonly budget: MemoBudget = new MemoBudget(),
+  ) {}
+
   #root: BuildNode = { next: new Map(), clauses: [], id: 0 };
   // Flattened, by node id (breadth-first; the root is 0).
   #fail = new Int32Array(0);
@@ -41,7 +58,8 @@ export class LiteralAutomaton {
   /**
    * Values already scanned, with the clauses found in them: a field's values repeat from event to event (the
    * same images, command lines, users and hosts), and a map lookup costs a fraction of a walk. Cleared when
-   * it holds `MEMO_CHARS` characters, so a stream of distinct values costs one walk and one insert each.
+   * it holds `MEMO_CHARS` characters or the engine's budget (shared by every automaton of every route) is
+   * spent, so a stream of distinct values costs one walk and one insert each, and memory stays bounded.
    */
   readonly #memo = new Map<string, Int32Array>();
   #memoChars = 0;
@@ -150,12 +168,12 @@ export class LiteralAutomaton {
       if (clauses === undefined) {
         this.#walk(text);
         clauses = Int32Array.from(this.#scratch);
-        if (this.#memoChars + text.length > MEMO_CHARS) {
-          this.#memo.clear();
-          this.#memoChars = 0;
+        if (this.#memoChars + text.length > MEMO_CHARS || !this.budget.fits(text.length)) this.#forget();
+        if (this.budget.fits(text.length)) {
+          this.#memo.set(text, clauses);
+          this.#memoChars += text.length;
+          this.budget.used += text.length;
         }
-        this.#memo.set(text, clauses);
-        this.#memoChars += text.length;
       } else this.#hits++;
       for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
     } else {
@@ -175,13 +193,19 @@ export class LiteralAutomaton {
     if (this.#remembering) {
       if (this.#hits * 4 < this.#scans) {
         this.#remembering = false;
-        this.#memo.clear();
-        this.#memoChars = 0;
+        this.#forget();
         this.#windowsOff = 0;
       }
     } else if (++this.#windowsOff >= MEMO_RETRY_WINDOWS) this.#remembering = true;
     this.#scans = 0;
     this.#hits = 0;
+  }
+
+  /** Empties the memo, giving its characters back to the budget. */
+  #forget(): void {
+    this.#memo.clear();
+    this.budget.used -= this.#memoChars;
+    this.#memoChars = 0;
   }
 
   /** Walks the automaton over `text` lowered, leaving the distinct clauses found in `#scratch`. */

@@ -7,7 +7,7 @@
  */
 import type { FieldAccess, FieldTable } from "./event-fields.js";
 import { scalarText } from "./event-fields.js";
-import { LiteralAutomaton } from "./literal-automaton.js";
+import { LiteralAutomaton, MemoBudget } from "./literal-automaton.js";
 import type { Need } from "./necessary-literals.js";
 
 export class Prefilter {
@@ -29,7 +29,7 @@ export class Prefilter {
   #candidateCount = 0;
   #stamp = 0;
 
-  constructor(needs: readonly Need[], fields: FieldTable) {
+  constructor(needs: readonly Need[], fields: FieldTable, budget: MemoBudget = new MemoBudget()) {
     const bySlot = new Map<number, LiteralAutomaton>();
     const ruleOfClause: number[] = [];
     const always: number[] = [];
@@ -44,7 +44,7 @@ export class Prefilter {
           const slot = literal.field === null ? -1 : fields.slotOf(literal.field);
           let a = bySlot.get(slot);
           if (!a) {
-            a = new LiteralAutomaton();
+            a = new LiteralAutomaton(budget);
             bySlot.set(slot, a);
           }
           a.add(literal.text, id);

@@ -6,6 +6,7 @@
  * once and memoised, so routing an event costs one key and one map lookup.
  */
 import type { FieldTable } from "./event-fields.js";
+import { MemoBudget } from "./literal-automaton.js";
 import type { EventLogSource, LogSourceMapping } from "./log-source-mapping.js";
 import { Prefilter } from "./prefilter.js";
 import type { SigmaRecord } from "./record.js";
@@ -24,6 +25,8 @@ export class LogSourceRouter {
   readonly #routes = new Map<LogSourceMapping, Map<string, Route>>();
   /** Routes of equal rule lists share one prefilter (many event ids of a channel meet the same rules). */
   readonly #byRules = new Map<string, Route>();
+  /** The memo characters every route's automata share (literal-automaton.ts). */
+  #memoBudget = new MemoBudget();
 
   constructor(
     readonly mappings: readonly LogSourceMapping[],
@@ -68,9 +71,14 @@ export class LogSourceRouter {
           prefilter: new Prefilter(
             rules.map((r) => r.detection.need),
             this.fields,
+            this.#memoBudget,
           ),
         };
-        if (this.#byRules.size >= MAX_ROUTES) this.#byRules.clear();
+        if (this.#byRules.size >= MAX_ROUTES) {
+          this.#byRules.clear();
+          // The dropped routes' memos go with them; their characters are not counted against new ones.
+          this.#memoBudget = new MemoBudget();
+        }
         this.#byRules.set(signature, route);
       }
       memo.set(key, route);
