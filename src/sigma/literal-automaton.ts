@@ -61,7 +61,7 @@ export class LiteralAutomaton {
    * it holds `MEMO_CHARS` characters or the engine's budget (shared by every automaton of every route) is
    * spent, so a stream of distinct values costs one walk and one insert each, and memory stays bounded.
    */
-  readonly #memo = new Map<string, Int32Array>();
+  readonly #memo = new Map<string, readonly number[]>();
   #memoChars = 0;
   /** Whether values are remembered now, and this window's scans and memo hits (`#judgeMemo`). */
   #remembering = true;
@@ -163,25 +163,26 @@ export class LiteralAutomaton {
   scan(text: string, stamp: number, found: OnFound): void {
     // Lowering keeps an ASCII value's length; one past ASCII is walked lowered, whatever its length.
     if (text.length < this.#shortest && isAscii(text)) return;
-    if (this.#remembering) {
-      let clauses = this.#memo.get(text);
-      if (clauses === undefined) {
-        this.#walk(text);
-        clauses = Int32Array.from(this.#scratch);
-        if (this.#memoChars + text.length > MEMO_CHARS || !this.budget.fits(text.length)) this.#forget();
-        if (this.budget.fits(text.length)) {
-          this.#memo.set(text, clauses);
-          this.#memoChars += text.length;
-          this.budget.used += text.length;
-        }
-      } else this.#hits++;
-      for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
-    } else {
-      this.#walk(text);
-      const clauses = this.#scratch;
-      for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
-    }
+    const clauses = this.#remembering ? this.#remembered(text) : this.#walk(text);
+    for (let i = 0; i < clauses.length; i++) found(clauses[i]!, stamp);
     if (++this.#scans === MEMO_WINDOW) this.#judgeMemo();
+  }
+
+  /** The clauses of `text` from the memo, or walked and remembered (within this memo's and the budget's room). */
+  #remembered(text: string): readonly number[] {
+    let clauses = this.#memo.get(text);
+    if (clauses !== undefined) {
+      this.#hits++;
+      return clauses;
+    }
+    clauses = this.#walk(text).slice();
+    if (this.#memoChars + text.length > MEMO_CHARS || !this.budget.fits(text.length)) this.#forget();
+    if (this.budget.fits(text.length)) {
+      this.#memo.set(text, clauses);
+      this.#memoChars += text.length;
+      this.budget.used += text.length;
+    }
+    return clauses;
   }
 
   /**
@@ -208,30 +209,32 @@ export class LiteralAutomaton {
     this.#memoChars = 0;
   }
 
-  /** Walks the automaton over `text` lowered, leaving the distinct clauses found in `#scratch`. */
-  #walk(text: string): void {
+  /**
+   * Walks the automaton over `text` lowered; returns the distinct clauses found, in `#scratch` (valid until
+   * the next walk).
+   */
+  #walk(text: string): readonly number[] {
     this.#scratch.length = 0;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
       if (c >= 65 && c <= 90) c += 32;
-      else if (c >= ASCII) {
-        this.#walkLowered(text.toLowerCase());
-        return;
-      }
+      else if (c >= ASCII) return this.#walkLowered(text.toLowerCase());
       n = this.#next(n, c);
       this.#collect(n);
     }
+    return this.#scratch;
   }
 
   /** The same for an already lowered value that may hold characters past ASCII. */
-  #walkLowered(text: string): void {
+  #walkLowered(text: string): readonly number[] {
     this.#scratch.length = 0;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
       n = this.#next(n, text.charCodeAt(i));
       this.#collect(n);
     }
+    return this.#scratch;
   }
 
   /** Adds the clauses found on reaching node `n` to the scratch list, once each. */

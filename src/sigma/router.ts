@@ -34,22 +34,10 @@ export class LogSourceRouter {
     readonly fields: FieldTable,
   ) {}
 
-  /** The last record `mappingOf` answered for, and its answer (the detector asks before evaluating). */
-  #lastRecord: SigmaRecord | null = null;
-  #lastMapping: LogSourceMapping | null = null;
-
   /** The mapping a record is read with (the first that applies), or null: no rule can apply. */
   mappingOf(record: SigmaRecord): LogSourceMapping | null {
-    if (record === this.#lastRecord) return this.#lastMapping;
-    let mapping: LogSourceMapping | null = null;
-    for (const m of this.mappings)
-      if (m.applies(record)) {
-        mapping = m;
-        break;
-      }
-    this.#lastRecord = record;
-    this.#lastMapping = mapping;
-    return mapping;
+    for (const m of this.mappings) if (m.applies(record)) return m;
+    return null;
   }
 
   routeFor(mapping: LogSourceMapping, record: SigmaRecord): Route {

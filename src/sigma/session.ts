@@ -42,7 +42,8 @@ export class SigmaSession {
     wallNow = Date.now(),
     mapping: LogSourceMapping | null | undefined = undefined,
   ): SessionOutput {
-    const ev = mapping === undefined ? this.engine.evaluate(record) : this.engine.evaluate(record, mapping);
+    // `undefined` lets the engine find the mapping itself (its parameter's default).
+    const ev = this.engine.evaluate(record, mapping);
     if (!ev) return { matches: [], correlations: [] };
     const disabled = this.disabled;
     const matches = disabled.size === 0 ? ev.matches : ev.matches.filter((m) => !disabled.has(m.rule.id));

@@ -172,26 +172,31 @@ function compileValues(
   const nonNull = values.filter((v): v is string | number | boolean => v !== null);
   if (nonNull.length === 0) return { test: nullTest!, need: null };
 
-  let tests: EventTest[];
-  // Per test, the literal it needs (string tests only).
-  let literals: (Literal | null)[] | null = null;
-  if (rest.includes("re")) {
-    const compiled = regexTests(field, rest, nonNull, key, ctx);
-    tests = compiled.map((c) => c.test);
-    literals = compiled.map((c) => c.literal);
-  } else if (rest.includes("cidr")) tests = cidrTests(field, rest, nonNull, key, ctx);
-  else if (rest.includes("fieldref")) tests = fieldrefTests(field, rest, nonNull, key, ctx, cased);
-  else if (rest.some((m) => TIME_PARTS.has(m))) tests = timeTests(field, rest, nonNull, key, ctx);
-  else if (rest.some((m) => NUMERIC.has(m))) tests = numericTests(field, rest, nonNull, key, ctx);
-  else {
-    const compiled = stringTests(field, rest, nonNull, key, ctx, cased);
-    tests = compiled.map((c) => c.test);
-    literals = compiled.map((c) => c.literal);
-  }
-  const test = combine(tests);
+  // Per test, the literal it needs (string tests and regexes; the others none).
+  let compiled: TestWithLiteral[];
+  if (rest.includes("re")) compiled = regexTests(field, rest, nonNull, key, ctx);
+  else if (rest.includes("cidr")) compiled = withoutLiterals(cidrTests(field, rest, nonNull, key, ctx));
+  else if (rest.includes("fieldref"))
+    compiled = withoutLiterals(fieldrefTests(field, rest, nonNull, key, ctx, cased));
+  else if (rest.some((m) => TIME_PARTS.has(m)))
+    compiled = withoutLiterals(timeTests(field, rest, nonNull, key, ctx));
+  else if (rest.some((m) => NUMERIC.has(m)))
+    compiled = withoutLiterals(numericTests(field, rest, nonNull, key, ctx));
+  else compiled = stringTests(field, rest, nonNull, key, ctx, cased);
+  const test = combine(compiled.map((c) => c.test));
   if (nullTest) return { test: (ev) => nullTest(ev) || test(ev), need: null };
-  const needs: Need[] = (literals ?? tests.map(() => null)).map(needOf);
+  const needs: Need[] = compiled.map((c) => needOf(c.literal));
   return { test, need: all ? allOf(needs) : anyOf(needs) };
+}
+
+/** One value's test and the literal every value it accepts holds (null: none known). */
+interface TestWithLiteral {
+  test: EventTest;
+  literal: Literal | null;
+}
+
+function withoutLiterals(tests: readonly EventTest[]): TestWithLiteral[] {
+  return tests.map((test) => ({ test, literal: null }));
 }
 
 /** A test of each string form of the field (a list-valued field matches when any element does). */
@@ -360,7 +365,7 @@ function regexTests(
   values: readonly (string | number | boolean)[],
   key: string,
   ctx: CompileContext,
-): { test: EventTest; literal: Literal | null }[] {
+): TestWithLiteral[] {
   let flags = "";
   for (const m of mods) {
     if (m === "re") continue;
