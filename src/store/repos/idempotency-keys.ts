@@ -20,6 +20,20 @@ export interface IdempotencyKeyName {
   key: string;
 }
 
+/** A new row of the key: its name, the body's digest and time, and what this writer knows so far. */
+function newRow(
+  row: IdempotencyKeyName & { digest: string; createdMs: number },
+  known: Pick<IdempotencyKeyRow, "records" | "partial" | "answer">,
+) {
+  return {
+    scope: row.scope,
+    key: row.key,
+    body_digest: row.digest,
+    created_ms: row.createdMs,
+    ...known,
+  };
+}
+
 export async function findIdempotencyKey(
   db: Kysely<Database>,
   { scope, key }: IdempotencyKeyName,
@@ -51,15 +65,7 @@ export async function insertStoredKey(
 ): Promise<boolean> {
   const result = await db
     .insertInto("idempotency_keys")
-    .values({
-      scope: row.scope,
-      key: row.key,
-      body_digest: row.digest,
-      created_ms: row.createdMs,
-      records: row.records,
-      partial: row.partial,
-      answer: null,
-    })
+    .values(newRow(row, { records: row.records, partial: row.partial, answer: null }))
     .onConflict((oc) =>
       oc
         .columns(["scope", "key"])
@@ -83,15 +89,7 @@ export async function claimKey(
 ): Promise<string> {
   await db
     .insertInto("idempotency_keys")
-    .values({
-      scope: row.scope,
-      key: row.key,
-      body_digest: row.digest,
-      created_ms: row.createdMs,
-      records: null,
-      partial: null,
-      answer: null,
-    })
+    .values(newRow(row, { records: null, partial: null, answer: null }))
     .onConflict((oc) => oc.columns(["scope", "key"]).doNothing())
     .execute();
   return (await findIdempotencyKey(db, row))?.digest ?? row.digest;
@@ -107,15 +105,7 @@ export async function recordAnswer(
 ): Promise<boolean> {
   const result = await db
     .insertInto("idempotency_keys")
-    .values({
-      scope: row.scope,
-      key: row.key,
-      body_digest: row.digest,
-      created_ms: row.createdMs,
-      records: null,
-      partial: null,
-      answer: row.answer,
-    })
+    .values(newRow(row, { records: null, partial: null, answer: row.answer }))
     .onConflict((oc) =>
       oc
         .columns(["scope", "key"])
