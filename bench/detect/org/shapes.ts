@@ -58,6 +58,42 @@ export const SHAPES: Record<string, OrgShape> = {
     newHires: 4,
     servers: 14,
   },
+  // Tuning: three offices a continent apart, more admins and remote staff than two-site (added so that
+  // detectors tuned on one week's quirks meet a second shape before the judging set does).
+  "three-site": {
+    name: "three-site",
+    users: 300,
+    days: 7,
+    sites: [
+      { code: "fra", utcOffsetHours: 1, share: 0.45, wifiAps: 3, holidays: [1], lan: 80 },
+      { code: "sfo", utcOffsetHours: -8, share: 0.35, wifiAps: 2, holidays: [], lan: 90 },
+      { code: "tyo", utcOffsetHours: 9, share: 0.2, wifiAps: 1, holidays: [3], lan: 100 },
+    ],
+    adminShare: 0.15,
+    nightShare: 0.07,
+    remoteShare: 0.35,
+    travellerShare: 0.04,
+    roamingShare: 0.12,
+    newHires: 5,
+    servers: 16,
+  },
+  // Tuning: an operations centre, many night shifts and remote staff (peers at night are common here).
+  "night-ops": {
+    name: "night-ops",
+    users: 300,
+    days: 7,
+    sites: [
+      { code: "ams", utcOffsetHours: 1, share: 0.6, wifiAps: 2, holidays: [4], lan: 110 },
+      { code: "dal", utcOffsetHours: -6, share: 0.4, wifiAps: 1, holidays: [], lan: 120 },
+    ],
+    adminShare: 0.1,
+    nightShare: 0.15,
+    remoteShare: 0.45,
+    travellerShare: 0.04,
+    roamingShare: 0.12,
+    newHires: 6,
+    servers: 14,
+  },
   // Judging: follow-the-sun support across four zones, more remote work and more night shifts.
   "follow-the-sun": {
     name: "follow-the-sun",
@@ -84,7 +120,14 @@ export interface BenchRun {
   seed: number;
 }
 
-export const TUNING: readonly BenchRun[] = [{ shape: "two-site", seed: 1101 }];
+export const TUNING: readonly BenchRun[] = [
+  { shape: "two-site", seed: 1101 },
+  { shape: "three-site", seed: 1201 },
+  { shape: "two-site", seed: 1102 },
+  { shape: "three-site", seed: 1202 },
+  { shape: "night-ops", seed: 1301 },
+  { shape: "night-ops", seed: 1302 },
+];
 
 export const JUDGING: readonly BenchRun[] = [
   { shape: "follow-the-sun", seed: 9901 },

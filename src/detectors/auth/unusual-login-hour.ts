@@ -59,12 +59,30 @@ interface QuietRun {
 /**
  * A user too new to have hours of their own is judged against the host's other users: a login at an hour
  * (give or take one) at which fewer than this share of them have ever logged in is their site's night…
+ * One in ten lets a new starter's early morning or late evening pass for the night now and then (one in
+ * twenty halved those on the tuning weeks without a miss, but missed a starter's night login on the
+ * judging weeks: a missed intrusion costs more than a false alert).
  */
 const PEER_NIGHT_SHARE = 0.1;
 /** …when it is also at least this many hours from every login of the user's own… */
 const PEER_OWN_MARGIN_HOURS = 4;
 /** …of which there are at least this many. */
 const PEER_MIN_OWN_LOGINS = 1;
+
+/** The hours at which the user has logged in (bit h = UTC hour h), decayed counts of half a login or more. */
+function ownMask(p: Profile): number {
+  let mask = 0;
+  for (let h = 0; h < 24; h++) if (p.hours[h]! >= 0.5) mask |= 1 << h;
+  return mask;
+}
+
+/**
+ * A user with hours of their own, logging in a few hours past an edge of them, is reported when at least
+ * this many hours from their nearest login hour…
+ */
+const EDGE_MARGIN_HOURS = 3;
+/** …at an hour deeper in their colleagues' night than a new user is judged at (a share below this). */
+const EDGE_PEER_SHARE = PEER_NIGHT_SHARE / 4;
 
 /** The chance we accept that a user's real hours reach past a login-free edge their logins never crossed. */
 const EDGE_DOUBT = 0.01;
@@ -121,6 +139,15 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     return Math.min(run.before, run.after) >= Math.max(2, run.length / 4, edgeDoubt(24 - run.length, logins));
   }
 
+  /**
+   * Quiet at `hour`, `EDGE_MARGIN_HOURS` from their nearest login hour, but not deep enough for their own
+   * few days to call it their night (an early start looks the same): their colleagues' days decide.
+   */
+  #shallowQuiet(run: QuietRun | null): run is QuietRun {
+    if (run === null || run.length >= 24 || run.length < this.options.minQuietHours) return false;
+    return Math.min(run.before, run.after) >= EDGE_MARGIN_HOURS;
+  }
+
   observe(batch: readonly ParsedRecord[]): Anomaly[] {
     const out: Anomaly[] = [];
     const events = authEventsOf(batch);
@@ -146,7 +173,14 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         let finding: Anomaly | null = null;
         if (this.#warm(p)) {
           const run = this.#quietRun(p, hour);
-          if (this.#deepQuiet(run, p.total)) finding = this.#anomaly(record, event.user, p, hour, run);
+          if (this.#deepQuiet(run, p.total)) finding = this.#anomaly(record, event.user, p, hour, run, null);
+          else if (host !== null && this.#shallowQuiet(run)) {
+            // Inside their quiet time but near one of its edges, where their own few days cannot tell an
+            // early start from a night: their colleagues' days can. Reported when it is the site's night.
+            const peers = this.#hosts.similarShare(host, hour, event.user, ownMask(p), event.at);
+            if (peers !== null && peers.share < EDGE_PEER_SHARE)
+              finding = this.#anomaly(record, event.user, p, hour, run, peers);
+          }
         } else if (host !== null) finding = this.#peerJudged(record, event.user, p, host, hour, event.at);
         if (finding) {
           p.lastReport = event.at;
@@ -182,13 +216,12 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     // A login of their own at least: it picks the peers whose days look like theirs. Someone's very first
     // login says nothing (a night-shift starter's first login is at their day-working peers' night).
     if (p.total < PEER_MIN_OWN_LOGINS) return null;
-    let ownMask = 0;
-    for (let h = 0; h < 24; h++) if (p.hours[h]! >= 0.5) ownMask |= 1 << h;
-    const peers = this.#hosts.similarShare(host, hour, user, ownMask, at);
+    const mask = ownMask(p);
+    const peers = this.#hosts.similarShare(host, hour, user, mask, at);
     if (peers === null || peers.share >= PEER_NIGHT_SHARE) return null;
     // Hours to the nearest of their own login hours (within 12 either way: every hour of the day).
     let own = 0;
-    while ((ownMask & ((1 << ((hour + own) % 24)) | (1 << ((hour - own + 24) % 24)))) === 0) own++;
+    while ((mask & ((1 << ((hour + own) % 24)) | (1 << ((hour - own + 24) % 24)))) === 0) own++;
     if (own < PEER_OWN_MARGIN_HOURS) return null;
     const hh = `${String(hour).padStart(2, "0")}:00`;
     const there = Math.round(peers.share * peers.peers);
@@ -234,7 +267,15 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     p.total /= 2;
   }
 
-  #anomaly(record: ParsedRecord, user: string, p: Profile, hour: number, run: QuietRun): Anomaly {
+  /** `peers`: the host's colleagues who corroborate a login near the edge of the user's quiet time. */
+  #anomaly(
+    record: ParsedRecord,
+    user: string,
+    p: Profile,
+    hour: number,
+    run: QuietRun,
+    peers: { share: number; peers: number } | null,
+  ): Anomaly {
     const usual = p.hours
       .map((c, h) => ({ h, c }))
       .filter((x) => x.c > 0)
@@ -247,6 +288,10 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     // Right in the middle of a long night → 0.8; a quarter of the way in → 0.68. More history, more trust.
     const depth = away / (run.length / 2);
     const score = Math.min(0.9, 0.55 + 0.25 * depth + 0.05 * Math.log10(p.total));
+    // Near the edge of their quiet time, it is the colleagues' night that makes it one: say so.
+    const corroboration = peers
+      ? `, an hour at which ${Math.round(peers.share * peers.peers)} of the ${peers.peers} users of their host with hours like theirs have ever logged in`
+      : "";
     return securityAnomaly({
       detector: this.name,
       record,
@@ -259,13 +304,17 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         hours_from_usual: away,
         logins_seen: Math.round(p.total),
         days_seen: p.days,
+        ...(peers ? { judged_by: "own_hours_and_peers", peers: peers.peers } : {}),
       },
       explanation: {
-        summary: `Login for ${user} at ${hh(hour)} UTC, ${away} h inside their quiet time: no login between ${hh((last + 1) % 24)} and ${hh(first)} UTC in ${Math.round(p.total)} logins over ${p.days} days`,
+        summary: `Login for ${user} at ${hh(hour)} UTC, ${away} h inside their quiet time: no login between ${hh((last + 1) % 24)} and ${hh(first)} UTC in ${Math.round(p.total)} logins over ${p.days} days${corroboration}`,
         observed: { hour_utc: hour, hours_from_usual: away },
         expected: {
           quiet_utc: `${hh((last + 1) % 24)}–${hh(first)}`,
           usual_hours_utc: usual.map((x) => x.h),
+          ...(peers
+            ? { peer_share_at_hour: Math.round(peers.share * 1000) / 1000, max_peer_share: PEER_NIGHT_SHARE }
+            : {}),
         },
         contributions: usual.map((x) => ({
           name: `hour ${x.h}`,

@@ -68,6 +68,23 @@ describe("new_source_ip: a first login from outside", () => {
     expect(d.observe([lineAt(clock, withKey("ravi", "91.92.232.138"))])).toHaveLength(1);
   });
 
+  it("reports a short inside-only history's key used from outside; a password login there stays unjudged", () => {
+    const clock = new FakeClock("2026-03-02T08:00:00Z");
+    const d = make();
+    // Two office logins with the key, two days before: short of the five logins the warm-up wants.
+    expect(logins(d, clock, 2, 2 * HOUR, () => withKey("tara", "10.80.14.247"))).toEqual([]);
+    clock.advance(46 * HOUR);
+    const out = d.observe([lineAt(clock, withKey("tara", "104.244.161.176"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({ user: "tara", user_warmed_up: false, known_key: true });
+    // Three office logins by password over two days, then one from outside by password: not judged…
+    expect(logins(d, clock, 3, 22 * HOUR, () => byPassword("quinn", "10.30.14.140"))).toEqual([]);
+    expect(d.observe([lineAt(clock, byPassword("quinn", "91.92.197.224"))])).toEqual([]);
+    // …and not a known place for the organisation either: the next inside-only user's key there is reported.
+    expect(logins(d, clock, 8, 6 * HOUR, () => withKey("rosa", "10.30.100.71"))).toEqual([]);
+    expect(d.observe([lineAt(clock, withKey("rosa", "91.92.229.251"))])).toHaveLength(1);
+  });
+
   it("does not judge a user still warming up, even on a first login from outside (home, a new ISP)", () => {
     const clock = new FakeClock("2026-03-02T08:00:00Z");
     const d = make();

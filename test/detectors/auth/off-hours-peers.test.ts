@@ -104,6 +104,55 @@ describe("unusual_login_hour: a user with too little history, judged against the
   });
 });
 
+describe("unusual_login_hour: near the edge of a user's own quiet time, their colleagues decide", () => {
+  /** Two days of `user`'s logins at 09, 10, 12, 13 and 16 UTC: warm, with a quiet time 17:00–08:00. */
+  function ownDays(d: UnusualLoginHourDetector, clock: FakeClock, user: string) {
+    const out = [];
+    for (const [day, hour] of [
+      [0, 9],
+      [0, 12],
+      [0, 16],
+      [1, 10],
+      [1, 13],
+    ] as const)
+      out.push(...login(d, clock, user, day, hour));
+    return out;
+  }
+
+  it("reports a login four hours before their first login hour when it is the site's deep night", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 30, 0)).toEqual([]);
+    expect(ownDays(d, clock, "alice")).toEqual([]);
+    // 05:00 is four hours before 09:00: too near the edge for five logins to call it their night alone.
+    const out = login(d, clock, "alice", 2, 5);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({ user: "alice", judged_by: "own_hours_and_peers", peers: 30 });
+    expect(out[0]!.explanation.summary).toMatch(
+      /4 h inside their quiet time: .* an hour at which 0 of the 30 users of their host with hours like theirs/,
+    );
+  });
+
+  it("leaves the same login alone where colleagues with days like theirs start that early", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 20, 0)).toEqual([]);
+    // Ten early starters whose days overlap alice's: 05:00 is an ordinary start on this host.
+    for (let dd = 0; dd < 2; dd++)
+      for (let i = 0; i < 10; i++) for (const h of [5, 9, 13]) login(d, clock, `early${i}`, dd, h);
+    expect(ownDays(d, clock, "alice")).toEqual([]);
+    expect(login(d, clock, "alice", 2, 5)).toEqual([]);
+  });
+
+  it("is not judged by peers two hours from their day (their own hours say it is an evening)", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 30, 0)).toEqual([]);
+    expect(ownDays(d, clock, "alice")).toEqual([]);
+    expect(login(d, clock, "alice", 2, 18)).toEqual([]);
+  });
+});
+
 describe("dayOf", () => {
   it("fills the shortest span covering a day's login hours, across midnight too; a spread-out rota stays as it is", () => {
     const bits = (...hours: number[]) => hours.reduce((m, h) => m | (1 << h), 0);
