@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel } from "amqplib";
+import amqp, { type Channel, type ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/cluster-schema.js";
 import { ConfigError } from "../config/load.js";
@@ -98,6 +98,23 @@ export class BrokerConnection {
   }
 }
 
+/** Declares one partition's queue (idempotent; see `declarePartitionQueues`). */
+export async function declarePartitionQueue(
+  channel: Channel,
+  config: ClusterConfig,
+  partition: number,
+): Promise<void> {
+  await channel.assertQueue(partitionQueue(config.queuePrefix, partition), {
+    durable: true,
+    arguments: {
+      "x-queue-type": "quorum",
+      "x-single-active-consumer": true,
+      "x-max-length": config.queueMessages,
+      "x-overflow": "reject-publish",
+    },
+  });
+}
+
 /**
  * Declares every partition queue (idempotent): quorum queues (replicated, on disk), each with a single
  * active consumer, so even two nodes that both believed they owned a partition would not both get its
@@ -113,15 +130,7 @@ export async function declarePartitionQueues(conn: ChannelModel, config: Cluster
   try {
     for (let p = 0; p < config.partitions; p++) {
       queue = partitionQueue(config.queuePrefix, p);
-      await channel.assertQueue(queue, {
-        durable: true,
-        arguments: {
-          "x-queue-type": "quorum",
-          "x-single-active-consumer": true,
-          "x-max-length": config.queueMessages,
-          "x-overflow": "reject-publish",
-        },
-      });
+      await declarePartitionQueue(channel, config, p);
     }
     queue = deadLetterQueue(config.queuePrefix);
     await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });

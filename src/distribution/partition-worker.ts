@@ -9,6 +9,7 @@ import { type BatchTiming, IngestPipeline } from "../pipeline/ingest-pipeline.js
 import type { SuppressionList } from "../pipeline/suppressions.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
+import { declarePartitionQueue } from "./broker.js";
 import { decodeHandoff } from "./handoff-codec.js";
 import { type Lease, LeaseLostError, type PartitionLeases } from "./leases.js";
 import { deadLetterQueue, isKeyedHandoff, partitionQueue, partitionStatePrefix } from "./partition-key.js";
@@ -153,9 +154,19 @@ export class PartitionWorker {
     });
     await channel.prefetch(PREFETCH_MESSAGES);
     this.#channel = channel;
+    // Declared again here, not only at start: a queue deleted under a running node (an operator, a broker
+    // reset) is back when the worker consumes again after the broker cancelled its consumer.
+    await declarePartitionQueue(channel, this.deps.config.cluster, this.partition);
     const queue = partitionQueue(this.deps.config.cluster.queuePrefix, this.partition);
     const { consumerTag } = await channel.consume(queue, (msg) => {
       if (msg) this.#chain = this.#chain.then(() => this.#take(channel, msg));
+      // null: the broker cancelled the consumer (its queue deleted, a quorum queue's member gone) and
+      // leaves the channel open with nothing consuming on it. Closed, it is opened again like a channel
+      // the broker closed; its unacknowledged messages go back to the queue meanwhile.
+      else if (this.#channel === channel && !this.#stopping && !this.#lost) {
+        closedBy = new Error("the broker cancelled the partition's consumer");
+        channel.close().catch(() => {});
+      }
     });
     this.#consumerTag = consumerTag;
     if ((this.#lost || this.#stopping) && this.#channel === channel) await this.#closeChannel();

@@ -183,6 +183,43 @@ describe.skipIf(!available)("a partition worker when the broker closes its consu
   }, 30_000);
 });
 
+describe.skipIf(!available)("a partition worker whose consumer the broker cancels", () => {
+  it("declares its queue again, consumes on a new channel and stores what is published afterwards", async () => {
+    const o = await openWorker();
+    await publish(o.prefix, encodeHandoff([record("before the cancel")]));
+    await waitFor(
+      async () => (await storedBodies(o)).includes("before the cancel"),
+      "the first hand-off stored",
+    );
+    // Deleting the queue under the consumer: the broker cancels it (basic.cancel) and keeps the channel.
+    const admin = await amqp.connect(TEST_RABBITMQ_URL);
+    try {
+      const ch = await admin.createChannel();
+      await ch.deleteQueue(partitionQueue(o.prefix, 0));
+    } finally {
+      await admin.close();
+    }
+    await waitFor(
+      () => o.logs.some((l) => l.msg === "partition consumer attached again"),
+      "the worker consuming again",
+      10_000,
+    );
+    const warned = o.logs.find((l) =>
+      String(l.msg).startsWith("broker closed the partition's consumer channel"),
+    );
+    expect(String(warned?.err)).toMatch(/cancelled the partition's consumer/);
+    expect(o.channels.length).toBeGreaterThanOrEqual(2);
+
+    await publish(o.prefix, encodeHandoff([record("after the cancel")]));
+    await waitFor(
+      async () => (await storedBodies(o)).includes("after the cancel"),
+      "the later hand-off stored",
+    );
+    expect(await storedBodies(o)).toEqual(["before the cancel", "after the cancel"]);
+    expect(o.deadLetters).toEqual([]);
+  }, 30_000);
+});
+
 describe.skipIf(!available)("a partition worker given a message delivered too often", () => {
   it(`moves it to the dead-letter queue after ${MAX_REDELIVERIES} returns and goes on with the next`, async () => {
     const o = await openWorker(false);
