@@ -143,14 +143,26 @@ async function storedBodies(o: Opened): Promise<string[]> {
   return rows.map((r) => r.message);
 }
 
+/** Publishes a one-record hand-off and waits until the worker has stored it. */
+async function publishStored(o: Opened, body: string): Promise<void> {
+  await publish(o.prefix, encodeHandoff([record(body)]));
+  await waitFor(async () => (await storedBodies(o)).includes(body), `"${body}" stored`);
+}
+
+/** Waits until the worker consumes again; the warning it logged when its consumer went. */
+async function consumingAgain(o: Opened): Promise<Record<string, unknown> | undefined> {
+  await waitFor(
+    () => o.logs.some((l) => l.msg === "partition consumer attached again"),
+    "the worker consuming again",
+    10_000,
+  );
+  return o.logs.find((l) => String(l.msg).startsWith("broker closed the partition's consumer channel"));
+}
+
 describe.skipIf(!available)("a partition worker when the broker closes its consumer channel", () => {
   it("consumes again on a new channel of the same connection and stores what is published afterwards", async () => {
     const o = await openWorker();
-    await publish(o.prefix, encodeHandoff([record("before the close")]));
-    await waitFor(
-      async () => (await storedBodies(o)).includes("before the close"),
-      "the first hand-off stored",
-    );
+    await publishStored(o, "before the close");
     expect(o.channels).toHaveLength(1);
 
     // Acknowledging a delivery tag the channel never had: the broker closes the channel (406
@@ -161,22 +173,11 @@ describe.skipIf(!available)("a partition worker when the broker closes its consu
     await closed;
 
     await waitFor(() => o.channels.length >= 2, "a new consumer channel", 10_000);
-    await waitFor(
-      () => o.logs.some((l) => l.msg === "partition consumer attached again"),
-      "the worker consuming again",
-      10_000,
-    );
-    const warned = o.logs.find((l) =>
-      String(l.msg).startsWith("broker closed the partition's consumer channel"),
-    );
+    const warned = await consumingAgain(o);
     expect(warned).toMatchObject({ partition: 0, retry_ms: 500 });
     expect(String(warned?.err)).toMatch(/PRECONDITION_FAILED|unknown delivery tag/);
 
-    await publish(o.prefix, encodeHandoff([record("after the close")]));
-    await waitFor(
-      async () => (await storedBodies(o)).includes("after the close"),
-      "the later hand-off stored",
-    );
+    await publishStored(o, "after the close");
     expect(await storedBodies(o)).toEqual(["before the close", "after the close"]);
     // The connection stayed: the worker's new channel is on it, and nothing was dead-lettered.
     expect(o.deadLetters).toEqual([]);
@@ -186,11 +187,7 @@ describe.skipIf(!available)("a partition worker when the broker closes its consu
 describe.skipIf(!available)("a partition worker whose consumer the broker cancels", () => {
   it("declares its queue again, consumes on a new channel and stores what is published afterwards", async () => {
     const o = await openWorker();
-    await publish(o.prefix, encodeHandoff([record("before the cancel")]));
-    await waitFor(
-      async () => (await storedBodies(o)).includes("before the cancel"),
-      "the first hand-off stored",
-    );
+    await publishStored(o, "before the cancel");
     // Deleting the queue under the consumer: the broker cancels it (basic.cancel) and keeps the channel.
     const admin = await amqp.connect(TEST_RABBITMQ_URL);
     try {
@@ -199,22 +196,11 @@ describe.skipIf(!available)("a partition worker whose consumer the broker cancel
     } finally {
       await admin.close();
     }
-    await waitFor(
-      () => o.logs.some((l) => l.msg === "partition consumer attached again"),
-      "the worker consuming again",
-      10_000,
-    );
-    const warned = o.logs.find((l) =>
-      String(l.msg).startsWith("broker closed the partition's consumer channel"),
-    );
+    const warned = await consumingAgain(o);
     expect(String(warned?.err)).toMatch(/cancelled the partition's consumer/);
     expect(o.channels.length).toBeGreaterThanOrEqual(2);
 
-    await publish(o.prefix, encodeHandoff([record("after the cancel")]));
-    await waitFor(
-      async () => (await storedBodies(o)).includes("after the cancel"),
-      "the later hand-off stored",
-    );
+    await publishStored(o, "after the cancel");
     expect(await storedBodies(o)).toEqual(["before the cancel", "after the cancel"]);
     expect(o.deadLetters).toEqual([]);
   }, 30_000);
