@@ -150,6 +150,14 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
         this.inc(cluster.publisher.stats.publishedRecords);
       },
     });
+    new Gauge({
+      name: "logwarden_cluster_partitions_failed",
+      help: "Partitions this node could not start (their saved state would not load); /health names them",
+      registers,
+      collect() {
+        this.set(cluster.node.status().failed.length);
+      },
+    });
     new Counter({
       name: "logwarden_cluster_dead_letters_total",
       help: "Messages this node's partitions moved to the dead-letter queue instead of taking them, by reason: not_a_handoff (undecodable), delivery_limit (delivered too often)",

@@ -13,12 +13,26 @@ import {
 /** Hand-off marks are kept this long: far longer than any redelivery takes. */
 const HANDOFF_MARK_MS = 6 * 3_600_000;
 
+/** A partition this node could not start (its saved state would not load): left alone until `retryAt`. */
+export interface FailedPartition {
+  partition: number;
+  error: string;
+  /** When it first failed here, and when this node tries it again (ISO-8601). */
+  since: string;
+  retry_at: string;
+}
+
 export interface ClusterStatus {
   node: string;
   partitions: number;
   nodes: number;
   owned: number[];
+  failed: FailedPartition[];
 }
+
+/** First pause before a partition that failed to start is claimed again here; doubled each failure. */
+const FAILED_RETRY_FIRST_MS = 30_000;
+const FAILED_RETRY_MAX_MS = 15 * 60_000;
 
 /**
  * A cluster node's share of the partitions (issue 16). Every `leaseSecs / 4` it heartbeats, renews its
@@ -40,6 +54,8 @@ export class ClusterNode {
   #nodes = 1;
   #storeReachable = true;
   #lastForget = 0;
+  /** Partitions whose start failed here, by partition: the error, since when, and the next try. */
+  readonly #failed = new Map<number, { error: string; since: number; retryAt: number; pauseMs: number }>();
 
   private readonly deps: PartitionWorkerDeps;
 
@@ -83,6 +99,14 @@ export class ClusterNode {
       partitions: this.leases.partitions,
       nodes: this.#nodes,
       owned: [...this.#workers.keys()].sort((a, b) => a - b),
+      failed: [...this.#failed.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([partition, f]) => ({
+          partition,
+          error: f.error,
+          since: new Date(f.since).toISOString(),
+          retry_at: new Date(f.retryAt).toISOString(),
+        })),
     };
   }
 
@@ -140,7 +164,10 @@ export class ClusterNode {
       }
     const share = Math.ceil(this.leases.partitions / this.#nodes);
     if (this.#workers.size < share) {
-      for (const lease of await this.leases.claim(share - this.#workers.size)) await this.#take(lease);
+      const now = Date.now();
+      const waiting = [...this.#failed.entries()].filter(([, f]) => f.retryAt > now).map(([p]) => p);
+      for (const lease of await this.leases.claim(share - this.#workers.size, waiting))
+        await this.#take(lease).catch((error: unknown) => this.#failedToStart(lease, error));
     } else if (this.#workers.size > share) {
       // One at a time: the others see the freed partition at their next round and claim it.
       const last = Math.max(...this.#workers.keys());
@@ -159,6 +186,7 @@ export class ClusterNode {
       this.#workers.set(lease.partition, worker);
       const conn = this.#broker.connection;
       if (conn) await worker.attach(conn);
+      this.#failed.delete(lease.partition);
       this.log.info({ partition: lease.partition, epoch: lease.epoch }, "partition taken");
     } catch (error) {
       this.#workers.delete(lease.partition);
@@ -166,6 +194,30 @@ export class ClusterNode {
       await this.leases.release(lease).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * A partition that would not start (a state row of an unknown version, say) stops that partition only:
+   * its messages wait in its queue, the node's other partitions and its ingest go on, and the failure is
+   * shown (`/health`'s cluster.failed, `/metrics`, a log line naming the partition). It is tried again
+   * here after a pause that doubles while it fails; another node may try it meanwhile. A store that is
+   * down fails the next round's heartbeat, which is what marks the node's store unreachable.
+   */
+  #failedToStart(lease: Lease, error: unknown): void {
+    const now = Date.now();
+    const before = this.#failed.get(lease.partition);
+    const pauseMs = before ? Math.min(before.pauseMs * 2, FAILED_RETRY_MAX_MS) : FAILED_RETRY_FIRST_MS;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#failed.set(lease.partition, {
+      error: message,
+      since: before?.since ?? now,
+      retryAt: now + pauseMs,
+      pauseMs,
+    });
+    this.log.error(
+      { partition: lease.partition, err: message, retry_ms: pauseMs },
+      "partition failed to start; its messages wait in its queue, the node's other partitions go on",
+    );
   }
 
   #drop(worker: PartitionWorker): void {

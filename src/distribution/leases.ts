@@ -74,14 +74,17 @@ export class PartitionLeases {
     return held.filter((l) => epochs.get(l.partition) === l.epoch);
   }
 
-  /** Claims up to `count` partitions nobody holds or whose lease ran out, lowest numbers first. */
-  async claim(count: number): Promise<Lease[]> {
+  /**
+   * Claims up to `count` partitions nobody holds or whose lease ran out, lowest numbers first, leaving out
+   * those in `skip` (partitions that failed to start here and wait for their next try).
+   */
+  async claim(count: number, skip: readonly number[] = []): Promise<Lease[]> {
     if (count <= 0) return [];
     const { rows } = await sql<{ partition: number; epoch: string }>`update cluster_partitions
       set owner = ${this.node}, epoch = epoch + 1, lease_until = ${NOW_MS} + ${this.leaseMs}
       where partition in (
         select partition from cluster_partitions
-        where owner is null or lease_until < ${NOW_MS}
+        where (owner is null or lease_until < ${NOW_MS}) and partition <> all(${[...skip]}::int[])
         order by partition limit ${count} for update skip locked)
       returning partition, epoch`.execute(this.db);
     return rows

@@ -28,10 +28,22 @@ const healthBody = z
         partitions: z.number().int(),
         nodes: z.number().int(),
         owned: z.array(z.number().int()),
+        failed: z
+          .array(
+            z.object({
+              partition: z.number().int(),
+              error: z.string(),
+              since: z.string(),
+              retry_at: z.string(),
+            }),
+          )
+          .describe(
+            "Partitions this node could not start (their saved state would not load): their messages wait in their queues, the node's other partitions go on; tried again at retry_at",
+          ),
       })
       .optional()
       .describe(
-        "A cluster node (CLUSTER_PARTITIONS > 0): its name, the live nodes and the partitions it owns",
+        "A cluster node (CLUSTER_PARTITIONS > 0): its name, the live nodes, the partitions it owns and those it could not start",
       ),
     sources: z
       .record(
