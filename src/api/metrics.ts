@@ -160,7 +160,7 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     });
     new Counter({
       name: "logwarden_cluster_dead_letters_total",
-      help: "Messages this node's partitions moved to the dead-letter queue instead of taking them, by reason: not_a_handoff (undecodable), delivery_limit (delivered too often)",
+      help: "Messages this node's partitions moved to the dead-letter queue instead of taking them, by reason: not_a_handoff (undecodable), delivery_limit (delivered too often), batch_failed (failed while PostgreSQL answered)",
       labelNames: ["reason"],
       registers,
       collect() {

@@ -1,4 +1,5 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from "amqplib";
+import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
@@ -10,6 +11,7 @@ import type { SuppressionList } from "../pipeline/suppressions.js";
 import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import { declarePartitionQueue } from "./broker.js";
+import { DeadLetterChannel, type DeadLetterReason } from "./dead-letters.js";
 import { decodeHandoff } from "./handoff-codec.js";
 import { type Lease, LeaseLostError, type PartitionLeases } from "./leases.js";
 import { deadLetterQueue, isKeyedHandoff, partitionQueue, partitionStatePrefix } from "./partition-key.js";
@@ -30,17 +32,18 @@ const REATTACH_MAX_MS = 30_000;
  */
 export const MAX_REDELIVERIES = 10;
 
-/** Why a partition's owner moved a message to the dead-letter queue (the metric's `reason` label). */
-export type DeadLetterReason = "not_a_handoff" | "delivery_limit";
-export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ["not_a_handoff", "delivery_limit"];
+/**
+ * Times a batch may fail while PostgreSQL answers (a row it refuses, a constraint) before it is
+ * dead-lettered: retrying it for ever would hold its partition up for good.
+ */
+export const MAX_BATCH_FAILURES = 5;
 
-/** Headers a dead letter carries beside the original message's own. */
-export const DEAD_LETTER_HEADERS = {
-  reason: "x-logwarden-dead-letter-reason",
-  partition: "x-logwarden-partition",
-  queue: "x-logwarden-queue",
-  at: "x-logwarden-dead-lettered-at",
-} as const;
+/** What each dead-letter reason means, for the log line. */
+const DEAD_LETTER_WHY: Record<DeadLetterReason, string> = {
+  not_a_handoff: "message is not a Logwarden hand-off",
+  delivery_limit: "hand-off delivered too often without being acknowledged",
+  batch_failed: `hand-off batch failed ${MAX_BATCH_FAILURES} times while PostgreSQL answered`,
+};
 
 export interface PartitionWorkerDeps {
   config: Config;
@@ -73,7 +76,7 @@ export class PartitionWorker {
   /** The broker connection the consumer is on (null while it is away: the node re-attaches then). */
   #conn: ChannelModel | null = null;
   /** Where dead letters are published (with confirms), opened on first use. */
-  #deadLetters: Promise<ConfirmChannel> | null = null;
+  readonly #deadLetters = new DeadLetterChannel();
   #reattachTimer: NodeJS.Timeout | null = null;
   #reattachDelayMs = REATTACH_FIRST_MS;
   /** Messages are taken in order, one after the other: a redelivery check must not let a later one pass. */
@@ -177,7 +180,7 @@ export class PartitionWorker {
     this.#channel = null;
     this.#consumerTag = null;
     this.#conn = null;
-    this.#deadLetters = null;
+    this.#deadLetters.forget();
     this.#clearReattach();
   }
 
@@ -262,12 +265,20 @@ export class PartitionWorker {
    * copy. Until then it is held and the publish tried again (the partition waits: messages are taken in
    * order); a channel that closes meanwhile gets it redelivered.
    */
-  async #deadLetter(channel: Channel, msg: ConsumeMessage, reason: DeadLetterReason): Promise<void> {
+  async #deadLetter(
+    channel: Channel,
+    msg: ConsumeMessage,
+    reason: DeadLetterReason,
+    error?: string,
+  ): Promise<void> {
     const queue = deadLetterQueue(this.deps.config.cluster.queuePrefix);
     for (let attempt = 1; ; attempt++) {
       if (this.#lost || this.#stopping || this.#channel !== channel) return;
       try {
-        await this.#publishDeadLetter(queue, msg, reason);
+        const conn = this.#conn;
+        if (!conn) throw new Error("no broker connection");
+        const at = new Date(this.deps.clock.now());
+        await this.#deadLetters.publish(conn, queue, msg, { reason, partition: this.partition, at, error });
         break;
       } catch (error) {
         if (attempt === 1 || attempt % 30 === 0)
@@ -287,57 +298,10 @@ export class PartitionWorker {
         message: msg.properties.messageId as string | undefined,
         deliveries: deliveryCount(msg) + 1,
         bytes: msg.content.length,
+        ...(error === undefined ? {} : { err: error }),
       },
-      reason === "not_a_handoff"
-        ? "message is not a Logwarden hand-off; moved to the dead-letter queue"
-        : "hand-off delivered too often without being acknowledged; moved to the dead-letter queue",
+      `${DEAD_LETTER_WHY[reason]}; moved to the dead-letter queue`,
     );
-  }
-
-  async #publishDeadLetter(queue: string, msg: ConsumeMessage, reason: DeadLetterReason): Promise<void> {
-    const conn = this.#conn;
-    if (!conn) throw new Error("no broker connection");
-    if (!this.#deadLetters) {
-      const opening = conn.createConfirmChannel().then((ch) => {
-        ch.on("error", () => {});
-        ch.on("close", () => {
-          if (this.#deadLetters === opening) this.#deadLetters = null;
-        });
-        return ch;
-      });
-      opening.catch(() => {
-        if (this.#deadLetters === opening) this.#deadLetters = null;
-      });
-      this.#deadLetters = opening;
-    }
-    const ch = await this.#deadLetters;
-    const p = msg.properties;
-    const options: Options.Publish = {
-      persistent: true,
-      headers: {
-        ...(p.headers ?? {}),
-        [DEAD_LETTER_HEADERS.reason]: reason,
-        [DEAD_LETTER_HEADERS.partition]: this.partition,
-        [DEAD_LETTER_HEADERS.queue]: msg.fields.routingKey,
-        [DEAD_LETTER_HEADERS.at]: new Date(this.deps.clock.now()).toISOString(),
-      },
-    };
-    // The original's properties, but not `expiration` (a dead letter waits for a person) nor `userId`
-    // (the broker refuses one that is not this connection's user).
-    if (p.contentType !== undefined) options.contentType = p.contentType as string;
-    if (p.contentEncoding !== undefined) options.contentEncoding = p.contentEncoding as string;
-    if (p.messageId !== undefined) options.messageId = p.messageId as string;
-    if (p.correlationId !== undefined) options.correlationId = p.correlationId as string;
-    if (p.replyTo !== undefined) options.replyTo = p.replyTo as string;
-    if (p.timestamp !== undefined) options.timestamp = p.timestamp as number;
-    if (p.type !== undefined) options.type = p.type as string;
-    if (p.appId !== undefined) options.appId = p.appId as string;
-    if (p.priority !== undefined) options.priority = p.priority as number;
-    await new Promise<void>((resolve, reject) => {
-      ch.publish("", queue, msg.content, options, (error: unknown) =>
-        error ? reject(error instanceof Error ? error : new Error("dead letter not confirmed")) : resolve(),
-      );
-    });
   }
 
   /**
@@ -368,6 +332,8 @@ export class PartitionWorker {
     records: LogRecord[],
     id: string,
   ): Promise<void> {
+    // Failures while PostgreSQL answered: the batch's own (a row it refuses), not an outage.
+    let ownFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.pipeline.submit(records, undefined, { handoffId: id });
@@ -381,8 +347,15 @@ export class PartitionWorker {
         }
         // Stopping (handing the partition back): the channel closes and the broker redelivers the message.
         if (this.#stopping) return;
+        const message = (error as Error).message;
+        // An outage holds the partition (its messages wait, nothing is lost); a batch that fails while the
+        // store answers would hold it for good, and goes to the dead-letter queue instead.
+        if (!isTransient(error) && (await this.#storeAnswers()) && ++ownFailures >= MAX_BATCH_FAILURES) {
+          await this.#deadLetter(channel, msg, "batch_failed", message);
+          return;
+        }
         if (attempt === 1 || attempt % 30 === 0)
-          this.log.warn({ err: (error as Error).message, attempt }, "hand-off batch failed; trying it again");
+          this.log.warn({ err: message, attempt }, "hand-off batch failed; trying it again");
       }
       await pause(RETRY_PAUSE_MS);
       const done = await this.#committed(channel, id);
@@ -391,6 +364,16 @@ export class PartitionWorker {
         settle(channel, msg, "ack");
         return;
       }
+    }
+  }
+
+  /** Whether PostgreSQL answers a trivial query now. */
+  async #storeAnswers(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.deps.store.db);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -442,11 +425,19 @@ export class PartitionWorker {
     const channel = this.#channel;
     this.#channel = null;
     this.#consumerTag = null;
-    const deadLetters = this.#deadLetters;
-    this.#deadLetters = null;
     await channel?.close().catch(() => {});
-    await deadLetters?.then((ch) => ch.close()).catch(() => {});
+    await this.#deadLetters.close();
   }
+}
+
+/**
+ * PostgreSQL errors that a retry can get past: a transaction rolled back (serialization failure,
+ * deadlock: class 40), resources short (53), an operator's intervention (57), the connection (08), a lock
+ * not available (55P03). Such failures never count against the batch.
+ */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (/^(40|53|57|08)/.test(code) || code === "55P03");
 }
 
 /** Times the broker says the message came back unacknowledged before this delivery (0 the first time). */

@@ -11,9 +11,9 @@ import { encodeHandoff } from "../../src/distribution/handoff-codec.js";
 import { HandoffPublisher } from "../../src/distribution/handoff-publisher.js";
 import { PartitionLeases } from "../../src/distribution/leases.js";
 import { deadLetterQueue, keyedHandoffId, partitionQueue } from "../../src/distribution/partition-key.js";
+import { DEAD_LETTER_HEADERS, type DeadLetterReason } from "../../src/distribution/dead-letters.js";
 import {
-  DEAD_LETTER_HEADERS,
-  type DeadLetterReason,
+  MAX_BATCH_FAILURES,
   MAX_REDELIVERIES,
   PartitionWorker,
 } from "../../src/distribution/partition-worker.js";
@@ -252,6 +252,41 @@ describe.skipIf(!available)("a partition worker given a message delivered too of
       msg: "hand-off delivered too often without being acknowledged; moved to the dead-letter queue",
     });
   }, 30_000);
+});
+
+describe.skipIf(!available)("a partition worker given a batch PostgreSQL refuses", () => {
+  it(`dead-letters it after ${MAX_BATCH_FAILURES} failures while the store answers, with the error, and goes on`, async () => {
+    const o = await openWorker();
+    // A row the database refuses whatever the retry: a constraint a DBA added, say.
+    await sql`alter table logs add constraint lw_no_poison check (message <> 'poison')`.execute(
+      o.store.store.db,
+    );
+    const poisonId = await publish(o.prefix, encodeHandoff([record("poison")]));
+    await publish(o.prefix, encodeHandoff([record("after the poison")]));
+    // The next hand-off does not wait for the refused one's retries.
+    await waitFor(
+      async () => (await storedBodies(o)).includes("after the poison"),
+      "the hand-off after the refused one stored",
+    );
+    await waitFor(() => o.deadLetters.length > 0, "the refused batch dead-lettered", 30_000);
+    expect(await storedBodies(o)).toEqual(["after the poison"]);
+    expect(o.deadLetters).toEqual(["batch_failed"]);
+    const dead = await o.conn.createChannel();
+    const letter = await dead.get(deadLetterQueue(o.prefix), { noAck: true });
+    expect(letter).not.toBe(false);
+    if (!letter) return;
+    expect(letter.properties.messageId).toBe(poisonId);
+    expect(letter.properties.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.reason]: "batch_failed",
+      [DEAD_LETTER_HEADERS.partition]: 0,
+    });
+    expect(String(letter.properties.headers?.[DEAD_LETTER_HEADERS.error])).toMatch(/lw_no_poison/);
+    await dead.close();
+    expect(o.logs.find((l) => l.reason === "batch_failed")).toMatchObject({
+      partition: 0,
+      message: poisonId,
+    });
+  }, 60_000);
 });
 
 describe.skipIf(!available)("a partition worker given a keyed hand-off sent again (issue 45 item 2)", () => {
