@@ -2,8 +2,8 @@ import { hostname } from "node:os";
 import type { ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import { BrokerConnection, declarePartitionQueues } from "./broker.js";
-import { type Lease, PartitionLeases } from "./leases.js";
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from "./dead-letters.js";
+import { type Lease, PartitionLeases } from "./leases.js";
 import { PartitionWorker, type PartitionWorkerDeps } from "./partition-worker.js";
 
 /** Hand-off marks are kept this long: far longer than any redelivery takes. */

@@ -7,11 +7,11 @@ import { loadConfig } from "../../src/config/load.js";
 import { systemClock } from "../../src/core/clock.js";
 import type { LogRecord } from "../../src/core/log-record.js";
 import { declarePartitionQueues } from "../../src/distribution/broker.js";
+import { DEAD_LETTER_HEADERS, type DeadLetterReason } from "../../src/distribution/dead-letters.js";
 import { encodeHandoff } from "../../src/distribution/handoff-codec.js";
 import { HandoffPublisher } from "../../src/distribution/handoff-publisher.js";
 import { PartitionLeases } from "../../src/distribution/leases.js";
 import { deadLetterQueue, keyedHandoffId, partitionQueue } from "../../src/distribution/partition-key.js";
-import { DEAD_LETTER_HEADERS, type DeadLetterReason } from "../../src/distribution/dead-letters.js";
 import {
   MAX_BATCH_FAILURES,
   MAX_REDELIVERIES,
