@@ -149,4 +149,27 @@ describe("deployment files", () => {
       for (const e of c.env ?? []) expect(ENV_KEYS, e.name).toHaveProperty(e.name);
     }
   });
+
+  it("Kubernetes: four replicas of one CPU and 2 GiB, rolled one at a time, a disruption budget of one", () => {
+    const deployment = k8s("deployment.yaml").find((d) => d.kind === "Deployment") as {
+      spec: {
+        replicas: number;
+        strategy: { rollingUpdate: { maxUnavailable: number } };
+        selector: { matchLabels: Record<string, string> };
+        template: { spec: { containers: { resources: Record<string, Record<string, string>> }[] } };
+      };
+    };
+    expect(deployment.spec.replicas).toBe(4);
+    expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    const resources = deployment.spec.template.spec.containers[0]!.resources;
+    expect(resources).toEqual({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } });
+    const pdb = k8s("pdb.yaml")[0] as {
+      kind: string;
+      spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    };
+    expect(pdb.kind).toBe("PodDisruptionBudget");
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(read("deploy/k8s/kustomization.yaml")).toMatch(/^ {2}- pdb\.yaml$/m);
+  });
 });
