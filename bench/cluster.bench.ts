@@ -18,6 +18,10 @@
  *   npm run bench:cluster                                   # 2 rounds of 40,000 lines per setup
  *   BENCH_ROUNDS=3 BENCH_LINES=100000 npm run bench:cluster
  *   BENCH_DOC=/tmp/b.md npm run bench:cluster               # a trial that leaves docs/benchmarks.md alone
+ *   DATABASE_URL=postgres://… RABBITMQ_URL=amqp://… npm run bench:cluster   # other servers (default: the
+ *                                                            # test servers on 127.0.0.1)
+ * PostgreSQL's and RabbitMQ's CPU is read from this machine's /proc: with servers elsewhere those columns
+ * read 0, and only the nodes' CPU a line is measured.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -32,9 +36,17 @@ import { nonRepeatingRawLines } from "./lib/non-repeating-lines.js";
 import { fmt, loadAverages, machineLine, median, table, writeBenchSection } from "./lib/report.js";
 import { datasetNames } from "./parse-golden-corpus.js";
 
+// Any PostgreSQL and RabbitMQ: BENCH_* first, then the deployment's own settings, then the test servers'.
 const PG_URL =
-  process.env.BENCH_DATABASE_URL ?? "postgres://logwarden:logwarden@127.0.0.1:5432/logwarden_test";
-const RABBITMQ_URL = process.env.BENCH_RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672/";
+  process.env.BENCH_DATABASE_URL ??
+  process.env.DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  "postgres://logwarden:logwarden@127.0.0.1:5432/logwarden_test";
+const RABBITMQ_URL =
+  process.env.BENCH_RABBITMQ_URL ??
+  process.env.RABBITMQ_URL ??
+  process.env.TEST_RABBITMQ_URL ??
+  "amqp://guest:guest@127.0.0.1:5672/";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** Lines acknowledged per throughput run. */
 const LINES = Number(process.env.BENCH_LINES ?? 40_000);
