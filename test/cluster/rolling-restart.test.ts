@@ -87,7 +87,7 @@ describe("a rolling restart of every cluster node under load", () => {
     };
     const ids = ["rr-a", "rr-b", "rr-c"];
     const started = await Promise.all(ids.map((id) => startServe(env(id), 90_000)));
-    ids.forEach((id, i) => nodes.set(id, started[i]!));
+    for (const [i, id] of ids.entries()) nodes.set(id, started[i]!);
     db = new pg.Client({ connectionString: url });
     await db.connect();
     await waitFor(
