@@ -150,7 +150,7 @@ export class ClusterNode {
 
   async #rebalance(): Promise<void> {
     if (this.#stopping) return;
-    this.#nodes = await this.leases.heartbeat();
+    await this.leases.heartbeat();
     const held = [...this.#workers.values()].map((w) => w.lease);
     const kept = new Set((await this.leases.renew(held)).map((l) => l.partition));
     for (const w of [...this.#workers.values()])
@@ -158,13 +158,15 @@ export class ClusterNode {
         this.log.warn({ partition: w.partition }, "lease lost to another node; dropping the partition");
         this.#drop(w);
       }
-    const share = Math.ceil(this.leases.partitions / this.#nodes);
-    if (this.#workers.size < share) {
+    const live = await this.leases.liveShares();
+    this.#nodes = Math.max(1, live.size);
+    const move = balanceMove(this.leases.node, this.#workers.size, live, this.leases.partitions);
+    if (move > 0) {
       const now = Date.now();
       const waiting = [...this.#failed.entries()].filter(([, f]) => f.retryAt > now).map(([p]) => p);
-      for (const lease of await this.leases.claim(share - this.#workers.size, waiting))
+      for (const lease of await this.leases.claim(move, waiting))
         await this.#take(lease).catch((error: unknown) => this.#failedToStart(lease, error));
-    } else if (this.#workers.size > share) {
+    } else if (move < 0) {
       // One at a time: the others see the freed partition at their next round and claim it.
       const last = Math.max(...this.#workers.keys());
       await this.#handBack(this.#workers.get(last)!);
@@ -238,4 +240,38 @@ export class ClusterNode {
     await this.leases.leave().catch(() => {});
     await this.#broker.close();
   }
+}
+
+/**
+ * How many partitions this node should claim (> 0) or whether it should hand one back (< 0), from what
+ * every live node holds (`live`, this node's count replaced by `mine`). Every node ends with the floor or
+ * the ceiling of partitions ÷ nodes: a node below the floor claims up to it; a node claims up to the
+ * ceiling only while nobody else is below the floor (else it would take what the starving node waits
+ * for); a node above the ceiling hands one back; and while someone is below the floor, the node holding
+ * the most (the first by name among equals) hands one back, so 2 + 2 + 2 + 0 becomes 2 + 2 + 1 + 1.
+ */
+export function balanceMove(
+  node: string,
+  mine: number,
+  live: ReadonlyMap<string, number>,
+  partitions: number,
+): number {
+  const counts = new Map(live);
+  counts.set(node, mine);
+  const nodes = Math.max(1, counts.size);
+  const floor = Math.floor(partitions / nodes);
+  const ceil = Math.ceil(partitions / nodes);
+  const othersStarving = [...counts].some(([n, c]) => n !== node && c < floor);
+  if (mine < floor) return floor - mine;
+  if (mine < ceil && !othersStarving) return ceil - mine;
+  if (mine > ceil) return -1;
+  if (mine > floor && othersStarving) {
+    const most = Math.max(...counts.values());
+    const first = [...counts]
+      .filter(([, c]) => c === most)
+      .map(([n]) => n)
+      .sort()[0];
+    if (mine === most && first === node) return -1;
+  }
+  return 0;
 }

@@ -63,6 +63,19 @@ export class PartitionLeases {
     return Math.max(1, Number(rows[0]?.n ?? 1));
   }
 
+  /**
+   * The live nodes (seen within a lease, this one included once it heartbeated) and how many partitions
+   * each holds on a lease that has not run out.
+   */
+  async liveShares(): Promise<Map<string, number>> {
+    const { rows } = await sql<{ node: string; owned: string }>`select n.node, count(p.partition) as owned
+      from cluster_nodes n
+      left join cluster_partitions p on p.owner = n.node and p.lease_until > ${NOW_MS}
+      where n.seen_at > ${NOW_MS} - ${this.leaseMs}
+      group by n.node`.execute(this.db);
+    return new Map(rows.map((r) => [r.node, Number(r.owned)]));
+  }
+
   /** Extends this node's leases; returns the ones it still holds (a lease another node took is gone). */
   async renew(held: readonly Lease[]): Promise<Lease[]> {
     if (held.length === 0) return [];
