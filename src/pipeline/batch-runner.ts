@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { LogRecord, ParsedRecord } from "../core/log-record.js";
@@ -217,7 +217,7 @@ export class BatchRunner {
    * earlier run raised is that anomaly, in its last form (`anomalies` is keyed by anomaly id).
    */
   async #detect(
-    trx: Kysely<Database>,
+    trx: Transaction<Database>,
     records: readonly ParsedRecord[],
     now: string,
     work: BatchWork,
@@ -227,7 +227,8 @@ export class BatchRunner {
     const found = this.processor.detect(records);
     const detected = this.suppressions.filter(found, this.clock.now());
     work.detectMs += performance.now() - d0;
-    for (const x of await storeAnomalies(trx, detected, now)) anomalies.set(x.anomaly.id, x.anomaly);
+    const stored = await storeAnomalies(trx, detected, now, (keys) => this.store.dialect.lockKeys(trx, keys));
+    for (const x of stored) anomalies.set(x.anomaly.id, x.anomaly);
   }
 
   /** New and reshaped templates, and the ones the batch retired, written in the batch's transaction. */
@@ -326,7 +327,7 @@ export class BatchRunner {
   }
 
   async #streamSlices(
-    trx: Kysely<Database>,
+    trx: Transaction<Database>,
     batch: readonly Submission[],
     appends: SlicedAppend,
     tailFrom: number,
@@ -369,7 +370,7 @@ export class BatchRunner {
   /** Detects a slice of a submission's stored records into its outcome, and keeps them if it keeps records. */
   async #detectInto(
     outcome: SubmissionOutcome,
-    trx: Kysely<Database>,
+    trx: Transaction<Database>,
     records: ParsedRecord[],
     now: string,
     work: BatchWork,

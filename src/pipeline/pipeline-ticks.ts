@@ -50,7 +50,9 @@ export class PipelineTicks {
     await this.refreshSuppressions();
     if (found.length > 0) {
       const now = isoUtc(this.clock.now());
-      const stored = await this.store.db.transaction().execute((trx) => storeAnomalies(trx, found, now));
+      const stored = await this.store.db
+        .transaction()
+        .execute((trx) => storeAnomalies(trx, found, now, (keys) => this.store.dialect.lockKeys(trx, keys)));
       anomalies = stored.map((x) => x.anomaly);
       this.listeners.onAnomalies?.(anomalies);
     }
@@ -110,7 +112,7 @@ export class PipelineTicks {
         const pending = save as PendingSave | null;
         const stored = await this.store.db.transaction().execute(async (trx) => {
           await own.fence(trx);
-          const out = await storeAnomalies(trx, found, at);
+          const out = await storeAnomalies(trx, found, at, (keys) => this.store.dialect.lockKeys(trx, keys));
           if (drops.size > 0) await addSuppressedCounts(trx, drops, at);
           if (pending) await this.saves.writeSave(trx, pending);
           return out;

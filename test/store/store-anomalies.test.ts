@@ -200,6 +200,54 @@ describe.each(DIALECTS)("storeAnomalies on $name", ({ open, needsPostgres }) => 
     expect(stored.some((r) => r.status === "resolved")).toBe(true);
   });
 
+  it("merges the same key from two transactions committing side by side into one row (a cluster's partitions)", async ({
+    skip,
+  }) => {
+    if (!viaTemplates) return skip();
+    const store = viaTemplates.store;
+    const finding = (i: number): Anomaly => ({
+      detector: "brute_force",
+      type: "brute_force",
+      timestamp: `2026-06-01T10:0${i}:00.000Z`,
+      service: "sshd",
+      key: "ip:203.0.113.77",
+      score: 0.8,
+      severity: "high",
+      description: `failed logins from 203.0.113.77 (${i})`,
+      features: { source_ip: "203.0.113.77" },
+      explanation: { summary: `partition ${i}`, observed: {}, expected: {} },
+      evidence: [100 + i],
+    });
+    const now = "2026-11-29T00:00:00.000Z";
+    // The first transaction stores its finding and holds on before committing; the second stores the same
+    // key meanwhile. Its merge must wait for the first and add to its row, not insert a second one.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let firstStored!: () => void;
+    const stored = new Promise<void>((r) => {
+      firstStored = r;
+    });
+    const first = store.transaction(async (tx) => {
+      await storeAnomalies(tx.db, [finding(1)], now, (keys) => store.dialect.lockKeys(tx.db, keys));
+      firstStored();
+      await held;
+    });
+    await stored;
+    const second = store.transaction((tx) =>
+      storeAnomalies(tx.db, [finding(2)], now, (keys) => store.dialect.lockKeys(tx.db, keys)),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await first;
+    const [merged] = await second;
+    expect(merged?.created).toBe(false);
+    const written = (await rows(store.db)).filter((r) => r.key === "ip:203.0.113.77");
+    expect(written).toHaveLength(1);
+    expect(Number(written[0]!.count)).toBe(2);
+  });
+
   it("never rewrites a finding with another period's or another machine's events", async ({ skip }) => {
     if (!viaTemplates) return skip();
     const july: Anomaly = {

@@ -151,22 +151,30 @@ async function insertAnomaly(db: Kysely<Database>, a: Anomaly, now: string): Pro
   return rows[0];
 }
 
+/** How near a repeat must fall to an open anomaly's span to merge into it. */
+const MERGE_WINDOW_MS = 3_600_000;
+
 /**
  * Stores anomalies, merging a repeat of the same detector and key into its open anomaly when the repeat
- * falls within `mergeWindowMs` of the open one's span and names the same host (`openAnomaly`; count and
+ * falls within `MERGE_WINDOW_MS` of the open one's span and names the same host (`openAnomaly`; count and
  * last seen go up, an earlier repeat moves first seen back, the stronger score wins),
  * so a flapping condition makes one row, not hundreds. Returns the rows written, new ones flagged.
- * Run inside a transaction.
+ * Run inside a transaction. `lockKeys` (the store dialect's, on this transaction) makes the merge a single
+ * writer per detector and key: a merge reads the open row, then writes it, and two transactions merging
+ * the same key at once (a cluster's partitions committing side by side) would otherwise both insert a
+ * new row, or both add one to the same count.
  */
 export async function storeAnomalies(
   db: Kysely<Database>,
   anomalies: readonly Anomaly[],
   now: string,
-  mergeWindowMs = 3_600_000,
+  lockKeys?: (keys: readonly string[]) => Promise<void>,
 ): Promise<{ anomaly: StoredAnomaly; created: boolean }[]> {
   const out: { anomaly: StoredAnomaly; created: boolean }[] = [];
+  if (lockKeys && anomalies.length > 0)
+    await lockKeys(anomalies.map((a) => `anomaly:${a.detector}:${a.key}`));
   for (const a of anomalies) {
-    const open = await openAnomaly(db, a, mergeWindowMs);
+    const open = await openAnomaly(db, a, MERGE_WINDOW_MS);
     if (open) out.push({ anomaly: toStoredAnomaly(await mergeInto(db, open, a, now)), created: false });
     else out.push({ anomaly: toStoredAnomaly(await insertAnomaly(db, a, now)), created: true });
   }
