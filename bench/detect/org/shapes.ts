@@ -74,7 +74,8 @@ export const SHAPES: Record<string, OrgShape> = {
     remoteShare: 0.35,
     travellerShare: 0.04,
     roamingShare: 0.12,
-    newHires: 5,
+    // Six: with five, seed 1201 hired only one day-working starter (the week injects their night login).
+    newHires: 6,
     servers: 16,
   },
   // Tuning: an operations centre, many night shifts and remote staff (peers at night are common here).

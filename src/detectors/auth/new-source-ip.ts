@@ -187,11 +187,12 @@ export class NewSourceIpDetector implements Detector {
     const knownKey = event.keyFingerprint !== null && user.keys.has(event.keyFingerprint);
     // A user still warming up is not judged: working from home on an ISP's block no colleague uses is most
     // new users' first week (security benchmark: 9.9 → 23.6 false alerts a day when such logins were
-    // reported). Except the key they used inside, over more than a day, now used for the first time from
-    // outside where no colleague vouches: a short history has not earned the key trust out there, and a
-    // copied key is used exactly so. (By password, such a login is hybrid staff's first day at home as
-    // often: reporting those too took the security benchmark from 9.9 to 12.7 false alerts a day.)
-    const shortHistoryKeyAbroad = knownKey && firstOutside && insideHabit && !placeKnown;
+    // reported). Except an SSH key, after logins all inside over more than a day, used for the first time
+    // from outside where no colleague vouches: a short history has not earned their key trust out there
+    // (a copied key is used exactly so), and a key never seen for them earns none. (By password, such a
+    // login is hybrid staff's first day at home as often: reporting those too took the security benchmark
+    // from 9.9 to 12.7 false alerts a day.)
+    const shortHistoryKeyAbroad = event.keyFingerprint !== null && firstOutside && insideHabit && !placeKnown;
     if (!warm && !shortHistoryKeyAbroad) return null;
     // A first login from outside with their own key is trusted only where the place is known; a block
     // nobody here vouches for is where a copied key is used from.

@@ -77,6 +77,11 @@ describe("new_source_ip: a first login from outside", () => {
     const out = d.observe([lineAt(clock, withKey("tara", "104.244.161.176"))]);
     expect(out).toHaveLength(1);
     expect(out[0]!.features).toMatchObject({ user: "tara", user_warmed_up: false, known_key: true });
+    // By password inside, then a key never seen for them, from outside: reported too.
+    expect(logins(d, clock, 3, 22 * HOUR, () => byPassword("tara2", "10.80.100.241"))).toEqual([]);
+    const unknownKey = d.observe([lineAt(clock, withKey("tara2", "193.42.4.9"))]);
+    expect(unknownKey).toHaveLength(1);
+    expect(unknownKey[0]!.features).toMatchObject({ user_warmed_up: false, known_key: false });
     // Three office logins by password over two days, then one from outside by password: not judged…
     expect(logins(d, clock, 3, 22 * HOUR, () => byPassword("quinn", "10.30.14.140"))).toEqual([]);
     expect(d.observe([lineAt(clock, byPassword("quinn", "91.92.197.224"))])).toEqual([]);
