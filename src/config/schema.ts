@@ -296,7 +296,7 @@ export const configSchema = z.object({
           blockPrefixV4: z.coerce.number().int().min(0).max(32).default(16),
           maxNetworksPerUser: positiveInt.default(50),
           /** A network this many other users log in from (office, VPN) is never new. */
-          sharedNetworkUsers: positiveInt.default(3),
+          sharedNetworkUsers: positiveInt.default(2),
           /**
            * A login from a new network with an SSH key the user already logs in with (from a network
            * that raised nothing) is their own device somewhere new: learned, not reported.
