@@ -3,8 +3,9 @@ import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { logLines, type ServeProcess, startServe } from "../helpers/cli.js";
-import { deletePartitionQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
-import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
+import { ClusterTestRun, clusterNodeEnv } from "../helpers/cluster-node-env.js";
+import { rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { createTestSchema, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -14,20 +15,15 @@ import { waitFor } from "../helpers/wait.js";
  */
 
 const TOKEN = "dead-letter-token-0123456789abcdef";
-const run = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-const prefix = `lw_dl_${run}.`;
-const schema = `cluster_dead_letters_${run}`;
+const test = new ClusterTestRun("dl", 1);
+const { prefix, schema } = test;
 let node: ServeProcess | undefined;
 let db: pg.Client | undefined;
-let created = false;
 
 afterAll(async () => {
   await node?.stop("SIGKILL");
   await db?.end().catch(() => {});
-  if (created) {
-    await dropTestSchemas(schema).catch(() => {});
-    await deletePartitionQueues(prefix, 1).catch(() => {});
-  }
+  await test.cleanup();
 });
 
 async function metric(name: string): Promise<string[]> {
@@ -43,22 +39,10 @@ describe("a cluster node given a message that is not a hand-off", () => {
       );
       return ctx.skip();
     }
-    created = true;
+    test.used = true;
     const url = await createTestSchema(schema);
     node = await startServe(
-      {
-        DATABASE_URL: url.toString(),
-        API_TOKEN: TOKEN,
-        CLUSTER_PARTITIONS: "1",
-        CLUSTER_LEASE_SECS: "3",
-        CLUSTER_NODE_ID: "dl-1",
-        CLUSTER_RABBITMQ_URL: TEST_RABBITMQ_URL,
-        CLUSTER_QUEUE_PREFIX: prefix,
-        // The check reads the `logs` table in PostgreSQL directly.
-        LOG_STORE: "table",
-        LOG_FORMAT: "json",
-        TRIAGE_ENABLED: "false",
-      },
+      clusterNodeEnv({ databaseUrl: url.toString(), token: TOKEN, partitions: 1, nodeId: "dl-1", prefix }),
       60_000,
     );
     db = new pg.Client({ connectionString: url.toString() });

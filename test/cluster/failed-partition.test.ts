@@ -2,8 +2,9 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { partitionOf } from "../../src/distribution/partition-key.js";
 import { logLines, type ServeProcess, startServe } from "../helpers/cli.js";
-import { deletePartitionQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
-import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
+import { ClusterTestRun, clusterNodeEnv } from "../helpers/cluster-node-env.js";
+import { rabbitmqAvailable } from "../helpers/rabbitmq.js";
+import { createTestSchema, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -14,20 +15,15 @@ import { waitFor } from "../helpers/wait.js";
  */
 
 const TOKEN = "failed-partition-token-0123456789ab";
-const run = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-const prefix = `lw_fp_${run}.`;
-const schema = `cluster_failed_partition_${run}`;
+const test = new ClusterTestRun("fp", 2);
+const { prefix, schema } = test;
 let node: ServeProcess | undefined;
 let db: pg.Client | undefined;
-let created = false;
 
 afterAll(async () => {
   await node?.stop("SIGKILL");
   await db?.end().catch(() => {});
-  if (created) {
-    await dropTestSchemas(schema).catch(() => {});
-    await deletePartitionQueues(prefix, 2).catch(() => {});
-  }
+  await test.cleanup();
 });
 
 /** The first `service-N` name whose records go to `partition` of 2. */
@@ -51,21 +47,15 @@ describe("a cluster node with a partition whose state will not load", () => {
       );
       return ctx.skip();
     }
-    created = true;
+    test.used = true;
     const url = await createTestSchema(schema);
-    const env = {
-      DATABASE_URL: url.toString(),
-      API_TOKEN: TOKEN,
-      CLUSTER_PARTITIONS: "2",
-      CLUSTER_LEASE_SECS: "3",
-      CLUSTER_NODE_ID: "fp-1",
-      CLUSTER_RABBITMQ_URL: TEST_RABBITMQ_URL,
-      CLUSTER_QUEUE_PREFIX: prefix,
-      // The check reads the `logs` table in PostgreSQL directly.
-      LOG_STORE: "table",
-      LOG_FORMAT: "json",
-      TRIAGE_ENABLED: "false",
-    };
+    const env = clusterNodeEnv({
+      databaseUrl: url.toString(),
+      token: TOKEN,
+      partitions: 2,
+      nodeId: "fp-1",
+      prefix,
+    });
     // A first run migrates the schema and creates the partitions.
     node = await startServe(env, 60_000);
     db = new pg.Client({ connectionString: url.toString() });

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
-import { deletePartitionQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { clusterNodeEnv } from "../helpers/cluster-node-env.js";
+import { deletePartitionQueues, rabbitmqAvailable } from "../helpers/rabbitmq.js";
 import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -108,20 +109,16 @@ describe("a keyed /ingest resent to another node after the first was killed (SIG
       const dir = mkdtempSync(join(tmpdir(), "logwarden-idempotent-"));
       dirs.push(dir);
       return {
-        DATABASE_URL: url,
-        DATA_DIR: dir,
-        API_TOKEN: TOKEN,
-        CLUSTER_PARTITIONS: String(PARTITIONS),
-        CLUSTER_LEASE_SECS: "3",
-        CLUSTER_NODE_ID: id,
-        CLUSTER_RABBITMQ_URL: TEST_RABBITMQ_URL,
-        CLUSTER_QUEUE_PREFIX: prefix,
+        ...clusterNodeEnv({
+          databaseUrl: url,
+          dataDir: dir,
+          token: TOKEN,
+          partitions: PARTITIONS,
+          nodeId: id,
+          prefix,
+        }),
         // Several hand-off messages per partition: a resend must match each one.
         CLUSTER_MESSAGE_RECORDS: "20",
-        // The check reads the `logs` table in PostgreSQL directly.
-        LOG_STORE: "table",
-        LOG_FORMAT: "json",
-        TRIAGE_ENABLED: "false",
         ...extra,
       };
     };

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
-import { deletePartitionQueues, rabbitmqAvailable, TEST_RABBITMQ_URL } from "../helpers/rabbitmq.js";
+import { clusterNodeEnv } from "../helpers/cluster-node-env.js";
+import { deletePartitionQueues, rabbitmqAvailable } from "../helpers/rabbitmq.js";
 import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -125,20 +126,14 @@ class LoadedCluster {
   #env(id: string): Record<string, string> {
     const dir = mkdtempSync(join(tmpdir(), "logwarden-rolling-"));
     this.#dirs.push(dir);
-    return {
-      DATABASE_URL: this.#url,
-      DATA_DIR: dir,
-      API_TOKEN: TOKEN,
-      CLUSTER_PARTITIONS: String(PARTITIONS),
-      CLUSTER_LEASE_SECS: "3",
-      CLUSTER_NODE_ID: id,
-      CLUSTER_RABBITMQ_URL: TEST_RABBITMQ_URL,
-      CLUSTER_QUEUE_PREFIX: this.prefix,
-      // The check reads the `logs` table in PostgreSQL directly.
-      LOG_STORE: "table",
-      LOG_FORMAT: "json",
-      TRIAGE_ENABLED: "false",
-    };
+    return clusterNodeEnv({
+      databaseUrl: this.#url,
+      dataDir: dir,
+      token: TOKEN,
+      partitions: PARTITIONS,
+      nodeId: id,
+      prefix: this.prefix,
+    });
   }
 
   async #client(name: string): Promise<void> {
