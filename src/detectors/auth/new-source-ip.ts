@@ -210,14 +210,18 @@ export class NewSourceIpDetector implements Detector {
       : peers
         ? `; ${peers.users} other user(s) logged in from its block (${block}), ${peers.vouched} without raising a finding`
         : "";
-    const credential =
+    const how =
       event.keyFingerprint !== null
         ? knownKey
-          ? ` with their usual key (${event.keyFingerprint}), their first login from outside (until now only office or VPN addresses)`
+          ? ` with their usual key (${event.keyFingerprint})`
           : `, with a key (${event.keyFingerprint}) not seen for them before`
         : event.method !== null && SSH_METHODS.test(event.method)
           ? ` by ${event.method}`
           : "";
+    // Said whatever the credential: for someone only ever seen inside it is why the login is reported.
+    const credential = firstOutside
+      ? `${how}, their first login from outside (until now only office or VPN addresses)`
+      : how;
     return securityAnomaly({
       detector: this.name,
       record,

@@ -82,6 +82,9 @@ describe("new_source_ip: a first login from outside", () => {
     const unknownKey = d.observe([lineAt(clock, withKey("tara2", "193.42.4.9"))]);
     expect(unknownKey).toHaveLength(1);
     expect(unknownKey[0]!.features).toMatchObject({ user_warmed_up: false, known_key: false });
+    expect(unknownKey[0]!.explanation.summary).toMatch(
+      /not seen for them before, their first login from outside/,
+    );
     // Three office logins by password over two days, then one from outside by password: not judged…
     expect(logins(d, clock, 3, 22 * HOUR, () => byPassword("quinn", "10.30.14.140"))).toEqual([]);
     expect(d.observe([lineAt(clock, byPassword("quinn", "91.92.197.224"))])).toEqual([]);
