@@ -123,6 +123,31 @@ export async function declarePartitionQueue(
  * a refused dead letter would hold its partition up), where an owner moves a message it cannot take.
  */
 export async function declarePartitionQueues(conn: ChannelModel, config: ClusterConfig): Promise<void> {
+  for (let attempt = 1, pauseMs = 200; ; attempt++, pauseMs *= 2) {
+    try {
+      return await declareAllOnce(conn, config);
+    } catch (error) {
+      if (attempt >= DECLARE_ATTEMPTS || !queueStillStarting(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+}
+
+/** 200 ms doubling: about 6 s in all, far more than a quorum queue takes to elect its first leader. */
+const DECLARE_ATTEMPTS = 6;
+
+/**
+ * Nodes starting together declare the same new quorum queues at once. While one node's declare is still
+ * starting a queue's replicas, another's finds the queue's record without a running queue and the broker
+ * answers 404 "home node ... of durable queue ... is down or inaccessible", closing the channel. Seen in
+ * CI with three nodes starting at once; the same declare a moment later succeeds.
+ */
+function queueStillStarting(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /NOT_FOUND/.test(text) && /is down or inaccessible/.test(text);
+}
+
+async function declareAllOnce(conn: ChannelModel, config: ClusterConfig): Promise<void> {
   const channel = await conn.createChannel();
   // A declare the broker refuses closes the channel with an "error" event; the rejection below reports it.
   channel.on("error", () => {});

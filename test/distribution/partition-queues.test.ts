@@ -36,3 +36,38 @@ describe("partition queues declared again with another length limit", () => {
     }
   });
 });
+
+describe("partition queues declared while another node is still starting them", () => {
+  it("retries the broker's 404 'home node ... is down or inaccessible' and declares every queue", async (ctx) => {
+    if (!(await rabbitmqAvailable())) return ctx.skip();
+    const config = clusterSchema.parse({ partitions: 2, queuePrefix: prefix, queueMessages: 1000 });
+    const conn = await amqp.connect(TEST_RABBITMQ_URL);
+    conn.on("error", () => {});
+    // The race needs several nodes starting at once on a loaded broker (seen once in CI); here the first
+    // declare of the first channel is answered as the broker answered there, the rest go to RabbitMQ.
+    const createChannel = conn.createChannel.bind(conn);
+    let refused = 0;
+    conn.createChannel = async () => {
+      const channel = await createChannel();
+      if (refused === 0) {
+        refused++;
+        channel.assertQueue = async (queue: string) => {
+          throw new Error(
+            `Operation failed: QueueDeclare; 404 (NOT-FOUND) with message "NOT_FOUND - home node 'rabbit@vm' of durable queue '${queue}' in vhost '/' is down or inaccessible"`,
+          );
+        };
+      }
+      return channel;
+    };
+    try {
+      await declarePartitionQueues(conn, config);
+      expect(refused).toBe(1);
+      const check = await createChannel();
+      for (const p of [0, 1])
+        expect((await check.checkQueue(`${prefix}partition.${p}`)).queue).toBe(`${prefix}partition.${p}`);
+      await check.close();
+    } finally {
+      await conn.close().catch(() => {});
+    }
+  });
+});
