@@ -469,16 +469,23 @@ async function waitStored(
     await sleep(POLL_MS * 2);
   }
   // Lines of refused or unanswered requests may still come (published before the failure): wait for the
-  // queues to empty and the count to hold still.
+  // queues to empty and the count to hold still, and for the entity owner to judge every fact passed on
+  // (its findings are counted after).
   let settled = stored;
   for (let still = 0; still < 3 && performance.now() < deadline; ) {
     await sleep(1_000);
     const now = await storedCount(d.pool);
-    const queued = d.cluster ? await queuedMessages(d.prefix) : 0;
+    const queued = d.cluster ? (await queuedMessages(d.prefix)) + (await unjudgedFacts(d.pool)) : 0;
     still = now === settled && queued === 0 ? still + 1 : 0;
     settled = now;
   }
   return { at, stored, settled };
+}
+
+/** Authentication facts the partitions passed on that the entity owner has not judged yet. */
+async function unjudgedFacts(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>("select count(*) as n from cluster_entity_outbox");
+  return Number(rows[0]?.n ?? 0);
 }
 
 interface Integrity {

@@ -24,6 +24,12 @@ const REGISTRY: readonly {
   definition: Pick<DetectorDefinition<never>, "name" | "create">;
   kind: DetectorKind;
   options: (c: Config) => { enabled: boolean };
+  /**
+   * Judges entities (users, addresses) across streams: an attack on sshd, the mail server and the VPN is
+   * one. A cluster runs these once, at the owner of the authentication facts every partition passes on
+   * (src/distribution/entity-owner.ts), and the others in each stream's partition.
+   */
+  acrossStreams?: true;
 }[] = [
   {
     definition: newTemplateDefinition,
@@ -55,31 +61,37 @@ const REGISTRY: readonly {
   {
     definition: bruteForceDefinition,
     kind: "security",
+    acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.bruteForce),
   },
   {
     definition: passwordSprayingDefinition,
     kind: "security",
+    acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.passwordSpraying),
   },
   {
     definition: successAfterFailuresDefinition,
     kind: "security",
+    acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.successAfterFailures),
   },
   {
     definition: newSourceIpDefinition,
     kind: "security",
+    acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.newSourceIp),
   },
   {
     definition: unusualLoginHourDefinition,
     kind: "security",
+    acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.unusualLoginHour),
   },
   {
     definition: privilegeEscalationDefinition,
     kind: "security",
+    acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.privilegeEscalation),
   },
   { definition: wifiDefinition, kind: "security", options: (c: Config) => withKeys(c, c.detectors.wifi) },
@@ -114,10 +126,21 @@ export function detectorNamesOfKind(kind: DetectorKind): string[] {
   return REGISTRY.filter((entry) => entry.kind === kind).map((entry) => entry.definition.name);
 }
 
-/** Builds the enabled detectors from the config. */
-export function createDetectors(config: Config, ctx: DetectorContext): Detector[] {
+/**
+ * Which detectors a processor runs: `all` (one node), or a cluster's split of them: `streams` (a stream
+ * partition's: every detector but those that judge entities across streams) and `entities` (those only).
+ */
+export type DetectorScope = "all" | "streams" | "entities";
+
+/** Builds the enabled detectors (of `scope`) from the config. */
+export function createDetectors(
+  config: Config,
+  ctx: DetectorContext,
+  scope: DetectorScope = "all",
+): Detector[] {
   const detectors: Detector[] = [];
   for (const entry of REGISTRY) {
+    if (scope !== "all" && (entry.acrossStreams === true) !== (scope === "entities")) continue;
     const options = entry.options(config);
     if (!options.enabled) continue;
     // Each definition validates its own slice; the cast is safe because the slice comes from the schema.

@@ -3,6 +3,7 @@ import type { ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import { BrokerConnection, declarePartitionQueues } from "./broker.js";
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from "./dead-letters.js";
+import { EntityOwner } from "./entity-owner.js";
 import { type Lease, PartitionLeases } from "./leases.js";
 import { PartitionWorker, type PartitionWorkerDeps } from "./partition-worker.js";
 
@@ -24,6 +25,8 @@ export interface ClusterStatus {
   nodes: number;
   owned: number[];
   failed: FailedPartition[];
+  /** This node holds the entity owner's lease (it judges users and addresses across streams). */
+  entities: boolean;
 }
 
 /** First pause before a partition that failed to start is claimed again here; doubled each failure. */
@@ -43,6 +46,7 @@ export class ClusterNode {
   readonly deadLetters = new Map<DeadLetterReason, number>(DEAD_LETTER_REASONS.map((r) => [r, 0]));
   readonly #workers = new Map<number, PartitionWorker>();
   readonly #broker: BrokerConnection;
+  readonly #entities: EntityOwner;
   #timer: NodeJS.Timeout | null = null;
   #tickTimer: NodeJS.Timeout | null = null;
   #round: Promise<void> = Promise.resolve();
@@ -69,6 +73,7 @@ export class ClusterNode {
       leases: this.leases,
       onDeadLetter: (reason) => this.deadLetters.set(reason, (this.deadLetters.get(reason) ?? 0) + 1),
     };
+    this.#entities = new EntityOwner({ ...deps, leases: this.leases });
     this.#broker = new BrokerConnection(
       url,
       `logwarden partition consumer ${node}`,
@@ -103,6 +108,7 @@ export class ClusterNode {
           since: new Date(f.since).toISOString(),
           retry_at: new Date(f.retryAt).toISOString(),
         })),
+      entities: this.#entities.held,
     };
   }
 
@@ -158,6 +164,7 @@ export class ClusterNode {
         this.log.warn({ partition: w.partition }, "lease lost to another node; dropping the partition");
         this.#drop(w);
       }
+    await this.#entities.round();
     const live = await this.leases.liveShares();
     this.#nodes = Math.max(1, live.size);
     const move = balanceMove(this.leases.node, this.#workers.size, live, this.leases.partitions);
@@ -236,6 +243,7 @@ export class ClusterNode {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#tickTimer) clearInterval(this.#tickTimer);
     await this.#round.catch(() => {});
+    await this.#entities.stop().catch(() => {});
     for (const w of [...this.#workers.values()]) await this.#handBack(w).catch(() => {});
     await this.leases.leave().catch(() => {});
     await this.#broker.close();

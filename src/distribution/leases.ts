@@ -11,6 +11,13 @@ export interface Lease {
 }
 
 /**
+ * The lease of the entity owner (src/distribution/entity-owner.ts), a row of `cluster_partitions` below the
+ * partitions' numbers: claimed, renewed, fenced and released like a partition's, but not one of the
+ * partitions the nodes share out, and not counted among them.
+ */
+export const ENTITY_LEASE = -1;
+
+/**
  * Partition leases in PostgreSQL (`cluster_partitions`, migration 018). A node claims free or expired
  * partitions with `FOR UPDATE SKIP LOCKED`, so two nodes never claim one, and every claim raises the
  * partition's epoch. `fence` locks the partition's row in the caller's transaction and checks the epoch:
@@ -33,6 +40,7 @@ export class PartitionLeases {
       const row = await trx
         .selectFrom("cluster_partitions")
         .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("partition", ">=", 0)
         .executeTakeFirstOrThrow();
       const existing = Number(row.n);
       if (existing !== 0 && existing !== this.partitions)
@@ -51,6 +59,9 @@ export class PartitionLeases {
             })),
           )
           .execute();
+      // The entity owner's lease, also in a deployment made before there was one.
+      await sql`insert into cluster_partitions (partition, owner, epoch, lease_until)
+        values (${ENTITY_LEASE}, null, 0, 0) on conflict (partition) do nothing`.execute(trx);
     });
   }
 
@@ -70,7 +81,8 @@ export class PartitionLeases {
   async liveShares(): Promise<Map<string, number>> {
     const { rows } = await sql<{ node: string; owned: string }>`select n.node, count(p.partition) as owned
       from cluster_nodes n
-      left join cluster_partitions p on p.owner = n.node and p.lease_until > ${NOW_MS}
+      left join cluster_partitions p
+        on p.owner = n.node and p.lease_until > ${NOW_MS} and p.partition >= 0
       where n.seen_at > ${NOW_MS} - ${this.leaseMs}
       group by n.node`.execute(this.db);
     return new Map(rows.map((r) => [r.node, Number(r.owned)]));
@@ -97,12 +109,22 @@ export class PartitionLeases {
       set owner = ${this.node}, epoch = epoch + 1, lease_until = ${NOW_MS} + ${this.leaseMs}
       where partition in (
         select partition from cluster_partitions
-        where (owner is null or lease_until < ${NOW_MS}) and partition <> all(${[...skip]}::int[])
+        where (owner is null or lease_until < ${NOW_MS}) and partition >= 0
+          and partition <> all(${[...skip]}::int[])
         order by partition limit ${count} for update skip locked)
       returning partition, epoch`.execute(this.db);
     return rows
       .map((r) => ({ partition: r.partition, epoch: Number(r.epoch) }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Claims the entity owner's lease when nobody holds it or it ran out; null when another node holds it. */
+  async claimEntities(): Promise<Lease | null> {
+    const { rows } = await sql<{ epoch: string }>`update cluster_partitions
+      set owner = ${this.node}, epoch = epoch + 1, lease_until = ${NOW_MS} + ${this.leaseMs}
+      where partition = ${ENTITY_LEASE} and (owner is null or lease_until < ${NOW_MS})
+      returning epoch`.execute(this.db);
+    return rows[0] ? { partition: ENTITY_LEASE, epoch: Number(rows[0].epoch) } : null;
   }
 
   /** Gives a partition up (its work drained and saved): the next claim takes it at once. */

@@ -229,6 +229,7 @@ export class BatchRunner {
     work.detectMs += performance.now() - d0;
     const stored = await storeAnomalies(trx, detected, now, (keys) => this.store.dialect.lockKeys(trx, keys));
     for (const x of stored) anomalies.set(x.anomaly.id, x.anomaly);
+    await this.options.ownership?.passOn?.(trx, records);
   }
 
   /** New and reshaped templates, and the ones the batch retired, written in the batch's transaction. */

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { ParsedRecord } from "../core/log-record.js";
 import type { Database } from "../store/schema.js";
 
 /** State rows of cluster partitions start with this; a node's own pipeline leaves them alone. */
@@ -18,4 +19,10 @@ export interface PartitionOwnership {
   fence(trx: Kysely<Database>): Promise<void>;
   /** Runs in a batch's transaction with the hand-off messages whose records the batch holds. */
   handoffsDone(trx: Kysely<Database>, ids: readonly string[]): Promise<void>;
+  /**
+   * Runs in a batch's transaction with each slice of its stored records (store ids set), after the
+   * partition's detectors saw them: passes on what is judged elsewhere (facts about users and addresses,
+   * which cross streams), committed with the records or not at all.
+   */
+  passOn?(trx: Kysely<Database>, records: readonly ParsedRecord[]): Promise<void>;
 }

@@ -223,6 +223,13 @@ export interface ClusterHandoffsTable {
   done_at: number;
 }
 
+/** A record stating an authentication event, passed to a cluster's entity owner (migration 025). */
+export interface ClusterEntityOutboxTable {
+  id: Generated<number>;
+  /** The parsed record, JSON. */
+  record: string;
+}
+
 /** An ingest request's `Idempotency-Key` (migration 024, src/service/idempotent-requests.ts). */
 export interface IdempotencyKeysTable {
   scope: string;
@@ -287,6 +294,7 @@ export interface Database extends TriageTables {
   cluster_partitions: ClusterPartitionsTable;
   cluster_nodes: ClusterNodesTable;
   cluster_handoffs: ClusterHandoffsTable;
+  cluster_entity_outbox: ClusterEntityOutboxTable;
   idempotency_keys: IdempotencyKeysTable;
   verdicts: VerdictsTable;
   suppressions: SuppressionsTable;

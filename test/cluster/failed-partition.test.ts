@@ -35,7 +35,9 @@ function serviceIn(partition: number): string {
 }
 
 async function owned(): Promise<number> {
-  const { rows } = await db!.query("select count(*) as n from cluster_partitions where owner = 'fp-1'");
+  const { rows } = await db!.query(
+    "select count(*) as n from cluster_partitions where owner = 'fp-1' and partition >= 0",
+  );
   return Number(rows[0].n);
 }
 

@@ -90,7 +90,7 @@ async function count(db: pg.Client, query: string, params: unknown[] = []): Prom
 
 async function owners(): Promise<Map<number, string | null>> {
   const { rows } = await cluster!.query(
-    "select partition, owner, lease_until from cluster_partitions order by partition",
+    "select partition, owner, lease_until from cluster_partitions where partition >= 0 order by partition",
   );
   return new Map(rows.map((r: { partition: number; owner: string | null }) => [r.partition, r.owner]));
 }
@@ -127,6 +127,19 @@ async function findings(db: pg.Client, agent: string) {
     features: typeof r.features === "string" ? JSON.parse(r.features) : r.features,
     evidence: r.ids.map((id) => byId.get(id) ?? `missing log ${id}`),
   }));
+}
+
+/**
+ * Waits until the entity owner has judged every authentication fact the partitions passed on (the
+ * cluster's brute-force findings are its, stored a round after the lines).
+ */
+async function entityFactsJudged(db: pg.Client): Promise<void> {
+  await waitFor(
+    async () => (await count(db, "select count(*) as n from cluster_entity_outbox")) === 0,
+    "the entity owner judging every authentication fact passed on",
+    30_000,
+    100,
+  );
 }
 
 async function agentCounts(db: pg.Client): Promise<Record<string, number>> {
@@ -356,6 +369,7 @@ describe("cluster partition ownership (three serve processes, PostgreSQL, Rabbit
     expect([...stored.values()].every((n) => n === 1)).toBe(true);
     expect(lines.every((l) => stored.get(l.message) === 1)).toBe(true);
 
+    await entityFactsJudged(db);
     const clusterBrute = await findings(db, "brute_force");
     const singleBrute = await findings(single!, "brute_force");
     console.log(
@@ -506,6 +520,7 @@ describe("cluster partition ownership (three serve processes, PostgreSQL, Rabbit
     );
     const final = await owners();
     expect([...final.values()].every((o) => o !== null && o !== victimId)).toBe(true);
+    await entityFactsJudged(db);
 
     const stored = await storedMessages(db);
     const missing = ackedLines.filter((l) => stored.get(l.message) !== 1);

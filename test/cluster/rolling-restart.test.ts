@@ -72,7 +72,7 @@ class LoadedCluster {
     await waitFor(
       async () => {
         const { rows } = await this.#db!.query(
-          "select owner, count(*) as n from cluster_partitions where owner is not null group by owner",
+          "select owner, count(*) as n from cluster_partitions where owner is not null and partition >= 0 group by owner",
         );
         const counts = rows.map((r: { n: string }) => Number(r.n));
         const owned = counts.reduce((a: number, b: number) => a + b, 0);

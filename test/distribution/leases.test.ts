@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseLostError, PartitionLeases } from "../../src/distribution/leases.js";
+import { ENTITY_LEASE, LeaseLostError, PartitionLeases } from "../../src/distribution/leases.js";
 import { postgresAvailable, postgresTestStore, type TestStore } from "../helpers/stores.js";
 
 const LEASE_MS = 400;
@@ -142,5 +142,30 @@ describe.skipIf(!available)("partition leases on PostgreSQL", () => {
     await new Promise((r) => setTimeout(r, 5));
     await a.forgetHandoffs(1);
     expect((await a.doneHandoffs(["m1", "m2"])).size).toBe(0);
+  });
+
+  it("holds the entity owner's lease apart from the partitions: one holder, fenced, taken over once it runs out", async () => {
+    const e1 = new PartitionLeases(t.store.db, "node-e1", 4, LEASE_MS);
+    const e2 = new PartitionLeases(t.store.db, "node-e2", 4, LEASE_MS);
+    // Registering again (a deployment made before the entity lease) keeps the partition count check.
+    await e1.register();
+    await e1.heartbeat();
+    const lease = await e1.claimEntities();
+    expect(lease).toMatchObject({ partition: ENTITY_LEASE });
+    expect(await e2.claimEntities()).toBeNull();
+    // Not a partition: never claimed as one, never counted in a node's share.
+    await new Promise((r) => setTimeout(r, LEASE_MS + 100));
+    expect((await e1.claim(8)).map((l) => l.partition)).not.toContain(ENTITY_LEASE);
+    // It ran out: the other node takes it with a new epoch, and the old holder's writes are fenced.
+    const taken = await e2.claimEntities();
+    expect(taken).toEqual({ partition: ENTITY_LEASE, epoch: lease!.epoch + 1 });
+    await expect(t.store.db.transaction().execute((trx) => e1.fence(trx, lease!))).rejects.toThrow(
+      LeaseLostError,
+    );
+    await t.store.db.transaction().execute((trx) => e2.fence(trx, taken!));
+    await e2.heartbeat();
+    expect((await e2.liveShares()).get("node-e2")).toBe(0);
+    await e2.release(taken!);
+    expect(await e1.claimEntities()).toEqual({ partition: ENTITY_LEASE, epoch: lease!.epoch + 2 });
   });
 });

@@ -40,6 +40,11 @@ const healthBody = z
           .describe(
             "Partitions this node could not start (their saved state would not load): their messages wait in their queues, the node's other partitions go on; tried again at retry_at",
           ),
+        entities: z
+          .boolean()
+          .describe(
+            "This node holds the entity owner's lease: it runs the detectors that judge users and addresses across every stream (one node of the cluster at a time)",
+          ),
       })
       .optional()
       .describe(

@@ -23,6 +23,7 @@ import * as logSegmentDigits from "./021-log-segment-digits.js";
 import * as logStoreDefault from "./022-log-store-default.js";
 import * as partitionStatePacked from "./023-partition-state-packed.js";
 import * as idempotencyKeys from "./024-idempotency-keys.js";
+import * as clusterEntityOutbox from "./025-cluster-entity-outbox.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -53,6 +54,7 @@ const STEPS: [string, Step][] = [
   ["022-log-store-default", logStoreDefault],
   ["023-partition-state-packed", partitionStatePacked],
   ["024-idempotency-keys", idempotencyKeys],
+  ["025-cluster-entity-outbox", clusterEntityOutbox],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -1,0 +1,265 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { partitionOf } from "../../src/distribution/partition-key.js";
+import { type ServeProcess, startServe } from "../helpers/cli.js";
+import { ClusterTestRun, clusterNodeEnv } from "../helpers/cluster-node-env.js";
+import { rabbitmqAvailable } from "../helpers/rabbitmq.js";
+import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
+import { waitFor } from "../helpers/wait.js";
+
+/**
+ * Issue 45 item 3: an attack spread over services whose streams hash to different partitions, sent
+ * round-robin to three `logwarden serve` cluster nodes, gives exactly the findings a single node gives for
+ * the same lines. No service alone sees enough of it: 4 failures for `admin` on each (the brute-force
+ * threshold is 10), 4 sprayed users on each (the spraying threshold is 10 users). Only the detectors that
+ * judge users and addresses across every stream (the entity owner, src/distribution/entity-owner.ts) can.
+ */
+
+const PARTITIONS = 8;
+const TOKEN = "cross-service-token-0123456789abcdef";
+const SERVICES = ["sshd", "dovecot", "vsftpd"] as const;
+const BRUTE = "203.0.113.50";
+const SPRAY = "198.51.100.77";
+/** Record time: an hour ago, the same strings for the cluster and the single node. */
+const BASE_MS = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+/** The detectors the entity owner runs; their findings must match the single node's row for row. */
+const ENTITY_DETECTORS = [
+  "brute_force",
+  "password_spraying",
+  "success_after_failures",
+  "new_source_ip",
+  "unusual_login_hour",
+  "privilege_escalation",
+];
+
+interface Line {
+  timestamp: string;
+  service: string;
+  level: string;
+  message: string;
+}
+
+const run = new ClusterTestRun("xs", PARTITIONS);
+const singleSchema = `cluster_xs_single_${run.run}`;
+const dirs: string[] = [];
+const nodes: ServeProcess[] = [];
+let single: ServeProcess | undefined;
+let clusterDb: pg.Client | undefined;
+let singleDb: pg.Client | undefined;
+let available = false;
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "logwarden-xs-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** One failed login of `user` from `ip` on `service`, as that service writes it; `n` makes it unique. */
+function failure(service: (typeof SERVICES)[number], user: string, ip: string, n: number): string {
+  if (service === "sshd") return `Failed password for ${user} from ${ip} port ${40_000 + n} ssh2`;
+  if (service === "dovecot")
+    return `imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<${user}>, method=PLAIN, rip=${ip}, lip=10.0.0.5, TLS, session=<s${n}>`;
+  return `[${user}] FAIL LOGIN: Client "${ip}"`;
+}
+
+/**
+ * The attack, in record-time order: a brute force on `admin` from one address, 4 failures on each service,
+ * then its success over sshd; a spray from another address, one failure for each of 12 users, 4 users a
+ * service; and ordinary lines of two other services between them.
+ */
+function attackLines(): Line[] {
+  const lines: Line[] = [];
+  let t = 0;
+  const at = () => {
+    t += 7;
+    return new Date(BASE_MS + t * 1000).toISOString();
+  };
+  for (let k = 0; k < 12; k++) {
+    const service = SERVICES[k % 3]!;
+    lines.push({ timestamp: at(), service, level: "warn", message: failure(service, "admin", BRUTE, k) });
+    lines.push({
+      timestamp: at(),
+      service: SERVICES[(k + 1) % 3]!,
+      level: "warn",
+      message: failure(SERVICES[(k + 1) % 3]!, `staff${k}`, SPRAY, 100 + k),
+    });
+    lines.push({
+      timestamp: at(),
+      service: k % 2 ? "web" : "postgres",
+      level: "info",
+      message: k % 2 ? `GET /api/items/${k} 200 12ms` : `checkpoint complete seq=${k}`,
+    });
+  }
+  lines.push({
+    timestamp: at(),
+    service: "sshd",
+    level: "info",
+    message: `Accepted password for admin from ${BRUTE} port 41999 ssh2`,
+  });
+  return lines;
+}
+
+async function post(url: string, lines: readonly Line[]): Promise<number> {
+  const res = await fetch(`${url}/ingest`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(lines),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function count(db: pg.Client, query: string): Promise<number> {
+  return Number((await db.query(query)).rows[0].n);
+}
+
+/** Each entity detector's findings, comparable across stores: evidence as the lines' messages. */
+async function findings(db: pg.Client) {
+  const { rows } = await db.query(
+    `select agent_name, key, count, severity, description, features, evidence from anomalies
+     where agent_name = any($1::text[]) order by agent_name, key, timestamp`,
+    [ENTITY_DETECTORS],
+  );
+  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+  const ids = rows.flatMap((r: { evidence: unknown }) => (json(r.evidence) as number[]).map(Number));
+  const { rows: logs } = await db.query("select id, message from logs where id = any($1::bigint[])", [ids]);
+  const byId = new Map(logs.map((l: { id: string; message: string }) => [Number(l.id), l.message]));
+  return rows.map((r: Record<string, unknown>) => ({
+    detector: r.agent_name,
+    key: r.key,
+    count: Number(r.count),
+    severity: r.severity,
+    description: r.description,
+    features: json(r.features),
+    evidence: (json(r.evidence) as number[]).map((id) => byId.get(Number(id)) ?? `missing log ${id}`),
+  }));
+}
+
+beforeAll(async () => {
+  available = (await postgresAvailable()) && (await rabbitmqAvailable());
+  if (!available) return;
+  run.used = true;
+  const clusterUrl = (await createTestSchema(run.schema)).toString();
+  const singleUrl = (await createTestSchema(singleSchema)).toString();
+  const started = await Promise.all([
+    ...["xs-1", "xs-2", "xs-3"].map((nodeId) =>
+      startServe(
+        clusterNodeEnv({
+          databaseUrl: clusterUrl,
+          token: TOKEN,
+          partitions: PARTITIONS,
+          nodeId,
+          prefix: run.prefix,
+          dataDir: dataDir(),
+        }),
+        90_000,
+      ),
+    ),
+    startServe(
+      {
+        DATABASE_URL: singleUrl,
+        DATA_DIR: dataDir(),
+        API_TOKEN: TOKEN,
+        LOG_STORE: "table",
+        LOG_FORMAT: "json",
+        TRIAGE_ENABLED: "false",
+      },
+      90_000,
+    ),
+  ]);
+  nodes.push(...started.slice(0, 3));
+  single = started[3];
+  clusterDb = new pg.Client({ connectionString: clusterUrl });
+  await clusterDb.connect();
+  singleDb = new pg.Client({ connectionString: singleUrl });
+  await singleDb.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([...nodes.map((n) => n.stop("SIGKILL")), single?.stop("SIGKILL")]);
+  await clusterDb?.end().catch(() => {});
+  await singleDb?.end().catch(() => {});
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await run.cleanup();
+  if (available) await dropTestSchemas(singleSchema).catch(() => {});
+}, 60_000);
+
+describe("an attack spread over services in different partitions (three cluster nodes)", () => {
+  it("is judged as one: the cluster's brute-force, spraying and success-after-failures findings equal a single node's", async (ctx) => {
+    if (!available) return ctx.skip();
+    const partitions = SERVICES.map((s) => partitionOf({ resource: { "service.name": s } }, PARTITIONS));
+    // The services' streams are in three partitions: no partition's detectors see more than a third.
+    expect(new Set(partitions).size).toBe(SERVICES.length);
+    const db = clusterDb!;
+    await waitFor(
+      async () =>
+        (await count(
+          db,
+          "select count(*) as n from cluster_partitions where owner is not null and partition >= 0",
+        )) === PARTITIONS &&
+        (await count(
+          db,
+          "select count(*) as n from cluster_partitions where owner is not null and partition < 0",
+        )) === 1,
+      "every partition and the entity owner's lease held",
+      60_000,
+      100,
+    );
+
+    const lines = attackLines();
+    // A request holds one service's authentication lines (and ordinary ones): the partitions of one
+    // request commit in any order, and which failure is the tenth (the finding's evidence) depends on
+    // the order. Across requests, the wait below keeps the order.
+    const requests: Line[][] = [];
+    for (const line of lines) {
+      const last = requests.at(-1);
+      const auth = (l: Line) => (SERVICES as readonly string[]).includes(l.service);
+      const mixes = last?.some((l) => auth(l) && auth(line) && l.service !== line.service);
+      if (!last || mixes || last.length >= 4) requests.push([line]);
+      else last.push(line);
+    }
+    let sent = 0;
+    for (const [i, body] of requests.entries()) {
+      expect(await post(nodes[i % nodes.length]!.url, body)).toBe(200);
+      sent += body.length;
+      // One request judged before the next goes: the single node judges them in this order too, and
+      // which failure is the tenth (and so the finding's evidence) depends on it.
+      await waitFor(
+        async () =>
+          (await count(db, "select count(*) as n from logs")) >= sent &&
+          (await count(db, "select count(*) as n from cluster_entity_outbox")) === 0,
+        `the cluster storing and judging request ${i + 1}`,
+        30_000,
+        50,
+      );
+      expect(await post(single!.url, body)).toBe(200);
+    }
+
+    const mine = await findings(db);
+    const reference = await findings(singleDb!);
+    console.log(
+      `cross-service attack: ${lines.length} lines in ${requests.length} requests over 3 nodes; findings ${mine
+        .map((f) => `${f.detector}/${f.key}×${f.count}`)
+        .join(", ")}`,
+    );
+    const keys = reference.map((f) => `${f.detector}/${f.key}`);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `brute_force/ip:${BRUTE}`,
+        "brute_force/user:admin",
+        `password_spraying/ip:${SPRAY}`,
+        `success_after_failures/user:admin`,
+      ]),
+    );
+    const spray = reference.find((f) => f.key === `ip:${SPRAY}`)!;
+    for (const s of SERVICES) expect(spray.description).toContain(s);
+    expect(mine).toEqual(reference);
+    const health = (await (await fetch(`${nodes[0]!.url}/health`)).json()) as {
+      cluster: { entities: unknown };
+    };
+    expect(typeof health.cluster.entities).toBe("boolean");
+  }, 180_000);
+});
