@@ -66,6 +66,9 @@ const SATURATING_SECS = 25;
 /** Bodies built ahead for the saturating run: more than 6 nodes' worth of acked lines/s here. */
 const SATURATING_PREPARED_LINES_PER_SEC = 8_000;
 const KILL_AT_SECS = 12;
+/** Load before the first restart and after the last; what the load is prepared for in all. */
+const ROLLING_SETTLE_SECS = 5;
+const ROLLING_SECS_BUDGET = 90;
 const FAILOVER_LOAD_SHARE = 0.6;
 const POLL_MS = 100;
 const STORE_LIMIT_SECS = 300;
@@ -212,6 +215,8 @@ interface Node {
 }
 
 interface Deployment {
+  /** The deployment's database (its own schema), as the nodes get it. */
+  url: string;
   pool: pg.Pool;
   nodes: Node[];
   prefix: string;
@@ -309,6 +314,7 @@ async function withDeployment<T>(
   url.searchParams.set("options", `-c search_path=${schema}`);
   const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
   const d: Deployment = {
+    url: url.toString(),
     pool,
     nodes: [],
     prefix,
@@ -729,6 +735,69 @@ async function failoverRun(corpus: Corpus, rate: number | null, secs: number): P
   });
 }
 
+// ------------------------------------------------------------------------------------ rolling restart
+
+interface RollingRun {
+  rate: number;
+  /** Per node, in order: seconds from SIGTERM until it had exited, and until it was back and the partitions balanced. */
+  restarts: { node: string; stopSecs: number; backSecs: number }[];
+  ackedLines: number;
+  non200: number;
+  failed: number;
+  integrity: Integrity;
+}
+
+/**
+ * Three nodes under a paced load, restarted one after the other as a rolling update does: out of the
+ * clients' rotation (a terminating pod is no longer ready), SIGTERM (drain, hand the partitions back),
+ * started again under the same name, and the partitions balanced before the next.
+ */
+async function rollingRestartRun(corpus: Corpus, rate: number): Promise<RollingRun> {
+  const size = LINES_PER_REQUEST;
+  corpus.prepare(Math.ceil((rate * (ROLLING_SECS_BUDGET + 30)) / size) + CONNECTIONS, size);
+  return withDeployment("rolling", 3, true, async (d) => {
+    const t0 = performance.now();
+    let stop = false;
+    let nextBody = 0;
+    const loading = runLoad(
+      corpus,
+      d.nodes,
+      size,
+      () => (stop ? null : nextBody++),
+      (b) => t0 + ((b * size) / rate) * 1000,
+    );
+    await sleep(ROLLING_SETTLE_SECS * 1000);
+    const restarts: RollingRun["restarts"] = [];
+    for (const old of d.nodes.filter((n) => n.alive)) {
+      const ts = performance.now();
+      old.alive = false;
+      await stopNode(old);
+      const stopSecs = (performance.now() - ts) / 1000;
+      d.nodes.push(await startNode(old.id, d.url, d.prefix, true));
+      await waitBalanced(
+        d.pool,
+        d.nodes.filter((n) => n.alive).map((n) => n.id),
+      );
+      restarts.push({ node: old.id, stopSecs, backSecs: (performance.now() - ts) / 1000 });
+    }
+    await sleep(ROLLING_SETTLE_SECS * 1000);
+    stop = true;
+    const load = await loading;
+    const ackedLines = load.acked.length * size;
+    await waitStored(d, ackedLines);
+    const run: RollingRun = {
+      rate,
+      restarts,
+      ackedLines,
+      non200: load.non200,
+      failed: load.failed,
+      integrity: await integrity(d.pool, load.acked, size),
+    };
+    console.log(JSON.stringify(run));
+    return run;
+  });
+}
+
 // -------------------------------------------------------------------------------------------- report
 
 function throughputTable(runs: readonly ThroughputRun[]): string {
@@ -803,6 +872,44 @@ function failoverTable(runs: readonly FailoverRun[]): string {
   );
 }
 
+/** Replicas of system 002's scaling guide: 4 of one CPU each. */
+const REPLICAS = 4;
+
+/**
+ * What 4 one-CPU replicas would store, from the per-line CPU each process spent in the 1-node cluster runs
+ * (the least contended here): each replica's core gives 10⁶ / (node µs a line) lines/s, and the shared
+ * PostgreSQL and RabbitMQ must give their µs a line for every line of all four. This 2-core machine cannot
+ * run that deployment, so the projection is the figure; it assumes a node's cost per line stays what one
+ * node measured (no cross-node contention but the shared services').
+ */
+function projectReplicas(c: {
+  nodes: number;
+  postgres: number;
+  rabbitmq: number;
+  singleNodes: number;
+  singlePostgres: number;
+}): string {
+  const byNodes = (REPLICAS * 1e6) / c.nodes;
+  const pgCores = (byNodes * c.postgres) / 1e6;
+  const mqCores = (byNodes * c.rabbitmq) / 1e6;
+  const onePg = 1e6 / c.postgres;
+  const single = 1e6 / c.singleNodes;
+  return (
+    `**Projected, ${REPLICAS} replicas of 1 CPU each** (from the 1-node cluster runs' medians: ${fmt(c.nodes)} µs ` +
+    `of node CPU, ${fmt(c.postgres)} µs of PostgreSQL and ${fmt(c.rabbitmq)} µs of RabbitMQ a stored line): ` +
+    `the replicas' cores store **${fmt(byNodes)} lines/s**, if PostgreSQL has ${fmt(pgCores, 1)} cores to give ` +
+    `them and RabbitMQ ${fmt(mqCores, 1)}; PostgreSQL with one core caps the cluster at ${fmt(onePg)} lines/s` +
+    `${onePg < byNodes ? " (**PostgreSQL's share caps it**)" : ""}. One replica without the cluster on its one ` +
+    `CPU: ${fmt(single)} lines/s (${fmt(c.singleNodes)} µs a line; PostgreSQL ${fmt(c.singlePostgres)} µs), so ` +
+    `the four together give ${ratio2(byNodes / single)} one replica alone; the goal is a cluster node at ≤ 1.5× ` +
+    `a single node's CPU a line (here ${ratio2(c.nodes / c.singleNodes)}) and PostgreSQL ≤ 5 µs a line.`
+  );
+}
+
+function ratio2(x: number): string {
+  return `${x.toFixed(2)}×`;
+}
+
 async function main(): Promise<void> {
   const loadStart = loadAverages();
   const tCorpus = performance.now();
@@ -825,15 +932,23 @@ async function main(): Promise<void> {
   const failover = await failoverRun(corpus, rate, FAILOVER_SECS);
   const saturated = await failoverRun(corpus, null, SATURATING_SECS);
   const failovers = [failover, saturated];
+  const rolling = await rollingRestartRun(corpus, rate);
 
   const clusterRuns = runs.filter((r) => r.setup !== "single");
-  const integrities = [...clusterRuns, ...failovers].map((r) => r.integrity);
+  const integrities = [...clusterRuns, ...failovers, rolling].map((r) => r.integrity);
   const lost = integrities.reduce((a, i) => a + i.lost, 0);
   const doubled = integrities.reduce((a, i) => a + i.doubled, 0);
   const range = (f: (r: ThroughputRun) => number) =>
     `${fmt(Math.min(...runs.map(f)))}–${fmt(Math.max(...runs.map(f)))}`;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const cores = cpus().length;
+  const projection = projectReplicas({
+    nodes: nodesCpu(1),
+    postgres: med(1, (r) => r.cpu.postgres),
+    rabbitmq: med(1, (r) => r.cpu.rabbitmq),
+    singleNodes: nodesCpu("single"),
+    singlePostgres: med("single", (r) => r.cpu.postgres),
+  });
   const md = [
     "## Cluster mode: ingest across nodes, failover (`npm run bench:cluster`)",
     "",
@@ -903,6 +1018,8 @@ async function main(): Promise<void> {
       "templates it created or reshaped); a partition's batch is what its queue held (here 12 partitions share each " +
       `${fmt(LINES_PER_REQUEST)}-line request), so smaller requests or a thinner load make that cost per line higher.`,
     "",
+    projection,
+    "",
     "### Failover",
     "",
     `Three nodes, twice: under a steady load paced at ${Math.round(FAILOVER_LOAD_SHARE * 100)} % of the 3-node ` +
@@ -926,7 +1043,19 @@ async function main(): Promise<void> {
       `Saturating (the load ends at ${SATURATING_SECS} s; the drain after it runs on bigger batches, several ` +
       `queued messages each): ${saturated.timeline.map((n) => fmt(n)).join(", ")}.`,
     "",
-    `**Over every cluster run here (${clusterRuns.length} throughput runs and ${failovers.length} failover runs): ` +
+    "### Rolling restart",
+    "",
+    `Three nodes under the paced load above (${fmt(rolling.rate)} lines/s), restarted one after the other as a ` +
+      "rolling update does: out of the clients' rotation (a terminating pod is not ready), SIGTERM (the node " +
+      "stops taking requests, drains, hands its partitions back), started again under the same name, and the " +
+      "partitions balanced again before the next. Seconds from SIGTERM to exit / to the node back and balanced: " +
+      `${rolling.restarts.map((r) => `${r.node} ${fmt(r.stopSecs, 1)} / ${fmt(r.backSecs, 1)}`).join(", ")}. ` +
+      `${fmt(rolling.ackedLines)} lines acknowledged; ${rolling.non200} requests refused (503), ${rolling.failed} ` +
+      `unanswered; **${fmt(rolling.integrity.lost)} acknowledged lines lost, ${fmt(rolling.integrity.doubled)} ` +
+      "stored more than once**.",
+    "",
+    `**Over every cluster run here (${clusterRuns.length} throughput runs, ${failovers.length} failover runs and ` +
+      "a rolling restart): " +
       `${fmt(lost)} acknowledged lines lost, ${fmt(doubled)} stored more than once.**`,
   ].join("\n");
   console.log(`\n${md}`);
