@@ -5,8 +5,8 @@ import type { Processor } from "./processor.js";
 /**
  * Pipeline state split by partition. A partition is a stream (`ParsedRecord.stream`, the service name):
  * the unit the miner keeps apart (one template tree per stream) and the unit issue 16 hands from node to
- * node. Each stream's row, `stream:<name>`, holds its templates and lineage and, under `detectors`, its
- * state in every detector keyed by stream (`StreamPartitioned`: volume, rare_template, new_template,
+ * node. Each stream's row, `stream:<name>`, holds under `detectors` its state in every detector keyed by
+ * stream (`StreamPartitioned`: volume, rare_template, new_template,
  * error_burst). The `shared` row holds the miner's counters, under `partitioned` those detectors' shared
  * remainder (counters, which key a full map forgets next), and under `detectors` the whole state of the
  * detectors keyed across streams: brute force and spraying by source address and user from any service,
@@ -14,17 +14,30 @@ import type { Processor } from "./processor.js";
  * WiFi by device, sessions by a configured key, and the window forest, whose tick closes every stream's
  * window when the input as a whole goes quiet.
  *
+ * A stream's templates are in a row of their own, `miner:<name>` (version 3): they change when a line
+ * creates or reshapes a template, while its detectors' state changes with every line, and a cluster
+ * partition writes the state of every stream its batch touched with the batch. There, the templates are
+ * written with a batch only when it changed them (ids, text and lineage then exact at a hand-over), and
+ * their counts and recency at the periodic save; they were three fifths of a stream's row.
+ *
  * Version 1 rows (before detectors were split) kept every detector whole in `shared`; they still load, and
- * `importPartitions` says so, so the pipeline writes every stream's row again at its next save.
+ * `importPartitions` says so, so the pipeline writes every stream's row again at its next save. Version 2
+ * stream rows held the stream's templates too; they still load, and `importPartitions` names those streams,
+ * whose templates the next save writes in rows of their own.
  */
 export const SHARED_PARTITION = "shared";
 
 const STREAM_PREFIX = "stream:";
-const VERSION = 2;
-const READABLE_VERSIONS: readonly JsonValue[] = [1, VERSION];
+const MINER_PREFIX = "miner:";
+const VERSION = 3;
+const READABLE_VERSIONS: readonly JsonValue[] = [1, 2, VERSION];
 
 export function streamPartition(stream: string): string {
   return `${STREAM_PREFIX}${stream}`;
+}
+
+export function minerPartition(stream: string): string {
+  return `${MINER_PREFIX}${stream}`;
 }
 
 export interface PartitionSnapshot {
@@ -51,25 +64,34 @@ export function takeChangedStreams(processor: Processor): string[] {
   return out;
 }
 
-/** The given streams' rows (a stream nothing holds state for any more is skipped). */
-export function exportStreams(processor: Processor, streams: Iterable<string>): PartitionSnapshot[] {
+/**
+ * The rows of the given streams: their state in the partitioned detectors (`stream:`), and the templates
+ * of `minerStreams` (`miner:`, by default the same streams). A stream nothing holds state for any more is
+ * skipped.
+ */
+export function exportStreams(
+  processor: Processor,
+  streams: Iterable<string>,
+  minerStreams: Iterable<string> = streams,
+): PartitionSnapshot[] {
   const wanted = new Set(streams);
   const byDetector = processor.detectors
     .filter(isStreamPartitioned)
     .map((d) => [d.name, d.exportStreams(wanted)] as const);
   const out: PartitionSnapshot[] = [];
+  for (const stream of new Set(minerStreams)) {
+    const miner = processor.miner.exportStream(stream);
+    if (miner !== undefined)
+      out.push({ partition: minerPartition(stream), value: { version: VERSION, miner } });
+  }
   for (const stream of wanted) {
     const detectors: JsonObject = {};
     for (const [name, states] of byDetector) {
       const state = states.get(stream);
       if (state !== undefined) detectors[name] = state;
     }
-    const miner = processor.miner.exportStream(stream);
-    if (miner === undefined && Object.keys(detectors).length === 0) continue;
-    out.push({
-      partition: streamPartition(stream),
-      value: { version: VERSION, ...(miner === undefined ? {} : { miner }), detectors },
-    });
+    if (Object.keys(detectors).length === 0) continue;
+    out.push({ partition: streamPartition(stream), value: { version: VERSION, detectors } });
   }
   return out;
 }
@@ -93,6 +115,8 @@ export interface ImportedPartitions {
    * row of their own yet, so every stream must be written at the next save.
    */
   wholeStates: boolean;
+  /** Streams whose templates came from a version 2 stream row: the next save writes their miner row. */
+  legacyMiner: string[];
 }
 
 /**
@@ -106,7 +130,8 @@ export function importPartitions(
   processor: Processor,
   rows: readonly PartitionSnapshot[],
 ): ImportedPartitions {
-  const minerStreams: JsonValue[] = [];
+  const miners = new Map<string, JsonValue>();
+  const embedded = new Map<string, JsonValue>();
   const streamRows: [string, JsonObject][] = [];
   let shared: JsonObject | undefined;
   for (const row of rows) {
@@ -115,13 +140,18 @@ export function importPartitions(
       throw new TypeError(`saved state of partition '${row.partition}' has an unknown version`);
     if (row.partition === SHARED_PARTITION) {
       shared = v;
+    } else if (row.partition.startsWith(MINER_PREFIX)) {
+      if (v.miner !== undefined) miners.set(row.partition.slice(MINER_PREFIX.length), v.miner);
     } else if (row.partition.startsWith(STREAM_PREFIX)) {
-      if (v.miner !== undefined) minerStreams.push(v.miner);
-      if (isJsonObject(v.detectors))
-        streamRows.push([row.partition.slice(STREAM_PREFIX.length), v.detectors]);
+      const stream = row.partition.slice(STREAM_PREFIX.length);
+      if (v.miner !== undefined) embedded.set(stream, v.miner);
+      if (isJsonObject(v.detectors)) streamRows.push([stream, v.detectors]);
     }
   }
-  processor.miner.importStreams(shared ? (shared.miner ?? null) : undefined, minerStreams);
+  // A miner row is newer than the templates a version 2 stream row held (it replaced them).
+  const legacyMiner = [...embedded.keys()].filter((stream) => !miners.has(stream));
+  for (const stream of legacyMiner) miners.set(stream, embedded.get(stream)!);
+  processor.miner.importStreams(shared ? (shared.miner ?? null) : undefined, [...miners.values()]);
   const remainders = shared && isJsonObject(shared.partitioned) ? shared.partitioned : {};
   for (const d of processor.detectors) {
     if (!isStreamPartitioned(d)) continue;
@@ -134,7 +164,7 @@ export function importPartitions(
     }
   }
   let wholeStates = false;
-  if (!shared) return { wholeStates };
+  if (!shared) return { wholeStates, legacyMiner };
   const whole = isJsonObject(shared.detectors) ? shared.detectors : {};
   for (const d of processor.detectors) {
     const saved = whole[d.name];
@@ -145,5 +175,5 @@ export function importPartitions(
       d.importShared(remainders[d.name]!);
     }
   }
-  return { wholeStates };
+  return { wholeStates, legacyMiner };
 }

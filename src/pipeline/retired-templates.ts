@@ -19,9 +19,14 @@ export class BatchTemplates {
   readonly #inOrder: TemplateLines[] = [];
   /** Templates a line created or reshaped: written in the batch's transaction. */
   readonly changed = new Set<string>();
+  /** The streams of those templates. */
+  readonly changedStreams = new Set<string>();
 
   add(r: BatchLine): void {
-    if (r.templateChange !== "none") this.changed.add(r.templateId);
+    if (r.templateChange !== "none") {
+      this.changed.add(r.templateId);
+      this.changedStreams.add(r.stream);
+    }
     let ofStream = this.#byStream.get(r.stream);
     if (!ofStream) {
       ofStream = new Map();

@@ -30,11 +30,6 @@ export interface PendingSave {
   rows: { partition: string; value: JsonValue; batchId: number }[];
   legacy: boolean;
   batchId: number;
-  /**
-   * Large rows stored compressed: the periodic saves; not a cluster partition's save inside each batch's
-   * transaction, where compressing a megabyte row (about 35 ms) would come with every batch.
-   */
-  pack: boolean;
   restore(): void;
 }
 
@@ -53,6 +48,14 @@ export class StateSaves {
    * only their rows are written again, with the miner's and the partitioned detectors' state of them.
    */
   readonly #dirtyStreams = new Set<string>();
+  /**
+   * Streams whose templates batches created or reshaped since their last miner row (`miner:<name>`):
+   * written with the next save, a partition's batch included, so the template ids a new owner mines with
+   * are exactly those stored.
+   */
+  readonly #minerDue = new Set<string>();
+  /** Streams whose template counts and recency changed since their last miner row: the periodic save's. */
+  readonly #minerTouched = new Set<string>();
   /** The last batch committed (`ingest_batches`): what state saved now includes everything up to. */
   #lastBatch = 0;
   /** State came from the single pre-partition row, which goes once the partitioned rows are saved. */
@@ -76,7 +79,8 @@ export class StateSaves {
       ? await loadPartitionStatesUnder(this.store.db, own.statePrefix)
       : await loadPartitionStatesUnder(this.store.db, CLUSTER_STATE_PREFIX, false);
     if (rows.length > 0) {
-      const { wholeStates } = importPartitions(this.processor, rows);
+      const { wholeStates, legacyMiner } = importPartitions(this.processor, rows);
+      for (const stream of legacyMiner) this.#minerDue.add(stream);
       // Rows of before detectors were split: every stream's row is written at the next save, which also
       // takes the detectors' whole state out of the shared row.
       if (wholeStates) this.#markAllStreams();
@@ -127,13 +131,20 @@ export class StateSaves {
 
   #markAllStreams(): void {
     this.#dirty = true;
-    for (const stream of knownStreams(this.processor)) this.#dirtyStreams.add(stream);
+    for (const stream of knownStreams(this.processor)) {
+      this.#dirtyStreams.add(stream);
+      this.#minerDue.add(stream);
+    }
   }
 
   /** A committed batch's templates and streams are due at the next save. */
   markBatch(templates: BatchTemplates): void {
     for (const id of templates.templateIds()) this.#touchedTemplates.add(id);
-    for (const stream of templates.streams()) this.#dirtyStreams.add(stream);
+    for (const stream of templates.streams()) {
+      this.#dirtyStreams.add(stream);
+      this.#minerTouched.add(stream);
+    }
+    for (const stream of templates.changedStreams) this.#minerDue.add(stream);
     this.#dirty = true;
     this.#unsavedBatches = true;
   }
@@ -190,7 +201,13 @@ export class StateSaves {
    */
   takeSave(counts = true): PendingSave | null {
     for (const stream of takeChangedStreams(this.processor)) this.#dirtyStreams.add(stream);
-    if (!this.#dirty && this.#dirtyStreams.size === 0 && this.#touchedTemplates.size === 0) return null;
+    if (
+      !this.#dirty &&
+      this.#dirtyStreams.size === 0 &&
+      this.#touchedTemplates.size === 0 &&
+      this.#minerDue.size === 0
+    )
+      return null;
     // The next periodic attempt waits a full interval, also after a failure: no retry storm per batch.
     // A save without the template counts (a partition's batch) leaves the periodic one due.
     if (counts) this.#lastStateSave = this.clock.now();
@@ -199,6 +216,11 @@ export class StateSaves {
     const lineage = this.processor.takeLineage();
     const streams = new Set(this.#dirtyStreams);
     this.#dirtyStreams.clear();
+    // A partition's batch writes the templates it changed; the periodic save every touched stream's.
+    const minerStreams = new Set(this.#minerDue);
+    if (counts) for (const stream of this.#minerTouched) minerStreams.add(stream);
+    this.#minerDue.clear();
+    for (const stream of minerStreams) this.#minerTouched.delete(stream);
     const legacy = this.#legacyState;
     this.#dirty = false;
     this.#unsavedBatches = this.#touchedTemplates.size > 0;
@@ -211,6 +233,7 @@ export class StateSaves {
       this.#unsavedBatches = true;
       for (const id of touchedIds) this.#touchedTemplates.add(id);
       for (const stream of streams) this.#dirtyStreams.add(stream);
+      for (const stream of minerStreams) this.#minerDue.add(stream);
       this.processor.returnLineage(lineage);
     };
     try {
@@ -218,22 +241,28 @@ export class StateSaves {
         touchedIds.size === 0
           ? []
           : this.processor.miner.templates().filter((t) => touchedIds.has(t.templateId));
-      rows = [...exportStreams(this.processor, streams), exportShared(this.processor)].map((r) => ({
-        partition: `${prefix}${r.partition}`,
-        value: r.value,
-        batchId,
-      }));
+      rows = [...exportStreams(this.processor, streams, minerStreams), exportShared(this.processor)].map(
+        (r) => ({
+          partition: `${prefix}${r.partition}`,
+          value: r.value,
+          batchId,
+        }),
+      );
     } catch (error) {
       restore();
       throw error;
     }
-    return { touched, lineage, rows, legacy, batchId, pack: counts, restore };
+    return { touched, lineage, rows, legacy, batchId, restore };
   }
 
   async writeSave(trx: Kysely<Database>, save: PendingSave): Promise<void> {
     const now = isoUtc(this.clock.now());
     await saveTemplates(trx, save.touched, save.lineage);
-    await savePartitionStates(trx, save.rows, now, save.pack);
+    // Large rows compressed, also in a cluster partition's batch, which writes the state of every stream
+    // it touched: about 45 KB of JSON a stream row in bench:cluster's corpus, 2 KB of state a line
+    // that PostgreSQL otherwise wrote to its WAL and compressed itself; brotli's fastest level takes
+    // about 0.2 ms a row and leaves a fifth. (The rows of megabytes are the entity owner's now.)
+    await savePartitionStates(trx, save.rows, now);
     if (save.legacy) await deleteState(trx, LEGACY_STATE_KEY);
   }
 }

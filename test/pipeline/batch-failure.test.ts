@@ -266,6 +266,7 @@ describe("a periodic state save that fails", () => {
       await nextTurn(); // the drain loop ends after giving the event loop a turn; the timer saves when idle
       await h.rt.pipeline.tick();
       expect((await loadPartitionStates(h.rt.store.db)).map((r) => r.partition)).toEqual([
+        "miner:api",
         "shared",
         "stream:api",
       ]);

@@ -10,6 +10,7 @@ import {
   exportShared,
   exportStreams,
   importPartitions,
+  minerPartition,
   streamPartition,
 } from "../../src/pipeline/partition-state.js";
 import type { Store } from "../../src/store/db.js";
@@ -56,12 +57,18 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     clock.advance(1_000);
     await first.saveState();
     const afterFirst = await loadPartitionStates(store.db);
-    expect(afterFirst.map((r) => r.partition)).toEqual(["shared", "stream:api", "stream:db"]);
+    expect(afterFirst.map((r) => r.partition)).toEqual([
+      "miner:api",
+      "miner:db",
+      "shared",
+      "stream:api",
+      "stream:db",
+    ]);
     const firstBatch = await lastBatchId(store.db);
     expect(firstBatch).toBeGreaterThan(0);
     expect(afterFirst.every((r) => r.batchId === firstBatch)).toBe(true);
 
-    // Only api gets new lines: only api's row (and the shared one) is written again.
+    // Only api gets new lines: only api's rows (and the shared one) are written again.
     await first.submit(lines("api", 40, 30, "cache miss for key"));
     clock.advance(1_000);
     const updatedBefore = await sql<{ partition: string; updated_at: string }>`
@@ -72,11 +79,13 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     const changed = updatedAfter.rows
       .filter((r, i) => r.updated_at !== updatedBefore.rows[i]!.updated_at)
       .map((r) => r.partition);
-    expect(changed).toEqual(["shared", "stream:api"]);
+    expect(changed).toEqual(["miner:api", "shared", "stream:api"]);
     const secondBatch = await lastBatchId(store.db);
     const tags = new Map((await loadPartitionStates(store.db)).map((r) => [r.partition, r.batchId]));
     expect(tags).toEqual(
       new Map([
+        ["miner:api", secondBatch],
+        ["miner:db", firstBatch],
         ["shared", secondBatch],
         ["stream:api", secondBatch],
         ["stream:db", firstBatch],
@@ -91,9 +100,12 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     await restarted.start();
     expect(restarted.processor.exportState()).toEqual(first.processor.exportState());
 
-    // One partition alone: a fresh processor given only db's row holds db's templates as they were.
+    // One partition alone: a fresh processor given only db's rows holds db's templates as they were.
     const handedOver = createProcessor(config, clock);
-    importPartitions(handedOver, await loadPartitionStates(store.db, [streamPartition("db")]));
+    importPartitions(
+      handedOver,
+      await loadPartitionStates(store.db, [minerPartition("db"), streamPartition("db")]),
+    );
     expect(handedOver.miner.streamNames()).toEqual(["db"]);
     expect(handedOver.miner.exportStream("db")).toEqual(first.processor.miner.exportStream("db"));
     expect(handedOver.miner.templates()).toEqual(
@@ -130,10 +142,11 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     await upgraded.start();
     expect(upgraded.processor.exportState()).toEqual(old.exportState());
     await upgraded.saveState();
+    // Only templates were mined (no detector ran): a miner row each, and no stream row.
     expect((await loadPartitionStates(store.db)).map((r) => r.partition)).toEqual([
+      "miner:api",
+      "miner:db",
       "shared",
-      "stream:api",
-      "stream:db",
     ]);
     expect(await loadState(store.db, "pipeline")).toBeUndefined();
     const again = pipelineOn(store, clock);
@@ -177,7 +190,8 @@ describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, nee
     await upgraded.saveState();
     const rows = new Map((await loadPartitionStates(store.db)).map((r) => [r.partition, r.value]));
     const api = rows.get("stream:api");
-    expect(isJsonObject(api) && api.version).toBe(2);
+    expect(isJsonObject(api) && api.version).toBe(3);
+    expect(rows.get("miner:api")).toMatchObject({ version: 3 });
     expect(isJsonObject(api) && isJsonObject(api.detectors) && Object.keys(api.detectors).sort()).toEqual([
       "new_template",
       "rare_template",

@@ -46,7 +46,7 @@ describe.each(DIALECTS)("saved state rows ($name)", ({ open, needsPostgres }) =>
           { partition: "older", value: large, batchId: 3 },
           { partition: "sshd", value: small, batchId: 7 },
         ]);
-        // Without packing (a cluster partition's save in its batch), a large row is text, read back the same.
+        // Without packing (pack false), a large row is text, read back the same.
         await savePartitionStates(
           store.db,
           [{ partition: "unpacked", value: large, batchId: 9 }],
