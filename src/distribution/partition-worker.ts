@@ -90,6 +90,9 @@ export class PartitionWorker {
   readonly #taking = new Map<string, Promise<void>>();
   #lost = false;
   #stopping = false;
+  /** Messages waiting to be submitted together (`#lingerSubmit`), null when none wait. */
+  #lingering: { records: LogRecord[]; id: string; settle: (result: Promise<unknown>) => void }[] | null =
+    null;
 
   constructor(
     readonly lease: Lease,
@@ -340,7 +343,9 @@ export class PartitionWorker {
     let ownFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.pipeline.submit(records, undefined, { handoffId: id });
+        await (attempt === 1
+          ? this.#lingerSubmit(records, id)
+          : this.pipeline.submit(records, undefined, { handoffId: id }));
         settle(channel, msg, "ack");
         return;
       } catch (error) {
@@ -369,6 +374,33 @@ export class PartitionWorker {
         return;
       }
     }
+  }
+
+  /**
+   * While the pipeline is idle, a message waits CLUSTER_BATCH_LINGER_MS for the ones behind it, and they
+   * are submitted together, so they commit as one batch (each batch writes the state of every stream it
+   * touched). A busy pipeline gathers its next batch meanwhile anyway: a message then goes at once.
+   */
+  #lingerSubmit(records: LogRecord[], id: string): Promise<unknown> {
+    const ms = this.deps.config.cluster.batchLingerMs;
+    if (ms <= 0 || (this.#lingering === null && this.pipeline.stats.queuedRecords > 0))
+      return this.pipeline.submit(records, undefined, { handoffId: id });
+    return new Promise((resolve) => {
+      if (this.#lingering === null) {
+        this.#lingering = [];
+        setTimeout(() => this.#submitLingering(), ms);
+      }
+      this.#lingering.push({ records, id, settle: resolve });
+    });
+  }
+
+  #submitLingering(): void {
+    const waiting = this.#lingering ?? [];
+    this.#lingering = null;
+    const results = this.pipeline.submitAll(
+      waiting.map((w) => ({ records: w.records, extras: { handoffId: w.id } })),
+    );
+    for (const [i, w] of waiting.entries()) w.settle(results[i]!);
   }
 
   /** Whether PostgreSQL answers a trivial query now. */

@@ -130,6 +130,11 @@ export class IngestPipeline implements PipelineListeners {
     return this.#queue.submit(records, submission, extras);
   }
 
+  /** Submissions that share a batch as far as the batch size allows (`IngestQueue.submitAll`). */
+  submitAll(list: readonly { records: RecordSource; extras?: SubmissionExtras }[]): Promise<IngestResult>[] {
+    return this.#queue.submitAll(list);
+  }
+
   /** Resolves once everything submitted so far is committed or refused. */
   idle(): Promise<void> {
     return this.#queue.idle();
