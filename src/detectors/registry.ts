@@ -121,6 +121,11 @@ export function detectorNames(): string[] {
   return REGISTRY.map((entry) => entry.definition.name);
 }
 
+/** Names of the detectors that judge users and addresses across streams (a cluster's entity owner runs them). */
+export function detectorNamesAcrossStreams(): string[] {
+  return REGISTRY.filter((entry) => entry.acrossStreams === true).map((entry) => entry.definition.name);
+}
+
 /** Names of the detectors of one kind, as anomalies carry them (`agent_name`). */
 export function detectorNamesOfKind(kind: DetectorKind): string[] {
   return REGISTRY.filter((entry) => entry.kind === kind).map((entry) => entry.definition.name);

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectorNamesAcrossStreams } from "../../src/detectors/registry.js";
 import { partitionOf } from "../../src/distribution/partition-key.js";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
-import { ClusterTestRun, clusterNodeEnv } from "../helpers/cluster-node-env.js";
+import { ClusterTestRun, clusterNodeEnv, postIngest } from "../helpers/cluster-node-env.js";
 import { rabbitmqAvailable } from "../helpers/rabbitmq.js";
 import { createTestSchema, dropTestSchemas, postgresAvailable } from "../helpers/stores.js";
 import { waitFor } from "../helpers/wait.js";
@@ -26,14 +27,7 @@ const SPRAY = "198.51.100.77";
 /** Record time: an hour ago, the same strings for the cluster and the single node. */
 const BASE_MS = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 /** The detectors the entity owner runs; their findings must match the single node's row for row. */
-const ENTITY_DETECTORS = [
-  "brute_force",
-  "password_spraying",
-  "success_after_failures",
-  "new_source_ip",
-  "unusual_login_hour",
-  "privilege_escalation",
-];
+const ENTITY_DETECTORS = detectorNamesAcrossStreams();
 
 interface Line {
   timestamp: string;
@@ -102,15 +96,7 @@ function attackLines(): Line[] {
   return lines;
 }
 
-async function post(url: string, lines: readonly Line[]): Promise<number> {
-  const res = await fetch(`${url}/ingest`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(lines),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const post = (url: string, lines: readonly Line[]) => postIngest(url, TOKEN, lines);
 
 async function count(db: pg.Client, query: string): Promise<number> {
   return Number((await db.query(query)).rows[0].n);

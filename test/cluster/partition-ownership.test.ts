@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionOf } from "../../src/distribution/partition-key.js";
 import { type ServeProcess, startServe } from "../helpers/cli.js";
+import { postIngest } from "../helpers/cluster-node-env.js";
 import {
   deletePartitionQueues,
   partitionQueueDepths,
@@ -74,15 +75,7 @@ function dataDir(): string {
   return dir;
 }
 
-async function post(url: string, lines: readonly Line[]): Promise<number> {
-  const res = await fetch(`${url}/ingest`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(lines),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const post = (url: string, lines: readonly Line[]) => postIngest(url, TOKEN, lines);
 
 async function count(db: pg.Client, query: string, params: unknown[] = []): Promise<number> {
   return Number((await db.query(query, params)).rows[0].n);

@@ -57,3 +57,14 @@ export class ClusterTestRun {
     await deletePartitionQueues(this.prefix, this.partitions).catch(() => {});
   }
 }
+
+/** POSTs `lines` as a JSON array to a node's `/ingest` with `token`; the answer's status. */
+export async function postIngest(url: string, token: string, lines: readonly object[]): Promise<number> {
+  const res = await fetch(`${url}/ingest`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(lines),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}

@@ -2,12 +2,12 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
-import type { LogRecord } from "../../src/core/log-record.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { IngestPipeline } from "../../src/pipeline/ingest-pipeline.js";
 import type { Store } from "../../src/store/db.js";
 import { loadPartitionStates, savePartitionStates } from "../../src/store/repos/partition-state.js";
 import { DIALECTS, type TestStore } from "../helpers/stores.js";
+import { timedLines } from "../helpers/timed-lines.js";
 
 /**
  * A cluster partition's pipeline saves its state with every batch (the `PartitionOwnership` port): every
@@ -41,16 +41,7 @@ function partitionPipeline(store: Store, clock: FakeClock): IngestPipeline {
   );
 }
 
-const lines = (from: number, n: number, shape: string): LogRecord[] =>
-  Array.from({ length: n }, (_, i) => ({
-    timestamp: new Date(Date.parse("2026-03-01T00:00:00Z") + (from + i) * 1000).toISOString(),
-    observedTimestamp: "2026-03-01T00:00:00.000Z",
-    severityText: "INFO",
-    severityNumber: 9,
-    body: `${shape} ${from + i} took ${(from + i) % 13} ms`,
-    attributes: {},
-    resource: { "service.name": "api" },
-  }));
+const lines = (from: number, n: number, shape: string) => timedLines("api", from, n, shape);
 
 async function rowTimes(store: Store): Promise<Map<string, string>> {
   const rows = await store.db.selectFrom("partition_state").select(["partition", "updated_at"]).execute();

@@ -4,7 +4,6 @@ import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { isStreamPartitioned } from "../../src/core/detector.js";
 import { isJsonObject, type JsonValue } from "../../src/core/json.js";
-import type { LogRecord } from "../../src/core/log-record.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import {
   exportShared,
@@ -23,6 +22,7 @@ import {
 import { loadState, saveState } from "../../src/store/repos/state.js";
 import { manualSavePipeline } from "../helpers/manual-save-pipeline.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../helpers/stores.js";
+import { timedLines } from "../helpers/timed-lines.js";
 
 const config = loadConfig({ env: { DATA_DIR: "/nonexistent" } });
 
@@ -34,16 +34,7 @@ afterEach(async () => {
 
 const pipelineOn = (store: Store, clock: FakeClock) => manualSavePipeline(store, config, clock);
 
-const lines = (service: string, from: number, n: number, shape: string): LogRecord[] =>
-  Array.from({ length: n }, (_, i) => ({
-    timestamp: new Date(Date.parse("2026-03-01T00:00:00Z") + (from + i) * 1000).toISOString(),
-    observedTimestamp: "2026-03-01T00:00:00.000Z",
-    severityText: "INFO",
-    severityNumber: 9,
-    body: `${shape} ${from + i} took ${(from + i) % 13} ms`,
-    attributes: {},
-    resource: { "service.name": service },
-  }));
+const lines = timedLines;
 
 describe.each(DIALECTS)("partition-scoped pipeline state on $name", ({ open, needsPostgres }) => {
   it("writes only the partitions batches changed, tags each with its batch, and restores them", async (ctx) => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { FakeClock } from "../../src/core/clock.js";
-import type { LogRecord } from "../../src/core/log-record.js";
 import { manualSavePipeline } from "../helpers/manual-save-pipeline.js";
 import { DIALECTS, type TestStore } from "../helpers/stores.js";
+import { timedLines } from "../helpers/timed-lines.js";
 
 /**
  * `submitAll`: what a cluster partition's owner submits after lingering for the messages behind the first
@@ -18,16 +18,7 @@ afterEach(async () => {
   opened = undefined;
 });
 
-const lines = (from: number, n: number): LogRecord[] =>
-  Array.from({ length: n }, (_, i) => ({
-    timestamp: new Date(Date.parse("2026-03-01T00:00:00Z") + (from + i) * 1000).toISOString(),
-    observedTimestamp: "2026-03-01T00:00:00.000Z",
-    severityText: "INFO",
-    severityNumber: 9,
-    body: `request ${from + i} took ${(from + i) % 13} ms`,
-    attributes: {},
-    resource: { "service.name": "api" },
-  }));
+const lines = (from: number, n: number) => timedLines("api", from, n, "request");
 
 describe("submissions made together", () => {
   it("commit as one batch, each answered with its own records, in order", async () => {
