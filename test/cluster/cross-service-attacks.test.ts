@@ -22,6 +22,7 @@ import { waitFor } from "../helpers/wait.js";
 const PARTITIONS = 8;
 const TOKEN = "cross-service-token-0123456789abcdef";
 const SERVICES = ["sshd", "dovecot", "vsftpd"] as const;
+const NODE_IDS = ["xs-1", "xs-2", "xs-3"];
 const BRUTE = "203.0.113.50";
 const SPRAY = "198.51.100.77";
 /** Record time: an hour ago, the same strings for the cluster and the single node. */
@@ -59,41 +60,102 @@ function failure(service: (typeof SERVICES)[number], user: string, ip: string, n
   return `[${user}] FAIL LOGIN: Client "${ip}"`;
 }
 
+interface Attack {
+  /** The brute force's address and user, the spray's address and its users' prefix. */
+  brute: string;
+  user: string;
+  spray: string;
+  sprayed: string;
+  /** Record time of its first line, seconds after BASE_MS. */
+  startSecs: number;
+}
+
+const FIRST: Attack = { brute: BRUTE, user: "admin", spray: SPRAY, sprayed: "staff", startSecs: 0 };
+/** After the entity owner's holder is killed: other addresses and users, two hours of record time later. */
+const SECOND: Attack = {
+  brute: "203.0.113.60",
+  user: "oracle",
+  spray: "198.51.100.88",
+  sprayed: "ops",
+  startSecs: 7_200,
+};
+
 /**
- * The attack, in record-time order: a brute force on `admin` from one address, 4 failures on each service,
- * then its success over sshd; a spray from another address, one failure for each of 12 users, 4 users a
- * service; and ordinary lines of two other services between them.
+ * The attack, in record-time order: a brute force on one user from one address, 4 failures on each
+ * service, then its success over sshd; a spray from another address, one failure for each of 12 users,
+ * 4 users a service; and ordinary lines of two other services between them.
  */
-function attackLines(): Line[] {
+function attackLines(a: Attack): Line[] {
   const lines: Line[] = [];
-  let t = 0;
+  let t = a.startSecs;
   const at = () => {
     t += 7;
     return new Date(BASE_MS + t * 1000).toISOString();
   };
   for (let k = 0; k < 12; k++) {
     const service = SERVICES[k % 3]!;
-    lines.push({ timestamp: at(), service, level: "warn", message: failure(service, "admin", BRUTE, k) });
+    const other = SERVICES[(k + 1) % 3]!;
+    lines.push({ timestamp: at(), service, level: "warn", message: failure(service, a.user, a.brute, k) });
     lines.push({
       timestamp: at(),
-      service: SERVICES[(k + 1) % 3]!,
+      service: other,
       level: "warn",
-      message: failure(SERVICES[(k + 1) % 3]!, `staff${k}`, SPRAY, 100 + k),
+      message: failure(other, `${a.sprayed}${k}`, a.spray, 100 + k),
     });
     lines.push({
       timestamp: at(),
       service: k % 2 ? "web" : "postgres",
       level: "info",
-      message: k % 2 ? `GET /api/items/${k} 200 12ms` : `checkpoint complete seq=${k}`,
+      message:
+        k % 2 ? `GET /api/items/${a.startSecs + k} 200 12ms` : `checkpoint complete seq=${a.startSecs + k}`,
     });
   }
   lines.push({
     timestamp: at(),
     service: "sshd",
     level: "info",
-    message: `Accepted password for admin from ${BRUTE} port 41999 ssh2`,
+    message: `Accepted password for ${a.user} from ${a.brute} port 41999 ssh2`,
   });
   return lines;
+}
+
+/**
+ * The lines as requests holding one service's authentication lines each (and ordinary ones): the
+ * partitions of one request commit in any order, and which failure is the tenth (the finding's
+ * evidence) depends on the order. Across requests, `sendJudged` keeps it.
+ */
+function requestsOf(lines: readonly Line[]): Line[][] {
+  const requests: Line[][] = [];
+  const auth = (l: Line) => (SERVICES as readonly string[]).includes(l.service);
+  for (const line of lines) {
+    const last = requests.at(-1);
+    const mixes = last?.some((l) => auth(l) && auth(line) && l.service !== line.service);
+    if (!last || mixes || last.length >= 4) requests.push([line]);
+    else last.push(line);
+  }
+  return requests;
+}
+
+/**
+ * Sends each request round-robin to `targets`, waits until the cluster stored it and judged every fact
+ * passed on (the single node judges them in this order too), then sends it to the single node.
+ */
+async function sendJudged(targets: readonly ServeProcess[], requests: readonly Line[][]): Promise<void> {
+  const db = clusterDb!;
+  let stored = await count(db, "select count(*) as n from logs");
+  for (const [i, body] of requests.entries()) {
+    expect(await post(targets[i % targets.length]!.url, body)).toBe(200);
+    stored += body.length;
+    await waitFor(
+      async () =>
+        (await count(db, "select count(*) as n from logs")) >= stored &&
+        (await count(db, "select count(*) as n from cluster_entity_outbox")) === 0,
+      `the cluster storing and judging request ${i + 1}`,
+      30_000,
+      50,
+    );
+    expect(await post(single!.url, body)).toBe(200);
+  }
 }
 
 const post = (url: string, lines: readonly Line[]) => postIngest(url, TOKEN, lines);
@@ -131,7 +193,7 @@ beforeAll(async () => {
   const clusterUrl = (await createTestSchema(run.schema)).toString();
   const singleUrl = (await createTestSchema(singleSchema)).toString();
   const started = await Promise.all([
-    ...["xs-1", "xs-2", "xs-3"].map((nodeId) =>
+    ...NODE_IDS.map((nodeId) =>
       startServe(
         clusterNodeEnv({
           databaseUrl: clusterUrl,
@@ -195,34 +257,9 @@ describe("an attack spread over services in different partitions (three cluster 
       100,
     );
 
-    const lines = attackLines();
-    // A request holds one service's authentication lines (and ordinary ones): the partitions of one
-    // request commit in any order, and which failure is the tenth (the finding's evidence) depends on
-    // the order. Across requests, the wait below keeps the order.
-    const requests: Line[][] = [];
-    for (const line of lines) {
-      const last = requests.at(-1);
-      const auth = (l: Line) => (SERVICES as readonly string[]).includes(l.service);
-      const mixes = last?.some((l) => auth(l) && auth(line) && l.service !== line.service);
-      if (!last || mixes || last.length >= 4) requests.push([line]);
-      else last.push(line);
-    }
-    let sent = 0;
-    for (const [i, body] of requests.entries()) {
-      expect(await post(nodes[i % nodes.length]!.url, body)).toBe(200);
-      sent += body.length;
-      // One request judged before the next goes: the single node judges them in this order too, and
-      // which failure is the tenth (and so the finding's evidence) depends on it.
-      await waitFor(
-        async () =>
-          (await count(db, "select count(*) as n from logs")) >= sent &&
-          (await count(db, "select count(*) as n from cluster_entity_outbox")) === 0,
-        `the cluster storing and judging request ${i + 1}`,
-        30_000,
-        50,
-      );
-      expect(await post(single!.url, body)).toBe(200);
-    }
+    const lines = attackLines(FIRST);
+    const requests = requestsOf(lines);
+    await sendJudged(nodes, requests);
 
     const mine = await findings(db);
     const reference = await findings(singleDb!);
@@ -247,5 +284,45 @@ describe("an attack spread over services in different partitions (three cluster 
       cluster: { entities: unknown };
     };
     expect(typeof health.cluster.entities).toBe("boolean");
+  }, 180_000);
+
+  it("goes on exactly once the node holding the entity lease is killed: the next holder judges what it left", async (ctx) => {
+    if (!available) return ctx.skip();
+    const db = clusterDb!;
+    const holder = (await db.query("select owner from cluster_partitions where partition < 0")).rows[0]
+      .owner as string;
+    const victim = nodes[NODE_IDS.indexOf(holder)]!;
+    const survivors = nodes.filter((n) => n !== victim);
+    const requests = requestsOf(attackLines(SECOND));
+    // The first request's facts reach the outbox after its answer; the holder dies before (or while) it
+    // judges them, and whatever it did not commit is judged by the next holder, once.
+    const stored = (await count(db, "select count(*) as n from logs")) + requests[0]!.length;
+    expect(await post(survivors[0]!.url, requests[0]!)).toBe(200);
+    expect(await victim.stop("SIGKILL")).toBeNull();
+    await waitFor(
+      async () =>
+        (await count(db, "select count(*) as n from cluster_entity_outbox")) === 0 &&
+        (await count(
+          db,
+          "select count(*) as n from cluster_partitions where partition < 0 and owner is not null and lease_until > 0",
+        )) === 1 &&
+        (await db.query("select owner from cluster_partitions where partition < 0")).rows[0].owner !==
+          holder &&
+        (await count(db, "select count(*) as n from logs")) >= stored,
+      "another node holding the entity lease and judging what was left",
+      60_000,
+      100,
+    );
+    expect(await post(single!.url, requests[0]!)).toBe(200);
+    await sendJudged(survivors, requests.slice(1));
+    const mine = await findings(db);
+    const reference = await findings(singleDb!);
+    console.log(
+      `entity owner ${holder} killed; findings ${mine.map((f) => `${f.detector}/${f.key}×${f.count}`).join(", ")}`,
+    );
+    expect(reference.map((f) => `${f.detector}/${f.key}`)).toEqual(
+      expect.arrayContaining([`brute_force/ip:${SECOND.brute}`, `password_spraying/ip:${SECOND.spray}`]),
+    );
+    expect(mine).toEqual(reference);
   }, 180_000);
 });
