@@ -158,6 +158,31 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
         this.set(cluster.node.status().failed.length);
       },
     });
+    new Gauge({
+      name: "logwarden_cluster_entity_owner",
+      help: "1 while this node holds the entity lease: it judges users and addresses across every stream (brute force, spraying, new source IP, login hours, privilege escalation)",
+      registers,
+      collect() {
+        this.set(cluster.node.entities.held ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: "logwarden_cluster_entity_facts_judged_total",
+      help: "Authentication facts this node judged as the entity owner (passed on by every partition)",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(cluster.node.entities.judgedFacts);
+      },
+    });
+    new Gauge({
+      name: "logwarden_cluster_entity_facts_waiting",
+      help: "Authentication facts passed on and not judged yet, reported by the entity owner's node (0 elsewhere): growing means findings about users and addresses wait",
+      registers,
+      async collect() {
+        this.set((await cluster.node.entities.waitingFacts().catch(() => null)) ?? 0);
+      },
+    });
     new Counter({
       name: "logwarden_cluster_dead_letters_total",
       help: "Messages this node's partitions moved to the dead-letter queue instead of taking them, by reason: not_a_handoff (undecodable), delivery_limit (delivered too often), batch_failed (failed while PostgreSQL answered)",

@@ -46,7 +46,8 @@ export class ClusterNode {
   readonly deadLetters = new Map<DeadLetterReason, number>(DEAD_LETTER_REASONS.map((r) => [r, 0]));
   readonly #workers = new Map<number, PartitionWorker>();
   readonly #broker: BrokerConnection;
-  readonly #entities: EntityOwner;
+  /** The entity owner's part of this node (it runs only while this node holds the entity lease). */
+  readonly entities: EntityOwner;
   #timer: NodeJS.Timeout | null = null;
   #tickTimer: NodeJS.Timeout | null = null;
   #round: Promise<void> = Promise.resolve();
@@ -73,7 +74,7 @@ export class ClusterNode {
       leases: this.leases,
       onDeadLetter: (reason) => this.deadLetters.set(reason, (this.deadLetters.get(reason) ?? 0) + 1),
     };
-    this.#entities = new EntityOwner({ ...deps, leases: this.leases });
+    this.entities = new EntityOwner({ ...deps, leases: this.leases });
     this.#broker = new BrokerConnection(
       url,
       `logwarden partition consumer ${node}`,
@@ -108,7 +109,7 @@ export class ClusterNode {
           since: new Date(f.since).toISOString(),
           retry_at: new Date(f.retryAt).toISOString(),
         })),
-      entities: this.#entities.held,
+      entities: this.entities.held,
     };
   }
 
@@ -164,7 +165,7 @@ export class ClusterNode {
         this.log.warn({ partition: w.partition }, "lease lost to another node; dropping the partition");
         this.#drop(w);
       }
-    await this.#entities.round();
+    await this.entities.round();
     const live = await this.leases.liveShares();
     this.#nodes = Math.max(1, live.size);
     const move = balanceMove(this.leases.node, this.#workers.size, live, this.leases.partitions);
@@ -243,7 +244,7 @@ export class ClusterNode {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#tickTimer) clearInterval(this.#tickTimer);
     await this.#round.catch(() => {});
-    await this.#entities.stop().catch(() => {});
+    await this.entities.stop().catch(() => {});
     for (const w of [...this.#workers.values()]) await this.#handBack(w).catch(() => {});
     await this.leases.leave().catch(() => {});
     await this.#broker.close();

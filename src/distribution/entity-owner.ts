@@ -69,6 +69,8 @@ export class EntityOwner {
   #stopping = false;
   /** Facts judged since this node took the lease (for the log at hand-over). */
   #facts = 0;
+  /** Facts this node judged as the entity owner since it started (for /metrics). */
+  judgedFacts = 0;
   /** Rounds failed in a row. */
   #failures = 0;
 
@@ -77,6 +79,18 @@ export class EntityOwner {
   /** Whether this node holds the entity lease now. */
   get held(): boolean {
     return this.#lease !== null;
+  }
+
+  /**
+   * Facts passed on and not judged yet, as the holder of the lease sees them (null on the other nodes):
+   * a growing number means the entity owner is behind, and findings about users and addresses wait.
+   */
+  async waitingFacts(): Promise<number | null> {
+    if (!this.#lease) return null;
+    const { rows } = await sql<{ n: string }>`select count(*) as n from cluster_entity_outbox`.execute(
+      this.deps.store.db,
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Each cluster round: renews the lease this node holds, or claims it when nobody does. */
@@ -191,6 +205,7 @@ export class EntityOwner {
     }
     processor.commit();
     this.#facts += taken;
+    this.judgedFacts += taken;
     if (found.size > 0) this.deps.onAnomalies([...found.values()]);
     return taken;
   }

@@ -280,10 +280,26 @@ describe("an attack spread over services in different partitions (three cluster 
     const spray = reference.find((f) => f.key === `ip:${SPRAY}`)!;
     for (const s of SERVICES) expect(spray.description).toContain(s);
     expect(mine).toEqual(reference);
-    const health = (await (await fetch(`${nodes[0]!.url}/health`)).json()) as {
-      cluster: { entities: unknown };
+    // One node holds the entity lease, says so in /health and /metrics, and counts what it judged: every
+    // authentication line (24 failures and a success), none waiting.
+    const health = await Promise.all(
+      nodes.map(
+        async (n) =>
+          ((await (await fetch(`${n.url}/health`)).json()) as { cluster: { entities: boolean } }).cluster
+            .entities,
+      ),
+    );
+    expect(health.filter(Boolean)).toHaveLength(1);
+    const metric = async (n: ServeProcess, name: string) => {
+      const text = await (
+        await fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
     };
-    expect(typeof health.cluster.entities).toBe("boolean");
+    const owner = nodes[health.indexOf(true)]!;
+    expect(await metric(owner, "logwarden_cluster_entity_owner")).toBe(1);
+    expect(await metric(owner, "logwarden_cluster_entity_facts_judged_total")).toBe(25);
+    expect(await metric(owner, "logwarden_cluster_entity_facts_waiting")).toBe(0);
   }, 180_000);
 
   it("goes on exactly once the node holding the entity lease is killed: the next holder judges what it left", async (ctx) => {
