@@ -68,6 +68,7 @@ export class ClusterNode {
       node,
       config.cluster.partitions,
       config.cluster.leaseSecs * 1000,
+      config.cluster.messageRecords,
     );
     this.deps = {
       ...deps,
@@ -116,6 +117,7 @@ export class ClusterNode {
   /** Joins: creates the partitions (first node), connects, and takes a first share. */
   async start(): Promise<void> {
     await this.leases.register();
+    await this.leases.checkSameChunks();
     const leftovers = await this.leases.releaseLeftovers();
     if (leftovers > 0)
       this.log.info({ partitions: leftovers }, "freed the leases an earlier run of this node left");

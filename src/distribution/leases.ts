@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { ConfigError } from "../config/load.js";
 import type { Database } from "../store/schema.js";
 import { KEYED_HANDOFF_PREFIX } from "./partition-key.js";
 
@@ -30,6 +31,8 @@ export class PartitionLeases {
     readonly node: string,
     readonly partitions: number,
     private readonly leaseMs: number,
+    /** This node's CLUSTER_MESSAGE_RECORDS, written with its heartbeat (null: says nothing). */
+    private readonly messageRecords: number | null = null,
   ) {}
 
   /** Creates the partition rows once; refuses a partition count other than the deployment's. */
@@ -67,8 +70,26 @@ export class PartitionLeases {
 
   /** Records that this node is alive (`liveShares` counts the nodes seen within a lease). */
   async heartbeat(): Promise<void> {
-    await sql`insert into cluster_nodes (node, seen_at) values (${this.node}, ${NOW_MS})
-      on conflict (node) do update set seen_at = excluded.seen_at`.execute(this.db);
+    await sql`insert into cluster_nodes (node, seen_at, message_records)
+      values (${this.node}, ${NOW_MS}, ${this.messageRecords})
+      on conflict (node) do update set seen_at = excluded.seen_at, message_records = excluded.message_records`.execute(
+      this.db,
+    );
+  }
+
+  /**
+   * Throws when another live node hands records over in chunks of another size: the ids of a keyed
+   * request's messages name its chunks, so a resend chunked otherwise would be stored twice.
+   */
+  async checkSameChunks(): Promise<void> {
+    if (this.messageRecords === null) return;
+    const { rows } = await sql<{ node: string; message_records: number }>`select node, message_records
+      from cluster_nodes where seen_at > ${NOW_MS} - ${this.leaseMs} and node <> ${this.node}
+      and message_records is not null and message_records <> ${this.messageRecords}`.execute(this.db);
+    if (rows.length > 0)
+      throw new ConfigError([
+        `CLUSTER_MESSAGE_RECORDS is ${this.messageRecords}, but live node ${rows[0]!.node} uses ${rows[0]!.message_records}: every node must use the same number (a request sent again to another node is recognised by its chunks). Start this node with CLUSTER_MESSAGE_RECORDS=${rows[0]!.message_records}, or change it on every node while they are all stopped.`,
+      ]);
   }
 
   /**

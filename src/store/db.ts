@@ -138,7 +138,7 @@ function makeStore(
     reader: { db: reader, dialect },
     transaction: (work) => db.transaction().execute((trx) => work({ db: trx, dialect })),
     // Exactly once across nodes starting together; refuses a schema from a newer version (migrate.ts).
-    // The migrations (25 modules) load when a store is migrated, not in every thread that opens one.
+    // The migrations (26 modules) load when a store is migrated, not in every thread that opens one.
     migrate: async () => (await import("./migrate.js")).migrateStore(db, dialect),
     async ping() {
       await db.selectFrom("state").select("key").limit(1).execute();

@@ -214,6 +214,8 @@ export interface ClusterPartitionsTable {
 export interface ClusterNodesTable {
   node: string;
   seen_at: number;
+  /** The node's CLUSTER_MESSAGE_RECORDS (migration 026); null for a node of an earlier version. */
+  message_records: number | null;
 }
 
 /** A hand-off message whose records are committed (written in their transaction). */

@@ -172,4 +172,17 @@ describe.skipIf(!available)("partition leases on PostgreSQL", () => {
     await e2.release(taken!);
     expect(await e1.claimEntities()).toEqual({ partition: ENTITY_LEASE, epoch: lease!.epoch + 2 });
   });
+
+  it("refuses a node that would chunk hand-offs otherwise than a live node (CLUSTER_MESSAGE_RECORDS)", async () => {
+    const live = new PartitionLeases(t.store.db, "node-m1", 4, LEASE_MS * 10, 1000);
+    await live.heartbeat();
+    const other = new PartitionLeases(t.store.db, "node-m2", 4, LEASE_MS * 10, 500);
+    await expect(other.checkSameChunks()).rejects.toThrow(
+      /CLUSTER_MESSAGE_RECORDS is 500, but live node node-m1 uses 1000: every node must use the same number/,
+    );
+    await new PartitionLeases(t.store.db, "node-m3", 4, LEASE_MS * 10, 1000).checkSameChunks();
+    // Once the other node is gone, a new value is anyone's to choose.
+    await live.leave();
+    await other.checkSameChunks();
+  });
 });

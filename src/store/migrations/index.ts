@@ -24,6 +24,7 @@ import * as logStoreDefault from "./022-log-store-default.js";
 import * as partitionStatePacked from "./023-partition-state-packed.js";
 import * as idempotencyKeys from "./024-idempotency-keys.js";
 import * as clusterEntityOutbox from "./025-cluster-entity-outbox.js";
+import * as clusterNodeSettings from "./026-cluster-node-settings.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -55,6 +56,7 @@ const STEPS: [string, Step][] = [
   ["023-partition-state-packed", partitionStatePacked],
   ["024-idempotency-keys", idempotencyKeys],
   ["025-cluster-entity-outbox", clusterEntityOutbox],
+  ["026-cluster-node-settings", clusterNodeSettings],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */
