@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import amqp, { type Channel, type ChannelModel } from "amqplib";
 import type { Logger } from "pino";
 import type { ClusterConfig } from "../config/cluster-schema.js";
@@ -128,7 +129,7 @@ export async function declarePartitionQueues(conn: ChannelModel, config: Cluster
       return await declareAllOnce(conn, config);
     } catch (error) {
       if (attempt >= DECLARE_ATTEMPTS || !queueStillStarting(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await sleep(pauseMs);
     }
   }
 }

@@ -100,7 +100,7 @@ export class EntityOwner {
     if (this.#lease) {
       if ((await leases.renew([this.#lease])).length === 0) {
         log.warn("entity owner's lease lost to another node; no longer judging users and addresses");
-        await this.#drop();
+        this.#drop();
       }
       return;
     }
@@ -141,7 +141,8 @@ export class EntityOwner {
       .catch((error: unknown) => {
         if (error instanceof LeaseLostError) {
           this.deps.log.warn("entity owner's lease lost to another node while judging; dropped");
-          return this.#drop();
+          this.#drop();
+          return;
         }
         // Every half second while PostgreSQL is away: said at the first failure and every 60th.
         if (this.#failures++ % 60 === 0)
@@ -210,7 +211,7 @@ export class EntityOwner {
     return taken;
   }
 
-  async #drop(): Promise<void> {
+  #drop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#lease = null;
@@ -225,7 +226,7 @@ export class EntityOwner {
     this.#timer = null;
     await this.#draining;
     const lease = this.#lease;
-    await this.#drop();
+    this.#drop();
     if (lease) {
       await this.deps.leases.release(lease).catch(() => {});
       this.deps.log.info({ facts: this.#facts }, "entity owner handed back");

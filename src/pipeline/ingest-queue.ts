@@ -92,6 +92,27 @@ export class IngestQueue {
     submission?: SubmissionRef,
     extras?: SubmissionExtras,
   ): Promise<IngestResult> {
+    const result = this.#enqueue(records, submission, extras);
+    if (this.#queue.length > 0) this.#kick();
+    return result;
+  }
+
+  /**
+   * Several submissions queued before the loop looks (it takes what is queued when it starts), so that
+   * they share a batch as far as the batch size allows; each is refused or answered on its own.
+   */
+  submitAll(list: readonly { records: RecordSource; extras?: SubmissionExtras }[]): Promise<IngestResult>[] {
+    const out = list.map(({ records, extras }) => this.#enqueue(records, undefined, extras));
+    if (this.#queue.length > 0) this.#kick();
+    return out;
+  }
+
+  /** Queues a submission (the caller starts the loop), or answers at once: nothing to do, or refused. */
+  #enqueue(
+    records: RecordSource,
+    submission: SubmissionRef | undefined,
+    extras: SubmissionExtras | undefined,
+  ): Promise<IngestResult> {
     if (records.length === 0 && this.#accepting)
       return Promise.resolve({ records: [], refs: [], anomalies: [] });
     const refusal = this.refusal(records.length);
@@ -100,47 +121,17 @@ export class IngestQueue {
       return Promise.reject(refusal);
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      this.#push(records, submission, extras, resolve, reject);
-      this.#kick();
+      this.#queue.push({
+        records,
+        submission,
+        handoffId: extras?.handoffId,
+        idempotent: extras?.idempotent,
+        resolve,
+        reject,
+      });
+      this.#queued += records.length;
+      this.stats.queuedRecords = this.#queued;
     });
-  }
-
-  /**
-   * Several submissions queued before the loop looks (it takes what is queued when it starts), so that
-   * they share a batch as far as the batch size allows; each is refused or answered on its own.
-   */
-  submitAll(list: readonly { records: RecordSource; extras?: SubmissionExtras }[]): Promise<IngestResult>[] {
-    const out = list.map(
-      ({ records, extras }) =>
-        new Promise<IngestResult>((resolve, reject) => {
-          const refusal = this.refusal(records.length);
-          if (refusal) {
-            if (this.#accepting) this.stats.rejectedSubmissions++;
-            reject(refusal);
-          } else this.#push(records, undefined, extras, resolve, reject);
-        }),
-    );
-    if (this.#queue.length > 0) this.#kick();
-    return out;
-  }
-
-  #push(
-    records: RecordSource,
-    submission: SubmissionRef | undefined,
-    extras: SubmissionExtras | undefined,
-    resolve: (result: IngestResult) => void,
-    reject: (error: unknown) => void,
-  ): void {
-    this.#queue.push({
-      records,
-      submission,
-      handoffId: extras?.handoffId,
-      idempotent: extras?.idempotent,
-      resolve,
-      reject,
-    });
-    this.#queued += records.length;
-    this.stats.queuedRecords = this.#queued;
   }
 
   /** Resolves once everything submitted so far is committed or refused. */
