@@ -11,6 +11,7 @@ import { CLUSTER_ENV_KEYS, clusterSchema } from "./cluster-schema.js";
 import { envBool as bool, commaList as list, port, positiveInt } from "./coerce.js";
 import { HASURA_ENV_KEYS, hasuraSchema } from "./hasura-schema.js";
 import { rateSchema } from "./rate.js";
+import { requireS3Bucket, S3_ENV_KEYS, s3Schema } from "./s3-schema.js";
 import { SESSION_DETECTOR_ENV_KEYS, sequenceSchema, windowForestSchema } from "./session-detectors-schema.js";
 import { sinkEnvSchema, sinkSchema } from "./sink-schema.js";
 import { sourcePostgresEnvSchema, sourceSchema } from "./source-schema.js";
@@ -173,7 +174,17 @@ export const configSchema = z.object({
        * never holds the event loop; 0 runs them on the event loop.
        */
       readThreads: z.coerce.number().int().min(0).max(16).default(2),
+      /**
+       * Where sealed segments' bytes are kept (`segments` only; src/store/segments/segment-bytes.ts):
+       * `database`, their rows, as always; `s3`, one object each in the `S3_*` bucket, the catalogue
+       * staying in the database. Segments sealed before are read where they are.
+       */
+      segmentStorage: z
+        .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(["database", "s3"]))
+        .default("database"),
+      s3: s3Schema,
     })
+    .superRefine(requireS3Bucket)
     .prefault({}),
   miner: z
     .object({
@@ -521,4 +532,5 @@ export const ENV_KEYS: Record<string, string> = {
   ...SESSION_DETECTOR_ENV_KEYS,
   ...TRIAGE_ENV_KEYS,
   ...CLUSTER_ENV_KEYS,
+  ...S3_ENV_KEYS,
 };

@@ -12,7 +12,9 @@ import { SegmentBuildThread } from "../store/segments/build-thread.js";
 import { readingOnThreads, SegmentReadThreads } from "../store/segments/read-threads.js";
 import { type SealReport, sealUntilStopped } from "../store/segments/seal-loop.js";
 import { startSealThread } from "../store/segments/seal-thread.js";
+import type { SegmentStorageSettings } from "../store/segments/segment-bytes.js";
 import type { SegmentLogStore } from "../store/segments/segment-log-store.js";
+import { segmentBytesFor } from "../store/segments/segment-storage.js";
 import { convertLogsTable, segmentsInUse } from "../store/segments/table-conversion.js";
 
 /** The configured log store, ready for the pipeline, and what keeps it in shape while it runs. */
@@ -65,6 +67,7 @@ export async function openLogStore(
     let lastLogged = Date.now();
     const done = await convertLogsTable(store, {
       segmentLines: options.segmentLines,
+      bytes: segmentBytesFor(options),
       total,
       onProgress: (p) => {
         if (Date.now() - lastLogged < 5_000) return;
@@ -107,6 +110,11 @@ export async function openLogStore(
   };
 }
 
+/** The segment storage settings a thread is started with (plain data: `S3_*` and `SEGMENT_STORAGE`). */
+function storageOf(config: Config): SegmentStorageSettings {
+  return { segmentStorage: config.logStore.segmentStorage, s3: config.logStore.s3 };
+}
+
 /** How far below the process's priority read threads run, as the SQLite read threads do. */
 const READ_THREAD_NICE = 10;
 
@@ -118,7 +126,7 @@ function startReadThreads(config: Config, log: Logger): SegmentReadThreads | nul
   const url = databaseUrlFor(config);
   if (config.logStore.readThreads <= 0 || url === ":memory:" || url === "") return null;
   return new SegmentReadThreads(
-    { url, sqliteCacheMb: config.sqliteCacheMb, nice: READ_THREAD_NICE },
+    { url, sqliteCacheMb: config.sqliteCacheMb, nice: READ_THREAD_NICE, segmentStorage: storageOf(config) },
     config.logStore.readThreads,
     (error) =>
       log.error(
@@ -211,6 +219,10 @@ function sealingOnDemand(
 function startSealing(config: Config, store: Store, logs: SegmentLogStore, log: Logger): () => Promise<void> {
   const report = (r: SealReport) => {
     if (r.type === "sealed") log.debug(r, "log store: sealed");
+    else if (r.type === "collected")
+      log.info(r, "log store: deleted segment objects that no segment names (seals that never committed)");
+    else if (r.type === "collect-failed")
+      log.error({ err: r.message }, "log store: collecting orphan segment objects failed; tried again later");
     else log.error({ err: r.message }, "log store: sealing failed; the batches stay and are sealed later");
   };
   const fallback = new AbortController();
@@ -228,6 +240,7 @@ function startSealing(config: Config, store: Store, logs: SegmentLogStore, log: 
       segmentLines: config.logStore.segmentLines,
       sealAfterSeconds: config.logStore.sealAfterSecs,
       checkMs: SEAL_CHECK_MS,
+      segmentStorage: storageOf(config),
     },
     (m) => {
       if (m.type !== "stopped") report(m);

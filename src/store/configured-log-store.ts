@@ -3,14 +3,16 @@ import type { Store, StoreTransaction } from "./db.js";
 import { type LogEngine, resolveLogEngine } from "./log-store-engine.js";
 import { logsTableStore } from "./logs-table-store.js";
 import type { SegmentBuildThread } from "./segments/build-thread.js";
+import type { SegmentStorageSettings } from "./segments/segment-bytes.js";
 import { type SegmentLogStore, segmentLogStore } from "./segments/segment-log-store.js";
+import { segmentBytesFor } from "./segments/segment-storage.js";
 
 /**
  * The settings these read of the configuration's `logStore` (src/config/schema.ts: `LOG_STORE`,
- * `LOG_SEGMENT_LINES`, `LOG_SEAL_AFTER_SECS`), which passes as it is: declared here, as the store does
- * not import src/config (scripts/check-layers.mjs).
+ * `LOG_SEGMENT_LINES`, `LOG_SEAL_AFTER_SECS`, `SEGMENT_STORAGE` and `S3_*`), which passes as it is:
+ * declared here, as the store does not import src/config (scripts/check-layers.mjs).
  */
-export interface LogStoreOptions {
+export interface LogStoreOptions extends SegmentStorageSettings {
   /** Unset: the store the database recorded (`resolveLogEngine`: segments for a new one). */
   engine?: LogEngine | undefined;
   segmentLines: number;
@@ -26,6 +28,7 @@ export function configuredSegmentStore(
   return segmentLogStore(store, {
     segmentLines: options.segmentLines,
     sealAfterSeconds: options.sealAfterSecs,
+    segmentBytes: segmentBytesFor(options),
     ...(buildThread ? { buildThread } : {}),
   });
 }

@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 import type { IncidentTriageColumns, TriageTables } from "./triage-schema.js";
 
 /**
@@ -52,6 +52,11 @@ export interface LogBatchesTable extends LogPieceColumns {
 export interface LogSegmentsTable extends LogPieceColumns {
   id: Generated<number>;
   sealed_at: string;
+  /**
+   * Migration 027: the object holding the segment's bytes in object storage (`data` is then empty); null
+   * when `data` holds them (src/store/segments/segment-bytes.ts).
+   */
+  object_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

@@ -22,6 +22,7 @@ export const TEST_SCRIPTS = [
   "test/helpers/dispatcher-worker.ts",
   "test/parsers/fixtures/parse-cli-entry.ts",
   "test/store/segments/seal-crash-child.ts",
+  "test/store/segments/s3-seal-crash-child.ts",
 ];
 
 /**

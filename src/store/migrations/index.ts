@@ -25,6 +25,7 @@ import * as partitionStatePacked from "./023-partition-state-packed.js";
 import * as idempotencyKeys from "./024-idempotency-keys.js";
 import * as clusterEntityOutbox from "./025-cluster-entity-outbox.js";
 import * as clusterNodeSettings from "./026-cluster-node-settings.js";
+import * as logSegmentObjects from "./027-log-segment-objects.js";
 
 type Dialect = "sqlite" | "postgres";
 type Step = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -57,6 +58,7 @@ const STEPS: [string, Step][] = [
   ["024-idempotency-keys", idempotencyKeys],
   ["025-cluster-entity-outbox", clusterEntityOutbox],
   ["026-cluster-node-settings", clusterNodeSettings],
+  ["027-log-segment-objects", logSegmentObjects],
 ];
 
 /** Kysely migrations bound to a dialect, so one migration file can cover both databases' differences. */

@@ -13,6 +13,8 @@ import {
 import type { StoreScope } from "../db.js";
 import type { PieceDigits, PieceIndexCache, PieceReaderCache, PieceSummaryCache } from "./piece-cache.js";
 import { listPieces, type Piece, readPieceData, segmentCacheKey } from "./pieces.js";
+import type { SegmentBytes } from "./segment-bytes.js";
+import { databaseSegmentBytes } from "./segment-bytes-db.js";
 
 /** Rows `from` to `to` (inclusive) of a piece: what a listed batch's records are in a segment. */
 export interface RowRange {
@@ -21,8 +23,9 @@ export interface RowRange {
 }
 
 /**
- * The pieces one read opens: each piece's bytes are read from the database at most once per read, its
- * search index comes from the shared cache when it is there.
+ * The pieces one read opens: each piece's bytes are read from the database (or a segment's from its
+ * object, `SegmentBytes`) at most once per read, its search index comes from the shared cache when it is
+ * there.
  */
 export class PieceSession {
   readonly #bytes = new Map<string, Uint8Array | null>();
@@ -32,6 +35,7 @@ export class PieceSession {
     private readonly cache: PieceIndexCache,
     private readonly readers?: PieceReaderCache,
     private readonly summaries?: PieceSummaryCache,
+    private readonly segmentBytes: SegmentBytes = databaseSegmentBytes(),
   ) {
     this.#readNumber = summaries?.beginRead() ?? 0;
   }
@@ -266,7 +270,7 @@ export class PieceSession {
   async #read(piece: Piece): Promise<Uint8Array | null> {
     if (this.#bytes.has(piece.cacheKey)) return this.#bytes.get(piece.cacheKey)!;
     // Null: a batch sealed since it was listed, or a segment dropped by retention.
-    const bytes = await readPieceData(this.scope, piece);
+    const bytes = await readPieceData(this.scope, piece, this.segmentBytes);
     this.#bytes.set(piece.cacheKey, bytes);
     return bytes;
   }

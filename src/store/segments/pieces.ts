@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { StoreScope } from "../db.js";
+import type { SegmentBytes } from "./segment-bytes.js";
 
 /**
  * A stored run of consecutive references: a sealed segment (`log_segments`) or an appended batch not yet
@@ -71,16 +72,22 @@ export async function listPieces(scope: StoreScope, filter: PieceFilter): Promis
   return rows.map((r) => toPiece(r.kind === "s" ? "segment" : "batch", Number(r.id), r));
 }
 
-/** One piece's encoded records; null when the row is gone (sealed or dropped since it was listed). */
-export async function readPieceData(scope: StoreScope, piece: Piece): Promise<Uint8Array | null> {
-  const row =
-    piece.kind === "segment"
-      ? await scope.db.selectFrom("log_segments").select("data").where("id", "=", piece.id).executeTakeFirst()
-      : await scope.db
-          .selectFrom("log_batches")
-          .select("data")
-          .where("first_ref", "=", piece.id)
-          .executeTakeFirst();
+/**
+ * One piece's encoded records; null when the row is gone (sealed or dropped since it was listed). A
+ * segment's bytes come through `segmentBytes` (its row, or the object its row names); a batch's are always
+ * in its row.
+ */
+export async function readPieceData(
+  scope: StoreScope,
+  piece: Piece,
+  segmentBytes: SegmentBytes,
+): Promise<Uint8Array | null> {
+  if (piece.kind === "segment") return segmentBytes.get(scope, piece.id);
+  const row = await scope.db
+    .selectFrom("log_batches")
+    .select("data")
+    .where("first_ref", "=", piece.id)
+    .executeTakeFirst();
   return row ? row.data : null;
 }
 

@@ -4,7 +4,9 @@ import type { MessagePort } from "node:worker_threads";
 import type { LogStore } from "../../core/log-store.js";
 import { openStore } from "../db.js";
 import { sqliteConnectionOf } from "../dialect/sqlite.js";
+import type { SegmentStorageSettings } from "./segment-bytes.js";
 import { segmentLogStore } from "./segment-log-store.js";
+import { segmentBytesFor } from "./segment-storage.js";
 
 /** What a read thread is started with (structured-cloned from the main thread). */
 export interface ReadWorkerData {
@@ -13,6 +15,8 @@ export interface ReadWorkerData {
   sqliteCacheMb: number;
   /** How far below the process's priority the thread runs (Linux), so long reads never slow ingest. */
   nice: number;
+  /** Where segments' bytes are read from when their rows name objects (`SEGMENT_STORAGE`, `S3_*`). */
+  segmentStorage?: SegmentStorageSettings | undefined;
 }
 
 /** The `LogStore` reads that run on a read thread: the scans, whose cost grows with the store. */
@@ -48,7 +52,9 @@ export async function runSegmentReadWorker(data: ReadWorkerData, port: MessagePo
   const store = openStore({ url: data.url, sqliteCacheMb: data.sqliteCacheMb });
   // Reads only: with `query_only` SQLite refuses any write this connection might attempt.
   sqliteConnectionOf(store)?.exec("pragma query_only = 1");
-  const logs: LogStore<unknown> = segmentLogStore(store);
+  const logs: LogStore<unknown> = segmentLogStore(store, {
+    segmentBytes: segmentBytesFor(data.segmentStorage),
+  });
   const post = (m: ReadWorkerMessage) => port.postMessage(m);
   port.on("message", (m: ReadRequest | "stop") => {
     if (m === "stop") {

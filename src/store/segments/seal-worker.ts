@@ -2,7 +2,9 @@ import type { MessagePort } from "node:worker_threads";
 import { lowerThisThreadPriority } from "../../threads/thread-priority.js";
 import { openConfiguredStore } from "../db.js";
 import { type SealReport, sealUntilStopped } from "./seal-loop.js";
+import type { SegmentStorageSettings } from "./segment-bytes.js";
 import { segmentLogStore } from "./segment-log-store.js";
+import { segmentBytesFor } from "./segment-storage.js";
 
 /** What the sealing thread is started with (structured-cloned from the main thread). */
 export interface SealWorkerData {
@@ -17,6 +19,8 @@ export interface SealWorkerData {
   segmentLines: number;
   sealAfterSeconds: number;
   checkMs: number;
+  /** Where sealed segments' bytes go (`SEGMENT_STORAGE`, `S3_*`): their rows when unset. */
+  segmentStorage?: SegmentStorageSettings | undefined;
 }
 
 /** Messages the sealing thread sends back: what it sealed, what failed, and that it stopped. */
@@ -36,6 +40,7 @@ export async function runSealWorker(data: SealWorkerData, port: MessagePort): Pr
     sealAfterSeconds: data.sealAfterSeconds,
     cachedReaders: 0,
     compressSealsInline: true,
+    segmentBytes: segmentBytesFor(data.segmentStorage),
   });
   const stop = new AbortController();
   port.on("message", (m: unknown) => {

@@ -3,18 +3,22 @@ import {
   type CompressionOptions,
   readSegmentMeta,
   resealPieces,
+  type SegmentMeta,
   type SegmentRecordWithRef,
   splitStoredDigits,
 } from "../columnar/index.js";
 import type { Store, StoreScope, StoreTransaction } from "../db.js";
+import type { PlacedBytes, SegmentBytes } from "./segment-bytes.js";
+import { databaseSegmentBytes } from "./segment-bytes-db.js";
 
 /**
  * The points between a seal's steps, for tests that stop a seal there as a crash would: after the batches
- * were read, after the segments were encoded, and inside the sealing transaction after the batch rows were
- * deleted and after the segments were inserted (a fault there rolls the transaction back, which is what a
- * crash before commit leaves on disk).
+ * were read, after the segments were encoded, after their bytes were put (`SegmentBytes.put`: objects
+ * written, rows not yet), and inside the sealing transaction after the batch rows were deleted and after
+ * the segments were inserted (a fault there rolls the transaction back, which is what a crash before
+ * commit leaves on disk).
  */
-export type SealStep = "read" | "encoded" | "deleted" | "inserted";
+export type SealStep = "read" | "encoded" | "placed" | "deleted" | "inserted";
 
 export interface SealOptions {
   /** Lines per sealed segment, at most. */
@@ -24,6 +28,8 @@ export interface SealOptions {
   compression: CompressionOptions;
   /** Compress on this thread rather than libuv's pool (`resealPieces`): the sealing thread does. */
   compressInline?: boolean | undefined;
+  /** Where the segments' bytes go (the rows' `data` when unset). */
+  bytes?: SegmentBytes | undefined;
   /** Called at each step; a test throws from it to simulate a crash there. */
   onStep?: ((step: SealStep) => void | Promise<void>) | undefined;
 }
@@ -62,7 +68,7 @@ export async function sealBatches(store: Store, options: SealOptions, now: strin
 }
 
 /** The advisory lock key of the seal on PostgreSQL ("LWSE"). */
-const SEAL_LOCK_KEY = 0x4c575345;
+export const SEAL_LOCK_KEY = 0x4c575345;
 const NOTHING_SEALED: SealResult = { batches: 0, segments: 0, lines: 0 };
 
 /** A seal's steps: batches read through `reads`, segments committed in `commit`'s transaction. */
@@ -84,20 +90,34 @@ async function sealSteps(
   );
   const lines = batches.reduce((sum, b) => sum + b.count, 0);
   await options.onStep?.("encoded");
-  await commit(async (tx) => {
-    const deleted = await tx.db
-      .deleteFrom("log_batches")
-      .where(
-        "first_ref",
-        "in",
-        batches.map((b) => b.firstRef),
-      )
-      .executeTakeFirst();
-    if (Number(deleted.numDeletedRows) !== batches.length) throw new SealRaceError();
-    await options.onStep?.("deleted");
-    for (const data of segments) await insertSegment(tx, data, now);
-    await options.onStep?.("inserted");
-  });
+  // The bytes first (objects, in object storage), then the rows that name them: a crash between leaves
+  // objects no row names, which the orphan collector deletes, never a row without its bytes.
+  const bytes = options.bytes ?? databaseSegmentBytes();
+  const placed = await placeSegments(bytes, segments);
+  let workEnded = false;
+  await withPlacedSegments(
+    bytes,
+    placed,
+    () => workEnded,
+    async () => {
+      await options.onStep?.("placed");
+      await commit(async (tx) => {
+        const deleted = await tx.db
+          .deleteFrom("log_batches")
+          .where(
+            "first_ref",
+            "in",
+            batches.map((b) => b.firstRef),
+          )
+          .executeTakeFirst();
+        if (Number(deleted.numDeletedRows) !== batches.length) throw new SealRaceError();
+        await options.onStep?.("deleted");
+        for (const segment of placed) await insertSegment(tx, segment, now);
+        await options.onStep?.("inserted");
+        workEnded = true;
+      });
+    },
+  );
   return { batches: batches.length, segments: segments.length, lines };
 }
 
@@ -113,17 +133,63 @@ export class SealRaceError extends Error {
 }
 
 /**
+ * A sealed segment split for storing (`splitStoredDigits`: the digit filter goes to its own table only),
+ * its bytes put where `SegmentBytes` keeps them, and what its row is to record of them.
+ */
+export interface PlacedSegment {
+  meta: SegmentMeta;
+  digits: Uint8Array | null;
+  placed: PlacedBytes;
+}
+
+/** Splits each sealed segment and puts its bytes (objects written side by side), before any row. */
+export async function placeSegments(
+  bytes: SegmentBytes,
+  sealed: readonly Uint8Array[],
+): Promise<PlacedSegment[]> {
+  return Promise.all(
+    sealed.map(async (whole) => {
+      const { segment, digits } = splitStoredDigits(whole);
+      const meta = readSegmentMeta(segment);
+      return { meta, digits, placed: await bytes.put(meta.firstRef, segment) };
+    }),
+  );
+}
+
+/**
+ * Runs `commit` (the transaction that inserts the rows of `placed`). When it fails before its work ended
+ * (`workEnded` false), the transaction surely rolled back, and the objects put for it are deleted at once
+ * (the collector would, later). A failure after the work ended (the COMMIT itself: a lost connection) may
+ * have committed, so its objects are left to the collector, which deletes them only if no row names them.
+ */
+export async function withPlacedSegments<T>(
+  bytes: SegmentBytes,
+  placed: readonly PlacedSegment[],
+  workEnded: () => boolean,
+  commit: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await commit();
+  } catch (error) {
+    if (workEnded()) throw error;
+    const keys = placed.flatMap((p) => (p.placed.objectKey === null ? [] : [p.placed.objectKey]));
+    // Best effort: what is not deleted now is an orphan the collector deletes.
+    if (keys.length > 0) await bytes.delete(keys).catch(() => {});
+    throw error;
+  }
+}
+
+/**
  * Inserts a sealed segment's row, its columns read from the segment's own metadata, and its stored digit
- * filter's row (migration 021) when it has one.
+ * filter's row (migration 021) when it has one. `sealed`: a segment placed by `placeSegments`, or a
+ * segment's bytes, which go in the row.
  */
 export async function insertSegment(
   tx: StoreTransaction,
-  sealed: Uint8Array,
+  sealed: Uint8Array | PlacedSegment,
   sealedAt: string,
 ): Promise<void> {
-  // The digit filter goes to its own table only (`splitStoredDigits`).
-  const { segment: data, digits } = splitStoredDigits(sealed);
-  const meta = readSegmentMeta(data);
+  const { meta, digits, placed } = sealed instanceof Uint8Array ? placedInRow(sealed) : sealed;
   const inserted = await tx.db
     .insertInto("log_segments")
     .values({
@@ -134,13 +200,20 @@ export async function insertSegment(
       max_time: meta.maxTimestamp,
       min_severity: meta.minSeverity,
       max_severity: meta.maxSeverity,
-      data,
+      data: placed.data,
+      ...(placed.objectKey === null ? {} : { object_key: placed.objectKey }),
       sealed_at: sealedAt,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   if (digits !== null)
     await tx.db.insertInto("log_segment_digits").values({ segment_id: inserted.id, digits }).execute();
+}
+
+/** A sealed segment whose bytes go in its row, as every segment's did before object storage. */
+function placedInRow(sealed: Uint8Array): PlacedSegment {
+  const { segment, digits } = splitStoredDigits(sealed);
+  return { meta: readSegmentMeta(segment), digits, placed: { data: segment, objectKey: null } };
 }
 
 /**
@@ -167,23 +240,35 @@ export async function sealState(
 
 /**
  * Retention: deletes the segments and batches whose newest record is older than `time`, whole (a piece
- * holding any newer record stays, with its older ones).
+ * holding any newer record stays, with its older ones). The objects of the segments' rows are deleted
+ * once the rows' deletion committed: a crash (or a failed delete) between the two leaves objects no row
+ * names, which the orphan collector deletes; deleting them first could leave a row without its bytes.
  */
 export async function dropPiecesBefore(
   store: Store,
   time: string,
+  bytes: SegmentBytes = databaseSegmentBytes(),
 ): Promise<{ segments: number; batches: number }> {
-  return store.transaction(async (tx) => {
+  const dropped = await store.transaction(async (tx) => {
     await tx.db
       .deleteFrom("log_segment_digits")
       .where("segment_id", "in", (eb) =>
         eb.selectFrom("log_segments").select("id").where("max_time", "<", time),
       )
       .execute();
-    const segments = await tx.db.deleteFrom("log_segments").where("max_time", "<", time).executeTakeFirst();
+    // The keys come back with the deletion itself, so no row committed meanwhile is missed or added.
+    const segments = await tx.db
+      .deleteFrom("log_segments")
+      .where("max_time", "<", time)
+      .returning("object_key")
+      .execute();
     const batches = await tx.db.deleteFrom("log_batches").where("max_time", "<", time).executeTakeFirst();
-    return { segments: Number(segments.numDeletedRows), batches: Number(batches.numDeletedRows) };
+    const keys = segments.flatMap((r) => (r.object_key === null ? [] : [r.object_key]));
+    return { segments: segments.length, batches: Number(batches.numDeletedRows), keys };
   });
+  // Best effort, as above: the sweep's rows are gone whether or not this succeeds.
+  await bytes.delete(dropped.keys).catch(() => {});
+  return { segments: dropped.segments, batches: dropped.batches };
 }
 
 interface StoredBatch {

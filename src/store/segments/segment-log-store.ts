@@ -38,6 +38,8 @@ import type { Piece, PieceFilter } from "./pieces.js";
 import { eachSegmentRecord } from "./record-codec.js";
 import { allocateRefs } from "./ref-allocator.js";
 import { dropPiecesBefore, type SealResult, type SealStep, sealBatches, sealState } from "./sealer.js";
+import type { OrphanSweep, SegmentBytes } from "./segment-bytes.js";
+import { databaseSegmentBytes } from "./segment-bytes-db.js";
 import { storedRecordAt } from "./stored-rows.js";
 import { DEFAULT_SUMMARY_FILL, SummaryFill, type SummaryFillOptions } from "./summary-fill.js";
 
@@ -71,6 +73,11 @@ export interface SegmentLogStoreOptions {
    * thread cannot take a batch (`SegmentBuildThread.open` returns null).
    */
   buildThread?: SegmentBuildThread;
+  /**
+   * Where sealed segments' bytes are written (`SEGMENT_STORAGE`, segment-bytes.ts): their rows' `data`
+   * when unset. Reads follow each row, whatever this says.
+   */
+  segmentBytes?: SegmentBytes;
   /** Tests only: called between a seal's steps (`SealStep`). */
   onSealStep?: (step: SealStep) => void | Promise<void>;
 }
@@ -83,6 +90,11 @@ export interface SegmentLogStore extends LogStore<StoreTransaction> {
   sealIfDue(now: Date): Promise<SealResult | null>;
   /** Retention: drops the segments and batches whose newest record time is before `time`, whole. */
   dropBefore(time: string): Promise<{ segments: number; batches: number }>;
+  /**
+   * Deletes the segment objects no row names that are older than the grace period (a seal that put its
+   * objects and never committed); nothing when the bytes are in the rows (segment-orphans.ts).
+   */
+  collectOrphans(now: Date): Promise<OrphanSweep>;
   /** Resolves once no digit-run summaries are being built in idle time (`SummaryFill`). */
   summariesFilled(): Promise<void>;
   // Optional for other stores, always here.
@@ -99,7 +111,7 @@ const BATCH_COMPRESSION: CompressionOptions = { quality: 0 };
 /**
  * A `LogStore` that keeps records in template-columnar segments (issue 18) in the store's own database:
  * `append` writes one `log_batches` row per call in the caller's transaction; `seal` merges batches into
- * `log_segments`; reads walk both. References are consecutive per batch (`ref-allocator.ts`).
+ * `log_segments` (their bytes in the rows, or in object storage: `segmentBytes`); reads walk both. References are consecutive per batch (`ref-allocator.ts`).
  *
  * Scans (search, counts, histogram) read through `store.reader` as the table store does; look-ups by
  * reference and the watermark through the store's own connection. Decoding runs on the calling thread;
@@ -114,7 +126,8 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
   const reads: StoreScope = store.reader ?? store;
   const readers = options.cachedReaders === 0 ? undefined : new PieceReaderCache(options.cachedReaders);
   const summaries = new PieceSummaryCache(options.summaryCacheBytes);
-  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers, summaries);
+  const segmentBytes = options.segmentBytes ?? databaseSegmentBytes();
+  const session = (scope: StoreScope) => new PieceSession(scope, cache, readers, summaries, segmentBytes);
   // The segments' listing, kept while no seal or drop changes them (a query per search was most of a
   // newest page's cost).
   const catalog = new PieceCatalog();
@@ -225,6 +238,7 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
         maxLinesPerSeal: segmentLines * 4,
         compression: options.segmentCompression ?? {},
         compressInline: options.compressSealsInline,
+        bytes: segmentBytes,
         onStep: options.onSealStep,
       },
       now.toISOString(),
@@ -423,7 +437,9 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
       return null;
     },
 
-    dropBefore: (time) => dropPiecesBefore(store, time),
+    dropBefore: (time) => dropPiecesBefore(store, time, segmentBytes),
+
+    collectOrphans: (now) => segmentBytes.collectOrphans(store, now),
 
     summariesFilled: () => summaryFill.idle(),
 

@@ -3,7 +3,9 @@ import { type CompressionOptions, encodeSegmentAsync, type SegmentRecord } from 
 import type { Store } from "../db.js";
 import { countLogs } from "../repos/logs.js";
 import { currentTemplateTexts } from "../repos/templates.js";
-import { cutIntoSegments, insertSegment } from "./sealer.js";
+import { cutIntoSegments, insertSegment, placeSegments, withPlacedSegments } from "./sealer.js";
+import type { SegmentBytes } from "./segment-bytes.js";
+import { databaseSegmentBytes } from "./segment-bytes-db.js";
 
 export interface ConversionProgress {
   /** Lines moved into segments so far by this call. */
@@ -20,6 +22,8 @@ export interface ConversionOptions {
   total?: number;
   /** Called after each committed chunk. */
   onProgress?: (progress: ConversionProgress) => void;
+  /** Where the segments' bytes go (`SEGMENT_STORAGE`): their rows' `data` when unset. */
+  bytes?: SegmentBytes;
 }
 
 /**
@@ -83,23 +87,34 @@ export async function convertLogsTable(
       segments.push(await encodeSegmentAsync(run[0]!.ref, run, options.compression ?? {}));
     const first = records[0]!.ref;
     const last = records.at(-1)!.ref;
-    const moved = await store
-      .transaction(async (tx) => {
-        const deleted = await tx.db
-          .deleteFrom("logs")
-          .where("id", ">=", first)
-          .where("id", "<=", last)
-          .executeTakeFirst();
-        if (Number(deleted.numDeletedRows) !== records.length) throw new ChunkTakenError();
-        const sealedAt = new Date().toISOString();
-        for (const data of segments) await insertSegment(tx, data, sealedAt);
-        await sql`update log_refs set last_ref = ${last} where id = 1 and last_ref < ${last}`.execute(tx.db);
-        return true;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof ChunkTakenError) return false;
-        throw error;
-      });
+    // The bytes before the rows that name them, as a seal does (`sealSteps`).
+    const bytes = options.bytes ?? databaseSegmentBytes();
+    const placed = await placeSegments(bytes, segments);
+    let workEnded = false;
+    const moved = await withPlacedSegments(
+      bytes,
+      placed,
+      () => workEnded,
+      () =>
+        store.transaction(async (tx) => {
+          const deleted = await tx.db
+            .deleteFrom("logs")
+            .where("id", ">=", first)
+            .where("id", "<=", last)
+            .executeTakeFirst();
+          if (Number(deleted.numDeletedRows) !== records.length) throw new ChunkTakenError();
+          const sealedAt = new Date().toISOString();
+          for (const segment of placed) await insertSegment(tx, segment, sealedAt);
+          await sql`update log_refs set last_ref = ${last} where id = 1 and last_ref < ${last}`.execute(
+            tx.db,
+          );
+          workEnded = true;
+          return true;
+        }),
+    ).catch((error: unknown) => {
+      if (error instanceof ChunkTakenError) return false;
+      throw error;
+    });
     if (moved) {
       progress.converted += records.length;
       options.onProgress?.({ ...progress });
