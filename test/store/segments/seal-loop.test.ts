@@ -41,4 +41,35 @@ describe("sealUntilStopped", () => {
     expect(calls[2]! - calls[0]!).toBeLessThan(250);
     expect(calls[3]! - calls[2]!).toBeGreaterThanOrEqual(450);
   });
+
+  it("collects orphan segment objects at its start and every orphanCheckMs, reporting deletions and failures", async () => {
+    const stop = new AbortController();
+    const sweeps: (() => { listed: number; deleted: number })[] = [
+      () => ({ listed: 4, deleted: 2 }),
+      () => {
+        throw new Error("bucket unreachable");
+      },
+      () => ({ listed: 2, deleted: 0 }),
+    ];
+    const reports: SealReport[] = [];
+    let seals = 0;
+    const logs = {
+      async sealIfDue() {
+        seals++;
+        return null;
+      },
+      async collectOrphans() {
+        const next = sweeps.shift()!;
+        if (sweeps.length === 0) stop.abort();
+        return next();
+      },
+    };
+    // Checks every 20 ms, collects every 50 ms: three collections, with seals between them.
+    await sealUntilStopped(logs, 20, stop.signal, (r) => reports.push(r), 50);
+    expect(reports).toEqual([
+      { type: "collected", listed: 4, deleted: 2 },
+      { type: "collect-failed", message: "bucket unreachable" },
+    ]);
+    expect(seals).toBeGreaterThanOrEqual(3);
+  });
 });
