@@ -75,6 +75,24 @@ export class HostHours {
     h.days.set(user, dayOf(next));
   }
 
+  /**
+   * `user`'s hours leave host `from` for host `to` (their home moved): merged with any they have there, or
+   * dropped when `to` is full. `at`: the login that moved them, the first seen at `to` if it has none yet.
+   */
+  move(user: string, from: string, to: string, at: number): void {
+    const old = this.#hosts.get(from);
+    const mask = old?.users.get(user);
+    if (!old || mask === undefined) return;
+    old.users.delete(user);
+    old.days.delete(user);
+    const h = this.#hosts.upsert(to, () => ({ users: new Map(), days: new Map(), since: at }));
+    const there = h.users.get(user);
+    if (there === undefined && h.users.size >= USERS_PER_HOST) return;
+    const next = (there ?? 0) | mask;
+    h.users.set(user, next);
+    h.days.set(user, dayOf(next));
+  }
+
   exportState(): JsonValue {
     return [...this.#hosts.entries()].map(([host, h]) => [host, h.since, [...h.users.entries()]]);
   }

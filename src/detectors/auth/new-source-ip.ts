@@ -2,6 +2,7 @@ import type { Anomaly } from "../../core/anomaly.js";
 import type { Detector, DetectorDefinition, DetectorStatus } from "../../core/detector.js";
 import { isJsonObject, type JsonValue } from "../../core/json.js";
 import type { ParsedRecord } from "../../core/log-record.js";
+import { DAY_MS } from "../../core/time.js";
 import { UndoLog } from "../../core/undo.js";
 import { LruMap } from "../lru.js";
 import { type AuthEvent, authEventsOf, isPolledLogin } from "./auth-event.js";
@@ -46,7 +47,20 @@ interface UserState {
   keys: LruMap<string, number>;
   /** Logins from public (internet) addresses: zero for someone only ever seen in the office or on the VPN. */
   outside: number;
+  /** Different UTC days with a login from inside (office, VPN), and the latest of them (a day number). */
+  insideDays: number;
+  lastInsideDay: number;
 }
+
+/**
+ * Earlier days (before the login's own) a user must have been seen only inside before their first login
+ * from outside BY PASSWORD is reported while they are still warming up. Someone who works from home some
+ * days shows it in their first days (their first day at home is most new users' first login from
+ * outside: the security benchmark's hybrid staff, 2.9 false alerts a day when one earlier day sufficed);
+ * inside on two separate days before, always, the habit is the office's, and a password used from a
+ * provider no colleague vouches for is what stolen credentials look like.
+ */
+const INSIDE_DAYS_FOR_PASSWORD = 2;
 
 /** sshd's authentication methods, worth naming in a finding (a JSON record's `login` event type is not). */
 const SSH_METHODS = /^(password|publickey|keyboard-interactive|hostbased|gssapi)/;
@@ -107,6 +121,8 @@ export class NewSourceIpDetector implements Detector {
         blocks: this.#userBlocks(),
         keys: this.#userKeys(),
         outside: 0,
+        insideDays: 0,
+        lastInsideDay: Number.NaN,
       }));
       const block = this.#blockOf(event.sourceIp);
       // The organisation as it was when the login happened: judged on it, then taught by it.
@@ -166,8 +182,15 @@ export class NewSourceIpDetector implements Detector {
     const outside = isPublicAddress(ip);
     // Whether they had logged in from the internet before this login: trust in a key is earned there.
     const roamed = user.outside > 0;
+    const day = Math.floor(at / DAY_MS);
+    // Days seen inside before today's: today's inside logins do not make a habit of their own.
+    const earlierInsideDays = user.insideDays - (user.lastInsideDay === day ? 1 : 0);
     user.logins++;
     if (outside) user.outside++;
+    else if (user.lastInsideDay !== day) {
+      user.insideDays++;
+      user.lastInsideDay = day;
+    }
     if (known) {
       known[0] = at;
       known[1]++;
@@ -193,7 +216,10 @@ export class NewSourceIpDetector implements Detector {
     // login is hybrid staff's first day at home as often: reporting those too took the security benchmark
     // from 9.9 to 12.7 false alerts a day.)
     const shortHistoryKeyAbroad = event.keyFingerprint !== null && firstOutside && insideHabit && !placeKnown;
-    if (!warm && !shortHistoryKeyAbroad) return null;
+    // Whatever the credential, after inside days enough to be their habit (`INSIDE_DAYS_FOR_PASSWORD`).
+    const shortHistoryAbroad =
+      firstOutside && insideHabit && !placeKnown && earlierInsideDays >= INSIDE_DAYS_FOR_PASSWORD;
+    if (!warm && !shortHistoryKeyAbroad && !shortHistoryAbroad) return null;
     // A first login from outside with their own key is trusted only where the place is known; a block
     // nobody here vouches for is where a copied key is used from.
     if (this.options.trustKnownKeys && knownKey && (!firstOutside || placeKnown)) return null;
@@ -241,6 +267,7 @@ export class NewSourceIpDetector implements Detector {
         known_keys: user.keys.size,
         known_key: knownKey,
         first_outside: firstOutside,
+        earlier_inside_days: earlierInsideDays,
       },
       explanation: {
         summary: `Login for ${name} from ${ip}${credential}, a network (${network}) not seen in ${user.logins - 1} earlier logins${context}`,
@@ -327,6 +354,8 @@ export class NewSourceIpDetector implements Detector {
         blocks: [...u.blocks.entries()].map(([b, [at, first, vouches]]) => [b, at, first, vouches]),
         keys: [...u.keys.entries()],
         outside: u.outside,
+        insideDays: u.insideDays,
+        lastInsideDay: Number.isFinite(u.lastInsideDay) ? u.lastInsideDay : null,
       })),
     };
   }
@@ -374,6 +403,9 @@ export class NewSourceIpDetector implements Detector {
           typeof u.outside === "number"
             ? u.outside
             : [...networks.keys()].filter((n) => isPublicAddress(n.slice(0, n.indexOf("/")))).length,
+        // State saved before inside days were counted: none known, learned again from the next logins.
+        insideDays: typeof u.insideDays === "number" ? u.insideDays : 0,
+        lastInsideDay: typeof u.lastInsideDay === "number" ? u.lastInsideDay : Number.NaN,
       });
     }
   }

@@ -40,12 +40,19 @@ interface Profile {
   days: number;
   lastDay: number;
   /**
-   * The host of the user's first login: their site's bastion, as a rule. Peers are taken there, and their
-   * logins counted there, wherever they log in to: someone reaching another site's bastion now and then
-   * keeps their own site's day, not that site's.
+   * The host most of the user's logins go to (on a tie, the one that had them first): their site's bastion, as a
+   * rule. Peers are taken there, and their logins counted there, wherever they log in to: someone reaching
+   * another site's bastion now and then keeps their own site's day, not that site's. Not the host of their
+   * first login: a first login to another site's bastion would make that site's night their judge, and
+   * make them that site's peer.
    */
   home: string | null;
+  /** Logins per host (the `MAX_HOSTS` most used), which `home` is the first of. */
+  hosts: Record<string, number>;
 }
+
+/** Hosts counted per user: a person logs in to a few bastions at most. */
+const MAX_HOSTS = 8;
 
 /** Where an hour falls in the user's longest run of hours without a login. */
 interface QuietRun {
@@ -118,6 +125,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     this.#users = new LruMap<string, Profile>(options.maxKeys).recordTo(this.undo, (p) => ({
       ...p,
       hours: [...p.hours],
+      hosts: { ...p.hosts },
     }));
   }
 
@@ -165,10 +173,18 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         days: 0,
         lastDay: Number.NaN,
         home: null,
+        hosts: {},
       }));
       const hour = new Date(event.at).getUTCHours();
-      p.home ??= hostOf(record);
-      const host = p.home;
+      const loginHost = hostOf(record);
+      p.home ??= loginHost;
+      // Judged where their earlier logins go most: at home, or on the host of this login when as many of
+      // their logins went there (a user of two sites, at the one they are on now). Counted after: one login,
+      // an intruder's to another site's bastion included, does not choose its own judges.
+      const host =
+        loginHost !== null && p.home !== null && (p.hosts[loginHost] ?? 0) >= (p.hosts[p.home] ?? 0)
+          ? loginHost
+          : p.home;
       if (elapsedMs(p.lastReport, event.at) >= this.options.cooldownSecs * 1000) {
         let finding: Anomaly | null = null;
         if (this.#warm(p)) {
@@ -187,7 +203,8 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
           out.push(finding);
         }
       }
-      if (host !== null) this.#hosts.add(host, event.user, hour, event.at);
+      if (p.home !== null) this.#hosts.add(p.home, event.user, hour, event.at);
+      if (loginHost !== null) this.#countHost(p, event.user, loginHost, event.at);
       const day = Math.floor(event.at / DAY_MS);
       if (day !== p.lastDay) {
         p.days++;
@@ -258,6 +275,28 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
     });
   }
 
+  /**
+   * Counts a login to `host`; when `host` now has more of the user's logins than their home, it becomes
+   * their home, and their hours move to its users.
+   */
+  #countHost(p: Profile, user: string, host: string, at: number): void {
+    p.hosts[host] = (p.hosts[host] ?? 0) + 1;
+    const names = Object.keys(p.hosts);
+    if (names.length > MAX_HOSTS) {
+      // The least used other than this one and home is forgotten.
+      const drop = names
+        .filter((h) => h !== host && h !== p.home)
+        .sort((a, b) => p.hosts[a]! - p.hosts[b]!)[0];
+      if (drop !== undefined) delete p.hosts[drop];
+    }
+    const home = p.home;
+    if (home === null || home === host) return;
+    if (p.hosts[host]! > (p.hosts[home] ?? 0)) {
+      this.#hosts.move(user, home, host, at);
+      p.home = host;
+    }
+  }
+
   #warm(p: Profile): boolean {
     return p.total >= this.options.minLogins && p.days >= 2;
   }
@@ -265,6 +304,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
   #halve(p: Profile): void {
     p.hours = p.hours.map((c) => c / 2);
     p.total /= 2;
+    for (const h of Object.keys(p.hosts)) p.hosts[h]! /= 2;
   }
 
   /** `peers`: the host's colleagues who corroborate a login near the edge of the user's quiet time. */
@@ -375,6 +415,7 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         days: p.days,
         lastDay: Number.isFinite(p.lastDay) ? p.lastDay : null,
         home: p.home,
+        hosts: p.hosts,
       })),
     };
   }
@@ -394,6 +435,12 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         days: typeof u.days === "number" ? u.days : 2,
         lastDay: typeof u.lastDay === "number" ? u.lastDay : Number.NaN,
         home: typeof u.home === "string" ? u.home : null,
+        // State saved before hosts were counted: every login taken as the home's.
+        hosts: isJsonObject(u.hosts)
+          ? Object.fromEntries(Object.entries(u.hosts).map(([h, n]) => [h, Number(n)]))
+          : typeof u.home === "string"
+            ? { [u.home]: Number(u.total) }
+            : {},
       });
     }
   }

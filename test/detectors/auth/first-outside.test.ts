@@ -68,7 +68,7 @@ describe("new_source_ip: a first login from outside", () => {
     expect(d.observe([lineAt(clock, withKey("ravi", "91.92.232.138"))])).toHaveLength(1);
   });
 
-  it("reports a short inside-only history's key used from outside; a password login there stays unjudged", () => {
+  it("reports a short inside-only history's key used from outside; by password, one earlier day inside is too short", () => {
     const clock = new FakeClock("2026-03-02T08:00:00Z");
     const d = make();
     // Two office logins with the key, two days before: short of the five logins the warm-up wants.
@@ -85,12 +85,75 @@ describe("new_source_ip: a first login from outside", () => {
     expect(unknownKey[0]!.explanation.summary).toMatch(
       /not seen for them before, their first login from outside/,
     );
-    // Three office logins by password over two days, then one from outside by password: not judged…
-    expect(logins(d, clock, 3, 22 * HOUR, () => byPassword("quinn", "10.30.14.140"))).toEqual([]);
+    // Office logins by password on one day and the next, then one from outside by password that second
+    // day: one earlier day inside is not a habit yet (hybrid staff's first day at home), so not judged…
+    clock.set("2026-03-20T08:00:00Z");
+    expect(logins(d, clock, 2, 2 * HOUR, () => byPassword("quinn", "10.30.14.140"))).toEqual([]);
+    clock.set("2026-03-21T10:30:00Z");
+    expect(d.observe([lineAt(clock, byPassword("quinn", "10.30.14.141"))])).toEqual([]);
+    clock.advance(HOUR);
     expect(d.observe([lineAt(clock, byPassword("quinn", "91.92.197.224"))])).toEqual([]);
     // …and not a known place for the organisation either: the next inside-only user's key there is reported.
     expect(logins(d, clock, 8, 6 * HOUR, () => withKey("rosa", "10.30.100.71"))).toEqual([]);
     expect(d.observe([lineAt(clock, withKey("rosa", "91.92.229.251"))])).toHaveLength(1);
+  });
+
+  it("reports a short history's first login from outside by password after two earlier days only inside", () => {
+    const clock = new FakeClock("2026-03-02T15:00:00Z");
+    const d = make();
+    // One office login on each of two days, one more on the third: three logins, short of the warm-up.
+    expect(d.observe([lineAt(clock, byPassword("farah", "10.100.14.22"))])).toEqual([]);
+    clock.set("2026-03-03T14:00:00Z");
+    expect(d.observe([lineAt(clock, byPassword("farah", "10.100.14.22"))])).toEqual([]);
+    clock.set("2026-03-04T13:00:00Z");
+    expect(d.observe([lineAt(clock, byPassword("farah", "10.100.100.210"))])).toEqual([]);
+    // Minutes later, their password from a provider nobody in the organisation logs in from.
+    clock.advance(2 * 60_000);
+    const out = d.observe([lineAt(clock, byPassword("farah", "31.184.140.13"))]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({
+      user: "farah",
+      user_warmed_up: false,
+      first_outside: true,
+      earlier_inside_days: 2,
+      method: "password",
+    });
+    expect(out[0]!.explanation.summary).toMatch(/by password, their first login from outside/);
+  });
+
+  it("leaves that password login alone where a colleague vouches for the block, and after a first day outside", () => {
+    const clock = new FakeClock("2026-03-02T08:00:00Z");
+    const d = make();
+    // A colleague's two sessions from a home ISP's block, hours apart: they vouch for it.
+    expect(logins(d, clock, 2, 5 * HOUR, () => byPassword("lena", "82.64.3.9"))).toEqual([]);
+    clock.set("2026-03-02T15:00:00Z");
+    for (const day of ["02", "03", "04"]) {
+      clock.set(`2026-03-${day}T15:00:00Z`);
+      expect(d.observe([lineAt(clock, byPassword("ines", "10.20.11.40"))])).toEqual([]);
+    }
+    clock.advance(HOUR);
+    expect(d.observe([lineAt(clock, byPassword("ines", "82.64.120.7"))])).toEqual([]);
+    // Someone whose very first login was from outside has roamed: their next new network waits for warm-up.
+    clock.set("2026-03-02T09:00:00Z");
+    expect(d.observe([lineAt(clock, byPassword("omar", "90.112.148.20"))])).toEqual([]);
+    for (const day of ["03", "04", "05"]) {
+      clock.set(`2026-03-${day}T09:00:00Z`);
+      expect(d.observe([lineAt(clock, byPassword("omar", "10.20.11.41"))])).toEqual([]);
+    }
+    expect(d.observe([lineAt(clock, byPassword("omar", "185.220.101.9"))])).toEqual([]);
+  });
+
+  it("keeps the days seen inside across export and import", () => {
+    const clock = new FakeClock("2026-03-02T15:00:00Z");
+    const d = make();
+    for (const day of ["02", "03"]) {
+      clock.set(`2026-03-${day}T15:00:00Z`);
+      d.observe([lineAt(clock, byPassword("farah", "10.100.14.22"))]);
+    }
+    const copy = make();
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    clock.set("2026-03-04T10:00:00Z");
+    expect(copy.observe([lineAt(clock, byPassword("farah", "31.184.140.13"))])).toHaveLength(1);
   });
 
   it("does not judge a user still warming up, even on a first login from outside (home, a new ISP)", () => {

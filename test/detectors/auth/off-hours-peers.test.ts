@@ -92,6 +92,110 @@ describe("unusual_login_hour: a user with too little history, judged against the
     expect(d.observe([lineAt(clock, accepted("nina", "bastion-nyc-1"))])).toEqual([]);
   });
 
+  /** Two days of a site's staff on `host`, logging in at `hours` (UTC). */
+  function site(
+    d: UnusualLoginHourDetector,
+    clock: FakeClock,
+    host: string,
+    prefix: string,
+    hours: number[],
+  ) {
+    for (let dd = 0; dd < 2; dd++)
+      for (let i = 0; i < 30; i++)
+        for (const h of hours) {
+          clock.set(T0 + dd * 24 * HOUR + h * HOUR + 11 * 60_000);
+          d.observe([lineAt(clock, accepted(`${prefix}${i}`, host))]);
+        }
+  }
+
+  /** One login for `user` on `host` at `day`, UTC `hour`. */
+  function loginOn(
+    d: UnusualLoginHourDetector,
+    clock: FakeClock,
+    user: string,
+    host: string,
+    day: number,
+    hour: number,
+  ) {
+    clock.set(T0 + day * 24 * HOUR + hour * HOUR + 13 * 60_000);
+    return d.observe([lineAt(clock, accepted(user, host))]);
+  }
+
+  it("takes the host most of their logins go to as home, not the host of their first login", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    // A European site (08:00–16:00 UTC) and an Asian one (00:00–08:00 UTC).
+    site(d, clock, "bastion-par-1", "par", [8, 12, 16]);
+    site(d, clock, "bastion-tyo-1", "tyo", [0, 4, 8]);
+    // A European starter whose first login went to the Asian bastion, then two to their own.
+    expect(loginOn(d, clock, "priya", "bastion-tyo-1", 2, 8)).toEqual([]);
+    expect(loginOn(d, clock, "priya", "bastion-par-1", 2, 9)).toEqual([]);
+    expect(loginOn(d, clock, "priya", "bastion-par-1", 2, 12)).toEqual([]);
+    // 02:00 UTC is the Asian site's day but her site's night.
+    const out = loginOn(d, clock, "priya", "bastion-par-1", 3, 2);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({
+      user: "priya",
+      judged_by: "peers",
+      peers_host: "bastion-par-1",
+    });
+  });
+
+  it("judges a login on a host that has as many of their logins as their home by that host's users", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    site(d, clock, "bastion-par-1", "par", [8, 12, 16]);
+    site(d, clock, "bastion-tyo-1", "tyo", [0, 4, 8]);
+    // Two logins to each site's bastion, the Asian one first.
+    for (const [host, hour] of [
+      ["bastion-tyo-1", 7],
+      ["bastion-tyo-1", 8],
+      ["bastion-par-1", 9],
+      ["bastion-par-1", 10],
+    ] as const)
+      expect(loginOn(d, clock, "sven", host, 2, hour)).toEqual([]);
+    // On the European bastion at its night: judged there. On the Asian one at its day: judged at home.
+    expect(loginOn(d, clock, "sven", "bastion-par-1", 3, 1)).toHaveLength(1);
+    expect(loginOn(d, clock, "omar", "bastion-tyo-1", 2, 7)).toEqual([]);
+    expect(loginOn(d, clock, "omar", "bastion-tyo-1", 2, 8)).toEqual([]);
+    expect(loginOn(d, clock, "omar", "bastion-par-1", 2, 9)).toEqual([]);
+    expect(loginOn(d, clock, "omar", "bastion-par-1", 3, 1)).toEqual([]);
+  });
+
+  it("keeps the logins per host across export and import", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    site(d, clock, "bastion-par-1", "par", [8, 12, 16]);
+    site(d, clock, "bastion-tyo-1", "tyo", [0, 4, 8]);
+    // Two logins to each site's bastion, the Asian one first.
+    loginOn(d, clock, "kenji", "bastion-tyo-1", 2, 7);
+    loginOn(d, clock, "kenji", "bastion-tyo-1", 2, 8);
+    loginOn(d, clock, "kenji", "bastion-par-1", 2, 9);
+    loginOn(d, clock, "kenji", "bastion-par-1", 2, 10);
+    const copy = make();
+    copy.importState(JSON.parse(JSON.stringify(d.exportState())));
+    // The European bastion has as many of his logins as home: judged there after the restart, as before.
+    expect(loginOn(copy, clock, "kenji", "bastion-par-1", 3, 1)).toHaveLength(1);
+    expect(loginOn(d, clock, "kenji", "bastion-par-1", 3, 1)).toHaveLength(1);
+  });
+
+  it("counts a user among the users of the host their home moved to", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    site(d, clock, "bastion-par-1", "par", [8, 12, 16]);
+    site(d, clock, "bastion-tyo-1", "tyo", [0, 4, 8]);
+    // Ten Europeans whose first login went to the Asian bastion, then two each to their own.
+    for (let i = 0; i < 10; i++) {
+      loginOn(d, clock, `mover${i}`, "bastion-tyo-1", 2, 8);
+      loginOn(d, clock, `mover${i}`, "bastion-par-1", 2, 9);
+      loginOn(d, clock, `mover${i}`, "bastion-par-1", 2, 14);
+    }
+    loginOn(d, clock, "nina", "bastion-par-1", 2, 10);
+    const out = loginOn(d, clock, "nina", "bastion-par-1", 3, 2);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.features).toMatchObject({ peers_host: "bastion-par-1", peers: 40 });
+  });
+
   it("keeps the host's users across export and import", () => {
     const clock = new FakeClock(T0);
     const d = make();
