@@ -54,12 +54,13 @@ const SINCE_022 = [
   "024-idempotency-keys",
   "025-cluster-entity-outbox",
   "026-cluster-node-settings",
+  "027-log-segment-objects",
 ];
 
 /**
  * The database as a release before migration 022 left it: no record of its log store, and none of the
- * later migrations (023's and 026's columns and 024's and 025's tables dropped again, so that migrating runs
- * them anew).
+ * later migrations (023's, 026's and 027's columns and 024's and 025's tables dropped again, so that
+ * migrating runs them anew).
  */
 async function asBeforeMigration022(store: Store): Promise<void> {
   await store.db.deleteFrom("state").where("key", "=", LOG_STORE_STATE_KEY).execute();
@@ -67,6 +68,8 @@ async function asBeforeMigration022(store: Store): Promise<void> {
   await store.db.schema.dropTable("idempotency_keys").execute();
   await store.db.schema.dropTable("cluster_entity_outbox").execute();
   await store.db.schema.alterTable("cluster_nodes").dropColumn("message_records").execute();
+  await store.db.schema.dropIndex("idx_log_segments_object_key").execute();
+  await store.db.schema.alterTable("log_segments").dropColumn("object_key").execute();
   await store.db
     .deleteFrom("schema_migrations" as "state")
     .where("name" as "key", "in", SINCE_022)
