@@ -194,6 +194,11 @@ export const configSchema = z.object({
     .prefault({}),
   detectors: z
     .object({
+      /**
+       * Detectors keep a stream's state per source of its lines (a file, a machine a syslog sender or the
+       * table source names), not one per service (`ParsedRecord.origin`); false: one per service.
+       */
+      streamsBySource: bool.default(true),
       newTemplate: z
         .object({
           enabled: bool.default(true),
@@ -442,6 +447,7 @@ export const ENV_KEYS: Record<string, string> = {
   LOG_READ_THREADS: "logStore.readThreads",
   MINER_MAX_TEMPLATES_PER_STREAM: "miner.maxTemplatesPerStream",
   MINER_MAX_TOKENS_PER_LINE: "miner.maxTokensPerLine",
+  DETECTOR_STREAMS_BY_SOURCE: "detectors.streamsBySource",
   NEW_TEMPLATE_ENABLED: "detectors.newTemplate.enabled",
   NEW_TEMPLATE_WARMUP_RECORDS: "detectors.newTemplate.warmupRecords",
   NEW_TEMPLATE_WARMUP_SECS: "detectors.newTemplate.warmupSecs",

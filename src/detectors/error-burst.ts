@@ -35,6 +35,8 @@ interface Burst {
 interface PendingBurst {
   timestamp: string;
   stream: string;
+  /** The window's stream (`ParsedRecord.origin`): the service from one source. */
+  origin: string;
   count: number;
   spanSecs: number;
   /** The window's latest errors then (`inWindow`): the service's list changes as errors arrive. */
@@ -81,6 +83,7 @@ function pendingBurst(record: ParsedRecord, w: ServiceWindow, latest: number): P
   return {
     timestamp: record.timestamp,
     stream: record.stream,
+    origin: record.origin,
     count: w.times.length - w.head,
     // From the oldest error still in the window to the service's latest: never negative.
     spanSecs: Math.max(0, (latest - w.times[w.head]!) / 1000),
@@ -136,8 +139,8 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
       if (record.severityNumber < ERROR_SEVERITY_NUMBER) continue;
       this.#errorsSeen++;
       const at = times[i]!;
-      const step = this.#clock.observe(record.stream, at);
-      let w = this.#services.get(record.stream);
+      const step = this.#clock.observe(record.origin, at);
+      let w = this.#services.get(record.origin);
       if (w && step === "jumped_back") {
         // Another period (an old file after live logs): its errors are not part of the live window.
         if (w.burst?.pending) out.push(this.#anomaly(w.burst.pending));
@@ -146,7 +149,7 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
       }
       if (!w) {
         w = { times: [], head: 0, firstSeq: 0, recent: [], burst: null };
-        this.#services.set(record.stream, w);
+        this.#services.set(record.origin, w);
       }
       if (w.burst && at > w.burst.until) {
         if (w.burst.pending) out.push(this.#anomaly(w.burst.pending));
@@ -157,7 +160,7 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
       w.recent.push({ seq, id: record.id, body: record.body });
       if (w.recent.length > WINDOW_EVIDENCE) w.recent.shift();
       // The window ends at the service's latest time, not at this record's (which may be slightly late).
-      const latest = this.#clock.latest(record.stream) ?? at;
+      const latest = this.#clock.latest(record.origin) ?? at;
       while (
         w.head < w.times.length &&
         (w.times[w.head]! <= latest - windowMs || w.times.length - w.head > MAX_WINDOW_ERRORS)
@@ -190,13 +193,13 @@ export class ErrorBurstDetector implements Detector, StreamPartitioned {
     const { count, spanSecs, recent } = pending;
     // count = threshold → 0.6 (medium); twice → 0.8; four times → 0.9 (high); eight times → 0.95 (critical).
     const score = 1 - (0.4 * this.options.threshold) / count;
-    const summary = `${count} error-level records from ${pending.stream} in ${Math.round(spanSecs)} s (threshold ${this.options.threshold} per ${this.options.windowSecs} s)`;
+    const summary = `${count} error-level records from ${pending.origin} in ${Math.round(spanSecs)} s (threshold ${this.options.threshold} per ${this.options.windowSecs} s)`;
     return {
       detector: this.name,
       type: "error_burst",
       timestamp: pending.timestamp,
       service: pending.stream,
-      key: pending.stream,
+      key: pending.origin,
       score,
       severity: severityFromScore(score),
       description: summary,

@@ -71,7 +71,7 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       const at = times[i]!;
-      let stream = this.#streams.get(record.stream);
+      let stream = this.#streams.get(record.origin);
       if (!stream) {
         stream = {
           seen: 0,
@@ -82,7 +82,7 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
           templatesAtWarmup: 0,
           templates: 0,
         };
-        this.#streams.set(record.stream, stream);
+        this.#streams.set(record.origin, stream);
       }
       stream.seen++;
       const covered = cover(stream, at);
@@ -124,13 +124,13 @@ export class NewTemplateDetector implements Detector, StreamPartitioned {
     const score =
       record.severityNumber >= ERROR_SEVERITY_NUMBER ? Math.max(settled, severityFloor("high")) : settled;
     const severity = severityFromScore(score);
-    const summary = `New message template in ${record.stream} after ${stream.seen - 1} records: ${record.template}`;
+    const summary = `New message template in ${record.origin} after ${stream.seen - 1} records: ${record.template}`;
     return {
       detector: this.name,
       type: "new_template",
       timestamp: record.timestamp,
       service: record.stream,
-      key: `${record.stream}:${record.templateId}`,
+      key: `${record.origin}:${record.templateId}`,
       score,
       severity,
       description: summary,

@@ -98,7 +98,7 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       const at = times[i]!;
-      const s = this.#stream(record.stream);
+      const s = this.#stream(record.origin);
       // Rarity is judged on the history before this record, then the record joins it.
       const prior = s.counts.get(record.templateId) ?? 0;
       const frequency = s.total > 0 ? prior / s.total : 0;
@@ -175,7 +175,7 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
     const severity = severityFromScore(score);
     const perMillion = (f: number) => Math.round(f * 1e6 * 100) / 100;
     const explanation = {
-      summary: `Rare message template in ${record.stream} (${count} of ${s.total} records): ${record.template}`,
+      summary: `Rare message template in ${record.origin} (${count} of ${s.total} records): ${record.template}`,
       observed: { template: record.template, count, per_million: perMillion(frequency) },
       expected: {
         min_per_million: perMillion(cutoff),
@@ -189,7 +189,7 @@ export class RareTemplateDetector implements Detector, Retrainable, StreamPartit
       type: "rare_template",
       timestamp: record.timestamp,
       service: record.stream,
-      key: `${record.stream}:${record.templateId}`,
+      key: `${record.origin}:${record.templateId}`,
       score: Math.round(score * 10_000) / 10_000,
       severity,
       description: describe(explanation),

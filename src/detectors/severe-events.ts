@@ -119,10 +119,10 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
       times ??= recordTimes.of(batch);
       this.#lines++;
       const at = times[i]!;
-      let stream = this.#streams.get(record.stream);
+      let stream = this.#streams.get(record.origin);
       if (!stream) {
         stream = { known: new Map(), episodes: [] };
-        this.#streams.set(record.stream, stream);
+        this.#streams.set(record.origin, stream);
       }
       const machine = machineOf(record);
       const episode = this.#episodeFor(stream, record, machine, at);
@@ -157,7 +157,7 @@ export class SevereEventsDetector implements Detector, StreamPartitioned {
     }
     if (stream.episodes.length >= MAX_OPEN_EPISODES) stream.episodes.shift();
     const episode: Episode = {
-      key: `${record.stream}:${record.templateId}:${machine ?? ""}:${Math.floor(at / 1000)}`,
+      key: `${record.origin}:${record.templateId}:${machine ?? ""}:${Math.floor(at / 1000)}`,
       firstAt: at,
       lastAt: at,
       firstTimestamp: record.timestamp,

@@ -154,7 +154,7 @@ export function volumeFinding(
     detector: detector.name,
     type: kind === "spike" ? "volume_spike" : "volume_drop",
     timestamp: isoUtc(end - 1),
-    service: k.service,
+    service: k.serviceName,
     key: k.templateId ? `tpl:${k.service}:${k.templateId}` : `svc:${k.service}`,
     score: Math.round(shownScore * 10_000) / 10_000,
     severity: severityFromScore(shownScore),

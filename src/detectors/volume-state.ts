@@ -15,7 +15,10 @@ import { type Baseline, type EwStat, emptyStat, type SeasonalHistory } from "./v
 
 /** What the detector keeps of one key (`svc:<service>`, `tpl:<service>:<template id>`). */
 export interface KeyState extends SeasonalHistory {
+  /** The stream the key counts (`ParsedRecord.origin`: the service from one source), its state's partition. */
   service: string;
+  /** The service its records named (`ParsedRecord.stream`): a finding's `service`. */
+  serviceName: string;
   template: string | null;
   templateId: string | null;
   /** Start (ms) of the interval being counted. */
@@ -62,7 +65,8 @@ export interface VolumeState {
 /** A new key's state: its first interval starts at `start`. */
 export function newKeyState(record: ParsedRecord, start: number, template: boolean): KeyState {
   return {
-    service: record.stream,
+    service: record.origin,
+    serviceName: record.stream,
     template: template ? record.template : null,
     templateId: template ? record.templateId : null,
     start,
@@ -289,6 +293,8 @@ function listOf(lists: Map<string, JsonValue[]>, stream: string): JsonValue[] {
 function packKey(k: KeyState): JsonValue {
   return {
     service: k.service,
+    // Only when the key's stream is a source's (`origin`): keys saved before sources were told apart had none.
+    ...(k.serviceName !== k.service ? { name: k.serviceName } : {}),
     template: k.template,
     templateId: k.templateId,
     start: k.start,
@@ -315,6 +321,7 @@ function unpackKey(v: JsonValue | undefined): KeyState | null {
   if (!isJsonObject(v) || typeof v.service !== "string") return null;
   return {
     service: v.service,
+    serviceName: typeof v.name === "string" ? v.name : v.service,
     template: typeof v.template === "string" ? v.template : null,
     templateId: typeof v.templateId === "string" ? v.templateId : null,
     start: Number(v.start),

@@ -163,8 +163,8 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
     map.set(key, made);
     const earliest = this.#earliestStart;
     if (earliest !== null) {
-      const bound = earliest.get(record.stream);
-      earliest.set(record.stream, bound === undefined ? start : Math.min(bound, start));
+      const bound = earliest.get(record.origin);
+      earliest.set(record.origin, bound === undefined ? start : Math.min(bound, start));
     }
     return made;
   }
@@ -178,15 +178,15 @@ export class VolumeDetector implements Detector, Retrainable, StreamPartitioned 
       const record = batch[i]!;
       const at = times[i]!;
       if (Number.isNaN(at)) continue;
-      if (isJump(this.#streamClock.observe(record.stream, at, wallNow))) this.#restart(record.stream, out);
+      if (isJump(this.#streamClock.observe(record.origin, at, wallNow))) this.#restart(record.origin, out);
       const start = at - (at % intervalMs);
       // Read once per record, counted in the service's key and the template's.
       const ip = sourceOf(record);
       const host = hostOf(record);
-      const service = this.#key(this.#services, this.#keyNames.service(record.stream), record, start, false);
+      const service = this.#key(this.#services, this.#keyNames.service(record.origin), record, start, false);
       this.#count(service, record, start, ip, host);
       if (this.options.perTemplate) {
-        const key = this.#keyNames.template(record.stream, record.templateId);
+        const key = this.#keyNames.template(record.origin, record.templateId);
         this.#count(this.#key(this.#templates, key, record, start, true), record, start, ip, host);
       }
     }

@@ -10,5 +10,9 @@ export function createProcessor(
   clock: Clock = systemClock,
   scope: DetectorScope = "all",
 ): Processor {
-  return new Processor(createMiner(config.miner), createDetectors(config, { clock }, scope));
+  return new Processor(
+    createMiner(config.miner),
+    createDetectors(config, { clock }, scope),
+    config.detectors.streamsBySource,
+  );
 }

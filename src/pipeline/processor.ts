@@ -2,7 +2,7 @@ import type { Anomaly } from "../core/anomaly.js";
 import type { Detector, DetectorStatus } from "../core/detector.js";
 import { DECODE_NOTE, reasonOf } from "../core/input-budget.js";
 import type { JsonValue } from "../core/json.js";
-import { type LogRecord, type ParsedRecord, serviceOf } from "../core/log-record.js";
+import { type LogRecord, originOf, type ParsedRecord, serviceOf, sourceOf } from "../core/log-record.js";
 import type { TemplateLineage, TemplateMatch, TemplateMiner } from "../core/template.js";
 import type { UndoLog } from "../core/undo.js";
 
@@ -32,9 +32,18 @@ export class Processor {
   /** The undo logs of the miner and of every detector: each stage keeps state, so each keeps one. */
   readonly #undoLogs: UndoLog[];
 
+  /** The last origin made (`#originOf`): a batch's records mostly share their stream and source. */
+  #lastOrigin = { stream: "", source: null as string | null, origin: "" };
+
+  /**
+   * `bySource` (DETECTOR_STREAMS_BY_SOURCE, default true): detectors keep a stream's state per source of
+   * its lines (`ParsedRecord.origin`); false keeps one state per service whatever file or host the lines
+   * came from, for a user who says they are one stream.
+   */
   constructor(
     readonly miner: TemplateMiner,
     readonly detectors: readonly Detector[],
+    readonly bySource = true,
   ) {
     this.#undoLogs = [miner.undo, ...detectors.map((d) => d.undo)];
   }
@@ -82,6 +91,7 @@ export class Processor {
         resource: record.resource,
         id: firstId + i,
         stream,
+        origin: this.#originOf(stream, record),
         templateId: match.templateId,
         template: match.template,
         params: match.params,
@@ -92,6 +102,18 @@ export class Processor {
       out[i] = parsed;
     }
     return out;
+  }
+
+  #originOf(stream: string, record: LogRecord): string {
+    if (!this.bySource) return stream;
+    const source = sourceOf(record);
+    const last = this.#lastOrigin;
+    if (last.stream !== stream || last.source !== source) {
+      last.stream = stream;
+      last.source = source;
+      last.origin = originOf(stream, source);
+    }
+    return last.origin;
   }
 
   /**

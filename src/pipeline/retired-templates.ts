@@ -6,7 +6,10 @@ export type RetiredTemplate = TemplateInfo & { replacedBy: string };
 /** The lines of one stream and template in a batch, from its first line on: counted as a template is. */
 type TemplateLines = TemplateInfo;
 
-type BatchLine = Pick<ParsedRecord, "stream" | "templateId" | "template" | "timestamp" | "templateChange">;
+type BatchLine = Pick<
+  ParsedRecord,
+  "stream" | "origin" | "templateId" | "template" | "timestamp" | "templateChange"
+>;
 
 /**
  * What a batch's lines say about templates, taken a line at a time so the lines need not be kept until
@@ -21,8 +24,15 @@ export class BatchTemplates {
   readonly changed = new Set<string>();
   /** The streams of those templates. */
   readonly changedStreams = new Set<string>();
+  /** The lines' origins (`ParsedRecord.origin`): the streams whose detector state the batch changed. */
+  readonly origins = new Set<string>();
+  #lastOrigin: string | null = null;
 
   add(r: BatchLine): void {
+    if (r.origin !== this.#lastOrigin) {
+      this.origins.add(r.origin);
+      this.#lastOrigin = r.origin;
+    }
     if (r.templateChange !== "none") {
       this.changed.add(r.templateId);
       this.changedStreams.add(r.stream);

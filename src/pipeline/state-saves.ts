@@ -145,6 +145,8 @@ export class StateSaves {
       this.#minerTouched.add(stream);
     }
     for (const stream of templates.changedStreams) this.#minerDue.add(stream);
+    // Detectors keep state per origin (a service from one source), which is the service without a source.
+    for (const origin of templates.origins) this.#dirtyStreams.add(origin);
     this.#dirty = true;
     this.#unsavedBatches = true;
   }

@@ -1,10 +1,5 @@
 import { basename } from "node:path";
-
-/**
- * What a log file's name ends with that says how it is stored, not what wrote it: a format (`.log`,
- * `.txt`, `.json`, `.ndjson`, `.jsonl`), a compression (`.gz`) or a rotation number (`.1`).
- */
-const STORAGE_SUFFIX = /\.(?:log|txt|json|ndjson|jsonl|gz|\d+)$/i;
+import { withoutStorageSuffix } from "../core/log-record.js";
 
 /**
  * The stream (`service.name`) of an uploaded or analysed file's records that do not name their own: the
@@ -16,11 +11,6 @@ const STORAGE_SUFFIX = /\.(?:log|txt|json|ndjson|jsonl|gz|\d+)$/i;
  * is the name. A suffix is never the whole name: `.log` stays `.log`, `1.log` is `1`.
  */
 export function streamOfUpload(fileName: string | undefined, fallback: string): string {
-  let name = fileName ? basename(fileName.replaceAll("\\", "/")).trim() : "";
-  for (;;) {
-    const m = STORAGE_SUFFIX.exec(name);
-    if (!m || m.index === 0) break;
-    name = name.slice(0, m.index);
-  }
+  const name = fileName ? withoutStorageSuffix(basename(fileName.replaceAll("\\", "/")).trim()) : "";
   return name === "" ? fallback : name;
 }

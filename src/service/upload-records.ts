@@ -9,7 +9,7 @@ import {
   lineTooLong,
   noteLineCut,
 } from "../core/line-limit.js";
-import { serviceOf } from "../core/log-record.js";
+import { FILE_NAME_ATTRIBUTE, serviceOf } from "../core/log-record.js";
 import { type DecodeContext, decodeLine, recordFromObject } from "../parsers/decoders/index.js";
 import { openLogEntries } from "../parsers/read-entries.js";
 import type { AnalysisInput } from "./analysis-engine.js";
@@ -170,13 +170,15 @@ export async function openTextLogEntries(
 
 /**
  * The records of an uploaded file, read as it streams in (memory is bounded by one record, not the
- * file): a JSON array, `{"logs": [...]}`, NDJSON, or any line format the decoders read.
+ * file): a JSON array, `{"logs": [...]}`, NDJSON, or any line format the decoders read. `fileName`
+ * (the client's name of the file) marks each record (`fromFile`).
  */
 export async function* uploadInputs(
   stream: AsyncIterable<Uint8Array>,
   ctx: DecodeContext,
   limit: LineLimit = DEFAULT_LINE_LIMIT,
   tally: UploadTally = { linesCut: 0 },
+  fileName: string | null = null,
 ): AsyncGenerator<AnalysisInput, void, undefined> {
   // Lines are cut to the limit as they are read (and marked), so a 12 MB line is never held whole.
   const { format, entries } = await openTextLogEntries(stream, { lineLimitBytes: limit.maxBytes });
@@ -185,13 +187,8 @@ export async function* uploadInputs(
     try {
       for await (const element of entries) {
         const where = `log ${n++}`;
-        yield held(
-          timeRead(inputFromJson(element, ctx, where), ctx, tally, where),
-          limit,
-          tally,
-          where,
-          null,
-        );
+        const input = timeRead(inputFromJson(element, ctx, where), ctx, tally, where);
+        yield held(fromFile(input, fileName), limit, tally, where, null);
       }
     } catch (error) {
       if (error instanceof UserError) throw error;
@@ -209,13 +206,26 @@ export async function* uploadInputs(
         const value: unknown = parseJson(line);
         if (isJsonObject(value)) {
           const input = { record: recordFromObject(value, ctx), original: value };
-          yield held(timeRead(input, ctx, tally, where), limit, tally, where, null);
+          yield held(fromFile(timeRead(input, ctx, tally, where), fileName), limit, tally, where, null);
           continue;
         }
       } catch {
         // Not JSON after all: decoded as text below.
       }
     }
-    yield held(timeRead({ record: decodeLine(line, ctx) }, ctx, tally, where), limit, tally, where, cut);
+    const input = timeRead({ record: decodeLine(line, ctx) }, ctx, tally, where);
+    yield held(fromFile(input, fileName), limit, tally, where, cut);
   }
+}
+
+/**
+ * The record marked with the file it was read from (`log.file.name`, as the client named it): two files
+ * whose lines name the same service (Linux's and OpenSSH's `sshd`) share its templates, but their
+ * detectors' state is kept apart (`ParsedRecord.origin`).
+ */
+function fromFile(input: AnalysisInput, fileName: string | null): AnalysisInput {
+  if (fileName === null || fileName === "") return input;
+  // A copy: a JSON record's attributes may be the client's object, which the answer may echo.
+  input.record.attributes = { ...input.record.attributes, [FILE_NAME_ATTRIBUTE]: fileName };
+  return input;
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { knownStreams } from "../../src/pipeline/partition-state.js";
 import { LOGHUB_DIR } from "../helpers/loghub.js";
 import { auth, startTestServer, type TestServer } from "../helpers/runtime.js";
 import { call, textOf } from "../mcp/client.js";
@@ -108,6 +109,37 @@ describe("POST /analyze/file?persist=true names the stream after the file", () =
     });
     expect(bad.statusCode).toBe(422);
     expect(bad.json()).toMatchObject({ error: "validation_error", detail: expect.any(Array) });
+  });
+
+  it("keeps two uploaded files of one service apart in its detectors, with one template tree (issue 46)", async () => {
+    server = await startTestServer();
+    // Both name their program `sshd`: Linux's from host combo, OpenSSH's from host LabSZ.
+    for (const name of ["Linux_2k.log", "OpenSSH_2k.log"]) {
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/analyze/file?persist=true",
+        ...multipart(name, head(name, 2000)),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const streams = knownStreams(server.rt.pipeline.processor);
+    expect(streams).toContain("sshd (Linux_2k)");
+    expect(streams).toContain("sshd (OpenSSH_2k)");
+    expect(streams).not.toContain("sshd (LabSZ)");
+    const sshdTemplates = await server.rt.store.db
+      .selectFrom("templates")
+      .select("stream")
+      .distinct()
+      .where("stream", "like", "sshd%")
+      .execute();
+    expect(sshdTemplates.map((t) => t.stream)).toEqual(["sshd"]);
+    // Findings of the detectors that keep state per stream name the file they are about.
+    const keys = (await server.rt.store.db.selectFrom("anomalies").select(["agent_name", "key"]).execute())
+      .filter((a) => ["volume", "rare_template", "new_template", "error_burst"].includes(a.agent_name))
+      .map((a) => a.key)
+      .filter((k) => k.includes("sshd"));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).toMatch(/sshd \((Linux|OpenSSH)_2k\)/);
   });
 
   it("keeps `auth` for /analyze's authentication events unless ?service= names another stream", async () => {

@@ -20,6 +20,7 @@ function error(at: number, stream = "api"): ParsedRecord {
     attributes: {},
     resource: { "service.name": stream },
     stream,
+    origin: stream,
     templateId: "t1",
     template: "request <*> failed",
     params: [],

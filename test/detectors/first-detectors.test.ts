@@ -19,6 +19,7 @@ function rec(
     attributes: {},
     resource: { "service.name": options.stream ?? "api" },
     stream: options.stream ?? "api",
+    origin: options.stream ?? "api",
     templateId: `t-${template}`,
     template,
     params: [{ value: "42", type: "num" }],

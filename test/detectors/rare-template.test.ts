@@ -18,6 +18,7 @@ function rec(clock: FakeClock, templateId: string, created = false, level = 9): 
     attributes: {},
     resource: { "service.name": "api" },
     stream: "api",
+    origin: "api",
     templateId,
     template: `${templateId} <*>`,
     params: [],

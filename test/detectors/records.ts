@@ -1,5 +1,5 @@
 import type { FakeClock } from "../../src/core/clock.js";
-import type { ParsedRecord } from "../../src/core/log-record.js";
+import { type ParsedRecord, serviceOf } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
 import { decodeLine } from "../../src/parsers/decoders/index.js";
 
@@ -18,8 +18,8 @@ export function lineAt(clock: FakeClock, line: string, overrides: Partial<Parsed
     timestamp: at,
     observedTimestamp: at,
     id: nextId++,
-    stream:
-      typeof decoded.resource["service.name"] === "string" ? decoded.resource["service.name"] : "unknown",
+    stream: serviceOf(decoded),
+    origin: serviceOf(decoded),
     templateId: "t",
     template: decoded.body,
     params: [],

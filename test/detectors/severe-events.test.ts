@@ -24,6 +24,7 @@ function line(
     attributes: {},
     resource: { "service.name": stream, ...(opts.host ? { "host.name": opts.host } : {}) },
     stream,
+    origin: stream,
     templateId: opts.templateId ?? body,
     template: body,
     params: [],

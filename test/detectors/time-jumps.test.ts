@@ -36,6 +36,7 @@ function record(at: number, options: { stream?: string; level?: number; body?: s
     attributes: {},
     resource: { "service.name": stream },
     stream,
+    origin: stream,
     templateId: "t1",
     template: "line <*>",
     params: [],

@@ -20,6 +20,7 @@ function rec(at: number): ParsedRecord {
     attributes: {},
     resource: { "service.name": "CRON" },
     stream: "CRON",
+    origin: "CRON",
     templateId: "t1",
     template: "pam_unix(cron:session): session opened for user <*> by (uid=<*>)",
     params: [],

@@ -36,6 +36,7 @@ function record(at: number): ParsedRecord {
     attributes: {},
     resource: { "service.name": "ftpd" },
     stream: "ftpd",
+    origin: "ftpd",
     templateId: "t1",
     template: "FTP session opened",
     params: [],

@@ -21,6 +21,7 @@ function rec(at: number, stream = "api", templateId = "t1"): ParsedRecord {
     attributes: {},
     resource: { "service.name": stream },
     stream,
+    origin: stream,
     templateId,
     template: "request <*> served",
     params: [],

@@ -58,6 +58,7 @@ describe("SigmaHQ regression cases", () => {
             ...record,
             id: id++,
             stream: "windows",
+            origin: "windows",
             templateId: "t",
             template: "",
             params: [],

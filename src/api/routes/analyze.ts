@@ -301,7 +301,13 @@ export function analyzeRoutes(rt: Runtime) {
           throw error;
         }
         const tally: UploadTally = { linesCut: 0 };
-        const inputs = uploadInputs(withinLimit(part.file), context(stream), lineLimitOf(rt.config), tally);
+        const inputs = uploadInputs(
+          withinLimit(part.file),
+          context(stream),
+          lineLimitOf(rt.config),
+          tally,
+          part.filename ?? null,
+        );
         const result = await analyzeCounting(inputs, persist);
         return {
           ...result,

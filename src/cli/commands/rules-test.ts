@@ -48,10 +48,12 @@ export function runRulesTest(events: string, opts: TestOptions) {
   // Records as the pipeline hands them to detectors (the line number as the reference).
   const derived = new DerivedFields(new UndoLog());
   const results = records.map((record, i) => {
+    const stream = String(record.resource["service.name"] ?? "unknown");
     const parsed = {
       ...record,
       id: i + 1,
-      stream: String(record.resource["service.name"] ?? "unknown"),
+      stream,
+      origin: stream,
       templateId: "",
       template: "",
       params: [],

@@ -44,6 +44,8 @@ interface Fitted {
 }
 
 interface Service {
+  /** The service its records named (`ParsedRecord.stream`); the map's key is their origin. */
+  name: string;
   open: WindowCounts | null;
   /** Record ids and a few bodies of the open window, for evidence and samples. */
   ids: number[];
@@ -102,6 +104,7 @@ export class WindowForestDetector implements Detector, Retrainable {
     if (this.#remembered.has(s)) return;
     this.#remembered.add(s);
     const saved: Service = {
+      name: s.name,
       open: s.open && copyWindow(s.open),
       ids: [...s.ids],
       samples: [...s.samples],
@@ -121,10 +124,10 @@ export class WindowForestDetector implements Detector, Retrainable {
       const at = Date.parse(record.timestamp);
       if (!Number.isFinite(at)) continue;
       const start = Math.floor(at / windowMs) * windowMs;
-      const s = this.#service(record.stream);
+      const s = this.#service(record.origin, record.stream);
       this.#remember(s);
       // Late records of an earlier window are counted in the open one rather than reopening the past.
-      if (s.open && start > s.open.start) this.#close(record.stream, s, out);
+      if (s.open && start > s.open.start) this.#close(record.origin, s, out);
       s.open ??= emptyWindow(start);
       const id = record.templateId;
       if (!this.#templates.has(id)) this.undo.push(forgetTemplate(this.#templates, id));
@@ -160,10 +163,20 @@ export class WindowForestDetector implements Detector, Retrainable {
     return [];
   }
 
-  #service(name: string): Service {
+  /** The windows of `name` (an origin: a service from one source), whose records name `service`. */
+  #service(name: string, service: string): Service {
     let s = this.#services.get(name);
     if (!s) {
-      s = { open: null, ids: [], samples: [], history: [], fitted: null, sinceFit: 0, flagged: 0 };
+      s = {
+        name: service,
+        open: null,
+        ids: [],
+        samples: [],
+        history: [],
+        fitted: null,
+        sinceFit: 0,
+        flagged: 0,
+      };
       this.#services.set(name, s);
       this.undo.push(() => this.#services.delete(name));
     }
@@ -182,7 +195,7 @@ export class WindowForestDetector implements Detector, Retrainable {
       const score = Math.max(s.fitted.forest.anomalyScore(row), rangeScore(s.fitted, row));
       if (score >= this.options.threshold) {
         s.flagged++;
-        out.push(this.#anomaly(name, w, row, score, s.fitted, ids, samples));
+        out.push(this.#anomaly(name, s.name, w, row, score, s.fitted, ids, samples));
         return;
       }
     }
@@ -217,6 +230,7 @@ export class WindowForestDetector implements Detector, Retrainable {
   }
 
   #anomaly(
+    origin: string,
     service: string,
     w: WindowCounts,
     row: number[],
@@ -255,7 +269,7 @@ export class WindowForestDetector implements Detector, Retrainable {
           `${featureLabel(fitted.features[c.feature]!, templateOf)} ${round(row[c.feature]!)} vs usual ${round(fitted.medians[c.feature]!)}`,
       );
     const from = isoUtc(w.start);
-    const summary = `${service}, window from ${from} (${this.options.windowSecs} s): ${parts.join("; ")}`;
+    const summary = `${origin}, window from ${from} (${this.options.windowSecs} s): ${parts.join("; ")}`;
     const observed: Record<string, number> = {};
     const expected: Record<string, number> = {};
     for (const c of top) {
@@ -268,7 +282,7 @@ export class WindowForestDetector implements Detector, Retrainable {
       type: "window_outlier",
       timestamp: isoUtc(w.start + this.options.windowSecs * 1000),
       service,
-      key: service,
+      key: origin,
       score,
       severity: severityFromScore(score),
       description: summary,
@@ -352,6 +366,7 @@ export class WindowForestDetector implements Detector, Retrainable {
           return [
             k,
             {
+              ...(s.name !== k ? { name: s.name } : {}),
               history: s.history as unknown as JsonValue,
               fitted: s.fitted !== null,
               flagged: s.flagged,
@@ -375,7 +390,7 @@ export class WindowForestDetector implements Detector, Retrainable {
     if (typeof state.quietMs === "number") this.#lastObserved = this.clock.now() - state.quietMs;
     for (const [name, value] of Object.entries(state.services)) {
       if (!isJsonObject(value) || !Array.isArray(value.history)) continue;
-      const s = this.#service(name);
+      const s = this.#service(name, typeof value.name === "string" ? value.name : name);
       s.history = value.history as unknown as WindowCounts[];
       s.flagged = Number(value.flagged ?? 0);
       const sinceFit = Math.min(Number(value.sinceFit ?? 0) || 0, s.history.length);

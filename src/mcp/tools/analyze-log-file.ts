@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { isoUtc } from "../../core/time.js";
@@ -75,6 +76,7 @@ export function registerAnalyzeLogFile(server: McpServer, ctx: McpContext): void
           },
           { maxBytes: rt.config.maxLineBytes, onTooLong: rt.config.lineTooLong },
           tally,
+          basename(filepath),
         );
         // Lines cut, and records stamped with the time of the upload (no time read), as the API says them.
         const cut = () => ({

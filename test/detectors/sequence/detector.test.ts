@@ -40,6 +40,7 @@ function rec(clock: FakeClock, session: string, step: string): ParsedRecord {
     resource: { "service.name": "api" },
     id: nextId++,
     stream: "api",
+    origin: "api",
     templateId: `T-${step}`,
     template: TEMPLATES[step]!,
     params: [],

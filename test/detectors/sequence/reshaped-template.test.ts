@@ -27,6 +27,7 @@ describe("SequenceDetector with templates widened after training", () => {
       resource: { "service.name": "api" },
       id: nextId++,
       stream: "api",
+      origin: "api",
       templateId: m.templateId,
       template: m.template,
       params: m.params,

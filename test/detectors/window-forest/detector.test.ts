@@ -30,6 +30,7 @@ function rec(at: number, templateId: string, template: string, ms?: number): Par
     resource: { "service.name": "api" },
     id: nextId++,
     stream: "api",
+    origin: "api",
     templateId,
     template,
     params: ms === undefined ? [] : [{ value: String(ms), type: "num" }],

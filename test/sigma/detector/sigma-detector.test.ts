@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.js";
 import { FakeClock } from "../../../src/core/clock.js";
-import type { ParsedRecord } from "../../../src/core/log-record.js";
+import { type ParsedRecord, serviceOf } from "../../../src/core/log-record.js";
 import { createDetectors } from "../../../src/detectors/registry.js";
 import type { SigmaDetector } from "../../../src/detectors/sigma/detector.js";
 import { decodeLine } from "../../../src/parsers/decoders/index.js";
@@ -20,8 +20,8 @@ function parsed(line: string, observedAt = "2026-03-03T12:00:00Z"): ParsedRecord
   return {
     ...decoded,
     id: nextId++,
-    stream:
-      typeof decoded.resource["service.name"] === "string" ? decoded.resource["service.name"] : "unknown",
+    stream: serviceOf(decoded),
+    origin: serviceOf(decoded),
     templateId: "t",
     template: decoded.body,
     params: [],
