@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { StoreScope } from "../db.js";
-import { type ByteRange, type SegmentBytes, SegmentObjectUnreadable } from "./segment-bytes.js";
+import { type ByteRange, checkRange, type SegmentBytes, SegmentObjectUnreadable } from "./segment-bytes.js";
 
 /** A segment row's bytes column (whole, or the range asked) and the object it names, if any. */
 export interface SegmentRowBytes {
@@ -42,6 +42,7 @@ export function databaseSegmentBytes(): SegmentBytes {
     kind: "database",
     put: async (_firstRef, bytes) => ({ data: bytes, objectKey: null }),
     async get(scope, id, range) {
+      checkRange(range);
       if (range?.length === 0) return new Uint8Array(0);
       const row = await readSegmentRow(scope, id, range);
       if (!row) return null;

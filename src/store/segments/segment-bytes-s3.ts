@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { type ObjectStore, s3ObjectStore } from "./s3-objects.js";
-import { type ByteRange, type S3Settings, type SegmentBytes, SegmentObjectMissing } from "./segment-bytes.js";
+import {
+  type ByteRange,
+  checkRange,
+  type S3Settings,
+  type SegmentBytes,
+  SegmentObjectMissing,
+} from "./segment-bytes.js";
 import { readSegmentRow } from "./segment-bytes-db.js";
 import { collectOrphanObjects, DEFAULT_ORPHAN_GRACE_MS } from "./segment-orphans.js";
 
@@ -41,6 +47,7 @@ export function s3SegmentBytes(
     },
 
     async get(scope, id, range?: ByteRange) {
+      checkRange(range);
       if (range?.length === 0) return new Uint8Array(0);
       const row = await readSegmentRow(scope, id, range);
       if (!row) return null;

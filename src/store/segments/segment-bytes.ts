@@ -18,6 +18,15 @@ export interface ByteRange {
   length: number;
 }
 
+/** Refuses a range no reader means (negative, fractional): a wrong read must not look like a short one. */
+export function checkRange(range: ByteRange | undefined): void {
+  if (range === undefined) return;
+  if (!Number.isSafeInteger(range.offset) || !Number.isSafeInteger(range.length))
+    throw new RangeError(`byte range ${range.offset}+${range.length}: expected whole numbers`);
+  if (range.offset < 0 || range.length < 0)
+    throw new RangeError(`byte range ${range.offset}+${range.length}: expected no negative number`);
+}
+
 /** What a segment's catalogue row records of its bytes: the bytes themselves, or the object holding them. */
 export interface PlacedBytes {
   /** The row's `data`: the bytes, or empty when an object holds them. */

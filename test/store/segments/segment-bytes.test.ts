@@ -109,6 +109,7 @@ describe.each(DIALECTS)("segment bytes with the catalogue on $name", ({ open, ne
         new Uint8Array((await bytes.get(store, seg.id, { offset: seg.stored.length - 5, length: 50 }))!),
       ).toEqual(seg.stored.subarray(seg.stored.length - 5));
       expect((await bytes.get(store, seg.id, { offset: 0, length: 0 }))!.length).toBe(0);
+      await expect(bytes.get(store, seg.id, { offset: -1, length: 4 })).rejects.toBeInstanceOf(RangeError);
       await store.db.deleteFrom("log_segments").where("id", "=", seg.id).execute();
       expect(await bytes.get(store, seg.id)).toBeNull();
       expect((await bytes.collectOrphans(store, new Date())).listed).toBe(0);
@@ -127,6 +128,7 @@ describe.each(DIALECTS)("segment bytes with the catalogue on $name", ({ open, ne
       expect(await objects.get(seg.objectKey!)).toEqual(seg.stored);
       expect(await bytes.get(store, seg.id)).toEqual(seg.stored);
       expect(await bytes.get(store, seg.id, { offset: 7, length: 100 })).toEqual(seg.stored.subarray(7, 107));
+      await expect(bytes.get(store, seg.id, { offset: 1.5, length: 4 })).rejects.toBeInstanceOf(RangeError);
       expect(await bytes.get(store, seg.id, { offset: seg.stored.length - 5, length: 50 })).toEqual(
         seg.stored.subarray(seg.stored.length - 5),
       );
