@@ -189,8 +189,15 @@ export class UnusualLoginHourDetector implements Detector, Retrainable {
         let finding: Anomaly | null = null;
         if (this.#warm(p)) {
           const run = this.#quietRun(p, hour);
-          if (this.#deepQuiet(run, p.total)) finding = this.#anomaly(record, event.user, p, hour, run, null);
-          else if (host !== null && this.#shallowQuiet(run)) {
+          if (this.#deepQuiet(run, p.total)) {
+            // Their own days say night; their colleagues' days must not say day. A few days of logins can
+            // show too short a day (all of them in its afternoon), and the rest of it looks like their
+            // night: colleagues with days like theirs logging in at that hour say it is not.
+            const peers =
+              host === null ? null : this.#hosts.similarShare(host, hour, event.user, ownMask(p), event.at);
+            if (peers === null || peers.share < PEER_NIGHT_SHARE)
+              finding = this.#anomaly(record, event.user, p, hour, run, null);
+          } else if (host !== null && this.#shallowQuiet(run)) {
             // Inside their quiet time but near one of its edges, where their own few days cannot tell an
             // early start from a night: their colleagues' days can. Reported when it is the site's night.
             const peers = this.#hosts.similarShare(host, hour, event.user, ownMask(p), event.at);

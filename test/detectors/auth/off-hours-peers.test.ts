@@ -257,6 +257,46 @@ describe("unusual_login_hour: near the edge of a user's own quiet time, their co
   });
 });
 
+describe("unusual_login_hour: deep in a user's own quiet time, their colleagues must not call it day", () => {
+  /** Two days of `user`'s logins, all in the afternoon (13:00–16:00 UTC) of a day that starts at 08:00. */
+  function afternoons(d: UnusualLoginHourDetector, clock: FakeClock, user: string) {
+    const out = [];
+    for (const [day, hour] of [
+      [0, 13],
+      [0, 15],
+      [1, 14],
+      [1, 16],
+      [1, 13],
+    ] as const)
+      out.push(...login(d, clock, user, day, hour));
+    return out;
+  }
+
+  it("leaves a login at an hour colleagues with days like theirs log in at (their morning, unseen so far)", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 30, 0)).toEqual([]);
+    expect(afternoons(d, clock, "farah")).toEqual([]);
+    // 08:00 is five hours before her first login hour, deep in the quiet time her five logins show, but
+    // every colleague's day starts then.
+    expect(login(d, clock, "farah", 2, 8)).toEqual([]);
+  });
+
+  it("still reports her 02:00 login, and the same 08:00 login where no colleagues are known", () => {
+    const clock = new FakeClock(T0);
+    const d = make();
+    expect(staff(d, clock, 30, 0)).toEqual([]);
+    expect(afternoons(d, clock, "farah")).toEqual([]);
+    const night = login(d, clock, "farah", 2, 2);
+    expect(night).toHaveLength(1);
+    expect(night[0]!.explanation.summary).toMatch(/inside their quiet time/);
+    // Alone on her host: her own hours decide, as before.
+    const alone = make();
+    expect(afternoons(alone, clock, "farah")).toEqual([]);
+    expect(login(alone, clock, "farah", 2, 8)).toHaveLength(1);
+  });
+});
+
 describe("dayOf", () => {
   it("fills the shortest span covering a day's login hours, across midnight too; a spread-out rota stays as it is", () => {
     const bits = (...hours: number[]) => hours.reduce((m, h) => m | (1 << h), 0);
