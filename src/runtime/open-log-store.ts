@@ -61,6 +61,8 @@ export async function openLogStore(
     const stopRetention = startRetention(retentionDays, (time) => deleteLogsBefore(store, time), log);
     return { logs: logsTableStore(store), stop: stopRetention };
   }
+  // A bucket that does not answer stops the start, as PostgreSQL does, rather than every seal failing.
+  await segmentBytesFor(options).probe();
   const total = upkeep ? await countLogs(store.db) : 0;
   if (total > 0) {
     log.info({ lines: total }, "log store: moving the logs table's lines into segments (LOG_STORE=segments)");

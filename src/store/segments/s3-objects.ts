@@ -16,6 +16,8 @@ export interface ObjectStore {
   deleteMany(keys: readonly string[]): Promise<void>;
   /** The objects whose keys start with `prefix`, a page (up to 1,000) at a time. */
   list(prefix: string): AsyncIterable<ListedObject[]>;
+  /** Resolves when the bucket answers with these credentials (HeadBucket); else throws why not. */
+  probe(): Promise<void>;
 }
 
 type Sdk = typeof import("@aws-sdk/client-s3");
@@ -105,6 +107,11 @@ export function s3ObjectStore(settings: S3Settings & { bucket: string }): Object
       }
     },
 
+    async probe() {
+      const { sdk, client } = await open();
+      await client.send(new sdk.HeadBucketCommand({ Bucket }));
+    },
+
     async *list(prefix) {
       const { sdk, client } = await open();
       let token: string | undefined;
@@ -128,6 +135,17 @@ export function s3ObjectStore(settings: S3Settings & { bucket: string }): Object
 }
 
 const UNDATED = new Date(8.64e15);
+
+/** What an SDK error says, with its HTTP status: a HEAD's 403 and 404 come with no message of their own. */
+export function describeS3Error(error: unknown): string {
+  const status = statusOf(error);
+  if (status === 404) return "no such bucket (HTTP 404)";
+  if (status === 403) return "access denied: wrong credentials or no permission (HTTP 403)";
+  const name = error instanceof Error ? error.name : "Error";
+  const said = error instanceof Error ? error.message : String(error);
+  const message = said !== "" && said !== name && said !== "UnknownError" ? `: ${said}` : "";
+  return `${name}${message}${status === undefined ? "" : ` (HTTP ${status})`}`;
+}
 
 function statusOf(error: unknown): number | undefined {
   const meta = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata;

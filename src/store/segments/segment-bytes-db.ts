@@ -55,5 +55,6 @@ export function databaseSegmentBytes(): SegmentBytes {
       void objectKeys;
     },
     collectOrphans: async () => ({ listed: 0, deleted: 0 }),
+    probe: async () => {},
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type ObjectStore, s3ObjectStore } from "./s3-objects.js";
+import { describeS3Error, type ObjectStore, s3ObjectStore } from "./s3-objects.js";
 import {
   type ByteRange,
   checkRange,
@@ -62,5 +62,17 @@ export function s3SegmentBytes(
     delete: (objectKeys) => objects.deleteMany(objectKeys),
 
     collectOrphans: (store, now) => collectOrphanObjects(store, objects, prefix, now, graceMs),
+
+    async probe() {
+      try {
+        await objects.probe();
+      } catch (error) {
+        const where = settings.endpoint ?? `AWS S3 (${settings.region})`;
+        throw new Error(
+          `SEGMENT_STORAGE=s3: bucket "${settings.bucket}" at ${where} does not answer: ` +
+            `${describeS3Error(error)}; check S3_ENDPOINT, S3_BUCKET (it must exist) and the credentials`,
+        );
+      }
+    },
   };
 }

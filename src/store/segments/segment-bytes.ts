@@ -59,6 +59,11 @@ export interface SegmentBytes {
   delete(objectKeys: readonly string[]): Promise<void>;
   /** Deletes the objects older than the grace period that no row names (nothing to do in `database`). */
   collectOrphans(store: Store, now: Date): Promise<OrphanSweep>;
+  /**
+   * Resolves when the bytes can be reached (the bucket answers these credentials), else throws an error
+   * that says where and why: `serve` checks at start, as it does PostgreSQL and RabbitMQ.
+   */
+  probe(): Promise<void>;
 }
 
 /**

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 /** `serve`'s settings from the environment, as an operator writes them: segments in the test bucket. */
-function s3Config({ url }: TestStore, prefix: string) {
+function s3Config({ url }: TestStore, prefix: string, bucket = s3!.bucket) {
   return loadConfig({
     env: {
       ...(url.startsWith("postgres") ? { DATABASE_URL: url } : { SQLITE_DB_PATH: url }),
@@ -26,7 +26,7 @@ function s3Config({ url }: TestStore, prefix: string) {
       LOG_SEAL_AFTER_SECS: "1",
       SEGMENT_STORAGE: "s3",
       S3_ENDPOINT: s3!.endpoint,
-      S3_BUCKET: s3!.bucket,
+      S3_BUCKET: bucket,
       S3_ACCESS_KEY_ID: "S3RVER",
       S3_SECRET_ACCESS_KEY: "S3RVER",
       S3_PREFIX: prefix,
@@ -68,6 +68,18 @@ describe.each(DIALECTS)("SEGMENT_STORAGE=s3 through the runtime ($name)", ({ ope
       ]);
     } finally {
       await opened.stop();
+      await test.cleanup();
+    }
+  });
+
+  it("refuses to start when the bucket does not answer, saying which and why", async (ctx) => {
+    if (!s3 || (needsPostgres && !(await postgresAvailable()))) return ctx.skip();
+    const test = await open();
+    try {
+      await expect(openLogStore(s3Config(test, "x/", "no-such-bucket"), test.store, silent)).rejects.toThrow(
+        /SEGMENT_STORAGE=s3: bucket "no-such-bucket" at http:\/\/127\.0\.0\.1:\d+ does not answer: no such bucket \(HTTP 404\)/,
+      );
+    } finally {
       await test.cleanup();
     }
   });
