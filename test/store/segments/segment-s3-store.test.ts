@@ -225,6 +225,18 @@ describe.each(DIALECTS)("segments in S3 with the catalogue on $name", ({ open, n
       expect(found.map((r) => r.ref).sort((a, b) => a - b)).toEqual(
         appended.slice(128).map((_, i) => 129 + i),
       );
+
+      // A sweep that died after its commit and before deleting the objects: rows gone, objects left.
+      const last = await store.db
+        .selectFrom("log_segments")
+        .select(["id", "object_key"])
+        .orderBy("id")
+        .execute();
+      await store.db.deleteFrom("log_segment_digits").where("segment_id", "=", last[0]!.id).execute();
+      await store.db.deleteFrom("log_segments").where("id", "=", last[0]!.id).execute();
+      expect(await bucketKeys(prefix)).toEqual(kept);
+      expect(await s3Store(store, prefix, 0).collectOrphans(new Date())).toEqual({ listed: 2, deleted: 1 });
+      expect(await bucketKeys(prefix)).toEqual([last[1]!.object_key]);
     });
   });
 
