@@ -25,9 +25,10 @@ const REGISTRY: readonly {
   kind: DetectorKind;
   options: (c: Config) => { enabled: boolean };
   /**
-   * Judges entities (users, addresses) across streams: an attack on sshd, the mail server and the VPN is
-   * one. A cluster runs these once, at the owner of the authentication facts every partition passes on
-   * (src/distribution/entity-owner.ts), and the others in each stream's partition.
+   * Judges across streams: entities (users, addresses), since an attack on sshd, the mail server and the
+   * VPN is one, and sessions, whose lines may come from several services. A cluster runs these once, at
+   * the owner of the facts every partition passes on (src/distribution/entity-owner.ts, entity-facts.ts),
+   * and the others in each stream's partition.
    */
   acrossStreams?: true;
 }[] = [
@@ -104,7 +105,13 @@ const REGISTRY: readonly {
         enabled: c.detectors.sigma.enabled && c.detectors.sigma.rulesDir !== undefined,
       }),
   },
-  { definition: sequenceDefinition, kind: "operational", options: (c: Config) => c.detectors.sequence },
+  {
+    definition: sequenceDefinition,
+    kind: "operational",
+    // A session's lines may come from several services (streams in different partitions).
+    acrossStreams: true,
+    options: (c: Config) => c.detectors.sequence,
+  },
   {
     definition: windowForestDefinition,
     kind: "operational",

@@ -1,10 +1,10 @@
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
+import type { Anomaly } from "../core/anomaly.js";
 import type { Clock } from "../core/clock.js";
 import type { ParsedRecord } from "../core/log-record.js";
 import { isoUtc } from "../core/time.js";
-import { authEventOf } from "../detectors/auth/auth-event.js";
 import { createProcessor } from "../pipeline/create-processor.js";
 import { CLUSTER_STATE_PREFIX } from "../pipeline/partition-ownership.js";
 import { exportShared, importPartitions } from "../pipeline/partition-state.js";
@@ -18,26 +18,15 @@ import { activeSuppressions, asSuppression } from "../store/repos/verdicts.js";
 import type { Database } from "../store/schema.js";
 import { type Lease, LeaseLostError, type PartitionLeases } from "./leases.js";
 
+/** What a round did: the facts it took and what the detectors found; null: nothing to store. */
+type RoundWork = { taken: number; found: Anomaly[] } | null;
+
 /** The entity owner's state rows (`cluster/entities/shared`), beside the partitions' `cluster/p7/…`. */
 export const ENTITY_STATE_PREFIX = `${CLUSTER_STATE_PREFIX}entities/`;
 /** Facts judged per transaction: a backlog is worked off in transactions of this many. */
 const FACTS_PER_ROUND = 2_000;
 /** How often the owner looks for facts the partitions passed on (a finding waits at most about this). */
 const DRAIN_EVERY_MS = 500;
-
-/**
- * In a stream partition's batch transaction: passes on the records that state an authentication event
- * (a login, a failure, a privilege change) to the entity owner. Only those: the detectors that judge
- * users and addresses across streams read nothing else, and they are a small share of most logs.
- */
-export async function passOnEntityFacts(
-  trx: Kysely<Database>,
-  records: readonly ParsedRecord[],
-): Promise<void> {
-  const rows: { record: string }[] = [];
-  for (const r of records) if (authEventOf(r) !== null) rows.push({ record: JSON.stringify(r) });
-  if (rows.length > 0) await trx.insertInto("cluster_entity_outbox").values(rows).execute();
-}
 
 export interface EntityOwnerDeps {
   config: Config;
@@ -51,14 +40,15 @@ export interface EntityOwnerDeps {
 }
 
 /**
- * The one place of a cluster that judges users and addresses across streams (issue 45 item 3): brute
+ * The one place of a cluster that judges across streams (issue 45 item 3): users and addresses (brute
  * force and spraying by address, success after failures, new source IP, unusual login hours, privilege
- * escalation. One sshd stream and one dovecot stream hash to different partitions, often on different
- * nodes; each partition passes its authentication facts on (`passOnEntityFacts`) and whichever node holds
+ * escalation) and, with SEQUENCE_ENABLED, sessions. One sshd stream and one dovecot stream hash to
+ * different partitions, often on different nodes, as do the NameNode's and a DataNode's lines of one HDFS
+ * block; each partition passes its facts on (src/distribution/entity-facts.ts) and whichever node holds
  * the entity lease runs those detectors over all of them, as a single node runs them over its one stream
- * of batches. A round takes facts out of the outbox, stores the findings and saves the detectors' state in
- * one transaction fenced by the lease: a fact is judged once, and a node that takes the lease over (its
- * holder killed) starts from exactly the last committed round.
+ * of batches. A round takes facts out of the outbox (or ticks the detectors), stores the findings and
+ * saves the detectors' state in one transaction fenced by the lease: a fact is judged once, and a node
+ * that takes the lease over (its holder killed) starts from exactly the last committed round.
  */
 export class EntityOwner {
   #lease: Lease | null = null;
@@ -73,6 +63,8 @@ export class EntityOwner {
   judgedFacts = 0;
   /** Rounds failed in a row. */
   #failures = 0;
+  /** Wall time of the detectors' last tick here (`#drain`). */
+  #lastTick = 0;
 
   constructor(private readonly deps: EntityOwnerDeps) {}
 
@@ -129,7 +121,10 @@ export class EntityOwner {
     this.#facts = 0;
     this.#timer = setInterval(() => this.#kick(), DRAIN_EVERY_MS);
     this.#timer.unref();
-    log.info({ epoch: lease.epoch }, "entity owner: judging users and addresses across every stream here");
+    log.info(
+      { epoch: lease.epoch },
+      "entity owner: judging users, addresses and sessions across every stream here",
+    );
   }
 
   #kick(): void {
@@ -156,15 +151,42 @@ export class EntityOwner {
       });
   }
 
-  /** Judges what the outbox holds, a round at a time, until a round finds fewer than a full one. */
+  /**
+   * Judges what the outbox holds, a round at a time, until a round finds fewer than a full one; then the
+   * detectors' tick when it is due, as a single node's pipeline ticks them (DETECTOR_TICK_SECS): sessions
+   * and windows that went quiet are closed and judged there, not only when the next fact comes.
+   */
   async #drain(): Promise<void> {
     for (;;) {
-      if (this.#stopping || (await this.#judgeOnce()) < FACTS_PER_ROUND) return;
+      if (this.#stopping) return;
+      if ((await this.#round((trx, processor) => this.#judgeFacts(trx, processor))) < FACTS_PER_ROUND) break;
     }
+    const tickMs = this.deps.config.detectors.tickSecs * 1000;
+    const now = this.deps.clock.now();
+    if (tickMs === 0 || now - this.#lastTick < tickMs) return;
+    this.#lastTick = now;
+    await this.#round(async (_trx, processor) => ({ taken: 0, found: processor.tick(now) }));
   }
 
-  /** One transaction: take up to FACTS_PER_ROUND facts, judge them, store findings and state. */
-  async #judgeOnce(): Promise<number> {
+  /** Takes up to FACTS_PER_ROUND facts out of the outbox and judges them. */
+  async #judgeFacts(trx: Kysely<Database>, processor: Processor): Promise<RoundWork> {
+    // Deleted as they are read: the round's commit is what marks them judged, and a round that fails
+    // puts them back. Ids follow the partitions' commits: each stream's facts in its order.
+    const { rows } = await sql<{ id: string; record: string }>`delete from cluster_entity_outbox
+      where id in (select id from cluster_entity_outbox order by id limit ${FACTS_PER_ROUND})
+      returning id, record`.execute(trx);
+    if (rows.length === 0) return null;
+    rows.sort((a, b) => Number(a.id) - Number(b.id));
+    const records = byRecordTime(rows.map((r) => JSON.parse(r.record) as ParsedRecord));
+    return { taken: rows.length, found: processor.detect(records) };
+  }
+
+  /**
+   * One transaction fenced by the lease: `work` (facts judged, or a tick), then its findings (past the
+   * suppressions), suppression counts and the detectors' state stored together. Null work stores nothing.
+   * Returns the facts taken.
+   */
+  async #round(work: (trx: Kysely<Database>, processor: Processor) => Promise<RoundWork>): Promise<number> {
     const lease = this.#lease;
     const processor = this.#processor;
     if (!lease || !processor) return 0;
@@ -176,18 +198,12 @@ export class EntityOwner {
       await store.transaction(async (tx) => {
         const trx = tx.db;
         await leases.fence(trx, lease);
-        // Deleted as they are read: the round's commit is what marks them judged, and a round that
-        // fails puts them back. Ids follow the partitions' commits: each stream's facts in its order.
-        const { rows } = await sql<{ id: string; record: string }>`delete from cluster_entity_outbox
-          where id in (select id from cluster_entity_outbox order by id limit ${FACTS_PER_ROUND})
-          returning id, record`.execute(trx);
-        taken = rows.length;
-        if (taken === 0) return;
-        rows.sort((a, b) => Number(a.id) - Number(b.id));
-        const records = byRecordTime(rows.map((r) => JSON.parse(r.record) as ParsedRecord));
+        const done = await work(trx, processor);
+        if (!done) return;
+        taken = done.taken;
         const now = clock.now();
         const nowIso = isoUtc(now);
-        const detected = this.#suppressions.filter(processor.detect(records), now);
+        const detected = this.#suppressions.filter(done.found, now);
         const lockKeys = (keys: readonly string[]) => store.dialect.lockKeys(trx, keys);
         for (const x of await storeAnomalies(trx, detected, nowIso, lockKeys))
           found.set(x.anomaly.id, x.anomaly);

@@ -12,7 +12,7 @@ import type { Store, StoreTransaction } from "../store/db.js";
 import type { StoredAnomaly } from "../store/repos/anomalies.js";
 import { declarePartitionQueue } from "./broker.js";
 import { DeadLetterChannel, type DeadLetterReason } from "./dead-letters.js";
-import { passOnEntityFacts } from "./entity-owner.js";
+import { entityFactsPasser } from "./entity-facts.js";
 import { decodeHandoff } from "./handoff-codec.js";
 import { type Lease, LeaseLostError, type PartitionLeases } from "./leases.js";
 import { deadLetterQueue, isKeyedHandoff, partitionQueue, partitionStatePrefix } from "./partition-key.js";
@@ -103,8 +103,8 @@ export class PartitionWorker {
     this.log = deps.log.child({ partition: lease.partition });
     this.pipeline = new IngestPipeline(
       store,
-      // Detectors that judge users and addresses across streams run at the entity owner, which gets
-      // the partition's authentication facts (`passOn`), not here on one partition's share of them.
+      // Detectors that judge across streams (users and addresses, sessions) run at the entity owner,
+      // which gets the partition's facts (`passOn`), not here on one partition's share of them.
       createProcessor(config, clock, "streams"),
       clock,
       this.log,
@@ -118,7 +118,7 @@ export class PartitionWorker {
           statePrefix: partitionStatePrefix(lease.partition),
           fence: (trx) => leases.fence(trx, lease),
           handoffsDone: (trx, ids) => leases.handoffsDone(trx, lease.partition, ids),
-          passOn: passOnEntityFacts,
+          passOn: entityFactsPasser(config),
         },
       },
       logs,

@@ -29,6 +29,14 @@ const SPRAY = "198.51.100.77";
 const BASE_MS = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 /** The detectors the entity owner runs; their findings must match the single node's row for row. */
 const ENTITY_DETECTORS = detectorNamesAcrossStreams();
+/** Sessions on every node, keyed by a job id that a job's lines carry in three services' logs. */
+const SESSIONS = {
+  SEQUENCE_ENABLED: "true",
+  SEQUENCE_SESSION_KEY: "regex:job=(J\\d+)",
+  SEQUENCE_WARMUP_SESSIONS: "12",
+  SEQUENCE_IDLE_TIMEOUT_SECS: "30",
+};
+const JOB_SERVICES = ["scheduler", "worker", "storage"] as const;
 
 interface Line {
   timestamp: string;
@@ -120,6 +128,34 @@ function attackLines(a: Attack): Line[] {
 }
 
 /**
+ * Jobs whose lines three services write (queued by the scheduler, started and finished by a worker, its
+ * blocks written by storage), in blocks of four jobs two minutes of record time apart, as requests of one
+ * service's lines each: one partition's commit, so the entity owner judges a request's facts in one round.
+ * `odd` jobs log a checksum mismatch instead of their blocks written.
+ */
+function jobRequests(firstJob: number, blocks: number, odd: ReadonlySet<number>): Line[][] {
+  const requests: Line[][] = [];
+  const base = 14_400;
+  for (let b = 0; b < blocks; b++) {
+    const jobs = [0, 1, 2, 3].map((k) => firstJob + b * 4 + k);
+    const at = (secs: number) => new Date(BASE_MS + (base + b * 120 + secs) * 1000).toISOString();
+    const step = (service: string, offset: number, message: (job: number) => string): Line[] =>
+      jobs.map((job, k) => ({ timestamp: at(offset + k), service, level: "info", message: message(job) }));
+    requests.push(step("scheduler", 0, (j) => `job=J${j} queued for tenant t${j % 3}`));
+    requests.push(step("worker", 5, (j) => `job=J${j} started on worker-${j % 4}`));
+    requests.push(
+      step("storage", 10, (j) =>
+        odd.has(j)
+          ? `job=J${j} checksum mismatch on block ${j % 7}`
+          : `job=J${j} wrote ${(j * 3) % 50} blocks`,
+      ),
+    );
+    requests.push(step("worker", 15, (j) => `job=J${j} finished in ${(j % 9) + 1} s`));
+  }
+  return requests;
+}
+
+/**
  * The lines as requests holding one service's authentication lines each (and ordinary ones): the
  * partitions of one request commit in any order, and which failure is the tenth (the finding's
  * evidence) depends on the order. Across requests, `sendJudged` keeps it.
@@ -195,14 +231,17 @@ beforeAll(async () => {
   const started = await Promise.all([
     ...NODE_IDS.map((nodeId) =>
       startServe(
-        clusterNodeEnv({
-          databaseUrl: clusterUrl,
-          token: TOKEN,
-          partitions: PARTITIONS,
-          nodeId,
-          prefix: run.prefix,
-          dataDir: dataDir(),
-        }),
+        {
+          ...SESSIONS,
+          ...clusterNodeEnv({
+            databaseUrl: clusterUrl,
+            token: TOKEN,
+            partitions: PARTITIONS,
+            nodeId,
+            prefix: run.prefix,
+            dataDir: dataDir(),
+          }),
+        },
         90_000,
       ),
     ),
@@ -214,6 +253,7 @@ beforeAll(async () => {
         LOG_STORE: "table",
         LOG_FORMAT: "json",
         TRIAGE_ENABLED: "false",
+        ...SESSIONS,
       },
       90_000,
     ),
@@ -300,6 +340,28 @@ describe("an attack spread over services in different partitions (three cluster 
     expect(await metric(owner, "logwarden_cluster_entity_owner")).toBe(1);
     expect(await metric(owner, "logwarden_cluster_entity_facts_judged_total")).toBe(25);
     expect(await metric(owner, "logwarden_cluster_entity_facts_waiting")).toBe(0);
+  }, 180_000);
+
+  it("judges a session whose lines three services in three partitions write as one, as a single node does", async (ctx) => {
+    if (!available) return ctx.skip();
+    const partitions = JOB_SERVICES.map((s) => partitionOf({ resource: { "service.name": s } }, PARTITIONS));
+    expect(new Set(partitions).size).toBe(JOB_SERVICES.length);
+    // 12 jobs to learn from, 8 judged normal, then 4 of which one goes wrong, and 4 more that close them.
+    await sendJudged(nodes, jobRequests(1, 7, new Set([23])));
+    const sessions = async (db: pg.Client) => (await findings(db)).filter((f) => f.detector === "sequence");
+    const mine = await sessions(clusterDb!);
+    const reference = await sessions(singleDb!);
+    console.log(`sessions over three partitions; findings ${mine.map((f) => f.description).join(" | ")}`);
+    // The odd job, and only it, is reported, with its lines from all three services.
+    expect(reference.map((f) => f.key)).toEqual(["J23"]);
+    expect(reference.find((f) => f.key === "J23")!.evidence).toEqual(
+      expect.arrayContaining([
+        "job=J23 queued for tenant t2",
+        "job=J23 checksum mismatch on block 2",
+        "job=J23 finished in 6 s",
+      ]),
+    );
+    expect(mine).toEqual(reference);
   }, 180_000);
 
   it("goes on exactly once the node holding the entity lease is killed: the next holder judges what it left", async (ctx) => {

@@ -3,15 +3,15 @@ import { loadConfig } from "../../src/config/load.js";
 import type { Anomaly } from "../../src/core/anomaly.js";
 import { FakeClock } from "../../src/core/clock.js";
 import type { ParsedRecord } from "../../src/core/log-record.js";
-import { authEventOf } from "../../src/detectors/auth/auth-event.js";
 import { createDetectors, detectorNames } from "../../src/detectors/registry.js";
+import { entityFacts } from "../../src/distribution/entity-facts.js";
 import { byRecordTime } from "../../src/distribution/entity-owner.js";
 import { corpus, DETECTION_ENV, OBSERVED_AT, parsedBatches } from "../helpers/detection-corpus.js";
 
 /**
- * A cluster splits the detectors: a stream partition runs all but those that judge users and addresses
- * across streams, and passes on only the records that state an authentication event, as JSON
- * (src/distribution/entity-owner.ts). These check that the split covers every detector once and that the
+ * A cluster splits the detectors: a stream partition runs all but those that judge across streams (users
+ * and addresses, sessions), and passes on only their facts, as JSON: records that state an authentication
+ * event or carry a session key (src/distribution/entity-facts.ts). These check that the split covers every detector once and that the
  * owner, fed only those records through JSON, finds exactly what the same detectors find on everything.
  */
 const config = loadConfig({ env: DETECTION_ENV });
@@ -29,14 +29,16 @@ describe("the detectors a cluster runs per partition and at the entity owner", (
       "new_source_ip",
       "unusual_login_hour",
       "privilege_escalation",
+      "sequence",
     ]);
     expect(streams.filter((n) => entities.includes(n))).toEqual([]);
     expect([...streams, ...entities].sort()).toEqual(names("all").sort());
     expect(detectorNames()).toEqual(expect.arrayContaining(names("all")));
   });
 
-  it("find the same on the authentication records alone, passed through JSON, as on every record", () => {
+  it("find the same on the facts alone (authentication events, keyed session lines), passed through JSON, as on every record", () => {
     const batches = parsedBatches(corpus({ authWeek: true }), 200);
+    const isFact = entityFacts(config);
     const run = (fed: readonly ParsedRecord[][]): Anomaly[] => {
       const clock = new FakeClock(Date.parse(OBSERVED_AT));
       const detectors = createDetectors(config, { clock }, "entities");
@@ -46,7 +48,7 @@ describe("the detectors a cluster runs per partition and at the entity owner", (
     };
     const everything = run(batches);
     const passedOn = batches.map((batch) =>
-      batch.filter((r) => authEventOf(r) !== null).map((r) => JSON.parse(JSON.stringify(r)) as ParsedRecord),
+      batch.filter(isFact).map((r) => JSON.parse(JSON.stringify(r)) as ParsedRecord),
     );
     const facts = run(passedOn);
     const passed = passedOn.reduce((n, b) => n + b.length, 0);
