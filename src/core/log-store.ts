@@ -183,7 +183,16 @@ export interface LogStore<Batch> {
    * batch. `finish` stores what was added (exactly `count` records), in the same unit of work; the
    * bytes stored are the ones `append` of the same records writes.
    */
-  openAppend?(batch: Batch, count: number, storedAt: string): Promise<RecordAppender>;
+  openAppend?(batch: Batch, count: number, storedAt: string, firstRef?: RecordRef): Promise<RecordAppender>;
+  /**
+   * For a store whose references come from a statement of their own, outside the unit of work (the
+   * segment store on PostgreSQL): the first of `count` consecutive references, issued before the unit of
+   * work begins, for `openAppend` calls that cover them (`firstRef`). A caller that reserved first holds
+   * one connection at a time: a cluster node's partitions each hold a transaction's connection, and
+   * asking the pool for a second one inside it emptied a pool of 10 with 10 partitions, each waiting for
+   * the others. References of a unit of work that fails are not used again, as those of a failed append.
+   */
+  reserveRefs?(count: number): Promise<RecordRef>;
   /** Records matching `query`, newest record time first (ties: greater reference first). */
   search(query: LogQuery, page: LogPage): Promise<StoredRecord[]>;
   /** The records of `refs` that exist, in reference order; unknown references are left out. */

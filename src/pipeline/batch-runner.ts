@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
 import type { LogRecord, ParsedRecord } from "../core/log-record.js";
 import type { LogStore, RecordAppender } from "../core/log-store.js";
+import type { RecordRef } from "../core/record-ref.js";
 import type { SubmissionRef } from "../core/source.js";
 import { isoUtc } from "../core/time.js";
 import type { Store, StoreTransaction } from "../store/db.js";
@@ -146,6 +147,8 @@ export class BatchRunner {
       const now = isoUtc(this.clock.now());
       const submissions: SubmissionRef[] = [];
       for (const s of batch) if (s.submission) submissions.push(s.submission);
+      // Before the transaction, so it never waits for a second connection (`LogStore.reserveRefs`).
+      const reserved = streamed && this.logs.reserveRefs ? await this.logs.reserveRefs(size) : null;
       // The transaction lets the loop in between runs too. On SQLite it holds Kysely's connection lock
       // throughout, so other queries wait for the commit as before and see nothing uncommitted (raw reads
       // go through `pinned`; the change-version check outside the lock is made for that); on PostgreSQL
@@ -156,7 +159,7 @@ export class BatchRunner {
         else batchId = await recordBatch(trx, size, submissions, now);
         const out = parsed
           ? await this.#appendThenDetect(tx, batch, parsed, now, work)
-          : await this.#streamBatch(tx, batch, size, now, work);
+          : await this.#streamBatch(tx, batch, size, now, work, reserved);
         // A keyed request's key commits with its records, or neither does (a resend finds both or none).
         for (let i = 0; i < batch.length; i++) await batch[i]!.idempotent?.withRecords(trx, out[i]!);
         // Each suppression's count commits with the batch whose findings it dropped.
@@ -312,9 +315,11 @@ export class BatchRunner {
     size: number,
     now: string,
     work: BatchWork,
+    reserved: RecordRef | null,
   ): Promise<IngestResult[]> {
     const trx = tx.db;
-    const appends = new SlicedAppend(this.logs, tx, size, this.logs.appendSlice ?? SLICE_RECORDS, now);
+    const slice = this.logs.appendSlice ?? SLICE_RECORDS;
+    const appends = new SlicedAppend(this.logs, tx, size, slice, now, reserved);
     // The batch's last records are mined and appended before any of them is detected: their row is then
     // encoded (on the build thread) while they are detected, instead of the event loop waiting for it.
     const tailFrom = size - DETECTED_AFTER_ROW;
@@ -430,6 +435,8 @@ class SlicedAppend {
     readonly size: number,
     readonly slice: number,
     readonly storedAt: string,
+    /** The batch's first reference when reserved before its transaction (`LogStore.reserveRefs`). */
+    readonly reserved: RecordRef | null = null,
   ) {}
 
   async add(records: ParsedRecord[]): Promise<void> {
@@ -437,7 +444,8 @@ class SlicedAppend {
       if (this.#open === null) {
         this.#left = Math.min(this.slice, this.size - this.#added);
         this.#openedAt = this.#added;
-        this.#open = await this.logs.openAppend!(this.tx, this.#left, this.storedAt);
+        const firstRef = this.reserved === null ? undefined : this.reserved + this.#added;
+        this.#open = await this.logs.openAppend!(this.tx, this.#left, this.storedAt, firstRef);
       }
       const open = this.#open;
       const take = Math.min(this.#left, records.length - k);

@@ -183,9 +183,9 @@ function withFirstAppend(logs: SegmentLogStore, onAppend: () => void): SegmentLo
       onAppend();
       return logs.append(tx, records, storedAt);
     },
-    openAppend(tx, count, storedAt) {
+    openAppend(tx, count, storedAt, firstRef) {
       onAppend();
-      return logs.openAppend(tx, count, storedAt);
+      return logs.openAppend(tx, count, storedAt, firstRef);
     },
   };
 }

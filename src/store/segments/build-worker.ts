@@ -18,12 +18,13 @@ export type BuildReply =
   | { job: number; error: string };
 
 /**
- * Jobs kept open at once. The pipeline appends one batch at a time (references are allocated under the
- * write lock, so a second batch opens only after the first committed or rolled back); a job whose
- * transaction failed before `encode` is never asked for again, and the oldest is dropped past this bound
- * (an `encode` of it would then fail, never encode other records).
+ * Jobs kept open at once. The process's pipelines share the thread, each appending one batch at a time:
+ * one pipeline on a single node, one per partition a cluster node owns (12 of them in bench:cluster's
+ * one-node runs, where a bound of 4 failed batches that were still filling). A job whose transaction
+ * failed before `encode` is never asked for again, and the oldest is dropped past this bound (an `encode`
+ * of it would then fail, never encode other records).
  */
-const MAX_OPEN_JOBS = 4;
+const MAX_OPEN_JOBS = 64;
 
 interface Job {
   segment: FilledSegment;

@@ -13,6 +13,7 @@ import type {
   ValueCount,
 } from "../../core/log-store.js";
 import { histogramFrame, mostFirst } from "../../core/log-store.js";
+import type { RecordRef } from "../../core/record-ref.js";
 import {
   type CompressionOptions,
   FilledSegment,
@@ -98,7 +99,12 @@ export interface SegmentLogStore extends LogStore<StoreTransaction> {
   /** Resolves once no digit-run summaries are being built in idle time (`SummaryFill`). */
   summariesFilled(): Promise<void>;
   // Optional for other stores, always here.
-  openAppend(batch: StoreTransaction, count: number, storedAt: string): Promise<RecordAppender>;
+  openAppend(
+    batch: StoreTransaction,
+    count: number,
+    storedAt: string,
+    firstRef?: RecordRef,
+  ): Promise<RecordAppender>;
   sealingStats(): Promise<SealingStats>;
 }
 
@@ -249,9 +255,10 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     tx: StoreTransaction,
     count: number,
     storedAt: string,
+    reserved?: RecordRef,
   ): Promise<RecordAppender> => {
     // On PostgreSQL in a statement of its own: writers do not wait on each other's commits (`allocateRefs`).
-    const firstRef = await allocateRefs(store.dialect.name === "postgres" ? store : tx, count);
+    const firstRef = reserved ?? (await allocateRefs(store.dialect.name === "postgres" ? store : tx, count));
     const segment: SegmentFill =
       options.buildThread?.open(firstRef, count) ?? new FilledSegment(firstRef, count);
     return {
@@ -293,6 +300,11 @@ export function segmentLogStore(store: Store, options: SegmentLogStoreOptions = 
     },
 
     openAppend,
+
+    // Only where references are allocated outside the transaction: on SQLite they are allocated in it.
+    ...(store.dialect.name === "postgres"
+      ? { reserveRefs: (count: number) => allocateRefs(store, count) }
+      : {}),
 
     search: (query, page) =>
       walk(reads, query, "newest", { limit: page.limit, skip: page.offset ?? 0, after: page.after }),
