@@ -6,16 +6,17 @@
  * 1. Ingest throughput with 1, 2 and 3 cluster nodes (CLUSTER_PARTITIONS=12) and, for reference, one node
  *    without cluster mode on the same PostgreSQL. Concurrent HTTP clients POST JSON arrays to /ingest,
  *    round-robin over the nodes, spread over 80 streams (services) so the partitions spread; reports lines
- *    per second acknowledged (HTTP 200) and stored (until `select count(*) from logs` holds every
+ *    per second acknowledged (HTTP 200) and stored (until the store holds every
  *    acknowledged line: the owners have committed them), and their ratios.
  * 2. Failover: 3 nodes under a steady, paced load, CLUSTER_LEASE_SECS=5; one is SIGKILLed. Seconds from
  *    the kill until every partition it owned has a new owner (cluster_partitions), and until the lines of
  *    its partitions' streams are stored again.
- * 3. Every line carries a unique id (metadata.bench_id); after each cluster run, SQL checks that every
+ * 3. Every line carries a unique id (metadata.bench_id); after each cluster run, the bench checks that every
  *    acknowledged id is stored exactly once (lost, doubled). A refused or failed request's lines are never
  *    sent again (the next request carries fresh ids), so a retry cannot double a line by itself.
  *
  *   npm run bench:cluster                                   # 2 rounds of 40,000 lines per setup
+ *   BENCH_CLUSTER_STORE=table npm run bench:cluster         # on the logs table (default: segments)
  *   BENCH_ROUNDS=3 BENCH_LINES=100000 npm run bench:cluster
  *   BENCH_DOC=/tmp/b.md npm run bench:cluster               # a trial that leaves docs/benchmarks.md alone
  *   DATABASE_URL=postgres://… RABBITMQ_URL=amqp://… npm run bench:cluster   # other servers (default: the
@@ -34,6 +35,7 @@ import { partitionOf, partitionQueue } from "../src/distribution/partition-key.j
 import { processCpuSecs, startServer } from "./lib/ingest-server.js";
 import { nonRepeatingRawLines } from "./lib/non-repeating-lines.js";
 import { fmt, loadAverages, machineLine, median, table, writeBenchSection } from "./lib/report.js";
+import { benchLogStore, readSegmentLines, storedLineCount } from "./lib/stored-lines.js";
 import { datasetNames } from "./parse-golden-corpus.js";
 
 // Any PostgreSQL and RabbitMQ: BENCH_* first, then the deployment's own settings, then the test servers'.
@@ -48,6 +50,8 @@ const RABBITMQ_URL =
   process.env.TEST_RABBITMQ_URL ??
   "amqp://guest:guest@127.0.0.1:5672/";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** The log store every node runs: segments (the default for a new database) unless told otherwise. */
+const STORE = benchLogStore(process.env.BENCH_CLUSTER_STORE);
 /** Lines acknowledged per throughput run. */
 const LINES = Number(process.env.BENCH_LINES ?? 40_000);
 const LINES_PER_REQUEST = 2_000;
@@ -227,9 +231,10 @@ interface Deployment {
 
 async function startNode(id: string, dbUrl: string, prefix: string, cluster: boolean): Promise<Node> {
   const dataDir = mkdtempSync(join(tmpdir(), `logwarden-bench-cluster-${id}-`));
-  // The table, named: the lost/doubled and per-partition counts read its rows (`logs.metadata`), and a new
-  // database's default store is segments since issue 50.
-  const env: Record<string, string> = { DATABASE_URL: dbUrl, LOG_STORE: "table" };
+  // Named: a new database's default store is segments since issue 50, and the counts read the store run.
+  // RABBITMQ_URL, which may name the bench's broker, would also turn on the nodes' RabbitMQ anomaly sink,
+  // whose unroutable publishes and retries are no part of what is measured.
+  const env: Record<string, string> = { DATABASE_URL: dbUrl, LOG_STORE: STORE, RABBITMQ_URL: "" };
   if (cluster)
     Object.assign(env, {
       CLUSTER_PARTITIONS: String(PARTITIONS),
@@ -374,9 +379,8 @@ async function countRows(pool: pg.Pool, table: "templates" | "anomalies"): Promi
   return Number(rows[0]!.n);
 }
 
-async function storedCount(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>("select count(*) as n from logs");
-  return Number(rows[0]!.n);
+function storedCount(pool: pg.Pool): Promise<number> {
+  return storedLineCount(pool, STORE);
 }
 
 // ------------------------------------------------------------------------------------------ the load
@@ -505,8 +509,10 @@ interface Integrity {
   withoutId: number;
 }
 
-/** Every acknowledged id stored exactly once? */
-async function integrity(pool: pg.Pool, acked: readonly number[], size: number): Promise<Integrity> {
+/** Every acknowledged id stored exactly once? SQL over the `logs` table, or the segment store's lines read. */
+async function integrity(d: Deployment, acked: readonly number[], size: number): Promise<Integrity> {
+  if (STORE === "segments") return segmentIntegrity(d.url, acked, size);
+  const pool = d.pool;
   const { rows } = await pool.query<Record<keyof Omit<Integrity, "acked">, string>>(
     `with acked as (
        select b * $2::int + g as id from unnest($1::int[]) as b, generate_series(0, $2::int - 1) as g),
@@ -529,6 +535,35 @@ async function integrity(pool: pg.Pool, acked: readonly number[], size: number):
     extraCopies: Number(r.extraCopies),
     unackedStored: Number(r.unackedStored),
     withoutId: Number(r.withoutId),
+  };
+}
+
+/** `integrity` over a segment store: every line read through the store, its `bench_id` counted. */
+async function segmentIntegrity(url: string, acked: readonly number[], size: number): Promise<Integrity> {
+  const { copies } = await readSegmentLines(url);
+  const ackedIds = new Set<number>();
+  for (const b of acked) for (let g = 0; g < size; g++) ackedIds.add(b * size + g);
+  let lost = 0;
+  let doubled = 0;
+  for (const id of ackedIds) {
+    const n = copies.get(id) ?? 0;
+    if (n === 0) lost++;
+    else if (n > 1) doubled++;
+  }
+  let extraCopies = 0;
+  let unackedStored = 0;
+  for (const [id, n] of copies) {
+    if (id === null) continue;
+    if (n > 1) extraCopies += n - 1;
+    if (!ackedIds.has(id)) unackedStored++;
+  }
+  return {
+    acked: acked.length * size,
+    lost,
+    doubled,
+    extraCopies,
+    unackedStored,
+    withoutId: copies.get(null) ?? 0,
   };
 }
 
@@ -578,7 +613,7 @@ async function throughputRun(corpus: Corpus, setup: Setup, round: number): Promi
       cpu1 = cpuMark(d.nodes);
     });
     const storeSecs = (stored.at - t0) / 1000;
-    const integrityNow = await integrity(d.pool, load.acked, LINES_PER_REQUEST);
+    const integrityNow = await integrity(d, load.acked, LINES_PER_REQUEST);
     // Stopped before counting: a node's backends report their statistics when they end.
     await d.stopAll();
     await sleep(500);
@@ -670,17 +705,17 @@ async function failoverRun(corpus: Corpus, rate: number | null, secs: number): P
       corpus.services.map((s) => [s, partitionOf({ resource: { "service.name": s } }, PARTITIONS)]),
     );
     const streams = corpus.services.filter((s) => orphaned.includes(partitionOfStream.get(s)!));
-    /** Lines stored per orphaned partition. */
+    /**
+     * Hand-off messages committed per orphaned partition (`cluster_handoffs`, written with their lines):
+     * one more than at the kill means the partition's lines are stored again, whichever the log store.
+     */
     const perPartition = async () => {
-      const { rows } = await d.pool.query<{ service: string; n: string }>(
-        "select service, count(*) as n from logs where service = any($1) group by service",
-        [streams],
+      const { rows } = await d.pool.query<{ partition: number; n: string }>(
+        "select partition, count(*) as n from cluster_handoffs where partition = any($1) group by partition",
+        [orphaned],
       );
       const out = new Map<number, number>(orphaned.map((p) => [p, 0]));
-      for (const r of rows) {
-        const p = partitionOfStream.get(r.service)!;
-        out.set(p, out.get(p)! + Number(r.n));
-      }
+      for (const r of rows) out.set(r.partition, Number(r.n));
       return out;
     };
     const tKill = performance.now();
@@ -728,7 +763,7 @@ async function failoverRun(corpus: Corpus, rate: number | null, secs: number): P
       failed: load.failed,
       drainSecs: (stored.at - loadEnd) / 1000,
       timeline,
-      integrity: await integrity(d.pool, load.acked, size),
+      integrity: await integrity(d, load.acked, size),
     };
     console.log(JSON.stringify(run));
     return run;
@@ -791,7 +826,7 @@ async function rollingRestartRun(corpus: Corpus, rate: number): Promise<RollingR
       ackedLines,
       non200: load.non200,
       failed: load.failed,
-      integrity: await integrity(d.pool, load.acked, size),
+      integrity: await integrity(d, load.acked, size),
     };
     console.log(JSON.stringify(run));
     return run;
@@ -954,7 +989,7 @@ async function main(): Promise<void> {
     "",
     `${machineLine()} Load average: ${loadStart} → ${loadAverages()} (1/5/15 min); other jobs shared the machine.`,
     "",
-    "Every node is a `logwarden serve` process (built, as `npm start` runs it) on this one machine, all on one PostgreSQL 15 (a fresh " +
+    `Every node is a \`logwarden serve\` process (built, as \`npm start\` runs it; \`LOG_STORE=${STORE}\`${STORE === "segments" ? ", the default for a new database" : ""}) on this one machine, all on one PostgreSQL 15 (a fresh ` +
       "schema per run, `?options=-c search_path=…`) and the local RabbitMQ (a queue prefix per run, the queues " +
       `deleted after it). Cluster runs: \`CLUSTER_PARTITIONS=${PARTITIONS}\`, \`CLUSTER_LEASE_SECS=${LEASE_SECS}\`, ` +
       "the nodes started one after the other and the partitions evenly owned (`cluster_partitions`) before the " +
@@ -969,7 +1004,7 @@ async function main(): Promise<void> {
     "",
     "*Acked lines/s*: acknowledged lines over the time from the first request to the last 200 (a cluster node " +
       "answers once the broker has confirmed the hand-off, before the partition's owner stores it). *Stored " +
-      "lines/s*: lines in `logs` (`select count(*)`, polled) once every acknowledged line is there, over the time " +
+      `lines/s*: lines stored (${STORE === "segments" ? "the line counts of `log_batches` and `log_segments`" : "`select count(*) from logs`"}, polled) once every acknowledged line is there, over the time ` +
       "from the first request: mined, run through the detectors and committed by the partitions' owners. " +
       "*Single node, no cluster*: the same `serve` without `CLUSTER_PARTITIONS` on the same PostgreSQL (it " +
       "answers after committing, so acked ≈ stored). *Non-2xx*: requests refused (503, ingest's backpressure); " +
@@ -979,7 +1014,7 @@ async function main(): Promise<void> {
       `*machine busy*: the share of the ${cores} cores busy meanwhile, whoever used them. *State rows* ` +
       "(`partition_state`) and *template rows* written per 1,000 stored lines: `pg_stat_user_tables` inserts + " +
       "updates, the nodes' final saves at stop included. *Lost*: acknowledged ids not stored; *doubled*: " +
-      "acknowledged ids stored more than once (SQL over `metadata.bench_id`).",
+      `acknowledged ids stored more than once (${STORE === "segments" ? "every stored line read through the segment store, its" : "SQL over"} \`metadata.bench_id\`).`,
     "",
     throughputTable(runs),
     "",
@@ -1032,7 +1067,7 @@ async function main(): Promise<void> {
       "SIGKILL (no drain, no hand-back); the clients send to the live nodes from then on, and requests in flight " +
       "at the killed node go unanswered (a client would send those again; their lines may have been handed off " +
       "already, hence the last row). Every 100 ms the bench reads `cluster_partitions` and the lines stored for " +
-      `each of the killed node's partitions (\`count(*)\` of its streams). With a ${LEASE_SECS} s lease the ` +
+      `each of the killed node's partitions (its committed hand-offs, \`cluster_handoffs\`). With a ${LEASE_SECS} s lease the ` +
       `survivors count the node gone once its heartbeat and leases are ${LEASE_SECS} s old (it renewed them ` +
       `up to ${LEASE_SECS / 4} s before the kill) and claim its partitions at their next round (every ` +
       `${LEASE_SECS / 4} s); the queues still hold every message it had not acknowledged, and a new owner ` +

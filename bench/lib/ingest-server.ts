@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -163,7 +163,14 @@ export function startServer(options: ServerOptions): Promise<{ child: ChildProce
         resolve({ child, url: `http://127.0.0.1:${m[1]}` });
       }
     });
-    child.stdout!.resume();
+    // BENCH_SERVER_LOGS=<dir>: every server's log lines kept there (one file per process), to see what a
+    // run's servers said; otherwise they are read and dropped.
+    const logDir = process.env.BENCH_SERVER_LOGS;
+    if (logDir) {
+      const file = createWriteStream(join(logDir, `serve-${child.pid}.log`));
+      child.stdout!.pipe(file);
+      child.stderr!.on("data", (d: Buffer) => file.write(d));
+    } else child.stdout!.resume();
     child.on("exit", (code) => reject(new Error(`serve exited ${code}:\n${err}`)));
   });
 }
