@@ -95,7 +95,13 @@ const REGISTRY: readonly {
     acrossStreams: true,
     options: (c: Config) => withKeys(c, c.detectors.privilegeEscalation),
   },
-  { definition: wifiDefinition, kind: "security", options: (c: Config) => withKeys(c, c.detectors.wifi) },
+  {
+    definition: wifiDefinition,
+    kind: "security",
+    // One access point's WiFi lines come from hostapd and the kernel (streams in different partitions).
+    acrossStreams: true,
+    options: (c: Config) => withKeys(c, c.detectors.wifi),
+  },
   {
     definition: sigmaDefinition,
     kind: "security",

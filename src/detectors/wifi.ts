@@ -45,7 +45,8 @@ function deviceOf(record: ParsedRecord): { key: string; id: number | null } {
   return { key: hostOf(record) ?? record.stream, id: null };
 }
 
-function isWifi(record: ParsedRecord): boolean {
+/** A WiFi line (a WiFi program's, or the kernel's naming WiFi, or one with a device id): what the rule reads. */
+export function isWifi(record: ParsedRecord): boolean {
   if (record.attributes.device_id !== undefined) return true;
   const program = String(record.resource["service.name"] ?? "");
   // A WiFi program's line is WiFi whatever it says, the kernel's only when it names WiFi: the line's

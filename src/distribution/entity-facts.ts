@@ -4,21 +4,27 @@ import type { ParsedRecord } from "../core/log-record.js";
 import { authEventOf } from "../detectors/auth/auth-event.js";
 import { sessionKeyReader } from "../detectors/sequence/session-grouper.js";
 import { parseSessionKey } from "../detectors/sequence/session-key.js";
+import { isWifi } from "../detectors/wifi.js";
 import type { Database } from "../store/schema.js";
 
 /**
  * Which records a stream partition passes on to the entity owner (src/distribution/entity-owner.ts): the
  * facts of the detectors that judge across streams, and only those, since the owner reads nothing else
  * and they are a small share of most logs. A record stating an authentication event (a login, a failure,
- * a privilege change), for the detectors of users and addresses; with sessions on (SEQUENCE_ENABLED), a
- * record that carries a session key, because one session's lines often come from several services
- * (HDFS's block ids in the NameNode's and DataNodes' logs), whose streams hash to different partitions.
+ * a privilege change), for the detectors of users and addresses; a WiFi line (WIFI_ENABLED), since one
+ * access point's come from hostapd and the kernel; with sessions on (SEQUENCE_ENABLED), a record that
+ * carries a session key, because one session's lines often come from several services (HDFS's block ids
+ * in the NameNode's and DataNodes' logs). Those services' streams hash to different partitions.
  */
 export function entityFacts(config: Config): (record: ParsedRecord) => boolean {
+  const tests: ((r: ParsedRecord) => boolean)[] = [(r) => authEventOf(r) !== null];
+  if (config.detectors.wifi.enabled) tests.push(isWifi);
   const sequence = config.detectors.sequence;
-  if (!sequence.enabled) return (r) => authEventOf(r) !== null;
-  const sessionOf = sessionKeyReader(parseSessionKey(sequence.sessionKey));
-  return (r) => authEventOf(r) !== null || sessionOf(r) !== null;
+  if (sequence.enabled) {
+    const sessionOf = sessionKeyReader(parseSessionKey(sequence.sessionKey));
+    tests.push((r) => sessionOf(r) !== null);
+  }
+  return (r) => tests.some((test) => test(r));
 }
 
 /**

@@ -43,6 +43,8 @@ interface Line {
   service: string;
   level: string;
   message: string;
+  /** The machine that wrote it (`metadata.host` becomes the record's host). */
+  metadata?: { host: string };
 }
 
 const run = new ClusterTestRun("xs", PARTITIONS);
@@ -153,6 +155,36 @@ function jobRequests(firstJob: number, blocks: number, odd: ReadonlySet<number>)
     requests.push(step("worker", 15, (j) => `job=J${j} finished in ${(j % 9) + 1} s`));
   }
   return requests;
+}
+
+/**
+ * A deauthentication burst on one access point: 4 stations kicked 3 times each within two minutes, the
+ * drops logged alternately by hostapd and by the kernel's mac80211 (streams in two partitions), 6 each,
+ * under the burst bar of 10. One request a line, so the entity owner takes them in order.
+ */
+function wifiRequests(): Line[][] {
+  return Array.from({ length: 12 }, (_, k) => {
+    const station = `02:00:5e:00:00:0${k % 4}`;
+    const timestamp = new Date(BASE_MS + (21_600 + k * 8) * 1000).toISOString();
+    const metadata = { host: "ap-7" };
+    return [
+      k % 2 === 0
+        ? {
+            timestamp,
+            service: "hostapd",
+            level: "info",
+            message: `wlan0: STA ${station} IEEE 802.11: deauthenticated due to local deauth request`,
+            metadata,
+          }
+        : {
+            timestamp,
+            service: "kernel",
+            level: "info",
+            message: `wlan0: deauthenticated from ${station} (Reason: 7=CLASS3_FRAME_FROM_NONASSOC_STA)`,
+            metadata,
+          },
+    ];
+  });
 }
 
 /**
@@ -363,6 +395,22 @@ describe("an attack spread over services in different partitions (three cluster 
     );
     expect(mine).toEqual(reference);
   }, 180_000);
+
+  it("judges an access point whose WiFi lines two services in two partitions write as one device", async (ctx) => {
+    if (!available) return ctx.skip();
+    const partitions = ["hostapd", "kernel"].map((s) =>
+      partitionOf({ resource: { "service.name": s } }, PARTITIONS),
+    );
+    expect(new Set(partitions).size).toBe(2);
+    await sendJudged(nodes, wifiRequests());
+    const wifi = async (db: pg.Client) => (await findings(db)).filter((f) => f.detector === "wifi");
+    const mine = await wifi(clusterDb!);
+    const reference = await wifi(singleDb!);
+    console.log(`WiFi over two partitions; findings ${mine.map((f) => f.description).join(" | ")}`);
+    expect(reference).toHaveLength(1);
+    expect(reference[0]!.key).toContain("ap-7");
+    expect(mine).toEqual(reference);
+  }, 120_000);
 
   it("goes on exactly once the node holding the entity lease is killed: the next holder judges what it left", async (ctx) => {
     if (!available) return ctx.skip();

@@ -10,8 +10,8 @@ import { corpus, DETECTION_ENV, OBSERVED_AT, parsedBatches } from "../helpers/de
 
 /**
  * A cluster splits the detectors: a stream partition runs all but those that judge across streams (users
- * and addresses, sessions), and passes on only their facts, as JSON: records that state an authentication
- * event or carry a session key (src/distribution/entity-facts.ts). These check that the split covers every detector once and that the
+ * and addresses, WiFi devices, sessions), and passes on only their facts, as JSON: records that state an
+ * authentication event, WiFi lines, records that carry a session key (src/distribution/entity-facts.ts). These check that the split covers every detector once and that the
  * owner, fed only those records through JSON, finds exactly what the same detectors find on everything.
  */
 const config = loadConfig({ env: DETECTION_ENV });
@@ -29,6 +29,7 @@ describe("the detectors a cluster runs per partition and at the entity owner", (
       "new_source_ip",
       "unusual_login_hour",
       "privilege_escalation",
+      "wifi",
       "sequence",
     ]);
     expect(streams.filter((n) => entities.includes(n))).toEqual([]);
@@ -36,7 +37,7 @@ describe("the detectors a cluster runs per partition and at the entity owner", (
     expect(detectorNames()).toEqual(expect.arrayContaining(names("all")));
   });
 
-  it("find the same on the facts alone (authentication events, keyed session lines), passed through JSON, as on every record", () => {
+  it("find the same on the facts alone (authentication events, WiFi lines, keyed session lines), passed through JSON, as on every record", () => {
     const batches = parsedBatches(corpus({ authWeek: true }), 200);
     const isFact = entityFacts(config);
     const run = (fed: readonly ParsedRecord[][]): Anomaly[] => {
