@@ -24,7 +24,7 @@ export type BuildReply =
  * failed before `encode` is never asked for again, and the oldest is dropped past this bound (an `encode`
  * of it would then fail, never encode other records).
  */
-const MAX_OPEN_JOBS = 64;
+export const MAX_OPEN_JOBS = 64;
 
 interface Job {
   segment: FilledSegment;

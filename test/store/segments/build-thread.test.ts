@@ -5,6 +5,7 @@ import type { JsonObject } from "../../../src/core/json.js";
 import type { RecordToAppend } from "../../../src/core/log-store.js";
 import { FilledSegment, type SegmentRecord } from "../../../src/store/columnar/index.js";
 import { SegmentBuildThread } from "../../../src/store/segments/build-thread.js";
+import { MAX_OPEN_JOBS } from "../../../src/store/segments/build-worker.js";
 import { eachSegmentRecord } from "../../../src/store/segments/record-codec.js";
 import { segmentLogStore } from "../../../src/store/segments/segment-log-store.js";
 import { DIALECTS, postgresAvailable, type TestStore } from "../../helpers/stores.js";
@@ -104,7 +105,7 @@ describe("segment build thread", () => {
     // A job the thread dropped (more left open than it keeps) fails at encode; it never encodes others.
     const abandoned = thread.open(1, 3)!;
     eachSegmentRecord(records(3, 2), abandoned.add);
-    for (let k = 0; k < 4; k++) thread.open(1, 3);
+    for (let k = 0; k < MAX_OPEN_JOBS; k++) thread.open(1, 3);
     await expect(abandoned.encode({})).rejects.toThrow(/not open/);
     const ok = thread.open(1, 3)!;
     eachSegmentRecord(records(3, 2), ok.add);
