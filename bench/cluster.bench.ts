@@ -1051,7 +1051,7 @@ async function main(): Promise<void> {
       "whoever takes the partition over starts exactly there): the stream's detectors' row with every batch, " +
       "and its templates' row with a batch that created or reshaped one of them (this corpus's fresh values keep " +
       "reshaping templates for a long while; a stream's templates were three fifths of its state), rows over " +
-      "16 KB compressed (brotli, fastest), where a single node saves it every " +
+      "2 KB compressed (brotli, quality 1, before PostgreSQL would compress them itself), where a single node saves it every " +
       "`INGEST_STATE_SAVE_SECS` (template counts follow at that interval in both; a batch writes only the " +
       "templates it created or reshaped); a partition's batch is what its queue held (here 12 partitions share each " +
       `${fmt(LINES_PER_REQUEST)}-line request), so smaller requests or a thinner load make that cost per line higher.`,
