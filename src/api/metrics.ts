@@ -160,7 +160,7 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     });
     new Gauge({
       name: "logwarden_cluster_entity_owner",
-      help: "1 while this node holds the entity lease: it judges users and addresses across every stream (brute force, spraying, new source IP, login hours, privilege escalation)",
+      help: "1 while this node holds the entity lease: it judges users, addresses, WiFi devices and sessions across every stream (brute force, spraying, new source IP, login hours, privilege escalation, WiFi bursts, sequences)",
       registers,
       collect() {
         this.set(cluster.node.entities.held ? 1 : 0);
@@ -168,7 +168,7 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     });
     new Counter({
       name: "logwarden_cluster_entity_facts_judged_total",
-      help: "Authentication facts this node judged as the entity owner (passed on by every partition)",
+      help: "Facts (authentication events, WiFi lines, keyed session lines) this node judged as the entity owner, passed on by every partition",
       registers,
       collect() {
         this.reset();
@@ -177,7 +177,7 @@ export function createMetrics(app: FastifyInstance, rt: Runtime, sources: Metric
     });
     new Gauge({
       name: "logwarden_cluster_entity_facts_waiting",
-      help: "Authentication facts passed on and not judged yet, reported by the entity owner's node (0 elsewhere): growing means findings about users and addresses wait",
+      help: "Facts passed on and not judged yet, reported by the entity owner's node (0 elsewhere): growing means findings about users, addresses, WiFi devices and sessions wait",
       registers,
       async collect() {
         this.set((await cluster.node.entities.waitingFacts().catch(() => null)) ?? 0);

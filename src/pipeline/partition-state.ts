@@ -5,9 +5,9 @@ import type { Processor } from "./processor.js";
 /**
  * Pipeline state split by partition. A partition is a stream (`ParsedRecord.stream`, the service name):
  * the unit the miner keeps apart (one template tree per stream) and the unit issue 16 hands from node to
- * node. Each stream's row, `stream:<name>`, holds under `detectors` its state in every detector keyed by
- * stream (`StreamPartitioned`: volume, rare_template, new_template,
- * error_burst). The `shared` row holds the miner's counters, under `partitioned` those detectors' shared
+ * node. Each origin's row, `stream:<origin>` (`ParsedRecord.origin`: the service as seen from one file or
+ * machine, or the service itself), holds under `detectors` its state in every detector keyed by stream
+ * (`StreamPartitioned`: volume, rare_template, new_template, error_burst, severe_events). The `shared` row holds the miner's counters, under `partitioned` those detectors' shared
  * remainder (counters, which key a full map forgets next), and under `detectors` the whole state of the
  * detectors keyed across streams: brute force and spraying by source address and user from any service,
  * new source IP by user and organisation-wide peers, unusual login hour and privilege escalation by user,

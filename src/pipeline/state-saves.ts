@@ -140,12 +140,10 @@ export class StateSaves {
   /** A committed batch's templates and streams are due at the next save. */
   markBatch(templates: BatchTemplates): void {
     for (const id of templates.templateIds()) this.#touchedTemplates.add(id);
-    for (const stream of templates.streams()) {
-      this.#dirtyStreams.add(stream);
-      this.#minerTouched.add(stream);
-    }
+    for (const stream of templates.streams()) this.#minerTouched.add(stream);
     for (const stream of templates.changedStreams) this.#minerDue.add(stream);
-    // Detectors keep state per origin (a service from one source), which is the service without a source.
+    // Detector rows are per origin (a service from one source, or the service itself without one); the
+    // templates' rows per service, above.
     for (const origin of templates.origins) this.#dirtyStreams.add(origin);
     this.#dirty = true;
     this.#unsavedBatches = true;
