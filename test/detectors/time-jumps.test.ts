@@ -10,10 +10,11 @@ import { PrivilegeEscalationDetector } from "../../src/detectors/auth/privilege-
 import { ErrorBurstDetector } from "../../src/detectors/error-burst.js";
 import { NewTemplateDetector } from "../../src/detectors/new-template.js";
 import { stepOf } from "../../src/detectors/stream-clock.js";
-import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
+import { VolumeDetector } from "../../src/detectors/volume.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../src/service/analyze.js";
 import { loghubFile } from "../helpers/loghub.js";
+import { volumeOptions } from "../helpers/volume-options.js";
 import { successAfterFailures } from "./auth/auth-detectors.js";
 import { lineAt } from "./records.js";
 
@@ -109,17 +110,7 @@ describe("brute_force when time jumps back", () => {
   });
 });
 
-const VOLUME: VolumeOptions = {
-  intervalSecs: 300,
-  minHistory: 12,
-  historyIntervals: 48,
-  sensitivity: 4,
-  minCount: 10,
-  seasonalDays: 3,
-  perTemplate: false,
-  maxTemplateKeys: 500,
-  maxKeys: 100,
-};
+const VOLUME = volumeOptions({ maxTemplateKeys: 500 });
 
 /** `perInterval` records in each of `intervals` intervals of 300 s from `start`. */
 function steady(start: number, intervals: number, perInterval: number): ParsedRecord[] {

@@ -3,6 +3,7 @@ import { FakeClock } from "../../src/core/clock.js";
 import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
 import { VolumeDetector } from "../../src/detectors/volume.js";
+import { volumeOptions } from "../helpers/volume-options.js";
 
 const INTERVAL = 300_000;
 const T0 = Date.parse("2026-03-02T00:00:00Z");
@@ -35,21 +36,7 @@ function interval(i: number, count: number): ParsedRecord[] {
   );
 }
 
-const make = () =>
-  new VolumeDetector(
-    {
-      intervalSecs: 300,
-      minHistory: 12,
-      historyIntervals: 48,
-      sensitivity: 4,
-      minCount: 10,
-      seasonalDays: 3,
-      perTemplate: false,
-      maxTemplateKeys: 100,
-      maxKeys: 100,
-    },
-    new FakeClock(T0),
-  );
+const make = () => new VolumeDetector(volumeOptions(), new FakeClock(T0));
 
 /** An hourly cron wave: 40 sessions in the interval at :15, 4 in every other (as every server's :17 job). */
 const cronCount = (i: number) => (i % 12 === 3 ? 40 : 4);

@@ -5,23 +5,14 @@ import type { Anomaly } from "../../src/core/anomaly.js";
 import { FakeClock } from "../../src/core/clock.js";
 import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
-import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
+import { VolumeDetector } from "../../src/detectors/volume.js";
 import { createProcessor } from "../../src/pipeline/create-processor.js";
 import { analyzeLines } from "../../src/service/analyze.js";
 import { loghubFile } from "../helpers/loghub.js";
+import { volumeOptions } from "../helpers/volume-options.js";
 
 const T0 = Date.parse("2026-06-14T00:00:00Z");
-const OPTIONS: VolumeOptions = {
-  intervalSecs: 300,
-  minHistory: 12,
-  historyIntervals: 48,
-  sensitivity: 4,
-  minCount: 10,
-  seasonalDays: 3,
-  perTemplate: false,
-  maxTemplateKeys: 500,
-  maxKeys: 100,
-};
+const OPTIONS = volumeOptions({ maxTemplateKeys: 500 });
 let nextId = 1;
 
 function record(at: number): ParsedRecord {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/core/clock.js";
 import type { ParsedRecord } from "../../src/core/log-record.js";
 import { isoUtc } from "../../src/core/time.js";
-import { VolumeDetector, type VolumeOptions } from "../../src/detectors/volume.js";
+import { VolumeDetector } from "../../src/detectors/volume.js";
+import { volumeOptions } from "../helpers/volume-options.js";
 
 const MIN = 60_000;
 const INTERVAL = 5 * MIN;
@@ -36,19 +37,6 @@ function interval(start: number, count: number, stream = "api", templateId = "t1
   );
 }
 
-const options = (o: Partial<VolumeOptions> = {}): VolumeOptions => ({
-  intervalSecs: 300,
-  minHistory: 12,
-  historyIntervals: 48,
-  sensitivity: 4,
-  minCount: 10,
-  seasonalDays: 3,
-  perTemplate: false,
-  maxTemplateKeys: 100,
-  maxKeys: 100,
-  ...o,
-});
-
 /** Intervals in a day: before a key has seen one, only a flood (5× its most) is a spike. */
 const DAY = 288;
 
@@ -58,7 +46,7 @@ const noisy = (mean: number, i: number) => Math.round(mean * (1 + 0.1 * Math.sin
 describe("volume", () => {
   it("learns visibly, then reports a spike with the expected range when the interval closes", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     expect(d.status().phase).toBe("learning");
     for (let i = 0; i < DAY + 20; i++)
       expect(d.observe(interval(T0 + i * INTERVAL, noisy(100, i)))).toEqual([]);
@@ -84,11 +72,11 @@ describe("volume", () => {
 
   it("does not fire for ordinary noise, for small counts, or during warm-up", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     const all = [];
     for (let i = 0; i < 60; i++) all.push(...d.observe(interval(T0 + i * INTERVAL, noisy(100, i))));
     expect(all).toEqual([]);
-    const quiet = new VolumeDetector(options(), clock);
+    const quiet = new VolumeDetector(volumeOptions(), clock);
     // A key with 0–2 records per interval: a jump to 8 is below minCount.
     for (let i = 0; i < 30; i++) all.push(...quiet.observe(interval(T0 + i * INTERVAL, i % 3, "cron")));
     all.push(
@@ -96,7 +84,7 @@ describe("volume", () => {
       ...quiet.observe(interval(T0 + 31 * INTERVAL, 1, "cron")),
     );
     expect(all).toEqual([]);
-    const young = new VolumeDetector(options(), clock);
+    const young = new VolumeDetector(volumeOptions(), clock);
     all.push(
       ...young.observe(interval(T0, 10)),
       ...young.observe(interval(T0 + INTERVAL, 500)),
@@ -107,7 +95,7 @@ describe("volume", () => {
 
   it("reports a drop on rollover, once per episode", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     for (let i = 0; i < 20; i++) d.observe(interval(T0 + i * INTERVAL, noisy(100, i)));
     const out = [];
     for (let i = 20; i < 25; i++) out.push(...d.observe(interval(T0 + i * INTERVAL, 5)));
@@ -118,7 +106,7 @@ describe("volume", () => {
 
   it("notices total silence through tick(now) on the wall clock", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     for (let i = 0; i < 20; i++) {
       clock.set(T0 + (i + 1) * INTERVAL);
       d.observe(interval(T0 + i * INTERVAL, noisy(100, i)));
@@ -137,8 +125,8 @@ describe("volume", () => {
       const hour = Math.floor((i % perDay) / 12);
       return noisy(hour >= 8 && hour < 18 ? 300 : 20, i);
     };
-    const seasonal = new VolumeDetector(options({ seasonalDays: 3 }), clock);
-    const recentOnly = new VolumeDetector(options({ seasonalDays: 365 }), clock);
+    const seasonal = new VolumeDetector(volumeOptions({ seasonalDays: 3 }), clock);
+    const recentOnly = new VolumeDetector(volumeOptions({ seasonalDays: 365 }), clock);
     const found: Record<string, number> = { seasonal: 0, recent: 0 };
     for (let i = 0; i < 6 * perDay; i++) {
       const batch = interval(T0 + i * INTERVAL, rate(i));
@@ -165,7 +153,7 @@ describe("volume", () => {
 
   it("names the address behind most of a spike, and holds an interval until analyze's end releases it", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     for (let i = 0; i < 20; i++) d.observe(interval(T0 + i * INTERVAL, 50));
     const start = T0 + 20 * INTERVAL;
     const burst = interval(start, 400).map((r, i) => ({
@@ -187,7 +175,7 @@ describe("volume", () => {
 
   it("takes back a rolled-back batch's hosts with its counts, so a spike names only stored records' host", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     for (let i = 0; i < 20; i++) d.observe(interval(T0 + i * INTERVAL, 50));
     const start = T0 + 20 * INTERVAL;
     const on = (host: string) => (r: ParsedRecord) => ({
@@ -208,7 +196,7 @@ describe("volume", () => {
 
   it("goes on after export and import as if never stopped: the open interval's senders, each stream's quiet", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     for (let i = 0; i < 20; i++) {
       clock.set(T0 + (i + 1) * INTERVAL);
       d.observe(interval(T0 + i * INTERVAL, 50));
@@ -222,7 +210,7 @@ describe("volume", () => {
     d.observe(burst);
     // A minute of quiet before the save: it counts towards tick after the import as it does without one.
     clock.advance(MIN);
-    const copy = new VolumeDetector(options(), clock);
+    const copy = new VolumeDetector(volumeOptions(), clock);
     copy.importState(JSON.parse(JSON.stringify(d.exportState())));
     clock.advance(INTERVAL);
     const fromCopy = copy.tick(clock.now());
@@ -235,13 +223,13 @@ describe("volume", () => {
 
   it("watches templates too, restores its state and retrains into a model summary", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options({ perTemplate: true }), clock);
+    const d = new VolumeDetector(volumeOptions({ perTemplate: true }), clock);
     for (let i = 0; i < DAY + 20; i++)
       d.observe([
         ...interval(T0 + i * INTERVAL, 50, "api", "a"),
         ...interval(T0 + i * INTERVAL, 50, "api", "b"),
       ]);
-    const copy = new VolumeDetector(options({ perTemplate: true }), clock);
+    const copy = new VolumeDetector(volumeOptions({ perTemplate: true }), clock);
     copy.importState(JSON.parse(JSON.stringify(d.exportState())));
     const start = T0 + (DAY + 20) * INTERVAL;
     const out = [
@@ -261,7 +249,7 @@ describe("volume", () => {
 
   it("on its first day reports only a flood: the day's rhythm is not known yet", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     // A quiet night, then the morning: four times the night is not a spike on the first day...
     const found = [];
     for (let i = 0; i < 60; i++) found.push(...d.observe(interval(T0 + i * INTERVAL, noisy(20, i))));
@@ -286,7 +274,7 @@ describe("volume", () => {
   });
 
   it("lifts the warm-up cap after a day: the same kind of flood is high on day two", () => {
-    const d = new VolumeDetector(options(), new FakeClock(T0));
+    const d = new VolumeDetector(volumeOptions(), new FakeClock(T0));
     for (let i = 0; i < DAY + 12; i++)
       expect(d.observe(interval(T0 + i * INTERVAL, noisy(80, i)))).toEqual([]);
     const out = [
@@ -300,7 +288,7 @@ describe("volume", () => {
 
   it("does not report a surge no bigger than what the key did at this time on earlier days", () => {
     const clock = new FakeClock(T0);
-    const d = new VolumeDetector(options(), clock);
+    const d = new VolumeDetector(volumeOptions(), clock);
     // Every morning at 09:00 a wave of 80 on a key that otherwise sends 10; on day 5 one of 90.
     const rate = (i: number) => (i % DAY === 9 * 12 ? 80 : noisy(10, i));
     for (let i = 0; i < 4 * DAY; i++) d.observe(interval(T0 + i * INTERVAL, rate(i)));

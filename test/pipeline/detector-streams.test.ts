@@ -14,6 +14,7 @@ import {
   knownStreams,
 } from "../../src/pipeline/partition-state.js";
 import { Processor } from "../../src/pipeline/processor.js";
+import { volumeOptions } from "../helpers/volume-options.js";
 
 /**
  * Issue 46 item 3: a service's lines from different sources (two uploaded files, two machines behind one
@@ -49,20 +50,7 @@ function relayed(host: string, start: number, count: number): LogRecord[] {
 }
 
 function volumeProcessor(bySource: boolean, clock: FakeClock): Processor {
-  const volume = new VolumeDetector(
-    {
-      intervalSecs: 300,
-      minHistory: 12,
-      historyIntervals: 48,
-      sensitivity: 4,
-      minCount: 10,
-      seasonalDays: 3,
-      perTemplate: false,
-      maxTemplateKeys: 100,
-      maxKeys: 100,
-    },
-    clock,
-  );
+  const volume = new VolumeDetector(volumeOptions(), clock);
   return new Processor(createMiner(MINER_DEFAULTS), [volume], bySource);
 }
 
